@@ -1,0 +1,1 @@
+"""loanwatch: a company's credit-line ledger, checked against what the platforms show."""

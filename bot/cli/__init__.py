@@ -1,0 +1,80 @@
+"""The `loanwatch` command line.
+
+Bad input exits with status 2 and one line on stderr, and writes nothing: every command runs in
+one transaction that only commits when the whole command succeeded.
+"""
+
+import sys
+from collections.abc import Sequence
+
+import click
+from pydantic import ValidationError
+
+from bot.cli.context import CliState
+from bot.db import SchemaBehindError
+from bot.errors import InputError
+
+EXIT_BAD_INPUT = 2
+EXIT_SCHEMA_BEHIND = 3
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--database-url",
+    metavar="URL",
+    help="Database to use (default: DATABASE_URL from the environment or .env).",
+)
+@click.pass_context
+def cli(ctx: click.Context, database_url: str | None) -> None:
+    """Watch credit lines: the company's ledger against what the platforms show."""
+    ctx.obj = CliState(database_url=database_url)
+    ctx.call_on_close(ctx.obj.close)
+
+
+def _register() -> None:
+    from bot.cli import data, db, demo, ledger
+
+    for module in (db, ledger, data, demo):
+        module.register(cli)
+
+
+_register()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return the exit status (the console script exits with it)."""
+    try:
+        result = cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="loanwatch",
+            standalone_mode=False,
+        )
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.Abort:
+        _fail("aborted")
+        return 1
+    except click.ClickException as exc:
+        _fail(exc.format_message().replace("\n", " "))
+        return EXIT_BAD_INPUT
+    except InputError as exc:
+        _fail(str(exc))
+        return EXIT_BAD_INPUT
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'setting'}: {e['msg']}" for e in exc.errors()
+        )
+        _fail(f"bad setting: {problems}")
+        return EXIT_BAD_INPUT
+    except SchemaBehindError as exc:
+        _fail(str(exc))
+        return EXIT_SCHEMA_BEHIND
+    return result if isinstance(result, int) else 0
+
+
+def _fail(message: str) -> None:
+    click.echo(f"loanwatch: error: {message}", err=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""What every CLI command shares: settings, the database, who is acting, and now."""
+
+import getpass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from functools import cached_property
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.audit import Actor
+from bot.clock import utcnow
+from bot.db import make_engine, require_current_schema, session_factory, transaction
+from bot.settings import Settings
+
+
+class CliState:
+    """Built once per invocation; the database is opened only by commands that need it."""
+
+    def __init__(self, database_url: str | None = None) -> None:
+        self._database_url = database_url
+        self._engine: Engine | None = None
+
+    @cached_property
+    def settings(self) -> Settings:
+        """The settings, with --database-url taking precedence over the environment."""
+        if self._database_url:
+            return Settings(DATABASE_URL=self._database_url)
+        return Settings()
+
+    @property
+    def engine(self) -> Engine:
+        """The engine, created on first use."""
+        if self._engine is None:
+            self._engine = make_engine(self.settings.database_url)
+        return self._engine
+
+    @cached_property
+    def actor(self) -> Actor:
+        """The person at the terminal, as the audit trail names them."""
+        try:
+            user = getpass.getuser()
+        except (KeyError, OSError):
+            user = "unknown"
+        return Actor(f"cli:{user}", "cli")
+
+    @cached_property
+    def now(self) -> datetime:
+        """One `now` for the whole command, so every row it writes agrees on the time."""
+        return utcnow()
+
+    @cached_property
+    def _sessions(self) -> sessionmaker[Session]:
+        require_current_schema(self.engine)
+        return session_factory(self.engine)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session in one transaction: committed when the command succeeds, else rolled back."""
+        with transaction(self._sessions) as session:
+            yield session
+
+    def close(self) -> None:
+        """Release database connections."""
+        if self._engine is not None:
+            self._engine.dispose()

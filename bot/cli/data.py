@@ -1,0 +1,71 @@
+"""`loanwatch import` and `loanwatch export`: files in, rows out."""
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bot.cli.context import CliState
+from bot.ledger.exports import EXPORTS, export_rows
+from bot.ledger.facilities import get_facility
+from bot.ledger.importer import import_statement
+from bot.ledger.statements import FORMATS
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--facility", required=True, help="The facility the statement belongs to.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True)
+@click.pass_obj
+def import_command(state: CliState, file: Path, facility: str, fmt: str) -> None:
+    """Import bills, limit readings or an Alipay export; all of the file or none of it."""
+    data = file.read_bytes()
+    with state.transaction() as session:
+        target = get_facility(session, facility, for_update=True)
+        summary = import_statement(session, state.actor, target, data, fmt=fmt, now=state.now)
+    click.echo(f"imported {file.name} into {facility}")
+    for line in summary.lines():
+        click.echo(f"  {line}")
+
+
+@click.command("export")
+@click.argument("kind", type=click.Choice(sorted(EXPORTS)))
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True
+)
+@click.option(
+    "--include-superseded",
+    is_flag=True,
+    help="installments: also those an early repayment replaced.",
+)
+@click.pass_obj
+def export_command(state: CliState, kind: str, fmt: str, include_superseded: bool) -> None:
+    """Print KIND as JSON (a list of objects) or CSV; amounts are strings with two decimals."""
+    options: dict[str, Any] = (
+        {"include_superseded": include_superseded} if kind == "installments" else {}
+    )
+    with state.transaction() as session:
+        rows = export_rows(session, kind, **options)
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        return
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(
+            {
+                k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
+                for k, v in row.items()
+            }
+        )
+
+
+def register(cli: click.Group) -> None:
+    """Add the import and export commands."""
+    cli.add_command(import_command)
+    cli.add_command(export_command)

@@ -1,0 +1,283 @@
+"""`loanwatch facility|draw|repay|bill|limit`: the ledger, and what the platforms show."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import click
+
+from bot.cli.context import CliState
+from bot.cli.params import AMOUNT, AMOUNT_OR_ZERO, DATE, RATE, TIME, in_zone
+from bot.cli.render import schedule, table
+from bot.ledger import facilities as facility_service
+from bot.ledger.draws import DrawRequest, current_installments, record_draw
+from bot.ledger.facilities import FacilityTerms, facility_zone, get_facility
+from bot.ledger.observations import LimitStatus, record_bill, record_limit_reading
+from bot.ledger.portfolio import positions
+from bot.ledger.repayments import record_repayment
+from bot.ledger.schedule import DayCount, RepaymentMethod
+from bot.money import format_money, format_rate
+
+METHODS = click.Choice([m.value for m in RepaymentMethod])
+DAY_COUNTS = click.Choice([d.value for d in DayCount])
+
+
+@click.group("facility")
+def facility_group() -> None:
+    """Credit lines and loans."""
+
+
+@facility_group.command("add")
+@click.argument("slug")
+@click.option("--platform", required=True, help="Lender, e.g. jiebei, weilidai, icbc.")
+@click.option("--limit", "limit_amount", required=True, type=AMOUNT, help="Credit limit.")
+@click.option("--currency", default="CNY", show_default=True)
+@click.option("--daily-rate", type=RATE, default="0", help="Daily rate: 0.04% or 0.0004.")
+@click.option(
+    "--method", type=METHODS, default=RepaymentMethod.EQUAL_INSTALLMENT.value, show_default=True
+)
+@click.option("--day-count", type=DAY_COUNTS, default=DayCount.THIRTY.value, show_default=True)
+@click.option(
+    "--repayment-day",
+    type=click.IntRange(1, 31),
+    help="Fixed day of month (default: the draw's day).",
+)
+@click.option("--channel", help="Slack channel id for this facility's alerts.")
+@click.option("--timezone", help="IANA time zone (default: LOANWATCH_TIMEZONE).")
+@click.option("--name", help="A longer name for people (default: the slug).")
+@click.pass_obj
+def facility_add(
+    state: CliState,
+    slug: str,
+    platform: str,
+    limit_amount: Decimal,
+    currency: str,
+    daily_rate: Decimal,
+    method: str,
+    day_count: str,
+    repayment_day: int | None,
+    channel: str | None,
+    timezone: str | None,
+    name: str | None,
+) -> None:
+    """Add a facility SLUG at a platform."""
+    terms = FacilityTerms(
+        slug=slug,
+        platform=platform.lower(),
+        limit_amount=limit_amount,
+        currency=currency.upper(),
+        daily_rate=daily_rate,
+        repayment_method=RepaymentMethod(method),
+        day_count=DayCount(day_count),
+        repayment_day=repayment_day,
+        alert_channel=channel,
+        timezone=timezone or state.settings.timezone,
+        name=name,
+    )
+    with state.transaction() as session:
+        facility = facility_service.add_facility(session, state.actor, terms, now=state.now)
+        click.echo(
+            f"added {facility.slug} at {facility.platform.display_name}: limit "
+            f"{format_money(facility.limit_amount, facility.currency)}, "
+            f"{format_rate(facility.daily_rate)}, {facility.repayment_method}, "
+            f"day count {facility.day_count}, {facility.timezone}"
+        )
+        if facility.daily_rate == 0:
+            click.echo("note: no --daily-rate given, so draws on it accrue no interest", err=True)
+
+
+@facility_group.command("list")
+@click.pass_obj
+def facility_list(state: CliState) -> None:
+    """Facilities with limit, outstanding and available, by the ledger."""
+    with state.transaction() as session:
+        rows = [
+            [
+                p.facility.slug,
+                p.facility.platform.name,
+                format_money(p.facility.limit_amount, p.facility.currency),
+                format_money(p.outstanding, p.facility.currency),
+                format_money(p.available, p.facility.currency),
+                format_rate(p.facility.daily_rate),
+                p.facility.repayment_method,
+            ]
+            for p in positions(session)
+        ]
+    if not rows:
+        click.echo("no facilities yet; add one with `loanwatch facility add`")
+        return
+    headers = ["facility", "platform", "limit", "outstanding", "available", "rate", "method"]
+    click.echo(table(headers, rows, right={2, 3, 4}))
+
+
+@click.group("draw")
+def draw_group() -> None:
+    """Money taken from a facility."""
+
+
+@draw_group.command("add")
+@click.argument("facility")
+@click.argument("amount", type=AMOUNT)
+@click.option("--months", required=True, type=click.IntRange(1, 360), help="Term in months.")
+@click.option(
+    "--on", "drawn_on", type=DATE, help="Draw date (default: today in the facility's zone)."
+)
+@click.option("--method", type=METHODS, help="Repayment method (default: the facility's).")
+@click.option("--daily-rate", type=RATE, help="Daily rate (default: the facility's).")
+@click.option("--note", help="What the money is for.")
+@click.option("--allow-over-limit", is_flag=True, help="Log it even if it exceeds the limit.")
+@click.pass_obj
+def draw_add(
+    state: CliState,
+    facility: str,
+    amount: Decimal,
+    months: int,
+    drawn_on: date | None,
+    method: str | None,
+    daily_rate: Decimal | None,
+    note: str | None,
+    allow_over_limit: bool,
+) -> None:
+    """Log a draw of AMOUNT on FACILITY and print its repayment schedule."""
+    request = DrawRequest(
+        amount=amount,
+        months=months,
+        drawn_on=drawn_on,
+        repayment_method=RepaymentMethod(method) if method else None,
+        daily_rate=daily_rate,
+        note=note,
+        allow_over_limit=allow_over_limit,
+    )
+    with state.transaction() as session:
+        target = get_facility(session, facility, for_update=True)
+        draw = record_draw(session, state.actor, target, request, now=state.now)
+        click.echo(schedule(draw, target, current_installments(session, draw)))
+
+
+@click.group("repay")
+def repay_group() -> None:
+    """Money paid back."""
+
+
+@repay_group.command("add")
+@click.argument("facility")
+@click.argument("amount", type=AMOUNT)
+@click.option(
+    "--on", "paid_on", type=DATE, help="Payment date (default: today in the facility's zone)."
+)
+@click.option("--note")
+@click.pass_obj
+def repay_add(
+    state: CliState, facility: str, amount: Decimal, paid_on: date | None, note: str | None
+) -> None:
+    """Record a repayment of AMOUNT on FACILITY (early repayments reshape the schedule)."""
+    with state.transaction() as session:
+        target = get_facility(session, facility, for_update=True)
+        repayment = record_repayment(
+            session, state.actor, target, amount, now=state.now, paid_on=paid_on, note=note
+        )
+        principal = sum((a.principal for a in repayment.allocations), Decimal("0.00"))
+        interest = sum((a.interest for a in repayment.allocations), Decimal("0.00"))
+        click.echo(
+            f"repayment #{repayment.id} on {target.slug}: {format_money(amount, target.currency)}"
+            f" on {repayment.paid_on.isoformat()}"
+            f" = principal {format_money(principal, target.currency)}"
+            f" + interest {format_money(interest, target.currency)}"
+        )
+
+
+@click.group("bill")
+def bill_group() -> None:
+    """Bills as the platform shows them."""
+
+
+@bill_group.command("add")
+@click.argument("facility")
+@click.argument("due_date", type=DATE)
+@click.argument("amount", type=AMOUNT_OR_ZERO)
+@click.option("--paid", is_flag=True, help="The platform shows it as paid.")
+@click.option("--reference", help="The platform's bill number, if it shows one.")
+@click.pass_obj
+def bill_add(
+    state: CliState,
+    facility: str,
+    due_date: date,
+    amount: Decimal,
+    paid: bool,
+    reference: str | None,
+) -> None:
+    """Record a bill FACILITY shows: due DUE_DATE for AMOUNT."""
+    with state.transaction() as session:
+        target = get_facility(session, facility)
+        result = record_bill(
+            session,
+            state.actor,
+            target,
+            due_date=due_date,
+            amount=amount,
+            paid=paid,
+            now=state.now,
+            reference=reference,
+        )
+        verb = "recorded" if result.new else "already had"
+        click.echo(
+            f"{verb} bill #{result.row.id} on {target.slug}: "
+            f"{format_money(amount, target.currency)} due {due_date.isoformat()}"
+            f"{', paid' if result.row.paid else ''}"
+        )
+
+
+@click.group("limit")
+def limit_group() -> None:
+    """Limit readings as the platform shows them."""
+
+
+@limit_group.command("add")
+@click.argument("facility")
+@click.argument("limit_amount", metavar="LIMIT", type=AMOUNT_OR_ZERO)
+@click.option("--available", type=AMOUNT_OR_ZERO, help="Available amount the platform shows.")
+@click.option(
+    "--status",
+    type=click.Choice([s.value for s in LimitStatus]),
+    default="active",
+    show_default=True,
+)
+@click.option("--at", "observed_at", type=TIME, help="When it was seen (default: now).")
+@click.pass_obj
+def limit_add(
+    state: CliState,
+    facility: str,
+    limit_amount: Decimal,
+    available: Decimal | None,
+    status: str,
+    observed_at: datetime | None,
+) -> None:
+    """Record the LIMIT FACILITY shows (0 is a real reading: a frozen line shows it)."""
+    with state.transaction() as session:
+        target = get_facility(session, facility)
+        result = record_limit_reading(
+            session,
+            state.actor,
+            target,
+            limit_amount=limit_amount,
+            available=available,
+            status=LimitStatus(status),
+            observed_at=in_zone(observed_at, facility_zone(target)),
+            now=state.now,
+        )
+        reading = result.row
+        shown = (
+            f", available {format_money(reading.available, target.currency)}"
+            if reading.available is not None
+            else ""
+        )
+        verb = "recorded" if result.new else "already had"
+        click.echo(
+            f"{verb} reading on {target.slug} at {reading.observed_at.isoformat()}: limit "
+            f"{format_money(reading.limit_amount, target.currency)}{shown}, {reading.status}"
+        )
+
+
+def register(cli: click.Group) -> None:
+    """Add the ledger commands."""
+    for group in (facility_group, draw_group, repay_group, bill_group, limit_group):
+        cli.add_command(group)

@@ -1,0 +1,136 @@
+"""Draws: money taken from a facility, and the installments each one implies."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.errors import InputError
+from bot.ledger.facilities import facility_zone
+from bot.ledger.schedule import DayCount, PlannedInstallment, RepaymentMethod, plan_draw
+from bot.models import Draw, Facility, Installment, RepaymentAllocation
+from bot.money import format_money
+
+
+@dataclass(frozen=True)
+class DrawRequest:
+    """A draw as a person asked for it; method and rate default to the facility's."""
+
+    amount: Decimal
+    months: int
+    drawn_on: date | None = None
+    repayment_method: RepaymentMethod | None = None
+    daily_rate: Decimal | None = None
+    note: str | None = None
+    allow_over_limit: bool = False
+
+
+def record_draw(
+    session: Session, actor: audit.Actor, facility: Facility, request: DrawRequest, *, now: datetime
+) -> Draw:
+    """Log a draw and write the installments its schedule implies."""
+    today = now.astimezone(facility_zone(facility)).date()
+    drawn_on = request.drawn_on or today
+    if drawn_on > today:
+        raise InputError(
+            f"draw date {drawn_on.isoformat()} is in the future (today is {today.isoformat()} "
+            f"in {facility.timezone}); log a draw once the money is taken"
+        )
+    if request.amount <= 0:
+        raise InputError("a draw must be more than zero")
+    outstanding = outstanding_principal(session, facility.id)
+    if not request.allow_over_limit and outstanding + request.amount > facility.limit_amount:
+        raise InputError(
+            f"this draw would take {facility.slug} to "
+            f"{format_money(outstanding + request.amount, facility.currency)} outstanding, "
+            f"above its limit of {format_money(facility.limit_amount, facility.currency)}; "
+            "check the amount, or pass --allow-over-limit if the platform really lent it"
+        )
+
+    method = request.repayment_method or RepaymentMethod(facility.repayment_method)
+    daily_rate = facility.daily_rate if request.daily_rate is None else request.daily_rate
+    planned = plan_draw(
+        request.amount,
+        daily_rate,
+        request.months,
+        drawn_on,
+        method,
+        DayCount(facility.day_count),
+        facility.repayment_day,
+    )
+    draw = Draw(
+        facility=facility,
+        amount=request.amount,
+        drawn_on=drawn_on,
+        months=request.months,
+        repayment_method=str(method),
+        day_count=facility.day_count,
+        daily_rate=daily_rate,
+        repayment_day=facility.repayment_day,
+        note=request.note,
+        created_at=now,
+        created_by=actor.name,
+    )
+    session.add(draw)
+    session.flush()
+    add_installments(session, draw, planned, revision=0)
+    audit.record(session, actor, "draw.add", draw, at=now)
+    return draw
+
+
+def add_installments(
+    session: Session, draw: Draw, planned: list[PlannedInstallment], *, revision: int
+) -> list[Installment]:
+    """Store a planned schedule as the draw's installments of one revision."""
+    rows = [
+        Installment(
+            draw_id=draw.id,
+            facility_id=draw.facility_id,
+            seq=item.seq,
+            revision=revision,
+            due_date=item.due_date,
+            principal=item.principal,
+            interest=item.interest,
+            amount=item.amount,
+            status="scheduled",
+        )
+        for item in planned
+    ]
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def current_installments(session: Session, draw: Draw) -> list[Installment]:
+    """The draw's schedule as it stands: paid and scheduled installments, not superseded ones."""
+    return list(
+        session.scalars(
+            select(Installment)
+            .where(Installment.draw_id == draw.id, Installment.status != "superseded")
+            .order_by(Installment.seq)
+        )
+    )
+
+
+def principal_repaid(session: Session, draw_id: int) -> Decimal:
+    """Principal paid back on one draw so far."""
+    repaid = session.scalar(
+        select(func.sum(RepaymentAllocation.principal)).where(
+            RepaymentAllocation.draw_id == draw_id
+        )
+    )
+    return repaid or Decimal("0.00")
+
+
+def outstanding_principal(session: Session, facility_id: int) -> Decimal:
+    """Principal drawn and not yet repaid on a facility."""
+    drawn = session.scalar(select(func.sum(Draw.amount)).where(Draw.facility_id == facility_id))
+    repaid = session.scalar(
+        select(func.sum(RepaymentAllocation.principal))
+        .join(Draw, Draw.id == RepaymentAllocation.draw_id)
+        .where(Draw.facility_id == facility_id)
+    )
+    return (drawn or Decimal("0.00")) - (repaid or Decimal("0.00"))

@@ -1,0 +1,174 @@
+"""The ledger as plain rows, for `loanwatch export`: amounts as two-decimal strings, ISO dates."""
+
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.models import (
+    AuditRecord,
+    Bill,
+    Draw,
+    Facility,
+    Installment,
+    LimitReading,
+    Platform,
+    Repayment,
+)
+from bot.money import format_rate, money_str
+
+Row = dict[str, Any]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return money_str(value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value
+
+
+def _facilities(session: Session, **_: Any) -> Iterator[Row]:
+    query = select(Facility, Platform).join(Platform).order_by(Facility.slug)
+    for facility, platform in session.execute(query):
+        yield {
+            "facility": facility.slug,
+            "platform": platform.name,
+            "limit": facility.limit_amount,
+            "currency": facility.currency,
+            "daily_rate": str(facility.daily_rate.normalize()),
+            "daily_rate_percent": format_rate(facility.daily_rate),
+            "method": facility.repayment_method,
+            "day_count": facility.day_count,
+            "repayment_day": facility.repayment_day,
+            "channel": facility.alert_channel,
+            "timezone": facility.timezone,
+            "active": facility.active,
+        }
+
+
+def _draws(session: Session, **_: Any) -> Iterator[Row]:
+    query = select(Draw, Facility.slug).join(Facility).order_by(Draw.id)
+    for draw, slug in session.execute(query):
+        yield {
+            "id": draw.id,
+            "facility": slug,
+            "amount": draw.amount,
+            "drawn_on": draw.drawn_on,
+            "months": draw.months,
+            "method": draw.repayment_method,
+            "day_count": draw.day_count,
+            "daily_rate": str(draw.daily_rate.normalize()),
+            "note": draw.note,
+            "confirmed_at": draw.confirmed_at,
+            "created_by": draw.created_by,
+        }
+
+
+def _installments(session: Session, *, include_superseded: bool = False, **_: Any) -> Iterator[Row]:
+    query = (
+        select(Installment, Facility.slug)
+        .join(Facility, Facility.id == Installment.facility_id)
+        .order_by(Installment.draw_id, Installment.revision, Installment.seq)
+    )
+    if not include_superseded:
+        query = query.where(Installment.status != "superseded")
+    for installment, slug in session.execute(query):
+        yield {
+            "facility": slug,
+            "draw_id": installment.draw_id,
+            "seq": installment.seq,
+            "revision": installment.revision,
+            "due_date": installment.due_date,
+            "principal": installment.principal,
+            "interest": installment.interest,
+            "amount": installment.amount,
+            "status": installment.status,
+            "paid_on": installment.paid_on,
+        }
+
+
+def _repayments(session: Session, **_: Any) -> Iterator[Row]:
+    query = select(Repayment, Facility.slug).join(Facility).order_by(Repayment.id)
+    for repayment, slug in session.execute(query):
+        yield {
+            "id": repayment.id,
+            "facility": slug,
+            "amount": repayment.amount,
+            "paid_on": repayment.paid_on,
+            "principal": sum((a.principal for a in repayment.allocations), Decimal("0.00")),
+            "interest": sum((a.interest for a in repayment.allocations), Decimal("0.00")),
+            "reference": repayment.external_ref,
+            "note": repayment.note,
+            "created_by": repayment.created_by,
+        }
+
+
+def _bills(session: Session, **_: Any) -> Iterator[Row]:
+    query = select(Bill, Facility.slug).join(Facility).order_by(Bill.due_date, Bill.id)
+    for bill, slug in session.execute(query):
+        yield {
+            "id": bill.id,
+            "facility": slug,
+            "due_date": bill.due_date,
+            "amount": bill.amount,
+            "paid": bill.paid,
+            "observed_at": bill.observed_at,
+            "reference": bill.reference,
+            "source": bill.source,
+        }
+
+
+def _limits(session: Session, **_: Any) -> Iterator[Row]:
+    query = (
+        select(LimitReading, Facility.slug)
+        .join(Facility)
+        .order_by(LimitReading.observed_at, LimitReading.id)
+    )
+    for reading, slug in session.execute(query):
+        yield {
+            "id": reading.id,
+            "facility": slug,
+            "observed_at": reading.observed_at,
+            "limit": reading.limit_amount,
+            "available": reading.available,
+            "status": reading.status,
+            "source": reading.source,
+        }
+
+
+def _audit(session: Session, **_: Any) -> Iterator[Row]:
+    for entry in session.scalars(select(AuditRecord).order_by(AuditRecord.id)):
+        yield {
+            "id": entry.id,
+            "at": entry.at,
+            "actor": entry.actor,
+            "source": entry.source,
+            "action": entry.action,
+            "entity": entry.entity,
+            "entity_id": entry.entity_id,
+            "before": entry.before,
+            "after": entry.after,
+        }
+
+
+EXPORTS: dict[str, Callable[..., Iterator[Row]]] = {
+    "facilities": _facilities,
+    "draws": _draws,
+    "installments": _installments,
+    "repayments": _repayments,
+    "bills": _bills,
+    "limits": _limits,
+    "audit": _audit,
+}
+
+
+def export_rows(session: Session, kind: str, **options: Any) -> list[Row]:
+    """Rows of one kind with every value JSON- and CSV-ready."""
+    return [
+        {key: _plain(value) for key, value in row.items()}
+        for row in EXPORTS[kind](session, **options)
+    ]

@@ -1,0 +1,142 @@
+"""Platforms and facilities: the credit lines and loans the company holds."""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.errors import InputError, NotFoundError
+from bot.ledger.schedule import DayCount, RepaymentMethod
+from bot.models import Facility, Platform
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$")
+CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{5,}$")
+
+# How people know the common platforms; any other name is shown as typed.
+KNOWN_PLATFORMS = {
+    "jiebei": "借呗 Jiebei (Alipay)",
+    "weilidai": "微粒贷 Weilidai (WeBank)",
+    "icbc": "ICBC",
+    "ccb": "China Construction Bank",
+    "cmb": "China Merchants Bank",
+}
+
+
+@dataclass(frozen=True)
+class FacilityTerms:
+    """What a new facility is set up with; amounts and rates already parsed."""
+
+    slug: str
+    platform: str
+    limit_amount: Decimal
+    currency: str = "CNY"
+    daily_rate: Decimal = Decimal(0)
+    repayment_method: RepaymentMethod = RepaymentMethod.EQUAL_INSTALLMENT
+    day_count: DayCount = DayCount.THIRTY
+    repayment_day: int | None = None
+    alert_channel: str | None = None
+    timezone: str = "Asia/Shanghai"
+    name: str | None = None
+
+
+def check_slug(value: str, what: str) -> str:
+    """A lower-case name of letters, digits and hyphens, as used on the command line."""
+    if not SLUG.match(value):
+        raise InputError(
+            f"{what} {value!r} is not a valid name: use 2-64 lower-case letters, digits and "
+            "hyphens, e.g. jiebei-main"
+        )
+    return value
+
+
+def add_facility(
+    session: Session, actor: audit.Actor, terms: FacilityTerms, *, now: datetime
+) -> Facility:
+    """Create a facility (and its platform, the first time it is named)."""
+    check_slug(terms.slug, "facility")
+    check_slug(terms.platform, "platform")
+    if session.scalar(select(Facility.id).where(Facility.slug == terms.slug)) is not None:
+        raise InputError(f"facility {terms.slug!r} already exists; pick another name")
+    if terms.limit_amount <= 0:
+        raise InputError("a facility's limit must be more than zero")
+    if not re.fullmatch(r"[A-Z]{3}", terms.currency):
+        raise InputError(f"currency {terms.currency!r} is not an ISO code such as CNY or USD")
+    if terms.repayment_day is not None and not 1 <= terms.repayment_day <= 31:
+        raise InputError(f"repayment day {terms.repayment_day} is not a day of the month (1-31)")
+    if terms.alert_channel is not None and not CHANNEL_ID.match(terms.alert_channel):
+        raise InputError(
+            f"channel {terms.alert_channel!r} is not a Slack channel id (like C0123ABCD); "
+            "copy it from the channel's details in Slack"
+        )
+    check_timezone(terms.timezone)
+
+    platform = session.scalar(select(Platform).where(Platform.name == terms.platform))
+    if platform is None:
+        platform = Platform(
+            name=terms.platform,
+            display_name=KNOWN_PLATFORMS.get(terms.platform, terms.platform),
+            created_at=now,
+        )
+        session.add(platform)
+        audit.record(session, actor, "platform.add", platform, at=now)
+
+    facility = Facility(
+        slug=terms.slug,
+        platform=platform,
+        name=terms.name or terms.slug,
+        limit_amount=terms.limit_amount,
+        currency=terms.currency,
+        daily_rate=terms.daily_rate,
+        repayment_method=str(terms.repayment_method),
+        day_count=str(terms.day_count),
+        repayment_day=terms.repayment_day,
+        alert_channel=terms.alert_channel,
+        timezone=terms.timezone,
+        active=True,
+        created_at=now,
+    )
+    session.add(facility)
+    audit.record(session, actor, "facility.add", facility, at=now)
+    return facility
+
+
+def check_timezone(name: str) -> ZoneInfo:
+    """The ZoneInfo for an IANA name, or an InputError that says what a valid one looks like."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InputError(
+            f"unknown time zone {name!r}; use an IANA name such as Asia/Shanghai"
+        ) from exc
+
+
+def get_facility(session: Session, slug: str, *, for_update: bool = False) -> Facility:
+    """The facility named `slug`, or a NotFoundError listing the ones that exist."""
+    query = select(Facility).where(Facility.slug == slug)
+    if for_update:
+        query = query.with_for_update()
+    facility = session.scalar(query)
+    if facility is None:
+        known = session.scalars(select(Facility.slug).order_by(Facility.slug)).all()
+        hint = (
+            f"known facilities: {', '.join(known)}"
+            if known
+            else "add one with `loanwatch facility add`"
+        )
+        raise NotFoundError(f"no facility named {slug!r}; {hint}")
+    return facility
+
+
+def list_facilities(session: Session) -> list[Facility]:
+    """Every facility, by name."""
+    return list(session.scalars(select(Facility).order_by(Facility.slug)))
+
+
+def facility_zone(facility: Facility) -> ZoneInfo:
+    """The facility's time zone, which decides what 'today' and a due date mean for it."""
+    return ZoneInfo(facility.timezone)

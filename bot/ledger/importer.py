@@ -1,0 +1,159 @@
+"""`loanwatch import`: a parsed statement applied to the ledger in one transaction.
+
+Rows that are already there (the same bill, the same reading, the same Alipay order number) are
+counted and left alone, so importing one file twice adds nothing. A row the ledger refuses turns
+into an error naming its line, and the caller's transaction rolls the whole file back.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.errors import InputError
+from bot.ledger.facilities import facility_zone
+from bot.ledger.observations import (
+    LimitStatus,
+    record_bill,
+    record_draw_confirmation,
+    record_limit_reading,
+)
+from bot.ledger.repayments import record_repayment
+from bot.ledger.statements import ParsedStatement, StatementError, parse_statement
+from bot.models import Facility, Repayment
+
+
+@dataclass
+class ImportSummary:
+    """What an import did: rows added, rows already present, rows skipped by category."""
+
+    format: str
+    added: Counter[str] = field(default_factory=Counter)
+    already_present: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+
+    def lines(self) -> list[str]:
+        """The summary as a person reads it."""
+        out = [f"format: {self.format}"]
+        for kind in sorted(set(self.added) | set(self.already_present)):
+            out.append(
+                f"{kind}: {self.added[kind]} added, {self.already_present[kind]} already present"
+            )
+        if self.skipped:
+            total = sum(self.skipped.values())
+            detail = ", ".join(f"{name} {count}" for name, count in sorted(self.skipped.items()))
+            out.append(f"skipped (not credit movements): {total} ({detail})")
+        return out
+
+
+def import_statement(
+    session: Session,
+    actor: audit.Actor,
+    facility: Facility,
+    data: bytes,
+    *,
+    fmt: str = "auto",
+    now: datetime,
+) -> ImportSummary:
+    """Parse `data` and record every row on `facility`; raises StatementError naming a bad line."""
+    parsed = parse_statement(data, fmt, tz=facility_zone(facility))
+    summary = ImportSummary(parsed.format, skipped=Counter(parsed.skipped))
+    _apply(session, actor, facility, parsed, summary, now)
+    audit.record(
+        session,
+        actor,
+        "import",
+        facility,
+        at=now,
+        before=None,
+        after={
+            "format": parsed.format,
+            "added": dict(summary.added),
+            "already_present": dict(summary.already_present),
+            "skipped": dict(summary.skipped),
+        },
+    )
+    return summary
+
+
+def _apply(
+    session: Session,
+    actor: audit.Actor,
+    facility: Facility,
+    parsed: ParsedStatement,
+    summary: ImportSummary,
+    now: datetime,
+) -> None:
+    current_line = 0
+    try:
+        for bill in parsed.bills:
+            current_line = bill.line
+            result = record_bill(
+                session,
+                actor,
+                facility,
+                due_date=bill.due_date,
+                amount=bill.amount,
+                paid=bill.paid,
+                observed_at=bill.observed_at,
+                reference=bill.reference,
+                now=now,
+            )
+            _count(summary, "bills", result.new)
+        for reading in parsed.limits:
+            current_line = reading.line
+            result = record_limit_reading(
+                session,
+                actor,
+                facility,
+                limit_amount=reading.limit,
+                available=reading.available,
+                status=LimitStatus(reading.status),
+                observed_at=reading.observed_at,
+                now=now,
+            )
+            _count(summary, "limit readings", result.new)
+        # Exports list the newest first; a schedule has to see the money in the order it moved.
+        for row in sorted(parsed.credit_rows, key=lambda r: (r.occurred_at, r.line)):
+            current_line = row.line
+            if row.kind == "draw_confirmation":
+                result = record_draw_confirmation(
+                    session,
+                    actor,
+                    facility,
+                    occurred_at=row.occurred_at,
+                    amount=row.amount,
+                    external_ref=row.order_no,
+                    description=row.description,
+                    now=now,
+                )
+                _count(summary, "draw confirmations", result.new)
+                continue
+            seen = session.scalar(
+                select(Repayment.id).where(
+                    Repayment.facility_id == facility.id, Repayment.external_ref == row.order_no
+                )
+            )
+            if seen is None:
+                record_repayment(
+                    session,
+                    actor,
+                    facility,
+                    row.amount,
+                    now=now,
+                    paid_on=row.occurred_at.astimezone(facility_zone(facility)).date(),
+                    external_ref=row.order_no,
+                    note=row.description,
+                )
+            _count(summary, "repayments", seen is None)
+    except StatementError:
+        raise
+    except InputError as exc:
+        raise StatementError(f"{exc}; nothing was imported", line=current_line) from exc
+
+
+def _count(summary: ImportSummary, kind: str, new: bool) -> None:
+    (summary.added if new else summary.already_present)[kind] += 1

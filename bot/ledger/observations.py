@@ -1,0 +1,187 @@
+"""What the platforms show: bills, limit readings and payouts, recorded as observed."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.errors import InputError
+from bot.ledger.facilities import facility_zone
+from bot.models import Bill, Draw, DrawConfirmation, Facility, LimitReading
+
+T = TypeVar("T")
+
+# Clocks drift; a reading a few minutes "in the future" is a skewed clock, not bad input.
+CLOCK_SKEW = timedelta(minutes=5)
+# A payout confirms a logged draw of the same amount within this many days of its date.
+CONFIRM_MATCH_DAYS = 3
+
+
+class LimitStatus(StrEnum):
+    """The state a platform shows for a credit line."""
+
+    ACTIVE = "active"
+    FROZEN = "frozen"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class Recorded(Generic[T]):
+    """The row an observation landed in, and whether it was new (False: seen before)."""
+
+    row: T
+    new: bool
+
+
+def record_bill(
+    session: Session,
+    actor: audit.Actor,
+    facility: Facility,
+    *,
+    due_date: date,
+    amount: Decimal,
+    paid: bool,
+    now: datetime,
+    observed_at: datetime | None = None,
+    reference: str | None = None,
+) -> Recorded[Bill]:
+    """Record a bill the platform shows; the same bill seen again updates its paid state."""
+    observed_at = _observed_at(observed_at, now)
+    if amount < 0:
+        raise InputError("a bill amount cannot be negative")
+    bill = session.scalar(
+        select(Bill).where(
+            Bill.facility_id == facility.id, Bill.due_date == due_date, Bill.amount == amount
+        )
+    )
+    if bill is not None:
+        if bill.paid == paid:
+            return Recorded(bill, new=False)
+        before = audit.snapshot(bill)
+        bill.paid, bill.observed_at = paid, max(bill.observed_at, observed_at)
+        audit.record(session, actor, "bill.update", bill, at=now, before=before)
+        return Recorded(bill, new=False)
+    bill = Bill(
+        facility_id=facility.id,
+        due_date=due_date,
+        amount=amount,
+        paid=paid,
+        observed_at=observed_at,
+        reference=reference,
+        source=actor.source,
+    )
+    session.add(bill)
+    audit.record(session, actor, "bill.add", bill, at=now)
+    return Recorded(bill, new=True)
+
+
+def record_limit_reading(
+    session: Session,
+    actor: audit.Actor,
+    facility: Facility,
+    *,
+    limit_amount: Decimal,
+    now: datetime,
+    available: Decimal | None = None,
+    status: LimitStatus = LimitStatus.ACTIVE,
+    observed_at: datetime | None = None,
+) -> Recorded[LimitReading]:
+    """Record what the platform shows as the limit; zero is a legitimate (frozen-line) reading."""
+    observed_at = _observed_at(observed_at, now)
+    existing = session.scalar(
+        select(LimitReading).where(
+            LimitReading.facility_id == facility.id, LimitReading.observed_at == observed_at
+        )
+    )
+    if existing is not None:
+        same = (existing.limit_amount, existing.available, existing.status) == (
+            limit_amount,
+            available,
+            str(status),
+        )
+        if same:
+            return Recorded(existing, new=False)
+        raise InputError(
+            f"{facility.slug} already has a different reading at {observed_at.isoformat()}; "
+            "readings are what the platform showed at a moment and are not edited"
+        )
+    reading = LimitReading(
+        facility_id=facility.id,
+        observed_at=observed_at,
+        limit_amount=limit_amount,
+        available=available,
+        status=str(status),
+        source=actor.source,
+    )
+    session.add(reading)
+    audit.record(session, actor, "limit.add", reading, at=now)
+    return Recorded(reading, new=True)
+
+
+def record_draw_confirmation(
+    session: Session,
+    actor: audit.Actor,
+    facility: Facility,
+    *,
+    occurred_at: datetime,
+    amount: Decimal,
+    external_ref: str,
+    description: str | None,
+    now: datetime,
+) -> Recorded[DrawConfirmation]:
+    """Record a payout seen in a statement and confirm the unconfirmed draw it matches, if any."""
+    existing = session.scalar(
+        select(DrawConfirmation).where(
+            DrawConfirmation.facility_id == facility.id,
+            DrawConfirmation.external_ref == external_ref,
+        )
+    )
+    if existing is not None:
+        return Recorded(existing, new=False)
+    day = occurred_at.astimezone(facility_zone(facility)).date()
+    draw = session.scalar(
+        select(Draw)
+        .where(
+            Draw.facility_id == facility.id,
+            Draw.amount == amount,
+            Draw.confirmed_at.is_(None),
+            Draw.drawn_on.between(
+                day - timedelta(days=CONFIRM_MATCH_DAYS), day + timedelta(days=CONFIRM_MATCH_DAYS)
+            ),
+        )
+        .order_by(Draw.drawn_on, Draw.id)
+    )
+    confirmation = DrawConfirmation(
+        facility_id=facility.id,
+        occurred_at=occurred_at,
+        amount=amount,
+        external_ref=external_ref,
+        description=description,
+        draw_id=draw.id if draw else None,
+        observed_at=now,
+    )
+    session.add(confirmation)
+    if draw is not None:
+        before = audit.snapshot(draw)
+        draw.confirmed_at = occurred_at
+        audit.record(session, actor, "draw.confirm", draw, at=now, before=before)
+    audit.record(session, actor, "payout.add", confirmation, at=now)
+    return Recorded(confirmation, new=True)
+
+
+def _observed_at(observed_at: datetime | None, now: datetime) -> datetime:
+    if observed_at is None:
+        return now
+    if observed_at.tzinfo is None:
+        raise InputError(f"time {observed_at.isoformat()} has no time zone")
+    if observed_at > now + CLOCK_SKEW:
+        raise InputError(
+            f"observation time {observed_at.isoformat()} is in the future; "
+            "record what the platform showed, when it showed it"
+        )
+    return observed_at

@@ -1,0 +1,178 @@
+"""The company's own ledger: platforms, facilities, draws, installments, repayments."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bot.models.base import Base
+from bot.models.types import Money, Rate, UTCDateTime
+
+
+class Platform(Base):
+    """A lender (jiebei, weilidai, icbc…), with the contact details tickets will use."""
+
+    __tablename__ = "platforms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    facilities: Mapped[list["Facility"]] = relationship(back_populates="platform")
+
+
+class Facility(Base):
+    """One credit line or loan at a platform, with the terms its schedules follow."""
+
+    __tablename__ = "facilities"
+    __table_args__ = (
+        CheckConstraint("limit_amount >= 0", name="limit_not_negative"),
+        CheckConstraint("daily_rate >= 0", name="rate_not_negative"),
+        CheckConstraint(
+            "repayment_day IS NULL OR (repayment_day BETWEEN 1 AND 31)", name="repayment_day_range"
+        ),
+        CheckConstraint(
+            "repayment_method IN ('equal-installment', 'equal-principal', 'interest-first')",
+            name="repayment_method_known",
+        ),
+        CheckConstraint("day_count IN ('30', 'actual')", name="day_count_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    limit_amount: Mapped[Decimal] = mapped_column(Money())
+    currency: Mapped[str] = mapped_column(String(3))
+    daily_rate: Mapped[Decimal] = mapped_column(Rate())
+    repayment_method: Mapped[str] = mapped_column(String(32))
+    day_count: Mapped[str] = mapped_column(String(8))
+    repayment_day: Mapped[int | None] = mapped_column(Integer)
+    alert_channel: Mapped[str | None] = mapped_column(String(64))
+    timezone: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Per-facility thresholds for the checks; NULL means "the default from settings".
+    bill_lead_days: Mapped[int | None] = mapped_column(Integer)
+    bill_grace_hours: Mapped[int | None] = mapped_column(Integer)
+    bill_match_window_days: Mapped[int | None] = mapped_column(Integer)
+    amount_tolerance: Mapped[Decimal | None] = mapped_column(Money())
+    due_soon_days: Mapped[int | None] = mapped_column(Integer)
+    limit_drop_percent: Mapped[int | None] = mapped_column(Integer)
+    restore_lag_hours: Mapped[int | None] = mapped_column(Integer)
+    stale_after_hours: Mapped[int | None] = mapped_column(Integer)
+    confirm_window_hours: Mapped[int | None] = mapped_column(Integer)
+    utilization_percent: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    platform: Mapped[Platform] = relationship(back_populates="facilities")
+    draws: Mapped[list["Draw"]] = relationship(back_populates="facility", order_by="Draw.id")
+
+
+class Draw(Base):
+    """Money taken from a facility on a day; its terms are frozen at the time of the draw."""
+
+    __tablename__ = "draws"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("months BETWEEN 1 AND 360", name="months_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money())
+    drawn_on: Mapped[date] = mapped_column(Date)
+    months: Mapped[int] = mapped_column(Integer)
+    repayment_method: Mapped[str] = mapped_column(String(32))
+    day_count: Mapped[str] = mapped_column(String(8))
+    daily_rate: Mapped[Decimal] = mapped_column(Rate())
+    repayment_day: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(200))
+
+    facility: Mapped[Facility] = relationship(back_populates="draws")
+    installments: Mapped[list["Installment"]] = relationship(
+        back_populates="draw", order_by="(Installment.revision, Installment.seq)"
+    )
+
+
+class Installment(Base):
+    """One expected repayment of a draw.
+
+    An early repayment does not edit installments: it marks the unpaid ones `superseded` and
+    writes the regenerated rest of the schedule with the next `revision`.
+    """
+
+    __tablename__ = "installments"
+    __table_args__ = (
+        UniqueConstraint("draw_id", "revision", "seq"),
+        CheckConstraint("principal >= 0 AND interest >= 0", name="amounts_not_negative"),
+        CheckConstraint("status IN ('scheduled', 'paid', 'superseded')", name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draw_id: Mapped[int] = mapped_column(ForeignKey("draws.id"), index=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    due_date: Mapped[date] = mapped_column(Date, index=True)
+    principal: Mapped[Decimal] = mapped_column(Money())
+    interest: Mapped[Decimal] = mapped_column(Money())
+    amount: Mapped[Decimal] = mapped_column(Money())
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    paid_on: Mapped[date | None] = mapped_column(Date)
+
+    draw: Mapped[Draw] = relationship(back_populates="installments")
+
+
+class Repayment(Base):
+    """Money paid back to a facility on a day, as the company recorded or imported it."""
+
+    __tablename__ = "repayments"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        UniqueConstraint("facility_id", "external_ref"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money())
+    paid_on: Mapped[date] = mapped_column(Date)
+    # An import's idempotency key (the Alipay order number); NULL for typed-in repayments.
+    external_ref: Mapped[str | None] = mapped_column(String(128))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(200))
+
+    allocations: Mapped[list["RepaymentAllocation"]] = relationship(back_populates="repayment")
+
+
+class RepaymentAllocation(Base):
+    """How much of one repayment went to one draw's principal and interest."""
+
+    __tablename__ = "repayment_allocations"
+    __table_args__ = (
+        CheckConstraint("principal >= 0 AND interest >= 0", name="amounts_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    repayment_id: Mapped[int] = mapped_column(ForeignKey("repayments.id"), index=True)
+    draw_id: Mapped[int] = mapped_column(ForeignKey("draws.id"), index=True)
+    # The installment it settled; NULL for a prepayment that regenerated the schedule.
+    installment_id: Mapped[int | None] = mapped_column(ForeignKey("installments.id"))
+    principal: Mapped[Decimal] = mapped_column(Money())
+    interest: Mapped[Decimal] = mapped_column(Money())
+
+    repayment: Mapped[Repayment] = relationship(back_populates="allocations")

@@ -1,0 +1,243 @@
+"""Money as finance people type it and read it: parsing, rounding and formatting.
+
+Amounts are ``Decimal`` yuan with exactly two places (fen); rates are ``Decimal`` fractions per
+day. Nothing here touches float. Parsing raises :class:`MoneyInputError` with a one-line message
+that names the field, quotes what was typed and says how to fix it.
+
+Scaling by 万, 亿 or k shifts the decimal exponent of the typed number instead of multiplying,
+so the result is exact however many digits were typed (``Decimal`` multiplication would round
+to the context precision of 28 digits and could hide a stray digit).
+"""
+
+import re
+import unicodedata
+from decimal import ROUND_HALF_UP, Decimal
+
+from bot.errors import InputError
+
+FEN = Decimal("0.01")
+MAX_AMOUNT = Decimal("1000000000000")  # one trillion yuan: at or above this, a typo is likelier.
+
+# A daily rate of 1 % is 365 % a year: no lender charges that, so it is a typo or an annual rate.
+_MAX_DAILY_RATE = Decimal("0.01")
+_MAX_RATE_PLACES = 8
+_MAX_INPUT_CHARS = 64
+_QUOTE_CHARS = 40
+
+_AMOUNT_EXAMPLES = "50000, 50,000.00, ¥1,200, 5万 or 50k"
+_RATE_EXAMPLES = "0.04%, 0.0004 or 万4"
+
+# Powers of ten for the multipliers people type after an amount.
+_UNIT_SHIFT = {"k": 3, "万": 4, "亿": 8}
+
+_AMOUNT = re.compile(
+    r"""
+    (?:(?:¥|CNY|RMB|人民币)\s*)?                  # currency before the number
+    (?P<number>[0-9][0-9,]*(?:\.[0-9,]+)?|\.[0-9]+)  # commas are checked apart
+    \s*(?P<unit>[k万亿])?                         # at most one multiplier
+    \s*(?:元|CNY|RMB)?                            # currency after the number
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+_GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
+_NEGATIVE = re.compile(r"\(.*\)|(?:¥|CNY|RMB|人民币)?\s*[-−]", re.IGNORECASE)
+_EXPONENT = re.compile(r"[0-9.]e[-+−]?[0-9]", re.IGNORECASE)
+_DECORATION = re.compile(r"[\s¥+\-−()%元]|CNY|RMB|人民币|万分之|万", re.IGNORECASE)
+_NOT_A_NUMBER = {"nan", "snan", "qnan", "inf", "infinity", "∞"}
+
+_RATE = re.compile(
+    r"""
+    (?P<wan>万分之|万)?\s*                        # 万4 and 万分之4 mean 4 in ten thousand
+    (?P<number>[0-9]+(?:\.[0-9]+)?|\.[0-9]+)
+    \s*(?P<percent>%)?
+    (?:\s*(?:/\s*(?:day|d|天|日)|per\s+day))?    # "0.04%/day", as format_rate writes it
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+class MoneyInputError(InputError):
+    """An amount or rate a person typed that cannot be taken as money: the message says why."""
+
+
+def round_fen(value: Decimal) -> Decimal:
+    """Round to the fen (0.01), halves away from zero."""
+    _require_decimal(value)
+    return value.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def parse_amount(text: str, *, allow_zero: bool = False, what: str = "amount") -> Decimal:
+    """Read an amount of yuan as a person types it; the result has exactly two places."""
+    normalized = unicodedata.normalize("NFKC", text).strip()
+    typed = _quote(text)
+    if not normalized:
+        raise MoneyInputError(f"{what} is empty; enter an amount in yuan, e.g. {_AMOUNT_EXAMPLES}")
+    if len(normalized) > _MAX_INPUT_CHARS:
+        raise MoneyInputError(
+            f"{what} {typed} is too long to be an amount; enter yuan, e.g. {_AMOUNT_EXAMPLES}"
+        )
+    _refuse_special_numbers(normalized, what, typed, _AMOUNT_EXAMPLES)
+    if _NEGATIVE.match(normalized):
+        raise MoneyInputError(
+            f"{what} {typed} is negative; enter the amount without a sign, e.g. 1,200.00"
+        )
+    match = _AMOUNT.fullmatch(normalized)
+    if match is None:
+        raise MoneyInputError(
+            f"{what} {typed} is not an amount; write yuan like {_AMOUNT_EXAMPLES}"
+        )
+    number_text = match["number"]
+    if "," in number_text and not _GROUPED.fullmatch(number_text):
+        raise MoneyInputError(
+            f"{what} {typed} has commas in the wrong places; commas go between groups of three "
+            "digits and a point marks the fen, e.g. 1,200,000.50"
+        )
+    unit = (match["unit"] or "").lower()
+    value = _shift(Decimal(number_text.replace(",", "")), _UNIT_SHIFT.get(unit, 0))
+    if value >= MAX_AMOUNT:
+        raise MoneyInputError(
+            f"{what} {typed} is too large (a trillion yuan or more); check the number of digits"
+        )
+    # Without a multiplier, "1.200" is refused too: it may be a European 1,200.
+    fraction_digits = len(number_text.partition(".")[2])
+    if value != value.quantize(FEN) or (not unit and fraction_digits > 2):
+        comes_to = f" (= {value:f})" if unit else ""
+        raise MoneyInputError(
+            f"{what} {typed}{comes_to} has more than two decimals; amounts are in yuan to the fen, "
+            "e.g. 1.23"
+        )
+    if value == 0 and not allow_zero:
+        raise MoneyInputError(f"{what} {typed} is zero; enter an amount above 0.00, e.g. 1,200.00")
+    return value.quantize(FEN)
+
+
+def parse_daily_rate(text: str) -> Decimal:
+    """Read a daily interest rate (0.04%, 0.0004, 万4) as an unrounded fraction per day."""
+    what = "daily rate"
+    normalized = unicodedata.normalize("NFKC", text).strip()
+    typed = _quote(text)
+    if not normalized:
+        raise MoneyInputError(f"{what} is empty; enter the rate per day, e.g. {_RATE_EXAMPLES}")
+    if len(normalized) > _MAX_INPUT_CHARS:
+        raise MoneyInputError(
+            f"{what} {typed} is too long to be a rate; enter the rate per day, e.g. "
+            f"{_RATE_EXAMPLES}"
+        )
+    _refuse_special_numbers(normalized, what, typed, _RATE_EXAMPLES)
+    if re.match(r"(?:万分之|万)?\s*[-−]", normalized):
+        raise MoneyInputError(
+            f"{what} {typed} is negative; enter the rate without a sign, e.g. 0.04% (0 is fine "
+            "for an interest-free line)"
+        )
+    match = _RATE.fullmatch(normalized)
+    if match is None or (match["wan"] and match["percent"]):
+        raise MoneyInputError(
+            f"{what} {typed} is not a rate; write the rate per day like {_RATE_EXAMPLES}"
+        )
+    number = Decimal(match["number"])
+    if match["wan"]:
+        rate = _shift(number, -4)
+    elif match["percent"]:
+        rate = _shift(number, -2)
+    else:
+        rate = number
+    if rate >= _MAX_DAILY_RATE:
+        raise MoneyInputError(_implausible_rate_message(typed, match, number, rate))
+    rate = rate.normalize()
+    if -rate.as_tuple().exponent > _MAX_RATE_PLACES:
+        raise MoneyInputError(
+            f"{what} {typed} is too precise; a daily rate has at most {_MAX_RATE_PLACES} decimal "
+            f"places as a fraction ({_MAX_RATE_PLACES - 2} after the point in a percentage), "
+            "e.g. 0.035%"
+        )
+    return rate
+
+
+def money_str(value: Decimal) -> str:
+    """Write a fen-exact amount plainly for exports: "10000.00", "-3.10", no grouping."""
+    return f"{_exact_fen(value):f}"
+
+
+def format_money(value: Decimal, currency: str = "CNY") -> str:
+    """Write a fen-exact amount for people: ¥50,000.00, $1,234.50 or 1,234.50 EUR."""
+    amount = _exact_fen(value)
+    sign = "-" if amount < 0 else ""
+    digits = f"{abs(amount):,.2f}"
+    code = currency.upper()
+    if code in ("CNY", "RMB"):
+        return f"{sign}¥{digits}"
+    if code == "USD":
+        return f"{sign}${digits}"
+    return f"{sign}{digits} {code}"
+
+
+def format_rate(rate: Decimal) -> str:
+    """Write a daily rate fraction as a percentage: 0.0004 is "0.04%/day"."""
+    _require_decimal(rate)
+    if not rate.is_finite():
+        raise ValueError(f"a rate must be a finite Decimal, got {rate!r}")
+    percent = _shift(rate, 2).normalize()
+    if percent.as_tuple().exponent > -2:
+        percent = percent.quantize(FEN)
+    return f"{percent:f}%/day"
+
+
+def _shift(number: Decimal, places: int) -> Decimal:
+    """Multiply by 10**places exactly, by moving the exponent (no rounding to the context)."""
+    sign, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int), "only finite numbers are shifted"
+    return Decimal((sign, digits, exponent + places))
+
+
+def _exact_fen(value: Decimal) -> Decimal:
+    """Return the value with two places, refusing one that would need rounding to get there."""
+    _require_decimal(value)
+    if not value.is_finite():
+        raise ValueError(f"an amount must be a finite Decimal, got {value!r}")
+    fen = value.quantize(FEN)
+    if fen != value:
+        # Rounding is a money rule (DESIGN.md "The money rules"), not a formatting side effect.
+        raise ValueError(f"{value!r} is not a whole number of fen; round it with round_fen first")
+    return fen if fen != 0 else abs(fen)  # no "-0.00" in exports
+
+
+def _require_decimal(value: object) -> None:
+    """Refuse floats and anything else that is not a Decimal, before it reaches the money."""
+    if not isinstance(value, Decimal):
+        raise TypeError(f"money must be a Decimal, got {type(value).__name__} {value!r}")
+
+
+def _refuse_special_numbers(normalized: str, what: str, typed: str, examples: str) -> None:
+    """Refuse NaN, infinities and exponent notation with a message about that, not a generic one."""
+    if _DECORATION.sub("", normalized).casefold() in _NOT_A_NUMBER:
+        raise MoneyInputError(f"{what} {typed} is not a number; write digits like {examples}")
+    if _EXPONENT.search(normalized):
+        raise MoneyInputError(
+            f"{what} {typed} uses exponent notation; write the digits out like {examples}"
+        )
+
+
+def _implausible_rate_message(
+    typed: str, match: re.Match[str], number: Decimal, rate: Decimal
+) -> str:
+    """Say why a daily rate of 1 % or more was refused and what was probably meant."""
+    problem = (
+        f"daily rate {typed} would be {format_rate(rate)}, and no lender charges 1% a day or more"
+    )
+    if not match["wan"] and not match["percent"]:
+        if number < 1:
+            return f"{problem}; did you mean {match['number']}%?"
+        if number < 10:  # 万4 is how lenders quote; 18 is more likely an annual percentage.
+            return f"{problem}; did you mean 万{match['number']} ({_shift(number, -2):f}%)?"
+    return (
+        f"{problem}; enter the rate per day, e.g. 0.04% (if you have an annual rate, divide it "
+        "by 365: 14.6% a year is 0.04% a day)"
+    )
+
+
+def _quote(text: str) -> str:
+    """Quote what the person typed on one line, shortened if long."""
+    one_line = " ".join(text.split())
+    if len(one_line) > _QUOTE_CHARS:
+        one_line = one_line[: _QUOTE_CHARS - 1] + "…"
+    return f'"{one_line}"'

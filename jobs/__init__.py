@@ -1,0 +1,1 @@
+"""What runs on a clock: checks, scheduler, delivery worker, digests, importers."""
