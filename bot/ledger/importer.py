@@ -5,6 +5,7 @@ counted and left alone, so importing one file twice adds nothing. A row the ledg
 into an error naming its line, and the caller's transaction rolls the whole file back.
 """
 
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,8 +23,18 @@ from bot.ledger.observations import (
     record_limit_reading,
 )
 from bot.ledger.repayments import record_repayment
-from bot.ledger.statements import ParsedStatement, StatementError, parse_statement
+from bot.ledger.statements import (
+    AlipayCreditRow,
+    ParsedStatement,
+    StatementError,
+    parse_statement,
+)
 from bot.models import Facility, Repayment
+
+# Alipay's credit products that show up as 信用借还 rows, and the platform each belongs to. A
+# row naming one of these belongs to that platform's facility only: a 花呗 repayment is not a
+# 借呗 repayment, though both sit in the same export.
+ALIPAY_PRODUCTS = {"借呗": "jiebei", "花呗": "huabei", "网商贷": "mybank", "网商银行": "mybank"}
 
 
 @dataclass
@@ -61,6 +72,14 @@ def import_statement(
     """Parse `data` and record every row on `facility`; raises StatementError naming a bad line."""
     parsed = parse_statement(data, fmt, tz=facility_zone(facility))
     summary = ImportSummary(parsed.format, skipped=Counter(parsed.skipped))
+    mine = []
+    for row in parsed.credit_rows:
+        product = _product(row)
+        if product is None or ALIPAY_PRODUCTS[product] == facility.platform.name:
+            mine.append(row)
+        else:
+            summary.skipped[f"信用借还 ({product}, another product)"] += 1
+    parsed = dataclasses.replace(parsed, credit_rows=mine)
     _apply(session, actor, facility, parsed, summary, now)
     audit.record(
         session,
@@ -153,6 +172,12 @@ def _apply(
         raise
     except InputError as exc:
         raise StatementError(f"{exc}; nothing was imported", line=current_line) from exc
+
+
+def _product(row: AlipayCreditRow) -> str | None:
+    """The Alipay credit product a row names, if it names one."""
+    text = f"{row.description} {row.counterparty}"
+    return next((name for name in ALIPAY_PRODUCTS if name in text), None)
 
 
 def _count(summary: ImportSummary, kind: str, new: bool) -> None:
