@@ -1,0 +1,52 @@
+"""Settings: defaults a new install can live with, and `.env.example` that lists every one."""
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from bot.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _example_keys() -> dict[str, str]:
+    pairs = {}
+    for line in (ROOT / ".env.example").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            key, _, value = line.partition("=")
+            pairs[key.strip()] = value.strip()
+    return pairs
+
+
+def test_env_example_lists_every_setting_with_its_default(monkeypatch) -> None:
+    """Each setting's environment name is in .env.example, with the default the code uses."""
+    for name in _example_keys():
+        monkeypatch.delenv(name, raising=False)
+    defaults = Settings(_env_file=None)
+    example = _example_keys()
+    for name, field in Settings.model_fields.items():
+        assert field.validation_alias in example, (
+            f"{field.validation_alias} missing from .env.example"
+        )
+        assert example[field.validation_alias] == str(getattr(defaults, name))
+    assert set(example) == {f.validation_alias for f in Settings.model_fields.values()}
+
+
+def test_the_default_database_is_a_sqlite_file(monkeypatch) -> None:
+    """Without DATABASE_URL, loanwatch uses ./loanwatch.db: nothing to set up for one team."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert Settings(_env_file=None).database_url == "sqlite:///./loanwatch.db"
+
+
+def test_a_plain_postgresql_url_uses_psycopg_3(monkeypatch) -> None:
+    """postgresql:// URLs get the psycopg 3 driver we ship, not psycopg2."""
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db:5432/loanwatch")
+    assert Settings(_env_file=None).database_url == "postgresql+psycopg://u:p@db:5432/loanwatch"
+
+
+def test_an_unknown_time_zone_is_refused(monkeypatch) -> None:
+    """A typo in LOANWATCH_TIMEZONE is caught at start-up, not at the first due date."""
+    monkeypatch.setenv("LOANWATCH_TIMEZONE", "Asia/Shangai")
+    with pytest.raises(ValidationError, match="unknown time zone"):
+        Settings(_env_file=None)
