@@ -1,11 +1,13 @@
 """Every table, imported here so `Base.metadata` knows them all (Alembic reads it)."""
 
+from bot.models.alerts import Alert, OutboxMessage, SchedulerSlot, Silence
 from bot.models.audit import AuditRecord
 from bot.models.base import Base
 from bot.models.ledger import Draw, Facility, Installment, Platform, Repayment, RepaymentAllocation
 from bot.models.observations import Bill, DrawConfirmation, LimitReading
 
 __all__ = [
+    "Alert",
     "AuditRecord",
     "Base",
     "Bill",
@@ -14,7 +16,10 @@ __all__ = [
     "Facility",
     "Installment",
     "LimitReading",
+    "OutboxMessage",
     "Platform",
     "Repayment",
     "RepaymentAllocation",
+    "SchedulerSlot",
+    "Silence",
 ]

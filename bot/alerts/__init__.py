@@ -1,0 +1,1 @@
+"""Alerts: findings from the checks, as a lifecycle people work; no Slack, no scheduler."""

@@ -1,0 +1,53 @@
+"""What a check hands to the alert lifecycle: a finding with a stable fingerprint."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    """How urgent a finding is: critical alerts do not wait for business hours."""
+
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a check found wrong now.
+
+    The fingerprint is `check:facility:subject` (subject: a due date, a draw id, or empty), so
+    the same problem found again on the next run is recognised as the same alert.
+    """
+
+    check: str
+    facility_id: int | None
+    subject: str
+    severity: Severity
+    # One line a finance person reads first: "expected 899.75 due 2026-12-10, no bill seen".
+    summary: str
+    # Label → value, shown as the alert's fields.
+    facts: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable identity of the problem across runs."""
+        facility = "-" if self.facility_id is None else str(self.facility_id)
+        return f"{self.check}:{facility}:{self.subject}"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Defaults for the checks; a facility's own non-NULL columns override them."""
+
+    bill_lead_days: int = 10
+    bill_grace_hours: int = 24
+    bill_match_window_days: int = 3
+    bill_critical_days: int = 3
+    amount_tolerance: Decimal = Decimal("0.01")
+    due_soon_days: int = 3
+    limit_drop_percent: int = 20
+    restore_lag_hours: int = 2
+    stale_after_hours: int = 48
+    confirm_window_hours: int = 24
+    utilization_percent: int = 90

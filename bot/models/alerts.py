@@ -1,0 +1,122 @@
+"""Alerts and what surrounds them: silences, the delivery outbox, scheduler slots."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.models.base import Base
+from bot.models.types import UTCDateTime
+
+
+class Alert(Base):
+    """The lifecycle of one finding: open → acknowledged → resolved, with snoozes on the way.
+
+    At most one alert per fingerprint is not resolved (a partial unique index enforces it), so a
+    re-detection updates the open alert instead of opening a second one.
+    """
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        Index(
+            "uq_alerts_open_fingerprint",
+            "fingerprint",
+            unique=True,
+            sqlite_where=text("state != 'resolved'"),
+            postgresql_where=text("state != 'resolved'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(200), index=True)
+    check: Mapped[str] = mapped_column(String(64))
+    facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(100))
+    severity: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    summary: Mapped[str] = mapped_column(Text)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    acknowledged_by: Mapped[str | None] = mapped_column(String(200))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ack_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_by: Mapped[str | None] = mapped_column(String(200))
+    resolve_reason: Mapped[str | None] = mapped_column(Text)
+    # Which rung of the escalation ladder has been notified (0 = channel post).
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    last_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Bumped on every change: a conditional UPDATE on it settles races (double click, ack vs
+    # auto-resolve) so exactly one of two writers wins.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Silence(Base):
+    """Quiet a facility, a check or everything for a while, with a reason (platform maintenance)."""
+
+    __tablename__ = "silences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"))
+    check: Mapped[str | None] = mapped_column(String(64))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class OutboxMessage(Base):
+    """A notification to deliver, written in the same transaction as the change it reports.
+
+    A worker claims a row with a conditional UPDATE (state pending → sending, owner set) and
+    only the worker whose UPDATE matched sends it.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str | None] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    permanent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the transport answered (a Slack message ts), for updating the message later.
+    transport_ref: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SchedulerSlot(Base):
+    """One run of a scheduled job, claimed by inserting it: the unique key lets one process win."""
+
+    __tablename__ = "scheduler_slots"
+    __table_args__ = (UniqueConstraint("job", "slot"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(64))
+    slot: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str] = mapped_column(String(100))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
