@@ -4,11 +4,15 @@ Every setting here is listed in `.env.example` with its default and one line of 
 keep the two in step.
 """
 
+from decimal import Decimal
 from functools import cached_property
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.alerts.findings import Thresholds
 
 
 class Settings(BaseSettings):
@@ -27,6 +31,44 @@ class Settings(BaseSettings):
         description="Default IANA time zone for new facilities and for dates typed without one.",
     )
     log_level: str = Field("INFO", validation_alias="LOANWATCH_LOG_LEVEL")
+
+    # The checks and their defaults; a facility's own thresholds override these.
+    check_interval_minutes: int = Field(
+        15, ge=1, validation_alias="LOANWATCH_CHECK_INTERVAL_MINUTES"
+    )
+    bill_lead_days: int = Field(10, ge=0, validation_alias="LOANWATCH_BILL_LEAD_DAYS")
+    bill_grace_hours: int = Field(24, ge=0, validation_alias="LOANWATCH_BILL_GRACE_HOURS")
+    bill_match_window_days: int = Field(
+        3, ge=0, validation_alias="LOANWATCH_BILL_MATCH_WINDOW_DAYS"
+    )
+    bill_critical_days: int = Field(3, ge=0, validation_alias="LOANWATCH_BILL_CRITICAL_DAYS")
+    amount_tolerance: Decimal = Field(
+        Decimal("0.01"), ge=0, decimal_places=2, validation_alias="LOANWATCH_AMOUNT_TOLERANCE"
+    )
+    due_soon_days: int = Field(3, ge=0, validation_alias="LOANWATCH_DUE_SOON_DAYS")
+    limit_drop_percent: int = Field(
+        20, ge=1, le=100, validation_alias="LOANWATCH_LIMIT_DROP_PERCENT"
+    )
+    restore_lag_hours: int = Field(2, ge=0, validation_alias="LOANWATCH_RESTORE_LAG_HOURS")
+    stale_after_hours: int = Field(48, ge=1, validation_alias="LOANWATCH_STALE_AFTER_HOURS")
+    confirm_window_hours: int = Field(24, ge=1, validation_alias="LOANWATCH_CONFIRM_WINDOW_HOURS")
+    utilization_percent: int = Field(
+        90, ge=1, le=100, validation_alias="LOANWATCH_UTILIZATION_PERCENT"
+    )
+    holidays_file: Path | None = Field(None, validation_alias="LOANWATCH_HOLIDAYS_FILE")
+
+    # Alerts.
+    ack_expiry_hours: int = Field(24, ge=1, validation_alias="LOANWATCH_ACK_EXPIRY_HOURS")
+    storm_threshold: int = Field(5, ge=1, validation_alias="LOANWATCH_STORM_THRESHOLD")
+
+    # Delivery of notifications through the outbox.
+    delivery_max_attempts: int = Field(8, ge=1, validation_alias="LOANWATCH_DELIVERY_MAX_ATTEMPTS")
+    delivery_backoff_seconds: int = Field(
+        30, ge=1, validation_alias="LOANWATCH_DELIVERY_BACKOFF_SECONDS"
+    )
+    delivery_backoff_max_seconds: int = Field(
+        3600, ge=1, validation_alias="LOANWATCH_DELIVERY_BACKOFF_MAX_SECONDS"
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -47,6 +89,22 @@ class Settings(BaseSettings):
             if value.startswith(prefix):
                 return "postgresql+psycopg://" + value.removeprefix(prefix)
         return value
+
+    def thresholds(self) -> Thresholds:
+        """The checks' defaults, as the domain takes them."""
+        return Thresholds(
+            bill_lead_days=self.bill_lead_days,
+            bill_grace_hours=self.bill_grace_hours,
+            bill_match_window_days=self.bill_match_window_days,
+            bill_critical_days=self.bill_critical_days,
+            amount_tolerance=self.amount_tolerance,
+            due_soon_days=self.due_soon_days,
+            limit_drop_percent=self.limit_drop_percent,
+            restore_lag_hours=self.restore_lag_hours,
+            stale_after_hours=self.stale_after_hours,
+            confirm_window_hours=self.confirm_window_hours,
+            utilization_percent=self.utilization_percent,
+        )
 
     @cached_property
     def zone(self) -> ZoneInfo:

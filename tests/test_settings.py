@@ -29,7 +29,8 @@ def test_env_example_lists_every_setting_with_its_default(monkeypatch) -> None:
         assert field.validation_alias in example, (
             f"{field.validation_alias} missing from .env.example"
         )
-        assert example[field.validation_alias] == str(getattr(defaults, name))
+        value = getattr(defaults, name)
+        assert example[field.validation_alias] == ("" if value is None else str(value))
     assert set(example) == {f.validation_alias for f in Settings.model_fields.values()}
 
 

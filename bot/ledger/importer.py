@@ -1,7 +1,8 @@
 """`loanwatch import`: a parsed statement applied to the ledger in one transaction.
 
 Rows that are already there (the same bill, the same reading, the same Alipay order number) are
-counted and left alone, so importing one file twice adds nothing. A row the ledger refuses turns
+counted and not added again (a bill now shown as paid is updated), so importing one file twice
+adds nothing. A row the ledger refuses turns
 into an error naming its line, and the caller's transaction rolls the whole file back.
 """
 
@@ -24,39 +25,41 @@ from bot.ledger.observations import (
 )
 from bot.ledger.repayments import record_repayment
 from bot.ledger.statements import (
-    AlipayCreditRow,
     ParsedStatement,
     StatementError,
     parse_statement,
 )
 from bot.models import Facility, Repayment
 
-# Alipay's credit products that show up as 信用借还 rows, and the platform each belongs to. A
-# row naming one of these belongs to that platform's facility only: a 花呗 repayment is not a
-# 借呗 repayment, though both sit in the same export.
-ALIPAY_PRODUCTS = {"借呗": "jiebei", "花呗": "huabei", "网商贷": "mybank", "网商银行": "mybank"}
+# The Alipay credit products that show up as 信用借还 rows, by the platform each belongs to. An
+# Alipay import applies only the rows that name the facility's own product: a 花呗 repayment or
+# a credit-card repayment (信用卡还款) in the same export is not a 借呗 repayment.
+ALIPAY_PRODUCTS = {"jiebei": ("借呗",), "huabei": ("花呗",), "mybank": ("网商贷", "网商银行")}
 
 
 @dataclass
 class ImportSummary:
-    """What an import did: rows added, rows already present, rows skipped by category."""
+    """What an import did: rows added, already present (some updated), skipped by category."""
 
     format: str
     added: Counter[str] = field(default_factory=Counter)
     already_present: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
 
     def lines(self) -> list[str]:
         """The summary as a person reads it."""
         out = [f"format: {self.format}"]
         for kind in sorted(set(self.added) | set(self.already_present)):
+            updated = f", {self.updated[kind]} updated" if self.updated[kind] else ""
             out.append(
-                f"{kind}: {self.added[kind]} added, {self.already_present[kind]} already present"
+                f"{kind}: {self.added[kind]} added{updated}, "
+                f"{self.already_present[kind]} already present"
             )
         if self.skipped:
             total = sum(self.skipped.values())
             detail = ", ".join(f"{name} {count}" for name, count in sorted(self.skipped.items()))
-            out.append(f"skipped (not credit movements): {total} ({detail})")
+            out.append(f"skipped: {total} ({detail})")
         return out
 
 
@@ -73,12 +76,12 @@ def import_statement(
     parsed = parse_statement(data, fmt, tz=facility_zone(facility))
     summary = ImportSummary(parsed.format, skipped=Counter(parsed.skipped))
     mine = []
+    names = ALIPAY_PRODUCTS.get(facility.platform.name, ())
     for row in parsed.credit_rows:
-        product = _product(row)
-        if product is None or ALIPAY_PRODUCTS[product] == facility.platform.name:
+        if any(name in f"{row.description} {row.counterparty}" for name in names):
             mine.append(row)
         else:
-            summary.skipped[f"信用借还 ({product}, another product)"] += 1
+            summary.skipped[f"信用借还 not for {facility.platform.name}"] += 1
     parsed = dataclasses.replace(parsed, credit_rows=mine)
     _apply(session, actor, facility, parsed, summary, now)
     audit.record(
@@ -92,6 +95,7 @@ def import_statement(
             "format": parsed.format,
             "added": dict(summary.added),
             "already_present": dict(summary.already_present),
+            "updated": dict(summary.updated),
             "skipped": dict(summary.skipped),
         },
     )
@@ -122,6 +126,8 @@ def _apply(
                 now=now,
             )
             _count(summary, "bills", result.new)
+            if result.updated:
+                summary.updated["bills"] += 1
         for reading in parsed.limits:
             current_line = reading.line
             result = record_limit_reading(
@@ -172,12 +178,6 @@ def _apply(
         raise
     except InputError as exc:
         raise StatementError(f"{exc}; nothing was imported", line=current_line) from exc
-
-
-def _product(row: AlipayCreditRow) -> str | None:
-    """The Alipay credit product a row names, if it names one."""
-    text = f"{row.description} {row.counterparty}"
-    return next((name for name in ALIPAY_PRODUCTS if name in text), None)
 
 
 def _count(summary: ImportSummary, kind: str, new: bool) -> None:

@@ -32,10 +32,11 @@ class LimitStatus(StrEnum):
 
 @dataclass(frozen=True)
 class Recorded(Generic[T]):
-    """The row an observation landed in, and whether it was new (False: seen before)."""
+    """The row an observation landed in: new, or seen before (and maybe updated)."""
 
     row: T
     new: bool
+    updated: bool = False
 
 
 def record_bill(
@@ -65,7 +66,7 @@ def record_bill(
         before = audit.snapshot(bill)
         bill.paid, bill.observed_at = paid, max(bill.observed_at, observed_at)
         audit.record(session, actor, "bill.update", bill, at=now, before=before)
-        return Recorded(bill, new=False)
+        return Recorded(bill, new=False, updated=True)
     bill = Bill(
         facility_id=facility.id,
         due_date=due_date,
