@@ -43,6 +43,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
+def postgres_url(_postgres_url: str) -> str:
+    """The run's PostgreSQL database, emptied: for tests of what only PostgreSQL promises."""
+    empty_postgres_tables(_postgres_url)
+    return _postgres_url
+
+
+@pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     """An engine on the test's database."""
     engine = make_engine(database_url)

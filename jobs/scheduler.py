@@ -1,0 +1,123 @@
+"""The clock: APScheduler 3 runs the checks, the delivery loop and the wake-ups.
+
+Any number of processes may run this scheduler against one database. Each run of a job belongs
+to a *slot* (its start time, floored to the job's interval), and a process runs a slot only if
+it wins the INSERT of that slot's row (the unique key on job + slot lets exactly one win). After
+downtime the scheduler runs once at start-up, for the current slot, and not once per slot
+missed: a catch-up, not a burst.
+"""
+
+import logging
+import socket
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import utcnow
+from bot.models import SchedulerSlot
+
+log = logging.getLogger(__name__)
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def worker_name() -> str:
+    """A name for this process in claims and logs: host, pid-ish suffix."""
+    return f"{socket.gethostname()}:{uuid.uuid4().hex[:6]}"
+
+
+def slot_start(now: datetime, interval: timedelta) -> datetime:
+    """The start of the slot `now` falls in: slots are `interval` long, counted from the epoch."""
+    slots = (now - EPOCH) // interval
+    return EPOCH + slots * interval
+
+
+def claim_slot(sessions: sessionmaker[Session], job: str, slot: datetime, worker: str) -> bool:
+    """Insert the slot's row; True when this process won it and must run the job."""
+    try:
+        with sessions.begin() as session:
+            session.add(SchedulerSlot(job=job, slot=slot, claimed_by=worker, claimed_at=utcnow()))
+    except IntegrityError:
+        return False
+    return True
+
+
+def finish_slot(sessions: sessionmaker[Session], job: str, slot: datetime) -> None:
+    """Record that the slot's run completed (the health check reads the newest one)."""
+    with sessions.begin() as session:
+        session.execute(
+            update(SchedulerSlot)
+            .where(SchedulerSlot.job == job, SchedulerSlot.slot == slot)
+            .values(finished_at=utcnow())
+        )
+
+
+def run_once_per_slot(
+    sessions: sessionmaker[Session],
+    job: str,
+    interval: timedelta,
+    worker: str,
+    work: Callable[[datetime], object],
+    clock: Callable[[], datetime] = utcnow,
+) -> bool:
+    """Run `work(now)` if this process claims the current slot of `job`; report whether it ran."""
+    now = clock()
+    slot = slot_start(now, interval)
+    if not claim_slot(sessions, job, slot, worker):
+        log.debug("slot %s of %s already claimed elsewhere", slot.isoformat(), job)
+        return False
+    work(now)
+    finish_slot(sessions, job, slot)
+    return True
+
+
+def build_scheduler(
+    sessions: sessionmaker[Session],
+    *,
+    check_interval: timedelta,
+    run_checks: Callable[[datetime], object],
+    deliver: Callable[[], object],
+    wake_up: Callable[[datetime], object],
+    worker: str | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    delivery_every: timedelta = timedelta(seconds=5),
+    wake_every: timedelta = timedelta(minutes=1),
+) -> BackgroundScheduler:
+    """A scheduler with the three jobs; call `.start()` on it, `.shutdown()` to stop.
+
+    The checks and the wake-ups are slotted (once per slot across all processes); delivery is
+    not, because the outbox claims each row itself and several senders are welcome.
+    """
+    me = worker or worker_name()
+    scheduler = BackgroundScheduler(
+        timezone=UTC,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+    )
+    start = clock()
+    scheduler.add_job(
+        run_once_per_slot,
+        IntervalTrigger(seconds=check_interval.total_seconds(), timezone=UTC),
+        args=[sessions, "checks", check_interval, me, run_checks, clock],
+        id="checks",
+        next_run_time=start,  # the catch-up run at start-up
+    )
+    scheduler.add_job(
+        run_once_per_slot,
+        IntervalTrigger(seconds=wake_every.total_seconds(), timezone=UTC),
+        args=[sessions, "wake-ups", wake_every, me, wake_up, clock],
+        id="wake-ups",
+        next_run_time=start,
+    )
+    scheduler.add_job(
+        deliver,
+        IntervalTrigger(seconds=delivery_every.total_seconds(), timezone=UTC),
+        id="delivery",
+        next_run_time=start,
+    )
+    return scheduler
