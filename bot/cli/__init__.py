@@ -54,6 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.Abort:
         _fail("aborted")
         return 1
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.ctx.get_help() if exc.ctx else cli.get_help(click.Context(cli)))
+        return 0
     except click.ClickException as exc:
         _fail(exc.format_message().replace("\n", " "))
         return EXIT_BAD_INPUT

@@ -17,6 +17,8 @@ from bot.ledger.repayments import record_repayment
 from bot.ledger.schedule import DayCount, RepaymentMethod
 from bot.money import format_money, format_rate
 
+# "-5" must reach the amount parser, which says why it is refused, not click's option parser.
+AMOUNT_ARGUMENTS = {"ignore_unknown_options": True}
 METHODS = click.Choice([m.value for m in RepaymentMethod])
 DAY_COUNTS = click.Choice([d.value for d in DayCount])
 
@@ -114,7 +116,7 @@ def draw_group() -> None:
     """Money taken from a facility."""
 
 
-@draw_group.command("add")
+@draw_group.command("add", context_settings=AMOUNT_ARGUMENTS)
 @click.argument("facility")
 @click.argument("amount", type=AMOUNT)
 @click.option("--months", required=True, type=click.IntRange(1, 360), help="Term in months.")
@@ -158,7 +160,7 @@ def repay_group() -> None:
     """Money paid back."""
 
 
-@repay_group.command("add")
+@repay_group.command("add", context_settings=AMOUNT_ARGUMENTS)
 @click.argument("facility")
 @click.argument("amount", type=AMOUNT)
 @click.option(
@@ -190,7 +192,7 @@ def bill_group() -> None:
     """Bills as the platform shows them."""
 
 
-@bill_group.command("add")
+@bill_group.command("add", context_settings=AMOUNT_ARGUMENTS)
 @click.argument("facility")
 @click.argument("due_date", type=DATE)
 @click.argument("amount", type=AMOUNT_OR_ZERO)
@@ -231,7 +233,7 @@ def limit_group() -> None:
     """Limit readings as the platform shows them."""
 
 
-@limit_group.command("add")
+@limit_group.command("add", context_settings=AMOUNT_ARGUMENTS)
 @click.argument("facility")
 @click.argument("limit_amount", metavar="LIMIT", type=AMOUNT_OR_ZERO)
 @click.option("--available", type=AMOUNT_OR_ZERO, help="Available amount the platform shows.")

@@ -27,20 +27,20 @@ class Position:
 
 def positions(session: Session) -> list[Position]:
     """Every facility's outstanding principal, in three queries whatever the portfolio's size."""
-    drawn = dict(
-        session.execute(select(Draw.facility_id, func.sum(Draw.amount)).group_by(Draw.facility_id))
-        .tuples()
-        .all()
-    )
-    repaid = dict(
-        session.execute(
+    drawn: dict[int, Decimal] = {
+        facility_id: total
+        for facility_id, total in session.execute(
+            select(Draw.facility_id, func.sum(Draw.amount)).group_by(Draw.facility_id)
+        )
+    }
+    repaid: dict[int, Decimal] = {
+        facility_id: total
+        for facility_id, total in session.execute(
             select(Draw.facility_id, func.sum(RepaymentAllocation.principal))
             .join(Draw, Draw.id == RepaymentAllocation.draw_id)
             .group_by(Draw.facility_id)
         )
-        .tuples()
-        .all()
-    )
+    }
     return [
         Position(facility, drawn.get(facility.id, ZERO) - repaid.get(facility.id, ZERO))
         for facility in session.scalars(select(Facility).order_by(Facility.slug))
