@@ -1,0 +1,89 @@
+"""How an outbox message leaves the building: one transport interface, one error type.
+
+A transport gets an :class:`OutboxMessageView` (plain data, never an ORM object, so a transport
+cannot touch the database) and either returns a reference (a Slack message ts, for updating the
+message later) or raises :class:`TransportError`, saying whether trying again could help and, if
+the other side said so, after how long. Anything else a transport raises is treated as transient.
+"""
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol, TextIO
+
+
+@dataclass(frozen=True)
+class OutboxMessageView:
+    """What a transport may know about an outbox row: enough to send it, nothing to change it."""
+
+    id: int
+    kind: str
+    channel: str | None
+    payload: Mapping[str, Any]
+    # Attempts made before this one (0 on the first try).
+    attempts: int
+
+
+class TransportError(Exception):
+    """Sending failed.
+
+    `permanent` means trying again will not help (channel not found, not allowed); the message
+    goes to the dead letters at once. Otherwise it is retried with backoff, and `retry_after`
+    (seconds), when the other side gave one (Slack's `Retry-After`), is how long to wait at least.
+    """
+
+    def __init__(
+        self, message: str, *, permanent: bool = False, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+class Transport(Protocol):
+    """Something that delivers an outbox message, or raises TransportError."""
+
+    def send(self, message: OutboxMessageView) -> str | None:
+        """Deliver `message`; return the transport's reference for it, if it has one."""
+        ...
+
+
+def render_text(message: OutboxMessageView) -> str:
+    """The message as a text block a finance person can read on a console.
+
+    The payload's `header`/`title`, `summary`/`text`, and `facts` (label → value) are shown
+    first, in that order; any other payload keys follow as `key: value` lines.
+    """
+    payload = dict(message.payload)
+    target = f" → #{message.channel}" if message.channel else ""
+    lines = [f"── {message.kind}{target} (outbox {message.id}) ──"]
+    for key in ("header", "title", "summary", "text"):
+        value = payload.pop(key, None)
+        if value not in (None, ""):
+            lines.append(str(value))
+    facts = payload.pop("facts", None)
+    if isinstance(facts, Mapping):
+        lines.extend(f"  {label}: {value}" for label, value in facts.items())
+    elif facts is not None:
+        payload["facts"] = facts
+    lines.extend(f"  {key}: {value}" for key, value in sorted(payload.items()))
+    return "\n".join(lines) + "\n"
+
+
+class ConsoleTransport:
+    """Writes each message as a text block to a stream (stdout unless told otherwise)."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream
+
+    def send(self, message: OutboxMessageView) -> str | None:
+        """Print the message; a console has no reference to give back."""
+        # Resolved per call, so a redirected or captured sys.stdout is honoured.
+        stream = self._stream if self._stream is not None else sys.stdout
+        try:
+            stream.write(render_text(message))
+            stream.flush()
+        except OSError as exc:
+            raise TransportError(f"console write failed: {exc}") from exc
+        return None
