@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     holidays_file: Path | None = Field(None, validation_alias="LOANWATCH_HOLIDAYS_FILE")
 
     # Alerts.
+    default_alert_channel: str | None = Field(
+        None, validation_alias="LOANWATCH_DEFAULT_ALERT_CHANNEL"
+    )
     ack_expiry_hours: int = Field(24, ge=1, validation_alias="LOANWATCH_ACK_EXPIRY_HOURS")
     storm_threshold: int = Field(5, ge=1, validation_alias="LOANWATCH_STORM_THRESHOLD")
 

@@ -52,8 +52,9 @@ class Transport(Protocol):
 def render_text(message: OutboxMessageView) -> str:
     """The message as a text block a finance person can read on a console.
 
-    The payload's `header`/`title`, `summary`/`text`, and `facts` (label → value) are shown
-    first, in that order; any other payload keys follow as `key: value` lines.
+    The payload's `header`/`title`, `summary`/`text`, and `facts` (label → value) are shown,
+    in that order, then who acted and why when the payload says. The rest of the payload is
+    for machines (ids, times, flags) and stays off the console.
     """
     payload = dict(message.payload)
     target = f" → #{message.channel}" if message.channel else ""
@@ -65,9 +66,9 @@ def render_text(message: OutboxMessageView) -> str:
     facts = payload.pop("facts", None)
     if isinstance(facts, Mapping):
         lines.extend(f"  {label}: {value}" for label, value in facts.items())
-    elif facts is not None:
-        payload["facts"] = facts
-    lines.extend(f"  {key}: {value}" for key, value in sorted(payload.items()))
+    for key, label in (("acknowledged_by", "Acknowledged by"), ("reason", "Reason")):
+        if payload.get(key):
+            lines.append(f"  {label}: {payload[key]}")
     return "\n".join(lines) + "\n"
 
 

@@ -495,7 +495,7 @@ def test_a_dead_letter_opens_a_delivery_failed_alert_for_admins(sessions, clock)
 
 
 def test_the_console_transport_prints_the_message_as_a_finance_person_reads_it() -> None:
-    """Header, summary, then the facts as `label: value` lines, then anything else."""
+    """Header, summary, the facts as `label: value` lines, and who acted; machine keys stay off."""
     view = OutboxMessageView(
         id=7,
         kind="alert_opened",
@@ -504,6 +504,7 @@ def test_the_console_transport_prints_the_message_as_a_finance_person_reads_it()
             "summary": "expected 899.75 due 2026-12-10, no bill seen",
             "facts": {"Facility": "jiebei-main", "Due": "2026-12-10"},
             "severity": "critical",
+            "acknowledged_by": "cli:alice",
         },
         attempts=0,
     )
@@ -517,7 +518,7 @@ def test_the_console_transport_prints_the_message_as_a_finance_person_reads_it()
         "expected 899.75 due 2026-12-10, no bill seen\n"
         "  Facility: jiebei-main\n"
         "  Due: 2026-12-10\n"
-        "  severity: critical\n"
+        "  Acknowledged by: cli:alice\n"
     )
 
 
