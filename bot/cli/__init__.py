@@ -32,9 +32,9 @@ def cli(ctx: click.Context, database_url: str | None) -> None:
 
 
 def _register() -> None:
-    from bot.cli import data, db, demo, ledger
+    from bot.cli import alerts, data, db, demo, ledger
 
-    for module in (db, ledger, data, demo):
+    for module in (db, ledger, data, alerts, demo):
         module.register(cli)
 
 

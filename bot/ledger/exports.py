@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import (
+    Alert,
     AuditRecord,
     Bill,
     Draw,
@@ -155,7 +156,30 @@ def _audit(session: Session, **_: Any) -> Iterator[Row]:
         }
 
 
+def _alerts(session: Session, **_: Any) -> Iterator[Row]:
+    query = select(Alert, Facility.slug).outerjoin(Facility).order_by(Alert.id)
+    for alert, slug in session.execute(query):
+        yield {
+            "id": alert.id,
+            "check": alert.check,
+            "facility": slug,
+            "fingerprint": alert.fingerprint,
+            "severity": alert.severity,
+            "state": alert.state,
+            "summary": alert.summary,
+            "opened_at": alert.opened_at,
+            "last_seen_at": alert.last_seen_at,
+            "acknowledged_by": alert.acknowledged_by,
+            "acknowledged_at": alert.acknowledged_at,
+            "snoozed_until": alert.snoozed_until,
+            "resolved_at": alert.resolved_at,
+            "resolved_by": alert.resolved_by,
+            "resolve_reason": alert.resolve_reason,
+        }
+
+
 EXPORTS: dict[str, Callable[..., Iterator[Row]]] = {
+    "alerts": _alerts,
     "facilities": _facilities,
     "draws": _draws,
     "installments": _installments,

@@ -1,0 +1,239 @@
+"""Business days in mainland China: public holidays and the make-up working days around them.
+
+The official calendar comes from `chinese_calendar`, which only knows the years the State Council
+has published (it raises NotImplementedError for the others; in late 2026 that includes 2027,
+where a 12-month draw already lands). For a year it does not know, this module never guesses the
+holidays: it counts Saturdays and Sundays as the only days off, logs one WARNING per year saying
+so, and remembers the year in :attr:`BusinessCalendar.unknown_years_seen` so `/loan status` can
+show it. An admin fills the gap with a calendar file (:func:`load_calendar_file`) as soon as the
+official notice is out; dates in that file also override the package's data for known years.
+"""
+
+import logging
+import re
+import threading
+import tomllib
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from functools import cached_property
+from pathlib import Path
+
+import chinese_calendar
+
+from bot.errors import InputError
+
+log = logging.getLogger(__name__)
+
+ONE_DAY = timedelta(days=1)
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# No real closure lasts this long; a calendar that claims one is broken, not a long holiday.
+_MAX_CLOSURE_DAYS = 60
+
+
+class CalendarFileError(InputError):
+    """The admin's calendar file cannot be used: the message names the file, year and value."""
+
+
+class BusinessCalendar:
+    """Which days are working days for the platforms and the company.
+
+    `holidays` and `workdays` are the admin's extra dates (from a calendar file). They win over
+    the official data. A year the package does not know but the admin covers (any year their
+    dates fall in, plus `years`) is weekends plus those dates, and raises no warning.
+
+    One instance is meant to live as long as the process, so each unknown year warns once.
+    """
+
+    def __init__(
+        self,
+        holidays: Iterable[date] = (),
+        workdays: Iterable[date] = (),
+        *,
+        years: Iterable[int] = (),
+    ) -> None:
+        self.holidays = frozenset(holidays)
+        self.workdays = frozenset(workdays)
+        both = self.holidays & self.workdays
+        if both:
+            listed = ", ".join(d.isoformat() for d in sorted(both))
+            raise ValueError(f"a day cannot be both a holiday and a workday: {listed}")
+        self.admin_years = frozenset(years) | {d.year for d in self.holidays | self.workdays}
+        self._unknown_years_seen: set[int] = set()
+        self._lock = threading.Lock()
+
+    def is_business_day(self, day: date) -> bool:
+        """True on a working day: a weekday that is no holiday, or an official make-up workday."""
+        return self._is_business_day(day, warn=True)
+
+    def next_business_day(self, day: date) -> date:
+        """`day` itself if it is a business day, else the first one after it.
+
+        This is the holiday-shifted due date: a bill due on 2025-10-01 (National Day) is
+        collected on 2025-10-09, the first working day after the Golden Week.
+        """
+        return self._next_business_day(day, warn=True)
+
+    def known(self, year: int) -> bool:
+        """True when the year's holidays are known: officially, or from the admin's file."""
+        return year in self.admin_years or _official(year)
+
+    @property
+    def unknown_years_seen(self) -> set[int]:
+        """Years a date was asked about without holiday data (weekends only was used)."""
+        with self._lock:
+            return set(self._unknown_years_seen)
+
+    @cached_property
+    def max_shift_days(self) -> int:
+        """The most days :meth:`next_business_day` can move a date, over every known year.
+
+        Checks pad their SQL date windows by this much so a holiday-shifted due date is never
+        outside what they fetch. A longest closure starts at, or just before (a weekend), some
+        holiday, so only holidays are walked; computed without the unknown-year warning.
+        """
+        longest = 2  # a weekend, in a year nobody knows anything else about
+        for holiday in set(chinese_calendar.holidays) | self.holidays:
+            first = holiday
+            while not self._is_business_day(first - ONE_DAY, warn=False):
+                first -= ONE_DAY
+            longest = max(longest, (self._next_business_day(first, warn=False) - first).days)
+        return longest
+
+    def _next_business_day(self, day: date, *, warn: bool) -> date:
+        shifted = day
+        while not self._is_business_day(shifted, warn=warn):
+            shifted += ONE_DAY
+            if (shifted - day).days > _MAX_CLOSURE_DAYS:
+                raise ValueError(
+                    f"no business day within {_MAX_CLOSURE_DAYS} days after {day.isoformat()}; "
+                    "check the calendar file's holidays"
+                )
+        return shifted
+
+    def _is_business_day(self, day: date, *, warn: bool) -> bool:
+        if day in self.workdays:
+            return True
+        if day in self.holidays:
+            return False
+        official = _official_workday(day)
+        if official is not None:
+            return official
+        if warn and day.year not in self.admin_years:
+            self._saw_unknown_year(day.year)
+        return day.weekday() < 5
+
+    def _saw_unknown_year(self, year: int) -> None:
+        with self._lock:
+            if year in self._unknown_years_seen:
+                return
+            self._unknown_years_seen.add(year)
+        log.warning(
+            "no official holiday data for %d: weekends only until an admin adds that year's "
+            "holidays and make-up workdays to the calendar file",
+            year,
+        )
+
+
+def _official(year: int) -> bool:
+    return year in _OFFICIAL_YEARS
+
+
+# The years the package has data for. Its `is_workday` rescans its tables on every call, which
+# the checks would feel; the rule is simple enough to apply to its published tables directly
+# (tests/test_calendar.py compares the two over every known day).
+_OFFICIAL_YEARS = range(
+    min(day.year for day in chinese_calendar.holidays),
+    max(day.year for day in chinese_calendar.holidays) + 1,
+)
+
+
+def _official_workday(day: date) -> bool | None:
+    """The official answer for a day, or None for a year the package has no data for."""
+    if day.year not in _OFFICIAL_YEARS:
+        return None
+    return day in chinese_calendar.workdays or (
+        day.weekday() < 5 and day not in chinese_calendar.holidays
+    )
+
+
+def load_calendar_file(path: Path | str) -> BusinessCalendar:
+    """Read an admin's calendar file: one table per year with `holidays` and `workdays` lists.
+
+    ```toml
+    [2027]
+    holidays = ["2027-01-01", "2027-02-06", "2027-02-07"]
+    workdays = ["2027-02-14"]
+    ```
+
+    Dates are ISO strings (or TOML dates) inside their own year. A year's table may be empty:
+    it still says "this year's calendar is known: weekends and nothing else".
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as file:
+            document = tomllib.load(file)
+    except OSError as exc:
+        raise CalendarFileError(f"cannot read calendar file {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise CalendarFileError(f"calendar file {path} is not valid TOML: {exc}") from exc
+
+    holidays: set[date] = set()
+    workdays: set[date] = set()
+    years: set[int] = set()
+    for key, table in document.items():
+        where = f"calendar file {path}, [{key}]"
+        if not (key.isdigit() and len(key) == 4):
+            raise CalendarFileError(
+                f"{where}: tables are years, like [2027]; {key!r} is not a year"
+            )
+        if not isinstance(table, dict):
+            raise CalendarFileError(
+                f"{where}: a year is a table with holidays = [...] and workdays = [...]"
+            )
+        year = int(key)
+        unknown = set(table) - {"holidays", "workdays"}
+        if unknown:
+            raise CalendarFileError(
+                f"{where}: unknown key {sorted(unknown)[0]!r}; use holidays and workdays"
+            )
+        years.add(year)
+        holidays |= _dates(table.get("holidays", []), year, f"{where} holidays")
+        workdays |= _dates(table.get("workdays", []), year, f"{where} workdays")
+    both = holidays & workdays
+    if both:
+        day = min(both).isoformat()
+        raise CalendarFileError(
+            f"calendar file {path}: {day} is listed both as a holiday and as a workday"
+        )
+    return BusinessCalendar(holidays, workdays, years=years)
+
+
+def _dates(values: object, year: int, where: str) -> set[date]:
+    if not isinstance(values, list):
+        raise CalendarFileError(f'{where}: expected a list of dates like ["{year}-01-01"]')
+    days = set()
+    for value in values:
+        if isinstance(value, date) and not isinstance(value, datetime):
+            day = value
+        else:
+            day = _iso_date(value)
+            if day is None:
+                raise CalendarFileError(
+                    f'{where}: {value!r} is not a date; write it as "YYYY-MM-DD", '
+                    f'e.g. "{year}-01-01"'
+                )
+        if day.year != year:
+            raise CalendarFileError(
+                f"{where}: {day.isoformat()} is not in {year}; put it under [{day.year}]"
+            )
+        days.add(day)
+    return days
+
+
+def _iso_date(value: object) -> date | None:
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None

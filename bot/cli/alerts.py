@@ -1,0 +1,192 @@
+"""`loanwatch check`, `alert` and `silence`: running the checks and working the alerts."""
+
+import sys
+from datetime import datetime
+from functools import partial
+
+import click
+
+from bot.alerts import lifecycle
+from bot.alerts.silences import active_silences, add_silence, remove_silence, scope_of
+from bot.cli.context import CliState
+from bot.cli.params import TIME
+from bot.cli.render import table
+from bot.db import session_factory
+from bot.ledger.facilities import get_facility
+from jobs.cycle import calendar_from, policy_from, run_check_cycle
+from jobs.delivery import DeliveryWorker, default_dead_letter_handler
+from jobs.transports import ConsoleTransport
+
+
+def _when(state: CliState, at: datetime | None) -> datetime:
+    if at is None:
+        return state.now
+    return at if at.tzinfo else at.replace(tzinfo=state.settings.zone)
+
+
+@click.command("check")
+@click.option("--at", "at", type=TIME, help="Run as of this time (default: now).")
+@click.pass_obj
+def check_command(state: CliState, at: datetime | None) -> None:
+    """Run every check once, update the alerts, deliver the notifications, print a summary."""
+    now = _when(state, at)
+    with state.transaction() as session:
+        report = run_check_cycle(
+            session, now=now, settings=state.settings, calendar=calendar_from(state.settings)
+        )
+    worker = DeliveryWorker(
+        session_factory(state.engine),
+        ConsoleTransport(sys.stdout),
+        worker_id="cli",
+        clock=lambda: now,
+        max_attempts=state.settings.delivery_max_attempts,
+        backoff_base=state.settings.delivery_backoff_seconds,
+        backoff_max=state.settings.delivery_backoff_max_seconds,
+        on_dead_letter=partial(default_dead_letter_handler, policy=policy_from(state.settings)),
+    )
+    while worker.step():
+        pass
+    s = report.summary
+    click.echo(
+        f"checked at {now.isoformat()}: {len(report.findings)} findings; alerts {s.opened} opened, "
+        f"{s.updated} still firing, {s.resolved} resolved, {s.reminded} reminders; "
+        f"{s.notified} notifications ({s.silenced} silenced, {s.grouped} grouped)"
+    )
+
+
+@click.group("alert")
+def alert_group() -> None:
+    """Alerts: list, acknowledge, snooze, resolve."""
+
+
+@alert_group.command("list")
+@click.option(
+    "--state",
+    "wanted",
+    type=click.Choice(["open", "acknowledged", "resolved", "all"]),
+    default="open",
+    show_default=True,
+    help="open means not resolved (acknowledged ones included).",
+)
+@click.pass_obj
+def alert_list(state: CliState, wanted: str) -> None:
+    """Alerts, newest first."""
+    with state.transaction() as session:
+        alerts = lifecycle.list_alerts(session, wanted)
+        rows = [
+            [
+                str(a.id),
+                a.severity,
+                a.state + (" (snoozed)" if a.snoozed_until and a.snoozed_until > state.now else ""),
+                a.check,
+                a.summary,
+            ]
+            for a in alerts
+        ]
+    if not rows:
+        click.echo(f"no {wanted} alerts")
+        return
+    click.echo(table(["id", "severity", "state", "check", "summary"], rows))
+
+
+@alert_group.command("ack")
+@click.argument("alert_id", type=int)
+@click.pass_obj
+def alert_ack(state: CliState, alert_id: int) -> None:
+    """Acknowledge an alert: you own it; it expires if the condition still holds later."""
+    with state.transaction() as session:
+        alert = lifecycle.acknowledge(
+            session, state.actor, alert_id, now=state.now, policy=policy_from(state.settings)
+        )
+        click.echo(f"alert {alert.id} acknowledged by {alert.acknowledged_by}")
+
+
+@alert_group.command("snooze")
+@click.argument("alert_id", type=int)
+@click.argument("duration")
+@click.pass_obj
+def alert_snooze(state: CliState, alert_id: int, duration: str) -> None:
+    """Quiet an alert for DURATION (30m, 4h, 2d)."""
+    until = state.now + lifecycle.parse_duration(duration)
+    with state.transaction() as session:
+        alert = lifecycle.snooze(session, state.actor, alert_id, until, now=state.now)
+        click.echo(f"alert {alert.id} snoozed until {until.isoformat()}")
+
+
+@alert_group.command("resolve")
+@click.argument("alert_id", type=int)
+@click.option("--reason", required=True, help="Why it is resolved (kept in the audit trail).")
+@click.pass_obj
+def alert_resolve(state: CliState, alert_id: int, reason: str) -> None:
+    """Resolve an alert by hand, with a reason."""
+    with state.transaction() as session:
+        alert = lifecycle.resolve(session, state.actor, alert_id, reason, now=state.now)
+        click.echo(f"alert {alert.id} resolved: {reason}")
+
+
+@click.group("silence")
+def silence_group() -> None:
+    """Silences: quiet a facility, a check or everything for a while (platform maintenance)."""
+
+
+@silence_group.command("add")
+@click.option("--facility", help="Silence this facility's alerts.")
+@click.option("--check", help="Silence this check everywhere.")
+@click.option("--all", "everything", is_flag=True, help="Silence everything.")
+@click.option("--for", "duration", required=True, help="How long: 30m, 4h, 2d.")
+@click.option("--reason", required=True, help="Why, e.g. platform maintenance.")
+@click.pass_obj
+def silence_add(
+    state: CliState,
+    facility: str | None,
+    check: str | None,
+    everything: bool,
+    duration: str,
+    reason: str,
+) -> None:
+    """Add a silence."""
+    length = lifecycle.parse_duration(duration)
+    with state.transaction() as session:
+        facility_id = get_facility(session, facility).id if facility else None
+        silence = add_silence(
+            session,
+            state.actor,
+            facility_id=facility_id,
+            check=check,
+            everything=everything,
+            duration=length,
+            reason=reason,
+            now=state.now,
+        )
+        click.echo(f"silence {silence.id}: {scope_of(silence)} until {silence.ends_at.isoformat()}")
+
+
+@silence_group.command("list")
+@click.pass_obj
+def silence_list(state: CliState) -> None:
+    """Silences in force now."""
+    with state.transaction() as session:
+        rows = [
+            [str(s.id), scope_of(s), s.ends_at.isoformat(), s.created_by, s.reason]
+            for s in active_silences(session, state.now)
+        ]
+    if not rows:
+        click.echo("no silences in force")
+        return
+    click.echo(table(["id", "scope", "until", "by", "reason"], rows))
+
+
+@silence_group.command("remove")
+@click.argument("silence_id", type=int)
+@click.pass_obj
+def silence_remove(state: CliState, silence_id: int) -> None:
+    """End a silence now."""
+    with state.transaction() as session:
+        remove_silence(session, state.actor, silence_id, now=state.now)
+    click.echo(f"silence {silence_id} removed")
+
+
+def register(cli: click.Group) -> None:
+    """Add the check, alert and silence commands."""
+    for command in (check_command, alert_group, silence_group):
+        cli.add_command(command)

@@ -1,0 +1,476 @@
+"""Bill checks: the platform's bills against the installments the ledger expects.
+
+Matching (shared by every check here and by `draw_unconfirmed`)
+    A bill matches an installment of the same facility when the bill's due date is within the
+    facility's match window (default ± 3 days) of the installment's due date, or of that date
+    moved to the next business day (a due date on 2025-10-01 matches a bill due 2025-10-09).
+    Amounts play no part in matching; comparing them is `bill_amount_mismatch`'s job. Superseded
+    installments, and the 0.00 installments a tiny draw can end with, expect no bill.
+
+How the SQL is shaped
+    Each check finds its candidates with one set-based query over the whole portfolio, using the
+    plain window (a join with per-facility window sizes, see ``common.days_after``). Only the
+    candidates whose due date moves on a holiday need the shifted window; those few are finished
+    in Python after at most one more query. Observations recorded after `now` are ignored, so a
+    check run "as of" a past moment sees the database as it was then.
+"""
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from bot.alerts.findings import Finding, Severity, Thresholds
+from bot.calendar import BusinessCalendar
+from bot.models import Bill, Facility, Installment
+from bot.money import format_money
+from jobs.checks.common import (
+    bill_dates_near,
+    bill_matches,
+    days_after,
+    earliest_today,
+    fen,
+    latest_today,
+    local_midnight,
+    local_time,
+    local_today,
+    on,
+    require_aware,
+    setting,
+)
+
+ONE_DAY = timedelta(days=1)
+
+
+def bill_missing(
+    session: Session, now: datetime, thresholds: Thresholds, calendar: BusinessCalendar
+) -> list[Finding]:
+    """An installment whose bill should be visible by now, and no bill matches it.
+
+    1. In scope: installments not superseded, on active facilities; unpaid ones however old,
+       paid ones until their due date + the match window has passed (after that the platform's
+       bill for a settled installment is history).
+    2. Visible from the start of (due − lead days) in the facility's zone, plus grace hours:
+       quiet at that moment minus a minute, firing from it.
+    3. Critical when the due date is at most `bill_critical_days` away (or past), else warning.
+    """
+    require_aware(now)
+    lead = setting(Facility.bill_lead_days, thresholds.bill_lead_days)
+    grace = setting(Facility.bill_grace_hours, thresholds.bill_grace_hours)
+    window = setting(Facility.bill_match_window_days, thresholds.bill_match_window_days)
+    bill_in_window = exists().where(
+        Bill.facility_id == Installment.facility_id,
+        Bill.observed_at <= now,
+        Bill.due_date.between(
+            days_after(Installment.due_date, -window), days_after(Installment.due_date, window)
+        ),
+    )
+    scope = and_(
+        Facility.active,
+        Installment.status != "superseded",
+        fen(Installment.amount) > 0,
+        Installment.due_date <= days_after(on(latest_today(now)), lead),
+        or_(
+            Installment.status == "scheduled",
+            Installment.due_date >= days_after(on(earliest_today(now)), -window),
+        ),
+        ~bill_in_window,
+    )
+    rows = session.execute(
+        select(
+            Installment.draw_id,
+            Installment.facility_id,
+            Installment.due_date,
+            Installment.amount,
+            Installment.status,
+            Facility.slug,
+            Facility.timezone,
+            Facility.currency,
+            lead.label("lead"),
+            grace.label("grace"),
+            window.label("window"),
+        )
+        .join(Facility, Facility.id == Installment.facility_id)
+        .where(scope)
+        .order_by(Installment.facility_id, Installment.due_date, Installment.draw_id)
+    ).all()
+
+    candidates = []
+    for row in rows:
+        visible_at = local_midnight(row.due_date - timedelta(days=row.lead), row.timezone)
+        visible_at += timedelta(hours=row.grace)
+        today = local_today(now, row.timezone)
+        if now < visible_at:
+            continue
+        if row.status == "paid" and row.due_date + timedelta(days=row.window) < today:
+            continue
+        candidates.append((row, today, visible_at, calendar.next_business_day(row.due_date)))
+
+    shifted_windows = [
+        (shifted, row.window) for row, _, _, shifted in candidates if shifted != row.due_date
+    ]
+    facility_ids = select(Installment.facility_id).join(Facility).where(scope)
+    near_shift = bill_dates_near(session, now, facility_ids, shifted_windows)
+
+    findings = []
+    for row, today, visible_at, shifted in candidates:
+        if any(
+            bill_matches(bill_due, row.due_date, shifted, row.window)
+            for bill_due in near_shift.get(row.facility_id, ())
+        ):
+            continue
+        days_left = (row.due_date - today).days
+        critical = days_left <= thresholds.bill_critical_days
+        amount = format_money(row.amount, row.currency)
+        facts = {
+            "Facility": row.slug,
+            "Draw": f"#{row.draw_id}",
+            "Due date": row.due_date.isoformat(),
+            "Expected": amount,
+            "Bill expected since": local_time(visible_at, row.timezone),
+            "Matched within": f"± {row.window} days",
+        }
+        if shifted != row.due_date:
+            facts["Holiday-shifted due date"] = shifted.isoformat()
+        findings.append(
+            Finding(
+                check="bill_missing",
+                facility_id=row.facility_id,
+                subject=f"{row.due_date.isoformat()}#d{row.draw_id}",
+                severity=Severity.CRITICAL if critical else Severity.WARNING,
+                summary=(
+                    f"expected {amount} due {row.due_date.isoformat()}, no bill seen; "
+                    f"lead {row.lead} days, grace {row.grace} h"
+                ),
+                facts=facts,
+            )
+        )
+    return findings
+
+
+def bill_amount_mismatch(
+    session: Session, now: datetime, thresholds: Thresholds, calendar: BusinessCalendar
+) -> list[Finding]:
+    """A matched bill's amount is off from what the ledger expects by more than the tolerance.
+
+    Platforms show one bill a day, so the installments of one facility due on one date are
+    compared as a group: their sum against the matched bill (if the platform shows several bills
+    on that date, their sum), with a tolerance of the facility's amount tolerance (0.01) times
+    the number of installments. The matched bill is the one nearest the due date (or the shifted
+    due date), the earlier on a tie. Groups are in scope while any installment in them is unpaid,
+    and until due date + match window once all are paid. Exactly tolerance × n off is quiet.
+    """
+    require_aware(now)
+    window = setting(Facility.bill_match_window_days, thresholds.bill_match_window_days)
+    tolerance = setting(Facility.amount_tolerance, thresholds.amount_tolerance)
+    pad = calendar.max_shift_days
+    scope = and_(
+        Facility.active,
+        Installment.status != "superseded",
+        fen(Installment.amount) > 0,
+        or_(
+            Installment.status == "scheduled",
+            Installment.due_date >= days_after(on(earliest_today(now)), -window),
+        ),
+    )
+    bill_near = exists().where(
+        Bill.facility_id == Installment.facility_id,
+        Bill.observed_at <= now,
+        Bill.due_date.between(
+            days_after(Installment.due_date, -window),
+            days_after(Installment.due_date, window + pad),
+        ),
+    )
+    groups = session.execute(
+        select(
+            Facility.id.label("facility_id"),
+            Facility.slug,
+            Facility.timezone,
+            Facility.currency,
+            window.label("window"),
+            tolerance.label("tolerance"),
+            Installment.due_date,
+            func.sum(Installment.amount).label("expected"),
+            func.count().label("installments"),
+            func.max(case((Installment.status == "scheduled", 1), else_=0)).label("open"),
+        )
+        .join(Facility, Facility.id == Installment.facility_id)
+        .where(scope, bill_near)
+        .group_by(Facility.id, Installment.due_date)
+        .order_by(Facility.id, Installment.due_date)
+    ).all()
+    if not groups:
+        return []
+
+    installment_near = exists().where(
+        Installment.facility_id == Bill.facility_id,
+        Facility.id == Installment.facility_id,
+        scope,
+        Bill.due_date.between(
+            days_after(Installment.due_date, -window),
+            days_after(Installment.due_date, window + pad),
+        ),
+    )
+    bills: dict[int, dict[date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for facility_id, due_date, amount in session.execute(
+        select(Bill.facility_id, Bill.due_date, Bill.amount).where(
+            Bill.observed_at <= now, installment_near
+        )
+    ):
+        bills[facility_id][due_date] += amount
+
+    findings = []
+    for group in groups:
+        today = local_today(now, group.timezone)
+        if not group.open and group.due_date + timedelta(days=group.window) < today:
+            continue
+        shifted = calendar.next_business_day(group.due_date)
+        matching = [
+            bill_due
+            for bill_due in bills[group.facility_id]
+            if bill_matches(bill_due, group.due_date, shifted, group.window)
+        ]
+        if not matching:
+            continue
+        bill_due = min(
+            matching,
+            key=lambda d: (min(abs((d - group.due_date).days), abs((d - shifted).days)), d),
+        )
+        billed = bills[group.facility_id][bill_due]
+        difference = billed - group.expected
+        allowed = group.tolerance * group.installments
+        if abs(difference) <= allowed:
+            continue
+        money = {
+            "billed": format_money(billed, group.currency),
+            "expected": format_money(group.expected, group.currency),
+            "difference": format_money(difference, group.currency),
+        }
+        of_installments = f" ({group.installments} installments)" if group.installments > 1 else ""
+        findings.append(
+            Finding(
+                check="bill_amount_mismatch",
+                facility_id=group.facility_id,
+                subject=group.due_date.isoformat(),
+                severity=Severity.WARNING,
+                summary=(
+                    f"bill due {bill_due.isoformat()} shows {money['billed']}, the ledger expects "
+                    f"{money['expected']} due {group.due_date.isoformat()}{of_installments}; "
+                    f"off by {money['difference']}"
+                ),
+                facts={
+                    "Facility": group.slug,
+                    "Due date": group.due_date.isoformat(),
+                    "Bill due date": bill_due.isoformat(),
+                    "Billed": money["billed"],
+                    "Expected": money["expected"],
+                    "Difference": money["difference"],
+                    "Tolerance": format_money(allowed, group.currency),
+                    "Installments": str(group.installments),
+                },
+            )
+        )
+    return findings
+
+
+def bill_unexpected(
+    session: Session, now: datetime, thresholds: Thresholds, calendar: BusinessCalendar
+) -> list[Finding]:
+    """A bill (paid or not, however old) that matches no installment: an unlogged draw?"""
+    require_aware(now)
+    window = setting(Facility.bill_match_window_days, thresholds.bill_match_window_days)
+    installment_in_window = exists().where(
+        Installment.facility_id == Bill.facility_id,
+        Installment.status != "superseded",
+        fen(Installment.amount) > 0,
+        Installment.due_date.between(
+            days_after(Bill.due_date, -window), days_after(Bill.due_date, window)
+        ),
+    )
+    scope = and_(Facility.active, Bill.observed_at <= now, ~installment_in_window)
+    candidates = session.execute(
+        select(
+            Bill.id,
+            Bill.facility_id,
+            Bill.due_date,
+            Bill.amount,
+            Bill.paid,
+            Bill.observed_at,
+            Facility.slug,
+            Facility.timezone,
+            Facility.currency,
+            window.label("window"),
+        )
+        .join(Facility, Facility.id == Bill.facility_id)
+        .where(scope)
+        .order_by(Bill.facility_id, Bill.due_date, Bill.id)
+    ).all()
+    if not candidates:
+        return []
+
+    # No installment lies within the window of these bills, but one due before a holiday may
+    # shift into it: it is due at most `max_shift_days` before the window opens.
+    pad = calendar.max_shift_days
+    dates = {
+        bill.due_date - timedelta(days=bill.window + back)
+        for bill in candidates
+        for back in range(1, pad + 1)
+    }
+    facility_ids = select(Bill.facility_id).join(Facility).where(scope)
+    installments: dict[int, set[date]] = defaultdict(set)
+    for facility_id, due_date in session.execute(
+        select(Installment.facility_id, Installment.due_date)
+        .where(
+            Installment.status != "superseded",
+            fen(Installment.amount) > 0,
+            Installment.facility_id.in_(facility_ids),
+            Installment.due_date.in_(sorted(dates)),
+        )
+        .distinct()
+    ):
+        installments[facility_id].add(due_date)
+
+    findings = []
+    for bill in candidates:
+        if any(
+            bill_matches(bill.due_date, due, calendar.next_business_day(due), bill.window)
+            for due in installments.get(bill.facility_id, ())
+        ):
+            continue
+        amount = format_money(bill.amount, bill.currency)
+        findings.append(
+            Finding(
+                check="bill_unexpected",
+                facility_id=bill.facility_id,
+                subject=f"{bill.due_date.isoformat()}#b{bill.id}",
+                severity=Severity.WARNING,
+                summary=(
+                    f"bill of {amount} due {bill.due_date.isoformat()} matches no installment "
+                    f"within ± {bill.window} days; is a draw missing from the ledger?"
+                ),
+                facts={
+                    "Facility": bill.slug,
+                    "Bill due date": bill.due_date.isoformat(),
+                    "Billed": amount,
+                    "Paid": "yes" if bill.paid else "no",
+                    "Seen": local_time(bill.observed_at, bill.timezone),
+                },
+            )
+        )
+    return findings
+
+
+def bill_due_soon(
+    session: Session, now: datetime, thresholds: Thresholds, calendar: BusinessCalendar
+) -> list[Finding]:
+    """An unpaid bill due today or within the next `due_soon_days` business days.
+
+    Business days, because a finance team needs working days to pay: on 2025-09-30 a bill due
+    2025-10-09 is 9 calendar days away but only one business day. Firing starts at the start of
+    the day (facility zone) on which the due date comes within the horizon.
+    """
+    require_aware(now)
+    soon = setting(Facility.due_soon_days, thresholds.due_soon_days)
+    # N business days never span more than N × (longest closure + 1) calendar days.
+    horizon = days_after(on(latest_today(now)), soon * (calendar.max_shift_days + 1))
+    last_days: dict[tuple[date, int], date] = {}
+    findings = []
+    for bill in _unpaid_bills(session, now, Bill.due_date <= horizon, soon.label("soon")):
+        today = local_today(now, bill.timezone)
+        if (today, bill.soon) not in last_days:
+            last_days[today, bill.soon] = _business_days_after(calendar, today, bill.soon)
+        last_day = last_days[today, bill.soon]
+        if not today <= bill.due_date <= last_day:
+            continue
+        days = (bill.due_date - today).days
+        when = "today" if days == 0 else f"in {days} day{'s' if days > 1 else ''}"
+        amount = format_money(bill.amount, bill.currency)
+        findings.append(
+            Finding(
+                check="bill_due_soon",
+                facility_id=bill.facility_id,
+                subject=f"{bill.due_date.isoformat()}#b{bill.id}",
+                severity=Severity.WARNING,
+                summary=f"bill of {amount} is due {bill.due_date.isoformat()} ({when}), not paid",
+                facts={
+                    "Facility": bill.slug,
+                    "Bill due date": bill.due_date.isoformat(),
+                    "Billed": amount,
+                    "Due soon means": f"within {bill.soon} business days",
+                },
+            )
+        )
+    return findings
+
+
+def bill_overdue(
+    session: Session, now: datetime, thresholds: Thresholds, calendar: BusinessCalendar
+) -> list[Finding]:
+    """An unpaid bill whose due date has ended in the facility's zone: critical.
+
+    The bill's own date counts, not a holiday-shifted one: the platform printed it, and paying
+    late is expensive, so the check errs on the early side.
+    """
+    require_aware(now)
+    findings = []
+    for bill in _unpaid_bills(session, now, Bill.due_date < on(latest_today(now))):
+        days = (local_today(now, bill.timezone) - bill.due_date).days
+        if days <= 0:
+            continue
+        amount = format_money(bill.amount, bill.currency)
+        findings.append(
+            Finding(
+                check="bill_overdue",
+                facility_id=bill.facility_id,
+                subject=f"{bill.due_date.isoformat()}#b{bill.id}",
+                severity=Severity.CRITICAL,
+                summary=(
+                    f"bill of {amount} was due {bill.due_date.isoformat()}, "
+                    f"{days} day{'s' if days > 1 else ''} ago, and is not paid"
+                ),
+                facts={
+                    "Facility": bill.slug,
+                    "Bill due date": bill.due_date.isoformat(),
+                    "Billed": amount,
+                    "Days overdue": str(days),
+                },
+            )
+        )
+    return findings
+
+
+def _unpaid_bills(session: Session, now: datetime, due_filter: Any, *columns: Any) -> list[Any]:
+    """Unpaid bills (of more than 0.00) of active facilities seen by `now`, due as filtered."""
+    return list(
+        session.execute(
+            select(
+                Bill.id,
+                Bill.facility_id,
+                Bill.due_date,
+                Bill.amount,
+                Facility.slug,
+                Facility.timezone,
+                Facility.currency,
+                *columns,
+            )
+            .join(Facility, Facility.id == Bill.facility_id)
+            .where(
+                Facility.active,
+                Bill.paid.is_(False),
+                fen(Bill.amount) > 0,
+                Bill.observed_at <= now,
+                due_filter,
+            )
+            .order_by(Bill.facility_id, Bill.due_date, Bill.id)
+        ).all()
+    )
+
+
+def _business_days_after(calendar: BusinessCalendar, today: date, count: int) -> date:
+    day = today
+    for _ in range(count):
+        day = calendar.next_business_day(day + ONE_DAY)
+    return day

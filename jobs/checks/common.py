@@ -1,0 +1,218 @@
+"""What the checks share: SQL helpers that work on SQLite and PostgreSQL, zones, bill matching.
+
+Money columns are integer fen in the database (``bot.models.types.FixedPoint``). SQLAlchemy binds
+a plain literal next to such a column with the column's type, so ``Bill.amount * 100`` would
+multiply by 10000. Arithmetic in the checks' SQL therefore goes through :func:`fen`, which says
+"these are integer fen" out loud, and amounts are bound with :func:`fen_of`.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Date,
+    and_,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+from bot.alerts.findings import Finding, Thresholds
+from bot.calendar import BusinessCalendar
+from bot.models import Bill, Draw, RepaymentAllocation
+
+CheckFn = Callable[[Session, datetime, Thresholds, BusinessCalendar], list[Finding]]
+
+FEN_PER_YUAN = 100
+# Local dates the world over lie within these offsets of UTC (UTC-12 … UTC+14).
+_WESTMOST = timedelta(hours=12)
+_EASTMOST = timedelta(hours=14)
+
+
+class days_after(FunctionElement[date]):  # noqa: N801 - reads as the SQL function it renders
+    """``day + days`` as a date, where `days` may be a column (a facility's window).
+
+    The one piece of date arithmetic the checks leave to the database: matching a bill to an
+    installment within a per-facility number of days is a join, and a join cannot be done with
+    bounds computed in Python.
+    """
+
+    type = Date()
+    inherit_cache = True
+    name = "days_after"
+
+
+@compiles(days_after)
+def _days_after_postgresql(element: days_after, compiler: SQLCompiler, **kw: Any) -> str:
+    day, days = element.clauses.clauses
+    # date + integer is a date in PostgreSQL.
+    return f"(CAST({compiler.process(day, **kw)} AS DATE) + {compiler.process(days, **kw)})"
+
+
+@compiles(days_after, "sqlite")
+def _days_after_sqlite(element: days_after, compiler: SQLCompiler, **kw: Any) -> str:
+    day, days = element.clauses.clauses
+    # SQLAlchemy stores SQLite dates as 'YYYY-MM-DD' text, which is what date() returns.
+    return f"date({compiler.process(day, **kw)}, ({compiler.process(days, **kw)}) || ' days')"
+
+
+def on(day: date) -> ColumnElement[date]:
+    """A date bound as a date (so :class:`days_after` and comparisons see a date)."""
+    return literal(day, Date())
+
+
+def fen(expression: Any) -> ColumnElement[int]:
+    """A money expression as the integer fen it is stored as, for arithmetic in SQL."""
+    return type_coerce(expression, BigInteger)
+
+
+def fen_of(amount: Decimal) -> int:
+    """A Decimal amount as integer fen, to bind next to :func:`fen` expressions."""
+    return int(amount * FEN_PER_YUAN)
+
+
+def setting(column: Any, default: Any) -> ColumnElement[Any]:
+    """A facility's own threshold, or the default when its column is NULL."""
+    return func.coalesce(column, literal(default, column.type))
+
+
+def overridden_or(column: Any, condition_for_default: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Keep rows that meet the default threshold's condition, and every facility with its own.
+
+    For a threshold in hours the exact test needs datetime arithmetic per row; the default
+    (almost every facility) is filtered exactly in SQL with a bound computed in Python, and the
+    few facilities with their own value are finished in Python.
+    """
+    return or_(and_(column.is_(None), condition_for_default), column.is_not(None))
+
+
+def zone(name: str) -> ZoneInfo:
+    """The facility's zone (ZoneInfo caches instances itself)."""
+    return ZoneInfo(name)
+
+
+def local_today(now: datetime, timezone: str) -> date:
+    """The date it is at `now` where the facility is."""
+    return now.astimezone(zone(timezone)).date()
+
+
+def local_midnight(day: date, timezone: str) -> datetime:
+    """The moment `day` starts where the facility is."""
+    return datetime.combine(day, time(0), tzinfo=zone(timezone))
+
+
+def earliest_today(now: datetime) -> date:
+    """The earliest local date anywhere at `now`: a lower bound for any facility's today."""
+    return (now.astimezone(UTC) - _WESTMOST).date()
+
+
+def latest_today(now: datetime) -> date:
+    """The latest local date anywhere at `now`: an upper bound for any facility's today."""
+    return (now.astimezone(UTC) + _EASTMOST).date()
+
+
+def local_time(moment: datetime, timezone: str) -> str:
+    """A moment as people in the facility read it: 2026-12-01 00:00 (Asia/Shanghai)."""
+    return f"{moment.astimezone(zone(timezone)):%Y-%m-%d %H:%M} ({timezone})"
+
+
+def hours(delta: timedelta) -> str:
+    """A duration in whole hours, rounded down: "49 h"."""
+    return f"{int(delta.total_seconds() // 3600)} h"
+
+
+def yuan(amount_fen: int) -> Decimal:
+    """Integer fen from SQL arithmetic back to a two-place Decimal."""
+    return (Decimal(int(amount_fen)) / FEN_PER_YUAN).quantize(Decimal("0.01"))
+
+
+def percent(part: Decimal, whole: Decimal) -> str:
+    """part / whole as a percentage with one decimal: "25.0 %"."""
+    return f"{(part * 100 / whole).quantize(Decimal('0.1'))} %"
+
+
+def bill_matches(bill_due: date, due: date, shifted_due: date, window_days: int) -> bool:
+    """A bill due `bill_due` is the platform's bill for an installment due `due`.
+
+    Either date may be `window_days` off: the installment's own due date, or the due date moved
+    to the next business day when it falls on a weekend or public holiday (platforms collect on
+    the shifted day and often print it on the bill).
+    """
+    return (
+        abs((bill_due - due).days) <= window_days
+        or abs((bill_due - shifted_due).days) <= window_days
+    )
+
+
+def require_aware(now: datetime) -> None:
+    """Refuse a naive `now`: every boundary in the checks is a moment in some zone."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError(f"now {now.isoformat()} has no time zone; pass an aware datetime")
+
+
+def outstanding_by_facility() -> tuple[Any, Any]:
+    """Two grouped subqueries: principal drawn and principal repaid, per facility (ledger)."""
+    drawn = (
+        select(Draw.facility_id.label("facility_id"), func.sum(Draw.amount).label("amount"))
+        .group_by(Draw.facility_id)
+        .subquery("drawn")
+    )
+    repaid = (
+        select(
+            Draw.facility_id.label("facility_id"),
+            func.sum(RepaymentAllocation.principal).label("amount"),
+        )
+        .join(Draw, Draw.id == RepaymentAllocation.draw_id)
+        .group_by(Draw.facility_id)
+        .subquery("repaid")
+    )
+    return drawn, repaid
+
+
+def outstanding_fen(drawn: Any, repaid: Any) -> ColumnElement[int]:
+    """Outstanding principal in fen, from the two subqueries of :func:`outstanding_by_facility`."""
+    return func.coalesce(fen(drawn.c.amount), 0) - func.coalesce(fen(repaid.c.amount), 0)
+
+
+def bill_dates_near(
+    session: Session,
+    now: datetime,
+    facility_ids: Any,
+    windows: list[tuple[date, int]],
+) -> dict[int, set[date]]:
+    """Bill due dates within (day ± window) of a few candidates, in one query.
+
+    `facility_ids` is a subquery naming the candidates' facilities (a superset is fine); the
+    dates are the union of the windows, so the result is a superset the caller filters.
+    """
+    if not windows:
+        return {}
+    dates = {
+        day + timedelta(days=offset)
+        for day, window in windows
+        for offset in range(-window, window + 1)
+    }
+    near: dict[int, set[date]] = defaultdict(set)
+    for facility_id, due_date in session.execute(
+        select(Bill.facility_id, Bill.due_date)
+        .where(
+            Bill.observed_at <= now,
+            Bill.facility_id.in_(facility_ids),
+            Bill.due_date.in_(sorted(dates)),
+        )
+        .distinct()
+    ):
+        near[facility_id].add(due_date)
+    return near
