@@ -4,6 +4,7 @@ Every setting here is listed in `.env.example` with its default and one line of 
 keep the two in step.
 """
 
+from dataclasses import fields
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
@@ -94,20 +95,8 @@ class Settings(BaseSettings):
         return value
 
     def thresholds(self) -> Thresholds:
-        """The checks' defaults, as the domain takes them."""
-        return Thresholds(
-            bill_lead_days=self.bill_lead_days,
-            bill_grace_hours=self.bill_grace_hours,
-            bill_match_window_days=self.bill_match_window_days,
-            bill_critical_days=self.bill_critical_days,
-            amount_tolerance=self.amount_tolerance,
-            due_soon_days=self.due_soon_days,
-            limit_drop_percent=self.limit_drop_percent,
-            restore_lag_hours=self.restore_lag_hours,
-            stale_after_hours=self.stale_after_hours,
-            confirm_window_hours=self.confirm_window_hours,
-            utilization_percent=self.utilization_percent,
-        )
+        """The checks' defaults, as the domain takes them (settings of the same names)."""
+        return Thresholds(**{f.name: getattr(self, f.name) for f in fields(Thresholds)})
 
     @cached_property
     def zone(self) -> ZoneInfo:

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.alerts.outbox import DEAD, PENDING, SENDING, SENT, enqueue
 from bot.clock import utcnow
 from bot.db import transaction
 from bot.models import Alert, OutboxMessage
@@ -46,42 +47,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PENDING = "pending"
-SENDING = "sending"
-SENT = "sent"
-DEAD = "dead"
+__all__ = ["DeliveryWorker", "backoff_seconds", "default_dead_letter_handler", "enqueue"]
+
 
 DELIVERY_FAILED = "delivery_failed"
 # Error texts are stored on the row; an HTML error page from a proxy need not be kept whole.
 MAX_ERROR_LENGTH = 2000
 
 DeadLetterHandler = Callable[[Session, OutboxMessage, datetime], None]
-
-
-def enqueue(
-    session: Session,
-    *,
-    kind: str,
-    channel: str | None,
-    payload: dict[str, Any],
-    now: datetime,
-    alert_id: int | None = None,
-) -> OutboxMessage:
-    """Add a pending outbox row, due now; it commits with the caller's transaction."""
-    message = OutboxMessage(
-        alert_id=alert_id,
-        kind=kind,
-        channel=channel,
-        payload=payload,
-        state=PENDING,
-        attempts=0,
-        next_attempt_at=now,
-        permanent=False,
-        created_at=now,
-    )
-    session.add(message)
-    session.flush()
-    return message
 
 
 def default_dead_letter_handler(

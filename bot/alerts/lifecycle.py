@@ -49,6 +49,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.alerts.findings import Finding, Severity
+from bot.alerts.outbox import enqueue
 from bot.alerts.silences import (
     KNOWN_CHECKS,
     active_silences,
@@ -697,18 +698,14 @@ class _Teller:
         alert_id: int | None,
         about: list[Alert],
     ) -> OutboxMessage:
-        message = OutboxMessage(
-            alert_id=alert_id,
+        message = enqueue(
+            self.session,
             kind=kind,
             channel=channel,
             payload=payload,
-            state="pending",
-            attempts=0,
-            next_attempt_at=self.now,
-            permanent=False,
-            created_at=self.now,
+            now=self.now,
+            alert_id=alert_id,
         )
-        self.session.add(message)
         for alert in about:
             alert.last_notified_at = self.now
         self.tally["notified"] += 1

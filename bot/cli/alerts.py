@@ -9,7 +9,7 @@ import click
 from bot.alerts import lifecycle
 from bot.alerts.silences import active_silences, add_silence, remove_silence, scope_of
 from bot.cli.context import CliState
-from bot.cli.params import TIME
+from bot.cli.params import TIME, in_zone
 from bot.cli.render import table
 from bot.db import session_factory
 from bot.ledger.facilities import get_facility
@@ -18,18 +18,12 @@ from jobs.delivery import DeliveryWorker, default_dead_letter_handler
 from jobs.transports import ConsoleTransport
 
 
-def _when(state: CliState, at: datetime | None) -> datetime:
-    if at is None:
-        return state.now
-    return at if at.tzinfo else at.replace(tzinfo=state.settings.zone)
-
-
 @click.command("check")
 @click.option("--at", "at", type=TIME, help="Run as of this time (default: now).")
 @click.pass_obj
 def check_command(state: CliState, at: datetime | None) -> None:
     """Run every check once, update the alerts, deliver the notifications, print a summary."""
-    now = _when(state, at)
+    now = in_zone(at, state.settings.zone) or state.now
     with state.transaction() as session:
         report = run_check_cycle(
             session, now=now, settings=state.settings, calendar=calendar_from(state.settings)

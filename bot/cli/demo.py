@@ -10,17 +10,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.audit import Actor
-from bot.cli.render import table
+from bot.cli.render import positions_table, table
 from bot.clock import utcnow
 from bot.db import make_engine, session_factory, transaction, upgrade
-from bot.ledger.draws import DrawRequest, record_draw
+from bot.ledger.draws import DrawRequest, outstanding_principal, record_draw
 from bot.ledger.facilities import FacilityTerms, add_facility
 from bot.ledger.observations import LimitStatus, record_bill, record_limit_reading
 from bot.ledger.portfolio import positions, upcoming_installments
 from bot.ledger.repayments import record_repayment
 from bot.ledger.schedule import DayCount, RepaymentMethod
 from bot.models import Facility, Installment
-from bot.money import format_money, format_rate
+from bot.money import format_money
 
 DEMO = Actor("demo:treasurer", "cli")
 
@@ -129,8 +129,7 @@ def build_portfolio(session: Session, now: datetime) -> None:
         DEMO,
         jiebei,
         limit_amount=Decimal("300000.00"),
-        available=jiebei.limit_amount
-        - next(p.outstanding for p in positions(session) if p.facility is jiebei),
+        available=jiebei.limit_amount - outstanding_principal(session, jiebei.id),
         status=LimitStatus.ACTIVE,
         observed_at=now - timedelta(hours=3),
         now=now,
@@ -153,20 +152,7 @@ def _installments_due(session: Session, facility: Facility, *, before: date) -> 
 
 def show_portfolio(session: Session, today: date) -> str:
     """Facilities with limit / outstanding / available, then the next installments."""
-    rows = [
-        [
-            p.facility.slug,
-            p.facility.platform.display_name,
-            format_money(p.facility.limit_amount, p.facility.currency),
-            format_money(p.outstanding, p.facility.currency),
-            format_money(p.available, p.facility.currency),
-            format_rate(p.facility.daily_rate),
-        ]
-        for p in positions(session)
-    ]
-    facilities = table(
-        ["facility", "platform", "limit", "outstanding", "available", "rate"], rows, right={2, 3, 4}
-    )
+    facilities = positions_table(positions(session))
     upcoming = [
         [
             u.installment.due_date.isoformat(),

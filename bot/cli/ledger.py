@@ -7,7 +7,7 @@ import click
 
 from bot.cli.context import CliState
 from bot.cli.params import AMOUNT, AMOUNT_OR_ZERO, DATE, RATE, TIME, in_zone
-from bot.cli.render import schedule, table
+from bot.cli.render import positions_table, schedule
 from bot.ledger import facilities as facility_service
 from bot.ledger.draws import DrawRequest, current_installments, record_draw
 from bot.ledger.facilities import FacilityTerms, facility_zone, get_facility
@@ -92,23 +92,11 @@ def facility_add(
 def facility_list(state: CliState) -> None:
     """Facilities with limit, outstanding and available, by the ledger."""
     with state.transaction() as session:
-        rows = [
-            [
-                p.facility.slug,
-                p.facility.platform.name,
-                format_money(p.facility.limit_amount, p.facility.currency),
-                format_money(p.outstanding, p.facility.currency),
-                format_money(p.available, p.facility.currency),
-                format_rate(p.facility.daily_rate),
-                p.facility.repayment_method,
-            ]
-            for p in positions(session)
-        ]
-    if not rows:
-        click.echo("no facilities yet; add one with `loanwatch facility add`")
-        return
-    headers = ["facility", "platform", "limit", "outstanding", "available", "rate", "method"]
-    click.echo(table(headers, rows, right={2, 3, 4}))
+        current = positions(session)
+        if not current:
+            click.echo("no facilities yet; add one with `loanwatch facility add`")
+            return
+        click.echo(positions_table(current))
 
 
 @click.group("draw")

@@ -2,7 +2,9 @@
 
 import unicodedata
 from collections.abc import Sequence
+from decimal import Decimal
 
+from bot.ledger.portfolio import Position
 from bot.models import Draw, Facility, Installment
 from bot.money import format_money, format_rate
 
@@ -31,7 +33,7 @@ def table(
 
 def schedule(draw: Draw, facility: Facility, installments: Sequence[Installment]) -> str:
     """A draw and its installments, with the totals a treasurer checks first."""
-    total_interest = sum((i.interest for i in installments), start=draw.amount * 0)
+    total_interest = sum((i.interest for i in installments), Decimal("0.00"))
     head = (
         f"Draw #{draw.id} on {facility.slug}: {format_money(draw.amount, facility.currency)} "
         f"drawn {draw.drawn_on.isoformat()}, {draw.months} months, {draw.repayment_method}, "
@@ -51,3 +53,21 @@ def schedule(draw: Draw, facility: Facility, installments: Sequence[Installment]
     body = table(["#", "due", "principal", "interest", "amount", "status"], rows, right={2, 3, 4})
     foot = f"total interest {format_money(total_interest, facility.currency)}"
     return f"{head}\n{body}\n{foot}"
+
+
+def positions_table(positions: Sequence[Position]) -> str:
+    """Facilities with limit / outstanding / available by the ledger, and their rate and method."""
+    rows = [
+        [
+            p.facility.slug,
+            p.facility.platform.display_name,
+            format_money(p.facility.limit_amount, p.facility.currency),
+            format_money(p.outstanding, p.facility.currency),
+            format_money(p.available, p.facility.currency),
+            format_rate(p.facility.daily_rate),
+            p.facility.repayment_method,
+        ]
+        for p in positions
+    ]
+    headers = ["facility", "platform", "limit", "outstanding", "available", "rate", "method"]
+    return table(headers, rows, right={2, 3, 4})

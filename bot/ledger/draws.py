@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.errors import InputError
 from bot.ledger.facilities import facility_zone
+from bot.ledger.portfolio import drawn_and_repaid
 from bot.ledger.schedule import DayCount, PlannedInstallment, RepaymentMethod, plan_draw
 from bot.models import Draw, Facility, Installment, RepaymentAllocation
 from bot.money import format_money
@@ -127,10 +128,13 @@ def principal_repaid(session: Session, draw_id: int) -> Decimal:
 
 def outstanding_principal(session: Session, facility_id: int) -> Decimal:
     """Principal drawn and not yet repaid on a facility."""
-    drawn = session.scalar(select(func.sum(Draw.amount)).where(Draw.facility_id == facility_id))
-    repaid = session.scalar(
-        select(func.sum(RepaymentAllocation.principal))
-        .join(Draw, Draw.id == RepaymentAllocation.draw_id)
-        .where(Draw.facility_id == facility_id)
-    )
-    return (drawn or Decimal("0.00")) - (repaid or Decimal("0.00"))
+    drawn, repaid = drawn_and_repaid()
+    row = session.execute(
+        select(drawn.c.amount, repaid.c.amount)
+        .select_from(drawn)
+        .outerjoin(repaid, repaid.c.facility_id == drawn.c.facility_id)
+        .where(drawn.c.facility_id == facility_id)
+    ).first()
+    if row is None:
+        return Decimal("0.00")
+    return row[0] - (row[1] or Decimal("0.00"))

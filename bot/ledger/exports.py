@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from bot.models import (
     Alert,
@@ -93,7 +93,12 @@ def _installments(session: Session, *, include_superseded: bool = False, **_: An
 
 
 def _repayments(session: Session, **_: Any) -> Iterator[Row]:
-    query = select(Repayment, Facility.slug).join(Facility).order_by(Repayment.id)
+    query = (
+        select(Repayment, Facility.slug)
+        .join(Facility)
+        .options(selectinload(Repayment.allocations))
+        .order_by(Repayment.id)
+    )
     for repayment, slug in session.execute(query):
         yield {
             "id": repayment.id,

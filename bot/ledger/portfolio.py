@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import Subquery, func, select
 from sqlalchemy.orm import Session
 
 from bot.models import Draw, Facility, Installment, RepaymentAllocation
@@ -25,25 +25,41 @@ class Position:
         return self.facility.limit_amount - self.outstanding
 
 
+def drawn_and_repaid() -> tuple[Subquery, Subquery]:
+    """Two grouped subqueries per facility: principal drawn, and principal repaid (the ledger).
+
+    Outstanding principal is drawn − repaid; facilities with no draw or no repayment have no
+    row in one of them, so join them outer and read a missing amount as zero.
+    """
+    drawn = (
+        select(Draw.facility_id.label("facility_id"), func.sum(Draw.amount).label("amount"))
+        .group_by(Draw.facility_id)
+        .subquery("drawn")
+    )
+    repaid = (
+        select(
+            Draw.facility_id.label("facility_id"),
+            func.sum(RepaymentAllocation.principal).label("amount"),
+        )
+        .join(Draw, Draw.id == RepaymentAllocation.draw_id)
+        .group_by(Draw.facility_id)
+        .subquery("repaid")
+    )
+    return drawn, repaid
+
+
 def positions(session: Session) -> list[Position]:
-    """Every facility's outstanding principal, in three queries whatever the portfolio's size."""
-    drawn: dict[int, Decimal] = {
-        facility_id: total
-        for facility_id, total in session.execute(
-            select(Draw.facility_id, func.sum(Draw.amount)).group_by(Draw.facility_id)
-        )
-    }
-    repaid: dict[int, Decimal] = {
-        facility_id: total
-        for facility_id, total in session.execute(
-            select(Draw.facility_id, func.sum(RepaymentAllocation.principal))
-            .join(Draw, Draw.id == RepaymentAllocation.draw_id)
-            .group_by(Draw.facility_id)
-        )
-    }
+    """Every facility's outstanding principal, in one query whatever the portfolio's size."""
+    drawn, repaid = drawn_and_repaid()
+    rows = session.execute(
+        select(Facility, drawn.c.amount, repaid.c.amount)
+        .outerjoin(drawn, drawn.c.facility_id == Facility.id)
+        .outerjoin(repaid, repaid.c.facility_id == Facility.id)
+        .order_by(Facility.slug)
+    )
     return [
-        Position(facility, drawn.get(facility.id, ZERO) - repaid.get(facility.id, ZERO))
-        for facility in session.scalars(select(Facility).order_by(Facility.slug))
+        Position(facility, (drawn_amount or ZERO) - (repaid_amount or ZERO))
+        for facility, drawn_amount, repaid_amount in rows
     ]
 
 

@@ -3,7 +3,7 @@
 from typing import Any
 
 from alembic import context
-from sqlalchemy import pool
+from sqlalchemy import Connection, pool
 from sqlalchemy.types import TypeDecorator
 
 from bot.db import make_engine
@@ -45,7 +45,7 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Connection) -> None:
     # Batch mode lets the same migration alter tables on SQLite (which rebuilds them).
     context.configure(
         connection=connection,

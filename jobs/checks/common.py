@@ -31,7 +31,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from bot.alerts.findings import Finding, Thresholds
 from bot.calendar import BusinessCalendar
-from bot.models import Bill, Draw, RepaymentAllocation
+from bot.models import Bill
 
 CheckFn = Callable[[Session, datetime, Thresholds, BusinessCalendar], list[Finding]]
 
@@ -162,27 +162,8 @@ def require_aware(now: datetime) -> None:
         raise ValueError(f"now {now.isoformat()} has no time zone; pass an aware datetime")
 
 
-def outstanding_by_facility() -> tuple[Any, Any]:
-    """Two grouped subqueries: principal drawn and principal repaid, per facility (ledger)."""
-    drawn = (
-        select(Draw.facility_id.label("facility_id"), func.sum(Draw.amount).label("amount"))
-        .group_by(Draw.facility_id)
-        .subquery("drawn")
-    )
-    repaid = (
-        select(
-            Draw.facility_id.label("facility_id"),
-            func.sum(RepaymentAllocation.principal).label("amount"),
-        )
-        .join(Draw, Draw.id == RepaymentAllocation.draw_id)
-        .group_by(Draw.facility_id)
-        .subquery("repaid")
-    )
-    return drawn, repaid
-
-
 def outstanding_fen(drawn: Any, repaid: Any) -> ColumnElement[int]:
-    """Outstanding principal in fen, from the two subqueries of :func:`outstanding_by_facility`."""
+    """Outstanding principal in fen, from `bot.ledger.portfolio.drawn_and_repaid`."""
     return func.coalesce(fen(drawn.c.amount), 0) - func.coalesce(fen(repaid.c.amount), 0)
 
 

@@ -14,13 +14,13 @@ from sqlalchemy.orm import Session
 
 from bot.alerts.findings import Finding, Severity, Thresholds
 from bot.calendar import BusinessCalendar
+from bot.ledger.portfolio import drawn_and_repaid
 from bot.models import Draw, Facility, LimitReading, Repayment
 from bot.money import format_money
 from jobs.checks.common import (
     fen,
     fen_of,
     local_time,
-    outstanding_by_facility,
     outstanding_fen,
     percent,
     require_aware,
@@ -208,7 +208,7 @@ def limit_inconsistent(
         last_draw.label("last_draw"),
         last_repayment.label("last_repayment"),
     )
-    drawn, repaid = outstanding_by_facility()
+    drawn, repaid = drawn_and_repaid()
     outstanding = outstanding_fen(drawn, repaid)
     limit, available = fen(readings.c.limit_amount), fen(readings.c.available)
     negative = or_(limit < 0, available < 0)
@@ -288,7 +288,7 @@ def utilization_high(
     `limit_dropped`'s finding, and a frozen line `limit_frozen`'s.
     """
     require_aware(now)
-    drawn, repaid = outstanding_by_facility()
+    drawn, repaid = drawn_and_repaid()
     outstanding = outstanding_fen(drawn, repaid)
     threshold = setting(Facility.utilization_percent, thresholds.utilization_percent)
     rows = session.execute(

@@ -1,0 +1,42 @@
+"""The outbox: notifications written in the same transaction as the change they report.
+
+The lifecycle writes rows here; the delivery worker (`jobs.delivery`) claims and sends them.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.models import OutboxMessage
+
+PENDING = "pending"
+SENDING = "sending"
+SENT = "sent"
+DEAD = "dead"
+
+
+def enqueue(
+    session: Session,
+    *,
+    kind: str,
+    channel: str | None,
+    payload: dict[str, Any],
+    now: datetime,
+    alert_id: int | None = None,
+) -> OutboxMessage:
+    """Add a pending outbox row, due now; it commits with the caller's transaction."""
+    message = OutboxMessage(
+        alert_id=alert_id,
+        kind=kind,
+        channel=channel,
+        payload=payload,
+        state=PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        permanent=False,
+        created_at=now,
+    )
+    session.add(message)
+    session.flush()
+    return message
