@@ -44,7 +44,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot import audit
@@ -257,18 +257,7 @@ def _redetect(
     """A finding seen again: end what has run out, refresh the facts, remind if due."""
     session, now = teller.session, teller.now
     previously_seen = alert.last_seen_at
-    reasons: list[str] = []
-    extra: dict[str, Any] = {}
-
-    before = _transition(session, alert, lambda a: _ack_expiry(a, now))
-    if before is not None:
-        audit.record(session, audit.SYSTEM, "alert.ack_expire", alert, at=now, before=before)
-        reasons.append("ack_expired")
-        extra["previously_acknowledged_by"] = before["acknowledged_by"]
-    before = _transition(session, alert, lambda a: _snooze_end(a, now))
-    if before is not None:
-        audit.record(session, audit.SYSTEM, "alert.snooze_end", alert, at=now, before=before)
-        reasons.append("snooze_ended")
+    reasons, extra = _end_what_ran_out(session, alert, now)
     if alert.state == RESOLVED:
         # Resolved by hand while this run was under way (a transition above re-read it): leave
         # it be; if the check still finds the problem, the next run opens a new alert.
@@ -306,6 +295,61 @@ def _redetect(
     else:
         teller.tally["reminded"] += 1
         teller.tell(alert, REMINDER_KIND, event="reminder", reasons=reasons, **extra)
+
+
+def _end_what_ran_out(
+    session: Session, alert: Alert, now: datetime
+) -> tuple[list[str], dict[str, Any]]:
+    """End an acknowledgement or a snooze whose time has come; the reasons to remind, and facts."""
+    reasons: list[str] = []
+    extra: dict[str, Any] = {}
+    before = _transition(session, alert, lambda a: _ack_expiry(a, now))
+    if before is not None:
+        audit.record(session, audit.SYSTEM, "alert.ack_expire", alert, at=now, before=before)
+        reasons.append("ack_expired")
+        extra["previously_acknowledged_by"] = before["acknowledged_by"]
+    before = _transition(session, alert, lambda a: _snooze_end(a, now))
+    if before is not None:
+        audit.record(session, audit.SYSTEM, "alert.snooze_end", alert, at=now, before=before)
+        reasons.append("snooze_ended")
+    return reasons, extra
+
+
+def wake_up(session: Session, *, now: datetime, policy: AlertPolicy) -> RunSummary:
+    """Between check runs: expire acknowledgements and end snoozes whose time has come.
+
+    The alert is unresolved, so as far as anyone knows its condition still holds (the last check
+    run found it); the reminder goes out now rather than at the next run. The next run then
+    finds nothing left to expire and does not remind twice.
+    """
+    require_aware(now, "now")
+    due = list(
+        session.scalars(
+            select(Alert)
+            .where(
+                Alert.state != RESOLVED,
+                or_(
+                    and_(Alert.state == ACKNOWLEDGED, Alert.ack_expires_at <= now),
+                    Alert.snoozed_until <= now,
+                ),
+            )
+            .order_by(Alert.id)
+        )
+    )
+    teller = _Teller(session, now, policy, _facilities(session, {a.facility_id for a in due}))
+    silences = active_silences(session, now) if due else []
+    for alert in due:
+        reasons, extra = _end_what_ran_out(session, alert, now)
+        if not reasons or alert.state == RESOLVED:
+            continue
+        if _silenced(alert, silences):
+            teller.tally["silenced"] += 1
+            continue
+        if alert.snoozed_until is not None and alert.snoozed_until > now:
+            continue
+        teller.tally["reminded"] += 1
+        teller.tell(alert, REMINDER_KIND, event="reminder", reasons=reasons, **extra)
+    return RunSummary(**teller.tally)
 
 
 def _ack_expiry(alert: Alert, now: datetime) -> dict[str, Any] | None:

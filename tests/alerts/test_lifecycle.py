@@ -22,6 +22,7 @@ from bot.alerts.lifecycle import (
     remove_silence,
     resolve,
     snooze,
+    wake_up,
 )
 from bot.audit import Actor
 from bot.db import transaction
@@ -127,6 +128,17 @@ class Quiet:
 
 
 @dataclass(frozen=True)
+class Wake:
+    """The scheduler's wake-up between check runs: acks and snoozes whose time has come end."""
+
+    at: float
+
+    def play(self, world: World) -> None:
+        with transaction(world.sessions) as session:
+            wake_up(session, now=world.at(self.at), policy=POLICY)
+
+
+@dataclass(frozen=True)
 class Resolve:
     at: float
 
@@ -225,6 +237,15 @@ CASES = {
     ),
     "snooze ending while still firing": Case(
         [Run(0), Snooze(1, hours=4), Run(2), Run(5.25)], "open", [OPENED, UPDATED, REMINDER]
+    ),
+    "ack expiry between runs is told at the wake-up, once": Case(
+        [Run(0), Ack(1), Wake(25.1), Run(25.25)], "open", [OPENED, UPDATED, REMINDER]
+    ),
+    "a wake-up before the ack expires changes nothing": Case(
+        [Run(0), Ack(1), Wake(20)], "acknowledged", [OPENED, UPDATED], A
+    ),
+    "snooze ending between runs is told at the wake-up, once": Case(
+        [Run(0), Snooze(1, hours=4), Wake(5.1), Run(5.25)], "open", [OPENED, UPDATED, REMINDER]
     ),
     "a snoozed alert still resolves by itself": Case(
         [Run(0), Snooze(1, hours=4), Run(2, firing=False)], "resolved", [OPENED, UPDATED, RESOLVED]
