@@ -85,6 +85,13 @@ class Settings(BaseSettings):
             ) from exc
         return value
 
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError(f"log level {value!r} is not one of DEBUG, INFO, WARNING, ERROR")
+        return value.upper()
+
     @field_validator("database_url")
     @classmethod
     def _psycopg_driver(cls, value: str) -> str:

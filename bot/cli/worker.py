@@ -1,0 +1,38 @@
+"""`loanwatch worker`: the checks, wake-ups and delivery on a clock, until SIGTERM or Ctrl-C."""
+
+import logging
+import signal
+import sys
+import threading
+from types import FrameType
+
+import click
+
+from bot.cli.context import CliState
+from jobs.transports import ConsoleTransport
+from jobs.worker import run_worker
+
+
+@click.command("worker")
+@click.pass_obj
+def worker_command(state: CliState) -> None:
+    """Run the scheduler and the delivery loop (notifications print on the console for now)."""
+    logging.basicConfig(
+        level=state.settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    stop = threading.Event()
+
+    def _stop(signum: int, _frame: FrameType | None) -> None:
+        logging.getLogger(__name__).info("%s received, stopping", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    run_worker(state.settings, ConsoleTransport(sys.stdout), stop)
+
+
+def register(cli: click.Group) -> None:
+    """Add the worker command."""
+    cli.add_command(worker_command)

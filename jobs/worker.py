@@ -1,0 +1,90 @@
+"""The worker process: the scheduler (checks, wake-ups) and the delivery loop, until told to stop.
+
+`loanwatch worker` runs this; any number of workers may share one database, since each slot of
+a slotted job is claimed in the database and each outbox row by a conditional UPDATE.
+"""
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import partial
+
+from bot.alerts.lifecycle import wake_up
+from bot.clock import utcnow
+from bot.db import make_engine, require_current_schema, session_factory, transaction
+from bot.settings import Settings
+from jobs.cycle import calendar_from, policy_from, run_check_cycle
+from jobs.delivery import DeliveryWorker, default_dead_letter_handler
+from jobs.scheduler import build_scheduler, worker_name
+from jobs.transports import Transport
+
+log = logging.getLogger(__name__)
+
+
+def run_worker(
+    settings: Settings,
+    transport: Transport,
+    stop: threading.Event,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    delivery_every: timedelta = timedelta(seconds=5),
+) -> None:
+    """Run the scheduled jobs and deliver notifications until `stop` is set."""
+    engine = make_engine(settings.database_url)
+    require_current_schema(engine)
+    sessions = session_factory(engine)
+    calendar = calendar_from(settings)
+    policy = policy_from(settings)
+    me = worker_name()
+    delivery = DeliveryWorker(
+        sessions,
+        transport,
+        worker_id=me,
+        clock=clock,
+        max_attempts=settings.delivery_max_attempts,
+        backoff_base=settings.delivery_backoff_seconds,
+        backoff_max=settings.delivery_backoff_max_seconds,
+        on_dead_letter=partial(default_dead_letter_handler, policy=policy),
+    )
+
+    def checks(now: datetime) -> None:
+        with transaction(sessions) as session:
+            report = run_check_cycle(session, now=now, settings=settings, calendar=calendar)
+        s = report.summary
+        log.info(
+            "checks at %s: %d findings, %d opened, %d resolved, %d notifications",
+            now.isoformat(),
+            len(report.findings),
+            s.opened,
+            s.resolved,
+            s.notified,
+        )
+        deliver()
+
+    def wake(now: datetime) -> None:
+        with transaction(sessions) as session:
+            wake_up(session, now=now, policy=policy)
+
+    def deliver() -> None:
+        while not stop.is_set() and delivery.step():
+            pass
+
+    scheduler = build_scheduler(
+        sessions,
+        check_interval=timedelta(minutes=settings.check_interval_minutes),
+        run_checks=checks,
+        deliver=deliver,
+        wake_up=wake,
+        worker=me,
+        clock=clock,
+        delivery_every=delivery_every,
+    )
+    log.info("worker %s started: checks every %d min", me, settings.check_interval_minutes)
+    scheduler.start()
+    try:
+        stop.wait()
+    finally:
+        scheduler.shutdown(wait=True)
+        engine.dispose()
+        log.info("worker %s stopped", me)
