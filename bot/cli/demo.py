@@ -1,151 +1,185 @@
-"""`loanwatch demo`: a demo portfolio in a throwaway SQLite file, shown as finance reads it."""
+"""`loanwatch demo`: a portfolio with planted faults, checked at a few moments, as finance sees it.
 
+The story runs on a fixed timeline (Shanghai time), so every run prints the same thing:
+
+- 2026-11-28 09:00  three facilities with months of history; the first check finds a frozen
+  bank line, a Weilidai bill for the wrong amount and Weilidai data gone stale.
+- 2026-12-01 09:00  the next Jiebei bill should be visible and is not, the Jiebei limit has
+  dropped, and yesterday's draw has no payout confirming it: new alerts.
+- 2026-12-01 09:10  the treasurer acknowledges the missing bill.
+- 2026-12-01 11:00  the bill appears; the next check resolves the alert by itself.
+"""
+
+import sys
 import tempfile
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from bot.alerts.lifecycle import acknowledge, list_alerts
 from bot.audit import Actor
 from bot.cli.render import positions_table, table
-from bot.clock import utcnow
 from bot.db import make_engine, session_factory, transaction, upgrade
 from bot.ledger.draws import DrawRequest, outstanding_principal, record_draw
-from bot.ledger.facilities import FacilityTerms, add_facility
-from bot.ledger.observations import LimitStatus, record_bill, record_limit_reading
+from bot.ledger.facilities import FacilityTerms, add_facility, get_facility
+from bot.ledger.observations import (
+    LimitStatus,
+    record_bill,
+    record_draw_confirmation,
+    record_limit_reading,
+)
 from bot.ledger.portfolio import positions, upcoming_installments
 from bot.ledger.repayments import record_repayment
 from bot.ledger.schedule import DayCount, RepaymentMethod
-from bot.models import Facility, Installment
+from bot.models import Draw, Facility, Installment
 from bot.money import format_money
+from bot.settings import Settings
+from jobs.cycle import calendar_from, policy_from, run_check_cycle
+from jobs.delivery import DeliveryWorker
+from jobs.transports import ConsoleTransport
 
 DEMO = Actor("demo:treasurer", "cli")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+D = Decimal
 
 
-def build_portfolio(session: Session, now: datetime) -> None:
-    """Three facilities the way a mid-sized company holds them, with a few months of history."""
-    today = now.date()
+def at(text: str) -> datetime:
+    """A moment of the story, in Shanghai time."""
+    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
 
-    def months_ago(n: int, day: int) -> date:
-        month = today.month - n
-        year = today.year + (month - 1) // 12
-        return date(year, (month - 1) % 12 + 1, day)
 
-    jiebei = add_facility(
-        session,
-        DEMO,
-        FacilityTerms(
-            slug="jiebei-main",
-            platform="jiebei",
-            limit_amount=Decimal("300000.00"),
-            daily_rate=Decimal("0.0004"),
-            name="借呗 working capital line",
-        ),
-        now=now,
-    )
-    weilidai = add_facility(
-        session,
-        DEMO,
-        FacilityTerms(
-            slug="weilidai-ops",
-            platform="weilidai",
-            limit_amount=Decimal("200000.00"),
-            daily_rate=Decimal("0.00035"),
-            day_count=DayCount.ACTUAL,
-            name="微粒贷 operations line",
-        ),
-        now=now,
-    )
-    bank = add_facility(
-        session,
-        DEMO,
-        FacilityTerms(
-            slug="icbc-term",
-            platform="icbc",
-            limit_amount=Decimal("1000000.00"),
-            daily_rate=Decimal("0.00012"),
-            repayment_method=RepaymentMethod.INTEREST_FIRST,
-            repayment_day=21,
-            name="ICBC one-year working capital loan",
-        ),
-        now=now,
-    )
-    record_draw(
-        session,
-        DEMO,
-        jiebei,
-        DrawRequest(Decimal("50000.00"), 12, months_ago(3, 10), note="supplier deposit"),
-        now=now,
-    )
-    record_draw(
-        session,
-        DEMO,
-        jiebei,
-        DrawRequest(Decimal("30000.00"), 6, months_ago(1, 25), note="payroll bridge"),
-        now=now,
-    )
-    record_draw(
-        session,
-        DEMO,
-        weilidai,
-        DrawRequest(
-            Decimal("80000.00"),
-            12,
-            months_ago(2, 5),
-            RepaymentMethod.EQUAL_PRINCIPAL,
-            note="inventory",
-        ),
-        now=now,
-    )
-    record_draw(
-        session,
-        DEMO,
-        bank,
-        DrawRequest(Decimal("500000.00"), 12, months_ago(4, 15), note="Q3 working capital"),
-        now=now,
-    )
-    # Every installment that fell due was paid on its day, as billed; the next bills and a limit
-    # reading came in.
-    for facility in (jiebei, weilidai, bank):
-        for installment in _installments_due(session, facility, before=today):
-            record_repayment(
-                session, DEMO, facility, installment.amount, paid_on=installment.due_date, now=now
-            )
-    for upcoming in upcoming_installments(session, on_or_after=today, limit=3):
-        record_bill(
+FIRST_CHECK = at("2026-11-28 09:00")
+SECOND_CHECK = at("2026-12-01 09:00")
+ACKNOWLEDGED = at("2026-12-01 09:10")
+BILL_ARRIVES = at("2026-12-01 11:00")
+
+
+def build_portfolio(session: Session) -> None:
+    """Three facilities with a few months of history, as of the first check, with faults planted."""
+    history = at("2026-07-01 09:00")
+
+    def facility(slug: str, platform: str, limit: str, rate: str, **terms: object) -> Facility:
+        return add_facility(
             session,
             DEMO,
-            upcoming.facility,
-            due_date=upcoming.installment.due_date,
-            amount=upcoming.installment.amount,
-            paid=False,
-            now=now,
+            FacilityTerms(slug, platform, D(limit), daily_rate=D(rate), **terms),  # type: ignore[arg-type]
+            now=history,
         )
+
+    jiebei = facility("jiebei-main", "jiebei", "300000.00", "0.0004", name="借呗 working capital")
+    weilidai = facility(
+        "weilidai-ops", "weilidai", "200000.00", "0.00035", day_count=DayCount.ACTUAL
+    )
+    bank = facility(
+        "icbc-term",
+        "icbc",
+        "1000000.00",
+        "0.00012",
+        repayment_method=RepaymentMethod.INTEREST_FIRST,
+        repayment_day=21,
+    )
+
+    def draw(line: Facility, amount: str, months: int, on: str, **options: object) -> Draw:
+        logged = at(f"{on} 10:00")
+        request = DrawRequest(D(amount), months, date.fromisoformat(on), **options)  # type: ignore[arg-type]
+        made = record_draw(session, DEMO, line, request, now=logged)
+        return made
+
+    confirmed = [
+        draw(jiebei, "50000.00", 12, "2026-08-10", note="supplier deposit"),
+        draw(jiebei, "30000.00", 6, "2026-10-25", note="payroll bridge"),
+        draw(
+            weilidai, "80000.00", 12, "2026-09-05", repayment_method=RepaymentMethod.EQUAL_PRINCIPAL
+        ),
+        draw(bank, "500000.00", 12, "2026-07-15", note="Q3 working capital"),
+    ]
+    for made in confirmed:
+        payout = at(f"{made.drawn_on.isoformat()} 10:05")
+        record_draw_confirmation(
+            session,
+            DEMO,
+            made.facility,
+            occurred_at=payout,
+            amount=made.amount,
+            external_ref=f"PAYOUT-{made.id}",
+            description="放款",
+            now=payout,
+        )
+    # Fault: a draw logged yesterday that no payout confirms yet.
+    draw(jiebei, "20000.00", 3, "2026-11-27", note="customs duty")
+
+    # Every installment that fell due was billed and paid on its day.
+    for line in (jiebei, weilidai, bank):
+        for installment in _due_before(session, line, FIRST_CHECK.date()):
+            seen = at(f"{installment.due_date.isoformat()} 08:00")
+            record_bill(session, DEMO, line, due_date=installment.due_date,
+                        amount=installment.amount, paid=True, now=seen)  # fmt: skip
+            record_repayment(session, DEMO, line, installment.amount,
+                             paid_on=installment.due_date, now=seen)  # fmt: skip
+
+    # Fault: Weilidai bills its next installment 50.00 too high, and then goes quiet.
+    [next_weilidai] = _next_installments(session, weilidai, 1)
+    quiet_since = at("2026-11-25 08:00")
+    record_bill(session, DEMO, weilidai, due_date=next_weilidai.due_date,
+                amount=next_weilidai.amount + D("50.00"), paid=False, now=quiet_since)  # fmt: skip
+    _healthy_reading(session, weilidai, quiet_since)
+    # The bank line is frozen.
+    for seen in (at("2026-11-28 08:00"), at("2026-11-30 08:00")):
+        record_limit_reading(session, DEMO, bank, limit_amount=D("0.00"), available=D("0.00"),
+                             status=LimitStatus.FROZEN, observed_at=seen, now=seen)  # fmt: skip
+    # Jiebei is healthy on the 28th; its limit drops to 200,000 on the 30th. Its next bill
+    # (due 2026-12-10) never shows up until the end of the story.
+    _healthy_reading(session, jiebei, at("2026-11-28 08:00"))
+    dropped = at("2026-11-30 08:00")
     record_limit_reading(
         session,
         DEMO,
         jiebei,
-        limit_amount=Decimal("300000.00"),
-        available=jiebei.limit_amount - outstanding_principal(session, jiebei.id),
-        status=LimitStatus.ACTIVE,
-        observed_at=now - timedelta(hours=3),
-        now=now,
+        limit_amount=D("200000.00"),
+        available=D("200000.00") - outstanding_principal(session, jiebei.id),
+        observed_at=dropped,
+        now=dropped,
     )
 
 
-def _installments_due(session: Session, facility: Facility, *, before: date) -> list[Installment]:
+def _healthy_reading(session: Session, line: Facility, seen: datetime) -> None:
+    record_limit_reading(
+        session,
+        DEMO,
+        line,
+        limit_amount=line.limit_amount,
+        available=line.limit_amount - outstanding_principal(session, line.id),
+        observed_at=seen,
+        now=seen,
+    )
+
+
+def _due_before(session: Session, line: Facility, day: date) -> list[Installment]:
     return list(
         session.scalars(
             select(Installment)
             .where(
-                Installment.facility_id == facility.id,
+                Installment.facility_id == line.id,
                 Installment.status == "scheduled",
-                Installment.due_date < before,
+                Installment.due_date < day,
             )
             .order_by(Installment.due_date, Installment.draw_id)
+        )
+    )
+
+
+def _next_installments(session: Session, line: Facility, count: int) -> list[Installment]:
+    return list(
+        session.scalars(
+            select(Installment)
+            .where(Installment.facility_id == line.id, Installment.status == "scheduled")
+            .order_by(Installment.due_date, Installment.draw_id)
+            .limit(count)
         )
     )
 
@@ -170,6 +204,28 @@ def show_portfolio(session: Session, today: date) -> str:
     return f"Facilities (by our ledger)\n\n{facilities}\n\nNext installments\n\n{installments}"
 
 
+def _check(sessions: sessionmaker[Session], settings: Settings, now: datetime) -> None:
+    """One check cycle as of `now`, its notifications printed, then a one-line summary."""
+    with transaction(sessions) as session:
+        report = run_check_cycle(
+            session, now=now, settings=settings, calendar=calendar_from(settings)
+        )
+    worker = DeliveryWorker(
+        sessions, ConsoleTransport(sys.stdout), worker_id="demo", clock=lambda: now
+    )
+    while worker.step():
+        pass
+    s = report.summary
+    click.echo(
+        f"→ {s.opened} opened, {s.updated} still firing, {s.resolved} resolved, "
+        f"{s.notified} notifications\n"
+    )
+
+
+def _heading(text: str) -> None:
+    click.echo(f"\n=== {text} ===\n")
+
+
 @click.command("demo")
 @click.option(
     "--keep",
@@ -177,21 +233,53 @@ def show_portfolio(session: Session, today: date) -> str:
     help="Keep the demo database in this folder.",
 )
 def demo_command(keep: Path | None) -> None:
-    """Build a demo portfolio in a fresh SQLite file and show it; no Slack account needed."""
+    """A demo portfolio with planted faults, checked over four days; no Slack account needed."""
     folder = keep or Path(tempfile.mkdtemp(prefix="loanwatch-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{folder / 'demo.db'}"
     upgrade(url)
     engine = make_engine(url)
-    now = utcnow()
     sessions = session_factory(engine)
+    settings = Settings(DATABASE_URL=url, _env_file=None)  # the defaults, whatever .env says
+
     with transaction(sessions) as session:
-        build_portfolio(session, now)
+        build_portfolio(session)
     with transaction(sessions) as session:
-        click.echo(show_portfolio(session, now.date()))
+        click.echo(show_portfolio(session, FIRST_CHECK.date()))
+
+    _heading("2026-11-28 09:00: the first check")
+    _check(sessions, settings, FIRST_CHECK)
+    _heading("2026-12-01 09:00: three days later")
+    _check(sessions, settings, SECOND_CHECK)
+
+    _heading("2026-12-01 09:10: the treasurer acknowledges the missing bill")
+    with transaction(sessions) as session:
+        [missing] = [a for a in list_alerts(session, "open") if a.check == "bill_missing"]
+        acknowledge(session, DEMO, missing.id, now=ACKNOWLEDGED, policy=policy_from(settings))
+    worker = DeliveryWorker(
+        sessions, ConsoleTransport(sys.stdout), worker_id="demo", clock=lambda: ACKNOWLEDGED
+    )
+    while worker.step():
+        pass
+
+    _heading("2026-12-01 11:00: Jiebei shows the bill; the next check resolves the alert")
+    with transaction(sessions) as session:
+        jiebei = get_facility(session, "jiebei-main")
+        [due] = _next_installments(session, jiebei, 1)
+        record_bill(session, DEMO, jiebei, due_date=due.due_date, amount=due.amount,
+                    paid=False, now=BILL_ARRIVES)  # fmt: skip
+    _check(sessions, settings, BILL_ARRIVES + timedelta(minutes=5))
+
+    with transaction(sessions) as session:
+        rows = [
+            [str(a.id), a.severity, a.state, a.check, a.summary]
+            for a in list_alerts(session, "all")
+        ]
+    _heading("Alerts at the end")
+    click.echo(table(["id", "severity", "state", "check", "summary"], rows))
     engine.dispose()
     click.echo(f"\nThe demo database is {folder / 'demo.db'}; look around with")
-    click.echo(f"  DATABASE_URL={url} .venv/bin/loanwatch facility list")
+    click.echo(f"  DATABASE_URL={url} .venv/bin/loanwatch alert list --state all")
 
 
 def register(cli: click.Group) -> None:

@@ -185,7 +185,8 @@ def limit_inconsistent(
     differing from limit − outstanding (ledger: draws minus repaid principal) by more than the
     amount tolerance, in a reading taken at least `restore_lag_hours` after the facility's last
     logged draw or repayment (a reading taken sooner may not show the movement yet). Without
-    any draw or repayment there is no lag.
+    any draw or repayment there is no lag. A frozen, closed or zero-limit line is left to
+    `limit_frozen`, except for negatives and available above the limit.
     """
     require_aware(now)
     last_draw = (
@@ -255,6 +256,10 @@ def _inconsistency(row: Any) -> tuple[str, dict[str, str]] | None:
             f"limit of {format_money(limit, currency)}",
             {},
         )
+    if row.status != "active" or limit == 0:
+        # A frozen or zeroed line cannot add up to limit − outstanding; limit_frozen says so,
+        # critically, and a second alert about the same reading would only be noise.
+        return None
     moves = [moment for moment in (row.last_draw, row.last_repayment) if moment is not None]
     last_move = max(moves) if moves else None
     if last_move is not None and row.observed_at < last_move + timedelta(hours=row.lag):

@@ -434,6 +434,16 @@ def test_limit_inconsistent_fires_for_impossible_readings_without_any_lag(
     assert words in finding.summary
 
 
+def test_a_frozen_line_is_left_to_limit_frozen_not_reported_twice(
+    session, alice, line, draw
+) -> None:
+    """A frozen line at 0 with money outstanding is one critical alert, not two."""
+    reading(session, alice, line, at("2026-11-12 09:00"), "0.00", "0.00", LimitStatus.FROZEN)
+
+    assert check(session, "limit_inconsistent", at("2026-11-12 09:00")) == []
+    assert len(check(session, "limit_frozen", at("2026-11-12 09:00"))) == 1
+
+
 # --- data_stale ------------------------------------------------------------------------------
 
 

@@ -1,0 +1,35 @@
+"""`loanwatch demo`: the planted faults are found, acknowledged and resolved as the story says."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+
+def test_the_demo_finds_every_planted_fault_and_resolves_the_missing_bill(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each planted fault opens its alert; the acknowledged missing bill resolves on arrival."""
+    folder = tmp_path / "demo"
+    assert main(["demo", "--keep", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert main(["--database-url", f"sqlite:///{folder / 'demo.db'}", "export", "alerts"]) == 0
+    alerts = {a["check"]: a for a in json.loads(capsys.readouterr().out)}
+
+    planted = {
+        "bill_missing",
+        "bill_amount_mismatch",
+        "limit_dropped",
+        "limit_frozen",
+        "data_stale",
+        "draw_unconfirmed",
+    }
+    assert set(alerts) == planted
+    assert alerts["bill_missing"]["state"] == "resolved"
+    assert alerts["bill_missing"]["acknowledged_by"] == "demo:treasurer"
+    assert all(alerts[c]["state"] == "open" for c in planted - {"bill_missing"})
+    assert alerts["limit_frozen"]["severity"] == "critical"
+    assert "acknowledged by demo:treasurer" in out
+    assert "resolved: the condition has cleared" in out
