@@ -46,6 +46,13 @@ def facility_group() -> None:
 @click.option("--channel", help="Slack channel id for this facility's alerts.")
 @click.option("--timezone", help="IANA time zone (default: LOANWATCH_TIMEZONE).")
 @click.option("--name", help="A longer name for people (default: the slug).")
+@click.option(
+    "--threshold",
+    "thresholds",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a check threshold, e.g. bill_lead_days=5 (repeatable; see docs/checks.md).",
+)
 @click.pass_obj
 def facility_add(
     state: CliState,
@@ -60,8 +67,15 @@ def facility_add(
     channel: str | None,
     timezone: str | None,
     name: str | None,
+    thresholds: tuple[str, ...],
 ) -> None:
     """Add a facility SLUG at a platform."""
+    overrides = {}
+    for pair in thresholds:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--threshold")
+        overrides[key.strip()] = value.strip()
     terms = FacilityTerms(
         slug=slug,
         platform=platform.lower(),
@@ -74,6 +88,7 @@ def facility_add(
         alert_channel=channel,
         timezone=timezone or state.settings.timezone,
         name=name,
+        thresholds=overrides,
     )
     with state.transaction() as session:
         facility = facility_service.add_facility(session, state.actor, terms, now=state.now)

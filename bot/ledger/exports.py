@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from bot.ledger.facilities import FACILITY_THRESHOLDS
 from bot.models import (
     Alert,
     AuditRecord,
@@ -48,6 +49,11 @@ def _facilities(session: Session, **_: Any) -> Iterator[Row]:
             "channel": facility.alert_channel,
             "timezone": facility.timezone,
             "active": facility.active,
+            "thresholds": {
+                name: str(getattr(facility, name))
+                for name in FACILITY_THRESHOLDS
+                if getattr(facility, name) is not None
+            },
         }
 
 

@@ -1,7 +1,7 @@
 """Platforms and facilities: the credit lines and loans the company holds."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,6 +13,7 @@ from bot import audit
 from bot.errors import InputError, NotFoundError
 from bot.ledger.schedule import DayCount, RepaymentMethod
 from bot.models import Facility, Platform
+from bot.money import parse_amount
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$")
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{5,}$")
@@ -42,6 +43,8 @@ class FacilityTerms:
     alert_channel: str | None = None
     timezone: str = "Asia/Shanghai"
     name: str | None = None
+    # Check thresholds this facility overrides (the rest come from settings), by name.
+    thresholds: dict[str, str] = field(default_factory=dict)
 
 
 def check_slug(value: str, what: str) -> str:
@@ -85,6 +88,7 @@ def add_facility(
         session.add(platform)
         audit.record(session, actor, "platform.add", platform, at=now)
 
+    overrides = parse_thresholds(terms.thresholds)
     facility = Facility(
         slug=terms.slug,
         platform=platform,
@@ -99,10 +103,49 @@ def add_facility(
         timezone=terms.timezone,
         active=True,
         created_at=now,
+        **overrides,
     )
     session.add(facility)
     audit.record(session, actor, "facility.add", facility, at=now)
     return facility
+
+
+# The thresholds a facility may override; each is a column of the facility. Whole numbers of
+# days, hours or per cent, except the amount tolerance (yuan to the fen).
+FACILITY_THRESHOLDS = (
+    "bill_lead_days",
+    "bill_grace_hours",
+    "bill_match_window_days",
+    "amount_tolerance",
+    "due_soon_days",
+    "limit_drop_percent",
+    "restore_lag_hours",
+    "stale_after_hours",
+    "confirm_window_hours",
+    "utilization_percent",
+)
+
+
+def parse_thresholds(raw: dict[str, str]) -> dict[str, int | Decimal]:
+    """Typed threshold overrides, or an InputError naming the bad one and the known names."""
+    parsed: dict[str, int | Decimal] = {}
+    for name, text in raw.items():
+        if name not in FACILITY_THRESHOLDS:
+            raise InputError(
+                f"unknown threshold {name!r}; a facility can set {', '.join(FACILITY_THRESHOLDS)}"
+            )
+        if name == "amount_tolerance":
+            parsed[name] = parse_amount(text, allow_zero=True, what="amount tolerance")
+            continue
+        if not text.strip().isdigit():
+            raise InputError(f"threshold {name} must be a whole number, not {text!r}")
+        value = int(text)
+        if name.endswith("_percent") and not 1 <= value <= 100:
+            raise InputError(f"threshold {name} is a percentage from 1 to 100, not {value}")
+        if name in {"stale_after_hours", "confirm_window_hours"} and value < 1:
+            raise InputError(f"threshold {name} must be at least 1 hour")
+        parsed[name] = value
+    return parsed
 
 
 def check_timezone(name: str) -> ZoneInfo:

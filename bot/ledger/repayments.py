@@ -80,7 +80,9 @@ def record_repayment(
     )
     session.add(repayment)
     session.flush()
-    lead_days = facility.bill_lead_days or DEFAULT_BILL_LEAD_DAYS
+    lead_days = (
+        DEFAULT_BILL_LEAD_DAYS if facility.bill_lead_days is None else facility.bill_lead_days
+    )
     left = _settle_billed(session, repayment, draws, amount, lead_days)
     for draw in draws:
         if left <= 0:

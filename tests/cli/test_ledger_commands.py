@@ -581,3 +581,36 @@ def test_loanwatch_without_a_command_shows_its_help(capsys: pytest.CaptureFixtur
     out = capsys.readouterr().out
     assert "Usage: loanwatch" in out
     assert "facility" in out
+
+
+def test_a_facility_can_override_check_thresholds(loanwatch: Loanwatch) -> None:
+    """`--threshold NAME=VALUE` is stored on the facility and shown in its export."""
+    ok(
+        loanwatch(
+            "facility add jiebei-main --platform jiebei --limit 200,000"
+            " --threshold bill_lead_days=5 --threshold amount_tolerance=0.50"
+        )
+    )
+    [facility] = json.loads(ok(loanwatch("export facilities")).out)
+    assert facility["thresholds"] == {"bill_lead_days": "5", "amount_tolerance": "0.50"}
+
+
+@pytest.mark.parametrize(
+    ("threshold", "message"),
+    [
+        ("nope=5", "unknown threshold 'nope'"),
+        ("limit_drop_percent=500", "percentage from 1 to 100"),
+        ("bill_lead_days=soon", "whole number"),
+        ("bill_lead_days", "NAME=VALUE"),
+    ],
+)
+def test_a_bad_threshold_is_refused_and_adds_no_facility(
+    loanwatch: Loanwatch, threshold: str, message: str
+) -> None:
+    """An unknown name, an out-of-range or non-numeric value is refused with one line."""
+    refused = loanwatch(
+        f"facility add jiebei-main --platform jiebei --limit 1000 --threshold {threshold}"
+    )
+    assert refused.status == 2
+    assert message in refused.err
+    assert json.loads(ok(loanwatch("export facilities")).out) == []
