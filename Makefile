@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint format clean
+.PHONY: install demo test lint format bench clean
 
 install: $(STAMP)
 
@@ -20,6 +20,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest
+
+# One check cycle over a synthetic portfolio (see bench/README.md); e.g. make bench N=100000.
+N ?= 10000
+bench: $(STAMP)
+	$(BIN)/python -m bench.checks --facilities $(N)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

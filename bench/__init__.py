@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that time loanwatch on synthetic portfolios (not tests, not shipped)."""
