@@ -38,9 +38,15 @@ def record(
     at: datetime,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    flush: bool = True,
 ) -> AuditRecord:
-    """Write one audit record in the caller's transaction; flushes so the entity has its id."""
-    session.flush()
+    """Write one audit record in the caller's transaction.
+
+    It flushes first so a new entity has its id; a caller recording many rows it has already
+    flushed passes `flush=False` and saves a round trip each.
+    """
+    if flush:
+        session.flush()
     entry = AuditRecord(
         at=at,
         actor=actor.name,

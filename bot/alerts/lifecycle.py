@@ -190,9 +190,10 @@ def apply_findings(
         teller.tally["updated"] += 1
 
     opened = [_open(session, f, now) for fp, f in current.items() if fp not in unresolved]
+    session.flush()  # one round trip gives every new alert its id, for the audit rows below
     to_tell: list[Alert] = []
     for alert in opened:
-        audit.record(session, audit.SYSTEM, "alert.open", alert, at=now)
+        audit.record(session, audit.SYSTEM, "alert.open", alert, at=now, flush=False)
         teller.tally["opened"] += 1
         if _silenced(alert, silences):
             teller.tally["silenced"] += 1
