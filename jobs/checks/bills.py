@@ -408,11 +408,26 @@ def bill_due_soon(
     """
     require_aware(now)
     soon = setting(Facility.due_soon_days, thresholds.due_soon_days)
-    # N business days never span more than N × (longest closure + 1) calendar days.
-    horizon = days_after(on(latest_today(now)), soon * (calendar.max_shift_days + 1))
+    first, last = earliest_today(now), latest_today(now)
+    # Facilities on the default get the exact last day, so only bills that may fire leave the
+    # database (every local "today" on Earth is one of a few dates). The few with their own
+    # threshold get a bound instead: N business days never span more than N × (longest
+    # closure + 1) calendar days.
+    default_last = max(
+        _business_days_after(calendar, first + timedelta(days=n), thresholds.due_soon_days)
+        for n in range((last - first).days + 1)
+    )
+    horizon = days_after(on(last), soon * (calendar.max_shift_days + 1))
+    due = and_(
+        Bill.due_date >= first,
+        or_(
+            and_(Facility.due_soon_days.is_(None), Bill.due_date <= default_last),
+            and_(Facility.due_soon_days.is_not(None), Bill.due_date <= horizon),
+        ),
+    )
     last_days: dict[tuple[date, int], date] = {}
     findings = []
-    for bill in _unpaid_bills(session, now, Bill.due_date <= horizon, soon.label("soon")):
+    for bill in _unpaid_bills(session, now, due, soon.label("soon")):
         today = local_today(now, bill.timezone)
         if (today, bill.soon) not in last_days:
             last_days[today, bill.soon] = _business_days_after(calendar, today, bill.soon)
