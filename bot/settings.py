@@ -4,13 +4,14 @@ Every setting here is listed in `.env.example` with its default and one line of 
 keep the two in step.
 """
 
+import re
 from dataclasses import fields
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.alerts.findings import Thresholds
@@ -74,6 +75,21 @@ class Settings(BaseSettings):
         3600, ge=1, validation_alias="LOANWATCH_DELIVERY_BACKOFF_MAX_SECONDS"
     )
 
+    # Slack. Without a bot token, notifications go to the console.
+    slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field("https://slack.com/api/", validation_alias="SLACK_API_URL")
+    slash_command: str = Field("/loan", validation_alias="LOANWATCH_SLASH_COMMAND")
+    host: str = Field("0.0.0.0", validation_alias="LOANWATCH_HOST")
+    port: int = Field(3000, ge=0, le=65535, validation_alias="PORT")
+    web_threads: int = Field(8, ge=1, le=256, validation_alias="LOANWATCH_WEB_THREADS")
+
+    # Roles: comma-separated Slack user ids (U…/W…) and user-group ids (S…).
+    admins: str = Field("", validation_alias="LOANWATCH_ADMINS")
+    treasurers: str = Field("", validation_alias="LOANWATCH_TREASURERS")
+    operators: str = Field("", validation_alias="LOANWATCH_OPERATORS")
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -101,6 +117,43 @@ class Settings(BaseSettings):
                 return "postgresql+psycopg://" + value.removeprefix(prefix)
         return value
 
+    @field_validator("slash_command")
+    @classmethod
+    def _slash(cls, value: str) -> str:
+        if not re.fullmatch(r"/[a-z0-9_-]{1,31}", value):
+            raise ValueError(
+                f"slash command {value!r} must look like /loan (a slash, then up to 31 lower-case"
+                " letters, digits, - or _)"
+            )
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        # slack_sdk joins method names onto the base URL, which must end in a slash.
+        if not value.startswith(("https://", "http://")):
+            raise ValueError(f"SLACK_API_URL {value!r} must be an http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("admins", "treasurers", "operators")
+    @classmethod
+    def _slack_ids(cls, value: str) -> str:
+        for entry in _split(value):
+            if not re.fullmatch(r"[UWS][A-Z0-9]{2,}", entry):
+                raise ValueError(
+                    f"{entry!r} is not a Slack user id (U…, W…) or user-group id (S…); "
+                    "find ids in a profile's ⋮ menu → Copy member ID"
+                )
+        return value
+
+    def role_members(self) -> dict[str, tuple[str, ...]]:
+        """Who holds each role, as listed (user ids and user-group ids), by role name."""
+        return {
+            "admin": _split(self.admins),
+            "treasurer": _split(self.treasurers),
+            "operator": _split(self.operators),
+        }
+
     def thresholds(self) -> Thresholds:
         """The checks' defaults, as the domain takes them (settings of the same names)."""
         return Thresholds(**{f.name: getattr(self, f.name) for f in fields(Thresholds)})
@@ -109,3 +162,7 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         """The default time zone as a ZoneInfo."""
         return ZoneInfo(self.timezone)
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())

@@ -20,6 +20,12 @@ What "delivered once" means, said plainly:
   finds already posted.
 - The same holds when a single send takes longer than the lease: another worker may take the row
   over and send it too. Keep the lease well above the transport's own timeout.
+- The rows of one alert go out in the order they were written: a row is not claimed while an
+  earlier row (lower id) of the same alert is still pending or sending, so "resolved" never
+  overtakes "opened". A dead earlier row no longer holds the later ones back.
+- When a row about one alert is sent and the transport gives a reference (its Slack message),
+  the alert keeps it as its `message_ref` in the same transaction, if it has none yet; later rows
+  carry it (`OutboxMessageView.alert_ref`) so the transport updates that message in place.
 
 Leases are compared with each worker's own clock, so machines' clocks must agree to well within
 the lease (NTP does this).
@@ -31,10 +37,10 @@ import random
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import ColumnElement, and_, exists, or_, select, update
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.alerts.outbox import DEAD, PENDING, SENDING, SENT, enqueue
 from bot.clock import utcnow
@@ -123,6 +129,14 @@ def backoff_seconds(attempts: int, *, base: float, cap: float, rng: random.Rando
     return rng.uniform(0.0, ceiling)
 
 
+class _Claim(NamedTuple):
+    """A row this worker won: what the transport sees, the lease's end, and the row's alert."""
+
+    view: OutboxMessageView
+    until: datetime
+    alert_id: int | None
+
+
 def _usable(retry_after: float | None) -> float | None:
     """A retry-after worth honouring: finite and not negative (a negative one means now)."""
     if retry_after is None or not math.isfinite(retry_after):
@@ -191,7 +205,7 @@ class DeliveryWorker:
            untried, due after that wait, instead of hammering a rate limit.
         """
         found, claimed = self._claim()
-        for index, (view, claimed_until) in enumerate(claimed):
+        for index, (view, claimed_until, alert_id) in enumerate(claimed):
             if not self._still_ours(view, claimed_until):
                 continue
             try:
@@ -200,13 +214,13 @@ class DeliveryWorker:
                 retry_after = _usable(exc.retry_after)
                 self._record_failure(view, exc.message, exc.permanent, retry_after)
                 if not exc.permanent and retry_after is not None:
-                    self._release([v.id for v, _ in claimed[index + 1 :]], retry_after)
+                    self._release([c.view.id for c in claimed[index + 1 :]], retry_after)
                     break
             except Exception as exc:
                 # Unknown trouble (a bug, a dropped connection) is treated as transient.
                 self._record_failure(view, repr(exc), permanent=False, retry_after=None)
             else:
-                self._record_sent(view, reference)
+                self._record_sent(view, reference, alert_id)
         return found
 
     def _due(self, now: datetime) -> ColumnElement[bool]:
@@ -216,22 +230,43 @@ class DeliveryWorker:
             and_(OutboxMessage.state == SENDING, OutboxMessage.claimed_until < now),
         )
 
-    def _claim(self) -> tuple[bool, list[tuple[OutboxMessageView, datetime]]]:
-        """Claim due rows; returns whether any were due, and the ones this worker won."""
+    def _waits_for_an_earlier_row(self) -> ColumnElement[bool]:
+        """An earlier row (lower id) of the same alert is not settled yet: this one must wait.
+
+        Rows only ever move pending → sending → pending/sent/dead, and new rows get higher ids,
+        so once this is false for a row it stays false: checking it when picking candidates is
+        enough, the claiming UPDATE need not repeat it.
+        """
+        earlier = aliased(OutboxMessage)
+        return exists().where(
+            earlier.alert_id == OutboxMessage.alert_id,
+            earlier.id < OutboxMessage.id,
+            earlier.state.in_((PENDING, SENDING)),
+        )
+
+    def _claim(self) -> tuple[bool, list[_Claim]]:
+        """Claim due rows; returns whether any were due, and the ones this worker won.
+
+        1. Pick due rows that no earlier row of their alert holds back (skipping rows other
+           workers have locked, on PostgreSQL).
+        2. Claim them with a conditional UPDATE; RETURNING lists the ones this worker won.
+        3. Read the message_ref of their alerts in the same transaction, for the views.
+        """
         now = self.clock()
         until = now + self.lease
         with transaction(self.sessions) as session:
             candidates = (
-                select(OutboxMessage.id)
-                .where(self._due(now))
+                select(OutboxMessage.id, OutboxMessage.state)
+                .where(self._due(now), ~self._waits_for_an_earlier_row())
                 .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
                 .limit(self.batch_size)
             )
             if session.get_bind().dialect.name == "postgresql":
-                candidates = candidates.with_for_update(skip_locked=True)
-            ids = list(session.scalars(candidates))
-            if not ids:
+                candidates = candidates.with_for_update(of=OutboxMessage, skip_locked=True)
+            picked: dict[int, str] = {row.id: row.state for row in session.execute(candidates)}
+            if not picked:
                 return False, []
+            ids = list(picked)
             # The claim itself: only rows still due when the UPDATE runs are taken, and RETURNING
             # lists exactly those (the "did my UPDATE match?" test, for the whole batch at once).
             won = session.execute(
@@ -240,6 +275,7 @@ class DeliveryWorker:
                 .values(state=SENDING, claimed_by=self.worker_id, claimed_until=until)
                 .returning(
                     OutboxMessage.id,
+                    OutboxMessage.alert_id,
                     OutboxMessage.kind,
                     OutboxMessage.channel,
                     OutboxMessage.payload,
@@ -247,14 +283,31 @@ class DeliveryWorker:
                 )
                 .execution_options(synchronize_session=False)
             ).all()
-        views = sorted(
-            (
-                OutboxMessageView(row.id, row.kind, row.channel, row.payload, row.attempts)
-                for row in won
-            ),
-            key=lambda view: view.id,
-        )
-        return True, [(view, until) for view in views]
+            alert_ids = {row.alert_id for row in won if row.alert_id is not None}
+            refs: dict[int, str | None] = {}
+            if alert_ids:
+                rows = session.execute(
+                    select(Alert.id, Alert.message_ref).where(Alert.id.in_(alert_ids))
+                )
+                refs = {row.id: row.message_ref for row in rows}
+        claims = [
+            _Claim(
+                OutboxMessageView(
+                    row.id,
+                    row.kind,
+                    row.channel,
+                    row.payload,
+                    row.attempts,
+                    alert_ref=refs.get(row.alert_id) if row.alert_id is not None else None,
+                    # It was `sending` under a lease that ran out: its worker may have sent it.
+                    reclaimed=picked.get(row.id) == SENDING,
+                ),
+                until,
+                row.alert_id,
+            )
+            for row in won
+        ]
+        return True, sorted(claims, key=lambda claim: claim.view.id)
 
     def _mine(self, message_id: int) -> ColumnElement[bool]:
         """The row is still claimed by this worker and not yet settled."""
@@ -285,8 +338,14 @@ class DeliveryWorker:
             log.warning("outbox %s: claim lost before sending; another worker has it", view.id)
         return renewed
 
-    def _record_sent(self, view: OutboxMessageView, reference: str | None) -> None:
-        """Mark the row sent, with the transport's reference."""
+    def _record_sent(
+        self, view: OutboxMessageView, reference: str | None, alert_id: int | None
+    ) -> None:
+        """Mark the row sent, with the transport's reference; a first one becomes the alert's.
+
+        A grouped row has no alert_id: the alerts of a storm get no message of their own until
+        one of them is told about alone, and the message posted then becomes its message.
+        """
         now = self.clock()
         with transaction(self.sessions) as session:
             recorded = self._settle(
@@ -298,6 +357,13 @@ class DeliveryWorker:
                 attempts=view.attempts + 1,
                 claimed_until=None,
             )
+            if recorded and alert_id is not None and reference is not None:
+                session.execute(
+                    update(Alert)
+                    .where(Alert.id == alert_id, Alert.message_ref.is_(None))
+                    .values(message_ref=reference)
+                    .execution_options(synchronize_session=False)
+                )
         if not recorded:
             log.warning(
                 "outbox %s: sent, but the claim had passed to another worker (lease too short?)",

@@ -1,7 +1,7 @@
 """How an outbox message leaves the building: one transport interface, one error type.
 
 A transport gets an :class:`OutboxMessageView` (plain data, never an ORM object, so a transport
-cannot touch the database) and either returns a reference (a Slack message ts, for updating the
+cannot touch the database) and either returns a reference (a Slack "CHANNEL:TS", for updating the
 message later) or raises :class:`TransportError`, saying whether trying again could help and, if
 the other side said so, after how long. Anything else a transport raises is treated as transient.
 """
@@ -9,7 +9,10 @@ the other side said so, after how long. Anything else a transport raises is trea
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,17 @@ class OutboxMessageView:
     payload: Mapping[str, Any]
     # Attempts made before this one (0 on the first try).
     attempts: int
+    # The alert's own message ("CHANNEL_ID:TS", alerts.message_ref) when the row was claimed;
+    # None for a first notice, a grouped storm, or an alert only ever told inside a group.
+    alert_ref: str | None = None
+    # Taken back from a worker whose lease ran out: that worker may have sent it before dying,
+    # so a transport that can look (Slack) checks before sending, as on a retry.
+    reclaimed: bool = False
+
+    @property
+    def maybe_sent(self) -> bool:
+        """Whether an earlier try may have delivered this message already."""
+        return self.attempts > 0 or self.reclaimed
 
 
 class TransportError(Exception):
@@ -88,3 +102,14 @@ class ConsoleTransport:
         except OSError as exc:
             raise TransportError(f"console write failed: {exc}") from exc
         return None
+
+
+def transport_from(settings: "Settings", stream: TextIO | None = None) -> Transport:
+    """Slack when a bot token is set (SLACK_BOT_TOKEN), else the console (`stream`, or stdout)."""
+    token = settings.slack_bot_token
+    if token is None or not token.get_secret_value().strip():
+        return ConsoleTransport(stream)
+    # Imported here so the console path (tests, the CLI without Slack) never loads slack_sdk.
+    from jobs.slack_transport import SlackTransport
+
+    return SlackTransport.from_settings(settings)

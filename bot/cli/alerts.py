@@ -1,6 +1,5 @@
 """`loanwatch check`, `alert` and `silence`: running the checks and working the alerts."""
 
-import sys
 from datetime import datetime
 from functools import partial
 
@@ -15,7 +14,7 @@ from bot.db import session_factory
 from bot.ledger.facilities import get_facility
 from jobs.cycle import calendar_from, policy_from, run_check_cycle
 from jobs.delivery import DeliveryWorker, default_dead_letter_handler
-from jobs.transports import ConsoleTransport
+from jobs.transports import transport_from
 
 
 @click.command("check")
@@ -30,7 +29,7 @@ def check_command(state: CliState, at: datetime | None) -> None:
         )
     worker = DeliveryWorker(
         session_factory(state.engine),
-        ConsoleTransport(sys.stdout),
+        transport_from(state.settings),
         worker_id="cli",
         clock=lambda: now,
         max_attempts=state.settings.delivery_max_attempts,

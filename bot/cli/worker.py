@@ -9,14 +9,14 @@ from types import FrameType
 import click
 
 from bot.cli.context import CliState
-from jobs.transports import ConsoleTransport
+from jobs.transports import transport_from
 from jobs.worker import run_worker
 
 
 @click.command("worker")
 @click.pass_obj
 def worker_command(state: CliState) -> None:
-    """Run the scheduler and the delivery loop (notifications print on the console for now)."""
+    """Run the scheduler and the delivery loop (to Slack with SLACK_BOT_TOKEN, else the console)."""
     logging.basicConfig(
         level=state.settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -30,7 +30,7 @@ def worker_command(state: CliState) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    run_worker(state.settings, ConsoleTransport(sys.stdout), stop)
+    run_worker(state.settings, transport_from(state.settings), stop)
 
 
 def register(cli: click.Group) -> None:

@@ -59,6 +59,9 @@ class Alert(Base):
     # Which rung of the escalation ladder has been notified (0 = channel post).
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
     last_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # "CHANNEL_ID:TS" of the alert's own Slack message, set by the delivery worker when the first
+    # message about this alert alone is posted; later notices update that message in place.
+    message_ref: Mapped[str | None] = mapped_column(String(100))
     # Bumped on every change: a conditional UPDATE on it settles races (double click, ack vs
     # auto-resolve) so exactly one of two writers wins.
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -522,6 +522,159 @@ def test_the_console_transport_prints_the_message_as_a_finance_person_reads_it()
     )
 
 
+# The rows of one alert, and the alert's own message -------------------------------------------
+
+
+class RecordingTransport(ScriptedTransport):
+    """A ScriptedTransport that also keeps every view it was handed."""
+
+    def __init__(self, *errors: Exception) -> None:
+        self.views: list[OutboxMessageView] = []
+        super().__init__(*errors, on_send=self.views.append)
+
+
+def _bill_alert(session: Session, now: datetime, subject: str = "2026-12-10") -> Alert:
+    alert = Alert(
+        fingerprint=f"bill_missing:1:{subject}",
+        check="bill_missing",
+        subject=subject,
+        severity="warning",
+        state="open",
+        summary=f"expected 899.75 due {subject}, no bill seen",
+        facts={},
+        opened_at=now,
+        last_seen_at=now,
+    )
+    session.add(alert)
+    session.flush()
+    return alert
+
+
+def add_alert_rows(
+    sessions: sessionmaker[Session], now: datetime, *kinds: str, subject: str = "2026-12-10"
+) -> tuple[int, list[int]]:
+    """One alert and an outbox row about it per kind, in that order; the alert's and rows' ids."""
+    with transaction(sessions) as session:
+        alert = _bill_alert(session, now, subject)
+        rows = [
+            enqueue(
+                session,
+                kind=kind,
+                channel="C-FINANCE",
+                payload={"alert_id": alert.id},
+                now=now,
+                alert_id=alert.id,
+            ).id
+            for kind in kinds
+        ]
+        return alert.id, rows
+
+
+def message_ref(sessions: sessionmaker[Session], alert_id: int) -> str | None:
+    with sessions() as session:
+        alert = session.get(Alert, alert_id)
+        assert alert is not None
+        return alert.message_ref
+
+
+def test_a_later_row_of_an_alert_waits_while_an_earlier_one_is_retried(
+    sessions, clock, dead_letters
+) -> None:
+    """'Acknowledged' is not sent while 'opened' waits for a retry, and goes once 'opened' is."""
+    _, (opened, acked) = add_alert_rows(sessions, clock.now, "alert.opened", "alert.updated")
+    transport = ScriptedTransport(TransportError("HTTP 503"))
+    alpha = worker(sessions, transport, clock, dead_letters)
+
+    alpha.step()
+    assert transport.tries == [opened]
+    message = row(sessions, acked)
+    assert (message.state, message.attempts) == ("pending", 0)
+    clock.advance(hours=1)
+    while alpha.step():
+        pass
+
+    assert transport.delivered == [opened, acked]
+
+
+def test_a_dead_earlier_row_no_longer_holds_back_the_later_ones(
+    sessions, clock, dead_letters
+) -> None:
+    """'Opened' is a dead letter: the alert's next row goes out anyway."""
+    _, (opened, acked) = add_alert_rows(sessions, clock.now, "alert.opened", "alert.updated")
+    transport = ScriptedTransport(TransportError("channel_not_found", permanent=True))
+    alpha = worker(sessions, transport, clock, dead_letters)
+
+    while alpha.step():
+        pass
+
+    assert row(sessions, opened).state == "dead"
+    assert transport.delivered == [acked]
+
+
+def test_rows_of_other_alerts_do_not_wait_for_one_alerts_retry(
+    sessions, clock, dead_letters
+) -> None:
+    """One alert's failing row holds back only that alert's rows, not another alert's."""
+    _, (stuck, held) = add_alert_rows(sessions, clock.now, "alert.opened", "alert.updated")
+    _, (free,) = add_alert_rows(sessions, clock.now, "alert.opened", subject="2027-01-10")
+    transport = ScriptedTransport(TransportError("HTTP 503"))
+
+    worker(sessions, transport, clock, dead_letters).step()
+
+    assert transport.tries == [stuck, free]
+    assert transport.delivered == [free]
+    assert row(sessions, held).attempts == 0
+
+
+def test_the_first_reference_sent_becomes_the_alerts_message_and_later_rows_carry_it(
+    sessions, clock, dead_letters
+) -> None:
+    """'Opened' is sent as ts-N: the alert keeps it, and the next row's view has alert_ref ts-N."""
+    alert_id, (opened, acked) = add_alert_rows(sessions, clock.now, "alert.opened", "alert.updated")
+    transport = RecordingTransport()
+    alpha = worker(sessions, transport, clock, dead_letters)
+
+    while alpha.step():
+        pass
+
+    assert [(v.id, v.alert_ref) for v in transport.views] == [
+        (opened, None),
+        (acked, f"ts-{opened}"),
+    ]
+    # The second reference does not replace the first: the alert has one message.
+    assert message_ref(sessions, alert_id) == f"ts-{opened}"
+
+
+def test_a_grouped_row_gives_no_alert_a_message(sessions, clock, dead_letters) -> None:
+    """A storm's row has no alert_id: its alerts keep no message_ref of their own."""
+    with transaction(sessions) as session:
+        alert_id = _bill_alert(session, clock.now).id
+        enqueue(session, kind="alert.group", channel="C-FINANCE", payload={}, now=clock.now)
+
+    worker(sessions, ScriptedTransport(), clock, dead_letters).step()
+
+    assert message_ref(sessions, alert_id) is None
+
+
+def test_a_row_taken_back_after_its_lease_ran_out_says_it_may_have_been_sent(
+    sessions, clock, dead_letters
+) -> None:
+    """Charlie died holding a row: the view Alpha hands the transport is marked reclaimed."""
+    first, second = add_messages(sessions, clock.now, count=2)
+    with transaction(sessions) as session:
+        message = session.get(OutboxMessage, first)
+        message.state, message.claimed_by = "sending", "charlie"
+        message.claimed_until = clock.now - timedelta(seconds=1)
+    transport = RecordingTransport()
+
+    worker(sessions, transport, clock, dead_letters).step()
+
+    assert [(v.id, v.reclaimed, v.maybe_sent) for v in transport.views] == [
+        (first, True, True),
+        (second, False, False),
+    ]
+
+
 # Several processes, real clock ----------------------------------------------------------------
 
 

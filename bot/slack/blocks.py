@@ -1,0 +1,388 @@
+"""Block Kit messages about alerts: one alert, a grouped storm, and lines for a message's thread.
+
+Every builder takes the payload the outbox carries (`bot.alerts.lifecycle.alert_payload` or
+`group_payload`) and queries nothing. Blocks are built with `slack_sdk.models`, whose
+`to_dict()` checks the limits it knows; the ones it leaves out (a section field's 2,000
+characters, a text object's 3,000, 50 blocks in a message) are kept here by truncating with "…",
+and `validate` checks them all.
+https://api.slack.com/reference/block-kit/blocks
+"""
+
+import csv
+import io
+import re
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    HeaderBlock,
+    InteractiveElement,
+    MarkdownTextObject,
+    Option,
+    PlainTextObject,
+    SectionBlock,
+    StaticSelectElement,
+)
+
+from bot.slack.mrkdwn import escape_within, mention, truncate
+
+__all__ = [
+    "ACK_ACTION",
+    "MAX_BLOCKS",
+    "MAX_TEXT",
+    "RESOLVE_ACTION",
+    "SNOOZE_ACTION",
+    "SNOOZE_CHOICES",
+    "TICKET_ACTION",
+    "alert_message",
+    "group_csv",
+    "group_csv_filename",
+    "group_message",
+    "thread_line",
+    "validate",
+]
+
+Payload = Mapping[str, Any]
+
+ACK_ACTION = "alert_ack"
+SNOOZE_ACTION = "alert_snooze"
+RESOLVE_ACTION = "alert_resolve"
+TICKET_ACTION = "alert_ticket"
+# Option values are f"{alert_id}:{key}": the handler reads the id and the duration, no state.
+SNOOZE_CHOICES = {"1h": "1 hour", "4h": "4 hours", "1d": "1 day", "3d": "3 days"}
+
+MAX_BLOCKS = 50  # blocks in one message
+MAX_TEXT = 3000  # characters in any text object, section text included
+MAX_HEADER = 150  # characters in a header block
+MAX_FIELD = 2000  # characters in one section field
+MAX_FIELDS = 10  # fields in one section
+# Facts beyond four sections' worth are counted, not shown: nobody reads forty fields.
+MAX_FACT_FIELDS = 4 * MAX_FIELDS
+# A fact's label is a few words; a long one should not eat its value's room.
+MAX_LABEL = 100
+
+SYSTEM = "system"  # the actor name of the checks (bot.audit.SYSTEM); it resolves cleared alerts
+ICONS = {"critical": "🔴", "warning": "🟠"}
+RESOLVED_ICON = "✅"
+CSV_COLUMNS = (
+    "alert_id",
+    "facility",
+    "check",
+    "severity",
+    "state",
+    "subject",
+    "fingerprint",
+    "summary",
+)
+# A spreadsheet runs a cell that starts with one of these as a formula; finance opens the CSV in
+# Excel. https://owasp.org/www-community/attacks/CSV_Injection
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+# --- one alert -----------------------------------------------------------------------------------
+
+
+def alert_message(payload: Payload) -> tuple[str, list[dict[str, Any]]]:
+    """The fallback text and the blocks of the message about one alert.
+
+    1. A header: severity icon, check and facility ("✅ … resolved" once resolved).
+    2. The summary, with the facts as fields (ten to a section).
+    3. A context line with the state in words, the alert id and its fingerprint.
+    4. Unless resolved: Acknowledge (not when acknowledged), Snooze, Resolve, Open ticket.
+    """
+    blocks: list[Block] = [_header(_title(payload))]
+    blocks += _summary_and_facts(payload.get("summary", ""), payload.get("facts", {}))
+    ids = f"Alert {payload['alert_id']} · {escape_within(payload.get('fingerprint', ''), 500)}"
+    blocks.append(ContextBlock(elements=[_mrkdwn(_state_words(payload)), _mrkdwn(ids)]))
+    if payload.get("state") != "resolved":
+        blocks.append(_actions(payload))
+    return _fallback(payload), [block.to_dict() for block in blocks]
+
+
+def _title(payload: Payload) -> str:
+    where = payload.get("facility") or "loanwatch"
+    what = f"{payload['check']} · {where}"
+    if payload.get("state") == "resolved":
+        return truncate(f"{RESOLVED_ICON} {what} resolved", MAX_HEADER)
+    return truncate(f"{_icon(payload)} {what}", MAX_HEADER)
+
+
+def _summary_and_facts(summary: str, facts: Mapping[str, Any]) -> list[Block]:
+    fields = [_field(str(label), str(value)) for label, value in facts.items()]
+    if len(fields) > MAX_FACT_FIELDS:
+        hidden = len(fields) - (MAX_FACT_FIELDS - 1)
+        fields = [*fields[: MAX_FACT_FIELDS - 1], _field("More facts", f"{hidden} not shown")]
+    chunks = [fields[start : start + MAX_FIELDS] for start in range(0, len(fields), MAX_FIELDS)]
+    # Slack refuses an empty text object, so a blank summary leaves the section to its fields.
+    text = _mrkdwn(escape_within(summary, MAX_TEXT)) if summary.strip() else None
+    if text is None and not chunks:
+        return []
+    first, *rest = chunks or [[]]
+    return [SectionBlock(text=text, fields=first or None)] + [
+        SectionBlock(fields=chunk) for chunk in rest
+    ]
+
+
+def _field(label: str, value: str) -> MarkdownTextObject:
+    head = f"*{escape_within(label, MAX_LABEL)}*\n"
+    # An empty value would show the label alone, as if the value were lost.
+    return _mrkdwn(head + (escape_within(value, MAX_FIELD - len(head)) or "—"))
+
+
+def _state_words(payload: Payload) -> str:
+    """Where the alert stands, as one line a finance person reads."""
+    state = payload.get("state")
+    if state == "resolved":
+        return _resolved_words(payload)
+    if state == "acknowledged":
+        who = mention(payload.get("acknowledged_by"))
+        words = f"Acknowledged by {who} until {_local(payload, 'ack_expires_at')}"
+    else:
+        words = f"Open since {_local(payload, 'opened_at')}"
+    if payload.get("snoozed_until"):
+        words += f" · Snoozed until {_local(payload, 'snoozed_until')}"
+    return words
+
+
+def _resolved_words(payload: Payload) -> str:
+    resolver = payload.get("resolved_by")
+    if resolver in (None, SYSTEM):
+        return "Resolved: the condition has cleared"
+    head = f"Resolved by {mention(resolver)}"
+    reason = payload.get("resolve_reason", "")
+    if not reason:
+        return head
+    return f"{head}: {escape_within(reason, MAX_TEXT - len(head) - 2)}"
+
+
+def _actions(payload: Payload) -> ActionsBlock:
+    alert_id = str(payload["alert_id"])
+    elements: list[InteractiveElement] = []
+    if payload.get("state") != "acknowledged":
+        style = "primary" if payload.get("severity") == "critical" else None
+        elements.append(_button("Acknowledge", ACK_ACTION, alert_id, style))
+    options = [
+        Option(value=f"{alert_id}:{key}", text=PlainTextObject(text=label))
+        for key, label in SNOOZE_CHOICES.items()
+    ]
+    elements.append(
+        StaticSelectElement(
+            placeholder=PlainTextObject(text="Snooze"), action_id=SNOOZE_ACTION, options=options
+        )
+    )
+    elements.append(_button("Resolve", RESOLVE_ACTION, alert_id))
+    # A ticket goes to the facility's platform; an alert on no facility (loanwatch's own
+    # delivery failures) has no platform to write to.
+    if payload.get("facility"):
+        elements.append(_button("Open ticket", TICKET_ACTION, alert_id))
+    return ActionsBlock(block_id=f"alert:{alert_id}", elements=elements)
+
+
+def _button(text: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
+    return ButtonElement(
+        text=PlainTextObject(text=text), action_id=action_id, value=value, style=style
+    )
+
+
+# --- the thread ----------------------------------------------------------------------------------
+
+
+def thread_line(payload: Payload) -> str:
+    """One mrkdwn line for the alert message's thread: what just happened, and who did it."""
+    event = payload.get("event")
+    if event == "acknowledged":
+        who = mention(payload.get("acknowledged_by") or payload.get("actor"))
+        return f"Acknowledged by {who} until {_local(payload, 'ack_expires_at')}"
+    if event == "snoozed":
+        who = mention(payload.get("actor"))
+        return f"Snoozed by {who} until {_local(payload, 'snoozed_until')}"
+    if event in ("resolved", "auto_resolved"):
+        return _resolved_words(payload)
+    if event == "severity_raised":
+        was = payload.get("previous_severity")
+        return f"Severity raised to {payload.get('severity')}" + (f" (was {was})" if was else "")
+    if event == "reminder":
+        # The header's tail words the reasons ("still firing: the snooze ended"); reusing it
+        # keeps one wording, in the lifecycle.
+        previous = payload.get("previously_acknowledged_by")
+        was = f" (was acknowledged by {mention(previous)})" if previous else ""
+        line = escape_within(_header_tail(payload), MAX_TEXT - len(was)) + was
+        return line[:1].upper() + line[1:]
+    if event == "opened":
+        return f"Opened: {escape_within(payload.get('summary', ''), MAX_TEXT - 8)}"
+    return escape_within(_header_tail(payload) or str(event), MAX_TEXT)
+
+
+def _header_tail(payload: Payload) -> str:
+    return str(payload.get("header", "")).partition(" — ")[2]
+
+
+# --- a storm of alerts ---------------------------------------------------------------------------
+
+
+def group_message(payload: Payload) -> tuple[str, list[dict[str, Any]]]:
+    """The fallback text and blocks of one message about many alerts of one check.
+
+    No buttons per alert: a storm of them would pass Slack's 50 blocks. The ids are listed,
+    each still handled on its own with `/loan ack ID`, and all of them are in the attached CSV.
+    """
+    count, check = payload["count"], payload["check"]
+    if payload.get("event") == "opened":
+        title = f"{_icon(payload)} {count} new {check} alerts"
+        hint = (
+            "Each alert can still be worked on its own: `/loan ack ID`, "
+            "`/loan snooze ID 4h`, `/loan resolve ID reason`"
+        )
+    else:
+        title = f"{RESOLVED_ICON} {count} {check} alerts resolved"
+        hint = "Every alert is in the attached CSV."
+    lead = "*Alert ids*\n"
+    blocks: list[Block] = [
+        _header(truncate(title, MAX_HEADER)),
+        SectionBlock(text=_mrkdwn(escape_within(payload.get("summary", "") or title, MAX_TEXT))),
+        SectionBlock(text=_mrkdwn(_facilities_text(payload))),
+        SectionBlock(text=_mrkdwn(lead + _ids_text(payload["alert_ids"], MAX_TEXT - len(lead)))),
+        ContextBlock(elements=[_mrkdwn(hint)]),
+    ]
+    return _fallback(payload), [block.to_dict() for block in blocks]
+
+
+def _facilities_text(payload: Payload) -> str:
+    lead = "*Facilities*\n"
+    counts = Counter(alert.get("facility") or "-" for alert in payload.get("alerts", []))
+    where = ", ".join(f"{slug} ({n})" for slug, n in sorted(counts.items())) or "-"
+    return lead + escape_within(where, MAX_TEXT - len(lead))
+
+
+def _ids_text(ids: list[int], limit: int) -> str:
+    """The ids, comma separated; cut at an id, not inside one, and say how many are left."""
+    text = ", ".join(str(alert_id) for alert_id in ids)
+    if len(text) <= limit:
+        return text
+    # Room for the longest tail there can be: fewer left over never needs more digits.
+    room = limit - len(_more(len(ids)))
+    shown: list[str] = []
+    used = 0
+    for alert_id in ids:
+        piece = f"{', ' if shown else ''}{alert_id}"
+        if used + len(piece) > room:
+            break
+        shown.append(str(alert_id))
+        used += len(piece)
+    return ", ".join(shown) + _more(len(ids) - len(shown))
+
+
+def _more(left: int) -> str:
+    return f" and {left} more — see the attached CSV"
+
+
+def group_csv(payload: Payload) -> str:
+    """Every alert of a grouped message as CSV: a header row, then one row per alert."""
+    out = io.StringIO()
+    # The csv module quotes commas, quotes and newlines; rows end in CRLF as RFC 4180 says.
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for alert in payload.get("alerts", []):
+        row = {"check": payload.get("check"), **alert}
+        writer.writerow([_cell(row.get(column)) for column in CSV_COLUMNS])
+    return out.getvalue()
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def group_csv_filename(payload: Payload) -> str:
+    """`loanwatch-<check>-<count>-alerts.csv`, safe as a file name anywhere."""
+    check = re.sub(r"[^A-Za-z0-9_-]+", "-", str(payload.get("check", "alerts")))
+    return f"loanwatch-{check}-{payload.get('count', len(payload.get('alerts', [])))}-alerts.csv"
+
+
+# --- checking a message --------------------------------------------------------------------------
+
+
+def validate(blocks: list[dict[str, Any]]) -> None:
+    """Raise SlackObjectFormationError unless Slack would take these blocks as one message.
+
+    Each block is parsed back through `slack_sdk.models` and validated there (nested elements
+    too); on top come the limits slack_sdk does not check: at most 50 blocks, every text object
+    1 to 3,000 characters, a section field at most 2,000, block ids unique.
+    """
+    if len(blocks) > MAX_BLOCKS:
+        raise SlackObjectFormationError(f"{len(blocks)} blocks; a message holds {MAX_BLOCKS}")
+    for raw, block in zip(blocks, Block.parse_all(blocks), strict=True):
+        if block is None:
+            raise SlackObjectFormationError(f"unknown block type {raw.get('type')!r}")
+        # to_dict() runs validate_json() on the block and on everything it holds.
+        block.to_dict()
+        for field in raw.get("fields", []):
+            if len(field.get("text", "")) > MAX_FIELD:
+                raise SlackObjectFormationError(f"a section field exceeds {MAX_FIELD} characters")
+    for text in _texts(blocks):
+        if not 1 <= len(text) <= MAX_TEXT:
+            raise SlackObjectFormationError(f"a text of {len(text)} characters; 1 to {MAX_TEXT}")
+    block_ids = [raw["block_id"] for raw in blocks if "block_id" in raw]
+    if len(block_ids) != len(set(block_ids)):
+        raise SlackObjectFormationError(f"block ids repeat: {sorted(block_ids)}")
+
+
+def _texts(node: Any) -> Iterator[str]:
+    """Every text object's text, however deep."""
+    if isinstance(node, dict):
+        if node.get("type") in ("plain_text", "mrkdwn") and isinstance(node.get("text"), str):
+            yield node["text"]
+        for value in node.values():
+            yield from _texts(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _texts(item)
+
+
+# --- small pieces --------------------------------------------------------------------------------
+
+
+def _icon(payload: Payload) -> str:
+    return ICONS.get(payload.get("severity", ""), ICONS["warning"])
+
+
+def _header(text: str) -> HeaderBlock:
+    return HeaderBlock(text=PlainTextObject(text=text, emoji=True))
+
+
+def _mrkdwn(text: str) -> MarkdownTextObject:
+    # verbatim: Slack would otherwise link-ify bare channel names and parse some mentions in
+    # the text; our own `<@U…>` still works. Escaping handles `<!channel>`, this the rest.
+    return MarkdownTextObject(text=text, verbatim=True)
+
+
+def _fallback(payload: Payload) -> str:
+    # The notification text is mrkdwn too, and the header carries a resolve reason someone typed.
+    return escape_within(str(payload.get("header", "")), MAX_TEXT)
+
+
+def _local(payload: Payload, key: str) -> str:
+    """A payload time (ISO-8601 UTC) in the facility's time zone: `2026-12-03 09:00 CST`."""
+    moment = payload.get(key)
+    if not moment:
+        return "an unknown time"
+    parsed = datetime.fromisoformat(moment)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)  # payload times are UTC, even when unmarked
+    return f"{parsed.astimezone(_zone(payload)):%Y-%m-%d %H:%M %Z}"
+
+
+def _zone(payload: Payload) -> tzinfo:
+    try:
+        return ZoneInfo(payload.get("timezone") or "UTC")
+    except (ValueError, LookupError):
+        # An unknown zone name should not stop the alert from being posted; UTC says so itself.
+        return UTC

@@ -1,0 +1,448 @@
+"""Alert notifications to Slack: one message per alert, updated in place, its story in a thread.
+
+What a row becomes:
+
+- `alert.group` (a storm): one message (`group_message`) and the CSV of every alert it folds
+  together, uploaded into that message's thread.
+- an alert kind with no message of its own yet (`alert_ref` None: its first notice, or an alert
+  only ever told inside a group): a full message (`alert_message`); the worker keeps its
+  reference as the alert's `message_ref`.
+- an alert kind with a message: `chat.update` that message in place and a line in its thread.
+
+Nothing twice. Every post carries message metadata naming its outbox row. When an earlier try
+may have posted already (a retry, or a row taken back from a worker whose lease ran out), the
+channel's history (or the thread) is searched for that outbox id first, and a message found
+there is used instead of posting again. So a crash, or an answer lost on the way back, between
+Slack posting and the worker recording it leaves no duplicate for anyone to see.
+https://api.slack.com/metadata/using
+"""
+
+import http.client
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry import (
+    BackoffRetryIntervalCalculator,
+    ConnectionErrorRetryHandler,
+    RetryIntervalCalculator,
+)
+from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+from slack_sdk.web import SlackResponse
+
+from bot.alerts.lifecycle import (
+    GROUP_KIND,
+    OPENED_KIND,
+    REMINDER_KIND,
+    RESOLVED_KIND,
+    UPDATED_KIND,
+)
+from bot.slack.blocks import (
+    alert_message,
+    group_csv,
+    group_csv_filename,
+    group_message,
+    thread_line,
+)
+from jobs.transports import OutboxMessageView, TransportError, render_text
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+__all__ = ["EVENT_TYPE", "SLACK_ERRORS", "Remedy", "SlackTransport"]
+
+EVENT_TYPE = "loanwatch_outbox"
+ALERT_KINDS = frozenset({OPENED_KIND, UPDATED_KIND, RESOLVED_KIND, REMINDER_KIND})
+# Seconds per Web API call. The worker's lease (minutes) must stay well above this.
+TIMEOUT = 10
+# How far back a retry looks for its own post: pages of top-level messages, newest first.
+HISTORY_PAGE = 100
+HISTORY_PAGES = 10
+THREAD_PAGE = 200
+THREAD_PAGES = 5
+
+
+class Remedy(Enum):
+    """What to do about a Slack error code."""
+
+    WAIT = "wait"  # rate limited: try again after Retry-After
+    JOIN = "join"  # join the (public) channel, then try once more
+    GIVE_UP = "give_up"  # permanent: a person must fix something first
+    RETRY = "retry"  # transient: try again after a backoff
+
+
+@dataclass(frozen=True)
+class _Rule:
+    remedy: Remedy
+    # What is wrong and what to fix; `{channel}` is filled in.
+    advice: str
+
+
+_WHERE = (
+    "set the facility's channel (`loanwatch facility add … --channel`) or "
+    "LOANWATCH_DEFAULT_ALERT_CHANNEL to a channel the bot is in"
+)
+_TOKEN = (
+    "the bot token is not valid any more (revoked, app uninstalled or account deactivated); "
+    "reinstall the Slack app and set SLACK_BOT_TOKEN to its new xoxb- token"
+)
+_BUG = (
+    "Slack refused the message as loanwatch built it; this is a loanwatch bug, "
+    "report it with the outbox id"
+)
+
+# Every Slack error code loanwatch treats specially, in one place. A code not listed here is
+# taken as transient (retried with backoff, then a dead letter), and so is any HTTP 5xx.
+# https://api.slack.com/methods/chat.postMessage#errors
+SLACK_ERRORS: Mapping[str, _Rule] = {
+    "ratelimited": _Rule(Remedy.WAIT, "Slack is rate limiting loanwatch"),
+    "not_in_channel": _Rule(Remedy.JOIN, "the bot is not a member of channel {channel}"),
+    "channel_not_found": _Rule(
+        Remedy.GIVE_UP, "the channel does not exist or loanwatch cannot see it; " + _WHERE
+    ),
+    "is_archived": _Rule(Remedy.GIVE_UP, "the channel is archived; unarchive it, or " + _WHERE),
+    "message_not_found": _Rule(
+        Remedy.GIVE_UP,
+        "the alert's message is gone (deleted in Slack?); "
+        "the alert's later notices cannot update it",
+    ),
+    "cant_update_message": _Rule(
+        Remedy.GIVE_UP, "the alert's message was not posted by this bot and cannot be updated"
+    ),
+    "restricted_action": _Rule(
+        Remedy.GIVE_UP,
+        "a workspace setting stops the bot posting there; let apps post in the channel, or "
+        + _WHERE,
+    ),
+    "invalid_auth": _Rule(Remedy.GIVE_UP, _TOKEN),
+    "not_authed": _Rule(
+        Remedy.GIVE_UP, "no bot token reached Slack; set SLACK_BOT_TOKEN to the app's xoxb- token"
+    ),
+    "account_inactive": _Rule(Remedy.GIVE_UP, _TOKEN),
+    "token_revoked": _Rule(Remedy.GIVE_UP, _TOKEN),
+    "token_expired": _Rule(Remedy.GIVE_UP, _TOKEN),
+    "no_permission": _Rule(Remedy.GIVE_UP, _TOKEN),
+    "not_allowed_token_type": _Rule(
+        Remedy.GIVE_UP, "SLACK_BOT_TOKEN must be a bot token (xoxb-…), not a user or app token"
+    ),
+    "missing_scope": _Rule(
+        Remedy.GIVE_UP,
+        "the Slack app lacks a permission it needs; update it from "
+        "deploy/slack-app-manifest.yml and reinstall it",
+    ),
+    "invalid_blocks": _Rule(Remedy.GIVE_UP, _BUG),
+    "invalid_blocks_format": _Rule(Remedy.GIVE_UP, _BUG),
+    "msg_too_long": _Rule(Remedy.GIVE_UP, _BUG),
+    "no_text": _Rule(Remedy.GIVE_UP, _BUG),
+    "too_many_attachments": _Rule(Remedy.GIVE_UP, _BUG),
+    "invalid_metadata_format": _Rule(Remedy.GIVE_UP, _BUG),
+    "invalid_metadata_schema": _Rule(Remedy.GIVE_UP, _BUG),
+    "metadata_too_large": _Rule(Remedy.GIVE_UP, _BUG),
+    "invalid_arguments": _Rule(Remedy.GIVE_UP, _BUG),
+}
+
+# conversations.join answers this for a private channel: only a member can invite the bot.
+_PRIVATE = "method_not_supported_for_channel_type"
+
+
+class SlackTransport:
+    """Delivers outbox rows to Slack through the Web API (`send(view) -> "CHANNEL_ID:TS"`)."""
+
+    def __init__(
+        self,
+        token: str,
+        base_url: str = "https://slack.com/api/",
+        *,
+        timeout: int = TIMEOUT,
+        retry_interval: RetryIntervalCalculator | None = None,
+    ) -> None:
+        # Posts and uploads get NO retry handlers: if Slack posted but its answer was lost, an
+        # immediate retry here would post a second message. The worker's next attempt searches
+        # for the post by its metadata first instead. WebClient retries connection errors by
+        # default, so the empty list is needed; leaving the argument out is not enough.
+        self._poster = WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=[])
+        # Reads, chat.update and conversations.join cannot duplicate anything: retrying a
+        # dropped connection or a 500 at once is safe. (Not 429: its wait belongs to the
+        # worker, which reschedules the row instead of sleeping.)
+        interval = retry_interval or BackoffRetryIntervalCalculator(backoff_factor=0.5)
+        self._reader = WebClient(
+            token=token,
+            base_url=base_url,
+            timeout=timeout,
+            retry_handlers=[
+                ConnectionErrorRetryHandler(interval_calculator=interval),
+                ServerErrorRetryHandler(interval_calculator=interval),
+            ],
+        )
+
+    @classmethod
+    def from_settings(cls, settings: "Settings") -> "SlackTransport":
+        """The transport for SLACK_BOT_TOKEN and SLACK_API_URL."""
+        if settings.slack_bot_token is None:
+            raise ValueError("SLACK_BOT_TOKEN is not set; Slack delivery needs the bot token")
+        return cls(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+
+    # --- the Transport protocol ---------------------------------------------------------------
+
+    def send(self, message: OutboxMessageView) -> str | None:
+        """Post or update the message in Slack; return "CHANNEL_ID:TS" of the alert's message."""
+        channel = message.channel
+        if not channel:
+            raise TransportError(
+                f"outbox {message.id} ({message.kind}) has no channel to go to: set "
+                "LOANWATCH_DEFAULT_ALERT_CHANNEL (or the facility's channel) to a channel "
+                "the bot is in",
+                permanent=True,
+            )
+        try:
+            if message.kind == GROUP_KIND:
+                return self._send_group(message, channel)
+            if message.kind in ALERT_KINDS:
+                if message.alert_ref is None:
+                    text, blocks = alert_message(message.payload)
+                    return self._post_once(message, channel, text=text, blocks=blocks)
+                return self._update_alert(message, message.alert_ref)
+            # Anything else the outbox may carry is posted as the console would print it.
+            return self._post_once(message, channel, text=render_text(message))
+        except SlackApiError as exc:
+            raise _failure(exc, channel) from exc
+        except (SlackClientError, OSError, http.client.HTTPException) as exc:
+            # Timeouts, dropped connections, refused uploads: transient.
+            raise TransportError(f"Slack could not be reached: {exc!r}") from exc
+
+    # --- what each kind of row becomes --------------------------------------------------------
+
+    def _send_group(self, message: OutboxMessageView, channel: str) -> str:
+        """The storm's message, then its CSV in the message's thread (each once)."""
+        text, blocks = group_message(message.payload)
+        ref = self._post_once(message, channel, text=text, blocks=blocks)
+        channel_id, ts = _split(ref)
+        filename = group_csv_filename(message.payload)
+        if message.maybe_sent and self._file_in_thread(channel_id, ts, filename):
+            return ref
+        self._call(
+            self._poster.files_upload_v2,
+            channel_id,
+            channel=channel_id,
+            thread_ts=ts,
+            content=group_csv(message.payload),
+            filename=filename,
+            # The title is what a thread shows, and what a retry looks for.
+            title=filename,
+        )
+        return ref
+
+    def _update_alert(self, message: OutboxMessageView, alert_ref: str) -> str:
+        """The alert's message updated in place, and what happened as a line in its thread."""
+        channel_id, ts = _split(alert_ref)
+        text, blocks = alert_message(message.payload)
+        self._call(
+            self._reader.chat_update,
+            channel_id,
+            channel=channel_id,
+            ts=ts,
+            text=text,
+            blocks=blocks,
+        )
+        if not (message.maybe_sent and self._reply_in_thread(message, channel_id, ts)):
+            self._call(
+                self._poster.chat_postMessage,
+                channel_id,
+                channel=channel_id,
+                thread_ts=ts,
+                text=thread_line(message.payload),
+                metadata=_metadata(message),
+            )
+        return alert_ref
+
+    def _post_once(self, message: OutboxMessageView, channel: str, **content: Any) -> str:
+        """Post a top-level message, unless an earlier try already did; its "CHANNEL_ID:TS"."""
+        if message.maybe_sent:
+            found = self._posted_before(message, channel)
+            if found is not None:
+                return found
+        answer = self._call(
+            self._poster.chat_postMessage,
+            channel,
+            channel=channel,
+            metadata=_metadata(message),
+            unfurl_links=False,
+            unfurl_media=False,
+            **content,
+        )
+        return f"{answer['channel']}:{answer['ts']}"
+
+    # --- looking for what an earlier try posted -----------------------------------------------
+
+    def _posted_before(self, message: OutboxMessageView, channel: str) -> str | None:
+        """The "CHANNEL:TS" of a top-level message this row posted, from the recent history."""
+        for found in self._pages(
+            self._reader.conversations_history,
+            HISTORY_PAGE,
+            HISTORY_PAGES,
+            channel=channel,
+        ):
+            if _outbox_id(found) == message.id:
+                return f"{channel}:{found['ts']}"
+        return None
+
+    def _reply_in_thread(self, message: OutboxMessageView, channel: str, ts: str) -> bool:
+        return any(
+            _outbox_id(reply) == message.id
+            for reply in self._thread(channel, ts)
+            if reply.get("ts") != ts
+        )
+
+    def _file_in_thread(self, channel: str, ts: str, filename: str) -> bool:
+        return any(
+            filename in (shared.get("name"), shared.get("title"))
+            for reply in self._thread(channel, ts)
+            for shared in reply.get("files") or []
+        )
+
+    def _thread(self, channel: str, ts: str) -> Iterator[dict[str, Any]]:
+        return self._pages(
+            self._reader.conversations_replies,
+            THREAD_PAGE,
+            THREAD_PAGES,
+            channel=channel,
+            ts=ts,
+        )
+
+    def _pages(
+        self,
+        method: Callable[..., SlackResponse],
+        limit: int,
+        pages: int,
+        **args: Any,
+    ) -> Iterator[dict[str, Any]]:
+        """Messages, page after page (Slack's cursor), with their metadata, up to `pages` pages."""
+        cursor: str | None = None
+        for _ in range(pages):
+            answer = self._call(
+                method,
+                args["channel"],
+                include_all_metadata=True,
+                limit=limit,
+                cursor=cursor,
+                **args,
+            )
+            yield from answer.get("messages") or []
+            cursor = (answer.get("response_metadata") or {}).get("next_cursor")
+            if not answer.get("has_more") or not cursor:
+                return
+
+    # --- calling Slack ------------------------------------------------------------------------
+
+    def _call(
+        self, method: Callable[..., SlackResponse], where: str, /, **args: Any
+    ) -> SlackResponse:
+        """Call `method`; on not_in_channel join the channel `where` and call once more."""
+        try:
+            return method(**args)
+        except SlackApiError as exc:
+            if _rule(exc).remedy is not Remedy.JOIN:
+                raise
+        self._join(where)
+        return method(**args)
+
+    def _join(self, channel: str) -> None:
+        try:
+            self._reader.conversations_join(channel=channel)
+        except SlackApiError as exc:
+            if _code(exc) == _PRIVATE:
+                raise TransportError(
+                    f"loanwatch is not in channel {channel}, which is private, so it cannot join "
+                    f"by itself: invite @loanwatch to the private channel {channel} "
+                    f"(`/invite @loanwatch` there)",
+                    permanent=True,
+                ) from exc
+            raise
+
+
+# --- errors --------------------------------------------------------------------------------------
+
+
+def _code(exc: SlackApiError) -> str:
+    return str(exc.response.get("error") or "")
+
+
+def _rule(exc: SlackApiError) -> _Rule:
+    """The table's rule for this answer; HTTP 429 is a rate limit whatever the body says."""
+    if exc.response.status_code == 429:
+        return SLACK_ERRORS["ratelimited"]
+    if exc.response.status_code >= 500:
+        return _Rule(Remedy.RETRY, "")
+    return SLACK_ERRORS.get(_code(exc), _Rule(Remedy.RETRY, ""))
+
+
+def _failure(exc: SlackApiError, channel: str) -> TransportError:
+    """The TransportError for a Slack error answer, as the table says."""
+    code = _code(exc) or f"HTTP {exc.response.status_code}"
+    rule = _rule(exc)
+    if rule.remedy is Remedy.WAIT:
+        wait = _retry_after(exc.response.headers)
+        after = f"after {wait:g} s" if wait is not None else "later"
+        return TransportError(
+            f"Slack says {code} (HTTP {exc.response.status_code}) for channel {channel}; "
+            f"trying again {after}",
+            retry_after=wait,
+        )
+    if rule.remedy is Remedy.GIVE_UP:
+        advice = rule.advice.format(channel=channel)
+        needed = exc.response.get("needed")
+        if needed:
+            advice += f" (needed: {needed})"
+        return TransportError(f"Slack says {code} for channel {channel}: {advice}", permanent=True)
+    # RETRY, and a JOIN that came back not_in_channel even after joining.
+    return TransportError(
+        f"Slack says {code} (HTTP {exc.response.status_code}) for channel {channel}; "
+        "trying again later"
+    )
+
+
+def _retry_after(headers: Mapping[str, Any]) -> float | None:
+    for name, value in headers.items():
+        if name.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) else value
+            try:
+                return float(raw)
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+# --- small pieces --------------------------------------------------------------------------------
+
+
+def _metadata(message: OutboxMessageView) -> dict[str, Any]:
+    """The metadata every post carries: which outbox row (and alert) it is."""
+    event_payload: dict[str, Any] = {"outbox_id": message.id}
+    alert_id = message.payload.get("alert_id")
+    if alert_id is not None:
+        event_payload["alert_id"] = alert_id
+    return {"event_type": EVENT_TYPE, "event_payload": event_payload}
+
+
+def _outbox_id(found: Mapping[str, Any]) -> int | None:
+    """The outbox id in a message's loanwatch metadata, if it has any."""
+    metadata = found.get("metadata") or {}
+    if metadata.get("event_type") != EVENT_TYPE:
+        return None
+    try:
+        return int((metadata.get("event_payload") or {}).get("outbox_id"))
+    except (TypeError, ValueError):
+        return None
+
+
+def _split(ref: str) -> tuple[str, str]:
+    """ "CHANNEL_ID:TS" → (channel id, ts)."""
+    channel, _, ts = ref.partition(":")
+    if not channel or not ts:
+        raise TransportError(
+            f"{ref!r} is not a Slack message reference (CHANNEL:TS)", permanent=True
+        )
+    return channel, ts

@@ -1,0 +1,488 @@
+"""Alert notifications through the delivery worker and the Slack transport, to a fake Slack.
+
+Each test runs on SQLite and on PostgreSQL. The cast: Alice, the treasurer, runs the Jiebei
+line whose alerts go to #loan-alerts (C0ALERTS); Bob, on call, acknowledges them; Charlie is a
+worker that dies at the worst moment. No client here ever talks to slack.com: every one is built
+on the fake's `api_url`.
+"""
+
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta
+from functools import partial
+from typing import Any
+
+import pytest
+from slack_sdk.http_retry import FixedValueRetryIntervalCalculator
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.alerts.findings import Finding, Severity
+from bot.alerts.lifecycle import AlertPolicy, acknowledge, apply_findings, list_alerts
+from bot.audit import Actor
+from bot.db import transaction
+from bot.models import Alert, OutboxMessage
+from bot.settings import Settings
+from bot.slack.blocks import alert_message, group_csv, group_csv_filename, thread_line
+from jobs.delivery import DeliveryWorker, default_dead_letter_handler
+from jobs.slack_transport import EVENT_TYPE, SlackTransport
+from jobs.transports import ConsoleTransport, OutboxMessageView, transport_from
+from tests.conftest import ALICE
+from tests.ledger.cast import jiebei_line
+from tests.support.fake_slack import FakeSlack, Fault, FaultPlan, Message
+
+BOB = Actor("slack:U0BOB", "slack")
+ALERTS = "C0ALERTS"
+POLICY = AlertPolicy(default_channel=ALERTS)
+
+
+class FakeClock:
+    """Time that moves only when the test moves it."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+class CrashError(Exception):
+    """The worker process dying, as far as the test can tell."""
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    """A fake Slack with #loan-alerts, which the bot has joined."""
+    with FakeSlack() as fake:
+        fake.add_channel(ALERTS, "loan-alerts")
+        yield fake
+
+
+@pytest.fixture
+def clock(now: datetime) -> FakeClock:
+    """The workers' clock."""
+    return FakeClock(now)
+
+
+def slack_transport(slack: FakeSlack, token: str = "xoxb-test") -> SlackTransport:
+    """The production transport on the fake; safe retries of reads do not sleep."""
+    return SlackTransport(
+        token, slack.api_url, timeout=5, retry_interval=FixedValueRetryIntervalCalculator(0.0)
+    )
+
+
+def delivery(
+    sessions: sessionmaker[Session],
+    transport: Any,
+    clock: FakeClock,
+    worker_class: type[DeliveryWorker] = DeliveryWorker,
+    **options: Any,
+) -> DeliveryWorker:
+    """A worker with short, seeded backoff; dead letters raise admin alerts in #loan-alerts."""
+    options.setdefault("backoff_base", 1.0)
+    options.setdefault("backoff_max", 2.0)
+    return worker_class(
+        sessions,
+        transport,
+        worker_id=options.pop("worker_id", "alpha"),
+        clock=clock,
+        rng=random.Random(3),
+        on_dead_letter=partial(default_dead_letter_handler, policy=POLICY),
+        **options,
+    )
+
+
+def deliver_all(worker: DeliveryWorker, clock: FakeClock, steps: int = 50) -> None:
+    """Step the worker, a second of fake time apart, until nothing more is due."""
+    for _ in range(steps):
+        if not worker.step():
+            clock.advance(seconds=5)
+            if not worker.step():
+                return
+        clock.advance(seconds=1)
+    raise AssertionError(f"still delivering after {steps} steps")
+
+
+def missing_bill(facility_id: int, due: date) -> Finding:
+    """What the bill_missing check reports for an installment due on `due` with no bill."""
+    return Finding(
+        check="bill_missing",
+        facility_id=facility_id,
+        subject=due.isoformat(),
+        severity=Severity.WARNING,
+        summary=f"expected 899.75 due {due}, no bill seen",
+        facts={"Expected": "899.75", "Due": due.isoformat()},
+    )
+
+
+def open_alerts(
+    sessions: sessionmaker[Session],
+    now: datetime,
+    count: int = 1,
+    *,
+    channel: str | None = ALERTS,
+    policy: AlertPolicy = POLICY,
+) -> list[int]:
+    """Alice's Jiebei line (alerts to `channel`) with `count` missing bills; the alert ids."""
+    with transaction(sessions) as session:
+        facility = jiebei_line(session, ALICE, now)
+        facility.alert_channel = channel
+        findings = [
+            missing_bill(facility.id, date(2026, 12, 10) + timedelta(days=n)) for n in range(count)
+        ]
+        apply_findings(session, findings, now=now, policy=policy)
+        return [alert.id for alert in list_alerts(session)]
+
+
+def bob_acknowledges(sessions: sessionmaker[Session], alert_id: int, now: datetime) -> None:
+    with transaction(sessions) as session:
+        acknowledge(session, BOB, alert_id, now=now, policy=POLICY)
+
+
+def get_alert(sessions: sessionmaker[Session], alert_id: int) -> Alert:
+    with sessions() as session:
+        alert = session.get(Alert, alert_id)
+        assert alert is not None
+        return alert
+
+
+def outbox(sessions: sessionmaker[Session]) -> list[OutboxMessage]:
+    with sessions() as session:
+        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def alert_of(message: Message) -> int | None:
+    """The alert id in a message's loanwatch metadata."""
+    assert message.metadata is not None
+    assert message.metadata["event_type"] == EVENT_TYPE
+    return message.metadata["event_payload"].get("alert_id")
+
+
+def fail_once(method: str, kind: int | str) -> Callable[[str], Fault | None]:
+    """A fault plan that misbehaves on the first call to `method` only."""
+    done: list[bool] = []
+
+    def plan(called: str) -> Fault | None:
+        if called != method or done:
+            return None
+        done.append(True)
+        return Fault(kind)
+
+    return plan
+
+
+# --- one alert, one message ----------------------------------------------------------------------
+
+
+def test_an_opened_alert_is_posted_with_its_blocks_and_metadata(sessions, slack, clock) -> None:
+    """The alert's message has its Block Kit blocks and names its outbox row and alert."""
+    (alert_id,) = open_alerts(sessions, clock.now)
+
+    deliver_all(delivery(sessions, slack_transport(slack), clock), clock)
+
+    (row,) = outbox(sessions)
+    (message,) = slack.messages(ALERTS)
+    text, blocks = alert_message(row.payload)
+    assert (message.text, message.blocks) == (text, blocks)
+    assert message.metadata == {
+        "event_type": "loanwatch_outbox",
+        "event_payload": {"outbox_id": row.id, "alert_id": alert_id},
+    }
+    assert row.state == "sent"
+    assert (
+        row.transport_ref == get_alert(sessions, alert_id).message_ref == f"{ALERTS}:{message.ts}"
+    )
+
+
+def test_bob_acknowledging_updates_the_message_in_place_and_adds_a_thread_line(
+    sessions, slack, clock
+) -> None:
+    """Ack, then auto-resolve: one message, edited twice, with a thread line for each."""
+    (alert_id,) = open_alerts(sessions, clock.now)
+    worker = delivery(sessions, slack_transport(slack), clock)
+    deliver_all(worker, clock)
+    bob_acknowledges(sessions, alert_id, clock.now)
+    deliver_all(worker, clock)
+    with transaction(sessions) as session:
+        apply_findings(session, [], now=clock.now, policy=POLICY, checks_run={"bill_missing"})
+    deliver_all(worker, clock)
+
+    opened, acked, resolved = outbox(sessions)
+    (message,) = slack.messages(ALERTS)
+    assert message.edited == 2
+    assert message.blocks == alert_message(resolved.payload)[1]
+    assert [reply.text for reply in slack.thread(ALERTS, message.ts)] == [
+        thread_line(acked.payload),
+        thread_line(resolved.payload),
+    ]
+    assert "Acknowledged by <@U0BOB>" in thread_line(acked.payload)
+    ref = f"{ALERTS}:{message.ts}"
+    assert [row.transport_ref for row in (opened, acked, resolved)] == [ref] * 3
+    assert get_alert(sessions, alert_id).message_ref == ref
+
+
+def test_a_storm_is_one_message_with_its_csv_in_the_thread(sessions, slack, clock) -> None:
+    """Six new alerts: one grouped message, its CSV in the thread, no alert with a message yet."""
+    alert_ids = open_alerts(sessions, clock.now, count=6)
+
+    deliver_all(delivery(sessions, slack_transport(slack), clock), clock)
+
+    (group,) = outbox(sessions)
+    (message,) = slack.messages(ALERTS)
+    (reply,) = slack.thread(ALERTS, message.ts)
+    (csv_file,) = reply.files
+    assert csv_file["title"] == group_csv_filename(group.payload)
+    assert csv_file["content"] == group_csv(group.payload)
+    assert message.metadata == {"event_type": EVENT_TYPE, "event_payload": {"outbox_id": group.id}}
+    assert [get_alert(sessions, a).message_ref for a in alert_ids] == [None] * 6
+
+
+def test_acknowledging_one_alert_of_a_storm_posts_its_own_full_message(
+    sessions, slack, clock
+) -> None:
+    """Bob acks the third alert of a storm: it gets a message of its own, which it keeps."""
+    third = open_alerts(sessions, clock.now, count=6)[2]
+    worker = delivery(sessions, slack_transport(slack), clock)
+    deliver_all(worker, clock)
+    bob_acknowledges(sessions, third, clock.now)
+    deliver_all(worker, clock)
+
+    group_message, own = slack.messages(ALERTS)
+    acked = outbox(sessions)[-1]
+    assert alert_of(own) == third
+    assert own.blocks == alert_message(acked.payload)[1]
+    assert group_message.edited == 0
+    assert get_alert(sessions, third).message_ref == f"{ALERTS}:{own.ts}"
+
+
+# --- what Slack answers --------------------------------------------------------------------------
+
+
+def test_a_bot_outside_a_public_channel_joins_it_and_posts(sessions, slack, clock) -> None:
+    """not_in_channel: the bot joins #loan-alerts by itself and the alert is posted."""
+    slack.channels[ALERTS].member = False
+    open_alerts(sessions, clock.now)
+
+    deliver_all(delivery(sessions, slack_transport(slack), clock), clock)
+
+    assert len(slack.calls_to("conversations.join")) == 1
+    assert len(slack.messages(ALERTS)) == 1
+    assert [row.state for row in outbox(sessions)] == ["sent"]
+
+
+@pytest.mark.parametrize(
+    ("setup", "token", "words"),
+    [
+        pytest.param(
+            lambda slack: slack.channels.pop(ALERTS),
+            "xoxb-test",
+            "Slack says channel_not_found for channel C0ALERTS: the channel does not exist or "
+            "loanwatch cannot see it; set the facility's channel",
+            id="channel_not_found",
+        ),
+        pytest.param(
+            lambda slack: setattr(slack.channels[ALERTS], "archived", True),
+            "xoxb-test",
+            "Slack says is_archived for channel C0ALERTS: the channel is archived; unarchive it",
+            id="is_archived",
+        ),
+        pytest.param(
+            lambda slack: None,
+            "xoxb-revoked",
+            "Slack says invalid_auth for channel C0ALERTS: the bot token is not valid any more",
+            id="invalid_auth",
+        ),
+        pytest.param(
+            lambda slack: (
+                setattr(slack.channels[ALERTS], "member", False)
+                or setattr(slack.channels[ALERTS], "private", True)
+            ),
+            "xoxb-test",
+            "invite @loanwatch to the private channel C0ALERTS",
+            id="private_channel",
+        ),
+    ],
+)
+def test_a_slack_error_a_person_must_fix_is_a_dead_letter_saying_what_to_fix(
+    sessions, slack, clock, setup, token, words
+) -> None:
+    """Dead at once, permanent, and a delivery_failed admin alert carrying the same advice."""
+    setup(slack)
+    open_alerts(sessions, clock.now)
+
+    delivery(sessions, slack_transport(slack, token), clock).step()
+
+    row = outbox(sessions)[0]
+    assert (row.state, row.permanent, row.attempts) == ("dead", True, 1)
+    assert words in (row.last_error or "")
+    with sessions() as session:
+        admin = session.scalars(select(Alert).where(Alert.check == "delivery_failed")).one()
+        assert admin.facts["Error"] == row.last_error
+
+
+def test_an_alert_with_no_channel_is_a_dead_letter_naming_the_setting(
+    sessions, slack, clock
+) -> None:
+    """No facility channel, no default: permanent, saying to set LOANWATCH_DEFAULT_ALERT_CHANNEL."""
+    open_alerts(sessions, clock.now, channel=None, policy=AlertPolicy())
+
+    delivery(sessions, slack_transport(slack), clock).step()
+
+    row = outbox(sessions)[0]
+    assert (row.state, row.permanent) == ("dead", True)
+    assert "set LOANWATCH_DEFAULT_ALERT_CHANNEL" in (row.last_error or "")
+    assert slack.calls == []
+
+
+def test_a_rate_limit_reschedules_the_row_after_retry_after_without_sleeping(
+    sessions, slack, clock
+) -> None:
+    """429 with Retry-After 1: the row is pending again, due no sooner than a second later."""
+    open_alerts(sessions, clock.now)
+    slack.faults = fail_once("chat.postMessage", 429)
+    worker = delivery(sessions, slack_transport(slack), clock)
+
+    started = time.monotonic()
+    worker.step()
+    assert time.monotonic() - started < 1.0
+
+    (row,) = outbox(sessions)
+    assert (row.state, row.attempts) == ("pending", 1)
+    assert row.next_attempt_at >= clock.now + timedelta(seconds=1)
+    assert "ratelimited" in (row.last_error or "")
+    assert slack.messages(ALERTS) == []
+    deliver_all(worker, clock)
+    assert len(slack.messages(ALERTS)) == 1
+
+
+# --- nothing twice -------------------------------------------------------------------------------
+
+
+def test_a_lost_answer_is_found_by_its_metadata_and_not_posted_again(
+    sessions, slack, clock
+) -> None:
+    """Slack posted, the answer never came back: the retry finds the post; one message in all."""
+    (alert_id,) = open_alerts(sessions, clock.now)
+    slack.faults = fail_once("chat.postMessage", "drop_after")
+
+    deliver_all(delivery(sessions, slack_transport(slack), clock), clock)
+
+    (message,) = slack.messages(ALERTS)
+    (row,) = outbox(sessions)
+    assert (row.state, row.attempts) == ("sent", 2)
+    assert len(slack.calls_to("chat.postMessage")) == 1
+    assert get_alert(sessions, alert_id).message_ref == f"{ALERTS}:{message.ts}"
+
+
+def test_a_storm_whose_upload_answer_was_lost_keeps_one_message_and_one_csv(
+    sessions, slack, clock
+) -> None:
+    """The CSV was shared but the answer lost: the retry finds both post and file in the thread."""
+    open_alerts(sessions, clock.now, count=6)
+    slack.faults = fail_once("files.completeUploadExternal", "drop_after")
+
+    deliver_all(delivery(sessions, slack_transport(slack), clock), clock)
+
+    (message,) = slack.messages(ALERTS)
+    assert len(slack.thread(ALERTS, message.ts)) == 1
+    assert [row.state for row in outbox(sessions)] == ["sent"]
+
+
+def test_a_worker_that_died_after_slack_posted_leaves_no_duplicate(sessions, slack, clock) -> None:
+    """Charlie posts, then dies before recording it; after his lease Alpha finds the post."""
+
+    class DiesBeforeRecording(DeliveryWorker):
+        def _record_sent(self, view: OutboxMessageView, *args: Any) -> None:
+            raise CrashError(view.id)
+
+    (alert_id,) = open_alerts(sessions, clock.now)
+    charlie = delivery(
+        sessions, slack_transport(slack), clock, DiesBeforeRecording, worker_id="charlie"
+    )
+    with pytest.raises(CrashError):
+        charlie.step()
+    clock.advance(minutes=6)  # past Charlie's five-minute lease
+    deliver_all(delivery(sessions, slack_transport(slack), clock), clock)
+
+    (message,) = slack.messages(ALERTS)
+    (row,) = outbox(sessions)
+    assert (row.state, row.claimed_by, row.attempts) == ("sent", "alpha", 1)
+    assert get_alert(sessions, alert_id).message_ref == f"{ALERTS}:{message.ts}"
+
+
+def test_two_hundred_alerts_through_a_misbehaving_slack_appear_exactly_once(
+    sessions, slack, clock
+) -> None:
+    """30 % of calls fail (429, 500, dropped before or after): each alert is posted once."""
+    storm_free = AlertPolicy(default_channel=ALERTS, storm_threshold=1000)
+    alert_ids = open_alerts(sessions, clock.now, count=200, policy=storm_free)
+    # Every fifth alert is acknowledged before anything is delivered: its update must wait for
+    # its post, then edit that message in place, whatever Slack does on the way.
+    acked = alert_ids[::5]
+    for alert_id in acked:
+        bob_acknowledges(sessions, alert_id, clock.now)
+    slack.paged_history = True
+    plan = FaultPlan(
+        share=0.3,
+        methods=frozenset(
+            {"chat.postMessage", "chat.update", "conversations.history", "conversations.replies"}
+        ),
+        retry_after=1,
+    )
+    slack.faults = plan
+    worker = delivery(sessions, slack_transport(slack), clock, max_attempts=100)
+
+    started = time.monotonic()
+    steps = 0
+    while steps < 2000:
+        steps += 1
+        worker.step()
+        clock.advance(seconds=1)
+        with sessions() as session:
+            unsettled = session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.state.in_(("pending", "sending")))
+            )
+        if not unsettled:
+            break
+    elapsed = time.monotonic() - started
+
+    messages = slack.messages(ALERTS)
+    print(
+        f"\n{len(alert_ids)} alerts, {len(acked)} acks: {steps} steps, {elapsed:.1f} s, "
+        f"faults {Counter(kind for _, kind in plan.injected)}"
+    )
+    assert len(plan.injected) > 100  # the fault plan really did bite
+    assert Counter(alert_of(m) for m in messages) == Counter({a: 1 for a in alert_ids})
+    assert Counter(row.state for row in outbox(sessions)) == Counter({"sent": 240})
+    by_alert = {alert_of(m): m for m in messages}
+    for alert_id in alert_ids:
+        message = by_alert[alert_id]
+        assert get_alert(sessions, alert_id).message_ref == f"{ALERTS}:{message.ts}"
+        replies = slack.thread(ALERTS, message.ts)
+        assert len(replies) == (1 if alert_id in acked else 0)
+        assert ("Acknowledged by" in str(message.blocks)) == (alert_id in acked)
+
+
+# --- choosing the transport ----------------------------------------------------------------------
+
+
+def test_slack_is_the_transport_when_a_bot_token_is_set(slack) -> None:
+    """SLACK_BOT_TOKEN set: Slack, at SLACK_API_URL; unset or blank: the console."""
+    with_token = Settings(_env_file=None, SLACK_BOT_TOKEN="xoxb-test", SLACK_API_URL=slack.api_url)
+    transport = transport_from(with_token)
+    assert isinstance(transport, SlackTransport)
+    assert transport.send(OutboxMessageView(1, "notice", ALERTS, {"summary": "hello"}, 0))
+    assert [m.text for m in slack.messages(ALERTS)] == [
+        "── notice → #C0ALERTS (outbox 1) ──\nhello\n"
+    ]
+    assert isinstance(transport_from(Settings(_env_file=None)), ConsoleTransport)
+    assert isinstance(
+        transport_from(Settings(_env_file=None, SLACK_BOT_TOKEN="")), ConsoleTransport
+    )

@@ -1,0 +1,1 @@
+"""Slack surfaces: Block Kit builders, without Bolt or a database."""
