@@ -1,7 +1,7 @@
 """Draws: money taken from a facility, and the installments each one implies."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -103,6 +103,29 @@ def add_installments(
     session.add_all(rows)
     session.flush()
     return rows
+
+
+# The same person logging the same amount on the same facility this soon is more often a double
+# submission than a second draw, so the Slack app asks before logging it again.
+DUPLICATE_WINDOW = timedelta(minutes=10)
+
+
+def recent_duplicate(
+    session: Session, actor: audit.Actor, facility: Facility, amount: Decimal, *, now: datetime
+) -> Draw | None:
+    """The newest draw `actor` logged on `facility` for `amount` within DUPLICATE_WINDOW, if any."""
+    return session.scalar(
+        select(Draw)
+        .where(
+            Draw.facility_id == facility.id,
+            Draw.amount == amount,
+            Draw.created_by == actor.name,
+            Draw.created_at > now - DUPLICATE_WINDOW,
+            Draw.created_at <= now,
+        )
+        .order_by(Draw.created_at.desc())
+        .limit(1)
+    )
 
 
 def current_installments(session: Session, draw: Draw) -> list[Installment]:

@@ -5,12 +5,14 @@ from bot.models.audit import AuditRecord
 from bot.models.base import Base
 from bot.models.ledger import Draw, Facility, Installment, Platform, Repayment, RepaymentAllocation
 from bot.models.observations import Bill, DrawConfirmation, LimitReading
+from bot.models.requests import CommandRequest
 
 __all__ = [
     "Alert",
     "AuditRecord",
     "Base",
     "Bill",
+    "CommandRequest",
     "Draw",
     "DrawConfirmation",
     "Facility",

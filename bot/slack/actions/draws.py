@@ -1,0 +1,53 @@
+"""The buttons on "log the same draw again?": confirm or cancel (values carry the request id)."""
+
+from typing import Any
+
+from bot.errors import InputError
+from bot.slack import drawing
+from bot.slack.context import loanwatch_of, refusal
+from bot.slack.roles import Role
+
+
+def confirm(
+    ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any, context: Any
+) -> None:
+    """Log the draw that was waiting; the question is replaced by the answer."""
+    ack()
+    lw = loanwatch_of(context)
+    user_id = body["user"]["id"]
+    if not lw.may(user_id, Role.TREASURER, "draw (confirm)"):
+        respond(
+            response_type="ephemeral",
+            replace_original=False,
+            text=refusal(Role.TREASURER, "log draws"),
+        )
+        return
+    try:
+        reply = drawing.confirm(lw, user_id, int(action["value"]))
+    except InputError as exc:
+        respond(response_type="ephemeral", replace_original=False, text=str(exc))
+        return
+    respond(
+        replace_original=True,
+        response_type="in_channel" if reply.in_channel else "ephemeral",
+        text=reply.text,
+        blocks=reply.blocks or None,
+    )
+
+
+def cancel(
+    ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any, context: Any
+) -> None:
+    """Drop the waiting draw."""
+    ack()
+    lw = loanwatch_of(context)
+    try:
+        reply = drawing.cancel(lw, body["user"]["id"], int(action["value"]))
+    except InputError as exc:
+        reply_text = str(exc)
+    else:
+        reply_text = reply.text
+    respond(replace_original=True, text=reply_text)
+
+
+ACTIONS = {drawing.CONFIRM_ACTION: confirm, drawing.CANCEL_ACTION: cancel}

@@ -1,0 +1,121 @@
+"""The Bolt app: built from settings, listeners registered by surface, one error handler.
+
+    app = build_app(settings, sessions)
+    serve(app, settings)                    # HTTP (bot.slack.server)
+    SocketModeHandler(app, app_token).start()  # or Socket Mode
+
+Everything the app sends to Slack goes through one WebClient whose base URL is SLACK_API_URL.
+"""
+
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import utcnow
+from bot.settings import Settings
+from bot.slack import actions, commands, events, views
+from bot.slack.context import KEY, Loanwatch
+from bot.slack.roles import RoleBook
+from jobs.cycle import policy_from
+
+log = logging.getLogger(__name__)
+
+
+def web_client(settings: Settings, *, token: str | None = None) -> WebClient:
+    """A Web API client for SLACK_API_URL, retrying what is safe to retry.
+
+    Listeners only read, open views and publish App Home with it, which Slack treats as
+    idempotent, so connection errors, 5xx and rate limits are retried once. (Alert messages are
+    posted by the delivery worker with a client that does not retry posts; see
+    jobs/slack_transport.py.)
+    """
+    secret = settings.slack_bot_token
+    return WebClient(
+        token=token or (secret.get_secret_value() if secret else None),
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=1),
+            ServerErrorRetryHandler(max_retry_count=1),
+            RateLimitErrorRetryHandler(max_retry_count=1),
+        ],
+    )
+
+
+def build_app(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    socket_mode: bool = False,
+) -> App:
+    """The app with every listener registered; needs SLACK_BOT_TOKEN (and, for HTTP, the secret)."""
+    if settings.slack_bot_token is None:
+        raise ValueError("SLACK_BOT_TOKEN is not set; the Slack app needs the bot token (xoxb-…)")
+    secret = settings.slack_signing_secret
+    if secret is None and not socket_mode:
+        raise ValueError(
+            "SLACK_SIGNING_SECRET is not set; without it requests from Slack cannot be verified"
+        )
+    client = web_client(settings)
+    roles = RoleBook(
+        settings.role_members(),
+        lambda group: client.usergroups_users_list(usergroup=group)["users"],
+    )
+    app = App(
+        client=client,
+        signing_secret=secret.get_secret_value() if secret else None,
+        # Socket Mode messages come over an authenticated WebSocket; there is nothing to sign.
+        request_verification_enabled=not socket_mode,
+        # Listeners finish before the answer goes back: they are quick (one transaction), and
+        # Slack then shows the result of the command, not a promise of one.
+        process_before_response=True,
+        token_verification_enabled=False,
+        logger=logging.getLogger("slack_bolt"),
+    )
+    loanwatch = Loanwatch(
+        settings=settings, sessions=sessions, roles=roles, policy=policy_from(settings), clock=clock
+    )
+
+    @app.middleware
+    def provide(context: Any, next: Callable[[], None]) -> None:
+        context[KEY] = loanwatch
+        next()
+
+    app.error(_on_error)
+    for surface in (commands, actions, views, events):
+        surface.register(app, settings)
+    return app
+
+
+def _on_error(error: Exception, body: dict[str, Any], logger: logging.Logger) -> BoltResponse:
+    """Log the traceback once, with a reference, and tell the person something useful."""
+    reference = uuid.uuid4().hex[:8]
+    log.error(
+        "unhandled error %s in a %s request",
+        reference,
+        body.get("type") or "command",
+        exc_info=error,
+    )
+    text = (
+        f"Something went wrong on loanwatch's side (reference {reference}). Check with "
+        "`/loan status` whether your change was made before trying again, and give your admin "
+        "the reference if it happens again."
+    )
+    return BoltResponse(
+        status=200,
+        body=json.dumps({"response_type": "ephemeral", "text": text}),
+        headers={"content-type": "application/json;charset=utf-8"},
+    )

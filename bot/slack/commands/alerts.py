@@ -1,0 +1,107 @@
+"""`/loan ack|snooze|resolve|silence`: working alerts by their id, and silences.
+
+The alert's Slack message is not touched here: the lifecycle writes an outbox row with each
+change, and the delivery worker updates the message and its thread from that.
+"""
+
+from bot.alerts import lifecycle
+from bot.alerts.silences import active_silences, add_silence, remove_silence, scope_of
+from bot.errors import InputError
+from bot.ledger.facilities import get_facility
+from bot.slack import parsing
+from bot.slack.commands.invocation import Invocation
+from bot.slack.commands.reply import Reply
+from bot.slack.context import Loanwatch, actor, refusal
+from bot.slack.mrkdwn import escape, mention
+from bot.slack.roles import Role
+
+
+def ack(lw: Loanwatch, call: Invocation) -> Reply:
+    """`ack ALERT_ID`."""
+    if len(call.words) != 1:
+        raise InputError("say which alert: its id")
+    alert_id = parsing.alert_id(call.words[0])
+    with lw.transaction() as session:
+        alert = lifecycle.acknowledge(
+            session, actor(call.user_id), alert_id, now=lw.clock(), policy=lw.policy
+        )
+        owner = alert.acknowledged_by
+    if owner != call.user_id:
+        return Reply(f"Alert {alert_id} is already acknowledged by {_who(owner)}.")
+    return Reply(f"You acknowledged alert {alert_id}.")
+
+
+def snooze(lw: Loanwatch, call: Invocation) -> Reply:
+    """`snooze ALERT_ID DURATION`."""
+    if len(call.words) != 2:
+        raise InputError("say which alert and for how long, e.g. `snooze 12 4h`")
+    alert_id = parsing.alert_id(call.words[0])
+    duration = lifecycle.parse_duration(call.words[1])
+    now = lw.clock()
+    with lw.transaction() as session:
+        alert = lifecycle.snooze(
+            session, actor(call.user_id), alert_id, now + duration, now=now, policy=lw.policy
+        )
+        until = alert.snoozed_until
+    return Reply(f"Alert {alert_id} is snoozed until {until:%Y-%m-%d %H:%M} UTC.")
+
+
+def resolve(lw: Loanwatch, call: Invocation) -> Reply:
+    """`resolve ALERT_ID REASON…`."""
+    if len(call.words) < 2:
+        raise InputError("say which alert and why it is resolved, e.g. `resolve 12 paid by bank`")
+    alert_id = parsing.alert_id(call.words[0])
+    with lw.transaction() as session:
+        lifecycle.resolve(
+            session, actor(call.user_id), alert_id, call.rest(1), now=lw.clock(), policy=lw.policy
+        )
+    return Reply(f"You resolved alert {alert_id}.")
+
+
+def silence(lw: Loanwatch, call: Invocation) -> Reply:
+    """`silence FACILITY|check:NAME|all DURATION REASON…`, `silence list`, `silence remove ID`."""
+    words = call.words
+    if not words or words[0].lower() == "list":
+        return _list(lw)
+    if not lw.may(call.user_id, Role.TREASURER, "silence"):
+        return Reply(refusal(Role.TREASURER, "add or remove silences"))
+    if words[0].lower() == "remove":
+        if len(words) != 2 or not words[1].isdigit():
+            raise InputError("say which silence to remove: its id, from `silence list`")
+        with lw.transaction() as session:
+            remove_silence(session, actor(call.user_id), int(words[1]), now=lw.clock())
+        return Reply(f"<@{call.user_id}> removed silence {int(words[1])}.", in_channel=True)
+    if len(words) < 3:
+        raise InputError("a silence needs what to silence, for how long, and why")
+    target, duration, reason = words[0], lifecycle.parse_duration(words[1]), call.rest(2)
+    now = lw.clock()
+    with lw.transaction() as session:
+        scope: dict[str, object] = {}
+        if target.lower() == "all":
+            scope["everything"] = True
+        elif target.lower().startswith("check:"):
+            scope["check"] = target.split(":", 1)[1]
+        else:
+            scope["facility_id"] = get_facility(session, target).id
+        added = add_silence(
+            session, actor(call.user_id), duration=duration, reason=reason, now=now, **scope
+        )
+        text = (
+            f"<@{call.user_id}> silenced {scope_of(added)} until {added.ends_at:%Y-%m-%d %H:%M} "
+            f"UTC (silence {added.id}): {escape(added.reason)}"
+        )
+    return Reply(text, in_channel=True)
+
+
+def _list(lw: Loanwatch) -> Reply:
+    with lw.transaction() as session:
+        lines = [
+            f"• {s.id}: {scope_of(s)} until {s.ends_at:%Y-%m-%d %H:%M} UTC, by "
+            f"{_who(s.created_by)}: {escape(s.reason)}"
+            for s in active_silences(session, lw.clock())
+        ]
+    return Reply("\n".join(lines) if lines else "No silences in force.")
+
+
+def _who(name: str | None) -> str:
+    return mention(name) if name else "someone"

@@ -1,0 +1,202 @@
+"""`/loan draw|repay|bill|limit|facility`: the ledger and what the platforms show."""
+
+from decimal import Decimal
+
+from bot.errors import InputError
+from bot.ledger import facilities as facility_service
+from bot.ledger.facilities import FacilityTerms, get_facility
+from bot.ledger.observations import LimitStatus, record_bill, record_limit_reading
+from bot.ledger.portfolio import positions
+from bot.ledger.repayments import record_repayment
+from bot.ledger.schedule import DayCount, RepaymentMethod
+from bot.money import format_money, format_rate, parse_amount, parse_daily_rate
+from bot.slack import drawing, parsing
+from bot.slack.commands.invocation import Invocation
+from bot.slack.commands.reply import Reply
+from bot.slack.context import Loanwatch, actor, refusal
+from bot.slack.mrkdwn import escape
+from bot.slack.roles import Role
+from bot.slack.views.draw import open_draw_modal
+
+
+def draw(lw: Loanwatch, call: Invocation) -> Reply | None:
+    """`draw FACILITY AMOUNT TERM [note…]`, or a bare `draw` for the form."""
+    if not call.words:
+        with lw.transaction() as session:
+            slugs = [p.facility.slug for p in positions(session) if p.facility.active]
+        if not slugs:
+            raise InputError("there are no facilities yet; an admin adds one with `facility add`")
+        open_draw_modal(call.client, call.trigger_id, slugs, call.channel_id)
+        return None
+    if len(call.words) < 3:
+        raise InputError("a draw needs the facility, the amount and the term")
+    args = drawing.DrawArgs(
+        facility=call.words[0],
+        amount=parse_amount(call.words[1]),
+        months=parsing.term_months(call.words[2]),
+        note=call.rest(3) or None,
+    )
+    return drawing.log_draw(lw, call.user_id, f"command:{call.trigger_id}", args)
+
+
+def repay(lw: Loanwatch, call: Invocation) -> Reply:
+    """`repay FACILITY AMOUNT [YYYY-MM-DD] [note…]`."""
+    if len(call.words) < 2:
+        raise InputError("a repayment needs the facility and the amount")
+    amount = parse_amount(call.words[1])
+    paid_on, note_from = None, 2
+    if len(call.words) > 2 and call.words[2][:1].isdigit():
+        paid_on, note_from = parsing.iso_date(call.words[2], "payment date"), 3
+    with lw.transaction() as session:
+        facility = get_facility(session, call.words[0], for_update=True)
+        repayment = record_repayment(
+            session,
+            actor(call.user_id),
+            facility,
+            amount,
+            now=lw.clock(),
+            paid_on=paid_on,
+            note=call.rest(note_from) or None,
+        )
+        principal = sum((a.principal for a in repayment.allocations), Decimal("0.00"))
+        interest = sum((a.interest for a in repayment.allocations), Decimal("0.00"))
+        money = facility.currency
+        return Reply(
+            f"<@{call.user_id}> recorded repayment #{repayment.id} on *{facility.slug}*: "
+            f"{format_money(amount, money)} on {repayment.paid_on.isoformat()} = principal "
+            f"{format_money(principal, money)} + interest {format_money(interest, money)}",
+            in_channel=True,
+        )
+
+
+def bill(lw: Loanwatch, call: Invocation) -> Reply:
+    """`bill FACILITY DUE_DATE AMOUNT [paid]`."""
+    words = call.words
+    if len(words) < 3:
+        raise InputError("a bill needs the facility, its due date and its amount")
+    paid = len(words) > 3 and words[3].lower() == "paid"
+    if len(words) > 4 or (len(words) == 4 and not paid):
+        raise InputError(f"{' '.join(words[3:])!r} is not understood; the only extra word is paid")
+    due = parsing.iso_date(words[1], "due date")
+    amount = parse_amount(words[2], allow_zero=True)
+    with lw.transaction() as session:
+        facility = get_facility(session, words[0])
+        result = record_bill(
+            session,
+            actor(call.user_id),
+            facility,
+            due_date=due,
+            amount=amount,
+            paid=paid,
+            now=lw.clock(),
+        )
+        verb = "recorded" if result.new else "already had"
+        return Reply(
+            f"{verb} bill #{result.row.id} on *{facility.slug}*: "
+            f"{format_money(amount, facility.currency)} due {due.isoformat()}"
+            f"{', paid' if result.row.paid else ''}"
+        )
+
+
+def limit(lw: Loanwatch, call: Invocation) -> Reply:
+    """`limit FACILITY LIMIT [available AMOUNT] [frozen|closed]`."""
+    words = call.words
+    if len(words) < 2:
+        raise InputError("a limit reading needs the facility and the limit it shows")
+    limit_amount = parse_amount(words[1], allow_zero=True, what="limit")
+    available = None
+    status = LimitStatus.ACTIVE
+    extra = iter(words[2:])
+    for word in extra:
+        if word.lower() == "available":
+            amount = next(extra, None)
+            if amount is None:
+                raise InputError("`available` needs the amount after it")
+            available = parse_amount(amount, allow_zero=True, what="available")
+        elif word.lower() in {s.value for s in LimitStatus}:
+            status = LimitStatus(word.lower())
+        else:
+            raise InputError(
+                f"{word!r} is not understood; after the limit come `available AMOUNT` and "
+                "`frozen` or `closed`"
+            )
+    with lw.transaction() as session:
+        facility = get_facility(session, words[0])
+        result = record_limit_reading(
+            session,
+            actor(call.user_id),
+            facility,
+            limit_amount=limit_amount,
+            available=available,
+            status=status,
+            now=lw.clock(),
+        )
+        reading = result.row
+        shown = (
+            f", available {format_money(reading.available, facility.currency)}"
+            if reading.available is not None
+            else ""
+        )
+        return Reply(
+            f"recorded reading on *{facility.slug}*: limit "
+            f"{format_money(reading.limit_amount, facility.currency)}{shown}, {reading.status}"
+        )
+
+
+def facility(lw: Loanwatch, call: Invocation) -> Reply:
+    """`facility list` (anyone) and `facility add SLUG PLATFORM LIMIT [DAILY_RATE] [#channel]`."""
+    action = call.words[0].lower() if call.words else "list"
+    if action == "list":
+        return _facility_list(lw)
+    if action != "add":
+        raise InputError(f"`facility {action}` is not a subcommand; use list or add")
+    if not lw.may(call.user_id, Role.ADMIN, "facility add"):
+        return Reply(refusal(Role.ADMIN, "add facilities"))
+    words = call.words[1:]
+    if len(words) < 3:
+        raise InputError("a facility needs a slug, a platform and a limit")
+    rate, channel = Decimal("0"), None
+    for word in words[3:]:
+        if word.startswith(("<#", "#")):
+            channel = parsing.channel(word)
+        else:
+            rate = parse_daily_rate(word)
+    terms = FacilityTerms(
+        slug=words[0],
+        platform=words[1].lower(),
+        limit_amount=parse_amount(words[2], what="limit"),
+        currency="CNY",
+        daily_rate=rate,
+        repayment_method=RepaymentMethod.EQUAL_INSTALLMENT,
+        day_count=DayCount.THIRTY,
+        repayment_day=None,
+        alert_channel=channel,
+        timezone=lw.settings.timezone,
+        name=None,
+        thresholds={},
+    )
+    with lw.transaction() as session:
+        added = facility_service.add_facility(session, actor(call.user_id), terms, now=lw.clock())
+        where = f", alerts to <#{added.alert_channel}>" if added.alert_channel else ""
+        return Reply(
+            f"<@{call.user_id}> added facility *{added.slug}* at "
+            f"{escape(added.platform.display_name)}: limit "
+            f"{format_money(added.limit_amount, added.currency)}, "
+            f"{format_rate(added.daily_rate)}{where}",
+            in_channel=True,
+        )
+
+
+def _facility_list(lw: Loanwatch) -> Reply:
+    with lw.transaction() as session:
+        current = positions(session)
+        if not current:
+            return Reply("No facilities yet; an admin adds one with `facility add`.")
+        lines = [
+            f"• *{p.facility.slug}* ({escape(p.facility.platform.display_name)}): limit "
+            f"{format_money(p.facility.limit_amount, p.facility.currency)}, used "
+            f"{format_money(p.outstanding, p.facility.currency)}, available "
+            f"{format_money(p.available, p.facility.currency)}"
+            for p in current
+        ]
+    return Reply("\n".join(lines))

@@ -1,0 +1,137 @@
+"""`/loan SUBCOMMAND …`: find the subcommand, check the person's role, answer ephemerally on error.
+
+Bolt routes the slash command here; the subcommand is the first word of its text. Each
+subcommand is a plain function `(loanwatch, invocation) -> Reply | None` (None when it opened a
+modal instead of answering), listed once in SUBCOMMANDS with the role it needs and its usage.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot.errors import InputError
+from bot.slack.commands import alerts, ledger, status
+from bot.slack.commands.invocation import Invocation
+from bot.slack.commands.reply import Reply, problem
+from bot.slack.context import Loanwatch, loanwatch_of, refusal
+from bot.slack.mrkdwn import escape
+from bot.slack.roles import Role
+
+Handler = Callable[[Loanwatch, Invocation], Reply | None]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    handler: Handler
+    role: Role
+    what: str  # "log draws": for the refusal, "Only treasurers may log draws."
+    usage: str
+    summary: str
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "help": Subcommand(
+        lambda lw, call: help_reply(call.command), Role.VIEWER, "", "help", "this list"
+    ),
+    "draw": Subcommand(
+        ledger.draw,
+        Role.TREASURER,
+        "log draws",
+        "draw FACILITY AMOUNT TERM [note…]",
+        "log a draw and see its schedule (no arguments: a form)",
+    ),
+    "repay": Subcommand(
+        ledger.repay,
+        Role.TREASURER,
+        "record repayments",
+        "repay FACILITY AMOUNT [YYYY-MM-DD] [note…]",
+        "record a repayment",
+    ),
+    "bill": Subcommand(
+        ledger.bill,
+        Role.OPERATOR,
+        "record bills",
+        "bill FACILITY DUE_DATE AMOUNT [paid]",
+        "record a bill the platform shows",
+    ),
+    "limit": Subcommand(
+        ledger.limit,
+        Role.OPERATOR,
+        "record limit readings",
+        "limit FACILITY LIMIT [available AMOUNT] [frozen|closed]",
+        "record the limit the platform shows",
+    ),
+    "status": Subcommand(
+        status.status,
+        Role.VIEWER,
+        "",
+        "status [FACILITY]",
+        "limits, what is drawn and due, open alerts",
+    ),
+    "ack": Subcommand(
+        alerts.ack, Role.OPERATOR, "acknowledge alerts", "ack ALERT_ID", "own an alert"
+    ),
+    "snooze": Subcommand(
+        alerts.snooze,
+        Role.OPERATOR,
+        "snooze alerts",
+        "snooze ALERT_ID DURATION (e.g. 4h, 1d)",
+        "quiet an alert for a while",
+    ),
+    "resolve": Subcommand(
+        alerts.resolve,
+        Role.OPERATOR,
+        "resolve alerts",
+        "resolve ALERT_ID REASON…",
+        "close an alert by hand, with the reason",
+    ),
+    "silence": Subcommand(
+        alerts.silence,
+        Role.VIEWER,  # `silence list` is for everyone; adding and removing check for treasurer.
+        "",
+        "silence FACILITY|check:NAME|all DURATION REASON… · silence list · silence remove ID",
+        "quiet a facility, a check or everything (maintenance)",
+    ),
+    "facility": Subcommand(
+        ledger.facility,
+        Role.VIEWER,  # `facility list` is for everyone; `facility add` checks for admin itself.
+        "",
+        "facility list · facility add SLUG PLATFORM LIMIT [DAILY_RATE] [#channel]",
+        "the credit lines (adding one is for admins)",
+    ),
+}
+
+
+def loan(ack: Callable[..., Any], command: dict[str, Any], client: WebClient, context: Any) -> None:
+    """The slash command: one subcommand, answered in the ack."""
+    lw = loanwatch_of(context)
+    call = Invocation.from_command(command, client)
+    name = call.subcommand or "help"
+    sub = SUBCOMMANDS.get(name)
+    if sub is None:
+        ack(**problem(f"there is no `{name}` subcommand", f"{call.command} help").ack_kwargs())
+        return
+    if sub.role > Role.VIEWER and not lw.may(call.user_id, sub.role, f"{name}"):
+        ack(**Reply(refusal(sub.role, sub.what)).ack_kwargs())
+        return
+    try:
+        reply = sub.handler(lw, call)
+    except InputError as exc:
+        reply = problem(str(exc), f"{call.command} {sub.usage}")
+    if reply is None:
+        ack()
+    else:
+        ack(**reply.ack_kwargs())
+
+
+def help_reply(command: str) -> Reply:
+    """Every subcommand with its usage."""
+    lines = [f"*{escape(command)}* — log draws, record what the platforms show, work alerts:"]
+    for sub in SUBCOMMANDS.values():
+        lines.append(f"• `{escape(command)} {escape(sub.usage)}` — {sub.summary}")
+    lines.append(
+        "Amounts: 50000, 50,000.00, ¥1,200, 5万, 50k. Dates: YYYY-MM-DD. Durations: 30m, 4h, 2d."
+    )
+    return Reply("\n".join(lines))

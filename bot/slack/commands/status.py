@@ -1,0 +1,69 @@
+"""`/loan status [FACILITY]`: where the lines stand, what is due this week, what is firing."""
+
+from bot.ledger.facilities import get_facility
+from bot.money import format_money
+from bot.slack.commands.invocation import Invocation
+from bot.slack.commands.reply import Reply
+from bot.slack.context import Loanwatch
+from bot.slack.dashboard import Dashboard, dashboard
+from bot.slack.mrkdwn import escape_within, mention, truncate
+from jobs.cycle import calendar_from
+
+MAX_TEXT = 3000
+
+
+def status(lw: Loanwatch, call: Invocation) -> Reply:
+    """The portfolio, or one facility with its latest reading."""
+    calendar = calendar_from(lw.settings)
+    with lw.transaction() as session:
+        facility = get_facility(session, call.words[0]) if call.words else None
+        board = dashboard(session, lw.clock(), facility=facility, known_year=calendar.known)
+        text = render(board, one=facility is not None)
+    return Reply(text)
+
+
+def render(board: Dashboard, *, one: bool) -> str:
+    """The dashboard as mrkdwn, within Slack's 3,000 characters."""
+    lines = []
+    if not board.positions:
+        lines.append("No facilities yet; an admin adds one with `facility add`.")
+    for p in board.positions:
+        money = p.facility.currency
+        lines.append(
+            f"*{p.facility.slug}*: limit {format_money(p.facility.limit_amount, money)} · used "
+            f"{format_money(p.outstanding, money)} · available {format_money(p.available, money)}"
+        )
+    if one and board.latest_reading is not None:
+        r = board.latest_reading
+        money = board.positions[0].facility.currency if board.positions else "CNY"
+        shown = f", available {format_money(r.available, money)}" if r.available is not None else ""
+        lines.append(
+            f"Platform shows (at {r.observed_at:%Y-%m-%d %H:%M} UTC): limit "
+            f"{format_money(r.limit_amount, money)}{shown}, {r.status}"
+        )
+    elif one:
+        lines.append("No limit reading from the platform yet.")
+    if board.due_this_week:
+        lines.append("*Due this week*")
+        lines.extend(
+            f"• {u.installment.due_date.isoformat()} {u.facility.slug}: "
+            f"{format_money(u.installment.amount, u.facility.currency)}"
+            for u in board.due_this_week
+        )
+    else:
+        lines.append("Nothing due this week.")
+    if board.open_alert_count:
+        lines.append(f"*Open alerts* ({board.open_alert_count})")
+        lines.extend(
+            f"• {a.id} {a.severity} {a.check}: {escape_within(a.summary, 200)}"
+            + (f" (ack {mention(a.acknowledged_by)})" if a.acknowledged_by else "")
+            for a in board.open_alerts
+        )
+    else:
+        lines.append("No open alerts.")
+    for year in board.unknown_years:
+        lines.append(
+            f"_{year} has no official holiday calendar yet: due dates that year are matched on "
+            "weekends only until an admin adds the holidays (LOANWATCH_HOLIDAYS_FILE)._"
+        )
+    return truncate("\n".join(lines), MAX_TEXT)

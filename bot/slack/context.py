@@ -1,0 +1,78 @@
+"""What every listener needs: settings, the database, roles, the clock and the alert policy.
+
+Bolt hands listeners a `context`; the app puts one :class:`Loanwatch` in it under `loanwatch`,
+so listeners stay plain functions that a test can call with a context of its own.
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import audit
+from bot.alerts.lifecycle import AlertPolicy
+from bot.clock import utcnow
+from bot.db import transaction
+from bot.models import AuditRecord
+from bot.settings import Settings
+from bot.slack.roles import Role, RoleBook
+
+KEY = "loanwatch"
+
+
+@dataclass
+class Loanwatch:
+    """The app's dependencies, shared by every listener."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    roles: RoleBook
+    policy: AlertPolicy
+    clock: Callable[[], datetime] = field(default=utcnow)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session in one transaction: committed if the block succeeds, else rolled back."""
+        with transaction(self.sessions) as session:
+            yield session
+
+    def may(self, user_id: str, needed: Role, action: str) -> bool:
+        """True if `user_id` holds `needed`; otherwise the refusal is audited and False returned."""
+        held = self.roles.role_of(user_id)
+        if held >= needed:
+            return True
+        with self.transaction() as session:
+            session.add(
+                AuditRecord(
+                    at=self.clock(),
+                    actor=user_id,
+                    source="slack",
+                    action="refused",
+                    entity="slack_action",
+                    entity_id=None,
+                    before=None,
+                    after={"action": action, "needed": needed.name.lower(), "held": held.name},
+                )
+            )
+        return False
+
+
+def loanwatch_of(context: Any) -> Loanwatch:
+    """The Loanwatch a listener's Bolt context carries."""
+    return context[KEY]
+
+
+def actor(user_id: str) -> audit.Actor:
+    """A Slack user as the audit trail and the alerts name them (their user id)."""
+    return audit.Actor(user_id, "slack")
+
+
+def refusal(needed: Role, what: str) -> str:
+    """The ephemeral answer to someone who may not do `what`."""
+    return (
+        f"Only {needed.name.lower()}s may {what}. Ask an admin to add you (or one of your user "
+        f"groups) to {needed.setting}."
+    )

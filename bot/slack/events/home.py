@@ -1,0 +1,97 @@
+"""App Home: the dashboard — facilities with limit / used / available, bills due this week, open
+alerts (each with its Acknowledge button)."""
+
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot.money import format_money
+from bot.slack.blocks import ACK_ACTION
+from bot.slack.context import loanwatch_of
+from bot.slack.dashboard import Dashboard, dashboard
+from bot.slack.mrkdwn import escape_within, mention
+from jobs.cycle import calendar_from
+
+# Slack allows 100 blocks in a Home view; leave room for headers and notes.
+MAX_FACILITY_BLOCKS = 40
+
+
+def home_opened(event: dict[str, Any], client: WebClient, context: Any) -> None:
+    """Publish a fresh dashboard for the person who opened Home."""
+    if event.get("tab", "home") != "home":
+        return
+    lw = loanwatch_of(context)
+    now = lw.clock()
+    with lw.transaction() as session:
+        board = dashboard(session, now, known_year=calendar_from(lw.settings).known)
+        view = home_view(board, now)
+    client.views_publish(user_id=event["user"], view=view)
+
+
+def home_view(board: Dashboard, now: datetime) -> dict[str, Any]:
+    """The Home tab as a view."""
+    blocks: list[dict[str, Any]] = [_header("Credit lines")]
+    for p in board.positions[:MAX_FACILITY_BLOCKS]:
+        money = p.facility.currency
+        blocks.append(
+            {
+                "type": "section",
+                "text": _mrkdwn(f"*{p.facility.slug}* · {escape_within(p.facility.name, 200)}"),
+                "fields": [
+                    _mrkdwn(f"*Limit*\n{format_money(p.facility.limit_amount, money)}"),
+                    _mrkdwn(f"*Used*\n{format_money(p.outstanding, money)}"),
+                    _mrkdwn(f"*Available*\n{format_money(p.available, money)}"),
+                ],
+            }
+        )
+    if len(board.positions) > MAX_FACILITY_BLOCKS:
+        blocks.append(
+            _context(f"{len(board.positions) - MAX_FACILITY_BLOCKS} more: `/loan status`")
+        )
+    if not board.positions:
+        blocks.append(_context("No facilities yet; an admin adds one with `/loan facility add`."))
+    blocks += [{"type": "divider"}, _header("Bills due this week")]
+    if board.due_this_week:
+        lines = [
+            f"• {u.installment.due_date.isoformat()} *{u.facility.slug}*: "
+            f"{format_money(u.installment.amount, u.facility.currency)}"
+            for u in board.due_this_week
+        ]
+        blocks.append({"type": "section", "text": _mrkdwn("\n".join(lines))})
+    else:
+        blocks.append(_context("Nothing due in the next 7 days."))
+    blocks += [{"type": "divider"}, _header(f"Open alerts ({board.open_alert_count})")]
+    for alert in board.open_alerts:
+        owner = f" · ack {mention(alert.acknowledged_by)}" if alert.acknowledged_by else ""
+        section: dict[str, Any] = {
+            "type": "section",
+            "text": _mrkdwn(
+                f"*{alert.id}* {alert.severity} `{alert.check}`{owner}\n"
+                f"{escape_within(alert.summary, 2500)}"
+            ),
+        }
+        if not alert.acknowledged_by:
+            section["accessory"] = {
+                "type": "button",
+                "action_id": ACK_ACTION,
+                "text": {"type": "plain_text", "text": "Acknowledge"},
+                "value": str(alert.id),
+            }
+        blocks.append(section)
+    if not board.open_alerts:
+        blocks.append(_context("Nothing is firing."))
+    blocks.append(_context(f"Updated {now:%Y-%m-%d %H:%M} UTC"))
+    return {"type": "home", "blocks": blocks}
+
+
+def _header(text: str) -> dict[str, Any]:
+    return {"type": "header", "text": {"type": "plain_text", "text": text}}
+
+
+def _mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [_mrkdwn(text)]}

@@ -1,0 +1,85 @@
+"""Who may do what in Slack: viewer < operator < treasurer < admin, from user and group ids.
+
+Settings list user ids (U…, W…) and user-group ids (S…) per role. A person holds the highest
+role they are listed in, directly or through a group. With no role configured at all, everyone
+holds every role (a first install should work before anyone has read about roles); `loanwatch
+run` and `web` warn about it at start-up.
+
+Group membership comes from Slack (`usergroups.users.list`) and is cached for a few minutes, so a
+click does not cost a Web API call each time.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from enum import IntEnum
+
+log = logging.getLogger(__name__)
+
+
+class Role(IntEnum):
+    """Each role may do everything the ones below it may."""
+
+    VIEWER = 0
+    OPERATOR = 1  # ack, snooze, resolve alerts; record bills and limit readings
+    TREASURER = 2  # draws, repayments, silences, tickets
+    ADMIN = 3  # facilities, on-call
+
+    @property
+    def setting(self) -> str:
+        return f"LOANWATCH_{self.name}S"
+
+
+GroupMembers = Callable[[str], list[str]]
+
+
+class RoleBook:
+    """Answers "what role does this user hold?" from the configured ids."""
+
+    def __init__(
+        self,
+        members: dict[str, tuple[str, ...]],
+        group_members: GroupMembers | None = None,
+        *,
+        cache_seconds: float = 300.0,
+    ) -> None:
+        self._direct = {Role[name.upper()]: ids for name, ids in members.items()}
+        self._group_members = group_members
+        self._cache_seconds = cache_seconds
+        self._cache: dict[str, tuple[float, frozenset[str]]] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def open(self) -> bool:
+        """True when no role is configured, so everyone holds every role."""
+        return not any(self._direct.values())
+
+    def role_of(self, user_id: str) -> Role:
+        """The highest role `user_id` holds."""
+        if self.open:
+            return Role.ADMIN
+        for role in sorted(self._direct, reverse=True):
+            for entry in self._direct[role]:
+                if entry == user_id or (entry.startswith("S") and user_id in self._group(entry)):
+                    return role
+        return Role.VIEWER
+
+    def _group(self, group_id: str) -> frozenset[str]:
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(group_id)
+            if cached and now - cached[0] < self._cache_seconds:
+                return cached[1]
+        if self._group_members is None:
+            return frozenset()
+        try:
+            users = frozenset(self._group_members(group_id))
+        except Exception:
+            # Slack being unreachable must not grant anything; the person is told they may not,
+            # and can try again in a moment.
+            log.warning("could not read members of user group %s", group_id, exc_info=True)
+            return frozenset()
+        with self._lock:
+            self._cache[group_id] = (now, users)
+        return users

@@ -1,0 +1,140 @@
+"""HTTP: Slack's requests on POST /slack/events, and GET /healthz, served by waitress.
+
+waitress is a production WSGI server (pure Python, threads, no fork), so the same code serves
+`loanwatch web`, `loanwatch run` and the tests, which start it on port 0.
+"""
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session, sessionmaker
+from waitress.server import create_server
+
+from bot.clock import utcnow
+from bot.models import SchedulerSlot
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+class Health:
+    """Whether this process can do its job: the database answers; the scheduler, if it runs one
+    here (`loanwatch run`), has claimed a slot within two check intervals."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        scheduler_interval: timedelta | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.sessions = sessions
+        self.scheduler_interval = scheduler_interval
+        self.clock = clock
+        self.started = clock()
+
+    def report(self) -> tuple[bool, dict[str, Any]]:
+        """(healthy, details) for GET /healthz."""
+        try:
+            with self.sessions() as session:
+                session.execute(text("SELECT 1"))
+                last_slot = session.scalar(select(func.max(SchedulerSlot.claimed_at)))
+        except Exception as exc:
+            log.warning("health check: database unreachable", exc_info=True)
+            return False, {"database": f"unreachable: {type(exc).__name__}"}
+        details: dict[str, Any] = {
+            "database": "ok",
+            "scheduler_last_slot": last_slot.isoformat() if last_slot else None,
+        }
+        if self.scheduler_interval is None:
+            return True, details
+        # A fresh process gets the same grace: its first slot may be a whole interval away.
+        since = last_slot if last_slot and last_slot > self.started else self.started
+        fresh = self.clock() - since <= 2 * self.scheduler_interval
+        details["scheduler"] = "ok" if fresh else "stale"
+        return fresh, details
+
+
+def wsgi_app(app: App, health: Health) -> WsgiApp:
+    """Bolt on /slack/events, the health report on /healthz, 404 elsewhere."""
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
+            healthy, details = health.report()
+            body = json.dumps({"ok": healthy, **details}).encode()
+            start_response(
+                "200 OK" if healthy else "503 Service Unavailable",
+                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+            )
+            return [body]
+        if not str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")).isdigit():
+            # Bolt's own check raises on a missing or non-numeric timestamp instead of refusing
+            # the request; unsigned is unsigned, so it gets the same 401 as a bad signature.
+            body = b'{"error": "invalid request"}'
+            start_response(
+                "401 Unauthorized",
+                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+            )
+            return [body]
+        return slack(environ, start_response)
+
+    return application
+
+
+def make_server(
+    application: WsgiApp, *, host: str, port: int, threads: int, poll_seconds: float = 1.0
+) -> Any:
+    """A waitress server bound to host:port (0 picks a free port: see `.effective_port`).
+
+    `poll_seconds` is how long its loop may take to notice `close()`.
+    """
+    return create_server(
+        application,
+        host=host,
+        port=port,
+        threads=threads,
+        asyncore_loop_timeout=poll_seconds,
+        # Slack gives up after 3 seconds; nothing we serve is worth a longer queue than that.
+        channel_timeout=30,
+        ident="loanwatch",
+    )
+
+
+class Serving:
+    """A waitress server that can be stopped from another thread (a signal handler, a test).
+
+    waitress's loop raises EBADF when its socket is closed under it; after `close()` that is
+    the expected way for `run()` to end, not an error.
+    """
+
+    def __init__(self, server: Any) -> None:
+        self.server = server
+        self._closing = threading.Event()
+
+    @property
+    def port(self) -> int:
+        return int(self.server.effective_port)
+
+    def run(self) -> None:
+        try:
+            self.server.run()
+        except OSError:
+            if not self._closing.is_set():
+                raise
+
+    def close(self) -> None:
+        self._closing.set()
+        self.server.close()

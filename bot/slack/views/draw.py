@@ -1,0 +1,159 @@
+"""The draw form: a bare `/loan draw` opens it; its errors show on the field they are about."""
+
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot.errors import InputError, NotFoundError
+from bot.ledger.schedule import RepaymentMethod
+from bot.money import parse_amount
+from bot.slack import drawing, parsing
+from bot.slack.commands.reply import Reply
+from bot.slack.context import loanwatch_of, refusal
+from bot.slack.roles import Role
+
+CALLBACK = "draw_modal"
+# Slack's static select takes at most 100 options.
+MAX_FACILITIES = 100
+METHOD_WORDS = {
+    RepaymentMethod.EQUAL_INSTALLMENT: "Equal installment (等额本息)",
+    RepaymentMethod.EQUAL_PRINCIPAL: "Equal principal (等额本金)",
+    RepaymentMethod.INTEREST_FIRST: "Interest first (先息后本)",
+}
+
+
+def draw_view(slugs: list[str], channel_id: str) -> dict[str, Any]:
+    """The modal: facility, amount, term, method (the facility's unless chosen), note."""
+    options = [_option(slug, slug) for slug in slugs[:MAX_FACILITIES]]
+    return {
+        "type": "modal",
+        "callback_id": CALLBACK,
+        "private_metadata": channel_id,
+        "title": {"type": "plain_text", "text": "Log a draw"},
+        "submit": {"type": "plain_text", "text": "Log draw"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            _input("facility", "Facility", {"type": "static_select", "options": options}),
+            _input(
+                "amount",
+                "Amount",
+                _text("e.g. 50,000 or 5万"),
+            ),
+            _input("term", "Term", _text("e.g. 12m")),
+            _input(
+                "method",
+                "Repayment method",
+                {
+                    "type": "static_select",
+                    "options": [_option(words, m.value) for m, words in METHOD_WORDS.items()],
+                },
+                optional=True,
+                hint="Leave empty for the facility's method.",
+            ),
+            _input(
+                "note", "Note", {**_text("What the money is for"), "multiline": True}, optional=True
+            ),
+        ],
+    }
+
+
+def open_draw_modal(client: WebClient, trigger_id: str, slugs: list[str], channel_id: str) -> None:
+    """Open the form in answer to a bare `/loan draw`."""
+    client.views_open(trigger_id=trigger_id, view=draw_view(slugs, channel_id))
+
+
+def submit(
+    ack: Any, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any
+) -> None:
+    """Validate the form: errors go back onto their fields; a good draw is logged once."""
+    lw = loanwatch_of(context)
+    user_id = body["user"]["id"]
+    if not lw.may(user_id, Role.TREASURER, "draw (form)"):
+        ack(response_action="errors", errors={"facility": refusal(Role.TREASURER, "log draws")})
+        return
+    values = view["state"]["values"]
+    errors: dict[str, str] = {}
+    fields: dict[str, Any] = {}
+    facility = _selected(values, "facility")
+    if facility is None:
+        errors["facility"] = "Pick the facility the money came from."
+    for block, parse in (
+        ("amount", parse_amount),
+        ("term", parsing.term_months),
+    ):
+        try:
+            fields[block] = parse(_typed(values, block) or "")
+        except InputError as exc:
+            errors[block] = str(exc)
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    method = _selected(values, "method")
+    args = drawing.DrawArgs(
+        facility=facility or "",
+        amount=fields["amount"],
+        months=fields["term"],
+        method=RepaymentMethod(method) if method else None,
+        note=(_typed(values, "note") or "").strip() or None,
+    )
+    try:
+        reply = drawing.log_draw(lw, user_id, f"view:{view['id']}", args)
+    except NotFoundError as exc:
+        ack(response_action="errors", errors={"facility": str(exc)})
+        return
+    except InputError as exc:
+        ack(response_action="errors", errors={"amount": str(exc)})
+        return
+    ack()
+    if not reply.repeated:
+        tell(client, view.get("private_metadata") or "", user_id, reply)
+
+
+def tell(client: WebClient, channel_id: str, user_id: str, reply: Reply) -> None:
+    """Show a reply where the form was opened: to the channel, or to the person alone."""
+    kwargs: dict[str, Any] = {"text": reply.text}
+    if reply.blocks:
+        kwargs["blocks"] = reply.blocks
+    if reply.in_channel and channel_id:
+        client.chat_postMessage(channel=channel_id, **kwargs)
+    elif channel_id:
+        client.chat_postEphemeral(channel=channel_id, user=user_id, **kwargs)
+    else:
+        client.chat_postMessage(channel=user_id, **kwargs)
+
+
+def _typed(values: dict[str, Any], block: str) -> str | None:
+    return (values.get(block, {}).get("value") or {}).get("value")
+
+
+def _selected(values: dict[str, Any], block: str) -> str | None:
+    option = (values.get(block, {}).get("value") or {}).get("selected_option")
+    return option["value"] if option else None
+
+
+def _input(
+    block_id: str,
+    label: str,
+    element: dict[str, Any],
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+) -> dict[str, Any]:
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": block_id,
+        "label": {"type": "plain_text", "text": label},
+        "element": {**element, "action_id": "value"},
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = {"type": "plain_text", "text": hint}
+    return block
+
+
+def _text(placeholder: str) -> dict[str, Any]:
+    return {"type": "plain_text_input", "placeholder": {"type": "plain_text", "text": placeholder}}
+
+
+def _option(text: str, value: str) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": text[:75]}, "value": value}

@@ -1,0 +1,287 @@
+"""`/loan` subcommands through the real server: happy paths, and bad input that changes nothing."""
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.alerts.findings import Finding, Severity
+from bot.alerts.lifecycle import AlertPolicy, apply_findings
+from bot.models import (
+    Alert,
+    AuditRecord,
+    Bill,
+    CommandRequest,
+    Draw,
+    Facility,
+    LimitReading,
+    Repayment,
+    Silence,
+)
+from tests.support.slack_app import ALICE, BOB, CHARLIE, DANA, ONCALL_GROUP
+
+COUNTED = (Draw, Repayment, Bill, LimitReading, Silence, Facility, CommandRequest)
+
+
+def counts(sessions) -> dict[str, int]:
+    """How many rows each ledger table holds, plus alerts by state: what a change would move."""
+    with sessions() as session:
+        found = {
+            m.__tablename__: session.scalar(select(func.count()).select_from(m)) for m in COUNTED
+        }
+        for state in ("open", "acknowledged", "resolved"):
+            found[f"alerts {state}"] = session.scalar(
+                select(func.count()).select_from(Alert).where(Alert.state == state)
+            )
+    return found
+
+
+def open_alerts(sessions, facility_id: int, now, *subjects: str) -> list[int]:
+    """bill_missing alerts on the facility (one per due date), as one check run opens them."""
+    findings = [
+        Finding(
+            "bill_missing",
+            facility_id,
+            subject,
+            Severity.WARNING,
+            f"expected 899.75 due {subject}, no bill seen",
+            {"Expected": "899.75", "Due": subject},
+        )
+        for subject in subjects or ("2026-12-10",)
+    ]
+    with sessions.begin() as session:
+        apply_findings(session, findings, now=now, policy=AlertPolicy())
+        return list(session.scalars(select(Alert.id).order_by(Alert.id)))
+
+
+def test_help_lists_every_subcommand(app) -> None:
+    """`/loan help` (and a bare `/loan`) lists the subcommands with their usage, ephemerally."""
+    for text in ("help", ""):
+        answer = app.command(text, user=CHARLIE)
+        assert answer.status == 200
+        assert answer.body["response_type"] == "ephemeral"
+        for word in ("draw", "repay", "bill", "limit", "status", "ack", "snooze", "resolve"):
+            assert f"/loan {word}" in answer.text
+
+
+def test_a_draw_is_logged_and_answered_with_its_schedule(app, jiebei, sessions) -> None:
+    """Alice logs 10,000 over 12 months; the channel sees first due date, installment, interest."""
+    answer = app.command("draw jiebei-main 10,000 12m supplier deposit", user=ALICE)
+    assert answer.status == 200
+    assert answer.body["response_type"] == "in_channel"
+    # 10,000 at 0.04 %/day, day count 30, equal installment (DESIGN.md's worked example).
+    assert "First due *2027-01-01*" in answer.text
+    assert "¥899.75 first" in answer.text or "¥899.75 a month" in answer.text
+    assert "total interest *¥797.05*" in answer.text
+    assert "supplier deposit" in answer.text
+    with sessions() as session:
+        draw = session.scalars(select(Draw)).one()
+    assert (draw.amount, draw.months, draw.created_by) == (Decimal("10000.00"), 12, ALICE)
+
+
+def test_a_note_cannot_ping_the_channel(app, jiebei) -> None:
+    """`<!channel>` in a draw's note is escaped in the answer: it pings nobody."""
+    answer = app.command("draw jiebei-main 1000 3m for <!channel> & <@U0BOSS>", user=ALICE)
+    assert answer.status == 200
+    blob = str(answer.body)
+    assert "<!channel>" not in blob
+    assert "<@U0BOSS>" not in blob
+    assert "&lt;!channel&gt; &amp; &lt;@U0BOSS&gt;" in answer.text
+
+
+BAD_INPUT = [
+    pytest.param(
+        ALICE,
+        "draw jiebei-main 50,000",
+        "needs the facility, the amount and the term",
+        id="draw-missing-term",
+    ),
+    pytest.param(ALICE, "draw nowhere 50,000 12m", "nowhere", id="draw-unknown-facility"),
+    pytest.param(ALICE, "draw jiebei-main -5 12m", "negative", id="draw-negative"),
+    pytest.param(ALICE, "draw jiebei-main 12.345 12m", "decimal", id="draw-three-decimals"),
+    pytest.param(ALICE, "draw jiebei-main 0 12m", "zero", id="draw-zero"),
+    pytest.param(ALICE, "draw jiebei-main 50,000 twelve", "not a term", id="draw-bad-term"),
+    pytest.param(ALICE, "draw jiebei-main 50,000 400m", "1 to 360", id="draw-long-term"),
+    pytest.param(ALICE, "draw jiebei-main 300,000 12m", "above its limit", id="draw-over-limit"),
+    pytest.param(ALICE, "repay jiebei-main", "needs the facility and the amount", id="repay-short"),
+    pytest.param(ALICE, "repay jiebei-main 1,000", "", id="repay-nothing-owed"),
+    pytest.param(BOB, "bill jiebei-main 2026-13-01 899.75", "not a due date", id="bill-bad-date"),
+    pytest.param(BOB, "bill jiebei-main 2026-12-10 abc", "amount", id="bill-bad-amount"),
+    pytest.param(
+        BOB,
+        "bill jiebei-main 2026-12-10 899.75 maybe",
+        "only extra word is paid",
+        id="bill-extra-word",
+    ),
+    pytest.param(BOB, "limit jiebei-main", "needs the facility and the limit", id="limit-short"),
+    pytest.param(
+        BOB,
+        "limit jiebei-main 200k available",
+        "needs the amount after it",
+        id="limit-available-without-amount",
+    ),
+    pytest.param(BOB, "limit jiebei-main 200k melted", "not understood", id="limit-bad-status"),
+    pytest.param(BOB, "ack", "say which alert", id="ack-no-id"),
+    pytest.param(BOB, "ack twelve", "not an alert id", id="ack-bad-id"),
+    pytest.param(BOB, "ack 999", "999", id="ack-unknown-alert"),
+    pytest.param(BOB, "snooze 999 4h", "999", id="snooze-unknown-alert"),
+    pytest.param(BOB, "snooze 1 forever", "duration", id="snooze-bad-duration"),
+    pytest.param(BOB, "resolve 1", "why it is resolved", id="resolve-no-reason"),
+    pytest.param(ALICE, "silence jiebei-main 2h", "needs what to silence", id="silence-no-reason"),
+    pytest.param(ALICE, "silence jiebei-main soon maintenance", "duration", id="silence-bad-for"),
+    pytest.param(ALICE, "silence check:nonsense 2h why", "unknown check", id="silence-bad-check"),
+    pytest.param(ALICE, "silence remove x", "which silence", id="silence-remove-bad"),
+    pytest.param(
+        DANA, "facility add jiebei-main jiebei 100k", "already exists", id="facility-duplicate"
+    ),
+    pytest.param(
+        DANA, "facility add new-line jiebei", "slug, a platform and a limit", id="facility-short"
+    ),
+    pytest.param(DANA, "facility remove x", "not a subcommand", id="facility-bad-action"),
+    pytest.param(CHARLIE, "status nowhere", "nowhere", id="status-unknown-facility"),
+    pytest.param(CHARLIE, "frobnicate", "no `frobnicate` subcommand", id="unknown-subcommand"),
+]
+
+
+@pytest.mark.parametrize(("user", "text", "says"), BAD_INPUT)
+def test_bad_input_is_answered_ephemerally_and_changes_nothing(
+    app, jiebei, sessions, slack, user, text, says
+) -> None:
+    """Each mistake gets an ephemeral message saying what was wrong; no table changes."""
+    before = counts(sessions)
+    answer = app.command(text, user=user)
+    assert answer.status == 200
+    assert answer.body["response_type"] == "ephemeral"
+    assert says.lower() in answer.text.lower()
+    assert answer.text.startswith(":warning:")
+    assert counts(sessions) == before
+    assert [c.method for c in slack.calls if c.method.startswith("chat.")] == []
+
+
+REFUSED = [
+    (CHARLIE, "draw jiebei-main 1000 3m", "treasurers"),
+    (CHARLIE, "repay jiebei-main 100", "treasurers"),
+    (CHARLIE, "bill jiebei-main 2026-12-10 899.75", "operators"),
+    (CHARLIE, "limit jiebei-main 200k", "operators"),
+    (CHARLIE, "ack 1", "operators"),
+    (CHARLIE, "snooze 1 4h", "operators"),
+    (CHARLIE, "resolve 1 done", "operators"),
+    (BOB, "silence all 2h maintenance", "treasurers"),
+    (BOB, "draw jiebei-main 1000 3m", "treasurers"),
+    (ALICE, "facility add other jiebei 100k", "admins"),
+]
+
+
+@pytest.mark.parametrize(("user", "text", "role"), REFUSED)
+def test_a_refusal_is_ephemeral_audited_and_changes_nothing(
+    app, jiebei, sessions, user, text, role
+) -> None:
+    """Someone without the role is told who may, the refusal is audited, nothing else changes."""
+    before = counts(sessions)
+    answer = app.command(text, user=user)
+    assert answer.body["response_type"] == "ephemeral"
+    assert f"Only {role} may" in answer.text
+    assert counts(sessions) == before
+    with sessions() as session:
+        refused = session.scalars(select(AuditRecord).where(AuditRecord.action == "refused")).all()
+    assert [r.actor for r in refused] == [user]
+
+
+def test_operators_are_recognised_through_their_user_group(app, jiebei, sessions, slack) -> None:
+    """Bob is an operator only by membership of the on-call group, read from Slack."""
+    answer = app.command("bill jiebei-main 2026-12-10 899.75", user=BOB)
+    assert answer.text.startswith("recorded bill")
+    assert [c.args["usergroup"] for c in slack.calls_to("usergroups.users.list")] == [ONCALL_GROUP]
+
+
+def test_repay_records_a_repayment(app, jiebei, sessions) -> None:
+    """A repayment after a draw is split into principal and interest."""
+    app.command("draw jiebei-main 10,000 12m", user=ALICE)
+    answer = app.command("repay jiebei-main 899.75 2026-12-01 early", user=ALICE)
+    assert "recorded repayment" in answer.text
+    assert "principal" in answer.text
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Repayment)) == 1
+
+
+def test_bill_and_limit_record_what_the_platform_shows(app, jiebei, sessions) -> None:
+    """`bill … paid` and `limit … available … frozen` are stored as the platform showed them."""
+    bill = app.command("bill jiebei-main 2026-12-10 899.75 paid", user=BOB)
+    limit = app.command("limit jiebei-main 0 available 0 frozen", user=BOB)
+    again = app.command("bill jiebei-main 2026-12-10 899.75 paid", user=BOB)
+    assert bill.text.startswith("recorded bill")
+    assert bill.text.endswith(", paid")
+    assert "limit ¥0.00, available ¥0.00, frozen" in limit.text
+    assert again.text.startswith("already had bill")
+    with sessions() as session:
+        reading = session.scalars(select(LimitReading)).one()
+        assert (reading.limit_amount, reading.available, reading.status) == (
+            Decimal("0.00"),
+            Decimal("0.00"),
+            "frozen",
+        )
+        assert session.scalar(select(func.count()).select_from(Bill)) == 1
+
+
+def test_status_shows_positions_what_is_due_and_open_alerts(app, jiebei, sessions, clock) -> None:
+    """Status: limit/used/available, this week's installments, open alerts, for one or all."""
+    app.command("draw jiebei-main 10,000 12m", user=ALICE)
+    [alert_id] = open_alerts(sessions, jiebei.id, clock())
+    overall = app.command("status", user=CHARLIE)
+    one = app.command("status jiebei-main", user=CHARLIE)
+    for answer in (overall, one):
+        assert "*jiebei-main*: limit ¥200,000.00 · used ¥10,000.00 · available ¥190,000.00" in (
+            answer.text
+        )
+        assert f"• {alert_id} warning bill_missing" in answer.text
+    assert "No limit reading from the platform yet." in one.text
+
+
+def test_ack_snooze_and_resolve_by_id(app, jiebei, sessions, clock) -> None:
+    """Bob acknowledges, snoozes and resolves alerts by their ids."""
+    first, second = open_alerts(sessions, jiebei.id, clock(), "2026-12-10", "2027-01-10")
+    assert app.command(f"ack {first}", user=BOB).text == f"You acknowledged alert {first}."
+    assert "already acknowledged by <@U0BOB>" in app.command(f"ack {first}", user=DANA).text
+    assert "snoozed until 2026-12-01 06:00" in app.command(f"snooze {second} 4h", user=BOB).text
+    assert app.command(f"resolve #{first} paid by bank", user=BOB).text == (
+        f"You resolved alert {first}."
+    )
+    with sessions() as session:
+        alert = session.get(Alert, first)
+        assert (alert.state, alert.resolved_by, alert.resolve_reason) == (
+            "resolved",
+            BOB,
+            "paid by bank",
+        )
+    assert "already resolved" in app.command(f"ack {first}", user=BOB).text
+
+
+def test_silences_are_added_listed_and_removed(app, jiebei, sessions) -> None:
+    """Alice silences the facility for maintenance, lists it, and ends it."""
+    added = app.command("silence jiebei-main 2h platform maintenance <!here>", user=ALICE)
+    assert added.body["response_type"] == "in_channel"
+    assert "platform maintenance &lt;!here&gt;" in added.text
+    with sessions() as session:
+        silence = session.scalars(select(Silence)).one()
+    listed = app.command("silence list", user=CHARLIE)
+    assert f"• {silence.id}: facility {jiebei.id}" in listed.text
+    removed = app.command(f"silence remove {silence.id}", user=ALICE)
+    assert f"removed silence {silence.id}" in removed.text
+    assert app.command("silence list", user=CHARLIE).text == "No silences in force."
+
+
+def test_facilities_are_listed_for_anyone_and_added_by_admins(app, jiebei, sessions) -> None:
+    """Charlie can list; Dana adds a line with its channel."""
+    listed = app.command("facility list", user=CHARLIE)
+    assert "*jiebei-main* (借呗 Jiebei): limit ¥200,000.00" in listed.text or (
+        "*jiebei-main*" in listed.text
+    )
+    added = app.command("facility add weilidai-ops weilidai 50k 0.05% <#C0OPSCHAN1|ops>", user=DANA)
+    assert "added facility *weilidai-ops*" in added.text
+    assert "alerts to <#C0OPSCHAN1>" in added.text
+    with sessions() as session:
+        facility = session.scalars(select(Facility).where(Facility.slug == "weilidai-ops")).one()
+        assert (facility.limit_amount, facility.alert_channel) == (
+            Decimal("50000.00"),
+            "C0OPSCHAN1",
+        )

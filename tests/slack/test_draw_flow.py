@@ -1,0 +1,186 @@
+"""A draw is logged exactly once: Slack's retries, double submissions, the form and its errors."""
+
+from urllib.parse import urlencode
+
+from sqlalchemy import func, select
+
+from bot.models import Draw
+from bot.slack.drawing import CANCEL_ACTION, CONFIRM_ACTION
+from tests.support.fake_slack import Message
+from tests.support.slack_app import ALICE, BOB, DANA, TEAM_CHANNEL
+
+
+def draws(sessions) -> int:
+    with sessions() as session:
+        return session.scalar(select(func.count()).select_from(Draw))
+
+
+def test_slacks_retry_of_the_same_command_logs_one_draw(app, jiebei, sessions) -> None:
+    """The same request delivered twice (Slack retried it) gives one draw and the same answer."""
+    form = urlencode(app.command_form("draw jiebei-main 50,000 12m", user=ALICE))
+    first = app.post(form)
+    retry = app.post(form, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "timeout"})
+    assert draws(sessions) == 1
+    assert retry.text == first.text
+
+
+def ephemeral_message(answer) -> Message:
+    """The question an ephemeral answer asked, as a message whose buttons can be clicked."""
+    return Message(ts="1700000000.000900", text=answer.text, blocks=answer.body["blocks"], user="")
+
+
+def test_the_same_draw_twice_within_ten_minutes_asks_first(
+    app, jiebei, sessions, clock, slack
+) -> None:
+    """Alice types the same draw again 3 minutes later: asked; "Log it again" logs the second."""
+    app.command("draw jiebei-main 50,000 12m", user=ALICE)
+    clock.advance(minutes=3)
+    question = app.command("draw jiebei-main 50,000 12m", user=ALICE)
+    assert question.body["response_type"] == "ephemeral"
+    assert "3 min ago" in question.text
+    assert draws(sessions) == 1
+
+    app.click(
+        ephemeral_message(question),
+        TEAM_CHANNEL,
+        CONFIRM_ACTION,
+        user=ALICE,
+        response_url=slack.response_url("alice"),
+    )
+    assert draws(sessions) == 2
+    # A second click on the same question logs nothing more.
+    app.click(
+        ephemeral_message(question),
+        TEAM_CHANNEL,
+        CONFIRM_ACTION,
+        user=ALICE,
+        response_url=slack.response_url("alice"),
+    )
+    assert draws(sessions) == 2
+
+
+def test_a_cancelled_double_logs_nothing(app, jiebei, sessions, clock, slack) -> None:
+    """ "Cancel" on the question drops the second draw, and says so in place of the question."""
+    app.command("draw jiebei-main 50,000 12m", user=ALICE)
+    question = app.command("draw jiebei-main 50,000 12m", user=ALICE)
+    app.click(
+        ephemeral_message(question),
+        TEAM_CHANNEL,
+        CANCEL_ACTION,
+        user=ALICE,
+        response_url=slack.response_url("cancel"),
+    )
+    assert draws(sessions) == 1
+    assert slack.responses[-1]["text"] == "Not logged: cancelled."
+    assert slack.responses[-1]["replace_original"] is True
+
+
+def test_only_the_person_who_asked_can_confirm(app, jiebei, sessions, slack) -> None:
+    """Dana (an admin) cannot confirm Alice's draw, and Bob may not log draws at all."""
+    app.command("draw jiebei-main 50,000 12m", user=ALICE)
+    question = app.command("draw jiebei-main 50,000 12m", user=ALICE)
+    app.click(
+        ephemeral_message(question),
+        TEAM_CHANNEL,
+        CONFIRM_ACTION,
+        user=DANA,
+        response_url=slack.response_url("dana"),
+    )
+    assert "only the person who typed this draw can confirm it" in slack.responses[-1]["text"]
+    app.click(
+        ephemeral_message(question),
+        TEAM_CHANNEL,
+        CONFIRM_ACTION,
+        user=BOB,
+        response_url=slack.response_url("bob"),
+    )
+    assert "Only treasurers may" in slack.responses[-1]["text"]
+    assert draws(sessions) == 1
+
+
+def test_a_different_amount_or_eleven_minutes_later_is_not_asked(
+    app, jiebei, sessions, clock
+) -> None:
+    """Only the same amount within 10 minutes looks like a double."""
+    app.command("draw jiebei-main 50,000 12m", user=ALICE)
+    app.command("draw jiebei-main 50,001 12m", user=ALICE)
+    clock.advance(minutes=11)
+    app.command("draw jiebei-main 50,000 12m", user=ALICE)
+    assert draws(sessions) == 3
+
+
+def open_form(app, slack) -> dict:
+    """A bare `/loan draw` opens the form; returns the view Slack was asked to open."""
+    answer = app.command("draw", user=ALICE)
+    assert answer.status == 200
+    [opened] = [v for v in slack.views if v["method"] == "views.open"]
+    return opened
+
+
+def filled(facility=None, amount=None, term=None, method=None, note=None) -> dict:
+    """State values as Slack sends them for the draw form."""
+
+    def typed(value):
+        return {"value": {"type": "plain_text_input", "value": value}}
+
+    def picked(value):
+        option = {"text": {"type": "plain_text", "text": value}, "value": value} if value else None
+        return {"value": {"type": "static_select", "selected_option": option}}
+
+    return {
+        "facility": picked(facility),
+        "amount": typed(amount),
+        "term": typed(term),
+        "method": picked(method),
+        "note": typed(note),
+    }
+
+
+def test_a_bare_draw_opens_the_form_with_the_facilities(app, jiebei, slack) -> None:
+    """The form lists the facilities and asks for amount, term, method and note."""
+    view = open_form(app, slack)
+    assert view["callback_id"] == "draw_modal"
+    assert [b["block_id"] for b in view["blocks"]] == [
+        "facility",
+        "amount",
+        "term",
+        "method",
+        "note",
+    ]
+    options = view["blocks"][0]["element"]["options"]
+    assert [o["value"] for o in options] == ["jiebei-main"]
+    assert view["private_metadata"] == TEAM_CHANNEL
+
+
+def test_form_errors_show_on_their_fields_and_change_nothing(app, jiebei, sessions, slack) -> None:
+    """No facility, a bad amount and a bad term: three inline errors, no draw."""
+    view = open_form(app, slack)
+    answer = app.submit(view, filled(amount="-5", term="forever"))
+    assert answer.body["response_action"] == "errors"
+    assert set(answer.body["errors"]) == {"facility", "amount", "term"}
+    assert "negative" in answer.body["errors"]["amount"]
+    assert draws(sessions) == 0
+
+
+def test_a_draw_over_the_limit_shows_on_the_amount(app, jiebei, sessions, slack) -> None:
+    """The ledger's refusal (over the limit) is shown on the amount field."""
+    view = open_form(app, slack)
+    answer = app.submit(view, filled("jiebei-main", "300,000", "12m"))
+    assert "above its limit" in answer.body["errors"]["amount"]
+    assert draws(sessions) == 0
+
+
+def test_a_good_form_logs_the_draw_once_and_posts_the_schedule(
+    app, jiebei, sessions, slack
+) -> None:
+    """Submitted (and resubmitted by a retry), the form logs one draw and posts its schedule."""
+    view = open_form(app, slack)
+    values = filled("jiebei-main", "10,000", "12m", "equal-principal", "stock <!channel>")
+    first = app.submit(view, values)
+    again = app.submit(view, values)
+    assert first.status == again.status == 200
+    assert draws(sessions) == 1
+    [posted] = slack.messages(TEAM_CHANNEL)
+    assert "equal-principal" in posted.text
+    assert "stock &lt;!channel&gt;" in posted.text
+    assert "<!channel>" not in str(posted.blocks)
