@@ -12,3 +12,7 @@ class InputError(ValueError):
 
 class NotFoundError(InputError):
     """The input names something that does not exist (a facility, a draw, an alert)."""
+
+
+class SettingsError(InputError):
+    """A setting is missing or wrong for what was asked: the message names it and what to set."""

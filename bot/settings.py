@@ -117,6 +117,12 @@ class Settings(BaseSettings):
                 return "postgresql+psycopg://" + value.removeprefix(prefix)
         return value
 
+    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # `SLACK_APP_TOKEN=` in a .env file means "not set" (HTTP mode), not an empty token.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("slash_command")
     @classmethod
     def _slash(cls, value: str) -> str:

@@ -106,8 +106,7 @@ class ConsoleTransport:
 
 def transport_from(settings: "Settings", stream: TextIO | None = None) -> Transport:
     """Slack when a bot token is set (SLACK_BOT_TOKEN), else the console (`stream`, or stdout)."""
-    token = settings.slack_bot_token
-    if token is None or not token.get_secret_value().strip():
+    if settings.slack_bot_token is None:  # a blank SLACK_BOT_TOKEN is read as unset
         return ConsoleTransport(stream)
     # Imported here so the console path (tests, the CLI without Slack) never loads slack_sdk.
     from jobs.slack_transport import SlackTransport

@@ -24,6 +24,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import utcnow
+from bot.errors import SettingsError
 from bot.settings import Settings
 from bot.slack import actions, commands, events, views
 from bot.slack.context import KEY, Loanwatch
@@ -63,11 +64,15 @@ def build_app(
 ) -> App:
     """The app with every listener registered; needs SLACK_BOT_TOKEN (and, for HTTP, the secret)."""
     if settings.slack_bot_token is None:
-        raise ValueError("SLACK_BOT_TOKEN is not set; the Slack app needs the bot token (xoxb-…)")
+        raise SettingsError(
+            "SLACK_BOT_TOKEN is not set; the Slack app needs the bot token (xoxb-…), see "
+            '"Install it in your workspace" in the README'
+        )
     secret = settings.slack_signing_secret
     if secret is None and not socket_mode:
-        raise ValueError(
-            "SLACK_SIGNING_SECRET is not set; without it requests from Slack cannot be verified"
+        raise SettingsError(
+            "SLACK_SIGNING_SECRET is not set; without it requests from Slack cannot be verified "
+            "(or set SLACK_APP_TOKEN for Socket Mode)"
         )
     client = web_client(settings)
     roles = RoleBook(

@@ -1,0 +1,113 @@
+"""`loanwatch web` and `loanwatch run` as the admin starts them: real processes, real ports."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+from bot.errors import SettingsError
+from bot.slack.app import build_app
+from tests.support.slack_app import SIGNING_SECRET, TOKEN, SlackApp
+
+LOANWATCH = str(Path(sys.executable).with_name("loanwatch"))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start(command: str, database_url: str, api_url: str, port: int, **env: str):
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": api_url,
+        "LOANWATCH_HOST": "127.0.0.1",
+        "PORT": str(port),
+        "LOANWATCH_LOG_LEVEL": "INFO",
+        **env,
+    }
+    for name in ("SLACK_APP_TOKEN", "LOANWATCH_ADMINS", "LOANWATCH_TREASURERS"):
+        if name not in env:
+            environment.pop(name, None)
+    return subprocess.Popen(
+        [LOANWATCH, command],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_until_serving(client: SlackApp, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"exited early: {process.stderr.read()}")
+        try:
+            if client.request("GET", "/healthz").status == 200:
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("never answered /healthz")
+
+
+@pytest.mark.parametrize("command", ["web", "run"])
+def test_the_server_answers_signed_commands_and_stops_on_sigterm(
+    command, database_url, slack, clock
+) -> None:
+    """It serves /healthz and /slack/events, warns that no roles are set, and exits 0 on SIGTERM."""
+    port = free_port()
+    process = start(command, database_url, slack.api_url, port)
+    client = SlackApp(port, SIGNING_SECRET, clock)
+    try:
+        wait_until_serving(client, process)
+        answer = client.post(urlencode(client.command_form("help")))
+        assert answer.status == 200
+        assert "/loan draw" in answer.text
+        assert client.post(urlencode(client.command_form("help")), sign=False).status == 401
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    assert "no roles configured" in stderr
+
+
+def test_web_without_a_bot_token_says_what_is_missing(database_url, slack) -> None:
+    """No SLACK_BOT_TOKEN: one clear line, exit status 2, nothing served."""
+    process = start("web", database_url, slack.api_url, free_port(), SLACK_BOT_TOKEN="")
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert "SLACK_BOT_TOKEN is not set" in stderr
+
+
+def test_an_unexpected_error_reaches_the_error_handler(app, jiebei, monkeypatch, caplog) -> None:
+    """A bug in a listener is logged with its traceback and a reference the person is told."""
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database fell over")
+
+    monkeypatch.setattr("bot.slack.commands.status.dashboard", broken)
+    answer = app.command("status")
+    assert answer.status == 200
+    assert answer.body["response_type"] == "ephemeral"
+    assert "Something went wrong on loanwatch's side (reference " in answer.text
+    reference = answer.text.split("reference ")[1][:8]
+    [record] = [r for r in caplog.records if reference in r.getMessage()]
+    assert record.exc_info is not None
+    assert "the database fell over" in str(record.exc_info[1])
+
+
+def test_the_app_refuses_to_start_without_a_signing_secret(settings) -> None:
+    """HTTP without SLACK_SIGNING_SECRET cannot verify anything, so it does not start."""
+    with pytest.raises(SettingsError, match="SLACK_SIGNING_SECRET is not set"):
+        build_app(settings.model_copy(update={"slack_signing_secret": None}), None)
