@@ -26,6 +26,11 @@ N ?= 10000
 bench: $(STAMP)
 	$(BIN)/python -m bench.checks --facilities $(N)
 
+# Signed /loan status requests against `loanwatch web` and a bare Bolt app (see bench/README.md).
+.PHONY: bench-web
+bench-web: $(STAMP)
+	$(BIN)/python -m bench.web
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

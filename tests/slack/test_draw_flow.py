@@ -29,6 +29,19 @@ def ephemeral_message(answer) -> Message:
     return Message(ts="1700000000.000900", text=answer.text, blocks=answer.body["blocks"], user="")
 
 
+def answer(app, slack, question, action_id: str, user: str) -> str:
+    """Click a button on the ephemeral question; return what the app answered through its
+    response URL (where Slack replaces or adds to an ephemeral message)."""
+    app.click(
+        ephemeral_message(question),
+        TEAM_CHANNEL,
+        action_id,
+        user=user,
+        response_url=slack.response_url(user),
+    )
+    return slack.responses[-1]["text"]
+
+
 def test_the_same_draw_twice_within_ten_minutes_asks_first(
     app, jiebei, sessions, clock, slack
 ) -> None:
@@ -40,22 +53,10 @@ def test_the_same_draw_twice_within_ten_minutes_asks_first(
     assert "3 min ago" in question.text
     assert draws(sessions) == 1
 
-    app.click(
-        ephemeral_message(question),
-        TEAM_CHANNEL,
-        CONFIRM_ACTION,
-        user=ALICE,
-        response_url=slack.response_url("alice"),
-    )
+    answer(app, slack, question, CONFIRM_ACTION, ALICE)
     assert draws(sessions) == 2
     # A second click on the same question logs nothing more.
-    app.click(
-        ephemeral_message(question),
-        TEAM_CHANNEL,
-        CONFIRM_ACTION,
-        user=ALICE,
-        response_url=slack.response_url("alice"),
-    )
+    answer(app, slack, question, CONFIRM_ACTION, ALICE)
     assert draws(sessions) == 2
 
 
@@ -63,15 +64,8 @@ def test_a_cancelled_double_logs_nothing(app, jiebei, sessions, clock, slack) ->
     """ "Cancel" on the question drops the second draw, and says so in place of the question."""
     app.command("draw jiebei-main 50,000 12m", user=ALICE)
     question = app.command("draw jiebei-main 50,000 12m", user=ALICE)
-    app.click(
-        ephemeral_message(question),
-        TEAM_CHANNEL,
-        CANCEL_ACTION,
-        user=ALICE,
-        response_url=slack.response_url("cancel"),
-    )
+    assert answer(app, slack, question, CANCEL_ACTION, ALICE) == "Not logged: cancelled."
     assert draws(sessions) == 1
-    assert slack.responses[-1]["text"] == "Not logged: cancelled."
     assert slack.responses[-1]["replace_original"] is True
 
 
@@ -79,22 +73,10 @@ def test_only_the_person_who_asked_can_confirm(app, jiebei, sessions, slack) -> 
     """Dana (an admin) cannot confirm Alice's draw, and Bob may not log draws at all."""
     app.command("draw jiebei-main 50,000 12m", user=ALICE)
     question = app.command("draw jiebei-main 50,000 12m", user=ALICE)
-    app.click(
-        ephemeral_message(question),
-        TEAM_CHANNEL,
-        CONFIRM_ACTION,
-        user=DANA,
-        response_url=slack.response_url("dana"),
+    assert "only the person who typed this draw can confirm it" in answer(
+        app, slack, question, CONFIRM_ACTION, DANA
     )
-    assert "only the person who typed this draw can confirm it" in slack.responses[-1]["text"]
-    app.click(
-        ephemeral_message(question),
-        TEAM_CHANNEL,
-        CONFIRM_ACTION,
-        user=BOB,
-        response_url=slack.response_url("bob"),
-    )
-    assert "Only treasurers may" in slack.responses[-1]["text"]
+    assert "Only treasurers may" in answer(app, slack, question, CONFIRM_ACTION, BOB)
     assert draws(sessions) == 1
 
 
