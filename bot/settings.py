@@ -85,6 +85,11 @@ class Settings(BaseSettings):
     port: int = Field(3000, ge=0, le=65535, validation_alias="PORT")
     web_threads: int = Field(8, ge=1, le=256, validation_alias="LOANWATCH_WEB_THREADS")
 
+    # /loan status and App Home reuse a dashboard this many seconds (0: read it every time).
+    status_cache_seconds: int = Field(
+        5, ge=0, le=300, validation_alias="LOANWATCH_STATUS_CACHE_SECONDS"
+    )
+
     # Roles: comma-separated Slack user ids (U…/W…) and user-group ids (S…).
     admins: str = Field("", validation_alias="LOANWATCH_ADMINS")
     treasurers: str = Field("", validation_alias="LOANWATCH_TREASURERS")

@@ -72,24 +72,14 @@ class UpcomingInstallment:
 
 
 def upcoming_installments(
-    session: Session,
-    *,
-    on_or_after: date,
-    before: date | None = None,
-    facility_id: int | None = None,
-    limit: int = 10,
+    session: Session, *, on_or_after: date, limit: int = 10
 ) -> list[UpcomingInstallment]:
-    """The next unpaid installments (of one facility, or all; before a date, if given)."""
-    query = (
+    """The next unpaid installments across the portfolio, soonest first."""
+    rows = session.execute(
         select(Installment, Facility)
         .join(Facility, Facility.id == Installment.facility_id)
         .where(Installment.status == "scheduled", Installment.due_date >= on_or_after)
         .order_by(Installment.due_date, Facility.slug, Installment.draw_id)
         .limit(limit)
-    )
-    if before is not None:
-        query = query.where(Installment.due_date < before)
-    if facility_id is not None:
-        query = query.where(Installment.facility_id == facility_id)
-    rows = session.execute(query).all()
+    ).all()
     return [UpcomingInstallment(facility, installment) for installment, facility in rows]

@@ -28,6 +28,7 @@ from bot.errors import SettingsError
 from bot.settings import Settings
 from bot.slack import actions, commands, events, views
 from bot.slack.context import KEY, Loanwatch
+from bot.slack.dashboard import DashboardCache
 from bot.slack.roles import RoleBook
 from jobs.cycle import policy_from
 
@@ -61,6 +62,7 @@ def build_app(
     *,
     clock: Callable[[], datetime] = utcnow,
     socket_mode: bool = False,
+    dashboards: DashboardCache | None = None,
 ) -> App:
     """The app with every listener registered; needs SLACK_BOT_TOKEN (and, for HTTP, the secret)."""
     if settings.slack_bot_token is None:
@@ -91,7 +93,12 @@ def build_app(
         logger=logging.getLogger("slack_bolt"),
     )
     loanwatch = Loanwatch(
-        settings=settings, sessions=sessions, roles=roles, policy=policy_from(settings), clock=clock
+        settings=settings,
+        sessions=sessions,
+        roles=roles,
+        policy=policy_from(settings),
+        clock=clock,
+        dashboards=dashboards or DashboardCache(settings.status_cache_seconds),
     )
 
     @app.middleware

@@ -8,17 +8,22 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import audit
 from bot.alerts.lifecycle import AlertPolicy
+from bot.calendar import BusinessCalendar
 from bot.clock import utcnow
 from bot.db import transaction
+from bot.ledger.facilities import get_facility
 from bot.models import AuditRecord
 from bot.settings import Settings
+from bot.slack.dashboard import Dashboard, DashboardCache, dashboard
 from bot.slack.roles import Role, RoleBook
+from jobs.cycle import calendar_from
 
 KEY = "loanwatch"
 
@@ -32,12 +37,35 @@ class Loanwatch:
     roles: RoleBook
     policy: AlertPolicy
     clock: Callable[[], datetime] = field(default=utcnow)
+    dashboards: DashboardCache = field(default_factory=lambda: DashboardCache(0))
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session in one transaction: committed if the block succeeds, else rolled back."""
         with transaction(self.sessions) as session:
             yield session
+        self.dashboards.written()
+
+    @cached_property
+    def calendar(self) -> BusinessCalendar:
+        """The business calendar (Chinese holidays, plus the admin's file for later years)."""
+        return calendar_from(self.settings)
+
+    def dashboard(self, facility: str | None = None) -> Dashboard:
+        """The portfolio's dashboard (or one facility's), from the cache when it is fresh."""
+        key = facility.lower() if facility else None
+        board = self.dashboards.get(key)
+        if board is not None:
+            return board
+        generation = self.dashboards.generation
+        # A plain session, not a transaction(): reading must not count as a write. Closing it
+        # ends the read without expiring what was loaded (a rollback would).
+        with self.sessions() as session:
+            chosen = get_facility(session, facility) if facility else None
+            known = self.calendar.known
+            board = dashboard(session, self.clock(), facility=chosen, known_year=known)
+        self.dashboards.put(key, board, generation)
+        return board
 
     def may(self, user_id: str, needed: Role, action: str) -> bool:
         """True if `user_id` holds `needed`; otherwise the refusal is audited and False returned."""

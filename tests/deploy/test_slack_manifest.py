@@ -14,7 +14,7 @@ from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = ROOT / "deploy" / "slack-app-manifest.yml"
-SCHEMAS = ROOT.parent / "shared" / "fixtures" / "slack-manifest-schema"
+SCHEMAS = ROOT / "tests" / "fixtures" / "slack-manifest-schema"
 
 BOT_SCOPES = {
     "commands",

@@ -96,7 +96,7 @@ def test_an_unexpected_error_reaches_the_error_handler(app, jiebei, monkeypatch,
     def broken(*args, **kwargs):
         raise RuntimeError("the database fell over")
 
-    monkeypatch.setattr("bot.slack.commands.status.dashboard", broken)
+    monkeypatch.setattr("bot.slack.context.dashboard", broken)
     answer = app.command("status")
     assert answer.status == 200
     assert answer.body["response_type"] == "ephemeral"

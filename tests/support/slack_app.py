@@ -86,8 +86,9 @@ class SlackApp:
         *,
         clock: Callable[[], datetime],
         threads: int = 4,
+        **app_options: Any,
     ) -> Iterator["SlackApp"]:
-        app = build_app(settings, sessions, clock=clock)
+        app = build_app(settings, sessions, clock=clock, **app_options)
         server = make_server(
             wsgi_app(app, Health(sessions)),
             host="127.0.0.1",

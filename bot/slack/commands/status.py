@@ -1,25 +1,19 @@
 """`/loan status [FACILITY]`: where the lines stand, what is due this week, what is firing."""
 
-from bot.ledger.facilities import get_facility
 from bot.money import format_money
 from bot.slack.commands.invocation import Invocation
 from bot.slack.commands.reply import Reply
 from bot.slack.context import Loanwatch
-from bot.slack.dashboard import Dashboard, dashboard
+from bot.slack.dashboard import Dashboard
 from bot.slack.mrkdwn import escape_within, mention, truncate
-from jobs.cycle import calendar_from
 
 MAX_TEXT = 3000
 
 
 def status(lw: Loanwatch, call: Invocation) -> Reply:
     """The portfolio, or one facility with its latest reading."""
-    calendar = calendar_from(lw.settings)
-    with lw.transaction() as session:
-        facility = get_facility(session, call.words[0]) if call.words else None
-        board = dashboard(session, lw.clock(), facility=facility, known_year=calendar.known)
-        text = render(board, one=facility is not None)
-    return Reply(text)
+    facility = call.words[0] if call.words else None
+    return Reply(render(lw.dashboard(facility), one=facility is not None))
 
 
 def render(board: Dashboard, *, one: bool) -> str:
@@ -28,14 +22,14 @@ def render(board: Dashboard, *, one: bool) -> str:
     if not board.positions:
         lines.append("No facilities yet; an admin adds one with `facility add`.")
     for p in board.positions:
-        money = p.facility.currency
+        money = p.currency
         lines.append(
-            f"*{p.facility.slug}*: limit {format_money(p.facility.limit_amount, money)} · used "
+            f"*{p.slug}*: limit {format_money(p.limit_amount, money)} · used "
             f"{format_money(p.outstanding, money)} · available {format_money(p.available, money)}"
         )
     if one and board.latest_reading is not None:
         r = board.latest_reading
-        money = board.positions[0].facility.currency if board.positions else "CNY"
+        money = board.positions[0].currency if board.positions else "CNY"
         shown = f", available {format_money(r.available, money)}" if r.available is not None else ""
         lines.append(
             f"Platform shows (at {r.observed_at:%Y-%m-%d %H:%M} UTC): limit "
@@ -46,8 +40,7 @@ def render(board: Dashboard, *, one: bool) -> str:
     if board.due_this_week:
         lines.append("*Due this week*")
         lines.extend(
-            f"• {u.installment.due_date.isoformat()} {u.facility.slug}: "
-            f"{format_money(u.installment.amount, u.facility.currency)}"
+            f"• {u.due_date.isoformat()} {u.slug}: {format_money(u.amount, u.currency)}"
             for u in board.due_this_week
         )
     else:

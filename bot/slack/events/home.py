@@ -9,9 +9,8 @@ from slack_sdk import WebClient
 from bot.money import format_money
 from bot.slack.blocks import ACK_ACTION
 from bot.slack.context import loanwatch_of
-from bot.slack.dashboard import Dashboard, dashboard
+from bot.slack.dashboard import Dashboard
 from bot.slack.mrkdwn import escape_within, mention
-from jobs.cycle import calendar_from
 
 # Slack allows 100 blocks in a Home view; leave room for headers and notes.
 MAX_FACILITY_BLOCKS = 40
@@ -22,24 +21,20 @@ def home_opened(event: dict[str, Any], client: WebClient, context: Any) -> None:
     if event.get("tab", "home") != "home":
         return
     lw = loanwatch_of(context)
-    now = lw.clock()
-    with lw.transaction() as session:
-        board = dashboard(session, now, known_year=calendar_from(lw.settings).known)
-        view = home_view(board, now)
-    client.views_publish(user_id=event["user"], view=view)
+    client.views_publish(user_id=event["user"], view=home_view(lw.dashboard(), lw.clock()))
 
 
 def home_view(board: Dashboard, now: datetime) -> dict[str, Any]:
     """The Home tab as a view."""
     blocks: list[dict[str, Any]] = [_header("Credit lines")]
     for p in board.positions[:MAX_FACILITY_BLOCKS]:
-        money = p.facility.currency
+        money = p.currency
         blocks.append(
             {
                 "type": "section",
-                "text": _mrkdwn(f"*{p.facility.slug}* · {escape_within(p.facility.name, 200)}"),
+                "text": _mrkdwn(f"*{p.slug}* · {escape_within(p.name, 200)}"),
                 "fields": [
-                    _mrkdwn(f"*Limit*\n{format_money(p.facility.limit_amount, money)}"),
+                    _mrkdwn(f"*Limit*\n{format_money(p.limit_amount, money)}"),
                     _mrkdwn(f"*Used*\n{format_money(p.outstanding, money)}"),
                     _mrkdwn(f"*Available*\n{format_money(p.available, money)}"),
                 ],
@@ -54,8 +49,7 @@ def home_view(board: Dashboard, now: datetime) -> dict[str, Any]:
     blocks += [{"type": "divider"}, _header("Bills due this week")]
     if board.due_this_week:
         lines = [
-            f"• {u.installment.due_date.isoformat()} *{u.facility.slug}*: "
-            f"{format_money(u.installment.amount, u.facility.currency)}"
+            f"• {u.due_date.isoformat()} *{u.slug}*: {format_money(u.amount, u.currency)}"
             for u in board.due_this_week
         ]
         blocks.append({"type": "section", "text": _mrkdwn("\n".join(lines))})
