@@ -67,6 +67,10 @@ class Loanwatch:
         self.dashboards.put(key, board, generation)
         return board
 
+    def when(self, moment: datetime) -> str:
+        """A time as the finance team reads it: in LOANWATCH_TIMEZONE, with the zone's name."""
+        return f"{moment.astimezone(self.settings.zone):%Y-%m-%d %H:%M %Z}"
+
     def may(self, user_id: str, needed: Role, action: str) -> bool:
         """True if `user_id` holds `needed`; otherwise the refusal is audited and False returned."""
         held = self.roles.role_of(user_id)

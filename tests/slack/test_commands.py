@@ -18,7 +18,15 @@ from bot.models import (
     Repayment,
     Silence,
 )
-from tests.support.slack_app import ALICE, BOB, CHARLIE, DANA, ONCALL_GROUP
+from tests.support.slack_app import (
+    ALICE,
+    BOB,
+    CHARLIE,
+    DANA,
+    ONCALL_GROUP,
+    SlackApp,
+    app_settings,
+)
 
 COUNTED = (Draw, Repayment, Bill, LimitReading, Silence, Facility, CommandRequest)
 
@@ -242,7 +250,8 @@ def test_ack_snooze_and_resolve_by_id(app, jiebei, sessions, clock) -> None:
     first, second = open_alerts(sessions, jiebei.id, clock(), "2026-12-10", "2027-01-10")
     assert app.command(f"ack {first}", user=BOB).text == f"You acknowledged alert {first}."
     assert "already acknowledged by <@U0BOB>" in app.command(f"ack {first}", user=DANA).text
-    assert "snoozed until 2026-12-01 06:00" in app.command(f"snooze {second} 4h", user=BOB).text
+    # 02:00 UTC + 4 h, shown in the team's zone (Asia/Shanghai).
+    assert "snoozed until 2026-12-01 14:00 CST" in app.command(f"snooze {second} 4h", user=BOB).text
     assert app.command(f"resolve #{first} paid by bank", user=BOB).text == (
         f"You resolved alert {first}."
     )
@@ -285,3 +294,21 @@ def test_facilities_are_listed_for_anyone_and_added_by_admins(app, jiebei, sessi
             Decimal("50000.00"),
             "C0OPSCHAN1",
         )
+
+
+def test_with_no_roles_configured_everyone_may_do_everything(
+    database_url, slack, sessions, jiebei, clock
+) -> None:
+    """A first install with no role settings: Charlie may log a draw and add a facility."""
+    settings = app_settings(
+        database_url,
+        slack.api_url,
+        LOANWATCH_ADMINS="",
+        LOANWATCH_TREASURERS="",
+        LOANWATCH_OPERATORS="",
+    )
+    with SlackApp.start(settings, sessions, clock=clock) as app:
+        drawn = app.command("draw jiebei-main 1,000 3m", user=CHARLIE)
+        added = app.command("facility add spare-line jiebei 10k", user=CHARLIE)
+    assert drawn.body["response_type"] == "in_channel"
+    assert "added facility *spare-line*" in added.text

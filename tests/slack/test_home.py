@@ -96,8 +96,8 @@ def test_home_status_and_schedule_keep_slacks_limits_with_the_longest_names(
     open_alerts(sessions, facilities[0].id, clock(), *[f"2027-{m:02d}-01" for m in range(1, 13)])
     with sessions() as session:
         board = dashboard(session, clock())
-        view = home_view(board, clock())
-        status = render(board, one=False)
+        view = home_view(board, "2026-12-01 10:00 CST")
+        status = render(board, one=False, when=str)
 
     View(**view).validate_json()
     assert len(view["blocks"]) <= 100

@@ -13,6 +13,7 @@ from bot.alerts import lifecycle
 from bot.errors import InputError
 from bot.slack.blocks import ACK_ACTION, RESOLVE_ACTION, SNOOZE_ACTION, TICKET_ACTION
 from bot.slack.context import Loanwatch, actor, loanwatch_of, refusal
+from bot.slack.mrkdwn import escape
 from bot.slack.roles import Role
 
 RESOLVE_CALLBACK = "resolve_modal"
@@ -35,7 +36,7 @@ def acknowledge(
             )
             owner = alert.acknowledged_by
     except InputError as exc:
-        _whisper(client, body, str(exc))
+        _whisper(client, body, escape(str(exc)))
         return
     if owner != user_id:
         _whisper(client, body, f"Alert {alert_id} is already acknowledged by <@{owner}>.")
@@ -62,7 +63,7 @@ def snooze(
                 policy=lw.policy,
             )
     except InputError as exc:
-        _whisper(client, body, str(exc))
+        _whisper(client, body, escape(str(exc)))
 
 
 def ask_resolve_reason(

@@ -5,6 +5,7 @@ from typing import Any
 from bot.errors import InputError
 from bot.slack import drawing
 from bot.slack.context import loanwatch_of, refusal
+from bot.slack.mrkdwn import escape
 from bot.slack.roles import Role
 
 
@@ -25,7 +26,7 @@ def confirm(
     try:
         reply = drawing.confirm(lw, user_id, int(action["value"]))
     except InputError as exc:
-        respond(response_type="ephemeral", replace_original=False, text=str(exc))
+        respond(response_type="ephemeral", replace_original=False, text=escape(str(exc)))
         return
     respond(
         replace_original=True,
@@ -44,7 +45,7 @@ def cancel(
     try:
         reply = drawing.cancel(lw, body["user"]["id"], int(action["value"]))
     except InputError as exc:
-        reply_text = str(exc)
+        reply_text = escape(str(exc))
     else:
         reply_text = reply.text
     respond(replace_original=True, text=reply_text)

@@ -43,7 +43,7 @@ def snooze(lw: Loanwatch, call: Invocation) -> Reply:
             session, actor(call.user_id), alert_id, now + duration, now=now, policy=lw.policy
         )
         until = alert.snoozed_until
-    return Reply(f"Alert {alert_id} is snoozed until {until:%Y-%m-%d %H:%M} UTC.")
+    return Reply(f"Alert {alert_id} is snoozed until {lw.when(until)}.")
 
 
 def resolve(lw: Loanwatch, call: Invocation) -> Reply:
@@ -87,8 +87,8 @@ def silence(lw: Loanwatch, call: Invocation) -> Reply:
             session, actor(call.user_id), duration=duration, reason=reason, now=now, **scope
         )
         text = (
-            f"<@{call.user_id}> silenced {scope_of(added)} until {added.ends_at:%Y-%m-%d %H:%M} "
-            f"UTC (silence {added.id}): {escape(added.reason)}"
+            f"<@{call.user_id}> silenced {scope_of(added)} until {lw.when(added.ends_at)} "
+            f"(silence {added.id}): {escape(added.reason)}"
         )
     return Reply(text, in_channel=True)
 
@@ -96,7 +96,7 @@ def silence(lw: Loanwatch, call: Invocation) -> Reply:
 def _list(lw: Loanwatch) -> Reply:
     with lw.transaction() as session:
         lines = [
-            f"• {s.id}: {scope_of(s)} until {s.ends_at:%Y-%m-%d %H:%M} UTC, by "
+            f"• {s.id}: {scope_of(s)} until {lw.when(s.ends_at)}, by "
             f"{_who(s.created_by)}: {escape(s.reason)}"
             for s in active_silences(session, lw.clock())
         ]

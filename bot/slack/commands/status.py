@@ -1,5 +1,8 @@
 """`/loan status [FACILITY]`: where the lines stand, what is due this week, what is firing."""
 
+from collections.abc import Callable
+from datetime import datetime
+
 from bot.money import format_money
 from bot.slack.commands.invocation import Invocation
 from bot.slack.commands.reply import Reply
@@ -13,10 +16,10 @@ MAX_TEXT = 3000
 def status(lw: Loanwatch, call: Invocation) -> Reply:
     """The portfolio, or one facility with its latest reading."""
     facility = call.words[0] if call.words else None
-    return Reply(render(lw.dashboard(facility), one=facility is not None))
+    return Reply(render(lw.dashboard(facility), one=facility is not None, when=lw.when))
 
 
-def render(board: Dashboard, *, one: bool) -> str:
+def render(board: Dashboard, *, one: bool, when: Callable[[datetime], str]) -> str:
     """The dashboard as mrkdwn, within Slack's 3,000 characters."""
     lines = []
     if not board.positions:
@@ -32,7 +35,7 @@ def render(board: Dashboard, *, one: bool) -> str:
         money = board.positions[0].currency if board.positions else "CNY"
         shown = f", available {format_money(r.available, money)}" if r.available is not None else ""
         lines.append(
-            f"Platform shows (at {r.observed_at:%Y-%m-%d %H:%M} UTC): limit "
+            f"Platform shows (at {when(r.observed_at)}): limit "
             f"{format_money(r.limit_amount, money)}{shown}, {r.status}"
         )
     elif one:

@@ -1,7 +1,6 @@
 """App Home: the dashboard — facilities with limit / used / available, bills due this week, open
 alerts (each with its Acknowledge button)."""
 
-from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -21,10 +20,11 @@ def home_opened(event: dict[str, Any], client: WebClient, context: Any) -> None:
     if event.get("tab", "home") != "home":
         return
     lw = loanwatch_of(context)
-    client.views_publish(user_id=event["user"], view=home_view(lw.dashboard(), lw.clock()))
+    view = home_view(lw.dashboard(), lw.when(lw.clock()))
+    client.views_publish(user_id=event["user"], view=view)
 
 
-def home_view(board: Dashboard, now: datetime) -> dict[str, Any]:
+def home_view(board: Dashboard, updated: str) -> dict[str, Any]:
     """The Home tab as a view."""
     blocks: list[dict[str, Any]] = [_header("Credit lines")]
     for p in board.positions[:MAX_FACILITY_BLOCKS]:
@@ -75,7 +75,7 @@ def home_view(board: Dashboard, now: datetime) -> dict[str, Any]:
         blocks.append(section)
     if not board.open_alerts:
         blocks.append(_context("Nothing is firing."))
-    blocks.append(_context(f"Updated {now:%Y-%m-%d %H:%M} UTC"))
+    blocks.append(_context(f"Updated {updated}"))
     return {"type": "home", "blocks": blocks}
 
 
