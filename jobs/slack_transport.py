@@ -41,12 +41,14 @@ from bot.alerts.lifecycle import (
     UPDATED_KIND,
 )
 from bot.slack.blocks import (
+    MAX_TEXT,
     alert_message,
     group_csv,
     group_csv_filename,
     group_message,
     thread_line,
 )
+from bot.slack.mrkdwn import escape, truncate
 from jobs.transports import OutboxMessageView, TransportError, render_text
 
 if TYPE_CHECKING:
@@ -206,7 +208,9 @@ class SlackTransport:
                     return self._post_once(message, channel, text=text, blocks=blocks)
                 return self._update_alert(message, message.alert_ref)
             # Anything else the outbox may carry is posted as the console would print it.
-            return self._post_once(message, channel, text=render_text(message))
+            # Payload text can carry what people typed; escaped, it pings nobody.
+            text = truncate(escape(render_text(message)), MAX_TEXT)
+            return self._post_once(message, channel, text=text)
         except SlackApiError as exc:
             raise _failure(exc, channel) from exc
         except (SlackClientError, OSError, http.client.HTTPException) as exc:

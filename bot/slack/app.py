@@ -16,11 +16,7 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import utcnow
@@ -36,23 +32,19 @@ log = logging.getLogger(__name__)
 
 
 def web_client(settings: Settings, *, token: str | None = None) -> WebClient:
-    """A Web API client for SLACK_API_URL, retrying what is safe to retry.
+    """A Web API client for SLACK_API_URL that retries only what cannot have happened yet.
 
-    Listeners only read, open views and publish App Home with it, which Slack treats as
-    idempotent, so connection errors, 5xx and rate limits are retried once. (Alert messages are
-    posted by the delivery worker with a client that does not retry posts; see
-    jobs/slack_transport.py.)
+    A 429 means Slack did nothing, so it is retried after Retry-After. A dropped connection or
+    a 5xx may come after Slack acted: retrying a post would show the draw's schedule twice, so
+    those are not retried here. (Alert messages go through the delivery worker, which finds an
+    earlier post by its metadata before trying again; see jobs/slack_transport.py.)
     """
     secret = settings.slack_bot_token
     return WebClient(
         token=token or (secret.get_secret_value() if secret else None),
         base_url=settings.slack_api_url,
         timeout=10,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=1),
-            ServerErrorRetryHandler(max_retry_count=1),
-            RateLimitErrorRetryHandler(max_retry_count=1),
-        ],
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)],
     )
 
 
@@ -77,9 +69,14 @@ def build_app(
             "(or set SLACK_APP_TOKEN for Socket Mode)"
         )
     client = web_client(settings)
+    # Group lookups happen while Slack waits for our answer (3 s): a short timeout and no
+    # retries, and RoleBook keeps what it knew when Slack does not answer.
+    lookups = WebClient(
+        token=client.token, base_url=settings.slack_api_url, timeout=2, retry_handlers=[]
+    )
     roles = RoleBook(
         settings.role_members(),
-        lambda group: client.usergroups_users_list(usergroup=group)["users"],
+        lambda group: lookups.usergroups_users_list(usergroup=group)["users"],
     )
     app = App(
         client=client,

@@ -22,9 +22,9 @@ from bot.ledger.facilities import get_facility
 from bot.ledger.schedule import RepaymentMethod
 from bot.models import CommandRequest, Draw, Facility, Installment
 from bot.money import format_money, format_rate
-from bot.slack.commands.reply import Reply
 from bot.slack.context import Loanwatch, actor
 from bot.slack.mrkdwn import escape, truncate
+from bot.slack.reply import Reply
 
 DRAW = "draw"
 PENDING = "pending"

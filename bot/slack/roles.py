@@ -43,10 +43,12 @@ class RoleBook:
         group_members: GroupMembers | None = None,
         *,
         cache_seconds: float = 300.0,
+        retry_seconds: float = 30.0,
     ) -> None:
         self._direct = {Role[name.upper()]: ids for name, ids in members.items()}
         self._group_members = group_members
         self._cache_seconds = cache_seconds
+        self._retry_seconds = retry_seconds
         self._cache: dict[str, tuple[float, frozenset[str]]] = {}
         self._lock = threading.Lock()
 
@@ -69,17 +71,21 @@ class RoleBook:
         now = time.monotonic()
         with self._lock:
             cached = self._cache.get(group_id)
-            if cached and now - cached[0] < self._cache_seconds:
+            if cached and now < cached[0]:
                 return cached[1]
         if self._group_members is None:
             return frozenset()
         try:
             users = frozenset(self._group_members(group_id))
         except Exception:
-            # Slack being unreachable must not grant anything; the person is told they may not,
-            # and can try again in a moment.
+            # Slack unreachable: keep what we knew, if anything (a person keeps their role
+            # through a Slack hiccup), else grant nothing; either way, ask again only after a
+            # short while, so an outage does not cost every click a slow call.
             log.warning("could not read members of user group %s", group_id, exc_info=True)
-            return frozenset()
+            users = cached[1] if cached else frozenset()
+            with self._lock:
+                self._cache[group_id] = (now + self._retry_seconds, users)
+            return users
         with self._lock:
-            self._cache[group_id] = (now, users)
+            self._cache[group_id] = (now + self._cache_seconds, users)
         return users

@@ -13,7 +13,7 @@ from bot.alerts import lifecycle
 from bot.errors import InputError
 from bot.slack.blocks import ACK_ACTION, RESOLVE_ACTION, SNOOZE_ACTION, TICKET_ACTION
 from bot.slack.context import Loanwatch, actor, loanwatch_of, refusal
-from bot.slack.mrkdwn import escape
+from bot.slack.mrkdwn import escape, mention
 from bot.slack.roles import Role
 
 RESOLVE_CALLBACK = "resolve_modal"
@@ -39,7 +39,7 @@ def acknowledge(
         _whisper(client, body, escape(str(exc)))
         return
     if owner != user_id:
-        _whisper(client, body, f"Alert {alert_id} is already acknowledged by <@{owner}>.")
+        _whisper(client, body, f"Alert {alert_id} is already acknowledged by {mention(owner)}.")
 
 
 def snooze(

@@ -10,9 +10,9 @@ from bot.errors import InputError
 from bot.ledger.facilities import get_facility
 from bot.slack import parsing
 from bot.slack.commands.invocation import Invocation
-from bot.slack.commands.reply import Reply
 from bot.slack.context import Loanwatch, actor, refusal
 from bot.slack.mrkdwn import escape, mention
+from bot.slack.reply import Reply
 from bot.slack.roles import Role
 
 

@@ -12,9 +12,9 @@ from bot.ledger.schedule import DayCount, RepaymentMethod
 from bot.money import format_money, format_rate, parse_amount, parse_daily_rate
 from bot.slack import drawing, parsing
 from bot.slack.commands.invocation import Invocation
-from bot.slack.commands.reply import Reply
 from bot.slack.context import Loanwatch, actor, refusal
 from bot.slack.mrkdwn import escape
+from bot.slack.reply import Reply
 from bot.slack.roles import Role
 from bot.slack.views.draw import open_draw_modal
 

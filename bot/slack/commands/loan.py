@@ -14,9 +14,9 @@ from slack_sdk import WebClient
 from bot.errors import InputError
 from bot.slack.commands import alerts, ledger, status
 from bot.slack.commands.invocation import Invocation
-from bot.slack.commands.reply import Reply, problem
 from bot.slack.context import Loanwatch, loanwatch_of, refusal
 from bot.slack.mrkdwn import escape
+from bot.slack.reply import Reply, problem
 from bot.slack.roles import Role
 
 Handler = Callable[[Loanwatch, Invocation], Reply | None]

@@ -5,10 +5,10 @@ from datetime import datetime
 
 from bot.money import format_money
 from bot.slack.commands.invocation import Invocation
-from bot.slack.commands.reply import Reply
 from bot.slack.context import Loanwatch
 from bot.slack.dashboard import Dashboard
 from bot.slack.mrkdwn import escape_within, mention, truncate
+from bot.slack.reply import Reply
 
 MAX_TEXT = 3000
 

@@ -8,8 +8,8 @@ from bot.errors import InputError, NotFoundError
 from bot.ledger.schedule import RepaymentMethod
 from bot.money import parse_amount
 from bot.slack import drawing, parsing
-from bot.slack.commands.reply import Reply
 from bot.slack.context import loanwatch_of, refusal
+from bot.slack.reply import Reply
 from bot.slack.roles import Role
 
 CALLBACK = "draw_modal"
