@@ -7,12 +7,13 @@ same facility within minutes is asked first (bot.ledger.draws.recent_duplicate);
 request waits in the table and the confirm button carries only its id.
 """
 
+import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,6 +33,9 @@ DONE = "done"
 CANCELLED = "cancelled"
 CONFIRM_ACTION = "draw_confirm"
 CANCEL_ACTION = "draw_cancel"
+# A "log it again?" question left unanswered this long is refused: the person typed it for a
+# draw they were making then, not one days later.
+CONFIRM_WITHIN = timedelta(minutes=15)
 # Rows of the schedule shown in Slack; a 360-month schedule would not fit in a message.
 SHOWN_ROWS = 12
 
@@ -66,8 +70,20 @@ class DrawArgs:
         )
 
 
+# One draw at a time in this process. On PostgreSQL the facility row's lock (FOR UPDATE)
+# already orders draws, across replicas too; SQLite ignores FOR UPDATE and its driver begins
+# the transaction only at the first write, so two threads could both find no earlier twin (or
+# both find the question still pending) and both log. SQLite means one process.
+_one_at_a_time = threading.Lock()
+
+
 def log_draw(lw: Loanwatch, user_id: str, key: str, args: DrawArgs) -> Reply:
     """Log the draw once for `key`, or ask first if it looks like a double submission."""
+    with _one_at_a_time:
+        return _log_draw(lw, user_id, key, args)
+
+
+def _log_draw(lw: Loanwatch, user_id: str, key: str, args: DrawArgs) -> Reply:
     try:
         with lw.transaction() as session:
             earlier = _by_key(session, key)
@@ -94,17 +110,30 @@ def log_draw(lw: Loanwatch, user_id: str, key: str, args: DrawArgs) -> Reply:
 
 def confirm(lw: Loanwatch, user_id: str, request_id: int) -> Reply:
     """Log a draw that was waiting for its maker's confirmation (a second click does nothing)."""
-    with lw.transaction() as session:
-        pending = session.get(CommandRequest, request_id, with_for_update=True)
+    now = lw.clock()
+    with _one_at_a_time, lw.transaction() as session:
+        pending = session.get(CommandRequest, request_id)
         if pending is None or pending.action != DRAW:
             raise NotFoundError("that request is gone; type the draw again")
         if pending.user_id != user_id:
             raise InputError("only the person who typed this draw can confirm it")
-        if pending.state != PENDING:
+        if pending.state == PENDING and now - pending.created_at > CONFIRM_WITHIN:
+            raise InputError(
+                "this question is too old to answer; type the draw again if it is still needed"
+            )
+        # The claim: only the click whose UPDATE finds it still pending logs the draw.
+        claimed = session.execute(
+            update(CommandRequest)
+            .where(CommandRequest.id == request_id, CommandRequest.state == PENDING)
+            .values(state=DONE)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed != 1:
+            session.refresh(pending)
             return _again(pending)
         args = DrawArgs.from_json(pending.args)
         facility = get_facility(session, args.facility, for_update=True)
-        reply = _record(session, user_id, facility, args, lw.clock())
+        reply = _record(session, user_id, facility, args, now)
         pending.state = DONE
         pending.result = reply.text
         return reply

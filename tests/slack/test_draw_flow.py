@@ -1,5 +1,6 @@
 """A draw is logged exactly once: Slack's retries, double submissions, the form and its errors."""
 
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
 from sqlalchemy import func, select
@@ -166,3 +167,33 @@ def test_a_good_form_logs_the_draw_once_and_posts_the_schedule(
     assert "equal-principal" in posted.text
     assert "stock &lt;!channel&gt;" in posted.text
     assert "<!channel>" not in str(posted.blocks)
+
+
+def test_concurrent_clicks_on_log_it_again_log_one_draw(app, jiebei, sessions, slack) -> None:
+    """Five clicks at once on the same question (a nervous double click): one more draw."""
+    app.command("draw jiebei-main 50,000 12m", user=ALICE)
+    question = app.command("draw jiebei-main 50,000 12m", user=ALICE)
+    with ThreadPoolExecutor(5) as pool:
+        list(pool.map(lambda _: answer(app, slack, question, CONFIRM_ACTION, ALICE), range(5)))
+    assert draws(sessions) == 2
+    posted = [r for r in slack.responses if r.get("response_type") == "in_channel"]
+    assert len(posted) == 1
+
+
+def test_the_same_draw_typed_five_times_at_once_is_logged_once(app, jiebei, sessions) -> None:
+    """Five identical commands arriving together: one draw, four questions."""
+    with ThreadPoolExecutor(5) as pool:
+        answers = list(
+            pool.map(lambda _: app.command("draw jiebei-main 50,000 12m", user=ALICE), range(5))
+        )
+    assert draws(sessions) == 1
+    assert sum("Log another draw" in a.text for a in answers) == 4
+
+
+def test_an_old_question_cannot_be_answered(app, jiebei, sessions, clock, slack) -> None:
+    """ "Log it again" clicked 20 minutes later is refused: type the draw again."""
+    app.command("draw jiebei-main 50,000 12m", user=ALICE)
+    question = app.command("draw jiebei-main 50,000 12m", user=ALICE)
+    clock.advance(minutes=20)
+    assert "too old" in answer(app, slack, question, CONFIRM_ACTION, ALICE)
+    assert draws(sessions) == 1

@@ -28,11 +28,13 @@ def confirm(
     except InputError as exc:
         respond(response_type="ephemeral", replace_original=False, text=escape(str(exc)))
         return
+    if reply.repeated or not reply.in_channel:
+        respond(replace_original=True, text=reply.text)
+        return
+    # The question was only for the person; the draw is for the channel, like any other draw.
+    respond(replace_original=True, text="Logged; the schedule is in the channel.")
     respond(
-        replace_original=True,
-        response_type="in_channel" if reply.in_channel else "ephemeral",
-        text=reply.text,
-        blocks=reply.blocks or None,
+        replace_original=False, response_type="in_channel", text=reply.text, blocks=reply.blocks
     )
 
 
