@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.alerts.findings import Thresholds
+from bot.ledger.facilities import CHANNEL_ID
 
 
 class Settings(BaseSettings):
@@ -127,6 +128,19 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         # `SLACK_APP_TOKEN=` in a .env file means "not set" (HTTP mode), not an empty token.
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("default_alert_channel")
+    @classmethod
+    def _channel_id(cls, value: str | None) -> str | None:
+        # Updating a message and finding it again on a retry need the id, not the name.
+        if not value:
+            return None
+        if not CHANNEL_ID.match(value):
+            raise ValueError(
+                f"{value!r} is not a Slack channel id (like C0123ABCD); copy it from the "
+                "channel's details in Slack (a #name is not enough)"
+            )
+        return value
 
     @field_validator("slash_command")
     @classmethod

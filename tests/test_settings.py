@@ -51,3 +51,21 @@ def test_an_unknown_time_zone_is_refused(monkeypatch) -> None:
     monkeypatch.setenv("LOANWATCH_TIMEZONE", "Asia/Shangai")
     with pytest.raises(ValidationError, match="unknown time zone"):
         Settings(_env_file=None)
+
+
+def test_the_default_alert_channel_must_be_a_channel_id(monkeypatch) -> None:
+    """`#loan-alerts` is refused with how to find the id; an id or nothing is fine."""
+    monkeypatch.setenv("LOANWATCH_DEFAULT_ALERT_CHANNEL", "#loan-alerts")
+    with pytest.raises(ValidationError, match="not a Slack channel id"):
+        Settings(_env_file=None)
+    monkeypatch.setenv("LOANWATCH_DEFAULT_ALERT_CHANNEL", "C0123ABCD")
+    assert Settings(_env_file=None).default_alert_channel == "C0123ABCD"
+    monkeypatch.setenv("LOANWATCH_DEFAULT_ALERT_CHANNEL", "")
+    assert Settings(_env_file=None).default_alert_channel is None
+
+
+def test_roles_take_only_slack_ids(monkeypatch) -> None:
+    """A name in LOANWATCH_ADMINS is refused at start-up, not silently ignored."""
+    monkeypatch.setenv("LOANWATCH_ADMINS", "U0DANA, dana")
+    with pytest.raises(ValidationError, match="'dana' is not a Slack user id"):
+        Settings(_env_file=None)

@@ -46,6 +46,12 @@ class Loanwatch:
             yield session
         self.dashboards.written()
 
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reading only: nothing is committed, and the dashboards stay cached."""
+        with self.sessions() as session:
+            yield session
+
     @cached_property
     def calendar(self) -> BusinessCalendar:
         """The business calendar (Chinese holidays, plus the admin's file for later years)."""
@@ -58,12 +64,12 @@ class Loanwatch:
         if board is not None:
             return board
         generation = self.dashboards.generation
-        # A plain session, not a transaction(): reading must not count as a write. Closing it
-        # ends the read without expiring what was loaded (a rollback would).
-        with self.sessions() as session:
+        with self.reading() as session:
             chosen = get_facility(session, facility) if facility else None
             known = self.calendar.known
-            board = dashboard(session, self.clock(), facility=chosen, known_year=known)
+            board = dashboard(
+                session, self.clock(), facility=chosen, known_year=known, zone=self.settings.zone
+            )
         self.dashboards.put(key, board, generation)
         return board
 

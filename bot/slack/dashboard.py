@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -62,6 +62,16 @@ class AlertLine:
 
 
 @dataclass(frozen=True)
+class ReadingLine:
+    """What the platform showed last."""
+
+    observed_at: datetime
+    limit_amount: Decimal
+    available: Decimal | None
+    status: str
+
+
+@dataclass(frozen=True)
 class Dashboard:
     """The portfolio (or one facility) at a moment."""
 
@@ -69,7 +79,7 @@ class Dashboard:
     due_this_week: list[DueLine]
     open_alerts: list[AlertLine]
     open_alert_count: int
-    latest_reading: LimitReading | None = None
+    latest_reading: ReadingLine | None = None
     unknown_years: tuple[int, ...] = ()
 
 
@@ -79,21 +89,28 @@ def dashboard(
     *,
     facility: Facility | None = None,
     known_year: Callable[[int], bool] | None = None,
+    zone: tzinfo = UTC,
 ) -> Dashboard:
     """Positions, installments due in the next 7 days, open alerts (critical first, then newest)."""
-    today = now.date()
+    today = now.astimezone(zone).date()  # "this week" is the team's week, not UTC's
     only = facility.id if facility is not None else None
     lines = _positions(session, only)
     due = _due(session, today, today + timedelta(days=7), only)
     alerts, count = _open_alerts(session, only)
     reading = None
     if facility is not None:
-        reading = session.scalar(
-            select(LimitReading)
+        row = session.execute(
+            select(
+                LimitReading.observed_at,
+                LimitReading.limit_amount,
+                LimitReading.available,
+                LimitReading.status,
+            )
             .where(LimitReading.facility_id == facility.id)
             .order_by(LimitReading.observed_at.desc())
             .limit(1)
-        )
+        ).first()
+        reading = ReadingLine(*row) if row else None
     years = sorted({d.due_date.year for d in due} | {today.year, today.year + 1})
     unknown = tuple(y for y in years if known_year is not None and not known_year(y))
     return Dashboard(lines, due, alerts, count, reading, unknown)

@@ -94,7 +94,7 @@ def silence(lw: Loanwatch, call: Invocation) -> Reply:
 
 
 def _list(lw: Loanwatch) -> Reply:
-    with lw.transaction() as session:
+    with lw.reading() as session:
         lines = [
             f"• {s.id}: {scope_of(s)} until {lw.when(s.ends_at)}, by "
             f"{_who(s.created_by)}: {escape(s.reason)}"

@@ -22,7 +22,7 @@ from bot.slack.views.draw import open_draw_modal
 def draw(lw: Loanwatch, call: Invocation) -> Reply | None:
     """`draw FACILITY AMOUNT TERM [note…]`, or a bare `draw` for the form."""
     if not call.words:
-        with lw.transaction() as session:
+        with lw.reading() as session:
             slugs = [p.facility.slug for p in positions(session) if p.facility.active]
         if not slugs:
             raise InputError("there are no facilities yet; an admin adds one with `facility add`")
@@ -188,7 +188,7 @@ def facility(lw: Loanwatch, call: Invocation) -> Reply:
 
 
 def _facility_list(lw: Loanwatch) -> Reply:
-    with lw.transaction() as session:
+    with lw.reading() as session:
         current = positions(session)
         if not current:
             return Reply("No facilities yet; an admin adds one with `facility add`.")
