@@ -109,22 +109,51 @@ def build_app(
     return app
 
 
-def _on_error(error: Exception, body: dict[str, Any], logger: logging.Logger) -> BoltResponse:
-    """Log the traceback once, with a reference, and tell the person something useful."""
+def _on_error(
+    error: Exception, body: dict[str, Any], respond: Any, client: WebClient
+) -> BoltResponse:
+    """Log the traceback once, with a reference, and tell the person where they will see it.
+
+    A slash command gets the text as its answer; a click gets an ephemeral message (Slack
+    ignores the body of a click's answer); a form shows the text in place of its fields.
+    """
     reference = uuid.uuid4().hex[:8]
-    log.error(
-        "unhandled error %s in a %s request",
-        reference,
-        body.get("type") or "command",
-        exc_info=error,
-    )
+    kind = body.get("type") or "slash_command"
+    log.error("unhandled error %s in a %s request", reference, kind, exc_info=error)
     text = (
         f"Something went wrong on loanwatch's side (reference {reference}). Check with "
         "`/loan status` whether your change was made before trying again, and give your admin "
         "the reference if it happens again."
     )
+    if kind == "view_submission":
+        return _json({"response_action": "update", "view": _error_view(text)})
+    if kind == "block_actions":
+        try:
+            if body.get("response_url"):
+                respond(text=text, response_type="ephemeral", replace_original=False)
+            else:
+                client.chat_postMessage(channel=body["user"]["id"], text=text)
+        except Exception:
+            log.warning("could not tell the user about error %s", reference, exc_info=True)
+        return BoltResponse(status=200, body="")
+    if kind == "event_callback":
+        # A non-200 makes Slack send the event again, and again.
+        return BoltResponse(status=200, body="")
+    return _json({"response_type": "ephemeral", "text": text})
+
+
+def _error_view(text: str) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Something went wrong"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+    }
+
+
+def _json(payload: dict[str, Any]) -> BoltResponse:
     return BoltResponse(
         status=200,
-        body=json.dumps({"response_type": "ephemeral", "text": text}),
+        body=json.dumps(payload),
         headers={"content-type": "application/json;charset=utf-8"},
     )

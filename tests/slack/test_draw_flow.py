@@ -197,3 +197,16 @@ def test_an_old_question_cannot_be_answered(app, jiebei, sessions, clock, slack)
     clock.advance(minutes=20)
     assert "too old" in answer(app, slack, question, CONFIRM_ACTION, ALICE)
     assert draws(sessions) == 1
+
+
+def test_a_form_opened_where_the_bot_cannot_post_answers_by_direct_message(
+    app, jiebei, sessions, slack
+) -> None:
+    """From a private channel the bot is not in, the logged draw's schedule comes as a DM."""
+    slack.add_channel("G0PRIVATE", "treasury", private=True, member=False)
+    app.command("draw", user=ALICE, channel="G0PRIVATE")
+    [view] = [v for v in slack.views if v["method"] == "views.open"]
+    app.submit(view, filled("jiebei-main", "1,000", "3m"))
+    assert draws(sessions) == 1
+    [dm] = slack.messages(ALICE)
+    assert "logged draw" in dm.text

@@ -13,6 +13,9 @@ import pytest
 
 from bot.errors import SettingsError
 from bot.slack.app import build_app
+from tests.slack.test_alert_buttons import deliver, posted_alert
+from tests.slack.test_commands import open_alerts
+from tests.slack.test_draw_flow import filled, open_form
 from tests.support.slack_app import SIGNING_SECRET, TOKEN, SlackApp
 
 LOANWATCH = str(Path(sys.executable).with_name("loanwatch"))
@@ -111,3 +114,34 @@ def test_the_app_refuses_to_start_without_a_signing_secret(settings) -> None:
     """HTTP without SLACK_SIGNING_SECRET cannot verify anything, so it does not start."""
     with pytest.raises(SettingsError, match="SLACK_SIGNING_SECRET is not set"):
         build_app(settings.model_copy(update={"slack_signing_secret": None}), None)
+
+
+def test_a_bug_behind_a_button_is_told_to_the_clicker(
+    app, jiebei, sessions, settings, clock, slack, monkeypatch
+) -> None:
+    """A click whose handler fails gets an ephemeral note with the reference, not silence."""
+    [alert_id] = open_alerts(sessions, jiebei.id, clock())
+    deliver(sessions, settings, clock)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("lifecycle exploded")
+
+    monkeypatch.setattr("bot.alerts.lifecycle.acknowledge", broken)
+    answer = app.click(
+        posted_alert(slack, alert_id), "C0ALERTS", "alert_ack", response_url=slack.response_url()
+    )
+    assert answer.status == 200
+    assert "Something went wrong on loanwatch's side (reference " in slack.responses[-1]["text"]
+
+
+def test_a_bug_behind_a_form_shows_in_the_form(app, jiebei, slack, monkeypatch) -> None:
+    """A form whose handler fails is replaced by a view that says so, with the reference."""
+    view = open_form(app, slack)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("ledger exploded")
+
+    monkeypatch.setattr("bot.slack.drawing._log_draw", broken)
+    answer = app.submit(view, filled("jiebei-main", "1,000", "3m"))
+    assert answer.body["response_action"] == "update"
+    assert "reference" in answer.body["view"]["blocks"][0]["text"]["text"]

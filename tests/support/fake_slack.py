@@ -210,6 +210,9 @@ class FakeSlack:
             return None
         if key in self.channels:
             return self.channels[key]
+        if key[:1] in ("U", "W") and key[1:].isalnum():
+            # Posting to a user id posts to the app's direct message with that person.
+            return self.channels.setdefault(key, Channel(key, f"dm-{key.lower()}"))
         name = key.removeprefix("#")
         return next((c for c in self.channels.values() if c.name == name), None)
 

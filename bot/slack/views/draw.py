@@ -1,8 +1,10 @@
 """The draw form: a bare `/loan draw` opens it; its errors show on the field they are about."""
 
+import logging
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.errors import InputError, NotFoundError
 from bot.ledger.schedule import RepaymentMethod
@@ -11,6 +13,8 @@ from bot.slack import drawing, parsing
 from bot.slack.context import loanwatch_of, refusal
 from bot.slack.reply import Reply
 from bot.slack.roles import Role
+
+log = logging.getLogger(__name__)
 
 CALLBACK = "draw_modal"
 # Slack's static select takes at most 100 options.
@@ -110,16 +114,25 @@ def submit(
 
 
 def tell(client: WebClient, channel_id: str, user_id: str, reply: Reply) -> None:
-    """Show a reply where the form was opened: to the channel, or to the person alone."""
+    """Show a reply where the form was opened: to the channel, or to the person alone.
+
+    The draw is already logged when this runs, so a channel the bot cannot post in (a direct
+    message, a private channel it was not invited to) must not lose the answer: it goes to
+    the person as a direct message instead.
+    """
     kwargs: dict[str, Any] = {"text": reply.text}
     if reply.blocks:
         kwargs["blocks"] = reply.blocks
-    if reply.in_channel and channel_id:
-        client.chat_postMessage(channel=channel_id, **kwargs)
-    elif channel_id:
-        client.chat_postEphemeral(channel=channel_id, user=user_id, **kwargs)
-    else:
-        client.chat_postMessage(channel=user_id, **kwargs)
+    try:
+        if reply.in_channel and channel_id:
+            client.chat_postMessage(channel=channel_id, **kwargs)
+            return
+        if channel_id:
+            client.chat_postEphemeral(channel=channel_id, user=user_id, **kwargs)
+            return
+    except SlackApiError as exc:
+        log.info("could not answer in %s (%s); answering by direct message", channel_id, exc)
+    client.chat_postMessage(channel=user_id, **kwargs)
 
 
 def _typed(values: dict[str, Any], block: str) -> str | None:
