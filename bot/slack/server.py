@@ -4,9 +4,11 @@ waitress is a production WSGI server (pure Python, threads, no fork), so the sam
 `loanwatch web`, `loanwatch run` and the tests, which start it on port 0.
 """
 
+import contextlib
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,6 +17,8 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
+from waitress import wasyncore
+from waitress.channel import HTTPChannel
 from waitress.server import create_server
 
 from bot.clock import utcnow
@@ -114,14 +118,17 @@ def make_server(
 
 
 class Serving:
-    """A waitress server that can be stopped from another thread (a signal handler, a test).
+    """A waitress server that stops gracefully when told to from another thread.
 
-    waitress's loop raises EBADF when its socket is closed under it; after `close()` that is
-    the expected way for `run()` to end, not an error.
+    `close()` (a signal handler, a test) makes the loop stop accepting connections, finish the
+    requests it is serving and write their answers, close idle keep-alive connections, and
+    return, within `grace` seconds. A slash command in flight at SIGTERM still gets its
+    answer: it may have logged a draw, and Slack must not report it as failed.
     """
 
-    def __init__(self, server: Any) -> None:
+    def __init__(self, server: Any, *, grace: float = 25.0) -> None:
         self.server = server
+        self.grace = grace
         self._closing = threading.Event()
 
     @property
@@ -129,12 +136,39 @@ class Serving:
         return int(self.server.effective_port)
 
     def run(self) -> None:
-        try:
-            self.server.run()
-        except OSError:
+        """Serve until `close()`, then drain; returns when the last answer is written."""
+        server = self.server
+        deadline: float | None = None
+        while True:
+            server.asyncore.loop(
+                timeout=server.adj.asyncore_loop_timeout,
+                map=server._map,
+                use_poll=server.adj.asyncore_use_poll,
+                count=1,
+            )
             if not self._closing.is_set():
-                raise
+                continue
+            if deadline is None:
+                deadline = time.monotonic() + self.grace
+                # Runs in the loop's own thread: the listening socket leaves the map cleanly.
+                wasyncore.dispatcher.close(server)
+            busy = [c for c in self._channels() if c.requests or c.total_outbufs_len]
+            for idle in (c for c in self._channels() if c not in busy):
+                idle.handle_close()
+            if not busy or time.monotonic() > deadline:
+                if busy:
+                    log.warning("stopping with %d request(s) unanswered", len(busy))
+                break
+        server.trigger.close()
+        server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
 
     def close(self) -> None:
+        """Ask the loop to stop (safe from any thread or a signal handler)."""
         self._closing.set()
-        self.server.close()
+        # Wake the loop now rather than at its next tick; if that tick came first, the loop
+        # may already have finished and closed the trigger, which is fine.
+        with contextlib.suppress(OSError):
+            self.server.pull_trigger()
+
+    def _channels(self) -> list[Any]:
+        return [c for c in list(self.server._map.values()) if isinstance(c, HTTPChannel)]

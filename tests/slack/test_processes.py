@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -145,3 +146,24 @@ def test_a_bug_behind_a_form_shows_in_the_form(app, jiebei, slack, monkeypatch) 
     answer = app.submit(view, filled("jiebei-main", "1,000", "3m"))
     assert answer.body["response_action"] == "update"
     assert "reference" in answer.body["view"]["blocks"][0]["text"]["text"]
+
+
+def test_a_request_in_flight_at_sigterm_is_still_answered(
+    database_url, slack, clock, jiebei
+) -> None:
+    """SIGTERM while a command waits on Slack: it is answered, then the process exits 0."""
+    slack.delays["views.open"] = 1.5
+    port = free_port()
+    process = start("web", database_url, slack.api_url, port)
+    client = SlackApp(port, SIGNING_SECRET, clock)
+    try:
+        wait_until_serving(client, process)
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(client.command, "draw", user="U0ANYONE")
+            slack.wait_for(lambda: slack.calls_to("views.open"))
+            process.send_signal(signal.SIGTERM)
+            answer = pending.result(timeout=15)
+    finally:
+        _, stderr = process.communicate(timeout=30)
+    assert answer.status == 200, stderr
+    assert process.returncode == 0, stderr

@@ -126,6 +126,8 @@ class FakeSlack:
         self.usergroups: dict[str, list[str]] = {}
         self.socket_url: str | None = None
         self.faults: Callable[[str], Fault | None] | None = None
+        # Seconds to wait before answering a method: a slow Slack.
+        self.delays: dict[str, float] = {}
         # Off: conversations.history answers the newest `limit` messages and has_more false.
         # On: it pages like Slack, `limit` at a time with `response_metadata.next_cursor`.
         self.paged_history = False
@@ -407,6 +409,7 @@ class FakeSlack:
                 if not path.startswith("/api/"):
                     return self._reply(404, {"ok": False, "error": "not_found"})
                 method = path.removeprefix("/api/")
+                time.sleep(fake.delays.get(method, 0))
                 fault = fake.faults(method) if fake.faults else None
                 if fault and fault.kind == 429:
                     return self._reply(

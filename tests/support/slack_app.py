@@ -76,6 +76,8 @@ class SlackApp:
         self.secret = secret
         self.clock = clock
         self._triggers = iter(range(1, 10**9))
+        self.serving: Serving | None = None
+        self.thread: threading.Thread | None = None
 
     @classmethod
     @contextmanager
@@ -99,10 +101,12 @@ class SlackApp:
         serving = Serving(server)
         thread = threading.Thread(target=serving.run, daemon=True)
         thread.start()
+        secret = settings.slack_signing_secret
+        assert secret is not None
+        running = cls(serving.port, secret.get_secret_value(), clock)
+        running.serving, running.thread = serving, thread
         try:
-            yield cls(
-                server.effective_port, settings.slack_signing_secret.get_secret_value(), clock
-            )
+            yield running
         finally:
             serving.close()
             thread.join(timeout=5)
