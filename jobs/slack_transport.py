@@ -259,6 +259,9 @@ class SlackTransport:
                 thread_ts=ts,
                 text=thread_line(message.payload),
                 metadata=_metadata(message),
+                # A reminder (still firing after an ack expired, a snooze or silence ended) is
+                # also shown in the channel: a line inside a thread notifies nobody.
+                reply_broadcast=message.kind == REMINDER_KIND,
             )
         return alert_ref
 

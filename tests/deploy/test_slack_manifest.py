@@ -25,8 +25,6 @@ BOT_SCOPES = {
     "groups:history",
     "files:write",
     "usergroups:read",
-    "users:read",
-    "im:write",
 }
 
 

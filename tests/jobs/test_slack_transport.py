@@ -486,3 +486,26 @@ def test_slack_is_the_transport_when_a_bot_token_is_set(slack) -> None:
     assert isinstance(
         transport_from(Settings(_env_file=None, SLACK_BOT_TOKEN="")), ConsoleTransport
     )
+
+
+def test_a_reminder_is_also_shown_in_the_channel(slack) -> None:
+    """A reminder's thread line is broadcast: a line only inside the thread notifies nobody."""
+    transport = slack_transport(slack)
+    payload = {
+        "header": "Warning: bill_missing on jiebei-main (alert 7) — new",
+        "summary": "expected 899.75 due 2026-12-10, no bill seen",
+        "facts": {"Expected": "899.75"},
+        "event": "opened",
+        "alert_id": 7,
+        "fingerprint": "bill_missing:1:2026-12-10",
+        "check": "bill_missing",
+        "facility": "jiebei-main",
+        "severity": "warning",
+        "state": "open",
+        "timezone": "Asia/Shanghai",
+    }
+    ref = transport.send(OutboxMessageView(1, "alert.opened", ALERTS, payload, 0))
+    reminder = {**payload, "event": "reminder", "header": payload["header"] + " — still firing"}
+    transport.send(OutboxMessageView(2, "alert.reminder", ALERTS, reminder, 0, alert_ref=ref))
+    [line] = [c for c in slack.calls_to("chat.postMessage") if c.args.get("thread_ts")]
+    assert line.args["reply_broadcast"] in (True, "true", "1")
