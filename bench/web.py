@@ -453,7 +453,9 @@ def run_level(
 
 
 @contextlib.contextmanager
-def servers(url: str, threads: int, logs: Path) -> Iterator[tuple[Server, Server, str]]:
+def servers(
+    url: str, threads: int, logs: Path, cache_seconds: int
+) -> Iterator[tuple[Server, Server, str]]:
     """`loanwatch web` and the floor, healthy, with the secret both check; stopped afterwards."""
     from tests.support.fake_slack import FakeSlack
 
@@ -473,6 +475,7 @@ def servers(url: str, threads: int, logs: Path) -> Iterator[tuple[Server, Server
                 "PORT": str(app_port),
                 "LOANWATCH_LOG_LEVEL": "WARNING",
                 "LOANWATCH_ADMINS": ADMIN,
+                "LOANWATCH_STATUS_CACHE_SECONDS": str(cache_seconds),
             }
         )
         floor_command = [sys.executable, "-m", "bench.web", "--serve-floor"]
@@ -507,6 +510,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "requests_per_level": args.requests_per_level,
         "web_threads": threads,
+        "status_cache_seconds": args.status_cache_seconds,
         "cpus": os.cpu_count(),
     }
     with bench_database(args.database_url, args.keep) as url, tempfile.TemporaryDirectory() as logs:
@@ -517,7 +521,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         result["portfolio"] = build_portfolio(url, args.facilities)
         say(f"portfolio built in {time.perf_counter() - began:.1f} s: {result['portfolio']}")
         levels: list[dict[str, Any]] = []
-        with servers(url, threads, Path(logs)) as (app, floor, secret):
+        with servers(url, threads, Path(logs), args.status_cache_seconds) as (app, floor, secret):
             slack = Slack(secret)
             targets = ((floor, None), (app, b"limit"))
             for server, expect in targets:
@@ -617,6 +621,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--levels", type=levels_arg, default=[1, 5, 20], help="1,5,20")
     parser.add_argument("--facilities", type=int, default=20, help="F (20)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--status-cache-seconds",
+        type=int,
+        default=Settings.model_fields["status_cache_seconds"].default,
+        help="the app's LOANWATCH_STATUS_CACHE_SECONDS (default: the setting's default; 0: off)",
+    )
     parser.add_argument("--serve-floor", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--secret", help=argparse.SUPPRESS)
