@@ -28,6 +28,7 @@ from bot.calendar import BusinessCalendar
 from bot.models import Bill, Facility, Installment
 from bot.money import format_money
 from jobs.checks.common import (
+    CycleScans,
     bill_dates_near,
     bill_matches,
     days_after,
@@ -50,7 +51,11 @@ CHUNK = 5000
 
 
 def bill_missing(
-    session: Session, now: datetime, thresholds: Thresholds, calendar: BusinessCalendar
+    session: Session,
+    now: datetime,
+    thresholds: Thresholds,
+    calendar: BusinessCalendar,
+    shared: CycleScans | None = None,
 ) -> list[Finding]:
     """An installment whose bill should be visible by now, and no bill matches it.
 
@@ -156,7 +161,11 @@ def bill_missing(
 
 
 def bill_amount_mismatch(
-    session: Session, now: datetime, thresholds: Thresholds, calendar: BusinessCalendar
+    session: Session,
+    now: datetime,
+    thresholds: Thresholds,
+    calendar: BusinessCalendar,
+    shared: CycleScans | None = None,
 ) -> list[Finding]:
     """A matched bill's amount is off from what the ledger expects by more than the tolerance.
 
@@ -311,7 +320,11 @@ def bill_amount_mismatch(
 
 
 def bill_unexpected(
-    session: Session, now: datetime, thresholds: Thresholds, calendar: BusinessCalendar
+    session: Session,
+    now: datetime,
+    thresholds: Thresholds,
+    calendar: BusinessCalendar,
+    shared: CycleScans | None = None,
 ) -> list[Finding]:
     """A bill (paid or not, however old) that matches no installment: an unlogged draw?"""
     require_aware(now)
@@ -398,7 +411,11 @@ def bill_unexpected(
 
 
 def bill_due_soon(
-    session: Session, now: datetime, thresholds: Thresholds, calendar: BusinessCalendar
+    session: Session,
+    now: datetime,
+    thresholds: Thresholds,
+    calendar: BusinessCalendar,
+    shared: CycleScans | None = None,
 ) -> list[Finding]:
     """An unpaid bill due today or within the next `due_soon_days` business days.
 
@@ -456,7 +473,11 @@ def bill_due_soon(
 
 
 def bill_overdue(
-    session: Session, now: datetime, thresholds: Thresholds, calendar: BusinessCalendar
+    session: Session,
+    now: datetime,
+    thresholds: Thresholds,
+    calendar: BusinessCalendar,
+    shared: CycleScans | None = None,
 ) -> list[Finding]:
     """An unpaid bill whose due date has ended in the facility's zone: critical.
 

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -33,7 +33,52 @@ from bot.alerts.findings import Finding, Thresholds
 from bot.calendar import BusinessCalendar
 from bot.models import Bill
 
-CheckFn = Callable[[Session, datetime, Thresholds, BusinessCalendar], list[Finding]]
+T = TypeVar("T")
+
+
+class CycleScans:
+    """What several checks read, computed once per cycle and then shared.
+
+    `run_checks` makes one for the cycle and hands it to every check; a check called on its own
+    makes its own (see :func:`scans_for`), so each check stays a function of the database at
+    `now`. A scan is a query whose result is small (candidates, not the portfolio), so holding
+    it for the length of a cycle costs memory in proportion to the findings only.
+    """
+
+    def __init__(self, session: Session, now: datetime, thresholds: Thresholds) -> None:
+        self.session, self.now, self.thresholds = session, now, thresholds
+        self._done: dict[str, Any] = {}
+
+    def once(self, name: str, scan: Callable[[], T]) -> T:
+        """`scan()` the first time `name` is asked for in this cycle, its result after that."""
+        if name not in self._done:
+            self._done[name] = scan()
+        return self._done[name]  # type: ignore[no-any-return]
+
+
+def scans_for(
+    shared: CycleScans | None, session: Session, now: datetime, thresholds: Thresholds
+) -> CycleScans:
+    """The cycle's shared scans, or fresh ones for a check run alone."""
+    if shared is None:
+        return CycleScans(session, now, thresholds)
+    if (shared.session, shared.now, shared.thresholds) != (session, now, thresholds):
+        raise ValueError("shared scans belong to another session, time or set of thresholds")
+    return shared
+
+
+class CheckFn(Protocol):
+    """A check: findings from the database as of `now` (`shared`: the cycle's shared scans)."""
+
+    def __call__(
+        self,
+        session: Session,
+        now: datetime,
+        thresholds: Thresholds,
+        calendar: BusinessCalendar,
+        shared: CycleScans | None = None,
+    ) -> list[Finding]: ...
+
 
 FEN_PER_YUAN = 100
 # Local dates the world over lie within these offsets of UTC (UTC-12 … UTC+14).

@@ -10,6 +10,7 @@ from bot.calendar import BusinessCalendar
 from bot.models import Bill, Draw, DrawConfirmation, Facility, Installment
 from bot.money import format_money
 from jobs.checks.common import (
+    CycleScans,
     bill_dates_near,
     bill_matches,
     days_after,
@@ -21,7 +22,11 @@ from jobs.checks.common import (
 
 
 def draw_unconfirmed(
-    session: Session, now: datetime, thresholds: Thresholds, calendar: BusinessCalendar
+    session: Session,
+    now: datetime,
+    thresholds: Thresholds,
+    calendar: BusinessCalendar,
+    shared: CycleScans | None = None,
 ) -> list[Finding]:
     """A draw logged `confirm_window_hours` ago or more that nothing observed confirms.
 
