@@ -28,6 +28,7 @@ from bot.calendar import BusinessCalendar
 from bot.models import Bill, Facility, Installment
 from bot.money import format_money
 from jobs.checks.common import (
+    CHUNK,
     CycleScans,
     bill_dates_near,
     bill_matches,
@@ -40,14 +41,112 @@ from jobs.checks.common import (
     local_today,
     on,
     require_aware,
+    scans_for,
     setting,
 )
 
 ONE_DAY = timedelta(days=1)
 
 
-# Ids per IN list: well under SQLite's limit on bound parameters.
-CHUNK = 5000
+def unsettled_groups(scans: CycleScans, calendar: BusinessCalendar) -> list[Any]:
+    """Installment groups `bill_missing` or `bill_amount_mismatch` may report, read once a cycle.
+
+    A group is a facility's installments due on one date, in the scope both checks share (not
+    superseded, more than 0.00, on an active facility; unpaid ones however old, paid ones until
+    due date + match window). Almost every group has its bill on the due date itself, for the
+    right amount: it is settled, and neither check can fire for it, so it never leaves the
+    database. Only for the rest are bills looked for within the windows, one index probe each:
+    `in_window` (± match window: not missing) and `near` (the window widened for a holiday
+    shift: worth matching amounts in Python). Groups with neither a near bill nor a chance of
+    being missing are dropped too.
+    """
+    pad = calendar.max_shift_days
+    return scans.once(f"unsettled_groups/{pad}", lambda: _unsettled_groups(scans, pad))
+
+
+def _unsettled_groups(scans: CycleScans, pad: int) -> list[Any]:
+    now, thresholds = scans.now, scans.thresholds
+    lead = setting(Facility.bill_lead_days, thresholds.bill_lead_days)
+    grace = setting(Facility.bill_grace_hours, thresholds.bill_grace_hours)
+    window = setting(Facility.bill_match_window_days, thresholds.bill_match_window_days)
+    tolerance = setting(Facility.amount_tolerance, thresholds.amount_tolerance)
+
+    def bill_between(first: Any, last: Any) -> Any:
+        return exists().where(
+            Bill.facility_id == Installment.facility_id,
+            Bill.observed_at <= now,
+            Bill.due_date.between(first, last),
+        )
+
+    in_window = bill_between(
+        days_after(Installment.due_date, -window), days_after(Installment.due_date, window)
+    )
+    near = bill_between(
+        days_after(Installment.due_date, -window), days_after(Installment.due_date, window + pad)
+    )
+    may_be_missing = and_(
+        Installment.due_date <= days_after(on(latest_today(now)), lead), not_(in_window)
+    )
+    same_day = (
+        select(
+            Bill.facility_id.label("facility_id"),
+            Bill.due_date.label("due_date"),
+            func.sum(Bill.amount).label("amount"),
+        )
+        .where(Bill.observed_at <= now)
+        .group_by(Bill.facility_id, Bill.due_date)
+        .subquery("same_day")
+    )
+    expected = func.sum(Installment.amount)
+    settled_same_day = and_(
+        same_day.c.amount.is_not(None),
+        func.abs(fen(same_day.c.amount) - fen(expected)) <= fen(tolerance) * func.count(),
+    )
+    # The window probes sit in HAVING (their columns are grouped), so they run for the few
+    # unsettled groups only, not for every installment before grouping.
+    return scans.session.execute(
+        select(
+            Facility.id.label("facility_id"),
+            Facility.slug,
+            Facility.timezone,
+            Facility.currency,
+            lead.label("lead"),
+            grace.label("grace"),
+            window.label("window"),
+            tolerance.label("tolerance"),
+            Installment.due_date,
+            expected.label("expected"),
+            func.count().label("installments"),
+            func.max(case((Installment.status == "scheduled", 1), else_=0)).label("open"),
+            _flag(may_be_missing).label("may_be_missing"),
+            _flag(near).label("near"),
+        )
+        .join(Facility, Facility.id == Installment.facility_id)
+        .outerjoin(
+            same_day,
+            and_(
+                same_day.c.facility_id == Installment.facility_id,
+                same_day.c.due_date == Installment.due_date,
+            ),
+        )
+        .where(
+            Facility.active,
+            Installment.status != "superseded",
+            fen(Installment.amount) > 0,
+            or_(
+                Installment.status == "scheduled",
+                Installment.due_date >= days_after(on(earliest_today(now)), -window),
+            ),
+        )
+        .group_by(Facility.id, Installment.facility_id, Installment.due_date, same_day.c.amount)
+        .having(and_(not_(settled_same_day), or_(may_be_missing, near)))
+        .order_by(Facility.id, Installment.due_date)
+    ).all()
+
+
+def _flag(condition: Any) -> Any:
+    """A condition as a plain true/false column."""
+    return case((condition, True), else_=False)
 
 
 def bill_missing(
@@ -67,65 +166,34 @@ def bill_missing(
     3. Critical when the due date is at most `bill_critical_days` away (or past), else warning.
     """
     require_aware(now)
-    lead = setting(Facility.bill_lead_days, thresholds.bill_lead_days)
-    grace = setting(Facility.bill_grace_hours, thresholds.bill_grace_hours)
-    window = setting(Facility.bill_match_window_days, thresholds.bill_match_window_days)
-    bill_in_window = exists().where(
-        Bill.facility_id == Installment.facility_id,
-        Bill.observed_at <= now,
-        Bill.due_date.between(
-            days_after(Installment.due_date, -window), days_after(Installment.due_date, window)
-        ),
-    )
-    scope = and_(
-        Facility.active,
-        Installment.status != "superseded",
-        fen(Installment.amount) > 0,
-        Installment.due_date <= days_after(on(latest_today(now)), lead),
-        or_(
-            Installment.status == "scheduled",
-            Installment.due_date >= days_after(on(earliest_today(now)), -window),
-        ),
-        ~bill_in_window,
-    )
-    rows = session.execute(
-        select(
-            Installment.draw_id,
-            Installment.facility_id,
-            Installment.due_date,
-            Installment.amount,
-            Installment.status,
-            Facility.slug,
-            Facility.timezone,
-            Facility.currency,
-            lead.label("lead"),
-            grace.label("grace"),
-            window.label("window"),
-        )
-        .join(Facility, Facility.id == Installment.facility_id)
-        .where(scope)
-        .order_by(Installment.facility_id, Installment.due_date, Installment.draw_id)
-    ).all()
-
+    scans = scans_for(shared, session, now, thresholds)
+    groups = {
+        (group.facility_id, group.due_date): group
+        for group in unsettled_groups(scans, calendar)
+        if group.may_be_missing
+    }
     candidates = []
-    for row in rows:
+    for installment in _installments_in(session, now, groups):
+        row = groups[installment.facility_id, installment.due_date]
         visible_at = local_midnight(row.due_date - timedelta(days=row.lead), row.timezone)
         visible_at += timedelta(hours=row.grace)
         today = local_today(now, row.timezone)
         if now < visible_at:
             continue
-        if row.status == "paid" and row.due_date + timedelta(days=row.window) < today:
+        if installment.status == "paid" and row.due_date + timedelta(days=row.window) < today:
             continue
-        candidates.append((row, today, visible_at, calendar.next_business_day(row.due_date)))
+        shifted = calendar.next_business_day(row.due_date)
+        candidates.append((installment, row, today, visible_at, shifted))
 
     shifted_windows = [
-        (shifted, row.window) for row, _, _, shifted in candidates if shifted != row.due_date
+        (shifted, row.window) for _, row, _, _, shifted in candidates if shifted != row.due_date
     ]
-    facility_ids = select(Installment.facility_id).join(Facility).where(scope)
-    near_shift = bill_dates_near(session, now, facility_ids, shifted_windows)
+    near_shift = bill_dates_near(
+        session, now, sorted({row.facility_id for _, row, *_ in candidates}), shifted_windows
+    )
 
     findings = []
-    for row, today, visible_at, shifted in candidates:
+    for installment, row, today, visible_at, shifted in candidates:
         if any(
             bill_matches(bill_due, row.due_date, shifted, row.window)
             for bill_due in near_shift.get(row.facility_id, ())
@@ -133,10 +201,10 @@ def bill_missing(
             continue
         days_left = (row.due_date - today).days
         critical = days_left <= thresholds.bill_critical_days
-        amount = format_money(row.amount, row.currency)
+        amount = format_money(installment.amount, row.currency)
         facts = {
             "Facility": row.slug,
-            "Draw": f"#{row.draw_id}",
+            "Draw": f"#{installment.draw_id}",
             "Due date": row.due_date.isoformat(),
             "Expected": amount,
             "Bill expected since": local_time(visible_at, row.timezone),
@@ -148,7 +216,7 @@ def bill_missing(
             Finding(
                 check="bill_missing",
                 facility_id=row.facility_id,
-                subject=f"{row.due_date.isoformat()}#d{row.draw_id}",
+                subject=f"{row.due_date.isoformat()}#d{installment.draw_id}",
                 severity=Severity.CRITICAL if critical else Severity.WARNING,
                 summary=(
                     f"expected {amount} due {row.due_date.isoformat()}, no bill seen; "
@@ -158,6 +226,40 @@ def bill_missing(
             )
         )
     return findings
+
+
+def _installments_in(
+    session: Session, now: datetime, groups: dict[tuple[int, date], Any]
+) -> list[Any]:
+    """The in-scope installments of `groups` (keyed by facility and due date), in order."""
+    if not groups:
+        return []
+    facility_ids = sorted({facility_id for facility_id, _ in groups})
+    due_dates = [due_date for _, due_date in groups]
+    installments = []
+    for start in range(0, len(facility_ids), CHUNK):
+        for installment in session.execute(
+            select(
+                Installment.draw_id,
+                Installment.facility_id,
+                Installment.due_date,
+                Installment.amount,
+                Installment.status,
+            ).where(
+                Installment.facility_id.in_(facility_ids[start : start + CHUNK]),
+                Installment.due_date.between(min(due_dates), max(due_dates)),
+                Installment.status != "superseded",
+                fen(Installment.amount) > 0,
+            )
+        ):
+            group = groups.get((installment.facility_id, installment.due_date))
+            # The same per-installment scope as the groups': paid ones only within the window.
+            if group is not None and (
+                installment.status == "scheduled"
+                or installment.due_date >= earliest_today(now) - timedelta(days=group.window)
+            ):
+                installments.append(installment)
+    return sorted(installments, key=lambda i: (i.facility_id, i.due_date, i.draw_id))
 
 
 def bill_amount_mismatch(
@@ -177,8 +279,12 @@ def bill_amount_mismatch(
     and until due date + match window once all are paid. Exactly tolerance × n off is quiet.
     """
     require_aware(now)
+    scans = scans_for(shared, session, now, thresholds)
+    groups = [group for group in unsettled_groups(scans, calendar) if group.near]
+    if not groups:
+        return []
+
     window = setting(Facility.bill_match_window_days, thresholds.bill_match_window_days)
-    tolerance = setting(Facility.amount_tolerance, thresholds.amount_tolerance)
     pad = calendar.max_shift_days
     scope = and_(
         Facility.active,
@@ -189,61 +295,6 @@ def bill_amount_mismatch(
             Installment.due_date >= days_after(on(earliest_today(now)), -window),
         ),
     )
-    bill_near = exists().where(
-        Bill.facility_id == Installment.facility_id,
-        Bill.observed_at <= now,
-        Bill.due_date.between(
-            days_after(Installment.due_date, -window),
-            days_after(Installment.due_date, window + pad),
-        ),
-    )
-    # Almost every group has its bill on the due date itself, for the right amount: such a bill
-    # is the nearest there can be, so the group is settled in SQL and never leaves the database.
-    # Only the rest (no bill that day, or a different amount) are matched in Python below.
-    same_day = (
-        select(
-            Bill.facility_id.label("facility_id"),
-            Bill.due_date.label("due_date"),
-            func.sum(Bill.amount).label("amount"),
-        )
-        .where(Bill.observed_at <= now)
-        .group_by(Bill.facility_id, Bill.due_date)
-        .subquery("same_day")
-    )
-    expected = func.sum(Installment.amount)
-    settled_same_day = and_(
-        same_day.c.amount.is_not(None),
-        func.abs(fen(same_day.c.amount) - fen(expected)) <= fen(tolerance) * func.count(),
-    )
-    groups = session.execute(
-        select(
-            Facility.id.label("facility_id"),
-            Facility.slug,
-            Facility.timezone,
-            Facility.currency,
-            window.label("window"),
-            tolerance.label("tolerance"),
-            Installment.due_date,
-            expected.label("expected"),
-            func.count().label("installments"),
-            func.max(case((Installment.status == "scheduled", 1), else_=0)).label("open"),
-        )
-        .join(Facility, Facility.id == Installment.facility_id)
-        .outerjoin(
-            same_day,
-            and_(
-                same_day.c.facility_id == Installment.facility_id,
-                same_day.c.due_date == Installment.due_date,
-            ),
-        )
-        .where(scope, bill_near)
-        .group_by(Facility.id, Installment.due_date, same_day.c.amount)
-        .having(not_(settled_same_day))
-        .order_by(Facility.id, Installment.due_date)
-    ).all()
-    if not groups:
-        return []
-
     installment_near = exists().where(
         Installment.facility_id == Bill.facility_id,
         Facility.id == Installment.facility_id,
@@ -366,19 +417,20 @@ def bill_unexpected(
         for bill in candidates
         for back in range(1, pad + 1)
     }
-    facility_ids = select(Bill.facility_id).join(Facility).where(scope)
+    facility_ids = sorted({bill.facility_id for bill in candidates})
     installments: dict[int, set[date]] = defaultdict(set)
-    for facility_id, due_date in session.execute(
-        select(Installment.facility_id, Installment.due_date)
-        .where(
-            Installment.status != "superseded",
-            fen(Installment.amount) > 0,
-            Installment.facility_id.in_(facility_ids),
-            Installment.due_date.in_(sorted(dates)),
-        )
-        .distinct()
-    ):
-        installments[facility_id].add(due_date)
+    for start in range(0, len(facility_ids), CHUNK):
+        for facility_id, due_date in session.execute(
+            select(Installment.facility_id, Installment.due_date)
+            .where(
+                Installment.status != "superseded",
+                fen(Installment.amount) > 0,
+                Installment.facility_id.in_(facility_ids[start : start + CHUNK]),
+                Installment.due_date.in_(sorted(dates)),
+            )
+            .distinct()
+        ):
+            installments[facility_id].add(due_date)
 
     findings = []
     for bill in candidates:

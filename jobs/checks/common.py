@@ -81,6 +81,8 @@ class CheckFn(Protocol):
 
 
 FEN_PER_YUAN = 100
+# Ids per IN list: well under SQLite's limit on bound parameters.
+CHUNK = 5000
 # Local dates the world over lie within these offsets of UTC (UTC-12 … UTC+14).
 _WESTMOST = timedelta(hours=12)
 _EASTMOST = timedelta(hours=14)
@@ -215,30 +217,33 @@ def outstanding_fen(drawn: Any, repaid: Any) -> ColumnElement[int]:
 def bill_dates_near(
     session: Session,
     now: datetime,
-    facility_ids: Any,
+    facility_ids: list[int],
     windows: list[tuple[date, int]],
 ) -> dict[int, set[date]]:
-    """Bill due dates within (day ± window) of a few candidates, in one query.
+    """Bill due dates within (day ± window) of a few candidates, in a query per 5,000 facilities.
 
-    `facility_ids` is a subquery naming the candidates' facilities (a superset is fine); the
-    dates are the union of the windows, so the result is a superset the caller filters.
+    `facility_ids` names the candidates' facilities (a superset is fine); the dates are the
+    union of the windows, so the result is a superset the caller filters.
     """
-    if not windows:
+    if not windows or not facility_ids:
         return {}
-    dates = {
-        day + timedelta(days=offset)
-        for day, window in windows
-        for offset in range(-window, window + 1)
-    }
+    dates = sorted(
+        {
+            day + timedelta(days=offset)
+            for day, window in windows
+            for offset in range(-window, window + 1)
+        }
+    )
     near: dict[int, set[date]] = defaultdict(set)
-    for facility_id, due_date in session.execute(
-        select(Bill.facility_id, Bill.due_date)
-        .where(
-            Bill.observed_at <= now,
-            Bill.facility_id.in_(facility_ids),
-            Bill.due_date.in_(sorted(dates)),
-        )
-        .distinct()
-    ):
-        near[facility_id].add(due_date)
+    for start in range(0, len(facility_ids), CHUNK):
+        for facility_id, due_date in session.execute(
+            select(Bill.facility_id, Bill.due_date)
+            .where(
+                Bill.observed_at <= now,
+                Bill.facility_id.in_(facility_ids[start : start + CHUNK]),
+                Bill.due_date.in_(dates),
+            )
+            .distinct()
+        ):
+            near[facility_id].add(due_date)
     return near

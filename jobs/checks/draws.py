@@ -90,11 +90,10 @@ def draw_unconfirmed(
         if now < row.created_at + timedelta(hours=row.window_hours):
             continue
         candidates.append((row, calendar.next_business_day(row.first_due)))
-    facility_ids = select(Draw.facility_id).join(Facility).where(scope)
     near_shift = bill_dates_near(
         session,
         now,
-        facility_ids,
+        sorted({row.facility_id for row, _ in candidates}),
         [(shifted, row.match_window) for row, shifted in candidates if shifted != row.first_due],
     )
 
