@@ -380,15 +380,27 @@ def bill_unexpected(
     """A bill (paid or not, however old) that matches no installment: an unlogged draw?"""
     require_aware(now)
     window = setting(Facility.bill_match_window_days, thresholds.bill_match_window_days)
-    installment_in_window = exists().where(
+    expected = and_(
         Installment.facility_id == Bill.facility_id,
         Installment.status != "superseded",
         fen(Installment.amount) > 0,
+    )
+    # An installment due the same day is in any window. Tested first, it is an anti-join on
+    # (facility, date) equality, a merge of two indexes on PostgreSQL; the window, which can
+    # only join on the facility, is left for the few bills that survive it.
+    installment_same_day = exists().where(expected, Installment.due_date == Bill.due_date)
+    installment_in_window = exists().where(
+        expected,
         Installment.due_date.between(
             days_after(Bill.due_date, -window), days_after(Bill.due_date, window)
         ),
     )
-    scope = and_(Facility.active, Bill.observed_at <= now, ~installment_in_window)
+    scope = and_(
+        Facility.active,
+        Bill.observed_at <= now,
+        ~installment_same_day,
+        ~installment_in_window,
+    )
     candidates = session.execute(
         select(
             Bill.id,
