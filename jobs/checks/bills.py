@@ -488,27 +488,10 @@ def bill_due_soon(
     the day (facility zone) on which the due date comes within the horizon.
     """
     require_aware(now)
-    soon = setting(Facility.due_soon_days, thresholds.due_soon_days)
-    first, last = earliest_today(now), latest_today(now)
-    # Facilities on the default get the exact last day, so only bills that may fire leave the
-    # database (every local "today" on Earth is one of a few dates). The few with their own
-    # threshold get a bound instead: N business days never span more than N × (longest
-    # closure + 1) calendar days.
-    default_last = max(
-        _business_days_after(calendar, first + timedelta(days=n), thresholds.due_soon_days)
-        for n in range((last - first).days + 1)
-    )
-    horizon = days_after(on(last), soon * (calendar.max_shift_days + 1))
-    due = and_(
-        Bill.due_date >= first,
-        or_(
-            and_(Facility.due_soon_days.is_(None), Bill.due_date <= default_last),
-            and_(Facility.due_soon_days.is_not(None), Bill.due_date <= horizon),
-        ),
-    )
+    scans = scans_for(shared, session, now, thresholds)
     last_days: dict[tuple[date, int], date] = {}
     findings = []
-    for bill in _unpaid_bills(session, now, due, soon.label("soon")):
+    for bill in unpaid_bills(scans, calendar):
         today = local_today(now, bill.timezone)
         if (today, bill.soon) not in last_days:
             last_days[today, bill.soon] = _business_days_after(calendar, today, bill.soon)
@@ -550,7 +533,8 @@ def bill_overdue(
     """
     require_aware(now)
     findings = []
-    for bill in _unpaid_bills(session, now, Bill.due_date < on(latest_today(now))):
+    scans = scans_for(shared, session, now, thresholds)
+    for bill in unpaid_bills(scans, calendar):
         days = (local_today(now, bill.timezone) - bill.due_date).days
         if days <= 0:
             continue
@@ -576,10 +560,40 @@ def bill_overdue(
     return findings
 
 
-def _unpaid_bills(session: Session, now: datetime, due_filter: Any, *columns: Any) -> list[Any]:
-    """Unpaid bills (of more than 0.00) of active facilities seen by `now`, due as filtered."""
+def unpaid_bills(scans: CycleScans, calendar: BusinessCalendar) -> list[Any]:
+    """Unpaid bills `bill_due_soon` or `bill_overdue` may report, read once a cycle.
+
+    Unpaid (of more than 0.00), of active facilities, seen by `now`, and either due before the
+    latest local date anywhere (maybe overdue) or due within the due-soon horizon. Each check
+    finishes its own in Python, in the facility's zone.
+    """
+    pad = calendar.max_shift_days
+    return scans.once(f"unpaid_bills/{pad}", lambda: _unpaid_bills(scans, calendar))
+
+
+def _unpaid_bills(scans: CycleScans, calendar: BusinessCalendar) -> list[Any]:
+    now, thresholds = scans.now, scans.thresholds
+    soon = setting(Facility.due_soon_days, thresholds.due_soon_days)
+    first, last = earliest_today(now), latest_today(now)
+    # Facilities on the default get the exact last day, so only bills that may fire leave the
+    # database (every local "today" on Earth is one of a few dates). The few with their own
+    # threshold get a bound instead: N business days never span more than N × (longest
+    # closure + 1) calendar days.
+    default_last = max(
+        _business_days_after(calendar, first + timedelta(days=n), thresholds.due_soon_days)
+        for n in range((last - first).days + 1)
+    )
+    horizon = days_after(on(last), soon * (calendar.max_shift_days + 1))
+    due_soon = and_(
+        Bill.due_date >= first,
+        or_(
+            and_(Facility.due_soon_days.is_(None), Bill.due_date <= default_last),
+            and_(Facility.due_soon_days.is_not(None), Bill.due_date <= horizon),
+        ),
+    )
+    maybe_overdue = Bill.due_date < on(last)
     return list(
-        session.execute(
+        scans.session.execute(
             select(
                 Bill.id,
                 Bill.facility_id,
@@ -588,7 +602,7 @@ def _unpaid_bills(session: Session, now: datetime, due_filter: Any, *columns: An
                 Facility.slug,
                 Facility.timezone,
                 Facility.currency,
-                *columns,
+                soon.label("soon"),
             )
             .join(Facility, Facility.id == Bill.facility_id)
             .where(
@@ -596,7 +610,7 @@ def _unpaid_bills(session: Session, now: datetime, due_filter: Any, *columns: An
                 Bill.paid.is_(False),
                 fen(Bill.amount) > 0,
                 Bill.observed_at <= now,
-                due_filter,
+                or_(due_soon, maybe_overdue),
             )
             .order_by(Bill.facility_id, Bill.due_date, Bill.id)
         ).all()
