@@ -9,13 +9,16 @@ from bot.alerts.findings import Finding, Severity, Thresholds
 from bot.calendar import BusinessCalendar
 from bot.models import Bill, DrawConfirmation, Facility, LimitReading
 from jobs.checks.common import (
+    CHUNK,
     CycleScans,
     hours,
     local_time,
     overridden_or,
     require_aware,
+    scans_for,
     setting,
 )
+from jobs.checks.limits import limit_candidates
 
 
 def data_stale(
@@ -31,11 +34,16 @@ def data_stale(
     `observed_at`, up to `now`). A facility that has never had one is measured from when it was
     added. Fires when exactly the window has passed since the last observation.
 
-    A facility on the default window is a candidate only when nothing was observed in the
-    window (`NOT EXISTS` probes on each table's facility index), so the last observation is
-    looked up only for the few candidates and the facilities with their own window.
+    A facility on the default window is a candidate only when its latest reading (from the
+    limit checks' shared scan) is older than the window and nothing else was observed in it
+    (`NOT EXISTS` probes on each table's facility index), so the last observation is looked up
+    only for the few candidates and the facilities with their own window.
     """
     require_aware(now)
+    scans = scans_for(shared, session, now, thresholds)
+    # Without a reading in the window a facility may be stale; the limit checks' shared scan
+    # has each facility's latest reading already.
+    quiet = [row.facility_id for row in limit_candidates(scans) if row.quiet]
     default_cutoff = now - timedelta(hours=thresholds.stale_after_hours)
     tables = (LimitReading, Bill, DrawConfirmation)
     seen_lately = or_(
@@ -57,22 +65,25 @@ def data_stale(
         for table in tables
     ]
     stale_after = setting(Facility.stale_after_hours, thresholds.stale_after_hours)
-    rows = session.execute(
-        select(
-            Facility.id,
-            Facility.slug,
-            Facility.timezone,
-            Facility.created_at,
-            *last_seen,
-            stale_after.label("stale_after"),
-        )
-        .where(
-            Facility.active,
-            Facility.created_at <= now,
-            overridden_or(Facility.stale_after_hours, not_(seen_lately)),
-        )
-        .order_by(Facility.id)
-    ).all()
+    rows = []
+    for start in range(0, len(quiet), CHUNK):
+        rows += session.execute(
+            select(
+                Facility.id,
+                Facility.slug,
+                Facility.timezone,
+                Facility.created_at,
+                *last_seen,
+                stale_after.label("stale_after"),
+            )
+            .where(
+                Facility.id.in_(quiet[start : start + CHUNK]),
+                Facility.active,
+                Facility.created_at <= now,
+                overridden_or(Facility.stale_after_hours, not_(seen_lately)),
+            )
+            .order_by(Facility.id)
+        ).all()
 
     findings = []
     for row in rows:

@@ -53,7 +53,8 @@ def limit_candidates(scans: CycleScans) -> list[Any]:
     One query for `limit_frozen`, `limit_dropped`, `limit_inconsistent` and `utilization_high`
     together, shared through the cycle's scans: the latest and previous readings are found with
     one index probe each per facility, and outstanding principal is aggregated once. Each row
-    says which checks it is a candidate for; the checks finish their own in Python.
+    says which checks it is a candidate for; the checks finish their own in Python. `quiet`
+    rows (no reading within the default freshness window) are `data_stale`'s candidates.
     """
     return scans.once("limit_candidates", lambda: _limit_candidates(scans))
 
@@ -110,6 +111,13 @@ def _limit_candidates(scans: CycleScans) -> list[Any]:
     tolerance = func.coalesce(fen(Facility.amount_tolerance), fen_of(thresholds.amount_tolerance))
     utilization = setting(Facility.utilization_percent, thresholds.utilization_percent)
     limit, available = fen(latest.c.limit_amount), fen(latest.c.available)
+    # For data_stale, which would otherwise probe every facility's readings again: no reading
+    # in the default freshness window, or a window of the facility's own.
+    quiet = or_(
+        latest.c.observed_at.is_(None),
+        latest.c.observed_at <= now - timedelta(hours=thresholds.stale_after_hours),
+        Facility.stale_after_hours.is_not(None),
+    )
 
     def fell_below(reference: Any) -> ColumnElement[bool]:
         # latest < reference × (100 − X) / 100, in integer fen so the SQL is exact.
@@ -160,13 +168,14 @@ def _limit_candidates(scans: CycleScans) -> list[Any]:
             _flag(dropped).label("dropped"),
             _flag(inconsistent).label("inconsistent"),
             _flag(high_use).label("utilization_high"),
+            _flag(quiet).label("quiet"),
         )
         .select_from(Facility)
         .outerjoin(latest, on_latest)
         .outerjoin(previous, on_previous)
         .outerjoin(drawn, drawn.c.facility_id == Facility.id)
         .outerjoin(repaid, repaid.c.facility_id == Facility.id)
-        .where(Facility.active, or_(frozen, dropped, inconsistent, high_use))
+        .where(Facility.active, or_(frozen, dropped, inconsistent, high_use, quiet))
         .order_by(Facility.id)
     ).all()
 
