@@ -283,7 +283,7 @@ class Bench:
         thresholds = self.settings.thresholds()
         with self.sessions() as session:
             session.begin()
-            shared = CycleScans(session, at, thresholds)
+            shared = CycleScans(session, at, thresholds, self.calendar)
             findings = []
             for name, check in CHECKS.items():
                 findings.extend(

@@ -58,7 +58,7 @@ def run_checks(
                 f"unknown check {sorted(unknown)[0]!r}; the checks are {', '.join(CHECKS)}"
             )
     # Checks that read the same thing (the latest limit readings, say) read it once a cycle.
-    shared = CycleScans(session, now, thresholds)
+    shared = CycleScans(session, now, thresholds, calendar)
     findings: list[Finding] = []
     for name, check in CHECKS.items():
         if only is None or name in only:

@@ -48,7 +48,7 @@ from jobs.checks.common import (
 ONE_DAY = timedelta(days=1)
 
 
-def unsettled_groups(scans: CycleScans, calendar: BusinessCalendar) -> list[Any]:
+def unsettled_groups(scans: CycleScans) -> list[Any]:
     """Installment groups `bill_missing` or `bill_amount_mismatch` may report, read once a cycle.
 
     A group is a facility's installments due on one date, in the scope both checks share (not
@@ -60,8 +60,9 @@ def unsettled_groups(scans: CycleScans, calendar: BusinessCalendar) -> list[Any]
     shift: worth matching amounts in Python). Groups with neither a near bill nor a chance of
     being missing are dropped too.
     """
-    pad = calendar.max_shift_days
-    return scans.once(f"unsettled_groups/{pad}", lambda: _unsettled_groups(scans, pad))
+    return scans.once(
+        "unsettled_groups", lambda: _unsettled_groups(scans, scans.calendar.max_shift_days)
+    )
 
 
 def _unsettled_groups(scans: CycleScans, pad: int) -> list[Any]:
@@ -166,10 +167,10 @@ def bill_missing(
     3. Critical when the due date is at most `bill_critical_days` away (or past), else warning.
     """
     require_aware(now)
-    scans = scans_for(shared, session, now, thresholds)
+    scans = scans_for(shared, session, now, thresholds, calendar)
     groups = {
         (group.facility_id, group.due_date): group
-        for group in unsettled_groups(scans, calendar)
+        for group in unsettled_groups(scans)
         if group.may_be_missing
     }
     candidates = []
@@ -279,8 +280,8 @@ def bill_amount_mismatch(
     and until due date + match window once all are paid. Exactly tolerance × n off is quiet.
     """
     require_aware(now)
-    scans = scans_for(shared, session, now, thresholds)
-    groups = [group for group in unsettled_groups(scans, calendar) if group.near]
+    scans = scans_for(shared, session, now, thresholds, calendar)
+    groups = [group for group in unsettled_groups(scans) if group.near]
     if not groups:
         return []
 
@@ -488,10 +489,10 @@ def bill_due_soon(
     the day (facility zone) on which the due date comes within the horizon.
     """
     require_aware(now)
-    scans = scans_for(shared, session, now, thresholds)
+    scans = scans_for(shared, session, now, thresholds, calendar)
     last_days: dict[tuple[date, int], date] = {}
     findings = []
-    for bill in unpaid_bills(scans, calendar):
+    for bill in unpaid_bills(scans):
         today = local_today(now, bill.timezone)
         if (today, bill.soon) not in last_days:
             last_days[today, bill.soon] = _business_days_after(calendar, today, bill.soon)
@@ -533,8 +534,8 @@ def bill_overdue(
     """
     require_aware(now)
     findings = []
-    scans = scans_for(shared, session, now, thresholds)
-    for bill in unpaid_bills(scans, calendar):
+    scans = scans_for(shared, session, now, thresholds, calendar)
+    for bill in unpaid_bills(scans):
         days = (local_today(now, bill.timezone) - bill.due_date).days
         if days <= 0:
             continue
@@ -560,19 +561,18 @@ def bill_overdue(
     return findings
 
 
-def unpaid_bills(scans: CycleScans, calendar: BusinessCalendar) -> list[Any]:
+def unpaid_bills(scans: CycleScans) -> list[Any]:
     """Unpaid bills `bill_due_soon` or `bill_overdue` may report, read once a cycle.
 
     Unpaid (of more than 0.00), of active facilities, seen by `now`, and either due before the
     latest local date anywhere (maybe overdue) or due within the due-soon horizon. Each check
     finishes its own in Python, in the facility's zone.
     """
-    pad = calendar.max_shift_days
-    return scans.once(f"unpaid_bills/{pad}", lambda: _unpaid_bills(scans, calendar))
+    return scans.once("unpaid_bills", lambda: _unpaid_bills(scans))
 
 
-def _unpaid_bills(scans: CycleScans, calendar: BusinessCalendar) -> list[Any]:
-    now, thresholds = scans.now, scans.thresholds
+def _unpaid_bills(scans: CycleScans) -> list[Any]:
+    now, thresholds, calendar = scans.now, scans.thresholds, scans.calendar
     soon = setting(Facility.due_soon_days, thresholds.due_soon_days)
     first, last = earliest_today(now), latest_today(now)
     # Facilities on the default get the exact last day, so only bills that may fire leave the

@@ -45,8 +45,14 @@ class CycleScans:
     it for the length of a cycle costs memory in proportion to the findings only.
     """
 
-    def __init__(self, session: Session, now: datetime, thresholds: Thresholds) -> None:
-        self.session, self.now, self.thresholds = session, now, thresholds
+    def __init__(
+        self,
+        session: Session,
+        now: datetime,
+        thresholds: Thresholds,
+        calendar: BusinessCalendar,
+    ) -> None:
+        self.session, self.now, self.thresholds, self.calendar = session, now, thresholds, calendar
         self._done: dict[str, Any] = {}
 
     def once(self, name: str, scan: Callable[[], T]) -> T:
@@ -57,13 +63,22 @@ class CycleScans:
 
 
 def scans_for(
-    shared: CycleScans | None, session: Session, now: datetime, thresholds: Thresholds
+    shared: CycleScans | None,
+    session: Session,
+    now: datetime,
+    thresholds: Thresholds,
+    calendar: BusinessCalendar,
 ) -> CycleScans:
     """The cycle's shared scans, or fresh ones for a check run alone."""
     if shared is None:
-        return CycleScans(session, now, thresholds)
-    if (shared.session, shared.now, shared.thresholds) != (session, now, thresholds):
-        raise ValueError("shared scans belong to another session, time or set of thresholds")
+        return CycleScans(session, now, thresholds, calendar)
+    if (
+        shared.session is not session
+        or shared.now != now
+        or shared.thresholds != thresholds
+        or shared.calendar is not calendar
+    ):
+        raise ValueError("shared scans belong to another session, time, thresholds or calendar")
     return shared
 
 

@@ -40,7 +40,7 @@ def data_stale(
     only for the few candidates and the facilities with their own window.
     """
     require_aware(now)
-    scans = scans_for(shared, session, now, thresholds)
+    scans = scans_for(shared, session, now, thresholds, calendar)
     # Without a reading in the window a facility may be stale; the limit checks' shared scan
     # has each facility's latest reading already.
     quiet = [row.facility_id for row in limit_candidates(scans) if row.quiet]

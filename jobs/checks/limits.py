@@ -205,7 +205,7 @@ def limit_frozen(
 ) -> list[Finding]:
     """The latest reading of an active facility shows it frozen or closed, or a limit of 0."""
     require_aware(now)
-    scans = scans_for(shared, session, now, thresholds)
+    scans = scans_for(shared, session, now, thresholds, calendar)
     rows = [row for row in limit_candidates(scans) if row.frozen]
     return [
         Finding(
@@ -236,7 +236,7 @@ def limit_dropped(
     (critical) finding and not repeated here.
     """
     require_aware(now)
-    scans = scans_for(shared, session, now, thresholds)
+    scans = scans_for(shared, session, now, thresholds, calendar)
     rows = [row for row in limit_candidates(scans) if row.dropped]
     findings = []
     for row in rows:
@@ -292,7 +292,7 @@ def limit_inconsistent(
     `limit_frozen`, except for negatives and available above the limit.
     """
     require_aware(now)
-    scans = scans_for(shared, session, now, thresholds)
+    scans = scans_for(shared, session, now, thresholds, calendar)
     rows = [row for row in limit_candidates(scans) if row.inconsistent]
     findings = []
     for row in rows:
@@ -368,7 +368,7 @@ def utilization_high(
     `limit_dropped`'s finding, and a frozen line `limit_frozen`'s.
     """
     require_aware(now)
-    scans = scans_for(shared, session, now, thresholds)
+    scans = scans_for(shared, session, now, thresholds, calendar)
     rows = [row for row in limit_candidates(scans) if row.utilization_high]
     findings = []
     for row in rows:

@@ -576,12 +576,15 @@ def test_a_check_run_alone_finds_what_it_finds_in_a_whole_run(session, alice) ->
     assert {f.check for f in whole} == set(CHECKS) - {"limit_frozen"}
 
 
-def test_shared_scans_refuse_another_time(session) -> None:
-    """Scans made for one `now` are not silently reused by a check asked about another."""
-    shared = CycleScans(session, at("2026-12-05 09:00"), DEFAULTS)
+def test_shared_scans_refuse_another_time_or_calendar(session) -> None:
+    """Scans made for one `now` and calendar are not reused by a check asked about others."""
+    calendar = BusinessCalendar()
+    shared = CycleScans(session, at("2026-12-05 09:00"), DEFAULTS, calendar)
     with pytest.raises(ValueError, match="another session, time"):
-        CHECKS["limit_frozen"](
-            session, at("2026-12-06 09:00"), DEFAULTS, BusinessCalendar(), shared
+        CHECKS["limit_frozen"](session, at("2026-12-06 09:00"), DEFAULTS, calendar, shared)
+    with pytest.raises(ValueError, match="another session, time"):
+        CHECKS["bill_due_soon"](
+            session, at("2026-12-05 09:00"), DEFAULTS, BusinessCalendar(), shared
         )
 
 
