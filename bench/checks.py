@@ -56,7 +56,7 @@ from bot.alerts.lifecycle import RunSummary, apply_findings
 from bot.calendar import BusinessCalendar
 from bot.db import make_engine, session_factory, upgrade
 from bot.settings import Settings
-from jobs.checks import CHECKS
+from jobs.checks import CHECKS, CycleScans
 from jobs.cycle import CycleReport, policy_from, run_check_cycle
 
 DEFAULT_SERVER = os.environ.get(
@@ -277,14 +277,17 @@ class Bench:
         """Do what run_check_cycle does, one part at a time, in one transaction, rolled back.
 
         The parts are each check, then apply_findings; `around(name, part)` runs each of them.
+        The checks share one CycleScans, as in `run_checks`: a scan several checks read is
+        counted in the first check that asks for it.
         """
         thresholds = self.settings.thresholds()
         with self.sessions() as session:
             session.begin()
+            shared = CycleScans(session, at, thresholds, self.calendar)
             findings = []
             for name, check in CHECKS.items():
                 findings.extend(
-                    around(name, lambda c=check: c(session, at, thresholds, self.calendar))
+                    around(name, lambda c=check: c(session, at, thresholds, self.calendar, shared))
                 )
             around(
                 "apply_findings",

@@ -1,7 +1,9 @@
 """The checks: each a function of the database at a time `now`, returning findings.
 
 Every check takes ``(session, now, thresholds, calendar)`` and reads the whole portfolio in a
-bounded number of set-based queries (at most three), whatever the number of facilities.
+bounded number of set-based queries (at most three), whatever the number of facilities. An
+optional fifth argument, the cycle's :class:`CycleScans`, lets checks that read the same thing
+share one query; without it a check makes its own, with the same findings.
 A facility's own non-NULL threshold columns override `thresholds`. Inactive facilities are not
 checked. See each check's docstring for its exact boundaries.
 """
@@ -19,7 +21,7 @@ from jobs.checks.bills import (
     bill_overdue,
     bill_unexpected,
 )
-from jobs.checks.common import CheckFn, require_aware
+from jobs.checks.common import CheckFn, CycleScans, require_aware
 from jobs.checks.draws import draw_unconfirmed
 from jobs.checks.freshness import data_stale
 from jobs.checks.limits import limit_dropped, limit_frozen, limit_inconsistent, utilization_high
@@ -55,11 +57,13 @@ def run_checks(
             raise ValueError(
                 f"unknown check {sorted(unknown)[0]!r}; the checks are {', '.join(CHECKS)}"
             )
+    # Checks that read the same thing (the latest limit readings, say) read it once a cycle.
+    shared = CycleScans(session, now, thresholds, calendar)
     findings: list[Finding] = []
     for name, check in CHECKS.items():
         if only is None or name in only:
-            findings.extend(check(session, now, thresholds, calendar))
+            findings.extend(check(session, now, thresholds, calendar, shared))
     return findings
 
 
-__all__ = ["CHECKS", "CheckFn", "run_checks"]
+__all__ = ["CHECKS", "CheckFn", "CycleScans", "run_checks"]

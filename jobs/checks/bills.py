@@ -28,6 +28,8 @@ from bot.calendar import BusinessCalendar
 from bot.models import Bill, Facility, Installment
 from bot.money import format_money
 from jobs.checks.common import (
+    CHUNK,
+    CycleScans,
     bill_dates_near,
     bill_matches,
     days_after,
@@ -39,158 +41,53 @@ from jobs.checks.common import (
     local_today,
     on,
     require_aware,
+    scans_for,
     setting,
 )
 
 ONE_DAY = timedelta(days=1)
 
 
-# Ids per IN list: well under SQLite's limit on bound parameters.
-CHUNK = 5000
+def unsettled_groups(scans: CycleScans) -> list[Any]:
+    """Installment groups `bill_missing` or `bill_amount_mismatch` may report, read once a cycle.
 
-
-def bill_missing(
-    session: Session, now: datetime, thresholds: Thresholds, calendar: BusinessCalendar
-) -> list[Finding]:
-    """An installment whose bill should be visible by now, and no bill matches it.
-
-    1. In scope: installments not superseded, on active facilities; unpaid ones however old,
-       paid ones until their due date + the match window has passed (after that the platform's
-       bill for a settled installment is history).
-    2. Visible from the start of (due − lead days) in the facility's zone, plus grace hours:
-       quiet at that moment minus a minute, firing from it.
-    3. Critical when the due date is at most `bill_critical_days` away (or past), else warning.
+    A group is a facility's installments due on one date, in the scope both checks share (not
+    superseded, more than 0.00, on an active facility; unpaid ones however old, paid ones until
+    due date + match window). Almost every group has its bill on the due date itself, for the
+    right amount: it is settled, and neither check can fire for it, so it never leaves the
+    database. Only for the rest are bills looked for within the windows, one index probe each:
+    `in_window` (± match window: not missing) and `near` (the window widened for a holiday
+    shift: worth matching amounts in Python). Groups with neither a near bill nor a chance of
+    being missing are dropped too.
     """
-    require_aware(now)
+    return scans.once(
+        "unsettled_groups", lambda: _unsettled_groups(scans, scans.calendar.max_shift_days)
+    )
+
+
+def _unsettled_groups(scans: CycleScans, pad: int) -> list[Any]:
+    now, thresholds = scans.now, scans.thresholds
     lead = setting(Facility.bill_lead_days, thresholds.bill_lead_days)
     grace = setting(Facility.bill_grace_hours, thresholds.bill_grace_hours)
     window = setting(Facility.bill_match_window_days, thresholds.bill_match_window_days)
-    bill_in_window = exists().where(
-        Bill.facility_id == Installment.facility_id,
-        Bill.observed_at <= now,
-        Bill.due_date.between(
-            days_after(Installment.due_date, -window), days_after(Installment.due_date, window)
-        ),
-    )
-    scope = and_(
-        Facility.active,
-        Installment.status != "superseded",
-        fen(Installment.amount) > 0,
-        Installment.due_date <= days_after(on(latest_today(now)), lead),
-        or_(
-            Installment.status == "scheduled",
-            Installment.due_date >= days_after(on(earliest_today(now)), -window),
-        ),
-        ~bill_in_window,
-    )
-    rows = session.execute(
-        select(
-            Installment.draw_id,
-            Installment.facility_id,
-            Installment.due_date,
-            Installment.amount,
-            Installment.status,
-            Facility.slug,
-            Facility.timezone,
-            Facility.currency,
-            lead.label("lead"),
-            grace.label("grace"),
-            window.label("window"),
-        )
-        .join(Facility, Facility.id == Installment.facility_id)
-        .where(scope)
-        .order_by(Installment.facility_id, Installment.due_date, Installment.draw_id)
-    ).all()
-
-    candidates = []
-    for row in rows:
-        visible_at = local_midnight(row.due_date - timedelta(days=row.lead), row.timezone)
-        visible_at += timedelta(hours=row.grace)
-        today = local_today(now, row.timezone)
-        if now < visible_at:
-            continue
-        if row.status == "paid" and row.due_date + timedelta(days=row.window) < today:
-            continue
-        candidates.append((row, today, visible_at, calendar.next_business_day(row.due_date)))
-
-    shifted_windows = [
-        (shifted, row.window) for row, _, _, shifted in candidates if shifted != row.due_date
-    ]
-    facility_ids = select(Installment.facility_id).join(Facility).where(scope)
-    near_shift = bill_dates_near(session, now, facility_ids, shifted_windows)
-
-    findings = []
-    for row, today, visible_at, shifted in candidates:
-        if any(
-            bill_matches(bill_due, row.due_date, shifted, row.window)
-            for bill_due in near_shift.get(row.facility_id, ())
-        ):
-            continue
-        days_left = (row.due_date - today).days
-        critical = days_left <= thresholds.bill_critical_days
-        amount = format_money(row.amount, row.currency)
-        facts = {
-            "Facility": row.slug,
-            "Draw": f"#{row.draw_id}",
-            "Due date": row.due_date.isoformat(),
-            "Expected": amount,
-            "Bill expected since": local_time(visible_at, row.timezone),
-            "Matched within": f"± {row.window} days",
-        }
-        if shifted != row.due_date:
-            facts["Holiday-shifted due date"] = shifted.isoformat()
-        findings.append(
-            Finding(
-                check="bill_missing",
-                facility_id=row.facility_id,
-                subject=f"{row.due_date.isoformat()}#d{row.draw_id}",
-                severity=Severity.CRITICAL if critical else Severity.WARNING,
-                summary=(
-                    f"expected {amount} due {row.due_date.isoformat()}, no bill seen; "
-                    f"lead {row.lead} days, grace {row.grace} h"
-                ),
-                facts=facts,
-            )
-        )
-    return findings
-
-
-def bill_amount_mismatch(
-    session: Session, now: datetime, thresholds: Thresholds, calendar: BusinessCalendar
-) -> list[Finding]:
-    """A matched bill's amount is off from what the ledger expects by more than the tolerance.
-
-    Platforms show one bill a day, so the installments of one facility due on one date are
-    compared as a group: their sum against the matched bill (if the platform shows several bills
-    on that date, their sum), with a tolerance of the facility's amount tolerance (0.01) times
-    the number of installments. The matched bill is the one nearest the due date (or the shifted
-    due date), the earlier on a tie. Groups are in scope while any installment in them is unpaid,
-    and until due date + match window once all are paid. Exactly tolerance × n off is quiet.
-    """
-    require_aware(now)
-    window = setting(Facility.bill_match_window_days, thresholds.bill_match_window_days)
     tolerance = setting(Facility.amount_tolerance, thresholds.amount_tolerance)
-    pad = calendar.max_shift_days
-    scope = and_(
-        Facility.active,
-        Installment.status != "superseded",
-        fen(Installment.amount) > 0,
-        or_(
-            Installment.status == "scheduled",
-            Installment.due_date >= days_after(on(earliest_today(now)), -window),
-        ),
+
+    def bill_between(first: Any, last: Any) -> Any:
+        return exists().where(
+            Bill.facility_id == Installment.facility_id,
+            Bill.observed_at <= now,
+            Bill.due_date.between(first, last),
+        )
+
+    in_window = bill_between(
+        days_after(Installment.due_date, -window), days_after(Installment.due_date, window)
     )
-    bill_near = exists().where(
-        Bill.facility_id == Installment.facility_id,
-        Bill.observed_at <= now,
-        Bill.due_date.between(
-            days_after(Installment.due_date, -window),
-            days_after(Installment.due_date, window + pad),
-        ),
+    near = bill_between(
+        days_after(Installment.due_date, -window), days_after(Installment.due_date, window + pad)
     )
-    # Almost every group has its bill on the due date itself, for the right amount: such a bill
-    # is the nearest there can be, so the group is settled in SQL and never leaves the database.
-    # Only the rest (no bill that day, or a different amount) are matched in Python below.
+    may_be_missing = and_(
+        Installment.due_date <= days_after(on(latest_today(now)), lead), not_(in_window)
+    )
     same_day = (
         select(
             Bill.facility_id.label("facility_id"),
@@ -206,18 +103,24 @@ def bill_amount_mismatch(
         same_day.c.amount.is_not(None),
         func.abs(fen(same_day.c.amount) - fen(expected)) <= fen(tolerance) * func.count(),
     )
-    groups = session.execute(
+    # The window probes sit in HAVING (their columns are grouped), so they run for the few
+    # unsettled groups only, not for every installment before grouping.
+    return scans.session.execute(
         select(
             Facility.id.label("facility_id"),
             Facility.slug,
             Facility.timezone,
             Facility.currency,
+            lead.label("lead"),
+            grace.label("grace"),
             window.label("window"),
             tolerance.label("tolerance"),
             Installment.due_date,
             expected.label("expected"),
             func.count().label("installments"),
             func.max(case((Installment.status == "scheduled", 1), else_=0)).label("open"),
+            _flag(may_be_missing).label("may_be_missing"),
+            _flag(near).label("near"),
         )
         .join(Facility, Facility.id == Installment.facility_id)
         .outerjoin(
@@ -227,14 +130,172 @@ def bill_amount_mismatch(
                 same_day.c.due_date == Installment.due_date,
             ),
         )
-        .where(scope, bill_near)
-        .group_by(Facility.id, Installment.due_date, same_day.c.amount)
-        .having(not_(settled_same_day))
+        .where(
+            Facility.active,
+            Installment.status != "superseded",
+            fen(Installment.amount) > 0,
+            or_(
+                Installment.status == "scheduled",
+                Installment.due_date >= days_after(on(earliest_today(now)), -window),
+            ),
+        )
+        .group_by(Facility.id, Installment.facility_id, Installment.due_date, same_day.c.amount)
+        .having(and_(not_(settled_same_day), or_(may_be_missing, near)))
         .order_by(Facility.id, Installment.due_date)
     ).all()
+
+
+def _flag(condition: Any) -> Any:
+    """A condition as a plain true/false column."""
+    return case((condition, True), else_=False)
+
+
+def bill_missing(
+    session: Session,
+    now: datetime,
+    thresholds: Thresholds,
+    calendar: BusinessCalendar,
+    shared: CycleScans | None = None,
+) -> list[Finding]:
+    """An installment whose bill should be visible by now, and no bill matches it.
+
+    1. In scope: installments not superseded, on active facilities; unpaid ones however old,
+       paid ones until their due date + the match window has passed (after that the platform's
+       bill for a settled installment is history).
+    2. Visible from the start of (due − lead days) in the facility's zone, plus grace hours:
+       quiet at that moment minus a minute, firing from it.
+    3. Critical when the due date is at most `bill_critical_days` away (or past), else warning.
+    """
+    require_aware(now)
+    scans = scans_for(shared, session, now, thresholds, calendar)
+    groups = {
+        (group.facility_id, group.due_date): group
+        for group in unsettled_groups(scans)
+        if group.may_be_missing
+    }
+    candidates = []
+    for installment in _installments_in(session, now, groups):
+        row = groups[installment.facility_id, installment.due_date]
+        visible_at = local_midnight(row.due_date - timedelta(days=row.lead), row.timezone)
+        visible_at += timedelta(hours=row.grace)
+        today = local_today(now, row.timezone)
+        if now < visible_at:
+            continue
+        if installment.status == "paid" and row.due_date + timedelta(days=row.window) < today:
+            continue
+        shifted = calendar.next_business_day(row.due_date)
+        candidates.append((installment, row, today, visible_at, shifted))
+
+    shifted_windows = [
+        (shifted, row.window) for _, row, _, _, shifted in candidates if shifted != row.due_date
+    ]
+    near_shift = bill_dates_near(
+        session, now, sorted({row.facility_id for _, row, *_ in candidates}), shifted_windows
+    )
+
+    findings = []
+    for installment, row, today, visible_at, shifted in candidates:
+        if any(
+            bill_matches(bill_due, row.due_date, shifted, row.window)
+            for bill_due in near_shift.get(row.facility_id, ())
+        ):
+            continue
+        days_left = (row.due_date - today).days
+        critical = days_left <= thresholds.bill_critical_days
+        amount = format_money(installment.amount, row.currency)
+        facts = {
+            "Facility": row.slug,
+            "Draw": f"#{installment.draw_id}",
+            "Due date": row.due_date.isoformat(),
+            "Expected": amount,
+            "Bill expected since": local_time(visible_at, row.timezone),
+            "Matched within": f"± {row.window} days",
+        }
+        if shifted != row.due_date:
+            facts["Holiday-shifted due date"] = shifted.isoformat()
+        findings.append(
+            Finding(
+                check="bill_missing",
+                facility_id=row.facility_id,
+                subject=f"{row.due_date.isoformat()}#d{installment.draw_id}",
+                severity=Severity.CRITICAL if critical else Severity.WARNING,
+                summary=(
+                    f"expected {amount} due {row.due_date.isoformat()}, no bill seen; "
+                    f"lead {row.lead} days, grace {row.grace} h"
+                ),
+                facts=facts,
+            )
+        )
+    return findings
+
+
+def _installments_in(
+    session: Session, now: datetime, groups: dict[tuple[int, date], Any]
+) -> list[Any]:
+    """The in-scope installments of `groups` (keyed by facility and due date), in order."""
+    if not groups:
+        return []
+    facility_ids = sorted({facility_id for facility_id, _ in groups})
+    due_dates = [due_date for _, due_date in groups]
+    installments = []
+    for start in range(0, len(facility_ids), CHUNK):
+        for installment in session.execute(
+            select(
+                Installment.draw_id,
+                Installment.facility_id,
+                Installment.due_date,
+                Installment.amount,
+                Installment.status,
+            ).where(
+                Installment.facility_id.in_(facility_ids[start : start + CHUNK]),
+                Installment.due_date.between(min(due_dates), max(due_dates)),
+                Installment.status != "superseded",
+                fen(Installment.amount) > 0,
+            )
+        ):
+            group = groups.get((installment.facility_id, installment.due_date))
+            # The same per-installment scope as the groups': paid ones only within the window.
+            if group is not None and (
+                installment.status == "scheduled"
+                or installment.due_date >= earliest_today(now) - timedelta(days=group.window)
+            ):
+                installments.append(installment)
+    return sorted(installments, key=lambda i: (i.facility_id, i.due_date, i.draw_id))
+
+
+def bill_amount_mismatch(
+    session: Session,
+    now: datetime,
+    thresholds: Thresholds,
+    calendar: BusinessCalendar,
+    shared: CycleScans | None = None,
+) -> list[Finding]:
+    """A matched bill's amount is off from what the ledger expects by more than the tolerance.
+
+    Platforms show one bill a day, so the installments of one facility due on one date are
+    compared as a group: their sum against the matched bill (if the platform shows several bills
+    on that date, their sum), with a tolerance of the facility's amount tolerance (0.01) times
+    the number of installments. The matched bill is the one nearest the due date (or the shifted
+    due date), the earlier on a tie. Groups are in scope while any installment in them is unpaid,
+    and until due date + match window once all are paid. Exactly tolerance × n off is quiet.
+    """
+    require_aware(now)
+    scans = scans_for(shared, session, now, thresholds, calendar)
+    groups = [group for group in unsettled_groups(scans) if group.near]
     if not groups:
         return []
 
+    window = setting(Facility.bill_match_window_days, thresholds.bill_match_window_days)
+    pad = calendar.max_shift_days
+    scope = and_(
+        Facility.active,
+        Installment.status != "superseded",
+        fen(Installment.amount) > 0,
+        or_(
+            Installment.status == "scheduled",
+            Installment.due_date >= days_after(on(earliest_today(now)), -window),
+        ),
+    )
     installment_near = exists().where(
         Installment.facility_id == Bill.facility_id,
         Facility.id == Installment.facility_id,
@@ -311,20 +372,36 @@ def bill_amount_mismatch(
 
 
 def bill_unexpected(
-    session: Session, now: datetime, thresholds: Thresholds, calendar: BusinessCalendar
+    session: Session,
+    now: datetime,
+    thresholds: Thresholds,
+    calendar: BusinessCalendar,
+    shared: CycleScans | None = None,
 ) -> list[Finding]:
     """A bill (paid or not, however old) that matches no installment: an unlogged draw?"""
     require_aware(now)
     window = setting(Facility.bill_match_window_days, thresholds.bill_match_window_days)
-    installment_in_window = exists().where(
+    expected = and_(
         Installment.facility_id == Bill.facility_id,
         Installment.status != "superseded",
         fen(Installment.amount) > 0,
+    )
+    # An installment due the same day is in any window. Tested first, it is an anti-join on
+    # (facility, date) equality, a merge of two indexes on PostgreSQL; the window, which can
+    # only join on the facility, is left for the few bills that survive it.
+    installment_same_day = exists().where(expected, Installment.due_date == Bill.due_date)
+    installment_in_window = exists().where(
+        expected,
         Installment.due_date.between(
             days_after(Bill.due_date, -window), days_after(Bill.due_date, window)
         ),
     )
-    scope = and_(Facility.active, Bill.observed_at <= now, ~installment_in_window)
+    scope = and_(
+        Facility.active,
+        Bill.observed_at <= now,
+        ~installment_same_day,
+        ~installment_in_window,
+    )
     candidates = session.execute(
         select(
             Bill.id,
@@ -353,19 +430,20 @@ def bill_unexpected(
         for bill in candidates
         for back in range(1, pad + 1)
     }
-    facility_ids = select(Bill.facility_id).join(Facility).where(scope)
+    facility_ids = sorted({bill.facility_id for bill in candidates})
     installments: dict[int, set[date]] = defaultdict(set)
-    for facility_id, due_date in session.execute(
-        select(Installment.facility_id, Installment.due_date)
-        .where(
-            Installment.status != "superseded",
-            fen(Installment.amount) > 0,
-            Installment.facility_id.in_(facility_ids),
-            Installment.due_date.in_(sorted(dates)),
-        )
-        .distinct()
-    ):
-        installments[facility_id].add(due_date)
+    for start in range(0, len(facility_ids), CHUNK):
+        for facility_id, due_date in session.execute(
+            select(Installment.facility_id, Installment.due_date)
+            .where(
+                Installment.status != "superseded",
+                fen(Installment.amount) > 0,
+                Installment.facility_id.in_(facility_ids[start : start + CHUNK]),
+                Installment.due_date.in_(sorted(dates)),
+            )
+            .distinct()
+        ):
+            installments[facility_id].add(due_date)
 
     findings = []
     for bill in candidates:
@@ -398,7 +476,11 @@ def bill_unexpected(
 
 
 def bill_due_soon(
-    session: Session, now: datetime, thresholds: Thresholds, calendar: BusinessCalendar
+    session: Session,
+    now: datetime,
+    thresholds: Thresholds,
+    calendar: BusinessCalendar,
+    shared: CycleScans | None = None,
 ) -> list[Finding]:
     """An unpaid bill due today or within the next `due_soon_days` business days.
 
@@ -407,27 +489,10 @@ def bill_due_soon(
     the day (facility zone) on which the due date comes within the horizon.
     """
     require_aware(now)
-    soon = setting(Facility.due_soon_days, thresholds.due_soon_days)
-    first, last = earliest_today(now), latest_today(now)
-    # Facilities on the default get the exact last day, so only bills that may fire leave the
-    # database (every local "today" on Earth is one of a few dates). The few with their own
-    # threshold get a bound instead: N business days never span more than N × (longest
-    # closure + 1) calendar days.
-    default_last = max(
-        _business_days_after(calendar, first + timedelta(days=n), thresholds.due_soon_days)
-        for n in range((last - first).days + 1)
-    )
-    horizon = days_after(on(last), soon * (calendar.max_shift_days + 1))
-    due = and_(
-        Bill.due_date >= first,
-        or_(
-            and_(Facility.due_soon_days.is_(None), Bill.due_date <= default_last),
-            and_(Facility.due_soon_days.is_not(None), Bill.due_date <= horizon),
-        ),
-    )
+    scans = scans_for(shared, session, now, thresholds, calendar)
     last_days: dict[tuple[date, int], date] = {}
     findings = []
-    for bill in _unpaid_bills(session, now, due, soon.label("soon")):
+    for bill in unpaid_bills(scans):
         today = local_today(now, bill.timezone)
         if (today, bill.soon) not in last_days:
             last_days[today, bill.soon] = _business_days_after(calendar, today, bill.soon)
@@ -456,7 +521,11 @@ def bill_due_soon(
 
 
 def bill_overdue(
-    session: Session, now: datetime, thresholds: Thresholds, calendar: BusinessCalendar
+    session: Session,
+    now: datetime,
+    thresholds: Thresholds,
+    calendar: BusinessCalendar,
+    shared: CycleScans | None = None,
 ) -> list[Finding]:
     """An unpaid bill whose due date has ended in the facility's zone: critical.
 
@@ -465,7 +534,8 @@ def bill_overdue(
     """
     require_aware(now)
     findings = []
-    for bill in _unpaid_bills(session, now, Bill.due_date < on(latest_today(now))):
+    scans = scans_for(shared, session, now, thresholds, calendar)
+    for bill in unpaid_bills(scans):
         days = (local_today(now, bill.timezone) - bill.due_date).days
         if days <= 0:
             continue
@@ -491,10 +561,39 @@ def bill_overdue(
     return findings
 
 
-def _unpaid_bills(session: Session, now: datetime, due_filter: Any, *columns: Any) -> list[Any]:
-    """Unpaid bills (of more than 0.00) of active facilities seen by `now`, due as filtered."""
+def unpaid_bills(scans: CycleScans) -> list[Any]:
+    """Unpaid bills `bill_due_soon` or `bill_overdue` may report, read once a cycle.
+
+    Unpaid (of more than 0.00), of active facilities, seen by `now`, and either due before the
+    latest local date anywhere (maybe overdue) or due within the due-soon horizon. Each check
+    finishes its own in Python, in the facility's zone.
+    """
+    return scans.once("unpaid_bills", lambda: _unpaid_bills(scans))
+
+
+def _unpaid_bills(scans: CycleScans) -> list[Any]:
+    now, thresholds, calendar = scans.now, scans.thresholds, scans.calendar
+    soon = setting(Facility.due_soon_days, thresholds.due_soon_days)
+    first, last = earliest_today(now), latest_today(now)
+    # Facilities on the default get the exact last day, so only bills that may fire leave the
+    # database (every local "today" on Earth is one of a few dates). The few with their own
+    # threshold get a bound instead: N business days never span more than N × (longest
+    # closure + 1) calendar days.
+    default_last = max(
+        _business_days_after(calendar, first + timedelta(days=n), thresholds.due_soon_days)
+        for n in range((last - first).days + 1)
+    )
+    horizon = days_after(on(last), soon * (calendar.max_shift_days + 1))
+    due_soon = and_(
+        Bill.due_date >= first,
+        or_(
+            and_(Facility.due_soon_days.is_(None), Bill.due_date <= default_last),
+            and_(Facility.due_soon_days.is_not(None), Bill.due_date <= horizon),
+        ),
+    )
+    maybe_overdue = Bill.due_date < on(last)
     return list(
-        session.execute(
+        scans.session.execute(
             select(
                 Bill.id,
                 Bill.facility_id,
@@ -503,7 +602,7 @@ def _unpaid_bills(session: Session, now: datetime, due_filter: Any, *columns: An
                 Facility.slug,
                 Facility.timezone,
                 Facility.currency,
-                *columns,
+                soon.label("soon"),
             )
             .join(Facility, Facility.id == Bill.facility_id)
             .where(
@@ -511,7 +610,7 @@ def _unpaid_bills(session: Session, now: datetime, due_filter: Any, *columns: An
                 Bill.paid.is_(False),
                 fen(Bill.amount) > 0,
                 Bill.observed_at <= now,
-                due_filter,
+                or_(due_soon, maybe_overdue),
             )
             .order_by(Bill.facility_id, Bill.due_date, Bill.id)
         ).all()

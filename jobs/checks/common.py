@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -33,9 +33,71 @@ from bot.alerts.findings import Finding, Thresholds
 from bot.calendar import BusinessCalendar
 from bot.models import Bill
 
-CheckFn = Callable[[Session, datetime, Thresholds, BusinessCalendar], list[Finding]]
+T = TypeVar("T")
+
+
+class CycleScans:
+    """What several checks read, computed once per cycle and then shared.
+
+    `run_checks` makes one for the cycle and hands it to every check; a check called on its own
+    makes its own (see :func:`scans_for`), so each check stays a function of the database at
+    `now`. A scan is a query whose result is small (candidates, not the portfolio), so holding
+    it for the length of a cycle costs memory in proportion to the findings only.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        now: datetime,
+        thresholds: Thresholds,
+        calendar: BusinessCalendar,
+    ) -> None:
+        self.session, self.now, self.thresholds, self.calendar = session, now, thresholds, calendar
+        self._done: dict[str, Any] = {}
+
+    def once(self, name: str, scan: Callable[[], T]) -> T:
+        """`scan()` the first time `name` is asked for in this cycle, its result after that."""
+        if name not in self._done:
+            self._done[name] = scan()
+        return self._done[name]  # type: ignore[no-any-return]
+
+
+def scans_for(
+    shared: CycleScans | None,
+    session: Session,
+    now: datetime,
+    thresholds: Thresholds,
+    calendar: BusinessCalendar,
+) -> CycleScans:
+    """The cycle's shared scans, or fresh ones for a check run alone."""
+    if shared is None:
+        return CycleScans(session, now, thresholds, calendar)
+    if (
+        shared.session is not session
+        or shared.now != now
+        or shared.thresholds != thresholds
+        or shared.calendar is not calendar
+    ):
+        raise ValueError("shared scans belong to another session, time, thresholds or calendar")
+    return shared
+
+
+class CheckFn(Protocol):
+    """A check: findings from the database as of `now` (`shared`: the cycle's shared scans)."""
+
+    def __call__(
+        self,
+        session: Session,
+        now: datetime,
+        thresholds: Thresholds,
+        calendar: BusinessCalendar,
+        shared: CycleScans | None = None,
+    ) -> list[Finding]: ...
+
 
 FEN_PER_YUAN = 100
+# Ids per IN list: well under SQLite's limit on bound parameters.
+CHUNK = 5000
 # Local dates the world over lie within these offsets of UTC (UTC-12 … UTC+14).
 _WESTMOST = timedelta(hours=12)
 _EASTMOST = timedelta(hours=14)
@@ -170,30 +232,33 @@ def outstanding_fen(drawn: Any, repaid: Any) -> ColumnElement[int]:
 def bill_dates_near(
     session: Session,
     now: datetime,
-    facility_ids: Any,
+    facility_ids: list[int],
     windows: list[tuple[date, int]],
 ) -> dict[int, set[date]]:
-    """Bill due dates within (day ± window) of a few candidates, in one query.
+    """Bill due dates within (day ± window) of a few candidates, in a query per 5,000 facilities.
 
-    `facility_ids` is a subquery naming the candidates' facilities (a superset is fine); the
-    dates are the union of the windows, so the result is a superset the caller filters.
+    `facility_ids` names the candidates' facilities (a superset is fine); the dates are the
+    union of the windows, so the result is a superset the caller filters.
     """
-    if not windows:
+    if not windows or not facility_ids:
         return {}
-    dates = {
-        day + timedelta(days=offset)
-        for day, window in windows
-        for offset in range(-window, window + 1)
-    }
+    dates = sorted(
+        {
+            day + timedelta(days=offset)
+            for day, window in windows
+            for offset in range(-window, window + 1)
+        }
+    )
     near: dict[int, set[date]] = defaultdict(set)
-    for facility_id, due_date in session.execute(
-        select(Bill.facility_id, Bill.due_date)
-        .where(
-            Bill.observed_at <= now,
-            Bill.facility_id.in_(facility_ids),
-            Bill.due_date.in_(sorted(dates)),
-        )
-        .distinct()
-    ):
-        near[facility_id].add(due_date)
+    for start in range(0, len(facility_ids), CHUNK):
+        for facility_id, due_date in session.execute(
+            select(Bill.facility_id, Bill.due_date)
+            .where(
+                Bill.observed_at <= now,
+                Bill.facility_id.in_(facility_ids[start : start + CHUNK]),
+                Bill.due_date.in_(dates),
+            )
+            .distinct()
+        ):
+            near[facility_id].add(due_date)
     return near

@@ -10,6 +10,7 @@ from bot.calendar import BusinessCalendar
 from bot.models import Bill, Draw, DrawConfirmation, Facility, Installment
 from bot.money import format_money
 from jobs.checks.common import (
+    CycleScans,
     bill_dates_near,
     bill_matches,
     days_after,
@@ -21,7 +22,11 @@ from jobs.checks.common import (
 
 
 def draw_unconfirmed(
-    session: Session, now: datetime, thresholds: Thresholds, calendar: BusinessCalendar
+    session: Session,
+    now: datetime,
+    thresholds: Thresholds,
+    calendar: BusinessCalendar,
+    shared: CycleScans | None = None,
 ) -> list[Finding]:
     """A draw logged `confirm_window_hours` ago or more that nothing observed confirms.
 
@@ -85,11 +90,10 @@ def draw_unconfirmed(
         if now < row.created_at + timedelta(hours=row.window_hours):
             continue
         candidates.append((row, calendar.next_business_day(row.first_due)))
-    facility_ids = select(Draw.facility_id).join(Facility).where(scope)
     near_shift = bill_dates_near(
         session,
         now,
-        facility_ids,
+        sorted({row.facility_id for row, _ in candidates}),
         [(shifted, row.match_window) for row, shifted in candidates if shifted != row.first_due],
     )
 

@@ -2,65 +2,99 @@
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from bot.alerts.findings import Finding, Severity, Thresholds
 from bot.calendar import BusinessCalendar
 from bot.models import Bill, DrawConfirmation, Facility, LimitReading
-from jobs.checks.common import hours, local_time, overridden_or, require_aware, setting
+from jobs.checks.common import (
+    CHUNK,
+    CycleScans,
+    hours,
+    local_time,
+    overridden_or,
+    require_aware,
+    scans_for,
+    setting,
+)
+from jobs.checks.limits import limit_candidates
 
 
 def data_stale(
-    session: Session, now: datetime, thresholds: Thresholds, calendar: BusinessCalendar
+    session: Session,
+    now: datetime,
+    thresholds: Thresholds,
+    calendar: BusinessCalendar,
+    shared: CycleScans | None = None,
 ) -> list[Finding]:
     """Nothing observed from the platform for `stale_after_hours`.
 
     Anything observed counts: a limit reading, a bill, a payout from a statement (each by its
     `observed_at`, up to `now`). A facility that has never had one is measured from when it was
     added. Fires when exactly the window has passed since the last observation.
+
+    A facility on the default window is a candidate only when its latest reading (from the
+    limit checks' shared scan) is older than the window and nothing else was observed in it
+    (`NOT EXISTS` probes on each table's facility index), so the last observation is looked up
+    only for the few candidates and the facilities with their own window.
     """
     require_aware(now)
-    latest = [
-        select(table.facility_id.label("facility_id"), func.max(table.observed_at).label("at"))
-        .where(table.observed_at <= now)
-        .group_by(table.facility_id)
-        for table in (LimitReading, Bill, DrawConfirmation)
-    ]
-    observed = union_all(*latest).subquery("observed")
-    last_seen = (
-        select(observed.c.facility_id, func.max(observed.c.at).label("at"))
-        .group_by(observed.c.facility_id)
-        .subquery("last_seen")
-    )
-    since = func.coalesce(last_seen.c.at, Facility.created_at)
-    stale_after = setting(Facility.stale_after_hours, thresholds.stale_after_hours)
+    scans = scans_for(shared, session, now, thresholds, calendar)
+    # Without a reading in the window a facility may be stale; the limit checks' shared scan
+    # has each facility's latest reading already.
+    quiet = [row.facility_id for row in limit_candidates(scans) if row.quiet]
     default_cutoff = now - timedelta(hours=thresholds.stale_after_hours)
-    rows = session.execute(
-        select(
-            Facility.id,
-            Facility.slug,
-            Facility.timezone,
-            Facility.created_at,
-            last_seen.c.at.label("last_seen"),
-            stale_after.label("stale_after"),
+    tables = (LimitReading, Bill, DrawConfirmation)
+    seen_lately = or_(
+        *(
+            exists().where(
+                table.facility_id == Facility.id,
+                table.observed_at > default_cutoff,
+                table.observed_at <= now,
+            )
+            for table in tables
         )
-        .outerjoin(last_seen, last_seen.c.facility_id == Facility.id)
-        .where(
-            Facility.active,
-            Facility.created_at <= now,
-            overridden_or(Facility.stale_after_hours, since <= default_cutoff),
-        )
-        .order_by(Facility.id)
-    ).all()
+    )
+    last_seen = [
+        select(func.max(table.observed_at))
+        .where(table.facility_id == Facility.id, table.observed_at <= now)
+        .correlate(Facility)
+        .scalar_subquery()
+        .label(f"last_{table.__tablename__}")
+        for table in tables
+    ]
+    stale_after = setting(Facility.stale_after_hours, thresholds.stale_after_hours)
+    rows = []
+    for start in range(0, len(quiet), CHUNK):
+        rows += session.execute(
+            select(
+                Facility.id,
+                Facility.slug,
+                Facility.timezone,
+                Facility.created_at,
+                *last_seen,
+                stale_after.label("stale_after"),
+            )
+            .where(
+                Facility.id.in_(quiet[start : start + CHUNK]),
+                Facility.active,
+                Facility.created_at <= now,
+                overridden_or(Facility.stale_after_hours, not_(seen_lately)),
+            )
+            .order_by(Facility.id)
+        ).all()
 
     findings = []
     for row in rows:
-        since_at = row.last_seen or row.created_at
+        seen = [row._mapping[column] for column in last_seen]
+        seen = [moment for moment in seen if moment is not None]
+        last_seen_at = max(seen) if seen else None
+        since_at = last_seen_at or row.created_at
         quiet_for = now - since_at
         if quiet_for < timedelta(hours=row.stale_after):
             continue
-        if row.last_seen is None:
+        if last_seen_at is None:
             summary = (
                 "nothing seen from the platform since the facility was added "
                 f"{hours(quiet_for)} ago"
@@ -68,7 +102,7 @@ def data_stale(
             last = "never"
         else:
             summary = f"nothing seen from the platform for {hours(quiet_for)}"
-            last = local_time(row.last_seen, row.timezone)
+            last = local_time(last_seen_at, row.timezone)
         findings.append(
             Finding(
                 check="data_stale",

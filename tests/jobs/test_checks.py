@@ -26,7 +26,7 @@ from bot.ledger.observations import (
 )
 from bot.ledger.repayments import record_repayment
 from bot.models import Draw, Facility
-from jobs.checks import CHECKS, run_checks
+from jobs.checks import CHECKS, CycleScans, run_checks
 from tests.ledger.cast import jiebei_line, log_draw
 
 D = Decimal
@@ -558,6 +558,34 @@ def test_run_checks_refuses_unknown_names_and_naive_times(session) -> None:
         run_checks(session, at("2026-12-01 09:00"), DEFAULTS, BusinessCalendar(), {"bill_mising"})
     with pytest.raises(ValueError, match="no time zone"):
         run_checks(session, datetime(2026, 12, 1, 9, 0), DEFAULTS, BusinessCalendar())  # noqa: DTZ001
+
+
+def test_a_check_run_alone_finds_what_it_finds_in_a_whole_run(session, alice) -> None:
+    """Checks sharing a cycle's scans report exactly what each reports when called on its own."""
+    _portfolio_from(session, alice, 0, 3)
+    now = at("2026-12-05 09:00")
+    whole = run_checks(session, now, DEFAULTS, BusinessCalendar())
+
+    alone = [
+        finding
+        for check in CHECKS.values()
+        for finding in check(session, now, DEFAULTS, BusinessCalendar())
+    ]
+
+    assert alone == whole
+    assert {f.check for f in whole} == set(CHECKS) - {"limit_frozen"}
+
+
+def test_shared_scans_refuse_another_time_or_calendar(session) -> None:
+    """Scans made for one `now` and calendar are not reused by a check asked about others."""
+    calendar = BusinessCalendar()
+    shared = CycleScans(session, at("2026-12-05 09:00"), DEFAULTS, calendar)
+    with pytest.raises(ValueError, match="another session, time"):
+        CHECKS["limit_frozen"](session, at("2026-12-06 09:00"), DEFAULTS, calendar, shared)
+    with pytest.raises(ValueError, match="another session, time"):
+        CHECKS["bill_due_soon"](
+            session, at("2026-12-05 09:00"), DEFAULTS, BusinessCalendar(), shared
+        )
 
 
 @pytest.mark.parametrize("sizes", [(2, 20)])
