@@ -416,7 +416,7 @@ def _retry_after(headers: Mapping[str, Any]) -> float | None:
         if name.lower() == "retry-after":
             raw = value[0] if isinstance(value, list) else value
             try:
-                return float(raw)
+                return float(raw)  # seconds
             except (TypeError, ValueError):
                 return None
     return None

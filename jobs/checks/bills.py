@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, not_, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from bot.alerts.findings import Finding, Severity, Thresholds
@@ -130,15 +130,7 @@ def _unsettled_groups(scans: CycleScans, pad: int) -> list[Any]:
                 same_day.c.due_date == Installment.due_date,
             ),
         )
-        .where(
-            Facility.active,
-            Installment.status != "superseded",
-            fen(Installment.amount) > 0,
-            or_(
-                Installment.status == "scheduled",
-                Installment.due_date >= days_after(on(earliest_today(now)), -window),
-            ),
-        )
+        .where(_installments_in_scope(now, window))
         .group_by(Facility.id, Installment.facility_id, Installment.due_date, same_day.c.amount)
         .having(and_(not_(settled_same_day), or_(may_be_missing, near)))
         .order_by(Facility.id, Installment.due_date)
@@ -287,15 +279,7 @@ def bill_amount_mismatch(
 
     window = setting(Facility.bill_match_window_days, thresholds.bill_match_window_days)
     pad = calendar.max_shift_days
-    scope = and_(
-        Facility.active,
-        Installment.status != "superseded",
-        fen(Installment.amount) > 0,
-        or_(
-            Installment.status == "scheduled",
-            Installment.due_date >= days_after(on(earliest_today(now)), -window),
-        ),
-    )
+    scope = _installments_in_scope(now, window)
     installment_near = exists().where(
         Installment.facility_id == Bill.facility_id,
         Facility.id == Installment.facility_id,
@@ -622,3 +606,17 @@ def _business_days_after(calendar: BusinessCalendar, today: date, count: int) ->
     for _ in range(count):
         day = calendar.next_business_day(day + ONE_DAY)
     return day
+
+
+def _installments_in_scope(now: datetime, window: ColumnElement[int]) -> ColumnElement[bool]:
+    """Installments the bill checks look at: on active facilities, not superseded, not zero,
+    and still unpaid or due within the match window of today (a bill may still show them)."""
+    return and_(
+        Facility.active,
+        Installment.status != "superseded",
+        fen(Installment.amount) > 0,
+        or_(
+            Installment.status == "scheduled",
+            Installment.due_date >= days_after(on(earliest_today(now)), -window),
+        ),
+    )
