@@ -48,7 +48,7 @@ from bot.slack.blocks import (
     group_message,
     thread_line,
 )
-from bot.slack.mrkdwn import escape, truncate
+from bot.slack.mrkdwn import escape_within
 from jobs.transports import OutboxMessageView, TransportError, render_text
 
 if TYPE_CHECKING:
@@ -209,7 +209,7 @@ class SlackTransport:
                 return self._update_alert(message, message.alert_ref)
             # Anything else the outbox may carry is posted as the console would print it.
             # Payload text can carry what people typed; escaped, it pings nobody.
-            text = truncate(escape(render_text(message)), MAX_TEXT)
+            text = escape_within(render_text(message), MAX_TEXT)
             return self._post_once(message, channel, text=text)
         except SlackApiError as exc:
             raise _failure(exc, channel) from exc

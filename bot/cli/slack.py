@@ -30,23 +30,17 @@ def web_command(state: CliState) -> None:
     sessions = session_factory(state.engine)
     app = build_app(state.settings, sessions)
     _warn_about_roles(state.settings)
-    server = make_server(
-        wsgi_app(app, Health(sessions)),
-        host=state.settings.host,
-        port=state.settings.port,
-        threads=state.settings.web_threads,
+    serving = Serving(
+        make_server(
+            wsgi_app(app, Health(sessions)),
+            host=state.settings.host,
+            port=state.settings.port,
+            threads=state.settings.web_threads,
+        )
     )
-    stop = threading.Event()
-    _on_signals(stop, server.close)
-    log.info(
-        "serving Slack on http://%s:%s/slack/events", state.settings.host, server.effective_port
-    )
-    try:
-        server.run()
-    except OSError:
-        # waitress raises when its socket is closed under it by the signal handler.
-        if not stop.is_set():
-            raise
+    _on_signals(threading.Event(), serving.close)
+    log.info("serving Slack on http://%s:%s/slack/events", state.settings.host, serving.port)
+    serving.run()
     log.info("stopped")
 
 

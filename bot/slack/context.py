@@ -59,7 +59,7 @@ class Loanwatch:
 
     def dashboard(self, facility: str | None = None) -> Dashboard:
         """The portfolio's dashboard (or one facility's), from the cache when it is fresh."""
-        key = facility.lower() if facility else None
+        key = facility  # as typed: slugs are matched exactly
         board = self.dashboards.get(key)
         if board is not None:
             return board

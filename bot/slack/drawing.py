@@ -8,6 +8,7 @@ request waits in the table and the confirm button carries only its id.
 """
 
 import threading
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -70,16 +71,23 @@ class DrawArgs:
         )
 
 
-# One draw at a time in this process. On PostgreSQL the facility row's lock (FOR UPDATE)
-# already orders draws, across replicas too; SQLite ignores FOR UPDATE and its driver begins
+# On SQLite, one draw at a time in this process. PostgreSQL's row lock on the facility (FOR
+# UPDATE) orders draws, across replicas too, and a process-wide lock there would only make
+# every draw wait behind one busy facility. SQLite ignores FOR UPDATE, and its driver begins
 # the transaction only at the first write, so two threads could both find no earlier twin (or
 # both find the question still pending) and both log. SQLite means one process.
 _one_at_a_time = threading.Lock()
 
 
+def _in_turn(lw: Loanwatch) -> AbstractContextManager[Any]:
+    bind = lw.sessions.kw.get("bind")
+    sqlite = bind is not None and bind.dialect.name == "sqlite"
+    return _one_at_a_time if sqlite else nullcontext()
+
+
 def log_draw(lw: Loanwatch, user_id: str, key: str, args: DrawArgs) -> Reply:
     """Log the draw once for `key`, or ask first if it looks like a double submission."""
-    with _one_at_a_time:
+    with _in_turn(lw):
         return _log_draw(lw, user_id, key, args)
 
 
@@ -111,7 +119,7 @@ def _log_draw(lw: Loanwatch, user_id: str, key: str, args: DrawArgs) -> Reply:
 def confirm(lw: Loanwatch, user_id: str, request_id: int) -> Reply:
     """Log a draw that was waiting for its maker's confirmation (a second click does nothing)."""
     now = lw.clock()
-    with _one_at_a_time, lw.transaction() as session:
+    with _in_turn(lw), lw.transaction() as session:
         pending = session.get(CommandRequest, request_id)
         if pending is None or pending.action != DRAW:
             raise NotFoundError("that request is gone; type the draw again")
@@ -141,15 +149,20 @@ def confirm(lw: Loanwatch, user_id: str, request_id: int) -> Reply:
 
 def cancel(lw: Loanwatch, user_id: str, request_id: int) -> Reply:
     """Drop a draw that was waiting for confirmation."""
-    with lw.transaction() as session:
-        pending = session.get(CommandRequest, request_id, with_for_update=True)
+    with _in_turn(lw), lw.transaction() as session:
+        pending = session.get(CommandRequest, request_id)
         if pending is None or pending.user_id != user_id:
             raise NotFoundError("that request is gone")
-        if pending.state != PENDING:
-            return _again(pending)
-        pending.state = CANCELLED
-        pending.result = "Not logged: cancelled."
-        return Reply(pending.result)
+        # The same claim as confirm(): a cancel racing a confirm leaves one of them done.
+        text = "Not logged: cancelled."
+        claimed = session.execute(
+            update(CommandRequest)
+            .where(CommandRequest.id == request_id, CommandRequest.state == PENDING)
+            .values(state=CANCELLED, result=text)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        session.refresh(pending)
+        return Reply(text) if claimed == 1 else _again(pending)
 
 
 def _record(

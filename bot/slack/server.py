@@ -4,7 +4,6 @@ waitress is a production WSGI server (pure Python, threads, no fork), so the sam
 `loanwatch web`, `loanwatch run` and the tests, which start it on port 0.
 """
 
-import contextlib
 import json
 import logging
 import threading
@@ -130,6 +129,7 @@ class Serving:
         self.server = server
         self.grace = grace
         self._closing = threading.Event()
+        self._finished = threading.Event()
 
     @property
     def port(self) -> int:
@@ -152,23 +152,29 @@ class Serving:
                 deadline = time.monotonic() + self.grace
                 # Runs in the loop's own thread: the listening socket leaves the map cleanly.
                 wasyncore.dispatcher.close(server)
-            busy = [c for c in self._channels() if c.requests or c.total_outbufs_len]
+            # Busy: a request half received, being served, or an answer not yet written.
+            busy = [
+                c
+                for c in self._channels()
+                if c.request is not None or c.requests or c.total_outbufs_len
+            ]
             for idle in (c for c in self._channels() if c not in busy):
                 idle.handle_close()
             if not busy or time.monotonic() > deadline:
                 if busy:
                     log.warning("stopping with %d request(s) unanswered", len(busy))
                 break
-        server.trigger.close()
+        # The trigger (waitress's wake-up pipe) stays open: a late close() or a task finishing
+        # after the grace may still write to it, and a closed descriptor's number could by then
+        # belong to a database or Slack socket. The process is about to exit anyway.
+        self._finished.set()
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
 
     def close(self) -> None:
         """Ask the loop to stop (safe from any thread or a signal handler)."""
         self._closing.set()
-        # Wake the loop now rather than at its next tick; if that tick came first, the loop
-        # may already have finished and closed the trigger, which is fine.
-        with contextlib.suppress(OSError):
-            self.server.pull_trigger()
+        if not self._finished.is_set():
+            self.server.pull_trigger()  # wake the loop now rather than at its next tick
 
     def _channels(self) -> list[Any]:
         return [c for c in list(self.server._map.values()) if isinstance(c, HTTPChannel)]

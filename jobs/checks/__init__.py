@@ -1,7 +1,8 @@
 """The checks: each a function of the database at a time `now`, returning findings.
 
-Every check takes ``(session, now, thresholds, calendar)`` and reads the whole portfolio in a
-bounded number of set-based queries (at most three), whatever the number of facilities. An
+Every check takes ``(session, now, thresholds, calendar)`` and reads the whole portfolio in
+set-based queries: a few per check, plus one per chunk of candidate facilities where a check
+probes only the facilities another query singled out (never one query per facility). An
 optional fifth argument, the cycle's :class:`CycleScans`, lets checks that read the same thing
 share one query; without it a check makes its own, with the same findings.
 A facility's own non-NULL threshold columns override `thresholds`. Inactive facilities are not

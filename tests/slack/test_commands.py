@@ -312,3 +312,15 @@ def test_with_no_roles_configured_everyone_may_do_everything(
         added = app.command("facility add spare-line jiebei 10k", user=CHARLIE)
     assert drawn.body["response_type"] == "in_channel"
     assert "added facility *spare-line*" in added.text
+
+
+def test_a_facility_channel_is_given_as_an_id(app, sessions) -> None:
+    """A bare channel id is the facility's channel; a #name is refused with how to find the id."""
+    added = app.command("facility add ops-line weilidai 50k C0OPSCHAN1", user=DANA)
+    named = app.command("facility add named-line weilidai 50k #loan-alerts", user=DANA)
+    assert "alerts to <#C0OPSCHAN1>" in added.text
+    assert "not a Slack channel id" in named.text
+    with sessions() as session:
+        assert session.scalar(
+            select(Facility.alert_channel).where(Facility.slug == "ops-line")
+        ) == ("C0OPSCHAN1")

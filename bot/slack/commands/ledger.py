@@ -144,7 +144,12 @@ def limit(lw: Loanwatch, call: Invocation) -> Reply:
 
 
 def facility(lw: Loanwatch, call: Invocation) -> Reply:
-    """`facility list` (anyone) and `facility add SLUG PLATFORM LIMIT [DAILY_RATE] [#channel]`."""
+    """`facility list` (anyone) and `facility add SLUG PLATFORM LIMIT [DAILY_RATE] [CHANNEL_ID]`.
+
+    The alert channel must be an id (C…): with the command's escaping off, as the manifest sets
+    it so notes arrive as typed, Slack sends a #name as plain text, which cannot be updated or
+    searched later. A channel link (<#C…|name>) is taken too.
+    """
     action = call.words[0].lower() if call.words else "list"
     if action == "list":
         return _facility_list(lw)
@@ -157,7 +162,7 @@ def facility(lw: Loanwatch, call: Invocation) -> Reply:
         raise InputError("a facility needs a slug, a platform and a limit")
     rate, channel = Decimal("0"), None
     for word in words[3:]:
-        if word.startswith(("<#", "#")):
+        if word.startswith(("<#", "#")) or parsing.CHANNEL_ID.fullmatch(word):
             channel = parsing.channel(word)
         else:
             rate = parse_daily_rate(word)

@@ -98,7 +98,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         ledger.facility,
         Role.VIEWER,  # `facility list` is for everyone; `facility add` checks for admin itself.
         "",
-        "facility list · facility add SLUG PLATFORM LIMIT [DAILY_RATE] [#channel]",
+        "facility list · facility add SLUG PLATFORM LIMIT [DAILY_RATE] [CHANNEL_ID]",
         "the credit lines (adding one is for admins)",
     ),
 }
