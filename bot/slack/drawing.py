@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,6 +37,8 @@ CANCEL_ACTION = "draw_cancel"
 # A "log it again?" question left unanswered this long is refused: the person typed it for a
 # draw they were making then, not one days later.
 CONFIRM_WITHIN = timedelta(minutes=15)
+# Slack retries a request within minutes; a week is plenty to answer a retry with its result.
+KEEP_REQUESTS = timedelta(days=7)
 # Rows of the schedule shown in Slack; a 360-month schedule would not fit in a message.
 SHOWN_ROWS = 12
 
@@ -94,6 +96,7 @@ def log_draw(lw: Loanwatch, user_id: str, key: str, args: DrawArgs) -> Reply:
 def _log_draw(lw: Loanwatch, user_id: str, key: str, args: DrawArgs) -> Reply:
     try:
         with lw.transaction() as session:
+            _forget_old_requests(session, lw.clock())
             earlier = _by_key(session, key)
             if earlier is not None:
                 return _again(earlier)
@@ -248,6 +251,12 @@ def _again(request: CommandRequest) -> Reply:
             "This draw is waiting for you to confirm it (see the buttons above).", repeated=True
         )
     return Reply(request.result or "Already done.", repeated=True)
+
+
+def _forget_old_requests(session: Session, now: datetime) -> None:
+    """Drop requests too old for Slack to retry or anyone to confirm (the draws keep their
+    audit records); the table stays the size of a few days of draws."""
+    session.execute(delete(CommandRequest).where(CommandRequest.created_at < now - KEEP_REQUESTS))
 
 
 def _by_key(session: Session, key: str) -> CommandRequest | None:

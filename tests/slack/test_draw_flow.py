@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import func, select
 
-from bot.models import Draw
+from bot.models import CommandRequest, Draw
 from bot.slack.drawing import CANCEL_ACTION, CONFIRM_ACTION
 from tests.support.fake_slack import Message
 from tests.support.slack_app import ALICE, BOB, DANA, TEAM_CHANNEL
@@ -210,3 +210,13 @@ def test_a_form_opened_where_the_bot_cannot_post_answers_by_direct_message(
     assert draws(sessions) == 1
     [dm] = slack.messages(ALICE)
     assert "logged draw" in dm.text
+
+
+def test_requests_older_than_a_week_are_forgotten(app, jiebei, sessions, clock) -> None:
+    """The request log keeps a week: an old key is dropped when the next draw is logged."""
+    app.command("draw jiebei-main 1,000 3m", user=ALICE)
+    clock.advance(days=8)
+    app.command("draw jiebei-main 2,000 3m", user=ALICE)
+    with sessions() as session:
+        kept = session.scalars(select(CommandRequest.args)).all()
+    assert [args["amount"] for args in kept] == ["2000.00"]
