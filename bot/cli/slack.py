@@ -9,6 +9,8 @@ from datetime import timedelta
 from types import FrameType
 
 import click
+from slack_bolt import App
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli.context import CliState
 from bot.db import require_current_schema, session_factory
@@ -25,22 +27,8 @@ log = logging.getLogger("loanwatch")
 @click.pass_obj
 def web_command(state: CliState) -> None:
     """Serve Slack's requests over HTTP on PORT (POST /slack/events, GET /healthz)."""
-    _logging(state.settings)
-    require_current_schema(state.engine)
-    sessions = session_factory(state.engine)
-    app = build_app(state.settings, sessions)
-    _warn_about_roles(state.settings)
-    serving = Serving(
-        make_server(
-            wsgi_app(app, Health(sessions)),
-            host=state.settings.host,
-            port=state.settings.port,
-            threads=state.settings.web_threads,
-        )
-    )
-    _on_signals(threading.Event(), serving.close)
-    log.info("serving Slack on http://%s:%s/slack/events", state.settings.host, serving.port)
-    serving.run()
+    sessions, app = _start(state, socket_mode=False)
+    _serve_http(state.settings, app, Health(sessions), threading.Event())
     log.info("stopped")
 
 
@@ -50,22 +38,17 @@ def run_command(state: CliState) -> None:
     """Everything in one process: Slack (Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT),
     the scheduled checks and the delivery of notifications."""
     settings = state.settings
-    _logging(settings)
-    require_current_schema(state.engine)
-    sessions = session_factory(state.engine)
     socket_mode = settings.slack_app_token is not None
-    app = build_app(settings, sessions, socket_mode=socket_mode)
-    _warn_about_roles(settings)
+    sessions, app = _start(state, socket_mode=socket_mode)
     stop = threading.Event()
     worker = threading.Thread(
         target=run_worker, args=(settings, transport_from(settings), stop), name="worker"
     )
     worker.start()
     try:
-        if socket_mode:
+        if settings.slack_app_token is not None:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-            assert settings.slack_app_token is not None
             handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
             _on_signals(stop, handler.close)
             handler.connect()
@@ -73,21 +56,36 @@ def run_command(state: CliState) -> None:
             stop.wait()
         else:
             interval = timedelta(minutes=settings.check_interval_minutes)
-            serving = Serving(
-                make_server(
-                    wsgi_app(app, Health(sessions, scheduler_interval=interval)),
-                    host=settings.host,
-                    port=settings.port,
-                    threads=settings.web_threads,
-                )
-            )
-            _on_signals(stop, serving.close)
-            log.info("serving Slack on http://%s:%s/slack/events", settings.host, serving.port)
-            serving.run()
+            _serve_http(settings, app, Health(sessions, scheduler_interval=interval), stop)
     finally:
         stop.set()
         worker.join()
     log.info("stopped")
+
+
+def _start(state: CliState, *, socket_mode: bool) -> tuple[sessionmaker[Session], App]:
+    """Logging, a database at the current schema, and the Bolt app; warns about open roles."""
+    _logging(state.settings)
+    require_current_schema(state.engine)
+    sessions = session_factory(state.engine)
+    app = build_app(state.settings, sessions, socket_mode=socket_mode)
+    _warn_about_roles(state.settings)
+    return sessions, app
+
+
+def _serve_http(settings: Settings, app: App, health: Health, stop: threading.Event) -> None:
+    """Serve on LOANWATCH_HOST:PORT until SIGTERM or Ctrl-C, then drain (bot.slack.server)."""
+    serving = Serving(
+        make_server(
+            wsgi_app(app, health),
+            host=settings.host,
+            port=settings.port,
+            threads=settings.web_threads,
+        )
+    )
+    _on_signals(stop, serving.close)
+    log.info("serving Slack on http://%s:%s/slack/events", settings.host, serving.port)
+    serving.run()
 
 
 def _on_signals(stop: threading.Event, close: Callable[[], object]) -> None:

@@ -7,12 +7,11 @@ import re
 from datetime import date
 
 from bot.errors import InputError
+from bot.ledger.facilities import CHANNEL_ID
 
 TERM = re.compile(r"(\d{1,3})\s*(m|mo|mos|month|months|个月|期)?", re.IGNORECASE)
 YEARS = re.compile(r"(\d{1,2})\s*(y|yr|yrs|year|years|年)", re.IGNORECASE)
 CHANNEL_LINK = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>")
-CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{6,}")
-CHANNEL_NAME = re.compile(r"#?([a-z0-9][a-z0-9_-]{0,79})")
 
 
 def term_months(text: str) -> int:
@@ -47,13 +46,23 @@ def alert_id(text: str) -> int:
     return int(cleaned)
 
 
+def looks_like_channel(text: str) -> bool:
+    """True for what `channel` reads, or a #name it will refuse with advice."""
+    return text.startswith(("<#", "#")) or bool(CHANNEL_ID.match(text))
+
+
 def channel(text: str) -> str:
-    """A channel as typed: a link Slack made (<#C123|name>), an id, or #name."""
+    """A channel's id, as typed (C0123ABCD) or as a link Slack made (<#C0123ABCD|name>).
+
+    A #name is refused: with the command's escaping off it arrives as plain text, and alert
+    messages in a channel known only by name cannot be updated or found again.
+    """
     text = text.strip()
     if match := CHANNEL_LINK.fullmatch(text):
         return match.group(1)
-    if CHANNEL_ID.fullmatch(text):
+    if CHANNEL_ID.match(text):
         return text
-    if match := CHANNEL_NAME.fullmatch(text):
-        return match.group(1)
-    raise InputError(f"{text!r} is not a channel; pick one with # (e.g. #loan-alerts)")
+    raise InputError(
+        f"{text!r} is not a Slack channel id (like C0123ABCD); copy it from the channel's "
+        "details in Slack"
+    )

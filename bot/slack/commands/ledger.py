@@ -162,7 +162,7 @@ def facility(lw: Loanwatch, call: Invocation) -> Reply:
         raise InputError("a facility needs a slug, a platform and a limit")
     rate, channel = Decimal("0"), None
     for word in words[3:]:
-        if word.startswith(("<#", "#")) or parsing.CHANNEL_ID.fullmatch(word):
+        if parsing.looks_like_channel(word):
             channel = parsing.channel(word)
         else:
             rate = parse_daily_rate(word)
