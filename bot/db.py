@@ -17,6 +17,9 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+# Registers the flush hook that keeps the checks' summaries in step with every write.
+import bot.ledger.summaries  # noqa: F401
+
 
 class SchemaBehindError(RuntimeError):
     """The database is not at the schema this code needs."""

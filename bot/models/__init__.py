@@ -6,16 +6,19 @@ from bot.models.base import Base
 from bot.models.ledger import Draw, Facility, Installment, Platform, Repayment, RepaymentAllocation
 from bot.models.observations import Bill, DrawConfirmation, LimitReading
 from bot.models.requests import CommandRequest
+from bot.models.summaries import BillDay, FacilitySummary
 
 __all__ = [
     "Alert",
     "AuditRecord",
     "Base",
     "Bill",
+    "BillDay",
     "CommandRequest",
     "Draw",
     "DrawConfirmation",
     "Facility",
+    "FacilitySummary",
     "Installment",
     "LimitReading",
     "OutboxMessage",

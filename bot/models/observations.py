@@ -3,7 +3,16 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.models.base import Base
@@ -18,6 +27,13 @@ class Bill(Base):
         CheckConstraint("amount >= 0", name="amount_not_negative"),
         # The same bill seen again updates this row instead of adding a second one.
         UniqueConstraint("facility_id", "due_date", "amount"),
+        # bill_due_soon and bill_overdue read only unpaid bills near today.
+        Index(
+            "ix_bills_unpaid_due_date",
+            "due_date",
+            sqlite_where=text("paid = 0"),
+            postgresql_where=text("NOT paid"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,24 +8,29 @@ Matching (shared by every check here and by `draw_unconfirmed`)
     installments, and the 0.00 installments a tiny draw can end with, expect no bill.
 
 How the SQL is shaped
-    Each check finds its candidates with one set-based query over the whole portfolio, using the
-    plain window (a join with per-facility window sizes, see ``common.days_after``). Only the
-    candidates whose due date moves on a holiday need the shifted window; those few are finished
-    in Python after at most one more query. Observations recorded after `now` are ignored, so a
-    check run "as of" a past moment sees the database as it was then.
+    `bill_days` (one row per facility and day: installments expected against bills billed,
+    kept in step with every write by `bot.ledger.summaries`) singles out the few days that may
+    fire through partial indexes; a day whose bills add up to the ledger to the fen is settled
+    and never read. The checks then run their set-based queries over those days' installments
+    and bills only, using the plain window (a join with per-facility window sizes, see
+    ``common.days_after``). Only the candidates whose due date moves on a holiday need the
+    shifted window; those few are finished in Python after at most one more query.
+    Observations recorded after `now` are ignored, so a check run "as of" a past moment sees
+    the database as it was then (`bill_days` says when its newest bill was seen, and a day
+    seen after `now` is read in full).
 """
 
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, not_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, case, exists, func, not_, or_, select, tuple_, union
+from sqlalchemy.orm import Session, aliased
 
 from bot.alerts.findings import Finding, Severity, Thresholds
 from bot.calendar import BusinessCalendar
-from bot.models import Bill, Facility, Installment
+from bot.models import Bill, BillDay, Facility, Installment
 from bot.money import format_money
 from jobs.checks.common import (
     CHUNK,
@@ -39,6 +44,7 @@ from jobs.checks.common import (
     local_midnight,
     local_time,
     local_today,
+    longest,
     on,
     require_aware,
     scans_for,
@@ -88,24 +94,22 @@ def _unsettled_groups(scans: CycleScans, pad: int) -> list[Any]:
     may_be_missing = and_(
         Installment.due_date <= days_after(on(latest_today(now)), lead), not_(in_window)
     )
-    same_day = (
-        select(
-            Bill.facility_id.label("facility_id"),
-            Bill.due_date.label("due_date"),
-            func.sum(Bill.amount).label("amount"),
+    # What the platform billed on the group's own day, probed for the few candidate groups.
+    billed_same_day = (
+        select(func.sum(fen(Bill.amount)))
+        .where(
+            Bill.facility_id == Installment.facility_id,
+            Bill.due_date == Installment.due_date,
+            Bill.observed_at <= now,
         )
-        .where(Bill.observed_at <= now)
-        .group_by(Bill.facility_id, Bill.due_date)
-        .subquery("same_day")
+        .scalar_subquery()
     )
     expected = func.sum(Installment.amount)
     settled_same_day = and_(
-        same_day.c.amount.is_not(None),
-        func.abs(fen(same_day.c.amount) - fen(expected)) <= fen(tolerance) * func.count(),
+        billed_same_day.is_not(None),
+        func.abs(billed_same_day - fen(expected)) <= fen(tolerance) * func.count(),
     )
-    # The window probes sit in HAVING (their columns are grouped), so they run for the few
-    # unsettled groups only, not for every installment before grouping.
-    return scans.session.execute(
+    query = (
         select(
             Facility.id.label("facility_id"),
             Facility.slug,
@@ -123,18 +127,69 @@ def _unsettled_groups(scans: CycleScans, pad: int) -> list[Any]:
             _flag(near).label("near"),
         )
         .join(Facility, Facility.id == Installment.facility_id)
-        .outerjoin(
-            same_day,
-            and_(
-                same_day.c.facility_id == Installment.facility_id,
-                same_day.c.due_date == Installment.due_date,
-            ),
-        )
         .where(_installments_in_scope(now, window))
-        .group_by(Facility.id, Installment.facility_id, Installment.due_date, same_day.c.amount)
+        .group_by(Facility.id, Installment.facility_id, Installment.due_date)
+        # The probes sit in HAVING (their columns are grouped), so they run once per group.
         .having(and_(not_(settled_same_day), or_(may_be_missing, near)))
-        .order_by(Facility.id, Installment.due_date)
-    ).all()
+    )
+    days = sorted(
+        (row.facility_id, row.day) for row in scans.session.execute(_candidate_days(scans, pad))
+    )
+    groups = []
+    for start in range(0, len(days), CHUNK):
+        chunk = days[start : start + CHUNK]
+        groups.extend(
+            scans.session.execute(
+                query.where(
+                    Installment.facility_id.in_(sorted({facility_id for facility_id, _ in chunk})),
+                    tuple_(Installment.facility_id, Installment.due_date).in_(chunk),
+                )
+            ).all()
+        )
+    return sorted(groups, key=lambda group: (group.facility_id, group.due_date))
+
+
+def _candidate_days(scans: CycleScans, pad: int) -> Any:
+    """The facility days whose installments may be unsettled, from `bill_days`.
+
+    Every other day with installments has bills due that very day adding up to the ledger to
+    the fen, seen by `now`: settled, whatever the tolerance. The rest are few, and each comes
+    from a partial index:
+
+    - bills on the day that do not add up (`bill_amount_mismatch`);
+    - no bill on the day, and due within the longest lead of any facility: unpaid ones however
+      old, paid ones within the longest match window (`bill_missing`);
+    - no bill on the day, but a bill on a nearby day that has no installments of its own: the
+      one bill that may match these installments within a window (`bill_amount_mismatch`);
+    - bills on the day seen after `now` (a check run "as of" an earlier moment).
+    """
+    now, most = scans.now, longest(scans)
+    last_due = latest_today(now) + timedelta(days=most.lead_days)
+    first_paid = earliest_today(now) - timedelta(days=most.match_window_days)
+    has_installments, unbilled = BillDay.installments > 0, BillDay.bills == 0
+    orphan = aliased(BillDay, name="orphan")
+
+    def days(*where: Any) -> Any:
+        return select(BillDay.facility_id, BillDay.day).where(has_installments, *where)
+
+    return union(
+        days(BillDay.bills > 0, BillDay.billed != BillDay.expected),
+        days(unbilled, BillDay.open > 0, BillDay.day <= last_due),
+        days(unbilled, BillDay.day.between(first_paid, last_due)),
+        days(unbilled).join(
+            orphan,
+            and_(
+                orphan.facility_id == BillDay.facility_id,
+                orphan.installments == 0,
+                orphan.bills > 0,
+                BillDay.day.between(
+                    days_after(orphan.day, -(most.match_window_days + pad)),
+                    days_after(orphan.day, most.match_window_days),
+                ),
+            ),
+        ),
+        days(BillDay.billed_seen_at > now),
+    )
 
 
 def _flag(condition: Any) -> Any:
@@ -267,9 +322,11 @@ def bill_amount_mismatch(
     Platforms show one bill a day, so the installments of one facility due on one date are
     compared as a group: their sum against the matched bill (if the platform shows several bills
     on that date, their sum), with a tolerance of the facility's amount tolerance (0.01) times
-    the number of installments. The matched bill is the one nearest the due date (or the shifted
-    due date), the earlier on a tie. Groups are in scope while any installment in them is unpaid,
-    and until due date + match window once all are paid. Exactly tolerance × n off is quiet.
+    the number of installments. The matched bill is the one due that very day, else the one
+    nearest the due date (or the shifted due date), the earlier on a tie, among bills due on
+    days without installments of their own (those belong to their own day's installments).
+    Groups are in scope while any installment in them is unpaid, and until due date + match
+    window once all are paid. Exactly tolerance × n off is quiet.
     """
     require_aware(now)
     scans = scans_for(shared, session, now, thresholds, calendar)
@@ -290,16 +347,25 @@ def bill_amount_mismatch(
         ),
     )
     bills: dict[int, dict[date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    # Days whose bills belong to installments due that very day: not another day's to match.
+    taken: dict[int, set[date]] = defaultdict(set)
     candidates = sorted({group.facility_id for group in groups})
     for start in range(0, len(candidates), CHUNK):
-        for facility_id, due_date, amount in session.execute(
-            select(Bill.facility_id, Bill.due_date, Bill.amount).where(
+        for facility_id, due_date, amount, own_installments in session.execute(
+            select(Bill.facility_id, Bill.due_date, Bill.amount, BillDay.installments)
+            .outerjoin(
+                BillDay,
+                and_(BillDay.facility_id == Bill.facility_id, BillDay.day == Bill.due_date),
+            )
+            .where(
                 Bill.observed_at <= now,
                 Bill.facility_id.in_(candidates[start : start + CHUNK]),
                 installment_near,
             )
         ):
             bills[facility_id][due_date] += amount
+            if own_installments:
+                taken[facility_id].add(due_date)
 
     findings = []
     for group in groups:
@@ -311,6 +377,7 @@ def bill_amount_mismatch(
             bill_due
             for bill_due in bills[group.facility_id]
             if bill_matches(bill_due, group.due_date, shifted, group.window)
+            and (bill_due == group.due_date or bill_due not in taken[group.facility_id])
         ]
         if not matching:
             continue
@@ -370,22 +437,13 @@ def bill_unexpected(
         Installment.status != "superseded",
         fen(Installment.amount) > 0,
     )
-    # An installment due the same day is in any window. Tested first, it is an anti-join on
-    # (facility, date) equality, a merge of two indexes on PostgreSQL; the window, which can
-    # only join on the facility, is left for the few bills that survive it.
-    installment_same_day = exists().where(expected, Installment.due_date == Bill.due_date)
     installment_in_window = exists().where(
         expected,
         Installment.due_date.between(
             days_after(Bill.due_date, -window), days_after(Bill.due_date, window)
         ),
     )
-    scope = and_(
-        Facility.active,
-        Bill.observed_at <= now,
-        ~installment_same_day,
-        ~installment_in_window,
-    )
+    scope = and_(Facility.active, Bill.observed_at <= now, ~installment_in_window)
     candidates = session.execute(
         select(
             Bill.id,
@@ -398,6 +456,17 @@ def bill_unexpected(
             Facility.timezone,
             Facility.currency,
             window.label("window"),
+        )
+        # An installment due the same day is in any window: only bills on days without one
+        # (`bill_days` keeps them in a partial index) need the window tested.
+        .join(
+            BillDay,
+            and_(
+                BillDay.facility_id == Bill.facility_id,
+                BillDay.day == Bill.due_date,
+                BillDay.installments == 0,
+                BillDay.bills > 0,
+            ),
         )
         .join(Facility, Facility.id == Bill.facility_id)
         .where(scope)
@@ -545,7 +614,7 @@ def bill_overdue(
     return findings
 
 
-def unpaid_bills(scans: CycleScans) -> list[Any]:
+def unpaid_bills(scans: CycleScans) -> list["UnpaidBill"]:
     """Unpaid bills `bill_due_soon` or `bill_overdue` may report, read once a cycle.
 
     Unpaid (of more than 0.00), of active facilities, seen by `now`, and either due before the
@@ -555,50 +624,60 @@ def unpaid_bills(scans: CycleScans) -> list[Any]:
     return scans.once("unpaid_bills", lambda: _unpaid_bills(scans))
 
 
-def _unpaid_bills(scans: CycleScans) -> list[Any]:
+class UnpaidBill(NamedTuple):
+    """An unpaid bill `bill_due_soon` or `bill_overdue` may report, with its facility's terms."""
+
+    id: int
+    facility_id: int
+    due_date: date
+    amount: Decimal
+    slug: str
+    timezone: str
+    currency: str
+    soon: int
+
+
+def _unpaid_bills(scans: CycleScans) -> list[UnpaidBill]:
     now, thresholds, calendar = scans.now, scans.thresholds, scans.calendar
-    soon = setting(Facility.due_soon_days, thresholds.due_soon_days)
     first, last = earliest_today(now), latest_today(now)
-    # Facilities on the default get the exact last day, so only bills that may fire leave the
-    # database (every local "today" on Earth is one of a few dates). The few with their own
-    # threshold get a bound instead: N business days never span more than N × (longest
-    # closure + 1) calendar days.
-    default_last = max(
-        _business_days_after(calendar, first + timedelta(days=n), thresholds.due_soon_days)
+    # The last due date any facility's horizon reaches from any local "today" on Earth (a few
+    # dates): every unpaid bill that may be due soon or overdue is due by then, and the partial
+    # index on unpaid bills reads just those. The checks finish each in its facility's zone.
+    last_possible = max(
+        _business_days_after(calendar, first + timedelta(days=n), longest(scans).due_soon_days)
         for n in range((last - first).days + 1)
     )
-    horizon = days_after(on(last), soon * (calendar.max_shift_days + 1))
-    due_soon = and_(
-        Bill.due_date >= first,
-        or_(
-            and_(Facility.due_soon_days.is_(None), Bill.due_date <= default_last),
-            and_(Facility.due_soon_days.is_not(None), Bill.due_date <= horizon),
-        ),
-    )
-    maybe_overdue = Bill.due_date < on(last)
-    return list(
-        scans.session.execute(
+    # Bills first, then their facilities: joined in one query, PostgreSQL misjudged how few
+    # unpaid bills the range holds and hashed every facility.
+    bills = scans.session.execute(
+        select(Bill.id, Bill.facility_id, Bill.due_date, Bill.amount).where(
+            not_(Bill.paid),
+            Bill.due_date <= last_possible,
+            fen(Bill.amount) > 0,
+            Bill.observed_at <= now,
+        )
+    ).all()
+    # Sorted here: asked to sort, PostgreSQL walked the whole facility index to avoid a sort.
+    bills.sort(key=lambda bill: (bill.facility_id, bill.due_date, bill.id))
+    soon = setting(Facility.due_soon_days, thresholds.due_soon_days)
+    facility_ids = sorted({bill.facility_id for bill in bills})
+    facilities = {}
+    for start in range(0, len(facility_ids), CHUNK):
+        for facility in scans.session.execute(
             select(
-                Bill.id,
-                Bill.facility_id,
-                Bill.due_date,
-                Bill.amount,
+                Facility.id,
                 Facility.slug,
                 Facility.timezone,
                 Facility.currency,
                 soon.label("soon"),
-            )
-            .join(Facility, Facility.id == Bill.facility_id)
-            .where(
-                Facility.active,
-                Bill.paid.is_(False),
-                fen(Bill.amount) > 0,
-                Bill.observed_at <= now,
-                or_(due_soon, maybe_overdue),
-            )
-            .order_by(Bill.facility_id, Bill.due_date, Bill.id)
-        ).all()
-    )
+            ).where(Facility.active, Facility.id.in_(facility_ids[start : start + CHUNK]))
+        ):
+            facilities[facility.id] = facility
+    return [
+        UnpaidBill(*bill, *facility[1:])
+        for bill in bills
+        if (facility := facilities.get(bill.facility_id)) is not None
+    ]
 
 
 def _business_days_after(calendar: BusinessCalendar, today: date, count: int) -> date:

@@ -8,6 +8,7 @@ multiply by 10000. Arithmetic in the checks' SQL therefore goes through :func:`f
 
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
@@ -31,7 +32,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from bot.alerts.findings import Finding, Thresholds
 from bot.calendar import BusinessCalendar
-from bot.models import Bill
+from bot.models import Bill, Facility
 
 T = TypeVar("T")
 
@@ -60,6 +61,47 @@ class CycleScans:
         if name not in self._done:
             self._done[name] = scan()
         return self._done[name]  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class Longest:
+    """The largest value of some thresholds over the active facilities (their own or default).
+
+    Bounds for index range scans: "due within the longest lead of any facility" can be read
+    off an index on the due date, where each facility's own lead cannot.
+    """
+
+    lead_days: int
+    match_window_days: int
+    due_soon_days: int
+
+
+def longest(scans: CycleScans) -> Longest:
+    """The cycle's :class:`Longest` thresholds, read once a cycle."""
+    return scans.once("longest", lambda: _longest(scans))
+
+
+def _longest(scans: CycleScans) -> Longest:
+    thresholds = scans.thresholds
+    defaults = (
+        thresholds.bill_lead_days,
+        thresholds.bill_match_window_days,
+        thresholds.due_soon_days,
+    )
+    found = scans.session.execute(
+        select(
+            func.max(setting(Facility.bill_lead_days, defaults[0])),
+            func.max(setting(Facility.bill_match_window_days, defaults[1])),
+            func.max(setting(Facility.due_soon_days, defaults[2])),
+        ).where(Facility.active)
+    ).one()
+    # No active facility: nothing to bound, and the defaults do no harm.
+    return Longest(
+        *(
+            value if value is not None else default
+            for value, default in zip(found, defaults, strict=True)
+        )
+    )
 
 
 def scans_for(

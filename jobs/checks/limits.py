@@ -1,22 +1,26 @@
 """Limit checks: what the platform shows as limit and available, against the ledger.
 
 The four checks here read one shared query per cycle (:func:`limit_candidates`): every active
-facility's latest limit reading as of `now` and the one before it, found by walking the
-(facility_id, observed_at) unique index backwards, one probe each per facility, so the cost
-follows the number of facilities, not the years of readings behind them; and outstanding
-principal from the ledger. Only the facilities some check may report leave the database.
+facility's latest limit reading as of `now`, the one before it, and outstanding principal. They
+come from `facility_summaries`, one row per facility kept in step with every write
+(`bot.ledger.summaries`), so the cost follows the number of facilities, not the years of
+readings behind them. Only where a summary holds a reading taken after `now` (a check run "as
+of" an earlier moment) are the readings themselves probed. Only the facilities some check may
+report leave the database.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, and_, case, func, or_, select, true
+from sqlalchemy import ColumnElement, FromClause, Select, and_, case, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from bot.alerts.findings import Finding, Severity, Thresholds
 from bot.calendar import BusinessCalendar
 from bot.ledger.portfolio import drawn_and_repaid
-from bot.models import Draw, Facility, LimitReading, Repayment
+from bot.models import Draw, Facility, FacilitySummary, LimitReading, Repayment
 from bot.money import format_money
 from jobs.checks.common import (
     CycleScans,
@@ -88,13 +92,82 @@ def _nth_reading(
     return table, table.c.id == _reading_id(now, skip)
 
 
-def _limit_candidates(scans: CycleScans) -> list[Any]:
-    now, thresholds = scans.now, scans.thresholds
-    dialect = scans.session.get_bind().dialect.name
+@dataclass(frozen=True)
+class _Readings:
+    """Where one query gets each facility's latest reading, the one before, and outstanding."""
+
+    observed_at: Any
+    limit_amount: Any
+    available: Any
+    status: Any
+    previous_at: Any
+    previous_limit: Any
+    outstanding: Any
+    joined: Callable[[Select[Any]], Select[Any]]
+    facilities: ColumnElement[bool]
+
+
+def _summarized(now: datetime) -> _Readings:
+    """From `facility_summaries`, for facilities whose latest reading is not after `now`.
+
+    That is every facility in a check run at the present moment; one row each, no probing.
+    """
+    return _Readings(
+        observed_at=FacilitySummary.reading_at,
+        limit_amount=FacilitySummary.reading_limit,
+        available=FacilitySummary.reading_available,
+        status=FacilitySummary.reading_status,
+        previous_at=FacilitySummary.previous_at,
+        previous_limit=FacilitySummary.previous_limit,
+        outstanding=fen(FacilitySummary.outstanding),
+        joined=lambda query: query.join(
+            FacilitySummary, FacilitySummary.facility_id == Facility.id
+        ),
+        facilities=or_(FacilitySummary.reading_at.is_(None), FacilitySummary.reading_at <= now),
+    )
+
+
+def _read_back(dialect: str, now: datetime) -> _Readings:
+    """From the readings themselves, for the facilities the summaries are ahead of `now` for.
+
+    Only a check run "as of" a past moment (or a reading stamped a few minutes ahead) has
+    any: their summary holds a reading taken after `now`, so the readings as of `now` are
+    found by probing the (facility_id, observed_at) index, and outstanding by aggregating.
+    """
     latest, on_latest = _nth_reading(dialect, now, 0, "latest")
     previous, on_previous = _nth_reading(dialect, now, 1, "previous")
     drawn, repaid = drawn_and_repaid()
-    outstanding = outstanding_fen(drawn, repaid)
+    return _Readings(
+        observed_at=latest.c.observed_at,
+        limit_amount=latest.c.limit_amount,
+        available=latest.c.available,
+        status=latest.c.status,
+        previous_at=previous.c.observed_at,
+        previous_limit=previous.c.limit_amount,
+        outstanding=outstanding_fen(drawn, repaid),
+        joined=lambda query: (
+            query.outerjoin(FacilitySummary, FacilitySummary.facility_id == Facility.id)
+            .outerjoin(latest, on_latest)
+            .outerjoin(previous, on_previous)
+            .outerjoin(drawn, drawn.c.facility_id == Facility.id)
+            .outerjoin(repaid, repaid.c.facility_id == Facility.id)
+        ),
+        facilities=or_(FacilitySummary.facility_id.is_(None), FacilitySummary.reading_at > now),
+    )
+
+
+def _limit_candidates(scans: CycleScans) -> list[Any]:
+    dialect = scans.session.get_bind().dialect.name
+    rows = [
+        *_candidates_from(scans, _summarized(scans.now)),
+        *_candidates_from(scans, _read_back(dialect, scans.now)),
+    ]
+    return sorted(rows, key=lambda row: row.facility_id)
+
+
+def _candidates_from(scans: CycleScans, readings: _Readings) -> list[Any]:
+    now, thresholds = scans.now, scans.thresholds
+    outstanding = readings.outstanding
     last_draw = (
         select(func.max(Draw.created_at))
         .where(Draw.facility_id == Facility.id)
@@ -110,12 +183,16 @@ def _limit_candidates(scans: CycleScans) -> list[Any]:
     drop_percent = setting(Facility.limit_drop_percent, thresholds.limit_drop_percent)
     tolerance = func.coalesce(fen(Facility.amount_tolerance), fen_of(thresholds.amount_tolerance))
     utilization = setting(Facility.utilization_percent, thresholds.utilization_percent)
-    limit, available = fen(latest.c.limit_amount), fen(latest.c.available)
+    limit, available, status = (
+        fen(readings.limit_amount),
+        fen(readings.available),
+        readings.status,
+    )
     # For data_stale, which would otherwise probe every facility's readings again: no reading
     # in the default freshness window, or a window of the facility's own.
     quiet = or_(
-        latest.c.observed_at.is_(None),
-        latest.c.observed_at <= now - timedelta(hours=thresholds.stale_after_hours),
+        readings.observed_at.is_(None),
+        readings.observed_at <= now - timedelta(hours=thresholds.stale_after_hours),
         Facility.stale_after_hours.is_not(None),
     )
 
@@ -123,11 +200,11 @@ def _limit_candidates(scans: CycleScans) -> list[Any]:
         # latest < reference × (100 − X) / 100, in integer fen so the SQL is exact.
         return limit * 100 < fen(reference) * (100 - drop_percent)
 
-    frozen = or_(latest.c.status.in_(FROZEN_STATUSES), limit == 0)
+    frozen = or_(status.in_(FROZEN_STATUSES), limit == 0)
     dropped = and_(
-        latest.c.status == "active",
+        status == "active",
         limit != 0,
-        or_(fell_below(previous.c.limit_amount), fell_below(Facility.limit_amount)),
+        or_(fell_below(readings.previous_limit), fell_below(Facility.limit_amount)),
     )
     # Off the ledger only counts on an active line with a limit (see `_inconsistency`).
     inconsistent = or_(
@@ -135,7 +212,7 @@ def _limit_candidates(scans: CycleScans) -> list[Any]:
         available < 0,
         available > limit,
         and_(
-            latest.c.status == "active",
+            status == "active",
             limit != 0,
             func.abs(available - (limit - outstanding)) > tolerance,
         ),
@@ -144,40 +221,40 @@ def _limit_candidates(scans: CycleScans) -> list[Any]:
         fen(Facility.limit_amount) > 0,
         outstanding * 100 >= fen(Facility.limit_amount) * utilization,
     )
-    return scans.session.execute(
-        select(
-            Facility.id.label("facility_id"),
-            Facility.slug,
-            Facility.timezone,
-            Facility.currency,
-            Facility.limit_amount.label("expected"),
-            latest.c.observed_at,
-            latest.c.limit_amount,
-            latest.c.available,
-            latest.c.status,
-            previous.c.observed_at.label("previous_at"),
-            previous.c.limit_amount.label("previous"),
-            drop_percent.label("drop_percent"),
-            tolerance.label("tolerance_fen"),
-            setting(Facility.restore_lag_hours, thresholds.restore_lag_hours).label("lag"),
-            utilization.label("threshold"),
-            outstanding.label("outstanding_fen"),
-            last_draw.label("last_draw"),
-            last_repayment.label("last_repayment"),
-            _flag(frozen).label("frozen"),
-            _flag(dropped).label("dropped"),
-            _flag(inconsistent).label("inconsistent"),
-            _flag(high_use).label("utilization_high"),
-            _flag(quiet).label("quiet"),
-        )
-        .select_from(Facility)
-        .outerjoin(latest, on_latest)
-        .outerjoin(previous, on_previous)
-        .outerjoin(drawn, drawn.c.facility_id == Facility.id)
-        .outerjoin(repaid, repaid.c.facility_id == Facility.id)
-        .where(Facility.active, or_(frozen, dropped, inconsistent, high_use, quiet))
-        .order_by(Facility.id)
-    ).all()
+    query = select(
+        Facility.id.label("facility_id"),
+        Facility.slug,
+        Facility.timezone,
+        Facility.currency,
+        Facility.limit_amount.label("expected"),
+        readings.observed_at.label("observed_at"),
+        readings.limit_amount.label("limit_amount"),
+        readings.available.label("available"),
+        readings.status.label("status"),
+        readings.previous_at.label("previous_at"),
+        readings.previous_limit.label("previous"),
+        drop_percent.label("drop_percent"),
+        tolerance.label("tolerance_fen"),
+        setting(Facility.restore_lag_hours, thresholds.restore_lag_hours).label("lag"),
+        utilization.label("threshold"),
+        outstanding.label("outstanding_fen"),
+        last_draw.label("last_draw"),
+        last_repayment.label("last_repayment"),
+        _flag(frozen).label("frozen"),
+        _flag(dropped).label("dropped"),
+        _flag(inconsistent).label("inconsistent"),
+        _flag(high_use).label("utilization_high"),
+        _flag(quiet).label("quiet"),
+    ).select_from(Facility)
+    return list(
+        scans.session.execute(
+            readings.joined(query).where(
+                Facility.active,
+                readings.facilities,
+                or_(frozen, dropped, inconsistent, high_use, quiet),
+            )
+        ).all()
+    )
 
 
 def _flag(condition: ColumnElement[bool]) -> ColumnElement[bool]:

@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from bot.cli import main
+from bot.db import make_engine
 
 Row = dict[str, Any]
 
@@ -520,6 +522,39 @@ def test_db_upgrade_makes_a_fresh_database_usable(
     ok(loanwatch("facility add jiebei-main --platform jiebei --limit 5万 --daily-rate 0.04%"))
     assert "jiebei-main" in ok(loanwatch("facility list")).out
     assert "already at" in ok(loanwatch("db upgrade")).out
+
+
+def test_db_rebuild_summaries_restores_what_the_checks_read(
+    alices_lines: Loanwatch, database_url: str
+) -> None:
+    """Summaries lost to a hand-made change come back exactly as loanwatch kept them."""
+    ok(alices_lines("limit add jiebei-main 40,000 --available 30,000"))
+    ok(alices_lines("bill add jiebei-main 2025-02-10 899.75"))
+    engine = make_engine(database_url)
+    tables = ("facility_summaries", "bill_days")
+
+    def rows() -> dict[str, list[Any]]:
+        with engine.connect() as connection:
+            return {
+                table: [
+                    tuple(row)
+                    for row in connection.execute(text(f"SELECT * FROM {table} ORDER BY 1, 2"))
+                ]
+                for table in tables
+            }
+
+    kept = rows()
+    assert len(kept["facility_summaries"]) == 2
+    assert len(kept["bill_days"]) == 12
+    with engine.begin() as connection:
+        for table in tables:
+            connection.execute(text(f"DELETE FROM {table}"))
+
+    rebuilt = ok(alices_lines("db rebuild-summaries")).out
+
+    assert rebuilt == "summaries rebuilt: 2 facilities, 12 facility days\n"
+    assert rows() == kept
+    engine.dispose()
 
 
 # --- the audit trail -------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from tests.ledger.cast import jiebei_line, log_draw
 
 D = Decimal
 MINUTE = timedelta(minutes=1)
+ONE_DAY = timedelta(days=1)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEFAULTS = Thresholds()
 
@@ -267,6 +268,27 @@ def test_installments_due_on_one_day_are_compared_with_one_bill_as_a_sum(
     assert finding.facts["Expected"] == "¥1,799.50"
     assert finding.facts["Installments"] == "2"
     assert check(session, "bill_missing", now) == []
+
+
+def test_a_bill_due_on_another_draws_day_is_not_compared_with_this_one(
+    session, alice, line, draw
+) -> None:
+    """A bill on 2026-12-11 belongs to the draw due that day, not to the one due on the 10th.
+
+    Far-off installments with no bill of their own are not compared with a neighbouring day's
+    bill either: only bills on days without installments are matched across days.
+    """
+    other = log_draw(session, alice, line, "5000.00", 6, date(2026, 11, 11), now=LOGGED + ONE_DAY)
+    seen = at("2026-11-20 08:00")
+    for installment in other.installments:
+        bill(session, alice, line, installment.due_date.isoformat(), str(installment.amount), seen)
+
+    assert check(session, "bill_amount_mismatch", at("2026-11-20 09:00")) == []
+
+    # A bill on a day without installments of its own still matches within the window.
+    bill(session, alice, line, "2027-03-12", "1000.00", seen)
+    [finding] = check(session, "bill_amount_mismatch", at("2026-11-20 09:00"))
+    assert (finding.subject, finding.facts["Bill due date"]) == ("2027-03-10", "2027-03-12")
 
 
 # --- bill_unexpected -------------------------------------------------------------------------

@@ -1,0 +1,274 @@
+"""Keep the summaries the checks read (`bot.models.summaries`) in step with every write.
+
+Importing this module registers an ORM hook: after each flush, the summaries fed by what the
+flush wrote (facilities, draws, installments, repayment allocations, bills, limit readings) are
+recomputed from the base tables, in the same transaction. Recomputing rather than adding deltas
+means a summary is only ever as wrong as the base tables themselves.
+
+Two writers on one facility at once (an import and a Slack command, say) are serialized by a
+row lock on the facility's summary (PostgreSQL; SQLite allows one writer at a time anyway), and
+each recomputes after taking it, so the second sees the first's rows.
+
+Rows written with Core statements (`insert(Bill)`, COPY) bypass the hook: call
+:func:`refresh_summaries` for what you wrote, or :func:`rebuild_summaries` after a bulk load.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from itertools import chain
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    and_,
+    case,
+    delete,
+    event,
+    func,
+    insert,
+    literal,
+    select,
+    true,
+    type_coerce,
+    union_all,
+    update,
+)
+from sqlalchemy.orm import Session, UOWTransaction, aliased
+from sqlalchemy.orm.attributes import get_history
+
+from bot.models import (
+    Bill,
+    BillDay,
+    Draw,
+    Facility,
+    FacilitySummary,
+    Installment,
+    LimitReading,
+    RepaymentAllocation,
+)
+from bot.models.types import Money
+
+ZERO = Decimal("0.00")
+# Facilities or days per IN (…) list: well under SQLite's limit on bound parameters.
+CHUNK = 500
+
+Day = tuple[int, date]
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context: UOWTransaction) -> None:
+    facilities: set[int] = set()
+    days: set[Day] = set()
+    draws: set[int] = set()
+    for row in chain(session.new, session.dirty, session.deleted):
+        if isinstance(row, Installment | Bill):
+            days.update(_days_of(row))
+        elif isinstance(row, LimitReading | Draw):
+            facilities.add(row.facility_id)
+        elif isinstance(row, RepaymentAllocation):
+            draws.add(row.draw_id)
+        elif isinstance(row, Facility):
+            facilities.add(row.id)
+    if facilities or days or draws:
+        refresh_summaries(session.connection(), facilities=facilities, days=days, draws=draws)
+
+
+def _days_of(row: Installment | Bill) -> set[Day]:
+    """The facility days a changed installment or bill feeds: where it is now and was before."""
+    days = {(row.facility_id, row.due_date)}
+    previously = get_history(row, "due_date").deleted or ()
+    days.update((row.facility_id, old) for old in previously if old is not None)
+    return days
+
+
+def refresh_summaries(
+    connection: Connection,
+    *,
+    facilities: Iterable[int] = (),
+    days: Iterable[Day] = (),
+    draws: Iterable[int] = (),
+) -> None:
+    """Recompute the summaries of `facilities`, of the facilities of `draws`, and of `days`."""
+    facility_ids = set(facilities)
+    draw_ids = sorted(set(draws))
+    for start in range(0, len(draw_ids), CHUNK):
+        facility_ids.update(
+            connection.scalars(
+                select(Draw.facility_id).where(Draw.id.in_(draw_ids[start : start + CHUNK]))
+            )
+        )
+    by_facility: dict[int, set[date]] = defaultdict(set)
+    for facility_id, day in days:
+        by_facility[facility_id].add(day)
+    _lock(connection, sorted(facility_ids | by_facility.keys()))
+    _refresh_facilities(connection, sorted(facility_ids))
+    for facility_id, facility_days in sorted(by_facility.items()):
+        _refresh_days(connection, facility_id, sorted(facility_days))
+
+
+def _lock(connection: Connection, facility_ids: list[int]) -> None:
+    """Lock the facilities' summaries, in id order, until the transaction ends."""
+    for start in range(0, len(facility_ids), CHUNK):
+        connection.execute(
+            select(FacilitySummary.facility_id)
+            .where(FacilitySummary.facility_id.in_(facility_ids[start : start + CHUNK]))
+            .order_by(FacilitySummary.facility_id)
+            .with_for_update()
+        ).all()
+
+
+def _refresh_facilities(connection: Connection, facility_ids: list[int]) -> None:
+    for start in range(0, len(facility_ids), CHUNK):
+        chunk = facility_ids[start : start + CHUNK]
+        rows = connection.execute(_facility_rows(Facility.id.in_(chunk))).all()
+        present = set(
+            connection.scalars(
+                select(FacilitySummary.facility_id).where(FacilitySummary.facility_id.in_(chunk))
+            )
+        )
+        for row in rows:
+            values = row._asdict()
+            if row.facility_id in present:
+                connection.execute(
+                    update(FacilitySummary)
+                    .where(FacilitySummary.facility_id == row.facility_id)
+                    .values(values)
+                )
+            else:
+                connection.execute(insert(FacilitySummary).values(values))
+
+
+def _facility_rows(where: Any) -> Any:
+    """FacilitySummary rows for the facilities `where` picks out, from the base tables."""
+
+    def reading_id(skip: int) -> Any:
+        return (
+            select(LimitReading.id)
+            .where(LimitReading.facility_id == Facility.id)
+            .order_by(LimitReading.observed_at.desc())
+            .limit(1)
+            .offset(skip)
+            .correlate(Facility)
+            .scalar_subquery()
+        )
+
+    latest, previous = aliased(LimitReading), aliased(LimitReading)
+    drawn = (
+        select(func.sum(Draw.amount))
+        .where(Draw.facility_id == Facility.id)
+        .correlate(Facility)
+        .scalar_subquery()
+    )
+    repaid = (
+        select(func.sum(RepaymentAllocation.principal))
+        .join(Draw, Draw.id == RepaymentAllocation.draw_id)
+        .where(Draw.facility_id == Facility.id)
+        .correlate(Facility)
+        .scalar_subquery()
+    )
+    outstanding = func.coalesce(type_coerce(drawn, BigInteger), 0) - func.coalesce(
+        type_coerce(repaid, BigInteger), 0
+    )
+    return (
+        select(
+            Facility.id.label("facility_id"),
+            latest.observed_at.label("reading_at"),
+            latest.limit_amount.label("reading_limit"),
+            latest.available.label("reading_available"),
+            latest.status.label("reading_status"),
+            previous.observed_at.label("previous_at"),
+            previous.limit_amount.label("previous_limit"),
+            type_coerce(outstanding, Money()).label("outstanding"),
+        )
+        .select_from(Facility)
+        .outerjoin(latest, latest.id == reading_id(0))
+        .outerjoin(previous, previous.id == reading_id(1))
+        .where(where)
+    )
+
+
+def _refresh_days(connection: Connection, facility_id: int, days: list[date]) -> None:
+    for start in range(0, len(days), CHUNK):
+        chunk = days[start : start + CHUNK]
+        connection.execute(
+            delete(BillDay).where(BillDay.facility_id == facility_id, BillDay.day.in_(chunk))
+        )
+        rows = connection.execute(
+            _day_totals(
+                and_(Installment.facility_id == facility_id, Installment.due_date.in_(chunk)),
+                and_(Bill.facility_id == facility_id, Bill.due_date.in_(chunk)),
+            )
+        ).all()
+        if rows:
+            connection.execute(insert(BillDay), [row._asdict() for row in rows])
+
+
+def _day_totals(installments_where: Any, bills_where: Any) -> Any:
+    """BillDay rows for the days the two conditions pick out, computed from the base tables.
+
+    One grouped pass over each table, stacked and grouped again by day, so a day with only
+    installments or only bills gets a row too (no FULL JOIN needed).
+    """
+    money = Money()
+    expects_bill = and_(Installment.status != "superseded", Installment.amount > ZERO)
+    expected = (
+        select(
+            Installment.facility_id.label("facility_id"),
+            Installment.due_date.label("day"),
+            func.count().label("installments"),
+            func.sum(case((Installment.status == "scheduled", 1), else_=0)).label("open"),
+            func.sum(Installment.amount).label("expected"),
+            literal(0).label("bills"),
+            literal(ZERO, money).label("billed"),
+            literal(None, Bill.observed_at.type).label("billed_seen_at"),
+        )
+        .where(installments_where, expects_bill)
+        .group_by(Installment.facility_id, Installment.due_date)
+    )
+    billed = (
+        select(
+            Bill.facility_id,
+            Bill.due_date,
+            literal(0),
+            literal(0),
+            literal(ZERO, money),
+            func.count(),
+            func.sum(Bill.amount),
+            func.max(Bill.observed_at),
+        )
+        .where(bills_where)
+        .group_by(Bill.facility_id, Bill.due_date)
+    )
+    both = union_all(expected, billed).subquery("both_sides")
+    return select(
+        both.c.facility_id,
+        both.c.day,
+        func.sum(both.c.installments).label("installments"),
+        func.sum(both.c.open).label("open"),
+        func.sum(both.c.expected).label("expected"),
+        func.sum(both.c.bills).label("bills"),
+        func.sum(both.c.billed).label("billed"),
+        func.max(both.c.billed_seen_at).label("billed_seen_at"),
+    ).group_by(both.c.facility_id, both.c.day)
+
+
+def rebuild_summaries(connection: Connection) -> None:
+    """Recompute every summary from the base tables: after a bulk load, or to repair drift."""
+    connection.execute(delete(BillDay))
+    connection.execute(
+        insert(BillDay).from_select(
+            [c.name for c in BillDay.__table__.columns], _day_totals(true(), true())
+        )
+    )
+    connection.execute(delete(FacilitySummary))
+    connection.execute(
+        insert(FacilitySummary).from_select(
+            [c.name for c in FacilitySummary.__table__.columns], _facility_rows(true())
+        )
+    )
+
+
+__all__ = ["rebuild_summaries", "refresh_summaries"]
