@@ -256,7 +256,12 @@ def _day_totals(installments_where: Any, bills_where: Any) -> Any:
 
 
 def rebuild_summaries(connection: Connection) -> None:
-    """Recompute every summary from the base tables: after a bulk load, or to repair drift."""
+    """Recompute every summary from the base tables: after a bulk load, or to repair drift.
+
+    Each table is read in one pass (the readings ranked per facility by a window function,
+    draws and repayments grouped), so the cost follows the size of the tables whatever the
+    planner's statistics say: right after a bulk load there are none yet.
+    """
     connection.execute(delete(BillDay))
     connection.execute(
         insert(BillDay).from_select(
@@ -266,8 +271,69 @@ def rebuild_summaries(connection: Connection) -> None:
     connection.execute(delete(FacilitySummary))
     connection.execute(
         insert(FacilitySummary).from_select(
-            [c.name for c in FacilitySummary.__table__.columns], _facility_rows(true())
+            [c.name for c in FacilitySummary.__table__.columns], _all_facility_rows()
         )
+    )
+
+
+def _all_facility_rows() -> Any:
+    """FacilitySummary rows for every facility, in one pass over each table."""
+    ranked = select(
+        LimitReading.facility_id,
+        LimitReading.observed_at,
+        LimitReading.limit_amount,
+        LimitReading.available,
+        LimitReading.status,
+        func.row_number()
+        .over(partition_by=LimitReading.facility_id, order_by=LimitReading.observed_at.desc())
+        .label("rank"),
+    ).subquery("ranked")
+
+    def nth(column: Any, rank: int) -> Any:
+        return func.max(case((ranked.c.rank == rank, column)))
+
+    readings = (
+        select(
+            ranked.c.facility_id,
+            nth(ranked.c.observed_at, 1).label("reading_at"),
+            nth(ranked.c.limit_amount, 1).label("reading_limit"),
+            nth(ranked.c.available, 1).label("reading_available"),
+            nth(ranked.c.status, 1).label("reading_status"),
+            nth(ranked.c.observed_at, 2).label("previous_at"),
+            nth(ranked.c.limit_amount, 2).label("previous_limit"),
+        )
+        .where(ranked.c.rank <= 2)
+        .group_by(ranked.c.facility_id)
+        .subquery("readings")
+    )
+    drawn = (
+        select(Draw.facility_id, func.sum(Draw.amount).label("amount"))
+        .group_by(Draw.facility_id)
+        .subquery("drawn")
+    )
+    repaid = (
+        select(Draw.facility_id, func.sum(RepaymentAllocation.principal).label("amount"))
+        .join(Draw, Draw.id == RepaymentAllocation.draw_id)
+        .group_by(Draw.facility_id)
+        .subquery("repaid")
+    )
+    outstanding = func.coalesce(type_coerce(drawn.c.amount, BigInteger), 0) - func.coalesce(
+        type_coerce(repaid.c.amount, BigInteger), 0
+    )
+    return (
+        select(
+            Facility.id,
+            readings.c.reading_at,
+            readings.c.reading_limit,
+            readings.c.reading_available,
+            readings.c.reading_status,
+            readings.c.previous_at,
+            readings.c.previous_limit,
+            type_coerce(outstanding, Money()),
+        )
+        .outerjoin(readings, readings.c.facility_id == Facility.id)
+        .outerjoin(drawn, drawn.c.facility_id == Facility.id)
+        .outerjoin(repaid, repaid.c.facility_id == Facility.id)
     )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import delete, event
 from sqlalchemy.orm import Session
 
 from bot.alerts.findings import Finding, Severity, Thresholds
@@ -25,7 +25,7 @@ from bot.ledger.observations import (
     record_limit_reading,
 )
 from bot.ledger.repayments import record_repayment
-from bot.models import Draw, Facility
+from bot.models import Draw, Facility, FacilitySummary
 from jobs.checks import CHECKS, CycleScans, run_checks
 from tests.ledger.cast import jiebei_line, log_draw
 
@@ -413,6 +413,19 @@ def test_limit_frozen_is_critical_and_clears_when_active_again(
 
     reading(session, alice, line, at("2026-12-03 09:00"), "200000.00")
     assert check(session, "limit_frozen", at("2026-12-03 09:00")) == []
+
+
+def test_a_facility_whose_summary_is_missing_is_read_from_its_readings(
+    session, alice, line
+) -> None:
+    """Rows written past the ORM leave no summary: the limit checks read the readings instead."""
+    reading(session, alice, line, at("2026-12-01 09:00"), "200000.00")
+    reading(session, alice, line, at("2026-12-02 09:00"), "0.00", "0.00", LimitStatus.FROZEN)
+    session.execute(delete(FacilitySummary).where(FacilitySummary.facility_id == line.id))
+
+    [finding] = check(session, "limit_frozen", at("2026-12-02 10:00"))
+
+    assert finding.facts["Reading taken"] == "2026-12-02 09:00 (Asia/Shanghai)"
 
 
 # --- limit_inconsistent ----------------------------------------------------------------------

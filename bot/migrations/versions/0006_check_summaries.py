@@ -43,21 +43,38 @@ FROM (
 GROUP BY facility_id, day
 """
 
+# One pass over each table (readings ranked per facility), so the cost does not hang on the
+# planner's statistics.
 FACILITY_SUMMARIES = """
 INSERT INTO facility_summaries (facility_id, reading_at, reading_limit, reading_available,
                                 reading_status, previous_at, previous_limit, outstanding)
-SELECT f.id, latest.observed_at, latest.limit_amount, latest.available, latest.status,
-       previous.observed_at, previous.limit_amount,
-       COALESCE((SELECT SUM(d.amount) FROM draws d WHERE d.facility_id = f.id), 0)
-       - COALESCE((SELECT SUM(a.principal) FROM repayment_allocations a
-                   JOIN draws d ON d.id = a.draw_id WHERE d.facility_id = f.id), 0)
+SELECT f.id, r.reading_at, r.reading_limit, r.reading_available, r.reading_status,
+       r.previous_at, r.previous_limit, COALESCE(drawn.amount, 0) - COALESCE(repaid.amount, 0)
 FROM facilities f
-LEFT JOIN limit_readings latest ON latest.id = (
-    SELECT r.id FROM limit_readings r WHERE r.facility_id = f.id
-    ORDER BY r.observed_at DESC LIMIT 1)
-LEFT JOIN limit_readings previous ON previous.id = (
-    SELECT r.id FROM limit_readings r WHERE r.facility_id = f.id
-    ORDER BY r.observed_at DESC LIMIT 1 OFFSET 1)
+LEFT JOIN (
+    SELECT facility_id,
+           MAX(CASE WHEN rank = 1 THEN observed_at END) AS reading_at,
+           MAX(CASE WHEN rank = 1 THEN limit_amount END) AS reading_limit,
+           MAX(CASE WHEN rank = 1 THEN available END) AS reading_available,
+           MAX(CASE WHEN rank = 1 THEN status END) AS reading_status,
+           MAX(CASE WHEN rank = 2 THEN observed_at END) AS previous_at,
+           MAX(CASE WHEN rank = 2 THEN limit_amount END) AS previous_limit
+    FROM (
+        SELECT facility_id, observed_at, limit_amount, available, status,
+               ROW_NUMBER() OVER (PARTITION BY facility_id ORDER BY observed_at DESC) AS rank
+        FROM limit_readings
+    ) AS ranked
+    WHERE rank <= 2
+    GROUP BY facility_id
+) AS r ON r.facility_id = f.id
+LEFT JOIN (
+    SELECT facility_id, SUM(amount) AS amount FROM draws GROUP BY facility_id
+) AS drawn ON drawn.facility_id = f.id
+LEFT JOIN (
+    SELECT d.facility_id, SUM(a.principal) AS amount
+    FROM repayment_allocations a JOIN draws d ON d.id = a.draw_id
+    GROUP BY d.facility_id
+) AS repaid ON repaid.facility_id = f.id
 """
 
 
