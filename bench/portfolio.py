@@ -435,7 +435,8 @@ def generate_chunk(
                 str(terms.day_count),
                 terms.rate,
                 None,
-                None,
+                # What recording the payout below does to the draw it confirms.
+                None if fault == "unconfirmed_draw" else drawn_at + timedelta(minutes=5),
                 drawn_at,
                 "bench",
             )

@@ -30,6 +30,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
     true,
     type_coerce,
@@ -141,6 +142,18 @@ def _refresh_facilities(connection: Connection, facility_ids: list[int]) -> None
                 connection.execute(insert(FacilitySummary).values(values))
 
 
+def _own_thresholds() -> Any:
+    """Whether a facility sets any threshold of its own that the limit checks read."""
+    own = or_(
+        Facility.limit_drop_percent.is_not(None),
+        Facility.amount_tolerance.is_not(None),
+        Facility.utilization_percent.is_not(None),
+        Facility.stale_after_hours.is_not(None),
+        Facility.restore_lag_hours.is_not(None),
+    )
+    return case((own, True), else_=False)
+
+
 def _facility_rows(where: Any) -> Any:
     """FacilitySummary rows for the facilities `where` picks out, from the base tables."""
 
@@ -182,6 +195,8 @@ def _facility_rows(where: Any) -> Any:
             previous.observed_at.label("previous_at"),
             previous.limit_amount.label("previous_limit"),
             type_coerce(outstanding, Money()).label("outstanding"),
+            Facility.limit_amount.label("facility_limit"),
+            _own_thresholds().label("own_thresholds"),
         )
         .select_from(Facility)
         .outerjoin(latest, latest.id == reading_id(0))
@@ -330,6 +345,8 @@ def _all_facility_rows() -> Any:
             readings.c.previous_at,
             readings.c.previous_limit,
             type_coerce(outstanding, Money()),
+            Facility.limit_amount,
+            _own_thresholds(),
         )
         .outerjoin(readings, readings.c.facility_id == Facility.id)
         .outerjoin(drawn, drawn.c.facility_id == Facility.id)

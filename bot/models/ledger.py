@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -87,6 +88,13 @@ class Draw(Base):
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("months BETWEEN 1 AND 360", name="months_range"),
+        # draw_unconfirmed reads only the draws nothing has confirmed yet.
+        Index(
+            "ix_draws_unconfirmed",
+            "created_at",
+            sqlite_where=text("confirmed_at IS NULL"),
+            postgresql_where=text("confirmed_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,8 +6,9 @@ to date: whenever a flush writes a facility, a draw, an installment, a repayment
 bill or a limit reading, the summaries those rows feed are recomputed from the base tables in
 the same transaction (see :mod:`bot.ledger.summaries`, which registers the hook).
 
-- :class:`FacilitySummary`: per facility, the latest two limit readings and the outstanding
-  principal (drawn − principal repaid).
+- :class:`FacilitySummary`: per facility, the latest two limit readings, the outstanding
+  principal (drawn − principal repaid), and the facility's limit and whether it sets its own
+  limit-check thresholds.
 - :class:`BillDay`: per facility and date, what the ledger expects that day (installments that
   are not superseded and not 0.00) against what the platform billed for that day.
 
@@ -18,7 +19,7 @@ them for anything a person sees.
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.models.base import Base
@@ -39,6 +40,11 @@ class FacilitySummary(Base):
     previous_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     previous_limit: Mapped[Decimal | None] = mapped_column(Money())
     outstanding: Mapped[Decimal] = mapped_column(Money())
+    # The facility's own limit, and whether it sets any threshold the limit checks read (drop
+    # percent, tolerance, utilization, freshness, restore lag): copied so that the checks can
+    # narrow the summaries before joining any facility.
+    facility_limit: Mapped[Decimal] = mapped_column(Money())
+    own_thresholds: Mapped[bool] = mapped_column(Boolean)
 
 
 class BillDay(Base):

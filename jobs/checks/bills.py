@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, not_, or_, select, tuple_, union
+from sqlalchemy import ColumnElement, and_, case, exists, func, not_, or_, select, union
 from sqlalchemy.orm import Session, aliased
 
 from bot.alerts.findings import Finding, Severity, Thresholds
@@ -135,16 +135,22 @@ def _unsettled_groups(scans: CycleScans, pad: int) -> list[Any]:
     days = sorted(
         (row.facility_id, row.day) for row in scans.session.execute(_candidate_days(scans, pad))
     )
+    wanted = set(days)
     groups = []
     for start in range(0, len(days), CHUNK):
         chunk = days[start : start + CHUNK]
+        # The chunk's facilities on the chunk's dates: a few more groups than asked for, which
+        # are dropped here; a list of (facility, date) pairs made PostgreSQL test every pair
+        # against every row.
         groups.extend(
-            scans.session.execute(
+            group
+            for group in scans.session.execute(
                 query.where(
                     Installment.facility_id.in_(sorted({facility_id for facility_id, _ in chunk})),
-                    tuple_(Installment.facility_id, Installment.due_date).in_(chunk),
+                    Installment.due_date.in_(sorted({day for _, day in chunk})),
                 )
-            ).all()
+            )
+            if (group.facility_id, group.due_date) in wanted
         )
     return sorted(groups, key=lambda group: (group.facility_id, group.due_date))
 

@@ -4,7 +4,8 @@ A check cycle read every limit reading, bill and installment; these two tables h
 needs (latest readings and outstanding principal per facility; installments against bills per
 facility and day), kept in step by `bot.ledger.summaries` from now on. The upgrade fills them
 with plain SQL of its own, so it does not depend on code that may change later. Also a partial
-index on unpaid bills by due date, for bill_due_soon and bill_overdue.
+index on unpaid bills by due date, for bill_due_soon and bill_overdue, and one on draws nothing
+has confirmed yet, for draw_unconfirmed.
 
 Revision ID: 0006
 Revises: 0005
@@ -47,9 +48,15 @@ GROUP BY facility_id, day
 # planner's statistics.
 FACILITY_SUMMARIES = """
 INSERT INTO facility_summaries (facility_id, reading_at, reading_limit, reading_available,
-                                reading_status, previous_at, previous_limit, outstanding)
+                                reading_status, previous_at, previous_limit, outstanding,
+                                facility_limit, own_thresholds)
 SELECT f.id, r.reading_at, r.reading_limit, r.reading_available, r.reading_status,
-       r.previous_at, r.previous_limit, COALESCE(drawn.amount, 0) - COALESCE(repaid.amount, 0)
+       r.previous_at, r.previous_limit, COALESCE(drawn.amount, 0) - COALESCE(repaid.amount, 0),
+       f.limit_amount,
+       CASE WHEN f.limit_drop_percent IS NOT NULL OR f.amount_tolerance IS NOT NULL
+                 OR f.utilization_percent IS NOT NULL OR f.stale_after_hours IS NOT NULL
+                 OR f.restore_lag_hours IS NOT NULL
+            THEN TRUE ELSE FALSE END
 FROM facilities f
 LEFT JOIN (
     SELECT facility_id,
@@ -137,6 +144,8 @@ def upgrade() -> None:
         sa.Column("previous_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("previous_limit", sa.BigInteger(), nullable=True),
         sa.Column("outstanding", sa.BigInteger(), nullable=False),
+        sa.Column("facility_limit", sa.BigInteger(), nullable=False),
+        sa.Column("own_thresholds", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["facility_id"],
             ["facilities.id"],
@@ -157,11 +166,26 @@ def upgrade() -> None:
             postgresql_where=sa.text("NOT paid"),
         )
 
+    with op.batch_alter_table("draws", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_draws_unconfirmed",
+            ["created_at"],
+            unique=False,
+            sqlite_where=sa.text("confirmed_at IS NULL"),
+            postgresql_where=sa.text("confirmed_at IS NULL"),
+        )
+
     op.execute(BILL_DAYS)
     op.execute(FACILITY_SUMMARIES)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("draws", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_draws_unconfirmed",
+            sqlite_where=sa.text("confirmed_at IS NULL"),
+            postgresql_where=sa.text("confirmed_at IS NULL"),
+        )
     with op.batch_alter_table("bills", schema=None) as batch_op:
         batch_op.drop_index(
             "ix_bills_unpaid_due_date",
