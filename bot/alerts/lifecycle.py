@@ -20,6 +20,9 @@ Decisions, written down because people will ask:
   column updates: they never touch the state columns, so they commute with a concurrent
   acknowledgement and need no version check. It is audited only when something a person reads
   changed (facts, summary, severity), not on every run.
+- **Many new alerts at once** (a platform outage opens thousands) are written with one INSERT
+  for the alerts and one for their audit records, not object by object; each row goes in with
+  its final values (see :func:`_open_many`).
 - **A manual resolve is not a mute.** If the check still finds the problem on the next run, a
   NEW alert opens for the same fingerprint and is posted again. Snooze or silence to quiet a
   known condition; resolve when it is dealt with.
@@ -38,14 +41,15 @@ Decisions, written down because people will ask:
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, bindparam, or_, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot import audit
 from bot.alerts.findings import Finding, Severity
@@ -60,6 +64,7 @@ from bot.alerts.silences import (
     silences_ended_between,
 )
 from bot.clock import require_aware
+from bot.db import insert_many
 from bot.errors import InputError, NotFoundError
 from bot.models import Alert, Facility, OutboxMessage, Silence
 
@@ -104,8 +109,6 @@ MAX_SNOOZE = timedelta(days=30)
 MAX_DURATION = timedelta(days=366)
 # A conditional update that keeps losing means something rewrites the alert in a loop.
 MAX_ATTEMPTS = 10
-# Facility ids per IN (…) list; SQLite caps bound parameters per statement.
-CHUNK = 500
 
 DURATION = re.compile(r"(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?", re.IGNORECASE)
 
@@ -126,6 +129,37 @@ class AlertPolicy:
     storm_threshold: int = 5
     # Where alerts of facilities without their own channel (and admin alerts) go.
     default_channel: str | None = None
+
+
+_NO_VALUES: dict[str, Any] = dict.fromkeys(Alert.__table__.columns.keys())
+
+
+class AlertValues(SimpleNamespace):
+    """An alert's columns as plain attributes (None where not given): what payloads read.
+
+    Stands in for an `Alert` in the payloads about alerts opened in bulk: building thousands
+    of ORM objects that never join the session would cost more than writing the rows did.
+    """
+
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**(_NO_VALUES | values))
+
+
+# What notifications are built from: an alert in the session, or one opened in bulk.
+AlertLike = Alert | AlertValues
+
+
+class FacilityLabel(Protocol):
+    """What a notification shows of a facility: a `Facility`, or a row of these columns."""
+
+    @property
+    def slug(self) -> str: ...
+
+    @property
+    def alert_channel(self) -> str | None: ...
+
+    @property
+    def timezone(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -189,17 +223,7 @@ def apply_findings(
         _redetect(teller, alert, finding, silences, ended)
         teller.tally["updated"] += 1
 
-    opened = [_open(session, f, now) for fp, f in current.items() if fp not in unresolved]
-    session.flush()  # one round trip gives every new alert its id, for the audit rows below
-    to_tell: list[Alert] = []
-    for alert in opened:
-        audit.record(session, audit.SYSTEM, "alert.open", alert, at=now, flush=False)
-        teller.tally["opened"] += 1
-        if _silenced(alert, silences):
-            teller.tally["silenced"] += 1
-        else:
-            to_tell.append(alert)
-    teller.tell_in_groups(to_tell, OPENED_KIND, event="opened")
+    _open_many(teller, [f for fp, f in current.items() if fp not in unresolved], silences)
 
     scope = (
         checks_run
@@ -207,7 +231,7 @@ def apply_findings(
         else {a.check for a in unresolved.values()} - ADMIN_CHECKS
     )
     cleared = [a for fp, a in unresolved.items() if fp not in current and a.check in scope]
-    to_tell = []
+    to_tell: list[Alert] = []
     for alert in cleared:
         if _auto_resolve(session, alert, now):
             teller.tally["resolved"] += 1
@@ -230,22 +254,66 @@ def _by_fingerprint(findings: Iterable[Finding]) -> dict[str, Finding]:
 
 
 def _open(session: Session, finding: Finding, now: datetime) -> Alert:
-    alert = Alert(
-        fingerprint=finding.fingerprint,
-        check=finding.check,
-        facility_id=finding.facility_id,
-        subject=finding.subject,
-        severity=str(finding.severity),
-        state=OPEN,
-        summary=finding.summary,
-        facts=dict(finding.facts),
-        opened_at=now,
-        last_seen_at=now,
-        escalation_level=0,
-        version=1,
-    )
+    alert = Alert(**_opening_values(finding, now))
     session.add(alert)
     return alert
+
+
+def _opening_values(finding: Finding, now: datetime) -> dict[str, Any]:
+    """The columns of a new alert for `finding`; the others start empty."""
+    return {
+        "fingerprint": finding.fingerprint,
+        "check": finding.check,
+        "facility_id": finding.facility_id,
+        "subject": finding.subject,
+        "severity": str(finding.severity),
+        "state": OPEN,
+        "summary": finding.summary,
+        "facts": dict(finding.facts),
+        "opened_at": now,
+        "last_seen_at": now,
+        "escalation_level": 0,
+        "version": 1,
+    }
+
+
+def _open_many(teller: "_Teller", findings: list[Finding], silences: list[Silence]) -> None:
+    """Open an alert for each new finding, with its audit record, and tell them as usual.
+
+    A run can open thousands (a platform outage), so this does in a few statements what the
+    ORM would do object by object, with the same rows as a result:
+    1. Decide first who is told (every alert not silenced; in a storm, inside one grouped
+       message), so each alert goes in with its final `last_notified_at`: no UPDATE after.
+    2. One INSERT for the alerts (`bot.db.insert_many`), their ids back.
+    3. One INSERT for their audit records: the alert as it opened, before anyone was told,
+       which is what `audit.record` wrote one by one.
+    4. The outbox rows, one per alert or one per storm (:meth:`_Teller.tell_in_groups`).
+    """
+    if not findings:
+        return
+    session, now = teller.session, teller.now
+    # What this run changed so far goes in first, so rows keep the order things happened in.
+    session.flush()
+    rows = [
+        _opening_values(f, now) | {"last_notified_at": None if _silenced(f, silences) else now}
+        for f in findings
+    ]
+    inserted = insert_many(session, Alert.__table__, rows, returning=(Alert.id, Alert.fingerprint))
+    ids = {fingerprint: alert_id for alert_id, fingerprint in inserted}
+    for row in rows:
+        row["id"] = ids[row["fingerprint"]]
+    rows.sort(key=lambda row: row["id"])  # the order `list_alerts` shows them in
+    as_opened = [row | {"last_notified_at": None} for row in rows]
+    audit.record_inserted(session, audit.SYSTEM, "alert.open", Alert, as_opened, at=now)
+
+    to_tell: list[AlertLike] = []
+    for row, values in zip(rows, as_opened, strict=True):
+        if row["last_notified_at"] is None:
+            teller.tally["silenced"] += 1
+        else:
+            to_tell.append(AlertValues(**values))
+    teller.tally["opened"] += len(rows)
+    teller.tell_in_groups(to_tell, OPENED_KIND, event="opened")
 
 
 def _redetect(
@@ -388,7 +456,7 @@ def _auto_resolve(session: Session, alert: Alert, now: datetime) -> bool:
     return True
 
 
-def _silenced(alert: Alert, silences: list[Silence]) -> bool:
+def _silenced(alert: Alert | Finding, silences: list[Silence]) -> bool:
     if alert.check in ADMIN_CHECKS:
         return False
     return any(covers(s, check=alert.check, facility_id=alert.facility_id) for s in silences)
@@ -645,15 +713,22 @@ def _rank(severity: str) -> int:
     return SEVERITY_RANK.get(str(severity), 0)
 
 
-def _facilities(session: Session, ids: set[int | None]) -> dict[int, Facility]:
+def _facilities(session: Session, ids: set[int | None]) -> dict[int, FacilityLabel]:
+    """What notifications show of these facilities: names, channel and time zone only."""
     wanted = sorted(i for i in ids if i is not None)
-    found: dict[int, Facility] = {}
-    for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start : start + CHUNK]
-        found.update(
-            (f.id, f) for f in session.scalars(select(Facility).where(Facility.id.in_(chunk)))
-        )
-    return found
+    if not wanted:
+        return {}
+    labels = select(Facility.id, Facility.slug, Facility.alert_channel, Facility.timezone)
+    return {row.id: row for row in session.execute(labels.where(_id_in(Facility.id, wanted)))}
+
+
+def _id_in(column: InstrumentedAttribute[int], ids: list[int]) -> ColumnElement[bool]:
+    """`column IN (…)`, the ids written into the SQL rather than bound one parameter each.
+
+    Thousands of bound parameters cost psycopg ~12 µs each to rewrite in Python, and SQLite
+    caps their number; integers are safe to write as literals.
+    """
+    return column.in_(bindparam("ids", ids, expanding=True, literal_execute=True))
 
 
 # --- telling: outbox rows ------------------------------------------------------------------------
@@ -667,7 +742,7 @@ class _Teller:
         session: Session,
         now: datetime,
         policy: AlertPolicy | None,
-        facilities: dict[int, Facility],
+        facilities: dict[int, FacilityLabel],
     ) -> None:
         self.session = session
         self.now = now
@@ -682,7 +757,7 @@ class _Teller:
         facility = session.get(Facility, alert.facility_id) if alert.facility_id else None
         return cls(session, now, policy, {facility.id: facility} if facility else {})
 
-    def channel(self, alert: Alert) -> str | None:
+    def channel(self, alert: AlertLike) -> str | None:
         """The facility's channel, else the default, else where the alert was last posted."""
         facility = self.facilities.get(alert.facility_id) if alert.facility_id else None
         if facility is not None and facility.alert_channel:
@@ -700,7 +775,7 @@ class _Teller:
 
     def tell(
         self,
-        alert: Alert,
+        alert: AlertLike,
         kind: str,
         *,
         event: str,
@@ -719,10 +794,10 @@ class _Teller:
         )
         return self._write(kind, self.channel(alert), payload, alert_id=alert.id, about=[alert])
 
-    def tell_in_groups(self, alerts: list[Alert], kind: str, *, event: str) -> None:
+    def tell_in_groups(self, alerts: Sequence[AlertLike], kind: str, *, event: str) -> None:
         """One row per alert, except where more than storm_threshold share a check and channel."""
         threshold = (self.policy or AlertPolicy()).storm_threshold
-        batches: dict[tuple[str, str | None], list[Alert]] = defaultdict(list)
+        batches: dict[tuple[str, str | None], list[AlertLike]] = defaultdict(list)
         for alert in alerts:
             batches[(alert.check, self.channel(alert))].append(alert)
         for (check, channel), batch in batches.items():
@@ -741,7 +816,7 @@ class _Teller:
         payload: dict[str, Any],
         *,
         alert_id: int | None,
-        about: list[Alert],
+        about: Sequence[AlertLike],
     ) -> OutboxMessage:
         message = enqueue(
             self.session,
@@ -750,6 +825,7 @@ class _Teller:
             payload=payload,
             now=self.now,
             alert_id=alert_id,
+            flush=False,  # nobody here needs its id; a run's rows go in together
         )
         for alert in about:
             alert.last_notified_at = self.now
@@ -758,8 +834,8 @@ class _Teller:
 
 
 def alert_payload(
-    alert: Alert,
-    facility: Facility | None,
+    alert: AlertLike,
+    facility: FacilityLabel | None,
     *,
     event: str,
     actor: audit.Actor,
@@ -806,11 +882,11 @@ def alert_payload(
 
 
 def group_payload(
-    check: str, event: str, alerts: list[Alert], facilities: dict[int, Facility]
+    check: str, event: str, alerts: Sequence[AlertLike], facilities: dict[int, FacilityLabel]
 ) -> dict[str, Any]:
     """One message about many alerts of one check (a storm), each still listed by its id."""
 
-    def slug(alert: Alert) -> str | None:
+    def slug(alert: AlertLike) -> str | None:
         facility = facilities.get(alert.facility_id) if alert.facility_id else None
         return facility.slug if facility is not None else None
 
@@ -850,8 +926,8 @@ def group_payload(
 
 
 def _header(
-    alert: Alert,
-    facility: Facility | None,
+    alert: AlertLike,
+    facility: FacilityLabel | None,
     event: str,
     actor: audit.Actor,
     zone: tzinfo,
