@@ -19,7 +19,9 @@ Decisions, written down because people will ask:
 - **Re-detection** refreshes the alert's facts, summary, severity and `last_seen_at` with plain
   column updates: they never touch the state columns, so they commute with a concurrent
   acknowledgement and need no version check. It is audited only when something a person reads
-  changed (facts, summary, severity), not on every run.
+  changed (facts, summary, severity), not on every run. The usual re-detection changes nothing
+  but `last_seen_at`; those are one UPDATE for the whole run, which skips an alert resolved
+  meanwhile.
 - **Many new alerts at once** (a platform outage opens thousands) are written with one INSERT
   for the alerts and one for their audit records, not object by object; each row goes in with
   its final values (see :func:`_open_many`).
@@ -48,7 +50,7 @@ from types import SimpleNamespace
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, Row, and_, bindparam, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot import audit
@@ -148,6 +150,24 @@ class AlertValues(SimpleNamespace):
 # What notifications are built from: an alert in the session, or one opened in bulk.
 AlertLike = Alert | AlertValues
 
+# The columns a run of the checks decides from: which alerts are found again, cleared, or
+# need no more than `last_seen_at` moved (see _only_seen_again).
+DECIDED_FROM = (
+    Alert.id,
+    Alert.fingerprint,
+    Alert.check,
+    Alert.facility_id,
+    Alert.state,
+    Alert.severity,
+    Alert.summary,
+    Alert.facts,
+    Alert.last_seen_at,
+    Alert.ack_expires_at,
+    Alert.snoozed_until,
+)
+# An alert as the rules read it: the ORM object, or a row of those columns.
+AlertRead = Alert | Row[Any]
+
 
 class FacilityLabel(Protocol):
     """What a notification shows of a facility: a `Facility`, or a row of these columns."""
@@ -202,37 +222,51 @@ def apply_findings(
     """
     require_aware(now, "now")
     current = _by_fingerprint(findings)
+    # Read as plain rows: most alerts found again need only `last_seen_at` moved, less work
+    # than building an ORM object for each.
     unresolved = {
-        alert.fingerprint: alert
-        for alert in session.scalars(
-            select(Alert).where(Alert.state != RESOLVED).order_by(Alert.id)
+        row.fingerprint: row
+        for row in session.execute(
+            select(*DECIDED_FROM).where(Alert.state != RESOLVED).order_by(Alert.id)
         )
     }
-    facility_ids = {f.facility_id for f in current.values()} | {
-        a.facility_id for a in unresolved.values()
-    }
-    teller = _Teller(session, now, policy, _facilities(session, facility_ids))
     silences = active_silences(session, now)
 
     seen_again = [(unresolved[fp], f) for fp, f in current.items() if fp in unresolved]
     ended: list[Silence] = []
     if seen_again:
-        earliest = min(alert.last_seen_at for alert, _ in seen_again)
+        earliest = min(row.last_seen_at for row, _ in seen_again)
         ended = silences_ended_between(session, earliest, now)
-    for alert, finding in seen_again:
-        _redetect(teller, alert, finding, silences, ended)
-        teller.tally["updated"] += 1
-
-    _open_many(teller, [f for fp, f in current.items() if fp not in unresolved], silences)
-
+    only_seen: list[int] = []
+    to_redetect: list[tuple[int, Finding]] = []
+    for row, finding in seen_again:
+        if _only_seen_again(row, finding, ended, now):
+            only_seen.append(row.id)
+        else:
+            to_redetect.append((row.id, finding))
+    new = [f for fp, f in current.items() if fp not in unresolved]
     scope = (
         checks_run
         if checks_run is not None
-        else {a.check for a in unresolved.values()} - ADMIN_CHECKS
+        else {row.check for row in unresolved.values()} - ADMIN_CHECKS
     )
-    cleared = [a for fp, a in unresolved.items() if fp not in current and a.check in scope]
+    cleared = [row.id for fp, row in unresolved.items() if fp not in current and row.check in scope]
+
+    # The alerts that change one by one (transitions, new facts, resolution) as ORM objects.
+    alerts = _alerts(session, [alert_id for alert_id, _ in to_redetect] + cleared)
+    # Only alerts that may be told need their facility's channel and names.
+    facility_ids = {a.facility_id for a in alerts.values()} | {f.facility_id for f in new}
+    teller = _Teller(session, now, policy, _facilities(session, facility_ids))
+
+    _mark_seen(session, only_seen, now)
+    for alert_id, finding in to_redetect:
+        _redetect(teller, alerts[alert_id], finding, silences, ended)
+    teller.tally["updated"] += len(seen_again)
+
+    _open_many(teller, new, silences)
+
     to_tell: list[Alert] = []
-    for alert in cleared:
+    for alert in (alerts[alert_id] for alert_id in cleared):
         if _auto_resolve(session, alert, now):
             teller.tally["resolved"] += 1
             # Only a posted message needs saying so; one opened and cleared under a silence
@@ -316,6 +350,41 @@ def _open_many(teller: "_Teller", findings: list[Finding], silences: list[Silenc
     teller.tell_in_groups(to_tell, OPENED_KIND, event="opened")
 
 
+def _only_seen_again(
+    alert: AlertRead, finding: Finding, ended: list[Silence], now: datetime
+) -> bool:
+    """True if re-detecting would change only `last_seen_at` and tell nobody (the usual case).
+
+    Nothing ran out (acknowledgement, snooze), the finding reads the same (severity, summary,
+    facts), and no silence over the alert ended since it was last seen: :func:`_redetect`
+    would do nothing else.
+    """
+    return (
+        _ack_expiry(alert, now) is None
+        and _snooze_end(alert, now) is None
+        and (alert.severity, alert.summary, alert.facts)
+        == (str(finding.severity), finding.summary, dict(finding.facts))
+        and not _silence_ended(alert, ended, alert.last_seen_at, now)
+    )
+
+
+def _mark_seen(session: Session, alert_ids: list[int], now: datetime) -> None:
+    """`last_seen_at = now` for alerts found again unchanged: one UPDATE for the whole run.
+
+    Like every re-detection it sets that column only, so it commutes with a concurrent
+    acknowledgement; an alert resolved since it was read is left as it is. Those of the alerts
+    the session holds are brought up to date with the rows actually changed.
+    """
+    if not alert_ids:
+        return
+    session.execute(
+        update(Alert)
+        .where(_id_in(Alert.id, alert_ids), Alert.state != RESOLVED)
+        .values(last_seen_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
 def _redetect(
     teller: "_Teller",
     alert: Alert,
@@ -344,7 +413,10 @@ def _redetect(
         alert.severity = str(finding.severity)
         alert.summary = finding.summary
         alert.facts = dict(finding.facts)
-        audit.record(session, audit.SYSTEM, "alert.update", alert, at=now, before=before)
+        # The alert has its id already; its change and the record go in with the next flush.
+        audit.record(
+            session, audit.SYSTEM, "alert.update", alert, at=now, before=before, flush=False
+        )
     if raised:
         reasons.append("severity_raised")
         extra["previous_severity"] = before["severity"]
@@ -421,14 +493,14 @@ def wake_up(session: Session, *, now: datetime, policy: AlertPolicy) -> RunSumma
     return RunSummary(**teller.tally)
 
 
-def _ack_expiry(alert: Alert, now: datetime) -> dict[str, Any] | None:
+def _ack_expiry(alert: AlertRead, now: datetime) -> dict[str, Any] | None:
     """Back to open when an acknowledgement has run out and the alert still fires."""
     if alert.state != ACKNOWLEDGED or alert.ack_expires_at is None or alert.ack_expires_at > now:
         return None
     return {"state": OPEN, "acknowledged_by": None, "acknowledged_at": None, "ack_expires_at": None}
 
 
-def _snooze_end(alert: Alert, now: datetime) -> dict[str, Any] | None:
+def _snooze_end(alert: AlertRead, now: datetime) -> dict[str, Any] | None:
     """The snooze is over once its time has come."""
     if alert.state == RESOLVED or alert.snoozed_until is None or alert.snoozed_until > now:
         return None
@@ -463,7 +535,7 @@ def _silenced(alert: Alert | Finding, silences: list[Silence]) -> bool:
 
 
 def _silence_ended(
-    alert: Alert, ended: list[Silence], previously_seen: datetime, now: datetime
+    alert: AlertRead, ended: list[Silence], previously_seen: datetime, now: datetime
 ) -> bool:
     """A silence that held the alert at the previous run it was seen in has ended since."""
     return any(
@@ -711,6 +783,13 @@ def _already_resolved(alert: Alert) -> str:
 
 def _rank(severity: str) -> int:
     return SEVERITY_RANK.get(str(severity), 0)
+
+
+def _alerts(session: Session, ids: list[int]) -> dict[int, Alert]:
+    """These alerts as ORM objects, by id."""
+    if not ids:
+        return {}
+    return {a.id: a for a in session.scalars(select(Alert).where(_id_in(Alert.id, ids)))}
 
 
 def _facilities(session: Session, ids: set[int | None]) -> dict[int, FacilityLabel]:

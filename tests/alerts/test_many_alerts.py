@@ -1,21 +1,27 @@
 """Runs that open or find again many alerts at once, on SQLite and PostgreSQL."""
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+import pytest
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot import audit
 from bot.alerts.findings import Finding, Severity
 from bot.alerts.lifecycle import (
     AlertPolicy,
     RunSummary,
+    acknowledge,
     add_silence,
     apply_findings,
     list_alerts,
+    resolve,
 )
 from bot.audit import Actor
+from bot.db import transaction
 from bot.models import Alert, AuditRecord, OutboxMessage
+from tests.conftest import ALICE
 from tests.ledger.cast import jiebei_line
 
 POLICY = AlertPolicy(default_channel="C0FINOPS")
@@ -84,6 +90,86 @@ def test_a_run_opening_many_alerts_audits_and_tells_each_as_it_would_one_alone(
         # The alert as it opened, before anyone was told of it.
         assert record.before is None
         assert record.after == audit.snapshot(alert) | {"last_notified_at": None}
+
+
+def test_finding_many_alerts_again_unchanged_moves_only_their_last_seen_time(
+    session: Session, alice: Actor, now: datetime
+) -> None:
+    """No audit record, no notification, no new version: the alerts were seen again, that's all."""
+    facility = jiebei_line(session, alice, now)
+    findings = missing_bills(facility.id, 8)
+    apply_findings(session, findings, now=now, policy=POLICY)
+    session.commit()
+    records, messages = _count(session, AuditRecord), _count(session, OutboxMessage)
+    later = now + timedelta(minutes=15)
+
+    summary = apply_findings(session, findings, now=later, policy=POLICY)
+    session.commit()
+
+    assert summary == RunSummary(updated=8)
+    assert (_count(session, AuditRecord), _count(session, OutboxMessage)) == (records, messages)
+    session.expire_all()
+    alerts = list_alerts(session)
+    assert {(a.state, a.opened_at, a.last_seen_at, a.version) for a in alerts} == {
+        ("open", now, later, 1)
+    }
+
+
+Act = Callable[[Session, int, datetime], object]
+
+
+def _ack(session: Session, alert_id: int, now: datetime) -> object:
+    return acknowledge(session, ALICE, alert_id, now=now, policy=POLICY)
+
+
+def _resolve(session: Session, alert_id: int, now: datetime) -> object:
+    return resolve(session, ALICE, alert_id, "paid by phone", now=now)
+
+
+@pytest.mark.parametrize(
+    ("act", "state", "seen_by_the_run"),
+    [(_ack, "acknowledged", True), (_resolve, "resolved", False)],
+    ids=["acknowledged", "resolved"],
+)
+def test_what_alice_does_while_a_run_finds_the_alert_again_stands(
+    sessions: sessionmaker[Session], now: datetime, act: Act, state: str, seen_by_the_run: bool
+) -> None:
+    """Alice acts after the run read the alerts, before it writes: her change stands.
+
+    An acknowledgement stays (the run only moves `last_seen_at`); a resolved alert is not
+    touched, let alone reopened (if the bill is still missing, the next run opens a new one).
+    """
+    with transaction(sessions) as session:
+        facility = jiebei_line(session, ALICE, now)
+        findings = missing_bills(facility.id, 1)
+        apply_findings(session, findings, now=now, policy=POLICY)
+    with sessions() as session:
+        alert_id = session.scalars(select(Alert.id)).one()
+    later = now + timedelta(minutes=15)
+
+    with sessions() as run:
+        acted: list[object] = []
+
+        @event.listens_for(run.connection(), "before_cursor_execute")
+        def alice_acts_first(*args: object) -> None:
+            # The run's first change to an alert: it has read them and decided what to do.
+            statement = args[2]
+            if isinstance(statement, str) and statement.startswith("UPDATE alerts") and not acted:
+                with transaction(sessions) as alices:
+                    acted.append(act(alices, alert_id, later))
+
+        summary = apply_findings(run, findings, now=later, policy=POLICY)
+        run.commit()
+
+    assert acted
+    assert summary.updated == 1
+    with sessions() as session:
+        alert = session.get(Alert, alert_id)
+        assert alert is not None
+        assert alert.state == state
+        assert ALICE.name == (alert.acknowledged_by or alert.resolved_by)
+        assert alert.last_seen_at == (later if seen_by_the_run else now)
+        assert _count(session, Alert) == 1
 
 
 def _count(session: Session, model: type[Alert] | type[AuditRecord] | type[OutboxMessage]) -> int:
