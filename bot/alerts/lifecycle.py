@@ -19,7 +19,12 @@ Decisions, written down because people will ask:
 - **Re-detection** refreshes the alert's facts, summary, severity and `last_seen_at` with plain
   column updates: they never touch the state columns, so they commute with a concurrent
   acknowledgement and need no version check. It is audited only when something a person reads
-  changed (facts, summary, severity), not on every run.
+  changed (facts, summary, severity), not on every run. The usual re-detection changes nothing
+  but `last_seen_at`; those are one UPDATE for the whole run, which skips an alert resolved
+  meanwhile.
+- **Many new alerts at once** (a platform outage opens thousands) are written with one INSERT
+  for the alerts and one for their audit records, not object by object; each row goes in with
+  its final values (see :func:`_open_many`).
 - **A manual resolve is not a mute.** If the check still finds the problem on the next run, a
   NEW alert opens for the same fingerprint and is posted again. Snooze or silence to quiet a
   known condition; resolve when it is dealt with.
@@ -38,14 +43,15 @@ Decisions, written down because people will ask:
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Row, and_, bindparam, or_, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot import audit
 from bot.alerts.findings import Finding, Severity
@@ -60,6 +66,7 @@ from bot.alerts.silences import (
     silences_ended_between,
 )
 from bot.clock import require_aware
+from bot.db import insert_many
 from bot.errors import InputError, NotFoundError
 from bot.models import Alert, Facility, OutboxMessage, Silence
 
@@ -104,8 +111,6 @@ MAX_SNOOZE = timedelta(days=30)
 MAX_DURATION = timedelta(days=366)
 # A conditional update that keeps losing means something rewrites the alert in a loop.
 MAX_ATTEMPTS = 10
-# Facility ids per IN (…) list; SQLite caps bound parameters per statement.
-CHUNK = 500
 
 DURATION = re.compile(r"(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?", re.IGNORECASE)
 
@@ -126,6 +131,55 @@ class AlertPolicy:
     storm_threshold: int = 5
     # Where alerts of facilities without their own channel (and admin alerts) go.
     default_channel: str | None = None
+
+
+_NO_VALUES: dict[str, Any] = dict.fromkeys(Alert.__table__.columns.keys())
+
+
+class AlertValues(SimpleNamespace):
+    """An alert's columns as plain attributes (None where not given): what payloads read.
+
+    Stands in for an `Alert` in the payloads about alerts opened in bulk: building thousands
+    of ORM objects that never join the session would cost more than writing the rows did.
+    """
+
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**(_NO_VALUES | values))
+
+
+# What notifications are built from: an alert in the session, or one opened in bulk.
+AlertLike = Alert | AlertValues
+
+# The columns a run of the checks decides from: which alerts are found again, cleared, or
+# need no more than `last_seen_at` moved (see _only_seen_again).
+DECIDED_FROM = (
+    Alert.id,
+    Alert.fingerprint,
+    Alert.check,
+    Alert.facility_id,
+    Alert.state,
+    Alert.severity,
+    Alert.summary,
+    Alert.facts,
+    Alert.last_seen_at,
+    Alert.ack_expires_at,
+    Alert.snoozed_until,
+)
+# An alert as the rules read it: the ORM object, or a row of those columns.
+AlertRead = Alert | Row[Any]
+
+
+class FacilityLabel(Protocol):
+    """What a notification shows of a facility: a `Facility`, or a row of these columns."""
+
+    @property
+    def slug(self) -> str: ...
+
+    @property
+    def alert_channel(self) -> str | None: ...
+
+    @property
+    def timezone(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -168,47 +222,51 @@ def apply_findings(
     """
     require_aware(now, "now")
     current = _by_fingerprint(findings)
+    # Read as plain rows: most alerts found again need only `last_seen_at` moved, less work
+    # than building an ORM object for each.
     unresolved = {
-        alert.fingerprint: alert
-        for alert in session.scalars(
-            select(Alert).where(Alert.state != RESOLVED).order_by(Alert.id)
+        row.fingerprint: row
+        for row in session.execute(
+            select(*DECIDED_FROM).where(Alert.state != RESOLVED).order_by(Alert.id)
         )
     }
-    facility_ids = {f.facility_id for f in current.values()} | {
-        a.facility_id for a in unresolved.values()
-    }
-    teller = _Teller(session, now, policy, _facilities(session, facility_ids))
     silences = active_silences(session, now)
 
     seen_again = [(unresolved[fp], f) for fp, f in current.items() if fp in unresolved]
     ended: list[Silence] = []
     if seen_again:
-        earliest = min(alert.last_seen_at for alert, _ in seen_again)
+        earliest = min(row.last_seen_at for row, _ in seen_again)
         ended = silences_ended_between(session, earliest, now)
-    for alert, finding in seen_again:
-        _redetect(teller, alert, finding, silences, ended)
-        teller.tally["updated"] += 1
-
-    opened = [_open(session, f, now) for fp, f in current.items() if fp not in unresolved]
-    session.flush()  # one round trip gives every new alert its id, for the audit rows below
-    to_tell: list[Alert] = []
-    for alert in opened:
-        audit.record(session, audit.SYSTEM, "alert.open", alert, at=now, flush=False)
-        teller.tally["opened"] += 1
-        if _silenced(alert, silences):
-            teller.tally["silenced"] += 1
+    only_seen: list[int] = []
+    to_redetect: list[tuple[int, Finding]] = []
+    for row, finding in seen_again:
+        if _only_seen_again(row, finding, ended, now):
+            only_seen.append(row.id)
         else:
-            to_tell.append(alert)
-    teller.tell_in_groups(to_tell, OPENED_KIND, event="opened")
-
+            to_redetect.append((row.id, finding))
+    new = [f for fp, f in current.items() if fp not in unresolved]
     scope = (
         checks_run
         if checks_run is not None
-        else {a.check for a in unresolved.values()} - ADMIN_CHECKS
+        else {row.check for row in unresolved.values()} - ADMIN_CHECKS
     )
-    cleared = [a for fp, a in unresolved.items() if fp not in current and a.check in scope]
-    to_tell = []
-    for alert in cleared:
+    cleared = [row.id for fp, row in unresolved.items() if fp not in current and row.check in scope]
+
+    # The alerts that change one by one (transitions, new facts, resolution) as ORM objects.
+    alerts = _alerts(session, [alert_id for alert_id, _ in to_redetect] + cleared)
+    # Only alerts that may be told need their facility's channel and names.
+    facility_ids = {a.facility_id for a in alerts.values()} | {f.facility_id for f in new}
+    teller = _Teller(session, now, policy, _facilities(session, facility_ids))
+
+    _mark_seen(session, only_seen, now)
+    for alert_id, finding in to_redetect:
+        _redetect(teller, alerts[alert_id], finding, silences, ended)
+    teller.tally["updated"] += len(seen_again)
+
+    _open_many(teller, new, silences)
+
+    to_tell: list[Alert] = []
+    for alert in (alerts[alert_id] for alert_id in cleared):
         if _auto_resolve(session, alert, now):
             teller.tally["resolved"] += 1
             # Only a posted message needs saying so; one opened and cleared under a silence
@@ -230,22 +288,101 @@ def _by_fingerprint(findings: Iterable[Finding]) -> dict[str, Finding]:
 
 
 def _open(session: Session, finding: Finding, now: datetime) -> Alert:
-    alert = Alert(
-        fingerprint=finding.fingerprint,
-        check=finding.check,
-        facility_id=finding.facility_id,
-        subject=finding.subject,
-        severity=str(finding.severity),
-        state=OPEN,
-        summary=finding.summary,
-        facts=dict(finding.facts),
-        opened_at=now,
-        last_seen_at=now,
-        escalation_level=0,
-        version=1,
-    )
+    alert = Alert(**_opening_values(finding, now))
     session.add(alert)
     return alert
+
+
+def _opening_values(finding: Finding, now: datetime) -> dict[str, Any]:
+    """The columns of a new alert for `finding`; the others start empty."""
+    return {
+        "fingerprint": finding.fingerprint,
+        "check": finding.check,
+        "facility_id": finding.facility_id,
+        "subject": finding.subject,
+        "severity": str(finding.severity),
+        "state": OPEN,
+        "summary": finding.summary,
+        "facts": dict(finding.facts),
+        "opened_at": now,
+        "last_seen_at": now,
+        "escalation_level": 0,
+        "version": 1,
+    }
+
+
+def _open_many(teller: "_Teller", findings: list[Finding], silences: list[Silence]) -> None:
+    """Open an alert for each new finding, with its audit record, and tell them as usual.
+
+    A run can open thousands (a platform outage), so this does in a few statements what the
+    ORM would do object by object, with the same rows as a result:
+    1. Decide first who is told (every alert not silenced; in a storm, inside one grouped
+       message), so each alert goes in with its final `last_notified_at`: no UPDATE after.
+    2. One INSERT for the alerts (`bot.db.insert_many`), their ids back.
+    3. One INSERT for their audit records: the alert as it opened, before anyone was told,
+       which is what `audit.record` wrote one by one.
+    4. The outbox rows, one per alert or one per storm (:meth:`_Teller.tell_in_groups`).
+    """
+    if not findings:
+        return
+    session, now = teller.session, teller.now
+    # What this run changed so far goes in first, so rows keep the order things happened in.
+    session.flush()
+    rows = [
+        _opening_values(f, now) | {"last_notified_at": None if _silenced(f, silences) else now}
+        for f in findings
+    ]
+    inserted = insert_many(session, Alert.__table__, rows, returning=(Alert.id, Alert.fingerprint))
+    ids = {fingerprint: alert_id for alert_id, fingerprint in inserted}
+    for row in rows:
+        row["id"] = ids[row["fingerprint"]]
+    rows.sort(key=lambda row: row["id"])  # the order `list_alerts` shows them in
+    as_opened = [row | {"last_notified_at": None} for row in rows]
+    audit.record_inserted(session, audit.SYSTEM, "alert.open", Alert, as_opened, at=now)
+
+    to_tell: list[AlertLike] = []
+    for row, values in zip(rows, as_opened, strict=True):
+        if row["last_notified_at"] is None:
+            teller.tally["silenced"] += 1
+        else:
+            to_tell.append(AlertValues(**values))
+    teller.tally["opened"] += len(rows)
+    teller.tell_in_groups(to_tell, OPENED_KIND, event="opened")
+
+
+def _only_seen_again(
+    alert: AlertRead, finding: Finding, ended: list[Silence], now: datetime
+) -> bool:
+    """True if re-detecting would change only `last_seen_at` and tell nobody (the usual case).
+
+    Nothing ran out (acknowledgement, snooze), the finding reads the same (severity, summary,
+    facts), and no silence over the alert ended since it was last seen: :func:`_redetect`
+    would do nothing else.
+    """
+    return (
+        _ack_expiry(alert, now) is None
+        and _snooze_end(alert, now) is None
+        and (alert.severity, alert.summary, alert.facts)
+        == (str(finding.severity), finding.summary, dict(finding.facts))
+        and not _silence_ended(alert, ended, alert.last_seen_at, now)
+    )
+
+
+def _mark_seen(session: Session, alert_ids: list[int], now: datetime) -> None:
+    """`last_seen_at = now` for alerts found again unchanged: one UPDATE for the whole run.
+
+    Like every re-detection it sets that column only, so it commutes with a concurrent
+    acknowledgement; an alert resolved since it was read is left as it is. Those of the alerts
+    the session holds are brought up to date with the rows actually changed.
+    """
+    if not alert_ids:
+        return
+    session.execute(
+        update(Alert)
+        .where(_id_in(Alert.id, alert_ids), Alert.state != RESOLVED)
+        .values(last_seen_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def _redetect(
@@ -276,7 +413,10 @@ def _redetect(
         alert.severity = str(finding.severity)
         alert.summary = finding.summary
         alert.facts = dict(finding.facts)
-        audit.record(session, audit.SYSTEM, "alert.update", alert, at=now, before=before)
+        # The alert has its id already; its change and the record go in with the next flush.
+        audit.record(
+            session, audit.SYSTEM, "alert.update", alert, at=now, before=before, flush=False
+        )
     if raised:
         reasons.append("severity_raised")
         extra["previous_severity"] = before["severity"]
@@ -353,14 +493,14 @@ def wake_up(session: Session, *, now: datetime, policy: AlertPolicy) -> RunSumma
     return RunSummary(**teller.tally)
 
 
-def _ack_expiry(alert: Alert, now: datetime) -> dict[str, Any] | None:
+def _ack_expiry(alert: AlertRead, now: datetime) -> dict[str, Any] | None:
     """Back to open when an acknowledgement has run out and the alert still fires."""
     if alert.state != ACKNOWLEDGED or alert.ack_expires_at is None or alert.ack_expires_at > now:
         return None
     return {"state": OPEN, "acknowledged_by": None, "acknowledged_at": None, "ack_expires_at": None}
 
 
-def _snooze_end(alert: Alert, now: datetime) -> dict[str, Any] | None:
+def _snooze_end(alert: AlertRead, now: datetime) -> dict[str, Any] | None:
     """The snooze is over once its time has come."""
     if alert.state == RESOLVED or alert.snoozed_until is None or alert.snoozed_until > now:
         return None
@@ -388,14 +528,14 @@ def _auto_resolve(session: Session, alert: Alert, now: datetime) -> bool:
     return True
 
 
-def _silenced(alert: Alert, silences: list[Silence]) -> bool:
+def _silenced(alert: Alert | Finding, silences: list[Silence]) -> bool:
     if alert.check in ADMIN_CHECKS:
         return False
     return any(covers(s, check=alert.check, facility_id=alert.facility_id) for s in silences)
 
 
 def _silence_ended(
-    alert: Alert, ended: list[Silence], previously_seen: datetime, now: datetime
+    alert: AlertRead, ended: list[Silence], previously_seen: datetime, now: datetime
 ) -> bool:
     """A silence that held the alert at the previous run it was seen in has ended since."""
     return any(
@@ -645,15 +785,29 @@ def _rank(severity: str) -> int:
     return SEVERITY_RANK.get(str(severity), 0)
 
 
-def _facilities(session: Session, ids: set[int | None]) -> dict[int, Facility]:
+def _alerts(session: Session, ids: list[int]) -> dict[int, Alert]:
+    """These alerts as ORM objects, by id."""
+    if not ids:
+        return {}
+    return {a.id: a for a in session.scalars(select(Alert).where(_id_in(Alert.id, ids)))}
+
+
+def _facilities(session: Session, ids: set[int | None]) -> dict[int, FacilityLabel]:
+    """What notifications show of these facilities: names, channel and time zone only."""
     wanted = sorted(i for i in ids if i is not None)
-    found: dict[int, Facility] = {}
-    for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start : start + CHUNK]
-        found.update(
-            (f.id, f) for f in session.scalars(select(Facility).where(Facility.id.in_(chunk)))
-        )
-    return found
+    if not wanted:
+        return {}
+    labels = select(Facility.id, Facility.slug, Facility.alert_channel, Facility.timezone)
+    return {row.id: row for row in session.execute(labels.where(_id_in(Facility.id, wanted)))}
+
+
+def _id_in(column: InstrumentedAttribute[int], ids: list[int]) -> ColumnElement[bool]:
+    """`column IN (…)`, the ids written into the SQL rather than bound one parameter each.
+
+    Thousands of bound parameters cost psycopg ~12 µs each to rewrite in Python, and SQLite
+    caps their number; integers are safe to write as literals.
+    """
+    return column.in_(bindparam("ids", ids, expanding=True, literal_execute=True))
 
 
 # --- telling: outbox rows ------------------------------------------------------------------------
@@ -667,7 +821,7 @@ class _Teller:
         session: Session,
         now: datetime,
         policy: AlertPolicy | None,
-        facilities: dict[int, Facility],
+        facilities: dict[int, FacilityLabel],
     ) -> None:
         self.session = session
         self.now = now
@@ -682,7 +836,7 @@ class _Teller:
         facility = session.get(Facility, alert.facility_id) if alert.facility_id else None
         return cls(session, now, policy, {facility.id: facility} if facility else {})
 
-    def channel(self, alert: Alert) -> str | None:
+    def channel(self, alert: AlertLike) -> str | None:
         """The facility's channel, else the default, else where the alert was last posted."""
         facility = self.facilities.get(alert.facility_id) if alert.facility_id else None
         if facility is not None and facility.alert_channel:
@@ -700,7 +854,7 @@ class _Teller:
 
     def tell(
         self,
-        alert: Alert,
+        alert: AlertLike,
         kind: str,
         *,
         event: str,
@@ -719,10 +873,10 @@ class _Teller:
         )
         return self._write(kind, self.channel(alert), payload, alert_id=alert.id, about=[alert])
 
-    def tell_in_groups(self, alerts: list[Alert], kind: str, *, event: str) -> None:
+    def tell_in_groups(self, alerts: Sequence[AlertLike], kind: str, *, event: str) -> None:
         """One row per alert, except where more than storm_threshold share a check and channel."""
         threshold = (self.policy or AlertPolicy()).storm_threshold
-        batches: dict[tuple[str, str | None], list[Alert]] = defaultdict(list)
+        batches: dict[tuple[str, str | None], list[AlertLike]] = defaultdict(list)
         for alert in alerts:
             batches[(alert.check, self.channel(alert))].append(alert)
         for (check, channel), batch in batches.items():
@@ -741,7 +895,7 @@ class _Teller:
         payload: dict[str, Any],
         *,
         alert_id: int | None,
-        about: list[Alert],
+        about: Sequence[AlertLike],
     ) -> OutboxMessage:
         message = enqueue(
             self.session,
@@ -750,6 +904,7 @@ class _Teller:
             payload=payload,
             now=self.now,
             alert_id=alert_id,
+            flush=False,  # nobody here needs its id; a run's rows go in together
         )
         for alert in about:
             alert.last_notified_at = self.now
@@ -758,8 +913,8 @@ class _Teller:
 
 
 def alert_payload(
-    alert: Alert,
-    facility: Facility | None,
+    alert: AlertLike,
+    facility: FacilityLabel | None,
     *,
     event: str,
     actor: audit.Actor,
@@ -806,11 +961,11 @@ def alert_payload(
 
 
 def group_payload(
-    check: str, event: str, alerts: list[Alert], facilities: dict[int, Facility]
+    check: str, event: str, alerts: Sequence[AlertLike], facilities: dict[int, FacilityLabel]
 ) -> dict[str, Any]:
     """One message about many alerts of one check (a storm), each still listed by its id."""
 
-    def slug(alert: Alert) -> str | None:
+    def slug(alert: AlertLike) -> str | None:
         facility = facilities.get(alert.facility_id) if alert.facility_id else None
         return facility.slug if facility is not None else None
 
@@ -850,8 +1005,8 @@ def group_payload(
 
 
 def _header(
-    alert: Alert,
-    facility: Facility | None,
+    alert: AlertLike,
+    facility: FacilityLabel | None,
     event: str,
     actor: audit.Actor,
     zone: tzinfo,

@@ -24,8 +24,13 @@ def enqueue(
     payload: dict[str, Any],
     now: datetime,
     alert_id: int | None = None,
+    flush: bool = True,
 ) -> OutboxMessage:
-    """Add a pending outbox row, due now; it commits with the caller's transaction."""
+    """Add a pending outbox row, due now; it commits with the caller's transaction.
+
+    It flushes so the row has its id at once; a caller writing many rows and needing no ids
+    passes `flush=False`, and the rows go in together (in the order they were added).
+    """
     message = OutboxMessage(
         alert_id=alert_id,
         kind=kind,
@@ -38,5 +43,6 @@ def enqueue(
         created_at=now,
     )
     session.add(message)
-    session.flush()
+    if flush:
+        session.flush()
     return message
