@@ -40,6 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, UOWTransaction, aliased
 from sqlalchemy.orm.attributes import get_history
 
+from bot.ledger.portfolio import drawn_and_repaid
 from bot.models import (
     Bill,
     BillDay,
@@ -321,17 +322,7 @@ def _all_facility_rows() -> Any:
         .group_by(ranked.c.facility_id)
         .subquery("readings")
     )
-    drawn = (
-        select(Draw.facility_id, func.sum(Draw.amount).label("amount"))
-        .group_by(Draw.facility_id)
-        .subquery("drawn")
-    )
-    repaid = (
-        select(Draw.facility_id, func.sum(RepaymentAllocation.principal).label("amount"))
-        .join(Draw, Draw.id == RepaymentAllocation.draw_id)
-        .group_by(Draw.facility_id)
-        .subquery("repaid")
-    )
+    drawn, repaid = drawn_and_repaid()
     outstanding = func.coalesce(type_coerce(drawn.c.amount, BigInteger), 0) - func.coalesce(
         type_coerce(repaid.c.amount, BigInteger), 0
     )
