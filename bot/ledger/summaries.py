@@ -6,8 +6,8 @@ recomputed from the base tables, in the same transaction. Recomputing rather tha
 means a summary is only ever as wrong as the base tables themselves.
 
 Two writers on one facility at once (an import and a Slack command, say) are serialized by a
-row lock on the facility's summary (PostgreSQL; SQLite allows one writer at a time anyway), and
-each recomputes after taking it, so the second sees the first's rows.
+row lock on the facility (PostgreSQL; SQLite allows one writer at a time anyway), and each
+recomputes after taking it, so the second sees the first's rows.
 
 Rows written with Core statements (`insert(Bill)`, COPY) bypass the hook: call
 :func:`refresh_summaries` for what you wrote, or :func:`rebuild_summaries` after a bulk load.
@@ -112,13 +112,20 @@ def refresh_summaries(
 
 
 def _lock(connection: Connection, facility_ids: list[int]) -> None:
-    """Lock the facilities' summaries, in id order, until the transaction ends."""
+    """Lock the facilities, in id order, until the transaction ends.
+
+    The facility's own row, so a writer that already holds it (`get_facility(for_update=True)`)
+    is simply waited for; a lock on the summary instead deadlocked with such a writer, whose
+    next flush waited for the summary while this one's foreign-key check on `bill_days` waited
+    for the facility. FOR NO KEY UPDATE: rows that only reference the facility (an alert, a
+    bill) are not held up by it.
+    """
     for start in range(0, len(facility_ids), CHUNK):
         connection.execute(
-            select(FacilitySummary.facility_id)
-            .where(FacilitySummary.facility_id.in_(facility_ids[start : start + CHUNK]))
-            .order_by(FacilitySummary.facility_id)
-            .with_for_update()
+            select(Facility.id)
+            .where(Facility.id.in_(facility_ids[start : start + CHUNK]))
+            .order_by(Facility.id)
+            .with_for_update(key_share=True)
         ).all()
 
 
@@ -277,7 +284,13 @@ def rebuild_summaries(connection: Connection) -> None:
     Each table is read in one pass (the readings ranked per facility by a window function,
     draws and repayments grouped), so the cost follows the size of the tables whatever the
     planner's statistics say: right after a bulk load there are none yet.
+
+    Safe while loanwatch runs: it first takes every facility's lock, in id order, as a writer
+    takes its facility's, so writers wait for it (and it for them) instead of deadlocking.
     """
+    connection.execute(
+        select(Facility.id).order_by(Facility.id).with_for_update(key_share=True)
+    ).all()
     connection.execute(delete(BillDay))
     connection.execute(
         insert(BillDay).from_select(

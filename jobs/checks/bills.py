@@ -37,6 +37,7 @@ from jobs.checks.common import (
     CycleScans,
     bill_dates_near,
     bill_matches,
+    billed_for_own_installments,
     days_after,
     earliest_today,
     fen,
@@ -79,10 +80,12 @@ def _unsettled_groups(scans: CycleScans, pad: int) -> list[Any]:
     tolerance = setting(Facility.amount_tolerance, thresholds.amount_tolerance)
 
     def bill_between(first: Any, last: Any) -> Any:
+        # A bill due on another day that has installments of its own is theirs, not this one's.
         return exists().where(
             Bill.facility_id == Installment.facility_id,
             Bill.observed_at <= now,
             Bill.due_date.between(first, last),
+            or_(Bill.due_date == Installment.due_date, ~billed_for_own_installments()),
         )
 
     in_window = bill_between(

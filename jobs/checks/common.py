@@ -19,6 +19,7 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     and_,
+    exists,
     func,
     literal,
     or_,
@@ -32,7 +33,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from bot.alerts.findings import Finding, Thresholds
 from bot.calendar import BusinessCalendar
-from bot.models import Bill, Facility
+from bot.models import Bill, BillDay, Facility
 
 T = TypeVar("T")
 
@@ -271,6 +272,19 @@ def outstanding_fen(drawn: Any, repaid: Any) -> ColumnElement[int]:
     return func.coalesce(fen(drawn.c.amount), 0) - func.coalesce(fen(repaid.c.amount), 0)
 
 
+def billed_for_own_installments() -> ColumnElement[bool]:
+    """The bill's day has installments of its own (correlated to `Bill`): the bill is theirs.
+
+    A bill is matched to installments due on another day only when its own day has none:
+    otherwise one draw's bill would stand in for another draw's missing one.
+    """
+    return exists().where(
+        BillDay.facility_id == Bill.facility_id,
+        BillDay.day == Bill.due_date,
+        BillDay.installments > 0,
+    )
+
+
 def bill_dates_near(
     session: Session,
     now: datetime,
@@ -280,7 +294,9 @@ def bill_dates_near(
     """Bill due dates within (day ± window) of a few candidates, in a query per 5,000 facilities.
 
     `facility_ids` names the candidates' facilities (a superset is fine); the dates are the
-    union of the windows, so the result is a superset the caller filters.
+    union of the windows, so the result is a superset the caller filters. Bills due on a day
+    with installments of its own are left out: they are those installments' bills (the callers
+    have already looked for a bill on the candidate's own day).
     """
     if not windows or not facility_ids:
         return {}
@@ -299,6 +315,7 @@ def bill_dates_near(
                 Bill.observed_at <= now,
                 Bill.facility_id.in_(facility_ids[start : start + CHUNK]),
                 Bill.due_date.in_(dates),
+                ~billed_for_own_installments(),
             )
             .distinct()
         ):

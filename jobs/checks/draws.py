@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.alerts.findings import Finding, Severity, Thresholds
@@ -13,6 +13,7 @@ from jobs.checks.common import (
     CycleScans,
     bill_dates_near,
     bill_matches,
+    billed_for_own_installments,
     days_after,
     local_time,
     overridden_or,
@@ -55,6 +56,7 @@ def draw_unconfirmed(
         Bill.due_date.between(
             days_after(first_due, -match_window), days_after(first_due, match_window)
         ),
+        or_(Bill.due_date == first_due, ~billed_for_own_installments()),
     )
     default_cutoff = now - timedelta(hours=thresholds.confirm_window_hours)
     scope = and_(

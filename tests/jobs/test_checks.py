@@ -275,8 +275,8 @@ def test_a_bill_due_on_another_draws_day_is_not_compared_with_this_one(
 ) -> None:
     """A bill on 2026-12-11 belongs to the draw due that day, not to the one due on the 10th.
 
-    Far-off installments with no bill of their own are not compared with a neighbouring day's
-    bill either: only bills on days without installments are matched across days.
+    So the 10th's bill is missing (the platform never billed that draw), not "off by" the
+    11th's amount; only bills on days without installments are matched across days.
     """
     other = log_draw(session, alice, line, "5000.00", 6, date(2026, 11, 11), now=LOGGED + ONE_DAY)
     seen = at("2026-11-20 08:00")
@@ -284,6 +284,10 @@ def test_a_bill_due_on_another_draws_day_is_not_compared_with_this_one(
         bill(session, alice, line, installment.due_date.isoformat(), str(installment.amount), seen)
 
     assert check(session, "bill_amount_mismatch", at("2026-11-20 09:00")) == []
+    assert check(session, "bill_missing", at("2026-12-01 00:00") - MINUTE) == []
+    [missing] = check(session, "bill_missing", at("2026-12-01 00:00"))
+    assert missing.subject == f"2026-12-10#d{draw.id}"
+    assert check(session, "bill_amount_mismatch", at("2026-12-12 09:00")) == []
 
     # A bill on a day without installments of its own still matches within the window.
     bill(session, alice, line, "2027-03-12", "1000.00", seen)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.audit import Actor
 from bot.db import alembic_config, make_engine, session_factory, upgrade
+from bot.ledger.facilities import get_facility
 from bot.ledger.observations import LimitStatus, record_bill, record_limit_reading
 from bot.ledger.repayments import record_repayment
 from bot.ledger.summaries import rebuild_summaries
@@ -265,6 +266,63 @@ def test_two_writers_on_one_facility_leave_the_newest_reading_in_its_summary(
             at("2026-11-20 11:00"),
             at("2026-11-20 10:00"),
         )
+        assert summaries(session) == rebuilt(session)
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_writer_waits_for_one_holding_the_facility_instead_of_deadlocking(
+    postgres_url: str, alice: Actor
+) -> None:
+    """An import holding the facility (FOR UPDATE) and a bill marked paid meanwhile both commit.
+
+    The bill's summary needs the facility; it waits for the import to finish rather than
+    holding a lock the import's next write would wait for.
+    """
+    engine = make_engine(postgres_url)
+    sessions: sessionmaker[Session] = session_factory(engine)
+    with sessions() as session, session.begin():
+        line = jiebei_line(session, alice, at("2026-11-01 09:00"))
+        draw = log_draw(
+            session, alice, line, "10000.00", 12, date(2026, 11, 10), now=at("2026-11-10 12:00")
+        )
+        due = draw.installments[0].due_date.isoformat()
+        bill(session, alice, line, due, "899.75")
+        slug = line.slug
+
+    import_holds_facility = threading.Event()
+    errors: list[BaseException] = []
+
+    def importer() -> None:
+        try:
+            with sessions() as session, session.begin():
+                facility = get_facility(session, slug, for_update=True)
+                import_holds_facility.set()
+                threading.Event().wait(0.7)  # the bill's writer is waiting on the facility now
+                reading(session, alice, facility, "2026-12-02 09:00", "200000.00")
+                session.flush()
+        except BaseException as exc:
+            errors.append(exc)
+
+    def bill_paid() -> None:
+        try:
+            import_holds_facility.wait(10)
+            with sessions() as session, session.begin():
+                facility = get_facility(session, slug)
+                bill(
+                    session, alice, facility, due, "899.75", paid=True, seen=at("2026-12-02 09:00")
+                )
+                session.flush()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=importer), threading.Thread(target=bill_paid)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    with sessions() as session:
         assert summaries(session) == rebuilt(session)
     engine.dispose()
 
