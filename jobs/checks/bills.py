@@ -4,8 +4,10 @@ Matching (shared by every check here and by `draw_unconfirmed`)
     A bill matches an installment of the same facility when the bill's due date is within the
     facility's match window (default ± 3 days) of the installment's due date, or of that date
     moved to the next business day (a due date on 2025-10-01 matches a bill due 2025-10-09).
-    Amounts play no part in matching; comparing them is `bill_amount_mismatch`'s job. Superseded
-    installments, and the 0.00 installments a tiny draw can end with, expect no bill.
+    A bill due on a day that has installments of its own matches only those: one draw's bill
+    never stands in for another draw's missing one. Amounts play no part in matching;
+    comparing them is `bill_amount_mismatch`'s job. Superseded installments, and the 0.00
+    installments a tiny draw can end with, expect no bill.
 
 How the SQL is shaped
     `bill_days` (one row per facility and day: installments expected against bills billed,
@@ -35,6 +37,7 @@ from bot.money import format_money
 from jobs.checks.common import (
     CHUNK,
     CycleScans,
+    among,
     bill_dates_near,
     bill_matches,
     billed_for_own_installments,
@@ -149,8 +152,12 @@ def _unsettled_groups(scans: CycleScans, pad: int) -> list[Any]:
             group
             for group in scans.session.execute(
                 query.where(
-                    Installment.facility_id.in_(sorted({facility_id for facility_id, _ in chunk})),
-                    Installment.due_date.in_(sorted({day for _, day in chunk})),
+                    among(
+                        scans.session,
+                        Installment.facility_id,
+                        sorted({facility_id for facility_id, _ in chunk}),
+                    ),
+                    among(scans.session, Installment.due_date, sorted({day for _, day in chunk})),
                 )
             )
             if (group.facility_id, group.due_date) in wanted
@@ -303,7 +310,7 @@ def _installments_in(
                 Installment.amount,
                 Installment.status,
             ).where(
-                Installment.facility_id.in_(facility_ids[start : start + CHUNK]),
+                among(session, Installment.facility_id, facility_ids[start : start + CHUNK]),
                 Installment.due_date.between(min(due_dates), max(due_dates)),
                 Installment.status != "superseded",
                 fen(Installment.amount) > 0,
@@ -368,7 +375,7 @@ def bill_amount_mismatch(
             )
             .where(
                 Bill.observed_at <= now,
-                Bill.facility_id.in_(candidates[start : start + CHUNK]),
+                among(session, Bill.facility_id, candidates[start : start + CHUNK]),
                 installment_near,
             )
         ):
@@ -500,8 +507,8 @@ def bill_unexpected(
             .where(
                 Installment.status != "superseded",
                 fen(Installment.amount) > 0,
-                Installment.facility_id.in_(facility_ids[start : start + CHUNK]),
-                Installment.due_date.in_(sorted(dates)),
+                among(session, Installment.facility_id, facility_ids[start : start + CHUNK]),
+                among(session, Installment.due_date, sorted(dates)),
             )
             .distinct()
         ):
@@ -679,7 +686,10 @@ def _unpaid_bills(scans: CycleScans) -> list[UnpaidBill]:
                 Facility.timezone,
                 Facility.currency,
                 soon.label("soon"),
-            ).where(Facility.active, Facility.id.in_(facility_ids[start : start + CHUNK]))
+            ).where(
+                Facility.active,
+                among(scans.session, Facility.id, facility_ids[start : start + CHUNK]),
+            )
         ):
             facilities[facility.id] = facility
     return [

@@ -7,7 +7,7 @@ multiply by 10000. Arithmetic in the checks' SQL therefore goes through :func:`f
 """
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -19,6 +19,8 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     and_,
+    any_,
+    bindparam,
     exists,
     func,
     literal,
@@ -26,6 +28,7 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -173,6 +176,17 @@ def _days_after_sqlite(element: days_after, compiler: SQLCompiler, **kw: Any) ->
     return f"date({compiler.process(day, **kw)}, ({compiler.process(days, **kw)}) || ' days')"
 
 
+def among(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """`column IN values`, as one array parameter on PostgreSQL.
+
+    An IN list binds one parameter per value, and psycopg rewrites a statement with thousands
+    of them in Python on every execution (about 12 µs a parameter); `= ANY(array)` binds one.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
 def on(day: date) -> ColumnElement[date]:
     """A date bound as a date (so :class:`days_after` and comparisons see a date)."""
     return literal(day, Date())
@@ -313,8 +327,8 @@ def bill_dates_near(
             select(Bill.facility_id, Bill.due_date)
             .where(
                 Bill.observed_at <= now,
-                Bill.facility_id.in_(facility_ids[start : start + CHUNK]),
-                Bill.due_date.in_(dates),
+                among(session, Bill.facility_id, facility_ids[start : start + CHUNK]),
+                among(session, Bill.due_date, dates),
                 ~billed_for_own_installments(),
             )
             .distinct()

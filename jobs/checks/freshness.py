@@ -11,6 +11,7 @@ from bot.models import Bill, DrawConfirmation, Facility, LimitReading
 from jobs.checks.common import (
     CHUNK,
     CycleScans,
+    among,
     hours,
     local_time,
     overridden_or,
@@ -77,7 +78,7 @@ def data_stale(
                 stale_after.label("stale_after"),
             )
             .where(
-                Facility.id.in_(quiet[start : start + CHUNK]),
+                among(session, Facility.id, quiet[start : start + CHUNK]),
                 Facility.active,
                 Facility.created_at <= now,
                 overridden_or(Facility.stale_after_hours, not_(seen_lately)),

@@ -39,6 +39,7 @@ from bot.money import format_money
 from jobs.checks.common import (
     CHUNK,
     CycleScans,
+    among,
     fen,
     fen_of,
     local_time,
@@ -180,7 +181,10 @@ def _summarized_candidates(scans: CycleScans) -> list[Any]:
                 scans,
                 replace(
                     readings,
-                    facilities=and_(Facility.id.in_(chunk), FacilitySummary.facility_id.in_(chunk)),
+                    facilities=and_(
+                        among(scans.session, Facility.id, chunk),
+                        among(scans.session, FacilitySummary.facility_id, chunk),
+                    ),
                 ),
             )
         )
