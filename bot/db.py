@@ -24,6 +24,7 @@ from sqlalchemy import (
     Insert,
     Row,
     Table,
+    any_,
     bindparam,
     cast,
     column,
@@ -34,6 +35,7 @@ from sqlalchemy import (
     literal,
     select,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -78,6 +80,19 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit when the block ends, roll everything back if it raises."""
     with factory() as session, session.begin():
         yield session
+
+
+def among(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """`column IN values`, for lists of thousands of ids or dates.
+
+    An IN list binds a parameter per value, and psycopg rewrites such a statement in Python on
+    every execution (about 12 µs a parameter), while SQLite caps the number of parameters. So
+    PostgreSQL gets `= ANY(array)`, one parameter; SQLite gets the values written into the SQL
+    (ids and dates, which are safe to write as literals).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(bindparam(None, list(values), expanding=True, literal_execute=True))
 
 
 def insert_many(

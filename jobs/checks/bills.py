@@ -32,12 +32,12 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.alerts.findings import Finding, Severity, Thresholds
 from bot.calendar import BusinessCalendar
+from bot.db import among
 from bot.models import Bill, BillDay, Facility, Installment
 from bot.money import format_money
 from jobs.checks.common import (
     CHUNK,
     CycleScans,
-    among,
     bill_dates_near,
     bill_matches,
     billed_for_own_installments,

@@ -7,7 +7,7 @@ multiply by 10000. Arithmetic in the checks' SQL therefore goes through :func:`f
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -19,8 +19,6 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     and_,
-    any_,
-    bindparam,
     exists,
     func,
     literal,
@@ -28,7 +26,6 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -36,6 +33,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from bot.alerts.findings import Finding, Thresholds
 from bot.calendar import BusinessCalendar
+from bot.db import among
 from bot.models import Bill, BillDay, Facility
 
 T = TypeVar("T")
@@ -174,17 +172,6 @@ def _days_after_sqlite(element: days_after, compiler: SQLCompiler, **kw: Any) ->
     day, days = element.clauses.clauses
     # SQLAlchemy stores SQLite dates as 'YYYY-MM-DD' text, which is what date() returns.
     return f"date({compiler.process(day, **kw)}, ({compiler.process(days, **kw)}) || ' days')"
-
-
-def among(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
-    """`column IN values`, as one array parameter on PostgreSQL.
-
-    An IN list binds one parameter per value, and psycopg rewrites a statement with thousands
-    of them in Python on every execution (about 12 µs a parameter); `= ANY(array)` binds one.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
-    return column.in_(values)
 
 
 def on(day: date) -> ColumnElement[date]:

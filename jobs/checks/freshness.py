@@ -7,11 +7,11 @@ from sqlalchemy.orm import Session
 
 from bot.alerts.findings import Finding, Severity, Thresholds
 from bot.calendar import BusinessCalendar
+from bot.db import among
 from bot.models import Bill, DrawConfirmation, Facility, LimitReading
 from jobs.checks.common import (
     CHUNK,
     CycleScans,
-    among,
     hours,
     local_time,
     overridden_or,

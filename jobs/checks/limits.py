@@ -10,7 +10,7 @@ report leave the database.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,13 +33,13 @@ from sqlalchemy.orm import Session
 
 from bot.alerts.findings import Finding, Severity, Thresholds
 from bot.calendar import BusinessCalendar
+from bot.db import among
 from bot.ledger.portfolio import drawn_and_repaid
 from bot.models import Draw, Facility, FacilitySummary, LimitReading, Repayment
 from bot.money import format_money
 from jobs.checks.common import (
     CHUNK,
     CycleScans,
-    among,
     fen,
     fen_of,
     local_time,
@@ -120,32 +120,33 @@ class _Readings:
     previous_limit: Any
     outstanding: Any
     joined: Callable[[Select[Any]], Select[Any]]
-    facilities: ColumnElement[bool]
+    # The source's own facility id column, if it has one, to pick its rows by id as well.
+    facility_id: Any = None
 
 
-def _summarized(now: datetime, thresholds: Thresholds) -> _Readings:
-    """From `facility_summaries`, for facilities whose latest reading is not after `now`.
+# From `facility_summaries`: one row per facility, no probing.
+_SUMMARIZED = _Readings(
+    observed_at=FacilitySummary.reading_at,
+    limit_amount=FacilitySummary.reading_limit,
+    available=FacilitySummary.reading_available,
+    status=FacilitySummary.reading_status,
+    previous_at=FacilitySummary.previous_at,
+    previous_limit=FacilitySummary.previous_limit,
+    outstanding=fen(FacilitySummary.outstanding),
+    joined=lambda query: query.join(FacilitySummary, FacilitySummary.facility_id == Facility.id),
+    facility_id=FacilitySummary.facility_id,
+)
 
-    That is every facility in a check run at the present moment; one row each, no probing.
-    The summaries are first narrowed on their own columns, with the default thresholds (and
-    every facility with thresholds of its own kept), so only those few are joined to their
-    facility for the exact test: that join over every facility was most of the cost.
+
+def _worth_joining(now: datetime, thresholds: Thresholds) -> ColumnElement[bool]:
+    """Summaries that can answer for `now` and that some limit check may report.
+
+    Narrowed on the summaries' own columns with the default thresholds (every facility with
+    thresholds of its own is kept), so that only these few are joined to their facility for
+    the exact test: that join over every facility was most of the limit checks' cost.
     """
-    readings = _Readings(
-        observed_at=FacilitySummary.reading_at,
-        limit_amount=FacilitySummary.reading_limit,
-        available=FacilitySummary.reading_available,
-        status=FacilitySummary.reading_status,
-        previous_at=FacilitySummary.previous_at,
-        previous_limit=FacilitySummary.previous_limit,
-        outstanding=fen(FacilitySummary.outstanding),
-        joined=lambda query: query.join(
-            FacilitySummary, FacilitySummary.facility_id == Facility.id
-        ),
-        facilities=true(),
-    )
     may_fire = _may_fire(
-        readings,
+        _SUMMARIZED,
         now,
         facility_limit=FacilitySummary.facility_limit,
         drop_percent=literal(thresholds.limit_drop_percent),
@@ -154,44 +155,13 @@ def _summarized(now: datetime, thresholds: Thresholds) -> _Readings:
         stale_after_hours=thresholds.stale_after_hours,
         own_stale_window=false(),
     )
-    return replace(
-        readings,
-        facilities=and_(
-            or_(FacilitySummary.reading_at.is_(None), FacilitySummary.reading_at <= now),
-            or_(FacilitySummary.own_thresholds, *may_fire),
-        ),
+    return and_(
+        or_(FacilitySummary.reading_at.is_(None), FacilitySummary.reading_at <= now),
+        or_(FacilitySummary.own_thresholds, *may_fire),
     )
 
 
-def _summarized_candidates(scans: CycleScans) -> list[Any]:
-    """The limit candidates among summarized facilities: narrowed first, then joined.
-
-    Two steps: asked in one query, PostgreSQL expected most summaries to pass the narrowing
-    and hashed every facility to join them.
-    """
-    readings = _summarized(scans.now, scans.thresholds)
-    ids = sorted(
-        scans.session.scalars(select(FacilitySummary.facility_id).where(readings.facilities))
-    )
-    rows = []
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        rows.extend(
-            _candidates_from(
-                scans,
-                replace(
-                    readings,
-                    facilities=and_(
-                        among(scans.session, Facility.id, chunk),
-                        among(scans.session, FacilitySummary.facility_id, chunk),
-                    ),
-                ),
-            )
-        )
-    return rows
-
-
-def _read_back(dialect: str, now: datetime, facility_ids: list[int]) -> _Readings:
+def _read_back(dialect: str, now: datetime) -> _Readings:
     """From the readings themselves, for facilities whose summary cannot say (see below).
 
     Only a check run "as of" a past moment (or a reading stamped a few minutes ahead) has
@@ -215,7 +185,6 @@ def _read_back(dialect: str, now: datetime, facility_ids: list[int]) -> _Reading
             .outerjoin(drawn, drawn.c.facility_id == Facility.id)
             .outerjoin(repaid, repaid.c.facility_id == Facility.id)
         ),
-        facilities=Facility.id.in_(facility_ids),
     )
 
 
@@ -241,17 +210,32 @@ def _unsummarized(scans: CycleScans) -> list[int]:
 
 
 def _limit_candidates(scans: CycleScans) -> list[Any]:
-    dialect = scans.session.get_bind().dialect.name
-    rows = _summarized_candidates(scans)
-    unsummarized = _unsummarized(scans)
-    for start in range(0, len(unsummarized), CHUNK):
-        chunk = unsummarized[start : start + CHUNK]
-        rows.extend(_candidates_from(scans, _read_back(dialect, scans.now, chunk)))
+    # Ids first, then the candidates by id: asked in one query, PostgreSQL expected most
+    # summaries to pass the narrowing and hashed every facility to join them.
+    summarized = sorted(
+        scans.session.scalars(
+            select(FacilitySummary.facility_id).where(_worth_joining(scans.now, scans.thresholds))
+        )
+    )
+    read_back = _read_back(scans.session.get_bind().dialect.name, scans.now)
+    rows = [
+        *_candidates_in_chunks(scans, _SUMMARIZED, summarized),
+        *_candidates_in_chunks(scans, read_back, _unsummarized(scans)),
+    ]
     return sorted(rows, key=lambda row: row.facility_id)
 
 
+def _candidates_in_chunks(
+    scans: CycleScans, readings: _Readings, facility_ids: list[int]
+) -> list[Any]:
+    rows = []
+    for start in range(0, len(facility_ids), CHUNK):
+        rows.extend(_candidates_from(scans, readings, facility_ids[start : start + CHUNK]))
+    return rows
+
+
 def _may_fire(
-    readings: "_Readings",
+    readings: _Readings,
     now: datetime,
     *,
     facility_limit: Any,
@@ -303,7 +287,7 @@ def _may_fire(
     return frozen, dropped, inconsistent, high_use, quiet
 
 
-def _candidates_from(scans: CycleScans, readings: _Readings) -> list[Any]:
+def _candidates_from(scans: CycleScans, readings: _Readings, facility_ids: list[int]) -> list[Any]:
     now, thresholds = scans.now, scans.thresholds
     outstanding = readings.outstanding
     last_draw = (
@@ -361,7 +345,10 @@ def _candidates_from(scans: CycleScans, readings: _Readings) -> list[Any]:
         scans.session.execute(
             readings.joined(query).where(
                 Facility.active,
-                readings.facilities,
+                among(scans.session, Facility.id, facility_ids),
+                among(scans.session, readings.facility_id, facility_ids)
+                if readings.facility_id is not None
+                else true(),
                 or_(frozen, dropped, inconsistent, high_use, quiet),
             )
         ).all()
