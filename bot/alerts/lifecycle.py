@@ -85,6 +85,7 @@ __all__ = [
     "parse_duration",
     "remove_silence",
     "resolve",
+    "resolve_admin_alert",
     "snooze",
 ]
 
@@ -98,9 +99,13 @@ RESOLVED_KIND = "alert.resolved"
 REMINDER_KIND = "alert.reminder"
 GROUP_KIND = "alert.group"
 
-DELIVERY_FAILED = "delivery_failed"
-# Checks no run of the checks reports: their alerts are resolved by hand only.
-ADMIN_CHECKS = frozenset({DELIVERY_FAILED})
+# Admin alerts: about loanwatch itself, not about a facility. No run of the checks reports
+# them, so a run never resolves them; whoever raised one resolves it (`resolve_admin_alert`) when
+# its condition clears, or a person does by hand.
+DELIVERY_FAILED = "delivery_failed"  # a notification became a dead letter
+DELIVERY_DEGRADED = "delivery_degraded"  # a destination keeps failing transiently (an outage)
+CHECK_FAILED = "check_failed"  # a check raised instead of reporting its findings
+ADMIN_CHECKS = frozenset({DELIVERY_FAILED, DELIVERY_DEGRADED, CHECK_FAILED})
 
 SEVERITY_RANK = {Severity.WARNING.value: 0, Severity.CRITICAL.value: 1}
 LIST_STATES = ("open", "acknowledged", "resolved", "all")
@@ -689,24 +694,30 @@ def open_admin_alert(
     facts: dict[str, str],
     now: datetime,
     policy: AlertPolicy | None = None,
+    check: str = DELIVERY_FAILED,
 ) -> Alert:
-    """Tell the admins that something in loanwatch itself failed (a dead letter).
+    """Tell the admins that something in loanwatch itself failed (a dead letter, a check).
 
-    A critical `delivery_failed` alert on no facility, posted to `policy.default_channel` (with
-    no policy, the outbox row's channel is None: the transport's own default). The same
-    fingerprint again while the alert is not resolved updates it and tells nobody again.
+    A critical alert of `check` (one of ADMIN_CHECKS) on no facility, posted to
+    `policy.default_channel` (with no policy, the outbox row's channel is None: the transport's
+    own default). The same fingerprint again while the alert is not resolved updates it and
+    tells nobody again, so a condition that lasts many cycles is one alert, not one per cycle.
     """
     require_aware(now, "now")
-    alert = session.scalar(
-        select(Alert).where(Alert.fingerprint == fingerprint, Alert.state != RESOLVED)
-    )
+    if check not in ADMIN_CHECKS:
+        raise ValueError(f"{check!r} is not an admin check; those are {sorted(ADMIN_CHECKS)}")
+    alert = _unresolved_by_fingerprint(session, fingerprint)
     if alert is not None:
-        before = audit.snapshot(alert)
-        alert.summary, alert.facts, alert.last_seen_at = summary, dict(facts), now
-        audit.record(session, audit.SYSTEM, "alert.update", alert, at=now, before=before)
+        if (alert.summary, alert.facts) != (summary, dict(facts)):
+            before = audit.snapshot(alert)
+            alert.summary, alert.facts = summary, dict(facts)
+            alert.last_seen_at = now
+            audit.record(session, audit.SYSTEM, "alert.update", alert, at=now, before=before)
+        else:
+            alert.last_seen_at = now
         return alert
     finding = Finding(
-        check=DELIVERY_FAILED,
+        check=check,
         facility_id=None,
         subject=fingerprint.split(":", 2)[-1][:100],
         severity=Severity.CRITICAL,
@@ -720,6 +731,52 @@ def open_admin_alert(
     teller = _Teller(session, now, policy or AlertPolicy(), {})
     teller.tell(alert, OPENED_KIND, event="opened")
     return alert
+
+
+def resolve_admin_alert(
+    session: Session,
+    *,
+    fingerprint: str,
+    reason: str,
+    now: datetime,
+    policy: AlertPolicy | None = None,
+) -> Alert | None:
+    """Resolve the unresolved admin alert with this fingerprint: its condition cleared.
+
+    Returns the alert, or None when there was none to resolve (the usual case: nothing was
+    wrong). Its message, if it was posted, says so, like any auto-resolved alert.
+    """
+    require_aware(now, "now")
+    alert = _unresolved_by_fingerprint(session, fingerprint)
+    if alert is None:
+        return None
+
+    def decide(a: Alert) -> dict[str, Any] | None:
+        if a.state == RESOLVED:
+            return None
+        return {
+            "state": RESOLVED,
+            "resolved_at": now,
+            "resolved_by": audit.SYSTEM.name,
+            "resolve_reason": reason,
+            "snoozed_until": None,
+        }
+
+    before = _transition(session, alert, decide)
+    if before is None:
+        return None
+    audit.record(session, audit.SYSTEM, "alert.auto_resolve", alert, at=now, before=before)
+    if alert.last_notified_at is not None:
+        _Teller(session, now, policy or AlertPolicy(), {}).tell(
+            alert, RESOLVED_KIND, event="auto_resolved"
+        )
+    return alert
+
+
+def _unresolved_by_fingerprint(session: Session, fingerprint: str) -> Alert | None:
+    return session.scalar(
+        select(Alert).where(Alert.fingerprint == fingerprint, Alert.state != RESOLVED)
+    )
 
 
 def parse_duration(text: str) -> timedelta:

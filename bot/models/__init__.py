@@ -3,6 +3,7 @@
 from bot.models.alerts import Alert, OutboxMessage, SchedulerSlot, Silence
 from bot.models.audit import AuditRecord
 from bot.models.base import Base
+from bot.models.installation import Installation
 from bot.models.ledger import Draw, Facility, Installment, Platform, Repayment, RepaymentAllocation
 from bot.models.observations import Bill, DrawConfirmation, LimitReading
 from bot.models.requests import CommandRequest
@@ -19,6 +20,7 @@ __all__ = [
     "DrawConfirmation",
     "Facility",
     "FacilitySummary",
+    "Installation",
     "Installment",
     "LimitReading",
     "OutboxMessage",

@@ -21,6 +21,7 @@ from bot.alerts.lifecycle import (
     parse_duration,
     remove_silence,
     resolve,
+    resolve_admin_alert,
     snooze,
     wake_up,
 )
@@ -680,6 +681,59 @@ def test_a_run_of_the_checks_does_not_resolve_an_admin_alert(session, now) -> No
     )
     apply_findings(session, [], now=now + timedelta(minutes=15), policy=POLICY)
     assert alert.state == "open"
+
+
+def test_an_admin_alert_resolves_when_its_condition_clears_and_says_so(session, now) -> None:
+    """resolve_admin_alert ends the alert once; its posted message is told; a second is a no-op."""
+    fingerprint = "check_failed:-:bill_unexpected"
+    alert = open_admin_alert(
+        session,
+        check="check_failed",
+        fingerprint=fingerprint,
+        summary="bill_unexpected raised",
+        facts={},
+        now=now,
+        policy=POLICY,
+    )
+    later = now + timedelta(minutes=15)
+
+    resolved = resolve_admin_alert(
+        session, fingerprint=fingerprint, reason="the check ran clean", now=later, policy=POLICY
+    )
+    again = resolve_admin_alert(
+        session, fingerprint=fingerprint, reason="the check ran clean", now=later, policy=POLICY
+    )
+
+    assert resolved is alert
+    assert again is None
+    assert (alert.state, alert.resolve_reason) == ("resolved", "the check ran clean")
+    kinds = session.scalars(select(OutboxMessage.kind).order_by(OutboxMessage.id)).all()
+    assert kinds == ["alert.opened", "alert.resolved"]
+
+
+def test_an_admin_alert_seen_again_unchanged_writes_no_audit_record(session, now) -> None:
+    """A condition that lasts many cycles is one alert and one record, not one per cycle."""
+    for minutes in (0, 15, 30):
+        open_admin_alert(
+            session,
+            check="check_failed",
+            fingerprint="check_failed:-:data_stale",
+            summary="data_stale raised",
+            facts={},
+            now=now + timedelta(minutes=minutes),
+            policy=POLICY,
+        )
+    session.flush()
+    actions = session.scalars(select(AuditRecord.action).where(AuditRecord.entity == "alerts"))
+    assert actions.all() == ["alert.open"]
+
+
+def test_only_admin_checks_open_admin_alerts(session, now) -> None:
+    """A facility's check is not an admin alert: asking for one is a programming error."""
+    with pytest.raises(ValueError, match="not an admin check"):
+        open_admin_alert(
+            session, check="bill_missing", fingerprint="x", summary="x", facts={}, now=now
+        )
 
 
 # --- the audit trail -----------------------------------------------------------------------------
