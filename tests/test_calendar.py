@@ -8,6 +8,23 @@ import chinese_calendar
 import pytest
 
 from bot.calendar import BusinessCalendar, CalendarFileError, load_calendar_file
+from tests.support.calendar_years import LAST_KNOWN, UNKNOWN
+
+
+def first(weekday: int, year: int, month: int = 1) -> date:
+    """The first Monday (0) … Sunday (6) of a month."""
+    day = date(year, month, 1)
+    return day + timedelta(days=(weekday - day.weekday()) % 7)
+
+
+def national_day_on_a_weekday(year: int) -> date:
+    """The first weekday of 1-7 October (one of the statutory 1-3 October, off in every
+    published year): off if the year is known, a working day under weekends only."""
+    return next(
+        day
+        for day in (date(year, 10, 1) + timedelta(days=n) for n in range(7))
+        if day.weekday() < 5
+    )
 
 
 def warnings_in(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -40,54 +57,67 @@ def test_a_plain_weekend_shifts_to_monday() -> None:
 
 
 def test_the_official_rule_matches_the_package_on_every_day_it_knows() -> None:
-    """Our fast lookup gives chinese_calendar.is_workday's answer for every day of 2004-2026."""
+    """Our fast lookup gives chinese_calendar.is_workday's answer for every day it knows."""
     calendar = BusinessCalendar()
     day = date(2004, 1, 1)
-    while day.year <= 2026:
+    while day.year <= LAST_KNOWN:
         assert calendar.is_business_day(day) == chinese_calendar.is_workday(day), day
         day += timedelta(days=1)
     assert calendar.unknown_years_seen == set()
 
 
+def test_the_unknown_year_is_one_the_package_refuses() -> None:
+    """The year the tests treat as unknown is one chinese_calendar raises for, the year before
+    one it answers for: no test assumes what the installed release knows."""
+    with pytest.raises(NotImplementedError):
+        chinese_calendar.is_workday(date(UNKNOWN, 6, 1))
+    chinese_calendar.is_workday(date(LAST_KNOWN, 6, 1))
+
+
 def test_an_unknown_year_uses_weekends_only_and_warns_once(caplog) -> None:
-    """2027 is not published yet: 2027-01-01 counts as a plain Friday, and one WARNING says so."""
+    """A year not published yet: a National Day weekday counts as a plain working day, a
+    Saturday moves to Monday, and one WARNING says so."""
     calendar = BusinessCalendar()
+    saturday, sunday = first(5, UNKNOWN), first(6, UNKNOWN, 2)
 
     with caplog.at_level(logging.WARNING, logger="bot.calendar"):
-        assert calendar.is_business_day(date(2027, 1, 1))
-        assert calendar.next_business_day(date(2027, 1, 2)) == date(2027, 1, 4)
-        assert calendar.next_business_day(date(2027, 2, 6)) == date(2027, 2, 8)
+        assert calendar.is_business_day(national_day_on_a_weekday(UNKNOWN))
+        assert calendar.next_business_day(saturday) == saturday + timedelta(days=2)
+        assert calendar.next_business_day(sunday) == sunday + timedelta(days=1)
 
     [warning] = warnings_in(caplog)
-    assert warning.startswith("no official holiday data for 2027: weekends only until")
-    assert calendar.unknown_years_seen == {2027}
-    assert not calendar.known(2027)
-    assert calendar.known(2026)
+    assert warning.startswith(f"no official holiday data for {UNKNOWN}: weekends only until")
+    assert calendar.unknown_years_seen == {UNKNOWN}
+    assert not calendar.known(UNKNOWN)
+    assert calendar.known(LAST_KNOWN)
+    assert not BusinessCalendar().is_business_day(national_day_on_a_weekday(LAST_KNOWN))
 
 
 def test_each_unknown_year_warns_once(caplog) -> None:
-    """2027 and 2028 both unknown: two warnings, however often each is asked about."""
+    """Two unknown years: two warnings, however often each is asked about."""
     calendar = BusinessCalendar()
 
     with caplog.at_level(logging.WARNING, logger="bot.calendar"):
         for _ in range(3):
-            calendar.is_business_day(date(2027, 5, 1))
-            calendar.is_business_day(date(2028, 5, 1))
+            calendar.is_business_day(date(UNKNOWN, 5, 1))
+            calendar.is_business_day(date(UNKNOWN + 1, 5, 1))
 
     assert len(warnings_in(caplog)) == 2
-    assert calendar.unknown_years_seen == {2027, 2028}
+    assert calendar.unknown_years_seen == {UNKNOWN, UNKNOWN + 1}
 
 
 def test_the_admins_dates_fill_an_unknown_year_without_a_warning(caplog) -> None:
-    """With 2027-01-01 listed as a holiday, 2027 is known and the Friday is a day off."""
-    calendar = BusinessCalendar(holidays={date(2027, 1, 1)}, workdays={date(2027, 2, 20)})
+    """With the first Friday of an unknown year listed as a holiday, the year is known and that
+    Friday is a day off; a Saturday listed as a make-up workday is worked."""
+    friday, saturday = first(4, UNKNOWN), first(5, UNKNOWN, 2)
+    calendar = BusinessCalendar(holidays={friday}, workdays={saturday})
 
     with caplog.at_level(logging.WARNING, logger="bot.calendar"):
-        assert calendar.next_business_day(date(2027, 1, 1)) == date(2027, 1, 4)
-        assert calendar.is_business_day(date(2027, 2, 20))  # a make-up Saturday
+        assert calendar.next_business_day(friday) == friday + timedelta(days=3)
+        assert calendar.is_business_day(saturday)
 
     assert warnings_in(caplog) == []
-    assert calendar.known(2027)
+    assert calendar.known(UNKNOWN)
     assert calendar.unknown_years_seen == set()
 
 
@@ -138,13 +168,14 @@ def test_a_calendar_file_adds_holidays_and_workdays(tmp_path, caplog) -> None:
 
 
 def test_an_empty_year_table_says_the_year_has_weekends_only(tmp_path, caplog) -> None:
-    """`[2027]` with no dates: known, weekends only, and no warning."""
-    calendar = load_calendar_file(write(tmp_path, "[2027]\n"))
+    """A year's table with no dates: known, weekends only, and no warning."""
+    calendar = load_calendar_file(write(tmp_path, f"[{UNKNOWN}]\n"))
 
     with caplog.at_level(logging.WARNING, logger="bot.calendar"):
-        assert calendar.is_business_day(date(2027, 1, 1))
+        assert calendar.is_business_day(national_day_on_a_weekday(UNKNOWN))
+        assert not calendar.is_business_day(first(5, UNKNOWN))
 
-    assert calendar.known(2027)
+    assert calendar.known(UNKNOWN)
     assert warnings_in(caplog) == []
 
 

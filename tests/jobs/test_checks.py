@@ -28,9 +28,11 @@ from bot.ledger.repayments import record_repayment
 from bot.models import Draw, Facility, FacilitySummary
 from jobs.checks import CHECKS, CycleScans, run_checks
 from tests.ledger.cast import jiebei_line, log_draw
+from tests.support.calendar_years import UNKNOWN as UNKNOWN_YEAR
 
 D = Decimal
 MINUTE = timedelta(minutes=1)
+HOUR = timedelta(hours=1)
 ONE_DAY = timedelta(days=1)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEFAULTS = Thresholds()
@@ -196,15 +198,18 @@ def test_a_bill_between_the_two_windows_matches_neither(session, alice) -> None:
     assert len(check(session, "bill_unexpected", now)) == 1
 
 
-def test_a_2027_due_date_uses_weekends_only_and_warns_once(
-    session, alice, line, draw, caplog
+def test_a_due_date_in_an_unknown_year_uses_weekends_only_and_warns_once(
+    session, alice, line, caplog
 ) -> None:
-    """No official 2027 data: Sunday 2027-01-10 shifts to Monday only, and one WARNING says so."""
+    """No official data for the year: a Sunday due date shifts to Monday only (a bill 4 days
+    after it is 3 after the Monday, so it matches), and one WARNING says so."""
     calendar = BusinessCalendar()
-    bill(session, alice, line, "2026-12-10", "899.75", at("2026-12-01 09:00"))
-    # 4 days after the due date, 3 after the weekend-shifted 2027-01-11.
-    bill(session, alice, line, "2027-01-14", "899.75", at("2027-01-02 09:00"))
-    now = at("2027-01-02 10:00")
+    year = UNKNOWN_YEAR
+    sunday = date(year, 1, 8) + timedelta(days=(6 - date(year, 1, 8).weekday()) % 7)
+    drawn_on = date(year - 1, 12, sunday.day)
+    log_draw(session, alice, line, "10000.00", 12, drawn_on, now=at(f"{drawn_on} 12:00"))
+    now = datetime.combine(sunday - 8 * ONE_DAY, datetime.min.time(), SHANGHAI) + 10 * HOUR
+    bill(session, alice, line, (sunday + 4 * ONE_DAY).isoformat(), "899.75", now - HOUR)
 
     with caplog.at_level(logging.WARNING, logger="bot.calendar"):
         first = check(session, "bill_missing", now, calendar)
@@ -214,8 +219,8 @@ def test_a_2027_due_date_uses_weekends_only_and_warns_once(
     assert second == []
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
-    assert warnings[0].startswith("no official holiday data for 2027: weekends only until")
-    assert calendar.unknown_years_seen == {2027}
+    assert warnings[0].startswith(f"no official holiday data for {year}: weekends only until")
+    assert calendar.unknown_years_seen == {year}
 
 
 # --- bill_amount_mismatch --------------------------------------------------------------------
