@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 ONE_DAY = timedelta(days=1)
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# ASCII digits only: str.isdigit() also takes "²⁰²⁷", which int() then refuses.
+_YEAR = re.compile(r"[0-9]{4}")
 # No real closure lasts this long; a calendar that claims one is broken, not a long holiday.
 _MAX_CLOSURE_DAYS = 60
 
@@ -182,7 +184,7 @@ def load_calendar_file(path: Path | str) -> BusinessCalendar:
     years: set[int] = set()
     for key, table in document.items():
         where = f"calendar file {path}, [{key}]"
-        if not (key.isdigit() and len(key) == 4):
+        if not _YEAR.fullmatch(key):
             raise CalendarFileError(
                 f"{where}: tables are years, like [2027]; {key!r} is not a year"
             )

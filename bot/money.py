@@ -10,10 +10,11 @@ to the context precision of 28 digits and could hide a stray digit).
 """
 
 import re
-import unicodedata
-from decimal import ROUND_HALF_UP, Decimal
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from bot.errors import InputError
+from bot.typed import fold_width, quote
 
 FEN = Decimal("0.01")
 MAX_AMOUNT = Decimal("1000000000000")  # one trillion yuan: at or above this, a typo is likelier.
@@ -44,6 +45,9 @@ _NEGATIVE = re.compile(r"\(.*\)|(?:¥|CNY|RMB|人民币)?\s*[-−]", re.IGNORECA
 _EXPONENT = re.compile(r"[0-9.]e[-+−]?[0-9]", re.IGNORECASE)
 _DECORATION = re.compile(r"[\s¥+\-−()%元]|CNY|RMB|人民币|万分之|万", re.IGNORECASE)
 _NOT_A_NUMBER = {"nan", "snan", "qnan", "inf", "infinity", "∞"}
+# Typed apart from the number, these still belong to it: "¥ 300", "3 万", "1.5 万元", "2 k".
+_CURRENCY_WORD = re.compile(r"¥|CNY|RMB|人民币", re.IGNORECASE)
+_UNIT_WORD = re.compile(r"[k万亿]\s*(?:元|CNY|RMB)?|元|CNY|RMB", re.IGNORECASE)
 
 _RATE = re.compile(
     r"""
@@ -68,7 +72,7 @@ def round_fen(value: Decimal) -> Decimal:
 
 def parse_amount(text: str, *, allow_zero: bool = False, what: str = "amount") -> Decimal:
     """Read an amount of yuan as a person types it; the result has exactly two places."""
-    normalized = unicodedata.normalize("NFKC", text).strip()
+    normalized = fold_width(text).strip()
     typed = _quote(text)
     if not normalized:
         raise MoneyInputError(f"{what} is empty; enter an amount in yuan, e.g. {_AMOUNT_EXAMPLES}")
@@ -114,7 +118,7 @@ def parse_amount(text: str, *, allow_zero: bool = False, what: str = "amount") -
 def parse_daily_rate(text: str) -> Decimal:
     """Read a daily interest rate (0.04%, 0.0004, 万4) as an unrounded fraction per day."""
     what = "daily rate"
-    normalized = unicodedata.normalize("NFKC", text).strip()
+    normalized = fold_width(text).strip()
     typed = _quote(text)
     if not normalized:
         raise MoneyInputError(f"{what} is empty; enter the rate per day, e.g. {_RATE_EXAMPLES}")
@@ -153,6 +157,35 @@ def parse_daily_rate(text: str) -> Decimal:
     return rate
 
 
+def amount_words(words: Sequence[str], start: int = 0) -> int:
+    """How many of the words from `start` on make up one amount (1 to 3).
+
+    A command line arrives split at spaces, but "3 万" is thirty thousand, not 3 and a note
+    saying 万: a currency mark typed apart before the number ("¥ 300", "CNY 100") and a unit or
+    currency typed apart after it ("3 万", "2 k", "1.5 万元", "300 元") belong to the amount.
+    """
+    end = start + 1
+    if end < len(words) and _CURRENCY_WORD.fullmatch(fold_width(words[start]).strip()):
+        end += 1
+    if end < len(words) and _UNIT_WORD.fullmatch(fold_width(words[end]).strip()):
+        end += 1
+    return min(end, len(words)) - start
+
+
+def take_amount(
+    words: Sequence[str], start: int = 0, *, allow_zero: bool = False, what: str = "amount"
+) -> tuple[Decimal, int]:
+    """The amount at `words[start]` (with its unit, see :func:`amount_words`) and the index of
+    the word after it. The words are joined with one space and read by :func:`parse_amount`,
+    so "5 万" in a command and "5 万" in a form are the same ¥50,000.00."""
+    if start >= len(words):
+        raise MoneyInputError(
+            f"{what} is missing; enter an amount in yuan, e.g. {_AMOUNT_EXAMPLES}"
+        )
+    end = start + amount_words(words, start)
+    return parse_amount(" ".join(words[start:end]), allow_zero=allow_zero, what=what), end
+
+
 def money_str(value: Decimal) -> str:
     """Write a fen-exact amount plainly for exports: "10000.00", "-3.10", no grouping."""
     return f"{_exact_fen(value):f}"
@@ -176,9 +209,13 @@ def format_rate(rate: Decimal) -> str:
     _require_decimal(rate)
     if not rate.is_finite():
         raise ValueError(f"a rate must be a finite Decimal, got {rate!r}")
-    percent = _shift(rate, 2).normalize()
-    if percent.as_tuple().exponent > -2:
-        percent = percent.quantize(FEN)
+    # Enough precision for every digit, so an absurd rate (one being refused) is still written
+    # out instead of overflowing the 28-digit default context.
+    with localcontext() as context:
+        context.prec = max(context.prec, len(rate.as_tuple().digits) + abs(rate.adjusted()) + 4)
+        percent = _shift(rate, 2).normalize()
+        if percent.as_tuple().exponent > -2:
+            percent = percent.quantize(FEN)
     return f"{percent:f}%/day"
 
 
@@ -237,7 +274,4 @@ def _implausible_rate_message(
 
 def _quote(text: str) -> str:
     """Quote what the person typed on one line, shortened if long."""
-    one_line = " ".join(text.split())
-    if len(one_line) > _QUOTE_CHARS:
-        one_line = one_line[: _QUOTE_CHARS - 1] + "…"
-    return f'"{one_line}"'
+    return f'"{quote(text, _QUOTE_CHARS)}"'

@@ -189,6 +189,7 @@ def test_an_empty_year_table_says_the_year_has_weekends_only(tmp_path, caplog) -
         ('[2027]\nholidays = "2027-01-01"\n', "expected a list of dates"),
         ('[2027]\nholiday = ["2027-01-01"]\n', "unknown key 'holiday'"),
         ('[next-year]\nholidays = ["2027-01-01"]\n', "'next-year' is not a year"),
+        ('["²⁰²⁷"]\nholidays = ["2027-01-01"]\n', "'²⁰²⁷' is not a year"),
         ("2027 = 1\n", "a year is a table"),
         (
             '[2027]\nholidays = ["2027-01-01"]\nworkdays = ["2027-01-01"]\n',

@@ -1,9 +1,10 @@
 """Money as finance people type it and read it (DESIGN.md, "The money rules")."""
 
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import InputError
@@ -17,6 +18,7 @@ from bot.money import (
     parse_amount,
     parse_daily_rate,
     round_fen,
+    take_amount,
 )
 
 ACCEPTED_AMOUNTS = [
@@ -318,3 +320,102 @@ def test_a_formatted_amount_reads_back_as_the_same_amount(amount: Decimal) -> No
     """What format_money and money_str write, parse_amount reads back unchanged."""
     assert parse_amount(format_money(amount)) == amount
     assert parse_amount(money_str(amount)) == amount
+
+
+@pytest.mark.parametrize("typed", ["²", "٣٠٠", "①", "³⁰⁰", "3²"])
+def test_superscripts_and_other_scripts_digits_are_not_amounts(typed: str) -> None:
+    """Only ASCII and full-width digits are money: "²" is not ¥2.00, though isdigit() says so."""
+    with pytest.raises(MoneyInputError, match="is not an amount"):
+        parse_amount(typed)
+
+
+@pytest.mark.parametrize(
+    "typed", ["123456789012345678901234567890", "123456789012345678901234567890%", "9" * 60 + "%"]
+)
+def test_a_rate_of_thirty_digits_is_refused_with_a_message(typed: str) -> None:
+    """An absurd rate is refused as too high; writing it out does not overflow the context."""
+    with pytest.raises(MoneyInputError, match="no lender charges 1% a day or more"):
+        parse_daily_rate(typed)
+
+
+@pytest.mark.parametrize(
+    ("words", "expected", "after"),
+    [
+        (["3", "万"], "30000.00", 2),
+        (["2", "k"], "2000.00", 2),
+        (["2", "K", "note"], "2000.00", 2),
+        (["1.5", "万元"], "15000.00", 2),
+        (["1.5", "万", "元"], "15000.00", 2),
+        (["300", "元", "early"], "300.00", 2),
+        (["¥", "300"], "300.00", 2),
+        (["CNY", "100", "RMB"], "100.00", 3),
+        (["５", "万"], "50000.00", 2),
+        (["5万", "2026-12-01"], "50000.00", 1),
+        (["7", "-2026-12-01"], "7.00", 1),
+        (["7", "万能", "note"], "7.00", 1),
+    ],
+)
+def test_a_unit_typed_apart_belongs_to_the_amount(words: list[str], expected: str, after: int):
+    """A command arrives split at spaces; "3 万" is still ¥30,000.00, and the next word is next."""
+    assert take_amount(words) == (Decimal(expected), after)
+
+
+def test_taking_an_amount_reads_what_the_form_reads() -> None:
+    """The words joined are exactly what parse_amount reads in a form's field."""
+    for typed in ("5 万", "¥ 300", "1.5 万元", "2 k"):
+        assert take_amount(typed.split()) == (parse_amount(typed), len(typed.split()))
+
+
+def test_a_missing_amount_says_so() -> None:
+    """No word left where the amount should be is a message, not an IndexError."""
+    with pytest.raises(MoneyInputError, match="available is missing"):
+        take_amount(["200k", "available"], 2, what="available")
+
+
+def outcome(parse: Callable[[], Decimal]) -> tuple[Decimal | None, str]:
+    """What a parser made of some text: (the value, "") or (None, the message it refused with)."""
+    try:
+        return parse(), ""
+    except MoneyInputError as refused:
+        return None, str(refused)
+
+
+TYPED_MONEY = st.one_of(
+    st.text(max_size=70),
+    st.text(alphabet="0123456789.,%万亿kK¥￥元-−() e²٣１２３，．CNYRMB人民币分之/天", max_size=70),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(TYPED_MONEY)
+def test_any_text_is_an_amount_or_a_message(text: str) -> None:
+    """Whatever is typed, an amount comes back to the fen and below a trillion, or a
+    MoneyInputError says why; never a decimal or index error from deeper down."""
+    amount, refused = outcome(lambda: parse_amount(text, allow_zero=True))
+    if amount is None:
+        assert "\n" not in refused
+    else:
+        assert amount == amount.quantize(FEN)
+        assert 0 <= amount < MAX_AMOUNT
+
+
+@settings(max_examples=500, deadline=None)
+@given(TYPED_MONEY)
+def test_any_text_is_a_daily_rate_or_a_message(text: str) -> None:
+    """Whatever is typed, a rate below 1 % a day comes back, or a MoneyInputError says why."""
+    rate, refused = outcome(lambda: parse_daily_rate(text))
+    if rate is None:
+        assert "\n" not in refused
+    else:
+        assert 0 <= rate < Decimal("0.01")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(TYPED_MONEY, max_size=4), st.integers(min_value=0, max_value=5))
+def test_any_words_are_an_amount_or_a_message(words: list[str], start: int) -> None:
+    """The tokenizer, like the parser, answers any words with an amount or a MoneyInputError."""
+    try:
+        _amount, after = take_amount(words, start, allow_zero=True)
+    except MoneyInputError:
+        return
+    assert start < after <= min(start + 3, len(words))

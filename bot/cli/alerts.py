@@ -8,7 +8,7 @@ import click
 from bot.alerts import lifecycle
 from bot.alerts.silences import active_silences, add_silence, remove_silence, scope_of
 from bot.cli.context import CliState
-from bot.cli.params import TIME, in_zone
+from bot.cli.params import ALERT_ID, SILENCE_ID, TIME, in_zone
 from bot.cli.render import table
 from bot.db import session_factory
 from bot.ledger.facilities import get_facility
@@ -83,7 +83,7 @@ def alert_list(state: CliState, wanted: str) -> None:
 
 
 @alert_group.command("ack")
-@click.argument("alert_id", type=int)
+@click.argument("alert_id", type=ALERT_ID)
 @click.pass_obj
 def alert_ack(state: CliState, alert_id: int) -> None:
     """Acknowledge an alert: you own it; it expires if the condition still holds later."""
@@ -95,7 +95,7 @@ def alert_ack(state: CliState, alert_id: int) -> None:
 
 
 @alert_group.command("snooze")
-@click.argument("alert_id", type=int)
+@click.argument("alert_id", type=ALERT_ID)
 @click.argument("duration")
 @click.pass_obj
 def alert_snooze(state: CliState, alert_id: int, duration: str) -> None:
@@ -107,7 +107,7 @@ def alert_snooze(state: CliState, alert_id: int, duration: str) -> None:
 
 
 @alert_group.command("resolve")
-@click.argument("alert_id", type=int)
+@click.argument("alert_id", type=ALERT_ID)
 @click.option("--reason", required=True, help="Why it is resolved (kept in the audit trail).")
 @click.pass_obj
 def alert_resolve(state: CliState, alert_id: int, reason: str) -> None:
@@ -170,7 +170,7 @@ def silence_list(state: CliState) -> None:
 
 
 @silence_group.command("remove")
-@click.argument("silence_id", type=int)
+@click.argument("silence_id", type=SILENCE_ID)
 @click.pass_obj
 def silence_remove(state: CliState, silence_id: int) -> None:
     """End a silence now."""

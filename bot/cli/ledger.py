@@ -6,7 +6,16 @@ from decimal import Decimal
 import click
 
 from bot.cli.context import CliState
-from bot.cli.params import AMOUNT, AMOUNT_OR_ZERO, DATE, RATE, TIME, in_zone
+from bot.cli.params import (
+    AMOUNT,
+    AMOUNT_OR_ZERO,
+    DATE,
+    DAY_OF_MONTH,
+    MONTHS,
+    RATE,
+    TIME,
+    in_zone,
+)
 from bot.cli.render import positions_table, schedule
 from bot.ledger import facilities as facility_service
 from bot.ledger.draws import DrawRequest, current_installments, record_draw
@@ -40,7 +49,7 @@ def facility_group() -> None:
 @click.option("--day-count", type=DAY_COUNTS, default=DayCount.THIRTY.value, show_default=True)
 @click.option(
     "--repayment-day",
-    type=click.IntRange(1, 31),
+    type=DAY_OF_MONTH,
     help="Fixed day of month (default: the draw's day).",
 )
 @click.option("--channel", help="Slack channel id for this facility's alerts.")
@@ -122,7 +131,7 @@ def draw_group() -> None:
 @draw_group.command("add", context_settings=AMOUNT_ARGUMENTS)
 @click.argument("facility")
 @click.argument("amount", type=AMOUNT)
-@click.option("--months", required=True, type=click.IntRange(1, 360), help="Term in months.")
+@click.option("--months", required=True, type=MONTHS, help="Term in months (1 to 360).")
 @click.option(
     "--on", "drawn_on", type=DATE, help="Draw date (default: today in the facility's zone)."
 )

@@ -1,4 +1,9 @@
-"""Click parameter types for the finance words: amounts, rates, dates, times, durations."""
+"""Click parameter types for the finance words: amounts, rates, dates, times, ids, counts.
+
+Each reads the text with the same function the slash commands and the importers use (`bot.money`,
+`bot.dates`, `bot.typed`), so a value means the same whether typed here or in Slack; click's own
+`int` would take other scripts' digits and any size.
+"""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -7,8 +12,10 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from bot.dates import parse_date, parse_time
 from bot.errors import InputError
 from bot.money import parse_amount, parse_daily_rate
+from bot.typed import record_id, whole_number
 
 
 class AmountType(click.ParamType):
@@ -48,7 +55,7 @@ class RateType(click.ParamType):
 
 
 class DateType(click.ParamType):
-    """A calendar date, YYYY-MM-DD."""
+    """A calendar date, YYYY-MM-DD (or YYYY/M/D), from 2000 to 2100."""
 
     name = "date"
 
@@ -56,15 +63,13 @@ class DateType(click.ParamType):
         if isinstance(value, date):
             return value
         try:
-            return date.fromisoformat(str(value).strip())
-        except ValueError:
-            self.fail(
-                f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-12-10", param, ctx
-            )
+            return parse_date(str(value), _what(param, "date"))
+        except InputError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 class TimeType(click.ParamType):
-    """An ISO-8601 time; without an offset it is read in the facility's time zone later."""
+    """A time of day on a date; without an offset it is read in the facility's time zone later."""
 
     name = "time"
 
@@ -74,14 +79,39 @@ class TimeType(click.ParamType):
         if isinstance(value, datetime):
             return value
         try:
-            return datetime.fromisoformat(str(value).strip())
-        except ValueError:
-            self.fail(
-                f"{value!r} is not a time; write it as ISO-8601, e.g. 2026-12-01T09:30 "
-                "or 2026-12-01T09:30+08:00",
-                param,
-                ctx,
-            )
+            return parse_time(str(value), _what(param, "time"))
+        except InputError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class WholeNumberType(click.ParamType):
+    """A whole number from `low` to `high` (a term in months, a day of the month)."""
+
+    name = "integer"
+
+    def __init__(self, low: int, high: int) -> None:
+        self.low, self.high = low, high
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        try:
+            return whole_number(str(value), _what(param, "number"), low=self.low, high=self.high)
+        except InputError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class RecordIdType(click.ParamType):
+    """The id of an alert or a silence, as loanwatch lists it (`12` or `#12`)."""
+
+    name = "id"
+
+    def __init__(self, kind: str, shown: str) -> None:
+        self.kind, self.shown = kind, shown
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        try:
+            return record_id(str(value), self.kind, self.shown)
+        except InputError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 def in_zone(value: datetime | None, zone: ZoneInfo) -> datetime | None:
@@ -91,8 +121,17 @@ def in_zone(value: datetime | None, zone: ZoneInfo) -> datetime | None:
     return value.replace(tzinfo=zone)
 
 
+def _what(param: click.Parameter | None, default: str) -> str:
+    """The parameter as the message names it: "due date", "paid on"."""
+    return (param.human_readable_name if param else default).lower().replace("_", " ")
+
+
 AMOUNT = AmountType()
 AMOUNT_OR_ZERO = AmountType(allow_zero=True)
 RATE = RateType()
 DATE = DateType()
 TIME = TimeType()
+MONTHS = WholeNumberType(1, 360)
+DAY_OF_MONTH = WholeNumberType(1, 31)
+ALERT_ID = RecordIdType("an alert", "from `loanwatch alert list`")
+SILENCE_ID = RecordIdType("a silence", "from `loanwatch silence list`")

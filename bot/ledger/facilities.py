@@ -14,9 +14,11 @@ from bot.errors import InputError, NotFoundError
 from bot.ledger.schedule import DayCount, RepaymentMethod
 from bot.models import Facility, Platform
 from bot.money import parse_amount
+from bot.typed import MAX_ID, whole_number
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$")
-CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{5,}$")
+# Slack's ids are 9 or 11 characters today; the column holds 64.
+CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{5,20}$")
 
 # How people know the common platforms; any other name is shown as typed.
 KNOWN_PLATFORMS = {
@@ -126,6 +128,12 @@ FACILITY_THRESHOLDS = (
 )
 
 
+# A window of more than a year is a typo (and past some size the checks' date arithmetic would
+# run off the calendar): the largest value of a threshold, by its unit.
+# (Percentages have their own rule below.)
+_THRESHOLD_MAX = {"days": 366, "hours": 366 * 24}
+
+
 def parse_thresholds(raw: dict[str, str]) -> dict[str, int | Decimal]:
     """Typed threshold overrides, or an InputError naming the bad one and the known names."""
     parsed: dict[str, int | Decimal] = {}
@@ -137,9 +145,8 @@ def parse_thresholds(raw: dict[str, str]) -> dict[str, int | Decimal]:
         if name == "amount_tolerance":
             parsed[name] = parse_amount(text, allow_zero=True, what="amount tolerance")
             continue
-        if not text.strip().isdigit():
-            raise InputError(f"threshold {name} must be a whole number, not {text!r}")
-        value = int(text)
+        unit = name.rsplit("_", 1)[-1]
+        value = whole_number(text, f"threshold {name}", high=_THRESHOLD_MAX.get(unit, MAX_ID))
         if name.endswith("_percent") and not 1 <= value <= 100:
             raise InputError(f"threshold {name} is a percentage from 1 to 100, not {value}")
         if name in {"stale_after_hours", "confirm_window_hours"} and value < 1:

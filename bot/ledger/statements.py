@@ -74,8 +74,10 @@ from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from bot.dates import parse_date, parse_time
 from bot.errors import InputError
 from bot.money import MoneyInputError, parse_amount
+from bot.typed import fold_width
 
 FORMATS = ("auto", "bills", "limits", "alipay")
 
@@ -409,8 +411,6 @@ def _parse_limits(rows: Iterator[tuple[int, list[str]]], tz: ZoneInfo) -> Iterat
 
 # --- values ---------------------------------------------------------------------------------
 
-_SLASH_DATE = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})")
-_SLASH_DATETIME = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?")
 _TRUE = {"yes", "y", "true", "t", "1", "是", "已还", "已还款"}
 _FALSE = {"no", "n", "false", "f", "0", "否", "未还", "未还款"}
 _STATUSES: dict[str, LimitStatus] = {
@@ -433,40 +433,18 @@ def _amount(text: str, label: str, line: int, *, zero: bool = False) -> Decimal:
 
 
 def _date(text: str, label: str, line: int) -> date:
-    if not text:
-        raise StatementError(f"{label} is empty; write the date as 2025-01-31", line=line)
     try:
-        if match := _SLASH_DATE.fullmatch(text):
-            return date(*(int(part) for part in match.groups()))
-        return date.fromisoformat(text)
-    except ValueError:
-        raise StatementError(
-            f'{label} "{text}" is not a date; write it as 2025-01-31', line=line
-        ) from None
+        return parse_date(text, label)
+    except InputError as error:
+        raise StatementError(str(error), line=line) from error
 
 
 def _datetime(text: str, label: str, line: int, tz: ZoneInfo) -> datetime:
     """Read a time; without an offset it is the facility's local time."""
-    example = "2025-01-31 09:30 or 2025-01-31T09:30:00+08:00"
-    if not text:
-        raise StatementError(f"{label} is empty; write a time like {example}", line=line)
-    moment: datetime | None = None
     try:
-        if match := _SLASH_DATETIME.fullmatch(text):
-            year, month, day, hour, minute, second = match.groups()
-            moment = datetime(
-                int(year), int(month), int(day), int(hour), int(minute), int(second or 0), tzinfo=tz
-            )
-        elif ":" in text or "t" in text.casefold():
-            moment = datetime.fromisoformat(text)
-    except ValueError:
-        pass
-    if moment is None:
-        if _SLASH_DATE.fullmatch(text) or re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
-            raise StatementError(
-                f'{label} "{text}" has no time of day; write a time like {example}', line=line
-            )
-        raise StatementError(f'{label} "{text}" is not a time; write it like {example}', line=line)
+        moment = parse_time(text, label)
+    except InputError as error:
+        raise StatementError(str(error), line=line) from error
     if moment.tzinfo is None:
         return moment.replace(tzinfo=tz)
     return moment.astimezone(tz)
@@ -500,7 +478,7 @@ def _status(text: str, label: str, line: int) -> LimitStatus:
 
 _ALIPAY_MARKS = frozenset({"交易时间", "交易分类", "金额"})
 _ALIPAY_REQUIRED = ("交易时间", "交易分类", "商品说明", "收/支", "金额", "交易状态", "交易订单号")
-_ANNOUNCED = re.compile(r"共\s*(\d+)\s*笔记录")
+_ANNOUNCED = re.compile(r"共\s*([0-9]+)\s*笔记录")
 CREDIT_CATEGORY = "信用借还"
 # Statuses Alipay writes for a credit movement that went through. Anything else (交易关闭,
 # 还款失败, 处理中 …) means the money did not move, and importing it would fake a repayment.
@@ -616,7 +594,7 @@ def _parse_alipay(data: bytes, tz: ZoneInfo) -> ParsedStatement:
 
 
 def _looks_like_timestamp(text: str) -> bool:
-    return re.match(r"\d{4}[-/]\d{1,2}[-/]\d{1,2}", text) is not None
+    return re.match(r"[0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2}", fold_width(text)) is not None
 
 
 def _credit_row(row: dict[str, str], line: int, occurred_at: datetime) -> AlipayCreditRow:

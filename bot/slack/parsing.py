@@ -1,49 +1,103 @@
-"""Reading the words people type after `/loan`: terms, dates, channels, alert ids.
+"""Reading the words people type after `/loan`: amounts, dates, terms, channels, ids.
 
-Each parser raises InputError with a message that says how to write it instead.
+Slack sends the command as one text, split here at spaces; a unit typed apart from its number
+("3 万", "12 months") still belongs to it. Amounts, dates and ids are read by the same functions
+as everywhere else (`bot.money`, `bot.dates`, `bot.typed`), so the CLI, the form, an imported file
+and a command agree on what a typed value means. Each parser raises InputError with a message
+that says how to write it instead.
 """
 
 import re
+from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 
+from bot.dates import parse_date, take_date
 from bot.errors import InputError
 from bot.ledger.facilities import CHANNEL_ID
+from bot.money import MoneyInputError, parse_amount, parse_daily_rate, take_amount
+from bot.typed import fold_width, quote, record_id
 
-TERM = re.compile(r"(\d{1,3})\s*(m|mo|mos|month|months|个月|期)?", re.IGNORECASE)
-YEARS = re.compile(r"(\d{1,2})\s*(y|yr|yrs|year|years|年)", re.IGNORECASE)
+TERM = re.compile(r"([0-9]{1,3})\s*(m|mo|mos|month|months|个月|期)?", re.IGNORECASE)
+YEARS = re.compile(r"([0-9]{1,2})\s*(y|yr|yrs|year|years|年)", re.IGNORECASE)
+TERM_UNIT = re.compile(r"m|mo|mos|month|months|个月|期|y|yr|yrs|year|years|年", re.IGNORECASE)
 CHANNEL_LINK = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 def term_months(text: str) -> int:
     """`12m`, `12`, `6 months`, `1y` → months (1 to 360)."""
-    text = text.strip()
-    if match := YEARS.fullmatch(text):
+    typed = fold_width(text).strip()
+    if match := YEARS.fullmatch(typed):
         months = int(match.group(1)) * 12
-    elif match := TERM.fullmatch(text):
+    elif match := TERM.fullmatch(typed):
         months = int(match.group(1))
     else:
-        raise InputError(f"{text!r} is not a term; write months like 12m or 6, or years like 1y")
+        raise InputError(
+            f'"{quote(text)}" is not a term; write months like 12m or 6, or years like 1y'
+        )
     if not 1 <= months <= 360:
         raise InputError(f"a term must be 1 to 360 months, not {months}")
     return months
 
 
-def iso_date(text: str, what: str = "date") -> date:
-    """YYYY-MM-DD."""
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise InputError(
-            f"{text!r} is not a {what}; write it as YYYY-MM-DD, e.g. 2026-12-10"
-        ) from None
+def take_term(words: Sequence[str], start: int) -> tuple[int, int]:
+    """The term at `words[start]`, with a unit typed apart ("12 months"); and the next index."""
+    if start >= len(words):
+        raise InputError("the term is missing; write months like 12m or 6, or years like 1y")
+    end = start + 1
+    if end < len(words) and TERM_UNIT.fullmatch(fold_width(words[end]).strip()):
+        end += 1
+    return term_months(" ".join(words[start:end])), end
+
+
+def amount_then_date(
+    words: Sequence[str], *, what: str = "amount", date_what: str = "date"
+) -> tuple[Decimal, date | None, list[str]]:
+    """`AMOUNT [DATE] [note…]`: the amount (with its unit), the date if one is typed, the rest.
+
+    A word after the amount that looks like a date but is not one is refused rather than taken
+    as the first word of the note: `7 -2026-12-01` is a mistyped date, not ¥7.00 today.
+    """
+    amount, after = take_amount(words, 0, what=what)
+    day, after = take_date(words, after, date_what)
+    return amount, day, list(words[after:])
+
+
+def due_date(text: str) -> date:
+    """A bill's due date: YYYY-MM-DD (or YYYY/M/D)."""
+    return parse_date(text, "due date")
 
 
 def alert_id(text: str) -> int:
     """An alert id as shown on its message: `12` or `#12`."""
-    cleaned = text.strip().removeprefix("#")
-    if not cleaned.isdigit() or len(cleaned) > 12:
-        raise InputError(f"{text!r} is not an alert id; it is the number on the alert, e.g. 12")
-    return int(cleaned)
+    return record_id(text, "an alert", "on its message")
+
+
+def silence_id(text: str) -> int:
+    """A silence id as `silence list` shows it."""
+    return record_id(text, "a silence", "from `silence list`")
+
+
+def rate_or_channel(word: str) -> tuple[Decimal | None, str | None]:
+    """One of the words after a new facility's limit: its daily rate, or its channel.
+
+    A word that reads as a daily rate is one; a channel link or id is the channel. A second
+    amount ("CNY100" once the limit is given) is refused, though it has a channel id's shape.
+    """
+    try:
+        return parse_daily_rate(word), None
+    except MoneyInputError as not_a_rate:
+        rate_problem = not_a_rate
+    if looks_like_channel(word):
+        try:
+            parse_amount(word, allow_zero=True)
+        except MoneyInputError:
+            return None, channel(word)
+        raise InputError(
+            f'"{quote(word)}" reads as an amount, and the limit is already given; after the '
+            "limit come the daily rate (e.g. 0.04%) and the channel id (e.g. C0123ABCD)"
+        )
+    raise rate_problem
 
 
 def looks_like_channel(text: str) -> bool:

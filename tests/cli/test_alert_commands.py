@@ -81,6 +81,13 @@ def test_a_silence_keeps_a_new_alert_off_the_console(loanwatch) -> None:
         ('silence add --for 2h --reason "x"', "exactly one of"),
         ('silence add --check no_such_check --for 2h --reason "x"', "no_such_check"),
         ("check --at yesterday", "not a time"),
+        ("check --at 0001-01-01T00:00", "is outside the dates loanwatch keeps"),
+        ("alert ack ²", "not an alert id"),
+        ("alert ack 99999999999", "not an alert id"),
+        ("alert snooze ٣ 4h", "not an alert id"),
+        ("alert resolve ² --reason paid", "not an alert id"),
+        ("silence remove ²", "not a silence id"),
+        ("silence remove 99999999999", "not a silence id"),
     ],
 )
 def test_bad_alert_commands_exit_2_with_one_line_and_change_nothing(loanwatch, command, message):

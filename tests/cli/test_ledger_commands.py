@@ -357,7 +357,7 @@ BAD_COMMANDS = [
     ),
     pytest.param(
         "draw add jiebei-main 100 --months 3 --on 2025-02-30",
-        "'2025-02-30' is not a date",
+        'drawn on "2025-02-30" is not a date',
         id="date-february-30",
     ),
     pytest.param(
@@ -422,7 +422,7 @@ BAD_COMMANDS = [
     ),
     pytest.param(
         "bill add jiebei-main 2025-13-10 899.75",
-        "'2025-13-10' is not a date",
+        'due date "2025-13-10" is not a date',
         id="bill-with-a-bad-date",
     ),
     pytest.param(
@@ -434,6 +434,51 @@ BAD_COMMANDS = [
         "limit add jiebei-main 50,000 --status suspended",
         "'suspended' is not one of",
         id="limit-unknown-status",
+    ),
+    pytest.param(
+        "bill add jiebei-main 0001-01-01 100",
+        "due date 0001-01-01 is outside the dates loanwatch keeps (2000-01-01 to 2100-12-31)",
+        id="bill-in-year-one",
+    ),
+    pytest.param(
+        "draw add jiebei-main 100 --months 3 --on 1999-12-31",
+        "drawn on 1999-12-31 is outside",
+        id="draw-before-2000",
+    ),
+    pytest.param(
+        "limit add jiebei-main 50,000 --at 0001-01-01T00:00",
+        "observed at 0001-01-01T00:00:00 is outside",
+        id="limit-reading-in-year-one",
+    ),
+    pytest.param(
+        "limit add jiebei-main 50,000 --at 2026-12-01",
+        'observed at "2026-12-01" has no time of day',
+        id="limit-reading-without-a-time",
+    ),
+    pytest.param(
+        "draw add jiebei-main 100 --months ٣",
+        'months "٣" is not a whole number',
+        id="months-in-another-script",
+    ),
+    pytest.param(
+        "facility add icbc-term --platform icbc --limit 1万 --repayment-day ²",
+        'repayment day "²" is not a whole number',
+        id="repayment-day-superscript",
+    ),
+    pytest.param(
+        "facility add icbc-term --platform icbc --limit 1万 --threshold bill_lead_days=²",
+        'threshold bill_lead_days "²" is not a whole number',
+        id="threshold-superscript",
+    ),
+    pytest.param(
+        "facility add icbc-term --platform icbc --limit 1万 --threshold bill_lead_days=" + "9" * 30,
+        "is not in the range 0 to 366 for threshold bill_lead_days",
+        id="threshold-of-thirty-digits",
+    ),
+    pytest.param(
+        "facility add icbc-term --platform icbc --limit 1万 --threshold bill_grace_hours=9000",
+        "9000 is not in the range 0 to 8784 for threshold bill_grace_hours",
+        id="threshold-of-a-year-and-more",
     ),
 ]
 

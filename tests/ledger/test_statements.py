@@ -384,6 +384,9 @@ def test_paid_accepts_the_usual_yes_and_no_words(paid: str, expected: bool) -> N
         (",1.00,no", "line 3: due_date is empty"),
         ("2025-02-10,,no", "line 3: amount is empty"),
         ("2025-02-10,1.00,no,extra", 'line 3: "extra" in column 4'),
+        ("0001-01-01,100,no", "line 3: due_date 0001-01-01 is outside the dates loanwatch keeps"),
+        ("2101-01-10,100,no", "line 3: due_date 2101-01-10 is outside"),
+        ("٢٠٢٥/٢/١٠,100,no", 'line 3: due_date "٢٠٢٥/٢/١٠" is not a date'),
     ],
 )
 def test_a_bad_bill_row_refuses_the_file_at_its_line(row: str, expected: str) -> None:
@@ -491,6 +494,7 @@ def test_a_gbk_limits_csv_with_chinese_headers_and_statuses() -> None:
         (",100000,,", "line 2: observed_at is empty"),
         ("2025-03-10,100000,,", 'line 2: observed_at "2025-03-10" has no time of day'),
         ("yesterday 9:00,100000,,", 'line 2: observed_at "yesterday 9:00" is not a time'),
+        ("0001-01-01 09:00,100000,,", "line 2: observed_at 0001-01-01T09:00:00 is outside"),
         ("2025-03-10 09:00,-5,,", 'line 2: limit "-5" is negative'),
         ("2025-03-10 09:00,100000,x,", 'line 2: available "x" is not an amount'),
         ("2025-03-10 09:00,100000,,paused", 'line 2: status "paused" is not a limit status'),

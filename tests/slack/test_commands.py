@@ -113,7 +113,12 @@ BAD_INPUT = [
     pytest.param(ALICE, "draw jiebei-main 300,000 12m", "above its limit", id="draw-over-limit"),
     pytest.param(ALICE, "repay jiebei-main", "needs the facility and the amount", id="repay-short"),
     pytest.param(ALICE, "repay jiebei-main 1,000", "", id="repay-nothing-owed"),
-    pytest.param(BOB, "bill jiebei-main 2026-13-01 899.75", "not a due date", id="bill-bad-date"),
+    pytest.param(
+        BOB,
+        "bill jiebei-main 2026-13-01 899.75",
+        'due date "2026-13-01" is not a date',
+        id="bill-bad-date",
+    ),
     pytest.param(BOB, "bill jiebei-main 2026-12-10 abc", "amount", id="bill-bad-amount"),
     pytest.param(
         BOB,
@@ -147,6 +152,53 @@ BAD_INPUT = [
     ),
     pytest.param(DANA, "facility remove x", "not a subcommand", id="facility-bad-action"),
     pytest.param(CHARLIE, "status nowhere", "nowhere", id="status-unknown-facility"),
+    # Signed but odd input (issue 9): refused with a message, never an exception.
+    pytest.param(BOB, "ack ²", "not an alert id", id="ack-superscript"),
+    pytest.param(BOB, "ack ٣", "not an alert id", id="ack-arabic-indic-digit"),
+    pytest.param(BOB, "ack 99999999999", "not an alert id", id="ack-beyond-the-id-column"),
+    pytest.param(BOB, "snooze ² 4h", "not an alert id", id="snooze-superscript"),
+    pytest.param(BOB, "resolve ² x", "not an alert id", id="resolve-superscript"),
+    pytest.param(ALICE, "silence remove ²", "not a silence id", id="silence-remove-superscript"),
+    pytest.param(
+        DANA,
+        "facility add fz jiebei 123456789012345678901234567890 0.04%",
+        "too large",
+        id="facility-limit-of-thirty-digits",
+    ),
+    pytest.param(
+        DANA,
+        "facility add fz jiebei 100k 123456789012345678901234567890",
+        "no lender charges 1% a day",
+        id="facility-rate-of-thirty-digits",
+    ),
+    pytest.param(
+        DANA,
+        "facility add fz jiebei CNY100 CNY100",
+        '"CNY100" reads as an amount, and the limit is already given',
+        id="facility-amount-twice-is-not-a-channel",
+    ),
+    pytest.param(
+        DANA,
+        "facility add fz jiebei 100k 0.04% 0.05%",
+        "'0.05%' is one rate too many",
+        id="facility-two-rates",
+    ),
+    pytest.param(ALICE, "draw jiebei-main 5 万", "the term is missing", id="draw-unit-no-term"),
+    pytest.param(
+        ALICE, "repay jiebei-main 7 -2026-12-01", 'payment date "-2026-12-01"', id="repay-bad-date"
+    ),
+    pytest.param(
+        BOB, "bill jiebei-main 2026-12-10 1 k maybe", "only extra word", id="bill-unit-extra"
+    ),
+    pytest.param(
+        BOB,
+        "bill jiebei-main 0001-01-01 100",
+        "due date 0001-01-01 is outside the dates loanwatch keeps",
+        id="bill-in-year-one",
+    ),
+    pytest.param(
+        ALICE, "repay jiebei-main 100 2101-01-01", "2101-01-01 is outside", id="repay-after-2100"
+    ),
     pytest.param(CHARLIE, "frobnicate", "no `frobnicate` subcommand", id="unknown-subcommand"),
 ]
 
@@ -324,3 +376,78 @@ def test_a_facility_channel_is_given_as_an_id(app, sessions) -> None:
         assert session.scalar(
             select(Facility.alert_channel).where(Facility.slug == "ops-line")
         ) == ("C0OPSCHAN1")
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "months", "note"),
+    [
+        ("draw jiebei-main 5 万 12m", "50000.00", 12, None),
+        ("draw jiebei-main 1.5 万元 6 months for stock", "15000.00", 6, "for stock"),
+        ("draw jiebei-main ¥ 300 3m", "300.00", 3, None),
+        ("draw jiebei-main 2 k 1 y", "2000.00", 12, None),
+        ("draw jiebei-main ５ 万 12 个月", "50000.00", 12, None),
+    ],
+)
+def test_a_unit_typed_apart_belongs_to_the_draws_amount_and_term(
+    app, jiebei, sessions, text, amount, months, note
+) -> None:
+    """ "5 万" in a command is ¥50,000.00, as in the form; "6 months" is a term, not a note."""
+    answer = app.command(text, user=ALICE)
+
+    assert answer.body["response_type"] == "in_channel", answer.text
+    with sessions() as session:
+        draw = session.scalars(select(Draw)).one()
+    assert (draw.amount, draw.months, draw.note) == (Decimal(amount), months, note)
+
+
+def test_a_repayment_of_3_wan_is_thirty_thousand_not_three_yuan_noted_wan(
+    app, jiebei, sessions
+) -> None:
+    """`repay … 3 万` records ¥30,000.00 with no note; `2 k` is ¥2,000.00 (issue 9, point 7)."""
+    app.command("draw jiebei-main 5万 12m", user=ALICE)
+
+    first = app.command("repay jiebei-main 3 万", user=ALICE)
+    second = app.command("repay jiebei-main 2 k", user=ALICE)
+
+    assert "¥30,000.00" in first.text
+    assert "¥2,000.00" in second.text
+    with sessions() as session:
+        repayments = session.scalars(select(Repayment).order_by(Repayment.id)).all()
+    assert [(r.amount, r.note) for r in repayments] == [
+        (Decimal("30000.00"), None),
+        (Decimal("2000.00"), None),
+    ]
+
+
+def test_a_mistyped_payment_date_is_refused_not_taken_as_a_note(app, jiebei, sessions) -> None:
+    """`repay … 7 -2026-12-01` is refused; `repay … 7 2026-12-01 early` records that day."""
+    app.command("draw jiebei-main 10,000 12m", user=ALICE)
+
+    refused = app.command("repay jiebei-main 7 -2026-12-01", user=ALICE)
+    recorded = app.command("repay jiebei-main 7 元 2026-12-01 paid early", user=ALICE)
+
+    assert refused.text.startswith(":warning:")
+    with sessions() as session:
+        [repayment] = session.scalars(select(Repayment)).all()
+    assert (repayment.amount, repayment.paid_on.isoformat(), repayment.note) == (
+        Decimal("7.00"),
+        "2026-12-01",
+        "paid early",
+    )
+    assert "recorded repayment" in recorded.text
+
+
+def test_bill_and_limit_take_units_typed_apart(app, jiebei, sessions) -> None:
+    """`bill … 1 k paid` and `limit … 20 万 available 15 万 frozen` read as the form would."""
+    app.command("bill jiebei-main 2026-12-10 1 k paid", user=BOB)
+    app.command("limit jiebei-main 20 万 available 15 万 frozen", user=BOB)
+
+    with sessions() as session:
+        bill = session.scalars(select(Bill)).one()
+        reading = session.scalars(select(LimitReading)).one()
+    assert (bill.amount, bill.paid) == (Decimal("1000.00"), True)
+    assert (reading.limit_amount, reading.available, reading.status) == (
+        Decimal("200000.00"),
+        Decimal("150000.00"),
+        "frozen",
+    )

@@ -66,11 +66,12 @@ def silence(lw: Loanwatch, call: Invocation) -> Reply:
     if not lw.may(call.user_id, Role.TREASURER, "silence"):
         return Reply(refusal(Role.TREASURER, "add or remove silences"))
     if words[0].lower() == "remove":
-        if len(words) != 2 or not words[1].isdigit():
+        if len(words) != 2:
             raise InputError("say which silence to remove: its id, from `silence list`")
+        silence_id = parsing.silence_id(words[1])
         with lw.transaction() as session:
-            remove_silence(session, actor(call.user_id), int(words[1]), now=lw.clock())
-        return Reply(f"<@{call.user_id}> removed silence {int(words[1])}.", in_channel=True)
+            remove_silence(session, actor(call.user_id), silence_id, now=lw.clock())
+        return Reply(f"<@{call.user_id}> removed silence {silence_id}.", in_channel=True)
     if len(words) < 3:
         raise InputError("a silence needs what to silence, for how long, and why")
     target, duration, reason = words[0], lifecycle.parse_duration(words[1]), call.rest(2)

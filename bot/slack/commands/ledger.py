@@ -9,7 +9,7 @@ from bot.ledger.observations import LimitStatus, record_bill, record_limit_readi
 from bot.ledger.portfolio import positions
 from bot.ledger.repayments import record_repayment
 from bot.ledger.schedule import DayCount, RepaymentMethod
-from bot.money import format_money, format_rate, parse_amount, parse_daily_rate
+from bot.money import format_money, format_rate, take_amount
 from bot.slack import drawing, parsing
 from bot.slack.commands.invocation import Invocation
 from bot.slack.context import Loanwatch, actor, refusal
@@ -30,11 +30,10 @@ def draw(lw: Loanwatch, call: Invocation) -> Reply | None:
         return None
     if len(call.words) < 3:
         raise InputError("a draw needs the facility, the amount and the term")
+    amount, after = take_amount(call.words, 1)
+    months, after = parsing.take_term(call.words, after)
     args = drawing.DrawArgs(
-        facility=call.words[0],
-        amount=parse_amount(call.words[1]),
-        months=parsing.term_months(call.words[2]),
-        note=call.rest(3) or None,
+        facility=call.words[0], amount=amount, months=months, note=call.rest(after) or None
     )
     return drawing.log_draw(lw, call.user_id, f"command:{call.trigger_id}", args)
 
@@ -43,10 +42,7 @@ def repay(lw: Loanwatch, call: Invocation) -> Reply:
     """`repay FACILITY AMOUNT [YYYY-MM-DD] [note…]`."""
     if len(call.words) < 2:
         raise InputError("a repayment needs the facility and the amount")
-    amount = parse_amount(call.words[1])
-    paid_on, note_from = None, 2
-    if len(call.words) > 2 and call.words[2][:1].isdigit():
-        paid_on, note_from = parsing.iso_date(call.words[2], "payment date"), 3
+    amount, paid_on, note = parsing.amount_then_date(call.words[1:], date_what="payment date")
     with lw.transaction() as session:
         facility = get_facility(session, call.words[0], for_update=True)
         repayment = record_repayment(
@@ -56,7 +52,7 @@ def repay(lw: Loanwatch, call: Invocation) -> Reply:
             amount,
             now=lw.clock(),
             paid_on=paid_on,
-            note=call.rest(note_from) or None,
+            note=" ".join(note) or None,
         )
         principal = sum((a.principal for a in repayment.allocations), Decimal("0.00"))
         interest = sum((a.interest for a in repayment.allocations), Decimal("0.00"))
@@ -74,11 +70,14 @@ def bill(lw: Loanwatch, call: Invocation) -> Reply:
     words = call.words
     if len(words) < 3:
         raise InputError("a bill needs the facility, its due date and its amount")
-    paid = len(words) > 3 and words[3].lower() == "paid"
-    if len(words) > 4 or (len(words) == 4 and not paid):
-        raise InputError(f"{' '.join(words[3:])!r} is not understood; the only extra word is paid")
-    due = parsing.iso_date(words[1], "due date")
-    amount = parse_amount(words[2], allow_zero=True)
+    due = parsing.due_date(words[1])
+    amount, after = take_amount(words, 2, allow_zero=True)
+    extra = [word.lower() for word in words[after:]]
+    if extra not in ([], ["paid"]):
+        raise InputError(
+            f"{' '.join(words[after:])!r} is not understood; the only extra word is paid"
+        )
+    paid = extra == ["paid"]
     with lw.transaction() as session:
         facility = get_facility(session, words[0])
         result = record_bill(
@@ -103,23 +102,23 @@ def limit(lw: Loanwatch, call: Invocation) -> Reply:
     words = call.words
     if len(words) < 2:
         raise InputError("a limit reading needs the facility and the limit it shows")
-    limit_amount = parse_amount(words[1], allow_zero=True, what="limit")
+    limit_amount, at = take_amount(words, 1, allow_zero=True, what="limit")
     available = None
     status = LimitStatus.ACTIVE
-    extra = iter(words[2:])
-    for word in extra:
-        if word.lower() == "available":
-            amount = next(extra, None)
-            if amount is None:
+    while at < len(words):
+        word = words[at].lower()
+        if word == "available":
+            if at + 1 == len(words):
                 raise InputError("`available` needs the amount after it")
-            available = parse_amount(amount, allow_zero=True, what="available")
-        elif word.lower() in {s.value for s in LimitStatus}:
-            status = LimitStatus(word.lower())
-        else:
+            available, at = take_amount(words, at + 1, allow_zero=True, what="available")
+            continue
+        if word not in {s.value for s in LimitStatus}:
             raise InputError(
-                f"{word!r} is not understood; after the limit come `available AMOUNT` and "
+                f"{words[at]!r} is not understood; after the limit come `available AMOUNT` and "
                 "`frozen` or `closed`"
             )
+        status = LimitStatus(word)
+        at += 1
     with lw.transaction() as session:
         facility = get_facility(session, words[0])
         result = record_limit_reading(
@@ -160,18 +159,23 @@ def facility(lw: Loanwatch, call: Invocation) -> Reply:
     words = call.words[1:]
     if len(words) < 3:
         raise InputError("a facility needs a slug, a platform and a limit")
-    rate, channel = Decimal("0"), None
-    for word in words[3:]:
-        if parsing.looks_like_channel(word):
-            channel = parsing.channel(word)
-        else:
-            rate = parse_daily_rate(word)
+    limit_amount, after = take_amount(words, 2, what="limit")
+    rate, channel = None, None
+    for word in words[after:]:
+        word_rate, word_channel = parsing.rate_or_channel(word)
+        if (word_rate is not None and rate is not None) or (word_channel and channel):
+            raise InputError(
+                f"{word!r} is one {'rate' if word_rate is not None else 'channel'} too many; a "
+                "facility has one daily rate and one alert channel"
+            )
+        rate = word_rate if word_rate is not None else rate
+        channel = word_channel or channel
     terms = FacilityTerms(
         slug=words[0],
         platform=words[1].lower(),
-        limit_amount=parse_amount(words[2], what="limit"),
+        limit_amount=limit_amount,
         currency="CNY",
-        daily_rate=rate,
+        daily_rate=rate if rate is not None else Decimal("0"),
         repayment_method=RepaymentMethod.EQUAL_INSTALLMENT,
         day_count=DayCount.THIRTY,
         repayment_day=None,

@@ -132,6 +132,7 @@ def help_reply(command: str) -> Reply:
     for sub in SUBCOMMANDS.values():
         lines.append(f"• `{escape(command)} {escape(sub.usage)}` — {sub.summary}")
     lines.append(
-        "Amounts: 50000, 50,000.00, ¥1,200, 5万, 50k. Dates: YYYY-MM-DD. Durations: 30m, 4h, 2d."
+        "Amounts: 50000, 50,000.00, ¥1,200, 5万 or 5 万, 50k. Dates: YYYY-MM-DD. "
+        "Durations: 30m, 4h, 2d."
     )
     return Reply("\n".join(lines))

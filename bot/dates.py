@@ -1,0 +1,142 @@
+"""Dates and times as people type them, and the span of dates loanwatch believes.
+
+One rule for every way a date comes in (the CLI, `/loan`, imported files, and the ledger
+functions themselves, so a caller that skips the parsers is refused too): a date from
+2000-01-01 to 2100-12-31. Nothing loanwatch keeps is older than the platforms it watches or
+further out than a 360-month draw taken this century, and a date like 0001-01-01 is a typo
+whose arithmetic (a bill's match window, a due date moved past a holiday) would run off the
+end of the calendar.
+
+Typed forms, full-width digits included: dates `2026-12-10` or `2026/12/10` (`2026/1/5` too);
+times `2026-12-01 09:30`, `2026-12-01T09:30:00+08:00` or `2026/12/1 9:30`. A time without an
+offset comes back naive, for the caller to read in the facility's zone.
+"""
+
+import re
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from bot.errors import InputError
+from bot.typed import fold_width, quote
+
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2100, 12, 31)
+DATE_EXAMPLE = "YYYY-MM-DD, e.g. 2026-12-10"
+TIME_EXAMPLE = "2026-12-01 09:30 or 2026-12-01T09:30+08:00"
+
+_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{1,2})-([0-9]{1,2})|/([0-9]{1,2})/([0-9]{1,2}))")
+_TIME = re.compile(
+    r"""
+    (?P<date>[0-9]{4}(?:-[0-9]{1,2}-[0-9]{1,2}|/[0-9]{1,2}/[0-9]{1,2}))
+    (?:T|\s+)
+    (?P<hour>[0-9]{1,2}):(?P<minute>[0-9]{2})(?::(?P<second>[0-9]{2})(?:\.(?P<fraction>[0-9]{1,6}))?)?
+    \s*(?P<offset>Z|[+-][0-9]{2}:?[0-9]{2})?
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def check_date(day: date, what: str = "date") -> date:
+    """`day` itself, or an InputError when it lies outside EARLIEST … LATEST."""
+    if isinstance(day, datetime):
+        return check_time(day, what).date()
+    if not EARLIEST <= day <= LATEST:
+        raise _outside(what, day.isoformat())
+    return day
+
+
+def check_time(moment: datetime, what: str = "time") -> datetime:
+    """`moment` itself, or an InputError when its date lies outside EARLIEST … LATEST."""
+    if not EARLIEST <= moment.date() <= LATEST:
+        raise _outside(what, moment.isoformat())
+    return moment
+
+
+def parse_date(text: str, what: str = "date") -> date:
+    """A date typed as YYYY-MM-DD or YYYY/M/D, within EARLIEST … LATEST."""
+    typed = fold_width(text).strip()
+    if not typed:
+        raise InputError(f"{what} is empty; write it as {DATE_EXAMPLE}")
+    match = _DATE.fullmatch(typed)
+    day = _date_of(match) if match else None
+    if day is None:
+        raise InputError(f'{what} "{quote(text)}" is not a date; write it as {DATE_EXAMPLE}')
+    return check_date(day, what)
+
+
+def parse_time(text: str, what: str = "time") -> datetime:
+    """A time of day on a date, with or without an offset (naive then), within the span."""
+    typed = fold_width(text).strip()
+    if not typed:
+        raise InputError(f"{what} is empty; write a time like {TIME_EXAMPLE}")
+    match = _TIME.fullmatch(typed)
+    moment = _time_of(match) if match else None
+    if moment is None:
+        if _DATE.fullmatch(typed):
+            raise InputError(
+                f'{what} "{quote(text)}" has no time of day; write a time like {TIME_EXAMPLE}'
+            )
+        raise InputError(f'{what} "{quote(text)}" is not a time; write it like {TIME_EXAMPLE}')
+    return check_time(moment, what)
+
+
+def looks_like_date(word: str) -> bool:
+    """True for a word meant as a date: it starts with a digit or a sign and has a - or / after
+    its first character (2026-12-01, -2026-12-01, 2026/12/1, 1/2), whether or not it is one."""
+    typed = fold_width(word).strip()
+    return (
+        bool(typed)
+        and typed[0] in "0123456789+-−"
+        and any(c in "0123456789" for c in typed)
+        and any(c in "-/−" for c in typed[1:])
+    )
+
+
+def take_date(words: Sequence[str], start: int, what: str = "date") -> tuple[date | None, int]:
+    """An optional date at `words[start]`: (the date, the index after it), or (None, start).
+
+    A word that looks like a date (:func:`looks_like_date`) but is not one is refused, not
+    left for the caller to take as the start of a note.
+    """
+    if start < len(words) and looks_like_date(words[start]):
+        return parse_date(words[start], what), start + 1
+    return None, start
+
+
+def _outside(what: str, shown: str) -> InputError:
+    return InputError(
+        f"{what} {shown} is outside the dates loanwatch keeps "
+        f"({EARLIEST.isoformat()} to {LATEST.isoformat()}); check the year"
+    )
+
+
+def _date_of(match: re.Match[str]) -> date | None:
+    year, month, day = (int(part) for part in match.groups() if part is not None)
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _time_of(match: re.Match[str]) -> datetime | None:
+    day_match = _DATE.fullmatch(match["date"])
+    day = _date_of(day_match) if day_match else None
+    if day is None:
+        return None
+    offset = match["offset"]
+    iso = (
+        f"{day.isoformat()}T{int(match['hour']):02d}:{match['minute']}:{match['second'] or '00'}"
+        f"{'.' + match['fraction'].ljust(6, '0') if match['fraction'] else ''}"
+        f"{_iso_offset(offset) if offset else ''}"
+    )
+    try:
+        return datetime.fromisoformat(iso)
+    except ValueError:
+        return None
+
+
+def _iso_offset(offset: str) -> str:
+    if offset.upper() == "Z":
+        return "+00:00"
+    sign, digits = offset[0], offset[1:].replace(":", "")
+    return f"{sign}{digits[:2]}:{digits[2:]}"

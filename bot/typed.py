@@ -1,0 +1,83 @@
+"""Text a person typed: the one way loanwatch reads whole numbers and free text in it.
+
+Amounts and rates are read in :mod:`bot.money`, dates and times in :mod:`bot.dates`; all of them
+start from :func:`fold_width`. A Chinese input method types full-width forms (``５０，０００``,
+``％``, ``￥``, an ideographic space), and those are folded to their ASCII twins. Nothing else is:
+superscripts (``²``), circled digits and other scripts' digits are not numbers here, although
+``str.isdigit()`` says yes to some of them and ``int()`` reads others. Numbers are then matched
+against ASCII ``[0-9]`` only, never ``\\d`` (which matches every script's digits).
+"""
+
+import re
+
+from bot.errors import InputError
+
+# Ids are INTEGER columns, which PostgreSQL keeps in 32 bits: a larger one is refused here
+# instead of failing inside the database.
+MAX_ID = 2**31 - 1
+# Notes and reasons: Slack's form fields stop at 3,000; 2,000 is more than any note needs and
+# still fits a Slack message with the alert's own text around it.
+MAX_TEXT_CHARS = 2000
+
+_FULL_WIDTH = re.compile("[\u3000\uff01-\uff5e\uffe0-\uffe6]")
+_WHOLE = re.compile(r"[0-9]+")
+# Longer than this, a whole number is pasted junk whatever its value: no int() of it.
+_MAX_DIGITS = 18
+
+
+def fold_width(text: str) -> str:
+    """Full-width forms to their ASCII (or half-width) twins; every other character as it is."""
+    return _FULL_WIDTH.sub(_fold_one, text)
+
+
+def whole_number(text: str, what: str, *, low: int = 0, high: int = MAX_ID) -> int:
+    """A whole number from `low` to `high`, typed in ASCII or full-width digits."""
+    typed = fold_width(text).strip()
+    if not _WHOLE.fullmatch(typed):
+        raise InputError(f'{what} "{quote(text)}" is not a whole number; write digits, e.g. {low}')
+    if len(typed) > _MAX_DIGITS or not low <= int(typed) <= high:
+        shown = int(typed) if len(typed) <= _MAX_DIGITS else f'"{quote(text)}"'
+        raise InputError(f"{shown} is not in the range {low} to {high} for {what}")
+    return int(typed)
+
+
+def record_id(text: str, kind: str, shown: str) -> int:
+    """An id as shown to people: `12` or `#12`; `kind` is "an alert", `shown` where to find it."""
+    typed = fold_width(text).strip().removeprefix("#")
+    if not _WHOLE.fullmatch(typed) or len(typed) > _MAX_DIGITS or not 1 <= int(typed) <= MAX_ID:
+        which = kind.split(" ", 1)[-1]
+        raise InputError(
+            f'"{quote(text)}" is not {kind} id; say which {which} by its number {shown}, e.g. 12'
+        )
+    return int(typed)
+
+
+def free_text(text: str | None, what: str, *, limit: int = MAX_TEXT_CHARS) -> str | None:
+    """A note or reason as it will be stored: trimmed, None when empty, refused when too long."""
+    if text is None:
+        return None
+    trimmed = text.strip()
+    if len(trimmed) > limit:
+        raise InputError(
+            f"{what} is {len(trimmed):,} characters long; keep it to {limit:,} (put the rest "
+            "in a ticket or a document and link it)"
+        )
+    return trimmed or None
+
+
+def quote(text: str, limit: int = 40) -> str:
+    """What the person typed, on one line and shortened if long, for a message about it."""
+    one_line = " ".join(str(text).split())
+    if len(one_line) > limit:
+        one_line = one_line[: limit - 1] + "…"
+    return one_line
+
+
+def _fold_one(match: re.Match[str]) -> str:
+    char = match.group()
+    if char == "\u3000":
+        return " "
+    if char <= "\uff5e":
+        return chr(ord(char) - 0xFEE0)
+    # ￠￡￢￣￤￥￦: the full-width signs of ¢ £ ¬ ¯ ¦ ¥ ₩.
+    return "¢£¬¯¦¥₩"[ord(char) - 0xFFE0]
