@@ -69,6 +69,7 @@ from bot.clock import require_aware
 from bot.db import among, insert_many
 from bot.errors import InputError, NotFoundError
 from bot.models import Alert, Facility, OutboxMessage, Silence
+from bot.typed import free_text
 
 __all__ = [
     "KNOWN_CHECKS",
@@ -642,7 +643,7 @@ def resolve(
 ) -> Alert:
     """Resolve by hand, with a reason. If the check still finds it, the next run opens a new one."""
     require_aware(now, "now")
-    reason = reason.strip()
+    reason = free_text(reason, "the reason") or ""
     if not reason:
         raise InputError(
             "say why the alert is resolved, e.g. --reason 'bill appeared, platform confirmed'"

@@ -14,6 +14,7 @@ from bot import audit
 from bot.clock import require_aware
 from bot.errors import InputError, NotFoundError
 from bot.models import Facility, Silence
+from bot.typed import free_text
 
 # The checks of DESIGN.md, plus the admins' alert about undeliverable notifications. A silence
 # for a misspelt check would quietly silence nothing, so unknown names are refused.
@@ -65,7 +66,7 @@ def add_silence(
         raise InputError(
             f"a silence can last at most {MAX_SILENCE.days} days; add another when it ends"
         )
-    reason = reason.strip()
+    reason = free_text(reason, "the reason") or ""
     if not reason:
         raise InputError("a silence needs a reason, e.g. --reason 'Jiebei maintenance until 06:00'")
 

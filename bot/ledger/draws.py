@@ -8,12 +8,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.dates import check_date
 from bot.errors import InputError
 from bot.ledger.facilities import facility_zone
 from bot.ledger.portfolio import drawn_and_repaid
 from bot.ledger.schedule import DayCount, PlannedInstallment, RepaymentMethod, plan_draw
 from bot.models import Draw, Facility, Installment, RepaymentAllocation
 from bot.money import format_money
+from bot.typed import free_text
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,8 @@ def record_draw(
 ) -> Draw:
     """Log a draw and write the installments its schedule implies."""
     today = now.astimezone(facility_zone(facility)).date()
-    drawn_on = request.drawn_on or today
+    drawn_on = check_date(request.drawn_on or today, "draw date")
+    note = free_text(request.note, "the draw's note")
     if drawn_on > today:
         raise InputError(
             f"draw date {drawn_on.isoformat()} is in the future (today is {today.isoformat()} "
@@ -71,7 +74,7 @@ def record_draw(
         day_count=facility.day_count,
         daily_rate=daily_rate,
         repayment_day=facility.repayment_day,
-        note=request.note,
+        note=note,
         created_at=now,
         created_by=actor.name,
     )

@@ -14,9 +14,10 @@ from bot.errors import InputError, NotFoundError
 from bot.ledger.schedule import DayCount, RepaymentMethod
 from bot.models import Facility, Platform
 from bot.money import parse_amount
-from bot.typed import MAX_ID, whole_number
+from bot.typed import MAX_ID, free_text, whole_number
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$")
+NAME_CHARS = 200  # what the column holds
 # Slack's ids are 9 or 11 characters today; the column holds 64.
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{5,20}$")
 
@@ -79,6 +80,7 @@ def add_facility(
             "copy it from the channel's details in Slack"
         )
     check_timezone(terms.timezone)
+    name = free_text(terms.name, "the facility's name", limit=NAME_CHARS)
 
     platform = session.scalar(select(Platform).where(Platform.name == terms.platform))
     if platform is None:
@@ -94,7 +96,7 @@ def add_facility(
     facility = Facility(
         slug=terms.slug,
         platform=platform,
-        name=terms.name or terms.slug,
+        name=name or terms.slug,
         limit_amount=terms.limit_amount,
         currency=terms.currency,
         daily_rate=terms.daily_rate,

@@ -10,9 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.dates import check_date, check_time
 from bot.errors import InputError
 from bot.ledger.facilities import facility_zone
 from bot.models import Bill, Draw, DrawConfirmation, Facility, LimitReading
+from bot.typed import free_text
 
 T = TypeVar("T")
 
@@ -20,6 +22,9 @@ T = TypeVar("T")
 CLOCK_SKEW = timedelta(minutes=5)
 # A payout confirms a logged draw of the same amount within this many days of its date.
 CONFIRM_MATCH_DAYS = 3
+# What the columns hold: a platform's bill number or order id, and a statement's description.
+REF_CHARS = 128
+DESCRIPTION_CHARS = 500
 
 
 class LimitStatus(StrEnum):
@@ -53,6 +58,8 @@ def record_bill(
 ) -> Recorded[Bill]:
     """Record a bill the platform shows; the same bill seen again updates its paid state."""
     observed_at = _observed_at(observed_at, now)
+    check_date(due_date, "due date")
+    reference = free_text(reference, "the bill's reference", limit=REF_CHARS)
     if amount < 0:
         raise InputError("a bill amount cannot be negative")
     bill = session.scalar(
@@ -136,6 +143,12 @@ def record_draw_confirmation(
     now: datetime,
 ) -> Recorded[DrawConfirmation]:
     """Record a payout seen in a statement and confirm the unconfirmed draw it matches, if any."""
+    check_time(occurred_at, "payout time")
+    ref = free_text(external_ref, "the payout's order number", limit=REF_CHARS)
+    if ref is None:
+        raise InputError("a payout needs the platform's order number")
+    external_ref = ref
+    description = free_text(description, "the payout's description", limit=DESCRIPTION_CHARS)
     existing = session.scalar(
         select(DrawConfirmation).where(
             DrawConfirmation.facility_id == facility.id,
@@ -180,6 +193,7 @@ def _observed_at(observed_at: datetime | None, now: datetime) -> datetime:
         return now
     if observed_at.tzinfo is None:
         raise InputError(f"time {observed_at.isoformat()} has no time zone")
+    check_time(observed_at, "observation time")
     if observed_at > now + CLOCK_SKEW:
         raise InputError(
             f"observation time {observed_at.isoformat()} is in the future; "

@@ -20,15 +20,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.dates import check_date
 from bot.errors import InputError
 from bot.ledger.draws import add_installments, principal_repaid
 from bot.ledger.facilities import facility_zone
 from bot.ledger.schedule import DayCount, RepaymentMethod, accrued_interest, plan_remaining
 from bot.models import Draw, Facility, Installment, Repayment, RepaymentAllocation
 from bot.money import format_money
+from bot.typed import free_text
 
 ZERO = Decimal("0.00")
 DEFAULT_BILL_LEAD_DAYS = 10
+REF_CHARS = 128  # the platform's own id for the movement, e.g. Alipay's 交易订单号
 
 
 def record_repayment(
@@ -48,7 +51,9 @@ def record_repayment(
     :func:`bot.db.transaction`), so a refused repayment leaves nothing behind.
     """
     today = now.astimezone(facility_zone(facility)).date()
-    paid_on = paid_on or today
+    paid_on = check_date(paid_on or today, "repayment date")
+    note = free_text(note, "the repayment's note")
+    external_ref = free_text(external_ref, "the repayment's reference", limit=REF_CHARS)
     if paid_on > today:
         raise InputError(
             f"repayment date {paid_on.isoformat()} is in the future (today is {today.isoformat()} "

@@ -476,6 +476,16 @@ BAD_COMMANDS = [
         id="threshold-of-thirty-digits",
     ),
     pytest.param(
+        "draw add jiebei-main 100 --months 3 --note " + "x" * 2001,
+        "the draw's note is 2,001 characters long; keep it to 2,000",
+        id="draw-note-too-long",
+    ),
+    pytest.param(
+        "facility add icbc-term --platform icbc --limit 1万 --name " + "n" * 201,
+        "the facility's name is 201 characters long; keep it to 200",
+        id="facility-name-too-long",
+    ),
+    pytest.param(
         "facility add icbc-term --platform icbc --limit 1万 --threshold bill_grace_hours=9000",
         "9000 is not in the range 0 to 8784 for threshold bill_grace_hours",
         id="threshold-of-a-year-and-more",

@@ -199,6 +199,21 @@ BAD_INPUT = [
     pytest.param(
         ALICE, "repay jiebei-main 100 2101-01-01", "2101-01-01 is outside", id="repay-after-2100"
     ),
+    pytest.param(
+        ALICE,
+        "draw jiebei-main 1000 3m " + "x" * 2001,
+        "note is 2,001 characters long; keep it to 2,000",
+        id="draw-note-too-long",
+    ),
+    pytest.param(
+        BOB, "resolve 1 " + "r" * 2001, "reason is 2,001 characters long", id="resolve-too-long"
+    ),
+    pytest.param(
+        ALICE,
+        "silence all 2h " + "m" * 2001,
+        "reason is 2,001 characters long",
+        id="silence-reason-too-long",
+    ),
     pytest.param(CHARLIE, "frobnicate", "no `frobnicate` subcommand", id="unknown-subcommand"),
 ]
 

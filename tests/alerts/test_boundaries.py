@@ -1,0 +1,70 @@
+"""Exact boundaries of the alert lifecycle, on SQLite and PostgreSQL: the moment an
+acknowledgement runs out, and the length of a reason a person may store."""
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.alerts.findings import Finding, Severity
+from bot.alerts.lifecycle import (
+    AlertPolicy,
+    add_silence,
+    apply_findings,
+    list_alerts,
+    resolve,
+)
+from bot.audit import Actor
+from bot.errors import InputError
+from bot.models import Alert, Silence
+from bot.typed import MAX_TEXT_CHARS
+from tests.ledger.cast import jiebei_line
+
+POLICY = AlertPolicy(ack_expiry=timedelta(hours=24), default_channel="C0FINOPS")
+
+
+def missing_bill(facility_id: int) -> Finding:
+    """What bill_missing reports for the installment due 2026-12-10."""
+    return Finding(
+        "bill_missing",
+        facility_id,
+        "2026-12-10",
+        Severity.WARNING,
+        "expected 899.75 due 2026-12-10, no bill seen",
+        {"Expected": "899.75"},
+    )
+
+
+@pytest.fixture
+def firing(session: Session, alice: Actor, now: datetime) -> Alert:
+    """An open bill_missing alert on Alice's Jiebei line."""
+    facility = jiebei_line(session, alice, now)
+    apply_findings(session, [missing_bill(facility.id)], now=now, policy=POLICY)
+    return list_alerts(session)[0]
+
+
+def test_a_resolve_reason_is_capped_at_the_domain(session, alice, now, firing) -> None:
+    """A reason past 2,000 characters is refused whoever calls (the form caps it too); the
+    alert stays open. 2,000 are kept."""
+    with pytest.raises(InputError, match="the reason is 2,001 characters long; keep it to 2,000"):
+        resolve(session, alice, firing.id, "r" * (MAX_TEXT_CHARS + 1), now=now, policy=POLICY)
+    assert firing.state == "open"
+
+    resolve(session, alice, firing.id, "r" * MAX_TEXT_CHARS, now=now, policy=POLICY)
+    assert firing.resolve_reason == "r" * MAX_TEXT_CHARS
+
+
+def test_a_silence_reason_is_capped_at_the_domain(session, alice, now) -> None:
+    """A silence's reason past 2,000 characters is refused and no silence is added."""
+    with pytest.raises(InputError, match="the reason is 2,001 characters long"):
+        add_silence(
+            session,
+            alice,
+            everything=True,
+            duration=timedelta(hours=2),
+            reason="m" * (MAX_TEXT_CHARS + 1),
+            now=now,
+        )
+    session.flush()
+    assert session.scalar(select(func.count()).select_from(Silence)) == 0
