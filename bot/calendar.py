@@ -104,6 +104,8 @@ class BusinessCalendar:
     def _next_business_day(self, day: date, *, warn: bool) -> date:
         shifted = day
         while not self._is_business_day(shifted, warn=warn):
+            if shifted == date.max:  # a date written before the ledger kept to 2000-2100
+                return shifted
             shifted += ONE_DAY
             if (shifted - day).days > _MAX_CLOSURE_DAYS:
                 raise ValueError(

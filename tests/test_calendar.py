@@ -213,3 +213,11 @@ def test_a_missing_calendar_file_is_a_clear_error(tmp_path) -> None:
     """The path and the reason, not a traceback."""
     with pytest.raises(CalendarFileError, match=r"cannot read calendar file .*nowhere\.toml"):
         load_calendar_file(tmp_path / "nowhere.toml")
+
+
+def test_the_last_day_of_the_calendar_moves_nowhere() -> None:
+    """A closed 9999-12-31 (a date written before the ledger kept to 2000-2100) has no day after
+    it to move to: it stays, rather than the shift running off the calendar."""
+    calendar = BusinessCalendar(holidays={date.max})
+
+    assert calendar.next_business_day(date.max) == date.max

@@ -49,6 +49,7 @@ from jobs.checks.common import (
     local_time,
     local_today,
     longest,
+    moved,
     on,
     require_aware,
     scans_for,
@@ -239,12 +240,12 @@ def bill_missing(
     candidates = []
     for installment in _installments_in(session, now, groups):
         row = groups[installment.facility_id, installment.due_date]
-        visible_at = local_midnight(row.due_date - timedelta(days=row.lead), row.timezone)
+        visible_at = local_midnight(moved(row.due_date, -row.lead), row.timezone)
         visible_at += timedelta(hours=row.grace)
         today = local_today(now, row.timezone)
         if now < visible_at:
             continue
-        if installment.status == "paid" and row.due_date + timedelta(days=row.window) < today:
+        if installment.status == "paid" and moved(row.due_date, row.window) < today:
             continue
         shifted = calendar.next_business_day(row.due_date)
         candidates.append((installment, row, today, visible_at, shifted))
@@ -386,7 +387,7 @@ def bill_amount_mismatch(
     findings = []
     for group in groups:
         today = local_today(now, group.timezone)
-        if not group.open and group.due_date + timedelta(days=group.window) < today:
+        if not group.open and moved(group.due_date, group.window) < today:
             continue
         shifted = calendar.next_business_day(group.due_date)
         matching = [
@@ -495,7 +496,7 @@ def bill_unexpected(
     # shift into it: it is due at most `max_shift_days` before the window opens.
     pad = calendar.max_shift_days
     dates = {
-        bill.due_date - timedelta(days=bill.window + back)
+        moved(bill.due_date, -(bill.window + back))
         for bill in candidates
         for back in range(1, pad + 1)
     }

@@ -231,7 +231,24 @@ def latest_today(now: datetime) -> date:
 
 def local_time(moment: datetime, timezone: str) -> str:
     """A moment as people in the facility read it: 2026-12-01 00:00 (Asia/Shanghai)."""
-    return f"{moment.astimezone(zone(timezone)):%Y-%m-%d %H:%M} ({timezone})"
+    try:
+        local = moment.astimezone(zone(timezone))
+    except OverflowError:  # a time at an end of the calendar, see `moved`
+        return f"{moment.astimezone(UTC).isoformat(timespec='minutes')} (UTC)"
+    return f"{local:%Y-%m-%d %H:%M} ({timezone})"
+
+
+def moved(day: date, days: int) -> date:
+    """`day` moved by `days`, held at the first or last day of the calendar.
+
+    The ledger keeps dates from 2000 to 2100, but a database written before that rule may hold
+    a bill dated 0001-01-01; a window around it must still be a window, not an OverflowError
+    that stops the whole cycle.
+    """
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.min if days < 0 else date.max
 
 
 def hours(delta: timedelta) -> str:
@@ -303,7 +320,7 @@ def bill_dates_near(
         return {}
     dates = sorted(
         {
-            day + timedelta(days=offset)
+            moved(day, offset)
             for day, window in windows
             for offset in range(-window, window + 1)
         }

@@ -6,7 +6,7 @@ The cast: Alice's Jiebei line (limit 200,000.00, Asia/Shanghai), set up on 2026-
 """
 
 import logging
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,7 +25,7 @@ from bot.ledger.observations import (
     record_limit_reading,
 )
 from bot.ledger.repayments import record_repayment
-from bot.models import Draw, Facility, FacilitySummary
+from bot.models import Bill, Draw, Facility, FacilitySummary, Installment, LimitReading
 from jobs.checks import CHECKS, CycleScans, run_checks
 from tests.ledger.cast import jiebei_line, log_draw
 from tests.support.calendar_years import UNKNOWN as UNKNOWN_YEAR
@@ -678,3 +678,104 @@ def _one_facility(session: Session, alice: Actor, n: int) -> None:
     bill(session, alice, facility, "2026-12-08", "66.00", at("2026-11-25 09:00"))
     reading(session, alice, facility, at("2026-11-20 09:00"), "200000.00", "15000.00")
     reading(session, alice, facility, at("2026-11-21 09:00"), "120000.00", "15000.00")
+
+
+# --- rows written before dates were bounded -----------------------------------------------------
+
+ENDS_OF_THE_CALENDAR = [date.min, date(1, 1, 2), date(1999, 12, 31), date(9999, 12, 30), date.max]
+
+
+def _bill_past_the_ledger(session: Session, line: Facility, due: date, seen: datetime) -> Bill:
+    """A bill as a database written before 2000-2100 was enforced may hold it (the ledger
+    functions now refuse such a date; the ORM still writes it)."""
+    bill = Bill(facility_id=line.id, due_date=due, amount=D("100.00"), paid=False, observed_at=seen)
+    bill.source = "cli"
+    session.add(bill)
+    session.flush()
+    return bill
+
+
+def _installments_past_the_ledger(session: Session, line: Facility, *dues: date) -> None:
+    """A draw whose installments fall on `dues`, written the same way."""
+    draw = Draw(
+        facility_id=line.id,
+        amount=D("1000.00"),
+        drawn_on=min(dues),
+        months=len(dues),
+        repayment_method="equal-installment",
+        day_count="30",
+        daily_rate=D("0"),
+        created_at=LOGGED,
+        created_by="cli:alice",
+    )
+    session.add(draw)
+    session.flush()
+    share = (D("1000.00") / len(dues)).quantize(D("0.01"))
+    for seq, due in enumerate(dues, start=1):
+        session.add(
+            Installment(
+                draw_id=draw.id,
+                facility_id=line.id,
+                seq=seq,
+                revision=0,
+                due_date=due,
+                principal=share,
+                interest=D("0.00"),
+                amount=share,
+                status="scheduled",
+            )
+        )
+    session.flush()
+
+
+@pytest.mark.parametrize("due", ENDS_OF_THE_CALENDAR, ids=str)
+def test_a_bill_at_an_end_of_the_calendar_stops_no_check(session, line, draw, due) -> None:
+    """A bill dated 0001-01-01 (or 9999-12-31), written before the ledger refused it, is checked
+    like any other: no check raises, and it is reported as matching no installment."""
+    now = at("2026-12-05 09:00")
+    odd = _bill_past_the_ledger(session, line, due, now - ONE_DAY)
+
+    findings = run_checks(session, now, DEFAULTS, BusinessCalendar())
+
+    assert f"{due.isoformat()}#b{odd.id}" in {
+        f.subject for f in findings if f.check == "bill_unexpected"
+    }
+
+
+@pytest.mark.parametrize("billed", [True, False], ids=["billed", "unbilled"])
+@pytest.mark.parametrize("due", ENDS_OF_THE_CALENDAR, ids=str)
+def test_installments_at_an_end_of_the_calendar_stop_no_check(
+    session, line, draw, due, billed
+) -> None:
+    """A draw whose installments fall at an end of the calendar, with or without a bill beside
+    them, is checked without raising; the rest of the portfolio is still checked."""
+    now = at("2026-12-05 09:00")
+    _installments_past_the_ledger(session, line, due)
+    if billed:
+        _bill_past_the_ledger(session, line, due, now - ONE_DAY)
+
+    findings = run_checks(session, now, DEFAULTS, BusinessCalendar())
+
+    assert f"2026-12-10#d{draw.id}" in {f.subject for f in findings if f.check == "bill_missing"}
+
+
+def test_a_reading_at_the_start_of_the_calendar_stops_no_check(session, alice) -> None:
+    """A limit reading stamped 0001-01-01T00:00Z on a line in Los Angeles (a moment that has no
+    local time there) is reported, its time in UTC, instead of stopping the checks."""
+    west = jiebei_line(session, alice, at("2026-11-01 09:00"), slug="us-line")
+    west.timezone = "America/Los_Angeles"
+    ancient = LimitReading(
+        facility_id=west.id,
+        observed_at=datetime.min.replace(tzinfo=UTC),
+        limit_amount=D("100.00"),
+        available=D("500.00"),
+        status="active",
+        source="cli",
+    )
+    session.add(ancient)
+    session.flush()
+
+    findings = run_checks(session, at("2026-12-05 09:00"), DEFAULTS, BusinessCalendar())
+
+    [inconsistent] = [f for f in findings if f.check == "limit_inconsistent"]
+    assert inconsistent.facts["Reading taken"] == "0001-01-01T00:00+00:00 (UTC)"
