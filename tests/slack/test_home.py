@@ -15,6 +15,7 @@ from bot.slack.dashboard import dashboard
 from bot.slack.drawing import schedule_reply
 from bot.slack.events.home import home_view
 from bot.slack.views.draw import draw_view
+from bot.typed import MAX_TEXT_CHARS
 from tests.slack.test_alert_buttons import deliver, posted_alert
 from tests.slack.test_commands import open_alerts
 from tests.support.fake_slack import Message
@@ -89,7 +90,7 @@ def test_home_status_and_schedule_keep_slacks_limits_with_the_longest_names(
             session,
             Actor(ALICE, "slack"),
             facilities[0],
-            DrawRequest(amount=Decimal("100000000.00"), months=360, note=EVIL),
+            DrawRequest(amount=Decimal("100000000.00"), months=360, note=EVIL[:MAX_TEXT_CHARS]),
             now=clock(),
         )
         reply = schedule_reply(draw, facilities[0], current_installments(session, draw), ALICE)
