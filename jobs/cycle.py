@@ -2,27 +2,45 @@
 
 `loanwatch check` and the scheduler both run this; delivery of the notifications it writes is
 the outbox worker's business, after the commit.
+
+A check that raises stops no other (`jobs.checks.run_each_check`): the others' findings are
+applied and their notifications go out. The failed check's own alerts are left as they were (a
+check that did not run says nothing about them), and an admin alert `check_failed` opens for it,
+once however many cycles it keeps failing, and resolves the first cycle it runs clean.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from bot.alerts.failures import check_failed_fingerprint, failing_checks
 from bot.alerts.findings import Finding
-from bot.alerts.lifecycle import AlertPolicy, RunSummary, apply_findings
+from bot.alerts.lifecycle import (
+    CHECK_FAILED,
+    AlertPolicy,
+    RunSummary,
+    apply_findings,
+    open_admin_alert,
+    resolve_admin_alert,
+)
 from bot.calendar import BusinessCalendar, load_calendar_file
 from bot.settings import Settings
-from jobs.checks import CHECKS, run_checks
+from jobs.checks import CheckRun, run_each_check
+
+# An exception's text can be long (a whole SQL statement); the alert shows its start, the log
+# has all of it with the traceback.
+_ERROR_CHARS = 300
 
 
 @dataclass(frozen=True)
 class CycleReport:
-    """What one cycle found and what it did about it."""
+    """What one cycle found and what it did about it; `failed` names the checks that raised."""
 
     at: datetime
     findings: list[Finding]
     summary: RunSummary
+    failed: dict[str, str] = field(default_factory=dict)
 
 
 def policy_from(settings: Settings) -> AlertPolicy:
@@ -49,8 +67,42 @@ def run_check_cycle(
     calendar: BusinessCalendar,
 ) -> CycleReport:
     """Run every check as of `now` and apply the findings to the alerts (the caller commits)."""
-    findings = run_checks(session, now, settings.thresholds(), calendar)
+    run = run_each_check(session, now, settings.thresholds(), calendar)
+    policy = policy_from(settings)
     summary = apply_findings(
-        session, findings, now=now, policy=policy_from(settings), checks_run=set(CHECKS)
+        session, run.findings, now=now, policy=policy, checks_run=run.ran_clean
     )
-    return CycleReport(now, findings, summary)
+    tell_failed_checks(session, run, now=now, policy=policy)
+    return CycleReport(now, run.findings, summary, dict(run.failed))
+
+
+def tell_failed_checks(
+    session: Session, run: CheckRun, *, now: datetime, policy: AlertPolicy
+) -> None:
+    """Open (or keep) a check_failed alert per failed check; resolve those that ran clean."""
+    for check, error in run.failed.items():
+        shown = error if len(error) <= _ERROR_CHARS else error[: _ERROR_CHARS - 1] + "…"
+        open_admin_alert(
+            session,
+            check=CHECK_FAILED,
+            fingerprint=check_failed_fingerprint(check),
+            summary=(
+                f"the check {check} raised an error instead of reporting; its alerts are left "
+                "as they were until it runs clean again"
+            ),
+            facts={
+                "Check": check,
+                "Error": shown,
+                "Traceback": "in the log of the worker (or `loanwatch check`) that ran it",
+            },
+            now=now,
+            policy=policy,
+        )
+    for check in set(failing_checks(session)) & run.ran_clean:
+        resolve_admin_alert(
+            session,
+            fingerprint=check_failed_fingerprint(check),
+            reason="the check ran clean again",
+            now=now,
+            policy=policy,
+        )

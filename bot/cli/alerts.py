@@ -16,12 +16,19 @@ from jobs.cycle import calendar_from, policy_from, run_check_cycle
 from jobs.delivery import DeliveryWorker, default_dead_letter_handler
 from jobs.transports import transport_from
 
+# A failed check is not bad input (2): the run happened, and told what it found.
+EXIT_CHECK_FAILED = 1
+
 
 @click.command("check")
 @click.option("--at", "at", type=TIME, help="Run as of this time (default: now).")
 @click.pass_obj
-def check_command(state: CliState, at: datetime | None) -> None:
-    """Run every check once, update the alerts, deliver the notifications, print a summary."""
+def check_command(state: CliState, at: datetime | None) -> int:
+    """Run every check once, update the alerts, deliver the notifications, print a summary.
+
+    Exits 1 when a check failed (the others ran and their notifications were delivered; the
+    traceback is on stderr), 0 otherwise.
+    """
     now = in_zone(at, state.settings.zone) or state.now
     with state.transaction() as session:
         report = run_check_cycle(
@@ -44,7 +51,9 @@ def check_command(state: CliState, at: datetime | None) -> None:
         f"checked at {now.isoformat()}: {len(report.findings)} findings; alerts {s.opened} opened, "
         f"{s.updated} still firing, {s.resolved} resolved, {s.reminded} reminders; "
         f"{s.notified} notifications ({s.silenced} silenced, {s.grouped} grouped)"
+        + (f"; checks failed: {', '.join(report.failed)}" if report.failed else "")
     )
+    return EXIT_CHECK_FAILED if report.failed else 0
 
 
 @click.group("alert")

@@ -20,6 +20,7 @@ from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import create_server
 
+from bot.alerts.failures import failing_checks
 from bot.clock import utcnow
 from bot.models import SchedulerSlot
 
@@ -34,7 +35,13 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 class Health:
     """Whether this process can do its job: the database answers; the scheduler, if it runs one
-    here (`loanwatch run`), has claimed a slot within two check intervals."""
+    here (`loanwatch run`), has claimed a slot within two check intervals and no check is failing.
+
+    The checks failing (an open `check_failed` alert, read from the database, so whichever
+    process ran them) are listed under "checks" everywhere. They make the answer unhealthy only
+    where the scheduler runs: `loanwatch web` serves Slack whatever the worker's checks do, and
+    a load balancer that took it out would take away the commands that fix the data too.
+    """
 
     def __init__(
         self,
@@ -54,12 +61,14 @@ class Health:
             with self.sessions() as session:
                 session.execute(text("SELECT 1"))
                 last_slot = session.scalar(select(func.max(SchedulerSlot.claimed_at)))
+                failing = failing_checks(session)
         except Exception as exc:
             log.warning("health check: database unreachable", exc_info=True)
             return False, {"database": f"unreachable: {type(exc).__name__}"}
         details: dict[str, Any] = {
             "database": "ok",
             "scheduler_last_slot": last_slot.isoformat() if last_slot else None,
+            "checks": {"failing": failing},
         }
         if self.scheduler_interval is None:
             return True, details
@@ -67,7 +76,7 @@ class Health:
         since = last_slot if last_slot and last_slot > self.started else self.started
         fresh = self.clock() - since <= 2 * self.scheduler_interval
         details["scheduler"] = "ok" if fresh else "stale"
-        return fresh, details
+        return fresh and not failing, details
 
 
 def wsgi_app(app: App, health: Health) -> WsgiApp:

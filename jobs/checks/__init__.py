@@ -7,8 +7,14 @@ optional fifth argument, the cycle's :class:`CycleScans`, lets checks that read 
 share one query; without it a check makes its own, with the same findings.
 A facility's own non-NULL threshold columns override `thresholds`. Inactive facilities are not
 checked. See each check's docstring for its exact boundaries.
+
+:func:`run_checks` raises when a check raises (for tests and tools that want to see it);
+:func:`run_each_check`, which the check cycle uses, runs each check apart so that one that
+raises stops no other.
 """
 
+import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -43,6 +49,23 @@ CHECKS: dict[str, CheckFn] = {
 }
 
 
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    """What one pass of the checks found, and which checks raised instead (name → error)."""
+
+    findings: list[Finding]
+    ran: tuple[str, ...]
+    failed: dict[str, str]
+
+    @property
+    def ran_clean(self) -> set[str]:
+        """The checks that ran and reported: only their alerts may resolve by absence."""
+        return set(self.ran) - self.failed.keys()
+
+
 def run_checks(
     session: Session,
     now: datetime,
@@ -51,6 +74,52 @@ def run_checks(
     only: set[str] | None = None,
 ) -> list[Finding]:
     """Run every check (or the ones named in `only`) as of `now`; their findings in order."""
+    names = _chosen(now, only)
+    # Checks that read the same thing (the latest limit readings, say) read it once a cycle.
+    shared = CycleScans(session, now, thresholds, calendar)
+    findings: list[Finding] = []
+    for name in names:
+        findings.extend(CHECKS[name](session, now, thresholds, calendar, shared))
+    return findings
+
+
+def run_each_check(
+    session: Session,
+    now: datetime,
+    thresholds: Thresholds,
+    calendar: BusinessCalendar,
+    only: set[str] | None = None,
+) -> CheckRun:
+    """Run the checks like :func:`run_checks`, each apart: one that raises stops no other.
+
+    1. Each check runs in a SAVEPOINT of its own, so a statement that fails in it (which on
+       PostgreSQL aborts the transaction) is rolled back to there and the next check can query.
+    2. A check that raises is logged with its traceback and named in `failed`, with its error.
+       A scan the checks share (`CycleScans`) that raises fails every check that uses it.
+    3. The findings of the checks that ran clean come back in order, as from run_checks.
+    """
+    names = _chosen(now, only)
+    shared = CycleScans(session, now, thresholds, calendar)
+    findings: list[Finding] = []
+    failed: dict[str, str] = {}
+    for name in names:
+        try:
+            with session.begin_nested():
+                found = CHECKS[name](session, now, thresholds, calendar, shared)
+        except Exception as exc:
+            log.exception(
+                "check %s failed as of %s; the other checks still run", name, now.isoformat()
+            )
+            # The first line: a database error goes on with its SQL, which the log has.
+            first_line = next(iter(str(exc).splitlines()), "")
+            failed[name] = f"{type(exc).__name__}: {first_line}"
+            continue
+        findings.extend(found)
+    return CheckRun(findings, tuple(names), failed)
+
+
+def _chosen(now: datetime, only: set[str] | None) -> list[str]:
+    """The checks to run, in order; a typo in `only` or a naive `now` is refused."""
     require_aware(now)
     if only is not None:
         unknown = only - CHECKS.keys()
@@ -58,13 +127,7 @@ def run_checks(
             raise ValueError(
                 f"unknown check {sorted(unknown)[0]!r}; the checks are {', '.join(CHECKS)}"
             )
-    # Checks that read the same thing (the latest limit readings, say) read it once a cycle.
-    shared = CycleScans(session, now, thresholds, calendar)
-    findings: list[Finding] = []
-    for name, check in CHECKS.items():
-        if only is None or name in only:
-            findings.extend(check(session, now, thresholds, calendar, shared))
-    return findings
+    return [name for name in CHECKS if only is None or name in only]
 
 
-__all__ = ["CHECKS", "CheckFn", "CycleScans", "run_checks"]
+__all__ = ["CHECKS", "CheckFn", "CheckRun", "CycleScans", "run_checks", "run_each_check"]

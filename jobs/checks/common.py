@@ -39,6 +39,10 @@ from bot.models import Bill, BillDay, Facility
 T = TypeVar("T")
 
 
+class ScanFailedError(RuntimeError):
+    """A scan several checks share raised earlier in the cycle (the cause is chained)."""
+
+
 class CycleScans:
     """What several checks read, computed once per cycle and then shared.
 
@@ -57,11 +61,24 @@ class CycleScans:
     ) -> None:
         self.session, self.now, self.thresholds, self.calendar = session, now, thresholds, calendar
         self._done: dict[str, Any] = {}
+        self._failed: dict[str, Exception] = {}
 
     def once(self, name: str, scan: Callable[[], T]) -> T:
-        """`scan()` the first time `name` is asked for in this cycle, its result after that."""
+        """`scan()` the first time `name` is asked for in this cycle, its result after that.
+
+        A scan that raised raises again for every later check that asks for it, without running
+        its query again: they all depend on it, and the error is the same.
+        """
+        if name in self._failed:
+            raise ScanFailedError(f"the shared scan {name!r} failed earlier in this cycle") from (
+                self._failed[name]
+            )
         if name not in self._done:
-            self._done[name] = scan()
+            try:
+                self._done[name] = scan()
+            except Exception as exc:
+                self._failed[name] = exc
+                raise
         return self._done[name]  # type: ignore[no-any-return]
 
 
@@ -319,11 +336,7 @@ def bill_dates_near(
     if not windows or not facility_ids:
         return {}
     dates = sorted(
-        {
-            moved(day, offset)
-            for day, window in windows
-            for offset in range(-window, window + 1)
-        }
+        {moved(day, offset) for day, window in windows for offset in range(-window, window + 1)}
     )
     near: dict[int, set[date]] = defaultdict(set)
     for start in range(0, len(facility_ids), CHUNK):

@@ -1,11 +1,14 @@
 """`loanwatch check`, `alert` and `silence` as Alice uses them, on SQLite and PostgreSQL."""
 
 import json
+import logging
 import shlex
 
 import pytest
+from sqlalchemy import text
 
 from bot.cli import main
+from jobs.checks import CHECKS
 
 
 @pytest.fixture
@@ -104,3 +107,26 @@ def test_bad_alert_commands_exit_2_with_one_line_and_change_nothing(loanwatch, c
     assert err.startswith("loanwatch: error:")
     assert message in err
     assert loanwatch("export audit")[1] == before
+
+
+def test_a_failing_check_still_delivers_the_rest_and_exits_1(loanwatch, monkeypatch, caplog):
+    """bill_unexpected raises: the frozen line's alert still goes out, the admins are told which
+    check failed, the summary names it, the log has its traceback, and the exit status is 1."""
+
+    def broken_check(session, *_args):
+        session.execute(text("SELECT * FROM no_such_table"))
+        return []
+
+    loanwatch("facility add jiebei-main --platform jiebei --limit 200,000")
+    loanwatch("limit add jiebei-main 0 --status frozen")
+    monkeypatch.setitem(CHECKS, "bill_unexpected", broken_check)
+
+    with caplog.at_level(logging.ERROR, logger="jobs.checks"):
+        status, out, _ = loanwatch("check")
+
+    assert status == 1
+    assert "CRITICAL: limit_frozen on jiebei-main" in out
+    assert "CRITICAL: check_failed" in out
+    assert out.strip().splitlines()[-1].endswith("; checks failed: bill_unexpected")
+    assert "no_such_table" in caplog.text
+    assert [a["check"] for a in _alerts(loanwatch)] == ["limit_frozen", "check_failed"]

@@ -88,11 +88,12 @@ class SlackApp:
         *,
         clock: Callable[[], datetime],
         threads: int = 4,
+        health: Health | None = None,
         **app_options: Any,
     ) -> Iterator["SlackApp"]:
         app = build_app(settings, sessions, clock=clock, **app_options)
         server = make_server(
-            wsgi_app(app, Health(sessions)),
+            wsgi_app(app, health or Health(sessions)),
             host="127.0.0.1",
             port=0,
             threads=threads,
