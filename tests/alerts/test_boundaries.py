@@ -10,14 +10,16 @@ from sqlalchemy.orm import Session
 from bot.alerts.findings import Finding, Severity
 from bot.alerts.lifecycle import (
     AlertPolicy,
+    acknowledge,
     add_silence,
     apply_findings,
     list_alerts,
     resolve,
+    wake_up,
 )
 from bot.audit import Actor
 from bot.errors import InputError
-from bot.models import Alert, Silence
+from bot.models import Alert, OutboxMessage, Silence
 from bot.typed import MAX_TEXT_CHARS
 from tests.ledger.cast import jiebei_line
 
@@ -68,3 +70,53 @@ def test_a_silence_reason_is_capped_at_the_domain(session, alice, now) -> None:
         )
     session.flush()
     assert session.scalar(select(func.count()).select_from(Silence)) == 0
+
+
+# --- the moment an acknowledgement runs out ----------------------------------------------
+
+
+def reminders(session: Session) -> list[dict]:
+    """The reminders written so far, as the transport would read them."""
+    return [
+        message.payload
+        for message in session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.kind == "alert.reminder")
+            .order_by(OutboxMessage.id)
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("after", "expired"), [(timedelta(seconds=-1), False), (timedelta(0), True)]
+)
+def test_a_run_at_the_exact_hour_an_acknowledgement_ends_expires_it(
+    session, alice, now, firing, after, expired
+) -> None:
+    """Acknowledged for 24 h and still firing: a run one second before the 24th hour leaves Alice
+    the owner; a run at that very moment gives the alert back and reminds."""
+    acknowledge(session, alice, firing.id, now=now, policy=POLICY)
+    run_at = now + POLICY.ack_expiry + after
+
+    apply_findings(session, [missing_bill(firing.facility_id)], now=run_at, policy=POLICY)
+
+    assert firing.state == ("open" if expired else "acknowledged")
+    assert firing.acknowledged_by == (None if expired else "cli:alice")
+    assert [r.get("reasons") for r in reminders(session)] == ([["ack_expired"]] if expired else [])
+
+
+@pytest.mark.parametrize(
+    ("after", "expired"), [(timedelta(seconds=-1), False), (timedelta(0), True)]
+)
+def test_a_wake_up_at_the_exact_hour_an_acknowledgement_ends_expires_it(
+    session, alice, now, firing, after, expired
+) -> None:
+    """Between runs, the minute's wake-up expires the acknowledgement at its 24th hour, not a
+    second before."""
+    acknowledge(session, alice, firing.id, now=now, policy=POLICY)
+    session.flush()
+
+    summary = wake_up(session, now=now + POLICY.ack_expiry + after, policy=POLICY)
+
+    assert firing.state == ("open" if expired else "acknowledged")
+    assert summary.reminded == (1 if expired else 0)

@@ -246,6 +246,25 @@ def test_bill_amount_mismatch_allows_the_tolerance_and_no_more(
         assert findings[0].facts["Difference"] == "¥0.02"
 
 
+@pytest.mark.parametrize(("billed", "fires"), [("899.76", False), ("899.77", True)])
+def test_a_bill_a_day_off_its_due_date_gets_the_same_tolerance_and_no_more(
+    session, alice, line, draw, billed, fires
+) -> None:
+    """The platform bills the 2026-12-10 installment on the 11th: exactly 0.01 off is quiet, one
+    fen more fires. (A bill on the due date itself is settled in SQL; this one is matched and
+    compared in Python.)"""
+    seen = at("2026-12-02 08:00")
+    bill(session, alice, line, "2026-12-11", billed, seen)
+
+    findings = check(session, "bill_amount_mismatch", seen)
+
+    assert subjects(findings) == (["2026-12-10"] if fires else [])
+    if fires:
+        assert findings[0].facts["Bill due date"] == "2026-12-11"
+        assert findings[0].facts["Tolerance"] == "¥0.01"
+    assert check(session, "bill_missing", seen) == []
+
+
 def test_bill_amount_mismatch_clears_when_the_facility_widens_its_tolerance(
     session, alice, line, draw
 ) -> None:
