@@ -69,7 +69,7 @@ from bot.clock import require_aware
 from bot.db import among, insert_many
 from bot.errors import InputError, NotFoundError
 from bot.models import Alert, Facility, OutboxMessage, Silence
-from bot.typed import free_text
+from bot.typed import fold_width, free_text
 
 __all__ = [
     "KNOWN_CHECKS",
@@ -118,7 +118,8 @@ MAX_DURATION = timedelta(days=366)
 # A conditional update that keeps losing means something rewrites the alert in a loop.
 MAX_ATTEMPTS = 10
 
-DURATION = re.compile(r"(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?", re.IGNORECASE)
+# ASCII digits (full-width ones are folded first): \d would take every script's digits.
+DURATION = re.compile(r"(?:([0-9]+)\s*d)?\s*(?:([0-9]+)\s*h)?\s*(?:([0-9]+)\s*m)?", re.IGNORECASE)
 
 REMINDER_WORDS = {
     "ack_expired": "the acknowledgement expired",
@@ -782,7 +783,7 @@ def _unresolved_by_fingerprint(session: Session, fingerprint: str) -> Alert | No
 
 def parse_duration(text: str) -> timedelta:
     """`30m`, `4h`, `2d`, or combined largest unit first (`1h30m`, `2d 4h`)."""
-    match = DURATION.fullmatch(text.strip())
+    match = DURATION.fullmatch(fold_width(text).strip())
     if match is None or not any(match.groups()):
         raise InputError(
             f"{text!r} is not a duration; write a number and a unit: "

@@ -14,6 +14,7 @@ from bot.alerts.lifecycle import (
     add_silence,
     apply_findings,
     list_alerts,
+    parse_duration,
     resolve,
     wake_up,
 )
@@ -120,3 +121,19 @@ def test_a_wake_up_at_the_exact_hour_an_acknowledgement_ends_expires_it(
 
     assert firing.state == ("open" if expired else "acknowledged")
     assert summary.reminded == (1 if expired else 0)
+
+
+# --- durations, typed -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("typed", "hours"), [("4h", 4), ("４h", 4), ("１d", 24)])
+def test_a_duration_takes_ascii_and_full_width_digits(typed: str, hours: int) -> None:
+    """Digits as a Chinese input method types them read like ASCII ones."""
+    assert parse_duration(typed) == timedelta(hours=hours)
+
+
+@pytest.mark.parametrize("typed", ["٣h", "²h", "4²h"])
+def test_a_duration_in_other_digits_is_refused(typed: str) -> None:
+    """Other scripts' digits and superscripts are not a number of hours, as everywhere else."""
+    with pytest.raises(InputError, match="is not a duration"):
+        parse_duration(typed)
