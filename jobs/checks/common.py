@@ -46,10 +46,11 @@ class ScanFailedError(RuntimeError):
 class CycleScans:
     """What several checks read, computed once per cycle and then shared.
 
-    `run_checks` makes one for the cycle and hands it to every check; a check called on its own
-    makes its own (see :func:`scans_for`), so each check stays a function of the database at
-    `now`. A scan is a query whose result is small (candidates, not the portfolio), so holding
-    it for the length of a cycle costs memory in proportion to the findings only.
+    `run_checks` (or `run_each_check`) makes one for the cycle and hands it to every check; a
+    check called on its own makes its own (see :func:`scans_for`), so each check stays a function
+    of the database at `now`. A scan is a query whose result is small (candidates, not the
+    portfolio), so holding it for the length of a cycle costs memory in proportion to the
+    findings only.
     """
 
     def __init__(
