@@ -26,6 +26,8 @@ from bot.slack.roles import Role, RoleBook
 from jobs.cycle import calendar_from
 
 KEY = "loanwatch"
+# audit_records.actor holds 200 characters; a refused request's user id is what it said it was.
+ACTOR_LENGTH = 200
 
 
 @dataclass
@@ -82,20 +84,28 @@ class Loanwatch:
         held = self.roles.role_of(user_id)
         if held >= needed:
             return True
+        self.refuse(
+            user_id,
+            "slack_action",
+            {"action": action, "needed": needed.name.lower(), "held": held.name},
+        )
+        return False
+
+    def refuse(self, user_id: str, entity: str, details: dict[str, Any]) -> None:
+        """Write the audit record of a refusal (action `refused`): who, what, and why."""
         with self.transaction() as session:
             session.add(
                 AuditRecord(
                     at=self.clock(),
-                    actor=user_id,
+                    actor=user_id[:ACTOR_LENGTH],
                     source="slack",
                     action="refused",
-                    entity="slack_action",
+                    entity=entity,
                     entity_id=None,
                     before=None,
-                    after={"action": action, "needed": needed.name.lower(), "held": held.name},
+                    after=details,
                 )
             )
-        return False
 
 
 def loanwatch_of(context: Any) -> Loanwatch:
