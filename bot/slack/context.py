@@ -18,6 +18,7 @@ from bot.alerts.lifecycle import AlertPolicy
 from bot.calendar import BusinessCalendar
 from bot.clock import utcnow
 from bot.db import transaction
+from bot.installation import ThisInstallation, this_installation
 from bot.ledger.facilities import get_facility
 from bot.models import AuditRecord
 from bot.settings import Settings
@@ -53,6 +54,12 @@ class Loanwatch:
         """A session for reading only: nothing is committed, and the dashboards stay cached."""
         with self.sessions() as session:
             yield session
+
+    def installation(self) -> ThisInstallation:
+        """This installation's id and signing key (bot.installation), read when needed: a key
+        made again (its row emptied by hand) takes effect at once."""
+        with transaction(self.sessions) as session:
+            return this_installation(session)
 
     @cached_property
     def calendar(self) -> BusinessCalendar:

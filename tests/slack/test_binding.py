@@ -1,4 +1,5 @@
-"""Requests are bound to the installation: its workspace and its app."""
+"""Requests are bound to the installation: its workspace and app, an alert's own message, and
+the forms the bot itself opened."""
 
 import json
 import logging
@@ -8,15 +9,18 @@ import pytest
 from slack_bolt import BoltRequest
 from sqlalchemy import select
 
+from bot.installation import ThisInstallation, this_installation
 from bot.models import Alert, AuditRecord
 from bot.slack.app import build_app
 from bot.slack.binding import InstallationLookup
-from bot.slack.blocks import ACK_ACTION
+from bot.slack.blocks import ACK_ACTION, RESOLVE_ACTION
+from bot.slack.views.draw import draw_view
+from bot.slack.views.metadata import pack
 from tests.slack.test_alert_buttons import deliver, posted_alert
 from tests.slack.test_commands import counts, open_alerts
-from tests.slack.test_draw_flow import draws
-from tests.support.fake_slack import FaultPlan
-from tests.support.slack_app import ALERTS, ALICE, BOB, DANA
+from tests.slack.test_draw_flow import draws, filled
+from tests.support.fake_slack import FaultPlan, Message
+from tests.support.slack_app import ALERTS, ALICE, BOB, DANA, TEAM_CHANNEL
 
 ELSEWHERE = {
     "another workspace": {"team_id": "T0OTHER"},
@@ -103,6 +107,106 @@ def test_a_click_for_another_installation_changes_nothing(
     assert state_of(sessions, alert).state == "open"
     assert slack.responses == []
     assert slack.calls_to("chat.postEphemeral") == []
+
+
+def test_a_click_from_another_channel_does_not_touch_the_alert(app, alert, sessions, slack):
+    """Acknowledge, clicked with #finance as the message's channel: refused, alert open."""
+    answer = app.click(posted_alert(slack, alert), TEAM_CHANNEL, ACK_ACTION, user=BOB)
+    assert answer.status == 200
+    assert state_of(sessions, alert).state == "open"
+    [note] = slack.calls_to("chat.postEphemeral")
+    assert f"not on alert {alert}'s own message" in note.args["text"]
+    [refused] = refusals(sessions, "slack_action")
+    assert refused["reason"] == "not the alert's message"
+
+
+def test_one_alerts_button_on_another_alerts_message_does_nothing(
+    app, jiebei, sessions, settings, clock, slack
+) -> None:
+    """Alert A's Acknowledge, clicked on alert B's message: neither alert changes."""
+    first, second = open_alerts(sessions, jiebei.id, clock(), "2026-12-10", "2027-01-10")
+    deliver(sessions, settings, clock)
+    forged = Message(
+        ts=posted_alert(slack, second).ts,
+        text="",
+        blocks=posted_alert(slack, first).blocks,
+        user="",
+    )
+    app.click(forged, ALERTS, ACK_ACTION, user=BOB)
+    assert state_of(sessions, first).state == state_of(sessions, second).state == "open"
+    [note] = slack.calls_to("chat.postEphemeral")
+    assert f"not on alert {first}'s own message" in note.args["text"]
+
+
+def test_an_alert_with_no_message_yet_cannot_be_clicked_from_a_message(
+    app, jiebei, sessions, clock, slack
+) -> None:
+    """An alert not posted yet has no message: a button for it on any message is refused."""
+    [alert_id] = open_alerts(sessions, jiebei.id, clock())
+    button = {"type": "button", "action_id": ACK_ACTION, "value": str(alert_id)}
+    message = Message(
+        ts="1700000999.000100",
+        text="",
+        blocks=[{"type": "actions", "block_id": "b", "elements": [button]}],
+        user="",
+    )
+    app.click(message, ALERTS, ACK_ACTION, user=BOB)
+    assert state_of(sessions, alert_id).state == "open"
+
+
+def test_a_draw_form_the_bot_never_opened_is_refused(app, jiebei, sessions, slack) -> None:
+    """A draw form whose private_metadata names a channel but is not signed: no draw, nothing
+    posted."""
+    view = {**draw_view(["jiebei-main"], TEAM_CHANNEL), "id": "V0FORGED"}
+    answer = app.submit(view, filled("jiebei-main", "1,000", "3m"), user=ALICE)
+    assert answer.body["response_action"] == "errors"
+    assert "did not open this form for you" in answer.body["errors"]["facility"]
+    assert draws(sessions) == 0
+    assert slack.messages(TEAM_CHANNEL) == []
+    [refused] = refusals(sessions, "slack_action")
+    assert refused["reason"] == "forged form"
+
+
+def test_a_form_signed_with_another_key_is_refused(app, jiebei, sessions, slack) -> None:
+    """A draw form whose metadata is well made but signed with a key that is not this
+    installation's: no draw, nothing posted."""
+    someone_else = ThisInstallation("other", b"another installation's key")
+    metadata = pack(someone_else, "draw_modal", ALICE, {"channel": TEAM_CHANNEL})
+    view = {**draw_view(["jiebei-main"], metadata), "id": "V0FORGED"}
+    answer = app.submit(view, filled("jiebei-main", "1,000", "3m"), user=ALICE)
+    assert "did not open this form for you" in answer.body["errors"]["facility"]
+    assert draws(sessions) == 0
+    assert slack.messages(TEAM_CHANNEL) == []
+
+
+def resolve_form(app, slack, alert_id: int) -> dict:
+    """Bob clicks Resolve on the alert's message; the form the bot opened."""
+    app.click(posted_alert(slack, alert_id), ALERTS, RESOLVE_ACTION, user=BOB)
+    [form] = [v for v in slack.views if v["method"] == "views.open"]
+    return form
+
+
+REASON = {"reason": {"value": {"type": "plain_text_input", "value": "paid"}}}
+
+
+def test_a_resolve_form_is_only_good_for_whom_it_was_opened(app, alert, sessions, slack):
+    """Bob's form, submitted as Dana (an admin), is refused; as Bob, it resolves the alert."""
+    form = resolve_form(app, slack, alert)
+    refused = app.submit(form, REASON, user=DANA)
+    assert "did not open this form for you" in refused.body["errors"]["reason"]
+    assert state_of(sessions, alert).state == "open"
+    app.submit(form, REASON, user=BOB)
+    assert state_of(sessions, alert).state == "resolved"
+
+
+def test_a_draw_forms_signature_does_not_open_a_resolve(app, alert, sessions, slack) -> None:
+    """Metadata signed for a draw form, put into a resolve form: refused."""
+    form = resolve_form(app, slack, alert)
+    with sessions.begin() as session:
+        signed = pack(this_installation(session), "draw_modal", BOB, {"alert": alert})
+    answer = app.submit({**form, "private_metadata": signed}, REASON, user=BOB)
+    assert answer.body["response_action"] == "errors"
+    assert state_of(sessions, alert).state == "open"
 
 
 def test_while_slack_cannot_say_who_we_are_every_request_gets_503(
