@@ -304,7 +304,12 @@ def serve_floor(port: int, secret: str, threads: int, slack_api_url: str) -> int
     engine = make_engine(os.environ["DATABASE_URL"])
     health = Health(session_factory(engine))
     serving = Serving(
-        make_server(wsgi_app(app, health), host="127.0.0.1", port=port, threads=threads)
+        make_server(
+            wsgi_app(app, health, signing_secret=secret),
+            host="127.0.0.1",
+            port=port,
+            threads=threads,
+        )
     )
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:
@@ -492,7 +497,8 @@ def servers(
             say(f"app on :{app_port}, floor on :{floor_port}, {threads} waitress threads each")
             yield running[0], running[1], secret
             # Bolt calls auth.test on its first requests, once per thread that gets there
-            # before one answer is kept; nothing else should reach Slack.
+            # before one answer is kept, and the app learns its installation once (auth.test,
+            # bots.info: bot.slack.binding); nothing else should reach Slack.
             calls = [call.method for call in slack.calls]
             if calls:
                 say(f"the servers called Slack {len(calls)} times: {sorted(set(calls))}")

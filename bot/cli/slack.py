@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli.context import CliState
 from bot.db import require_current_schema, session_factory
+from bot.errors import SettingsError
 from bot.settings import Settings
 from bot.slack.app import build_app
 from bot.slack.server import Health, Serving, make_server, wsgi_app
@@ -75,9 +76,12 @@ def _start(state: CliState, *, socket_mode: bool) -> tuple[sessionmaker[Session]
 
 def _serve_http(settings: Settings, app: App, health: Health, stop: threading.Event) -> None:
     """Serve on LOANWATCH_HOST:PORT until SIGTERM or Ctrl-C, then drain (bot.slack.server)."""
+    secret = settings.slack_signing_secret
+    if secret is None:  # build_app has refused already; this is for the reader and the types
+        raise SettingsError("SLACK_SIGNING_SECRET is not set; HTTP needs it")
     serving = Serving(
         make_server(
-            wsgi_app(app, health),
+            wsgi_app(app, health, signing_secret=secret.get_secret_value()),
             host=settings.host,
             port=settings.port,
             threads=settings.web_threads,

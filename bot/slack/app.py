@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,6 +23,7 @@ from bot.clock import utcnow
 from bot.errors import SettingsError
 from bot.settings import Settings
 from bot.slack import actions, commands, events, views
+from bot.slack.binding import VERIFIED, Admission, InstallationLookup, admitted
 from bot.slack.context import KEY, Loanwatch
 from bot.slack.dashboard import DashboardCache
 from bot.slack.roles import RoleBook
@@ -70,24 +71,14 @@ def build_app(
         )
     client = web_client(settings)
     # Group lookups happen while Slack waits for our answer (3 s): a short timeout and no
-    # retries, and RoleBook keeps what it knew when Slack does not answer.
+    # retries, and RoleBook keeps what it knew when Slack does not answer. The installation's
+    # own lookup (auth.test) is asked the same way.
     lookups = WebClient(
         token=client.token, base_url=settings.slack_api_url, timeout=2, retry_handlers=[]
     )
     roles = RoleBook(
         settings.role_members(),
         lambda group: lookups.usergroups_users_list(usergroup=group)["users"],
-    )
-    app = App(
-        client=client,
-        signing_secret=secret.get_secret_value() if secret else None,
-        # Socket Mode messages come over an authenticated WebSocket; there is nothing to sign.
-        request_verification_enabled=not socket_mode,
-        # Listeners finish before the answer goes back: they are quick (one transaction), and
-        # Slack then shows the result of the command, not a promise of one.
-        process_before_response=True,
-        token_verification_enabled=False,
-        logger=logging.getLogger("slack_bolt"),
     )
     loanwatch = Loanwatch(
         settings=settings,
@@ -96,6 +87,24 @@ def build_app(
         policy=policy_from(settings),
         clock=clock,
         dashboards=dashboards or DashboardCache(settings.status_cache_seconds),
+    )
+    app = App(
+        client=client,
+        signing_secret=secret.get_secret_value() if secret else None,
+        # Signatures are checked once, before Bolt parses anything (bot.slack.ingress); Socket
+        # Mode messages come over an authenticated WebSocket. Admission, Bolt's first
+        # middleware after its SSL check, lets through only what one of those two verified,
+        # and only for this workspace and app.
+        request_verification_enabled=False,
+        before_authorize=Admission(
+            InstallationLookup(lookups),
+            lambda user_id, details: loanwatch.refuse(user_id, "slack_request", details),
+        ),
+        # Listeners finish before the answer goes back: they are quick (one transaction), and
+        # Slack then shows the result of the command, not a promise of one.
+        process_before_response=True,
+        token_verification_enabled=False,
+        logger=logging.getLogger("slack_bolt"),
     )
 
     @app.middleware
@@ -110,14 +119,25 @@ def build_app(
 
 
 def _on_error(
-    error: Exception, body: dict[str, Any], respond: Any, client: WebClient
+    error: Exception,
+    body: dict[str, Any],
+    request: BoltRequest,
+    context: Any,
+    respond: Any,
+    client: WebClient,
 ) -> BoltResponse:
     """Log the traceback once, with a reference, and tell the person where they will see it.
 
     A slash command gets the text as its answer; a click gets an ephemeral message (Slack
     ignores the body of a click's answer); a form shows the text in place of its fields.
+    A request that was not admitted (bot.slack.binding) is told nothing and nothing of it is
+    used: its response_url, user, channel and trigger id may be anyone's.
     """
     reference = uuid.uuid4().hex[:8]
+    if not admitted(context):
+        log.error("error %s before the request was admitted", reference, exc_info=error)
+        verified = request.mode == "socket_mode" or context.get(VERIFIED) is True
+        return BoltResponse(status=503 if verified else 401, body={"error": "not handled"})
     kind = body.get("type") or "slash_command"
     log.error("unhandled error %s in a %s request", reference, kind, exc_info=error)
     text = (
@@ -129,10 +149,7 @@ def _on_error(
         return _json({"response_action": "update", "view": _error_view(text)})
     if kind == "block_actions":
         try:
-            if body.get("response_url"):
-                respond(text=text, response_type="ephemeral", replace_original=False)
-            else:
-                client.chat_postMessage(channel=body["user"]["id"], text=text)
+            _tell_clicker(body, context.response_url, respond, client, text)
         except Exception:
             log.warning("could not tell the user about error %s", reference, exc_info=True)
         return BoltResponse(status=200, body="")
@@ -140,6 +157,18 @@ def _on_error(
         # A non-200 makes Slack send the event again, and again.
         return BoltResponse(status=200, body="")
     return _json({"response_type": "ephemeral", "text": text})
+
+
+def _tell_clicker(
+    body: dict[str, Any], response_url: str | None, respond: Any, client: WebClient, text: str
+) -> None:
+    if response_url:
+        respond(text=text, response_type="ephemeral", replace_original=False)
+        return
+    user = body.get("user")
+    user_id = user.get("id") if isinstance(user, dict) else None
+    if isinstance(user_id, str) and user_id:
+        client.chat_postMessage(channel=user_id, text=text)
 
 
 def _error_view(text: str) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from bot.alerts.lifecycle import AlertPolicy
 from bot.calendar import BusinessCalendar
 from bot.clock import utcnow
 from bot.db import transaction
+from bot.installation import ThisInstallation, this_installation
 from bot.ledger.facilities import get_facility
 from bot.models import AuditRecord
 from bot.settings import Settings
@@ -26,6 +27,8 @@ from bot.slack.roles import Role, RoleBook
 from jobs.cycle import calendar_from
 
 KEY = "loanwatch"
+# audit_records.actor holds 200 characters; a refused request's user id is what it said it was.
+ACTOR_LENGTH = 200
 
 
 @dataclass
@@ -51,6 +54,12 @@ class Loanwatch:
         """A session for reading only: nothing is committed, and the dashboards stay cached."""
         with self.sessions() as session:
             yield session
+
+    def installation(self) -> ThisInstallation:
+        """This installation's id and signing key (bot.installation), read when needed: a key
+        made again (its row emptied by hand) takes effect at once."""
+        with transaction(self.sessions) as session:
+            return this_installation(session)
 
     @cached_property
     def calendar(self) -> BusinessCalendar:
@@ -82,20 +91,28 @@ class Loanwatch:
         held = self.roles.role_of(user_id)
         if held >= needed:
             return True
+        self.refuse(
+            user_id,
+            "slack_action",
+            {"action": action, "needed": needed.name.lower(), "held": held.name},
+        )
+        return False
+
+    def refuse(self, user_id: str, entity: str, details: dict[str, Any]) -> None:
+        """Write the audit record of a refusal (action `refused`): who, what, and why."""
         with self.transaction() as session:
             session.add(
                 AuditRecord(
                     at=self.clock(),
-                    actor=user_id,
+                    actor=user_id[:ACTOR_LENGTH],
                     source="slack",
                     action="refused",
-                    entity="slack_action",
+                    entity=entity,
                     entity_id=None,
                     before=None,
-                    after={"action": action, "needed": needed.name.lower(), "held": held.name},
+                    after=details,
                 )
             )
-        return False
 
 
 def loanwatch_of(context: Any) -> Loanwatch:

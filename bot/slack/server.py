@@ -10,10 +10,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from http import HTTPStatus
 from typing import Any
 
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 from waitress import wasyncore
@@ -23,6 +23,7 @@ from waitress.server import create_server
 from bot.alerts.failures import failing_checks
 from bot.clock import utcnow
 from bot.models import SchedulerSlot
+from bot.slack.ingress import MAX_BODY_BYTES, SlackEvents
 
 log = logging.getLogger(__name__)
 
@@ -79,31 +80,30 @@ class Health:
         return fresh and not failing, details
 
 
-def wsgi_app(app: App, health: Health) -> WsgiApp:
-    """Bolt on /slack/events, the health report on /healthz, 404 elsewhere."""
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+def wsgi_app(app: App, health: Health, *, signing_secret: str) -> WsgiApp:
+    """Slack's requests on POST /slack/events (checked first: bot.slack.ingress), the health
+    report on GET /healthz, 404 elsewhere."""
+    events = SlackEvents(app, signing_secret)
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
+        path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if path == HEALTH_PATH and method == "GET":
             healthy, details = health.report()
-            body = json.dumps({"ok": healthy, **details}).encode()
-            start_response(
-                "200 OK" if healthy else "503 Service Unavailable",
-                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
-            )
-            return [body]
-        if not str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")).isdigit():
-            # Bolt's own check raises on a missing or non-numeric timestamp instead of refusing
-            # the request; unsigned is unsigned, so it gets the same 401 as a bad signature.
-            body = b'{"error": "invalid request"}'
-            start_response(
-                "401 Unauthorized",
-                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
-            )
-            return [body]
-        return slack(environ, start_response)
+            return _json(start_response, 200 if healthy else 503, {"ok": healthy, **details})
+        if path == EVENTS_PATH and method == "POST":
+            return events(environ, start_response)
+        return _json(start_response, 404, {"error": "not found"})
 
     return application
+
+
+def _json(start_response: StartResponse, status: int, payload: dict[str, Any]) -> list[bytes]:
+    body = json.dumps(payload).encode()
+    start_response(
+        f"{status} {HTTPStatus(status).phrase}",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+    )
+    return [body]
 
 
 def make_server(
@@ -121,6 +121,9 @@ def make_server(
         asyncore_loop_timeout=poll_seconds,
         # Slack gives up after 3 seconds; nothing we serve is worth a longer queue than that.
         channel_timeout=30,
+        # waitress answers 413 itself, and stops reading, past the limit (chunked bodies too);
+        # it refuses at `>=`, so one more lets a body of exactly the limit through.
+        max_request_body_size=MAX_BODY_BYTES + 1,
         ident="loanwatch",
     )
 

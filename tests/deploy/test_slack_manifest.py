@@ -25,6 +25,7 @@ BOT_SCOPES = {
     "groups:history",
     "files:write",
     "usergroups:read",
+    "users:read",
 }
 
 

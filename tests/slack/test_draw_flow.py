@@ -5,8 +5,10 @@ from urllib.parse import urlencode
 
 from sqlalchemy import func, select
 
+from bot.installation import this_installation
 from bot.models import CommandRequest, Draw
 from bot.slack.drawing import CANCEL_ACTION, CONFIRM_ACTION
+from bot.slack.views.metadata import unpack
 from tests.support.fake_slack import Message
 from tests.support.slack_app import ALICE, BOB, DANA, TEAM_CHANNEL
 
@@ -119,8 +121,9 @@ def filled(facility=None, amount=None, term=None, method=None, note=None) -> dic
     }
 
 
-def test_a_bare_draw_opens_the_form_with_the_facilities(app, jiebei, slack) -> None:
-    """The form lists the facilities and asks for amount, term, method and note."""
+def test_a_bare_draw_opens_the_form_with_the_facilities(app, jiebei, sessions, slack) -> None:
+    """The form lists the facilities and asks for amount, term, method and note; it carries the
+    channel to answer in, signed for Alice."""
     view = open_form(app, slack)
     assert view["callback_id"] == "draw_modal"
     assert [b["block_id"] for b in view["blocks"]] == [
@@ -132,7 +135,9 @@ def test_a_bare_draw_opens_the_form_with_the_facilities(app, jiebei, slack) -> N
     ]
     options = view["blocks"][0]["element"]["options"]
     assert [o["value"] for o in options] == ["jiebei-main"]
-    assert view["private_metadata"] == TEAM_CHANNEL
+    with sessions.begin() as session:
+        facts = unpack(this_installation(session), view["private_metadata"], "draw_modal", ALICE)
+    assert facts["channel"] == TEAM_CHANNEL
 
 
 def test_form_errors_show_on_their_fields_and_change_nothing(app, jiebei, sessions, slack) -> None:

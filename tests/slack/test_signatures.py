@@ -23,10 +23,11 @@ EXAMPLE_BODY = (
 EXAMPLE_SIGNATURE = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503"
 
 
-def test_slacks_documented_example_is_accepted_by_the_server(
+def test_slacks_documented_example_passes_the_signature_check(
     database_url, sessions, clock, monkeypatch
 ) -> None:
-    """The example request from Slack's docs, with its signature, is answered (help text)."""
+    """The example request from Slack's docs passes the signature check (tampered, it does not);
+    it is then refused as another workspace's (403): its team is not this installation's."""
     # The example is from 2018; the server must believe it is that moment to accept it.
     monkeypatch.setattr(Clock, "now", lambda self: EXAMPLE_TIMESTAMP + 30)
     with FakeSlack() as slack:
@@ -53,8 +54,8 @@ def test_slacks_documented_example_is_accepted_by_the_server(
                     "X-Slack-Signature": EXAMPLE_SIGNATURE,
                 },
             )
-    assert answer.status == 200
-    assert "/webhook-collect" in answer.text
+    assert answer.status == 403
+    assert "not for this loanwatch installation" in answer.body["error"]
     assert tampered.status == 401
 
 

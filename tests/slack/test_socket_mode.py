@@ -5,6 +5,8 @@ import queue
 import threading
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.socket_mode.internals import run_bolt_app
+from slack_sdk.socket_mode.request import SocketModeRequest
 from sqlalchemy import func, select
 from websockets.sync.server import ServerConnection, serve
 
@@ -27,6 +29,7 @@ def test_a_slash_command_envelope_is_acknowledged_and_handled(
         "payload": {
             "token": "legacy",
             "team_id": "T0FINANCE",
+            "api_app_id": "A0LOANWATCH",
             "channel_id": TEAM_CHANNEL,
             "user_id": ALICE,
             "command": "/loan",
@@ -59,5 +62,35 @@ def test_a_slash_command_envelope_is_acknowledged_and_handled(
     assert "First due *2027-01-01*" in answer["payload"]["text"]
     [opened] = slack.calls_to("apps.connections.open")
     assert opened.token == APP_TOKEN
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Draw)) == 1
+
+
+def test_over_socket_mode_a_command_for_another_workspace_is_refused(
+    database_url, sessions, jiebei, slack, clock
+) -> None:
+    """No signature over the socket, but the same workspace and app binding: a draw for
+    another team or app is refused (no answer, no draw); the installation's own is logged."""
+    settings = app_settings(database_url, slack.api_url, SLACK_SIGNING_SECRET=None)
+    app = build_app(settings, sessions, clock=clock, socket_mode=True)
+
+    def envelope(team_id: str, app_id: str) -> SocketModeRequest:
+        payload = {
+            "team_id": team_id,
+            "api_app_id": app_id,
+            "channel_id": TEAM_CHANNEL,
+            "user_id": ALICE,
+            "command": "/loan",
+            "text": "draw jiebei-main 10,000 12m",
+            "trigger_id": f"{team_id}.{app_id}.trigger",
+        }
+        return SocketModeRequest(type="slash_commands", envelope_id=team_id, payload=payload)
+
+    # What SocketModeHandler does with each envelope it receives.
+    other_team = run_bolt_app(app, envelope("T0OTHER", "A0LOANWATCH"))
+    other_app = run_bolt_app(app, envelope("T0FINANCE", "A0OTHER"))
+    ours = run_bolt_app(app, envelope("T0FINANCE", "A0LOANWATCH"))
+    assert other_team.status == other_app.status == 403
+    assert ours.status == 200
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Draw)) == 1

@@ -26,7 +26,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 BOT_USER = "U0LOANBOT"
+BOT_ID = "B0LOANBOT"
 TEAM = "T0FINANCE"
+APP_ID = "A0LOANWATCH"
 
 
 @dataclass
@@ -58,7 +60,7 @@ class Message:
             "text": self.text,
             "blocks": self.blocks,
             "user": self.user,
-            "bot_id": "B0LOANBOT",
+            "bot_id": BOT_ID,
         }
         if self.thread_ts:
             body["thread_ts"] = self.thread_ts
@@ -131,6 +133,13 @@ class FakeSlack:
         # Off: conversations.history answers the newest `limit` messages and has_more false.
         # On: it pages like Slack, `limit` at a time with `response_metadata.next_cursor`.
         self.paged_history = False
+        # Who the bot token belongs to, as auth.test tells it. Slack documents no app id in
+        # auth.test's answer, so by default the app id is only in bots.info; switch this on for
+        # an auth.test that says it.
+        self.team_id = TEAM
+        self.enterprise_id: str | None = None
+        self.app_id = APP_ID
+        self.auth_test_says_app_id = False
         self._lock = threading.RLock()
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
@@ -237,7 +246,37 @@ class FakeSlack:
             return handler(args)
 
     def _m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "user_id": BOT_USER, "team_id": TEAM, "bot_id": "B0LOANBOT"}
+        answer: dict[str, Any] = {
+            "ok": True,
+            "url": "https://finance.slack.invalid/",
+            "team": "Finance",
+            "user": "loanwatch",
+            "team_id": self.team_id,
+            "user_id": BOT_USER,
+            "bot_id": BOT_ID,
+            "is_enterprise_install": False,
+        }
+        if self.enterprise_id:
+            answer["enterprise_id"] = self.enterprise_id
+        if self.auth_test_says_app_id:
+            answer["app_id"] = self.app_id
+        return answer
+
+    def _m_bots_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        if args.get("bot") != BOT_ID:
+            return _err("bot_not_found")
+        return {
+            "ok": True,
+            "bot": {
+                "id": BOT_ID,
+                "deleted": False,
+                "name": "loanwatch",
+                "updated": 1_700_000_000,
+                "app_id": self.app_id,
+                "user_id": BOT_USER,
+                "icons": {},
+            },
+        }
 
     def _writable(self, args: dict[str, Any]) -> tuple[Channel | None, dict[str, Any] | None]:
         channel = self._channel(args.get("channel"))

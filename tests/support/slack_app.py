@@ -8,11 +8,13 @@ the app sent to Slack is in the FakeSlack. Test helpers build the payloads Slack
 (slash commands, block actions built from a posted message, view submissions, events).
 """
 
+import hashlib
+import hmac
 import http.client
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -92,8 +94,10 @@ class SlackApp:
         **app_options: Any,
     ) -> Iterator["SlackApp"]:
         app = build_app(settings, sessions, clock=clock, **app_options)
+        secret = settings.slack_signing_secret
+        assert secret is not None
         server = make_server(
-            wsgi_app(app, health or Health(sessions)),
+            wsgi_app(app, health or Health(sessions), signing_secret=secret.get_secret_value()),
             host="127.0.0.1",
             port=0,
             threads=threads,
@@ -102,8 +106,6 @@ class SlackApp:
         serving = Serving(server)
         thread = threading.Thread(target=serving.run, daemon=True)
         thread.start()
-        secret = settings.slack_signing_secret
-        assert secret is not None
         running = cls(serving.port, secret.get_secret_value(), clock)
         running.serving, running.thread = serving, thread
         try:
@@ -137,12 +139,17 @@ class SlackApp:
         all_headers |= headers or {}
         return self.request("POST", "/slack/events", body.encode(), all_headers)
 
+    def signature(self, body: bytes, timestamp: str) -> str:
+        """X-Slack-Signature as Slack makes it, for any body and timestamp text (odd ones too)."""
+        base = b"v0:" + timestamp.encode() + b":" + body
+        return "v0=" + hmac.new(self.secret.encode(), base, hashlib.sha256).hexdigest()
+
     def request(
         self,
         method: str,
         path: str,
         body: bytes | None = None,
-        headers: dict[str, str] | None = None,
+        headers: Mapping[str, str | bytes] | None = None,
     ) -> Answer:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         try:
@@ -198,9 +205,11 @@ class SlackApp:
         user: str = BOB,
         option: str | None = None,
         response_url: str = "https://hooks.slack.invalid/actions/1",
+        **fields: Any,
     ) -> Answer:
         """Click a button (or pick a select option) on a message the bot posted, or, with no
-        channel, on a view (App Home) whose blocks `message` carries."""
+        channel, on a view (App Home) whose blocks `message` carries. `fields` replace the
+        payload's top-level fields (another team, another app)."""
         element, block_id = _find_action(message.blocks, action_id)
         action: dict[str, Any] = {
             "type": element["type"],
@@ -233,10 +242,12 @@ class SlackApp:
             payload["channel"] = {"id": channel, "name": "loan-alerts"}
             payload["message"] = {"ts": message.ts, "text": message.text, "blocks": message.blocks}
             payload["response_url"] = response_url
-        return self.interact(payload)
+        return self.interact(payload | fields)
 
-    def submit(self, view: dict[str, Any], values: dict[str, Any], *, user: str = ALICE) -> Answer:
-        """Submit a modal the bot opened, with the given state values."""
+    def submit(
+        self, view: dict[str, Any], values: dict[str, Any], *, user: str = ALICE, **fields: Any
+    ) -> Answer:
+        """Submit a modal, with the given state values (and top-level `fields` replaced)."""
         return self.interact(
             {
                 "type": "view_submission",
@@ -250,6 +261,7 @@ class SlackApp:
                     "hash": "1700000000.abc",
                 },
             }
+            | fields
         )
 
     def event(self, event: dict[str, Any]) -> Answer:

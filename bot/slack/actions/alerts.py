@@ -1,8 +1,14 @@
 """The buttons on an alert message: Acknowledge, Snooze, Resolve (asks why), Open ticket.
 
-Each handler: find the alert from the payload (values carry ids only), check the role, make one
-domain call. The message itself changes when the delivery worker sends the outbox row the
-lifecycle wrote, so what everyone sees comes from one place.
+Each handler: check the role, find the alert from the payload (values carry ids only) and check
+the click came from that alert's own message, make one domain call. The message itself changes
+when the delivery worker sends the outbox row the lifecycle wrote, so what everyone sees comes
+from one place.
+
+Where a click may come from (docs/slack.md, "Alert buttons"): the alert's own message, the one
+its `message_ref` names (CHANNEL:TS), or the App Home tab, which Slack shows only to the person
+it was published for and sends clicks on only to this app. A storm's grouped message has no
+buttons, so an alert told only there has no button anywhere until it gets its own message.
 """
 
 from typing import Any
@@ -11,12 +17,20 @@ from slack_sdk import WebClient
 
 from bot.alerts import lifecycle
 from bot.errors import InputError
-from bot.slack.blocks import ACK_ACTION, RESOLVE_ACTION, SNOOZE_ACTION, TICKET_ACTION
+from bot.models import Alert
+from bot.slack.actions.values import NOT_OURS, row_id
+from bot.slack.blocks import (
+    ACK_ACTION,
+    RESOLVE_ACTION,
+    SNOOZE_ACTION,
+    SNOOZE_CHOICES,
+    TICKET_ACTION,
+)
 from bot.slack.context import Loanwatch, actor, loanwatch_of, refusal
 from bot.slack.mrkdwn import escape, mention
 from bot.slack.roles import Role
-
-RESOLVE_CALLBACK = "resolve_modal"
+from bot.slack.views.metadata import pack
+from bot.slack.views.resolve import RESOLVE_CALLBACK, resolve_view
 
 
 def acknowledge(
@@ -26,8 +40,10 @@ def acknowledge(
     ack()
     lw = loanwatch_of(context)
     user_id = body["user"]["id"]
-    alert_id = int(action["value"])
     if not _allowed(lw, client, body, "acknowledge alerts"):
+        return
+    alert_id = _clicked_alert(lw, client, body, action.get("value"), "ack")
+    if alert_id is None:
         return
     try:
         with lw.transaction() as session:
@@ -50,15 +66,23 @@ def snooze(
     lw = loanwatch_of(context)
     if not _allowed(lw, client, body, "snooze alerts"):
         return
-    alert_id, _, duration = action["selected_option"]["value"].partition(":")
+    option = action.get("selected_option")
+    value = option.get("value") if isinstance(option, dict) else None
+    alert_part, _, choice = value.partition(":") if isinstance(value, str) else ("", "", "")
+    if choice not in SNOOZE_CHOICES:
+        _whisper(client, body, NOT_OURS)
+        return
+    alert_id = _clicked_alert(lw, client, body, alert_part, "snooze")
+    if alert_id is None:
+        return
     now = lw.clock()
     try:
         with lw.transaction() as session:
             lifecycle.snooze(
                 session,
                 actor(body["user"]["id"]),
-                int(alert_id),
-                now + lifecycle.parse_duration(duration),
+                alert_id,
+                now + lifecycle.parse_duration(choice),
                 now=now,
                 policy=lw.policy,
             )
@@ -74,7 +98,11 @@ def ask_resolve_reason(
     lw = loanwatch_of(context)
     if not _allowed(lw, client, body, "resolve alerts"):
         return
-    client.views_open(trigger_id=body["trigger_id"], view=resolve_view(int(action["value"])))
+    alert_id = _clicked_alert(lw, client, body, action.get("value"), "resolve")
+    if alert_id is None:
+        return
+    metadata = pack(lw.installation(), RESOLVE_CALLBACK, body["user"]["id"], {"alert": alert_id})
+    client.views_open(trigger_id=body["trigger_id"], view=resolve_view(alert_id, metadata))
 
 
 def open_ticket(ack: Any, body: dict[str, Any], client: WebClient, context: Any) -> None:
@@ -89,54 +117,51 @@ def open_ticket(ack: Any, body: dict[str, Any], client: WebClient, context: Any)
     )
 
 
-def resolve_view(alert_id: int) -> dict[str, Any]:
-    """The modal that asks why an alert is being resolved."""
-    return {
-        "type": "modal",
-        "callback_id": RESOLVE_CALLBACK,
-        "private_metadata": str(alert_id),
-        "title": {"type": "plain_text", "text": f"Resolve alert {alert_id}"[:24]},
-        "submit": {"type": "plain_text", "text": "Resolve"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": "reason",
-                "label": {"type": "plain_text", "text": "Why is it resolved?"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": "value",
-                    "multiline": True,
-                    "max_length": 2000,
-                    "placeholder": {"type": "plain_text", "text": "e.g. paid by bank transfer"},
-                },
-            }
-        ],
-    }
+def _clicked_alert(
+    lw: Loanwatch, client: WebClient, body: dict[str, Any], value: Any, action: str
+) -> int | None:
+    """The alert a click is about, if it came from that alert's message (or App Home);
+    otherwise the clicker is told why nothing was done, and None returned. `action` is the
+    `/loan` subcommand that does the same."""
+    alert_id = row_id(value)
+    if alert_id is None:
+        _whisper(client, body, NOT_OURS)
+        return None
+    if _from_home(body):
+        return alert_id
+    container = body.get("container")
+    where = (
+        f"{container.get('channel_id')}:{container.get('message_ts')}"
+        if isinstance(container, dict) and container.get("type") == "message"
+        else None
+    )
+    with lw.reading() as session:
+        alert = session.get(Alert, alert_id)
+        message_ref = alert.message_ref if alert is not None else None
+    if where is not None and where == message_ref:
+        return alert_id
+    lw.refuse(
+        body["user"]["id"],
+        "slack_action",
+        {"action": action, "alert": alert_id, "reason": "not the alert's message"},
+    )
+    _whisper(
+        client,
+        body,
+        f"This button is not on alert {alert_id}'s own message, so nothing was done. "
+        f"Use the buttons on that message, or `/loan {action}`.",
+    )
+    return None
 
 
-def submit_resolve(ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
-    """Resolve with the reason given; a refusal shows on the reason field."""
-    lw = loanwatch_of(context)
-    user_id = body["user"]["id"]
-    if not lw.may(user_id, Role.OPERATOR, "resolve (form)"):
-        ack(response_action="errors", errors={"reason": refusal(Role.OPERATOR, "resolve alerts")})
-        return
-    reason = view["state"]["values"]["reason"]["value"].get("value") or ""
-    try:
-        with lw.transaction() as session:
-            lifecycle.resolve(
-                session,
-                actor(user_id),
-                int(view["private_metadata"]),
-                reason,
-                now=lw.clock(),
-                policy=lw.policy,
-            )
-    except InputError as exc:
-        ack(response_action="errors", errors={"reason": str(exc)})
-        return
-    ack()
+def _from_home(body: dict[str, Any]) -> bool:
+    container, view = body.get("container"), body.get("view")
+    return (
+        isinstance(container, dict)
+        and container.get("type") == "view"
+        and isinstance(view, dict)
+        and view.get("type") == "home"
+    )
 
 
 def _allowed(

@@ -4,6 +4,7 @@ from typing import Any
 
 from bot.errors import InputError
 from bot.slack import drawing
+from bot.slack.actions.values import NOT_OURS, row_id
 from bot.slack.context import loanwatch_of, refusal
 from bot.slack.mrkdwn import escape
 from bot.slack.roles import Role
@@ -23,8 +24,12 @@ def confirm(
             text=refusal(Role.TREASURER, "log draws"),
         )
         return
+    request_id = row_id(action.get("value"))
+    if request_id is None:
+        respond(response_type="ephemeral", replace_original=False, text=NOT_OURS)
+        return
     try:
-        reply = drawing.confirm(lw, user_id, int(action["value"]))
+        reply = drawing.confirm(lw, user_id, request_id)
     except InputError as exc:
         respond(response_type="ephemeral", replace_original=False, text=escape(str(exc)))
         return
@@ -44,8 +49,12 @@ def cancel(
     """Drop the waiting draw."""
     ack()
     lw = loanwatch_of(context)
+    request_id = row_id(action.get("value"))
+    if request_id is None:
+        respond(response_type="ephemeral", replace_original=False, text=NOT_OURS)
+        return
     try:
-        reply = drawing.cancel(lw, body["user"]["id"], int(action["value"]))
+        reply = drawing.cancel(lw, body["user"]["id"], request_id)
     except InputError as exc:
         reply_text = escape(str(exc))
     else:

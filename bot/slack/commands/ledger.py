@@ -26,7 +26,14 @@ def draw(lw: Loanwatch, call: Invocation) -> Reply | None:
             slugs = [p.facility.slug for p in positions(session) if p.facility.active]
         if not slugs:
             raise InputError("there are no facilities yet; an admin adds one with `facility add`")
-        open_draw_modal(call.client, call.trigger_id, slugs, call.channel_id)
+        open_draw_modal(
+            lw,
+            call.client,
+            call.trigger_id,
+            slugs,
+            channel_id=call.channel_id,
+            user_id=call.user_id,
+        )
         return None
     if len(call.words) < 3:
         raise InputError("a draw needs the facility, the amount and the term")

@@ -3,11 +3,10 @@
 from slack_bolt import App
 
 from bot.settings import Settings
-from bot.slack.actions.alerts import RESOLVE_CALLBACK, submit_resolve
-from bot.slack.views import draw
+from bot.slack.views import draw, resolve
 
 
 def register(app: App, settings: Settings) -> None:
     """Route each modal's callback id to its submission handler."""
     app.view(draw.CALLBACK)(draw.submit)
-    app.view(RESOLVE_CALLBACK)(submit_resolve)
+    app.view(resolve.RESOLVE_CALLBACK)(resolve.submit_resolve)

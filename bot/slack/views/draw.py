@@ -10,9 +10,10 @@ from bot.errors import InputError, NotFoundError
 from bot.ledger.schedule import RepaymentMethod
 from bot.money import parse_amount
 from bot.slack import drawing, parsing
-from bot.slack.context import loanwatch_of, refusal
+from bot.slack.context import Loanwatch, loanwatch_of, refusal
 from bot.slack.reply import Reply
 from bot.slack.roles import Role
+from bot.slack.views.metadata import ForgedMetadataError, pack, unpack
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +27,13 @@ METHOD_WORDS = {
 }
 
 
-def draw_view(slugs: list[str], channel_id: str) -> dict[str, Any]:
+def draw_view(slugs: list[str], private_metadata: str) -> dict[str, Any]:
     """The modal: facility, amount, term, method (the facility's unless chosen), note."""
     options = [_option(slug, slug) for slug in slugs[:MAX_FACILITIES]]
     return {
         "type": "modal",
         "callback_id": CALLBACK,
-        "private_metadata": channel_id,
+        "private_metadata": private_metadata,
         "title": {"type": "plain_text", "text": "Log a draw"},
         "submit": {"type": "plain_text", "text": "Log draw"},
         "close": {"type": "plain_text", "text": "Cancel"},
@@ -61,9 +62,18 @@ def draw_view(slugs: list[str], channel_id: str) -> dict[str, Any]:
     }
 
 
-def open_draw_modal(client: WebClient, trigger_id: str, slugs: list[str], channel_id: str) -> None:
-    """Open the form in answer to a bare `/loan draw`."""
-    client.views_open(trigger_id=trigger_id, view=draw_view(slugs, channel_id))
+def open_draw_modal(
+    lw: Loanwatch,
+    client: WebClient,
+    trigger_id: str,
+    slugs: list[str],
+    *,
+    channel_id: str,
+    user_id: str,
+) -> None:
+    """Open the form in answer to a bare `/loan draw`; its answer goes to `channel_id`."""
+    metadata = pack(lw.installation(), CALLBACK, user_id, {"channel": channel_id})
+    client.views_open(trigger_id=trigger_id, view=draw_view(slugs, metadata))
 
 
 def submit(
@@ -74,6 +84,12 @@ def submit(
     user_id = body["user"]["id"]
     if not lw.may(user_id, Role.TREASURER, "draw (form)"):
         ack(response_action="errors", errors={"facility": refusal(Role.TREASURER, "log draws")})
+        return
+    try:
+        facts = unpack(lw.installation(), view.get("private_metadata"), CALLBACK, user_id)
+    except ForgedMetadataError as exc:
+        lw.refuse(user_id, "slack_action", {"action": "draw (form)", "reason": "forged form"})
+        ack(response_action="errors", errors={"facility": str(exc)})
         return
     values = view["state"]["values"]
     errors: dict[str, str] = {}
@@ -89,10 +105,13 @@ def submit(
             fields[block] = parse(_typed(values, block) or "")
         except InputError as exc:
             errors[block] = str(exc)
+    method = _selected(values, "method")
+    known_methods = {m.value for m in METHOD_WORDS}
+    if method is not None and method not in known_methods:
+        errors["method"] = "Pick one of the methods listed, or leave it empty."
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    method = _selected(values, "method")
     args = drawing.DrawArgs(
         facility=facility or "",
         amount=fields["amount"],
@@ -110,7 +129,7 @@ def submit(
         return
     ack()
     if not reply.repeated:
-        tell(client, view.get("private_metadata") or "", user_id, reply)
+        tell(client, str(facts.get("channel") or ""), user_id, reply)
 
 
 def tell(client: WebClient, channel_id: str, user_id: str, reply: Reply) -> None:
