@@ -47,10 +47,20 @@ def run_check_cycle(
     now: datetime,
     settings: Settings,
     calendar: BusinessCalendar,
+    written_at: datetime | None = None,
 ) -> CycleReport:
-    """Run every check as of `now` and apply the findings to the alerts (the caller commits)."""
+    """Run every check as of `now` and apply the findings to the alerts (the caller commits).
+
+    `written_at` is the real time the notifications are written at (default `now`); see
+    :func:`bot.alerts.lifecycle.apply_findings`.
+    """
     findings = run_checks(session, now, settings.thresholds(), calendar)
     summary = apply_findings(
-        session, findings, now=now, policy=policy_from(settings), checks_run=set(CHECKS)
+        session,
+        findings,
+        now=now,
+        policy=policy_from(settings),
+        checks_run=set(CHECKS),
+        written_at=written_at,
     )
     return CycleReport(now, findings, summary)

@@ -214,8 +214,15 @@ def apply_findings(
     now: datetime,
     policy: AlertPolicy,
     checks_run: set[str] | None = None,
+    written_at: datetime | None = None,
 ) -> RunSummary:
     """Turn one run's findings into alert changes and the notifications they call for.
+
+    `now` is the moment the run evaluates the alerts as of; `written_at` (default `now`) is the
+    real time the notifications are written at, from which they are due. They differ for
+    `loanwatch check --at`: a run as of last week still notifies now, not a week late (its
+    rows would be overdue at once, and their claims already expired), and a run as of next
+    month does not hold its notifications back until then.
 
     1. A finding whose fingerprint has an alert that is not resolved updates it; an expired
        acknowledgement or an ended snooze is ended, and a reminder is written for those and for
@@ -226,6 +233,8 @@ def apply_findings(
        not found resolves by itself, and its posted message is updated.
     """
     require_aware(now, "now")
+    if written_at is not None:
+        require_aware(written_at, "written_at")
     current = _by_fingerprint(findings)
     # Read as plain rows: most alerts found again need only `last_seen_at` moved, less work
     # than building an ORM object for each.
@@ -261,7 +270,9 @@ def apply_findings(
     alerts = _alerts(session, [alert_id for alert_id, _ in to_redetect] + cleared)
     # Only alerts that may be told need their facility's channel and names.
     facility_ids = {a.facility_id for a in alerts.values()} | {f.facility_id for f in new}
-    teller = _Teller(session, now, policy, _facilities(session, facility_ids))
+    teller = _Teller(
+        session, now, policy, _facilities(session, facility_ids), written_at=written_at
+    )
 
     _mark_seen(session, only_seen, now)
     for alert_id, finding in to_redetect:
@@ -871,9 +882,14 @@ class _Teller:
         now: datetime,
         policy: AlertPolicy | None,
         facilities: dict[int, FacilityLabel],
+        *,
+        written_at: datetime | None = None,
     ) -> None:
         self.session = session
+        # What the alerts' own times say (`last_notified_at`): the moment the run is about.
         self.now = now
+        # When the outbox rows are written and due: the real time, even for a run `--at`.
+        self.written_at = written_at or now
         self.policy = policy
         self.facilities = facilities
         self.tally: Counter[str] = Counter({name: 0 for name in RunSummary.__dataclass_fields__})
@@ -951,7 +967,7 @@ class _Teller:
             kind=kind,
             channel=channel,
             payload=payload,
-            now=self.now,
+            now=self.written_at,
             alert_id=alert_id,
             flush=False,  # nobody here needs its id; a run's rows go in together
         )

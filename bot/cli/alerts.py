@@ -10,10 +10,12 @@ from bot.alerts.silences import active_silences, add_silence, remove_silence, sc
 from bot.cli.context import CliState
 from bot.cli.params import TIME, in_zone
 from bot.cli.render import table
+from bot.clock import utcnow
 from bot.db import session_factory
 from bot.ledger.facilities import get_facility
 from jobs.cycle import calendar_from, policy_from, run_check_cycle
 from jobs.delivery import DeliveryWorker, default_dead_letter_handler
+from jobs.scheduler import worker_name
 from jobs.transports import transport_from
 
 
@@ -21,17 +23,26 @@ from jobs.transports import transport_from
 @click.option("--at", "at", type=TIME, help="Run as of this time (default: now).")
 @click.pass_obj
 def check_command(state: CliState, at: datetime | None) -> None:
-    """Run every check once, update the alerts, deliver the notifications, print a summary."""
+    """Run every check once, update the alerts, deliver the notifications, print a summary.
+
+    `--at` is the moment the checks evaluate; delivery keeps the real clock (its leases,
+    backoff and due times are shared with any worker running beside this command).
+    """
     now = in_zone(at, state.settings.zone) or state.now
     with state.transaction() as session:
         report = run_check_cycle(
-            session, now=now, settings=state.settings, calendar=calendar_from(state.settings)
+            session,
+            now=now,
+            settings=state.settings,
+            calendar=calendar_from(state.settings),
+            written_at=state.now,
         )
     worker = DeliveryWorker(
         session_factory(state.engine),
         transport_from(state.settings),
-        worker_id="cli",
-        clock=lambda: now,
+        # Unique, so two commands (or a command and a worker) never take each other's claims.
+        worker_id=f"cli:{worker_name()}",
+        clock=utcnow,
         max_attempts=state.settings.delivery_max_attempts,
         backoff_base=state.settings.delivery_backoff_seconds,
         backoff_max=state.settings.delivery_backoff_max_seconds,

@@ -417,6 +417,23 @@ def test_a_storm_that_clears_is_told_in_one_grouped_message(session, alice, now)
     assert list_alerts(session, "resolved") == list_alerts(session, "all")
 
 
+def test_a_run_as_of_another_moment_writes_its_notices_at_the_real_time(
+    session, alice, now
+) -> None:
+    """A run as of last week opens the alert last week but its notice is due now, not then."""
+    facility = jiebei_line(session, alice, now - timedelta(days=30))
+    last_week = now - timedelta(days=7)
+    apply_findings(
+        session, [missing_bill(facility.id)], now=last_week, policy=POLICY, written_at=now
+    )
+    session.commit()
+
+    (alert,) = list_alerts(session)
+    (message,) = session.scalars(select(OutboxMessage)).all()
+    assert (alert.opened_at, alert.last_notified_at) == (last_week, last_week)
+    assert (message.created_at, message.next_attempt_at) == (now, now)
+
+
 # --- silences ------------------------------------------------------------------------------------
 
 
