@@ -18,6 +18,7 @@ https://api.slack.com/metadata/using
 """
 
 import http.client
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -28,7 +29,11 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry import (
     BackoffRetryIntervalCalculator,
     ConnectionErrorRetryHandler,
+    HttpRequest,
+    HttpResponse,
+    RetryHandler,
     RetryIntervalCalculator,
+    RetryState,
 )
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from slack_sdk.web import SlackResponse
@@ -150,8 +155,42 @@ SLACK_ERRORS: Mapping[str, _Rule] = {
 _PRIVATE = "method_not_supported_for_channel_type"
 
 
+Sleep = Callable[[float], None]
+
+
+class _SleepsWith(RetryHandler):
+    """A retry handler that waits with the sleep it is given (slack_sdk's call `time.sleep`)."""
+
+    def __init__(self, sleep: Sleep, interval_calculator: RetryIntervalCalculator) -> None:
+        super().__init__(interval_calculator=interval_calculator)
+        self._sleep = sleep
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        """As slack_sdk does it, with the injected sleep."""
+        state.next_attempt_requested = True
+        self._sleep(self.interval_calculator.calculate_sleep_duration(state.current_attempt))
+        state.increment_current_attempt()
+
+
+class _RetryConnectionErrors(_SleepsWith, ConnectionErrorRetryHandler):
+    """Retries a dropped or refused connection once."""
+
+
+class _RetryServerErrors(_SleepsWith, ServerErrorRetryHandler):
+    """Retries an HTTP 500 or 503 once."""
+
+
 class SlackTransport:
     """Delivers outbox rows to Slack through the Web API (`send(view) -> "CHANNEL_ID:TS"`)."""
+
+    name = "slack"
 
     def __init__(
         self,
@@ -160,6 +199,7 @@ class SlackTransport:
         *,
         timeout: int = TIMEOUT,
         retry_interval: RetryIntervalCalculator | None = None,
+        sleep: Sleep = time.sleep,
     ) -> None:
         # Posts and uploads get NO retry handlers: if Slack posted but its answer was lost, an
         # immediate retry here would post a second message. The worker's next attempt searches
@@ -168,15 +208,16 @@ class SlackTransport:
         self._poster = WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=[])
         # Reads, chat.update and conversations.join cannot duplicate anything: retrying a
         # dropped connection or a 500 at once is safe. (Not 429: its wait belongs to the
-        # worker, which reschedules the row instead of sleeping.)
+        # worker, which reschedules the row instead of sleeping.) The one wait they take goes
+        # through `sleep`, so a test can see that nothing else here ever sleeps.
         interval = retry_interval or BackoffRetryIntervalCalculator(backoff_factor=0.5)
         self._reader = WebClient(
             token=token,
             base_url=base_url,
             timeout=timeout,
             retry_handlers=[
-                ConnectionErrorRetryHandler(interval_calculator=interval),
-                ServerErrorRetryHandler(interval_calculator=interval),
+                _RetryConnectionErrors(sleep, interval),
+                _RetryServerErrors(sleep, interval),
             ],
         )
 

@@ -5,7 +5,6 @@ that died holding rows.
 """
 
 import functools
-import importlib.util
 import io
 import os
 import random
@@ -24,6 +23,7 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.alerts.lifecycle import AlertPolicy
 from bot.clock import utcnow
 from bot.db import make_engine, session_factory, transaction
 from bot.models import Alert, OutboxMessage
@@ -31,7 +31,6 @@ from jobs.delivery import DeliveryWorker, backoff_seconds, default_dead_letter_h
 from jobs.transports import ConsoleTransport, OutboxMessageView, TransportError, render_text
 
 ROOT = Path(__file__).resolve().parents[2]
-LIFECYCLE_WRITTEN = importlib.util.find_spec("bot.alerts.lifecycle") is not None
 
 
 class FakeClock:
@@ -467,14 +466,8 @@ def test_a_dead_notice_of_a_delivery_failure_raises_no_further_alert(sessions, c
         assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
 
 
-@pytest.mark.skipif(
-    not LIFECYCLE_WRITTEN,
-    reason="bot.alerts.lifecycle (open_admin_alert) is not written yet; its engineer owns it",
-)
 def test_a_dead_letter_opens_a_delivery_failed_alert_for_admins(sessions, clock) -> None:
     """With the production handler, a dead letter opens a critical delivery_failed alert."""
-    from bot.alerts.lifecycle import AlertPolicy
-
     (message_id,) = add_messages(sessions, clock.now)
     transport = ScriptedTransport(TransportError("channel_not_found", permanent=True))
     to_admins = functools.partial(

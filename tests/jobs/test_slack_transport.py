@@ -69,10 +69,23 @@ def clock(now: datetime) -> FakeClock:
     return FakeClock(now)
 
 
-def slack_transport(slack: FakeSlack, token: str = "xoxb-test") -> SlackTransport:
-    """The production transport on the fake; safe retries of reads do not sleep."""
+class Naps(list[float]):
+    """A sleep that only writes down how long it was asked to sleep."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def slack_transport(
+    slack: FakeSlack, token: str = "xoxb-test", naps: Naps | None = None
+) -> SlackTransport:
+    """The production transport on the fake; its retries of safe calls sleep in `naps`."""
     return SlackTransport(
-        token, slack.api_url, timeout=5, retry_interval=FixedValueRetryIntervalCalculator(0.0)
+        token,
+        slack.api_url,
+        timeout=5,
+        retry_interval=FixedValueRetryIntervalCalculator(0.25),
+        sleep=naps if naps is not None else Naps(),
     )
 
 
@@ -342,22 +355,57 @@ def test_an_alert_with_no_channel_is_a_dead_letter_naming_the_setting(
 def test_a_rate_limit_reschedules_the_row_after_retry_after_without_sleeping(
     sessions, slack, clock
 ) -> None:
-    """429 with Retry-After 1: the row is pending again, due no sooner than a second later."""
+    """429 with Retry-After 1: the row is pending again, due a second later; nothing slept."""
     open_alerts(sessions, clock.now)
     slack.faults = fail_once("chat.postMessage", 429)
-    worker = delivery(sessions, slack_transport(slack), clock)
+    naps = Naps()
+    worker = delivery(sessions, slack_transport(slack, naps=naps), clock)
 
-    started = time.monotonic()
     worker.step()
-    assert time.monotonic() - started < 1.0
 
     (row,) = outbox(sessions)
     assert (row.state, row.attempts) == ("pending", 1)
-    assert row.next_attempt_at >= clock.now + timedelta(seconds=1)
+    assert row.next_attempt_at == clock.now + timedelta(seconds=1)
     assert "ratelimited" in (row.last_error or "")
     assert slack.messages(ALERTS) == []
+    assert naps == []
     deliver_all(worker, clock)
     assert len(slack.messages(ALERTS)) == 1
+    assert naps == []
+
+
+def test_a_rate_limited_update_is_rescheduled_too_without_sleeping(sessions, slack, clock) -> None:
+    """429 on chat.update (a call that is otherwise retried at once): rescheduled, not slept on."""
+    (alert_id,) = open_alerts(sessions, clock.now)
+    naps = Naps()
+    worker = delivery(sessions, slack_transport(slack, naps=naps), clock)
+    deliver_all(worker, clock)
+    bob_acknowledges(sessions, alert_id, clock.now)
+    slack.faults = fail_once("chat.update", 429)
+
+    worker.step()
+
+    acked = outbox(sessions)[-1]
+    assert (acked.state, acked.next_attempt_at) == ("pending", clock.now + timedelta(seconds=1))
+    assert naps == []
+
+
+def test_a_server_error_on_an_update_is_retried_at_once_after_the_injected_sleep(
+    sessions, slack, clock
+) -> None:
+    """A 500 on chat.update (safe to repeat) is tried again in the same send, after one nap."""
+    (alert_id,) = open_alerts(sessions, clock.now)
+    naps = Naps()
+    worker = delivery(sessions, slack_transport(slack, naps=naps), clock)
+    deliver_all(worker, clock)
+    bob_acknowledges(sessions, alert_id, clock.now)
+    slack.faults = fail_once("chat.update", 500)
+
+    worker.step()
+
+    assert [row.state for row in outbox(sessions)] == ["sent", "sent"]
+    assert slack.messages(ALERTS)[0].edited == 1
+    assert naps == [0.25]
 
 
 # --- nothing twice -------------------------------------------------------------------------------
