@@ -16,8 +16,8 @@ What "delivered once" means, said plainly:
   message, and the row comes back after the lease: that one message is sent again. So delivery to
   the transport is at-least-once, with at most the messages in flight at the moment of the crash
   (one per worker, since a worker sends one at a time) repeated. The Slack transport closes this
-  gap by tagging each message with its outbox id in message metadata and skipping a send it
-  finds already posted.
+  gap by tagging each message with its outbox id, the installation's id and the row's random
+  token in message metadata, and skipping a send it finds already posted with all three.
 - The same holds when a single send takes longer than the lease: another worker may take the row
   over and send it too. Keep the lease well above the transport's own timeout.
 - The rows of one alert go out in the order they were written: a row is not claimed while an
@@ -45,6 +45,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 from bot.alerts.outbox import DEAD, PENDING, SENDING, SENT, enqueue
 from bot.clock import utcnow
 from bot.db import transaction
+from bot.installation import this_installation
 from bot.models import Alert, OutboxMessage
 from jobs.transports import OutboxMessageView, Transport, TransportError
 
@@ -280,9 +281,11 @@ class DeliveryWorker:
                     OutboxMessage.channel,
                     OutboxMessage.payload,
                     OutboxMessage.attempts,
+                    OutboxMessage.token,
                 )
                 .execution_options(synchronize_session=False)
             ).all()
+            installation_id = this_installation(session).installation_id
             alert_ids = {row.alert_id for row in won if row.alert_id is not None}
             refs: dict[int, str | None] = {}
             if alert_ids:
@@ -301,6 +304,8 @@ class DeliveryWorker:
                     alert_ref=refs.get(row.alert_id) if row.alert_id is not None else None,
                     # It was `sending` under a lease that ran out: its worker may have sent it.
                     reclaimed=picked.get(row.id) == SENDING,
+                    installation_id=installation_id,
+                    token=row.token,
                 ),
                 until,
                 row.alert_id,

@@ -31,6 +31,12 @@ class OutboxMessageView:
     # Taken back from a worker whose lease ran out: that worker may have sent it before dying,
     # so a transport that can look (Slack) checks before sending, as on a retry.
     reclaimed: bool = False
+    # Who wrote it: the installation's id (one per database) and the row's own random token.
+    # A transport that looks for what an earlier try sent matches on both and the id, so it
+    # never takes another database's post (staging beside production, a restored backup whose
+    # ids started again) for its own.
+    installation_id: str | None = None
+    token: str | None = None
 
     @property
     def maybe_sent(self) -> bool:

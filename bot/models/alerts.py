@@ -1,5 +1,6 @@
 """Alerts and what surrounds them: silences, the delivery outbox, scheduler slots."""
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -83,6 +84,11 @@ class Silence(Base):
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+def new_token() -> str:
+    """A random token that names one outbox row among every loanwatch's, ever (128 bits)."""
+    return secrets.token_hex(16)
+
+
 class OutboxMessage(Base):
     """A notification to deliver, written in the same transaction as the change it reports.
 
@@ -109,6 +115,10 @@ class OutboxMessage(Base):
     # What the transport answered (a Slack message ts), for updating the message later.
     transport_ref: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Random, made with the row. With the installation's id it goes into what the transport
+    # posts, so a retry recognises its own post and never another database's (staging beside
+    # production) or that of a restored backup whose ids started again.
+    token: Mapped[str] = mapped_column(String(32), default=new_token)
 
 
 class SchedulerSlot(Base):
