@@ -36,7 +36,9 @@ Decisions, written down because people will ask:
 - **Storms** are counted per check *and destination channel*: more than `storm_threshold` new
   alerts of one check bound for one channel become one `alert.group` row. With one channel
   (the usual case) that is exactly "per check"; with several, each channel gets one grouped
-  message about its own facilities. Resolutions in one run are grouped the same way.
+  message about its own facilities. Resolutions in one run are grouped the same way, and an
+  alert among them with a message of its own (someone acted on it) gets that message updated
+  too, so none is left looking live.
 - **Admin alerts** (`delivery_failed`, from the delivery worker's dead letters) are not
   resolved by a run of the checks (no check reports them) and silences do not apply to them.
 """
@@ -55,7 +57,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.alerts.findings import Finding, Severity
-from bot.alerts.outbox import enqueue
+from bot.alerts.outbox import PENDING, SENDING, enqueue
 from bot.alerts.silences import (
     KNOWN_CHECKS,
     active_silences,
@@ -939,7 +941,13 @@ class _Teller:
         return self._write(kind, self.channel(alert), payload, alert_id=alert.id, about=[alert])
 
     def tell_in_groups(self, alerts: Sequence[AlertLike], kind: str, *, event: str) -> None:
-        """One row per alert, except where more than storm_threshold share a check and channel."""
+        """One row per alert, except where more than storm_threshold share a check and channel.
+
+        A storm is one grouped row; an alert in it that has a message of its own (posted, or on
+        its way) also gets its own row, so that message is updated too: otherwise an
+        acknowledged alert's message would still look live, buttons and all, after the storm
+        it cleared in was told as resolved.
+        """
         threshold = (self.policy or AlertPolicy()).storm_threshold
         batches: dict[tuple[str, str | None], list[AlertLike]] = defaultdict(list)
         for alert in alerts:
@@ -949,9 +957,35 @@ class _Teller:
                 for alert in batch:
                     self.tell(alert, kind, event=event)
                 continue
+            # A new alert has no message yet; only later events need to look.
+            own = set() if kind == OPENED_KIND else self._with_own_message(batch)
             payload = group_payload(check, event, batch, self.facilities)
             self._write(GROUP_KIND, channel, payload, alert_id=None, about=batch)
-            self.tally["grouped"] += len(batch)
+            for alert in batch:
+                if alert.id in own:
+                    self.tell(alert, kind, event=event)
+            self.tally["grouped"] += len(batch) - len(own)
+
+    def _with_own_message(self, alerts: Sequence[AlertLike]) -> set[int]:
+        """The ids of these alerts that have a message of their own, or a notice on its way.
+
+        The delivery worker keeps an alert's message as its `message_ref` when its first row
+        of its own is sent; a row still pending (or being sent) will post one.
+        """
+        own = {a.id for a in alerts if a.message_ref is not None}
+        rest = [a.id for a in alerts if a.id not in own]
+        if rest:
+            own.update(
+                self.session.scalars(
+                    select(OutboxMessage.alert_id)
+                    .where(
+                        among(self.session, OutboxMessage.alert_id, rest),
+                        OutboxMessage.state.in_((PENDING, SENDING)),
+                    )
+                    .distinct()
+                )
+            )
+        return own
 
     def _write(
         self,

@@ -140,6 +140,35 @@ def test_acknowledging_one_alert_of_a_storm_posts_its_own_full_message(
     assert get_alert(sessions, third).message_ref == f"{ALERTS}:{own.ts}"
 
 
+def test_a_storm_that_clears_also_marks_each_acknowledged_alerts_own_message_resolved(
+    sessions, slack, clock
+) -> None:
+    """Six alerts in a storm, Bob acks two; all six clear: the two messages of their own say so."""
+    alert_ids = open_alerts(sessions, clock.now, count=6)
+    worker = delivery(sessions, slack_transport(slack), clock)
+    deliver_all(worker, clock)
+    acked = alert_ids[1:3]
+    for alert_id in acked:
+        bob_acknowledges(sessions, alert_id, clock.now)
+    deliver_all(worker, clock)
+    with transaction(sessions) as session:
+        apply_findings(session, [], now=clock.now, policy=POLICY, checks_run={"bill_missing"})
+    deliver_all(worker, clock)
+
+    opened_group, *own, resolved_group = slack.messages(ALERTS)
+    assert [alert_of(m) for m in own] == acked
+    rows = {row.alert_id: row for row in outbox(sessions) if row.kind == "alert.resolved"}
+    assert sorted(rows) == acked
+    for message in own:
+        resolved = rows[alert_of(message)]
+        assert message.blocks == alert_message(resolved.payload)[1]
+        assert "actions" not in {block["type"] for block in message.blocks}
+        assert slack.thread(ALERTS, message.ts)[-1].text == thread_line(resolved.payload)
+    assert "resolved" in resolved_group.text
+    assert opened_group.edited == 0
+    assert [get_alert(sessions, a).message_ref for a in alert_ids if a not in acked] == [None] * 4
+
+
 # --- what Slack answers --------------------------------------------------------------------------
 
 
