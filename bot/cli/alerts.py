@@ -1,7 +1,6 @@
 """`loanwatch check`, `alert` and `silence`: running the checks and working the alerts."""
 
 from datetime import datetime
-from functools import partial
 
 import click
 
@@ -14,7 +13,7 @@ from bot.clock import utcnow
 from bot.db import session_factory
 from bot.ledger.facilities import get_facility
 from jobs.cycle import calendar_from, policy_from, run_check_cycle
-from jobs.delivery import DeliveryWorker, default_dead_letter_handler
+from jobs.delivery import DeliveryWorker, delivery_options
 from jobs.scheduler import worker_name
 from jobs.transports import transport_from
 
@@ -43,10 +42,7 @@ def check_command(state: CliState, at: datetime | None) -> None:
         # Unique, so two commands (or a command and a worker) never take each other's claims.
         worker_id=f"cli:{worker_name()}",
         clock=utcnow,
-        max_attempts=state.settings.delivery_max_attempts,
-        backoff_base=state.settings.delivery_backoff_seconds,
-        backoff_max=state.settings.delivery_backoff_max_seconds,
-        on_dead_letter=partial(default_dead_letter_handler, policy=policy_from(state.settings)),
+        **delivery_options(state.settings),
     )
     while worker.step():
         pass

@@ -119,6 +119,26 @@ class OutboxMessage(Base):
     # posts, so a retry recognises its own post and never another database's (staging beside
     # production) or that of a restored backup whose ids started again.
     token: Mapped[str] = mapped_column(String(32), default=new_token)
+    # Why a row in state `dropped` will never be sent: an admin's reason, or the later row of
+    # the same alert that superseded it.
+    dropped_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class DeliveryDestination(Base):
+    """Where notifications go (a transport and a channel, "slack:C0123ABCD"), and its health.
+
+    A row appears when sending there first fails. `failing_since` is set by a transient failure
+    when it is empty and emptied by the next successful send; `alerted_at` says a
+    `delivery_degraded` admin alert is open about the destination (at most one at a time).
+    """
+
+    __tablename__ = "delivery_destinations"
+
+    destination: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class SchedulerSlot(Base):

@@ -264,22 +264,31 @@ def test_a_permanent_failure_is_a_dead_letter_reported_once(sessions, clock, dea
     assert transport.tries == [message_id]
 
 
-def test_a_message_that_keeps_failing_dies_after_max_attempts(
+def test_a_message_that_keeps_failing_transiently_is_never_a_dead_letter(
     sessions, clock, dead_letters
 ) -> None:
-    """Three transient failures with max_attempts=3: dead (not permanent), reported once."""
+    """Forty 502s over hours: still pending, tries never more than five minutes apart, then sent."""
     (message_id,) = add_messages(sessions, clock.now)
-    transport = ScriptedTransport(*(TransportError("HTTP 502") for _ in range(5)))
-    alpha = worker(sessions, transport, clock, dead_letters, max_attempts=3)
+    transport = ScriptedTransport(*(TransportError("HTTP 502") for _ in range(40)))
+    # No admin alert in the way: this is about the one row.
+    alpha = worker(sessions, transport, clock, dead_letters, degraded_after=timedelta(days=1))
 
-    for _ in range(5):
-        alpha.step()
-        clock.advance(hours=1)
+    waits = []
+    for _ in range(40):
+        failed_at = clock.now
+        assert alpha.step()
+        message = row(sessions, message_id)
+        assert (message.state, message.permanent) == ("pending", False)
+        waits.append((message.next_attempt_at - failed_at).total_seconds())
+        clock.now = message.next_attempt_at
+    assert alpha.step()
 
+    assert waits[:5] == [30, 60, 120, 240, 300]
+    assert max(waits) == 300
     message = row(sessions, message_id)
-    assert (message.state, message.permanent, message.attempts) == ("dead", False, 3)
-    assert dead_letters.seen == [(message_id, "dead", 3, "HTTP 502")]
-    assert len(transport.tries) == 3
+    assert (message.state, message.attempts) == ("sent", 41)
+    assert dead_letters.seen == []
+    assert transport.delivered == [message_id]
 
 
 def test_the_dead_letter_handler_writes_in_the_same_transaction(sessions, clock) -> None:

@@ -379,7 +379,7 @@ def test_two_hundred_alerts_through_a_misbehaving_slack_appear_exactly_once(
         retry_after=1,
     )
     slack.faults = plan
-    worker = delivery(sessions, slack_transport(slack), clock, max_attempts=100)
+    worker = delivery(sessions, slack_transport(slack), clock)
 
     started = time.monotonic()
     steps = 0
