@@ -62,7 +62,11 @@ class TransportError(Exception):
 
 
 class Transport(Protocol):
-    """Something that delivers an outbox message, or raises TransportError."""
+    """Something that delivers an outbox message, or raises TransportError.
+
+    A transport may have a `name` ("slack", "console"); with a row's channel it names the
+    destination in a `delivery_degraded` alert. Without one the class name stands in.
+    """
 
     def send(self, message: OutboxMessageView) -> str | None:
         """Deliver `message`; return the transport's reference for it, if it has one."""
@@ -94,6 +98,8 @@ def render_text(message: OutboxMessageView) -> str:
 
 class ConsoleTransport:
     """Writes each message as a text block to a stream (stdout unless told otherwise)."""
+
+    name = "console"
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream
