@@ -67,13 +67,16 @@ class Settings(BaseSettings):
     ack_expiry_hours: int = Field(24, ge=1, validation_alias="LOANWATCH_ACK_EXPIRY_HOURS")
     storm_threshold: int = Field(5, ge=1, validation_alias="LOANWATCH_STORM_THRESHOLD")
 
-    # Delivery of notifications through the outbox.
-    delivery_max_attempts: int = Field(8, ge=1, validation_alias="LOANWATCH_DELIVERY_MAX_ATTEMPTS")
+    # Delivery of notifications through the outbox. Transient failures are retried for as long
+    # as it takes; only permanent ones become dead letters.
     delivery_backoff_seconds: int = Field(
         30, ge=1, validation_alias="LOANWATCH_DELIVERY_BACKOFF_SECONDS"
     )
     delivery_backoff_max_seconds: int = Field(
-        3600, ge=1, validation_alias="LOANWATCH_DELIVERY_BACKOFF_MAX_SECONDS"
+        300, ge=1, validation_alias="LOANWATCH_DELIVERY_BACKOFF_MAX_SECONDS"
+    )
+    delivery_degraded_after_minutes: int = Field(
+        10, ge=1, validation_alias="LOANWATCH_DELIVERY_DEGRADED_AFTER_MINUTES"
     )
 
     # Slack. Without a bot token, notifications go to the console.

@@ -65,19 +65,34 @@ def run_check_cycle(
     now: datetime,
     settings: Settings,
     calendar: BusinessCalendar,
+    written_at: datetime | None = None,
 ) -> CycleReport:
-    """Run every check as of `now` and apply the findings to the alerts (the caller commits)."""
+    """Run every check as of `now` and apply the findings to the alerts (the caller commits).
+
+    `written_at` is the real time the notifications are written at (default `now`); see
+    :func:`bot.alerts.lifecycle.apply_findings`.
+    """
     run = run_each_check(session, now, settings.thresholds(), calendar)
     policy = policy_from(settings)
     summary = apply_findings(
-        session, run.findings, now=now, policy=policy, checks_run=run.ran_clean
+        session,
+        run.findings,
+        now=now,
+        policy=policy,
+        checks_run=run.ran_clean,
+        written_at=written_at,
     )
-    tell_failed_checks(session, run, now=now, policy=policy)
+    tell_failed_checks(session, run, now=now, policy=policy, written_at=written_at)
     return CycleReport(now, run.findings, summary, dict(run.failed))
 
 
 def tell_failed_checks(
-    session: Session, run: CheckRun, *, now: datetime, policy: AlertPolicy
+    session: Session,
+    run: CheckRun,
+    *,
+    now: datetime,
+    policy: AlertPolicy,
+    written_at: datetime | None = None,
 ) -> None:
     """Open (or keep) a check_failed alert per failed check; resolve those that ran clean."""
     for check, error in run.failed.items():
@@ -97,6 +112,7 @@ def tell_failed_checks(
             },
             now=now,
             policy=policy,
+            written_at=written_at,
         )
     for check in set(failing_checks(session)) & run.ran_clean:
         resolve_admin_alert(
@@ -105,4 +121,5 @@ def tell_failed_checks(
             reason="the check ran clean again",
             now=now,
             policy=policy,
+            written_at=written_at,
         )

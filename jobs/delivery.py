@@ -16,13 +16,28 @@ What "delivered once" means, said plainly:
   message, and the row comes back after the lease: that one message is sent again. So delivery to
   the transport is at-least-once, with at most the messages in flight at the moment of the crash
   (one per worker, since a worker sends one at a time) repeated. The Slack transport closes this
-  gap by tagging each message with its outbox id in message metadata and skipping a send it
-  finds already posted.
+  gap by tagging each message with its outbox id, the installation's id and the row's random
+  token in message metadata, and skipping a send it finds already posted with all three.
 - The same holds when a single send takes longer than the lease: another worker may take the row
   over and send it too. Keep the lease well above the transport's own timeout.
 - The rows of one alert go out in the order they were written: a row is not claimed while an
   earlier row (lower id) of the same alert is still pending or sending, so "resolved" never
-  overtakes "opened". A dead earlier row no longer holds the later ones back.
+  overtakes "opened". A dead (or dropped) earlier row no longer holds the later ones back.
+
+What an outage does, said as plainly:
+
+- A transient failure (Slack unreachable, a 5xx, a rate limit, anything but a permanent error)
+  never turns a row into a dead letter. It is tried again after a backoff that doubles up to
+  `backoff_max` (five minutes by default), for as long as it takes; only a permanent error
+  (`TransportError(permanent=True)`: a missing channel, a revoked token) makes a dead letter.
+- While a row waits, its alert may resolve. When a row that has failed already comes up and
+  its alert has a later `resolved` row waiting, the rows between are `dropped` (superseded), and
+  so is the row itself if the alert has its message already; the resolved row, which carries
+  the alert's whole final state, updates that one message (`jobs.outbox_claims.supersede`).
+  So after an outage each alert has one message, showing its final state.
+- A destination (transport and channel) that has failed transiently for `degraded_after` raises
+  one `delivery_degraded` alert for the admins, resolved by the next send that gets through
+  (`jobs.delivery_health`).
 - When a row about one alert is sent and the transport gives a reference (its Slack message),
   the alert keeps it as its `message_ref` in the same transaction, if it has none yet; later rows
   carry it (`OutboxMessageView.alert_ref`) so the transport updates that message in place.
@@ -37,85 +52,55 @@ import random
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple
+from functools import partial
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, update
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
 
+from bot.alerts.lifecycle import AlertPolicy
 from bot.alerts.outbox import DEAD, PENDING, SENDING, SENT, enqueue
 from bot.clock import utcnow
 from bot.db import transaction
 from bot.models import Alert, OutboxMessage
+from bot.settings import Settings
+from jobs.cycle import policy_from
+from jobs.delivery_health import (
+    default_dead_letter_handler,
+    destination,
+    note_failure,
+    note_success,
+    resolve_delivered_dead_letter,
+)
+from jobs.outbox_claims import Claim, claim_due, mine
 from jobs.transports import OutboxMessageView, Transport, TransportError
-
-if TYPE_CHECKING:
-    from bot.alerts.lifecycle import AlertPolicy
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DeliveryWorker", "backoff_seconds", "default_dead_letter_handler", "enqueue"]
+__all__ = [
+    "PENDING",
+    "SENDING",
+    "DeliveryWorker",
+    "backoff_seconds",
+    "default_dead_letter_handler",
+    "delivery_options",
+    "enqueue",
+]
 
-
-DELIVERY_FAILED = "delivery_failed"
 # Error texts are stored on the row; an HTML error page from a proxy need not be kept whole.
 MAX_ERROR_LENGTH = 2000
 
 DeadLetterHandler = Callable[[Session, OutboxMessage, datetime], None]
 
 
-def default_dead_letter_handler(
-    session: Session,
-    message: OutboxMessage,
-    now: datetime,
-    *,
-    policy: "AlertPolicy | None" = None,
-) -> None:
-    """Open (or update) a critical `delivery_failed` alert for the admins about a dead letter.
-
-    `policy` says where admin alerts go; wire it with
-    `functools.partial(default_dead_letter_handler, policy=policy)`. Without one the alert's
-    notice goes to the transport's default channel.
-
-    A dead letter that was itself the notice of a `delivery_failed` alert is only logged:
-    raising another alert about it would write another outbox row to the same unreachable
-    place, and so on without end.
-    """
-    if message.alert_id is not None:
-        alert = session.get(Alert, message.alert_id)
-        if alert is not None and (
-            alert.check == DELIVERY_FAILED or alert.fingerprint.startswith(f"{DELIVERY_FAILED}:")
-        ):
-            log.error(
-                "outbox %s (the notice of delivery_failed alert %s) is a dead letter too: %s",
-                message.id,
-                alert.id,
-                message.last_error,
-            )
-            return
-    # Imported when first needed, so the worker (and its tests) do not depend on the lifecycle.
-    from bot.alerts.lifecycle import open_admin_alert
-
-    channel = message.channel or "-"
-    error = message.last_error or "(no error text)"
-    noun = "attempt" if message.attempts == 1 else "attempts"
-    open_admin_alert(
-        session,
-        fingerprint=f"{DELIVERY_FAILED}:-:outbox-{message.id}",
-        summary=(
-            f"Outbox message {message.id} ({message.kind} to {channel}) was not delivered "
-            f"after {message.attempts} {noun}: {error}"
-        ),
-        facts={
-            "Outbox id": str(message.id),
-            "Kind": message.kind,
-            "Channel": channel,
-            "Attempts": str(message.attempts),
-            "Permanent": "yes" if message.permanent else "no",
-            "Error": error,
-        },
-        now=now,
-        policy=policy,
-    )
+def delivery_options(settings: Settings) -> dict[str, Any]:
+    """The DeliveryWorker options the settings describe (backoff, degraded_after, policy)."""
+    return {
+        "backoff_base": float(settings.delivery_backoff_seconds),
+        "backoff_max": float(settings.delivery_backoff_max_seconds),
+        "degraded_after": timedelta(minutes=settings.delivery_degraded_after_minutes),
+        "policy": policy_from(settings),
+    }
 
 
 def backoff_seconds(attempts: int, *, base: float, cap: float, rng: random.Random) -> float:
@@ -127,14 +112,6 @@ def backoff_seconds(attempts: int, *, base: float, cap: float, rng: random.Rando
     exponent = min(max(attempts - 1, 0), 62)  # 2**62·base is past any cap; avoids overflow.
     ceiling = min(cap, base * 2**exponent)
     return rng.uniform(0.0, ceiling)
-
-
-class _Claim(NamedTuple):
-    """A row this worker won: what the transport sees, the lease's end, and the row's alert."""
-
-    view: OutboxMessageView
-    until: datetime
-    alert_id: int | None
 
 
 def _usable(retry_after: float | None) -> float | None:
@@ -155,16 +132,19 @@ class DeliveryWorker:
         worker_id: str,
         clock: Callable[[], datetime] = utcnow,
         batch_size: int = 50,
-        max_attempts: int = 8,
         backoff_base: float = 30.0,
-        backoff_max: float = 3600.0,
+        backoff_max: float = 300.0,
+        degraded_after: timedelta = timedelta(minutes=10),
         lease: timedelta = timedelta(minutes=5),
-        on_dead_letter: DeadLetterHandler = default_dead_letter_handler,
+        policy: AlertPolicy | None = None,
+        on_dead_letter: DeadLetterHandler | None = None,
         rng: random.Random | None = None,
         poll: float = 1.0,
     ) -> None:
-        if batch_size < 1 or max_attempts < 1:
-            raise ValueError("batch_size and max_attempts must be at least 1")
+        """`policy` says where the admin alerts about delivery go (`delivery_degraded`, and
+        `delivery_failed` unless `on_dead_letter` handles dead letters some other way)."""
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
         if lease <= timedelta(0):
             raise ValueError("the lease must be positive")
         self.sessions = sessions
@@ -172,13 +152,16 @@ class DeliveryWorker:
         self.worker_id = worker_id
         self.clock = clock
         self.batch_size = batch_size
-        self.max_attempts = max_attempts
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
+        self.degraded_after = degraded_after
         self.lease = lease
-        self.on_dead_letter = on_dead_letter
+        self.policy = policy
+        self.on_dead_letter = on_dead_letter or partial(default_dead_letter_handler, policy=policy)
         self.rng = rng if rng is not None else random.Random()
         self.poll = poll
+        # Names the destination (with a row's channel) in `delivery_degraded` alerts.
+        self.transport_name = getattr(transport, "name", type(transport).__name__.lower())
 
     def run(self, stop: threading.Event) -> None:
         """Deliver until `stop` is set, resting `poll` seconds whenever there is nothing due."""
@@ -199,8 +182,9 @@ class DeliveryWorker:
         1. Claim up to `batch_size` due rows and commit the claim before anything is sent.
         2. For each, in id order: check the claim is still ours (renewing the lease when half of
            it is gone), then send.
-        3. Record the outcome in its own transaction: sent; pending again after a backoff; or
-           dead, with `on_dead_letter` called in that same transaction.
+        3. Record the outcome in its own transaction: sent; pending again after a backoff (a
+           transient failure, however many); or dead (a permanent one), with `on_dead_letter`
+           called in that same transaction.
         4. When the transport asks to wait (a retry-after), hand the rest of the batch back
            untried, due after that wait, instead of hammering a rate limit.
         """
@@ -223,105 +207,23 @@ class DeliveryWorker:
                 self._record_sent(view, reference, alert_id)
         return found
 
-    def _due(self, now: datetime) -> ColumnElement[bool]:
-        """Rows waiting for a send: pending and due, or held by a worker whose lease ran out."""
-        return or_(
-            and_(OutboxMessage.state == PENDING, OutboxMessage.next_attempt_at <= now),
-            and_(OutboxMessage.state == SENDING, OutboxMessage.claimed_until < now),
-        )
-
-    def _waits_for_an_earlier_row(self) -> ColumnElement[bool]:
-        """An earlier row (lower id) of the same alert is not settled yet: this one must wait.
-
-        Rows only ever move pending → sending → pending/sent/dead, and new rows get higher ids,
-        so once this is false for a row it stays false: checking it when picking candidates is
-        enough, the claiming UPDATE need not repeat it.
-        """
-        earlier = aliased(OutboxMessage)
-        return exists().where(
-            earlier.alert_id == OutboxMessage.alert_id,
-            earlier.id < OutboxMessage.id,
-            earlier.state.in_((PENDING, SENDING)),
-        )
-
-    def _claim(self) -> tuple[bool, list[_Claim]]:
-        """Claim due rows; returns whether any were due, and the ones this worker won.
-
-        1. Pick due rows that no earlier row of their alert holds back (skipping rows other
-           workers have locked, on PostgreSQL).
-        2. Claim them with a conditional UPDATE; RETURNING lists the ones this worker won.
-        3. Read the message_ref of their alerts in the same transaction, for the views.
-        """
+    def _claim(self) -> tuple[bool, list[Claim]]:
+        """Claim due rows (:func:`jobs.outbox_claims.claim_due`) in one transaction."""
         now = self.clock()
-        until = now + self.lease
         with transaction(self.sessions) as session:
-            candidates = (
-                select(OutboxMessage.id, OutboxMessage.state)
-                .where(self._due(now), ~self._waits_for_an_earlier_row())
-                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-                .limit(self.batch_size)
+            return claim_due(
+                session,
+                worker_id=self.worker_id,
+                now=now,
+                until=now + self.lease,
+                batch_size=self.batch_size,
             )
-            if session.get_bind().dialect.name == "postgresql":
-                candidates = candidates.with_for_update(of=OutboxMessage, skip_locked=True)
-            picked: dict[int, str] = {row.id: row.state for row in session.execute(candidates)}
-            if not picked:
-                return False, []
-            ids = list(picked)
-            # The claim itself: only rows still due when the UPDATE runs are taken, and RETURNING
-            # lists exactly those (the "did my UPDATE match?" test, for the whole batch at once).
-            won = session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids), self._due(now))
-                .values(state=SENDING, claimed_by=self.worker_id, claimed_until=until)
-                .returning(
-                    OutboxMessage.id,
-                    OutboxMessage.alert_id,
-                    OutboxMessage.kind,
-                    OutboxMessage.channel,
-                    OutboxMessage.payload,
-                    OutboxMessage.attempts,
-                )
-                .execution_options(synchronize_session=False)
-            ).all()
-            alert_ids = {row.alert_id for row in won if row.alert_id is not None}
-            refs: dict[int, str | None] = {}
-            if alert_ids:
-                rows = session.execute(
-                    select(Alert.id, Alert.message_ref).where(Alert.id.in_(alert_ids))
-                )
-                refs = {row.id: row.message_ref for row in rows}
-        claims = [
-            _Claim(
-                OutboxMessageView(
-                    row.id,
-                    row.kind,
-                    row.channel,
-                    row.payload,
-                    row.attempts,
-                    alert_ref=refs.get(row.alert_id) if row.alert_id is not None else None,
-                    # It was `sending` under a lease that ran out: its worker may have sent it.
-                    reclaimed=picked.get(row.id) == SENDING,
-                ),
-                until,
-                row.alert_id,
-            )
-            for row in won
-        ]
-        return True, sorted(claims, key=lambda claim: claim.view.id)
-
-    def _mine(self, message_id: int) -> ColumnElement[bool]:
-        """The row is still claimed by this worker and not yet settled."""
-        return and_(
-            OutboxMessage.id == message_id,
-            OutboxMessage.claimed_by == self.worker_id,
-            OutboxMessage.state == SENDING,
-        )
 
     def _settle(self, session: Session, message_id: int, **values: Any) -> bool:
         """Apply `values` if the row is still ours; False when another worker took it over."""
         result = session.execute(
             update(OutboxMessage)
-            .where(self._mine(message_id))
+            .where(mine(message_id, self.worker_id))
             .values(**values)
             .execution_options(synchronize_session=False)
         )
@@ -364,6 +266,10 @@ class DeliveryWorker:
                     .values(message_ref=reference)
                     .execution_options(synchronize_session=False)
                 )
+            if recorded:
+                note_success(session, self._destination(view), now, policy=self.policy)
+                if view.attempts > 0:
+                    resolve_delivered_dead_letter(session, view.id, now, self.policy)
         if not recorded:
             log.warning(
                 "outbox %s: sent, but the claim had passed to another worker (lease too short?)",
@@ -377,19 +283,20 @@ class DeliveryWorker:
         permanent: bool,
         retry_after: float | None,
     ) -> None:
-        """Store the failure on the row: back to pending after a wait, or dead.
+        """Store the failure on the row: back to pending after a wait, or (permanent) dead.
 
-        A dead letter and what `on_dead_letter` writes (the admin alert and its outbox row)
-        commit together. If the handler raises, neither is kept: the row stays claimed until its
-        lease runs out and is then tried again, rather than dying without anyone being told.
+        A transient failure is also noted against the row's destination, which raises the
+        `delivery_degraded` alert once it has lasted `degraded_after`. A dead letter and what
+        `on_dead_letter` writes (the admin alert and its outbox row) commit together. If the
+        handler raises, neither is kept: the row stays claimed until its lease runs out and is
+        then tried again, rather than dying without anyone being told.
         """
         now = self.clock()
         attempts = view.attempts + 1
         error = error[:MAX_ERROR_LENGTH]
-        dead = permanent or attempts >= self.max_attempts
         with transaction(self.sessions) as session:
-            if dead:
-                values: dict[str, Any] = {"state": DEAD, "permanent": permanent}
+            if permanent:
+                values: dict[str, Any] = {"state": DEAD, "permanent": True}
             else:
                 wait = self._wait_seconds(attempts, retry_after)
                 values = {
@@ -402,18 +309,36 @@ class DeliveryWorker:
             ):
                 log.warning("outbox %s: failure not recorded, another worker has it", view.id)
                 return
-            if dead:
+            if permanent:
                 message = session.get(OutboxMessage, view.id)
                 assert message is not None  # we just updated it in this transaction
                 self.on_dead_letter(session, message, now)
-        if dead:
+            else:
+                note_failure(
+                    session,
+                    self._destination(view),
+                    error,
+                    now,
+                    degraded_after=self.degraded_after,
+                    policy=self.policy,
+                )
+        if permanent:
             log.error("outbox %s is a dead letter after %s attempts: %s", view.id, attempts, error)
 
+    def _destination(self, view: OutboxMessageView) -> str:
+        return destination(self.transport_name, view.channel)
+
     def _wait_seconds(self, attempts: int, retry_after: float | None) -> float:
-        """The transport's retry-after when it gave one (at least that long), else a backoff."""
-        if retry_after is not None:
-            return retry_after
-        return backoff_seconds(attempts, base=self.backoff_base, cap=self.backoff_max, rng=self.rng)
+        """The backoff, or the transport's retry-after when that is longer.
+
+        A row that was itself rate limited waits its backoff too, while the rows handed back
+        untried with it wait only the retry-after (:meth:`_release`): so a rate limit does not
+        keep the same few rows at the head of the queue and the rest behind them for good.
+        """
+        backoff = backoff_seconds(
+            attempts, base=self.backoff_base, cap=self.backoff_max, rng=self.rng
+        )
+        return backoff if retry_after is None else max(retry_after, backoff)
 
     def _release(self, message_ids: list[int], wait: float) -> None:
         """Hand untried rows back as pending, due after `wait` seconds, attempts unchanged."""

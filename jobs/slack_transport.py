@@ -9,15 +9,19 @@ What a row becomes:
   reference as the alert's `message_ref`.
 - an alert kind with a message: `chat.update` that message in place and a line in its thread.
 
-Nothing twice. Every post carries message metadata naming its outbox row. When an earlier try
-may have posted already (a retry, or a row taken back from a worker whose lease ran out), the
-channel's history (or the thread) is searched for that outbox id first, and a message found
-there is used instead of posting again. So a crash, or an answer lost on the way back, between
-Slack posting and the worker recording it leaves no duplicate for anyone to see.
+Nothing twice. Every post carries message metadata naming its outbox row: the row's id, this
+installation's id (one per database) and the row's random token. When an earlier try may have
+posted already (a retry, or a row taken back from a worker whose lease ran out), the channel's
+history (or the thread) is searched for a post naming all three, and a message found there is
+used instead of posting again. So a crash, or an answer lost on the way back, between Slack
+posting and the worker recording it leaves no duplicate for anyone to see; and a post of
+another loanwatch in the same channel (staging beside production, or this database before a
+backup was restored, its outbox ids starting again) is never taken for this row's own.
 https://api.slack.com/metadata/using
 """
 
 import http.client
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -28,7 +32,11 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry import (
     BackoffRetryIntervalCalculator,
     ConnectionErrorRetryHandler,
+    HttpRequest,
+    HttpResponse,
+    RetryHandler,
     RetryIntervalCalculator,
+    RetryState,
 )
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from slack_sdk.web import SlackResponse
@@ -150,8 +158,42 @@ SLACK_ERRORS: Mapping[str, _Rule] = {
 _PRIVATE = "method_not_supported_for_channel_type"
 
 
+Sleep = Callable[[float], None]
+
+
+class _SleepsWith(RetryHandler):
+    """A retry handler that waits with the sleep it is given (slack_sdk's call `time.sleep`)."""
+
+    def __init__(self, sleep: Sleep, interval_calculator: RetryIntervalCalculator) -> None:
+        super().__init__(interval_calculator=interval_calculator)
+        self._sleep = sleep
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        """As slack_sdk does it, with the injected sleep."""
+        state.next_attempt_requested = True
+        self._sleep(self.interval_calculator.calculate_sleep_duration(state.current_attempt))
+        state.increment_current_attempt()
+
+
+class _RetryConnectionErrors(_SleepsWith, ConnectionErrorRetryHandler):
+    """Retries a dropped or refused connection once."""
+
+
+class _RetryServerErrors(_SleepsWith, ServerErrorRetryHandler):
+    """Retries an HTTP 500 or 503 once."""
+
+
 class SlackTransport:
     """Delivers outbox rows to Slack through the Web API (`send(view) -> "CHANNEL_ID:TS"`)."""
+
+    name = "slack"
 
     def __init__(
         self,
@@ -160,6 +202,7 @@ class SlackTransport:
         *,
         timeout: int = TIMEOUT,
         retry_interval: RetryIntervalCalculator | None = None,
+        sleep: Sleep = time.sleep,
     ) -> None:
         # Posts and uploads get NO retry handlers: if Slack posted but its answer was lost, an
         # immediate retry here would post a second message. The worker's next attempt searches
@@ -168,15 +211,16 @@ class SlackTransport:
         self._poster = WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=[])
         # Reads, chat.update and conversations.join cannot duplicate anything: retrying a
         # dropped connection or a 500 at once is safe. (Not 429: its wait belongs to the
-        # worker, which reschedules the row instead of sleeping.)
+        # worker, which reschedules the row instead of sleeping.) The one wait they take goes
+        # through `sleep`, so a test can see that nothing else here ever sleeps.
         interval = retry_interval or BackoffRetryIntervalCalculator(backoff_factor=0.5)
         self._reader = WebClient(
             token=token,
             base_url=base_url,
             timeout=timeout,
             retry_handlers=[
-                ConnectionErrorRetryHandler(interval_calculator=interval),
-                ServerErrorRetryHandler(interval_calculator=interval),
+                _RetryConnectionErrors(sleep, interval),
+                _RetryServerErrors(sleep, interval),
             ],
         )
 
@@ -292,13 +336,13 @@ class SlackTransport:
             HISTORY_PAGES,
             channel=channel,
         ):
-            if _outbox_id(found) == message.id:
+            if _posted_by(found, message):
                 return f"{channel}:{found['ts']}"
         return None
 
     def _reply_in_thread(self, message: OutboxMessageView, channel: str, ts: str) -> bool:
         return any(
-            _outbox_id(reply) == message.id
+            _posted_by(reply, message)
             for reply in self._thread(channel, ts)
             if reply.get("ts") != ts
         )
@@ -426,23 +470,33 @@ def _retry_after(headers: Mapping[str, Any]) -> float | None:
 
 
 def _metadata(message: OutboxMessageView) -> dict[str, Any]:
-    """The metadata every post carries: which outbox row (and alert) it is."""
+    """The metadata every post carries: which outbox row of which installation (and alert)."""
     event_payload: dict[str, Any] = {"outbox_id": message.id}
+    if message.installation_id is not None:
+        event_payload["installation_id"] = message.installation_id
+    if message.token is not None:
+        event_payload["token"] = message.token
     alert_id = message.payload.get("alert_id")
     if alert_id is not None:
         event_payload["alert_id"] = alert_id
     return {"event_type": EVENT_TYPE, "event_payload": event_payload}
 
 
-def _outbox_id(found: Mapping[str, Any]) -> int | None:
-    """The outbox id in a message's loanwatch metadata, if it has any."""
+def _posted_by(found: Mapping[str, Any], message: OutboxMessageView) -> bool:
+    """Whether a message in Slack is this outbox row's post: same id, installation and token.
+
+    The id alone is not enough: another database posting to the same channel, or this one
+    after a backup was restored, has rows with the same ids.
+    """
     metadata = found.get("metadata") or {}
     if metadata.get("event_type") != EVENT_TYPE:
-        return None
-    try:
-        return int((metadata.get("event_payload") or {}).get("outbox_id"))
-    except (TypeError, ValueError):
-        return None
+        return False
+    mine = _metadata(message)["event_payload"]
+    theirs = metadata.get("event_payload") or {}
+    return all(
+        str(theirs.get(key)) == str(mine.get(key))
+        for key in ("outbox_id", "installation_id", "token")
+    )
 
 
 def _split(ref: str) -> tuple[str, str]:

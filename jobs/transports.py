@@ -31,6 +31,12 @@ class OutboxMessageView:
     # Taken back from a worker whose lease ran out: that worker may have sent it before dying,
     # so a transport that can look (Slack) checks before sending, as on a retry.
     reclaimed: bool = False
+    # Who wrote it: the installation's id (one per database) and the row's own random token.
+    # A transport that looks for what an earlier try sent matches on both and the id, so it
+    # never takes another database's post (staging beside production, a restored backup whose
+    # ids started again) for its own.
+    installation_id: str | None = None
+    token: str | None = None
 
     @property
     def maybe_sent(self) -> bool:
@@ -56,7 +62,11 @@ class TransportError(Exception):
 
 
 class Transport(Protocol):
-    """Something that delivers an outbox message, or raises TransportError."""
+    """Something that delivers an outbox message, or raises TransportError.
+
+    A transport may have a `name` ("slack", "console"); with a row's channel it names the
+    destination in a `delivery_degraded` alert. Without one the class name stands in.
+    """
 
     def send(self, message: OutboxMessageView) -> str | None:
         """Deliver `message`; return the transport's reference for it, if it has one."""
@@ -88,6 +98,8 @@ def render_text(message: OutboxMessageView) -> str:
 
 class ConsoleTransport:
     """Writes each message as a text block to a stream (stdout unless told otherwise)."""
+
+    name = "console"
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream

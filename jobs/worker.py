@@ -8,14 +8,13 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from functools import partial
 
 from bot.alerts.lifecycle import wake_up
 from bot.clock import utcnow
 from bot.db import make_engine, require_current_schema, session_factory, transaction
 from bot.settings import Settings
 from jobs.cycle import calendar_from, policy_from, run_check_cycle
-from jobs.delivery import DeliveryWorker, default_dead_letter_handler
+from jobs.delivery import DeliveryWorker, delivery_options
 from jobs.scheduler import build_scheduler, worker_name
 from jobs.transports import Transport
 
@@ -42,10 +41,7 @@ def run_worker(
         transport,
         worker_id=me,
         clock=clock,
-        max_attempts=settings.delivery_max_attempts,
-        backoff_base=settings.delivery_backoff_seconds,
-        backoff_max=settings.delivery_backoff_max_seconds,
-        on_dead_letter=partial(default_dead_letter_handler, policy=policy),
+        **delivery_options(settings),
     )
 
     def checks(now: datetime) -> None:

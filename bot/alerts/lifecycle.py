@@ -36,7 +36,9 @@ Decisions, written down because people will ask:
 - **Storms** are counted per check *and destination channel*: more than `storm_threshold` new
   alerts of one check bound for one channel become one `alert.group` row. With one channel
   (the usual case) that is exactly "per check"; with several, each channel gets one grouped
-  message about its own facilities. Resolutions in one run are grouped the same way.
+  message about its own facilities. Resolutions in one run are grouped the same way, and an
+  alert among them with a message of its own (someone acted on it) gets that message updated
+  too, so none is left looking live.
 - **Admin alerts** (`delivery_failed`, from the delivery worker's dead letters) are not
   resolved by a run of the checks (no check reports them) and silences do not apply to them.
 """
@@ -55,7 +57,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.alerts.findings import Finding, Severity
-from bot.alerts.outbox import enqueue
+from bot.alerts.outbox import PENDING, SENDING, enqueue
 from bot.alerts.silences import (
     KNOWN_CHECKS,
     active_silences,
@@ -216,8 +218,15 @@ def apply_findings(
     now: datetime,
     policy: AlertPolicy,
     checks_run: set[str] | None = None,
+    written_at: datetime | None = None,
 ) -> RunSummary:
     """Turn one run's findings into alert changes and the notifications they call for.
+
+    `now` is the moment the run evaluates the alerts as of; `written_at` (default `now`) is the
+    real time the notifications are written at, from which they are due. They differ for
+    `loanwatch check --at`: a run as of last week still notifies now, not a week late (its
+    rows would be overdue at once, and their claims already expired), and a run as of next
+    month does not hold its notifications back until then.
 
     1. A finding whose fingerprint has an alert that is not resolved updates it; an expired
        acknowledgement or an ended snooze is ended, and a reminder is written for those and for
@@ -228,6 +237,8 @@ def apply_findings(
        not found resolves by itself, and its posted message is updated.
     """
     require_aware(now, "now")
+    if written_at is not None:
+        require_aware(written_at, "written_at")
     current = _by_fingerprint(findings)
     # Read as plain rows: most alerts found again need only `last_seen_at` moved, less work
     # than building an ORM object for each.
@@ -263,7 +274,9 @@ def apply_findings(
     alerts = _alerts(session, [alert_id for alert_id, _ in to_redetect] + cleared)
     # Only alerts that may be told need their facility's channel and names.
     facility_ids = {a.facility_id for a in alerts.values()} | {f.facility_id for f in new}
-    teller = _Teller(session, now, policy, _facilities(session, facility_ids))
+    teller = _Teller(
+        session, now, policy, _facilities(session, facility_ids), written_at=written_at
+    )
 
     _mark_seen(session, only_seen, now)
     for alert_id, finding in to_redetect:
@@ -697,6 +710,7 @@ def open_admin_alert(
     now: datetime,
     policy: AlertPolicy | None = None,
     check: str = DELIVERY_FAILED,
+    written_at: datetime | None = None,
 ) -> Alert:
     """Tell the admins that something in loanwatch itself failed (a dead letter, a check).
 
@@ -730,7 +744,7 @@ def open_admin_alert(
     # The caller's fingerprint is the identity, even when it is not `check:facility:subject`.
     alert.fingerprint = fingerprint
     audit.record(session, audit.SYSTEM, "alert.open", alert, at=now)
-    teller = _Teller(session, now, policy or AlertPolicy(), {})
+    teller = _Teller(session, now, policy or AlertPolicy(), {}, written_at=written_at)
     teller.tell(alert, OPENED_KIND, event="opened")
     return alert
 
@@ -742,6 +756,7 @@ def resolve_admin_alert(
     reason: str,
     now: datetime,
     policy: AlertPolicy | None = None,
+    written_at: datetime | None = None,
 ) -> Alert | None:
     """Resolve the unresolved admin alert with this fingerprint: its condition cleared.
 
@@ -769,7 +784,7 @@ def resolve_admin_alert(
         return None
     audit.record(session, audit.SYSTEM, "alert.auto_resolve", alert, at=now, before=before)
     if alert.last_notified_at is not None:
-        _Teller(session, now, policy or AlertPolicy(), {}).tell(
+        _Teller(session, now, policy or AlertPolicy(), {}, written_at=written_at).tell(
             alert, RESOLVED_KIND, event="auto_resolved"
         )
     return alert
@@ -873,9 +888,14 @@ class _Teller:
         now: datetime,
         policy: AlertPolicy | None,
         facilities: dict[int, FacilityLabel],
+        *,
+        written_at: datetime | None = None,
     ) -> None:
         self.session = session
+        # What the alerts' own times say (`last_notified_at`): the moment the run is about.
         self.now = now
+        # When the outbox rows are written and due: the real time, even for a run `--at`.
+        self.written_at = written_at or now
         self.policy = policy
         self.facilities = facilities
         self.tally: Counter[str] = Counter({name: 0 for name in RunSummary.__dataclass_fields__})
@@ -925,7 +945,13 @@ class _Teller:
         return self._write(kind, self.channel(alert), payload, alert_id=alert.id, about=[alert])
 
     def tell_in_groups(self, alerts: Sequence[AlertLike], kind: str, *, event: str) -> None:
-        """One row per alert, except where more than storm_threshold share a check and channel."""
+        """One row per alert, except where more than storm_threshold share a check and channel.
+
+        A storm is one grouped row; an alert in it that has a message of its own (posted, or on
+        its way) also gets its own row, so that message is updated too: otherwise an
+        acknowledged alert's message would still look live, buttons and all, after the storm
+        it cleared in was told as resolved.
+        """
         threshold = (self.policy or AlertPolicy()).storm_threshold
         batches: dict[tuple[str, str | None], list[AlertLike]] = defaultdict(list)
         for alert in alerts:
@@ -935,9 +961,35 @@ class _Teller:
                 for alert in batch:
                     self.tell(alert, kind, event=event)
                 continue
+            # A new alert has no message yet; only later events need to look.
+            own = set() if kind == OPENED_KIND else self._with_own_message(batch)
             payload = group_payload(check, event, batch, self.facilities)
             self._write(GROUP_KIND, channel, payload, alert_id=None, about=batch)
-            self.tally["grouped"] += len(batch)
+            for alert in batch:
+                if alert.id in own:
+                    self.tell(alert, kind, event=event)
+            self.tally["grouped"] += len(batch) - len(own)
+
+    def _with_own_message(self, alerts: Sequence[AlertLike]) -> set[int]:
+        """The ids of these alerts that have a message of their own, or a notice on its way.
+
+        The delivery worker keeps an alert's message as its `message_ref` when its first row
+        of its own is sent; a row still pending (or being sent) will post one.
+        """
+        own = {a.id for a in alerts if a.message_ref is not None}
+        rest = [a.id for a in alerts if a.id not in own]
+        if rest:
+            own.update(
+                self.session.scalars(
+                    select(OutboxMessage.alert_id)
+                    .where(
+                        among(self.session, OutboxMessage.alert_id, rest),
+                        OutboxMessage.state.in_((PENDING, SENDING)),
+                    )
+                    .distinct()
+                )
+            )
+        return own
 
     def _write(
         self,
@@ -953,7 +1005,7 @@ class _Teller:
             kind=kind,
             channel=channel,
             payload=payload,
-            now=self.now,
+            now=self.written_at,
             alert_id=alert_id,
             flush=False,  # nobody here needs its id; a run's rows go in together
         )

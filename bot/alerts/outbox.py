@@ -13,7 +13,10 @@ from bot.models import OutboxMessage
 PENDING = "pending"
 SENDING = "sending"
 SENT = "sent"
+# A permanent failure (a missing channel, a revoked token): a person must act.
 DEAD = "dead"
+# Never to be sent: an admin dropped it, or a later row of its alert superseded it.
+DROPPED = "dropped"
 
 
 def enqueue(

@@ -1,7 +1,6 @@
 """`loanwatch check`, `alert` and `silence`: running the checks and working the alerts."""
 
 from datetime import datetime
-from functools import partial
 
 import click
 
@@ -10,10 +9,12 @@ from bot.alerts.silences import active_silences, add_silence, remove_silence, sc
 from bot.cli.context import CliState
 from bot.cli.params import ALERT_ID, SILENCE_ID, TIME, in_zone
 from bot.cli.render import table
+from bot.clock import utcnow
 from bot.db import session_factory
 from bot.ledger.facilities import get_facility
 from jobs.cycle import calendar_from, policy_from, run_check_cycle
-from jobs.delivery import DeliveryWorker, default_dead_letter_handler
+from jobs.delivery import DeliveryWorker, delivery_options
+from jobs.scheduler import worker_name
 from jobs.transports import transport_from
 
 # A failed check is not bad input (2): the run happened, and told what it found.
@@ -26,23 +27,27 @@ EXIT_CHECK_FAILED = 1
 def check_command(state: CliState, at: datetime | None) -> int:
     """Run every check once, update the alerts, deliver the notifications, print a summary.
 
+    `--at` is the moment the checks evaluate; delivery keeps the real clock (its leases,
+    backoff and due times are shared with any worker running beside this command).
     Exits 1 when a check failed (the others ran and their notifications were delivered; the
     traceback is on stderr), 0 otherwise.
     """
     now = in_zone(at, state.settings.zone) or state.now
     with state.transaction() as session:
         report = run_check_cycle(
-            session, now=now, settings=state.settings, calendar=calendar_from(state.settings)
+            session,
+            now=now,
+            settings=state.settings,
+            calendar=calendar_from(state.settings),
+            written_at=state.now,
         )
     worker = DeliveryWorker(
         session_factory(state.engine),
         transport_from(state.settings),
-        worker_id="cli",
-        clock=lambda: now,
-        max_attempts=state.settings.delivery_max_attempts,
-        backoff_base=state.settings.delivery_backoff_seconds,
-        backoff_max=state.settings.delivery_backoff_max_seconds,
-        on_dead_letter=partial(default_dead_letter_handler, policy=policy_from(state.settings)),
+        # Unique, so two commands (or a command and a worker) never take each other's claims.
+        worker_id=f"cli:{worker_name()}",
+        clock=utcnow,
+        **delivery_options(state.settings),
     )
     while worker.step():
         pass

@@ -1,6 +1,12 @@
 """Every table, imported here so `Base.metadata` knows them all (Alembic reads it)."""
 
-from bot.models.alerts import Alert, OutboxMessage, SchedulerSlot, Silence
+from bot.models.alerts import (
+    Alert,
+    DeliveryDestination,
+    OutboxMessage,
+    SchedulerSlot,
+    Silence,
+)
 from bot.models.audit import AuditRecord
 from bot.models.base import Base
 from bot.models.installation import Installation
@@ -16,6 +22,7 @@ __all__ = [
     "Bill",
     "BillDay",
     "CommandRequest",
+    "DeliveryDestination",
     "Draw",
     "DrawConfirmation",
     "Facility",

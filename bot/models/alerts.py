@@ -1,5 +1,6 @@
 """Alerts and what surrounds them: silences, the delivery outbox, scheduler slots."""
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -83,6 +84,11 @@ class Silence(Base):
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+def new_token() -> str:
+    """A random token that names one outbox row among every loanwatch's, ever (128 bits)."""
+    return secrets.token_hex(16)
+
+
 class OutboxMessage(Base):
     """A notification to deliver, written in the same transaction as the change it reports.
 
@@ -109,6 +115,30 @@ class OutboxMessage(Base):
     # What the transport answered (a Slack message ts), for updating the message later.
     transport_ref: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Random, made with the row. With the installation's id it goes into what the transport
+    # posts, so a retry recognises its own post and never another database's (staging beside
+    # production) or that of a restored backup whose ids started again.
+    token: Mapped[str] = mapped_column(String(32), default=new_token)
+    # Why a row in state `dropped` will never be sent: an admin's reason, or the later row of
+    # the same alert that superseded it.
+    dropped_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class DeliveryDestination(Base):
+    """Where notifications go (a transport and a channel, "slack:C0123ABCD"), and its health.
+
+    A row appears when sending there first fails. `failing_since` is set by a transient failure
+    when it is empty and emptied by the next successful send; `alerted_at` says a
+    `delivery_degraded` admin alert is open about the destination (at most one at a time).
+    """
+
+    __tablename__ = "delivery_destinations"
+
+    destination: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class SchedulerSlot(Base):

@@ -417,6 +417,45 @@ def test_a_storm_that_clears_is_told_in_one_grouped_message(session, alice, now)
     assert list_alerts(session, "resolved") == list_alerts(session, "all")
 
 
+def test_an_alert_of_a_clearing_storm_whose_own_notice_is_on_its_way_is_told_alone_too(
+    session, alice, now
+) -> None:
+    """Six clear at once; the one Bob acked (its update not yet sent) gets a resolved row too."""
+    facility = jiebei_line(session, alice, now)
+    apply_findings(session, six_missing_bills(facility.id), now=now, policy=POLICY)
+    third = list_alerts(session)[2]
+    acknowledge(session, BOB, third.id, now=now, policy=POLICY)
+
+    summary = apply_findings(session, [], now=now + timedelta(minutes=15), policy=POLICY)
+
+    *_, group, own = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert summary == RunSummary(resolved=6, notified=2, grouped=5)
+    assert group.kind == "alert.group"
+    assert group.payload["alert_ids"] == [a.id for a in list_alerts(session, "all")]
+    assert (own.kind, own.alert_id, own.payload["state"]) == (
+        "alert.resolved",
+        third.id,
+        "resolved",
+    )
+
+
+def test_a_run_as_of_another_moment_writes_its_notices_at_the_real_time(
+    session, alice, now
+) -> None:
+    """A run as of last week opens the alert last week but its notice is due now, not then."""
+    facility = jiebei_line(session, alice, now - timedelta(days=30))
+    last_week = now - timedelta(days=7)
+    apply_findings(
+        session, [missing_bill(facility.id)], now=last_week, policy=POLICY, written_at=now
+    )
+    session.commit()
+
+    (alert,) = list_alerts(session)
+    (message,) = session.scalars(select(OutboxMessage)).all()
+    assert (alert.opened_at, alert.last_notified_at) == (last_week, last_week)
+    assert (message.created_at, message.next_attempt_at) == (now, now)
+
+
 # --- silences ------------------------------------------------------------------------------------
 
 

@@ -1,14 +1,35 @@
-"""`loanwatch check`, `alert` and `silence` as Alice uses them, on SQLite and PostgreSQL."""
+"""`loanwatch check`, `alert` and `silence` as Alice uses them, on SQLite and PostgreSQL.
+
+The cast: Alice runs the commands; Bravo is a delivery worker running beside them on the real
+clock, delivering to a fake Slack (#loan-alerts, C0ALERTS) as Alice's commands do.
+"""
 
 import json
 import logging
 import shlex
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 import pytest
-from sqlalchemy import text
+from slack_sdk.http_retry import FixedValueRetryIntervalCalculator
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli import main
+from bot.clock import utcnow
+from bot.db import transaction
+from bot.ledger.observations import LimitStatus, record_limit_reading
+from bot.models import OutboxMessage
 from jobs.checks import CHECKS
+from jobs.delivery import DeliveryWorker
+from jobs.slack_transport import SlackTransport
+from tests.conftest import ALICE
+from tests.ledger.cast import jiebei_line
+from tests.support.fake_slack import FakeSlack, Fault
+
+ALERTS = "C0ALERTS"
 
 
 @pytest.fixture
@@ -130,3 +151,128 @@ def test_a_failing_check_still_delivers_the_rest_and_exits_1(loanwatch, monkeypa
     assert out.strip().splitlines()[-1].endswith("; checks failed: bill_unexpected")
     assert "no_such_table" in caplog.text
     assert [a["check"] for a in _alerts(loanwatch)] == ["limit_frozen", "check_failed"]
+
+
+# --- `check --at`: the moment evaluated is not the delivery clock ---------------------------------
+
+
+@pytest.fixture
+def slack(monkeypatch) -> Iterator[FakeSlack]:
+    """A fake Slack that the CLI delivers to: every alert its own message in #loan-alerts."""
+    with FakeSlack() as fake:
+        fake.add_channel(ALERTS, "loan-alerts")
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+        monkeypatch.setenv("SLACK_API_URL", fake.api_url)
+        monkeypatch.setenv("LOANWATCH_DEFAULT_ALERT_CHANNEL", ALERTS)
+        monkeypatch.setenv("LOANWATCH_STORM_THRESHOLD", "1000")
+        yield fake
+
+
+def frozen_lines(sessions: sessionmaker[Session], count: int, seen_at: datetime) -> None:
+    """`count` Jiebei lines whose platform showed them frozen (limit 0) at `seen_at`."""
+    with transaction(sessions) as session:
+        for n in range(count):
+            facility = jiebei_line(session, ALICE, seen_at - timedelta(days=1), slug=f"jiebei-{n}")
+            record_limit_reading(
+                session,
+                ALICE,
+                facility,
+                limit_amount=Decimal("0"),
+                status=LimitStatus.FROZEN,
+                now=seen_at,
+                observed_at=seen_at,
+            )
+
+
+def bravo(sessions: sessionmaker[Session], slack: FakeSlack, **options) -> DeliveryWorker:
+    """A worker on the real clock (unless told otherwise) delivering to the same fake Slack."""
+    transport = SlackTransport(
+        "xoxb-test", slack.api_url, retry_interval=FixedValueRetryIntervalCalculator(0.0)
+    )
+    return DeliveryWorker(sessions, transport, worker_id="bravo", **options)
+
+
+def posts_per_alert(slack: FakeSlack) -> Counter[int]:
+    """How many top-level messages #loan-alerts shows for each alert id."""
+    return Counter(
+        m.metadata["event_payload"]["alert_id"] for m in slack.messages(ALERTS) if m.metadata
+    )
+
+
+def outbox_rows(sessions: sessionmaker[Session]) -> list[OutboxMessage]:
+    with sessions() as session:
+        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def test_check_at_a_past_moment_posts_each_alert_once_beside_a_running_worker(
+    loanwatch, sessions, slack
+) -> None:
+    """`check --at` yesterday: its claims run on the real clock, so Bravo takes none of them."""
+    before = utcnow()
+    frozen_lines(sessions, 10, seen_at=before - timedelta(days=2))
+    bravo_found: list[bool] = []
+    stepped_in: list[str] = []
+
+    def bravo_steps_in_while_alice_posts(method: str) -> Fault | None:
+        if method == "chat.postMessage" and not stepped_in:
+            stepped_in.append(method)
+            bravo_found.append(bravo(sessions, slack).step())
+        return None
+
+    slack.faults = bravo_steps_in_while_alice_posts
+    at = (before - timedelta(days=1)).isoformat()
+
+    status, _, err = loanwatch(f"check --at {at}")
+    after = utcnow()
+
+    assert status == 0, err
+    rows = outbox_rows(sessions)
+    assert len(rows) >= 10  # each frozen line at least limit_frozen
+    assert bravo_found == [False]  # nothing Alice's check claimed looked abandoned to Bravo
+    assert posts_per_alert(slack) == Counter({row.alert_id: 1 for row in rows})
+    for row in rows:
+        assert row.state == "sent"
+        assert before <= row.created_at <= row.next_attempt_at <= after
+        assert row.sent_at is not None
+        assert before <= row.sent_at <= after
+
+
+def test_check_at_a_future_moment_while_slack_is_down_retries_on_the_real_clock(
+    loanwatch, sessions, slack, monkeypatch
+) -> None:
+    """`check --at` next month, Slack down: retries are due in seconds, not next month."""
+    monkeypatch.setenv("LOANWATCH_DELIVERY_BACKOFF_SECONDS", "1")
+    monkeypatch.setenv("LOANWATCH_DELIVERY_BACKOFF_MAX_SECONDS", "1")
+    before = utcnow()
+    frozen_lines(sessions, 3, seen_at=before - timedelta(days=2))
+    slack.faults = lambda method: Fault(500) if method == "chat.postMessage" else None
+    at = (before + timedelta(days=30)).isoformat()
+
+    status, _, err = loanwatch(f"check --at {at}")
+    after = utcnow()
+
+    assert status == 0, err
+    rows = outbox_rows(sessions)
+    assert rows
+    assert slack.messages(ALERTS) == []
+    for row in rows:
+        assert (row.state, row.last_error is not None) == ("pending", True)
+        assert before <= row.created_at <= after
+        assert row.next_attempt_at <= after + timedelta(seconds=1)
+    # Alice acknowledges one alert meanwhile: its update queues behind the alert's first post.
+    assert loanwatch(f"alert ack {rows[0].alert_id}")[0] == 0
+
+    slack.faults = None
+    a_moment_later = bravo(sessions, slack, clock=lambda: utcnow() + timedelta(seconds=2))
+    while a_moment_later.step():
+        pass
+
+    rows = outbox_rows(sessions)
+    assert [row.state for row in rows] == ["sent"] * len(rows)
+    assert posts_per_alert(slack) == Counter({row.alert_id: 1 for row in rows[:-1]})
+    (acked,) = [
+        m
+        for m in slack.messages(ALERTS)
+        if m.metadata["event_payload"]["alert_id"] == rows[0].alert_id
+    ]
+    assert "Acknowledged by" in str(acked.blocks)

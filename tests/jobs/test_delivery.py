@@ -5,7 +5,6 @@ that died holding rows.
 """
 
 import functools
-import importlib.util
 import io
 import os
 import random
@@ -24,6 +23,7 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.alerts.lifecycle import AlertPolicy
 from bot.clock import utcnow
 from bot.db import make_engine, session_factory, transaction
 from bot.models import Alert, OutboxMessage
@@ -31,7 +31,6 @@ from jobs.delivery import DeliveryWorker, backoff_seconds, default_dead_letter_h
 from jobs.transports import ConsoleTransport, OutboxMessageView, TransportError, render_text
 
 ROOT = Path(__file__).resolve().parents[2]
-LIFECYCLE_WRITTEN = importlib.util.find_spec("bot.alerts.lifecycle") is not None
 
 
 class FakeClock:
@@ -265,22 +264,31 @@ def test_a_permanent_failure_is_a_dead_letter_reported_once(sessions, clock, dea
     assert transport.tries == [message_id]
 
 
-def test_a_message_that_keeps_failing_dies_after_max_attempts(
+def test_a_message_that_keeps_failing_transiently_is_never_a_dead_letter(
     sessions, clock, dead_letters
 ) -> None:
-    """Three transient failures with max_attempts=3: dead (not permanent), reported once."""
+    """Forty 502s over hours: still pending, tries never more than five minutes apart, then sent."""
     (message_id,) = add_messages(sessions, clock.now)
-    transport = ScriptedTransport(*(TransportError("HTTP 502") for _ in range(5)))
-    alpha = worker(sessions, transport, clock, dead_letters, max_attempts=3)
+    transport = ScriptedTransport(*(TransportError("HTTP 502") for _ in range(40)))
+    # No admin alert in the way: this is about the one row.
+    alpha = worker(sessions, transport, clock, dead_letters, degraded_after=timedelta(days=1))
 
-    for _ in range(5):
-        alpha.step()
-        clock.advance(hours=1)
+    waits = []
+    for _ in range(40):
+        failed_at = clock.now
+        assert alpha.step()
+        message = row(sessions, message_id)
+        assert (message.state, message.permanent) == ("pending", False)
+        waits.append((message.next_attempt_at - failed_at).total_seconds())
+        clock.now = message.next_attempt_at
+    assert alpha.step()
 
+    assert waits[:5] == [30, 60, 120, 240, 300]
+    assert max(waits) == 300
     message = row(sessions, message_id)
-    assert (message.state, message.permanent, message.attempts) == ("dead", False, 3)
-    assert dead_letters.seen == [(message_id, "dead", 3, "HTTP 502")]
-    assert len(transport.tries) == 3
+    assert (message.state, message.attempts) == ("sent", 41)
+    assert dead_letters.seen == []
+    assert transport.delivered == [message_id]
 
 
 def test_the_dead_letter_handler_writes_in_the_same_transaction(sessions, clock) -> None:
@@ -467,14 +475,8 @@ def test_a_dead_notice_of_a_delivery_failure_raises_no_further_alert(sessions, c
         assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
 
 
-@pytest.mark.skipif(
-    not LIFECYCLE_WRITTEN,
-    reason="bot.alerts.lifecycle (open_admin_alert) is not written yet; its engineer owns it",
-)
 def test_a_dead_letter_opens_a_delivery_failed_alert_for_admins(sessions, clock) -> None:
     """With the production handler, a dead letter opens a critical delivery_failed alert."""
-    from bot.alerts.lifecycle import AlertPolicy
-
     (message_id,) = add_messages(sessions, clock.now)
     transport = ScriptedTransport(TransportError("channel_not_found", permanent=True))
     to_admins = functools.partial(

@@ -6,174 +6,42 @@ worker that dies at the worst moment. No client here ever talks to slack.com: ev
 on the fake's `api_url`.
 """
 
-import random
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta
-from functools import partial
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from slack_sdk.http_retry import FixedValueRetryIntervalCalculator
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
 
-from bot.alerts.findings import Finding, Severity
-from bot.alerts.lifecycle import AlertPolicy, acknowledge, apply_findings, list_alerts
-from bot.audit import Actor
+from bot.alerts.lifecycle import AlertPolicy, apply_findings
 from bot.db import transaction
 from bot.models import Alert, OutboxMessage
 from bot.settings import Settings
 from bot.slack.blocks import alert_message, group_csv, group_csv_filename, thread_line
-from jobs.delivery import DeliveryWorker, default_dead_letter_handler
+from jobs.delivery import DeliveryWorker
 from jobs.slack_transport import EVENT_TYPE, SlackTransport
 from jobs.transports import ConsoleTransport, OutboxMessageView, transport_from
-from tests.conftest import ALICE
-from tests.ledger.cast import jiebei_line
-from tests.support.fake_slack import FakeSlack, Fault, FaultPlan, Message
-
-BOB = Actor("slack:U0BOB", "slack")
-ALERTS = "C0ALERTS"
-POLICY = AlertPolicy(default_channel=ALERTS)
-
-
-class FakeClock:
-    """Time that moves only when the test moves it."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
+from tests.jobs.slack_support import (
+    ALERTS,
+    POLICY,
+    Naps,
+    alert_of,
+    bob_acknowledges,
+    deliver_all,
+    delivery,
+    fail_once,
+    get_alert,
+    installation_id,
+    open_alerts,
+    outbox,
+    slack_transport,
+)
+from tests.support.fake_slack import FaultPlan
 
 
 class CrashError(Exception):
     """The worker process dying, as far as the test can tell."""
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    """A fake Slack with #loan-alerts, which the bot has joined."""
-    with FakeSlack() as fake:
-        fake.add_channel(ALERTS, "loan-alerts")
-        yield fake
-
-
-@pytest.fixture
-def clock(now: datetime) -> FakeClock:
-    """The workers' clock."""
-    return FakeClock(now)
-
-
-def slack_transport(slack: FakeSlack, token: str = "xoxb-test") -> SlackTransport:
-    """The production transport on the fake; safe retries of reads do not sleep."""
-    return SlackTransport(
-        token, slack.api_url, timeout=5, retry_interval=FixedValueRetryIntervalCalculator(0.0)
-    )
-
-
-def delivery(
-    sessions: sessionmaker[Session],
-    transport: Any,
-    clock: FakeClock,
-    worker_class: type[DeliveryWorker] = DeliveryWorker,
-    **options: Any,
-) -> DeliveryWorker:
-    """A worker with short, seeded backoff; dead letters raise admin alerts in #loan-alerts."""
-    options.setdefault("backoff_base", 1.0)
-    options.setdefault("backoff_max", 2.0)
-    return worker_class(
-        sessions,
-        transport,
-        worker_id=options.pop("worker_id", "alpha"),
-        clock=clock,
-        rng=random.Random(3),
-        on_dead_letter=partial(default_dead_letter_handler, policy=POLICY),
-        **options,
-    )
-
-
-def deliver_all(worker: DeliveryWorker, clock: FakeClock, steps: int = 50) -> None:
-    """Step the worker, a second of fake time apart, until nothing more is due."""
-    for _ in range(steps):
-        if not worker.step():
-            clock.advance(seconds=5)
-            if not worker.step():
-                return
-        clock.advance(seconds=1)
-    raise AssertionError(f"still delivering after {steps} steps")
-
-
-def missing_bill(facility_id: int, due: date) -> Finding:
-    """What the bill_missing check reports for an installment due on `due` with no bill."""
-    return Finding(
-        check="bill_missing",
-        facility_id=facility_id,
-        subject=due.isoformat(),
-        severity=Severity.WARNING,
-        summary=f"expected 899.75 due {due}, no bill seen",
-        facts={"Expected": "899.75", "Due": due.isoformat()},
-    )
-
-
-def open_alerts(
-    sessions: sessionmaker[Session],
-    now: datetime,
-    count: int = 1,
-    *,
-    channel: str | None = ALERTS,
-    policy: AlertPolicy = POLICY,
-) -> list[int]:
-    """Alice's Jiebei line (alerts to `channel`) with `count` missing bills; the alert ids."""
-    with transaction(sessions) as session:
-        facility = jiebei_line(session, ALICE, now)
-        facility.alert_channel = channel
-        findings = [
-            missing_bill(facility.id, date(2026, 12, 10) + timedelta(days=n)) for n in range(count)
-        ]
-        apply_findings(session, findings, now=now, policy=policy)
-        return [alert.id for alert in list_alerts(session)]
-
-
-def bob_acknowledges(sessions: sessionmaker[Session], alert_id: int, now: datetime) -> None:
-    with transaction(sessions) as session:
-        acknowledge(session, BOB, alert_id, now=now, policy=POLICY)
-
-
-def get_alert(sessions: sessionmaker[Session], alert_id: int) -> Alert:
-    with sessions() as session:
-        alert = session.get(Alert, alert_id)
-        assert alert is not None
-        return alert
-
-
-def outbox(sessions: sessionmaker[Session]) -> list[OutboxMessage]:
-    with sessions() as session:
-        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
-
-
-def alert_of(message: Message) -> int | None:
-    """The alert id in a message's loanwatch metadata."""
-    assert message.metadata is not None
-    assert message.metadata["event_type"] == EVENT_TYPE
-    return message.metadata["event_payload"].get("alert_id")
-
-
-def fail_once(method: str, kind: int | str) -> Callable[[str], Fault | None]:
-    """A fault plan that misbehaves on the first call to `method` only."""
-    done: list[bool] = []
-
-    def plan(called: str) -> Fault | None:
-        if called != method or done:
-            return None
-        done.append(True)
-        return Fault(kind)
-
-    return plan
 
 
 # --- one alert, one message ----------------------------------------------------------------------
@@ -191,7 +59,12 @@ def test_an_opened_alert_is_posted_with_its_blocks_and_metadata(sessions, slack,
     assert (message.text, message.blocks) == (text, blocks)
     assert message.metadata == {
         "event_type": "loanwatch_outbox",
-        "event_payload": {"outbox_id": row.id, "alert_id": alert_id},
+        "event_payload": {
+            "outbox_id": row.id,
+            "installation_id": installation_id(sessions),
+            "token": row.token,
+            "alert_id": alert_id,
+        },
     }
     assert row.state == "sent"
     assert (
@@ -238,7 +111,14 @@ def test_a_storm_is_one_message_with_its_csv_in_the_thread(sessions, slack, cloc
     (csv_file,) = reply.files
     assert csv_file["title"] == group_csv_filename(group.payload)
     assert csv_file["content"] == group_csv(group.payload)
-    assert message.metadata == {"event_type": EVENT_TYPE, "event_payload": {"outbox_id": group.id}}
+    assert message.metadata == {
+        "event_type": EVENT_TYPE,
+        "event_payload": {
+            "outbox_id": group.id,
+            "installation_id": installation_id(sessions),
+            "token": group.token,
+        },
+    }
     assert [get_alert(sessions, a).message_ref for a in alert_ids] == [None] * 6
 
 
@@ -258,6 +138,35 @@ def test_acknowledging_one_alert_of_a_storm_posts_its_own_full_message(
     assert own.blocks == alert_message(acked.payload)[1]
     assert group_message.edited == 0
     assert get_alert(sessions, third).message_ref == f"{ALERTS}:{own.ts}"
+
+
+def test_a_storm_that_clears_also_marks_each_acknowledged_alerts_own_message_resolved(
+    sessions, slack, clock
+) -> None:
+    """Six alerts in a storm, Bob acks two; all six clear: the two messages of their own say so."""
+    alert_ids = open_alerts(sessions, clock.now, count=6)
+    worker = delivery(sessions, slack_transport(slack), clock)
+    deliver_all(worker, clock)
+    acked = alert_ids[1:3]
+    for alert_id in acked:
+        bob_acknowledges(sessions, alert_id, clock.now)
+    deliver_all(worker, clock)
+    with transaction(sessions) as session:
+        apply_findings(session, [], now=clock.now, policy=POLICY, checks_run={"bill_missing"})
+    deliver_all(worker, clock)
+
+    opened_group, *own, resolved_group = slack.messages(ALERTS)
+    assert [alert_of(m) for m in own] == acked
+    rows = {row.alert_id: row for row in outbox(sessions) if row.kind == "alert.resolved"}
+    assert sorted(rows) == acked
+    for message in own:
+        resolved = rows[alert_of(message)]
+        assert message.blocks == alert_message(resolved.payload)[1]
+        assert "actions" not in {block["type"] for block in message.blocks}
+        assert slack.thread(ALERTS, message.ts)[-1].text == thread_line(resolved.payload)
+    assert "resolved" in resolved_group.text
+    assert opened_group.edited == 0
+    assert [get_alert(sessions, a).message_ref for a in alert_ids if a not in acked] == [None] * 4
 
 
 # --- what Slack answers --------------------------------------------------------------------------
@@ -342,22 +251,57 @@ def test_an_alert_with_no_channel_is_a_dead_letter_naming_the_setting(
 def test_a_rate_limit_reschedules_the_row_after_retry_after_without_sleeping(
     sessions, slack, clock
 ) -> None:
-    """429 with Retry-After 1: the row is pending again, due no sooner than a second later."""
+    """429 with Retry-After 1: the row is pending again, due a second later; nothing slept."""
     open_alerts(sessions, clock.now)
     slack.faults = fail_once("chat.postMessage", 429)
-    worker = delivery(sessions, slack_transport(slack), clock)
+    naps = Naps()
+    worker = delivery(sessions, slack_transport(slack, naps=naps), clock)
 
-    started = time.monotonic()
     worker.step()
-    assert time.monotonic() - started < 1.0
 
     (row,) = outbox(sessions)
     assert (row.state, row.attempts) == ("pending", 1)
-    assert row.next_attempt_at >= clock.now + timedelta(seconds=1)
+    assert row.next_attempt_at == clock.now + timedelta(seconds=1)
     assert "ratelimited" in (row.last_error or "")
     assert slack.messages(ALERTS) == []
+    assert naps == []
     deliver_all(worker, clock)
     assert len(slack.messages(ALERTS)) == 1
+    assert naps == []
+
+
+def test_a_rate_limited_update_is_rescheduled_too_without_sleeping(sessions, slack, clock) -> None:
+    """429 on chat.update (a call that is otherwise retried at once): rescheduled, not slept on."""
+    (alert_id,) = open_alerts(sessions, clock.now)
+    naps = Naps()
+    worker = delivery(sessions, slack_transport(slack, naps=naps), clock)
+    deliver_all(worker, clock)
+    bob_acknowledges(sessions, alert_id, clock.now)
+    slack.faults = fail_once("chat.update", 429)
+
+    worker.step()
+
+    acked = outbox(sessions)[-1]
+    assert (acked.state, acked.next_attempt_at) == ("pending", clock.now + timedelta(seconds=1))
+    assert naps == []
+
+
+def test_a_server_error_on_an_update_is_retried_at_once_after_the_injected_sleep(
+    sessions, slack, clock
+) -> None:
+    """A 500 on chat.update (safe to repeat) is tried again in the same send, after one nap."""
+    (alert_id,) = open_alerts(sessions, clock.now)
+    naps = Naps()
+    worker = delivery(sessions, slack_transport(slack, naps=naps), clock)
+    deliver_all(worker, clock)
+    bob_acknowledges(sessions, alert_id, clock.now)
+    slack.faults = fail_once("chat.update", 500)
+
+    worker.step()
+
+    assert [row.state for row in outbox(sessions)] == ["sent", "sent"]
+    assert slack.messages(ALERTS)[0].edited == 1
+    assert naps == [0.25]
 
 
 # --- nothing twice -------------------------------------------------------------------------------
@@ -435,7 +379,7 @@ def test_two_hundred_alerts_through_a_misbehaving_slack_appear_exactly_once(
         retry_after=1,
     )
     slack.faults = plan
-    worker = delivery(sessions, slack_transport(slack), clock, max_attempts=100)
+    worker = delivery(sessions, slack_transport(slack), clock)
 
     started = time.monotonic()
     steps = 0

@@ -1,0 +1,110 @@
+"""`loanwatch outbox`: the notifications not delivered yet, and what an admin can do about them."""
+
+from datetime import datetime
+
+import click
+
+from bot.alerts import outbox_admin
+from bot.cli.context import CliState
+from bot.cli.render import table
+from bot.errors import InputError
+from bot.models import OutboxMessage
+from jobs.cycle import policy_from
+
+# `outbox list` shows this many rows, oldest first, and says how many more there are.
+LIST_LIMIT = 200
+ERROR_WIDTH = 60
+
+
+@click.group("outbox")
+def outbox_group() -> None:
+    """Notifications not delivered yet: list, retry, drop."""
+
+
+@outbox_group.command("list")
+@click.option("--dead", is_flag=True, help="Only dead letters (permanent failures).")
+@click.pass_obj
+def outbox_list(state: CliState, dead: bool) -> None:
+    """Notifications not delivered yet (pending, being sent, dead), oldest first."""
+    with state.transaction() as session:
+        rows, total = outbox_admin.undelivered(session, dead_only=dead, limit=LIST_LIMIT)
+        lines = [_line(message) for message in rows]
+    if not lines:
+        click.echo("no dead letters" if dead else "every notification has been delivered")
+        return
+    headers = ["id", "kind", "channel", "state", "attempts", "next attempt", "last error"]
+    click.echo(table(headers, lines, right={0, 4}))
+    if total > len(lines):
+        click.echo(f"… and {total - len(lines)} more")
+
+
+@outbox_group.command("retry")
+@click.argument("message_id", type=int, required=False)
+@click.option("--all-dead", is_flag=True, help="Retry every dead letter.")
+@click.pass_obj
+def outbox_retry(state: CliState, message_id: int | None, all_dead: bool) -> None:
+    """Send a dead letter (or a waiting notification) again, now: ID, or --all-dead."""
+    if (message_id is None) == (not all_dead):
+        raise InputError("give exactly one of an outbox id or --all-dead")
+    with state.transaction() as session:
+        if message_id is not None:
+            outbox_admin.retry(session, state.actor, message_id, now=state.now)
+            click.echo(f"outbox {message_id} is pending again, due now")
+            return
+        retried = outbox_admin.retry_all_dead(session, state.actor, now=state.now)
+    if not retried:
+        click.echo("no dead letters to retry")
+        return
+    noun = "dead letter is" if len(retried) == 1 else "dead letters are"
+    click.echo(f"{len(retried)} {noun} pending again, due now: {_ids(retried)}")
+
+
+@outbox_group.command("drop")
+@click.argument("message_id", type=int)
+@click.option("--reason", required=True, help="Why it will never be sent (kept in the audit).")
+@click.pass_obj
+def outbox_drop(state: CliState, message_id: int, reason: str) -> None:
+    """Never send a notification: it is dropped, with your reason."""
+    with state.transaction() as session:
+        outbox_admin.drop(
+            session,
+            state.actor,
+            message_id,
+            reason,
+            now=state.now,
+            policy=policy_from(state.settings),
+        )
+    click.echo(f"outbox {message_id} dropped: {reason.strip()}")
+
+
+def _line(message: OutboxMessage) -> list[str]:
+    waits = message.state == "pending"
+    return [
+        str(message.id),
+        message.kind,
+        message.channel or "-",
+        message.state,
+        str(message.attempts),
+        _when(message.next_attempt_at) if waits else "-",
+        _short(message.last_error),
+    ]
+
+
+def _when(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC"
+
+
+def _short(error: str | None) -> str:
+    if not error:
+        return "-"
+    line = " ".join(error.split())
+    return line if len(line) <= ERROR_WIDTH else line[: ERROR_WIDTH - 1] + "…"
+
+
+def _ids(messages: list[OutboxMessage]) -> str:
+    return ", ".join(str(m.id) for m in messages)
+
+
+def register(cli: click.Group) -> None:
+    """Add the outbox commands."""
+    cli.add_command(outbox_group)

@@ -1,0 +1,230 @@
+"""What the admins hear about delivery: dead letters, and destinations that keep failing.
+
+Two admin alerts, each raised in the same transaction as the outbox change that calls for it:
+
+- `delivery_failed`, one per dead letter: a permanent error (a missing channel, a revoked
+  token) that a person must fix. It resolves when the row is delivered after all (an admin
+  fixed the cause and ran `loanwatch outbox retry`) or dropped (`loanwatch outbox drop`).
+- `delivery_degraded`, one per destination (a transport and a channel, "slack:C0123ABCD"),
+  while sending there keeps failing transiently (Slack down, 5xx, rate limits) for longer than
+  the worker's `degraded_after`. Nothing is lost meanwhile: those rows are retried until they
+  go. It resolves with the next successful send to that destination.
+
+Neither loops. The notice of a `delivery_degraded` alert goes to the admins' channel; if that is
+the destination that is down, its failures only keep the one alert open. A dead letter that was
+itself the notice of an alert about delivery is logged, not alerted on again.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.alerts.lifecycle import (
+    DELIVERY_DEGRADED,
+    DELIVERY_FAILED,
+    AlertPolicy,
+    open_admin_alert,
+    resolve_admin_alert,
+)
+from bot.alerts.outbox_admin import delivery_failed_fingerprint
+from bot.models import Alert, DeliveryDestination, OutboxMessage
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "default_dead_letter_handler",
+    "destination",
+    "note_failure",
+    "note_success",
+]
+
+ABOUT_DELIVERY = (DELIVERY_FAILED, DELIVERY_DEGRADED)
+
+
+def destination(transport: str, channel: str | None) -> str:
+    """The name of where a row goes: its transport and channel ("slack:C0123ABCD")."""
+    return f"{transport}:{channel or '-'}"
+
+
+# --- dead letters --------------------------------------------------------------------------------
+
+
+def default_dead_letter_handler(
+    session: Session,
+    message: OutboxMessage,
+    now: datetime,
+    *,
+    policy: AlertPolicy | None = None,
+) -> None:
+    """Open (or update) a critical `delivery_failed` alert for the admins about a dead letter.
+
+    `policy` says where admin alerts go; wire it with
+    `functools.partial(default_dead_letter_handler, policy=policy)`. Without one the alert's
+    notice goes to the transport's default channel.
+
+    A dead letter that was itself the notice of an alert about delivery is only logged:
+    raising another alert about it would write another outbox row to the same unreachable
+    place, and so on without end.
+    """
+    if message.alert_id is not None:
+        alert = session.get(Alert, message.alert_id)
+        if alert is not None and (
+            alert.check in ABOUT_DELIVERY
+            or any(alert.fingerprint.startswith(f"{check}:") for check in ABOUT_DELIVERY)
+        ):
+            log.error(
+                "outbox %s (the notice of %s alert %s) is a dead letter too: %s",
+                message.id,
+                alert.check,
+                alert.id,
+                message.last_error,
+            )
+            return
+    channel = message.channel or "-"
+    error = message.last_error or "(no error text)"
+    noun = "attempt" if message.attempts == 1 else "attempts"
+    open_admin_alert(
+        session,
+        fingerprint=delivery_failed_fingerprint(message.id),
+        summary=(
+            f"Outbox message {message.id} ({message.kind} to {channel}) was not delivered "
+            f"after {message.attempts} {noun}: {error}"
+        ),
+        facts={
+            "Outbox id": str(message.id),
+            "Kind": message.kind,
+            "Channel": channel,
+            "Attempts": str(message.attempts),
+            "Permanent": "yes" if message.permanent else "no",
+            "Error": error,
+        },
+        now=now,
+        policy=policy,
+    )
+
+
+def resolve_delivered_dead_letter(
+    session: Session, message_id: int, now: datetime, policy: AlertPolicy | None
+) -> None:
+    """A row that had failed was delivered: its `delivery_failed` alert, if any, resolves."""
+    resolve_admin_alert(
+        session,
+        fingerprint=delivery_failed_fingerprint(message_id),
+        reason=f"outbox message {message_id} was delivered after all",
+        now=now,
+        policy=policy,
+    )
+
+
+# --- destinations that keep failing --------------------------------------------------------------
+
+
+def _degraded_fingerprint(where: str) -> str:
+    return f"{DELIVERY_DEGRADED}:-:{where}"
+
+
+def note_failure(
+    session: Session,
+    where: str,
+    error: str,
+    now: datetime,
+    *,
+    degraded_after: timedelta,
+    policy: AlertPolicy | None,
+) -> None:
+    """A transient failure sending to `where`; past `degraded_after` of them, tell the admins.
+
+    1. Record it: the destination's row is made if missing, `failing_since` set if empty.
+    2. If it has been failing for `degraded_after` and no alert is open about it, claim the
+       alert with a conditional UPDATE of `alerted_at` (so of several workers one raises it)
+       and open one `delivery_degraded` alert in this transaction.
+    """
+    table = DeliveryDestination
+    since = bindparam(None, now, type_=table.failing_since.type)
+    record = (
+        update(table)
+        .where(table.destination == where)
+        .values(
+            failing_since=func.coalesce(table.failing_since, since),
+            last_error=error,
+            last_failure_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if session.execute(record).rowcount == 0:
+        try:
+            with session.begin_nested():
+                session.add(
+                    table(
+                        destination=where, failing_since=now, last_error=error, last_failure_at=now
+                    )
+                )
+        except IntegrityError:
+            session.execute(record)  # another worker made the row first
+    failing_since = session.scalar(select(table.failing_since).where(table.destination == where))
+    if failing_since is None or now - failing_since < degraded_after:
+        return
+    claimed = session.execute(
+        update(table)
+        .where(table.destination == where, table.alerted_at.is_(None))
+        .values(alerted_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        return  # already told
+    minutes = int((now - failing_since).total_seconds() // 60)
+    log.warning("delivery to %s has been failing for %d min: %s", where, minutes, error)
+    open_admin_alert(
+        session,
+        fingerprint=_degraded_fingerprint(where),
+        summary=(
+            f"Notifications to {where} have been failing since "
+            f"{failing_since:%Y-%m-%d %H:%M} UTC. Nothing is lost: loanwatch keeps trying them "
+            "and sends them when it gets through; this alert resolves by itself then."
+        ),
+        facts={
+            "Destination": where,
+            "Failing since": f"{failing_since:%Y-%m-%d %H:%M} UTC",
+            "Error": error,
+        },
+        now=now,
+        policy=policy,
+        check=DELIVERY_DEGRADED,
+    )
+
+
+def note_success(
+    session: Session, where: str, now: datetime, *, policy: AlertPolicy | None
+) -> None:
+    """A send to `where` went through: it is not failing, and its alert (if any) resolves."""
+    table = DeliveryDestination
+    state = session.execute(
+        select(table.failing_since, table.alerted_at).where(table.destination == where)
+    ).first()
+    if state is None or (state.failing_since is None and state.alerted_at is None):
+        return  # the usual case: one primary-key read
+    cleared = session.execute(
+        update(table)
+        .where(table.destination == where, table.alerted_at.is_not(None))
+        .values(failing_since=None, alerted_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    if cleared.rowcount == 1:
+        log.info("delivery to %s works again", where)
+        resolve_admin_alert(
+            session,
+            fingerprint=_degraded_fingerprint(where),
+            reason=f"a notification to {where} was delivered",
+            now=now,
+            policy=policy,
+        )
+        return
+    session.execute(
+        update(table)
+        .where(table.destination == where, table.failing_since.is_not(None))
+        .values(failing_since=None)
+        .execution_options(synchronize_session=False)
+    )
