@@ -56,6 +56,7 @@ from sqlalchemy import Row, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.alerts.checks import ADMIN_CHECKS, Check
 from bot.alerts.findings import Finding, Severity
 from bot.alerts.outbox import PENDING, SENDING, enqueue
 from bot.alerts.silences import (
@@ -105,10 +106,9 @@ GROUP_KIND = "alert.group"
 # Admin alerts: about loanwatch itself, not about a facility. No run of the checks reports
 # them, so a run never resolves them; whoever raised one resolves it (`resolve_admin_alert`) when
 # its condition clears, or a person does by hand.
-DELIVERY_FAILED = "delivery_failed"  # a notification became a dead letter
-DELIVERY_DEGRADED = "delivery_degraded"  # a destination keeps failing transiently (an outage)
-CHECK_FAILED = "check_failed"  # a check raised instead of reporting its findings
-ADMIN_CHECKS = frozenset({DELIVERY_FAILED, DELIVERY_DEGRADED, CHECK_FAILED})
+DELIVERY_FAILED = Check.DELIVERY_FAILED
+DELIVERY_DEGRADED = Check.DELIVERY_DEGRADED
+CHECK_FAILED = Check.CHECK_FAILED
 
 SEVERITY_RANK = {Severity.WARNING.value: 0, Severity.CRITICAL.value: 1}
 LIST_STATES = ("open", "acknowledged", "resolved", "all")
