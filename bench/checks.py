@@ -52,7 +52,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from bench.portfolio import NOW, BuildReport, CopyWriter, CoreWriter, build_portfolio
-from bot.alerts.lifecycle import RunSummary, apply_findings
+from bot.alerts.detection import apply_findings
+from bot.alerts.policy import RunSummary
 from bot.calendar import BusinessCalendar
 from bot.db import make_engine, session_factory, upgrade
 from bot.settings import Settings

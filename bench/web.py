@@ -52,8 +52,9 @@ from slack_sdk.signature import SignatureVerifier
 
 from bench.checks import bench_database, say
 from bot import audit
+from bot.alerts.detection import apply_findings
 from bot.alerts.findings import Finding, Severity
-from bot.alerts.lifecycle import AlertPolicy, apply_findings
+from bot.alerts.policy import AlertPolicy
 from bot.clock import utcnow
 from bot.db import make_engine, session_factory, transaction, upgrade
 from bot.ledger.draws import DrawRequest, current_installments, record_draw

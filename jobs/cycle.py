@@ -14,16 +14,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from bot.alerts.admin import open_admin_alert, resolve_admin_alert
+from bot.alerts.checks import Check
+from bot.alerts.detection import apply_findings
 from bot.alerts.failures import check_failed_fingerprint, failing_checks
 from bot.alerts.findings import Finding
-from bot.alerts.lifecycle import (
-    CHECK_FAILED,
-    AlertPolicy,
-    RunSummary,
-    apply_findings,
-    open_admin_alert,
-    resolve_admin_alert,
-)
+from bot.alerts.policy import AlertPolicy, RunSummary
 from bot.calendar import BusinessCalendar, load_calendar_file
 from bot.settings import Settings
 from jobs.checks import CheckRun, run_each_check
@@ -99,7 +95,7 @@ def tell_failed_checks(
         shown = error if len(error) <= _ERROR_CHARS else error[: _ERROR_CHARS - 1] + "…"
         open_admin_alert(
             session,
-            check=CHECK_FAILED,
+            check=Check.CHECK_FAILED,
             fingerprint=check_failed_fingerprint(check),
             summary=(
                 f"the check {check} raised an error instead of reporting; its alerts are left "

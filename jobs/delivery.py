@@ -58,8 +58,8 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.alerts.lifecycle import AlertPolicy
 from bot.alerts.outbox import DEAD, PENDING, SENDING, SENT, enqueue
+from bot.alerts.policy import AlertPolicy
 from bot.clock import utcnow
 from bot.db import transaction
 from bot.models import Alert, OutboxMessage

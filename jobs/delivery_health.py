@@ -22,14 +22,10 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.alerts.lifecycle import (
-    DELIVERY_DEGRADED,
-    DELIVERY_FAILED,
-    AlertPolicy,
-    open_admin_alert,
-    resolve_admin_alert,
-)
+from bot.alerts.admin import open_admin_alert, resolve_admin_alert
+from bot.alerts.checks import Check
 from bot.alerts.outbox_admin import delivery_failed_fingerprint
+from bot.alerts.policy import AlertPolicy
 from bot.models import Alert, DeliveryDestination, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -41,7 +37,7 @@ __all__ = [
     "note_success",
 ]
 
-ABOUT_DELIVERY = (DELIVERY_FAILED, DELIVERY_DEGRADED)
+ABOUT_DELIVERY = (Check.DELIVERY_FAILED, Check.DELIVERY_DEGRADED)
 
 
 def destination(transport: str, channel: str | None) -> str:
@@ -123,7 +119,7 @@ def resolve_delivered_dead_letter(
 
 
 def _degraded_fingerprint(where: str) -> str:
-    return f"{DELIVERY_DEGRADED}:-:{where}"
+    return f"{Check.DELIVERY_DEGRADED}:-:{where}"
 
 
 def note_failure(
@@ -192,7 +188,7 @@ def note_failure(
         },
         now=now,
         policy=policy,
-        check=DELIVERY_DEGRADED,
+        check=Check.DELIVERY_DEGRADED,
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, Row, and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from bot.alerts.lifecycle import RESOLVED_KIND
+from bot.alerts.notices import NoticeKind
 from bot.alerts.outbox import DROPPED, PENDING, SENDING
 from bot.db import among
 from bot.installation import this_installation
@@ -151,7 +151,7 @@ def supersede(
             select(OutboxMessage.alert_id, func.max(OutboxMessage.id))
             .where(
                 among(session, OutboxMessage.alert_id, list(retried)),
-                OutboxMessage.kind == RESOLVED_KIND,
+                OutboxMessage.kind == NoticeKind.RESOLVED,
                 OutboxMessage.state == PENDING,
             )
             .group_by(OutboxMessage.alert_id)

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot.alerts.lifecycle import wake_up
+from bot.alerts.detection import wake_up
 from bot.clock import utcnow
 from bot.db import make_engine, require_current_schema, session_factory, transaction
 from bot.settings import Settings

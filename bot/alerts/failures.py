@@ -9,19 +9,22 @@ the open ones from the database lets any process say which checks are failing (`
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.alerts.lifecycle import CHECK_FAILED, RESOLVED
+from bot.alerts.checks import Check
+from bot.alerts.policy import AlertState
 from bot.models import Alert
 
 
 def check_failed_fingerprint(check: str) -> str:
     """The fingerprint of the admin alert that says `check` failed."""
-    return f"{CHECK_FAILED}:-:{check}"
+    return f"{Check.CHECK_FAILED}:-:{check}"
 
 
 def failing_checks(session: Session) -> list[str]:
     """The checks whose last run raised (their check_failed alert is not resolved), by name."""
     return sorted(
         session.scalars(
-            select(Alert.subject).where(Alert.check == CHECK_FAILED, Alert.state != RESOLVED)
+            select(Alert.subject).where(
+                Alert.check == Check.CHECK_FAILED, Alert.state != AlertState.RESOLVED
+            )
         )
     )

@@ -13,8 +13,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot import audit
-from bot.alerts.lifecycle import DELIVERY_FAILED, AlertPolicy, resolve_admin_alert
+from bot.alerts.admin import resolve_admin_alert
+from bot.alerts.checks import Check
 from bot.alerts.outbox import DEAD, DROPPED, PENDING, SENDING, SENT
+from bot.alerts.policy import AlertPolicy
 from bot.clock import require_aware
 from bot.errors import InputError, NotFoundError
 from bot.models import OutboxMessage
@@ -33,7 +35,7 @@ UNDELIVERED = (PENDING, SENDING, DEAD)
 
 def delivery_failed_fingerprint(message_id: int) -> str:
     """The fingerprint of the `delivery_failed` alert about one dead letter."""
-    return f"{DELIVERY_FAILED}:-:outbox-{message_id}"
+    return f"{Check.DELIVERY_FAILED}:-:outbox-{message_id}"
 
 
 def undelivered(

@@ -4,13 +4,14 @@ from datetime import datetime
 
 import click
 
-from bot.alerts import lifecycle
+from bot.alerts.actions import acknowledge, list_alerts, resolve, snooze
 from bot.alerts.silences import active_silences, add_silence, remove_silence, scope_of
 from bot.cli.context import CliState
 from bot.cli.params import ALERT_ID, SILENCE_ID, TIME, in_zone
 from bot.cli.render import table
 from bot.clock import utcnow
 from bot.db import session_factory
+from bot.durations import parse_duration
 from bot.ledger.facilities import get_facility
 from jobs.cycle import calendar_from, policy_from, run_check_cycle
 from jobs.delivery import DeliveryWorker, delivery_options
@@ -79,7 +80,7 @@ def alert_group() -> None:
 def alert_list(state: CliState, wanted: str) -> None:
     """Alerts, newest first."""
     with state.transaction() as session:
-        alerts = lifecycle.list_alerts(session, wanted)
+        alerts = list_alerts(session, wanted)
         rows = [
             [
                 str(a.id),
@@ -102,7 +103,7 @@ def alert_list(state: CliState, wanted: str) -> None:
 def alert_ack(state: CliState, alert_id: int) -> None:
     """Acknowledge an alert: you own it; it expires if the condition still holds later."""
     with state.transaction() as session:
-        alert = lifecycle.acknowledge(
+        alert = acknowledge(
             session, state.actor, alert_id, now=state.now, policy=policy_from(state.settings)
         )
         click.echo(f"alert {alert.id} acknowledged by {alert.acknowledged_by}")
@@ -114,9 +115,9 @@ def alert_ack(state: CliState, alert_id: int) -> None:
 @click.pass_obj
 def alert_snooze(state: CliState, alert_id: int, duration: str) -> None:
     """Quiet an alert for DURATION (30m, 4h, 2d)."""
-    until = state.now + lifecycle.parse_duration(duration)
+    until = state.now + parse_duration(duration)
     with state.transaction() as session:
-        alert = lifecycle.snooze(session, state.actor, alert_id, until, now=state.now)
+        alert = snooze(session, state.actor, alert_id, until, now=state.now)
         click.echo(f"alert {alert.id} snoozed until {until.isoformat()}")
 
 
@@ -127,7 +128,7 @@ def alert_snooze(state: CliState, alert_id: int, duration: str) -> None:
 def alert_resolve(state: CliState, alert_id: int, reason: str) -> None:
     """Resolve an alert by hand, with a reason."""
     with state.transaction() as session:
-        alert = lifecycle.resolve(session, state.actor, alert_id, reason, now=state.now)
+        alert = resolve(session, state.actor, alert_id, reason, now=state.now)
         click.echo(f"alert {alert.id} resolved: {reason}")
 
 
@@ -152,7 +153,7 @@ def silence_add(
     reason: str,
 ) -> None:
     """Add a silence."""
-    length = lifecycle.parse_duration(duration)
+    length = parse_duration(duration)
     with state.transaction() as session:
         facility_id = get_facility(session, facility).id if facility else None
         silence = add_silence(

@@ -21,7 +21,7 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.alerts.lifecycle import acknowledge, list_alerts
+from bot.alerts.actions import acknowledge, list_alerts
 from bot.audit import Actor
 from bot.cli.render import positions_table, table
 from bot.db import make_engine, session_factory, transaction, upgrade

@@ -38,7 +38,7 @@ def web_client(settings: Settings, *, token: str | None = None) -> WebClient:
     A 429 means Slack did nothing, so it is retried after Retry-After. A dropped connection or
     a 5xx may come after Slack acted: retrying a post would show the draw's schedule twice, so
     those are not retried here. (Alert messages go through the delivery worker, which finds an
-    earlier post by its metadata before trying again; see jobs/slack_transport.py.)
+    earlier post by its metadata before trying again; see jobs/transports/slack.py.)
     """
     secret = settings.slack_bot_token
     return WebClient(

@@ -1,21 +1,19 @@
 """Block Kit messages about alerts: one alert, a grouped storm, and lines for a message's thread.
 
-Every builder takes the payload the outbox carries (`bot.alerts.lifecycle.alert_payload` or
-`group_payload`) and queries nothing. Blocks are built with `slack_sdk.models`, whose
-`to_dict()` checks the limits it knows; the ones it leaves out (a section field's 2,000
-characters, a text object's 3,000, 50 blocks in a message) are kept here by truncating with "…",
-and `validate` checks them all.
+Every builder takes the payload the outbox carries (an `AlertNotice` or a `GroupNotice` of
+`bot.alerts.notices`, as JSON) and queries nothing; the words come from that module too, said
+in Slack's voice (people mentioned, what they typed escaped). Blocks are built with
+`slack_sdk.models`, whose `to_dict()` checks the limits it knows; the ones it leaves out (a
+section field's 2,000 characters, a text object's 3,000, 50 blocks in a message) are kept here
+by truncating with "…", and `validate` checks them all.
 https://api.slack.com/reference/block-kit/blocks
 """
 
 import csv
 import io
 import re
-from collections import Counter
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import (
@@ -32,6 +30,18 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
+from bot.alerts.notices import (
+    PLAIN,
+    AlertNotice,
+    Event,
+    GroupNotice,
+    Voice,
+    event_line,
+    group_headline,
+    headline,
+    state_line,
+)
+from bot.alerts.policy import AlertState
 from bot.slack.mrkdwn import escape_within, mention, truncate
 
 __all__ = [
@@ -69,7 +79,6 @@ MAX_FACT_FIELDS = 4 * MAX_FIELDS
 # A fact's label is a few words; a long one should not eat its value's room.
 MAX_LABEL = 100
 
-SYSTEM = "system"  # the actor name of the checks (bot.audit.SYSTEM); it resolves cleared alerts
 ICONS = {"critical": "🔴", "warning": "🟠"}
 RESOLVED_ICON = "✅"
 CSV_COLUMNS = (
@@ -86,6 +95,14 @@ CSV_COLUMNS = (
 # Excel. https://owasp.org/www-community/attacks/CSV_Injection
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
+# Slack's voice: people mentioned (`<@U…>`), what people typed escaped, lines within a text
+# object's limit.
+SLACK = Voice(
+    person=mention,
+    typed=lambda text, room: escape_within(text, room if room is not None else MAX_TEXT),
+    limit=MAX_TEXT,
+)
+
 
 # --- one alert -----------------------------------------------------------------------------------
 
@@ -98,21 +115,23 @@ def alert_message(payload: Payload) -> tuple[str, list[dict[str, Any]]]:
     3. A context line with the state in words, the alert id and its fingerprint.
     4. Unless resolved: Acknowledge (not when acknowledged), Snooze, Resolve, Open ticket.
     """
-    blocks: list[Block] = [_header(_title(payload))]
-    blocks += _summary_and_facts(payload.get("summary", ""), payload.get("facts", {}))
-    ids = f"Alert {payload['alert_id']} · {escape_within(payload.get('fingerprint', ''), 500)}"
-    blocks.append(ContextBlock(elements=[_mrkdwn(_state_words(payload)), _mrkdwn(ids)]))
-    if payload.get("state") != "resolved":
-        blocks.append(_actions(payload))
-    return _fallback(payload), [block.to_dict() for block in blocks]
+    notice = AlertNotice.from_payload(payload)
+    blocks: list[Block] = [_header(_title(notice))]
+    blocks += _summary_and_facts(notice.summary, notice.facts)
+    ids = f"Alert {notice.alert_id} · {escape_within(notice.fingerprint, 500)}"
+    blocks.append(ContextBlock(elements=[_mrkdwn(state_line(notice, SLACK)), _mrkdwn(ids)]))
+    if notice.state != AlertState.RESOLVED:
+        blocks.append(_actions(notice))
+    # The notification text is mrkdwn too, and the headline carries a reason someone typed.
+    fallback = escape_within(headline(notice, PLAIN), MAX_TEXT)
+    return fallback, [block.to_dict() for block in blocks]
 
 
-def _title(payload: Payload) -> str:
-    where = payload.get("facility") or "loanwatch"
-    what = f"{payload['check']} · {where}"
-    if payload.get("state") == "resolved":
+def _title(notice: AlertNotice) -> str:
+    what = f"{notice.check} · {notice.facility or 'loanwatch'}"
+    if notice.state == AlertState.RESOLVED:
         return truncate(f"{RESOLVED_ICON} {what} resolved", MAX_HEADER)
-    return truncate(f"{_icon(payload)} {what}", MAX_HEADER)
+    return truncate(f"{_icon(notice.severity)} {what}", MAX_HEADER)
 
 
 def _summary_and_facts(summary: str, facts: Mapping[str, Any]) -> list[Block]:
@@ -137,37 +156,11 @@ def _field(label: str, value: str) -> MarkdownTextObject:
     return _mrkdwn(head + (escape_within(value, MAX_FIELD - len(head)) or "—"))
 
 
-def _state_words(payload: Payload) -> str:
-    """Where the alert stands, as one line a finance person reads."""
-    state = payload.get("state")
-    if state == "resolved":
-        return _resolved_words(payload)
-    if state == "acknowledged":
-        who = mention(payload.get("acknowledged_by"))
-        words = f"Acknowledged by {who} until {_local(payload, 'ack_expires_at')}"
-    else:
-        words = f"Open since {_local(payload, 'opened_at')}"
-    if payload.get("snoozed_until"):
-        words += f" · Snoozed until {_local(payload, 'snoozed_until')}"
-    return words
-
-
-def _resolved_words(payload: Payload) -> str:
-    resolver = payload.get("resolved_by")
-    if resolver in (None, SYSTEM):
-        return "Resolved: the condition has cleared"
-    head = f"Resolved by {mention(resolver)}"
-    reason = payload.get("resolve_reason", "")
-    if not reason:
-        return head
-    return f"{head}: {escape_within(reason, MAX_TEXT - len(head) - 2)}"
-
-
-def _actions(payload: Payload) -> ActionsBlock:
-    alert_id = str(payload["alert_id"])
+def _actions(notice: AlertNotice) -> ActionsBlock:
+    alert_id = str(notice.alert_id)
     elements: list[InteractiveElement] = []
-    if payload.get("state") != "acknowledged":
-        style = "primary" if payload.get("severity") == "critical" else None
+    if notice.state != AlertState.ACKNOWLEDGED:
+        style = "primary" if notice.severity == "critical" else None
         elements.append(_button("Acknowledge", ACK_ACTION, alert_id, style))
     options = [
         Option(value=f"{alert_id}:{key}", text=PlainTextObject(text=label))
@@ -181,7 +174,7 @@ def _actions(payload: Payload) -> ActionsBlock:
     elements.append(_button("Resolve", RESOLVE_ACTION, alert_id))
     # A ticket goes to the facility's platform; an alert on no facility (loanwatch's own
     # delivery failures) has no platform to write to.
-    if payload.get("facility"):
+    if notice.facility:
         elements.append(_button("Open ticket", TICKET_ACTION, alert_id))
     return ActionsBlock(block_id=f"alert:{alert_id}", elements=elements)
 
@@ -197,32 +190,7 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
 
 def thread_line(payload: Payload) -> str:
     """One mrkdwn line for the alert message's thread: what just happened, and who did it."""
-    event = payload.get("event")
-    if event == "acknowledged":
-        who = mention(payload.get("acknowledged_by") or payload.get("actor"))
-        return f"Acknowledged by {who} until {_local(payload, 'ack_expires_at')}"
-    if event == "snoozed":
-        who = mention(payload.get("actor"))
-        return f"Snoozed by {who} until {_local(payload, 'snoozed_until')}"
-    if event in ("resolved", "auto_resolved"):
-        return _resolved_words(payload)
-    if event == "severity_raised":
-        was = payload.get("previous_severity")
-        return f"Severity raised to {payload.get('severity')}" + (f" (was {was})" if was else "")
-    if event == "reminder":
-        # The header's tail words the reasons ("still firing: the snooze ended"); reusing it
-        # keeps one wording, in the lifecycle.
-        previous = payload.get("previously_acknowledged_by")
-        was = f" (was acknowledged by {mention(previous)})" if previous else ""
-        line = escape_within(_header_tail(payload), MAX_TEXT - len(was)) + was
-        return line[:1].upper() + line[1:]
-    if event == "opened":
-        return f"Opened: {escape_within(payload.get('summary', ''), MAX_TEXT - 8)}"
-    return escape_within(_header_tail(payload) or str(event), MAX_TEXT)
-
-
-def _header_tail(payload: Payload) -> str:
-    return str(payload.get("header", "")).partition(" — ")[2]
+    return event_line(AlertNotice.from_payload(payload), SLACK)
 
 
 # --- a storm of alerts ---------------------------------------------------------------------------
@@ -234,32 +202,29 @@ def group_message(payload: Payload) -> tuple[str, list[dict[str, Any]]]:
     No buttons per alert: a storm of them would pass Slack's 50 blocks. The ids are listed,
     each still handled on its own with `/loan ack ID`, and all of them are in the attached CSV.
     """
-    count, check = payload["count"], payload["check"]
-    if payload.get("event") == "opened":
-        title = f"{_icon(payload)} {count} new {check} alerts"
+    storm = GroupNotice.from_payload(payload)
+    if storm.event == Event.OPENED:
+        title = f"{_icon(storm.severity)} {storm.count} new {storm.check} alerts"
         hint = (
             "Each alert can still be worked on its own: `/loan ack ID`, "
             "`/loan snooze ID 4h`, `/loan resolve ID reason`"
         )
     else:
-        title = f"{RESOLVED_ICON} {count} {check} alerts resolved"
+        title = f"{RESOLVED_ICON} {storm.count} {storm.check} alerts resolved"
         hint = "Every alert is in the attached CSV."
     lead = "*Alert ids*\n"
+    where = "*Facilities*\n"
+    summary = str(payload.get("summary", "")) or title
     blocks: list[Block] = [
         _header(truncate(title, MAX_HEADER)),
-        SectionBlock(text=_mrkdwn(escape_within(payload.get("summary", "") or title, MAX_TEXT))),
-        SectionBlock(text=_mrkdwn(_facilities_text(payload))),
-        SectionBlock(text=_mrkdwn(lead + _ids_text(payload["alert_ids"], MAX_TEXT - len(lead)))),
+        SectionBlock(text=_mrkdwn(escape_within(summary, MAX_TEXT))),
+        SectionBlock(
+            text=_mrkdwn(where + escape_within(storm.by_facility() or "-", MAX_TEXT - len(where)))
+        ),
+        SectionBlock(text=_mrkdwn(lead + _ids_text(storm.alert_ids, MAX_TEXT - len(lead)))),
         ContextBlock(elements=[_mrkdwn(hint)]),
     ]
-    return _fallback(payload), [block.to_dict() for block in blocks]
-
-
-def _facilities_text(payload: Payload) -> str:
-    lead = "*Facilities*\n"
-    counts = Counter(alert.get("facility") or "-" for alert in payload.get("alerts", []))
-    where = ", ".join(f"{slug} ({n})" for slug, n in sorted(counts.items())) or "-"
-    return lead + escape_within(where, MAX_TEXT - len(lead))
+    return escape_within(group_headline(storm), MAX_TEXT), [block.to_dict() for block in blocks]
 
 
 def _ids_text(ids: list[int], limit: int) -> str:
@@ -350,8 +315,8 @@ def _texts(node: Any) -> Iterator[str]:
 # --- small pieces --------------------------------------------------------------------------------
 
 
-def _icon(payload: Payload) -> str:
-    return ICONS.get(payload.get("severity", ""), ICONS["warning"])
+def _icon(severity: str) -> str:
+    return ICONS.get(severity, ICONS["warning"])
 
 
 def _header(text: str) -> HeaderBlock:
@@ -362,27 +327,3 @@ def _mrkdwn(text: str) -> MarkdownTextObject:
     # verbatim: Slack would otherwise link-ify bare channel names and parse some mentions in
     # the text; our own `<@U…>` still works. Escaping handles `<!channel>`, this the rest.
     return MarkdownTextObject(text=text, verbatim=True)
-
-
-def _fallback(payload: Payload) -> str:
-    # The notification text is mrkdwn too, and the header carries a resolve reason someone typed.
-    return escape_within(str(payload.get("header", "")), MAX_TEXT)
-
-
-def _local(payload: Payload, key: str) -> str:
-    """A payload time (ISO-8601 UTC) in the facility's time zone: `2026-12-03 09:00 CST`."""
-    moment = payload.get(key)
-    if not moment:
-        return "an unknown time"
-    parsed = datetime.fromisoformat(moment)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)  # payload times are UTC, even when unmarked
-    return f"{parsed.astimezone(_zone(payload)):%Y-%m-%d %H:%M %Z}"
-
-
-def _zone(payload: Payload) -> tzinfo:
-    try:
-        return ZoneInfo(payload.get("timezone") or "UTC")
-    except (ValueError, LookupError):
-        # An unknown zone name should not stop the alert from being posted; UTC says so itself.
-        return UTC

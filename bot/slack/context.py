@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import audit
-from bot.alerts.lifecycle import AlertPolicy
+from bot.alerts.policy import AlertPolicy
 from bot.calendar import BusinessCalendar
 from bot.clock import utcnow
 from bot.db import transaction

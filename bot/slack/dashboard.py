@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.alerts.lifecycle import RESOLVED
+from bot.alerts.policy import AlertState
 from bot.ledger.portfolio import ZERO, drawn_and_repaid
 from bot.models import Alert, Facility, Installment, LimitReading
 
@@ -158,7 +158,7 @@ def _due(session: Session, start: date, end: date, facility_id: int | None) -> l
 
 
 def _open_alerts(session: Session, facility_id: int | None) -> tuple[list[AlertLine], int]:
-    where = [Alert.state != RESOLVED]
+    where = [Alert.state != AlertState.RESOLVED]
     if facility_id is not None:
         where.append(Alert.facility_id == facility_id)
     shown = session.execute(

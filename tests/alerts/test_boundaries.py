@@ -7,18 +7,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.alerts.actions import acknowledge, list_alerts, resolve
+from bot.alerts.detection import apply_findings, wake_up
 from bot.alerts.findings import Finding, Severity
-from bot.alerts.lifecycle import (
-    AlertPolicy,
-    acknowledge,
-    add_silence,
-    apply_findings,
-    list_alerts,
-    parse_duration,
-    resolve,
-    wake_up,
-)
+from bot.alerts.policy import AlertPolicy
+from bot.alerts.silences import add_silence
 from bot.audit import Actor
+from bot.durations import parse_duration
 from bot.errors import InputError
 from bot.models import Alert, OutboxMessage, Silence
 from bot.typed import MAX_TEXT_CHARS

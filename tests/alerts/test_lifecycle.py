@@ -8,25 +8,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.alerts.actions import acknowledge, list_alerts, resolve, snooze
+from bot.alerts.admin import open_admin_alert, resolve_admin_alert
+from bot.alerts.detection import apply_findings, wake_up
 from bot.alerts.findings import Finding, Severity
-from bot.alerts.lifecycle import (
-    AlertPolicy,
-    RunSummary,
-    acknowledge,
-    active_silences,
-    add_silence,
-    apply_findings,
-    list_alerts,
-    open_admin_alert,
-    parse_duration,
-    remove_silence,
-    resolve,
-    resolve_admin_alert,
-    snooze,
-    wake_up,
-)
+from bot.alerts.policy import AlertPolicy, RunSummary
+from bot.alerts.silences import active_silences, add_silence, remove_silence
 from bot.audit import Actor
 from bot.db import transaction
+from bot.durations import parse_duration
 from bot.errors import InputError, NotFoundError
 from bot.models import Alert, AuditRecord, OutboxMessage
 from tests.conftest import ALICE

@@ -8,16 +8,11 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import audit
+from bot.alerts.actions import acknowledge, list_alerts, resolve
+from bot.alerts.detection import apply_findings
 from bot.alerts.findings import Finding, Severity
-from bot.alerts.lifecycle import (
-    AlertPolicy,
-    RunSummary,
-    acknowledge,
-    add_silence,
-    apply_findings,
-    list_alerts,
-    resolve,
-)
+from bot.alerts.policy import AlertPolicy, RunSummary
+from bot.alerts.silences import add_silence
 from bot.audit import Actor
 from bot.db import transaction
 from bot.models import Alert, AuditRecord, OutboxMessage

@@ -24,7 +24,7 @@ from bot.ledger.observations import LimitStatus, record_limit_reading
 from bot.models import OutboxMessage
 from jobs.checks import CHECKS
 from jobs.delivery import DeliveryWorker
-from jobs.slack_transport import SlackTransport
+from jobs.transports.slack import SlackTransport
 from tests.conftest import ALICE
 from tests.ledger.cast import jiebei_line
 from tests.support.fake_slack import FakeSlack, Fault

@@ -15,14 +15,16 @@ from slack_sdk.http_retry import FixedValueRetryIntervalCalculator
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.alerts.actions import acknowledge, list_alerts
+from bot.alerts.detection import apply_findings
 from bot.alerts.findings import Finding, Severity
-from bot.alerts.lifecycle import AlertPolicy, acknowledge, apply_findings, list_alerts
+from bot.alerts.policy import AlertPolicy
 from bot.audit import Actor
 from bot.db import transaction
 from bot.installation import this_installation
 from bot.models import Alert, OutboxMessage
 from jobs.delivery import DeliveryWorker, default_dead_letter_handler
-from jobs.slack_transport import EVENT_TYPE, SlackTransport
+from jobs.transports.slack import EVENT_TYPE, SlackTransport
 from tests.conftest import ALICE
 from tests.ledger.cast import jiebei_line
 from tests.support.fake_slack import FakeSlack, Fault, Message

@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.alerts.lifecycle import AlertPolicy
+from bot.alerts.policy import AlertPolicy
 from bot.clock import utcnow
 from bot.db import make_engine, session_factory, transaction
 from bot.models import Alert, OutboxMessage

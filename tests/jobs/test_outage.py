@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.alerts.lifecycle import AlertPolicy, acknowledge, resolve
+from bot.alerts.actions import acknowledge, resolve
+from bot.alerts.policy import AlertPolicy
 from bot.audit import Actor
 from bot.db import transaction
 from bot.models import Alert, OutboxMessage

@@ -17,13 +17,14 @@ from itertools import pairwise
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.alerts.lifecycle import AlertPolicy, apply_findings
+from bot.alerts.detection import apply_findings
+from bot.alerts.policy import AlertPolicy
 from bot.db import transaction
 from bot.models import Alert
 from bot.slack.blocks import alert_message
 from jobs.delivery import DeliveryWorker
-from jobs.slack_transport import SlackTransport
 from jobs.transports import OutboxMessageView
+from jobs.transports.slack import SlackTransport
 from tests.jobs.slack_support import (
     ALERTS,
     FakeClock,

@@ -14,14 +14,15 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.alerts.lifecycle import AlertPolicy, apply_findings
+from bot.alerts.detection import apply_findings
+from bot.alerts.policy import AlertPolicy
 from bot.db import transaction
 from bot.models import Alert, OutboxMessage
 from bot.settings import Settings
 from bot.slack.blocks import alert_message, group_csv, group_csv_filename, thread_line
 from jobs.delivery import DeliveryWorker
-from jobs.slack_transport import EVENT_TYPE, SlackTransport
 from jobs.transports import ConsoleTransport, OutboxMessageView, transport_from
+from jobs.transports.slack import EVENT_TYPE, SlackTransport
 from tests.jobs.slack_support import (
     ALERTS,
     POLICY,

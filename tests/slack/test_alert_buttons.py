@@ -9,7 +9,7 @@ from bot.models import Alert, AuditRecord
 from bot.slack.blocks import ACK_ACTION, RESOLVE_ACTION, SNOOZE_ACTION, TICKET_ACTION
 from bot.slack.drawing import CONFIRM_ACTION
 from jobs.delivery import DeliveryWorker
-from jobs.slack_transport import SlackTransport
+from jobs.transports.slack import SlackTransport
 from tests.slack.test_commands import open_alerts
 from tests.slack.test_draw_flow import answer, draws
 from tests.support.slack_app import ALERTS, BOB, CHARLIE

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from slack_sdk.errors import SlackObjectFormationError
 
-from bot.alerts.lifecycle import alert_payload, group_payload
+from bot.alerts.notices import Event
+from bot.alerts.notifier import notice_of, storm_notice
 from bot.audit import SYSTEM, Actor
 from bot.ledger.facilities import SLUG
 from bot.models import Alert, Facility
@@ -328,6 +329,13 @@ def test_validate_refuses_what_slack_would_refuse() -> None:
 # --- the payload as the lifecycle makes it -------------------------------------------------------
 
 
+def alert_payload(
+    alert: Alert, facility: Facility, *, event: str, **options: Any
+) -> dict[str, Any]:
+    """What the notifier writes to the outbox about `alert` (its notice, as JSON)."""
+    return notice_of(alert, facility, event=Event(event), **options).to_payload()
+
+
 def jiebei() -> Facility:
     """The Jiebei line, in memory: what alert_payload reads of a facility."""
     return Facility(id=1, slug="jiebei-main", timezone="Asia/Shanghai", alert_channel="C0FIN")
@@ -435,7 +443,7 @@ def storm(size: int, event: str = "opened") -> dict[str, Any]:
         for n, slug in enumerate(["jiebei-main", "weilidai-ops", LONGEST_SLUG], start=1)
     }
     alerts = [missing_bill(alert_id=n, facility_id=n % 3 + 1) for n in range(1, size + 1)]
-    return group_payload("bill_missing", event, alerts, facilities)
+    return storm_notice("bill_missing", Event(event), alerts, facilities).to_payload()
 
 
 def test_a_storm_of_a_thousand_alerts_stays_within_limits_and_points_to_the_csv() -> None:

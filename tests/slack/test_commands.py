@@ -5,8 +5,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from bot.alerts.detection import apply_findings
 from bot.alerts.findings import Finding, Severity
-from bot.alerts.lifecycle import AlertPolicy, apply_findings
+from bot.alerts.policy import AlertPolicy
 from bot.models import (
     Alert,
     AuditRecord,

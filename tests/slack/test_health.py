@@ -10,8 +10,9 @@ from datetime import timedelta
 
 import pytest
 
+from bot.alerts.admin import open_admin_alert, resolve_admin_alert
+from bot.alerts.checks import Check
 from bot.alerts.failures import check_failed_fingerprint
-from bot.alerts.lifecycle import CHECK_FAILED, open_admin_alert, resolve_admin_alert
 from bot.models import SchedulerSlot
 from bot.slack.server import Health
 from tests.support.slack_app import SlackApp
@@ -38,7 +39,7 @@ def check_fails(sessions, clock, check: str = "bill_unexpected") -> None:
     with sessions.begin() as session:
         open_admin_alert(
             session,
-            check=CHECK_FAILED,
+            check=Check.CHECK_FAILED,
             fingerprint=check_failed_fingerprint(check),
             summary=f"the check {check} raised an error instead of reporting",
             facts={"Check": check},

@@ -127,7 +127,7 @@ def test_a_bug_behind_a_button_is_told_to_the_clicker(
     def broken(*args, **kwargs):
         raise RuntimeError("lifecycle exploded")
 
-    monkeypatch.setattr("bot.alerts.lifecycle.acknowledge", broken)
+    monkeypatch.setattr("bot.alerts.actions.acknowledge", broken)
     answer = app.click(
         posted_alert(slack, alert_id), "C0ALERTS", "alert_ack", response_url=slack.response_url()
     )

@@ -15,7 +15,8 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.alerts import lifecycle
+from bot.alerts import actions as alert_actions
+from bot.durations import parse_duration
 from bot.errors import InputError
 from bot.models import Alert
 from bot.slack.actions.values import NOT_OURS, row_id
@@ -47,7 +48,7 @@ def acknowledge(
         return
     try:
         with lw.transaction() as session:
-            alert = lifecycle.acknowledge(
+            alert = alert_actions.acknowledge(
                 session, actor(user_id), alert_id, now=lw.clock(), policy=lw.policy
             )
             owner = alert.acknowledged_by
@@ -78,11 +79,11 @@ def snooze(
     now = lw.clock()
     try:
         with lw.transaction() as session:
-            lifecycle.snooze(
+            alert_actions.snooze(
                 session,
                 actor(body["user"]["id"]),
                 alert_id,
-                now + lifecycle.parse_duration(choice),
+                now + parse_duration(choice),
                 now=now,
                 policy=lw.policy,
             )

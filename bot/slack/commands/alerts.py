@@ -4,8 +4,9 @@ The alert's Slack message is not touched here: the lifecycle writes an outbox ro
 change, and the delivery worker updates the message and its thread from that.
 """
 
-from bot.alerts import lifecycle
+from bot.alerts import actions as alert_actions
 from bot.alerts.silences import active_silences, add_silence, remove_silence, scope_of
+from bot.durations import parse_duration
 from bot.errors import InputError
 from bot.ledger.facilities import get_facility
 from bot.slack import parsing
@@ -22,7 +23,7 @@ def ack(lw: Loanwatch, call: Invocation) -> Reply:
         raise InputError("say which alert: its id")
     alert_id = parsing.alert_id(call.words[0])
     with lw.transaction() as session:
-        alert = lifecycle.acknowledge(
+        alert = alert_actions.acknowledge(
             session, actor(call.user_id), alert_id, now=lw.clock(), policy=lw.policy
         )
         owner = alert.acknowledged_by
@@ -36,10 +37,10 @@ def snooze(lw: Loanwatch, call: Invocation) -> Reply:
     if len(call.words) != 2:
         raise InputError("say which alert and for how long, e.g. `snooze 12 4h`")
     alert_id = parsing.alert_id(call.words[0])
-    duration = lifecycle.parse_duration(call.words[1])
+    duration = parse_duration(call.words[1])
     now = lw.clock()
     with lw.transaction() as session:
-        alert = lifecycle.snooze(
+        alert = alert_actions.snooze(
             session, actor(call.user_id), alert_id, now + duration, now=now, policy=lw.policy
         )
         until = alert.snoozed_until
@@ -52,7 +53,7 @@ def resolve(lw: Loanwatch, call: Invocation) -> Reply:
         raise InputError("say which alert and why it is resolved, e.g. `resolve 12 paid by bank`")
     alert_id = parsing.alert_id(call.words[0])
     with lw.transaction() as session:
-        lifecycle.resolve(
+        alert_actions.resolve(
             session, actor(call.user_id), alert_id, call.rest(1), now=lw.clock(), policy=lw.policy
         )
     return Reply(f"You resolved alert {alert_id}.")
@@ -74,7 +75,7 @@ def silence(lw: Loanwatch, call: Invocation) -> Reply:
         return Reply(f"<@{call.user_id}> removed silence {silence_id}.", in_channel=True)
     if len(words) < 3:
         raise InputError("a silence needs what to silence, for how long, and why")
-    target, duration, reason = words[0], lifecycle.parse_duration(words[1]), call.rest(2)
+    target, duration, reason = words[0], parse_duration(words[1]), call.rest(2)
     now = lw.clock()
     with lw.transaction() as session:
         scope: dict[str, object] = {}

@@ -3,7 +3,7 @@ reason.) Its private_metadata names the alert, signed (bot.slack.views.metadata)
 
 from typing import Any
 
-from bot.alerts import lifecycle
+from bot.alerts.actions import resolve
 from bot.errors import InputError
 from bot.slack.context import actor, loanwatch_of, refusal
 from bot.slack.roles import Role
@@ -54,7 +54,7 @@ def submit_resolve(ack: Any, body: dict[str, Any], view: dict[str, Any], context
     reason = _typed(view, "reason")
     try:
         with lw.transaction() as session:
-            lifecycle.resolve(
+            resolve(
                 session,
                 actor(user_id),
                 int(facts["alert"]),

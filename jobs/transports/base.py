@@ -6,13 +6,9 @@ message later) or raises :class:`TransportError`, saying whether trying again co
 the other side said so, after how long. Anything else a transport raises is treated as transient.
 """
 
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, TextIO
-
-if TYPE_CHECKING:
-    from bot.settings import Settings
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -71,56 +67,3 @@ class Transport(Protocol):
     def send(self, message: OutboxMessageView) -> str | None:
         """Deliver `message`; return the transport's reference for it, if it has one."""
         ...
-
-
-def render_text(message: OutboxMessageView) -> str:
-    """The message as a text block a finance person can read on a console.
-
-    The payload's `header`/`title`, `summary`/`text`, and `facts` (label → value) are shown,
-    in that order, then who acted and why when the payload says. The rest of the payload is
-    for machines (ids, times, flags) and stays off the console.
-    """
-    payload = dict(message.payload)
-    target = f" → #{message.channel}" if message.channel else ""
-    lines = [f"── {message.kind}{target} (outbox {message.id}) ──"]
-    for key in ("header", "title", "summary", "text"):
-        value = payload.pop(key, None)
-        if value not in (None, ""):
-            lines.append(str(value))
-    facts = payload.pop("facts", None)
-    if isinstance(facts, Mapping):
-        lines.extend(f"  {label}: {value}" for label, value in facts.items())
-    for key, label in (("acknowledged_by", "Acknowledged by"), ("reason", "Reason")):
-        if payload.get(key):
-            lines.append(f"  {label}: {payload[key]}")
-    return "\n".join(lines) + "\n"
-
-
-class ConsoleTransport:
-    """Writes each message as a text block to a stream (stdout unless told otherwise)."""
-
-    name = "console"
-
-    def __init__(self, stream: TextIO | None = None) -> None:
-        self._stream = stream
-
-    def send(self, message: OutboxMessageView) -> str | None:
-        """Print the message; a console has no reference to give back."""
-        # Resolved per call, so a redirected or captured sys.stdout is honoured.
-        stream = self._stream if self._stream is not None else sys.stdout
-        try:
-            stream.write(render_text(message))
-            stream.flush()
-        except OSError as exc:
-            raise TransportError(f"console write failed: {exc}") from exc
-        return None
-
-
-def transport_from(settings: "Settings", stream: TextIO | None = None) -> Transport:
-    """Slack when a bot token is set (SLACK_BOT_TOKEN), else the console (`stream`, or stdout)."""
-    if settings.slack_bot_token is None:  # a blank SLACK_BOT_TOKEN is read as unset
-        return ConsoleTransport(stream)
-    # Imported here so the console path (tests, the CLI without Slack) never loads slack_sdk.
-    from jobs.slack_transport import SlackTransport
-
-    return SlackTransport.from_settings(settings)

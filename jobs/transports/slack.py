@@ -23,31 +23,14 @@ https://api.slack.com/metadata/using
 import http.client
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.http_retry import (
-    BackoffRetryIntervalCalculator,
-    ConnectionErrorRetryHandler,
-    HttpRequest,
-    HttpResponse,
-    RetryHandler,
-    RetryIntervalCalculator,
-    RetryState,
-)
-from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+from slack_sdk.http_retry import BackoffRetryIntervalCalculator, RetryIntervalCalculator
 from slack_sdk.web import SlackResponse
 
-from bot.alerts.lifecycle import (
-    GROUP_KIND,
-    OPENED_KIND,
-    REMINDER_KIND,
-    RESOLVED_KIND,
-    UPDATED_KIND,
-)
+from bot.alerts.notices import ALERT_KINDS, NoticeKind
 from bot.slack.blocks import (
     MAX_TEXT,
     alert_message,
@@ -57,15 +40,25 @@ from bot.slack.blocks import (
     thread_line,
 )
 from bot.slack.mrkdwn import escape_within
-from jobs.transports import OutboxMessageView, TransportError, render_text
+from jobs.transports.base import OutboxMessageView, TransportError
+from jobs.transports.console import render_text
+from jobs.transports.slack_errors import (
+    PRIVATE_CHANNEL,
+    Remedy,
+    RetryConnectionErrors,
+    RetryServerErrors,
+    Sleep,
+    error_code,
+    failure,
+    rule,
+)
 
 if TYPE_CHECKING:
     from bot.settings import Settings
 
-__all__ = ["EVENT_TYPE", "SLACK_ERRORS", "Remedy", "SlackTransport"]
+__all__ = ["EVENT_TYPE", "SlackTransport"]
 
 EVENT_TYPE = "loanwatch_outbox"
-ALERT_KINDS = frozenset({OPENED_KIND, UPDATED_KIND, RESOLVED_KIND, REMINDER_KIND})
 # Seconds per Web API call. The worker's lease (minutes) must stay well above this.
 TIMEOUT = 10
 # How far back a retry looks for its own post: pages of top-level messages, newest first.
@@ -73,121 +66,6 @@ HISTORY_PAGE = 100
 HISTORY_PAGES = 10
 THREAD_PAGE = 200
 THREAD_PAGES = 5
-
-
-class Remedy(Enum):
-    """What to do about a Slack error code."""
-
-    WAIT = "wait"  # rate limited: try again after Retry-After
-    JOIN = "join"  # join the (public) channel, then try once more
-    GIVE_UP = "give_up"  # permanent: a person must fix something first
-    RETRY = "retry"  # transient: try again after a backoff
-
-
-@dataclass(frozen=True)
-class _Rule:
-    remedy: Remedy
-    # What is wrong and what to fix; `{channel}` is filled in.
-    advice: str
-
-
-_WHERE = (
-    "set the facility's channel (`loanwatch facility add … --channel`) or "
-    "LOANWATCH_DEFAULT_ALERT_CHANNEL to a channel the bot is in"
-)
-_TOKEN = (
-    "the bot token is not valid any more (revoked, app uninstalled or account deactivated); "
-    "reinstall the Slack app and set SLACK_BOT_TOKEN to its new xoxb- token"
-)
-_BUG = (
-    "Slack refused the message as loanwatch built it; this is a loanwatch bug, "
-    "report it with the outbox id"
-)
-
-# Every Slack error code loanwatch treats specially, in one place. A code not listed here is
-# taken as transient (retried with backoff, then a dead letter), and so is any HTTP 5xx.
-# https://api.slack.com/methods/chat.postMessage#errors
-SLACK_ERRORS: Mapping[str, _Rule] = {
-    "ratelimited": _Rule(Remedy.WAIT, "Slack is rate limiting loanwatch"),
-    "not_in_channel": _Rule(Remedy.JOIN, "the bot is not a member of channel {channel}"),
-    "channel_not_found": _Rule(
-        Remedy.GIVE_UP, "the channel does not exist or loanwatch cannot see it; " + _WHERE
-    ),
-    "is_archived": _Rule(Remedy.GIVE_UP, "the channel is archived; unarchive it, or " + _WHERE),
-    "message_not_found": _Rule(
-        Remedy.GIVE_UP,
-        "the alert's message is gone (deleted in Slack?); "
-        "the alert's later notices cannot update it",
-    ),
-    "cant_update_message": _Rule(
-        Remedy.GIVE_UP, "the alert's message was not posted by this bot and cannot be updated"
-    ),
-    "restricted_action": _Rule(
-        Remedy.GIVE_UP,
-        "a workspace setting stops the bot posting there; let apps post in the channel, or "
-        + _WHERE,
-    ),
-    "invalid_auth": _Rule(Remedy.GIVE_UP, _TOKEN),
-    "not_authed": _Rule(
-        Remedy.GIVE_UP, "no bot token reached Slack; set SLACK_BOT_TOKEN to the app's xoxb- token"
-    ),
-    "account_inactive": _Rule(Remedy.GIVE_UP, _TOKEN),
-    "token_revoked": _Rule(Remedy.GIVE_UP, _TOKEN),
-    "token_expired": _Rule(Remedy.GIVE_UP, _TOKEN),
-    "no_permission": _Rule(Remedy.GIVE_UP, _TOKEN),
-    "not_allowed_token_type": _Rule(
-        Remedy.GIVE_UP, "SLACK_BOT_TOKEN must be a bot token (xoxb-…), not a user or app token"
-    ),
-    "missing_scope": _Rule(
-        Remedy.GIVE_UP,
-        "the Slack app lacks a permission it needs; update it from "
-        "deploy/slack-app-manifest.yml and reinstall it",
-    ),
-    "invalid_blocks": _Rule(Remedy.GIVE_UP, _BUG),
-    "invalid_blocks_format": _Rule(Remedy.GIVE_UP, _BUG),
-    "msg_too_long": _Rule(Remedy.GIVE_UP, _BUG),
-    "no_text": _Rule(Remedy.GIVE_UP, _BUG),
-    "too_many_attachments": _Rule(Remedy.GIVE_UP, _BUG),
-    "invalid_metadata_format": _Rule(Remedy.GIVE_UP, _BUG),
-    "invalid_metadata_schema": _Rule(Remedy.GIVE_UP, _BUG),
-    "metadata_too_large": _Rule(Remedy.GIVE_UP, _BUG),
-    "invalid_arguments": _Rule(Remedy.GIVE_UP, _BUG),
-}
-
-# conversations.join answers this for a private channel: only a member can invite the bot.
-_PRIVATE = "method_not_supported_for_channel_type"
-
-
-Sleep = Callable[[float], None]
-
-
-class _SleepsWith(RetryHandler):
-    """A retry handler that waits with the sleep it is given (slack_sdk's call `time.sleep`)."""
-
-    def __init__(self, sleep: Sleep, interval_calculator: RetryIntervalCalculator) -> None:
-        super().__init__(interval_calculator=interval_calculator)
-        self._sleep = sleep
-
-    def prepare_for_next_attempt(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
-        """As slack_sdk does it, with the injected sleep."""
-        state.next_attempt_requested = True
-        self._sleep(self.interval_calculator.calculate_sleep_duration(state.current_attempt))
-        state.increment_current_attempt()
-
-
-class _RetryConnectionErrors(_SleepsWith, ConnectionErrorRetryHandler):
-    """Retries a dropped or refused connection once."""
-
-
-class _RetryServerErrors(_SleepsWith, ServerErrorRetryHandler):
-    """Retries an HTTP 500 or 503 once."""
 
 
 class SlackTransport:
@@ -219,8 +97,8 @@ class SlackTransport:
             base_url=base_url,
             timeout=timeout,
             retry_handlers=[
-                _RetryConnectionErrors(sleep, interval),
-                _RetryServerErrors(sleep, interval),
+                RetryConnectionErrors(sleep, interval),
+                RetryServerErrors(sleep, interval),
             ],
         )
 
@@ -244,7 +122,7 @@ class SlackTransport:
                 permanent=True,
             )
         try:
-            if message.kind == GROUP_KIND:
+            if message.kind == NoticeKind.GROUP:
                 return self._send_group(message, channel)
             if message.kind in ALERT_KINDS:
                 if message.alert_ref is None:
@@ -256,7 +134,7 @@ class SlackTransport:
             text = escape_within(render_text(message), MAX_TEXT)
             return self._post_once(message, channel, text=text)
         except SlackApiError as exc:
-            raise _failure(exc, channel) from exc
+            raise failure(exc, channel) from exc
         except (SlackClientError, OSError, http.client.HTTPException) as exc:
             # Timeouts, dropped connections, refused uploads: transient.
             raise TransportError(f"Slack could not be reached: {exc!r}") from exc
@@ -305,7 +183,7 @@ class SlackTransport:
                 metadata=_metadata(message),
                 # A reminder (still firing after an ack expired, a snooze or silence ended) is
                 # also shown in the channel: a line inside a thread notifies nobody.
-                reply_broadcast=message.kind == REMINDER_KIND,
+                reply_broadcast=message.kind == NoticeKind.REMINDER,
             )
         return alert_ref
 
@@ -395,7 +273,7 @@ class SlackTransport:
         try:
             return method(**args)
         except SlackApiError as exc:
-            if _rule(exc).remedy is not Remedy.JOIN:
+            if rule(exc).remedy is not Remedy.JOIN:
                 raise
         self._join(where)
         return method(**args)
@@ -404,7 +282,7 @@ class SlackTransport:
         try:
             self._reader.conversations_join(channel=channel)
         except SlackApiError as exc:
-            if _code(exc) == _PRIVATE:
+            if error_code(exc) == PRIVATE_CHANNEL:
                 raise TransportError(
                     f"loanwatch is not in channel {channel}, which is private, so it cannot join "
                     f"by itself: invite @loanwatch to the private channel {channel} "
@@ -412,58 +290,6 @@ class SlackTransport:
                     permanent=True,
                 ) from exc
             raise
-
-
-# --- errors --------------------------------------------------------------------------------------
-
-
-def _code(exc: SlackApiError) -> str:
-    return str(exc.response.get("error") or "")
-
-
-def _rule(exc: SlackApiError) -> _Rule:
-    """The table's rule for this answer; HTTP 429 is a rate limit whatever the body says."""
-    if exc.response.status_code == 429:
-        return SLACK_ERRORS["ratelimited"]
-    if exc.response.status_code >= 500:
-        return _Rule(Remedy.RETRY, "")
-    return SLACK_ERRORS.get(_code(exc), _Rule(Remedy.RETRY, ""))
-
-
-def _failure(exc: SlackApiError, channel: str) -> TransportError:
-    """The TransportError for a Slack error answer, as the table says."""
-    code = _code(exc) or f"HTTP {exc.response.status_code}"
-    rule = _rule(exc)
-    if rule.remedy is Remedy.WAIT:
-        wait = _retry_after(exc.response.headers)
-        after = f"after {wait:g} s" if wait is not None else "later"
-        return TransportError(
-            f"Slack says {code} (HTTP {exc.response.status_code}) for channel {channel}; "
-            f"trying again {after}",
-            retry_after=wait,
-        )
-    if rule.remedy is Remedy.GIVE_UP:
-        advice = rule.advice.format(channel=channel)
-        needed = exc.response.get("needed")
-        if needed:
-            advice += f" (needed: {needed})"
-        return TransportError(f"Slack says {code} for channel {channel}: {advice}", permanent=True)
-    # RETRY, and a JOIN that came back not_in_channel even after joining.
-    return TransportError(
-        f"Slack says {code} (HTTP {exc.response.status_code}) for channel {channel}; "
-        "trying again later"
-    )
-
-
-def _retry_after(headers: Mapping[str, Any]) -> float | None:
-    for name, value in headers.items():
-        if name.lower() == "retry-after":
-            raw = value[0] if isinstance(value, list) else value
-            try:
-                return float(raw)  # seconds
-            except (TypeError, ValueError):
-                return None
-    return None
 
 
 # --- small pieces --------------------------------------------------------------------------------

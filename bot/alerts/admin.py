@@ -1,0 +1,102 @@
+"""Admin alerts: about loanwatch itself, not about a facility.
+
+`delivery_failed` (a notice became a dead letter), `delivery_degraded` (a destination keeps
+failing) and `check_failed` (a check raised instead of reporting). No run of the checks reports
+them, so a run never resolves them: whoever noticed the condition opens one, once however long
+it lasts, and resolves it when the condition clears (or a person does by hand). They are
+critical, go to the default alert channel, and silences do not apply to them.
+"""
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.alerts.checks import ADMIN_CHECKS, Check
+from bot.alerts.detection import open_alert
+from bot.alerts.findings import Finding, Severity
+from bot.alerts.notices import Event, NoticeKind
+from bot.alerts.notifier import Notifier
+from bot.alerts.policy import AlertPolicy
+from bot.alerts.transition import resolving, transition, unresolved_by_fingerprint
+from bot.clock import require_aware
+from bot.models import Alert
+
+
+def open_admin_alert(
+    session: Session,
+    *,
+    fingerprint: str,
+    summary: str,
+    facts: dict[str, str],
+    now: datetime,
+    policy: AlertPolicy | None = None,
+    check: Check = Check.DELIVERY_FAILED,
+    written_at: datetime | None = None,
+) -> Alert:
+    """Tell the admins that something in loanwatch itself failed (a dead letter, a check).
+
+    A critical alert of `check` (one of ADMIN_CHECKS) on no facility, posted to
+    `policy.default_channel` (with no policy, the outbox row's channel is None: the transport's
+    own default). The same fingerprint again while the alert is not resolved updates it and
+    tells nobody again, so a condition that lasts many cycles is one alert, not one per cycle.
+    """
+    require_aware(now, "now")
+    if check not in ADMIN_CHECKS:
+        raise ValueError(f"{check!r} is not an admin check; those are {sorted(ADMIN_CHECKS)}")
+    alert = unresolved_by_fingerprint(session, fingerprint)
+    if alert is not None:
+        if (alert.summary, alert.facts) != (summary, dict(facts)):
+            before = audit.snapshot(alert)
+            alert.summary, alert.facts = summary, dict(facts)
+            alert.last_seen_at = now
+            audit.record(session, audit.SYSTEM, "alert.update", alert, at=now, before=before)
+        else:
+            alert.last_seen_at = now
+        return alert
+    finding = Finding(
+        check=check,
+        facility_id=None,
+        subject=fingerprint.split(":", 2)[-1][:100],
+        severity=Severity.CRITICAL,
+        summary=summary,
+        facts=facts,
+    )
+    alert = open_alert(session, finding, now)
+    # The caller's fingerprint is the identity, even when it is not `check:facility:subject`.
+    alert.fingerprint = fingerprint
+    audit.record(session, audit.SYSTEM, "alert.open", alert, at=now)
+    notifier = Notifier(session, now, policy, {}, written_at=written_at)
+    notifier.tell(alert, NoticeKind.OPENED, event=Event.OPENED)
+    return alert
+
+
+def resolve_admin_alert(
+    session: Session,
+    *,
+    fingerprint: str,
+    reason: str,
+    now: datetime,
+    policy: AlertPolicy | None = None,
+    written_at: datetime | None = None,
+) -> Alert | None:
+    """Resolve the unresolved admin alert with this fingerprint: its condition cleared.
+
+    Returns the alert, or None when there was none to resolve (the usual case: nothing was
+    wrong). Its message, if it was posted, says so, like any auto-resolved alert.
+    """
+    require_aware(now, "now")
+    alert = unresolved_by_fingerprint(session, fingerprint)
+    if alert is None:
+        return None
+
+    decide = resolving(now, audit.SYSTEM.name, reason, refuse_if_resolved=False)
+    before = transition(session, alert, decide)
+    if before is None:
+        return None
+    audit.record(session, audit.SYSTEM, "alert.auto_resolve", alert, at=now, before=before)
+    if alert.last_notified_at is not None:
+        Notifier(session, now, policy, {}, written_at=written_at).tell(
+            alert, NoticeKind.RESOLVED, event=Event.AUTO_RESOLVED
+        )
+    return alert

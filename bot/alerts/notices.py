@@ -1,0 +1,386 @@
+"""What a notice about alerts carries, and how it is worded: once, for every surface.
+
+The lifecycle writes a notice into the outbox as JSON (`AlertNotice.to_payload`); a transport
+reads it back (`AlertNotice.from_payload`) and words it with the functions here, in its own
+`Voice`: the console names people as they are and shows what they typed as typed; Slack
+mentions people and escapes what they typed. The words themselves (what "acknowledged" or
+"still firing" says) are written only here.
+
+    notice = AlertNotice.from_payload(row.payload)
+    headline(notice, PLAIN)       # "CRITICAL: bill_missing on jiebei-main (alert 4) — new"
+    event_line(notice, voice)     # "Acknowledged by <@U0BOB> until 2026-12-02 09:10 CST"
+    state_line(notice, voice)     # "Open since 2026-12-01 09:00 CST · Snoozed until …"
+
+Payloads written by an earlier version read back too: unknown keys are ignored, missing ones
+take their defaults, an event this version does not know is worded by its name.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime, tzinfo
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.alerts.findings import Severity
+from bot.alerts.policy import AlertState
+from bot.audit import SYSTEM
+
+
+class NoticeKind(StrEnum):
+    """The kind of an outbox row about alerts (`outbox.kind`)."""
+
+    OPENED = "alert.opened"  # a new alert: attention
+    UPDATED = "alert.updated"  # acknowledged, snoozed, severity raised: the message changes
+    RESOLVED = "alert.resolved"
+    REMINDER = "alert.reminder"  # still firing after an ack expired, a snooze or silence ended
+    GROUP = "alert.group"  # many alerts of one check at once (a storm), one message
+
+
+# Rows about one alert (its own message); GROUP is about many.
+ALERT_KINDS = frozenset(
+    {NoticeKind.OPENED, NoticeKind.UPDATED, NoticeKind.RESOLVED, NoticeKind.REMINDER}
+)
+
+
+class Event(StrEnum):
+    """What just happened to the alert, which the notice tells."""
+
+    OPENED = "opened"
+    SEVERITY_RAISED = "severity_raised"
+    ACKNOWLEDGED = "acknowledged"
+    SNOOZED = "snoozed"
+    RESOLVED = "resolved"  # by a person, with a reason
+    AUTO_RESOLVED = "auto_resolved"  # the condition cleared
+    REMINDER = "reminder"
+
+
+class Reason(StrEnum):
+    """Why a reminder is sent."""
+
+    ACK_EXPIRED = "ack_expired"
+    SNOOZE_ENDED = "snooze_ended"
+    SILENCE_ENDED = "silence_ended"
+    SEVERITY_RAISED = "severity_raised"
+
+
+REASON_WORDS = {
+    Reason.ACK_EXPIRED: "the acknowledgement expired",
+    Reason.SNOOZE_ENDED: "the snooze ended",
+    Reason.SILENCE_ENDED: "the silence ended",
+    Reason.SEVERITY_RAISED: "severity raised",
+}
+
+_TIMES = (
+    "opened_at",
+    "last_seen_at",
+    "acknowledged_at",
+    "ack_expires_at",
+    "snoozed_until",
+    "resolved_at",
+)
+
+
+@dataclass(frozen=True)
+class AlertNotice:
+    """Everything a transport needs to show one alert and what just happened to it.
+
+    Times are aware (UTC in the payload); `timezone` is the facility's, for showing them.
+    `first_notice` is True when nothing about this alert was posted before (it opened under
+    a silence, or only inside a storm), so a transport posts the whole alert rather than
+    updating a message.
+    """
+
+    event: Event | str
+    alert_id: int
+    check: str
+    severity: str
+    state: str
+    summary: str = ""
+    facts: Mapping[str, str] = field(default_factory=dict)
+    fingerprint: str = ""
+    facility: str | None = None
+    subject: str | None = None
+    opened_at: datetime | None = None
+    last_seen_at: datetime | None = None
+    acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
+    ack_expires_at: datetime | None = None
+    snoozed_until: datetime | None = None
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    resolve_reason: str | None = None
+    escalation_level: int = 0
+    actor: str = SYSTEM.name
+    first_notice: bool = False
+    timezone: str = "UTC"
+    # A reminder's reasons, and what a change replaced.
+    reasons: tuple[str, ...] = ()
+    previous_severity: str | None = None
+    previously_acknowledged_by: str | None = None
+
+    def to_payload(self) -> dict[str, Any]:
+        """The notice as the outbox keeps it (JSON): times ISO-8601 in UTC, None left out.
+
+        `header` (the headline, plain) comes first, for anyone reading the outbox table.
+        """
+        payload: dict[str, Any] = {"header": headline(self, PLAIN)}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is None:
+                continue
+            if f.name in _TIMES:
+                value = value.astimezone(UTC).isoformat()
+            elif f.name == "facts":
+                value = dict(value)
+            elif f.name == "reasons":
+                if not value:
+                    continue
+                value = [str(reason) for reason in value]
+            elif isinstance(value, StrEnum):
+                value = str(value)
+            payload[f.name] = value
+        return payload
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> "AlertNotice":
+        """A notice from what the outbox kept (see the module's note on older payloads)."""
+        known = {f.name for f in fields(cls)}
+        values: dict[str, Any] = {k: v for k, v in payload.items() if k in known}
+        for name in _TIMES:
+            if values.get(name):
+                values[name] = _aware(values[name])
+        event = str(values.get("event", ""))
+        values["event"] = Event(event) if event in Event._value2member_map_ else event
+        values["facts"] = dict(values.get("facts") or {})
+        values["reasons"] = tuple(values.get("reasons") or ())
+        values.setdefault("alert_id", 0)
+        values.setdefault("check", "")
+        values.setdefault("severity", Severity.WARNING)
+        values.setdefault("state", AlertState.OPEN)
+        return cls(**values)
+
+    @property
+    def zone(self) -> tzinfo:
+        """The facility's time zone (UTC when it has none or the name is unknown)."""
+        try:
+            return ZoneInfo(self.timezone or "UTC")
+        except (ValueError, LookupError):
+            # An unknown zone name should not stop the alert from being told; UTC says so itself.
+            return UTC
+
+
+@dataclass(frozen=True)
+class GroupedAlert:
+    """One alert of a storm, as its grouped message lists it (and its CSV has a row for)."""
+
+    alert_id: int
+    fingerprint: str
+    facility: str | None
+    subject: str | None
+    severity: str
+    state: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class GroupNotice:
+    """Many alerts of one check told in one message (a storm); each still has its own id."""
+
+    event: Event | str
+    check: str
+    severity: str  # the worst among them
+    alerts: tuple[GroupedAlert, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.alerts)
+
+    @property
+    def alert_ids(self) -> list[int]:
+        return [a.alert_id for a in self.alerts]
+
+    def by_facility(self) -> str:
+        """`jiebei-main (3), weilidai-ops (2)`: how many of them each facility has."""
+        counts: dict[str, int] = {}
+        for alert in self.alerts:
+            slug = alert.facility or "-"
+            counts[slug] = counts.get(slug, 0) + 1
+        return ", ".join(f"{slug} ({n})" for slug, n in sorted(counts.items()))
+
+    def to_payload(self) -> dict[str, Any]:
+        """The storm as the outbox keeps it (JSON), with its headline and summary worded."""
+        return {
+            "header": group_headline(self),
+            "summary": group_summary(self),
+            "facts": {
+                "Alert ids": ", ".join(str(i) for i in self.alert_ids),
+                "Facilities": self.by_facility(),
+            },
+            "event": str(self.event),
+            "check": self.check,
+            "severity": self.severity,
+            "count": self.count,
+            "alert_ids": self.alert_ids,
+            # The rows of the CSV a transport attaches.
+            "alerts": [vars(a) for a in self.alerts],
+        }
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> "GroupNotice":
+        known = {f.name for f in fields(GroupedAlert)}
+        alerts = tuple(
+            GroupedAlert(**{k: row.get(k) for k in known}) for row in payload.get("alerts") or ()
+        )
+        event = str(payload.get("event", ""))
+        return cls(
+            event=Event(event) if event in Event._value2member_map_ else event,
+            check=str(payload.get("check", "")),
+            severity=str(payload.get("severity", Severity.WARNING)),
+            alerts=alerts,
+        )
+
+
+# --- the voice of a surface ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Voice:
+    """How a surface names people and shows what people typed, and how long a line may be.
+
+    `person` turns an actor's name (a Slack user id, `cli:alice`, `system`, or None) into
+    text; `typed(text, room)` shows text a person or a platform wrote in at most `room`
+    characters (None: no limit).
+    """
+
+    person: Callable[[str | None], str]
+    typed: Callable[[str, int | None], str]
+    limit: int | None = None
+
+
+def _plain_person(name: str | None) -> str:
+    return name if name is not None else "someone"
+
+
+# The console, logs and the payload's stored headline: names and text as they are.
+PLAIN = Voice(person=_plain_person, typed=lambda text, room: text)
+
+
+# --- the words -----------------------------------------------------------------------------------
+
+
+def local(moment: datetime | None, zone: tzinfo) -> str:
+    """A moment as the facility's team reads it: `2026-12-03 09:00 CST`."""
+    if moment is None:
+        return "an unknown time"
+    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M %Z}"
+
+
+def what_happened(notice: AlertNotice, voice: Voice) -> str:
+    """What just happened to the alert, as a phrase: `acknowledged by X until T`."""
+    zone = notice.zone
+    match notice.event:
+        case Event.OPENED:
+            return "new"
+        case Event.SEVERITY_RAISED:
+            was = f" (was {notice.previous_severity})" if notice.previous_severity else ""
+            return f"severity raised to {notice.severity}{was}"
+        case Event.ACKNOWLEDGED:
+            who = voice.person(notice.acknowledged_by or notice.actor)
+            return f"acknowledged by {who} until {local(notice.ack_expires_at, zone)}"
+        case Event.SNOOZED:
+            who = voice.person(notice.actor)
+            return f"snoozed by {who} until {local(notice.snoozed_until, zone)}"
+        case Event.RESOLVED | Event.AUTO_RESOLVED:
+            return _lower_first(resolution(notice, voice))
+        case Event.REMINDER:
+            reasons = "; ".join(_reason_words(r) for r in notice.reasons)
+            previous = notice.previously_acknowledged_by
+            was = f" (was acknowledged by {voice.person(previous)})" if previous else ""
+            return f"still firing: {reasons}{was}" if reasons else f"still firing{was}"
+    return str(notice.event)
+
+
+def resolution(notice: AlertNotice, voice: Voice) -> str:
+    """How the alert was resolved: by the checks (the condition cleared) or by whom and why."""
+    if notice.resolved_by in (None, SYSTEM.name):
+        return "Resolved: the condition has cleared"
+    head = f"Resolved by {voice.person(notice.resolved_by)}"
+    if not notice.resolve_reason:
+        return head
+    return f"{head}: {voice.typed(notice.resolve_reason, _room(voice, len(head) + 2))}"
+
+
+def headline(notice: AlertNotice, voice: Voice) -> str:
+    """`CRITICAL: bill_missing on jiebei-main (alert 12) — acknowledged by X until T`."""
+    where = notice.facility or "loanwatch"
+    severity = "CRITICAL" if notice.severity == Severity.CRITICAL else "Warning"
+    return f"{severity}: {notice.check} on {where} (alert {notice.alert_id}) — " + what_happened(
+        notice, voice
+    )
+
+
+def event_line(notice: AlertNotice, voice: Voice) -> str:
+    """One line for the alert's history (its Slack thread): what happened and who did it."""
+    if notice.event == Event.OPENED:
+        return f"Opened: {voice.typed(notice.summary, _room(voice, len('Opened: ')))}"
+    return _upper_first(what_happened(notice, voice))
+
+
+def state_line(notice: AlertNotice, voice: Voice) -> str:
+    """Where the alert stands now, in one line: open since, acknowledged until, resolved…"""
+    if notice.state == AlertState.RESOLVED:
+        return resolution(notice, voice)
+    zone = notice.zone
+    if notice.state == AlertState.ACKNOWLEDGED:
+        who = voice.person(notice.acknowledged_by)
+        words = f"Acknowledged by {who} until {local(notice.ack_expires_at, zone)}"
+    else:
+        words = f"Open since {local(notice.opened_at, zone)}"
+    if notice.snoozed_until is not None:
+        words += f" · Snoozed until {local(notice.snoozed_until, zone)}"
+    return words
+
+
+def group_headline(notice: GroupNotice) -> str:
+    """`12 new bill_missing alerts (critical at worst), grouped`."""
+    verb = "new" if notice.event == Event.OPENED else "resolved"
+    return f"{notice.count} {verb} {notice.check} alerts ({notice.severity} at worst), grouped"
+
+
+def group_summary(notice: GroupNotice) -> str:
+    """What the storm's message says under its title."""
+    verb = "opened" if notice.event == Event.OPENED else "resolved"
+    return (
+        f"{notice.count} {notice.check} alerts {verb} in one run; each can still be "
+        "acknowledged, snoozed or resolved by its id"
+    )
+
+
+def worst(severities: Sequence[str]) -> str:
+    """The most severe of these severities."""
+    critical = any(s == Severity.CRITICAL for s in severities)
+    return str(Severity.CRITICAL if critical else Severity.WARNING)
+
+
+def _reason_words(reason: str) -> str:
+    known = Reason._value2member_map_.get(reason)
+    return REASON_WORDS[known] if isinstance(known, Reason) else reason
+
+
+def _room(voice: Voice, used: int) -> int | None:
+    return None if voice.limit is None else max(voice.limit - used, 1)
+
+
+def _aware(value: Any) -> datetime:
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    # Payload times are UTC, even when unmarked.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]

@@ -1,0 +1,60 @@
+"""The console transport: each notice as a block of text, for `loanwatch check` without Slack.
+
+Alert notices are worded by `bot.alerts.notices` (the same words Slack shows, names and text as
+typed); any other row shows its `header`/`title`, `summary`/`text` and `facts`.
+"""
+
+import sys
+from collections.abc import Mapping
+from typing import TextIO
+
+from bot.alerts.notices import ALERT_KINDS, PLAIN, AlertNotice, NoticeKind, headline
+from jobs.transports.base import OutboxMessageView, TransportError
+
+
+def render_text(message: OutboxMessageView) -> str:
+    """The message as a text block a finance person can read on a console.
+
+    The headline, the summary, and the facts (label → value), in that order, then who acted and
+    why when the notice says. The rest of the payload is for machines (ids, times, flags) and
+    stays off the console.
+    """
+    payload = dict(message.payload)
+    target = f" → #{message.channel}" if message.channel else ""
+    lines = [f"── {message.kind}{target} (outbox {message.id}) ──"]
+    if message.kind in ALERT_KINDS:
+        notice = AlertNotice.from_payload(payload)
+        payload["header"] = headline(notice, PLAIN)
+    elif message.kind != NoticeKind.GROUP:
+        payload.setdefault("header", payload.pop("title", None))
+    for key in ("header", "summary", "text"):
+        value = payload.pop(key, None)
+        if value not in (None, ""):
+            lines.append(str(value))
+    facts = payload.pop("facts", None)
+    if isinstance(facts, Mapping):
+        lines.extend(f"  {label}: {value}" for label, value in facts.items())
+    for key, label in (("acknowledged_by", "Acknowledged by"), ("reason", "Reason")):
+        if payload.get(key):
+            lines.append(f"  {label}: {payload[key]}")
+    return "\n".join(lines) + "\n"
+
+
+class ConsoleTransport:
+    """Writes each message as a text block to a stream (stdout unless told otherwise)."""
+
+    name = "console"
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream
+
+    def send(self, message: OutboxMessageView) -> str | None:
+        """Print the message; a console has no reference to give back."""
+        # Resolved per call, so a redirected or captured sys.stdout is honoured.
+        stream = self._stream if self._stream is not None else sys.stdout
+        try:
+            stream.write(render_text(message))
+            stream.flush()
+        except OSError as exc:
+            raise TransportError(f"console write failed: {exc}") from exc
+        return None
