@@ -39,7 +39,7 @@ from bot.ledger.schedule import DayCount, RepaymentMethod
 from bot.models import Draw, Facility, Installment
 from bot.money import format_money
 from bot.settings import Settings
-from jobs.cycle import calendar_from, policy_from, run_check_cycle
+from jobs.cycle import run_check_cycle
 from jobs.delivery import DeliveryWorker
 from jobs.transports import ConsoleTransport
 
@@ -207,9 +207,7 @@ def show_portfolio(session: Session, today: date) -> str:
 def _check(sessions: sessionmaker[Session], settings: Settings, now: datetime) -> None:
     """One check cycle as of `now`, its notifications printed, then a one-line summary."""
     with transaction(sessions) as session:
-        report = run_check_cycle(
-            session, now=now, settings=settings, calendar=calendar_from(settings)
-        )
+        report = run_check_cycle(session, now=now, settings=settings, calendar=settings.calendar())
     worker = DeliveryWorker(
         sessions, ConsoleTransport(sys.stdout), worker_id="demo", clock=lambda: now
     )
@@ -255,7 +253,7 @@ def demo_command(keep: Path | None) -> None:
     _heading("2026-12-01 09:10: the treasurer acknowledges the missing bill")
     with transaction(sessions) as session:
         [missing] = [a for a in list_alerts(session, "open") if a.check == "bill_missing"]
-        acknowledge(session, DEMO, missing.id, now=ACKNOWLEDGED, policy=policy_from(settings))
+        acknowledge(session, DEMO, missing.id, now=ACKNOWLEDGED, policy=settings.alert_policy())
     worker = DeliveryWorker(
         sessions, ConsoleTransport(sys.stdout), worker_id="demo", clock=lambda: ACKNOWLEDGED
     )

@@ -24,7 +24,6 @@ from bot.models import AuditRecord
 from bot.settings import Settings
 from bot.slack.dashboard import Dashboard, DashboardCache, dashboard
 from bot.slack.roles import Role, RoleBook
-from jobs.cycle import calendar_from
 
 KEY = "loanwatch"
 # audit_records.actor holds 200 characters; a refused request's user id is what it said it was.
@@ -64,7 +63,7 @@ class Loanwatch:
     @cached_property
     def calendar(self) -> BusinessCalendar:
         """The business calendar (Chinese holidays, plus the admin's file for later years)."""
-        return calendar_from(self.settings)
+        return self.settings.calendar()
 
     def dashboard(self, facility: str | None = None) -> Dashboard:
         """The portfolio's dashboard (or one facility's), from the cache when it is fresh."""
