@@ -54,7 +54,8 @@ from sqlalchemy.engine import make_url
 from bench.portfolio import NOW, BuildReport, CopyWriter, CoreWriter, build_portfolio
 from bot.alerts.lifecycle import RunSummary, apply_findings
 from bot.calendar import BusinessCalendar
-from bot.db import make_engine, session_factory, upgrade
+from bot.db import make_engine, upgrade
+from bot.sessions import session_factory
 from bot.settings import Settings
 from jobs.checks import CHECKS, CycleScans
 from jobs.cycle import CycleReport, run_check_cycle

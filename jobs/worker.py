@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 
 from bot.alerts.lifecycle import wake_up
 from bot.clock import utcnow
-from bot.db import make_engine, require_current_schema, session_factory, transaction
+from bot.db import make_engine, require_current_schema, transaction
+from bot.sessions import session_factory
 from bot.settings import Settings
 from jobs.cycle import run_check_cycle
 from jobs.delivery import DeliveryWorker, delivery_options

@@ -10,8 +10,8 @@ from bot.cli.context import CliState
 from bot.cli.params import ALERT_ID, SILENCE_ID, TIME, in_zone
 from bot.cli.render import table
 from bot.clock import utcnow
-from bot.db import session_factory
 from bot.ledger.facilities import get_facility
+from bot.sessions import session_factory
 from jobs.cycle import run_check_cycle
 from jobs.delivery import DeliveryWorker, delivery_options
 from jobs.scheduler import worker_name

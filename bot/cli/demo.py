@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.alerts.lifecycle import acknowledge, list_alerts
 from bot.audit import Actor
 from bot.cli.render import positions_table, table
-from bot.db import make_engine, session_factory, transaction, upgrade
+from bot.db import make_engine, transaction, upgrade
 from bot.ledger.draws import DrawRequest, outstanding_principal, record_draw
 from bot.ledger.facilities import FacilityTerms, add_facility, get_facility
 from bot.ledger.observations import (
@@ -38,6 +38,7 @@ from bot.ledger.repayments import record_repayment
 from bot.ledger.schedule import DayCount, RepaymentMethod
 from bot.models import Draw, Facility, Installment
 from bot.money import format_money
+from bot.sessions import session_factory
 from bot.settings import Settings
 from jobs.cycle import run_check_cycle
 from jobs.delivery import DeliveryWorker

@@ -109,6 +109,8 @@ def add_facility(
         created_at=now,
         **overrides,
     )
+    # The checks' summaries follow at the next flush, through the hook on the application's
+    # sessions (bot.ledger.summaries.keep_summaries); nothing here needs to update them.
     session.add(facility)
     audit.record(session, actor, "facility.add", facility, at=now)
     return facility
