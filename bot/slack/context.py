@@ -49,6 +49,13 @@ class Loanwatch:
         self.dashboards.written()
 
     @contextmanager
+    def committing(self) -> Iterator[sessionmaker[Session]]:
+        """The sessions, for a domain call that runs its own transactions (draw requests): once
+        it returns, the dashboards are emptied, as after :meth:`transaction`."""
+        yield self.sessions
+        self.dashboards.written()
+
+    @contextmanager
     def reading(self) -> Iterator[Session]:
         """A session for reading only: nothing is committed, and the dashboards stay cached."""
         with self.sessions() as session:

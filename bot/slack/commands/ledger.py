@@ -4,13 +4,14 @@ from decimal import Decimal
 
 from bot.errors import InputError
 from bot.ledger import facilities as facility_service
+from bot.ledger.draw_requests import DrawArgs
 from bot.ledger.facilities import FacilityTerms, get_facility
 from bot.ledger.observations import LimitStatus, record_bill, record_limit_reading
 from bot.ledger.portfolio import positions
 from bot.ledger.repayments import record_repayment
 from bot.ledger.schedule import DayCount, RepaymentMethod
 from bot.money import format_money, format_rate, take_amount
-from bot.slack import drawing, parsing
+from bot.slack import draw_replies, parsing
 from bot.slack.commands.invocation import Invocation
 from bot.slack.context import Loanwatch, actor, refusal
 from bot.slack.mrkdwn import escape
@@ -39,10 +40,10 @@ def draw(lw: Loanwatch, call: Invocation) -> Reply | None:
         raise InputError("a draw needs the facility, the amount and the term")
     amount, after = take_amount(call.words, 1)
     months, after = parsing.take_term(call.words, after)
-    args = drawing.DrawArgs(
+    args = DrawArgs(
         facility=call.words[0], amount=amount, months=months, note=call.rest(after) or None
     )
-    return drawing.log_draw(lw, call.user_id, f"command:{call.trigger_id}", args)
+    return draw_replies.log_draw(lw, call.user_id, f"command:{call.trigger_id}", args)
 
 
 def repay(lw: Loanwatch, call: Invocation) -> Reply:
