@@ -25,7 +25,7 @@ from bot.settings import Settings
 from bot.slack import actions, commands, events, views
 from bot.slack.binding import VERIFIED, Admission, InstallationLookup, admitted
 from bot.slack.context import KEY, Loanwatch
-from bot.slack.dashboard import DashboardCache
+from bot.slack.dashboard_cache import DashboardCache
 from bot.slack.roles import RoleBook
 
 log = logging.getLogger(__name__)

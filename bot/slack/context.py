@@ -17,12 +17,13 @@ from bot import audit
 from bot.alerts.lifecycle import AlertPolicy
 from bot.calendar import BusinessCalendar
 from bot.clock import utcnow
+from bot.dashboard import Dashboard, dashboard
 from bot.db import transaction
 from bot.installation import ThisInstallation, this_installation
 from bot.ledger.facilities import get_facility
 from bot.models import AuditRecord
 from bot.settings import Settings
-from bot.slack.dashboard import Dashboard, DashboardCache, dashboard
+from bot.slack.dashboard_cache import DashboardCache
 from bot.slack.roles import Role, RoleBook
 
 KEY = "loanwatch"
