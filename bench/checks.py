@@ -55,10 +55,11 @@ from bench.portfolio import NOW, BuildReport, CopyWriter, CoreWriter, build_port
 from bot.alerts.detection import apply_findings
 from bot.alerts.policy import RunSummary
 from bot.calendar import BusinessCalendar
-from bot.db import make_engine, session_factory, upgrade
+from bot.db import make_engine, upgrade
+from bot.sessions import session_factory
 from bot.settings import Settings
 from jobs.checks import CHECKS, CycleScans
-from jobs.cycle import CycleReport, policy_from, run_check_cycle
+from jobs.cycle import CycleReport, run_check_cycle
 
 DEFAULT_SERVER = os.environ.get(
     "LOANWATCH_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -296,7 +297,7 @@ class Bench:
                     session,
                     findings,
                     now=at,
-                    policy=policy_from(self.settings),
+                    policy=self.settings.alert_policy(),
                     checks_run=set(CHECKS),
                 ),
             )

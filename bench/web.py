@@ -56,13 +56,14 @@ from bot.alerts.detection import apply_findings
 from bot.alerts.findings import Finding, Severity
 from bot.alerts.policy import AlertPolicy
 from bot.clock import utcnow
-from bot.db import make_engine, session_factory, transaction, upgrade
+from bot.dashboard import dashboard
+from bot.db import make_engine, transaction, upgrade
 from bot.ledger.draws import DrawRequest, current_installments, record_draw
 from bot.ledger.facilities import FacilityTerms, add_facility
 from bot.ledger.observations import record_bill, record_limit_reading
 from bot.models import Facility
+from bot.sessions import session_factory
 from bot.settings import Settings
-from bot.slack.dashboard import dashboard
 from bot.slack.server import EVENTS_PATH, HEALTH_PATH
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -39,9 +39,6 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-# Registers the flush hook that keeps the checks' summaries in step with every write.
-import bot.ledger.summaries  # noqa: F401
-
 
 class SchemaBehindError(RuntimeError):
     """The database is not at the schema this code needs."""
@@ -68,11 +65,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # check-cycle benchmark ran about 1 s of 17 s faster without it (bench/README.md).
         kwargs.setdefault("connect_args", {"options": "-c jit=off"})
     return create_engine(url, **kwargs)
-
-
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that keep loaded objects usable after commit (the CLI prints them)."""
-    return sessionmaker(engine, expire_on_commit=False)
 
 
 @contextmanager

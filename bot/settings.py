@@ -6,6 +6,7 @@ keep the two in step.
 
 import re
 from dataclasses import fields
+from datetime import timedelta
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
@@ -15,6 +16,8 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.alerts.findings import Thresholds
+from bot.alerts.policy import AlertPolicy
+from bot.calendar import BusinessCalendar, load_calendar_file
 from bot.ledger.facilities import CHANNEL_ID
 
 
@@ -185,6 +188,21 @@ class Settings(BaseSettings):
     def thresholds(self) -> Thresholds:
         """The checks' defaults, as the domain takes them (settings of the same names)."""
         return Thresholds(**{f.name: getattr(self, f.name) for f in fields(Thresholds)})
+
+    def alert_policy(self) -> AlertPolicy:
+        """How alerts behave: when an acknowledgement expires, what makes a storm, where
+        alerts without a facility channel go."""
+        return AlertPolicy(
+            ack_expiry=timedelta(hours=self.ack_expiry_hours),
+            storm_threshold=self.storm_threshold,
+            default_channel=self.default_alert_channel,
+        )
+
+    def calendar(self) -> BusinessCalendar:
+        """China's business days, plus the admin's holidays file for years the library lacks."""
+        if self.holidays_file:
+            return load_calendar_file(self.holidays_file)
+        return BusinessCalendar()
 
     @cached_property
     def zone(self) -> ZoneInfo:

@@ -10,7 +10,7 @@ once however many cycles it keeps failing, and resolves the first cycle it runs 
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,7 @@ from bot.alerts.detection import apply_findings
 from bot.alerts.failures import check_failed_fingerprint, failing_checks
 from bot.alerts.findings import Finding
 from bot.alerts.policy import AlertPolicy, RunSummary
-from bot.calendar import BusinessCalendar, load_calendar_file
+from bot.calendar import BusinessCalendar
 from bot.settings import Settings
 from jobs.checks import CheckRun, run_each_check
 
@@ -39,22 +39,6 @@ class CycleReport:
     failed: dict[str, str] = field(default_factory=dict)
 
 
-def policy_from(settings: Settings) -> AlertPolicy:
-    """The alert policy the settings describe."""
-    return AlertPolicy(
-        ack_expiry=timedelta(hours=settings.ack_expiry_hours),
-        storm_threshold=settings.storm_threshold,
-        default_channel=settings.default_alert_channel,
-    )
-
-
-def calendar_from(settings: Settings) -> BusinessCalendar:
-    """China's business days, plus the admin's holidays file for years the library lacks."""
-    if settings.holidays_file:
-        return load_calendar_file(settings.holidays_file)
-    return BusinessCalendar()
-
-
 def run_check_cycle(
     session: Session,
     *,
@@ -66,10 +50,10 @@ def run_check_cycle(
     """Run every check as of `now` and apply the findings to the alerts (the caller commits).
 
     `written_at` is the real time the notifications are written at (default `now`); see
-    :func:`bot.alerts.lifecycle.apply_findings`.
+    :func:`bot.alerts.detection.apply_findings`.
     """
     run = run_each_check(session, now, settings.thresholds(), calendar)
-    policy = policy_from(settings)
+    policy = settings.alert_policy()
     summary = apply_findings(
         session,
         run.findings,

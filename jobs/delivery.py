@@ -64,7 +64,6 @@ from bot.clock import utcnow
 from bot.db import transaction
 from bot.models import Alert, OutboxMessage
 from bot.settings import Settings
-from jobs.cycle import policy_from
 from jobs.delivery_health import (
     default_dead_letter_handler,
     destination,
@@ -99,7 +98,7 @@ def delivery_options(settings: Settings) -> dict[str, Any]:
         "backoff_base": float(settings.delivery_backoff_seconds),
         "backoff_max": float(settings.delivery_backoff_max_seconds),
         "degraded_after": timedelta(minutes=settings.delivery_degraded_after_minutes),
-        "policy": policy_from(settings),
+        "policy": settings.alert_policy(),
     }
 
 

@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 
 from bot.alerts.detection import wake_up
 from bot.clock import utcnow
-from bot.db import make_engine, require_current_schema, session_factory, transaction
+from bot.db import make_engine, require_current_schema, transaction
+from bot.sessions import session_factory
 from bot.settings import Settings
-from jobs.cycle import calendar_from, policy_from, run_check_cycle
+from jobs.cycle import run_check_cycle
 from jobs.delivery import DeliveryWorker, delivery_options
 from jobs.scheduler import build_scheduler, worker_name
 from jobs.transports import Transport
@@ -33,8 +34,8 @@ def run_worker(
     engine = make_engine(settings.database_url)
     require_current_schema(engine)
     sessions = session_factory(engine)
-    calendar = calendar_from(settings)
-    policy = policy_from(settings)
+    calendar = settings.calendar()
+    policy = settings.alert_policy()
     me = worker_name()
     delivery = DeliveryWorker(
         sessions,

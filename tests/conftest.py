@@ -9,7 +9,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.audit import Actor
-from bot.db import make_engine, session_factory
+from bot.db import make_engine
+from bot.sessions import session_factory
 from tests.support.databases import (
     empty_postgres_tables,
     migrated_sqlite_template,

@@ -1,11 +1,13 @@
 """Settings: defaults a new install can live with, and `.env.example` that lists every one."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from bot.settings import Settings
+from tests.support.calendar_years import UNKNOWN
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,3 +71,24 @@ def test_roles_take_only_slack_ids(monkeypatch) -> None:
     monkeypatch.setenv("LOANWATCH_ADMINS", "U0DANA, dana")
     with pytest.raises(ValidationError, match="'dana' is not a Slack user id"):
         Settings(_env_file=None)
+
+
+def test_the_alert_policy_is_the_one_the_alert_settings_describe(monkeypatch) -> None:
+    """Ack expiry, storm size and the default channel reach the alerts as they were set."""
+    monkeypatch.setenv("LOANWATCH_ACK_EXPIRY_HOURS", "6")
+    monkeypatch.setenv("LOANWATCH_STORM_THRESHOLD", "12")
+    monkeypatch.setenv("LOANWATCH_DEFAULT_ALERT_CHANNEL", "C0123ABCD")
+    policy = Settings(_env_file=None).alert_policy()
+    assert policy.ack_expiry == timedelta(hours=6)
+    assert policy.storm_threshold == 12
+    assert policy.default_channel == "C0123ABCD"
+
+
+def test_the_calendar_reads_the_admins_holidays_file(monkeypatch, tmp_path) -> None:
+    """With LOANWATCH_HOLIDAYS_FILE, a year the library lacks is known; without it, it is not."""
+    monkeypatch.delenv("LOANWATCH_HOLIDAYS_FILE", raising=False)
+    assert not Settings(_env_file=None).calendar().known(UNKNOWN)
+    path = tmp_path / "holidays.toml"
+    path.write_text(f'[{UNKNOWN}]\nholidays = ["{UNKNOWN}-01-01"]\n', encoding="utf-8")
+    monkeypatch.setenv("LOANWATCH_HOLIDAYS_FILE", str(path))
+    assert Settings(_env_file=None).calendar().known(UNKNOWN)

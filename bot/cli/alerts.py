@@ -10,10 +10,10 @@ from bot.cli.context import CliState
 from bot.cli.params import ALERT_ID, SILENCE_ID, TIME, in_zone
 from bot.cli.render import table
 from bot.clock import utcnow
-from bot.db import session_factory
 from bot.durations import parse_duration
 from bot.ledger.facilities import get_facility
-from jobs.cycle import calendar_from, policy_from, run_check_cycle
+from bot.sessions import session_factory
+from jobs.cycle import run_check_cycle
 from jobs.delivery import DeliveryWorker, delivery_options
 from jobs.scheduler import worker_name
 from jobs.transports import transport_from
@@ -39,7 +39,7 @@ def check_command(state: CliState, at: datetime | None) -> int:
             session,
             now=now,
             settings=state.settings,
-            calendar=calendar_from(state.settings),
+            calendar=state.settings.calendar(),
             written_at=state.now,
         )
     worker = DeliveryWorker(
@@ -104,7 +104,7 @@ def alert_ack(state: CliState, alert_id: int) -> None:
     """Acknowledge an alert: you own it; it expires if the condition still holds later."""
     with state.transaction() as session:
         alert = acknowledge(
-            session, state.actor, alert_id, now=state.now, policy=policy_from(state.settings)
+            session, state.actor, alert_id, now=state.now, policy=state.settings.alert_policy()
         )
         click.echo(f"alert {alert.id} acknowledged by {alert.acknowledged_by}")
 

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.audit import Actor
 from bot.clock import utcnow
-from bot.db import make_engine, require_current_schema, session_factory, transaction
+from bot.db import make_engine, require_current_schema, transaction
+from bot.sessions import session_factory
 from bot.settings import Settings
 
 

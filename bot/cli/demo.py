@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.alerts.actions import acknowledge, list_alerts
 from bot.audit import Actor
 from bot.cli.render import positions_table, table
-from bot.db import make_engine, session_factory, transaction, upgrade
+from bot.db import make_engine, transaction, upgrade
 from bot.ledger.draws import DrawRequest, outstanding_principal, record_draw
 from bot.ledger.facilities import FacilityTerms, add_facility, get_facility
 from bot.ledger.observations import (
@@ -38,8 +38,9 @@ from bot.ledger.repayments import record_repayment
 from bot.ledger.schedule import DayCount, RepaymentMethod
 from bot.models import Draw, Facility, Installment
 from bot.money import format_money
+from bot.sessions import session_factory
 from bot.settings import Settings
-from jobs.cycle import calendar_from, policy_from, run_check_cycle
+from jobs.cycle import run_check_cycle
 from jobs.delivery import DeliveryWorker
 from jobs.transports import ConsoleTransport
 
@@ -207,9 +208,7 @@ def show_portfolio(session: Session, today: date) -> str:
 def _check(sessions: sessionmaker[Session], settings: Settings, now: datetime) -> None:
     """One check cycle as of `now`, its notifications printed, then a one-line summary."""
     with transaction(sessions) as session:
-        report = run_check_cycle(
-            session, now=now, settings=settings, calendar=calendar_from(settings)
-        )
+        report = run_check_cycle(session, now=now, settings=settings, calendar=settings.calendar())
     worker = DeliveryWorker(
         sessions, ConsoleTransport(sys.stdout), worker_id="demo", clock=lambda: now
     )
@@ -255,7 +254,7 @@ def demo_command(keep: Path | None) -> None:
     _heading("2026-12-01 09:10: the treasurer acknowledges the missing bill")
     with transaction(sessions) as session:
         [missing] = [a for a in list_alerts(session, "open") if a.check == "bill_missing"]
-        acknowledge(session, DEMO, missing.id, now=ACKNOWLEDGED, policy=policy_from(settings))
+        acknowledge(session, DEMO, missing.id, now=ACKNOWLEDGED, policy=settings.alert_policy())
     worker = DeliveryWorker(
         sessions, ConsoleTransport(sys.stdout), worker_id="demo", clock=lambda: ACKNOWLEDGED
     )

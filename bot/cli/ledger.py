@@ -41,12 +41,16 @@ def facility_group() -> None:
 @click.argument("slug")
 @click.option("--platform", required=True, help="Lender, e.g. jiebei, weilidai, icbc.")
 @click.option("--limit", "limit_amount", required=True, type=AMOUNT, help="Credit limit.")
-@click.option("--currency", default="CNY", show_default=True)
-@click.option("--daily-rate", type=RATE, default="0", help="Daily rate: 0.04% or 0.0004.")
+# The defaults are FacilityTerms' own, shown in the help; a daily rate left out takes its
+# default there too (FacilityTerms.as_given).
+@click.option("--currency", default=FacilityTerms.currency, show_default=True)
+@click.option("--daily-rate", type=RATE, help="Daily rate: 0.04% or 0.0004.")
 @click.option(
-    "--method", type=METHODS, default=RepaymentMethod.EQUAL_INSTALLMENT.value, show_default=True
+    "--method", type=METHODS, default=FacilityTerms.repayment_method.value, show_default=True
 )
-@click.option("--day-count", type=DAY_COUNTS, default=DayCount.THIRTY.value, show_default=True)
+@click.option(
+    "--day-count", type=DAY_COUNTS, default=FacilityTerms.day_count.value, show_default=True
+)
 @click.option(
     "--repayment-day",
     type=DAY_OF_MONTH,
@@ -69,7 +73,7 @@ def facility_add(
     platform: str,
     limit_amount: Decimal,
     currency: str,
-    daily_rate: Decimal,
+    daily_rate: Decimal | None,
     method: str,
     day_count: str,
     repayment_day: int | None,
@@ -85,17 +89,17 @@ def facility_add(
         if not sep:
             raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--threshold")
         overrides[key.strip()] = value.strip()
-    terms = FacilityTerms(
-        slug=slug,
-        platform=platform.lower(),
-        limit_amount=limit_amount,
+    terms = FacilityTerms.as_given(
+        slug,
+        platform.lower(),
+        limit_amount,
+        timezone=timezone or state.settings.timezone,
         currency=currency.upper(),
         daily_rate=daily_rate,
         repayment_method=RepaymentMethod(method),
         day_count=DayCount(day_count),
         repayment_day=repayment_day,
         alert_channel=channel,
-        timezone=timezone or state.settings.timezone,
         name=name,
         thresholds=overrides,
     )

@@ -9,7 +9,6 @@ from bot.cli.context import CliState
 from bot.cli.render import table
 from bot.errors import InputError
 from bot.models import OutboxMessage
-from jobs.cycle import policy_from
 
 # `outbox list` shows this many rows, oldest first, and says how many more there are.
 LIST_LIMIT = 200
@@ -72,7 +71,7 @@ def outbox_drop(state: CliState, message_id: int, reason: str) -> None:
             message_id,
             reason,
             now=state.now,
-            policy=policy_from(state.settings),
+            policy=state.settings.alert_policy(),
         )
     click.echo(f"outbox {message_id} dropped: {reason.strip()}")
 

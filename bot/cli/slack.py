@@ -13,8 +13,9 @@ from slack_bolt import App
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli.context import CliState
-from bot.db import require_current_schema, session_factory
+from bot.db import require_current_schema
 from bot.errors import SettingsError
+from bot.sessions import session_factory
 from bot.settings import Settings
 from bot.slack.app import build_app
 from bot.slack.server import Health, Serving, make_server, wsgi_app

@@ -78,6 +78,8 @@ def record_draw(
         created_at=now,
         created_by=actor.name,
     )
+    # The checks' summaries follow at the next flush, through the hook on the application's
+    # sessions (bot.ledger.summaries.keep_summaries); nothing here needs to update them.
     session.add(draw)
     session.flush()
     add_installments(session, draw, planned, revision=0)
@@ -103,6 +105,8 @@ def add_installments(
         )
         for item in planned
     ]
+    # The checks' summaries follow at the next flush, through the hook on the application's
+    # sessions (bot.ledger.summaries.keep_summaries); nothing here needs to update them.
     session.add_all(rows)
     session.flush()
     return rows

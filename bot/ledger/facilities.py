@@ -1,7 +1,7 @@
 """Platforms and facilities: the credit lines and loans the company holds."""
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -33,7 +33,11 @@ KNOWN_PLATFORMS = {
 
 @dataclass(frozen=True)
 class FacilityTerms:
-    """What a new facility is set up with; amounts and rates already parsed."""
+    """What a new facility is set up with; amounts and rates already parsed.
+
+    The defaults below are the only ones: `loanwatch facility add` and `/loan facility add`
+    build their terms with :meth:`as_given`, which leaves to them whatever the person left out.
+    """
 
     slug: str
     platform: str
@@ -48,6 +52,37 @@ class FacilityTerms:
     name: str | None = None
     # Check thresholds this facility overrides (the rest come from settings), by name.
     thresholds: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def as_given(
+        cls,
+        slug: str,
+        platform: str,
+        limit_amount: Decimal,
+        *,
+        timezone: str,
+        currency: str | None = None,
+        daily_rate: Decimal | None = None,
+        repayment_method: RepaymentMethod | None = None,
+        day_count: DayCount | None = None,
+        repayment_day: int | None = None,
+        alert_channel: str | None = None,
+        name: str | None = None,
+        thresholds: dict[str, str] | None = None,
+    ) -> "FacilityTerms":
+        """Terms as a person gave them: each term left out (None) takes the default above."""
+        default = cls(slug, platform, limit_amount, timezone=timezone)
+        return replace(
+            default,
+            currency=default.currency if currency is None else currency,
+            daily_rate=default.daily_rate if daily_rate is None else daily_rate,
+            repayment_method=repayment_method or default.repayment_method,
+            day_count=day_count or default.day_count,
+            repayment_day=repayment_day,
+            alert_channel=alert_channel,
+            name=name,
+            thresholds=dict(thresholds or {}),
+        )
 
 
 def check_slug(value: str, what: str) -> str:
@@ -109,6 +144,8 @@ def add_facility(
         created_at=now,
         **overrides,
     )
+    # The checks' summaries follow at the next flush, through the hook on the application's
+    # sessions (bot.ledger.summaries.keep_summaries); nothing here needs to update them.
     session.add(facility)
     audit.record(session, actor, "facility.add", facility, at=now)
     return facility

@@ -83,6 +83,8 @@ def record_bill(
         reference=reference,
         source=actor.source,
     )
+    # The checks' summaries follow at the next flush, through the hook on the application's
+    # sessions (bot.ledger.summaries.keep_summaries); nothing here needs to update them.
     session.add(bill)
     audit.record(session, actor, "bill.add", bill, at=now)
     return Recorded(bill, new=True)
@@ -126,6 +128,8 @@ def record_limit_reading(
         status=str(status),
         source=actor.source,
     )
+    # The checks' summaries follow at the next flush, through the hook on the application's
+    # sessions (bot.ledger.summaries.keep_summaries); nothing here needs to update them.
     session.add(reading)
     audit.record(session, actor, "limit.add", reading, at=now)
     return Recorded(reading, new=True)

@@ -1,10 +1,16 @@
-"""Read-side views of the ledger: positions per facility, the installments coming up."""
+"""Read-side views of the ledger: positions per facility, the installments coming up.
+
+Each view comes two ways from one statement: with ORM objects, for the CLI that shows a
+facility's every term, and as plain values (`…_lines`), for the screens read on every request
+(`/loan status`, App Home: bot.dashboard), where building ORM objects was most of the cost.
+"""
 
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Subquery, func, select
+from sqlalchemy import Select, Subquery, func, select
 from sqlalchemy.orm import Session
 
 from bot.models import Draw, Facility, Installment, RepaymentAllocation
@@ -48,18 +54,54 @@ def drawn_and_repaid() -> tuple[Subquery, Subquery]:
     return drawn, repaid
 
 
-def positions(session: Session) -> list[Position]:
-    """Every facility's outstanding principal, in one query whatever the portfolio's size."""
+def _with_outstanding(*shown: Any) -> Select[Any]:
+    """`shown` (the facility, or some of its columns), then principal drawn and repaid, by slug."""
     drawn, repaid = drawn_and_repaid()
-    rows = session.execute(
-        select(Facility, drawn.c.amount, repaid.c.amount)
+    return (
+        select(*shown, drawn.c.amount, repaid.c.amount)
         .outerjoin(drawn, drawn.c.facility_id == Facility.id)
         .outerjoin(repaid, repaid.c.facility_id == Facility.id)
         .order_by(Facility.slug)
     )
+
+
+def _outstanding(drawn: Decimal | None, repaid: Decimal | None) -> Decimal:
+    return (drawn or ZERO) - (repaid or ZERO)
+
+
+def positions(session: Session) -> list[Position]:
+    """Every facility's outstanding principal, in one query whatever the portfolio's size."""
+    rows = session.execute(_with_outstanding(Facility))
+    return [Position(facility, _outstanding(drawn, repaid)) for facility, drawn, repaid in rows]
+
+
+@dataclass(frozen=True)
+class PositionLine:
+    """Where a facility stands, as plain values: its limit and outstanding principal."""
+
+    id: int
+    slug: str
+    name: str
+    currency: str
+    limit_amount: Decimal
+    outstanding: Decimal
+
+    @property
+    def available(self) -> Decimal:
+        """Headroom left under the facility's limit (negative when over it)."""
+        return self.limit_amount - self.outstanding
+
+
+def position_lines(session: Session, *, facility_id: int | None = None) -> list[PositionLine]:
+    """:func:`positions` as plain values, for every facility or one."""
+    query = _with_outstanding(
+        Facility.id, Facility.slug, Facility.name, Facility.currency, Facility.limit_amount
+    )
+    if facility_id is not None:
+        query = query.where(Facility.id == facility_id)
     return [
-        Position(facility, (drawn_amount or ZERO) - (repaid_amount or ZERO))
-        for facility, drawn_amount, repaid_amount in rows
+        PositionLine(id_, slug, name, currency, limit, _outstanding(drawn, repaid))
+        for id_, slug, name, currency, limit, drawn, repaid in session.execute(query)
     ]
 
 
@@ -71,15 +113,54 @@ class UpcomingInstallment:
     installment: Installment
 
 
+def _upcoming(*shown: Any, on_or_after: date) -> Select[Any]:
+    """`shown` (installment and facility, or columns of them) for unpaid installments due on or
+    after a day, soonest first."""
+    return (
+        select(*shown)
+        .join(Facility, Facility.id == Installment.facility_id)
+        .where(Installment.status == "scheduled", Installment.due_date >= on_or_after)
+        .order_by(Installment.due_date, Facility.slug, Installment.draw_id)
+    )
+
+
 def upcoming_installments(
     session: Session, *, on_or_after: date, limit: int = 10
 ) -> list[UpcomingInstallment]:
     """The next unpaid installments across the portfolio, soonest first."""
     rows = session.execute(
-        select(Installment, Facility)
-        .join(Facility, Facility.id == Installment.facility_id)
-        .where(Installment.status == "scheduled", Installment.due_date >= on_or_after)
-        .order_by(Installment.due_date, Facility.slug, Installment.draw_id)
-        .limit(limit)
+        _upcoming(Installment, Facility, on_or_after=on_or_after).limit(limit)
     ).all()
     return [UpcomingInstallment(facility, installment) for installment, facility in rows]
+
+
+@dataclass(frozen=True)
+class UpcomingLine:
+    """An unpaid installment coming up, as plain values."""
+
+    due_date: date
+    slug: str
+    currency: str
+    amount: Decimal
+
+
+def upcoming_lines(
+    session: Session,
+    *,
+    on_or_after: date,
+    before: date,
+    facility_id: int | None = None,
+    limit: int = 10,
+) -> list[UpcomingLine]:
+    """:func:`upcoming_installments` due before `before`, as plain values (of one facility, or
+    across the portfolio)."""
+    query = _upcoming(
+        Installment.due_date,
+        Facility.slug,
+        Facility.currency,
+        Installment.amount,
+        on_or_after=on_or_after,
+    ).where(Installment.due_date < before)
+    if facility_id is not None:
+        query = query.where(Installment.facility_id == facility_id)
+    return [UpcomingLine(*row) for row in session.execute(query.limit(limit))]

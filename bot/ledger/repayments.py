@@ -83,6 +83,8 @@ def record_repayment(
         created_at=now,
         created_by=actor.name,
     )
+    # The checks' summaries follow at the next flush, through the hook on the application's
+    # sessions (bot.ledger.summaries.keep_summaries); nothing here needs to update them.
     session.add(repayment)
     session.flush()
     lead_days = (

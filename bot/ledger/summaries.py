@@ -1,6 +1,7 @@
 """Keep the summaries the checks read (`bot.models.summaries`) in step with every write.
 
-Importing this module registers an ORM hook: after each flush, the summaries fed by what the
+:func:`keep_summaries` installs an ORM hook on a session factory (the application's,
+`bot.sessions.session_factory`, the only one): after each flush, the summaries fed by what the
 flush wrote (facilities, draws, installments, repayment allocations, bills, limit readings) are
 recomputed from the base tables, in the same transaction. Recomputing rather than adding deltas
 means a summary is only ever as wrong as the base tables themselves.
@@ -37,7 +38,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.orm import Session, UOWTransaction, aliased
+from sqlalchemy.orm import Session, UOWTransaction, aliased, sessionmaker
 from sqlalchemy.orm.attributes import get_history
 
 from bot.ledger.portfolio import drawn_and_repaid
@@ -60,7 +61,15 @@ CHUNK = 500
 Day = tuple[int, date]
 
 
-@event.listens_for(Session, "after_flush")
+def keep_summaries(sessions: sessionmaker[Session]) -> None:
+    """Keep the summaries in step with every flush of a session `sessions` makes.
+
+    Installed on the factory, not on every Session: a hook that importing this module
+    registered for the whole process would hide where the summaries come from.
+    """
+    event.listen(sessions, "after_flush", _after_flush)
+
+
 def _after_flush(session: Session, _context: UOWTransaction) -> None:
     facilities: set[int] = set()
     days: set[Day] = set()

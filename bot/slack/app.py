@@ -25,9 +25,8 @@ from bot.settings import Settings
 from bot.slack import actions, commands, events, views
 from bot.slack.binding import VERIFIED, Admission, InstallationLookup, admitted
 from bot.slack.context import KEY, Loanwatch
-from bot.slack.dashboard import DashboardCache
+from bot.slack.dashboard_cache import DashboardCache
 from bot.slack.roles import RoleBook
-from jobs.cycle import policy_from
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +83,7 @@ def build_app(
         settings=settings,
         sessions=sessions,
         roles=roles,
-        policy=policy_from(settings),
+        policy=settings.alert_policy(),
         clock=clock,
         dashboards=dashboards or DashboardCache(settings.status_cache_seconds),
     )

@@ -17,14 +17,14 @@ from bot import audit
 from bot.alerts.policy import AlertPolicy
 from bot.calendar import BusinessCalendar
 from bot.clock import utcnow
+from bot.dashboard import Dashboard, dashboard
 from bot.db import transaction
 from bot.installation import ThisInstallation, this_installation
 from bot.ledger.facilities import get_facility
 from bot.models import AuditRecord
 from bot.settings import Settings
-from bot.slack.dashboard import Dashboard, DashboardCache, dashboard
+from bot.slack.dashboard_cache import DashboardCache
 from bot.slack.roles import Role, RoleBook
-from jobs.cycle import calendar_from
 
 KEY = "loanwatch"
 # audit_records.actor holds 200 characters; a refused request's user id is what it said it was.
@@ -50,6 +50,13 @@ class Loanwatch:
         self.dashboards.written()
 
     @contextmanager
+    def committing(self) -> Iterator[sessionmaker[Session]]:
+        """The sessions, for a domain call that runs its own transactions (draw requests): once
+        it returns, the dashboards are emptied, as after :meth:`transaction`."""
+        yield self.sessions
+        self.dashboards.written()
+
+    @contextmanager
     def reading(self) -> Iterator[Session]:
         """A session for reading only: nothing is committed, and the dashboards stay cached."""
         with self.sessions() as session:
@@ -64,7 +71,7 @@ class Loanwatch:
     @cached_property
     def calendar(self) -> BusinessCalendar:
         """The business calendar (Chinese holidays, plus the admin's file for later years)."""
-        return calendar_from(self.settings)
+        return self.settings.calendar()
 
     def dashboard(self, facility: str | None = None) -> Dashboard:
         """The portfolio's dashboard (or one facility's), from the cache when it is fresh."""

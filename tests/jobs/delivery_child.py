@@ -18,8 +18,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.db import make_engine, session_factory
+from bot.db import make_engine
 from bot.models import OutboxMessage
+from bot.sessions import session_factory
 from jobs.delivery import PENDING, SENDING, DeliveryWorker
 from jobs.transports import OutboxMessageView
 

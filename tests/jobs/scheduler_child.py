@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
-from bot.db import make_engine, session_factory
+from bot.db import make_engine
+from bot.sessions import session_factory
 from jobs.scheduler import run_once_per_slot
 
 

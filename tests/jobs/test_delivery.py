@@ -25,8 +25,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.alerts.policy import AlertPolicy
 from bot.clock import utcnow
-from bot.db import make_engine, session_factory, transaction
+from bot.db import make_engine, transaction
 from bot.models import Alert, OutboxMessage
+from bot.sessions import session_factory
 from jobs.delivery import DeliveryWorker, backoff_seconds, default_dead_letter_handler, enqueue
 from jobs.transports import ConsoleTransport, OutboxMessageView, TransportError, render_text
 

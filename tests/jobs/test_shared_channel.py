@@ -15,8 +15,9 @@ import pytest
 from sqlalchemy import delete, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import make_engine, session_factory, transaction
+from bot.db import make_engine, transaction
 from bot.models import Base, Installation
+from bot.sessions import session_factory
 from tests.jobs.slack_support import (
     ALERTS,
     FakeClock,

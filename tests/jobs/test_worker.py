@@ -10,8 +10,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.cli import main
-from bot.db import make_engine, session_factory
+from bot.db import make_engine
 from bot.models import Alert, OutboxMessage
+from bot.sessions import session_factory
 
 ROOT = Path(__file__).resolve().parents[2]
 

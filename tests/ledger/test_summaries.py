@@ -18,12 +18,13 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.audit import Actor
-from bot.db import alembic_config, make_engine, session_factory, upgrade
+from bot.db import alembic_config, make_engine, upgrade
 from bot.ledger.facilities import get_facility
 from bot.ledger.observations import LimitStatus, record_bill, record_limit_reading
 from bot.ledger.repayments import record_repayment
 from bot.ledger.summaries import rebuild_summaries
 from bot.models import BillDay, Facility, FacilitySummary
+from bot.sessions import session_factory
 from tests.ledger.cast import jiebei_line, log_draw
 from tests.support.databases import postgres_database
 
@@ -167,6 +168,24 @@ def test_summaries_follow_every_kind_of_write(session: Session, alice: Actor) ->
     in_step(session)
     session.commit()
     in_step(session)
+
+
+def test_the_applications_sessions_keep_the_summaries_and_no_other_session_does(
+    engine: Engine, alice: Actor
+) -> None:
+    """Sessions from the application's factory keep the summaries; the hook is on no other."""
+    with session_factory(engine)() as session, session.begin():
+        line = jiebei_line(session, alice, at("2026-11-01 09:00"))
+        log_draw(
+            session, alice, line, "10000.00", 12, date(2026, 11, 10), now=at("2026-11-10 12:00")
+        )
+        assert summary_of(session, line).outstanding == D("10000.00")
+        line_id = line.id
+
+    with sessionmaker(engine)() as session, session.begin():
+        line = session.get_one(Facility, line_id)
+        log_draw(session, alice, line, "5000.00", 6, date(2026, 11, 10), now=at("2026-11-10 12:05"))
+        assert summary_of(session, line).outstanding == D("10000.00")
 
 
 @pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from bot.models import Alert, AuditRecord
 from bot.slack.blocks import ACK_ACTION, RESOLVE_ACTION, SNOOZE_ACTION, TICKET_ACTION
-from bot.slack.drawing import CONFIRM_ACTION
+from bot.slack.draw_replies import CONFIRM_ACTION
 from jobs.delivery import DeliveryWorker
 from jobs.transports.slack import SlackTransport
 from tests.slack.test_commands import open_alerts

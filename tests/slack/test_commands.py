@@ -8,6 +8,8 @@ from sqlalchemy import func, select
 from bot.alerts.detection import apply_findings
 from bot.alerts.findings import Finding, Severity
 from bot.alerts.policy import AlertPolicy
+from bot.cli import main
+from bot.ledger.facilities import FACILITY_THRESHOLDS
 from bot.models import (
     Alert,
     AuditRecord,
@@ -30,6 +32,19 @@ from tests.support.slack_app import (
 )
 
 COUNTED = (Draw, Repayment, Bill, LimitReading, Silence, Facility, CommandRequest)
+# What `facility add` sets up beyond the slug (thresholds: the facility's own overrides).
+FACILITY_TERMS = (
+    "limit_amount",
+    "currency",
+    "daily_rate",
+    "repayment_method",
+    "day_count",
+    "repayment_day",
+    "alert_channel",
+    "timezone",
+    "active",
+    *FACILITY_THRESHOLDS,
+)
 
 
 def counts(sessions) -> dict[str, int]:
@@ -392,6 +407,22 @@ def test_a_facility_channel_is_given_as_an_id(app, sessions) -> None:
         assert session.scalar(
             select(Facility.alert_channel).where(Facility.slug == "ops-line")
         ) == ("C0OPSCHAN1")
+
+
+def test_a_facility_added_in_slack_gets_the_terms_the_cli_gives(
+    app, sessions, database_url, capsys
+) -> None:
+    """Given only slug, platform and limit, `/loan facility add` and the CLI set up alike."""
+    app.command("facility add from-slack weilidai 50k", user=DANA)
+    cli = ["--database-url", database_url, "facility", "add", "from-cli"]
+    assert main([*cli, "--platform", "weilidai", "--limit", "50k"]) == 0, capsys.readouterr()
+
+    def terms(slug: str) -> tuple[object, ...]:
+        facility = session.scalars(select(Facility).where(Facility.slug == slug)).one()
+        return tuple(getattr(facility, c) for c in FACILITY_TERMS)
+
+    with sessions() as session:
+        assert terms("from-slack") == terms("from-cli")
 
 
 @pytest.mark.parametrize(

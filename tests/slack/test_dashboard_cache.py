@@ -1,6 +1,7 @@
 """Status and Home reuse a dashboard for a few seconds, never past a change made through the app."""
 
-from bot.slack.dashboard import Dashboard, DashboardCache
+from bot.dashboard import Dashboard
+from bot.slack.dashboard_cache import DashboardCache
 from tests.slack.test_commands import open_alerts
 from tests.support.slack_app import ALICE, CHARLIE, SlackApp
 

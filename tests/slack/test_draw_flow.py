@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from bot.installation import this_installation
 from bot.models import CommandRequest, Draw
-from bot.slack.drawing import CANCEL_ACTION, CONFIRM_ACTION
+from bot.slack.draw_replies import CANCEL_ACTION, CONFIRM_ACTION
 from bot.slack.views.metadata import unpack
 from tests.support.fake_slack import Message
 from tests.support.slack_app import ALICE, BOB, DANA, TEAM_CHANNEL

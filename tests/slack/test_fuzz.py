@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from bot.installation import this_installation
 from bot.models import Alert, AuditRecord, Base, Draw, Installment
 from bot.slack.blocks import ACK_ACTION, RESOLVE_ACTION, SNOOZE_ACTION, TICKET_ACTION
-from bot.slack.drawing import CANCEL_ACTION, CONFIRM_ACTION
+from bot.slack.draw_replies import CANCEL_ACTION, CONFIRM_ACTION
 from bot.slack.views.metadata import pack
 from tests.slack.test_alert_buttons import deliver
 from tests.slack.test_commands import open_alerts

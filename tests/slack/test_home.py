@@ -6,13 +6,13 @@ from decimal import Decimal
 from slack_sdk.models.views import View
 
 from bot.audit import Actor
+from bot.dashboard import dashboard
 from bot.ledger.draws import DrawRequest, current_installments, record_draw
 from bot.ledger.facilities import FacilityTerms, add_facility
 from bot.models import Alert
 from bot.slack.blocks import ACK_ACTION, validate
 from bot.slack.commands.status import render
-from bot.slack.dashboard import dashboard
-from bot.slack.drawing import schedule_reply
+from bot.slack.draw_replies import schedule_reply
 from bot.slack.events.home import home_view
 from bot.slack.views.draw import draw_view
 from bot.typed import MAX_TEXT_CHARS

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from bot.db import transaction
 from bot.slack.blocks import ACK_ACTION, RESOLVE_ACTION
-from jobs.cycle import calendar_from, run_check_cycle
+from jobs.cycle import run_check_cycle
 from tests.slack.test_alert_buttons import deliver
 from tests.support.slack_app import ALERTS, ALICE, BOB
 
@@ -13,7 +13,7 @@ from tests.support.slack_app import ALERTS, ALICE, BOB
 def check(sessions, settings, clock) -> None:
     """One scheduled run: every check, the lifecycle, then delivery."""
     with transaction(sessions) as session:
-        run_check_cycle(session, now=clock(), settings=settings, calendar=calendar_from(settings))
+        run_check_cycle(session, now=clock(), settings=settings, calendar=settings.calendar())
     deliver(sessions, settings, clock)
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from bot.slack.actions.values import NOT_OURS
 from bot.slack.blocks import ACK_ACTION, RESOLVE_ACTION, SNOOZE_ACTION
-from bot.slack.drawing import CANCEL_ACTION, CONFIRM_ACTION
+from bot.slack.draw_replies import CANCEL_ACTION, CONFIRM_ACTION
 from tests.slack.test_alert_buttons import deliver, posted_alert
 from tests.slack.test_commands import counts, open_alerts
 from tests.slack.test_draw_flow import draws, ephemeral_message, filled, open_form

@@ -142,7 +142,7 @@ def test_a_bug_behind_a_form_shows_in_the_form(app, jiebei, slack, monkeypatch) 
     def broken(*args, **kwargs):
         raise RuntimeError("ledger exploded")
 
-    monkeypatch.setattr("bot.slack.drawing._log_draw", broken)
+    monkeypatch.setattr("bot.ledger.draw_requests._log_draw", broken)
     answer = app.submit(view, filled("jiebei-main", "1,000", "3m"))
     assert answer.body["response_action"] == "update"
     assert "reference" in answer.body["view"]["blocks"][0]["text"]["text"]

@@ -3,7 +3,7 @@
 from typing import Any
 
 from bot.errors import InputError
-from bot.slack import drawing
+from bot.slack import draw_replies
 from bot.slack.actions.values import NOT_OURS, row_id
 from bot.slack.context import loanwatch_of, refusal
 from bot.slack.mrkdwn import escape
@@ -29,7 +29,7 @@ def confirm(
         respond(response_type="ephemeral", replace_original=False, text=NOT_OURS)
         return
     try:
-        reply = drawing.confirm(lw, user_id, request_id)
+        reply = draw_replies.confirm(lw, user_id, request_id)
     except InputError as exc:
         respond(response_type="ephemeral", replace_original=False, text=escape(str(exc)))
         return
@@ -54,7 +54,7 @@ def cancel(
         respond(response_type="ephemeral", replace_original=False, text=NOT_OURS)
         return
     try:
-        reply = drawing.cancel(lw, body["user"]["id"], request_id)
+        reply = draw_replies.cancel(lw, body["user"]["id"], request_id)
     except InputError as exc:
         reply_text = escape(str(exc))
     else:
@@ -62,4 +62,4 @@ def cancel(
     respond(replace_original=True, text=reply_text)
 
 
-ACTIONS = {drawing.CONFIRM_ACTION: confirm, drawing.CANCEL_ACTION: cancel}
+ACTIONS = {draw_replies.CONFIRM_ACTION: confirm, draw_replies.CANCEL_ACTION: cancel}

@@ -1,4 +1,4 @@
-"""What a button carries, read back strictly: ids only (bot.slack.blocks, bot.slack.drawing).
+"""What a button carries, read back strictly: ids only (bot.slack.blocks, bot.slack.draw_replies).
 
 Slack returns a button's value as the bot set it, so anything else (Unicode digits, an empty
 value, an id no table can hold) is a button that is not loanwatch's or not of this version;

@@ -4,13 +4,13 @@ from decimal import Decimal
 
 from bot.errors import InputError
 from bot.ledger import facilities as facility_service
+from bot.ledger.draw_requests import DrawArgs
 from bot.ledger.facilities import FacilityTerms, get_facility
 from bot.ledger.observations import LimitStatus, record_bill, record_limit_reading
 from bot.ledger.portfolio import positions
 from bot.ledger.repayments import record_repayment
-from bot.ledger.schedule import DayCount, RepaymentMethod
 from bot.money import format_money, format_rate, take_amount
-from bot.slack import drawing, parsing
+from bot.slack import draw_replies, parsing
 from bot.slack.commands.invocation import Invocation
 from bot.slack.context import Loanwatch, actor, refusal
 from bot.slack.mrkdwn import escape
@@ -39,10 +39,10 @@ def draw(lw: Loanwatch, call: Invocation) -> Reply | None:
         raise InputError("a draw needs the facility, the amount and the term")
     amount, after = take_amount(call.words, 1)
     months, after = parsing.take_term(call.words, after)
-    args = drawing.DrawArgs(
+    args = DrawArgs(
         facility=call.words[0], amount=amount, months=months, note=call.rest(after) or None
     )
-    return drawing.log_draw(lw, call.user_id, f"command:{call.trigger_id}", args)
+    return draw_replies.log_draw(lw, call.user_id, f"command:{call.trigger_id}", args)
 
 
 def repay(lw: Loanwatch, call: Invocation) -> Reply:
@@ -177,19 +177,13 @@ def facility(lw: Loanwatch, call: Invocation) -> Reply:
             )
         rate = word_rate if word_rate is not None else rate
         channel = word_channel or channel
-    terms = FacilityTerms(
-        slug=words[0],
-        platform=words[1].lower(),
-        limit_amount=limit_amount,
-        currency="CNY",
-        daily_rate=rate if rate is not None else Decimal("0"),
-        repayment_method=RepaymentMethod.EQUAL_INSTALLMENT,
-        day_count=DayCount.THIRTY,
-        repayment_day=None,
-        alert_channel=channel,
+    terms = FacilityTerms.as_given(
+        words[0],
+        words[1].lower(),
+        limit_amount,
         timezone=lw.settings.timezone,
-        name=None,
-        thresholds={},
+        daily_rate=rate,
+        alert_channel=channel,
     )
     with lw.transaction() as session:
         added = facility_service.add_facility(session, actor(call.user_id), terms, now=lw.clock())

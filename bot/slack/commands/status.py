@@ -3,10 +3,10 @@
 from collections.abc import Callable
 from datetime import datetime
 
+from bot.dashboard import Dashboard
 from bot.money import format_money
 from bot.slack.commands.invocation import Invocation
 from bot.slack.context import Loanwatch
-from bot.slack.dashboard import Dashboard
 from bot.slack.mrkdwn import escape_within, mention, truncate
 from bot.slack.reply import Reply
 

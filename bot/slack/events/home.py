@@ -5,10 +5,10 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.dashboard import Dashboard
 from bot.money import format_money
 from bot.slack.blocks import ACK_ACTION
 from bot.slack.context import loanwatch_of
-from bot.slack.dashboard import Dashboard
 from bot.slack.mrkdwn import escape_within, mention
 
 # Slack allows 100 blocks in a Home view; leave room for headers and notes.

@@ -7,9 +7,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import InputError, NotFoundError
+from bot.ledger.draw_requests import DrawArgs
 from bot.ledger.schedule import RepaymentMethod
 from bot.money import parse_amount
-from bot.slack import drawing, parsing
+from bot.slack import draw_replies, parsing
 from bot.slack.context import Loanwatch, loanwatch_of, refusal
 from bot.slack.reply import Reply
 from bot.slack.roles import Role
@@ -112,7 +113,7 @@ def submit(
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    args = drawing.DrawArgs(
+    args = DrawArgs(
         facility=facility or "",
         amount=fields["amount"],
         months=fields["term"],
@@ -120,7 +121,7 @@ def submit(
         note=(_typed(values, "note") or "").strip() or None,
     )
     try:
-        reply = drawing.log_draw(lw, user_id, f"view:{view['id']}", args)
+        reply = draw_replies.log_draw(lw, user_id, f"view:{view['id']}", args)
     except NotFoundError as exc:
         ack(response_action="errors", errors={"facility": str(exc)})
         return

@@ -1,0 +1,168 @@
+"""The layers keep their one-way arrows: read from the imports themselves, with `ast`.
+
+- The domain (everything in `bot/` but the entry points `bot/slack` and `bot/cli`, so a new
+  package such as `bot/tickets` is domain from its first line) imports neither Slack, nor the
+  scheduler, nor `jobs`.
+- `bot/slack` does not import `jobs`: the Slack app and the worker share the domain, not each
+  other.
+- No import cycle between the project's modules, lazy imports inside functions included: a cycle
+  hidden in a function is still two modules that each need the other.
+
+docs/architecture.md draws the same arrows.
+"""
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("bot", "jobs")
+ENTRY_POINTS = ("bot.slack", "bot.cli", "bot.migrations")
+FORBIDDEN_IN_DOMAIN = ("slack_bolt", "slack_sdk", "apscheduler", "jobs")
+
+
+@dataclass(frozen=True)
+class Import:
+    """`importer` imports `target` at `line` (target: a module of ours, or a third-party name)."""
+
+    importer: str
+    target: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.importer} imports {self.target} (line {self.line})"
+
+
+def _modules() -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "versions" in path.relative_to(ROOT).parts:
+                continue  # Alembic revisions are frozen history, not code that runs the app
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            found[name] = path
+    return found
+
+
+MODULES = _modules()
+
+
+def _imports() -> Iterator[Import]:
+    """Every import statement of every module, as the module (or external name) it reaches."""
+    for name, path in MODULES.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    yield Import(name, alias.name, node.lineno)
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    module = ".".join([*base, node.module] if node.module else base)
+                else:
+                    module = node.module or ""
+                for alias in node.names:
+                    # `from bot.slack import blocks` reaches the module bot.slack.blocks.
+                    sub = f"{module}.{alias.name}"
+                    yield Import(name, sub if sub in MODULES else module, node.lineno)
+
+
+IMPORTS = list(_imports())
+
+
+def _reaches(target: str, prefix: str) -> bool:
+    return target == prefix or target.startswith(prefix + ".")
+
+
+def _is_domain(module: str) -> bool:
+    return not any(_reaches(module, entry) for entry in ENTRY_POINTS)
+
+
+def test_the_domain_imports_neither_slack_nor_the_scheduler_nor_jobs() -> None:
+    """A module of the domain that reaches for Slack, APScheduler or jobs/ is named."""
+    offending = [
+        str(i)
+        for i in IMPORTS
+        if i.importer.startswith("bot")
+        and _is_domain(i.importer)
+        and any(_reaches(i.target, name) for name in FORBIDDEN_IN_DOMAIN)
+    ]
+    assert offending == [], "the domain must not import these:\n" + "\n".join(offending)
+
+
+def test_the_slack_app_does_not_import_jobs() -> None:
+    """bot/slack and jobs/ meet in the domain; Slack importing jobs/ is named."""
+    offending = [
+        str(i) for i in IMPORTS if _reaches(i.importer, "bot.slack") and _reaches(i.target, "jobs")
+    ]
+    assert offending == [], "bot/slack must not import jobs/:\n" + "\n".join(offending)
+
+
+def _cycles() -> list[list[str]]:
+    """Strongly connected groups of more than one module (Tarjan's algorithm, iterative)."""
+    graph: dict[str, set[str]] = {name: set() for name in MODULES}
+    for i in IMPORTS:
+        if i.target in MODULES and i.target != i.importer:
+            graph[i.importer].add(i.target)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+    counter = 0
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph[child]))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                if len(group) > 1:
+                    groups.append(sorted(group))
+    return groups
+
+
+def test_no_two_modules_import_each_other_round_a_cycle() -> None:
+    """Each cycle is named with the imports that make it."""
+    described = []
+    for group in _cycles():
+        members = set(group)
+        edges = [str(i) for i in IMPORTS if i.importer in members and i.target in members]
+        described.append(" ↔ ".join(group) + ":\n  " + "\n  ".join(sorted(set(edges))))
+    assert described == [], "import cycles:\n" + "\n".join(described)
+
+
+def test_the_rules_see_a_forbidden_import_when_there_is_one() -> None:
+    """The reader is not blind: it finds the imports the rules are about in today's code."""
+    targets = {i.target for i in IMPORTS}
+    assert "slack_bolt" in {t.split(".")[0] for t in targets}
+    assert any(_reaches(i.importer, "bot.cli") and _reaches(i.target, "jobs") for i in IMPORTS)
+    assert any(_reaches(i.importer, "bot.ledger") for i in IMPORTS)
