@@ -19,8 +19,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.alerts.findings import Finding, Thresholds
+from bot.alerts.findings import Finding
 from bot.calendar import BusinessCalendar
+from bot.thresholds import Thresholds
 from jobs.checks.bills import (
     bill_amount_mismatch,
     bill_due_soon,

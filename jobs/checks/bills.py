@@ -30,11 +30,12 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, and_, case, exists, func, not_, or_, select, union
 from sqlalchemy.orm import Session, aliased
 
-from bot.alerts.findings import Finding, Severity, Thresholds
+from bot.alerts.findings import Finding, Severity
 from bot.calendar import BusinessCalendar
 from bot.db import among
 from bot.models import Bill, BillDay, Facility, Installment
 from bot.money import format_money
+from bot.thresholds import Thresholds
 from jobs.checks.common import (
     CHUNK,
     CycleScans,

@@ -31,10 +31,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-from bot.alerts.findings import Finding, Thresholds
+from bot.alerts.findings import Finding
 from bot.calendar import BusinessCalendar
 from bot.db import among
 from bot.models import Bill, BillDay, Facility
+from bot.thresholds import Thresholds
 
 T = TypeVar("T")
 

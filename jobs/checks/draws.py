@@ -5,10 +5,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from bot.alerts.findings import Finding, Severity, Thresholds
+from bot.alerts.findings import Finding, Severity
 from bot.calendar import BusinessCalendar
 from bot.models import Bill, Draw, DrawConfirmation, Facility, Installment
 from bot.money import format_money
+from bot.thresholds import Thresholds
 from jobs.checks.common import (
     CycleScans,
     bill_dates_near,

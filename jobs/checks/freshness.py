@@ -5,10 +5,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
-from bot.alerts.findings import Finding, Severity, Thresholds
+from bot.alerts.findings import Finding, Severity
 from bot.calendar import BusinessCalendar
 from bot.db import among
 from bot.models import Bill, DrawConfirmation, Facility, LimitReading
+from bot.thresholds import Thresholds
 from jobs.checks.common import (
     CHUNK,
     CycleScans,

@@ -31,12 +31,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from bot.alerts.findings import Finding, Severity, Thresholds
+from bot.alerts.findings import Finding, Severity
 from bot.calendar import BusinessCalendar
 from bot.db import among
 from bot.ledger.portfolio import drawn_and_repaid
 from bot.models import Draw, Facility, FacilitySummary, LimitReading, Repayment
 from bot.money import format_money
+from bot.thresholds import Thresholds
 from jobs.checks.common import (
     CHUNK,
     CycleScans,

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import delete, event
 from sqlalchemy.orm import Session
 
-from bot.alerts.findings import Finding, Severity, Thresholds
+from bot.alerts.findings import Finding, Severity
 from bot.audit import Actor
 from bot.calendar import BusinessCalendar
 from bot.ledger.observations import (
@@ -26,6 +26,7 @@ from bot.ledger.observations import (
 )
 from bot.ledger.repayments import record_repayment
 from bot.models import Bill, Draw, Facility, FacilitySummary, Installment, LimitReading
+from bot.thresholds import Thresholds
 from jobs.checks import CHECKS, CycleScans, run_checks
 from tests.ledger.cast import jiebei_line, log_draw
 from tests.support.calendar_years import UNKNOWN as UNKNOWN_YEAR
