@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.alerts.findings import Finding
 from bot.calendar import BusinessCalendar
+from bot.clock import require_aware
 from bot.thresholds import Thresholds
 from jobs.checks.bills import (
     bill_amount_mismatch,
@@ -29,7 +30,7 @@ from jobs.checks.bills import (
     bill_overdue,
     bill_unexpected,
 )
-from jobs.checks.common import CheckFn, CycleScans, require_aware
+from jobs.checks.common import CheckFn, CycleScans
 from jobs.checks.draws import draw_unconfirmed
 from jobs.checks.freshness import data_stale
 from jobs.checks.limits import limit_dropped, limit_frozen, limit_inconsistent, utilization_high
@@ -77,10 +78,10 @@ def run_checks(
     """Run every check (or the ones named in `only`) as of `now`; their findings in order."""
     names = _chosen(now, only)
     # Checks that read the same thing (the latest limit readings, say) read it once a cycle.
-    shared = CycleScans(session, now, thresholds, calendar)
+    scans = CycleScans(session, now, thresholds, calendar)
     findings: list[Finding] = []
     for name in names:
-        findings.extend(CHECKS[name](session, now, thresholds, calendar, shared))
+        findings.extend(CHECKS[name](session, now, thresholds, calendar, scans))
     return findings
 
 
@@ -100,13 +101,13 @@ def run_each_check(
     3. The findings of the checks that ran clean come back in order, as from run_checks.
     """
     names = _chosen(now, only)
-    shared = CycleScans(session, now, thresholds, calendar)
+    scans = CycleScans(session, now, thresholds, calendar)
     findings: list[Finding] = []
     failed: dict[str, str] = {}
     for name in names:
         try:
             with session.begin_nested():
-                found = CHECKS[name](session, now, thresholds, calendar, shared)
+                found = CHECKS[name](session, now, thresholds, calendar, scans)
         except Exception as exc:
             log.exception(
                 "check %s failed as of %s; the other checks still run", name, now.isoformat()
@@ -121,7 +122,7 @@ def run_each_check(
 
 def _chosen(now: datetime, only: set[str] | None) -> list[str]:
     """The checks to run, in order; a typo in `only` or a naive `now` is refused."""
-    require_aware(now)
+    require_aware(now, "now")
     if only is not None:
         unknown = only - CHECKS.keys()
         if unknown:

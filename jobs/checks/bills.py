@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.alerts.findings import Finding, Severity
 from bot.calendar import BusinessCalendar
+from bot.clock import require_aware
 from bot.db import among
 from bot.models import Bill, BillDay, Facility, Installment
 from bot.money import format_money
@@ -39,20 +40,20 @@ from bot.thresholds import Thresholds
 from jobs.checks.common import (
     CHUNK,
     CycleScans,
+    as_date,
     bill_dates_near,
     bill_matches,
     billed_for_own_installments,
     days_after,
     earliest_today,
     fen,
+    flag,
     latest_today,
     local_midnight,
     local_time,
     local_today,
     longest,
     moved,
-    on,
-    require_aware,
     scans_for,
     setting,
 )
@@ -100,7 +101,7 @@ def _unsettled_groups(scans: CycleScans, pad: int) -> list[Any]:
         days_after(Installment.due_date, -window), days_after(Installment.due_date, window + pad)
     )
     may_be_missing = and_(
-        Installment.due_date <= days_after(on(latest_today(now)), lead), not_(in_window)
+        Installment.due_date <= days_after(as_date(latest_today(now)), lead), not_(in_window)
     )
     # What the platform billed on the group's own day, probed for the few candidate groups.
     billed_same_day = (
@@ -131,8 +132,8 @@ def _unsettled_groups(scans: CycleScans, pad: int) -> list[Any]:
             expected.label("expected"),
             func.count().label("installments"),
             func.max(case((Installment.status == "scheduled", 1), else_=0)).label("open"),
-            _flag(may_be_missing).label("may_be_missing"),
-            _flag(near).label("near"),
+            flag(may_be_missing).label("may_be_missing"),
+            flag(near).label("near"),
         )
         .join(Facility, Facility.id == Installment.facility_id)
         .where(_installments_in_scope(now, window))
@@ -210,17 +211,12 @@ def _candidate_days(scans: CycleScans, pad: int) -> Any:
     )
 
 
-def _flag(condition: Any) -> Any:
-    """A condition as a plain true/false column."""
-    return case((condition, True), else_=False)
-
-
 def bill_missing(
     session: Session,
     now: datetime,
     thresholds: Thresholds,
     calendar: BusinessCalendar,
-    shared: CycleScans | None = None,
+    scans: CycleScans | None = None,
 ) -> list[Finding]:
     """An installment whose bill should be visible by now, and no bill matches it.
 
@@ -231,8 +227,8 @@ def bill_missing(
        quiet at that moment minus a minute, firing from it.
     3. Critical when the due date is at most `bill_critical_days` away (or past), else warning.
     """
-    require_aware(now)
-    scans = scans_for(shared, session, now, thresholds, calendar)
+    require_aware(now, "now")
+    scans = scans_for(scans, session, now, thresholds, calendar)
     groups = {
         (group.facility_id, group.due_date): group
         for group in unsettled_groups(scans)
@@ -333,7 +329,7 @@ def bill_amount_mismatch(
     now: datetime,
     thresholds: Thresholds,
     calendar: BusinessCalendar,
-    shared: CycleScans | None = None,
+    scans: CycleScans | None = None,
 ) -> list[Finding]:
     """A matched bill's amount is off from what the ledger expects by more than the tolerance.
 
@@ -346,8 +342,8 @@ def bill_amount_mismatch(
     Groups are in scope while any installment in them is unpaid, and until due date + match
     window once all are paid. Exactly tolerance × n off is quiet.
     """
-    require_aware(now)
-    scans = scans_for(shared, session, now, thresholds, calendar)
+    require_aware(now, "now")
+    scans = scans_for(scans, session, now, thresholds, calendar)
     groups = [group for group in unsettled_groups(scans) if group.near]
     if not groups:
         return []
@@ -445,10 +441,10 @@ def bill_unexpected(
     now: datetime,
     thresholds: Thresholds,
     calendar: BusinessCalendar,
-    shared: CycleScans | None = None,
+    scans: CycleScans | None = None,
 ) -> list[Finding]:
     """A bill (paid or not, however old) that matches no installment: an unlogged draw?"""
-    require_aware(now)
+    require_aware(now, "now")
     window = setting(Facility.bill_match_window_days, thresholds.bill_match_window_days)
     expected = and_(
         Installment.facility_id == Bill.facility_id,
@@ -551,7 +547,7 @@ def bill_due_soon(
     now: datetime,
     thresholds: Thresholds,
     calendar: BusinessCalendar,
-    shared: CycleScans | None = None,
+    scans: CycleScans | None = None,
 ) -> list[Finding]:
     """An unpaid bill due today or within the next `due_soon_days` business days.
 
@@ -559,8 +555,8 @@ def bill_due_soon(
     2025-10-09 is 9 calendar days away but only one business day. Firing starts at the start of
     the day (facility zone) on which the due date comes within the horizon.
     """
-    require_aware(now)
-    scans = scans_for(shared, session, now, thresholds, calendar)
+    require_aware(now, "now")
+    scans = scans_for(scans, session, now, thresholds, calendar)
     last_days: dict[tuple[date, int], date] = {}
     findings = []
     for bill in unpaid_bills(scans):
@@ -596,16 +592,16 @@ def bill_overdue(
     now: datetime,
     thresholds: Thresholds,
     calendar: BusinessCalendar,
-    shared: CycleScans | None = None,
+    scans: CycleScans | None = None,
 ) -> list[Finding]:
     """An unpaid bill whose due date has ended in the facility's zone: critical.
 
     The bill's own date counts, not a holiday-shifted one: the platform printed it, and paying
     late is expensive, so the check errs on the early side.
     """
-    require_aware(now)
+    require_aware(now, "now")
     findings = []
-    scans = scans_for(shared, session, now, thresholds, calendar)
+    scans = scans_for(scans, session, now, thresholds, calendar)
     for bill in unpaid_bills(scans):
         days = (local_today(now, bill.timezone) - bill.due_date).days
         if days <= 0:
@@ -717,6 +713,6 @@ def _installments_in_scope(now: datetime, window: ColumnElement[int]) -> ColumnE
         fen(Installment.amount) > 0,
         or_(
             Installment.status == "scheduled",
-            Installment.due_date >= days_after(on(earliest_today(now)), -window),
+            Installment.due_date >= days_after(as_date(earliest_today(now)), -window),
         ),
     )

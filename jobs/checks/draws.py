@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.alerts.findings import Finding, Severity
 from bot.calendar import BusinessCalendar
+from bot.clock import require_aware
 from bot.models import Bill, Draw, DrawConfirmation, Facility, Installment
 from bot.money import format_money
 from bot.thresholds import Thresholds
@@ -18,7 +19,6 @@ from jobs.checks.common import (
     days_after,
     local_time,
     overridden_or,
-    require_aware,
     setting,
 )
 
@@ -28,7 +28,7 @@ def draw_unconfirmed(
     now: datetime,
     thresholds: Thresholds,
     calendar: BusinessCalendar,
-    shared: CycleScans | None = None,
+    scans: CycleScans | None = None,
 ) -> list[Finding]:
     """A draw logged `confirm_window_hours` ago or more that nothing observed confirms.
 
@@ -37,7 +37,7 @@ def draw_unconfirmed(
     Confirmations: `draws.confirmed_at` set, a payout (DrawConfirmation) linked to it, or a bill
     matching its first installment's due date. Fully repaid draws are out of scope.
     """
-    require_aware(now)
+    require_aware(now, "now")
     window_hours = setting(Facility.confirm_window_hours, thresholds.confirm_window_hours)
     match_window = setting(Facility.bill_match_window_days, thresholds.bill_match_window_days)
     first = aliased(Installment, name="first")

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from bot.alerts.findings import Finding, Severity
 from bot.calendar import BusinessCalendar
+from bot.clock import require_aware
 from bot.db import among
 from bot.models import Bill, DrawConfirmation, Facility, LimitReading
 from bot.thresholds import Thresholds
@@ -16,7 +17,6 @@ from jobs.checks.common import (
     hours,
     local_time,
     overridden_or,
-    require_aware,
     scans_for,
     setting,
 )
@@ -28,7 +28,7 @@ def data_stale(
     now: datetime,
     thresholds: Thresholds,
     calendar: BusinessCalendar,
-    shared: CycleScans | None = None,
+    scans: CycleScans | None = None,
 ) -> list[Finding]:
     """Nothing observed from the platform for `stale_after_hours`.
 
@@ -41,8 +41,8 @@ def data_stale(
     (`NOT EXISTS` probes on each table's facility index), so the last observation is looked up
     only for the few candidates and the facilities with their own window.
     """
-    require_aware(now)
-    scans = scans_for(shared, session, now, thresholds, calendar)
+    require_aware(now, "now")
+    scans = scans_for(scans, session, now, thresholds, calendar)
     # Without a reading in the window a facility may be stale; the limit checks' shared scan
     # has each facility's latest reading already.
     quiet = [row.facility_id for row in limit_candidates(scans) if row.quiet]

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from bot.alerts.findings import Finding, Severity
 from bot.calendar import BusinessCalendar
+from bot.clock import require_aware
 from bot.db import among
 from bot.ledger.portfolio import drawn_and_repaid
 from bot.models import Draw, Facility, FacilitySummary, LimitReading, Repayment
@@ -43,10 +44,10 @@ from jobs.checks.common import (
     CycleScans,
     fen,
     fen_of,
+    flag,
     local_time,
     outstanding_fen,
     percent,
-    require_aware,
     scans_for,
     setting,
     yuan,
@@ -336,11 +337,11 @@ def _candidates_from(scans: CycleScans, readings: _Readings, facility_ids: list[
         # Only `limit_inconsistent` reads these: looked up for its candidates alone.
         case((inconsistent, last_draw)).label("last_draw"),
         case((inconsistent, last_repayment)).label("last_repayment"),
-        _flag(frozen).label("frozen"),
-        _flag(dropped).label("dropped"),
-        _flag(inconsistent).label("inconsistent"),
-        _flag(high_use).label("utilization_high"),
-        _flag(quiet).label("quiet"),
+        flag(frozen).label("frozen"),
+        flag(dropped).label("dropped"),
+        flag(inconsistent).label("inconsistent"),
+        flag(high_use).label("utilization_high"),
+        flag(quiet).label("quiet"),
     ).select_from(Facility)
     return list(
         scans.session.execute(
@@ -354,11 +355,6 @@ def _candidates_from(scans: CycleScans, readings: _Readings, facility_ids: list[
             )
         ).all()
     )
-
-
-def _flag(condition: ColumnElement[bool]) -> ColumnElement[bool]:
-    """A condition as a plain true/false column (NULL, from a missing reading, is false)."""
-    return case((condition, True), else_=False)
 
 
 def _reading_facts(row: Any) -> dict[str, str]:
@@ -377,11 +373,11 @@ def limit_frozen(
     now: datetime,
     thresholds: Thresholds,
     calendar: BusinessCalendar,
-    shared: CycleScans | None = None,
+    scans: CycleScans | None = None,
 ) -> list[Finding]:
     """The latest reading of an active facility shows it frozen or closed, or a limit of 0."""
-    require_aware(now)
-    scans = scans_for(shared, session, now, thresholds, calendar)
+    require_aware(now, "now")
+    scans = scans_for(scans, session, now, thresholds, calendar)
     rows = [row for row in limit_candidates(scans) if row.frozen]
     return [
         Finding(
@@ -404,15 +400,15 @@ def limit_dropped(
     now: datetime,
     thresholds: Thresholds,
     calendar: BusinessCalendar,
-    shared: CycleScans | None = None,
+    scans: CycleScans | None = None,
 ) -> list[Finding]:
     """The latest limit is more than X % below the previous reading or the facility's limit.
 
     Exactly X % lower is quiet. A frozen or closed line, or a limit of 0, is `limit_frozen`'s
     (critical) finding and not repeated here.
     """
-    require_aware(now)
-    scans = scans_for(shared, session, now, thresholds, calendar)
+    require_aware(now, "now")
+    scans = scans_for(scans, session, now, thresholds, calendar)
     rows = [row for row in limit_candidates(scans) if row.dropped]
     findings = []
     for row in rows:
@@ -456,7 +452,7 @@ def limit_inconsistent(
     now: datetime,
     thresholds: Thresholds,
     calendar: BusinessCalendar,
-    shared: CycleScans | None = None,
+    scans: CycleScans | None = None,
 ) -> list[Finding]:
     """The latest reading does not add up.
 
@@ -467,8 +463,8 @@ def limit_inconsistent(
     any draw or repayment there is no lag. A frozen, closed or zero-limit line is left to
     `limit_frozen`, except for negatives and available above the limit.
     """
-    require_aware(now)
-    scans = scans_for(shared, session, now, thresholds, calendar)
+    require_aware(now, "now")
+    scans = scans_for(scans, session, now, thresholds, calendar)
     rows = [row for row in limit_candidates(scans) if row.inconsistent]
     findings = []
     for row in rows:
@@ -536,15 +532,15 @@ def utilization_high(
     now: datetime,
     thresholds: Thresholds,
     calendar: BusinessCalendar,
-    shared: CycleScans | None = None,
+    scans: CycleScans | None = None,
 ) -> list[Finding]:
     """Outstanding principal (ledger) is at or above X % of the facility's limit.
 
     The facility's own limit is the denominator: a platform cutting the limit is
     `limit_dropped`'s finding, and a frozen line `limit_frozen`'s.
     """
-    require_aware(now)
-    scans = scans_for(shared, session, now, thresholds, calendar)
+    require_aware(now, "now")
+    scans = scans_for(scans, session, now, thresholds, calendar)
     rows = [row for row in limit_candidates(scans) if row.utilization_high]
     findings = []
     for row in rows:
