@@ -60,7 +60,6 @@ from bot.alerts.checks import ADMIN_CHECKS, Check
 from bot.alerts.findings import Finding, Severity
 from bot.alerts.outbox import PENDING, SENDING, enqueue
 from bot.alerts.silences import (
-    KNOWN_CHECKS,
     active_silences,
     add_silence,
     covers,
@@ -75,7 +74,6 @@ from bot.models import Alert, Facility, OutboxMessage, Silence
 from bot.typed import fold_width, free_text
 
 __all__ = [
-    "KNOWN_CHECKS",
     "AlertPolicy",
     "RunSummary",
     "acknowledge",

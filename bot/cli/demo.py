@@ -21,6 +21,7 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.alerts.checks import Check
 from bot.alerts.lifecycle import acknowledge, list_alerts
 from bot.audit import Actor
 from bot.cli.render import positions_table, table
@@ -254,7 +255,7 @@ def demo_command(keep: Path | None) -> None:
 
     _heading("2026-12-01 09:10: the treasurer acknowledges the missing bill")
     with transaction(sessions) as session:
-        [missing] = [a for a in list_alerts(session, "open") if a.check == "bill_missing"]
+        [missing] = [a for a in list_alerts(session, "open") if a.check == Check.BILL_MISSING]
         acknowledge(session, DEMO, missing.id, now=ACKNOWLEDGED, policy=policy_from(settings))
     worker = DeliveryWorker(
         sessions, ConsoleTransport(sys.stdout), worker_id="demo", clock=lambda: ACKNOWLEDGED

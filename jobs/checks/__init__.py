@@ -19,6 +19,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.alerts.checks import Check
 from bot.alerts.findings import Finding
 from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
@@ -35,19 +36,20 @@ from jobs.checks.draws import draw_unconfirmed
 from jobs.checks.freshness import data_stale
 from jobs.checks.limits import limit_dropped, limit_frozen, limit_inconsistent, utilization_high
 
-# In the order of DESIGN.md's table, which is also the order findings come out in.
-CHECKS: dict[str, CheckFn] = {
-    "bill_missing": bill_missing,
-    "bill_amount_mismatch": bill_amount_mismatch,
-    "bill_unexpected": bill_unexpected,
-    "bill_due_soon": bill_due_soon,
-    "bill_overdue": bill_overdue,
-    "limit_dropped": limit_dropped,
-    "limit_frozen": limit_frozen,
-    "limit_inconsistent": limit_inconsistent,
-    "data_stale": data_stale,
-    "draw_unconfirmed": draw_unconfirmed,
-    "utilization_high": utilization_high,
+# Every facility check, in the order of FACILITY_CHECKS (DESIGN.md's table), which is also the
+# order findings come out in; tests/jobs/test_checks_registry.py holds the two to each other.
+CHECKS: dict[Check, CheckFn] = {
+    Check.BILL_MISSING: bill_missing,
+    Check.BILL_AMOUNT_MISMATCH: bill_amount_mismatch,
+    Check.BILL_UNEXPECTED: bill_unexpected,
+    Check.BILL_DUE_SOON: bill_due_soon,
+    Check.BILL_OVERDUE: bill_overdue,
+    Check.LIMIT_DROPPED: limit_dropped,
+    Check.LIMIT_FROZEN: limit_frozen,
+    Check.LIMIT_INCONSISTENT: limit_inconsistent,
+    Check.DATA_STALE: data_stale,
+    Check.DRAW_UNCONFIRMED: draw_unconfirmed,
+    Check.UTILIZATION_HIGH: utilization_high,
 }
 
 

@@ -30,6 +30,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, and_, case, exists, func, not_, or_, select, union
 from sqlalchemy.orm import Session, aliased
 
+from bot.alerts.checks import Check
 from bot.alerts.findings import Finding, Severity
 from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
@@ -276,7 +277,7 @@ def bill_missing(
             facts["Holiday-shifted due date"] = shifted.isoformat()
         findings.append(
             Finding(
-                check="bill_missing",
+                check=Check.BILL_MISSING,
                 facility_id=row.facility_id,
                 subject=f"{row.due_date.isoformat()}#d{installment.draw_id}",
                 severity=Severity.CRITICAL if critical else Severity.WARNING,
@@ -412,7 +413,7 @@ def bill_amount_mismatch(
         of_installments = f" ({group.installments} installments)" if group.installments > 1 else ""
         findings.append(
             Finding(
-                check="bill_amount_mismatch",
+                check=Check.BILL_AMOUNT_MISMATCH,
                 facility_id=group.facility_id,
                 subject=group.due_date.isoformat(),
                 severity=Severity.WARNING,
@@ -522,7 +523,7 @@ def bill_unexpected(
         amount = format_money(bill.amount, bill.currency)
         findings.append(
             Finding(
-                check="bill_unexpected",
+                check=Check.BILL_UNEXPECTED,
                 facility_id=bill.facility_id,
                 subject=f"{bill.due_date.isoformat()}#b{bill.id}",
                 severity=Severity.WARNING,
@@ -571,7 +572,7 @@ def bill_due_soon(
         amount = format_money(bill.amount, bill.currency)
         findings.append(
             Finding(
-                check="bill_due_soon",
+                check=Check.BILL_DUE_SOON,
                 facility_id=bill.facility_id,
                 subject=f"{bill.due_date.isoformat()}#b{bill.id}",
                 severity=Severity.WARNING,
@@ -609,7 +610,7 @@ def bill_overdue(
         amount = format_money(bill.amount, bill.currency)
         findings.append(
             Finding(
-                check="bill_overdue",
+                check=Check.BILL_OVERDUE,
                 facility_id=bill.facility_id,
                 subject=f"{bill.due_date.isoformat()}#b{bill.id}",
                 severity=Severity.CRITICAL,

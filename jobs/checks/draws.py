@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from bot.alerts.checks import Check
 from bot.alerts.findings import Finding, Severity
 from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
@@ -110,7 +111,7 @@ def draw_unconfirmed(
         amount = format_money(row.amount, row.currency)
         findings.append(
             Finding(
-                check="draw_unconfirmed",
+                check=Check.DRAW_UNCONFIRMED,
                 facility_id=row.facility_id,
                 subject=f"d{row.id}",
                 severity=Severity.WARNING,

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
+from bot.alerts.checks import Check
 from bot.alerts.findings import Finding, Severity
 from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
@@ -107,7 +108,7 @@ def data_stale(
             last = local_time(last_seen_at, row.timezone)
         findings.append(
             Finding(
-                check="data_stale",
+                check=Check.DATA_STALE,
                 facility_id=row.id,
                 subject="",
                 severity=Severity.WARNING,

@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from bot.alerts.checks import Check
 from bot.alerts.findings import Finding, Severity
 from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
@@ -381,7 +382,7 @@ def limit_frozen(
     rows = [row for row in limit_candidates(scans) if row.frozen]
     return [
         Finding(
-            check="limit_frozen",
+            check=Check.LIMIT_FROZEN,
             facility_id=row.facility_id,
             subject="",
             severity=Severity.CRITICAL,
@@ -433,7 +434,7 @@ def limit_dropped(
         facts["Alert above"] = f"{row.drop_percent} % drop"
         findings.append(
             Finding(
-                check="limit_dropped",
+                check=Check.LIMIT_DROPPED,
                 facility_id=row.facility_id,
                 subject="",
                 severity=Severity.WARNING,
@@ -476,7 +477,7 @@ def limit_inconsistent(
         facts.update(extra)
         findings.append(
             Finding(
-                check="limit_inconsistent",
+                check=Check.LIMIT_INCONSISTENT,
                 facility_id=row.facility_id,
                 subject="",
                 severity=Severity.WARNING,
@@ -553,7 +554,7 @@ def utilization_high(
         }
         findings.append(
             Finding(
-                check="utilization_high",
+                check=Check.UTILIZATION_HIGH,
                 facility_id=row.facility_id,
                 subject="",
                 severity=Severity.WARNING,
