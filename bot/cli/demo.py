@@ -37,7 +37,7 @@ from bot.ledger.observations import (
 from bot.ledger.portfolio import positions, upcoming_installments
 from bot.ledger.repayments import record_repayment
 from bot.ledger.schedule import DayCount, RepaymentMethod
-from bot.models import Draw, Facility, Installment
+from bot.models import Draw, Facility, Installment, InstallmentStatus
 from bot.money import format_money
 from bot.settings import Settings
 from jobs.cycle import calendar_from, policy_from, run_check_cycle
@@ -166,7 +166,7 @@ def _due_before(session: Session, line: Facility, day: date) -> list[Installment
             select(Installment)
             .where(
                 Installment.facility_id == line.id,
-                Installment.status == "scheduled",
+                Installment.status == InstallmentStatus.SCHEDULED,
                 Installment.due_date < day,
             )
             .order_by(Installment.due_date, Installment.draw_id)
@@ -178,7 +178,10 @@ def _next_installments(session: Session, line: Facility, count: int) -> list[Ins
     return list(
         session.scalars(
             select(Installment)
-            .where(Installment.facility_id == line.id, Installment.status == "scheduled")
+            .where(
+                Installment.facility_id == line.id,
+                Installment.status == InstallmentStatus.SCHEDULED,
+            )
             .order_by(Installment.due_date, Installment.draw_id)
             .limit(count)
         )

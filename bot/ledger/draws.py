@@ -13,7 +13,7 @@ from bot.errors import InputError
 from bot.ledger.facilities import facility_zone
 from bot.ledger.portfolio import drawn_and_repaid
 from bot.ledger.schedule import DayCount, PlannedInstallment, RepaymentMethod, plan_draw
-from bot.models import Draw, Facility, Installment, RepaymentAllocation
+from bot.models import Draw, Facility, Installment, InstallmentStatus, RepaymentAllocation
 from bot.money import format_money
 from bot.typed import free_text
 
@@ -99,7 +99,7 @@ def add_installments(
             principal=item.principal,
             interest=item.interest,
             amount=item.amount,
-            status="scheduled",
+            status=InstallmentStatus.SCHEDULED,
         )
         for item in planned
     ]
@@ -136,7 +136,9 @@ def current_installments(session: Session, draw: Draw) -> list[Installment]:
     return list(
         session.scalars(
             select(Installment)
-            .where(Installment.draw_id == draw.id, Installment.status != "superseded")
+            .where(
+                Installment.draw_id == draw.id, Installment.status != InstallmentStatus.SUPERSEDED
+            )
             .order_by(Installment.seq)
         )
     )

@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import Subquery, func, select
 from sqlalchemy.orm import Session
 
-from bot.models import Draw, Facility, Installment, RepaymentAllocation
+from bot.models import Draw, Facility, Installment, InstallmentStatus, RepaymentAllocation
 
 ZERO = Decimal("0.00")
 
@@ -78,7 +78,9 @@ def upcoming_installments(
     rows = session.execute(
         select(Installment, Facility)
         .join(Facility, Facility.id == Installment.facility_id)
-        .where(Installment.status == "scheduled", Installment.due_date >= on_or_after)
+        .where(
+            Installment.status == InstallmentStatus.SCHEDULED, Installment.due_date >= on_or_after
+        )
         .order_by(Installment.due_date, Facility.slug, Installment.draw_id)
         .limit(limit)
     ).all()

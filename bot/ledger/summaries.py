@@ -48,6 +48,7 @@ from bot.models import (
     Facility,
     FacilitySummary,
     Installment,
+    InstallmentStatus,
     LimitReading,
     RepaymentAllocation,
 )
@@ -236,13 +237,17 @@ def _day_totals(installments_where: Any, bills_where: Any) -> Any:
     installments or only bills gets a row too (no FULL JOIN needed).
     """
     money = Money()
-    expects_bill = and_(Installment.status != "superseded", Installment.amount > ZERO)
+    expects_bill = and_(
+        Installment.status != InstallmentStatus.SUPERSEDED, Installment.amount > ZERO
+    )
     expected = (
         select(
             Installment.facility_id.label("facility_id"),
             Installment.due_date.label("day"),
             func.count().label("installments"),
-            func.sum(case((Installment.status == "scheduled", 1), else_=0)).label("open"),
+            func.sum(case((Installment.status == InstallmentStatus.SCHEDULED, 1), else_=0)).label(
+                "open"
+            ),
             func.sum(Installment.amount).label("expected"),
             literal(0).label("bills"),
             literal(ZERO, money).label("billed"),

@@ -35,7 +35,7 @@ from bot.alerts.findings import Finding, Severity
 from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
 from bot.db import among
-from bot.models import Bill, BillDay, Facility, Installment
+from bot.models import Bill, BillDay, Facility, Installment, InstallmentStatus
 from bot.money import format_money
 from bot.thresholds import Thresholds
 from jobs.checks.common import (
@@ -132,7 +132,9 @@ def _unsettled_groups(scans: CycleScans, pad: int) -> list[Any]:
             Installment.due_date,
             expected.label("expected"),
             func.count().label("installments"),
-            func.max(case((Installment.status == "scheduled", 1), else_=0)).label("open"),
+            func.max(case((Installment.status == InstallmentStatus.SCHEDULED, 1), else_=0)).label(
+                "open"
+            ),
             flag(may_be_missing).label("may_be_missing"),
             flag(near).label("near"),
         )
@@ -243,7 +245,7 @@ def bill_missing(
         today = local_today(now, row.timezone)
         if now < visible_at:
             continue
-        if installment.status == "paid" and moved(row.due_date, row.window) < today:
+        if installment.status == InstallmentStatus.PAID and moved(row.due_date, row.window) < today:
             continue
         shifted = calendar.next_business_day(row.due_date)
         candidates.append((installment, row, today, visible_at, shifted))
@@ -311,14 +313,14 @@ def _installments_in(
             ).where(
                 among(session, Installment.facility_id, facility_ids[start : start + CHUNK]),
                 Installment.due_date.between(min(due_dates), max(due_dates)),
-                Installment.status != "superseded",
+                Installment.status != InstallmentStatus.SUPERSEDED,
                 fen(Installment.amount) > 0,
             )
         ):
             group = groups.get((installment.facility_id, installment.due_date))
             # The same per-installment scope as the groups': paid ones only within the window.
             if group is not None and (
-                installment.status == "scheduled"
+                installment.status == InstallmentStatus.SCHEDULED
                 or installment.due_date >= earliest_today(now) - timedelta(days=group.window)
             ):
                 installments.append(installment)
@@ -449,7 +451,7 @@ def bill_unexpected(
     window = setting(Facility.bill_match_window_days, thresholds.bill_match_window_days)
     expected = and_(
         Installment.facility_id == Bill.facility_id,
-        Installment.status != "superseded",
+        Installment.status != InstallmentStatus.SUPERSEDED,
         fen(Installment.amount) > 0,
     )
     installment_in_window = exists().where(
@@ -504,7 +506,7 @@ def bill_unexpected(
         for facility_id, due_date in session.execute(
             select(Installment.facility_id, Installment.due_date)
             .where(
-                Installment.status != "superseded",
+                Installment.status != InstallmentStatus.SUPERSEDED,
                 fen(Installment.amount) > 0,
                 among(session, Installment.facility_id, facility_ids[start : start + CHUNK]),
                 among(session, Installment.due_date, sorted(dates)),
@@ -710,10 +712,10 @@ def _installments_in_scope(now: datetime, window: ColumnElement[int]) -> ColumnE
     and still unpaid or due within the match window of today (a bill may still show them)."""
     return and_(
         Facility.active,
-        Installment.status != "superseded",
+        Installment.status != InstallmentStatus.SUPERSEDED,
         fen(Installment.amount) > 0,
         or_(
-            Installment.status == "scheduled",
+            Installment.status == InstallmentStatus.SCHEDULED,
             Installment.due_date >= days_after(as_date(earliest_today(now)), -window),
         ),
     )

@@ -9,7 +9,7 @@ from bot.alerts.checks import Check
 from bot.alerts.findings import Finding, Severity
 from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
-from bot.models import Bill, Draw, DrawConfirmation, Facility, Installment
+from bot.models import Bill, Draw, DrawConfirmation, Facility, Installment, InstallmentStatus
 from bot.money import format_money
 from bot.thresholds import Thresholds
 from jobs.checks.common import (
@@ -51,7 +51,9 @@ def draw_unconfirmed(
     payout = exists().where(
         DrawConfirmation.draw_id == Draw.id, DrawConfirmation.observed_at <= now
     )
-    still_owed = exists().where(Installment.draw_id == Draw.id, Installment.status == "scheduled")
+    still_owed = exists().where(
+        Installment.draw_id == Draw.id, Installment.status == InstallmentStatus.SCHEDULED
+    )
     first_bill = exists().where(
         Bill.facility_id == Draw.facility_id,
         Bill.observed_at <= now,
