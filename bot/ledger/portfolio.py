@@ -1,13 +1,15 @@
 """Read-side views of the ledger: positions per facility, the installments coming up."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Subquery, func, select
+from sqlalchemy import BigInteger, ColumnElement, Subquery, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from bot.models import Draw, Facility, Installment, InstallmentStatus, RepaymentAllocation
+from bot.models.types import Money
 
 ZERO = Decimal("0.00")
 
@@ -25,17 +27,16 @@ class Position:
         return self.facility.limit_amount - self.outstanding
 
 
-def drawn_and_repaid() -> tuple[Subquery, Subquery]:
+def drawn_and_repaid(facility_ids: Sequence[int] | None = None) -> tuple[Subquery, Subquery]:
     """Two grouped subqueries per facility: principal drawn, and principal repaid (the ledger).
 
-    Outstanding principal is drawn − repaid; facilities with no draw or no repayment have no
-    row in one of them, so join them outer and read a missing amount as zero.
+    Join them outer to the facilities and read what is outstanding with :func:`outstanding_from`
+    (a facility with no draw or no repayment has no row in one of them). `facility_ids` keeps
+    only those facilities' rows, for a reader of a few among many.
     """
-    drawn = (
-        select(Draw.facility_id.label("facility_id"), func.sum(Draw.amount).label("amount"))
-        .group_by(Draw.facility_id)
-        .subquery("drawn")
-    )
+    drawn = select(
+        Draw.facility_id.label("facility_id"), func.sum(Draw.amount).label("amount")
+    ).group_by(Draw.facility_id)
     repaid = (
         select(
             Draw.facility_id.label("facility_id"),
@@ -43,24 +44,35 @@ def drawn_and_repaid() -> tuple[Subquery, Subquery]:
         )
         .join(Draw, Draw.id == RepaymentAllocation.draw_id)
         .group_by(Draw.facility_id)
-        .subquery("repaid")
     )
-    return drawn, repaid
+    if facility_ids is not None:
+        drawn = drawn.where(Draw.facility_id.in_(facility_ids))
+        repaid = repaid.where(Draw.facility_id.in_(facility_ids))
+    return drawn.subquery("drawn"), repaid.subquery("repaid")
+
+
+def outstanding_from(drawn: Subquery, repaid: Subquery) -> ColumnElement[Decimal]:
+    """Outstanding principal, drawn − repaid, from :func:`drawn_and_repaid` joined outer.
+
+    The one way the ledger's outstanding principal is computed: a missing side is zero, the
+    arithmetic is in integer fen (as the amounts are stored), and the result is money.
+    """
+    in_fen = func.coalesce(type_coerce(drawn.c.amount, BigInteger), 0) - func.coalesce(
+        type_coerce(repaid.c.amount, BigInteger), 0
+    )
+    return type_coerce(in_fen, Money())
 
 
 def positions(session: Session) -> list[Position]:
     """Every facility's outstanding principal, in one query whatever the portfolio's size."""
     drawn, repaid = drawn_and_repaid()
     rows = session.execute(
-        select(Facility, drawn.c.amount, repaid.c.amount)
+        select(Facility, outstanding_from(drawn, repaid))
         .outerjoin(drawn, drawn.c.facility_id == Facility.id)
         .outerjoin(repaid, repaid.c.facility_id == Facility.id)
         .order_by(Facility.slug)
     )
-    return [
-        Position(facility, (drawn_amount or ZERO) - (repaid_amount or ZERO))
-        for facility, drawn_amount, repaid_amount in rows
-    ]
+    return [Position(facility, outstanding) for facility, outstanding in rows]
 
 
 @dataclass(frozen=True)

@@ -304,11 +304,6 @@ def bill_matches(bill_due: date, due: date, shifted_due: date, window_days: int)
     )
 
 
-def outstanding_fen(drawn: Any, repaid: Any) -> ColumnElement[int]:
-    """Outstanding principal in fen, from `bot.ledger.portfolio.drawn_and_repaid`."""
-    return func.coalesce(fen(drawn.c.amount), 0) - func.coalesce(fen(repaid.c.amount), 0)
-
-
 def billed_for_own_installments() -> ColumnElement[bool]:
     """The bill's day has installments of its own (correlated to `Bill`): the bill is theirs.
 

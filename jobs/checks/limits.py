@@ -36,7 +36,7 @@ from bot.alerts.findings import Finding, Severity
 from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
 from bot.db import among
-from bot.ledger.portfolio import drawn_and_repaid
+from bot.ledger.portfolio import drawn_and_repaid, outstanding_from
 from bot.models import Draw, Facility, FacilitySummary, LimitReading, Repayment
 from bot.money import format_money
 from bot.thresholds import Thresholds
@@ -47,7 +47,6 @@ from jobs.checks.common import (
     fen_of,
     flag,
     local_time,
-    outstanding_fen,
     percent,
     scans_for,
     setting,
@@ -181,7 +180,7 @@ def _read_back(dialect: str, now: datetime) -> _Readings:
         status=latest.c.status,
         previous_at=previous.c.observed_at,
         previous_limit=previous.c.limit_amount,
-        outstanding=outstanding_fen(drawn, repaid),
+        outstanding=fen(outstanding_from(drawn, repaid)),
         joined=lambda query: (
             query.outerjoin(latest, on_latest)
             .outerjoin(previous, on_previous)
