@@ -137,7 +137,7 @@ class Installment(Base):
     __tablename__ = "installments"
     __table_args__ = (
         UniqueConstraint("draw_id", "revision", "seq"),
-        # Matching installments to bills by facility and due date (jobs/checks/bills.py) merges
+        # Matching installments to bills by facility and due date (jobs/checks/bills/) merges
         # this with the bills' (facility_id, due_date, amount) index instead of sorting.
         Index("ix_installments_facility_id_due_date", "facility_id", "due_date"),
         CheckConstraint("principal >= 0 AND interest >= 0", name="amounts_not_negative"),

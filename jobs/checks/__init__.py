@@ -24,13 +24,9 @@ from bot.alerts.findings import Finding
 from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
 from bot.thresholds import Thresholds
-from jobs.checks.bills import (
-    bill_amount_mismatch,
-    bill_due_soon,
-    bill_missing,
-    bill_overdue,
-    bill_unexpected,
-)
+from jobs.checks.bills.due import bill_due_soon, bill_overdue
+from jobs.checks.bills.expected import bill_amount_mismatch, bill_missing
+from jobs.checks.bills.unexpected import bill_unexpected
 from jobs.checks.common import CheckFn, CycleScans
 from jobs.checks.draws import draw_unconfirmed
 from jobs.checks.freshness import data_stale
