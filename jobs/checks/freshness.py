@@ -10,7 +10,7 @@ from bot.alerts.findings import Finding, Severity
 from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
 from bot.db import among
-from bot.models import Bill, DrawConfirmation, Facility, LimitReading
+from bot.models import Bill, DrawConfirmation, Facility, FacilitySummary, LimitReading
 from bot.thresholds import Thresholds
 from jobs.checks.common import (
     CHUNK,
@@ -21,7 +21,7 @@ from jobs.checks.common import (
     scans_for,
     setting,
 )
-from jobs.checks.limits import limit_candidates
+from jobs.checks.readings import unsummarized
 
 
 def data_stale(
@@ -37,16 +37,14 @@ def data_stale(
     `observed_at`, up to `now`). A facility that has never had one is measured from when it was
     added. Fires when exactly the window has passed since the last observation.
 
-    A facility on the default window is a candidate only when its latest reading (from the
-    limit checks' shared scan) is older than the window and nothing else was observed in it
-    (`NOT EXISTS` probes on each table's facility index), so the last observation is looked up
-    only for the few candidates and the facilities with their own window.
+    A facility on the default window is a candidate only when its latest reading (from its
+    summary: :func:`_quiet_facilities`) is older than the window and nothing else was observed
+    in it (`NOT EXISTS` probes on each table's facility index), so the last observation is
+    looked up only for the few candidates and the facilities with their own window.
     """
     require_aware(now, "now")
     scans = scans_for(scans, session, now, thresholds, calendar)
-    # Without a reading in the window a facility may be stale; the limit checks' shared scan
-    # has each facility's latest reading already.
-    quiet = [row.facility_id for row in limit_candidates(scans) if row.quiet]
+    quiet = _quiet_facilities(scans)
     default_cutoff = now - timedelta(hours=thresholds.stale_after_hours)
     tables = (LimitReading, Bill, DrawConfirmation)
     seen_lately = or_(
@@ -122,3 +120,25 @@ def data_stale(
             )
         )
     return findings
+
+
+def _quiet_facilities(scans: CycleScans) -> list[int]:
+    """`data_stale`'s candidates: facilities that may have gone quiet, from their summaries.
+
+    No reading, or the latest taken before the default window; any facility with thresholds of
+    its own (its window may differ); and every facility whose summary cannot answer for `now`
+    (:func:`readings.unsummarized`). A superset: `data_stale` looks at every kind of
+    observation, as of `now`, for these alone. The summaries' index on `reading_at` serves the
+    first two conditions.
+    """
+    cutoff = scans.now - timedelta(hours=scans.thresholds.stale_after_hours)
+    quiet = scans.session.scalars(
+        select(FacilitySummary.facility_id).where(
+            or_(
+                FacilitySummary.reading_at.is_(None),
+                FacilitySummary.reading_at <= cutoff,
+                FacilitySummary.own_thresholds,
+            )
+        )
+    )
+    return sorted(set(quiet).union(unsummarized(scans)))
