@@ -149,7 +149,8 @@ class Installment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     draw_id: Mapped[int] = mapped_column(ForeignKey("draws.id"), index=True)
-    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    # Indexed by ix_installments_facility_id_due_date, which it leads.
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
     seq: Mapped[int] = mapped_column(Integer)
     revision: Mapped[int] = mapped_column(Integer, default=0)
     due_date: Mapped[date] = mapped_column(Date, index=True)
