@@ -11,6 +11,12 @@ checked. See each check's docstring for its exact boundaries.
 :func:`run_checks` raises when a check raises (for tests and tools that want to see it);
 :func:`run_each_check`, which the check cycle uses, runs each check apart so that one that
 raises stops no other.
+
+Where the checks live: `bills/` (the five bill checks, and what they read once a cycle in
+`bills/scans.py`); `limits.py` (the four limit checks), which read one query in `readings.py`
+and go by the rules in `limit_rules.py`; `freshness.py` (`data_stale`); `draws.py`
+(`draw_unconfirmed`); `common.py` (the cycle's scans, and the SQL, time and matching helpers
+they all use).
 """
 
 import logging
