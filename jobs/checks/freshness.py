@@ -21,7 +21,7 @@ from jobs.checks.common import (
     scans_for,
     setting,
 )
-from jobs.checks.readings import unsummarized
+from jobs.checks.readings import unsummarized, with_own_thresholds
 
 
 def data_stale(
@@ -125,20 +125,15 @@ def data_stale(
 def _quiet_facilities(scans: CycleScans) -> list[int]:
     """`data_stale`'s candidates: facilities that may have gone quiet, from their summaries.
 
-    No reading, or the latest taken before the default window; any facility with thresholds of
-    its own (its window may differ); and every facility whose summary cannot answer for `now`
-    (:func:`readings.unsummarized`). A superset: `data_stale` looks at every kind of
-    observation, as of `now`, for these alone. The summaries' index on `reading_at` serves the
-    first two conditions.
+    No reading, or the latest taken before the default window (the summaries' index on
+    `reading_at` finds these); any facility with thresholds of its own, whose window may
+    differ; and every facility whose summary cannot answer for `now`. A superset: `data_stale`
+    looks at every kind of observation, as of `now`, for these alone.
     """
     cutoff = scans.now - timedelta(hours=scans.thresholds.stale_after_hours)
     quiet = scans.session.scalars(
         select(FacilitySummary.facility_id).where(
-            or_(
-                FacilitySummary.reading_at.is_(None),
-                FacilitySummary.reading_at <= cutoff,
-                FacilitySummary.own_thresholds,
-            )
+            or_(FacilitySummary.reading_at.is_(None), FacilitySummary.reading_at <= cutoff)
         )
     )
-    return sorted(set(quiet).union(unsummarized(scans)))
+    return sorted(set(quiet).union(with_own_thresholds(scans), unsummarized(scans)))

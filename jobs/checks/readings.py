@@ -49,6 +49,17 @@ def limit_candidates(scans: CycleScans) -> list[Any]:
     return scans.once("limit_candidates", lambda: _limit_candidates(scans))
 
 
+def with_own_thresholds(scans: CycleScans) -> list[int]:
+    """Facilities that set a threshold of their own, as far as their summaries can say for `now`.
+
+    No query of its own: the limit checks' narrowing keeps every such facility (its thresholds
+    may differ from the defaults the narrowing tests), and says which they are. With
+    :func:`unsummarized` it names every facility with thresholds of its own; `data_stale` reads
+    it to find those whose freshness window is their own.
+    """
+    return sorted(row.facility_id for row in _narrowed(scans) if row.own_thresholds)
+
+
 def unsummarized(scans: CycleScans) -> list[int]:
     """Facilities whose summary holds a reading taken after `now`, or that have none at all.
 
@@ -217,14 +228,22 @@ def _unsummarized(scans: CycleScans) -> list[int]:
     return sorted(scans.session.scalars(union(ahead, missing)))
 
 
+def _narrowed(scans: CycleScans) -> list[Any]:
+    """(facility_id, own_thresholds) of the summaries worth joining, read once a cycle."""
+    return scans.once(
+        "narrowed_summaries",
+        lambda: scans.session.execute(
+            select(FacilitySummary.facility_id, FacilitySummary.own_thresholds).where(
+                _worth_joining(scans.now, scans.thresholds)
+            )
+        ).all(),
+    )
+
+
 def _limit_candidates(scans: CycleScans) -> list[Any]:
     # Ids first, then the candidates by id: asked in one query, PostgreSQL expected most
     # summaries to pass the narrowing and hashed every facility to join them.
-    summarized = sorted(
-        scans.session.scalars(
-            select(FacilitySummary.facility_id).where(_worth_joining(scans.now, scans.thresholds))
-        )
-    )
+    summarized = sorted(row.facility_id for row in _narrowed(scans))
     read_back = _read_back(scans.session.get_bind().dialect.name, scans.now)
     rows = [
         *_candidates_in_chunks(scans, _SUMMARIZED, summarized),

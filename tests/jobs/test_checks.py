@@ -543,6 +543,16 @@ def test_data_stale_uses_the_facilitys_own_window(session, line) -> None:
     assert len(check(session, "data_stale", at("2026-11-01 13:00"))) == 1
 
 
+def test_data_stale_uses_the_facilitys_own_window_after_a_reading(session, alice, line) -> None:
+    """Read at 09:00 with a window of 4 h: stale from 13:00, well inside the default 48 h."""
+    line.stale_after_hours = 4
+    reading(session, alice, line, at("2026-11-02 09:00"), "200000.00")
+
+    assert check(session, "data_stale", at("2026-11-02 13:00") - MINUTE) == []
+    [finding] = check(session, "data_stale", at("2026-11-02 13:00"))
+    assert finding.facts["Last seen"] == "2026-11-02 09:00 (Asia/Shanghai)"
+
+
 # --- draw_unconfirmed ------------------------------------------------------------------------
 
 
