@@ -285,11 +285,11 @@ class Bench:
         thresholds = self.settings.thresholds()
         with self.sessions() as session:
             session.begin()
-            shared = CycleScans(session, at, thresholds, self.calendar)
+            scans = CycleScans(session, at, thresholds, self.calendar)
             findings = []
             for name, check in CHECKS.items():
                 findings.extend(
-                    around(name, lambda c=check: c(session, at, thresholds, self.calendar, shared))
+                    around(name, lambda c=check: c(session, at, thresholds, self.calendar, scans))
                 )
             around(
                 "apply_findings",

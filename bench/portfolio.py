@@ -41,6 +41,7 @@ from bot.models import (
     DrawConfirmation,
     Facility,
     Installment,
+    InstallmentStatus,
     LimitReading,
     Platform,
     Repayment,
@@ -374,7 +375,7 @@ def generate_chunk(
                     planned.principal,
                     planned.interest,
                     amount,
-                    "paid" if paid else "scheduled",
+                    InstallmentStatus.PAID if paid else InstallmentStatus.SCHEDULED,
                     due if paid else None,
                 )
             )

@@ -9,7 +9,10 @@ def utcnow() -> datetime:
 
 
 def require_aware(value: datetime, what: str = "time") -> datetime:
-    """Refuse naive datetimes: a time without a zone is a bug waiting to happen."""
+    """Refuse naive datetimes: a time without a zone is a bug waiting to happen.
+
+    The checks and the alerts both call it: every boundary they draw is a moment in some zone.
+    """
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{what} must be timezone-aware, got {value.isoformat()}")
+        raise ValueError(f"{what} {value.isoformat()} has no time zone; it must be timezone-aware")
     return value

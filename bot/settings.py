@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.alerts.findings import Thresholds
 from bot.alerts.policy import AlertPolicy
 from bot.calendar import BusinessCalendar, load_calendar_file
 from bot.ledger.facilities import CHANNEL_ID
+from bot.thresholds import Thresholds
 
 
 class Settings(BaseSettings):

@@ -1,7 +1,6 @@
 """What a check hands to the alert lifecycle: a finding with a stable fingerprint."""
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from enum import StrEnum
 
 
@@ -34,20 +33,3 @@ class Finding:
         """Stable identity of the problem across runs."""
         facility = "-" if self.facility_id is None else str(self.facility_id)
         return f"{self.check}:{facility}:{self.subject}"
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """Defaults for the checks; a facility's own non-NULL columns override them."""
-
-    bill_lead_days: int = 10
-    bill_grace_hours: int = 24
-    bill_match_window_days: int = 3
-    bill_critical_days: int = 3
-    amount_tolerance: Decimal = Decimal("0.01")
-    due_soon_days: int = 3
-    limit_drop_percent: int = 20
-    restore_lag_hours: int = 2
-    stale_after_hours: int = 48
-    confirm_window_hours: int = 24
-    utilization_percent: int = 90

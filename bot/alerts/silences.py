@@ -3,6 +3,8 @@
 A silence withholds notifications, not alerts: a silenced finding still opens or updates its
 alert, so the record is complete and `alert list` shows it. When the silence ends (its time runs
 out or someone removes it) and the alert still fires, the next run of the checks posts a reminder.
+Silences apply to the facility checks (`bot.alerts.checks.FACILITY_CHECKS`); the admin checks,
+about loanwatch itself, are never silenced, and a silence naming one is refused.
 """
 
 from datetime import datetime, timedelta
@@ -11,27 +13,11 @@ from sqlalchemy import and_, case, or_, select
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.alerts.checks import FACILITY_CHECKS
 from bot.clock import require_aware
 from bot.errors import InputError, NotFoundError
 from bot.models import Facility, Silence
 from bot.typed import free_text
-
-# The checks of DESIGN.md, plus the admins' alert about undeliverable notifications. A silence
-# for a misspelt check would quietly silence nothing, so unknown names are refused.
-KNOWN_CHECKS = (
-    "bill_missing",
-    "bill_amount_mismatch",
-    "bill_unexpected",
-    "bill_due_soon",
-    "bill_overdue",
-    "limit_dropped",
-    "limit_frozen",
-    "limit_inconsistent",
-    "data_stale",
-    "draw_unconfirmed",
-    "utilization_high",
-    "delivery_failed",
-)
 
 # Long enough for any maintenance window; longer is a forgotten mute, not a silence.
 MAX_SILENCE = timedelta(days=90)
@@ -58,8 +44,10 @@ def add_silence(
         )
     if facility_id is not None and session.get(Facility, facility_id) is None:
         raise NotFoundError(f"no facility with id {facility_id}")
-    if check is not None and check not in KNOWN_CHECKS:
-        raise InputError(f"unknown check {check!r}; the checks are: {', '.join(KNOWN_CHECKS)}")
+    # A silence for a misspelt check would quietly silence nothing, so unknown names are refused;
+    # so are the admin checks, which are about loanwatch itself and never silenced.
+    if check is not None and check not in FACILITY_CHECKS:
+        raise InputError(f"unknown check {check!r}; the checks are: {', '.join(FACILITY_CHECKS)}")
     if duration <= timedelta(0):
         raise InputError("a silence must last longer than zero, e.g. 30m, 4h or 2d")
     if duration > MAX_SILENCE:

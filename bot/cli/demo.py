@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.alerts.actions import acknowledge, list_alerts
+from bot.alerts.checks import Check
 from bot.audit import Actor
 from bot.cli.render import positions_table, table
 from bot.db import make_engine, transaction, upgrade
@@ -36,7 +37,7 @@ from bot.ledger.observations import (
 from bot.ledger.portfolio import positions, upcoming_installments
 from bot.ledger.repayments import record_repayment
 from bot.ledger.schedule import DayCount, RepaymentMethod
-from bot.models import Draw, Facility, Installment
+from bot.models import Draw, Facility, Installment, InstallmentStatus
 from bot.money import format_money
 from bot.sessions import session_factory
 from bot.settings import Settings
@@ -166,7 +167,7 @@ def _due_before(session: Session, line: Facility, day: date) -> list[Installment
             select(Installment)
             .where(
                 Installment.facility_id == line.id,
-                Installment.status == "scheduled",
+                Installment.status == InstallmentStatus.SCHEDULED,
                 Installment.due_date < day,
             )
             .order_by(Installment.due_date, Installment.draw_id)
@@ -178,7 +179,10 @@ def _next_installments(session: Session, line: Facility, count: int) -> list[Ins
     return list(
         session.scalars(
             select(Installment)
-            .where(Installment.facility_id == line.id, Installment.status == "scheduled")
+            .where(
+                Installment.facility_id == line.id,
+                Installment.status == InstallmentStatus.SCHEDULED,
+            )
             .order_by(Installment.due_date, Installment.draw_id)
             .limit(count)
         )
@@ -253,7 +257,7 @@ def demo_command(keep: Path | None) -> None:
 
     _heading("2026-12-01 09:10: the treasurer acknowledges the missing bill")
     with transaction(sessions) as session:
-        [missing] = [a for a in list_alerts(session, "open") if a.check == "bill_missing"]
+        [missing] = [a for a in list_alerts(session, "open") if a.check == Check.BILL_MISSING]
         acknowledge(session, DEMO, missing.id, now=ACKNOWLEDGED, policy=settings.alert_policy())
     worker = DeliveryWorker(
         sessions, ConsoleTransport(sys.stdout), worker_id="demo", clock=lambda: ACKNOWLEDGED

@@ -11,9 +11,9 @@ from bot import audit
 from bot.dates import check_date
 from bot.errors import InputError
 from bot.ledger.facilities import facility_zone
-from bot.ledger.portfolio import drawn_and_repaid
+from bot.ledger.portfolio import drawn_and_repaid, outstanding_from
 from bot.ledger.schedule import DayCount, PlannedInstallment, RepaymentMethod, plan_draw
-from bot.models import Draw, Facility, Installment, RepaymentAllocation
+from bot.models import Draw, Facility, Installment, InstallmentStatus, RepaymentAllocation
 from bot.money import format_money
 from bot.typed import free_text
 
@@ -101,7 +101,7 @@ def add_installments(
             principal=item.principal,
             interest=item.interest,
             amount=item.amount,
-            status="scheduled",
+            status=InstallmentStatus.SCHEDULED,
         )
         for item in planned
     ]
@@ -140,7 +140,9 @@ def current_installments(session: Session, draw: Draw) -> list[Installment]:
     return list(
         session.scalars(
             select(Installment)
-            .where(Installment.draw_id == draw.id, Installment.status != "superseded")
+            .where(
+                Installment.draw_id == draw.id, Installment.status != InstallmentStatus.SUPERSEDED
+            )
             .order_by(Installment.seq)
         )
     )
@@ -158,13 +160,10 @@ def principal_repaid(session: Session, draw_id: int) -> Decimal:
 
 def outstanding_principal(session: Session, facility_id: int) -> Decimal:
     """Principal drawn and not yet repaid on a facility."""
-    drawn, repaid = drawn_and_repaid()
-    row = session.execute(
-        select(drawn.c.amount, repaid.c.amount)
+    drawn, repaid = drawn_and_repaid([facility_id])
+    outstanding = session.scalar(
+        select(outstanding_from(drawn, repaid))
         .select_from(drawn)
         .outerjoin(repaid, repaid.c.facility_id == drawn.c.facility_id)
-        .where(drawn.c.facility_id == facility_id)
-    ).first()
-    if row is None:
-        return Decimal("0.00")
-    return row[0] - (row[1] or Decimal("0.00"))
+    )
+    return Decimal("0.00") if outstanding is None else outstanding

@@ -16,6 +16,7 @@ from bot.models import (
     Draw,
     Facility,
     Installment,
+    InstallmentStatus,
     LimitReading,
     Platform,
     Repayment,
@@ -82,7 +83,7 @@ def _installments(session: Session, *, include_superseded: bool = False, **_: An
         .order_by(Installment.draw_id, Installment.revision, Installment.seq)
     )
     if not include_superseded:
-        query = query.where(Installment.status != "superseded")
+        query = query.where(Installment.status != InstallmentStatus.SUPERSEDED)
     for installment, slug in session.execute(query):
         yield {
             "facility": slug,

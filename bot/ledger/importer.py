@@ -24,11 +24,8 @@ from bot.ledger.observations import (
     record_limit_reading,
 )
 from bot.ledger.repayments import record_repayment
-from bot.ledger.statements import (
-    ParsedStatement,
-    StatementError,
-    parse_statement,
-)
+from bot.ledger.statements import parse_statement
+from bot.ledger.statements.rows import ParsedStatement, StatementError
 from bot.models import Facility, Repayment
 
 # The Alipay credit products that show up as 信用借还 rows, by the platform each belongs to. An

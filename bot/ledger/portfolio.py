@@ -5,15 +5,17 @@ facility's every term, and as plain values (`…_lines`), for the screens read o
 (`/loan status`, App Home: bot.dashboard), where building ORM objects was most of the cost.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, Subquery, func, select
+from sqlalchemy import BigInteger, ColumnElement, Select, Subquery, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from bot.models import Draw, Facility, Installment, RepaymentAllocation
+from bot.models import Draw, Facility, Installment, InstallmentStatus, RepaymentAllocation
+from bot.models.types import Money
 
 ZERO = Decimal("0.00")
 
@@ -31,17 +33,16 @@ class Position:
         return self.facility.limit_amount - self.outstanding
 
 
-def drawn_and_repaid() -> tuple[Subquery, Subquery]:
+def drawn_and_repaid(facility_ids: Sequence[int] | None = None) -> tuple[Subquery, Subquery]:
     """Two grouped subqueries per facility: principal drawn, and principal repaid (the ledger).
 
-    Outstanding principal is drawn − repaid; facilities with no draw or no repayment have no
-    row in one of them, so join them outer and read a missing amount as zero.
+    Join them outer to the facilities and read what is outstanding with :func:`outstanding_from`
+    (a facility with no draw or no repayment has no row in one of them). `facility_ids` keeps
+    only those facilities' rows, for a reader of a few among many.
     """
-    drawn = (
-        select(Draw.facility_id.label("facility_id"), func.sum(Draw.amount).label("amount"))
-        .group_by(Draw.facility_id)
-        .subquery("drawn")
-    )
+    drawn = select(
+        Draw.facility_id.label("facility_id"), func.sum(Draw.amount).label("amount")
+    ).group_by(Draw.facility_id)
     repaid = (
         select(
             Draw.facility_id.label("facility_id"),
@@ -49,30 +50,40 @@ def drawn_and_repaid() -> tuple[Subquery, Subquery]:
         )
         .join(Draw, Draw.id == RepaymentAllocation.draw_id)
         .group_by(Draw.facility_id)
-        .subquery("repaid")
     )
-    return drawn, repaid
+    if facility_ids is not None:
+        drawn = drawn.where(Draw.facility_id.in_(facility_ids))
+        repaid = repaid.where(Draw.facility_id.in_(facility_ids))
+    return drawn.subquery("drawn"), repaid.subquery("repaid")
+
+
+def outstanding_from(drawn: Subquery, repaid: Subquery) -> ColumnElement[Decimal]:
+    """Outstanding principal, drawn − repaid, from :func:`drawn_and_repaid` joined outer.
+
+    The one way the ledger's outstanding principal is computed: a missing side is zero, the
+    arithmetic is in integer fen (as the amounts are stored), and the result is money.
+    """
+    in_fen = func.coalesce(type_coerce(drawn.c.amount, BigInteger), 0) - func.coalesce(
+        type_coerce(repaid.c.amount, BigInteger), 0
+    )
+    return type_coerce(in_fen, Money())
 
 
 def _with_outstanding(*shown: Any) -> Select[Any]:
-    """`shown` (the facility, or some of its columns), then principal drawn and repaid, by slug."""
+    """`shown` (the facility, or some of its columns), then its outstanding principal, by slug."""
     drawn, repaid = drawn_and_repaid()
     return (
-        select(*shown, drawn.c.amount, repaid.c.amount)
+        select(*shown, outstanding_from(drawn, repaid))
         .outerjoin(drawn, drawn.c.facility_id == Facility.id)
         .outerjoin(repaid, repaid.c.facility_id == Facility.id)
         .order_by(Facility.slug)
     )
 
 
-def _outstanding(drawn: Decimal | None, repaid: Decimal | None) -> Decimal:
-    return (drawn or ZERO) - (repaid or ZERO)
-
-
 def positions(session: Session) -> list[Position]:
     """Every facility's outstanding principal, in one query whatever the portfolio's size."""
     rows = session.execute(_with_outstanding(Facility))
-    return [Position(facility, _outstanding(drawn, repaid)) for facility, drawn, repaid in rows]
+    return [Position(facility, outstanding) for facility, outstanding in rows]
 
 
 @dataclass(frozen=True)
@@ -100,8 +111,8 @@ def position_lines(session: Session, *, facility_id: int | None = None) -> list[
     if facility_id is not None:
         query = query.where(Facility.id == facility_id)
     return [
-        PositionLine(id_, slug, name, currency, limit, _outstanding(drawn, repaid))
-        for id_, slug, name, currency, limit, drawn, repaid in session.execute(query)
+        PositionLine(id_, slug, name, currency, limit, outstanding)
+        for id_, slug, name, currency, limit, outstanding in session.execute(query)
     ]
 
 
@@ -119,7 +130,9 @@ def _upcoming(*shown: Any, on_or_after: date) -> Select[Any]:
     return (
         select(*shown)
         .join(Facility, Facility.id == Installment.facility_id)
-        .where(Installment.status == "scheduled", Installment.due_date >= on_or_after)
+        .where(
+            Installment.status == InstallmentStatus.SCHEDULED, Installment.due_date >= on_or_after
+        )
         .order_by(Installment.due_date, Facility.slug, Installment.draw_id)
     )
 

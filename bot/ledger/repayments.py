@@ -25,7 +25,14 @@ from bot.errors import InputError
 from bot.ledger.draws import add_installments, principal_repaid
 from bot.ledger.facilities import facility_zone
 from bot.ledger.schedule import DayCount, RepaymentMethod, accrued_interest, plan_remaining
-from bot.models import Draw, Facility, Installment, Repayment, RepaymentAllocation
+from bot.models import (
+    Draw,
+    Facility,
+    Installment,
+    InstallmentStatus,
+    Repayment,
+    RepaymentAllocation,
+)
 from bot.money import format_money
 from bot.typed import free_text
 
@@ -114,7 +121,7 @@ def _settle_billed(
         select(Installment)
         .where(
             Installment.draw_id.in_([draw.id for draw in draws]),
-            Installment.status == "scheduled",
+            Installment.status == InstallmentStatus.SCHEDULED,
             Installment.due_date <= horizon,
         )
         .order_by(Installment.due_date, Installment.draw_id, Installment.seq)
@@ -167,7 +174,7 @@ def _regenerate(
 ) -> None:
     """Supersede the draw's unpaid installments with a schedule for the balance left."""
     for installment in unpaid:
-        installment.status = "superseded"
+        installment.status = InstallmentStatus.SUPERSEDED
     session.flush()
     if balance <= 0 or not unpaid:
         return
@@ -202,7 +209,7 @@ def _pay_toward(
         )
     )
     if paid_interest + paid_principal + interest + principal >= installment.amount:
-        installment.status = "paid"
+        installment.status = InstallmentStatus.PAID
         installment.paid_on = repayment.paid_on
     session.flush()
     return left - interest - principal
@@ -226,7 +233,9 @@ def _unpaid(session: Session, draw: Draw) -> list[Installment]:
     return list(
         session.scalars(
             select(Installment)
-            .where(Installment.draw_id == draw.id, Installment.status == "scheduled")
+            .where(
+                Installment.draw_id == draw.id, Installment.status == InstallmentStatus.SCHEDULED
+            )
             .order_by(Installment.seq)
         )
     )
@@ -240,7 +249,7 @@ def _accrual_start(session: Session, draw: Draw) -> date:
     """
     last_paid_due = session.scalar(
         select(func.max(Installment.due_date)).where(
-            Installment.draw_id == draw.id, Installment.status == "paid"
+            Installment.draw_id == draw.id, Installment.status == InstallmentStatus.PAID
         )
     )
     last_prepaid = session.scalar(

@@ -22,7 +22,6 @@ from itertools import chain
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Connection,
     and_,
     case,
@@ -34,14 +33,13 @@ from sqlalchemy import (
     or_,
     select,
     true,
-    type_coerce,
     union_all,
     update,
 )
 from sqlalchemy.orm import Session, UOWTransaction, aliased, sessionmaker
 from sqlalchemy.orm.attributes import get_history
 
-from bot.ledger.portfolio import drawn_and_repaid
+from bot.ledger.portfolio import drawn_and_repaid, outstanding_from
 from bot.models import (
     Bill,
     BillDay,
@@ -49,6 +47,7 @@ from bot.models import (
     Facility,
     FacilitySummary,
     Installment,
+    InstallmentStatus,
     LimitReading,
     RepaymentAllocation,
 )
@@ -141,7 +140,7 @@ def _lock(connection: Connection, facility_ids: list[int]) -> None:
 def _refresh_facilities(connection: Connection, facility_ids: list[int]) -> None:
     for start in range(0, len(facility_ids), CHUNK):
         chunk = facility_ids[start : start + CHUNK]
-        rows = connection.execute(_facility_rows(Facility.id.in_(chunk))).all()
+        rows = connection.execute(_facility_rows(chunk)).all()
         present = set(
             connection.scalars(
                 select(FacilitySummary.facility_id).where(FacilitySummary.facility_id.in_(chunk))
@@ -171,8 +170,8 @@ def _own_thresholds() -> Any:
     return case((own, True), else_=False)
 
 
-def _facility_rows(where: Any) -> Any:
-    """FacilitySummary rows for the facilities `where` picks out, from the base tables."""
+def _facility_rows(facility_ids: list[int]) -> Any:
+    """FacilitySummary rows for a few facilities, from the base tables."""
 
     def reading_id(skip: int) -> Any:
         return (
@@ -186,22 +185,7 @@ def _facility_rows(where: Any) -> Any:
         )
 
     latest, previous = aliased(LimitReading), aliased(LimitReading)
-    drawn = (
-        select(func.sum(Draw.amount))
-        .where(Draw.facility_id == Facility.id)
-        .correlate(Facility)
-        .scalar_subquery()
-    )
-    repaid = (
-        select(func.sum(RepaymentAllocation.principal))
-        .join(Draw, Draw.id == RepaymentAllocation.draw_id)
-        .where(Draw.facility_id == Facility.id)
-        .correlate(Facility)
-        .scalar_subquery()
-    )
-    outstanding = func.coalesce(type_coerce(drawn, BigInteger), 0) - func.coalesce(
-        type_coerce(repaid, BigInteger), 0
-    )
+    drawn, repaid = drawn_and_repaid(facility_ids)
     return (
         select(
             Facility.id.label("facility_id"),
@@ -211,14 +195,16 @@ def _facility_rows(where: Any) -> Any:
             latest.status.label("reading_status"),
             previous.observed_at.label("previous_at"),
             previous.limit_amount.label("previous_limit"),
-            type_coerce(outstanding, Money()).label("outstanding"),
+            outstanding_from(drawn, repaid).label("outstanding"),
             Facility.limit_amount.label("facility_limit"),
             _own_thresholds().label("own_thresholds"),
         )
         .select_from(Facility)
         .outerjoin(latest, latest.id == reading_id(0))
         .outerjoin(previous, previous.id == reading_id(1))
-        .where(where)
+        .outerjoin(drawn, drawn.c.facility_id == Facility.id)
+        .outerjoin(repaid, repaid.c.facility_id == Facility.id)
+        .where(Facility.id.in_(facility_ids))
     )
 
 
@@ -245,13 +231,17 @@ def _day_totals(installments_where: Any, bills_where: Any) -> Any:
     installments or only bills gets a row too (no FULL JOIN needed).
     """
     money = Money()
-    expects_bill = and_(Installment.status != "superseded", Installment.amount > ZERO)
+    expects_bill = and_(
+        Installment.status != InstallmentStatus.SUPERSEDED, Installment.amount > ZERO
+    )
     expected = (
         select(
             Installment.facility_id.label("facility_id"),
             Installment.due_date.label("day"),
             func.count().label("installments"),
-            func.sum(case((Installment.status == "scheduled", 1), else_=0)).label("open"),
+            func.sum(case((Installment.status == InstallmentStatus.SCHEDULED, 1), else_=0)).label(
+                "open"
+            ),
             func.sum(Installment.amount).label("expected"),
             literal(0).label("bills"),
             literal(ZERO, money).label("billed"),
@@ -345,9 +335,6 @@ def _all_facility_rows() -> Any:
         .subquery("readings")
     )
     drawn, repaid = drawn_and_repaid()
-    outstanding = func.coalesce(type_coerce(drawn.c.amount, BigInteger), 0) - func.coalesce(
-        type_coerce(repaid.c.amount, BigInteger), 0
-    )
     return (
         select(
             Facility.id,
@@ -357,7 +344,7 @@ def _all_facility_rows() -> Any:
             readings.c.reading_status,
             readings.c.previous_at,
             readings.c.previous_limit,
-            type_coerce(outstanding, Money()),
+            outstanding_from(drawn, repaid),
             Facility.limit_amount,
             _own_thresholds(),
         )

@@ -10,7 +10,15 @@ from bot.models.alerts import (
 from bot.models.audit import AuditRecord
 from bot.models.base import Base
 from bot.models.installation import Installation
-from bot.models.ledger import Draw, Facility, Installment, Platform, Repayment, RepaymentAllocation
+from bot.models.ledger import (
+    Draw,
+    Facility,
+    Installment,
+    InstallmentStatus,
+    Platform,
+    Repayment,
+    RepaymentAllocation,
+)
 from bot.models.observations import Bill, DrawConfirmation, LimitReading
 from bot.models.requests import CommandRequest
 from bot.models.summaries import BillDay, FacilitySummary
@@ -29,6 +37,7 @@ __all__ = [
     "FacilitySummary",
     "Installation",
     "Installment",
+    "InstallmentStatus",
     "LimitReading",
     "OutboxMessage",
     "Platform",

@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
@@ -19,6 +20,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.models.base import Base
 from bot.models.types import Money, Rate, UTCDateTime
+
+
+class InstallmentStatus(StrEnum):
+    """Where an installment stands; the checks and the ledger's reads go by it."""
+
+    SCHEDULED = "scheduled"  # not paid yet: expected on its due date
+    PAID = "paid"
+    # Replaced: an early repayment wrote the rest of the schedule again with the next revision.
+    SUPERSEDED = "superseded"
 
 
 class Platform(Base):
@@ -127,23 +137,27 @@ class Installment(Base):
     __tablename__ = "installments"
     __table_args__ = (
         UniqueConstraint("draw_id", "revision", "seq"),
-        # Matching installments to bills by facility and due date (jobs/checks/bills.py) merges
+        # Matching installments to bills by facility and due date (jobs/checks/bills/) merges
         # this with the bills' (facility_id, due_date, amount) index instead of sorting.
         Index("ix_installments_facility_id_due_date", "facility_id", "due_date"),
         CheckConstraint("principal >= 0 AND interest >= 0", name="amounts_not_negative"),
-        CheckConstraint("status IN ('scheduled', 'paid', 'superseded')", name="status_known"),
+        CheckConstraint(
+            "status IN (" + ", ".join(f"'{status}'" for status in InstallmentStatus) + ")",
+            name="status_known",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     draw_id: Mapped[int] = mapped_column(ForeignKey("draws.id"), index=True)
-    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    # Indexed by ix_installments_facility_id_due_date, which it leads.
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
     seq: Mapped[int] = mapped_column(Integer)
     revision: Mapped[int] = mapped_column(Integer, default=0)
     due_date: Mapped[date] = mapped_column(Date, index=True)
     principal: Mapped[Decimal] = mapped_column(Money())
     interest: Mapped[Decimal] = mapped_column(Money())
     amount: Mapped[Decimal] = mapped_column(Money())
-    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    status: Mapped[str] = mapped_column(String(16), default=InstallmentStatus.SCHEDULED.value)
     paid_on: Mapped[date | None] = mapped_column(Date)
 
     draw: Mapped[Draw] = relationship(back_populates="installments")

@@ -11,6 +11,12 @@ checked. See each check's docstring for its exact boundaries.
 :func:`run_checks` raises when a check raises (for tests and tools that want to see it);
 :func:`run_each_check`, which the check cycle uses, runs each check apart so that one that
 raises stops no other.
+
+Where the checks live: `bills/` (the five bill checks, and what they read once a cycle in
+`bills/scans.py`); `limits.py` (the four limit checks), which read one query in `readings.py`
+and go by the rules in `limit_rules.py`; `freshness.py` (`data_stale`); `draws.py`
+(`draw_unconfirmed`); `common.py` (the cycle's scans, and the SQL, time and matching helpers
+they all use).
 """
 
 import logging
@@ -19,33 +25,33 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.alerts.findings import Finding, Thresholds
+from bot.alerts.checks import Check
+from bot.alerts.findings import Finding
 from bot.calendar import BusinessCalendar
-from jobs.checks.bills import (
-    bill_amount_mismatch,
-    bill_due_soon,
-    bill_missing,
-    bill_overdue,
-    bill_unexpected,
-)
-from jobs.checks.common import CheckFn, CycleScans, require_aware
+from bot.clock import require_aware
+from bot.thresholds import Thresholds
+from jobs.checks.bills.due import bill_due_soon, bill_overdue
+from jobs.checks.bills.expected import bill_amount_mismatch, bill_missing
+from jobs.checks.bills.unexpected import bill_unexpected
+from jobs.checks.common import CheckFn, CycleScans
 from jobs.checks.draws import draw_unconfirmed
 from jobs.checks.freshness import data_stale
 from jobs.checks.limits import limit_dropped, limit_frozen, limit_inconsistent, utilization_high
 
-# In the order of DESIGN.md's table, which is also the order findings come out in.
-CHECKS: dict[str, CheckFn] = {
-    "bill_missing": bill_missing,
-    "bill_amount_mismatch": bill_amount_mismatch,
-    "bill_unexpected": bill_unexpected,
-    "bill_due_soon": bill_due_soon,
-    "bill_overdue": bill_overdue,
-    "limit_dropped": limit_dropped,
-    "limit_frozen": limit_frozen,
-    "limit_inconsistent": limit_inconsistent,
-    "data_stale": data_stale,
-    "draw_unconfirmed": draw_unconfirmed,
-    "utilization_high": utilization_high,
+# Every facility check, in the order of FACILITY_CHECKS (DESIGN.md's table), which is also the
+# order findings come out in; tests/jobs/test_checks_registry.py holds the two to each other.
+CHECKS: dict[Check, CheckFn] = {
+    Check.BILL_MISSING: bill_missing,
+    Check.BILL_AMOUNT_MISMATCH: bill_amount_mismatch,
+    Check.BILL_UNEXPECTED: bill_unexpected,
+    Check.BILL_DUE_SOON: bill_due_soon,
+    Check.BILL_OVERDUE: bill_overdue,
+    Check.LIMIT_DROPPED: limit_dropped,
+    Check.LIMIT_FROZEN: limit_frozen,
+    Check.LIMIT_INCONSISTENT: limit_inconsistent,
+    Check.DATA_STALE: data_stale,
+    Check.DRAW_UNCONFIRMED: draw_unconfirmed,
+    Check.UTILIZATION_HIGH: utilization_high,
 }
 
 
@@ -76,10 +82,10 @@ def run_checks(
     """Run every check (or the ones named in `only`) as of `now`; their findings in order."""
     names = _chosen(now, only)
     # Checks that read the same thing (the latest limit readings, say) read it once a cycle.
-    shared = CycleScans(session, now, thresholds, calendar)
+    scans = CycleScans(session, now, thresholds, calendar)
     findings: list[Finding] = []
     for name in names:
-        findings.extend(CHECKS[name](session, now, thresholds, calendar, shared))
+        findings.extend(CHECKS[name](session, now, thresholds, calendar, scans))
     return findings
 
 
@@ -99,13 +105,13 @@ def run_each_check(
     3. The findings of the checks that ran clean come back in order, as from run_checks.
     """
     names = _chosen(now, only)
-    shared = CycleScans(session, now, thresholds, calendar)
+    scans = CycleScans(session, now, thresholds, calendar)
     findings: list[Finding] = []
     failed: dict[str, str] = {}
     for name in names:
         try:
             with session.begin_nested():
-                found = CHECKS[name](session, now, thresholds, calendar, shared)
+                found = CHECKS[name](session, now, thresholds, calendar, scans)
         except Exception as exc:
             log.exception(
                 "check %s failed as of %s; the other checks still run", name, now.isoformat()
@@ -120,7 +126,7 @@ def run_each_check(
 
 def _chosen(now: datetime, only: set[str] | None) -> list[str]:
     """The checks to run, in order; a typo in `only` or a naive `now` is refused."""
-    require_aware(now)
+    require_aware(now, "now")
     if only is not None:
         unknown = only - CHECKS.keys()
         if unknown:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     and_,
+    case,
     exists,
     func,
     literal,
@@ -31,10 +32,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-from bot.alerts.findings import Finding, Thresholds
+from bot.alerts.findings import Finding
 from bot.calendar import BusinessCalendar
 from bot.db import among
 from bot.models import Bill, BillDay, Facility
+from bot.thresholds import Thresholds
 
 T = TypeVar("T")
 
@@ -125,27 +127,27 @@ def _longest(scans: CycleScans) -> Longest:
 
 
 def scans_for(
-    shared: CycleScans | None,
+    scans: CycleScans | None,
     session: Session,
     now: datetime,
     thresholds: Thresholds,
     calendar: BusinessCalendar,
 ) -> CycleScans:
     """The cycle's shared scans, or fresh ones for a check run alone."""
-    if shared is None:
+    if scans is None:
         return CycleScans(session, now, thresholds, calendar)
     if (
-        shared.session is not session
-        or shared.now != now
-        or shared.thresholds != thresholds
-        or shared.calendar is not calendar
+        scans.session is not session
+        or scans.now != now
+        or scans.thresholds != thresholds
+        or scans.calendar is not calendar
     ):
         raise ValueError("shared scans belong to another session, time, thresholds or calendar")
-    return shared
+    return scans
 
 
 class CheckFn(Protocol):
-    """A check: findings from the database as of `now` (`shared`: the cycle's shared scans)."""
+    """A check: findings from the database as of `now` (`scans`: the cycle's shared scans)."""
 
     def __call__(
         self,
@@ -153,7 +155,7 @@ class CheckFn(Protocol):
         now: datetime,
         thresholds: Thresholds,
         calendar: BusinessCalendar,
-        shared: CycleScans | None = None,
+        scans: CycleScans | None = None,
     ) -> list[Finding]: ...
 
 
@@ -192,7 +194,7 @@ def _days_after_sqlite(element: days_after, compiler: SQLCompiler, **kw: Any) ->
     return f"date({compiler.process(day, **kw)}, ({compiler.process(days, **kw)}) || ' days')"
 
 
-def on(day: date) -> ColumnElement[date]:
+def as_date(day: date) -> ColumnElement[date]:
     """A date bound as a date (so :class:`days_after` and comparisons see a date)."""
     return literal(day, Date())
 
@@ -210,6 +212,11 @@ def fen_of(amount: Decimal) -> int:
 def setting(column: Any, default: Any) -> ColumnElement[Any]:
     """A facility's own threshold, or the default when its column is NULL."""
     return func.coalesce(column, literal(default, column.type))
+
+
+def flag(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    """A condition as a plain true/false column (NULL, from a missing reading, is false)."""
+    return case((condition, True), else_=False)
 
 
 def overridden_or(column: Any, condition_for_default: ColumnElement[bool]) -> ColumnElement[bool]:
@@ -295,17 +302,6 @@ def bill_matches(bill_due: date, due: date, shifted_due: date, window_days: int)
         abs((bill_due - due).days) <= window_days
         or abs((bill_due - shifted_due).days) <= window_days
     )
-
-
-def require_aware(now: datetime) -> None:
-    """Refuse a naive `now`: every boundary in the checks is a moment in some zone."""
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError(f"now {now.isoformat()} has no time zone; pass an aware datetime")
-
-
-def outstanding_fen(drawn: Any, repaid: Any) -> ColumnElement[int]:
-    """Outstanding principal in fen, from `bot.ledger.portfolio.drawn_and_repaid`."""
-    return func.coalesce(fen(drawn.c.amount), 0) - func.coalesce(fen(repaid.c.amount), 0)
 
 
 def billed_for_own_installments() -> ColumnElement[bool]:

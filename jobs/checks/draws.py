@@ -5,10 +5,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from bot.alerts.findings import Finding, Severity, Thresholds
+from bot.alerts.checks import Check
+from bot.alerts.findings import Finding, Severity
 from bot.calendar import BusinessCalendar
-from bot.models import Bill, Draw, DrawConfirmation, Facility, Installment
+from bot.clock import require_aware
+from bot.models import Bill, Draw, DrawConfirmation, Facility, Installment, InstallmentStatus
 from bot.money import format_money
+from bot.thresholds import Thresholds
 from jobs.checks.common import (
     CycleScans,
     bill_dates_near,
@@ -17,7 +20,6 @@ from jobs.checks.common import (
     days_after,
     local_time,
     overridden_or,
-    require_aware,
     setting,
 )
 
@@ -27,7 +29,7 @@ def draw_unconfirmed(
     now: datetime,
     thresholds: Thresholds,
     calendar: BusinessCalendar,
-    shared: CycleScans | None = None,
+    scans: CycleScans | None = None,
 ) -> list[Finding]:
     """A draw logged `confirm_window_hours` ago or more that nothing observed confirms.
 
@@ -36,7 +38,7 @@ def draw_unconfirmed(
     Confirmations: `draws.confirmed_at` set, a payout (DrawConfirmation) linked to it, or a bill
     matching its first installment's due date. Fully repaid draws are out of scope.
     """
-    require_aware(now)
+    require_aware(now, "now")
     window_hours = setting(Facility.confirm_window_hours, thresholds.confirm_window_hours)
     match_window = setting(Facility.bill_match_window_days, thresholds.bill_match_window_days)
     first = aliased(Installment, name="first")
@@ -49,7 +51,9 @@ def draw_unconfirmed(
     payout = exists().where(
         DrawConfirmation.draw_id == Draw.id, DrawConfirmation.observed_at <= now
     )
-    still_owed = exists().where(Installment.draw_id == Draw.id, Installment.status == "scheduled")
+    still_owed = exists().where(
+        Installment.draw_id == Draw.id, Installment.status == InstallmentStatus.SCHEDULED
+    )
     first_bill = exists().where(
         Bill.facility_id == Draw.facility_id,
         Bill.observed_at <= now,
@@ -109,7 +113,7 @@ def draw_unconfirmed(
         amount = format_money(row.amount, row.currency)
         findings.append(
             Finding(
-                check="draw_unconfirmed",
+                check=Check.DRAW_UNCONFIRMED,
                 facility_id=row.facility_id,
                 subject=f"d{row.id}",
                 severity=Severity.WARNING,

@@ -5,21 +5,23 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
-from bot.alerts.findings import Finding, Severity, Thresholds
+from bot.alerts.checks import Check
+from bot.alerts.findings import Finding, Severity
 from bot.calendar import BusinessCalendar
+from bot.clock import require_aware
 from bot.db import among
-from bot.models import Bill, DrawConfirmation, Facility, LimitReading
+from bot.models import Bill, DrawConfirmation, Facility, FacilitySummary, LimitReading
+from bot.thresholds import Thresholds
 from jobs.checks.common import (
     CHUNK,
     CycleScans,
     hours,
     local_time,
     overridden_or,
-    require_aware,
     scans_for,
     setting,
 )
-from jobs.checks.limits import limit_candidates
+from jobs.checks.readings import unsummarized, with_own_thresholds
 
 
 def data_stale(
@@ -27,7 +29,7 @@ def data_stale(
     now: datetime,
     thresholds: Thresholds,
     calendar: BusinessCalendar,
-    shared: CycleScans | None = None,
+    scans: CycleScans | None = None,
 ) -> list[Finding]:
     """Nothing observed from the platform for `stale_after_hours`.
 
@@ -35,16 +37,14 @@ def data_stale(
     `observed_at`, up to `now`). A facility that has never had one is measured from when it was
     added. Fires when exactly the window has passed since the last observation.
 
-    A facility on the default window is a candidate only when its latest reading (from the
-    limit checks' shared scan) is older than the window and nothing else was observed in it
-    (`NOT EXISTS` probes on each table's facility index), so the last observation is looked up
-    only for the few candidates and the facilities with their own window.
+    A facility on the default window is a candidate only when its latest reading (from its
+    summary: :func:`_quiet_facilities`) is older than the window and nothing else was observed
+    in it (`NOT EXISTS` probes on each table's facility index), so the last observation is
+    looked up only for the few candidates and the facilities with their own window.
     """
-    require_aware(now)
-    scans = scans_for(shared, session, now, thresholds, calendar)
-    # Without a reading in the window a facility may be stale; the limit checks' shared scan
-    # has each facility's latest reading already.
-    quiet = [row.facility_id for row in limit_candidates(scans) if row.quiet]
+    require_aware(now, "now")
+    scans = scans_for(scans, session, now, thresholds, calendar)
+    quiet = _quiet_facilities(scans)
     default_cutoff = now - timedelta(hours=thresholds.stale_after_hours)
     tables = (LimitReading, Bill, DrawConfirmation)
     seen_lately = or_(
@@ -106,7 +106,7 @@ def data_stale(
             last = local_time(last_seen_at, row.timezone)
         findings.append(
             Finding(
-                check="data_stale",
+                check=Check.DATA_STALE,
                 facility_id=row.id,
                 subject="",
                 severity=Severity.WARNING,
@@ -120,3 +120,20 @@ def data_stale(
             )
         )
     return findings
+
+
+def _quiet_facilities(scans: CycleScans) -> list[int]:
+    """`data_stale`'s candidates: facilities that may have gone quiet, from their summaries.
+
+    No reading, or the latest taken before the default window (the summaries' index on
+    `reading_at` finds these); any facility with thresholds of its own, whose window may
+    differ; and every facility whose summary cannot answer for `now`. A superset: `data_stale`
+    looks at every kind of observation, as of `now`, for these alone.
+    """
+    cutoff = scans.now - timedelta(hours=scans.thresholds.stale_after_hours)
+    quiet = scans.session.scalars(
+        select(FacilitySummary.facility_id).where(
+            or_(FacilitySummary.reading_at.is_(None), FacilitySummary.reading_at <= cutoff)
+        )
+    )
+    return sorted(set(quiet).union(with_own_thresholds(scans), unsummarized(scans)))

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import delete, event
 from sqlalchemy.orm import Session
 
-from bot.alerts.findings import Finding, Severity, Thresholds
+from bot.alerts.findings import Finding, Severity
 from bot.audit import Actor
 from bot.calendar import BusinessCalendar
 from bot.ledger.observations import (
@@ -26,6 +26,7 @@ from bot.ledger.observations import (
 )
 from bot.ledger.repayments import record_repayment
 from bot.models import Bill, Draw, Facility, FacilitySummary, Installment, LimitReading
+from bot.thresholds import Thresholds
 from jobs.checks import CHECKS, CycleScans, run_checks
 from tests.ledger.cast import jiebei_line, log_draw
 from tests.support.calendar_years import UNKNOWN as UNKNOWN_YEAR
@@ -540,6 +541,16 @@ def test_data_stale_uses_the_facilitys_own_window(session, line) -> None:
     line.stale_after_hours = 4
     assert check(session, "data_stale", at("2026-11-01 13:00") - MINUTE) == []
     assert len(check(session, "data_stale", at("2026-11-01 13:00"))) == 1
+
+
+def test_data_stale_uses_the_facilitys_own_window_after_a_reading(session, alice, line) -> None:
+    """Read at 09:00 with a window of 4 h: stale from 13:00, well inside the default 48 h."""
+    line.stale_after_hours = 4
+    reading(session, alice, line, at("2026-11-02 09:00"), "200000.00")
+
+    assert check(session, "data_stale", at("2026-11-02 13:00") - MINUTE) == []
+    [finding] = check(session, "data_stale", at("2026-11-02 13:00"))
+    assert finding.facts["Last seen"] == "2026-11-02 09:00 (Asia/Shanghai)"
 
 
 # --- draw_unconfirmed ------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from bot.ledger.observations import LimitStatus, record_bill, record_limit_readi
 from bot.models import Alert, Bill, Facility, OutboxMessage
 from bot.settings import Settings
 from jobs import checks
-from jobs.checks import bills as bill_checks
+from jobs.checks.bills import scans as bill_checks
 from jobs.cycle import CycleReport, run_check_cycle
 from tests.ledger.cast import jiebei_line
 

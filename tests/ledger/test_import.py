@@ -21,7 +21,7 @@ from bot.db import transaction
 from bot.ledger.draws import current_installments
 from bot.ledger.facilities import get_facility
 from bot.ledger.importer import ImportSummary, import_statement
-from bot.ledger.statements import StatementError
+from bot.ledger.statements.rows import StatementError
 from bot.models import (
     AuditRecord,
     Bill,

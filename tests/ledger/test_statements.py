@@ -10,13 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.errors import InputError
-from bot.ledger.statements import (
-    AlipayCreditRow,
-    BillRow,
-    LimitRow,
-    StatementError,
-    parse_statement,
-)
+from bot.ledger.statements import parse_statement
+from bot.ledger.statements.rows import AlipayCreditRow, BillRow, LimitRow, StatementError
 from tests.ledger.alipay_export import FIRST_ROW_LINE, HEADER_LINE, build_alipay_export
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

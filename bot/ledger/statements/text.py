@@ -1,0 +1,61 @@
+"""From bytes to lines and cells: decoding a statement file and reading its CSV rows."""
+
+import csv
+import io
+from collections.abc import Iterator
+
+from bot.ledger.statements.rows import StatementError
+
+BOM = b"\xef\xbb\xbf"
+
+
+def decode(data: bytes, codec: str, name: str) -> str:
+    """Decode strictly, naming the line of the first bad bytes."""
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as error:
+        raise undecodable(data, error, name) from error
+
+
+def undecodable(data: bytes, error: UnicodeDecodeError, name: str) -> StatementError:
+    # Counting b"\n" is exact for UTF-8 and GB18030: neither uses 0x0A inside a character.
+    line = data.count(b"\n", 0, error.start) + 1
+    bad = data[error.start : error.end]
+    return StatementError(
+        f"the bytes {bad!r} are not {name} text; the file may be damaged, export it again",
+        line=line,
+    )
+
+
+def decode_table(data: bytes) -> str:
+    """Decode a bills or limits CSV: UTF-8 (BOM or not), else GB18030 as Excel saves it in China."""
+    if data.startswith(BOM):
+        return decode(data[len(BOM) :], "utf-8", "UTF-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        # Valid non-ASCII UTF-8 before the fault means a damaged UTF-8 file: reading it as
+        # GB18030 could "succeed" and import garbled text.
+        if any(byte >= 0x80 for byte in data[: error.start]):
+            raise undecodable(data, error, "UTF-8") from error
+    return decode(data, "gb18030", "UTF-8 or GB18030")
+
+
+def physical_lines(text: str) -> list[str]:
+    return io.StringIO(text, newline="").readlines()
+
+
+def cells_of(physical_line: str) -> list[str]:
+    return [cell.strip() for cell in next(csv.reader([physical_line]), [])]
+
+
+def csv_rows(text: str, first_line: int = 1) -> Iterator[tuple[int, list[str]]]:
+    """Yield (line number where the row starts, trimmed cells) for every row, blank ones too."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    start = first_line
+    try:
+        for cells in reader:
+            yield start, [cell.strip() for cell in cells]
+            start = first_line + reader.line_num
+    except csv.Error as error:
+        raise StatementError(f"this is not valid CSV ({error})", line=start) from error

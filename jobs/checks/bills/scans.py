@@ -1,0 +1,280 @@
+"""What the bill checks read once a cycle and share, and the candidate SQL that finds it.
+
+- :func:`unsettled_groups`: the installment groups (a facility's installments due on one date)
+  that `bill_missing` or `bill_amount_mismatch` may report, each flagged for the rule it may
+  fire: `may_be_missing` and `near`. Candidate days come from `bill_days`' partial indexes
+  (:func:`_candidate_days`, one branch per rule), and the probes sit in the groups' HAVING.
+- :func:`unpaid_bills`: the unpaid bills that `bill_due_soon` or `bill_overdue` may report.
+
+A check asks for a scan through the cycle's :class:`CycleScans`, so the first one to ask runs
+its queries and the others read the result. What one check alone reads is in its own module.
+"""
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from sqlalchemy import ColumnElement, and_, case, exists, func, not_, or_, select, union
+from sqlalchemy.orm import aliased
+
+from bot.calendar import BusinessCalendar
+from bot.db import among
+from bot.models import Bill, BillDay, Facility, Installment, InstallmentStatus
+from jobs.checks.common import (
+    CHUNK,
+    CycleScans,
+    as_date,
+    billed_for_own_installments,
+    days_after,
+    earliest_today,
+    fen,
+    flag,
+    latest_today,
+    longest,
+    setting,
+)
+
+ONE_DAY = timedelta(days=1)
+
+
+def unsettled_groups(scans: CycleScans) -> list[Any]:
+    """Installment groups `bill_missing` or `bill_amount_mismatch` may report, read once a cycle.
+
+    A group is a facility's installments due on one date, in the scope both checks share (not
+    superseded, more than 0.00, on an active facility; unpaid ones however old, paid ones until
+    due date + match window). Almost every group has its bill on the due date itself, for the
+    right amount: it is settled, and neither check can fire for it, so it never leaves the
+    database. Only for the rest are bills looked for within the windows, one index probe each:
+    `in_window` (± match window: not missing) and `near` (the window widened for a holiday
+    shift: worth matching amounts in Python). Groups with neither a near bill nor a chance of
+    being missing are dropped too.
+    """
+    return scans.once(
+        "unsettled_groups", lambda: _unsettled_groups(scans, scans.calendar.max_shift_days)
+    )
+
+
+def _unsettled_groups(scans: CycleScans, pad: int) -> list[Any]:
+    now, thresholds = scans.now, scans.thresholds
+    lead = setting(Facility.bill_lead_days, thresholds.bill_lead_days)
+    grace = setting(Facility.bill_grace_hours, thresholds.bill_grace_hours)
+    window = setting(Facility.bill_match_window_days, thresholds.bill_match_window_days)
+    tolerance = setting(Facility.amount_tolerance, thresholds.amount_tolerance)
+
+    def bill_between(first: Any, last: Any) -> Any:
+        # A bill due on another day that has installments of its own is theirs, not this one's.
+        return exists().where(
+            Bill.facility_id == Installment.facility_id,
+            Bill.observed_at <= now,
+            Bill.due_date.between(first, last),
+            or_(Bill.due_date == Installment.due_date, ~billed_for_own_installments()),
+        )
+
+    in_window = bill_between(
+        days_after(Installment.due_date, -window), days_after(Installment.due_date, window)
+    )
+    near = bill_between(
+        days_after(Installment.due_date, -window), days_after(Installment.due_date, window + pad)
+    )
+    may_be_missing = and_(
+        Installment.due_date <= days_after(as_date(latest_today(now)), lead), not_(in_window)
+    )
+    # What the platform billed on the group's own day, probed for the few candidate groups.
+    billed_same_day = (
+        select(func.sum(fen(Bill.amount)))
+        .where(
+            Bill.facility_id == Installment.facility_id,
+            Bill.due_date == Installment.due_date,
+            Bill.observed_at <= now,
+        )
+        .scalar_subquery()
+    )
+    expected = func.sum(Installment.amount)
+    settled_same_day = and_(
+        billed_same_day.is_not(None),
+        func.abs(billed_same_day - fen(expected)) <= fen(tolerance) * func.count(),
+    )
+    query = (
+        select(
+            Facility.id.label("facility_id"),
+            Facility.slug,
+            Facility.timezone,
+            Facility.currency,
+            lead.label("lead"),
+            grace.label("grace"),
+            window.label("window"),
+            tolerance.label("tolerance"),
+            Installment.due_date,
+            expected.label("expected"),
+            func.count().label("installments"),
+            func.max(case((Installment.status == InstallmentStatus.SCHEDULED, 1), else_=0)).label(
+                "open"
+            ),
+            flag(may_be_missing).label("may_be_missing"),
+            flag(near).label("near"),
+        )
+        .join(Facility, Facility.id == Installment.facility_id)
+        .where(installments_in_scope(now, window))
+        .group_by(Facility.id, Installment.facility_id, Installment.due_date)
+        # The probes sit in HAVING (their columns are grouped), so they run once per group.
+        .having(and_(not_(settled_same_day), or_(may_be_missing, near)))
+    )
+    days = sorted(
+        (row.facility_id, row.day) for row in scans.session.execute(_candidate_days(scans, pad))
+    )
+    wanted = set(days)
+    groups = []
+    for start in range(0, len(days), CHUNK):
+        chunk = days[start : start + CHUNK]
+        # The chunk's facilities on the chunk's dates: a few more groups than asked for, which
+        # are dropped here; a list of (facility, date) pairs made PostgreSQL test every pair
+        # against every row.
+        groups.extend(
+            group
+            for group in scans.session.execute(
+                query.where(
+                    among(
+                        scans.session,
+                        Installment.facility_id,
+                        sorted({facility_id for facility_id, _ in chunk}),
+                    ),
+                    among(scans.session, Installment.due_date, sorted({day for _, day in chunk})),
+                )
+            )
+            if (group.facility_id, group.due_date) in wanted
+        )
+    return sorted(groups, key=lambda group: (group.facility_id, group.due_date))
+
+
+def _candidate_days(scans: CycleScans, pad: int) -> Any:
+    """The facility days whose installments may be unsettled, from `bill_days`.
+
+    Every other day with installments has bills due that very day adding up to the ledger to
+    the fen, seen by `now`: settled, whatever the tolerance. The rest are few, and each comes
+    from a partial index:
+
+    - bills on the day that do not add up (`bill_amount_mismatch`);
+    - no bill on the day, and due within the longest lead of any facility: unpaid ones however
+      old, paid ones within the longest match window (`bill_missing`);
+    - no bill on the day, but a bill on a nearby day that has no installments of its own: the
+      one bill that may match these installments within a window (`bill_amount_mismatch`);
+    - bills on the day seen after `now` (a check run "as of" an earlier moment).
+    """
+    now, most = scans.now, longest(scans)
+    last_due = latest_today(now) + timedelta(days=most.lead_days)
+    first_paid = earliest_today(now) - timedelta(days=most.match_window_days)
+    has_installments, unbilled = BillDay.installments > 0, BillDay.bills == 0
+    orphan = aliased(BillDay, name="orphan")
+
+    def days(*where: Any) -> Any:
+        return select(BillDay.facility_id, BillDay.day).where(has_installments, *where)
+
+    return union(
+        days(BillDay.bills > 0, BillDay.billed != BillDay.expected),
+        days(unbilled, BillDay.open > 0, BillDay.day <= last_due),
+        days(unbilled, BillDay.day.between(first_paid, last_due)),
+        days(unbilled).join(
+            orphan,
+            and_(
+                orphan.facility_id == BillDay.facility_id,
+                orphan.installments == 0,
+                orphan.bills > 0,
+                BillDay.day.between(
+                    days_after(orphan.day, -(most.match_window_days + pad)),
+                    days_after(orphan.day, most.match_window_days),
+                ),
+            ),
+        ),
+        days(BillDay.billed_seen_at > now),
+    )
+
+
+def installments_in_scope(now: datetime, window: ColumnElement[int]) -> ColumnElement[bool]:
+    """Installments the bill checks look at: on active facilities, not superseded, not zero,
+    and still unpaid or due within the match window of today (a bill may still show them)."""
+    return and_(
+        Facility.active,
+        Installment.status != InstallmentStatus.SUPERSEDED,
+        fen(Installment.amount) > 0,
+        or_(
+            Installment.status == InstallmentStatus.SCHEDULED,
+            Installment.due_date >= days_after(as_date(earliest_today(now)), -window),
+        ),
+    )
+
+
+def unpaid_bills(scans: CycleScans) -> list["UnpaidBill"]:
+    """Unpaid bills `bill_due_soon` or `bill_overdue` may report, read once a cycle.
+
+    Unpaid (of more than 0.00), of active facilities, seen by `now`, and either due before the
+    latest local date anywhere (maybe overdue) or due within the due-soon horizon. Each check
+    finishes its own in Python, in the facility's zone.
+    """
+    return scans.once("unpaid_bills", lambda: _unpaid_bills(scans))
+
+
+class UnpaidBill(NamedTuple):
+    """An unpaid bill `bill_due_soon` or `bill_overdue` may report, with its facility's terms."""
+
+    id: int
+    facility_id: int
+    due_date: date
+    amount: Decimal
+    slug: str
+    timezone: str
+    currency: str
+    soon: int
+
+
+def _unpaid_bills(scans: CycleScans) -> list[UnpaidBill]:
+    now, thresholds, calendar = scans.now, scans.thresholds, scans.calendar
+    first, last = earliest_today(now), latest_today(now)
+    # The last due date any facility's horizon reaches from any local "today" on Earth (a few
+    # dates): every unpaid bill that may be due soon or overdue is due by then, and the partial
+    # index on unpaid bills reads just those. The checks finish each in its facility's zone.
+    last_possible = max(
+        business_days_after(calendar, first + timedelta(days=n), longest(scans).due_soon_days)
+        for n in range((last - first).days + 1)
+    )
+    # Bills first, then their facilities: joined in one query, PostgreSQL misjudged how few
+    # unpaid bills the range holds and hashed every facility.
+    bills = scans.session.execute(
+        select(Bill.id, Bill.facility_id, Bill.due_date, Bill.amount).where(
+            not_(Bill.paid),
+            Bill.due_date <= last_possible,
+            fen(Bill.amount) > 0,
+            Bill.observed_at <= now,
+        )
+    ).all()
+    # Sorted here: asked to sort, PostgreSQL walked the whole facility index to avoid a sort.
+    bills.sort(key=lambda bill: (bill.facility_id, bill.due_date, bill.id))
+    soon = setting(Facility.due_soon_days, thresholds.due_soon_days)
+    facility_ids = sorted({bill.facility_id for bill in bills})
+    facilities = {}
+    for start in range(0, len(facility_ids), CHUNK):
+        for facility in scans.session.execute(
+            select(
+                Facility.id,
+                Facility.slug,
+                Facility.timezone,
+                Facility.currency,
+                soon.label("soon"),
+            ).where(
+                Facility.active,
+                among(scans.session, Facility.id, facility_ids[start : start + CHUNK]),
+            )
+        ):
+            facilities[facility.id] = facility
+    return [
+        UnpaidBill(*bill, *facility[1:])
+        for bill in bills
+        if (facility := facilities.get(bill.facility_id)) is not None
+    ]
+
+
+def business_days_after(calendar: BusinessCalendar, today: date, count: int) -> date:
+    """The day `count` business days after `today` (`today` itself for 0)."""
+    day = today
+    for _ in range(count):
+        day = calendar.next_business_day(day + ONE_DAY)
+    return day

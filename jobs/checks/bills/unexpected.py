@@ -1,0 +1,132 @@
+"""The bills the ledger does not expect: `bill_unexpected`, a bill no installment explains."""
+
+from collections import defaultdict
+from datetime import date, datetime
+
+from sqlalchemy import and_, exists, select
+from sqlalchemy.orm import Session
+
+from bot.alerts.checks import Check
+from bot.alerts.findings import Finding, Severity
+from bot.calendar import BusinessCalendar
+from bot.clock import require_aware
+from bot.db import among
+from bot.models import Bill, BillDay, Facility, Installment, InstallmentStatus
+from bot.money import format_money
+from bot.thresholds import Thresholds
+from jobs.checks.common import (
+    CHUNK,
+    CycleScans,
+    bill_matches,
+    days_after,
+    fen,
+    local_time,
+    moved,
+    setting,
+)
+
+
+def bill_unexpected(
+    session: Session,
+    now: datetime,
+    thresholds: Thresholds,
+    calendar: BusinessCalendar,
+    scans: CycleScans | None = None,
+) -> list[Finding]:
+    """A bill (paid or not, however old) that matches no installment: an unlogged draw?"""
+    require_aware(now, "now")
+    window = setting(Facility.bill_match_window_days, thresholds.bill_match_window_days)
+    expected = and_(
+        Installment.facility_id == Bill.facility_id,
+        Installment.status != InstallmentStatus.SUPERSEDED,
+        fen(Installment.amount) > 0,
+    )
+    installment_in_window = exists().where(
+        expected,
+        Installment.due_date.between(
+            days_after(Bill.due_date, -window), days_after(Bill.due_date, window)
+        ),
+    )
+    scope = and_(Facility.active, Bill.observed_at <= now, ~installment_in_window)
+    candidates = session.execute(
+        select(
+            Bill.id,
+            Bill.facility_id,
+            Bill.due_date,
+            Bill.amount,
+            Bill.paid,
+            Bill.observed_at,
+            Facility.slug,
+            Facility.timezone,
+            Facility.currency,
+            window.label("window"),
+        )
+        # An installment due the same day is in any window: only bills on days without one
+        # (`bill_days` keeps them in a partial index) need the window tested.
+        .join(
+            BillDay,
+            and_(
+                BillDay.facility_id == Bill.facility_id,
+                BillDay.day == Bill.due_date,
+                BillDay.installments == 0,
+                BillDay.bills > 0,
+            ),
+        )
+        .join(Facility, Facility.id == Bill.facility_id)
+        .where(scope)
+        .order_by(Bill.facility_id, Bill.due_date, Bill.id)
+    ).all()
+    if not candidates:
+        return []
+
+    # No installment lies within the window of these bills, but one due before a holiday may
+    # shift into it: it is due at most `max_shift_days` before the window opens.
+    pad = calendar.max_shift_days
+    dates = {
+        moved(bill.due_date, -(bill.window + back))
+        for bill in candidates
+        for back in range(1, pad + 1)
+    }
+    facility_ids = sorted({bill.facility_id for bill in candidates})
+    installments: dict[int, set[date]] = defaultdict(set)
+    for start in range(0, len(facility_ids), CHUNK):
+        for facility_id, due_date in session.execute(
+            select(Installment.facility_id, Installment.due_date)
+            .where(
+                Installment.status != InstallmentStatus.SUPERSEDED,
+                fen(Installment.amount) > 0,
+                among(session, Installment.facility_id, facility_ids[start : start + CHUNK]),
+                among(session, Installment.due_date, sorted(dates)),
+            )
+            .distinct()
+        ):
+            installments[facility_id].add(due_date)
+
+    findings = []
+    for bill in candidates:
+        if any(
+            bill_matches(bill.due_date, due, calendar.next_business_day(due), bill.window)
+            for due in installments.get(bill.facility_id, ())
+        ):
+            continue
+        amount = format_money(bill.amount, bill.currency)
+        findings.append(
+            Finding(
+                check=Check.BILL_UNEXPECTED,
+                facility_id=bill.facility_id,
+                subject=f"{bill.due_date.isoformat()}#b{bill.id}",
+                severity=Severity.WARNING,
+                summary=(
+                    f"bill of {amount} due {bill.due_date.isoformat()} matches no installment "
+                    f"within ± {bill.window} days; is a draw missing from the ledger?"
+                ),
+                facts={
+                    "Facility": bill.slug,
+                    "Bill due date": bill.due_date.isoformat(),
+                    "Billed": amount,
+                    "Paid": "yes" if bill.paid else "no",
+                    "Seen": local_time(bill.observed_at, bill.timezone),
+                },
+            )
+        )
+    return findings
