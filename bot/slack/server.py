@@ -36,7 +36,8 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 class Health:
     """Whether this process can do its job: the database answers; the scheduler, if it runs one
-    here (`loanwatch run`), has claimed a slot within two check intervals and no check is failing.
+    here (`loanwatch run`), is running (`worker_died` not set), has claimed a slot within two
+    check intervals, and no check is failing.
 
     The checks failing (an open `check_failed` alert, read from the database, so whichever
     process ran them) are listed under "checks" everywhere. They make the answer unhealthy only
@@ -49,10 +50,12 @@ class Health:
         sessions: sessionmaker[Session],
         *,
         scheduler_interval: timedelta | None = None,
+        worker_died: threading.Event | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.sessions = sessions
         self.scheduler_interval = scheduler_interval
+        self.worker_died = worker_died
         self.clock = clock
         self.started = clock()
 
@@ -73,6 +76,10 @@ class Health:
         }
         if self.scheduler_interval is None:
             return True, details
+        # The thread that runs the scheduler has ended: no grace, the process is about to stop.
+        if self.worker_died is not None and self.worker_died.is_set():
+            details["scheduler"] = "stopped"
+            return False, details
         # A fresh process gets the same grace: its first slot may be a whole interval away.
         since = last_slot if last_slot and last_slot > self.started else self.started
         fresh = self.clock() - since <= 2 * self.scheduler_interval
