@@ -68,6 +68,7 @@ from bot.settings import Settings
 from jobs.delivery_health import (
     default_dead_letter_handler,
     destination,
+    end_streak,
     note_failure,
     note_success,
     resolve_delivered_dead_letter,
@@ -312,6 +313,9 @@ class DeliveryWorker:
                 log.warning("outbox %s: failure not recorded, another worker has it", view.id)
                 return
             if permanent:
+                # Slack answered (and said no): whatever failed transiently there before, that
+                # streak is over.
+                end_streak(session, self._destination(view))
                 message = session.get(OutboxMessage, view.id)
                 assert message is not None  # we just updated it in this transaction
                 self.on_dead_letter(session, message, now)

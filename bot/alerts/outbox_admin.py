@@ -2,7 +2,8 @@
 
 `loanwatch outbox list | retry | drop` call these. Each change is a conditional UPDATE on the
 row's state (a worker may be claiming it at the same moment: one of the two wins, and the other
-is told what happened), audited, in the caller's transaction.
+is told what happened), audited, in the caller's transaction. A retry or a drop also ends the
+streak of failures at the row's channel (`bot.alerts.destinations`): a person has dealt with it.
 """
 
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.alerts.admin import resolve_admin_alert
 from bot.alerts.checks import Check
+from bot.alerts.destinations import end_streaks_to
 from bot.alerts.outbox import DEAD, DROPPED, PENDING, SENDING, SENT
 from bot.alerts.policy import AlertPolicy
 from bot.clock import require_aware
@@ -147,6 +149,7 @@ def _change(
     session.refresh(message)
     if changed.rowcount != 1:
         raise InputError(_why_not(message, action))
+    end_streaks_to(session, message.channel)
     audit.record(session, actor, action, message, at=now, before=before)
     return message
 
