@@ -22,6 +22,7 @@ from bot.alerts.policy import AlertPolicy
 from bot.clock import require_aware
 from bot.errors import InputError, NotFoundError
 from bot.models import OutboxMessage
+from bot.typed import free_text
 
 __all__ = [
     "delivery_failed_fingerprint",
@@ -83,15 +84,15 @@ def drop(
 
     A dead letter's `delivery_failed` alert resolves with it: an admin has dealt with it.
     """
-    reason = reason.strip()
-    if not reason:
+    why = free_text(reason, "the reason")
+    if why is None:
         raise InputError(
             "say why the notification is dropped, e.g. --reason 'channel archived, alert done'"
         )
     was_dead = _get(session, message_id).state == DEAD
     values = {
         "state": DROPPED,
-        "dropped_reason": f"dropped by {actor.name}: {reason}",
+        "dropped_reason": f"dropped by {actor.name}: {why}",
         "claimed_by": None,
         "claimed_until": None,
     }
@@ -100,7 +101,7 @@ def drop(
         resolve_admin_alert(
             session,
             fingerprint=delivery_failed_fingerprint(message_id),
-            reason=f"outbox message {message_id} dropped by {actor.name}: {reason}",
+            reason=f"outbox message {message_id} dropped by {actor.name}: {why}",
             now=now,
             policy=policy,
         )
