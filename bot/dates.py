@@ -7,6 +7,12 @@ further out than a 360-month draw taken this century, and a date like 0001-01-01
 whose arithmetic (a bill's match window, a due date moved past a holiday) would run off the
 end of the calendar.
 
+A moment's date is the one it has where it is read: in the facility's time zone for the ledger
+(which knows the facility and passes its zone to :func:`check_time`), in LOANWATCH_TIMEZONE for
+`loanwatch check --at`. So `2000-01-01T00:30+14:00`, which is 1999-12-31 in Shanghai, is refused
+by a Shanghai facility whether typed in the CLI or read from an imported file. (A time typed
+with a date outside the span, whatever its offset, is refused as typed too.)
+
 Typed forms, full-width digits included: dates `2026-12-10` or `2026/12/10` (`2026/1/5` too);
 times `2026-12-01 09:30`, `2026-12-01T09:30:00+08:00` or `2026/12/1 9:30`. A time without an
 offset comes back naive, for the caller to read in the facility's zone.
@@ -14,7 +20,7 @@ offset comes back naive, for the caller to read in the facility's zone.
 
 import re
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 
 from bot.errors import InputError
 from bot.typed import fold_width, quote
@@ -45,10 +51,22 @@ def check_date(day: date, what: str = "date") -> date:
     return day
 
 
-def check_time(moment: datetime, what: str = "time") -> datetime:
-    """`moment` itself, or an InputError when its date lies outside EARLIEST … LATEST."""
-    if not EARLIEST <= moment.date() <= LATEST:
-        raise _outside(what, moment.isoformat())
+def check_time(moment: datetime, what: str = "time", *, zone: tzinfo | None = None) -> datetime:
+    """`moment` itself, or an InputError when its date lies outside EARLIEST … LATEST.
+
+    The date is the one `moment` has in `zone` (the facility's, when the caller knows it); a
+    naive moment, which the caller will read in that zone, has the date it was written with.
+    """
+    seen = moment
+    if zone is not None and moment.tzinfo is not None:
+        try:
+            seen = moment.astimezone(zone)
+        except OverflowError:  # year 1 or 9999 pushed off the calendar by the zone's offset
+            raise _outside(what, moment.isoformat()) from None
+    if not EARLIEST <= seen.date() <= LATEST:
+        elsewhere = seen.date() != moment.date()
+        where = f" ({seen:%Y-%m-%d %H:%M} in {zone})" if elsewhere else ""
+        raise _outside(what, moment.isoformat() + where)
     return moment
 
 

@@ -1,6 +1,7 @@
 """Dates and times as people type them, and the span of dates loanwatch keeps (bot/dates.py)."""
 
 from datetime import UTC, date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -170,3 +171,18 @@ def test_any_text_is_a_time_in_the_span_or_a_message(text: str) -> None:
     except InputError:
         return
     assert EARLIEST <= moment.date() <= LATEST
+
+
+HALF_PAST_MIDNIGHT_IN_KIRIBATI = datetime(2000, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=14)))
+
+
+def test_a_moment_is_in_the_span_by_its_date_where_it_is_read() -> None:
+    """00:30 on 2000-01-01 at +14:00 is 1999-12-31 in Shanghai: refused there, kept in
+    Kiribati's own zone, and a moment at the calendar's edge is refused, not an overflow."""
+    shanghai, kiribati = ZoneInfo("Asia/Shanghai"), ZoneInfo("Pacific/Kiritimati")
+    with pytest.raises(InputError, match=r"\(1999-12-31 18:30 in Asia/Shanghai\) is outside"):
+        check_time(HALF_PAST_MIDNIGHT_IN_KIRIBATI, zone=shanghai)
+    assert check_time(HALF_PAST_MIDNIGHT_IN_KIRIBATI, zone=kiribati)
+    edge = datetime(1, 1, 1, tzinfo=UTC)
+    with pytest.raises(InputError, match=r"0001-01-01T00:00:00\+00:00 is outside"):
+        check_time(edge, zone=ZoneInfo("America/New_York"))
