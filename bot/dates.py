@@ -31,6 +31,10 @@ DATE_EXAMPLE = "YYYY-MM-DD, e.g. 2026-12-10"
 TIME_EXAMPLE = "2026-12-01 09:30 or 2026-12-01T09:30+08:00"
 
 _DATE = re.compile(r"([0-9]{4})(?:-([0-9]{1,2})-([0-9]{1,2})|/([0-9]{1,2})/([0-9]{1,2}))")
+# A date written without separators (20261201, as some exports and habits write it). Not a form
+# loanwatch takes: where a date may stand, it is refused with the form to use, never read as an
+# amount or kept as a note.
+_COMPACT_DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
 _TIME = re.compile(
     r"""
     (?P<date>[0-9]{4}(?:-[0-9]{1,2}-[0-9]{1,2}|/[0-9]{1,2}/[0-9]{1,2}))
@@ -78,6 +82,12 @@ def parse_date(text: str, what: str = "date") -> date:
     match = _DATE.fullmatch(typed)
     day = _date_of(match) if match else None
     if day is None:
+        compact = _compact_date(typed)
+        if compact is not None:
+            raise InputError(
+                f'{what} "{quote(text)}" is not a date without its dashes; write dates as '
+                f"YYYY-MM-DD ({compact.isoformat()})"
+            )
         raise InputError(f'{what} "{quote(text)}" is not a date; write it as {DATE_EXAMPLE}')
     return check_date(day, what)
 
@@ -100,14 +110,15 @@ def parse_time(text: str, what: str = "time") -> datetime:
 
 def looks_like_date(word: str) -> bool:
     """True for a word meant as a date: it starts with a digit or a sign and has a - or / after
-    its first character (2026-12-01, -2026-12-01, 2026/12/1, 1/2), whether or not it is one."""
+    its first character (2026-12-01, -2026-12-01, 2026/12/1, 1/2), whether or not it is one;
+    or it is eight digits that make a calendar date (20261201)."""
     typed = fold_width(word).strip()
     return (
         bool(typed)
         and typed[0] in "0123456789+-−"
         and any(c in "0123456789" for c in typed)
         and any(c in "-/−" for c in typed[1:])
-    )
+    ) or _compact_date(typed) is not None
 
 
 def take_date(words: Sequence[str], start: int, what: str = "date") -> tuple[date | None, int]:
@@ -119,6 +130,18 @@ def take_date(words: Sequence[str], start: int, what: str = "date") -> tuple[dat
     if start < len(words) and looks_like_date(words[start]):
         return parse_date(words[start], what), start + 1
     return None, start
+
+
+def _compact_date(typed: str) -> date | None:
+    """The calendar date eight digits make (20261201), if they make one."""
+    match = _COMPACT_DATE.fullmatch(typed)
+    if match is None:
+        return None
+    year, month, day = (int(part) for part in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
 
 
 def _outside(what: str, shown: str) -> InputError:

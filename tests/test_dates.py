@@ -130,6 +130,10 @@ def test_it_refuses_what_is_not_a_time_it_believes(typed: str, says: str) -> Non
         ("2026/12/1", True),
         ("1/2", True),
         ("２０２６－１２－０１", True),
+        ("20261201", True),
+        ("２０２６１２０１", True),
+        ("12345678", False),
+        ("202612011", False),
         ("7", False),
         ("2nd", False),
         ("-", False),
@@ -138,8 +142,17 @@ def test_it_refuses_what_is_not_a_time_it_believes(typed: str, says: str) -> Non
     ],
 )
 def test_a_word_meant_as_a_date_is_told_from_a_note(word: str, meant_as_a_date: bool) -> None:
-    """It starts like a number and has a date separator after its first character."""
+    """It starts like a number and has a date separator after its first character, or it is
+    eight digits that make a calendar date."""
     assert looks_like_date(word) is meant_as_a_date
+
+
+def test_a_date_without_dashes_is_refused_with_the_form_to_use() -> None:
+    """`20261201` where a date may stand: refused, saying how to write it, not a note."""
+    with pytest.raises(InputError, match=r"write dates as YYYY-MM-DD \(2026-12-01\)"):
+        take_date(["20261201", "early"], 0, "payment date")
+    with pytest.raises(InputError, match="write dates as YYYY-MM-DD"):
+        parse_date("20261201", "due date")
 
 
 def test_taking_a_date_refuses_one_that_is_mistyped() -> None:
