@@ -29,6 +29,12 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+# A connection that sends nothing for this many seconds (idle between requests, or stalled in
+# the middle of a body) is closed; waitress looks every SWEEP_SECONDS. Slack sends a request
+# whole in milliseconds, so a client trickling its body is cut off within about 12 s and does
+# not hold a connection. A request already received is never cut off while it is served.
+IDLE_SECONDS = 10
+SWEEP_SECONDS = 2
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -126,8 +132,8 @@ def make_server(
         port=port,
         threads=threads,
         asyncore_loop_timeout=poll_seconds,
-        # Slack gives up after 3 seconds; nothing we serve is worth a longer queue than that.
-        channel_timeout=30,
+        channel_timeout=IDLE_SECONDS,
+        cleanup_interval=SWEEP_SECONDS,
         # waitress answers 413 itself, and stops reading, past the limit (chunked bodies too);
         # it refuses at `>=`, so one more lets a body of exactly the limit through.
         max_request_body_size=MAX_BODY_BYTES + 1,

@@ -4,6 +4,8 @@ UTF-8, a body Slack could have sent, and a size Slack would send."""
 import io
 import json
 import logging
+import socket
+import threading
 import time
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -15,7 +17,7 @@ from bot.models import AuditRecord, Draw
 from bot.slack.app import build_app
 from bot.slack.blocks import ACK_ACTION
 from bot.slack.ingress import MAX_BODY_BYTES
-from bot.slack.server import Health, wsgi_app
+from bot.slack.server import Health, Serving, make_server, wsgi_app
 from tests.slack.test_binding import refusals
 from tests.slack.test_commands import counts
 from tests.support.slack_app import ALERTS, ALICE, BOB, SIGNING_SECRET
@@ -423,3 +425,33 @@ def test_a_request_no_listener_takes_is_logged_in_one_short_line(app, body, capl
     assert max(len(m) for m in messages) < 200
     assert any(m.startswith("no listener for a") for m in messages)
     assert not [r for r in caplog.records if r.exc_info]
+
+
+def test_a_client_trickling_its_body_is_cut_off() -> None:
+    """A request that declares 100 bytes of body and sends 10, then nothing: the server closes
+    the connection (within its idle time and one sweep, about 12 s) without answering."""
+
+    def never_reached(environ, start_response):
+        raise AssertionError("a request without its body reached the application")
+
+    serving = Serving(
+        make_server(never_reached, host="127.0.0.1", port=0, threads=1, poll_seconds=0.02)
+    )
+    thread = threading.Thread(target=serving.run, daemon=True)
+    thread.start()
+    try:
+        assert trickle(serving.port) == b""
+    finally:
+        serving.close()
+        thread.join(timeout=5)
+
+
+def trickle(port: int) -> bytes:
+    """What the server sends back to a client that stops ten bytes into a 100-byte body."""
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as client:
+        client.sendall(
+            b"POST /slack/events HTTP/1.1\r\nHost: loanwatch\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n"
+            b"command=%2"
+        )
+        return client.recv(1024)
