@@ -91,10 +91,10 @@ def build_app(
     app = App(
         client=client,
         signing_secret=secret.get_secret_value() if secret else None,
-        # Signatures are checked once, before Bolt parses anything (bot.slack.ingress); Socket
-        # Mode messages come over an authenticated WebSocket. Admission, Bolt's first
-        # middleware after its SSL check, lets through only what one of those two verified,
-        # and only for this workspace and app.
+        # Signatures are checked once, before anything parses the body (bot.slack.ingress);
+        # Socket Mode messages come over an authenticated WebSocket. Admission, Bolt's first
+        # middleware, lets through only what one of those two verified, and only for this
+        # workspace and app.
         request_verification_enabled=False,
         # Slack's handshakes (the events URL's challenge, the SSL check) are answered by the
         # ingress and never reach Bolt; a `type` field in anything else means nothing special.

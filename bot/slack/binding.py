@@ -206,7 +206,7 @@ class InstallationLookup:
 
 
 class Admission(Middleware):
-    """Bolt's first middleware after its SSL check: verified, known, bound, or refused."""
+    """Bolt's first middleware: verified, known, bound, or refused."""
 
     def __init__(
         self, lookup: InstallationLookup, audit_refusal: Callable[[str, dict[str, Any]], None]
