@@ -12,9 +12,11 @@ strings where present, or objects holding strings where Slack nests them; `autho
 list of objects. Then, by kind (as Bolt routes them):
 
 - a slash command (a `command` field): `command` and `user_id`;
-- `block_actions`: `user.id` and a non-empty list of `actions`, each with an `action_id`;
+- `block_actions`: `user.id` and a non-empty list of `actions`, each with an `action_id` (and
+  its `value` a string, its `selected_option` an option with a string `value`, when given);
 - `view_submission` / `view_closed`: `user.id`, and a `view` with `id` and `callback_id` (and
-  for a submission, `state.values`: block id → action id → the field's value, as objects);
+  for a submission, `state.values`: block id → action id → what the input holds, its typed
+  `value` a string and its `selected_option` an option with a string `value`, when given);
 - `event_callback`: an `event` object with its `type` (and `user` for `app_home_opened`).
 
 https://api.slack.com/interactivity/handling#payloads · https://api.slack.com/apis/events-api
@@ -108,8 +110,14 @@ class _Clicker(_Slack):
     id: str
 
 
+class _Option(_Slack):
+    value: str
+
+
 class _Action(_Slack):
     action_id: str
+    value: str | None = None
+    selected_option: _Option | None = None
 
 
 class _BlockActions(_Slack):
@@ -122,8 +130,15 @@ class _OpenView(_Slack):
     callback_id: str
 
 
+class _ElementState(_Slack):
+    """What one input holds when a form is submitted (a text, or the option picked)."""
+
+    value: str | None = None
+    selected_option: _Option | None = None
+
+
 class _State(_Slack):
-    values: dict[str, dict[str, dict[str, Any]]]
+    values: dict[str, dict[str, _ElementState]]
 
 
 class _SubmittedView(_OpenView):

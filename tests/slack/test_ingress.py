@@ -378,6 +378,19 @@ MISSHAPEN = {
     | {"view": {k: v for k, v in SUBMISSION["view"].items() if k != "state"}},
     "a field's value is a list": SUBMISSION
     | {"view": {**SUBMISSION["view"], "state": {"values": {"amount": {"value": [1]}}}}},
+    "a typed value is a list": SUBMISSION
+    | {
+        "view": {**SUBMISSION["view"], "state": {"values": {"amount": {"value": {"value": ["1"]}}}}}
+    },
+    "a picked option's value is an object": SUBMISSION
+    | {
+        "view": {
+            **SUBMISSION["view"],
+            "state": {"values": {"facility": {"value": {"selected_option": {"value": {"x": 1}}}}}},
+        }
+    },
+    "a button's value is a number": CLICK
+    | {"actions": [{"type": "button", "action_id": ACK_ACTION, "value": 1}]},
     "authorizations is an object": CLICK | {"authorizations": {"team_id": "T0FINANCE"}},
 }
 
