@@ -155,6 +155,9 @@ class Serving:
         self.grace = grace
         self._closing = threading.Event()
         self._finished = threading.Event()
+        # Held while the trigger may be pulled or closed; re-entrant, as close() may run in a
+        # signal handler on the thread that holds it.
+        self._trigger_lock = threading.RLock()
 
     @property
     def port(self) -> int:
@@ -189,17 +192,24 @@ class Serving:
                 if busy:
                     log.warning("stopping with %d request(s) unanswered", len(busy))
                 break
-        # The trigger (waitress's wake-up pipe) stays open: a late close() or a task finishing
-        # after the grace may still write to it, and a closed descriptor's number could by then
-        # belong to a database or Slack socket. The process is about to exit anyway.
-        self._finished.set()
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
+        with self._trigger_lock:
+            self._finished.set()
+            # The trigger (waitress's wake-up pipe) is closed only when nothing can write to it
+            # any more: no task thread is left, and close() looks at `_finished` under this
+            # lock. A task still finishing after the grace may write to it, and a closed
+            # descriptor's number could by then belong to a database or Slack socket, so then
+            # it stays open (the process is about to exit anyway). A process that serves many
+            # times over (the tests) gets its descriptors back.
+            if not server.task_dispatcher.threads:
+                server.trigger.close()
 
     def close(self) -> None:
         """Ask the loop to stop (safe from any thread or a signal handler)."""
         self._closing.set()
-        if not self._finished.is_set():
-            self.server.pull_trigger()  # wake the loop now rather than at its next tick
+        with self._trigger_lock:
+            if not self._finished.is_set():
+                self.server.pull_trigger()  # wake the loop now rather than at its next tick
 
     def _channels(self) -> list[Any]:
         return [c for c in list(self.server._map.values()) if isinstance(c, HTTPChannel)]

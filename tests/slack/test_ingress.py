@@ -1,9 +1,11 @@
 """What Slack's endpoint takes before anything reads a request: the signature headers' form,
 UTF-8, a body Slack could have sent, and a size Slack would send."""
 
+import http.client
 import io
 import json
 import logging
+import os
 import socket
 import threading
 import time
@@ -457,6 +459,33 @@ def test_a_client_trickling_its_body_is_cut_off() -> None:
     finally:
         serving.close()
         thread.join(timeout=5)
+
+
+def test_a_stopped_server_gives_its_descriptors_back() -> None:
+    """Started, asked, stopped three times over: the process has as many open files as before
+    (waitress's wake-up pipe is closed once nothing can write to it)."""
+
+    def hello(environ, start_response):
+        start_response("200 OK", [("Content-Length", "2")])
+        return [b"ok"]
+
+    def open_files() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    before = open_files()
+    for _ in range(3):
+        serving = Serving(
+            make_server(hello, host="127.0.0.1", port=0, threads=2, poll_seconds=0.02)
+        )
+        thread = threading.Thread(target=serving.run, daemon=True)
+        thread.start()
+        connection = http.client.HTTPConnection("127.0.0.1", serving.port, timeout=5)
+        connection.request("GET", "/")
+        assert connection.getresponse().read() == b"ok"
+        connection.close()
+        serving.close()
+        thread.join(timeout=5)
+    assert open_files() == before
 
 
 def trickle(port: int) -> bytes:
