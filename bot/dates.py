@@ -7,6 +7,12 @@ further out than a 360-month draw taken this century, and a date like 0001-01-01
 whose arithmetic (a bill's match window, a due date moved past a holiday) would run off the
 end of the calendar.
 
+A moment's date is the one it has where it is read: in the facility's time zone for the ledger
+(which knows the facility and passes its zone to :func:`check_time`), in LOANWATCH_TIMEZONE for
+`loanwatch check --at`. So `2000-01-01T00:30+14:00`, which is 1999-12-31 in Shanghai, is refused
+by a Shanghai facility whether typed in the CLI or read from an imported file. (A time typed
+with a date outside the span, whatever its offset, is refused as typed too.)
+
 Typed forms, full-width digits included: dates `2026-12-10` or `2026/12/10` (`2026/1/5` too);
 times `2026-12-01 09:30`, `2026-12-01T09:30:00+08:00` or `2026/12/1 9:30`. A time without an
 offset comes back naive, for the caller to read in the facility's zone.
@@ -14,7 +20,7 @@ offset comes back naive, for the caller to read in the facility's zone.
 
 import re
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 
 from bot.errors import InputError
 from bot.typed import fold_width, quote
@@ -25,6 +31,10 @@ DATE_EXAMPLE = "YYYY-MM-DD, e.g. 2026-12-10"
 TIME_EXAMPLE = "2026-12-01 09:30 or 2026-12-01T09:30+08:00"
 
 _DATE = re.compile(r"([0-9]{4})(?:-([0-9]{1,2})-([0-9]{1,2})|/([0-9]{1,2})/([0-9]{1,2}))")
+# A date written without separators (20261201, as some exports and habits write it). Not a form
+# loanwatch takes: where a date may stand, it is refused with the form to use, never read as an
+# amount or kept as a note.
+_COMPACT_DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
 _TIME = re.compile(
     r"""
     (?P<date>[0-9]{4}(?:-[0-9]{1,2}-[0-9]{1,2}|/[0-9]{1,2}/[0-9]{1,2}))
@@ -45,10 +55,22 @@ def check_date(day: date, what: str = "date") -> date:
     return day
 
 
-def check_time(moment: datetime, what: str = "time") -> datetime:
-    """`moment` itself, or an InputError when its date lies outside EARLIEST … LATEST."""
-    if not EARLIEST <= moment.date() <= LATEST:
-        raise _outside(what, moment.isoformat())
+def check_time(moment: datetime, what: str = "time", *, zone: tzinfo | None = None) -> datetime:
+    """`moment` itself, or an InputError when its date lies outside EARLIEST … LATEST.
+
+    The date is the one `moment` has in `zone` (the facility's, when the caller knows it); a
+    naive moment, which the caller will read in that zone, has the date it was written with.
+    """
+    seen = moment
+    if zone is not None and moment.tzinfo is not None:
+        try:
+            seen = moment.astimezone(zone)
+        except OverflowError:  # year 1 or 9999 pushed off the calendar by the zone's offset
+            raise _outside(what, moment.isoformat()) from None
+    if not EARLIEST <= seen.date() <= LATEST:
+        elsewhere = seen.date() != moment.date()
+        where = f" ({seen:%Y-%m-%d %H:%M} in {zone})" if elsewhere else ""
+        raise _outside(what, moment.isoformat() + where)
     return moment
 
 
@@ -60,6 +82,12 @@ def parse_date(text: str, what: str = "date") -> date:
     match = _DATE.fullmatch(typed)
     day = _date_of(match) if match else None
     if day is None:
+        compact = _compact_date(typed)
+        if compact is not None:
+            raise InputError(
+                f'{what} "{quote(text)}" is not a date without its dashes; write dates as '
+                f"YYYY-MM-DD ({compact.isoformat()})"
+            )
         raise InputError(f'{what} "{quote(text)}" is not a date; write it as {DATE_EXAMPLE}')
     return check_date(day, what)
 
@@ -82,14 +110,15 @@ def parse_time(text: str, what: str = "time") -> datetime:
 
 def looks_like_date(word: str) -> bool:
     """True for a word meant as a date: it starts with a digit or a sign and has a - or / after
-    its first character (2026-12-01, -2026-12-01, 2026/12/1, 1/2), whether or not it is one."""
+    its first character (2026-12-01, -2026-12-01, 2026/12/1, 1/2), whether or not it is one;
+    or it is eight digits that make a calendar date (20261201)."""
     typed = fold_width(word).strip()
     return (
         bool(typed)
         and typed[0] in "0123456789+-−"
         and any(c in "0123456789" for c in typed)
         and any(c in "-/−" for c in typed[1:])
-    )
+    ) or _compact_date(typed) is not None
 
 
 def take_date(words: Sequence[str], start: int, what: str = "date") -> tuple[date | None, int]:
@@ -101,6 +130,18 @@ def take_date(words: Sequence[str], start: int, what: str = "date") -> tuple[dat
     if start < len(words) and looks_like_date(words[start]):
         return parse_date(words[start], what), start + 1
     return None, start
+
+
+def _compact_date(typed: str) -> date | None:
+    """The calendar date eight digits make (20261201), if they make one."""
+    match = _COMPACT_DATE.fullmatch(typed)
+    if match is None:
+        return None
+    year, month, day = (int(part) for part in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
 
 
 def _outside(what: str, shown: str) -> InputError:

@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.alerts.policy import AlertPolicy
@@ -129,19 +129,19 @@ class Settings(BaseSettings):
                 return "postgresql+psycopg://" + value.removeprefix(prefix)
         return value
 
-    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
+    @field_validator("*", mode="before")
     @classmethod
-    def _blank_is_unset(cls, value: object) -> object:
-        # `SLACK_APP_TOKEN=` in a .env file means "not set" (HTTP mode), not an empty token.
-        return None if isinstance(value, str) and not value.strip() else value
+    def _blank_is_unset(cls, value: object, info: ValidationInfo) -> object:
+        # An optional setting left blank (`SLACK_APP_TOKEN=`, `LOANWATCH_HOLIDAYS_FILE=`, as
+        # .env.example writes them) is not set: not an empty token, not the path ".".
+        optional = info.field_name is not None and cls.model_fields[info.field_name].default is None
+        return None if optional and isinstance(value, str) and not value.strip() else value
 
     @field_validator("default_alert_channel")
     @classmethod
     def _channel_id(cls, value: str | None) -> str | None:
         # Updating a message and finding it again on a retry need the id, not the name.
-        if not value:
-            return None
-        if not CHANNEL_ID.match(value):
+        if value is not None and not CHANNEL_ID.match(value):
             raise ValueError(
                 f"{value!r} is not a Slack channel id (like C0123ABCD); copy it from the "
                 "channel's details in Slack (a #name is not enough)"

@@ -28,7 +28,8 @@ What an outage does, said as plainly:
 
 - A transient failure (Slack unreachable, a 5xx, a rate limit, anything but a permanent error)
   never turns a row into a dead letter. It is tried again after a backoff that doubles up to
-  `backoff_max` (five minutes by default), for as long as it takes; only a permanent error
+  `backoff_max` (five minutes by default), for as long as it takes; a `Retry-After` waits no
+  longer than `backoff_max` either, whatever it says. Only a permanent error
   (`TransportError(permanent=True)`: a missing channel, a revoked token) makes a dead letter.
 - While a row waits, its alert may resolve. When a row that has failed already comes up and
   its alert has a later `resolved` row waiting, the rows between are `dropped` (superseded), and
@@ -67,6 +68,7 @@ from bot.settings import Settings
 from jobs.delivery_health import (
     default_dead_letter_handler,
     destination,
+    end_streak,
     note_failure,
     note_success,
     resolve_delivered_dead_letter,
@@ -113,11 +115,13 @@ def backoff_seconds(attempts: int, *, base: float, cap: float, rng: random.Rando
     return rng.uniform(0.0, ceiling)
 
 
-def _usable(retry_after: float | None) -> float | None:
-    """A retry-after worth honouring: finite and not negative (a negative one means now)."""
-    if retry_after is None or not math.isfinite(retry_after):
+def _usable(retry_after: float | None, cap: float) -> float | None:
+    """A retry-after worth honouring: a number (not NaN), not negative (a negative one means
+    now), and never more than `cap` away, whatever the other side said (a proxy's Retry-After
+    of a century, or one too large for a date, waits `cap`)."""
+    if retry_after is None or math.isnan(retry_after):
         return None
-    return max(retry_after, 0.0)
+    return min(max(retry_after, 0.0), cap)
 
 
 class DeliveryWorker:
@@ -194,7 +198,7 @@ class DeliveryWorker:
             try:
                 reference = self.transport.send(view)
             except TransportError as exc:
-                retry_after = _usable(exc.retry_after)
+                retry_after = _usable(exc.retry_after, self.backoff_max)
                 self._record_failure(view, exc.message, exc.permanent, retry_after)
                 if not exc.permanent and retry_after is not None:
                     self._release([c.view.id for c in claimed[index + 1 :]], retry_after)
@@ -309,6 +313,9 @@ class DeliveryWorker:
                 log.warning("outbox %s: failure not recorded, another worker has it", view.id)
                 return
             if permanent:
+                # Slack answered (and said no): whatever failed transiently there before, that
+                # streak is over.
+                end_streak(session, self._destination(view))
                 message = session.get(OutboxMessage, view.id)
                 assert message is not None  # we just updated it in this transaction
                 self.on_dead_letter(session, message, now)

@@ -7,8 +7,10 @@ Two admin alerts, each raised in the same transaction as the outbox change that 
   fixed the cause and ran `loanwatch outbox retry`) or dropped (`loanwatch outbox drop`).
 - `delivery_degraded`, one per destination (a transport and a channel, "slack:C0123ABCD"),
   while sending there keeps failing transiently (Slack down, 5xx, rate limits) for longer than
-  the worker's `degraded_after`. Nothing is lost meanwhile: those rows are retried until they
-  go. It resolves with the next successful send to that destination.
+  the worker's `degraded_after`, in one unbroken streak (`bot.alerts.destinations`: a dead
+  letter, an admin's drop or retry, or a send that gets through ends it). Nothing is lost
+  meanwhile: those rows are retried until they go. It resolves with the next successful send
+  to that destination.
 
 Neither loops. The notice of a `delivery_degraded` alert goes to the admins' channel; if that is
 the destination that is down, its failures only keep the one alert open. A dead letter that was
@@ -24,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from bot.alerts.admin import open_admin_alert, resolve_admin_alert
 from bot.alerts.checks import Check
+from bot.alerts.destinations import destination, end_streak
 from bot.alerts.outbox_admin import delivery_failed_fingerprint
 from bot.alerts.policy import AlertPolicy
 from bot.models import Alert, DeliveryDestination, OutboxMessage
@@ -33,16 +36,12 @@ log = logging.getLogger(__name__)
 __all__ = [
     "default_dead_letter_handler",
     "destination",
+    "end_streak",
     "note_failure",
     "note_success",
 ]
 
 ABOUT_DELIVERY = (Check.DELIVERY_FAILED, Check.DELIVERY_DEGRADED)
-
-
-def destination(transport: str, channel: str | None) -> str:
-    """The name of where a row goes: its transport and channel ("slack:C0123ABCD")."""
-    return f"{transport}:{channel or '-'}"
 
 
 # --- dead letters --------------------------------------------------------------------------------
@@ -133,7 +132,8 @@ def note_failure(
 ) -> None:
     """A transient failure sending to `where`; past `degraded_after` of them, tell the admins.
 
-    1. Record it: the destination's row is made if missing, `failing_since` set if empty.
+    1. Record it: the destination's row is made if missing, `failing_since` set if empty (a
+       new streak; anything but a transient failure ends one: `end_streak`).
     2. If it has been failing for `degraded_after` and no alert is open about it, claim the
        alert with a conditional UPDATE of `alerted_at` (so of several workers one raises it)
        and open one `delivery_degraded` alert in this transaction.
@@ -218,9 +218,4 @@ def note_success(
             policy=policy,
         )
         return
-    session.execute(
-        update(table)
-        .where(table.destination == where, table.failing_since.is_not(None))
-        .values(failing_since=None)
-        .execution_options(synchronize_session=False)
-    )
+    end_streak(session, where)

@@ -1,6 +1,7 @@
 """Dates and times as people type them, and the span of dates loanwatch keeps (bot/dates.py)."""
 
 from datetime import UTC, date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -129,6 +130,10 @@ def test_it_refuses_what_is_not_a_time_it_believes(typed: str, says: str) -> Non
         ("2026/12/1", True),
         ("1/2", True),
         ("２０２６－１２－０１", True),
+        ("20261201", True),
+        ("２０２６１２０１", True),
+        ("12345678", False),
+        ("202612011", False),
         ("7", False),
         ("2nd", False),
         ("-", False),
@@ -137,8 +142,17 @@ def test_it_refuses_what_is_not_a_time_it_believes(typed: str, says: str) -> Non
     ],
 )
 def test_a_word_meant_as_a_date_is_told_from_a_note(word: str, meant_as_a_date: bool) -> None:
-    """It starts like a number and has a date separator after its first character."""
+    """It starts like a number and has a date separator after its first character, or it is
+    eight digits that make a calendar date."""
     assert looks_like_date(word) is meant_as_a_date
+
+
+def test_a_date_without_dashes_is_refused_with_the_form_to_use() -> None:
+    """`20261201` where a date may stand: refused, saying how to write it, not a note."""
+    with pytest.raises(InputError, match=r"write dates as YYYY-MM-DD \(2026-12-01\)"):
+        take_date(["20261201", "early"], 0, "payment date")
+    with pytest.raises(InputError, match="write dates as YYYY-MM-DD"):
+        parse_date("20261201", "due date")
 
 
 def test_taking_a_date_refuses_one_that_is_mistyped() -> None:
@@ -170,3 +184,18 @@ def test_any_text_is_a_time_in_the_span_or_a_message(text: str) -> None:
     except InputError:
         return
     assert EARLIEST <= moment.date() <= LATEST
+
+
+HALF_PAST_MIDNIGHT_IN_KIRIBATI = datetime(2000, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=14)))
+
+
+def test_a_moment_is_in_the_span_by_its_date_where_it_is_read() -> None:
+    """00:30 on 2000-01-01 at +14:00 is 1999-12-31 in Shanghai: refused there, kept in
+    Kiribati's own zone, and a moment at the calendar's edge is refused, not an overflow."""
+    shanghai, kiribati = ZoneInfo("Asia/Shanghai"), ZoneInfo("Pacific/Kiritimati")
+    with pytest.raises(InputError, match=r"\(1999-12-31 18:30 in Asia/Shanghai\) is outside"):
+        check_time(HALF_PAST_MIDNIGHT_IN_KIRIBATI, zone=shanghai)
+    assert check_time(HALF_PAST_MIDNIGHT_IN_KIRIBATI, zone=kiribati)
+    edge = datetime(1, 1, 1, tzinfo=UTC)
+    with pytest.raises(InputError, match=r"0001-01-01T00:00:00\+00:00 is outside"):
+        check_time(edge, zone=ZoneInfo("America/New_York"))

@@ -1,5 +1,9 @@
 """Settings: defaults a new install can live with, and `.env.example` that lists every one."""
 
+import os
+import shutil
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -34,6 +38,51 @@ def test_env_example_lists_every_setting_with_its_default(monkeypatch) -> None:
         value = getattr(defaults, name)
         assert example[field.validation_alias] == ("" if value is None else str(value))
     assert set(example) == {f.validation_alias for f in Settings.model_fields.values()}
+
+
+def test_env_example_read_as_the_env_file_gives_exactly_the_defaults(monkeypatch) -> None:
+    """`cp .env.example .env` changes nothing: every setting is its default, blank ones unset."""
+    for name in _example_keys():
+        monkeypatch.delenv(name, raising=False)
+    example = Settings(_env_file=ROOT / ".env.example")
+    assert example.model_dump() == Settings(_env_file=None).model_dump()
+    assert example.holidays_file is None
+
+
+# Settings that may be left unset: their default is None.
+OPTIONAL = {f.validation_alias: n for n, f in Settings.model_fields.items() if f.default is None}
+
+
+@pytest.mark.parametrize("name", OPTIONAL)
+@pytest.mark.parametrize("blank", ["", "  "], ids=["empty", "spaces"])
+def test_an_optional_setting_left_blank_is_not_set(monkeypatch, name, blank) -> None:
+    """`NAME=` in the environment or a .env file means the setting is not set at all."""
+    monkeypatch.setenv(name, blank)
+    assert getattr(Settings(_env_file=None), OPTIONAL[name]) is None
+
+
+def test_check_runs_with_env_example_copied_to_env(tmp_path) -> None:
+    """The README's first steps, word for word: `cp .env.example .env`, `db upgrade`, a
+    facility, `check`: the check runs and exits 0."""
+    shutil.copy(ROOT / ".env.example", tmp_path / ".env")
+    ours = {f.validation_alias for f in Settings.model_fields.values()}
+    environment = {k: v for k, v in os.environ.items() if k not in ours}
+    loanwatch = str(Path(sys.executable).with_name("loanwatch"))
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [loanwatch, *args], cwd=tmp_path, env=environment, capture_output=True, text=True
+        )
+
+    for setup in (
+        ["db", "upgrade"],
+        ["facility", "add", "jiebei-main", "--platform", "jiebei", "--limit", "300,000"],
+        ["limit", "add", "jiebei-main", "0", "--status", "frozen"],
+    ):
+        assert run(*setup).returncode == 0
+    checked = run("check")
+    assert checked.returncode == 0, checked.stderr
+    assert "limit_frozen" in checked.stdout
 
 
 def test_the_default_database_is_a_sqlite_file(monkeypatch) -> None:

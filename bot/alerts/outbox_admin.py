@@ -2,7 +2,8 @@
 
 `loanwatch outbox list | retry | drop` call these. Each change is a conditional UPDATE on the
 row's state (a worker may be claiming it at the same moment: one of the two wins, and the other
-is told what happened), audited, in the caller's transaction.
+is told what happened), audited, in the caller's transaction. A retry or a drop also ends the
+streak of failures at the row's channel (`bot.alerts.destinations`): a person has dealt with it.
 """
 
 from collections.abc import Sequence
@@ -15,11 +16,13 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.alerts.admin import resolve_admin_alert
 from bot.alerts.checks import Check
+from bot.alerts.destinations import end_streaks_to
 from bot.alerts.outbox import DEAD, DROPPED, PENDING, SENDING, SENT
 from bot.alerts.policy import AlertPolicy
 from bot.clock import require_aware
 from bot.errors import InputError, NotFoundError
 from bot.models import OutboxMessage
+from bot.typed import free_text
 
 __all__ = [
     "delivery_failed_fingerprint",
@@ -81,15 +84,15 @@ def drop(
 
     A dead letter's `delivery_failed` alert resolves with it: an admin has dealt with it.
     """
-    reason = reason.strip()
-    if not reason:
+    why = free_text(reason, "the reason")
+    if why is None:
         raise InputError(
             "say why the notification is dropped, e.g. --reason 'channel archived, alert done'"
         )
     was_dead = _get(session, message_id).state == DEAD
     values = {
         "state": DROPPED,
-        "dropped_reason": f"dropped by {actor.name}: {reason}",
+        "dropped_reason": f"dropped by {actor.name}: {why}",
         "claimed_by": None,
         "claimed_until": None,
     }
@@ -98,7 +101,7 @@ def drop(
         resolve_admin_alert(
             session,
             fingerprint=delivery_failed_fingerprint(message_id),
-            reason=f"outbox message {message_id} dropped by {actor.name}: {reason}",
+            reason=f"outbox message {message_id} dropped by {actor.name}: {why}",
             now=now,
             policy=policy,
         )
@@ -147,6 +150,7 @@ def _change(
     session.refresh(message)
     if changed.rowcount != 1:
         raise InputError(_why_not(message, action))
+    end_streaks_to(session, message.channel)
     audit.record(session, actor, action, message, at=now, before=before)
     return message
 

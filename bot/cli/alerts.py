@@ -10,6 +10,7 @@ from bot.cli.context import CliState
 from bot.cli.params import ALERT_ID, SILENCE_ID, TIME, in_zone
 from bot.cli.render import table
 from bot.clock import utcnow
+from bot.dates import check_time
 from bot.durations import parse_duration
 from bot.ledger.facilities import get_facility
 from bot.sessions import session_factory
@@ -34,6 +35,8 @@ def check_command(state: CliState, at: datetime | None) -> int:
     traceback is on stderr), 0 otherwise.
     """
     now = in_zone(at, state.settings.zone) or state.now
+    # The moment's date where loanwatch reads it (LOANWATCH_TIMEZONE), not its typed offset's.
+    check_time(now, "--at", zone=state.settings.zone)
     with state.transaction() as session:
         report = run_check_cycle(
             session,

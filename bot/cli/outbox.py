@@ -6,6 +6,7 @@ import click
 
 from bot.alerts import outbox_admin
 from bot.cli.context import CliState
+from bot.cli.params import OUTBOX_ID
 from bot.cli.render import table
 from bot.errors import InputError
 from bot.models import OutboxMessage
@@ -38,7 +39,7 @@ def outbox_list(state: CliState, dead: bool) -> None:
 
 
 @outbox_group.command("retry")
-@click.argument("message_id", type=int, required=False)
+@click.argument("message_id", type=OUTBOX_ID, required=False)
 @click.option("--all-dead", is_flag=True, help="Retry every dead letter.")
 @click.pass_obj
 def outbox_retry(state: CliState, message_id: int | None, all_dead: bool) -> None:
@@ -59,7 +60,7 @@ def outbox_retry(state: CliState, message_id: int | None, all_dead: bool) -> Non
 
 
 @outbox_group.command("drop")
-@click.argument("message_id", type=int)
+@click.argument("message_id", type=OUTBOX_ID)
 @click.option("--reason", required=True, help="Why it will never be sent (kept in the audit).")
 @click.pass_obj
 def outbox_drop(state: CliState, message_id: int, reason: str) -> None:

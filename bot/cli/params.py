@@ -100,7 +100,7 @@ class WholeNumberType(click.ParamType):
 
 
 class RecordIdType(click.ParamType):
-    """The id of an alert or a silence, as loanwatch lists it (`12` or `#12`)."""
+    """The id of an alert, a silence or an outbox message, as loanwatch lists it (`12`, `#12`)."""
 
     name = "id"
 
@@ -135,3 +135,4 @@ MONTHS = WholeNumberType(1, 360)
 DAY_OF_MONTH = WholeNumberType(1, 31)
 ALERT_ID = RecordIdType("an alert", "from `loanwatch alert list`")
 SILENCE_ID = RecordIdType("a silence", "from `loanwatch silence list`")
+OUTBOX_ID = RecordIdType("an outbox message", "from `loanwatch outbox list`")

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli.context import CliState
 from bot.db import require_current_schema
-from bot.errors import SettingsError
+from bot.errors import InputError, SettingsError
 from bot.sessions import session_factory
 from bot.settings import Settings
 from bot.slack.app import build_app
@@ -30,39 +30,102 @@ log = logging.getLogger("loanwatch")
 def web_command(state: CliState) -> None:
     """Serve Slack's requests over HTTP on PORT (POST /slack/events, GET /healthz)."""
     sessions, app = _start(state, socket_mode=False)
-    _serve_http(state.settings, app, Health(sessions), threading.Event())
+    serving = _http_server(state.settings, app, Health(sessions))
+    _on_signals(serving.close)
+    _serve(state.settings, serving)
     log.info("stopped")
+
+
+# `loanwatch run` whose checks and delivery stopped: a service manager restarts on this.
+EXIT_WORKER_DIED = 1
 
 
 @click.command("run")
 @click.pass_obj
-def run_command(state: CliState) -> None:
+def run_command(state: CliState) -> int:
     """Everything in one process: Slack (Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT),
-    the scheduled checks and the delivery of notifications."""
+    the scheduled checks and the delivery of notifications.
+
+    If the checks and delivery stop by themselves (an error at their start, say), the process
+    does not go on serving Slack without them: it logs why and exits with status 1, so that
+    systemd (or any service manager) restarts it; /healthz says "stopped" meanwhile.
+    """
     settings = state.settings
     socket_mode = settings.slack_app_token is not None
     sessions, app = _start(state, socket_mode=socket_mode)
     stop = threading.Event()
-    worker = threading.Thread(
-        target=run_worker, args=(settings, transport_from(settings), stop), name="worker"
-    )
-    worker.start()
-    try:
-        if settings.slack_app_token is not None:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
+    died = threading.Event()
+    if settings.slack_app_token is not None:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-            handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
-            _on_signals(stop, handler.close)
+        handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
+        shutdown = _stopper(stop, handler.close)
+        worker = WorkerThread(settings, stop, died, shutdown)
+        _on_signals(shutdown)
+        worker.start()
+        try:
             handler.connect()
             log.info("connected to Slack in Socket Mode")
             stop.wait()
-        else:
-            interval = timedelta(minutes=settings.check_interval_minutes)
-            _serve_http(settings, app, Health(sessions, scheduler_interval=interval), stop)
-    finally:
-        stop.set()
-        worker.join()
+        finally:
+            stop.set()
+            worker.join()
+    else:
+        interval = timedelta(minutes=settings.check_interval_minutes)
+        health = Health(sessions, scheduler_interval=interval, worker_died=died)
+        serving = _http_server(settings, app, health)
+        shutdown = _stopper(stop, serving.close)
+        worker = WorkerThread(settings, stop, died, shutdown)
+        _on_signals(shutdown)
+        worker.start()
+        try:
+            _serve(settings, serving)
+        finally:
+            stop.set()
+            worker.join()
+    if died.is_set():
+        log.error("stopped because the checks and delivery had stopped (see above)")
+        return EXIT_WORKER_DIED
     log.info("stopped")
+    return 0
+
+
+class WorkerThread(threading.Thread):
+    """`run_worker` (the scheduler and delivery) in a thread of `loanwatch run`, watched.
+
+    Should it end while `stop` is not set (it raised, or returned by itself), it logs why, sets
+    `died` and calls `shutdown`, which stops the rest of the process.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        stop: threading.Event,
+        died: threading.Event,
+        shutdown: Callable[[], object],
+    ) -> None:
+        super().__init__(name="worker")
+        self.settings = settings
+        self.stop = stop
+        self.died = died
+        self.shutdown = shutdown
+
+    def run(self) -> None:
+        try:
+            run_worker(self.settings, transport_from(self.settings), self.stop)
+        except Exception as exc:
+            # A setting's fault (a bad holidays file) says what to fix; anything else is a bug.
+            trace = None if isinstance(exc, InputError) else exc
+            log.error("the checks and delivery stopped: %s", exc, exc_info=trace)
+        if self.stop.is_set():
+            return
+        log.error(
+            "the checks and delivery are not running; stopping loanwatch (exit status %d) so "
+            "that its service manager restarts it",
+            EXIT_WORKER_DIED,
+        )
+        self.died.set()
+        self.shutdown()
 
 
 def _start(state: CliState, *, socket_mode: bool) -> tuple[sessionmaker[Session], App]:
@@ -75,12 +138,12 @@ def _start(state: CliState, *, socket_mode: bool) -> tuple[sessionmaker[Session]
     return sessions, app
 
 
-def _serve_http(settings: Settings, app: App, health: Health, stop: threading.Event) -> None:
-    """Serve on LOANWATCH_HOST:PORT until SIGTERM or Ctrl-C, then drain (bot.slack.server)."""
+def _http_server(settings: Settings, app: App, health: Health) -> Serving:
+    """The HTTP server on LOANWATCH_HOST:PORT (bot.slack.server), bound, not serving yet."""
     secret = settings.slack_signing_secret
     if secret is None:  # build_app has refused already; this is for the reader and the types
         raise SettingsError("SLACK_SIGNING_SECRET is not set; HTTP needs it")
-    serving = Serving(
+    return Serving(
         make_server(
             wsgi_app(app, health, signing_secret=secret.get_secret_value()),
             host=settings.host,
@@ -88,16 +151,28 @@ def _serve_http(settings: Settings, app: App, health: Health, stop: threading.Ev
             threads=settings.web_threads,
         )
     )
-    _on_signals(stop, serving.close)
+
+
+def _serve(settings: Settings, serving: Serving) -> None:
+    """Serve until closed (SIGTERM, Ctrl-C), then drain."""
     log.info("serving Slack on http://%s:%s/slack/events", settings.host, serving.port)
     serving.run()
 
 
-def _on_signals(stop: threading.Event, close: Callable[[], object]) -> None:
-    def _stop(signum: int, _frame: FrameType | None) -> None:
-        log.info("%s received, stopping", signal.Signals(signum).name)
+def _stopper(stop: threading.Event, close: Callable[[], object]) -> Callable[[], None]:
+    """Stop the process: set `stop`, then `close` what serves Slack (from any thread)."""
+
+    def shutdown() -> None:
         stop.set()
         close()
+
+    return shutdown
+
+
+def _on_signals(shutdown: Callable[[], object]) -> None:
+    def _stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("%s received, stopping", signal.Signals(signum).name)
+        shutdown()
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)

@@ -57,7 +57,7 @@ def record_bill(
     reference: str | None = None,
 ) -> Recorded[Bill]:
     """Record a bill the platform shows; the same bill seen again updates its paid state."""
-    observed_at = _observed_at(observed_at, now)
+    observed_at = _observed_at(observed_at, now, facility)
     check_date(due_date, "due date")
     reference = free_text(reference, "the bill's reference", limit=REF_CHARS)
     if amount < 0:
@@ -102,7 +102,7 @@ def record_limit_reading(
     observed_at: datetime | None = None,
 ) -> Recorded[LimitReading]:
     """Record what the platform shows as the limit; zero is a legitimate (frozen-line) reading."""
-    observed_at = _observed_at(observed_at, now)
+    observed_at = _observed_at(observed_at, now, facility)
     existing = session.scalar(
         select(LimitReading).where(
             LimitReading.facility_id == facility.id, LimitReading.observed_at == observed_at
@@ -147,7 +147,7 @@ def record_draw_confirmation(
     now: datetime,
 ) -> Recorded[DrawConfirmation]:
     """Record a payout seen in a statement and confirm the unconfirmed draw it matches, if any."""
-    check_time(occurred_at, "payout time")
+    check_time(occurred_at, "payout time", zone=facility_zone(facility))
     ref = free_text(external_ref, "the payout's order number", limit=REF_CHARS)
     if ref is None:
         raise InputError("a payout needs the platform's order number")
@@ -192,12 +192,12 @@ def record_draw_confirmation(
     return Recorded(confirmation, new=True)
 
 
-def _observed_at(observed_at: datetime | None, now: datetime) -> datetime:
+def _observed_at(observed_at: datetime | None, now: datetime, facility: Facility) -> datetime:
     if observed_at is None:
         return now
     if observed_at.tzinfo is None:
         raise InputError(f"time {observed_at.isoformat()} has no time zone")
-    check_time(observed_at, "observation time")
+    check_time(observed_at, "observation time", zone=facility_zone(facility))
     if observed_at > now + CLOCK_SKEW:
         raise InputError(
             f"observation time {observed_at.isoformat()} is in the future; "

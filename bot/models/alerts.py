@@ -117,8 +117,9 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Random, made with the row. With the installation's id it goes into what the transport
     # posts, so a retry recognises its own post and never another database's (staging beside
-    # production) or that of a restored backup whose ids started again.
-    token: Mapped[str] = mapped_column(String(32), default=new_token)
+    # production) or that of a restored backup whose ids started again. None on rows written
+    # before migration 0008, whose posts name only the outbox id.
+    token: Mapped[str | None] = mapped_column(String(32), default=new_token)
     # Why a row in state `dropped` will never be sent: an admin's reason, or the later row of
     # the same alert that superseded it.
     dropped_reason: Mapped[str | None] = mapped_column(Text)

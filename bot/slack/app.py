@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.error import BoltUnhandledRequestError
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,7 +24,7 @@ from bot.clock import utcnow
 from bot.errors import SettingsError
 from bot.settings import Settings
 from bot.slack import actions, commands, events, views
-from bot.slack.binding import VERIFIED, Admission, InstallationLookup, admitted
+from bot.slack.binding import SHOWN_ID, VERIFIED, Admission, InstallationLookup, admitted
 from bot.slack.context import KEY, Loanwatch
 from bot.slack.dashboard_cache import DashboardCache
 from bot.slack.roles import RoleBook
@@ -90,11 +91,15 @@ def build_app(
     app = App(
         client=client,
         signing_secret=secret.get_secret_value() if secret else None,
-        # Signatures are checked once, before Bolt parses anything (bot.slack.ingress); Socket
-        # Mode messages come over an authenticated WebSocket. Admission, Bolt's first
-        # middleware after its SSL check, lets through only what one of those two verified,
-        # and only for this workspace and app.
+        # Signatures are checked once, before anything parses the body (bot.slack.ingress);
+        # Socket Mode messages come over an authenticated WebSocket. Admission, Bolt's first
+        # middleware, lets through only what one of those two verified, and only for this
+        # workspace and app.
         request_verification_enabled=False,
+        # Slack's handshakes (the events URL's challenge, the SSL check) are answered by the
+        # ingress and never reach Bolt; a `type` field in anything else means nothing special.
+        ssl_check_enabled=False,
+        url_verification_enabled=False,
         before_authorize=Admission(
             InstallationLookup(lookups),
             lambda user_id, details: loanwatch.refuse(user_id, "slack_request", details),
@@ -103,6 +108,9 @@ def build_app(
         # Slack then shows the result of the command, not a promise of one.
         process_before_response=True,
         token_verification_enabled=False,
+        # A request no listener takes goes to `_on_error`, which logs a short line about it
+        # (Bolt's own warning quotes the whole request and suggests code).
+        raise_error_for_unhandled_request=True,
         logger=logging.getLogger("slack_bolt"),
     )
 
@@ -132,12 +140,14 @@ def _on_error(
     A request that was not admitted (bot.slack.binding) is told nothing and nothing of it is
     used: its response_url, user, channel and trigger id may be anyone's.
     """
+    if isinstance(error, BoltUnhandledRequestError):
+        return _unhandled(body)
     reference = uuid.uuid4().hex[:8]
     if not admitted(context):
         log.error("error %s before the request was admitted", reference, exc_info=error)
         verified = request.mode == "socket_mode" or context.get(VERIFIED) is True
         return BoltResponse(status=503 if verified else 401, body={"error": "not handled"})
-    kind = body.get("type") or "slash_command"
+    kind = "slash_command" if "command" in body else body.get("type")
     log.error("unhandled error %s in a %s request", reference, kind, exc_info=error)
     text = (
         f"Something went wrong on loanwatch's side (reference {reference}). Check with "
@@ -156,6 +166,30 @@ def _on_error(
         # A non-200 makes Slack send the event again, and again.
         return BoltResponse(status=200, body="")
     return _json({"response_type": "ephemeral", "text": text})
+
+
+def _unhandled(body: dict[str, Any]) -> BoltResponse:
+    """A request no listener takes: one short line in the log, and Bolt's quiet answer (200 to
+    an event, so Slack does not send it again and again; 404 to anything else)."""
+    kind = "slash_command" if "command" in body else body.get("type")
+    if kind == "block_actions":
+        actions = body.get("actions") or []
+        what = ",".join(str(a.get("action_id")) for a in actions[:3])
+    elif kind in ("view_submission", "view_closed"):
+        what = str((body.get("view") or {}).get("callback_id"))
+    elif kind == "event_callback":
+        what = str((body.get("event") or {}).get("type"))
+    else:
+        what = str(body.get("command") or "")
+    log.warning("no listener for a %s request (%s)", _shown(kind), _shown(what))
+    if kind == "event_callback":
+        return BoltResponse(status=200, body="")
+    return BoltResponse(status=404, body={"error": "unhandled request"})
+
+
+def _shown(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= SHOWN_ID else text[: SHOWN_ID - 1] + "…"
 
 
 def _tell_clicker(

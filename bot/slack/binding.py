@@ -9,11 +9,12 @@ any listener (or the error handler) may act on a request:
 2. The installation is known: `auth.test` (and `bots.info` when auth.test does not name the
    app) was asked once and the answer kept for the life of the process. While Slack cannot
    say, every request gets 503 and the next request asks again.
-3. The request's workspace (team id, and enterprise id on Enterprise Grid) and app id are the
-   installation's. Otherwise 403; the refusal is logged (without the body) and audited.
+3. The request is the installation's: its app id (and a view's), and every workspace id it
+   carries that Bolt or loanwatch could read (:class:`RequestClaim`). Otherwise 403; the
+   refusal is logged (without the body) and audited.
 
 Only then is the request marked admitted; `bot.slack.app._on_error` acts on admitted requests
-only.
+only. Slack's handshakes never get here: the ingress answers them itself.
 """
 
 import http.client
@@ -34,9 +35,6 @@ log = logging.getLogger(__name__)
 VERIFIED = "loanwatch_verified"
 # Set by Admission once a request is verified and bound to this installation.
 ADMITTED = "loanwatch_admitted"
-# Handshakes that name no workspace or app and make the app do nothing but answer: Slack's check
-# of the events URL (answered with its challenge by Bolt) and its SSL check.
-HANDSHAKES = frozenset({"url_verification", "ssl_check"})
 # Ids in a refusal's log line and audit record are cut to this length: they are what the
 # request said, not what the installation knows.
 SHOWN_ID = 64
@@ -62,32 +60,86 @@ class SlackInstallation:
             return "the view belongs to another app"
         if claim.enterprise_id != self.enterprise_id:
             return "enterprise_id is not this installation's"
-        if not self.org_wide and claim.team_id != self.team_id:
-            return "team_id is not this installation's"
+        for where, value in claim.enterprise_ids:
+            if value != self.enterprise_id:
+                return f"{where} is not this installation's enterprise"
+        for where, value in claim.org_wide:
+            if value != self.org_wide:
+                return f"{where} does not match how this app is installed"
+        if self.org_wide:
+            # Every workspace of the enterprise is the installation's; the enterprise decided.
+            return None
+        if claim.own_team is None:
+            return "the request names no workspace (team_id / team.id)"
+        for where, value in claim.team_ids:
+            if value != self.team_id:
+                return f"{where} is not this installation's workspace"
         return None
 
 
 @dataclass(frozen=True)
 class RequestClaim:
-    """Who a request says it is for: what Bolt read from it, plus its app ids."""
+    """Who a request says it is for: every workspace and app id in it that Bolt or loanwatch
+    could read, each with where it was found.
 
-    team_id: str | None
-    enterprise_id: str | None
+    Bolt's context (`slack_bolt/request/internals.py`, `build_context`) takes its team id from
+    `view.app_installed_team_id`, then `team` (`team.id`), then `authorizations[0].team_id`,
+    then `team_id`, and only when none is there from `event`, `user.team_id` or `view.team_id`;
+    its enterprise id from `enterprise` (`enterprise.id`), `authorizations[0].enterprise_id`,
+    `enterprise_id`, `team.enterprise_id`, then `event`; `is_enterprise_install` from
+    `authorizations[0]`, then the top level. So the request must name its own workspace at the
+    top (`team_id` or `team.id`), and every one of those ids it carries must be ours, whichever
+    Bolt would pick. `user.team_id`, `view.team_id` and the event's `team` / `user_team` say
+    where a person or a view is from (a Slack Connect guest's own workspace) and are not read
+    for anything, so they may differ.
+    """
+
     app_id: Any
     view_app_id: Any
+    # The request's own workspace: `team_id`, else `team.id` (or `team` as a string).
+    own_team: Any
+    team_ids: tuple[tuple[str, Any], ...]
+    # Bolt's pick of the enterprise id (None when the request names none).
+    enterprise_id: Any
+    enterprise_ids: tuple[tuple[str, Any], ...]
+    org_wide: tuple[tuple[str, Any], ...]
     user_id: str | None
     kind: str
 
     @classmethod
     def of(cls, request: BoltRequest) -> "RequestClaim":
         body = request.body
-        view = body.get("view")
         context = request.context
+        view = _object(body.get("view"))
+        team = body.get("team")
+        team_object = _object(team)
+        teams = [
+            ("team_id", body.get("team_id")),
+            ("team", team if not isinstance(team, dict) else team_object.get("id")),
+            ("view.app_installed_team_id", view.get("app_installed_team_id")),
+            *_each(body, "team_id"),
+            ("the team id Bolt read", context.team_id),
+        ]
+        enterprise = body.get("enterprise")
+        enterprises = [
+            ("enterprise_id", body.get("enterprise_id")),
+            ("enterprise", _object(enterprise).get("id", enterprise)),
+            ("team.enterprise_id", team_object.get("enterprise_id")),
+            *_each(body, "enterprise_id"),
+        ]
+        org_wide = [
+            ("is_enterprise_install", body.get("is_enterprise_install")),
+            *_each(body, "is_enterprise_install"),
+        ]
+        own = [value for _, value in _named(teams[:2])]
         return cls(
-            team_id=context.team_id,
-            enterprise_id=context.enterprise_id,
             app_id=body.get("api_app_id"),
-            view_app_id=view.get("app_id") if isinstance(view, dict) else None,
+            view_app_id=view.get("app_id"),
+            own_team=own[0] if own else None,
+            team_ids=_named(teams),
+            enterprise_id=context.enterprise_id,
+            enterprise_ids=_named(enterprises),
+            org_wide=tuple((where, _yes(value)) for where, value in _named(org_wide)),
             user_id=context.user_id,
             kind=_kind(body),
         )
@@ -96,7 +148,7 @@ class RequestClaim:
         """The claim for a log line or an audit record: short strings, never the body."""
         return {
             "type": _short(self.kind),
-            "team_id": _short(self.team_id),
+            "team_id": _short(self.own_team),
             "enterprise_id": _short(self.enterprise_id),
             "api_app_id": _short(self.app_id),
             "user_id": _short(self.user_id),
@@ -154,7 +206,7 @@ class InstallationLookup:
 
 
 class Admission(Middleware):
-    """Bolt's first middleware after its SSL check: verified, known, bound, or refused."""
+    """Bolt's first middleware: verified, known, bound, or refused."""
 
     def __init__(
         self, lookup: InstallationLookup, audit_refusal: Callable[[str, dict[str, Any]], None]
@@ -168,8 +220,6 @@ class Admission(Middleware):
         if req.mode != "socket_mode" and req.context.get(VERIFIED) is not True:
             log.warning("refused a request that did not pass the signature check")
             return _refuse(401, "invalid request")
-        if _kind(req.body) in HANDSHAKES:
-            return next()
         installation = self.lookup.get()
         if installation is None:
             return _refuse(503, "loanwatch cannot reach Slack to learn its installation")
@@ -190,12 +240,36 @@ def admitted(context: Mapping[str, Any]) -> bool:
 
 
 def _kind(body: Mapping[str, Any]) -> str:
+    if "command" in body:
+        return "slash_command"
     kind = body.get("type")
-    if isinstance(kind, str):
-        return kind
-    if body.get("ssl_check") == "1":
-        return "ssl_check"
-    return "slash_command" if "command" in body else "unknown"
+    return kind if isinstance(kind, str) else "unknown"
+
+
+def _object(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _each(body: Mapping[str, Any], key: str) -> list[tuple[str, Any]]:
+    """`key` of every entry of `authorizations` (Events API), with where it was found."""
+    entries = body.get("authorizations")
+    if not isinstance(entries, list):
+        return [] if entries is None else [("authorizations", entries)]
+    return [(f"authorizations[{n}].{key}", _object(a).get(key)) for n, a in enumerate(entries)]
+
+
+def _named(found: list[tuple[str, Any]]) -> tuple[tuple[str, Any], ...]:
+    """The ids actually given: as Bolt does, an empty one is no id."""
+    return tuple((where, value) for where, value in found if value not in (None, ""))
+
+
+def _yes(value: Any) -> bool | Any:
+    """An `is_enterprise_install` as a bool: JSON's true/false, a form's "true"/"false"."""
+    if value is True or value == "true":
+        return True
+    if value is False or value == "false":
+        return False
+    return value
 
 
 def _short(value: Any) -> str | None:

@@ -9,17 +9,27 @@ In this order, each refusal final and each before the next step looks at more:
    then raises on them, or on 400 nines, instead of refusing.)
 3. 400 if the body is not UTF-8 (Slack's always is; its signature is over UTF-8 text).
 4. 401 unless the signature is Slack's for this body and timestamp, made within five minutes.
-5. 400 unless the body reads as Slack's requests do (a form, a form with a JSON `payload`, or a
-   JSON object), comes out as an object, and Bolt's own readers of a payload can read it.
+5. 400 unless the body reads as one of Slack's requests, parsed here, once (:func:`parse`): a
+   JSON object (the Events API, sent as application/json); a form with a `payload` field
+   holding a JSON object (an interaction: a click, a form submitted); or another form (a slash
+   command, or Slack's SSL check). Then it must have the shape Slack gives its kind
+   (`bot.slack.shapes`), and Bolt's own readers of a payload must read it.
+6. Slack's two handshakes are answered here and go no further: the events URL's check
+   (`url_verification`, JSON, with its `challenge`: echoed) and the SSL check (`ssl_check=1`,
+   a form: an empty 200). They name no workspace, and nothing acts on them.
 
-Only then does Bolt get the request, marked VERIFIED in its context (see bot.slack.binding).
+Only then does Bolt get the request, marked VERIFIED in its context (see bot.slack.binding), as
+a BoltRequest built from the body parsed in step 5, so Bolt never parses the text again (its
+parser takes any form with the word "payload" anywhere in it for an interaction).
 A refused request is logged with its size and the first LOGGED_PREFIX characters, never whole.
 """
 
+import json
 import logging
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
@@ -27,6 +37,7 @@ from slack_bolt.request import payload_utils
 from slack_sdk.signature import SignatureVerifier
 
 from bot.slack.binding import VERIFIED
+from bot.slack.shapes import check_shape
 
 log = logging.getLogger(__name__)
 
@@ -70,17 +81,18 @@ class SlackEvents:
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         try:
-            request = self.verified_request(environ)
+            checked = self.verified_request(environ)
         except RefusedError as refused:
             answer = BoltResponse(status=refused.status, body={"error": refused.error})
         else:
-            answer = self.app.dispatch(request)
+            is_handshake = isinstance(checked, BoltResponse)
+            answer = checked if is_handshake else self.app.dispatch(checked)
         response = WsgiHttpResponse(answer.status, answer.headers, answer.body)
         start_response(response.status, response.get_headers())
         return response.get_body()
 
-    def verified_request(self, environ: Environ) -> BoltRequest:
-        """The request as Bolt takes it, or RefusedError (steps 1 to 5 above)."""
+    def verified_request(self, environ: Environ) -> BoltRequest | BoltResponse:
+        """The request as Bolt takes it, a handshake's answer, or RefusedError (steps 1-6)."""
         raw = read_body(environ)
         timestamp = str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""))
         signature = str(environ.get("HTTP_X_SLACK_SIGNATURE", ""))
@@ -99,21 +111,100 @@ class SlackEvents:
         }
         headers["content-type"] = str(environ.get("CONTENT_TYPE", ""))
         try:
-            request = BoltRequest(
-                body=text,
+            envelope, body = parse(text, headers["content-type"])
+            handshake = answer_handshake(envelope, body)
+            if handshake is not None:
+                return handshake
+            check_shape(body)
+            # Bolt reads every listener's (and the error handler's) arguments with these; a
+            # body they cannot read would fail in the error handler too.
+            for read in BOLT_READERS:
+                read(body)
+            return ParsedRequest(
+                body,
                 query=str(environ.get("QUERY_STRING", "")),
                 headers=headers,
                 context={VERIFIED: True},
             )
-            if not isinstance(request.body, dict):
-                raise TypeError("not an object")
-            # Bolt reads every listener's (and the error handler's) arguments with these; a
-            # body they cannot read would fail in the error handler too.
-            for read in BOLT_READERS:
-                read(request.body)
-        except Exception as exc:  # Bolt's parser and readers, on the sender's text
-            raise _logged(400, "the body is not a Slack request", type(exc).__name__, raw) from None
-        return request
+        except Exception as exc:  # our parser, the shapes, Bolt's readers, on the sender's text
+            raise _logged(400, "the body is not a Slack request", _why(exc), raw) from None
+
+
+class ParsedRequest(BoltRequest):
+    """An HTTP request to Bolt, built from the body the ingress parsed and checked.
+
+    Bolt takes a parsed body only as Socket Mode hands it one (`mode="socket_mode"`); in "http"
+    mode it wants the raw text, to parse again. Past our signature check nothing in Bolt needs
+    the raw text (its own signature check is off, and a lazy listener's copy is made here from
+    the parsed body), so the request is built from the body and then is the HTTP request it is.
+    """
+
+    def __init__(
+        self,
+        body: dict[str, Any],
+        *,
+        query: str | dict[str, Any],
+        headers: dict[str, Any],
+        context: dict[str, Any],
+    ) -> None:
+        super().__init__(
+            body=body, query=query, headers=headers, context=context, mode="socket_mode"
+        )
+        self.mode = "http"
+
+    def to_copyable(self) -> "ParsedRequest":
+        return ParsedRequest(
+            self.body,
+            query=dict(self.query),
+            headers=dict(self.headers),
+            context=self.context.to_copyable(),
+        )
+
+
+# How a body came (step 5): JSON (the Events API), a form's `payload` (an interaction), a form.
+JSON, INTERACTION, FORM = "json", "interaction", "form"
+
+
+def parse(text: str, content_type: str) -> tuple[str, dict[str, Any]]:
+    """(how it came, the body as Slack means it) (step 5); ValueError when it is not Slack's."""
+    if content_type.split(";")[0].strip().lower() == "application/json":
+        body = json.loads(text)
+        if not isinstance(body, dict):
+            raise ValueError("a JSON body that is not an object")
+        return JSON, body
+    pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text))
+    form = dict(pairs)
+    if len(form) != len(pairs):
+        raise ValueError("a form with a field given twice")
+    if "payload" not in form:
+        if "command" not in form and "ssl_check" not in form:
+            raise ValueError("a form that is neither a slash command nor an interaction")
+        return FORM, form
+    payload = json.loads(form["payload"])
+    if not isinstance(payload, dict):
+        raise ValueError("a payload that is not an object")
+    return INTERACTION, payload
+
+
+def answer_handshake(envelope: str, body: dict[str, Any]) -> BoltResponse | None:
+    """The answer if `body` is one of Slack's handshakes (step 6), else None.
+
+    Answering one acts on nothing, whatever else the body holds; a `type` field anywhere else
+    (a form, an interaction) means nothing special.
+    """
+    if envelope == JSON and body.get("type") == "url_verification":
+        challenge = body.get("challenge")
+        if not isinstance(challenge, str):
+            raise ValueError("a url_verification without its challenge")
+        return BoltResponse(status=200, body={"challenge": challenge})
+    if envelope == FORM and body.get("ssl_check") == "1":
+        return BoltResponse(status=200, body="")
+    return None
+
+
+def _why(exc: Exception) -> str:
+    """What was wrong, for the log: the shape's own words, or the kind of error."""
+    return str(exc)[:200] if isinstance(exc, ValueError) else type(exc).__name__
 
 
 def read_body(environ: Environ) -> bytes:

@@ -29,6 +29,12 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+# A connection that sends nothing for this many seconds (idle between requests, or stalled in
+# the middle of a body) is closed; waitress looks every SWEEP_SECONDS. Slack sends a request
+# whole in milliseconds, so a client trickling its body is cut off within about 12 s and does
+# not hold a connection. A request already received is never cut off while it is served.
+IDLE_SECONDS = 10
+SWEEP_SECONDS = 2
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -36,7 +42,8 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 class Health:
     """Whether this process can do its job: the database answers; the scheduler, if it runs one
-    here (`loanwatch run`), has claimed a slot within two check intervals and no check is failing.
+    here (`loanwatch run`), is running (`worker_died` not set), has claimed a slot within two
+    check intervals, and no check is failing.
 
     The checks failing (an open `check_failed` alert, read from the database, so whichever
     process ran them) are listed under "checks" everywhere. They make the answer unhealthy only
@@ -49,10 +56,12 @@ class Health:
         sessions: sessionmaker[Session],
         *,
         scheduler_interval: timedelta | None = None,
+        worker_died: threading.Event | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.sessions = sessions
         self.scheduler_interval = scheduler_interval
+        self.worker_died = worker_died
         self.clock = clock
         self.started = clock()
 
@@ -73,6 +82,10 @@ class Health:
         }
         if self.scheduler_interval is None:
             return True, details
+        # The thread that runs the scheduler has ended: no grace, the process is about to stop.
+        if self.worker_died is not None and self.worker_died.is_set():
+            details["scheduler"] = "stopped"
+            return False, details
         # A fresh process gets the same grace: its first slot may be a whole interval away.
         since = last_slot if last_slot and last_slot > self.started else self.started
         fresh = self.clock() - since <= 2 * self.scheduler_interval
@@ -119,8 +132,8 @@ def make_server(
         port=port,
         threads=threads,
         asyncore_loop_timeout=poll_seconds,
-        # Slack gives up after 3 seconds; nothing we serve is worth a longer queue than that.
-        channel_timeout=30,
+        channel_timeout=IDLE_SECONDS,
+        cleanup_interval=SWEEP_SECONDS,
         # waitress answers 413 itself, and stops reading, past the limit (chunked bodies too);
         # it refuses at `>=`, so one more lets a body of exactly the limit through.
         max_request_body_size=MAX_BODY_BYTES + 1,
@@ -142,6 +155,9 @@ class Serving:
         self.grace = grace
         self._closing = threading.Event()
         self._finished = threading.Event()
+        # Held while the trigger may be pulled or closed; re-entrant, as close() may run in a
+        # signal handler on the thread that holds it.
+        self._trigger_lock = threading.RLock()
 
     @property
     def port(self) -> int:
@@ -176,17 +192,24 @@ class Serving:
                 if busy:
                     log.warning("stopping with %d request(s) unanswered", len(busy))
                 break
-        # The trigger (waitress's wake-up pipe) stays open: a late close() or a task finishing
-        # after the grace may still write to it, and a closed descriptor's number could by then
-        # belong to a database or Slack socket. The process is about to exit anyway.
-        self._finished.set()
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
+        with self._trigger_lock:
+            self._finished.set()
+            # The trigger (waitress's wake-up pipe) is closed only when nothing can write to it
+            # any more: no task thread is left, and close() looks at `_finished` under this
+            # lock. A task still finishing after the grace may write to it, and a closed
+            # descriptor's number could by then belong to a database or Slack socket, so then
+            # it stays open (the process is about to exit anyway). A process that serves many
+            # times over (the tests) gets its descriptors back.
+            if not server.task_dispatcher.threads:
+                server.trigger.close()
 
     def close(self) -> None:
         """Ask the loop to stop (safe from any thread or a signal handler)."""
         self._closing.set()
-        if not self._finished.is_set():
-            self.server.pull_trigger()  # wake the loop now rather than at its next tick
+        with self._trigger_lock:
+            if not self._finished.is_set():
+                self.server.pull_trigger()  # wake the loop now rather than at its next tick
 
     def _channels(self) -> list[Any]:
         return [c for c in list(self.server._map.values()) if isinstance(c, HTTPChannel)]

@@ -313,12 +313,22 @@ def _posted_by(found: Mapping[str, Any], message: OutboxMessageView) -> bool:
 
     The id alone is not enough: another database posting to the same channel, or this one
     after a backup was restored, has rows with the same ids.
+
+    A row written before the token existed (migration 0008) has none, and neither have the
+    posts made for it then: they name the outbox id alone. Such a row takes a post with its id
+    and no token, as before, unless the post names another installation.
     """
     metadata = found.get("metadata") or {}
     if metadata.get("event_type") != EVENT_TYPE:
         return False
     mine = _metadata(message)["event_payload"]
     theirs = metadata.get("event_payload") or {}
+    if message.token is None:
+        return (
+            str(theirs.get("outbox_id")) == str(mine["outbox_id"])
+            and theirs.get("token") is None
+            and theirs.get("installation_id") in (None, mine.get("installation_id"))
+        )
     return all(
         str(theirs.get(key)) == str(mine.get(key))
         for key in ("outbox_id", "installation_id", "token")

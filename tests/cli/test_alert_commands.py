@@ -106,6 +106,8 @@ def test_a_silence_keeps_a_new_alert_off_the_console(loanwatch) -> None:
         ('silence add --check no_such_check --for 2h --reason "x"', "no_such_check"),
         ("check --at yesterday", "not a time"),
         ("check --at 0001-01-01T00:00", "is outside the dates loanwatch keeps"),
+        ("check --at 2100-12-31T23:59-12:00", "(2101-01-01 19:59 in Asia/Shanghai) is outside"),
+        ("check --at 2000-01-01T00:30+14:00", "(1999-12-31 18:30 in Asia/Shanghai) is outside"),
         ("alert ack ²", "not an alert id"),
         ("alert ack 99999999999", "not an alert id"),
         ("alert snooze ٣ 4h", "not an alert id"),

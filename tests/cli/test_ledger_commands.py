@@ -510,6 +510,36 @@ def test_bad_input_exits_2_with_one_line_saying_why_and_writes_nothing(
     assert everything(alices_lines) == before
 
 
+@pytest.mark.parametrize(
+    ("moment", "in_shanghai"),
+    [
+        ("2000-01-01T00:30+14:00", "1999-12-31 18:30"),
+        ("2100-12-31T23:59-12:00", "2101-01-01 19:59"),
+    ],
+    ids=["before 2000 in Shanghai", "after 2100 in Shanghai"],
+)
+def test_a_time_is_in_the_span_by_the_facilitys_day_typed_or_imported(
+    alices_lines: Loanwatch, tmp_path: Path, moment: str, in_shanghai: str
+) -> None:
+    """A reading at a moment whose date is in 2000-2100 as typed but not in Shanghai, the
+    facility's zone: `limit add --at` and an imported limits file both refuse it, naming the
+    day in Shanghai, and nothing is written."""
+    before = everything(alices_lines)
+    limits = tmp_path / "limits.csv"
+    limits.write_text(f"observed_at,limit\n{moment},50000\n", encoding="utf-8")
+
+    typed = alices_lines(f"limit add jiebei-main 50,000 --at {moment}")
+    imported = alices_lines(f"import {limits} --facility jiebei-main --format limits")
+
+    day, hour = in_shanghai.split()
+    for refused in (typed, imported):
+        assert refused.status == 2, refused
+        assert "is outside the dates loanwatch keeps" in refused.err
+        assert day in refused.err
+        assert hour in refused.err
+    assert everything(alices_lines) == before
+
+
 # --- what the platforms show -----------------------------------------------------------------
 
 

@@ -164,12 +164,35 @@ def test_retrying_one_dead_letter_makes_it_due_now(loanwatch, dead_letters) -> N
         ('outbox drop {dropped} --reason "again"', "was dropped by cli:alice: not wanted"),
         ('outbox drop 999 --reason "x"', "no outbox message with id 999"),
         ("outbox drop {dead}", "Missing option '--reason'"),
+        ("outbox retry 99999999999999999999", "is not an outbox message id"),
+        ('outbox drop 99999999999999999999 --reason "x"', "is not an outbox message id"),
+        ("outbox retry ١", "is not an outbox message id"),
+        ("outbox retry 0", "is not an outbox message id"),
+        ("outbox retry -- -1", "is not an outbox message id"),
+        ('outbox drop {dead} --reason "' + "x" * 2001 + '"', "keep it to 2,000"),
+    ],
+    ids=[
+        "retry without an id",
+        "retry with both",
+        "retry an unknown id",
+        "retry a dropped row",
+        "drop with a blank reason",
+        "drop a dropped row",
+        "drop an unknown id",
+        "drop without a reason",
+        "retry an id past any column",
+        "drop an id past any column",
+        "retry an Arabic-Indic one",
+        "retry zero",
+        "retry a negative id",
+        "drop with a 2,001-character reason",
     ],
 )
 def test_bad_outbox_commands_exit_2_with_one_line_and_change_nothing(
     loanwatch, dead_letters, command, message
 ) -> None:
-    """Neither or both of ID and --all-dead, unknown ids, blank reasons, rows already dropped."""
+    """Neither or both of ID and --all-dead, unknown ids, ids that are not ids, blank or
+    overlong reasons, rows already dropped."""
     dead, dropped = dead_letters[0], dead_letters[1]
     assert loanwatch(f'outbox drop {dropped} --reason "not wanted"')[0] == 0
     before = (loanwatch("export audit")[1], loanwatch("outbox list")[1])

@@ -214,6 +214,25 @@ def test_a_transport_retry_after_is_waited_out_instead_of_the_backoff(
     assert transport.delivered == [message_id]
 
 
+@pytest.mark.parametrize("retry_after", [float("inf"), 1e308, float("nan"), -5.0])
+def test_a_retry_after_never_waits_past_backoff_max_and_never_raises(
+    sessions, clock, dead_letters, retry_after
+) -> None:
+    """Whatever a transport's retry-after says (infinite, huge, not a number, negative), the
+    message and the batch handed back with it are due again within `backoff_max` (300 s)."""
+    first, second = add_messages(sessions, clock.now, count=2)
+    transport = ScriptedTransport(TransportError("ratelimited", retry_after=retry_after))
+    alpha = worker(sessions, transport, clock, dead_letters, backoff_max=300.0)
+
+    alpha.step()
+
+    assert row(sessions, first).state == "pending"
+    for message_id in (first, second):
+        message = row(sessions, message_id)
+        if message.state == "pending":
+            assert message.next_attempt_at <= clock.now + timedelta(seconds=300)
+
+
 def test_a_retry_after_hands_the_rest_of_the_batch_back_untried(
     sessions, clock, dead_letters
 ) -> None:

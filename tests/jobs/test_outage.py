@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.alerts import outbox_admin
 from bot.alerts.actions import acknowledge, resolve
 from bot.alerts.policy import AlertPolicy
 from bot.audit import Actor
@@ -29,6 +30,7 @@ from tests.conftest import ALICE
 from tests.jobs.slack_support import FakeClock
 
 BOB = Actor("slack:U0BOB", "slack")
+DANA = Actor("cli:dana", "cli")
 FINANCE, OPS = "C-FINANCE", "C-OPS"
 STEP = timedelta(seconds=5)
 CAP = 300.0
@@ -187,6 +189,81 @@ def test_the_degraded_alerts_own_notice_to_the_dead_destination_raises_nothing_m
         -1
     ] == "alert.resolved"
     assert states(sessions, ids) == Counter({"sent": 2})
+
+
+class Scripted:
+    """#finance answers each send with the next outcome: "500" (transient), "gone" (the
+    channel was deleted: permanent), then "ok" once the script runs out."""
+
+    name = "slack"
+
+    def __init__(self, *outcomes: str) -> None:
+        self.outcomes = list(outcomes)
+
+    def send(self, message: OutboxMessageView) -> str | None:
+        outcome = self.outcomes.pop(0) if self.outcomes else "ok"
+        if outcome == "500":
+            raise TransportError("Slack says HTTP 500; trying again later")
+        if outcome == "gone":
+            raise TransportError("Slack says channel_not_found", permanent=True)
+        return f"{message.channel}:{message.id}"
+
+
+def dead_letter(sessions, delivery: DeliveryWorker, clock: FakeClock, row: int) -> None:
+    """The row's next try meets a deleted channel: a dead letter."""
+    run_for(delivery, clock, timedelta(minutes=1))
+
+
+def admin_drops(sessions, delivery: DeliveryWorker, clock: FakeClock, row: int) -> None:
+    with transaction(sessions) as session:
+        outbox_admin.drop(session, DANA, row, "channel rebuilt", now=clock.now)
+
+
+STREAK_ENDS = {
+    "a dead letter": ("gone", dead_letter),
+    "an admin's drop": ("500", admin_drops),
+}
+
+
+@pytest.mark.parametrize(("then", "ending"), STREAK_ENDS.values(), ids=STREAK_ENDS.keys())
+def test_one_blip_weeks_after_a_streak_ended_raises_no_delivery_degraded(
+    sessions, clock, then, ending
+) -> None:
+    """A 500 to #finance, then the streak ends (however it ends); three weeks later one more
+    500: no delivery_degraded alert. A streak of failures from then on still raises one."""
+    (first,) = notices(sessions, 1, clock.now)
+    transport = Scripted("500", then)
+    delivery = worker(sessions, transport, clock)
+    delivery.step()
+    ending(sessions, delivery, clock, first)
+
+    clock.now += timedelta(days=21)
+    notices(sessions, 1, clock.now)
+    transport.outcomes = ["500"]
+    delivery.step()
+    assert admin_alerts(sessions, "delivery_degraded") == []
+
+    transport.outcomes = ["500"] * 1000
+    run_for(delivery, clock, timedelta(minutes=20))
+    (degraded,) = admin_alerts(sessions, "delivery_degraded")
+    assert "C-FINANCE" in degraded.summary
+
+
+def test_an_admins_retry_starts_the_count_again(sessions, clock) -> None:
+    """#finance fails from 10:00; Dana retries the notice at 10:08: at 10:14 no
+    delivery_degraded yet (six minutes since the retry); ten minutes after the retry, one."""
+    (row,) = notices(sessions, 1, clock.now)
+    delivery = worker(sessions, Scripted(*["500"] * 1000), clock)
+    run_for(delivery, clock, timedelta(minutes=8))
+    with transaction(sessions) as session:
+        outbox_admin.retry(session, DANA, row, now=clock.now)
+    retried = clock.now
+
+    run_for(delivery, clock, timedelta(minutes=6))
+    assert admin_alerts(sessions, "delivery_degraded") == []
+    run_for(delivery, clock, timedelta(minutes=10))
+    (degraded,) = admin_alerts(sessions, "delivery_degraded")
+    assert degraded.facts["Failing since"] == f"{retried:%Y-%m-%d %H:%M} UTC"
 
 
 # --- an alert resolved meanwhile needs only its final state --------------------------------------

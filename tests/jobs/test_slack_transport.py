@@ -38,7 +38,7 @@ from tests.jobs.slack_support import (
     outbox,
     slack_transport,
 )
-from tests.support.fake_slack import FaultPlan
+from tests.support.fake_slack import Fault, FaultPlan
 
 
 class CrashError(Exception):
@@ -269,6 +269,32 @@ def test_a_rate_limit_reschedules_the_row_after_retry_after_without_sleeping(
     deliver_all(worker, clock)
     assert len(slack.messages(ALERTS)) == 1
     assert naps == []
+
+
+@pytest.mark.parametrize(
+    "retry_after", [3_153_600_000, 10**12, 10**400], ids=["a century", "10^12 s", "10^400 s"]
+)
+def test_a_rate_limit_asking_for_an_absurd_wait_waits_backoff_max(
+    sessions, slack, clock, retry_after
+) -> None:
+    """Slack (or a proxy) says Retry-After a century, or more than a date can hold: the rows
+    wait `backoff_max` (2 s here), nothing raises, and they are delivered after it."""
+    open_alerts(sessions, clock.now, count=3)  # three alerts: three rows, one batch
+    slack.faults = lambda method: (
+        Fault(429, retry_after=retry_after) if method == "chat.postMessage" else None
+    )
+    worker = delivery(sessions, slack_transport(slack), clock, backoff_max=2.0)
+
+    worker.step()
+
+    rows = outbox(sessions)
+    assert {(row.state, row.next_attempt_at) for row in rows} == {
+        ("pending", clock.now + timedelta(seconds=2))
+    }
+    slack.faults = None
+    clock.advance(seconds=2)
+    deliver_all(worker, clock)
+    assert len(slack.messages(ALERTS)) == 3
 
 
 def test_a_rate_limited_update_is_rescheduled_too_without_sleeping(sessions, slack, clock) -> None:

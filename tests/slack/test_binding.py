@@ -279,3 +279,77 @@ def test_an_error_before_admission_uses_nothing_from_the_request(
     assert slack.responses == []
     assert slack.calls[sent_before:] == []
     assert any("before the request was admitted" in r.getMessage() for r in caplog.records)
+
+
+def home_of(app, slack, user: str) -> Message:
+    """The App Home tab `user` opened, as the message a click on it comes from."""
+    app.event({"type": "app_home_opened", "user": user, "tab": "home"})
+    return Message(ts="0", text="", blocks=slack.views[-1]["blocks"], user=user)
+
+
+HOME_VIEW = {"id": "V0HOME", "type": "home"}
+# A click that names another workspace somewhere Bolt (or loanwatch) could read a team from.
+STEERED = {
+    "team is theirs, view.app_installed_team_id ours": {
+        "team": {"id": "T0EVIL"},
+        "view": {**HOME_VIEW, "app_installed_team_id": "T0FINANCE"},
+    },
+    "no team, authorizations ours": {
+        "team": None,
+        "authorizations": [{"team_id": "T0FINANCE", "enterprise_id": None}],
+    },
+    "team ours, authorizations theirs": {
+        "authorizations": [{"team_id": "T0EVIL", "enterprise_id": None}],
+    },
+    "team ours, a later authorization theirs": {
+        "authorizations": [{"team_id": "T0FINANCE"}, {"team_id": "T0EVIL"}],
+    },
+    "team ours, view.app_installed_team_id theirs": {
+        "view": {**HOME_VIEW, "app_installed_team_id": "T0EVIL"},
+    },
+    "team ours, team_id theirs": {"team_id": "T0EVIL"},
+    "team.enterprise_id theirs": {"team": {"id": "T0FINANCE", "enterprise_id": "E0EVIL"}},
+    "enterprise theirs": {"enterprise": {"id": "E0EVIL"}},
+    "an authorization's enterprise theirs": {"authorizations": [{"enterprise_id": "E0EVIL"}]},
+    "installed org-wide, it says": {"is_enterprise_install": True},
+    "an authorization installed org-wide": {
+        "authorizations": [{"team_id": "T0FINANCE", "is_enterprise_install": True}],
+    },
+}
+
+
+@pytest.mark.parametrize("fields", STEERED.values(), ids=STEERED.keys())
+def test_a_click_naming_another_workspace_anywhere_is_refused(
+    app, jiebei, sessions, clock, slack, fields
+) -> None:
+    """Mallory's Acknowledge on an App Home, whichever team field says "ours": 403, the alert
+    still open, the refusal audited."""
+    [alert_id] = open_alerts(sessions, jiebei.id, clock())
+    home = home_of(app, slack, BOB)
+    answer = app.click(home, None, ACK_ACTION, user="U0MALLORY", **fields)
+    assert answer.status == 403
+    assert state_of(sessions, alert_id).state == "open"
+    assert refusals(sessions, "slack_request")
+
+
+def test_a_slack_connect_guest_from_another_workspace_is_served(
+    app, jiebei, sessions, clock, slack
+) -> None:
+    """Bob's own workspace is elsewhere (`user.team_id`, `view.team_id`), the click is ours:
+    it acts."""
+    [alert_id] = open_alerts(sessions, jiebei.id, clock())
+    home_of(app, slack, BOB)
+    answer = app.interact(
+        {
+            "type": "block_actions",
+            "user": {"id": BOB, "username": "bob", "team_id": "T0GUEST"},
+            "team": {"id": "T0FINANCE"},
+            "api_app_id": "A0LOANWATCH",
+            "trigger_id": "1.2.trigger",
+            "container": {"type": "view", "view_id": "V0HOME"},
+            "view": {**HOME_VIEW, "team_id": "T0GUEST"},
+            "actions": [{"type": "button", "action_id": ACK_ACTION, "value": str(alert_id)}],
+        }
+    )
+    assert answer.status == 200
+    assert state_of(sessions, alert_id).state == "acknowledged"

@@ -204,6 +204,12 @@ BAD_INPUT = [
         ALICE, "repay jiebei-main 7 -2026-12-01", 'payment date "-2026-12-01"', id="repay-bad-date"
     ),
     pytest.param(
+        ALICE,
+        "repay jiebei-main 1 20261201",
+        "write dates as YYYY-MM-DD (2026-12-01)",
+        id="repay-date-without-dashes",
+    ),
+    pytest.param(
         BOB, "bill jiebei-main 2026-12-10 1 k maybe", "only extra word", id="bill-unit-extra"
     ),
     pytest.param(

@@ -150,6 +150,19 @@ def test_form_errors_show_on_their_fields_and_change_nothing(app, jiebei, sessio
     assert draws(sessions) == 0
 
 
+def test_a_note_past_its_length_shows_on_the_note(app, jiebei, sessions, slack) -> None:
+    """The note field stops at 2,000 characters; 2,001 sent anyway are refused on the note
+    field (not the amount), and nothing is logged."""
+    view = open_form(app, slack)
+    [note] = [b for b in view["blocks"] if b["block_id"] == "note"]
+    answer = app.submit(view, filled("jiebei-main", "1,000", "3m", note="x" * 2001))
+    assert note["element"]["max_length"] == 2000
+    assert answer.body["response_action"] == "errors"
+    assert list(answer.body["errors"]) == ["note"]
+    assert "keep it to 2,000" in answer.body["errors"]["note"]
+    assert draws(sessions) == 0
+
+
 def test_a_draw_over_the_limit_shows_on_the_amount(app, jiebei, sessions, slack) -> None:
     """The ledger's refusal (over the limit) is shown on the amount field."""
     view = open_form(app, slack)

@@ -5,6 +5,7 @@ intervals and no check is failing; `loanwatch web` (no scheduler here) lists fai
 stays up, so Slack keeps working while the worker's checks are fixed. The clock is the test's.
 """
 
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -21,9 +22,15 @@ INTERVAL = timedelta(minutes=15)
 
 
 @pytest.fixture
-def run(settings, sessions, clock) -> Iterator[SlackApp]:
+def worker_died() -> threading.Event:
+    """Set by `loanwatch run` when its scheduler-and-delivery thread has ended on its own."""
+    return threading.Event()
+
+
+@pytest.fixture
+def run(settings, sessions, clock, worker_died) -> Iterator[SlackApp]:
     """The server as `loanwatch run` serves it: its health includes the scheduler."""
-    health = Health(sessions, scheduler_interval=INTERVAL, clock=clock)
+    health = Health(sessions, scheduler_interval=INTERVAL, worker_died=worker_died, clock=clock)
     with SlackApp.start(settings, sessions, clock=clock, health=health) as running:
         yield running
 
@@ -79,6 +86,20 @@ def test_a_process_that_never_claimed_a_slot_goes_stale_after_its_grace(run, clo
     answer = run.request("GET", "/healthz")
 
     assert (answer.status, answer.body["scheduler"]) == (503, "stale")
+
+
+def test_a_scheduler_whose_thread_died_is_stopped_at_once(
+    run, sessions, clock, worker_died
+) -> None:
+    """A slot claimed a minute ago, but the thread that runs the scheduler has ended: 503 and
+    "stopped" at once, no grace."""
+    claim_slot(sessions, clock())
+    clock.advance(minutes=1)
+    worker_died.set()
+
+    answer = run.request("GET", "/healthz")
+
+    assert (answer.status, answer.body["scheduler"]) == (503, "stopped")
 
 
 def test_a_failing_check_makes_run_unhealthy_until_it_runs_clean(run, sessions, clock) -> None:

@@ -86,6 +86,23 @@ def test_the_server_answers_signed_commands_and_stops_on_sigterm(
     assert "no roles configured" in stderr
 
 
+def test_run_stops_with_status_1_when_its_checks_and_delivery_die(
+    database_url, slack, tmp_path
+) -> None:
+    """The worker thread of `loanwatch run` fails at its start (the holidays file is a
+    directory): the process says why and exits 1 rather than serve Slack without checks."""
+    process = start(
+        "run", database_url, slack.api_url, free_port(), LOANWATCH_HOLIDAYS_FILE=str(tmp_path)
+    )
+    try:
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        process.kill()  # still serving without its checks: the test fails, nothing is left
+    assert process.returncode == 1, stderr
+    assert f"cannot read calendar file {tmp_path}" in stderr
+    assert "so that its service manager restarts it" in stderr
+
+
 def test_web_without_a_bot_token_says_what_is_missing(database_url, slack) -> None:
     """No SLACK_BOT_TOKEN: one clear line, exit status 2, nothing served."""
     process = start("web", database_url, slack.api_url, free_port(), SLACK_BOT_TOKEN="")

@@ -1,7 +1,9 @@
 """Delivery that survives outages: a random token per outbox row, dropped rows, destination health.
 
 - `outbox.token`: with the installation's id, it tells this row's Slack posts from any other
-  database's (staging beside production, a restored backup whose ids start again).
+  database's (staging beside production, a restored backup whose ids start again). Rows
+  written before this migration keep none: their posts in Slack carry only the outbox id, and
+  a row without a token is matched to its post by that id, as before (jobs/transports/slack.py).
 - `outbox.dropped_reason`: why a row in the new state `dropped` will never be sent.
 - `delivery_destinations`: per transport and channel, since when sending there has been failing
   and whether a `delivery_degraded` admin alert is open about it.
@@ -26,13 +28,6 @@ def upgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.add_column(sa.Column("token", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("dropped_reason", sa.Text(), nullable=True))
-    # Rows written before this migration get a random token each, like every row after it.
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("UPDATE outbox SET token = md5(random()::text || id::text)")
-    else:
-        op.execute("UPDATE outbox SET token = lower(hex(randomblob(16)))")
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.alter_column("token", existing_type=sa.String(length=32), nullable=False)
 
     op.create_table(
         "delivery_destinations",

@@ -15,12 +15,14 @@ from bot.slack.context import Loanwatch, loanwatch_of, refusal
 from bot.slack.reply import Reply
 from bot.slack.roles import Role
 from bot.slack.views.metadata import ForgedMetadataError, pack, unpack
+from bot.typed import MAX_TEXT_CHARS, free_text
 
 log = logging.getLogger(__name__)
 
 CALLBACK = "draw_modal"
 # Slack's static select takes at most 100 options.
 MAX_FACILITIES = 100
+NOTE_CHARS = MAX_TEXT_CHARS
 METHOD_WORDS = {
     RepaymentMethod.EQUAL_INSTALLMENT: "Equal installment (等额本息)",
     RepaymentMethod.EQUAL_PRINCIPAL: "Equal principal (等额本金)",
@@ -57,7 +59,11 @@ def draw_view(slugs: list[str], private_metadata: str) -> dict[str, Any]:
                 hint="Leave empty for the facility's method.",
             ),
             _input(
-                "note", "Note", {**_text("What the money is for"), "multiline": True}, optional=True
+                "note",
+                "Note",
+                # Slack stops the typing at the length the ledger keeps (bot.typed).
+                {**_text("What the money is for"), "multiline": True, "max_length": NOTE_CHARS},
+                optional=True,
             ),
         ],
     }
@@ -106,6 +112,10 @@ def submit(
             fields[block] = parse(_typed(values, block) or "")
         except InputError as exc:
             errors[block] = str(exc)
+    try:
+        fields["note"] = free_text(_typed(values, "note"), "the draw's note")
+    except InputError as exc:
+        errors["note"] = str(exc)
     method = _selected(values, "method")
     known_methods = {m.value for m in METHOD_WORDS}
     if method is not None and method not in known_methods:
@@ -118,7 +128,7 @@ def submit(
         amount=fields["amount"],
         months=fields["term"],
         method=RepaymentMethod(method) if method else None,
-        note=(_typed(values, "note") or "").strip() or None,
+        note=fields["note"],
     )
     try:
         reply = draw_replies.log_draw(lw, user_id, f"view:{view['id']}", args)
