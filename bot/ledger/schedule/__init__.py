@@ -94,9 +94,7 @@ class PlannedInstallment:
         return self.principal + self.interest
 
 
-def schedule_day(
-    drawn_on: date, method: RepaymentMethod, repayment_day: int | None = None
-) -> int:
+def schedule_day(drawn_on: date, method: RepaymentMethod, repayment_day: int | None = None) -> int:
     """The day of the month a draw's whole periods run between.
 
     The repayment day (the draw's own day without a fixed one) for the monthly methods, the

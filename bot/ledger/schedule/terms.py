@@ -26,7 +26,8 @@ class RepaymentMethod(StrEnum):
     EQUAL_PRINCIPAL = "equal-principal"  # 等额本金: level principal, interest on what is left
     INTEREST_FIRST = "interest-first"  # 先息后本: interest each period, principal at the end
     BULLET = "bullet"  # 到期还本付息: all interest and principal at maturity
-    QUARTERLY_INTEREST = "quarterly-interest"  # 按季结息: interest each quarter, principal at maturity
+    # 按季结息: interest on a fixed day each quarter, principal at maturity
+    QUARTERLY_INTEREST = "quarterly-interest"
 
     @property
     def words(self) -> str:
