@@ -6,7 +6,7 @@ in DESIGN.md): interest per installment is brought to the fen by the facility's 
 principal always sums to the draw exactly.
 
 The package
-    `terms`: the words (methods, day counts, rounding, first-period, repayment-day and holiday
+    `conventions`: the words (methods, day counts, rounding, first-period, repayment-day and holiday
     rules) and :class:`InterestRate`, a daily or an annual rate.
     `timetable`: due dates, the first-period rules, maturity and quarter days, and which
     periods are whole.
@@ -29,8 +29,7 @@ from datetime import date
 from decimal import Decimal, localcontext
 
 from bot.errors import InputError
-from bot.ledger.schedule.methods import Accruals, split
-from bot.ledger.schedule.terms import (
+from bot.ledger.schedule.conventions import (
     FEN,
     DayCount,
     FirstPeriod,
@@ -42,6 +41,7 @@ from bot.ledger.schedule.terms import (
     as_rate,
     coerce,
 )
+from bot.ledger.schedule.methods import Accruals, split
 from bot.ledger.schedule.timetable import (
     DEFAULT_QUARTER_DAY,
     MAX_MONTHS,

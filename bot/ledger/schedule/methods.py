@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from bot.ledger.schedule.terms import ZERO, InterestRate, RepaymentMethod, Rounding
+from bot.ledger.schedule.conventions import ZERO, InterestRate, RepaymentMethod, Rounding
 
 Split = tuple[Decimal, Decimal]
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.errors import InputError
-from bot.ledger.schedule.terms import SKIP_SHORT_DAYS, DayCount, FirstPeriod
+from bot.ledger.schedule.conventions import SKIP_SHORT_DAYS, DayCount, FirstPeriod
 
 MAX_MONTHS = 360
 DAYS_IN_A_FULL_PERIOD = 30
