@@ -225,6 +225,8 @@ def _from_profile(platform: str, changes: TermChanges) -> str:
     profile = profile_for(platform)
     taken = []
     for term, (key, words) in _PROFILE_TERMS.items():
+        if term == "repayment_day_rule" and changes.repayment_day is not None:
+            continue  # a fixed repayment day makes the rule moot
         if getattr(changes, term) is None:
             value = getattr(profile, key)
             taken.append(f"{words} {value} ({profile.confidence[key]})")

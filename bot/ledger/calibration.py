@@ -56,6 +56,13 @@ class Convention:
             f"first period {self.first_period}{day}"
         )
 
+    def changes(self, other: Convention) -> int:
+        """How many terms differ from ``other``'s."""
+        return sum(
+            getattr(self, term) != getattr(other, term)
+            for term in ("method", "day_count", "rounding", "first_period", "repayment_day")
+        )
+
     def command(self, slug: str) -> str:
         """The command that sets a facility to this convention."""
         day = "" if self.repayment_day is None else f" --repayment-day {self.repayment_day}"
@@ -112,7 +119,7 @@ class Calibration:
             lines.append(f"{self.left_out} bills due after an early repayment were left out.")
         exact = [fit for fit in self.fits if fit.exact]
         if exact:
-            best = next((f for f in exact if f.convention == self.current), exact[0])
+            best = exact[0]
             lines.append(f"Reproduced to the fen by: {best.convention.describe()}.")
             others = [f.convention.describe() for f in exact if f is not best]
             if others:
@@ -177,7 +184,10 @@ def calibrate(session: Session, facility: Facility, calendar: BusinessCalendar) 
     fits = [
         _fit(convention, draws, compared, calendar) for convention in _conventions(draws, compared)
     ]
-    fits.sort(key=lambda fit: (fit.compared - fit.matched, fit.off_by, fit.convention != current))
+    # Best first: most bills matched, then the smallest difference, then the fewest changes.
+    fits.sort(
+        key=lambda fit: (fit.compared - fit.matched, fit.off_by, fit.convention.changes(current))
+    )
     return replace(calibration, fits=fits)
 
 
