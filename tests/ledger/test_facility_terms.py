@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
@@ -150,3 +151,37 @@ def test_a_bank_due_date_on_national_day_is_due_on_the_next_business_day(
     assert effective_due_date(bank, NATIONAL_DAY, calendar) == date(2025, 10, 9)
     assert effective_due_date(jiebei, NATIONAL_DAY, calendar) == NATIONAL_DAY
     assert effective_due_date(bank, date(2025, 10, 10), calendar) == date(2025, 10, 10)
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "ledger.md"
+# The rows of docs/ledger.md's profile table, by the profile attribute each shows.
+DOCUMENTED_TERMS = {
+    "day count": "day_count",
+    "method": "method",
+    "rounding": "rounding",
+    "first period": "first_period",
+    "repayment day": "repayment_day_rule",
+    "holidays": "holiday_rule",
+    "penalty multiplier": "penalty_multiplier",
+}
+
+
+def documented_profiles() -> dict[str, list[str]]:
+    """docs/ledger.md's Platform profiles table: each term's cells, in column order."""
+    section = DOCS.read_text(encoding="utf-8").split("## Platform profiles", 1)[1]
+    section = section.split("\n\n", 2)[2].split("\n\n", 1)[0]  # the table after the intro
+    rows = [line for line in section.splitlines() if line.startswith("| ")]
+    return {
+        cells[0]: cells[1:]
+        for cells in ([cell.strip() for cell in row.strip("|").split("|")] for row in rows)
+    }
+
+
+def test_the_profile_table_in_the_docs_says_what_the_code_defaults_to() -> None:
+    """Each documented default (the first value in its cell) is the profile's, column by column."""
+    table = documented_profiles()
+    for term, attribute in DOCUMENTED_TERMS.items():
+        profiles = [PROFILES["jiebei"], PROFILES["weilidai"], BANK]
+        for cell, profile in zip(table[term], profiles, strict=True):
+            value = str(getattr(profile, attribute))
+            assert cell.split()[0].strip("`,") == value, (term, profile.name, cell)
