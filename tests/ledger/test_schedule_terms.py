@@ -91,10 +91,11 @@ def test_an_annual_rate_on_365_counts_actual_days_over_365():
 
 
 def test_an_annual_rate_exactly_on_a_half_fen_rounds_up():
-    """360.00 at 3.5 %/360 for one day is exactly 0.035: half-up 0.04 (dividing last keeps it)."""
-    one_day = accrued_interest(D("360.00"), BANK_RATE, date(2026, 1, 1), date(2026, 1, 2))
+    """1,320.00 at 3.5 %/360 for 3 days is exactly 0.385: half-up 0.39. Dividing by the year
+    first would lose the tie to 40-digit rounding (0.38499…) and bill 0.38."""
+    three_days = accrued_interest(D("1320.00"), BANK_RATE, date(2026, 1, 1), date(2026, 1, 4))
 
-    assert one_day == D("0.04")
+    assert three_days == D("0.39")
 
 
 def test_a_year_of_anything_but_360_or_365_days_is_refused():
