@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from bot.calendar import BusinessCalendar
 from bot.ledger.portfolio import Position
+from bot.ledger.schedule import RepaymentDayRule
 from bot.ledger.terms import describe_rate, effective_due_date
 from bot.models import Draw, Facility, Installment
 from bot.money import format_money
@@ -112,4 +113,5 @@ def _repayment_day(facility: Facility) -> str:
     """The repayment day as the list shows it: "10 (skip-short)", "first draw's", "draw's"."""
     if facility.repayment_day is not None:
         return f"{facility.repayment_day} ({facility.first_period})"
-    return "first draw's" if facility.repayment_day_rule == "first-draw" else "each draw's"
+    first_draw = RepaymentDayRule(facility.repayment_day_rule) is RepaymentDayRule.FIRST_DRAW
+    return "first draw's" if first_draw else "each draw's"
