@@ -106,12 +106,13 @@ class Facility(Base):
     rate_basis: Mapped[int | None] = mapped_column(Integer)  # 360 or 365 days a year
     repayment_method: Mapped[str] = mapped_column(String(32))
     day_count: Mapped[str] = mapped_column(String(8))
-    rounding: Mapped[str] = mapped_column(String(16))
-    first_period: Mapped[str] = mapped_column(String(16))
+    # A row written without these terms behaves as every row did before migration 0010.
+    rounding: Mapped[str] = mapped_column(String(16), default="half-up")
+    first_period: Mapped[str] = mapped_column(String(16), default="next-month")
     repayment_day: Mapped[int | None] = mapped_column(Integer)
     # With `first-draw`, the first draw sets repayment_day when the facility has none.
-    repayment_day_rule: Mapped[str] = mapped_column(String(16))
-    holiday_rule: Mapped[str] = mapped_column(String(16))
+    repayment_day_rule: Mapped[str] = mapped_column(String(16), default="draw-day")
+    holiday_rule: Mapped[str] = mapped_column(String(16), default="none")
     alert_channel: Mapped[str | None] = mapped_column(String(64))
     timezone: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -160,7 +161,7 @@ class Draw(Base):
     daily_rate: Mapped[Decimal] = mapped_column(Rate())
     annual_rate: Mapped[Decimal | None] = mapped_column(Rate())
     rate_basis: Mapped[int | None] = mapped_column(Integer)
-    rounding: Mapped[str] = mapped_column(String(16))
+    rounding: Mapped[str] = mapped_column(String(16), default="half-up")
     repayment_day: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
