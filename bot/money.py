@@ -49,6 +49,19 @@ _NOT_A_NUMBER = {"nan", "snan", "qnan", "inf", "infinity", "∞"}
 _CURRENCY_WORD = re.compile(r"¥|CNY|RMB|人民币", re.IGNORECASE)
 _UNIT_WORD = re.compile(r"[k万亿]\s*(?:元|CNY|RMB)?|元|CNY|RMB", re.IGNORECASE)
 
+_ANNUAL_EXAMPLES = "3.5%, 0.035 or 3.5%/year"
+# 100 % a year: no credit line charges that; a typo, or a daily rate in the wrong option.
+_MAX_ANNUAL_RATE = Decimal(1)
+_ANNUAL_RATE = re.compile(
+    r"""
+    (?:年化|年利率)?\s*
+    (?P<number>[0-9]+(?:\.[0-9]+)?|\.[0-9]+)
+    \s*(?P<percent>%)?
+    (?:\s*(?:/\s*(?:year|yr|y|年)|p\.?a\.?|per\s+year|a\s+year))?
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
 _RATE = re.compile(
     r"""
     (?P<wan>万分之|万)?\s*                        # 万4 and 万分之4 mean 4 in ten thousand
@@ -157,6 +170,46 @@ def parse_daily_rate(text: str) -> Decimal:
     return rate
 
 
+def parse_annual_rate(text: str) -> Decimal:
+    """Read an annual interest rate (3.5%, 0.035, 3.5%/year) as an unrounded fraction per year."""
+    what = "annual rate"
+    normalized = fold_width(text).strip()
+    typed = _quote(text)
+    if not normalized:
+        raise MoneyInputError(f"{what} is empty; enter the rate per year, e.g. {_ANNUAL_EXAMPLES}")
+    if len(normalized) > _MAX_INPUT_CHARS:
+        raise MoneyInputError(
+            f"{what} {typed} is too long to be a rate; enter the rate per year, e.g. "
+            f"{_ANNUAL_EXAMPLES}"
+        )
+    _refuse_special_numbers(normalized, what, typed, _ANNUAL_EXAMPLES)
+    if re.match(r"(?:年化|年利率)?\s*[-−]", normalized):
+        raise MoneyInputError(
+            f"{what} {typed} is negative; enter the rate without a sign, e.g. 3.5%"
+        )
+    match = _ANNUAL_RATE.fullmatch(normalized)
+    if match is None:
+        raise MoneyInputError(
+            f"{what} {typed} is not a rate; write the rate per year like {_ANNUAL_EXAMPLES}"
+        )
+    number = Decimal(match["number"])
+    rate = _shift(number, -2) if match["percent"] else number
+    if rate >= _MAX_ANNUAL_RATE:
+        hint = f"; did you mean {match['number']}%?" if not match["percent"] else ""
+        raise MoneyInputError(
+            f"{what} {typed} would be {_shift(rate, 2).normalize():f}% a year, and no lender "
+            f"charges 100% a year or more{hint}"
+        )
+    rate = rate.normalize()
+    if -rate.as_tuple().exponent > _MAX_RATE_PLACES:
+        raise MoneyInputError(
+            f"{what} {typed} is too precise; an annual rate has at most {_MAX_RATE_PLACES} "
+            f"decimal places as a fraction ({_MAX_RATE_PLACES - 2} after the point in a "
+            "percentage), e.g. 3.4875%"
+        )
+    return rate
+
+
 def amount_words(words: Sequence[str], start: int = 0) -> int:
     """How many of the words from `start` on make up one amount (1 to 3).
 
@@ -217,6 +270,17 @@ def format_rate(rate: Decimal) -> str:
         if percent.as_tuple().exponent > -2:
             percent = percent.quantize(FEN)
     return f"{percent:f}%/day"
+
+
+def format_annual_rate(rate: Decimal, basis: int) -> str:
+    """Write an annual rate fraction and its year: 0.035 on 360 is "3.5%/year (360-day year)"."""
+    _require_decimal(rate)
+    if not rate.is_finite():
+        raise ValueError(f"a rate must be a finite Decimal, got {rate!r}")
+    percent = _shift(rate, 2).normalize()
+    if percent.as_tuple().exponent > -1:
+        percent = percent.quantize(Decimal("0.1"))
+    return f"{percent:f}%/year ({basis}-day year)"
 
 
 def _shift(number: Decimal, places: int) -> Decimal:

@@ -9,122 +9,25 @@ from bot.cli.context import CliState
 from bot.cli.params import (
     AMOUNT,
     AMOUNT_OR_ZERO,
+    ANNUAL_RATE,
     DATE,
-    DAY_OF_MONTH,
     MONTHS,
     RATE,
     TIME,
     in_zone,
 )
-from bot.cli.render import positions_table, schedule
-from bot.ledger import facilities as facility_service
+from bot.cli.render import schedule
 from bot.ledger.draws import DrawRequest, current_installments, record_draw
-from bot.ledger.facilities import FacilityTerms, facility_zone, get_facility
+from bot.ledger.facilities import facility_zone, get_facility
 from bot.ledger.observations import LimitStatus, record_bill, record_limit_reading
-from bot.ledger.portfolio import positions
 from bot.ledger.repayments import record_repayment
-from bot.ledger.schedule import DayCount, RepaymentMethod
-from bot.money import format_money, format_rate
+from bot.ledger.schedule import RepaymentMethod
+from bot.ledger.terms import repayment_day_note
+from bot.money import format_money
 
 # "-5" must reach the amount parser, which says why it is refused, not click's option parser.
 AMOUNT_ARGUMENTS = {"ignore_unknown_options": True}
 METHODS = click.Choice([m.value for m in RepaymentMethod])
-DAY_COUNTS = click.Choice([d.value for d in DayCount])
-
-
-@click.group("facility")
-def facility_group() -> None:
-    """Credit lines and loans."""
-
-
-@facility_group.command("add")
-@click.argument("slug")
-@click.option("--platform", required=True, help="Lender, e.g. jiebei, weilidai, icbc.")
-@click.option("--limit", "limit_amount", required=True, type=AMOUNT, help="Credit limit.")
-# The defaults are FacilityTerms' own, shown in the help; a daily rate left out takes its
-# default there too (FacilityTerms.as_given).
-@click.option("--currency", default=FacilityTerms.currency, show_default=True)
-@click.option("--daily-rate", type=RATE, help="Daily rate: 0.04% or 0.0004.")
-@click.option(
-    "--method", type=METHODS, default=FacilityTerms.repayment_method.value, show_default=True
-)
-@click.option(
-    "--day-count", type=DAY_COUNTS, default=FacilityTerms.day_count.value, show_default=True
-)
-@click.option(
-    "--repayment-day",
-    type=DAY_OF_MONTH,
-    help="Fixed day of month (default: the draw's day).",
-)
-@click.option("--channel", help="Slack channel id for this facility's alerts.")
-@click.option("--timezone", help="IANA time zone (default: LOANWATCH_TIMEZONE).")
-@click.option("--name", help="A longer name for people (default: the slug).")
-@click.option(
-    "--threshold",
-    "thresholds",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Override a check threshold, e.g. bill_lead_days=5 (repeatable; see docs/checks.md).",
-)
-@click.pass_obj
-def facility_add(
-    state: CliState,
-    slug: str,
-    platform: str,
-    limit_amount: Decimal,
-    currency: str,
-    daily_rate: Decimal | None,
-    method: str,
-    day_count: str,
-    repayment_day: int | None,
-    channel: str | None,
-    timezone: str | None,
-    name: str | None,
-    thresholds: tuple[str, ...],
-) -> None:
-    """Add a facility SLUG at a platform."""
-    overrides = {}
-    for pair in thresholds:
-        key, sep, value = pair.partition("=")
-        if not sep:
-            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--threshold")
-        overrides[key.strip()] = value.strip()
-    terms = FacilityTerms.as_given(
-        slug,
-        platform.lower(),
-        limit_amount,
-        timezone=timezone or state.settings.timezone,
-        currency=currency.upper(),
-        daily_rate=daily_rate,
-        repayment_method=RepaymentMethod(method),
-        day_count=DayCount(day_count),
-        repayment_day=repayment_day,
-        alert_channel=channel,
-        name=name,
-        thresholds=overrides,
-    )
-    with state.transaction() as session:
-        facility = facility_service.add_facility(session, state.actor, terms, now=state.now)
-        click.echo(
-            f"added {facility.slug} at {facility.platform.display_name}: limit "
-            f"{format_money(facility.limit_amount, facility.currency)}, "
-            f"{format_rate(facility.daily_rate)}, {facility.repayment_method}, "
-            f"day count {facility.day_count}, {facility.timezone}"
-        )
-        if facility.daily_rate == 0:
-            click.echo("note: no --daily-rate given, so draws on it accrue no interest", err=True)
-
-
-@facility_group.command("list")
-@click.pass_obj
-def facility_list(state: CliState) -> None:
-    """Facilities with limit, outstanding and available, by the ledger."""
-    with state.transaction() as session:
-        current = positions(session)
-        if not current:
-            click.echo("no facilities yet; add one with `loanwatch facility add`")
-            return
-        click.echo(positions_table(current))
 
 
 @click.group("draw")
@@ -141,6 +44,12 @@ def draw_group() -> None:
 )
 @click.option("--method", type=METHODS, help="Repayment method (default: the facility's).")
 @click.option("--daily-rate", type=RATE, help="Daily rate (default: the facility's).")
+@click.option("--annual-rate", type=ANNUAL_RATE, help="Annual rate instead: 3.5% or 0.035.")
+@click.option(
+    "--basis",
+    type=click.Choice(["360", "365"]),
+    help="Days in the annual rate's year (default 360).",
+)
 @click.option("--note", help="What the money is for.")
 @click.option("--allow-over-limit", is_flag=True, help="Log it even if it exceeds the limit.")
 @click.pass_obj
@@ -152,6 +61,8 @@ def draw_add(
     drawn_on: date | None,
     method: str | None,
     daily_rate: Decimal | None,
+    annual_rate: Decimal | None,
+    basis: str | None,
     note: str | None,
     allow_over_limit: bool,
 ) -> None:
@@ -164,11 +75,17 @@ def draw_add(
         daily_rate=daily_rate,
         note=note,
         allow_over_limit=allow_over_limit,
+        annual_rate=annual_rate,
+        rate_basis=None if basis is None else int(basis),
     )
     with state.transaction() as session:
         target = get_facility(session, facility, for_update=True)
+        repayment_day = target.repayment_day
         draw = record_draw(session, state.actor, target, request, now=state.now)
-        click.echo(schedule(draw, target, current_installments(session, draw)))
+        installments = current_installments(session, draw)
+        click.echo(schedule(draw, target, installments, state.settings.calendar()))
+        if target.repayment_day != repayment_day:
+            click.echo(f"note: {repayment_day_note(target)}", err=True)
 
 
 @click.group("repay")
@@ -297,5 +214,5 @@ def limit_add(
 
 def register(cli: click.Group) -> None:
     """Add the ledger commands."""
-    for group in (facility_group, draw_group, repay_group, bill_group, limit_group):
+    for group in (draw_group, repay_group, bill_group, limit_group):
         cli.add_command(group)

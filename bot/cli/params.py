@@ -14,7 +14,7 @@ import click
 
 from bot.dates import parse_date, parse_time
 from bot.errors import InputError
-from bot.money import parse_amount, parse_daily_rate
+from bot.money import parse_amount, parse_annual_rate, parse_daily_rate
 from bot.typed import record_id, whole_number
 
 
@@ -50,6 +50,22 @@ class RateType(click.ParamType):
             return value
         try:
             return parse_daily_rate(str(value))
+        except InputError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class AnnualRateType(click.ParamType):
+    """An annual rate: 3.5% or 0.035."""
+
+    name = "rate"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Decimal:
+        if isinstance(value, Decimal):
+            return value
+        try:
+            return parse_annual_rate(str(value))
         except InputError as exc:
             self.fail(str(exc), param, ctx)
 
@@ -129,6 +145,7 @@ def _what(param: click.Parameter | None, default: str) -> str:
 AMOUNT = AmountType()
 AMOUNT_OR_ZERO = AmountType(allow_zero=True)
 RATE = RateType()
+ANNUAL_RATE = AnnualRateType()
 DATE = DateType()
 TIME = TimeType()
 MONTHS = WholeNumberType(1, 360)

@@ -4,9 +4,12 @@ import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
 
+from bot.calendar import BusinessCalendar
 from bot.ledger.portfolio import Position
+from bot.ledger.schedule import RepaymentDayRule
+from bot.ledger.terms import describe_rate, effective_due_date
 from bot.models import Draw, Facility, Installment
-from bot.money import format_money, format_rate
+from bot.money import format_money
 
 
 def _width(text: str) -> int:
@@ -31,32 +34,49 @@ def table(
     return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
 
 
-def schedule(draw: Draw, facility: Facility, installments: Sequence[Installment]) -> str:
-    """A draw and its installments, with the totals a treasurer checks first."""
+def schedule(
+    draw: Draw,
+    facility: Facility,
+    installments: Sequence[Installment],
+    calendar: BusinessCalendar | None = None,
+) -> str:
+    """A draw and its installments, with the totals a treasurer checks first.
+
+    Given the calendar, a due date the facility's holiday rule moves shows the day it is
+    collected in a `collected` column.
+    """
     total_interest = sum((i.interest for i in installments), Decimal("0.00"))
     head = (
         f"Draw #{draw.id} on {facility.slug}: {format_money(draw.amount, facility.currency)} "
         f"drawn {draw.drawn_on.isoformat()}, {draw.months} months, {draw.repayment_method}, "
-        f"{format_rate(draw.daily_rate)}, day count {draw.day_count}"
+        f"{describe_rate(draw)}, day count {draw.day_count}, rounding {draw.rounding}"
     )
+    collected = [
+        effective_due_date(facility, i.due_date, calendar) if calendar else i.due_date
+        for i in installments
+    ]
+    moved = any(day != i.due_date for day, i in zip(collected, installments, strict=True))
     rows = [
         [
             str(i.seq),
             i.due_date.isoformat(),
+            *([day.isoformat() if day != i.due_date else ""] if moved else []),
             format_money(i.principal, facility.currency),
             format_money(i.interest, facility.currency),
             format_money(i.amount, facility.currency),
             i.status,
         ]
-        for i in installments
+        for i, day in zip(installments, collected, strict=True)
     ]
-    body = table(["#", "due", "principal", "interest", "amount", "status"], rows, right={2, 3, 4})
+    headers = ["#", "due", *(["collected"] if moved else []), "principal", "interest"]
+    amounts = {2, 3, 4} if not moved else {3, 4, 5}
+    body = table([*headers, "amount", "status"], rows, right=amounts)
     foot = f"total interest {format_money(total_interest, facility.currency)}"
     return f"{head}\n{body}\n{foot}"
 
 
 def positions_table(positions: Sequence[Position]) -> str:
-    """Facilities with limit / outstanding / available by the ledger, and their rate and method."""
+    """Facilities with limit / outstanding / available by the ledger, and their terms."""
     rows = [
         [
             p.facility.slug,
@@ -64,10 +84,34 @@ def positions_table(positions: Sequence[Position]) -> str:
             format_money(p.facility.limit_amount, p.facility.currency),
             format_money(p.outstanding, p.facility.currency),
             format_money(p.available, p.facility.currency),
-            format_rate(p.facility.daily_rate),
+            describe_rate(p.facility),
             p.facility.repayment_method,
+            p.facility.day_count,
+            p.facility.rounding,
+            _repayment_day(p.facility),
+            p.facility.holiday_rule,
         ]
         for p in positions
     ]
-    headers = ["facility", "platform", "limit", "outstanding", "available", "rate", "method"]
+    headers = [
+        "facility",
+        "platform",
+        "limit",
+        "outstanding",
+        "available",
+        "rate",
+        "method",
+        "days",
+        "rounding",
+        "repayment day",
+        "holidays",
+    ]
     return table(headers, rows, right={2, 3, 4})
+
+
+def _repayment_day(facility: Facility) -> str:
+    """The repayment day as the list shows it: "10 (skip-short)", "first draw's", "draw's"."""
+    if facility.repayment_day is not None:
+        return f"{facility.repayment_day} ({facility.first_period})"
+    first_draw = RepaymentDayRule(facility.repayment_day_rule) is RepaymentDayRule.FIRST_DRAW
+    return "first draw's" if first_draw else "each draw's"

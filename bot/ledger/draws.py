@@ -12,7 +12,15 @@ from bot.dates import check_date
 from bot.errors import InputError
 from bot.ledger.facilities import facility_zone
 from bot.ledger.portfolio import drawn_and_repaid, outstanding_from
-from bot.ledger.schedule import DayCount, PlannedInstallment, RepaymentMethod, plan_draw
+from bot.ledger.schedule import (
+    DayCount,
+    FirstPeriod,
+    PlannedInstallment,
+    RepaymentMethod,
+    Rounding,
+    plan_draw,
+)
+from bot.ledger.terms import checked_rate, daily_rate_of, fix_repayment_day, rate_of
 from bot.models import Draw, Facility, Installment, InstallmentStatus, RepaymentAllocation
 from bot.money import format_money
 from bot.typed import free_text
@@ -20,7 +28,10 @@ from bot.typed import free_text
 
 @dataclass(frozen=True)
 class DrawRequest:
-    """A draw as a person asked for it; method and rate default to the facility's."""
+    """A draw as a person asked for it; method and rate default to the facility's.
+
+    A rate of its own is a daily rate, or an annual rate on a `rate_basis` of 360 or 365 days.
+    """
 
     amount: Decimal
     months: int
@@ -29,6 +40,8 @@ class DrawRequest:
     daily_rate: Decimal | None = None
     note: str | None = None
     allow_over_limit: bool = False
+    annual_rate: Decimal | None = None
+    rate_basis: int | None = None
 
 
 def record_draw(
@@ -55,16 +68,24 @@ def record_draw(
         )
 
     method = request.repayment_method or RepaymentMethod(facility.repayment_method)
-    daily_rate = facility.daily_rate if request.daily_rate is None else request.daily_rate
+    if request.daily_rate is None and request.annual_rate is None:
+        if request.rate_basis is not None:
+            raise InputError("a 360- or 365-day year goes with an annual rate (--annual-rate)")
+        rate = rate_of(facility)
+    else:
+        rate = checked_rate(request.daily_rate, request.annual_rate, request.rate_basis)
     planned = plan_draw(
         request.amount,
-        daily_rate,
+        rate,
         request.months,
         drawn_on,
         method,
         DayCount(facility.day_count),
         facility.repayment_day,
+        rounding=Rounding(facility.rounding),
+        first_period=FirstPeriod(facility.first_period),
     )
+    # The draw copies the facility's terms: changing them later leaves this schedule alone.
     draw = Draw(
         facility=facility,
         amount=request.amount,
@@ -72,7 +93,10 @@ def record_draw(
         months=request.months,
         repayment_method=str(method),
         day_count=facility.day_count,
-        daily_rate=daily_rate,
+        daily_rate=daily_rate_of(rate),
+        annual_rate=rate.value if rate.is_annual else None,
+        rate_basis=rate.basis if rate.is_annual else None,
+        rounding=facility.rounding,
         repayment_day=facility.repayment_day,
         note=note,
         created_at=now,
@@ -84,6 +108,9 @@ def record_draw(
     session.flush()
     add_installments(session, draw, planned, revision=0)
     audit.record(session, actor, "draw.add", draw, at=now)
+    before = audit.snapshot(facility)
+    if fix_repayment_day(facility, draw):
+        audit.record(session, actor, "facility.update", facility, before=before, at=now)
     return draw
 
 

@@ -44,9 +44,14 @@ def _facilities(session: Session, **_: Any) -> Iterator[Row]:
             "currency": facility.currency,
             "daily_rate": str(facility.daily_rate.normalize()),
             "daily_rate_percent": format_rate(facility.daily_rate),
+            **_annual_rate(facility),
             "method": facility.repayment_method,
             "day_count": facility.day_count,
+            "rounding": facility.rounding,
+            "first_period": facility.first_period,
             "repayment_day": facility.repayment_day,
+            "repayment_day_rule": facility.repayment_day_rule,
+            "holiday_rule": facility.holiday_rule,
             "channel": facility.alert_channel,
             "timezone": facility.timezone,
             "active": facility.active,
@@ -56,6 +61,14 @@ def _facilities(session: Session, **_: Any) -> Iterator[Row]:
                 if getattr(facility, name) is not None
             },
         }
+
+
+def _annual_rate(row: Facility | Draw) -> Row:
+    """A rate given per year, as given: the fraction and the days of its year (else empty)."""
+    return {
+        "annual_rate": None if row.annual_rate is None else str(row.annual_rate.normalize()),
+        "rate_basis": row.rate_basis,
+    }
 
 
 def _draws(session: Session, **_: Any) -> Iterator[Row]:
@@ -70,6 +83,9 @@ def _draws(session: Session, **_: Any) -> Iterator[Row]:
             "method": draw.repayment_method,
             "day_count": draw.day_count,
             "daily_rate": str(draw.daily_rate.normalize()),
+            **_annual_rate(draw),
+            "rounding": draw.rounding,
+            "repayment_day": draw.repayment_day,
             "note": draw.note,
             "confirmed_at": draw.confirmed_at,
             "created_by": draw.created_by,

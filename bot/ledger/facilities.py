@@ -11,7 +11,16 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.errors import InputError, NotFoundError
-from bot.ledger.schedule import DayCount, RepaymentMethod
+from bot.ledger.platforms import BANK, display_name, profile_for
+from bot.ledger.schedule import (
+    DayCount,
+    FirstPeriod,
+    HolidayRule,
+    RepaymentDayRule,
+    RepaymentMethod,
+    Rounding,
+)
+from bot.ledger.terms import checked_rate, daily_rate_of
 from bot.models import Facility, Platform
 from bot.money import parse_amount
 from bot.typed import MAX_ID, free_text, whole_number
@@ -21,22 +30,16 @@ NAME_CHARS = 200  # what the column holds
 # Slack's ids are 9 or 11 characters today; the column holds 64.
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{5,20}$")
 
-# How people know the common platforms; any other name is shown as typed.
-KNOWN_PLATFORMS = {
-    "jiebei": "借呗 Jiebei (Alipay)",
-    "weilidai": "微粒贷 Weilidai (WeBank)",
-    "icbc": "ICBC",
-    "ccb": "China Construction Bank",
-    "cmb": "China Merchants Bank",
-}
-
 
 @dataclass(frozen=True)
 class FacilityTerms:
     """What a new facility is set up with; amounts and rates already parsed.
 
-    The defaults below are the only ones: `loanwatch facility add` and `/loan facility add`
-    build their terms with :meth:`as_given`, which leaves to them whatever the person left out.
+    `loanwatch facility add` and `/loan facility add` build their terms with :meth:`as_given`,
+    which fills whatever the person left out from the platform's profile
+    (`bot/ledger/platforms.py`). Built directly, the terms left out are the bank default's.
+    A rate is per day (`daily_rate`), or per year (`annual_rate` on a `rate_basis` of 360 or
+    365 days), not both.
     """
 
     slug: str
@@ -44,9 +47,15 @@ class FacilityTerms:
     limit_amount: Decimal
     currency: str = "CNY"
     daily_rate: Decimal = Decimal(0)
-    repayment_method: RepaymentMethod = RepaymentMethod.EQUAL_INSTALLMENT
-    day_count: DayCount = DayCount.THIRTY
+    annual_rate: Decimal | None = None
+    rate_basis: int | None = None
+    repayment_method: RepaymentMethod = BANK.method
+    day_count: DayCount = BANK.day_count
+    rounding: Rounding = BANK.rounding
+    first_period: FirstPeriod = BANK.first_period
     repayment_day: int | None = None
+    repayment_day_rule: RepaymentDayRule = BANK.repayment_day_rule
+    holiday_rule: HolidayRule = BANK.holiday_rule
     alert_channel: str | None = None
     timezone: str = "Asia/Shanghai"
     name: str | None = None
@@ -63,22 +72,35 @@ class FacilityTerms:
         timezone: str,
         currency: str | None = None,
         daily_rate: Decimal | None = None,
+        annual_rate: Decimal | None = None,
+        rate_basis: int | None = None,
         repayment_method: RepaymentMethod | None = None,
         day_count: DayCount | None = None,
+        rounding: Rounding | None = None,
+        first_period: FirstPeriod | None = None,
         repayment_day: int | None = None,
+        repayment_day_rule: RepaymentDayRule | None = None,
+        holiday_rule: HolidayRule | None = None,
         alert_channel: str | None = None,
         name: str | None = None,
         thresholds: dict[str, str] | None = None,
     ) -> "FacilityTerms":
-        """Terms as a person gave them: each term left out (None) takes the default above."""
+        """Terms as a person gave them: each term left out (None) takes the platform's default."""
+        profile = profile_for(platform)
         default = cls(slug, platform, limit_amount, timezone=timezone)
         return replace(
             default,
             currency=default.currency if currency is None else currency,
             daily_rate=default.daily_rate if daily_rate is None else daily_rate,
-            repayment_method=repayment_method or default.repayment_method,
-            day_count=day_count or default.day_count,
+            annual_rate=annual_rate,
+            rate_basis=rate_basis,
+            repayment_method=repayment_method or profile.method,
+            day_count=day_count or profile.day_count,
+            rounding=rounding or profile.rounding,
+            first_period=first_period or profile.first_period,
             repayment_day=repayment_day,
+            repayment_day_rule=repayment_day_rule or profile.repayment_day_rule,
+            holiday_rule=holiday_rule or profile.holiday_rule,
             alert_channel=alert_channel,
             name=name,
             thresholds=dict(thresholds or {}),
@@ -116,12 +138,13 @@ def add_facility(
         )
     check_timezone(terms.timezone)
     name = free_text(terms.name, "the facility's name", limit=NAME_CHARS)
+    rate = checked_rate(terms.daily_rate, terms.annual_rate, terms.rate_basis)
 
     platform = session.scalar(select(Platform).where(Platform.name == terms.platform))
     if platform is None:
         platform = Platform(
             name=terms.platform,
-            display_name=KNOWN_PLATFORMS.get(terms.platform, terms.platform),
+            display_name=display_name(terms.platform),
             created_at=now,
         )
         session.add(platform)
@@ -134,10 +157,16 @@ def add_facility(
         name=name or terms.slug,
         limit_amount=terms.limit_amount,
         currency=terms.currency,
-        daily_rate=terms.daily_rate,
+        daily_rate=daily_rate_of(rate),
+        annual_rate=rate.value if rate.is_annual else None,
+        rate_basis=rate.basis if rate.is_annual else None,
         repayment_method=str(terms.repayment_method),
         day_count=str(terms.day_count),
+        rounding=str(terms.rounding),
+        first_period=str(terms.first_period),
         repayment_day=terms.repayment_day,
+        repayment_day_rule=str(terms.repayment_day_rule),
+        holiday_rule=str(terms.holiday_rule),
         alert_channel=terms.alert_channel,
         timezone=terms.timezone,
         active=True,

@@ -24,7 +24,15 @@ from bot.dates import check_date
 from bot.errors import InputError
 from bot.ledger.draws import add_installments, principal_repaid
 from bot.ledger.facilities import facility_zone
-from bot.ledger.schedule import DayCount, RepaymentMethod, accrued_interest, plan_remaining
+from bot.ledger.schedule import (
+    DayCount,
+    RepaymentMethod,
+    Rounding,
+    accrued_interest,
+    plan_remaining,
+    schedule_day,
+)
+from bot.ledger.terms import rate_of
 from bot.models import (
     Draw,
     Facility,
@@ -145,7 +153,9 @@ def _prepay(session: Session, repayment: Repayment, draw: Draw, left: Decimal) -
     paid_on = repayment.paid_on
     start = _accrual_start(session, draw)
     interest = (
-        accrued_interest(balance, draw.daily_rate, start, paid_on) if paid_on > start else ZERO
+        accrued_interest(balance, rate_of(draw), start, paid_on, rounding=Rounding(draw.rounding))
+        if paid_on > start
+        else ZERO
     )
     if left <= interest:
         return _pay_toward(session, repayment, unpaid[0], left) if unpaid else left
@@ -178,15 +188,18 @@ def _regenerate(
     session.flush()
     if balance <= 0 or not unpaid:
         return
+    method = RepaymentMethod(draw.repayment_method)
     planned = plan_remaining(
         balance,
-        draw.daily_rate,
+        rate_of(draw),
         accrual_start,
         [i.due_date for i in unpaid],
-        RepaymentMethod(draw.repayment_method),
+        method,
         DayCount(draw.day_count),
         first_seq=unpaid[0].seq,
         full_first_period=not broken_first_period,
+        rounding=Rounding(draw.rounding),
+        day=schedule_day(draw.drawn_on, method, draw.repayment_day),
     )
     revision = max(i.revision for i in unpaid) + 1
     add_installments(session, draw, planned, revision=revision)

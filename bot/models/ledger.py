@@ -22,6 +22,32 @@ from bot.models.base import Base
 from bot.models.types import Money, Rate, UTCDateTime
 
 
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    """A CHECK that `column` holds one of `values`."""
+    return f"{column} IN (" + ", ".join(f"'{value}'" for value in values) + ")"
+
+
+# The values the schedule's terms are stored as (bot.ledger.schedule.conventions names each; the
+# models do not import the ledger, so tests/ledger/test_facility_terms.py ties the two).
+REPAYMENT_METHODS = (
+    "equal-installment",
+    "equal-principal",
+    "interest-first",
+    "bullet",
+    "quarterly-interest",
+)
+ROUNDINGS = ("half-up", "down")
+FIRST_PERIODS = ("next-month", "skip-short")
+REPAYMENT_DAY_RULES = ("draw-day", "first-draw")
+HOLIDAY_RULES = ("none", "following")
+# An annual rate comes with the days of its year; a daily rate has neither.
+_ANNUAL_RATE_HAS_A_BASIS = (
+    "(annual_rate IS NULL AND rate_basis IS NULL) OR "
+    "(annual_rate IS NOT NULL AND rate_basis IS NOT NULL "
+    "AND annual_rate >= 0 AND rate_basis IN (360, 365))"
+)
+
+
 class InstallmentStatus(StrEnum):
     """Where an installment stands; the checks and the ledger's reads go by it."""
 
@@ -55,10 +81,16 @@ class Facility(Base):
             "repayment_day IS NULL OR (repayment_day BETWEEN 1 AND 31)", name="repayment_day_range"
         ),
         CheckConstraint(
-            "repayment_method IN ('equal-installment', 'equal-principal', 'interest-first')",
-            name="repayment_method_known",
+            _one_of("repayment_method", REPAYMENT_METHODS), name="repayment_method_known"
         ),
         CheckConstraint("day_count IN ('30', 'actual')", name="day_count_known"),
+        CheckConstraint(_one_of("rounding", ROUNDINGS), name="rounding_known"),
+        CheckConstraint(_one_of("first_period", FIRST_PERIODS), name="first_period_known"),
+        CheckConstraint(
+            _one_of("repayment_day_rule", REPAYMENT_DAY_RULES), name="repayment_day_rule_known"
+        ),
+        CheckConstraint(_one_of("holiday_rule", HOLIDAY_RULES), name="holiday_rule_known"),
+        CheckConstraint(_ANNUAL_RATE_HAS_A_BASIS, name="annual_rate_basis"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,10 +99,20 @@ class Facility(Base):
     name: Mapped[str] = mapped_column(String(200))
     limit_amount: Mapped[Decimal] = mapped_column(Money())
     currency: Mapped[str] = mapped_column(String(3))
+    # The rate per day. With an annual rate it is annual_rate / rate_basis to 10^-8, for
+    # people to read; the schedules use the annual rate itself (bot.ledger.terms.rate_of).
     daily_rate: Mapped[Decimal] = mapped_column(Rate())
+    annual_rate: Mapped[Decimal | None] = mapped_column(Rate())
+    rate_basis: Mapped[int | None] = mapped_column(Integer)  # 360 or 365 days a year
     repayment_method: Mapped[str] = mapped_column(String(32))
     day_count: Mapped[str] = mapped_column(String(8))
+    # A row written without these terms behaves as every row did before migration 0010.
+    rounding: Mapped[str] = mapped_column(String(16), default="half-up")
+    first_period: Mapped[str] = mapped_column(String(16), default="next-month")
     repayment_day: Mapped[int | None] = mapped_column(Integer)
+    # With `first-draw`, the first draw sets repayment_day when the facility has none.
+    repayment_day_rule: Mapped[str] = mapped_column(String(16), default="draw-day")
+    holiday_rule: Mapped[str] = mapped_column(String(16), default="none")
     alert_channel: Mapped[str | None] = mapped_column(String(64))
     timezone: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -98,6 +140,8 @@ class Draw(Base):
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("months BETWEEN 1 AND 360", name="months_range"),
+        CheckConstraint(_one_of("rounding", ROUNDINGS), name="rounding_known"),
+        CheckConstraint(_ANNUAL_RATE_HAS_A_BASIS, name="annual_rate_basis"),
         # draw_unconfirmed reads only the draws nothing has confirmed yet.
         Index(
             "ix_draws_unconfirmed",
@@ -115,6 +159,9 @@ class Draw(Base):
     repayment_method: Mapped[str] = mapped_column(String(32))
     day_count: Mapped[str] = mapped_column(String(8))
     daily_rate: Mapped[Decimal] = mapped_column(Rate())
+    annual_rate: Mapped[Decimal | None] = mapped_column(Rate())
+    rate_basis: Mapped[int | None] = mapped_column(Integer)
+    rounding: Mapped[str] = mapped_column(String(16), default="half-up")
     repayment_day: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

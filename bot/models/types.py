@@ -1,6 +1,6 @@
 """Column types that keep money exact and time aware on every database.
 
-Money and rates are stored as integers of their smallest unit (fen for money, 10^-8 for a daily
+Money and rates are stored as integers of their smallest unit (fen for money, 10^-8 for a
 rate). That is exact on SQLite, which has no decimal type and would otherwise round-trip through
 binary floats, and it makes set-based SQL (sums, comparisons) exact on PostgreSQL too.
 """
@@ -51,7 +51,7 @@ def Money() -> FixedPoint:  # noqa: N802 - reads like a type in column declarati
 
 
 def Rate() -> FixedPoint:  # noqa: N802
-    """A daily interest rate as a fraction (0.0004 = 0.04 %/day), stored in units of 10^-8."""
+    """An interest rate as a fraction (0.0004 = 0.04 %/day, 0.035 = 3.5 %/year), in 10^-8."""
     return FixedPoint(8)
 
 

@@ -18,8 +18,9 @@ from bot.ledger.draw_requests import (
     Repeated,
     RequestState,
 )
+from bot.ledger.terms import describe_rate
 from bot.models import Draw, Facility, Installment
-from bot.money import format_money, format_rate
+from bot.money import format_money
 from bot.slack.context import Loanwatch, actor
 from bot.slack.mrkdwn import escape, truncate
 from bot.slack.reply import Reply
@@ -100,7 +101,7 @@ def schedule_reply(
     summary = (
         f"<@{user_id}> logged draw #{draw.id} on *{facility.slug}*: "
         f"{format_money(draw.amount, money)} for {draw.months} months at "
-        f"{format_rate(draw.daily_rate)} ({draw.repayment_method}){note}\n"
+        f"{describe_rate(draw)} ({draw.repayment_method}){note}\n"
         f"First due *{first.due_date.isoformat()}*: {format_money(first.amount, money)}; "
         f"{level}; total interest *{format_money(total_interest, money)}*"
     )

@@ -29,6 +29,10 @@ KINDS = ["facilities", "draws", "installments", "repayments", "bills", "limits",
 
 # Times the domain must see as "in the future" whatever day the suite runs: two days ahead in
 # UTC is still ahead in Asia/Shanghai (UTC+8), the facilities' zone.
+# DESIGN.md's worked example is on 30-day months, half-up, each draw due on its own day: the bank
+# default, not Jiebei's profile (actual days, rounded down, the first draw's day; docs/ledger.md).
+WORKED_EXAMPLE_TERMS = "--day-count 30 --rounding half-up --repayment-day-rule draw-day"
+
 IN_TWO_DAYS = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
 TOMORROW = (datetime.now(UTC) + timedelta(days=1)).isoformat(timespec="minutes")
 
@@ -115,7 +119,12 @@ def loanwatch(database_url: str, capsys: pytest.CaptureFixture[str]) -> Loanwatc
 @pytest.fixture
 def alices_lines(loanwatch: Loanwatch) -> Loanwatch:
     """Alice's lines: jiebei-main with 10,000.00 drawn on 2025-01-10, weilidai-ops with nothing."""
-    ok(loanwatch("facility add jiebei-main --platform jiebei --limit 50,000 --daily-rate 0.04%"))
+    ok(
+        loanwatch(
+            "facility add jiebei-main --platform jiebei --limit 50,000 --daily-rate 0.04% "
+            + WORKED_EXAMPLE_TERMS
+        )
+    )
     ok(
         loanwatch(
             "facility add weilidai-ops --platform weilidai --limit 200,000 --daily-rate 0.035% "
@@ -131,6 +140,8 @@ def ten_thousand_over_twelve_months(loanwatch: Loanwatch, facility_options: str 
     ok(
         loanwatch(
             "facility add jiebei-main --platform jiebei --limit 50,000 --daily-rate 0.04% "
+            + WORKED_EXAMPLE_TERMS
+            + " "
             + facility_options
         )
     )
@@ -196,7 +207,12 @@ def test_an_interest_first_draw_pays_120_00_a_month_and_the_principal_at_the_end
     loanwatch: Loanwatch,
 ) -> None:
     """`draw add --method interest-first`: 120.00 a month, 10,000.00 principal last, 1,440.00."""
-    ok(loanwatch("facility add jiebei-main --platform jiebei --limit 50,000 --daily-rate 0.04%"))
+    ok(
+        loanwatch(
+            "facility add jiebei-main --platform jiebei --limit 50,000 --daily-rate 0.04% "
+            + WORKED_EXAMPLE_TERMS
+        )
+    )
 
     installments = draw_ten_thousand(loanwatch, "--method interest-first")
 

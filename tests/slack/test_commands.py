@@ -37,9 +37,15 @@ FACILITY_TERMS = (
     "limit_amount",
     "currency",
     "daily_rate",
+    "annual_rate",
+    "rate_basis",
     "repayment_method",
     "day_count",
+    "rounding",
+    "first_period",
     "repayment_day",
+    "repayment_day_rule",
+    "holiday_rule",
     "alert_channel",
     "timezone",
     "active",
@@ -429,6 +435,24 @@ def test_a_facility_added_in_slack_gets_the_terms_the_cli_gives(
 
     with sessions() as session:
         assert terms("from-slack") == terms("from-cli")
+
+
+def test_a_jiebei_line_added_in_slack_takes_jiebeis_profile(app, sessions) -> None:
+    """`/loan facility add` has no term options: a Jiebei line bills on actual days, rounded
+    down, Jiebei's first-period and repayment-day rules, collected on the calendar day."""
+    added = app.command("facility add jb-slack jiebei 100k 0.04%", user=DANA)
+
+    assert "day count actual, rounding down" in added.text
+    with sessions() as session:
+        facility = session.scalars(select(Facility).where(Facility.slug == "jb-slack")).one()
+        assert (
+            facility.repayment_method,
+            facility.day_count,
+            facility.rounding,
+            facility.first_period,
+            facility.repayment_day_rule,
+            facility.holiday_rule,
+        ) == ("equal-installment", "actual", "down", "skip-short", "first-draw", "none")
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,8 @@ from bot.ledger.facilities import FacilityTerms, get_facility
 from bot.ledger.observations import LimitStatus, record_bill, record_limit_reading
 from bot.ledger.portfolio import positions
 from bot.ledger.repayments import record_repayment
-from bot.money import format_money, format_rate, take_amount
+from bot.ledger.terms import describe_terms
+from bot.money import format_money, take_amount
 from bot.slack import draw_replies, parsing
 from bot.slack.commands.invocation import Invocation
 from bot.slack.context import Loanwatch, actor, refusal
@@ -192,7 +193,7 @@ def facility(lw: Loanwatch, call: Invocation) -> Reply:
             f"<@{call.user_id}> added facility *{added.slug}* at "
             f"{escape(added.platform.display_name)}: limit "
             f"{format_money(added.limit_amount, added.currency)}, "
-            f"{format_rate(added.daily_rate)}{where}",
+            f"{describe_terms(added)}{where}",
             in_channel=True,
         )
 

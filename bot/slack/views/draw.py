@@ -23,11 +23,6 @@ CALLBACK = "draw_modal"
 # Slack's static select takes at most 100 options.
 MAX_FACILITIES = 100
 NOTE_CHARS = MAX_TEXT_CHARS
-METHOD_WORDS = {
-    RepaymentMethod.EQUAL_INSTALLMENT: "Equal installment (等额本息)",
-    RepaymentMethod.EQUAL_PRINCIPAL: "Equal principal (等额本金)",
-    RepaymentMethod.INTEREST_FIRST: "Interest first (先息后本)",
-}
 
 
 def draw_view(slugs: list[str], private_metadata: str) -> dict[str, Any]:
@@ -53,7 +48,7 @@ def draw_view(slugs: list[str], private_metadata: str) -> dict[str, Any]:
                 "Repayment method",
                 {
                     "type": "static_select",
-                    "options": [_option(words, m.value) for m, words in METHOD_WORDS.items()],
+                    "options": [_option(m.words, m.value) for m in RepaymentMethod],
                 },
                 optional=True,
                 hint="Leave empty for the facility's method.",
@@ -117,7 +112,7 @@ def submit(
     except InputError as exc:
         errors["note"] = str(exc)
     method = _selected(values, "method")
-    known_methods = {m.value for m in METHOD_WORDS}
+    known_methods = {m.value for m in RepaymentMethod}
     if method is not None and method not in known_methods:
         errors["method"] = "Pick one of the methods listed, or leave it empty."
     if errors:

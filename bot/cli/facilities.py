@@ -1,0 +1,238 @@
+"""`loanwatch facility add|set|list|calibrate`: credit lines and loans, and their terms."""
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import click
+
+from bot.cli.context import CliState
+from bot.cli.params import AMOUNT, ANNUAL_RATE, DAY_OF_MONTH, RATE
+from bot.cli.render import positions_table
+from bot.ledger import facilities as facility_service
+from bot.ledger.calibration import calibrate
+from bot.ledger.facilities import FacilityTerms, get_facility
+from bot.ledger.platforms import profile_for
+from bot.ledger.portfolio import positions
+from bot.ledger.schedule import (
+    DayCount,
+    FirstPeriod,
+    HolidayRule,
+    RepaymentDayRule,
+    RepaymentMethod,
+    Rounding,
+)
+from bot.ledger.terms import TermChanges, change_terms, describe_terms
+from bot.money import format_money
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _choice(kind: type) -> click.Choice:
+    return click.Choice([member.value for member in kind])
+
+
+def _enum(kind: type, value: str | None) -> Any:
+    return None if value is None else kind(value)
+
+
+def term_options(default: str) -> Callable[[F], F]:
+    """The terms `facility add` and `facility set` take; `default` says what one left out is."""
+    options = [
+        click.option("--daily-rate", type=RATE, help="Daily rate: 0.04% or 0.0004."),
+        click.option("--annual-rate", type=ANNUAL_RATE, help="Annual rate instead: 3.5% or 0.035."),
+        click.option(
+            "--basis",
+            type=click.Choice(["360", "365"]),
+            help="Days in the annual rate's year (default 360, the PBoC's rule).",
+        ),
+        click.option("--method", type=_choice(RepaymentMethod), help=f"Method ({default})."),
+        click.option("--day-count", type=_choice(DayCount), help=f"Day count ({default})."),
+        click.option(
+            "--rounding", type=_choice(Rounding), help=f"To the fen: half-up or down ({default})."
+        ),
+        click.option(
+            "--first-period",
+            type=_choice(FirstPeriod),
+            help=f"First due date with a fixed repayment day ({default}).",
+        ),
+        click.option("--repayment-day", type=DAY_OF_MONTH, help="Fixed day of month."),
+        click.option(
+            "--repayment-day-rule",
+            type=_choice(RepaymentDayRule),
+            help=f"Without a fixed day: each draw's day, or the first draw's ({default}).",
+        ),
+        click.option(
+            "--holiday-rule",
+            type=_choice(HolidayRule),
+            help=f"A due date on a holiday: collected then (none) or the next business day "
+            f"(following) ({default}).",
+        ),
+    ]
+
+    def decorate(command: F) -> F:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+@click.group("facility")
+def facility_group() -> None:
+    """Credit lines and loans."""
+
+
+@facility_group.command("add")
+@click.argument("slug")
+@click.option("--platform", required=True, help="Lender, e.g. jiebei, weilidai, icbc.")
+@click.option("--limit", "limit_amount", required=True, type=AMOUNT, help="Credit limit.")
+@click.option("--currency", default=FacilityTerms.currency, show_default=True)
+@term_options("default: the platform's, see docs/ledger.md")
+@click.option("--channel", help="Slack channel id for this facility's alerts.")
+@click.option("--timezone", help="IANA time zone (default: LOANWATCH_TIMEZONE).")
+@click.option("--name", help="A longer name for people (default: the slug).")
+@click.option(
+    "--threshold",
+    "thresholds",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a check threshold, e.g. bill_lead_days=5 (repeatable; see docs/checks.md).",
+)
+@click.pass_obj
+def facility_add(
+    state: CliState,
+    slug: str,
+    platform: str,
+    limit_amount: Decimal,
+    currency: str,
+    channel: str | None,
+    timezone: str | None,
+    name: str | None,
+    thresholds: tuple[str, ...],
+    **terms: Any,
+) -> None:
+    """Add a facility SLUG at a platform; terms left out are the platform's (docs/ledger.md)."""
+    overrides = {}
+    for pair in thresholds:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--threshold")
+        overrides[key.strip()] = value.strip()
+    changes = _term_changes(terms)
+    given = FacilityTerms.as_given(
+        slug,
+        platform.lower(),
+        limit_amount,
+        timezone=timezone or state.settings.timezone,
+        currency=currency.upper(),
+        daily_rate=changes.daily_rate,
+        annual_rate=changes.annual_rate,
+        rate_basis=changes.rate_basis,
+        repayment_method=changes.repayment_method,
+        day_count=changes.day_count,
+        rounding=changes.rounding,
+        first_period=changes.first_period,
+        repayment_day=changes.repayment_day,
+        repayment_day_rule=changes.repayment_day_rule,
+        holiday_rule=changes.holiday_rule,
+        alert_channel=channel,
+        name=name,
+        thresholds=overrides,
+    )
+    with state.transaction() as session:
+        facility = facility_service.add_facility(session, state.actor, given, now=state.now)
+        click.echo(
+            f"added {facility.slug} at {facility.platform.display_name}: limit "
+            f"{format_money(facility.limit_amount, facility.currency)}, "
+            f"{describe_terms(facility)}, {facility.timezone}"
+        )
+        from_profile = _from_profile(facility.platform.name, changes)
+        if from_profile:
+            click.echo(
+                f"note: {from_profile} from the {facility.platform.display_name} defaults; "
+                f"once bills arrive, `loanwatch facility calibrate {facility.slug}` checks them",
+                err=True,
+            )
+        if facility.daily_rate == 0:
+            click.echo("note: no rate given, so draws on it accrue no interest", err=True)
+
+
+@facility_group.command("set")
+@click.argument("slug")
+@term_options("unchanged if left out")
+@click.pass_obj
+def facility_set(state: CliState, slug: str, **terms: Any) -> None:
+    """Change SLUG's terms for the draws logged from now on (logged ones keep theirs)."""
+    changes = _term_changes(terms)
+    with state.transaction() as session:
+        facility = get_facility(session, slug, for_update=True)
+        change_terms(session, state.actor, facility, changes, now=state.now)
+        click.echo(f"updated {facility.slug}: {describe_terms(facility)}")
+        click.echo("draws already logged keep their terms and schedules", err=True)
+
+
+@facility_group.command("list")
+@click.pass_obj
+def facility_list(state: CliState) -> None:
+    """Facilities with limit, outstanding and available, by the ledger, and their terms."""
+    with state.transaction() as session:
+        current = positions(session)
+        if not current:
+            click.echo("no facilities yet; add one with `loanwatch facility add`")
+            return
+        click.echo(positions_table(current))
+
+
+@facility_group.command("calibrate")
+@click.argument("slug")
+@click.pass_obj
+def facility_calibrate(state: CliState, slug: str) -> None:
+    """Which method, day count, rounding and first-period rule reproduce SLUG's bills."""
+    with state.transaction() as session:
+        facility = get_facility(session, slug)
+        click.echo(calibrate(session, facility, state.settings.calendar()).report())
+
+
+def _term_changes(options: dict[str, Any]) -> TermChanges:
+    """The term options as typed, None where left out."""
+    return TermChanges(
+        daily_rate=options["daily_rate"],
+        annual_rate=options["annual_rate"],
+        rate_basis=None if options["basis"] is None else int(options["basis"]),
+        repayment_method=_enum(RepaymentMethod, options["method"]),
+        day_count=_enum(DayCount, options["day_count"]),
+        rounding=_enum(Rounding, options["rounding"]),
+        first_period=_enum(FirstPeriod, options["first_period"]),
+        repayment_day=options["repayment_day"],
+        repayment_day_rule=_enum(RepaymentDayRule, options["repayment_day_rule"]),
+        holiday_rule=_enum(HolidayRule, options["holiday_rule"]),
+    )
+
+
+_PROFILE_TERMS = {
+    "repayment_method": ("method", "method"),
+    "day_count": ("day_count", "day count"),
+    "rounding": ("rounding", "rounding"),
+    "first_period": ("first_period", "first period"),
+    "repayment_day_rule": ("repayment_day_rule", "repayment day"),
+    "holiday_rule": ("holiday_rule", "holidays"),
+}
+
+
+def _from_profile(platform: str, changes: TermChanges) -> str:
+    """The terms a new facility took from its platform's profile, with their confidence."""
+    profile = profile_for(platform)
+    taken = []
+    for term, (key, words) in _PROFILE_TERMS.items():
+        if term == "repayment_day_rule" and changes.repayment_day is not None:
+            continue  # a fixed repayment day makes the rule moot
+        if getattr(changes, term) is None:
+            value = getattr(profile, key)
+            taken.append(f"{words} {value} ({profile.confidence[key]})")
+    return ", ".join(taken)
+
+
+def register(cli: click.Group) -> None:
+    """Add the facility commands."""
+    cli.add_command(facility_group)

@@ -1,0 +1,260 @@
+"""Which convention does this platform use? `loanwatch facility calibrate FAC` measures it.
+
+The facility's draws are planned again under every method × day count × rounding × first-period
+rule (and, when the bills all fall on one day of the month that the ledger did not expect, with
+that repayment day too), and each plan is compared with the bills the platform has shown: the
+installments due on a bill's date (or whose date moves to it on a holiday) against the bill,
+to the fen. A convention *reproduces* the bills when every bill matches. The report names the
+ones that do, or the closest (most bills matched, then the smallest total difference), and the
+`loanwatch facility set` command that makes new draws follow it.
+
+Bills due once an early repayment has regenerated a schedule are left out: the original plan
+no longer applies to them. Each draw keeps its own rate and term; only the convention varies.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.calendar import BusinessCalendar
+from bot.ledger.schedule import (
+    DayCount,
+    FirstPeriod,
+    RepaymentMethod,
+    Rounding,
+    plan_draw,
+)
+from bot.ledger.terms import rate_of
+from bot.models import Bill, Draw, Facility, Installment
+from bot.money import format_money
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Convention:
+    """One way a platform may bill; ``repayment_day`` None means each draw's day as logged."""
+
+    method: RepaymentMethod
+    day_count: DayCount
+    rounding: Rounding
+    first_period: FirstPeriod
+    repayment_day: int | None = None
+
+    def describe(self) -> str:
+        """The convention in the words `facility list` uses."""
+        day = "" if self.repayment_day is None else f", repayment day {self.repayment_day}"
+        return (
+            f"{self.method}, day count {self.day_count}, rounding {self.rounding}, "
+            f"first period {self.first_period}{day}"
+        )
+
+    def changes(self, other: Convention) -> int:
+        """How many terms differ from ``other``'s."""
+        return sum(
+            getattr(self, term) != getattr(other, term)
+            for term in ("method", "day_count", "rounding", "first_period", "repayment_day")
+        )
+
+    def command(self, slug: str) -> str:
+        """The command that sets a facility to this convention."""
+        day = "" if self.repayment_day is None else f" --repayment-day {self.repayment_day}"
+        return (
+            f"loanwatch facility set {slug} --method {self.method} --day-count {self.day_count} "
+            f"--rounding {self.rounding} --first-period {self.first_period}{day}"
+        )
+
+
+@dataclass(frozen=True)
+class Fit:
+    """How well one convention reproduces the bills."""
+
+    convention: Convention
+    matched: int
+    compared: int
+    off_by: Decimal  # the differences' absolute sum
+    largest: tuple[date, Decimal] | None  # the bill furthest off, and by how much
+
+    @property
+    def exact(self) -> bool:
+        """True when every bill is reproduced to the fen."""
+        return self.matched == self.compared
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """What `facility calibrate` found for one facility."""
+
+    slug: str
+    currency: str
+    current: Convention
+    bills: int  # compared
+    left_out: int  # due after a schedule was regenerated
+    due_span: tuple[date, date] | None  # the first and last compared bill's due date
+    fits: list[Fit]  # best first
+
+    def report(self) -> str:
+        """The answer a treasurer reads."""
+        if not self.bills:
+            more = (
+                f" ({self.left_out} left out: due after an early repayment)"
+                if self.left_out
+                else ""
+            )
+            return (
+                f"no bills to compare on {self.slug} yet{more}; record the platform's bills "
+                "with `loanwatch bill add` or `loanwatch import`, then calibrate again"
+            )
+        span = f"{self.bills} bill{'s' if self.bills != 1 else ''}"
+        first, last = self.due_span or (None, None)
+        lines = [f"{self.slug}: compared {span} due {first} to {last}."]
+        if self.left_out:
+            lines.append(f"{self.left_out} bills due after an early repayment were left out.")
+        exact = [fit for fit in self.fits if fit.exact]
+        if exact:
+            best = exact[0]
+            lines.append(f"Reproduced to the fen by: {best.convention.describe()}.")
+            others = [f.convention.describe() for f in exact if f is not best]
+            if others:
+                lines.append(
+                    f"Also reproduced by {len(others)} other convention(s), which later bills "
+                    f"will tell apart: {'; '.join(others[:3])}{' …' if len(others) > 3 else ''}."
+                )
+            lines.append(self._advice(best.convention))
+            return "\n".join(lines)
+        best = self.fits[0]
+        where = ""
+        if best.largest is not None:
+            due, difference = best.largest
+            where = f", largest {format_money(difference, self.currency)} on {due}"
+        lines.append(
+            f"No convention reproduces all {span}. Closest: {best.convention.describe()}: "
+            f"{best.matched} of {best.compared} to the fen, off by "
+            f"{format_money(best.off_by, self.currency)} in total{where}."
+        )
+        lines.append(
+            "Check the draws' rates, amounts and dates against the platform first (and that no "
+            "bill was mistyped); to use the closest anyway: " + best.convention.command(self.slug)
+        )
+        return "\n".join(lines)
+
+    def _advice(self, convention: Convention) -> str:
+        if convention == self.current:
+            return f"{self.slug} is already set to it; nothing to change."
+        return (
+            f"Set {self.slug} to it with: {convention.command(self.slug)}\n"
+            "(draws logged from then on follow it; draws already logged keep their schedules)"
+        )
+
+
+def calibrate(session: Session, facility: Facility, calendar: BusinessCalendar) -> Calibration:
+    """Compare every convention's plan of the facility's draws with its bills."""
+    current = Convention(
+        RepaymentMethod(facility.repayment_method),
+        DayCount(facility.day_count),
+        Rounding(facility.rounding),
+        FirstPeriod(facility.first_period),
+    )
+    draws = list(facility.draws)
+    billed = _bills_by_due_date(session, facility.id)
+    cutoff = session.scalar(
+        select(func.min(Installment.due_date)).where(
+            Installment.facility_id == facility.id, Installment.revision > 0
+        )
+    )
+    compared = {due: amount for due, amount in billed.items() if cutoff is None or due < cutoff}
+    calibration = Calibration(
+        slug=facility.slug,
+        currency=facility.currency,
+        current=current,
+        bills=len(compared),
+        left_out=len(billed) - len(compared),
+        due_span=(min(compared), max(compared)) if compared else None,
+        fits=[],
+    )
+    if not compared or not draws:
+        return calibration
+    fits = [
+        _fit(convention, draws, compared, calendar) for convention in _conventions(draws, compared)
+    ]
+    # Best first: most bills matched, then the smallest difference, then the fewest changes.
+    fits.sort(
+        key=lambda fit: (fit.compared - fit.matched, fit.off_by, fit.convention.changes(current))
+    )
+    return replace(calibration, fits=fits)
+
+
+def _bills_by_due_date(session: Session, facility_id: int) -> dict[date, Decimal]:
+    """The facility's bills, summed per due date as the bill checks compare them."""
+    totals: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    for due_date, amount in session.execute(
+        select(Bill.due_date, Bill.amount).where(Bill.facility_id == facility_id)
+    ):
+        totals[due_date] += amount
+    return dict(totals)
+
+
+def _conventions(draws: list[Draw], bills: dict[date, Decimal]) -> list[Convention]:
+    """Every convention worth trying: the first-period rule only where a day is fixed."""
+    days: list[int | None] = [None]
+    bill_days = {due.day for due in bills}
+    if len(bill_days) == 1 and len(bills) > 1:
+        (day,) = bill_days
+        if any(draw.repayment_day != day for draw in draws):
+            days.append(day)
+    conventions = []
+    for method, day_count, rounding, day in itertools.product(
+        RepaymentMethod, DayCount, Rounding, days
+    ):
+        fixed = day is not None or any(draw.repayment_day is not None for draw in draws)
+        periods = FirstPeriod if fixed and method.monthly else [FirstPeriod.NEXT_MONTH]
+        for first_period in periods:
+            conventions.append(Convention(method, day_count, rounding, first_period, day))
+    return conventions
+
+
+def _fit(
+    convention: Convention,
+    draws: list[Draw],
+    bills: dict[date, Decimal],
+    calendar: BusinessCalendar,
+) -> Fit:
+    """How the bills compare with the draws planned under ``convention``."""
+    expected: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    for draw in draws:
+        repayment_day = (
+            draw.repayment_day if convention.repayment_day is None else convention.repayment_day
+        )
+        for installment in plan_draw(
+            draw.amount,
+            rate_of(draw),
+            draw.months,
+            draw.drawn_on,
+            convention.method,
+            convention.day_count,
+            repayment_day,
+            rounding=convention.rounding,
+            first_period=convention.first_period,
+        ):
+            if installment.amount > 0:
+                due = installment.due_date
+                # A bill on the due date, or on the business day a holiday moves it to.
+                target = due if due in bills else calendar.next_business_day(due)
+                expected[target] += installment.amount
+    matched, off_by, largest = 0, ZERO, None
+    for due, amount in sorted(bills.items()):
+        difference = amount - expected.get(due, ZERO)
+        if difference == 0:
+            matched += 1
+            continue
+        off_by += abs(difference)
+        if largest is None or abs(difference) > abs(largest[1]):
+            largest = (due, difference)
+    return Fit(convention, matched, len(bills), off_by, largest)

@@ -1,0 +1,218 @@
+"""A facility's terms as the ledger reads and changes them: the rate, the collection day, edits.
+
+The schedule itself (`bot.ledger.schedule`) is pure; this module turns a stored facility or draw
+into what the schedule takes (:func:`rate_of`), answers when a due date is really collected
+(:func:`effective_due_date`, for bill matching and the overdue check), and changes a facility's
+terms for its later draws (:func:`change_terms`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.calendar import BusinessCalendar
+from bot.errors import InputError
+from bot.ledger.platforms import profile_for
+from bot.ledger.schedule import (
+    DayCount,
+    FirstPeriod,
+    HolidayRule,
+    InterestRate,
+    RepaymentDayRule,
+    RepaymentMethod,
+    Rounding,
+)
+from bot.ledger.schedule.conventions import as_rate
+from bot.models import Draw, Facility
+from bot.money import format_annual_rate, format_rate
+
+# The PBoC's rule for RMB loans: a daily rate is the annual rate over 360 days.
+DEFAULT_BASIS = 360
+_DAILY_PLACES = Decimal("0.00000001")  # what the daily_rate column holds
+
+
+def rate_of(row: Facility | Draw) -> InterestRate:
+    """The rate a facility or a draw charges, exactly as given: per year, or per day."""
+    if row.annual_rate is not None and row.rate_basis is not None:
+        return InterestRate.annual(row.annual_rate, row.rate_basis)
+    return InterestRate.daily(row.daily_rate)
+
+
+def describe_rate(row: Facility | Draw) -> str:
+    """The rate as people read it: "0.04%/day", or "3.5%/year (360-day year)"."""
+    rate = rate_of(row)
+    if rate.is_annual:
+        return format_annual_rate(rate.value, rate.basis)
+    return format_rate(rate.value)
+
+
+def checked_rate(
+    daily_rate: Decimal | None, annual_rate: Decimal | None, rate_basis: int | None
+) -> InterestRate:
+    """One rate from what was given: a daily rate, or an annual rate on its year (default 360).
+
+    A daily rate of 0 alongside an annual rate is "no daily rate given" (FacilityTerms'
+    default); any other pair is refused, as is a year without an annual rate.
+    """
+    if annual_rate is None:
+        if rate_basis is not None:
+            raise InputError(
+                "a 360- or 365-day year goes with an annual rate; give --annual-rate too, or "
+                "leave out --basis for a daily rate"
+            )
+        return as_rate(Decimal(0) if daily_rate is None else daily_rate)
+    if daily_rate:
+        raise InputError("give a daily rate or an annual rate, not both")
+    if annual_rate >= 1:
+        raise InputError(
+            f"an annual rate of {(annual_rate * 100).normalize():f}% is not a credit line's; "
+            "check it"
+        )
+    basis = DEFAULT_BASIS if rate_basis is None else rate_basis
+    return as_rate(InterestRate.annual(annual_rate, basis))
+
+
+def daily_rate_of(rate: InterestRate) -> Decimal:
+    """The daily rate to store and show: the rate itself, or the annual rate over its year
+    rounded half-up to 10^-8 (for people to read; schedules use the annual rate)."""
+    if not rate.is_annual:
+        return rate.value
+    return (rate.value / rate.basis).quantize(_DAILY_PLACES, rounding=ROUND_HALF_UP)
+
+
+def collection_date(due_date: date, rule: HolidayRule, calendar: BusinessCalendar) -> date:
+    """The day a payment due on ``due_date`` is collected under ``rule``."""
+    if HolidayRule(rule) is HolidayRule.FOLLOWING:
+        return calendar.next_business_day(due_date)
+    return due_date
+
+
+def effective_due_date(facility: Facility, due_date: date, calendar: BusinessCalendar) -> date:
+    """When an installment of ``facility`` due on ``due_date`` is really due.
+
+    Under the holiday rule ``following`` (banks) a due date on a holiday or a weekend moves to
+    the next business day (2025-10-01 → 2025-10-09); under ``none`` (Jiebei, Weilidai) the
+    platform collects on the calendar day. Installments keep their contractual due date, and
+    interest runs between contractual dates; this is the day bill matching and the overdue
+    check should use.
+    """
+    return collection_date(due_date, HolidayRule(facility.holiday_rule), calendar)
+
+
+def fix_repayment_day(facility: Facility, draw: Draw) -> bool:
+    """Under ``first-draw``, let the facility's first draw fix its repayment day. True if it did."""
+    if facility.repayment_day is not None:
+        return False
+    if RepaymentDayRule(facility.repayment_day_rule) is not RepaymentDayRule.FIRST_DRAW:
+        return False
+    facility.repayment_day = draw.drawn_on.day
+    return True
+
+
+def repayment_day_note(facility: Facility) -> str:
+    """What to tell the person whose draw just fixed the facility's repayment day."""
+    day = facility.repayment_day
+    note = (
+        f"{facility.slug}'s repayment day is now the {_ordinal(day)}, fixed by this first draw; "
+        "later draws are due on it"
+    )
+    picks_from = profile_for(facility.platform.name).platform_picks_from_day
+    if day is not None and picks_from is not None and day >= picks_from:
+        note += (
+            f". {facility.platform.display_name} picks its own repayment day for a first draw "
+            f"on the {_ordinal(picks_from)} or later: check the first bill, and if its day "
+            f"differs, `loanwatch facility set {facility.slug} --repayment-day N`"
+        )
+    return note
+
+
+@dataclass(frozen=True)
+class TermChanges:
+    """The terms a person changes on a facility; None leaves a term as it is."""
+
+    daily_rate: Decimal | None = None
+    annual_rate: Decimal | None = None
+    rate_basis: int | None = None
+    repayment_method: RepaymentMethod | None = None
+    day_count: DayCount | None = None
+    rounding: Rounding | None = None
+    first_period: FirstPeriod | None = None
+    repayment_day: int | None = None
+    repayment_day_rule: RepaymentDayRule | None = None
+    holiday_rule: HolidayRule | None = None
+
+    def empty(self) -> bool:
+        """True when nothing is to change."""
+        return all(getattr(self, f.name) is None for f in fields(self))
+
+
+_ENUM_TERMS = (
+    "repayment_method",
+    "day_count",
+    "rounding",
+    "first_period",
+    "repayment_day_rule",
+    "holiday_rule",
+)
+
+
+def change_terms(
+    session: Session, actor: audit.Actor, facility: Facility, changes: TermChanges, *, now: datetime
+) -> Facility:
+    """Change a facility's terms for the draws logged from now on (audited).
+
+    Draws already logged keep the terms they copied, and their schedules do not change.
+    """
+    if changes.empty():
+        raise InputError("nothing to change; give at least one term, e.g. --rounding down")
+    if changes.repayment_day is not None and not 1 <= changes.repayment_day <= 31:
+        raise InputError(f"repayment day {changes.repayment_day} is not a day of the month (1-31)")
+    before = audit.snapshot(facility)
+    if changes.daily_rate is not None or changes.annual_rate is not None:
+        rate = checked_rate(changes.daily_rate, changes.annual_rate, changes.rate_basis)
+        facility.daily_rate = daily_rate_of(rate)
+        facility.annual_rate = rate.value if rate.is_annual else None
+        facility.rate_basis = rate.basis if rate.is_annual else None
+    elif changes.rate_basis is not None:
+        if facility.annual_rate is None:
+            raise InputError(
+                f"{facility.slug} has a daily rate; a 360- or 365-day year goes with --annual-rate"
+            )
+        rate = checked_rate(None, facility.annual_rate, changes.rate_basis)
+        facility.daily_rate = daily_rate_of(rate)
+        facility.rate_basis = rate.basis
+    for name in _ENUM_TERMS:
+        value = getattr(changes, name)
+        if value is not None:
+            setattr(facility, name, str(value))
+    if changes.repayment_day is not None:
+        facility.repayment_day = changes.repayment_day
+    session.flush()
+    audit.record(session, actor, "facility.update", facility, before=before, at=now)
+    return facility
+
+
+def describe_terms(facility: Facility) -> str:
+    """A facility's terms on one line, as `facility add`, `facility set` and `list` show them."""
+    day = (
+        f"repayment day {facility.repayment_day}"
+        if facility.repayment_day is not None
+        else f"repayment day: {facility.repayment_day_rule}"
+    )
+    return (
+        f"{describe_rate(facility)}, {facility.repayment_method}, day count "
+        f"{facility.day_count}, rounding {facility.rounding}, first period "
+        f"{facility.first_period}, {day}, holidays {facility.holiday_rule}"
+    )
+
+
+def _ordinal(day: int | None) -> str:
+    if day is None:
+        return "draw's day"
+    suffix = "th" if 11 <= day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    return f"{day}{suffix}"

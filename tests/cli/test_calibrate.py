@@ -1,0 +1,185 @@
+"""`loanwatch facility calibrate`: which convention reproduces a platform's bills to the fen.
+
+Alice set her Jiebei line up with the wrong terms (30-day months, half-up, next-month); the
+platform bills on actual days, truncated to the fen, with Jiebei's first-period rule.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from bot.ledger.schedule import DayCount, FirstPeriod, RepaymentMethod, Rounding, plan_draw
+from tests.cli.test_ledger_commands import (
+    Loanwatch,
+    alice_at_the_terminal,  # noqa: F401 - the autouse fixture: Alice is at the terminal
+    export_json,
+    loanwatch_on,
+    ok,
+)
+
+WRONG_TERMS = "--day-count 30 --rounding half-up --first-period next-month --repayment-day 9"
+JIEBEI_PUBLIC_EXAMPLE = ["903.25"] * 11 + ["903.28"]  # see tests/ledger/test_schedule_terms.py
+SET_TO_JIEBEI = (
+    "loanwatch facility set jb --method equal-installment --day-count actual --rounding down "
+    "--first-period skip-short"
+)
+
+
+@pytest.fixture
+def loanwatch(database_url: str, capsys: pytest.CaptureFixture[str]) -> Loanwatch:
+    """`loanwatch` on the test's migrated, empty database."""
+    return loanwatch_on(database_url, capsys)
+
+
+@pytest.fixture
+def wrongly_set_line(loanwatch: Loanwatch) -> Loanwatch:
+    """jb, a Jiebei line at 0.04 %/day repaid on the 9th, set up with the wrong conventions."""
+    ok(
+        loanwatch(
+            f"facility add jb --platform jiebei --limit 100k --daily-rate 0.04% {WRONG_TERMS}"
+        )
+    )
+    return loanwatch
+
+
+def record_bills(loanwatch: Loanwatch, bills: dict[date, Decimal]) -> None:
+    """Alice types in the bills the platform shows."""
+    for due, amount in sorted(bills.items()):
+        ok(loanwatch(f"bill add jb {due.isoformat()} {amount}"))
+
+
+def platform_bills(draws: list[tuple[str, date]], months: int) -> dict[date, Decimal]:
+    """The bills Jiebei shows for these draws: actual days, truncated, skip-short, due the 9th,
+    summed per due date (one bill a day)."""
+    bills: dict[date, Decimal] = {}
+    for amount, drawn_on in draws:
+        for installment in plan_draw(
+            Decimal(amount),
+            Decimal("0.0004"),
+            months,
+            drawn_on,
+            RepaymentMethod.EQUAL_INSTALLMENT,
+            DayCount.ACTUAL,
+            9,
+            rounding=Rounding.DOWN,
+            first_period=FirstPeriod.SKIP_SHORT,
+        ):
+            bills[installment.due_date] = bills.get(installment.due_date, Decimal(0)) + (
+                installment.amount
+            )
+    return bills
+
+
+def test_the_public_example_is_reproduced_only_by_actual_days_rounded_down(
+    wrongly_set_line: Loanwatch,
+) -> None:
+    """A draw on Jan 1 and Jiebei's twelve bills of 903.25 and 903.28: calibrate names equal
+    installment on actual days, rounded down, and the command that sets the line to it."""
+    ok(wrongly_set_line("draw add jb 10000 --months 12 --on 2025-01-01"))
+    record_bills(
+        wrongly_set_line,
+        {
+            date(2025 + (month // 12), month % 12 + 1, 9): Decimal(amount)
+            for month, amount in enumerate(JIEBEI_PUBLIC_EXAMPLE, start=1)
+        },
+    )
+
+    report = ok(wrongly_set_line("facility calibrate jb")).out
+
+    assert "compared 12 bills due 2025-02-09 to 2026-01-09" in report
+    assert "Reproduced to the fen by: equal-installment, day count actual, rounding down" in report
+    # Drawn Jan 1, both first-period rules put the first due date on Feb 9.
+    assert "Also reproduced by 1 other convention(s)" in report
+    assert "loanwatch facility set jb --method equal-installment --day-count actual" in report
+
+
+def test_calibrate_finds_the_convention_the_bills_were_billed_with_and_set_makes_it_so(
+    wrongly_set_line: Loanwatch,
+) -> None:
+    """Two draws, one on the 28th (where skip-short and next-month differ), bills from Jiebei's
+    convention: calibrate names exactly that one; after its command, a new draw bills alike."""
+    ok(wrongly_set_line("draw add jb 10000 --months 6 --on 2025-01-01"))
+    ok(wrongly_set_line("draw add jb 6000 --months 6 --on 2025-01-28"))
+    bills = platform_bills([("10000", date(2025, 1, 1)), ("6000", date(2025, 1, 28))], 6)
+    record_bills(wrongly_set_line, bills)
+
+    report = ok(wrongly_set_line("facility calibrate jb")).out
+
+    assert (
+        "Reproduced to the fen by: equal-installment, day count actual, rounding down, " in report
+    )
+    assert "first period skip-short." in report
+    assert "Also reproduced" not in report
+    (command,) = [line for line in report.splitlines() if "loanwatch facility set" in line]
+    assert command.endswith(SET_TO_JIEBEI)
+    ok(wrongly_set_line(SET_TO_JIEBEI.removeprefix("loanwatch ")))
+    recalibrated = ok(wrongly_set_line("facility calibrate jb")).out
+    ok(wrongly_set_line("draw add jb 5000 --months 6 --on 2025-02-27"))
+    new_draw = [row for row in export_json(wrongly_set_line, "installments") if row["draw_id"] == 3]
+    expected = platform_bills([("5000", date(2025, 2, 27))], 6)
+    assert [(row["due_date"], row["amount"]) for row in new_draw] == [
+        (due.isoformat(), f"{amount:.2f}") for due, amount in sorted(expected.items())
+    ]
+    assert "already set to it; nothing to change" in recalibrated
+
+
+def test_noisy_bills_match_no_convention_and_the_closest_is_named_with_its_difference(
+    wrongly_set_line: Loanwatch,
+) -> None:
+    """One bill 0.03 off what any convention bills: none reproduces all, and the closest is
+    Jiebei's, 11 of 12 to the fen, ¥0.03 off on that bill."""
+    ok(wrongly_set_line("draw add jb 10000 --months 12 --on 2025-01-01"))
+    amounts = [Decimal(a) for a in JIEBEI_PUBLIC_EXAMPLE]
+    amounts[4] += Decimal("0.03")  # the 2025-06-09 bill
+    record_bills(
+        wrongly_set_line,
+        {
+            date(2025 + (month // 12), month % 12 + 1, 9): amount
+            for month, amount in enumerate(amounts, start=1)
+        },
+    )
+
+    report = ok(wrongly_set_line("facility calibrate jb")).out
+
+    assert "No convention reproduces all 12 bills." in report
+    assert "Closest: equal-installment, day count actual, rounding down, first period " in report
+    assert "11 of 12 to the fen, off by ¥0.03 in total, largest ¥0.03 on 2025-06-09" in report
+    assert "to use the closest anyway: loanwatch facility set jb" in report
+
+
+def test_a_line_without_bills_has_nothing_to_calibrate(wrongly_set_line: Loanwatch) -> None:
+    """No bills yet: calibrate says how to record them, and changes nothing."""
+    ok(wrongly_set_line("draw add jb 10000 --months 12 --on 2025-01-01"))
+
+    report = ok(wrongly_set_line("facility calibrate jb")).out
+
+    assert "no bills to compare on jb yet" in report
+    assert "`loanwatch bill add`" in report
+
+
+def test_calibrate_reads_the_repayment_day_off_the_bills(loanwatch: Loanwatch) -> None:
+    """A first draw on Jan 30 that Jiebei bills on the 26th (the platform picked the day): the
+    bills all fall on the 26th, and calibrate proposes that repayment day too."""
+    ok(loanwatch("facility add jb --platform jiebei --limit 100k --daily-rate 0.04%"))
+    ok(loanwatch("draw add jb 10000 --months 3 --on 2025-01-30"))
+    bills = {}
+    for installment in plan_draw(
+        Decimal("10000.00"),
+        Decimal("0.0004"),
+        3,
+        date(2025, 1, 30),
+        RepaymentMethod.EQUAL_INSTALLMENT,
+        DayCount.ACTUAL,
+        26,
+        rounding=Rounding.DOWN,
+        first_period=FirstPeriod.SKIP_SHORT,
+    ):
+        bills[installment.due_date] = installment.amount
+    for due, amount in bills.items():
+        ok(loanwatch(f"bill add jb {due.isoformat()} {amount}"))
+
+    report = ok(loanwatch("facility calibrate jb")).out
+
+    assert "first period skip-short, repayment day 26." in report
+    assert report.splitlines()[-2].endswith("--first-period skip-short --repayment-day 26")
