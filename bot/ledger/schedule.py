@@ -28,6 +28,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from bot.errors import InputError
+from bot.money import FEN
 
 __all__ = [
     "DayCount",
@@ -40,7 +41,6 @@ __all__ = [
     "plan_remaining",
 ]
 
-FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
 MAX_MONTHS = 360
 DAYS_IN_A_FULL_PERIOD = 30

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, not_, or_, select, union
 from sqlalchemy.orm import aliased
 
-from bot.calendar import BusinessCalendar
+from bot.calendar import ONE_DAY, BusinessCalendar
 from bot.db import among
 from bot.models import Bill, BillDay, Facility, Installment, InstallmentStatus
 from jobs.checks.common import (
@@ -33,8 +33,6 @@ from jobs.checks.common import (
     longest,
     setting,
 )
-
-ONE_DAY = timedelta(days=1)
 
 
 def unsettled_groups(scans: CycleScans) -> list[Any]:
