@@ -145,7 +145,7 @@ def _confirmed_draws(
 
 def _billed_and_paid_before(session: Session, line: Facility, day: date) -> None:
     """Each installment due before `day` billed at 08:00 on its due date and paid that day."""
-    for installment in _due_before(session, line, day):
+    for installment in _scheduled(session, line, due_before=day):
         seen = at(f"{installment.due_date.isoformat()} 08:00")
         record_bill(session, DEMO, line, due_date=installment.due_date,
                     amount=installment.amount, paid=True, now=seen)  # fmt: skip
@@ -155,7 +155,7 @@ def _billed_and_paid_before(session: Session, line: Facility, day: date) -> None
 
 def _weilidai_overbills_then_goes_quiet(session: Session, weilidai: Facility) -> None:
     """Fault: Weilidai bills its next installment 50.00 too high, and then goes quiet."""
-    [next_weilidai] = _next_installments(session, weilidai, 1)
+    [next_weilidai] = _scheduled(session, weilidai, count=1)
     quiet_since = at("2026-11-25 08:00")
     record_bill(session, DEMO, weilidai, due_date=next_weilidai.due_date,
                 amount=next_weilidai.amount + D("50.00"), paid=False, now=quiet_since)  # fmt: skip
@@ -199,31 +199,18 @@ def _healthy_reading(session: Session, line: Facility, seen: datetime) -> None:
     )
 
 
-def _due_before(session: Session, line: Facility, day: date) -> list[Installment]:
-    return list(
-        session.scalars(
-            select(Installment)
-            .where(
-                Installment.facility_id == line.id,
-                Installment.status == InstallmentStatus.SCHEDULED,
-                Installment.due_date < day,
-            )
-            .order_by(Installment.due_date, Installment.draw_id)
-        )
+def _scheduled(
+    session: Session, line: Facility, *, due_before: date | None = None, count: int | None = None
+) -> list[Installment]:
+    """The facility's unpaid installments, soonest first: those due before `due_before`, or
+    the first `count`."""
+    query = select(Installment).where(
+        Installment.facility_id == line.id, Installment.status == InstallmentStatus.SCHEDULED
     )
-
-
-def _next_installments(session: Session, line: Facility, count: int) -> list[Installment]:
+    if due_before is not None:
+        query = query.where(Installment.due_date < due_before)
     return list(
-        session.scalars(
-            select(Installment)
-            .where(
-                Installment.facility_id == line.id,
-                Installment.status == InstallmentStatus.SCHEDULED,
-            )
-            .order_by(Installment.due_date, Installment.draw_id)
-            .limit(count)
-        )
+        session.scalars(query.order_by(Installment.due_date, Installment.draw_id).limit(count))
     )
 
 
@@ -307,7 +294,7 @@ def demo_command(keep: Path | None) -> None:
     _heading("2026-12-01 11:00: Jiebei shows the bill; the next check resolves the alert")
     with transaction(sessions) as session:
         jiebei = get_facility(session, "jiebei-main")
-        [due] = _next_installments(session, jiebei, 1)
+        [due] = _scheduled(session, jiebei, count=1)
         record_bill(session, DEMO, jiebei, due_date=due.due_date, amount=due.amount,
                     paid=False, now=BILL_ARRIVES)  # fmt: skip
     _check(sessions, settings, BILL_ARRIVES + timedelta(minutes=5))
