@@ -15,6 +15,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.alerts.findings import Severity
 from bot.alerts.policy import AlertState
 from bot.ledger.portfolio import PositionLine, UpcomingLine, position_lines, upcoming_lines
 from bot.models import Alert, Facility, LimitReading
@@ -105,7 +106,7 @@ def _open_alerts(session: Session, facility_id: int | None) -> tuple[list[AlertL
     shown = session.execute(
         select(Alert.id, Alert.severity, Alert.check, Alert.summary, Alert.acknowledged_by)
         .where(*where)
-        .order_by((Alert.severity == "critical").desc(), Alert.id.desc())
+        .order_by((Alert.severity == Severity.CRITICAL).desc(), Alert.id.desc())
         .limit(SHOWN_ALERTS)
     )
     count = session.scalar(select(func.count()).select_from(Alert).where(*where)) or 0

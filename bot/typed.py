@@ -18,6 +18,7 @@ MAX_ID = 2**31 - 1
 # Notes and reasons: Slack's form fields stop at 3,000; 2,000 is more than any note needs and
 # still fits a Slack message with the alert's own text around it.
 MAX_TEXT_CHARS = 2000
+ELLIPSIS = "…"
 
 _FULL_WIDTH = re.compile("[\u3000\uff01-\uff5e\uffe0-\uffe6]")
 _WHOLE = re.compile(r"[0-9]+")
@@ -67,10 +68,12 @@ def free_text(text: str | None, what: str, *, limit: int = MAX_TEXT_CHARS) -> st
 
 def quote(text: str, limit: int = 40) -> str:
     """What the person typed, on one line and shortened if long, for a message about it."""
-    one_line = " ".join(str(text).split())
-    if len(one_line) > limit:
-        one_line = one_line[: limit - 1] + "…"
-    return one_line
+    return shorten(" ".join(str(text).split()), limit)
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` if it has at most `limit` characters, else its start and "…", `limit` in all."""
+    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
 
 
 def _fold_one(match: re.Match[str]) -> str:

@@ -22,6 +22,7 @@ from bot.alerts.findings import Finding
 from bot.alerts.policy import AlertPolicy, RunSummary
 from bot.calendar import BusinessCalendar
 from bot.settings import Settings
+from bot.typed import shorten
 from jobs.checks import CheckRun, run_each_check
 
 # An exception's text can be long (a whole SQL statement); the alert shows its start, the log
@@ -76,7 +77,7 @@ def tell_failed_checks(
 ) -> None:
     """Open (or keep) a check_failed alert per failed check; resolve those that ran clean."""
     for check, error in run.failed.items():
-        shown = error if len(error) <= _ERROR_CHARS else error[: _ERROR_CHARS - 1] + "…"
+        shown = shorten(error, _ERROR_CHARS)
         open_admin_alert(
             session,
             check=Check.CHECK_FAILED,

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.alerts.checks import ADMIN_CHECKS, Check
-from bot.alerts.detection import open_alert
 from bot.alerts.findings import Finding, Severity
 from bot.alerts.notices import Event, NoticeKind
 from bot.alerts.notifier import Notifier
+from bot.alerts.opening import open_alert
 from bot.alerts.policy import AlertPolicy
 from bot.alerts.transition import resolving, transition, unresolved_by_fingerprint
 from bot.clock import require_aware

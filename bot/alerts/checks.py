@@ -29,11 +29,6 @@ class Check(StrEnum):
     DELIVERY_DEGRADED = "delivery_degraded"  # a destination keeps failing (an outage)
     CHECK_FAILED = "check_failed"  # a check raised instead of reporting
 
-    @property
-    def is_admin(self) -> bool:
-        """True for the checks about loanwatch itself."""
-        return self in ADMIN_CHECKS
-
 
 ADMIN_CHECKS = frozenset({Check.DELIVERY_FAILED, Check.DELIVERY_DEGRADED, Check.CHECK_FAILED})
 # What a run of the checks runs, and what a silence may name.

@@ -19,7 +19,7 @@ Decisions, written down because people will ask:
   meanwhile.
 - **Many new alerts at once** (a platform outage opens thousands) are written with one INSERT
   for the alerts and one for their audit records, not object by object; each row goes in with
-  its final values (see :func:`_open_many`).
+  its final values (see :func:`bot.alerts.opening.open_many`).
 - **A manual resolve is not a mute.** If the check still finds the problem on the next run, a
   NEW alert opens for the same fingerprint and is posted again. Snooze or silence to quiet a
   known condition; resolve when it is dealt with.
@@ -33,17 +33,19 @@ Decisions, written down because people will ask:
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Row, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.alerts.checks import ADMIN_CHECKS
 from bot.alerts.findings import Finding
 from bot.alerts.notices import Event, NoticeKind, Reason
-from bot.alerts.notifier import AlertSnapshot, AlertToTell, Notifier, facility_labels
+from bot.alerts.notifier import Notifier, facility_labels
+from bot.alerts.opening import open_many
 from bot.alerts.policy import AlertPolicy, AlertState, RunSummary, rank
 from bot.alerts.quiet import (
     AlertAsRead,
@@ -56,7 +58,7 @@ from bot.alerts.quiet import (
 from bot.alerts.silences import active_silences, silences_ended_between
 from bot.alerts.transition import resolving, transition
 from bot.clock import require_aware
-from bot.db import among, insert_many
+from bot.db import among
 from bot.models import Alert, Silence
 
 # The columns a run of the checks decides from: which alerts are found again, cleared, or
@@ -105,16 +107,65 @@ def apply_findings(
     if written_at is not None:
         require_aware(written_at, "written_at")
     current = _by_fingerprint(findings)
-    # Read as plain rows: most alerts found again need only `last_seen_at` moved, less work
-    # than building an ORM object for each.
-    unresolved = {
+    unresolved = _unresolved(session)
+    silences = active_silences(session, now)
+    plan = _plan(session, current, unresolved, checks_run, now)
+
+    # The alerts that change one by one (transitions, new facts, resolution) as ORM objects.
+    alerts = _alerts(session, [alert_id for alert_id, _ in plan.to_redetect] + plan.cleared)
+    # Only alerts that may be told need their facility's channel and names.
+    facility_ids = {a.facility_id for a in alerts.values()} | {f.facility_id for f in plan.new}
+    notifier = Notifier(
+        session, now, policy, facility_labels(session, facility_ids), written_at=written_at
+    )
+
+    _mark_seen(session, plan.only_seen, now)
+    for alert_id, finding in plan.to_redetect:
+        _redetect(notifier, alerts[alert_id], finding, silences, plan.ended)
+    notifier.tally["updated"] += len(plan.only_seen) + len(plan.to_redetect)
+    open_many(notifier, plan.new, silences)
+    _resolve_cleared(notifier, [alerts[alert_id] for alert_id in plan.cleared])
+    return notifier.summary()
+
+
+def _unresolved(session: Session) -> dict[str, Row[Any]]:
+    """The alerts not resolved, by fingerprint, as rows of the columns a run decides from.
+
+    Plain rows: most alerts found again need only `last_seen_at` moved, less work than
+    building an ORM object for each.
+    """
+    return {
         row.fingerprint: row
         for row in session.execute(
             select(*DECIDED_FROM).where(Alert.state != AlertState.RESOLVED).order_by(Alert.id)
         )
     }
-    silences = active_silences(session, now)
 
+
+@dataclass(frozen=True)
+class _Plan:
+    """What one run does to the alerts, decided before anything changes."""
+
+    # Found again with nothing to do but move `last_seen_at` (see _only_seen_again).
+    only_seen: list[int]
+    # Found again with more to do: new facts, something ran out, a reminder.
+    to_redetect: list[tuple[int, Finding]]
+    # Findings with no unresolved alert: each opens one.
+    new: list[Finding]
+    # Alerts of a check that ran whose finding is gone: each resolves by itself.
+    cleared: list[int]
+    # Silences that ended since the earliest of the found-again alerts was last seen.
+    ended: list[Silence]
+
+
+def _plan(
+    session: Session,
+    current: dict[str, Finding],
+    unresolved: dict[str, Row[Any]],
+    checks_run: set[str] | None,
+    now: datetime,
+) -> _Plan:
+    """Sort the findings and the unresolved alerts into what this run does to each."""
     seen_again = [(unresolved[fp], f) for fp, f in current.items() if fp in unresolved]
     ended: list[Silence] = []
     if seen_again:
@@ -134,32 +185,7 @@ def apply_findings(
         else {row.check for row in unresolved.values()} - ADMIN_CHECKS
     )
     cleared = [row.id for fp, row in unresolved.items() if fp not in current and row.check in scope]
-
-    # The alerts that change one by one (transitions, new facts, resolution) as ORM objects.
-    alerts = _alerts(session, [alert_id for alert_id, _ in to_redetect] + cleared)
-    # Only alerts that may be told need their facility's channel and names.
-    facility_ids = {a.facility_id for a in alerts.values()} | {f.facility_id for f in new}
-    notifier = Notifier(
-        session, now, policy, facility_labels(session, facility_ids), written_at=written_at
-    )
-
-    _mark_seen(session, only_seen, now)
-    for alert_id, finding in to_redetect:
-        _redetect(notifier, alerts[alert_id], finding, silences, ended)
-    notifier.tally["updated"] += len(seen_again)
-
-    _open_many(notifier, new, silences)
-
-    to_tell: list[Alert] = []
-    for alert in (alerts[alert_id] for alert_id in cleared):
-        if _auto_resolve(session, alert, now):
-            notifier.tally["resolved"] += 1
-            # Only a posted message needs saying so; one opened and cleared under a silence
-            # was never shown to anyone.
-            if alert.last_notified_at is not None:
-                to_tell.append(alert)
-    notifier.tell_in_groups(to_tell, NoticeKind.RESOLVED, event=Event.AUTO_RESOLVED)
-    return notifier.summary()
+    return _Plan(only_seen, to_redetect, new, cleared, ended)
 
 
 def _by_fingerprint(findings: Iterable[Finding]) -> dict[str, Finding]:
@@ -170,69 +196,6 @@ def _by_fingerprint(findings: Iterable[Finding]) -> dict[str, Finding]:
         if held is None or rank(finding.severity) > rank(held.severity):
             chosen[finding.fingerprint] = finding
     return chosen
-
-
-def open_alert(session: Session, finding: Finding, now: datetime) -> Alert:
-    alert = Alert(**opening_values(finding, now))
-    session.add(alert)
-    return alert
-
-
-def opening_values(finding: Finding, now: datetime) -> dict[str, Any]:
-    """The columns of a new alert for `finding`; the others start empty."""
-    return {
-        "fingerprint": finding.fingerprint,
-        "check": finding.check,
-        "facility_id": finding.facility_id,
-        "subject": finding.subject,
-        "severity": str(finding.severity),
-        "state": AlertState.OPEN,
-        "summary": finding.summary,
-        "facts": dict(finding.facts),
-        "opened_at": now,
-        "last_seen_at": now,
-        "escalation_level": 0,
-        "version": 1,
-    }
-
-
-def _open_many(notifier: "Notifier", findings: list[Finding], silences: list[Silence]) -> None:
-    """Open an alert for each new finding, with its audit record, and tell them as usual.
-
-    A run can open thousands (a platform outage), so this does in a few statements what the
-    ORM would do object by object, with the same rows as a result:
-    1. Decide first who is told (every alert not silenced; in a storm, inside one grouped
-       message), so each alert goes in with its final `last_notified_at`: no UPDATE after.
-    2. One INSERT for the alerts (`bot.db.insert_many`), their ids back.
-    3. One INSERT for their audit records: the alert as it opened, before anyone was told,
-       which is what `audit.record` wrote one by one.
-    4. The outbox rows, one per alert or one per storm (:meth:`Notifier.tell_in_groups`).
-    """
-    if not findings:
-        return
-    session, now = notifier.session, notifier.now
-    # What this run changed so far goes in first, so rows keep the order things happened in.
-    session.flush()
-    rows = [
-        opening_values(f, now) | {"last_notified_at": None if silenced(f, silences) else now}
-        for f in findings
-    ]
-    inserted = insert_many(session, Alert.__table__, rows, returning=(Alert.id, Alert.fingerprint))
-    ids = {fingerprint: alert_id for alert_id, fingerprint in inserted}
-    for row in rows:
-        row["id"] = ids[row["fingerprint"]]
-    rows.sort(key=lambda row: row["id"])  # the order `list_alerts` shows them in
-    as_opened = [row | {"last_notified_at": None} for row in rows]
-    audit.record_inserted(session, audit.SYSTEM, "alert.open", Alert, as_opened, at=now)
-
-    to_tell: list[AlertToTell] = []
-    for row, values in zip(rows, as_opened, strict=True):
-        if row["last_notified_at"] is None:
-            notifier.tally["silenced"] += 1
-        else:
-            to_tell.append(AlertSnapshot(**values))
-    notifier.tally["opened"] += len(rows)
-    notifier.tell_in_groups(to_tell, NoticeKind.OPENED, event=Event.OPENED)
 
 
 def _only_seen_again(
@@ -271,7 +234,7 @@ def _mark_seen(session: Session, alert_ids: list[int], now: datetime) -> None:
 
 
 def _redetect(
-    notifier: "Notifier",
+    notifier: Notifier,
     alert: Alert,
     finding: Finding,
     silences: list[Silence],
@@ -335,6 +298,19 @@ def _auto_resolve(session: Session, alert: Alert, now: datetime) -> bool:
         return False
     audit.record(session, audit.SYSTEM, "alert.auto_resolve", alert, at=now, before=before)
     return True
+
+
+def _resolve_cleared(notifier: Notifier, alerts: list[Alert]) -> None:
+    """Resolve the alerts whose condition cleared, and update the messages of those posted."""
+    to_tell: list[Alert] = []
+    for alert in alerts:
+        if _auto_resolve(notifier.session, alert, notifier.now):
+            notifier.tally["resolved"] += 1
+            # Only a posted message needs saying so; one opened and cleared under a silence
+            # was never shown to anyone.
+            if alert.last_notified_at is not None:
+                to_tell.append(alert)
+    notifier.tell_in_groups(to_tell, NoticeKind.RESOLVED, event=Event.AUTO_RESOLVED)
 
 
 def wake_up(session: Session, *, now: datetime, policy: AlertPolicy) -> RunSummary:

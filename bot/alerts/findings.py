@@ -1,4 +1,4 @@
-"""What a check hands to the alert lifecycle: a finding with a stable fingerprint."""
+"""What a check hands to `bot.alerts.detection`: a finding with a stable fingerprint."""
 
 from dataclasses import dataclass, field
 from enum import StrEnum

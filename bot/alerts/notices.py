@@ -1,6 +1,6 @@
 """What a notice about alerts carries, and how it is worded: once, for every surface.
 
-The lifecycle writes a notice into the outbox as JSON (`AlertNotice.to_payload`); a transport
+The notifier writes a notice into the outbox as JSON (`AlertNotice.to_payload`); a transport
 reads it back (`AlertNotice.from_payload`) and words it with the functions here, in its own
 `Voice`: the console names people as they are and shows what they typed as typed; Slack
 mentions people and escapes what they typed. The words themselves (what "acknowledged" or

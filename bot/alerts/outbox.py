@@ -1,6 +1,7 @@
 """The outbox: notifications written in the same transaction as the change they report.
 
-The lifecycle writes rows here; the delivery worker (`jobs.delivery`) claims and sends them.
+`bot.alerts.notifier` writes rows here; the delivery worker (`jobs.delivery`) claims and sends
+them, and `bot.alerts.outbox_admin` retries or drops what it could not deliver.
 """
 
 from datetime import datetime

@@ -4,6 +4,8 @@ An alert is `open`, `acknowledged` or `resolved`; a snooze (`snoozed_until`) and
 quiet it without changing its state. How the rest of the package uses these:
 
 - `detection`: one run of the checks (findings → alerts) and the wake-ups between runs;
+- `opening`: a new alert's first columns, and opening thousands at once;
+- `quiet`: what quiets an alert (snoozes, silences) and what has run out since;
 - `actions`: what people do (acknowledge, snooze, resolve, list);
 - `admin`: alerts about loanwatch itself (`delivery_failed`, `delivery_degraded`,
   `check_failed`), opened and resolved by whoever noticed;

@@ -5,6 +5,7 @@ from datetime import datetime
 import click
 
 from bot.alerts.actions import acknowledge, list_alerts, resolve, snooze
+from bot.alerts.policy import LIST_STATES
 from bot.alerts.silences import active_silences, add_silence, remove_silence, scope_of
 from bot.cli.context import CliState
 from bot.cli.params import ALERT_ID, SILENCE_ID, TIME, in_zone
@@ -74,7 +75,7 @@ def alert_group() -> None:
 @click.option(
     "--state",
     "wanted",
-    type=click.Choice(["open", "acknowledged", "resolved", "all"]),
+    type=click.Choice(LIST_STATES),
     default="open",
     show_default=True,
     help="open means not resolved (acknowledged ones included).",

@@ -55,6 +55,7 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
 
 
+HISTORY = at("2026-07-01 09:00")  # the facilities are added
 FIRST_CHECK = at("2026-11-28 09:00")
 SECOND_CHECK = at("2026-12-01 09:00")
 ACKNOWLEDGED = at("2026-12-01 09:10")
@@ -63,21 +64,36 @@ BILL_ARRIVES = at("2026-12-01 11:00")
 
 def build_portfolio(session: Session) -> None:
     """Three facilities with a few months of history, as of the first check, with faults planted."""
-    history = at("2026-07-01 09:00")
+    jiebei, weilidai, bank = _facilities(session)
+    _confirmed_draws(session, jiebei, weilidai, bank)
+    # Fault: a draw logged yesterday that no payout confirms yet.
+    _draw(session, jiebei, "20000.00", 3, "2026-11-27", note="customs duty")
+    # Every installment that fell due was billed and paid on its day.
+    for line in (jiebei, weilidai, bank):
+        _billed_and_paid_before(session, line, FIRST_CHECK.date())
+    _weilidai_overbills_then_goes_quiet(session, weilidai)
+    _bank_line_frozen(session, bank)
+    _jiebei_limit_drops(session, jiebei)
 
-    def facility(slug: str, platform: str, limit: str, rate: str, **terms: object) -> Facility:
-        return add_facility(
-            session,
-            DEMO,
-            FacilityTerms(slug, platform, D(limit), daily_rate=D(rate), **terms),  # type: ignore[arg-type]
-            now=history,
-        )
 
-    jiebei = facility("jiebei-main", "jiebei", "300000.00", "0.0004", name="借呗 working capital")
-    weilidai = facility(
-        "weilidai-ops", "weilidai", "200000.00", "0.00035", day_count=DayCount.ACTUAL
+def _facility(
+    session: Session, slug: str, platform: str, limit: str, rate: str, **terms: object
+) -> Facility:
+    """A facility added when the history starts; `terms` as `FacilityTerms` takes them."""
+    terms_of = FacilityTerms(slug, platform, D(limit), daily_rate=D(rate), **terms)  # type: ignore[arg-type]
+    return add_facility(session, DEMO, terms_of, now=HISTORY)
+
+
+def _facilities(session: Session) -> tuple[Facility, Facility, Facility]:
+    """Jiebei and Weilidai credit lines and a bank loan, added when the history starts."""
+    jiebei = _facility(
+        session, "jiebei-main", "jiebei", "300000.00", "0.0004", name="借呗 working capital"
     )
-    bank = facility(
+    weilidai = _facility(
+        session, "weilidai-ops", "weilidai", "200000.00", "0.00035", day_count=DayCount.ACTUAL
+    )
+    bank = _facility(
+        session,
         "icbc-term",
         "icbc",
         "1000000.00",
@@ -85,20 +101,33 @@ def build_portfolio(session: Session) -> None:
         repayment_method=RepaymentMethod.INTEREST_FIRST,
         repayment_day=21,
     )
+    return jiebei, weilidai, bank
 
-    def draw(line: Facility, amount: str, months: int, on: str, **options: object) -> Draw:
-        logged = at(f"{on} 10:00")
-        request = DrawRequest(D(amount), months, date.fromisoformat(on), **options)  # type: ignore[arg-type]
-        made = record_draw(session, DEMO, line, request, now=logged)
-        return made
 
+def _draw(
+    session: Session, line: Facility, amount: str, months: int, on: str, **options: object
+) -> Draw:
+    """A draw logged at 10:00 on the day it was made."""
+    request = DrawRequest(D(amount), months, date.fromisoformat(on), **options)  # type: ignore[arg-type]
+    return record_draw(session, DEMO, line, request, now=at(f"{on} 10:00"))
+
+
+def _confirmed_draws(
+    session: Session, jiebei: Facility, weilidai: Facility, bank: Facility
+) -> None:
+    """Four draws over the months, each confirmed by its payout five minutes after it was logged."""
     confirmed = [
-        draw(jiebei, "50000.00", 12, "2026-08-10", note="supplier deposit"),
-        draw(jiebei, "30000.00", 6, "2026-10-25", note="payroll bridge"),
-        draw(
-            weilidai, "80000.00", 12, "2026-09-05", repayment_method=RepaymentMethod.EQUAL_PRINCIPAL
+        _draw(session, jiebei, "50000.00", 12, "2026-08-10", note="supplier deposit"),
+        _draw(session, jiebei, "30000.00", 6, "2026-10-25", note="payroll bridge"),
+        _draw(
+            session,
+            weilidai,
+            "80000.00",
+            12,
+            "2026-09-05",
+            repayment_method=RepaymentMethod.EQUAL_PRINCIPAL,
         ),
-        draw(bank, "500000.00", 12, "2026-07-15", note="Q3 working capital"),
+        _draw(session, bank, "500000.00", 12, "2026-07-15", note="Q3 working capital"),
     ]
     for made in confirmed:
         payout = at(f"{made.drawn_on.isoformat()} 10:05")
@@ -112,30 +141,39 @@ def build_portfolio(session: Session) -> None:
             description="放款",
             now=payout,
         )
-    # Fault: a draw logged yesterday that no payout confirms yet.
-    draw(jiebei, "20000.00", 3, "2026-11-27", note="customs duty")
 
-    # Every installment that fell due was billed and paid on its day.
-    for line in (jiebei, weilidai, bank):
-        for installment in _due_before(session, line, FIRST_CHECK.date()):
-            seen = at(f"{installment.due_date.isoformat()} 08:00")
-            record_bill(session, DEMO, line, due_date=installment.due_date,
-                        amount=installment.amount, paid=True, now=seen)  # fmt: skip
-            record_repayment(session, DEMO, line, installment.amount,
-                             paid_on=installment.due_date, now=seen)  # fmt: skip
 
-    # Fault: Weilidai bills its next installment 50.00 too high, and then goes quiet.
-    [next_weilidai] = _next_installments(session, weilidai, 1)
+def _billed_and_paid_before(session: Session, line: Facility, day: date) -> None:
+    """Each installment due before `day` billed at 08:00 on its due date and paid that day."""
+    for installment in _scheduled(session, line, due_before=day):
+        seen = at(f"{installment.due_date.isoformat()} 08:00")
+        record_bill(session, DEMO, line, due_date=installment.due_date,
+                    amount=installment.amount, paid=True, now=seen)  # fmt: skip
+        record_repayment(session, DEMO, line, installment.amount,
+                         paid_on=installment.due_date, now=seen)  # fmt: skip
+
+
+def _weilidai_overbills_then_goes_quiet(session: Session, weilidai: Facility) -> None:
+    """Fault: Weilidai bills its next installment 50.00 too high, and then goes quiet."""
+    [next_weilidai] = _scheduled(session, weilidai, count=1)
     quiet_since = at("2026-11-25 08:00")
     record_bill(session, DEMO, weilidai, due_date=next_weilidai.due_date,
                 amount=next_weilidai.amount + D("50.00"), paid=False, now=quiet_since)  # fmt: skip
     _healthy_reading(session, weilidai, quiet_since)
-    # The bank line is frozen.
+
+
+def _bank_line_frozen(session: Session, bank: Facility) -> None:
+    """Fault: the bank line shows frozen at 0 on the 28th and again on the 30th."""
     for seen in (at("2026-11-28 08:00"), at("2026-11-30 08:00")):
         record_limit_reading(session, DEMO, bank, limit_amount=D("0.00"), available=D("0.00"),
                              status=LimitStatus.FROZEN, observed_at=seen, now=seen)  # fmt: skip
-    # Jiebei is healthy on the 28th; its limit drops to 200,000 on the 30th. Its next bill
-    # (due 2026-12-10) never shows up until the end of the story.
+
+
+def _jiebei_limit_drops(session: Session, jiebei: Facility) -> None:
+    """Fault: Jiebei is healthy on the 28th; its limit drops to 200,000 on the 30th.
+
+    Its next bill (due 2026-12-10) never shows up until the end of the story.
+    """
     _healthy_reading(session, jiebei, at("2026-11-28 08:00"))
     dropped = at("2026-11-30 08:00")
     record_limit_reading(
@@ -161,31 +199,18 @@ def _healthy_reading(session: Session, line: Facility, seen: datetime) -> None:
     )
 
 
-def _due_before(session: Session, line: Facility, day: date) -> list[Installment]:
-    return list(
-        session.scalars(
-            select(Installment)
-            .where(
-                Installment.facility_id == line.id,
-                Installment.status == InstallmentStatus.SCHEDULED,
-                Installment.due_date < day,
-            )
-            .order_by(Installment.due_date, Installment.draw_id)
-        )
+def _scheduled(
+    session: Session, line: Facility, *, due_before: date | None = None, count: int | None = None
+) -> list[Installment]:
+    """The facility's unpaid installments, soonest first: those due before `due_before`, or
+    the first `count`."""
+    query = select(Installment).where(
+        Installment.facility_id == line.id, Installment.status == InstallmentStatus.SCHEDULED
     )
-
-
-def _next_installments(session: Session, line: Facility, count: int) -> list[Installment]:
+    if due_before is not None:
+        query = query.where(Installment.due_date < due_before)
     return list(
-        session.scalars(
-            select(Installment)
-            .where(
-                Installment.facility_id == line.id,
-                Installment.status == InstallmentStatus.SCHEDULED,
-            )
-            .order_by(Installment.due_date, Installment.draw_id)
-            .limit(count)
-        )
+        session.scalars(query.order_by(Installment.due_date, Installment.draw_id).limit(count))
     )
 
 
@@ -213,16 +238,21 @@ def _check(sessions: sessionmaker[Session], settings: Settings, now: datetime) -
     """One check cycle as of `now`, its notifications printed, then a one-line summary."""
     with transaction(sessions) as session:
         report = run_check_cycle(session, now=now, settings=settings, calendar=settings.calendar())
-    worker = DeliveryWorker(
-        sessions, ConsoleTransport(sys.stdout), worker_id="demo", clock=lambda: now
-    )
-    while worker.step():
-        pass
+    _deliver(sessions, now)
     s = report.summary
     click.echo(
         f"→ {s.opened} opened, {s.updated} still firing, {s.resolved} resolved, "
         f"{s.notified} notifications\n"
     )
+
+
+def _deliver(sessions: sessionmaker[Session], now: datetime) -> None:
+    """Print every notification waiting in the outbox, as the console transport words it."""
+    worker = DeliveryWorker(
+        sessions, ConsoleTransport(sys.stdout), worker_id="demo", clock=lambda: now
+    )
+    while worker.step():
+        pass
 
 
 def _heading(text: str) -> None:
@@ -259,16 +289,12 @@ def demo_command(keep: Path | None) -> None:
     with transaction(sessions) as session:
         [missing] = [a for a in list_alerts(session, "open") if a.check == Check.BILL_MISSING]
         acknowledge(session, DEMO, missing.id, now=ACKNOWLEDGED, policy=settings.alert_policy())
-    worker = DeliveryWorker(
-        sessions, ConsoleTransport(sys.stdout), worker_id="demo", clock=lambda: ACKNOWLEDGED
-    )
-    while worker.step():
-        pass
+    _deliver(sessions, ACKNOWLEDGED)
 
     _heading("2026-12-01 11:00: Jiebei shows the bill; the next check resolves the alert")
     with transaction(sessions) as session:
         jiebei = get_facility(session, "jiebei-main")
-        [due] = _next_installments(session, jiebei, 1)
+        [due] = _scheduled(session, jiebei, count=1)
         record_bill(session, DEMO, jiebei, due_date=due.due_date, amount=due.amount,
                     paid=False, now=BILL_ARRIVES)  # fmt: skip
     _check(sessions, settings, BILL_ARRIVES + timedelta(minutes=5))

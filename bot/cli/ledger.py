@@ -20,7 +20,7 @@ from bot.cli.render import schedule
 from bot.ledger.draws import DrawRequest, current_installments, record_draw
 from bot.ledger.facilities import facility_zone, get_facility
 from bot.ledger.observations import LimitStatus, record_bill, record_limit_reading
-from bot.ledger.repayments import record_repayment
+from bot.ledger.repayments import principal_and_interest, record_repayment
 from bot.ledger.schedule import RepaymentMethod
 from bot.ledger.terms import repayment_day_note
 from bot.money import format_money
@@ -110,8 +110,7 @@ def repay_add(
         repayment = record_repayment(
             session, state.actor, target, amount, now=state.now, paid_on=paid_on, note=note
         )
-        principal = sum((a.principal for a in repayment.allocations), Decimal("0.00"))
-        interest = sum((a.interest for a in repayment.allocations), Decimal("0.00"))
+        principal, interest = principal_and_interest(repayment)
         click.echo(
             f"repayment #{repayment.id} on {target.slug}: {format_money(amount, target.currency)}"
             f" on {repayment.paid_on.isoformat()}"

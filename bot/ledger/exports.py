@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.ledger.facilities import FACILITY_THRESHOLDS
+from bot.ledger.repayments import principal_and_interest
 from bot.models import (
     Alert,
     AuditRecord,
@@ -123,13 +124,14 @@ def _repayments(session: Session, **_: Any) -> Iterator[Row]:
         .order_by(Repayment.id)
     )
     for repayment, slug in session.execute(query):
+        principal, interest = principal_and_interest(repayment)
         yield {
             "id": repayment.id,
             "facility": slug,
             "amount": repayment.amount,
             "paid_on": repayment.paid_on,
-            "principal": sum((a.principal for a in repayment.allocations), Decimal("0.00")),
-            "interest": sum((a.interest for a in repayment.allocations), Decimal("0.00")),
+            "principal": principal,
+            "interest": interest,
             "reference": repayment.external_ref,
             "note": repayment.note,
             "created_by": repayment.created_by,

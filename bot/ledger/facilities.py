@@ -250,11 +250,6 @@ def get_facility(session: Session, slug: str, *, for_update: bool = False) -> Fa
     return facility
 
 
-def list_facilities(session: Session) -> list[Facility]:
-    """Every facility, by name."""
-    return list(session.scalars(select(Facility).order_by(Facility.slug)))
-
-
 def facility_zone(facility: Facility) -> ZoneInfo:
     """The facility's time zone, which decides what 'today' and a due date mean for it."""
     return ZoneInfo(facility.timezone)

@@ -18,7 +18,6 @@ from bot import audit
 from bot.errors import InputError
 from bot.ledger.facilities import facility_zone
 from bot.ledger.observations import (
-    LimitStatus,
     record_bill,
     record_draw_confirmation,
     record_limit_reading,
@@ -133,7 +132,7 @@ def _apply(
                 facility,
                 limit_amount=reading.limit,
                 available=reading.available,
-                status=LimitStatus(reading.status),
+                status=reading.status,
                 observed_at=reading.observed_at,
                 now=now,
             )

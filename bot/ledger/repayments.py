@@ -120,6 +120,14 @@ def record_repayment(
     return repayment
 
 
+def principal_and_interest(repayment: Repayment) -> tuple[Decimal, Decimal]:
+    """How much of a repayment went to principal and how much to interest (its allocations)."""
+    return (
+        sum((a.principal for a in repayment.allocations), ZERO),
+        sum((a.interest for a in repayment.allocations), ZERO),
+    )
+
+
 def _settle_billed(
     session: Session, repayment: Repayment, draws: list[Draw], left: Decimal, lead_days: int
 ) -> Decimal:

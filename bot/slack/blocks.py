@@ -30,6 +30,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
+from bot.alerts.findings import Severity
 from bot.alerts.notices import (
     PLAIN,
     AlertNotice,
@@ -79,7 +80,7 @@ MAX_FACT_FIELDS = 4 * MAX_FIELDS
 # A fact's label is a few words; a long one should not eat its value's room.
 MAX_LABEL = 100
 
-ICONS = {"critical": "🔴", "warning": "🟠"}
+ICONS = {Severity.CRITICAL: "🔴", Severity.WARNING: "🟠"}
 RESOLVED_ICON = "✅"
 CSV_COLUMNS = (
     "alert_id",
@@ -160,7 +161,7 @@ def _actions(notice: AlertNotice) -> ActionsBlock:
     alert_id = str(notice.alert_id)
     elements: list[InteractiveElement] = []
     if notice.state != AlertState.ACKNOWLEDGED:
-        style = "primary" if notice.severity == "critical" else None
+        style = "primary" if notice.severity == Severity.CRITICAL else None
         elements.append(_button("Acknowledge", ACK_ACTION, alert_id, style))
     options = [
         Option(value=f"{alert_id}:{key}", text=PlainTextObject(text=label))
@@ -316,7 +317,7 @@ def _texts(node: Any) -> Iterator[str]:
 
 
 def _icon(severity: str) -> str:
-    return ICONS.get(severity, ICONS["warning"])
+    return ICONS.get(severity, ICONS[Severity.WARNING])
 
 
 def _header(text: str) -> HeaderBlock:

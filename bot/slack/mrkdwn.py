@@ -8,9 +8,10 @@ https://api.slack.com/reference/surfaces/formatting#escaping
 
 import re
 
+from bot.typed import ELLIPSIS, shorten
+
 __all__ = ["ELLIPSIS", "escape", "escape_within", "mention", "truncate"]
 
-ELLIPSIS = "…"
 
 # Only these three; entity-encoding anything else shows the entity (`&#39;`) to the reader.
 ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
@@ -37,9 +38,7 @@ def truncate(text: str, limit: int) -> str:
     """At most `limit` characters; a cut text ends in "…"."""
     if limit < 1:
         raise ValueError(f"limit must be at least 1, not {limit}")
-    if len(text) <= limit:
-        return text
-    return text[: limit - len(ELLIPSIS)] + ELLIPSIS
+    return shorten(text, limit)
 
 
 def escape_within(text: str, limit: int) -> str:

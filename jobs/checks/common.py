@@ -7,11 +7,11 @@ multiply by 10000. Arithmetic in the checks' SQL therefore goes through :func:`f
 """
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -315,6 +315,42 @@ def billed_for_own_installments() -> ColumnElement[bool]:
         BillDay.day == Bill.due_date,
         BillDay.installments > 0,
     )
+
+
+class DueDay(NamedTuple):
+    """A due date the platform should bill: its facility, the date, that date moved off a
+    weekend or holiday (the same date when it does not move), and the facility's match window."""
+
+    facility_id: int
+    due: date
+    shifted: date
+    window: int
+
+
+def unbilled_after_shift(
+    session: Session, now: datetime, candidates: Sequence[T], due_day: Callable[[T], DueDay]
+) -> list[T]:
+    """The candidates that no bill matches once their due date is moved off a holiday as well.
+
+    The callers' SQL has found no bill within the window of each candidate's own due date;
+    only the candidates whose due date moves can still be matched, by a bill near the shifted
+    date. Those bills are read in one query per 5,000 facilities (:func:`bill_dates_near`).
+    """
+    days = [due_day(candidate) for candidate in candidates]
+    near_shift = bill_dates_near(
+        session,
+        now,
+        sorted({day.facility_id for day in days}),
+        [(day.shifted, day.window) for day in days if day.shifted != day.due],
+    )
+    return [
+        candidate
+        for candidate, day in zip(candidates, days, strict=True)
+        if not any(
+            bill_matches(bill_due, day.due, day.shifted, day.window)
+            for bill_due in near_shift.get(day.facility_id, ())
+        )
+    ]
 
 
 def bill_dates_near(

@@ -1,6 +1,8 @@
 """Freshness: is anything still coming in from the platform for a facility?"""
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import exists, func, not_, or_, select
 from sqlalchemy.orm import Session
@@ -44,9 +46,27 @@ def data_stale(
     """
     require_aware(now, "now")
     scans = scans_for(scans, session, now, thresholds, calendar)
-    quiet = _quiet_facilities(scans)
+    findings = []
+    for facility, last_seen_at in _last_observations(scans, _quiet_facilities(scans)):
+        quiet_for = now - (last_seen_at or facility.created_at)
+        if quiet_for >= timedelta(hours=facility.stale_after):
+            findings.append(_stale_finding(facility, last_seen_at, quiet_for))
+    return findings
+
+
+# What counts as seeing something from the platform.
+_OBSERVATIONS = (LimitReading, Bill, DrawConfirmation)
+
+
+def _last_observations(scans: CycleScans, quiet: list[int]) -> list[tuple[Any, datetime | None]]:
+    """These facilities, if nothing was seen from them in the window, and when something last was.
+
+    Active facilities added by `now`; on the default window only those with nothing observed
+    within it (a facility with its own window is finished by the caller). The last observation
+    is the latest of any kind seen by `now` (None: nothing ever).
+    """
+    session, now, thresholds = scans.session, scans.now, scans.thresholds
     default_cutoff = now - timedelta(hours=thresholds.stale_after_hours)
-    tables = (LimitReading, Bill, DrawConfirmation)
     seen_lately = or_(
         *(
             exists().where(
@@ -54,7 +74,7 @@ def data_stale(
                 table.observed_at > default_cutoff,
                 table.observed_at <= now,
             )
-            for table in tables
+            for table in _OBSERVATIONS
         )
     )
     last_seen = [
@@ -63,7 +83,7 @@ def data_stale(
         .correlate(Facility)
         .scalar_subquery()
         .label(f"last_{table.__tablename__}")
-        for table in tables
+        for table in _OBSERVATIONS
     ]
     stale_after = setting(Facility.stale_after_hours, thresholds.stale_after_hours)
     rows = []
@@ -85,41 +105,38 @@ def data_stale(
             )
             .order_by(Facility.id)
         ).all()
+    return [(row, _latest(row._mapping[column] for column in last_seen)) for row in rows]
 
-    findings = []
-    for row in rows:
-        seen = [row._mapping[column] for column in last_seen]
-        seen = [moment for moment in seen if moment is not None]
-        last_seen_at = max(seen) if seen else None
-        since_at = last_seen_at or row.created_at
-        quiet_for = now - since_at
-        if quiet_for < timedelta(hours=row.stale_after):
-            continue
-        if last_seen_at is None:
-            summary = (
-                "nothing seen from the platform since the facility was added "
-                f"{hours(quiet_for)} ago"
-            )
-            last = "never"
-        else:
-            summary = f"nothing seen from the platform for {hours(quiet_for)}"
-            last = local_time(last_seen_at, row.timezone)
-        findings.append(
-            Finding(
-                check=Check.DATA_STALE,
-                facility_id=row.id,
-                subject="",
-                severity=Severity.WARNING,
-                summary=f"{summary}; expected at least every {row.stale_after} h",
-                facts={
-                    "Facility": row.slug,
-                    "Last seen": last,
-                    "Quiet for": hours(quiet_for),
-                    "Stale after": f"{row.stale_after} h",
-                },
-            )
+
+def _latest(moments: Iterable[datetime | None]) -> datetime | None:
+    """The latest of these moments, None if there are none."""
+    seen = [moment for moment in moments if moment is not None]
+    return max(seen) if seen else None
+
+
+def _stale_finding(facility: Any, last_seen_at: datetime | None, quiet_for: timedelta) -> Finding:
+    """The finding for a facility nothing was seen from for `quiet_for`."""
+    if last_seen_at is None:
+        summary = (
+            f"nothing seen from the platform since the facility was added {hours(quiet_for)} ago"
         )
-    return findings
+        last = "never"
+    else:
+        summary = f"nothing seen from the platform for {hours(quiet_for)}"
+        last = local_time(last_seen_at, facility.timezone)
+    return Finding(
+        check=Check.DATA_STALE,
+        facility_id=facility.id,
+        subject="",
+        severity=Severity.WARNING,
+        summary=f"{summary}; expected at least every {facility.stale_after} h",
+        facts={
+            "Facility": facility.slug,
+            "Last seen": last,
+            "Quiet for": hours(quiet_for),
+            "Stale after": f"{facility.stale_after} h",
+        },
+    )
 
 
 def _quiet_facilities(scans: CycleScans) -> list[int]:

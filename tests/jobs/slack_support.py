@@ -27,24 +27,12 @@ from jobs.delivery import DeliveryWorker, default_dead_letter_handler
 from jobs.transports.slack import EVENT_TYPE, SlackTransport
 from tests.conftest import ALICE
 from tests.ledger.cast import jiebei_line
+from tests.support.clock import Clock as FakeClock
 from tests.support.fake_slack import FakeSlack, Fault, Message
 
 BOB = Actor("slack:U0BOB", "slack")
 ALERTS = "C0ALERTS"
 POLICY = AlertPolicy(default_channel=ALERTS)
-
-
-class FakeClock:
-    """Time that moves only when the test moves it."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 class Naps(list[float]):

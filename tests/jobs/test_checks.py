@@ -653,12 +653,12 @@ def test_a_check_run_alone_finds_what_it_finds_in_a_whole_run(session, alice) ->
 def test_shared_scans_refuse_another_time_or_calendar(session) -> None:
     """Scans made for one `now` and calendar are not reused by a check asked about others."""
     calendar = BusinessCalendar()
-    shared = CycleScans(session, at("2026-12-05 09:00"), DEFAULTS, calendar)
+    scans = CycleScans(session, at("2026-12-05 09:00"), DEFAULTS, calendar)
     with pytest.raises(ValueError, match="another session, time"):
-        CHECKS["limit_frozen"](session, at("2026-12-06 09:00"), DEFAULTS, calendar, shared)
+        CHECKS["limit_frozen"](session, at("2026-12-06 09:00"), DEFAULTS, calendar, scans)
     with pytest.raises(ValueError, match="another session, time"):
         CHECKS["bill_due_soon"](
-            session, at("2026-12-05 09:00"), DEFAULTS, BusinessCalendar(), shared
+            session, at("2026-12-05 09:00"), DEFAULTS, BusinessCalendar(), scans
         )
 
 

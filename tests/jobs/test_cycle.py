@@ -169,11 +169,11 @@ def test_a_shared_scan_that_raises_fails_the_checks_that_use_it_and_no_other(
 ) -> None:
     """The unpaid-bills scan serves bill_due_soon and bill_overdue: both fail, once each, and
     every other check runs."""
-    scans: list[int] = []
+    runs: list[int] = []
 
-    def broken_scan(shared: Any) -> list[Any]:
-        scans.append(1)
-        shared.session.execute(text("SELECT * FROM no_such_table"))
+    def broken_scan(scans: Any) -> list[Any]:
+        runs.append(1)
+        scans.session.execute(text("SELECT * FROM no_such_table"))
         return []
 
     monkeypatch.setattr(bill_checks, "_unpaid_bills", broken_scan)
@@ -182,5 +182,5 @@ def test_a_shared_scan_that_raises_fails_the_checks_that_use_it_and_no_other(
 
     assert sorted(report.failed) == ["bill_due_soon", "bill_overdue"]
     assert "earlier in this cycle" in report.failed["bill_overdue"]
-    assert scans == [1]
+    assert runs == [1]
     assert {"limit_frozen", "bill_unexpected"} <= {f.check for f in report.findings}

@@ -24,23 +24,11 @@ from bot.ledger.draw_requests import (
 )
 from bot.models import CommandRequest, Draw
 from tests.ledger.cast import jiebei_line
+from tests.support.clock import Clock
 
 ALICE = Actor("U0ALICE", "slack")
 DANA = Actor("U0DANA", "slack")
 FIFTY_THOUSAND = DrawArgs(facility="jiebei-main", amount=Decimal("50000.00"), months=12)
-
-
-class Clock:
-    """Now, as the ledger sees it; tests move it forward."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The Slack app under test: the real HTTP server, a fake Slack Web API, a clock we move."""
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -12,6 +12,7 @@ from bot.ledger.facilities import FacilityTerms, add_facility
 from bot.ledger.schedule import DayCount, RepaymentMethod
 from bot.models import Facility
 from bot.settings import Settings
+from tests.support.clock import Clock
 from tests.support.fake_slack import FakeSlack
 from tests.support.slack_app import (
     ALERTS,
@@ -21,20 +22,6 @@ from tests.support.slack_app import (
     SlackApp,
     app_settings,
 )
-
-
-class Clock:
-    """Now, as the app sees it; tests move it forward."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
 
 
 @pytest.fixture

@@ -326,7 +326,7 @@ def test_validate_refuses_what_slack_would_refuse() -> None:
         validate(repeated)
 
 
-# --- the payload as the lifecycle makes it -------------------------------------------------------
+# --- the payload as the notifier writes it ------------------------------------------------------
 
 
 def alert_payload(
@@ -437,7 +437,7 @@ def test_thread_line_says_what_happened_and_who_did_it(event: str) -> None:
 
 
 def storm(size: int, event: str = "opened") -> dict[str, Any]:
-    """`size` new bill_missing alerts across three facilities, grouped by the lifecycle."""
+    """`size` new bill_missing alerts across three facilities, grouped by the notifier."""
     facilities = {
         n: Facility(id=n, slug=slug, timezone="Asia/Shanghai")
         for n, slug in enumerate(["jiebei-main", "weilidai-ops", LONGEST_SLUG], start=1)

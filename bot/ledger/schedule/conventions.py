@@ -12,8 +12,8 @@ from enum import StrEnum
 from typing import TypeVar
 
 from bot.errors import InputError
+from bot.money import FEN
 
-FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
 
 _E = TypeVar("_E", bound=StrEnum)

@@ -23,6 +23,7 @@ from bot.ledger.statements.tables import (
     parse_limits,
 )
 from bot.ledger.statements.text import BOM, csv_rows, decode_table, physical_lines
+from bot.typed import shorten
 
 FORMATS = ("auto", "bills", "limits", "alipay")
 
@@ -61,15 +62,12 @@ def _sniff(data: bytes) -> str:
             return "bills"
         if "limit" in {LIMIT_COLUMNS.get(name) for name in names}:
             return "limits"
+        first_row = shorten(", ".join(cells), 60)
         raise StatementError(
-            f"cannot tell the format from the first row ({_shorten(', '.join(cells))}): an Alipay "
+            f"cannot tell the format from the first row ({first_row}): an Alipay "
             "export has a header with 交易时间, 交易分类 and 金额, a bills CSV starts with a "
             "header naming due_date and amount, a limits CSV one naming observed_at and limit. "
             "Formats are alipay, bills and limits: fix the header or pass --format",
             line=line,
         )
     raise StatementError("the file is empty")
-
-
-def _shorten(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 from bot.dates import parse_date, parse_time
 from bot.errors import InputError
+from bot.ledger.observations import LimitStatus
 from bot.money import MoneyInputError, parse_amount
 
-LimitStatus = Literal["active", "frozen", "closed"]
 CreditKind = Literal["repayment", "draw_confirmation"]
 
 
@@ -80,14 +80,14 @@ class ParsedStatement:
 _TRUE = {"yes", "y", "true", "t", "1", "是", "已还", "已还款"}
 _FALSE = {"no", "n", "false", "f", "0", "否", "未还", "未还款"}
 _STATUSES: dict[str, LimitStatus] = {
-    "active": "active",
-    "正常": "active",
-    "frozen": "frozen",
-    "冻结": "frozen",
-    "已冻结": "frozen",
-    "closed": "closed",
-    "关闭": "closed",
-    "已关闭": "closed",
+    "active": LimitStatus.ACTIVE,
+    "正常": LimitStatus.ACTIVE,
+    "frozen": LimitStatus.FROZEN,
+    "冻结": LimitStatus.FROZEN,
+    "已冻结": LimitStatus.FROZEN,
+    "closed": LimitStatus.CLOSED,
+    "关闭": LimitStatus.CLOSED,
+    "已关闭": LimitStatus.CLOSED,
 }
 
 
@@ -129,7 +129,7 @@ def read_paid(text: str, label: str, line: int) -> bool:
 
 def read_status(text: str, label: str, line: int) -> LimitStatus:
     if not text:
-        return "active"
+        return LimitStatus.ACTIVE
     status = _STATUSES.get(text.casefold())
     if status is None:
         raise StatementError(

@@ -2,8 +2,8 @@
 
 Each handler: check the role, find the alert from the payload (values carry ids only) and check
 the click came from that alert's own message, make one domain call. The message itself changes
-when the delivery worker sends the outbox row the lifecycle wrote, so what everyone sees comes
-from one place.
+when the delivery worker sends the outbox row the domain call wrote (`bot.alerts.notifier`), so
+what everyone sees comes from one place.
 
 Where a click may come from (docs/slack.md, "Alert buttons"): the alert's own message, the one
 its `message_ref` names (CHANNEL:TS), or the App Home tab, which Slack shows only to the person

@@ -8,9 +8,9 @@ the handler says so to the clicker instead of failing.
 import re
 from typing import Any
 
+from bot.typed import MAX_ID
+
 ID = re.compile(r"[0-9]{1,10}")
-# Primary keys are PostgreSQL `integer`s.
-MAX_ID = 2**31 - 1
 NOT_OURS = (
     "This button is out of date or was not made by loanwatch, so nothing was done. "
     "Use the newest message, or the `/loan` command."

@@ -1,7 +1,7 @@
 """`/loan ack|snooze|resolve|silence`: working alerts by their id, and silences.
 
-The alert's Slack message is not touched here: the lifecycle writes an outbox row with each
-change, and the delivery worker updates the message and its thread from that.
+The alert's Slack message is not touched here: each action (`bot.alerts.actions`) writes an
+outbox row with its change, and the delivery worker updates the message and its thread from that.
 """
 
 from bot.alerts import actions as alert_actions

@@ -1,14 +1,12 @@
 """`/loan draw|repay|bill|limit|facility`: the ledger and what the platforms show."""
 
-from decimal import Decimal
-
 from bot.errors import InputError
 from bot.ledger import facilities as facility_service
 from bot.ledger.draw_requests import DrawArgs
 from bot.ledger.facilities import FacilityTerms, get_facility
 from bot.ledger.observations import LimitStatus, record_bill, record_limit_reading
 from bot.ledger.portfolio import positions
-from bot.ledger.repayments import record_repayment
+from bot.ledger.repayments import principal_and_interest, record_repayment
 from bot.ledger.terms import describe_terms
 from bot.money import format_money, take_amount
 from bot.slack import draw_replies, parsing
@@ -62,8 +60,7 @@ def repay(lw: Loanwatch, call: Invocation) -> Reply:
             paid_on=paid_on,
             note=" ".join(note) or None,
         )
-        principal = sum((a.principal for a in repayment.allocations), Decimal("0.00"))
-        interest = sum((a.interest for a in repayment.allocations), Decimal("0.00"))
+        principal, interest = principal_and_interest(repayment)
         money = facility.currency
         return Reply(
             f"<@{call.user_id}> recorded repayment #{repayment.id} on *{facility.slug}*: "

@@ -5,12 +5,11 @@ from datetime import datetime
 
 from bot.dashboard import Dashboard
 from bot.money import format_money
+from bot.slack.blocks import MAX_TEXT
 from bot.slack.commands.invocation import Invocation
 from bot.slack.context import Loanwatch
 from bot.slack.mrkdwn import escape_within, mention, truncate
 from bot.slack.reply import Reply
-
-MAX_TEXT = 3000
 
 
 def status(lw: Loanwatch, call: Invocation) -> Reply:

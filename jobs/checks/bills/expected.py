@@ -7,9 +7,10 @@ the bills near the groups that may be mismatched.
 """
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
@@ -26,7 +27,7 @@ from jobs.checks.bills.scans import installments_in_scope, unsettled_groups
 from jobs.checks.common import (
     CHUNK,
     CycleScans,
-    bill_dates_near,
+    DueDay,
     bill_matches,
     days_after,
     earliest_today,
@@ -37,6 +38,7 @@ from jobs.checks.common import (
     moved,
     scans_for,
     setting,
+    unbilled_after_shift,
 )
 
 
@@ -63,60 +65,78 @@ def bill_missing(
         for group in unsettled_groups(scans)
         if group.may_be_missing
     }
-    candidates = []
-    for installment in _installments_in(session, now, groups):
-        row = groups[installment.facility_id, installment.due_date]
-        visible_at = local_midnight(moved(row.due_date, -row.lead), row.timezone)
-        visible_at += timedelta(hours=row.grace)
-        today = local_today(now, row.timezone)
+    visible = _visible_by_now(now, calendar, _installments_in(session, now, groups), groups)
+    missing = unbilled_after_shift(session, now, visible, _Visible.due_day)
+    return [_missing_finding(installment, thresholds) for installment in missing]
+
+
+class _Visible(NamedTuple):
+    """An installment whose bill should be visible by now, and none is in its window."""
+
+    installment: Any
+    group: Any  # its unsettled group: the facility's terms, the due date
+    today: date  # in the facility's zone
+    visible_at: datetime
+    shifted: date  # the due date moved to the next business day
+
+    def due_day(self) -> DueDay:
+        """The due date a bill may still match, moved off a holiday."""
+        group = self.group
+        return DueDay(group.facility_id, group.due_date, self.shifted, group.window)
+
+
+def _visible_by_now(
+    now: datetime,
+    calendar: BusinessCalendar,
+    installments: list[Any],
+    groups: dict[tuple[int, date], Any],
+) -> list[_Visible]:
+    """The installments whose bill should be visible at `now` (rules 1 and 2 of bill_missing)."""
+    visible = []
+    for installment in installments:
+        group = groups[installment.facility_id, installment.due_date]
+        visible_at = local_midnight(moved(group.due_date, -group.lead), group.timezone)
+        visible_at += timedelta(hours=group.grace)
+        today = local_today(now, group.timezone)
         if now < visible_at:
             continue
-        if installment.status == InstallmentStatus.PAID and moved(row.due_date, row.window) < today:
-            continue
-        shifted = calendar.next_business_day(row.due_date)
-        candidates.append((installment, row, today, visible_at, shifted))
-
-    shifted_windows = [
-        (shifted, row.window) for _, row, _, _, shifted in candidates if shifted != row.due_date
-    ]
-    near_shift = bill_dates_near(
-        session, now, sorted({row.facility_id for _, row, *_ in candidates}), shifted_windows
-    )
-
-    findings = []
-    for installment, row, today, visible_at, shifted in candidates:
-        if any(
-            bill_matches(bill_due, row.due_date, shifted, row.window)
-            for bill_due in near_shift.get(row.facility_id, ())
+        if (
+            installment.status == InstallmentStatus.PAID
+            and moved(group.due_date, group.window) < today
         ):
             continue
-        days_left = (row.due_date - today).days
-        critical = days_left <= thresholds.bill_critical_days
-        amount = format_money(installment.amount, row.currency)
-        facts = {
-            "Facility": row.slug,
-            "Draw": f"#{installment.draw_id}",
-            "Due date": row.due_date.isoformat(),
-            "Expected": amount,
-            "Bill expected since": local_time(visible_at, row.timezone),
-            "Matched within": f"± {row.window} days",
-        }
-        if shifted != row.due_date:
-            facts["Holiday-shifted due date"] = shifted.isoformat()
-        findings.append(
-            Finding(
-                check=Check.BILL_MISSING,
-                facility_id=row.facility_id,
-                subject=f"{row.due_date.isoformat()}#d{installment.draw_id}",
-                severity=Severity.CRITICAL if critical else Severity.WARNING,
-                summary=(
-                    f"expected {amount} due {row.due_date.isoformat()}, no bill seen; "
-                    f"lead {row.lead} days, grace {row.grace} h"
-                ),
-                facts=facts,
-            )
-        )
-    return findings
+        shifted = calendar.next_business_day(group.due_date)
+        visible.append(_Visible(installment, group, today, visible_at, shifted))
+    return visible
+
+
+def _missing_finding(missing: _Visible, thresholds: Thresholds) -> Finding:
+    """The finding for an installment whose bill is missing: critical close to its due date."""
+    installment, group = missing.installment, missing.group
+    days_left = (group.due_date - missing.today).days
+    critical = days_left <= thresholds.bill_critical_days
+    amount = format_money(installment.amount, group.currency)
+    facts = {
+        "Facility": group.slug,
+        "Draw": f"#{installment.draw_id}",
+        "Due date": group.due_date.isoformat(),
+        "Expected": amount,
+        "Bill expected since": local_time(missing.visible_at, group.timezone),
+        "Matched within": f"± {group.window} days",
+    }
+    if missing.shifted != group.due_date:
+        facts["Holiday-shifted due date"] = missing.shifted.isoformat()
+    return Finding(
+        check=Check.BILL_MISSING,
+        facility_id=group.facility_id,
+        subject=f"{group.due_date.isoformat()}#d{installment.draw_id}",
+        severity=Severity.CRITICAL if critical else Severity.WARNING,
+        summary=(
+            f"expected {amount} due {group.due_date.isoformat()}, no bill seen; "
+            f"lead {group.lead} days, grace {group.grace} h"
+        ),
+        facts=facts,
+    )
 
 
 def _installments_in(
@@ -176,7 +196,57 @@ def bill_amount_mismatch(
     groups = [group for group in unsettled_groups(scans) if group.near]
     if not groups:
         return []
+    bills = _bills_near(session, now, thresholds, calendar, groups)
+    findings = []
+    for group in groups:
+        today = local_today(now, group.timezone)
+        if not group.open and moved(group.due_date, group.window) < today:
+            continue
+        bill_due = bills.matched(group, calendar.next_business_day(group.due_date))
+        if bill_due is None:
+            continue
+        billed = bills.amounts[group.facility_id][bill_due]
+        allowed = group.tolerance * group.installments
+        if abs(billed - group.expected) <= allowed:
+            continue
+        findings.append(_mismatch_finding(group, bill_due, billed, allowed))
+    return findings
 
+
+@dataclass
+class _BillsNear:
+    """The bills near the groups' due dates: amounts by facility and day, summed per day."""
+
+    amounts: dict[int, dict[date, Decimal]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(Decimal))
+    )
+    # Days whose bills belong to installments due that very day: not another day's to match.
+    taken: dict[int, set[date]] = field(default_factory=lambda: defaultdict(set))
+
+    def matched(self, group: Any, shifted: date) -> date | None:
+        """The day of the bill that matches the group: that very day, else the nearest."""
+        matching = [
+            bill_due
+            for bill_due in self.amounts[group.facility_id]
+            if bill_matches(bill_due, group.due_date, shifted, group.window)
+            and (bill_due == group.due_date or bill_due not in self.taken[group.facility_id])
+        ]
+        if not matching:
+            return None
+        return min(
+            matching,
+            key=lambda d: (min(abs((d - group.due_date).days), abs((d - shifted).days)), d),
+        )
+
+
+def _bills_near(
+    session: Session,
+    now: datetime,
+    thresholds: Thresholds,
+    calendar: BusinessCalendar,
+    groups: list[Any],
+) -> _BillsNear:
+    """The bills of the groups' facilities due near an installment in scope, seen by `now`."""
     window = setting(Facility.bill_match_window_days, thresholds.bill_match_window_days)
     pad = calendar.max_shift_days
     scope = installments_in_scope(now, window)
@@ -189,9 +259,7 @@ def bill_amount_mismatch(
             days_after(Installment.due_date, window + pad),
         ),
     )
-    bills: dict[int, dict[date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    # Days whose bills belong to installments due that very day: not another day's to match.
-    taken: dict[int, set[date]] = defaultdict(set)
+    bills = _BillsNear()
     candidates = sorted({group.facility_id for group in groups})
     for start in range(0, len(candidates), CHUNK):
         for facility_id, due_date, amount, own_installments in session.execute(
@@ -206,60 +274,39 @@ def bill_amount_mismatch(
                 installment_near,
             )
         ):
-            bills[facility_id][due_date] += amount
+            bills.amounts[facility_id][due_date] += amount
             if own_installments:
-                taken[facility_id].add(due_date)
+                bills.taken[facility_id].add(due_date)
+    return bills
 
-    findings = []
-    for group in groups:
-        today = local_today(now, group.timezone)
-        if not group.open and moved(group.due_date, group.window) < today:
-            continue
-        shifted = calendar.next_business_day(group.due_date)
-        matching = [
-            bill_due
-            for bill_due in bills[group.facility_id]
-            if bill_matches(bill_due, group.due_date, shifted, group.window)
-            and (bill_due == group.due_date or bill_due not in taken[group.facility_id])
-        ]
-        if not matching:
-            continue
-        bill_due = min(
-            matching,
-            key=lambda d: (min(abs((d - group.due_date).days), abs((d - shifted).days)), d),
-        )
-        billed = bills[group.facility_id][bill_due]
-        difference = billed - group.expected
-        allowed = group.tolerance * group.installments
-        if abs(difference) <= allowed:
-            continue
-        money = {
-            "billed": format_money(billed, group.currency),
-            "expected": format_money(group.expected, group.currency),
-            "difference": format_money(difference, group.currency),
-        }
-        of_installments = f" ({group.installments} installments)" if group.installments > 1 else ""
-        findings.append(
-            Finding(
-                check=Check.BILL_AMOUNT_MISMATCH,
-                facility_id=group.facility_id,
-                subject=group.due_date.isoformat(),
-                severity=Severity.WARNING,
-                summary=(
-                    f"bill due {bill_due.isoformat()} shows {money['billed']}, the ledger expects "
-                    f"{money['expected']} due {group.due_date.isoformat()}{of_installments}; "
-                    f"off by {money['difference']}"
-                ),
-                facts={
-                    "Facility": group.slug,
-                    "Due date": group.due_date.isoformat(),
-                    "Bill due date": bill_due.isoformat(),
-                    "Billed": money["billed"],
-                    "Expected": money["expected"],
-                    "Difference": money["difference"],
-                    "Tolerance": format_money(allowed, group.currency),
-                    "Installments": str(group.installments),
-                },
-            )
-        )
-    return findings
+
+def _mismatch_finding(group: Any, bill_due: date, billed: Decimal, allowed: Decimal) -> Finding:
+    """The finding for a group whose matched bill is off by more than `allowed`."""
+    difference = billed - group.expected
+    money = {
+        "billed": format_money(billed, group.currency),
+        "expected": format_money(group.expected, group.currency),
+        "difference": format_money(difference, group.currency),
+    }
+    of_installments = f" ({group.installments} installments)" if group.installments > 1 else ""
+    return Finding(
+        check=Check.BILL_AMOUNT_MISMATCH,
+        facility_id=group.facility_id,
+        subject=group.due_date.isoformat(),
+        severity=Severity.WARNING,
+        summary=(
+            f"bill due {bill_due.isoformat()} shows {money['billed']}, the ledger expects "
+            f"{money['expected']} due {group.due_date.isoformat()}{of_installments}; "
+            f"off by {money['difference']}"
+        ),
+        facts={
+            "Facility": group.slug,
+            "Due date": group.due_date.isoformat(),
+            "Bill due date": bill_due.isoformat(),
+            "Billed": money["billed"],
+            "Expected": money["expected"],
+            "Difference": money["difference"],
+            "Tolerance": format_money(allowed, group.currency),
+            "Installments": str(group.installments),
+        },
+    )

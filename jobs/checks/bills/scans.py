@@ -14,10 +14,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, not_, or_, select, union
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, not_, or_, select, union
 from sqlalchemy.orm import aliased
 
-from bot.calendar import BusinessCalendar
+from bot.calendar import ONE_DAY, BusinessCalendar
 from bot.db import among
 from bot.models import Bill, BillDay, Facility, Installment, InstallmentStatus
 from jobs.checks.common import (
@@ -33,8 +33,6 @@ from jobs.checks.common import (
     longest,
     setting,
 )
-
-ONE_DAY = timedelta(days=1)
 
 
 def unsettled_groups(scans: CycleScans) -> list[Any]:
@@ -55,11 +53,73 @@ def unsettled_groups(scans: CycleScans) -> list[Any]:
 
 
 def _unsettled_groups(scans: CycleScans, pad: int) -> list[Any]:
+    """The candidate days from `bill_days` (:func:`_candidate_days`), then their installment
+    groups a chunk of days at a time (:func:`_groups_on`), each probed in the query's HAVING."""
+    query = _groups_query(scans, pad)
+    days = sorted(
+        (row.facility_id, row.day) for row in scans.session.execute(_candidate_days(scans, pad))
+    )
+    return _groups_on(scans, query, days)
+
+
+def _groups_query(scans: CycleScans, pad: int) -> Select[Any]:
+    """The installment groups in scope that are not settled on their day and that a bill check
+    may report, with the facility's terms and the rule each may fire (`may_be_missing`, `near`).
+    """
     now, thresholds = scans.now, scans.thresholds
     lead = setting(Facility.bill_lead_days, thresholds.bill_lead_days)
     grace = setting(Facility.bill_grace_hours, thresholds.bill_grace_hours)
     window = setting(Facility.bill_match_window_days, thresholds.bill_match_window_days)
     tolerance = setting(Facility.amount_tolerance, thresholds.amount_tolerance)
+    expected = func.sum(Installment.amount)
+    probe = _probes(now, lead, window, tolerance, expected, pad)
+    return (
+        select(
+            Facility.id.label("facility_id"),
+            Facility.slug,
+            Facility.timezone,
+            Facility.currency,
+            lead.label("lead"),
+            grace.label("grace"),
+            window.label("window"),
+            tolerance.label("tolerance"),
+            Installment.due_date,
+            expected.label("expected"),
+            func.count().label("installments"),
+            func.max(case((Installment.status == InstallmentStatus.SCHEDULED, 1), else_=0)).label(
+                "open"
+            ),
+            flag(probe.may_be_missing).label("may_be_missing"),
+            flag(probe.near).label("near"),
+        )
+        .join(Facility, Facility.id == Installment.facility_id)
+        .where(installments_in_scope(now, window))
+        .group_by(Facility.id, Installment.facility_id, Installment.due_date)
+        # The probes sit in HAVING (their columns are grouped), so they run once per group.
+        .having(and_(not_(probe.settled_same_day), or_(probe.may_be_missing, probe.near)))
+    )
+
+
+class _Probes(NamedTuple):
+    """What is asked of each installment group, one index probe each."""
+
+    # Due within the lead and no bill within ± the match window: `bill_missing` may fire.
+    may_be_missing: ColumnElement[bool]
+    # A bill within the window widened for a holiday shift: worth matching amounts.
+    near: ColumnElement[bool]
+    # The bills due that very day add up to the group, within its tolerance.
+    settled_same_day: ColumnElement[bool]
+
+
+def _probes(
+    now: datetime,
+    lead: ColumnElement[int],
+    window: ColumnElement[int],
+    tolerance: ColumnElement[Decimal],
+    expected: ColumnElement[Decimal],
+    pad: int,
+) -> _Probes:
+    """The probes of a group (its facility's `lead`, `window` and `tolerance`, `expected` sum)."""
 
     def bill_between(first: Any, last: Any) -> Any:
         # A bill due on another day that has installments of its own is theirs, not this one's.
@@ -89,39 +149,15 @@ def _unsettled_groups(scans: CycleScans, pad: int) -> list[Any]:
         )
         .scalar_subquery()
     )
-    expected = func.sum(Installment.amount)
     settled_same_day = and_(
         billed_same_day.is_not(None),
         func.abs(billed_same_day - fen(expected)) <= fen(tolerance) * func.count(),
     )
-    query = (
-        select(
-            Facility.id.label("facility_id"),
-            Facility.slug,
-            Facility.timezone,
-            Facility.currency,
-            lead.label("lead"),
-            grace.label("grace"),
-            window.label("window"),
-            tolerance.label("tolerance"),
-            Installment.due_date,
-            expected.label("expected"),
-            func.count().label("installments"),
-            func.max(case((Installment.status == InstallmentStatus.SCHEDULED, 1), else_=0)).label(
-                "open"
-            ),
-            flag(may_be_missing).label("may_be_missing"),
-            flag(near).label("near"),
-        )
-        .join(Facility, Facility.id == Installment.facility_id)
-        .where(installments_in_scope(now, window))
-        .group_by(Facility.id, Installment.facility_id, Installment.due_date)
-        # The probes sit in HAVING (their columns are grouped), so they run once per group.
-        .having(and_(not_(settled_same_day), or_(may_be_missing, near)))
-    )
-    days = sorted(
-        (row.facility_id, row.day) for row in scans.session.execute(_candidate_days(scans, pad))
-    )
+    return _Probes(may_be_missing, near, settled_same_day)
+
+
+def _groups_on(scans: CycleScans, query: Select[Any], days: list[tuple[int, date]]) -> list[Any]:
+    """The groups of `query` on these (facility, day) pairs, in order, 5,000 days a query."""
     wanted = set(days)
     groups = []
     for start in range(0, len(days), CHUNK):

@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
@@ -35,6 +36,24 @@ def bill_unexpected(
 ) -> list[Finding]:
     """A bill (paid or not, however old) that matches no installment: an unlogged draw?"""
     require_aware(now, "now")
+    bills = _bills_without_installments(session, now, thresholds)
+    if not bills:
+        return []
+    due_before = _installments_due_before(session, calendar, bills)
+    return [
+        _unexpected_finding(bill)
+        for bill in bills
+        if not any(
+            bill_matches(bill.due_date, due, calendar.next_business_day(due), bill.window)
+            for due in due_before.get(bill.facility_id, ())
+        )
+    ]
+
+
+def _bills_without_installments(
+    session: Session, now: datetime, thresholds: Thresholds
+) -> list[Any]:
+    """Bills of active facilities, seen by `now`, with no installment due within their window."""
     window = setting(Facility.bill_match_window_days, thresholds.bill_match_window_days)
     expected = and_(
         Installment.facility_id == Bill.facility_id,
@@ -48,46 +67,51 @@ def bill_unexpected(
         ),
     )
     scope = and_(Facility.active, Bill.observed_at <= now, ~installment_in_window)
-    candidates = session.execute(
-        select(
-            Bill.id,
-            Bill.facility_id,
-            Bill.due_date,
-            Bill.amount,
-            Bill.paid,
-            Bill.observed_at,
-            Facility.slug,
-            Facility.timezone,
-            Facility.currency,
-            window.label("window"),
-        )
-        # An installment due the same day is in any window: only bills on days without one
-        # (`bill_days` keeps them in a partial index) need the window tested.
-        .join(
-            BillDay,
-            and_(
-                BillDay.facility_id == Bill.facility_id,
-                BillDay.day == Bill.due_date,
-                BillDay.installments == 0,
-                BillDay.bills > 0,
-            ),
-        )
-        .join(Facility, Facility.id == Bill.facility_id)
-        .where(scope)
-        .order_by(Bill.facility_id, Bill.due_date, Bill.id)
-    ).all()
-    if not candidates:
-        return []
+    return list(
+        session.execute(
+            select(
+                Bill.id,
+                Bill.facility_id,
+                Bill.due_date,
+                Bill.amount,
+                Bill.paid,
+                Bill.observed_at,
+                Facility.slug,
+                Facility.timezone,
+                Facility.currency,
+                window.label("window"),
+            )
+            # An installment due the same day is in any window: only bills on days without one
+            # (`bill_days` keeps them in a partial index) need the window tested.
+            .join(
+                BillDay,
+                and_(
+                    BillDay.facility_id == Bill.facility_id,
+                    BillDay.day == Bill.due_date,
+                    BillDay.installments == 0,
+                    BillDay.bills > 0,
+                ),
+            )
+            .join(Facility, Facility.id == Bill.facility_id)
+            .where(scope)
+            .order_by(Bill.facility_id, Bill.due_date, Bill.id)
+        ).all()
+    )
 
-    # No installment lies within the window of these bills, but one due before a holiday may
-    # shift into it: it is due at most `max_shift_days` before the window opens.
+
+def _installments_due_before(
+    session: Session, calendar: BusinessCalendar, bills: list[Any]
+) -> dict[int, set[date]]:
+    """The due dates of installments just before each bill's window, by facility.
+
+    No installment lies within the window of these bills, but one due before a holiday may
+    shift into it: it is due at most `max_shift_days` before the window opens.
+    """
     pad = calendar.max_shift_days
     dates = {
-        moved(bill.due_date, -(bill.window + back))
-        for bill in candidates
-        for back in range(1, pad + 1)
+        moved(bill.due_date, -(bill.window + back)) for bill in bills for back in range(1, pad + 1)
     }
-    facility_ids = sorted({bill.facility_id for bill in candidates})
+    facility_ids = sorted({bill.facility_id for bill in bills})
     installments: dict[int, set[date]] = defaultdict(set)
     for start in range(0, len(facility_ids), CHUNK):
         for facility_id, due_date in session.execute(
@@ -101,32 +125,26 @@ def bill_unexpected(
             .distinct()
         ):
             installments[facility_id].add(due_date)
+    return installments
 
-    findings = []
-    for bill in candidates:
-        if any(
-            bill_matches(bill.due_date, due, calendar.next_business_day(due), bill.window)
-            for due in installments.get(bill.facility_id, ())
-        ):
-            continue
-        amount = format_money(bill.amount, bill.currency)
-        findings.append(
-            Finding(
-                check=Check.BILL_UNEXPECTED,
-                facility_id=bill.facility_id,
-                subject=f"{bill.due_date.isoformat()}#b{bill.id}",
-                severity=Severity.WARNING,
-                summary=(
-                    f"bill of {amount} due {bill.due_date.isoformat()} matches no installment "
-                    f"within ± {bill.window} days; is a draw missing from the ledger?"
-                ),
-                facts={
-                    "Facility": bill.slug,
-                    "Bill due date": bill.due_date.isoformat(),
-                    "Billed": amount,
-                    "Paid": "yes" if bill.paid else "no",
-                    "Seen": local_time(bill.observed_at, bill.timezone),
-                },
-            )
-        )
-    return findings
+
+def _unexpected_finding(bill: Any) -> Finding:
+    """The finding for a bill that matches no installment."""
+    amount = format_money(bill.amount, bill.currency)
+    return Finding(
+        check=Check.BILL_UNEXPECTED,
+        facility_id=bill.facility_id,
+        subject=f"{bill.due_date.isoformat()}#b{bill.id}",
+        severity=Severity.WARNING,
+        summary=(
+            f"bill of {amount} due {bill.due_date.isoformat()} matches no installment "
+            f"within ± {bill.window} days; is a draw missing from the ledger?"
+        ),
+        facts={
+            "Facility": bill.slug,
+            "Bill due date": bill.due_date.isoformat(),
+            "Billed": amount,
+            "Paid": "yes" if bill.paid else "no",
+            "Seen": local_time(bill.observed_at, bill.timezone),
+        },
+    )
