@@ -40,8 +40,10 @@ What an outage does, said as plainly:
   one `delivery_degraded` alert for the admins, resolved by the next send that gets through
   (`jobs.delivery_health`).
 - When a row about one alert is sent and the transport gives a reference (its Slack message),
-  the alert keeps it as its `message_ref` in the same transaction, if it has none yet; later rows
-  carry it (`OutboxMessageView.alert_ref`) so the transport updates that message in place.
+  the alert keeps it as its `message_ref` in the same transaction, if it has none yet, or if the
+  reference replaces the one the row was to update (the Slack transport posts the alert again
+  when its message was deleted); later rows carry it (`OutboxMessageView.alert_ref`) so the
+  transport updates that message in place.
 
 Leases are compared with each worker's own clock, so machines' clocks must agree to well within
 the lease (NTP does this).
@@ -56,7 +58,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.alerts.outbox import DEAD, PENDING, SENDING, SENT, enqueue
@@ -246,7 +248,7 @@ class DeliveryWorker:
     def _record_sent(
         self, view: OutboxMessageView, reference: str | None, alert_id: int | None
     ) -> None:
-        """Mark the row sent, with the transport's reference; a first one becomes the alert's.
+        """Mark the row sent, with the transport's reference; a new one becomes the alert's.
 
         A grouped row has no alert_id: the alerts of a storm get no message of their own until
         one of them is told about alone, and the message posted then becomes its message.
@@ -262,10 +264,15 @@ class DeliveryWorker:
                 attempts=view.attempts + 1,
                 claimed_until=None,
             )
-            if recorded and alert_id is not None and reference is not None:
+            if recorded and alert_id is not None and reference not in (None, view.alert_ref):
+                # A first post, or a message posted again because the one the row was to update
+                # was deleted in Slack: either way, it is the alert's message from now on.
+                ours = Alert.message_ref.is_(None)
+                if view.alert_ref is not None:
+                    ours = or_(ours, Alert.message_ref == view.alert_ref)
                 session.execute(
                     update(Alert)
-                    .where(Alert.id == alert_id, Alert.message_ref.is_(None))
+                    .where(Alert.id == alert_id, ours)
                     .values(message_ref=reference)
                     .execution_options(synchronize_session=False)
                 )

@@ -57,6 +57,7 @@ __all__ = [
     "group_csv",
     "group_csv_filename",
     "group_message",
+    "reposted_line",
     "thread_line",
     "validate",
 ]
@@ -192,6 +193,14 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
 def thread_line(payload: Payload) -> str:
     """One mrkdwn line for the alert message's thread: what just happened, and who did it."""
     return event_line(AlertNotice.from_payload(payload), SLACK)
+
+
+def reposted_line(payload: Payload) -> str:
+    """The first line in the thread of an alert's message posted again after it was deleted."""
+    return (
+        f"{thread_line(payload)}\n_The alert's earlier message was deleted in Slack; "
+        "this one replaces it._"
+    )
 
 
 # --- a storm of alerts ---------------------------------------------------------------------------

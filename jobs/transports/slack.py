@@ -8,6 +8,8 @@ What a row becomes:
   only ever told inside a group): a full message (`alert_message`); the worker keeps its
   reference as the alert's `message_ref`.
 - an alert kind with a message: `chat.update` that message in place and a line in its thread.
+  A message deleted in Slack is posted again (the alert's full message, the line in its
+  thread), and the new one becomes the alert's `message_ref`.
 
 Nothing twice. Every post carries message metadata naming its outbox row: the row's id, this
 installation's id (one per database) and the row's random token. When an earlier try may have
@@ -37,6 +39,7 @@ from bot.slack.blocks import (
     group_csv,
     group_csv_filename,
     group_message,
+    reposted_line,
     thread_line,
 )
 from bot.slack.mrkdwn import escape_within
@@ -128,7 +131,7 @@ class SlackTransport:
                 if message.alert_ref is None:
                     text, blocks = alert_message(message.payload)
                     return self._post_once(message, channel, text=text, blocks=blocks)
-                return self._update_alert(message, message.alert_ref)
+                return self._update_alert(message, message.alert_ref, channel)
             # Anything else the outbox may carry is posted as the console would print it.
             # Payload text can carry what people typed; escaped, it pings nobody.
             text = escape_within(render_text(message), MAX_TEXT)
@@ -161,31 +164,62 @@ class SlackTransport:
         )
         return ref
 
-    def _update_alert(self, message: OutboxMessageView, alert_ref: str) -> str:
-        """The alert's message updated in place, and what happened as a line in its thread."""
+    def _update_alert(self, message: OutboxMessageView, alert_ref: str, channel: str) -> str:
+        """The alert's message updated in place, and what happened as a line in its thread.
+
+        A message someone deleted in Slack (`message_not_found` from the update, or from the
+        thread line: `thread_not_found`) is posted again where a first notice goes, and that new
+        message becomes the alert's (the worker records the reference returned), so the notices
+        that follow update it and add their lines to its thread instead of dying.
+        """
         channel_id, ts = _split(alert_ref)
         text, blocks = alert_message(message.payload)
-        self._call(
-            self._reader.chat_update,
-            channel_id,
-            channel=channel_id,
-            ts=ts,
-            text=text,
-            blocks=blocks,
-        )
-        if not (message.maybe_sent and self._reply_in_thread(message, channel_id, ts)):
+        try:
             self._call(
-                self._poster.chat_postMessage,
+                self._reader.chat_update,
                 channel_id,
                 channel=channel_id,
-                thread_ts=ts,
-                text=thread_line(message.payload),
-                metadata=_metadata(message),
-                # A reminder (still firing after an ack expired, a snooze or silence ended) is
-                # also shown in the channel: a line inside a thread notifies nobody.
-                reply_broadcast=message.kind == NoticeKind.REMINDER,
+                ts=ts,
+                text=text,
+                blocks=blocks,
             )
+            # A reminder (still firing after an ack expired, a snooze or silence ended) is also
+            # shown in the channel: a line inside a thread notifies nobody.
+            reminder = message.kind == NoticeKind.REMINDER
+            self._thread_line(message, channel_id, ts, thread_line(message.payload), reminder)
+        except SlackApiError as exc:
+            if rule(exc).remedy is not Remedy.REPOST:
+                raise
+            return self._post_again(message, channel)
         return alert_ref
+
+    def _post_again(self, message: OutboxMessageView, channel: str) -> str:
+        """The alert's whole message posted anew (its old one was deleted), the line in its thread.
+
+        On a retry, the message and the line an earlier try posted are found by their metadata,
+        as for a first notice, so neither shows twice.
+        """
+        text, blocks = alert_message(message.payload)
+        ref = self._post_once(message, channel, text=text, blocks=blocks)
+        channel_id, ts = _split(ref)
+        self._thread_line(message, channel_id, ts, reposted_line(message.payload), False)
+        return ref
+
+    def _thread_line(
+        self, message: OutboxMessageView, channel: str, ts: str, line: str, broadcast: bool
+    ) -> None:
+        """`line` in the thread of message `ts`, unless an earlier try of this row put it there."""
+        if message.maybe_sent and self._reply_in_thread(message, channel, ts):
+            return
+        self._call(
+            self._poster.chat_postMessage,
+            channel,
+            channel=channel,
+            thread_ts=ts,
+            text=line,
+            metadata=_metadata(message),
+            reply_broadcast=broadcast,
+        )
 
     def _post_once(self, message: OutboxMessageView, channel: str, **content: Any) -> str:
         """Post a top-level message, unless an earlier try already did; its "CHANNEL_ID:TS"."""

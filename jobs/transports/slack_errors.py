@@ -32,6 +32,7 @@ class Remedy(Enum):
 
     WAIT = "wait"  # rate limited: try again after Retry-After
     JOIN = "join"  # join the (public) channel, then try once more
+    REPOST = "repost"  # the alert's message is gone (deleted): post a new one for it
     GIVE_UP = "give_up"  # permanent: a person must fix something first
     RETRY = "retry"  # transient: try again after a backoff
 
@@ -66,11 +67,10 @@ SLACK_ERRORS: Mapping[str, _Rule] = {
         Remedy.GIVE_UP, "the channel does not exist or loanwatch cannot see it; " + _WHERE
     ),
     "is_archived": _Rule(Remedy.GIVE_UP, "the channel is archived; unarchive it, or " + _WHERE),
-    "message_not_found": _Rule(
-        Remedy.GIVE_UP,
-        "the alert's message is gone (deleted in Slack?); "
-        "the alert's later notices cannot update it",
-    ),
+    # Someone deleted the alert's message (or the parent of its thread): the transport posts
+    # the alert anew and carries on there. Anywhere else, tried again later.
+    "message_not_found": _Rule(Remedy.REPOST, "the message is gone (deleted in Slack?)"),
+    "thread_not_found": _Rule(Remedy.REPOST, "the thread's message is gone (deleted in Slack?)"),
     "cant_update_message": _Rule(
         Remedy.GIVE_UP, "the alert's message was not posted by this bot and cannot be updated"
     ),
@@ -173,7 +173,8 @@ def failure(exc: SlackApiError, channel: str) -> TransportError:
         if needed:
             advice += f" (needed: {needed})"
         return TransportError(f"Slack says {code} for channel {channel}: {advice}", permanent=True)
-    # RETRY, and a JOIN that came back not_in_channel even after joining.
+    # RETRY, a REPOST the transport could not make (it posts anew on the next try), and a JOIN
+    # that came back not_in_channel even after joining.
     return TransportError(
         f"Slack says {code} (HTTP {exc.response.status_code}) for channel {channel}; "
         "trying again later"

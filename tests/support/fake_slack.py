@@ -192,6 +192,13 @@ class FakeSlack:
                 return []
             return [m for m in found.messages if replies or not m.thread_ts]
 
+    def delete(self, channel: str, ts: str) -> None:
+        """Someone deletes a message in Slack: it is gone; replies to it are not."""
+        with self._lock:
+            found = self._channel(channel)
+            assert found is not None, f"no channel {channel}"
+            found.messages = [m for m in found.messages if m.ts != ts]
+
     def thread(self, channel: str, ts: str) -> list[Message]:
         """The replies in a message's thread, oldest first."""
         with self._lock:
@@ -295,6 +302,10 @@ class FakeSlack:
         assert channel is not None
         if not args.get("text") and not args.get("blocks"):
             return _err("no_text")
+        parent = args.get("thread_ts")
+        if parent and not any(m.ts == parent for m in channel.messages):
+            # A reply to a message that was deleted (or never was).
+            return _err("thread_not_found")
         message = Message(
             ts=self._next_ts(),
             text=args.get("text", ""),
