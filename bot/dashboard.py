@@ -38,12 +38,13 @@ class AlertLine:
 
 @dataclass(frozen=True)
 class ReadingLine:
-    """What the platform showed last."""
+    """What the platform showed last, and the facility's time zone to show when in."""
 
     observed_at: datetime
     limit_amount: Decimal
     available: Decimal | None
     status: str
+    timezone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,13 +79,13 @@ def dashboard(
         limit=SHOWN_DUE,
     )
     alerts, count = _open_alerts(session, only)
-    reading = _latest_reading(session, facility.id) if facility is not None else None
+    reading = _latest_reading(session, facility) if facility is not None else None
     years = sorted({d.due_date.year for d in due} | {today.year, today.year + 1})
     unknown = tuple(y for y in years if known_year is not None and not known_year(y))
     return Dashboard(lines, due, alerts, count, reading, unknown)
 
 
-def _latest_reading(session: Session, facility_id: int) -> ReadingLine | None:
+def _latest_reading(session: Session, facility: Facility) -> ReadingLine | None:
     row = session.execute(
         select(
             LimitReading.observed_at,
@@ -92,11 +93,11 @@ def _latest_reading(session: Session, facility_id: int) -> ReadingLine | None:
             LimitReading.available,
             LimitReading.status,
         )
-        .where(LimitReading.facility_id == facility_id)
+        .where(LimitReading.facility_id == facility.id)
         .order_by(LimitReading.observed_at.desc())
         .limit(1)
     ).first()
-    return ReadingLine(*row) if row else None
+    return ReadingLine(*row, timezone=facility.timezone) if row else None
 
 
 def _open_alerts(session: Session, facility_id: int | None) -> tuple[list[AlertLine], int]:

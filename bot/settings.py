@@ -34,7 +34,10 @@ class Settings(BaseSettings):
     timezone: str = Field(
         "Asia/Shanghai",
         validation_alias="LOANWATCH_TIMEZONE",
-        description="Default IANA time zone for new facilities and for dates typed without one.",
+        description=(
+            "Default IANA time zone for new facilities and for dates typed without one; times "
+            "about no facility (a check silence, an admin alert) are shown in it."
+        ),
     )
     log_level: str = Field("INFO", validation_alias="LOANWATCH_LOG_LEVEL")
 
@@ -191,11 +194,12 @@ class Settings(BaseSettings):
 
     def alert_policy(self) -> AlertPolicy:
         """How alerts behave: when an acknowledgement expires, what makes a storm, where
-        alerts without a facility channel go."""
+        alerts without a facility channel go, which zone an alert on no facility is told in."""
         return AlertPolicy(
             ack_expiry=timedelta(hours=self.ack_expiry_hours),
             storm_threshold=self.storm_threshold,
             default_channel=self.default_alert_channel,
+            timezone=self.timezone,
         )
 
     def calendar(self) -> BusinessCalendar:

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.alerts.findings import Severity
 from bot.alerts.policy import AlertState
 from bot.audit import SYSTEM
+from bot.zones import local, shown_zone
 
 
 class NoticeKind(StrEnum):
@@ -85,7 +85,8 @@ _TIMES = (
 class AlertNotice:
     """Everything a transport needs to show one alert and what just happened to it.
 
-    Times are aware (UTC in the payload); `timezone` is the facility's, for showing them.
+    Times are aware (UTC in the payload); `timezone` is the one they are shown in: the
+    facility's, or LOANWATCH_TIMEZONE for an alert on no facility (`bot.zones`).
     `first_notice` is True when nothing about this alert was posted before (it opened under
     a silence, or only inside a storm), so a transport posts the whole alert rather than
     updating a message.
@@ -162,12 +163,8 @@ class AlertNotice:
 
     @property
     def zone(self) -> tzinfo:
-        """The facility's time zone (UTC when it has none or the name is unknown)."""
-        try:
-            return ZoneInfo(self.timezone or "UTC")
-        except (ValueError, LookupError):
-            # An unknown zone name should not stop the alert from being told; UTC says so itself.
-            return UTC
+        """The zone the notice's times are shown in (UTC when the name is unknown)."""
+        return shown_zone(self.timezone, "UTC")
 
 
 @dataclass(frozen=True)
@@ -267,13 +264,6 @@ PLAIN = Voice(person=_plain_person, typed=lambda text, room: text)
 
 
 # --- the words -----------------------------------------------------------------------------------
-
-
-def local(moment: datetime | None, zone: tzinfo) -> str:
-    """A moment as the facility's team reads it: `2026-12-03 09:00 CST`."""
-    if moment is None:
-        return "an unknown time"
-    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M %Z}"
 
 
 def what_happened(notice: AlertNotice, voice: Voice) -> str:

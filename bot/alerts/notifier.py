@@ -144,6 +144,7 @@ class Notifier:
             event=event,
             actor=actor,
             first_notice=alert.last_notified_at is None,
+            default_zone=self.policy.timezone,
             **extra,
         )
         return self._write(kind, self.channel(alert), notice.to_payload(), alert.id, [alert])
@@ -253,9 +254,14 @@ def notice_of(
     event: Event,
     actor: audit.Actor,
     first_notice: bool,
+    default_zone: str = "UTC",
     **extra: Any,
 ) -> AlertNotice:
-    """The notice about `alert` and what just happened to it, from its columns (no query)."""
+    """The notice about `alert` and what just happened to it, from its columns (no query).
+
+    Its times are shown in the facility's zone, or `default_zone` (LOANWATCH_TIMEZONE) for an
+    alert on no facility: the rule of `bot.zones`, which `/loan` answers follow too.
+    """
     return AlertNotice(
         event=event,
         alert_id=alert.id,
@@ -279,7 +285,7 @@ def notice_of(
         escalation_level=alert.escalation_level,
         actor=actor.name,
         first_notice=first_notice,
-        timezone=facility.timezone if facility is not None else "UTC",
+        timezone=facility.timezone if facility is not None else default_zone,
         reasons=tuple(extra.pop("reasons", ())),
         **extra,
     )

@@ -55,6 +55,8 @@ class AlertPolicy:
     storm_threshold: int = 5
     # Where alerts of facilities without their own channel (and admin alerts) go.
     default_channel: str | None = None
+    # The zone an alert on no facility shows its times in (LOANWATCH_TIMEZONE; bot.zones).
+    timezone: str = "UTC"
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from bot.models import AuditRecord
 from bot.settings import Settings
 from bot.slack.dashboard_cache import DashboardCache
 from bot.slack.roles import Role, RoleBook
+from bot.zones import local, shown_zone
 
 KEY = "loanwatch"
 # audit_records.actor holds 200 characters; a refused request's user id is what it said it was.
@@ -89,9 +90,10 @@ class Loanwatch:
         self.dashboards.put(key, board, generation)
         return board
 
-    def when(self, moment: datetime) -> str:
-        """A time as the finance team reads it: in LOANWATCH_TIMEZONE, with the zone's name."""
-        return f"{moment.astimezone(self.settings.zone):%Y-%m-%d %H:%M %Z}"
+    def when(self, moment: datetime, facility_zone: str | None = None) -> str:
+        """A time as its alert would show it, with the zone's name: in the zone of the facility
+        it belongs to (`facility_zone`), else in LOANWATCH_TIMEZONE (the rule of bot.zones)."""
+        return local(moment, shown_zone(facility_zone, self.settings.timezone))
 
     def may(self, user_id: str, needed: Role, action: str) -> bool:
         """True if `user_id` holds `needed`; otherwise the refusal is audited and False returned."""

@@ -343,7 +343,10 @@ def test_status_shows_positions_what_is_due_and_open_alerts(app, jiebei, session
 def test_ack_snooze_and_resolve_by_id(app, jiebei, sessions, clock) -> None:
     """Bob acknowledges, snoozes and resolves alerts by their ids."""
     first, second = open_alerts(sessions, jiebei.id, clock(), "2026-12-10", "2027-01-10")
-    assert app.command(f"ack {first}", user=BOB).text == f"You acknowledged alert {first}."
+    # Acknowledged for 24 h (the policy's default), shown in the facility's zone.
+    assert app.command(f"ack {first}", user=BOB).text == (
+        f"You acknowledged alert {first} until 2026-12-02 10:00 CST."
+    )
     assert "already acknowledged by <@U0BOB>" in app.command(f"ack {first}", user=DANA).text
     # 02:00 UTC + 4 h, shown in the team's zone (Asia/Shanghai).
     assert "snoozed until 2026-12-01 14:00 CST" in app.command(f"snooze {second} 4h", user=BOB).text

@@ -15,6 +15,7 @@ from bot.slack.context import Loanwatch, actor, refusal
 from bot.slack.mrkdwn import escape, mention
 from bot.slack.reply import Reply
 from bot.slack.roles import Role
+from bot.zones import facility_zone
 
 
 def ack(lw: Loanwatch, call: Invocation) -> Reply:
@@ -26,10 +27,12 @@ def ack(lw: Loanwatch, call: Invocation) -> Reply:
         alert = alert_actions.acknowledge(
             session, actor(call.user_id), alert_id, now=lw.clock(), policy=lw.policy
         )
-        owner = alert.acknowledged_by
+        owner, expires = alert.acknowledged_by, alert.ack_expires_at
+        zone = facility_zone(session, alert.facility_id)
+    until = f" until {lw.when(expires, zone)}" if expires is not None else ""
     if owner != call.user_id:
-        return Reply(f"Alert {alert_id} is already acknowledged by {_who(owner)}.")
-    return Reply(f"You acknowledged alert {alert_id}.")
+        return Reply(f"Alert {alert_id} is already acknowledged by {_who(owner)}{until}.")
+    return Reply(f"You acknowledged alert {alert_id}{until}.")
 
 
 def snooze(lw: Loanwatch, call: Invocation) -> Reply:
@@ -44,7 +47,8 @@ def snooze(lw: Loanwatch, call: Invocation) -> Reply:
             session, actor(call.user_id), alert_id, now + duration, now=now, policy=lw.policy
         )
         until = alert.snoozed_until
-    return Reply(f"Alert {alert_id} is snoozed until {lw.when(until)}.")
+        zone = facility_zone(session, alert.facility_id)
+    return Reply(f"Alert {alert_id} is snoozed until {lw.when(until, zone)}.")
 
 
 def resolve(lw: Loanwatch, call: Invocation) -> Reply:
@@ -88,8 +92,9 @@ def silence(lw: Loanwatch, call: Invocation) -> Reply:
         added = add_silence(
             session, actor(call.user_id), duration=duration, reason=reason, now=now, **scope
         )
+        ends = lw.when(added.ends_at, facility_zone(session, added.facility_id))
         text = (
-            f"<@{call.user_id}> silenced {scope_of(added)} until {lw.when(added.ends_at)} "
+            f"<@{call.user_id}> silenced {scope_of(added)} until {ends} "
             f"(silence {added.id}): {escape(added.reason)}"
         )
     return Reply(text, in_channel=True)
@@ -98,7 +103,8 @@ def silence(lw: Loanwatch, call: Invocation) -> Reply:
 def _list(lw: Loanwatch) -> Reply:
     with lw.reading() as session:
         lines = [
-            f"• {s.id}: {scope_of(s)} until {lw.when(s.ends_at)}, by "
+            f"• {s.id}: {scope_of(s)} until "
+            f"{lw.when(s.ends_at, facility_zone(session, s.facility_id))}, by "
             f"{_who(s.created_by)}: {escape(s.reason)}"
             for s in active_silences(session, lw.clock())
         ]

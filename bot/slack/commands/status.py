@@ -18,8 +18,12 @@ def status(lw: Loanwatch, call: Invocation) -> Reply:
     return Reply(render(lw.dashboard(facility), one=facility is not None, when=lw.when))
 
 
-def render(board: Dashboard, *, one: bool, when: Callable[[datetime], str]) -> str:
-    """The dashboard as mrkdwn, within Slack's 3,000 characters."""
+def render(board: Dashboard, *, one: bool, when: Callable[[datetime, str | None], str]) -> str:
+    """The dashboard as mrkdwn, within Slack's 3,000 characters.
+
+    `when(moment, facility_zone)` shows a time (`Loanwatch.when`): a reading in its facility's
+    zone, as that facility's alerts show their times.
+    """
     lines = []
     if not board.positions:
         lines.append("No facilities yet; an admin adds one with `facility add`.")
@@ -34,7 +38,7 @@ def render(board: Dashboard, *, one: bool, when: Callable[[datetime], str]) -> s
         money = board.positions[0].currency if board.positions else "CNY"
         shown = f", available {format_money(r.available, money)}" if r.available is not None else ""
         lines.append(
-            f"Platform shows (at {when(r.observed_at)}): limit "
+            f"Platform shows (at {when(r.observed_at, r.timezone)}): limit "
             f"{format_money(r.limit_amount, money)}{shown}, {r.status}"
         )
     elif one:
