@@ -4,8 +4,9 @@ The official calendar comes from `chinese_calendar`, which only knows the years 
 has published (it raises NotImplementedError for the others; in late 2026 that includes 2027,
 where a 12-month draw already lands). For a year it does not know, this module never guesses the
 holidays: it counts Saturdays and Sundays as the only days off, logs one WARNING per year saying
-so, and remembers the year in :attr:`BusinessCalendar.unknown_years_seen` so `/loan status` can
-show it. An admin fills the gap with a calendar file (:func:`load_calendar_file`) as soon as the
+so, and remembers the year in :attr:`BusinessCalendar.unknown_years_seen`. Which unknown years
+people are told about (an admin alert, `/loan status`, App Home) is `bot.holidays`' rule. An
+admin fills the gap with a calendar file (:func:`load_calendar_file`) as soon as the
 official notice is out; dates in that file also override the package's data for known years.
 """
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.alerts.findings import Severity
 from bot.alerts.policy import AlertState
+from bot.holidays import unknown_holiday_years
 from bot.ledger.portfolio import PositionLine, UpcomingLine, position_lines, upcoming_lines
 from bot.models import Alert, Facility, LimitReading
 
@@ -80,8 +81,8 @@ def dashboard(
     )
     alerts, count = _open_alerts(session, only)
     reading = _latest_reading(session, facility) if facility is not None else None
-    years = sorted({d.due_date.year for d in due} | {today.year, today.year + 1})
-    unknown = tuple(y for y in years if known_year is not None and not known_year(y))
+    # The years the holidays_unknown admin alert tells about too (one rule: bot.holidays).
+    unknown = unknown_holiday_years(session, now, known_year, zone) if known_year else ()
     return Dashboard(lines, due, alerts, count, reading, unknown)
 
 

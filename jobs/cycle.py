@@ -7,20 +7,26 @@ A check that raises stops no other (`jobs.checks.run_each_check`): the others' f
 applied and their notifications go out. The failed check's own alerts are left as they were (a
 check that did not run says nothing about them), and an admin alert `check_failed` opens for it,
 once however many cycles it keeps failing, and resolves the first cycle it runs clean.
+
+A year whose holidays loanwatch lacks (bot.holidays) opens a `holidays_unknown` admin alert
+once, saying how to add them, and resolves the first cycle after the admin did.
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.alerts.admin import open_admin_alert, resolve_admin_alert
 from bot.alerts.checks import Check
 from bot.alerts.detection import apply_findings
 from bot.alerts.failures import check_failed_fingerprint, failing_checks
-from bot.alerts.findings import Finding
-from bot.alerts.policy import AlertPolicy, RunSummary
+from bot.alerts.findings import Finding, Severity
+from bot.alerts.policy import AlertPolicy, AlertState, RunSummary
 from bot.calendar import BusinessCalendar
+from bot.holidays import missing_holidays_note, unknown_holiday_years
+from bot.models import Alert
 from bot.settings import Settings
 from bot.typed import shorten
 from jobs.checks import CheckRun, run_each_check
@@ -64,6 +70,9 @@ def run_check_cycle(
         written_at=written_at,
     )
     tell_failed_checks(session, run, now=now, policy=policy, written_at=written_at)
+    tell_unknown_holidays(
+        session, now=now, calendar=calendar, settings=settings, written_at=written_at
+    )
     return CycleReport(now, run.findings, summary, dict(run.failed))
 
 
@@ -100,6 +109,66 @@ def tell_failed_checks(
             session,
             fingerprint=check_failed_fingerprint(check),
             reason="the check ran clean again",
+            now=now,
+            policy=policy,
+            written_at=written_at,
+        )
+
+
+def holidays_unknown_fingerprint(year: int) -> str:
+    """The fingerprint of the admin alert that says `year` has no holiday calendar."""
+    return f"{Check.HOLIDAYS_UNKNOWN}:-:{year}"
+
+
+def tell_unknown_holidays(
+    session: Session,
+    *,
+    now: datetime,
+    calendar: BusinessCalendar,
+    settings: Settings,
+    written_at: datetime | None = None,
+) -> None:
+    """One holidays_unknown alert per year that matters and has no holidays; resolve the rest.
+
+    The years are :func:`bot.holidays.unknown_holiday_years`'s, the rule `/loan status` and
+    App Home follow too. A warning, told once per year however many cycles it lasts, to the
+    default alert channel; it resolves by itself once the admin's file covers the year.
+    """
+    policy = settings.alert_policy()
+    missing = unknown_holiday_years(session, now, calendar.known, settings.zone)
+    for year in missing:
+        open_admin_alert(
+            session,
+            check=Check.HOLIDAYS_UNKNOWN,
+            fingerprint=holidays_unknown_fingerprint(year),
+            summary=missing_holidays_note(year),
+            facts={
+                "Year": str(year),
+                "Days off counted": "Saturdays and Sundays only",
+                "Setting": "LOANWATCH_HOLIDAYS_FILE",
+            },
+            now=now,
+            policy=policy,
+            written_at=written_at,
+            severity=Severity.WARNING,
+        )
+    told = session.scalars(
+        select(Alert.subject).where(
+            Alert.check == Check.HOLIDAYS_UNKNOWN, Alert.state != AlertState.RESOLVED
+        )
+    )
+    for subject in list(told):
+        if not subject.isdigit() or int(subject) in missing:
+            continue
+        year = int(subject)
+        resolve_admin_alert(
+            session,
+            fingerprint=holidays_unknown_fingerprint(year),
+            reason=(
+                f"{year}'s holidays are known now"
+                if calendar.known(year)
+                else f"no due date in {year} is near yet"
+            ),
             now=now,
             policy=policy,
             written_at=written_at,

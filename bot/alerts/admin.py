@@ -1,10 +1,12 @@
 """Admin alerts: about loanwatch itself, not about a facility.
 
 `delivery_failed` (a notice became a dead letter), `delivery_degraded` (a destination keeps
-failing) and `check_failed` (a check raised instead of reporting). No run of the checks reports
-them, so a run never resolves them: whoever noticed the condition opens one, once however long
-it lasts, and resolves it when the condition clears (or a person does by hand). They are
-critical, go to the default alert channel, and silences do not apply to them.
+failing), `check_failed` (a check raised instead of reporting) and `holidays_unknown` (a year
+that matters has no holiday calendar). No run of the checks reports them, so a run never
+resolves them: whoever noticed the condition opens one, once however long it lasts, and
+resolves it when the condition clears (or a person does by hand). They are critical unless the
+opener says otherwise (`holidays_unknown` is a warning), go to the default alert channel, and
+silences do not apply to them.
 """
 
 from datetime import datetime
@@ -33,10 +35,11 @@ def open_admin_alert(
     policy: AlertPolicy | None = None,
     check: Check = Check.DELIVERY_FAILED,
     written_at: datetime | None = None,
+    severity: Severity = Severity.CRITICAL,
 ) -> Alert:
     """Tell the admins that something in loanwatch itself failed (a dead letter, a check).
 
-    A critical alert of `check` (one of ADMIN_CHECKS) on no facility, posted to
+    An alert of `check` (one of ADMIN_CHECKS; critical by default) on no facility, posted to
     `policy.default_channel` (with no policy, the outbox row's channel is None: the transport's
     own default). The same fingerprint again while the alert is not resolved updates it and
     tells nobody again, so a condition that lasts many cycles is one alert, not one per cycle.
@@ -58,7 +61,7 @@ def open_admin_alert(
         check=check,
         facility_id=None,
         subject=fingerprint.split(":", 2)[-1][:100],
-        severity=Severity.CRITICAL,
+        severity=severity,
         summary=summary,
         facts=facts,
     )

@@ -2,8 +2,8 @@
 
 Facility checks compare a facility's ledger with what its platform shows (`jobs/checks/`
 implements each one; `tests/jobs/test_checks_registry.py` ties the two). Admin checks are about
-loanwatch itself (a notice it could not deliver, a check that raised): no facility, no run of
-the checks reports them, and silences do not apply to them.
+loanwatch itself (a notice it could not deliver, a check that raised, a year's holidays it
+lacks): no facility, no run of the checks reports them, and silences do not apply to them.
 """
 
 from enum import StrEnum
@@ -28,8 +28,11 @@ class Check(StrEnum):
     DELIVERY_FAILED = "delivery_failed"  # a notice became a dead letter
     DELIVERY_DEGRADED = "delivery_degraded"  # a destination keeps failing (an outage)
     CHECK_FAILED = "check_failed"  # a check raised instead of reporting
+    HOLIDAYS_UNKNOWN = "holidays_unknown"  # a year that matters has no holiday calendar
 
 
-ADMIN_CHECKS = frozenset({Check.DELIVERY_FAILED, Check.DELIVERY_DEGRADED, Check.CHECK_FAILED})
+ADMIN_CHECKS = frozenset(
+    {Check.DELIVERY_FAILED, Check.DELIVERY_DEGRADED, Check.CHECK_FAILED, Check.HOLIDAYS_UNKNOWN}
+)
 # What a run of the checks runs, and what a silence may name.
 FACILITY_CHECKS = tuple(check for check in Check if check not in ADMIN_CHECKS)

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.dashboard import Dashboard
+from bot.holidays import missing_holidays_note
 from bot.money import format_money
 from bot.slack.blocks import MAX_TEXT
 from bot.slack.commands.invocation import Invocation
@@ -60,9 +61,6 @@ def render(board: Dashboard, *, one: bool, when: Callable[[datetime, str | None]
         )
     else:
         lines.append("No open alerts.")
-    for year in board.unknown_years:
-        lines.append(
-            f"_{year} has no official holiday calendar yet: due dates that year are matched on "
-            "weekends only until an admin adds the holidays (LOANWATCH_HOLIDAYS_FILE)._"
-        )
-    return truncate("\n".join(lines), MAX_TEXT)
+    # First: it is about how far every line below can be trusted.
+    notes = [f"⚠️ {missing_holidays_note(year)}" for year in board.unknown_years]
+    return truncate("\n".join(notes + lines), MAX_TEXT)

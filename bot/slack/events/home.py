@@ -6,6 +6,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.dashboard import Dashboard
+from bot.holidays import missing_holidays_note
 from bot.money import format_money
 from bot.slack.blocks import ACK_ACTION
 from bot.slack.context import loanwatch_of
@@ -26,7 +27,11 @@ def home_opened(event: dict[str, Any], client: WebClient, context: Any) -> None:
 
 def home_view(board: Dashboard, updated: str) -> dict[str, Any]:
     """The Home tab as a view."""
-    blocks: list[dict[str, Any]] = [_header("Credit lines")]
+    # First: it is about how far everything below can be trusted.
+    blocks: list[dict[str, Any]] = [
+        _context(f"⚠️ {missing_holidays_note(year)}") for year in board.unknown_years
+    ]
+    blocks.append(_header("Credit lines"))
     for p in board.positions[:MAX_FACILITY_BLOCKS]:
         money = p.currency
         blocks.append(

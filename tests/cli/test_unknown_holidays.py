@@ -1,0 +1,109 @@
+"""`loanwatch check` tells the admins once that a year's holidays are unknown, until they add them.
+
+The cast: Alice's Jiebei line has a 6-month draw logged on 10 October of the last year
+`chinesecalendar` knows (LAST_KNOWN, 2026 today), so its third installment falls due on 10
+January of the next year (UNKNOWN), whose holidays nobody has published yet. Alice runs `check
+--at` on days of that December; the notices go to the console.
+"""
+
+import json
+import shlex
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.cli import main
+from bot.db import transaction
+from bot.holidays import missing_holidays_note
+from tests.conftest import ALICE
+from tests.ledger.cast import jiebei_line, log_draw
+from tests.support.calendar_years import LAST_KNOWN, UNKNOWN
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def loanwatch(database_url, capsys, monkeypatch):
+    """Run a loanwatch command line against the test database; returns (status, out, err)."""
+    monkeypatch.setenv("USER", "alice")
+    monkeypatch.delenv("LOANWATCH_HOLIDAYS_FILE", raising=False)
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+
+    def run(command: str) -> tuple[int, str, str]:
+        status = main(["--database-url", database_url, *shlex.split(command)])
+        captured = capsys.readouterr()
+        return status, captured.out, captured.err
+
+    return run
+
+
+@pytest.fixture
+def draw_into_next_year(sessions: sessionmaker[Session]) -> None:
+    """Alice's 6-month draw of 10 October LAST_KNOWN: due the 10th, the third on 10 January."""
+    logged = datetime(LAST_KNOWN, 10, 10, 10, 0, tzinfo=SHANGHAI)
+    with transaction(sessions) as session:
+        line = jiebei_line(session, ALICE, logged)
+        log_draw(session, ALICE, line, "10000.00", 6, date(LAST_KNOWN, 10, 10), now=logged)
+
+
+def holidays_alerts(loanwatch) -> list[dict]:
+    status, out, _ = loanwatch("export alerts --format json")
+    assert status == 0
+    return [a for a in json.loads(out) if a["check"] == "holidays_unknown"]
+
+
+def test_check_tells_once_that_next_years_holidays_are_unknown_and_how_to_add_them(
+    loanwatch, draw_into_next_year
+) -> None:
+    """A month before the January due date: one warning for the admins, with what loanwatch
+    does meanwhile and the setting that fixes it; the next day's check tells nobody again."""
+    status, out, err = loanwatch(f"check --at {LAST_KNOWN}-12-12T10:00")
+    assert status == 0, err
+    assert "Warning: holidays_unknown on loanwatch (alert " in out
+    assert missing_holidays_note(UNKNOWN) in out
+
+    status, out, _ = loanwatch(f"check --at {LAST_KNOWN}-12-13T10:00")
+    assert "holidays_unknown" not in out
+
+    [alert] = holidays_alerts(loanwatch)
+    assert (alert["severity"], alert["state"], alert["fingerprint"]) == (
+        "warning",
+        "open",
+        f"holidays_unknown:-:{UNKNOWN}",
+    )
+
+
+def test_nothing_is_said_while_no_due_date_in_the_unknown_year_is_near(
+    loanwatch, draw_into_next_year
+) -> None:
+    """In November the January installment is more than a month away: no holidays alert yet."""
+    status, out, err = loanwatch(f"check --at {LAST_KNOWN}-11-20T10:00")
+
+    assert status == 0, err
+    assert "holidays_unknown" not in out
+    assert holidays_alerts(loanwatch) == []
+
+
+def test_the_alert_resolves_by_itself_once_the_admin_adds_the_year(
+    loanwatch, draw_into_next_year, monkeypatch, tmp_path: Path
+) -> None:
+    """The admin puts the year in LOANWATCH_HOLIDAYS_FILE: the next check resolves the alert,
+    saying why, and opens no other."""
+    loanwatch(f"check --at {LAST_KNOWN}-12-12T10:00")
+    holidays = tmp_path / "holidays.toml"
+    holidays.write_text(f'[{UNKNOWN}]\nholidays = ["{UNKNOWN}-01-01"]\n')
+    monkeypatch.setenv("LOANWATCH_HOLIDAYS_FILE", str(holidays))
+
+    status, out, err = loanwatch(f"check --at {LAST_KNOWN}-12-13T10:00")
+
+    assert status == 0, err
+    assert "holidays_unknown on loanwatch" in out
+    assert "resolved: the condition has cleared" in out
+    [alert] = holidays_alerts(loanwatch)
+    assert (alert["state"], alert["resolve_reason"]) == (
+        "resolved",
+        f"{UNKNOWN}'s holidays are known now",
+    )
