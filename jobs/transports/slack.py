@@ -248,7 +248,10 @@ class SlackTransport:
             HISTORY_PAGES,
             channel=channel,
         ):
-            if _posted_by(found, message):
+            # A reminder's line shown in the channel too (a thread broadcast) is in the history
+            # with the row's metadata, but it is a reply, not the alert's message.
+            reply = found.get("thread_ts") not in (None, found.get("ts"))
+            if _posted_by(found, message) and not reply:
                 return f"{channel}:{found['ts']}"
         return None
 
