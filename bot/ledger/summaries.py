@@ -250,6 +250,13 @@ def _day_totals(installments_where: Any, bills_where: Any) -> Any:
         .where(installments_where, expects_bill)
         .group_by(Installment.facility_id, Installment.due_date)
     )
+    # Every version counts in `bills` (so a day whose bill was removed or corrected stays a
+    # candidate the checks look at as of an earlier moment), only current ones in `billed`;
+    # `billed_seen_at` is the day's last change: a version seen or replaced.
+    current = Bill.superseded_at.is_(None)
+    changed = case(
+        (Bill.superseded_at > Bill.observed_at, Bill.superseded_at), else_=Bill.observed_at
+    )
     billed = (
         select(
             Bill.facility_id,
@@ -258,8 +265,8 @@ def _day_totals(installments_where: Any, bills_where: Any) -> Any:
             literal(0),
             literal(ZERO, money),
             func.count(),
-            func.sum(Bill.amount),
-            func.max(Bill.observed_at),
+            func.sum(case((current, Bill.amount), else_=literal(ZERO, money))),
+            func.max(changed),
         )
         .where(bills_where)
         .group_by(Bill.facility_id, Bill.due_date)

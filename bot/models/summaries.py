@@ -51,8 +51,10 @@ class BillDay(Base):
     """One facility's day: installments due that day against the bills due that day.
 
     A row exists while the day has an installment that expects a bill or a bill. `open` counts
-    the day's installments still scheduled; `billed_seen_at` is when the latest of its bills
-    was observed, so a check run "as of" an earlier moment knows this row is ahead of it.
+    the day's installments still scheduled; `bills` counts every version of the day's bills
+    (history included), `billed` sums the current ones; `billed_seen_at` is the day's latest
+    change to its bills (a version seen, corrected or removed), so a check run "as of" an
+    earlier moment knows this row is ahead of it.
     """
 
     __tablename__ = "bill_days"
