@@ -45,6 +45,9 @@ class FacilitySummary(Base):
     # narrow the summaries before joining any facility.
     facility_limit: Mapped[Decimal] = mapped_column(Money())
     own_thresholds: Mapped[bool] = mapped_column(Boolean)
+    # When the latest draw or repayment behind `outstanding` was logged: a check run as of an
+    # earlier moment reads the ledger itself instead.
+    ledger_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
 
 class BillDay(Base):

@@ -6,6 +6,8 @@
   `removal_reason`. The unique (facility, due date, amount) goes: a bill corrected back to an
   earlier amount is a third version.
 - The partial index on unpaid bills covers only current versions.
+- `facility_summaries.ledger_at`: when the facility's latest draw or repayment was logged, so
+  a check run as of an earlier moment knows the summary's outstanding is ahead of it.
 
 Existing rows behave as before: every one stays a current version (the checks sum bills on one
 day as they did), NULL `paid_at` on a paid row means paid since first seen, NULL
@@ -55,8 +57,26 @@ def upgrade() -> None:
             postgresql_where=sa.text("NOT paid AND superseded_at IS NULL"),
         )
 
+    with op.batch_alter_table("facility_summaries", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("ledger_at", _TIME, nullable=True))
+        batch_op.create_index(
+            batch_op.f("ix_facility_summaries_ledger_at"), ["ledger_at"], unique=False
+        )
+    for table in ("draws", "repayments"):
+        later = (
+            f"SELECT MAX(created_at) FROM {table} "
+            f"WHERE {table}.facility_id = facility_summaries.facility_id"
+        )
+        op.execute(
+            f"UPDATE facility_summaries SET ledger_at = ({later}) "
+            f"WHERE ledger_at IS NULL OR ledger_at < ({later})"
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("facility_summaries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_facility_summaries_ledger_at"))
+        batch_op.drop_column("ledger_at")
     # Only current versions can go back: history and removed bills are dropped.
     op.execute("UPDATE bills SET origin_id = NULL")
     op.execute("DELETE FROM bills WHERE superseded_at IS NOT NULL")

@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 from bot.calendar import ONE_DAY, BusinessCalendar
 from bot.db import among
 from bot.ledger.bills import bill_known_at, bill_unpaid_at
-from bot.models import Bill, BillDay, Facility, Installment, InstallmentStatus
+from bot.models import Bill, BillDay, Draw, Facility, Installment, InstallmentStatus
 from jobs.checks.common import (
     CHUNK,
     CycleScans,
@@ -227,10 +227,12 @@ def _candidate_days(scans: CycleScans, pad: int) -> Any:
 
 
 def installments_in_scope(now: datetime, window: ColumnElement[int]) -> ColumnElement[bool]:
-    """Installments the bill checks look at: on active facilities, not superseded, not zero,
-    and still unpaid or due within the match window of today (a bill may still show them)."""
+    """Installments the bill checks look at: on active facilities, of draws logged by `now`, not
+    superseded, not zero, and still unpaid or due within the match window of today (a bill may
+    still show them)."""
     return and_(
         Facility.active,
+        exists().where(Draw.id == Installment.draw_id, Draw.created_at <= now),
         Installment.status != InstallmentStatus.SUPERSEDED,
         fen(Installment.amount) > 0,
         or_(
