@@ -7,8 +7,8 @@ bill or a limit reading, the summaries those rows feed are recomputed from the b
 the same transaction (see :mod:`bot.ledger.summaries`, which registers the hook).
 
 - :class:`FacilitySummary`: per facility, the latest two limit readings, the outstanding
-  principal (drawn − principal repaid), and the facility's limit and whether it sets its own
-  limit-check thresholds.
+  principal (drawn − principal repaid) and when its latest draw or repayment was logged, and
+  the facility's limit and whether it sets its own limit-check thresholds.
 - :class:`BillDay`: per facility and date, what the ledger expects that day (installments that
   are not superseded and not 0.00) against what the platform billed for that day.
 
