@@ -105,6 +105,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "timezone",
         "active",
         "created_at",
+        "rounding",
+        "first_period",
+        "repayment_day_rule",
+        "holiday_rule",
     ),
     "draws": (
         "id",
@@ -119,6 +123,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "confirmed_at",
         "created_at",
         "created_by",
+        "rounding",
     ),
     "draw_confirmations": (
         "facility_id",
@@ -423,6 +428,11 @@ def generate_chunk(
                 "Asia/Shanghai",
                 True,
                 created,
+                # What every facility did before its platform's profile (migration 0010).
+                "half-up",
+                "next-month",
+                "draw-day",
+                "none",
             )
         )
         draws.append(
@@ -440,6 +450,7 @@ def generate_chunk(
                 None if fault == "unconfirmed_draw" else drawn_at + timedelta(minutes=5),
                 drawn_at,
                 "bench",
+                "half-up",
             )
         )
         if fault != "unconfirmed_draw":

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from bot.cli.context import CliState
-from bot.ledger.exports import EXPORTS, export_rows
+from bot.ledger.exports import COLUMNS, EXPORTS, export_rows
 from bot.ledger.facilities import get_facility
 from bot.ledger.importer import import_statement
 from bot.ledger.statements import FORMATS
@@ -52,9 +52,8 @@ def export_command(state: CliState, kind: str, fmt: str, include_superseded: boo
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    if not rows:
-        return
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+    # The header even without rows: a script reading the file finds its columns either way.
+    writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS[kind], lineterminator="\n")
     writer.writeheader()
     for row in rows:
         writer.writerow(

@@ -16,7 +16,8 @@ from bot.cli.params import (
     TIME,
     in_zone,
 )
-from bot.cli.render import schedule
+from bot.cli.render import bill_recorded, bill_removed, schedule
+from bot.ledger.bills import remove_bill
 from bot.ledger.draws import DrawRequest, current_installments, record_draw
 from bot.ledger.facilities import facility_zone, get_facility
 from bot.ledger.observations import LimitStatus, record_bill, record_limit_reading
@@ -141,7 +142,7 @@ def bill_add(
 ) -> None:
     """Record a bill FACILITY shows: due DUE_DATE for AMOUNT."""
     with state.transaction() as session:
-        target = get_facility(session, facility)
+        target = get_facility(session, facility, for_update=True)
         result = record_bill(
             session,
             state.actor,
@@ -152,12 +153,31 @@ def bill_add(
             now=state.now,
             reference=reference,
         )
-        verb = "recorded" if result.new else "already had"
-        click.echo(
-            f"{verb} bill #{result.row.id} on {target.slug}: "
-            f"{format_money(amount, target.currency)} due {due_date.isoformat()}"
-            f"{', paid' if result.row.paid else ''}"
+        click.echo(bill_recorded(result, target))
+
+
+@bill_group.command("remove")
+@click.argument("facility")
+@click.argument("due_date", type=DATE)
+@click.option("--reason", required=True, help="Why it goes (a typo…), for the audit trail.")
+@click.option("--reference", help="Which bill, when several are due that day.")
+@click.pass_obj
+def bill_remove(
+    state: CliState, facility: str, due_date: date, reason: str, reference: str | None
+) -> None:
+    """Remove the bill FACILITY has due DUE_DATE, entered by mistake; kept as history."""
+    with state.transaction() as session:
+        target = get_facility(session, facility, for_update=True)
+        bill = remove_bill(
+            session,
+            state.actor,
+            target,
+            due_date=due_date,
+            reason=reason,
+            reference=reference,
+            now=state.now,
         )
+        click.echo(bill_removed(bill, target))
 
 
 @click.group("limit")

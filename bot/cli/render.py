@@ -5,10 +5,11 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from bot.calendar import BusinessCalendar
+from bot.ledger.bills import RecordedBill
 from bot.ledger.portfolio import Position
 from bot.ledger.schedule import RepaymentDayRule
 from bot.ledger.terms import describe_rate, effective_due_date
-from bot.models import Draw, Facility, Installment
+from bot.models import Bill, Draw, Facility, Installment
 from bot.money import format_money
 
 
@@ -115,3 +116,28 @@ def _repayment_day(facility: Facility) -> str:
         return f"{facility.repayment_day} ({facility.first_period})"
     first_draw = RepaymentDayRule(facility.repayment_day_rule) is RepaymentDayRule.FIRST_DRAW
     return "first draw's" if first_draw else "each draw's"
+
+
+def bill_recorded(result: RecordedBill, facility: Facility) -> str:
+    """What `bill add` answers: recorded, already had, or corrected ¥3,520.50 → ¥3,510.50."""
+    bill = result.row
+    paid = ", paid" if bill.paid else ""
+    due = bill.due_date.isoformat()
+    amount = format_money(bill.amount, facility.currency)
+    if result.previous is not None:
+        was = format_money(result.previous.amount, facility.currency)
+        return (
+            f"corrected {was} → {amount}: bill due {due} on {facility.slug}{paid} "
+            f"(#{bill.id}; #{result.previous.id} kept as history)"
+        )
+    verb = "recorded" if result.new else "already had"
+    return f"{verb} bill #{bill.id} on {facility.slug}: {amount} due {due}{paid}"
+
+
+def bill_removed(bill: Bill, facility: Facility) -> str:
+    """What `bill remove` answers."""
+    amount = format_money(bill.amount, facility.currency)
+    return (
+        f"removed bill #{bill.id} on {facility.slug}: {amount} due {bill.due_date.isoformat()} "
+        f"({bill.removal_reason}); kept as history, its alerts clear on the next check"
+    )

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.calendar import BusinessCalendar
+from bot.ledger.bills import current_bill_versions
 from bot.ledger.schedule import (
     DayCount,
     FirstPeriod,
@@ -195,7 +196,9 @@ def _bills_by_due_date(session: Session, facility_id: int) -> dict[date, Decimal
     """The facility's bills, summed per due date as the bill checks compare them."""
     totals: dict[date, Decimal] = defaultdict(lambda: ZERO)
     for due_date, amount in session.execute(
-        select(Bill.due_date, Bill.amount).where(Bill.facility_id == facility_id)
+        select(Bill.due_date, Bill.amount).where(
+            Bill.facility_id == facility_id, current_bill_versions()
+        )
     ):
         totals[due_date] += amount
     return dict(totals)

@@ -150,6 +150,11 @@ def _bills(session: Session, **_: Any) -> Iterator[Row]:
             "observed_at": bill.observed_at,
             "reference": bill.reference,
             "source": bill.source,
+            "last_seen_at": bill.last_seen_at or bill.observed_at,
+            "paid_at": bill.paid_at,
+            "version_of": bill.origin_id,
+            "superseded_at": bill.superseded_at,
+            "removal_reason": bill.removal_reason,
         }
 
 
@@ -218,6 +223,44 @@ EXPORTS: dict[str, Callable[..., Iterator[Row]]] = {
     "limits": _limits,
     "audit": _audit,
 }
+
+
+# The columns of each kind, in order: a CSV of no rows still has its header. Tied to the rows
+# the functions above yield by tests/cli/test_ledger_commands.py.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "alerts": (
+        "id", "check", "facility", "fingerprint", "severity", "state", "summary", "opened_at",
+        "last_seen_at", "acknowledged_by", "acknowledged_at", "snoozed_until", "resolved_at",
+        "resolved_by", "resolve_reason",
+    ),
+    "facilities": (
+        "facility", "platform", "limit", "currency", "daily_rate", "daily_rate_percent",
+        "annual_rate", "rate_basis", "method", "day_count", "rounding", "first_period",
+        "repayment_day", "repayment_day_rule", "holiday_rule", "channel", "timezone", "active",
+        "thresholds",
+    ),
+    "draws": (
+        "id", "facility", "amount", "drawn_on", "months", "method", "day_count", "daily_rate",
+        "annual_rate", "rate_basis", "rounding", "repayment_day", "note", "confirmed_at",
+        "created_by",
+    ),
+    "installments": (
+        "facility", "draw_id", "seq", "revision", "due_date", "principal", "interest", "amount",
+        "status", "paid_on",
+    ),
+    "repayments": (
+        "id", "facility", "amount", "paid_on", "principal", "interest", "reference", "note",
+        "created_by",
+    ),
+    "bills": (
+        "id", "facility", "due_date", "amount", "paid", "observed_at", "reference", "source",
+        "last_seen_at", "paid_at", "version_of", "superseded_at", "removal_reason",
+    ),
+    "limits": ("id", "facility", "observed_at", "limit", "available", "status", "source"),
+    "audit": (
+        "id", "at", "actor", "source", "action", "entity", "entity_id", "before", "after",
+    ),
+}  # fmt: skip
 
 
 def export_rows(session: Session, kind: str, **options: Any) -> list[Row]:

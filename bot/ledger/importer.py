@@ -41,13 +41,17 @@ class ImportSummary:
     added: Counter[str] = field(default_factory=Counter)
     already_present: Counter[str] = field(default_factory=Counter)
     updated: Counter[str] = field(default_factory=Counter)
+    # Bills the platform now shows for another amount: a new version, the old kept as history.
+    corrected: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
 
     def lines(self) -> list[str]:
         """The summary as a person reads it."""
         out = [f"format: {self.format}"]
-        for kind in sorted(set(self.added) | set(self.already_present)):
+        for kind in sorted(set(self.added) | set(self.already_present) | set(self.corrected)):
             updated = f", {self.updated[kind]} updated" if self.updated[kind] else ""
+            if self.corrected[kind]:
+                updated += f", {self.corrected[kind]} corrected"
             out.append(
                 f"{kind}: {self.added[kind]} added{updated}, "
                 f"{self.already_present[kind]} already present"
@@ -92,6 +96,7 @@ def import_statement(
             "added": dict(summary.added),
             "already_present": dict(summary.already_present),
             "updated": dict(summary.updated),
+            "corrected": dict(summary.corrected),
             "skipped": dict(summary.skipped),
         },
     )
@@ -121,9 +126,12 @@ def _apply(
                 reference=bill.reference,
                 now=now,
             )
-            _count(summary, "bills", result.new)
-            if result.updated:
-                summary.updated["bills"] += 1
+            if result.corrected:
+                summary.corrected["bills"] += 1
+            else:
+                _count(summary, "bills", result.new)
+                if result.updated:
+                    summary.updated["bills"] += 1
         for reading in parsed.limits:
             current_line = reading.line
             result = record_limit_reading(

@@ -10,10 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import audit
-from bot.dates import check_date, check_time
+from bot.dates import check_time
 from bot.errors import InputError
+from bot.ledger import bills
 from bot.ledger.facilities import facility_zone
-from bot.models import Bill, Draw, DrawConfirmation, Facility, LimitReading
+from bot.models import Draw, DrawConfirmation, Facility, LimitReading
 from bot.typed import free_text
 
 T = TypeVar("T")
@@ -22,8 +23,8 @@ T = TypeVar("T")
 CLOCK_SKEW = timedelta(minutes=5)
 # A payout confirms a logged draw of the same amount within this many days of its date.
 CONFIRM_MATCH_DAYS = 3
-# What the columns hold: a platform's bill number or order id, and a statement's description.
-REF_CHARS = 128
+# What the columns hold: a payout's order number (as long as a bill's), and its description.
+REF_CHARS = bills.REF_CHARS
 DESCRIPTION_CHARS = 500
 
 
@@ -55,39 +56,19 @@ def record_bill(
     now: datetime,
     observed_at: datetime | None = None,
     reference: str | None = None,
-) -> Recorded[Bill]:
-    """Record a bill the platform shows; the same bill seen again updates its paid state."""
-    observed_at = _observed_at(observed_at, now, facility)
-    check_date(due_date, "due date")
-    reference = free_text(reference, "the bill's reference", limit=REF_CHARS)
-    if amount < 0:
-        raise InputError("a bill amount cannot be negative")
-    bill = session.scalar(
-        select(Bill).where(
-            Bill.facility_id == facility.id, Bill.due_date == due_date, Bill.amount == amount
-        )
-    )
-    if bill is not None:
-        if bill.paid == paid:
-            return Recorded(bill, new=False)
-        before = audit.snapshot(bill)
-        bill.paid, bill.observed_at = paid, max(bill.observed_at, observed_at)
-        audit.record(session, actor, "bill.update", bill, at=now, before=before)
-        return Recorded(bill, new=False, updated=True)
-    bill = Bill(
-        facility_id=facility.id,
+) -> bills.RecordedBill:
+    """Record a bill the platform shows: new, seen again, or corrected (`bot.ledger.bills`)."""
+    return bills.record_bill(
+        session,
+        actor,
+        facility,
         due_date=due_date,
         amount=amount,
         paid=paid,
-        observed_at=observed_at,
+        now=now,
+        observed_at=_observed_at(observed_at, now, facility),
         reference=reference,
-        source=actor.source,
     )
-    # The checks' summaries follow at the next flush, through the hook on the application's
-    # sessions (bot.ledger.summaries.keep_summaries); nothing here needs to update them.
-    session.add(bill)
-    audit.record(session, actor, "bill.add", bill, at=now)
-    return Recorded(bill, new=True)
 
 
 def record_limit_reading(

@@ -7,14 +7,21 @@ facility's every term, and as plain values (`…_lines`), for the screens read o
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, Select, Subquery, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from bot.models import Draw, Facility, Installment, InstallmentStatus, RepaymentAllocation
+from bot.models import (
+    Draw,
+    Facility,
+    Installment,
+    InstallmentStatus,
+    Repayment,
+    RepaymentAllocation,
+)
 from bot.models.types import Money
 
 ZERO = Decimal("0.00")
@@ -33,12 +40,15 @@ class Position:
         return self.facility.limit_amount - self.outstanding
 
 
-def drawn_and_repaid(facility_ids: Sequence[int] | None = None) -> tuple[Subquery, Subquery]:
+def drawn_and_repaid(
+    facility_ids: Sequence[int] | None = None, *, as_of: datetime | None = None
+) -> tuple[Subquery, Subquery]:
     """Two grouped subqueries per facility: principal drawn, and principal repaid (the ledger).
 
     Join them outer to the facilities and read what is outstanding with :func:`outstanding_from`
     (a facility with no draw or no repayment has no row in one of them). `facility_ids` keeps
-    only those facilities' rows, for a reader of a few among many.
+    only those facilities' rows, for a reader of a few among many; `as_of` only the draws and
+    repayments logged by then (a check run as of an earlier moment).
     """
     drawn = select(
         Draw.facility_id.label("facility_id"), func.sum(Draw.amount).label("amount")
@@ -54,6 +64,11 @@ def drawn_and_repaid(facility_ids: Sequence[int] | None = None) -> tuple[Subquer
     if facility_ids is not None:
         drawn = drawn.where(Draw.facility_id.in_(facility_ids))
         repaid = repaid.where(Draw.facility_id.in_(facility_ids))
+    if as_of is not None:
+        drawn = drawn.where(Draw.created_at <= as_of)
+        repaid = repaid.join(Repayment, Repayment.id == RepaymentAllocation.repayment_id).where(
+            Draw.created_at <= as_of, Repayment.created_at <= as_of
+        )
     return drawn.subquery("drawn"), repaid.subquery("repaid")
 
 

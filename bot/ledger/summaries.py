@@ -49,6 +49,7 @@ from bot.models import (
     Installment,
     InstallmentStatus,
     LimitReading,
+    Repayment,
     RepaymentAllocation,
 )
 from bot.models.types import Money
@@ -170,6 +171,27 @@ def _own_thresholds() -> Any:
     return case((own, True), else_=False)
 
 
+def _ledger_at() -> Any:
+    """When the facility's latest draw or repayment was logged (correlated to `Facility`)."""
+
+    def latest(column: Any, facility_id: Any) -> Any:
+        return (
+            select(func.max(column))
+            .where(facility_id == Facility.id)
+            .correlate(Facility)
+            .scalar_subquery()
+        )
+
+    draw = latest(Draw.created_at, Draw.facility_id)
+    repayment = latest(Repayment.created_at, Repayment.facility_id)
+    return case(
+        (repayment.is_(None), draw),
+        (draw.is_(None), repayment),
+        (repayment > draw, repayment),
+        else_=draw,
+    )
+
+
 def _facility_rows(facility_ids: list[int]) -> Any:
     """FacilitySummary rows for a few facilities, from the base tables."""
 
@@ -198,6 +220,7 @@ def _facility_rows(facility_ids: list[int]) -> Any:
             outstanding_from(drawn, repaid).label("outstanding"),
             Facility.limit_amount.label("facility_limit"),
             _own_thresholds().label("own_thresholds"),
+            _ledger_at().label("ledger_at"),
         )
         .select_from(Facility)
         .outerjoin(latest, latest.id == reading_id(0))
@@ -250,6 +273,13 @@ def _day_totals(installments_where: Any, bills_where: Any) -> Any:
         .where(installments_where, expects_bill)
         .group_by(Installment.facility_id, Installment.due_date)
     )
+    # Every version counts in `bills` (so a day whose bill was removed or corrected stays a
+    # candidate the checks look at as of an earlier moment), only current ones in `billed`;
+    # `billed_seen_at` is the day's last change: a version seen or replaced.
+    current = Bill.superseded_at.is_(None)
+    changed = case(
+        (Bill.superseded_at > Bill.observed_at, Bill.superseded_at), else_=Bill.observed_at
+    )
     billed = (
         select(
             Bill.facility_id,
@@ -258,8 +288,8 @@ def _day_totals(installments_where: Any, bills_where: Any) -> Any:
             literal(0),
             literal(ZERO, money),
             func.count(),
-            func.sum(Bill.amount),
-            func.max(Bill.observed_at),
+            func.sum(case((current, Bill.amount), else_=literal(ZERO, money))),
+            func.max(changed),
         )
         .where(bills_where)
         .group_by(Bill.facility_id, Bill.due_date)
@@ -335,6 +365,15 @@ def _all_facility_rows() -> Any:
         .subquery("readings")
     )
     drawn, repaid = drawn_and_repaid()
+    moves = union_all(
+        select(Draw.facility_id, Draw.created_at.label("at")),
+        select(Repayment.facility_id, Repayment.created_at),
+    ).subquery("moves")
+    logged = (
+        select(moves.c.facility_id, func.max(moves.c.at).label("at"))
+        .group_by(moves.c.facility_id)
+        .subquery("logged")
+    )
     return (
         select(
             Facility.id,
@@ -347,8 +386,10 @@ def _all_facility_rows() -> Any:
             outstanding_from(drawn, repaid),
             Facility.limit_amount,
             _own_thresholds(),
+            logged.c.at,
         )
         .outerjoin(readings, readings.c.facility_id == Facility.id)
+        .outerjoin(logged, logged.c.facility_id == Facility.id)
         .outerjoin(drawn, drawn.c.facility_id == Facility.id)
         .outerjoin(repaid, repaid.c.facility_id == Facility.id)
     )

@@ -20,19 +20,25 @@ from bot.models.types import Money, UTCDateTime
 
 
 class Bill(Base):
-    """A bill as the platform shows it: due date, amount, paid or not."""
+    """One version of a bill as the platform shows it: due date, amount, paid or not.
+
+    A bill is the platform's statement for one facility and due date (and reference, where the
+    platform gives one). Seen again for the same amount, its row only moves `last_seen_at`; for
+    another amount (a correction) a new row is the current version and this one is kept as
+    history, `superseded_at` the moment it stopped being current (a removal sets it too).
+    NULL in `last_seen_at`, `paid_at` or `origin_id` (rows from before revision 0012) means
+    `observed_at`, "paid since first seen" and "this is the first version".
+    """
 
     __tablename__ = "bills"
     __table_args__ = (
         CheckConstraint("amount >= 0", name="amount_not_negative"),
-        # The same bill seen again updates this row instead of adding a second one.
-        UniqueConstraint("facility_id", "due_date", "amount"),
-        # bill_due_soon and bill_overdue read only unpaid bills near today.
+        # bill_due_soon and bill_overdue read only the current unpaid versions near today.
         Index(
             "ix_bills_unpaid_due_date",
             "due_date",
-            sqlite_where=text("paid = 0"),
-            postgresql_where=text("NOT paid"),
+            sqlite_where=text("paid = 0 AND superseded_at IS NULL"),
+            postgresql_where=text("NOT paid AND superseded_at IS NULL"),
         ),
     )
 
@@ -44,6 +50,14 @@ class Bill(Base):
     observed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     reference: Mapped[str | None] = mapped_column(String(128))
     source: Mapped[str] = mapped_column(String(32))
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the platform was first seen showing it paid; a check run as of an earlier moment
+    # sees it unpaid.
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # The bill's first version: what an alert about the bill is keyed on, whatever its version.
+    origin_id: Mapped[int | None] = mapped_column(ForeignKey("bills.id"))
+    removal_reason: Mapped[str | None] = mapped_column(String(2000))
 
 
 class LimitReading(Base):

@@ -7,8 +7,8 @@ bill or a limit reading, the summaries those rows feed are recomputed from the b
 the same transaction (see :mod:`bot.ledger.summaries`, which registers the hook).
 
 - :class:`FacilitySummary`: per facility, the latest two limit readings, the outstanding
-  principal (drawn − principal repaid), and the facility's limit and whether it sets its own
-  limit-check thresholds.
+  principal (drawn − principal repaid) and when its latest draw or repayment was logged, and
+  the facility's limit and whether it sets its own limit-check thresholds.
 - :class:`BillDay`: per facility and date, what the ledger expects that day (installments that
   are not superseded and not 0.00) against what the platform billed for that day.
 
@@ -45,14 +45,19 @@ class FacilitySummary(Base):
     # narrow the summaries before joining any facility.
     facility_limit: Mapped[Decimal] = mapped_column(Money())
     own_thresholds: Mapped[bool] = mapped_column(Boolean)
+    # When the latest draw or repayment behind `outstanding` was logged: a check run as of an
+    # earlier moment reads the ledger itself instead.
+    ledger_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
 
 class BillDay(Base):
     """One facility's day: installments due that day against the bills due that day.
 
     A row exists while the day has an installment that expects a bill or a bill. `open` counts
-    the day's installments still scheduled; `billed_seen_at` is when the latest of its bills
-    was observed, so a check run "as of" an earlier moment knows this row is ahead of it.
+    the day's installments still scheduled; `bills` counts every version of the day's bills
+    (history included), `billed` sums the current ones; `billed_seen_at` is the day's latest
+    change to its bills (a version seen, corrected or removed), so a check run "as of" an
+    earlier moment knows this row is ahead of it.
     """
 
     __tablename__ = "bill_days"

@@ -35,6 +35,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from bot.alerts.findings import Finding
 from bot.calendar import BusinessCalendar
 from bot.db import among
+from bot.ledger.bills import bill_known_at
 from bot.models import Bill, BillDay, Facility
 from bot.thresholds import Thresholds
 
@@ -376,7 +377,7 @@ def bill_dates_near(
         for facility_id, due_date in session.execute(
             select(Bill.facility_id, Bill.due_date)
             .where(
-                Bill.observed_at <= now,
+                bill_known_at(now),
                 among(session, Bill.facility_id, facility_ids[start : start + CHUNK]),
                 among(session, Bill.due_date, dates),
                 ~billed_for_own_installments(),

@@ -10,6 +10,7 @@ from bot.alerts.checks import Check
 from bot.alerts.findings import Finding, Severity
 from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
+from bot.ledger.bills import bill_known_at
 from bot.models import Bill, Draw, DrawConfirmation, Facility, Installment, InstallmentStatus
 from bot.money import format_money
 from bot.thresholds import Thresholds
@@ -86,7 +87,7 @@ def _unconfirmed_draws(session: Session, now: datetime, thresholds: Thresholds) 
     )
     first_bill = exists().where(
         Bill.facility_id == Draw.facility_id,
-        Bill.observed_at <= now,
+        bill_known_at(now),
         Bill.due_date.between(
             days_after(first_due, -match_window), days_after(first_due, match_window)
         ),

@@ -6,8 +6,9 @@
 facility (`jobs.checks.limit_rules` says when). They come from `facility_summaries`, one row per
 facility kept in step with every write (`bot.ledger.summaries`), so the cost follows the number
 of facilities, not the years of readings behind them. Only where a summary cannot answer for
-`now` (:func:`unsummarized`: it holds a reading taken after `now`, as in a check run "as of" an
-earlier moment, or there is none) are the readings themselves probed.
+`now` (:func:`unsummarized`: it holds a reading taken, or a draw or repayment logged, after `now`,
+as in a check run "as of" an earlier moment, or there is none) are the readings themselves
+probed, and outstanding summed from what was logged by `now`.
 """
 
 from collections.abc import Callable
@@ -61,7 +62,8 @@ def with_own_thresholds(scans: CycleScans) -> list[int]:
 
 
 def unsummarized(scans: CycleScans) -> list[int]:
-    """Facilities whose summary holds a reading taken after `now`, or that have none at all.
+    """Facilities whose summary holds a reading taken (or a draw or repayment logged) after
+    `now`, or that have none at all.
 
     Read once a cycle and shared with `data_stale`. The second kind only exists where rows were
     written past the ORM without a rebuild; they are read back rather than left unchecked.
@@ -159,6 +161,7 @@ def _worth_joining(now: datetime, thresholds: Thresholds) -> ColumnElement[bool]
     )
     return and_(
         or_(FacilitySummary.reading_at.is_(None), FacilitySummary.reading_at <= now),
+        or_(FacilitySummary.ledger_at.is_(None), FacilitySummary.ledger_at <= now),
         or_(FacilitySummary.own_thresholds, may.any()),
     )
 
@@ -194,7 +197,7 @@ def _read_back(dialect: str, now: datetime) -> _Readings:
     """
     latest, on_latest = _nth_reading(dialect, now, 0, "latest")
     previous, on_previous = _nth_reading(dialect, now, 1, "previous")
-    drawn, repaid = drawn_and_repaid()
+    drawn, repaid = drawn_and_repaid(as_of=now)
     return _Readings(
         observed_at=latest.c.observed_at,
         limit_amount=latest.c.limit_amount,
@@ -213,7 +216,10 @@ def _read_back(dialect: str, now: datetime) -> _Readings:
 
 
 def _unsummarized(scans: CycleScans) -> list[int]:
-    ahead = select(FacilitySummary.facility_id).where(FacilitySummary.reading_at > scans.now)
+    # A reading, a draw or a repayment the summary holds came after `now`: read back.
+    ahead = select(FacilitySummary.facility_id).where(
+        or_(FacilitySummary.reading_at > scans.now, FacilitySummary.ledger_at > scans.now)
+    )
     # Every summary belongs to a facility (a foreign key), so equal counts mean none is missing;
     # counting is cheaper than looking for the missing ones.
     facilities, summaries = scans.session.execute(
@@ -266,13 +272,13 @@ def _candidates_from(scans: CycleScans, readings: _Readings, facility_ids: list[
     outstanding = readings.outstanding
     last_draw = (
         select(func.max(Draw.created_at))
-        .where(Draw.facility_id == Facility.id)
+        .where(Draw.facility_id == Facility.id, Draw.created_at <= scans.now)
         .correlate(Facility)
         .scalar_subquery()
     )
     last_repayment = (
         select(func.max(Repayment.created_at))
-        .where(Repayment.facility_id == Facility.id)
+        .where(Repayment.facility_id == Facility.id, Repayment.created_at <= scans.now)
         .correlate(Facility)
         .scalar_subquery()
     )

@@ -439,6 +439,30 @@ def test_reimporting_bills_or_limits_adds_nothing(
     assert stored(sessions) == {**before, "audit_records": before["audit_records"] + 1}
 
 
+def test_a_later_statement_with_another_amount_corrects_the_bill(
+    sessions: sessionmaker[Session], alice: Actor, now: datetime, schedule: list[Installment]
+) -> None:
+    """The same bill (due date and reference) for another amount is a correction: a new version,
+    the old kept as history; the earlier statement imported again changes nothing."""
+    import_into(sessions, alice, BILLS_UTF8, now)
+    corrected = BILLS_UTF8.replace(b"899.75", b"889.75").replace(b"2025-01-31", b"2025-02-01")
+
+    summary = import_into(sessions, alice, corrected, now)
+    again = import_into(sessions, alice, BILLS_UTF8, now)
+
+    assert summary.corrected == {"bills": 1}
+    assert "bills: 0 added, 1 corrected, 1 already present" in summary.lines()
+    assert (again.added, again.corrected) == ({}, {})
+    with sessions() as session:
+        versions = session.scalars(
+            select(Bill).where(Bill.due_date == date(2025, 2, 10)).order_by(Bill.id)
+        ).all()
+    assert [(b.amount, b.superseded_at) for b in versions] == [
+        (Decimal("899.75"), datetime(2025, 2, 1, 9, 0, tzinfo=SHANGHAI)),
+        (Decimal("889.75"), None),
+    ]
+
+
 # --- the command line -----------------------------------------------------------------------
 
 

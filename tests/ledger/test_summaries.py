@@ -148,9 +148,17 @@ def test_summaries_follow_every_kind_of_write(session: Session, alice: Actor) ->
     assert (day.bills, day.billed) == (1, expected)
     orphan = day_of(session, line, "2027-01-03")
     assert (orphan.installments, orphan.bills) == (0, 1)
+    # Seen paid: the bill was still first seen on 11-20 (when it was seen paid is the bill's).
     bill(session, alice, line, first_due, str(expected), paid=True, seen=at("2026-12-10 09:00"))
     day = day_of(session, line, first_due)
-    assert day.billed_seen_at == at("2026-12-10 09:00")
+    assert day.billed_seen_at == at("2026-11-20 09:00")
+    in_step(session)
+    # Corrected, then corrected back: every version counts in `bills`, the current one in
+    # `billed`, and the day changed when the last correction was seen.
+    bill(session, alice, line, first_due, "1.00", seen=at("2026-12-11 09:00"))
+    bill(session, alice, line, first_due, str(expected), seen=at("2026-12-12 09:00"))
+    day = day_of(session, line, first_due)
+    assert (day.bills, day.billed, day.billed_seen_at) == (3, expected, at("2026-12-12 09:00"))
     in_step(session)
 
     record_repayment(

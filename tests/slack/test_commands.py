@@ -265,6 +265,7 @@ REFUSED = [
     (CHARLIE, "draw jiebei-main 1000 3m", "treasurers"),
     (CHARLIE, "repay jiebei-main 100", "treasurers"),
     (CHARLIE, "bill jiebei-main 2026-12-10 899.75", "operators"),
+    (CHARLIE, "bill remove jiebei-main 2026-12-10 typo", "operators"),
     (CHARLIE, "limit jiebei-main 200k", "operators"),
     (CHARLIE, "ack 1", "operators"),
     (CHARLIE, "snooze 1 4h", "operators"),
@@ -324,6 +325,32 @@ def test_bill_and_limit_record_what_the_platform_shows(app, jiebei, sessions) ->
             "frozen",
         )
         assert session.scalar(select(func.count()).select_from(Bill)) == 1
+
+
+def test_bill_corrects_and_bill_remove_takes_out_a_typo(app, jiebei, sessions, slack) -> None:
+    """A second amount for one bill is answered as a correction; `bill remove` with a reason
+    takes the bill out, in the channel, keeping it as history."""
+    app.command("bill jiebei-main 2026-12-10 909.75", user=BOB)
+    corrected = app.command("bill jiebei-main 2026-12-10 899.75", user=BOB)
+    removed = app.command("bill remove jiebei-main 2026-12-10 typed <!channel> twice", user=BOB)
+    refused = app.command("bill remove jiebei-main 2026-12-10", user=BOB)
+
+    assert corrected.text.startswith("corrected ¥909.75 → ¥899.75: bill due 2026-12-10")
+    assert removed.body["response_type"] == "in_channel"
+    assert removed.text.startswith(f"<@{BOB}> removed bill #2 on *jiebei-main*: ¥899.75 due")
+    assert "typed &lt;!channel&gt; twice" in removed.text
+    assert "needs the facility, its due date and the reason" in refused.text
+    with sessions() as session:
+        bills = session.scalars(select(Bill).order_by(Bill.id)).all()
+        assert [(b.amount, b.removal_reason) for b in bills] == [
+            (Decimal("909.75"), None),
+            (Decimal("899.75"), "typed <!channel> twice"),
+        ]
+        assert all(b.superseded_at is not None for b in bills)
+        actions = session.scalars(
+            select(AuditRecord.action).where(AuditRecord.action.like("bill.%"))
+        ).all()
+        assert actions == ["bill.add", "bill.supersede", "bill.correct", "bill.remove"]
 
 
 def test_status_shows_positions_what_is_due_and_open_alerts(app, jiebei, sessions, clock) -> None:

@@ -2,6 +2,7 @@
 
 from bot.errors import InputError
 from bot.ledger import facilities as facility_service
+from bot.ledger.bills import remove_bill
 from bot.ledger.draw_requests import DrawArgs
 from bot.ledger.facilities import FacilityTerms, get_facility
 from bot.ledger.observations import LimitStatus, record_bill, record_limit_reading
@@ -71,8 +72,10 @@ def repay(lw: Loanwatch, call: Invocation) -> Reply:
 
 
 def bill(lw: Loanwatch, call: Invocation) -> Reply:
-    """`bill FACILITY DUE_DATE AMOUNT [paid]`."""
+    """`bill FACILITY DUE_DATE AMOUNT [paid]`, or `bill remove FACILITY DUE_DATE REASON…`."""
     words = call.words
+    if words and words[0].lower() == "remove":
+        return bill_remove(lw, call)
     if len(words) < 3:
         raise InputError("a bill needs the facility, its due date and its amount")
     due = parsing.due_date(words[1])
@@ -84,7 +87,7 @@ def bill(lw: Loanwatch, call: Invocation) -> Reply:
         )
     paid = extra == ["paid"]
     with lw.transaction() as session:
-        facility = get_facility(session, words[0])
+        facility = get_facility(session, words[0], for_update=True)
         result = record_bill(
             session,
             actor(call.user_id),
@@ -94,11 +97,42 @@ def bill(lw: Loanwatch, call: Invocation) -> Reply:
             paid=paid,
             now=lw.clock(),
         )
+        money = facility.currency
+        shown = f"{format_money(amount, money)} due {due.isoformat()}"
+        paid_text = ", paid" if result.row.paid else ""
+        if result.previous is not None:
+            was = format_money(result.previous.amount, money)
+            return Reply(
+                f"corrected {was} → {format_money(amount, money)}: bill due {due.isoformat()} "
+                f"on *{facility.slug}*{paid_text} (#{result.row.id}; #{result.previous.id} "
+                "kept as history)"
+            )
         verb = "recorded" if result.new else "already had"
+        return Reply(f"{verb} bill #{result.row.id} on *{facility.slug}*: {shown}{paid_text}")
+
+
+def bill_remove(lw: Loanwatch, call: Invocation) -> Reply:
+    """`bill remove FACILITY DUE_DATE REASON…`: a bill entered by mistake, kept as history."""
+    words = call.words[1:]
+    if len(words) < 3:
+        raise InputError("removing a bill needs the facility, its due date and the reason")
+    due = parsing.due_date(words[1])
+    with lw.transaction() as session:
+        facility = get_facility(session, words[0], for_update=True)
+        removed = remove_bill(
+            session,
+            actor(call.user_id),
+            facility,
+            due_date=due,
+            reason=" ".join(words[2:]),
+            now=lw.clock(),
+        )
         return Reply(
-            f"{verb} bill #{result.row.id} on *{facility.slug}*: "
-            f"{format_money(amount, facility.currency)} due {due.isoformat()}"
-            f"{', paid' if result.row.paid else ''}"
+            f"<@{call.user_id}> removed bill #{removed.id} on *{facility.slug}*: "
+            f"{format_money(removed.amount, facility.currency)} due {due.isoformat()} "
+            f"({escape(removed.removal_reason or '')}); kept as history, its alerts clear on "
+            "the next check",
+            in_channel=True,
         )
 
 

@@ -53,8 +53,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         ledger.bill,
         Role.OPERATOR,
         "record bills",
-        "bill FACILITY DUE_DATE AMOUNT [paid]",
-        "record a bill the platform shows",
+        "bill FACILITY DUE_DATE AMOUNT [paid] · bill remove FACILITY DUE_DATE REASON…",
+        "record a bill the platform shows (a new amount corrects it), or remove a typo",
     ),
     "limit": Subcommand(
         ledger.limit,

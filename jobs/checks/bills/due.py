@@ -53,7 +53,7 @@ def bill_due_soon(
             Finding(
                 check=Check.BILL_DUE_SOON,
                 facility_id=bill.facility_id,
-                subject=f"{bill.due_date.isoformat()}#b{bill.id}",
+                subject=f"{bill.due_date.isoformat()}#b{bill.origin_id or bill.id}",
                 severity=Severity.WARNING,
                 summary=f"bill of {amount} is due {bill.due_date.isoformat()} ({when}), not paid",
                 facts={
@@ -91,7 +91,7 @@ def bill_overdue(
             Finding(
                 check=Check.BILL_OVERDUE,
                 facility_id=bill.facility_id,
-                subject=f"{bill.due_date.isoformat()}#b{bill.id}",
+                subject=f"{bill.due_date.isoformat()}#b{bill.origin_id or bill.id}",
                 severity=Severity.CRITICAL,
                 summary=(
                     f"bill of {amount} was due {bill.due_date.isoformat()}, "

@@ -20,6 +20,7 @@ from bot.alerts.findings import Finding, Severity
 from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
 from bot.db import among
+from bot.ledger.bills import bill_known_at
 from bot.models import Bill, BillDay, Facility, Installment, InstallmentStatus
 from bot.money import format_money
 from bot.thresholds import Thresholds
@@ -269,7 +270,7 @@ def _bills_near(
                 and_(BillDay.facility_id == Bill.facility_id, BillDay.day == Bill.due_date),
             )
             .where(
-                Bill.observed_at <= now,
+                bill_known_at(now),
                 among(session, Bill.facility_id, candidates[start : start + CHUNK]),
                 installment_near,
             )

@@ -19,7 +19,8 @@ from sqlalchemy.orm import aliased
 
 from bot.calendar import ONE_DAY, BusinessCalendar
 from bot.db import among
-from bot.models import Bill, BillDay, Facility, Installment, InstallmentStatus
+from bot.ledger.bills import bill_known_at, bill_unpaid_at
+from bot.models import Bill, BillDay, Draw, Facility, Installment, InstallmentStatus
 from jobs.checks.common import (
     CHUNK,
     CycleScans,
@@ -125,7 +126,7 @@ def _probes(
         # A bill due on another day that has installments of its own is theirs, not this one's.
         return exists().where(
             Bill.facility_id == Installment.facility_id,
-            Bill.observed_at <= now,
+            bill_known_at(now),
             Bill.due_date.between(first, last),
             or_(Bill.due_date == Installment.due_date, ~billed_for_own_installments()),
         )
@@ -145,7 +146,7 @@ def _probes(
         .where(
             Bill.facility_id == Installment.facility_id,
             Bill.due_date == Installment.due_date,
-            Bill.observed_at <= now,
+            bill_known_at(now),
         )
         .scalar_subquery()
     )
@@ -226,10 +227,12 @@ def _candidate_days(scans: CycleScans, pad: int) -> Any:
 
 
 def installments_in_scope(now: datetime, window: ColumnElement[int]) -> ColumnElement[bool]:
-    """Installments the bill checks look at: on active facilities, not superseded, not zero,
-    and still unpaid or due within the match window of today (a bill may still show them)."""
+    """Installments the bill checks look at: on active facilities, of draws logged by `now`, not
+    superseded, not zero, and still unpaid or due within the match window of today (a bill may
+    still show them)."""
     return and_(
         Facility.active,
+        exists().where(Draw.id == Installment.draw_id, Draw.created_at <= now),
         Installment.status != InstallmentStatus.SUPERSEDED,
         fen(Installment.amount) > 0,
         or_(
@@ -242,20 +245,25 @@ def installments_in_scope(now: datetime, window: ColumnElement[int]) -> ColumnEl
 def unpaid_bills(scans: CycleScans) -> list["UnpaidBill"]:
     """Unpaid bills `bill_due_soon` or `bill_overdue` may report, read once a cycle.
 
-    Unpaid (of more than 0.00), of active facilities, seen by `now`, and either due before the
-    latest local date anywhere (maybe overdue) or due within the due-soon horizon. Each check
-    finishes its own in Python, in the facility's zone.
+    Unpaid at `now` (of more than 0.00; the version current then), of active facilities, and
+    either due before the latest local date anywhere (maybe overdue) or due within the due-soon
+    horizon. Each check finishes its own in Python, in the facility's zone.
     """
     return scans.once("unpaid_bills", lambda: _unpaid_bills(scans))
 
 
 class UnpaidBill(NamedTuple):
-    """An unpaid bill `bill_due_soon` or `bill_overdue` may report, with its facility's terms."""
+    """An unpaid bill `bill_due_soon` or `bill_overdue` may report, with its facility's terms.
+
+    `id` is the version's; `origin_id` the bill's first version (None: this one), which an
+    alert about the bill is keyed on, so a corrected bill keeps its alert.
+    """
 
     id: int
     facility_id: int
     due_date: date
     amount: Decimal
+    origin_id: int | None
     slug: str
     timezone: str
     currency: str
@@ -274,14 +282,25 @@ def _unpaid_bills(scans: CycleScans) -> list[UnpaidBill]:
     )
     # Bills first, then their facilities: joined in one query, PostgreSQL misjudged how few
     # unpaid bills the range holds and hashed every facility.
-    bills = scans.session.execute(
-        select(Bill.id, Bill.facility_id, Bill.due_date, Bill.amount).where(
-            not_(Bill.paid),
-            Bill.due_date <= last_possible,
-            fen(Bill.amount) > 0,
-            Bill.observed_at <= now,
+    # Two index reads: the current unpaid versions (a partial index), and the few versions
+    # that changed after `now` (seen paid, corrected or removed since), for a check run as of
+    # an earlier moment; each then as it was at `now`.
+    unpaid_then = and_(
+        Bill.due_date <= last_possible,
+        fen(Bill.amount) > 0,
+        bill_known_at(now),
+        bill_unpaid_at(now),
+    )
+    columns = (Bill.id, Bill.facility_id, Bill.due_date, Bill.amount, Bill.origin_id)
+    rows = {
+        bill.id: bill
+        for where in (
+            and_(not_(Bill.paid), Bill.superseded_at.is_(None)),
+            or_(Bill.paid_at > now, Bill.superseded_at > now),
         )
-    ).all()
+        for bill in scans.session.execute(select(*columns).where(where, unpaid_then))
+    }
+    bills = list(rows.values())
     # Sorted here: asked to sort, PostgreSQL walked the whole facility index to avoid a sort.
     bills.sort(key=lambda bill: (bill.facility_id, bill.due_date, bill.id))
     soon = setting(Facility.due_soon_days, thresholds.due_soon_days)

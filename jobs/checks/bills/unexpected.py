@@ -12,6 +12,7 @@ from bot.alerts.findings import Finding, Severity
 from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
 from bot.db import among
+from bot.ledger.bills import bill_known_at
 from bot.models import Bill, BillDay, Facility, Installment, InstallmentStatus
 from bot.money import format_money
 from bot.thresholds import Thresholds
@@ -66,7 +67,7 @@ def _bills_without_installments(
             days_after(Bill.due_date, -window), days_after(Bill.due_date, window)
         ),
     )
-    scope = and_(Facility.active, Bill.observed_at <= now, ~installment_in_window)
+    scope = and_(Facility.active, bill_known_at(now), ~installment_in_window)
     return list(
         session.execute(
             select(

@@ -1,0 +1,247 @@
+"""Bills as the platform shows them, version by version, and what was known of them at a time.
+
+A bill is the platform's statement for one facility and due date (and reference, where the
+platform gives one). :func:`record_bill` keeps one row per version:
+
+- seen again for the same amount: the current version's `last_seen_at` moves, nothing else;
+- seen for another amount: a **correction**. A new row becomes the current version (its
+  `observed_at` when the platform showed the new amount) and the old one is kept as history,
+  its `superseded_at` set to that moment; both audited (`bill.correct`);
+- seen paid: `paid_at` records when, and `observed_at` keeps when the bill was first seen.
+
+:func:`remove_bill` takes a bill entered by mistake out (a typo), with a reason, audited: its
+current version is superseded by nothing. History stays, so :func:`bill_known_at` and
+:func:`bill_unpaid_at` let a check run as of an earlier moment see the bills as they were then.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.dates import check_date
+from bot.errors import InputError, NotFoundError
+from bot.models import Bill, Facility
+from bot.typed import free_text
+
+# What the columns hold: a platform's bill number, and why a bill was removed.
+REF_CHARS = 128
+REASON_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class RecordedBill:
+    """The version a bill observation landed in: new, seen before, or a correction of `previous`."""
+
+    row: Bill
+    new: bool
+    updated: bool = False
+    previous: Bill | None = None
+
+    @property
+    def corrected(self) -> bool:
+        """The platform showed another amount: `row` replaced `previous`."""
+        return self.previous is not None
+
+
+def bill_known_at(now: datetime) -> ColumnElement[bool]:
+    """The bill version was the current one at `now`: seen by then, not yet replaced."""
+    return and_(
+        Bill.observed_at <= now, or_(Bill.superseded_at.is_(None), Bill.superseded_at > now)
+    )
+
+
+def bill_unpaid_at(now: datetime) -> ColumnElement[bool]:
+    """The platform had not shown the bill paid by `now` (a paid row without `paid_at` is one
+    written before bills kept it: paid since it was first seen)."""
+    return or_(Bill.paid.is_(False), Bill.paid_at > now)
+
+
+def current_bill_versions() -> ColumnElement[bool]:
+    """The bills as they stand: each bill's latest version, removed ones left out."""
+    return Bill.superseded_at.is_(None)
+
+
+def record_bill(
+    session: Session,
+    actor: audit.Actor,
+    facility: Facility,
+    *,
+    due_date: date,
+    amount: Decimal,
+    paid: bool,
+    now: datetime,
+    observed_at: datetime,
+    reference: str | None = None,
+) -> RecordedBill:
+    """Record a bill the platform shows at `observed_at` (see the module's rules)."""
+    check_date(due_date, "due date")
+    reference = free_text(reference, "the bill's reference", limit=REF_CHARS)
+    if amount < 0:
+        raise InputError("a bill amount cannot be negative")
+    current = _current_version(session, facility, due_date, reference)
+    if current is None:
+        bill = _new_version(facility, due_date, amount, paid, observed_at, reference, actor)
+        # The checks' summaries follow at the next flush, through the hook on the application's
+        # sessions (bot.ledger.summaries.keep_summaries); nothing here needs to update them.
+        session.add(bill)
+        audit.record(session, actor, "bill.add", bill, at=now)
+        return RecordedBill(bill, new=True)
+    if current.amount == amount or _seen_before(session, current, amount, observed_at):
+        return _seen_again(session, actor, current, paid, observed_at, now)
+    return _correct(session, actor, current, amount, paid, observed_at, reference, now)
+
+
+def _current_version(
+    session: Session, facility: Facility, due_date: date, reference: str | None
+) -> Bill | None:
+    """The current version of the bill for this due date and reference.
+
+    With a reference: the version with that reference, else one without any (the platform now
+    prints its number). Without one: the version without a reference, else the day's only bill.
+    """
+    versions = session.scalars(
+        select(Bill)
+        .where(Bill.facility_id == facility.id, Bill.due_date == due_date, current_bill_versions())
+        .order_by(Bill.id)
+    ).all()
+    same = [v for v in versions if v.reference == reference]
+    unnumbered = [v for v in versions if v.reference is None]
+    if same:
+        return same[0]
+    if unnumbered:
+        return unnumbered[0]
+    if reference is None and len(versions) == 1:
+        return versions[0]
+    return None
+
+
+def _seen_before(session: Session, current: Bill, amount: Decimal, observed_at: datetime) -> bool:
+    """An older observation (an earlier statement imported again) of an amount since corrected."""
+    if observed_at >= current.observed_at:
+        return False
+    origin = current.origin_id or current.id
+    return (
+        session.scalar(
+            select(Bill.id).where(
+                or_(Bill.id == origin, Bill.origin_id == origin), Bill.amount == amount
+            )
+        )
+        is not None
+    )
+
+
+def _seen_again(
+    session: Session,
+    actor: audit.Actor,
+    current: Bill,
+    paid: bool,
+    observed_at: datetime,
+    now: datetime,
+) -> RecordedBill:
+    """The same bill seen again: when it was last seen moves; its paid state may change."""
+    last_seen = max(current.last_seen_at or current.observed_at, observed_at)
+    if paid == current.paid:
+        current.last_seen_at = last_seen
+        return RecordedBill(current, new=False)
+    before = audit.snapshot(current)
+    current.last_seen_at = last_seen
+    current.paid = paid
+    # When it was first seen stays; when it was seen paid is kept apart.
+    current.paid_at = max(observed_at, current.observed_at) if paid else None
+    audit.record(session, actor, "bill.update", current, at=now, before=before)
+    return RecordedBill(current, new=False, updated=True)
+
+
+def _correct(
+    session: Session,
+    actor: audit.Actor,
+    current: Bill,
+    amount: Decimal,
+    paid: bool,
+    observed_at: datetime,
+    reference: str | None,
+    now: datetime,
+) -> RecordedBill:
+    """Another amount for the same bill: a new current version, the old one kept as history."""
+    # A version is current from its observed_at until superseded_at: they must not overlap.
+    since = max(observed_at, current.observed_at)
+    before = audit.snapshot(current)
+    current.superseded_at = since
+    audit.record(session, actor, "bill.supersede", current, at=now, before=before)
+    bill = _new_version(
+        current, current.due_date, amount, paid, since, reference or current.reference, actor
+    )
+    bill.origin_id = current.origin_id or current.id
+    session.add(bill)
+    audit.record(session, actor, "bill.correct", bill, at=now, before=before)
+    return RecordedBill(bill, new=False, updated=True, previous=current)
+
+
+def _new_version(
+    owner: Facility | Bill,
+    due_date: date,
+    amount: Decimal,
+    paid: bool,
+    observed_at: datetime,
+    reference: str | None,
+    actor: audit.Actor,
+) -> Bill:
+    facility_id = owner.id if isinstance(owner, Facility) else owner.facility_id
+    return Bill(
+        facility_id=facility_id,
+        due_date=due_date,
+        amount=amount,
+        paid=paid,
+        paid_at=observed_at if paid else None,
+        observed_at=observed_at,
+        last_seen_at=observed_at,
+        reference=reference,
+        source=actor.source,
+    )
+
+
+def remove_bill(
+    session: Session,
+    actor: audit.Actor,
+    facility: Facility,
+    *,
+    due_date: date,
+    reason: str,
+    now: datetime,
+    reference: str | None = None,
+) -> Bill:
+    """Take out a bill entered by mistake: its current version ends now, kept as history.
+
+    The alert it caused clears on the next check; a check run as of an earlier moment still
+    sees it, as it was known then. Several bills due that day need the reference to tell them
+    apart.
+    """
+    check_date(due_date, "due date")
+    why = free_text(reason, "the reason", limit=REASON_CHARS)
+    if why is None:
+        raise InputError("say why the bill is removed (--reason), for the audit trail")
+    versions = session.scalars(
+        select(Bill)
+        .where(Bill.facility_id == facility.id, Bill.due_date == due_date, current_bill_versions())
+        .order_by(Bill.id)
+    ).all()
+    if reference is not None:
+        versions = [v for v in versions if v.reference == reference]
+    if not versions:
+        raise NotFoundError(f"{facility.slug} has no bill due {due_date.isoformat()} to remove")
+    if len(versions) > 1:
+        references = ", ".join(v.reference or "(none)" for v in versions)
+        raise InputError(
+            f"{facility.slug} has {len(versions)} bills due {due_date.isoformat()}; "
+            f"name the one to remove by its reference: {references}"
+        )
+    bill = versions[0]
+    before = audit.snapshot(bill)
+    bill.superseded_at = max(now, bill.observed_at)
+    bill.removal_reason = why
+    audit.record(session, actor, "bill.remove", bill, at=now, before=before)
+    return bill
