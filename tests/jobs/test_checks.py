@@ -708,6 +708,16 @@ def _one_facility(session: Session, alice: Actor, n: int) -> None:
     bill(session, alice, facility, "2026-12-08", "66.00", at("2026-11-25 09:00"))
     reading(session, alice, facility, at("2026-11-20 09:00"), "200000.00", "15000.00")
     reading(session, alice, facility, at("2026-11-21 09:00"), "120000.00", "15000.00")
+    # Paid on one side only: the ledger paid 11-20's installment, which the platform shows
+    # unpaid; the platform shows 11-25's paid, which the ledger has not logged.
+    unseen = log_draw(session, alice, facility, "3000.00", 3, date(2026, 10, 20), now=logged)
+    log_draw(session, alice, facility, "3000.00", 3, date(2026, 10, 25), now=logged)
+    first = unseen.installments[0].amount
+    bill(session, alice, facility, "2026-11-20", str(first), at("2026-11-19 09:00"))
+    bill(session, alice, facility, "2026-11-25", str(first), at("2026-11-25 09:00"), paid=True)
+    record_repayment(
+        session, alice, facility, first, now=at("2026-11-20 15:00"), paid_on=date(2026, 11, 20)
+    )
 
 
 # --- rows written before dates were bounded -----------------------------------------------------

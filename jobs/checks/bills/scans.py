@@ -260,6 +260,7 @@ class UnpaidBill(NamedTuple):
     timezone: str
     currency: str
     soon: int
+    holiday_rule: str
 
 
 def _unpaid_bills(scans: CycleScans) -> list[UnpaidBill]:
@@ -295,6 +296,7 @@ def _unpaid_bills(scans: CycleScans) -> list[UnpaidBill]:
                 Facility.timezone,
                 Facility.currency,
                 soon.label("soon"),
+                Facility.holiday_rule,
             ).where(
                 Facility.active,
                 among(scans.session, Facility.id, facility_ids[start : start + CHUNK]),
