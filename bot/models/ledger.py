@@ -120,6 +120,7 @@ class Facility(Base):
     bill_lead_days: Mapped[int | None] = mapped_column(Integer)
     bill_grace_hours: Mapped[int | None] = mapped_column(Integer)
     bill_match_window_days: Mapped[int | None] = mapped_column(Integer)
+    bill_critical_days: Mapped[int | None] = mapped_column(Integer)
     amount_tolerance: Mapped[Decimal | None] = mapped_column(Money())
     due_soon_days: Mapped[int | None] = mapped_column(Integer)
     limit_drop_percent: Mapped[int | None] = mapped_column(Integer)

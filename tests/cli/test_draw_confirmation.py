@@ -77,3 +77,14 @@ def test_a_confirmation_that_cannot_be_true_is_refused_and_changes_nothing(
     assert says in refused.err
     draws = json.loads(ok(loanwatch("export draws --format json")).out)
     assert draws[0]["confirmed_at"] is None
+
+
+def test_a_facility_sets_its_own_bill_critical_days(loanwatch) -> None:
+    """`facility set wl --bill-critical-days 7`: stored, said, and exported as its threshold."""
+    said = ok(loanwatch("facility set wl --bill-critical-days 7")).out
+    assert "a missing bill is critical 7 days ahead" in said
+    ok(loanwatch("facility add jb --platform jiebei --limit 100000 --bill-critical-days 5"))
+    facilities = json.loads(ok(loanwatch("export facilities --format json")).out)
+    critical = [row["thresholds"]["bill_critical_days"] for row in facilities]
+    assert critical == ["5", "7"]  # jb, wl
+    assert loanwatch("facility set wl --bill-critical-days -1").status != 0

@@ -168,3 +168,17 @@ def test_a_bill_the_platform_shows_paid_without_a_ledger_repayment_asks_to_log_i
     assert check(session, "repayment_unlogged", at("2026-12-11 09:00")) == []
     # As of before it was logged, the finding stands.
     assert len(check(session, "repayment_unlogged", at("2026-12-11 08:00"))) == 1
+
+
+# --- a facility's own bill_critical_days -----------------------------------------------------
+
+
+def test_bill_missing_turns_critical_at_the_facilitys_own_critical_days(
+    session, line, draw
+) -> None:
+    """Critical 7 days before 12-10 for a facility that says so, not the default 3."""
+    line.bill_critical_days = 7
+    [finding] = check(session, "bill_missing", at("2026-12-03 09:00"))
+    assert finding.severity == "critical"
+    [finding] = check(session, "bill_missing", at("2026-12-02 09:00"))
+    assert finding.severity == "warning"

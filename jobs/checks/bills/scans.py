@@ -71,6 +71,7 @@ def _groups_query(scans: CycleScans, pad: int) -> Select[Any]:
     grace = setting(Facility.bill_grace_hours, thresholds.bill_grace_hours)
     window = setting(Facility.bill_match_window_days, thresholds.bill_match_window_days)
     tolerance = setting(Facility.amount_tolerance, thresholds.amount_tolerance)
+    critical = setting(Facility.bill_critical_days, thresholds.bill_critical_days)
     expected = func.sum(Installment.amount)
     probe = _probes(now, lead, window, tolerance, expected, pad)
     return (
@@ -83,6 +84,7 @@ def _groups_query(scans: CycleScans, pad: int) -> Select[Any]:
             grace.label("grace"),
             window.label("window"),
             tolerance.label("tolerance"),
+            critical.label("critical_days"),
             Installment.due_date,
             expected.label("expected"),
             func.count().label("installments"),
