@@ -182,3 +182,27 @@ def test_bill_missing_turns_critical_at_the_facilitys_own_critical_days(
     assert finding.severity == "critical"
     [finding] = check(session, "bill_missing", at("2026-12-02 09:00"))
     assert finding.severity == "warning"
+
+
+# --- data_stale counts business hours --------------------------------------------------------
+
+
+def test_a_weekend_does_not_make_business_day_morning_readings_stale(session, alice, line) -> None:
+    """Read Friday 2026-11-06 09:00; by Sunday 22:00 that is 61 h but 15 business hours: quiet.
+    Stale only Tuesday 09:00 (48 business hours), without a Monday reading."""
+    reading(session, alice, line, at("2026-11-06 09:00"), "200000.00", "200000.00")
+
+    assert check(session, "data_stale", at("2026-11-08 22:00")) == []
+    assert check(session, "data_stale", at("2026-11-10 09:00") - MINUTE) == []
+    [finding] = check(session, "data_stale", at("2026-11-10 09:00"))
+    assert finding.facts["Quiet for"] == "96 h, 48 business hours"
+    assert finding.facts["Stale after"] == "48 business hours"
+
+
+def test_a_holiday_counts_no_business_hours(session, alice) -> None:
+    """Read 2026-09-30 09:00, before National Day: not stale until 2026-10-09 09:00."""
+    facility = jiebei_line(session, alice, at("2026-09-01 09:00"), slug="golden-week")
+    reading(session, alice, facility, at("2026-09-30 09:00"), "200000.00", "200000.00")
+    assert check(session, "data_stale", at("2026-10-08 09:00")) == []
+    assert check(session, "data_stale", at("2026-10-09 09:00") - MINUTE) == []
+    assert len(check(session, "data_stale", at("2026-10-09 09:00"))) == 1

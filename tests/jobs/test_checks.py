@@ -512,12 +512,13 @@ def test_a_frozen_line_is_left_to_limit_frozen_not_reported_twice(
 
 
 def test_data_stale_counts_from_when_a_facility_without_readings_was_added(session, line) -> None:
-    """Added 2026-11-01 09:00 and never read: stale from 2026-11-03 09:00."""
-    assert check(session, "data_stale", at("2026-11-03 09:00") - MINUTE) == []
-    [finding] = check(session, "data_stale", at("2026-11-03 09:00"))
+    """Added Sunday 2026-11-01 09:00 and never read: Monday and Tuesday count, stale from
+    Wednesday 2026-11-04 00:00 (48 business hours; the Sunday counts nothing)."""
+    assert check(session, "data_stale", at("2026-11-04 00:00") - MINUTE) == []
+    [finding] = check(session, "data_stale", at("2026-11-04 00:00"))
     assert finding.summary == (
-        "nothing seen from the platform since the facility was added 48 h ago; "
-        "expected at least every 48 h"
+        "nothing seen from the platform since the facility was added 63 h, 48 business hours "
+        "ago; expected at least every 48 business hours"
     )
     assert finding.facts["Last seen"] == "never"
 
@@ -537,10 +538,11 @@ def test_data_stale_counts_from_the_last_observation_of_any_kind(
 
 
 def test_data_stale_uses_the_facilitys_own_window(session, line) -> None:
-    """A facility read hourly can say stale after 4 h."""
+    """A facility read hourly can say stale after 4 business hours: added on a Sunday, from
+    Monday 04:00."""
     line.stale_after_hours = 4
-    assert check(session, "data_stale", at("2026-11-01 13:00") - MINUTE) == []
-    assert len(check(session, "data_stale", at("2026-11-01 13:00"))) == 1
+    assert check(session, "data_stale", at("2026-11-02 04:00") - MINUTE) == []
+    assert len(check(session, "data_stale", at("2026-11-02 04:00"))) == 1
 
 
 def test_data_stale_uses_the_facilitys_own_window_after_a_reading(session, alice, line) -> None:
