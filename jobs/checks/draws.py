@@ -47,9 +47,10 @@ def draw_unconfirmed(
     The window runs from when the draw was logged (`created_at`), not from its draw date: a draw
     typed in days late still gets the full window for a statement import to confirm it.
     Confirmations: `draws.confirmed_at` set (a payout, or someone saying the money arrived:
-    `bot.ledger.draws.confirm_draw`), a payout (DrawConfirmation) linked to it, a bill matching
-    its first installment's due date, or a limit reading taken after it was logged whose
-    available fell by the draw, within the amount tolerance. Fully repaid draws are out of scope.
+    `bot.ledger.confirmations.confirm_draw`), a payout (DrawConfirmation) linked to it, a bill
+    matching its first installment's due date, or a limit reading taken after it was logged
+    whose available fell by the draw, within the amount tolerance. Fully repaid draws are out
+    of scope.
     """
     require_aware(now, "now")
     overdue = [
