@@ -15,7 +15,7 @@ import re
 import threading
 import tomllib
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cached_property
 from pathlib import Path
 
@@ -29,6 +29,8 @@ ONE_DAY = timedelta(days=1)
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # ASCII digits only: str.isdigit() also takes "²⁰²⁷", which int() then refuses.
 _YEAR = re.compile(r"[0-9]{4}")
+# The longest span business time is counted over: a little more than the longest window (a year).
+BUSINESS_TIME_SPAN = timedelta(days=400)
 # No real closure lasts this long; a calendar that claims one is broken, not a long holiday.
 _MAX_CLOSURE_DAYS = 60
 
@@ -75,6 +77,28 @@ class BusinessCalendar:
         collected on 2025-10-09, the first working day after the Golden Week.
         """
         return self._next_business_day(day, warn=True)
+
+    def business_time_between(self, start: datetime, end: datetime, zone: tzinfo) -> timedelta:
+        """How much of [start, end) falls on business days, in `zone`: "business hours".
+
+        A business day counts whole, midnight to midnight where the facility is; a weekend or a
+        holiday counts nothing. Friday 09:00 to Monday 09:00 is 24 business hours, not 72. A
+        span longer than :data:`BUSINESS_TIME_SPAN` is counted over its last part only (the
+        callers ask whether a window of at most a year has passed).
+        """
+        if end <= start:
+            return timedelta(0)
+        start = max(start, end - BUSINESS_TIME_SPAN)
+        counted = timedelta(0)
+        day = start.astimezone(zone).date()
+        last = end.astimezone(zone).date()
+        while day <= last:
+            if self.is_business_day(day):
+                opens = datetime.combine(day, time(0), tzinfo=zone)
+                closes = datetime.combine(day + ONE_DAY, time(0), tzinfo=zone)
+                counted += max(min(end, closes) - max(start, opens), timedelta(0))
+            day += ONE_DAY
+        return counted
 
     def known(self, year: int) -> bool:
         """True when the year's holidays are known: officially, or from the admin's file."""

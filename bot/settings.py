@@ -59,6 +59,7 @@ class Settings(BaseSettings):
         20, ge=1, le=100, validation_alias="LOANWATCH_LIMIT_DROP_PERCENT"
     )
     restore_lag_hours: int = Field(2, ge=0, validation_alias="LOANWATCH_RESTORE_LAG_HOURS")
+    # Business hours: only the hours of business days count (two business days by default).
     stale_after_hours: int = Field(48, ge=1, validation_alias="LOANWATCH_STALE_AFTER_HOURS")
     confirm_window_hours: int = Field(24, ge=1, validation_alias="LOANWATCH_CONFIRM_WINDOW_HOURS")
     utilization_percent: int = Field(

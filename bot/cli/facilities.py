@@ -68,6 +68,12 @@ def term_options(default: str) -> Callable[[F], F]:
             help=f"A due date on a holiday: collected then (none) or the next business day "
             f"(following) ({default}).",
         ),
+        click.option(
+            "--bill-critical-days",
+            type=click.IntRange(0, 366),
+            help="A missing bill turns critical this many days before its due date "
+            "(default: LOANWATCH_BILL_CRITICAL_DAYS).",
+        ),
     ]
 
     def decorate(command: F) -> F:
@@ -120,6 +126,8 @@ def facility_add(
             raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--threshold")
         overrides[key.strip()] = value.strip()
     changes = _term_changes(terms)
+    if changes.bill_critical_days is not None:
+        overrides["bill_critical_days"] = str(changes.bill_critical_days)
     given = FacilityTerms.as_given(
         slug,
         platform.lower(),
@@ -168,7 +176,9 @@ def facility_set(state: CliState, slug: str, **terms: Any) -> None:
     with state.transaction() as session:
         facility = get_facility(session, slug, for_update=True)
         change_terms(session, state.actor, facility, changes, now=state.now)
-        click.echo(f"updated {facility.slug}: {describe_terms(facility)}")
+        critical = facility.bill_critical_days
+        more = "" if critical is None else f"; a missing bill is critical {critical} days ahead"
+        click.echo(f"updated {facility.slug}: {describe_terms(facility)}{more}")
         click.echo("draws already logged keep their terms and schedules", err=True)
 
 
@@ -207,6 +217,7 @@ def _term_changes(options: dict[str, Any]) -> TermChanges:
         repayment_day=options["repayment_day"],
         repayment_day_rule=_enum(RepaymentDayRule, options["repayment_day_rule"]),
         holiday_rule=_enum(HolidayRule, options["holiday_rule"]),
+        bill_critical_days=options["bill_critical_days"],
     )
 
 

@@ -18,6 +18,7 @@ from bot.cli.params import (
 )
 from bot.cli.render import bill_recorded, bill_removed, schedule
 from bot.ledger.bills import remove_bill
+from bot.ledger.confirmations import confirm_draw
 from bot.ledger.draws import DrawRequest, current_installments, record_draw
 from bot.ledger.facilities import facility_zone, get_facility
 from bot.ledger.observations import LimitStatus, record_bill, record_limit_reading
@@ -87,6 +88,34 @@ def draw_add(
         click.echo(schedule(draw, target, installments, state.settings.calendar()))
         if target.repayment_day != repayment_day:
             click.echo(f"note: {repayment_day_note(target)}", err=True)
+
+
+@draw_group.command("confirm")
+@click.argument("facility")
+@click.argument("draw_id", type=click.IntRange(min=1))
+@click.option("--at", "arrived_at", type=TIME, help="When the money arrived (default: now).")
+@click.pass_obj
+def draw_confirm(state: CliState, facility: str, draw_id: int, arrived_at: datetime | None) -> None:
+    """Say that draw DRAW_ID's money arrived on FACILITY: draw_unconfirmed stops for it."""
+    with state.transaction() as session:
+        target = get_facility(session, facility)
+        zone = facility_zone(target)
+        result = confirm_draw(
+            session,
+            state.actor,
+            target,
+            draw_id,
+            now=state.now,
+            arrived_at=in_zone(arrived_at, zone),
+        )
+        draw = result.draw
+        assert draw.confirmed_at is not None
+        when = draw.confirmed_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        verb = "already confirmed" if result.already else "confirmed"
+        click.echo(
+            f"draw #{draw.id} on {target.slug} {verb}: "
+            f"{format_money(draw.amount, target.currency)} arrived {when} ({target.timezone})"
+        )
 
 
 @click.group("repay")

@@ -186,6 +186,7 @@ FACILITY_THRESHOLDS = (
     "bill_lead_days",
     "bill_grace_hours",
     "bill_match_window_days",
+    "bill_critical_days",
     "amount_tolerance",
     "due_soon_days",
     "limit_drop_percent",

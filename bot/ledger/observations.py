@@ -168,6 +168,7 @@ def record_draw_confirmation(
     if draw is not None:
         before = audit.snapshot(draw)
         draw.confirmed_at = occurred_at
+        draw.confirmed_seen_at = now
         audit.record(session, actor, "draw.confirm", draw, at=now, before=before)
     audit.record(session, actor, "payout.add", confirmation, at=now)
     return Recorded(confirmation, new=True)

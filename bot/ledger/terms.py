@@ -145,6 +145,8 @@ class TermChanges:
     repayment_day: int | None = None
     repayment_day_rule: RepaymentDayRule | None = None
     holiday_rule: HolidayRule | None = None
+    # Not a term of the schedule: how close to its due date a missing bill turns critical.
+    bill_critical_days: int | None = None
 
     def empty(self) -> bool:
         """True when nothing is to change."""
@@ -192,6 +194,8 @@ def change_terms(
             setattr(facility, name, str(value))
     if changes.repayment_day is not None:
         facility.repayment_day = changes.repayment_day
+    if changes.bill_critical_days is not None:
+        facility.bill_critical_days = changes.bill_critical_days
     session.flush()
     audit.record(session, actor, "facility.update", facility, before=before, at=now)
     return facility

@@ -120,6 +120,7 @@ class Facility(Base):
     bill_lead_days: Mapped[int | None] = mapped_column(Integer)
     bill_grace_hours: Mapped[int | None] = mapped_column(Integer)
     bill_match_window_days: Mapped[int | None] = mapped_column(Integer)
+    bill_critical_days: Mapped[int | None] = mapped_column(Integer)
     amount_tolerance: Mapped[Decimal | None] = mapped_column(Money())
     due_soon_days: Mapped[int | None] = mapped_column(Integer)
     limit_drop_percent: Mapped[int | None] = mapped_column(Integer)
@@ -165,6 +166,9 @@ class Draw(Base):
     repayment_day: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When loanwatch learned of the confirmation (NULL: before revision 0013, known all along),
+    # so that `check --at T` does not see a confirmation recorded after T.
+    confirmed_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(200))
 

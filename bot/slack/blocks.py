@@ -30,6 +30,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
+from bot.alerts.checks import Check
 from bot.alerts.findings import Severity
 from bot.alerts.notices import (
     PLAIN,
@@ -49,6 +50,7 @@ __all__ = [
     "ACK_ACTION",
     "MAX_BLOCKS",
     "MAX_TEXT",
+    "MONEY_ARRIVED_ACTION",
     "RESOLVE_ACTION",
     "SNOOZE_ACTION",
     "SNOOZE_CHOICES",
@@ -68,6 +70,7 @@ ACK_ACTION = "alert_ack"
 SNOOZE_ACTION = "alert_snooze"
 RESOLVE_ACTION = "alert_resolve"
 TICKET_ACTION = "alert_ticket"
+MONEY_ARRIVED_ACTION = "alert_money_arrived"
 # Option values are f"{alert_id}:{key}": the handler reads the id and the duration, no state.
 SNOOZE_CHOICES = {"1h": "1 hour", "4h": "4 hours", "1d": "1 day", "3d": "3 days"}
 
@@ -174,6 +177,9 @@ def _actions(notice: AlertNotice) -> ActionsBlock:
         )
     )
     elements.append(_button("Resolve", RESOLVE_ACTION, alert_id))
+    # A draw nothing has confirmed: someone who saw the money land can say so.
+    if notice.check == Check.DRAW_UNCONFIRMED and notice.state != AlertState.RESOLVED:
+        elements.append(_button("Money arrived", MONEY_ARRIVED_ACTION, alert_id))
     # A ticket goes to the facility's platform; an alert on no facility (loanwatch's own
     # delivery failures) has no platform to write to.
     if notice.facility:

@@ -12,8 +12,8 @@ checked. See each check's docstring for its exact boundaries.
 :func:`run_each_check`, which the check cycle uses, runs each check apart so that one that
 raises stops no other.
 
-Where the checks live: `bills/` (the five bill checks, and what they read once a cycle in
-`bills/scans.py`); `limits.py` (the four limit checks), which read one query in `readings.py`
+Where the checks live: `bills/` (the seven bill checks, and what they read once a cycle in
+`bills/scans.py`); `limits.py` (the five limit checks), which read one query in `readings.py`
 and go by the rules in `limit_rules.py`; `freshness.py` (`data_stale`); `draws.py`
 (`draw_unconfirmed`); `common.py` (the cycle's scans, and the SQL, time and matching helpers
 they all use).
@@ -32,11 +32,18 @@ from bot.clock import require_aware
 from bot.thresholds import Thresholds
 from jobs.checks.bills.due import bill_due_soon, bill_overdue
 from jobs.checks.bills.expected import bill_amount_mismatch, bill_missing
+from jobs.checks.bills.paid import repayment_unlogged, repayment_unseen
 from jobs.checks.bills.unexpected import bill_unexpected
 from jobs.checks.common import CheckFn, CycleScans
 from jobs.checks.draws import draw_unconfirmed
 from jobs.checks.freshness import data_stale
-from jobs.checks.limits import limit_dropped, limit_frozen, limit_inconsistent, utilization_high
+from jobs.checks.limits import (
+    limit_below_owed,
+    limit_dropped,
+    limit_frozen,
+    limit_inconsistent,
+    utilization_high,
+)
 
 # Every facility check, in the order of FACILITY_CHECKS (DESIGN.md's table), which is also the
 # order findings come out in; tests/jobs/test_checks_registry.py holds the two to each other.
@@ -46,9 +53,12 @@ CHECKS: dict[Check, CheckFn] = {
     Check.BILL_UNEXPECTED: bill_unexpected,
     Check.BILL_DUE_SOON: bill_due_soon,
     Check.BILL_OVERDUE: bill_overdue,
+    Check.REPAYMENT_UNSEEN: repayment_unseen,
+    Check.REPAYMENT_UNLOGGED: repayment_unlogged,
     Check.LIMIT_DROPPED: limit_dropped,
     Check.LIMIT_FROZEN: limit_frozen,
     Check.LIMIT_INCONSISTENT: limit_inconsistent,
+    Check.LIMIT_BELOW_OWED: limit_below_owed,
     Check.DATA_STALE: data_stale,
     Check.DRAW_UNCONFIRMED: draw_unconfirmed,
     Check.UTILIZATION_HIGH: utilization_high,

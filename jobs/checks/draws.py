@@ -3,7 +3,7 @@
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.alerts.checks import Check
@@ -11,7 +11,15 @@ from bot.alerts.findings import Finding, Severity
 from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
 from bot.ledger.bills import bill_known_at
-from bot.models import Bill, Draw, DrawConfirmation, Facility, Installment, InstallmentStatus
+from bot.models import (
+    Bill,
+    Draw,
+    DrawConfirmation,
+    Facility,
+    Installment,
+    InstallmentStatus,
+    LimitReading,
+)
 from bot.money import format_money
 from bot.thresholds import Thresholds
 from jobs.checks.common import (
@@ -19,6 +27,8 @@ from jobs.checks.common import (
     DueDay,
     billed_for_own_installments,
     days_after,
+    fen,
+    fen_of,
     local_time,
     overridden_or,
     setting,
@@ -37,8 +47,11 @@ def draw_unconfirmed(
 
     The window runs from when the draw was logged (`created_at`), not from its draw date: a draw
     typed in days late still gets the full window for a statement import to confirm it.
-    Confirmations: `draws.confirmed_at` set, a payout (DrawConfirmation) linked to it, or a bill
-    matching its first installment's due date. Fully repaid draws are out of scope.
+    Confirmations: `draws.confirmed_at` set (a payout, or someone saying the money arrived:
+    `bot.ledger.confirmations.confirm_draw`), a payout (DrawConfirmation) linked to it, a bill
+    matching its first installment's due date, or a limit reading taken after it was logged
+    whose available fell by the draw, within the amount tolerance. Fully repaid draws are out
+    of scope.
     """
     require_aware(now, "now")
     overdue = [
@@ -96,12 +109,14 @@ def _unconfirmed_draws(session: Session, now: datetime, thresholds: Thresholds) 
     default_cutoff = now - timedelta(hours=thresholds.confirm_window_hours)
     scope = and_(
         Facility.active,
-        Draw.confirmed_at.is_(None),
+        # Unconfirmed, or confirmed only after `now` (a `check --at` an earlier moment).
+        or_(Draw.confirmed_at.is_(None), Draw.confirmed_seen_at > now),
         Draw.created_at <= now,
         overridden_or(Facility.confirm_window_hours, Draw.created_at <= default_cutoff),
         ~payout,
         still_owed,
         ~first_bill,
+        ~_reading_confirms(now, thresholds),
     )
     return list(
         session.execute(
@@ -122,6 +137,38 @@ def _unconfirmed_draws(session: Session, now: datetime, thresholds: Thresholds) 
             .where(scope)
             .order_by(Draw.facility_id, Draw.id)
         ).all()
+    )
+
+
+def _reading_confirms(now: datetime, thresholds: Thresholds) -> ColumnElement[bool]:
+    """A limit reading seen by `now`, taken once the draw was logged, shows available lower by
+    the draw's amount (within the facility's tolerance) than just before it (correlated to Draw).
+
+    "Just before" is the latest reading taken before the draw was logged, or, without one (or
+    one that shows no available amount), the limit the reading itself shows: a line with
+    nothing else drawn has all of it available.
+    """
+    after, before = aliased(LimitReading, name="after"), aliased(LimitReading, name="before")
+    available_before = (
+        select(fen(before.available))
+        .where(
+            before.facility_id == Draw.facility_id,
+            before.observed_at < Draw.created_at,
+            before.observed_at <= now,
+        )
+        .order_by(before.observed_at.desc())
+        .limit(1)
+        .correlate(Draw)
+        .scalar_subquery()
+    )
+    tolerance = func.coalesce(fen(Facility.amount_tolerance), fen_of(thresholds.amount_tolerance))
+    fell_by = func.coalesce(available_before, fen(after.limit_amount)) - fen(after.available)
+    return exists().where(
+        after.facility_id == Draw.facility_id,
+        after.observed_at >= Draw.created_at,
+        after.observed_at <= now,
+        after.available.is_not(None),
+        func.abs(fell_by - fen(Draw.amount)) <= tolerance,
     )
 
 

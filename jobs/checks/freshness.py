@@ -22,6 +22,7 @@ from jobs.checks.common import (
     overridden_or,
     scans_for,
     setting,
+    zone,
 )
 from jobs.checks.readings import unsummarized, with_own_thresholds
 
@@ -33,11 +34,16 @@ def data_stale(
     calendar: BusinessCalendar,
     scans: CycleScans | None = None,
 ) -> list[Finding]:
-    """Nothing observed from the platform for `stale_after_hours`.
+    """Nothing observed from the platform for `stale_after_hours` business hours.
 
     Anything observed counts: a limit reading, a bill, a payout from a statement (each by its
     `observed_at`, up to `now`). A facility that has never had one is measured from when it was
-    added. Fires when exactly the window has passed since the last observation.
+    added. Only hours of business days (Chinese workday calendar, in the facility's zone) count,
+    so a team that reads on business-day mornings is not stale over a weekend or a holiday:
+    Friday 09:00 to Monday 09:00 is 24 business hours. Fires when exactly the window has passed.
+
+    Business hours are never more than wall-clock hours, so the wall-clock window below (in
+    SQL) keeps a superset of the stale facilities, and each is finished in Python.
 
     A facility on the default window is a candidate only when its latest reading (from its
     summary: :func:`_quiet_facilities`) is older than the window and nothing else was observed
@@ -48,10 +54,25 @@ def data_stale(
     scans = scans_for(scans, session, now, thresholds, calendar)
     findings = []
     for facility, last_seen_at in _last_observations(scans, _quiet_facilities(scans)):
-        quiet_for = now - (last_seen_at or facility.created_at)
-        if quiet_for >= timedelta(hours=facility.stale_after):
-            findings.append(_stale_finding(facility, last_seen_at, quiet_for))
+        since = last_seen_at or facility.created_at
+        window = timedelta(hours=facility.stale_after)
+        if now - since < window:
+            continue
+        business = _business_time(calendar, since, now, facility.timezone)
+        if business >= window:
+            findings.append(_stale_finding(facility, last_seen_at, now - since, business))
     return findings
+
+
+def _business_time(
+    calendar: BusinessCalendar, since: datetime, now: datetime, timezone: str
+) -> timedelta:
+    """Business hours from `since` to `now` in the facility's zone (wall-clock hours for a time
+    at an end of the calendar, which a zone cannot take)."""
+    try:
+        return calendar.business_time_between(since, now, zone(timezone))
+    except OverflowError:
+        return now - since
 
 
 # What counts as seeing something from the platform.
@@ -114,27 +135,29 @@ def _latest(moments: Iterable[datetime | None]) -> datetime | None:
     return max(seen) if seen else None
 
 
-def _stale_finding(facility: Any, last_seen_at: datetime | None, quiet_for: timedelta) -> Finding:
-    """The finding for a facility nothing was seen from for `quiet_for`."""
+def _stale_finding(
+    facility: Any, last_seen_at: datetime | None, quiet_for: timedelta, business: timedelta
+) -> Finding:
+    """The finding for a facility nothing was seen from for `quiet_for` (`business` of it on
+    business days)."""
+    quiet = f"{hours(quiet_for)}, {hours(business).removesuffix(' h')} business hours"
     if last_seen_at is None:
-        summary = (
-            f"nothing seen from the platform since the facility was added {hours(quiet_for)} ago"
-        )
+        summary = f"nothing seen from the platform since the facility was added {quiet} ago"
         last = "never"
     else:
-        summary = f"nothing seen from the platform for {hours(quiet_for)}"
+        summary = f"nothing seen from the platform for {quiet}"
         last = local_time(last_seen_at, facility.timezone)
     return Finding(
         check=Check.DATA_STALE,
         facility_id=facility.id,
         subject="",
         severity=Severity.WARNING,
-        summary=f"{summary}; expected at least every {facility.stale_after} h",
+        summary=f"{summary}; expected at least every {facility.stale_after} business hours",
         facts={
             "Facility": facility.slug,
             "Last seen": last,
-            "Quiet for": hours(quiet_for),
-            "Stale after": f"{facility.stale_after} h",
+            "Quiet for": quiet,
+            "Stale after": f"{facility.stale_after} business hours",
         },
     )
 

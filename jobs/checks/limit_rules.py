@@ -1,6 +1,6 @@
 """When a limit reading is wrong: each limit check's candidates in SQL, and one rule in Python.
 
-The four limit checks share one query (`jobs.checks.readings`) that keeps only the facilities
+The five limit checks share one query (`jobs.checks.readings`) that keeps only the facilities
 some check may report; :func:`may_fire` gives the condition for each check, over a facility's
 latest reading and what it is held to (:class:`ReadingTerms`, money in integer fen).
 
@@ -17,7 +17,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy import ColumnElement, and_, case, func, or_
 
 from bot.ledger.observations import LimitStatus
 
@@ -43,9 +43,10 @@ def inconsistency(
 
     1. A negative limit or available amount.
     2. More available than the limit.
-    3. Available differing from limit − outstanding (the ledger) by more than the tolerance, on
-       an active line with a limit: a frozen, closed or zero-limit line cannot add up, and
-       `limit_frozen` says so, critically.
+    3. Available differing from limit − outstanding (the ledger), floored at zero, by more than
+       the tolerance, on an active line with a limit: a frozen, closed or zero-limit line cannot
+       add up, and `limit_frozen` says so, critically. A limit cut below what is owed leaves
+       nothing available (`limit_below_owed` says so), not a negative amount.
     A reading that shows no available amount can only be negative.
     """
     if limit < 0 or (available is not None and available < 0):
@@ -57,10 +58,22 @@ def inconsistency(
     if (
         status == LimitStatus.ACTIVE
         and limit != 0
-        and abs(available - (limit - outstanding)) > tolerance
+        and abs(available - expected_available(limit, outstanding)) > tolerance
     ):
         return Inconsistency.OFF_LEDGER
     return None
+
+
+def expected_available(limit: Decimal, outstanding: Decimal) -> Decimal:
+    """What the ledger expects available: limit − outstanding, never below zero."""
+    return max(limit - outstanding, Decimal(0))
+
+
+def utilization_limit(facility_limit: Decimal, shown_limit: Decimal | None) -> Decimal:
+    """The limit utilization is measured against: the lower of the facility's and the shown."""
+    if shown_limit is None:
+        return facility_limit
+    return min(facility_limit, shown_limit)
 
 
 def may_be_inconsistent(
@@ -81,9 +94,14 @@ def may_be_inconsistent(
         and_(
             status == LimitStatus.ACTIVE,
             limit != 0,
-            func.abs(available - (limit - outstanding)) > tolerance,
+            func.abs(available - _floored(limit - outstanding)) > tolerance,
         ),
     )
+
+
+def _floored(amount: Any) -> ColumnElement[Any]:
+    """:func:`expected_available`'s floor at zero, in SQL."""
+    return case((amount < 0, 0), else_=amount)
 
 
 @dataclass(frozen=True)
@@ -109,10 +127,13 @@ class MayFire:
     dropped: ColumnElement[bool]
     inconsistent: ColumnElement[bool]
     utilization_high: ColumnElement[bool]
+    below_owed: ColumnElement[bool]
 
     def any(self) -> ColumnElement[bool]:
         """Some limit check may report the facility."""
-        return or_(self.frozen, self.dropped, self.inconsistent, self.utilization_high)
+        return or_(
+            self.frozen, self.dropped, self.inconsistent, self.utilization_high, self.below_owed
+        )
 
 
 def may_fire(terms: ReadingTerms) -> MayFire:
@@ -122,9 +143,16 @@ def may_fire(terms: ReadingTerms) -> MayFire:
     - `limit_dropped`: an active line's limit is more than X % below the previous reading or
       the facility's limit (the check says which).
     - `limit_inconsistent`: :func:`may_be_inconsistent`.
-    - `utilization_high`: outstanding at or above X % of the facility's limit (exact).
+    - `utilization_high`: outstanding at or above X % of the lower of the facility's limit and
+      the latest reading's (exact).
+    - `limit_below_owed`: an active line shows a limit above 0 and below the outstanding (exact).
     """
     limit = terms.limit
+    # No reading: the facility's limit; a reading: the lower of the two.
+    measured_against = case(
+        (and_(limit.is_not(None), limit < terms.facility_limit), limit),
+        else_=terms.facility_limit,
+    )
 
     def fell_below(reference: Any) -> ColumnElement[bool]:
         # latest < reference × (100 − X) / 100, in integer fen so the SQL is exact.
@@ -141,7 +169,8 @@ def may_fire(terms: ReadingTerms) -> MayFire:
             limit, terms.available, terms.status, terms.outstanding, terms.tolerance
         ),
         utilization_high=and_(
-            terms.facility_limit > 0,
-            terms.outstanding * 100 >= terms.facility_limit * terms.utilization,
+            measured_against > 0,
+            terms.outstanding * 100 >= measured_against * terms.utilization,
         ),
+        below_owed=and_(terms.status == LimitStatus.ACTIVE, limit > 0, limit < terms.outstanding),
     )

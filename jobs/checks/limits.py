@@ -1,11 +1,13 @@
 """Limit checks: what the platform shows as limit and available, against the ledger.
 
-`limit_frozen`, `limit_dropped`, `limit_inconsistent` and `utilization_high` finish, in Python,
+`limit_frozen`, `limit_dropped`, `limit_inconsistent`, `utilization_high` and
+`limit_below_owed` finish, in Python,
 the candidates of one query they share (`jobs.checks.readings.limit_candidates`). When a reading
 is wrong is stated in `jobs.checks.limit_rules`; this module words what each check found.
 """
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -17,7 +19,12 @@ from bot.clock import require_aware
 from bot.money import format_money
 from bot.thresholds import Thresholds
 from jobs.checks.common import CycleScans, local_time, percent, scans_for, yuan
-from jobs.checks.limit_rules import Inconsistency, inconsistency
+from jobs.checks.limit_rules import (
+    Inconsistency,
+    expected_available,
+    inconsistency,
+    utilization_limit,
+)
 from jobs.checks.readings import limit_candidates
 
 
@@ -175,7 +182,7 @@ def _inconsistency(row: Any) -> tuple[str, dict[str, str]] | None:
     last_move = max(moves) if moves else None
     if last_move is not None and row.observed_at < last_move + timedelta(hours=row.lag):
         return None
-    expected = limit - outstanding
+    expected = expected_available(limit, outstanding)
     difference = available - expected
     extra = {
         "Outstanding (ledger)": format_money(outstanding, currency),
@@ -185,10 +192,14 @@ def _inconsistency(row: Any) -> tuple[str, dict[str, str]] | None:
     }
     if last_move is not None:
         extra["Last draw or repayment logged"] = local_time(last_move, row.timezone)
+    how = (
+        f"{format_money(limit, currency)} limit − {format_money(outstanding, currency)} outstanding"
+        if expected
+        else f"the {format_money(limit, currency)} limit is all used"
+    )
     return (
         f"the platform shows {format_money(available, currency)} available; the ledger says "
-        f"{format_money(expected, currency)} ({format_money(limit, currency)} limit − "
-        f"{format_money(outstanding, currency)} outstanding), off by "
+        f"{format_money(expected, currency)} ({how}), off by "
         f"{format_money(difference, currency)}",
         extra,
     )
@@ -201,10 +212,11 @@ def utilization_high(
     calendar: BusinessCalendar,
     scans: CycleScans | None = None,
 ) -> list[Finding]:
-    """Outstanding principal (ledger) is at or above X % of the facility's limit.
+    """Outstanding principal (ledger) is at or above X % of the limit.
 
-    The facility's own limit is the denominator: a platform cutting the limit is
-    `limit_dropped`'s finding, and a frozen line `limit_frozen`'s.
+    The limit is the lower of the facility's and the latest reading's: a line the platform cut
+    is as full as the cut makes it (the cut itself is `limit_dropped`'s finding, a cut below
+    what is owed `limit_below_owed`'s, and a frozen line `limit_frozen`'s).
     """
     require_aware(now, "now")
     scans = scans_for(scans, session, now, thresholds, calendar)
@@ -212,11 +224,12 @@ def utilization_high(
     findings = []
     for row in rows:
         outstanding_amount = yuan(row.outstanding_fen)
-        used = percent(outstanding_amount, row.expected)
+        limit = utilization_limit(row.expected, row.limit_amount)
+        used = percent(outstanding_amount, limit)
         money = {
             "outstanding": format_money(outstanding_amount, row.currency),
-            "limit": format_money(row.expected, row.currency),
-            "headroom": format_money(row.expected - outstanding_amount, row.currency),
+            "limit": format_money(limit, row.currency),
+            "headroom": format_money(max(limit - outstanding_amount, Decimal(0)), row.currency),
         }
         findings.append(
             Finding(
@@ -236,6 +249,45 @@ def utilization_high(
                     "Headroom": money["headroom"],
                     "Alert at": f"{row.threshold} %",
                 },
+            )
+        )
+    return findings
+
+
+def limit_below_owed(
+    session: Session,
+    now: datetime,
+    thresholds: Thresholds,
+    calendar: BusinessCalendar,
+    scans: CycleScans | None = None,
+) -> list[Finding]:
+    """The latest reading of an active line shows a limit above 0 but below what is owed: critical.
+
+    No new draw will go through, and a platform that cuts a line below its balance may be about
+    to ask for the difference early. A limit of 0 is `limit_frozen`'s.
+    """
+    require_aware(now, "now")
+    scans = scans_for(scans, session, now, thresholds, calendar)
+    findings = []
+    for row in limit_candidates(scans):
+        if not row.below_owed:
+            continue
+        owed = yuan(row.outstanding_fen)
+        facts = _reading_facts(row)
+        facts["Outstanding (ledger)"] = format_money(owed, row.currency)
+        facts["Short by"] = format_money(owed - row.limit_amount, row.currency)
+        findings.append(
+            Finding(
+                check=Check.LIMIT_BELOW_OWED,
+                facility_id=row.facility_id,
+                subject="",
+                severity=Severity.CRITICAL,
+                summary=(
+                    f"limit {format_money(row.limit_amount, row.currency)} is below the "
+                    f"{format_money(owed, row.currency)} you owe: no new draws; ask whether "
+                    "repayment is being accelerated"
+                ),
+                facts=facts,
             )
         )
     return findings

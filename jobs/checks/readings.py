@@ -1,14 +1,15 @@
-"""The latest limit readings, read once a cycle for the four limit checks.
+"""The latest limit readings, read once a cycle for the five limit checks.
 
 :func:`limit_candidates` is one shared query for `limit_frozen`, `limit_dropped`,
-`limit_inconsistent` and `utilization_high`: every active facility's latest limit reading as of
-`now`, the one before it, and outstanding principal, kept only where some check may report the
-facility (`jobs.checks.limit_rules` says when). They come from `facility_summaries`, one row per
-facility kept in step with every write (`bot.ledger.summaries`), so the cost follows the number
-of facilities, not the years of readings behind them. Only where a summary cannot answer for
-`now` (:func:`unsummarized`: it holds a reading taken, or a draw or repayment logged, after `now`,
-as in a check run "as of" an earlier moment, or there is none) are the readings themselves
-probed, and outstanding summed from what was logged by `now`.
+`limit_inconsistent`, `utilization_high` and `limit_below_owed`: every active facility's latest
+limit reading as of `now`, the one before it, and outstanding principal, kept only where some
+check may report the facility (`jobs.checks.limit_rules` says when). They come from
+`facility_summaries`, one row per facility kept in step with every write
+(`bot.ledger.summaries`), so the cost follows the number of facilities, not the years of
+readings behind them. Only where a summary cannot answer for `now` (:func:`unsummarized`: it
+holds a reading taken, or a draw or repayment logged, after `now`, as in a check run "as of" an
+earlier moment, or there is none) are the readings themselves probed, and outstanding summed
+from what was logged by `now`.
 """
 
 from collections.abc import Callable
@@ -40,12 +41,12 @@ from jobs.checks.limit_rules import ReadingTerms, may_fire
 
 
 def limit_candidates(scans: CycleScans) -> list[Any]:
-    """Active facilities that one of the four limit checks may report, with what they need.
+    """Active facilities that one of the five limit checks may report, with what they need.
 
     Read once a cycle, through the cycle's scans: the latest and previous readings are found
     with one index probe each per facility, and outstanding principal is aggregated once. Each
     row says which checks it is a candidate for (`frozen`, `dropped`, `inconsistent`,
-    `utilization_high`); the checks finish their own in Python.
+    `utilization_high`, `below_owed`); the checks finish their own in Python.
     """
     return scans.once("limit_candidates", lambda: _limit_candidates(scans))
 
@@ -318,6 +319,7 @@ def _candidates_from(scans: CycleScans, readings: _Readings, facility_ids: list[
         flag(may.dropped).label("dropped"),
         flag(may.inconsistent).label("inconsistent"),
         flag(may.utilization_high).label("utilization_high"),
+        flag(may.below_owed).label("below_owed"),
     ).select_from(Facility)
     return list(
         scans.session.execute(

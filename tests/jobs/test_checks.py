@@ -512,12 +512,13 @@ def test_a_frozen_line_is_left_to_limit_frozen_not_reported_twice(
 
 
 def test_data_stale_counts_from_when_a_facility_without_readings_was_added(session, line) -> None:
-    """Added 2026-11-01 09:00 and never read: stale from 2026-11-03 09:00."""
-    assert check(session, "data_stale", at("2026-11-03 09:00") - MINUTE) == []
-    [finding] = check(session, "data_stale", at("2026-11-03 09:00"))
+    """Added Sunday 2026-11-01 09:00 and never read: Monday and Tuesday count, stale from
+    Wednesday 2026-11-04 00:00 (48 business hours; the Sunday counts nothing)."""
+    assert check(session, "data_stale", at("2026-11-04 00:00") - MINUTE) == []
+    [finding] = check(session, "data_stale", at("2026-11-04 00:00"))
     assert finding.summary == (
-        "nothing seen from the platform since the facility was added 48 h ago; "
-        "expected at least every 48 h"
+        "nothing seen from the platform since the facility was added 63 h, 48 business hours "
+        "ago; expected at least every 48 business hours"
     )
     assert finding.facts["Last seen"] == "never"
 
@@ -537,10 +538,11 @@ def test_data_stale_counts_from_the_last_observation_of_any_kind(
 
 
 def test_data_stale_uses_the_facilitys_own_window(session, line) -> None:
-    """A facility read hourly can say stale after 4 h."""
+    """A facility read hourly can say stale after 4 business hours: added on a Sunday, from
+    Monday 04:00."""
     line.stale_after_hours = 4
-    assert check(session, "data_stale", at("2026-11-01 13:00") - MINUTE) == []
-    assert len(check(session, "data_stale", at("2026-11-01 13:00"))) == 1
+    assert check(session, "data_stale", at("2026-11-02 04:00") - MINUTE) == []
+    assert len(check(session, "data_stale", at("2026-11-02 04:00"))) == 1
 
 
 def test_data_stale_uses_the_facilitys_own_window_after_a_reading(session, alice, line) -> None:
@@ -708,6 +710,16 @@ def _one_facility(session: Session, alice: Actor, n: int) -> None:
     bill(session, alice, facility, "2026-12-08", "66.00", at("2026-11-25 09:00"))
     reading(session, alice, facility, at("2026-11-20 09:00"), "200000.00", "15000.00")
     reading(session, alice, facility, at("2026-11-21 09:00"), "120000.00", "15000.00")
+    # Paid on one side only: the ledger paid 11-20's installment, which the platform shows
+    # unpaid; the platform shows 11-25's paid, which the ledger has not logged.
+    unseen = log_draw(session, alice, facility, "3000.00", 3, date(2026, 10, 20), now=logged)
+    log_draw(session, alice, facility, "3000.00", 3, date(2026, 10, 25), now=logged)
+    first = unseen.installments[0].amount
+    bill(session, alice, facility, "2026-11-20", str(first), at("2026-11-19 09:00"))
+    bill(session, alice, facility, "2026-11-25", str(first), at("2026-11-25 09:00"), paid=True)
+    record_repayment(
+        session, alice, facility, first, now=at("2026-11-20 15:00"), paid_on=date(2026, 11, 20)
+    )
 
 
 # --- rows written before dates were bounded -----------------------------------------------------

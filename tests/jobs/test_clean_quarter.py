@@ -9,9 +9,8 @@ platform collects it, and the bill is then seen paid; the limit is read every mo
 The whole quarter is recorded first, each row at the moment it happened; then the checks run as
 of each business day, 10:00. Nothing is wrong, so nothing but `bill_due_soon` may be found.
 
-TODO(merger): readings are taken every day, weekends included. A team that reads the limits
-on business-day mornings only meets `data_stale` on Mondays until the freshness window counts
-business hours (issue 11, point 4, another branch); then read on business days only here.
+The limits are read on business-day mornings only, as a finance team does: weekends and the
+Spring Festival must not make them stale (the freshness window counts business hours).
 """
 
 from collections import defaultdict
@@ -134,8 +133,8 @@ def bill_and_pay(quarter: Quarter, facility: Facility, installment: Installment)
     quarter.at(at(collected, 9, 30), pay)
 
 
-def read_limits_every_morning(quarter: Quarter, facilities: list[Facility]) -> None:
-    """09:00 each day: the limit, and available = limit − what the ledger owes by then."""
+def read_limits_on_business_mornings(quarter: Quarter, facilities: list[Facility]) -> None:
+    """09:00 each business day: the limit, and available = limit − what the ledger owes."""
 
     def read(now: datetime) -> None:
         owed = {p.facility.id: p.outstanding for p in positions(quarter.session)}
@@ -151,7 +150,8 @@ def read_limits_every_morning(quarter: Quarter, facilities: list[Facility]) -> N
 
     day = date(2025, 12, 1) + ONE_DAY
     while day <= QUARTER[1]:
-        quarter.at(at(day, 9), read)
+        if quarter.calendar.is_business_day(day):
+            quarter.at(at(day, 9), read)
         day += ONE_DAY
 
 
@@ -168,7 +168,7 @@ def test_a_clean_quarter_replayed_day_by_day_finds_only_due_soon_reminders(
     draw_on(quarter, jiebei, "20000.00", 6, date(2026, 2, 3))
     draw_on(quarter, weilidai, "50000.00", 10, date(2026, 1, 6))
     draw_on(quarter, bank, "300000.00", 12, date(2025, 12, 15))
-    read_limits_every_morning(quarter, [jiebei, weilidai, bank])
+    read_limits_on_business_mornings(quarter, [jiebei, weilidai, bank])
     quarter.run_until(at(QUARTER[1], 23, 59))
 
     found: dict[str, list[str]] = defaultdict(list)

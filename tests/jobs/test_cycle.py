@@ -167,8 +167,8 @@ def test_a_failing_check_does_not_resolve_its_own_alerts(
 def test_a_shared_scan_that_raises_fails_the_checks_that_use_it_and_no_other(
     session, settings, frozen, monkeypatch
 ) -> None:
-    """The unpaid-bills scan serves bill_due_soon and bill_overdue: both fail, once each, and
-    every other check runs."""
+    """The unpaid-bills scan serves bill_due_soon, bill_overdue and repayment_unseen: all three
+    fail, once each, and every other check runs."""
     runs: list[int] = []
 
     def broken_scan(scans: Any) -> list[Any]:
@@ -180,7 +180,7 @@ def test_a_shared_scan_that_raises_fails_the_checks_that_use_it_and_no_other(
 
     report = cycle(session, settings, NOW)
 
-    assert sorted(report.failed) == ["bill_due_soon", "bill_overdue"]
+    assert sorted(report.failed) == ["bill_due_soon", "bill_overdue", "repayment_unseen"]
     assert "earlier in this cycle" in report.failed["bill_overdue"]
     assert runs == [1]
     assert {"limit_frozen", "bill_unexpected"} <= {f.check for f in report.findings}

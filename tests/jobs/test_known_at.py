@@ -16,6 +16,7 @@ from bot.audit import Actor
 from bot.calendar import BusinessCalendar
 from bot.errors import InputError, NotFoundError
 from bot.ledger.bills import remove_bill
+from bot.ledger.confirmations import confirm_draw
 from bot.ledger.observations import record_bill, record_limit_reading
 from bot.models import AuditRecord, Bill, Draw, Facility
 from bot.thresholds import Thresholds
@@ -213,3 +214,15 @@ def test_an_older_statement_imported_again_does_not_undo_a_correction(
     )
 
     assert (again.new, again.corrected, again.row.amount) == (False, False, D("899.75"))
+
+
+def test_a_draw_confirmed_after_t_is_unconfirmed_at_t(session, alice, line, draw) -> None:
+    """Alice says on 11-20 that the money arrived on 11-10: as of 11-15 nobody knew it had."""
+    confirm_draw(
+        session, alice, line, draw.id, now=at("2026-11-20 09:00"), arrived_at=at("2026-11-10 15:00")
+    )
+
+    assert found(session, at("2026-11-15 10:00"), "draw_unconfirmed") == [
+        f"draw_unconfirmed d{draw.id}"
+    ]
+    assert found(session, at("2026-11-20 10:00"), "draw_unconfirmed") == []

@@ -1,4 +1,5 @@
-"""The buttons on an alert message: Acknowledge, Snooze, Resolve (asks why), Open ticket.
+"""The buttons on an alert message: Acknowledge, Snooze, Resolve (asks why), Open ticket, and
+Money arrived on a `draw_unconfirmed` alert.
 
 Each handler: check the role, find the alert from the payload (values carry ids only) and check
 the click came from that alert's own message, make one domain call. The message itself changes
@@ -16,12 +17,14 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.alerts import actions as alert_actions
+from bot.alerts.money_arrived import money_arrived as confirm_money_arrived
 from bot.durations import parse_duration
 from bot.errors import InputError
 from bot.models import Alert
 from bot.slack.actions.values import NOT_OURS, row_id
 from bot.slack.blocks import (
     ACK_ACTION,
+    MONEY_ARRIVED_ACTION,
     RESOLVE_ACTION,
     SNOOZE_ACTION,
     SNOOZE_CHOICES,
@@ -104,6 +107,26 @@ def ask_resolve_reason(
         return
     metadata = pack(lw.installation(), RESOLVE_CALLBACK, body["user"]["id"], {"alert": alert_id})
     client.views_open(trigger_id=body["trigger_id"], view=resolve_view(alert_id, metadata))
+
+
+def money_arrived(
+    ack: Any, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: Any
+) -> None:
+    """Money arrived: the draw of a `draw_unconfirmed` alert is confirmed and the alert resolves."""
+    ack()
+    lw = loanwatch_of(context)
+    if not _allowed(lw, client, body, "confirm draws", Role.TREASURER):
+        return
+    alert_id = _clicked_alert(lw, client, body, action.get("value"), "draw confirm")
+    if alert_id is None:
+        return
+    try:
+        with lw.transaction() as session:
+            confirm_money_arrived(
+                session, actor(body["user"]["id"]), alert_id, now=lw.clock(), policy=lw.policy
+            )
+    except InputError as exc:
+        _whisper(client, body, escape(str(exc)))
 
 
 def open_ticket(ack: Any, body: dict[str, Any], client: WebClient, context: Any) -> None:
@@ -193,4 +216,5 @@ ACTIONS = {
     SNOOZE_ACTION: snooze,
     RESOLVE_ACTION: ask_resolve_reason,
     TICKET_ACTION: open_ticket,
+    MONEY_ARRIVED_ACTION: money_arrived,
 }

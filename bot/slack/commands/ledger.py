@@ -3,6 +3,7 @@
 from bot.errors import InputError
 from bot.ledger import facilities as facility_service
 from bot.ledger.bills import remove_bill
+from bot.ledger.confirmations import confirm_draw
 from bot.ledger.draw_requests import DrawArgs
 from bot.ledger.facilities import FacilityTerms, get_facility
 from bot.ledger.observations import LimitStatus, record_bill, record_limit_reading
@@ -11,6 +12,7 @@ from bot.ledger.repayments import principal_and_interest, record_repayment
 from bot.ledger.terms import describe_terms
 from bot.money import format_money, take_amount
 from bot.slack import draw_replies, parsing
+from bot.slack.actions.values import row_id
 from bot.slack.commands.invocation import Invocation
 from bot.slack.context import Loanwatch, actor, refusal
 from bot.slack.mrkdwn import escape
@@ -35,6 +37,8 @@ def draw(lw: Loanwatch, call: Invocation) -> Reply | None:
             user_id=call.user_id,
         )
         return None
+    if call.words[0].lower() == "confirm":
+        return confirm(lw, call)
     if len(call.words) < 3:
         raise InputError("a draw needs the facility, the amount and the term")
     amount, after = take_amount(call.words, 1)
@@ -43,6 +47,24 @@ def draw(lw: Loanwatch, call: Invocation) -> Reply | None:
         facility=call.words[0], amount=amount, months=months, note=call.rest(after) or None
     )
     return draw_replies.log_draw(lw, call.user_id, f"command:{call.trigger_id}", args)
+
+
+def confirm(lw: Loanwatch, call: Invocation) -> Reply:
+    """`draw confirm FACILITY DRAW_ID`: the draw's money arrived (now)."""
+    words = call.words[1:]
+    draw_id = row_id(words[1].removeprefix("#")) if len(words) == 2 else None
+    if draw_id is None:
+        raise InputError("say which draw arrived: the facility and the draw's number, e.g. 7")
+    with lw.transaction() as session:
+        facility = get_facility(session, words[0])
+        result = confirm_draw(session, actor(call.user_id), facility, draw_id, now=lw.clock())
+        draw = result.draw
+        verb = "already confirmed" if result.already else "confirmed"
+        return Reply(
+            f"<@{call.user_id}> {verb} draw #{draw.id} on *{facility.slug}*: "
+            f"{format_money(draw.amount, facility.currency)} arrived",
+            in_channel=not result.already,
+        )
 
 
 def repay(lw: Loanwatch, call: Invocation) -> Reply:

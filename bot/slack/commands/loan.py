@@ -39,8 +39,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         ledger.draw,
         Role.TREASURER,
         "log draws",
-        "draw FACILITY AMOUNT TERM [note…]",
-        "log a draw and see its schedule (no arguments: a form)",
+        "draw FACILITY AMOUNT TERM [note…] · draw confirm FACILITY DRAW_ID",
+        "log a draw and see its schedule (no arguments: a form); say its money arrived",
     ),
     "repay": Subcommand(
         ledger.repay,

@@ -5,7 +5,9 @@ The modules
     groups, the unpaid bills), with the candidate SQL that singles them out.
     `expected`: `bill_missing` and `bill_amount_mismatch`, the bills the ledger expects.
     `unexpected`: `bill_unexpected`, the bills it does not.
-    `due`: `bill_due_soon` and `bill_overdue`, unpaid bills coming due or past due.
+    `due`: `bill_due_soon` and `bill_overdue`, unpaid bills coming due or past due (past the
+    day the facility's holiday rule collects them on).
+    `paid`: `repayment_unseen` and `repayment_unlogged`, a bill paid on one side only.
 
 Matching (shared by every check here and by `draw_unconfirmed`)
     A bill matches an installment of the same facility when the bill's due date is within the

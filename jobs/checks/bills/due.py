@@ -14,6 +14,7 @@ from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
 from bot.money import format_money
 from bot.thresholds import Thresholds
+from jobs.checks.bills.paid import ledger_payments, past_due
 from jobs.checks.bills.scans import business_days_after, unpaid_bills
 from jobs.checks.common import (
     CycleScans,
@@ -74,19 +75,30 @@ def bill_overdue(
     calendar: BusinessCalendar,
     scans: CycleScans | None = None,
 ) -> list[Finding]:
-    """An unpaid bill whose due date has ended in the facility's zone: critical.
+    """An unpaid bill whose collection day has ended in the facility's zone: critical.
 
-    The bill's own date counts, not a holiday-shifted one: the platform printed it, and paying
-    late is expensive, so the check errs on the early side.
+    The collection day is the bill's due date moved by the facility's holiday rule
+    (`bot.ledger.terms.effective_due_date`): a bank bill due on 10-01, a holiday, is collected
+    on the next business day and is not overdue before that day has ended. A bill the ledger
+    recorded a repayment for is `repayment_unseen`'s finding, not this one.
     """
     require_aware(now, "now")
-    findings = []
     scans = scans_for(scans, session, now, thresholds, calendar)
-    for bill in unpaid_bills(scans):
-        days = (local_today(now, bill.timezone) - bill.due_date).days
-        if days <= 0:
+    paid = ledger_payments(scans)
+    findings = []
+    for bill, collected, days in past_due(scans):
+        if (bill.facility_id, bill.due_date) in paid:
             continue
         amount = format_money(bill.amount, bill.currency)
+        moved = "" if collected == bill.due_date else f" (collected {collected.isoformat()})"
+        facts = {
+            "Facility": bill.slug,
+            "Bill due date": bill.due_date.isoformat(),
+            "Billed": amount,
+            "Days overdue": str(days),
+        }
+        if moved:
+            facts["Collected on"] = collected.isoformat()
         findings.append(
             Finding(
                 check=Check.BILL_OVERDUE,
@@ -94,15 +106,10 @@ def bill_overdue(
                 subject=f"{bill.due_date.isoformat()}#b{bill.origin_id or bill.id}",
                 severity=Severity.CRITICAL,
                 summary=(
-                    f"bill of {amount} was due {bill.due_date.isoformat()}, "
+                    f"bill of {amount} was due {bill.due_date.isoformat()}{moved}, "
                     f"{days} day{'s' if days > 1 else ''} ago, and is not paid"
                 ),
-                facts={
-                    "Facility": bill.slug,
-                    "Bill due date": bill.due_date.isoformat(),
-                    "Billed": amount,
-                    "Days overdue": str(days),
-                },
+                facts=facts,
             )
         )
     return findings

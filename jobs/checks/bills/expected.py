@@ -57,7 +57,8 @@ def bill_missing(
        bill for a settled installment is history).
     2. Visible from the start of (due − lead days) in the facility's zone, plus grace hours:
        quiet at that moment minus a minute, firing from it.
-    3. Critical when the due date is at most `bill_critical_days` away (or past), else warning.
+    3. Critical when the due date is at most `bill_critical_days` away (or past), else warning
+       (the facility's own, or the default).
     """
     require_aware(now, "now")
     scans = scans_for(scans, session, now, thresholds, calendar)
@@ -115,7 +116,7 @@ def _missing_finding(missing: _Visible, thresholds: Thresholds) -> Finding:
     """The finding for an installment whose bill is missing: critical close to its due date."""
     installment, group = missing.installment, missing.group
     days_left = (group.due_date - missing.today).days
-    critical = days_left <= thresholds.bill_critical_days
+    critical = days_left <= group.critical_days
     amount = format_money(installment.amount, group.currency)
     facts = {
         "Facility": group.slug,

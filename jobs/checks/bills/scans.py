@@ -72,6 +72,7 @@ def _groups_query(scans: CycleScans, pad: int) -> Select[Any]:
     grace = setting(Facility.bill_grace_hours, thresholds.bill_grace_hours)
     window = setting(Facility.bill_match_window_days, thresholds.bill_match_window_days)
     tolerance = setting(Facility.amount_tolerance, thresholds.amount_tolerance)
+    critical = setting(Facility.bill_critical_days, thresholds.bill_critical_days)
     expected = func.sum(Installment.amount)
     probe = _probes(now, lead, window, tolerance, expected, pad)
     return (
@@ -84,6 +85,7 @@ def _groups_query(scans: CycleScans, pad: int) -> Select[Any]:
             grace.label("grace"),
             window.label("window"),
             tolerance.label("tolerance"),
+            critical.label("critical_days"),
             Installment.due_date,
             expected.label("expected"),
             func.count().label("installments"),
@@ -268,6 +270,7 @@ class UnpaidBill(NamedTuple):
     timezone: str
     currency: str
     soon: int
+    holiday_rule: str
 
 
 def _unpaid_bills(scans: CycleScans) -> list[UnpaidBill]:
@@ -314,6 +317,7 @@ def _unpaid_bills(scans: CycleScans) -> list[UnpaidBill]:
                 Facility.timezone,
                 Facility.currency,
                 soon.label("soon"),
+                Facility.holiday_rule,
             ).where(
                 Facility.active,
                 among(scans.session, Facility.id, facility_ids[start : start + CHUNK]),

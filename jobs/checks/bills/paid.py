@@ -1,0 +1,245 @@
+"""Paid on one side only: `repayment_unseen` and `repayment_unlogged`.
+
+- `repayment_unseen`: a bill past its collection day that the platform still shows unpaid,
+  for a day the ledger recorded a repayment of: the money left, the platform does not show it
+  (a finding to raise with the platform, not an overdue bill). `bill_overdue` leaves these out.
+- `repayment_unlogged`: the platform shows a bill paid (autopay, say), and the ledger has no
+  repayment for the installments due that day: someone should log it.
+
+Both read, in one query each, only the bills the cycle singled out (past-due unpaid bills from
+`scans.unpaid_bills`, paid bills due within the last few months).
+"""
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from sqlalchemy import and_, exists, func, not_, select
+from sqlalchemy.orm import Session
+
+from bot.alerts.checks import Check
+from bot.alerts.findings import Finding, Severity
+from bot.calendar import BusinessCalendar
+from bot.clock import require_aware
+from bot.db import among
+from bot.ledger.bills import bill_known_at, bill_unpaid_at
+from bot.ledger.schedule import HolidayRule
+from bot.ledger.terms import collection_date
+from bot.models import (
+    Bill,
+    Facility,
+    Installment,
+    InstallmentStatus,
+    Repayment,
+    RepaymentAllocation,
+)
+from bot.money import format_money
+from bot.thresholds import Thresholds
+from jobs.checks.bills.scans import UnpaidBill, unpaid_bills
+from jobs.checks.common import (
+    CHUNK,
+    CycleScans,
+    earliest_today,
+    fen,
+    latest_today,
+    local_today,
+    scans_for,
+    yuan,
+)
+
+# How far back `repayment_unlogged` looks at paid bills: a quarter, and a few days more.
+UNLOGGED_LOOKBACK = timedelta(days=100)
+
+
+class PastDue(NamedTuple):
+    """An unpaid bill past the day it is collected on, under its facility's holiday rule."""
+
+    bill: UnpaidBill
+    collected: date  # the due date, or the next business day under the rule `following`
+    days: int  # whole days since the collection day, in the facility's zone
+
+
+class LedgerPayment(NamedTuple):
+    """What the ledger recorded paid towards a facility's installments due on one day."""
+
+    amount: Decimal
+    paid_on: date
+
+
+def past_due(scans: CycleScans) -> list[PastDue]:
+    """The unpaid bills whose collection day has ended in their facility's zone, once a cycle."""
+    return scans.once("past_due", lambda: _past_due(scans))
+
+
+def _past_due(scans: CycleScans) -> list[PastDue]:
+    found = []
+    for bill in unpaid_bills(scans):
+        collected = collection_date(bill.due_date, HolidayRule(bill.holiday_rule), scans.calendar)
+        days = (local_today(scans.now, bill.timezone) - collected).days
+        if days > 0:
+            found.append(PastDue(bill, collected, days))
+    return found
+
+
+def ledger_payments(scans: CycleScans) -> dict[tuple[int, date], LedgerPayment]:
+    """For the past-due bills' days: what the ledger recorded paid by `now`, once a cycle."""
+    return scans.once("ledger_payments", lambda: _ledger_payments(scans))
+
+
+def _ledger_payments(scans: CycleScans) -> dict[tuple[int, date], LedgerPayment]:
+    days = sorted({(due.bill.facility_id, due.bill.due_date) for due in past_due(scans)})
+    wanted = set(days)
+    payments = {}
+    for start in range(0, len(days), CHUNK):
+        chunk = days[start : start + CHUNK]
+        rows = scans.session.execute(
+            select(
+                Installment.facility_id,
+                Installment.due_date,
+                func.sum(fen(RepaymentAllocation.principal) + fen(RepaymentAllocation.interest)),
+                func.max(Repayment.paid_on),
+            )
+            .join(RepaymentAllocation, RepaymentAllocation.installment_id == Installment.id)
+            .join(Repayment, Repayment.id == RepaymentAllocation.repayment_id)
+            .where(
+                among(scans.session, Installment.facility_id, sorted({f for f, _ in chunk})),
+                among(scans.session, Installment.due_date, sorted({d for _, d in chunk})),
+                Repayment.created_at <= scans.now,
+            )
+            .group_by(Installment.facility_id, Installment.due_date)
+        )
+        for facility_id, due_date, amount, paid_on in rows:
+            if (facility_id, due_date) in wanted and amount:
+                payments[facility_id, due_date] = LedgerPayment(yuan(amount), paid_on)
+    return payments
+
+
+def repayment_unseen(
+    session: Session,
+    now: datetime,
+    thresholds: Thresholds,
+    calendar: BusinessCalendar,
+    scans: CycleScans | None = None,
+) -> list[Finding]:
+    """A bill past its collection day shown unpaid that the ledger recorded paid: critical.
+
+    Same timing as `bill_overdue` (which leaves these bills to this check): the platform has
+    not registered money the company says it paid, and until it does, penalty may run.
+    """
+    require_aware(now, "now")
+    scans = scans_for(scans, session, now, thresholds, calendar)
+    paid = ledger_payments(scans)
+    findings = []
+    for due in past_due(scans):
+        bill = due.bill
+        payment = paid.get((bill.facility_id, bill.due_date))
+        if payment is None:
+            continue
+        recorded = format_money(payment.amount, bill.currency)
+        findings.append(
+            Finding(
+                check=Check.REPAYMENT_UNSEEN,
+                facility_id=bill.facility_id,
+                subject=f"{bill.due_date.isoformat()}#b{bill.origin_id or bill.id}",
+                severity=Severity.CRITICAL,
+                summary=(
+                    f"the {bill.due_date.isoformat()} bill of "
+                    f"{format_money(bill.amount, bill.currency)} shows unpaid: the ledger "
+                    f"recorded {recorded} paid on {payment.paid_on.isoformat()}; the platform "
+                    "does not show it"
+                ),
+                facts={
+                    "Facility": bill.slug,
+                    "Bill due date": bill.due_date.isoformat(),
+                    "Billed": format_money(bill.amount, bill.currency),
+                    "Paid (ledger)": recorded,
+                    "Paid on (ledger)": payment.paid_on.isoformat(),
+                },
+            )
+        )
+    return findings
+
+
+def repayment_unlogged(
+    session: Session,
+    now: datetime,
+    thresholds: Thresholds,
+    calendar: BusinessCalendar,
+    scans: CycleScans | None = None,
+) -> list[Finding]:
+    """The platform shows a bill paid, and the ledger has no repayment for that day's installments.
+
+    Fires from the day after the bill's due date (facility zone), leaving the day itself to
+    log an autopay; for bills due within the last hundred days, seen by `now`. A repayment
+    logged by `now` that settles any installment due that day clears it.
+    """
+    require_aware(now, "now")
+    scans = scans_for(scans, session, now, thresholds, calendar)
+    findings = []
+    for bill in _paid_unlogged(scans):
+        if local_today(now, bill.timezone) <= bill.due_date:
+            continue
+        due = bill.due_date.isoformat()
+        findings.append(
+            Finding(
+                check=Check.REPAYMENT_UNLOGGED,
+                facility_id=bill.facility_id,
+                subject=f"{due}#b{bill.origin_id or bill.id}",
+                severity=Severity.WARNING,
+                summary=(
+                    f"the platform shows the {due} bill paid; no repayment in the ledger: log it"
+                ),
+                facts={
+                    "Facility": bill.slug,
+                    "Bill due date": due,
+                    "Billed": format_money(bill.amount, bill.currency),
+                    "Expected (ledger)": format_money(bill.expected, bill.currency),
+                },
+            )
+        )
+    return findings
+
+
+def _paid_unlogged(scans: CycleScans) -> Sequence[Any]:
+    """Paid bills of active facilities, due lately, on a day with installments the ledger has
+    not seen a repayment for (none of that day's installments has an allocation by `now`)."""
+    now = scans.now
+    on_the_day = and_(
+        Installment.facility_id == Bill.facility_id,
+        Installment.due_date == Bill.due_date,
+        Installment.status != InstallmentStatus.SUPERSEDED,
+    )
+    repaid = (
+        select(RepaymentAllocation.id)
+        .join(Installment, Installment.id == RepaymentAllocation.installment_id)
+        .join(Repayment, Repayment.id == RepaymentAllocation.repayment_id)
+        .where(on_the_day, Repayment.created_at <= now)
+        .exists()
+    )
+    expected = (
+        select(func.sum(Installment.amount)).where(on_the_day).correlate(Bill).scalar_subquery()
+    )
+    return scans.session.execute(
+        select(
+            Bill.id,
+            Bill.origin_id,
+            Bill.facility_id,
+            Bill.due_date,
+            Bill.amount,
+            expected.label("expected"),
+            Facility.slug,
+            Facility.timezone,
+            Facility.currency,
+        )
+        .join(Facility, Facility.id == Bill.facility_id)
+        .where(
+            Facility.active,
+            bill_known_at(now),
+            not_(bill_unpaid_at(now)),
+            Bill.due_date.between(earliest_today(now) - UNLOGGED_LOOKBACK, latest_today(now)),
+            exists().where(on_the_day),
+            not_(repaid),
+        )
+        .order_by(Bill.facility_id, Bill.due_date, Bill.id)
+    ).all()
