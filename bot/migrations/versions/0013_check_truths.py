@@ -31,7 +31,9 @@ def upgrade() -> None:
     # A plain ADD COLUMN (no batch rebuild): SQLite and PostgreSQL both take it in place.
     op.add_column("facilities", sa.Column("bill_critical_days", sa.Integer(), nullable=True))
     # When loanwatch learned a draw was confirmed; NULL for rows confirmed before: known all along.
-    op.add_column("draws", sa.Column("confirmed_seen_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column(
+        "draws", sa.Column("confirmed_seen_at", sa.DateTime(timezone=True), nullable=True)
+    )
     op.create_index("ix_draws_confirmed_seen_at", "draws", ["confirmed_seen_at"])
 
 
