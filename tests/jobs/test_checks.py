@@ -708,6 +708,16 @@ def _one_facility(session: Session, alice: Actor, n: int) -> None:
     bill(session, alice, facility, "2026-12-08", "66.00", at("2026-11-25 09:00"))
     reading(session, alice, facility, at("2026-11-20 09:00"), "200000.00", "15000.00")
     reading(session, alice, facility, at("2026-11-21 09:00"), "120000.00", "15000.00")
+    # A 10.00 fee the platform itemised, which the ledger cannot place: repayment_mismatch.
+    record_repayment(
+        session,
+        alice,
+        facility,
+        D("10.00"),
+        paid_on=date(2026, 11, 15),
+        fee=D("10.00"),
+        now=at("2026-11-15 10:00"),
+    )
 
 
 # --- rows written before dates were bounded -----------------------------------------------------
