@@ -27,6 +27,7 @@ class Check(StrEnum):
     DATA_STALE = "data_stale"
     DRAW_UNCONFIRMED = "draw_unconfirmed"
     UTILIZATION_HIGH = "utilization_high"
+    REPAYMENT_MISMATCH = "repayment_mismatch"
     # Admin checks.
     DELIVERY_FAILED = "delivery_failed"  # a notice became a dead letter
     DELIVERY_DEGRADED = "delivery_degraded"  # a destination keeps failing (an outage)

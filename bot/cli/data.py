@@ -41,12 +41,19 @@ def import_command(state: CliState, file: Path, facility: str, fmt: str) -> None
     is_flag=True,
     help="installments: also those an early repayment replaced.",
 )
+@click.option("--month", help="accruals: the month whose end they are at, YYYY-MM.")
 @click.pass_obj
-def export_command(state: CliState, kind: str, fmt: str, include_superseded: bool) -> None:
+def export_command(
+    state: CliState, kind: str, fmt: str, include_superseded: bool, month: str | None
+) -> None:
     """Print KIND as JSON (a list of objects) or CSV; amounts are strings with two decimals."""
     options: dict[str, Any] = (
         {"include_superseded": include_superseded} if kind == "installments" else {}
     )
+    if kind == "accruals":
+        options = {"month": month, "calendar": state.settings.calendar(), "now": state.now}
+    elif month is not None:
+        raise click.UsageError("--month goes with `export accruals`")
     with state.transaction() as session:
         rows = export_rows(session, kind, **options)
     if fmt == "json":

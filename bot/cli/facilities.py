@@ -1,19 +1,21 @@
 """`loanwatch facility add|set|list|calibrate`: credit lines and loans, and their terms."""
 
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
 import click
 
 from bot.cli.context import CliState
-from bot.cli.params import AMOUNT, ANNUAL_RATE, DAY_OF_MONTH, RATE
-from bot.cli.render import positions_table
+from bot.cli.params import AMOUNT, ANNUAL_RATE, DATE, DAY_OF_MONTH, PENALTY, RATE
+from bot.cli.render import payoff_summary, positions_table
 from bot.ledger import facilities as facility_service
 from bot.ledger.calibration import calibrate
-from bot.ledger.facilities import FacilityTerms, get_facility
+from bot.ledger.facilities import FacilityTerms, facility_zone, get_facility
 from bot.ledger.platforms import profile_for
 from bot.ledger.portfolio import positions
+from bot.ledger.repayments.payoff import payoff_quote
 from bot.ledger.schedule import (
     DayCount,
     FirstPeriod,
@@ -73,6 +75,17 @@ def term_options(default: str) -> Callable[[F], F]:
             type=click.IntRange(0, 366),
             help="A missing bill turns critical this many days before its due date "
             "(default: LOANWATCH_BILL_CRITICAL_DAYS).",
+        ),
+        click.option(
+            "--penalty-rate",
+            type=PENALTY,
+            help=f"Penalty interest (罚息) per overdue day, as a multiple of the rate: 1.5 or "
+            f"1.5x; 0 for none ({default}).",
+        ),
+        click.option(
+            "--penalty-on-interest/--penalty-on-principal",
+            default=None,
+            help=f"Whether penalty also accrues on overdue interest (compounding) ({default}).",
         ),
     ]
 
@@ -144,6 +157,8 @@ def facility_add(
         repayment_day=changes.repayment_day,
         repayment_day_rule=changes.repayment_day_rule,
         holiday_rule=changes.holiday_rule,
+        penalty_multiplier=changes.penalty_multiplier,
+        penalty_on_interest=changes.penalty_on_interest,
         alert_channel=channel,
         name=name,
         thresholds=overrides,
@@ -204,6 +219,19 @@ def facility_calibrate(state: CliState, slug: str) -> None:
         click.echo(calibrate(session, facility, state.settings.calendar()).report())
 
 
+@facility_group.command("payoff")
+@click.argument("slug")
+@click.option("--on", "on", type=DATE, help="The day to settle (default: today in its zone).")
+@click.pass_obj
+def facility_payoff(state: CliState, slug: str, on: date | None) -> None:
+    """What settles SLUG on a day: principal, interest to the day, penalty, total."""
+    with state.transaction() as session:
+        facility = get_facility(session, slug)
+        day = on or state.now.astimezone(facility_zone(facility)).date()
+        quote = payoff_quote(session, facility, day, state.settings.calendar(), now=state.now)
+        click.echo(payoff_summary(quote))
+
+
 def _term_changes(options: dict[str, Any]) -> TermChanges:
     """The term options as typed, None where left out."""
     return TermChanges(
@@ -218,6 +246,8 @@ def _term_changes(options: dict[str, Any]) -> TermChanges:
         repayment_day_rule=_enum(RepaymentDayRule, options["repayment_day_rule"]),
         holiday_rule=_enum(HolidayRule, options["holiday_rule"]),
         bill_critical_days=options["bill_critical_days"],
+        penalty_multiplier=options["penalty_rate"],
+        penalty_on_interest=options["penalty_on_interest"],
     )
 
 
@@ -228,6 +258,8 @@ _PROFILE_TERMS = {
     "first_period": ("first_period", "first period"),
     "repayment_day_rule": ("repayment_day_rule", "repayment day"),
     "holiday_rule": ("holiday_rule", "holidays"),
+    "penalty_multiplier": ("penalty_multiplier", "penalty rate"),
+    "penalty_on_interest": ("penalty_on_interest", "penalty on interest"),
 }
 
 
@@ -240,7 +272,9 @@ def _from_profile(platform: str, changes: TermChanges) -> str:
             continue  # a fixed repayment day makes the rule moot
         if getattr(changes, term) is None:
             value = getattr(profile, key)
-            taken.append(f"{words} {value} ({profile.confidence[key]})")
+            value = ("yes" if value else "no") if isinstance(value, bool) else value
+            sureness = profile.confidence[key if key in profile.confidence else "penalty"]
+            taken.append(f"{words} {value} ({sureness})")
     return ", ".join(taken)
 
 

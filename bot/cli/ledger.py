@@ -13,16 +13,17 @@ from bot.cli.params import (
     DATE,
     MONTHS,
     RATE,
+    REPAYMENT_ID,
     TIME,
     in_zone,
 )
-from bot.cli.render import bill_recorded, bill_removed, schedule
+from bot.cli.render import bill_recorded, bill_removed, repayment_summary, schedule
 from bot.ledger.bills import remove_bill
 from bot.ledger.confirmations import confirm_draw
 from bot.ledger.draws import DrawRequest, current_installments, record_draw
 from bot.ledger.facilities import facility_zone, get_facility
 from bot.ledger.observations import LimitStatus, record_bill, record_limit_reading
-from bot.ledger.repayments import principal_and_interest, record_repayment
+from bot.ledger.repayments import accept_repayment, record_repayment, remove_repayment
 from bot.ledger.schedule import RepaymentMethod
 from bot.ledger.terms import repayment_day_note
 from bot.money import format_money
@@ -129,23 +130,80 @@ def repay_group() -> None:
 @click.option(
     "--on", "paid_on", type=DATE, help="Payment date (default: today in the facility's zone)."
 )
+@click.option(
+    "--penalty",
+    type=AMOUNT_OR_ZERO,
+    help="Penalty interest (罚息) the platform itemised (default: loanwatch computes it).",
+)
+@click.option("--fee", type=AMOUNT_OR_ZERO, help="A fee the platform itemised.")
 @click.option("--note")
 @click.pass_obj
 def repay_add(
-    state: CliState, facility: str, amount: Decimal, paid_on: date | None, note: str | None
+    state: CliState,
+    facility: str,
+    amount: Decimal,
+    paid_on: date | None,
+    penalty: Decimal | None,
+    fee: Decimal | None,
+    note: str | None,
 ) -> None:
-    """Record a repayment of AMOUNT on FACILITY (early repayments reshape the schedule)."""
+    """Record a repayment of AMOUNT on FACILITY, as the platform collected it."""
     with state.transaction() as session:
         target = get_facility(session, facility, for_update=True)
         repayment = record_repayment(
-            session, state.actor, target, amount, now=state.now, paid_on=paid_on, note=note
+            session,
+            state.actor,
+            target,
+            amount,
+            now=state.now,
+            paid_on=paid_on,
+            note=note,
+            penalty=penalty,
+            fee=fee,
+            calendar=state.settings.calendar(),
         )
-        principal, interest = principal_and_interest(repayment)
+        click.echo(repayment_summary(repayment, target))
+
+
+@repay_group.command("remove")
+@click.argument("facility")
+@click.argument("repayment_id", metavar="REPAYMENT_ID", type=REPAYMENT_ID)
+@click.option("--reason", required=True, help="Why it goes (a typo, a double entry).")
+@click.pass_obj
+def repay_remove(state: CliState, facility: str, repayment_id: int, reason: str) -> None:
+    """Remove a repayment recorded by mistake; the ones after it are placed again."""
+    with state.transaction() as session:
+        target = get_facility(session, facility, for_update=True)
+        removed = remove_repayment(
+            session,
+            state.actor,
+            target,
+            repayment_id,
+            reason=reason,
+            now=state.now,
+            calendar=state.settings.calendar(),
+        )
         click.echo(
-            f"repayment #{repayment.id} on {target.slug}: {format_money(amount, target.currency)}"
-            f" on {repayment.paid_on.isoformat()}"
-            f" = principal {format_money(principal, target.currency)}"
-            f" + interest {format_money(interest, target.currency)}"
+            f"removed repayment #{repayment_id} on {target.slug} "
+            f"({format_money(removed.amount, target.currency)} on {removed.paid_on.isoformat()})"
+        )
+
+
+@repay_group.command("accept")
+@click.argument("facility")
+@click.argument("repayment_id", metavar="REPAYMENT_ID", type=REPAYMENT_ID)
+@click.option("--reason", required=True, help="Why the difference is right.")
+@click.pass_obj
+def repay_accept(state: CliState, facility: str, repayment_id: int, reason: str) -> None:
+    """Accept a repayment's unexplained amount: its repayment_mismatch alert clears."""
+    with state.transaction() as session:
+        target = get_facility(session, facility, for_update=True)
+        accepted = accept_repayment(
+            session, state.actor, target, repayment_id, reason=reason, now=state.now
+        )
+        click.echo(
+            f"accepted {format_money(accepted.unexplained, target.currency)} unexplained on "
+            f"repayment #{accepted.id} on {target.slug}: {reason}"
         )
 
 

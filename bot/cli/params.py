@@ -14,6 +14,7 @@ import click
 
 from bot.dates import parse_date, parse_time
 from bot.errors import InputError
+from bot.ledger.terms import parse_penalty
 from bot.money import parse_amount, parse_annual_rate, parse_daily_rate
 from bot.typed import record_id, whole_number
 
@@ -66,6 +67,22 @@ class AnnualRateType(click.ParamType):
             return value
         try:
             return parse_annual_rate(str(value))
+        except InputError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class PenaltyType(click.ParamType):
+    """A penalty rate: a multiple of the facility's rate, 1.5 or 1.5x or 150%."""
+
+    name = "multiple"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Decimal:
+        if isinstance(value, Decimal):
+            return value
+        try:
+            return parse_penalty(str(value))
         except InputError as exc:
             self.fail(str(exc), param, ctx)
 
@@ -146,10 +163,12 @@ AMOUNT = AmountType()
 AMOUNT_OR_ZERO = AmountType(allow_zero=True)
 RATE = RateType()
 ANNUAL_RATE = AnnualRateType()
+PENALTY = PenaltyType()
 DATE = DateType()
 TIME = TimeType()
 MONTHS = WholeNumberType(1, 360)
 DAY_OF_MONTH = WholeNumberType(1, 31)
 ALERT_ID = RecordIdType("an alert", "from `loanwatch alert list`")
 SILENCE_ID = RecordIdType("a silence", "from `loanwatch silence list`")
+REPAYMENT_ID = RecordIdType("a repayment", "from `loanwatch export repayments`")
 OUTBOX_ID = RecordIdType("an outbox message", "from `loanwatch outbox list`")

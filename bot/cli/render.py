@@ -7,9 +7,11 @@ from decimal import Decimal
 from bot.calendar import BusinessCalendar
 from bot.ledger.bills import RecordedBill
 from bot.ledger.portfolio import Position
+from bot.ledger.repayments import breakdown
+from bot.ledger.repayments.payoff import Payoff
 from bot.ledger.schedule import RepaymentDayRule
-from bot.ledger.terms import describe_rate, effective_due_date
-from bot.models import Bill, Draw, Facility, Installment
+from bot.ledger.terms import describe_penalty, describe_rate, effective_due_date
+from bot.models import Bill, Draw, Facility, Installment, Repayment
 from bot.money import format_money
 
 
@@ -141,3 +143,49 @@ def bill_removed(bill: Bill, facility: Facility) -> str:
         f"removed bill #{bill.id} on {facility.slug}: {amount} due {bill.due_date.isoformat()} "
         f"({bill.removal_reason}); kept as history, its alerts clear on the next check"
     )
+
+
+def repayment_summary(repayment: Repayment, facility: Facility) -> str:
+    """Where a repayment's money went, and what loanwatch could not explain."""
+    placed = breakdown(repayment)
+    money = facility.currency
+    parts = [
+        f"principal {format_money(placed.principal, money)}",
+        f"interest {format_money(placed.interest, money)}",
+    ]
+    if placed.penalty or repayment.penalty_given is not None:
+        parts.append(f"penalty {format_money(placed.penalty, money)}")
+    if placed.fee:
+        parts.append(f"fee {format_money(placed.fee, money)}")
+    lines = [
+        f"repayment #{repayment.id} on {facility.slug}: "
+        f"{format_money(repayment.amount, money)} on {repayment.paid_on.isoformat()} = "
+        + " + ".join(parts)
+    ]
+    if placed.penalty and placed.penalty_computed:
+        lines.append(
+            f"the penalty (罚息) of {format_money(placed.penalty, money)} is loanwatch's "
+            f"computation ({describe_penalty(facility)}); if the platform's statement "
+            "itemises another, record it with --penalty"
+        )
+    if placed.unexplained:
+        lines.append(
+            f"{format_money(placed.unexplained, money)} of it is more than loanwatch can explain "
+            "(a fee, a penalty above its own, or more than was owed): recorded, and a "
+            "repayment_mismatch alert will ask about it; once checked, `loanwatch repay accept "
+            f"{facility.slug} {repayment.id} --reason ...`"
+        )
+    return "\n".join(lines)
+
+
+def payoff_summary(quote: Payoff) -> str:
+    """A payoff quote: principal, interest to the day, penalty, total."""
+    facility, money = quote.facility, quote.facility.currency
+    rows = [
+        ["principal", format_money(quote.principal, money)],
+        ["interest to the day", format_money(quote.interest, money)],
+        ["penalty", format_money(quote.penalty, money)],
+        ["total", format_money(quote.total, money)],
+    ]
+    head = f"Payoff of {facility.slug} on {quote.on.isoformat()}"
+    return f"{head}\n{table(['', 'amount'], rows, right={1})}"

@@ -8,8 +8,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from bot.calendar import BusinessCalendar
+from bot.errors import InputError
 from bot.ledger.facilities import FACILITY_THRESHOLDS
-from bot.ledger.repayments import principal_and_interest
+from bot.ledger.repayments import breakdown
+from bot.ledger.repayments.payoff import accruals, month_end
 from bot.models import (
     Alert,
     AuditRecord,
@@ -53,6 +56,8 @@ def _facilities(session: Session, **_: Any) -> Iterator[Row]:
             "repayment_day": facility.repayment_day,
             "repayment_day_rule": facility.repayment_day_rule,
             "holiday_rule": facility.holiday_rule,
+            "penalty_multiplier": str(facility.penalty_multiplier.normalize()),
+            "penalty_on_interest": facility.penalty_on_interest,
             "channel": facility.alert_channel,
             "timezone": facility.timezone,
             "active": facility.active,
@@ -124,14 +129,19 @@ def _repayments(session: Session, **_: Any) -> Iterator[Row]:
         .order_by(Repayment.id)
     )
     for repayment, slug in session.execute(query):
-        principal, interest = principal_and_interest(repayment)
+        placed = breakdown(repayment)
         yield {
             "id": repayment.id,
             "facility": slug,
             "amount": repayment.amount,
             "paid_on": repayment.paid_on,
-            "principal": principal,
-            "interest": interest,
+            "principal": placed.principal,
+            "interest": placed.interest,
+            "penalty": placed.penalty,
+            "penalty_itemised": repayment.penalty_given,
+            "fee": repayment.fee,
+            "unexplained": placed.unexplained,
+            "accepted_reason": repayment.accept_reason,
             "reference": repayment.external_ref,
             "note": repayment.note,
             "created_by": repayment.created_by,
@@ -213,7 +223,33 @@ def _alerts(session: Session, **_: Any) -> Iterator[Row]:
         }
 
 
+def _accruals(
+    session: Session,
+    *,
+    month: str | None = None,
+    calendar: BusinessCalendar | None = None,
+    now: datetime | None = None,
+    **_: Any,
+) -> Iterator[Row]:
+    """Per facility, what it owed at the month's end: principal, interest accrued and not paid
+    (计提), penalty."""
+    if month is None or now is None:
+        raise InputError("accruals are for a month: give --month YYYY-MM (2026-12)")
+    facilities = list(session.scalars(select(Facility).order_by(Facility.slug)))
+    end = month_end(month)
+    for accrual in accruals(session, facilities, end, calendar or BusinessCalendar(), now=now):
+        yield {
+            "facility": accrual.facility.slug,
+            "month_end": accrual.month_end,
+            "currency": accrual.facility.currency,
+            "principal": accrual.principal,
+            "accrued_interest": accrual.interest,
+            "penalty": accrual.penalty,
+        }
+
+
 EXPORTS: dict[str, Callable[..., Iterator[Row]]] = {
+    "accruals": _accruals,
     "alerts": _alerts,
     "facilities": _facilities,
     "draws": _draws,

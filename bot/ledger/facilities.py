@@ -20,7 +20,7 @@ from bot.ledger.schedule import (
     RepaymentMethod,
     Rounding,
 )
-from bot.ledger.terms import checked_rate, daily_rate_of
+from bot.ledger.terms import check_penalty, checked_rate, daily_rate_of
 from bot.models import Facility, Platform
 from bot.money import parse_amount
 from bot.typed import MAX_ID, free_text, whole_number
@@ -56,6 +56,8 @@ class FacilityTerms:
     repayment_day: int | None = None
     repayment_day_rule: RepaymentDayRule = BANK.repayment_day_rule
     holiday_rule: HolidayRule = BANK.holiday_rule
+    penalty_multiplier: Decimal = BANK.penalty_multiplier
+    penalty_on_interest: bool = BANK.penalty_on_interest
     alert_channel: str | None = None
     timezone: str = "Asia/Shanghai"
     name: str | None = None
@@ -81,6 +83,8 @@ class FacilityTerms:
         repayment_day: int | None = None,
         repayment_day_rule: RepaymentDayRule | None = None,
         holiday_rule: HolidayRule | None = None,
+        penalty_multiplier: Decimal | None = None,
+        penalty_on_interest: bool | None = None,
         alert_channel: str | None = None,
         name: str | None = None,
         thresholds: dict[str, str] | None = None,
@@ -101,6 +105,12 @@ class FacilityTerms:
             repayment_day=repayment_day,
             repayment_day_rule=repayment_day_rule or profile.repayment_day_rule,
             holiday_rule=holiday_rule or profile.holiday_rule,
+            penalty_multiplier=(
+                profile.penalty_multiplier if penalty_multiplier is None else penalty_multiplier
+            ),
+            penalty_on_interest=(
+                profile.penalty_on_interest if penalty_on_interest is None else penalty_on_interest
+            ),
             alert_channel=alert_channel,
             name=name,
             thresholds=dict(thresholds or {}),
@@ -139,6 +149,7 @@ def add_facility(
     check_timezone(terms.timezone)
     name = free_text(terms.name, "the facility's name", limit=NAME_CHARS)
     rate = checked_rate(terms.daily_rate, terms.annual_rate, terms.rate_basis)
+    check_penalty(terms.penalty_multiplier)
 
     platform = session.scalar(select(Platform).where(Platform.name == terms.platform))
     if platform is None:
@@ -167,6 +178,8 @@ def add_facility(
         repayment_day=terms.repayment_day,
         repayment_day_rule=str(terms.repayment_day_rule),
         holiday_rule=str(terms.holiday_rule),
+        penalty_multiplier=terms.penalty_multiplier,
+        penalty_on_interest=terms.penalty_on_interest,
         alert_channel=terms.alert_channel,
         timezone=terms.timezone,
         active=True,

@@ -147,6 +147,8 @@ class TermChanges:
     holiday_rule: HolidayRule | None = None
     # Not a term of the schedule: how close to its due date a missing bill turns critical.
     bill_critical_days: int | None = None
+    penalty_multiplier: Decimal | None = None
+    penalty_on_interest: bool | None = None
 
     def empty(self) -> bool:
         """True when nothing is to change."""
@@ -196,6 +198,10 @@ def change_terms(
         facility.repayment_day = changes.repayment_day
     if changes.bill_critical_days is not None:
         facility.bill_critical_days = changes.bill_critical_days
+    if changes.penalty_multiplier is not None:
+        facility.penalty_multiplier = check_penalty(changes.penalty_multiplier)
+    if changes.penalty_on_interest is not None:
+        facility.penalty_on_interest = changes.penalty_on_interest
     session.flush()
     audit.record(session, actor, "facility.update", facility, before=before, at=now)
     return facility
@@ -211,8 +217,51 @@ def describe_terms(facility: Facility) -> str:
     return (
         f"{describe_rate(facility)}, {facility.repayment_method}, day count "
         f"{facility.day_count}, rounding {facility.rounding}, first period "
-        f"{facility.first_period}, {day}, holidays {facility.holiday_rule}"
+        f"{facility.first_period}, {day}, holidays {facility.holiday_rule}, "
+        f"{describe_penalty(facility)}"
     )
+
+
+# More than five times the rate on overdue money is no lender's penalty rule: a typo.
+MAX_PENALTY_MULTIPLIER = Decimal(5)
+
+
+def check_penalty(multiplier: Decimal) -> Decimal:
+    """A penalty multiplier from 0 (no penalty) to MAX_PENALTY_MULTIPLIER; others are refused."""
+    if not multiplier.is_finite() or not 0 <= multiplier <= MAX_PENALTY_MULTIPLIER:
+        raise InputError(
+            f"a penalty rate of {multiplier}x the rate is not a lender's rule; give a multiple "
+            f"of the rate from 0 to {MAX_PENALTY_MULTIPLIER}, e.g. 1.5 (1.5x the daily rate)"
+        )
+    if multiplier != multiplier.quantize(_DAILY_PLACES):
+        raise InputError(f"a penalty rate has at most eight decimals (got {multiplier})")
+    return multiplier
+
+
+def parse_penalty(text: str) -> Decimal:
+    """A penalty rate as typed: a multiple of the rate (``1.5``, ``1.5x``, ``1.5×``) or a
+    percentage of it (``150%``); refused, with the reason, when it is neither."""
+    typed = text.strip().lower()
+    scale = Decimal(1)
+    if typed.endswith("%"):
+        typed, scale = typed[:-1], Decimal("0.01")
+    elif typed.endswith(("x", "×")):
+        typed = typed[:-1]
+    try:
+        value = Decimal(typed.strip()) * scale
+    except ArithmeticError:
+        raise InputError(
+            f"penalty rate {text!r} is not a number; give a multiple of the rate, e.g. 1.5x"
+        ) from None
+    return check_penalty(value)
+
+
+def describe_penalty(facility: Facility) -> str:
+    """The penalty rule as people read it: "penalty 1.5x the rate on overdue principal"."""
+    if facility.penalty_multiplier == 0:
+        return "no penalty"
+    on = "principal and interest" if facility.penalty_on_interest else "principal"
+    return f"penalty {facility.penalty_multiplier.normalize():f}x the rate on overdue {on}"
 
 
 def _ordinal(day: int | None) -> str:

@@ -91,6 +91,7 @@ class Facility(Base):
         ),
         CheckConstraint(_one_of("holiday_rule", HOLIDAY_RULES), name="holiday_rule_known"),
         CheckConstraint(_ANNUAL_RATE_HAS_A_BASIS, name="annual_rate_basis"),
+        CheckConstraint("penalty_multiplier >= 0", name="penalty_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -113,6 +114,11 @@ class Facility(Base):
     # With `first-draw`, the first draw sets repayment_day when the facility has none.
     repayment_day_rule: Mapped[str] = mapped_column(String(16), default="draw-day")
     holiday_rule: Mapped[str] = mapped_column(String(16), default="none")
+    # Penalty interest (罚息) per day: this multiple of the rate on the overdue principal, and on
+    # the overdue interest too when penalty_on_interest. A row written without them (and every
+    # facility from before migration 0011) charges none, as loanwatch did before.
+    penalty_multiplier: Mapped[Decimal] = mapped_column(Rate(), default=Decimal(0))
+    penalty_on_interest: Mapped[bool] = mapped_column(Boolean, default=False)
     alert_channel: Mapped[str | None] = mapped_column(String(64))
     timezone: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -215,12 +221,28 @@ class Installment(Base):
 
 
 class Repayment(Base):
-    """Money paid back to a facility on a day, as the company recorded or imported it."""
+    """Money paid back to a facility on a day, as the company recorded or imported it.
+
+    The ledger records what the platform collected: an amount it cannot place on the loans
+    (a fee, a penalty above the one it computes, more than the payoff) is kept in `unexplained`
+    and raises a `repayment_mismatch` alert until someone accepts it with a reason.
+    """
 
     __tablename__ = "repayments"
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint(
+            "(penalty_given IS NULL OR penalty_given >= 0) AND (fee IS NULL OR fee >= 0)",
+            name="itemised_not_negative",
+        ),
         UniqueConstraint("facility_id", "external_ref"),
+        # repayment_mismatch reads only the repayments with money the ledger could not place.
+        Index(
+            "ix_repayments_unexplained",
+            "facility_id",
+            sqlite_where=text("unexplained <> 0"),
+            postgresql_where=text("unexplained <> 0"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -230,6 +252,15 @@ class Repayment(Base):
     # An import's idempotency key (the Alipay order number); NULL for typed-in repayments.
     external_ref: Mapped[str | None] = mapped_column(String(128))
     note: Mapped[str | None] = mapped_column(Text)
+    # What the platform itemised (`repay add --penalty X --fee Y`); NULL when it did not say.
+    penalty_given: Mapped[Decimal | None] = mapped_column(Money())
+    fee: Mapped[Decimal | None] = mapped_column(Money())
+    # Money the ledger could not place on the loans; kept whenever the allocation is replayed.
+    unexplained: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
+    # `repay accept`: someone looked at the unexplained amount and accepted it, saying why.
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    accepted_by: Mapped[str | None] = mapped_column(String(200))
+    accept_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(200))
 
@@ -237,11 +268,12 @@ class Repayment(Base):
 
 
 class RepaymentAllocation(Base):
-    """How much of one repayment went to one draw's principal and interest."""
+    """How much of one repayment went to one draw's principal, interest and penalty."""
 
     __tablename__ = "repayment_allocations"
     __table_args__ = (
         CheckConstraint("principal >= 0 AND interest >= 0", name="amounts_not_negative"),
+        CheckConstraint("penalty >= 0", name="penalty_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -251,5 +283,8 @@ class RepaymentAllocation(Base):
     installment_id: Mapped[int | None] = mapped_column(ForeignKey("installments.id"))
     principal: Mapped[Decimal] = mapped_column(Money())
     interest: Mapped[Decimal] = mapped_column(Money())
+    # Penalty interest (罚息) on the installment, paid by this repayment; it never changes
+    # the schedule.
+    penalty: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
 
     repayment: Mapped[Repayment] = relationship(back_populates="allocations")

@@ -68,6 +68,11 @@ def due_date(text: str) -> date:
     return parse_date(text, "due date")
 
 
+def payoff_date(text: str) -> date:
+    """The day a payoff quote is for: YYYY-MM-DD (or YYYY/M/D)."""
+    return parse_date(text, "payoff date")
+
+
 def alert_id(text: str) -> int:
     """An alert id as shown on its message: `12` or `#12`."""
     return record_id(text, "an alert", "on its message")

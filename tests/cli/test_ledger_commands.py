@@ -423,17 +423,17 @@ BAD_COMMANDS = [
     ),
     pytest.param(
         "repay add weilidai-ops 100",
-        "nothing is owed on weilidai-ops",
-        id="repayment-with-nothing-owed",
+        "is before weilidai-ops's first draw",
+        id="repayment-with-nothing-drawn",
     ),
     pytest.param(
-        "repay add jiebei-main 100,000",
-        "¥100,000.00 is more than jiebei-main owes",
-        id="repayment-larger-than-owed",
+        "repay add jiebei-main 100 --penalty 80 --fee 30",
+        "the penalty and fee itemised (¥110.00) are more than the repayment (¥100.00)",
+        id="repayment-itemising-more-than-it-is",
     ),
     pytest.param(
         "repay add jiebei-main 100 --on 2024-12-31",
-        "nothing is owed on jiebei-main as of 2024-12-31",
+        "2024-12-31 is before jiebei-main's first draw",
         id="repayment-before-the-draw",
     ),
     pytest.param(

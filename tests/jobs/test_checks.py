@@ -720,6 +720,16 @@ def _one_facility(session: Session, alice: Actor, n: int) -> None:
     record_repayment(
         session, alice, facility, first, now=at("2026-11-20 15:00"), paid_on=date(2026, 11, 20)
     )
+    # A 10.00 fee the platform itemised, which the ledger cannot place: repayment_mismatch.
+    record_repayment(
+        session,
+        alice,
+        facility,
+        D("10.00"),
+        paid_on=date(2026, 11, 15),
+        fee=D("10.00"),
+        now=at("2026-11-15 10:00"),
+    )
 
 
 # --- rows written before dates were bounded -----------------------------------------------------

@@ -87,27 +87,37 @@ def test_paying_off_everything_early_leaves_nothing_scheduled(session, alice, no
     assert [r for r in current_installments(session, draw) if r.status == "scheduled"] == []
 
 
-def test_missed_installments_are_settled_oldest_first(session, alice, now, drawn) -> None:
-    """Two installments paid late in one go both end up paid, and nothing is prepaid."""
+def test_missed_installments_are_settled_oldest_first_with_their_penalty(
+    session, alice, now, drawn
+) -> None:
+    """Two installments paid late in one go both end up paid with their penalty, nothing prepaid.
+
+    The bank default: 1.5 x 0.04 %/day on the overdue principal and interest, 899.75 each:
+    30 days late is 16.20, 2 days late 1.08; 1,799.50 + 17.28 settles both.
+    """
     facility, draw = drawn
-    repayment = _pay(session, alice, facility, "1799.50", date(2025, 3, 12), now)
+    repayment = _pay(session, alice, facility, "1816.78", date(2025, 3, 12), now)
 
     rows = current_installments(session, draw)
     assert [r.status for r in rows[:3]] == ["paid", "paid", "scheduled"]
     assert all(a.installment_id is not None for a in repayment.allocations)
+    assert [a.penalty for a in repayment.allocations] == [D("16.20"), D("1.08")]
+    assert repayment.unexplained == D("0.00")
     assert all(r.revision == 0 for r in rows)
 
 
 def test_a_partial_payment_leaves_the_installment_open_until_the_rest_arrives(
     session, alice, now, drawn
 ) -> None:
-    """500 toward an 899.75 installment pays its interest first; the 399.75 after settles it."""
+    """500 toward an 899.75 installment pays its interest first; the rest a day late settles it,
+    with a day's penalty on the 399.75 left overdue (399.75 x 0.0004 x 1.5 = 0.24)."""
     facility, draw = drawn
     first = _pay(session, alice, facility, "500.00", date(2025, 2, 10), now)
     assert [(a.principal, a.interest) for a in first.allocations] == [(D("380.00"), D("120.00"))]
     assert current_installments(session, draw)[0].status == "scheduled"
 
-    _pay(session, alice, facility, "399.75", date(2025, 2, 11), now)
+    rest = _pay(session, alice, facility, "399.99", date(2025, 2, 11), now)
+    assert [a.penalty for a in rest.allocations] == [D("0.24")]
     assert current_installments(session, draw)[0].status == "paid"
     assert outstanding_principal(session, facility.id) == D("9220.25")
 
@@ -135,13 +145,12 @@ def test_repayments_settle_the_older_draw_first(session, alice, now, drawn) -> N
 @pytest.mark.parametrize(
     ("amount", "on", "message"),
     [
-        ("20000.00", date(2025, 2, 10), "more than jiebei-main owes"),
         ("100.00", date(2099, 1, 1), "in the future"),
-        ("100.00", date(2025, 1, 5), "nothing is owed"),
+        ("100.00", date(2025, 1, 5), "2025-01-05 is before jiebei-main's first draw"),
     ],
 )
 def test_a_refused_repayment_writes_nothing(sessions, alice, now, amount, on, message) -> None:
-    """Paying more than is owed, paying in the future or before any draw changes nothing."""
+    """Paying in the future or before any draw changes nothing."""
     with sessions.begin() as session:
         facility = jiebei_line(session, alice, now)
         log_draw(session, alice, facility, "10000.00", 12, date(2025, 1, 10), now=now)

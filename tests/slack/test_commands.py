@@ -1,5 +1,6 @@
 """`/loan` subcommands through the real server: happy paths, and bad input that changes nothing."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -558,3 +559,17 @@ def test_bill_and_limit_take_units_typed_apart(app, jiebei, sessions) -> None:
         Decimal("150000.00"),
         "frozen",
     )
+
+
+def test_payoff_quotes_principal_interest_to_the_day_and_penalty(app, jiebei, sessions) -> None:
+    """`/loan payoff FACILITY DATE` answers with the quote: 10 days on 10,000 at 0.04 %: 40.00."""
+    app.command("draw jiebei-main 10,000 12m", user=ALICE)
+    with sessions() as session:
+        drawn_on = session.scalars(select(Draw.drawn_on)).one()
+    on = drawn_on + timedelta(days=10)
+
+    answer = app.command(f"payoff jiebei-main {on.isoformat()}", user=ALICE)
+
+    assert f"Payoff of *jiebei-main* on {on.isoformat()}" in answer.text
+    assert "principal ¥10,000.00 + interest to the day ¥40.00 + penalty ¥0.00" in answer.text
+    assert "*¥10,040.00*" in answer.text

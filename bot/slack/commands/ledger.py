@@ -5,10 +5,11 @@ from bot.ledger import facilities as facility_service
 from bot.ledger.bills import remove_bill
 from bot.ledger.confirmations import confirm_draw
 from bot.ledger.draw_requests import DrawArgs
-from bot.ledger.facilities import FacilityTerms, get_facility
+from bot.ledger.facilities import FacilityTerms, facility_zone, get_facility
 from bot.ledger.observations import LimitStatus, record_bill, record_limit_reading
 from bot.ledger.portfolio import positions
-from bot.ledger.repayments import principal_and_interest, record_repayment
+from bot.ledger.repayments import breakdown, record_repayment
+from bot.ledger.repayments.payoff import payoff_quote
 from bot.ledger.terms import describe_terms
 from bot.money import format_money, take_amount
 from bot.slack import draw_replies, parsing
@@ -82,14 +83,49 @@ def repay(lw: Loanwatch, call: Invocation) -> Reply:
             now=lw.clock(),
             paid_on=paid_on,
             note=" ".join(note) or None,
+            calendar=lw.calendar,
         )
-        principal, interest = principal_and_interest(repayment)
+        placed = breakdown(repayment)
         money = facility.currency
+        penalty = (
+            f" + penalty {format_money(placed.penalty, money)}"
+            + (" (computed by loanwatch)" if placed.penalty_computed else "")
+            if placed.penalty
+            else ""
+        )
+        unexplained = (
+            f"; {format_money(placed.unexplained, money)} is more than the ledger can explain, "
+            "and a repayment_mismatch alert will ask about it"
+            if placed.unexplained
+            else ""
+        )
         return Reply(
             f"<@{call.user_id}> recorded repayment #{repayment.id} on *{facility.slug}*: "
-            f"{format_money(amount, money)} on {repayment.paid_on.isoformat()} = principal "
-            f"{format_money(principal, money)} + interest {format_money(interest, money)}",
+            f"{format_money(repayment.amount, money)} on {repayment.paid_on.isoformat()} = "
+            f"principal {format_money(placed.principal, money)} + interest "
+            f"{format_money(placed.interest, money)}{penalty}{unexplained}",
             in_channel=True,
+        )
+
+
+def payoff(lw: Loanwatch, call: Invocation) -> Reply:
+    """`payoff FACILITY [YYYY-MM-DD]`: what settles the facility that day."""
+    if not call.words or len(call.words) > 2:
+        raise InputError("a payoff quote needs the facility, and a date if not today")
+    with lw.transaction() as session:
+        facility = get_facility(session, call.words[0])
+        on = (
+            parsing.payoff_date(call.words[1])
+            if len(call.words) == 2
+            else lw.clock().astimezone(facility_zone(facility)).date()
+        )
+        quote = payoff_quote(session, facility, on, lw.calendar, now=lw.clock())
+        money = facility.currency
+        return Reply(
+            f"Payoff of *{facility.slug}* on {on.isoformat()}: principal "
+            f"{format_money(quote.principal, money)} + interest to the day "
+            f"{format_money(quote.interest, money)} + penalty "
+            f"{format_money(quote.penalty, money)} = *{format_money(quote.total, money)}*"
         )
 
 

@@ -49,6 +49,13 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         "repay FACILITY AMOUNT [YYYY-MM-DD] [note…]",
         "record a repayment",
     ),
+    "payoff": Subcommand(
+        ledger.payoff,
+        Role.VIEWER,
+        "",
+        "payoff FACILITY [YYYY-MM-DD]",
+        "principal, interest to the day, penalty: what settles it",
+    ),
     "bill": Subcommand(
         ledger.bill,
         Role.OPERATOR,

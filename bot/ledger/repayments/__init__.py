@@ -1,0 +1,235 @@
+"""Repayments: what the platform collected, placed on the facility's draws.
+
+The ledger records what the platform collected. :func:`record_repayment` places the money
+(`allocation.py`): penalty interest on overdue installments (`penalty.py`), their interest, their
+principal, then the installments billed now, then an early repayment that reshapes a schedule.
+Money it cannot place (a fee, an itemised penalty above the one loanwatch computes, more than
+the payoff) is kept as `unexplained` and raises a `repayment_mismatch` alert until someone
+accepts it (:func:`accept_repayment`); only input that cannot be true is refused (a zero or
+negative amount, a date in the future or before the facility's first draw).
+
+A repayment dated before others replays the facility's repayments in date order
+(`replay.py`), so the ledger does not depend on the order they were typed in;
+:func:`remove_repayment` replays likewise. `payoff.py` quotes a payoff and month-end accruals.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.calendar import BusinessCalendar
+from bot.dates import check_date
+from bot.errors import InputError, NotFoundError
+from bot.ledger.facilities import facility_zone
+from bot.ledger.repayments.allocation import apply_repayment, draws_by
+from bot.ledger.repayments.replay import replay
+from bot.models import Facility, Repayment
+from bot.money import format_money
+from bot.typed import free_text
+
+__all__ = [
+    "REF_CHARS",
+    "Breakdown",
+    "accept_repayment",
+    "breakdown",
+    "principal_and_interest",
+    "record_repayment",
+    "remove_repayment",
+]
+
+ZERO = Decimal("0.00")
+REF_CHARS = 128  # the platform's own id for the movement, e.g. Alipay's 交易订单号
+
+
+def record_repayment(
+    session: Session,
+    actor: audit.Actor,
+    facility: Facility,
+    amount: Decimal,
+    *,
+    now: datetime,
+    paid_on: date | None = None,
+    external_ref: str | None = None,
+    note: str | None = None,
+    penalty: Decimal | None = None,
+    fee: Decimal | None = None,
+    calendar: BusinessCalendar | None = None,
+) -> Repayment:
+    """Record a repayment and place it on the facility's draws (see the package docstring).
+
+    ``penalty`` and ``fee`` are what the platform itemised, if it did; without a penalty,
+    loanwatch computes it. ``calendar`` decides when a due date on a holiday is collected
+    (default: China's business days). Writes as it goes; an InputError means the caller's
+    transaction must roll back (it does, in :func:`bot.db.transaction`).
+    """
+    today = now.astimezone(facility_zone(facility)).date()
+    paid_on = check_date(paid_on or today, "repayment date")
+    note = free_text(note, "the repayment's note")
+    external_ref = free_text(external_ref, "the repayment's reference", limit=REF_CHARS)
+    if paid_on > today:
+        raise InputError(
+            f"repayment date {paid_on.isoformat()} is in the future (today is {today.isoformat()} "
+            f"in {facility.timezone}); record a repayment once it is made"
+        )
+    _check_amounts(facility, amount, penalty, fee)
+    if not draws_by(session, facility, paid_on):
+        raise InputError(
+            f"{paid_on.isoformat()} is before {facility.slug}'s first draw, so nothing was owed "
+            "then; log the draw first, or check the date"
+        )
+    repayment = Repayment(
+        facility_id=facility.id,
+        amount=amount,
+        paid_on=paid_on,
+        external_ref=external_ref,
+        note=note,
+        penalty_given=penalty,
+        fee=fee,
+        unexplained=ZERO,
+        created_at=now,
+        created_by=actor.name,
+    )
+    # The checks' summaries follow at the next flush, through the hook on the application's
+    # sessions (bot.ledger.summaries.keep_summaries); nothing here needs to update them.
+    session.add(repayment)
+    session.flush()
+    calendar = calendar or BusinessCalendar()
+    later = exists().where(
+        Repayment.facility_id == facility.id,
+        Repayment.paid_on > paid_on,
+        Repayment.id != repayment.id,
+    )
+    if session.scalar(select(later)):
+        replay(session, actor, facility, calendar, since=paid_on, now=now)
+    else:
+        apply_repayment(session, facility, repayment, calendar)
+    audit.record(session, actor, "repayment.add", repayment, at=now)
+    return repayment
+
+
+def remove_repayment(
+    session: Session,
+    actor: audit.Actor,
+    facility: Facility,
+    repayment_id: int,
+    *,
+    reason: str,
+    now: datetime,
+    calendar: BusinessCalendar | None = None,
+) -> Repayment:
+    """Remove a repayment recorded by mistake, and replay the ones after it (audited)."""
+    reason = _reason(reason, "removing a repayment")
+    repayment = _repayment_of(session, facility, repayment_id)
+    before = audit.snapshot(repayment)
+    audit.record(
+        session,
+        actor,
+        "repayment.remove",
+        repayment,
+        before=before,
+        after={"reason": reason},
+        at=now,
+    )
+    for allocation in list(repayment.allocations):
+        session.delete(allocation)
+    session.delete(repayment)
+    session.flush()
+    replay(
+        session, actor, facility, calendar or BusinessCalendar(), since=repayment.paid_on, now=now
+    )
+    return repayment
+
+
+def accept_repayment(
+    session: Session,
+    actor: audit.Actor,
+    facility: Facility,
+    repayment_id: int,
+    *,
+    reason: str,
+    now: datetime,
+) -> Repayment:
+    """Accept a repayment's unexplained amount, saying why: its mismatch alert clears (audited)."""
+    reason = _reason(reason, "accepting an unexplained amount")
+    repayment = _repayment_of(session, facility, repayment_id)
+    if repayment.unexplained == 0:
+        raise InputError(
+            f"repayment #{repayment.id} on {facility.slug} has nothing unexplained to accept"
+        )
+    before = audit.snapshot(repayment)
+    repayment.accepted_at = now
+    repayment.accepted_by = actor.name
+    repayment.accept_reason = reason
+    session.flush()
+    audit.record(session, actor, "repayment.accept", repayment, before=before, at=now)
+    return repayment
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Where a repayment's money went."""
+
+    principal: Decimal
+    interest: Decimal
+    penalty: Decimal
+    fee: Decimal
+    unexplained: Decimal
+    penalty_computed: bool  # True when loanwatch computed the penalty (none was itemised)
+
+
+def breakdown(repayment: Repayment) -> Breakdown:
+    """A repayment's principal, interest, penalty, fee and unexplained amount."""
+    principal, interest = principal_and_interest(repayment)
+    return Breakdown(
+        principal=principal,
+        interest=interest,
+        penalty=sum((a.penalty for a in repayment.allocations), ZERO),
+        fee=repayment.fee or ZERO,
+        unexplained=repayment.unexplained,
+        penalty_computed=repayment.penalty_given is None,
+    )
+
+
+def principal_and_interest(repayment: Repayment) -> tuple[Decimal, Decimal]:
+    """How much of a repayment went to principal and how much to interest (its allocations)."""
+    return (
+        sum((a.principal for a in repayment.allocations), ZERO),
+        sum((a.interest for a in repayment.allocations), ZERO),
+    )
+
+
+def _check_amounts(
+    facility: Facility, amount: Decimal, penalty: Decimal | None, fee: Decimal | None
+) -> None:
+    if amount <= 0:
+        raise InputError("a repayment must be more than zero")
+    for value, what in ((penalty, "penalty"), (fee, "fee")):
+        if value is not None and value < 0:
+            raise InputError(f"a repayment's {what} cannot be negative")
+    itemised = (penalty or ZERO) + (fee or ZERO)
+    if itemised > amount:
+        raise InputError(
+            f"the penalty and fee itemised ({format_money(itemised, facility.currency)}) are "
+            f"more than the repayment ({format_money(amount, facility.currency)}); check them"
+        )
+
+
+def _repayment_of(session: Session, facility: Facility, repayment_id: int) -> Repayment:
+    repayment = session.get(Repayment, repayment_id)
+    if repayment is None or repayment.facility_id != facility.id:
+        raise NotFoundError(
+            f"no repayment #{repayment_id} on {facility.slug}; "
+            "`loanwatch export repayments` lists them"
+        )
+    return repayment
+
+
+def _reason(reason: str, what: str) -> str:
+    text = free_text(reason, "the reason")
+    if not text:
+        raise InputError(f"{what} needs a reason (--reason)")
+    return text

@@ -1,0 +1,113 @@
+"""Replaying a facility's repayments in date order, so the order of entry does not matter.
+
+A repayment dated before others (or one removed) changes what every later one paid: later
+installments were settled, schedules regenerated and penalty computed from a state that no
+longer holds. :func:`replay` undoes the facility's allocations (paid installments open again,
+regenerated schedules go, revision 0 is the schedule again) and places every repayment again
+in (date, id) order, in the caller's transaction. Placing is a function of the ledger before
+each repayment, so the repayments before the replayed date come out as they were; replaying
+from the start keeps that true without keeping a history of each schedule.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.calendar import BusinessCalendar
+from bot.ledger.repayments.allocation import apply_repayment
+from bot.models import (
+    Draw,
+    Facility,
+    Installment,
+    InstallmentStatus,
+    Repayment,
+    RepaymentAllocation,
+)
+
+ZERO = Decimal("0.00")
+
+
+def replay(
+    session: Session,
+    actor: audit.Actor | None,
+    facility: Facility,
+    calendar: BusinessCalendar,
+    *,
+    since: date,
+    now: datetime,
+) -> None:
+    """Place the facility's repayments again in date order; audited when ``actor`` is given.
+
+    The audit record (`repayment.replay`, on the facility) holds where each repayment's money
+    went before and after, for the repayments dated ``since`` or later.
+    """
+    repayments = list(
+        session.scalars(
+            select(Repayment)
+            .where(Repayment.facility_id == facility.id)
+            .order_by(Repayment.paid_on, Repayment.id)
+        )
+    )
+    before = _placed(repayments, since)
+    undo_allocations(session, facility)
+    for repayment in repayments:
+        was = repayment.unexplained
+        apply_repayment(session, facility, repayment, calendar)
+        if repayment.accepted_at is not None and repayment.unexplained != was:
+            # What someone accepted is not what is unexplained now: they must look again.
+            repayment.accepted_at = repayment.accepted_by = repayment.accept_reason = None
+    session.flush()
+    if actor is not None:
+        after = _placed(repayments, since)
+        audit.record(
+            session,
+            actor,
+            "repayment.replay",
+            facility,
+            before={"since": since.isoformat(), "repayments": before},
+            after={"since": since.isoformat(), "repayments": after},
+            at=now,
+        )
+
+
+def undo_allocations(session: Session, facility: Facility) -> None:
+    """Put the facility's draws back as they were logged: nothing paid, revision 0."""
+    draw_ids = select(Draw.id).where(Draw.facility_id == facility.id)
+    for allocation in session.scalars(
+        select(RepaymentAllocation).where(RepaymentAllocation.draw_id.in_(draw_ids))
+    ):
+        session.delete(allocation)
+    session.flush()
+    for installment in session.scalars(
+        select(Installment).where(Installment.draw_id.in_(draw_ids), Installment.revision > 0)
+    ):
+        session.delete(installment)
+    session.flush()
+    for installment in session.scalars(
+        select(Installment).where(Installment.draw_id.in_(draw_ids), Installment.revision == 0)
+    ):
+        installment.status = InstallmentStatus.SCHEDULED
+        installment.paid_on = None
+    for repayment in session.scalars(select(Repayment).where(Repayment.facility_id == facility.id)):
+        repayment.unexplained = ZERO
+        session.expire(repayment, ["allocations"])
+    session.flush()
+
+
+def _placed(repayments: list[Repayment], since: date) -> dict[str, dict[str, str]]:
+    """Where each repayment dated ``since`` or later put its money, for the audit record."""
+    placed = {}
+    for repayment in repayments:
+        if repayment.paid_on < since:
+            continue
+        allocations = repayment.allocations
+        placed[str(repayment.id)] = {
+            "principal": str(sum((a.principal for a in allocations), ZERO)),
+            "interest": str(sum((a.interest for a in allocations), ZERO)),
+            "penalty": str(sum((a.penalty for a in allocations), ZERO)),
+            "unexplained": str(repayment.unexplained),
+        }
+    return placed

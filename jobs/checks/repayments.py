@@ -1,0 +1,86 @@
+"""Repayment checks: money the platform collected that the ledger cannot explain."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import literal_column, or_, select
+from sqlalchemy.orm import Session
+
+from bot.alerts.checks import Check
+from bot.alerts.findings import Finding, Severity
+from bot.calendar import BusinessCalendar
+from bot.clock import require_aware
+from bot.models import Facility, Repayment
+from bot.money import format_money
+from bot.thresholds import Thresholds
+from jobs.checks.common import CycleScans, local_time
+
+
+def repayment_mismatch(
+    session: Session,
+    now: datetime,
+    thresholds: Thresholds,
+    calendar: BusinessCalendar,
+    scans: CycleScans | None = None,
+) -> list[Finding]:
+    """A repayment recorded by `now` with an amount the ledger could not place on the loans
+    (a fee, an itemised penalty above loanwatch's, more than the payoff), not accepted by `now`.
+
+    One query over the portfolio, on the partial index of repayments with such an amount.
+    """
+    require_aware(now, "now")
+    rows = session.execute(
+        select(
+            Repayment.id,
+            Repayment.facility_id,
+            Repayment.amount,
+            Repayment.paid_on,
+            Repayment.unexplained,
+            Repayment.fee,
+            Repayment.penalty_given,
+            Repayment.created_at,
+            Facility.slug,
+            Facility.currency,
+            Facility.timezone,
+        )
+        .join(Facility, Facility.id == Repayment.facility_id)
+        .where(
+            Facility.active,
+            Repayment.unexplained != literal_column("0"),
+            Repayment.created_at <= now,
+            or_(Repayment.accepted_at.is_(None), Repayment.accepted_at > now),
+        )
+        .order_by(Repayment.facility_id, Repayment.id)
+    ).all()
+    return [_mismatch_finding(row) for row in rows]
+
+
+def _mismatch_finding(row: Any) -> Finding:
+    """The finding for one repayment with an unexplained amount."""
+    money = row.currency
+    amount = format_money(row.amount, money)
+    difference = format_money(row.unexplained, money)
+    facts = {
+        "Facility": row.slug,
+        "Repayment": f"#{row.id}",
+        "Amount": amount,
+        "Paid on": row.paid_on.isoformat(),
+        "Unexplained": difference,
+        "Recorded": local_time(row.created_at, row.timezone),
+    }
+    if row.fee:
+        facts["Fee itemised"] = format_money(row.fee, money)
+    if row.penalty_given is not None:
+        facts["Penalty itemised"] = format_money(row.penalty_given, money)
+    return Finding(
+        check=Check.REPAYMENT_MISMATCH,
+        facility_id=row.facility_id,
+        subject=f"r{row.id}",
+        severity=Severity.WARNING,
+        summary=(
+            f"repayment #{row.id} of {amount} on {row.paid_on.isoformat()}: {difference} more "
+            "than the ledger can explain; check the platform's statement, then accept it with "
+            "a reason or remove the repayment"
+        ),
+        facts=facts,
+    )

@@ -1,0 +1,51 @@
+"""repayment_mismatch: money the platform collected that the ledger cannot place, until accepted.
+
+Alice records a repayment with a 10.00 fee the platform itemised on her Jiebei line.
+"""
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from bot.ledger.repayments import accept_repayment, record_repayment
+from tests.jobs.test_checks import check
+from tests.ledger.cast import jiebei_line, log_draw
+
+RECORDED = datetime.fromisoformat("2025-02-10T18:00:00+08:00")
+
+
+def test_a_fee_fires_from_when_it_was_recorded_until_it_is_accepted(session, alice) -> None:
+    """Not before the repayment was recorded (check --at sees the past), then with the
+    difference, and not once accepted with a reason, from the moment it was."""
+    line = jiebei_line(session, alice, RECORDED)
+    log_draw(session, alice, line, "10000.00", 12, date(2025, 1, 10), now=RECORDED)
+    repayment = record_repayment(
+        session,
+        alice,
+        line,
+        Decimal("909.75"),
+        paid_on=date(2025, 2, 10),
+        fee=Decimal("10.00"),
+        now=RECORDED,
+    )
+
+    assert check(session, "repayment_mismatch", RECORDED - timedelta(hours=1)) == []
+    [finding] = check(session, "repayment_mismatch", RECORDED + timedelta(hours=1))
+    assert finding.subject == f"r{repayment.id}"
+    assert finding.facts["Unexplained"] == "¥10.00"
+    assert finding.facts["Fee itemised"] == "¥10.00"
+
+    accepted_at = RECORDED + timedelta(days=1)
+    accept_repayment(session, alice, line, repayment.id, reason="SMS fee", now=accepted_at)
+    assert len(check(session, "repayment_mismatch", accepted_at - timedelta(minutes=1))) == 1
+    assert check(session, "repayment_mismatch", accepted_at) == []
+
+
+def test_a_repayment_the_ledger_places_whole_raises_nothing(session, alice) -> None:
+    """899.75 on its due date is the installment to the fen: no finding."""
+    line = jiebei_line(session, alice, RECORDED)
+    log_draw(session, alice, line, "10000.00", 12, date(2025, 1, 10), now=RECORDED)
+    record_repayment(
+        session, alice, line, Decimal("899.75"), paid_on=date(2025, 2, 10), now=RECORDED
+    )
+
+    assert check(session, "repayment_mismatch", RECORDED + timedelta(days=1)) == []
