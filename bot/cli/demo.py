@@ -7,7 +7,9 @@ The story runs on a fixed timeline (Shanghai time), so every run prints the same
 - 2026-12-01 09:00  the next Jiebei bill should be visible and is not, the Jiebei limit has
   dropped, and yesterday's draw has no payout confirming it: new alerts.
 - 2026-12-01 09:10  the treasurer acknowledges the missing bill.
-- 2026-12-01 11:00  the bill appears; the next check resolves the alert by itself.
+- 2026-12-01 11:00  the bill appears; Weilidai corrects its wrong bill; the treasurer says the
+  customs-duty money arrived: the next check resolves those three alerts by itself.
+- 2026-12-01 11:10  what it would take to pay Jiebei off today.
 """
 
 import sys
@@ -24,8 +26,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.alerts.actions import acknowledge, list_alerts
 from bot.alerts.checks import Check
 from bot.audit import Actor
-from bot.cli.render import positions_table, table
+from bot.cli.render import (
+    bill_recorded,
+    draw_confirmed,
+    payoff_summary,
+    positions_table,
+    table,
+)
 from bot.db import make_engine, transaction, upgrade
+from bot.ledger.confirmations import confirm_draw
 from bot.ledger.draws import DrawRequest, outstanding_principal, record_draw
 from bot.ledger.facilities import FacilityTerms, add_facility, get_facility
 from bot.ledger.observations import (
@@ -36,6 +45,7 @@ from bot.ledger.observations import (
 )
 from bot.ledger.portfolio import positions, upcoming_installments
 from bot.ledger.repayments import record_repayment
+from bot.ledger.repayments.payoff import payoff_quote
 from bot.ledger.schedule import DayCount, RepaymentMethod
 from bot.models import Draw, Facility, Installment, InstallmentStatus
 from bot.money import format_money
@@ -60,6 +70,7 @@ FIRST_CHECK = at("2026-11-28 09:00")
 SECOND_CHECK = at("2026-12-01 09:00")
 ACKNOWLEDGED = at("2026-12-01 09:10")
 BILL_ARRIVES = at("2026-12-01 11:00")
+PAYOFF = at("2026-12-01 11:10")
 
 
 def build_portfolio(session: Session) -> None:
@@ -214,6 +225,24 @@ def _scheduled(
     )
 
 
+def the_platforms_catch_up(session: Session) -> str:
+    """11:00: Jiebei's missing bill appears, Weilidai shows its bill corrected to what the ledger
+    expects, and the treasurer says the customs-duty draw arrived the day it was made."""
+    jiebei, weilidai = get_facility(session, "jiebei-main"), get_facility(session, "weilidai-ops")
+    answers = []
+    for line in (jiebei, weilidai):
+        [due] = _scheduled(session, line, count=1)
+        shown = record_bill(session, DEMO, line, due_date=due.due_date, amount=due.amount,
+                            paid=False, now=BILL_ARRIVES)  # fmt: skip
+        answers.append(bill_recorded(shown, line))
+    customs = session.scalars(select(Draw).where(Draw.note == "customs duty")).one()
+    arrived = confirm_draw(
+        session, DEMO, jiebei, customs.id, now=BILL_ARRIVES, arrived_at=at("2026-11-27 10:30")
+    )
+    answers.append(draw_confirmed(arrived, jiebei))
+    return "\n".join(answers)
+
+
 def show_portfolio(session: Session, today: date) -> str:
     """Facilities with limit / outstanding / available, then the next installments."""
     facilities = positions_table(positions(session))
@@ -291,13 +320,19 @@ def demo_command(keep: Path | None) -> None:
         acknowledge(session, DEMO, missing.id, now=ACKNOWLEDGED, policy=settings.alert_policy())
     _deliver(sessions, ACKNOWLEDGED)
 
-    _heading("2026-12-01 11:00: Jiebei shows the bill; the next check resolves the alert")
+    _heading(
+        "2026-12-01 11:00: Jiebei shows the bill, Weilidai corrects its own, the customs-duty "
+        "money arrived; the next check resolves those alerts"
+    )
+    with transaction(sessions) as session:
+        click.echo(the_platforms_catch_up(session))
+    _check(sessions, settings, BILL_ARRIVES + timedelta(minutes=5))
+
+    _heading("2026-12-01 11:10: what paying Jiebei off today would take")
     with transaction(sessions) as session:
         jiebei = get_facility(session, "jiebei-main")
-        [due] = _scheduled(session, jiebei, count=1)
-        record_bill(session, DEMO, jiebei, due_date=due.due_date, amount=due.amount,
-                    paid=False, now=BILL_ARRIVES)  # fmt: skip
-    _check(sessions, settings, BILL_ARRIVES + timedelta(minutes=5))
+        quote = payoff_quote(session, jiebei, PAYOFF.date(), settings.calendar(), now=PAYOFF)
+        click.echo(payoff_summary(quote))
 
     with transaction(sessions) as session:
         rows = [

@@ -17,7 +17,13 @@ from bot.cli.params import (
     TIME,
     in_zone,
 )
-from bot.cli.render import bill_recorded, bill_removed, repayment_summary, schedule
+from bot.cli.render import (
+    bill_recorded,
+    bill_removed,
+    draw_confirmed,
+    repayment_summary,
+    schedule,
+)
 from bot.ledger.bills import remove_bill
 from bot.ledger.confirmations import confirm_draw
 from bot.ledger.draws import DrawRequest, current_installments, record_draw
@@ -109,14 +115,7 @@ def draw_confirm(state: CliState, facility: str, draw_id: int, arrived_at: datet
             now=state.now,
             arrived_at=in_zone(arrived_at, zone),
         )
-        draw = result.draw
-        assert draw.confirmed_at is not None
-        when = draw.confirmed_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-        verb = "already confirmed" if result.already else "confirmed"
-        click.echo(
-            f"draw #{draw.id} on {target.slug} {verb}: "
-            f"{format_money(draw.amount, target.currency)} arrived {when} ({target.timezone})"
-        )
+        click.echo(draw_confirmed(result, target))
 
 
 @click.group("repay")

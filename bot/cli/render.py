@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from bot.calendar import BusinessCalendar
 from bot.ledger.bills import RecordedBill
+from bot.ledger.confirmations import Confirmed
+from bot.ledger.facilities import facility_zone
 from bot.ledger.portfolio import Position
 from bot.ledger.repayments import breakdown
 from bot.ledger.repayments.payoff import Payoff
@@ -176,6 +178,18 @@ def repayment_summary(repayment: Repayment, facility: Facility) -> str:
             f"{facility.slug} {repayment.id} --reason ...`"
         )
     return "\n".join(lines)
+
+
+def draw_confirmed(result: Confirmed, facility: Facility) -> str:
+    """What `draw confirm` answers: the draw, and when its money arrived, in the facility's zone."""
+    draw = result.draw
+    assert draw.confirmed_at is not None
+    when = draw.confirmed_at.astimezone(facility_zone(facility)).strftime("%Y-%m-%d %H:%M")
+    verb = "already confirmed" if result.already else "confirmed"
+    return (
+        f"draw #{draw.id} on {facility.slug} {verb}: "
+        f"{format_money(draw.amount, facility.currency)} arrived {when} ({facility.timezone})"
+    )
 
 
 def payoff_summary(quote: Payoff) -> str:

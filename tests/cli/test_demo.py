@@ -11,7 +11,7 @@ from bot.cli import main
 def test_the_demo_finds_every_planted_fault_and_resolves_the_missing_bill(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Each planted fault opens its alert; the acknowledged missing bill resolves on arrival."""
+    """Each planted fault opens its alert; what the platforms and the treasurer say clears four."""
     folder = tmp_path / "demo"
     assert main(["demo", "--keep", str(folder)]) == 0
     out = capsys.readouterr().out
@@ -29,7 +29,13 @@ def test_the_demo_finds_every_planted_fault_and_resolves_the_missing_bill(
     assert set(alerts) == planted
     assert alerts["bill_missing"]["state"] == "resolved"
     assert alerts["bill_missing"]["acknowledged_by"] == "demo:treasurer"
-    assert all(alerts[c]["state"] == "open" for c in planted - {"bill_missing"})
+    # Weilidai corrects its bill (and so is heard from again); the customs duty arrived.
+    cleared = {"bill_missing", "bill_amount_mismatch", "data_stale", "draw_unconfirmed"}
+    assert all(alerts[c]["state"] == "resolved" for c in cleared)
+    assert all(alerts[c]["state"] == "open" for c in planted - cleared)
+    assert "corrected ¥7,416.67 → ¥7,366.67" in out
+    assert "draw #5 on jiebei-main confirmed" in out
+    assert "Payoff of jiebei-main on 2026-12-01" in out
     assert alerts["limit_frozen"]["severity"] == "critical"
     assert "acknowledged by demo:treasurer" in out
     assert "resolved: the condition has cleared" in out
