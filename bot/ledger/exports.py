@@ -23,6 +23,7 @@ from bot.models import (
     Repayment,
 )
 from bot.money import format_rate, money_str
+from bot.tickets.exports import ticket_rows
 
 Row = dict[str, Any]
 
@@ -217,6 +218,7 @@ EXPORTS: dict[str, Callable[..., Iterator[Row]]] = {
     "bills": _bills,
     "limits": _limits,
     "audit": _audit,
+    "tickets": ticket_rows,
 }
 
 
