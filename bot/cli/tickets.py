@@ -146,7 +146,7 @@ def ticket_list(state: CliState, wanted: str) -> None:
     """Tickets, newest first; overdue ones say so."""
     with state.transaction() as session:
         tickets = list_tickets(session, wanted)
-        slugs = dict(session.execute(select(Facility.id, Facility.slug)).tuples().all())
+        slugs = dict(session.execute(select(Facility.id, Facility.slug)).all())
         if not tickets:
             click.echo(f"no {wanted} tickets")
             return

@@ -113,9 +113,11 @@ def mark_sent(
     ticket.next_follow_up_at = follow_up_due(
         calendar, now, ticket.follow_up_days, facility_zone(facility)
     )
-    write_entry(
+    sent = write_entry(
         session, actor, ticket, EntryKind.SENT, now=now, before=before, channel=default_channel
     )
+    if ticket.thread_event_id is None:  # the first message, sent by hand
+        ticket.thread_event_id = sent.event_id
     return ticket
 
 

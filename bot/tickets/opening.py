@@ -72,6 +72,61 @@ def open_ticket(
         raise InputError(f"--days must be 1 to {MAX_RECORDS_DAYS}")
     alerts = [_linkable(session, alert_id, facility) for alert_id in dict.fromkeys(alert_ids)]
     contact = contact_for(session, facility)
+    ticket = _new_ticket(session, actor, facility, subject, body, contact, days, now)
+    session.add_all(
+        TicketAlert(ticket_id=ticket.id, alert_id=a.id, ticket_open=True) for a in alerts
+    )
+    records = usage_records(session, facility, alerts, days=days, now=now)
+    label = ticket_label(ticket.number)
+    message = text.first_message(label, subject, body, records, contact.language)
+    sending = contact.via != Via.MANUAL
+    if sending:  # loanwatch sends it now: waiting on the platform from this moment
+        ticket.state = TicketState.WAITING
+        ticket.last_contact_at = now
+        ticket.next_follow_up_at = follow_up_due(
+            calendar, now, ticket.follow_up_days, facility_zone(facility)
+        )
+    write_entry(
+        session,
+        actor,
+        ticket,
+        EntryKind.OPENED,
+        now=now,
+        before=None,
+        text=body or subject,
+        data={"alerts": [a.id for a in alerts], "days": days},
+        channel=default_channel,
+    )
+    if sending:
+        sent = write_entry(
+            session,
+            actor,
+            ticket,
+            EntryKind.SENT,
+            now=now,
+            before=audit.snapshot(ticket),
+            data={"via": contact.via},
+            tell=False,  # the team's notice about the opening says it went
+        )
+        # Follow-ups thread under this first message (In-Reply-To, References).
+        ticket.thread_event_id = sent.event_id
+        send_to_platform(session, ticket, facility, records, message, sent.event_id, now=now)
+    return OpenedTicket(
+        ticket, label, contact, records, message, text.records_csv(records, contact.language)
+    )
+
+
+def _new_ticket(
+    session: Session,
+    actor: audit.Actor,
+    facility: Facility,
+    subject: str,
+    body: str | None,
+    contact: Contact,
+    days: int,
+    now: datetime,
+) -> Ticket:
+    """The ticket's row, numbered and flushed (so it has its id), owned by its opener."""
     ticket = Ticket(
         number=_next_number(session),
         facility_id=facility.id,
@@ -91,45 +146,7 @@ def open_ticket(
     )
     session.add(ticket)
     session.flush()
-    session.add_all(
-        TicketAlert(ticket_id=ticket.id, alert_id=a.id, ticket_open=True) for a in alerts
-    )
-    records = usage_records(session, facility, alerts, days=days, now=now)
-    label = ticket_label(ticket.number)
-    message = text.first_message(label, subject, body, records, contact.language)
-    opened = write_entry(
-        session,
-        actor,
-        ticket,
-        EntryKind.OPENED,
-        now=now,
-        before=None,
-        text=body or subject,
-        data={"alerts": [a.id for a in alerts], "days": days},
-        channel=default_channel,
-    )
-    ticket.thread_event_id = opened.event_id
-    if contact.via != Via.MANUAL:
-        before = audit.snapshot(ticket)
-        ticket.state = TicketState.WAITING
-        ticket.last_contact_at = now
-        ticket.next_follow_up_at = follow_up_due(
-            calendar, now, ticket.follow_up_days, facility_zone(facility)
-        )
-        sent = write_entry(
-            session,
-            actor,
-            ticket,
-            EntryKind.SENT,
-            now=now,
-            before=before,
-            channel=default_channel,
-            tell=False,
-        )
-        send_to_platform(session, ticket, facility, records, message, sent.event_id, now=now)
-    return OpenedTicket(
-        ticket, label, contact, records, message, text.records_csv(records, contact.language)
-    )
+    return ticket
 
 
 def send_to_platform(
