@@ -93,7 +93,7 @@ def open_ticket(
         EntryKind.OPENED,
         now=now,
         before=None,
-        text=body or subject,
+        text=body,
         data={"alerts": [a.id for a in alerts], "days": days},
         channel=default_channel,
     )

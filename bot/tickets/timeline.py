@@ -18,9 +18,11 @@ from bot.alerts.outbox import enqueue
 from bot.alerts.policy import AlertState
 from bot.calendar import BusinessCalendar
 from bot.errors import NotFoundError
+from bot.ledger.facilities import facility_zone
 from bot.models import Alert, Facility, Platform, Ticket, TicketAlert, TicketEntry
 from bot.tickets.notices import TicketNotice, TicketNoticeKind
 from bot.tickets.words import EntryKind, is_overdue, ticket_label
+from bot.zones import local
 
 # Follow-ups fall due at the start of the platform's business day, in the facility's zone.
 FOLLOW_UP_TIME = time(9, 0)
@@ -135,7 +137,7 @@ def team_notice(session: Session, ticket: Ticket, entry: TicketEntry) -> TicketN
     if ticket.case_ref:
         facts["Case"] = ticket.case_ref
     if ticket.next_follow_up_at is not None:
-        facts["Next follow-up"] = ticket.next_follow_up_at.isoformat()
+        facts["Next follow-up"] = local(ticket.next_follow_up_at, facility_zone(facility))
     overdue = is_overdue(ticket.state, ticket.follow_ups)
     return TicketNotice(
         event=entry.kind,
