@@ -28,6 +28,7 @@ from bot.calendar import BusinessCalendar
 from bot.holidays import missing_holidays_note, unknown_holiday_years
 from bot.models import Alert
 from bot.settings import Settings
+from bot.tickets.follow_ups import run_ticket_wake_ups
 from bot.typed import shorten
 from jobs.checks import CheckRun, run_each_check
 
@@ -72,6 +73,14 @@ def run_check_cycle(
     tell_failed_checks(session, run, now=now, policy=policy, written_at=written_at)
     tell_unknown_holidays(
         session, now=now, calendar=calendar, settings=settings, written_at=written_at
+    )
+    # The tickets' wake-ups: resolved alerts noted on their tickets, follow-ups due by now.
+    run_ticket_wake_ups(
+        session,
+        now=now,
+        calendar=calendar,
+        default_channel=policy.default_channel,
+        written_at=written_at,
     )
     return CycleReport(now, run.findings, summary, dict(run.failed))
 

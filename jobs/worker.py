@@ -14,6 +14,7 @@ from bot.clock import utcnow
 from bot.db import make_engine, require_current_schema, transaction
 from bot.sessions import session_factory
 from bot.settings import Settings
+from bot.tickets.follow_ups import run_ticket_wake_ups
 from jobs.cycle import run_check_cycle
 from jobs.delivery import DeliveryWorker, delivery_options
 from jobs.scheduler import build_scheduler, worker_name
@@ -62,6 +63,10 @@ def run_worker(
     def wake(now: datetime) -> None:
         with transaction(sessions) as session:
             wake_up(session, now=now, policy=policy)
+            # Ticket follow-ups fall due at 09:00; the minute's wake-up sends them on time.
+            run_ticket_wake_ups(
+                session, now=now, calendar=calendar, default_channel=policy.default_channel
+            )
 
     def deliver() -> None:
         while not stop.is_set() and delivery.step():

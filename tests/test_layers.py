@@ -166,3 +166,9 @@ def test_the_rules_see_a_forbidden_import_when_there_is_one() -> None:
     assert "slack_bolt" in {t.split(".")[0] for t in targets}
     assert any(_reaches(i.importer, "bot.cli") and _reaches(i.target, "jobs") for i in IMPORTS)
     assert any(_reaches(i.importer, "bot.ledger") for i in IMPORTS)
+
+
+def test_the_tickets_are_domain_and_the_rules_read_them() -> None:
+    """bot/tickets is held to the domain's rule, and its imports are among those read."""
+    assert _is_domain("bot.tickets.opening")
+    assert any(_reaches(i.importer, "bot.tickets") for i in IMPORTS)

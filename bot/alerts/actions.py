@@ -19,6 +19,7 @@ from bot.alerts.transition import already_resolved, get_alert, resolving, transi
 from bot.clock import require_aware
 from bot.errors import InputError
 from bot.models import Alert
+from bot.tickets.follow_ups import note_resolved_alerts
 from bot.typed import free_text
 
 
@@ -120,6 +121,10 @@ def resolve(
         Notifier.for_alert(session, alert, now, policy).tell(
             alert, NoticeKind.RESOLVED, event=Event.RESOLVED, actor=actor
         )
+    # Its open ticket, if any, says so now rather than at the next check cycle.
+    note_resolved_alerts(
+        session, now=now, default_channel=policy.default_channel if policy else None
+    )
     return alert
 
 

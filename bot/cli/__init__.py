@@ -32,9 +32,20 @@ def cli(ctx: click.Context, database_url: str | None) -> None:
 
 
 def _register() -> None:
-    from bot.cli import alerts, data, db, demo, facilities, ledger, outbox, slack, worker
+    from bot.cli import (
+        alerts,
+        data,
+        db,
+        demo,
+        facilities,
+        ledger,
+        outbox,
+        slack,
+        tickets,
+        worker,
+    )
 
-    for module in (db, facilities, ledger, data, alerts, outbox, worker, slack, demo):
+    for module in (db, facilities, ledger, data, alerts, tickets, outbox, worker, slack, demo):
         module.register(cli)
 
 

@@ -7,9 +7,12 @@ The story runs on a fixed timeline (Shanghai time), so every run prints the same
 - 2026-12-01 09:00  the next Jiebei bill should be visible and is not, the Jiebei limit has
   dropped, and yesterday's draw has no payout confirming it: new alerts.
 - 2026-12-01 09:10  the treasurer acknowledges the missing bill.
+- 2026-12-01 09:20  she opens ticket T-1 with Jiebei, which has only in-app customer service:
+  loanwatch prints the Chinese text and the usage records to paste; she marks it sent.
 - 2026-12-01 11:00  the bill appears; Weilidai corrects its wrong bill; the treasurer says the
-  customs-duty money arrived: the next check resolves those three alerts by itself.
-- 2026-12-01 11:10  what it would take to pay Jiebei off today.
+  customs-duty money arrived: the next check resolves those alerts by itself, the ticket says
+  so, and she closes it.
+- 2026-12-01 11:15  what it would take to pay Jiebei off today.
 """
 
 import sys
@@ -26,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.alerts.actions import acknowledge, list_alerts
 from bot.alerts.checks import Check
 from bot.audit import Actor
+from bot.cli import ticket_render
 from bot.cli.render import (
     bill_recorded,
     draw_confirmed,
@@ -51,6 +55,9 @@ from bot.models import Draw, Facility, Installment, InstallmentStatus
 from bot.money import format_money
 from bot.sessions import session_factory
 from bot.settings import Settings
+from bot.tickets.changes import close_ticket, list_tickets, mark_sent
+from bot.tickets.opening import open_ticket
+from bot.tickets.words import ticket_label
 from jobs.cycle import run_check_cycle
 from jobs.delivery import DeliveryWorker
 from jobs.transports import ConsoleTransport
@@ -69,8 +76,9 @@ HISTORY = at("2026-07-01 09:00")  # the facilities are added
 FIRST_CHECK = at("2026-11-28 09:00")
 SECOND_CHECK = at("2026-12-01 09:00")
 ACKNOWLEDGED = at("2026-12-01 09:10")
+TICKET_OPENED = at("2026-12-01 09:20")
 BILL_ARRIVES = at("2026-12-01 11:00")
-PAYOFF = at("2026-12-01 11:10")
+PAYOFF = at("2026-12-01 11:15")
 
 
 def build_portfolio(session: Session) -> None:
@@ -284,6 +292,29 @@ def _deliver(sessions: sessionmaker[Session], now: datetime) -> None:
         pass
 
 
+def _open_ticket(sessions: sessionmaker[Session], settings: Settings, alert_id: int) -> None:
+    """T-1 about the missing bill: the text and the records to paste, then marked as sent."""
+    with transaction(sessions) as session:
+        result = open_ticket(session, DEMO, "jiebei-main", "十二月账单缺失", now=TICKET_OPENED,
+                             calendar=settings.calendar(), alert_ids=[alert_id])  # fmt: skip
+        click.echo(ticket_render.opened(result))
+        click.echo(ticket_render.manual_bundle(result))
+        sent = mark_sent(session, DEMO, result.ticket.number, now=TICKET_OPENED,
+                         calendar=settings.calendar())  # fmt: skip
+        click.echo(f"\n{result.label} marked as sent; first follow-up due "
+                   f"{ticket_render.local_time(sent.next_follow_up_at, SHANGHAI)}")  # fmt: skip
+    _deliver(sessions, TICKET_OPENED)
+
+
+def _close_ticket(sessions: sessionmaker[Session], now: datetime) -> None:
+    """The platform fixed it: T-1 closes."""
+    with transaction(sessions) as session:
+        [ticket] = list_tickets(session, "open")
+        closed = close_ticket(session, DEMO, ticket.number, "Jiebei issued the bill", now=now)
+        click.echo(ticket_render.closed(ticket_label(ticket.number), closed.open_alerts))
+    _deliver(sessions, now)
+
+
 def _heading(text: str) -> None:
     click.echo(f"\n=== {text} ===\n")
 
@@ -319,6 +350,8 @@ def demo_command(keep: Path | None) -> None:
         [missing] = [a for a in list_alerts(session, "open") if a.check == Check.BILL_MISSING]
         acknowledge(session, DEMO, missing.id, now=ACKNOWLEDGED, policy=settings.alert_policy())
     _deliver(sessions, ACKNOWLEDGED)
+    _heading("2026-12-01 09:20: a ticket with Jiebei, sent by hand through its in-app service")
+    _open_ticket(sessions, settings, missing.id)
 
     _heading(
         "2026-12-01 11:00: Jiebei shows the bill, Weilidai corrects its own, the customs-duty "
@@ -327,8 +360,9 @@ def demo_command(keep: Path | None) -> None:
     with transaction(sessions) as session:
         click.echo(the_platforms_catch_up(session))
     _check(sessions, settings, BILL_ARRIVES + timedelta(minutes=5))
+    _close_ticket(sessions, BILL_ARRIVES + timedelta(minutes=10))
 
-    _heading("2026-12-01 11:10: what paying Jiebei off today would take")
+    _heading("2026-12-01 11:15: what paying Jiebei off today would take")
     with transaction(sessions) as session:
         jiebei = get_facility(session, "jiebei-main")
         quote = payoff_quote(session, jiebei, PAYOFF.date(), settings.calendar(), now=PAYOFF)

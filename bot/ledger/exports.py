@@ -26,6 +26,7 @@ from bot.models import (
     Repayment,
 )
 from bot.money import format_rate, money_str
+from bot.tickets.exports import ticket_rows
 
 Row = dict[str, Any]
 
@@ -258,12 +259,16 @@ EXPORTS: dict[str, Callable[..., Iterator[Row]]] = {
     "bills": _bills,
     "limits": _limits,
     "audit": _audit,
+    "tickets": ticket_rows,
 }
 
 
 # The columns of each kind, in order: a CSV of no rows still has its header. Tied to the rows
 # the functions above yield by tests/cli/test_ledger_commands.py.
 COLUMNS: dict[str, tuple[str, ...]] = {
+    "accruals": (
+        "facility", "month_end", "currency", "principal", "accrued_interest", "penalty",
+    ),
     "alerts": (
         "id", "check", "facility", "fingerprint", "severity", "state", "summary", "opened_at",
         "last_seen_at", "acknowledged_by", "acknowledged_at", "snoozed_until", "resolved_at",
@@ -272,8 +277,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "facilities": (
         "facility", "platform", "limit", "currency", "daily_rate", "daily_rate_percent",
         "annual_rate", "rate_basis", "method", "day_count", "rounding", "first_period",
-        "repayment_day", "repayment_day_rule", "holiday_rule", "channel", "timezone", "active",
-        "thresholds",
+        "repayment_day", "repayment_day_rule", "holiday_rule", "penalty_multiplier",
+        "penalty_on_interest", "channel", "timezone", "active", "thresholds",
     ),
     "draws": (
         "id", "facility", "amount", "drawn_on", "months", "method", "day_count", "daily_rate",
@@ -285,7 +290,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "status", "paid_on",
     ),
     "repayments": (
-        "id", "facility", "amount", "paid_on", "principal", "interest", "reference", "note",
+        "id", "facility", "amount", "paid_on", "principal", "interest", "penalty",
+        "penalty_itemised", "fee", "unexplained", "accepted_reason", "reference", "note",
         "created_by",
     ),
     "bills": (
@@ -295,6 +301,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "limits": ("id", "facility", "observed_at", "limit", "available", "status", "source"),
     "audit": (
         "id", "at", "actor", "source", "action", "entity", "entity_id", "before", "after",
+    ),
+    "tickets": (
+        "id", "facility", "platform", "subject", "state", "via", "owner", "opened_at", "case_ref",
+        "alerts", "last_contact_at", "next_follow_up_at", "follow_ups", "closed_at", "resolution",
     ),
 }  # fmt: skip
 

@@ -22,6 +22,13 @@ from bot.models.ledger import (
 from bot.models.observations import Bill, DrawConfirmation, LimitReading
 from bot.models.requests import CommandRequest
 from bot.models.summaries import BillDay, FacilitySummary
+from bot.models.tickets import (
+    PlatformContact,
+    Ticket,
+    TicketAlert,
+    TicketCounter,
+    TicketEntry,
+)
 
 __all__ = [
     "Alert",
@@ -41,8 +48,13 @@ __all__ = [
     "LimitReading",
     "OutboxMessage",
     "Platform",
+    "PlatformContact",
     "Repayment",
     "RepaymentAllocation",
     "SchedulerSlot",
     "Silence",
+    "Ticket",
+    "TicketAlert",
+    "TicketCounter",
+    "TicketEntry",
 ]

@@ -39,3 +39,21 @@ def test_the_demo_finds_every_planted_fault_and_resolves_the_missing_bill(
     assert alerts["limit_frozen"]["severity"] == "critical"
     assert "acknowledged by demo:treasurer" in out
     assert "resolved: the condition has cleared" in out
+
+
+def test_the_demo_tells_the_ticket_story(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """T-1 with Jiebei: the Chinese text and records to paste, sent, noted resolved, closed."""
+    folder = tmp_path / "demo"
+    assert main(["demo", "--keep", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "T-1 opened; this platform is contacted by hand" in out
+    assert "贵平台账单缺失：我司于" in out
+    assert "记录类型,日期,编号,金额" in out
+    assert "T-1 marked as sent; first follow-up due 2026-12-03 09:00 CST" in out
+    assert "T-1 closed" in out
+    assert main(["--database-url", f"sqlite:///{folder / 'demo.db'}", "ticket", "show", "T-1"]) == 0
+    show = capsys.readouterr().out
+    assert "alert_resolved" in show
+    assert "Resolution: Jiebei issued the bill" in show

@@ -21,6 +21,7 @@ from sqlalchemy import text
 
 from bot.cli import main
 from bot.db import make_engine
+from bot.ledger.exports import COLUMNS, EXPORTS
 
 Row = dict[str, Any]
 
@@ -241,6 +242,11 @@ def a_bit_of_everything(alices_lines: Loanwatch) -> Loanwatch:
     ok(alices_lines("bill add jiebei-main 2025-03-10 899.75"))
     ok(alices_lines("limit add jiebei-main 50,000 --available 40,779.75"))
     return alices_lines
+
+
+def test_every_kind_of_export_has_its_csv_columns() -> None:
+    """A new kind of export cannot forget the header its empty CSV prints."""
+    assert set(COLUMNS) == set(EXPORTS)
 
 
 @pytest.mark.parametrize("kind", KINDS)

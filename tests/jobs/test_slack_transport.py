@@ -21,7 +21,8 @@ from bot.models import Alert, OutboxMessage
 from bot.settings import Settings
 from bot.slack.blocks import alert_message, group_csv, group_csv_filename, thread_line
 from jobs.delivery import DeliveryWorker
-from jobs.transports import ConsoleTransport, OutboxMessageView, transport_from
+from jobs.transports import ConsoleTransport, OutboxMessageView, TransportError, transport_from
+from jobs.transports.routing import ByChannel
 from jobs.transports.slack import EVENT_TYPE, SlackTransport
 from tests.jobs.slack_support import (
     ALERTS,
@@ -448,7 +449,8 @@ def test_slack_is_the_transport_when_a_bot_token_is_set(slack) -> None:
     """SLACK_BOT_TOKEN set: Slack, at SLACK_API_URL; unset or blank: the console."""
     with_token = Settings(_env_file=None, SLACK_BOT_TOKEN="xoxb-test", SLACK_API_URL=slack.api_url)
     transport = transport_from(with_token)
-    assert isinstance(transport, SlackTransport)
+    assert isinstance(transport, ByChannel)
+    assert isinstance(transport.main, SlackTransport)
     assert transport.send(OutboxMessageView(1, "notice", ALERTS, {"summary": "hello"}, 0))
     assert [m.text for m in slack.messages(ALERTS)] == [
         "── notice → #C0ALERTS (outbox 1) ──\nhello\n"
@@ -457,6 +459,16 @@ def test_slack_is_the_transport_when_a_bot_token_is_set(slack) -> None:
     assert isinstance(
         transport_from(Settings(_env_file=None, SLACK_BOT_TOKEN="")), ConsoleTransport
     )
+
+
+def test_a_tickets_email_waits_for_its_transport_instead_of_going_to_slack(slack) -> None:
+    """With Slack, a row for `email:jiebei` is refused as transient (retried), never posted."""
+    with_token = Settings(_env_file=None, SLACK_BOT_TOKEN="xoxb-test", SLACK_API_URL=slack.api_url)
+    row = OutboxMessageView(2, "ticket.platform", "email:jiebei", {"title": "[T-1] x"}, 0)
+    with pytest.raises(TransportError, match="no email transport yet") as refused:
+        transport_from(with_token).send(row)
+    assert not refused.value.permanent
+    assert slack.messages("email:jiebei") == []
 
 
 def test_a_reminder_is_also_shown_in_the_channel(slack) -> None:

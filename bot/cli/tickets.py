@@ -1,0 +1,317 @@
+"""`loanwatch ticket` and `loanwatch platform contact`: cases with a platform, and whom to ask.
+
+Like `loanwatch check`, each ticket command delivers what it enqueued before it exits.
+"""
+
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from bot.cli import ticket_render
+from bot.cli.context import CliState
+from bot.cli.params import ALERT_ID, WholeNumberType
+from bot.clock import utcnow
+from bot.ledger.facilities import facility_zone
+from bot.models import Facility, Platform
+from bot.sessions import session_factory
+from bot.tickets.changes import (
+    LIST_STATES,
+    add_note,
+    close_ticket,
+    list_tickets,
+    mark_sent,
+    record_reply,
+    reopen_ticket,
+)
+from bot.tickets.contacts import check_contact, set_contact
+from bot.tickets.opening import MAX_RECORDS_DAYS, open_ticket
+from bot.tickets.timeline import entries, get_ticket, linked_alerts
+from bot.tickets.words import (
+    DEFAULT_FOLLOW_UP_DAYS,
+    DEFAULT_RECORDS_DAYS,
+    Language,
+    Via,
+    ticket_label,
+    ticket_number,
+)
+from jobs.delivery import DeliveryWorker, delivery_options
+from jobs.scheduler import worker_name
+from jobs.transports import transport_from
+
+RECORDS_DAYS = WholeNumberType(1, MAX_RECORDS_DAYS)
+FOLLOW_UP_DAYS = WholeNumberType(1, 60)
+
+
+class TicketIdType(click.ParamType):
+    """A ticket as people write it: T-3."""
+
+    name = "ticket"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int:
+        try:
+            return ticket_number(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+TICKET = TicketIdType()
+
+
+def _deliver(state: CliState) -> None:
+    """Send what the command enqueued (and anything else due), as `loanwatch check` does."""
+    worker = DeliveryWorker(
+        session_factory(state.engine),
+        transport_from(state.settings),
+        worker_id=f"cli:{worker_name()}",
+        clock=utcnow,
+        **delivery_options(state.settings),
+    )
+    while worker.step():
+        pass
+
+
+def _channel(state: CliState) -> str | None:
+    return state.settings.default_alert_channel
+
+
+@click.group("ticket")
+def ticket_group() -> None:
+    """Tickets with a platform: open, list, show, note, reply, sent, close, reopen."""
+
+
+@ticket_group.command("open")
+@click.argument("facility")
+@click.option("--subject", required=True, help="What is wrong, in a few words.")
+@click.option("--alert", "alert_ids", type=ALERT_ID, multiple=True, help="Link this alert.")
+@click.option("--body", help="More detail for the platform.")
+@click.option(
+    "--days",
+    type=RECORDS_DAYS,
+    default=DEFAULT_RECORDS_DAYS,
+    show_default=True,
+    help="How many days of usage records to send.",
+)
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also save the usage records to this file (UTF-8 with BOM, for Excel).",
+)
+@click.pass_obj
+def ticket_open(
+    state: CliState,
+    facility: str,
+    subject: str,
+    alert_ids: tuple[int, ...],
+    body: str | None,
+    days: int,
+    csv_path: Path | None,
+) -> None:
+    """Open a ticket with FACILITY's platform; prints its id (T-n) first."""
+    with state.transaction() as session:
+        result = open_ticket(
+            session,
+            state.actor,
+            facility,
+            subject,
+            now=state.now,
+            calendar=state.settings.calendar(),
+            alert_ids=alert_ids,
+            body=body,
+            days=days,
+            default_channel=_channel(state),
+        )
+        if csv_path is not None:
+            csv_path.write_bytes(result.csv)
+    click.echo(ticket_render.opened(result))
+    if result.contact.via == Via.MANUAL:
+        click.echo(ticket_render.manual_bundle(result))
+    _deliver(state)
+
+
+@ticket_group.command("list")
+@click.option(
+    "--state",
+    "wanted",
+    type=click.Choice(LIST_STATES),
+    default="open",
+    show_default=True,
+    help="open means not closed.",
+)
+@click.pass_obj
+def ticket_list(state: CliState, wanted: str) -> None:
+    """Tickets, newest first; overdue ones say so."""
+    with state.transaction() as session:
+        tickets = list_tickets(session, wanted)
+        slugs = dict(session.execute(select(Facility.id, Facility.slug)).all())
+        if not tickets:
+            click.echo(f"no {wanted} tickets")
+            return
+        click.echo(ticket_render.ticket_list(tickets, slugs, state.settings.zone))
+
+
+@ticket_group.command("show")
+@click.argument("ticket", type=TICKET)
+@click.pass_obj
+def ticket_show(state: CliState, ticket: int) -> None:
+    """One ticket: its facts, its alerts and its timeline."""
+    with state.transaction() as session:
+        found = get_ticket(session, ticket)
+        facility = session.get(Facility, found.facility_id)
+        platform = session.get(Platform, found.platform_id)
+        assert facility is not None
+        assert platform is not None
+        alerts = [(a.id, a.state) for a in linked_alerts(session, found)]
+        click.echo(
+            ticket_render.ticket_show(
+                found,
+                facility.slug,
+                platform.name,
+                alerts,
+                entries(session, found),
+                facility_zone(facility),
+            )
+        )
+
+
+@ticket_group.command("note")
+@click.argument("ticket", type=TICKET)
+@click.argument("text")
+@click.pass_obj
+def ticket_note(state: CliState, ticket: int, text: str) -> None:
+    """Add a note to the ticket's timeline."""
+    with state.transaction() as session:
+        add_note(session, state.actor, ticket, text, now=state.now, default_channel=_channel(state))
+    click.echo(f"{ticket_label(ticket)}: note added")
+    _deliver(state)
+
+
+@ticket_group.command("reply")
+@click.argument("ticket", type=TICKET)
+@click.argument("text")
+@click.option("--case", "case_ref", help="The platform's case number (工单号).")
+@click.pass_obj
+def ticket_reply(state: CliState, ticket: int, text: str, case_ref: str | None) -> None:
+    """The platform answered: record what it said (and its case number)."""
+    with state.transaction() as session:
+        found = record_reply(
+            session,
+            state.actor,
+            ticket,
+            text,
+            now=state.now,
+            case_ref=case_ref,
+            default_channel=_channel(state),
+        )
+        case = f" (case {found.case_ref})" if found.case_ref else ""
+    click.echo(f"{ticket_label(ticket)}: reply recorded{case}; follow-ups stop")
+    _deliver(state)
+
+
+@ticket_group.command("sent")
+@click.argument("ticket", type=TICKET)
+@click.pass_obj
+def ticket_sent(state: CliState, ticket: int) -> None:
+    """You sent it to the platform by hand: the follow-up clock starts now."""
+    with state.transaction() as session:
+        found = mark_sent(
+            session,
+            state.actor,
+            ticket,
+            now=state.now,
+            calendar=state.settings.calendar(),
+            default_channel=_channel(state),
+        )
+        facility = session.get(Facility, found.facility_id)
+        assert facility is not None
+        due = ticket_render.local_time(found.next_follow_up_at, facility_zone(facility))
+    click.echo(f"{ticket_label(ticket)}: marked as sent; first follow-up due {due}")
+    _deliver(state)
+
+
+@ticket_group.command("close")
+@click.argument("ticket", type=TICKET)
+@click.option("--resolution", required=True, help="How it ended (kept on the ticket).")
+@click.pass_obj
+def ticket_close(state: CliState, ticket: int, resolution: str) -> None:
+    """Close the ticket with its resolution."""
+    with state.transaction() as session:
+        result = close_ticket(
+            session, state.actor, ticket, resolution, now=state.now, default_channel=_channel(state)
+        )
+    click.echo(ticket_render.closed(ticket_label(ticket), result.open_alerts))
+    _deliver(state)
+
+
+@ticket_group.command("reopen")
+@click.argument("ticket", type=TICKET)
+@click.argument("reason")
+@click.pass_obj
+def ticket_reopen(state: CliState, ticket: int, reason: str) -> None:
+    """Open a closed ticket again, saying why."""
+    with state.transaction() as session:
+        reopen_ticket(
+            session, state.actor, ticket, reason, now=state.now, default_channel=_channel(state)
+        )
+    click.echo(f"{ticket_label(ticket)} reopened")
+    _deliver(state)
+
+
+@click.group("platform")
+def platform_group() -> None:
+    """Platforms: how each is contacted about tickets (admins)."""
+
+
+@platform_group.command("contact")
+@click.argument("platform")
+@click.option("--via", type=click.Choice([v.value for v in Via]), required=True)
+@click.option("--to", help="Email addresses, comma-separated (--via email).")
+@click.option("--url", help="The webhook's address (--via webhook).")
+@click.option("--secret-env", help="The environment variable with the webhook's secret.")
+@click.option(
+    "--language", type=click.Choice([x.value for x in Language]), default="zh", show_default=True
+)
+@click.option(
+    "--follow-up-days",
+    type=FOLLOW_UP_DAYS,
+    default=DEFAULT_FOLLOW_UP_DAYS,
+    show_default=True,
+    help="Business days without an answer before a follow-up.",
+)
+@click.option("--facility", help="Set this facility's override instead of the platform's.")
+@click.pass_obj
+def platform_contact(
+    state: CliState,
+    platform: str,
+    via: str,
+    to: str | None,
+    url: str | None,
+    secret_env: str | None,
+    language: str,
+    follow_up_days: int,
+    facility: str | None,
+) -> None:
+    """Set how PLATFORM (or one of its facilities) is contacted about tickets."""
+    contact = check_contact(
+        Via(via),
+        to=to,
+        url=url,
+        secret_env=secret_env,
+        language=Language(language),
+        follow_up_days=follow_up_days,
+    )
+    with state.transaction() as session:
+        set_contact(session, state.actor, platform, contact, facility_slug=facility, now=state.now)
+    scope = f"{platform} ({facility})" if facility else platform
+    click.echo(
+        f"{scope}: contact by {via}, {language}, follow up after {follow_up_days} business days"
+    )
+
+
+def register(cli: click.Group) -> None:
+    """Add the ticket and platform commands."""
+    cli.add_command(ticket_group)
+    cli.add_command(platform_group)

@@ -1,0 +1,234 @@
+"""What people do to a ticket after it opened: note, record a reply, mark sent, close, reopen.
+
+Each change locks the ticket, checks it may happen, writes its entry, audit record and notice
+(`bot.tickets.timeline.write_entry`) in the caller's transaction, and refuses with one line
+what makes no sense (closing a closed ticket).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.calendar import BusinessCalendar
+from bot.errors import InputError
+from bot.ledger.facilities import facility_zone
+from bot.models import Facility, Ticket, TicketAlert
+from bot.tickets.timeline import follow_up_due, get_ticket, open_alert_ids, write_entry
+from bot.tickets.words import MAX_CASE_REF_CHARS, EntryKind, TicketState, ticket_label
+from bot.typed import free_text
+
+LIST_STATES = ("open", "closed", "all")
+
+
+@dataclass(frozen=True)
+class Closed:
+    """A closed ticket, and its alerts that are still open (the closer is told)."""
+
+    ticket: Ticket
+    open_alerts: list[int]
+
+
+def add_note(
+    session: Session,
+    actor: audit.Actor,
+    number: int,
+    note: str,
+    *,
+    now: datetime,
+    default_channel: str | None = None,
+) -> Ticket:
+    """A note on the timeline; the state does not change."""
+    text = _required(note, "the note")
+    ticket = get_ticket(session, number, for_update=True)
+    write_entry(
+        session,
+        actor,
+        ticket,
+        EntryKind.NOTE,
+        now=now,
+        before=audit.snapshot(ticket),
+        text=text,
+        channel=default_channel,
+    )
+    return ticket
+
+
+def record_reply(
+    session: Session,
+    actor: audit.Actor,
+    number: int,
+    reply: str,
+    *,
+    now: datetime,
+    case_ref: str | None = None,
+    default_channel: str | None = None,
+) -> Ticket:
+    """The platform answered: answered, follow-ups stop and start again at zero."""
+    text = _required(reply, "the reply")
+    case = free_text(case_ref, "the case reference", limit=MAX_CASE_REF_CHARS)
+    ticket = get_ticket(session, number, for_update=True)
+    _refuse_closed(ticket, "record a reply on")
+    before = audit.snapshot(ticket)
+    ticket.state = TicketState.ANSWERED
+    ticket.last_contact_at = now
+    ticket.next_follow_up_at = None
+    ticket.follow_ups = 0
+    if case:
+        ticket.case_ref = case
+    write_entry(
+        session,
+        actor,
+        ticket,
+        EntryKind.REPLIED,
+        now=now,
+        before=before,
+        text=text,
+        data={"case_ref": case} if case else {},
+        channel=default_channel,
+    )
+    return ticket
+
+
+def mark_sent(
+    session: Session,
+    actor: audit.Actor,
+    number: int,
+    *,
+    now: datetime,
+    calendar: BusinessCalendar,
+    default_channel: str | None = None,
+) -> Ticket:
+    """Someone sent it to the platform: waiting, and the follow-up clock starts now."""
+    ticket = get_ticket(session, number, for_update=True)
+    _refuse_closed(ticket, "mark as sent")
+    facility = session.get(Facility, ticket.facility_id)
+    assert facility is not None
+    before = audit.snapshot(ticket)
+    ticket.state = TicketState.WAITING
+    ticket.last_contact_at = now
+    ticket.follow_ups = 0
+    ticket.next_follow_up_at = follow_up_due(
+        calendar, now, ticket.follow_up_days, facility_zone(facility)
+    )
+    sent = write_entry(
+        session, actor, ticket, EntryKind.SENT, now=now, before=before, channel=default_channel
+    )
+    if ticket.thread_event_id is None:  # the first message, sent by hand
+        ticket.thread_event_id = sent.event_id
+    return ticket
+
+
+def close_ticket(
+    session: Session,
+    actor: audit.Actor,
+    number: int,
+    resolution: str,
+    *,
+    now: datetime,
+    default_channel: str | None = None,
+) -> Closed:
+    """Closed with a resolution; its alerts may link to another ticket from now on."""
+    text = _required(resolution, "the resolution")
+    ticket = get_ticket(session, number, for_update=True)
+    _refuse_closed(ticket, "close")
+    before = audit.snapshot(ticket)
+    ticket.state = TicketState.CLOSED
+    ticket.resolution = text
+    ticket.closed_at = now
+    ticket.next_follow_up_at = None
+    _set_links_open(session, ticket, False)
+    still_open = open_alert_ids(session, ticket)
+    write_entry(
+        session,
+        actor,
+        ticket,
+        EntryKind.CLOSED,
+        now=now,
+        before=before,
+        text=text,
+        data={"open_alerts": still_open},
+        channel=default_channel,
+    )
+    return Closed(ticket, still_open)
+
+
+def reopen_ticket(
+    session: Session,
+    actor: audit.Actor,
+    number: int,
+    reason: str,
+    *,
+    now: datetime,
+    default_channel: str | None = None,
+) -> Ticket:
+    """A closed ticket opens again (the platform's fix did not hold); its alerts come back
+    with it, unless another open ticket has taken one meanwhile."""
+    text = _required(reason, "the reason")
+    ticket = get_ticket(session, number, for_update=True)
+    if ticket.state != TicketState.CLOSED:
+        raise InputError(f"ticket {ticket_label(ticket.number)} is {ticket.state}, not closed")
+    taken = session.scalars(
+        select(TicketAlert.alert_id).where(
+            TicketAlert.alert_id.in_(
+                select(TicketAlert.alert_id).where(TicketAlert.ticket_id == ticket.id)
+            ),
+            TicketAlert.ticket_open.is_(True),
+        )
+    ).all()
+    if taken:
+        raise InputError(f"alert {taken[0]} is in another open ticket now; close that one first")
+    before = audit.snapshot(ticket)
+    ticket.state = TicketState.OPEN
+    ticket.closed_at = None
+    ticket.resolution = None
+    ticket.follow_ups = 0
+    _set_links_open(session, ticket, True)
+    write_entry(
+        session,
+        actor,
+        ticket,
+        EntryKind.REOPENED,
+        now=now,
+        before=before,
+        text=text,
+        channel=default_channel,
+    )
+    return ticket
+
+
+def list_tickets(session: Session, wanted: str) -> list[Ticket]:
+    """Tickets, newest first: `open` means not closed."""
+    query = select(Ticket).order_by(Ticket.number.desc())
+    if wanted == "open":
+        query = query.where(Ticket.state != TicketState.CLOSED)
+    elif wanted == "closed":
+        query = query.where(Ticket.state == TicketState.CLOSED)
+    return list(session.scalars(query))
+
+
+def _set_links_open(session: Session, ticket: Ticket, is_open: bool) -> None:
+    session.execute(
+        update(TicketAlert)
+        .where(TicketAlert.ticket_id == ticket.id)
+        .values(ticket_open=is_open)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _refuse_closed(ticket: Ticket, doing: str) -> None:
+    if ticket.state == TicketState.CLOSED:
+        when = f" on {ticket.closed_at:%Y-%m-%d}" if ticket.closed_at else ""
+        raise InputError(
+            f"ticket {ticket_label(ticket.number)} is closed{when}; cannot {doing} it "
+            f"(`loanwatch ticket reopen {ticket_label(ticket.number)} REASON` first)"
+        )
+
+
+def _required(typed: str, what: str) -> str:
+    text = free_text(typed, what)
+    if text is None:
+        raise InputError(f"{what} is empty; write a few words")
+    return text

@@ -1,0 +1,251 @@
+"""Every word a platform reads about a ticket, in its language (zh or en): written only here.
+
+The summary states the discrepancy as the ledger sees it: what it expects, what the platform
+shows, since when, which draws. In Chinese it is business prose, not translated field names.
+The CSV of the usage records is UTF-8 with a BOM, so Excel opens Chinese correctly.
+"""
+
+import csv
+import io
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+from bot.money import format_money, money_str
+from bot.tickets.records import (
+    Discrepancy,
+    MissingBill,
+    OtherFinding,
+    RecordKind,
+    UsageRecord,
+    UsageRecords,
+    WrongAmount,
+)
+from bot.tickets.words import Language
+
+_COLUMNS = {
+    Language.ZH: ("记录类型", "日期", "编号", "金额", "本金", "利息", "状态", "说明"),
+    Language.EN: (
+        "Record",
+        "Date",
+        "Reference",
+        "Amount",
+        "Principal",
+        "Interest",
+        "Status",
+        "Detail",
+    ),
+}
+_KINDS = {
+    Language.ZH: {
+        RecordKind.DRAW: "借款",
+        RecordKind.INSTALLMENT: "应还计划",
+        RecordKind.REPAYMENT: "还款",
+        RecordKind.BILL: "平台账单",
+        RecordKind.LIMIT: "额度读数",
+        RecordKind.ALERT: "预警",
+    },
+    Language.EN: {
+        RecordKind.DRAW: "draw",
+        RecordKind.INSTALLMENT: "installment",
+        RecordKind.REPAYMENT: "repayment",
+        RecordKind.BILL: "platform bill",
+        RecordKind.LIMIT: "limit reading",
+        RecordKind.ALERT: "alert",
+    },
+}
+_STATUS_ZH = {
+    "scheduled": "待还",
+    "paid": "已还",
+    "unpaid": "未还",
+    "active": "正常",
+    "frozen": "冻结",
+    "closed": "关闭",
+    "open": "未解决",
+    "acknowledged": "处理中",
+    "resolved": "已解决",
+    "equal-installment": "等额本息",
+    "equal-principal": "等额本金",
+    "interest-first": "先息后本",
+    "bullet": "到期一次还本付息",
+    "quarterly-interest": "按季付息",
+}
+_CHECKS_ZH = {
+    "bill_unexpected": "出现无法对应借款的账单",
+    "bill_due_soon": "账单即将到期",
+    "bill_overdue": "账单已逾期",
+    "limit_dropped": "额度骤降",
+    "limit_frozen": "额度被冻结或显示为零",
+    "limit_inconsistent": "可用额度与实际用信不符",
+    "data_stale": "平台数据长时间未更新",
+    "draw_unconfirmed": "借款未见到账确认",
+    "utilization_high": "额度使用率过高",
+}
+
+
+def zh_date(day: date) -> str:
+    """2026年11月8日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _money(amount: Decimal, currency: str) -> str:
+    return format_money(amount, currency)
+
+
+def records_csv(records: UsageRecords, language: Language) -> bytes:
+    """The usage records as CSV bytes: UTF-8 with a BOM, a header row in the platform's language."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(_COLUMNS[language])
+    writer.writerows(record_rows(records.records, language))
+    return out.getvalue().encode("utf-8-sig")
+
+
+def record_rows(records: Sequence[UsageRecord], language: Language) -> list[list[str]]:
+    """The rows of the CSV (and of a webhook's JSON), each value a string."""
+
+    def plain(amount: Decimal | None) -> str:
+        return "" if amount is None else money_str(amount)
+
+    def status(value: str) -> str:
+        return _STATUS_ZH.get(value, value) if language == Language.ZH else value
+
+    return [
+        [
+            _KINDS[language][r.kind],
+            r.on.isoformat(),
+            r.reference,
+            plain(r.amount),
+            plain(r.principal),
+            plain(r.interest),
+            status(r.status),
+            _detail(r, language),
+        ]
+        for r in records
+    ]
+
+
+def record_columns(language: Language) -> list[str]:
+    """The CSV's header row."""
+    return list(_COLUMNS[language])
+
+
+def _detail(record: UsageRecord, language: Language) -> str:
+    if record.kind == RecordKind.DRAW:
+        return f"{record.detail}期" if language == Language.ZH else f"{record.detail} months"
+    if record.kind == RecordKind.LIMIT and record.detail:
+        return f"可用{record.detail}" if language == Language.ZH else f"available {record.detail}"
+    return record.detail
+
+
+def summary(records: UsageRecords, language: Language) -> str:
+    """What is wrong, as the platform should read it; one paragraph per discrepancy."""
+    if not records.discrepancies:
+        if language == Language.ZH:
+            return "请贵平台协助核查我司以下使用记录。"
+        return "Please check our usage records below."
+    say = _zh if language == Language.ZH else _en
+    return "\n".join(say(d, records.currency, records.end) for d in records.discrepancies)
+
+
+def _zh(found: Discrepancy, currency: str, today: date) -> str:
+    if isinstance(found, MissingBill):
+        return (
+            f"贵平台账单缺失：我司于{zh_date(found.drawn_on)}借款"
+            f"{_money(found.draw_amount, currency)}（借款编号#{found.draw_id}），按合同应于"
+            f"{zh_date(found.due_date)}出账，应还金额{_money(found.expected, currency)}。"
+            f"该账单自{zh_date(found.since)}起即应可见，截至{zh_date(today)}贵平台仍未显示，"
+            "烦请核查并补出账单。"
+        )
+    if isinstance(found, WrongAmount):
+        return (
+            f"贵平台账单金额有误：{zh_date(found.bill_due)}的账单显示应还"
+            f"{_money(found.billed, currency)}，而按我司台账，{zh_date(found.due_date)}应还"
+            f"{_money(found.expected, currency)}，"
+            f"相差{_money(found.billed - found.expected, currency)}。"
+            f"此差异自{zh_date(found.since)}起存在，烦请核对更正。"
+        )
+    what = _CHECKS_ZH.get(found.check, found.check)
+    return (
+        f"我司自{zh_date(found.since)}起发现{what}（{found.summary}），烦请贵平台核查并予以说明。"
+    )
+
+
+def _en(found: Discrepancy, currency: str, today: date) -> str:
+    if isinstance(found, MissingBill):
+        return (
+            f"Missing bill: we drew {_money(found.draw_amount, currency)} on "
+            f"{found.drawn_on.isoformat()} (draw #{found.draw_id}); under the contract a bill of "
+            f"{_money(found.expected, currency)} falls due on {found.due_date.isoformat()}. It "
+            f"should have been visible since {found.since.isoformat()}, and as of "
+            f"{today.isoformat()} your platform still shows no such bill. Please look into it "
+            "and issue the bill."
+        )
+    if isinstance(found, WrongAmount):
+        return (
+            f"Wrong bill amount: your bill due {found.bill_due.isoformat()} shows "
+            f"{_money(found.billed, currency)}, while our ledger expects "
+            f"{_money(found.expected, currency)} due {found.due_date.isoformat()}, a difference "
+            f"of {_money(found.billed - found.expected, currency)}, since "
+            f"{found.since.isoformat()}. Please check and correct it."
+        )
+    assert isinstance(found, OtherFinding)
+    return (
+        f"Since {found.since.isoformat()} we see {found.check.replace('_', ' ')}: "
+        f"{found.summary}. Please look into it."
+    )
+
+
+def message_subject(label: str, facility: str, subject: str) -> str:
+    """`[T-3] jiebei-main: no bill for December` (an email's Subject, a webhook's title)."""
+    return f"[{label}] {facility}: {subject}"
+
+
+def first_message(
+    label: str, subject: str, body: str | None, records: UsageRecords, language: Language
+) -> str:
+    """The first message to the platform (and the ready-to-paste text for a manual contact)."""
+    if language == Language.ZH:
+        lines = [
+            "您好：",
+            "",
+            f"我司就以下问题提交工单（我方编号{label}）：{subject}",
+            "",
+            summary(records, language),
+        ]
+        if body:
+            lines += ["", body]
+        lines += [
+            "",
+            f"随附{zh_date(records.start)}至{zh_date(records.end)}的使用记录（CSV），"
+            "请查收。如需更多材料，请随时告知。",
+            "",
+            "谢谢！",
+        ]
+        return "\n".join(lines)
+    lines = ["Hello,", "", f"We are raising a case (our reference {label}): {subject}", ""]
+    lines.append(summary(records, language))
+    if body:
+        lines += ["", body]
+    lines += [
+        "",
+        f"Our usage records from {records.start.isoformat()} to {records.end.isoformat()} are "
+        "attached as CSV. Please let us know if you need anything else.",
+        "",
+        "Thank you.",
+    ]
+    return "\n".join(lines)
+
+
+def follow_up_message(label: str, subject: str, count: int, language: Language) -> str:
+    """A polite follow-up to the platform after `count` reminders (1 = the first)."""
+    if language == Language.ZH:
+        return (
+            f"您好：\n\n我司于前期提交的工单（我方编号{label}：{subject}）目前尚未收到回复。"
+            f"这是我方第{count}次跟进，烦请贵平台尽快核查并回复处理进展。\n\n谢谢！"
+        )
+    return (
+        f"Hello,\n\nWe have not yet heard back about our case {label} ({subject}). This is our "
+        f"follow-up number {count}; we would be grateful for an update on its progress.\n\n"
+        "Thank you."
+    )

@@ -1,0 +1,166 @@
+"""Writing a ticket's changes: its timeline entry, its audit record and its notices, together.
+
+Every change goes through :func:`write_entry` in the caller's transaction, so the entry, the
+audit record and the outbox rows commit with the change or not at all.
+"""
+
+import secrets
+from collections.abc import Sequence
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.alerts.outbox import enqueue
+from bot.alerts.policy import AlertState
+from bot.calendar import BusinessCalendar
+from bot.errors import NotFoundError
+from bot.ledger.facilities import facility_zone
+from bot.models import Alert, Facility, Platform, Ticket, TicketAlert, TicketEntry
+from bot.tickets.notices import TicketNotice, TicketNoticeKind
+from bot.tickets.words import EntryKind, is_overdue, ticket_label
+from bot.zones import local
+
+# Follow-ups fall due at the start of the platform's business day, in the facility's zone.
+FOLLOW_UP_TIME = time(9, 0)
+
+
+def new_event_id() -> str:
+    """A random id for one ticket event (128 bits): unique across every loanwatch, ever."""
+    return secrets.token_hex(16)
+
+
+def get_ticket(session: Session, number: int, *, for_update: bool = False) -> Ticket:
+    """The ticket T-<number>, locked for the change when asked, or a NotFoundError."""
+    query = select(Ticket).where(Ticket.number == number)
+    if for_update:
+        query = query.with_for_update()
+    ticket = session.scalar(query)
+    if ticket is None:
+        raise NotFoundError(
+            f"no ticket {ticket_label(number)}; `loanwatch ticket list --state all` shows them all"
+        )
+    return ticket
+
+
+def linked_alerts(session: Session, ticket: Ticket) -> list[Alert]:
+    """The ticket's alerts, oldest first."""
+    return list(
+        session.scalars(
+            select(Alert)
+            .join(TicketAlert, TicketAlert.alert_id == Alert.id)
+            .where(TicketAlert.ticket_id == ticket.id)
+            .order_by(Alert.id)
+        )
+    )
+
+
+def open_alert_ids(session: Session, ticket: Ticket) -> list[int]:
+    """The ids of the ticket's alerts that are not resolved."""
+    return [a.id for a in linked_alerts(session, ticket) if a.state != AlertState.RESOLVED]
+
+
+def entries(session: Session, ticket: Ticket) -> Sequence[TicketEntry]:
+    """The ticket's timeline, in order."""
+    return session.scalars(
+        select(TicketEntry).where(TicketEntry.ticket_id == ticket.id).order_by(TicketEntry.id)
+    ).all()
+
+
+def follow_up_due(
+    calendar: BusinessCalendar, start: datetime, business_days: int, zone: ZoneInfo
+) -> datetime:
+    """09:00 on the `business_days`-th business day after `start`'s date, in `zone`.
+
+    Chinese holidays and make-up workdays count as the checks count them (bot.calendar): a
+    ticket sent on the Friday before Golden Week is chased after it, not during it.
+    """
+    day = start.astimezone(zone).date()
+    for _ in range(business_days):
+        day = calendar.next_business_day(day + timedelta(days=1))
+    return datetime.combine(day, FOLLOW_UP_TIME, zone)
+
+
+def write_entry(
+    session: Session,
+    actor: audit.Actor,
+    ticket: Ticket,
+    kind: EntryKind,
+    *,
+    now: datetime,
+    before: dict[str, Any] | None,
+    text: str | None = None,
+    data: dict[str, Any] | None = None,
+    channel: str | None = None,
+    tell: bool = True,
+    written_at: datetime | None = None,
+) -> TicketEntry:
+    """1. The timeline entry, with a new event id.
+    2. The audit record of the ticket's change (`ticket.<kind>`).
+    3. The team's notice in the outbox (unless `tell` is False): to the facility's channel,
+       else `channel` (the default alert channel). The row is due at `written_at` (the real
+       time, for a run of the wake-ups `--at` another; default `now`)."""
+    entry = TicketEntry(
+        ticket_id=ticket.id,
+        kind=kind,
+        at=now,
+        actor=actor.name,
+        text=text,
+        event_id=new_event_id(),
+        data=data or {},
+    )
+    session.add(entry)
+    audit.record(session, actor, f"ticket.{kind}", ticket, at=now, before=before)
+    if tell:
+        notice = team_notice(session, ticket, entry)
+        enqueue(
+            session,
+            kind=TicketNoticeKind.NOTICE,
+            channel=_channel(session, ticket) or channel,
+            payload=notice.to_payload(),
+            now=written_at or now,
+        )
+    return entry
+
+
+def team_notice(session: Session, ticket: Ticket, entry: TicketEntry) -> TicketNotice:
+    """The notice about `entry`, with the ticket as it now is."""
+    facility = session.get(Facility, ticket.facility_id)
+    platform = session.get(Platform, ticket.platform_id)
+    assert facility is not None
+    assert platform is not None
+    label = ticket_label(ticket.number)
+    facts = {"State": ticket.state, "Owner": ticket.owner, "Via": ticket.via}
+    if ticket.case_ref:
+        facts["Case"] = ticket.case_ref
+    if ticket.next_follow_up_at is not None:
+        facts["Next follow-up"] = local(ticket.next_follow_up_at, facility_zone(facility))
+    overdue = is_overdue(ticket.state, ticket.follow_ups)
+    return TicketNotice(
+        event=entry.kind,
+        event_id=entry.event_id,
+        ticket=label,
+        ticket_id=ticket.id,
+        facility=facility.slug,
+        platform=platform.name,
+        subject=ticket.subject,
+        state=ticket.state,
+        via=ticket.via,
+        owner=ticket.owner,
+        actor=entry.actor,
+        title=f"Ticket {label} · {entry.kind} · {facility.slug}: {ticket.subject}"
+        + (" · OVERDUE" if overdue else ""),
+        text=entry.text or "",
+        overdue=overdue,
+        case_ref=ticket.case_ref,
+        open_alerts=open_alert_ids(session, ticket),
+        facts=facts,
+    )
+
+
+def _channel(session: Session, ticket: Ticket) -> str | None:
+    facility = session.get(Facility, ticket.facility_id)
+    return facility.alert_channel if facility is not None else None

@@ -1,0 +1,77 @@
+"""A ticket's words: its states, its timeline's kinds, how a platform is reached, its id."""
+
+import re
+from enum import StrEnum
+
+from bot.errors import InputError
+from bot.typed import MAX_ID, fold_width, quote
+
+
+class TicketState(StrEnum):
+    """open (not sent yet) → waiting (on the platform) → answered → closed; reopen allowed."""
+
+    OPEN = "open"
+    WAITING = "waiting"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+
+class EntryKind(StrEnum):
+    """A line of a ticket's timeline."""
+
+    OPENED = "opened"
+    SENT = "sent"
+    DELIVERY_FAILED = "delivery_failed"
+    REPLIED = "replied"  # the platform answered
+    NOTE = "note"
+    REMINDER = "reminder"  # a follow-up was due
+    ALERT_RESOLVED = "alert_resolved"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+
+
+class Via(StrEnum):
+    """How a platform is reached: loanwatch sends (email, webhook), or a person does (manual)."""
+
+    EMAIL = "email"
+    WEBHOOK = "webhook"
+    MANUAL = "manual"
+
+
+class Language(StrEnum):
+    """The language the platform reads."""
+
+    ZH = "zh"
+    EN = "en"
+
+
+# After this many follow-ups without an answer a ticket is overdue.
+OVERDUE_AFTER_FOLLOW_UPS = 3
+MAX_SUBJECT_CHARS = 200
+MAX_CASE_REF_CHARS = 100
+DEFAULT_RECORDS_DAYS = 90
+DEFAULT_FOLLOW_UP_DAYS = 2
+
+_TICKET_ID = re.compile(r"[Tt]-?([0-9]{1,10})")
+
+
+def ticket_label(number: int) -> str:
+    """The id people see and type: T-3."""
+    return f"T-{number}"
+
+
+def ticket_number(text: str) -> int:
+    """The number in a ticket id as typed: `T-3`, `t-3`, `T3`, `#T-3`."""
+    typed = fold_width(text).strip().removeprefix("#")
+    match = _TICKET_ID.fullmatch(typed)
+    if match is None or not 1 <= int(match.group(1)) <= MAX_ID:
+        raise InputError(
+            f'"{quote(text)}" is not a ticket id; say which ticket as `loanwatch ticket list` '
+            "shows it, e.g. T-3"
+        )
+    return int(match.group(1))
+
+
+def is_overdue(state: str, follow_ups: int) -> bool:
+    """Waiting on the platform after three follow-ups it did not answer."""
+    return state == TicketState.WAITING and follow_ups >= OVERDUE_AFTER_FOLLOW_UPS

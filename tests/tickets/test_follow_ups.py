@@ -1,0 +1,91 @@
+"""Follow-ups on Alice's clock: counted in Chinese business days, run by `check --at`.
+
+2026's Mid-Autumn Festival is Friday 25 September and the National Day holiday runs from
+Thursday 1 to Wednesday 7 October, with Saturday 10 October a make-up working day
+(chinese_calendar). Jiebei is reached by email, followed up after 2 business days.
+"""
+
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from bot.db import make_engine
+from bot.models import OutboxMessage
+from bot.sessions import session_factory
+from tests.tickets.conftest import ok
+
+FRIDAY_BEFORE_NATIONAL_DAY = datetime(2026, 9, 25, 8, 0, tzinfo=UTC)  # 16:00 in Shanghai
+
+
+def _ticket(loanwatch) -> dict:
+    [ticket] = json.loads(ok(loanwatch("export tickets --format json")))
+    return ticket
+
+
+def _check_at(loanwatch, clock, moment: str) -> str:
+    clock.now = datetime.fromisoformat(moment).astimezone(UTC)
+    return ok(loanwatch(f"check --at {moment}"))
+
+
+def _platform_rows(database_url: str) -> list[dict]:
+    engine = make_engine(database_url)
+    with session_factory(engine)() as session:
+        rows = session.scalars(
+            select(OutboxMessage.payload)
+            .where(OutboxMessage.kind == "ticket.platform")
+            .order_by(OutboxMessage.id)
+        ).all()
+    engine.dispose()
+    return list(rows)
+
+
+def test_a_ticket_opened_the_friday_before_national_day_is_chased_after_the_holiday(
+    loanwatch, clock, database_url
+) -> None:
+    """Opened Fri 25 Sep: reminded Tue 29 Sep, then Thu 8 Oct (not in Golden Week), then
+    Sat 10 Oct (a make-up workday), and overdue after that third unanswered follow-up."""
+    ok(loanwatch("facility add jiebei-main --platform jiebei --limit 200,000"))
+    ok(loanwatch("platform contact jiebei --via email --to cs@jiebei.example"))
+    clock.now = FRIDAY_BEFORE_NATIONAL_DAY
+    ok(loanwatch("ticket open jiebei-main --subject 额度显示为零"))
+    assert _ticket(loanwatch)["next_follow_up_at"] == "2026-09-29T01:00:00+00:00"
+
+    _check_at(loanwatch, clock, "2026-09-29T08:59:00+08:00")
+    assert _ticket(loanwatch)["follow_ups"] == 0
+    out = _check_at(loanwatch, clock, "2026-09-29T09:00:00+08:00")
+    assert "reminder" in out
+    assert (_ticket(loanwatch)["follow_ups"], _ticket(loanwatch)["next_follow_up_at"]) == (
+        1,
+        "2026-10-08T01:00:00+00:00",
+    )
+
+    for day in ("2026-10-01", "2026-10-04", "2026-10-07"):
+        _check_at(loanwatch, clock, f"{day}T12:00:00+08:00")
+        assert _ticket(loanwatch)["follow_ups"] == 1, f"reminded during the holiday, on {day}"
+
+    _check_at(loanwatch, clock, "2026-10-08T09:00:00+08:00")
+    assert _ticket(loanwatch)["next_follow_up_at"] == "2026-10-10T01:00:00+00:00"
+    assert "OVERDUE" not in ok(loanwatch("ticket list"))
+    _check_at(loanwatch, clock, "2026-10-10T09:30:00+08:00")
+    assert _ticket(loanwatch)["follow_ups"] == 3
+    assert "waiting (OVERDUE)" in ok(loanwatch("ticket list"))
+
+    first, *follow_ups = _platform_rows(database_url)
+    assert [r["follow_up"] for r in follow_ups] == [1, 2, 3]
+    assert {r["thread_event_id"] for r in follow_ups} == {first["event_id"]}
+    assert len({r["event_id"] for r in [first, *follow_ups]}) == 4
+    assert "这是我方第3次跟进" in follow_ups[-1]["text"]
+
+
+def test_a_reply_stops_the_follow_ups_and_a_manual_ticket_waits_for_sent(loanwatch, clock) -> None:
+    """By hand, nothing is due until `ticket sent`; after a reply nothing is due again."""
+    ok(loanwatch("facility add jiebei-main --platform jiebei --limit 200,000"))
+    clock.now = FRIDAY_BEFORE_NATIONAL_DAY
+    ok(loanwatch("ticket open jiebei-main --subject 额度显示为零"))
+    _check_at(loanwatch, clock, "2026-10-12T09:00:00+08:00")
+    assert _ticket(loanwatch)["follow_ups"] == 0
+    assert "first follow-up due 2026-10-14 09:00 CST" in ok(loanwatch("ticket sent T-1"))
+    ok(loanwatch("ticket reply T-1 已收到"))
+    _check_at(loanwatch, clock, "2026-10-20T09:00:00+08:00")
+    assert (_ticket(loanwatch)["state"], _ticket(loanwatch)["follow_ups"]) == ("answered", 0)

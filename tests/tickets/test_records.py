@@ -1,0 +1,50 @@
+"""The summary and records a platform reads: the discrepancy in its language, in our figures."""
+
+from datetime import UTC, datetime
+
+from tests.tickets.conftest import ok
+
+
+def _wrong_bill(loanwatch, clock) -> int:
+    """Jiebei's December bill shows ¥1,700.00 where the ledger expects ¥1,666.66."""
+    ok(loanwatch("facility add jiebei-main --platform jiebei --limit 200,000"))
+    clock.now = datetime(2026, 11, 8, 2, 0, tzinfo=UTC)
+    ok(loanwatch("draw add jiebei-main 20,000 --months 12 --on 2026-11-08"))
+    clock.now = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    ok(loanwatch("bill add jiebei-main 2026-12-08 1,700"))
+    ok(loanwatch("check"))
+    out = ok(loanwatch("alert list"))
+    [line] = [row for row in out.splitlines() if "bill_amount_mismatch" in row]
+    return int(line.split()[0])
+
+
+def test_a_wrong_amount_is_stated_in_chinese_business_prose(loanwatch, clock) -> None:
+    """What the platform shows, what the ledger expects, the difference, since when."""
+    alert = _wrong_bill(loanwatch, clock)
+    out = ok(loanwatch(f"ticket open jiebei-main --subject 账单金额有误 --alert {alert}"))
+    assert (
+        "贵平台账单金额有误：2026年12月8日的账单显示应还¥1,700.00，而按我司台账，"
+        "2026年12月8日应还¥1,666.66，相差¥33.34。此差异自2026年12月1日起存在" in out
+    )
+    assert "平台账单,2026-12-08,#1,1700.00,,,未还," in out
+
+
+def test_an_english_contact_reads_english_records(loanwatch, clock) -> None:
+    """--language en: the summary and the CSV's header and record names are English."""
+    alert = _wrong_bill(loanwatch, clock)
+    ok(loanwatch("platform contact jiebei --via manual --language en"))
+    out = ok(loanwatch(f"ticket open jiebei-main --subject 'wrong bill' --alert {alert}"))
+    assert (
+        "Wrong bill amount: your bill due 2026-12-08 shows ¥1,700.00, while our ledger expects "
+        "¥1,666.66 due 2026-12-08, a difference of ¥33.34" in out
+    )
+    assert "Record,Date,Reference,Amount,Principal,Interest,Status,Detail" in out
+    assert "draw,2026-11-08,#1,20000.00,,,equal-installment,12 months" in out
+
+
+def test_days_narrows_the_records_to_the_period(loanwatch, clock) -> None:
+    """--days 10 on 2026-12-01 leaves out the draw of 2026-11-08 when no alert names it."""
+    _wrong_bill(loanwatch, clock)
+    out = ok(loanwatch("ticket open jiebei-main --subject 核对 --days 10"))
+    assert "借款,2026-11-08" not in out
+    assert "随附2026年11月21日至2026年12月1日的使用记录" in out

@@ -1,0 +1,174 @@
+"""`loanwatch ticket` as Alice works a case with a platform, on SQLite and PostgreSQL."""
+
+import csv
+import io
+import json
+
+from tests.tickets.conftest import ok
+
+
+def _tickets(loanwatch) -> list[dict]:
+    return json.loads(ok(loanwatch("export tickets --format json")))
+
+
+def test_a_manual_ticket_prints_the_chinese_text_and_the_records_to_paste(
+    loanwatch, missing_bill
+) -> None:
+    """Jiebei has only in-app service: `ticket open` prints T-1, the zh text and the CSV."""
+    out = ok(
+        loanwatch(f'ticket open jiebei-main --subject "十二月账单缺失" --alert {missing_bill}')
+    )
+    assert out.split()[0] == "T-1"
+    assert "loanwatch ticket sent T-1" in out
+    assert (
+        "贵平台账单缺失：我司于2026年11月8日借款¥20,000.00（借款编号#1），按合同应于"
+        "2026年12月8日出账，应还金额¥1,666.66。该账单自2026年11月29日起即应可见" in out
+    )
+    assert "记录类型,日期,编号,金额,本金,利息,状态,说明" in out
+    assert "借款,2026-11-08,#1,20000.00" in out
+    assert "应还计划,2026-12-08,#1-1,1666.66" in out
+    [ticket] = _tickets(loanwatch)
+    assert ticket["id"] == "T-1"
+    assert (ticket["state"], ticket["via"], ticket["alerts"]) == ("open", "manual", [missing_bill])
+    assert ticket["owner"] == "cli:alice"
+    assert ticket["next_follow_up_at"] is None  # the clock starts when it is sent
+
+
+def test_the_records_file_is_utf8_with_a_bom_for_excel(loanwatch, missing_bill, tmp_path) -> None:
+    """`--csv FILE` saves the usage records with a BOM, so Excel shows the Chinese."""
+    path = tmp_path / "records.csv"
+    ok(loanwatch(f"ticket open jiebei-main --subject 账单缺失 --alert {missing_bill} --csv {path}"))
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0][:4] == ["记录类型", "日期", "编号", "金额"]
+    assert ["平台账单"] not in [r[:1] for r in rows]  # no bill was seen
+    assert any(r[0] == "预警" and r[2] == f"#{missing_bill}" for r in rows)
+
+
+def test_a_case_goes_from_sent_to_answered_to_closed(loanwatch, missing_bill, clock) -> None:
+    """Sent by hand → waiting with a follow-up due; reply with 工单号 → answered; close."""
+    ok(loanwatch(f"ticket open jiebei-main --subject 账单缺失 --alert {missing_bill}"))
+    out = ok(loanwatch("ticket sent T-1"))
+    assert "first follow-up due 2026-12-03 09:00 CST" in out
+    ok(loanwatch('ticket note T-1 "called 95188, they will check"'))
+    out = ok(loanwatch('ticket reply T-1 "已受理，三个工作日内处理" --case GD20261201001'))
+    assert "case GD20261201001" in out
+    [ticket] = _tickets(loanwatch)
+    assert (ticket["state"], ticket["case_ref"], ticket["next_follow_up_at"]) == (
+        "answered",
+        "GD20261201001",
+        None,
+    )
+    out = ok(loanwatch('ticket close T-1 --resolution "bill issued"'))
+    assert f"its alerts {missing_bill} are still open" in out
+    show = ok(loanwatch("ticket show T-1"))
+    for kind in ("opened", "sent", "note", "replied", "closed"):
+        assert f" {kind} " in show
+    assert "Resolution: bill issued" in show
+    assert ok(loanwatch("ticket list")).strip() == "no open tickets"
+    assert "T-1" in ok(loanwatch("ticket list --state closed"))
+
+
+def test_numbers_are_never_reused_and_an_alert_joins_one_open_ticket(
+    loanwatch, missing_bill
+) -> None:
+    """T-1 holds the alert; T-2 may not take it until T-1 closes; then T-3 may."""
+    ok(loanwatch(f"ticket open jiebei-main --subject first --alert {missing_bill}"))
+    status, _, err = loanwatch(f"ticket open jiebei-main --subject second --alert {missing_bill}")
+    assert status == 2
+    assert f"alert {missing_bill} is already in the open ticket T-1" in err
+    ok(loanwatch("ticket close T-1 --resolution duplicate"))
+    out = ok(loanwatch(f"ticket open jiebei-main --subject third --alert {missing_bill}"))
+    assert out.startswith("T-2 ")
+    assert [t["id"] for t in _tickets(loanwatch)] == ["T-1", "T-2"]
+
+
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(loanwatch, missing_bill) -> None:
+    """Unknown facility or alert, empty or long subject, closing twice: one line, no rows."""
+    ok(loanwatch("ticket open jiebei-main --subject kept"))
+    ok(loanwatch("ticket close T-1 --resolution done"))
+    audit_before = ok(loanwatch("export audit --format json"))
+    cases = {
+        "ticket open nowhere --subject x": "no facility named 'nowhere'",
+        "ticket open jiebei-main --subject x --alert 999": "no alert with id 999",
+        'ticket open jiebei-main --subject "  "': "the subject is empty",
+        f"ticket open jiebei-main --subject {'x' * 201}": "keep it to 200",
+        "ticket close T-1 --resolution again": "ticket T-1 is closed",
+        "ticket show T-9": "no ticket T-9",
+        "ticket note X-1 hello": "is not a ticket id",
+        "platform contact weilidai --via email": "an email contact needs --to",
+        "platform contact jiebei --via email": "an email contact needs --to",
+        "platform contact jiebei --via webhook --url https://h.example/x": "needs --secret-env",
+        "platform contact jiebei --via email --to not-an-address": "is not an email address",
+    }
+    for command, message in cases.items():
+        status, _, err = loanwatch(command)
+        assert status == 2, command
+        assert message in err, (command, err)
+        assert len(err.strip().splitlines()) == 1, command
+    assert [t["id"] for t in _tickets(loanwatch)] == ["T-1"]
+    assert ok(loanwatch("export audit --format json")) == audit_before
+
+
+def test_an_email_contact_gets_the_first_message_through_the_outbox(
+    loanwatch, missing_bill
+) -> None:
+    """Jiebei by email: waiting at once, the message printed by the console transport."""
+    ok(loanwatch("platform contact jiebei --via email --to cs@jiebei.example,ops@jiebei.example"))
+    out = ok(loanwatch(f"ticket open jiebei-main --subject 账单缺失 --alert {missing_bill}"))
+    assert out.startswith("T-1 opened; sent by email to cs@jiebei.example, ops@jiebei.example")
+    assert "ticket.platform → #email:jiebei" in out
+    assert "[T-1] jiebei-main: 账单缺失" in out
+    assert "贵平台账单缺失" in out
+    [ticket] = _tickets(loanwatch)
+    assert ticket["state"] == "waiting"
+    assert ticket["next_follow_up_at"] == "2026-12-03T01:00:00+00:00"  # 09:00 in Shanghai
+    assert "pending" not in ok(loanwatch("outbox list"))
+
+
+def test_a_facility_override_wins_over_its_platform(loanwatch, missing_bill) -> None:
+    """The platform says email in Chinese; jiebei-main's override says webhook in English."""
+    ok(loanwatch("platform contact jiebei --via email --to cs@jiebei.example"))
+    ok(
+        loanwatch(
+            "platform contact jiebei --facility jiebei-main --via webhook "
+            "--url https://hooks.example/loan --secret-env JIEBEI_HOOK_SECRET --language en"
+        )
+    )
+    out = ok(loanwatch(f"ticket open jiebei-main --subject 'no bill' --alert {missing_bill}"))
+    assert "sent by webhook to https://hooks.example/loan" in out
+    assert "Missing bill: we drew ¥20,000.00 on 2026-11-08 (draw #1)" in out
+
+
+def test_resolving_a_linked_alert_adds_an_entry_to_its_ticket(loanwatch, missing_bill) -> None:
+    """Alice resolves the alert by hand: the ticket's timeline says so and suggests closing."""
+    ok(loanwatch(f"ticket open jiebei-main --subject 账单缺失 --alert {missing_bill}"))
+    ok(loanwatch(f'alert resolve {missing_bill} --reason "bill appeared"'))
+    show = ok(loanwatch("ticket show T-1"))
+    assert f"alert {missing_bill} resolved: bill appeared; close T-1 if the platform" in show
+    assert "still open" not in ok(loanwatch("ticket close T-1 --resolution fixed"))
+
+
+def test_export_tickets_as_csv_has_the_documented_columns(loanwatch, missing_bill) -> None:
+    """`export tickets --format csv`: one row per ticket with every documented field."""
+    ok(loanwatch(f"ticket open jiebei-main --subject 账单缺失 --alert {missing_bill}"))
+    rows = list(csv.DictReader(io.StringIO(ok(loanwatch("export tickets --format csv")))))
+    assert list(rows[0]) == [
+        "id",
+        "facility",
+        "platform",
+        "subject",
+        "state",
+        "via",
+        "owner",
+        "opened_at",
+        "case_ref",
+        "alerts",
+        "last_contact_at",
+        "next_follow_up_at",
+        "follow_ups",
+        "closed_at",
+        "resolution",
+    ]
+    assert (rows[0]["id"], rows[0]["alerts"]) == ("T-1", f"[{missing_bill}]")
