@@ -5,6 +5,7 @@ Each reads the text with the same function the slash commands and the importers 
 `int` would take other scripts' digits and any size.
 """
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -39,26 +40,12 @@ class AmountType(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
-class RateType(click.ParamType):
-    """A daily rate: 0.04% or 0.0004."""
+class ParsedDecimal(click.ParamType):
+    """A rate or a multiple, read by the parser given; its message on refusal."""
 
-    name = "rate"
-
-    def convert(
-        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-    ) -> Decimal:
-        if isinstance(value, Decimal):
-            return value
-        try:
-            return parse_daily_rate(str(value))
-        except InputError as exc:
-            self.fail(str(exc), param, ctx)
-
-
-class AnnualRateType(click.ParamType):
-    """An annual rate: 3.5% or 0.035."""
-
-    name = "rate"
+    def __init__(self, name: str, parse: Callable[[str], Decimal]) -> None:
+        self.name = name
+        self._parse = parse
 
     def convert(
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
@@ -66,23 +53,7 @@ class AnnualRateType(click.ParamType):
         if isinstance(value, Decimal):
             return value
         try:
-            return parse_annual_rate(str(value))
-        except InputError as exc:
-            self.fail(str(exc), param, ctx)
-
-
-class PenaltyType(click.ParamType):
-    """A penalty rate: a multiple of the facility's rate, 1.5 or 1.5x or 150%."""
-
-    name = "multiple"
-
-    def convert(
-        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-    ) -> Decimal:
-        if isinstance(value, Decimal):
-            return value
-        try:
-            return parse_penalty(str(value))
+            return self._parse(str(value))
         except InputError as exc:
             self.fail(str(exc), param, ctx)
 
@@ -161,9 +132,9 @@ def _what(param: click.Parameter | None, default: str) -> str:
 
 AMOUNT = AmountType()
 AMOUNT_OR_ZERO = AmountType(allow_zero=True)
-RATE = RateType()
-ANNUAL_RATE = AnnualRateType()
-PENALTY = PenaltyType()
+RATE = ParsedDecimal("rate", parse_daily_rate)  # a daily rate: 0.04% or 0.0004
+ANNUAL_RATE = ParsedDecimal("rate", parse_annual_rate)  # an annual rate: 3.5% or 0.035
+PENALTY = ParsedDecimal("multiple", parse_penalty)  # a multiple of the rate: 1.5, 1.5x, 150%
 DATE = DateType()
 TIME = TimeType()
 MONTHS = WholeNumberType(1, 360)
