@@ -8,10 +8,12 @@ throwaway CA made in the test (trustme), which loanwatch trusts through SSL_CERT
 import csv
 import io
 import json
+import ssl
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import trustme
+from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from bot.clock import utcnow
@@ -21,6 +23,8 @@ from bot.sessions import session_factory
 from bot.settings import Settings
 from jobs.delivery import DeliveryWorker
 from jobs.transports import transport_from
+from jobs.transports.base import OutboxMessageView, TransportError
+from jobs.transports.email import EmailTransport, SmtpConfig
 from tests.support.smtp_server import SmtpServer, free_port
 from tests.tickets.conftest import ok
 
@@ -176,3 +180,51 @@ def _admin_text(loanwatch) -> str:
     alerts = json.loads(ok(loanwatch("export alerts --format json")))
     [admin] = [a for a in alerts if a["check"] == "delivery_failed"]
     return json.dumps(admin, ensure_ascii=False)
+
+
+class _Answers:
+    """An SMTP handler that takes each mail and answers `answer` (a 4xx or 5xx)."""
+
+    def __init__(self, answer: str) -> None:
+        self.answer = answer
+        self.got: list[bytes] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802
+        self.got.append(envelope.content)
+        return self.answer
+
+
+@pytest.mark.parametrize(
+    ("answer", "permanent"),
+    [("554 5.7.1 rejected as spam", True), ("451 4.3.0 try again later", False)],
+)
+def test_over_implicit_tls_a_5xx_is_final_and_a_4xx_is_retried(answer, permanent) -> None:
+    """LOANWATCH_SMTP_SECURITY=ssl (TLS from the first byte): the server's 5xx makes a dead
+    letter that says what to check; its 4xx is tried again later."""
+    authority = trustme.CA()
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(server_tls)
+    client_tls = ssl.create_default_context()
+    authority.configure_trust(client_tls)
+    handler, port = _Answers(answer), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, ssl_context=server_tls)
+    config = SmtpConfig("127.0.0.1", port, security="ssl", mail_from="bot@finance.example")
+    payload = {
+        "event": "sent", "event_id": "e1", "thread_event_id": "e1", "ticket": "T-1",
+        "ticket_id": 1, "facility": "jiebei-main", "platform": "jiebei", "via": "email",
+        "language": "zh", "title": "[T-1] jiebei-main: 账单缺失", "text": "您好", "summary": "",
+        "to": ["cs@jiebei.example"],
+    }  # fmt: skip
+    controller.start()
+    try:
+        with pytest.raises(TransportError) as failed:
+            EmailTransport(config, ssl_context=client_tls).send(
+                OutboxMessageView(1, "ticket.platform", "email:jiebei", payload, 0)
+            )
+    finally:
+        controller.stop()
+    assert len(handler.got) == 1
+    assert failed.value.permanent is permanent
+    assert answer in failed.value.message
+    if permanent:
+        assert "check LOANWATCH_MAIL_FROM and the contact's addresses" in failed.value.message
