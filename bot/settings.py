@@ -8,8 +8,10 @@ import re
 from dataclasses import fields
 from datetime import timedelta
 from decimal import Decimal
+from email.utils import parseaddr
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
@@ -101,6 +103,17 @@ class Settings(BaseSettings):
         5, ge=0, le=300, validation_alias="LOANWATCH_STATUS_CACHE_SECONDS"
     )
 
+    # Email to platforms (a ticket's email contact). Without a host, the console prints those
+    # messages (no SLACK_BOT_TOKEN) or they wait in the outbox (with Slack).
+    smtp_host: str | None = Field(None, validation_alias="LOANWATCH_SMTP_HOST")
+    smtp_port: int = Field(587, ge=1, le=65535, validation_alias="LOANWATCH_SMTP_PORT")
+    smtp_user: str | None = Field(None, validation_alias="LOANWATCH_SMTP_USER")
+    smtp_password: SecretStr | None = Field(None, validation_alias="LOANWATCH_SMTP_PASSWORD")
+    smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        "starttls", validation_alias="LOANWATCH_SMTP_SECURITY"
+    )
+    mail_from: str | None = Field(None, validation_alias="LOANWATCH_MAIL_FROM")
+
     # Roles: comma-separated Slack user ids (U…/W…) and user-group ids (S…).
     admins: str = Field("", validation_alias="LOANWATCH_ADMINS")
     treasurers: str = Field("", validation_alias="LOANWATCH_TREASURERS")
@@ -140,6 +153,21 @@ class Settings(BaseSettings):
         # .env.example writes them) is not set: not an empty token, not the path ".".
         optional = info.field_name is not None and cls.model_fields[info.field_name].default is None
         return None if optional and isinstance(value, str) and not value.strip() else value
+
+    @field_validator("smtp_security", mode="before")
+    @classmethod
+    def _security(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _mail_from(cls, value: str | None) -> str | None:
+        if value is not None and "@" not in parseaddr(value)[1]:
+            raise ValueError(
+                f"LOANWATCH_MAIL_FROM must be an email address (loanwatch@example.com, or "
+                f'"Loanwatch <loanwatch@example.com>"), not "{value}"'
+            )
+        return value
 
     @field_validator("default_alert_channel")
     @classmethod

@@ -30,6 +30,8 @@ from bot.alerts.destinations import destination, end_streak
 from bot.alerts.outbox_admin import delivery_failed_fingerprint
 from bot.alerts.policy import AlertPolicy
 from bot.models import Alert, DeliveryDestination, OutboxMessage
+from bot.tickets.delivery import record_delivery_failure
+from bot.tickets.notices import TicketNoticeKind
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,9 @@ def default_dead_letter_handler(
 ) -> None:
     """Open (or update) a critical `delivery_failed` alert for the admins about a dead letter.
 
+    A dead letter to a platform (a ticket's `ticket.platform` row) also puts a
+    `delivery_failed` entry on its ticket's timeline (bot.tickets.delivery).
+
     `policy` says where admin alerts go; wire it with
     `functools.partial(default_dead_letter_handler, policy=policy)`. Without one the alert's
     notice goes to the transport's default channel.
@@ -80,6 +85,15 @@ def default_dead_letter_handler(
             return
     channel = message.channel or "-"
     error = message.last_error or "(no error text)"
+    if message.kind == TicketNoticeKind.PLATFORM:
+        # The team hears it on the ticket too: its platform was not reached.
+        record_delivery_failure(
+            session,
+            message.payload,
+            error,
+            now=now,
+            default_channel=policy.default_channel if policy is not None else None,
+        )
     noun = "attempt" if message.attempts == 1 else "attempts"
     open_admin_alert(
         session,

@@ -9,5 +9,6 @@ Free of Slack and the scheduler, like the rest of the domain; Slack, the CLI and
 - `text`: every word a platform reads (zh and en), written once;
 - `notices`: the typed payloads of the outbox rows a ticket change writes;
 - `actions`: open, note, reply, sent, close, reopen; `follow_ups`: the wake-ups;
+- `delivery`: a message the platform never got, on the ticket's timeline;
 - `exports`: tickets as plain rows for `loanwatch export tickets`.
 """

@@ -94,10 +94,16 @@ def _money(amount: Decimal, currency: str) -> str:
 
 def records_csv(records: UsageRecords, language: Language) -> bytes:
     """The usage records as CSV bytes: UTF-8 with a BOM, a header row in the platform's language."""
+    return csv_bytes(_COLUMNS[language], record_rows(records.records, language))
+
+
+def csv_bytes(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> bytes:
+    """A header row and rows as CSV: UTF-8 with a BOM, CRLF line ends (the email's attachment
+    is written from an outbox row's `columns` and `rows` with this, so it is the same file)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(_COLUMNS[language])
-    writer.writerows(record_rows(records.records, language))
+    writer.writerow(columns)
+    writer.writerows(rows)
     return out.getvalue().encode("utf-8-sig")
 
 

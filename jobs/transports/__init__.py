@@ -5,7 +5,8 @@
 - `console`: text blocks on stdout, for `loanwatch check` without Slack;
 - `slack`: one message per alert, updated in place, its story in a thread
   (`slack_errors`: what each Slack error code means for a retry);
-- `routing`: a ticket's rows for a platform (`email:…`, `webhook:…`) go by their own transport.
+- `routing`: a ticket's rows for a platform (`email:…`, `webhook:…`) go by their own transport:
+  `email` (SMTP) and `webhook` (signed JSON POSTs).
 
     transport = transport_from(settings)   # Slack with SLACK_BOT_TOKEN, else the console
 """
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from jobs.transports.base import OutboxMessageView, Transport, TransportError
 from jobs.transports.console import ConsoleTransport, render_text
-from jobs.transports.routing import PLATFORM_SCHEMES, ByChannel, NotConfigured
+from jobs.transports.routing import ByChannel, NotConfigured
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -32,15 +33,26 @@ __all__ = [
 def transport_from(settings: "Settings", stream: TextIO | None = None) -> Transport:
     """Slack when a bot token is set (SLACK_BOT_TOKEN), else the console (`stream`, or stdout).
 
-    With Slack, a ticket's rows for a platform wait for their own transports (`routing`);
-    the console prints them like any other row.
+    A ticket's rows for a platform go by their own transports (`routing`): a webhook always by
+    HTTP; an email by SMTP when LOANWATCH_SMTP_HOST is set, else the console prints it, or,
+    with Slack, it waits in the outbox until the host is set.
     """
-    if settings.slack_bot_token is None:  # a blank SLACK_BOT_TOKEN is read as unset
-        return ConsoleTransport(stream)
-    # Imported here so the console path (tests, the CLI without Slack) never loads slack_sdk.
-    from jobs.transports.slack import SlackTransport
+    # Imported here so a process that sends no such row never loads smtplib or urllib.
+    from jobs.transports.email import EmailTransport
+    from jobs.transports.webhook import WebhookTransport
 
-    return ByChannel(
-        SlackTransport.from_settings(settings),
-        {scheme: NotConfigured(scheme) for scheme in PLATFORM_SCHEMES},
-    )
+    if settings.slack_bot_token is None:  # a blank SLACK_BOT_TOKEN is read as unset
+        main: Transport = ConsoleTransport(stream)
+    else:
+        # Imported here so the console path (tests, the CLI without Slack) never loads slack_sdk.
+        from jobs.transports.slack import SlackTransport
+
+        main = SlackTransport.from_settings(settings)
+    email: Transport
+    if settings.smtp_host is not None:
+        email = EmailTransport.from_settings(settings)
+    elif settings.slack_bot_token is None:
+        email = main
+    else:
+        email = NotConfigured("email", "set LOANWATCH_SMTP_HOST (and LOANWATCH_MAIL_FROM)")
+    return ByChannel(main, {"email": email, "webhook": WebhookTransport()})

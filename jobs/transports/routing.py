@@ -1,9 +1,10 @@
 """Rows for a platform go by the platform's channel; every other row by the main transport.
 
 A ticket's message to a platform is an outbox row whose channel names how it travels
-(`email:jiebei`, `webhook:weilidai`, see bot/tickets/notices.py). Until loanwatch has its email
-and webhook transports, such a row waits in the outbox (a transient failure, retried with
-backoff, never a dead letter) when the main transport is Slack; the console prints it.
+(`email:jiebei`, `webhook:weilidai`, see bot/tickets/notices.py) and goes by that scheme's
+transport (jobs/transports/email.py, webhook.py). An email with no SMTP server configured waits
+in the outbox (a transient failure, retried with backoff, never a dead letter) when the main
+transport is Slack, saying which setting is missing; the console prints it.
 """
 
 from collections.abc import Mapping
@@ -14,16 +15,17 @@ PLATFORM_SCHEMES = ("email", "webhook")
 
 
 class NotConfigured:
-    """A transport loanwatch does not have yet: every row waits, and says why."""
+    """A transport not configured here: every row waits, and says what to set."""
 
-    def __init__(self, scheme: str) -> None:
+    def __init__(self, scheme: str, fix: str) -> None:
         self.name = scheme
+        self.fix = fix
 
     def send(self, message: OutboxMessageView) -> str | None:
         """Refuse for now; the row is tried again later."""
         raise TransportError(
             f"outbox {message.id} is for {message.channel}, and this loanwatch has no "
-            f"{self.name} transport yet; it waits in the outbox"
+            f"{self.name} transport configured: {self.fix}; it waits in the outbox"
         )
 
 

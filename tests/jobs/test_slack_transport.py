@@ -455,17 +455,20 @@ def test_slack_is_the_transport_when_a_bot_token_is_set(slack) -> None:
     assert [m.text for m in slack.messages(ALERTS)] == [
         "── notice → #C0ALERTS (outbox 1) ──\nhello\n"
     ]
-    assert isinstance(transport_from(Settings(_env_file=None)), ConsoleTransport)
-    assert isinstance(
-        transport_from(Settings(_env_file=None, SLACK_BOT_TOKEN="")), ConsoleTransport
-    )
+    for without_token in (Settings(_env_file=None), Settings(_env_file=None, SLACK_BOT_TOKEN="")):
+        console = transport_from(without_token)
+        assert isinstance(console, ByChannel)
+        assert isinstance(console.main, ConsoleTransport)
 
 
-def test_a_tickets_email_waits_for_its_transport_instead_of_going_to_slack(slack) -> None:
-    """With Slack, a row for `email:jiebei` is refused as transient (retried), never posted."""
+def test_a_tickets_email_waits_for_an_smtp_host_instead_of_going_to_slack(slack) -> None:
+    """With Slack and no LOANWATCH_SMTP_HOST, a row for `email:jiebei` is refused as transient
+    (retried), saying what to set, and never posted."""
     with_token = Settings(_env_file=None, SLACK_BOT_TOKEN="xoxb-test", SLACK_API_URL=slack.api_url)
     row = OutboxMessageView(2, "ticket.platform", "email:jiebei", {"title": "[T-1] x"}, 0)
-    with pytest.raises(TransportError, match="no email transport yet") as refused:
+    with pytest.raises(
+        TransportError, match="no email transport configured: set LOANWATCH_SMTP_HOST"
+    ) as refused:
         transport_from(with_token).send(row)
     assert not refused.value.permanent
     assert slack.messages("email:jiebei") == []

@@ -4,6 +4,7 @@ import csv
 import io
 import json
 
+from tests.support.webhook_receiver import WebhookReceiver
 from tests.tickets.conftest import ok
 
 
@@ -127,18 +128,22 @@ def test_an_email_contact_gets_the_first_message_through_the_outbox(
     assert "pending" not in ok(loanwatch("outbox list"))
 
 
-def test_a_facility_override_wins_over_its_platform(loanwatch, missing_bill) -> None:
-    """The platform says email in Chinese; jiebei-main's override says webhook in English."""
+def test_a_facility_override_wins_over_its_platform(loanwatch, missing_bill, monkeypatch) -> None:
+    """The platform says email in Chinese; jiebei-main's override says webhook in English, and
+    the webhook (on loopback) receives the English summary before `ticket open` exits."""
+    monkeypatch.setenv("JIEBEI_HOOK_SECRET", "hook-secret")
     ok(loanwatch("platform contact jiebei --via email --to cs@jiebei.example"))
-    ok(
-        loanwatch(
-            "platform contact jiebei --facility jiebei-main --via webhook "
-            "--url https://hooks.example/loan --secret-env JIEBEI_HOOK_SECRET --language en"
+    with WebhookReceiver("hook-secret") as hook:
+        ok(
+            loanwatch(
+                "platform contact jiebei --facility jiebei-main --via webhook "
+                f"--url {hook.url} --secret-env JIEBEI_HOOK_SECRET --language en"
+            )
         )
-    )
-    out = ok(loanwatch(f"ticket open jiebei-main --subject 'no bill' --alert {missing_bill}"))
-    assert "sent by webhook to https://hooks.example/loan" in out
-    assert "Missing bill: we drew ¥20,000.00 on 2026-11-08 (draw #1)" in out
+        out = ok(loanwatch(f"ticket open jiebei-main --subject 'no bill' --alert {missing_bill}"))
+    assert f"sent by webhook to {hook.url}" in out
+    [(_, body)] = hook.deliveries
+    assert "Missing bill: we drew ¥20,000.00 on 2026-11-08 (draw #1)" in body["summary"]
 
 
 def test_resolving_a_linked_alert_adds_an_entry_to_its_ticket(loanwatch, missing_bill) -> None:

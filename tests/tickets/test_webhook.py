@@ -1,0 +1,179 @@
+"""A platform's webhook on loopback: signed JSON, one delivery per ticket event, retried.
+
+Jiebei's webhook (`--secret-env JIEBEI_HOOK_SECRET`) is a receiver in a thread that checks every
+POST's signature as the platform would. `ticket open` tries once before it exits; a worker with
+a clock ahead of the real one tries the rest.
+"""
+
+import json
+import threading
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.clock import utcnow
+from bot.db import make_engine
+from bot.models import OutboxMessage
+from bot.sessions import session_factory
+from jobs.delivery import DeliveryWorker
+from jobs.transports.base import OutboxMessageView, TransportError
+from jobs.transports.webhook import WebhookTransport
+from tests.support.webhook_receiver import WebhookReceiver
+from tests.tickets.conftest import ok
+
+SECRET = "whsec-jiebei-0123"
+
+
+def _contact(loanwatch, url: str) -> None:
+    ok(loanwatch(
+        f"platform contact jiebei --via webhook --url {url} --secret-env JIEBEI_HOOK_SECRET"
+    ))  # fmt: skip
+
+
+def _rows(database_url: str) -> list[OutboxMessage]:
+    engine = make_engine(database_url)
+    with session_factory(engine)() as session:
+        rows = session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.kind == "ticket.platform")
+            .order_by(OutboxMessage.id)
+        ).all()
+        session.expunge_all()
+    engine.dispose()
+    return list(rows)
+
+
+def _worker(database_url: str, name: str, clock) -> tuple[DeliveryWorker, object]:
+    engine = make_engine(database_url)
+    worker = DeliveryWorker(
+        session_factory(engine), WebhookTransport(), worker_id=name, clock=clock
+    )
+    return worker, engine
+
+
+def test_the_webhook_gets_one_signed_delivery_after_two_500s(
+    loanwatch, missing_bill, database_url, monkeypatch
+) -> None:
+    """500, 500, then 200: three tries with the same Idempotency-Key, one delivery, the ticket
+    and its records in the JSON, every signature good."""
+    monkeypatch.setenv("JIEBEI_HOOK_SECRET", SECRET)
+    with WebhookReceiver(SECRET, answers=[500, 500]) as hook:
+        _contact(loanwatch, hook.url)
+        ok(loanwatch(f"ticket open jiebei-main --subject 账单缺失 --alert {missing_bill}"))
+        later = [utcnow()]
+        worker, engine = _worker(database_url, "worker-1", lambda: later[0])
+        for _ in range(4):
+            later[0] += timedelta(minutes=10)
+            worker.step()
+        engine.dispose()
+    assert len(hook.requests) == 3
+    assert hook.rejected == []
+    keys = {r["headers"]["Idempotency-Key"] for r in hook.requests}
+    [(key, body)] = hook.deliveries
+    assert keys == {key}
+    assert body["ticket"] == {
+        "id": "T-1", "facility": "jiebei-main", "platform": "jiebei", "language": "zh"
+    }  # fmt: skip
+    assert body["event"]["id"] == key
+    assert body["event"]["kind"] == "sent"
+    assert body["title"] == "[T-1] jiebei-main: 账单缺失"
+    assert "贵平台账单缺失" in body["summary"]
+    rows = body["records"]["rows"]
+    assert any(row[0] == "借款" and "20000.00" in row for row in rows)
+    assert any("2026-12-08" in row for row in rows)
+    [row] = _rows(database_url)
+    assert (row.state, row.attempts) == ("sent", 3)
+
+
+def test_a_wrong_secret_is_caught_by_the_receiver_and_is_a_dead_letter(
+    loanwatch, missing_bill, database_url, monkeypatch
+) -> None:
+    """The receiver refuses the signature (401): not retried; the admins and the ticket hear."""
+    monkeypatch.setenv("JIEBEI_HOOK_SECRET", "not-the-secret")
+    with WebhookReceiver(SECRET) as hook:
+        _contact(loanwatch, hook.url)
+        ok(loanwatch(f"ticket open jiebei-main --subject 账单缺失 --alert {missing_bill}"))
+        ok(loanwatch("check"))
+    assert len(hook.rejected) == 1
+    assert hook.deliveries == []
+    [row] = _rows(database_url)
+    assert (row.state, row.attempts) == ("dead", 1)
+    assert "answered 401" not in row.last_error
+    assert "refused ticket T-1's sent with 401" in row.last_error
+    show = ok(loanwatch("ticket show T-1"))
+    assert "delivery_failed" in show
+    assert "check the URL and the secret (JIEBEI_HOOK_SECRET)" in show
+
+
+def test_a_missing_secret_is_a_dead_letter_that_names_the_variable(
+    loanwatch, missing_bill, database_url, monkeypatch
+) -> None:
+    """JIEBEI_HOOK_SECRET unset: nothing is posted; the admin alert says what to set."""
+    monkeypatch.delenv("JIEBEI_HOOK_SECRET", raising=False)
+    with WebhookReceiver(SECRET) as hook:
+        _contact(loanwatch, hook.url)
+        ok(loanwatch(f"ticket open jiebei-main --subject 账单缺失 --alert {missing_bill}"))
+    assert hook.requests == []
+    [row] = _rows(database_url)
+    assert row.state == "dead"
+    alerts = json.loads(ok(loanwatch("export alerts --format json")))
+    [admin] = [a for a in alerts if a["check"] == "delivery_failed"]
+    assert "environment variable JIEBEI_HOOK_SECRET, which is not set" in json.dumps(
+        admin, ensure_ascii=False
+    )
+
+
+def test_a_rate_limit_says_how_long_to_wait() -> None:
+    """429 with Retry-After: 120 is transient and asks for 120 seconds (the worker caps it)."""
+    payload = {
+        "event": "sent", "event_id": "e1", "thread_event_id": "e1", "ticket": "T-1",
+        "ticket_id": 1, "facility": "f", "platform": "jiebei", "via": "webhook",
+        "language": "zh", "title": "t", "text": "x", "summary": "s",
+        "secret_env": "HOOK", "url": "",
+    }  # fmt: skip
+    with WebhookReceiver("s", answers=[429], headers={"Retry-After": "120"}) as hook:
+        transport = WebhookTransport(environ={"HOOK": "s"})
+        view = OutboxMessageView(
+            1, "ticket.platform", "webhook:jiebei", payload | {"url": hook.url}, 0
+        )
+        with pytest.raises(TransportError) as limited:
+            transport.send(view)
+    assert not limited.value.permanent
+    assert limited.value.retry_after == 120.0
+
+
+def test_two_workers_send_each_ticket_event_once(
+    loanwatch, missing_bill, database_url, monkeypatch
+) -> None:
+    """Five tickets' first messages wait after a failed try; two workers on PostgreSQL start
+    together: the webhook gets each event exactly once."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("two workers at once: PostgreSQL (SQLite runs one writer at a time)")
+    monkeypatch.setenv("JIEBEI_HOOK_SECRET", SECRET)
+    with WebhookReceiver(SECRET, answers=[503] * 5) as hook:
+        _contact(loanwatch, hook.url)
+        for n in range(5):
+            ok(loanwatch(f"ticket open jiebei-main --subject 'case {n}'"))
+        assert [r.state for r in _rows(database_url)] == ["pending"] * 5
+        later = utcnow() + timedelta(hours=1)
+        start = threading.Barrier(2)
+
+        def run(name: str) -> None:
+            worker, engine = _worker(database_url, name, lambda: later)
+            worker.batch_size = 1
+            start.wait()
+            while worker.step():
+                pass
+            engine.dispose()
+
+        threads = [threading.Thread(target=run, args=(f"w{i}",)) for i in (1, 2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    counts = Counter(key for key, _ in hook.deliveries)
+    assert len(counts) == 5
+    assert set(counts.values()) == {1}
+    assert {r.state for r in _rows(database_url)} == {"sent"}
