@@ -144,13 +144,15 @@ def test_a_rate_limit_says_how_long_to_wait() -> None:
     assert limited.value.retry_after == 120.0
 
 
+# Two workers at once need PostgreSQL (SQLite runs one writer at a time).
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
 def test_two_workers_send_each_ticket_event_once(
     loanwatch, missing_bill, database_url, monkeypatch
 ) -> None:
     """Five tickets' first messages wait after a failed try; two workers on PostgreSQL start
     together: the webhook gets each event exactly once."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("two workers at once: PostgreSQL (SQLite runs one writer at a time)")
     monkeypatch.setenv("JIEBEI_HOOK_SECRET", SECRET)
     with WebhookReceiver(SECRET, answers=[503] * 5) as hook:
         _contact(loanwatch, hook.url)
