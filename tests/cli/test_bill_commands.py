@@ -125,6 +125,19 @@ def test_a_bill_remove_that_cannot_be_done_is_refused_and_changes_nothing(
     assert (export_json(weilidai, "bills"), export_json(weilidai, "audit")) == before
 
 
+@pytest.mark.parametrize("command", ["bill add wl 2027-01-08 0", "bill add wl 2026-12-08 0"])
+def test_a_zero_bill_is_refused_as_an_import_refuses_it(weilidai: Loanwatch, command: str) -> None:
+    """A new bill of zero, or a correction to zero, is refused with a clear message and nothing
+    written, as `import` refuses a zero amount (issue 11: one rule for bills, above zero)."""
+    before = export_json(weilidai, "bills"), export_json(weilidai, "audit")
+
+    outcome = weilidai(command)
+
+    assert outcome.status != 0
+    assert "a bill must be more than zero" in outcome.err
+    assert (export_json(weilidai, "bills"), export_json(weilidai, "audit")) == before
+
+
 def test_an_empty_csv_export_still_has_its_header(loanwatch: Loanwatch) -> None:
     """export --format csv of no rows prints the header, so a script finds its columns."""
     header, rows = export_csv(loanwatch, "bills")
