@@ -12,8 +12,9 @@ A year whose holidays loanwatch lacks (bot.holidays) opens a `holidays_unknown` 
 once, saying how to add them, and resolves the first cycle after the admin did.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +25,7 @@ from bot.alerts.detection import apply_findings
 from bot.alerts.failures import check_failed_fingerprint, failing_checks
 from bot.alerts.findings import Finding, Severity
 from bot.alerts.policy import AlertPolicy, AlertState, RunSummary
+from bot.alerts.transition import unresolved_by_fingerprint
 from bot.calendar import BusinessCalendar
 from bot.holidays import missing_holidays_note, unknown_holiday_years
 from bot.models import Alert
@@ -35,6 +37,25 @@ from jobs.checks import CheckRun, run_each_check
 # An exception's text can be long (a whole SQL statement); the alert shows its start, the log
 # has all of it with the traceback.
 _ERROR_CHARS = 300
+
+
+@dataclass
+class AdminTally:
+    """How many admin alerts one cycle opened and resolved."""
+
+    opened: int = 0
+    resolved: int = 0
+
+    def open(self, session: Session, fingerprint: str, **alert: Any) -> None:
+        """Open (or keep) the admin alert `fingerprint`, counting it if it is new."""
+        if unresolved_by_fingerprint(session, fingerprint) is None:
+            self.opened += 1
+        open_admin_alert(session, fingerprint=fingerprint, **alert)
+
+    def resolve(self, session: Session, fingerprint: str, **how: Any) -> None:
+        """Resolve the admin alert `fingerprint` if it is unresolved, counting it if it was."""
+        if resolve_admin_alert(session, fingerprint=fingerprint, **how) is not None:
+            self.resolved += 1
 
 
 @dataclass(frozen=True)
@@ -70,9 +91,15 @@ def run_check_cycle(
         checks_run=run.ran_clean,
         written_at=written_at,
     )
-    tell_failed_checks(session, run, now=now, policy=policy, written_at=written_at)
-    tell_unknown_holidays(
+    failed = tell_failed_checks(session, run, now=now, policy=policy, written_at=written_at)
+    holidays = tell_unknown_holidays(
         session, now=now, calendar=calendar, settings=settings, written_at=written_at
+    )
+    # The summary counts the admin alerts this cycle opened or resolved too, not only findings'.
+    summary = replace(
+        summary,
+        opened=summary.opened + failed.opened + holidays.opened,
+        resolved=summary.resolved + failed.resolved + holidays.resolved,
     )
     # The tickets' wake-ups: resolved alerts noted on their tickets, follow-ups due by now.
     run_ticket_wake_ups(
@@ -92,14 +119,15 @@ def tell_failed_checks(
     now: datetime,
     policy: AlertPolicy,
     written_at: datetime | None = None,
-) -> None:
+) -> AdminTally:
     """Open (or keep) a check_failed alert per failed check; resolve those that ran clean."""
+    tally = AdminTally()
     for check, error in run.failed.items():
         shown = shorten(error, _ERROR_CHARS)
-        open_admin_alert(
+        tally.open(
             session,
+            check_failed_fingerprint(check),
             check=Check.CHECK_FAILED,
-            fingerprint=check_failed_fingerprint(check),
             summary=(
                 f"the check {check} raised an error instead of reporting; its alerts are left "
                 "as they were until it runs clean again"
@@ -114,14 +142,15 @@ def tell_failed_checks(
             written_at=written_at,
         )
     for check in set(failing_checks(session)) & run.ran_clean:
-        resolve_admin_alert(
+        tally.resolve(
             session,
-            fingerprint=check_failed_fingerprint(check),
+            check_failed_fingerprint(check),
             reason="the check ran clean again",
             now=now,
             policy=policy,
             written_at=written_at,
         )
+    return tally
 
 
 def holidays_unknown_fingerprint(year: int) -> str:
@@ -136,7 +165,7 @@ def tell_unknown_holidays(
     calendar: BusinessCalendar,
     settings: Settings,
     written_at: datetime | None = None,
-) -> None:
+) -> AdminTally:
     """One holidays_unknown alert per year that matters and has no holidays; resolve the rest.
 
     The years are :func:`bot.holidays.unknown_holiday_years`'s, the rule `/loan status` and
@@ -144,12 +173,13 @@ def tell_unknown_holidays(
     default alert channel; it resolves by itself once the admin's file covers the year.
     """
     policy = settings.alert_policy()
+    tally = AdminTally()
     missing = unknown_holiday_years(session, now, calendar.known, settings.zone)
     for year in missing:
-        open_admin_alert(
+        tally.open(
             session,
+            holidays_unknown_fingerprint(year),
             check=Check.HOLIDAYS_UNKNOWN,
-            fingerprint=holidays_unknown_fingerprint(year),
             summary=missing_holidays_note(year),
             facts={
                 "Year": str(year),
@@ -170,9 +200,9 @@ def tell_unknown_holidays(
         if not subject.isdigit() or int(subject) in missing:
             continue
         year = int(subject)
-        resolve_admin_alert(
+        tally.resolve(
             session,
-            fingerprint=holidays_unknown_fingerprint(year),
+            holidays_unknown_fingerprint(year),
             reason=(
                 f"{year}'s holidays are known now"
                 if calendar.known(year)
@@ -182,3 +212,4 @@ def tell_unknown_holidays(
             policy=policy,
             written_at=written_at,
         )
+    return tally

@@ -192,7 +192,13 @@ def facility_set(state: CliState, slug: str, **terms: Any) -> None:
         facility = get_facility(session, slug, for_update=True)
         change_terms(session, state.actor, facility, changes, now=state.now)
         critical = facility.bill_critical_days
-        more = "" if critical is None else f"; a missing bill is critical {critical} days ahead"
+        more = (
+            ""
+            if critical is None
+            else (
+                f"; a missing bill is critical {critical} day{'' if critical == 1 else 's'} ahead"
+            )
+        )
         click.echo(f"updated {facility.slug}: {describe_terms(facility)}{more}")
         click.echo("draws already logged keep their terms and schedules", err=True)
 

@@ -80,8 +80,8 @@ def record_bill(
     """Record a bill the platform shows at `observed_at` (see the module's rules)."""
     check_date(due_date, "due date")
     reference = free_text(reference, "the bill's reference", limit=REF_CHARS)
-    if amount < 0:
-        raise InputError("a bill amount cannot be negative")
+    if amount <= 0:
+        raise InputError("a bill must be more than zero")
     current = _current_version(session, facility, due_date, reference)
     if current is None:
         bill = _new_version(facility, due_date, amount, paid, observed_at, reference, actor)

@@ -182,9 +182,12 @@ def calibrate(session: Session, facility: Facility, calendar: BusinessCalendar) 
     )
     if not compared or not draws:
         return calibration
-    fits = [
-        _fit(convention, draws, compared, calendar) for convention in _conventions(draws, compared)
-    ]
+    conventions = _conventions(draws, compared)
+    # The facility's own terms are always tried: when they reproduce the bills, nothing changes
+    # (a first-period rule is not tried otherwise where no day is fixed, yet may be the terms').
+    if current not in conventions:
+        conventions.append(current)
+    fits = [_fit(convention, draws, compared, calendar) for convention in conventions]
     # Best first: most bills matched, then the smallest difference, then the fewest changes.
     fits.sort(
         key=lambda fit: (fit.compared - fit.matched, fit.off_by, fit.convention.changes(current))

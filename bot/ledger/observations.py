@@ -108,6 +108,7 @@ def record_limit_reading(
         available=available,
         status=str(status),
         source=actor.source,
+        recorded_at=now,
     )
     # The checks' summaries follow at the next flush, through the hook on the application's
     # sessions (bot.ledger.summaries.keep_summaries); nothing here needs to update them.

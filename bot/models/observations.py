@@ -77,6 +77,10 @@ class LimitReading(Base):
     available: Mapped[Decimal | None] = mapped_column(Money())
     status: Mapped[str] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(String(32))
+    # When loanwatch recorded it (a reading typed late is observed in the past), so that `check
+    # --at T` does not see a reading recorded after T; NULL (written past the ORM) is known from
+    # `observed_at`, as every row was before revision 0016.
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
 
 class DrawConfirmation(Base):

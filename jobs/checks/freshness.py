@@ -24,7 +24,7 @@ from jobs.checks.common import (
     setting,
     zone,
 )
-from jobs.checks.readings import unsummarized, with_own_thresholds
+from jobs.checks.readings import known, unsummarized, with_own_thresholds
 
 
 def data_stale(
@@ -79,6 +79,13 @@ def _business_time(
 _OBSERVATIONS = (LimitReading, Bill, DrawConfirmation)
 
 
+def _seen_by(table: Any, now: datetime) -> list[Any]:
+    """Observed by `now`, and for a limit reading recorded by then too (one typed late)."""
+    if table is LimitReading:
+        return [table.observed_at <= now, known(now)]
+    return [table.observed_at <= now]
+
+
 def _last_observations(scans: CycleScans, quiet: list[int]) -> list[tuple[Any, datetime | None]]:
     """These facilities, if nothing was seen from them in the window, and when something last was.
 
@@ -93,14 +100,14 @@ def _last_observations(scans: CycleScans, quiet: list[int]) -> list[tuple[Any, d
             exists().where(
                 table.facility_id == Facility.id,
                 table.observed_at > default_cutoff,
-                table.observed_at <= now,
+                *_seen_by(table, now),
             )
             for table in _OBSERVATIONS
         )
     )
     last_seen = [
         select(func.max(table.observed_at))
-        .where(table.facility_id == Facility.id, table.observed_at <= now)
+        .where(table.facility_id == Facility.id, *_seen_by(table, now))
         .correlate(Facility)
         .scalar_subquery()
         .label(f"last_{table.__tablename__}")

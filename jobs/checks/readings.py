@@ -7,8 +7,9 @@ check may report the facility (`jobs.checks.limit_rules` says when). They come f
 `facility_summaries`, one row per facility kept in step with every write
 (`bot.ledger.summaries`), so the cost follows the number of facilities, not the years of
 readings behind them. Only where a summary cannot answer for `now` (:func:`unsummarized`: it
-holds a reading taken, or a draw or repayment logged, after `now`, as in a check run "as of" an
-earlier moment, or there is none) are the readings themselves probed, and outstanding summed
+holds a reading taken, or a draw or repayment logged, after `now`, or a reading was recorded
+after `now` however early it was observed, as in a check run "as of" an earlier moment, or
+there is none) are the readings themselves probed, and outstanding summed
 from what was logged by `now`.
 """
 
@@ -72,11 +73,24 @@ def unsummarized(scans: CycleScans) -> list[int]:
     return scans.once("unsummarized", lambda: _unsummarized(scans))
 
 
+def known(now: datetime) -> ColumnElement[bool]:
+    """The reading was recorded by `now` (one typed late with `limit add --at` was not known
+    before it was recorded, however early it was observed; NULL: known from `observed_at`)."""
+    return or_(LimitReading.recorded_at.is_(None), LimitReading.recorded_at <= now)
+
+
+def recorded_after(now: datetime) -> Select[Any]:
+    """Facilities with a reading recorded after `now`: their summary cannot answer for `now`
+    (it holds that reading, or its effect on the previous one). One probe of the readings'
+    `recorded_at` index, empty but for a check run "as of" an earlier moment."""
+    return select(LimitReading.facility_id).where(LimitReading.recorded_at > now)
+
+
 def _reading_id(now: datetime, skip: int = 0) -> ColumnElement[int]:
     """The id of a facility's latest reading as of `now` (skip=1: the reading before it)."""
     return (
         select(LimitReading.id)
-        .where(LimitReading.facility_id == Facility.id, LimitReading.observed_at <= now)
+        .where(LimitReading.facility_id == Facility.id, LimitReading.observed_at <= now, known(now))
         .order_by(LimitReading.observed_at.desc())
         .limit(1)
         .offset(skip)
@@ -103,7 +117,11 @@ def _nth_reading(
                 LimitReading.available,
                 LimitReading.status,
             )
-            .where(LimitReading.facility_id == Facility.id, LimitReading.observed_at <= now)
+            .where(
+                LimitReading.facility_id == Facility.id,
+                LimitReading.observed_at <= now,
+                known(now),
+            )
             .order_by(LimitReading.observed_at.desc())
             .limit(1)
             .offset(skip)
@@ -163,6 +181,7 @@ def _worth_joining(now: datetime, thresholds: Thresholds) -> ColumnElement[bool]
     return and_(
         or_(FacilitySummary.reading_at.is_(None), FacilitySummary.reading_at <= now),
         or_(FacilitySummary.ledger_at.is_(None), FacilitySummary.ledger_at <= now),
+        FacilitySummary.facility_id.not_in(recorded_after(now)),
         or_(FacilitySummary.own_thresholds, may.any()),
     )
 
@@ -218,8 +237,13 @@ def _read_back(dialect: str, now: datetime) -> _Readings:
 
 def _unsummarized(scans: CycleScans) -> list[int]:
     # A reading, a draw or a repayment the summary holds came after `now`: read back.
+    # A reading recorded after `now` (typed late, observed earlier): read back too.
     ahead = select(FacilitySummary.facility_id).where(
-        or_(FacilitySummary.reading_at > scans.now, FacilitySummary.ledger_at > scans.now)
+        or_(
+            FacilitySummary.reading_at > scans.now,
+            FacilitySummary.ledger_at > scans.now,
+            FacilitySummary.facility_id.in_(recorded_after(scans.now)),
+        )
     )
     # Every summary belongs to a facility (a foreign key), so equal counts mean none is missing;
     # counting is cheaper than looking for the missing ones.

@@ -125,6 +125,37 @@ def test_a_bill_remove_that_cannot_be_done_is_refused_and_changes_nothing(
     assert (export_json(weilidai, "bills"), export_json(weilidai, "audit")) == before
 
 
+@pytest.mark.parametrize("command", ["bill add wl 2027-01-08 0", "bill add wl 2026-12-08 0"])
+def test_a_zero_bill_is_refused_as_an_import_refuses_it(weilidai: Loanwatch, command: str) -> None:
+    """A new bill of zero, or a correction to zero, is refused with a clear message and nothing
+    written, as `import` refuses a zero amount (issue 11: one rule for bills, above zero)."""
+    before = export_json(weilidai, "bills"), export_json(weilidai, "audit")
+
+    outcome = weilidai(command)
+
+    assert outcome.status != 0
+    assert "a bill must be more than zero" in outcome.err
+    assert (export_json(weilidai, "bills"), export_json(weilidai, "audit")) == before
+
+
+def test_repaying_an_installment_keeps_its_bills_mismatch_open(loanwatch: Loanwatch) -> None:
+    """Issue 11: a bill of ¥3,373.36 for an installment of ¥3,353.35 is off by ¥20.01; logging
+    the repayment of the installment does not make the bill right, so the alert stays open."""
+    ok(loanwatch("facility add bk --platform icbc --limit 1000000 --annual-rate 3.6%"))
+    ok(loanwatch("draw add bk 10000 --months 3 --on 2026-10-06"))
+    ok(loanwatch("bill add bk 2026-11-06 3373.36"))
+    assert "off by ¥20.01" in ok(loanwatch("check --at 2026-12-07T12:00")).out
+
+    ok(loanwatch("repay add bk 3353.35 --on 2026-11-06"))
+    checked = ok(loanwatch("check --at 2026-12-07T12:01")).out
+
+    assert "bill_amount_mismatch on bk (alert" not in checked  # neither resolved nor new
+    mismatches = [
+        a for a in export_json(loanwatch, "alerts") if a["check"] == "bill_amount_mismatch"
+    ]
+    assert [a["state"] for a in mismatches] == ["open"]
+
+
 def test_an_empty_csv_export_still_has_its_header(loanwatch: Loanwatch) -> None:
     """export --format csv of no rows prints the header, so a script finds its columns."""
     header, rows = export_csv(loanwatch, "bills")

@@ -183,3 +183,21 @@ def test_calibrate_reads_the_repayment_day_off_the_bills(loanwatch: Loanwatch) -
 
     assert "first period skip-short, repayment day 26." in report
     assert report.splitlines()[-2].endswith("--first-period skip-short --repayment-day 26")
+
+
+def test_terms_that_already_reproduce_the_bills_are_kept(loanwatch: Loanwatch) -> None:
+    """Issue 11: a Jiebei line (first period skip-short) whose own terms bill 899.75 for its
+    first installment is told nothing needs changing, not to switch to next-month."""
+    ok(
+        loanwatch(
+            "facility add jb --platform jiebei --limit 100000 --daily-rate 0.04% --day-count 30"
+        )
+    )
+    ok(loanwatch("draw add jb 10000 --months 12 --on 2026-01-10"))
+    ok(loanwatch("bill add jb 2026-02-10 899.75"))
+
+    out = ok(loanwatch("facility calibrate jb")).out
+
+    assert "first period skip-short." in out
+    assert "jb is already set to it; nothing to change." in out
+    assert "facility set" not in out

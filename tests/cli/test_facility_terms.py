@@ -230,6 +230,20 @@ def test_facility_set_changes_the_terms_of_later_draws_only(loanwatch: Loanwatch
     assert (update["before"]["rounding"], update["after"]["rounding"]) == ("half-up", "down")
 
 
+@pytest.mark.parametrize(
+    ("days", "said"), [(1, "critical 1 day ahead"), (2, "critical 2 days ahead")]
+)
+def test_facility_set_says_the_critical_days_in_plain_english(
+    loanwatch: Loanwatch, days: int, said: str
+) -> None:
+    """`facility set --bill-critical-days 1` says "1 day ahead", not "1 days"."""
+    ok(loanwatch("facility add loan --platform icbc --limit 1000000 --daily-rate 0.04%"))
+
+    changed = ok(loanwatch(f"facility set loan --bill-critical-days {days}"))
+
+    assert said in changed.out
+
+
 def test_facility_set_with_nothing_to_change_is_refused(loanwatch: Loanwatch) -> None:
     """A bare `facility set` says what it takes."""
     ok(loanwatch("facility add loan --platform icbc --limit 1000000"))

@@ -76,6 +76,17 @@ def test_check_tells_once_that_next_years_holidays_are_unknown_and_how_to_add_th
     )
 
 
+def test_checks_summary_counts_the_holidays_alert_it_opened(loanwatch, draw_into_next_year) -> None:
+    """The summary line's counts are true: besides an alert per finding, the holidays alert
+    this check opened is counted as opened (4 findings, 5 alerts opened)."""
+    status, out, err = loanwatch(f"check --at {LAST_KNOWN}-12-12T10:00")
+    assert status == 0, err
+    assert ": 4 findings; alerts 5 opened," in out
+
+    status, out, _ = loanwatch(f"check --at {LAST_KNOWN}-12-13T10:00")
+    assert "alerts 0 opened," in out
+
+
 def test_nothing_is_said_while_no_due_date_in_the_unknown_year_is_near(
     loanwatch, draw_into_next_year
 ) -> None:

@@ -184,6 +184,31 @@ def test_a_draw_logged_after_t_is_invisible_at_t(session, alice, line) -> None:
     assert found(session, at("2026-12-06 10:00"), "bill_missing") == ["bill_missing 2026-12-10#d1"]
 
 
+def test_a_reading_typed_late_is_invisible_before_it_was_recorded(
+    session, alice, line, draw
+) -> None:
+    """Issue 11: a reading showing ¥1,000,000 with ¥900,000 available, seen on 11-21 but typed
+    on 11-26 (`limit add --at`), plays no part in check --at 11-22: the limit and freshness
+    checks find as of 11-22 exactly what they found before it was typed; from 11-26 they see it."""
+    record_limit_reading(
+        session, alice, line, limit_amount=D("10000.00"), available=D("0.00"), now=at("2026-11-10")
+    )
+    before = found(session, at("2026-11-22 12:00"))
+
+    record_limit_reading(
+        session,
+        alice,
+        line,
+        limit_amount=D("1000000.00"),
+        available=D("900000.00"),
+        observed_at=at("2026-11-21 09:00"),
+        now=at("2026-11-26 10:00"),
+    )
+
+    assert found(session, at("2026-11-22 12:00")) == before
+    assert found(session, at("2026-11-26 12:00")) != found(session, at("2026-11-26 09:00"))
+
+
 def test_a_reading_after_t_is_invisible_at_t(session, alice, line, draw) -> None:
     """A frozen reading seen on 12-05 plays no part in check --at 12-04."""
     record_limit_reading(

@@ -191,7 +191,8 @@ def bill_amount_mismatch(
     nearest the due date (or the shifted due date), the earlier on a tie, among bills due on
     days without installments of their own (those belong to their own day's installments).
     Groups are in scope while any installment in them is unpaid, and until due date + match
-    window once all are paid. Exactly tolerance × n off is quiet.
+    window once all are paid; after that still when a bill is due that very day (paying the
+    installments does not make their bill right). Exactly tolerance × n off is quiet.
     """
     require_aware(now, "now")
     scans = scans_for(scans, session, now, thresholds, calendar)
@@ -202,10 +203,12 @@ def bill_amount_mismatch(
     findings = []
     for group in groups:
         today = local_today(now, group.timezone)
-        if not group.open and moved(group.due_date, group.window) < today:
-            continue
         bill_due = bills.matched(group, calendar.next_business_day(group.due_date))
         if bill_due is None:
+            continue
+        # Paid and past the window, only the bill of the group's own day is still compared.
+        past = not group.open and moved(group.due_date, group.window) < today
+        if past and bill_due != group.due_date:
             continue
         billed = bills.amounts[group.facility_id][bill_due]
         allowed = group.tolerance * group.installments

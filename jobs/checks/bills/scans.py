@@ -41,12 +41,12 @@ def unsettled_groups(scans: CycleScans) -> list[Any]:
 
     A group is a facility's installments due on one date, in the scope both checks share (not
     superseded, more than 0.00, on an active facility; unpaid ones however old, paid ones until
-    due date + match window). Almost every group has its bill on the due date itself, for the
-    right amount: it is settled, and neither check can fire for it, so it never leaves the
-    database. Only for the rest are bills looked for within the windows, one index probe each:
-    `in_window` (± match window: not missing) and `near` (the window widened for a holiday
-    shift: worth matching amounts in Python). Groups with neither a near bill nor a chance of
-    being missing are dropped too.
+    due date + match window, or with a bill due that very day). Almost every group has its bill
+    on the due date itself, for the right amount: it is settled, and neither check can fire for
+    it, so it never leaves the database. Only for the rest are bills looked for within the
+    windows, one index probe each: `in_window` (± match window: not missing) and `near` (the
+    window widened for a holiday shift: worth matching amounts in Python). Groups with neither a
+    near bill nor a chance of being missing are dropped too.
     """
     return scans.once(
         "unsettled_groups", lambda: _unsettled_groups(scans, scans.calendar.max_shift_days)
@@ -230,8 +230,10 @@ def _candidate_days(scans: CycleScans, pad: int) -> Any:
 
 def installments_in_scope(now: datetime, window: ColumnElement[int]) -> ColumnElement[bool]:
     """Installments the bill checks look at: on active facilities, of draws logged by `now`, not
-    superseded, not zero, and still unpaid or due within the match window of today (a bill may
-    still show them)."""
+    superseded, not zero, and still unpaid, due within the match window of today (a bill may
+    still show them), or billed that very day (paying an installment does not make its bill
+    agree with it: `bill_amount_mismatch` keeps comparing them)."""
+    own_bill = aliased(Bill, name="own_bill")
     return and_(
         Facility.active,
         exists().where(Draw.id == Installment.draw_id, Draw.created_at <= now),
@@ -240,6 +242,12 @@ def installments_in_scope(now: datetime, window: ColumnElement[int]) -> ColumnEl
         or_(
             Installment.status == InstallmentStatus.SCHEDULED,
             Installment.due_date >= days_after(as_date(earliest_today(now)), -window),
+            exists().where(
+                own_bill.facility_id == Installment.facility_id,
+                own_bill.due_date == Installment.due_date,
+                own_bill.observed_at <= now,
+                or_(own_bill.superseded_at.is_(None), own_bill.superseded_at > now),
+            ),
         ),
     )
 
