@@ -255,6 +255,10 @@ class Repayment(Base):
     # What the platform itemised (`repay add --penalty X --fee Y`); NULL when it did not say.
     penalty_given: Mapped[Decimal | None] = mapped_column(Money())
     fee: Mapped[Decimal | None] = mapped_column(Money())
+    # The facility's penalty rule when the repayment was recorded, which a replay keeps; NULL
+    # (repayments from before migration 0015, the payoff quote's probe) = the current rule.
+    penalty_multiplier: Mapped[Decimal | None] = mapped_column(Rate())
+    penalty_on_interest: Mapped[bool | None] = mapped_column(Boolean)
     # Money the ledger could not place on the loans; kept whenever the allocation is replayed.
     unexplained: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
     # `repay accept`: someone looked at the unexplained amount and accepted it, saying why.

@@ -89,6 +89,9 @@ def record_repayment(
         note=note,
         penalty_given=penalty,
         fee=fee,
+        # The penalty rule in force now: a later change of terms does not rewrite this one.
+        penalty_multiplier=facility.penalty_multiplier,
+        penalty_on_interest=facility.penalty_on_interest,
         unexplained=ZERO,
         created_at=now,
         created_by=actor.name,

@@ -10,7 +10,8 @@
    settled due date runs to the repayment day and is paid first, the rest reduces principal,
    and the draw's unpaid installments are superseded by a regenerated schedule over the same
    due dates (revision + 1). What does not even cover the accrued interest goes toward the
-   next installment instead.
+   next installment instead, and that interest is not owed again by a later early repayment
+   or payoff of the same period.
 4. What is still left, with the fee the platform itemised and any itemised penalty above the
    one loanwatch computes, is `unexplained`.
 
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from bot.calendar import BusinessCalendar
 from bot.ledger.draws import add_installments, principal_repaid
-from bot.ledger.repayments.penalty import penalty_owed
+from bot.ledger.repayments.penalty import PenaltyRule, penalty_owed
 from bot.ledger.schedule import (
     DayCount,
     RepaymentMethod,
@@ -135,8 +136,10 @@ def place_repayment(
     billed = _billed(session, draws, paid_on + timedelta(days=lead_days))
     overdue = [i for i in billed if effective_due_date(facility, i.due_date, calendar) < paid_on]
     by_id = {draw.id: draw for draw in draws}
+    rule = PenaltyRule.of(facility, repayment)
     owed = [
-        penalty_owed(session, facility, by_id[i.draw_id], i, paid_on, calendar) for i in overdue
+        penalty_owed(session, facility, by_id[i.draw_id], i, paid_on, calendar, rule)
+        for i in overdue
     ]
     surplus = _pay_penalties(placing, overdue, owed, repayment.penalty_given)
     for installment in overdue:
@@ -224,9 +227,6 @@ def _prepay(placing: _Placing, draw: Draw) -> Decimal:
     if balance <= 0:
         return left
     unpaid = _unpaid(session, draw)
-    if unpaid and sum(paid_on_installment(session, unpaid[0])) > 0:
-        # Its next installment is only part paid: this money went toward it, and that is all.
-        return left
     paid_on = repayment.paid_on
     start = _accrual_start(session, draw)
     interest = (
@@ -234,10 +234,15 @@ def _prepay(placing: _Placing, draw: Draw) -> Decimal:
         if paid_on > start
         else ZERO
     )
+    if unpaid:
+        # Interest already paid toward the next installment (a payment smaller than the interest
+        # then accrued) is interest of this same period: it is not owed again.
+        interest = max(interest - paid_on_installment(session, unpaid[0])[0], ZERO)
     if left <= interest:
         if unpaid:
-            placing.place(unpaid[0], interest=min(left, unpaid[0].interest))
-            placing.place(unpaid[0], principal=min(placing.left, unpaid[0].principal))
+            principal, unpaid_interest = _still_owed(session, unpaid[0])
+            placing.place(unpaid[0], interest=min(left, unpaid_interest))
+            placing.place(unpaid[0], principal=min(placing.left, principal))
         return placing.left
     principal = min(left - interest, balance)
     session.add(

@@ -12,6 +12,10 @@ its year) and overdue interest counts only when the facility says penalty accrue
 from their day on. The sum is brought to the fen once, by the draw's rounding; what earlier
 repayments already paid of it is not owed again. Penalty never changes the schedule: once the
 installment is paid in full, nothing more accrues on it.
+
+Each repayment is placed with the rule in force when it was recorded (`PenaltyRule.of`), so a
+change of the penalty rule applies to repayments recorded after it; a payoff quote uses the
+current rule.
 """
 
 from dataclasses import dataclass
@@ -38,9 +42,15 @@ class PenaltyRule:
     on_interest: bool
 
     @classmethod
-    def of(cls, facility: Facility) -> "PenaltyRule":
-        """The rule the facility is set up with."""
-        return cls(facility.penalty_multiplier, facility.penalty_on_interest)
+    def of(cls, facility: Facility, repayment: Repayment | None = None) -> "PenaltyRule":
+        """The rule ``repayment`` was recorded under; the facility's current rule where it
+        kept none (repayments from before migration 0015, a payoff quote's probe)."""
+        multiplier = None if repayment is None else repayment.penalty_multiplier
+        on_interest = None if repayment is None else repayment.penalty_on_interest
+        return cls(
+            facility.penalty_multiplier if multiplier is None else multiplier,
+            facility.penalty_on_interest if on_interest is None else on_interest,
+        )
 
 
 def penalty_owed(
@@ -50,9 +60,11 @@ def penalty_owed(
     installment: Installment,
     on: date,
     calendar: BusinessCalendar,
+    rule: PenaltyRule | None = None,
 ) -> Decimal:
-    """The penalty ``installment`` has accrued by ``on`` and no repayment has paid yet."""
-    rule = PenaltyRule.of(facility)
+    """The penalty ``installment`` has accrued by ``on`` under ``rule`` (default: the
+    facility's current rule) and no repayment has paid yet."""
+    rule = rule or PenaltyRule.of(facility)
     collected = effective_due_date(facility, installment.due_date, calendar)
     if rule.multiplier == 0 or on <= collected:
         return ZERO
