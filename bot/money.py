@@ -128,19 +128,25 @@ def parse_amount(text: str, *, allow_zero: bool = False, what: str = "amount") -
     return value.quantize(FEN)
 
 
-def parse_daily_rate(text: str) -> Decimal:
-    """Read a daily interest rate (0.04%, 0.0004, 万4) as an unrounded fraction per day."""
-    what = "daily rate"
+def _rate_text(text: str, what: str, per: str, examples: str) -> tuple[str, str]:
+    """A typed rate folded to ASCII and trimmed, with its quoted form for messages; refused when
+    empty, too long, or a special number (NaN, infinity, an exponent)."""
     normalized = fold_width(text).strip()
     typed = _quote(text)
     if not normalized:
-        raise MoneyInputError(f"{what} is empty; enter the rate per day, e.g. {_RATE_EXAMPLES}")
+        raise MoneyInputError(f"{what} is empty; enter the rate per {per}, e.g. {examples}")
     if len(normalized) > _MAX_INPUT_CHARS:
         raise MoneyInputError(
-            f"{what} {typed} is too long to be a rate; enter the rate per day, e.g. "
-            f"{_RATE_EXAMPLES}"
+            f"{what} {typed} is too long to be a rate; enter the rate per {per}, e.g. {examples}"
         )
-    _refuse_special_numbers(normalized, what, typed, _RATE_EXAMPLES)
+    _refuse_special_numbers(normalized, what, typed, examples)
+    return normalized, typed
+
+
+def parse_daily_rate(text: str) -> Decimal:
+    """Read a daily interest rate (0.04%, 0.0004, 万4) as an unrounded fraction per day."""
+    what = "daily rate"
+    normalized, typed = _rate_text(text, what, "day", _RATE_EXAMPLES)
     if re.match(r"(?:万分之|万)?\s*[-−]", normalized):
         raise MoneyInputError(
             f"{what} {typed} is negative; enter the rate without a sign, e.g. 0.04% (0 is fine "
@@ -173,16 +179,7 @@ def parse_daily_rate(text: str) -> Decimal:
 def parse_annual_rate(text: str) -> Decimal:
     """Read an annual interest rate (3.5%, 0.035, 3.5%/year) as an unrounded fraction per year."""
     what = "annual rate"
-    normalized = fold_width(text).strip()
-    typed = _quote(text)
-    if not normalized:
-        raise MoneyInputError(f"{what} is empty; enter the rate per year, e.g. {_ANNUAL_EXAMPLES}")
-    if len(normalized) > _MAX_INPUT_CHARS:
-        raise MoneyInputError(
-            f"{what} {typed} is too long to be a rate; enter the rate per year, e.g. "
-            f"{_ANNUAL_EXAMPLES}"
-        )
-    _refuse_special_numbers(normalized, what, typed, _ANNUAL_EXAMPLES)
+    normalized, typed = _rate_text(text, what, "year", _ANNUAL_EXAMPLES)
     if re.match(r"(?:年化|年利率)?\s*[-−]", normalized):
         raise MoneyInputError(
             f"{what} {typed} is negative; enter the rate without a sign, e.g. 3.5%"

@@ -8,17 +8,13 @@ from bot.alerts.actions import acknowledge, list_alerts, resolve, snooze
 from bot.alerts.policy import LIST_STATES
 from bot.alerts.silences import active_silences, add_silence, remove_silence, scope_of
 from bot.cli.context import CliState
+from bot.cli.delivery import deliver_now
 from bot.cli.params import ALERT_ID, SILENCE_ID, TIME, in_zone
 from bot.cli.render import table
-from bot.clock import utcnow
 from bot.dates import check_time
 from bot.durations import parse_duration
 from bot.ledger.facilities import get_facility
-from bot.sessions import session_factory
 from jobs.cycle import run_check_cycle
-from jobs.delivery import DeliveryWorker, delivery_options
-from jobs.scheduler import worker_name
-from jobs.transports import transport_from
 
 # A failed check is not bad input (2): the run happened, and told what it found.
 EXIT_CHECK_FAILED = 1
@@ -46,16 +42,7 @@ def check_command(state: CliState, at: datetime | None) -> int:
             calendar=state.settings.calendar(),
             written_at=state.now,
         )
-    worker = DeliveryWorker(
-        session_factory(state.engine),
-        transport_from(state.settings),
-        # Unique, so two commands (or a command and a worker) never take each other's claims.
-        worker_id=f"cli:{worker_name()}",
-        clock=utcnow,
-        **delivery_options(state.settings),
-    )
-    while worker.step():
-        pass
+    deliver_now(state)
     s = report.summary
     click.echo(
         f"checked at {now.isoformat()}: {len(report.findings)} findings; alerts {s.opened} opened, "

@@ -10,11 +10,10 @@ from sqlalchemy import select
 
 from bot.cli import ticket_render
 from bot.cli.context import CliState
+from bot.cli.delivery import deliver_now
 from bot.cli.params import ALERT_ID, WholeNumberType
-from bot.clock import utcnow
 from bot.ledger.facilities import facility_zone
 from bot.models import Facility, Platform
-from bot.sessions import session_factory
 from bot.tickets.changes import (
     LIST_STATES,
     add_note,
@@ -35,9 +34,6 @@ from bot.tickets.words import (
     ticket_label,
     ticket_number,
 )
-from jobs.delivery import DeliveryWorker, delivery_options
-from jobs.scheduler import worker_name
-from jobs.transports import transport_from
 
 RECORDS_DAYS = WholeNumberType(1, MAX_RECORDS_DAYS)
 FOLLOW_UP_DAYS = WholeNumberType(1, 60)
@@ -58,19 +54,6 @@ class TicketIdType(click.ParamType):
 
 
 TICKET = TicketIdType()
-
-
-def _deliver(state: CliState) -> None:
-    """Send what the command enqueued (and anything else due), as `loanwatch check` does."""
-    worker = DeliveryWorker(
-        session_factory(state.engine),
-        transport_from(state.settings),
-        worker_id=f"cli:{worker_name()}",
-        clock=utcnow,
-        **delivery_options(state.settings),
-    )
-    while worker.step():
-        pass
 
 
 def _channel(state: CliState) -> str | None:
@@ -129,7 +112,7 @@ def ticket_open(
     click.echo(ticket_render.opened(result))
     if result.contact.via == Via.MANUAL:
         click.echo(ticket_render.manual_bundle(result))
-    _deliver(state)
+    deliver_now(state)
 
 
 @ticket_group.command("list")
@@ -186,7 +169,7 @@ def ticket_note(state: CliState, ticket: int, text: str) -> None:
     with state.transaction() as session:
         add_note(session, state.actor, ticket, text, now=state.now, default_channel=_channel(state))
     click.echo(f"{ticket_label(ticket)}: note added")
-    _deliver(state)
+    deliver_now(state)
 
 
 @ticket_group.command("reply")
@@ -208,7 +191,7 @@ def ticket_reply(state: CliState, ticket: int, text: str, case_ref: str | None) 
         )
         case = f" (case {found.case_ref})" if found.case_ref else ""
     click.echo(f"{ticket_label(ticket)}: reply recorded{case}; follow-ups stop")
-    _deliver(state)
+    deliver_now(state)
 
 
 @ticket_group.command("sent")
@@ -229,7 +212,7 @@ def ticket_sent(state: CliState, ticket: int) -> None:
         assert facility is not None
         due = ticket_render.local_time(found.next_follow_up_at, facility_zone(facility))
     click.echo(f"{ticket_label(ticket)}: marked as sent; first follow-up due {due}")
-    _deliver(state)
+    deliver_now(state)
 
 
 @ticket_group.command("close")
@@ -243,7 +226,7 @@ def ticket_close(state: CliState, ticket: int, resolution: str) -> None:
             session, state.actor, ticket, resolution, now=state.now, default_channel=_channel(state)
         )
     click.echo(ticket_render.closed(ticket_label(ticket), result.open_alerts))
-    _deliver(state)
+    deliver_now(state)
 
 
 @ticket_group.command("reopen")
@@ -257,7 +240,7 @@ def ticket_reopen(state: CliState, ticket: int, reason: str) -> None:
             session, state.actor, ticket, reason, now=state.now, default_channel=_channel(state)
         )
     click.echo(f"{ticket_label(ticket)} reopened")
-    _deliver(state)
+    deliver_now(state)
 
 
 @click.group("platform")

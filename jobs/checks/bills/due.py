@@ -15,7 +15,7 @@ from bot.clock import require_aware
 from bot.money import format_money
 from bot.thresholds import Thresholds
 from jobs.checks.bills.paid import ledger_payments, past_due
-from jobs.checks.bills.scans import business_days_after, unpaid_bills
+from jobs.checks.bills.scans import bill_subject, business_days_after, unpaid_bills
 from jobs.checks.common import (
     CycleScans,
     local_today,
@@ -54,7 +54,7 @@ def bill_due_soon(
             Finding(
                 check=Check.BILL_DUE_SOON,
                 facility_id=bill.facility_id,
-                subject=f"{bill.due_date.isoformat()}#b{bill.origin_id or bill.id}",
+                subject=bill_subject(bill),
                 severity=Severity.WARNING,
                 summary=f"bill of {amount} is due {bill.due_date.isoformat()} ({when}), not paid",
                 facts={
@@ -103,7 +103,7 @@ def bill_overdue(
             Finding(
                 check=Check.BILL_OVERDUE,
                 facility_id=bill.facility_id,
-                subject=f"{bill.due_date.isoformat()}#b{bill.origin_id or bill.id}",
+                subject=bill_subject(bill),
                 severity=Severity.CRITICAL,
                 summary=(
                     f"bill of {amount} was due {bill.due_date.isoformat()}{moved}, "

@@ -36,7 +36,7 @@ from bot.models import (
 )
 from bot.money import format_money
 from bot.thresholds import Thresholds
-from jobs.checks.bills.scans import UnpaidBill, unpaid_bills
+from jobs.checks.bills.scans import UnpaidBill, bill_subject, unpaid_bills
 from jobs.checks.common import (
     CHUNK,
     CycleScans,
@@ -141,7 +141,7 @@ def repayment_unseen(
             Finding(
                 check=Check.REPAYMENT_UNSEEN,
                 facility_id=bill.facility_id,
-                subject=f"{bill.due_date.isoformat()}#b{bill.origin_id or bill.id}",
+                subject=bill_subject(bill),
                 severity=Severity.CRITICAL,
                 summary=(
                     f"the {bill.due_date.isoformat()} bill of "
@@ -185,7 +185,7 @@ def repayment_unlogged(
             Finding(
                 check=Check.REPAYMENT_UNLOGGED,
                 facility_id=bill.facility_id,
-                subject=f"{due}#b{bill.origin_id or bill.id}",
+                subject=bill_subject(bill),
                 severity=Severity.WARNING,
                 summary=(
                     f"the platform shows the {due} bill paid; no repayment in the ledger: log it"

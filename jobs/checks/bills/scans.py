@@ -262,6 +262,12 @@ def unpaid_bills(scans: CycleScans) -> list["UnpaidBill"]:
     return scans.once("unpaid_bills", lambda: _unpaid_bills(scans))
 
 
+def bill_subject(bill: Any) -> str:
+    """An alert's subject for one bill: its due date and its first version's id, so that a
+    correction of the amount keeps the alert it already has."""
+    return f"{bill.due_date.isoformat()}#b{bill.origin_id or bill.id}"
+
+
 class UnpaidBill(NamedTuple):
     """An unpaid bill `bill_due_soon` or `bill_overdue` may report, with its facility's terms.
 
