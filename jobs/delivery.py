@@ -65,8 +65,9 @@ from bot.alerts.outbox import DEAD, PENDING, SENDING, SENT, enqueue
 from bot.alerts.policy import AlertPolicy
 from bot.clock import utcnow
 from bot.db import transaction
-from bot.models import Alert, OutboxMessage
+from bot.models import Alert, OutboxMessage, Ticket
 from bot.settings import Settings
+from bot.tickets.notices import TicketNoticeKind
 from jobs.delivery_health import (
     default_dead_letter_handler,
     destination,
@@ -276,6 +277,8 @@ class DeliveryWorker:
                     .values(message_ref=reference)
                     .execution_options(synchronize_session=False)
                 )
+            if recorded and reference is not None and view.kind == TicketNoticeKind.NOTICE:
+                _keep_ticket_ref(session, view, reference)
             if recorded:
                 note_success(session, self._destination(view), now, policy=self.policy)
                 if view.attempts > 0:
@@ -374,3 +377,20 @@ class DeliveryWorker:
                 )
                 .execution_options(synchronize_session=False)
             )
+
+
+def _keep_ticket_ref(session: Session, view: OutboxMessageView, reference: str) -> None:
+    """A ticket's first message (or one posted again) becomes its message from now on, as an
+    alert's does."""
+    ticket_id = view.payload.get("ticket_id")
+    if reference == view.ticket_ref or not isinstance(ticket_id, int):
+        return
+    ours = Ticket.message_ref.is_(None)
+    if view.ticket_ref is not None:
+        ours = or_(ours, Ticket.message_ref == view.ticket_ref)
+    session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket_id, ours)
+        .values(message_ref=reference)
+        .execution_options(synchronize_session=False)
+    )

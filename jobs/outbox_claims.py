@@ -15,7 +15,8 @@ from bot.alerts.notices import NoticeKind
 from bot.alerts.outbox import DROPPED, PENDING, SENDING
 from bot.db import among
 from bot.installation import this_installation
-from bot.models import Alert, OutboxMessage
+from bot.models import Alert, OutboxMessage, Ticket
+from bot.tickets.notices import TicketNoticeKind
 from jobs.transports import OutboxMessageView
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,7 @@ def claim_due(
         rows = session.execute(select(Alert.id, Alert.message_ref).where(Alert.id.in_(alert_ids)))
         refs = {row.id: row.message_ref for row in rows}
     won = supersede(session, won, worker_id, refs)
+    ticket_refs = _ticket_refs(session, won)
     installation_id = this_installation(session).installation_id
     claims = [
         Claim(
@@ -121,6 +123,7 @@ def claim_due(
                 reclaimed=picked.get(row.id) == SENDING,
                 installation_id=installation_id,
                 token=row.token,
+                ticket_ref=ticket_refs.get(_ticket_id(row)),
             ),
             until,
             row.alert_id,
@@ -128,6 +131,23 @@ def claim_due(
         for row in won
     ]
     return True, sorted(claims, key=lambda claim: claim.view.id)
+
+
+def _ticket_id(row: Row[Any]) -> int | None:
+    """The ticket a `ticket.notice` row is about (its payload's `ticket_id`), else None."""
+    if row.kind != TicketNoticeKind.NOTICE or not isinstance(row.payload, dict):
+        return None
+    ticket_id = row.payload.get("ticket_id")
+    return ticket_id if isinstance(ticket_id, int) else None
+
+
+def _ticket_refs(session: Session, won: list[Row[Any]]) -> dict[int | None, str | None]:
+    """The Slack message of each ticket the claimed rows tell about (tickets.message_ref)."""
+    ids = {_ticket_id(row) for row in won} - {None}
+    if not ids:
+        return {}
+    rows = session.execute(select(Ticket.id, Ticket.message_ref).where(Ticket.id.in_(ids)))
+    return {row.id: row.message_ref for row in rows}
 
 
 def supersede(

@@ -119,6 +119,8 @@ class AlertNotice:
     reasons: tuple[str, ...] = ()
     previous_severity: str | None = None
     previously_acknowledged_by: str | None = None
+    # The open ticket about it, in words ("Ticket T-3 · waiting on Jiebei"), when there is one.
+    ticket: str | None = None
 
     def to_payload(self) -> dict[str, Any]:
         """The notice as the outbox keeps it (JSON): times ISO-8601 in UTC, None left out.

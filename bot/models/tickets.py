@@ -120,6 +120,8 @@ class Ticket(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The event id of the first message to the platform: follow-ups thread under it.
     thread_event_id: Mapped[str | None] = mapped_column(String(32))
+    # The ticket's own Slack message ("CHANNEL_ID:TS"), once the worker has posted it.
+    message_ref: Mapped[str | None] = mapped_column(String(100))
 
 
 class TicketAlert(Base):

@@ -118,13 +118,17 @@ def alert_message(payload: Payload) -> tuple[str, list[dict[str, Any]]]:
     1. A header: severity icon, check and facility ("✅ … resolved" once resolved).
     2. The summary, with the facts as fields (ten to a section).
     3. A context line with the state in words, the alert id and its fingerprint.
-    4. Unless resolved: Acknowledge (not when acknowledged), Snooze, Resolve, Open ticket.
+    4. The ticket about it, if one is open: its id and state ("Ticket T-3 · waiting on Jiebei").
+    5. Unless resolved: Acknowledge (not when acknowledged), Snooze, Resolve, and Open ticket
+       (not when a ticket is open).
     """
     notice = AlertNotice.from_payload(payload)
     blocks: list[Block] = [_header(_title(notice))]
     blocks += _summary_and_facts(notice.summary, notice.facts)
     ids = f"Alert {notice.alert_id} · {escape_within(notice.fingerprint, 500)}"
     blocks.append(ContextBlock(elements=[_mrkdwn(state_line(notice, SLACK)), _mrkdwn(ids)]))
+    if notice.ticket:  # the ticket about it, in its state's words: "Ticket T-3 · waiting on …"
+        blocks.append(ContextBlock(elements=[_mrkdwn(f"🎫 {escape_within(notice.ticket, 500)}")]))
     if notice.state != AlertState.RESOLVED:
         blocks.append(_actions(notice))
     # The notification text is mrkdwn too, and the headline carries a reason someone typed.
@@ -182,7 +186,7 @@ def _actions(notice: AlertNotice) -> ActionsBlock:
         elements.append(_button("Money arrived", MONEY_ARRIVED_ACTION, alert_id))
     # A ticket goes to the facility's platform; an alert on no facility (loanwatch's own
     # delivery failures) has no platform to write to.
-    if notice.facility:
+    if notice.facility and not notice.ticket:
         elements.append(_button("Open ticket", TICKET_ACTION, alert_id))
     return ActionsBlock(block_id=f"alert:{alert_id}", elements=elements)
 

@@ -22,8 +22,9 @@ class Role(IntEnum):
     """Each role may do everything the ones below it may."""
 
     VIEWER = 0
-    OPERATOR = 1  # ack, snooze, resolve alerts; record bills and limit readings
-    TREASURER = 2  # draws, repayments, silences, tickets
+    OPERATOR = 1  # ack, snooze, resolve alerts; record bills and limit readings; open tickets,
+    # add notes to them, record the platform's replies
+    TREASURER = 2  # draws, repayments, silences, closing tickets
     ADMIN = 3  # facilities, on-call
 
     @property

@@ -49,6 +49,24 @@ class TicketNotice:
     case_ref: str | None = None
     open_alerts: list[int] = field(default_factory=list)
     facts: dict[str, str] = field(default_factory=dict)
+    # For the team's chat (bot.slack.ticket_blocks): the ticket's number, the platform's
+    # display name, its state in words ("Ticket T-3 · waiting on Jiebei"), the entry's data.
+    number: int = 0
+    platform_name: str = ""
+    status: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    # The message of the alert it was opened from ("CHANNEL_ID:TS"): the ticket goes in its
+    # thread. Each linked alert's message, with that alert's notice as it now is (naming the
+    # ticket), so the alert shows the ticket's state: [{"ref": …, "notice": {…}}].
+    thread_ref: str | None = None
+    alert_messages: list[dict[str, Any]] = field(default_factory=list)
+    # The opening only: what the platform is told (the discrepancy), the ready-to-paste first
+    # message for a manual contact, and the usage records (bot.tickets.text.csv_bytes).
+    records_summary: str = ""
+    paste_text: str = ""
+    attachment_name: str | None = None
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
 
     def to_payload(self) -> dict[str, Any]:
         """The row's JSON."""

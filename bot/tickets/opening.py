@@ -76,6 +76,7 @@ def open_ticket(
     session.add_all(
         TicketAlert(ticket_id=ticket.id, alert_id=a.id, ticket_open=True) for a in alerts
     )
+    session.flush()  # the links, for the notice's alerts
     records = usage_records(session, facility, alerts, days=days, now=now)
     label = ticket_label(ticket.number)
     message = text.first_message(label, subject, body, records, contact.language)
@@ -96,6 +97,7 @@ def open_ticket(
         text=body,
         data={"alerts": [a.id for a in alerts], "days": days},
         channel=default_channel,
+        opening=_opening(label, records, message, contact),
     )
     if sending:
         sent = write_entry(
@@ -195,6 +197,21 @@ def send_to_platform(
         payload=payload.to_payload(),
         now=now,
     )
+
+
+def _opening(
+    label: str, records: UsageRecords, message: str, contact: Contact
+) -> dict[str, object]:
+    """What the team's notice of the opening carries besides the ticket: the discrepancy, the
+    text to paste (a manual contact), and the usage records to share (the same file as mailed)."""
+    language = contact.language
+    return {
+        "records_summary": text.summary(records, language),
+        "paste_text": message if contact.via == Via.MANUAL else "",
+        "attachment_name": f"{label}-usage-records.csv",
+        "columns": text.record_columns(language),
+        "rows": text.record_rows(records.records, language),
+    }
 
 
 def _subject(typed: str) -> str:

@@ -14,6 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.alerts.notices import Event
+from bot.alerts.notifier import notice_of
 from bot.alerts.outbox import enqueue
 from bot.alerts.policy import AlertState
 from bot.calendar import BusinessCalendar
@@ -21,8 +23,14 @@ from bot.errors import NotFoundError
 from bot.ledger.facilities import facility_zone
 from bot.models import Alert, Facility, Platform, Ticket, TicketAlert, TicketEntry
 from bot.tickets.notices import TicketNotice, TicketNoticeKind
-from bot.tickets.words import EntryKind, is_overdue, ticket_label
+from bot.tickets.words import EntryKind, is_overdue, ticket_label, ticket_status
 from bot.zones import local
+
+# The event an alert's message is re-told with when its ticket changes (its fallback text).
+_ALERT_EVENTS = {
+    AlertState.ACKNOWLEDGED: Event.ACKNOWLEDGED,
+    AlertState.RESOLVED: Event.AUTO_RESOLVED,
+}
 
 # Follow-ups fall due at the start of the platform's business day, in the facility's zone.
 FOLLOW_UP_TIME = time(9, 0)
@@ -97,12 +105,14 @@ def write_entry(
     channel: str | None = None,
     tell: bool = True,
     written_at: datetime | None = None,
+    opening: dict[str, Any] | None = None,
 ) -> TicketEntry:
     """1. The timeline entry, with a new event id.
     2. The audit record of the ticket's change (`ticket.<kind>`).
     3. The team's notice in the outbox (unless `tell` is False): to the facility's channel,
        else `channel` (the default alert channel). The row is due at `written_at` (the real
-       time, for a run of the wake-ups `--at` another; default `now`)."""
+       time, for a run of the wake-ups `--at` another; default `now`). `opening` is what only
+       the opening's notice carries (bot.tickets.notices.TicketNotice: records_summary…)."""
     entry = TicketEntry(
         ticket_id=ticket.id,
         kind=kind,
@@ -115,7 +125,7 @@ def write_entry(
     session.add(entry)
     audit.record(session, actor, f"ticket.{kind}", ticket, at=now, before=before)
     if tell:
-        notice = team_notice(session, ticket, entry)
+        notice = team_notice(session, ticket, entry, **(opening or {}))
         enqueue(
             session,
             kind=TicketNoticeKind.NOTICE,
@@ -126,7 +136,9 @@ def write_entry(
     return entry
 
 
-def team_notice(session: Session, ticket: Ticket, entry: TicketEntry) -> TicketNotice:
+def team_notice(
+    session: Session, ticket: Ticket, entry: TicketEntry, **opening: Any
+) -> TicketNotice:
     """The notice about `entry`, with the ticket as it now is."""
     facility = session.get(Facility, ticket.facility_id)
     platform = session.get(Platform, ticket.platform_id)
@@ -139,6 +151,8 @@ def team_notice(session: Session, ticket: Ticket, entry: TicketEntry) -> TicketN
     if ticket.next_follow_up_at is not None:
         facts["Next follow-up"] = local(ticket.next_follow_up_at, facility_zone(facility))
     overdue = is_overdue(ticket.state, ticket.follow_ups)
+    status = ticket_status(ticket.number, ticket.state, platform.display_name, overdue)
+    alerts = linked_alerts(session, ticket)
     return TicketNotice(
         event=entry.kind,
         event_id=entry.event_id,
@@ -156,9 +170,32 @@ def team_notice(session: Session, ticket: Ticket, entry: TicketEntry) -> TicketN
         text=entry.text or "",
         overdue=overdue,
         case_ref=ticket.case_ref,
-        open_alerts=open_alert_ids(session, ticket),
+        open_alerts=[a.id for a in alerts if a.state != AlertState.RESOLVED],
         facts=facts,
+        number=ticket.number,
+        platform_name=platform.display_name,
+        status=status,
+        data=dict(entry.data or {}),
+        thread_ref=next((a.message_ref for a in alerts if a.message_ref), None),
+        alert_messages=alert_messages(alerts, facility, status),
+        **opening,
     )
+
+
+def alert_messages(
+    alerts: Sequence[Alert], facility: Facility, status: str
+) -> list[dict[str, Any]]:
+    """Each linked alert's message and its notice as it now is, naming the ticket (`status`)."""
+    told = []
+    for alert in alerts:
+        if alert.message_ref is None:
+            continue
+        event = _ALERT_EVENTS.get(alert.state, Event.OPENED)
+        notice = notice_of(
+            alert, facility, event=event, actor=audit.SYSTEM, first_notice=False, ticket=status
+        )
+        told.append({"ref": alert.message_ref, "notice": notice.to_payload()})
+    return told
 
 
 def _channel(session: Session, ticket: Ticket) -> str | None:

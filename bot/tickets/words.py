@@ -75,3 +75,19 @@ def ticket_number(text: str) -> int:
 def is_overdue(state: str, follow_ups: int) -> bool:
     """Waiting on the platform after three follow-ups it did not answer."""
     return state == TicketState.WAITING and follow_ups >= OVERDUE_AFTER_FOLLOW_UPS
+
+
+def state_words(state: str, platform: str, overdue: bool = False) -> str:
+    """The state as a person reads it, naming the platform: "waiting on Jiebei · overdue"."""
+    words = {
+        TicketState.OPEN: f"not sent to {platform} yet",
+        TicketState.WAITING: f"waiting on {platform}",
+        TicketState.ANSWERED: f"answered by {platform}",
+        TicketState.CLOSED: "closed",
+    }.get(state, state)
+    return words + (" · overdue" if overdue else "")
+
+
+def ticket_status(number: int, state: str, platform: str, overdue: bool = False) -> str:
+    """One line about a ticket, for the alert it is about: "Ticket T-3 · waiting on Jiebei"."""
+    return f"Ticket {ticket_label(number)} · {state_words(state, platform, overdue)}"

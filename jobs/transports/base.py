@@ -33,6 +33,9 @@ class OutboxMessageView:
     # ids started again) for its own.
     installation_id: str | None = None
     token: str | None = None
+    # A ticket's own message ("CHANNEL_ID:TS", tickets.message_ref) for a `ticket.notice` row:
+    # None until its first notice is posted.
+    ticket_ref: str | None = None
 
     @property
     def maybe_sent(self) -> bool:

@@ -1,5 +1,7 @@
 """Alert notifications to Slack: one message per alert, updated in place, its story in a thread.
 
+(A ticket's notices are shaped the same way, by jobs.transports.slack_tickets.)
+
 What a row becomes:
 
 - `alert.group` (a storm): one message (`group_message`) and the CSV of every alert it folds
@@ -43,6 +45,7 @@ from bot.slack.blocks import (
     thread_line,
 )
 from bot.slack.mrkdwn import escape_within
+from bot.tickets.notices import TicketNoticeKind
 from jobs.transports.base import OutboxMessageView, TransportError
 from jobs.transports.console import render_text
 from jobs.transports.slack_errors import (
@@ -55,6 +58,7 @@ from jobs.transports.slack_errors import (
     failure,
     rule,
 )
+from jobs.transports.slack_tickets import send_ticket_notice
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -132,6 +136,8 @@ class SlackTransport:
                     text, blocks = alert_message(message.payload)
                     return self._post_once(message, channel, text=text, blocks=blocks)
                 return self._update_alert(message, message.alert_ref, channel)
+            if message.kind == TicketNoticeKind.NOTICE:
+                return send_ticket_notice(self, message, channel)
             # Anything else the outbox may carry is posted as the console would print it.
             # Payload text can carry what people typed; escaped, it pings nobody.
             text = escape_within(render_text(message), MAX_TEXT)
@@ -237,6 +243,22 @@ class SlackTransport:
             **content,
         )
         return f"{answer['channel']}:{answer['ts']}"
+
+    # --- what a ticket's notice uses (jobs.transports.slack_tickets) ------------------------
+
+    def call(self, method_name: str, where: str, /, **args: Any) -> SlackResponse:
+        """A Web API call by name: updates through the retrying client, posts through the other."""
+        client = self._reader if method_name == "chat_update" else self._poster
+        return self._call(getattr(client, method_name), where, **args)
+
+    def thread(self, channel: str, ts: str) -> Iterator[dict[str, Any]]:
+        return self._thread(channel, ts)
+
+    def metadata(self, message: OutboxMessageView) -> dict[str, Any]:
+        return _metadata(message)
+
+    def posted_by(self, found: Mapping[str, Any], message: OutboxMessageView) -> bool:
+        return _posted_by(found, message)
 
     # --- looking for what an earlier try posted -----------------------------------------------
 

@@ -1,13 +1,13 @@
-"""Button clicks: on alert messages, and on the "log it again?" question."""
+"""Button clicks: on alert messages, ticket messages, and the "log it again?" question."""
 
 from slack_bolt import App
 
 from bot.settings import Settings
-from bot.slack.actions import alerts, draws
+from bot.slack.actions import alerts, draws, tickets
 
 
 def register(app: App, settings: Settings) -> None:
     """Route each action id to its handler."""
-    for handlers in (alerts.ACTIONS, draws.ACTIONS):
+    for handlers in (alerts.ACTIONS, draws.ACTIONS, tickets.ACTIONS):
         for action_id, handler in handlers.items():
             app.action(action_id)(handler)

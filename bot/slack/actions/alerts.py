@@ -21,6 +21,7 @@ from bot.alerts.money_arrived import money_arrived as confirm_money_arrived
 from bot.durations import parse_duration
 from bot.errors import InputError
 from bot.models import Alert
+from bot.slack import ticket_words
 from bot.slack.actions.values import NOT_OURS, row_id
 from bot.slack.blocks import (
     ACK_ACTION,
@@ -35,6 +36,7 @@ from bot.slack.mrkdwn import escape, mention
 from bot.slack.roles import Role
 from bot.slack.views.metadata import pack
 from bot.slack.views.resolve import RESOLVE_CALLBACK, resolve_view
+from bot.slack.views.tickets import open_form
 
 
 def acknowledge(
@@ -44,7 +46,7 @@ def acknowledge(
     ack()
     lw = loanwatch_of(context)
     user_id = body["user"]["id"]
-    if not _allowed(lw, client, body, "acknowledge alerts"):
+    if not allowed(lw, client, body, "acknowledge alerts"):
         return
     alert_id = _clicked_alert(lw, client, body, action.get("value"), "ack")
     if alert_id is None:
@@ -56,10 +58,10 @@ def acknowledge(
             )
             owner = alert.acknowledged_by
     except InputError as exc:
-        _whisper(client, body, escape(str(exc)))
+        whisper(client, body, escape(str(exc)))
         return
     if owner != user_id:
-        _whisper(client, body, f"Alert {alert_id} is already acknowledged by {mention(owner)}.")
+        whisper(client, body, f"Alert {alert_id} is already acknowledged by {mention(owner)}.")
 
 
 def snooze(
@@ -68,13 +70,13 @@ def snooze(
     """Snooze for the chosen time (the option's value is `ALERT_ID:DURATION`)."""
     ack()
     lw = loanwatch_of(context)
-    if not _allowed(lw, client, body, "snooze alerts"):
+    if not allowed(lw, client, body, "snooze alerts"):
         return
     option = action.get("selected_option")
     value = option.get("value") if isinstance(option, dict) else None
     alert_part, _, choice = value.partition(":") if isinstance(value, str) else ("", "", "")
     if choice not in SNOOZE_CHOICES:
-        _whisper(client, body, NOT_OURS)
+        whisper(client, body, NOT_OURS)
         return
     alert_id = _clicked_alert(lw, client, body, alert_part, "snooze")
     if alert_id is None:
@@ -91,7 +93,7 @@ def snooze(
                 policy=lw.policy,
             )
     except InputError as exc:
-        _whisper(client, body, escape(str(exc)))
+        whisper(client, body, escape(str(exc)))
 
 
 def ask_resolve_reason(
@@ -100,7 +102,7 @@ def ask_resolve_reason(
     """Resolve: a modal asks why, since a resolve by hand needs a reason."""
     ack()
     lw = loanwatch_of(context)
-    if not _allowed(lw, client, body, "resolve alerts"):
+    if not allowed(lw, client, body, "resolve alerts"):
         return
     alert_id = _clicked_alert(lw, client, body, action.get("value"), "resolve")
     if alert_id is None:
@@ -115,7 +117,7 @@ def money_arrived(
     """Money arrived: the draw of a `draw_unconfirmed` alert is confirmed and the alert resolves."""
     ack()
     lw = loanwatch_of(context)
-    if not _allowed(lw, client, body, "confirm draws", Role.TREASURER):
+    if not allowed(lw, client, body, "confirm draws", Role.TREASURER):
         return
     alert_id = _clicked_alert(lw, client, body, action.get("value"), "draw confirm")
     if alert_id is None:
@@ -126,19 +128,27 @@ def money_arrived(
                 session, actor(body["user"]["id"]), alert_id, now=lw.clock(), policy=lw.policy
             )
     except InputError as exc:
-        _whisper(client, body, escape(str(exc)))
+        whisper(client, body, escape(str(exc)))
 
 
-def open_ticket(ack: Any, body: dict[str, Any], client: WebClient, context: Any) -> None:
-    """Open ticket: tickets with platforms are not built yet; say so rather than fail silently."""
+def open_ticket(
+    ack: Any, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: Any
+) -> None:
+    """Open ticket: a form prefilled from the alert; submitting it opens the ticket
+    (bot.slack.views.tickets)."""
     ack()
-    if not _allowed(loanwatch_of(context), client, body, "open tickets", Role.TREASURER):
+    lw = loanwatch_of(context)
+    if not allowed(lw, client, body, ticket_words.OPEN):
         return
-    _whisper(
-        client,
-        body,
-        "Opening a ticket with the platform is not available yet in this version of loanwatch.",
-    )
+    alert_id = _clicked_alert(lw, client, body, action.get("value"), "ticket")
+    if alert_id is None:
+        return
+    try:
+        form = open_form(lw, body["user"]["id"], alert_id)
+    except InputError as exc:
+        whisper(client, body, escape(str(exc)))
+        return
+    client.views_open(trigger_id=body["trigger_id"], view=form)
 
 
 def _clicked_alert(
@@ -149,7 +159,7 @@ def _clicked_alert(
     `/loan` subcommand that does the same."""
     alert_id = row_id(value)
     if alert_id is None:
-        _whisper(client, body, NOT_OURS)
+        whisper(client, body, NOT_OURS)
         return None
     if _from_home(body):
         return alert_id
@@ -169,7 +179,7 @@ def _clicked_alert(
         "slack_action",
         {"action": action, "alert": alert_id, "reason": "not the alert's message"},
     )
-    _whisper(
+    whisper(
         client,
         body,
         f"This button is not on alert {alert_id}'s own message, so nothing was done. "
@@ -188,7 +198,7 @@ def _from_home(body: dict[str, Any]) -> bool:
     )
 
 
-def _allowed(
+def allowed(
     lw: Loanwatch,
     client: WebClient,
     body: dict[str, Any],
@@ -197,11 +207,11 @@ def _allowed(
 ) -> bool:
     if lw.may(body["user"]["id"], needed, what):
         return True
-    _whisper(client, body, refusal(needed, what))
+    whisper(client, body, refusal(needed, what))
     return False
 
 
-def _whisper(client: WebClient, body: dict[str, Any], text: str) -> None:
+def whisper(client: WebClient, body: dict[str, Any], text: str) -> None:
     """An ephemeral note to the person who clicked, in the channel of the message."""
     channel = (body.get("channel") or {}).get("id")
     user_id = body["user"]["id"]

@@ -12,7 +12,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.errors import InputError
-from bot.slack.commands import alerts, ledger, status
+from bot.slack.commands import alerts, ledger, status, tickets
 from bot.slack.commands.invocation import Invocation
 from bot.slack.context import Loanwatch, loanwatch_of, refusal
 from bot.slack.mrkdwn import escape
@@ -100,6 +100,14 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         "",
         "silence FACILITY|check:NAME|all DURATION REASON… · silence list · silence remove ID",
         "quiet a facility, a check or everything (maintenance)",
+    ),
+    "ticket": Subcommand(
+        tickets.ticket,
+        Role.VIEWER,  # list and show are for everyone; each change checks its own role.
+        "",
+        tickets.USAGE,
+        "take it up with the platform: open (no arguments: a form), list, show, note, "
+        "record its reply, mark sent, close",
     ),
     "facility": Subcommand(
         ledger.facility,

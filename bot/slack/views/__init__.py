@@ -1,12 +1,16 @@
-"""Modal submissions: the draw form and the resolve reason."""
+"""Modal submissions: the draw form, the resolve reason, the ticket forms."""
 
 from slack_bolt import App
 
 from bot.settings import Settings
-from bot.slack.views import draw, resolve
+from bot.slack.views import draw, resolve, tickets
 
 
 def register(app: App, settings: Settings) -> None:
     """Route each modal's callback id to its submission handler."""
     app.view(draw.CALLBACK)(draw.submit)
     app.view(resolve.RESOLVE_CALLBACK)(resolve.submit_resolve)
+    app.view(tickets.OPEN_CALLBACK)(tickets.submit_open)
+    app.view(tickets.REPLY_CALLBACK)(tickets.submit_reply)
+    app.view(tickets.NOTE_CALLBACK)(tickets.submit_note)
+    app.view(tickets.CLOSE_CALLBACK)(tickets.submit_close)
