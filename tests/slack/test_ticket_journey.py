@@ -147,7 +147,8 @@ def test_alert_to_ticket_to_mail_to_reply_to_resolved_to_closed(
     assert app.submit(form, typed, user=BOB).status == 200
     deliver(sessions, settings, clock)
     ticket = ticket_message(slack, alert.ts)
-    assert "T-1" in ticket.text and "waiting on 借呗 Jiebei (Alipay)" in ticket.text
+    assert "T-1" in ticket.text
+    assert "waiting on 借呗 Jiebei (Alipay)" in ticket.text
     [shared] = [f for m in slack.thread(ALERTS, alert.ts) for f in m.files]
     assert shared["title"] == "T-1-usage-records.csv"
     rows = list(csv.reader(io.StringIO(shared["content"].lstrip("\ufeff"))))
@@ -201,7 +202,8 @@ def test_alert_to_ticket_to_mail_to_reply_to_resolved_to_closed(
     assert any("closed T-1" in t for t in thread_texts(slack, alert.ts))
     with sessions() as session:
         [row] = session.query(Ticket).all()
-        assert row.state == "closed" and row.case_ref == "CS-20261224-7"
+        assert row.state == "closed"
+        assert row.case_ref == "CS-20261224-7"
         kinds = [e.kind for e in session.query(TicketEntry).order_by(TicketEntry.id)]
     assert kinds == ["opened", "sent", "replied", "alert_resolved", "closed"]
     assert len(mailbox.mails) == 1  # the reply stopped the chasing: no follow-up went
