@@ -112,9 +112,12 @@ def show_lines(
     return "\n".join(lines)
 
 
-def home_line(label: str, facility: str, subject: str, platform: str, since: datetime) -> str:
+def home_line(
+    label: str, facility: str, subject: str, platform: str, since: datetime | None
+) -> str:
     """An overdue ticket on App Home."""
+    waiting = f" (waiting since {since:%Y-%m-%d})" if since is not None else ""
     return (
-        f":rotating_light: *{label}* {escape(facility)}: {escape(subject)} — overdue, "
-        f"{platform} has not answered three follow-ups (waiting since {since:%Y-%m-%d})"
+        f":rotating_light: *{label}* {escape(facility)}: {escape(subject)} — overdue: "
+        f"{platform} has not answered three follow-ups{waiting}"
     )

@@ -17,7 +17,14 @@ from bot.errors import InputError
 from bot.ledger.facilities import facility_zone
 from bot.models import Facility, Ticket, TicketAlert
 from bot.tickets.timeline import follow_up_due, get_ticket, open_alert_ids, write_entry
-from bot.tickets.words import MAX_CASE_REF_CHARS, EntryKind, TicketState, ticket_label
+from bot.tickets.words import (
+    MAX_CASE_REF_CHARS,
+    OVERDUE_AFTER_FOLLOW_UPS,
+    EntryKind,
+    TicketState,
+    is_overdue,
+    ticket_label,
+)
 from bot.typed import free_text
 
 LIST_STATES = ("open", "closed", "all")
@@ -207,6 +214,20 @@ def list_tickets(session: Session, wanted: str) -> list[Ticket]:
     elif wanted == "closed":
         query = query.where(Ticket.state == TicketState.CLOSED)
     return list(session.scalars(query))
+
+
+def overdue_tickets(session: Session) -> list[Ticket]:
+    """The tickets waiting on a platform that has let three follow-ups go unanswered, oldest
+    first (`bot.tickets.words.is_overdue`)."""
+    query = (
+        select(Ticket)
+        .where(
+            Ticket.state == TicketState.WAITING,
+            Ticket.follow_ups >= OVERDUE_AFTER_FOLLOW_UPS,
+        )
+        .order_by(Ticket.number)
+    )
+    return [t for t in session.scalars(query) if is_overdue(t.state, t.follow_ups)]
 
 
 def _set_links_open(session: Session, ticket: Ticket, is_open: bool) -> None:

@@ -1,16 +1,23 @@
-"""App Home: the dashboard — facilities with limit / used / available, bills due this week, open
-alerts (each with its Acknowledge button)."""
+"""App Home: the dashboard — overdue tickets (if any), facilities with limit / used / available,
+bills due this week, open alerts (each with its Acknowledge button)."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from slack_sdk import WebClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.dashboard import Dashboard
 from bot.holidays import missing_holidays_note
+from bot.models import Facility, Platform
 from bot.money import format_money
 from bot.slack.blocks import ACK_ACTION
 from bot.slack.context import loanwatch_of
 from bot.slack.mrkdwn import escape_within, mention
+from bot.slack.ticket_words import home_line
+from bot.tickets.changes import overdue_tickets
+from bot.tickets.words import ticket_label
 
 # Slack allows 100 blocks in a Home view; leave room for headers and notes.
 MAX_FACILITY_BLOCKS = 40
@@ -21,16 +28,25 @@ def home_opened(event: dict[str, Any], client: WebClient, context: Any) -> None:
     if event.get("tab", "home") != "home":
         return
     lw = loanwatch_of(context)
-    view = home_view(lw.dashboard(), lw.when(lw.clock()))
+    with lw.reading() as session:
+        overdue = [
+            home_line(ticket_label(t.number), slug, t.subject, platform, t.last_contact_at)
+            for t in overdue_tickets(session)
+            for slug, platform in [_names(session, t.facility_id)]
+        ]
+    view = home_view(lw.dashboard(), lw.when(lw.clock()), overdue)
     client.views_publish(user_id=event["user"], view=view)
 
 
-def home_view(board: Dashboard, updated: str) -> dict[str, Any]:
-    """The Home tab as a view."""
+def home_view(board: Dashboard, updated: str, overdue: Sequence[str] = ()) -> dict[str, Any]:
+    """The Home tab as a view; `overdue` are the lines of the overdue tickets (the platform
+    left three follow-ups unanswered), shown first when there are any."""
     # First: it is about how far everything below can be trusted.
     blocks: list[dict[str, Any]] = [
         _context(f"⚠️ {missing_holidays_note(year)}") for year in board.unknown_years
     ]
+    if overdue:
+        blocks += [_header(f"Overdue tickets ({len(overdue)})"), _section("\n".join(overdue))]
     blocks.append(_header("Credit lines"))
     for p in board.positions[:MAX_FACILITY_BLOCKS]:
         money = p.currency
@@ -82,6 +98,19 @@ def home_view(board: Dashboard, updated: str) -> dict[str, Any]:
         blocks.append(_context("Nothing is firing."))
     blocks.append(_context(f"Updated {updated}"))
     return {"type": "home", "blocks": blocks}
+
+
+def _names(session: Session, facility_id: int) -> tuple[str, str]:
+    row = session.execute(
+        select(Facility.slug, Platform.display_name)
+        .join(Platform, Platform.id == Facility.platform_id)
+        .where(Facility.id == facility_id)
+    ).one()
+    return row.slug, row.display_name
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": _mrkdwn(text[:3000])}
 
 
 def _header(text: str) -> dict[str, Any]:
