@@ -26,7 +26,8 @@ from bot.alerts.notices import (
 from bot.alerts.outbox import PENDING, SENDING, enqueue
 from bot.alerts.policy import AlertPolicy, RunSummary
 from bot.db import among
-from bot.models import Alert, Facility, OutboxMessage
+from bot.models import Alert, Facility, OutboxMessage, Platform, Ticket, TicketAlert
+from bot.tickets.words import is_overdue, ticket_status
 
 _NO_VALUES: dict[str, Any] = dict.fromkeys(Alert.__table__.columns.keys())
 
@@ -145,6 +146,7 @@ class Notifier:
             actor=actor,
             first_notice=alert.last_notified_at is None,
             default_zone=self.policy.timezone,
+            ticket=open_ticket_status(self.session, alert.id),
             **extra,
         )
         return self._write(kind, self.channel(alert), notice.to_payload(), alert.id, [alert])
@@ -245,6 +247,21 @@ def storm_notice(
         for a in alerts
     )
     return GroupNotice(event, check, worst([a.severity for a in alerts]), listed)
+
+
+def open_ticket_status(session: Session, alert_id: int) -> str | None:
+    """The open ticket about the alert, in words ("Ticket T-3 · waiting on Jiebei"), if any:
+    the alert's message keeps showing it whatever happens to the alert."""
+    row = session.execute(
+        select(Ticket.number, Ticket.state, Ticket.follow_ups, Platform.display_name)
+        .join(TicketAlert, TicketAlert.ticket_id == Ticket.id)
+        .join(Platform, Platform.id == Ticket.platform_id)
+        .where(TicketAlert.alert_id == alert_id, TicketAlert.ticket_open.is_(True))
+    ).first()
+    if row is None:
+        return None
+    overdue = is_overdue(row.state, row.follow_ups)
+    return ticket_status(row.number, row.state, row.display_name, overdue)
 
 
 def notice_of(

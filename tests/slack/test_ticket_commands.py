@@ -4,6 +4,7 @@ Jiebei has no contact configured, so it is reached by hand (manual): the ticket'
 **Mark as sent** button and its thread the text to paste with the usage records.
 """
 
+import copy
 import json
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 
 from bot.db import transaction
 from bot.models import AuditRecord, OutboxMessage, Ticket, TicketEntry
-from bot.slack.blocks import TICKET_ACTION
+from bot.slack.blocks import ACK_ACTION, TICKET_ACTION
 from bot.slack.ticket_blocks import CLOSE_ACTION, NOTE_ACTION, REPLY_ACTION, SENT_ACTION
 from bot.tickets.follow_ups import run_ticket_wake_ups
 from tests.slack.test_alert_buttons import deliver, posted_alert
@@ -210,6 +211,13 @@ def test_overdue_shows_in_the_list_app_home_and_on_the_alert(
         for m in slack.thread(ALERTS, posted_alert(slack, alert_id).ts)
         if SENT_ACTION in json.dumps(m.blocks)
     ]
+    # Bob acknowledges the alert: its message, updated, still shows the ticket.
+    app.click(posted_alert(slack, alert_id), ALERTS, ACK_ACTION, user=BOB)
+    deliver(sessions, settings, clock)
+    acked = json.dumps(posted_alert(slack, alert_id).blocks, ensure_ascii=False)
+    assert "<@U0BOB>" in acked
+    assert "Ticket T-1 · not sent to 借呗 Jiebei (Alipay) yet" in acked
+    assert TICKET_ACTION not in acked
     app.click(ticket, ALERTS, SENT_ACTION, user=BOB)
     for _ in range(3):
         clock.advance(days=7)
@@ -234,3 +242,18 @@ def test_overdue_shows_in_the_list_app_home_and_on_the_alert(
     home = json.dumps(published[-1]["blocks"], ensure_ascii=False)
     assert "Overdue tickets (1)" in home
     assert "*T-1* jiebei-main: no bill — overdue" in home
+
+    stale = copy.deepcopy(ticket)  # the message as it was, buttons and all
+    # Alice closes it while its alert is still open: she is told, and so is the thread.
+    closed = app.command("ticket close T-1 gave up, paid from the bank statement", user=ALICE)
+    assert closed.text == (
+        f"You closed T-1. Its alert {alert_id} is still open: resolve it if it is fixed."
+    )
+    deliver(sessions, settings, clock)
+    thread = [m.text for m in slack.thread(ALERTS, posted_alert(slack, alert_id).ts)]
+    assert any(f"Still open: alert {alert_id}" in line for line in thread)
+    # A click on the closed ticket's old message: said so, no form.
+    app.click(stale, ALERTS, REPLY_ACTION, user=BOB)
+    [said] = [c.args["text"] for c in slack.calls_to("chat.postEphemeral")]
+    assert said == "ticket T-1 is closed already"
+    assert len([v for v in slack.views if v["method"] == "views.open"]) == 1
