@@ -99,7 +99,7 @@ def _line(notice: TicketNotice) -> str:
                 "*Mark as sent*."
             )
         return (
-            f"{who} opened {label}; it went to {platform} by {notice.via} with the usage "
+            f"{who} opened {label}; it is sent to {platform} by {notice.via} with the usage "
             f"records of the last {days} days.\n{escape_within(notice.records_summary, 2000)}"
         )
     if notice.event == EntryKind.SENT:

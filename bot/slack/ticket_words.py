@@ -32,7 +32,7 @@ CLOSE_TITLE = "Close the ticket"
 CLOSE_LABEL = "How was it resolved?"
 SAVE = "Save"
 CANCEL = "Cancel"
-DAYS_NOT_NUMBER = "write the number of days, e.g. 90"
+DAYS_NOT_NUMBER = "write the number of days back, 1 to 3660, e.g. 90"
 
 NO_TICKETS = "No tickets."
 NOT_A_TICKET_BUTTON = (
@@ -60,7 +60,10 @@ def summary_words(summary: str) -> str:
 
 def opened(label: str, facility: str) -> str:
     """The answer to the opener."""
-    return f"You opened {label} with {escape(facility)}'s platform; it is in the channel's thread."
+    return (
+        f"You opened {label} with {escape(facility)}'s platform; its message follows in the "
+        "facility's channel."
+    )
 
 
 def noted(label: str) -> str:

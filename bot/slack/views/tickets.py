@@ -18,7 +18,7 @@ from bot.slack.roles import Role
 from bot.slack.views.metadata import ForgedMetadataError, pack, unpack
 from bot.tickets import changes, text
 from bot.tickets.contacts import contact_for
-from bot.tickets.opening import open_ticket
+from bot.tickets.opening import MAX_RECORDS_DAYS, open_ticket
 from bot.tickets.records import usage_records
 from bot.tickets.words import DEFAULT_RECORDS_DAYS, MAX_SUBJECT_CHARS, ticket_label
 from bot.typed import shorten
@@ -92,7 +92,7 @@ def submit_open(ack: Any, body: dict[str, Any], view: dict[str, Any], context: A
     if facts is None:
         return
     days_typed = _typed(view, "days").strip() or str(DEFAULT_RECORDS_DAYS)
-    if not days_typed.isdigit():
+    if not days_typed.isdigit() or not 1 <= int(days_typed) <= MAX_RECORDS_DAYS:
         ack(response_action="errors", errors={"days": words.DAYS_NOT_NUMBER})
         return
     alert_id = facts.get("alert")
