@@ -130,14 +130,6 @@ def _line(notice: TicketNotice) -> str:
     return f"{label}: {notice.event} {typed}".strip()
 
 
-def closed_reply(label: str, open_alerts: list[int]) -> str:
-    """What the closer is told: closed, and which of its alerts are still open."""
-    if not open_alerts:
-        return f"You closed {label}."
-    ids = ", ".join(str(a) for a in open_alerts)
-    return f"You closed {label}. Its alert {ids} is still open: resolve it if it is fixed."
-
-
 def _status(notice: TicketNotice) -> str:
     return notice.status or f"Ticket {notice.ticket} · {notice.state}"
 

@@ -79,6 +79,14 @@ def marked_sent(label: str) -> str:
     return f"You marked {label} as sent; loanwatch chases it if the platform stays quiet."
 
 
+def closed(label: str, open_alerts: list[int]) -> str:
+    """What the closer is told: closed, and which of its alerts are still open."""
+    if not open_alerts:
+        return f"You closed {label}."
+    ids = ", ".join(str(a) for a in open_alerts)
+    return f"You closed {label}. Its alert {ids} is still open: resolve it if it is fixed."
+
+
 def list_line(ticket: Ticket, platform: str, facility: str, zone_when: str | None) -> str:
     """One ticket in `/loan ticket list`."""
     overdue = is_overdue(ticket.state, ticket.follow_ups)

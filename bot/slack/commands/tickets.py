@@ -15,7 +15,6 @@ from bot.slack.commands.invocation import Invocation
 from bot.slack.context import Loanwatch, actor, refusal
 from bot.slack.reply import Reply
 from bot.slack.roles import Role
-from bot.slack.ticket_blocks import closed_reply
 from bot.slack.views.tickets import open_form
 from bot.tickets import changes
 from bot.tickets.opening import open_ticket
@@ -74,7 +73,7 @@ def ticket(lw: Loanwatch, call: Invocation) -> Reply | None:
         closed = changes.close_ticket(
             session, who, number, call.rest(2), now=lw.clock(), default_channel=channel
         )
-        return Reply(closed_reply(label, closed.open_alerts))
+        return Reply(words.closed(label, closed.open_alerts))
 
 
 def _open(lw: Loanwatch, call: Invocation) -> Reply:
