@@ -254,6 +254,11 @@ class SlackTransport:
     def thread(self, channel: str, ts: str) -> Iterator[dict[str, Any]]:
         return self._thread(channel, ts)
 
+    def history(self, channel: str) -> Iterator[dict[str, Any]]:
+        return self._pages(
+            self._reader.conversations_history, HISTORY_PAGE, HISTORY_PAGES, channel=channel
+        )
+
     def metadata(self, message: OutboxMessageView) -> dict[str, Any]:
         return _metadata(message)
 

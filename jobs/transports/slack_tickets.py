@@ -34,6 +34,8 @@ class Poster(Protocol):
 
     def thread(self, channel: str, ts: str) -> Any: ...
 
+    def history(self, channel: str) -> Any: ...
+
     def metadata(self, message: OutboxMessageView) -> dict[str, Any]: ...
 
     def posted_by(self, found: Mapping[str, Any], message: OutboxMessageView) -> bool: ...
@@ -77,8 +79,9 @@ def _post(
 ) -> str:
     """Post `part` of the row (in `thread`, if given), unless an earlier try did; "CHANNEL:TS"."""
     where = thread[0] if thread is not None else channel
-    if message.maybe_sent and thread is not None:
-        for found in slack.thread(*thread):
+    if message.maybe_sent:
+        earlier = slack.thread(*thread) if thread is not None else slack.history(where)
+        for found in earlier:
             if _ours(slack, found, message, part):
                 return f"{where}:{found['ts']}"
     metadata = slack.metadata(message)

@@ -15,8 +15,11 @@ from bot.models import AuditRecord, OutboxMessage, Ticket, TicketEntry
 from bot.slack.blocks import ACK_ACTION, TICKET_ACTION
 from bot.slack.ticket_blocks import CLOSE_ACTION, NOTE_ACTION, REPLY_ACTION, SENT_ACTION
 from bot.tickets.follow_ups import run_ticket_wake_ups
+from jobs.delivery import DeliveryWorker
+from jobs.transports.slack import SlackTransport
 from tests.slack.test_alert_buttons import deliver, posted_alert
 from tests.slack.test_commands import open_alerts
+from tests.support.fake_slack import Fault
 from tests.support.slack_app import ALERTS, ALICE, BOB, CHARLIE
 
 
@@ -257,3 +260,34 @@ def test_overdue_shows_in_the_list_app_home_and_on_the_alert(
     [said] = [c.args["text"] for c in slack.calls_to("chat.postEphemeral")]
     assert said == "ticket T-1 is closed already"
     assert len([v for v in slack.views if v["method"] == "views.open"]) == 1
+
+
+def test_a_lost_answer_posts_nothing_twice(app, jiebei, sessions, settings, clock, slack):
+    """Slack posted the ticket, its line and its file, but each answer was lost: the retries
+    find them by their metadata (and the file by its name); one of each in all."""
+    lost: set[str] = set()
+
+    def lose_each_first_answer(method: str) -> Fault | None:
+        """The ticket's post and the file's sharing happen, but their first answers are lost."""
+        if method in ("chat.postMessage", "files.completeUploadExternal") and method not in lost:
+            lost.add(method)
+            return Fault("drop_after")
+        return None
+
+    app.command("ticket jiebei-main 十二月账单缺失", user=BOB)
+    slack.faults = lose_each_first_answer
+    worker = DeliveryWorker(
+        sessions, SlackTransport.from_settings(settings), worker_id="test", clock=clock
+    )
+    for _ in range(20):
+        worker.step()
+        clock.advance(seconds=20)
+    message = top_ticket(slack)
+    thread = slack.thread(ALERTS, message.ts)
+    assert len([m for m in thread if "opened T-1" in m.text]) == 1
+    assert len([f for m in thread for f in m.files]) == 1
+    with sessions() as session:
+        assert session.scalars(select(Ticket)).one().message_ref == f"{ALERTS}:{message.ts}"
+        states = session.scalars(select(OutboxMessage.state)).all()
+    assert set(states) == {"sent"}
+    assert lost == {"chat.postMessage", "files.completeUploadExternal"}
