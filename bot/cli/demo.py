@@ -9,18 +9,19 @@ The story runs on a fixed timeline (Shanghai time), so every run prints the same
 - 2026-12-01 09:10  the treasurer acknowledges the missing bill.
 - 2026-12-01 09:20  she opens ticket T-1 with Jiebei, which has only in-app customer service:
   loanwatch prints the Chinese text and the usage records to paste; she marks it sent.
+- 2026-12-01 09:30  she opens T-2 with ICBC about the frozen line, by email: the demo's own SMTP
+  server on 127.0.0.1 shows what the bank's mailbox received (bot/cli/demo_tickets.py).
 - 2026-12-01 11:00  the bill appears; Weilidai corrects its wrong bill; the treasurer says the
   customs-duty money arrived: the next check resolves those alerts by itself, the ticket says
   so, and she closes it.
 - 2026-12-01 11:15  what it would take to pay Jiebei off today.
+- 2026-12-03 09:00  ICBC has not answered: the follow-up mail answers the first one.
 """
 
-import sys
 import tempfile
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 from sqlalchemy import select
@@ -28,8 +29,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.alerts.actions import acknowledge, list_alerts
 from bot.alerts.checks import Check
-from bot.audit import Actor
-from bot.cli import ticket_render
+from bot.cli.demo_tickets import (
+    DEMO,
+    DemoMailbox,
+    at,
+    close_manual_ticket,
+    deliver,
+    follow_up,
+    open_email_ticket,
+    open_manual_ticket,
+)
 from bot.cli.render import (
     bill_recorded,
     draw_confirmed,
@@ -55,28 +64,14 @@ from bot.models import Draw, Facility, Installment, InstallmentStatus
 from bot.money import format_money
 from bot.sessions import session_factory
 from bot.settings import Settings
-from bot.tickets.changes import close_ticket, list_tickets, mark_sent
-from bot.tickets.opening import open_ticket
-from bot.tickets.words import ticket_label
 from jobs.cycle import run_check_cycle
-from jobs.delivery import DeliveryWorker
-from jobs.transports import ConsoleTransport
 
-DEMO = Actor("demo:treasurer", "cli")
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 D = Decimal
-
-
-def at(text: str) -> datetime:
-    """A moment of the story, in Shanghai time."""
-    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
-
 
 HISTORY = at("2026-07-01 09:00")  # the facilities are added
 FIRST_CHECK = at("2026-11-28 09:00")
 SECOND_CHECK = at("2026-12-01 09:00")
 ACKNOWLEDGED = at("2026-12-01 09:10")
-TICKET_OPENED = at("2026-12-01 09:20")
 BILL_ARRIVES = at("2026-12-01 11:00")
 PAYOFF = at("2026-12-01 11:15")
 
@@ -275,44 +270,12 @@ def _check(sessions: sessionmaker[Session], settings: Settings, now: datetime) -
     """One check cycle as of `now`, its notifications printed, then a one-line summary."""
     with transaction(sessions) as session:
         report = run_check_cycle(session, now=now, settings=settings, calendar=settings.calendar())
-    _deliver(sessions, now)
+    deliver(sessions, settings, now)
     s = report.summary
     click.echo(
         f"→ {s.opened} opened, {s.updated} still firing, {s.resolved} resolved, "
         f"{s.notified} notifications\n"
     )
-
-
-def _deliver(sessions: sessionmaker[Session], now: datetime) -> None:
-    """Print every notification waiting in the outbox, as the console transport words it."""
-    worker = DeliveryWorker(
-        sessions, ConsoleTransport(sys.stdout), worker_id="demo", clock=lambda: now
-    )
-    while worker.step():
-        pass
-
-
-def _open_ticket(sessions: sessionmaker[Session], settings: Settings, alert_id: int) -> None:
-    """T-1 about the missing bill: the text and the records to paste, then marked as sent."""
-    with transaction(sessions) as session:
-        result = open_ticket(session, DEMO, "jiebei-main", "十二月账单缺失", now=TICKET_OPENED,
-                             calendar=settings.calendar(), alert_ids=[alert_id])  # fmt: skip
-        click.echo(ticket_render.opened(result))
-        click.echo(ticket_render.manual_bundle(result))
-        sent = mark_sent(session, DEMO, result.ticket.number, now=TICKET_OPENED,
-                         calendar=settings.calendar())  # fmt: skip
-        click.echo(f"\n{result.label} marked as sent; first follow-up due "
-                   f"{ticket_render.local_time(sent.next_follow_up_at, SHANGHAI)}")  # fmt: skip
-    _deliver(sessions, TICKET_OPENED)
-
-
-def _close_ticket(sessions: sessionmaker[Session], now: datetime) -> None:
-    """The platform fixed it: T-1 closes."""
-    with transaction(sessions) as session:
-        [ticket] = list_tickets(session, "open")
-        closed = close_ticket(session, DEMO, ticket.number, "Jiebei issued the bill", now=now)
-        click.echo(ticket_render.closed(ticket_label(ticket.number), closed.open_alerts))
-    _deliver(sessions, now)
 
 
 def _heading(text: str) -> None:
@@ -333,8 +296,15 @@ def demo_command(keep: Path | None) -> None:
     upgrade(url)
     engine = make_engine(url)
     sessions = session_factory(engine)
-    settings = Settings(DATABASE_URL=url, _env_file=None)  # the defaults, whatever .env says
+    with DemoMailbox() as mailbox:  # the bank's mailbox, on 127.0.0.1
+        _story(sessions, mailbox.settings(url), mailbox)
+    engine.dispose()
+    click.echo(f"\nThe demo database is {folder / 'demo.db'}; look around with")
+    click.echo(f"  DATABASE_URL={url} .venv/bin/loanwatch alert list --state all")
 
+
+def _story(sessions: sessionmaker[Session], settings: Settings, mailbox: DemoMailbox) -> None:
+    """The portfolio, then each moment of the story as the module's docstring tells it."""
     with transaction(sessions) as session:
         build_portfolio(session)
     with transaction(sessions) as session:
@@ -349,9 +319,11 @@ def demo_command(keep: Path | None) -> None:
     with transaction(sessions) as session:
         [missing] = [a for a in list_alerts(session, "open") if a.check == Check.BILL_MISSING]
         acknowledge(session, DEMO, missing.id, now=ACKNOWLEDGED, policy=settings.alert_policy())
-    _deliver(sessions, ACKNOWLEDGED)
+    deliver(sessions, settings, ACKNOWLEDGED)
     _heading("2026-12-01 09:20: a ticket with Jiebei, sent by hand through its in-app service")
-    _open_ticket(sessions, settings, missing.id)
+    open_manual_ticket(sessions, settings, missing.id)
+    _heading("2026-12-01 09:30: a ticket with ICBC about the frozen line, sent by email")
+    open_email_ticket(sessions, settings, mailbox)
 
     _heading(
         "2026-12-01 11:00: Jiebei shows the bill, Weilidai corrects its own, the customs-duty "
@@ -360,13 +332,16 @@ def demo_command(keep: Path | None) -> None:
     with transaction(sessions) as session:
         click.echo(the_platforms_catch_up(session))
     _check(sessions, settings, BILL_ARRIVES + timedelta(minutes=5))
-    _close_ticket(sessions, BILL_ARRIVES + timedelta(minutes=10))
+    close_manual_ticket(sessions, settings, BILL_ARRIVES + timedelta(minutes=10))
 
     _heading("2026-12-01 11:15: what paying Jiebei off today would take")
     with transaction(sessions) as session:
         jiebei = get_facility(session, "jiebei-main")
         quote = payoff_quote(session, jiebei, PAYOFF.date(), settings.calendar(), now=PAYOFF)
         click.echo(payoff_summary(quote))
+
+    _heading("2026-12-03 09:00: two business days without an answer from ICBC: a follow-up")
+    follow_up(sessions, settings, mailbox)
 
     with transaction(sessions) as session:
         rows = [
@@ -375,9 +350,6 @@ def demo_command(keep: Path | None) -> None:
         ]
     _heading("Alerts at the end")
     click.echo(table(["id", "severity", "state", "check", "summary"], rows))
-    engine.dispose()
-    click.echo(f"\nThe demo database is {folder / 'demo.db'}; look around with")
-    click.echo(f"  DATABASE_URL={url} .venv/bin/loanwatch alert list --state all")
 
 
 def register(cli: click.Group) -> None:

@@ -155,9 +155,10 @@ def get_platform(session: Session, name: str) -> Platform:
 
 
 def _addresses(typed: str | None) -> tuple[str, ...]:
-    if not typed or not typed.strip():
+    # Blank entries between commas ("a@x.cn, ,b@y.cn", " , ") are no address at all.
+    found = [address for _, address in getaddresses([typed or ""]) if address.strip()]
+    if not found:
         raise InputError("an email contact needs --to ADDRESS[,ADDRESS]")
-    found = [address for _, address in getaddresses([typed])]
     for address in found:
         if not _ADDRESS.fullmatch(address):
             raise InputError(

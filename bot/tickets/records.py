@@ -5,8 +5,8 @@ Plain typed rows: `bot.tickets.text` words them in the platform's language and w
 """
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from enum import StrEnum
@@ -80,11 +80,13 @@ class WrongAmount:
 
 @dataclass(frozen=True)
 class OtherFinding:
-    """Any other alert: its check and its own summary."""
+    """Any other alert: its check, its own summary and its facts (label → value, as the alert
+    states them), for the summary to word in the platform's language."""
 
     check: str
     summary: str
     since: date
+    facts: Mapping[str, str] = field(default_factory=dict)
 
 
 Discrepancy = MissingBill | WrongAmount | OtherFinding
@@ -257,4 +259,5 @@ def _discrepancy(session: Session, alert: Alert, zone: tzinfo) -> Discrepancy | 
         if expected is not None and billed is not None:
             # SUM keeps the column's type, so the total comes back as Decimal yuan.
             return WrongAmount(due, expected, billed, bill_due, since)
-    return OtherFinding(alert.check, alert.summary, since)
+    facts = {str(label): str(value) for label, value in (alert.facts or {}).items()}
+    return OtherFinding(alert.check, alert.summary, since, facts)

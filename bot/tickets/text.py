@@ -7,7 +7,8 @@ The CSV of the usage records is UTF-8 with a BOM, so Excel opens Chinese correct
 
 import csv
 import io
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -70,6 +71,8 @@ _STATUS_ZH = {
     "bullet": "到期一次还本付息",
     "quarterly-interest": "按季付息",
 }
+_AMOUNT = re.compile(r"[^A-Za-z0-9\s]{0,3}-?[0-9][0-9,]*(\.[0-9]+)?")
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CHECKS_ZH = {
     "bill_unexpected": "出现无法对应借款的账单",
     "bill_due_soon": "账单即将到期",
@@ -171,10 +174,52 @@ def _zh(found: Discrepancy, currency: str, today: date) -> str:
             f"相差{_money(found.billed - found.expected, currency)}。"
             f"此差异自{zh_date(found.since)}起存在，烦请核对更正。"
         )
-    what = _CHECKS_ZH.get(found.check, found.check)
+    assert isinstance(found, OtherFinding)
+    what = _CHECKS_ZH.get(found.check, "记录与我司台账不符")
+    detail = _zh_detail(found.check, found.facts)
     return (
-        f"我司自{zh_date(found.since)}起发现{what}（{found.summary}），烦请贵平台核查并予以说明。"
-    )
+        f"我司自{zh_date(found.since)}起发现{what}" + (f"：{detail}" if detail else "")
+        + "。详见随附使用记录，烦请贵平台核查并予以说明。"
+    )  # fmt: skip
+
+
+def _zh_detail(check: str, facts: Mapping[str, str]) -> str:
+    """The alert's own figures in Chinese, for the checks a platform is asked about; nothing
+    for the others (the English summary is not pasted into a Chinese letter)."""
+    limits = ("limit_frozen", "limit_dropped", "limit_inconsistent")
+    if check in limits and _is_amount(facts.get("Limit shown")):
+        when = _zh_moment(facts.get("Reading taken"))
+        shown = f"贵平台{when}显示我司授信额度为{facts['Limit shown']}"
+        if _is_amount(facts.get("Available shown")):  # not "not shown"
+            shown += f"，可用额度{facts['Available shown']}"
+        if facts.get("Status shown") == "frozen":
+            shown += "，状态为冻结"
+        if _is_amount(facts.get("Expected limit")):
+            shown += f"，而我司合同额度为{facts['Expected limit']}"
+        return shown
+    if check == "draw_unconfirmed" and "Amount" in facts:
+        return (
+            f"我司于{_zh_moment(facts.get('Drawn on'))}申请借款{facts['Amount']}"
+            f"（借款编号{facts.get('Draw', '')}），至今未见放款到账"
+        )
+    if check == "data_stale" and "Last seen" in facts:
+        return f"贵平台数据自{_zh_moment(facts['Last seen'])}起未再更新"
+    return ""
+
+
+def _is_amount(text: str | None) -> bool:
+    """A figure as the alert states it ("¥0.00"), not a phrase ("not shown")."""
+    return bool(text) and _AMOUNT.fullmatch(str(text)) is not None
+
+
+def _zh_moment(text: str | None) -> str:
+    """A fact's moment in Chinese: "2026-11-30 08:00 (Asia/Shanghai)" → "2026年11月30日08:00",
+    a date alone → "2026年11月30日"."""
+    if not text or not _ISO_DAY.match(text):
+        return ""
+    day = zh_date(date.fromisoformat(text[:10]))
+    clock = text[11:16]
+    return f"{day}{clock}" if len(clock) == 5 and clock[2] == ":" else day
 
 
 def _en(found: Discrepancy, currency: str, today: date) -> str:

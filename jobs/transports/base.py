@@ -6,8 +6,11 @@ message later) or raises :class:`TransportError`, saying whether trying again co
 the other side said so, after how long. Anything else a transport raises is treated as transient.
 """
 
+import math
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 
@@ -70,3 +73,32 @@ class Transport(Protocol):
     def send(self, message: OutboxMessageView) -> str | None:
         """Deliver `message`; return the transport's reference for it, if it has one."""
         ...
+
+
+def retry_after_seconds(headers: Mapping[str, Any], now: float | None = None) -> float | None:
+    """How long a `Retry-After` header asks to wait, in seconds, if it says so usably.
+
+    Both forms of RFC 9110: delay-seconds (`120`), and an HTTP-date
+    (`Wed, 09 Dec 2026 01:02:03 GMT`), counted from `now` (UNIX seconds; default: the real
+    time), never below zero. Slack sends the first; a platform's webhook may send either.
+    """
+    for name, value in headers.items():
+        if name.lower() != "retry-after":
+            continue
+        raw = value[0] if isinstance(value, list) else value
+        try:
+            seconds = float(raw)
+        except (TypeError, ValueError):
+            seconds = _seconds_until(str(raw), time.time() if now is None else now)
+        return None if seconds is None or math.isnan(seconds) else seconds  # inf: capped later
+    return None
+
+
+def _seconds_until(http_date: str, now: float) -> float | None:
+    try:
+        moment = parsedate_to_datetime(http_date.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:  # "-0000": the date is in UTC but says nothing of its origin
+        return None
+    return max(moment.timestamp() - now, 0.0)

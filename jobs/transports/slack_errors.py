@@ -9,7 +9,6 @@ https://api.slack.com/methods/chat.postMessage#errors
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import (
@@ -22,7 +21,7 @@ from slack_sdk.http_retry import (
 )
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
-from jobs.transports.base import TransportError
+from jobs.transports.base import TransportError, retry_after_seconds
 
 __all__ = ["SLACK_ERRORS", "Remedy", "failure", "rule"]
 
@@ -179,15 +178,3 @@ def failure(exc: SlackApiError, channel: str) -> TransportError:
         f"Slack says {code} (HTTP {exc.response.status_code}) for channel {channel}; "
         "trying again later"
     )
-
-
-def retry_after_seconds(headers: Mapping[str, Any]) -> float | None:
-    """Slack's Retry-After header in seconds, if it sent a usable one."""
-    for name, value in headers.items():
-        if name.lower() == "retry-after":
-            raw = value[0] if isinstance(value, list) else value
-            try:
-                return float(raw)  # seconds
-            except (TypeError, ValueError):
-                return None
-    return None

@@ -12,8 +12,9 @@ One `ticket.platform` row (channel `webhook:<platform>`) is one POST to the cont
   recomputes it, and refuses an old `t` to stop replays.
 - `Idempotency-Key` is the ticket event's id: every retry of the row carries the same one.
 - 2xx is delivered. 408, 429, 5xx, a refused connection and a timeout are retried by the outbox
-  (a `Retry-After` is honoured, capped like Slack's); any other answer, and a secret missing from
-  the environment, is a dead letter with an admin alert that says what to fix.
+  (a `Retry-After` is honoured, in seconds or as an HTTP-date, capped like Slack's); any other
+  answer, and a secret missing from the environment, is a dead letter with an admin alert that
+  says what to fix.
 
 urllib from the standard library does the POST: loanwatch ships no other HTTP client.
 """
@@ -29,8 +30,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.tickets.notices import PlatformMessage
-from jobs.transports.base import OutboxMessageView, TransportError
-from jobs.transports.slack_errors import retry_after_seconds
+from jobs.transports.base import OutboxMessageView, TransportError, retry_after_seconds
 
 SIGNATURE_HEADER = "X-Loanwatch-Signature"
 RETRIED = frozenset({408, 429})
@@ -110,7 +110,7 @@ class WebhookTransport:
             with self.opener.open(request, timeout=self.timeout) as response:
                 return f"webhook:{response.status}"
         except urllib.error.HTTPError as exc:
-            raise _refused(exc, sent) from exc
+            raise _refused(exc, sent, self.clock()) from exc
         except (urllib.error.URLError, OSError) as exc:
             raise TransportError(
                 f"the webhook of {sent.platform} ({sent.url}) could not be reached "
@@ -135,14 +135,17 @@ class WebhookTransport:
         return secret
 
 
-def _refused(exc: urllib.error.HTTPError, sent: PlatformMessage) -> TransportError:
-    """An HTTP answer other than 2xx: retried (408, 429, 5xx) or a dead letter."""
+def _refused(exc: urllib.error.HTTPError, sent: PlatformMessage, now: float) -> TransportError:
+    """An HTTP answer other than 2xx: retried (408, 429, 5xx, after the `Retry-After` it gives,
+    in seconds or as an HTTP-date counted from `now`) or a dead letter."""
     status = exc.code
     where = f"the webhook of {sent.platform} ({sent.url})"
     if status in RETRIED or status >= 500:
         return TransportError(
             f"{where} answered {status}; trying again later",
-            retry_after=retry_after_seconds(dict(exc.headers.items())) if exc.headers else None,
+            retry_after=retry_after_seconds(dict(exc.headers.items()), now)
+            if exc.headers
+            else None,
         )
     return TransportError(
         f"{where} refused ticket {sent.ticket}'s {sent.event} with {status} {exc.reason}: check "

@@ -6,8 +6,11 @@ throwaway CA made in the test (trustme), which loanwatch trusts through SSL_CERT
 """
 
 import csv
+import email
+import email.policy
 import io
 import json
+import socket
 import ssl
 from datetime import UTC, datetime, timedelta
 
@@ -228,3 +231,142 @@ def test_over_implicit_tls_a_5xx_is_final_and_a_4xx_is_retried(answer, permanent
     assert answer in failed.value.message
     if permanent:
         assert "check LOANWATCH_MAIL_FROM and the contact's addresses" in failed.value.message
+
+
+class _Mailbox:
+    """A plain SMTP server's handler (no TLS, no login) that answers `answers` first, then 250."""
+
+    def __init__(self, *answers: str) -> None:
+        self.answers = list(answers)
+        self.got: list[bytes] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802
+        self.got.append(envelope.content)
+        return self.answers.pop(0) if self.answers else "250 OK"
+
+    def message_ids(self) -> list[str]:
+        return [
+            email.message_from_bytes(raw, policy=email.policy.default)["Message-ID"]
+            for raw in self.got
+        ]
+
+
+@pytest.fixture
+def plain_smtp(monkeypatch):
+    """Start a plain SMTP server with `handler` and point LOANWATCH_SMTP_* at it."""
+    started = []
+
+    def start(handler, port: int | None = None) -> int:
+        port = port or free_port()
+        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        controller.start()
+        started.append(controller)
+        monkeypatch.setenv("LOANWATCH_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("LOANWATCH_SMTP_PORT", str(port))
+        monkeypatch.setenv("LOANWATCH_SMTP_SECURITY", "none")
+        monkeypatch.delenv("LOANWATCH_SMTP_USER", raising=False)
+        monkeypatch.setenv("LOANWATCH_MAIL_FROM", "Loanwatch <loanwatch@finance.example>")
+        return port
+
+    yield start
+    for controller in started:
+        controller.stop()
+
+
+def test_a_4xx_is_retried_later_with_the_same_message_id(
+    loanwatch, missing_bill, plain_smtp, database_url
+) -> None:
+    """451 on the first try: the row waits its backoff, then the same mail (same Message-ID)
+    goes again and is accepted; the mailbox holds one copy of that Message-ID as delivered."""
+    mailbox = _Mailbox("451 4.3.0 mailbox busy, try again later")
+    plain_smtp(mailbox)
+    ok(loanwatch("platform contact jiebei --via email --to cs@jiebei.example"))
+    ok(loanwatch(f"ticket open jiebei-main --subject 账单缺失 --alert {missing_bill}"))
+    [row] = _rows(database_url)
+    assert (row.state, row.attempts) == ("pending", 1)
+    assert "answered 451 4.3.0 mailbox busy" in row.last_error
+    assert row.next_attempt_at > utcnow()  # after a backoff (full jitter), not at once
+    engine = make_engine(database_url)
+    now = [utcnow()]
+    worker = DeliveryWorker(
+        session_factory(engine), transport_from(Settings()), worker_id="w", clock=lambda: now[0]
+    )
+    worker.step()  # still backing off: not tried
+    assert len(mailbox.got) == 1
+    now[0] = row.next_attempt_at
+    worker.step()
+    engine.dispose()
+    first, second = mailbox.message_ids()
+    assert first == second
+    [row] = _rows(database_url)
+    assert (row.state, row.attempts, row.transport_ref) == ("sent", 2, first)
+
+
+def test_a_5xx_rejection_is_a_dead_letter_that_is_not_retried(
+    loanwatch, missing_bill, plain_smtp, database_url
+) -> None:
+    """550 to the mail: one try, a dead letter, an admin alert saying what to check, the
+    ticket's timeline says so; later checks do not send it again."""
+    mailbox = _Mailbox("550 5.7.1 sender not allowed")
+    plain_smtp(mailbox)
+    ok(loanwatch("platform contact jiebei --via email --to cs@jiebei.example"))
+    ok(loanwatch(f"ticket open jiebei-main --subject 账单缺失 --alert {missing_bill}"))
+    ok(loanwatch("check"))
+    ok(loanwatch("check"))
+    assert len(mailbox.got) == 1
+    [row] = _rows(database_url)
+    assert (row.state, row.attempts, row.permanent) == ("dead", 1, True), row.last_error
+    admin = _admin_text(loanwatch)
+    assert "rejected ticket T-1's mail (550 5.7.1 sender not allowed)" in admin
+    assert "check LOANWATCH_MAIL_FROM and the contact's addresses" in admin
+    show = ok(loanwatch("ticket show T-1"))
+    assert "delivery_failed" in show
+
+
+def test_a_server_that_times_out_is_retried_with_backoff_then_delivered_once(
+    loanwatch, missing_bill, plain_smtp, database_url
+) -> None:
+    """A server that takes the connection and never greets: a timeout, tried again after a
+    backoff (not before); once a server answers, the mail arrives once."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # accepts connections (the kernel does) and never says a word
+    mailbox = _Mailbox()
+    plain_smtp(mailbox)
+    ok(loanwatch("platform contact jiebei --via email --to cs@jiebei.example"))
+    config = SmtpConfig("127.0.0.1", silent.getsockname()[1], security="none",
+                        mail_from="bot@finance.example", timeout=0.5)  # fmt: skip
+    engine = make_engine(database_url)
+    now = [utcnow()]
+    silent_worker = DeliveryWorker(
+        session_factory(engine), EmailTransport(config), worker_id="w", clock=lambda: now[0]
+    )
+    # The command's own try finds nothing listening at all (refused).
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LOANWATCH_SMTP_PORT", str(free_port()))
+        ok(loanwatch(f"ticket open jiebei-main --subject 账单缺失 --alert {missing_bill}"))
+    [row] = _rows(database_url)
+    assert (row.state, row.attempts) == ("pending", 1)
+    assert "could not be reached" in row.last_error
+    now[0] = row.next_attempt_at
+    silent_worker.step()  # the silent server: the connection opens, the greeting never comes
+    [row] = _rows(database_url)
+    assert (row.state, row.attempts) == ("pending", 2)
+    assert "could not be reached" in row.last_error
+    assert "timed out" in row.last_error
+    assert row.next_attempt_at > now[0]  # after a backoff
+    silent_worker.step()
+    assert _rows(database_url)[0].attempts == 2  # not before its backoff
+    now[0] = row.next_attempt_at
+    silent_worker.step()
+    [row] = _rows(database_url)
+    assert (row.state, row.attempts) == ("pending", 3)
+    assert "timed out" in row.last_error
+    silent.close()
+    now[0] = row.next_attempt_at
+    DeliveryWorker(
+        session_factory(engine), transport_from(Settings()), worker_id="w", clock=lambda: now[0]
+    ).step()
+    engine.dispose()
+    assert len(mailbox.got) == 1
+    assert _rows(database_url)[0].state == "sent"

@@ -1,21 +1,27 @@
 """Follow-ups on Alice's clock: counted in Chinese business days, run by `check --at`.
 
-2026's Mid-Autumn Festival is Friday 25 September and the National Day holiday runs from
-Thursday 1 to Wednesday 7 October, with Saturday 10 October a make-up working day
-(chinese_calendar). Jiebei is reached by email, followed up after 2 business days.
+2026's Mid-Autumn Festival is Friday 25 to Sunday 27 September and the National Day holiday runs
+from Thursday 1 to Wednesday 7 October, with Saturday 10 October a make-up working day
+(chinese_calendar, which bot/calendar.py reads): the last workday before National Day is
+Wednesday 30 September, and the last Friday that is a workday before it is 18 September.
+Jiebei is reached by email, followed up after 2 business days.
 """
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from bot.db import make_engine
 from bot.models import OutboxMessage
 from bot.sessions import session_factory
+from bot.settings import Settings
 from tests.tickets.conftest import ok
 
-FRIDAY_BEFORE_NATIONAL_DAY = datetime(2026, 9, 25, 8, 0, tzinfo=UTC)  # 16:00 in Shanghai
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MID_AUTUMN_FRIDAY = datetime(2026, 9, 25, 8, 0, tzinfo=UTC)  # 16:00 in Shanghai, a holiday
+LAST_WORKDAY_BEFORE_NATIONAL_DAY = datetime(2026, 9, 30, 8, 0, tzinfo=UTC)  # Wed 16:00
 
 
 def _ticket(loanwatch) -> dict:
@@ -40,14 +46,14 @@ def _platform_rows(database_url: str) -> list[dict]:
     return list(rows)
 
 
-def test_a_ticket_opened_the_friday_before_national_day_is_chased_after_the_holiday(
+def test_a_ticket_opened_on_the_mid_autumn_friday_is_chased_around_national_day(
     loanwatch, clock, database_url
 ) -> None:
-    """Opened Fri 25 Sep: reminded Tue 29 Sep, then Thu 8 Oct (not in Golden Week), then
-    Sat 10 Oct (a make-up workday), and overdue after that third unanswered follow-up."""
+    """Opened Fri 25 Sep (a holiday itself): reminded Tue 29 Sep, then Thu 8 Oct (not in Golden
+    Week), then Sat 10 Oct (a make-up workday), and overdue after that third follow-up."""
     ok(loanwatch("facility add jiebei-main --platform jiebei --limit 200,000"))
     ok(loanwatch("platform contact jiebei --via email --to cs@jiebei.example"))
-    clock.now = FRIDAY_BEFORE_NATIONAL_DAY
+    clock.now = MID_AUTUMN_FRIDAY
     ok(loanwatch("ticket open jiebei-main --subject 额度显示为零"))
     assert _ticket(loanwatch)["next_follow_up_at"] == "2026-09-29T01:00:00+00:00"
 
@@ -81,7 +87,7 @@ def test_a_ticket_opened_the_friday_before_national_day_is_chased_after_the_holi
 def test_a_reply_stops_the_follow_ups_and_a_manual_ticket_waits_for_sent(loanwatch, clock) -> None:
     """By hand, nothing is due until `ticket sent`; after a reply nothing is due again."""
     ok(loanwatch("facility add jiebei-main --platform jiebei --limit 200,000"))
-    clock.now = FRIDAY_BEFORE_NATIONAL_DAY
+    clock.now = MID_AUTUMN_FRIDAY
     ok(loanwatch("ticket open jiebei-main --subject 额度显示为零"))
     _check_at(loanwatch, clock, "2026-10-12T09:00:00+08:00")
     assert _ticket(loanwatch)["follow_ups"] == 0
@@ -89,3 +95,32 @@ def test_a_reply_stops_the_follow_ups_and_a_manual_ticket_waits_for_sent(loanwat
     ok(loanwatch("ticket reply T-1 已收到"))
     _check_at(loanwatch, clock, "2026-10-20T09:00:00+08:00")
     assert (_ticket(loanwatch)["state"], _ticket(loanwatch)["follow_ups"]) == ("answered", 0)
+
+
+def test_a_ticket_opened_on_the_last_workday_before_national_day_waits_out_the_holiday(
+    loanwatch, clock, database_url
+) -> None:
+    """Opened Wed 30 Sep, the last workday before the holiday: two business days are Thu 8 and
+    Fri 9 October, so the first reminder comes on Fri 9 Oct at 09:00, nothing during Golden
+    Week nor on the 8th; the next counts the make-up Saturday 10th and Monday 12th."""
+    calendar = Settings(_env_file=None).calendar()  # type: ignore[call-arg]
+    opened_on = LAST_WORKDAY_BEFORE_NATIONAL_DAY.astimezone(SHANGHAI).date()
+    assert calendar.is_business_day(opened_on)
+    assert not any(calendar.is_business_day(date(2026, 10, d)) for d in range(1, 8))
+
+    ok(loanwatch("facility add jiebei-main --platform jiebei --limit 200,000"))
+    ok(loanwatch("platform contact jiebei --via email --to cs@jiebei.example"))
+    clock.now = LAST_WORKDAY_BEFORE_NATIONAL_DAY
+    ok(loanwatch("ticket open jiebei-main --subject 额度显示为零"))
+    assert _ticket(loanwatch)["next_follow_up_at"] == "2026-10-09T01:00:00+00:00"
+
+    for moment in ("2026-10-01T09:00", "2026-10-05T09:00", "2026-10-07T18:00", "2026-10-08T09:00",
+                   "2026-10-09T08:59"):  # fmt: skip
+        _check_at(loanwatch, clock, f"{moment}:00+08:00")
+        assert _ticket(loanwatch)["follow_ups"] == 0, f"reminded too early, at {moment}"
+    out = _check_at(loanwatch, clock, "2026-10-09T09:00:00+08:00")
+    assert "reminder" in out
+    ticket = _ticket(loanwatch)
+    assert (ticket["follow_ups"], ticket["next_follow_up_at"]) == (1, "2026-10-12T01:00:00+00:00")
+    _first, follow_up = _platform_rows(database_url)
+    assert "这是我方第1次跟进" in follow_up["text"]

@@ -1,5 +1,6 @@
 """The summary and records a platform reads: the discrepancy in its language, in our figures."""
 
+import re
 from datetime import UTC, datetime
 
 from tests.tickets.conftest import ok
@@ -48,3 +49,21 @@ def test_days_narrows_the_records_to_the_period(loanwatch, clock) -> None:
     out = ok(loanwatch("ticket open jiebei-main --subject 核对 --days 10"))
     assert "借款,2026-11-08" not in out
     assert "随附2026年11月21日至2026年12月1日的使用记录" in out
+
+
+def test_a_frozen_line_is_stated_in_chinese_with_the_platforms_figures(loanwatch, clock) -> None:
+    """A limit_frozen alert: the zh letter says what the platform showed and when, in Chinese,
+    without pasting the alert's English summary into it."""
+    ok(loanwatch("facility add jiebei-main --platform jiebei --limit 200,000"))
+    clock.now = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai
+    ok(loanwatch("limit add jiebei-main 0 --status frozen"))
+    ok(loanwatch("check"))
+    [line] = [row for row in ok(loanwatch("alert list")).splitlines() if "limit_frozen" in row]
+    alert = int(line.split()[0])
+    out = ok(loanwatch(f"ticket open jiebei-main --subject 额度被冻结 --alert {alert}"))
+    [summary] = [row for row in out.splitlines() if row.startswith("我司自")]
+    assert summary == (
+        "我司自2026年11月30日起发现额度被冻结或显示为零：贵平台2026年11月30日08:00显示我司"
+        "授信额度为¥0.00，状态为冻结。详见随附使用记录，烦请贵平台核查并予以说明。"
+    )
+    assert not re.search(r"[A-Za-z]{3,}", summary), summary

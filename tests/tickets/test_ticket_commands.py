@@ -4,8 +4,21 @@ import csv
 import io
 import json
 
+from sqlalchemy import func, select
+
+from bot.db import make_engine
+from bot.models import OutboxMessage
+from bot.sessions import session_factory
 from tests.support.webhook_receiver import WebhookReceiver
 from tests.tickets.conftest import ok
+
+
+def _outbox_count(database_url: str) -> int:
+    engine = make_engine(database_url)
+    with session_factory(engine)() as session:
+        count = session.scalar(select(func.count()).select_from(OutboxMessage))
+    engine.dispose()
+    return int(count or 0)
 
 
 def _tickets(loanwatch) -> list[dict]:
@@ -85,11 +98,14 @@ def test_numbers_are_never_reused_and_an_alert_joins_one_open_ticket(
     assert [t["id"] for t in _tickets(loanwatch)] == ["T-1", "T-2"]
 
 
-def test_bad_input_exits_2_with_one_line_and_writes_nothing(loanwatch, missing_bill) -> None:
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(
+    loanwatch, missing_bill, database_url
+) -> None:
     """Unknown facility or alert, empty or long subject, closing twice: one line, no rows."""
     ok(loanwatch("ticket open jiebei-main --subject kept"))
     ok(loanwatch("ticket close T-1 --resolution done"))
     audit_before = ok(loanwatch("export audit --format json"))
+    outbox_before = _outbox_count(database_url)
     cases = {
         "ticket open nowhere --subject x": "no facility named 'nowhere'",
         "ticket open jiebei-main --subject x --alert 999": "no alert with id 999",
@@ -102,6 +118,9 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(loanwatch, missing_b
         "platform contact jiebei --via email": "an email contact needs --to",
         "platform contact jiebei --via webhook --url https://h.example/x": "needs --secret-env",
         "platform contact jiebei --via email --to not-an-address": "is not an email address",
+        'platform contact jiebei --via email --to " , "': "an email contact needs --to",
+        "platform contact jiebei --via webhook --secret-env HOOK": "a webhook contact needs --url",
+        'ticket close T-1 --resolution ""': "the resolution is empty",
     }
     for command, message in cases.items():
         status, _, err = loanwatch(command)
@@ -110,6 +129,7 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(loanwatch, missing_b
         assert len(err.strip().splitlines()) == 1, command
     assert [t["id"] for t in _tickets(loanwatch)] == ["T-1"]
     assert ok(loanwatch("export audit --format json")) == audit_before
+    assert _outbox_count(database_url) == outbox_before
 
 
 def test_an_email_contact_gets_the_first_message_through_the_outbox(
@@ -177,3 +197,7 @@ def test_export_tickets_as_csv_has_the_documented_columns(loanwatch, missing_bil
         "resolution",
     ]
     assert (rows[0]["id"], rows[0]["alerts"]) == ("T-1", f"[{missing_bill}]")
+    [ticket] = _tickets(loanwatch)
+    assert list(ticket) == list(rows[0])  # the JSON has the same fields, in the same order
+    assert ticket["alerts"] == [missing_bill]
+    assert (ticket["follow_ups"], ticket["closed_at"], ticket["resolution"]) == (0, None, None)

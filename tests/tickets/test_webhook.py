@@ -6,16 +6,19 @@ a clock ahead of the real one tries the rest.
 """
 
 import json
+import re
 import threading
+import time
 from collections import Counter
 from datetime import timedelta
+from email.utils import formatdate
 
 import pytest
 from sqlalchemy import select
 
 from bot.clock import utcnow
 from bot.db import make_engine
-from bot.models import OutboxMessage
+from bot.models import OutboxMessage, TicketEntry
 from bot.sessions import session_factory
 from jobs.delivery import DeliveryWorker
 from jobs.transports.base import OutboxMessageView, TransportError
@@ -43,6 +46,17 @@ def _rows(database_url: str) -> list[OutboxMessage]:
         session.expunge_all()
     engine.dispose()
     return list(rows)
+
+
+def _sent_event_id(database_url: str) -> str:
+    """The id of the ticket's `sent` entry: the event the platform is told about."""
+    engine = make_engine(database_url)
+    with session_factory(engine)() as session:
+        [event_id] = session.scalars(
+            select(TicketEntry.event_id).where(TicketEntry.kind == "sent")
+        ).all()
+    engine.dispose()
+    return event_id
 
 
 def _worker(database_url: str, name: str, clock) -> tuple[DeliveryWorker, object]:
@@ -154,11 +168,14 @@ def test_two_workers_send_each_ticket_event_once(
     """Five tickets' first messages wait after a failed try; two workers on PostgreSQL start
     together: the webhook gets each event exactly once."""
     monkeypatch.setenv("JIEBEI_HOOK_SECRET", SECRET)
-    with WebhookReceiver(SECRET, answers=[503] * 5) as hook:
+    # 503 for as long as the tickets open: on a slow machine a later `ticket open` may retry an
+    # earlier row once its backoff is over, and that try must fail too.
+    with WebhookReceiver(SECRET, answers=[503] * 100) as hook:
         _contact(loanwatch, hook.url)
         for n in range(5):
             ok(loanwatch(f"ticket open jiebei-main --subject 'case {n}'"))
         assert [r.state for r in _rows(database_url)] == ["pending"] * 5
+        hook.answers.clear()
         later = utcnow() + timedelta(hours=1)
         start = threading.Barrier(2)
 
@@ -179,3 +196,78 @@ def test_two_workers_send_each_ticket_event_once(
     assert len(counts) == 5
     assert set(counts.values()) == {1}
     assert {r.state for r in _rows(database_url)} == {"sent"}
+
+
+def _view(url: str) -> OutboxMessageView:
+    payload = {
+        "event": "sent", "event_id": "e1", "thread_event_id": "e1", "ticket": "T-1",
+        "ticket_id": 1, "facility": "f", "platform": "jiebei", "via": "webhook",
+        "language": "zh", "title": "t", "text": "x", "summary": "s",
+        "secret_env": "HOOK", "url": url,
+    }  # fmt: skip
+    return OutboxMessageView(1, "ticket.platform", "webhook:jiebei", payload, 0)
+
+
+@pytest.mark.parametrize(
+    ("status", "permanent"),
+    [(408, False), (429, False), (500, False), (502, False), (503, False), (504, False),
+     (400, True), (404, True), (409, True), (410, True), (422, True), (301, True)],
+)  # fmt: skip
+def test_408_429_and_5xx_are_retried_and_any_other_answer_is_a_dead_letter(
+    status, permanent
+) -> None:
+    """What each answer means; a dead letter names the status and says what to check."""
+    headers = {"Location": "http://127.0.0.1:9/elsewhere"} if status == 301 else {}
+    with (
+        WebhookReceiver("s", answers=[status], headers=headers) as hook,
+        pytest.raises(TransportError) as failed,
+    ):
+        WebhookTransport(environ={"HOOK": "s"}).send(_view(hook.url))
+    assert len(hook.requests) == 1  # a redirect is not followed
+    assert failed.value.permanent is permanent
+    if permanent:
+        assert f"refused ticket T-1's sent with {status}" in failed.value.message
+        assert "check the URL and the secret (HOOK)" in failed.value.message
+    else:
+        assert f"answered {status}; trying again later" in failed.value.message
+
+
+def test_a_retry_after_given_as_an_http_date_is_honoured() -> None:
+    """Retry-After: an HTTP-date two minutes after the transport's clock asks for 120 s; one in
+    the past asks for no wait."""
+    now = 1_796_000_000.0  # 2026-11-30 (UTC)
+    for when, expected in ((now + 120, 120.0), (now - 60, 0.0)):
+        date = formatdate(when, usegmt=True)
+        with WebhookReceiver("s", answers=[503], headers={"Retry-After": date}) as hook:
+            transport = WebhookTransport(environ={"HOOK": "s"}, clock=lambda: now)
+            with pytest.raises(TransportError) as limited:
+                transport.send(_view(hook.url))
+        assert not limited.value.permanent
+        assert limited.value.retry_after == expected, date
+
+
+def test_the_outbox_waits_as_long_as_the_webhooks_retry_after_says(
+    loanwatch, missing_bill, database_url, monkeypatch
+) -> None:
+    """429 with Retry-After as an HTTP-date 200 s ahead: the row is next tried 200 s later,
+    not after the 30 s backoff; then the delivery goes through, signed, keyed by the event."""
+    monkeypatch.setenv("JIEBEI_HOOK_SECRET", SECRET)
+    retry_at = formatdate(time.time() + 200, usegmt=True)
+    with WebhookReceiver(SECRET, answers=[429], headers={"Retry-After": retry_at}) as hook:
+        _contact(loanwatch, hook.url)
+        ok(loanwatch(f"ticket open jiebei-main --subject 账单缺失 --alert {missing_bill}"))
+        [row] = _rows(database_url)
+        assert (row.state, row.attempts) == ("pending", 1)
+        waited = (row.next_attempt_at - utcnow()).total_seconds()
+        assert 185 <= waited <= 201, waited
+        later = [row.next_attempt_at - timedelta(seconds=1)]
+        worker, engine = _worker(database_url, "worker-1", lambda: later[0])
+        worker.step()
+        assert len(hook.requests) == 1  # not before the time it asked for
+        later[0] += timedelta(seconds=2)
+        worker.step()
+        engine.dispose()
+    [(key, body)] = hook.deliveries
+    signed = hook.requests[-1]["headers"]["X-Loanwatch-Signature"]
+    assert re.fullmatch(r"t=[0-9]+,v1=[0-9a-f]{64}", signed)
+    assert key == body["event"]["id"] == _sent_event_id(database_url)
