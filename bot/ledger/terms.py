@@ -258,10 +258,15 @@ def parse_penalty(text: str) -> Decimal:
 
 def describe_penalty(facility: Facility) -> str:
     """The penalty rule as people read it: "penalty 1.5x the rate on overdue principal"."""
-    if facility.penalty_multiplier == 0:
+    return describe_penalty_rule(facility.penalty_multiplier, facility.penalty_on_interest)
+
+
+def describe_penalty_rule(multiplier: Decimal, on_interest: bool) -> str:
+    """A penalty rule as people read it: "penalty 1.5x the rate on overdue principal"."""
+    if multiplier == 0:
         return "no penalty"
-    on = "principal and interest" if facility.penalty_on_interest else "principal"
-    return f"penalty {facility.penalty_multiplier.normalize():f}x the rate on overdue {on}"
+    on = "principal and interest" if on_interest else "principal"
+    return f"penalty {multiplier.normalize():f}x the rate on overdue {on}"
 
 
 def _ordinal(day: int | None) -> str:
