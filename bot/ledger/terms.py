@@ -28,6 +28,7 @@ from bot.ledger.schedule import (
     Rounding,
 )
 from bot.ledger.schedule.conventions import as_rate
+from bot.ledger.terms_history import keep_terms
 from bot.models import Draw, Facility
 from bot.money import format_annual_rate, format_rate
 
@@ -204,6 +205,7 @@ def change_terms(
         facility.penalty_on_interest = changes.penalty_on_interest
     session.flush()
     audit.record(session, actor, "facility.update", facility, before=before, at=now)
+    keep_terms(session, actor, facility, now=now)
     return facility
 
 
