@@ -143,11 +143,13 @@ def ledger_ahead(scans: CycleScans) -> bool:
 
 
 def paid_after(now: datetime) -> ColumnElement[bool]:
-    """A repayment recorded after `now` put money on the installment (correlated to it)."""
-    return exists().where(
-        RepaymentAllocation.installment_id == Installment.id,
-        Repayment.id == RepaymentAllocation.repayment_id,
-        Repayment.created_at > now,
+    """A repayment recorded after `now` put money on the installment (the `Installment` in the
+    query). Not correlated: the few installments those repayments paid are read once a query
+    (from the repayments, then their allocations by the `repayment_id` index)."""
+    return Installment.id.in_(
+        select(RepaymentAllocation.installment_id)
+        .join(Repayment, Repayment.id == RepaymentAllocation.repayment_id)
+        .where(Repayment.created_at > now)
     )
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.audit import Actor
 from bot.calendar import BusinessCalendar
-from bot.ledger.observations import record_bill
+from bot.ledger.observations import record_bill, record_limit_reading
 from bot.ledger.repayments import record_repayment
 from bot.ledger.schedule import HolidayRule
 from bot.ledger.terms import TermChanges, change_terms
@@ -127,8 +127,18 @@ def test_every_check_as_of_t_is_unchanged_by_later_terms(session, alice, line, d
         paid=False,
         now=at("2026-12-01 09:00"),
     )
+    # A line cut to the draw: the limit checks have something to say too.
+    record_limit_reading(
+        session,
+        alice,
+        line,
+        limit_amount=D("10000.00"),
+        available=D("0.00"),
+        now=at("2026-11-11 09:00"),
+    )
     moments = ["2026-11-12 10:00", "2026-12-09 10:00", "2026-12-11 10:00", "2026-12-14 10:00"]
     before = {moment: found(session, moment) for moment in moments}
+    assert any(finding.startswith("limit_dropped") for finding in before["2026-12-09 10:00"])
 
     change_terms(
         session,
