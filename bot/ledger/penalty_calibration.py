@@ -180,7 +180,7 @@ def _late_installments(
             Installment.status == InstallmentStatus.PAID,
             Installment.paid_on.is_not(None),
         )
-    ).tuples():
+    ).all():
         collected = effective_due_date(facility, installment.due_date, calendar)
         assert installment.paid_on is not None
         if installment.paid_on > collected:
