@@ -109,6 +109,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "first_period",
         "repayment_day_rule",
         "holiday_rule",
+        "penalty_multiplier",
+        "penalty_on_interest",
     ),
     "draws": (
         "id",
@@ -155,8 +157,16 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "external_ref",
         "created_at",
         "created_by",
+        "unexplained",
     ),
-    "repayment_allocations": ("repayment_id", "draw_id", "installment_id", "principal", "interest"),
+    "repayment_allocations": (
+        "repayment_id",
+        "draw_id",
+        "installment_id",
+        "principal",
+        "interest",
+        "penalty",
+    ),
     "bills": ("facility_id", "due_date", "amount", "paid", "observed_at", "reference", "source"),
     "limit_readings": (
         "facility_id",
@@ -395,10 +405,18 @@ def generate_chunk(
                         f"AUTO-{installment_id}",
                         _at(due, 10),
                         "bench",
+                        Decimal("0.00"),
                     )
                 )
                 allocations.append(
-                    (installment_id, draw_id, installment_id, planned.principal, planned.interest)
+                    (
+                        installment_id,
+                        draw_id,
+                        installment_id,
+                        planned.principal,
+                        planned.interest,
+                        Decimal("0.00"),
+                    )
                 )
             if billed:
                 first_open = not paid and planned.seq == 7
@@ -433,6 +451,9 @@ def generate_chunk(
                 "next-month",
                 "draw-day",
                 "none",
+                # No penalty: every installment is paid on its day (migration 0011's default).
+                Decimal(0),
+                False,
             )
         )
         draws.append(

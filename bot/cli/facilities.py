@@ -219,7 +219,7 @@ def facility_list(state: CliState) -> None:
 @click.argument("slug")
 @click.pass_obj
 def facility_calibrate(state: CliState, slug: str) -> None:
-    """Which method, day count, rounding and first-period rule reproduce SLUG's bills."""
+    """Which method, day count, rounding, first-period and penalty rule reproduce SLUG's bills."""
     with state.transaction() as session:
         facility = get_facility(session, slug)
         click.echo(calibrate(session, facility, state.settings.calendar()).report())

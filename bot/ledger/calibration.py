@@ -10,6 +10,8 @@ ones that do, or the closest (most bills matched, then the smallest total differ
 
 Bills due once an early repayment has regenerated a schedule are left out: the original plan
 no longer applies to them. Each draw keeps its own rate and term; only the convention varies.
+The penalty rule is confirmed apart, from the bills seen after late repayments
+(`bot.ledger.penalty_calibration`), and reported after the conventions.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from bot.calendar import BusinessCalendar
 from bot.ledger.bills import current_bill_versions
+from bot.ledger.penalty_calibration import PenaltyCalibration, calibrate_penalty
 from bot.ledger.schedule import (
     DayCount,
     FirstPeriod,
@@ -100,9 +103,15 @@ class Calibration:
     left_out: int  # due after a schedule was regenerated
     due_span: tuple[date, date] | None  # the first and last compared bill's due date
     fits: list[Fit]  # best first
+    # The penalty rule, confirmed from the bills seen after late repayments (None: not asked).
+    penalty: PenaltyCalibration | None = None
 
     def report(self) -> str:
-        """The answer a treasurer reads."""
+        """The answer a treasurer reads: the schedule's conventions, then the penalty rule."""
+        penalty = [] if self.penalty is None else self.penalty.lines()
+        return "\n".join([self._conventions_report(), *penalty])
+
+    def _conventions_report(self) -> str:
         if not self.bills:
             more = (
                 f" ({self.left_out} left out: due after an early repayment)"
@@ -172,6 +181,7 @@ def calibrate(session: Session, facility: Facility, calendar: BusinessCalendar) 
     )
     compared = {due: amount for due, amount in billed.items() if cutoff is None or due < cutoff}
     calibration = Calibration(
+        penalty=calibrate_penalty(session, facility, calendar),
         slug=facility.slug,
         currency=facility.currency,
         current=current,

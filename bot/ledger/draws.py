@@ -21,6 +21,7 @@ from bot.ledger.schedule import (
     plan_draw,
 )
 from bot.ledger.terms import checked_rate, daily_rate_of, fix_repayment_day, rate_of
+from bot.ledger.terms_history import keep_terms
 from bot.models import Draw, Facility, Installment, InstallmentStatus, RepaymentAllocation
 from bot.money import format_money
 from bot.typed import free_text
@@ -111,6 +112,7 @@ def record_draw(
     before = audit.snapshot(facility)
     if fix_repayment_day(facility, draw):
         audit.record(session, actor, "facility.update", facility, before=before, at=now)
+        keep_terms(session, actor, facility, now=now)
     return draw
 
 

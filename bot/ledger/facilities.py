@@ -21,6 +21,7 @@ from bot.ledger.schedule import (
     Rounding,
 )
 from bot.ledger.terms import check_penalty, checked_rate, daily_rate_of
+from bot.ledger.terms_history import keep_terms
 from bot.models import Facility, Platform
 from bot.money import parse_amount
 from bot.typed import MAX_ID, free_text, whole_number
@@ -190,6 +191,7 @@ def add_facility(
     # sessions (bot.ledger.summaries.keep_summaries); nothing here needs to update them.
     session.add(facility)
     audit.record(session, actor, "facility.add", facility, at=now)
+    keep_terms(session, actor, facility, now=now)
     return facility
 
 

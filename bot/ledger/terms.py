@@ -28,6 +28,7 @@ from bot.ledger.schedule import (
     Rounding,
 )
 from bot.ledger.schedule.conventions import as_rate
+from bot.ledger.terms_history import keep_terms
 from bot.models import Draw, Facility
 from bot.money import format_annual_rate, format_rate
 
@@ -204,6 +205,7 @@ def change_terms(
         facility.penalty_on_interest = changes.penalty_on_interest
     session.flush()
     audit.record(session, actor, "facility.update", facility, before=before, at=now)
+    keep_terms(session, actor, facility, now=now)
     return facility
 
 
@@ -258,10 +260,15 @@ def parse_penalty(text: str) -> Decimal:
 
 def describe_penalty(facility: Facility) -> str:
     """The penalty rule as people read it: "penalty 1.5x the rate on overdue principal"."""
-    if facility.penalty_multiplier == 0:
+    return describe_penalty_rule(facility.penalty_multiplier, facility.penalty_on_interest)
+
+
+def describe_penalty_rule(multiplier: Decimal, on_interest: bool) -> str:
+    """A penalty rule as people read it: "penalty 1.5x the rate on overdue principal"."""
+    if multiplier == 0:
         return "no penalty"
-    on = "principal and interest" if facility.penalty_on_interest else "principal"
-    return f"penalty {facility.penalty_multiplier.normalize():f}x the rate on overdue {on}"
+    on = "principal and interest" if on_interest else "principal"
+    return f"penalty {multiplier.normalize():f}x the rate on overdue {on}"
 
 
 def _ordinal(day: int | None) -> str:

@@ -22,6 +22,7 @@ from bot.models.ledger import (
 from bot.models.observations import Bill, DrawConfirmation, LimitReading
 from bot.models.requests import CommandRequest
 from bot.models.summaries import BillDay, FacilitySummary
+from bot.models.terms import VERSIONED_COLUMNS, FacilityTermsVersion
 from bot.models.tickets import (
     PlatformContact,
     Ticket,
@@ -31,6 +32,7 @@ from bot.models.tickets import (
 )
 
 __all__ = [
+    "VERSIONED_COLUMNS",
     "Alert",
     "AuditRecord",
     "Base",
@@ -42,6 +44,7 @@ __all__ = [
     "DrawConfirmation",
     "Facility",
     "FacilitySummary",
+    "FacilityTermsVersion",
     "Installation",
     "Installment",
     "InstallmentStatus",

@@ -243,6 +243,9 @@ class Repayment(Base):
             sqlite_where=text("unexplained <> 0"),
             postgresql_where=text("unexplained <> 0"),
         ),
+        # A removed repayment's id is never given to another (SQLite reuses the highest rowid
+        # without it): audit records and alert subjects name repayments by id (revision 0018).
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

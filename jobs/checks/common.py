@@ -36,7 +36,16 @@ from bot.alerts.findings import Finding
 from bot.calendar import BusinessCalendar
 from bot.db import among
 from bot.ledger.bills import bill_known_at
-from bot.models import Bill, BillDay, Facility
+from bot.ledger.terms_history import facilities_as_of
+from bot.models import (
+    Bill,
+    BillDay,
+    FacilitySummary,
+    Installment,
+    InstallmentStatus,
+    Repayment,
+    RepaymentAllocation,
+)
 from bot.thresholds import Thresholds
 
 T = TypeVar("T")
@@ -99,6 +108,51 @@ class Longest:
     due_soon_days: int
 
 
+def facilities(scans: CycleScans) -> Any:
+    """`Facility` as the checks read it at `now`: itself, or for a check run as of a moment
+    some facility's terms changed after, a stand-in with the terms, thresholds and active flag
+    in force then (`bot.ledger.terms_history`). Decided once a cycle, by one index probe."""
+    return scans.once("facilities", lambda: facilities_as_of(scans.session, scans.now))
+
+
+def installment_open(scans: CycleScans) -> ColumnElement[bool]:
+    """An installment (the `Installment` in the query) not paid at `now`, decided once a cycle.
+
+    Its status, unless a draw or repayment was logged after `now` (a check run as of an
+    earlier moment): then one paid only by repayments recorded after `now` was still open.
+    """
+    return scans.once("installment_open", lambda: _installment_open(scans))
+
+
+def _installment_open(scans: CycleScans) -> ColumnElement[bool]:
+    scheduled = Installment.status == InstallmentStatus.SCHEDULED
+    if not ledger_ahead(scans):
+        return scheduled
+    return or_(scheduled, and_(Installment.status == InstallmentStatus.PAID, paid_after(scans.now)))
+
+
+def ledger_ahead(scans: CycleScans) -> bool:
+    """Whether a draw or repayment was logged after `now` (one probe of the summaries'
+    `ledger_at` index, once a cycle): only a check run as of an earlier moment has one."""
+    return scans.once(
+        "ledger_ahead",
+        lambda: bool(
+            scans.session.scalar(select(exists().where(FacilitySummary.ledger_at > scans.now)))
+        ),
+    )
+
+
+def paid_after(now: datetime) -> ColumnElement[bool]:
+    """A repayment recorded after `now` put money on the installment (the `Installment` in the
+    query). Not correlated: the few installments those repayments paid are read once a query
+    (from the repayments, then their allocations by the `repayment_id` index)."""
+    return Installment.id.in_(
+        select(RepaymentAllocation.installment_id)
+        .join(Repayment, Repayment.id == RepaymentAllocation.repayment_id)
+        .where(Repayment.created_at > now)
+    )
+
+
 def longest(scans: CycleScans) -> Longest:
     """The cycle's :class:`Longest` thresholds, read once a cycle."""
     return scans.once("longest", lambda: _longest(scans))
@@ -111,12 +165,13 @@ def _longest(scans: CycleScans) -> Longest:
         thresholds.bill_match_window_days,
         thresholds.due_soon_days,
     )
+    facility = facilities(scans)
     found = scans.session.execute(
         select(
-            func.max(setting(Facility.bill_lead_days, defaults[0])),
-            func.max(setting(Facility.bill_match_window_days, defaults[1])),
-            func.max(setting(Facility.due_soon_days, defaults[2])),
-        ).where(Facility.active)
+            func.max(setting(facility.bill_lead_days, defaults[0])),
+            func.max(setting(facility.bill_match_window_days, defaults[1])),
+            func.max(setting(facility.due_soon_days, defaults[2])),
+        ).where(facility.active)
     ).one()
     # No active facility: nothing to bound, and the defaults do no harm.
     return Longest(

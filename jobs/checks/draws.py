@@ -15,9 +15,7 @@ from bot.models import (
     Bill,
     Draw,
     DrawConfirmation,
-    Facility,
     Installment,
-    InstallmentStatus,
     LimitReading,
 )
 from bot.money import format_money
@@ -27,10 +25,13 @@ from jobs.checks.common import (
     DueDay,
     billed_for_own_installments,
     days_after,
+    facilities,
     fen,
     fen_of,
+    installment_open,
     local_time,
     overridden_or,
+    scans_for,
     setting,
     unbilled_after_shift,
 )
@@ -54,9 +55,10 @@ def draw_unconfirmed(
     of scope.
     """
     require_aware(now, "now")
+    scans = scans_for(scans, session, now, thresholds, calendar)
     overdue = [
         _Unconfirmed(draw, calendar.next_business_day(draw.first_due))
-        for draw in _unconfirmed_draws(session, now, thresholds)
+        for draw in _unconfirmed_draws(scans)
         if now >= draw.created_at + timedelta(hours=draw.window_hours)
     ]
     unconfirmed = unbilled_after_shift(session, now, overdue, _Unconfirmed.due_day)
@@ -76,15 +78,17 @@ class _Unconfirmed(NamedTuple):
         return DueDay(draw.facility_id, draw.first_due, self.shifted, draw.match_window)
 
 
-def _unconfirmed_draws(session: Session, now: datetime, thresholds: Thresholds) -> list[Any]:
+def _unconfirmed_draws(scans: CycleScans) -> list[Any]:
     """Draws of active facilities that nothing seen by `now` confirms, with their terms.
 
     Past the default confirm window already in SQL; a facility with its own window is finished
     by the caller. "Nothing" here is: no `confirmed_at`, no payout, and no bill within the
     match window of the first installment's own due date (a shifted one is the caller's).
     """
-    window_hours = setting(Facility.confirm_window_hours, thresholds.confirm_window_hours)
-    match_window = setting(Facility.bill_match_window_days, thresholds.bill_match_window_days)
+    session, now, thresholds = scans.session, scans.now, scans.thresholds
+    facility = facilities(scans)
+    window_hours = setting(facility.confirm_window_hours, thresholds.confirm_window_hours)
+    match_window = setting(facility.bill_match_window_days, thresholds.bill_match_window_days)
     first = aliased(Installment, name="first")
     first_due = (
         select(func.min(first.due_date))
@@ -95,9 +99,7 @@ def _unconfirmed_draws(session: Session, now: datetime, thresholds: Thresholds) 
     payout = exists().where(
         DrawConfirmation.draw_id == Draw.id, DrawConfirmation.observed_at <= now
     )
-    still_owed = exists().where(
-        Installment.draw_id == Draw.id, Installment.status == InstallmentStatus.SCHEDULED
-    )
+    still_owed = exists().where(Installment.draw_id == Draw.id, installment_open(scans))
     first_bill = exists().where(
         Bill.facility_id == Draw.facility_id,
         bill_known_at(now),
@@ -108,15 +110,15 @@ def _unconfirmed_draws(session: Session, now: datetime, thresholds: Thresholds) 
     )
     default_cutoff = now - timedelta(hours=thresholds.confirm_window_hours)
     scope = and_(
-        Facility.active,
+        facility.active,
         # Unconfirmed, or confirmed only after `now` (a `check --at` an earlier moment).
         or_(Draw.confirmed_at.is_(None), Draw.confirmed_seen_at > now),
         Draw.created_at <= now,
-        overridden_or(Facility.confirm_window_hours, Draw.created_at <= default_cutoff),
+        overridden_or(facility.confirm_window_hours, Draw.created_at <= default_cutoff),
         ~payout,
         still_owed,
         ~first_bill,
-        ~_reading_confirms(now, thresholds),
+        ~_reading_confirms(now, thresholds, facility),
     )
     return list(
         session.execute(
@@ -127,22 +129,23 @@ def _unconfirmed_draws(session: Session, now: datetime, thresholds: Thresholds) 
                 Draw.drawn_on,
                 Draw.created_at,
                 first_due.label("first_due"),
-                Facility.slug,
-                Facility.timezone,
-                Facility.currency,
+                facility.slug,
+                facility.timezone,
+                facility.currency,
                 window_hours.label("window_hours"),
                 match_window.label("match_window"),
             )
-            .join(Facility, Facility.id == Draw.facility_id)
+            .join(facility, facility.id == Draw.facility_id)
             .where(scope)
             .order_by(Draw.facility_id, Draw.id)
         ).all()
     )
 
 
-def _reading_confirms(now: datetime, thresholds: Thresholds) -> ColumnElement[bool]:
+def _reading_confirms(now: datetime, thresholds: Thresholds, facility: Any) -> ColumnElement[bool]:
     """A limit reading seen by `now`, taken once the draw was logged, shows available lower by
-    the draw's amount (within the facility's tolerance) than just before it (correlated to Draw).
+    the draw's amount (within the tolerance of `facility`, as the checks read it at `now`)
+    than just before it (correlated to Draw).
 
     "Just before" is the latest reading taken before the draw was logged, or, without one (or
     one that shows no available amount), the limit the reading itself shows: a line with
@@ -161,7 +164,7 @@ def _reading_confirms(now: datetime, thresholds: Thresholds) -> ColumnElement[bo
         .correlate(Draw)
         .scalar_subquery()
     )
-    tolerance = func.coalesce(fen(Facility.amount_tolerance), fen_of(thresholds.amount_tolerance))
+    tolerance = func.coalesce(fen(facility.amount_tolerance), fen_of(thresholds.amount_tolerance))
     fell_by = func.coalesce(available_before, fen(after.limit_amount)) - fen(after.available)
     return exists().where(
         after.facility_id == Draw.facility_id,

@@ -12,11 +12,12 @@ from bot.alerts.findings import Finding, Severity
 from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
 from bot.db import among
-from bot.models import Bill, DrawConfirmation, Facility, FacilitySummary, LimitReading
+from bot.models import Bill, DrawConfirmation, FacilitySummary, LimitReading
 from bot.thresholds import Thresholds
 from jobs.checks.common import (
     CHUNK,
     CycleScans,
+    facilities,
     hours,
     local_time,
     overridden_or,
@@ -94,11 +95,12 @@ def _last_observations(scans: CycleScans, quiet: list[int]) -> list[tuple[Any, d
     is the latest of any kind seen by `now` (None: nothing ever).
     """
     session, now, thresholds = scans.session, scans.now, scans.thresholds
+    facility = facilities(scans)
     default_cutoff = now - timedelta(hours=thresholds.stale_after_hours)
     seen_lately = or_(
         *(
             exists().where(
-                table.facility_id == Facility.id,
+                table.facility_id == facility.id,
                 table.observed_at > default_cutoff,
                 *_seen_by(table, now),
             )
@@ -107,31 +109,31 @@ def _last_observations(scans: CycleScans, quiet: list[int]) -> list[tuple[Any, d
     )
     last_seen = [
         select(func.max(table.observed_at))
-        .where(table.facility_id == Facility.id, *_seen_by(table, now))
-        .correlate(Facility)
+        .where(table.facility_id == facility.id, *_seen_by(table, now))
+        .correlate(facility)
         .scalar_subquery()
         .label(f"last_{table.__tablename__}")
         for table in _OBSERVATIONS
     ]
-    stale_after = setting(Facility.stale_after_hours, thresholds.stale_after_hours)
+    stale_after = setting(facility.stale_after_hours, thresholds.stale_after_hours)
     rows = []
     for start in range(0, len(quiet), CHUNK):
         rows += session.execute(
             select(
-                Facility.id,
-                Facility.slug,
-                Facility.timezone,
-                Facility.created_at,
+                facility.id,
+                facility.slug,
+                facility.timezone,
+                facility.created_at,
                 *last_seen,
                 stale_after.label("stale_after"),
             )
             .where(
-                among(session, Facility.id, quiet[start : start + CHUNK]),
-                Facility.active,
-                Facility.created_at <= now,
-                overridden_or(Facility.stale_after_hours, not_(seen_lately)),
+                among(session, facility.id, quiet[start : start + CHUNK]),
+                facility.active,
+                facility.created_at <= now,
+                overridden_or(facility.stale_after_hours, not_(seen_lately)),
             )
-            .order_by(Facility.id)
+            .order_by(facility.id)
         ).all()
     return [(row, _latest(row._mapping[column] for column in last_seen)) for row in rows]
 

@@ -35,9 +35,16 @@ from sqlalchemy import (
 
 from bot.db import among
 from bot.ledger.portfolio import drawn_and_repaid, outstanding_from
-from bot.models import Draw, Facility, FacilitySummary, LimitReading, Repayment
+from bot.models import (
+    Draw,
+    Facility,
+    FacilitySummary,
+    FacilityTermsVersion,
+    LimitReading,
+    Repayment,
+)
 from bot.thresholds import Thresholds
-from jobs.checks.common import CHUNK, CycleScans, fen, fen_of, flag, setting
+from jobs.checks.common import CHUNK, CycleScans, facilities, fen, fen_of, flag, setting
 from jobs.checks.limit_rules import ReadingTerms, may_fire
 
 
@@ -86,21 +93,28 @@ def recorded_after(now: datetime) -> Select[Any]:
     return select(LimitReading.facility_id).where(LimitReading.recorded_at > now)
 
 
-def _reading_id(now: datetime, skip: int = 0) -> ColumnElement[int]:
+def terms_changed_after(now: datetime) -> Select[Any]:
+    """Facilities whose terms changed after `now`: their summary's limit and thresholds are
+    not those of `now`. One probe of the versions' `valid_from` index, empty but for a check
+    run "as of" an earlier moment."""
+    return select(FacilityTermsVersion.facility_id).where(FacilityTermsVersion.valid_from > now)
+
+
+def _reading_id(facility: Any, now: datetime, skip: int = 0) -> ColumnElement[int]:
     """The id of a facility's latest reading as of `now` (skip=1: the reading before it)."""
     return (
         select(LimitReading.id)
-        .where(LimitReading.facility_id == Facility.id, LimitReading.observed_at <= now, known(now))
+        .where(LimitReading.facility_id == facility.id, LimitReading.observed_at <= now, known(now))
         .order_by(LimitReading.observed_at.desc())
         .limit(1)
         .offset(skip)
-        .correlate(Facility)
+        .correlate(facility)
         .scalar_subquery()
     )
 
 
 def _nth_reading(
-    dialect: str, now: datetime, skip: int, name: str
+    dialect: str, facility: Any, now: datetime, skip: int, name: str
 ) -> tuple[FromClause, ColumnElement[bool]]:
     """A facility's latest reading as of `now` (skip=1: the one before it), and how to join it.
 
@@ -118,7 +132,7 @@ def _nth_reading(
                 LimitReading.status,
             )
             .where(
-                LimitReading.facility_id == Facility.id,
+                LimitReading.facility_id == facility.id,
                 LimitReading.observed_at <= now,
                 known(now),
             )
@@ -129,7 +143,7 @@ def _nth_reading(
         )
         return reading, true()
     table = LimitReading.__table__.alias(name)
-    return table, table.c.id == _reading_id(now, skip)
+    return table, table.c.id == _reading_id(facility, now, skip)
 
 
 @dataclass(frozen=True)
@@ -143,7 +157,8 @@ class _Readings:
     previous_at: Any
     previous_limit: Any
     outstanding: Any
-    joined: Callable[[Select[Any]], Select[Any]]
+    # Joins the readings to a query over `facility` (`Facility`, or its terms then).
+    joined: Callable[[Select[Any], Any], Select[Any]]
     # The source's own facility id column, if it has one, to pick its rows by id as well.
     facility_id: Any = None
 
@@ -157,7 +172,9 @@ _SUMMARIZED = _Readings(
     previous_at=FacilitySummary.previous_at,
     previous_limit=FacilitySummary.previous_limit,
     outstanding=fen(FacilitySummary.outstanding),
-    joined=lambda query: query.join(FacilitySummary, FacilitySummary.facility_id == Facility.id),
+    joined=lambda query, facility: query.join(
+        FacilitySummary, FacilitySummary.facility_id == facility.id
+    ),
     facility_id=FacilitySummary.facility_id,
 )
 
@@ -182,6 +199,7 @@ def _worth_joining(now: datetime, thresholds: Thresholds) -> ColumnElement[bool]
         or_(FacilitySummary.reading_at.is_(None), FacilitySummary.reading_at <= now),
         or_(FacilitySummary.ledger_at.is_(None), FacilitySummary.ledger_at <= now),
         FacilitySummary.facility_id.not_in(recorded_after(now)),
+        FacilitySummary.facility_id.not_in(terms_changed_after(now)),
         or_(FacilitySummary.own_thresholds, may.any()),
     )
 
@@ -208,15 +226,15 @@ def _terms(
     )
 
 
-def _read_back(dialect: str, now: datetime) -> _Readings:
+def _read_back(dialect: str, facility: Any, now: datetime) -> _Readings:
     """From the readings themselves, for facilities whose summary cannot say (see below).
 
     Only a check run "as of" a past moment (or a reading stamped a few minutes ahead) has
     any: their summary holds a reading taken after `now`, so the readings as of `now` are
     found by probing the (facility_id, observed_at) index, and outstanding by aggregating.
     """
-    latest, on_latest = _nth_reading(dialect, now, 0, "latest")
-    previous, on_previous = _nth_reading(dialect, now, 1, "previous")
+    latest, on_latest = _nth_reading(dialect, facility, now, 0, "latest")
+    previous, on_previous = _nth_reading(dialect, facility, now, 1, "previous")
     drawn, repaid = drawn_and_repaid(as_of=now)
     return _Readings(
         observed_at=latest.c.observed_at,
@@ -226,11 +244,11 @@ def _read_back(dialect: str, now: datetime) -> _Readings:
         previous_at=previous.c.observed_at,
         previous_limit=previous.c.limit_amount,
         outstanding=fen(outstanding_from(drawn, repaid)),
-        joined=lambda query: (
+        joined=lambda query, facility: (
             query.outerjoin(latest, on_latest)
             .outerjoin(previous, on_previous)
-            .outerjoin(drawn, drawn.c.facility_id == Facility.id)
-            .outerjoin(repaid, repaid.c.facility_id == Facility.id)
+            .outerjoin(drawn, drawn.c.facility_id == facility.id)
+            .outerjoin(repaid, repaid.c.facility_id == facility.id)
         ),
     )
 
@@ -243,6 +261,7 @@ def _unsummarized(scans: CycleScans) -> list[int]:
             FacilitySummary.reading_at > scans.now,
             FacilitySummary.ledger_at > scans.now,
             FacilitySummary.facility_id.in_(recorded_after(scans.now)),
+            FacilitySummary.facility_id.in_(terms_changed_after(scans.now)),
         )
     )
     # Every summary belongs to a facility (a foreign key), so equal counts mean none is missing;
@@ -275,7 +294,7 @@ def _limit_candidates(scans: CycleScans) -> list[Any]:
     # Ids first, then the candidates by id: asked in one query, PostgreSQL expected most
     # summaries to pass the narrowing and hashed every facility to join them.
     summarized = sorted(row.facility_id for row in _narrowed(scans))
-    read_back = _read_back(scans.session.get_bind().dialect.name, scans.now)
+    read_back = _read_back(scans.session.get_bind().dialect.name, facilities(scans), scans.now)
     rows = [
         *_candidates_in_chunks(scans, _SUMMARIZED, summarized),
         *_candidates_in_chunks(scans, read_back, unsummarized(scans)),
@@ -294,37 +313,38 @@ def _candidates_in_chunks(
 
 def _candidates_from(scans: CycleScans, readings: _Readings, facility_ids: list[int]) -> list[Any]:
     thresholds = scans.thresholds
+    facility = facilities(scans)
     outstanding = readings.outstanding
     last_draw = (
         select(func.max(Draw.created_at))
-        .where(Draw.facility_id == Facility.id, Draw.created_at <= scans.now)
-        .correlate(Facility)
+        .where(Draw.facility_id == facility.id, Draw.created_at <= scans.now)
+        .correlate(facility)
         .scalar_subquery()
     )
     last_repayment = (
         select(func.max(Repayment.created_at))
-        .where(Repayment.facility_id == Facility.id, Repayment.created_at <= scans.now)
-        .correlate(Facility)
+        .where(Repayment.facility_id == facility.id, Repayment.created_at <= scans.now)
+        .correlate(facility)
         .scalar_subquery()
     )
-    drop_percent = setting(Facility.limit_drop_percent, thresholds.limit_drop_percent)
-    tolerance = func.coalesce(fen(Facility.amount_tolerance), fen_of(thresholds.amount_tolerance))
-    utilization = setting(Facility.utilization_percent, thresholds.utilization_percent)
+    drop_percent = setting(facility.limit_drop_percent, thresholds.limit_drop_percent)
+    tolerance = func.coalesce(fen(facility.amount_tolerance), fen_of(thresholds.amount_tolerance))
+    utilization = setting(facility.utilization_percent, thresholds.utilization_percent)
     may = may_fire(
         _terms(
             readings,
-            facility_limit=Facility.limit_amount,
+            facility_limit=facility.limit_amount,
             drop_percent=drop_percent,
             tolerance=tolerance,
             utilization=utilization,
         )
     )
     query = select(
-        Facility.id.label("facility_id"),
-        Facility.slug,
-        Facility.timezone,
-        Facility.currency,
-        Facility.limit_amount.label("expected"),
+        facility.id.label("facility_id"),
+        facility.slug,
+        facility.timezone,
+        facility.currency,
+        facility.limit_amount.label("expected"),
         readings.observed_at.label("observed_at"),
         readings.limit_amount.label("limit_amount"),
         readings.available.label("available"),
@@ -333,7 +353,7 @@ def _candidates_from(scans: CycleScans, readings: _Readings, facility_ids: list[
         readings.previous_limit.label("previous"),
         drop_percent.label("drop_percent"),
         tolerance.label("tolerance_fen"),
-        setting(Facility.restore_lag_hours, thresholds.restore_lag_hours).label("lag"),
+        setting(facility.restore_lag_hours, thresholds.restore_lag_hours).label("lag"),
         utilization.label("threshold"),
         outstanding.label("outstanding_fen"),
         # Only `limit_inconsistent` reads these: looked up for its candidates alone.
@@ -344,12 +364,12 @@ def _candidates_from(scans: CycleScans, readings: _Readings, facility_ids: list[
         flag(may.inconsistent).label("inconsistent"),
         flag(may.utilization_high).label("utilization_high"),
         flag(may.below_owed).label("below_owed"),
-    ).select_from(Facility)
+    ).select_from(facility)
     return list(
         scans.session.execute(
-            readings.joined(query).where(
-                Facility.active,
-                among(scans.session, Facility.id, facility_ids),
+            readings.joined(query, facility).where(
+                facility.active,
+                among(scans.session, facility.id, facility_ids),
                 among(scans.session, readings.facility_id, facility_ids)
                 if readings.facility_id is not None
                 else true(),

@@ -10,10 +10,10 @@ from bot.alerts.checks import Check
 from bot.alerts.findings import Finding, Severity
 from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
-from bot.models import Facility, Repayment
+from bot.models import Repayment
 from bot.money import format_money
 from bot.thresholds import Thresholds
-from jobs.checks.common import CycleScans, local_time
+from jobs.checks.common import CycleScans, facilities, local_time, scans_for
 
 
 def repayment_mismatch(
@@ -29,6 +29,7 @@ def repayment_mismatch(
     One query over the portfolio, on the partial index of repayments with such an amount.
     """
     require_aware(now, "now")
+    facility = facilities(scans_for(scans, session, now, thresholds, calendar))
     rows = session.execute(
         select(
             Repayment.id,
@@ -39,13 +40,13 @@ def repayment_mismatch(
             Repayment.fee,
             Repayment.penalty_given,
             Repayment.created_at,
-            Facility.slug,
-            Facility.currency,
-            Facility.timezone,
+            facility.slug,
+            facility.currency,
+            facility.timezone,
         )
-        .join(Facility, Facility.id == Repayment.facility_id)
+        .join(facility, facility.id == Repayment.facility_id)
         .where(
-            Facility.active,
+            facility.active,
             Repayment.unexplained != literal_column("0"),
             Repayment.created_at <= now,
             or_(Repayment.accepted_at.is_(None), Repayment.accepted_at > now),

@@ -201,3 +201,84 @@ def test_terms_that_already_reproduce_the_bills_are_kept(loanwatch: Loanwatch) -
     assert "first period skip-short." in out
     assert "jb is already set to it; nothing to change." in out
     assert "facility set" not in out
+
+
+# Issue 11 §2: calibrate confirms the penalty rule from bills seen after a late repayment.
+WEILIDAI = (
+    "facility add wl --platform weilidai --limit 200000 --daily-rate 0.05% "
+    "--method equal-installment --day-count 30"
+)
+
+
+def late_june(loanwatch: Loanwatch, *rule: str) -> None:
+    """wl (with penalty rule `rule`), 20,000 over 6 months drawn 2026-05-08: 3,510.50 due
+    06-08, paid three days late, and the July installment paid on its day."""
+    ok(loanwatch(" ".join([WEILIDAI, *rule])))
+    ok(loanwatch("draw add wl 20000 --months 6 --on 2026-05-08"))
+    ok(loanwatch("repay add wl 3517.72 --on 2026-06-11 --penalty 7.22"))
+    ok(loanwatch("repay add wl 3510.50 --on 2026-07-08"))
+
+
+def test_the_penalty_a_bill_shows_after_a_late_repayment_names_the_rule(
+    loanwatch: Loanwatch,
+) -> None:
+    """Alice set wl up with 0.5x; the June bill, seen after the late repayment, shows 3,517.72:
+    7.22 of penalty, 1.5x 0.05 % on the 3,210.50 principal for three days. Calibrate says so
+    and how to set it; the July bill, paid on its day, is no evidence either way."""
+    late_june(loanwatch, "--penalty-rate 0.5 --penalty-on-principal")
+    ok(loanwatch("bill add wl 2026-06-08 3517.72 --paid"))
+    ok(loanwatch("bill add wl 2026-07-08 3510.50 --paid"))
+
+    report = ok(loanwatch("facility calibrate wl")).out
+
+    assert (
+        "Penalty in the 1 bill after a late repayment reproduced to the fen by: penalty 1.5x "
+        "the rate on overdue principal." in report
+    )
+    assert (
+        "loanwatch facility set wl --penalty-rate 1.5 --penalty-on-principal"
+        in report.splitlines()[-2]
+    )
+    ok(loanwatch("facility set wl --penalty-rate 1.5 --penalty-on-principal"))
+    again = ok(loanwatch("facility calibrate wl")).out
+    assert again.splitlines()[-1] == "wl is already set to it; nothing to change."
+
+
+def test_a_rule_that_ties_with_the_current_one_keeps_the_current_one(
+    loanwatch: Loanwatch,
+) -> None:
+    """A platform that charged no penalty: on principal or on interest too, none is none.
+    Calibrate keeps wl's own rule rather than suggesting the other base."""
+    late_june(loanwatch, "--penalty-rate 0 --penalty-on-interest")
+    ok(loanwatch("bill add wl 2026-06-08 3510.50 --paid"))
+
+    report = ok(loanwatch("facility calibrate wl")).out
+
+    assert "Penalty in the 1 bill after a late repayment reproduced to the fen by: no penalty." in (
+        report
+    )
+    assert report.splitlines()[-1] == "wl is already set to it; nothing to change."
+    assert "--penalty-on-principal" not in report
+
+
+def test_no_rule_reproduces_a_penalty_no_rule_charges(loanwatch: Loanwatch) -> None:
+    """A June bill 5.00 above the installment: no rule charges that; the closest is named."""
+    late_june(loanwatch)
+    ok(loanwatch("bill add wl 2026-06-08 3515.50 --paid"))
+
+    report = ok(loanwatch("facility calibrate wl")).out
+
+    assert "Penalty: no rule reproduces the 1 bill after a late repayment. Closest: " in report
+    assert "0 of 1 to the fen" in report
+
+
+def test_without_a_bill_for_the_late_day_the_rule_is_not_confirmed(loanwatch: Loanwatch) -> None:
+    """A late repayment and no bill seen for its day: the report says the rule is unconfirmed."""
+    late_june(loanwatch)
+
+    report = ok(loanwatch("facility calibrate wl")).out
+
+    assert report.splitlines()[-1].startswith(
+        "Penalty rule (penalty 1.5x the rate on overdue principal) not confirmed yet: no bill "
+        "seen after a late repayment"
+    )

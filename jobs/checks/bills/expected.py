@@ -21,7 +21,7 @@ from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
 from bot.db import among
 from bot.ledger.bills import bill_known_at
-from bot.models import Bill, BillDay, Facility, Installment, InstallmentStatus
+from bot.models import Bill, BillDay, Installment, InstallmentStatus
 from bot.money import format_money
 from bot.thresholds import Thresholds
 from jobs.checks.bills.scans import installments_in_scope, unsettled_groups
@@ -32,7 +32,10 @@ from jobs.checks.common import (
     bill_matches,
     days_after,
     earliest_today,
+    facilities,
     fen,
+    flag,
+    installment_open,
     local_midnight,
     local_time,
     local_today,
@@ -67,7 +70,7 @@ def bill_missing(
         for group in unsettled_groups(scans)
         if group.may_be_missing
     }
-    visible = _visible_by_now(now, calendar, _installments_in(session, now, groups), groups)
+    visible = _visible_by_now(now, calendar, _installments_in(scans, groups), groups)
     missing = unbilled_after_shift(session, now, visible, _Visible.due_day)
     return [_missing_finding(installment, thresholds) for installment in missing]
 
@@ -102,10 +105,7 @@ def _visible_by_now(
         today = local_today(now, group.timezone)
         if now < visible_at:
             continue
-        if (
-            installment.status == InstallmentStatus.PAID
-            and moved(group.due_date, group.window) < today
-        ):
+        if not installment.open and moved(group.due_date, group.window) < today:
             continue
         shifted = calendar.next_business_day(group.due_date)
         visible.append(_Visible(installment, group, today, visible_at, shifted))
@@ -141,12 +141,12 @@ def _missing_finding(missing: _Visible, thresholds: Thresholds) -> Finding:
     )
 
 
-def _installments_in(
-    session: Session, now: datetime, groups: dict[tuple[int, date], Any]
-) -> list[Any]:
-    """The in-scope installments of `groups` (keyed by facility and due date), in order."""
+def _installments_in(scans: CycleScans, groups: dict[tuple[int, date], Any]) -> list[Any]:
+    """The in-scope installments of `groups` (keyed by facility and due date), in order, each
+    saying whether it was still `open` (unpaid) at `now`."""
     if not groups:
         return []
+    session, now = scans.session, scans.now
     facility_ids = sorted({facility_id for facility_id, _ in groups})
     due_dates = [due_date for _, due_date in groups]
     installments = []
@@ -157,7 +157,7 @@ def _installments_in(
                 Installment.facility_id,
                 Installment.due_date,
                 Installment.amount,
-                Installment.status,
+                flag(installment_open(scans)).label("open"),
             ).where(
                 among(session, Installment.facility_id, facility_ids[start : start + CHUNK]),
                 Installment.due_date.between(min(due_dates), max(due_dates)),
@@ -168,7 +168,7 @@ def _installments_in(
             group = groups.get((installment.facility_id, installment.due_date))
             # The same per-installment scope as the groups': paid ones only within the window.
             if group is not None and (
-                installment.status == InstallmentStatus.SCHEDULED
+                installment.open
                 or installment.due_date >= earliest_today(now) - timedelta(days=group.window)
             ):
                 installments.append(installment)
@@ -199,7 +199,7 @@ def bill_amount_mismatch(
     groups = [group for group in unsettled_groups(scans) if group.near]
     if not groups:
         return []
-    bills = _bills_near(session, now, thresholds, calendar, groups)
+    bills = _bills_near(scans, groups)
     findings = []
     for group in groups:
         today = local_today(now, group.timezone)
@@ -244,20 +244,16 @@ class _BillsNear:
         )
 
 
-def _bills_near(
-    session: Session,
-    now: datetime,
-    thresholds: Thresholds,
-    calendar: BusinessCalendar,
-    groups: list[Any],
-) -> _BillsNear:
+def _bills_near(scans: CycleScans, groups: list[Any]) -> _BillsNear:
     """The bills of the groups' facilities due near an installment in scope, seen by `now`."""
-    window = setting(Facility.bill_match_window_days, thresholds.bill_match_window_days)
-    pad = calendar.max_shift_days
-    scope = installments_in_scope(now, window)
+    session, now, thresholds = scans.session, scans.now, scans.thresholds
+    facility = facilities(scans)
+    window = setting(facility.bill_match_window_days, thresholds.bill_match_window_days)
+    pad = scans.calendar.max_shift_days
+    scope = installments_in_scope(scans, facility, window)
     installment_near = exists().where(
         Installment.facility_id == Bill.facility_id,
-        Facility.id == Installment.facility_id,
+        facility.id == Installment.facility_id,
         scope,
         Bill.due_date.between(
             days_after(Installment.due_date, -window),

@@ -28,7 +28,6 @@ from bot.ledger.schedule import HolidayRule
 from bot.ledger.terms import collection_date
 from bot.models import (
     Bill,
-    Facility,
     Installment,
     InstallmentStatus,
     Repayment,
@@ -41,6 +40,7 @@ from jobs.checks.common import (
     CHUNK,
     CycleScans,
     earliest_today,
+    facilities,
     fen,
     latest_today,
     local_today,
@@ -205,6 +205,7 @@ def _paid_unlogged(scans: CycleScans) -> Sequence[Any]:
     """Paid bills of active facilities, due lately, on a day with installments the ledger has
     not seen a repayment for (none of that day's installments has an allocation by `now`)."""
     now = scans.now
+    facility = facilities(scans)
     on_the_day = and_(
         Installment.facility_id == Bill.facility_id,
         Installment.due_date == Bill.due_date,
@@ -228,13 +229,13 @@ def _paid_unlogged(scans: CycleScans) -> Sequence[Any]:
             Bill.due_date,
             Bill.amount,
             expected.label("expected"),
-            Facility.slug,
-            Facility.timezone,
-            Facility.currency,
+            facility.slug,
+            facility.timezone,
+            facility.currency,
         )
-        .join(Facility, Facility.id == Bill.facility_id)
+        .join(facility, facility.id == Bill.facility_id)
         .where(
-            Facility.active,
+            facility.active,
             bill_known_at(now),
             not_(bill_unpaid_at(now)),
             Bill.due_date.between(earliest_today(now) - UNLOGGED_LOOKBACK, latest_today(now)),

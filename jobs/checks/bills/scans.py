@@ -28,10 +28,14 @@ from jobs.checks.common import (
     billed_for_own_installments,
     days_after,
     earliest_today,
+    facilities,
     fen,
     flag,
+    installment_open,
     latest_today,
+    ledger_ahead,
     longest,
+    paid_after,
     setting,
 )
 
@@ -68,19 +72,20 @@ def _groups_query(scans: CycleScans, pad: int) -> Select[Any]:
     may report, with the facility's terms and the rule each may fire (`may_be_missing`, `near`).
     """
     now, thresholds = scans.now, scans.thresholds
-    lead = setting(Facility.bill_lead_days, thresholds.bill_lead_days)
-    grace = setting(Facility.bill_grace_hours, thresholds.bill_grace_hours)
-    window = setting(Facility.bill_match_window_days, thresholds.bill_match_window_days)
-    tolerance = setting(Facility.amount_tolerance, thresholds.amount_tolerance)
-    critical = setting(Facility.bill_critical_days, thresholds.bill_critical_days)
+    facility = facilities(scans)
+    lead = setting(facility.bill_lead_days, thresholds.bill_lead_days)
+    grace = setting(facility.bill_grace_hours, thresholds.bill_grace_hours)
+    window = setting(facility.bill_match_window_days, thresholds.bill_match_window_days)
+    tolerance = setting(facility.amount_tolerance, thresholds.amount_tolerance)
+    critical = setting(facility.bill_critical_days, thresholds.bill_critical_days)
     expected = func.sum(Installment.amount)
     probe = _probes(now, lead, window, tolerance, expected, pad)
     return (
         select(
-            Facility.id.label("facility_id"),
-            Facility.slug,
-            Facility.timezone,
-            Facility.currency,
+            facility.id.label("facility_id"),
+            facility.slug,
+            facility.timezone,
+            facility.currency,
             lead.label("lead"),
             grace.label("grace"),
             window.label("window"),
@@ -89,17 +94,34 @@ def _groups_query(scans: CycleScans, pad: int) -> Select[Any]:
             Installment.due_date,
             expected.label("expected"),
             func.count().label("installments"),
-            func.max(case((Installment.status == InstallmentStatus.SCHEDULED, 1), else_=0)).label(
-                "open"
-            ),
+            func.max(case((installment_open(scans), 1), else_=0)).label("open"),
             flag(probe.may_be_missing).label("may_be_missing"),
             flag(probe.near).label("near"),
         )
-        .join(Facility, Facility.id == Installment.facility_id)
-        .where(installments_in_scope(now, window))
-        .group_by(Facility.id, Installment.facility_id, Installment.due_date)
+        .join(facility, facility.id == Installment.facility_id)
+        .where(installments_in_scope(scans, facility, window))
+        .group_by(
+            facility.id, *_terms_read(facility), Installment.facility_id, Installment.due_date
+        )
         # The probes sit in HAVING (their columns are grouped), so they run once per group.
         .having(and_(not_(probe.settled_same_day), or_(probe.may_be_missing, probe.near)))
+    )
+
+
+def _terms_read(facility: Any) -> tuple[Any, ...]:
+    """The facility's columns a group reads, to group by as well when they come from the terms
+    in force at `now` (a subquery, whose id PostgreSQL does not know them to depend on)."""
+    if facility is Facility:
+        return ()
+    return (
+        facility.slug,
+        facility.timezone,
+        facility.currency,
+        facility.bill_lead_days,
+        facility.bill_grace_hours,
+        facility.bill_match_window_days,
+        facility.amount_tolerance,
+        facility.bill_critical_days,
     )
 
 
@@ -197,7 +219,8 @@ def _candidate_days(scans: CycleScans, pad: int) -> Any:
       old, paid ones within the longest match window (`bill_missing`);
     - no bill on the day, but a bill on a nearby day that has no installments of its own: the
       one bill that may match these installments within a window (`bill_amount_mismatch`);
-    - bills on the day seen after `now` (a check run "as of" an earlier moment).
+    - bills on the day seen after `now`, and installments paid by repayments recorded after
+      `now` (a check run "as of" an earlier moment).
     """
     now, most = scans.now, longest(scans)
     last_due = latest_today(now) + timedelta(days=most.lead_days)
@@ -208,7 +231,18 @@ def _candidate_days(scans: CycleScans, pad: int) -> Any:
     def days(*where: Any) -> Any:
         return select(BillDay.facility_id, BillDay.day).where(has_installments, *where)
 
+    # Paid now, open at `now`: not among the open days `bill_days` counts.
+    paid_since = (
+        [
+            select(Installment.facility_id, Installment.due_date.label("day")).where(
+                Installment.status == InstallmentStatus.PAID, paid_after(now)
+            )
+        ]
+        if ledger_ahead(scans)
+        else []
+    )
     return union(
+        *paid_since,
         days(BillDay.bills > 0, BillDay.billed != BillDay.expected),
         days(unbilled, BillDay.open > 0, BillDay.day <= last_due),
         days(unbilled, BillDay.day.between(first_paid, last_due)),
@@ -228,19 +262,23 @@ def _candidate_days(scans: CycleScans, pad: int) -> Any:
     )
 
 
-def installments_in_scope(now: datetime, window: ColumnElement[int]) -> ColumnElement[bool]:
-    """Installments the bill checks look at: on active facilities, of draws logged by `now`, not
-    superseded, not zero, and still unpaid, due within the match window of today (a bill may
-    still show them), or billed that very day (paying an installment does not make its bill
-    agree with it: `bill_amount_mismatch` keeps comparing them)."""
+def installments_in_scope(
+    scans: CycleScans, facility: Any, window: ColumnElement[int]
+) -> ColumnElement[bool]:
+    """Installments the bill checks look at: on active facilities (`facility`, as the checks
+    read it at `now`), of draws logged by `now`, not superseded, not zero, and still unpaid at
+    `now`, due within the match window of today (a bill may still show them), or billed that
+    very day (paying an installment does not make its bill agree with it:
+    `bill_amount_mismatch` keeps comparing them)."""
+    now = scans.now
     own_bill = aliased(Bill, name="own_bill")
     return and_(
-        Facility.active,
+        facility.active,
         exists().where(Draw.id == Installment.draw_id, Draw.created_at <= now),
         Installment.status != InstallmentStatus.SUPERSEDED,
         fen(Installment.amount) > 0,
         or_(
-            Installment.status == InstallmentStatus.SCHEDULED,
+            installment_open(scans),
             Installment.due_date >= days_after(as_date(earliest_today(now)), -window),
             exists().where(
                 own_bill.facility_id == Installment.facility_id,
@@ -320,28 +358,29 @@ def _unpaid_bills(scans: CycleScans) -> list[UnpaidBill]:
     bills = list(rows.values())
     # Sorted here: asked to sort, PostgreSQL walked the whole facility index to avoid a sort.
     bills.sort(key=lambda bill: (bill.facility_id, bill.due_date, bill.id))
-    soon = setting(Facility.due_soon_days, thresholds.due_soon_days)
+    then = facilities(scans)
+    soon = setting(then.due_soon_days, thresholds.due_soon_days)
     facility_ids = sorted({bill.facility_id for bill in bills})
-    facilities = {}
+    terms = {}
     for start in range(0, len(facility_ids), CHUNK):
         for facility in scans.session.execute(
             select(
-                Facility.id,
-                Facility.slug,
-                Facility.timezone,
-                Facility.currency,
+                then.id,
+                then.slug,
+                then.timezone,
+                then.currency,
                 soon.label("soon"),
-                Facility.holiday_rule,
+                then.holiday_rule,
             ).where(
-                Facility.active,
-                among(scans.session, Facility.id, facility_ids[start : start + CHUNK]),
+                then.active,
+                among(scans.session, then.id, facility_ids[start : start + CHUNK]),
             )
         ):
-            facilities[facility.id] = facility
+            terms[facility.id] = facility
     return [
         UnpaidBill(*bill, *facility[1:])
         for bill in bills
-        if (facility := facilities.get(bill.facility_id)) is not None
+        if (facility := terms.get(bill.facility_id)) is not None
     ]
 
 

@@ -13,7 +13,7 @@ from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
 from bot.db import among
 from bot.ledger.bills import bill_known_at
-from bot.models import Bill, BillDay, Facility, Installment, InstallmentStatus
+from bot.models import Bill, BillDay, Installment, InstallmentStatus
 from bot.money import format_money
 from bot.thresholds import Thresholds
 from jobs.checks.common import (
@@ -21,9 +21,11 @@ from jobs.checks.common import (
     CycleScans,
     bill_matches,
     days_after,
+    facilities,
     fen,
     local_time,
     moved,
+    scans_for,
     setting,
 )
 
@@ -37,7 +39,7 @@ def bill_unexpected(
 ) -> list[Finding]:
     """A bill (paid or not, however old) that matches no installment: an unlogged draw?"""
     require_aware(now, "now")
-    bills = _bills_without_installments(session, now, thresholds)
+    bills = _bills_without_installments(scans_for(scans, session, now, thresholds, calendar))
     if not bills:
         return []
     due_before = _installments_due_before(session, calendar, bills)
@@ -51,11 +53,11 @@ def bill_unexpected(
     ]
 
 
-def _bills_without_installments(
-    session: Session, now: datetime, thresholds: Thresholds
-) -> list[Any]:
+def _bills_without_installments(scans: CycleScans) -> list[Any]:
     """Bills of active facilities, seen by `now`, with no installment due within their window."""
-    window = setting(Facility.bill_match_window_days, thresholds.bill_match_window_days)
+    session, now, thresholds = scans.session, scans.now, scans.thresholds
+    facility = facilities(scans)
+    window = setting(facility.bill_match_window_days, thresholds.bill_match_window_days)
     expected = and_(
         Installment.facility_id == Bill.facility_id,
         Installment.status != InstallmentStatus.SUPERSEDED,
@@ -67,7 +69,7 @@ def _bills_without_installments(
             days_after(Bill.due_date, -window), days_after(Bill.due_date, window)
         ),
     )
-    scope = and_(Facility.active, bill_known_at(now), ~installment_in_window)
+    scope = and_(facility.active, bill_known_at(now), ~installment_in_window)
     return list(
         session.execute(
             select(
@@ -77,9 +79,9 @@ def _bills_without_installments(
                 Bill.amount,
                 Bill.paid,
                 Bill.observed_at,
-                Facility.slug,
-                Facility.timezone,
-                Facility.currency,
+                facility.slug,
+                facility.timezone,
+                facility.currency,
                 window.label("window"),
             )
             # An installment due the same day is in any window: only bills on days without one
@@ -93,7 +95,7 @@ def _bills_without_installments(
                     BillDay.bills > 0,
                 ),
             )
-            .join(Facility, Facility.id == Bill.facility_id)
+            .join(facility, facility.id == Bill.facility_id)
             .where(scope)
             .order_by(Bill.facility_id, Bill.due_date, Bill.id)
         ).all()

@@ -1,0 +1,258 @@
+"""Which penalty rule does this platform charge? `facility calibrate` measures it from bills.
+
+An installment paid after the day it was collected accrues penalty interest (罚息,
+`bot.ledger.repayments.penalty`), and the platform's bill for that day, seen once the late
+repayment was made, shows the installment plus the penalty it charged. Each such bill is
+evidence: its amount less what the ledger's installments due that day come to is the penalty
+the platform charged, which each candidate rule (a multiple of the rate, on overdue principal
+or on overdue interest too) either reproduces to the fen or does not. A bill seen before the
+late repayment was made shows no penalty yet and says nothing about the rule.
+
+The rule that reproduces the most bills, then the one off by the least, wins; on a tie the
+facility's own rule is kept, as the schedule conventions are (`bot.ledger.calibration`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.calendar import BusinessCalendar
+from bot.ledger.bills import current_bill_versions
+from bot.ledger.facilities import facility_zone
+from bot.ledger.repayments.penalty import PenaltyRule, accrued_penalty
+from bot.ledger.terms import describe_penalty_rule, effective_due_date
+from bot.models import (
+    Bill,
+    Draw,
+    Facility,
+    Installment,
+    InstallmentStatus,
+    Repayment,
+    RepaymentAllocation,
+)
+from bot.money import format_money
+
+ZERO = Decimal("0.00")
+# The multiples of the rate platforms are known to charge (docs/ledger.md, Platform
+# conventions): none, Weilidai's 0.5x on top, the rate again, the common 1.5x, and 2x.
+MULTIPLIERS = tuple(Decimal(m) for m in ("0", "0.5", "1", "1.5", "2"))
+
+
+@dataclass(frozen=True)
+class _Late:
+    """An installment paid after its collection day: what the penalty accrues on."""
+
+    draw: Draw
+    principal: Decimal
+    interest: Decimal
+    collected: date
+    paid_in_full: date
+    payments: list[tuple[date, Decimal, Decimal]]  # (day, principal, interest), in date order
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """A bill seen after a late repayment: what it shows above the installments, and why."""
+
+    due_date: date
+    charged: Decimal  # the bill less the installments due that day
+    late: list[_Late]
+
+
+@dataclass(frozen=True)
+class PenaltyFit:
+    """How well one penalty rule reproduces the penalty the bills show."""
+
+    rule: PenaltyRule
+    matched: int
+    compared: int
+    off_by: Decimal
+
+    @property
+    def exact(self) -> bool:
+        """True when every bill's penalty is reproduced to the fen."""
+        return self.matched == self.compared
+
+
+@dataclass(frozen=True)
+class PenaltyCalibration:
+    """What `facility calibrate` found of the penalty rule (`fits` best first; empty: no bill
+    seen after a late repayment yet)."""
+
+    slug: str
+    currency: str
+    current: PenaltyRule
+    late_days: int  # due dates with an installment paid late
+    fits: list[PenaltyFit]
+
+    def lines(self) -> list[str]:
+        """The report's lines on the penalty rule (none when nothing was ever paid late)."""
+        if not self.late_days:
+            return []
+        if not self.fits:
+            return [
+                f"Penalty rule ({describe(self.current)}) not confirmed yet: no bill seen after "
+                "a late repayment; record the platform's bill for that day, then calibrate again."
+            ]
+        best = self.fits[0]
+        bills = f"{best.compared} bill{'s' if best.compared != 1 else ''} after a late repayment"
+        if not best.exact:
+            return [
+                f"Penalty: no rule reproduces the {bills}. Closest: {describe(best.rule)}: "
+                f"{best.matched} of {best.compared} to the fen, off by "
+                f"{format_money(best.off_by, self.currency)} in total.",
+                "Check those bills and repayments against the platform (an itemised "
+                "`repay add … --penalty X` is kept as given); to use the closest anyway: "
+                + command(self.slug, best.rule),
+            ]
+        first = f"Penalty in the {bills} reproduced to the fen by: {describe(best.rule)}."
+        if best.rule == self.current:
+            return [first, f"{self.slug} is already set to it; nothing to change."]
+        return [
+            first,
+            f"Set {self.slug} to it with: {command(self.slug, best.rule)}\n"
+            "(repayments recorded from then on follow it; recorded ones keep theirs)",
+        ]
+
+
+def describe(rule: PenaltyRule) -> str:
+    """A penalty rule as people read it: "penalty 1.5x the rate on overdue principal"."""
+    return describe_penalty_rule(rule.multiplier, rule.on_interest)
+
+
+def command(slug: str, rule: PenaltyRule) -> str:
+    """The command that sets a facility's penalty rule to ``rule``."""
+    base = "--penalty-on-interest" if rule.on_interest else "--penalty-on-principal"
+    return f"loanwatch facility set {slug} --penalty-rate {rule.multiplier.normalize():f} {base}"
+
+
+def calibrate_penalty(
+    session: Session, facility: Facility, calendar: BusinessCalendar
+) -> PenaltyCalibration:
+    """Compare the penalty each candidate rule charges with what the bills show."""
+    current = PenaltyRule.of(facility)
+    late = _late_installments(session, facility, calendar)
+    evidence = _evidence(session, facility, late)
+    calibration = PenaltyCalibration(facility.slug, facility.currency, current, len(late), [])
+    if not evidence:
+        return calibration
+    rules = [PenaltyRule(m, on) for m, on in itertools.product(MULTIPLIERS, (False, True))]
+    if current not in rules:
+        rules.append(current)
+    fits = [_fit(rule, evidence) for rule in rules]
+    # Best first: most bills matched, then the smallest difference; the current rule on a tie.
+    fits.sort(key=lambda fit: (fit.compared - fit.matched, fit.off_by, fit.rule != current))
+    return PenaltyCalibration(facility.slug, facility.currency, current, len(late), fits)
+
+
+def _late_installments(
+    session: Session, facility: Facility, calendar: BusinessCalendar
+) -> dict[date, list[_Late]]:
+    """The facility's installments paid in full after their collection day, by due date."""
+    payments: dict[int, list[tuple[date, Decimal, Decimal]]] = defaultdict(list)
+    for installment_id, paid_on, principal, interest in session.execute(
+        select(
+            RepaymentAllocation.installment_id,
+            Repayment.paid_on,
+            RepaymentAllocation.principal,
+            RepaymentAllocation.interest,
+        )
+        .join(Repayment, Repayment.id == RepaymentAllocation.repayment_id)
+        .where(
+            Repayment.facility_id == facility.id, RepaymentAllocation.installment_id.is_not(None)
+        )
+        .order_by(Repayment.paid_on, Repayment.id)
+    ):
+        payments[installment_id].append((paid_on, principal, interest))
+    late: dict[date, list[_Late]] = defaultdict(list)
+    for installment, draw in session.execute(
+        select(Installment, Draw)
+        .join(Draw, Draw.id == Installment.draw_id)
+        .where(
+            Installment.facility_id == facility.id,
+            Installment.status == InstallmentStatus.PAID,
+            Installment.paid_on.is_not(None),
+        )
+    ).all():
+        collected = effective_due_date(facility, installment.due_date, calendar)
+        assert installment.paid_on is not None
+        if installment.paid_on > collected:
+            late[installment.due_date].append(
+                _Late(
+                    draw,
+                    installment.principal,
+                    installment.interest,
+                    collected,
+                    installment.paid_on,
+                    payments[installment.id],
+                )
+            )
+    return dict(late)
+
+
+def _evidence(
+    session: Session, facility: Facility, late: dict[date, list[_Late]]
+) -> list[_Evidence]:
+    """The bills for days with a late installment, each seen once the last was paid in full."""
+    if not late:
+        return []
+    expected: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    for due_date, amount in session.execute(
+        select(Installment.due_date, Installment.amount).where(
+            Installment.facility_id == facility.id,
+            Installment.status != InstallmentStatus.SUPERSEDED,
+            Installment.due_date.in_(sorted(late)),
+        )
+    ):
+        expected[due_date] += amount
+    billed: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    seen: dict[date, date] = {}
+    zone = facility_zone(facility)
+    for due_date, amount, observed_at in session.execute(
+        select(Bill.due_date, Bill.amount, Bill.observed_at).where(
+            Bill.facility_id == facility.id,
+            current_bill_versions(),
+            Bill.due_date.in_(sorted(late)),
+        )
+    ):
+        billed[due_date] += amount
+        day = observed_at.astimezone(zone).date()
+        seen[due_date] = min(seen.get(due_date, day), day)
+    return [
+        _Evidence(due, billed[due] - expected[due], installments)
+        for due, installments in sorted(late.items())
+        if due in billed and seen[due] >= max(i.paid_in_full for i in installments)
+    ]
+
+
+def _fit(rule: PenaltyRule, evidence: list[_Evidence]) -> PenaltyFit:
+    """How the penalty ``rule`` charges compares with what each bill shows."""
+    matched, off_by = 0, ZERO
+    for bill in evidence:
+        charged = sum(
+            (
+                accrued_penalty(
+                    rule,
+                    late.draw,
+                    late.principal,
+                    late.interest,
+                    late.collected,
+                    late.paid_in_full,
+                    late.payments,
+                )
+                for late in bill.late
+            ),
+            ZERO,
+        )
+        if charged == bill.charged:
+            matched += 1
+        else:
+            off_by += abs(charged - bill.charged)
+    return PenaltyFit(rule, matched, len(evidence), off_by)
