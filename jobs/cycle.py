@@ -29,6 +29,7 @@ from bot.alerts.transition import unresolved_by_fingerprint
 from bot.calendar import BusinessCalendar
 from bot.holidays import missing_holidays_note, unknown_holiday_years
 from bot.models import Alert
+from bot.oncall.engine import run_escalations
 from bot.settings import Settings
 from bot.tickets.follow_ups import run_ticket_wake_ups
 from bot.typed import shorten
@@ -107,6 +108,16 @@ def run_check_cycle(
         now=now,
         calendar=calendar,
         default_channel=policy.default_channel,
+        written_at=written_at,
+    )
+    # The escalation ladders: every step due by now, once (after the acks and snoozes that ran
+    # out were ended above, which restart their alerts' ladders).
+    run_escalations(
+        session,
+        now=now,
+        calendar=calendar,
+        config=settings.escalation(),
+        policy=policy,
         written_at=written_at,
     )
     return CycleReport(now, run.findings, summary, dict(run.failed))

@@ -20,6 +20,7 @@ from bot.models.ledger import (
     RepaymentAllocation,
 )
 from bot.models.observations import Bill, DrawConfirmation, LimitReading
+from bot.models.oncall import EscalationPolicy, EscalationStep, OncallOverride, Rotation
 from bot.models.requests import CommandRequest
 from bot.models.summaries import BillDay, FacilitySummary
 from bot.models.tickets import (
@@ -40,17 +41,21 @@ __all__ = [
     "DeliveryDestination",
     "Draw",
     "DrawConfirmation",
+    "EscalationPolicy",
+    "EscalationStep",
     "Facility",
     "FacilitySummary",
     "Installation",
     "Installment",
     "InstallmentStatus",
     "LimitReading",
+    "OncallOverride",
     "OutboxMessage",
     "Platform",
     "PlatformContact",
     "Repayment",
     "RepaymentAllocation",
+    "Rotation",
     "SchedulerSlot",
     "Silence",
     "Ticket",
