@@ -95,9 +95,10 @@ def test_a_rotation_is_added_listed_asked_overridden_and_removed(loanwatch, data
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(
     loanwatch, database_url, command
 ) -> None:
-    status, out, err = loanwatch(command)
+    status, _out, err = loanwatch(command)
     assert status == 2
-    assert err.count("\n") == 1 and err.startswith("loanwatch: error: ")
+    assert err.count("\n") == 1
+    assert err.startswith("loanwatch: error: ")
     for model in (Rotation, OncallOverride, EscalationPolicy, Facility, AuditRecord):
         assert _count(database_url, model) == 0
 
@@ -106,7 +107,8 @@ def test_escalation_show_gives_the_defaults_then_what_the_admin_set(loanwatch) -
     status, out, _ = loanwatch("escalation show")
     assert status == 0
     assert "critical: 0m:oncall,15m:dm,45m:next,2h:here, last step repeated 2×" in out
-    assert "(default)" in out and "info: never escalates" in out
+    assert "(default)" in out
+    assert "info: never escalates" in out
     status, out, _ = loanwatch(
         'escalation set warning --steps "0m:oncall,1h:group:S0FINANCE,3h:here" --repeat 1'
     )

@@ -1,5 +1,6 @@
 """Rotations: whose turn it is, overrides, and handoffs across daylight-saving changes."""
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -89,7 +90,7 @@ def test_a_weekly_sunday_0230_rotation_over_both_changes_gives_each_member_one_s
     assert datetime(2026, 3, 8, 7, 30, tzinfo=UTC) in handoffs
     assert datetime(2026, 11, 1, 7, 30, tzinfo=UTC) in handoffs
     users = [who(session, rotation, h).user for h in handoffs]
-    assert all(a != b for a, b in zip(users, users[1:], strict=False))
+    assert all(a != b for a, b in itertools.pairwise(users))
     assert users[:6] == ["U0BEN", "U0CAT", "U0ANN", "U0BEN", "U0CAT", "U0ANN"]
 
 
