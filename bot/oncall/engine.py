@@ -8,9 +8,10 @@ snoozed, not silenced, not resolved; alerts about loanwatch itself excepted):
 1. The severity it escalates as: critical if it is critical, or if the money it puts at risk
    is due within `LOANWATCH_URGENT_DAYS` business days (`bot.oncall.urgency`); else its own.
 2. That severity's ladder (`bot.oncall.policy`); none for info.
-3. Each rung's due time: the round's start plus the rung's delay. A warning waits for business
-   hours: its round starts at the next business moment, and a rung that would fall outside
-   business hours waits for the next opening. Critical ones run at any hour.
+3. Each rung's due time: the round's start plus the rung's delay. A warning's delays count
+   business time only: its round starts at the next business moment, and its clock stops
+   outside business hours (a 2-hour step of a round started Thursday 16:10 is due Friday
+   09:10). Critical ones run at any hour.
 4. A rung due by `now` and not run yet is claimed by inserting its `escalation_steps` row
    (unique per alert, round and step) in a savepoint of the caller's transaction, which also
    writes its outbox notice and its audit record. A second worker's insert of the same row
@@ -37,7 +38,7 @@ from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
 from bot.models import Alert, EscalationStep, Facility
 from bot.oncall.config import EscalationConfig
-from bot.oncall.hours import BusinessHours, next_business_moment
+from bot.oncall.hours import BusinessHours, add_business_time
 from bot.oncall.policy import Action, Step, ladder_for
 from bot.oncall.rotations import OnCall, rotation_of, who
 from bot.oncall.urgency import AtRisk, at_risk
@@ -113,8 +114,7 @@ def step_due(
     """When a rung of a round that started at `start` is due (see the module's point 3)."""
     if critical:
         return start + step.after
-    opening = next_business_moment(start, zone, calendar, hours)
-    return next_business_moment(opening + step.after, zone, calendar, hours)
+    return add_business_time(start, step.after, zone, calendar, hours)
 
 
 def _climb(

@@ -68,3 +68,25 @@ def next_business_moment(
             return datetime.combine(day, hours.opens, tzinfo=zone).astimezone(moment.tzinfo)
         day += timedelta(days=1)
     raise ValueError(f"no working day within {_LONGEST_CLOSURE} days of {day.isoformat()}")
+
+
+def add_business_time(
+    start: datetime,
+    delay: timedelta,
+    zone: tzinfo,
+    calendar: BusinessCalendar,
+    hours: BusinessHours,
+) -> datetime:
+    """The moment `delay` of business time has passed since `start`: the clock of a warning's
+    ladder runs only within business hours (Thursday 16:10 + 2 h is Friday 09:10)."""
+    moment = next_business_moment(start, zone, calendar, hours)
+    remaining = delay
+    for _ in range(_LONGEST_CLOSURE * 10):
+        local = moment.astimezone(zone)
+        closes = datetime.combine(local.date(), hours.closes, tzinfo=zone).astimezone(start.tzinfo)
+        room = closes - moment
+        if remaining < room:
+            return moment + remaining
+        remaining -= room
+        moment = next_business_moment(closes, zone, calendar, hours)
+    raise ValueError(f"a delay of {delay} is too long to count in business hours")
