@@ -70,8 +70,11 @@ def headline(notice: EscalationNotice) -> str:
 
 def _about(notice: EscalationNotice) -> str:
     where = notice.facility or "loanwatch"
-    risk = f" — {notice.at_risk}" if notice.at_risk else ""
-    return f"alert {notice.alert_id} ({notice.check} on {where}){risk}"
+    return f"alert {notice.alert_id} ({notice.check} on {where})"
+
+
+def _risk(notice: EscalationNotice) -> str:
+    return f" — {notice.at_risk}" if notice.at_risk else ""
 
 
 def thread_line(
@@ -84,15 +87,23 @@ def thread_line(
     if notice.missing:
         return f"Could not escalate (step {notice.step + 1}, {notice.action}): {notice.missing}"
     time = waited(notice.waited_minutes)
+    return _line(notice, person, group, here, time) + _risk(notice)
+
+
+def _line(
+    notice: EscalationNotice,
+    person: Callable[[str | None], str],
+    group: Callable[[str], str],
+    here: str,
+    time: str,
+) -> str:
     match notice.action:
         case "oncall":
             return (
                 f"{person(notice.user)}, you are on call: {_about(notice)} needs an acknowledgement"
             )
         case "dm":
-            return f"Sent {person(notice.user)} a direct message: unacknowledged for {time}" + (
-                f" — {notice.at_risk}" if notice.at_risk else ""
-            )
+            return f"Sent {person(notice.user)} a direct message: unacknowledged for {time}"
         case "next":
             return (
                 f"{person(notice.user)}, next on call: {_about(notice)} "
@@ -109,7 +120,7 @@ def dm_text(notice: EscalationNotice, person: Callable[[str | None], str], chann
     """The direct message of a `dm` step."""
     return (
         f"{person(notice.user)}, you are on call and {_about(notice)} has been unacknowledged "
-        f"for {waited(notice.waited_minutes)}. Acknowledge it in <#{channel}>."
+        f"for {waited(notice.waited_minutes)}{_risk(notice)}. Acknowledge it in <#{channel}>."
     )
 
 
