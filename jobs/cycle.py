@@ -67,6 +67,8 @@ class CycleReport:
     findings: list[Finding]
     summary: RunSummary
     failed: dict[str, str] = field(default_factory=dict)
+    # Escalation steps run (bot.oncall.engine).
+    escalated: int = 0
 
 
 def run_check_cycle(
@@ -112,7 +114,7 @@ def run_check_cycle(
     )
     # The escalation ladders: every step due by now, once (after the acks and snoozes that ran
     # out were ended above, which restart their alerts' ladders).
-    run_escalations(
+    escalated = run_escalations(
         session,
         now=now,
         calendar=calendar,
@@ -120,7 +122,7 @@ def run_check_cycle(
         policy=policy,
         written_at=written_at,
     )
-    return CycleReport(now, run.findings, summary, dict(run.failed))
+    return CycleReport(now, run.findings, summary, dict(run.failed), escalated)
 
 
 def tell_failed_checks(

@@ -3,7 +3,9 @@
 `loanwatch check` (as of `--at T`) and the worker's wake-ups run :func:`run_escalations` after
 the acknowledgements and snoozes that ran out have been ended (`bot.alerts.quiet`, which starts
 a new round timed from when they ran out). For each alert that is open (not acknowledged, not
-snoozed, not silenced, not resolved; alerts about loanwatch itself excepted):
+snoozed, not silenced, not resolved) on a facility with a rotation (its own, or
+`LOANWATCH_DEFAULT_ROTATION`; without one nothing escalates, and alerts about loanwatch itself
+never do):
 
 1. The severity it escalates as: critical if it is critical, or if the money it puts at risk
    is due within `LOANWATCH_URGENT_DAYS` business days (`bot.oncall.urgency`); else its own.
@@ -36,13 +38,13 @@ from bot.alerts.quiet import silenced
 from bot.alerts.silences import active_silences
 from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
-from bot.models import Alert, EscalationStep, Facility
+from bot.models import Alert, EscalationStep, Facility, Rotation
 from bot.oncall.config import EscalationConfig
 from bot.oncall.hours import BusinessHours, add_business_time
 from bot.oncall.policy import Action, Step, ladder_for
-from bot.oncall.rotations import OnCall, rotation_of, who
+from bot.oncall.rotations import rotation_of, who
 from bot.oncall.urgency import AtRisk, at_risk
-from bot.oncall.words import ESCALATION_KIND, EscalationNotice, no_next, no_rotation
+from bot.oncall.words import ESCALATION_KIND, EscalationNotice, no_next
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class _Alerting:
     """One alert as this run escalates it."""
 
     alert: Alert
+    rotation: Rotation
     severity: str
     risk: AtRisk | None
     zone: ZoneInfo
@@ -81,7 +84,10 @@ def run_escalations(
     for alert in alerts:
         if silenced(alert, silences):
             continue
-        alerting = _alerting(session, alert, now, calendar, config, policy)
+        rotation = rotation_of(session, alert.facility_id, config.default_rotation)
+        if rotation is None:
+            continue  # escalation is for teams with a rotation: nobody to escalate to
+        alerting = _alerting(session, alert, rotation, now, calendar, config, policy)
         ran += _climb(session, alerting, now, calendar, config, policy, written_at or now)
     return ran
 
@@ -89,6 +95,7 @@ def run_escalations(
 def _alerting(
     session: Session,
     alert: Alert,
+    rotation: Rotation,
     now: datetime,
     calendar: BusinessCalendar,
     config: EscalationConfig,
@@ -99,7 +106,7 @@ def _alerting(
     urgent = risk is not None and risk.urgent(config.urgent_days)
     severity = str(Severity.CRITICAL) if urgent else alert.severity
     zone = ZoneInfo(facility.timezone if facility is not None else policy.timezone)
-    return _Alerting(alert, severity, risk, zone, facility.slug if facility else None)
+    return _Alerting(alert, rotation, severity, risk, zone, facility.slug if facility else None)
 
 
 def step_due(
@@ -154,7 +161,7 @@ def _climb(
             break
         if number in done:
             continue
-        notice = _notice(session, alerting, number, step, start, now, config)
+        notice = _notice(session, alerting, number, step, start, due, now, config)
         if _claim_and_write(session, alerting, notice, due, now, policy, written_at):
             ran += 1
     return ran
@@ -166,17 +173,15 @@ def _notice(
     number: int,
     step: Step,
     start: datetime,
+    due: datetime,
     now: datetime,
     config: EscalationConfig,
 ) -> EscalationNotice:
     alert = alerting.alert
-    rotation = rotation_of(session, alert.facility_id, config.default_rotation)
-    on_call: OnCall | None = who(session, rotation, now) if rotation is not None else None
+    on_call = who(session, alerting.rotation, now)
     user, missing = None, None
     if step.action in (Action.ONCALL, Action.DM, Action.NEXT):
-        if on_call is None:
-            missing = no_rotation(alerting.facility)
-        elif step.action == Action.NEXT:
+        if step.action == Action.NEXT:
             user = on_call.next_user
             missing = None if user else no_next(on_call.rotation)
         else:
@@ -189,10 +194,11 @@ def _notice(
         action=str(step.action),
         round=alert.escalation_round,
         step=number,
-        waited_minutes=int((now - start).total_seconds() // 60),
+        # How long it had waited when the step fell due (a catch-up run words it the same).
+        waited_minutes=int((due - start).total_seconds() // 60),
         user=user,
         group=step.target,
-        rotation=on_call.rotation if on_call else None,
+        rotation=on_call.rotation,
         at_risk=alerting.risk.words() if alerting.risk else None,
         missing=missing,
     )

@@ -124,15 +124,6 @@ def dm_text(notice: EscalationNotice, person: Callable[[str | None], str], chann
     )
 
 
-def no_rotation(facility: str | None) -> str:
-    """Why a step reached nobody: no rotation for the alert's facility."""
-    where = f"for {facility}" if facility else "for alerts on no facility"
-    return (
-        f"no on-call rotation {where}; add one (`loanwatch oncall rotation add`) and name it "
-        "(`loanwatch facility set SLUG --rotation NAME` or LOANWATCH_DEFAULT_ROTATION)"
-    )
-
-
 def no_next(rotation: str) -> str:
     """Why a `next` step reached nobody: the rotation has one person."""
     return f"rotation {rotation} has nobody after the person on call"

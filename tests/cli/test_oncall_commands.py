@@ -1,11 +1,13 @@
 """`loanwatch oncall …` and `loanwatch escalation …` as an admin uses them."""
 
 import shlex
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import create_engine, func, select
 
 from bot.cli import main
+from bot.clock import utcnow
 from bot.models import AuditRecord, EscalationPolicy, Facility, OncallOverride, Rotation
 
 
@@ -115,3 +117,37 @@ def test_escalation_show_gives_the_defaults_then_what_the_admin_set(loanwatch) -
     assert status == 0
     status, out, _ = loanwatch("escalation show")
     assert "warning: 0m:oncall,1h:group:S0FINANCE,3h:here, last step repeated 1× every 2h\n" in out
+
+
+def test_check_at_a_later_time_runs_every_step_due_by_then_once(loanwatch) -> None:
+    """A frozen line's critical alert: `check --at T` escalates at once; `check --at T+2h`
+    runs the 15m, 45m and 2h steps together, each worded with its own delay; again, nothing."""
+    assert (
+        loanwatch(
+            'oncall rotation add finance --members U0ANN,U0BEN --handoff "09:00" '
+            "--length 1d --timezone Asia/Shanghai"
+        )[0]
+        == 0
+    )
+    assert (
+        loanwatch("facility add jiebei-main --platform jiebei --limit 1000 --rotation finance")[0]
+        == 0
+    )
+    assert loanwatch("limit add jiebei-main 0 --status frozen")[0] == 0
+    start = utcnow().replace(second=0, microsecond=0) + timedelta(minutes=5)
+    status, out, _ = loanwatch(f"check --at {start.isoformat()}")
+    assert status == 0
+    assert "step 1: oncall" in out
+    assert out.rstrip().endswith("; 1 escalation steps")
+    later = start + timedelta(hours=2)
+    status, out, _ = loanwatch(f"check --at {later.isoformat()}")
+    assert [line for line in out.splitlines() if line.startswith("Escalation of")] == [
+        "Escalation of alert 1 (critical), step 2: dm",
+        "Escalation of alert 1 (critical), step 3: next",
+        "Escalation of alert 1 (critical), step 4: here",
+    ]
+    assert "unacknowledged for 15 minutes" in out
+    assert "is unacknowledged after 45 minutes" in out
+    status, out, _ = loanwatch(f"check --at {later.isoformat()}")
+    assert "Escalation of" not in out
+    assert out.rstrip().endswith("; 0 escalation steps")

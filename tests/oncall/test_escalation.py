@@ -229,3 +229,15 @@ def test_out_of_hours_on_a_holiday_eve(session, severity, first_minute) -> None:
     assert first.ran_at == first.due_at
     if severity == Severity.WARNING:
         assert first.due_at == datetime(2026, 1, 4, 1, 0, tzinfo=UTC)  # Sunday 09:00 CST
+
+
+def test_an_alert_on_a_facility_without_a_rotation_does_not_escalate(session) -> None:
+    """No rotation of its own and no default: the alert is posted and waits, as before."""
+    facility = jiebei_line(session, ALICE, OPENED - timedelta(days=30))
+    session.commit()
+    alert = _open(session, facility.id, Check.LIMIT_FROZEN, Severity.CRITICAL, OPENED)
+    moment = OPENED
+    while moment <= OPENED + timedelta(hours=5):
+        _wake(session, moment)
+        moment += timedelta(minutes=5)
+    assert _steps(session, alert.id) == []
