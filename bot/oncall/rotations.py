@@ -13,7 +13,7 @@ made wins where two overlap.
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -304,8 +304,3 @@ def set_facility_rotation(
     facility.oncall_rotation = None if name == "-" else get_rotation(session, name).name
     session.flush()
     audit.record(session, actor, "facility.rotation", facility, at=now, before=before)
-
-
-def local_date(moment: datetime, rotation: Rotation) -> date:
-    """The date of `moment` in the rotation's zone."""
-    return moment.astimezone(ZoneInfo(rotation.timezone)).date()
