@@ -12,7 +12,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.errors import InputError
-from bot.slack.commands import alerts, ledger, status
+from bot.slack.commands import alerts, ledger, oncall, status
 from bot.slack.commands.invocation import Invocation
 from bot.slack.context import Loanwatch, loanwatch_of, refusal
 from bot.slack.mrkdwn import escape
@@ -100,6 +100,13 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         "",
         "silence FACILITY|check:NAME|all DURATION REASON… · silence list · silence remove ID",
         "quiet a facility, a check or everything (maintenance)",
+    ),
+    "oncall": Subcommand(
+        oncall.oncall,
+        Role.VIEWER,  # showing is for everyone; `take` checks for operator, `set` for admin.
+        "",
+        "oncall · oncall take [ROTATION] [until TIME] · oncall set @user [ROTATION] until TIME",
+        "who is on call; take a shift; admins put someone on call",
     ),
     "facility": Subcommand(
         ledger.facility,
