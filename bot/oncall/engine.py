@@ -10,7 +10,8 @@ never do):
 1. The severity it escalates as: critical if it is critical, or if the money it puts at risk
    is due within `LOANWATCH_URGENT_DAYS` business days (`bot.oncall.urgency`); else its own.
 2. That severity's ladder (`bot.oncall.policy`); none for info.
-3. Each rung's due time: the round's start plus the rung's delay. A warning's delays count
+3. Each rung's due time: the round's start (or the rotation's creation, if later) plus the
+   rung's delay. A warning's delays count
    business time only: its round starts at the next business moment, and its clock stops
    outside business hours (a 2-hour step of a round started Thursday 16:10 is due Friday
    09:10). Critical ones run at any hour.
@@ -146,7 +147,9 @@ def _climb(
             )
         )
     )
-    start = alert.escalation_from or alert.opened_at
+    # A rotation added after the alert opened starts its ladder then, not in the past: an
+    # admin adding the team's first rotation does not set off every old alert's steps at once.
+    start = max(alert.escalation_from or alert.opened_at, alerting.rotation.created_at)
     ran = 0
     for number, step in enumerate(ladder.rungs()):
         due = step_due(

@@ -1,7 +1,7 @@
 """Escalation steps as they reach Slack: lines in the alert's thread, a DM, an @here.
 
-Jiebei's critical alert is posted in #loan-alerts (C0ALERTS); the rotation `finance` has Ben
-on call that weekend and Ann after him. The worker's wake-ups and the delivery run on a fake
+Jiebei's critical alert is posted in #loan-alerts (C0ALERTS); the rotation `finance` has Ann
+on call that weekend and Ben after her. The worker's wake-ups and the delivery run on a fake
 clock against the fake Slack.
 """
 
@@ -41,18 +41,18 @@ def test_each_step_reaches_the_alerts_thread_the_dm_and_the_channel_once(
     at(121)
     lines = [m.text for m in slack.thread(ALERTS, posted.ts) if m.ts != posted.ts]
     assert lines == [
-        f"<@U0BEN>, you are on call: alert {alert.id} (limit_frozen on jiebei-main) "
+        f"<@U0ANN>, you are on call: alert {alert.id} (limit_frozen on jiebei-main) "
         "needs an acknowledgement",
-        "Sent <@U0BEN> a direct message: unacknowledged for 15 minutes",
-        f"<@U0ANN>, next on call: alert {alert.id} (limit_frozen on jiebei-main) "
+        "Sent <@U0ANN> a direct message: unacknowledged for 15 minutes",
+        f"<@U0BEN>, next on call: alert {alert.id} (limit_frozen on jiebei-main) "
         "is unacknowledged after 45 minutes",
         f"<!here> alert {alert.id} (limit_frozen on jiebei-main) is unacknowledged after 2 hours",
     ]
     # The @here line is also shown in the channel, where it reaches everyone.
     [here] = [c for c in slack.calls_to("chat.postMessage") if "<!here>" in c.args.get("text", "")]
     assert here.args.get("reply_broadcast") in (True, "true", "True", "1")
-    # The DM went to Ben's direct conversation, opened with conversations.open.
-    assert [c.args["users"] for c in slack.calls_to("conversations.open")] == ["U0BEN"]
-    [dm] = slack.messages("D0BEN")
-    assert dm.text.startswith(f"<@U0BEN>, you are on call and alert {alert.id} (limit_frozen")
+    # The DM went to Ann's direct conversation, opened with conversations.open.
+    assert [c.args["users"] for c in slack.calls_to("conversations.open")] == ["U0ANN"]
+    [dm] = slack.messages("D0ANN")
+    assert dm.text.startswith(f"<@U0ANN>, you are on call and alert {alert.id} (limit_frozen")
     assert f"<#{ALERTS}>" in dm.text

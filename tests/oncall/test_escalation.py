@@ -41,7 +41,7 @@ def _setup(session: Session, now: datetime) -> int:
         handoff="mon 09:00",
         length="1w",
         timezone="Asia/Shanghai",
-        now=datetime(2026, 11, 30, 2, 0, tzinfo=UTC),
+        now=now - timedelta(days=1),
     )
     set_facility_rotation(session, ALICE, facility, "finance", now=now)
     session.commit()
@@ -241,3 +241,27 @@ def test_an_alert_on_a_facility_without_a_rotation_does_not_escalate(session) ->
         _wake(session, moment)
         moment += timedelta(minutes=5)
     assert _steps(session, alert.id) == []
+
+
+def test_a_rotation_added_later_starts_old_alerts_ladders_then_not_all_at_once(session) -> None:
+    """An alert opened a day before the team's first rotation: its first step comes when the
+    rotation is added, the next 15 minutes later; nothing of the day before runs in a burst."""
+    facility = jiebei_line(session, ALICE, OPENED - timedelta(days=30))
+    session.commit()
+    alert = _open(session, facility.id, Check.LIMIT_FROZEN, Severity.CRITICAL, OPENED)
+    added = OPENED + timedelta(days=1)
+    add_rotation(
+        session,
+        ALICE,
+        "finance",
+        members="U0ANN,U0BEN",
+        handoff="mon 09:00",
+        length="1w",
+        timezone="Asia/Shanghai",
+        now=added,
+    )
+    set_facility_rotation(session, ALICE, facility, "finance", now=added)
+    session.commit()
+    _walk(session, added, added + timedelta(minutes=20))
+    day = 24 * H
+    assert _steps(session, alert.id) == [(day, 0, "oncall", "U0ANN"), (day + 15, 0, "dm", "U0ANN")]
