@@ -19,7 +19,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.alerts.policy import AlertPolicy
 from bot.calendar import BusinessCalendar, load_calendar_file
+from bot.errors import InputError
 from bot.ledger.facilities import CHANNEL_ID
+from bot.oncall.config import EscalationConfig
+from bot.oncall.hours import parse_business_hours
 from bot.thresholds import Thresholds
 
 
@@ -75,6 +78,15 @@ class Settings(BaseSettings):
     )
     ack_expiry_hours: int = Field(24, ge=1, validation_alias="LOANWATCH_ACK_EXPIRY_HOURS")
     storm_threshold: int = Field(5, ge=1, validation_alias="LOANWATCH_STORM_THRESHOLD")
+
+    # On-call and escalation (docs/oncall.md).
+    business_hours: str = Field(
+        "09:00-18:00",
+        validation_alias="LOANWATCH_BUSINESS_HOURS",
+        description="When warnings escalate: these hours of China's working days, facility's zone.",
+    )
+    urgent_days: int = Field(2, ge=0, le=30, validation_alias="LOANWATCH_URGENT_DAYS")
+    default_rotation: str | None = Field(None, validation_alias="LOANWATCH_DEFAULT_ROTATION")
 
     # Delivery of notifications through the outbox. Transient failures are retried for as long
     # as it takes; only permanent ones become dead letters.
@@ -180,6 +192,15 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("business_hours")
+    @classmethod
+    def _business_hours(cls, value: str) -> str:
+        try:
+            parse_business_hours(value)
+        except InputError as exc:
+            raise ValueError(str(exc)) from exc
+        return value
+
     @field_validator("slash_command")
     @classmethod
     def _slash(cls, value: str) -> str:
@@ -229,6 +250,14 @@ class Settings(BaseSettings):
             storm_threshold=self.storm_threshold,
             default_channel=self.default_alert_channel,
             timezone=self.timezone,
+        )
+
+    def escalation(self) -> EscalationConfig:
+        """Business hours, the urgent deadline and the default rotation, for the engine."""
+        return EscalationConfig(
+            business_hours=parse_business_hours(self.business_hours),
+            urgent_days=self.urgent_days,
+            default_rotation=self.default_rotation,
         )
 
     def calendar(self) -> BusinessCalendar:

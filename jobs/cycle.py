@@ -29,6 +29,7 @@ from bot.alerts.transition import unresolved_by_fingerprint
 from bot.calendar import BusinessCalendar
 from bot.holidays import missing_holidays_note, unknown_holiday_years
 from bot.models import Alert
+from bot.oncall.engine import run_escalations
 from bot.settings import Settings
 from bot.tickets.follow_ups import run_ticket_wake_ups
 from bot.typed import shorten
@@ -66,6 +67,8 @@ class CycleReport:
     findings: list[Finding]
     summary: RunSummary
     failed: dict[str, str] = field(default_factory=dict)
+    # Escalation steps run (bot.oncall.engine).
+    escalated: int = 0
 
 
 def run_check_cycle(
@@ -109,7 +112,17 @@ def run_check_cycle(
         default_channel=policy.default_channel,
         written_at=written_at,
     )
-    return CycleReport(now, run.findings, summary, dict(run.failed))
+    # The escalation ladders: every step due by now, once (after the acks and snoozes that ran
+    # out were ended above, which restart their alerts' ladders).
+    escalated = run_escalations(
+        session,
+        now=now,
+        calendar=calendar,
+        config=settings.escalation(),
+        policy=policy,
+        written_at=written_at,
+    )
+    return CycleReport(now, run.findings, summary, dict(run.failed), escalated)
 
 
 def tell_failed_checks(

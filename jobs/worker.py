@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from bot.alerts.detection import wake_up
 from bot.clock import utcnow
 from bot.db import make_engine, require_current_schema, transaction
+from bot.oncall.engine import run_escalations
 from bot.sessions import session_factory
 from bot.settings import Settings
 from bot.tickets.follow_ups import run_ticket_wake_ups
@@ -37,6 +38,7 @@ def run_worker(
     sessions = session_factory(engine)
     calendar = settings.calendar()
     policy = settings.alert_policy()
+    escalation = settings.escalation()
     me = worker_name()
     delivery = DeliveryWorker(
         sessions,
@@ -67,6 +69,8 @@ def run_worker(
             run_ticket_wake_ups(
                 session, now=now, calendar=calendar, default_channel=policy.default_channel
             )
+            # Escalation steps fall due by the minute.
+            run_escalations(session, now=now, calendar=calendar, config=escalation, policy=policy)
 
     def deliver() -> None:
         while not stop.is_set() and delivery.step():

@@ -172,3 +172,11 @@ def test_the_tickets_are_domain_and_the_rules_read_them() -> None:
     """bot/tickets is held to the domain's rule, and its imports are among those read."""
     assert _is_domain("bot.tickets.opening")
     assert any(_reaches(i.importer, "bot.tickets") for i in IMPORTS)
+
+
+def test_the_oncall_package_is_domain_and_the_rules_read_it() -> None:
+    """bot/oncall (rotations, escalation) is held to the domain's rule: no Slack, no
+    scheduler, no jobs/; its imports are among those read."""
+    assert _is_domain("bot.oncall.engine")
+    assert _is_domain("bot.oncall.rotations")
+    assert any(_reaches(i.importer, "bot.oncall") for i in IMPORTS)

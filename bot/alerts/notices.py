@@ -376,3 +376,16 @@ def _lower_first(text: str) -> str:
 
 def _upper_first(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def at_risk_words(amount: str, business_days: int, late_fee: str | None) -> str:
+    """`¥4,498.77 due in 1 business day; late fee ≈ ¥2.70/day`: the money an alert puts at risk."""
+    if business_days < 0:
+        late = -business_days
+        when = f"overdue by {late} day{'' if late == 1 else 's'}"
+    elif business_days == 0:
+        when = "due today"
+    else:
+        when = f"due in {business_days} business day{'' if business_days == 1 else 's'}"
+    fee = f"; late fee ≈ {late_fee}/day" if late_fee else ""
+    return f"{amount} {when}{fee}"

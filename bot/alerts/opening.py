@@ -40,6 +40,7 @@ def opening_values(finding: Finding, now: datetime) -> dict[str, Any]:
         "opened_at": now,
         "last_seen_at": now,
         "escalation_level": 0,
+        "escalation_round": 0,
         "version": 1,
     }
 

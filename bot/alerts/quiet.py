@@ -77,11 +77,23 @@ def end_what_ran_out(
     extra: dict[str, Any] = {}
     before = transition(session, alert, lambda a: ack_expiry(a, now))
     if before is not None:
+        _restart_escalation(alert, before["ack_expires_at"])
         audit.record(session, audit.SYSTEM, "alert.ack_expire", alert, at=now, before=before)
         reasons.append(Reason.ACK_EXPIRED)
         extra["previously_acknowledged_by"] = before["acknowledged_by"]
     before = transition(session, alert, lambda a: snooze_end(a, now))
     if before is not None:
+        _restart_escalation(alert, before["snoozed_until"])
         audit.record(session, audit.SYSTEM, "alert.snooze_end", alert, at=now, before=before)
         reasons.append(Reason.SNOOZE_ENDED)
     return reasons, extra
+
+
+def _restart_escalation(alert: Alert, ran_out: str | None) -> None:
+    """The escalation ladder starts again (a new round), timed from when the ack or snooze ran out.
+
+    `ran_out` is the snapshot's ISO time; the round's steps are measured from it, so a check
+    run `--at` a later moment still runs them at their own minutes (bot.oncall.engine).
+    """
+    alert.escalation_round = (alert.escalation_round or 0) + 1
+    alert.escalation_from = datetime.fromisoformat(ran_out) if ran_out else None

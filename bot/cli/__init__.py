@@ -39,13 +39,26 @@ def _register() -> None:
         demo,
         facilities,
         ledger,
+        oncall,
         outbox,
         slack,
         tickets,
         worker,
     )
 
-    for module in (db, facilities, ledger, data, alerts, tickets, outbox, worker, slack, demo):
+    for module in (
+        db,
+        facilities,
+        ledger,
+        data,
+        alerts,
+        oncall,
+        tickets,
+        outbox,
+        worker,
+        slack,
+        demo,
+    ):
         module.register(cli)
 
 

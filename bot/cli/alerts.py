@@ -47,7 +47,8 @@ def check_command(state: CliState, at: datetime | None) -> int:
     click.echo(
         f"checked at {now.isoformat()}: {len(report.findings)} findings; alerts {s.opened} opened, "
         f"{s.updated} still firing, {s.resolved} resolved, {s.reminded} reminders; "
-        f"{s.notified} notifications ({s.silenced} silenced, {s.grouped} grouped)"
+        f"{s.notified} notifications ({s.silenced} silenced, {s.grouped} grouped); "
+        f"{report.escalated} escalation steps"
         + (f"; checks failed: {', '.join(report.failed)}" if report.failed else "")
     )
     return EXIT_CHECK_FAILED if report.failed else 0

@@ -26,6 +26,7 @@ from bot.ledger.schedule import (
 )
 from bot.ledger.terms import TermChanges, change_terms, describe_terms
 from bot.money import format_money
+from bot.oncall.rotations import set_facility_rotation
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -111,6 +112,7 @@ def facility_group() -> None:
 @click.option("--channel", help="Slack channel id for this facility's alerts.")
 @click.option("--timezone", help="IANA time zone (default: LOANWATCH_TIMEZONE).")
 @click.option("--name", help="A longer name for people (default: the slug).")
+@click.option("--rotation", help="On-call rotation for its alerts (default: the default one).")
 @click.option(
     "--threshold",
     "thresholds",
@@ -128,6 +130,7 @@ def facility_add(
     channel: str | None,
     timezone: str | None,
     name: str | None,
+    rotation: str | None,
     thresholds: tuple[str, ...],
     **terms: Any,
 ) -> None:
@@ -165,6 +168,8 @@ def facility_add(
     )
     with state.transaction() as session:
         facility = facility_service.add_facility(session, state.actor, given, now=state.now)
+        if rotation is not None:
+            set_facility_rotation(session, state.actor, facility, rotation, now=state.now)
         click.echo(
             f"added {facility.slug} at {facility.platform.display_name}: limit "
             f"{format_money(facility.limit_amount, facility.currency)}, "
@@ -184,12 +189,19 @@ def facility_add(
 @facility_group.command("set")
 @click.argument("slug")
 @term_options("unchanged if left out")
+@click.option("--rotation", help="On-call rotation for its alerts (- for the default).")
 @click.pass_obj
-def facility_set(state: CliState, slug: str, **terms: Any) -> None:
+def facility_set(state: CliState, slug: str, rotation: str | None, **terms: Any) -> None:
     """Change SLUG's terms for the draws logged from now on (logged ones keep theirs)."""
     changes = _term_changes(terms)
     with state.transaction() as session:
         facility = get_facility(session, slug, for_update=True)
+        if rotation is not None:
+            set_facility_rotation(session, state.actor, facility, rotation, now=state.now)
+            shown = facility.oncall_rotation or "the default rotation"
+            click.echo(f"{facility.slug}'s alerts escalate to {shown}")
+            if changes.empty():
+                return
         change_terms(session, state.actor, facility, changes, now=state.now)
         critical = facility.bill_critical_days
         more = (

@@ -20,6 +20,7 @@ from bot.models.ledger import (
     RepaymentAllocation,
 )
 from bot.models.observations import Bill, DrawConfirmation, LimitReading
+from bot.models.oncall import EscalationPolicy, EscalationStep, OncallOverride, Rotation
 from bot.models.requests import CommandRequest
 from bot.models.summaries import BillDay, FacilitySummary
 from bot.models.terms import VERSIONED_COLUMNS, FacilityTermsVersion
@@ -42,6 +43,8 @@ __all__ = [
     "DeliveryDestination",
     "Draw",
     "DrawConfirmation",
+    "EscalationPolicy",
+    "EscalationStep",
     "Facility",
     "FacilitySummary",
     "FacilityTermsVersion",
@@ -49,11 +52,13 @@ __all__ = [
     "Installment",
     "InstallmentStatus",
     "LimitReading",
+    "OncallOverride",
     "OutboxMessage",
     "Platform",
     "PlatformContact",
     "Repayment",
     "RepaymentAllocation",
+    "Rotation",
     "SchedulerSlot",
     "Silence",
     "Ticket",

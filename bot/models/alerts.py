@@ -60,6 +60,10 @@ class Alert(Base):
     # Which rung of the escalation ladder has been notified (0 = channel post).
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
     last_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The escalation ladder (bot.oncall.engine): round 0 runs from the opening; an expired
+    # acknowledgement or an ended snooze starts the next round, timed from when it ran out.
+    escalation_round: Mapped[int] = mapped_column(Integer, default=0)
+    escalation_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # "CHANNEL_ID:TS" of the alert's own Slack message, set by the delivery worker when the first
     # message about this alert alone is posted; later notices update that message in place.
     message_ref: Mapped[str | None] = mapped_column(String(100))

@@ -121,6 +121,9 @@ class Facility(Base):
     penalty_on_interest: Mapped[bool] = mapped_column(Boolean, default=False)
     alert_channel: Mapped[str | None] = mapped_column(String(64))
     timezone: Mapped[str] = mapped_column(String(64))
+    # The on-call rotation (its name) whose people this facility's alerts escalate to; None:
+    # LOANWATCH_DEFAULT_ROTATION.
+    oncall_rotation: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Per-facility thresholds for the checks; NULL means "the default from settings".
     bill_lead_days: Mapped[int | None] = mapped_column(Integer)

@@ -35,6 +35,7 @@ from slack_sdk.http_retry import BackoffRetryIntervalCalculator, RetryIntervalCa
 from slack_sdk.web import SlackResponse
 
 from bot.alerts.notices import ALERT_KINDS, NoticeKind
+from bot.oncall.words import ESCALATION_KIND
 from bot.slack.blocks import (
     MAX_TEXT,
     alert_message,
@@ -58,6 +59,7 @@ from jobs.transports.slack_errors import (
     failure,
     rule,
 )
+from jobs.transports.slack_escalation import send_escalation
 from jobs.transports.slack_tickets import send_ticket_notice
 
 if TYPE_CHECKING:
@@ -131,6 +133,8 @@ class SlackTransport:
         try:
             if message.kind == NoticeKind.GROUP:
                 return self._send_group(message, channel)
+            if message.kind == ESCALATION_KIND:
+                return send_escalation(self, message, channel)
             if message.kind in ALERT_KINDS:
                 if message.alert_ref is None:
                     text, blocks = alert_message(message.payload)
@@ -264,6 +268,22 @@ class SlackTransport:
 
     def posted_by(self, found: Mapping[str, Any], message: OutboxMessageView) -> bool:
         return _posted_by(found, message)
+
+    # --- for the escalation steps (jobs.transports.slack_escalation) ---------------------------
+
+    def post_once(self, message: OutboxMessageView, channel: str, **content: Any) -> str:
+        """A top-level post of this row, once (see `_post_once`)."""
+        return self._post_once(message, channel, **content)
+
+    def thread_line(
+        self, message: OutboxMessageView, channel: str, ts: str, line: str, broadcast: bool
+    ) -> None:
+        """A line of this row in a thread, once (see `_thread_line`)."""
+        self._thread_line(message, channel, ts, line, broadcast)
+
+    def call_reader(self, method: str, **args: Any) -> SlackResponse:
+        """A Web API call that cannot duplicate anything (retried on dropped connections)."""
+        return getattr(self._reader, method)(**args)
 
     # --- looking for what an earlier try posted -----------------------------------------------
 

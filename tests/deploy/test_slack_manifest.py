@@ -26,6 +26,8 @@ BOT_SCOPES = {
     "files:write",
     "usergroups:read",
     "users:read",
+    "im:write",
+    "im:history",
 }
 
 

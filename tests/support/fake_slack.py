@@ -355,6 +355,15 @@ class FakeSlack:
         channel.member = True
         return {"ok": True, "channel": {"id": channel.id, "name": channel.name}}
 
+    def _m_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = str(args.get("users") or "")
+        if user[:1] not in ("U", "W") or "," in user:
+            return _err("user_not_found")
+        direct = "D" + user[1:]
+        if direct not in self.channels:
+            self.channels[direct] = Channel(direct, f"dm-{user.lower()}")
+        return {"ok": True, "channel": {"id": direct}}
+
     def _m_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args.get("channel"))
         if channel is None:

@@ -12,7 +12,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.errors import InputError
-from bot.slack.commands import alerts, ledger, status, tickets
+from bot.slack.commands import alerts, ledger, oncall, status, tickets
 from bot.slack.commands.invocation import Invocation
 from bot.slack.context import Loanwatch, loanwatch_of, refusal
 from bot.slack.mrkdwn import escape
@@ -108,6 +108,13 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         tickets.USAGE,
         "take it up with the platform: open (no arguments: a form), list, show, note, "
         "record its reply, mark sent, close",
+    ),
+    "oncall": Subcommand(
+        oncall.oncall,
+        Role.VIEWER,  # showing is for everyone; `take` checks for operator, `set` for admin.
+        "",
+        "oncall · oncall take [ROTATION] [until TIME] · oncall set @user [ROTATION] until TIME",
+        "who is on call; take a shift; admins put someone on call",
     ),
     "facility": Subcommand(
         ledger.facility,

@@ -1,0 +1,129 @@
+"""What an escalation step says, once, for every surface (the Slack thread, a DM, the console).
+
+The engine writes an `alert.escalation` outbox row whose payload is an `EscalationNotice`; a
+transport words it here in its own voice: `person` names a user (`<@U0123>` in Slack),
+`group` a user group (`<!subteam^S0123>`), `here` the channel's `@here`.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+ESCALATION_KIND = "alert.escalation"
+
+
+@dataclass(frozen=True)
+class EscalationNotice:
+    """One step of one alert's ladder: what to do, to whom, and why now."""
+
+    alert_id: int
+    check: str
+    facility: str | None
+    severity: str  # the severity it escalates as (critical when its deadline is near)
+    action: str  # bot.oncall.policy.Action
+    round: int
+    step: int
+    waited_minutes: int  # since the round started
+    user: str | None = None  # the person mentioned or sent a DM
+    group: str | None = None  # a user group's id, for `group`
+    rotation: str | None = None
+    at_risk: str | None = None  # "¥4,498.77 due in 1 business day; late fee ≈ ¥2.70/day"
+    missing: str | None = None  # why nobody could be reached, when nobody could
+
+    def to_payload(self) -> dict[str, Any]:
+        payload = asdict(self)
+        payload["header"] = headline(self)
+        payload["text"] = thread_line(self, _plain, _plain_group, "@here")
+        return payload
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> "EscalationNotice":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in payload.items() if k in known})
+
+
+def _plain(user: str | None) -> str:
+    return f"@{user}" if user else "someone"
+
+
+def _plain_group(group: str) -> str:
+    return f"@{group}"
+
+
+def waited(minutes: int) -> str:
+    """`15 minutes`, `2 hours`, `1 h 15 min`."""
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} minute{'' if rest == 1 else 's'}"
+    if not rest:
+        return f"{hours} hour{'' if hours == 1 else 's'}"
+    return f"{hours} h {rest} min"
+
+
+def headline(notice: EscalationNotice) -> str:
+    """`Escalation of alert 4 (critical), step 2: dm`."""
+    return (
+        f"Escalation of alert {notice.alert_id} ({notice.severity}), "
+        f"step {notice.step + 1}: {notice.action}"
+    )
+
+
+def _about(notice: EscalationNotice) -> str:
+    where = notice.facility or "loanwatch"
+    return f"alert {notice.alert_id} ({notice.check} on {where})"
+
+
+def _risk(notice: EscalationNotice) -> str:
+    return f" — {notice.at_risk}" if notice.at_risk else ""
+
+
+def thread_line(
+    notice: EscalationNotice,
+    person: Callable[[str | None], str],
+    group: Callable[[str], str],
+    here: str,
+) -> str:
+    """The step's line in the alert's thread."""
+    if notice.missing:
+        return f"Could not escalate (step {notice.step + 1}, {notice.action}): {notice.missing}"
+    time = waited(notice.waited_minutes)
+    return _line(notice, person, group, here, time) + _risk(notice)
+
+
+def _line(
+    notice: EscalationNotice,
+    person: Callable[[str | None], str],
+    group: Callable[[str], str],
+    here: str,
+    time: str,
+) -> str:
+    match notice.action:
+        case "oncall":
+            return (
+                f"{person(notice.user)}, you are on call: {_about(notice)} needs an acknowledgement"
+            )
+        case "dm":
+            return f"Sent {person(notice.user)} a direct message: unacknowledged for {time}"
+        case "next":
+            return (
+                f"{person(notice.user)}, next on call: {_about(notice)} "
+                f"is unacknowledged after {time}"
+            )
+        case "group":
+            return f"{group(notice.group or '')}: {_about(notice)} is unacknowledged after {time}"
+        case "here":
+            return f"{here} {_about(notice)} is unacknowledged after {time}"
+    return f"Escalation step {notice.step + 1} ({notice.action}) of {_about(notice)}"
+
+
+def dm_text(notice: EscalationNotice, person: Callable[[str | None], str], channel: str) -> str:
+    """The direct message of a `dm` step."""
+    return (
+        f"{person(notice.user)}, you are on call and {_about(notice)} has been unacknowledged "
+        f"for {waited(notice.waited_minutes)}{_risk(notice)}. Acknowledge it in <#{channel}>."
+    )
+
+
+def no_next(rotation: str) -> str:
+    """Why a `next` step reached nobody: the rotation has one person."""
+    return f"rotation {rotation} has nobody after the person on call"

@@ -1,0 +1,149 @@
+"""`/loan oncall`: who is on call; `take` a shift (operators); `set` someone on call (admins).
+
+- `oncall`: each rotation's person on call, until when, and who comes next.
+- `oncall take [ROTATION] [until TIME]`: the caller is on call (an override) from now until
+  TIME, or until the end of the current shift.
+- `oncall set @user [ROTATION] until TIME`: an admin puts someone on call.
+
+ROTATION may be left out when there is one rotation, or LOANWATCH_DEFAULT_ROTATION names one.
+TIME is a duration (`4h`), a time of day in the rotation's zone (`18:00`: the next one), or a
+date and time (`2026-12-08 09:00`). Each override is audited (`bot.oncall.rotations`).
+"""
+
+import re
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.dates import parse_time
+from bot.durations import DURATION, parse_duration
+from bot.errors import InputError
+from bot.models import Rotation
+from bot.oncall import rotations
+from bot.slack.commands.invocation import Invocation
+from bot.slack.context import Loanwatch, actor, refusal
+from bot.slack.mrkdwn import escape
+from bot.slack.reply import Reply
+from bot.slack.roles import Role
+from bot.typed import fold_width
+from bot.zones import local
+
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|([UW][A-Z0-9]{2,31})")
+_CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})")
+
+
+def oncall(lw: Loanwatch, call: Invocation) -> Reply:
+    """`oncall`, `oncall take …`, `oncall set @user …`."""
+    words = call.words
+    if not words:
+        return _show(lw)
+    verb = words[0].lower()
+    if verb == "take":
+        if not lw.may(call.user_id, Role.OPERATOR, "oncall take"):
+            return Reply(refusal(Role.OPERATOR, "take on-call shifts"))
+        return _put(lw, call, call.user_id, words[1:], until_needed=False)
+    if verb == "set":
+        if not lw.may(call.user_id, Role.ADMIN, "oncall set"):
+            return Reply(refusal(Role.ADMIN, "set who is on call"))
+        if len(words) < 2:
+            raise InputError("say who: `oncall set @someone until 18:00`")
+        return _put(lw, call, _user(words[1]), words[2:], until_needed=True)
+    raise InputError(f"`oncall {escape(verb)}` is not a form of oncall")
+
+
+def _show(lw: Loanwatch) -> Reply:
+    now = lw.clock()
+    with lw.reading() as session:
+        found = list(session.scalars(select(Rotation).order_by(Rotation.name)))
+        if not found:
+            return Reply(
+                "No on-call rotation yet; an admin adds one with `loanwatch oncall rotation add`."
+            )
+        lines = []
+        for rotation in found:
+            on_call = rotations.who(session, rotation, now)
+            after = rotations.who(session, rotation, on_call.until).user
+            how = " (override)" if on_call.override else ""
+            then = f", then <@{after}>" if after != on_call.user else ""
+            lines.append(
+                f"*{escape(rotation.name)}*: <@{on_call.user}>{how} on call until "
+                f"{local(on_call.until, ZoneInfo(rotation.timezone))}{then}"
+            )
+    return Reply("\n".join(lines))
+
+
+def _put(
+    lw: Loanwatch, call: Invocation, user: str, words: list[str], *, until_needed: bool
+) -> Reply:
+    """An override for `user` from now: `[ROTATION] [until TIME]`."""
+    now = lw.clock()
+    name = None
+    if words and words[0].lower() != "until":
+        name, words = words[0], words[1:]
+    if words and words[0].lower() != "until":
+        raise InputError("after the rotation comes `until TIME`, e.g. `until 18:00`")
+    typed = " ".join(words[1:]).strip()
+    if words and not typed:
+        raise InputError("say until when: a duration (4h), a time (18:00) or a date and time")
+    if until_needed and not typed:
+        raise InputError("say until when, e.g. `until 18:00` or `until 2026-12-08 09:00`")
+    with lw.transaction() as session:
+        rotation = _rotation(session, lw, name)
+        zone = ZoneInfo(rotation.timezone)
+        ends = _until(typed, now, zone) if typed else rotations.who(session, rotation, now).until
+        rotations.add_override(
+            session, actor(call.user_id), rotation.name, user=user, starts=now, ends=ends, now=now
+        )
+    who = "You are" if user == call.user_id else f"<@{user}> is"
+    return Reply(
+        f"{who} on call in *{escape(rotation.name)}* until {local(ends, zone)} "
+        f"(set by <@{call.user_id}>).",
+        in_channel=True,
+    )
+
+
+def _rotation(session: Session, lw: Loanwatch, name: str | None) -> Rotation:
+    if name is not None:
+        return rotations.get_rotation(session, name)
+    if lw.settings.default_rotation:
+        return rotations.get_rotation(session, lw.settings.default_rotation)
+    found = list(session.scalars(select(Rotation).order_by(Rotation.name)))
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise InputError("there is no on-call rotation yet; an admin adds one first")
+    names = ", ".join(r.name for r in found)
+    raise InputError(f"say which rotation: {names}")
+
+
+def _user(word: str) -> str:
+    match = _MENTION.fullmatch(word.strip())
+    if match is None:
+        raise InputError(
+            "name the person with an @-mention Slack turns into their id, or their member id "
+            "(U0123ABCD, from their profile: ⋮ → Copy member ID)"
+        )
+    return match.group(1) or match.group(2)
+
+
+def _until(typed: str, now: datetime, zone: ZoneInfo) -> datetime:
+    """A duration from now, the next such time of day, or a date and time (in `zone`)."""
+    folded = fold_width(typed).strip()
+    duration = DURATION.fullmatch(folded)
+    if duration is not None and any(duration.groups()):
+        return now + parse_duration(folded)
+    if clock := _CLOCK.fullmatch(folded):
+        hour, minute = int(clock.group(1)), int(clock.group(2))
+        if hour > 23 or minute > 59:
+            raise InputError(f"{typed!r} is not a time of day")
+        local_now = now.astimezone(zone)
+        moment = datetime.combine(local_now.date(), time(hour, minute), tzinfo=zone)
+        if moment <= local_now:
+            moment = datetime.combine(
+                local_now.date() + timedelta(days=1), time(hour, minute), tzinfo=zone
+            )
+        return moment
+    moment = parse_time(folded, "until")
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)

@@ -1,0 +1,153 @@
+"""`loanwatch oncall …` and `loanwatch escalation …` as an admin uses them."""
+
+import shlex
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import create_engine, func, select
+
+from bot.cli import main
+from bot.clock import utcnow
+from bot.models import AuditRecord, EscalationPolicy, Facility, OncallOverride, Rotation
+
+
+@pytest.fixture
+def loanwatch(database_url, capsys, monkeypatch):
+    monkeypatch.setenv("USER", "alice")
+    monkeypatch.setenv("LOGNAME", "alice")
+
+    def run(command: str) -> tuple[int, str, str]:
+        status = main(["--database-url", database_url, *shlex.split(command)])
+        captured = capsys.readouterr()
+        return status, captured.out, captured.err
+
+    return run
+
+
+def _count(database_url, model) -> int:
+    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as connection:
+        count = connection.scalar(select(func.count()).select_from(model))
+    engine.dispose()
+    return count
+
+
+ADD = 'oncall rotation add finance --members U0ANN,U0BEN --handoff "mon 09:00" --length 1w'
+
+
+def test_a_rotation_is_added_listed_asked_overridden_and_removed(loanwatch, database_url) -> None:
+    status, out, _ = loanwatch(ADD + " --timezone Asia/Shanghai")
+    assert status == 0
+    assert out.splitlines()[1].startswith("finance: U0ANN on call until ")
+    handoff = out.splitlines()[1].removeprefix("finance: U0ANN on call until ")[:16]
+    status, out, _ = loanwatch(f'oncall who --at "{handoff}"')
+    assert status == 0
+    assert out.startswith("finance: U0BEN on call until ")
+    assert out.rstrip().endswith(", then U0ANN")
+    status, out, _ = loanwatch(f'oncall who --rotation finance --at "{handoff}" ')
+    assert out.startswith("finance: U0BEN")
+    status, out, _ = loanwatch(
+        'oncall override finance --user U0CAT --from "2030-01-01 10:00" --until "2030-01-01 18:00"'
+    )
+    assert status == 0
+    status, out, _ = loanwatch('oncall who --at "2030-01-01 12:00"')
+    assert "U0CAT (override) on call until 2030-01-01 18:00 CST" in out
+    status, out, _ = loanwatch("oncall rotation list")
+    assert "U0ANN,U0BEN" in out
+    assert (
+        loanwatch("facility add jiebei-main --platform jiebei --limit 1000 --rotation finance")[0]
+        == 0
+    )
+    status, _, err = loanwatch("oncall rotation remove finance")
+    assert status == 2
+    assert "jiebei-main" in err
+    assert loanwatch("facility set jiebei-main --rotation -")[0] == 0
+    assert loanwatch("oncall rotation remove finance")[0] == 0
+    assert _count(database_url, Rotation) == 0
+    assert _count(database_url, OncallOverride) == 0
+    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as connection:
+        actions = set(connection.scalars(select(AuditRecord.action)))
+    engine.dispose()
+    assert {
+        "oncall.rotation_add",
+        "oncall.override",
+        "facility.rotation",
+        "oncall.rotation_remove",
+    } <= actions
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        'oncall rotation add finance --members U0ANN --handoff "someday" --length 1w',
+        'oncall rotation add finance --members bob --handoff "mon 09:00" --length 1w',
+        'oncall rotation add finance --members U0ANN --handoff "mon 09:00" --length 3d',
+        'oncall rotation add finance --members U0ANN --handoff "09:00" --length 1d '
+        "--timezone Nowhere/Land",
+        'oncall override finance --user U0CAT --until "2030-01-01 18:00"',
+        "oncall who --rotation finance",
+        'escalation set critical --steps "15m:dm,5m:here"',
+        'escalation set critical --steps "5m:shout"',
+        'escalation set critical --steps "5m:group:everyone"',
+        'escalation set critical --steps "0m:oncall" --repeat 99',
+        "facility add jiebei-main --platform jiebei --limit 1000 --rotation nope",
+    ],
+)
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(
+    loanwatch, database_url, command
+) -> None:
+    status, _out, err = loanwatch(command)
+    assert status == 2
+    assert err.count("\n") == 1
+    assert err.startswith("loanwatch: error: ")
+    for model in (Rotation, OncallOverride, EscalationPolicy, Facility, AuditRecord):
+        assert _count(database_url, model) == 0
+
+
+def test_escalation_show_gives_the_defaults_then_what_the_admin_set(loanwatch) -> None:
+    status, out, _ = loanwatch("escalation show")
+    assert status == 0
+    assert "critical: 0m:oncall,15m:dm,45m:next,2h:here, last step repeated 2×" in out
+    assert "(default)" in out
+    assert "info: never escalates" in out
+    status, out, _ = loanwatch(
+        'escalation set warning --steps "0m:oncall,1h:group:S0FINANCE,3h:here" --repeat 1'
+    )
+    assert status == 0
+    status, out, _ = loanwatch("escalation show")
+    assert "warning: 0m:oncall,1h:group:S0FINANCE,3h:here, last step repeated 1× every 2h\n" in out
+
+
+def test_check_at_a_later_time_runs_every_step_due_by_then_once(loanwatch) -> None:
+    """A frozen line's critical alert: `check --at T` escalates at once; `check --at T+2h`
+    runs the 15m, 45m and 2h steps together, each worded with its own delay; again, nothing."""
+    assert (
+        loanwatch(
+            'oncall rotation add finance --members U0ANN,U0BEN --handoff "09:00" '
+            "--length 1d --timezone Asia/Shanghai"
+        )[0]
+        == 0
+    )
+    assert (
+        loanwatch("facility add jiebei-main --platform jiebei --limit 1000 --rotation finance")[0]
+        == 0
+    )
+    assert loanwatch("limit add jiebei-main 0 --status frozen")[0] == 0
+    start = utcnow().replace(second=0, microsecond=0) + timedelta(minutes=5)
+    status, out, _ = loanwatch(f"check --at {start.isoformat()}")
+    assert status == 0
+    assert "step 1: oncall" in out
+    assert out.rstrip().endswith("; 1 escalation steps")
+    later = start + timedelta(hours=2)
+    status, out, _ = loanwatch(f"check --at {later.isoformat()}")
+    assert [line for line in out.splitlines() if line.startswith("Escalation of")] == [
+        "Escalation of alert 1 (critical), step 2: dm",
+        "Escalation of alert 1 (critical), step 3: next",
+        "Escalation of alert 1 (critical), step 4: here",
+    ]
+    assert "unacknowledged for 15 minutes" in out
+    assert "is unacknowledged after 45 minutes" in out
+    status, out, _ = loanwatch(f"check --at {later.isoformat()}")
+    assert "Escalation of" not in out
+    assert out.rstrip().endswith("; 0 escalation steps")
