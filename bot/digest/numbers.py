@@ -158,7 +158,7 @@ def build_digest(
 def _platforms(session: Session) -> dict[int, str]:
     """Facility id → its platform's name."""
     query = select(Facility.id, Platform.name).join(Platform, Platform.id == Facility.platform_id)
-    return dict(session.execute(query).tuples().all())
+    return {facility_id: name for facility_id, name in session.execute(query)}
 
 
 def _alerts(session: Session, lines: list[PositionLine], *, scoped: bool) -> list[AlertAtRisk]:
