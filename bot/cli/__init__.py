@@ -37,6 +37,7 @@ def _register() -> None:
         data,
         db,
         demo,
+        digest,
         facilities,
         ledger,
         outbox,
@@ -45,7 +46,19 @@ def _register() -> None:
         worker,
     )
 
-    for module in (db, facilities, ledger, data, alerts, tickets, outbox, worker, slack, demo):
+    for module in (
+        db,
+        facilities,
+        ledger,
+        data,
+        alerts,
+        digest,
+        tickets,
+        outbox,
+        worker,
+        slack,
+        demo,
+    ):
         module.register(cli)
 
 

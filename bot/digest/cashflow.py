@@ -27,6 +27,7 @@ from bot.models import Installment, InstallmentStatus
 ZERO = Decimal("0.00")
 WEEK = timedelta(days=7)
 MAX_WEEKS = 104
+DEFAULT_WEEKS = 13
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,14 @@ def cashflow_figure(flow: Cashflow, *, title: str) -> "Figure":
     handles, labels = bars.get_legend_handles_labels()
     more, more_labels = credit.get_legend_handles_labels()
     if handles or more:
-        bars.legend(handles + more, labels + more_labels, prop=font, loc="upper left", fontsize=8)
+        bars.legend(
+            handles + more,
+            labels + more_labels,
+            prop=font,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.12),  # under the axes: the bars stay uncovered
+            ncol=5,
+        )
     for axis in (bars.yaxis, credit.yaxis):  # 120,000 rather than an offset such as 1e5
         axis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     for text in [*bars.get_xticklabels(), *bars.get_yticklabels(), *credit.get_yticklabels()]:

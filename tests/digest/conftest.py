@@ -96,9 +96,12 @@ def portfolio(sessions: sessionmaker[Session], database_url: str) -> Portfolio:
         run_check_cycle(session, now=MONDAY_NINE, settings=settings, calendar=calendar)
     with transaction(sessions) as session:
         opened = open_ticket(
-            session, ALICE, "jiebei-main", "bill for 12-10 not shown", now=MONDAY_NINE,
+            session,
+            ALICE,
+            "jiebei-main",
+            "bill for 12-10 not shown",
+            now=MONDAY_NINE,
             calendar=calendar,
         )
         mark_sent(session, ALICE, opened.ticket.number, now=MONDAY_NINE, calendar=calendar)
     return Portfolio(settings, calendar)
-
