@@ -54,7 +54,8 @@ def test_the_chart_stacks_one_bar_per_week_by_facility_and_draws_available_credi
 
     bars, credit = figure.axes
     stacks = bars.containers
-    assert stacks and all(len(stack.patches) == 13 for stack in stacks)
+    assert stacks
+    assert all(len(stack.patches) == 13 for stack in stacks)
     assert {round(p.get_x() + p.get_width() / 2) for s in stacks for p in s.patches} == set(
         range(13)
     )
@@ -78,6 +79,7 @@ def test_the_glyph_check_would_see_a_missing_chinese_glyph() -> None:
     figure = Figure()
     FigureCanvasAgg(figure)
     figure.add_subplot().set_title("借呗主额度")
-    with warnings.catch_warnings(), pytest.raises(UserWarning, match="missing from font"):
+    with warnings.catch_warnings():
         warnings.simplefilter("error")
-        figure.canvas.draw()
+        with pytest.raises(UserWarning, match="missing from font"):
+            figure.canvas.draw()
