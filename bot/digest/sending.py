@@ -102,6 +102,15 @@ def enqueue_digest(session: Session, digest: Digest, channel: str, *, now: datet
     ).id
 
 
+def send_digest_now(
+    session: Session, channel: str, *, now: datetime, options: DigestOptions
+) -> int:
+    """Someone asked in `channel`: the digest of the facilities posting there (of the whole
+    portfolio where none does), written to the outbox for that channel; the row's id."""
+    digest = digest_for(session, now, options, scope_of(session, channel, options))
+    return enqueue_digest(session, digest, channel, now=now)
+
+
 def due_at(day_start: datetime, at: time) -> datetime:
     """The moment, in UTC, of `at` on the local day `day_start` begins (a zone-aware midnight)."""
     local = datetime.combine(day_start.date(), at, tzinfo=day_start.tzinfo)
