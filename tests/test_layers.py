@@ -172,3 +172,9 @@ def test_the_tickets_are_domain_and_the_rules_read_them() -> None:
     """bot/tickets is held to the domain's rule, and its imports are among those read."""
     assert _is_domain("bot.tickets.opening")
     assert any(_reaches(i.importer, "bot.tickets") for i in IMPORTS)
+
+
+def test_the_digest_is_domain_and_the_rules_read_it() -> None:
+    """bot/digest (the daily digest's numbers, chart and schedule) is held to the domain's rule."""
+    assert _is_domain("bot.digest.sending")
+    assert any(_reaches(i.importer, "bot.digest") for i in IMPORTS)
