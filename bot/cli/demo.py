@@ -13,6 +13,7 @@ The story runs on a fixed timeline (Shanghai time), so every run prints the same
   customs-duty money arrived: the next check resolves those alerts by itself, the ticket says
   so, and she closes it.
 - 2026-12-01 11:15  what it would take to pay Jiebei off today.
+- 2026-12-01 11:20  the daily digest, and its cash-flow chart written beside the database.
 """
 
 import sys
@@ -38,6 +39,9 @@ from bot.cli.render import (
     table,
 )
 from bot.db import make_engine, transaction, upgrade
+from bot.digest.chart import cashflow_png
+from bot.digest.sending import digest_for
+from bot.digest.text import chart_title, digest_text
 from bot.ledger.confirmations import confirm_draw
 from bot.ledger.draws import DrawRequest, outstanding_principal, record_draw
 from bot.ledger.facilities import FacilityTerms, add_facility, get_facility
@@ -367,6 +371,13 @@ def demo_command(keep: Path | None) -> None:
         jiebei = get_facility(session, "jiebei-main")
         quote = payoff_quote(session, jiebei, PAYOFF.date(), settings.calendar(), now=PAYOFF)
         click.echo(payoff_summary(quote))
+
+    _heading("2026-12-01 11:20: the daily digest, with its 13-week cash-flow chart")
+    with transaction(sessions) as session:
+        digest = digest_for(session, PAYOFF + timedelta(minutes=5), settings.digest_options(), None)
+    click.echo(digest_text(digest))
+    (folder / "cashflow.png").write_bytes(cashflow_png(digest.cashflow, title=chart_title(digest)))
+    click.echo(f"\nThe chart is {folder / 'cashflow.png'}.")
 
     with transaction(sessions) as session:
         rows = [

@@ -57,3 +57,17 @@ def test_the_demo_tells_the_ticket_story(
     show = capsys.readouterr().out
     assert "alert_resolved" in show
     assert "Resolution: Jiebei issued the bill" in show
+
+
+def test_the_demo_ends_with_the_daily_digest_and_its_chart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The digest of the demo's portfolio is printed, its frozen bank line at risk, and the
+    chart is a PNG beside the database."""
+    folder = tmp_path / "demo"
+    assert main(["demo", "--keep", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "Daily digest · 2026-12-01" in out
+    assert "Concentration by platform (share of outstanding)" in out
+    assert "limit_frozen" in out.split("Daily digest · 2026-12-01")[1]
+    assert (folder / "cashflow.png").read_bytes().startswith(b"\x89PNG")
