@@ -11,15 +11,14 @@ from decimal import Decimal
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from bot.digest.numbers import Digest
-from bot.digest.text import digest_text, digest_title
+from bot.digest.text import digest_text
 
 DIGEST_KIND = "digest"
 
 
 def digest_payload(digest: Digest) -> dict[str, Any]:
-    """The outbox payload: the title and text (what the console prints) and the digest."""
+    """The outbox payload: the text (what the console prints, title first) and the digest."""
     return {
-        "title": digest_title(digest.day),
         "text": digest_text(digest),
         "digest": _plain(digest),
     }
