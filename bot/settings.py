@@ -6,7 +6,7 @@ keep the two in step.
 
 import re
 from dataclasses import fields
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 from email.utils import parseaddr
 from functools import cached_property
@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.alerts.policy import AlertPolicy
 from bot.calendar import BusinessCalendar, load_calendar_file
+from bot.digest.sending import DigestOptions
 from bot.errors import InputError
 from bot.ledger.facilities import CHANNEL_ID
 from bot.oncall.config import EscalationConfig
@@ -131,6 +132,12 @@ class Settings(BaseSettings):
     treasurers: str = Field("", validation_alias="LOANWATCH_TREASURERS")
     operators: str = Field("", validation_alias="LOANWATCH_OPERATORS")
 
+    # The daily digest (docs/digest.md): when each channel gets it, what concentration warns.
+    digest_time: str = Field("09:00", validation_alias="LOANWATCH_DIGEST_TIME")
+    concentration_percent: int = Field(
+        60, ge=1, le=100, validation_alias="LOANWATCH_CONCENTRATION_PERCENT"
+    )
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -141,6 +148,16 @@ class Settings(BaseSettings):
                 f"unknown time zone {value!r}; use an IANA name such as Asia/Shanghai"
             ) from exc
         return value
+
+    @field_validator("digest_time")
+    @classmethod
+    def _digest_time(cls, value: str) -> str:
+        match = re.fullmatch(r"([01]?[0-9]|2[0-3]):([0-5][0-9])", value.strip())
+        if match is None:
+            raise ValueError(
+                f"LOANWATCH_DIGEST_TIME {value!r} must be a time of day as HH:MM (09:00)"
+            )
+        return f"{int(match[1]):02d}:{match[2]}"
 
     @field_validator("log_level")
     @classmethod
@@ -265,6 +282,15 @@ class Settings(BaseSettings):
         if self.holidays_file:
             return load_calendar_file(self.holidays_file)
         return BusinessCalendar()
+
+    def digest_options(self) -> DigestOptions:
+        """When digests go out and what they flag (LOANWATCH_DIGEST_TIME, …)."""
+        return DigestOptions(
+            at=time.fromisoformat(self.digest_time),
+            concentration_percent=self.concentration_percent,
+            default_channel=self.default_alert_channel,
+            default_zone=self.timezone,
+        )
 
     @cached_property
     def zone(self) -> ZoneInfo:

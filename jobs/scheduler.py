@@ -88,11 +88,14 @@ def build_scheduler(
     clock: Callable[[], datetime] = utcnow,
     delivery_every: timedelta = timedelta(seconds=5),
     wake_every: timedelta = timedelta(minutes=1),
+    digests: Callable[[datetime], object] | None = None,
 ) -> BackgroundScheduler:
-    """A scheduler with the three jobs; call `.start()` on it, `.shutdown()` to stop.
+    """A scheduler with the jobs; call `.start()` on it, `.shutdown()` to stop.
 
     The checks and the wake-ups are slotted (once per slot across all processes); delivery is
-    not, because the outbox claims each row itself and several senders are welcome.
+    not, because the outbox claims each row itself and several senders are welcome. Nor are the
+    daily digests (`digests(now)`, every minute): each channel's day is claimed by the digest
+    itself (`bot.digest.sending`), so a worker that runs them late or twice sends none twice.
     """
     me = worker or worker_name()
     scheduler = BackgroundScheduler(
@@ -114,6 +117,13 @@ def build_scheduler(
         id="wake-ups",
         next_run_time=start,
     )
+    if digests is not None:
+        scheduler.add_job(
+            lambda: digests(clock()),
+            IntervalTrigger(seconds=wake_every.total_seconds(), timezone=UTC),
+            id="digests",
+            next_run_time=start,
+        )
     scheduler.add_job(
         deliver,
         IntervalTrigger(seconds=delivery_every.total_seconds(), timezone=UTC),

@@ -1,4 +1,4 @@
-"""The worker process: the scheduler (checks, wake-ups) and the delivery loop, until told to stop.
+"""The worker process: the scheduler (checks, wake-ups, digests) and delivery, until told to stop.
 
 `loanwatch worker` runs this; any number of workers may share one database, since each slot of
 a slotted job is claimed in the database and each outbox row by a conditional UPDATE.
@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from bot.alerts.detection import wake_up
 from bot.clock import utcnow
 from bot.db import make_engine, require_current_schema, transaction
+from bot.digest.sending import send_due_digests
 from bot.oncall.engine import run_escalations
 from bot.sessions import session_factory
 from bot.settings import Settings
@@ -40,6 +41,7 @@ def run_worker(
     policy = settings.alert_policy()
     escalation = settings.escalation()
     me = worker_name()
+    digest_options = settings.digest_options()
     delivery = DeliveryWorker(
         sessions,
         transport,
@@ -72,6 +74,15 @@ def run_worker(
             # Escalation steps fall due by the minute.
             run_escalations(session, now=now, calendar=calendar, config=escalation, policy=policy)
 
+    def digests(now: datetime) -> None:
+        with transaction(sessions) as session:
+            sent = send_due_digests(
+                session, now=now, calendar=calendar, options=digest_options, worker=me
+            )
+        if sent:
+            log.info("daily digests at %s: %s", now.isoformat(), ", ".join(sent))
+            deliver()
+
     def deliver() -> None:
         while not stop.is_set() and delivery.step():
             pass
@@ -85,6 +96,7 @@ def run_worker(
         worker=me,
         clock=clock,
         delivery_every=delivery_every,
+        digests=digests,
     )
     log.info("worker %s started: checks every %d min", me, settings.check_interval_minutes)
     scheduler.start()

@@ -180,3 +180,9 @@ def test_the_oncall_package_is_domain_and_the_rules_read_it() -> None:
     assert _is_domain("bot.oncall.engine")
     assert _is_domain("bot.oncall.rotations")
     assert any(_reaches(i.importer, "bot.oncall") for i in IMPORTS)
+
+
+def test_the_digest_is_domain_and_the_rules_read_it() -> None:
+    """bot/digest (the daily digest's numbers, chart and schedule) is held to the domain's rule."""
+    assert _is_domain("bot.digest.sending")
+    assert any(_reaches(i.importer, "bot.digest") for i in IMPORTS)

@@ -9,6 +9,8 @@ from typing import Any
 import click
 
 from bot.cli.context import CliState
+from bot.cli.params import WholeNumberType
+from bot.digest.cashflow import DEFAULT_WEEKS, MAX_WEEKS
 from bot.ledger.exports import COLUMNS, EXPORTS, export_rows
 from bot.ledger.facilities import get_facility
 from bot.ledger.importer import import_statement
@@ -42,9 +44,19 @@ def import_command(state: CliState, file: Path, facility: str, fmt: str) -> None
     help="installments: also those an early repayment replaced.",
 )
 @click.option("--month", help="accruals: the month whose end they are at, YYYY-MM.")
+@click.option(
+    "--weeks",
+    type=WholeNumberType(1, MAX_WEEKS),
+    help="cashflow: how many weeks from this week's Monday (default 13).",
+)
 @click.pass_obj
 def export_command(
-    state: CliState, kind: str, fmt: str, include_superseded: bool, month: str | None
+    state: CliState,
+    kind: str,
+    fmt: str,
+    include_superseded: bool,
+    month: str | None,
+    weeks: int | None,
 ) -> None:
     """Print KIND as JSON (a list of objects) or CSV; amounts are strings with two decimals."""
     options: dict[str, Any] = (
@@ -54,6 +66,10 @@ def export_command(
         options = {"month": month, "calendar": state.settings.calendar(), "now": state.now}
     elif month is not None:
         raise click.UsageError("--month goes with `export accruals`")
+    if kind == "cashflow":
+        options = {"weeks": weeks or DEFAULT_WEEKS, "now": state.now, "zone": state.settings.zone}
+    elif weeks is not None:
+        raise click.UsageError("--weeks goes with `export cashflow`")
     with state.transaction() as session:
         rows = export_rows(session, kind, **options)
     if fmt == "json":

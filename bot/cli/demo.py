@@ -15,6 +15,7 @@ The story runs on a fixed timeline (Shanghai time), so every run prints the same
   customs-duty money arrived: the next check resolves those alerts by itself, the ticket says
   so, and she closes it.
 - 2026-12-01 11:15  what it would take to pay Jiebei off today.
+- 2026-12-01 11:20  the daily digest, and its cash-flow chart written beside the database.
 - 2026-12-03 09:00  ICBC has not answered: the follow-up mail answers the first one.
 """
 
@@ -47,6 +48,9 @@ from bot.cli.render import (
     table,
 )
 from bot.db import make_engine, transaction, upgrade
+from bot.digest.chart import cashflow_png
+from bot.digest.sending import digest_for
+from bot.digest.text import chart_title, digest_text
 from bot.ledger.confirmations import confirm_draw
 from bot.ledger.draws import DrawRequest, outstanding_principal, record_draw
 from bot.ledger.facilities import FacilityTerms, add_facility, get_facility
@@ -340,6 +344,12 @@ def _story(sessions: sessionmaker[Session], settings: Settings, mailbox: DemoMai
         quote = payoff_quote(session, jiebei, PAYOFF.date(), settings.calendar(), now=PAYOFF)
         click.echo(payoff_summary(quote))
 
+    _heading("2026-12-01 11:20: the daily digest, with its 13-week cash-flow chart")
+    with transaction(sessions) as session:
+        digest = digest_for(session, PAYOFF + timedelta(minutes=5), settings.digest_options(), None)
+    click.echo(digest_text(digest))
+    (folder / "cashflow.png").write_bytes(cashflow_png(digest.cashflow, title=chart_title(digest)))
+    click.echo(f"\nThe chart is {folder / 'cashflow.png'}.")
     _heading("2026-12-03 09:00: two business days without an answer from ICBC: a follow-up")
     follow_up(sessions, settings, mailbox)
 

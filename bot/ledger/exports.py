@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.calendar import BusinessCalendar
+from bot.digest.cashflow import cashflow_rows
 from bot.errors import InputError
 from bot.ledger.facilities import FACILITY_THRESHOLDS
 from bot.ledger.repayments import breakdown
@@ -252,6 +253,7 @@ def _accruals(
 EXPORTS: dict[str, Callable[..., Iterator[Row]]] = {
     "accruals": _accruals,
     "alerts": _alerts,
+    "cashflow": cashflow_rows,
     "facilities": _facilities,
     "draws": _draws,
     "installments": _installments,
@@ -274,6 +276,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "last_seen_at", "acknowledged_by", "acknowledged_at", "snoozed_until", "resolved_at",
         "resolved_by", "resolve_reason",
     ),
+    "cashflow": ("week_start", "facility", "principal", "interest", "amount"),
     "facilities": (
         "facility", "platform", "limit", "currency", "daily_rate", "daily_rate_percent",
         "annual_rate", "rate_basis", "method", "day_count", "rounding", "first_period",

@@ -178,10 +178,10 @@ def upcoming_lines(
     on_or_after: date,
     before: date,
     facility_id: int | None = None,
-    limit: int = 10,
+    limit: int | None = 10,
 ) -> list[UpcomingLine]:
     """:func:`upcoming_installments` due before `before`, as plain values (of one facility, or
-    across the portfolio)."""
+    across the portfolio); `limit` None for every one (the daily digest counts them all)."""
     query = _upcoming(
         Installment.due_date,
         Facility.slug,

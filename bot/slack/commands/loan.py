@@ -12,7 +12,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.errors import InputError
-from bot.slack.commands import alerts, ledger, oncall, status, tickets
+from bot.slack.commands import alerts, digest, ledger, oncall, status, tickets
 from bot.slack.commands.invocation import Invocation
 from bot.slack.context import Loanwatch, loanwatch_of, refusal
 from bot.slack.mrkdwn import escape
@@ -76,6 +76,13 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         "",
         "status [FACILITY]",
         "limits, what is drawn and due, open alerts",
+    ),
+    "digest": Subcommand(
+        digest.digest,
+        Role.VIEWER,
+        "",
+        "digest",
+        "the daily digest, posted here now: lines, bills due, alerts, a 13-week cash-flow chart",
     ),
     "ack": Subcommand(
         alerts.ack, Role.OPERATOR, "acknowledge alerts", "ack ALERT_ID", "own an alert"

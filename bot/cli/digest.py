@@ -1,0 +1,63 @@
+"""`loanwatch digest`: the daily digest on demand, printed, or sent to a channel."""
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from bot.cli.context import CliState
+from bot.cli.delivery import deliver_now
+from bot.cli.params import TIME, in_zone
+from bot.dates import check_time
+from bot.digest.chart import cashflow_png
+from bot.digest.sending import channel_scopes, digest_for, enqueue_digest, scope_of
+from bot.digest.text import chart_title, digest_text
+from bot.errors import InputError
+
+
+@click.command("digest")
+@click.option(
+    "--channel",
+    help="Only the facilities posting to this channel (an id, C0123ABCD), and send it there.",
+)
+@click.option("--at", "at", type=TIME, help="As of this time (default: now).")
+@click.option(
+    "--chart",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Also write the 13-week cash-flow chart to this PNG file.",
+)
+@click.pass_obj
+def digest_command(
+    state: CliState, channel: str | None, at: datetime | None, chart: Path | None
+) -> None:
+    """Print the daily digest of the whole portfolio; with --channel, send that channel's.
+
+    Sent, it goes through the outbox like the scheduled one (Slack with SLACK_BOT_TOKEN, with
+    its chart; else the console prints it).
+    """
+    now = in_zone(at, state.settings.zone) or state.now
+    check_time(now, "--at", zone=state.settings.zone)
+    options = state.settings.digest_options()
+    with state.transaction() as session:
+        scope = None
+        if channel is not None:
+            scope = scope_of(session, channel, options)
+            if scope is None:
+                known = ", ".join(s.channel for s in channel_scopes(session, options)) or "none"
+                raise InputError(
+                    f"no facility posts to channel {channel!r}; channels with facilities: {known}"
+                )
+        digest = digest_for(session, now, options, scope)
+        sent = enqueue_digest(session, digest, channel, now=state.now) if channel else None
+    if chart is not None:
+        chart.write_bytes(cashflow_png(digest.cashflow, title=chart_title(digest)))
+    if sent is None:
+        click.echo(digest_text(digest))
+        return
+    deliver_now(state)
+    click.echo(f"digest for {channel} sent (outbox {sent})")
+
+
+def register(cli: click.Group) -> None:
+    """Add the digest command."""
+    cli.add_command(digest_command)

@@ -1,0 +1,118 @@
+"""The 13-week cash-flow chart: repayments stacked by facility per week, available credit a line.
+
+Drawn with matplotlib's Agg canvas on a `Figure` of its own (never pyplot: no display, no global
+figure shared between threads) into a PNG of WIDTH × HEIGHT pixels. Facility names are often
+Chinese (借呗主额度), which matplotlib's own DejaVu Sans lacks: every text on the chart is set
+in Noto Sans CJK SC, the OTF the `mplfonts` package ships (SIL Open Font License), found on
+disk without importing that package. The largest facilities get a bar segment each; the others
+share one ("others"), so a portfolio of 500 lines still draws a legend one can read.
+"""
+
+import io
+from functools import cache
+from importlib.util import find_spec
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.digest.cashflow import Cashflow
+from bot.digest.text import CHART_WORDS
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+WIDTH, HEIGHT, DPI = 1200, 675, 100
+# Facilities drawn apart; the rest are stacked together as "others".
+SHOWN_FACILITIES = 8
+FONT_FILE = "NotoSansCJKsc-Regular.otf"
+LINE_COLOUR = "#222222"
+
+
+@cache
+def cjk_font_path() -> Path:
+    """Where Noto Sans CJK SC is installed (the `mplfonts` distribution's fonts folder)."""
+    spec = find_spec("mplfonts")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the mplfonts package (its CJK font) is not installed")
+    path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / FONT_FILE
+    if not path.is_file():
+        raise RuntimeError(f"{FONT_FILE} is missing from the mplfonts package at {path.parent}")
+    return path
+
+
+def cashflow_figure(flow: Cashflow, *, title: str) -> "Figure":
+    """The chart as a matplotlib Figure on an Agg canvas (tests read its axes)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.ticker import StrMethodFormatter
+
+    font = FontProperties(fname=cjk_font_path())
+    figure = Figure(figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI)
+    FigureCanvasAgg(figure)
+    bars = figure.add_subplot()
+    positions = list(range(len(flow.weeks)))
+    bottoms = [0.0] * len(flow.weeks)
+    # float only here, to place pixels: every number a person reads stays Decimal upstream.
+    for label, amounts in _stacks(flow):
+        heights = [float(a) for a in amounts]
+        bars.bar(positions, heights, bottom=bottoms, label=label, width=0.7)
+        bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
+    credit = bars.twinx()
+    credit.plot(
+        positions,
+        [float(a) for a in flow.available],
+        color=LINE_COLOUR,
+        marker="o",
+        label=CHART_WORDS["available"],
+    )
+    bars.set_xticks(positions, [week.strftime("%m-%d") for week in flow.weeks])
+    bars.set_xlabel(CHART_WORDS["weeks"], fontproperties=font)
+    bars.set_ylabel(CHART_WORDS["repayments"].format(currency=flow.currency), fontproperties=font)
+    credit.set_ylabel(
+        CHART_WORDS["available_axis"].format(currency=flow.currency), fontproperties=font
+    )
+    bars.set_title(title, fontproperties=font)
+    handles, labels = bars.get_legend_handles_labels()
+    more, more_labels = credit.get_legend_handles_labels()
+    if handles or more:
+        bars.legend(
+            handles + more,
+            labels + more_labels,
+            prop=font,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.12),  # under the axes: the bars stay uncovered
+            ncol=5,
+        )
+    for axis in (bars.yaxis, credit.yaxis):  # 120,000 rather than an offset such as 1e5
+        axis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    for text in [*bars.get_xticklabels(), *bars.get_yticklabels(), *credit.get_yticklabels()]:
+        text.set_fontproperties(font)
+    figure.tight_layout()
+    return figure
+
+
+def cashflow_png(flow: Cashflow, *, title: str) -> bytes:
+    """The chart as PNG bytes, WIDTH × HEIGHT pixels."""
+    buffer = io.BytesIO()
+    cashflow_figure(flow, title=title).savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
+
+
+def _stacks(flow: Cashflow) -> list[tuple[str, list]]:
+    """(legend label, amount per week) for each facility drawn apart, then "others"."""
+    index = {week: n for n, week in enumerate(flow.weeks)}
+    per_facility: dict[str, list] = {}
+    names: dict[str, str] = {}
+    for line in flow.lines:
+        if line.currency != flow.currency:
+            continue
+        amounts = per_facility.setdefault(line.facility, [0] * len(flow.weeks))
+        amounts[index[line.week_start]] += line.amount
+        names[line.facility] = line.name or line.facility
+    ranked = sorted(per_facility, key=lambda slug: (-sum(per_facility[slug]), slug))
+    stacks = [(names[slug], per_facility[slug]) for slug in ranked[:SHOWN_FACILITIES]]
+    rest = ranked[SHOWN_FACILITIES:]
+    if rest:
+        others = [sum(per_facility[slug][n] for slug in rest) for n in range(len(flow.weeks))]
+        stacks.append((CHART_WORDS["others"].format(count=len(rest)), others))
+    return stacks

@@ -1,0 +1,235 @@
+"""The digest's numbers, for a channel's facilities or the whole portfolio, at a moment.
+
+Nothing here recomputes what the ledger already says: positions (limit, used, available) and
+the installments coming up are `bot.ledger.portfolio`'s plain-value views (the ones `/loan
+status` and App Home read through `bot.dashboard`); the money an alert puts at risk is
+`bot.digest.at_risk`; the 13-week cash flow is `bot.digest.cashflow`.
+"""
+
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.alerts.findings import Severity
+from bot.alerts.policy import AlertState
+from bot.digest.at_risk import money_at_risk
+from bot.digest.cashflow import Cashflow, cashflow
+from bot.ledger.portfolio import PositionLine, UpcomingLine, position_lines, upcoming_lines
+from bot.models import Alert, Facility, Platform, Ticket
+from bot.tickets.words import TicketState, is_overdue, ticket_label
+
+ZERO = Decimal("0.00")
+TENTH = Decimal("0.1")
+DUE_DAYS = 7
+# Severities as the digest lists them: the most urgent first; an unknown one last.
+SEVERITY_ORDER = (Severity.CRITICAL, Severity.WARNING, "info")
+
+
+@dataclass(frozen=True)
+class FacilityLine:
+    """A facility's limit, what is used of it (outstanding principal) and its platform."""
+
+    slug: str
+    name: str
+    platform: str
+    currency: str
+    limit: Decimal
+    used: Decimal
+
+    @property
+    def available(self) -> Decimal:
+        """Headroom left under the limit (negative when over it)."""
+        return self.limit - self.used
+
+    @property
+    def utilization(self) -> Decimal | None:
+        """Used as a percentage of the limit, to a tenth; None for a zero limit."""
+        if self.limit <= 0:
+            return None
+        return percent(self.used, self.limit)
+
+
+@dataclass(frozen=True)
+class AlertAtRisk:
+    """An open alert and the money it puts at risk."""
+
+    id: int
+    severity: str
+    check: str
+    facility: str | None
+    summary: str
+    currency: str
+    at_risk: Decimal
+
+
+@dataclass(frozen=True)
+class WaitingTicket:
+    """A ticket waiting on the platform's answer."""
+
+    label: str
+    facility: str
+    platform: str
+    subject: str
+    waiting_since: datetime
+    follow_ups: int
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class PlatformShare:
+    """What the company owes one platform, as a share of all it owes (in one currency)."""
+
+    platform: str
+    currency: str
+    outstanding: Decimal
+    share: Decimal  # percent, to a tenth
+    over: bool  # above LOANWATCH_CONCENTRATION_PERCENT
+
+
+@dataclass(frozen=True)
+class Digest:
+    """Everything the daily digest says, as plain values."""
+
+    as_of: datetime
+    day: date
+    channel: str | None
+    facilities: list[FacilityLine]  # most used first
+    due: list[UpcomingLine]  # unpaid installments due in the next 7 days, soonest first
+    alerts: list[AlertAtRisk]  # by severity, then the most money at risk first
+    tickets: list[WaitingTicket]  # waiting longest first
+    concentration: list[PlatformShare]  # largest share first
+    concentration_percent: int
+    cashflow: Cashflow
+
+
+def percent(part: Decimal, whole: Decimal) -> Decimal:
+    """`part` as a percentage of `whole`, half-up to a tenth."""
+    return (part * 100 / whole).quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+def build_digest(
+    session: Session,
+    now: datetime,
+    *,
+    zone: tzinfo,
+    facility_ids: Collection[int] | None = None,
+    channel: str | None = None,
+    concentration_percent: int = 60,
+    weeks: int = 13,
+) -> Digest:
+    """The digest as of `now`, its days in `zone`: for `facility_ids` (a channel's) or all."""
+    today = now.astimezone(zone).date()
+    lines = [p for p in position_lines(session) if facility_ids is None or p.id in facility_ids]
+    platforms = _platforms(session)
+    facilities = sorted(
+        (
+            FacilityLine(p.slug, p.name, platforms[p.id], p.currency, p.limit_amount, p.outstanding)
+            for p in lines
+        ),
+        key=lambda f: (-f.used, f.slug),
+    )
+    slugs = {p.slug for p in lines}
+    due = [
+        u
+        for u in upcoming_lines(
+            session, on_or_after=today, before=today + timedelta(days=DUE_DAYS), limit=None
+        )
+        if u.slug in slugs
+    ]
+    return Digest(
+        as_of=now,
+        day=today,
+        channel=channel,
+        facilities=facilities,
+        due=due,
+        alerts=_alerts(session, lines, scoped=facility_ids is not None),
+        tickets=_waiting_tickets(session, {p.id for p in lines}),
+        concentration=concentration(facilities, concentration_percent),
+        concentration_percent=concentration_percent,
+        cashflow=cashflow(session, today, weeks=weeks, positions=lines),
+    )
+
+
+def _platforms(session: Session) -> dict[int, str]:
+    """Facility id → its platform's name."""
+    query = select(Facility.id, Platform.name).join(Platform, Platform.id == Facility.platform_id)
+    return {facility_id: name for facility_id, name in session.execute(query)}
+
+
+def _alerts(session: Session, lines: list[PositionLine], *, scoped: bool) -> list[AlertAtRisk]:
+    """Open alerts of these facilities (and, for the whole portfolio, loanwatch's own)."""
+    by_id = {p.id: p for p in lines}
+    query = select(Alert).where(Alert.state != AlertState.RESOLVED).order_by(Alert.id)
+    alerts = [
+        a
+        for a in session.scalars(query)
+        if a.facility_id in by_id or (a.facility_id is None and not scoped)
+    ]
+    risk = money_at_risk(session, alerts, by_id)
+    shown = [
+        AlertAtRisk(
+            id=a.id,
+            severity=a.severity,
+            check=a.check,
+            facility=by_id[a.facility_id].slug if a.facility_id in by_id else None,
+            summary=a.summary,
+            currency=by_id[a.facility_id].currency if a.facility_id in by_id else "CNY",
+            at_risk=risk[a.id],
+        )
+        for a in alerts
+    ]
+    return sorted(shown, key=lambda a: (_severity_rank(a.severity), -a.at_risk, a.id))
+
+
+def _severity_rank(severity: str) -> int:
+    return SEVERITY_ORDER.index(severity) if severity in SEVERITY_ORDER else len(SEVERITY_ORDER)
+
+
+def _waiting_tickets(session: Session, facility_ids: set[int]) -> list[WaitingTicket]:
+    """Tickets waiting on the platform, the longest waiting first."""
+    query = (
+        select(Ticket, Facility.slug, Platform.name)
+        .join(Facility, Facility.id == Ticket.facility_id)
+        .join(Platform, Platform.id == Ticket.platform_id)
+        .where(Ticket.state == TicketState.WAITING)
+    )
+    found = [
+        WaitingTicket(
+            label=ticket_label(ticket.number),
+            facility=slug,
+            platform=platform,
+            subject=ticket.subject,
+            waiting_since=ticket.last_contact_at or ticket.opened_at,
+            follow_ups=ticket.follow_ups,
+            overdue=is_overdue(ticket.state, ticket.follow_ups),
+        )
+        for ticket, slug, platform in session.execute(query)
+        if ticket.facility_id in facility_ids
+    ]
+    return sorted(found, key=lambda t: (t.waiting_since, t.label))
+
+
+def concentration(facilities: list[FacilityLine], threshold: int) -> list[PlatformShare]:
+    """Each platform's share of what is outstanding (per currency), flagged above `threshold`.
+
+    The case for several funding channels: a line frozen at the one platform that lends most of
+    the money leaves the team short at once.
+    """
+    owed: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+    for f in facilities:
+        if f.used > 0:
+            owed[(f.currency, f.platform)] += f.used
+    totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for (currency, _), amount in owed.items():
+        totals[currency] += amount
+    shares = [
+        PlatformShare(platform, currency, amount, share, share > threshold)
+        for (currency, platform), amount in owed.items()
+        for share in [percent(amount, totals[currency])]
+    ]
+    return sorted(shares, key=lambda s: (s.currency, -s.share, s.platform))

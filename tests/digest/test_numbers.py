@@ -1,0 +1,172 @@
+"""The digest's numbers are the ledger's: each is computed again here from the stored schedule
+(the installments a draw implied) and the draws themselves, not from the digest's own code."""
+
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from bot.digest.cashflow import cashflow
+from bot.digest.numbers import build_digest
+from bot.errors import InputError
+from bot.ledger.portfolio import position_lines
+from bot.models import Draw, Facility, Installment
+from tests.digest.conftest import MONDAY_NINE
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+TODAY = date(2026, 12, 7)
+
+
+def _ledger(session):
+    """(facility slug → limit, principal drawn), and every unpaid installment, from the tables."""
+    facilities = {f.id: f for f in session.scalars(select(Facility))}
+    drawn: dict[str, Decimal] = defaultdict(Decimal)
+    for draw in session.scalars(select(Draw)):
+        drawn[facilities[draw.facility_id].slug] += draw.amount
+    installments = [
+        (facilities[i.facility_id].slug, i)
+        for i in session.scalars(select(Installment).where(Installment.status == "scheduled"))
+    ]
+    return {f.slug: f.limit_amount for f in facilities.values()}, drawn, installments
+
+
+def test_each_facility_shows_the_ledgers_limit_used_available_and_utilization(
+    portfolio, session
+) -> None:
+    """Used is the principal drawn (nothing repaid yet); available and utilization follow."""
+    digest = build_digest(session, MONDAY_NINE, zone=SHANGHAI)
+    limits, drawn, _ = _ledger(session)
+
+    shown = {f.slug: (f.limit, f.used, f.available, f.utilization) for f in digest.facilities}
+    expected = {
+        slug: (
+            limit,
+            drawn[slug],
+            limit - drawn[slug],
+            (drawn[slug] * 100 / limit).quantize(Decimal("0.1"), ROUND_HALF_UP),
+        )
+        for slug, limit in limits.items()
+    }
+    assert shown == expected
+    assert shown["jiebei-main"] == (
+        Decimal("200000.00"),
+        Decimal("60000.00"),
+        Decimal("140000.00"),
+        Decimal("30.0"),
+    )
+    # Most used first: the line a treasurer looks at first is on top.
+    assert digest.facilities[0].slug == "jiebei-main"
+
+
+def test_bills_due_in_the_next_seven_days_are_the_schedules_installments(
+    portfolio, session
+) -> None:
+    """Every unpaid installment due from today to six days on, with its amount, soonest first."""
+    digest = build_digest(session, MONDAY_NINE, zone=SHANGHAI)
+    _, _, installments = _ledger(session)
+
+    week = [
+        (i.due_date, slug, i.amount)
+        for slug, i in installments
+        if TODAY <= i.due_date < TODAY + timedelta(days=7)
+    ]
+    assert [(u.due_date, u.slug, u.amount) for u in digest.due] == sorted(week)
+    assert digest.due, "the fixture has installments due this week"
+
+
+def test_open_alerts_come_by_severity_then_money_at_risk_largest_first(portfolio, session) -> None:
+    """Critical before warning; within each, the most money at risk first; the money is the
+    ledger's: a missing bill's installment amount, a frozen line's undrawn limit."""
+    digest = build_digest(session, MONDAY_NINE, zone=SHANGHAI)
+    limits, drawn, installments = _ledger(session)
+
+    severities = [a.severity for a in digest.alerts]
+    assert severities == sorted(severities, key=["critical", "warning"].index)
+    for severity in ("critical", "warning"):
+        risks = [a.at_risk for a in digest.alerts if a.severity == severity]
+        assert risks == sorted(risks, reverse=True)
+    frozen = next(a for a in digest.alerts if a.check == "limit_frozen")
+    assert frozen.at_risk == limits["jiebei-backup"] - drawn["jiebei-backup"]
+    missing = next(
+        a for a in digest.alerts if a.check == "bill_missing" and a.facility == "jiebei-main"
+    )
+    due_that_day = sum(
+        i.amount
+        for slug, i in installments
+        if slug == "jiebei-main" and i.due_date == date(2026, 12, 10)
+    )
+    assert missing.at_risk == due_that_day == Decimal("4498.77")
+
+
+def test_tickets_waiting_on_a_platform_are_listed(portfolio, session) -> None:
+    """T-1, sent to Jiebei by hand, is waiting on Jiebei."""
+    digest = build_digest(session, MONDAY_NINE, zone=SHANGHAI)
+
+    assert [(t.label, t.facility, t.platform) for t in digest.tickets] == [
+        ("T-1", "jiebei-main", "jiebei")
+    ]
+
+
+def test_concentration_warns_when_one_platform_holds_more_than_the_threshold(
+    portfolio, session
+) -> None:
+    """Jiebei lends 70,000 of the 90,000 outstanding: 77.8 %, above 60 %; ICBC 22.2 % is not."""
+    digest = build_digest(session, MONDAY_NINE, zone=SHANGHAI, concentration_percent=60)
+    _, drawn, _ = _ledger(session)
+    total = sum(drawn.values())
+    jiebei = drawn["jiebei-main"] + drawn["jiebei-backup"]
+
+    shares = {s.platform: (s.outstanding, s.share, s.over) for s in digest.concentration}
+    assert shares == {
+        "jiebei": (jiebei, (jiebei * 100 / total).quantize(Decimal("0.1"), ROUND_HALF_UP), True),
+        "icbc": (drawn["icbc-loan"], Decimal("22.2"), False),
+    }
+    relaxed = build_digest(session, MONDAY_NINE, zone=SHANGHAI, concentration_percent=80)
+    assert not any(s.over for s in relaxed.concentration)
+
+
+def test_a_channels_digest_covers_only_the_facilities_that_post_there(portfolio, session) -> None:
+    """#finance gets ICBC's line alone: its numbers, its alerts, no Jiebei ticket."""
+    icbc = session.scalar(select(Facility).where(Facility.slug == "icbc-loan"))
+    digest = build_digest(session, MONDAY_NINE, zone=SHANGHAI, facility_ids={icbc.id})
+
+    assert [f.slug for f in digest.facilities] == ["icbc-loan"]
+    assert {a.facility for a in digest.alerts} == {"icbc-loan"}
+    assert digest.tickets == []
+    assert {line.facility for line in digest.cashflow.lines} == {"icbc-loan"}
+
+
+def test_the_cash_flow_sums_each_weeks_installments_by_facility(portfolio, session) -> None:
+    """13 Mondays from this week's; per week and facility the installments' principal, interest
+    and amount; the available credit grows by the principal repaid."""
+    flow = cashflow(session, TODAY, weeks=13, positions=position_lines(session))
+    limits, drawn, installments = _ledger(session)
+
+    mondays = [TODAY + timedelta(weeks=n) for n in range(13)]
+    assert flow.weeks == mondays
+    expected: dict[tuple[date, str], list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 3)
+    for slug, i in installments:
+        monday = i.due_date - timedelta(days=i.due_date.weekday())
+        if mondays[0] <= monday <= mondays[-1]:
+            sums = expected[(monday, slug)]
+            sums[0] += i.principal
+            sums[1] += i.interest
+            sums[2] += i.amount
+    assert {
+        (line.week_start, line.facility): [line.principal, line.interest, line.amount]
+        for line in flow.lines
+    } == dict(expected)
+    available_now = sum(limits[s] - drawn[s] for s in limits)
+    repaid = sum(sums[0] for sums in expected.values())
+    assert flow.available[-1] == available_now + repaid
+    assert flow.available == sorted(flow.available), "repaying only ever frees credit"
+
+
+def test_a_cash_flow_of_no_weeks_is_refused(portfolio, session) -> None:
+    """Zero weeks, or more than two years of them, is bad input."""
+    for weeks in (0, 105):
+        with pytest.raises(InputError, match="--weeks"):
+            cashflow(session, TODAY, weeks=weeks, positions=[])
