@@ -301,13 +301,15 @@ def demo_command(keep: Path | None) -> None:
     engine = make_engine(url)
     sessions = session_factory(engine)
     with DemoMailbox() as mailbox:  # the bank's mailbox, on 127.0.0.1
-        _story(sessions, mailbox.settings(url), mailbox)
+        _story(sessions, mailbox.settings(url), mailbox, folder)
     engine.dispose()
     click.echo(f"\nThe demo database is {folder / 'demo.db'}; look around with")
     click.echo(f"  DATABASE_URL={url} .venv/bin/loanwatch alert list --state all")
 
 
-def _story(sessions: sessionmaker[Session], settings: Settings, mailbox: DemoMailbox) -> None:
+def _story(
+    sessions: sessionmaker[Session], settings: Settings, mailbox: DemoMailbox, folder: Path
+) -> None:
     """The portfolio, then each moment of the story as the module's docstring tells it."""
     with transaction(sessions) as session:
         build_portfolio(session)
@@ -350,6 +352,7 @@ def _story(sessions: sessionmaker[Session], settings: Settings, mailbox: DemoMai
     click.echo(digest_text(digest))
     (folder / "cashflow.png").write_bytes(cashflow_png(digest.cashflow, title=chart_title(digest)))
     click.echo(f"\nThe chart is {folder / 'cashflow.png'}.")
+
     _heading("2026-12-03 09:00: two business days without an answer from ICBC: a follow-up")
     follow_up(sessions, settings, mailbox)
 

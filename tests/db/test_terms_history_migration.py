@@ -36,7 +36,7 @@ def test_down_and_up_again_keeps_repayments_and_gives_each_facility_its_terms(
         kept_id, typo_id = kept.id, typo.id
         remove_repayment(session, ALICE, line, typo_id, reason="a typo", now=NOW)
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    command.downgrade(config, "0016")
+    command.downgrade(config, "0017")
     command.upgrade(config, "head")
 
     with Session(engine) as session, session.begin():
