@@ -670,7 +670,8 @@ def test_db_rebuild_summaries_restores_what_the_checks_read(
 def test_every_change_writes_an_audit_record_naming_alice_and_the_state_after(
     alices_lines: Loanwatch,
 ) -> None:
-    """facility.add, draw.add, repayment.add, bill.add, limit.add: by cli:alice, with the after."""
+    """facility.add (with the first version of its terms, facility.terms), draw.add,
+    repayment.add, bill.add, limit.add: by cli:alice, with the after."""
     ok(alices_lines("repay add jiebei-main 899.75 --on 2025-02-10"))
     ok(alices_lines("bill add jiebei-main 2025-03-10 899.75"))
     ok(alices_lines("limit add jiebei-main 0 --status frozen"))
@@ -681,7 +682,9 @@ def test_every_change_writes_an_audit_record_naming_alice_and_the_state_after(
     changes = [entry for entry in trail if entry["action"] != "platform.add"]
     assert [entry["action"] for entry in changes] == [
         "facility.add",
+        "facility.terms",
         "facility.add",
+        "facility.terms",
         "draw.add",
         "repayment.add",
         "bill.add",
@@ -689,7 +692,14 @@ def test_every_change_writes_an_audit_record_naming_alice_and_the_state_after(
     ]
     for entry in changes:
         assert entry["entity_id"] == str(entry["after"]["id"])
-    jiebei, weilidai, draw, repayment, bill, reading = (entry["after"] for entry in changes)
+    jiebei, jiebei_terms, weilidai, weilidai_terms, draw, repayment, bill, reading = (
+        entry["after"] for entry in changes
+    )
+    assert (jiebei_terms["facility_id"], weilidai_terms["facility_id"]) == (
+        jiebei["id"],
+        weilidai["id"],
+    )
+    assert jiebei_terms["valid_from"] == jiebei["created_at"]
     assert (jiebei["slug"], jiebei["limit_amount"]) == ("jiebei-main", "50000.00")
     assert (weilidai["slug"], weilidai["alert_channel"]) == ("weilidai-ops", "C0123ABCD")
     assert (draw["amount"], draw["drawn_on"], draw["months"]) == ("10000.00", "2025-01-10", 12)
