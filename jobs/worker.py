@@ -9,6 +9,8 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from bot.alerts.detection import wake_up
 from bot.clock import utcnow
 from bot.db import make_engine, require_current_schema, transaction
@@ -38,8 +40,6 @@ def run_worker(
     require_current_schema(engine)
     sessions = session_factory(engine)
     calendar = settings.calendar()
-    policy = settings.alert_policy()
-    escalation = settings.escalation()
     me = worker_name()
     digest_options = settings.digest_options()
     delivery = DeliveryWorker(
@@ -64,16 +64,6 @@ def run_worker(
         )
         deliver()
 
-    def wake(now: datetime) -> None:
-        with transaction(sessions) as session:
-            wake_up(session, now=now, policy=policy)
-            # Ticket follow-ups fall due at 09:00; the minute's wake-up sends them on time.
-            run_ticket_wake_ups(
-                session, now=now, calendar=calendar, default_channel=policy.default_channel
-            )
-            # Escalation steps fall due by the minute.
-            run_escalations(session, now=now, calendar=calendar, config=escalation, policy=policy)
-
     def digests(now: datetime) -> None:
         with transaction(sessions) as session:
             sent = send_due_digests(
@@ -92,7 +82,7 @@ def run_worker(
         check_interval=timedelta(minutes=settings.check_interval_minutes),
         run_checks=checks,
         deliver=deliver,
-        wake_up=wake,
+        wake_up=_wake_up(sessions, settings),
         worker=me,
         clock=clock,
         delivery_every=delivery_every,
@@ -106,3 +96,21 @@ def run_worker(
         scheduler.shutdown(wait=True)
         engine.dispose()
         log.info("worker %s stopped", me)
+
+
+def _wake_up(sessions: sessionmaker[Session], settings: Settings) -> Callable[[datetime], None]:
+    """The minute's wake-up: snoozes and acks that ran out, ticket follow-ups (due at 09:00),
+    escalation steps (due by the minute)."""
+    calendar = settings.calendar()
+    policy = settings.alert_policy()
+    escalation = settings.escalation()
+
+    def wake(now: datetime) -> None:
+        with transaction(sessions) as session:
+            wake_up(session, now=now, policy=policy)
+            run_ticket_wake_ups(
+                session, now=now, calendar=calendar, default_channel=policy.default_channel
+            )
+            run_escalations(session, now=now, calendar=calendar, config=escalation, policy=policy)
+
+    return wake

@@ -6,9 +6,7 @@ What a row becomes:
 
 - `alert.group` (a storm): one message (`group_message`) and the CSV of every alert it folds
   together, uploaded into that message's thread.
-- `digest` (the daily digest): its message (`bot.slack.digest_blocks`), then in its thread the
-  13-week cash-flow chart (a PNG) and, for a portfolio too large to show whole, the CSV of the
-  facilities the message leaves out.
+- `digest` (the daily digest): its message, chart and CSV (jobs.transports.slack_digest).
 - an alert kind with no message of its own yet (`alert_ref` None: its first notice, or an alert
   only ever told inside a group): a full message (`alert_message`); the worker keeps its
   reference as the alert's `message_ref`.
@@ -38,9 +36,7 @@ from slack_sdk.http_retry import BackoffRetryIntervalCalculator, RetryIntervalCa
 from slack_sdk.web import SlackResponse
 
 from bot.alerts.notices import ALERT_KINDS, NoticeKind
-from bot.digest.chart import cashflow_png
-from bot.digest.payload import DIGEST_KIND, digest_from_payload
-from bot.digest.text import chart_filename, chart_title, rest_csv, rest_filename
+from bot.digest.payload import DIGEST_KIND
 from bot.oncall.words import ESCALATION_KIND
 from bot.slack.blocks import (
     MAX_TEXT,
@@ -51,11 +47,11 @@ from bot.slack.blocks import (
     reposted_line,
     thread_line,
 )
-from bot.slack.digest_blocks import digest_message, left_out
 from bot.slack.mrkdwn import escape_within
 from bot.tickets.notices import TicketNoticeKind
 from jobs.transports.base import OutboxMessageView, TransportError
 from jobs.transports.console import render_text
+from jobs.transports.slack_digest import send_digest
 from jobs.transports.slack_errors import (
     PRIVATE_CHANNEL,
     Remedy,
@@ -143,7 +139,7 @@ class SlackTransport:
             if message.kind == ESCALATION_KIND:
                 return send_escalation(self, message, channel)
             if message.kind == DIGEST_KIND:
-                return self._send_digest(message, channel)
+                return send_digest(self, message, channel)
             if message.kind in ALERT_KINDS:
                 if message.alert_ref is None:
                     text, blocks = alert_message(message.payload)
@@ -181,35 +177,6 @@ class SlackTransport:
             # The title is what a thread shows, and what a retry looks for.
             title=filename,
         )
-        return ref
-
-    def _send_digest(self, message: OutboxMessageView, channel: str) -> str:
-        """The digest's message, then in its thread the cash-flow chart and, for a portfolio
-        too large to show whole, the CSV of the facilities left out (each once)."""
-        digest = digest_from_payload(dict(message.payload))
-        text, blocks = digest_message(digest)
-        ref = self._post_once(message, channel, text=text, blocks=blocks)
-        channel_id, ts = _split(ref)
-        files: list[tuple[str, Callable[[], str | bytes]]] = [
-            (
-                chart_filename(digest.day),
-                lambda: cashflow_png(digest.cashflow, title=chart_title(digest)),
-            )
-        ]
-        if left_out(digest):
-            files.append((rest_filename(digest.day), lambda: rest_csv(left_out(digest))))
-        for filename, content in files:
-            if message.maybe_sent and self._file_in_thread(channel_id, ts, filename):
-                continue
-            self._call(
-                self._poster.files_upload_v2,
-                channel_id,
-                channel=channel_id,
-                thread_ts=ts,
-                content=content(),
-                filename=filename,
-                title=filename,
-            )
         return ref
 
     def _update_alert(self, message: OutboxMessageView, alert_ref: str, channel: str) -> str:

@@ -3,7 +3,18 @@
 from bot.models import VERSIONED_COLUMNS, Facility, FacilityTermsVersion
 
 # What a facility is, rather than its terms: never changed, or not read as of a moment.
-FIXED = {"id", "slug", "platform_id", "name", "currency", "timezone", "alert_channel", "created_at"}
+# Where alerts go and who is on call route messages now; they are not terms a past check reads.
+FIXED = {
+    "id",
+    "slug",
+    "platform_id",
+    "name",
+    "currency",
+    "timezone",
+    "alert_channel",
+    "oncall_rotation",
+    "created_at",
+}
 
 
 def test_a_version_keeps_every_changeable_column_of_a_facility_with_its_type() -> None:
