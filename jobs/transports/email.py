@@ -18,6 +18,8 @@ import smtplib
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
+from email import policy as email_policy
+from email.headerregistry import HeaderRegistry, MessageIDHeader
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from typing import TYPE_CHECKING
@@ -30,6 +32,22 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 SECURITY = ("starttls", "ssl", "none")
+
+
+def _threading_policy() -> email_policy.EmailPolicy:
+    """The default policy, with In-Reply-To and References parsed as msg-ids like Message-ID.
+
+    The standard library treats those two as unstructured text: a value over 78 characters is
+    folded into RFC 2047 encoded-words (`=?utf-8?q?=3C…?=`), which no mailbox threads on. As
+    msg-id headers they are written as they are, `<id@domain>` on one line, however long.
+    """
+    registry = HeaderRegistry()
+    registry.map_to_type("in-reply-to", MessageIDHeader)
+    registry.map_to_type("references", MessageIDHeader)
+    return email_policy.default.clone(header_factory=registry)
+
+
+POLICY = _threading_policy()
 
 
 @dataclass(frozen=True)
@@ -78,7 +96,7 @@ def build_message(
     sent: PlatformMessage, config: SmtpConfig, installation_id: str | None
 ) -> EmailMessage:
     """The mail for one platform message: UTF-8 headers and body, the CSV attached."""
-    mail = EmailMessage()
+    mail = EmailMessage(policy=POLICY)
     mail["From"] = config.mail_from
     mail["To"] = ", ".join(sent.to)
     mail["Subject"] = sent.title

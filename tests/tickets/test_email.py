@@ -111,12 +111,27 @@ def test_the_platform_receives_the_mail_with_the_records_and_follow_ups_thread(
         clock.now = datetime(2026, 12, 3, 1, 0, tzinfo=UTC)  # 09:00 two business days later
         ok(loanwatch("check --at 2026-12-03T09:00+08:00"))
         [_, follow_up] = server.mails
+        first_raw, follow_up_raw = (_raw_headers(e.content) for e in server.envelopes)
+    # What a mailbox threads on are the raw header lines: msg-ids, never RFC 2047 encoded-words.
+    assert f"Message-ID: {first_id}" in first_raw
+    assert f"In-Reply-To: {first_id}" in follow_up_raw
+    assert f"References: {first_id}" in follow_up_raw
+    assert f"Message-ID: {follow_up['Message-ID']}" in follow_up_raw
+    assert "=?" not in "".join(
+        line for line in follow_up_raw if not line.startswith(("Subject:", " ", "\t"))
+    )
     assert follow_up["In-Reply-To"] == first_id
     assert follow_up["References"] == first_id
     assert follow_up["Message-ID"] != first_id
     assert "这是我方第1次跟进" in follow_up.get_content()
     assert list(follow_up.iter_attachments()) == []
     assert [row.state for row in _rows(database_url)] == ["sent", "sent"]
+
+
+def _raw_headers(content: bytes) -> list[str]:
+    """The header lines of a mail exactly as the SMTP server received them."""
+    head = content.split(b"\r\n\r\n", 1)[0].replace(b"\r\n", b"\n")
+    return head.decode("ascii").split("\n")
 
 
 def test_a_server_down_at_first_gets_the_mail_exactly_once_when_it_is_up(
