@@ -10,6 +10,7 @@ from bot.cli.params import OUTBOX_ID
 from bot.cli.render import table
 from bot.errors import InputError
 from bot.models import OutboxMessage
+from bot.tickets.readdress import readdress_retried
 
 # `outbox list` shows this many rows, oldest first, and says how many more there are.
 LIST_LIMIT = 200
@@ -46,12 +47,28 @@ def outbox_retry(state: CliState, message_id: int | None, all_dead: bool) -> Non
     """Send a dead letter (or a waiting notification) again, now: ID, or --all-dead."""
     if (message_id is None) == (not all_dead):
         raise InputError("give exactly one of an outbox id or --all-dead")
+    moved: list[str] = []
     with state.transaction() as session:
         if message_id is not None:
-            outbox_admin.retry(session, state.actor, message_id, now=state.now)
-            click.echo(f"outbox {message_id} is pending again, due now")
-            return
-        retried = outbox_admin.retry_all_dead(session, state.actor, now=state.now)
+            retried = [outbox_admin.retry(session, state.actor, message_id, now=state.now)]
+        else:
+            retried = outbox_admin.retry_all_dead(session, state.actor, now=state.now)
+        for message in retried:
+            # A ticket's message goes where its corrected contact now says.
+            label = readdress_retried(
+                session,
+                state.actor,
+                message,
+                now=state.now,
+                default_channel=state.settings.default_alert_channel,
+            )
+            if label is not None:
+                moved.append(f"outbox {message.id} ({label}) now goes to {_where(message)}")
+    for line in moved:
+        click.echo(line)
+    if message_id is not None:
+        click.echo(f"outbox {message_id} is pending again, due now")
+        return
     if not retried:
         click.echo("no dead letters to retry")
         return
@@ -108,3 +125,8 @@ def _ids(messages: list[OutboxMessage]) -> str:
 def register(cli: click.Group) -> None:
     """Add the outbox commands."""
     cli.add_command(outbox_group)
+
+
+def _where(message: OutboxMessage) -> str:
+    payload = message.payload or {}
+    return ", ".join(payload.get("to") or []) or str(payload.get("url") or "")

@@ -127,6 +127,8 @@ def _line(notice: TicketNotice) -> str:
         return f"{who} reopened {label}: {typed}"
     if notice.event == EntryKind.DELIVERY_FAILED:
         return f":warning: {typed}"
+    if notice.event == EntryKind.CONTACT_CHANGED:
+        return typed
     return f"{label}: {notice.event} {typed}".strip()
 
 

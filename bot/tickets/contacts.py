@@ -1,7 +1,8 @@
 """How each platform is reached about tickets: one contact per platform, overridden per facility.
 
 Admins set contacts (`loanwatch platform contact`, and later the Slack side checks the role);
-a ticket copies its contact when it opens, so editing a contact never moves an open ticket.
+a ticket copies its contact when it opens: it keeps its way (email, webhook, by hand) and
+language, and follows a correction of that way's addresses (bot/tickets/readdress.py).
 """
 
 import re

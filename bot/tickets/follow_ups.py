@@ -23,6 +23,7 @@ from bot.ledger.facilities import facility_zone
 from bot.models import Alert, Facility, Ticket, TicketAlert
 from bot.tickets import text
 from bot.tickets.opening import send_to_platform
+from bot.tickets.readdress import follow_corrected_contact
 from bot.tickets.timeline import follow_up_due, write_entry
 from bot.tickets.words import EntryKind, Language, TicketState, Via, ticket_label
 
@@ -75,6 +76,15 @@ def run_follow_ups(
     for ticket in due:
         facility = session.get(Facility, ticket.facility_id)
         assert facility is not None
+        # An admin may have corrected the contact's addresses (after a dead letter, say).
+        follow_corrected_contact(
+            session,
+            audit.SYSTEM,
+            ticket,
+            now=now,
+            default_channel=default_channel,
+            written_at=written_at,
+        )
         before = audit.snapshot(ticket)
         ticket.follow_ups += 1
         ticket.next_follow_up_at = follow_up_due(

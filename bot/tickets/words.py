@@ -28,6 +28,7 @@ class EntryKind(StrEnum):
     ALERT_RESOLVED = "alert_resolved"
     CLOSED = "closed"
     REOPENED = "reopened"
+    CONTACT_CHANGED = "contact_changed"  # an admin corrected the contact's addresses
 
 
 class Via(StrEnum):

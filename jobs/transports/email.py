@@ -159,7 +159,7 @@ class EmailTransport:
                     smtp.login(self.config.user, self.config.password or "")
                 refused = smtp.send_message(mail, to_addrs=sent.to)
         except (smtplib.SMTPException, OSError) as exc:
-            raise _failure(exc, self.config, sent) from exc
+            raise _failure(exc, self.config, sent, message.id) from exc
         if refused:
             # Some took it, some did not: a retry would send it again to those who have it.
             return f"{mail['Message-ID']} (refused by {', '.join(sorted(refused))})"
@@ -182,25 +182,26 @@ def _connect(config: SmtpConfig, context: ssl.SSLContext) -> smtplib.SMTP:
     return smtp
 
 
-def _failure(exc: Exception, config: SmtpConfig, sent: PlatformMessage) -> TransportError:
+def _failure(exc: Exception, config: SmtpConfig, sent: PlatformMessage, row: int) -> TransportError:
     """What a failure means: retry later (transient) or a person must fix something."""
     where = f"the SMTP server {config.where}"
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         return TransportError(
             f"{where} refused the login of {config.user} ({_said(exc)}): check "
-            "LOANWATCH_SMTP_USER and LOANWATCH_SMTP_PASSWORD, then retry the dead letter",
+            f"LOANWATCH_SMTP_USER and LOANWATCH_SMTP_PASSWORD, then `loanwatch outbox retry {row}`",
             permanent=True,
         )
     if isinstance(exc, smtplib.SMTPNotSupportedError):
         return TransportError(
             f"{where} does not offer {exc}: check LOANWATCH_SMTP_SECURITY "
-            f"({config.security}) and LOANWATCH_SMTP_PORT, then retry the dead letter",
+            f"({config.security}) and LOANWATCH_SMTP_PORT, then `loanwatch outbox retry {row}`",
             permanent=True,
         )
     if isinstance(exc, ssl.SSLCertVerificationError):
         return TransportError(
             f"{where} showed a certificate this machine does not trust ({exc.verify_message}): "
-            "fix its certificate or point SSL_CERT_FILE at its CA, then retry the dead letter",
+            "fix its certificate or point SSL_CERT_FILE at its CA, then "
+            f"`loanwatch outbox retry {row}`",
             permanent=True,
         )
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
@@ -209,14 +210,17 @@ def _failure(exc: Exception, config: SmtpConfig, sent: PlatformMessage) -> Trans
         if codes and all(code >= 500 for code in codes):
             return TransportError(
                 f"{where} refused every address of ticket {sent.ticket} ({said}): correct the "
-                f"contact with `loanwatch platform contact {sent.platform} --via email --to …`",
+                f"contact with `loanwatch platform contact {sent.platform} --via email --to …` "
+                f"(its open tickets follow), then `loanwatch outbox retry {row}`",
                 permanent=True,
             )
         return TransportError(f"{where} refused the addresses for now ({said})")
     if isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500:
         return TransportError(
             f"{where} rejected ticket {sent.ticket}'s mail ({_said(exc)}): check "
-            "LOANWATCH_MAIL_FROM and the contact's addresses, then retry the dead letter",
+            "LOANWATCH_MAIL_FROM and the contact's addresses (correct them with "
+            f"`loanwatch platform contact {sent.platform} --via email --to …`; its open tickets "
+            f"follow), then `loanwatch outbox retry {row}`",
             permanent=True,
         )
     if isinstance(exc, smtplib.SMTPResponseException):

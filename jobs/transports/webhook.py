@@ -110,7 +110,7 @@ class WebhookTransport:
             with self.opener.open(request, timeout=self.timeout) as response:
                 return f"webhook:{response.status}"
         except urllib.error.HTTPError as exc:
-            raise _refused(exc, sent, self.clock()) from exc
+            raise _refused(exc, sent, self.clock(), message.id) from exc
         except (urllib.error.URLError, OSError) as exc:
             raise TransportError(
                 f"the webhook of {sent.platform} ({sent.url}) could not be reached "
@@ -135,7 +135,9 @@ class WebhookTransport:
         return secret
 
 
-def _refused(exc: urllib.error.HTTPError, sent: PlatformMessage, now: float) -> TransportError:
+def _refused(
+    exc: urllib.error.HTTPError, sent: PlatformMessage, now: float, row: int
+) -> TransportError:
     """An HTTP answer other than 2xx: retried (408, 429, 5xx, after the `Retry-After` it gives,
     in seconds or as an HTTP-date counted from `now`) or a dead letter."""
     status = exc.code
@@ -149,6 +151,8 @@ def _refused(exc: urllib.error.HTTPError, sent: PlatformMessage, now: float) -> 
         )
     return TransportError(
         f"{where} refused ticket {sent.ticket}'s {sent.event} with {status} {exc.reason}: check "
-        f"the URL and the secret ({sent.secret_env}) with the platform, then retry the dead letter",
+        f"the URL and the secret ({sent.secret_env}) with the platform, correct them with "
+        f"`loanwatch platform contact {sent.platform} --via webhook --url … --secret-env …` "
+        f"(its open tickets follow), then `loanwatch outbox retry {row}`",
         permanent=True,
     )

@@ -271,3 +271,37 @@ def test_the_outbox_waits_as_long_as_the_webhooks_retry_after_says(
     signed = hook.requests[-1]["headers"]["X-Loanwatch-Signature"]
     assert re.fullmatch(r"t=[0-9]+,v1=[0-9a-f]{64}", signed)
     assert key == body["event"]["id"] == _sent_event_id(database_url)
+
+
+def test_the_dead_letters_fix_works_the_retry_and_the_follow_ups_go_to_the_corrected_url(
+    loanwatch, clock, missing_bill, database_url, monkeypatch
+) -> None:
+    """The webhook's URL was wrong (404): the dead letter says to correct the contact and retry
+    it. The admin does just that: the retried first message and the follow-up reach the
+    corrected URL, the wrong one hears nothing more, and the ticket's timeline says it moved."""
+    monkeypatch.setenv("JIEBEI_HOOK_SECRET", SECRET)
+    with WebhookReceiver(SECRET, answers=[404] * 5) as wrong, WebhookReceiver(SECRET) as right:
+        _contact(loanwatch, wrong.url)
+        ok(loanwatch(f"ticket open jiebei-main --subject 账单缺失 --alert {missing_bill}"))
+        [dead] = _rows(database_url)
+        assert dead.state == "dead"
+        fix = "`loanwatch platform contact jiebei --via webhook --url … --secret-env …`"
+        assert fix in dead.last_error
+        assert f"then `loanwatch outbox retry {dead.id}`" in dead.last_error
+
+        _contact(loanwatch, right.url)
+        out = ok(loanwatch(f"outbox retry {dead.id}"))
+        assert f"outbox {dead.id} (T-1) now goes to {right.url}" in out
+        ok(loanwatch("check"))
+        [(_, first)] = right.deliveries
+        assert first["event"]["kind"] == "sent"
+        assert first["records"]["rows"]
+
+        clock.now = clock.now + timedelta(days=2, hours=-1)  # 09:00, two business days on
+        ok(loanwatch("check --at 2026-12-03T09:00+08:00"))
+        assert [body["event"]["kind"] for _, body in right.deliveries] == ["sent", "reminder"]
+    assert len(wrong.requests) == 1
+    show = ok(loanwatch("ticket show T-1"))
+    assert "contact_changed" in show
+    assert f"was corrected: {wrong.url} → {right.url}" in show
+    assert show.count("contact_changed") == 1
