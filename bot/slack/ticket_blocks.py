@@ -109,6 +109,8 @@ def _line(notice: TicketNotice) -> str:
         return f"{who} recorded {platform}'s reply{case}: {typed}"
     if notice.event == EntryKind.NOTE:
         return f"{who} noted: {typed}"
+    if notice.event == EntryKind.REMINDER and notice.data.get("first_undelivered"):
+        return f"{mention(notice.owner)}: {platform} never got {label}: {typed}."
     if notice.event == EntryKind.REMINDER:
         return f"{mention(notice.owner)}: {platform} has not answered {label}: {typed}."
     if notice.event == EntryKind.ALERT_RESOLVED:

@@ -17,11 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.alerts.outbox import DEAD, DROPPED
 from bot.alerts.policy import AlertState
 from bot.calendar import BusinessCalendar
 from bot.ledger.facilities import facility_zone
-from bot.models import Alert, Facility, Ticket, TicketAlert
+from bot.models import Alert, Facility, OutboxMessage, Ticket, TicketAlert
 from bot.tickets import text
+from bot.tickets.notices import TicketNoticeKind
 from bot.tickets.opening import send_to_platform
 from bot.tickets.readdress import follow_corrected_contact
 from bot.tickets.timeline import follow_up_due, write_entry
@@ -86,7 +88,10 @@ def run_follow_ups(
             written_at=written_at,
         )
         before = audit.snapshot(ticket)
-        ticket.follow_ups += 1
+        # A platform that never got the first message is not chased under it: the team is.
+        undelivered = first_message_undelivered(session, ticket)
+        if undelivered is None:
+            ticket.follow_ups += 1
         ticket.next_follow_up_at = follow_up_due(
             calendar, now, ticket.follow_up_days, facility_zone(facility)
         )
@@ -98,13 +103,12 @@ def run_follow_ups(
             EntryKind.REMINDER,
             now=now,
             before=before,
-            text=f"no answer after {ticket.follow_up_days} business days "
-            f"(follow-up {ticket.follow_ups})",
-            data={"follow_up": ticket.follow_ups},
+            text=reminder_text(ticket, undelivered),
+            data={"follow_up": ticket.follow_ups, "first_undelivered": undelivered},
             channel=default_channel,
             written_at=written_at,
         )
-        if ticket.via != Via.MANUAL:
+        if ticket.via != Via.MANUAL and undelivered is None:
             message = text.follow_up_message(
                 label, ticket.subject, ticket.follow_ups, Language(ticket.language)
             )
@@ -113,6 +117,37 @@ def run_follow_ups(
             )
         reminded.append(label)
     return reminded
+
+
+def first_message_undelivered(session: Session, ticket: Ticket) -> int | None:
+    """The outbox id of the ticket's first message to the platform if it is a dead letter (or
+    was dropped): the platform never got it. None when it went, or is still on its way."""
+    if ticket.via == Via.MANUAL or ticket.thread_event_id is None:
+        return None
+    rows = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.kind == TicketNoticeKind.PLATFORM,
+            OutboxMessage.state.in_((DEAD, DROPPED)),
+        )
+    )
+    for row in rows:
+        payload = row.payload or {}
+        if payload.get("ticket_id") == ticket.id and (
+            payload.get("event_id") == ticket.thread_event_id
+        ):
+            return row.id
+    return None
+
+
+def reminder_text(ticket: Ticket, undelivered: int | None) -> str:
+    """The reminder's line for the team."""
+    if undelivered is not None:
+        return (
+            f"the first message to the platform was not delivered (outbox {undelivered} is a "
+            "dead letter), so no follow-up was sent; fix what its admin alert says, then "
+            f"`loanwatch outbox retry {undelivered}`"
+        )
+    return f"no answer after {ticket.follow_up_days} business days (follow-up {ticket.follow_ups})"
 
 
 def note_resolved_alerts(

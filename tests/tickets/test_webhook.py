@@ -305,3 +305,32 @@ def test_the_dead_letters_fix_works_the_retry_and_the_follow_ups_go_to_the_corre
     assert "contact_changed" in show
     assert f"was corrected: {wrong.url} → {right.url}" in show
     assert show.count("contact_changed") == 1
+
+
+def test_no_follow_up_goes_under_a_first_message_the_platform_never_got(
+    loanwatch, clock, missing_bill, database_url, monkeypatch
+) -> None:
+    """The first message is a dead letter: when the follow-up falls due the team is reminded
+    that it failed, and nothing is sent to the platform; once it is retried and delivered the
+    follow-ups resume, threaded under it."""
+    monkeypatch.setenv("JIEBEI_HOOK_SECRET", SECRET)
+    with WebhookReceiver(SECRET, answers=[403]) as hook:
+        _contact(loanwatch, hook.url)
+        ok(loanwatch(f"ticket open jiebei-main --subject 账单缺失 --alert {missing_bill}"))
+        [dead] = _rows(database_url)
+        assert dead.state == "dead"
+        clock.now = clock.now + timedelta(days=2, hours=-1)  # 09:00, two business days on
+        ok(loanwatch("check --at 2026-12-03T09:00+08:00"))
+        assert len(hook.requests) == 1
+        assert [row.id for row in _rows(database_url)] == [dead.id]
+        show = ok(loanwatch("ticket show T-1"))
+        assert f"was not delivered (outbox {dead.id} is a dead letter)" in show
+        assert "no follow-up was sent" in show
+
+        ok(loanwatch(f"outbox retry {dead.id}"))
+        ok(loanwatch("check --at 2026-12-03T09:00+08:00"))
+        ok(loanwatch("check --at 2026-12-07T09:00+08:00"))  # Monday: two business days on
+    kinds = [(body["event"]["kind"], body["event"]["follow_up"]) for _, body in hook.deliveries]
+    assert kinds == [("sent", 0), ("reminder", 1)]
+    [(first_key, _), (_, follow_up)] = hook.deliveries
+    assert follow_up["event"]["thread_id"] == first_key
