@@ -4,8 +4,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.alerts.outbox import DEAD, SENT
 from bot.cli.render import table
-from bot.models import Ticket, TicketEntry
+from bot.models import OutboxMessage, Ticket, TicketEntry
 from bot.tickets.opening import OpenedTicket
 from bot.tickets.words import Via, is_overdue, ticket_label
 from bot.zones import local
@@ -80,7 +81,27 @@ def opened(result: OpenedTicket) -> str:
             f"below through its customer service, then run `loanwatch ticket sent {label}`"
         )
     to = ", ".join(contact.to) if contact.via == Via.EMAIL else contact.url
-    return f"{label} opened; sent by {contact.via} to {to} with the usage records"
+    return f"{label} opened; sending it by {contact.via} to {to} with the usage records"
+
+
+def delivery_outcome(label: str, row: OutboxMessage | None) -> str:
+    """What became of the first message once `ticket open` tried to deliver it."""
+    if row is None:
+        return f"{label}: its first message is not in the outbox; see `loanwatch outbox list`"
+    payload = row.payload or {}
+    to = ", ".join(payload.get("to") or []) or payload.get("url") or "?"
+    if row.state == SENT:
+        return f"{label}: delivered by {payload.get('via')} to {to}"
+    if row.state == DEAD:
+        return (
+            f"{label}: NOT delivered, a dead letter: {row.last_error}. The admins were alerted; "
+            f"once it is fixed, `loanwatch outbox retry {row.id}`"
+        )
+    why = row.last_error or "not tried yet"
+    return (
+        f"{label}: queued, not delivered yet ({why}); loanwatch will retry it (outbox "
+        f"{row.id}) — see `loanwatch outbox list`"
+    )
 
 
 def manual_bundle(result: OpenedTicket) -> str:

@@ -13,7 +13,7 @@ from bot.cli.context import CliState
 from bot.cli.delivery import deliver_now
 from bot.cli.params import ALERT_ID, WholeNumberType
 from bot.ledger.facilities import facility_zone
-from bot.models import Facility, Platform
+from bot.models import Facility, OutboxMessage, Platform
 from bot.tickets.changes import (
     LIST_STATES,
     add_note,
@@ -113,6 +113,10 @@ def ticket_open(
     if result.contact.via == Via.MANUAL:
         click.echo(ticket_render.manual_bundle(result))
     deliver_now(state)
+    if result.platform_message_id is not None:  # say what became of it, not what was hoped
+        with state.transaction() as session:
+            row = session.get(OutboxMessage, result.platform_message_id)
+            click.echo(ticket_render.delivery_outcome(result.label, row))
 
 
 @ticket_group.command("list")

@@ -15,7 +15,15 @@ from bot.alerts.transition import get_alert
 from bot.calendar import BusinessCalendar
 from bot.errors import InputError
 from bot.ledger.facilities import facility_zone, get_facility
-from bot.models import Alert, Facility, Platform, Ticket, TicketAlert, TicketCounter
+from bot.models import (
+    Alert,
+    Facility,
+    OutboxMessage,
+    Platform,
+    Ticket,
+    TicketAlert,
+    TicketCounter,
+)
 from bot.tickets import text
 from bot.tickets.contacts import Contact, contact_for
 from bot.tickets.notices import PlatformMessage, TicketNoticeKind
@@ -46,6 +54,8 @@ class OpenedTicket:
     records: UsageRecords
     message: str  # the first message, in the contact's language (ready to paste)
     csv: bytes  # the usage records
+    # The outbox row of the first message to the platform (email, webhook); None by hand.
+    platform_message_id: int | None = None
 
 
 def open_ticket(
@@ -112,9 +122,15 @@ def open_ticket(
         )
         # Follow-ups thread under this first message (In-Reply-To, References).
         ticket.thread_event_id = sent.event_id
-        send_to_platform(session, ticket, facility, records, message, sent.event_id, now=now)
+        row = send_to_platform(session, ticket, facility, records, message, sent.event_id, now=now)
     return OpenedTicket(
-        ticket, label, contact, records, message, text.records_csv(records, contact.language)
+        ticket,
+        label,
+        contact,
+        records,
+        message,
+        text.records_csv(records, contact.language),
+        row.id if sending else None,
     )
 
 
@@ -160,9 +176,10 @@ def send_to_platform(
     event_id: str,
     *,
     now: datetime,
-) -> None:
+) -> OutboxMessage:
     # `now` is when the row is due: the real time, also for wake-ups run `--at` another.
-    """Enqueue a message to the platform (the first one with the records; a follow-up without)."""
+    """Enqueue a message to the platform (the first one with the records; a follow-up without);
+    returns its outbox row."""
     platform = session.get(Platform, ticket.platform_id)
     assert platform is not None
     label = ticket_label(ticket.number)
@@ -190,7 +207,7 @@ def send_to_platform(
         rows=text.record_rows(records.records, language) if records is not None else [],
         facts={"To": ", ".join(contact.get("to") or []) or (contact.get("url") or "")},
     )
-    enqueue(
+    return enqueue(
         session,
         kind=TicketNoticeKind.PLATFORM,
         channel=f"{ticket.via}:{platform.name}",

@@ -34,8 +34,8 @@ def transport_from(settings: "Settings", stream: TextIO | None = None) -> Transp
     """Slack when a bot token is set (SLACK_BOT_TOKEN), else the console (`stream`, or stdout).
 
     A ticket's rows for a platform go by their own transports (`routing`): a webhook always by
-    HTTP; an email by SMTP when LOANWATCH_SMTP_HOST is set, else the console prints it, or,
-    with Slack, it waits in the outbox until the host is set.
+    HTTP; an email by SMTP when LOANWATCH_SMTP_HOST is set, else it waits in the outbox (with
+    or without Slack) until the host is set, saying so.
     """
     # Imported here so a process that sends no such row never loads smtplib or urllib.
     from jobs.transports.email import EmailTransport
@@ -51,8 +51,6 @@ def transport_from(settings: "Settings", stream: TextIO | None = None) -> Transp
     email: Transport
     if settings.smtp_host is not None:
         email = EmailTransport.from_settings(settings)
-    elif settings.slack_bot_token is None:
-        email = main
-    else:
+    else:  # never "delivered" to a console: it waits until a mail server is configured
         email = NotConfigured("email", "set LOANWATCH_SMTP_HOST (and LOANWATCH_MAIL_FROM)")
     return ByChannel(main, {"email": email, "webhook": WebhookTransport()})

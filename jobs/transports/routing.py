@@ -3,8 +3,8 @@
 A ticket's message to a platform is an outbox row whose channel names how it travels
 (`email:jiebei`, `webhook:weilidai`, see bot/tickets/notices.py) and goes by that scheme's
 transport (jobs/transports/email.py, webhook.py). An email with no SMTP server configured waits
-in the outbox (a transient failure, retried with backoff, never a dead letter) when the main
-transport is Slack, saying which setting is missing; the console prints it.
+in the outbox (a transient failure, retried with backoff, never a dead letter), saying which
+setting is missing, and goes once it is set; the console never stands in for a mail server.
 """
 
 from collections.abc import Mapping

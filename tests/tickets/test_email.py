@@ -91,7 +91,8 @@ def test_the_platform_receives_the_mail_with_the_records_and_follow_ups_thread(
         out = ok(
             loanwatch(f"ticket open jiebei-main --subject 十二月账单缺失 --alert {missing_bill}")
         )
-        assert out.startswith("T-1 opened; sent by email to cs@jiebei.example")
+        assert out.startswith("T-1 opened; sending it by email to cs@jiebei.example")
+        assert "T-1: delivered by email to cs@jiebei.example" in out
         [first] = server.mails
         assert server.logins == [("loanwatch-bot", True)]
         assert server.tls_sessions == 1
@@ -141,7 +142,12 @@ def test_a_server_down_at_first_gets_the_mail_exactly_once_when_it_is_up(
     port = free_port()
     smtp_env(port)
     ok(loanwatch("platform contact jiebei --via email --to cs@jiebei.example"))
-    ok(loanwatch(f"ticket open jiebei-main --subject 账单缺失 --alert {missing_bill}"))
+    out = ok(loanwatch(f"ticket open jiebei-main --subject 账单缺失 --alert {missing_bill}"))
+    # It says what happened, not what was hoped: the mail is queued, and where to watch it.
+    assert "delivered" not in out.replace("not delivered yet", "")
+    assert f"T-1: queued, not delivered yet (the SMTP server 127.0.0.1:{port} could not" in out
+    assert "; loanwatch will retry it (outbox " in out
+    assert "— see `loanwatch outbox list`" in out
     engine = make_engine(database_url)
     later = [utcnow()]
     worker = DeliveryWorker(
@@ -385,3 +391,34 @@ def test_a_server_that_times_out_is_retried_with_backoff_then_delivered_once(
     engine.dispose()
     assert len(mailbox.got) == 1
     assert _rows(database_url)[0].state == "sent"
+
+
+def test_a_mail_opened_before_smtp_was_configured_goes_once_it_is(
+    loanwatch, missing_bill, ca, smtp_env, database_url, monkeypatch
+) -> None:
+    """No LOANWATCH_SMTP_HOST when the ticket opens: nothing is printed as if mailed; the row
+    waits, and once the admin configures the server the platform gets the mail, once."""
+    monkeypatch.delenv("LOANWATCH_SMTP_HOST", raising=False)
+    ok(loanwatch("platform contact jiebei --via email --to cs@jiebei.example"))
+    out = ok(loanwatch(f"ticket open jiebei-main --subject 账单缺失 --alert {missing_bill}"))
+    assert "set LOANWATCH_SMTP_HOST" in out
+    [row] = _rows(database_url)
+    assert row.state == "pending"
+    with SmtpServer(ca, USERS) as server:
+        smtp_env(server.port)
+        engine = make_engine(database_url)
+        later = [utcnow()]
+        worker = DeliveryWorker(
+            session_factory(engine),
+            transport_from(Settings()),
+            worker_id="w",
+            clock=lambda: later[0],
+        )
+        for _ in range(3):
+            later[0] += timedelta(minutes=10)
+            worker.step()
+        engine.dispose()
+        [mail] = server.mails
+    assert mail["Subject"] == "[T-1] jiebei-main: 账单缺失"
+    [row] = _rows(database_url)
+    assert row.state == "sent"

@@ -132,20 +132,27 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(
     assert _outbox_count(database_url) == outbox_before
 
 
-def test_an_email_contact_gets_the_first_message_through_the_outbox(
-    loanwatch, missing_bill
+def test_without_a_mail_server_the_first_message_waits_in_the_outbox_and_says_why(
+    loanwatch, missing_bill, monkeypatch
 ) -> None:
-    """Jiebei by email: waiting at once, the message printed by the console transport."""
+    """Jiebei by email, no LOANWATCH_SMTP_HOST: the mail is not printed and counted delivered;
+    it waits in the outbox, and `ticket open` says so and names the setting."""
+    monkeypatch.delenv("LOANWATCH_SMTP_HOST", raising=False)
     ok(loanwatch("platform contact jiebei --via email --to cs@jiebei.example,ops@jiebei.example"))
     out = ok(loanwatch(f"ticket open jiebei-main --subject 账单缺失 --alert {missing_bill}"))
-    assert out.startswith("T-1 opened; sent by email to cs@jiebei.example, ops@jiebei.example")
-    assert "ticket.platform → #email:jiebei" in out
-    assert "[T-1] jiebei-main: 账单缺失" in out
-    assert "贵平台账单缺失" in out
+    assert out.startswith(
+        "T-1 opened; sending it by email to cs@jiebei.example, ops@jiebei.example"
+    )
+    assert "ticket.platform → #email:jiebei" not in out
+    assert "贵平台账单缺失" not in out
+    assert "T-1: queued, not delivered yet" in out
+    assert "set LOANWATCH_SMTP_HOST (and LOANWATCH_MAIL_FROM); it waits in the outbox" in out
     [ticket] = _tickets(loanwatch)
     assert ticket["state"] == "waiting"
     assert ticket["next_follow_up_at"] == "2026-12-03T01:00:00+00:00"  # 09:00 in Shanghai
-    assert "pending" not in ok(loanwatch("outbox list"))
+    [waiting] = [line for line in ok(loanwatch("outbox list")).splitlines() if "email:" in line]
+    assert "ticket.platform" in waiting
+    assert "pending" in waiting
 
 
 def test_a_facility_override_wins_over_its_platform(loanwatch, missing_bill, monkeypatch) -> None:
@@ -161,7 +168,8 @@ def test_a_facility_override_wins_over_its_platform(loanwatch, missing_bill, mon
             )
         )
         out = ok(loanwatch(f"ticket open jiebei-main --subject 'no bill' --alert {missing_bill}"))
-    assert f"sent by webhook to {hook.url}" in out
+    assert f"sending it by webhook to {hook.url}" in out
+    assert f"T-1: delivered by webhook to {hook.url}" in out
     [(_, body)] = hook.deliveries
     assert "Missing bill: we drew ¥20,000.00 on 2026-11-08 (draw #1)" in body["summary"]
 
