@@ -10,6 +10,7 @@ from bot.cli.params import OUTBOX_ID
 from bot.cli.render import table
 from bot.errors import InputError
 from bot.models import OutboxMessage
+from bot.tickets.contacts import shown_url
 from bot.tickets.readdress import readdress_retried
 
 # `outbox list` shows this many rows, oldest first, and says how many more there are.
@@ -129,4 +130,4 @@ def register(cli: click.Group) -> None:
 
 def _where(message: OutboxMessage) -> str:
     payload = message.payload or {}
-    return ", ".join(payload.get("to") or []) or str(payload.get("url") or "")
+    return ", ".join(payload.get("to") or []) or shown_url(payload.get("url"))

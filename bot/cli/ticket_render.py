@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from bot.alerts.outbox import DEAD, SENT
 from bot.cli.render import table
 from bot.models import OutboxMessage, Ticket, TicketEntry
+from bot.tickets.contacts import shown_url
 from bot.tickets.opening import OpenedTicket
 from bot.tickets.words import Via, is_overdue, ticket_label
 from bot.zones import local
@@ -80,7 +81,7 @@ def opened(result: OpenedTicket) -> str:
             f"{label} opened; this platform is contacted by hand: send the text and the CSV "
             f"below through its customer service, then run `loanwatch ticket sent {label}`"
         )
-    to = ", ".join(contact.to) if contact.via == Via.EMAIL else contact.url
+    to = ", ".join(contact.to) if contact.via == Via.EMAIL else shown_url(contact.url)
     return f"{label} opened; sending it by {contact.via} to {to} with the usage records"
 
 
@@ -89,7 +90,7 @@ def delivery_outcome(label: str, row: OutboxMessage | None) -> str:
     if row is None:
         return f"{label}: its first message is not in the outbox; see `loanwatch outbox list`"
     payload = row.payload or {}
-    to = ", ".join(payload.get("to") or []) or payload.get("url") or "?"
+    to = ", ".join(payload.get("to") or []) or shown_url(payload.get("url")) or "?"
     if row.state == SENT:
         return f"{label}: delivered by {payload.get('via')} to {to}"
     if row.state == DEAD:

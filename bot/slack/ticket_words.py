@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.models import Ticket
 from bot.slack.mrkdwn import escape, escape_within, mention
-from bot.tickets.contacts import Contact
+from bot.tickets.contacts import Contact, shown_url
 from bot.tickets.words import Via, is_overdue, state_words, ticket_label
 
 # What each role may do with a ticket, for the refusals ("Only operators may open tickets.").
@@ -46,7 +46,7 @@ def contact_words(contact: Contact, platform: str) -> str:
     if contact.via == Via.EMAIL:
         return f"It goes to {platform} by email to {', '.join(contact.to)} ({contact.language})."
     if contact.via == Via.WEBHOOK:
-        return f"It goes to {platform} by webhook to {contact.url} ({contact.language})."
+        return f"It goes to {platform} by webhook to {shown_url(contact.url)} ({contact.language})."
     return (
         f"{platform} is reached by hand: loanwatch prepares the text ({contact.language}) and "
         "the usage records, and someone sends them and presses Mark as sent."

@@ -168,13 +168,38 @@ def _addresses(typed: str | None) -> tuple[str, ...]:
     return tuple(found)
 
 
+def shown_url(url: str | None) -> str:
+    """A webhook's URL as output and errors show it: never a user:password@ or a query's values
+    (a `?token=…`), which may be credentials."""
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "(a malformed URL)"
+    netloc = f"{host}{port}" if "@" in parts.netloc else parts.netloc
+    return f"{parts.scheme}://{netloc}{parts.path}" + ("?…" if parts.query else "")
+
+
 def _url(typed: str | None) -> str:
     if not typed or not typed.strip():
         raise InputError("a webhook contact needs --url https://… and --secret-env VAR")
-    parts = urlsplit(typed.strip())
-    if parts.scheme not in ("https", "http") or not parts.netloc:
-        raise InputError(f'"{quote(typed)}" is not a web address; write https://host/path')
-    return typed.strip()
+    url = typed.strip()
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (a port that is not a number raises here)
+    except ValueError:
+        raise InputError("--url is not a web address; write https://host/path") from None
+    if "@" in parts.netloc:
+        raise InputError(
+            "--url must not carry a user name or password (user:password@): loanwatch signs "
+            "each POST with the secret in --secret-env instead"
+        )
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise InputError(f'"{quote(shown_url(url))}" is not a web address; write https://host/path')
+    return url
 
 
 def _env_name(typed: str | None) -> str:

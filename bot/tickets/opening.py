@@ -25,7 +25,7 @@ from bot.models import (
     TicketCounter,
 )
 from bot.tickets import text
-from bot.tickets.contacts import Contact, contact_for
+from bot.tickets.contacts import Contact, contact_for, shown_url
 from bot.tickets.notices import PlatformMessage, TicketNoticeKind
 from bot.tickets.records import UsageRecords, usage_records
 from bot.tickets.timeline import follow_up_due, write_entry
@@ -205,7 +205,7 @@ def send_to_platform(
         attachment_name=f"{label}-usage-records.csv" if records is not None else None,
         columns=text.record_columns(language) if records is not None else [],
         rows=text.record_rows(records.records, language) if records is not None else [],
-        facts={"To": ", ".join(contact.get("to") or []) or (contact.get("url") or "")},
+        facts={"To": ", ".join(contact.get("to") or []) or shown_url(contact.get("url"))},
     )
     return enqueue(
         session,

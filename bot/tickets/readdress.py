@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.models import Facility, OutboxMessage, Platform, Ticket
-from bot.tickets.contacts import contact_for
+from bot.tickets.contacts import contact_for, shown_url
 from bot.tickets.notices import PlatformMessage, TicketNoticeKind
 from bot.tickets.timeline import write_entry
 from bot.tickets.words import EntryKind, TicketState, Via, ticket_label
@@ -33,7 +33,7 @@ ADDRESS_KEYS = ("to", "url", "secret_env")
 
 def where(contact: dict[str, Any]) -> str:
     """The contact's addresses as people read them: the mailboxes, or the webhook's URL."""
-    return ", ".join(contact.get("to") or []) or contact.get("url") or "(none)"
+    return ", ".join(contact.get("to") or []) or shown_url(contact.get("url")) or "(none)"
 
 
 def contact_changed_text(via: str, platform: str, old: dict[str, Any], new: dict[str, Any]) -> str:

@@ -29,6 +29,7 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from bot.tickets.contacts import shown_url
 from bot.tickets.notices import PlatformMessage
 from jobs.transports.base import OutboxMessageView, TransportError, retry_after_seconds
 
@@ -113,7 +114,7 @@ class WebhookTransport:
             raise _refused(exc, sent, self.clock(), message.id) from exc
         except (urllib.error.URLError, OSError) as exc:
             raise TransportError(
-                f"the webhook of {sent.platform} ({sent.url}) could not be reached "
+                f"the webhook of {sent.platform} ({shown_url(sent.url)}) could not be reached "
                 f"({getattr(exc, 'reason', exc)!r}); trying again later"
             ) from exc
 
@@ -141,7 +142,7 @@ def _refused(
     """An HTTP answer other than 2xx: retried (408, 429, 5xx, after the `Retry-After` it gives,
     in seconds or as an HTTP-date counted from `now`) or a dead letter."""
     status = exc.code
-    where = f"the webhook of {sent.platform} ({sent.url})"
+    where = f"the webhook of {sent.platform} ({shown_url(sent.url)})"
     if status in RETRIED or status >= 500:
         return TransportError(
             f"{where} answered {status}; trying again later",

@@ -209,3 +209,32 @@ def test_export_tickets_as_csv_has_the_documented_columns(loanwatch, missing_bil
     assert list(ticket) == list(rows[0])  # the JSON has the same fields, in the same order
     assert ticket["alerts"] == [missing_bill]
     assert (ticket["follow_ups"], ticket["closed_at"], ticket["resolution"]) == (0, None, None)
+
+
+def test_a_webhook_url_with_a_password_is_refused_and_no_secret_is_ever_echoed(
+    loanwatch, missing_bill, monkeypatch
+) -> None:
+    """user:password@ in --url: one line, exit 2, nothing written, the password not repeated.
+    A token in the query is accepted (some platforms sign that way) but never printed."""
+    audit_before = ok(loanwatch("export audit --format json"))
+    status, out, err = loanwatch(
+        "platform contact jiebei --via webhook --secret-env HOOK_SECRET "
+        "--url 'http://bob:hunter2@127.0.0.1:9/hook?token=SEKRIT'"
+    )
+    assert status == 2
+    assert "must not carry a user name or password" in err
+    assert len(err.strip().splitlines()) == 1
+    assert "hunter2" not in out + err
+    assert "SEKRIT" not in out + err
+    assert ok(loanwatch("export audit --format json")) == audit_before
+
+    monkeypatch.setenv("HOOK_SECRET", "hook-secret")
+    with WebhookReceiver("hook-secret") as hook:
+        ok(loanwatch(
+            "platform contact jiebei --via webhook --secret-env HOOK_SECRET "
+            f"--url '{hook.url}?token=SEKRIT'"
+        ))  # fmt: skip
+        out = ok(loanwatch(f"ticket open jiebei-main --subject 'no bill' --alert {missing_bill}"))
+        assert len(hook.deliveries) == 1
+    assert f"T-1: delivered by webhook to {hook.url}?…" in out
+    assert "SEKRIT" not in out + ok(loanwatch("ticket show T-1")) + ok(loanwatch("outbox list"))
