@@ -94,7 +94,7 @@ class WebhookTransport:
     def send(self, message: OutboxMessageView) -> str | None:
         """POST the row; return `webhook:<status>`."""
         sent = PlatformMessage.from_payload(dict(message.payload))
-        secret = self._secret(sent)
+        secret = self._secret(sent, message.id)
         body = json.dumps(webhook_body(sent), ensure_ascii=False).encode("utf-8")
         request = urllib.request.Request(
             sent.url or "",
@@ -118,7 +118,7 @@ class WebhookTransport:
                 f"({getattr(exc, 'reason', exc)!r}); trying again later"
             ) from exc
 
-    def _secret(self, sent: PlatformMessage) -> str:
+    def _secret(self, sent: PlatformMessage, row: int) -> str:
         if not sent.url:
             raise TransportError(
                 f"ticket {sent.ticket}: the webhook contact of {sent.platform} has no URL; set "
@@ -130,7 +130,8 @@ class WebhookTransport:
             raise TransportError(
                 f"ticket {sent.ticket}: the webhook of {sent.platform} is signed with the secret "
                 f"in the environment variable {sent.secret_env or '(none named)'}, which is not "
-                "set for the worker: set it (where loanwatch runs), then retry the dead letter",
+                "set for the worker: set it (where loanwatch runs), then "
+                f"`loanwatch outbox retry {row}`",
                 permanent=True,
             )
         return secret
