@@ -6,6 +6,7 @@ record replies (and mark sent); treasurers close. Words: bot.slack.ticket_words.
 """
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.errors import InputError
 from bot.ledger.facilities import get_facility
@@ -18,6 +19,7 @@ from bot.slack.roles import Role
 from bot.slack.views.tickets import open_form
 from bot.tickets import changes
 from bot.tickets.opening import open_ticket
+from bot.tickets.requests import open_once
 from bot.tickets.timeline import entries, get_ticket, linked_alerts
 from bot.tickets.words import ticket_label, ticket_number
 
@@ -79,18 +81,23 @@ def ticket(lw: Loanwatch, call: Invocation) -> Reply | None:
 def _open(lw: Loanwatch, call: Invocation) -> Reply:
     if len(call.words) < 2:
         raise InputError("say the facility and the subject, e.g. `ticket jiebei-main no bill`")
-    with lw.transaction() as session:
-        opened = open_ticket(
+    who = actor(call.user_id)
+
+    def open_it(session: Session) -> str:
+        return open_ticket(
             session,
-            actor(call.user_id),
+            who,
             call.words[0],
             call.rest(1),
             now=lw.clock(),
             calendar=lw.calendar,
             default_channel=lw.settings.default_alert_channel,
-        )
-        label = opened.label
-    return Reply(words.opened(label, call.words[0]))
+        ).label
+
+    # A retry of the same command (its trigger id) answers with the ticket it opened.
+    with lw.committing() as sessions:
+        opened = open_once(sessions, who, f"command:{call.trigger_id}", open_it, now=lw.clock())
+    return Reply(words.opened(opened.label, call.words[0]))
 
 
 def _case_and_text(rest: list[str]) -> tuple[str | None, str]:
