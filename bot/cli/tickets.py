@@ -236,10 +236,24 @@ def ticket_close(state: CliState, ticket: int, resolution: str) -> None:
 def ticket_reopen(state: CliState, ticket: int, reason: str) -> None:
     """Open a closed ticket again, saying why."""
     with state.transaction() as session:
-        reopen_ticket(
-            session, state.actor, ticket, reason, now=state.now, default_channel=_channel(state)
+        found = reopen_ticket(
+            session,
+            state.actor,
+            ticket,
+            reason,
+            now=state.now,
+            calendar=state.settings.calendar(),
+            default_channel=_channel(state),
         )
-    click.echo(f"{ticket_label(ticket)} reopened")
+        facility = session.get(Facility, found.facility_id)
+        assert facility is not None
+        due = found.next_follow_up_at
+        chase = (
+            f"; next follow-up due {ticket_render.local_time(due, facility_zone(facility))}"
+            if due
+            else f"; send it again by hand, then `loanwatch ticket sent {ticket_label(ticket)}`"
+        )
+    click.echo(f"{ticket_label(ticket)} reopened{chase}")
     deliver_now(state)
 
 

@@ -15,6 +15,7 @@ NOTE = "add notes to tickets"
 REPLY = "record the platform's replies"
 SENT = "mark tickets as sent"
 CLOSE = "close tickets"
+REOPEN = "reopen tickets"
 
 # The forms.
 OPEN_TITLE = "Open a ticket"
@@ -79,6 +80,10 @@ def marked_sent(label: str) -> str:
     return f"You marked {label} as sent; loanwatch chases it if the platform stays quiet."
 
 
+def reopened(label: str) -> str:
+    return f"You reopened {label}; its message and thread say where it stands."
+
+
 def closed(label: str, open_alerts: list[int]) -> str:
     """What the closer is told: closed, and which of its alerts are still open."""
     if not open_alerts:
@@ -132,3 +137,9 @@ def home_line(
         f":rotating_light: *{label}* {escape(facility)}: {escape(subject)} — overdue: "
         f"{platform} has not answered three follow-ups{waiting}"
     )
+
+
+def problem(message: str) -> str:
+    """A button's refusal of what makes no sense (a closed ticket, marked sent already), as
+    `/loan ticket …` answers bad input: a `:warning:` line."""
+    return f":warning: {escape(message)}"

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
@@ -111,7 +112,9 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(
         "ticket open jiebei-main --subject x --alert 999": "no alert with id 999",
         'ticket open jiebei-main --subject "  "': "the subject is empty",
         f"ticket open jiebei-main --subject {'x' * 201}": "keep it to 200",
-        "ticket close T-1 --resolution again": "ticket T-1 is closed",
+        "ticket close T-1 --resolution again": "T-1 was closed already on 2026-12-01",
+        "ticket reply T-1 ok": "to record a reply, reopen it first (`ticket reopen T-1 REASON`)",
+        "ticket sent T-1": "T-1 was closed on 2026-12-01; to mark it as sent, reopen it first",
         "ticket show T-9": "no ticket T-9",
         "ticket note X-1 hello": "is not a ticket id",
         "platform contact weilidai --via email": "an email contact needs --to",
@@ -201,3 +204,36 @@ def test_export_tickets_as_csv_has_the_documented_columns(loanwatch, missing_bil
     assert list(ticket) == list(rows[0])  # the JSON has the same fields, in the same order
     assert ticket["alerts"] == [missing_bill]
     assert (ticket["follow_ups"], ticket["closed_at"], ticket["resolution"]) == (0, None, None)
+
+
+def test_sent_is_for_a_manual_ticket_not_yet_sent(loanwatch, missing_bill, clock) -> None:
+    """`ticket sent` once, on a manual ticket: a second one, or one on an email ticket, is
+    refused and leaves the follow-up count and clock alone (it would clear OVERDUE)."""
+    ok(loanwatch(f"ticket open jiebei-main --subject 账单缺失 --alert {missing_bill}"))
+    ok(loanwatch("ticket sent T-1"))
+    clock.now = datetime(2026, 12, 10, 2, 0, tzinfo=UTC)
+    status, _, err = loanwatch("ticket sent T-1")
+    assert (status, err.strip()) == (
+        2,
+        "loanwatch: error: T-1 was marked as sent already (waiting since 2026-12-01); "
+        "nothing changed",
+    )
+    ok(loanwatch("platform contact jiebei --via email --to cs@jiebei.example"))
+    ok(loanwatch("ticket open jiebei-main --subject 额度不符"))
+    before = [(t["follow_ups"], t["next_follow_up_at"]) for t in _tickets(loanwatch)]
+    status, _, err = loanwatch("ticket sent T-2")
+    assert status == 2
+    assert "T-2 goes to the platform by email: loanwatch sends it and its follow-ups itself" in err
+    assert [(t["follow_ups"], t["next_follow_up_at"]) for t in _tickets(loanwatch)] == before
+    for ticket in ("T-1", "T-2"):  # by hand once; by email, when it went
+        assert ok(loanwatch(f"ticket show {ticket}")).count(" sent ") == 1
+
+
+def test_closed_on_is_the_facility_date(loanwatch, clock) -> None:
+    """Closed at 07:40 on 7 December in Shanghai (23:40 UTC the day before): "closed on 12-07"."""
+    ok(loanwatch("facility add jiebei-main --platform jiebei --limit 200,000"))
+    ok(loanwatch("ticket open jiebei-main --subject 账单缺失"))
+    clock.now = datetime(2026, 12, 6, 23, 40, tzinfo=UTC)
+    ok(loanwatch("ticket close T-1 --resolution done"))
+    status, _, err = loanwatch("ticket close T-1 --resolution again")
+    assert (status, err.strip()) == (2, "loanwatch: error: T-1 was closed already on 2026-12-07")

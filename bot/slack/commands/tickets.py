@@ -1,8 +1,8 @@
-"""`/loan ticket …`: open, list, show, note, reply, close, by the ticket's id (T-3).
+"""`/loan ticket …`: open, list, show, note, reply, sent, close, reopen, by the ticket's id (T-3).
 
 Each form makes one domain call (bot.tickets); the ticket's message and thread change when the
 worker sends the notice it wrote. Who may: everyone lists and shows; operators open, note and
-record replies (and mark sent); treasurers close. Words: bot.slack.ticket_words.
+record replies (and mark sent); treasurers close and reopen. Words: bot.slack.ticket_words.
 """
 
 from sqlalchemy import select
@@ -26,13 +26,14 @@ from bot.tickets.words import ticket_label, ticket_number
 USAGE = (
     "ticket [FACILITY SUBJECT…] · ticket list [open|all] [FACILITY] · ticket show T-n · "
     "ticket note T-n TEXT · ticket reply T-n [case CASE_REF] TEXT · ticket sent T-n · "
-    "ticket close T-n RESOLUTION"
+    "ticket close T-n RESOLUTION · ticket reopen T-n REASON"
 )
 _NEEDS = {
     "note": (Role.OPERATOR, words.NOTE),
     "reply": (Role.OPERATOR, words.REPLY),
     "sent": (Role.OPERATOR, words.SENT),
     "close": (Role.TREASURER, words.CLOSE),
+    "reopen": (Role.TREASURER, words.REOPEN),
 }
 
 
@@ -62,6 +63,8 @@ def ticket(lw: Loanwatch, call: Invocation) -> Reply | None:
             )
             return Reply(words.noted(label))
         if first == "sent":
+            if len(call.words) > 2:
+                raise InputError(f"`ticket sent {label}` takes nothing after the ticket")
             changes.mark_sent(
                 session, who, number, now=lw.clock(), calendar=lw.calendar, default_channel=channel
             )
@@ -72,6 +75,17 @@ def ticket(lw: Loanwatch, call: Invocation) -> Reply | None:
                 session, who, number, text, now=lw.clock(), case_ref=case, default_channel=channel
             )
             return Reply(words.replied(label, case))
+        if first == "reopen":
+            changes.reopen_ticket(
+                session,
+                who,
+                number,
+                call.rest(2),
+                now=lw.clock(),
+                calendar=lw.calendar,
+                default_channel=channel,
+            )
+            return Reply(words.reopened(label))
         closed = changes.close_ticket(
             session, who, number, call.rest(2), now=lw.clock(), default_channel=channel
         )
