@@ -12,6 +12,7 @@ from bot.cli import ticket_render
 from bot.cli.context import CliState
 from bot.cli.delivery import deliver_now
 from bot.cli.params import ALERT_ID, WholeNumberType
+from bot.errors import InputError
 from bot.ledger.facilities import facility_zone
 from bot.models import Facility, Platform
 from bot.tickets.changes import (
@@ -107,8 +108,14 @@ def ticket_open(
             days=days,
             default_channel=_channel(state),
         )
-        if csv_path is not None:
-            csv_path.write_bytes(result.csv)
+        if csv_path is not None:  # a file that cannot be written: nothing opened, exit 2
+            try:
+                csv_path.write_bytes(result.csv)
+            except OSError as exc:
+                raise InputError(
+                    f"cannot write the usage records to {csv_path}: "
+                    f"{exc.strerror or exc}; nothing was opened"
+                ) from exc
     click.echo(ticket_render.opened(result))
     if result.contact.via == Via.MANUAL:
         click.echo(ticket_render.manual_bundle(result))

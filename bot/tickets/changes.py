@@ -5,6 +5,7 @@ Each change locks the ticket, checks it may happen, writes its entry, audit reco
 what makes no sense (closing a closed ticket).
 """
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -78,6 +79,11 @@ def record_reply(
     """The platform answered: answered, follow-ups stop and start again at zero."""
     text = _required(reply, "the reply")
     case = free_text(case_ref, "the case reference", limit=MAX_CASE_REF_CHARS)
+    if case and any(unicodedata.category(ch).startswith("C") for ch in case):
+        raise InputError(
+            "the case reference is the platform's case number, one line: no line breaks or "
+            "control characters"
+        )
     ticket = get_ticket(session, number, for_update=True)
     refuse_closed(session, ticket, "record a reply")
     before = audit.snapshot(ticket)

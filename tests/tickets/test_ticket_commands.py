@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import shlex
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
@@ -265,3 +266,27 @@ def test_the_usage_records_csv_defuses_formulas() -> None:
     data = csv_bytes(["说明", "金额"], [["=1+1", "-1662.57"], ["\tcmd", "+5"], ["ok", "1"]])
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[1:] == [["'=1+1", "-1662.57"], ["'\tcmd", "+5"], ["ok", "1"]]
+
+
+def test_a_case_reference_is_one_line_and_a_bad_csv_path_exits_2(
+    loanwatch, missing_bill, tmp_path
+) -> None:
+    """`--case` with a line break (or another control character) and `--csv` to a folder that
+    does not exist: one line, exit 2, nothing written (no ticket, no reply)."""
+    ok(loanwatch("ticket open jiebei-main --subject 账单缺失"))
+    for case in ("GD1\nINJECT", "GD1\rX", "GD\x1b[31m1"):
+        status, _, err = loanwatch(f"ticket reply T-1 ok --case {shlex.quote(case)}")
+        assert status == 2
+        assert err.strip() == (
+            "loanwatch: error: the case reference is the platform's case number, one line: no "
+            "line breaks or control characters"
+        )
+    status, _, err = loanwatch(
+        f"ticket open jiebei-main --subject x --csv {tmp_path / 'nowhere' / 'x.csv'}"
+    )
+    assert status == 2
+    assert len(err.strip().splitlines()) == 1
+    assert "cannot write the usage records to" in err
+    assert "nothing was opened" in err
+    [ticket] = _tickets(loanwatch)
+    assert (ticket["id"], ticket["state"], ticket["case_ref"]) == ("T-1", "open", None)
