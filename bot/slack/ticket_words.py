@@ -103,6 +103,28 @@ def list_line(ticket: Ticket, platform: str, facility: str, zone_when: str | Non
     )
 
 
+# `/loan ticket list` stays well under Slack's 40,000 characters of message text.
+MAX_LISTED = 50
+LIST_CHARS = 12_000
+
+
+def list_text(lines: Sequence[str]) -> str:
+    """The list's lines, as many as fit, then how many more and where to see them all."""
+    if not lines:
+        return NO_TICKETS
+    shown: list[str] = []
+    size = 0
+    for line in lines[:MAX_LISTED]:
+        if shown and size + len(line) + 1 > LIST_CHARS:
+            break
+        shown.append(line)
+        size += len(line) + 1
+    left = len(lines) - len(shown)
+    if left:
+        shown.append(f"… and {left} more; see `loanwatch export tickets`")
+    return "\n".join(shown)
+
+
 def show_lines(
     ticket: Ticket,
     platform: str,

@@ -7,8 +7,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from bot.audit import Actor
+from bot.db import transaction
 from bot.models import OutboxMessage, Ticket, TicketEntry
 from bot.slack.ticket_blocks import CLOSE_ACTION, REPLY_ACTION, SENT_ACTION
+from bot.tickets.opening import open_ticket
 from tests.slack.test_alert_buttons import deliver
 from tests.slack.test_ticket_commands import ticket_row, top_ticket
 from tests.support.slack_app import ALERTS, ALICE, BOB
@@ -121,3 +124,27 @@ def test_ticket_sent_takes_nothing_after_the_ticket(app, jiebei, sessions):
     answer = app.command("ticket sent T-1 yesterday by phone", user=BOB)
     assert answer.text.startswith(":warning: `ticket sent T-1` takes nothing after the ticket\n")
     assert ticket_row(sessions).state == "open"
+
+
+def test_a_long_ticket_list_is_cut_with_how_many_more(app, jiebei, sessions, settings, clock):
+    """300 open tickets with long subjects: the answer stays far under Slack's limit, says how
+    many are left out and where to see them, and an overdue ticket comes first."""
+    with transaction(sessions) as session:
+        for n in range(300):
+            open_ticket(
+                session,
+                Actor("cli:alice", "cli"),
+                "jiebei-main",
+                f"subject {n} " + "账" * 150,
+                now=clock(),
+                calendar=settings.calendar(),
+            )
+        oldest = session.scalars(select(Ticket).where(Ticket.number == 1)).one()
+        oldest.state, oldest.follow_ups = "waiting", 3
+    listed = app.command("ticket list", user=BOB).text
+    assert len(listed) < 13_000
+    lines = listed.splitlines()
+    assert lines[0].startswith("• *T-1* ")
+    assert "OVERDUE" in lines[0]
+    shown = len(lines) - 1
+    assert lines[-1] == f"… and {300 - shown} more; see `loanwatch export tickets`"

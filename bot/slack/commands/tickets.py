@@ -21,7 +21,7 @@ from bot.tickets import changes
 from bot.tickets.opening import open_ticket
 from bot.tickets.requests import open_once
 from bot.tickets.timeline import entries, get_ticket, linked_alerts
-from bot.tickets.words import ticket_label, ticket_number
+from bot.tickets.words import is_overdue, ticket_label, ticket_number
 
 USAGE = (
     "ticket [FACILITY SUBJECT…] · ticket list [open|all] [FACILITY] · ticket show T-n · "
@@ -135,8 +135,10 @@ def _list(lw: Loanwatch, args: list[str]) -> Reply:
                 continue
             slug, platform, zone = _names(session, found)
             chase = lw.when(found.next_follow_up_at, zone) if found.next_follow_up_at else None
-            lines.append(words.list_line(found, platform, slug, chase))
-    return Reply("\n".join(lines) if lines else words.NO_TICKETS)
+            overdue = is_overdue(found.state, found.follow_ups)
+            lines.append((not overdue, words.list_line(found, platform, slug, chase)))
+    lines.sort(key=lambda line: line[0])  # overdue first, as in App Home; else newest first
+    return Reply(words.list_text([line for _, line in lines]))
 
 
 def _show(lw: Loanwatch, args: list[str]) -> Reply:
