@@ -15,6 +15,7 @@ from bot.ledger.exports import COLUMNS, EXPORTS, export_rows
 from bot.ledger.facilities import get_facility
 from bot.ledger.importer import import_statement
 from bot.ledger.statements import FORMATS
+from bot.spreadsheets import safe_cell
 
 
 @click.command("import")
@@ -76,12 +77,13 @@ def export_command(
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     # The header even without rows: a script reading the file finds its columns either way.
+    # Cells that could run as a formula in a spreadsheet (a typed subject) are defused.
     writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS[kind], lineterminator="\n")
     writer.writeheader()
     for row in rows:
         writer.writerow(
             {
-                k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
+                k: safe_cell(json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v)
                 for k, v in row.items()
             }
         )

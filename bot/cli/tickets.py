@@ -12,6 +12,7 @@ from bot.cli import ticket_render
 from bot.cli.context import CliState
 from bot.cli.delivery import deliver_now
 from bot.cli.params import ALERT_ID, WholeNumberType
+from bot.errors import InputError
 from bot.ledger.facilities import facility_zone
 from bot.models import Facility, OutboxMessage, Platform
 from bot.tickets.changes import (
@@ -107,8 +108,14 @@ def ticket_open(
             days=days,
             default_channel=_channel(state),
         )
-        if csv_path is not None:
-            csv_path.write_bytes(result.csv)
+        if csv_path is not None:  # a file that cannot be written: nothing opened, exit 2
+            try:
+                csv_path.write_bytes(result.csv)
+            except OSError as exc:
+                raise InputError(
+                    f"cannot write the usage records to {csv_path}: "
+                    f"{exc.strerror or exc}; nothing was opened"
+                ) from exc
     click.echo(ticket_render.opened(result))
     if result.contact.via == Via.MANUAL:
         click.echo(ticket_render.manual_bundle(result))
@@ -240,10 +247,24 @@ def ticket_close(state: CliState, ticket: int, resolution: str) -> None:
 def ticket_reopen(state: CliState, ticket: int, reason: str) -> None:
     """Open a closed ticket again, saying why."""
     with state.transaction() as session:
-        reopen_ticket(
-            session, state.actor, ticket, reason, now=state.now, default_channel=_channel(state)
+        found = reopen_ticket(
+            session,
+            state.actor,
+            ticket,
+            reason,
+            now=state.now,
+            calendar=state.settings.calendar(),
+            default_channel=_channel(state),
         )
-    click.echo(f"{ticket_label(ticket)} reopened")
+        facility = session.get(Facility, found.facility_id)
+        assert facility is not None
+        due = found.next_follow_up_at
+        chase = (
+            f"; next follow-up due {ticket_render.local_time(due, facility_zone(facility))}"
+            if due
+            else f"; send it again by hand, then `loanwatch ticket sent {ticket_label(ticket)}`"
+        )
+    click.echo(f"{ticket_label(ticket)} reopened{chase}")
     deliver_now(state)
 
 

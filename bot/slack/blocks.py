@@ -45,6 +45,7 @@ from bot.alerts.notices import (
 )
 from bot.alerts.policy import AlertState
 from bot.slack.mrkdwn import escape_within, mention, truncate
+from bot.spreadsheets import safe_cell
 
 __all__ = [
     "ACK_ACTION",
@@ -96,9 +97,7 @@ CSV_COLUMNS = (
     "fingerprint",
     "summary",
 )
-# A spreadsheet runs a cell that starts with one of these as a formula; finance opens the CSV in
-# Excel. https://owasp.org/www-community/attacks/CSV_Injection
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Finance opens the CSV in Excel: its cells go through bot.spreadsheets.safe_cell.
 
 # Slack's voice: people mentioned (`<@U…>`), what people typed escaped, lines within a text
 # object's limit.
@@ -277,13 +276,8 @@ def group_csv(payload: Payload) -> str:
     writer.writerow(CSV_COLUMNS)
     for alert in payload.get("alerts", []):
         row = {"check": payload.get("check"), **alert}
-        writer.writerow([_cell(row.get(column)) for column in CSV_COLUMNS])
+        writer.writerow([safe_cell(row.get(column)) for column in CSV_COLUMNS])
     return out.getvalue()
-
-
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def group_csv_filename(payload: Payload) -> str:

@@ -153,7 +153,7 @@ def _buttons(notice: TicketNotice) -> dict[str, Any]:
         _button("Record reply", REPLY_ACTION, notice, "primary"),
         _button("Add note", NOTE_ACTION, notice),
     ]
-    if notice.via == Via.MANUAL:
+    if notice.via == Via.MANUAL and notice.state == TicketState.OPEN:  # not sent yet
         buttons.append(_button("Mark as sent", SENT_ACTION, notice))
     buttons.append(_button("Close", CLOSE_ACTION, notice))
     return _actions(notice, buttons)

@@ -15,6 +15,7 @@ NOTE = "add notes to tickets"
 REPLY = "record the platform's replies"
 SENT = "mark tickets as sent"
 CLOSE = "close tickets"
+REOPEN = "reopen tickets"
 
 # The forms.
 OPEN_TITLE = "Open a ticket"
@@ -79,6 +80,10 @@ def marked_sent(label: str) -> str:
     return f"You marked {label} as sent; loanwatch chases it if the platform stays quiet."
 
 
+def reopened(label: str) -> str:
+    return f"You reopened {label}; its message and thread say where it stands."
+
+
 def closed(label: str, open_alerts: list[int]) -> str:
     """What the closer is told: closed, and which of its alerts are still open."""
     if not open_alerts:
@@ -96,6 +101,28 @@ def list_line(ticket: Ticket, platform: str, facility: str, zone_when: str | Non
         f"• *{ticket_label(ticket.number)}* {escape(facility)}: {escape(ticket.subject)} — "
         f"{state_words(ticket.state, platform)}{flag} · owner {mention(ticket.owner)}{chase}"
     )
+
+
+# `/loan ticket list` stays well under Slack's 40,000 characters of message text.
+MAX_LISTED = 50
+LIST_CHARS = 12_000
+
+
+def list_text(lines: Sequence[str]) -> str:
+    """The list's lines, as many as fit, then how many more and where to see them all."""
+    if not lines:
+        return NO_TICKETS
+    shown: list[str] = []
+    size = 0
+    for line in lines[:MAX_LISTED]:
+        if shown and size + len(line) + 1 > LIST_CHARS:
+            break
+        shown.append(line)
+        size += len(line) + 1
+    left = len(lines) - len(shown)
+    if left:
+        shown.append(f"… and {left} more; see `loanwatch export tickets`")
+    return "\n".join(shown)
 
 
 def show_lines(
@@ -132,3 +159,9 @@ def home_line(
         f":rotating_light: *{label}* {escape(facility)}: {escape(subject)} — overdue: "
         f"{platform} has not answered three follow-ups{waiting}"
     )
+
+
+def problem(message: str) -> str:
+    """A button's refusal of what makes no sense (a closed ticket, marked sent already), as
+    `/loan ticket …` answers bad input: a `:warning:` line."""
+    return f":warning: {escape(message)}"

@@ -5,6 +5,7 @@ Each change locks the ticket, checks it may happen, writes its entry, audit reco
 what makes no sense (closing a closed ticket).
 """
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,12 +23,14 @@ from bot.tickets.words import (
     OVERDUE_AFTER_FOLLOW_UPS,
     EntryKind,
     TicketState,
+    Via,
     is_overdue,
     ticket_label,
 )
 from bot.typed import free_text
 
 LIST_STATES = ("open", "closed", "all")
+CLOSE = "close it"  # what refuse_closed() says no to when a closed ticket is closed again
 
 
 @dataclass(frozen=True)
@@ -76,8 +79,13 @@ def record_reply(
     """The platform answered: answered, follow-ups stop and start again at zero."""
     text = _required(reply, "the reply")
     case = free_text(case_ref, "the case reference", limit=MAX_CASE_REF_CHARS)
+    if case and any(unicodedata.category(ch).startswith("C") for ch in case):
+        raise InputError(
+            "the case reference is the platform's case number, one line: no line breaks or "
+            "control characters"
+        )
     ticket = get_ticket(session, number, for_update=True)
-    _refuse_closed(ticket, "record a reply on")
+    refuse_closed(session, ticket, "record a reply")
     before = audit.snapshot(ticket)
     ticket.state = TicketState.ANSWERED
     ticket.last_contact_at = now
@@ -108,18 +116,31 @@ def mark_sent(
     calendar: BusinessCalendar,
     default_channel: str | None = None,
 ) -> Ticket:
-    """Someone sent it to the platform: waiting, and the follow-up clock starts now."""
+    """Someone sent a manual ticket to the platform by hand: waiting, and the follow-up clock
+    starts now. Only once, while it is `open` (not sent yet): marking it again would restart
+    the follow-ups and clear OVERDUE without any answer from the platform."""
     ticket = get_ticket(session, number, for_update=True)
-    _refuse_closed(ticket, "mark as sent")
     facility = session.get(Facility, ticket.facility_id)
     assert facility is not None
+    zone = facility_zone(facility)
+    refuse_closed(session, ticket, "mark it as sent")
+    label = ticket_label(ticket.number)
+    if ticket.via != Via.MANUAL:
+        raise InputError(
+            f"{label} goes to the platform by {ticket.via}: loanwatch sends it and its "
+            "follow-ups itself, so there is nothing to mark as sent"
+        )
+    if ticket.state != TicketState.OPEN:
+        when = ticket.last_contact_at or ticket.opened_at
+        raise InputError(
+            f"{label} was marked as sent already ({ticket.state} since "
+            f"{when.astimezone(zone):%Y-%m-%d}); nothing changed"
+        )
     before = audit.snapshot(ticket)
     ticket.state = TicketState.WAITING
     ticket.last_contact_at = now
     ticket.follow_ups = 0
-    ticket.next_follow_up_at = follow_up_due(
-        calendar, now, ticket.follow_up_days, facility_zone(facility)
-    )
+    ticket.next_follow_up_at = follow_up_due(calendar, now, ticket.follow_up_days, zone)
     sent = write_entry(
         session, actor, ticket, EntryKind.SENT, now=now, before=before, channel=default_channel
     )
@@ -140,7 +161,7 @@ def close_ticket(
     """Closed with a resolution; its alerts may link to another ticket from now on."""
     text = _required(resolution, "the resolution")
     ticket = get_ticket(session, number, for_update=True)
-    _refuse_closed(ticket, "close")
+    refuse_closed(session, ticket, CLOSE)
     before = audit.snapshot(ticket)
     ticket.state = TicketState.CLOSED
     ticket.resolution = text
@@ -169,10 +190,16 @@ def reopen_ticket(
     reason: str,
     *,
     now: datetime,
+    calendar: BusinessCalendar,
     default_channel: str | None = None,
 ) -> Ticket:
     """A closed ticket opens again (the platform's fix did not hold); its alerts come back
-    with it, unless another open ticket has taken one meanwhile."""
+    with it, unless another open ticket has taken one meanwhile.
+
+    The case is the platform's again: an email or webhook ticket (loanwatch sent it) is
+    `waiting` with its follow-up clock restarted from now, so the next follow-up tells the
+    platform, in the first message's thread, that it is still open. A manual one is `open` (to
+    send by hand) until someone marks it sent, which starts the clock."""
     text = _required(reason, "the reason")
     ticket = get_ticket(session, number, for_update=True)
     if ticket.state != TicketState.CLOSED:
@@ -188,10 +215,19 @@ def reopen_ticket(
     if taken:
         raise InputError(f"alert {taken[0]} is in another open ticket now; close that one first")
     before = audit.snapshot(ticket)
-    ticket.state = TicketState.OPEN
     ticket.closed_at = None
     ticket.resolution = None
     ticket.follow_ups = 0
+    if ticket.via == Via.MANUAL:
+        ticket.state = TicketState.OPEN
+        ticket.next_follow_up_at = None
+    else:
+        facility = session.get(Facility, ticket.facility_id)
+        assert facility is not None
+        ticket.state = TicketState.WAITING
+        ticket.next_follow_up_at = follow_up_due(
+            calendar, now, ticket.follow_up_days, facility_zone(facility)
+        )
     _set_links_open(session, ticket, True)
     write_entry(
         session,
@@ -239,13 +275,25 @@ def _set_links_open(session: Session, ticket: Ticket, is_open: bool) -> None:
     )
 
 
-def _refuse_closed(ticket: Ticket, doing: str) -> None:
-    if ticket.state == TicketState.CLOSED:
-        when = f" on {ticket.closed_at:%Y-%m-%d}" if ticket.closed_at else ""
-        raise InputError(
-            f"ticket {ticket_label(ticket.number)} is closed{when}; cannot {doing} it "
-            f"(`loanwatch ticket reopen {ticket_label(ticket.number)} REASON` first)"
-        )
+def refuse_closed(session: Session, ticket: Ticket, doing: str) -> None:
+    """A closed ticket takes no reply, sent mark or second close: one line saying when it was
+    closed (the facility's date) and how to open it again (`ticket reopen`, in Slack and the
+    CLI alike). `doing` finishes "to …": "record a reply", "close it"."""
+    if ticket.state != TicketState.CLOSED:
+        return
+    facility = session.get(Facility, ticket.facility_id)
+    assert facility is not None
+    label = ticket_label(ticket.number)
+    when = (
+        f" on {ticket.closed_at.astimezone(facility_zone(facility)):%Y-%m-%d}"
+        if ticket.closed_at
+        else ""
+    )
+    if doing == CLOSE:
+        raise InputError(f"{label} was closed already{when}")
+    raise InputError(
+        f"{label} was closed{when}; to {doing}, reopen it first (`ticket reopen {label} REASON`)"
+    )
 
 
 def _required(typed: str, what: str) -> str:

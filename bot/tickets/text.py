@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from bot.money import format_money, money_str
+from bot.spreadsheets import safe_cell
 from bot.tickets.records import (
     Discrepancy,
     MissingBill,
@@ -106,7 +107,7 @@ def csv_bytes(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
-    writer.writerows(rows)
+    writer.writerows([safe_cell(cell) for cell in row] for row in rows)  # opened in Excel
     return out.getvalue().encode("utf-8-sig")
 
 

@@ -258,7 +258,8 @@ def test_overdue_shows_in_the_list_app_home_and_on_the_alert(
     # A click on the closed ticket's old message: said so, no form.
     app.click(stale, ALERTS, REPLY_ACTION, user=BOB)
     [said] = [c.args["text"] for c in slack.calls_to("chat.postEphemeral")]
-    assert said == "ticket T-1 is closed already"
+    assert said.startswith(":warning: T-1 was closed on ")
+    assert said.endswith("to record a reply, reopen it first (`ticket reopen T-1 REASON`)")
     assert len([v for v in slack.views if v["method"] == "views.open"]) == 1
 
 

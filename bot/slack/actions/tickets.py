@@ -14,19 +14,19 @@ from bot.slack import ticket_words as words
 from bot.slack.actions.alerts import allowed, whisper
 from bot.slack.actions.values import row_id
 from bot.slack.context import actor, loanwatch_of
-from bot.slack.mrkdwn import escape
 from bot.slack.roles import Role
 from bot.slack.ticket_blocks import CLOSE_ACTION, NOTE_ACTION, REPLY_ACTION, SENT_ACTION
 from bot.slack.views.tickets import CLOSE_CALLBACK, NOTE_CALLBACK, REPLY_CALLBACK, text_form
+from bot.tickets.changes import CLOSE, refuse_closed
 from bot.tickets.changes import mark_sent as mark_ticket_sent
 from bot.tickets.timeline import get_ticket
-from bot.tickets.words import TicketState, ticket_label
 
 _FORMS = {
     REPLY_ACTION: (REPLY_CALLBACK, Role.OPERATOR, words.REPLY),
     NOTE_ACTION: (NOTE_CALLBACK, Role.OPERATOR, words.NOTE),
     CLOSE_ACTION: (CLOSE_CALLBACK, Role.TREASURER, words.CLOSE),
 }
+_DOING = {REPLY_CALLBACK: "record a reply", CLOSE_CALLBACK: CLOSE}
 
 
 def ask(
@@ -45,10 +45,10 @@ def ask(
     try:
         with lw.reading() as session:
             ticket = get_ticket(session, number)
-            if ticket.state == TicketState.CLOSED and callback != NOTE_CALLBACK:
-                raise InputError(f"ticket {ticket_label(number)} is closed already")
+            if callback != NOTE_CALLBACK:  # a closed ticket still takes notes
+                refuse_closed(session, ticket, _DOING[callback])
     except InputError as exc:
-        whisper(client, body, escape(str(exc)))
+        whisper(client, body, words.problem(str(exc)))
         return
     client.views_open(
         trigger_id=body["trigger_id"], view=text_form(lw, body["user"]["id"], callback, number)
@@ -78,7 +78,7 @@ def mark_sent(
                 default_channel=lw.settings.default_alert_channel,
             )
     except InputError as exc:
-        whisper(client, body, escape(str(exc)))
+        whisper(client, body, words.problem(str(exc)))
 
 
 ACTIONS = {

@@ -1,11 +1,12 @@
-"""`/loan ticket …`: open, list, show, note, reply, close, by the ticket's id (T-3).
+"""`/loan ticket …`: open, list, show, note, reply, sent, close, reopen, by the ticket's id (T-3).
 
 Each form makes one domain call (bot.tickets); the ticket's message and thread change when the
 worker sends the notice it wrote. Who may: everyone lists and shows; operators open, note and
-record replies (and mark sent); treasurers close. Words: bot.slack.ticket_words.
+record replies (and mark sent); treasurers close and reopen. Words: bot.slack.ticket_words.
 """
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.errors import InputError
 from bot.ledger.facilities import get_facility
@@ -18,19 +19,21 @@ from bot.slack.roles import Role
 from bot.slack.views.tickets import open_form
 from bot.tickets import changes
 from bot.tickets.opening import open_ticket
+from bot.tickets.requests import open_once
 from bot.tickets.timeline import entries, get_ticket, linked_alerts
-from bot.tickets.words import ticket_label, ticket_number
+from bot.tickets.words import is_overdue, ticket_label, ticket_number
 
 USAGE = (
     "ticket [FACILITY SUBJECT…] · ticket list [open|all] [FACILITY] · ticket show T-n · "
     "ticket note T-n TEXT · ticket reply T-n [case CASE_REF] TEXT · ticket sent T-n · "
-    "ticket close T-n RESOLUTION"
+    "ticket close T-n RESOLUTION · ticket reopen T-n REASON"
 )
 _NEEDS = {
     "note": (Role.OPERATOR, words.NOTE),
     "reply": (Role.OPERATOR, words.REPLY),
     "sent": (Role.OPERATOR, words.SENT),
     "close": (Role.TREASURER, words.CLOSE),
+    "reopen": (Role.TREASURER, words.REOPEN),
 }
 
 
@@ -60,6 +63,8 @@ def ticket(lw: Loanwatch, call: Invocation) -> Reply | None:
             )
             return Reply(words.noted(label))
         if first == "sent":
+            if len(call.words) > 2:
+                raise InputError(f"`ticket sent {label}` takes nothing after the ticket")
             changes.mark_sent(
                 session, who, number, now=lw.clock(), calendar=lw.calendar, default_channel=channel
             )
@@ -70,6 +75,17 @@ def ticket(lw: Loanwatch, call: Invocation) -> Reply | None:
                 session, who, number, text, now=lw.clock(), case_ref=case, default_channel=channel
             )
             return Reply(words.replied(label, case))
+        if first == "reopen":
+            changes.reopen_ticket(
+                session,
+                who,
+                number,
+                call.rest(2),
+                now=lw.clock(),
+                calendar=lw.calendar,
+                default_channel=channel,
+            )
+            return Reply(words.reopened(label))
         closed = changes.close_ticket(
             session, who, number, call.rest(2), now=lw.clock(), default_channel=channel
         )
@@ -79,18 +95,23 @@ def ticket(lw: Loanwatch, call: Invocation) -> Reply | None:
 def _open(lw: Loanwatch, call: Invocation) -> Reply:
     if len(call.words) < 2:
         raise InputError("say the facility and the subject, e.g. `ticket jiebei-main no bill`")
-    with lw.transaction() as session:
-        opened = open_ticket(
+    who = actor(call.user_id)
+
+    def open_it(session: Session) -> str:
+        return open_ticket(
             session,
-            actor(call.user_id),
+            who,
             call.words[0],
             call.rest(1),
             now=lw.clock(),
             calendar=lw.calendar,
             default_channel=lw.settings.default_alert_channel,
-        )
-        label = opened.label
-    return Reply(words.opened(label, call.words[0]))
+        ).label
+
+    # A retry of the same command (its trigger id) answers with the ticket it opened.
+    with lw.committing() as sessions:
+        opened = open_once(sessions, who, f"command:{call.trigger_id}", open_it, now=lw.clock())
+    return Reply(words.opened(opened.label, call.words[0]))
 
 
 def _case_and_text(rest: list[str]) -> tuple[str | None, str]:
@@ -114,8 +135,10 @@ def _list(lw: Loanwatch, args: list[str]) -> Reply:
                 continue
             slug, platform, zone = _names(session, found)
             chase = lw.when(found.next_follow_up_at, zone) if found.next_follow_up_at else None
-            lines.append(words.list_line(found, platform, slug, chase))
-    return Reply("\n".join(lines) if lines else words.NO_TICKETS)
+            overdue = is_overdue(found.state, found.follow_ups)
+            lines.append((not overdue, words.list_line(found, platform, slug, chase)))
+    lines.sort(key=lambda line: line[0])  # overdue first, as in App Home; else newest first
+    return Reply(words.list_text([line for _, line in lines]))
 
 
 def _show(lw: Loanwatch, args: list[str]) -> Reply:

@@ -20,6 +20,7 @@ from bot.tickets import changes, text
 from bot.tickets.contacts import contact_for
 from bot.tickets.opening import MAX_RECORDS_DAYS, open_ticket
 from bot.tickets.records import usage_records
+from bot.tickets.requests import open_once
 from bot.tickets.words import DEFAULT_RECORDS_DAYS, MAX_SUBJECT_CHARS, ticket_label
 from bot.typed import shorten
 
@@ -96,21 +97,27 @@ def submit_open(ack: Any, body: dict[str, Any], view: dict[str, Any], context: A
         ack(response_action="errors", errors={"days": words.DAYS_NOT_NUMBER})
         return
     alert_id = facts.get("alert")
+    who = actor(body["user"]["id"])
+
+    def open_it(session: Session) -> str:
+        slug = _facility_of(session, alert_id, _typed(view, "facility"))
+        return open_ticket(
+            session,
+            who,
+            slug,
+            _typed(view, "subject"),
+            now=lw.clock(),
+            calendar=lw.calendar,
+            alert_ids=[alert_id] if alert_id else [],
+            body=_typed(view, "body") or None,
+            days=int(days_typed),
+            default_channel=lw.settings.default_alert_channel,
+        ).label
+
     try:
-        with lw.transaction() as session:
-            slug = _facility_of(session, alert_id, _typed(view, "facility"))
-            open_ticket(
-                session,
-                actor(body["user"]["id"]),
-                slug,
-                _typed(view, "subject"),
-                now=lw.clock(),
-                calendar=lw.calendar,
-                alert_ids=[alert_id] if alert_id else [],
-                body=_typed(view, "body") or None,
-                days=int(days_typed),
-                default_channel=lw.settings.default_alert_channel,
-            )
+        # The same form submitted twice (its view id): the second closes it, opening nothing.
+        with lw.committing() as sessions:
+            open_once(sessions, who, f"view:{view['id']}", open_it, now=lw.clock())
     except InputError as exc:
         ack(response_action="errors", errors={"subject": str(exc)})
         return
