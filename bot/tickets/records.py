@@ -89,7 +89,19 @@ class OtherFinding:
     facts: Mapping[str, str] = field(default_factory=dict)
 
 
-Discrepancy = MissingBill | WrongAmount | OtherFinding
+@dataclass(frozen=True)
+class OverdueBill:
+    """The platform shows a bill unpaid past its due date: what the ledger has for that day."""
+
+    due_date: date
+    billed: Decimal
+    days: int
+    expected: Decimal | None  # the installments due that day, None if the ledger has none
+    draw_ids: tuple[int, ...]
+    since: date
+
+
+Discrepancy = MissingBill | WrongAmount | OverdueBill | OtherFinding
 
 
 @dataclass(frozen=True)
@@ -259,5 +271,34 @@ def _discrepancy(session: Session, alert: Alert, zone: tzinfo) -> Discrepancy | 
         if expected is not None and billed is not None:
             # SUM keeps the column's type, so the total comes back as Decimal yuan.
             return WrongAmount(due, expected, billed, bill_due, since)
+    if alert.check == Check.BILL_OVERDUE and bill_due_text:
+        return _overdue(session, alert, date.fromisoformat(bill_due_text), since)
     facts = {str(label): str(value) for label, value in (alert.facts or {}).items()}
+    if alert.check == Check.DATA_STALE:  # when loanwatch began expecting data
+        facility = session.get(Facility, alert.facility_id)
+        if facility is not None:
+            facts["Expected since"] = facility.created_at.astimezone(zone).date().isoformat()
     return OtherFinding(alert.check, alert.summary, since, facts)
+
+
+def _overdue(session: Session, alert: Alert, due: date, since: date) -> OverdueBill | None:
+    """A bill_overdue alert: the bill as the platform shows it, the installments due that day."""
+    billed = session.scalar(
+        select(Bill.amount)
+        .where(Bill.facility_id == alert.facility_id, Bill.due_date == due)
+        .order_by(Bill.observed_at.desc())
+        .limit(1)
+    )
+    if billed is None:
+        return None
+    rows = session.execute(
+        select(Installment.draw_id, Installment.amount).where(
+            Installment.facility_id == alert.facility_id,
+            Installment.due_date == due,
+            Installment.status != InstallmentStatus.SUPERSEDED,
+        )
+    ).all()
+    expected = sum((amount for _, amount in rows), Decimal(0)) if rows else None
+    days = str(alert.facts.get("Days overdue", "0"))
+    draws = tuple(sorted({draw_id for draw_id, _ in rows}))
+    return OverdueBill(due, billed, int(days) if days.isdigit() else 0, expected, draws, since)

@@ -18,6 +18,7 @@ from bot.tickets.records import (
     Discrepancy,
     MissingBill,
     OtherFinding,
+    OverdueBill,
     RecordKind,
     UsageRecord,
     UsageRecords,
@@ -175,6 +176,8 @@ def _zh(found: Discrepancy, currency: str, today: date) -> str:
             f"相差{_money(found.billed - found.expected, currency)}。"
             f"此差异自{zh_date(found.since)}起存在，烦请核对更正。"
         )
+    if isinstance(found, OverdueBill):
+        return _zh_overdue(found, currency)
     assert isinstance(found, OtherFinding)
     what = _CHECKS_ZH.get(found.check, "记录与我司台账不符")
     detail = _zh_detail(found.check, found.facts)
@@ -203,9 +206,31 @@ def _zh_detail(check: str, facts: Mapping[str, str]) -> str:
             f"我司于{_zh_moment(facts.get('Drawn on'))}申请借款{facts['Amount']}"
             f"（借款编号{facts.get('Draw', '')}），至今未见放款到账"
         )
-    if check == "data_stale" and "Last seen" in facts:
+    if check == "data_stale" and _zh_moment(facts.get("Last seen")):
         return f"贵平台数据自{_zh_moment(facts['Last seen'])}起未再更新"
+    if check == "data_stale" and _zh_moment(facts.get("Expected since")):
+        return (
+            f"自我司{_zh_moment(facts['Expected since'])}开始记录以来，"
+            "贵平台从未显示过任何账单、额度或放款数据"
+        )
     return ""
+
+
+def _zh_overdue(found: OverdueBill, currency: str) -> str:
+    """The platform shows a bill unpaid past due: its figures and the ledger's, not an admission."""
+    shown = (
+        f"贵平台显示{zh_date(found.due_date)}到期的账单{_money(found.billed, currency)}尚未结清"
+        + (f"，已逾期{found.days}天" if found.days else "")
+    )
+    if found.expected is None:
+        ledger = "我司台账中该日并无应还款项"
+    else:
+        draws = "、".join(f"#{d}" for d in found.draw_ids)
+        ledger = (
+            f"按我司台账，该期应于{zh_date(found.due_date)}还款"
+            f"{_money(found.expected, currency)}（借款编号{draws}）"
+        )
+    return f"{shown}。{ledger}。烦请贵平台核实该账单的还款状态及金额，如有误请予以更正。"
 
 
 def _is_amount(text: str | None) -> bool:
@@ -241,11 +266,30 @@ def _en(found: Discrepancy, currency: str, today: date) -> str:
             f"of {_money(found.billed - found.expected, currency)}, since "
             f"{found.since.isoformat()}. Please check and correct it."
         )
+    if isinstance(found, OverdueBill):
+        return _en_overdue(found, currency)
     assert isinstance(found, OtherFinding)
     return (
         f"Since {found.since.isoformat()} we see {found.check.replace('_', ' ')}: "
         f"{found.summary}. Please look into it."
     )
+
+
+def _en_overdue(found: OverdueBill, currency: str) -> str:
+    shown = (
+        f"Your platform shows the bill of {_money(found.billed, currency)} due "
+        f"{found.due_date.isoformat()} as unpaid"
+        + (f", {found.days} day{'s' if found.days > 1 else ''} overdue" if found.days else "")
+    )
+    if found.expected is None:
+        ledger = "Our ledger has nothing due that day"
+    else:
+        draws = ", ".join(f"#{d}" for d in found.draw_ids)
+        ledger = (
+            f"Our ledger has {_money(found.expected, currency)} due that day "
+            f"(draw{'s' if len(found.draw_ids) > 1 else ''} {draws})"
+        )
+    return f"{shown}. {ledger}. Please check the bill's repayment status and amount."
 
 
 def message_subject(label: str, facility: str, subject: str) -> str:

@@ -67,3 +67,38 @@ def test_a_frozen_line_is_stated_in_chinese_with_the_platforms_figures(loanwatch
         "授信额度为¥0.00，状态为冻结。详见随附使用记录，烦请贵平台核查并予以说明。"
     )
     assert not re.search(r"[A-Za-z]{3,}", summary), summary
+
+
+def test_a_platform_that_never_showed_data_is_told_since_when(loanwatch, clock) -> None:
+    """data_stale with nothing ever seen: the letter names the day loanwatch began expecting
+    data, never a sentence with an empty date."""
+    clock.now = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    ok(loanwatch("facility add wld --platform weilidai --limit 100,000"))
+    clock.now = datetime(2026, 12, 9, 0, 59, tzinfo=UTC)
+    ok(loanwatch("check"))
+    [line] = [row for row in ok(loanwatch("alert list")).splitlines() if "data_stale" in row]
+    out = ok(loanwatch(f"ticket open wld --subject 数据未更新 --alert {int(line.split()[0])}"))
+    [summary] = [row for row in out.splitlines() if row.startswith("我司自")]
+    assert summary == (
+        "我司自2026年12月9日起发现平台数据长时间未更新：自我司2026年12月1日开始记录以来，"
+        "贵平台从未显示过任何账单、额度或放款数据。详见随附使用记录，烦请贵平台核查并予以说明。"
+    )
+
+
+def test_an_overdue_bill_is_stated_with_both_sides_figures(loanwatch, clock) -> None:
+    """bill_overdue: what the platform shows unpaid and what the ledger has due that day, with
+    figures; not "we found the bill overdue" (which reads as our admission)."""
+    ok(loanwatch("facility add jb --platform jiebei --limit 200,000"))
+    clock.now = datetime(2026, 10, 8, 2, 0, tzinfo=UTC)
+    ok(loanwatch("draw add jb 20,000 --months 12 --on 2026-10-08"))
+    clock.now = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)
+    ok(loanwatch("bill add jb 2026-11-08 1,700"))
+    ok(loanwatch("check"))
+    [line] = [row for row in ok(loanwatch("alert list")).splitlines() if "bill_overdue" in row]
+    out = ok(loanwatch(f"ticket open jb --subject 账单逾期 --alert {int(line.split()[0])}"))
+    [summary] = [row for row in out.splitlines() if row.startswith("贵平台显示")]
+    assert summary == (
+        "贵平台显示2026年11月8日到期的账单¥1,700.00尚未结清，已逾期2天。按我司台账，"
+        "该期应于2026年11月8日还款¥1,666.66（借款编号#1）。"
+        "烦请贵平台核实该账单的还款状态及金额，如有误请予以更正。"
+    )
