@@ -156,7 +156,57 @@ def summary(records: UsageRecords, language: Language) -> str:
             return "请贵平台协助核查我司以下使用记录。"
         return "Please check our usage records below."
     say = _zh if language == Language.ZH else _en
-    return "\n".join(say(d, records.currency, records.end) for d in records.discrepancies)
+    paragraphs, done = [], set()
+    for found in records.discrepancies:
+        if not isinstance(found, MissingBill):
+            paragraphs.append(say(found, records.currency, records.end))
+            continue
+        if found.due_date in done:
+            continue
+        done.add(found.due_date)  # the platform issues one bill per due date
+        same_day = [d for d in records.discrepancies if _missing_on(d, found.due_date)]
+        if len(same_day) == 1:
+            paragraphs.append(say(found, records.currency, records.end))
+        else:
+            paragraphs.append(_missing_bill(same_day, records.currency, records.end, language))
+    return "\n".join(paragraphs)
+
+
+def _missing_on(found: Discrepancy, due: date) -> bool:
+    return isinstance(found, MissingBill) and found.due_date == due
+
+
+def _missing_bill(
+    draws: Sequence[Discrepancy], currency: str, today: date, language: Language
+) -> str:
+    """Installments of several draws due the same day: the one bill the platform should show,
+    its total and the draws it covers."""
+    missing = [d for d in draws if isinstance(d, MissingBill)]
+    first, total = missing[0], sum((d.expected for d in missing), Decimal(0))
+    since = min(d.since for d in missing)
+    if language == Language.ZH:
+        parts = "；".join(
+            f"{zh_date(d.drawn_on)}借款{_money(d.draw_amount, currency)}（借款编号#{d.draw_id}）"
+            f"应还{_money(d.expected, currency)}"
+            for d in missing
+        )
+        return (
+            f"贵平台账单缺失：按合同，贵平台应出具{zh_date(first.due_date)}到期的账单一期，"
+            f"应还合计{_money(total, currency)}，涵盖以下{len(missing)}笔借款：{parts}。"
+            f"该账单自{zh_date(since)}起即应可见，截至{zh_date(today)}贵平台仍未显示，"
+            "烦请核查并补出账单。"
+        )
+    parts = "; ".join(
+        f"#{d.draw_id} of {_money(d.draw_amount, currency)} drawn {d.drawn_on.isoformat()}: "
+        f"{_money(d.expected, currency)}"
+        for d in missing
+    )
+    return (
+        f"Missing bill: under the contract a bill of {_money(total, currency)} in all falls due "
+        f"on {first.due_date.isoformat()}, covering {len(missing)} draws ({parts}). It should "
+        f"have been visible since {since.isoformat()}, and as of {today.isoformat()} your "
+        "platform still shows no such bill. Please look into it and issue the bill."
+    )
 
 
 def _zh(found: Discrepancy, currency: str, today: date) -> str:

@@ -102,3 +102,27 @@ def test_an_overdue_bill_is_stated_with_both_sides_figures(loanwatch, clock) -> 
         "该期应于2026年11月8日还款¥1,666.66（借款编号#1）。"
         "烦请贵平台核实该账单的还款状态及金额，如有误请予以更正。"
     )
+
+
+def test_two_draws_due_the_same_day_are_one_missing_bill_with_its_total(loanwatch, clock) -> None:
+    """The platform issues one bill per due date: the letter asks for that bill, its total and
+    the draws it covers, not for two bills."""
+    ok(loanwatch("facility add jb --platform jiebei --limit 200,000"))
+    clock.now = datetime(2026, 10, 8, 2, 0, tzinfo=UTC)
+    ok(loanwatch("draw add jb 20,000 --months 12 --on 2026-10-08"))
+    ok(loanwatch("draw add jb 10,000 --months 6 --on 2026-10-08"))
+    clock.now = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)
+    ok(loanwatch("bill add jb 2026-11-08 3,333.33"))
+    ok(loanwatch("check"))
+    clock.now = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
+    ok(loanwatch("check"))
+    lines = [row for row in ok(loanwatch("alert list")).splitlines() if "bill_missing" in row]
+    alerts = " ".join(f"--alert {int(line.split()[0])}" for line in lines)
+    out = ok(loanwatch(f"ticket open jb --subject 十二月账单缺失 {alerts}"))
+    missing = [row for row in out.splitlines() if row.startswith("贵平台账单缺失")]
+    assert missing == [
+        "贵平台账单缺失：按合同，贵平台应出具2026年12月8日到期的账单一期，应还合计¥3,333.32，"
+        "涵盖以下2笔借款：2026年10月8日借款¥20,000.00（借款编号#1）应还¥1,666.66；"
+        "2026年10月8日借款¥10,000.00（借款编号#2）应还¥1,666.66。该账单自2026年11月29日起"
+        "即应可见，截至2026年12月7日贵平台仍未显示，烦请核查并补出账单。"
+    ]
