@@ -53,6 +53,8 @@ class UsageRecord:
     interest: Decimal | None = None
     status: str = ""
     detail: str = ""
+    check: str = ""  # an alert's check, and its facts (label, value), to word it per language
+    facts: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -228,6 +230,8 @@ def _alert_record(alert: Alert, zone: tzinfo) -> UsageRecord:
         f"#{alert.id}",
         status=alert.state,
         detail=f"{alert.check}: {alert.summary}",
+        check=alert.check,
+        facts=tuple((str(label), str(value)) for label, value in (alert.facts or {}).items()),
     )
 
 

@@ -76,6 +76,12 @@ _STATUS_ZH = {
 _AMOUNT = re.compile(r"[^A-Za-z0-9\s]{0,3}-?[0-9][0-9,]*(\.[0-9]+)?")
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CHECKS_ZH = {
+    "bill_missing": "账单缺失",
+    "bill_amount_mismatch": "账单金额与台账不符",
+    "repayment_unseen": "还款未见入账",
+    "repayment_unlogged": "平台显示的还款未见于台账",
+    "repayment_mismatch": "还款金额与台账不符",
+    "limit_below_owed": "授信额度低于未还本金",
     "bill_unexpected": "出现无法对应借款的账单",
     "bill_due_soon": "账单即将到期",
     "bill_overdue": "账单已逾期",
@@ -85,6 +91,28 @@ _CHECKS_ZH = {
     "data_stale": "平台数据长时间未更新",
     "draw_unconfirmed": "借款未见到账确认",
     "utilization_high": "额度使用率过高",
+}
+
+
+# An alert's facts in the CSV's 说明 column: the figures only (amounts, dates, counts).
+_FACTS_ZH = {
+    "Bill due date": "账单到期日",
+    "Due date": "应还日",
+    "Billed": "账单金额",
+    "Expected": "台账应还",
+    "Difference": "差额",
+    "Bill expected since": "应出账日",
+    "Draw": "借款编号",
+    "Drawn on": "借款日",
+    "Amount": "金额",
+    "Limit shown": "显示额度",
+    "Available shown": "显示可用额度",
+    "Reading taken": "读数时间",
+    "Last seen": "最后一次数据",
+    "Paid on": "还款日",
+    "Repayment": "还款",
+    "Limit": "额度",
+    "Used": "已用",
 }
 
 
@@ -146,7 +174,25 @@ def _detail(record: UsageRecord, language: Language) -> str:
         return f"{record.detail}期" if language == Language.ZH else f"{record.detail} months"
     if record.kind == RecordKind.LIMIT and record.detail:
         return f"可用{record.detail}" if language == Language.ZH else f"available {record.detail}"
+    if record.kind == RecordKind.ALERT and language == Language.ZH:
+        return _zh_alert(record.check, record.facts)
     return record.detail
+
+
+def _zh_alert(check: str, facts: Sequence[tuple[str, str]]) -> str:
+    """An alert in Chinese: its check and its figures ("账单已逾期：账单到期日2026年11月8日，…")."""
+    figures = []
+    for label, value in facts:
+        if label == "Days overdue" and value.isdigit():
+            figures.append(f"已逾期{value}天")
+        if label not in _FACTS_ZH:
+            continue
+        if _zh_moment(value):
+            figures.append(f"{_FACTS_ZH[label]}{_zh_moment(value)}")
+        elif _is_amount(value):
+            figures.append(f"{_FACTS_ZH[label]}{value}")
+    what = _CHECKS_ZH.get(check, "记录与我司台账不符")
+    return f"{what}：{'，'.join(figures)}" if figures else what
 
 
 def summary(records: UsageRecords, language: Language) -> str:

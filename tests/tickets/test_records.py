@@ -126,3 +126,21 @@ def test_two_draws_due_the_same_day_are_one_missing_bill_with_its_total(loanwatc
         "2026年10月8日借款¥10,000.00（借款编号#2）应还¥1,666.66。该账单自2026年11月29日起"
         "即应可见，截至2026年12月7日贵平台仍未显示，烦请核查并补出账单。"
     ]
+
+
+def test_the_csv_words_an_alert_in_chinese_with_its_figures(loanwatch, clock) -> None:
+    """The 说明 of an alert row in a zh CSV: the check in Chinese and its figures, no English."""
+    ok(loanwatch("facility add jb --platform jiebei --limit 200,000"))
+    clock.now = datetime(2026, 10, 8, 2, 0, tzinfo=UTC)
+    ok(loanwatch("draw add jb 20,000 --months 12 --on 2026-10-08"))
+    clock.now = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)
+    ok(loanwatch("bill add jb 2026-11-08 1,700"))
+    ok(loanwatch("check"))
+    [line] = [row for row in ok(loanwatch("alert list")).splitlines() if "bill_overdue" in row]
+    alert = int(line.split()[0])
+    out = ok(loanwatch(f"ticket open jb --subject 账单逾期 --alert {alert}"))
+    [row] = [row for row in out.splitlines() if row.startswith("预警,")]
+    assert row == (
+        f"预警,2026-11-10,#{alert},,,,未解决,"
+        '"账单已逾期：账单到期日2026年11月8日，账单金额¥1,700.00，已逾期2天"'
+    )
