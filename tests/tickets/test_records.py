@@ -144,3 +144,33 @@ def test_the_csv_words_an_alert_in_chinese_with_its_figures(loanwatch, clock) ->
         f"预警,2026-11-10,#{alert},,,,未解决,"
         '"账单已逾期：账单到期日2026年11月8日，账单金额¥1,700.00，已逾期2天"'
     )
+
+
+def test_an_english_contact_reads_the_overdue_bill_and_the_one_bill_per_day(
+    loanwatch, clock
+) -> None:
+    """The English letter states the same: the platform's unpaid bill against the ledger's due
+    amount, and one missing bill per due date with its total."""
+    ok(loanwatch("facility add jb --platform jiebei --limit 200,000"))
+    ok(loanwatch("platform contact jiebei --via manual --language en"))
+    clock.now = datetime(2026, 10, 8, 2, 0, tzinfo=UTC)
+    ok(loanwatch("draw add jb 20,000 --months 12 --on 2026-10-08"))
+    ok(loanwatch("draw add jb 10,000 --months 6 --on 2026-10-08"))
+    clock.now = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)
+    ok(loanwatch("bill add jb 2026-11-08 3,333.32"))
+    clock.now = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
+    ok(loanwatch("check"))
+    rows = ok(loanwatch("alert list")).splitlines()
+    ids = [int(r.split()[0]) for r in rows if "bill_missing" in r or "bill_overdue" in r]
+    alerts = " ".join(f"--alert {alert}" for alert in ids)
+    out = ok(loanwatch(f"ticket open jb --subject 'bills' {alerts}"))
+    assert (
+        "Your platform shows the bill of ¥3,333.32 due 2026-11-08 as unpaid, 29 days overdue. "
+        "Our ledger has ¥3,333.32 due that day (draws #1, #2). Please check the bill's "
+        "repayment status and amount." in out
+    )
+    assert (
+        "Missing bill: under the contract a bill of ¥3,333.32 in all falls due on 2026-12-08, "
+        "covering 2 draws (#1 of ¥20,000.00 drawn 2026-10-08: ¥1,666.66; #2 of ¥10,000.00 "
+        "drawn 2026-10-08: ¥1,666.66)." in out
+    )
