@@ -52,8 +52,11 @@ def _alerts(loanwatch) -> list[dict]:
     return json.loads(out)
 
 
-def test_a_frozen_line_is_alerted_acknowledged_and_resolved_when_it_thaws(loanwatch) -> None:
-    """Frozen reading → a critical alert → Alice acks → a healthy reading resolves it."""
+def test_a_frozen_line_is_alerted_acknowledged_and_resolved_when_it_thaws(
+    loanwatch, terminal_clock
+) -> None:
+    """Frozen reading → a critical alert → Alice acks → a healthy reading resolves it (on a
+    December morning of a year whose holidays loanwatch knows)."""
     assert loanwatch("facility add jiebei-main --platform jiebei --limit 200,000")[0] == 0
     assert loanwatch("limit add jiebei-main 0 --status frozen")[0] == 0
 
@@ -75,6 +78,7 @@ def test_a_frozen_line_is_alerted_acknowledged_and_resolved_when_it_thaws(loanwa
     status, out, _ = loanwatch("check")
     assert "1 still firing" in out
 
+    terminal_clock.advance(hours=1)
     assert loanwatch("limit add jiebei-main 200,000 --available 200,000")[0] == 0
     status, out, _ = loanwatch("check")
     assert "1 resolved" in out
@@ -132,9 +136,12 @@ def test_bad_alert_commands_exit_2_with_one_line_and_change_nothing(loanwatch, c
     assert loanwatch("export audit")[1] == before
 
 
-def test_a_failing_check_still_delivers_the_rest_and_exits_1(loanwatch, monkeypatch, caplog):
+def test_a_failing_check_still_delivers_the_rest_and_exits_1(
+    loanwatch, monkeypatch, caplog, terminal_clock
+):
     """bill_unexpected raises: the frozen line's alert still goes out, the admins are told which
-    check failed, the summary names it, the log has its traceback, and the exit status is 1."""
+    check failed, the summary names it, the log has its traceback, and the exit status is 1 (on
+    a December morning of a year whose holidays loanwatch knows)."""
 
     def broken_check(session, *_args):
         session.execute(text("SELECT * FROM no_such_table"))

@@ -4,6 +4,8 @@ Alice's Weilidai line: 20,000.00 over 6 months drawn 2026-11-08 at 0.05 %/day, e
 installments on 30-day months: ¥3,510.50 due on the 8th of each month from 2026-12-08.
 """
 
+from datetime import UTC, datetime
+
 import pytest
 
 from tests.cli.test_ledger_commands import (
@@ -13,6 +15,7 @@ from tests.cli.test_ledger_commands import (
     loanwatch_on,
     ok,
 )
+from tests.support.clock import Clock
 
 
 @pytest.fixture(autouse=True)
@@ -138,9 +141,13 @@ def test_a_zero_bill_is_refused_as_an_import_refuses_it(weilidai: Loanwatch, com
     assert (export_json(weilidai, "bills"), export_json(weilidai, "audit")) == before
 
 
-def test_repaying_an_installment_keeps_its_bills_mismatch_open(loanwatch: Loanwatch) -> None:
+def test_repaying_an_installment_keeps_its_bills_mismatch_open(
+    loanwatch: Loanwatch, terminal_clock: Clock
+) -> None:
     """Issue 11: a bill of ¥3,373.36 for an installment of ¥3,353.35 is off by ¥20.01; logging
-    the repayment of the installment does not make the bill right, so the alert stays open."""
+    the repayment of the installment does not make the bill right, so the alert stays open.
+    (Alice types it all on the morning of 2026-12-07, before the checks she runs at noon.)"""
+    terminal_clock.now = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
     ok(loanwatch("facility add bk --platform icbc --limit 1000000 --annual-rate 3.6%"))
     ok(loanwatch("draw add bk 10000 --months 3 --on 2026-10-06"))
     ok(loanwatch("bill add bk 2026-11-06 3373.36"))
