@@ -114,21 +114,22 @@ def due_steps(
         escalating.append((alert, rotation))
     if not escalating:
         return []
-    ladder_of = ladders(session)
+    rungs_of = {severity: ladder.rungs() for severity, ladder in ladders(session).items()}
     at_risk = _risks(session, [a for a, _ in escalating], now, calendar)
+    zones: dict[str, ZoneInfo] = {}
     due: list[DueStep] = []
     for alert, rotation in escalating:
         risk = at_risk.get(alert.id)
         urgent = risk is not None and risk.urgent(config.urgent_days)
         severity = str(Severity.CRITICAL) if urgent else alert.severity
-        ladder = ladder_of.get(severity)
-        if ladder is None:
+        rungs = rungs_of.get(severity)
+        if rungs is None:
             continue
         # A rotation added after the alert opened starts its ladder then, not in the past: an
         # admin adding the team's first rotation does not set off every old alert's steps.
         start = max(alert.escalation_from or alert.opened_at, rotation.created_at)
-        zone = ZoneInfo(alert.timezone or policy.timezone)
-        rungs = ladder.rungs()
+        name = alert.timezone or policy.timezone
+        zone = zones.get(name) or zones.setdefault(name, ZoneInfo(name))
         first = 0 if alert.last_step is None else alert.last_step + 1
         for number in range(first, len(rungs)):
             when = step_due(
