@@ -115,16 +115,21 @@ def _finding(n: int, dates: list[tuple[int, list[str]]]) -> Finding:
 def time_runs(engine: Engine) -> list[dict[str, Any]]:
     """Each run of `RUNS`: seconds, statements and steps run."""
     sessions = session_factory(engine)
-    statements: list[str] = []
+    statements: list[tuple[str, float]] = []
+    started: list[float] = []
 
-    def count(*args: Any) -> None:
-        statements.append(args[2])
+    def before(*args: Any) -> None:
+        started.append(time.perf_counter())
+
+    def after(*args: Any) -> None:
+        statements.append((_what(args[2]), time.perf_counter() - started.pop()))
 
     results = []
     for name, minutes in RUNS:
         now = OPENED + timedelta(minutes=minutes)
         statements.clear()
-        event.listen(engine, "before_cursor_execute", count)
+        event.listen(engine, "before_cursor_execute", before)
+        event.listen(engine, "after_cursor_execute", after)
         try:
             began = time.perf_counter()
             with transaction(sessions) as session:
@@ -133,16 +138,25 @@ def time_runs(engine: Engine) -> list[dict[str, Any]]:
                 )
             seconds = time.perf_counter() - began
         finally:
-            event.remove(engine, "before_cursor_execute", count)
+            event.remove(engine, "before_cursor_execute", before)
+            event.remove(engine, "after_cursor_execute", after)
+        sql = sum(spent for _, spent in statements)
+        slowest = sorted(statements, key=lambda s: -s[1])[:4]
         results.append(
             {"run": name, "at_minute": minutes, "seconds": round(seconds, 3), "steps": ran}
-            | {"statements": len(statements)}
+            | {"statements": len(statements), "in_driver_s": round(sql, 3)}
+            | {"slowest": [(what, round(spent, 3)) for what, spent in slowest]}
         )
         say(f"{name}: {ran} steps in {seconds:.3f} s, {len(statements)} statements")
     with sessions() as session:
         total = session.scalar(select(func.count()).select_from(EscalationStep)) or 0
     results.append({"run": "total", "steps": total})
     return results
+
+
+def _what(statement: str) -> str:
+    """A statement's first words: `INSERT INTO outbox_messages`, `SELECT alerts.id, …`."""
+    return " ".join(statement.split()[:3])[:48]
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -181,11 +195,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--alerts and --facilities must be at least 1")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     result = run(args)
-    print(f"{'run':<6} {'minute':>6} {'steps':>7} {'statements':>10} {'seconds':>8}")
+    print(f"{'run':<6} {'minute':>6} {'steps':>7} {'statements':>10} {'in driver s':>11} {'s':>7}")
     for row in result["runs"][:-1]:
         print(
             f"{row['run']:<6} {row['at_minute']:>6} {row['steps']:>7} "
-            f"{row['statements']:>10} {row['seconds']:>8.3f}"
+            f"{row['statements']:>10} {row['in_driver_s']:>11.3f} {row['seconds']:>7.3f}"
         )
     print(json.dumps(result, ensure_ascii=False, default=str))
     return 0
