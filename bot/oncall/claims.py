@@ -19,8 +19,9 @@ caller's transaction, in a constant number of statements:
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
@@ -29,17 +30,30 @@ from bot import audit
 from bot.alerts.outbox import PENDING
 from bot.alerts.policy import AlertPolicy, AlertState
 from bot.db import among, insert_many
-from bot.models import Alert, AuditRecord, EscalationStep, OutboxMessage
+from bot.models import Alert, AuditRecord, EscalationStep, OutboxMessage, Rotation
 from bot.models.alerts import new_token
+from bot.oncall.policy import Step
+from bot.oncall.urgency import AtRisk
 from bot.oncall.words import ESCALATION_KIND, EscalationNotice
 
-if TYPE_CHECKING:
-    from bot.oncall.engine import DueStep
+
+@dataclass(frozen=True)
+class DueStep:
+    """One rung of one alert's round, due by now and not run yet."""
+
+    alert: Row[Any]  # the columns `_open_alerts` reads
+    rotation: Rotation
+    severity: str
+    risk: AtRisk | None
+    number: int
+    step: Step
+    start: datetime
+    due: datetime
 
 
 def claim_steps(
     session: Session,
-    due: Sequence[tuple["DueStep", EscalationNotice]],
+    due: Sequence[tuple[DueStep, EscalationNotice]],
     now: datetime,
     policy: AlertPolicy,
     written_at: datetime,
@@ -109,7 +123,7 @@ def _key(row: dict[str, Any]) -> tuple[int, int, int]:
     return row["alert_id"], row["round"], row["step"]
 
 
-def _lock_still_open(session: Session, due: list["DueStep"]) -> set[int]:
+def _lock_still_open(session: Session, due: list[DueStep]) -> set[int]:
     """Lock the alerts of these steps (see the module's point 1); those still as they were read."""
     read = {d.alert.id: (d.alert.escalation_round, d.alert.escalation_from) for d in due}
     query = (

@@ -27,7 +27,6 @@ step of their round), the silences, rotations, ladders and the money at risk in 
 number of queries however many alerts are open, and works out the due rungs in Python.
 """
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -43,7 +42,7 @@ from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
 from bot.db import among
 from bot.models import Alert, EscalationStep, Facility, Rotation
-from bot.oncall.claims import claim_steps
+from bot.oncall.claims import DueStep, claim_steps
 from bot.oncall.config import EscalationConfig
 from bot.oncall.hours import BusinessHours, add_business_time
 from bot.oncall.policy import Action, Step, ladders
@@ -51,20 +50,6 @@ from bot.oncall.risks import named, risks
 from bot.oncall.rotations import OnCall, on_call, overrides_after
 from bot.oncall.urgency import AtRisk
 from bot.oncall.words import EscalationNotice, no_next
-
-
-@dataclass(frozen=True)
-class DueStep:
-    """One rung of one alert's round, due by now and not run yet."""
-
-    alert: Row[Any]  # the columns `_open_alerts` reads
-    rotation: Rotation
-    severity: str
-    risk: AtRisk | None
-    number: int
-    step: Step
-    start: datetime
-    due: datetime
 
 
 def run_escalations(
