@@ -35,6 +35,7 @@ from sqlalchemy import (
     literal,
     select,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -92,8 +93,14 @@ def insert_many(
     table: Table,
     rows: Sequence[Mapping[str, Any]],
     returning: Sequence[Column[Any]] = (),
+    *,
+    skip_existing: bool = False,
 ) -> list[Row[Any]]:
     """INSERT many rows (dicts with the same keys) in the session's transaction; `returning` each.
+
+    `skip_existing`: a row whose unique key is taken already (or is being inserted by another
+    transaction, which PostgreSQL waits for) is left out, `ON CONFLICT DO NOTHING`, and not
+    returned; the rest go in.
 
     SQLAlchemy sends many rows as multi-row `VALUES` statements with a bound parameter per value
     ("insertmanyvalues", ~20,000 parameters for 1,000 alerts), and psycopg rewrites a statement
@@ -108,20 +115,33 @@ def insert_many(
     if not rows:
         return []
     if session.get_bind().dialect.name == "postgresql":
-        statement = _insert_from_json(session, table, rows)
+        statement = _insert_from_json(session, table, rows, skip_existing)
         if statement is not None:
             if not returning:
                 session.execute(statement)
                 return []
             return list(session.execute(statement.returning(*returning)))
+    plain = _insert(session, table, skip_existing)
     if not returning:
-        session.execute(insert(table), rows)
+        session.execute(plain, rows)
         return []
-    return list(session.execute(insert(table).returning(*returning), rows))
+    return list(session.execute(plain.returning(*returning), rows))
+
+
+def _insert(session: Session, table: Table, skip_existing: bool) -> Insert:
+    """`INSERT INTO table`, with `ON CONFLICT DO NOTHING` when `skip_existing`."""
+    if not skip_existing:
+        return insert(table)
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    raise NotImplementedError(f"skip_existing on {dialect}")
 
 
 def _insert_from_json(
-    session: Session, table: Table, rows: Sequence[Mapping[str, Any]]
+    session: Session, table: Table, rows: Sequence[Mapping[str, Any]], skip_existing: bool
 ) -> Insert | None:
     """`INSERT … SELECT … FROM json_to_recordset(:rows)`; None if no column varies."""
     dialect = session.get_bind().dialect
@@ -149,7 +169,8 @@ def _insert_from_json(
         else _from_json(incoming.c[c.name], c)
         for c in columns
     ]
-    return insert(table).from_select([c.key for c in columns], select(*values))
+    target = _insert(session, table, skip_existing)
+    return target.from_select([c.key for c in columns], select(*values))
 
 
 def _to_json(target: Column[Any], dialect: Dialect) -> Callable[[Any], Any] | None:

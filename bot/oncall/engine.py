@@ -15,49 +15,41 @@ never do):
    business time only: its round starts at the next business moment, and its clock stops
    outside business hours (a 2-hour step of a round started Thursday 16:10 is due Friday
    09:10). Critical ones run at any hour.
-4. A rung due by `now` and not run yet is claimed by inserting its `escalation_steps` row
-   (unique per alert, round and step) in a savepoint of the caller's transaction, which also
-   writes its outbox notice and its audit record. A second worker's insert of the same row
-   fails on the key (on PostgreSQL it waits for the first to commit) and it runs nothing.
+4. The rungs after the last one the round has run that are due by `now` are claimed
+   (`bot.oncall.claims`): the alerts are locked and read again, and a step whose alert was
+   acknowledged, snoozed or resolved meanwhile is dropped; the rest are inserted as
+   `escalation_steps` rows (unique per alert, round and step) together with their outbox
+   notices and audit records. A row a second worker inserted first is skipped, so each step
+   runs once.
+
+The selection is set-based: one run reads the open alerts (with their facility and the last
+step of their round), the silences, rotations, ladders and the money at risk in a constant
+number of queries however many alerts are open, and works out the due rungs in Python.
 """
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Row, and_, func, select
 from sqlalchemy.orm import Session
 
-from bot import audit
 from bot.alerts.checks import ADMIN_CHECKS
 from bot.alerts.findings import Severity
-from bot.alerts.notifier import Notifier
-from bot.alerts.outbox import enqueue
 from bot.alerts.policy import AlertPolicy, AlertState
-from bot.alerts.quiet import silenced
-from bot.alerts.silences import active_silences
+from bot.alerts.silences import active_silences, covers
 from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
+from bot.db import among
 from bot.models import Alert, EscalationStep, Facility, Rotation
+from bot.oncall.claims import DueStep, claim_steps
 from bot.oncall.config import EscalationConfig
 from bot.oncall.hours import BusinessHours, add_business_time
-from bot.oncall.policy import Action, Step, ladder_for
-from bot.oncall.rotations import rotation_of, who
-from bot.oncall.urgency import AtRisk, at_risk
-from bot.oncall.words import ESCALATION_KIND, EscalationNotice, no_next
-
-
-@dataclass(frozen=True)
-class _Alerting:
-    """One alert as this run escalates it."""
-
-    alert: Alert
-    rotation: Rotation
-    severity: str
-    risk: AtRisk | None
-    zone: ZoneInfo
-    facility: str | None
+from bot.oncall.policy import Action, Step, ladders
+from bot.oncall.risks import named, risks
+from bot.oncall.rotations import OnCall, on_call, overrides_after
+from bot.oncall.urgency import AtRisk
+from bot.oncall.words import EscalationNotice, no_next
 
 
 def run_escalations(
@@ -71,43 +63,130 @@ def run_escalations(
 ) -> int:
     """Run every escalation step due by `now`; how many ran (the caller commits)."""
     require_aware(now, "now")
-    alerts = session.scalars(
-        select(Alert)
+    due = due_steps(session, now=now, calendar=calendar, config=config, policy=policy)
+    if not due:
+        return 0
+    rotations = {d.rotation.id: d.rotation for d in due}
+    overrides = overrides_after(session, sorted(rotations), now)
+    on_duty = {rid: on_call(r, now, overrides) for rid, r in rotations.items()}
+    notices = [_notice(d, on_duty[d.rotation.id]) for d in due]
+    return claim_steps(
+        session, list(zip(due, notices, strict=True)), now, policy, written_at or now
+    )
+
+
+def due_steps(
+    session: Session,
+    *,
+    now: datetime,
+    calendar: BusinessCalendar,
+    config: EscalationConfig,
+    policy: AlertPolicy,
+) -> list[DueStep]:
+    """Every rung due by `now` that the alert's round has not run, in alert and step order."""
+    alerts = _open_alerts(session)
+    if not alerts:
+        return []
+    silences = active_silences(session, now)
+    by_name = {r.name: r for r in session.scalars(select(Rotation))}
+    escalating = []
+    for alert in alerts:
+        rotation = by_name.get(alert.oncall_rotation or config.default_rotation or "")
+        if rotation is None:
+            continue  # escalation is for teams with a rotation: nobody to escalate to
+        if any(covers(s, check=alert.check, facility_id=alert.facility_id) for s in silences):
+            continue
+        escalating.append((alert, rotation))
+    if not escalating:
+        return []
+    rungs_of = {severity: ladder.rungs() for severity, ladder in ladders(session).items()}
+    at_risk = _risks(session, [a for a, _ in escalating], now, calendar)
+    zones: dict[str, ZoneInfo] = {}
+    due: list[DueStep] = []
+    for alert, rotation in escalating:
+        risk = at_risk.get(alert.id)
+        urgent = risk is not None and risk.urgent(config.urgent_days)
+        severity = str(Severity.CRITICAL) if urgent else alert.severity
+        rungs = rungs_of.get(severity)
+        if rungs is None:
+            continue
+        # A rotation added after the alert opened starts its ladder then, not in the past: an
+        # admin adding the team's first rotation does not set off every old alert's steps.
+        start = max(alert.escalation_from or alert.opened_at, rotation.created_at)
+        name = alert.timezone or policy.timezone
+        zone = zones.get(name) or zones.setdefault(name, ZoneInfo(name))
+        first = 0 if alert.last_step is None else alert.last_step + 1
+        for number in range(first, len(rungs)):
+            when = step_due(
+                start,
+                rungs[number],
+                critical=severity == Severity.CRITICAL,
+                zone=zone,
+                calendar=calendar,
+                hours=config.business_hours,
+            )
+            if when > now:
+                break
+            due.append(DueStep(alert, rotation, severity, risk, number, rungs[number], start, when))
+    return due
+
+
+def _open_alerts(session: Session) -> list[Row[Any]]:
+    """The alerts that may escalate, with their facility's columns and their round's last step."""
+    last = (
+        select(EscalationStep.alert_id, func.max(EscalationStep.step).label("last_step"))
+        .join(
+            Alert,
+            and_(
+                Alert.id == EscalationStep.alert_id,
+                Alert.escalation_round == EscalationStep.round,
+            ),
+        )
+        .where(Alert.state == AlertState.OPEN, Alert.snoozed_until.is_(None))
+        .group_by(EscalationStep.alert_id)
+        .subquery()
+    )
+    query = (
+        select(
+            Alert.id,
+            Alert.check,
+            Alert.facility_id,
+            Alert.subject,
+            Alert.severity,
+            Alert.opened_at,
+            Alert.escalation_from,
+            Alert.escalation_round,
+            Alert.last_notified_at,
+            Facility.slug,
+            Facility.timezone,
+            Facility.alert_channel,
+            Facility.oncall_rotation,
+            last.c.last_step,
+        )
+        .outerjoin(Facility, Facility.id == Alert.facility_id)
+        .outerjoin(last, last.c.alert_id == Alert.id)
         .where(
             Alert.state == AlertState.OPEN,
             Alert.snoozed_until.is_(None),
             Alert.check.not_in(ADMIN_CHECKS),
         )
         .order_by(Alert.id)
-    ).all()
-    silences = active_silences(session, now) if alerts else []
-    ran = 0
-    for alert in alerts:
-        if silenced(alert, silences):
-            continue
-        rotation = rotation_of(session, alert.facility_id, config.default_rotation)
-        if rotation is None:
-            continue  # escalation is for teams with a rotation: nobody to escalate to
-        alerting = _alerting(session, alert, rotation, now, calendar, config, policy)
-        ran += _climb(session, alerting, now, calendar, config, policy, written_at or now)
-    return ran
+    )
+    return list(session.execute(query))
 
 
-def _alerting(
-    session: Session,
-    alert: Alert,
-    rotation: Rotation,
-    now: datetime,
-    calendar: BusinessCalendar,
-    config: EscalationConfig,
-    policy: AlertPolicy,
-) -> _Alerting:
-    facility = session.get(Facility, alert.facility_id) if alert.facility_id else None
-    risk = at_risk(session, alert, now=now, calendar=calendar)
-    urgent = risk is not None and risk.urgent(config.urgent_days)
-    severity = str(Severity.CRITICAL) if urgent else alert.severity
-    zone = ZoneInfo(facility.timezone if facility is not None else policy.timezone)
-    return _Alerting(alert, rotation, severity, risk, zone, facility.slug if facility else None)
+def _risks(
+    session: Session, alerts: list[Row[Any]], now: datetime, calendar: BusinessCalendar
+) -> dict[int, AtRisk]:
+    """The money at risk of the alerts whose subject names a due date (a few queries)."""
+    subjects = [n for a in alerts if (n := named(a.id, a.facility_id, a.subject)) is not None]
+    if not subjects:
+        return {}
+    ids = sorted({n.facility_id for n in subjects})
+    facilities = {
+        f.id: f for f in session.scalars(select(Facility).where(among(session, Facility.id, ids)))
+    }
+    return risks(session, subjects, facilities, now=now, calendar=calendar)
 
 
 def step_due(
@@ -125,129 +204,28 @@ def step_due(
     return add_business_time(start, step.after, zone, calendar, hours)
 
 
-def _climb(
-    session: Session,
-    alerting: _Alerting,
-    now: datetime,
-    calendar: BusinessCalendar,
-    config: EscalationConfig,
-    policy: AlertPolicy,
-    written_at: datetime,
-) -> int:
-    """Run the rungs of the alert's current round that are due and not run yet."""
-    alert = alerting.alert
-    ladder = ladder_for(session, alerting.severity)
-    if ladder is None:
-        return 0
-    done = set(
-        session.scalars(
-            select(EscalationStep.step).where(
-                EscalationStep.alert_id == alert.id,
-                EscalationStep.round == alert.escalation_round,
-            )
-        )
-    )
-    # A rotation added after the alert opened starts its ladder then, not in the past: an
-    # admin adding the team's first rotation does not set off every old alert's steps at once.
-    start = max(alert.escalation_from or alert.opened_at, alerting.rotation.created_at)
-    ran = 0
-    for number, step in enumerate(ladder.rungs()):
-        due = step_due(
-            start,
-            step,
-            critical=alerting.severity == Severity.CRITICAL,
-            zone=alerting.zone,
-            calendar=calendar,
-            hours=config.business_hours,
-        )
-        if due > now:
-            break
-        if number in done:
-            continue
-        notice = _notice(session, alerting, number, step, start, due, now, config)
-        if _claim_and_write(session, alerting, notice, due, now, policy, written_at):
-            ran += 1
-    return ran
-
-
-def _notice(
-    session: Session,
-    alerting: _Alerting,
-    number: int,
-    step: Step,
-    start: datetime,
-    due: datetime,
-    now: datetime,
-    config: EscalationConfig,
-) -> EscalationNotice:
-    alert = alerting.alert
-    on_call = who(session, alerting.rotation, now)
+def _notice(due: DueStep, on_duty: OnCall) -> EscalationNotice:
+    alert, step = due.alert, due.step
     user, missing = None, None
     if step.action in (Action.ONCALL, Action.DM, Action.NEXT):
         if step.action == Action.NEXT:
-            user = on_call.next_user
-            missing = None if user else no_next(on_call.rotation)
+            user = on_duty.next_user
+            missing = None if user else no_next(on_duty.rotation)
         else:
-            user = on_call.user
+            user = on_duty.user
     return EscalationNotice(
         alert_id=alert.id,
         check=alert.check,
-        facility=alerting.facility,
-        severity=alerting.severity,
+        facility=alert.slug,
+        severity=due.severity,
         action=str(step.action),
         round=alert.escalation_round,
-        step=number,
+        step=due.number,
         # How long it had waited when the step fell due (a catch-up run words it the same).
-        waited_minutes=int((due - start).total_seconds() // 60),
+        waited_minutes=int((due.due - due.start).total_seconds() // 60),
         user=user,
         group=step.target,
-        rotation=on_call.rotation,
-        at_risk=alerting.risk.words() if alerting.risk else None,
+        rotation=on_duty.rotation,
+        at_risk=due.risk.words() if due.risk else None,
         missing=missing,
     )
-
-
-def _claim_and_write(
-    session: Session,
-    alerting: _Alerting,
-    notice: EscalationNotice,
-    due: datetime,
-    now: datetime,
-    policy: AlertPolicy,
-    written_at: datetime,
-) -> bool:
-    """Insert the step's row, its notice and audit record together; False if it ran elsewhere."""
-    alert = alerting.alert
-    row = EscalationStep(
-        alert_id=alert.id,
-        round=notice.round,
-        step=notice.step,
-        action=notice.action,
-        user=notice.user,
-        due_at=due,
-        ran_at=now,
-    )
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        return False
-    channel = Notifier.for_alert(session, alert, now, policy).channel(alert)
-    enqueue(
-        session,
-        kind=ESCALATION_KIND,
-        channel=channel,
-        payload=notice.to_payload(),
-        now=written_at,
-        alert_id=alert.id,
-    )
-    audit.record(
-        session,
-        audit.SYSTEM,
-        "alert.escalate",
-        row,
-        at=now,
-        after={**audit.snapshot(row), "text": notice.to_payload()["text"]},
-    )
-    return True

@@ -24,6 +24,7 @@ from enum import StrEnum
 from itertools import pairwise
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import audit
@@ -163,6 +164,14 @@ def ladder_for(session: Session, severity: str) -> Ladder | None:
     if row is not None:
         return _stored(row)
     return DEFAULTS.get(severity)
+
+
+def ladders(session: Session) -> dict[str, Ladder]:
+    """Every severity's ladder in one query: the admins', else the defaults (info has none)."""
+    found: dict[str, Ladder] = {str(severity): ladder for severity, ladder in DEFAULTS.items()}
+    for row in session.scalars(select(EscalationPolicy)):
+        found[row.severity] = _stored(row)
+    return found
 
 
 def check_severity(severity: str) -> str:

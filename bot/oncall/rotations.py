@@ -131,16 +131,30 @@ def scheduled(rotation: Rotation, k: int) -> str:
 
 def who(session: Session, rotation: Rotation, at: datetime) -> OnCall:
     """Who is on call in `rotation` at `at`: an override in force, else whose turn it is."""
-    k = shift_index(rotation, at)
-    since, until = handoff_at(rotation, k), handoff_at(rotation, k + 1)
-    user = scheduled(rotation, k)
-    overrides = list(
+    return on_call(rotation, at, overrides_after(session, [rotation.id], at))
+
+
+def overrides_after(
+    session: Session, rotation_ids: list[int], at: datetime
+) -> list[OncallOverride]:
+    """The overrides of these rotations that end after `at`, newest first (one query)."""
+    if not rotation_ids:
+        return []
+    return list(
         session.scalars(
             select(OncallOverride)
-            .where(OncallOverride.rotation_id == rotation.id, OncallOverride.ends_at > at)
+            .where(OncallOverride.rotation_id.in_(rotation_ids), OncallOverride.ends_at > at)
             .order_by(OncallOverride.id.desc())
         )
     )
+
+
+def on_call(rotation: Rotation, at: datetime, overrides: list[OncallOverride]) -> OnCall:
+    """:func:`who` from overrides already read (newest first; other rotations' are ignored)."""
+    k = shift_index(rotation, at)
+    since, until = handoff_at(rotation, k), handoff_at(rotation, k + 1)
+    user = scheduled(rotation, k)
+    overrides = [o for o in overrides if o.rotation_id == rotation.id and o.ends_at > at]
     covering = next((o for o in overrides if o.starts_at <= at), None)
     if covering is not None:
         user, since, until = covering.user, covering.starts_at, covering.ends_at

@@ -6,7 +6,7 @@ transport words it here in its own voice: `person` names a user (`<@U0123>` in S
 """
 
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 ESCALATION_KIND = "alert.escalation"
@@ -31,7 +31,9 @@ class EscalationNotice:
     missing: str | None = None  # why nobody could be reached, when nobody could
 
     def to_payload(self) -> dict[str, Any]:
-        payload = asdict(self)
+        # Its fields are plain strings and numbers: a shallow copy (asdict deep-copies each,
+        # which cost the escalation engine a third of a second per thousand steps).
+        payload = {f.name: getattr(self, f.name) for f in fields(self)}
         payload["header"] = headline(self)
         payload["text"] = thread_line(self, _plain, _plain_group, "@here")
         return payload

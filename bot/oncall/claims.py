@@ -1,0 +1,189 @@
+"""Claiming due escalation steps: once across workers, and never after an acknowledgement.
+
+:func:`claim_steps` takes the rungs the engine found due (`bot.oncall.engine`) and, in the
+caller's transaction, in a constant number of statements:
+
+1. **Locks the alerts and reads them again.** On PostgreSQL `SELECT … FOR SHARE SKIP LOCKED`:
+   an alert that someone is changing right now (an Acknowledge, a snooze, a resolve not
+   committed yet) is skipped, and its step is weighed again at the next run, from what they
+   left; an alert locked here cannot be acknowledged until this transaction ends, so its step
+   and notice are committed before the acknowledgement is. Two workers' shared locks do not
+   block each other. SQLite serialises writers: the transaction that claims holds the
+   database's write lock from its first write, and one whose reads are older than a committed
+   write cannot write at all. A step whose alert is no longer open and unsnoozed in the same
+   round as read is dropped.
+2. **Inserts the steps' rows**, `ON CONFLICT DO NOTHING` on the unique (alert, round, step):
+   a row another worker inserted (or is inserting: PostgreSQL waits for it) is skipped, and
+   only the rows inserted here go on.
+3. **Writes their outbox notices and audit records**, one INSERT each.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, func, select
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.alerts.outbox import PENDING
+from bot.alerts.policy import AlertPolicy, AlertState
+from bot.db import among, insert_many
+from bot.models import Alert, AuditRecord, EscalationStep, OutboxMessage, Rotation
+from bot.models.alerts import new_token
+from bot.oncall.policy import Step
+from bot.oncall.urgency import AtRisk
+from bot.oncall.words import ESCALATION_KIND, EscalationNotice
+
+
+@dataclass(frozen=True)
+class DueStep:
+    """One rung of one alert's round, due by now and not run yet."""
+
+    alert: Row[Any]  # the columns `_open_alerts` reads
+    rotation: Rotation
+    severity: str
+    risk: AtRisk | None
+    number: int
+    step: Step
+    start: datetime
+    due: datetime
+
+
+def claim_steps(
+    session: Session,
+    due: Sequence[tuple[DueStep, EscalationNotice]],
+    now: datetime,
+    policy: AlertPolicy,
+    written_at: datetime,
+) -> int:
+    """Claim and write the steps still due on alerts still open; how many were written."""
+    still = _lock_still_open(session, [d for d, _ in due])
+    wanted = [(d, n) for d, n in due if d.alert.id in still]
+    if not wanted:
+        return 0
+    rows = [
+        {
+            "alert_id": d.alert.id,
+            "round": n.round,
+            "step": n.step,
+            "action": n.action,
+            "user": n.user,
+            "due_at": d.due,
+            "ran_at": now,
+        }
+        for d, n in wanted
+    ]
+    table = EscalationStep.__table__
+    inserted = insert_many(
+        session,
+        table,
+        rows,
+        returning=[table.c.id, table.c.alert_id, table.c.round, table.c.step],
+        skip_existing=True,
+    )
+    ids = {(r.alert_id, r.round, r.step): r.id for r in inserted}
+    claimed = [(d, n, row) for (d, n), row in zip(wanted, rows, strict=True) if _key(row) in ids]
+    if not claimed:
+        return 0
+    channels = _channels(session, [d.alert for d, _, _ in claimed], policy)
+    payloads = [n.to_payload() for _, n, _ in claimed]
+    insert_many(
+        session,
+        OutboxMessage.__table__,
+        [
+            {
+                "alert_id": d.alert.id,
+                "kind": ESCALATION_KIND,
+                "channel": channels[d.alert.id],
+                "payload": payload,
+                "state": PENDING,
+                "attempts": 0,
+                "next_attempt_at": written_at,
+                "permanent": False,
+                "created_at": written_at,
+                "token": new_token(),
+            }
+            for (d, _, _), payload in zip(claimed, payloads, strict=True)
+        ],
+    )
+    insert_many(
+        session,
+        AuditRecord.__table__,
+        [
+            _audit_entry(ids[_key(row)], row, payload["text"], now)
+            for (_, _, row), payload in zip(claimed, payloads, strict=True)
+        ],
+    )
+    return len(claimed)
+
+
+def _key(row: dict[str, Any]) -> tuple[int, int, int]:
+    return row["alert_id"], row["round"], row["step"]
+
+
+def _lock_still_open(session: Session, due: list[DueStep]) -> set[int]:
+    """Lock the alerts of these steps (see the module's point 1); those still as they were read."""
+    read = {d.alert.id: (d.alert.escalation_round, d.alert.escalation_from) for d in due}
+    query = (
+        select(
+            Alert.id,
+            Alert.state,
+            Alert.snoozed_until,
+            Alert.escalation_round,
+            Alert.escalation_from,
+        )
+        .where(among(session, Alert.id, sorted(read)))
+        .order_by(Alert.id)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(read=True, skip_locked=True)
+    return {
+        row.id
+        for row in session.execute(query)
+        if row.state == AlertState.OPEN
+        and row.snoozed_until is None
+        and (row.escalation_round, row.escalation_from) == read[row.id]
+    }
+
+
+def _channels(session: Session, alerts: list[Row[Any]], policy: AlertPolicy) -> dict[int, Any]:
+    """Where each alert's notices go: its facility's channel, else the default channel, else
+    where it was last posted (as `bot.alerts.notifier.Notifier.channel` decides)."""
+    found: dict[int, str | None] = {a.id: a.alert_channel or policy.default_channel for a in alerts}
+    unknown = sorted(a.id for a in alerts if found[a.id] is None and a.last_notified_at)
+    if unknown:
+        latest = (
+            select(func.max(OutboxMessage.id))
+            .where(among(session, OutboxMessage.alert_id, unknown))
+            .group_by(OutboxMessage.alert_id)
+        )
+        rows = session.execute(
+            select(OutboxMessage.alert_id, OutboxMessage.channel).where(
+                OutboxMessage.id.in_(latest)
+            )
+        )
+        found.update({row.alert_id: row.channel for row in rows})
+    return found
+
+
+def _audit_entry(step_id: int, row: dict[str, Any], text: str, now: datetime) -> dict[str, Any]:
+    """The `alert.escalate` record: the step's row as `audit.snapshot` shows it, and its text."""
+    after = {
+        "id": step_id,
+        **row,
+        "due_at": row["due_at"].isoformat(),
+        "ran_at": row["ran_at"].isoformat(),
+        "text": text,
+    }
+    return {
+        "at": now,
+        "actor": audit.SYSTEM.name,
+        "source": audit.SYSTEM.source,
+        "action": "alert.escalate",
+        "entity": EscalationStep.__tablename__,
+        "entity_id": str(step_id),
+        "before": None,
+        "after": after,
+    }
