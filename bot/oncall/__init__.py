@@ -2,9 +2,10 @@
 
 - `rotations`: rotations and overrides, and `who(rotation, at)`;
 - `shifts`: a person's next shifts and overrides (App Home);
+- `usergroups`: a Slack user group kept in step with whoever is on call;
 - `policy`: the escalation ladder per severity, as typed and as stored;
 - `hours`: business hours on the Chinese workday calendar, in a facility's zone;
-- `urgency`: the money at risk of an alert and how near its deadline is;
+- `urgency`: how near the deadline of the money an alert puts at risk (`bot.alerts.at_risk`) is;
 - `engine`: the wake-up that runs each step due, once.
 
 The package is domain: it imports neither Slack nor the scheduler nor `jobs/`.
