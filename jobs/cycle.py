@@ -30,6 +30,7 @@ from bot.calendar import BusinessCalendar
 from bot.holidays import missing_holidays_note, unknown_holiday_years
 from bot.models import Alert
 from bot.oncall.engine import run_escalations
+from bot.oncall.usergroups import run_usergroup_syncs
 from bot.settings import Settings
 from bot.tickets.follow_ups import run_ticket_wake_ups
 from bot.typed import shorten
@@ -122,6 +123,8 @@ def run_check_cycle(
         policy=policy,
         written_at=written_at,
     )
+    # The on-call user groups: set to whoever is on call now, once per change.
+    run_usergroup_syncs(session, now=now, written_at=written_at)
     return CycleReport(now, run.findings, summary, dict(run.failed), escalated)
 
 

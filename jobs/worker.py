@@ -16,6 +16,7 @@ from bot.clock import utcnow
 from bot.db import make_engine, require_current_schema, transaction
 from bot.digest.sending import send_due_digests
 from bot.oncall.engine import run_escalations
+from bot.oncall.usergroups import run_usergroup_syncs
 from bot.sessions import session_factory
 from bot.settings import Settings
 from bot.tickets.follow_ups import run_ticket_wake_ups
@@ -100,7 +101,8 @@ def run_worker(
 
 def _wake_up(sessions: sessionmaker[Session], settings: Settings) -> Callable[[datetime], None]:
     """The minute's wake-up: snoozes and acks that ran out, ticket follow-ups (due at 09:00),
-    escalation steps (due by the minute)."""
+    escalation steps (due by the minute), the on-call user groups (at a change of who is on
+    call)."""
     calendar = settings.calendar()
     policy = settings.alert_policy()
     escalation = settings.escalation()
@@ -112,5 +114,6 @@ def _wake_up(sessions: sessionmaker[Session], settings: Settings) -> Callable[[d
                 session, now=now, calendar=calendar, default_channel=policy.default_channel
             )
             run_escalations(session, now=now, calendar=calendar, config=escalation, policy=policy)
+            run_usergroup_syncs(session, now=now)
 
     return wake

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.alerts.at_risk import money_at_risk
 from bot.alerts.notices import (
     AlertNotice,
     Event,
@@ -24,7 +25,7 @@ from bot.alerts.notices import (
     worst,
 )
 from bot.alerts.outbox import PENDING, SENDING, enqueue
-from bot.alerts.policy import AlertPolicy, RunSummary
+from bot.alerts.policy import AlertPolicy, AlertState, RunSummary
 from bot.db import among
 from bot.models import Alert, Facility, OutboxMessage, Platform, Ticket, TicketAlert
 from bot.tickets.words import is_overdue, ticket_status
@@ -137,8 +138,11 @@ class Notifier:
         actor: audit.Actor = audit.SYSTEM,
         **extra: Any,
     ) -> OutboxMessage:
-        """One outbox row about one alert (`extra`: a reminder's reasons, what changed)."""
+        """One outbox row about one alert (`extra`: a reminder's reasons, what changed; `at_risk`
+        when the caller read it for many alerts at once)."""
         facility = self.facilities.get(alert.facility_id) if alert.facility_id else None
+        if "at_risk" not in extra:
+            extra["at_risk"] = self.at_risk([alert]).get(alert.id)
         notice = notice_of(
             alert,
             facility,
@@ -164,19 +168,34 @@ class Notifier:
         batches: dict[tuple[str, str | None], list[AlertToTell]] = defaultdict(list)
         for alert in alerts:
             batches[(alert.check, self.channel(alert))].append(alert)
-        for (check, channel), batch in batches.items():
+        # Who gets a row of their own: all of a small batch; in a storm, those with a message.
+        alone: dict[tuple[str, str | None], list[AlertToTell]] = {}
+        for key, batch in batches.items():
             if len(batch) <= self.policy.storm_threshold:
-                for alert in batch:
-                    self.tell(alert, kind, event=event)
-                continue
-            # A new alert has no message yet; only later events need to look.
-            own = set() if kind == NoticeKind.OPENED else self._with_own_message(batch)
-            storm = storm_notice(check, event, batch, self.facilities)
-            self._write(NoticeKind.GROUP, channel, storm.to_payload(), None, batch)
-            for alert in batch:
-                if alert.id in own:
-                    self.tell(alert, kind, event=event)
-            self.tally["grouped"] += len(batch) - len(own)
+                alone[key] = batch
+            elif kind == NoticeKind.OPENED:
+                alone[key] = []  # a new alert has no message yet; only later events look
+            else:
+                own = self._with_own_message(batch)
+                alone[key] = [alert for alert in batch if alert.id in own]
+        # The money at risk of every alert told on its own, read for all of them at once.
+        risks = self.at_risk([alert for told in alone.values() for alert in told])
+        for (check, channel), batch in batches.items():
+            if len(batch) > self.policy.storm_threshold:
+                storm = storm_notice(check, event, batch, self.facilities)
+                self._write(NoticeKind.GROUP, channel, storm.to_payload(), None, batch)
+                self.tally["grouped"] += len(batch) - len(alone[check, channel])
+            for alert in alone[check, channel]:
+                self.tell(alert, kind, event=event, at_risk=risks.get(alert.id))
+
+    def at_risk(self, alerts: Sequence[AlertToTell]) -> dict[int, str]:
+        """Alert id → the money it puts at risk, as its message shows it (by date); a resolved
+        alert puts nothing at risk any more."""
+        live = [alert for alert in alerts if alert.state != AlertState.RESOLVED]
+        if not live:
+            return {}
+        risks = money_at_risk(self.session, live, now=self.now)
+        return {alert_id: risk.fact() for alert_id, risk in risks.items()}
 
     def _with_own_message(self, alerts: Sequence[AlertToTell]) -> set[int]:
         """The ids of these alerts that have a message of their own, or a notice on its way.

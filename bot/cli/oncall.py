@@ -11,8 +11,13 @@ from bot.cli.params import TIME, in_zone
 from bot.cli.render import table
 from bot.models import Rotation
 from bot.oncall import policy as ladders
-from bot.oncall import rotations
+from bot.oncall import rotations, usergroups
 from bot.zones import local
+
+_USERGROUP_HELP = (
+    "Slack user group id (S0123ABCD) to keep in step with whoever is on call; - for none. "
+    "Needs the usergroups:write scope."
+)
 
 
 @click.group("oncall")
@@ -31,11 +36,20 @@ def rotation_group() -> None:
 @click.option("--handoff", required=True, help='When shifts change: "mon 09:00" (or "09:00").')
 @click.option("--length", required=True, help="Shift length: 1w, 1d or Nd.")
 @click.option("--timezone", help="IANA zone of the handoff time (default: LOANWATCH_TIMEZONE).")
+@click.option("--usergroup", help=_USERGROUP_HELP)
 @click.pass_obj
 def rotation_add(
-    state: CliState, name: str, members: str, handoff: str, length: str, timezone: str | None
+    state: CliState,
+    name: str,
+    members: str,
+    handoff: str,
+    length: str,
+    timezone: str | None,
+    usergroup: str | None,
 ) -> None:
     """Add rotation NAME; the first member is on call from the latest handoff."""
+    if usergroup is not None:
+        usergroups.check_usergroup(usergroup)  # refused before anything is written
     with state.transaction() as session:
         rotation = rotations.add_rotation(
             session,
@@ -47,9 +61,28 @@ def rotation_add(
             timezone=timezone or state.settings.timezone,
             now=state.now,
         )
+        if usergroup is not None:
+            usergroups.set_usergroup(session, state.actor, name, usergroup, now=state.now)
         now = rotations.who(session, rotation, state.now)
         click.echo(f"added rotation {rotation.name}: {_describe(rotation)}")
         click.echo(_who_line(now, ZoneInfo(rotation.timezone)))
+
+
+@rotation_group.command("set")
+@click.argument("name")
+@click.option("--usergroup", required=True, help=_USERGROUP_HELP)
+@click.pass_obj
+def rotation_set(state: CliState, name: str, usergroup: str) -> None:
+    """Keep a Slack user group in step with whoever is on call in rotation NAME (or stop)."""
+    with state.transaction() as session:
+        rotation = usergroups.set_usergroup(session, state.actor, name, usergroup, now=state.now)
+        if rotation.usergroup is None:
+            click.echo(f"rotation {name} keeps no user group in step any more")
+        else:
+            click.echo(
+                f"rotation {name}: user group {rotation.usergroup} follows whoever is on call "
+                "(set at the next wake-up: `loanwatch check` or the worker)"
+            )
 
 
 @rotation_group.command("list")
@@ -71,9 +104,10 @@ def rotation_list(state: CliState) -> None:
                     _describe(rotation),
                     on_call.user,
                     local(on_call.until, ZoneInfo(rotation.timezone)),
+                    rotation.usergroup or "-",
                 ]
             )
-        click.echo(table(["rotation", "members", "shifts", "on call", "until"], rows))
+        click.echo(table(["rotation", "members", "shifts", "on call", "until", "user group"], rows))
 
 
 @rotation_group.command("remove")

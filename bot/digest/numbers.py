@@ -3,7 +3,8 @@
 Nothing here recomputes what the ledger already says: positions (limit, used, available) and
 the installments coming up are `bot.ledger.portfolio`'s plain-value views (the ones `/loan
 status` and App Home read through `bot.dashboard`); the money an alert puts at risk is
-`bot.digest.at_risk`; the 13-week cash flow is `bot.digest.cashflow`.
+`bot.alerts.at_risk` (which the alert's own message and its escalation read too); the 13-week
+cash flow is `bot.digest.cashflow`.
 """
 
 from collections import defaultdict
@@ -15,9 +16,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.alerts.at_risk import money_at_risk
 from bot.alerts.findings import Severity
 from bot.alerts.policy import AlertState
-from bot.digest.at_risk import money_at_risk
 from bot.digest.cashflow import Cashflow, cashflow
 from bot.ledger.portfolio import PositionLine, UpcomingLine, position_lines, upcoming_lines
 from bot.models import Alert, Facility, Platform, Ticket
@@ -147,7 +148,7 @@ def build_digest(
         channel=channel,
         facilities=facilities,
         due=due,
-        alerts=_alerts(session, lines, scoped=facility_ids is not None),
+        alerts=_alerts(session, lines, now, scoped=facility_ids is not None),
         tickets=_waiting_tickets(session, {p.id for p in lines}),
         concentration=concentration(facilities, concentration_percent),
         concentration_percent=concentration_percent,
@@ -161,7 +162,9 @@ def _platforms(session: Session) -> dict[int, str]:
     return {facility_id: name for facility_id, name in session.execute(query)}
 
 
-def _alerts(session: Session, lines: list[PositionLine], *, scoped: bool) -> list[AlertAtRisk]:
+def _alerts(
+    session: Session, lines: list[PositionLine], now: datetime, *, scoped: bool
+) -> list[AlertAtRisk]:
     """Open alerts of these facilities (and, for the whole portfolio, loanwatch's own)."""
     by_id = {p.id: p for p in lines}
     query = select(Alert).where(Alert.state != AlertState.RESOLVED).order_by(Alert.id)
@@ -170,7 +173,7 @@ def _alerts(session: Session, lines: list[PositionLine], *, scoped: bool) -> lis
         for a in session.scalars(query)
         if a.facility_id in by_id or (a.facility_id is None and not scoped)
     ]
-    risk = money_at_risk(session, alerts, by_id)
+    risk = money_at_risk(session, alerts, now=now, positions=by_id)
     shown = [
         AlertAtRisk(
             id=a.id,
@@ -179,7 +182,7 @@ def _alerts(session: Session, lines: list[PositionLine], *, scoped: bool) -> lis
             facility=by_id[a.facility_id].slug if a.facility_id in by_id else None,
             summary=a.summary,
             currency=by_id[a.facility_id].currency if a.facility_id in by_id else "CNY",
-            at_risk=risk[a.id],
+            at_risk=risk[a.id].amount if a.id in risk else ZERO,
         )
         for a in alerts
     ]

@@ -30,6 +30,11 @@ class Rotation(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(200))
+    # A Slack user group (S…) kept in step with whoever is on call, or None.
+    usergroup: Mapped[str | None] = mapped_column(String(32), default=None)
+    # Whom the group was last set to (its sync written to the outbox); None: never yet. A
+    # wake-up that finds someone else on call claims the change by a conditional UPDATE.
+    usergroup_user: Mapped[str | None] = mapped_column(String(32), default=None)
 
 
 class OncallOverride(Base):

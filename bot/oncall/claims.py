@@ -27,13 +27,13 @@ from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.alerts.at_risk import AtRisk
 from bot.alerts.outbox import PENDING
 from bot.alerts.policy import AlertPolicy, AlertState
 from bot.db import among, insert_many
 from bot.models import Alert, AuditRecord, EscalationStep, OutboxMessage, Rotation
 from bot.models.alerts import new_token
 from bot.oncall.policy import Step
-from bot.oncall.urgency import AtRisk
 from bot.oncall.words import ESCALATION_KIND, EscalationNotice
 
 

@@ -34,21 +34,19 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Row, and_, func, select
 from sqlalchemy.orm import Session
 
+from bot.alerts.at_risk import money_at_risk
 from bot.alerts.checks import ADMIN_CHECKS
 from bot.alerts.findings import Severity
 from bot.alerts.policy import AlertPolicy, AlertState
 from bot.alerts.silences import active_silences, covers
 from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
-from bot.db import among
 from bot.models import Alert, EscalationStep, Facility, Rotation
 from bot.oncall.claims import DueStep, claim_steps
 from bot.oncall.config import EscalationConfig
 from bot.oncall.hours import BusinessHours, add_business_time
 from bot.oncall.policy import Action, Step, ladders
-from bot.oncall.risks import named, risks
 from bot.oncall.rotations import OnCall, on_call, overrides_after
-from bot.oncall.urgency import AtRisk
 from bot.oncall.words import EscalationNotice, no_next
 
 
@@ -100,7 +98,7 @@ def due_steps(
     if not escalating:
         return []
     rungs_of = {severity: ladder.rungs() for severity, ladder in ladders(session).items()}
-    at_risk = _risks(session, [a for a, _ in escalating], now, calendar)
+    at_risk = money_at_risk(session, [a for a, _ in escalating], now=now, calendar=calendar)
     zones: dict[str, ZoneInfo] = {}
     due: list[DueStep] = []
     for alert, rotation in escalating:
@@ -173,20 +171,6 @@ def _open_alerts(session: Session) -> list[Row[Any]]:
         .order_by(Alert.id)
     )
     return list(session.execute(query))
-
-
-def _risks(
-    session: Session, alerts: list[Row[Any]], now: datetime, calendar: BusinessCalendar
-) -> dict[int, AtRisk]:
-    """The money at risk of the alerts whose subject names a due date (a few queries)."""
-    subjects = [n for a in alerts if (n := named(a.id, a.facility_id, a.subject)) is not None]
-    if not subjects:
-        return {}
-    ids = sorted({n.facility_id for n in subjects})
-    facilities = {
-        f.id: f for f in session.scalars(select(Facility).where(among(session, Facility.id, ids)))
-    }
-    return risks(session, subjects, facilities, now=now, calendar=calendar)
 
 
 def step_due(

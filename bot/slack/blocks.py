@@ -85,6 +85,7 @@ MAX_FACT_FIELDS = 4 * MAX_FIELDS
 # A fact's label is a few words; a long one should not eat its value's room.
 MAX_LABEL = 100
 
+AT_RISK = "At risk"
 ICONS = {Severity.CRITICAL: "🔴", Severity.WARNING: "🟠"}
 RESOLVED_ICON = "✅"
 CSV_COLUMNS = (
@@ -115,7 +116,8 @@ def alert_message(payload: Payload) -> tuple[str, list[dict[str, Any]]]:
     """The fallback text and the blocks of the message about one alert.
 
     1. A header: severity icon, check and facility ("✅ … resolved" once resolved).
-    2. The summary, with the facts as fields (ten to a section).
+    2. The summary, with the facts as fields (ten to a section), led by the money the alert
+       puts at risk when it has a figure ("At risk: ¥4,498.77 due 2026-12-07; late fee …").
     3. A context line with the state in words, the alert id and its fingerprint.
     4. The ticket about it, if one is open: its id and state ("Ticket T-3 · waiting on Jiebei").
     5. Unless resolved: Acknowledge (not when acknowledged), Snooze, Resolve, and Open ticket
@@ -123,7 +125,8 @@ def alert_message(payload: Payload) -> tuple[str, list[dict[str, Any]]]:
     """
     notice = AlertNotice.from_payload(payload)
     blocks: list[Block] = [_header(_title(notice))]
-    blocks += _summary_and_facts(notice.summary, notice.facts)
+    facts = {AT_RISK: notice.at_risk, **notice.facts} if notice.at_risk else notice.facts
+    blocks += _summary_and_facts(notice.summary, facts)
     ids = f"Alert {notice.alert_id} · {escape_within(notice.fingerprint, 500)}"
     blocks.append(ContextBlock(elements=[_mrkdwn(state_line(notice, SLACK)), _mrkdwn(ids)]))
     if notice.ticket:  # the ticket about it, in its state's words: "Ticket T-3 · waiting on …"

@@ -34,7 +34,11 @@ def render_text(message: OutboxMessageView) -> str:
     facts = payload.pop("facts", None)
     if isinstance(facts, Mapping):
         lines.extend(f"  {label}: {value}" for label, value in facts.items())
-    for key, label in (("acknowledged_by", "Acknowledged by"), ("reason", "Reason")):
+    for key, label in (
+        ("at_risk", "At risk"),
+        ("acknowledged_by", "Acknowledged by"),
+        ("reason", "Reason"),
+    ):
         if payload.get(key):
             lines.append(f"  {label}: {payload[key]}")
     return "\n".join(lines) + "\n"

@@ -7,6 +7,7 @@ What a row becomes:
 - `alert.group` (a storm): one message (`group_message`) and the CSV of every alert it folds
   together, uploaded into that message's thread.
 - `digest` (the daily digest): its message, chart and CSV (jobs.transports.slack_digest).
+- `oncall.usergroup`: the on-call user group's members set (jobs.transports.slack_usergroups).
 - an alert kind with no message of its own yet (`alert_ref` None: its first notice, or an alert
   only ever told inside a group): a full message (`alert_message`); the worker keeps its
   reference as the alert's `message_ref`.
@@ -37,6 +38,7 @@ from slack_sdk.web import SlackResponse
 
 from bot.alerts.notices import ALERT_KINDS, NoticeKind
 from bot.digest.payload import DIGEST_KIND
+from bot.oncall.usergroups import USERGROUP_KIND
 from bot.oncall.words import ESCALATION_KIND
 from bot.slack.blocks import (
     MAX_TEXT,
@@ -64,6 +66,7 @@ from jobs.transports.slack_errors import (
 )
 from jobs.transports.slack_escalation import send_escalation
 from jobs.transports.slack_tickets import send_ticket_notice
+from jobs.transports.slack_usergroups import send_usergroup
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -140,6 +143,8 @@ class SlackTransport:
                 return send_escalation(self, message, channel)
             if message.kind == DIGEST_KIND:
                 return send_digest(self, message, channel)
+            if message.kind == USERGROUP_KIND:  # channel: the user group's id
+                return send_usergroup(self, message)
             if message.kind in ALERT_KINDS:
                 if message.alert_ref is None:
                     text, blocks = alert_message(message.payload)

@@ -94,6 +94,22 @@ SLACK_ERRORS: Mapping[str, _Rule] = {
         "the Slack app lacks a permission it needs; update it from "
         "deploy/slack-app-manifest.yml and reinstall it",
     ),
+    # usergroups.users.update (the on-call user group, bot.oncall.usergroups).
+    "no_such_subteam": _Rule(
+        Remedy.GIVE_UP,
+        "the user group does not exist; name an existing one with "
+        "`loanwatch oncall rotation set NAME --usergroup S…` (or `-` for none)",
+    ),
+    "permission_denied": _Rule(
+        Remedy.GIVE_UP,
+        "a workspace setting stops apps changing user groups; let them, or stop the sync "
+        "with `loanwatch oncall rotation set NAME --usergroup -`",
+    ),
+    "plan_upgrade_required": _Rule(
+        Remedy.GIVE_UP,
+        "this Slack plan has no user groups; stop the sync with "
+        "`loanwatch oncall rotation set NAME --usergroup -`",
+    ),
     "invalid_blocks": _Rule(Remedy.GIVE_UP, _BUG),
     "invalid_blocks_format": _Rule(Remedy.GIVE_UP, _BUG),
     "msg_too_long": _Rule(Remedy.GIVE_UP, _BUG),

@@ -92,6 +92,9 @@ def test_a_rotation_is_added_listed_asked_overridden_and_removed(loanwatch, data
         'escalation set critical --steps "5m:group:everyone"',
         'escalation set critical --steps "0m:oncall" --repeat 99',
         "facility add jiebei-main --platform jiebei --limit 1000 --rotation nope",
+        'oncall rotation add finance --members U0ANN --handoff "09:00" --length 1d '
+        "--usergroup finance-oncall",
+        "oncall rotation set finance --usergroup S0FINONCALL",
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(
@@ -151,3 +154,22 @@ def test_check_at_a_later_time_runs_every_step_due_by_then_once(loanwatch) -> No
     status, out, _ = loanwatch(f"check --at {later.isoformat()}")
     assert "Escalation of" not in out
     assert out.rstrip().endswith("; 0 escalation steps")
+
+
+def test_a_rotations_user_group_is_set_at_each_change_and_can_be_stopped(loanwatch) -> None:
+    """`--usergroup` names the group; the next `check` sets it to the person on call (the
+    console shows the sync without Slack), the one after has nothing to change; `-` stops it."""
+    assert loanwatch(f"{ADD} --usergroup s0finoncall")[0] == 0
+    status, out, _ = loanwatch("oncall rotation list")
+    assert "S0FINONCALL" in out
+    status, out, _ = loanwatch("check")
+    assert status == 0
+    assert "User group S0FINONCALL is now U0ANN, on call in finance until " in out
+    status, out, _ = loanwatch("check")
+    assert "User group" not in out
+    status, out, _ = loanwatch("oncall rotation set finance --usergroup -")
+    assert status == 0
+    assert "keeps no user group" in out
+    status, out, err = loanwatch("oncall rotation set finance --usergroup @finance")
+    assert status == 2
+    assert "S0123ABCD" in err

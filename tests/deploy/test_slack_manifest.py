@@ -25,6 +25,7 @@ BOT_SCOPES = {
     "groups:history",
     "files:write",
     "usergroups:read",
+    "usergroups:write",
     "users:read",
     "im:write",
     "im:history",

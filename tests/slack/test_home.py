@@ -1,6 +1,7 @@
 """App Home, and every block the app itself builds, within Slack's limits."""
 
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from slack_sdk.models.views import View
@@ -10,6 +11,7 @@ from bot.dashboard import dashboard
 from bot.ledger.draws import DrawRequest, current_installments, record_draw
 from bot.ledger.facilities import FacilityTerms, add_facility
 from bot.models import Alert
+from bot.oncall.rotations import add_override, add_rotation
 from bot.slack.blocks import ACK_ACTION, validate
 from bot.slack.commands.status import render
 from bot.slack.draw_replies import schedule_reply
@@ -113,3 +115,58 @@ def test_the_posted_alert_keeps_slacks_limits(app, jiebei, sessions, settings, c
     [alert_id] = open_alerts(sessions, jiebei.id, clock())
     deliver(sessions, settings, clock)
     validate(posted_alert(slack, alert_id).blocks)
+
+
+def test_home_shows_the_callers_next_shifts_and_the_override_they_hold(
+    app, sessions, clock, slack
+) -> None:
+    """Bob is second in `finance` (weekly, Monday 09:00 Shanghai): Home lists his next three
+    weeks on call, every other week, and the override he took in `treasury`; Charlie, in no
+    rotation, gets no such section."""
+    dana = Actor("cli:dana", "cli")
+    with sessions.begin() as session:
+        add_rotation(
+            session,
+            dana,
+            "finance",
+            members=f"U0ANN,{BOB}",
+            handoff="mon 09:00",
+            length="1w",
+            timezone="Asia/Shanghai",
+            now=clock(),
+        )
+        add_rotation(
+            session,
+            dana,
+            "treasury",
+            members="U0ANN",
+            handoff="09:00",
+            length="1d",
+            timezone="America/New_York",
+            now=clock(),
+        )
+        add_override(
+            session,
+            dana,
+            "treasury",
+            user=BOB,
+            starts=datetime(2026, 12, 3, 14, 0, tzinfo=UTC),
+            ends=datetime(2026, 12, 4, 14, 0, tzinfo=UTC),
+            now=clock(),
+        )
+    app.event({"type": "app_home_opened", "user": BOB, "tab": "home"})
+    [published] = [v for v in slack.views if v["method"] == "views.publish"]
+    View(**published).validate_json()
+    text = json.dumps(published, ensure_ascii=False)
+    assert "Your on-call shifts" in text
+    # Ann has this week (from Monday 2026-11-30); Bob the weeks of 12-07, 12-21 and 01-04.
+    assert "*finance*: 2026-12-07 09:00 CST → 2026-12-14 09:00 CST" in text
+    assert "*finance*: 2026-12-21 09:00 CST → 2026-12-28 09:00 CST" in text
+    assert "*finance*: 2027-01-04 09:00 CST → 2027-01-11 09:00 CST" in text
+    assert "2027-01-18" not in text
+    assert "*treasury* (override): 2026-12-03 09:00 EST → 2026-12-04 09:00 EST" in text
+
+    app.event({"type": "app_home_opened", "user": CHARLIE, "tab": "home"})
+    charlie = [v for v in slack.views if v["method"] == "views.publish"][-1]
+    assert charlie["user_id"] == CHARLIE
+    assert "Your on-call shifts" not in json.dumps(charlie)

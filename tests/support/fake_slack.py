@@ -128,6 +128,9 @@ class FakeSlack:
         self.usergroups: dict[str, list[str]] = {}
         self.socket_url: str | None = None
         self.faults: Callable[[str], Fault | None] | None = None
+        # Method → the error Slack answers it with (`missing_scope` for an app installed
+        # without a scope), whatever the arguments.
+        self.refusals: dict[str, str] = {}
         # Seconds to wait before answering a method: a slow Slack.
         self.delays: dict[str, float] = {}
         # Off: conversations.history answers the newest `limit` messages and has_more false.
@@ -250,6 +253,8 @@ class FakeSlack:
             handler = getattr(self, "_m_" + method.replace(".", "_"), None)
             if handler is None:
                 return _err("unknown_method")
+            if method in self.refusals:
+                return _err(self.refusals[method])
             return handler(args)
 
     def _m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -405,6 +410,16 @@ class FakeSlack:
         if group not in self.usergroups:
             return _err("no_such_subteam")
         return {"ok": True, "users": list(self.usergroups[group])}
+
+    def _m_usergroups_users_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        group = args.get("usergroup")
+        if group not in self.usergroups:
+            return _err("no_such_subteam")
+        users = [u for u in str(args.get("users") or "").split(",") if u]
+        if not users:
+            return _err("no_users_provided")
+        self.usergroups[group] = users
+        return {"ok": True, "usergroup": {"id": group, "users": users}}
 
     def _m_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
         file_id = f"F{next(self._ids):08d}"

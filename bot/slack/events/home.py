@@ -1,8 +1,10 @@
-"""App Home: the dashboard — overdue tickets (if any), facilities with limit / used / available,
-bills due this week, open alerts (each with its Acknowledge button)."""
+"""App Home: the dashboard — the caller's next on-call shifts and overdue tickets (if any),
+facilities with limit / used / available, bills due this week, open alerts (each with its
+Acknowledge button)."""
 
 from collections.abc import Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from sqlalchemy import select
@@ -12,12 +14,14 @@ from bot.dashboard import Dashboard
 from bot.holidays import missing_holidays_note
 from bot.models import Facility, Platform
 from bot.money import format_money
+from bot.oncall.shifts import Shift, next_shifts
 from bot.slack.blocks import ACK_ACTION
 from bot.slack.context import loanwatch_of
 from bot.slack.mrkdwn import escape_within, mention
 from bot.slack.ticket_words import home_line
 from bot.tickets.changes import overdue_tickets
 from bot.tickets.words import ticket_label
+from bot.zones import local
 
 # Slack allows 100 blocks in a Home view; leave room for headers and notes.
 MAX_FACILITY_BLOCKS = 40
@@ -34,17 +38,30 @@ def home_opened(event: dict[str, Any], client: WebClient, context: Any) -> None:
             for t in overdue_tickets(session)
             for slug, platform in [_names(session, t.facility_id)]
         ]
-    view = home_view(lw.dashboard(), lw.when(lw.clock()), overdue)
+        shifts = [shift_line(s) for s in next_shifts(session, event["user"], lw.clock())]
+    view = home_view(lw.dashboard(), lw.when(lw.clock()), overdue, shifts)
     client.views_publish(user_id=event["user"], view=view)
 
 
-def home_view(board: Dashboard, updated: str, overdue: Sequence[str] = ()) -> dict[str, Any]:
+def shift_line(shift: Shift) -> str:
+    """`• *finance*: 2026-12-07 09:00 CST → 2026-12-14 09:00 CST`, in the rotation's zone."""
+    zone = ZoneInfo(shift.timezone)
+    how = " (override)" if shift.override else ""
+    return f"• *{shift.rotation}*{how}: {local(shift.starts, zone)} → {local(shift.ends, zone)}"
+
+
+def home_view(
+    board: Dashboard, updated: str, overdue: Sequence[str] = (), shifts: Sequence[str] = ()
+) -> dict[str, Any]:
     """The Home tab as a view; `overdue` are the lines of the overdue tickets (the platform
-    left three follow-ups unanswered), shown first when there are any."""
+    left three follow-ups unanswered), `shifts` the viewer's next on-call shifts, each shown
+    first when there are any."""
     # First: it is about how far everything below can be trusted.
     blocks: list[dict[str, Any]] = [
         _context(f"⚠️ {missing_holidays_note(year)}") for year in board.unknown_years
     ]
+    if shifts:
+        blocks += [_header("Your on-call shifts"), _section("\n".join(shifts))]
     if overdue:
         blocks += [_header(f"Overdue tickets ({len(overdue)})"), _section("\n".join(overdue))]
     blocks.append(_header("Credit lines"))

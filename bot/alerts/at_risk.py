@@ -1,0 +1,308 @@
+"""The money an alert puts at risk, read from the ledger (never from the alert's words).
+
+One computation for every reader: the escalation's urgency (`bot.oncall.urgency`), the alert's
+own message (`bot.alerts.notifier` puts it in the notice) and the daily digest
+(`bot.digest.numbers`). By the alert's subject and check:
+
+- a bill (`2026-12-10#b7`: `bill_due_soon`, `bill_overdue`, `bill_unexpected`, …): that bill's
+  current amount (its latest version);
+- a draw's installments (`2026-12-10#d3`: `bill_missing`): that draw's installments due that day;
+- a bare due date (`2026-12-10`: `bill_amount_mismatch`): the facility's installments due that
+  day, or, when the ledger expects nothing then, what the platform bills that day;
+- a draw (`d3`: `draw_unconfirmed`): the draw's amount;
+- a limit that fell or froze (`limit_dropped`, `limit_frozen`): the undrawn limit (limit −
+  outstanding, the credit the team can no longer count on);
+- anything else: nothing measured (no entry).
+
+A due date brings a late fee a day: the amount × the facility's daily rate × its penalty
+multiple (zero without a penalty). A few queries for any number of alerts, none per alert.
+"""
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.alerts.checks import Check
+from bot.alerts.notices import RiskKind, at_risk_fact, at_risk_words
+from bot.calendar import BusinessCalendar
+from bot.db import among
+from bot.ledger.portfolio import PositionLine, position_lines
+from bot.models import Bill, Draw, Facility, Installment, InstallmentStatus
+from bot.money import format_money, round_fen
+
+ZERO = Decimal("0.00")
+UNDRAWN_CHECKS = frozenset({Check.LIMIT_DROPPED, Check.LIMIT_FROZEN})
+_DATED = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:#([bd])([0-9]+))?")
+_DRAW = re.compile(r"d([0-9]+)")
+
+
+class AlertLike(Protocol):
+    """What this reads of an alert: an `Alert`, or a snapshot of one opened in bulk."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def check(self) -> str: ...
+
+    @property
+    def facility_id(self) -> int | None: ...
+
+    @property
+    def subject(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    """What an alert puts at risk. For a due date: the facility's local `today` when it was
+    computed, the business days to the due date (None without a calendar; negative once
+    past it) and the late fee a day once overdue."""
+
+    amount: Decimal
+    currency: str
+    kind: RiskKind
+    due: date | None = None
+    today: date | None = None
+    business_days: int | None = None
+    late_fee: Decimal = ZERO
+
+    def _money(self) -> tuple[str, str | None]:
+        fee = format_money(self.late_fee, self.currency) if self.late_fee else None
+        return format_money(self.amount, self.currency), fee
+
+    def words(self) -> str:
+        """As of now: `¥4,498.77 due in 1 business day; late fee ≈ ¥2.70/day`."""
+        amount, fee = self._money()
+        return at_risk_words(amount, self.kind, self.business_days, fee)
+
+    def fact(self) -> str:
+        """As a message that stays up shows it: `¥4,498.77 due 2026-12-07; late fee ≈ …`."""
+        amount, fee = self._money()
+        overdue = self.due is not None and self.today is not None and self.due < self.today
+        return at_risk_fact(amount, self.kind, self.due, overdue, fee)
+
+    def urgent(self, within: int) -> bool:
+        """Due within `within` business days, or past due."""
+        return self.business_days is not None and self.business_days <= within
+
+
+def business_days_until(calendar: BusinessCalendar, today: date, due: date) -> int:
+    """Working days after `today` up to and including `due`; minus the calendar days past it."""
+    if due < today:
+        return -(today - due).days
+    count, day = 0, today
+    while day < due:
+        day += timedelta(days=1)
+        count += calendar.is_business_day(day)
+    return count
+
+
+@dataclass(frozen=True)
+class _Subject:
+    """An alert's subject, read: a due date and a bill or draw number, or a draw."""
+
+    due: date | None
+    kind: str | None  # "b", "d", or None
+    number: int | None
+
+
+def _read(alert: AlertLike) -> _Subject | None:
+    subject = alert.subject or ""
+    if dated := _DATED.fullmatch(subject):
+        number = int(dated.group(3)) if dated.group(3) else None
+        return _Subject(date.fromisoformat(dated.group(1)), dated.group(2), number)
+    if drawn := _DRAW.fullmatch(subject):
+        return _Subject(None, "draw", int(drawn.group(1)))
+    return None
+
+
+def money_at_risk(
+    session: Session,
+    alerts: Sequence[AlertLike],
+    *,
+    now: datetime,
+    calendar: BusinessCalendar | None = None,
+    positions: Mapping[int, PositionLine] | None = None,
+) -> dict[int, AtRisk]:
+    """Alert id → the money it puts at risk (alerts that measure none are left out).
+
+    `calendar` counts the business days to a due date (left None without it); `positions`
+    (facility id → position) saves reading them again when the caller has them.
+    """
+    on_facility = [a for a in alerts if a.facility_id is not None]
+    read = {a.id: _read(a) for a in on_facility}
+    facilities = _facilities(session, {a.facility_id for a in on_facility})
+    undrawn = [a for a in on_facility if a.check in UNDRAWN_CHECKS]
+    if undrawn and positions is None:
+        positions = _positions(session, {a.facility_id for a in undrawn})
+    amounts = _Amounts(session, [(a, s) for a in on_facility if (s := read[a.id]) is not None])
+    found: dict[int, AtRisk] = {}
+    for alert in on_facility:
+        facility = facilities.get(alert.facility_id)  # type: ignore[arg-type]
+        if facility is None:
+            continue
+        if alert.check in UNDRAWN_CHECKS:
+            position = (positions or {}).get(facility.id)
+            if position is not None:
+                found[alert.id] = AtRisk(
+                    max(position.available, ZERO), facility.currency, RiskKind.UNDRAWN
+                )
+            continue
+        subject = read[alert.id]
+        amount = amounts.of(facility.id, subject) if subject is not None else None
+        if amount is None or subject is None:
+            continue
+        found[alert.id] = _risk(facility, subject, Decimal(amount), now, calendar)
+    return found
+
+
+def _risk(
+    facility: Any,
+    subject: _Subject,
+    amount: Decimal,
+    now: datetime,
+    calendar: BusinessCalendar | None,
+) -> AtRisk:
+    amount = amount.quantize(ZERO)
+    if subject.due is None:
+        return AtRisk(amount, facility.currency, RiskKind.DRAW)
+    today = now.astimezone(ZoneInfo(facility.timezone)).date()
+    days = business_days_until(calendar, today, subject.due) if calendar else None
+    fee = round_fen(amount * facility.daily_rate * facility.penalty_multiplier)
+    return AtRisk(amount, facility.currency, RiskKind.DUE, subject.due, today, days, fee)
+
+
+def _facilities(session: Session, ids: set[int | None]) -> dict[int, Any]:
+    wanted = sorted(i for i in ids if i is not None)
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(
+            Facility.id,
+            Facility.currency,
+            Facility.timezone,
+            Facility.daily_rate,
+            Facility.penalty_multiplier,
+        ).where(among(session, Facility.id, wanted))
+    )
+    return {row.id: row for row in rows}
+
+
+def _positions(session: Session, ids: set[int | None]) -> dict[int, PositionLine]:
+    if len(ids) == 1:
+        (only,) = ids
+        return {p.id: p for p in position_lines(session, facility_id=only)}
+    return {p.id: p for p in position_lines(session) if p.id in ids}
+
+
+class _Amounts:
+    """The ledger's amounts the alerts' subjects name, read in a few queries for all of them."""
+
+    def __init__(self, session: Session, subjects: Iterable[tuple[AlertLike, _Subject]]) -> None:
+        bills, draws, installments_of_draws, days = set(), set(), set(), set()
+        facilities: set[int] = set()
+        for alert, subject in subjects:
+            if subject.kind == "b" and subject.number is not None:
+                bills.add(subject.number)
+            elif subject.kind == "draw" and subject.number is not None:
+                draws.add(subject.number)
+            elif subject.kind == "d" and subject.number is not None:
+                installments_of_draws.add(subject.number)
+            if subject.due is not None:
+                days.add(subject.due)
+                facilities.add(alert.facility_id)  # type: ignore[arg-type]
+        self.bills = _bills(session, bills)
+        self.draws = _by_id(session, Draw.id, Draw.amount, draws)
+        self.draw_days = _draw_days(session, installments_of_draws)
+        self.expected, self.billed = _facility_days(session, facilities, days)
+
+    def of(self, facility_id: int, subject: _Subject) -> Decimal | None:
+        if subject.kind == "draw":
+            return self.draws.get(subject.number)
+        if subject.kind == "b" and subject.number in self.bills:
+            return self.bills[subject.number]
+        if subject.kind == "d" and (subject.number, subject.due) in self.draw_days:
+            return self.draw_days[subject.number, subject.due]
+        expected = self.expected.get((facility_id, subject.due))
+        return expected or self.billed.get((facility_id, subject.due))
+
+
+def _by_id(session: Session, key: Any, value: Any, ids: set[int]) -> dict[Any, Decimal]:
+    if not ids:
+        return {}
+    rows = session.execute(select(key, value).where(among(session, key, sorted(ids))))
+    return {k: v for k, v in rows}
+
+
+def _bills(session: Session, numbers: set[int]) -> dict[int, Decimal]:
+    """Bill number (its first version's id) → its current version's amount."""
+    if not numbers:
+        return {}
+    wanted = sorted(numbers)
+    rows = session.execute(
+        select(Bill.id, Bill.origin_id, Bill.amount)
+        .where(
+            among(session, Bill.id, wanted) | among(session, Bill.origin_id, wanted),
+            Bill.superseded_at.is_(None),
+        )
+        .order_by(Bill.id)
+    )
+    found: dict[int, Decimal] = {}
+    for bill_id, origin_id, amount in rows:
+        for number in (bill_id, origin_id):
+            if number in numbers:
+                found[number] = amount  # the latest version (highest id) wins
+    return found
+
+
+def _draw_days(session: Session, draws: set[int]) -> dict[tuple[int, date], Decimal]:
+    if not draws:
+        return {}
+    rows = session.execute(
+        select(Installment.draw_id, Installment.due_date, func.sum(Installment.amount))
+        .where(
+            among(session, Installment.draw_id, sorted(draws)),
+            Installment.status != InstallmentStatus.SUPERSEDED,
+        )
+        .group_by(Installment.draw_id, Installment.due_date)
+    )
+    return {(d, day): Decimal(total) for d, day, total in rows}
+
+
+def _facility_days(
+    session: Session, facilities: set[int], days: set[date]
+) -> tuple[dict[tuple[int, date], Decimal], dict[tuple[int, date], Decimal]]:
+    """(facility, day) → the installments due then, and → what the platform bills then."""
+    if not facilities:
+        return {}, {}
+    expected: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
+    for facility_id, day, total in session.execute(
+        select(Installment.facility_id, Installment.due_date, func.sum(Installment.amount))
+        .where(
+            among(session, Installment.facility_id, sorted(facilities)),
+            among(session, Installment.due_date, sorted(days)),
+            Installment.status != InstallmentStatus.SUPERSEDED,
+        )
+        .group_by(Installment.facility_id, Installment.due_date)
+    ):
+        expected[facility_id, day] = Decimal(total)
+    billed: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
+    for facility_id, day, total in session.execute(
+        select(Bill.facility_id, Bill.due_date, func.sum(Bill.amount))
+        .where(
+            among(session, Bill.facility_id, sorted(facilities)),
+            among(session, Bill.due_date, sorted(days)),
+            Bill.superseded_at.is_(None),
+        )
+        .group_by(Bill.facility_id, Bill.due_date)
+    ):
+        billed[facility_id, day] = Decimal(total)
+    return dict(expected), dict(billed)
