@@ -10,8 +10,8 @@ from bot.alerts.detection import apply_findings
 from bot.alerts.findings import Finding, Severity
 from bot.alerts.policy import AlertPolicy
 from bot.cli import main
-from bot.ledger.facilities import FACILITY_THRESHOLDS
 from bot.models import (
+    FACILITY_THRESHOLDS,
     Alert,
     AuditRecord,
     Bill,
