@@ -16,11 +16,12 @@ from bot.slack import ticket_words as words
 from bot.slack.context import Loanwatch, actor, loanwatch_of, refusal
 from bot.slack.roles import Role
 from bot.slack.views.metadata import ForgedMetadataError, pack, unpack
-from bot.tickets import changes, text
+from bot.tickets import changes
 from bot.tickets.contacts import contact_for
 from bot.tickets.opening import MAX_RECORDS_DAYS, open_ticket
 from bot.tickets.records import usage_records
 from bot.tickets.requests import open_once
+from bot.tickets.text import letter
 from bot.tickets.words import DEFAULT_RECORDS_DAYS, MAX_SUBJECT_CHARS, ticket_label
 from bot.typed import shorten
 
@@ -49,7 +50,7 @@ def open_form(lw: Loanwatch, user_id: str, alert_id: int | None) -> dict[str, An
             records = usage_records(
                 session, facility, [alert], days=DEFAULT_RECORDS_DAYS, now=lw.clock()
             )
-            summary = text.summary(records, contact.language)
+            summary = letter.summary(records, contact.language)
             blocks = [
                 _context(f"*{facility.slug}* · alert {alert.id}"),
                 _context(words.contact_words(contact, platform.display_name)),
