@@ -210,6 +210,12 @@ WEILIDAI = (
 )
 
 
+CONFIRMS_ONE_AND_A_HALF_ON_PRINCIPAL = (
+    "Penalty in the 1 bill after a late repayment reproduced to the fen by: penalty 1.5x "
+    "the rate on overdue principal."
+)
+
+
 def late_june(loanwatch: Loanwatch, *rule: str) -> None:
     """wl (with penalty rule `rule`), 20,000 over 6 months drawn 2026-05-08: 3,510.50 due
     06-08, paid three days late, and the July installment paid on its day."""
@@ -231,10 +237,7 @@ def test_the_penalty_a_bill_shows_after_a_late_repayment_names_the_rule(
 
     report = ok(loanwatch("facility calibrate wl")).out
 
-    assert (
-        "Penalty in the 1 bill after a late repayment reproduced to the fen by: penalty 1.5x "
-        "the rate on overdue principal." in report
-    )
+    assert CONFIRMS_ONE_AND_A_HALF_ON_PRINCIPAL in report
     assert (
         "loanwatch facility set wl --penalty-rate 1.5 --penalty-on-principal"
         in report.splitlines()[-2]
@@ -305,10 +308,7 @@ def test_a_bill_printed_on_the_collection_day_confirms_the_penalty_rule(
 
     report = ok(loanwatch("facility calibrate bk")).out
 
-    assert (
-        "Penalty in the 1 bill after a late repayment reproduced to the fen by: penalty 1.5x "
-        "the rate on overdue principal." in report
-    )
+    assert CONFIRMS_ONE_AND_A_HALF_ON_PRINCIPAL in report
     assert "loanwatch facility set bk --penalty-rate 1.5 --penalty-on-principal" in report
 
 
@@ -322,10 +322,7 @@ def test_a_bill_dated_a_day_after_the_due_date_confirms_the_penalty_rule(
 
     report = ok(loanwatch("facility calibrate wl")).out
 
-    assert (
-        "Penalty in the 1 bill after a late repayment reproduced to the fen by: penalty 1.5x "
-        "the rate on overdue principal." in report
-    )
+    assert CONFIRMS_ONE_AND_A_HALF_ON_PRINCIPAL in report
 
 
 def test_rules_the_bills_cannot_tell_apart_are_named_and_the_current_one_kept(
