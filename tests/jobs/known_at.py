@@ -5,6 +5,7 @@ tests/jobs/conftest.py. Times are Shanghai wall-clock times, as `at` reads them.
 """
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -26,16 +27,7 @@ def findings_at(session: Session, now: datetime, *only: str) -> list[Finding]:
 
 
 def seen(
-    session: Session,
-    alice: Actor,
-    line: Facility,
-    due: str,
-    amount: str,
-    when: str,
-    *,
-    paid: bool = False,
-    observed: str | None = None,
+    session: Session, alice: Actor, line: Facility, due: str, amount: str, when: str, **kw: Any
 ) -> RecordedBill:
-    """Alice records the bill the platform shows at `when` (as observed at `observed`)."""
-    observed_at = None if observed is None else at(observed)
-    return bill(session, alice, line, due, amount, at(when), paid=paid, observed_at=observed_at)
+    """Alice records the bill the platform shows at `when` (`paid`, `observed_at` as `bill`)."""
+    return bill(session, alice, line, due, amount, at(when), **kw)

@@ -190,7 +190,7 @@ def test_an_older_statement_imported_again_does_not_undo_a_correction(
         "2026-12-10",
         "909.75",
         "2026-12-03 09:00",
-        observed="2026-12-01 09:00",
+        observed_at=at("2026-12-01 09:00"),
     )
 
     assert (again.new, again.corrected, again.row.amount) == (False, False, D("899.75"))
