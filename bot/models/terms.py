@@ -46,7 +46,24 @@ VERSIONED_COLUMNS = (
 )
 
 
-class FacilityTermsVersion(Base):
+class ThresholdColumns:
+    """The columns of FACILITY_THRESHOLDS, declared once for `facilities` and its versions: a
+    facility's own thresholds for the checks, NULL meaning the default from settings."""
+
+    bill_lead_days: Mapped[int | None] = mapped_column(Integer)
+    bill_grace_hours: Mapped[int | None] = mapped_column(Integer)
+    bill_match_window_days: Mapped[int | None] = mapped_column(Integer)
+    bill_critical_days: Mapped[int | None] = mapped_column(Integer)
+    amount_tolerance: Mapped[Decimal | None] = mapped_column(Money())
+    due_soon_days: Mapped[int | None] = mapped_column(Integer)
+    limit_drop_percent: Mapped[int | None] = mapped_column(Integer)
+    restore_lag_hours: Mapped[int | None] = mapped_column(Integer)
+    stale_after_hours: Mapped[int | None] = mapped_column(Integer)
+    confirm_window_hours: Mapped[int | None] = mapped_column(Integer)
+    utilization_percent: Mapped[int | None] = mapped_column(Integer)
+
+
+class FacilityTermsVersion(ThresholdColumns, Base):
     """A facility's terms, thresholds and active flag from `valid_from` until the next version."""
 
     __tablename__ = "facility_terms"
@@ -73,14 +90,3 @@ class FacilityTermsVersion(Base):
     penalty_multiplier: Mapped[Decimal] = mapped_column(Rate())
     penalty_on_interest: Mapped[bool] = mapped_column(Boolean)
     active: Mapped[bool] = mapped_column(Boolean)
-    bill_lead_days: Mapped[int | None] = mapped_column(Integer)
-    bill_grace_hours: Mapped[int | None] = mapped_column(Integer)
-    bill_match_window_days: Mapped[int | None] = mapped_column(Integer)
-    bill_critical_days: Mapped[int | None] = mapped_column(Integer)
-    amount_tolerance: Mapped[Decimal | None] = mapped_column(Money())
-    due_soon_days: Mapped[int | None] = mapped_column(Integer)
-    limit_drop_percent: Mapped[int | None] = mapped_column(Integer)
-    restore_lag_hours: Mapped[int | None] = mapped_column(Integer)
-    stale_after_hours: Mapped[int | None] = mapped_column(Integer)
-    confirm_window_hours: Mapped[int | None] = mapped_column(Integer)
-    utilization_percent: Mapped[int | None] = mapped_column(Integer)
