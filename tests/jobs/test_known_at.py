@@ -17,7 +17,7 @@ from bot.ledger.confirmations import confirm_draw
 from bot.ledger.observations import record_limit_reading
 from bot.models import AuditRecord, Bill
 from tests.jobs.known_at import findings_at, seen
-from tests.jobs.test_checks import at
+from tests.jobs.test_checks import at, reading
 from tests.ledger.cast import log_draw
 
 D = Decimal
@@ -127,14 +127,7 @@ def test_removing_needs_a_reason_and_a_bill(session, alice, line, draw) -> None:
 def test_a_draw_logged_after_t_is_invisible_at_t(session, alice, line) -> None:
     """A draw backdated to 11-10 but logged on 12-05: as of 12-03 nobody expected its bill."""
     log_draw(session, alice, line, "10000.00", 12, date(2026, 11, 10), now=at("2026-12-05 12:00"))
-    record_limit_reading(
-        session,
-        alice,
-        line,
-        limit_amount=D("10000.00"),
-        available=D("10000.00"),
-        now=at("2026-12-03 09:00"),
-    )
+    reading(session, alice, line, at("2026-12-03 09:00"), "10000.00", "10000.00")
 
     assert found(session, at("2026-12-03 10:00"), "bill_missing", "limit_inconsistent") == []
     assert found(session, at("2026-12-06 10:00"), "bill_missing") == ["bill_missing 2026-12-10#d1"]
@@ -146,9 +139,7 @@ def test_a_reading_typed_late_is_invisible_before_it_was_recorded(
     """Issue 11: a reading showing ¥1,000,000 with ¥900,000 available, seen on 11-21 but typed
     on 11-26 (`limit add --at`), plays no part in check --at 11-22: the limit and freshness
     checks find as of 11-22 exactly what they found before it was typed; from 11-26 they see it."""
-    record_limit_reading(
-        session, alice, line, limit_amount=D("10000.00"), available=D("0.00"), now=at("2026-11-10")
-    )
+    reading(session, alice, line, at("2026-11-10"), "10000.00", "0.00")
     before = found(session, at("2026-11-22 12:00"))
 
     record_limit_reading(
@@ -167,9 +158,7 @@ def test_a_reading_typed_late_is_invisible_before_it_was_recorded(
 
 def test_a_reading_after_t_is_invisible_at_t(session, alice, line, draw) -> None:
     """A frozen reading seen on 12-05 plays no part in check --at 12-04."""
-    record_limit_reading(
-        session, alice, line, limit_amount=D("0.00"), available=D("0.00"), now=at("2026-12-05")
-    )
+    reading(session, alice, line, at("2026-12-05"), "0.00", "0.00")
 
     assert found(session, at("2026-12-04 10:00"), "limit_frozen") == []
     assert [f.split()[0] for f in found(session, at("2026-12-05 10:00"), "limit_frozen")] == [

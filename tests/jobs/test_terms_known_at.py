@@ -11,14 +11,13 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.ledger.observations import record_limit_reading
 from bot.ledger.repayments import record_repayment
 from bot.ledger.schedule import HolidayRule
 from bot.ledger.terms import TermChanges, change_terms
 from bot.ledger.terms_history import keep_terms
 from bot.models import AuditRecord, FacilityTermsVersion
 from tests.jobs.known_at import findings_at, seen
-from tests.jobs.test_checks import at
+from tests.jobs.test_checks import at, reading
 from tests.ledger.cast import log_draw
 
 D = Decimal
@@ -91,14 +90,7 @@ def test_every_check_as_of_t_is_unchanged_by_later_terms(session, alice, line, d
     """Whatever Alice changes later, each check as of an earlier moment finds what it found."""
     seen(session, alice, line, "2026-12-10", "899.75", "2026-12-01 09:00")
     # A line cut to the draw: the limit checks have something to say too.
-    record_limit_reading(
-        session,
-        alice,
-        line,
-        limit_amount=D("10000.00"),
-        available=D("0.00"),
-        now=at("2026-11-11 09:00"),
-    )
+    reading(session, alice, line, at("2026-11-11 09:00"), "10000.00", "0.00")
     moments = ["2026-11-12 10:00", "2026-12-09 10:00", "2026-12-11 10:00", "2026-12-14 10:00"]
     before = {moment: found(session, moment) for moment in moments}
     assert any(finding.startswith("limit_dropped") for finding in before["2026-12-09 10:00"])

@@ -18,6 +18,16 @@ def _alert_id(loanwatch, check: str) -> int:
     return alert
 
 
+def _letter_line(loanwatch, facility: str, subject: str, check: str, starts: str) -> str:
+    """After a check, Alice opens a ticket on `facility` about its one `check` alert: the line
+    of the letter that starts with `starts`."""
+    ok(loanwatch("check"))
+    alert = _alert_id(loanwatch, check)
+    out = ok(loanwatch(f"ticket open {facility} --subject {subject} --alert {alert}"))
+    [line] = [row for row in out.splitlines() if row.startswith(starts)]
+    return line
+
+
 def _jb_billed(loanwatch, clock, bill: str, *more_draws: str) -> None:
     """jb at Jiebei: 20,000 over 12 months (and `more_draws`) drawn 2026-10-08; on 2026-11-10
     the platform shows the 11-08 bill of `bill`, unpaid."""
@@ -78,10 +88,7 @@ def test_a_frozen_line_is_stated_in_chinese_with_the_platforms_figures(loanwatch
     ok(loanwatch("facility add jiebei-main --platform jiebei --limit 200,000"))
     clock.now = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai
     ok(loanwatch("limit add jiebei-main 0 --status frozen"))
-    ok(loanwatch("check"))
-    alert = _alert_id(loanwatch, "limit_frozen")
-    out = ok(loanwatch(f"ticket open jiebei-main --subject 额度被冻结 --alert {alert}"))
-    [summary] = [row for row in out.splitlines() if row.startswith("我司自")]
+    summary = _letter_line(loanwatch, "jiebei-main", "额度被冻结", "limit_frozen", "我司自")
     assert summary == (
         "我司自2026年11月30日起发现额度被冻结或显示为零：贵平台2026年11月30日08:00显示我司"
         "授信额度为¥0.00，状态为冻结。详见随附使用记录，烦请贵平台核查并予以说明。"
@@ -95,10 +102,7 @@ def test_a_platform_that_never_showed_data_is_told_since_when(loanwatch, clock) 
     clock.now = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
     ok(loanwatch("facility add wld --platform weilidai --limit 100,000"))
     clock.now = datetime(2026, 12, 9, 0, 59, tzinfo=UTC)
-    ok(loanwatch("check"))
-    alert = _alert_id(loanwatch, "data_stale")
-    out = ok(loanwatch(f"ticket open wld --subject 数据未更新 --alert {alert}"))
-    [summary] = [row for row in out.splitlines() if row.startswith("我司自")]
+    summary = _letter_line(loanwatch, "wld", "数据未更新", "data_stale", "我司自")
     assert summary == (
         "我司自2026年12月9日起发现平台数据长时间未更新：自我司2026年12月1日开始记录以来，"
         "贵平台从未显示过任何账单、额度或放款数据。详见随附使用记录，烦请贵平台核查并予以说明。"
@@ -109,10 +113,7 @@ def test_an_overdue_bill_is_stated_with_both_sides_figures(loanwatch, clock) -> 
     """bill_overdue: what the platform shows unpaid and what the ledger has due that day, with
     figures; not "we found the bill overdue" (which reads as our admission)."""
     _jb_billed(loanwatch, clock, "1,700")
-    ok(loanwatch("check"))
-    alert = _alert_id(loanwatch, "bill_overdue")
-    out = ok(loanwatch(f"ticket open jb --subject 账单逾期 --alert {alert}"))
-    [summary] = [row for row in out.splitlines() if row.startswith("贵平台显示")]
+    summary = _letter_line(loanwatch, "jb", "账单逾期", "bill_overdue", "贵平台显示")
     assert summary == (
         "贵平台显示2026年11月8日到期的账单¥1,700.00尚未结清，已逾期2天。按我司台账，"
         "该期应于2026年11月8日还款¥1,666.66（借款编号#1）。"
