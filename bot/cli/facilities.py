@@ -234,7 +234,10 @@ def facility_calibrate(state: CliState, slug: str) -> None:
     """Which method, day count, rounding, first-period and penalty rule reproduce SLUG's bills."""
     with state.transaction() as session:
         facility = get_facility(session, slug)
-        click.echo(calibrate(session, facility, state.settings.calendar()).report())
+        settings = state.settings
+        click.echo(
+            calibrate(session, facility, settings.calendar(), settings.thresholds()).report()
+        )
 
 
 @facility_group.command("payoff")

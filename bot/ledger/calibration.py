@@ -6,7 +6,9 @@ that repayment day too), and each plan is compared with the bills the platform h
 installments due on a bill's date (or whose date moves to it on a holiday) against the bill,
 to the fen. A convention *reproduces* the bills when every bill matches. The report names the
 ones that do, or the closest (most bills matched, then the smallest total difference), and the
-`loanwatch facility set` command that makes new draws follow it.
+`loanwatch facility set` command that makes new draws follow it. A change is proposed only when
+a convention reproduces strictly more bills than the facility's own terms: a fen closer on the
+bills every convention misses is the platform's rounding of a bill, not evidence.
 
 Bills due once an early repayment has regenerated a schedule are left out: the original plan
 no longer applies to them. Each draw keeps its own rate and term; only the convention varies.
@@ -38,6 +40,7 @@ from bot.ledger.schedule import (
 from bot.ledger.terms import rate_of
 from bot.models import Bill, Draw, Facility, Installment
 from bot.money import format_money
+from bot.thresholds import Thresholds
 
 ZERO = Decimal("0.00")
 
@@ -109,7 +112,10 @@ class Calibration:
     def report(self) -> str:
         """The answer a treasurer reads: the schedule's conventions, then the penalty rule."""
         penalty = [] if self.penalty is None else self.penalty.lines()
-        return "\n".join([self._conventions_report(), *penalty])
+        # Two answers, two paragraphs: the penalty's does not run on from the convention's.
+        return "\n\n".join(
+            paragraph for paragraph in (self._conventions_report(), "\n".join(penalty)) if paragraph
+        )
 
     def _conventions_report(self) -> str:
         if not self.bills:
@@ -126,7 +132,8 @@ class Calibration:
         first, last = self.due_span or (None, None)
         lines = [f"{self.slug}: compared {span} due {first} to {last}."]
         if self.left_out:
-            lines.append(f"{self.left_out} bills due after an early repayment were left out.")
+            plural = "s" if self.left_out != 1 else ""
+            lines.append(f"Left out {self.left_out} bill{plural} due after an early repayment.")
         exact = [fit for fit in self.fits if fit.exact]
         if exact:
             best = exact[0]
@@ -140,20 +147,49 @@ class Calibration:
             lines.append(self._advice(best.convention))
             return "\n".join(lines)
         best = self.fits[0]
-        where = ""
-        if best.largest is not None:
-            due, difference = best.largest
-            where = f", largest {format_money(difference, self.currency)} on {due}"
+        own = next(fit for fit in self.fits if fit.convention == self.current)
+        if own.matched >= best.matched:
+            return "\n".join([*lines, *self._no_better(own, span)])
         lines.append(
             f"No convention reproduces all {span}. Closest: {best.convention.describe()}: "
             f"{best.matched} of {best.compared} to the fen, off by "
-            f"{format_money(best.off_by, self.currency)} in total{where}."
+            f"{format_money(best.off_by, self.currency)} in total{self._largest(best)}."
         )
         lines.append(
             "Check the draws' rates, amounts and dates against the platform first (and that no "
             "bill was mistyped); to use the closest anyway: " + best.convention.command(self.slug)
         )
         return "\n".join(lines)
+
+    def _no_better(self, own: Fit, span: str) -> list[str]:
+        """No convention reproduces every bill, and none more of them than the facility's own
+        terms: a fen closer on the bills they all miss is the platform's rounding of a bill, no
+        reason to change."""
+        tied = [fit for fit in self.fits if fit.matched == own.matched and fit is not own]
+        names = [fit.convention.describe() for fit in tied]
+        also = f"; so do: {'; '.join(names[:3])}{' …' if len(names) > 3 else ''}" if names else ""
+        closer = min((fit.off_by for fit in tied), default=own.off_by)
+        why = ""
+        if closer < own.off_by:
+            why = (
+                f" Another comes {format_money(own.off_by - closer, self.currency)} closer on "
+                "them, no reason to change: the platform's own rounding of a bill can make that "
+                "difference."
+            )
+        return [
+            f"No convention reproduces all {span}. {self.slug}'s own terms "
+            f"({self.current.describe()}) reproduce {own.matched} of {own.compared} to the fen, "
+            f"as many as any other convention{also}.",
+            f"The bills they miss are off by {format_money(own.off_by, self.currency)} in total"
+            f"{self._largest(own)}.{why} {self.slug} stays on its own terms: check those bills "
+            "against the platform (and that none was mistyped).",
+        ]
+
+    def _largest(self, fit: Fit) -> str:
+        if fit.largest is None:
+            return ""
+        due, difference = fit.largest
+        return f", largest {format_money(difference, self.currency)} on {due}"
 
     def _advice(self, convention: Convention) -> str:
         if convention == self.current:
@@ -164,8 +200,15 @@ class Calibration:
         )
 
 
-def calibrate(session: Session, facility: Facility, calendar: BusinessCalendar) -> Calibration:
-    """Compare every convention's plan of the facility's draws with its bills."""
+def calibrate(
+    session: Session,
+    facility: Facility,
+    calendar: BusinessCalendar,
+    thresholds: Thresholds | None = None,
+) -> Calibration:
+    """Compare every convention's plan of the facility's draws with its bills (``thresholds``:
+    the settings' defaults, for the bill match window the penalty's bills are found in)."""
+    window = (thresholds or Thresholds()).bill_match_window_days
     current = Convention(
         RepaymentMethod(facility.repayment_method),
         DayCount(facility.day_count),
@@ -181,7 +224,7 @@ def calibrate(session: Session, facility: Facility, calendar: BusinessCalendar) 
     )
     compared = {due: amount for due, amount in billed.items() if cutoff is None or due < cutoff}
     calibration = Calibration(
-        penalty=calibrate_penalty(session, facility, calendar),
+        penalty=calibrate_penalty(session, facility, calendar, window),
         slug=facility.slug,
         currency=facility.currency,
         current=current,

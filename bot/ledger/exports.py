@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session, selectinload
 from bot.calendar import BusinessCalendar
 from bot.digest.cashflow import cashflow_rows
 from bot.errors import InputError
-from bot.ledger.facilities import FACILITY_THRESHOLDS
 from bot.ledger.repayments import breakdown
 from bot.ledger.repayments.payoff import accruals, month_end
 from bot.models import (
+    FACILITY_THRESHOLDS,
     Alert,
     AuditRecord,
     Bill,

@@ -22,7 +22,7 @@ from bot.ledger.schedule import (
 )
 from bot.ledger.terms import check_penalty, checked_rate, daily_rate_of
 from bot.ledger.terms_history import keep_terms
-from bot.models import Facility, Platform
+from bot.models import FACILITY_THRESHOLDS, Facility, Platform
 from bot.money import parse_amount
 from bot.typed import MAX_ID, free_text, whole_number
 
@@ -193,23 +193,6 @@ def add_facility(
     audit.record(session, actor, "facility.add", facility, at=now)
     keep_terms(session, actor, facility, now=now)
     return facility
-
-
-# The thresholds a facility may override; each is a column of the facility. Whole numbers of
-# days, hours or per cent, except the amount tolerance (yuan to the fen).
-FACILITY_THRESHOLDS = (
-    "bill_lead_days",
-    "bill_grace_hours",
-    "bill_match_window_days",
-    "bill_critical_days",
-    "amount_tolerance",
-    "due_soon_days",
-    "limit_drop_percent",
-    "restore_lag_hours",
-    "stale_after_hours",
-    "confirm_window_hours",
-    "utilization_percent",
-)
 
 
 # A window of more than a year is a typo (and past some size the checks' date arithmetic would

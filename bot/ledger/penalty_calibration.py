@@ -8,8 +8,14 @@ the platform charged, which each candidate rule (a multiple of the rate, on over
 or on overdue interest too) either reproduces to the fen or does not. A bill seen before the
 late repayment was made shows no penalty yet and says nothing about the rule.
 
+The bill for a day is found as the bill checks find it: the bill due that very day, else the
+nearest within the facility's match window of the due date or of the day it is collected (a
+holiday moves it), on a day without installments of its own. Platforms often print the
+collection day on the bill.
+
 The rule that reproduces the most bills, then the one off by the least, wins; on a tie the
-facility's own rule is kept, as the schedule conventions are (`bot.ledger.calibration`).
+facility's own rule is kept, as the schedule conventions are (`bot.ledger.calibration`), and
+the report names every rule that does as well, since the bills cannot tell them apart.
 """
 
 from __future__ import annotations
@@ -103,15 +109,21 @@ class PenaltyCalibration:
             ]
         best = self.fits[0]
         bills = f"{best.compared} bill{'s' if best.compared != 1 else ''} after a late repayment"
+        tied = self._tied()
         if not best.exact:
+            closest = describe(best.rule)
+            if len(tied) > 1:
+                closest += f" (as close: {'; '.join(describe(fit.rule) for fit in tied[1:])})"
             return [
-                f"Penalty: no rule reproduces the {bills}. Closest: {describe(best.rule)}: "
+                f"Penalty: no rule reproduces the {bills}. Closest: {closest}: "
                 f"{best.matched} of {best.compared} to the fen, off by "
                 f"{format_money(best.off_by, self.currency)} in total.",
                 "Check those bills and repayments against the platform (an itemised "
                 "`repay add … --penalty X` is kept as given); to use the closest anyway: "
                 + command(self.slug, best.rule),
             ]
+        if len(tied) > 1:
+            return self._tie_lines(bills, tied)
         first = f"Penalty in the {bills} reproduced to the fen by: {describe(best.rule)}."
         if best.rule == self.current:
             return [first, f"{self.slug} is already set to it; nothing to change."]
@@ -119,6 +131,40 @@ class PenaltyCalibration:
             first,
             f"Set {self.slug} to it with: {command(self.slug, best.rule)}\n"
             "(repayments recorded from then on follow it; recorded ones keep theirs)",
+        ]
+
+    def _tied(self) -> list[PenaltyFit]:
+        """The fits as good as the best, one per rule as people read it (0x is 0x on any base)."""
+        best = self.fits[0]
+        tied: dict[str, PenaltyFit] = {}
+        for fit in self.fits:
+            if (fit.matched, fit.off_by) == (best.matched, best.off_by):
+                tied.setdefault(describe(fit.rule), fit)
+        return list(tied.values())
+
+    def _tie_lines(self, bills: str, tied: list[PenaltyFit]) -> list[str]:
+        """Several rules reproduce every bill: name them all, and keep the facility's own."""
+        own = describe(self.current)
+        names = "; ".join(
+            f"{describe(fit.rule)} ({self.slug}'s own)"
+            if describe(fit.rule) == own
+            else describe(fit.rule)
+            for fit in tied
+        )
+        first = (
+            f"Penalty in the {bills} reproduced to the fen equally by {len(tied)} rules: {names}."
+        )
+        if any(describe(fit.rule) == own for fit in tied):
+            return [
+                first,
+                f"{self.slug} stays on its own rule; a bill after a later late repayment will "
+                "tell them apart.",
+            ]
+        return [
+            first,
+            f"Set {self.slug} to the first with: {command(self.slug, tied[0].rule)}\n"
+            "(or to another of them: a bill after a later late repayment will tell them apart; "
+            "repayments recorded from then on follow it, recorded ones keep theirs)",
         ]
 
 
@@ -134,12 +180,15 @@ def command(slug: str, rule: PenaltyRule) -> str:
 
 
 def calibrate_penalty(
-    session: Session, facility: Facility, calendar: BusinessCalendar
+    session: Session, facility: Facility, calendar: BusinessCalendar, match_window_days: int
 ) -> PenaltyCalibration:
-    """Compare the penalty each candidate rule charges with what the bills show."""
+    """Compare the penalty each candidate rule charges with what the bills show; a bill may be
+    ``match_window_days`` off the due date (the facility's own window, where it sets one)."""
     current = PenaltyRule.of(facility)
     late = _late_installments(session, facility, calendar)
-    evidence = _evidence(session, facility, late)
+    if facility.bill_match_window_days is not None:
+        match_window_days = facility.bill_match_window_days
+    evidence = _evidence(session, facility, late, match_window_days)
     calibration = PenaltyCalibration(facility.slug, facility.currency, current, len(late), [])
     if not evidence:
         return calibration
@@ -198,7 +247,7 @@ def _late_installments(
 
 
 def _evidence(
-    session: Session, facility: Facility, late: dict[date, list[_Late]]
+    session: Session, facility: Facility, late: dict[date, list[_Late]], window: int
 ) -> list[_Evidence]:
     """The bills for days with a late installment, each seen once the last was paid in full."""
     if not late:
@@ -208,7 +257,6 @@ def _evidence(
         select(Installment.due_date, Installment.amount).where(
             Installment.facility_id == facility.id,
             Installment.status != InstallmentStatus.SUPERSEDED,
-            Installment.due_date.in_(sorted(late)),
         )
     ):
         expected[due_date] += amount
@@ -217,19 +265,41 @@ def _evidence(
     zone = facility_zone(facility)
     for due_date, amount, observed_at in session.execute(
         select(Bill.due_date, Bill.amount, Bill.observed_at).where(
-            Bill.facility_id == facility.id,
-            current_bill_versions(),
-            Bill.due_date.in_(sorted(late)),
+            Bill.facility_id == facility.id, current_bill_versions()
         )
     ):
         billed[due_date] += amount
         day = observed_at.astimezone(zone).date()
         seen[due_date] = min(seen.get(due_date, day), day)
-    return [
-        _Evidence(due, billed[due] - expected[due], installments)
-        for due, installments in sorted(late.items())
-        if due in billed and seen[due] >= max(i.paid_in_full for i in installments)
+    evidence, taken = [], set(expected)
+    for due, installments in sorted(late.items()):
+        collected = max(i.collected for i in installments)
+        bill_day = _bill_day(due, collected, billed, taken, window)
+        if bill_day is None:
+            continue
+        taken.add(bill_day)
+        if seen[bill_day] >= max(i.paid_in_full for i in installments):
+            evidence.append(_Evidence(due, billed[bill_day] - expected[due], installments))
+    return evidence
+
+
+def _bill_day(
+    due: date, collected: date, billed: dict[date, Decimal], taken: set[date], window: int
+) -> date | None:
+    """The day of the bill for installments due ``due`` and collected ``collected``: that very
+    day, else the nearest bill within ``window`` days of either on a day not taken by
+    installments of its own (or by another late day's bill), the earlier on a tie."""
+    if due in billed:
+        return due
+    near = [
+        day
+        for day in billed
+        if day not in taken
+        and (abs((day - due).days) <= window or abs((day - collected).days) <= window)
     ]
+    if not near:
+        return None
+    return min(near, key=lambda day: (min(abs((day - due).days), abs((day - collected).days)), day))
 
 
 def _fit(rule: PenaltyRule, evidence: list[_Evidence]) -> PenaltyFit:

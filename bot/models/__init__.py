@@ -23,7 +23,7 @@ from bot.models.observations import Bill, DrawConfirmation, LimitReading
 from bot.models.oncall import EscalationPolicy, EscalationStep, OncallOverride, Rotation
 from bot.models.requests import CommandRequest
 from bot.models.summaries import BillDay, FacilitySummary
-from bot.models.terms import VERSIONED_COLUMNS, FacilityTermsVersion
+from bot.models.terms import FACILITY_THRESHOLDS, VERSIONED_COLUMNS, FacilityTermsVersion
 from bot.models.tickets import (
     PlatformContact,
     Ticket,
@@ -33,6 +33,7 @@ from bot.models.tickets import (
 )
 
 __all__ = [
+    "FACILITY_THRESHOLDS",
     "VERSIONED_COLUMNS",
     "Alert",
     "AuditRecord",

@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.models.base import Base
+from bot.models.terms import ThresholdColumns
 from bot.models.types import Money, Rate, UTCDateTime
 
 
@@ -70,7 +71,7 @@ class Platform(Base):
     facilities: Mapped[list["Facility"]] = relationship(back_populates="platform")
 
 
-class Facility(Base):
+class Facility(ThresholdColumns, Base):
     """One credit line or loan at a platform, with the terms its schedules follow."""
 
     __tablename__ = "facilities"
@@ -125,18 +126,6 @@ class Facility(Base):
     # LOANWATCH_DEFAULT_ROTATION.
     oncall_rotation: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Per-facility thresholds for the checks; NULL means "the default from settings".
-    bill_lead_days: Mapped[int | None] = mapped_column(Integer)
-    bill_grace_hours: Mapped[int | None] = mapped_column(Integer)
-    bill_match_window_days: Mapped[int | None] = mapped_column(Integer)
-    bill_critical_days: Mapped[int | None] = mapped_column(Integer)
-    amount_tolerance: Mapped[Decimal | None] = mapped_column(Money())
-    due_soon_days: Mapped[int | None] = mapped_column(Integer)
-    limit_drop_percent: Mapped[int | None] = mapped_column(Integer)
-    restore_lag_hours: Mapped[int | None] = mapped_column(Integer)
-    stale_after_hours: Mapped[int | None] = mapped_column(Integer)
-    confirm_window_hours: Mapped[int | None] = mapped_column(Integer)
-    utilization_percent: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     platform: Mapped[Platform] = relationship(back_populates="facilities")

@@ -7,6 +7,7 @@ thresholds and the active flag as they are from then on, so that `check --at T` 
 the version in force at T (`bot.ledger.terms_history`).
 """
 
+from dataclasses import fields
 from datetime import datetime
 from decimal import Decimal
 
@@ -15,6 +16,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.models.base import Base
 from bot.models.types import Money, Rate, UTCDateTime
+from bot.thresholds import Thresholds
+
+# The checks' thresholds a facility may override: one column of `facilities` (and of a version)
+# per default in bot.thresholds.Thresholds, NULL meaning that default. Whole numbers of days,
+# hours or per cent, except the amount tolerance (yuan to the fen).
+FACILITY_THRESHOLDS = tuple(threshold.name for threshold in fields(Thresholds))
 
 # The columns of `facilities` a version keeps: all that can change after `facility add` and
 # that a check reads. The rest (slug, name, platform, currency, zone, alert channel, when it
@@ -35,21 +42,28 @@ VERSIONED_COLUMNS = (
     "penalty_multiplier",
     "penalty_on_interest",
     "active",
-    "bill_lead_days",
-    "bill_grace_hours",
-    "bill_match_window_days",
-    "bill_critical_days",
-    "amount_tolerance",
-    "due_soon_days",
-    "limit_drop_percent",
-    "restore_lag_hours",
-    "stale_after_hours",
-    "confirm_window_hours",
-    "utilization_percent",
+    *FACILITY_THRESHOLDS,
 )
 
 
-class FacilityTermsVersion(Base):
+class ThresholdColumns:
+    """The columns of FACILITY_THRESHOLDS, declared once for `facilities` and its versions: a
+    facility's own thresholds for the checks, NULL meaning the default from settings."""
+
+    bill_lead_days: Mapped[int | None] = mapped_column(Integer)
+    bill_grace_hours: Mapped[int | None] = mapped_column(Integer)
+    bill_match_window_days: Mapped[int | None] = mapped_column(Integer)
+    bill_critical_days: Mapped[int | None] = mapped_column(Integer)
+    amount_tolerance: Mapped[Decimal | None] = mapped_column(Money())
+    due_soon_days: Mapped[int | None] = mapped_column(Integer)
+    limit_drop_percent: Mapped[int | None] = mapped_column(Integer)
+    restore_lag_hours: Mapped[int | None] = mapped_column(Integer)
+    stale_after_hours: Mapped[int | None] = mapped_column(Integer)
+    confirm_window_hours: Mapped[int | None] = mapped_column(Integer)
+    utilization_percent: Mapped[int | None] = mapped_column(Integer)
+
+
+class FacilityTermsVersion(ThresholdColumns, Base):
     """A facility's terms, thresholds and active flag from `valid_from` until the next version."""
 
     __tablename__ = "facility_terms"
@@ -76,14 +90,3 @@ class FacilityTermsVersion(Base):
     penalty_multiplier: Mapped[Decimal] = mapped_column(Rate())
     penalty_on_interest: Mapped[bool] = mapped_column(Boolean)
     active: Mapped[bool] = mapped_column(Boolean)
-    bill_lead_days: Mapped[int | None] = mapped_column(Integer)
-    bill_grace_hours: Mapped[int | None] = mapped_column(Integer)
-    bill_match_window_days: Mapped[int | None] = mapped_column(Integer)
-    bill_critical_days: Mapped[int | None] = mapped_column(Integer)
-    amount_tolerance: Mapped[Decimal | None] = mapped_column(Money())
-    due_soon_days: Mapped[int | None] = mapped_column(Integer)
-    limit_drop_percent: Mapped[int | None] = mapped_column(Integer)
-    restore_lag_hours: Mapped[int | None] = mapped_column(Integer)
-    stale_after_hours: Mapped[int | None] = mapped_column(Integer)
-    confirm_window_hours: Mapped[int | None] = mapped_column(Integer)
-    utilization_percent: Mapped[int | None] = mapped_column(Integer)

@@ -22,10 +22,10 @@ from bot.alerts.policy import AlertState
 from bot.calendar import BusinessCalendar
 from bot.ledger.facilities import facility_zone
 from bot.models import Alert, Facility, OutboxMessage, Ticket, TicketAlert
-from bot.tickets import text
 from bot.tickets.notices import TicketNoticeKind
 from bot.tickets.opening import send_to_platform
 from bot.tickets.readdress import follow_corrected_contact
+from bot.tickets.text import letter
 from bot.tickets.timeline import follow_up_due, write_entry
 from bot.tickets.words import EntryKind, Language, TicketState, Via, ticket_label
 
@@ -109,7 +109,7 @@ def run_follow_ups(
             written_at=written_at,
         )
         if ticket.via != Via.MANUAL and undelivered is None:
-            message = text.follow_up_message(
+            message = letter.follow_up_message(
                 label, ticket.subject, ticket.follow_ups, Language(ticket.language)
             )
             send_to_platform(

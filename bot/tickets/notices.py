@@ -61,7 +61,7 @@ class TicketNotice:
     thread_ref: str | None = None
     alert_messages: list[dict[str, Any]] = field(default_factory=list)
     # The opening only: what the platform is told (the discrepancy), the ready-to-paste first
-    # message for a manual contact, and the usage records (bot.tickets.text.csv_bytes).
+    # message for a manual contact, and the usage records (bot.tickets.text.usage.csv_bytes).
     records_summary: str = ""
     paste_text: str = ""
     attachment_name: str | None = None

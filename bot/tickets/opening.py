@@ -24,10 +24,10 @@ from bot.models import (
     TicketAlert,
     TicketCounter,
 )
-from bot.tickets import text
 from bot.tickets.contacts import Contact, contact_for, shown_url
 from bot.tickets.notices import PlatformMessage, TicketNoticeKind
 from bot.tickets.records import UsageRecords, usage_records
+from bot.tickets.text import letter, usage
 from bot.tickets.timeline import follow_up_due, write_entry
 from bot.tickets.words import (
     DEFAULT_RECORDS_DAYS,
@@ -89,7 +89,7 @@ def open_ticket(
     session.flush()  # the links, for the notice's alerts
     records = usage_records(session, facility, alerts, days=days, now=now)
     label = ticket_label(ticket.number)
-    message = text.first_message(label, subject, body, records, contact.language)
+    message = letter.first_message(label, subject, body, records, contact.language)
     sending = contact.via != Via.MANUAL
     if sending:  # loanwatch sends it now: waiting on the platform from this moment
         ticket.state = TicketState.WAITING
@@ -129,7 +129,7 @@ def open_ticket(
         contact,
         records,
         message,
-        text.records_csv(records, contact.language),
+        usage.records_csv(records, contact.language),
         row.id if sending else None,
     )
 
@@ -195,16 +195,16 @@ def send_to_platform(
         platform=platform.name,
         via=ticket.via,
         language=ticket.language,
-        title=text.message_subject(label, facility.slug, ticket.subject),
+        title=letter.message_subject(label, facility.slug, ticket.subject),
         text=message,
-        summary=text.summary(records, language) if records is not None else "",
+        summary=letter.summary(records, language) if records is not None else "",
         to=list(contact.get("to") or []),
         url=contact.get("url"),
         secret_env=contact.get("secret_env"),
         follow_up=ticket.follow_ups,
         attachment_name=f"{label}-usage-records.csv" if records is not None else None,
-        columns=text.record_columns(language) if records is not None else [],
-        rows=text.record_rows(records.records, language) if records is not None else [],
+        columns=usage.record_columns(language) if records is not None else [],
+        rows=usage.record_rows(records.records, language) if records is not None else [],
         facts={"To": ", ".join(contact.get("to") or []) or shown_url(contact.get("url"))},
     )
     return enqueue(
@@ -223,11 +223,11 @@ def _opening(
     text to paste (a manual contact), and the usage records to share (the same file as mailed)."""
     language = contact.language
     return {
-        "records_summary": text.summary(records, language),
+        "records_summary": letter.summary(records, language),
         "paste_text": message if contact.via == Via.MANUAL else "",
         "attachment_name": f"{label}-usage-records.csv",
-        "columns": text.record_columns(language),
-        "rows": text.record_rows(records.records, language),
+        "columns": usage.record_columns(language),
+        "rows": usage.record_rows(records.records, language),
     }
 
 

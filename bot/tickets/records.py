@@ -1,7 +1,7 @@
 """The usage records (使用记录) of a facility, and the discrepancies its linked alerts show.
 
-Plain typed rows: `bot.tickets.text` words them in the platform's language and writes the CSV
-(UTF-8 with BOM, so Excel shows Chinese correctly).
+Plain typed rows: `bot.tickets.text` words them in the platform's language (the letter in
+`letter`) and writes the CSV (`usage`: UTF-8 with BOM, so Excel shows Chinese correctly).
 """
 
 import re

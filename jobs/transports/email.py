@@ -25,7 +25,7 @@ from email.utils import formatdate, parseaddr
 from typing import TYPE_CHECKING
 
 from bot.tickets.notices import PlatformMessage
-from bot.tickets.text import csv_bytes
+from bot.tickets.text.usage import csv_bytes
 from jobs.transports.base import OutboxMessageView, TransportError
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.slack.blocks import alert_message
 from bot.slack.ticket_blocks import csv_filename, ticket_line, ticket_message
-from bot.tickets.text import csv_bytes
+from bot.tickets.text.usage import csv_bytes
 from jobs.transports.base import OutboxMessageView, TransportError
 from jobs.transports.slack_errors import Remedy, rule
 

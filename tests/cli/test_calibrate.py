@@ -210,6 +210,12 @@ WEILIDAI = (
 )
 
 
+CONFIRMS_ONE_AND_A_HALF_ON_PRINCIPAL = (
+    "Penalty in the 1 bill after a late repayment reproduced to the fen by: penalty 1.5x "
+    "the rate on overdue principal."
+)
+
+
 def late_june(loanwatch: Loanwatch, *rule: str) -> None:
     """wl (with penalty rule `rule`), 20,000 over 6 months drawn 2026-05-08: 3,510.50 due
     06-08, paid three days late, and the July installment paid on its day."""
@@ -231,10 +237,7 @@ def test_the_penalty_a_bill_shows_after_a_late_repayment_names_the_rule(
 
     report = ok(loanwatch("facility calibrate wl")).out
 
-    assert (
-        "Penalty in the 1 bill after a late repayment reproduced to the fen by: penalty 1.5x "
-        "the rate on overdue principal." in report
-    )
+    assert CONFIRMS_ONE_AND_A_HALF_ON_PRINCIPAL in report
     assert (
         "loanwatch facility set wl --penalty-rate 1.5 --penalty-on-principal"
         in report.splitlines()[-2]
@@ -282,3 +285,119 @@ def test_without_a_bill_for_the_late_day_the_rule_is_not_confirmed(loanwatch: Lo
         "Penalty rule (penalty 1.5x the rate on overdue principal) not confirmed yet: no bill "
         "seen after a late repayment"
     )
+
+
+# Issue 11, F9: the penalty is read off every bill the late installment's day can be billed on,
+# and rules that reproduce the bills equally well are named, not hidden behind the current one.
+BANK = (
+    "facility add bk --platform icbc --limit 200000 --daily-rate 0.05% --method equal-installment "
+    "--day-count 30 --holiday-rule following --penalty-rate 0.5 --penalty-on-principal"
+)
+
+
+def test_a_bill_printed_on_the_collection_day_confirms_the_penalty_rule(
+    loanwatch: Loanwatch,
+) -> None:
+    """bk's first installment (3,510.50) is due on National Day, 2026-10-01, and collected on
+    the next business day, 10-08; paid on 10-12, four days late, with 9.63 of penalty (1.5x on
+    the 3,210.50 principal). The bank prints the bill on 10-08: that bill is the evidence."""
+    ok(loanwatch(BANK))
+    ok(loanwatch("draw add bk 20000 --months 6 --on 2026-09-01"))
+    ok(loanwatch("repay add bk 3520.13 --on 2026-10-12 --penalty 9.63"))
+    ok(loanwatch("bill add bk 2026-10-08 3520.13 --paid"))
+
+    report = ok(loanwatch("facility calibrate bk")).out
+
+    assert CONFIRMS_ONE_AND_A_HALF_ON_PRINCIPAL in report
+    assert "loanwatch facility set bk --penalty-rate 1.5 --penalty-on-principal" in report
+
+
+def test_a_bill_dated_a_day_after_the_due_date_confirms_the_penalty_rule(
+    loanwatch: Loanwatch,
+) -> None:
+    """Weilidai prints the June bill on 06-09, a day after the 06-08 due date (within the
+    match window the bill checks use): its 7.22 of penalty still names 1.5x on principal."""
+    late_june(loanwatch, "--penalty-rate 0.5 --penalty-on-principal")
+    ok(loanwatch("bill add wl 2026-06-09 3517.72 --paid"))
+
+    report = ok(loanwatch("facility calibrate wl")).out
+
+    assert CONFIRMS_ONE_AND_A_HALF_ON_PRINCIPAL in report
+
+
+def test_rules_the_bills_cannot_tell_apart_are_named_and_the_current_one_kept(
+    loanwatch: Loanwatch,
+) -> None:
+    """An interest-only installment (interest first) paid three days late shows no penalty:
+    no penalty, and every multiple on overdue principal, reproduce it alike. Calibrate keeps
+    jb's 1.5x on principal but says the bill does not single it out, and names the others."""
+    ok(
+        loanwatch(
+            "facility add jb --platform jiebei --limit 100000 --daily-rate 0.05% "
+            "--method interest-first --day-count 30 --penalty-rate 1.5 --penalty-on-principal"
+        )
+    )
+    ok(loanwatch("draw add jb 10000 --months 3 --on 2026-05-08"))
+    ok(loanwatch("repay add jb 150 --on 2026-06-11"))
+    ok(loanwatch("bill add jb 2026-06-08 150.00 --paid"))
+
+    report = ok(loanwatch("facility calibrate jb")).out
+
+    assert (
+        "Penalty in the 1 bill after a late repayment reproduced to the fen equally by 5 rules: "
+        "penalty 1.5x the rate on overdue principal (jb's own); no penalty; penalty 0.5x the "
+        "rate on overdue principal; penalty 1x the rate on overdue principal; penalty 2x the "
+        "rate on overdue principal." in report
+    )
+    assert report.splitlines()[-1] == (
+        "jb stays on its own rule; a bill after a later late repayment will tell them apart."
+    )
+    assert "--penalty-rate" not in report
+
+
+# Issue 11, F3: a fen of difference is no reason to change the rounding.
+def test_a_fen_closer_on_the_same_bills_is_no_reason_to_change_the_rounding(
+    loanwatch: Loanwatch,
+) -> None:
+    """6,000 over 3 months on actual days: rounded down the last installment is 2,048.19,
+    half-up 2,048.20. The platform's last bill shows 2,048.21. Both roundings reproduce 2 of 3
+    bills; half-up comes a fen closer on the one both miss, which the platform's rounding of
+    that one bill explains, so calibrate keeps jb's down, names the tie and gives no command."""
+    ok(
+        loanwatch(
+            "facility add jb --platform jiebei --limit 100000 --daily-rate 0.04% "
+            "--method equal-installment --day-count actual --rounding down "
+            "--first-period next-month --repayment-day 9"
+        )
+    )
+    ok(loanwatch("draw add jb 6000 --months 3 --on 2025-01-09"))
+    bills = platform_bills([("6000", date(2025, 1, 9))], 3)  # rounded down, on actual days
+    assert bills[date(2025, 4, 9)] == Decimal("2048.19")
+    bills[date(2025, 4, 9)] = Decimal("2048.21")
+    record_bills(loanwatch, bills)
+
+    report = ok(loanwatch("facility calibrate jb")).out
+
+    assert "No convention reproduces all 3 bills." in report
+    assert (
+        "jb's own terms (equal-installment, day count actual, rounding down, first period "
+        "next-month) reproduce 2 of 3 to the fen, as many as any other convention" in report
+    )
+    assert "rounding half-up" in report  # named as one that ties
+    assert "Another comes ¥0.01 closer on them, no reason to change" in report
+    assert "jb stays on its own terms" in report
+    assert "facility set" not in report
+
+
+def test_the_penalty_answer_is_its_own_paragraph(loanwatch: Loanwatch) -> None:
+    """The report's two answers, the schedule's convention and the penalty rule, are set apart
+    by a blank line, so the convention's last line does not run into the penalty's."""
+    late_june(loanwatch, "--penalty-rate 1.5 --penalty-on-principal")
+    ok(loanwatch("bill add wl 2026-06-08 3517.72 --paid"))
+    ok(loanwatch("bill add wl 2026-07-08 3510.50 --paid"))
+
+    report = ok(loanwatch("facility calibrate wl")).out
+
+    conventions, penalty = report.rstrip("\n").split("\n\n")
+    assert conventions.startswith("wl: compared 2 bills")
+    assert penalty.startswith("Penalty in the 1 bill after a late repayment")

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from bot.alerts.findings import Finding, Severity
 from bot.audit import Actor
 from bot.calendar import BusinessCalendar
+from bot.ledger.bills import RecordedBill
 from bot.ledger.observations import (
     LimitStatus,
     record_bill,
@@ -79,8 +80,11 @@ def bill(
     seen: datetime,
     *,
     paid: bool = False,
-) -> None:
-    record_bill(
+    observed_at: datetime | None = None,
+) -> RecordedBill:
+    """Alice records the bill the platform shows at `seen` (observed at `observed_at`, for an
+    older statement imported late)."""
+    return record_bill(
         session,
         alice,
         facility,
@@ -88,6 +92,7 @@ def bill(
         amount=D(amount),
         paid=paid,
         now=seen,
+        observed_at=observed_at,
     )
 
 

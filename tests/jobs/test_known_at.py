@@ -1,8 +1,7 @@
 """Bills keep their versions, and a check run as of T sees exactly what was known at T.
 
-The cast: Alice's Jiebei line (Asia/Shanghai), set up on 2026-11-01, and 10,000.00 over 12
-months drawn 2026-11-10 and logged at noon: 899.75 due on the 10th of each month from
-2026-12-10. Times are Shanghai wall-clock times.
+The cast: Alice's Jiebei line and its draw, 899.75 due on the 10th of each month from 2026-12-10
+(the `line` and `draw` fixtures of tests/jobs/conftest.py). Times are Shanghai wall-clock times.
 """
 
 from datetime import date, datetime
@@ -12,70 +11,27 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.audit import Actor
-from bot.calendar import BusinessCalendar
 from bot.errors import InputError, NotFoundError
 from bot.ledger.bills import remove_bill
 from bot.ledger.confirmations import confirm_draw
-from bot.ledger.observations import record_bill, record_limit_reading
-from bot.models import AuditRecord, Bill, Draw, Facility
-from bot.thresholds import Thresholds
-from jobs.checks import run_checks
-from tests.jobs.test_checks import at
-from tests.ledger.cast import jiebei_line, log_draw
+from bot.ledger.observations import record_limit_reading
+from bot.models import AuditRecord, Bill
+from tests.jobs.known_at import findings_at, seen
+from tests.jobs.test_checks import at, reading
+from tests.ledger.cast import log_draw
 
 D = Decimal
 
 
 def found(session: Session, now: datetime, *only: str) -> list[str]:
     """`check subject` of every finding as of `now` (of the checks named, or all)."""
-    findings = run_checks(
-        session, now, Thresholds(), BusinessCalendar(), only=set(only) if only else None
-    )
-    return sorted(f"{finding.check} {finding.subject}" for finding in findings)
-
-
-def seen(
-    session: Session, alice: Actor, line: Facility, due: str, amount: str, when: str, **kw: bool
-) -> Bill:
-    """Alice records the bill the platform shows at `when`."""
-    return record_bill(
-        session,
-        alice,
-        line,
-        due_date=date.fromisoformat(due),
-        amount=D(amount),
-        paid=kw.get("paid", False),
-        now=at(when),
-    ).row
-
-
-@pytest.fixture
-def line(session: Session, alice: Actor) -> Facility:
-    """Alice's Jiebei line, set up on 2026-11-01."""
-    return jiebei_line(session, alice, at("2026-11-01 09:00"))
-
-
-@pytest.fixture
-def draw(session: Session, alice: Actor, line: Facility) -> Draw:
-    """10,000.00 over 12 months drawn 2026-11-10, logged at noon: 899.75 due 2026-12-10."""
-    return log_draw(
-        session, alice, line, "10000.00", 12, date(2026, 11, 10), now=at("2026-11-10 12:00")
-    )
+    return sorted(f"{f.check} {f.subject}" for f in findings_at(session, now, *only))
 
 
 def test_a_corrected_bill_is_compared_as_its_latest_version(session, alice, line, draw) -> None:
     """A second amount for the same bill corrects it: the checks compare the latest, not a sum."""
     seen(session, alice, line, "2026-12-10", "909.75", "2026-12-01 09:00")
-    result = record_bill(
-        session,
-        alice,
-        line,
-        due_date=date(2026, 12, 10),
-        amount=D("899.75"),
-        paid=False,
-        now=at("2026-12-02 09:00"),
-    )
+    result = seen(session, alice, line, "2026-12-10", "899.75", "2026-12-02 09:00")
 
     assert result.corrected
     assert result.previous is not None
@@ -92,8 +48,8 @@ def test_a_corrected_bill_is_compared_as_its_latest_version(session, alice, line
 
 def test_the_same_amount_seen_again_only_moves_last_seen(session, alice, line, draw) -> None:
     """Seen again, the bill keeps its row and when it was first seen; only last_seen_at moves."""
-    first = seen(session, alice, line, "2026-12-10", "899.75", "2026-12-01 09:00")
-    again = seen(session, alice, line, "2026-12-10", "899.75", "2026-12-02 09:00")
+    first = seen(session, alice, line, "2026-12-10", "899.75", "2026-12-01 09:00").row
+    again = seen(session, alice, line, "2026-12-10", "899.75", "2026-12-02 09:00").row
 
     assert again.id == first.id
     assert (again.observed_at, again.last_seen_at) == (
@@ -106,7 +62,7 @@ def test_the_same_amount_seen_again_only_moves_last_seen(session, alice, line, d
 def test_a_bill_seen_paid_keeps_when_it_was_first_seen(session, alice, line, draw) -> None:
     """--paid records when it was seen paid; check --at before that sees it unpaid (overdue)."""
     seen(session, alice, line, "2026-12-10", "899.75", "2026-12-01 09:00")
-    paid = seen(session, alice, line, "2026-12-10", "899.75", "2026-12-12 09:00", paid=True)
+    paid = seen(session, alice, line, "2026-12-10", "899.75", "2026-12-12 09:00", paid=True).row
 
     assert (paid.observed_at, paid.paid_at) == (at("2026-12-01 09:00"), at("2026-12-12 09:00"))
     assert found(session, at("2026-12-11 10:00"), "bill_overdue") == [
@@ -119,7 +75,7 @@ def test_a_bill_seen_paid_keeps_when_it_was_first_seen(session, alice, line, dra
 
 def test_a_corrected_unpaid_bill_keeps_its_due_soon_alert(session, alice, line, draw) -> None:
     """The due-soon and overdue alerts are keyed on the bill, not on its version."""
-    first = seen(session, alice, line, "2026-12-10", "909.75", "2026-12-07 09:00")
+    first = seen(session, alice, line, "2026-12-10", "909.75", "2026-12-07 09:00").row
     seen(session, alice, line, "2026-12-10", "899.75", "2026-12-08 09:00")
 
     assert found(session, at("2026-12-08 10:00"), "bill_due_soon") == [
@@ -129,7 +85,7 @@ def test_a_corrected_unpaid_bill_keeps_its_due_soon_alert(session, alice, line, 
 
 def test_a_removed_bill_clears_its_alert_and_stays_in_history(session, alice, line, draw) -> None:
     """remove_bill takes out a typo: its alert clears from then on; as of before, it was there."""
-    typo = seen(session, alice, line, "2026-12-20", "12.34", "2026-12-01 09:00")
+    typo = seen(session, alice, line, "2026-12-20", "12.34", "2026-12-01 09:00").row
     assert found(session, at("2026-12-02 10:00"), "bill_unexpected") == [
         f"bill_unexpected 2026-12-20#b{typo.id}"
     ]
@@ -171,14 +127,7 @@ def test_removing_needs_a_reason_and_a_bill(session, alice, line, draw) -> None:
 def test_a_draw_logged_after_t_is_invisible_at_t(session, alice, line) -> None:
     """A draw backdated to 11-10 but logged on 12-05: as of 12-03 nobody expected its bill."""
     log_draw(session, alice, line, "10000.00", 12, date(2026, 11, 10), now=at("2026-12-05 12:00"))
-    record_limit_reading(
-        session,
-        alice,
-        line,
-        limit_amount=D("10000.00"),
-        available=D("10000.00"),
-        now=at("2026-12-03 09:00"),
-    )
+    reading(session, alice, line, at("2026-12-03 09:00"), "10000.00", "10000.00")
 
     assert found(session, at("2026-12-03 10:00"), "bill_missing", "limit_inconsistent") == []
     assert found(session, at("2026-12-06 10:00"), "bill_missing") == ["bill_missing 2026-12-10#d1"]
@@ -190,9 +139,7 @@ def test_a_reading_typed_late_is_invisible_before_it_was_recorded(
     """Issue 11: a reading showing ¥1,000,000 with ¥900,000 available, seen on 11-21 but typed
     on 11-26 (`limit add --at`), plays no part in check --at 11-22: the limit and freshness
     checks find as of 11-22 exactly what they found before it was typed; from 11-26 they see it."""
-    record_limit_reading(
-        session, alice, line, limit_amount=D("10000.00"), available=D("0.00"), now=at("2026-11-10")
-    )
+    reading(session, alice, line, at("2026-11-10"), "10000.00", "0.00")
     before = found(session, at("2026-11-22 12:00"))
 
     record_limit_reading(
@@ -211,9 +158,7 @@ def test_a_reading_typed_late_is_invisible_before_it_was_recorded(
 
 def test_a_reading_after_t_is_invisible_at_t(session, alice, line, draw) -> None:
     """A frozen reading seen on 12-05 plays no part in check --at 12-04."""
-    record_limit_reading(
-        session, alice, line, limit_amount=D("0.00"), available=D("0.00"), now=at("2026-12-05")
-    )
+    reading(session, alice, line, at("2026-12-05"), "0.00", "0.00")
 
     assert found(session, at("2026-12-04 10:00"), "limit_frozen") == []
     assert [f.split()[0] for f in found(session, at("2026-12-05 10:00"), "limit_frozen")] == [
@@ -227,14 +172,13 @@ def test_an_older_statement_imported_again_does_not_undo_a_correction(
     """An amount the bill had before, seen in an older observation, is history, not news."""
     seen(session, alice, line, "2026-12-10", "909.75", "2026-12-01 09:00")
     seen(session, alice, line, "2026-12-10", "899.75", "2026-12-02 09:00")
-    again = record_bill(
+    again = seen(
         session,
         alice,
         line,
-        due_date=date(2026, 12, 10),
-        amount=D("909.75"),
-        paid=False,
-        now=at("2026-12-03 09:00"),
+        "2026-12-10",
+        "909.75",
+        "2026-12-03 09:00",
         observed_at=at("2026-12-01 09:00"),
     )
 

@@ -1,54 +1,32 @@
 """A check run as of T judges T by the facility's terms in force at T, and counts an installment
 paid only by repayments known at T (issue 11).
 
-The cast: Alice's Jiebei line (Asia/Shanghai), set up on 2026-11-01, and 10,000.00 over 12
-months drawn 2026-11-10 and logged at noon: 899.75 due on the 10th of each month from
-2026-12-10. Times are Shanghai wall-clock times.
+The cast: Alice's Jiebei line and its draw, 899.75 due on the 10th of each month from 2026-12-10
+(the `line` and `draw` fixtures of tests/jobs/conftest.py). Times are Shanghai wall-clock times.
 """
 
 from datetime import date
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.audit import Actor
-from bot.calendar import BusinessCalendar
-from bot.ledger.observations import record_bill, record_limit_reading
 from bot.ledger.repayments import record_repayment
 from bot.ledger.schedule import HolidayRule
 from bot.ledger.terms import TermChanges, change_terms
 from bot.ledger.terms_history import keep_terms
-from bot.models import AuditRecord, Draw, Facility, FacilityTermsVersion
-from bot.thresholds import Thresholds
-from jobs.checks import run_checks
-from tests.jobs.test_checks import at
-from tests.ledger.cast import jiebei_line, log_draw
+from bot.models import AuditRecord, FacilityTermsVersion
+from tests.jobs.known_at import findings_at, seen
+from tests.jobs.test_checks import at, reading
+from tests.ledger.cast import log_draw
 
 D = Decimal
 
 
 def found(session: Session, when: str, *only: str) -> list[str]:
     """`check subject severity` of every finding as of `when` (of the checks named, or all)."""
-    findings = run_checks(
-        session, at(when), Thresholds(), BusinessCalendar(), only=set(only) if only else None
-    )
+    findings = findings_at(session, at(when), *only)
     return sorted(f"{f.check} {f.subject} {f.severity}" for f in findings)
-
-
-@pytest.fixture
-def line(session: Session, alice: Actor) -> Facility:
-    """Alice's Jiebei line, set up on 2026-11-01."""
-    return jiebei_line(session, alice, at("2026-11-01 09:00"))
-
-
-@pytest.fixture
-def draw(session: Session, alice: Actor, line: Facility) -> Draw:
-    """10,000.00 over 12 months drawn 2026-11-10, logged at noon: 899.75 due 2026-12-10."""
-    return log_draw(
-        session, alice, line, "10000.00", 12, date(2026, 11, 10), now=at("2026-11-10 12:00")
-    )
 
 
 def test_a_later_bill_critical_days_does_not_change_how_t_was_judged(
@@ -75,15 +53,7 @@ def test_a_later_holiday_rule_does_not_change_how_t_was_judged(session, alice, l
     day) on 12-20; check --at 12-14 still finds it not overdue yet, as it was then."""
     assert line.holiday_rule == "following"
     log_draw(session, alice, line, "10000.00", 12, date(2026, 11, 13), now=at("2026-11-13 12:00"))
-    bill = record_bill(
-        session,
-        alice,
-        line,
-        due_date=date(2026, 12, 13),
-        amount=D("899.75"),
-        paid=False,
-        now=at("2026-12-01 09:00"),
-    ).row
+    bill = seen(session, alice, line, "2026-12-13", "899.75", "2026-12-01 09:00").row
     overdue = [f"bill_overdue 2026-12-13#b{bill.id} critical"]
     assert found(session, "2026-12-14 10:00", "bill_overdue") == []
     assert found(session, "2026-12-15 10:00", "bill_overdue") == overdue
@@ -118,24 +88,9 @@ def test_an_installment_repaid_after_t_was_unpaid_at_t(session, alice, line, dra
 
 def test_every_check_as_of_t_is_unchanged_by_later_terms(session, alice, line, draw) -> None:
     """Whatever Alice changes later, each check as of an earlier moment finds what it found."""
-    record_bill(
-        session,
-        alice,
-        line,
-        due_date=date(2026, 12, 10),
-        amount=D("899.75"),
-        paid=False,
-        now=at("2026-12-01 09:00"),
-    )
+    seen(session, alice, line, "2026-12-10", "899.75", "2026-12-01 09:00")
     # A line cut to the draw: the limit checks have something to say too.
-    record_limit_reading(
-        session,
-        alice,
-        line,
-        limit_amount=D("10000.00"),
-        available=D("0.00"),
-        now=at("2026-11-11 09:00"),
-    )
+    reading(session, alice, line, at("2026-11-11 09:00"), "10000.00", "0.00")
     moments = ["2026-11-12 10:00", "2026-12-09 10:00", "2026-12-11 10:00", "2026-12-14 10:00"]
     before = {moment: found(session, moment) for moment in moments}
     assert any(finding.startswith("limit_dropped") for finding in before["2026-12-09 10:00"])

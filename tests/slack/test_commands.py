@@ -10,8 +10,8 @@ from bot.alerts.detection import apply_findings
 from bot.alerts.findings import Finding, Severity
 from bot.alerts.policy import AlertPolicy
 from bot.cli import main
-from bot.ledger.facilities import FACILITY_THRESHOLDS
 from bot.models import (
+    VERSIONED_COLUMNS,
     Alert,
     AuditRecord,
     Bill,
@@ -33,25 +33,9 @@ from tests.support.slack_app import (
 )
 
 COUNTED = (Draw, Repayment, Bill, LimitReading, Silence, Facility, CommandRequest)
-# What `facility add` sets up beyond the slug (thresholds: the facility's own overrides).
-FACILITY_TERMS = (
-    "limit_amount",
-    "currency",
-    "daily_rate",
-    "annual_rate",
-    "rate_basis",
-    "repayment_method",
-    "day_count",
-    "rounding",
-    "first_period",
-    "repayment_day",
-    "repayment_day_rule",
-    "holiday_rule",
-    "alert_channel",
-    "timezone",
-    "active",
-    *FACILITY_THRESHOLDS,
-)
+# What `facility add` sets up beyond the slug: every term a version keeps (thresholds: the
+# facility's own overrides), its currency, zone and channel.
+FACILITY_TERMS = (*VERSIONED_COLUMNS, "currency", "alert_channel", "timezone")
 
 
 def counts(sessions) -> dict[str, int]:

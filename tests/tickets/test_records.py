@@ -6,6 +6,39 @@ from datetime import UTC, datetime
 from tests.tickets.conftest import ok
 
 
+def _alert_ids(loanwatch, *checks: str) -> list[int]:
+    """The ids of the alerts of these checks, in the order `alert list` shows them."""
+    rows = ok(loanwatch("alert list")).splitlines()
+    return [int(row.split()[0]) for row in rows if any(check in row for check in checks)]
+
+
+def _alert_id(loanwatch, check: str) -> int:
+    """The id of the one alert of `check`."""
+    [alert] = _alert_ids(loanwatch, check)
+    return alert
+
+
+def _letter_line(loanwatch, facility: str, subject: str, check: str, starts: str) -> str:
+    """After a check, Alice opens a ticket on `facility` about its one `check` alert: the line
+    of the letter that starts with `starts`."""
+    ok(loanwatch("check"))
+    alert = _alert_id(loanwatch, check)
+    out = ok(loanwatch(f"ticket open {facility} --subject {subject} --alert {alert}"))
+    [line] = [row for row in out.splitlines() if row.startswith(starts)]
+    return line
+
+
+def _jb_billed(loanwatch, clock, bill: str, *more_draws: str) -> None:
+    """jb at Jiebei: 20,000 over 12 months (and `more_draws`) drawn 2026-10-08; on 2026-11-10
+    the platform shows the 11-08 bill of `bill`, unpaid."""
+    ok(loanwatch("facility add jb --platform jiebei --limit 200,000"))
+    clock.now = datetime(2026, 10, 8, 2, 0, tzinfo=UTC)
+    for draw in ("20,000 --months 12", *more_draws):
+        ok(loanwatch(f"draw add jb {draw} --on 2026-10-08"))
+    clock.now = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)
+    ok(loanwatch(f"bill add jb 2026-11-08 {bill}"))
+
+
 def _wrong_bill(loanwatch, clock) -> int:
     """Jiebei's December bill shows ¥1,700.00 where the ledger expects ¥1,666.66."""
     ok(loanwatch("facility add jiebei-main --platform jiebei --limit 200,000"))
@@ -14,9 +47,7 @@ def _wrong_bill(loanwatch, clock) -> int:
     clock.now = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
     ok(loanwatch("bill add jiebei-main 2026-12-08 1,700"))
     ok(loanwatch("check"))
-    out = ok(loanwatch("alert list"))
-    [line] = [row for row in out.splitlines() if "bill_amount_mismatch" in row]
-    return int(line.split()[0])
+    return _alert_id(loanwatch, "bill_amount_mismatch")
 
 
 def test_a_wrong_amount_is_stated_in_chinese_business_prose(loanwatch, clock) -> None:
@@ -57,11 +88,7 @@ def test_a_frozen_line_is_stated_in_chinese_with_the_platforms_figures(loanwatch
     ok(loanwatch("facility add jiebei-main --platform jiebei --limit 200,000"))
     clock.now = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai
     ok(loanwatch("limit add jiebei-main 0 --status frozen"))
-    ok(loanwatch("check"))
-    [line] = [row for row in ok(loanwatch("alert list")).splitlines() if "limit_frozen" in row]
-    alert = int(line.split()[0])
-    out = ok(loanwatch(f"ticket open jiebei-main --subject 额度被冻结 --alert {alert}"))
-    [summary] = [row for row in out.splitlines() if row.startswith("我司自")]
+    summary = _letter_line(loanwatch, "jiebei-main", "额度被冻结", "limit_frozen", "我司自")
     assert summary == (
         "我司自2026年11月30日起发现额度被冻结或显示为零：贵平台2026年11月30日08:00显示我司"
         "授信额度为¥0.00，状态为冻结。详见随附使用记录，烦请贵平台核查并予以说明。"
@@ -75,10 +102,7 @@ def test_a_platform_that_never_showed_data_is_told_since_when(loanwatch, clock) 
     clock.now = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
     ok(loanwatch("facility add wld --platform weilidai --limit 100,000"))
     clock.now = datetime(2026, 12, 9, 0, 59, tzinfo=UTC)
-    ok(loanwatch("check"))
-    [line] = [row for row in ok(loanwatch("alert list")).splitlines() if "data_stale" in row]
-    out = ok(loanwatch(f"ticket open wld --subject 数据未更新 --alert {int(line.split()[0])}"))
-    [summary] = [row for row in out.splitlines() if row.startswith("我司自")]
+    summary = _letter_line(loanwatch, "wld", "数据未更新", "data_stale", "我司自")
     assert summary == (
         "我司自2026年12月9日起发现平台数据长时间未更新：自我司2026年12月1日开始记录以来，"
         "贵平台从未显示过任何账单、额度或放款数据。详见随附使用记录，烦请贵平台核查并予以说明。"
@@ -88,15 +112,8 @@ def test_a_platform_that_never_showed_data_is_told_since_when(loanwatch, clock) 
 def test_an_overdue_bill_is_stated_with_both_sides_figures(loanwatch, clock) -> None:
     """bill_overdue: what the platform shows unpaid and what the ledger has due that day, with
     figures; not "we found the bill overdue" (which reads as our admission)."""
-    ok(loanwatch("facility add jb --platform jiebei --limit 200,000"))
-    clock.now = datetime(2026, 10, 8, 2, 0, tzinfo=UTC)
-    ok(loanwatch("draw add jb 20,000 --months 12 --on 2026-10-08"))
-    clock.now = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)
-    ok(loanwatch("bill add jb 2026-11-08 1,700"))
-    ok(loanwatch("check"))
-    [line] = [row for row in ok(loanwatch("alert list")).splitlines() if "bill_overdue" in row]
-    out = ok(loanwatch(f"ticket open jb --subject 账单逾期 --alert {int(line.split()[0])}"))
-    [summary] = [row for row in out.splitlines() if row.startswith("贵平台显示")]
+    _jb_billed(loanwatch, clock, "1,700")
+    summary = _letter_line(loanwatch, "jb", "账单逾期", "bill_overdue", "贵平台显示")
     assert summary == (
         "贵平台显示2026年11月8日到期的账单¥1,700.00尚未结清，已逾期2天。按我司台账，"
         "该期应于2026年11月8日还款¥1,666.66（借款编号#1）。"
@@ -107,17 +124,11 @@ def test_an_overdue_bill_is_stated_with_both_sides_figures(loanwatch, clock) -> 
 def test_two_draws_due_the_same_day_are_one_missing_bill_with_its_total(loanwatch, clock) -> None:
     """The platform issues one bill per due date: the letter asks for that bill, its total and
     the draws it covers, not for two bills."""
-    ok(loanwatch("facility add jb --platform jiebei --limit 200,000"))
-    clock.now = datetime(2026, 10, 8, 2, 0, tzinfo=UTC)
-    ok(loanwatch("draw add jb 20,000 --months 12 --on 2026-10-08"))
-    ok(loanwatch("draw add jb 10,000 --months 6 --on 2026-10-08"))
-    clock.now = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)
-    ok(loanwatch("bill add jb 2026-11-08 3,333.33"))
+    _jb_billed(loanwatch, clock, "3,333.33", "10,000 --months 6")
     ok(loanwatch("check"))
     clock.now = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
     ok(loanwatch("check"))
-    lines = [row for row in ok(loanwatch("alert list")).splitlines() if "bill_missing" in row]
-    alerts = " ".join(f"--alert {int(line.split()[0])}" for line in lines)
+    alerts = " ".join(f"--alert {alert}" for alert in _alert_ids(loanwatch, "bill_missing"))
     out = ok(loanwatch(f"ticket open jb --subject 十二月账单缺失 {alerts}"))
     missing = [row for row in out.splitlines() if row.startswith("贵平台账单缺失")]
     assert missing == [
@@ -130,14 +141,9 @@ def test_two_draws_due_the_same_day_are_one_missing_bill_with_its_total(loanwatc
 
 def test_the_csv_words_an_alert_in_chinese_with_its_figures(loanwatch, clock) -> None:
     """The 说明 of an alert row in a zh CSV: the check in Chinese and its figures, no English."""
-    ok(loanwatch("facility add jb --platform jiebei --limit 200,000"))
-    clock.now = datetime(2026, 10, 8, 2, 0, tzinfo=UTC)
-    ok(loanwatch("draw add jb 20,000 --months 12 --on 2026-10-08"))
-    clock.now = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)
-    ok(loanwatch("bill add jb 2026-11-08 1,700"))
+    _jb_billed(loanwatch, clock, "1,700")
     ok(loanwatch("check"))
-    [line] = [row for row in ok(loanwatch("alert list")).splitlines() if "bill_overdue" in row]
-    alert = int(line.split()[0])
+    alert = _alert_id(loanwatch, "bill_overdue")
     out = ok(loanwatch(f"ticket open jb --subject 账单逾期 --alert {alert}"))
     [row] = [row for row in out.splitlines() if row.startswith("预警,")]
     assert row == (
@@ -151,17 +157,11 @@ def test_an_english_contact_reads_the_overdue_bill_and_the_one_bill_per_day(
 ) -> None:
     """The English letter states the same: the platform's unpaid bill against the ledger's due
     amount, and one missing bill per due date with its total."""
-    ok(loanwatch("facility add jb --platform jiebei --limit 200,000"))
+    _jb_billed(loanwatch, clock, "3,333.32", "10,000 --months 6")
     ok(loanwatch("platform contact jiebei --via manual --language en"))
-    clock.now = datetime(2026, 10, 8, 2, 0, tzinfo=UTC)
-    ok(loanwatch("draw add jb 20,000 --months 12 --on 2026-10-08"))
-    ok(loanwatch("draw add jb 10,000 --months 6 --on 2026-10-08"))
-    clock.now = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)
-    ok(loanwatch("bill add jb 2026-11-08 3,333.32"))
     clock.now = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
     ok(loanwatch("check"))
-    rows = ok(loanwatch("alert list")).splitlines()
-    ids = [int(r.split()[0]) for r in rows if "bill_missing" in r or "bill_overdue" in r]
+    ids = _alert_ids(loanwatch, "bill_missing", "bill_overdue")
     alerts = " ".join(f"--alert {alert}" for alert in ids)
     out = ok(loanwatch(f"ticket open jb --subject 'bills' {alerts}"))
     assert (

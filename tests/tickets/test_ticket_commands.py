@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from bot.db import make_engine
 from bot.models import OutboxMessage
 from bot.sessions import session_factory
-from bot.tickets.text import csv_bytes
+from bot.tickets.text.usage import csv_bytes
 from tests.support.webhook_receiver import WebhookReceiver
 from tests.tickets.conftest import ok
 

@@ -4,7 +4,7 @@ each submission makes one domain call (bot.tickets), whose notice updates the ti
 and thread through the outbox. Refusals and bad input show on the form's field."""
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,11 +16,12 @@ from bot.slack import ticket_words as words
 from bot.slack.context import Loanwatch, actor, loanwatch_of, refusal
 from bot.slack.roles import Role
 from bot.slack.views.metadata import ForgedMetadataError, pack, unpack
-from bot.tickets import changes, text
+from bot.tickets import changes
 from bot.tickets.contacts import contact_for
 from bot.tickets.opening import MAX_RECORDS_DAYS, open_ticket
 from bot.tickets.records import usage_records
 from bot.tickets.requests import open_once
+from bot.tickets.text import letter
 from bot.tickets.words import DEFAULT_RECORDS_DAYS, MAX_SUBJECT_CHARS, ticket_label
 from bot.typed import shorten
 
@@ -49,7 +50,7 @@ def open_form(lw: Loanwatch, user_id: str, alert_id: int | None) -> dict[str, An
             records = usage_records(
                 session, facility, [alert], days=DEFAULT_RECORDS_DAYS, now=lw.clock()
             )
-            summary = text.summary(records, contact.language)
+            summary = letter.summary(records, contact.language)
             blocks = [
                 _context(f"*{facility.slug}* · alert {alert.id}"),
                 _context(words.contact_words(contact, platform.display_name)),
@@ -69,21 +70,34 @@ def open_form(lw: Loanwatch, user_id: str, alert_id: int | None) -> dict[str, An
     return _modal(OPEN_CALLBACK, words.OPEN_TITLE, words.OPEN_SUBMIT, metadata, blocks)
 
 
+class _TextForm(NamedTuple):
+    """A form on a ticket that takes one text: who may submit it, what the refusal and the
+    audit call it, and its title and field label."""
+
+    needed: Role
+    what: str
+    title: str
+    label: str
+
+
+_TEXT_FORMS = {
+    REPLY_CALLBACK: _TextForm(Role.OPERATOR, words.REPLY, words.REPLY_TITLE, words.REPLY_LABEL),
+    NOTE_CALLBACK: _TextForm(Role.OPERATOR, words.NOTE, words.NOTE_TITLE, words.NOTE_LABEL),
+    CLOSE_CALLBACK: _TextForm(Role.TREASURER, words.CLOSE, words.CLOSE_TITLE, words.CLOSE_LABEL),
+}
+
+
 def text_form(lw: Loanwatch, user_id: str, callback: str, number: int) -> dict[str, Any]:
     """The reply, note or close form of ticket T-n."""
     metadata = pack(lw.installation(), callback, user_id, {"ticket": number})
-    title, label = {
-        REPLY_CALLBACK: (words.REPLY_TITLE, words.REPLY_LABEL),
-        NOTE_CALLBACK: (words.NOTE_TITLE, words.NOTE_LABEL),
-        CLOSE_CALLBACK: (words.CLOSE_TITLE, words.CLOSE_LABEL),
-    }[callback]
+    form = _TEXT_FORMS[callback]
     blocks = [
         _context(f"*{ticket_label(number)}*"),
-        _input("text", label, multiline=True, max_length=2000),
+        _input("text", form.label, multiline=True, max_length=2000),
     ]
     if callback == REPLY_CALLBACK:
         blocks.append(_input("case", words.CASE_LABEL, optional=True, max_length=100))
-    return _modal(callback, title, words.SAVE, metadata, blocks)
+    return _modal(callback, form.title, words.SAVE, metadata, blocks)
 
 
 def submit_open(ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
@@ -126,38 +140,20 @@ def submit_open(ack: Any, body: dict[str, Any], view: dict[str, Any], context: A
 
 def submit_reply(ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
     """The platform's reply, with its case number if given."""
+    case_ref = _typed(view, "case") or None
     _submit_change(
-        ack, body, view, context, REPLY_CALLBACK, Role.OPERATOR, words.REPLY,
-        lambda lw, session, who, n, typed: changes.record_reply(
-            session, who, n, typed, now=lw.clock(), case_ref=_typed(view, "case") or None,
-            default_channel=lw.settings.default_alert_channel,
-        ),
-    )  # fmt: skip
+        ack, body, view, context, REPLY_CALLBACK, changes.record_reply, case_ref=case_ref
+    )
 
 
 def submit_note(ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
     """A note on the ticket's timeline."""
-    _submit_change(
-        ack, body, view, context, NOTE_CALLBACK, Role.OPERATOR, words.NOTE,
-        lambda lw, session, who, n, typed: changes.add_note(
-            session, who, n, typed, now=lw.clock(),
-            default_channel=lw.settings.default_alert_channel,
-        ),
-    )  # fmt: skip
+    _submit_change(ack, body, view, context, NOTE_CALLBACK, changes.add_note)
 
 
 def submit_close(ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
     """Close with the resolution; its thread says which alerts are still open."""
-    _submit_change(
-        ack, body, view, context, CLOSE_CALLBACK, Role.TREASURER, words.CLOSE,
-        lambda lw, session, who, n, typed: changes.close_ticket(
-            session, who, n, typed, now=lw.clock(),
-            default_channel=lw.settings.default_alert_channel,
-        ),
-    )  # fmt: skip
-
-
-Change = Callable[[Loanwatch, Session, Any, int, str], Any]
+    _submit_change(ack, body, view, context, CLOSE_CALLBACK, changes.close_ticket)
 
 
 def _submit_change(
@@ -166,18 +162,26 @@ def _submit_change(
     view: dict[str, Any],
     context: Any,
     callback: str,
-    needed: Role,
-    what: str,
-    change: Change,
+    change: Callable[..., Any],
+    **more: Any,
 ) -> None:
+    """Make the one domain call a text form asks for, ``change(session, actor, number, text,
+    now=…, default_channel=…, **more)``; bad input shows on the form's text field."""
     lw = loanwatch_of(context)
-    facts = _checked(lw, ack, body, view, callback, needed, what, "text")
+    form = _TEXT_FORMS[callback]
+    facts = _checked(lw, ack, body, view, callback, form.needed, form.what, "text")
     if facts is None:
         return
     try:
         with lw.transaction() as session:
             change(
-                lw, session, actor(body["user"]["id"]), int(facts["ticket"]), _typed(view, "text")
+                session,
+                actor(body["user"]["id"]),
+                int(facts["ticket"]),
+                _typed(view, "text"),
+                now=lw.clock(),
+                default_channel=lw.settings.default_alert_channel,
+                **more,
             )
     except InputError as exc:
         ack(response_action="errors", errors={"text": str(exc)})

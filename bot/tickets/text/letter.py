@@ -1,198 +1,29 @@
-"""Every word a platform reads about a ticket, in its language (zh or en): written only here.
+"""The letter to a platform about a ticket, in its language (zh or en): the summary of what
+is wrong, the first message, the follow-up, the subject line.
 
 The summary states the discrepancy as the ledger sees it: what it expects, what the platform
 shows, since when, which draws. In Chinese it is business prose, not translated field names.
-The CSV of the usage records is UTF-8 with a BOM, so Excel opens Chinese correctly.
 """
 
-import csv
-import io
-import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
-from bot.money import format_money, money_str
-from bot.spreadsheets import safe_cell
+from bot.money import format_money
 from bot.tickets.records import (
     Discrepancy,
     MissingBill,
     OtherFinding,
     OverdueBill,
-    RecordKind,
-    UsageRecord,
     UsageRecords,
     WrongAmount,
 )
+from bot.tickets.text.chinese import check_zh, is_amount, zh_date, zh_moment
 from bot.tickets.words import Language
-
-_COLUMNS = {
-    Language.ZH: ("记录类型", "日期", "编号", "金额", "本金", "利息", "状态", "说明"),
-    Language.EN: (
-        "Record",
-        "Date",
-        "Reference",
-        "Amount",
-        "Principal",
-        "Interest",
-        "Status",
-        "Detail",
-    ),
-}
-_KINDS = {
-    Language.ZH: {
-        RecordKind.DRAW: "借款",
-        RecordKind.INSTALLMENT: "应还计划",
-        RecordKind.REPAYMENT: "还款",
-        RecordKind.BILL: "平台账单",
-        RecordKind.LIMIT: "额度读数",
-        RecordKind.ALERT: "预警",
-    },
-    Language.EN: {
-        RecordKind.DRAW: "draw",
-        RecordKind.INSTALLMENT: "installment",
-        RecordKind.REPAYMENT: "repayment",
-        RecordKind.BILL: "platform bill",
-        RecordKind.LIMIT: "limit reading",
-        RecordKind.ALERT: "alert",
-    },
-}
-_STATUS_ZH = {
-    "scheduled": "待还",
-    "paid": "已还",
-    "unpaid": "未还",
-    "active": "正常",
-    "frozen": "冻结",
-    "closed": "关闭",
-    "open": "未解决",
-    "acknowledged": "处理中",
-    "resolved": "已解决",
-    "equal-installment": "等额本息",
-    "equal-principal": "等额本金",
-    "interest-first": "先息后本",
-    "bullet": "到期一次还本付息",
-    "quarterly-interest": "按季付息",
-}
-_AMOUNT = re.compile(r"[^A-Za-z0-9\s]{0,3}-?[0-9][0-9,]*(\.[0-9]+)?")
-_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_CHECKS_ZH = {
-    "bill_missing": "账单缺失",
-    "bill_amount_mismatch": "账单金额与台账不符",
-    "repayment_unseen": "还款未见入账",
-    "repayment_unlogged": "平台显示的还款未见于台账",
-    "repayment_mismatch": "还款金额与台账不符",
-    "limit_below_owed": "授信额度低于未还本金",
-    "bill_unexpected": "出现无法对应借款的账单",
-    "bill_due_soon": "账单即将到期",
-    "bill_overdue": "账单已逾期",
-    "limit_dropped": "额度骤降",
-    "limit_frozen": "额度被冻结或显示为零",
-    "limit_inconsistent": "可用额度与实际用信不符",
-    "data_stale": "平台数据长时间未更新",
-    "draw_unconfirmed": "借款未见到账确认",
-    "utilization_high": "额度使用率过高",
-}
-
-
-# An alert's facts in the CSV's 说明 column: the figures only (amounts, dates, counts).
-_FACTS_ZH = {
-    "Bill due date": "账单到期日",
-    "Due date": "应还日",
-    "Billed": "账单金额",
-    "Expected": "台账应还",
-    "Difference": "差额",
-    "Bill expected since": "应出账日",
-    "Draw": "借款编号",
-    "Drawn on": "借款日",
-    "Amount": "金额",
-    "Limit shown": "显示额度",
-    "Available shown": "显示可用额度",
-    "Reading taken": "读数时间",
-    "Last seen": "最后一次数据",
-    "Paid on": "还款日",
-    "Repayment": "还款",
-    "Limit": "额度",
-    "Used": "已用",
-}
-
-
-def zh_date(day: date) -> str:
-    """2026年11月8日."""
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _money(amount: Decimal, currency: str) -> str:
     return format_money(amount, currency)
-
-
-def records_csv(records: UsageRecords, language: Language) -> bytes:
-    """The usage records as CSV bytes: UTF-8 with a BOM, a header row in the platform's language."""
-    return csv_bytes(_COLUMNS[language], record_rows(records.records, language))
-
-
-def csv_bytes(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> bytes:
-    """A header row and rows as CSV: UTF-8 with a BOM, CRLF line ends (the email's attachment
-    is written from an outbox row's `columns` and `rows` with this, so it is the same file)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
-    writer.writerows([safe_cell(cell) for cell in row] for row in rows)  # opened in Excel
-    return out.getvalue().encode("utf-8-sig")
-
-
-def record_rows(records: Sequence[UsageRecord], language: Language) -> list[list[str]]:
-    """The rows of the CSV (and of a webhook's JSON), each value a string."""
-
-    def plain(amount: Decimal | None) -> str:
-        return "" if amount is None else money_str(amount)
-
-    def status(value: str) -> str:
-        return _STATUS_ZH.get(value, value) if language == Language.ZH else value
-
-    return [
-        [
-            _KINDS[language][r.kind],
-            r.on.isoformat(),
-            r.reference,
-            plain(r.amount),
-            plain(r.principal),
-            plain(r.interest),
-            status(r.status),
-            _detail(r, language),
-        ]
-        for r in records
-    ]
-
-
-def record_columns(language: Language) -> list[str]:
-    """The CSV's header row."""
-    return list(_COLUMNS[language])
-
-
-def _detail(record: UsageRecord, language: Language) -> str:
-    if record.kind == RecordKind.DRAW:
-        return f"{record.detail}期" if language == Language.ZH else f"{record.detail} months"
-    if record.kind == RecordKind.LIMIT and record.detail:
-        return f"可用{record.detail}" if language == Language.ZH else f"available {record.detail}"
-    if record.kind == RecordKind.ALERT and language == Language.ZH:
-        return _zh_alert(record.check, record.facts)
-    return record.detail
-
-
-def _zh_alert(check: str, facts: Sequence[tuple[str, str]]) -> str:
-    """An alert in Chinese: its check and its figures ("账单已逾期：账单到期日2026年11月8日，…")."""
-    figures = []
-    for label, value in facts:
-        if label == "Days overdue" and value.isdigit():
-            figures.append(f"已逾期{value}天")
-        if label not in _FACTS_ZH:
-            continue
-        if _zh_moment(value):
-            figures.append(f"{_FACTS_ZH[label]}{_zh_moment(value)}")
-        elif _is_amount(value):
-            figures.append(f"{_FACTS_ZH[label]}{value}")
-    what = _CHECKS_ZH.get(check, "记录与我司台账不符")
-    return f"{what}：{'，'.join(figures)}" if figures else what
 
 
 def summary(records: UsageRecords, language: Language) -> str:
@@ -275,7 +106,7 @@ def _zh(found: Discrepancy, currency: str, today: date) -> str:
     if isinstance(found, OverdueBill):
         return _zh_overdue(found, currency)
     assert isinstance(found, OtherFinding)
-    what = _CHECKS_ZH.get(found.check, "记录与我司台账不符")
+    what = check_zh(found.check)
     detail = _zh_detail(found.check, found.facts)
     return (
         f"我司自{zh_date(found.since)}起发现{what}" + (f"：{detail}" if detail else "")
@@ -287,26 +118,26 @@ def _zh_detail(check: str, facts: Mapping[str, str]) -> str:
     """The alert's own figures in Chinese, for the checks a platform is asked about; nothing
     for the others (the English summary is not pasted into a Chinese letter)."""
     limits = ("limit_frozen", "limit_dropped", "limit_inconsistent")
-    if check in limits and _is_amount(facts.get("Limit shown")):
-        when = _zh_moment(facts.get("Reading taken"))
+    if check in limits and is_amount(facts.get("Limit shown")):
+        when = zh_moment(facts.get("Reading taken"))
         shown = f"贵平台{when}显示我司授信额度为{facts['Limit shown']}"
-        if _is_amount(facts.get("Available shown")):  # not "not shown"
+        if is_amount(facts.get("Available shown")):  # not "not shown"
             shown += f"，可用额度{facts['Available shown']}"
         if facts.get("Status shown") == "frozen":
             shown += "，状态为冻结"
-        if _is_amount(facts.get("Expected limit")):
+        if is_amount(facts.get("Expected limit")):
             shown += f"，而我司合同额度为{facts['Expected limit']}"
         return shown
     if check == "draw_unconfirmed" and "Amount" in facts:
         return (
-            f"我司于{_zh_moment(facts.get('Drawn on'))}申请借款{facts['Amount']}"
+            f"我司于{zh_moment(facts.get('Drawn on'))}申请借款{facts['Amount']}"
             f"（借款编号{facts.get('Draw', '')}），至今未见放款到账"
         )
-    if check == "data_stale" and _zh_moment(facts.get("Last seen")):
-        return f"贵平台数据自{_zh_moment(facts['Last seen'])}起未再更新"
-    if check == "data_stale" and _zh_moment(facts.get("Expected since")):
+    if check == "data_stale" and zh_moment(facts.get("Last seen")):
+        return f"贵平台数据自{zh_moment(facts['Last seen'])}起未再更新"
+    if check == "data_stale" and zh_moment(facts.get("Expected since")):
         return (
-            f"自我司{_zh_moment(facts['Expected since'])}开始记录以来，"
+            f"自我司{zh_moment(facts['Expected since'])}开始记录以来，"
             "贵平台从未显示过任何账单、额度或放款数据"
         )
     return ""
@@ -327,21 +158,6 @@ def _zh_overdue(found: OverdueBill, currency: str) -> str:
             f"{_money(found.expected, currency)}（借款编号{draws}）"
         )
     return f"{shown}。{ledger}。烦请贵平台核实该账单的还款状态及金额，如有误请予以更正。"
-
-
-def _is_amount(text: str | None) -> bool:
-    """A figure as the alert states it ("¥0.00"), not a phrase ("not shown")."""
-    return bool(text) and _AMOUNT.fullmatch(str(text)) is not None
-
-
-def _zh_moment(text: str | None) -> str:
-    """A fact's moment in Chinese: "2026-11-30 08:00 (Asia/Shanghai)" → "2026年11月30日08:00",
-    a date alone → "2026年11月30日"."""
-    if not text or not _ISO_DAY.match(text):
-        return ""
-    day = zh_date(date.fromisoformat(text[:10]))
-    clock = text[11:16]
-    return f"{day}{clock}" if len(clock) == 5 and clock[2] == ":" else day
 
 
 def _en(found: Discrepancy, currency: str, today: date) -> str:
