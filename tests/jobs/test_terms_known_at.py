@@ -18,7 +18,7 @@ from bot.calendar import BusinessCalendar
 from bot.ledger.observations import record_bill, record_limit_reading
 from bot.ledger.repayments import record_repayment
 from bot.ledger.schedule import HolidayRule
-from bot.ledger.terms import TermChanges, change_terms
+from bot.ledger.term_changes import TermChanges, change_terms
 from bot.ledger.terms_history import keep_terms
 from bot.models import AuditRecord, Draw, Facility, FacilityTermsVersion
 from bot.thresholds import Thresholds
