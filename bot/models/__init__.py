@@ -11,6 +11,7 @@ from bot.models.audit import AuditRecord
 from bot.models.base import Base
 from bot.models.installation import Installation
 from bot.models.ledger import (
+    AllocationHistory,
     Draw,
     Facility,
     Installment,
@@ -35,6 +36,7 @@ from bot.models.tickets import (
 __all__ = [
     "VERSIONED_COLUMNS",
     "Alert",
+    "AllocationHistory",
     "AuditRecord",
     "Base",
     "Bill",

@@ -79,6 +79,7 @@ class _Placing:
                 principal=ZERO,
                 interest=ZERO,
                 penalty=ZERO,
+                recorded_at=self.repayment.created_at,
             )
             self.session.add(row)
             self.rows[installment.id] = row
@@ -253,6 +254,7 @@ def _prepay(placing: _Placing, draw: Draw) -> Decimal:
             principal=principal,
             interest=interest,
             penalty=ZERO,
+            recorded_at=repayment.created_at,
         )
     )
     session.flush()
