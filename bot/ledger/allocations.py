@@ -28,6 +28,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
+    bindparam,
     exists,
     func,
     or_,
@@ -137,14 +138,16 @@ def keep_replaced(
     unmatched: dict[tuple[Any, ...], list[Held]] = defaultdict(list)
     for allocation in before:
         unmatched[allocation.placed()].append(allocation)
+    times = []
     for allocation in held_allocations(session, facility):
         same = unmatched.get(allocation.placed())
-        recorded_at = same.pop(0).recorded_at if same else now
-        session.execute(
-            RepaymentAllocation.__table__.update()
-            .where(RepaymentAllocation.id == allocation.allocation_id)
-            .values(recorded_at=recorded_at)
+        times.append(
+            {"row": allocation.allocation_id, "at": same.pop(0).recorded_at if same else now}
         )
+    if times:
+        table = RepaymentAllocation.__table__
+        stamp = table.update().where(table.c.id == bindparam("row"))
+        session.execute(stamp.values(recorded_at=bindparam("at")), times)
     retire(session, facility, [a for left in unmatched.values() for a in left], now=now)
     for allocation in session.identity_map.values():
         if isinstance(allocation, RepaymentAllocation):
