@@ -81,7 +81,7 @@ def _ledger_as_of(session, facility: Facility, draw: Draw, moment: datetime) -> 
 
 
 @settings(
-    max_examples=20,
+    max_examples=12,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
