@@ -93,14 +93,18 @@ class PenaltyRules:
         ).all()
         rules: list[tuple[date, PenaltyRule]] = []
         for valid_from, multiplier, on_interest in versions:
-            day = valid_from.astimezone(zone).date() + timedelta(days=1)
-            rule = PenaltyRule(multiplier, on_interest)
+            # The first version holds from the start; a later one from the day after its own.
+            day = valid_from.astimezone(zone).date() + timedelta(days=1) if rules else date.min
             if rules and rules[-1][0] == day:
-                rules.pop()  # two changes on one day: the later one holds from the next day
-            if not rules or rules[-1][1] != rule:
-                rules.append((day, rule))
+                rules.pop()  # two changes on one day: the later holds from the next day
+            rules.append((day, PenaltyRule(multiplier, on_interest)))
         if not rules:
             rules.append((date.min, PenaltyRule.of(facility)))
+        kept = [rules[0]]
+        for day, rule in rules[1:]:
+            if rule != kept[-1][1]:
+                kept.append((day, rule))
+        rules = kept
         return cls(tuple(rules))
 
     def rule_on(self, day: date) -> PenaltyRule:
