@@ -24,7 +24,8 @@ from bot.ledger.schedule import (
     RepaymentMethod,
     Rounding,
 )
-from bot.ledger.terms import TermChanges, change_terms, describe_terms
+from bot.ledger.term_changes import TermChanges, change_terms
+from bot.ledger.terms import describe_terms
 from bot.money import format_money
 from bot.oncall.rotations import set_facility_rotation
 
@@ -202,7 +203,14 @@ def facility_set(state: CliState, slug: str, rotation: str | None, **terms: Any)
             click.echo(f"{facility.slug}'s alerts escalate to {shown}")
             if changes.empty():
                 return
-        change_terms(session, state.actor, facility, changes, now=state.now)
+        change_terms(
+            session,
+            state.actor,
+            facility,
+            changes,
+            now=state.now,
+            calendar=state.settings.calendar(),
+        )
         critical = facility.bill_critical_days
         more = (
             ""

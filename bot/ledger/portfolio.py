@@ -14,12 +14,12 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, Select, Subquery, func, select, type_coerce
 from sqlalchemy.orm import Session
 
+from bot.ledger.allocations import allocations_at
 from bot.models import (
     Draw,
     Facility,
     Installment,
     InstallmentStatus,
-    Repayment,
     RepaymentAllocation,
 )
 from bot.models.types import Money
@@ -47,18 +47,21 @@ def drawn_and_repaid(
 
     Join them outer to the facilities and read what is outstanding with :func:`outstanding_from`
     (a facility with no draw or no repayment has no row in one of them). `facility_ids` keeps
-    only those facilities' rows, for a reader of a few among many; `as_of` only the draws and
-    repayments logged by then (a check run as of an earlier moment).
+    only those facilities' rows, for a reader of a few among many; `as_of` only the draws logged
+    by then and the allocations in force then (a check run as of an earlier moment).
     """
     drawn = select(
         Draw.facility_id.label("facility_id"), func.sum(Draw.amount).label("amount")
     ).group_by(Draw.facility_id)
+    # As of a moment: the allocations in force then (a replay since may have placed the money
+    # otherwise, a removed repayment still counted), of draws logged by then.
+    held: Any = RepaymentAllocation if as_of is None else allocations_at(as_of).c
     repaid = (
         select(
             Draw.facility_id.label("facility_id"),
-            func.sum(RepaymentAllocation.principal).label("amount"),
+            func.sum(held.principal).label("amount"),
         )
-        .join(Draw, Draw.id == RepaymentAllocation.draw_id)
+        .join(Draw, Draw.id == held.draw_id)
         .group_by(Draw.facility_id)
     )
     if facility_ids is not None:
@@ -66,9 +69,7 @@ def drawn_and_repaid(
         repaid = repaid.where(Draw.facility_id.in_(facility_ids))
     if as_of is not None:
         drawn = drawn.where(Draw.created_at <= as_of)
-        repaid = repaid.join(Repayment, Repayment.id == RepaymentAllocation.repayment_id).where(
-            Draw.created_at <= as_of, Repayment.created_at <= as_of
-        )
+        repaid = repaid.where(Draw.created_at <= as_of)
     return drawn.subquery("drawn"), repaid.subquery("repaid")
 
 

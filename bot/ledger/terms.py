@@ -2,33 +2,24 @@
 
 The schedule itself (`bot.ledger.schedule`) is pure; this module turns a stored facility or draw
 into what the schedule takes (:func:`rate_of`), answers when a due date is really collected
-(:func:`effective_due_date`, for bill matching and the overdue check), and changes a facility's
-terms for its later draws (:func:`change_terms`).
+(:func:`effective_due_date`, for bill matching and the overdue check); changing a facility's
+terms is `bot.ledger.term_changes`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy.orm import Session
-
-from bot import audit
 from bot.calendar import BusinessCalendar
 from bot.errors import InputError
 from bot.ledger.platforms import profile_for
 from bot.ledger.schedule import (
-    DayCount,
-    FirstPeriod,
     HolidayRule,
     InterestRate,
     RepaymentDayRule,
-    RepaymentMethod,
-    Rounding,
 )
 from bot.ledger.schedule.conventions import as_rate
-from bot.ledger.terms_history import keep_terms
 from bot.models import Draw, Facility
 from bot.money import format_annual_rate, format_rate
 
@@ -130,83 +121,6 @@ def repayment_day_note(facility: Facility) -> str:
             f"differs, `loanwatch facility set {facility.slug} --repayment-day N`"
         )
     return note
-
-
-@dataclass(frozen=True)
-class TermChanges:
-    """The terms a person changes on a facility; None leaves a term as it is."""
-
-    daily_rate: Decimal | None = None
-    annual_rate: Decimal | None = None
-    rate_basis: int | None = None
-    repayment_method: RepaymentMethod | None = None
-    day_count: DayCount | None = None
-    rounding: Rounding | None = None
-    first_period: FirstPeriod | None = None
-    repayment_day: int | None = None
-    repayment_day_rule: RepaymentDayRule | None = None
-    holiday_rule: HolidayRule | None = None
-    # Not a term of the schedule: how close to its due date a missing bill turns critical.
-    bill_critical_days: int | None = None
-    penalty_multiplier: Decimal | None = None
-    penalty_on_interest: bool | None = None
-
-    def empty(self) -> bool:
-        """True when nothing is to change."""
-        return all(getattr(self, f.name) is None for f in fields(self))
-
-
-_ENUM_TERMS = (
-    "repayment_method",
-    "day_count",
-    "rounding",
-    "first_period",
-    "repayment_day_rule",
-    "holiday_rule",
-)
-
-
-def change_terms(
-    session: Session, actor: audit.Actor, facility: Facility, changes: TermChanges, *, now: datetime
-) -> Facility:
-    """Change a facility's terms for the draws logged from now on (audited).
-
-    Draws already logged keep the terms they copied, and their schedules do not change.
-    """
-    if changes.empty():
-        raise InputError("nothing to change; give at least one term, e.g. --rounding down")
-    if changes.repayment_day is not None and not 1 <= changes.repayment_day <= 31:
-        raise InputError(f"repayment day {changes.repayment_day} is not a day of the month (1-31)")
-    before = audit.snapshot(facility)
-    if changes.daily_rate is not None or changes.annual_rate is not None:
-        rate = checked_rate(changes.daily_rate, changes.annual_rate, changes.rate_basis)
-        facility.daily_rate = daily_rate_of(rate)
-        facility.annual_rate = rate.value if rate.is_annual else None
-        facility.rate_basis = rate.basis if rate.is_annual else None
-    elif changes.rate_basis is not None:
-        if facility.annual_rate is None:
-            raise InputError(
-                f"{facility.slug} has a daily rate; a 360- or 365-day year goes with --annual-rate"
-            )
-        rate = checked_rate(None, facility.annual_rate, changes.rate_basis)
-        facility.daily_rate = daily_rate_of(rate)
-        facility.rate_basis = rate.basis
-    for name in _ENUM_TERMS:
-        value = getattr(changes, name)
-        if value is not None:
-            setattr(facility, name, str(value))
-    if changes.repayment_day is not None:
-        facility.repayment_day = changes.repayment_day
-    if changes.bill_critical_days is not None:
-        facility.bill_critical_days = changes.bill_critical_days
-    if changes.penalty_multiplier is not None:
-        facility.penalty_multiplier = check_penalty(changes.penalty_multiplier)
-    if changes.penalty_on_interest is not None:
-        facility.penalty_on_interest = changes.penalty_on_interest
-    session.flush()
-    audit.record(session, actor, "facility.update", facility, before=before, at=now)
-    keep_terms(session, actor, facility, now=now)
-    return facility
 
 
 def describe_terms(facility: Facility) -> str:

@@ -11,6 +11,7 @@ from bot.models.audit import AuditRecord
 from bot.models.base import Base
 from bot.models.installation import Installation
 from bot.models.ledger import (
+    AllocationHistory,
     Draw,
     Facility,
     Installment,
@@ -36,6 +37,7 @@ __all__ = [
     "FACILITY_THRESHOLDS",
     "VERSIONED_COLUMNS",
     "Alert",
+    "AllocationHistory",
     "AuditRecord",
     "Base",
     "Bill",

@@ -285,5 +285,46 @@ class RepaymentAllocation(Base):
     # Penalty interest (罚息) on the installment, paid by this repayment; it never changes
     # the schedule.
     penalty: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
+    # Since when the ledger has placed the money this way: when the repayment was recorded, or
+    # when a replay placed it otherwise (one that places it the same way keeps the time). NULL
+    # (a row written past the ORM): since the repayment was recorded.
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
     repayment: Mapped[Repayment] = relationship(back_populates="allocations")
+
+
+class AllocationHistory(Base):
+    """An allocation the ledger held from `recorded_at` until `superseded_at`.
+
+    A replay (a backdated or removed repayment, a new holiday rule) that places a repayment's
+    money otherwise, and removing a repayment, keep the allocations they replace here, so that
+    `check --at T` reads the allocations in force at T (`bot.ledger.allocations`). The rows
+    name what they named then: the repayment may since have been removed and a regenerated
+    installment written again, so the installment is also named by its draw, revision and seq.
+    """
+
+    __tablename__ = "allocation_history"
+    __table_args__ = (
+        # An as-of read: "did anything change after T?" (one probe) and the rows in force at T.
+        Index("ix_allocation_history_superseded_at", "superseded_at"),
+        Index(
+            "ix_allocation_history_installment",
+            "draw_id",
+            "installment_revision",
+            "installment_seq",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    repayment_id: Mapped[int] = mapped_column(Integer)  # no foreign key: it may be removed
+    draw_id: Mapped[int] = mapped_column(ForeignKey("draws.id"))
+    installment_id: Mapped[int | None] = mapped_column(Integer)
+    installment_revision: Mapped[int | None] = mapped_column(Integer)
+    installment_seq: Mapped[int | None] = mapped_column(Integer)
+    principal: Mapped[Decimal] = mapped_column(Money())
+    interest: Mapped[Decimal] = mapped_column(Money())
+    penalty: Mapped[Decimal] = mapped_column(Money())
+    paid_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    superseded_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -35,6 +35,8 @@ from sqlalchemy.sql.functions import FunctionElement
 from bot.alerts.findings import Finding
 from bot.calendar import BusinessCalendar
 from bot.db import among
+from bot.ledger.allocations import changed_after as allocations_changed_after
+from bot.ledger.allocations import open_at
 from bot.ledger.bills import bill_known_at
 from bot.ledger.terms_history import facilities_as_of
 from bot.models import (
@@ -43,8 +45,6 @@ from bot.models import (
     FacilitySummary,
     Installment,
     InstallmentStatus,
-    Repayment,
-    RepaymentAllocation,
 )
 from bot.thresholds import Thresholds
 
@@ -118,8 +118,10 @@ def facilities(scans: CycleScans) -> Any:
 def installment_open(scans: CycleScans) -> ColumnElement[bool]:
     """An installment (the `Installment` in the query) not paid at `now`, decided once a cycle.
 
-    Its status, unless a draw or repayment was logged after `now` (a check run as of an
-    earlier moment): then one paid only by repayments recorded after `now` was still open.
+    Its status, unless the ledger changed after `now` (a check run as of an earlier moment):
+    then whether the allocations in force at `now` had paid it in full
+    (`bot.ledger.allocations`), so one paid only by a repayment recorded later, or by a replay
+    since, was still open, and one a replay has since left unpaid was paid.
     """
     return scans.once("installment_open", lambda: _installment_open(scans))
 
@@ -128,29 +130,31 @@ def _installment_open(scans: CycleScans) -> ColumnElement[bool]:
     scheduled = Installment.status == InstallmentStatus.SCHEDULED
     if not ledger_ahead(scans):
         return scheduled
-    return or_(scheduled, and_(Installment.status == InstallmentStatus.PAID, paid_after(scans.now)))
+    return and_(Installment.status != InstallmentStatus.SUPERSEDED, open_at(scans.now))
 
 
 def ledger_ahead(scans: CycleScans) -> bool:
-    """Whether a draw or repayment was logged after `now` (one probe of the summaries'
-    `ledger_at` index, once a cycle): only a check run as of an earlier moment has one."""
+    """Whether a draw or repayment was logged, or an allocation recorded or replaced, after
+    `now` (index probes of the summaries' `ledger_at` and the allocations' times, in one query
+    once a cycle): only a check run as of an earlier moment has one."""
     return scans.once(
         "ledger_ahead",
         lambda: bool(
-            scans.session.scalar(select(exists().where(FacilitySummary.ledger_at > scans.now)))
+            scans.session.scalar(
+                select(
+                    or_(
+                        exists().where(FacilitySummary.ledger_at > scans.now),
+                        allocations_changed_after(scans.now),
+                    )
+                )
+            )
         ),
     )
 
 
-def paid_after(now: datetime) -> ColumnElement[bool]:
-    """A repayment recorded after `now` put money on the installment (the `Installment` in the
-    query). Not correlated: the few installments those repayments paid are read once a query
-    (from the repayments, then their allocations by the `repayment_id` index)."""
-    return Installment.id.in_(
-        select(RepaymentAllocation.installment_id)
-        .join(Repayment, Repayment.id == RepaymentAllocation.repayment_id)
-        .where(Repayment.created_at > now)
-    )
+def paid_since(now: datetime) -> ColumnElement[bool]:
+    """An installment (the `Installment` in the query) paid now and open at `now`."""
+    return and_(Installment.status == InstallmentStatus.PAID, open_at(now))
 
 
 def longest(scans: CycleScans) -> Longest:

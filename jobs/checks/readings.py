@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 
 from bot.db import among
+from bot.ledger.allocations import facilities_changed_after as allocations_changed_after
 from bot.ledger.portfolio import drawn_and_repaid, outstanding_from
 from bot.models import (
     Draw,
@@ -200,6 +201,7 @@ def _worth_joining(now: datetime, thresholds: Thresholds) -> ColumnElement[bool]
         or_(FacilitySummary.ledger_at.is_(None), FacilitySummary.ledger_at <= now),
         FacilitySummary.facility_id.not_in(recorded_after(now)),
         FacilitySummary.facility_id.not_in(terms_changed_after(now)),
+        FacilitySummary.facility_id.not_in(allocations_changed_after(now)),
         or_(FacilitySummary.own_thresholds, may.any()),
     )
 
@@ -262,6 +264,8 @@ def _unsummarized(scans: CycleScans) -> list[int]:
             FacilitySummary.ledger_at > scans.now,
             FacilitySummary.facility_id.in_(recorded_after(scans.now)),
             FacilitySummary.facility_id.in_(terms_changed_after(scans.now)),
+            # A replay placed money otherwise, or a repayment was removed, after `now`.
+            FacilitySummary.facility_id.in_(allocations_changed_after(scans.now)),
         )
     )
     # Every summary belongs to a facility (a foreign key), so equal counts mean none is missing;

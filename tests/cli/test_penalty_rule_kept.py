@@ -1,8 +1,9 @@
-"""A change of the penalty rule applies to repayments recorded after it (issue 11, F1).
+"""A change of the penalty rule applies from the day after it is made (issue 11, F1 and F2).
 
 Alice's Weilidai line charged 1.5x penalty when she recorded a late payment; she later sets the
 penalty rate to 0 and types in a forgotten, earlier payment. The replay that follows keeps the
-late payment's penalty as it was recorded; only payments recorded after the change go without.
+late payment's penalty: its overdue days came before the change. A late payment typed after the
+change but dated before it pays the penalty of its days too, as it would have typed before.
 """
 
 from decimal import Decimal
@@ -53,18 +54,27 @@ def test_a_backdated_entry_after_a_rule_change_keeps_the_earlier_penalty(
     assert D(replayed["interest"]) == D("300.00")
 
 
-def test_a_repayment_recorded_after_the_change_follows_the_new_rule(loanwatch: Loanwatch) -> None:
-    """With the penalty set to 0, installment 2 paid three days late carries no penalty, and the
-    payoff quote after a missed installment uses the current rule (none)."""
-    ok(loanwatch(WEILIDAI))
-    ok(loanwatch("draw add wl 20000 --months 6 --on 2026-05-08"))
-    ok(loanwatch("repay add wl 3517.72 --on 2026-06-11"))
-    ok(loanwatch("facility set wl --penalty-rate 0"))
+def test_a_repayment_typed_after_the_change_but_dated_before_it_pays_the_old_penalty(
+    loanwatch: Loanwatch,
+) -> None:
+    """Installment 2 paid three days late, typed in after `--penalty-rate 0` (set today), carries
+    the penalty of its overdue days, which the old rule governed: the same as on a line whose
+    rule never changed. The payoff quote for a day before the change says the same too."""
+    placed, quotes = {}, {}
+    for slug, change in (("wl", True), ("same", False)):
+        ok(loanwatch(WEILIDAI.replace(" wl ", f" {slug} ")))
+        ok(loanwatch(f"draw add {slug} 20000 --months 6 --on 2026-05-08"))
+        ok(loanwatch(f"repay add {slug} 3517.72 --on 2026-06-11"))
+        if change:
+            ok(loanwatch(f"facility set {slug} --penalty-rate 0"))
+        ok(loanwatch(f"repay add {slug} 3510.50 --on 2026-07-11"))
+        quotes[slug] = ok(loanwatch(f"facility payoff {slug} --on 2026-08-11")).out
+        placed[slug] = {
+            r["paid_on"]: r["penalty"]
+            for r in export_json(loanwatch, "repayments")
+            if r["facility"] == slug
+        }
 
-    ok(loanwatch("repay add wl 3510.50 --on 2026-07-11"))
-    quote = ok(loanwatch("facility payoff wl --on 2026-08-11")).out
-
-    placed = _repayments(loanwatch)
-    assert D(placed["2026-06-11"]["penalty"]) == D("7.22")
-    assert D(placed["2026-07-11"]["penalty"]) == D("0.00")
-    assert ["penalty", "¥0.00"] in [line.split() for line in quote.splitlines()]
+    assert D(placed["wl"]["2026-07-11"]) > 0
+    assert placed["wl"] == placed["same"]
+    assert quotes["wl"].replace("wl", "same") == quotes["same"]

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.ledger.repayments import record_repayment
 from bot.ledger.schedule import HolidayRule
-from bot.ledger.terms import TermChanges, change_terms
+from bot.ledger.term_changes import TermChanges, change_terms
 from bot.ledger.terms_history import keep_terms
 from bot.models import AuditRecord, FacilityTermsVersion
 from tests.jobs.known_at import findings_at, seen

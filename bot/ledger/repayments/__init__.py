@@ -24,6 +24,7 @@ from bot import audit
 from bot.calendar import BusinessCalendar
 from bot.dates import check_date
 from bot.errors import InputError, NotFoundError
+from bot.ledger.allocations import held_allocations, retire
 from bot.ledger.facilities import facility_zone
 from bot.ledger.repayments.allocation import apply_repayment, draws_by
 from bot.ledger.repayments.replay import replay
@@ -137,6 +138,8 @@ def remove_repayment(
         after={"reason": reason},
         at=now,
     )
+    # At a moment before now the ledger still had it: `check --at` then reads it in force.
+    retire(session, facility, held_allocations(session, facility, repayment.id), now=now)
     for allocation in list(repayment.allocations):
         session.delete(allocation)
     session.delete(repayment)

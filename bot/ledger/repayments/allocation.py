@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from bot.calendar import BusinessCalendar
 from bot.ledger.draws import add_installments, principal_repaid
-from bot.ledger.repayments.penalty import PenaltyRule, penalty_owed
+from bot.ledger.repayments.penalty import PenaltyRules, penalty_owed
 from bot.ledger.schedule import (
     DayCount,
     RepaymentMethod,
@@ -79,6 +79,7 @@ class _Placing:
                 principal=ZERO,
                 interest=ZERO,
                 penalty=ZERO,
+                recorded_at=self.repayment.created_at,
             )
             self.session.add(row)
             self.rows[installment.id] = row
@@ -136,9 +137,9 @@ def place_repayment(
     billed = _billed(session, draws, paid_on + timedelta(days=lead_days))
     overdue = [i for i in billed if effective_due_date(facility, i.due_date, calendar) < paid_on]
     by_id = {draw.id: draw for draw in draws}
-    rule = PenaltyRule.of(facility, repayment)
+    rules = PenaltyRules.of(session, facility)
     owed = [
-        penalty_owed(session, facility, by_id[i.draw_id], i, paid_on, calendar, rule)
+        penalty_owed(session, facility, by_id[i.draw_id], i, paid_on, calendar, rules)
         for i in overdue
     ]
     surplus = _pay_penalties(placing, overdue, owed, repayment.penalty_given)
@@ -253,6 +254,7 @@ def _prepay(placing: _Placing, draw: Draw) -> Decimal:
             principal=principal,
             interest=interest,
             penalty=ZERO,
+            recorded_at=repayment.created_at,
         )
     )
     session.flush()

@@ -6,7 +6,9 @@ longer holds. :func:`replay` undoes the facility's allocations (paid installment
 regenerated schedules go, revision 0 is the schedule again) and places every repayment again
 in (date, id) order, in the caller's transaction. Placing is a function of the ledger before
 each repayment, so the repayments before the replayed date come out as they were; replaying
-from the start keeps that true without keeping a history of each schedule.
+from the start keeps that true without keeping a history of each schedule. What the replay
+places otherwise than before is kept in the allocations' history until the replay's time
+(`bot.ledger.allocations`), so `check --at` an earlier moment reads the allocations then.
 """
 
 from datetime import date, datetime
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.calendar import BusinessCalendar
+from bot.ledger.allocations import held_allocations, keep_replaced
 from bot.ledger.repayments.allocation import apply_repayment
 from bot.models import (
     Draw,
@@ -52,6 +55,7 @@ def replay(
         )
     )
     before = _placed(repayments, since)
+    held = held_allocations(session, facility)
     undo_allocations(session, facility)
     for repayment in repayments:
         was = repayment.unexplained
@@ -60,6 +64,7 @@ def replay(
             # What someone accepted is not what is unexplained now: they must look again.
             repayment.accepted_at = repayment.accepted_by = repayment.accept_reason = None
     session.flush()
+    keep_replaced(session, facility, held, now=now)
     if actor is not None:
         after = _placed(repayments, since)
         audit.record(

@@ -23,6 +23,7 @@ from bot.alerts.findings import Finding, Severity
 from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
 from bot.db import among
+from bot.ledger.allocations import allocations_at, placed_on
 from bot.ledger.bills import bill_known_at, bill_unpaid_at
 from bot.ledger.schedule import HolidayRule
 from bot.ledger.terms import collection_date
@@ -43,6 +44,7 @@ from jobs.checks.common import (
     facilities,
     fen,
     latest_today,
+    ledger_ahead,
     local_today,
     scans_for,
     yuan,
@@ -93,19 +95,18 @@ def _ledger_payments(scans: CycleScans) -> dict[tuple[int, date], LedgerPayment]
     payments = {}
     for start in range(0, len(days), CHUNK):
         chunk = days[start : start + CHUNK]
+        held = _held(scans)
         rows = scans.session.execute(
             select(
                 Installment.facility_id,
                 Installment.due_date,
-                func.sum(fen(RepaymentAllocation.principal) + fen(RepaymentAllocation.interest)),
-                func.max(Repayment.paid_on),
+                func.sum(fen(held.principal) + fen(held.interest)),
+                func.max(held.paid_on),
             )
-            .join(RepaymentAllocation, RepaymentAllocation.installment_id == Installment.id)
-            .join(Repayment, Repayment.id == RepaymentAllocation.repayment_id)
+            .join(held.table, _placed_on(scans, held))
             .where(
                 among(scans.session, Installment.facility_id, sorted({f for f, _ in chunk})),
                 among(scans.session, Installment.due_date, sorted({d for _, d in chunk})),
-                Repayment.created_at <= scans.now,
             )
             .group_by(Installment.facility_id, Installment.due_date)
         )
@@ -201,6 +202,39 @@ def repayment_unlogged(
     return findings
 
 
+class _Held(NamedTuple):
+    """The allocations as of `now` the checks join to installments: the table itself, or for a
+    check run as of an earlier moment, those in force then (`bot.ledger.allocations`)."""
+
+    table: Any
+    principal: Any
+    interest: Any
+    paid_on: Any
+
+
+def _held(scans: CycleScans) -> _Held:
+    if ledger_ahead(scans):
+        then = allocations_at(scans.now)
+        return _Held(then, then.c.principal, then.c.interest, then.c.paid_on)
+    live = (
+        select(
+            RepaymentAllocation.installment_id,
+            RepaymentAllocation.principal,
+            RepaymentAllocation.interest,
+            Repayment.paid_on,
+        )
+        .join(Repayment, Repayment.id == RepaymentAllocation.repayment_id)
+        .subquery("allocations_now")
+    )
+    return _Held(live, live.c.principal, live.c.interest, live.c.paid_on)
+
+
+def _placed_on(scans: CycleScans, held: _Held) -> Any:
+    if ledger_ahead(scans):
+        return placed_on(held.table)
+    return held.table.c.installment_id == Installment.id
+
+
 def _paid_unlogged(scans: CycleScans) -> Sequence[Any]:
     """Paid bills of active facilities, due lately, on a day with installments the ledger has
     not seen a repayment for (none of that day's installments has an allocation by `now`)."""
@@ -211,12 +245,9 @@ def _paid_unlogged(scans: CycleScans) -> Sequence[Any]:
         Installment.due_date == Bill.due_date,
         Installment.status != InstallmentStatus.SUPERSEDED,
     )
+    held = _held(scans)
     repaid = (
-        select(RepaymentAllocation.id)
-        .join(Installment, Installment.id == RepaymentAllocation.installment_id)
-        .join(Repayment, Repayment.id == RepaymentAllocation.repayment_id)
-        .where(on_the_day, Repayment.created_at <= now)
-        .exists()
+        select(held.table).join(Installment, _placed_on(scans, held)).where(on_the_day).exists()
     )
     expected = (
         select(func.sum(Installment.amount)).where(on_the_day).correlate(Bill).scalar_subquery()

@@ -35,7 +35,7 @@ from jobs.checks.common import (
     latest_today,
     ledger_ahead,
     longest,
-    paid_after,
+    paid_since,
     setting,
 )
 
@@ -219,8 +219,8 @@ def _candidate_days(scans: CycleScans, pad: int) -> Any:
       old, paid ones within the longest match window (`bill_missing`);
     - no bill on the day, but a bill on a nearby day that has no installments of its own: the
       one bill that may match these installments within a window (`bill_amount_mismatch`);
-    - bills on the day seen after `now`, and installments paid by repayments recorded after
-      `now` (a check run "as of" an earlier moment).
+    - bills on the day seen after `now`, and installments paid now that the allocations in
+      force at `now` had not paid in full (a check run "as of" an earlier moment).
     """
     now, most = scans.now, longest(scans)
     last_due = latest_today(now) + timedelta(days=most.lead_days)
@@ -232,17 +232,13 @@ def _candidate_days(scans: CycleScans, pad: int) -> Any:
         return select(BillDay.facility_id, BillDay.day).where(has_installments, *where)
 
     # Paid now, open at `now`: not among the open days `bill_days` counts.
-    paid_since = (
-        [
-            select(Installment.facility_id, Installment.due_date.label("day")).where(
-                Installment.status == InstallmentStatus.PAID, paid_after(now)
-            )
-        ]
+    reopened = (
+        [select(Installment.facility_id, Installment.due_date.label("day")).where(paid_since(now))]
         if ledger_ahead(scans)
         else []
     )
     return union(
-        *paid_since,
+        *reopened,
         days(BillDay.bills > 0, BillDay.billed != BillDay.expected),
         days(unbilled, BillDay.open > 0, BillDay.day <= last_due),
         days(unbilled, BillDay.day.between(first_paid, last_due)),

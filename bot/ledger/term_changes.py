@@ -1,0 +1,138 @@
+"""Changing a facility's terms (`loanwatch facility set`): for later draws, and what it moves.
+
+A draw copies its facility's terms when it is logged, so a change reaches the draws logged from
+then on. Two terms reach further, and are read from the facility whenever a repayment is placed:
+the holiday rule (when an installment is collected, and so whether a payment was late) and the
+penalty rule. A holiday rule change replays the facility's repayments under the new rule, in the
+same transaction, as a backdated repayment does; a penalty rule change applies from the next day
+on (`bot.ledger.repayments.penalty`), so nothing recorded changes.
+"""
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.calendar import BusinessCalendar
+from bot.errors import InputError
+from bot.ledger.repayments.replay import replay
+from bot.ledger.schedule import (
+    DayCount,
+    FirstPeriod,
+    HolidayRule,
+    RepaymentDayRule,
+    RepaymentMethod,
+    Rounding,
+)
+from bot.ledger.terms import check_penalty, checked_rate, daily_rate_of
+from bot.ledger.terms_history import keep_terms
+from bot.models import Facility, Repayment
+
+
+@dataclass(frozen=True)
+class TermChanges:
+    """The terms a person changes on a facility; None leaves a term as it is."""
+
+    daily_rate: Decimal | None = None
+    annual_rate: Decimal | None = None
+    rate_basis: int | None = None
+    repayment_method: RepaymentMethod | None = None
+    day_count: DayCount | None = None
+    rounding: Rounding | None = None
+    first_period: FirstPeriod | None = None
+    repayment_day: int | None = None
+    repayment_day_rule: RepaymentDayRule | None = None
+    holiday_rule: HolidayRule | None = None
+    # Not a term of the schedule: how close to its due date a missing bill turns critical.
+    bill_critical_days: int | None = None
+    penalty_multiplier: Decimal | None = None
+    penalty_on_interest: bool | None = None
+
+    def empty(self) -> bool:
+        """True when nothing is to change."""
+        return all(getattr(self, f.name) is None for f in fields(self))
+
+
+_ENUM_TERMS = (
+    "repayment_method",
+    "day_count",
+    "rounding",
+    "first_period",
+    "repayment_day_rule",
+    "holiday_rule",
+)
+
+
+def change_terms(
+    session: Session,
+    actor: audit.Actor,
+    facility: Facility,
+    changes: TermChanges,
+    *,
+    now: datetime,
+    calendar: BusinessCalendar | None = None,
+) -> Facility:
+    """Change a facility's terms for the draws logged from now on (audited).
+
+    Draws already logged keep the terms they copied, and their schedules do not change. A new
+    holiday rule moves the day every installment is collected, so the facility's repayments
+    are placed again under it (`repayment.replay`, in the same transaction; ``calendar``
+    decides business days, default China's). A new penalty rule needs no replay: it applies
+    to the days after the one it was made on (`bot.ledger.repayments.penalty`), and no
+    repayment is dated after today.
+    """
+    if changes.empty():
+        raise InputError("nothing to change; give at least one term, e.g. --rounding down")
+    if changes.repayment_day is not None and not 1 <= changes.repayment_day <= 31:
+        raise InputError(f"repayment day {changes.repayment_day} is not a day of the month (1-31)")
+    before = audit.snapshot(facility)
+    if changes.daily_rate is not None or changes.annual_rate is not None:
+        rate = checked_rate(changes.daily_rate, changes.annual_rate, changes.rate_basis)
+        facility.daily_rate = daily_rate_of(rate)
+        facility.annual_rate = rate.value if rate.is_annual else None
+        facility.rate_basis = rate.basis if rate.is_annual else None
+    elif changes.rate_basis is not None:
+        if facility.annual_rate is None:
+            raise InputError(
+                f"{facility.slug} has a daily rate; a 360- or 365-day year goes with --annual-rate"
+            )
+        rate = checked_rate(None, facility.annual_rate, changes.rate_basis)
+        facility.daily_rate = daily_rate_of(rate)
+        facility.rate_basis = rate.basis
+    for name in _ENUM_TERMS:
+        value = getattr(changes, name)
+        if value is not None:
+            setattr(facility, name, str(value))
+    if changes.repayment_day is not None:
+        facility.repayment_day = changes.repayment_day
+    if changes.bill_critical_days is not None:
+        facility.bill_critical_days = changes.bill_critical_days
+    if changes.penalty_multiplier is not None:
+        facility.penalty_multiplier = check_penalty(changes.penalty_multiplier)
+    if changes.penalty_on_interest is not None:
+        facility.penalty_on_interest = changes.penalty_on_interest
+    session.flush()
+    audit.record(session, actor, "facility.update", facility, before=before, at=now)
+    keep_terms(session, actor, facility, now=now)
+    if facility.holiday_rule != before["holiday_rule"]:
+        _replay_all(session, actor, facility, calendar or BusinessCalendar(), now=now)
+    return facility
+
+
+def _replay_all(
+    session: Session,
+    actor: audit.Actor,
+    facility: Facility,
+    calendar: BusinessCalendar,
+    *,
+    now: datetime,
+) -> None:
+    """Place the facility's repayments again from its first one (audited), if it has any."""
+    first = session.scalar(
+        select(func.min(Repayment.paid_on)).where(Repayment.facility_id == facility.id)
+    )
+    if first is not None:
+        replay(session, actor, facility, calendar, since=first, now=now)
