@@ -4,7 +4,7 @@
 - `oncall_rotations.usergroup_user`: whom the group was last set to, NULL until the first sync.
 
 Revision ID: 0023
-Revises: 0019
+Revises: 0021
 Create Date: 2026-12-07 02:00:00.000000
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0023"
-down_revision: str | None = "0019"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
