@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -168,8 +169,9 @@ _ENUM_TERMS = (
 
 def change_terms(
     session: Session, actor: audit.Actor, facility: Facility, changes: TermChanges, *, now: datetime
-) -> Facility:
-    """Change a facility's terms for the draws logged from now on (audited).
+) -> bool:
+    """Change a facility's terms for the draws logged from now on (audited); False when the
+    changes are the terms it already has, and nothing was written.
 
     Draws already logged keep the terms they copied, and their schedules do not change.
     """
@@ -178,6 +180,7 @@ def change_terms(
     if changes.repayment_day is not None and not 1 <= changes.repayment_day <= 31:
         raise InputError(f"repayment day {changes.repayment_day} is not a day of the month (1-31)")
     before = audit.snapshot(facility)
+    was = _values(facility)
     if changes.daily_rate is not None or changes.annual_rate is not None:
         rate = checked_rate(changes.daily_rate, changes.annual_rate, changes.rate_basis)
         facility.daily_rate = daily_rate_of(rate)
@@ -203,10 +206,20 @@ def change_terms(
         facility.penalty_multiplier = check_penalty(changes.penalty_multiplier)
     if changes.penalty_on_interest is not None:
         facility.penalty_on_interest = changes.penalty_on_interest
+    if _values(facility) == was:
+        # The terms it already has: the history of terms holds changes only, and so does the audit.
+        return False
     session.flush()
     audit.record(session, actor, "facility.update", facility, before=before, at=now)
     keep_terms(session, actor, facility, now=now)
-    return facility
+    return True
+
+
+def _values(facility: Facility) -> dict[str, Any]:
+    """The facility's column values, compared as values (0.0004 is 0.00040000)."""
+    return {
+        column.key: getattr(facility, column.key) for column in Facility.__mapper__.column_attrs
+    }
 
 
 def describe_terms(facility: Facility) -> str:
