@@ -251,3 +251,24 @@ def test_a_draw_confirmed_after_t_is_unconfirmed_at_t(session, alice, line, draw
         f"draw_unconfirmed d{draw.id}"
     ]
     assert found(session, at("2026-11-20 10:00"), "draw_unconfirmed") == []
+
+
+def test_a_reading_typed_late_does_not_confirm_a_draw_before_it_was_recorded(
+    session, alice, line, draw
+) -> None:
+    """The platform showed ¥10,000 less available on 11-11 (the draw's payout), but Alice typed
+    that reading on 11-20: as of 11-15 nothing confirmed the draw; from 11-20 the reading does."""
+    record_limit_reading(
+        session,
+        alice,
+        line,
+        limit_amount=D("200000.00"),
+        available=D("190000.00"),
+        observed_at=at("2026-11-11 09:00"),
+        now=at("2026-11-20 09:00"),
+    )
+
+    assert found(session, at("2026-11-15 10:00"), "draw_unconfirmed") == [
+        f"draw_unconfirmed d{draw.id}"
+    ]
+    assert found(session, at("2026-11-20 10:00"), "draw_unconfirmed") == []
