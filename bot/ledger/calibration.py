@@ -173,7 +173,12 @@ def calibrate(session: Session, facility: Facility, calendar: BusinessCalendar) 
         FirstPeriod(facility.first_period),
     )
     draws = list(facility.draws)
-    billed = _bills_by_due_date(session, facility.id)
+    penalty = calibrate_penalty(session, facility, calendar)
+    # A bill seen after a late repayment carries its penalty, which no schedule plans.
+    billed = {
+        due: amount - penalty.penalties.get(due, ZERO)
+        for due, amount in _bills_by_due_date(session, facility.id).items()
+    }
     cutoff = session.scalar(
         select(func.min(Installment.due_date)).where(
             Installment.facility_id == facility.id, Installment.revision > 0
@@ -181,7 +186,7 @@ def calibrate(session: Session, facility: Facility, calendar: BusinessCalendar) 
     )
     compared = {due: amount for due, amount in billed.items() if cutoff is None or due < cutoff}
     calibration = Calibration(
-        penalty=calibrate_penalty(session, facility, calendar),
+        penalty=penalty,
         slug=facility.slug,
         currency=facility.currency,
         current=current,
