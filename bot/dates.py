@@ -100,6 +100,14 @@ def parse_time(text: str, what: str = "time") -> datetime:
     match = _TIME.fullmatch(typed)
     moment = _time_of(match) if match else None
     if moment is None:
+        # A month 13 or a 30th of February is the first thing wrong, with a time of day or not.
+        typed_date = match["date"] if match else typed
+        day_match = _DATE.fullmatch(typed_date)
+        if day_match and _date_of(day_match) is None:
+            raise InputError(
+                f'{what} "{quote(text)}": {typed_date} is not a date; '
+                f"write a time like {TIME_EXAMPLE}"
+            )
         if _DATE.fullmatch(typed):
             raise InputError(
                 f'{what} "{quote(text)}" has no time of day; write a time like {TIME_EXAMPLE}'

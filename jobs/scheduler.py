@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import utcnow
 from bot.models import SchedulerSlot
+from jobs.replay import CHECKS_JOB
 
 log = logging.getLogger(__name__)
 
@@ -106,8 +107,8 @@ def build_scheduler(
     scheduler.add_job(
         run_once_per_slot,
         IntervalTrigger(seconds=check_interval.total_seconds(), timezone=UTC),
-        args=[sessions, "checks", check_interval, me, run_checks, clock],
-        id="checks",
+        args=[sessions, CHECKS_JOB, check_interval, me, run_checks, clock],
+        id=CHECKS_JOB,
         next_run_time=start,  # the catch-up run at start-up
     )
     scheduler.add_job(

@@ -109,6 +109,10 @@ def test_it_reads_times_with_or_without_an_offset(typed: str, expected: datetime
         ("2026-12-01", 'observed at "2026-12-01" has no time of day'),
         ("yesterday 9:00", 'observed at "yesterday 9:00" is not a time'),
         ("2026-12-01T25:00", "is not a time"),
+        # An impossible date is not a date, whether or not a time of day follows it.
+        ("2026-13-01", 'observed at "2026-13-01": 2026-13-01 is not a date'),
+        ("2026-02-30T10:00", 'observed at "2026-02-30T10:00": 2026-02-30 is not a date'),
+        ("2026/2/30 9:30", "2026/2/30 is not a date"),
         ("2026-12-01T09:30+99:00", "is not a time"),
         ("0001-01-01T00:00", "observed at 0001-01-01T00:00:00 is outside"),
         ("9999-12-31T23:00+00:00", "is outside"),

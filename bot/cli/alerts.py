@@ -10,11 +10,12 @@ from bot.alerts.silences import active_silences, add_silence, remove_silence, sc
 from bot.cli.context import CliState
 from bot.cli.delivery import deliver_now
 from bot.cli.params import ALERT_ID, SILENCE_ID, TIME, in_zone
-from bot.cli.render import table
+from bot.cli.render import replay_summary, table
 from bot.dates import check_time
 from bot.durations import parse_duration
 from bot.ledger.facilities import get_facility
 from jobs.cycle import run_check_cycle
+from jobs.replay import is_replay, latest_run_at
 
 # A failed check is not bad input (2): the run happened, and told what it found.
 EXIT_CHECK_FAILED = 1
@@ -27,14 +28,22 @@ def check_command(state: CliState, at: datetime | None) -> int:
     """Run every check once, update the alerts, deliver the notifications, print a summary.
 
     `--at` is the moment the checks evaluate; delivery keeps the real clock (its leases,
-    backoff and due times are shared with any worker running beside this command).
+    backoff and due times are shared with any worker running beside this command). `--at` a
+    moment earlier than the latest run of the checks is a replay (jobs/replay.py): it prints
+    what the checks find as of then and changes nothing. A plain `check` is always real.
     Exits 1 when a check failed (the others ran and their notifications were delivered; the
     traceback is on stderr), 0 otherwise.
     """
     now = in_zone(at, state.settings.zone) or state.now
     # The moment's date where loanwatch reads it (LOANWATCH_TIMEZONE), not its typed offset's.
     check_time(now, "--at", zone=state.settings.zone)
-    with state.transaction() as session:
+    latest = None
+    if at is not None:
+        with state.transaction() as session:
+            latest = latest_run_at(session)
+    replay = is_replay(now if at is not None else None, latest)
+    run = state.rolled_back if replay else state.transaction
+    with run() as session:
         report = run_check_cycle(
             session,
             now=now,
@@ -43,6 +52,9 @@ def check_command(state: CliState, at: datetime | None) -> int:
             written_at=state.now,
         )
     deliver_now(state)
+    if replay and latest is not None:
+        click.echo(replay_summary(now, latest, report.findings, list(report.failed)))
+        return EXIT_CHECK_FAILED if report.failed else 0
     s = report.summary
     click.echo(
         f"checked at {now.isoformat()}: {len(report.findings)} findings; alerts {s.opened} opened, "

@@ -62,6 +62,14 @@ class CliState:
         with transaction(self._sessions) as session:
             yield session
 
+    @contextmanager
+    def rolled_back(self) -> Iterator[Session]:
+        """A session in one transaction that is always rolled back: a run that must change
+        nothing (a replay of the checks as of the past) works as usual, then leaves no trace."""
+        with self._sessions() as session, session.begin() as outer:
+            yield session
+            outer.rollback()
+
     def close(self) -> None:
         """Release database connections."""
         if self._engine is not None:

@@ -203,14 +203,16 @@ def facility_set(state: CliState, slug: str, rotation: str | None, **terms: Any)
             click.echo(f"{facility.slug}'s alerts escalate to {shown}")
             if changes.empty():
                 return
-        change_terms(
+        if not change_terms(
             session,
             state.actor,
             facility,
             changes,
             now=state.now,
             calendar=state.settings.calendar(),
-        )
+        ):
+            click.echo(f"nothing changed: {facility.slug}'s terms are already those")
+            return
         critical = facility.bill_critical_days
         more = (
             ""

@@ -2,8 +2,10 @@
 
 import unicodedata
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 
+from bot.alerts.findings import Finding
 from bot.calendar import BusinessCalendar
 from bot.ledger.bills import RecordedBill
 from bot.ledger.confirmations import Confirmed
@@ -203,3 +205,23 @@ def payoff_summary(quote: Payoff) -> str:
     ]
     head = f"Payoff of {facility.slug} on {quote.on.isoformat()}"
     return f"{head}\n{table(['', 'amount'], rows, right={1})}"
+
+
+def replay_summary(
+    at: datetime, latest: datetime, findings: Sequence[Finding], failed: Sequence[str]
+) -> str:
+    """What `check --at` a moment before the latest run found, and that it changed nothing."""
+    head = (
+        f"replay as of {at.isoformat()}, before the latest check "
+        f"(as of {latest.astimezone(at.tzinfo).isoformat()}): "
+        f"{len(findings)} findings; nothing was changed (no alert opened, updated or resolved, "
+        "nothing notified, nothing audited)"
+        + (f"; checks failed: {', '.join(failed)}" if failed else "")
+    )
+    rows = [
+        [f.severity.upper(), f.check, f.facts.get("Facility", "-"), f.subject or "-", f.summary]
+        for f in findings
+    ]
+    if not rows:
+        return head
+    return head + "\n" + table(["severity", "check", "facility", "subject", "summary"], rows)

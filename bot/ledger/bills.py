@@ -17,6 +17,7 @@ current version is superseded by nothing. History stays, so :func:`bill_known_at
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
@@ -47,10 +48,14 @@ class RecordedBill:
         return self.previous is not None
 
 
-def bill_known_at(now: datetime) -> ColumnElement[bool]:
-    """The bill version was the current one at `now`: seen by then, not yet replaced."""
+def bill_known_at(now: datetime, bill: Any = Bill) -> ColumnElement[bool]:
+    """The bill version (of `Bill` or an alias of it) was the current one at `now`: seen and
+    recorded by then (a statement imported late was not known before it was recorded, however
+    early the platform showed it; NULL: known from `observed_at`), not yet replaced."""
     return and_(
-        Bill.observed_at <= now, or_(Bill.superseded_at.is_(None), Bill.superseded_at > now)
+        bill.observed_at <= now,
+        or_(bill.recorded_at.is_(None), bill.recorded_at <= now),
+        or_(bill.superseded_at.is_(None), bill.superseded_at > now),
     )
 
 
@@ -84,7 +89,7 @@ def record_bill(
         raise InputError("a bill must be more than zero")
     current = _current_version(session, facility, due_date, reference)
     if current is None:
-        bill = _new_version(facility, due_date, amount, paid, observed_at, reference, actor)
+        bill = _new_version(facility, due_date, amount, paid, observed_at, reference, actor, now)
         # The checks' summaries follow at the next flush, through the hook on the application's
         # sessions (bot.ledger.summaries.keep_summaries); nothing here needs to update them.
         session.add(bill)
@@ -167,13 +172,15 @@ def _correct(
     now: datetime,
 ) -> RecordedBill:
     """Another amount for the same bill: a new current version, the old one kept as history."""
-    # A version is current from its observed_at until superseded_at: they must not overlap.
+    # A version is current from when it was seen and recorded until superseded_at, which is
+    # when its successor was (a correction imported late leaves the old amount current until
+    # then): the two never overlap and leave no gap.
     since = max(observed_at, current.observed_at)
     before = audit.snapshot(current)
-    current.superseded_at = since
+    current.superseded_at = max(since, now)
     audit.record(session, actor, "bill.supersede", current, at=now, before=before)
     bill = _new_version(
-        current, current.due_date, amount, paid, since, reference or current.reference, actor
+        current, current.due_date, amount, paid, since, reference or current.reference, actor, now
     )
     bill.origin_id = current.origin_id or current.id
     session.add(bill)
@@ -189,6 +196,7 @@ def _new_version(
     observed_at: datetime,
     reference: str | None,
     actor: audit.Actor,
+    now: datetime,
 ) -> Bill:
     facility_id = owner.id if isinstance(owner, Facility) else owner.facility_id
     return Bill(
@@ -199,6 +207,7 @@ def _new_version(
         paid_at=observed_at if paid else None,
         observed_at=observed_at,
         last_seen_at=observed_at,
+        recorded_at=now,
         reference=reference,
         source=actor.source,
     )
@@ -241,7 +250,7 @@ def remove_bill(
         )
     bill = versions[0]
     before = audit.snapshot(bill)
-    bill.superseded_at = max(now, bill.observed_at)
+    bill.superseded_at = max(now, bill.observed_at, bill.recorded_at or bill.observed_at)
     bill.removal_reason = why
     audit.record(session, actor, "bill.remove", bill, at=now, before=before)
     return bill

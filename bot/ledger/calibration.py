@@ -216,7 +216,12 @@ def calibrate(
         FirstPeriod(facility.first_period),
     )
     draws = list(facility.draws)
-    billed = _bills_by_due_date(session, facility.id)
+    penalty = calibrate_penalty(session, facility, calendar, window)
+    # A bill seen after a late repayment carries its penalty, which no schedule plans.
+    billed = {
+        due: amount - penalty.penalties.get(due, ZERO)
+        for due, amount in _bills_by_due_date(session, facility.id).items()
+    }
     cutoff = session.scalar(
         select(func.min(Installment.due_date)).where(
             Installment.facility_id == facility.id, Installment.revision > 0
@@ -224,7 +229,7 @@ def calibrate(
     )
     compared = {due: amount for due, amount in billed.items() if cutoff is None or due < cutoff}
     calibration = Calibration(
-        penalty=calibrate_penalty(session, facility, calendar, window),
+        penalty=penalty,
         slug=facility.slug,
         currency=facility.currency,
         current=current,

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -97,6 +97,10 @@ class PenaltyCalibration:
     current: PenaltyRule
     late_days: int  # due dates with an installment paid late
     fits: list[PenaltyFit]
+    # The penalty each bill seen after a late repayment carries, by due date, as the ledger
+    # computes it (under the rule that reproduces the bills, else the facility's own): what the
+    # schedule's conventions are compared without (`bot.ledger.calibration`).
+    penalties: dict[date, Decimal] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         """The report's lines on the penalty rule (none when nothing was ever paid late)."""
@@ -198,7 +202,9 @@ def calibrate_penalty(
     fits = [_fit(rule, evidence) for rule in rules]
     # Best first: most bills matched, then the smallest difference; the current rule on a tie.
     fits.sort(key=lambda fit: (fit.compared - fit.matched, fit.off_by, fit.rule != current))
-    return PenaltyCalibration(facility.slug, facility.currency, current, len(late), fits)
+    charging = fits[0].rule if fits[0].exact else current
+    penalties = {bill.due_date: _charged(charging, bill) for bill in evidence}
+    return PenaltyCalibration(facility.slug, facility.currency, current, len(late), fits, penalties)
 
 
 def _late_installments(
@@ -306,23 +312,28 @@ def _fit(rule: PenaltyRule, evidence: list[_Evidence]) -> PenaltyFit:
     """How the penalty ``rule`` charges compares with what each bill shows."""
     matched, off_by = 0, ZERO
     for bill in evidence:
-        charged = sum(
-            (
-                accrued_penalty(
-                    rule,
-                    late.draw,
-                    late.principal,
-                    late.interest,
-                    late.collected,
-                    late.paid_in_full,
-                    late.payments,
-                )
-                for late in bill.late
-            ),
-            ZERO,
-        )
+        charged = _charged(rule, bill)
         if charged == bill.charged:
             matched += 1
         else:
             off_by += abs(charged - bill.charged)
     return PenaltyFit(rule, matched, len(evidence), off_by)
+
+
+def _charged(rule: PenaltyRule, bill: _Evidence) -> Decimal:
+    """The penalty ``rule`` charges on the late installments of ``bill``'s day."""
+    return sum(
+        (
+            accrued_penalty(
+                rule,
+                late.draw,
+                late.principal,
+                late.interest,
+                late.collected,
+                late.paid_in_full,
+                late.payments,
+            )
+            for late in bill.late
+        ),
+        ZERO,
+    )

@@ -275,11 +275,10 @@ def _day_totals(installments_where: Any, bills_where: Any) -> Any:
     )
     # Every version counts in `bills` (so a day whose bill was removed or corrected stays a
     # candidate the checks look at as of an earlier moment), only current ones in `billed`;
-    # `billed_seen_at` is the day's last change: a version seen or replaced.
+    # `billed_seen_at` is the day's last change: a version seen, recorded or replaced.
     current = Bill.superseded_at.is_(None)
-    changed = case(
-        (Bill.superseded_at > Bill.observed_at, Bill.superseded_at), else_=Bill.observed_at
-    )
+    known = case((Bill.recorded_at > Bill.observed_at, Bill.recorded_at), else_=Bill.observed_at)
+    changed = case((Bill.superseded_at > known, Bill.superseded_at), else_=known)
     billed = (
         select(
             Bill.facility_id,

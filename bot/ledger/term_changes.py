@@ -11,6 +11,7 @@ on (`bot.ledger.repayments.penalty`), so nothing recorded changes.
 from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -74,8 +75,9 @@ def change_terms(
     *,
     now: datetime,
     calendar: BusinessCalendar | None = None,
-) -> Facility:
-    """Change a facility's terms for the draws logged from now on (audited).
+) -> bool:
+    """Change a facility's terms for the draws logged from now on (audited); False when the
+    changes are the terms it already has, and nothing was written.
 
     Draws already logged keep the terms they copied, and their schedules do not change. A new
     holiday rule moves the day every installment is collected, so the facility's repayments
@@ -89,6 +91,7 @@ def change_terms(
     if changes.repayment_day is not None and not 1 <= changes.repayment_day <= 31:
         raise InputError(f"repayment day {changes.repayment_day} is not a day of the month (1-31)")
     before = audit.snapshot(facility)
+    was = _values(facility)
     if changes.daily_rate is not None or changes.annual_rate is not None:
         rate = checked_rate(changes.daily_rate, changes.annual_rate, changes.rate_basis)
         facility.daily_rate = daily_rate_of(rate)
@@ -114,12 +117,22 @@ def change_terms(
         facility.penalty_multiplier = check_penalty(changes.penalty_multiplier)
     if changes.penalty_on_interest is not None:
         facility.penalty_on_interest = changes.penalty_on_interest
+    if _values(facility) == was:
+        # The terms it already has: the history of terms holds changes only, and so does the audit.
+        return False
     session.flush()
     audit.record(session, actor, "facility.update", facility, before=before, at=now)
     keep_terms(session, actor, facility, now=now)
     if facility.holiday_rule != before["holiday_rule"]:
         _replay_all(session, actor, facility, calendar or BusinessCalendar(), now=now)
-    return facility
+    return True
+
+
+def _values(facility: Facility) -> dict[str, Any]:
+    """The facility's column values, compared as values (0.0004 is 0.00040000)."""
+    return {
+        column.key: getattr(facility, column.key) for column in Facility.__mapper__.column_attrs
+    }
 
 
 def _replay_all(

@@ -58,6 +58,10 @@ class Bill(Base):
     # The bill's first version: what an alert about the bill is keyed on, whatever its version.
     origin_id: Mapped[int | None] = mapped_column(ForeignKey("bills.id"))
     removal_reason: Mapped[str | None] = mapped_column(String(2000))
+    # When loanwatch recorded this version (a statement imported late carries bills observed
+    # days before), so that `check --at T` does not see a version recorded after T; NULL
+    # (written past the ORM) is known from `observed_at`, as every row was before revision 0020.
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
 
 class LimitReading(Base):

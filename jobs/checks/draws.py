@@ -35,6 +35,7 @@ from jobs.checks.common import (
     setting,
     unbilled_after_shift,
 )
+from jobs.checks.readings import known
 
 
 def draw_unconfirmed(
@@ -143,9 +144,9 @@ def _unconfirmed_draws(scans: CycleScans) -> list[Any]:
 
 
 def _reading_confirms(now: datetime, thresholds: Thresholds, facility: Any) -> ColumnElement[bool]:
-    """A limit reading seen by `now`, taken once the draw was logged, shows available lower by
-    the draw's amount (within the tolerance of `facility`, as the checks read it at `now`)
-    than just before it (correlated to Draw).
+    """A limit reading seen and recorded by `now`, taken once the draw was logged, shows
+    available lower by the draw's amount (within the tolerance of `facility`, as the checks
+    read it at `now`) than just before it (correlated to Draw).
 
     "Just before" is the latest reading taken before the draw was logged, or, without one (or
     one that shows no available amount), the limit the reading itself shows: a line with
@@ -158,6 +159,7 @@ def _reading_confirms(now: datetime, thresholds: Thresholds, facility: Any) -> C
             before.facility_id == Draw.facility_id,
             before.observed_at < Draw.created_at,
             before.observed_at <= now,
+            known(now, before),
         )
         .order_by(before.observed_at.desc())
         .limit(1)
@@ -170,6 +172,7 @@ def _reading_confirms(now: datetime, thresholds: Thresholds, facility: Any) -> C
         after.facility_id == Draw.facility_id,
         after.observed_at >= Draw.created_at,
         after.observed_at <= now,
+        known(now, after),
         after.available.is_not(None),
         func.abs(fell_by - fen(Draw.amount)) <= tolerance,
     )

@@ -81,9 +81,12 @@ _OBSERVATIONS = (LimitReading, Bill, DrawConfirmation)
 
 
 def _seen_by(table: Any, now: datetime) -> list[Any]:
-    """Observed by `now`, and for a limit reading recorded by then too (one typed late)."""
+    """Observed by `now`, and for a limit reading or a bill recorded by then too (one typed
+    or imported late)."""
     if table is LimitReading:
         return [table.observed_at <= now, known(now)]
+    if table is Bill:
+        return [table.observed_at <= now, or_(Bill.recorded_at.is_(None), Bill.recorded_at <= now)]
     return [table.observed_at <= now]
 
 

@@ -81,10 +81,11 @@ def unsummarized(scans: CycleScans) -> list[int]:
     return scans.once("unsummarized", lambda: _unsummarized(scans))
 
 
-def known(now: datetime) -> ColumnElement[bool]:
-    """The reading was recorded by `now` (one typed late with `limit add --at` was not known
-    before it was recorded, however early it was observed; NULL: known from `observed_at`)."""
-    return or_(LimitReading.recorded_at.is_(None), LimitReading.recorded_at <= now)
+def known(now: datetime, reading: Any = LimitReading) -> ColumnElement[bool]:
+    """The reading (`LimitReading` or an alias of it) was recorded by `now` (one typed late
+    with `limit add --at` was not known before it was recorded, however early it was
+    observed; NULL: known from `observed_at`)."""
+    return or_(reading.recorded_at.is_(None), reading.recorded_at <= now)
 
 
 def recorded_after(now: datetime) -> Select[Any]:

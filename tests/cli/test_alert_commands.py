@@ -109,6 +109,7 @@ def test_a_silence_keeps_a_new_alert_off_the_console(loanwatch) -> None:
         ('silence add --for 2h --reason "x"', "exactly one of"),
         ('silence add --check no_such_check --for 2h --reason "x"', "no_such_check"),
         ("check --at yesterday", "not a time"),
+        ("check --at 2026-13-01", 'at "2026-13-01": 2026-13-01 is not a date'),
         ("check --at 0001-01-01T00:00", "is outside the dates loanwatch keeps"),
         ("check --at 2100-12-31T23:59-12:00", "(2101-01-01 19:59 in Asia/Shanghai) is outside"),
         ("check --at 2000-01-01T00:30+14:00", "(1999-12-31 18:30 in Asia/Shanghai) is outside"),
@@ -285,3 +286,69 @@ def test_check_at_a_future_moment_while_slack_is_down_retries_on_the_real_clock(
         if m.metadata["event_payload"]["alert_id"] == rows[0].alert_id
     ]
     assert "Acknowledged by" in str(acked.blocks)
+
+
+# --- `check --at` before the latest run: a replay that changes nothing -----------------------
+
+
+def a_line_that_shrank_then_froze(sessions: sessionmaker[Session], now: datetime) -> None:
+    """Jiebei-main, set up four days ago: ¥200,000 three days ago, cut to ¥100,000 two days ago,
+    frozen yesterday."""
+    readings = [("200000", "200000", LimitStatus.ACTIVE, 3), ("100000", "100000", None, 2)]
+    readings.append(("0", "0", LimitStatus.FROZEN, 1))
+    with transaction(sessions) as session:
+        line = jiebei_line(session, ALICE, now - timedelta(days=4))
+        for limit, available, status, days_ago in readings:
+            seen_at = now - timedelta(days=days_ago)
+            record_limit_reading(
+                session,
+                ALICE,
+                line,
+                limit_amount=Decimal(limit),
+                available=Decimal(available),
+                status=status or LimitStatus.ACTIVE,
+                now=seen_at,
+                observed_at=seen_at,
+            )
+
+
+def test_check_at_a_moment_before_the_latest_check_is_a_replay_that_changes_nothing(
+    loanwatch, sessions
+) -> None:
+    """Alice checks now (the line is frozen), then replays two days ago: the replay prints what
+    the checks found then (the limit cut, not the freeze) and says it changed nothing; the
+    freeze's alert stays open, and no alert, notification or audit record is written."""
+    now = utcnow()
+    a_line_that_shrank_then_froze(sessions, now)
+    assert loanwatch("check")[0] == 0
+    alerts, audit = _alerts(loanwatch), loanwatch("export audit")[1]
+    outbox = [(row.id, row.state) for row in outbox_rows(sessions)]
+    assert "limit_frozen" in [a["check"] for a in alerts]
+
+    then = (now - timedelta(days=2) + timedelta(hours=1)).isoformat()
+    status, out, _ = loanwatch(f"check --at {then}")
+
+    assert status == 0
+    head, *found = out.strip().splitlines()
+    assert head.startswith(f"replay as of {then}, before the latest check (as of ")
+    assert "nothing was changed" in head
+    assert any("limit_dropped" in line and "jiebei-main" in line for line in found)
+    assert not any("limit_frozen" in line for line in found)
+    assert _alerts(loanwatch) == alerts
+    assert loanwatch("export audit")[1] == audit
+    assert [(row.id, row.state) for row in outbox_rows(sessions)] == outbox
+
+
+def test_a_plain_check_after_a_check_at_next_month_is_real(loanwatch, sessions) -> None:
+    """A check run as of next month (as the demo and tests drive time) does not make the plain
+    `check` after it a replay: the frozen line's alert opens, for real."""
+    now = utcnow()
+    a_line_that_shrank_then_froze(sessions, now - timedelta(days=10))
+    assert loanwatch(f"check --at {(now + timedelta(days=30)).isoformat()}")[0] == 0
+    assert loanwatch("limit add jiebei-main 0 --status frozen")[0] == 0
+
+    status, out, _ = loanwatch("check")
+
+    assert status == 0
+    assert out.strip().splitlines()[-1].startswith("checked at ")
+    assert [a["state"] for a in _alerts(loanwatch) if a["check"] == "limit_frozen"] == ["open"]

@@ -401,3 +401,36 @@ def test_the_penalty_answer_is_its_own_paragraph(loanwatch: Loanwatch) -> None:
     conventions, penalty = report.rstrip("\n").split("\n\n")
     assert conventions.startswith("wl: compared 2 bills")
     assert penalty.startswith("Penalty in the 1 bill after a late repayment")
+
+
+def test_a_bill_carrying_the_penalty_the_ledger_computes_is_no_mismatch_and_calibrates(
+    loanwatch: Loanwatch,
+) -> None:
+    """The June bill, seen after the late repayment, shows 3,517.72: the 3,510.50 installment
+    and the 7.22 of penalty the ledger computes for its three days overdue. The check finds no
+    bill_amount_mismatch, and calibrate compares the schedule with the bill less its penalty:
+    wl's own convention reproduces both bills."""
+    late_june(loanwatch)
+    ok(loanwatch("bill add wl 2026-06-08 3517.72 --paid"))
+    ok(loanwatch("bill add wl 2026-07-08 3510.50 --paid"))
+
+    checked = ok(loanwatch("check"))
+    report = ok(loanwatch("facility calibrate wl")).out
+
+    assert "bill_amount_mismatch" not in checked.out
+    assert report.splitlines()[1] == (
+        "Reproduced to the fen by: equal-installment, day count 30, rounding half-up, "
+        "first period next-month."
+    )
+
+
+def test_a_late_days_bill_off_by_more_than_its_penalty_is_still_a_mismatch(
+    loanwatch: Loanwatch,
+) -> None:
+    """5.00 above the installment is not the 7.22 the ledger computes: still a mismatch."""
+    late_june(loanwatch)
+    ok(loanwatch("bill add wl 2026-06-08 3515.50 --paid"))
+
+    checked = ok(loanwatch("check"))
+
+    assert "bill_amount_mismatch on wl" in checked.out

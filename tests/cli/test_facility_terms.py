@@ -254,6 +254,18 @@ def test_facility_set_with_nothing_to_change_is_refused(loanwatch: Loanwatch) ->
     assert "nothing to change" in answer.err
 
 
+def test_facility_set_with_the_terms_it_already_has_writes_nothing(loanwatch: Loanwatch) -> None:
+    """Setting a line's terms to what they are says nothing changed and writes no terms version
+    and no audit record: the history of terms only holds changes."""
+    ok(loanwatch("facility add loan --platform icbc --limit 1000000 --daily-rate 0.04%"))
+    before = everything(loanwatch)
+
+    answer = ok(loanwatch("facility set loan --daily-rate 0.04% --rounding half-up --day-count 30"))
+
+    assert answer.out.strip() == "nothing changed: loan's terms are already those"
+    assert everything(loanwatch) == before
+
+
 def test_facility_list_shows_each_lines_terms(loanwatch: Loanwatch) -> None:
     """The list shows the rate as given, the method, day count, rounding, repayment day and
     holiday rule, next to limit / outstanding / available."""

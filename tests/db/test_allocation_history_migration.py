@@ -28,7 +28,7 @@ def _allocations(session: Session) -> list[tuple]:
 def test_going_down_and_up_keeps_every_allocation_known_from_its_repayment(
     engine: Engine,
 ) -> None:
-    """Down to 0019 and up again: every allocation is still there, to the fen, held since its
+    """Down to 0020 and up again: every allocation is still there, to the fen, held since its
     repayment was recorded; the replaced allocations' history (only `check --at` reads it)
     starts empty."""
     with Session(engine) as session, session.begin():
@@ -39,7 +39,7 @@ def test_going_down_and_up_keeps_every_allocation_known_from_its_repayment(
         )
         kept = _allocations(session)
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    command.downgrade(config, "0019")
+    command.downgrade(config, "0020")
     command.upgrade(config, "head")
 
     with Session(engine) as session, session.begin():

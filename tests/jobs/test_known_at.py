@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import InputError, NotFoundError
-from bot.ledger.bills import remove_bill
+from bot.ledger.bills import record_bill, remove_bill
 from bot.ledger.confirmations import confirm_draw
 from bot.ledger.observations import record_limit_reading
 from bot.models import AuditRecord, Bill
@@ -195,3 +195,72 @@ def test_a_draw_confirmed_after_t_is_unconfirmed_at_t(session, alice, line, draw
         f"draw_unconfirmed d{draw.id}"
     ]
     assert found(session, at("2026-11-20 10:00"), "draw_unconfirmed") == []
+
+
+def test_a_reading_typed_late_does_not_confirm_a_draw_before_it_was_recorded(
+    session, alice, line, draw
+) -> None:
+    """The platform showed ¥10,000 less available on 11-11 (the draw's payout), but Alice typed
+    that reading on 11-20: as of 11-15 nothing confirmed the draw; from 11-20 the reading does."""
+    record_limit_reading(
+        session,
+        alice,
+        line,
+        limit_amount=D("200000.00"),
+        available=D("190000.00"),
+        observed_at=at("2026-11-11 09:00"),
+        now=at("2026-11-20 09:00"),
+    )
+
+    assert found(session, at("2026-11-15 10:00"), "draw_unconfirmed") == [
+        f"draw_unconfirmed d{draw.id}"
+    ]
+    assert found(session, at("2026-11-20 10:00"), "draw_unconfirmed") == []
+
+
+def test_a_bill_imported_late_is_invisible_before_it_was_recorded(
+    session, alice, line, draw
+) -> None:
+    """The platform showed the 12-10 bill on 11-30, but Alice's statement import brought it in
+    on 12-08: as of 12-05 nothing loanwatch knew showed it (missing); from 12-08 it matches."""
+    record_bill(
+        session,
+        alice,
+        line,
+        due_date=date(2026, 12, 10),
+        amount=D("899.75"),
+        paid=False,
+        observed_at=at("2026-11-30 09:00"),
+        now=at("2026-12-08 09:00"),
+    )
+
+    assert found(session, at("2026-12-05 10:00"), "bill_missing", "bill_unexpected") == [
+        f"bill_missing 2026-12-10#d{draw.id}"
+    ]
+    assert found(session, at("2026-12-08 10:00"), "bill_missing", "bill_unexpected") == []
+
+
+def test_a_correction_imported_late_leaves_the_old_amount_current_until_it_was_recorded(
+    session, alice, line, draw
+) -> None:
+    """909.75 seen on 12-01; the platform's correction to 899.75, shown on 12-02, was imported
+    on 12-04: as of 12-03 loanwatch knew only 909.75 (a mismatch); from 12-04 the bill agrees,
+    and the old version ends when its successor was recorded."""
+    seen(session, alice, line, "2026-12-10", "909.75", "2026-12-01 09:00")
+    corrected = record_bill(
+        session,
+        alice,
+        line,
+        due_date=date(2026, 12, 10),
+        amount=D("899.75"),
+        paid=False,
+        observed_at=at("2026-12-02 09:00"),
+        now=at("2026-12-04 09:00"),
+    )
+
+    assert corrected.previous is not None
+    assert corrected.previous.superseded_at == corrected.row.recorded_at == at("2026-12-04 09:00")
+    assert found(session, at("2026-12-03 10:00"), "bill_amount_mismatch") == [
+        "bill_amount_mismatch 2026-12-10"
+    ]
+    assert found(session, at("2026-12-04 10:00"), "bill_amount_mismatch") == []

@@ -11,7 +11,7 @@ existing table is rewritten but for the new column. Going down drops the column 
 the allocations in force now stay, the replaced ones (only `check --at` reads them) go.
 
 Revision ID: 0021
-Revises: 0019 (re-chain to 0020 when 0020_bill_recorded_at lands)
+Revises: 0020
 Create Date: 2026-12-07 02:00:00.000000
 """
 
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0021"
-down_revision: str | None = "0019"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

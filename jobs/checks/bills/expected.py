@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from bot.alerts.checks import Check
@@ -24,6 +25,7 @@ from bot.ledger.bills import bill_known_at
 from bot.models import Bill, BillDay, Installment, InstallmentStatus
 from bot.money import format_money
 from bot.thresholds import Thresholds
+from jobs.checks.bills.penalties import LateDay, penalties_of
 from jobs.checks.bills.scans import installments_in_scope, unsettled_groups
 from jobs.checks.common import (
     CHUNK,
@@ -200,7 +202,7 @@ def bill_amount_mismatch(
     if not groups:
         return []
     bills = _bills_near(scans, groups)
-    findings = []
+    mismatched = []
     for group in groups:
         today = local_today(now, group.timezone)
         bill_due = bills.matched(group, calendar.next_business_day(group.due_date))
@@ -213,6 +215,25 @@ def bill_amount_mismatch(
         billed = bills.amounts[group.facility_id][bill_due]
         allowed = group.tolerance * group.installments
         if abs(billed - group.expected) <= allowed:
+            continue
+        mismatched.append((group, bill_due, billed, allowed))
+    # A late day's bill may carry the penalty the ledger computes: asked once for all of them.
+    late = penalties_of(
+        scans,
+        [
+            LateDay(group.facility_id, group.due_date, bills.seen_on(group, bill_due))
+            for group, bill_due, billed, _ in mismatched
+            if billed > group.expected
+        ],
+    )
+    findings = []
+    for group, bill_due, billed, allowed in mismatched:
+        penalty = late.get((group.facility_id, group.due_date))
+        if penalty is not None and any(
+            abs(billed - group.expected - charged) <= allowed
+            for charged in (penalty.computed, penalty.recorded)
+            if charged > 0
+        ):
             continue
         findings.append(_mismatch_finding(group, bill_due, billed, allowed))
     return findings
@@ -227,6 +248,12 @@ class _BillsNear:
     )
     # Days whose bills belong to installments due that very day: not another day's to match.
     taken: dict[int, set[date]] = field(default_factory=lambda: defaultdict(set))
+    # When each day's bills were last seen (the latest version's observation).
+    seen: dict[tuple[int, date], datetime] = field(default_factory=dict)
+
+    def seen_on(self, group: Any, bill_due: date) -> date:
+        """The day (in the group's facility's zone) the matched bill was last seen."""
+        return self.seen[group.facility_id, bill_due].astimezone(ZoneInfo(group.timezone)).date()
 
     def matched(self, group: Any, shifted: date) -> date | None:
         """The day of the bill that matches the group: that very day, else the nearest."""
@@ -263,8 +290,14 @@ def _bills_near(scans: CycleScans, groups: list[Any]) -> _BillsNear:
     bills = _BillsNear()
     candidates = sorted({group.facility_id for group in groups})
     for start in range(0, len(candidates), CHUNK):
-        for facility_id, due_date, amount, own_installments in session.execute(
-            select(Bill.facility_id, Bill.due_date, Bill.amount, BillDay.installments)
+        for facility_id, due_date, amount, own_installments, seen_at in session.execute(
+            select(
+                Bill.facility_id,
+                Bill.due_date,
+                Bill.amount,
+                BillDay.installments,
+                func.coalesce(Bill.last_seen_at, Bill.observed_at),
+            )
             .outerjoin(
                 BillDay,
                 and_(BillDay.facility_id == Bill.facility_id, BillDay.day == Bill.due_date),
@@ -276,6 +309,11 @@ def _bills_near(scans: CycleScans, groups: list[Any]) -> _BillsNear:
             )
         ):
             bills.amounts[facility_id][due_date] += amount
+            # Seen again after `now` (a check run as of an earlier moment): seen by `now`.
+            seen_by_now = min(seen_at, now)
+            bills.seen[facility_id, due_date] = max(
+                bills.seen.get((facility_id, due_date), seen_by_now), seen_by_now
+            )
             if own_installments:
                 bills.taken[facility_id].add(due_date)
     return bills

@@ -279,8 +279,7 @@ def installments_in_scope(
             exists().where(
                 own_bill.facility_id == Installment.facility_id,
                 own_bill.due_date == Installment.due_date,
-                own_bill.observed_at <= now,
-                or_(own_bill.superseded_at.is_(None), own_bill.superseded_at > now),
+                bill_known_at(now, own_bill),
             ),
         ),
     )

@@ -1,0 +1,57 @@
+"""`loanwatch check --at` an earlier moment than the checks have already run: a replay.
+
+The alerts are a lifecycle the checks drive forward in time. A run as of last week on a live
+database would resolve, for real, every alert whose condition arose since, and open what was
+wrong last week, with notifications and audit records to match: the past rewriting the
+present. So a run as of a moment earlier than the latest run already made is a *replay*: it
+evaluates everything as of that moment (checks, alert decisions, escalations, ticket
+follow-ups) in a transaction that is then rolled back, and reports what it found. A run as of
+now or later (a plain `loanwatch check`, or the tests and the demo driving a fake clock
+forward with `--at`) is real.
+
+When the latest run was: the moment a run evaluates as of is written on the alerts it touches
+(`last_seen_at` of every alert it finds, `resolved_at` of those it resolves by itself), and the
+scheduler's `checks` job claims a slot for each of its runs (a run as of its slot's start or
+later). A portfolio that never had an alert, checked only from the command line, leaves no
+such trace: its first runs are real whatever their moment, which rewrites nothing.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.alerts.checks import Check
+from bot.audit import SYSTEM
+from bot.models import Alert, SchedulerSlot
+
+# The scheduler's job that runs the checks (jobs/scheduler.py claims its slots by this name).
+CHECKS_JOB = "checks"
+
+# Admin alerts the delivery worker opens and resolves on its own (real) clock, not a run's.
+_NOT_A_RUN = (Check.DELIVERY_FAILED, Check.DELIVERY_DEGRADED)
+
+
+def latest_run_at(session: Session) -> datetime | None:
+    """The latest moment a run of the checks evaluated as of, None when none left a trace."""
+    by_run = Alert.check.not_in(_NOT_A_RUN)
+    moments = [
+        session.scalar(select(func.max(Alert.last_seen_at)).where(by_run)),
+        session.scalar(
+            select(func.max(Alert.resolved_at)).where(by_run, Alert.resolved_by == SYSTEM.name)
+        ),
+        session.scalar(
+            select(func.max(SchedulerSlot.slot)).where(
+                SchedulerSlot.job == CHECKS_JOB, SchedulerSlot.finished_at.is_not(None)
+            )
+        ),
+    ]
+    known = [moment for moment in moments if moment is not None]
+    return max(known) if known else None
+
+
+def is_replay(asked: datetime | None, latest: datetime | None) -> bool:
+    """Whether a run as of `asked` (None: a plain run, as of now) is a replay: only an explicit
+    moment earlier than the latest run is; a plain run is always real, whatever the latest
+    run's moment (a test or the demo may have run the checks as of next month)."""
+    return asked is not None and latest is not None and asked < latest
