@@ -35,13 +35,8 @@ repayment_sets = st.lists(
 )
 
 
-def _ledger(session, alice, now, repayments: list[tuple[int, Decimal]]) -> tuple:
-    """Record ``repayments`` (days after the draw, amount) in the order given; the ledger."""
-    facility = jiebei_line(session, alice, now, slug=f"order-{next(_slugs)}")
-    draw = log_draw(session, alice, facility, "10000.00", 12, DRAWN_ON, now=now)
-    for days, amount in repayments:
-        on = DRAWN_ON + timedelta(days=days)
-        record_repayment(session, alice, facility, amount, paid_on=on, now=now)
+def _read_out(session, facility, draw) -> tuple:
+    """The facility's ledger: outstanding principal, each repayment's placing, the schedule."""
     session.flush()
     rows = session.scalars(
         select(Repayment).where(Repayment.facility_id == facility.id).order_by(Repayment.paid_on)
@@ -52,6 +47,16 @@ def _ledger(session, alice, now, repayments: list[tuple[int, Decimal]]) -> tuple
         for i in current_installments(session, draw)
     ]
     return outstanding_principal(session, facility.id), placed, schedule
+
+
+def _ledger(session, alice, now, repayments: list[tuple[int, Decimal]]) -> tuple:
+    """Record ``repayments`` (days after the draw, amount) in the order given; the ledger."""
+    facility = jiebei_line(session, alice, now, slug=f"order-{next(_slugs)}")
+    draw = log_draw(session, alice, facility, "10000.00", 12, DRAWN_ON, now=now)
+    for days, amount in repayments:
+        on = DRAWN_ON + timedelta(days=days)
+        record_repayment(session, alice, facility, amount, paid_on=on, now=now)
+    return _read_out(session, facility, draw)
 
 
 @settings(
@@ -95,16 +100,7 @@ def _ledger_around_a_change(session, alice, before: list, after: list) -> tuple:
         on = DRAWN_ON + timedelta(days=days)
         when = LATER + timedelta(minutes=minute)
         record_repayment(session, alice, facility, amount, paid_on=on, now=when)
-    session.flush()
-    rows = session.scalars(
-        select(Repayment).where(Repayment.facility_id == facility.id).order_by(Repayment.paid_on)
-    )
-    placed = [(r.paid_on, r.amount, breakdown(r)) for r in rows]
-    schedule = [
-        (i.seq, i.revision, i.due_date, i.principal, i.interest, i.status, i.paid_on)
-        for i in current_installments(session, draw)
-    ]
-    return outstanding_principal(session, facility.id), placed, schedule
+    return _read_out(session, facility, draw)
 
 
 @settings(
