@@ -117,9 +117,15 @@ def record_draw(
 
 
 def add_installments(
-    session: Session, draw: Draw, planned: list[PlannedInstallment], *, revision: int
+    session: Session,
+    draw: Draw,
+    planned: list[PlannedInstallment],
+    *,
+    revision: int,
+    recorded_at: datetime | None = None,
 ) -> list[Installment]:
-    """Store a planned schedule as the draw's installments of one revision."""
+    """Store a planned schedule as the draw's installments of one revision, in force from
+    ``recorded_at`` (None: from when the draw was logged)."""
     rows = [
         Installment(
             draw_id=draw.id,
@@ -131,6 +137,7 @@ def add_installments(
             interest=item.interest,
             amount=item.amount,
             status=InstallmentStatus.SCHEDULED,
+            recorded_at=recorded_at,
         )
         for item in planned
     ]

@@ -180,7 +180,9 @@ class Installment(Base):
     """One expected repayment of a draw.
 
     An early repayment does not edit installments: it marks the unpaid ones `superseded` and
-    writes the regenerated rest of the schedule with the next `revision`.
+    writes the regenerated rest of the schedule with the next `revision`. Each row is in force
+    from `recorded_at` (NULL: from when its draw was logged) until `superseded_at` (NULL: still
+    in force), so `check --at T` reads the schedule of T (`bot.ledger.installments_at`).
     """
 
     __tablename__ = "installments"
@@ -208,6 +210,8 @@ class Installment(Base):
     amount: Mapped[Decimal] = mapped_column(Money())
     status: Mapped[str] = mapped_column(String(16), default=InstallmentStatus.SCHEDULED.value)
     paid_on: Mapped[date | None] = mapped_column(Date)
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
     draw: Mapped[Draw] = relationship(back_populates="installments")
 

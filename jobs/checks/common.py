@@ -35,18 +35,19 @@ from sqlalchemy.sql.functions import FunctionElement
 from bot.alerts.findings import Finding
 from bot.calendar import BusinessCalendar
 from bot.db import among
-from bot.ledger.allocations import changed_after as allocations_changed_after
-from bot.ledger.allocations import open_at
 from bot.ledger.bills import bill_known_at
 from bot.ledger.terms_history import facilities_as_of
 from bot.models import (
     Bill,
     BillDay,
-    FacilitySummary,
-    Installment,
-    InstallmentStatus,
 )
 from bot.thresholds import Thresholds
+from jobs.checks.as_of import (  # noqa: F401 - re-exported: the checks import them from here
+    installment_current,
+    installment_open,
+    ledger_ahead,
+    paid_since,
+)
 
 T = TypeVar("T")
 
@@ -113,48 +114,6 @@ def facilities(scans: CycleScans) -> Any:
     some facility's terms changed after, a stand-in with the terms, thresholds and active flag
     in force then (`bot.ledger.terms_history`). Decided once a cycle, by one index probe."""
     return scans.once("facilities", lambda: facilities_as_of(scans.session, scans.now))
-
-
-def installment_open(scans: CycleScans) -> ColumnElement[bool]:
-    """An installment (the `Installment` in the query) not paid at `now`, decided once a cycle.
-
-    Its status, unless the ledger changed after `now` (a check run as of an earlier moment):
-    then whether the allocations in force at `now` had paid it in full
-    (`bot.ledger.allocations`), so one paid only by a repayment recorded later, or by a replay
-    since, was still open, and one a replay has since left unpaid was paid.
-    """
-    return scans.once("installment_open", lambda: _installment_open(scans))
-
-
-def _installment_open(scans: CycleScans) -> ColumnElement[bool]:
-    scheduled = Installment.status == InstallmentStatus.SCHEDULED
-    if not ledger_ahead(scans):
-        return scheduled
-    return and_(Installment.status != InstallmentStatus.SUPERSEDED, open_at(scans.now))
-
-
-def ledger_ahead(scans: CycleScans) -> bool:
-    """Whether a draw or repayment was logged, or an allocation recorded or replaced, after
-    `now` (index probes of the summaries' `ledger_at` and the allocations' times, in one query
-    once a cycle): only a check run as of an earlier moment has one."""
-    return scans.once(
-        "ledger_ahead",
-        lambda: bool(
-            scans.session.scalar(
-                select(
-                    or_(
-                        exists().where(FacilitySummary.ledger_at > scans.now),
-                        allocations_changed_after(scans.now),
-                    )
-                )
-            )
-        ),
-    )
-
-
-def paid_since(now: datetime) -> ColumnElement[bool]:
-    """An installment (the `Installment` in the query) paid now and open at `now`."""
-    return and_(Installment.status == InstallmentStatus.PAID, open_at(now))
 
 
 def longest(scans: CycleScans) -> Longest:

@@ -19,7 +19,7 @@ Penalty never changes a schedule: it is paid on top of an installment's amount.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -258,7 +258,15 @@ def _prepay(placing: _Placing, draw: Draw) -> Decimal:
         )
     )
     session.flush()
-    _regenerate(session, draw, unpaid, balance - principal, max(start, paid_on), paid_on > start)
+    _regenerate(
+        session,
+        draw,
+        unpaid,
+        balance - principal,
+        max(start, paid_on),
+        paid_on > start,
+        at=repayment.created_at,
+    )
     return left - principal - interest
 
 
@@ -269,10 +277,14 @@ def _regenerate(
     balance: Decimal,
     accrual_start: date,
     broken_first_period: bool,
+    *,
+    at: datetime,
 ) -> None:
-    """Supersede the draw's unpaid installments with a schedule for the balance left."""
+    """Supersede the draw's unpaid installments with a schedule for the balance left, the
+    change holding from ``at`` (when the repayment was recorded; a replay restamps it)."""
     for installment in unpaid:
         installment.status = InstallmentStatus.SUPERSEDED
+        installment.superseded_at = at
     session.flush()
     if balance <= 0 or not unpaid:
         return
@@ -290,7 +302,7 @@ def _regenerate(
         day=schedule_day(draw.drawn_on, method, draw.repayment_day),
     )
     revision = max(i.revision for i in unpaid) + 1
-    add_installments(session, draw, planned, revision=revision)
+    add_installments(session, draw, planned, revision=revision, recorded_at=at)
 
 
 def paid_on_installment(session: Session, installment: Installment) -> tuple[Decimal, Decimal]:

@@ -8,7 +8,8 @@ in (date, id) order, in the caller's transaction. Placing is a function of the l
 each repayment, so the repayments before the replayed date come out as they were; replaying
 from the start keeps that true without keeping a history of each schedule. What the replay
 places otherwise than before is kept in the allocations' history until the replay's time
-(`bot.ledger.allocations`), so `check --at` an earlier moment reads the allocations then.
+(`bot.ledger.allocations`), and the schedules it writes again keep their times
+(`bot.ledger.installments_at`), so `check --at` an earlier moment reads the ledger then.
 """
 
 from datetime import date, datetime
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.calendar import BusinessCalendar
 from bot.ledger.allocations import held_allocations, keep_replaced
+from bot.ledger.installments_at import keep_times, times_of
 from bot.ledger.repayments.allocation import apply_repayment
 from bot.models import (
     Draw,
@@ -56,6 +58,7 @@ def replay(
     )
     before = _placed(repayments, since)
     held = held_allocations(session, facility)
+    times = times_of(session, facility)
     undo_allocations(session, facility)
     for repayment in repayments:
         was = repayment.unexplained
@@ -65,6 +68,7 @@ def replay(
             repayment.accepted_at = repayment.accepted_by = repayment.accept_reason = None
     session.flush()
     keep_replaced(session, facility, held, now=now)
+    keep_times(session, facility, times, now=now)
     if actor is not None:
         after = _placed(repayments, since)
         audit.record(
@@ -95,7 +99,7 @@ def undo_allocations(session: Session, facility: Facility) -> None:
         select(Installment).where(Installment.draw_id.in_(draw_ids), Installment.revision == 0)
     ):
         installment.status = InstallmentStatus.SCHEDULED
-        installment.paid_on = None
+        installment.paid_on = installment.superseded_at = None
     for repayment in session.scalars(select(Repayment).where(Repayment.facility_id == facility.id)):
         repayment.unexplained = ZERO
         session.expire(repayment, ["allocations"])

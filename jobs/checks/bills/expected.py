@@ -22,7 +22,7 @@ from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
 from bot.db import among
 from bot.ledger.bills import bill_known_at
-from bot.models import Bill, BillDay, Installment, InstallmentStatus
+from bot.models import Bill, BillDay, Installment
 from bot.money import format_money
 from bot.thresholds import Thresholds
 from jobs.checks.bills.penalties import LateDay, penalties_of
@@ -37,6 +37,7 @@ from jobs.checks.common import (
     facilities,
     fen,
     flag,
+    installment_current,
     installment_open,
     local_midnight,
     local_time,
@@ -163,7 +164,7 @@ def _installments_in(scans: CycleScans, groups: dict[tuple[int, date], Any]) -> 
             ).where(
                 among(session, Installment.facility_id, facility_ids[start : start + CHUNK]),
                 Installment.due_date.between(min(due_dates), max(due_dates)),
-                Installment.status != InstallmentStatus.SUPERSEDED,
+                installment_current(scans),
                 fen(Installment.amount) > 0,
             )
         ):

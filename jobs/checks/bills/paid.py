@@ -30,7 +30,6 @@ from bot.ledger.terms import collection_date
 from bot.models import (
     Bill,
     Installment,
-    InstallmentStatus,
     Repayment,
     RepaymentAllocation,
 )
@@ -43,6 +42,7 @@ from jobs.checks.common import (
     earliest_today,
     facilities,
     fen,
+    installment_current,
     latest_today,
     ledger_ahead,
     local_today,
@@ -243,7 +243,7 @@ def _paid_unlogged(scans: CycleScans) -> Sequence[Any]:
     on_the_day = and_(
         Installment.facility_id == Bill.facility_id,
         Installment.due_date == Bill.due_date,
-        Installment.status != InstallmentStatus.SUPERSEDED,
+        installment_current(scans),
     )
     held = _held(scans)
     repaid = (

@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 from bot.calendar import ONE_DAY, BusinessCalendar
 from bot.db import among
 from bot.ledger.bills import bill_known_at, bill_unpaid_at
-from bot.models import Bill, BillDay, Draw, Facility, Installment, InstallmentStatus
+from bot.models import Bill, BillDay, Draw, Facility, Installment
 from jobs.checks.common import (
     CHUNK,
     CycleScans,
@@ -31,6 +31,7 @@ from jobs.checks.common import (
     facilities,
     fen,
     flag,
+    installment_current,
     installment_open,
     latest_today,
     ledger_ahead,
@@ -219,8 +220,9 @@ def _candidate_days(scans: CycleScans, pad: int) -> Any:
       old, paid ones within the longest match window (`bill_missing`);
     - no bill on the day, but a bill on a nearby day that has no installments of its own: the
       one bill that may match these installments within a window (`bill_amount_mismatch`);
-    - bills on the day seen after `now`, and installments paid now that the allocations in
-      force at `now` had not paid in full (a check run "as of" an earlier moment).
+    - bills on the day seen after `now`, installments paid now that the allocations in
+      force at `now` had not paid in full, and installments superseded after `now` (a check
+      run "as of" an earlier moment).
     """
     now, most = scans.now, longest(scans)
     last_due = latest_today(now) + timedelta(days=most.lead_days)
@@ -231,9 +233,10 @@ def _candidate_days(scans: CycleScans, pad: int) -> Any:
     def days(*where: Any) -> Any:
         return select(BillDay.facility_id, BillDay.day).where(has_installments, *where)
 
-    # Paid now, open at `now`: not among the open days `bill_days` counts.
+    # Paid now, open at `now`, or superseded since: not among the days `bill_days` counts.
+    on_day = select(Installment.facility_id, Installment.due_date.label("day"))
     reopened = (
-        [select(Installment.facility_id, Installment.due_date.label("day")).where(paid_since(now))]
+        [on_day.where(paid_since(now)), on_day.where(Installment.superseded_at > now)]
         if ledger_ahead(scans)
         else []
     )
@@ -271,7 +274,7 @@ def installments_in_scope(
     return and_(
         facility.active,
         exists().where(Draw.id == Installment.draw_id, Draw.created_at <= now),
-        Installment.status != InstallmentStatus.SUPERSEDED,
+        installment_current(scans),
         fen(Installment.amount) > 0,
         or_(
             installment_open(scans),

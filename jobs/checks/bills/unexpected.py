@@ -13,7 +13,7 @@ from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
 from bot.db import among
 from bot.ledger.bills import bill_known_at
-from bot.models import Bill, BillDay, Installment, InstallmentStatus
+from bot.models import Bill, BillDay, Installment
 from bot.money import format_money
 from bot.thresholds import Thresholds
 from jobs.checks.common import (
@@ -23,6 +23,7 @@ from jobs.checks.common import (
     days_after,
     facilities,
     fen,
+    installment_current,
     local_time,
     moved,
     scans_for,
@@ -39,10 +40,11 @@ def bill_unexpected(
 ) -> list[Finding]:
     """A bill (paid or not, however old) that matches no installment: an unlogged draw?"""
     require_aware(now, "now")
-    bills = _bills_without_installments(scans_for(scans, session, now, thresholds, calendar))
+    scans = scans_for(scans, session, now, thresholds, calendar)
+    bills = _bills_without_installments(scans)
     if not bills:
         return []
-    due_before = _installments_due_before(session, calendar, bills)
+    due_before = _installments_due_before(scans, calendar, bills)
     return [
         _unexpected_finding(bill)
         for bill in bills
@@ -60,7 +62,7 @@ def _bills_without_installments(scans: CycleScans) -> list[Any]:
     window = setting(facility.bill_match_window_days, thresholds.bill_match_window_days)
     expected = and_(
         Installment.facility_id == Bill.facility_id,
-        Installment.status != InstallmentStatus.SUPERSEDED,
+        installment_current(scans),
         fen(Installment.amount) > 0,
     )
     installment_in_window = exists().where(
@@ -103,14 +105,14 @@ def _bills_without_installments(scans: CycleScans) -> list[Any]:
 
 
 def _installments_due_before(
-    session: Session, calendar: BusinessCalendar, bills: list[Any]
+    scans: CycleScans, calendar: BusinessCalendar, bills: list[Any]
 ) -> dict[int, set[date]]:
     """The due dates of installments just before each bill's window, by facility.
 
     No installment lies within the window of these bills, but one due before a holiday may
     shift into it: it is due at most `max_shift_days` before the window opens.
     """
-    pad = calendar.max_shift_days
+    session, pad = scans.session, calendar.max_shift_days
     dates = {
         moved(bill.due_date, -(bill.window + back)) for bill in bills for back in range(1, pad + 1)
     }
@@ -120,7 +122,7 @@ def _installments_due_before(
         for facility_id, due_date in session.execute(
             select(Installment.facility_id, Installment.due_date)
             .where(
-                Installment.status != InstallmentStatus.SUPERSEDED,
+                installment_current(scans),
                 fen(Installment.amount) > 0,
                 among(session, Installment.facility_id, facility_ids[start : start + CHUNK]),
                 among(session, Installment.due_date, sorted(dates)),
