@@ -45,7 +45,7 @@ def test_going_down_and_up_dates_a_regenerated_schedule_by_its_prepayment(
         )
         kept = _schedule(session)
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    command.downgrade(config, "0021")
+    command.downgrade(config, "0023")
     command.upgrade(config, "head")
 
     with Session(engine) as session, session.begin():
