@@ -32,7 +32,7 @@ def test_going_down_and_up_dates_a_regenerated_schedule_by_its_prepayment(
     engine: Engine,
 ) -> None:
     """A draw, its first installment paid and 5,000.00 prepaid (recorded on 03-20): down to
-    0021 and up again, the schedule is there to the fen, the first one in force from the draw,
+    0023 and up again, the schedule is there to the fen, the first one in force from the draw,
     the superseded rows until the prepayment was recorded, the regenerated ones from then."""
     with Session(engine) as session, session.begin():
         facility = jiebei_line(session, ALICE, SET_UP)
