@@ -6,12 +6,16 @@ the outbox worker's business, after the commit.
 A check that raises stops no other (`jobs.checks.run_each_check`): the others' findings are
 applied and their notifications go out. The failed check's own alerts are left as they were (a
 check that did not run says nothing about them), and an admin alert `check_failed` opens for it,
-once however many cycles it keeps failing, and resolves the first cycle it runs clean.
+once however many cycles it keeps failing, and resolves the first cycle it runs clean. The
+wake-ups after the checks (ticket follow-ups, escalation, user groups) run apart the same way.
 
 A year whose holidays loanwatch lacks (bot.holidays) opens a `holidays_unknown` admin alert
 once, saying how to add them, and resolves the first cycle after the admin did.
 """
 
+import logging
+from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -34,7 +38,9 @@ from bot.oncall.usergroups import run_usergroup_syncs
 from bot.settings import Settings
 from bot.tickets.follow_ups import run_ticket_wake_ups
 from bot.typed import shorten
-from jobs.checks import CheckRun, run_each_check
+from jobs.checks import run_each_check
+
+log = logging.getLogger(__name__)
 
 # An exception's text can be long (a whole SQL statement); the alert shows its start, the log
 # has all of it with the traceback.
@@ -95,7 +101,18 @@ def run_check_cycle(
         checks_run=run.ran_clean,
         written_at=written_at,
     )
-    failed = tell_failed_checks(session, run, now=now, policy=policy, written_at=written_at)
+    wake_ups = run_wake_ups(
+        session, now=now, settings=settings, calendar=calendar, written_at=written_at
+    )
+    failures = {**run.failed, **wake_ups.failed}
+    failed = tell_failed_checks(
+        session,
+        failures,
+        run.ran_clean | wake_ups.ran_clean,
+        now=now,
+        policy=policy,
+        written_at=written_at,
+    )
     holidays = tell_unknown_holidays(
         session, now=now, calendar=calendar, settings=settings, written_at=written_at
     )
@@ -105,40 +122,92 @@ def run_check_cycle(
         opened=summary.opened + failed.opened + holidays.opened,
         resolved=summary.resolved + failed.resolved + holidays.resolved,
     )
+    return CycleReport(now, run.findings, summary, failures, wake_ups.escalated)
+
+
+@dataclass
+class WakeUps:
+    """What the wake-ups after the checks did: escalation steps run, and which failed."""
+
+    escalated: int = 0
+    failed: dict[str, str] = field(default_factory=dict)
+    ran_clean: set[str] = field(default_factory=set)
+
+    def run(self, session: Session, name: str, wake_up: Callable[[], Any]) -> Any:
+        """Run one wake-up in a SAVEPOINT of its own, like a check: one that raises is logged,
+        named in `failed` (an admin `check_failed` alert says so) and stops no other."""
+        try:
+            with session.begin_nested():
+                result = wake_up()
+        except Exception as exc:
+            log.exception("the %s wake-up failed; the rest of the cycle still runs", name)
+            first_line = next(iter(str(exc).splitlines()), "")
+            self.failed[name] = f"{type(exc).__name__}: {first_line}"
+            return None
+        self.ran_clean.add(name)
+        return result
+
+
+def run_wake_ups(
+    session: Session,
+    *,
+    now: datetime,
+    settings: Settings,
+    calendar: BusinessCalendar,
+    written_at: datetime | None,
+) -> WakeUps:
+    """The tickets' follow-ups, the escalation ladders and the on-call user groups, each apart."""
+    policy = settings.alert_policy()
+    done = WakeUps()
     # The tickets' wake-ups: resolved alerts noted on their tickets, follow-ups due by now.
-    run_ticket_wake_ups(
+    done.run(
         session,
-        now=now,
-        calendar=calendar,
-        default_channel=policy.default_channel,
-        written_at=written_at,
+        "ticket_follow_ups",
+        lambda: run_ticket_wake_ups(
+            session,
+            now=now,
+            calendar=calendar,
+            default_channel=policy.default_channel,
+            written_at=written_at,
+        ),
     )
     # The escalation ladders: every step due by now, once (after the acks and snoozes that ran
-    # out were ended above, which restart their alerts' ladders).
-    escalated = run_escalations(
+    # out were ended by apply_findings, which restart their alerts' ladders).
+    escalated = done.run(
         session,
-        now=now,
-        calendar=calendar,
-        config=settings.escalation(),
-        policy=policy,
-        written_at=written_at,
+        "escalation",
+        lambda: run_escalations(
+            session,
+            now=now,
+            calendar=calendar,
+            config=settings.escalation(),
+            policy=policy,
+            written_at=written_at,
+        ),
     )
+    done.escalated = escalated or 0
     # The on-call user groups: set to whoever is on call now, once per change.
-    run_usergroup_syncs(session, now=now, written_at=written_at)
-    return CycleReport(now, run.findings, summary, dict(run.failed), escalated)
+    done.run(
+        session,
+        "usergroup_sync",
+        lambda: run_usergroup_syncs(session, now=now, written_at=written_at),
+    )
+    return done
 
 
 def tell_failed_checks(
     session: Session,
-    run: CheckRun,
+    failures: Mapping[str, str],
+    ran_clean: AbstractSet[str],
     *,
     now: datetime,
     policy: AlertPolicy,
     written_at: datetime | None = None,
 ) -> AdminTally:
-    """Open (or keep) a check_failed alert per failed check; resolve those that ran clean."""
+    """Open (or keep) a check_failed alert per failed check (or wake-up, `run_wake_ups`);
+    resolve those that ran clean."""
     tally = AdminTally()
-    for check, error in run.failed.items():
+    for check, error in failures.items():
         shown = shorten(error, _ERROR_CHARS)
         tally.open(
             session,
@@ -157,7 +226,7 @@ def tell_failed_checks(
             policy=policy,
             written_at=written_at,
         )
-    for check in set(failing_checks(session)) & run.ran_clean:
+    for check in set(failing_checks(session)) & ran_clean:
         tally.resolve(
             session,
             check_failed_fingerprint(check),

@@ -15,12 +15,9 @@ from bot.alerts.detection import wake_up
 from bot.clock import utcnow
 from bot.db import make_engine, require_current_schema, transaction
 from bot.digest.sending import send_due_digests
-from bot.oncall.engine import run_escalations
-from bot.oncall.usergroups import run_usergroup_syncs
 from bot.sessions import session_factory
 from bot.settings import Settings
-from bot.tickets.follow_ups import run_ticket_wake_ups
-from jobs.cycle import run_check_cycle
+from jobs.cycle import run_check_cycle, run_wake_ups, tell_failed_checks
 from jobs.delivery import DeliveryWorker, delivery_options
 from jobs.scheduler import build_scheduler, worker_name
 from jobs.transports import Transport
@@ -105,15 +102,14 @@ def _wake_up(sessions: sessionmaker[Session], settings: Settings) -> Callable[[d
     call)."""
     calendar = settings.calendar()
     policy = settings.alert_policy()
-    escalation = settings.escalation()
 
     def wake(now: datetime) -> None:
         with transaction(sessions) as session:
             wake_up(session, now=now, policy=policy)
-            run_ticket_wake_ups(
-                session, now=now, calendar=calendar, default_channel=policy.default_channel
+            # Each apart: one that raises stops no other, and admins are told (check_failed).
+            done = run_wake_ups(
+                session, now=now, settings=settings, calendar=calendar, written_at=None
             )
-            run_escalations(session, now=now, calendar=calendar, config=escalation, policy=policy)
-            run_usergroup_syncs(session, now=now)
+            tell_failed_checks(session, done.failed, done.ran_clean, now=now, policy=policy)
 
     return wake

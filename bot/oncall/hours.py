@@ -7,7 +7,7 @@ in America/New_York is 09:00 there whatever daylight saving does.
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from bot.calendar import BusinessCalendar
 from bot.errors import InputError
@@ -81,7 +81,10 @@ def add_business_time(
     ladder runs only within business hours (Thursday 16:10 + 2 h is Friday 09:10)."""
     moment = next_business_moment(start, zone, calendar, hours)
     remaining = delay
-    for _ in range(_LONGEST_CLOSURE * 10):
+    # Each round uses up one working day's hours (a day shortened by a clock change a little
+    # less): as many rounds as the delay has working days, and a few more.
+    day = datetime.combine(date.min, hours.closes) - datetime.combine(date.min, hours.opens)
+    for _ in range(int(delay / day) * 2 + 3):
         local = moment.astimezone(zone)
         closes = datetime.combine(local.date(), hours.closes, tzinfo=zone).astimezone(start.tzinfo)
         room = closes - moment

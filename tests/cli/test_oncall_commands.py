@@ -173,3 +173,60 @@ def test_a_rotations_user_group_is_set_at_each_change_and_can_be_stopped(loanwat
     status, out, err = loanwatch("oncall rotation set finance --usergroup @finance")
     assert status == 2
     assert "S0123ABCD" in err
+
+
+def _frozen_line_on_finance(loanwatch) -> None:
+    """Rotation finance (a day each, Shanghai) and jiebei-main on it, frozen: a critical alert."""
+    assert (
+        loanwatch(
+            'oncall rotation add finance --members U0ANN,U0BEN --handoff "09:00" '
+            "--length 1d --timezone Asia/Shanghai"
+        )[0]
+        == 0
+    )
+    assert (
+        loanwatch("facility add jiebei-main --platform jiebei --limit 1000 --rotation finance")[0]
+        == 0
+    )
+    assert loanwatch("limit add jiebei-main 0 --status frozen")[0] == 0
+
+
+def test_a_ladder_step_months_away_counts_its_business_hours(loanwatch) -> None:
+    """A warning ladder whose last step is 300 days away (the policy accepts up to a year):
+    a check runs, its warning (data_stale, a line never read) escalates at once, and nothing
+    fails; until then every check crashed counting the 300 days."""
+    _frozen_line_on_finance(loanwatch)
+    assert loanwatch('escalation set warning --steps "0m:oncall,300d:here"')[0] == 0
+    later = utcnow().replace(second=0, microsecond=0) + timedelta(days=7)
+
+    status, out, err = loanwatch(f"check --at {later.isoformat()}")
+
+    assert status == 0, err
+    assert "Escalation of alert 2 (warning), step 1: oncall" in out
+    assert "checks failed" not in out
+
+
+def test_an_escalation_that_raises_stops_nothing_else_and_admins_are_told(
+    loanwatch, monkeypatch
+) -> None:
+    """The escalation wake-up raises: the check still opens and tells the frozen line's alert,
+    the summary names `escalation` as failed (exit 1), a check_failed alert says so; the next
+    clean run resolves it."""
+    _frozen_line_on_finance(loanwatch)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the ladder broke")
+
+    monkeypatch.setattr("jobs.cycle.run_escalations", broken)
+    status, out, _ = loanwatch("check")
+
+    assert status == 1
+    assert "CRITICAL: limit_frozen on jiebei-main" in out
+    assert "CRITICAL: check_failed" in out
+    assert out.strip().splitlines()[-1].endswith("; checks failed: escalation")
+
+    monkeypatch.undo()
+    status, out, _ = loanwatch("check")
+    assert status == 0
+    assert ", 1 resolved," in out.strip().splitlines()[-1]  # the check_failed alert
+    assert "checks failed" not in out
