@@ -27,14 +27,14 @@ step of their round), the silences, rotations, ladders and the money at risk in 
 number of queries however many alerts are open, and works out the due rungs in Python.
 """
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, and_, func, select
 from sqlalchemy.orm import Session
 
-from bot.alerts.at_risk import money_at_risk
+from bot.alerts.at_risk import business_days_until, money_at_risk
 from bot.alerts.checks import ADMIN_CHECKS
 from bot.alerts.findings import Severity
 from bot.alerts.policy import AlertPolicy, AlertState
@@ -48,6 +48,9 @@ from bot.oncall.hours import BusinessHours, add_business_time
 from bot.oncall.policy import Action, Step, ladders
 from bot.oncall.rotations import OnCall, on_call, overrides_after
 from bot.oncall.words import EscalationNotice, no_next
+
+# How far before a due date urgency is looked for (more than any holiday closes in a row).
+_URGENT_LOOKBACK_DAYS = 60
 
 
 def run_escalations(
@@ -113,6 +116,10 @@ def due_steps(
         start = max(alert.escalation_from or alert.opened_at, rotation.created_at)
         name = alert.timezone or policy.timezone
         zone = zones.get(name) or zones.setdefault(name, ZoneInfo(name))
+        if urgent and alert.severity != Severity.CRITICAL and risk and risk.due is not None:
+            # Urgent only since its due date came near: the critical ladder starts then, not
+            # at the opening, or its first minute runs every step the alert has waited.
+            start = max(start, became_urgent(risk.due, config.urgent_days, zone, calendar))
         first = 0 if alert.last_step is None else alert.last_step + 1
         for number in range(first, len(rungs)):
             when = step_due(
@@ -127,6 +134,17 @@ def due_steps(
                 break
             due.append(DueStep(alert, rotation, severity, risk, number, rungs[number], start, when))
     return due
+
+
+def became_urgent(due: date, within: int, zone: ZoneInfo, calendar: BusinessCalendar) -> datetime:
+    """The local midnight from which `due` is within `within` business days."""
+    day = due
+    for _ in range(_URGENT_LOOKBACK_DAYS):
+        before = day - timedelta(days=1)
+        if business_days_until(calendar, before, due) > within:
+            break
+        day = before
+    return datetime.combine(day, time.min, tzinfo=zone)
 
 
 def _open_alerts(session: Session) -> list[Row[Any]]:

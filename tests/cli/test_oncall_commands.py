@@ -1,7 +1,7 @@
 """`loanwatch oncall …` and `loanwatch escalation …` as an admin uses them."""
 
 import shlex
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, func, select
@@ -230,3 +230,32 @@ def test_an_escalation_that_raises_stops_nothing_else_and_admins_are_told(
     assert status == 0
     assert ", 1 resolved," in out.strip().splitlines()[-1]  # the check_failed alert
     assert "checks failed" not in out
+
+
+def test_a_warning_that_turns_urgent_at_midnight_starts_its_critical_ladder_then(
+    loanwatch, terminal_clock
+) -> None:
+    """jb's ¥5,140.26 bill is due Friday 12-11; its due-soon warning opens on Monday and waits
+    out its warning ladder. At 00:00 on Wednesday the due date is two business days away: the
+    alert escalates as critical from then, one step at a time (the on-call mention at 00:01),
+    not every critical step it would have run since Monday at once."""
+    terminal_clock.now = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
+    assert (
+        loanwatch(
+            'oncall rotation add finance --members U0ANN,U0BEN --handoff "09:00" '
+            "--length 1d --timezone Asia/Shanghai"
+        )[0]
+        == 0
+    )
+    assert loanwatch("facility add jb --platform jiebei --limit 300000 --rotation finance")[0] == 0
+    assert loanwatch("draw add jb 30000 --months 6 --on 2026-11-11")[0] == 0
+    assert loanwatch("bill add jb 2026-12-11 5140.26")[0] == 0
+    for moment in ("2026-12-07T03:40:00Z", "2026-12-08T10:00:00Z", "2026-12-08T15:50:00Z"):
+        assert loanwatch(f"check --at {moment}")[0] == 0
+
+    status, out, _ = loanwatch("check --at 2026-12-08T16:01:00Z")
+
+    assert status == 0
+    steps = [line for line in out.splitlines() if line.startswith("Escalation of")]
+    assert steps, out
+    assert all(line.endswith("(critical), step 1: oncall") for line in steps), steps
