@@ -114,9 +114,16 @@ def rotation_list(state: CliState) -> None:
 @click.argument("name")
 @click.pass_obj
 def rotation_remove(state: CliState, name: str) -> None:
-    """Remove rotation NAME and its overrides (refused while a facility names it)."""
+    """Remove rotation NAME and its overrides (refused while a facility names it or it is
+    LOANWATCH_DEFAULT_ROTATION)."""
     with state.transaction() as session:
-        rotations.remove_rotation(session, state.actor, name, now=state.now)
+        rotations.remove_rotation(
+            session,
+            state.actor,
+            name,
+            now=state.now,
+            default=state.settings.default_rotation,
+        )
         click.echo(f"removed rotation {name}")
 
 

@@ -238,9 +238,17 @@ def add_rotation(
     return rotation
 
 
-def remove_rotation(session: Session, actor: audit.Actor, name: str, *, now: datetime) -> None:
-    """Remove a rotation and its overrides; refused while a facility names it."""
+def remove_rotation(
+    session: Session, actor: audit.Actor, name: str, *, now: datetime, default: str | None = None
+) -> None:
+    """Remove a rotation and its overrides; refused while a facility names it, or while it is
+    the `default` (LOANWATCH_DEFAULT_ROTATION): the alerts escalating on it would go quiet."""
     rotation = get_rotation(session, name)
+    if name == default:
+        raise InputError(
+            f"rotation {name!r} is LOANWATCH_DEFAULT_ROTATION, the rotation of every facility "
+            "that names none; set that setting to another rotation (or remove it) first"
+        )
     users = list(
         session.scalars(
             select(Facility.slug).where(Facility.oncall_rotation == name).order_by(Facility.slug)

@@ -259,3 +259,21 @@ def test_a_warning_that_turns_urgent_at_midnight_starts_its_critical_ladder_then
     steps = [line for line in out.splitlines() if line.startswith("Escalation of")]
     assert steps, out
     assert all(line.endswith("(critical), step 1: oncall") for line in steps), steps
+
+
+def test_the_default_rotation_cannot_be_removed_while_it_is_the_default(
+    loanwatch, monkeypatch, database_url
+) -> None:
+    """LOANWATCH_DEFAULT_ROTATION=finance: removing finance would silence every alert escalating
+    on it, so it is refused (one line, exit 2, nothing removed) until the setting changes."""
+    assert loanwatch(ADD + " --timezone Asia/Shanghai")[0] == 0
+    monkeypatch.setenv("LOANWATCH_DEFAULT_ROTATION", "finance")
+
+    status, _, err = loanwatch("oncall rotation remove finance")
+
+    assert status == 2
+    assert "LOANWATCH_DEFAULT_ROTATION" in err
+    assert len(err.strip().splitlines()) == 1
+    assert _count(database_url, Rotation) == 1
+    monkeypatch.delenv("LOANWATCH_DEFAULT_ROTATION")
+    assert loanwatch("oncall rotation remove finance")[0] == 0
