@@ -158,8 +158,13 @@ def on_call(rotation: Rotation, at: datetime, overrides: list[OncallOverride]) -
     covering = next((o for o in overrides if o.starts_at <= at), None)
     if covering is not None:
         user, since, until = covering.user, covering.starts_at, covering.ends_at
-    # The person on call changes at the next handoff, or when an override begins before it.
-    starts = [o.starts_at for o in overrides if at < o.starts_at < until]
+    # The person on call changes at the next handoff, or when an override begins before it:
+    # one newer than the override in force (an older one beginning under it stays hidden).
+    starts = [
+        o.starts_at
+        for o in overrides
+        if at < o.starts_at < until and (covering is None or o.id > covering.id)
+    ]
     until = min([until, *starts])
     following = [scheduled(rotation, k + step) for step in range(1, len(rotation.members) + 1)]
     next_user = next((member for member in following if member != user), None)

@@ -123,6 +123,38 @@ def test_an_override_wins_while_it_lasts_and_is_audited(session) -> None:
     assert {"oncall.rotation_add", "oncall.override"} <= actions
 
 
+def test_an_override_hidden_under_a_newer_one_does_not_end_it(session) -> None:
+    """U0CAT's override (days 2-4) is added first, U0DAN's (days 1-5) after it: U0DAN is on
+    call all through and `who` says until day 5, not until U0CAT's hidden override begins."""
+    created = datetime(2026, 12, 2, 15, tzinfo=UTC)
+    rotation = _rotation(session, "mon 09:00", "1w", created)
+    day = timedelta(days=1)
+    add_override(
+        session,
+        ALICE,
+        "finance",
+        user="U0CAT",
+        starts=created + 2 * day,
+        ends=created + 4 * day,
+        now=created,
+    )
+    add_override(
+        session,
+        ALICE,
+        "finance",
+        user="U0DAN",
+        starts=created + day,
+        ends=created + 5 * day,
+        now=created,
+    )
+    session.flush()
+
+    during = who(session, rotation, created + day + timedelta(hours=1))
+
+    assert (during.user, during.override, during.until) == ("U0DAN", True, created + 5 * day)
+    assert who(session, rotation, created + 3 * day).user == "U0DAN"
+
+
 @pytest.mark.parametrize(
     ("field", "value", "words"),
     [
