@@ -27,7 +27,7 @@ def oncall_group() -> None:
 
 @oncall_group.group("rotation")
 def rotation_group() -> None:
-    """Rotations: add, list, remove."""
+    """Rotations: add, set, list, remove."""
 
 
 @rotation_group.command("add")
