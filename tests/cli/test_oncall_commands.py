@@ -125,18 +125,7 @@ def test_escalation_show_gives_the_defaults_then_what_the_admin_set(loanwatch) -
 def test_check_at_a_later_time_runs_every_step_due_by_then_once(loanwatch) -> None:
     """A frozen line's critical alert: `check --at T` escalates at once; `check --at T+2h`
     runs the 15m, 45m and 2h steps together, each worded with its own delay; again, nothing."""
-    assert (
-        loanwatch(
-            'oncall rotation add finance --members U0ANN,U0BEN --handoff "09:00" '
-            "--length 1d --timezone Asia/Shanghai"
-        )[0]
-        == 0
-    )
-    assert (
-        loanwatch("facility add jiebei-main --platform jiebei --limit 1000 --rotation finance")[0]
-        == 0
-    )
-    assert loanwatch("limit add jiebei-main 0 --status frozen")[0] == 0
+    _frozen_line_on_finance(loanwatch)
     start = utcnow().replace(second=0, microsecond=0) + timedelta(minutes=5)
     status, out, _ = loanwatch(f"check --at {start.isoformat()}")
     assert status == 0
