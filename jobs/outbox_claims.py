@@ -5,7 +5,7 @@ The delivery worker (`jobs.delivery`) claims a batch in one transaction with
 """
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Row, and_, exists, func, or_, select, update
@@ -16,6 +16,7 @@ from bot.alerts.outbox import DROPPED, PENDING, SENDING
 from bot.db import among
 from bot.installation import this_installation
 from bot.models import Alert, OutboxMessage, Ticket
+from bot.oncall.words import ESCALATION_KIND
 from bot.tickets.notices import TicketNoticeKind
 from jobs.transports import OutboxMessageView
 
@@ -108,6 +109,7 @@ def claim_due(
         rows = session.execute(select(Alert.id, Alert.message_ref).where(Alert.id.in_(alert_ids)))
         refs = {row.id: row.message_ref for row in rows}
     won = supersede(session, won, worker_id, refs)
+    won, threads = _group_threads(session, won, worker_id, now)
     ticket_refs = _ticket_refs(session, won)
     installation_id = this_installation(session).installation_id
     claims = [
@@ -118,7 +120,8 @@ def claim_due(
                 row.channel,
                 row.payload,
                 row.attempts,
-                alert_ref=refs.get(row.alert_id) if row.alert_id is not None else None,
+                alert_ref=threads.get(row.id)
+                or (refs.get(row.alert_id) if row.alert_id is not None else None),
                 # It was `sending` under a lease that ran out: its worker may have sent it.
                 reclaimed=picked.get(row.id) == SENDING,
                 installation_id=installation_id,
@@ -131,6 +134,60 @@ def claim_due(
         for row in won
     ]
     return True, sorted(claims, key=lambda claim: claim.view.id)
+
+
+def _thread_token(row: Row[Any]) -> str | None:
+    """The grouped message an escalation of alerts told together goes in the thread of."""
+    if row.kind != ESCALATION_KIND or not isinstance(row.payload, dict):
+        return None
+    token = row.payload.get("thread")
+    return token if isinstance(token, str) else None
+
+
+def _group_threads(
+    session: Session, won: list[Row[Any]], worker_id: str, now: datetime
+) -> tuple[list[Row[Any]], dict[int, str]]:
+    """The claimed rows that may go now, and the grouped message each group escalation goes
+    in the thread of (`bot.oncall.together`).
+
+    A group's first step is written in the run that opens its alerts, beside the grouped
+    message itself: while that message is not posted yet (pending, or being sent), the step
+    waits a second and is claimed again after it. A grouped message that will never be posted
+    (a dead letter) leaves the step to go where an alert's own notice would.
+    """
+    tokens = {token for row in won if (token := _thread_token(row))}
+    if not tokens:
+        return won, {}
+    groups = {
+        row.token: row
+        for row in session.execute(
+            select(OutboxMessage.token, OutboxMessage.state, OutboxMessage.transport_ref).where(
+                OutboxMessage.token.in_(tokens), OutboxMessage.kind == NoticeKind.GROUP
+            )
+        )
+    }
+    waiting, threads = [], {}
+    for row in won:
+        group = groups.get(_thread_token(row) or "")
+        if group is None:
+            continue
+        if group.state in (PENDING, SENDING):
+            waiting.append(row.id)
+        elif group.transport_ref:
+            threads[row.id] = group.transport_ref
+    if waiting:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(waiting), OutboxMessage.claimed_by == worker_id)
+            .values(
+                state=PENDING,
+                claimed_by=None,
+                claimed_until=None,
+                next_attempt_at=now + timedelta(seconds=1),
+            )
+            .execution_options(synchronize_session=False)
+        )
+    return [row for row in won if row.id not in waiting], threads
 
 
 def _ticket_id(row: Row[Any]) -> int | None:

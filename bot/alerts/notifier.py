@@ -11,7 +11,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import audit
@@ -28,6 +28,7 @@ from bot.alerts.outbox import PENDING, SENDING, enqueue
 from bot.alerts.policy import AlertPolicy, AlertState, RunSummary
 from bot.db import among
 from bot.models import Alert, Facility, OutboxMessage, Platform, Ticket, TicketAlert
+from bot.models.alerts import new_token
 from bot.tickets.words import is_overdue, ticket_status
 
 _NO_VALUES: dict[str, Any] = dict.fromkeys(Alert.__table__.columns.keys())
@@ -183,10 +184,25 @@ class Notifier:
         for (check, channel), batch in batches.items():
             if len(batch) > self.policy.storm_threshold:
                 storm = storm_notice(check, event, batch, self.facilities)
-                self._write(NoticeKind.GROUP, channel, storm.to_payload(), None, batch)
+                row = self._write(NoticeKind.GROUP, channel, storm.to_payload(), None, batch)
+                if kind == NoticeKind.OPENED:
+                    self._told_together(row, batch)
                 self.tally["grouped"] += len(batch) - len(alone[check, channel])
             for alert in alone[check, channel]:
                 self.tell(alert, kind, event=event, at_risk=risks.get(alert.id))
+
+    def _told_together(self, row: OutboxMessage, alerts: Sequence[AlertToTell]) -> None:
+        """Keep the storm's token as each alert's `told_in`: alerts told together escalate
+        together, in this message's thread (`bot.oncall.together`). One UPDATE a storm."""
+        row.token = new_token()
+        self.session.execute(
+            update(Alert)
+            .where(among(self.session, Alert.id, sorted(a.id for a in alerts)))
+            .values(told_in=row.token)
+            .execution_options(synchronize_session=False)
+        )
+        for alert in alerts:
+            alert.told_in = row.token
 
     def at_risk(self, alerts: Sequence[AlertToTell]) -> dict[int, str]:
         """Alert id → the money it puts at risk, as its message shows it (by date); a resolved

@@ -64,6 +64,9 @@ class Alert(Base):
     # acknowledgement or an ended snooze starts the next round, timed from when it ran out.
     escalation_round: Mapped[int] = mapped_column(Integer, default=0)
     escalation_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The token of the grouped (storm) message the alert was opened in, or None: alerts told
+    # together escalate together, in that message's thread (bot.oncall.claims).
+    told_in: Mapped[str | None] = mapped_column(String(32))
     # "CHANNEL_ID:TS" of the alert's own Slack message, set by the delivery worker when the first
     # message about this alert alone is posted; later notices update that message in place.
     message_ref: Mapped[str | None] = mapped_column(String(100))

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.models.base import Base
@@ -68,17 +68,26 @@ class EscalationStep(Base):
     """One step of one alert's ladder, run once: the unique key is the claim.
 
     A worker inserts the row in the transaction that writes the step's notices; a second worker
-    inserting the same (alert, round, step) fails on the key and runs nothing.
+    inserting the same (alert, round, rung) fails on the key and runs nothing. The rung is what
+    the step does and how many times the round did it before (`dm#0`, `here#1`,
+    `group:S0FIN#0`), not its position, so a ladder that changes mid-round (a new policy, a
+    warning turned critical) neither repeats nor skips a step (`bot.oncall.engine`).
     """
 
     __tablename__ = "escalation_steps"
-    __table_args__ = (UniqueConstraint("alert_id", "round", "step"),)
+    __table_args__ = (UniqueConstraint("alert_id", "round", "rung"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
     round: Mapped[int] = mapped_column(Integer)
-    step: Mapped[int] = mapped_column(Integer)
+    step: Mapped[int] = mapped_column(Integer)  # its position in its ladder
     action: Mapped[str] = mapped_column(String(16))
+    # The ladder it was run on (None: written before revision 0026), a group step's group.
+    severity: Mapped[str | None] = mapped_column(String(16))
+    target: Mapped[str | None] = mapped_column(String(32))
+    rung: Mapped[str] = mapped_column(String(48))
+    # Fell due while the alert was silenced and was passed over when the silence ended.
+    skipped: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     user: Mapped[str | None] = mapped_column(String(32))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ran_at: Mapped[datetime] = mapped_column(UTCDateTime())

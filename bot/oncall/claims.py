@@ -12,14 +12,15 @@ caller's transaction, in a constant number of statements:
    database's write lock from its first write, and one whose reads are older than a committed
    write cannot write at all. A step whose alert is no longer open and unsnoozed in the same
    round as read is dropped.
-2. **Inserts the steps' rows**, `ON CONFLICT DO NOTHING` on the unique (alert, round, step):
+2. **Inserts the steps' rows**, `ON CONFLICT DO NOTHING` on the unique (alert, round, rung):
    a row another worker inserted (or is inserting: PostgreSQL waits for it) is skipped, and
-   only the rows inserted here go on.
-3. **Writes their outbox notices and audit records**, one INSERT each.
+   only the rows inserted here go on. A step a silence held and passed over is only a row
+   (`skipped`).
+3. **Writes their outbox notices and audit records**, one INSERT each: one notice per group
+   of alerts told together (`bot.oncall.together`), one audit record per alert.
 """
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -27,76 +28,73 @@ from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from bot import audit
-from bot.alerts.at_risk import AtRisk
 from bot.alerts.outbox import PENDING
 from bot.alerts.policy import AlertPolicy, AlertState
 from bot.db import among, insert_many
-from bot.models import Alert, AuditRecord, EscalationStep, OutboxMessage, Rotation
+from bot.models import Alert, AuditRecord, EscalationStep, OutboxMessage
 from bot.models.alerts import new_token
-from bot.oncall.policy import Step
-from bot.oncall.words import ESCALATION_KIND, EscalationNotice
+from bot.oncall.rotations import OnCall
+from bot.oncall.together import DueStep, group_notice, grouped, reached
+from bot.oncall.words import ESCALATION_KIND
 
-
-@dataclass(frozen=True)
-class DueStep:
-    """One rung of one alert's round, due by now and not run yet."""
-
-    alert: Row[Any]  # the columns `_open_alerts` reads
-    rotation: Rotation
-    severity: str
-    risk: AtRisk | None
-    number: int
-    step: Step
-    start: datetime
-    due: datetime
+__all__ = ["DueStep", "claim_steps"]
 
 
 def claim_steps(
     session: Session,
-    due: Sequence[tuple[DueStep, EscalationNotice]],
+    due: Sequence[DueStep],
+    on_duty: Mapping[int, OnCall],
     now: datetime,
     policy: AlertPolicy,
     written_at: datetime,
 ) -> int:
-    """Claim and write the steps still due on alerts still open; how many were written."""
-    still = _lock_still_open(session, [d for d, _ in due])
-    wanted = [(d, n) for d, n in due if d.alert.id in still]
+    """Claim and write the steps still due on alerts still open; how many alerts' steps ran."""
+    still = _lock_still_open(session, list(due))
+    wanted = [d for d in due if d.alert.id in still]
     if not wanted:
         return 0
     rows = [
         {
             "alert_id": d.alert.id,
-            "round": n.round,
-            "step": n.step,
-            "action": n.action,
-            "user": n.user,
+            "round": d.alert.escalation_round,
+            "step": d.number,
+            "action": str(d.step.action),
+            "severity": d.severity,
+            "target": d.step.target,
+            "rung": d.key,
+            "skipped": d.skipped,
+            "user": reached(d, on_duty[d.rotation.id])[0],
             "due_at": d.due,
             "ran_at": now,
         }
-        for d, n in wanted
+        for d in wanted
     ]
     table = EscalationStep.__table__
     inserted = insert_many(
         session,
         table,
         rows,
-        returning=[table.c.id, table.c.alert_id, table.c.round, table.c.step],
+        returning=[table.c.id, table.c.alert_id, table.c.round, table.c.rung],
         skip_existing=True,
     )
-    ids = {(r.alert_id, r.round, r.step): r.id for r in inserted}
-    claimed = [(d, n, row) for (d, n), row in zip(wanted, rows, strict=True) if _key(row) in ids]
-    if not claimed:
+    ids = {(r.alert_id, r.round, r.rung): r.id for r in inserted}
+    claimed = [(d, row) for d, row in zip(wanted, rows, strict=True) if _key(row) in ids]
+    ran = [(d, row) for d, row in claimed if not d.skipped]
+    if not ran:
         return 0
-    channels = _channels(session, [d.alert for d, _, _ in claimed], policy)
-    payloads = [n.to_payload() for _, n, _ in claimed]
+    row_of = {id(d): row for d, row in ran}
+    groups = grouped([d for d, _ in ran])
+    notices = [group_notice(group, on_duty) for group in groups]
+    channels = _channels(session, [group[0].alert for group in groups], policy)
+    payloads = [n.to_payload() for n in notices]
     insert_many(
         session,
         OutboxMessage.__table__,
         [
             {
-                "alert_id": d.alert.id,
+                "alert_id": group[0].alert.id,
                 "kind": ESCALATION_KIND,
-                "channel": channels[d.alert.id],
+                "channel": channels[group[0].alert.id],
                 "payload": payload,
                 "state": PENDING,
                 "attempts": 0,
@@ -105,22 +103,20 @@ def claim_steps(
                 "created_at": written_at,
                 "token": new_token(),
             }
-            for (d, _, _), payload in zip(claimed, payloads, strict=True)
+            for group, payload in zip(groups, payloads, strict=True)
         ],
     )
-    insert_many(
-        session,
-        AuditRecord.__table__,
-        [
-            _audit_entry(ids[_key(row)], row, payload["text"], now)
-            for (_, _, row), payload in zip(claimed, payloads, strict=True)
-        ],
-    )
-    return len(claimed)
+    entries = []
+    for group, payload in zip(groups, payloads, strict=True):
+        for d in group:
+            row = row_of[id(d)]
+            entries.append(_audit_entry(ids[_key(row)], row, payload["text"], now))
+    insert_many(session, AuditRecord.__table__, entries)
+    return len(ran)
 
 
-def _key(row: dict[str, Any]) -> tuple[int, int, int]:
-    return row["alert_id"], row["round"], row["step"]
+def _key(row: dict[str, Any]) -> tuple[int, int, str]:
+    return row["alert_id"], row["round"], row["rung"]
 
 
 def _lock_still_open(session: Session, due: list[DueStep]) -> set[int]:

@@ -27,27 +27,27 @@ step of their round), the silences, rotations, ladders and the money at risk in 
 number of queries however many alerts are open, and works out the due rungs in Python.
 """
 
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, and_, func, select
+from sqlalchemy import Row, and_, select
 from sqlalchemy.orm import Session
 
 from bot.alerts.at_risk import business_days_until, money_at_risk
 from bot.alerts.checks import ADMIN_CHECKS
 from bot.alerts.findings import Severity
 from bot.alerts.policy import AlertPolicy, AlertState
-from bot.alerts.silences import active_silences, covers
+from bot.alerts.silences import active_silences, covers, end_of, silences_ended_between
 from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
-from bot.models import Alert, EscalationStep, Facility, Rotation
+from bot.models import Alert, EscalationStep, Facility, Rotation, Silence
 from bot.oncall.claims import DueStep, claim_steps
 from bot.oncall.config import EscalationConfig
 from bot.oncall.hours import BusinessHours, add_business_time
-from bot.oncall.policy import Action, Step, ladders
-from bot.oncall.rotations import OnCall, on_call, overrides_after
-from bot.oncall.words import EscalationNotice, no_next
+from bot.oncall.policy import Step, ladders, rung_keys
+from bot.oncall.rotations import on_call, overrides_after
 
 # How far before a due date urgency is looked for (more than any holiday closes in a row).
 _URGENT_LOOKBACK_DAYS = 60
@@ -62,7 +62,7 @@ def run_escalations(
     policy: AlertPolicy,
     written_at: datetime | None = None,
 ) -> int:
-    """Run every escalation step due by `now`; how many ran (the caller commits)."""
+    """Run every escalation step due by `now`; how many alerts' steps ran (the caller commits)."""
     require_aware(now, "now")
     due = due_steps(session, now=now, calendar=calendar, config=config, policy=policy)
     if not due:
@@ -70,10 +70,7 @@ def run_escalations(
     rotations = {d.rotation.id: d.rotation for d in due}
     overrides = overrides_after(session, sorted(rotations), now)
     on_duty = {rid: on_call(r, now, overrides) for rid, r in rotations.items()}
-    notices = [_notice(d, on_duty[d.rotation.id]) for d in due]
-    return claim_steps(
-        session, list(zip(due, notices, strict=True)), now, policy, written_at or now
-    )
+    return claim_steps(session, due, on_duty, now, policy, written_at or now)
 
 
 def due_steps(
@@ -101,7 +98,10 @@ def due_steps(
     if not escalating:
         return []
     rungs_of = {severity: ladder.rungs() for severity, ladder in ladders(session).items()}
+    keys_of = {severity: rung_keys(rungs) for severity, rungs in rungs_of.items()}
     at_risk = money_at_risk(session, [a for a, _ in escalating], now=now, calendar=calendar)
+    done = _done_this_round(session)
+    held = _silence_ends(session, [a for a, _ in escalating], now)
     zones: dict[str, ZoneInfo] = {}
     due: list[DueStep] = []
     for alert, rotation in escalating:
@@ -120,11 +120,12 @@ def due_steps(
             # Urgent only since its due date came near: the critical ladder starts then, not
             # at the opening, or its first minute runs every step the alert has waited.
             start = max(start, became_urgent(risk.due, config.urgent_days, zone, calendar))
-        first = 0 if alert.last_step is None else alert.last_step + 1
-        for number in range(first, len(rungs)):
+        ran = done.get(alert.id, set())
+        mine: list[DueStep] = []
+        for number, (rung, key) in enumerate(zip(rungs, keys_of[severity], strict=True)):
             when = step_due(
                 start,
-                rungs[number],
+                rung,
                 critical=severity == Severity.CRITICAL,
                 zone=zone,
                 calendar=calendar,
@@ -132,8 +133,54 @@ def due_steps(
             )
             if when > now:
                 break
-            due.append(DueStep(alert, rotation, severity, risk, number, rungs[number], start, when))
+            if key in ran:
+                continue  # this round did it already, on this ladder or another
+            mine.append(DueStep(alert, rotation, severity, risk, number, rung, start, when, key))
+        due.extend(_after_silence(mine, held, alert))
     return due
+
+
+def _after_silence(mine: list[DueStep], held: list[Silence], alert: Row[Any]) -> list[DueStep]:
+    """The steps that fell due while a silence held them: only the latest runs, the others are
+    passed over (their rows say `skipped`); a step due after the silence ended runs as usual."""
+    ends = [
+        end_of(s)
+        for s in held
+        if covers(s, check=alert.check, facility_id=alert.facility_id)
+        and mine
+        and end_of(s) >= mine[0].due
+    ]
+    if not ends:
+        return mine
+    end = max(ends)
+    during = [d for d in mine if d.due <= end]
+    passed = {id(d) for d in during[:-1]}
+    return [replace(d, skipped=True) if id(d) in passed else d for d in mine]
+
+
+def _silence_ends(session: Session, alerts: list[Row[Any]], now: datetime) -> list[Silence]:
+    """The silences that ended since the earliest round started (they may have held steps)."""
+    earliest = min(a.escalation_from or a.opened_at for a in alerts)
+    return silences_ended_between(session, earliest, now)
+
+
+def _done_this_round(session: Session) -> dict[int, set[str]]:
+    """Alert id → the rungs (`dm#0`) its current round ran or passed over, open alerts only."""
+    rows = session.execute(
+        select(EscalationStep.alert_id, EscalationStep.rung)
+        .join(
+            Alert,
+            and_(
+                Alert.id == EscalationStep.alert_id,
+                Alert.escalation_round == EscalationStep.round,
+            ),
+        )
+        .where(Alert.state == AlertState.OPEN, Alert.snoozed_until.is_(None))
+    )
+    done: dict[int, set[str]] = {}
+    for row in rows:
+        done.setdefault(row.alert_id, set()).add(row.rung)
+    return done
 
 
 def became_urgent(due: date, within: int, zone: ZoneInfo, calendar: BusinessCalendar) -> datetime:
@@ -148,20 +195,7 @@ def became_urgent(due: date, within: int, zone: ZoneInfo, calendar: BusinessCale
 
 
 def _open_alerts(session: Session) -> list[Row[Any]]:
-    """The alerts that may escalate, with their facility's columns and their round's last step."""
-    last = (
-        select(EscalationStep.alert_id, func.max(EscalationStep.step).label("last_step"))
-        .join(
-            Alert,
-            and_(
-                Alert.id == EscalationStep.alert_id,
-                Alert.escalation_round == EscalationStep.round,
-            ),
-        )
-        .where(Alert.state == AlertState.OPEN, Alert.snoozed_until.is_(None))
-        .group_by(EscalationStep.alert_id)
-        .subquery()
-    )
+    """The alerts that may escalate, with their facility's columns."""
     query = (
         select(
             Alert.id,
@@ -173,14 +207,13 @@ def _open_alerts(session: Session) -> list[Row[Any]]:
             Alert.escalation_from,
             Alert.escalation_round,
             Alert.last_notified_at,
+            Alert.told_in,
             Facility.slug,
             Facility.timezone,
             Facility.alert_channel,
             Facility.oncall_rotation,
-            last.c.last_step,
         )
         .outerjoin(Facility, Facility.id == Alert.facility_id)
-        .outerjoin(last, last.c.alert_id == Alert.id)
         .where(
             Alert.state == AlertState.OPEN,
             Alert.snoozed_until.is_(None),
@@ -204,30 +237,3 @@ def step_due(
     if critical:
         return start + step.after
     return add_business_time(start, step.after, zone, calendar, hours)
-
-
-def _notice(due: DueStep, on_duty: OnCall) -> EscalationNotice:
-    alert, step = due.alert, due.step
-    user, missing = None, None
-    if step.action in (Action.ONCALL, Action.DM, Action.NEXT):
-        if step.action == Action.NEXT:
-            user = on_duty.next_user
-            missing = None if user else no_next(on_duty.rotation)
-        else:
-            user = on_duty.user
-    return EscalationNotice(
-        alert_id=alert.id,
-        check=alert.check,
-        facility=alert.slug,
-        severity=due.severity,
-        action=str(step.action),
-        round=alert.escalation_round,
-        step=due.number,
-        # How long it had waited when the step fell due (a catch-up run words it the same).
-        waited_minutes=int((due.due - due.start).total_seconds() // 60),
-        user=user,
-        group=step.target,
-        rotation=on_duty.rotation,
-        at_risk=due.risk.words() if due.risk else None,
-        missing=missing,
-    )

@@ -58,6 +58,11 @@ class Step:
     action: Action
     target: str | None = None
 
+    @property
+    def kind(self) -> str:
+        """What the step does, to whom: `dm`, `group:S0123ABCD` (what a round does once)."""
+        return f"{self.action}:{self.target}" if self.target else str(self.action)
+
     def typed(self) -> str:
         """The step as an admin types it: `15m:dm`, `45m:group:S0123ABCD`."""
         action = f"group:{self.target}" if self.action == Action.GROUP else str(self.action)
@@ -95,6 +100,18 @@ class Ladder:
             for n in range(1, self.repeat + 1)
         ]
         return [*self.steps, *repeats]
+
+
+def rung_keys(rungs: list[Step]) -> list[str]:
+    """Each rung's key: its kind and how many rungs before it are of that kind (`dm#0`,
+    `here#1`). A round runs each key once, whatever ladder it came from."""
+    seen: dict[str, int] = {}
+    keys = []
+    for rung in rungs:
+        count = seen.get(rung.kind, 0)
+        keys.append(f"{rung.kind}#{count}")
+        seen[rung.kind] = count + 1
+    return keys
 
 
 def parse_steps(text: str) -> tuple[Step, ...]:
