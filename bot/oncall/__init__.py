@@ -8,7 +8,8 @@
 - `urgency`: how near the deadline of the money an alert puts at risk (`bot.alerts.at_risk`,
   read for all escalating alerts in a few queries) is;
 - `engine`: the wake-up that finds each step due, for all open alerts at once;
-- `claims`: claims those steps, once across workers and never after an acknowledgement.
+- `claims`: claims those steps, once across workers and never after an acknowledgement;
+- `together`: alerts told together (a storm, one bill's two alerts) escalate as one notice.
 
 The package is domain: it imports neither Slack nor the scheduler nor `jobs/`.
 """

@@ -15,16 +15,23 @@ never do):
    business time only: its round starts at the next business moment, and its clock stops
    outside business hours (a 2-hour step of a round started Thursday 16:10 is due Friday
    09:10). Critical ones run at any hour.
-4. The rungs after the last one the round has run that are due by `now` are claimed
-   (`bot.oncall.claims`): the alerts are locked and read again, and a step whose alert was
-   acknowledged, snoozed or resolved meanwhile is dropped; the rest are inserted as
-   `escalation_steps` rows (unique per alert, round and step) together with their outbox
-   notices and audit records. A row a second worker inserted first is skipped, so each step
-   runs once.
+4. The rungs due by `now` that the round has not done are claimed (`bot.oncall.claims`). A
+   round remembers what it did by rung (`dm#0`: what the step does, and how many of the same
+   its ladder has before it), not by position, so when the ladder changes mid-round (an
+   admin's `escalation set`, a warning turned critical) the new ladder's due rungs that were
+   not done run, and none is done twice. The claim locks the alerts and reads them again: a
+   step whose alert was acknowledged, snoozed or resolved meanwhile is dropped; the rest are
+   inserted as `escalation_steps` rows (unique per alert, round and rung) together with their
+   outbox notices — one per group of alerts told together (`bot.oncall.together`) — and audit
+   records. A row a second worker inserted first is skipped, so each step runs once.
+5. A silence holds an alert's steps (it is left out while one covers it). When it ends, of the
+   steps that fell due while it held them only the latest runs; the others are passed over
+   (a `skipped` row), so they never run later.
 
-The selection is set-based: one run reads the open alerts (with their facility and the last
-step of their round), the silences, rotations, ladders and the money at risk in a constant
-number of queries however many alerts are open, and works out the due rungs in Python.
+The selection is set-based: one run reads the open alerts (with their facility), the rungs
+their rounds did, the silences (active, and ended since the oldest round began), rotations,
+ladders and the money at risk in a constant number of queries however many alerts are open,
+and works out the due rungs in Python.
 """
 
 from dataclasses import replace

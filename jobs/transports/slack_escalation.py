@@ -6,8 +6,11 @@
 - `dm` opens the app's direct message with the person (`conversations.open`, scope im:write)
   and posts there first; a retry looks for its own post in that conversation's history (scope
   im:history) by the row's metadata, as every post does, so nobody gets the DM twice.
-- An alert whose message was never posted on its own (told only inside a storm) gets the line
-  as a message in the channel instead.
+- The step of alerts told in one storm's grouped message (`bot.oncall.together`) goes in that
+  message's thread: the claim gives the grouped message as the row's `alert_ref`, and holds the
+  row until that message is posted (`jobs.outbox_claims`).
+- Otherwise an alert whose message was never posted on its own gets the line as a message in
+  the channel instead.
 """
 
 from typing import Any, Protocol

@@ -8,10 +8,11 @@ clock against the fake Slack.
 from datetime import timedelta
 
 from bot.alerts.checks import Check
-from bot.alerts.findings import Severity
+from bot.alerts.detection import apply_findings
+from bot.alerts.findings import Finding, Severity
 from bot.db import transaction
 from tests.jobs.slack_support import deliver_all, delivery, slack_transport
-from tests.oncall.test_escalation import _open, _setup, _wake
+from tests.oncall.test_escalation import POLICY, _open, _setup, _wake
 
 ALERTS = "C0ALERTS"
 
@@ -59,3 +60,37 @@ def test_each_step_reaches_the_alerts_thread_the_dm_and_the_channel_once(
     [dm] = slack.messages("D0ANN")
     assert dm.text.startswith(f"<@U0ANN>, you are on call and alert {alert.id} (limit_frozen")
     assert f"<#{ALERTS}>" in dm.text
+
+
+def test_a_storms_steps_go_once_each_in_the_storm_messages_thread(sessions, slack, clock) -> None:
+    """Eight frozen limits at once: one grouped message, and each step once in its thread."""
+    opened = clock.now
+    with sessions() as session:
+        facility_id = _setup(session, opened)
+        findings = [
+            Finding(Check.LIMIT_FROZEN, facility_id, f"s{n}", Severity.CRITICAL, f"frozen {n}")
+            for n in range(8)
+        ]
+        apply_findings(session, findings, now=opened, policy=POLICY, checks_run=set())
+        session.commit()
+    worker = delivery(sessions, slack_transport(slack), clock)
+
+    def at(minutes: int) -> None:
+        clock.now = opened + timedelta(minutes=minutes)
+        with transaction(sessions) as session:
+            _wake(session, clock.now)
+        deliver_all(worker, clock)
+
+    at(0)
+    at(15)
+    [storm] = slack.messages(ALERTS)  # nothing else in the channel
+    assert "8 new limit_frozen alerts" in storm.text
+    lines = [m.text for m in slack.thread(ALERTS, storm.ts) if m.ts != storm.ts and m.text]
+    assert [line for line in lines if "U0ANN" in line] == [
+        "<@U0ANN>, you are on call: 8 alerts (limit_frozen on jiebei-main) need an "
+        "acknowledgement — the largest at risk: ¥200,000.00 of undrawn limit",
+        "Sent <@U0ANN> a direct message: unacknowledged for 15 minutes — the largest at risk: "
+        "¥200,000.00 of undrawn limit",
+    ]
+    [dm] = slack.messages("D0ANN")
+    assert dm.text.startswith("<@U0ANN>, you are on call and 8 alerts (limit_frozen")
