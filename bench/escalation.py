@@ -39,10 +39,11 @@ from bot.calendar import BusinessCalendar
 from bot.db import make_engine, transaction, upgrade
 from bot.ledger.draws import DrawRequest, current_installments, record_draw
 from bot.ledger.facilities import FacilityTerms, add_facility
-from bot.models import Alert, EscalationStep
+from bot.models import Alert, EscalationStep, OutboxMessage
 from bot.oncall.config import EscalationConfig
 from bot.oncall.engine import run_escalations
 from bot.oncall.rotations import add_rotation
+from bot.oncall.words import ESCALATION_KIND
 from bot.sessions import session_factory
 
 OPENED = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)  # Wednesday 10:00 in Shanghai
@@ -125,6 +126,7 @@ def time_runs(engine: Engine) -> list[dict[str, Any]]:
         statements.append((_what(args[2]), time.perf_counter() - started.pop()))
 
     results = []
+    written = _notices(sessions)
     for name, minutes in RUNS:
         now = OPENED + timedelta(minutes=minutes)
         statements.clear()
@@ -141,17 +143,29 @@ def time_runs(engine: Engine) -> list[dict[str, Any]]:
             event.remove(engine, "before_cursor_execute", before)
             event.remove(engine, "after_cursor_execute", after)
         sql = sum(spent for _, spent in statements)
+        notices = _notices(sessions) - written
+        written += notices
         slowest = sorted(statements, key=lambda s: -s[1])[:4]
         results.append(
             {"run": name, "at_minute": minutes, "seconds": round(seconds, 3), "steps": ran}
-            | {"statements": len(statements), "in_driver_s": round(sql, 3)}
+            | {"notices": notices, "statements": len(statements), "in_driver_s": round(sql, 3)}
             | {"slowest": [(what, round(spent, 3)) for what, spent in slowest]}
         )
-        say(f"{name}: {ran} steps in {seconds:.3f} s, {len(statements)} statements")
+        say(
+            f"{name}: {ran} steps ({notices} notices) in {seconds:.3f} s, "
+            f"{len(statements)} statements"
+        )
     with sessions() as session:
         total = session.scalar(select(func.count()).select_from(EscalationStep)) or 0
     results.append({"run": "total", "steps": total})
     return results
+
+
+def _notices(sessions: Any) -> int:
+    """Escalation notices written so far: alerts told together share one per step."""
+    with sessions() as session:
+        query = select(func.count()).where(OutboxMessage.kind == ESCALATION_KIND)
+        return session.scalar(query) or 0
 
 
 def _what(statement: str) -> str:
@@ -195,10 +209,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--alerts and --facilities must be at least 1")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     result = run(args)
-    print(f"{'run':<6} {'minute':>6} {'steps':>7} {'statements':>10} {'in driver s':>11} {'s':>7}")
+    print(
+        f"{'run':<6} {'minute':>6} {'steps':>7} {'notices':>7} {'statements':>10} "
+        f"{'in driver s':>11} {'s':>7}"
+    )
     for row in result["runs"][:-1]:
         print(
-            f"{row['run']:<6} {row['at_minute']:>6} {row['steps']:>7} "
+            f"{row['run']:<6} {row['at_minute']:>6} {row['steps']:>7} {row['notices']:>7} "
             f"{row['statements']:>10} {row['in_driver_s']:>11.3f} {row['seconds']:>7.3f}"
         )
     print(json.dumps(result, ensure_ascii=False, default=str))

@@ -130,6 +130,8 @@ def due_steps(
         ran = done.get(alert.id, set())
         mine: list[DueStep] = []
         for number, (rung, key) in enumerate(zip(rungs, keys_of[severity], strict=True)):
+            if key in ran:
+                continue  # this round did it already, on this ladder or another
             when = step_due(
                 start,
                 rung,
@@ -139,9 +141,7 @@ def due_steps(
                 hours=config.business_hours,
             )
             if when > now:
-                break
-            if key in ran:
-                continue  # this round did it already, on this ladder or another
+                break  # the rungs are in order of their delay: none after it is due either
             mine.append(DueStep(alert, rotation, severity, risk, number, rung, start, when, key))
         due.extend(_after_silence(mine, held, alert))
     return due
