@@ -74,6 +74,9 @@ def test_a_run_opening_many_alerts_audits_and_tells_each_as_it_would_one_alone(
 
     told = by_facility[main.id] + by_facility[backup.id]
     assert {a.last_notified_at for a in told} == {now}
+    # The storm's alerts keep its message's token: they escalate together (bot.oncall.together).
+    assert {a.told_in for a in by_facility[main.id]} == {outbox[0].token}
+    assert {a.told_in for a in by_facility[backup.id]} == {None}
     assert {a.last_notified_at for a in by_facility[quiet.id]} == {None}
     records = session.scalars(
         select(AuditRecord).where(AuditRecord.entity == "alerts").order_by(AuditRecord.id)
@@ -84,7 +87,8 @@ def test_a_run_opening_many_alerts_audits_and_tells_each_as_it_would_one_alone(
     for record, alert in zip(records, alerts, strict=True):
         # The alert as it opened, before anyone was told of it.
         assert record.before is None
-        assert record.after == audit.snapshot(alert) | {"last_notified_at": None}
+        told_as = {"last_notified_at": None, "told_in": None}
+        assert record.after == audit.snapshot(alert) | told_as
 
 
 def test_finding_many_alerts_again_unchanged_moves_only_their_last_seen_time(
