@@ -73,7 +73,9 @@ def claim_due(
        workers have locked, on PostgreSQL).
     2. Claim them with a conditional UPDATE; RETURNING lists the ones this worker won.
     3. Drop those a later `resolved` row of their alert supersedes (:func:`supersede`).
-    4. Read the message_ref of their alerts and this installation's id, for the views.
+    4. Hand back an escalation of a storm's alerts whose grouped message is not posted yet, and
+       give the others the grouped message as the thread they go in (:func:`_group_threads`).
+    5. Read the message_ref of their alerts and this installation's id, for the views.
     """
     candidates = (
         select(OutboxMessage.id, OutboxMessage.state)
