@@ -4,6 +4,8 @@ Endpoints are plain `def`s (FastAPI runs them on its thread pool): the domain an
 SQLAlchemy sessions are synchronous, as everywhere else in loanwatch.
 """
 
+import logging
+import uuid
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
@@ -32,6 +34,8 @@ from bot.api.schemas import (
 from bot.api.tokens import Caller, Scope, TokenRefusedError, authenticate, record_refusal
 from bot.clock import utcnow
 from bot.db import transaction
+
+log = logging.getLogger(__name__)
 
 PREFIX = "/api/v1"
 OBSERVATIONS = f"{PREFIX}/observations"
@@ -114,6 +118,18 @@ def build_api(
     @api.exception_handler(ApiError)
     def _refused(request: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse({"error": exc.message}, exc.status, headers=exc.headers)
+
+    @api.exception_handler(Exception)
+    def _bug(request: Request, exc: Exception) -> JSONResponse:
+        reference = uuid.uuid4().hex[:8]
+        log.error(
+            "API %s %s failed (reference %s)",
+            request.method,
+            request.url.path,
+            reference,
+            exc_info=exc,
+        )
+        return JSONResponse({"error": messages.bug(reference)}, 500)
 
     @api.exception_handler(RequestValidationError)
     def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

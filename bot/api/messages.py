@@ -27,3 +27,7 @@ def too_large(limit: int) -> str:
 
 def too_many(wait: int) -> str:
     return f"too many requests with this token; try again in {wait} s"
+
+
+def bug(reference: str) -> str:
+    return f"something went wrong on loanwatch's side (reference {reference}); nothing was recorded"

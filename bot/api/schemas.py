@@ -30,6 +30,8 @@ _AMOUNT = re.compile(AMOUNT_PATTERN)
 
 
 def _amount(value: Any) -> Decimal:
+    if isinstance(value, Decimal) and value == value.quantize(Decimal("0.01")):
+        return value  # the ledger's own amount, in an answer
     if not isinstance(value, str):
         raise ValueError('an amount is a string such as "4498.77", not a JSON number')
     if not _AMOUNT.fullmatch(value):

@@ -57,7 +57,9 @@ class TokenRefusedError(Exception):
     def __init__(self, reason: Refusal, token: ApiToken | None = None) -> None:
         super().__init__(reason.value)
         self.reason = reason
-        self.token = token
+        # Plain values: the session the row came from is gone when the refusal is recorded.
+        self.token_id = token.id if token else None
+        self.token_name = token.name if token else None
 
 
 @dataclass(frozen=True)
@@ -148,15 +150,14 @@ def record_refusal(
 ) -> None:
     """The audit record of a refused request: which token (if any was known), why, and what
     it asked for."""
-    token = refused.token
     session.add(
         AuditRecord(
             at=now,
-            actor=f"api:{token.name}" if token else "api:anonymous",
+            actor=f"api:{refused.token_name or 'anonymous'}",
             source="api",
             action="refused",
             entity="api_tokens",
-            entity_id=str(token.id) if token else None,
+            entity_id=str(refused.token_id) if refused.token_id else None,
             before=None,
             after={"reason": refused.reason.value, "status": refused.reason.status, **details},
         )

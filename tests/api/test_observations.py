@@ -2,11 +2,15 @@
 observation's outcome said, every problem listed at once, retries answered once."""
 
 import json
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.models import AuditRecord, Bill, LimitReading
+from bot.ledger.draws import DrawRequest, record_draw
+from bot.ledger.facilities import get_facility
+from bot.models import AuditRecord, Bill, Draw, LimitReading
+from tests.api.conftest import DANA
 
 AT = "2026-12-01T09:30:00+08:00"
 
@@ -156,3 +160,24 @@ def test_a_refused_batch_keeps_no_answer_under_its_key(api, jiebei, sessions) ->
     assert api.writer.post([bill(facility="nowhere")], headers=key).status == 422
     assert api.writer.post([bill()], headers=key).status == 200
     assert written(sessions) == (0, 1)
+
+
+def test_a_payout_confirms_its_draw_once(api, jiebei, sessions, clock) -> None:
+    """A payout naming the draw confirms it (new), the same again is seen before; a payout
+    by amount is recorded and, posted again, seen before too."""
+    with sessions.begin() as session:
+        facility = get_facility(session, "jiebei-main")
+        draw = record_draw(
+            session, DANA, facility, DrawRequest(amount=Decimal("50000.00"), months=3), now=clock()
+        )
+    payout = {"kind": "payout", "facility": "jiebei-main", "draw": draw.id, "observed_at": AT}
+    by_amount = {"kind": "payout", "facility": "jiebei-main", "amount": "800.00", "observed_at": AT}
+    first = api.writer.post([payout, by_amount])
+    assert [r["outcome"] for r in first.body["results"]] == ["new", "new"], first.body
+    again = api.writer.post([payout, by_amount])
+    assert [r["outcome"] for r in again.body["results"]] == ["seen_before", "seen_before"]
+    with sessions() as session:
+        assert session.get(Draw, draw.id).confirmed_at is not None
+    both = api.writer.post([payout | {"amount": "1.00"}])
+    assert both.status == 422
+    assert both.body["problems"][0]["index"] == 0
