@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.api import idempotency, messages, reads
 from bot.api.ingest import apply_batch
@@ -119,6 +120,11 @@ def build_api(
     def _refused(request: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse({"error": exc.message}, exc.status, headers=exc.headers)
 
+    @api.exception_handler(StarletteHTTPException)
+    def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # A body that is not JSON at all (400), a method the path does not take (405)...
+        return JSONResponse({"error": str(exc.detail)}, exc.status_code, headers=exc.headers)
+
     @api.exception_handler(Exception)
     def _bug(request: Request, exc: Exception) -> JSONResponse:
         reference = uuid.uuid4().hex[:8]
@@ -144,6 +150,7 @@ def build_api(
         response_model=BatchResult,
         responses={
             **_REFUSED,
+            400: {"model": Refused, "description": "The body is not JSON"},
             413: {"model": ProblemReport, "description": "More than 1,000 observations"},
         },
         summary="Record observations (limit readings, bills, payouts), all or none",

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -23,6 +24,8 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
+
+from bot.ledger.facilities import SLUG
 
 MAX_ITEMS = 1000
 AMOUNT_PATTERN = r"^-?[0-9]{1,15}(\.[0-9]{1,2})?$"
@@ -64,7 +67,20 @@ Moment = Annotated[
     Field(description="ISO 8601 with an offset", examples=["2026-12-01T09:30:00+08:00"]),
 ]
 Day = Annotated[date, BeforeValidator(_text), Field(examples=["2026-12-10"])]
-Slug = Annotated[str, Field(min_length=1, max_length=64, examples=["jiebei-main"])]
+Slug = Annotated[str, Field(pattern=SLUG.pattern, examples=["jiebei-main"])]
+
+
+def _printable(value: str) -> str:
+    if any(ch < " " or ch == "\x7f" or "\ud800" <= ch <= "\udfff" for ch in value):
+        raise ValueError("a reference is printable text: no control characters")
+    return value
+
+
+Reference = Annotated[
+    str,
+    AfterValidator(_printable),
+    Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$"),
+]
 
 
 class _Item(BaseModel):
@@ -90,7 +106,7 @@ class BillObservation(_Item):
     due_date: Day
     amount: Amount
     paid: Annotated[bool, Field(strict=True)] = False
-    reference: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+    reference: Reference | None = None
     observed_at: Moment
 
 
@@ -105,9 +121,9 @@ class PayoutObservation(_Item):
 
     kind: Literal["payout"]
     facility: Slug
-    draw: Annotated[int, Field(strict=True, ge=1)] | None = None
+    draw: Annotated[int, Field(strict=True, ge=1, le=2**31 - 1)] | None = None
     amount: Amount | None = None
-    reference: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    reference: Reference | None = None
     observed_at: Moment
 
     @model_validator(mode="after")
