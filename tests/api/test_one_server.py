@@ -1,7 +1,6 @@
 """`loanwatch web` serves the ingest API and Slack's endpoint in one process, on one port."""
 
 import signal
-from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from bot.api.tokens import Scope, create_token
