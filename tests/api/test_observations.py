@@ -2,6 +2,7 @@
 observation's outcome said, every problem listed at once, retries answered once."""
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
@@ -181,3 +182,16 @@ def test_a_payout_confirms_its_draw_once(api, jiebei, sessions, clock) -> None:
     both = api.writer.post([payout | {"amount": "1.00"}])
     assert both.status == 422
     assert both.body["problems"][0]["index"] == 0
+
+
+def test_two_requests_with_one_key_sent_together_write_once(api, jiebei, sessions) -> None:
+    """Sent at the same time, the same batch under the same key is recorded once and both
+    requests get the same answer."""
+    key = {"Idempotency-Key": "together"}
+    batch = [limit(), bill()]
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda _: api.writer.post(batch, headers=key), range(2)))
+    assert [a.status for a in answers] == [200, 200], [a.body for a in answers]
+    assert answers[0].body == answers[1].body
+    assert [r["outcome"] for r in answers[0].body["results"]] == ["new", "new"]
+    assert written(sessions) == (1, 1)
