@@ -7,7 +7,7 @@ from bot.db import alembic_config
 
 
 def test_the_api_tables_come_and_go_with_their_migration(engine: Engine) -> None:
-    """Down to the revision before 0027 the two tables are gone; back at head they are there, as the models say."""
+    """Down to the revision before 0027 the two tables are gone; back at head, there."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     command.downgrade(config, "0027-1")  # the revision before it, wherever it is chained
     assert {"api_tokens", "api_idempotency_keys"}.isdisjoint(inspect(engine).get_table_names())
