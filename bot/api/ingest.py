@@ -14,6 +14,7 @@ from sqlalchemy import false, select, update
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.api import messages
 from bot.api.schemas import (
     BatchResult,
     BillObservation,
@@ -70,7 +71,7 @@ def unknown_references(session: Session, items: dict[int, Item]) -> list[Problem
             and item.draw is not None
             and (facility.id, item.draw) not in draws
         ):
-            reason = f"{facility.slug} has no draw #{item.draw}"
+            reason = messages.no_draw(facility.slug, item.draw)
             problems.append(Problem(index=index, field="draw", reason=reason))
     return problems
 
@@ -137,7 +138,7 @@ def _record(
         return (Outcome.NEW if reading.new else Outcome.SEEN_BEFORE), False
     if isinstance(item, BillObservation):
         if item.amount <= 0:
-            raise InputError("a bill's amount must be more than zero")
+            raise InputError(messages.NOT_POSITIVE.format(what="a bill's amount"))
         bill = record_bill(
             session,
             actor,
@@ -165,7 +166,7 @@ def _payout(
         return (Outcome.SEEN_BEFORE if confirmed.already else Outcome.NEW), False
     assert item.amount is not None  # the model takes a draw or an amount
     if item.amount <= 0:
-        raise InputError("a payout's amount must be more than zero")
+        raise InputError(messages.NOT_POSITIVE.format(what="a payout's amount"))
     # Without the platform's order number, a payout is known by its moment and amount, so the
     # same payout posted again is seen before, not a second one.
     moment = item.observed_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -189,4 +190,4 @@ def _facilities(session: Session, slugs: set[str]) -> dict[str, Facility]:
 
 
 def _no_facility(slug: str) -> str:
-    return f"no facility named {slug[:64]!r}; GET /api/v1/facilities lists them"
+    return messages.no_facility(slug)

@@ -18,6 +18,7 @@ KEY_REUSED = (
 )
 BACKWARDS_RANGE = "`to` is before `from`"
 RANGE_TOO_LONG = "ask for at most 366 days of installments at a time"
+NOT_POSITIVE = "{what} must be more than zero"
 TOO_MANY_ITEMS = "send at most 1,000 observations in one request; split the batch"
 
 
@@ -31,3 +32,11 @@ def too_many(wait: int) -> str:
 
 def bug(reference: str) -> str:
     return f"something went wrong on loanwatch's side (reference {reference}); nothing was recorded"
+
+
+def no_facility(slug: str) -> str:
+    return f"no facility named {slug[:64]!r}; GET /api/v1/facilities lists them"
+
+
+def no_draw(facility: str, draw: int) -> str:
+    return f"{facility} has no draw #{draw}; `loanwatch export draws` lists them"
