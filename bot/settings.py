@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     port: int = Field(3000, ge=0, le=65535, validation_alias="PORT")
     web_threads: int = Field(8, ge=1, le=256, validation_alias="LOANWATCH_WEB_THREADS")
 
+    # The ingest API (docs/api.md): requests one token may make, in this process, per window.
+    api_rate_limit: str = Field("600/minute", validation_alias="LOANWATCH_API_RATE_LIMIT")
+
     # /loan status and App Home reuse a dashboard this many seconds (0: read it every time).
     status_cache_seconds: int = Field(
         5, ge=0, le=300, validation_alias="LOANWATCH_STATUS_CACHE_SECONDS"
@@ -158,6 +161,16 @@ class Settings(BaseSettings):
                 f"LOANWATCH_DIGEST_TIME {value!r} must be a time of day as HH:MM (09:00)"
             )
         return f"{int(match[1]):02d}:{match[2]}"
+
+    @field_validator("api_rate_limit")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        if not re.fullmatch(r"[1-9][0-9]{0,6}/(second|minute|hour|day)", value.strip()):
+            raise ValueError(
+                f"LOANWATCH_API_RATE_LIMIT {value!r} must read like 600/minute (a count, then "
+                "second, minute, hour or day)"
+            )
+        return value.strip()
 
     @field_validator("log_level")
     @classmethod

@@ -5,6 +5,8 @@
   scheduler, nor `jobs`.
 - `bot/slack` does not import `jobs`: the Slack app and the worker share the domain, not each
   other.
+- `bot/api` (the ingest API, an entry point like `bot/slack`) imports neither Slack nor `jobs`,
+  and the domain does not import it.
 - No import cycle between the project's modules, lazy imports inside functions included: a cycle
   hidden in a function is still two modules that each need the other.
 
@@ -18,8 +20,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "jobs")
-ENTRY_POINTS = ("bot.slack", "bot.cli", "bot.migrations")
-FORBIDDEN_IN_DOMAIN = ("slack_bolt", "slack_sdk", "apscheduler", "jobs")
+ENTRY_POINTS = ("bot.slack", "bot.cli", "bot.migrations", "bot.api")
+FORBIDDEN_IN_DOMAIN = ("slack_bolt", "slack_sdk", "apscheduler", "jobs", "bot.api")
+FORBIDDEN_IN_API = ("slack_bolt", "slack_sdk", "bot.slack", "apscheduler", "jobs")
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ def _is_domain(module: str) -> bool:
 
 
 def test_the_domain_imports_neither_slack_nor_the_scheduler_nor_jobs() -> None:
-    """A module of the domain that reaches for Slack, APScheduler or jobs/ is named."""
+    """A module of the domain that reaches for Slack, APScheduler, jobs/ or the API is named."""
     offending = [
         str(i)
         for i in IMPORTS
@@ -186,3 +189,17 @@ def test_the_digest_is_domain_and_the_rules_read_it() -> None:
     """bot/digest (the daily digest's numbers, chart and schedule) is held to the domain's rule."""
     assert _is_domain("bot.digest.sending")
     assert any(_reaches(i.importer, "bot.digest") for i in IMPORTS)
+
+
+def test_the_api_imports_neither_slack_nor_jobs() -> None:
+    """bot/api (the ingest API) calls the domain only: an import of Slack (its SDK or
+    bot/slack), the scheduler or jobs/ is named. bot/cli puts the two on one port."""
+    offending = [
+        str(i)
+        for i in IMPORTS
+        if _reaches(i.importer, "bot.api")
+        and any(_reaches(i.target, name) for name in FORBIDDEN_IN_API)
+    ]
+    assert offending == [], "bot/api must not import these:\n" + "\n".join(offending)
+    assert not _is_domain("bot.api.app")
+    assert any(_reaches(i.importer, "bot.api") for i in IMPORTS)

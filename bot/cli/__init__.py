@@ -44,6 +44,7 @@ def _register() -> None:
         outbox,
         slack,
         tickets,
+        tokens,
         worker,
     )
 
@@ -57,6 +58,7 @@ def _register() -> None:
         oncall,
         tickets,
         outbox,
+        tokens,
         worker,
         slack,
         demo,

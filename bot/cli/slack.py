@@ -12,12 +12,16 @@ import click
 from slack_bolt import App
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.api.app import build_api
+from bot.api.wsgi import SERVER_MAX_BODY_BYTES as API_MAX_BODY_BYTES
+from bot.api.wsgi import ApiWsgi
 from bot.cli.context import CliState
 from bot.db import require_current_schema
 from bot.errors import InputError, SettingsError
 from bot.sessions import session_factory
 from bot.settings import Settings
 from bot.slack.app import build_app
+from bot.slack.ingress import MAX_BODY_BYTES as SLACK_MAX_BODY_BYTES
 from bot.slack.server import Health, Serving, make_server, wsgi_app
 from jobs.transports import transport_from
 from jobs.worker import run_worker
@@ -28,11 +32,15 @@ log = logging.getLogger("loanwatch")
 @click.command("web")
 @click.pass_obj
 def web_command(state: CliState) -> None:
-    """Serve Slack's requests over HTTP on PORT (POST /slack/events, GET /healthz)."""
+    """Serve Slack's requests and the ingest API over HTTP on PORT (POST /slack/events,
+    /api/v1/…, GET /healthz)."""
     sessions, app = _start(state, socket_mode=False)
-    serving = _http_server(state.settings, app, Health(sessions))
+    serving, api = _http_server(state.settings, app, Health(sessions), sessions)
     _on_signals(serving.close)
-    _serve(state.settings, serving)
+    try:
+        _serve(state.settings, serving)
+    finally:
+        api.close()
     log.info("stopped")
 
 
@@ -73,7 +81,7 @@ def run_command(state: CliState) -> int:
     else:
         interval = timedelta(minutes=settings.check_interval_minutes)
         health = Health(sessions, scheduler_interval=interval, worker_died=died)
-        serving = _http_server(settings, app, health)
+        serving, api = _http_server(settings, app, health, sessions)
         shutdown = _stopper(stop, serving.close)
         worker = WorkerThread(settings, stop, died, shutdown)
         _on_signals(shutdown)
@@ -83,6 +91,7 @@ def run_command(state: CliState) -> int:
         finally:
             stop.set()
             worker.join()
+            api.close()
     if died.is_set():
         log.error("stopped because the checks and delivery had stopped (see above)")
         return EXIT_WORKER_DIED
@@ -138,24 +147,35 @@ def _start(state: CliState, *, socket_mode: bool) -> tuple[sessionmaker[Session]
     return sessions, app
 
 
-def _http_server(settings: Settings, app: App, health: Health) -> Serving:
-    """The HTTP server on LOANWATCH_HOST:PORT (bot.slack.server), bound, not serving yet."""
+def _http_server(
+    settings: Settings, app: App, health: Health, sessions: sessionmaker[Session]
+) -> tuple[Serving, ApiWsgi]:
+    """The HTTP server on LOANWATCH_HOST:PORT (bot.slack.server), bound, not serving yet:
+    Slack's endpoint, /healthz and the ingest API (bot.api) on one port. The API's event loop
+    is closed by the caller once the server has stopped."""
     secret = settings.slack_signing_secret
     if secret is None:  # build_app has refused already; this is for the reader and the types
         raise SettingsError("SLACK_SIGNING_SECRET is not set; HTTP needs it")
-    return Serving(
+    api = ApiWsgi(build_api(sessions, rate_limit=settings.api_rate_limit))
+    serving = Serving(
         make_server(
-            wsgi_app(app, health, signing_secret=secret.get_secret_value()),
+            wsgi_app(app, health, signing_secret=secret.get_secret_value(), api=api),
             host=settings.host,
             port=settings.port,
             threads=settings.web_threads,
+            max_body_bytes=max(API_MAX_BODY_BYTES, SLACK_MAX_BODY_BYTES),
         )
     )
+    return serving, api
 
 
 def _serve(settings: Settings, serving: Serving) -> None:
     """Serve until closed (SIGTERM, Ctrl-C), then drain."""
-    log.info("serving Slack on http://%s:%s/slack/events", settings.host, serving.port)
+    log.info(
+        "serving Slack on http://%s:%s/slack/events and the API on /api/v1/",
+        settings.host,
+        serving.port,
+    )
     serving.run()
 
 

@@ -7,6 +7,7 @@ from bot.models.alerts import (
     SchedulerSlot,
     Silence,
 )
+from bot.models.api import ApiIdempotencyKey, ApiToken
 from bot.models.audit import AuditRecord
 from bot.models.base import Base
 from bot.models.installation import Installation
@@ -38,6 +39,8 @@ __all__ = [
     "VERSIONED_COLUMNS",
     "Alert",
     "AllocationHistory",
+    "ApiIdempotencyKey",
+    "ApiToken",
     "AuditRecord",
     "Base",
     "Bill",

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+# Everything under it goes to the ingest API (bot.api), when the process serves one.
+API_PREFIX = "/api/"
 # A connection that sends nothing for this many seconds (idle between requests, or stalled in
 # the middle of a body) is closed; waitress looks every SWEEP_SECONDS. Slack sends a request
 # whole in milliseconds, so a client trickling its body is cut off within about 12 s and does
@@ -93,9 +95,12 @@ class Health:
         return fresh and not failing, details
 
 
-def wsgi_app(app: App, health: Health, *, signing_secret: str) -> WsgiApp:
+def wsgi_app(
+    app: App, health: Health, *, signing_secret: str, api: WsgiApp | None = None
+) -> WsgiApp:
     """Slack's requests on POST /slack/events (checked first: bot.slack.ingress), the health
-    report on GET /healthz, 404 elsewhere."""
+    report on GET /healthz, the ingest API under /api/ (`api`, built by bot/cli, as Slack's
+    package does not import the API's), 404 elsewhere."""
     events = SlackEvents(app, signing_secret)
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -105,6 +110,8 @@ def wsgi_app(app: App, health: Health, *, signing_secret: str) -> WsgiApp:
             return _json(start_response, 200 if healthy else 503, {"ok": healthy, **details})
         if path == EVENTS_PATH and method == "POST":
             return events(environ, start_response)
+        if api is not None and isinstance(path, str) and path.startswith(API_PREFIX):
+            return api(environ, start_response)
         return _json(start_response, 404, {"error": "not found"})
 
     return application
@@ -120,11 +127,19 @@ def _json(start_response: StartResponse, status: int, payload: dict[str, Any]) -
 
 
 def make_server(
-    application: WsgiApp, *, host: str, port: int, threads: int, poll_seconds: float = 1.0
+    application: WsgiApp,
+    *,
+    host: str,
+    port: int,
+    threads: int,
+    poll_seconds: float = 1.0,
+    max_body_bytes: int = MAX_BODY_BYTES,
 ) -> Any:
     """A waitress server bound to host:port (0 picks a free port: see `.effective_port`).
 
-    `poll_seconds` is how long its loop may take to notice `close()`.
+    `poll_seconds` is how long its loop may take to notice `close()`. `max_body_bytes` is the
+    largest body of any request; Slack's endpoint keeps its own, smaller limit (bot.slack.ingress)
+    when the API's is larger.
     """
     return create_server(
         application,
@@ -136,7 +151,7 @@ def make_server(
         cleanup_interval=SWEEP_SECONDS,
         # waitress answers 413 itself, and stops reading, past the limit (chunked bodies too);
         # it refuses at `>=`, so one more lets a body of exactly the limit through.
-        max_request_body_size=MAX_BODY_BYTES + 1,
+        max_request_body_size=max_body_bytes + 1,
         ident="loanwatch",
     )
 

@@ -1,0 +1,193 @@
+"""A batch of observations applied to the ledger, all of it or none of it.
+
+Each observation goes through the ledger's own recorders (`bot.ledger.observations`,
+`bot.ledger.bills`, `bot.ledger.confirmations`), in a savepoint of its own so that one refused
+observation leaves no trace while the others are still tried: the caller then rolls the whole
+request back and reports every refusal at once.
+"""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import false, select, update
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.api import messages
+from bot.api.schemas import (
+    BatchResult,
+    BillObservation,
+    ItemResult,
+    LimitObservation,
+    Outcome,
+    PayoutObservation,
+    Problem,
+)
+from bot.errors import InputError
+from bot.ledger.confirmations import confirm_draw
+from bot.ledger.observations import (
+    LimitStatus,
+    record_bill,
+    record_draw_confirmation,
+    record_limit_reading,
+)
+from bot.models import ApiToken, Draw, Facility
+
+Item = LimitObservation | BillObservation | PayoutObservation
+
+
+@dataclass(frozen=True)
+class Applied:
+    """The batch's answer (`result`), or what was wrong with it (`problems`, nothing kept)."""
+
+    result: BatchResult | None
+    problems: list[Problem]
+
+
+def unknown_references(session: Session, items: dict[int, Item]) -> list[Problem]:
+    """A problem for each observation (by index) that names a facility there is none of, or a
+    draw that facility does not have."""
+    known = _facilities(session, {item.facility for item in items.values()})
+    draws = {
+        (facility_id, draw_id)
+        for facility_id, draw_id in session.execute(
+            select(Draw.facility_id, Draw.id).where(
+                Draw.id.in_(
+                    {i.draw for i in items.values() if isinstance(i, PayoutObservation) and i.draw}
+                )
+            )
+        )
+    }
+    problems = []
+    for index, item in items.items():
+        facility = known.get(item.facility)
+        if facility is None:
+            problems.append(
+                Problem(index=index, field="facility", reason=_no_facility(item.facility))
+            )
+        elif (
+            isinstance(item, PayoutObservation)
+            and item.draw is not None
+            and (facility.id, item.draw) not in draws
+        ):
+            reason = messages.no_draw(facility.slug, item.draw)
+            problems.append(Problem(index=index, field="draw", reason=reason))
+    return problems
+
+
+def apply_batch(
+    session: Session, actor: audit.Actor, items: list[Item], *, now: datetime
+) -> Applied:
+    """Record every observation, in order; on any refusal the caller must roll back."""
+    _open_transaction(session)
+    facilities = _facilities(session, {item.facility for item in items})
+    results: list[ItemResult] = []
+    problems: list[Problem] = []
+    for index, item in enumerate(items):
+        facility = facilities.get(item.facility)
+        if facility is None:
+            problems.append(
+                Problem(index=index, field="facility", reason=_no_facility(item.facility))
+            )
+            continue
+        try:
+            with session.begin_nested():
+                outcome, updated = _record(session, actor, facility, item, now)
+        except InputError as exc:
+            problems.append(Problem(index=index, reason=str(exc)))
+            continue
+        results.append(
+            ItemResult(
+                index=index,
+                kind=item.kind,
+                facility=item.facility,
+                outcome=outcome,
+                updated=updated,
+            )
+        )
+    if problems:
+        return Applied(None, problems)
+    counts = Counter(r.outcome for r in results)
+    return Applied(BatchResult(results=results, counts={o: counts[o] for o in Outcome}), [])
+
+
+def _open_transaction(session: Session) -> None:
+    """pysqlite begins a transaction only at the first INSERT, UPDATE or DELETE, and a SAVEPOINT
+    sent before one is the outermost transaction itself: its RELEASE commits, and a refused
+    batch would keep its first observation. A no-op UPDATE first makes the savepoints nest in
+    the request's transaction, as they do on PostgreSQL."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(ApiToken).where(false()).values(id=ApiToken.id))
+
+
+def _record(
+    session: Session, actor: audit.Actor, facility: Facility, item: Item, now: datetime
+) -> tuple[Outcome, bool]:
+    if isinstance(item, LimitObservation):
+        reading = record_limit_reading(
+            session,
+            actor,
+            facility,
+            limit_amount=item.limit,
+            available=item.available,
+            status=LimitStatus(item.status),
+            observed_at=item.observed_at,
+            now=now,
+        )
+        return (Outcome.NEW if reading.new else Outcome.SEEN_BEFORE), False
+    if isinstance(item, BillObservation):
+        if item.amount <= 0:
+            raise InputError(messages.NOT_POSITIVE.format(what="a bill's amount"))
+        bill = record_bill(
+            session,
+            actor,
+            facility,
+            due_date=item.due_date,
+            amount=item.amount,
+            paid=item.paid,
+            observed_at=item.observed_at,
+            reference=item.reference,
+            now=now,
+        )
+        if bill.corrected:
+            return Outcome.CORRECTION, True
+        return (Outcome.NEW if bill.new else Outcome.SEEN_BEFORE), bill.updated
+    return _payout(session, actor, facility, item, now)
+
+
+def _payout(
+    session: Session, actor: audit.Actor, facility: Facility, item: PayoutObservation, now: datetime
+) -> tuple[Outcome, bool]:
+    if item.draw is not None:
+        confirmed = confirm_draw(
+            session, actor, facility, item.draw, now=now, arrived_at=item.observed_at
+        )
+        return (Outcome.SEEN_BEFORE if confirmed.already else Outcome.NEW), False
+    assert item.amount is not None  # the model takes a draw or an amount
+    if item.amount <= 0:
+        raise InputError(messages.NOT_POSITIVE.format(what="a payout's amount"))
+    # Without the platform's order number, a payout is known by its moment and amount, so the
+    # same payout posted again is seen before, not a second one.
+    moment = item.observed_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    reference = item.reference or f"api:{moment}:{item.amount}"
+    recorded = record_draw_confirmation(
+        session,
+        actor,
+        facility,
+        occurred_at=item.observed_at,
+        amount=item.amount,
+        external_ref=reference,
+        description=None,
+        now=now,
+    )
+    return (Outcome.NEW if recorded.new else Outcome.SEEN_BEFORE), False
+
+
+def _facilities(session: Session, slugs: set[str]) -> dict[str, Facility]:
+    rows = session.scalars(select(Facility).where(Facility.slug.in_(slugs))) if slugs else []
+    return {facility.slug: facility for facility in rows}
+
+
+def _no_facility(slug: str) -> str:
+    return messages.no_facility(slug)

@@ -1,0 +1,42 @@
+"""What the API says to the person who reads its answers (a script's author): written once here."""
+
+from bot.api.tokens import Refusal
+
+REFUSED = {
+    Refusal.MISSING: "send a token: `Authorization: Bearer <token>` (`loanwatch token create`)",
+    Refusal.UNKNOWN: "this token is not known; check it, or ask an admin for one",
+    Refusal.REVOKED: "this token was revoked; ask an admin for a new one",
+    Refusal.OUT_OF_SCOPE: (
+        "this token may only read; posting observations needs a token with scope observations:write"
+    ),
+}
+BATCH_REFUSED = "nothing was recorded: fix every observation listed and send the batch again"
+REQUEST_REFUSED = "the request is not what this endpoint takes; nothing was recorded"
+KEY_REUSED = (
+    "this Idempotency-Key was used already for a different body; use a new key for a new batch "
+    "(a retry must send the same body)"
+)
+BACKWARDS_RANGE = "`to` is before `from`"
+RANGE_TOO_LONG = "ask for at most 366 days of installments at a time"
+NOT_POSITIVE = "{what} must be more than zero"
+TOO_MANY_ITEMS = "send at most 1,000 observations in one request; split the batch"
+
+
+def too_large(limit: int) -> str:
+    return f"the body is larger than {limit:,} bytes; send fewer observations per request"
+
+
+def too_many(wait: int) -> str:
+    return f"too many requests with this token; try again in {wait} s"
+
+
+def bug(reference: str) -> str:
+    return f"something went wrong on loanwatch's side (reference {reference}); nothing was recorded"
+
+
+def no_facility(slug: str) -> str:
+    return f"no facility named {slug[:64]!r}; GET /api/v1/facilities lists them"
+
+
+def no_draw(facility: str, draw: int) -> str:
+    return f"{facility} has no draw #{draw}; `loanwatch export draws` lists them"

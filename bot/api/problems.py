@@ -1,0 +1,70 @@
+"""A request FastAPI refused on reading it, turned into the API's one form of refusal: every
+problem with its observation's index and field, and what to do about it.
+
+For a batch of observations, the observations that did read are looked at too (do the facility
+and the draw they name exist?), so one 422 lists everything wrong with the batch.
+"""
+
+from typing import Any
+
+from fastapi.exceptions import RequestValidationError
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.api import messages
+from bot.api.ingest import unknown_references
+from bot.api.schemas import MAX_ITEMS, Observation, Problem, ProblemReport
+from bot.db import transaction
+
+_ITEM: TypeAdapter[Any] = TypeAdapter(Observation)
+# An observation's errors name its kind (the union's branch) before the field: left out.
+KINDS = ("limit", "bill", "payout")
+
+
+def request_problems(exc: RequestValidationError) -> ProblemReport:
+    """Problems with a request's parameters or body, none tied to an observation."""
+    return ProblemReport(
+        error=messages.REQUEST_REFUSED,
+        problems=[Problem(field=_field(e["loc"]), reason=e["msg"]) for e in exc.errors()],
+    )
+
+
+def batch_problems(
+    sessions: sessionmaker[Session], exc: RequestValidationError
+) -> tuple[int, ProblemReport]:
+    """(status, report) for a POST /observations that did not read: 413 past 1,000
+    observations, else 422 with every problem, by index."""
+    errors = exc.errors()
+    body = getattr(exc, "body", None)
+    items = body.get("observations") if isinstance(body, dict) else None
+    if isinstance(items, list) and len(items) > MAX_ITEMS:
+        return 413, ProblemReport(error=messages.TOO_MANY_ITEMS)
+    problems: list[Problem] = []
+    bad: set[int] = set()
+    for error in errors:
+        loc = tuple(error["loc"])
+        if len(loc) > 2 and loc[:2] == ("body", "observations") and isinstance(loc[2], int):
+            bad.add(loc[2])
+            path = loc[4:] if loc[3:4] and loc[3] in KINDS else loc[3:]
+            problems.append(Problem(index=loc[2], field=_field(path), reason=error["msg"]))
+        else:
+            problems.append(Problem(field=_field(loc), reason=error["msg"]))
+    if isinstance(items, list):
+        readable = {}
+        for index, raw in enumerate(items):
+            if index in bad:
+                continue
+            try:
+                readable[index] = _ITEM.validate_python(raw)
+            except ValidationError:  # reported above, under another path
+                continue
+        if readable:
+            with transaction(sessions) as session:
+                problems.extend(unknown_references(session, readable))
+    problems.sort(key=lambda p: (p.index is not None, p.index or 0))
+    return 422, ProblemReport(error=messages.BATCH_REFUSED, problems=problems)
+
+
+def _field(loc: tuple[Any, ...]) -> str | None:
+    names = [str(part) for part in loc if part != "body"]
+    return ".".join(names) or None

@@ -1,0 +1,227 @@
+"""What the API reads and answers, as pydantic models: they validate each request and FastAPI
+builds the OpenAPI document (/api/v1/openapi.json) from the same models.
+
+Amounts are JSON strings of a decimal number with at most two places ("4498.77"): a JSON number
+is refused, as a float cannot be trusted to the fen. Times are ISO 8601 with an offset; a time
+without one is refused rather than guessed.
+"""
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+    model_validator,
+)
+
+from bot.ledger.facilities import SLUG
+
+MAX_ITEMS = 1000
+AMOUNT_PATTERN = r"^-?[0-9]{1,15}(\.[0-9]{1,2})?$"
+_AMOUNT = re.compile(AMOUNT_PATTERN)
+
+
+def _amount(value: Any) -> Decimal:
+    if isinstance(value, Decimal) and value == value.quantize(Decimal("0.01")):
+        return value  # the ledger's own amount, in an answer
+    if not isinstance(value, str):
+        raise ValueError('an amount is a string such as "4498.77", not a JSON number')
+    if not _AMOUNT.fullmatch(value):
+        raise ValueError(
+            f"{value[:40]!r} is not an amount: digits, an optional minus and at most two "
+            'decimals, such as "4498.77"'
+        )
+    return Decimal(value)
+
+
+Amount = Annotated[
+    Decimal,
+    PlainValidator(_amount),
+    PlainSerializer(lambda v: f"{v:.2f}", return_type=str),
+    WithJsonSchema({"type": "string", "pattern": AMOUNT_PATTERN, "examples": ["4498.77"]}),
+]
+
+
+def _text(value: Any) -> Any:
+    # FastAPI validates the parsed JSON: a date or time must have come as a string, not a
+    # number of seconds, which pydantic would otherwise read as one.
+    if not isinstance(value, str):
+        raise ValueError("a date or time is an ISO 8601 string")
+    return value
+
+
+Moment = Annotated[
+    AwareDatetime,
+    BeforeValidator(_text),
+    Field(description="ISO 8601 with an offset", examples=["2026-12-01T09:30:00+08:00"]),
+]
+Day = Annotated[date, BeforeValidator(_text), Field(examples=["2026-12-10"])]
+Slug = Annotated[str, Field(pattern=SLUG.pattern, examples=["jiebei-main"])]
+
+
+def _printable(value: str) -> str:
+    if any(ch < " " or ch == "\x7f" or "\ud800" <= ch <= "\udfff" for ch in value):
+        raise ValueError("a reference is printable text: no control characters")
+    return value
+
+
+Reference = Annotated[
+    str,
+    AfterValidator(_printable),
+    Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$"),
+]
+
+
+class _Item(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LimitObservation(_Item):
+    """What the platform showed as the line's limit (zero is a legitimate, frozen-line reading)."""
+
+    kind: Literal["limit"]
+    facility: Slug
+    limit: Amount
+    available: Amount | None = None
+    status: Literal["active", "frozen", "closed"] = "active"
+    observed_at: Moment
+
+
+class BillObservation(_Item):
+    """A bill as the platform shows it; another amount for the same bill is a correction."""
+
+    kind: Literal["bill"]
+    facility: Slug
+    due_date: Day
+    amount: Amount
+    paid: Annotated[bool, Field(strict=True)] = False
+    reference: Reference | None = None
+    observed_at: Moment
+
+
+class PayoutObservation(_Item):
+    """Money the platform paid out: either for a logged draw (`draw`, its id) or an amount
+    (it confirms the unconfirmed draw of that amount within three days, if one is logged)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"oneOf": [{"required": ["draw"]}, {"required": ["amount"]}]},
+    )
+
+    kind: Literal["payout"]
+    facility: Slug
+    draw: Annotated[int, Field(strict=True, ge=1, le=2**31 - 1)] | None = None
+    amount: Amount | None = None
+    reference: Reference | None = None
+    observed_at: Moment
+
+    @model_validator(mode="after")
+    def _draw_or_amount(self) -> "PayoutObservation":
+        if (self.draw is None) == (self.amount is None):
+            raise ValueError("a payout names either the draw it confirms or its amount, not both")
+        return self
+
+
+Observation = Annotated[
+    LimitObservation | BillObservation | PayoutObservation, Field(discriminator="kind")
+]
+
+
+class ObservationBatch(BaseModel):
+    """Up to 1,000 observations, recorded all together or not at all."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    observations: Annotated[list[Observation], Field(min_length=1, max_length=MAX_ITEMS)]
+
+
+class Outcome(StrEnum):
+    """What an observation did to the ledger."""
+
+    NEW = "new"
+    SEEN_BEFORE = "seen_before"
+    CORRECTION = "correction"
+
+
+class ItemResult(BaseModel):
+    index: int
+    kind: Literal["limit", "bill", "payout"]
+    facility: str
+    outcome: Outcome
+    # A bill seen again now shown paid (or unpaid): seen before, and updated.
+    updated: bool = False
+
+
+class BatchResult(BaseModel):
+    """Every observation's outcome, in the order they were sent, and the counts."""
+
+    results: list[ItemResult]
+    counts: dict[Outcome, int]
+
+
+class Problem(BaseModel):
+    """One thing wrong with a request: which observation (`index`, none for the request as a
+    whole), which field, and what to do about it."""
+
+    index: int | None = None
+    field: str | None = None
+    reason: str
+
+
+class ProblemReport(BaseModel):
+    """A refused request: nothing was written."""
+
+    error: str
+    problems: list[Problem] = []
+
+
+class Refused(BaseModel):
+    """A request refused as a whole (its token, its size, its rate)."""
+
+    error: str
+
+
+class FacilityView(BaseModel):
+    slug: str
+    name: str
+    platform: str
+    currency: str
+    timezone: str
+    limit: Amount
+    outstanding: Amount
+    available: Amount
+
+
+class AlertView(BaseModel):
+    id: int
+    check: str
+    facility: str | None
+    subject: str
+    severity: str
+    state: str
+    summary: str
+    opened_at: datetime
+    last_seen_at: datetime
+    resolved_at: datetime | None
+
+
+class InstallmentView(BaseModel):
+    facility: str
+    draw: int
+    sequence: int
+    due_date: date
+    principal: Amount
+    interest: Amount
+    amount: Amount
+    status: str

@@ -1,0 +1,77 @@
+"""`loanwatch token`: the bearer tokens scripts use for the ingest API (docs/api.md)."""
+
+from datetime import datetime
+
+import click
+
+from bot.api.tokens import Scope, create_token, list_tokens, revoke_token
+from bot.cli.context import CliState
+from bot.cli.render import table
+
+
+@click.group("token")
+def token_group() -> None:
+    """Tokens for the ingest API (/api/v1): create, list, revoke."""
+
+
+@token_group.command("create")
+@click.argument("name")
+@click.option(
+    "--scope",
+    type=click.Choice([s.value for s in Scope]),
+    required=True,
+    help="observations:write posts observations (and reads); observations:read only reads.",
+)
+@click.pass_obj
+def token_create(state: CliState, name: str, scope: str) -> None:
+    """Create a token named NAME and print it, once: it cannot be shown again."""
+    with state.transaction() as session:
+        _row, token = create_token(session, state.actor, name, Scope(scope), now=state.now)
+    click.echo(token)
+    click.echo(
+        f"token {name} ({scope}) created; it is shown only this once, so store it now "
+        "(send it as `Authorization: Bearer <token>`)",
+        err=True,
+    )
+
+
+@token_group.command("list")
+@click.pass_obj
+def token_list(state: CliState) -> None:
+    """Every token: name, scope, created, last used, revoked."""
+    with state.transaction() as session:
+        rows = [
+            [
+                t.name,
+                t.scope,
+                t.prefix + "…",
+                _when(t.created_at),
+                _when(t.last_used_at),
+                _when(t.revoked_at),
+            ]
+            for t in list_tokens(session)
+        ]
+    if not rows:
+        click.echo("no tokens; create one with `loanwatch token create NAME --scope …`")
+        return
+    click.echo(table(["name", "scope", "starts", "created", "last used", "revoked"], rows))
+
+
+@token_group.command("revoke")
+@click.argument("name")
+@click.pass_obj
+def token_revoke(state: CliState, name: str) -> None:
+    """Revoke the token named NAME: requests with it get 401 from now on."""
+    with state.transaction() as session:
+        row = revoke_token(session, state.actor, name, now=state.now)
+        when = _when(row.revoked_at)
+    click.echo(f"token {name} revoked ({when})")
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "-"
+
+
+def register(cli: click.Group) -> None:
+    """Add the token commands."""
+    cli.add_command(token_group)

@@ -1,0 +1,66 @@
+"""GET /api/v1/facilities, /alerts and /installments, as a spreadsheet reads them."""
+
+from datetime import date
+from decimal import Decimal
+
+from bot.ledger.draws import DrawRequest, record_draw
+from bot.ledger.facilities import get_facility
+from tests.api.conftest import DANA
+from tests.slack.test_commands import open_alerts
+
+
+def test_the_facilities_with_limit_outstanding_and_available(api, jiebei, sessions, clock) -> None:
+    """Amounts are strings to the fen; outstanding follows the draws logged."""
+    with sessions.begin() as session:
+        facility = get_facility(session, "jiebei-main")
+        record_draw(
+            session,
+            DANA,
+            facility,
+            DrawRequest(amount=Decimal("50000.00"), months=3),
+            now=clock(),
+        )
+    answer = api.reader.get("/api/v1/facilities")
+    assert answer.status == 200
+    [line] = answer.body
+    assert (line["slug"], line["platform"], line["currency"]) == ("jiebei-main", "jiebei", "CNY")
+    assert (line["limit"], line["outstanding"], line["available"]) == (
+        "200000.00",
+        "50000.00",
+        "150000.00",
+    )
+
+
+def test_the_open_alerts(api, jiebei, sessions, clock) -> None:
+    """state=open lists the alerts not resolved, with their facility's slug."""
+    open_alerts(sessions, jiebei.id, clock(), "2026-12-10", "2027-01-10")
+    answer = api.reader.get("/api/v1/alerts?state=open")
+    assert answer.status == 200
+    assert [(a["check"], a["facility"], a["subject"]) for a in answer.body] == [
+        ("bill_missing", "jiebei-main", "2026-12-10"),
+        ("bill_missing", "jiebei-main", "2027-01-10"),
+    ]
+    assert api.reader.get("/api/v1/alerts?state=resolved").body == []
+    assert api.reader.get("/api/v1/alerts?state=sleeping").status == 422
+
+
+def test_the_installments_due_between_two_dates(api, jiebei, sessions, clock) -> None:
+    """from and to are both included; a range the wrong way round is refused."""
+    with sessions.begin() as session:
+        facility = get_facility(session, "jiebei-main")
+        draw = record_draw(
+            session,
+            DANA,
+            facility,
+            DrawRequest(amount=Decimal("10000.00"), months=12),
+            now=clock(),
+        )
+        dues = sorted(i.due_date for i in draw.installments)
+    answer = api.reader.get(f"/api/v1/installments?from={dues[1]}&to={dues[3]}")
+    assert answer.status == 200, answer.body
+    assert [date.fromisoformat(i["due_date"]) for i in answer.body] == dues[1:4]
+    assert all(i["draw"] == draw.id and i["facility"] == "jiebei-main" for i in answer.body)
+    assert answer.body[0]["amount"].count(".") == 1
+    backwards = api.reader.get(f"/api/v1/installments?from={dues[3]}&to={dues[1]}")
+    assert backwards.status == 422
+    assert api.reader.get("/api/v1/installments?from=2026-12-01").status == 422
