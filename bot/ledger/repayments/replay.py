@@ -83,7 +83,8 @@ def replay(
 
 
 def undo_allocations(session: Session, facility: Facility) -> None:
-    """Put the facility's draws back as they were logged: nothing paid, revision 0."""
+    """Put the facility's draws back as they were logged: nothing paid, revision 0 (the
+    earlier versions a replay kept stay, for `check --at`)."""
     draw_ids = select(Draw.id).where(Draw.facility_id == facility.id)
     for allocation in session.scalars(
         select(RepaymentAllocation).where(RepaymentAllocation.draw_id.in_(draw_ids))
@@ -91,12 +92,16 @@ def undo_allocations(session: Session, facility: Facility) -> None:
         session.delete(allocation)
     session.flush()
     for installment in session.scalars(
-        select(Installment).where(Installment.draw_id.in_(draw_ids), Installment.revision > 0)
+        select(Installment).where(
+            Installment.draw_id.in_(draw_ids), Installment.revision > 0, Installment.version == 0
+        )
     ):
         session.delete(installment)
     session.flush()
     for installment in session.scalars(
-        select(Installment).where(Installment.draw_id.in_(draw_ids), Installment.revision == 0)
+        select(Installment).where(
+            Installment.draw_id.in_(draw_ids), Installment.revision == 0, Installment.version == 0
+        )
     ):
         installment.status = InstallmentStatus.SCHEDULED
         installment.paid_on = installment.superseded_at = None
