@@ -231,6 +231,36 @@ def paid_at(now: datetime, installment: Any = Installment) -> ColumnElement[int]
     return func.coalesce(live, 0) + func.coalesce(history, 0)
 
 
+def placed_at(now: datetime, repayment: Any = Repayment) -> ColumnElement[int]:
+    """What the allocations in force at ``now`` had placed of ``repayment`` (the row in the
+    query: principal, interest and penalty), in integer fen (correlated; 0 when none). The rest
+    of its amount was what the ledger could not explain at ``now`` (`repayment_mismatch`)."""
+
+    def placed(table: Any) -> Any:
+        return func.sum(_fen(table.principal) + _fen(table.interest) + _fen(table.penalty))
+
+    live = (
+        select(placed(RepaymentAllocation))
+        .where(
+            RepaymentAllocation.repayment_id == repayment.id,
+            _known_by(RepaymentAllocation.recorded_at, now),
+        )
+        .correlate(repayment)
+        .scalar_subquery()
+    )
+    history = (
+        select(placed(AllocationHistory))
+        .where(
+            AllocationHistory.repayment_id == repayment.id,
+            _known_by(AllocationHistory.recorded_at, now),
+            AllocationHistory.superseded_at > now,
+        )
+        .correlate(repayment)
+        .scalar_subquery()
+    )
+    return func.coalesce(live, 0) + func.coalesce(history, 0)
+
+
 def placed_on(held: Any, installment: Any = Installment) -> ColumnElement[bool]:
     """A row of :func:`allocations_at` (``held``) paid toward ``installment``: by its place,
     which a replay that writes a regenerated installment again keeps."""

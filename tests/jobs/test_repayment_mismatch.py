@@ -49,3 +49,33 @@ def test_a_repayment_the_ledger_places_whole_raises_nothing(session, alice) -> N
     )
 
     assert check(session, "repayment_mismatch", RECORDED + timedelta(days=1)) == []
+
+
+def test_as_of_before_a_backdated_repayment_the_unexplained_amount_is_the_one_then(
+    session, alice
+) -> None:
+    """Alice records ¥20,000.00 on 02-10, more than the payoff; two days later a ¥1,000.00
+    repayment from 01-20 she had forgotten: the replay leaves more of the ¥20,000.00
+    unexplained. As of the day between, the finding shows what was unexplained then."""
+    line = jiebei_line(session, alice, RECORDED)
+    log_draw(session, alice, line, "10000.00", 12, date(2025, 1, 10), now=RECORDED)
+    big = record_repayment(
+        session, alice, line, Decimal("20000.00"), paid_on=date(2025, 2, 10), now=RECORDED
+    )
+    then = big.unexplained
+    record_repayment(
+        session,
+        alice,
+        line,
+        Decimal("1000.00"),
+        paid_on=date(2025, 1, 20),
+        now=RECORDED + timedelta(days=2),
+    )
+    session.refresh(big)
+    assert big.unexplained > then
+
+    [between] = check(session, "repayment_mismatch", RECORDED + timedelta(days=1))
+    [after] = check(session, "repayment_mismatch", RECORDED + timedelta(days=3))
+
+    assert between.facts["Unexplained"] == f"¥{then:,.2f}"
+    assert after.facts["Unexplained"] == f"¥{big.unexplained:,.2f}"
