@@ -270,6 +270,9 @@ class Repayment(Base):
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     accepted_by: Mapped[str | None] = mapped_column(String(200))
     accept_reason: Mapped[str | None] = mapped_column(Text)
+    # When a replay left another amount unexplained than the one accepted: the acceptance
+    # (kept above, for `check --at` an earlier moment) no longer holds. NULL while it does.
+    acceptance_ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(200))
 

@@ -67,7 +67,11 @@ def repayment_mismatch(
             facility.active,
             unexplained != literal_column("0"),
             Repayment.created_at <= now,
-            or_(Repayment.accepted_at.is_(None), Repayment.accepted_at > now),
+            or_(
+                Repayment.accepted_at.is_(None),
+                Repayment.accepted_at > now,
+                Repayment.acceptance_ended_at <= now,
+            ),
         )
         .order_by(Repayment.facility_id, Repayment.id)
     ).all()

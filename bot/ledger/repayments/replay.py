@@ -57,15 +57,17 @@ def replay(
         )
     )
     before = _placed(repayments, since)
+    unexplained = {repayment.id: repayment.unexplained for repayment in repayments}
     held = held_allocations(session, facility)
     times = times_of(session, facility)
     undo_allocations(session, facility)
     for repayment in repayments:
-        was = repayment.unexplained
         apply_repayment(session, facility, repayment, calendar)
-        if repayment.accepted_at is not None and repayment.unexplained != was:
-            # What someone accepted is not what is unexplained now: they must look again.
-            repayment.accepted_at = repayment.accepted_by = repayment.accept_reason = None
+        accepted = repayment.accepted_at is not None and repayment.acceptance_ended_at is None
+        if accepted and repayment.unexplained != unexplained[repayment.id]:
+            # What someone accepted is not what is unexplained now: they must look again. The
+            # acceptance stays, ended now, so `check --at` before now still reads it.
+            repayment.acceptance_ended_at = now
     session.flush()
     keep_replaced(session, facility, held, now=now)
     keep_times(session, facility, times, now=now)

@@ -1,13 +1,21 @@
-"""Bills keep when loanwatch recorded them paid, so `check --at T` sees a bill paid only if
-the paid mark was recorded by T (an import recorded late carries a paid mark observed days
-before).
+"""Marks keep when they held, so `check --at T` reads them as they were at T.
+
+Bills keep when loanwatch recorded them paid, so `check --at T` sees a bill paid only if the
+paid mark was recorded by T (an import recorded late carries a paid mark observed days
+before). Repayments keep an acceptance a replay ended, and when it did.
 
 - `bills.paid_recorded_at`: when the paid mark was recorded; NULL on an unpaid row, and on a
   paid one written past the ORM (known paid from `paid_at`, as before this revision).
 
 Backfill, paid rows only: the time of the bill's latest `bill.update` audit record (the only
 change that marks an existing version paid; on a row paid now, the latest one marked it so),
-else the version's `recorded_at` (it was recorded paid), else NULL. A plain ADD COLUMN.
+else the version's `recorded_at` (it was recorded paid), else NULL.
+
+- `repayments.acceptance_ended_at`: when a replay left another amount unexplained than the one
+  accepted (the acceptance is kept); NULL while it holds. Acceptances a replay cleared before
+  this revision are not known: NULL everywhere.
+
+Plain ADD COLUMNs.
 
 Revision ID: 0026
 Revises: 0025
@@ -48,9 +56,16 @@ def upgrade() -> None:
     if stamps:
         bind.execute(sa.text("UPDATE bills SET paid_recorded_at = :at WHERE id = :i"), stamps)
     op.create_index("ix_bills_paid_recorded_at", "bills", ["paid_recorded_at"])
+    op.add_column("repayments", sa.Column("acceptance_ended_at", _TIME, nullable=True))
 
 
 def downgrade() -> None:
+    # An ended acceptance goes, as a replay cleared it before this revision.
+    op.execute(
+        "UPDATE repayments SET accepted_at = NULL, accepted_by = NULL, accept_reason = NULL"
+        " WHERE acceptance_ended_at IS NOT NULL"
+    )
+    op.drop_column("repayments", "acceptance_ended_at")
     op.drop_index("ix_bills_paid_recorded_at", table_name="bills")
     # SQLite drops a column in place since 3.35.
     op.drop_column("bills", "paid_recorded_at")
