@@ -9,8 +9,8 @@ at the same place (draw, revision, seq) with the same due date and amounts keeps
 was recorded, and one superseded before and after keeps when it was superseded. A place the
 replay writes otherwise (or no longer writes, or puts back in force) keeps the row it held as
 an earlier `version`, superseded at the replay's time (or when it was), and the new row is
-recorded then (:func:`keep_times`). So a
-read as of T (:func:`in_force_at`) finds at each place the row the ledger held at T.
+recorded then (:func:`keep_times`). So a read as of T (:func:`in_force_at`) finds at each place
+the row the ledger held at T.
 """
 
 from dataclasses import dataclass
