@@ -13,9 +13,13 @@ When the latest run was: the moment a run evaluates as of is written on the aler
 (`last_seen_at` of every alert it finds, `resolved_at` of those it resolves by itself), and the
 scheduler's `checks` job claims a slot for each of its runs (a run as of its slot's start or
 later). A portfolio that never had an alert, checked only from the command line, leaves no
-such trace: its first runs are real whatever their moment, which rewrites nothing.
+such trace: then the latest thing recorded (the latest audit record: every change to the
+ledger writes one) stands for it, so a first run as of a moment before an entry already made
+is a replay too (it would open, for real, alerts the next run resolves), and one as of a moment
+after everything recorded is real (:func:`latest_known`).
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -23,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from bot.alerts.checks import Check
 from bot.audit import SYSTEM
-from bot.models import Alert, SchedulerSlot
+from bot.models import Alert, AuditRecord, SchedulerSlot
 
 # The scheduler's job that runs the checks (jobs/scheduler.py claims its slots by this name).
 CHECKS_JOB = "checks"
@@ -50,8 +54,27 @@ def latest_run_at(session: Session) -> datetime | None:
     return max(known) if known else None
 
 
+@dataclass(frozen=True)
+class Latest:
+    """What a `check --at` earlier than is a replay: the latest run of the checks, or, when
+    none left a trace, the latest record in the ledger (``run`` False)."""
+
+    at: datetime
+    run: bool
+
+
+def latest_known(session: Session) -> Latest | None:
+    """The latest run's moment, else the latest audit record's; None on an empty database."""
+    run = latest_run_at(session)
+    if run is not None:
+        return Latest(run, run=True)
+    recorded = session.scalar(select(func.max(AuditRecord.at)))
+    return Latest(recorded, run=False) if recorded is not None else None
+
+
 def is_replay(asked: datetime | None, latest: datetime | None) -> bool:
     """Whether a run as of `asked` (None: a plain run, as of now) is a replay: only an explicit
-    moment earlier than the latest run is; a plain run is always real, whatever the latest
-    run's moment (a test or the demo may have run the checks as of next month)."""
+    moment earlier than `latest` (:func:`latest_known`) is; a plain run is always real,
+    whatever the latest run's moment (a test or the demo may have run the checks as of next
+    month)."""
     return asked is not None and latest is not None and asked < latest

@@ -15,7 +15,7 @@ from bot.dates import check_time
 from bot.durations import parse_duration
 from bot.ledger.facilities import get_facility
 from jobs.cycle import run_check_cycle
-from jobs.replay import is_replay, latest_run_at
+from jobs.replay import is_replay, latest_known
 
 # A failed check is not bad input (2): the run happened, and told what it found.
 EXIT_CHECK_FAILED = 1
@@ -29,8 +29,9 @@ def check_command(state: CliState, at: datetime | None) -> int:
 
     `--at` is the moment the checks evaluate; delivery keeps the real clock (its leases,
     backoff and due times are shared with any worker running beside this command). `--at` a
-    moment earlier than the latest run of the checks is a replay (jobs/replay.py): it prints
-    what the checks find as of then and changes nothing. A plain `check` is always real.
+    moment earlier than the latest run of the checks (or, before any run, than the latest
+    record in the ledger) is a replay (jobs/replay.py): it prints what the checks find as of
+    then and changes nothing. A plain `check` is always real.
     Exits 1 when a check failed (the others ran and their notifications were delivered; the
     traceback is on stderr), 0 otherwise.
     """
@@ -40,8 +41,8 @@ def check_command(state: CliState, at: datetime | None) -> int:
     latest = None
     if at is not None:
         with state.transaction() as session:
-            latest = latest_run_at(session)
-    replay = is_replay(now if at is not None else None, latest)
+            latest = latest_known(session)
+    replay = is_replay(now if at is not None else None, latest and latest.at)
     run = state.rolled_back if replay else state.transaction
     with run() as session:
         report = run_check_cycle(
@@ -53,7 +54,9 @@ def check_command(state: CliState, at: datetime | None) -> int:
         )
     deliver_now(state)
     if replay and latest is not None:
-        click.echo(replay_summary(now, latest, report.findings, list(report.failed)))
+        click.echo(
+            replay_summary(now, latest.at, report.findings, list(report.failed), run=latest.run)
+        )
         return EXIT_CHECK_FAILED if report.failed else 0
     s = report.summary
     click.echo(

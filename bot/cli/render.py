@@ -208,12 +208,22 @@ def payoff_summary(quote: Payoff) -> str:
 
 
 def replay_summary(
-    at: datetime, latest: datetime, findings: Sequence[Finding], failed: Sequence[str]
+    at: datetime,
+    latest: datetime,
+    findings: Sequence[Finding],
+    failed: Sequence[str],
+    *,
+    run: bool = True,
 ) -> str:
-    """What `check --at` a moment before the latest run found, and that it changed nothing."""
+    """What `check --at` a moment before the latest run (``run``) or, before any run, the
+    latest record in the ledger found, and that it changed nothing."""
+    before = (
+        f"before the latest check (as of {latest.astimezone(at.tzinfo).isoformat()})"
+        if run
+        else f"before the latest entry (recorded {latest.astimezone(at.tzinfo).isoformat()})"
+    )
     head = (
-        f"replay as of {at.isoformat()}, before the latest check "
-        f"(as of {latest.astimezone(at.tzinfo).isoformat()}): "
+        f"replay as of {at.isoformat()}, {before}: "
         f"{len(findings)} findings; nothing was changed (no alert opened, updated or resolved, "
         "nothing notified, nothing audited)"
         + (f"; checks failed: {', '.join(failed)}" if failed else "")

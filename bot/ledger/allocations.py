@@ -36,7 +36,7 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from bot.models import (
     AllocationHistory,
@@ -199,13 +199,18 @@ def paid_at(now: datetime, installment: Any = Installment) -> ColumnElement[int]
     """Principal and interest paid toward ``installment`` (the row in the query) by the
     allocations in force at ``now``, in integer fen (correlated; 0 when none).
 
-    The live rows name it by id; the history's by its draw, revision and seq, which a replay
-    that writes a regenerated installment again keeps.
+    Both by its place (draw, revision and seq), which a replay that writes a regenerated
+    installment again keeps: the live rows name an installment at that place now, which may be
+    a later version than ``installment`` (the row a replay replaced, in force at ``now``).
     """
+    named = aliased(Installment, name="named")
     live = (
         select(func.sum(_fen(RepaymentAllocation.principal) + _fen(RepaymentAllocation.interest)))
+        .join(named, named.id == RepaymentAllocation.installment_id)
         .where(
-            RepaymentAllocation.installment_id == installment.id,
+            named.draw_id == installment.draw_id,
+            named.revision == installment.revision,
+            named.seq == installment.seq,
             _known_by(RepaymentAllocation.recorded_at, now),
         )
         .correlate(installment)
@@ -221,6 +226,36 @@ def paid_at(now: datetime, installment: Any = Installment) -> ColumnElement[int]
             AllocationHistory.superseded_at > now,
         )
         .correlate(installment)
+        .scalar_subquery()
+    )
+    return func.coalesce(live, 0) + func.coalesce(history, 0)
+
+
+def placed_at(now: datetime, repayment: Any = Repayment) -> ColumnElement[int]:
+    """What the allocations in force at ``now`` had placed of ``repayment`` (the row in the
+    query: principal, interest and penalty), in integer fen (correlated; 0 when none). The rest
+    of its amount was what the ledger could not explain at ``now`` (`repayment_mismatch`)."""
+
+    def placed(table: Any) -> Any:
+        return func.sum(_fen(table.principal) + _fen(table.interest) + _fen(table.penalty))
+
+    live = (
+        select(placed(RepaymentAllocation))
+        .where(
+            RepaymentAllocation.repayment_id == repayment.id,
+            _known_by(RepaymentAllocation.recorded_at, now),
+        )
+        .correlate(repayment)
+        .scalar_subquery()
+    )
+    history = (
+        select(placed(AllocationHistory))
+        .where(
+            AllocationHistory.repayment_id == repayment.id,
+            _known_by(AllocationHistory.recorded_at, now),
+            AllocationHistory.superseded_at > now,
+        )
+        .correlate(repayment)
         .scalar_subquery()
     )
     return func.coalesce(live, 0) + func.coalesce(history, 0)

@@ -7,7 +7,8 @@ platform gives one). :func:`record_bill` keeps one row per version:
 - seen for another amount: a **correction**. A new row becomes the current version (its
   `observed_at` when the platform showed the new amount) and the old one is kept as history,
   its `superseded_at` set to that moment; both audited (`bill.correct`);
-- seen paid: `paid_at` records when, and `observed_at` keeps when the bill was first seen.
+- seen paid: `paid_at` records when, `paid_recorded_at` when loanwatch recorded it, and
+  `observed_at` keeps when the bill was first seen.
 
 :func:`remove_bill` takes a bill entered by mistake out (a typo), with a reason, audited: its
 current version is superseded by nothing. History stays, so :func:`bill_known_at` and
@@ -60,9 +61,17 @@ def bill_known_at(now: datetime, bill: Any = Bill) -> ColumnElement[bool]:
 
 
 def bill_unpaid_at(now: datetime) -> ColumnElement[bool]:
-    """The platform had not shown the bill paid by `now` (a paid row without `paid_at` is one
-    written before bills kept it: paid since it was first seen)."""
-    return or_(Bill.paid.is_(False), Bill.paid_at > now)
+    """The bill was not known paid at `now`: the platform had not shown it paid by then, or
+    loanwatch had not recorded the paid mark yet (an import recorded late). A paid row without
+    `paid_at` is one written before bills kept it: paid since it was first seen; without
+    `paid_recorded_at`, known paid from `paid_at`."""
+    recorded_later = and_(Bill.paid_recorded_at.is_not(None), Bill.paid_recorded_at > now)
+    return or_(Bill.paid.is_(False), Bill.paid_at > now, recorded_later)
+
+
+def paid_mark_after(now: datetime) -> ColumnElement[bool]:
+    """A paid bill whose paid mark was shown or recorded after `now` (indexed probes)."""
+    return or_(Bill.paid_at > now, Bill.paid_recorded_at > now)
 
 
 def current_bill_versions() -> ColumnElement[bool]:
@@ -157,6 +166,7 @@ def _seen_again(
     current.paid = paid
     # When it was first seen stays; when it was seen paid is kept apart.
     current.paid_at = max(observed_at, current.observed_at) if paid else None
+    current.paid_recorded_at = now if paid else None
     audit.record(session, actor, "bill.update", current, at=now, before=before)
     return RecordedBill(current, new=False, updated=True)
 
@@ -205,6 +215,7 @@ def _new_version(
         amount=amount,
         paid=paid,
         paid_at=observed_at if paid else None,
+        paid_recorded_at=now if paid else None,
         observed_at=observed_at,
         last_seen_at=observed_at,
         recorded_at=now,

@@ -224,7 +224,9 @@ def calibrate(
     }
     cutoff = session.scalar(
         select(func.min(Installment.due_date)).where(
-            Installment.facility_id == facility.id, Installment.revision > 0
+            Installment.facility_id == facility.id,
+            Installment.revision > 0,
+            Installment.version == 0,
         )
     )
     compared = {due: amount for due, amount in billed.items() if cutoff is None or due < cutoff}

@@ -104,7 +104,7 @@ def _installments(session: Session, *, include_superseded: bool = False, **_: An
     query = (
         select(Installment, Facility.slug)
         .join(Facility, Facility.id == Installment.facility_id)
-        .order_by(Installment.draw_id, Installment.revision, Installment.seq)
+        .order_by(Installment.draw_id, Installment.revision, Installment.seq, Installment.version)
     )
     if not include_superseded:
         query = query.where(Installment.status != InstallmentStatus.SUPERSEDED)

@@ -5,12 +5,17 @@ the schedule as the next revision (`bot.ledger.repayments.allocation`). `check -
 read the schedule of T, so each installment row is in force from `recorded_at` (NULL: from
 when its draw was logged, as the first schedule is) until `superseded_at` (NULL: still in
 force). A replay (`bot.ledger.repayments.replay`) writes the regenerated schedules again: a row
-at the same place (draw, revision, seq) keeps the time it was recorded, and one superseded
-before and after keeps when it was superseded (:func:`keep_times`).
+at the same place (draw, revision, seq) with the same due date and amounts keeps the time it
+was recorded, and one superseded before and after keeps when it was superseded. A place the
+replay writes otherwise (or no longer writes, or puts back in force) keeps the row it held as
+an earlier `version`, superseded at the replay's time (or when it was), and the new row is
+recorded then (:func:`keep_times`). So a read as of T (:func:`in_force_at`) finds at each place
+the row the ledger held at T.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select
@@ -21,46 +26,107 @@ from bot.models import Draw, Facility, Installment, InstallmentStatus
 
 @dataclass(frozen=True)
 class Times:
-    """When one installment (by its place) was recorded and superseded."""
+    """When one installment (by its place) was recorded and superseded, and what it held."""
 
     recorded_at: datetime | None
     superseded_at: datetime | None
     superseded: bool
+    row: Any  # the row's columns, to keep as an earlier version
+
+    def held(self) -> tuple[date, Decimal, Decimal, Decimal]:
+        """What a read of the schedule sees: the due date and the amounts."""
+        return (self.row.due_date, self.row.principal, self.row.interest, self.row.amount)
 
 
 Place = tuple[int, int, int]
 
 
+_KEPT = ("facility_id", "due_date", "principal", "interest", "amount", "status", "paid_on")
+
+
 def times_of(session: Session, facility: Facility) -> dict[Place, Times]:
-    """The times of the facility's installments as they are now, by place."""
+    """The times (and contents) of the facility's installments as they are now, by place."""
     session.flush()
+    table = Installment.__table__
     rows = session.execute(
-        select(
-            Installment.draw_id,
-            Installment.revision,
-            Installment.seq,
-            Installment.recorded_at,
-            Installment.superseded_at,
-            Installment.status,
-        ).where(Installment.draw_id.in_(select(Draw.id).where(Draw.facility_id == facility.id)))
+        select(table).where(
+            table.c.draw_id.in_(select(Draw.id).where(Draw.facility_id == facility.id)),
+            table.c.version == 0,
+        )
     )
     return {
-        (draw_id, revision, seq): Times(
-            recorded, superseded, status == InstallmentStatus.SUPERSEDED
+        (row.draw_id, row.revision, row.seq): Times(
+            row.recorded_at,
+            row.superseded_at,
+            row.status == InstallmentStatus.SUPERSEDED,
+            row,
         )
-        for draw_id, revision, seq, recorded, superseded, status in rows
+        for row in rows
     }
+
+
+def _versions(session: Session, places: list[Place]) -> dict[Place, int]:
+    """The highest version kept at each of ``places`` so far."""
+    table = Installment.__table__
+    draws = {place[0] for place in places}
+    rows = session.execute(
+        select(table.c.draw_id, table.c.revision, table.c.seq, table.c.version).where(
+            table.c.draw_id.in_(draws)
+        )
+    )
+    highest: dict[Place, int] = {}
+    for draw_id, revision, seq, version in rows:
+        place = (draw_id, revision, seq)
+        highest[place] = max(highest.get(place, 0), version)
+    return highest
+
+
+def _keep_versions(session: Session, replaced: dict[Place, Times], *, now: datetime) -> None:
+    """Keep each replaced row as the next version at its place, in force until ``now`` (or
+    until it was superseded, when that was earlier)."""
+    if not replaced:
+        return
+    highest = _versions(session, list(replaced))
+    kept = []
+    for place, times in replaced.items():
+        superseded = times.superseded_at if times.superseded else None
+        if superseded is None or superseded > now:
+            superseded = now
+        kept.append(
+            {column: getattr(times.row, column) for column in _KEPT}
+            | {
+                "draw_id": place[0],
+                "revision": place[1],
+                "seq": place[2],
+                "status": InstallmentStatus.SUPERSEDED.value,
+                "recorded_at": times.recorded_at,
+                "superseded_at": superseded,
+                "version": highest.get(place, 0) + 1,
+            }
+        )
+    session.execute(Installment.__table__.insert(), kept)
 
 
 def keep_times(
     session: Session, facility: Facility, before: dict[Place, Times], *, now: datetime
 ) -> None:
-    """After a replay: an installment at a place there was one before keeps its `recorded_at`
-    (a new place is recorded ``now``); one superseded before and after keeps its
-    `superseded_at`, one superseded only now is superseded ``now``."""
+    """After a replay: an installment at a place there was one before, with the same due date
+    and amounts, keeps its `recorded_at`; a new place is recorded ``now``, and so is a changed
+    one or one in force again (a removed repayment's regenerated schedule gone), the row it
+    replaces kept as an earlier version until it was superseded or ``now``. One superseded
+    before and after keeps its `superseded_at`, one superseded only now is superseded ``now``."""
     stamps = []
-    for place, times in times_of(session, facility).items():
-        was = before.get(place)
+    after = times_of(session, facility)
+    replaced = {
+        place: was
+        for place, was in before.items()
+        if place not in after
+        or after[place].held() != was.held()
+        or (was.superseded and not after[place].superseded)
+    }
+    _keep_versions(session, replaced, now=now)
+    for place, times in after.items():
+        was = None if place in replaced else before.get(place)
         recorded = was.recorded_at if was is not None else now
         superseded = None
         if times.superseded:
@@ -75,6 +141,7 @@ def keep_times(
             table.c.draw_id == bindparam("d"),
             table.c.revision == bindparam("r"),
             table.c.seq == bindparam("s"),
+            table.c.version == 0,
         )
         session.execute(
             stamp.values(recorded_at=bindparam("rec"), superseded_at=bindparam("sup")), stamps

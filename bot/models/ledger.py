@@ -182,12 +182,15 @@ class Installment(Base):
     An early repayment does not edit installments: it marks the unpaid ones `superseded` and
     writes the regenerated rest of the schedule with the next `revision`. Each row is in force
     from `recorded_at` (NULL: from when its draw was logged) until `superseded_at` (NULL: still
-    in force), so `check --at T` reads the schedule of T (`bot.ledger.installments_at`).
+    in force), so `check --at T` reads the schedule of T (`bot.ledger.installments_at`). A
+    replay that writes a place (draw, revision, seq) otherwise, or no longer writes it, keeps
+    the row it replaces as an earlier `version` (1, 2, … in the order kept; the ledger's own
+    row is version 0), superseded at the replay's time.
     """
 
     __tablename__ = "installments"
     __table_args__ = (
-        UniqueConstraint("draw_id", "revision", "seq"),
+        UniqueConstraint("draw_id", "revision", "seq", "version"),
         # Matching installments to bills by facility and due date (jobs/checks/bills/) merges
         # this with the bills' (facility_id, due_date, amount) index instead of sorting.
         Index("ix_installments_facility_id_due_date", "facility_id", "due_date"),
@@ -212,6 +215,9 @@ class Installment(Base):
     paid_on: Mapped[date | None] = mapped_column(Date)
     recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # 0: the ledger's row at its place; 1, 2…: earlier versions a replay replaced (always
+    # superseded), which only `check --at` an earlier moment reads.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     draw: Mapped[Draw] = relationship(back_populates="installments")
 
@@ -264,6 +270,9 @@ class Repayment(Base):
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     accepted_by: Mapped[str | None] = mapped_column(String(200))
     accept_reason: Mapped[str | None] = mapped_column(Text)
+    # When a replay left another amount unexplained than the one accepted: the acceptance
+    # (kept above, for `check --at` an earlier moment) no longer holds. NULL while it does.
+    acceptance_ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(200))
 

@@ -54,6 +54,9 @@ class Bill(Base):
     # When the platform was first seen showing it paid; a check run as of an earlier moment
     # sees it unpaid.
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # When loanwatch recorded the paid mark (an import recorded late carries one observed
+    # before): `check --at T` sees the bill paid only from then. NULL: known from `paid_at`.
+    paid_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     # The bill's first version: what an alert about the bill is keyed on, whatever its version.
     origin_id: Mapped[int | None] = mapped_column(ForeignKey("bills.id"))

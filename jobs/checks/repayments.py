@@ -1,6 +1,7 @@
 """Repayment checks: money the platform collected that the ledger cannot explain."""
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import literal_column, or_, select
@@ -10,10 +11,19 @@ from bot.alerts.checks import Check
 from bot.alerts.findings import Finding, Severity
 from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
+from bot.ledger.allocations import placed_at
 from bot.models import Repayment
 from bot.money import format_money
 from bot.thresholds import Thresholds
-from jobs.checks.common import CycleScans, facilities, local_time, scans_for
+from jobs.checks.common import (
+    FEN_PER_YUAN,
+    CycleScans,
+    facilities,
+    fen,
+    ledger_ahead,
+    local_time,
+    scans_for,
+)
 
 
 def repayment_mismatch(
@@ -26,17 +36,25 @@ def repayment_mismatch(
     """A repayment recorded by `now` with an amount the ledger could not place on the loans
     (a fee, an itemised penalty above loanwatch's, more than the payoff), not accepted by `now`.
 
-    One query over the portfolio, on the partial index of repayments with such an amount.
+    One query over the portfolio, on the partial index of repayments with such an amount; for
+    a check run as of an earlier moment, before a replay since then placed the money otherwise,
+    the amount is what the allocations in force at `now` left unplaced.
     """
     require_aware(now, "now")
-    facility = facilities(scans_for(scans, session, now, thresholds, calendar))
+    scans = scans_for(scans, session, now, thresholds, calendar)
+    facility = facilities(scans)
+    unexplained: Any = fen(Repayment.unexplained)
+    if ledger_ahead(scans):
+        # A replay or removal since `now` may have placed the money otherwise: what was
+        # unexplained then is what the allocations in force then left over.
+        unexplained = fen(Repayment.amount) - placed_at(now)
     rows = session.execute(
         select(
             Repayment.id,
             Repayment.facility_id,
             Repayment.amount,
             Repayment.paid_on,
-            Repayment.unexplained,
+            unexplained.label("unexplained_fen"),
             Repayment.fee,
             Repayment.penalty_given,
             Repayment.created_at,
@@ -47,20 +65,28 @@ def repayment_mismatch(
         .join(facility, facility.id == Repayment.facility_id)
         .where(
             facility.active,
-            Repayment.unexplained != literal_column("0"),
+            unexplained != literal_column("0"),
             Repayment.created_at <= now,
-            or_(Repayment.accepted_at.is_(None), Repayment.accepted_at > now),
+            or_(
+                Repayment.accepted_at.is_(None),
+                Repayment.accepted_at > now,
+                Repayment.acceptance_ended_at <= now,
+            ),
         )
         .order_by(Repayment.facility_id, Repayment.id)
     ).all()
     return [_mismatch_finding(row) for row in rows]
 
 
+def _unexplained(row: Any) -> Decimal:
+    return Decimal(row.unexplained_fen) / FEN_PER_YUAN
+
+
 def _mismatch_finding(row: Any) -> Finding:
     """The finding for one repayment with an unexplained amount."""
     money = row.currency
     amount = format_money(row.amount, money)
-    difference = format_money(row.unexplained, money)
+    difference = format_money(_unexplained(row), money)
     facts = {
         "Facility": row.slug,
         "Repayment": f"#{row.id}",

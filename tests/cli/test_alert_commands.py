@@ -339,6 +339,45 @@ def test_check_at_a_moment_before_the_latest_check_is_a_replay_that_changes_noth
     assert [(row.id, row.state) for row in outbox_rows(sessions)] == outbox
 
 
+def test_check_at_before_the_latest_entry_is_a_replay_when_no_check_ever_ran(
+    loanwatch, sessions
+) -> None:
+    """No check has run yet; Alice asks as of two days ago, before the freeze was recorded
+    (yesterday): a replay, which says so and changes nothing. The next real check still opens
+    the freeze's alert."""
+    now = utcnow()
+    a_line_that_shrank_then_froze(sessions, now)
+    audit = loanwatch("export audit")[1]
+    then = (now - timedelta(days=2) + timedelta(hours=1)).isoformat()
+
+    status, out, _ = loanwatch(f"check --at {then}")
+
+    assert status == 0
+    head, *found = out.strip().splitlines()
+    assert head.startswith(f"replay as of {then}, before the latest entry (recorded ")
+    assert any("limit_dropped" in line and "jiebei-main" in line for line in found)
+    assert _alerts(loanwatch) == []
+    assert loanwatch("export audit")[1] == audit
+    assert outbox_rows(sessions) == []
+    assert loanwatch("check")[0] == 0
+    assert "limit_frozen" in [a["check"] for a in _alerts(loanwatch)]
+
+
+def test_check_at_after_everything_recorded_is_real_when_no_check_ever_ran(
+    loanwatch, sessions
+) -> None:
+    """No check has run yet; a check as of an hour from now, after every entry, is real: the
+    freeze's alert opens."""
+    now = utcnow()
+    a_line_that_shrank_then_froze(sessions, now)
+
+    status, out, _ = loanwatch(f"check --at {(now + timedelta(hours=1)).isoformat()}")
+
+    assert status == 0
+    assert out.strip().splitlines()[-1].startswith("checked at ")
+    assert "limit_frozen" in [a["check"] for a in _alerts(loanwatch)]
+
+
 def test_a_plain_check_after_a_check_at_next_month_is_real(loanwatch, sessions) -> None:
     """A check run as of next month (as the demo and tests drive time) does not make the plain
     `check` after it a replay: the frozen line's alert opens, for real."""

@@ -264,3 +264,28 @@ def test_a_correction_imported_late_leaves_the_old_amount_current_until_it_was_r
         "bill_amount_mismatch 2026-12-10"
     ]
     assert found(session, at("2026-12-04 10:00"), "bill_amount_mismatch") == []
+
+
+def test_a_paid_mark_imported_late_leaves_the_bill_unpaid_until_it_was_recorded(
+    session, alice, line, draw
+) -> None:
+    """The 12-10 bill, seen unpaid on 12-01; the platform showed it paid on 12-11, but the
+    statement that says so was imported on 12-14: as of 12-12 loanwatch knew it unpaid
+    (overdue); from 12-14 it is paid, and when it was shown paid stays 12-11."""
+    seen(session, alice, line, "2026-12-10", "899.75", "2026-12-01 09:00")
+    paid = record_bill(
+        session,
+        alice,
+        line,
+        due_date=date(2026, 12, 10),
+        amount=D("899.75"),
+        paid=True,
+        observed_at=at("2026-12-11 09:00"),
+        now=at("2026-12-14 09:00"),
+    ).row
+
+    assert (paid.paid_at, paid.paid_recorded_at) == (at("2026-12-11 09:00"), at("2026-12-14 09:00"))
+    assert found(session, at("2026-12-12 10:00"), "bill_overdue") == [
+        f"bill_overdue 2026-12-10#b{paid.id}"
+    ]
+    assert found(session, at("2026-12-14 10:00"), "bill_overdue") == []

@@ -170,6 +170,7 @@ def accept_repayment(
     repayment.accepted_at = now
     repayment.accepted_by = actor.name
     repayment.accept_reason = reason
+    repayment.acceptance_ended_at = None
     session.flush()
     audit.record(session, actor, "repayment.accept", repayment, before=before, at=now)
     return repayment

@@ -57,15 +57,17 @@ def replay(
         )
     )
     before = _placed(repayments, since)
+    unexplained = {repayment.id: repayment.unexplained for repayment in repayments}
     held = held_allocations(session, facility)
     times = times_of(session, facility)
     undo_allocations(session, facility)
     for repayment in repayments:
-        was = repayment.unexplained
         apply_repayment(session, facility, repayment, calendar)
-        if repayment.accepted_at is not None and repayment.unexplained != was:
-            # What someone accepted is not what is unexplained now: they must look again.
-            repayment.accepted_at = repayment.accepted_by = repayment.accept_reason = None
+        accepted = repayment.accepted_at is not None and repayment.acceptance_ended_at is None
+        if accepted and repayment.unexplained != unexplained[repayment.id]:
+            # What someone accepted is not what is unexplained now: they must look again. The
+            # acceptance stays, ended now, so `check --at` before now still reads it.
+            repayment.acceptance_ended_at = now
     session.flush()
     keep_replaced(session, facility, held, now=now)
     keep_times(session, facility, times, now=now)
@@ -83,7 +85,8 @@ def replay(
 
 
 def undo_allocations(session: Session, facility: Facility) -> None:
-    """Put the facility's draws back as they were logged: nothing paid, revision 0."""
+    """Put the facility's draws back as they were logged: nothing paid, revision 0 (the
+    earlier versions a replay kept stay, for `check --at`)."""
     draw_ids = select(Draw.id).where(Draw.facility_id == facility.id)
     for allocation in session.scalars(
         select(RepaymentAllocation).where(RepaymentAllocation.draw_id.in_(draw_ids))
@@ -91,12 +94,16 @@ def undo_allocations(session: Session, facility: Facility) -> None:
         session.delete(allocation)
     session.flush()
     for installment in session.scalars(
-        select(Installment).where(Installment.draw_id.in_(draw_ids), Installment.revision > 0)
+        select(Installment).where(
+            Installment.draw_id.in_(draw_ids), Installment.revision > 0, Installment.version == 0
+        )
     ):
         session.delete(installment)
     session.flush()
     for installment in session.scalars(
-        select(Installment).where(Installment.draw_id.in_(draw_ids), Installment.revision == 0)
+        select(Installment).where(
+            Installment.draw_id.in_(draw_ids), Installment.revision == 0, Installment.version == 0
+        )
     ):
         installment.status = InstallmentStatus.SCHEDULED
         installment.paid_on = installment.superseded_at = None

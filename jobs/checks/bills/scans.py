@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased
 
 from bot.calendar import ONE_DAY, BusinessCalendar
 from bot.db import among
-from bot.ledger.bills import bill_known_at, bill_unpaid_at
+from bot.ledger.bills import bill_known_at, bill_unpaid_at, paid_mark_after
 from bot.models import Bill, BillDay, Draw, Facility, Installment
 from jobs.checks.common import (
     CHUNK,
@@ -349,7 +349,7 @@ def _unpaid_bills(scans: CycleScans) -> list[UnpaidBill]:
         bill.id: bill
         for where in (
             and_(not_(Bill.paid), Bill.superseded_at.is_(None)),
-            or_(Bill.paid_at > now, Bill.superseded_at > now),
+            or_(paid_mark_after(now), Bill.superseded_at > now),
         )
         for bill in scans.session.execute(select(*columns).where(where, unpaid_then))
     }
