@@ -1,4 +1,4 @@
-"""Migration 0026: bills keep when their paid mark was recorded."""
+"""Migration 0028: bills keep when their paid mark was recorded."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -33,7 +33,7 @@ def _bill(session: Session, facility, due: date, paid: bool, observed: datetime,
     )
 
 
-def test_a_paid_mark_from_before_0026_is_known_from_when_it_was_recorded(engine: Engine) -> None:
+def test_a_paid_mark_from_before_0028_is_known_from_when_it_was_recorded(engine: Engine) -> None:
     """A bill seen unpaid then marked paid by a late import, one recorded paid, one unpaid:
     down to 0025 and up again, the first is known paid from the import, the second from when
     it was recorded, the third not at all."""
@@ -44,7 +44,7 @@ def test_a_paid_mark_from_before_0026_is_known_from_when_it_was_recorded(engine:
         _bill(session, facility, date(2027, 1, 10), True, SEEN, SEEN)
         _bill(session, facility, date(2027, 2, 10), False, SEEN, SEEN)
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    command.downgrade(config, "0025")
+    command.downgrade(config, "0027")
     command.upgrade(config, "head")
 
     with Session(engine) as session:

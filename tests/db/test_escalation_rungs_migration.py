@@ -22,7 +22,7 @@ def test_a_round_begun_before_the_upgrade_goes_on_without_repeating_a_step(engin
             _wake(session, OPENED + timedelta(minutes=minute))
         alert_id = alert.id
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    command.downgrade(config, "0024")
+    command.downgrade(config, "0025")
     command.upgrade(config, "head")
     with Session(engine) as session:
         rungs = session.scalars(select(EscalationStep.rung).order_by(EscalationStep.id)).all()
