@@ -70,7 +70,7 @@ def run_escalations(
     rotations = {d.rotation.id: d.rotation for d in due}
     overrides = overrides_after(session, sorted(rotations), now)
     on_duty = {rid: on_call(r, now, overrides) for rid, r in rotations.items()}
-    notices = [_notice(d, on_duty[d.rotation.id]) for d in due]
+    notices = [_notice(d, on_duty[d.rotation.id], now) for d in due]
     return claim_steps(
         session, list(zip(due, notices, strict=True)), now, policy, written_at or now
     )
@@ -206,7 +206,7 @@ def step_due(
     return add_business_time(start, step.after, zone, calendar, hours)
 
 
-def _notice(due: DueStep, on_duty: OnCall) -> EscalationNotice:
+def _notice(due: DueStep, on_duty: OnCall, now: datetime) -> EscalationNotice:
     alert, step = due.alert, due.step
     user, missing = None, None
     if step.action in (Action.ONCALL, Action.DM, Action.NEXT):
@@ -223,8 +223,9 @@ def _notice(due: DueStep, on_duty: OnCall) -> EscalationNotice:
         action=str(step.action),
         round=alert.escalation_round,
         step=due.number,
-        # How long it had waited when the step fell due (a catch-up run words it the same).
-        waited_minutes=int((due.due - due.start).total_seconds() // 60),
+        # How long it has waited now: a run that catches up hours late says hours, not the
+        # step's own delay.
+        waited_minutes=int((now - due.start).total_seconds() // 60),
         user=user,
         group=step.target,
         rotation=on_duty.rotation,
