@@ -83,10 +83,10 @@ def set_usergroup(
     """Keep `usergroup` (`-`: none) in step with rotation `name` (audited); synced next wake-up."""
     rotation = get_rotation(session, name)
     group = check_usergroup(usergroup)
-    keeper = session.scalar(
+    keeper = group and session.scalar(
         select(Rotation.name).where(Rotation.usergroup == group, Rotation.id != rotation.id)
     )
-    if group is not None and keeper is not None:
+    if keeper:
         # Two rotations would set the group to two people in turn at every wake-up.
         raise InputError(
             f"user group {group} already follows rotation {keeper}; a group follows one "
