@@ -16,9 +16,13 @@ MAX_DURATION = timedelta(days=366)
 DURATION = re.compile(r"(?:([0-9]+)\s*d)?\s*(?:([0-9]+)\s*h)?\s*(?:([0-9]+)\s*m)?", re.IGNORECASE)
 
 
-def parse_duration(text: str) -> timedelta:
-    """`30m`, `4h`, `2d`, or combined largest unit first (`1h30m`, `2d 4h`)."""
-    match = DURATION.fullmatch(fold_width(text).strip())
+def parse_duration(text: str, what: str = "duration") -> timedelta:
+    """`30m`, `4h`, `2d`, or combined largest unit first (`1h30m`, `2d 4h`); `what` names it
+    in the refusal of a negative one ("a snooze must be positive")."""
+    folded = fold_width(text).strip()
+    if folded.startswith("-") and DURATION.fullmatch(folded[1:].strip()):
+        raise InputError(f"{text!r} is negative; a {what} must be positive, e.g. 30m or 4h")
+    match = DURATION.fullmatch(folded)
     if match is None or not any(match.groups()):
         raise InputError(
             f"{text!r} is not a duration; write a number and a unit: "
@@ -34,3 +38,24 @@ def parse_duration(text: str) -> timedelta:
     if duration > MAX_DURATION:
         raise InputError(f"{text!r} is too long; a duration can be at most {longest} days")
     return duration
+
+
+def typed(delta: timedelta) -> str:
+    """A duration as people type it, largest unit first: `0m`, `15m`, `1h15m`, `1d4h`, `300d`."""
+    days, rest = divmod(int(delta.total_seconds() // 60), 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if n]
+    return "".join(parts) or "0m"
+
+
+def spoken(delta: timedelta) -> str:
+    """A duration as a sentence says it, to the minute: `45 min`, `2 h`, `1 h 15 min`,
+    `1 day 3 h`, `3 days`; below an hour, minutes; from a day, days and hours."""
+    days, rest = divmod(int(delta.total_seconds() // 60), 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        said = f"{days} day{'' if days == 1 else 's'}"
+        return f"{said} {hours} h" if hours else said
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min"

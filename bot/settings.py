@@ -303,6 +303,8 @@ class Settings(BaseSettings):
             concentration_percent=self.concentration_percent,
             default_channel=self.default_alert_channel,
             default_zone=self.timezone,
+            urgent_days=self.urgent_days,
+            calendar=self.calendar(),
         )
 
     @cached_property

@@ -116,13 +116,14 @@ def alert_ack(state: CliState, alert_id: int) -> None:
         click.echo(f"alert {alert.id} acknowledged by {alert.acknowledged_by}")
 
 
-@alert_group.command("snooze")
+# `-5m` is a (negative) duration to refuse in words, not an unknown option `-5`.
+@alert_group.command("snooze", context_settings={"ignore_unknown_options": True})
 @click.argument("alert_id", type=ALERT_ID)
 @click.argument("duration")
 @click.pass_obj
 def alert_snooze(state: CliState, alert_id: int, duration: str) -> None:
     """Quiet an alert for DURATION (30m, 4h, 2d)."""
-    until = state.now + parse_duration(duration)
+    until = state.now + parse_duration(duration, "snooze")
     with state.transaction() as session:
         alert = snooze(session, state.actor, alert_id, until, now=state.now)
         click.echo(f"alert {alert.id} snoozed until {until.isoformat()}")

@@ -6,12 +6,15 @@ from zoneinfo import ZoneInfo
 import click
 from sqlalchemy import select
 
+from bot.cli import oncall_words as words
 from bot.cli.context import CliState
 from bot.cli.params import TIME, in_zone
 from bot.cli.render import table
+from bot.errors import InputError
 from bot.models import Rotation
 from bot.oncall import policy as ladders
 from bot.oncall import rotations, usergroups
+from bot.oncall.overrides import override_until, overrides_ahead, remove_override
 from bot.zones import local
 
 _USERGROUP_HELP = (
@@ -58,31 +61,38 @@ def rotation_add(
             members=members,
             handoff=handoff,
             length=length,
-            timezone=timezone or state.settings.timezone,
+            # Only a missing option means the default: an empty one is refused as a zone.
+            timezone=state.settings.timezone if timezone is None else timezone,
             now=state.now,
         )
         if usergroup is not None:
             usergroups.set_usergroup(session, state.actor, name, usergroup, now=state.now)
         now = rotations.who(session, rotation, state.now)
-        click.echo(f"added rotation {rotation.name}: {_describe(rotation)}")
-        click.echo(_who_line(now, ZoneInfo(rotation.timezone)))
+        click.echo(words.added(rotation))
+        click.echo(words.who_line(now, ZoneInfo(rotation.timezone)))
 
 
 @rotation_group.command("set")
 @click.argument("name")
-@click.option("--usergroup", required=True, help=_USERGROUP_HELP)
+@click.option("--members", help="The members in their new turn order: U0123,U0456.")
+@click.option("--usergroup", help=_USERGROUP_HELP)
 @click.pass_obj
-def rotation_set(state: CliState, name: str, usergroup: str) -> None:
-    """Keep a Slack user group in step with whoever is on call in rotation NAME (or stop)."""
+def rotation_set(state: CliState, name: str, members: str | None, usergroup: str | None) -> None:
+    """Change rotation NAME: its members (in turn order), or the Slack user group kept in step
+    with whoever is on call (or stop). Each change is audited."""
+    if members is None and usergroup is None:
+        raise InputError(words.NOTHING_TO_SET)
     with state.transaction() as session:
-        rotation = usergroups.set_usergroup(session, state.actor, name, usergroup, now=state.now)
-        if rotation.usergroup is None:
-            click.echo(f"rotation {name} keeps no user group in step any more")
-        else:
-            click.echo(
-                f"rotation {name}: user group {rotation.usergroup} follows whoever is on call "
-                "(set at the next wake-up: `loanwatch check` or the worker)"
+        if members is not None:
+            rotation = rotations.set_members(session, state.actor, name, members, now=state.now)
+            click.echo(words.members_set(rotation))
+            on_call = rotations.who(session, rotation, state.now)
+            click.echo(words.who_line(on_call, ZoneInfo(rotation.timezone)))
+        if usergroup is not None:
+            rotation = usergroups.set_usergroup(
+                session, state.actor, name, usergroup, now=state.now
             )
+            click.echo(words.usergroup_set(rotation))
 
 
 @rotation_group.command("list")
@@ -92,7 +102,7 @@ def rotation_list(state: CliState) -> None:
     with state.transaction() as session:
         found = list(session.scalars(select(Rotation).order_by(Rotation.name)))
         if not found:
-            click.echo("no rotations yet; add one with `loanwatch oncall rotation add`")
+            click.echo(words.NO_ROTATIONS)
             return
         rows = []
         for rotation in found:
@@ -101,13 +111,13 @@ def rotation_list(state: CliState) -> None:
                 [
                     rotation.name,
                     ",".join(rotation.members),
-                    _describe(rotation),
+                    words.describe(rotation),
                     on_call.user,
                     local(on_call.until, ZoneInfo(rotation.timezone)),
                     rotation.usergroup or "-",
                 ]
             )
-        click.echo(table(["rotation", "members", "shifts", "on call", "until", "user group"], rows))
+        click.echo(table(words.ROTATION_COLUMNS, rows))
 
 
 @rotation_group.command("remove")
@@ -124,31 +134,71 @@ def rotation_remove(state: CliState, name: str) -> None:
             now=state.now,
             default=state.settings.default_rotation,
         )
-        click.echo(f"removed rotation {name}")
+        click.echo(words.removed(name))
 
 
-@oncall_group.command("override")
+class _OverrideGroup(click.Group):
+    """`oncall override NAME …` (the form before `list` and `remove` came) means `add`."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and not args[0].startswith("-") and args[0] not in self.commands:
+            args = ["add", *args]
+        return super().parse_args(ctx, args)
+
+
+@oncall_group.group("override", cls=_OverrideGroup)
+def override_group() -> None:
+    """Overrides: add (`override NAME …` for short), list, remove."""
+
+
+@override_group.command("add")
 @click.argument("name")
 @click.option("--user", required=True, help="Slack user id of who is on call instead.")
 @click.option("--from", "starts", type=TIME, help="Start (default: now); rotation's zone.")
-@click.option("--until", "ends", required=True, type=TIME, help="End, in the rotation's zone.")
+@click.option(
+    "--until",
+    "ends",
+    required=True,
+    help="End: a duration from the start (4h), a time of day (18:00: the next one) or a date "
+    "and time, in the rotation's zone.",
+)
 @click.pass_obj
-def override(
-    state: CliState, name: str, user: str, starts: datetime | None, ends: datetime
-) -> None:
+def override_add(state: CliState, name: str, user: str, starts: datetime | None, ends: str) -> None:
     """Put USER on call in rotation NAME from --from until --until."""
     with state.transaction() as session:
         rotation = rotations.get_rotation(session, name)
         zone = ZoneInfo(rotation.timezone)
         begin = in_zone(starts, zone) or state.now
-        end = in_zone(ends, zone)
-        assert end is not None
+        end = override_until(ends, begin, zone)
         rotations.add_override(
             session, state.actor, name, user=user, starts=begin, ends=end, now=state.now
         )
-        click.echo(
-            f"{user} is on call in {name} from {local(begin, zone)} until {local(end, zone)}"
-        )
+        click.echo(words.override_set(user, name, local(begin, zone), local(end, zone)))
+
+
+@override_group.command("list")
+@click.option("--rotation", "name", help="One rotation's (default: every rotation's).")
+@click.pass_obj
+def override_list(state: CliState, name: str | None) -> None:
+    """Overrides in force or to come, soonest first, with the id `override remove` takes."""
+    with state.transaction() as session:
+        if name is not None:
+            rotations.get_rotation(session, name)  # an unknown name is refused, not "none"
+        found = overrides_ahead(session, state.now, name)
+    if not found:
+        click.echo(words.NO_OVERRIDES)
+        return
+    click.echo(table(words.OVERRIDE_COLUMNS, [words.override_row(line) for line in found]))
+
+
+@override_group.command("remove")
+@click.argument("override_id", metavar="ID", type=click.IntRange(min=1))
+@click.pass_obj
+def override_remove(state: CliState, override_id: int) -> None:
+    """Take override ID back (audited); the rotation's turns hold again."""
+    with state.transaction() as session:
+        line = remove_override(session, state.actor, override_id, now=state.now)
+        click.echo(words.override_removed(line))
 
 
 @oncall_group.command("who")
@@ -164,26 +214,12 @@ def who_command(state: CliState, name: str | None, at: datetime | None) -> None:
         else:
             found = list(session.scalars(select(Rotation).order_by(Rotation.name)))
         if not found:
-            click.echo("no rotations yet; add one with `loanwatch oncall rotation add`")
+            click.echo(words.NO_ROTATIONS)
             return
         for rotation in found:
             on_call = rotations.who(session, rotation, moment)
             after = rotations.who(session, rotation, on_call.until).user
-            click.echo(_who_line(on_call, ZoneInfo(rotation.timezone), after))
-
-
-def _describe(rotation: Rotation) -> str:
-    days = rotation.length_days
-    length = f"{days // 7}w" if days % 7 == 0 else f"{days}d"
-    return f"{length} shifts, handoff {rotation.handoff} {rotation.timezone}"
-
-
-def _who_line(on_call: rotations.OnCall, zone: ZoneInfo, after: str | None = None) -> str:
-    how = " (override)" if on_call.override else ""
-    then = f", then {after}" if after and after != on_call.user else ""
-    return (
-        f"{on_call.rotation}: {on_call.user}{how} on call until {local(on_call.until, zone)}{then}"
-    )
+            click.echo(words.who_line(on_call, ZoneInfo(rotation.timezone), after))
 
 
 @click.group("escalation")
@@ -202,7 +238,20 @@ def escalation_set(state: CliState, severity: str, steps: str, repeat: int) -> N
         ladder = ladders.set_policy(
             session, state.actor, severity, steps=steps, repeat=repeat, now=state.now
         )
-        click.echo(f"{severity}: {_ladder_text(ladder)}")
+        click.echo(words.ladder_line(severity, ladder, default=False))
+
+
+@escalation_group.command("reset")
+@click.argument("severity", type=click.Choice(["critical", "warning"]))
+@click.pass_obj
+def escalation_reset(state: CliState, severity: str) -> None:
+    """Put SEVERITY's default ladder back (audited)."""
+    with state.transaction() as session:
+        if not ladders.reset_policy(session, state.actor, severity, now=state.now):
+            click.echo(words.already_default(severity))
+            return
+        ladder, _ = ladders.policies(session)[severity]
+        click.echo(words.ladder_line(severity, ladder, default=True))
 
 
 @escalation_group.command("show")
@@ -211,23 +260,10 @@ def escalation_show(state: CliState) -> None:
     """Each severity's ladder (info alerts never escalate)."""
     with state.transaction() as session:
         for severity, (ladder, custom) in ladders.policies(session).items():
-            origin = "" if custom else " (default)"
-            click.echo(f"{severity}: {_ladder_text(ladder)}{origin}")
-    click.echo("info: never escalates")
+            click.echo(words.ladder_line(severity, ladder, default=not custom))
+    click.echo(words.NEVER)
     settings = state.settings
-    click.echo(
-        f"warnings escalate within business hours {settings.business_hours} on working days; "
-        f"due within {settings.urgent_days} business days escalates as critical"
-    )
-
-
-def _ladder_text(ladder: ladders.Ladder) -> str:
-    repeat = (
-        f", last step repeated {ladder.repeat}× every {ladders.typed_delay(ladder.repeat_gap)}"
-        if ladder.repeat
-        else ""
-    )
-    return ladder.typed() + repeat
+    click.echo(words.when_it_escalates(settings.business_hours, settings.urgent_days))
 
 
 def register(cli: click.Group) -> None:

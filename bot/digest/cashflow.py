@@ -1,7 +1,8 @@
 """The cash flow ahead: repayments due per week and facility, and the credit left available.
 
-Weeks start on Monday; the first is the week of `today` (so an installment due earlier this week
-and still unpaid is in it). Repayments are the ledger's unpaid installments (`scheduled`), as
+Weeks start on Monday; the first is the week of `today`, and holds every installment still
+unpaid whose due date has passed (money owed now, however long ago it fell due; `overdue`
+says how much of a line that is). Repayments are the ledger's unpaid installments (`scheduled`), as
 their schedule says: principal, interest, amount. The available credit at the end of a week is
 each facility's headroom today (limit − outstanding principal, `bot.ledger.portfolio`) plus the
 principal its installments repay by then, as the platforms restore a line when it is repaid.
@@ -40,6 +41,7 @@ class CashflowLine:
     currency: str
     principal: Decimal
     interest: Decimal
+    overdue: Decimal = ZERO  # of the amount, what fell due before `today` and is unpaid
 
     @property
     def amount(self) -> Decimal:
@@ -86,21 +88,23 @@ def cashflow(
         )
         .where(
             Installment.status == InstallmentStatus.SCHEDULED,
-            Installment.due_date >= first,
             Installment.due_date < first + WEEK * weeks,
         )
         .group_by(Installment.facility_id, Installment.due_date)
     )
-    totals: dict[tuple[date, int], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    totals: dict[tuple[date, int], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO])
     for facility_id, due_date, principal, interest in session.execute(due):
         if facility_id in by_id:
-            total = totals[(week_of(due_date), facility_id)]
+            # Past due and unpaid: owed now, in the first week.
+            total = totals[(max(week_of(due_date), first), facility_id)]
             total[0] += principal
             total[1] += interest
+            if due_date < today:
+                total[2] += principal + interest
     lines = sorted(
         (
-            CashflowLine(week, by_id[fid].slug, by_id[fid].name, by_id[fid].currency, p, i)
-            for (week, fid), (p, i) in totals.items()
+            CashflowLine(week, by_id[fid].slug, by_id[fid].name, by_id[fid].currency, p, i, o)
+            for (week, fid), (p, i, o) in totals.items()
         ),
         key=lambda line: (line.week_start, line.facility),
     )
@@ -152,4 +156,5 @@ def cashflow_rows(
             "principal": line.principal,
             "interest": line.interest,
             "amount": line.amount,
+            "overdue": line.overdue,
         }

@@ -19,14 +19,17 @@ from sqlalchemy.orm import Session
 from bot.alerts.at_risk import money_at_risk
 from bot.alerts.findings import Severity
 from bot.alerts.policy import AlertState
+from bot.calendar import BusinessCalendar
 from bot.digest.cashflow import Cashflow, cashflow
 from bot.ledger.portfolio import PositionLine, UpcomingLine, position_lines, upcoming_lines
 from bot.models import Alert, Facility, Platform, Ticket
+from bot.oncall.urgency import escalates_as
 from bot.tickets.words import TicketState, is_overdue, ticket_label
 
 ZERO = Decimal("0.00")
 TENTH = Decimal("0.1")
 DUE_DAYS = 7
+URGENT_DAYS = 2  # LOANWATCH_URGENT_DAYS' default
 # Severities as the digest lists them: the most urgent first; an unknown one last.
 SEVERITY_ORDER = (Severity.CRITICAL, Severity.WARNING, "info")
 
@@ -60,12 +63,17 @@ class AlertAtRisk:
     """An open alert and the money it puts at risk."""
 
     id: int
-    severity: str
+    severity: str  # the one it escalates as: critical when its due date is near
     check: str
     facility: str | None
     summary: str
     currency: str
     at_risk: Decimal
+    own_severity: str = ""  # the alert's own (a warning may escalate as critical)
+
+    def __post_init__(self) -> None:
+        if not self.own_severity:  # a payload written before the field existed
+            object.__setattr__(self, "own_severity", self.severity)
 
 
 @dataclass(frozen=True)
@@ -100,12 +108,14 @@ class Digest:
     day: date
     channel: str | None
     facilities: list[FacilityLine]  # most used first
-    due: list[UpcomingLine]  # unpaid installments due in the next 7 days, soonest first
+    # Unpaid installments due in the next 7 days, and those past due still unpaid, soonest first.
+    due: list[UpcomingLine]
     alerts: list[AlertAtRisk]  # by severity, then the most money at risk first
     tickets: list[WaitingTicket]  # waiting longest first
     concentration: list[PlatformShare]  # largest share first
     concentration_percent: int
     cashflow: Cashflow
+    urgent_days: int = URGENT_DAYS  # LOANWATCH_URGENT_DAYS, as the alerts' severity read it
 
 
 def percent(part: Decimal, whole: Decimal) -> Decimal:
@@ -122,8 +132,12 @@ def build_digest(
     channel: str | None = None,
     concentration_percent: int = 60,
     weeks: int = 13,
+    calendar: BusinessCalendar | None = None,
+    urgent_days: int = URGENT_DAYS,
 ) -> Digest:
-    """The digest as of `now`, its days in `zone`: for `facility_ids` (a channel's) or all."""
+    """The digest as of `now`, its days in `zone`: for `facility_ids` (a channel's) or all.
+    An alert is listed with the severity it escalates as (`calendar`, default China's business
+    days, counts the days to its due date; within `urgent_days` it is critical)."""
     today = now.astimezone(zone).date()
     lines = [p for p in position_lines(session) if facility_ids is None or p.id in facility_ids]
     platforms = _platforms(session)
@@ -137,8 +151,9 @@ def build_digest(
     slugs = {p.slug for p in lines}
     due = [
         u
+        # From the first day: an installment past due and unpaid is still owed.
         for u in upcoming_lines(
-            session, on_or_after=today, before=today + timedelta(days=DUE_DAYS), limit=None
+            session, on_or_after=date.min, before=today + timedelta(days=DUE_DAYS), limit=None
         )
         if u.slug in slugs
     ]
@@ -148,11 +163,19 @@ def build_digest(
         channel=channel,
         facilities=facilities,
         due=due,
-        alerts=_alerts(session, lines, now, scoped=facility_ids is not None),
+        alerts=_alerts(
+            session,
+            lines,
+            now,
+            scoped=facility_ids is not None,
+            calendar=calendar or BusinessCalendar(),
+            urgent_days=urgent_days,
+        ),
         tickets=_waiting_tickets(session, {p.id for p in lines}),
         concentration=concentration(facilities, concentration_percent),
         concentration_percent=concentration_percent,
         cashflow=cashflow(session, today, weeks=weeks, positions=lines),
+        urgent_days=urgent_days,
     )
 
 
@@ -163,9 +186,16 @@ def _platforms(session: Session) -> dict[int, str]:
 
 
 def _alerts(
-    session: Session, lines: list[PositionLine], now: datetime, *, scoped: bool
+    session: Session,
+    lines: list[PositionLine],
+    now: datetime,
+    *,
+    scoped: bool,
+    calendar: BusinessCalendar,
+    urgent_days: int,
 ) -> list[AlertAtRisk]:
-    """Open alerts of these facilities (and, for the whole portfolio, loanwatch's own)."""
+    """Open alerts of these facilities (and, for the whole portfolio, loanwatch's own), each
+    with the severity its escalation uses (`bot.oncall.urgency.escalates_as`)."""
     by_id = {p.id: p for p in lines}
     query = select(Alert).where(Alert.state != AlertState.RESOLVED).order_by(Alert.id)
     alerts = [
@@ -173,16 +203,17 @@ def _alerts(
         for a in session.scalars(query)
         if a.facility_id in by_id or (a.facility_id is None and not scoped)
     ]
-    risk = money_at_risk(session, alerts, now=now, positions=by_id)
+    risk = money_at_risk(session, alerts, now=now, calendar=calendar, positions=by_id)
     shown = [
         AlertAtRisk(
             id=a.id,
-            severity=a.severity,
+            severity=escalates_as(a.severity, risk.get(a.id), urgent_days),
             check=a.check,
             facility=by_id[a.facility_id].slug if a.facility_id in by_id else None,
             summary=a.summary,
             currency=by_id[a.facility_id].currency if a.facility_id in by_id else "CNY",
             at_risk=risk[a.id].amount if a.id in risk else ZERO,
+            own_severity=a.severity,
         )
         for a in alerts
     ]

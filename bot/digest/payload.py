@@ -54,8 +54,13 @@ def _typed(hint: Any, value: Any) -> Any:
         return [_typed(item, entry) for entry in value]
     if dataclasses.is_dataclass(hint):
         hints = get_type_hints(hint)
+        # A field a payload written before it existed lacks takes its default.
         return hint(
-            **{f.name: _typed(hints[f.name], value[f.name]) for f in dataclasses.fields(hint)}
+            **{
+                f.name: _typed(hints[f.name], value[f.name])
+                for f in dataclasses.fields(hint)
+                if f.name in value
+            }
         )
     if hint is Decimal:
         return Decimal(value)

@@ -16,7 +16,7 @@ same day; a day that passed without one is not made up.
 import hashlib
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -53,6 +53,10 @@ class DigestOptions:
     concentration_percent: int
     default_channel: str | None
     default_zone: str
+    urgent_days: int = 2  # LOANWATCH_URGENT_DAYS: an alert due that near is listed critical
+    # The business days its due date is counted in (the settings' calendar, holidays file and
+    # all); None: China's official calendar.
+    calendar: BusinessCalendar | None = field(default=None, compare=False)
 
 
 def channel_scopes(session: Session, options: DigestOptions) -> list[ChannelScope]:
@@ -92,6 +96,8 @@ def digest_for(
         facility_ids=scope.facility_ids if scope else None,
         channel=scope.channel if scope else None,
         concentration_percent=options.concentration_percent,
+        calendar=options.calendar,
+        urgent_days=options.urgent_days,
     )
 
 

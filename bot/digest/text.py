@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from bot.digest.numbers import Digest, FacilityLine
+from bot.digest.numbers import AlertAtRisk, Digest, FacilityLine
 from bot.money import format_money, money_str
 
 HEADINGS = {
     "facilities": "Facilities: limit, used, available, utilization",
-    "due": "Due in the next 7 days",
+    "due": "Due in the next 7 days, and overdue still unpaid",
     "alerts": "Open alerts by severity, most money at risk first",
     "tickets": "Tickets waiting on a platform",
     "concentration": "Concentration by platform (share of outstanding)",
@@ -89,10 +89,11 @@ def section_lines(digest: Digest) -> dict[str, list[str]]:
         "facilities": [facility_line(f) for f in digest.facilities],
         "due": [
             f"{u.due_date.isoformat()} {u.slug}: {format_money(u.amount, u.currency)}"
+            + (" overdue" if u.due_date < digest.day else "")
             for u in digest.due
         ],
         "alerts": [
-            f"{a.severity} · alert {a.id} {a.check}"
+            f"{_severity(a, digest.urgent_days)} · alert {a.id} {a.check}"
             + (f" on {a.facility}" if a.facility else "")
             + f": {_risk(a.at_risk, a.currency)} — {a.summary}"
             for a in digest.alerts
@@ -112,6 +113,19 @@ def section_lines(digest: Digest) -> dict[str, list[str]]:
     }
 
 
+def _severity(alert: AlertAtRisk, urgent_days: int) -> str:
+    """`critical`, or `critical (a warning, due within 2 business days)` when its due date
+    makes it escalate as critical."""
+    if alert.severity == alert.own_severity:
+        return alert.severity
+    return f"{alert.severity} (a {alert.own_severity}, due within {urgent_days} business days)"
+
+
+def overdue_count(digest: Digest) -> int:
+    """How many of the bills listed are past due and unpaid."""
+    return sum(1 for u in digest.due if u.due_date < digest.day)
+
+
 def _risk(amount: Decimal, currency: str) -> str:
     return f"{format_money(amount, currency)} at risk" if amount else "no money measured at risk"
 
@@ -126,17 +140,15 @@ def digest_text(digest: Digest) -> str:
         out.extend(f"  {line}" for line in lines or [NOTHING[key]])
     out.append("")
     out.append(chart_title(digest))
-    for week, available in zip(digest.cashflow.weeks, digest.cashflow.available, strict=True):
-        due = sum(
-            (
-                line.amount
-                for line in digest.cashflow.lines
-                if line.week_start == week and line.currency == digest.cashflow.currency
-            ),
-            Decimal("0.00"),
-        )
+    flow = digest.cashflow
+    for week, available in zip(flow.weeks, flow.available, strict=True):
+        lines = [x for x in flow.lines if x.week_start == week and x.currency == flow.currency]
+        due = sum((line.amount for line in lines), Decimal("0.00"))
+        overdue = sum((line.overdue for line in lines), Decimal("0.00"))
+        late = f" (of which {format_money(overdue, flow.currency)} overdue)" if overdue else ""
         out.append(
-            f"  {week.isoformat()}: due {money_str(due)}, available after {money_str(available)}"
+            f"  {week.isoformat()}: due {money_str(due)}{late}, "
+            f"available after {money_str(available)}"
         )
     return "\n".join(out)
 

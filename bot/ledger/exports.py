@@ -276,7 +276,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "last_seen_at", "acknowledged_by", "acknowledged_at", "snoozed_until", "resolved_at",
         "resolved_by", "resolve_reason",
     ),
-    "cashflow": ("week_start", "facility", "principal", "interest", "amount"),
+    "cashflow": ("week_start", "facility", "principal", "interest", "amount", "overdue"),
     "facilities": (
         "facility", "platform", "limit", "currency", "daily_rate", "daily_rate_percent",
         "annual_rate", "rate_basis", "method", "day_count", "rounding", "first_period",

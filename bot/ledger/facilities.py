@@ -224,6 +224,8 @@ def parse_thresholds(raw: dict[str, str]) -> dict[str, int | Decimal]:
 
 def check_timezone(name: str) -> ZoneInfo:
     """The ZoneInfo for an IANA name, or an InputError that says what a valid one looks like."""
+    if not name.strip():  # an empty --timezone is a slip (an unset variable), not the default
+        raise InputError("timezone must be an IANA name such as Asia/Shanghai, not empty")
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:

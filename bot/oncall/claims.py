@@ -84,7 +84,7 @@ def claim_steps(
         return 0
     row_of = {id(d): row for d, row in ran}
     groups = grouped([d for d, _ in ran])
-    notices = [group_notice(group, on_duty) for group in groups]
+    notices = [group_notice(group, on_duty, now) for group in groups]
     channels = _channels(session, [group[0].alert for group in groups], policy)
     payloads = [n.to_payload() for n in notices]
     insert_many(

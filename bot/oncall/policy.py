@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.alerts.findings import Severity
-from bot.durations import parse_duration
+from bot.durations import parse_duration, typed
 from bot.errors import InputError
 from bot.models import EscalationPolicy
 from bot.typed import fold_width
@@ -70,10 +70,8 @@ class Step:
 
 
 def typed_delay(delay: timedelta) -> str:
-    """A delay as an admin types it: `0m`, `15m`, `2h`, `1h15m`."""
-    minutes = int(delay.total_seconds() // 60)
-    hours, rest = divmod(minutes, 60)
-    return f"{hours}h{rest}m" if hours and rest else f"{hours}h" if hours else f"{rest}m"
+    """A delay as an admin types it: `0m`, `15m`, `2h`, `1h15m`, `300d`."""
+    return typed(delay)
 
 
 @dataclass(frozen=True)
@@ -130,6 +128,9 @@ def parse_steps(text: str) -> tuple[Step, ...]:
             timedelta(0) if re.fullmatch(r"0+\s*[dhm]?", delay.strip()) else parse_duration(delay)
         )
         steps.append(Step(after, *_action(action.strip().lower(), part)))
+    twice = next((step for n, step in enumerate(steps) if step in steps[:n]), None)
+    if twice is not None:
+        raise InputError(f'step "{twice.typed()}" is given twice; list each step once')
     for earlier, later in pairwise(steps):
         if later.after < earlier.after:
             raise InputError(
@@ -228,6 +229,20 @@ def set_policy(
     row.updated_by = actor.name
     audit.record(session, actor, "escalation.set", row, at=now, before=before)
     return Ladder(parsed, repeat)
+
+
+def reset_policy(session: Session, actor: audit.Actor, severity: str, *, now: datetime) -> bool:
+    """Put `severity`'s default ladder back (audited); False when it had it already."""
+    check_severity(severity)
+    row = session.get(EscalationPolicy, severity)
+    if row is None:
+        return False
+    audit.record(
+        session, actor, "escalation.reset", row, at=now, before=audit.snapshot(row), after={}
+    )
+    session.delete(row)
+    session.flush()
+    return True
 
 
 def policies(session: Session) -> dict[str, tuple[Ladder, bool]]:

@@ -276,6 +276,21 @@ def remove_rotation(
     session.flush()
 
 
+def set_members(
+    session: Session, actor: audit.Actor, name: str, members: str, *, now: datetime
+) -> Rotation:
+    """Rotation `name`'s members, in turn order, become `members` (audited). The shifts keep
+    their handoffs: shift k goes to the k-th of the new list (modulo its length), the current
+    one included, so who is on call may change at once; overrides stay."""
+    rotation = get_rotation(session, name)
+    people = parse_members(members)
+    before = audit.snapshot(rotation)
+    rotation.members = people
+    session.flush()
+    audit.record(session, actor, "oncall.rotation_set", rotation, at=now, before=before)
+    return rotation
+
+
 def add_override(
     session: Session,
     actor: audit.Actor,

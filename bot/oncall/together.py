@@ -76,7 +76,9 @@ def reached(due: DueStep, duty: OnCall) -> tuple[str | None, str | None]:
     return None, None
 
 
-def group_notice(group: Sequence[DueStep], on_duty: Mapping[int, OnCall]) -> EscalationNotice:
+def group_notice(
+    group: Sequence[DueStep], on_duty: Mapping[int, OnCall], now: datetime
+) -> EscalationNotice:
     """The one notice of a group's step: the first alert's, naming them all and the largest
     money at risk among them."""
     lead = group[0]
@@ -94,8 +96,9 @@ def group_notice(group: Sequence[DueStep], on_duty: Mapping[int, OnCall]) -> Esc
         action=str(step.action),
         round=alert.escalation_round,
         step=lead.number,
-        # How long it had waited when the step fell due (a catch-up run words it the same).
-        waited_minutes=int((lead.due - lead.start).total_seconds() // 60),
+        # How long it has waited now: a run that catches up hours late says hours, not the
+        # step's own delay.
+        waited_minutes=int((now - lead.start).total_seconds() // 60),
         user=user,
         group=step.target,
         rotation=duty.rotation,

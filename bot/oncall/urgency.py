@@ -10,10 +10,11 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.alerts.at_risk import AtRisk, business_days_until, money_at_risk
+from bot.alerts.findings import Severity
 from bot.calendar import BusinessCalendar
 from bot.models import Alert
 
-__all__ = ["AtRisk", "at_risk", "business_days_until"]
+__all__ = ["AtRisk", "at_risk", "business_days_until", "escalates_as"]
 
 
 def at_risk(
@@ -21,3 +22,9 @@ def at_risk(
 ) -> AtRisk | None:
     """The money `alert` puts at risk, with the business days to its due date; None if none."""
     return money_at_risk(session, [alert], now=now, calendar=calendar).get(alert.id)
+
+
+def escalates_as(severity: str, risk: AtRisk | None, within: int) -> str:
+    """The severity an alert escalates as, and the digest lists it as: critical when the money
+    it puts at risk is due within `within` business days (or past due), else its own."""
+    return str(Severity.CRITICAL) if risk is not None and risk.urgent(within) else severity

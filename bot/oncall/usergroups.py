@@ -83,6 +83,16 @@ def set_usergroup(
     """Keep `usergroup` (`-`: none) in step with rotation `name` (audited); synced next wake-up."""
     rotation = get_rotation(session, name)
     group = check_usergroup(usergroup)
+    keeper = group and session.scalar(
+        select(Rotation.name).where(Rotation.usergroup == group, Rotation.id != rotation.id)
+    )
+    if keeper:
+        # Two rotations would set the group to two people in turn at every wake-up.
+        raise InputError(
+            f"user group {group} already follows rotation {keeper}; a group follows one "
+            f"rotation (stop it there first: `loanwatch oncall rotation set {keeper} "
+            "--usergroup -`)"
+        )
     before = audit.snapshot(rotation)
     rotation.usergroup = group
     rotation.usergroup_user = None  # the group (new, or none) has not been set by us yet

@@ -7,7 +7,10 @@ transport words it here in its own voice: `person` names a user (`<@U0123>` in S
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
+from datetime import timedelta
 from typing import Any
+
+from bot.durations import spoken
 
 ESCALATION_KIND = "alert.escalation"
 
@@ -23,7 +26,7 @@ class EscalationNotice:
     action: str  # bot.oncall.policy.Action
     round: int
     step: int
-    waited_minutes: int  # since the round started
+    waited_minutes: int  # since the round started, when the step was taken (a late run too)
     user: str | None = None  # the person mentioned or sent a DM
     group: str | None = None  # a user group's id, for `group`
     rotation: str | None = None
@@ -66,13 +69,9 @@ def _plain_group(group: str) -> str:
 
 
 def waited(minutes: int) -> str:
-    """`15 minutes`, `2 hours`, `1 h 15 min`."""
-    hours, rest = divmod(minutes, 60)
-    if not hours:
-        return f"{rest} minute{'' if rest == 1 else 's'}"
-    if not rest:
-        return f"{hours} hour{'' if hours == 1 else 's'}"
-    return f"{hours} h {rest} min"
+    """`15 min`, `2 h`, `1 h 15 min`, `1 day 3 h`: every surface words a wait alike
+    (`bot.durations.spoken`)."""
+    return spoken(timedelta(minutes=minutes))
 
 
 def headline(notice: EscalationNotice) -> str:

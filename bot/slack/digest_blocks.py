@@ -26,6 +26,7 @@ from bot.digest.text import (
     NOTHING,
     chart_filename,
     digest_title,
+    overdue_count,
     rest_filename,
     section_lines,
 )
@@ -78,7 +79,8 @@ def _fallback(digest: Digest) -> str:
     """The notification's text: the title and the counts that matter first."""
     return (
         f"{digest_title(digest.day)}: {len(digest.facilities)} facilities, "
-        f"{len(digest.due)} bills due in 7 days, {len(digest.alerts)} open alerts, "
+        f"{len(digest.due)} bills due in 7 days ({overdue_count(digest)} overdue), "
+        f"{len(digest.alerts)} open alerts, "
         f"{len(digest.tickets)} tickets waiting on a platform"
     )
 

@@ -7,9 +7,14 @@ from sqlalchemy import select
 
 from bot.alerts.notices import NoticeKind
 from bot.digest.numbers import build_digest
+from bot.digest.sending import digest_for
+from bot.digest.text import digest_text
 from bot.models import OutboxMessage
 from bot.money import format_money
-from tests.digest.conftest import MONDAY_NINE
+from bot.oncall.engine import due_steps
+from bot.oncall.rotations import add_rotation
+from bot.settings import Settings
+from tests.digest.conftest import ALERTS, ALICE, MONDAY_NINE
 
 
 def test_the_digest_and_each_alerts_message_agree_on_the_money_at_risk(portfolio, session) -> None:
@@ -32,3 +37,37 @@ def test_the_digest_and_each_alerts_message_agree_on_the_money_at_risk(portfolio
     assert posted[missing.id] == "¥4,498.77 due 2026-12-10; late fee ≈ ¥2.70/day"
     unmeasured = [a for a in digest.alerts if not a.at_risk]
     assert all(posted.get(a.id) is None for a in unmeasured)
+
+
+def test_the_digest_shows_the_severity_the_escalation_uses(portfolio, session) -> None:
+    """LOANWATCH_URGENT_DAYS=4: icbc-loan's missing Saturday bill (a warning) is due within four
+    business days, so it escalates as critical; the digest, built as every surface builds it
+    (`digest_for` with the settings' options), lists it as critical too, and says why."""
+    settings = Settings(
+        _env_file=None,
+        DATABASE_URL=portfolio.settings.database_url,
+        LOANWATCH_DEFAULT_ALERT_CHANNEL=ALERTS,
+        LOANWATCH_URGENT_DAYS=4,
+        LOANWATCH_DEFAULT_ROTATION="finance",
+    )
+    add_rotation(
+        session, ALICE, "finance", members="U0ANN", handoff="09:00", length="1d",
+        timezone="Asia/Shanghai", now=MONDAY_NINE,
+    )  # fmt: skip
+    escalating = {
+        step.alert.id: step.severity
+        for step in due_steps(
+            session,
+            now=MONDAY_NINE,
+            calendar=portfolio.calendar,
+            config=settings.escalation(),
+            policy=settings.alert_policy(),
+        )
+    }
+
+    digest = digest_for(session, MONDAY_NINE, settings.digest_options(), None)
+
+    saturday = next(a for a in digest.alerts if a.check == "bill_missing" and a.id == 3)
+    assert saturday.severity == escalating[3] == "critical"
+    assert {a.id: a.severity for a in digest.alerts if a.id in escalating} == escalating
+    assert "critical (a warning, due within 4 business days) · alert 3" in digest_text(digest)

@@ -16,7 +16,7 @@ from bot.models import Facility, Installment, OutboxMessage
 from tests.cli.test_ledger_commands import loanwatch_on, ok
 from tests.digest.conftest import TEAM
 
-FIELDS = ["week_start", "facility", "principal", "interest", "amount"]
+FIELDS = ["week_start", "facility", "principal", "interest", "amount", "overdue"]
 
 
 @pytest.fixture
@@ -25,18 +25,20 @@ def loanwatch(portfolio, database_url, capsys):
 
 
 def _expected_cashflow(session, weeks: int) -> list[dict[str, str]]:
-    """Per Monday and facility, the unpaid installments of the next `weeks` weeks, summed here."""
+    """Per Monday and facility, the unpaid installments of the next `weeks` weeks, summed here;
+    those past due and unpaid in this week's (and counted as overdue)."""
     today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).date()
     monday = today - timedelta(days=today.weekday())
     slugs = dict(session.execute(select(Facility.id, Facility.slug)).all())
-    sums: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 3)
+    sums: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 4)
     for i in session.scalars(select(Installment).where(Installment.status == "scheduled")):
-        week = i.due_date - timedelta(days=i.due_date.weekday())
-        if monday <= week < monday + timedelta(weeks=weeks):
+        week = max(i.due_date - timedelta(days=i.due_date.weekday()), monday)
+        if week < monday + timedelta(weeks=weeks):
             total = sums[(week.isoformat(), slugs[i.facility_id])]
             total[0] += i.principal
             total[1] += i.interest
             total[2] += i.amount
+            total[3] += i.amount if i.due_date < today else 0
     return [
         dict(zip(FIELDS, [week, slug, *(f"{v:.2f}" for v in values)], strict=True))
         for (week, slug), values in sorted(sums.items())

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from bot.digest.cashflow import cashflow
 from bot.digest.numbers import build_digest
+from bot.digest.text import digest_text
 from bot.errors import InputError
 from bot.ledger.portfolio import position_lines
 from bot.models import Draw, Facility, Installment
@@ -64,14 +65,15 @@ def test_each_facility_shows_the_ledgers_limit_used_available_and_utilization(
 def test_bills_due_in_the_next_seven_days_are_the_schedules_installments(
     portfolio, session
 ) -> None:
-    """Every unpaid installment due from today to six days on, with its amount, soonest first."""
+    """Every unpaid installment due up to six days on, with its amount, soonest first: those
+    past their due date and still unpaid too (money still owed)."""
     digest = build_digest(session, MONDAY_NINE, zone=SHANGHAI)
     _, _, installments = _ledger(session)
 
     week = [
         (i.due_date, slug, i.amount)
         for slug, i in installments
-        if TODAY <= i.due_date < TODAY + timedelta(days=7)
+        if i.due_date < TODAY + timedelta(days=7)
     ]
     assert [(u.due_date, u.slug, u.amount) for u in digest.due] == sorted(week)
     assert digest.due, "the fixture has installments due this week"
@@ -149,8 +151,9 @@ def test_the_cash_flow_sums_each_weeks_installments_by_facility(portfolio, sessi
     assert flow.weeks == mondays
     expected: dict[tuple[date, str], list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 3)
     for slug, i in installments:
-        monday = i.due_date - timedelta(days=i.due_date.weekday())
-        if mondays[0] <= monday <= mondays[-1]:
+        # An installment past due and unpaid is owed now: in this week's.
+        monday = max(i.due_date - timedelta(days=i.due_date.weekday()), mondays[0])
+        if monday <= mondays[-1]:
             sums = expected[(monday, slug)]
             sums[0] += i.principal
             sums[1] += i.interest
@@ -170,3 +173,29 @@ def test_a_cash_flow_of_no_weeks_is_refused(portfolio, session) -> None:
     for weeks in (0, 105):
         with pytest.raises(InputError, match="--weeks"):
             cashflow(session, TODAY, weeks=weeks, positions=[])
+
+
+def test_an_overdue_unpaid_installment_is_in_the_cash_sections_as_overdue(
+    portfolio, session
+) -> None:
+    """icbc-loan's 2026-11-12 installment (¥1,799.51) is unpaid, weeks past due: it leads the
+    bills due, marked overdue, and is in this week's cash flow as overdue, with its amount."""
+    digest = build_digest(session, MONDAY_NINE, zone=SHANGHAI)
+
+    assert (digest.due[0].due_date, digest.due[0].slug, digest.due[0].amount) == (
+        date(2026, 11, 12),
+        "icbc-loan",
+        Decimal("1799.51"),
+    )
+    [this_week] = [
+        line
+        for line in digest.cashflow.lines
+        if line.week_start == TODAY and line.facility == "icbc-loan"
+    ]
+    assert this_week.overdue == Decimal("1799.51")
+    # With the 12-12 installment due this Saturday: both are this week's.
+    assert this_week.amount == Decimal("3599.02")
+    text = digest_text(digest)
+    assert "2026-11-12 icbc-loan: ¥1,799.51 overdue" in text
+    assert f"{TODAY.isoformat()}: due " in text
+    assert "of which ¥1,799.51 overdue" in text

@@ -45,11 +45,10 @@ def test_each_step_reaches_the_alerts_thread_the_dm_and_the_channel_once(
         # A frozen line puts its undrawn limit at risk (bot.alerts.at_risk).
         f"<@U0ANN>, you are on call: alert {alert.id} (limit_frozen on jiebei-main) "
         "needs an acknowledgement — ¥200,000.00 of undrawn limit",
-        "Sent <@U0ANN> a direct message: unacknowledged for 15 minutes — "
-        "¥200,000.00 of undrawn limit",
+        "Sent <@U0ANN> a direct message: unacknowledged for 15 min — ¥200,000.00 of undrawn limit",
         f"<@U0BEN>, next on call: alert {alert.id} (limit_frozen on jiebei-main) "
-        "is unacknowledged after 45 minutes — ¥200,000.00 of undrawn limit",
-        f"<!here> alert {alert.id} (limit_frozen on jiebei-main) is unacknowledged after 2 hours "
+        "is unacknowledged after 45 min — ¥200,000.00 of undrawn limit",
+        f"<!here> alert {alert.id} (limit_frozen on jiebei-main) is unacknowledged after 2 h "
         "— ¥200,000.00 of undrawn limit",
     ]
     # The @here line is also shown in the channel, where it reaches everyone.

@@ -40,7 +40,7 @@ def snooze(lw: Loanwatch, call: Invocation) -> Reply:
     if len(call.words) != 2:
         raise InputError("say which alert and for how long, e.g. `snooze 12 4h`")
     alert_id = parsing.alert_id(call.words[0])
-    duration = parse_duration(call.words[1])
+    duration = parse_duration(call.words[1], "snooze")
     now = lw.clock()
     with lw.transaction() as session:
         alert = alert_actions.snooze(

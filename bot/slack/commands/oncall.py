@@ -7,31 +7,28 @@
 
 ROTATION may be left out when there is one rotation, or LOANWATCH_DEFAULT_ROTATION names one.
 TIME is a duration (`4h`), a time of day in the rotation's zone (`18:00`: the next one), or a
-date and time (`2026-12-08 09:00`). Each override is audited (`bot.oncall.rotations`).
+date and time (`2026-12-08 09:00`), as `bot.oncall.overrides` reads it for every surface. Each
+override is audited (`bot.oncall.rotations`).
 """
 
 import re
-from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.dates import parse_time
-from bot.durations import DURATION, parse_duration
 from bot.errors import InputError
 from bot.models import Rotation
 from bot.oncall import rotations
+from bot.oncall.overrides import override_until
 from bot.slack.commands.invocation import Invocation
 from bot.slack.context import Loanwatch, actor, refusal
 from bot.slack.mrkdwn import escape
 from bot.slack.reply import Reply
 from bot.slack.roles import Role
-from bot.typed import fold_width
 from bot.zones import local
 
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|([UW][A-Z0-9]{2,31})")
-_CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 
 
 def oncall(lw: Loanwatch, call: Invocation) -> Reply:
@@ -92,7 +89,11 @@ def _put(
     with lw.transaction() as session:
         rotation = _rotation(session, lw, name)
         zone = ZoneInfo(rotation.timezone)
-        ends = _until(typed, now, zone) if typed else rotations.who(session, rotation, now).until
+        ends = (
+            override_until(typed, now, zone)
+            if typed
+            else rotations.who(session, rotation, now).until
+        )
         rotations.add_override(
             session, actor(call.user_id), rotation.name, user=user, starts=now, ends=ends, now=now
         )
@@ -126,24 +127,3 @@ def _user(word: str) -> str:
             "(U0123ABCD, from their profile: ⋮ → Copy member ID)"
         )
     return match.group(1) or match.group(2)
-
-
-def _until(typed: str, now: datetime, zone: ZoneInfo) -> datetime:
-    """A duration from now, the next such time of day, or a date and time (in `zone`)."""
-    folded = fold_width(typed).strip()
-    duration = DURATION.fullmatch(folded)
-    if duration is not None and any(duration.groups()):
-        return now + parse_duration(folded)
-    if clock := _CLOCK.fullmatch(folded):
-        hour, minute = int(clock.group(1)), int(clock.group(2))
-        if hour > 23 or minute > 59:
-            raise InputError(f"{typed!r} is not a time of day")
-        local_now = now.astimezone(zone)
-        moment = datetime.combine(local_now.date(), time(hour, minute), tzinfo=zone)
-        if moment <= local_now:
-            moment = datetime.combine(
-                local_now.date() + timedelta(days=1), time(hour, minute), tzinfo=zone
-            )
-        return moment
-    moment = parse_time(folded, "until")
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
