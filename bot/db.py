@@ -59,6 +59,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
 
+        @event.listens_for(engine, "savepoint")
+        def _savepoint_in_a_transaction(conn: Any, _name: str) -> None:
+            # pysqlite begins a transaction only at the first INSERT, UPDATE or DELETE; a
+            # SAVEPOINT sent before one would start the transaction itself and its RELEASE
+            # would commit it, out of reach of the rollback around it. Begin it first (a
+            # deferred BEGIN, as the SAVEPOINT would have been), so savepoints nest.
+            driver = conn.connection.driver_connection
+            if not driver.in_transaction:
+                driver.execute("BEGIN")
+
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     if parsed.get_backend_name() == "postgresql":

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import false, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import audit
@@ -32,7 +32,7 @@ from bot.ledger.observations import (
     record_draw_confirmation,
     record_limit_reading,
 )
-from bot.models import ApiToken, Draw, Facility
+from bot.models import Draw, Facility
 
 Item = LimitObservation | BillObservation | PayoutObservation
 
@@ -80,7 +80,6 @@ def apply_batch(
     session: Session, actor: audit.Actor, items: list[Item], *, now: datetime
 ) -> Applied:
     """Record every observation, in order; on any refusal the caller must roll back."""
-    _open_transaction(session)
     facilities = _facilities(session, {item.facility for item in items})
     results: list[ItemResult] = []
     problems: list[Problem] = []
@@ -110,15 +109,6 @@ def apply_batch(
         return Applied(None, problems)
     counts = Counter(r.outcome for r in results)
     return Applied(BatchResult(results=results, counts={o: counts[o] for o in Outcome}), [])
-
-
-def _open_transaction(session: Session) -> None:
-    """pysqlite begins a transaction only at the first INSERT, UPDATE or DELETE, and a SAVEPOINT
-    sent before one is the outermost transaction itself: its RELEASE commits, and a refused
-    batch would keep its first observation. A no-op UPDATE first makes the savepoints nest in
-    the request's transaction, as they do on PostgreSQL."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(update(ApiToken).where(false()).values(id=ApiToken.id))
 
 
 def _record(
