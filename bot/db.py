@@ -63,11 +63,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         def _savepoint_in_a_transaction(conn: Any, _name: str) -> None:
             # pysqlite begins a transaction only at the first INSERT, UPDATE or DELETE; a
             # SAVEPOINT sent before one would start the transaction itself and its RELEASE
-            # would commit it, out of reach of the rollback around it. Begin it first (a
-            # deferred BEGIN, as the SAVEPOINT would have been), so savepoints nest.
+            # would commit it, out of reach of the rollback around it. Begin it first, so
+            # savepoints nest. IMMEDIATE: work in a savepoint is there to write, and a
+            # deferred transaction that read first could not write once another connection
+            # had (SQLite refuses the upgrade at once instead of waiting its busy timeout).
             driver = conn.connection.driver_connection
             if not driver.in_transaction:
-                driver.execute("BEGIN")
+                driver.execute("BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
