@@ -19,6 +19,14 @@ from jobs.replay import is_replay, latest_run_at
 
 # A failed check is not bad input (2): the run happened, and told what it found.
 EXIT_CHECK_FAILED = 1
+# What `check` says, once, when loanwatch's own alerts (check_failed, holidays_unknown,
+# delivery_failed, …) have no Slack destination (bot.settings.Settings.admin_alert_channel).
+ADMIN_ALERTS_NOWHERE = (
+    "warning: loanwatch's own alerts (check_failed, holidays_unknown, delivery_failed, …) have "
+    "no Slack channel: set LOANWATCH_DEFAULT_ALERT_CHANNEL, or list an admin's user id in "
+    "LOANWATCH_ADMINS (the first one gets them by direct message); until then only the "
+    "console shows them"
+)
 
 
 @click.command("check")
@@ -35,6 +43,8 @@ def check_command(state: CliState, at: datetime | None) -> int:
     traceback is on stderr), 0 otherwise.
     """
     now = in_zone(at, state.settings.zone) or state.now
+    if state.settings.admin_alert_channel() is None:
+        click.echo(ADMIN_ALERTS_NOWHERE, err=True)
     # The moment's date where loanwatch reads it (LOANWATCH_TIMEZONE), not its typed offset's.
     check_time(now, "--at", zone=state.settings.zone)
     latest = None
