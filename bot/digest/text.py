@@ -32,7 +32,7 @@ CHART_WORDS = {
     "repayments": "Repayments due ({currency})",
     "available_axis": "Available credit ({currency})",
     "available": "Available credit",
-    "others": "{count} other facilities",
+    "others": "others ({count} facilities)",
 }
 REST_COLUMNS = (
     "facility",
