@@ -268,4 +268,5 @@ def concentration(facilities: list[FacilityLine], threshold: int) -> list[Platfo
         for (currency, platform), amount in owed.items()
         for share in [percent(amount, totals[currency])]
     ]
-    return sorted(shares, key=lambda s: (s.currency, -s.share, s.platform))
+    # By the amount owed: shares rounded to a tenth can tie where the amounts do not.
+    return sorted(shares, key=lambda s: (s.currency, -s.outstanding, s.platform))

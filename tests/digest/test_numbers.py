@@ -2,6 +2,7 @@
 (the installments a draw implied) and the draws themselves, not from the digest's own code."""
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
@@ -10,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.db import transaction
-from bot.digest.cashflow import cashflow
-from bot.digest.numbers import build_digest
-from bot.digest.text import digest_text
+from bot.digest.cashflow import Cashflow, cashflow
+from bot.digest.numbers import Digest, FacilityLine, build_digest, concentration
+from bot.digest.text import concentration_single, digest_text, section_lines
 from bot.errors import InputError
 from bot.ledger.facilities import get_facility
 from bot.ledger.observations import LimitStatus, record_limit_reading
@@ -271,3 +272,43 @@ def test_a_limit_cut_below_what_is_owed_leaves_nothing_available(sessions, datab
     assert digest.facilities[0].available == Decimal("0.00")
     assert digest.cashflow.available[0] == Decimal("0.00")
     assert min(digest.cashflow.available) >= 0
+
+
+def _owed(platform: str, amount: str, currency: str = "CNY") -> FacilityLine:
+    return FacilityLine(
+        platform, platform, platform, currency, Decimal("1000000.00"), Decimal(amount)
+    )
+
+
+def _empty_digest() -> Digest:
+    return Digest(
+        as_of=MONDAY_NINE, day=TODAY, channel=None, facilities=[], due=[], alerts=[],
+        tickets=[], concentration=[], concentration_percent=60,
+        cashflow=Cashflow([], [], "CNY", []),
+    )  # fmt: skip
+
+
+def test_concentration_is_ordered_by_the_amount_owed_not_the_rounded_share() -> None:
+    """zz-bank lends ¥1,000.01 and aa-bank ¥1,000.00: both round to 50.0 %, and the larger
+    lender comes first."""
+    shares = concentration([_owed("aa-bank", "1000.00"), _owed("zz-bank", "1000.01")], 60)
+
+    assert [(s.platform, s.share) for s in shares] == [
+        ("zz-bank", Decimal("50.0")),
+        ("aa-bank", Decimal("50.0")),
+    ]
+
+
+def test_a_single_platform_is_one_warning_that_all_credit_is_there() -> None:
+    """Everything owed is at Jiebei: the digest says so once, in words, not "100.0 % ⚠ above
+    60 %"."""
+    digest = replace(
+        _empty_digest(),
+        concentration=concentration([_owed("jiebei", "70000.00")], 60),
+    )
+
+    lines = section_lines(digest)["concentration"]
+
+    assert lines == [concentration_single("jiebei", "¥70,000.00")]
+    assert "100.0 %" not in lines[0] and "above" not in lines[0]
+    assert lines[0].count("⚠") == 1
