@@ -310,5 +310,6 @@ def test_a_single_platform_is_one_warning_that_all_credit_is_there() -> None:
     lines = section_lines(digest)["concentration"]
 
     assert lines == [concentration_single("jiebei", "¥70,000.00")]
-    assert "100.0 %" not in lines[0] and "above" not in lines[0]
+    assert "100.0 %" not in lines[0]
+    assert "above" not in lines[0]
     assert lines[0].count("⚠") == 1
