@@ -14,6 +14,7 @@ from bot.cli.render import replay_summary, table
 from bot.dates import check_time
 from bot.durations import parse_duration
 from bot.ledger.facilities import get_facility
+from bot.zones import facility_zone, local, shown_zone
 from jobs.cycle import run_check_cycle
 from jobs.replay import is_replay, latest_run_at
 
@@ -43,8 +44,6 @@ def check_command(state: CliState, at: datetime | None) -> int:
     traceback is on stderr), 0 otherwise.
     """
     now = in_zone(at, state.settings.zone) or state.now
-    if state.settings.admin_alert_channel() is None:
-        click.echo(ADMIN_ALERTS_NOWHERE, err=True)
     # The moment's date where loanwatch reads it (LOANWATCH_TIMEZONE), not its typed offset's.
     check_time(now, "--at", zone=state.settings.zone)
     latest = None
@@ -62,6 +61,8 @@ def check_command(state: CliState, at: datetime | None) -> int:
             written_at=state.now,
         )
     deliver_now(state)
+    if state.settings.admin_alert_channel() is None:  # once a run, after its input was good
+        click.echo(ADMIN_ALERTS_NOWHERE, err=True)
     if replay and latest is not None:
         click.echo(replay_summary(now, latest, report.findings, list(report.failed)))
         return EXIT_CHECK_FAILED if report.failed else 0
@@ -133,7 +134,9 @@ def alert_snooze(state: CliState, alert_id: int, duration: str) -> None:
     until = state.now + parse_duration(duration, "snooze")
     with state.transaction() as session:
         alert = snooze(session, state.actor, alert_id, until, now=state.now)
-        click.echo(f"alert {alert.id} snoozed until {until.isoformat()}")
+        # As /loan snooze says it: in the alert's zone (its facility's, else LOANWATCH_TIMEZONE).
+        zone = shown_zone(facility_zone(session, alert.facility_id), state.settings.timezone)
+        click.echo(f"alert {alert.id} snoozed until {local(until, zone)}")
 
 
 @alert_group.command("resolve")
