@@ -232,6 +232,10 @@ def who_command(state: CliState, name: str | None, at: datetime | None) -> None:
             click.echo(words.NO_ROTATIONS)
             return
         for rotation in found:
+            if moment < rotation.created_at:
+                added = local(rotation.created_at, ZoneInfo(rotation.timezone))
+                click.echo(words.no_rotation_then(rotation.name, added))
+                continue
             on_call = rotations.who(session, rotation, moment)
             after = rotations.who(session, rotation, on_call.until).user
             click.echo(words.who_line(on_call, ZoneInfo(rotation.timezone), after))

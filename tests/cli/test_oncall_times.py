@@ -80,3 +80,29 @@ def test_who_help_says_which_zone_a_time_is_read_in(loanwatch) -> None:
     _, out, _ = loanwatch("oncall who --help")
 
     assert "rotation's zone" in " ".join(out.split())
+
+
+def test_who_before_the_rotation_existed_says_there_was_none_then(loanwatch) -> None:
+    """nyc was added today: asked about 2020, `who` says there was no rotation nyc then (and
+    since when there is), not who would have been on call."""
+    status, out, err = loanwatch('oncall who --rotation nyc --at "2020-01-01 10:00"')
+
+    assert status == 0, err
+    assert out.startswith("nyc: no rotation then (added ")
+    assert "U0ANN" not in out
+    assert "U0BEN" not in out
+
+
+def test_a_handoff_typed_9_00_is_kept_as_09_00(loanwatch) -> None:
+    """`--handoff 9:00` (and "mon 9:00") is stored, and listed, as 09:00."""
+    assert (
+        loanwatch('oncall rotation add early --members U0ANN --handoff "mon 9:00" --length 1w')[0]
+        == 0
+    )
+    assert loanwatch("oncall rotation add late --members U0ANN --handoff 9:05 --length 1d")[0] == 0
+
+    _, out, _ = loanwatch("oncall rotation list")
+
+    assert "mon 09:00" in out
+    assert " 09:05" in out
+    assert "9:00" not in out.replace("09:00", "")
