@@ -16,11 +16,16 @@ with a date outside the span, whatever its offset, is refused as typed too.)
 Typed forms, full-width digits included: dates `2026-12-10` or `2026/12/10` (`2026/1/5` too);
 times `2026-12-01 09:30`, `2026-12-01T09:30:00+08:00` or `2026/12/1 9:30`. A time without an
 offset comes back naive, for the caller to read in the facility's zone.
+
+A naive time is read in a zone by :func:`wall_time`, the one rule for it: a wall time the zone
+skips (02:15 on the night clocks go forward in New York) is refused, saying which hour is
+skipped; one the zone has twice (01:30 on the night clocks go back) is the first of the two,
+and a note says so for the caller to show.
 """
 
 import re
 from collections.abc import Sequence
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from bot.errors import InputError
 from bot.typed import fold_width, quote
@@ -114,6 +119,51 @@ def parse_time(text: str, what: str = "time") -> datetime:
             )
         raise InputError(f'{what} "{quote(text)}" is not a time; write it like {TIME_EXAMPLE}')
     return check_time(moment, what)
+
+
+def wall_time(moment: datetime, zone: tzinfo) -> tuple[datetime, str | None]:
+    """`moment` (typed without an offset) read in `zone`, and a note when it was ambiguous.
+
+    An aware `moment` comes back as it is. A wall time the zone skips is an InputError:
+    "2027-03-14 02:15 does not exist in America/New_York (clocks skip 02:00–03:00)". One the
+    zone has twice is the first of the two (fold=0), and the note says so.
+    """
+    if moment.tzinfo is not None:
+        return moment, None
+    first, second = moment.replace(tzinfo=zone), moment.replace(tzinfo=zone, fold=1)
+    before, after = first.utcoffset(), second.utcoffset()
+    if before == after or before is None or after is None:
+        return first, None
+    typed = f"{moment:%Y-%m-%d %H:%M}"
+    start, end = _change(moment, zone, before, after)
+    if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != moment:
+        raise InputError(
+            f"{typed} does not exist in {zone} (clocks skip {start:%H:%M}–{end:%H:%M}); "
+            "give an earlier or a later time"
+        )
+    return first, (
+        f"note: {typed} happens twice in {zone} (clocks go back from {start:%H:%M} to "
+        f"{end:%H:%M}): taken as the first, {first:%H:%M %Z}"
+    )
+
+
+def _change(
+    moment: datetime, zone: tzinfo, before: timedelta, after: timedelta
+) -> tuple[datetime, datetime]:
+    """The wall clock just before and just after the zone's change of offset near `moment`."""
+    low, high = moment - before, moment - after  # the change lies between these (as UTC)
+    low, high = min(low, high), max(low, high)
+    low, high = low.replace(tzinfo=UTC), high.replace(tzinfo=UTC)
+    while high - low > timedelta(seconds=1):  # the first instant with the new offset
+        middle = low + (high - low) / 2
+        if middle.astimezone(zone).utcoffset() == low.astimezone(zone).utcoffset():
+            low = middle
+        else:
+            high = middle
+    change = high.replace(microsecond=0)
+    if change.second:
+        change += timedelta(seconds=60 - change.second)
+    return (change + before).replace(tzinfo=None), (change + after).replace(tzinfo=None)
 
 
 def looks_like_date(word: str) -> bool:

@@ -279,8 +279,17 @@ class Settings(BaseSettings):
             ack_expiry=timedelta(hours=self.ack_expiry_hours),
             storm_threshold=self.storm_threshold,
             default_channel=self.default_alert_channel,
+            admin_channel=self.admin_alert_channel(),
             timezone=self.timezone,
         )
+
+    def admin_alert_channel(self) -> str | None:
+        """Where loanwatch's own alerts go: LOANWATCH_DEFAULT_ALERT_CHANNEL, else the first user
+        (not user group) in LOANWATCH_ADMINS, by direct message; None when neither is set."""
+        if self.default_alert_channel:
+            return self.default_alert_channel
+        users = [m for m in _split(self.admins) if m[:1] in ("U", "W")]
+        return users[0] if users else None
 
     def escalation(self) -> EscalationConfig:
         """Business hours, the urgent deadline and the default rotation, for the engine."""

@@ -49,21 +49,27 @@ _ERROR_CHARS = 300
 
 @dataclass
 class AdminTally:
-    """How many admin alerts one cycle opened and resolved."""
+    """How many admin alerts one cycle opened and resolved, and the notices it wrote."""
 
     opened: int = 0
     resolved: int = 0
+    notified: int = 0
 
     def open(self, session: Session, fingerprint: str, **alert: Any) -> None:
-        """Open (or keep) the admin alert `fingerprint`, counting it if it is new."""
+        """Open (or keep) the admin alert `fingerprint`, counting it (and its notice) if new."""
         if unresolved_by_fingerprint(session, fingerprint) is None:
             self.opened += 1
+            self.notified += 1  # an admin alert is told when it opens, and only then
         open_admin_alert(session, fingerprint=fingerprint, **alert)
 
     def resolve(self, session: Session, fingerprint: str, **how: Any) -> None:
-        """Resolve the admin alert `fingerprint` if it is unresolved, counting it if it was."""
+        """Resolve the admin alert `fingerprint` if it is unresolved, counting it if it was
+        (and its notice, told when its opening was)."""
+        alert = unresolved_by_fingerprint(session, fingerprint)
+        told = alert is not None and alert.last_notified_at is not None
         if resolve_admin_alert(session, fingerprint=fingerprint, **how) is not None:
             self.resolved += 1
+            self.notified += told
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,7 @@ def run_check_cycle(
         summary,
         opened=summary.opened + failed.opened + holidays.opened,
         resolved=summary.resolved + failed.resolved + holidays.resolved,
+        notified=summary.notified + failed.notified + holidays.notified,
     )
     return CycleReport(now, run.findings, summary, failures, wake_ups.escalated)
 

@@ -5,8 +5,9 @@ failing), `check_failed` (a check raised instead of reporting) and `holidays_unk
 that matters has no holiday calendar). No run of the checks reports them, so a run never
 resolves them: whoever noticed the condition opens one, once however long it lasts, and
 resolves it when the condition clears (or a person does by hand). They are critical unless the
-opener says otherwise (`holidays_unknown` is a warning), go to the default alert channel, and
-silences do not apply to them.
+opener says otherwise (`holidays_unknown` is a warning), go to the default alert channel (else
+to the first admin user's direct message: `AlertPolicy.admin_channel`; with neither, only the
+console shows them and `loanwatch check` warns), and silences do not apply to them.
 """
 
 from datetime import datetime

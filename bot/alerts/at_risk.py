@@ -10,8 +10,11 @@ own message (`bot.alerts.notifier` puts it in the notice) and the daily digest
 - a bare due date (`2026-12-10`: `bill_amount_mismatch`): the facility's installments due that
   day, or, when the ledger expects nothing then, what the platform bills that day;
 - a draw (`d3`: `draw_unconfirmed`): the draw's amount;
-- a limit that fell or froze (`limit_dropped`, `limit_frozen`): the undrawn limit (limit −
-  outstanding, the credit the team can no longer count on);
+- a limit that fell (`limit_dropped`): the credit still undrawn under the cut limit (the
+  lower of the configured and the shown limit, less outstanding, floored at zero:
+  `bot.ledger.limits`, the rule the checks and the digest use) — what the next cut can take;
+- a line that froze (`limit_frozen`): the undrawn credit the freeze withholds, by the same
+  rule but without the frozen reading's own limit (a freeze shows 0, which is not a limit);
 - anything else: nothing measured (no entry).
 
 A due date brings a late fee a day: the amount × the facility's daily rate × its penalty
@@ -34,6 +37,7 @@ from bot.alerts.checks import Check
 from bot.alerts.notices import RiskKind, at_risk_fact, at_risk_words
 from bot.calendar import BusinessCalendar
 from bot.db import among
+from bot.ledger.limits import expected_available
 from bot.ledger.portfolio import PositionLine, position_lines
 from bot.models import Bill, Draw, Facility, Installment, InstallmentStatus
 from bot.money import format_money, round_fen
@@ -153,7 +157,7 @@ def money_at_risk(
             position = (positions or {}).get(facility.id)
             if position is not None:
                 found[alert.id] = AtRisk(
-                    max(position.available, ZERO), facility.currency, RiskKind.UNDRAWN
+                    _undrawn(alert, position), facility.currency, RiskKind.UNDRAWN
                 )
             continue
         subject = read[alert.id]
@@ -162,6 +166,13 @@ def money_at_risk(
             continue
         found[alert.id] = _risk(facility, subject, Decimal(amount), now, calendar)
     return found
+
+
+def _undrawn(alert: AlertLike, position: PositionLine) -> Decimal:
+    """The undrawn credit a limit alert puts at risk (see the module's docstring)."""
+    if alert.check == Check.LIMIT_FROZEN:
+        return expected_available(position.limit_amount, position.outstanding)
+    return position.available
 
 
 def _risk(

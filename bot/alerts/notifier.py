@@ -115,10 +115,13 @@ class Notifier:
         return RunSummary(**self.tally)
 
     def channel(self, alert: AlertToTell) -> str | None:
-        """The facility's channel, else the default, else where the alert was last posted."""
+        """The facility's channel, else the default (for loanwatch's own alerts, the admins':
+        the default, else the first admin's DM), else where the alert was last posted."""
         facility = self.facilities.get(alert.facility_id) if alert.facility_id else None
         if facility is not None and facility.alert_channel:
             return facility.alert_channel
+        if alert.facility_id is None and self.policy.admin_channel:
+            return self.policy.admin_channel
         if self.policy.default_channel:
             return self.policy.default_channel
         if alert.last_notified_at is None:

@@ -55,6 +55,9 @@ class AlertPolicy:
     storm_threshold: int = 5
     # Where alerts of facilities without their own channel (and admin alerts) go.
     default_channel: str | None = None
+    # Where loanwatch's own alerts (on no facility) go: the default channel, else the first
+    # admin's user id, whose direct message with the app the Slack transport opens.
+    admin_channel: str | None = None
     # The zone an alert on no facility shows its times in (LOANWATCH_TIMEZONE; bot.zones).
     timezone: str = "UTC"
 

@@ -14,11 +14,20 @@ from bot.cli.render import replay_summary, table
 from bot.dates import check_time
 from bot.durations import parse_duration
 from bot.ledger.facilities import get_facility
+from bot.zones import facility_zone, local, shown_zone
 from jobs.cycle import run_check_cycle
 from jobs.replay import is_replay, latest_known
 
 # A failed check is not bad input (2): the run happened, and told what it found.
 EXIT_CHECK_FAILED = 1
+# What `check` says, once, when loanwatch's own alerts (check_failed, holidays_unknown,
+# delivery_failed, …) have no Slack destination (bot.settings.Settings.admin_alert_channel).
+ADMIN_ALERTS_NOWHERE = (
+    "warning: loanwatch's own alerts (check_failed, holidays_unknown, delivery_failed, …) have "
+    "no Slack channel: set LOANWATCH_DEFAULT_ALERT_CHANNEL, or list an admin's user id in "
+    "LOANWATCH_ADMINS (the first one gets them by direct message); until then only the "
+    "console shows them"
+)
 
 
 @click.command("check")
@@ -53,6 +62,8 @@ def check_command(state: CliState, at: datetime | None) -> int:
             written_at=state.now,
         )
     deliver_now(state)
+    if state.settings.admin_alert_channel() is None:  # once a run, after its input was good
+        click.echo(ADMIN_ALERTS_NOWHERE, err=True)
     if replay and latest is not None:
         click.echo(
             replay_summary(now, latest.at, report.findings, list(report.failed), run=latest.run)
@@ -126,7 +137,9 @@ def alert_snooze(state: CliState, alert_id: int, duration: str) -> None:
     until = state.now + parse_duration(duration, "snooze")
     with state.transaction() as session:
         alert = snooze(session, state.actor, alert_id, until, now=state.now)
-        click.echo(f"alert {alert.id} snoozed until {until.isoformat()}")
+        # As /loan snooze says it: in the alert's zone (its facility's, else LOANWATCH_TIMEZONE).
+        zone = shown_zone(facility_zone(session, alert.facility_id), state.settings.timezone)
+        click.echo(f"alert {alert.id} snoozed until {local(until, zone)}")
 
 
 @alert_group.command("resolve")

@@ -154,7 +154,13 @@ def override_group() -> None:
 @override_group.command("add")
 @click.argument("name")
 @click.option("--user", required=True, help="Slack user id of who is on call instead.")
-@click.option("--from", "starts", type=TIME, help="Start (default: now); rotation's zone.")
+@click.option(
+    "--from",
+    "starts",
+    type=TIME,
+    help="Start (default: now), in the rotation's zone without an offset; a time the zone "
+    "skips is refused, one it has twice is the first.",
+)
 @click.option(
     "--until",
     "ends",
@@ -203,20 +209,33 @@ def override_remove(state: CliState, override_id: int) -> None:
 
 @oncall_group.command("who")
 @click.option("--rotation", "name", help="One rotation (default: every rotation).")
-@click.option("--at", "at", type=TIME, help="At this time (default: now).")
+@click.option(
+    "--at",
+    "at",
+    type=TIME,
+    help="At this time (default: now). Without an offset it is read in the rotation's zone "
+    "when --rotation names one, else in LOANWATCH_TIMEZONE; a time that zone skips (the hour "
+    "clocks go forward) is refused, one it has twice is the first.",
+)
 @click.pass_obj
 def who_command(state: CliState, name: str | None, at: datetime | None) -> None:
     """Who is on call (the user id), until the next handoff, and who is next."""
-    moment = in_zone(at, state.settings.zone) or state.now
     with state.transaction() as session:
         if name is not None:
             found = [rotations.get_rotation(session, name)]
         else:
             found = list(session.scalars(select(Rotation).order_by(Rotation.name)))
+        # One rule for a typed time: the rotation's zone when one is named (as override's).
+        zone = ZoneInfo(found[0].timezone) if name is not None else state.settings.zone
+        moment = in_zone(at, zone) or state.now
         if not found:
             click.echo(words.NO_ROTATIONS)
             return
         for rotation in found:
+            if moment < rotation.created_at:
+                added = local(rotation.created_at, ZoneInfo(rotation.timezone))
+                click.echo(words.no_rotation_then(rotation.name, added))
+                continue
             on_call = rotations.who(session, rotation, moment)
             after = rotations.who(session, rotation, on_call.until).user
             click.echo(words.who_line(on_call, ZoneInfo(rotation.timezone), after))

@@ -61,6 +61,11 @@ def who_line(on_call: OnCall, zone: ZoneInfo, after: str | None = None) -> str:
     )
 
 
+def no_rotation_then(rotation: str, added: str) -> str:
+    """`who --at` a time before the rotation was added."""
+    return f"{rotation}: no rotation then (added {added})"
+
+
 def override_set(user: str, rotation: str, begin: str, end: str) -> str:
     return f"{user} is on call in {rotation} from {begin} until {end}"
 

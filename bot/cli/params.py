@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from bot.dates import parse_date, parse_time
+from bot.dates import parse_date, parse_time, wall_time
 from bot.errors import InputError
 from bot.ledger.terms import parse_penalty
 from bot.money import parse_amount, parse_annual_rate, parse_daily_rate
@@ -119,10 +119,14 @@ class RecordIdType(click.ParamType):
 
 
 def in_zone(value: datetime | None, zone: ZoneInfo) -> datetime | None:
-    """Attach `zone` to a time typed without an offset."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=zone)
+    """A time typed without an offset, read in `zone` (`bot.dates.wall_time`): one the zone
+    skips is refused; one it has twice is the first, and a note on stderr says so."""
+    if value is None:
+        return None
+    moment, note = wall_time(value, zone)
+    if note:
+        click.echo(note, err=True)
+    return moment
 
 
 def _what(param: click.Parameter | None, default: str) -> str:

@@ -4,8 +4,10 @@ Weeks start on Monday; the first is the week of `today`, and holds every install
 unpaid whose due date has passed (money owed now, however long ago it fell due; `overdue`
 says how much of a line that is). Repayments are the ledger's unpaid installments (`scheduled`), as
 their schedule says: principal, interest, amount. The available credit at the end of a week is
-each facility's headroom today (limit − outstanding principal, `bot.ledger.portfolio`) plus the
-principal its installments repay by then, as the platforms restore a line when it is repaid.
+each facility's headroom once its installments due by then are repaid (the platforms restore a
+line when it is repaid): its limit less what is still outstanding, never below zero, the limit
+being the lower of the configured and the platform's latest (`bot.ledger.limits`, as the digest
+and the checks read it), so a cut line's headroom is the cut's.
 It is drawn for one currency, the one with the largest limits; a team with several currencies
 reads the others in `loanwatch export cashflow`.
 """
@@ -22,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.errors import InputError
+from bot.ledger.limits import expected_available
 from bot.ledger.portfolio import PositionLine, position_lines
 from bot.models import Installment, InstallmentStatus
 
@@ -116,23 +119,30 @@ def _main_currency(positions: Sequence[PositionLine]) -> str:
     """The currency with the largest limits (CNY for an empty portfolio)."""
     limits: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for p in positions:
-        limits[p.currency] += p.limit_amount
+        limits[p.currency] += p.limit
     return max(sorted(limits), key=lambda c: limits[c]) if limits else "CNY"
 
 
 def _available(
     positions: Sequence[PositionLine], lines: list[CashflowLine], starts: list[date], currency: str
 ) -> list[Decimal]:
-    """The credit available at the end of each week, in `currency`."""
-    now = sum((p.available for p in positions if p.currency == currency), ZERO)
-    repaid: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    """The credit available at the end of each week, in `currency`: per facility, its limit
+    less the principal still outstanding once that week's installments are repaid."""
+    repaid: dict[tuple[str, date], Decimal] = defaultdict(lambda: ZERO)
     for line in lines:
         if line.currency == currency:
-            repaid[line.week_start] += line.principal
-    running, available = now, []
+            repaid[line.facility, line.week_start] += line.principal
+    owed = {p.slug: p.outstanding for p in positions if p.currency == currency}
+    available = []
     for start in starts:
-        running += repaid[start]
-        available.append(running)
+        for slug in owed:
+            owed[slug] -= repaid[slug, start]
+        available.append(
+            sum(
+                (expected_available(p.limit, owed[p.slug]) for p in positions if p.slug in owed),
+                ZERO,
+            )
+        )
     return available
 
 

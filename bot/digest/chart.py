@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 WIDTH, HEIGHT, DPI = 1200, 675, 100
 # Facilities drawn apart; the rest are stacked together as "others".
 SHOWN_FACILITIES = 8
+# A legend name longer than this is cut with "…" (a full name is in the digest's text).
+LEGEND_CHARS = 14
+# The axes' place in the figure (fractions of it), and where the legend starts, in axes widths.
+MARGINS = {"left": 0.08, "right": 0.70, "bottom": 0.10, "top": 0.92}
+LEGEND_AT = 1.14
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 LINE_COLOUR = "#222222"
 
@@ -72,22 +77,27 @@ def cashflow_figure(flow: Cashflow, *, title: str) -> "Figure":
         CHART_WORDS["available_axis"].format(currency=flow.currency), fontproperties=font
     )
     bars.set_title(title, fontproperties=font)
+    # From 0 (credit is never below it), with room above the line's highest point.
+    credit.set_ylim(0, max((float(a) for a in flow.available), default=0.0) * 1.1 or 1.0)
     handles, labels = bars.get_legend_handles_labels()
     more, more_labels = credit.get_legend_handles_labels()
     if handles or more:
+        # One column right of the axes, each name cut to LEGEND_CHARS (`_stacks`): however many
+        # lines and however long their names, the legend's size is bounded and stays in the image.
         bars.legend(
             handles + more,
             labels + more_labels,
             prop=font,
-            loc="upper center",
-            bbox_to_anchor=(0.5, -0.12),  # under the axes: the bars stay uncovered
-            ncol=5,
+            loc="center left",
+            bbox_to_anchor=(LEGEND_AT, 0.5),
+            borderaxespad=0,
         )
     for axis in (bars.yaxis, credit.yaxis):  # 120,000 rather than an offset such as 1e5
         axis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     for text in [*bars.get_xticklabels(), *bars.get_yticklabels(), *credit.get_yticklabels()]:
         text.set_fontproperties(font)
-    figure.tight_layout()
+    # Fixed margins, not tight_layout: its fit gives up (with a warning) on a wide legend.
+    figure.subplots_adjust(**MARGINS)
     return figure
 
 
@@ -96,6 +106,11 @@ def cashflow_png(flow: Cashflow, *, title: str) -> bytes:
     buffer = io.BytesIO()
     cashflow_figure(flow, title=title).savefig(buffer, format="png", dpi=DPI)
     return buffer.getvalue()
+
+
+def _cut(label: str) -> str:
+    """`label`, cut to LEGEND_CHARS characters with "…" when longer."""
+    return label if len(label) <= LEGEND_CHARS else label[: LEGEND_CHARS - 1] + "…"
 
 
 def _stacks(flow: Cashflow) -> list[tuple[str, list]]:
@@ -110,7 +125,7 @@ def _stacks(flow: Cashflow) -> list[tuple[str, list]]:
         amounts[index[line.week_start]] += line.amount
         names[line.facility] = line.name or line.facility
     ranked = sorted(per_facility, key=lambda slug: (-sum(per_facility[slug]), slug))
-    stacks = [(names[slug], per_facility[slug]) for slug in ranked[:SHOWN_FACILITIES]]
+    stacks = [(_cut(names[slug]), per_facility[slug]) for slug in ranked[:SHOWN_FACILITIES]]
     rest = ranked[SHOWN_FACILITIES:]
     if rest:
         others = [sum(per_facility[slug][n] for slug in rest) for n in range(len(flow.weeks))]

@@ -21,6 +21,7 @@ from bot.alerts.findings import Severity
 from bot.alerts.policy import AlertState
 from bot.calendar import BusinessCalendar
 from bot.digest.cashflow import Cashflow, cashflow
+from bot.ledger.limits import expected_available
 from bot.ledger.portfolio import PositionLine, UpcomingLine, position_lines, upcoming_lines
 from bot.models import Alert, Facility, Platform, Ticket
 from bot.oncall.urgency import escalates_as
@@ -36,7 +37,8 @@ SEVERITY_ORDER = (Severity.CRITICAL, Severity.WARNING, "info")
 
 @dataclass(frozen=True)
 class FacilityLine:
-    """A facility's limit, what is used of it (outstanding principal) and its platform."""
+    """A facility's limit (the lower of the configured and the platform's latest: the rule of
+    `bot.ledger.limits`), what is used of it (outstanding principal) and its platform."""
 
     slug: str
     name: str
@@ -47,8 +49,8 @@ class FacilityLine:
 
     @property
     def available(self) -> Decimal:
-        """Headroom left under the limit (negative when over it)."""
-        return self.limit - self.used
+        """Headroom left under the limit, never below zero (`bot.ledger.limits`)."""
+        return expected_available(self.limit, self.used)
 
     @property
     def utilization(self) -> Decimal | None:
@@ -143,7 +145,7 @@ def build_digest(
     platforms = _platforms(session)
     facilities = sorted(
         (
-            FacilityLine(p.slug, p.name, platforms[p.id], p.currency, p.limit_amount, p.outstanding)
+            FacilityLine(p.slug, p.name, platforms[p.id], p.currency, p.limit, p.outstanding)
             for p in lines
         ),
         key=lambda f: (-f.used, f.slug),
@@ -266,4 +268,5 @@ def concentration(facilities: list[FacilityLine], threshold: int) -> list[Platfo
         for (currency, platform), amount in owed.items()
         for share in [percent(amount, totals[currency])]
     ]
-    return sorted(shares, key=lambda s: (s.currency, -s.share, s.platform))
+    # By the amount owed: shares rounded to a tenth can tie where the amounts do not.
+    return sorted(shares, key=lambda s: (s.currency, -s.outstanding, s.platform))

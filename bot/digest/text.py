@@ -32,7 +32,7 @@ CHART_WORDS = {
     "repayments": "Repayments due ({currency})",
     "available_axis": "Available credit ({currency})",
     "available": "Available credit",
-    "others": "{count} other facilities",
+    "others": "others ({count} facilities)",
 }
 REST_COLUMNS = (
     "facility",
@@ -44,6 +44,31 @@ REST_COLUMNS = (
     "available",
     "utilization_percent",
 )
+
+
+def concentration_single(platform: str, owed: str) -> str:
+    """The one warning for a portfolio that owes a currency to one platform alone."""
+    return (
+        f"⚠ All credit is on one platform: {platform} lends all {owed} owed. If it freezes or "
+        "cuts the line, there is no other line to draw on; a second funding channel spreads "
+        "that risk."
+    )
+
+
+def concentration_lines(digest: Digest) -> list[str]:
+    """Each platform's share, largest first, flagged above the threshold; a currency owed to
+    one platform alone is one line that says so (a share of 100 % says nothing more)."""
+    platforms: dict[str, int] = {}
+    for s in digest.concentration:
+        platforms[s.currency] = platforms.get(s.currency, 0) + 1
+    return [
+        concentration_single(s.platform, format_money(s.outstanding, s.currency))
+        if platforms[s.currency] == 1
+        else f"{s.platform}: {s.share} % of {s.currency} outstanding "
+        f"({format_money(s.outstanding, s.currency)})"
+        + (f" ⚠ above {digest.concentration_percent} %" if s.over else "")
+        for s in digest.concentration
+    ]
 
 
 def digest_title(day: date) -> str:
@@ -104,12 +129,7 @@ def section_lines(digest: Digest) -> dict[str, list[str]]:
             + (" (overdue)" if t.overdue else "")
             for t in digest.tickets
         ],
-        "concentration": [
-            f"{s.platform}: {s.share} % of {s.currency} outstanding "
-            f"({format_money(s.outstanding, s.currency)})"
-            + (f" ⚠ above {digest.concentration_percent} %" if s.over else "")
-            for s in digest.concentration
-        ],
+        "concentration": concentration_lines(digest),
     }
 
 

@@ -15,11 +15,13 @@ from sqlalchemy import BigInteger, ColumnElement, Select, Subquery, func, select
 from sqlalchemy.orm import Session
 
 from bot.ledger.allocations import allocations_at
+from bot.ledger.limits import expected_available, utilization_limit
 from bot.models import (
     Draw,
     Facility,
     Installment,
     InstallmentStatus,
+    LimitReading,
     RepaymentAllocation,
 )
 from bot.models.types import Money
@@ -104,7 +106,8 @@ def positions(session: Session) -> list[Position]:
 
 @dataclass(frozen=True)
 class PositionLine:
-    """Where a facility stands, as plain values: its limit and outstanding principal."""
+    """Where a facility stands, as plain values: its configured limit, the limit its platform
+    showed last (None without a reading) and its outstanding principal."""
 
     id: int
     slug: str
@@ -112,23 +115,42 @@ class PositionLine:
     currency: str
     limit_amount: Decimal
     outstanding: Decimal
+    shown_limit: Decimal | None = None
+
+    @property
+    def limit(self) -> Decimal:
+        """The limit the line is measured against: the lower of the configured and the shown
+        (`bot.ledger.limits.utilization_limit`, the checks' rule)."""
+        return utilization_limit(self.limit_amount, self.shown_limit)
 
     @property
     def available(self) -> Decimal:
-        """Headroom left under the facility's limit (negative when over it)."""
-        return self.limit_amount - self.outstanding
+        """Headroom left under :attr:`limit`, never below zero."""
+        return expected_available(self.limit, self.outstanding)
+
+
+def _shown_limit() -> Any:
+    """The limit of the facility's latest reading (correlated to `Facility`; NULL without one)."""
+    return (
+        select(LimitReading.limit_amount)
+        .where(LimitReading.facility_id == Facility.id)
+        .order_by(LimitReading.observed_at.desc(), LimitReading.id.desc())
+        .limit(1)
+        .correlate(Facility)
+        .scalar_subquery()
+    )
 
 
 def position_lines(session: Session, *, facility_id: int | None = None) -> list[PositionLine]:
-    """:func:`positions` as plain values, for every facility or one."""
+    """:func:`positions` as plain values, for every facility or one, with the latest shown limit."""
     query = _with_outstanding(
         Facility.id, Facility.slug, Facility.name, Facility.currency, Facility.limit_amount
-    )
+    ).add_columns(_shown_limit())
     if facility_id is not None:
         query = query.where(Facility.id == facility_id)
     return [
-        PositionLine(id_, slug, name, currency, limit, outstanding)
-        for id_, slug, name, currency, limit, outstanding in session.execute(query)
+        PositionLine(id_, slug, name, currency, limit, outstanding, shown)
+        for id_, slug, name, currency, limit, outstanding, shown in session.execute(query)
     ]
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import audit
-from bot.dates import parse_time
+from bot.dates import parse_time, wall_time
 from bot.durations import DURATION, parse_duration
 from bot.errors import InputError, NotFoundError
 from bot.models import OncallOverride, Rotation
@@ -51,14 +51,15 @@ def override_until(typed: str, start: datetime, zone: ZoneInfo) -> datetime:
         if hour > 23 or minute > 59:
             raise InputError(f"{typed!r} is not a time of day")
         local_start = start.astimezone(zone)
-        moment = datetime.combine(local_start.date(), time(hour, minute), tzinfo=zone)
+        moment, _ = wall_time(datetime.combine(local_start.date(), time(hour, minute)), zone)
         if moment <= local_start:
-            moment = datetime.combine(
-                local_start.date() + timedelta(days=1), time(hour, minute), tzinfo=zone
+            moment, _ = wall_time(
+                datetime.combine(local_start.date() + timedelta(days=1), time(hour, minute)), zone
             )
         return moment
-    moment = parse_time(folded, "until")
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+    # A date and time: the rule every typed time follows (a skipped wall time is refused).
+    moment, _ = wall_time(parse_time(folded, "until"), zone)
+    return moment
 
 
 def overrides_ahead(

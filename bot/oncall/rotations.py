@@ -228,7 +228,8 @@ def add_rotation(
     rotation = Rotation(
         name=name,
         members=people,
-        handoff=fold_width(handoff).strip().lower(),
+        # Kept as it counts ("mon 09:00", "09:00"), however it was typed ("Mon 9:00").
+        handoff=(f"{WEEKDAYS[weekday]} " if weekday is not None else "") + at.strftime("%H:%M"),
         handoff_time=at.strftime("%H:%M"),
         anchor=anchor,
         length_days=days,

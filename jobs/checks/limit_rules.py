@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, or_
 
+from bot.ledger.limits import expected_available
 from bot.ledger.observations import LimitStatus
 
 FROZEN_STATUSES = (LimitStatus.FROZEN, LimitStatus.CLOSED)
@@ -62,18 +63,6 @@ def inconsistency(
     ):
         return Inconsistency.OFF_LEDGER
     return None
-
-
-def expected_available(limit: Decimal, outstanding: Decimal) -> Decimal:
-    """What the ledger expects available: limit − outstanding, never below zero."""
-    return max(limit - outstanding, Decimal(0))
-
-
-def utilization_limit(facility_limit: Decimal, shown_limit: Decimal | None) -> Decimal:
-    """The limit utilization is measured against: the lower of the facility's and the shown."""
-    if shown_limit is None:
-        return facility_limit
-    return min(facility_limit, shown_limit)
 
 
 def may_be_inconsistent(

@@ -16,15 +16,11 @@ from bot.alerts.checks import Check
 from bot.alerts.findings import Finding, Severity
 from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
+from bot.ledger.limits import expected_available, utilization_limit
 from bot.money import format_money
 from bot.thresholds import Thresholds
 from jobs.checks.common import CycleScans, local_time, percent, scans_for, yuan
-from jobs.checks.limit_rules import (
-    Inconsistency,
-    expected_available,
-    inconsistency,
-    utilization_limit,
-)
+from jobs.checks.limit_rules import Inconsistency, inconsistency
 from jobs.checks.readings import limit_candidates
 
 

@@ -27,6 +27,7 @@ https://api.slack.com/metadata/using
 """
 
 import http.client
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -74,6 +75,8 @@ if TYPE_CHECKING:
 __all__ = ["EVENT_TYPE", "SlackTransport"]
 
 EVENT_TYPE = "loanwatch_outbox"
+# A row whose channel is a person (U…, W…) goes to the app's direct message with them.
+USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 # Seconds per Web API call. The worker's lease (minutes) must stay well above this.
 TIMEOUT = 10
 # How far back a retry looks for its own post: pages of top-level messages, newest first.
@@ -137,6 +140,7 @@ class SlackTransport:
                 permanent=True,
             )
         try:
+            channel = self._direct_if_user(channel)
             if message.kind == NoticeKind.GROUP:
                 return self._send_group(message, channel)
             if message.kind == ESCALATION_KIND:
@@ -163,6 +167,13 @@ class SlackTransport:
             raise TransportError(f"Slack could not be reached: {exc!r}") from exc
 
     # --- what each kind of row becomes --------------------------------------------------------
+
+    def _direct_if_user(self, channel: str) -> str:
+        """A user id (an admin alert with no default channel goes to the first admin) is the
+        app's direct message with that person (`conversations.open`, scope im:write)."""
+        if not USER_ID.fullmatch(channel):
+            return channel
+        return str(self.call_reader("conversations_open", users=channel)["channel"]["id"])
 
     def _send_group(self, message: OutboxMessageView, channel: str) -> str:
         """The storm's message, then its CSV in the message's thread (each once)."""

@@ -836,7 +836,7 @@ def test_a_duration_reads_minutes_hours_and_days(text: str, expected: timedelta)
         ("h", "not a duration"),
         ("1.5h", "not a duration"),
         ("30m4h", "not a duration"),
-        ("-4h", "not a duration"),
+        ("-4h", "is negative; a duration must be positive"),
         ("4 hours", "not a duration"),
         ("0m", "longer than zero"),
         ("367d", "at most 366 days"),

@@ -391,3 +391,18 @@ def test_a_plain_check_after_a_check_at_next_month_is_real(loanwatch, sessions) 
     assert status == 0
     assert out.strip().splitlines()[-1].startswith("checked at ")
     assert [a["state"] for a in _alerts(loanwatch) if a["check"] == "limit_frozen"] == ["open"]
+
+
+def test_snooze_says_until_when_as_slack_does_in_local_time_to_the_minute(
+    loanwatch, terminal_clock
+) -> None:
+    """Snoozed at 10:00 (Shanghai) for 1h: "until 2026-12-01 11:00 CST", as /loan snooze says,
+    not an ISO time in UTC with microseconds."""
+    loanwatch("facility add jiebei-main --platform jiebei --limit 200,000")
+    loanwatch("limit add jiebei-main 0 --status frozen")
+    loanwatch("check")
+    [alert] = _alerts(loanwatch)
+
+    status, out, _ = loanwatch(f"alert snooze {alert['id']} 1h")
+
+    assert (status, out.strip()) == (0, f"alert {alert['id']} snoozed until 2026-12-01 11:00 CST")

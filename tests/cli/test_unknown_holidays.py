@@ -16,11 +16,13 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli import main
+from bot.cli.alerts import ADMIN_ALERTS_NOWHERE
 from bot.db import transaction
 from bot.holidays import missing_holidays_note
 from tests.conftest import ALICE
 from tests.ledger.cast import jiebei_line, log_draw
 from tests.support.calendar_years import LAST_KNOWN, UNKNOWN
+from tests.support.fake_slack import FakeSlack
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -118,3 +120,41 @@ def test_the_alert_resolves_by_itself_once_the_admin_adds_the_year(
         "resolved",
         f"{UNKNOWN}'s holidays are known now",
     )
+
+
+def test_with_no_channel_for_admin_alerts_check_prints_it_counts_it_and_warns_once(
+    loanwatch, draw_into_next_year, monkeypatch
+) -> None:
+    """No LOANWATCH_DEFAULT_ALERT_CHANNEL, no LOANWATCH_ADMINS, no Slack: the holidays alert is
+    printed and counted among the notifications, and check warns once (on stderr) that admin
+    alerts have nowhere to go in Slack."""
+    monkeypatch.delenv("LOANWATCH_DEFAULT_ALERT_CHANNEL", raising=False)
+    monkeypatch.delenv("LOANWATCH_ADMINS", raising=False)
+
+    status, out, err = loanwatch(f"check --at {LAST_KNOWN}-12-12T10:00")
+
+    assert status == 0, err
+    assert "Warning: holidays_unknown on loanwatch (alert " in out
+    assert "alerts 5 opened, 0 still firing, 0 resolved, 0 reminders; 5 notifications" in out
+    assert err.count(ADMIN_ALERTS_NOWHERE) == 1
+
+
+def test_with_slack_and_no_default_channel_admin_alerts_go_to_the_first_admins_dm(
+    loanwatch, draw_into_next_year, monkeypatch
+) -> None:
+    """Slack, no default channel, LOANWATCH_ADMINS=S0FINANCE,U0DANA: the holidays alert reaches
+    Dana's direct message with the app (so do the dead letters of the lines' alerts, which
+    have no channel either), and check warns of nothing."""
+    monkeypatch.delenv("LOANWATCH_DEFAULT_ALERT_CHANNEL", raising=False)
+    monkeypatch.setenv("LOANWATCH_ADMINS", "S0FINANCE,U0DANA")
+    with FakeSlack() as slack:
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+        monkeypatch.setenv("SLACK_API_URL", slack.api_url)
+
+        status, _, err = loanwatch(f"check --at {LAST_KNOWN}-12-12T10:00")
+
+        assert status == 0, err
+        assert ADMIN_ALERTS_NOWHERE not in err
+        told = [m.text for m in slack.messages("D0DANA")]
+        assert sum("holidays_unknown" in text for text in told) == 1
+        assert any("delivery_failed" in text for text in told)

@@ -3,6 +3,7 @@
 import io
 import warnings
 from collections import defaultdict
+from datetime import date, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -11,7 +12,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from bot.digest.chart import HEIGHT, WIDTH, cashflow_figure, cashflow_png
+from bot.digest.cashflow import Cashflow, CashflowLine
+from bot.digest.chart import HEIGHT, SHOWN_FACILITIES, WIDTH, cashflow_figure, cashflow_png
 from bot.digest.numbers import build_digest
 from bot.digest.text import chart_title
 from tests.digest.conftest import MONDAY_NINE
@@ -83,3 +85,37 @@ def test_the_glyph_check_would_see_a_missing_chinese_glyph() -> None:
         warnings.simplefilter("error")
         with pytest.raises(UserWarning, match="missing from font"):
             figure.canvas.draw()
+
+
+def _many_long_names(count: int) -> Cashflow:
+    """`count` facilities named with 30 Chinese characters each, all with something due in
+    each of 13 weeks (the larger the number, the more is due)."""
+    weeks = [date(2026, 12, 7) + timedelta(weeks=n) for n in range(13)]
+    lines = [
+        CashflowLine(week, f"line-{n:02d}", f"{n:02d}" + "工商银行经营贷款授信额度第一期" * 2,
+                     "CNY", Decimal(1000 + 100 * n), Decimal("10.00"))
+        for week in weeks
+        for n in range(count)
+    ]  # fmt: skip
+    return Cashflow(weeks, lines, "CNY", [Decimal(500_000 + 1000 * n) for n in range(13)])
+
+
+def test_sixty_long_chinese_names_keep_a_legend_inside_the_image() -> None:
+    """60 facilities named in 30 Chinese characters: the legend names the largest ones and
+    "others (N facilities)" for the rest, and stays whole inside the 1200 × 675 image; the
+    available-credit axis starts at 0."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        figure = cashflow_figure(_many_long_names(60), title="Repayments due per week")
+        figure.canvas.draw()
+
+    bars, credit = figure.axes
+    legend = bars.get_legend() or figure.legends[0]
+    box = legend.get_window_extent()
+    assert (box.x0, box.y0) >= (0, 0)
+    assert (box.x1, box.y1) <= (WIDTH, HEIGHT)
+    labels = [text.get_text() for text in legend.get_texts()]
+    assert f"others ({60 - SHOWN_FACILITIES} facilities)" in labels
+    assert labels[0].startswith("59")  # the largest first
+    assert len(labels) == SHOWN_FACILITIES + 2  # the largest, the others, the credit line
+    assert credit.get_ylim()[0] == 0

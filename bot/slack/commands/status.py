@@ -31,7 +31,7 @@ def render(board: Dashboard, *, one: bool, when: Callable[[datetime, str | None]
     for p in board.positions:
         money = p.currency
         lines.append(
-            f"*{p.slug}*: limit {format_money(p.limit_amount, money)} · used "
+            f"*{p.slug}*: limit {format_money(p.limit, money)} · used "
             f"{format_money(p.outstanding, money)} · available {format_money(p.available, money)}"
         )
     if one and board.latest_reading is not None:

@@ -72,7 +72,7 @@ def home_view(
                 "type": "section",
                 "text": _mrkdwn(f"*{p.slug}* · {escape_within(p.name, 200)}"),
                 "fields": [
-                    _mrkdwn(f"*Limit*\n{format_money(p.limit_amount, money)}"),
+                    _mrkdwn(f"*Limit*\n{format_money(p.limit, money)}"),
                     _mrkdwn(f"*Used*\n{format_money(p.outstanding, money)}"),
                     _mrkdwn(f"*Available*\n{format_money(p.available, money)}"),
                 ],
