@@ -2,6 +2,7 @@
 
 from bot.models.alerts import (
     Alert,
+    CheckRun,
     DeliveryDestination,
     OutboxMessage,
     SchedulerSlot,
@@ -42,6 +43,7 @@ __all__ = [
     "Base",
     "Bill",
     "BillDay",
+    "CheckRun",
     "CommandRequest",
     "DeliveryDestination",
     "Draw",
