@@ -170,6 +170,26 @@ def test_a_repayment_the_platform_does_not_show_is_its_own_finding(
     assert check(session, "repayment_unseen", at("2026-12-11 10:00")) == []
 
 
+def test_a_repayment_the_platform_does_not_show_names_its_amount_and_what_the_bill_got(
+    session, alice, line, draw
+) -> None:
+    """Alice recorded 1,000.00 on 12-10: 899.75 to the 12-10 installment, the rest repaid
+    early. `repayment_unseen` names the repayment's amount and what the bill got of it, not
+    "¥899.75 paid" as if that were what she recorded."""
+    bill(session, alice, line, "2026-12-10", "899.75", at("2026-12-01 09:00"))
+    record_repayment(
+        session, alice, line, D("1000.00"), now=at("2026-12-10 10:00"), paid_on=date(2026, 12, 10)
+    )
+
+    [finding] = check(session, "repayment_unseen", at("2026-12-11 09:00"))
+    assert finding.summary == (
+        "the 2026-12-10 bill of ¥899.75 shows unpaid: the ledger recorded a repayment of "
+        "¥1,000.00 on 2026-12-10, ¥899.75 of it toward this bill; the platform does not show it"
+    )
+    assert finding.facts["Paid toward this bill (ledger)"] == "¥899.75"
+    assert finding.facts["Repayments (ledger)"] == "¥1,000.00 on 2026-12-10"
+
+
 def test_an_unpaid_bill_without_a_ledger_repayment_is_still_overdue(
     session, alice, line, draw
 ) -> None:
