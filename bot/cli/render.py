@@ -13,6 +13,7 @@ from bot.ledger.facilities import facility_zone
 from bot.ledger.portfolio import Position
 from bot.ledger.repayments import breakdown
 from bot.ledger.repayments.payoff import Payoff
+from bot.ledger.replan import Replanned
 from bot.ledger.schedule import RepaymentDayRule
 from bot.ledger.terms import describe_penalty, describe_rate, effective_due_date
 from bot.models import Bill, Draw, Facility, Installment, Repayment
@@ -205,6 +206,20 @@ def payoff_summary(quote: Payoff) -> str:
     ]
     head = f"Payoff of {facility.slug} on {quote.on.isoformat()}"
     return f"{head}\n{table(['', 'amount'], rows, right={1})}"
+
+
+def replanned_summary(done: Replanned, facility: Facility) -> str:
+    """What `facility set --replan` did: the draws planned again, the repayments placed again."""
+    if not done.draws:
+        return f"nothing to re-plan: {facility.slug}'s draws already follow its terms"
+    count = len(done.draws)
+    ids = ", ".join(str(draw_id) for draw_id in done.draws)
+    placed = done.repayments
+    return (
+        f"re-planned {count} draw{'' if count == 1 else 's'} of {facility.slug} under its terms "
+        f"(draw{'' if count == 1 else 's'} {ids}); {placed} repayment{'' if placed == 1 else 's'} "
+        "placed again; the old schedules are kept as versions (audited: draw.replan)"
+    )
 
 
 def replay_summary(
