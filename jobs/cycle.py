@@ -39,6 +39,7 @@ from bot.settings import Settings
 from bot.tickets.follow_ups import run_ticket_wake_ups
 from bot.typed import shorten
 from jobs.checks import run_each_check
+from jobs.replay import record_check_run
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,11 @@ def run_check_cycle(
 
     `written_at` is the real time the notifications are written at (default `now`); see
     :func:`bot.alerts.detection.apply_findings`.
+    The run is recorded (`check_runs`, :func:`jobs.replay.record_check_run`): a `check --at`
+    before it is a replay, whether it found anything or not. A replay rolls it back with the
+    rest.
     """
+    record_check_run(session, at=now, recorded_at=written_at or now)
     run = run_each_check(session, now, settings.thresholds(), calendar)
     policy = settings.alert_policy()
     summary = apply_findings(

@@ -9,14 +9,16 @@ follow-ups) in a transaction that is then rolled back, and reports what it found
 now or later (a plain `loanwatch check`, or the tests and the demo driving a fake clock
 forward with `--at`) is real.
 
-When the latest run was: the moment a run evaluates as of is written on the alerts it touches
-(`last_seen_at` of every alert it finds, `resolved_at` of those it resolves by itself), and the
-scheduler's `checks` job claims a slot for each of its runs (a run as of its slot's start or
-later). A portfolio that never had an alert, checked only from the command line, leaves no
-such trace: then the latest thing recorded (the latest audit record: every change to the
-ledger writes one) stands for it, so a first run as of a moment before an entry already made
-is a replay too (it would open, for real, alerts the next run resolves), and one as of a moment
-after everything recorded is real (:func:`latest_known`).
+When the latest run was: every real run records the moment it evaluated as of in
+`check_runs` (:func:`record_check_run`, in the run's own transaction; a replay, rolled back,
+leaves none), whether it found anything or not. Runs from before that table (migration 0029)
+are still inferred from the traces they left: the moment is written on the alerts a run
+touches (`last_seen_at` of every alert it finds, `resolved_at` of those it resolves by itself),
+and the scheduler's `checks` job claims a slot for each of its runs; the latest of all counts.
+A database no run ever checked has none of these: then the latest thing recorded (the latest
+audit record: every change to the ledger writes one) stands for it, so a first run as of a
+moment before an entry already made is a replay too (it would open, for real, alerts the next
+run resolves), and one as of a moment after everything recorded is real (:func:`latest_known`).
 """
 
 from dataclasses import dataclass
@@ -27,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from bot.alerts.checks import Check
 from bot.audit import SYSTEM
-from bot.models import Alert, AuditRecord, SchedulerSlot
+from bot.models import Alert, AuditRecord, CheckRun, SchedulerSlot
 
 # The scheduler's job that runs the checks (jobs/scheduler.py claims its slots by this name).
 CHECKS_JOB = "checks"
@@ -36,10 +38,17 @@ CHECKS_JOB = "checks"
 _NOT_A_RUN = (Check.DELIVERY_FAILED, Check.DELIVERY_DEGRADED)
 
 
+def record_check_run(session: Session, *, at: datetime, recorded_at: datetime) -> None:
+    """Record that a run of the checks evaluated as of `at` (in the run's transaction)."""
+    session.add(CheckRun(at=at, recorded_at=recorded_at))
+    session.flush()
+
+
 def latest_run_at(session: Session) -> datetime | None:
     """The latest moment a run of the checks evaluated as of, None when none left a trace."""
     by_run = Alert.check.not_in(_NOT_A_RUN)
     moments = [
+        session.scalar(select(func.max(CheckRun.at))),
         session.scalar(select(func.max(Alert.last_seen_at)).where(by_run)),
         session.scalar(
             select(func.max(Alert.resolved_at)).where(by_run, Alert.resolved_by == SYSTEM.name)

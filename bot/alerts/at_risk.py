@@ -17,8 +17,13 @@ own message (`bot.alerts.notifier` puts it in the notice) and the daily digest
   rule but without the frozen reading's own limit (a freeze shows 0, which is not a limit);
 - anything else: nothing measured (no entry).
 
-A due date brings a late fee a day: the amount × the facility's daily rate × its penalty
-multiple (zero without a penalty). A few queries for any number of alerts, none per alert.
+A due date brings a late fee a day, by the rule the ledger's penalty uses
+(`bot.ledger.repayments.penalty`): the facility's penalty multiple × its rate for a day × the
+principal due (and the interest due too when the facility's penalty accrues on interest); an
+amount the ledger has no installments for counts whole. The money is overdue from the day after
+the collection day (the due date moved by the facility's holiday rule), and is not overdue at
+all when the ledger (every installment due that day) or the platform (the bill) shows it paid.
+A few queries for any number of alerts, none per alert.
 """
 
 import re
@@ -27,18 +32,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from bot.alerts.checks import Check
-from bot.alerts.notices import RiskKind, at_risk_fact, at_risk_words
+from bot.alerts.risk_words import RiskKind, at_risk_fact, at_risk_words
 from bot.calendar import BusinessCalendar
 from bot.db import among
 from bot.ledger.limits import expected_available
 from bot.ledger.portfolio import PositionLine, position_lines
+from bot.ledger.schedule import HolidayRule
+from bot.ledger.terms import collection_date, rate_of
 from bot.models import Bill, Draw, Facility, Installment, InstallmentStatus
 from bot.money import format_money, round_fen
 
@@ -67,8 +74,9 @@ class AlertLike(Protocol):
 @dataclass(frozen=True)
 class AtRisk:
     """What an alert puts at risk. For a due date: the facility's local `today` when it was
-    computed, the business days to the due date (None without a calendar; negative once
-    past it) and the late fee a day once overdue."""
+    computed, the business days to the collection day (None without a calendar; negative once
+    past it), the late fee a day once overdue, the collection day and who shows it paid
+    (`paid`: "in the ledger", "on the platform", None while unpaid)."""
 
     amount: Decimal
     currency: str
@@ -77,6 +85,8 @@ class AtRisk:
     today: date | None = None
     business_days: int | None = None
     late_fee: Decimal = ZERO
+    collected: date | None = None
+    paid: str | None = None
 
     def _money(self) -> tuple[str, str | None]:
         fee = format_money(self.late_fee, self.currency) if self.late_fee else None
@@ -85,17 +95,18 @@ class AtRisk:
     def words(self) -> str:
         """As of now: `¥4,498.77 due in 1 business day; late fee ≈ ¥2.70/day`."""
         amount, fee = self._money()
-        return at_risk_words(amount, self.kind, self.business_days, fee)
+        return at_risk_words(amount, self.kind, self.business_days, fee, self.paid)
 
     def fact(self) -> str:
         """As a message that stays up shows it: `¥4,498.77 due 2026-12-07; late fee ≈ …`."""
         amount, fee = self._money()
-        overdue = self.due is not None and self.today is not None and self.due < self.today
-        return at_risk_fact(amount, self.kind, self.due, overdue, fee)
+        collected = self.collected or self.due
+        overdue = collected is not None and self.today is not None and collected < self.today
+        return at_risk_fact(amount, self.kind, self.due, collected, overdue, fee, self.paid)
 
     def urgent(self, within: int) -> bool:
-        """Due within `within` business days, or past due."""
-        return self.business_days is not None and self.business_days <= within
+        """Due within `within` business days, or past due (and not shown paid)."""
+        return self.paid is None and self.business_days is not None and self.business_days <= within
 
 
 def business_days_until(calendar: BusinessCalendar, today: date, due: date) -> int:
@@ -161,10 +172,10 @@ def money_at_risk(
                 )
             continue
         subject = read[alert.id]
-        amount = amounts.of(facility.id, subject) if subject is not None else None
-        if amount is None or subject is None:
+        due = amounts.of(facility.id, subject) if subject is not None else None
+        if due is None or subject is None:
             continue
-        found[alert.id] = _risk(facility, subject, Decimal(amount), now, calendar)
+        found[alert.id] = _risk(facility, subject, due, now, calendar)
     return found
 
 
@@ -175,20 +186,59 @@ def _undrawn(alert: AlertLike, position: PositionLine) -> Decimal:
     return position.available
 
 
+class _Due(NamedTuple):
+    """An amount a subject names; for a due date, the ledger's principal and interest due then
+    (None when the ledger has no installments then) and who shows it paid."""
+
+    amount: Decimal
+    principal: Decimal | None = None
+    interest: Decimal | None = None
+    paid: str | None = None
+
+
+PAID_IN_LEDGER = "in the ledger"
+PAID_ON_PLATFORM = "on the platform"
+
+
 def _risk(
     facility: Any,
     subject: _Subject,
-    amount: Decimal,
+    due: _Due,
     now: datetime,
     calendar: BusinessCalendar | None,
 ) -> AtRisk:
-    amount = amount.quantize(ZERO)
+    amount = Decimal(due.amount).quantize(ZERO)
     if subject.due is None:
         return AtRisk(amount, facility.currency, RiskKind.DRAW)
     today = now.astimezone(ZoneInfo(facility.timezone)).date()
-    days = business_days_until(calendar, today, subject.due) if calendar else None
-    fee = round_fen(amount * facility.daily_rate * facility.penalty_multiplier)
-    return AtRisk(amount, facility.currency, RiskKind.DUE, subject.due, today, days, fee)
+    collected = subject.due
+    if calendar is not None:
+        collected = collection_date(subject.due, HolidayRule(facility.holiday_rule), calendar)
+    days = business_days_until(calendar, today, collected) if calendar else None
+    fee = ZERO if due.paid else late_fee_a_day(facility, amount, due.principal, due.interest)
+    return AtRisk(
+        amount,
+        facility.currency,
+        RiskKind.DUE,
+        subject.due,
+        today,
+        days,
+        fee,
+        collected=collected,
+        paid=due.paid,
+    )
+
+
+def late_fee_a_day(
+    facility: Any, amount: Decimal, principal: Decimal | None, interest: Decimal | None
+) -> Decimal:
+    """A day's penalty on what is due, by the ledger's rule (`bot.ledger.repayments.penalty`):
+    multiple × the rate for a day × the principal (plus the interest when the facility's
+    penalty accrues on interest); `amount` whole when the ledger has no principal for it."""
+    base = amount
+    if principal is not None:
+        base = principal + ((interest or ZERO) if facility.penalty_on_interest else ZERO)
+    return round_fen(facility.penalty_multiplier * rate_of(facility).on(base, 1))
 
 
 def _facilities(session: Session, ids: set[int | None]) -> dict[int, Any]:
@@ -201,7 +251,11 @@ def _facilities(session: Session, ids: set[int | None]) -> dict[int, Any]:
             Facility.currency,
             Facility.timezone,
             Facility.daily_rate,
+            Facility.annual_rate,
+            Facility.rate_basis,
+            Facility.holiday_rule,
             Facility.penalty_multiplier,
+            Facility.penalty_on_interest,
         ).where(among(session, Facility.id, wanted))
     )
     return {row.id: row for row in rows}
@@ -235,15 +289,24 @@ class _Amounts:
         self.draw_days = _draw_days(session, installments_of_draws)
         self.expected, self.billed = _facility_days(session, facilities, days)
 
-    def of(self, facility_id: int, subject: _Subject) -> Decimal | None:
+    def of(self, facility_id: int, subject: _Subject) -> _Due | None:
         if subject.kind == "draw":
-            return self.draws.get(subject.number)
+            drawn = self.draws.get(subject.number)
+            return None if drawn is None else _Due(drawn)
+        expected = self.expected.get((facility_id, subject.due))  # type: ignore[arg-type]
         if subject.kind == "b" and subject.number in self.bills:
-            return self.bills[subject.number]
+            amount, paid_on_platform = self.bills[subject.number]
+            paid = expected.paid if expected else None
+            paid = paid or (PAID_ON_PLATFORM if paid_on_platform else None)
+            if expected is None:
+                return _Due(amount, paid=paid)
+            return _Due(amount, expected.principal, expected.interest, paid)
         if subject.kind == "d" and (subject.number, subject.due) in self.draw_days:
             return self.draw_days[subject.number, subject.due]
-        expected = self.expected.get((facility_id, subject.due))
-        return expected or self.billed.get((facility_id, subject.due))
+        if expected:
+            return expected
+        billed = self.billed.get((facility_id, subject.due))  # type: ignore[arg-type]
+        return None if billed is None else _Due(billed)
 
 
 def _by_id(session: Session, key: Any, value: Any, ids: set[int]) -> dict[Any, Decimal]:
@@ -253,50 +316,69 @@ def _by_id(session: Session, key: Any, value: Any, ids: set[int]) -> dict[Any, D
     return {k: v for k, v in rows}
 
 
-def _bills(session: Session, numbers: set[int]) -> dict[int, Decimal]:
-    """Bill number (its first version's id) → its current version's amount."""
+def _bills(session: Session, numbers: set[int]) -> dict[int, tuple[Decimal, bool]]:
+    """Bill number (its first version's id) → its current version's amount, and whether the
+    platform shows it paid."""
     if not numbers:
         return {}
     wanted = sorted(numbers)
     rows = session.execute(
-        select(Bill.id, Bill.origin_id, Bill.amount)
+        select(Bill.id, Bill.origin_id, Bill.amount, Bill.paid)
         .where(
             among(session, Bill.id, wanted) | among(session, Bill.origin_id, wanted),
             Bill.superseded_at.is_(None),
         )
         .order_by(Bill.id)
     )
-    found: dict[int, Decimal] = {}
-    for bill_id, origin_id, amount in rows:
+    found: dict[int, tuple[Decimal, bool]] = {}
+    for bill_id, origin_id, amount, paid in rows:
         for number in (bill_id, origin_id):
             if number in numbers:
-                found[number] = amount  # the latest version (highest id) wins
+                found[number] = (amount, bool(paid))  # the latest version (highest id) wins
     return found
 
 
-def _draw_days(session: Session, draws: set[int]) -> dict[tuple[int, date], Decimal]:
+# What a day's installments sum to: amount, principal, interest, and how many are unpaid.
+_DUE_SUMS = (
+    func.sum(Installment.amount),
+    func.sum(Installment.principal),
+    func.sum(Installment.interest),
+    func.sum(case((Installment.status == InstallmentStatus.PAID, 0), else_=1)),
+)
+
+
+def _due(amount: Any, principal: Any, interest: Any, unpaid: Any) -> _Due:
+    return _Due(
+        Decimal(amount),
+        Decimal(principal),
+        Decimal(interest),
+        PAID_IN_LEDGER if not unpaid else None,
+    )
+
+
+def _draw_days(session: Session, draws: set[int]) -> dict[tuple[int, date], _Due]:
     if not draws:
         return {}
     rows = session.execute(
-        select(Installment.draw_id, Installment.due_date, func.sum(Installment.amount))
+        select(Installment.draw_id, Installment.due_date, *_DUE_SUMS)
         .where(
             among(session, Installment.draw_id, sorted(draws)),
             Installment.status != InstallmentStatus.SUPERSEDED,
         )
         .group_by(Installment.draw_id, Installment.due_date)
     )
-    return {(d, day): Decimal(total) for d, day, total in rows}
+    return {(d, day): _due(*sums) for d, day, *sums in rows}
 
 
 def _facility_days(
     session: Session, facilities: set[int], days: set[date]
-) -> tuple[dict[tuple[int, date], Decimal], dict[tuple[int, date], Decimal]]:
+) -> tuple[dict[tuple[int, date], _Due], dict[tuple[int, date], Decimal]]:
     """(facility, day) → the installments due then, and → what the platform bills then."""
     if not facilities:
         return {}, {}
-    expected: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
-    for facility_id, day, total in session.execute(
-        select(Installment.facility_id, Installment.due_date, func.sum(Installment.amount))
+    expected: dict[tuple[int, date], _Due] = {}
+    for facility_id, day, *sums in session.execute(
+        select(Installment.facility_id, Installment.due_date, *_DUE_SUMS)
         .where(
             among(session, Installment.facility_id, sorted(facilities)),
             among(session, Installment.due_date, sorted(days)),
@@ -304,7 +386,7 @@ def _facility_days(
         )
         .group_by(Installment.facility_id, Installment.due_date)
     ):
-        expected[facility_id, day] = Decimal(total)
+        expected[facility_id, day] = _due(*sums)
     billed: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
     for facility_id, day, total in session.execute(
         select(Bill.facility_id, Bill.due_date, func.sum(Bill.amount))

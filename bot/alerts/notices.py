@@ -17,7 +17,7 @@ take their defaults, an event this version does not know is worded by its name.
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
 from typing import Any
 
@@ -378,48 +378,3 @@ def _lower_first(text: str) -> str:
 
 def _upper_first(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-class RiskKind(StrEnum):
-    """What the money an alert puts at risk is (`bot.alerts.at_risk`)."""
-
-    DUE = "due"  # an amount due on a date
-    DRAW = "draw"  # a draw nothing has confirmed
-    UNDRAWN = "undrawn"  # the undrawn limit of a line that fell or froze
-
-
-def _undated(amount: str, kind: str) -> str:
-    if kind == RiskKind.DRAW:
-        return f"{amount} drawn, not confirmed"
-    return f"{amount} of undrawn limit"
-
-
-def at_risk_words(amount: str, kind: str, business_days: int | None, late_fee: str | None) -> str:
-    """`¥4,498.77 due in 1 business day; late fee ≈ ¥2.70/day`: the money an alert puts at risk,
-    as of now (an escalation step's line); `¥50,000.00 drawn, not confirmed`; `¥40,000.00 of
-    undrawn limit`."""
-    if kind != RiskKind.DUE:
-        return _undated(amount, kind)
-    if business_days is None:
-        when = "due"
-    elif business_days < 0:
-        late = -business_days
-        when = f"overdue by {late} day{'' if late == 1 else 's'}"
-    elif business_days == 0:
-        when = "due today"
-    else:
-        when = f"due in {business_days} business day{'' if business_days == 1 else 's'}"
-    fee = f"; late fee ≈ {late_fee}/day" if late_fee else ""
-    return f"{amount} {when}{fee}"
-
-
-def at_risk_fact(
-    amount: str, kind: str, due: date | None, overdue: bool, late_fee: str | None
-) -> str:
-    """`¥4,498.77 due 2026-12-07; late fee ≈ ¥2.70/day`: the same money as a message that stays
-    up shows it, by date (a count of days would be wrong by tomorrow)."""
-    if kind != RiskKind.DUE or due is None:
-        return _undated(amount, kind)
-    when = f"overdue since {due.isoformat()}" if overdue else f"due {due.isoformat()}"
-    fee = f"; late fee ≈ {late_fee}/day" if late_fee else ""
-    return f"{amount} {when}{fee}"

@@ -6,16 +6,18 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy.orm import Session
 
 from bot.cli.context import CliState
 from bot.cli.params import AMOUNT, ANNUAL_RATE, DATE, DAY_OF_MONTH, PENALTY, RATE
-from bot.cli.render import payoff_summary, positions_table
+from bot.cli.render import payoff_summary, positions_table, replanned_summary
 from bot.ledger import facilities as facility_service
 from bot.ledger.calibration import calibrate
 from bot.ledger.facilities import FacilityTerms, facility_zone, get_facility
 from bot.ledger.platforms import profile_for
 from bot.ledger.portfolio import positions
 from bot.ledger.repayments.payoff import payoff_quote
+from bot.ledger.replan import replan_draws
 from bot.ledger.schedule import (
     DayCount,
     FirstPeriod,
@@ -26,6 +28,7 @@ from bot.ledger.schedule import (
 )
 from bot.ledger.term_changes import TermChanges, change_terms
 from bot.ledger.terms import describe_terms
+from bot.models import Facility
 from bot.money import format_money
 from bot.oncall.rotations import set_facility_rotation
 
@@ -191,9 +194,18 @@ def facility_add(
 @click.argument("slug")
 @term_options("unchanged if left out")
 @click.option("--rotation", help="On-call rotation for its alerts (- for the default).")
+@click.option(
+    "--replan",
+    is_flag=True,
+    help="Also plan the draws already logged again under the terms, and place their "
+    "repayments again (audited; the old schedules are kept as versions).",
+)
 @click.pass_obj
-def facility_set(state: CliState, slug: str, rotation: str | None, **terms: Any) -> None:
-    """Change SLUG's terms for the draws logged from now on (logged ones keep theirs)."""
+def facility_set(
+    state: CliState, slug: str, rotation: str | None, replan: bool, **terms: Any
+) -> None:
+    """Change SLUG's terms for the draws logged from now on (logged ones keep theirs, unless
+    --replan)."""
     changes = _term_changes(terms)
     with state.transaction() as session:
         facility = get_facility(session, slug, for_update=True)
@@ -201,8 +213,11 @@ def facility_set(state: CliState, slug: str, rotation: str | None, **terms: Any)
             set_facility_rotation(session, state.actor, facility, rotation, now=state.now)
             shown = facility.oncall_rotation or "the default rotation"
             click.echo(f"{facility.slug}'s alerts escalate to {shown}")
-            if changes.empty():
+            if changes.empty() and not replan:
                 return
+        if changes.empty() and replan:
+            _replan(state, session, facility)
+            return
         if not change_terms(
             session,
             state.actor,
@@ -222,7 +237,16 @@ def facility_set(state: CliState, slug: str, rotation: str | None, **terms: Any)
             )
         )
         click.echo(f"updated {facility.slug}: {describe_terms(facility)}{more}")
-        click.echo("draws already logged keep their terms and schedules", err=True)
+        if replan:
+            _replan(state, session, facility)
+        else:
+            click.echo("draws already logged keep their terms and schedules", err=True)
+
+
+def _replan(state: CliState, session: Session, facility: Facility) -> None:
+    """Plan the facility's draws already logged again under its terms; say what changed."""
+    done = replan_draws(session, state.actor, facility, state.settings.calendar(), now=state.now)
+    click.echo(replanned_summary(done, facility))
 
 
 @facility_group.command("list")

@@ -29,7 +29,12 @@ from bot.ledger.confirmations import confirm_draw
 from bot.ledger.draws import DrawRequest, current_installments, record_draw
 from bot.ledger.facilities import facility_zone, get_facility
 from bot.ledger.observations import LimitStatus, record_bill, record_limit_reading
-from bot.ledger.repayments import accept_repayment, record_repayment, remove_repayment
+from bot.ledger.repayments import (
+    accept_repayment,
+    placed_again,
+    record_repayment,
+    remove_repayment,
+)
 from bot.ledger.schedule import RepaymentMethod
 from bot.ledger.terms import repayment_day_note
 from bot.money import format_money
@@ -161,7 +166,7 @@ def repay_add(
             fee=fee,
             calendar=state.settings.calendar(),
         )
-        click.echo(repayment_summary(repayment, target))
+        click.echo(repayment_summary(repayment, target, placed_again(session, repayment)))
 
 
 @repay_group.command("remove")

@@ -11,8 +11,9 @@ from bot.ledger.bills import RecordedBill
 from bot.ledger.confirmations import Confirmed
 from bot.ledger.facilities import facility_zone
 from bot.ledger.portfolio import Position
-from bot.ledger.repayments import breakdown
+from bot.ledger.repayments import PlacedAgain, breakdown
 from bot.ledger.repayments.payoff import Payoff
+from bot.ledger.replan import Replanned
 from bot.ledger.schedule import RepaymentDayRule
 from bot.ledger.terms import describe_penalty, describe_rate, effective_due_date
 from bot.models import Bill, Draw, Facility, Installment, Repayment
@@ -149,8 +150,11 @@ def bill_removed(bill: Bill, facility: Facility) -> str:
     )
 
 
-def repayment_summary(repayment: Repayment, facility: Facility) -> str:
-    """Where a repayment's money went, and what loanwatch could not explain."""
+def repayment_summary(
+    repayment: Repayment, facility: Facility, later: Sequence[PlacedAgain] = ()
+) -> str:
+    """Where a repayment's money went, what loanwatch could not explain, and, for one dated
+    before others (`later`), that those were placed again and which carry penalty now."""
     placed = breakdown(repayment)
     money = facility.currency
     parts = [
@@ -179,7 +183,28 @@ def repayment_summary(repayment: Repayment, facility: Facility) -> str:
             "repayment_mismatch alert will ask about it; once checked, `loanwatch repay accept "
             f"{facility.slug} {repayment.id} --reason ...`"
         )
+    if later:
+        lines.append(_placed_again_words(later, money))
     return "\n".join(lines)
+
+
+def _placed_again_words(later: Sequence[PlacedAgain], currency: str) -> str:
+    """`dated before 2 later repayments, placed again in date order: #3 (2026-03-01) now
+    carries penalty ¥16.61; #4 (2026-03-05) no penalty`."""
+    count = len(later)
+    each = "; ".join(
+        f"#{row.id} ({row.paid_on.isoformat()}) "
+        + (
+            f"now carries penalty {format_money(row.penalty, currency)}"
+            if row.penalty
+            else "no penalty"
+        )
+        for row in later
+    )
+    return (
+        f"dated before {count} later repayment{'' if count == 1 else 's'}, placed again in "
+        f"date order: {each}"
+    )
 
 
 def draw_confirmed(result: Confirmed, facility: Facility) -> str:
@@ -205,6 +230,20 @@ def payoff_summary(quote: Payoff) -> str:
     ]
     head = f"Payoff of {facility.slug} on {quote.on.isoformat()}"
     return f"{head}\n{table(['', 'amount'], rows, right={1})}"
+
+
+def replanned_summary(done: Replanned, facility: Facility) -> str:
+    """What `facility set --replan` did: the draws planned again, the repayments placed again."""
+    if not done.draws:
+        return f"nothing to re-plan: {facility.slug}'s draws already follow its terms"
+    count = len(done.draws)
+    ids = ", ".join(str(draw_id) for draw_id in done.draws)
+    placed = done.repayments
+    return (
+        f"re-planned {count} draw{'' if count == 1 else 's'} of {facility.slug} under its terms "
+        f"(draw{'' if count == 1 else 's'} {ids}); {placed} repayment{'' if placed == 1 else 's'} "
+        "placed again; the old schedules are kept as versions (audited: draw.replan)"
+    )
 
 
 def replay_summary(

@@ -162,7 +162,7 @@ def _known_by(column: Any, now: datetime) -> ColumnElement[bool]:
 def allocations_at(now: datetime) -> Any:
     """Every allocation in force at ``now`` (a subquery): draw_id, installment_id, revision,
     seq (the installment's place, NULL for an early repayment), principal, interest, penalty,
-    and the repayment's paid_on.
+    the repayment's paid_on and its id (repayment_id; the repayment may be removed since).
 
     The live rows recorded by then, and the history's rows recorded by then and replaced
     after. A live row's installment place comes from the installment it names.
@@ -177,6 +177,7 @@ def allocations_at(now: datetime) -> Any:
             RepaymentAllocation.interest.label("interest"),
             RepaymentAllocation.penalty.label("penalty"),
             Repayment.paid_on.label("paid_on"),
+            RepaymentAllocation.repayment_id.label("repayment_id"),
         )
         .join(Repayment, Repayment.id == RepaymentAllocation.repayment_id)
         .outerjoin(Installment, Installment.id == RepaymentAllocation.installment_id)
@@ -191,6 +192,7 @@ def allocations_at(now: datetime) -> Any:
         AllocationHistory.interest,
         AllocationHistory.penalty,
         AllocationHistory.paid_on,
+        AllocationHistory.repayment_id,
     ).where(_known_by(AllocationHistory.recorded_at, now), AllocationHistory.superseded_at > now)
     return union_all(live, history).subquery("allocations_then")
 

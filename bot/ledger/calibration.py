@@ -6,9 +6,11 @@ that repayment day too), and each plan is compared with the bills the platform h
 installments due on a bill's date (or whose date moves to it on a holiday) against the bill,
 to the fen. A convention *reproduces* the bills when every bill matches. The report names the
 ones that do, or the closest (most bills matched, then the smallest total difference), and the
-`loanwatch facility set` command that makes new draws follow it. A change is proposed only when
-a convention reproduces strictly more bills than the facility's own terms: a fen closer on the
-bills every convention misses is the platform's rounding of a bill, not evidence.
+`loanwatch facility set … --replan` command that sets the facility to it and plans the draws
+already logged (whose bills proved it) again under it (`bot.ledger.replan`). A change is
+proposed only when a convention reproduces strictly more bills than the facility's own terms: a
+fen closer on the bills every convention misses is the platform's rounding of a bill, not
+evidence.
 
 Bills due once an early repayment has regenerated a schedule are left out: the original plan
 no longer applies to them. Each draw keeps its own rate and term; only the convention varies.
@@ -75,7 +77,7 @@ class Convention:
         day = "" if self.repayment_day is None else f" --repayment-day {self.repayment_day}"
         return (
             f"loanwatch facility set {slug} --method {self.method} --day-count {self.day_count} "
-            f"--rounding {self.rounding} --first-period {self.first_period}{day}"
+            f"--rounding {self.rounding} --first-period {self.first_period}{day} --replan"
         )
 
 
@@ -196,7 +198,9 @@ class Calibration:
             return f"{self.slug} is already set to it; nothing to change."
         return (
             f"Set {self.slug} to it with: {convention.command(self.slug)}\n"
-            "(draws logged from then on follow it; draws already logged keep their schedules)"
+            "(--replan plans the draws already logged again under it and places their repayments "
+            "again, audited, the old schedules kept as versions; without it only draws logged "
+            "from then on follow it)"
         )
 
 

@@ -2,6 +2,7 @@
 
 from bot.models.alerts import (
     Alert,
+    CheckRun,
     DeliveryDestination,
     OutboxMessage,
     SchedulerSlot,
@@ -45,6 +46,7 @@ __all__ = [
     "Base",
     "Bill",
     "BillDay",
+    "CheckRun",
     "CommandRequest",
     "DeliveryDestination",
     "Draw",

@@ -1,4 +1,4 @@
-"""Alerts and what surrounds them: silences, the delivery outbox, scheduler slots."""
+"""Alerts and what surrounds them: silences, the delivery outbox, scheduler slots, check runs."""
 
 import secrets
 from datetime import datetime
@@ -161,3 +161,17 @@ class SchedulerSlot(Base):
     claimed_by: Mapped[str] = mapped_column(String(100))
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CheckRun(Base):
+    """One real run of the checks: the moment it evaluated as of, written in its transaction.
+
+    A replay (jobs/replay.py) is rolled back, so it leaves none. `check --at` a moment before
+    the latest row is a replay, whether or not that run found anything.
+    """
+
+    __tablename__ = "check_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -9,7 +9,7 @@ import logging
 import shlex
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -406,3 +406,35 @@ def test_snooze_says_until_when_as_slack_does_in_local_time_to_the_minute(
     status, out, _ = loanwatch(f"alert snooze {alert['id']} 1h")
 
     assert (status, out.strip()) == (0, f"alert {alert['id']} snoozed until 2026-12-01 11:00 CST")
+
+
+def test_check_at_before_a_check_that_found_nothing_is_a_replay(
+    loanwatch, terminal_clock, monkeypatch
+) -> None:
+    """Alice drew on 07-01 and repaid it all the next day. A check as of 10-16 finds nothing
+    and so touches no alert; a check as of 08-03 after it (and after every entry) is still a
+    replay: it names the 10-16 check as the latest and changes nothing (a real run as of a past
+    moment would open and resolve alerts for the past state). No readings: the freshness window
+    is longer than the test."""
+    monkeypatch.setenv("LOANWATCH_STALE_AFTER_HOURS", "100000")
+    terminal_clock.now = datetime(2026, 7, 1, 2, 0, tzinfo=UTC)
+    assert loanwatch("facility add jb --platform jiebei --limit 100000 --daily-rate 0.05%")[0] == 0
+    assert loanwatch("draw add jb 10000 --months 1 --on 2026-07-01")[0] == 0
+    terminal_clock.now = datetime(2026, 7, 2, 2, 0, tzinfo=UTC)
+    status, out, err = loanwatch("repay add jb 10005 --on 2026-07-02")
+    assert status == 0, out + err
+    status, out, _ = loanwatch("check --at 2026-10-16T10:30+08:00")
+    assert status == 0
+    assert ": 0 findings; alerts 0 opened" in out
+    audit = loanwatch("export audit")[1]
+
+    status, out, _ = loanwatch("check --at 2026-08-03T10:30+08:00")
+
+    assert status == 0
+    head = out.strip().splitlines()[0]
+    assert head.startswith(
+        "replay as of 2026-08-03T10:30:00+08:00, before the latest check "
+        "(as of 2026-10-16T10:30:00+08:00)"
+    ), out
+    assert _alerts(loanwatch) == []
+    assert loanwatch("export audit")[1] == audit

@@ -22,7 +22,7 @@ WRONG_TERMS = "--day-count 30 --rounding half-up --first-period next-month --rep
 JIEBEI_PUBLIC_EXAMPLE = ["903.25"] * 11 + ["903.28"]  # see tests/ledger/test_schedule_terms.py
 SET_TO_JIEBEI = (
     "loanwatch facility set jb --method equal-installment --day-count actual --rounding down "
-    "--first-period skip-short"
+    "--first-period skip-short --replan"
 )
 
 
@@ -182,7 +182,7 @@ def test_calibrate_reads_the_repayment_day_off_the_bills(loanwatch: Loanwatch) -
     report = ok(loanwatch("facility calibrate jb")).out
 
     assert "first period skip-short, repayment day 26." in report
-    assert report.splitlines()[-2].endswith("--first-period skip-short --repayment-day 26")
+    assert report.splitlines()[-2].endswith("--first-period skip-short --repayment-day 26 --replan")
 
 
 def test_terms_that_already_reproduce_the_bills_are_kept(loanwatch: Loanwatch) -> None:

@@ -276,3 +276,23 @@ def test_facility_add_takes_the_penalty_rule_from_the_profile_or_the_command_lin
 
     said = ok(loanwatch("facility set wl --penalty-rate 150% --penalty-on-interest")).out
     assert "penalty 1.5x the rate on overdue principal and interest" in said
+
+
+def test_a_backdated_repayment_says_it_placed_the_later_ones_again(loanwatch: Loanwatch) -> None:
+    """2,000 on 03-01 pays the 02-15 installment 14 days late (penalty); 1,000 backdated to
+    01-25 is placed first, and its answer says that it placed the 03-01 repayment again and
+    what penalty that one carries now."""
+    ok(loanwatch(JIEBEI))
+    ok(loanwatch("draw add jb 10000 --months 6 --on 2026-01-15"))
+    ok(loanwatch("repay add jb 2000 --on 2026-03-01"))
+
+    out = ok(loanwatch("repay add jb 1000 --on 2026-01-25")).out
+
+    [later] = [r for r in export_json(loanwatch, "repayments") if r["paid_on"] == "2026-03-01"]
+    assert D(later["penalty"]) > 0
+    assert (
+        f"dated before 1 later repayment, placed again in date order: #{later['id']} "
+        f"(2026-03-01) now carries penalty ¥{later['penalty']}"
+    ) in out
+    plain = ok(loanwatch("repay add jb 500 --on 2026-03-05")).out
+    assert "placed again" not in plain

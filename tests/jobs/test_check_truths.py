@@ -115,6 +115,36 @@ def test_a_platform_that_collects_on_the_calendar_day_is_overdue_the_next_day(
     assert "collected" not in finding.summary
 
 
+def test_a_bank_bill_due_on_a_holiday_is_due_soon_until_the_day_it_is_collected(
+    session, alice
+) -> None:
+    """Due 10-01 under `following`, collected 10-08: the reminder counts to 10-08 (not "due
+    in 1 day" on 09-30) and keeps reminding through the holiday up to the collection day."""
+    _due_on_national_day(session, alice, "following")
+
+    [finding] = check(session, "bill_due_soon", at("2026-09-30 12:00"))
+    assert "collected 2026-10-08 (in 8 days)" in finding.summary
+    assert "due 2026-10-01" in finding.summary
+    assert finding.facts["Collected on"] == "2026-10-08"
+    [finding] = check(session, "bill_due_soon", at("2026-10-06 09:00"))
+    assert "(in 2 days)" in finding.summary
+    [finding] = check(session, "bill_due_soon", at("2026-10-08 09:00"))
+    assert "collected 2026-10-08 (today)" in finding.summary
+
+
+def test_a_bank_bill_due_on_a_saturday_is_due_soon_until_monday(session, alice) -> None:
+    """Due Saturday 08-01 under `following`: collected Monday 08-03, reminded that morning."""
+    facility = jiebei_line(session, alice, at("2026-06-25 09:00"), slug="due-saturday")
+    facility.holiday_rule = "following"
+    log_draw(session, alice, facility, "10000.00", 1, date(2026, 7, 1), now=at("2026-07-01 12:00"))
+    amount = str(facility.draws[0].installments[0].amount)
+    bill(session, alice, facility, "2026-08-01", amount, at("2026-07-25 09:00"))
+
+    [finding] = check(session, "bill_due_soon", at("2026-08-03 09:00"))
+    assert "due 2026-08-01, collected 2026-08-03 (today)" in finding.summary
+    assert check(session, "bill_overdue", at("2026-08-03 09:00")) == []
+
+
 # --- paid on one side only -------------------------------------------------------------------
 
 
@@ -138,6 +168,26 @@ def test_a_repayment_the_platform_does_not_show_is_its_own_finding(
 
     bill(session, alice, line, "2026-12-10", "899.75", at("2026-12-11 10:00"), paid=True)
     assert check(session, "repayment_unseen", at("2026-12-11 10:00")) == []
+
+
+def test_a_repayment_the_platform_does_not_show_names_its_amount_and_what_the_bill_got(
+    session, alice, line, draw
+) -> None:
+    """Alice recorded 1,000.00 on 12-10: 899.75 to the 12-10 installment, the rest repaid
+    early. `repayment_unseen` names the repayment's amount and what the bill got of it, not
+    "¥899.75 paid" as if that were what she recorded."""
+    bill(session, alice, line, "2026-12-10", "899.75", at("2026-12-01 09:00"))
+    record_repayment(
+        session, alice, line, D("1000.00"), now=at("2026-12-10 10:00"), paid_on=date(2026, 12, 10)
+    )
+
+    [finding] = check(session, "repayment_unseen", at("2026-12-11 09:00"))
+    assert finding.summary == (
+        "the 2026-12-10 bill of ¥899.75 shows unpaid: the ledger recorded a repayment of "
+        "¥1,000.00 on 2026-12-10, ¥899.75 of it toward this bill; the platform does not show it"
+    )
+    assert finding.facts["Paid toward this bill (ledger)"] == "¥899.75"
+    assert finding.facts["Repayments (ledger)"] == "¥1,000.00 on 2026-12-10"
 
 
 def test_an_unpaid_bill_without_a_ledger_repayment_is_still_overdue(

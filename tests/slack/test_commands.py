@@ -1,6 +1,6 @@
 """`/loan` subcommands through the real server: happy paths, and bad input that changes nothing."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -291,6 +291,22 @@ def test_repay_records_a_repayment(app, jiebei, sessions) -> None:
     assert "principal" in answer.text
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Repayment)) == 1
+
+
+def test_a_backdated_repay_says_it_placed_the_later_ones_again(app, jiebei, clock) -> None:
+    """A draw on 11-01, 1,000 repaid on 11-20, then 500 backdated to 11-10: the answer to the
+    backdated one says the 11-20 repayment was placed again; the first says nothing of it."""
+    clock.now = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
+    app.command("draw jiebei-main 10,000 12m", user=ALICE)
+    clock.now = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+    first = app.command("repay jiebei-main 1000 2026-11-20", user=ALICE)
+    backdated = app.command("repay jiebei-main 500 2026-11-10", user=ALICE)
+
+    assert "placed again" not in first.text
+    assert (
+        "Dated before 1 later repayment, placed again in date order: #1 (2026-11-20) no penalty"
+        in backdated.text
+    )
 
 
 def test_bill_and_limit_record_what_the_platform_shows(app, jiebei, sessions) -> None:

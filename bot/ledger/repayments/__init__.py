@@ -35,8 +35,10 @@ from bot.typed import free_text
 __all__ = [
     "REF_CHARS",
     "Breakdown",
+    "PlacedAgain",
     "accept_repayment",
     "breakdown",
+    "placed_again",
     "principal_and_interest",
     "record_repayment",
     "remove_repayment",
@@ -186,6 +188,28 @@ class Breakdown:
     fee: Decimal
     unexplained: Decimal
     penalty_computed: bool  # True when loanwatch computed the penalty (none was itemised)
+
+
+@dataclass(frozen=True)
+class PlacedAgain:
+    """A repayment dated after another, placed again because that one was backdated before it."""
+
+    id: int
+    paid_on: date
+    penalty: Decimal  # the penalty it carries now
+
+
+def placed_again(session: Session, repayment: Repayment) -> list[PlacedAgain]:
+    """The facility's repayments dated after ``repayment`` (which a backdated repayment places
+    again, in date order), with the penalty each carries now."""
+    later = session.scalars(
+        select(Repayment)
+        .where(
+            Repayment.facility_id == repayment.facility_id, Repayment.paid_on > repayment.paid_on
+        )
+        .order_by(Repayment.paid_on, Repayment.id)
+    )
+    return [PlacedAgain(row.id, row.paid_on, breakdown(row).penalty) for row in later]
 
 
 def breakdown(repayment: Repayment) -> Breakdown:

@@ -12,6 +12,7 @@ places otherwise than before is kept in the allocations' history until the repla
 (`bot.ledger.installments_at`), so `check --at` an earlier moment reads the ledger then.
 """
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -43,11 +44,15 @@ def replay(
     *,
     since: date,
     now: datetime,
+    replan: Callable[[], None] | None = None,
 ) -> None:
     """Place the facility's repayments again in date order; audited when ``actor`` is given.
 
     The audit record (`repayment.replay`, on the facility) holds where each repayment's money
-    went before and after, for the repayments dated ``since`` or later.
+    went before and after, for the repayments dated ``since`` or later. ``replan``, when given,
+    runs once the allocations are undone and before the repayments are placed again: it may
+    write the draws' first schedules (revision 0) anew (`bot.ledger.replan`); the rows it
+    replaces are kept as versions like the rest.
     """
     repayments = list(
         session.scalars(
@@ -61,6 +66,8 @@ def replay(
     held = held_allocations(session, facility)
     times = times_of(session, facility)
     undo_allocations(session, facility)
+    if replan is not None:
+        replan()
     for repayment in repayments:
         apply_repayment(session, facility, repayment, calendar)
         accepted = repayment.accepted_at is not None and repayment.acceptance_ended_at is None

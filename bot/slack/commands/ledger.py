@@ -8,7 +8,7 @@ from bot.ledger.draw_requests import DrawArgs
 from bot.ledger.facilities import FacilityTerms, facility_zone, get_facility
 from bot.ledger.observations import LimitStatus, record_bill, record_limit_reading
 from bot.ledger.portfolio import positions
-from bot.ledger.repayments import breakdown, record_repayment
+from bot.ledger.repayments import PlacedAgain, breakdown, placed_again, record_repayment
 from bot.ledger.repayments.payoff import payoff_quote
 from bot.ledger.terms import describe_terms
 from bot.money import format_money, take_amount
@@ -99,13 +99,35 @@ def repay(lw: Loanwatch, call: Invocation) -> Reply:
             if placed.unexplained
             else ""
         )
+        again = _placed_again_words(placed_again(session, repayment), money)
         return Reply(
             f"<@{call.user_id}> recorded repayment #{repayment.id} on *{facility.slug}*: "
             f"{format_money(repayment.amount, money)} on {repayment.paid_on.isoformat()} = "
             f"principal {format_money(placed.principal, money)} + interest "
-            f"{format_money(placed.interest, money)}{penalty}{unexplained}",
+            f"{format_money(placed.interest, money)}{penalty}{unexplained}{again}",
             in_channel=True,
         )
+
+
+def _placed_again_words(later: list[PlacedAgain], currency: str) -> str:
+    """`; dated before 1 later repayment, placed again in date order: #3 (2026-03-01) now
+    carries penalty ¥16.61` (nothing when none is later)."""
+    if not later:
+        return ""
+    each = "; ".join(
+        f"#{row.id} ({row.paid_on.isoformat()}) "
+        + (
+            f"now carries penalty {format_money(row.penalty, currency)}"
+            if row.penalty
+            else "no penalty"
+        )
+        for row in later
+    )
+    count = len(later)
+    return (
+        f". Dated before {count} later repayment{'' if count == 1 else 's'}, placed again in "
+        f"date order: {each}"
+    )
 
 
 def payoff(lw: Loanwatch, call: Invocation) -> Reply:

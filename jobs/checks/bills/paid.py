@@ -63,10 +63,12 @@ class PastDue(NamedTuple):
 
 
 class LedgerPayment(NamedTuple):
-    """What the ledger recorded paid towards a facility's installments due on one day."""
+    """What the ledger recorded paid towards a facility's installments due on one day, and the
+    repayments it came from: (the repayment's whole amount, None once removed; its day)."""
 
     amount: Decimal
     paid_on: date
+    repayments: tuple[tuple[Decimal | None, date], ...] = ()
 
 
 def past_due(scans: CycleScans) -> list[PastDue]:
@@ -100,6 +102,7 @@ def _ledger_payments(scans: CycleScans) -> dict[tuple[int, date], LedgerPayment]
             select(
                 Installment.facility_id,
                 Installment.due_date,
+                held.repayment_id,
                 func.sum(fen(held.principal) + fen(held.interest)),
                 func.max(held.paid_on),
             )
@@ -108,12 +111,57 @@ def _ledger_payments(scans: CycleScans) -> dict[tuple[int, date], LedgerPayment]
                 among(scans.session, Installment.facility_id, sorted({f for f, _ in chunk})),
                 among(scans.session, Installment.due_date, sorted({d for _, d in chunk})),
             )
-            .group_by(Installment.facility_id, Installment.due_date)
+            .group_by(Installment.facility_id, Installment.due_date, held.repayment_id)
         )
-        for facility_id, due_date, amount, paid_on in rows:
+        by_day: dict[tuple[int, date], list[tuple[int, int, date]]] = {}
+        for facility_id, due_date, repayment_id, amount, paid_on in rows:
             if (facility_id, due_date) in wanted and amount:
-                payments[facility_id, due_date] = LedgerPayment(yuan(amount), paid_on)
+                by_day.setdefault((facility_id, due_date), []).append(
+                    (repayment_id, amount, paid_on)
+                )
+        whole = _repayment_amounts(scans.session, {r for day in by_day.values() for r, _, _ in day})
+        for day, placed in by_day.items():
+            placed.sort(key=lambda row: (row[2], row[0]))
+            payments[day] = LedgerPayment(
+                yuan(sum(amount for _, amount, _ in placed)),
+                max(paid_on for _, _, paid_on in placed),
+                tuple((whole.get(r), paid_on) for r, _, paid_on in placed),
+            )
     return payments
+
+
+def _repayment_amounts(session: Session, ids: set[int]) -> dict[int, Decimal]:
+    """Repayment id → its whole amount (a repayment removed since is left out)."""
+    found: dict[int, Decimal] = {}
+    wanted = sorted(ids)
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        found.update(
+            session.execute(
+                select(Repayment.id, Repayment.amount).where(among(session, Repayment.id, chunk))
+            ).all()
+        )
+    return found
+
+
+def _ledger_words(payment: LedgerPayment, currency: str) -> tuple[str, str]:
+    """How `repayment_unseen` says what the ledger recorded: the repayments' own amounts, and
+    what this bill got of them when that is less (the rest went to penalty or repaid early);
+    and the repayments as a fact."""
+    placed = format_money(payment.amount, currency)
+    amounts = [amount for amount, _ in payment.repayments]
+    listed = "; ".join(
+        f"{format_money(amount, currency) if amount is not None else 'removed'} on {day}"
+        for amount, day in payment.repayments
+    )
+    if not amounts or None in amounts or sum(amounts, Decimal(0)) == payment.amount:  # type: ignore[arg-type]
+        return f"recorded {placed} paid on {payment.paid_on.isoformat()}", listed or placed
+    whole = format_money(sum(amounts, Decimal(0)), currency)  # type: ignore[arg-type]
+    if len(amounts) == 1:
+        said = f"a repayment of {whole} on {payment.paid_on.isoformat()}"
+    else:
+        said = f"{len(amounts)} repayments of {whole} in all, the last on {payment.paid_on}"
+    return f"recorded {said}, {placed} of it toward this bill", listed
 
 
 def repayment_unseen(
@@ -137,7 +185,7 @@ def repayment_unseen(
         payment = paid.get((bill.facility_id, bill.due_date))
         if payment is None:
             continue
-        recorded = format_money(payment.amount, bill.currency)
+        recorded, repayments = _ledger_words(payment, bill.currency)
         findings.append(
             Finding(
                 check=Check.REPAYMENT_UNSEEN,
@@ -147,15 +195,14 @@ def repayment_unseen(
                 summary=(
                     f"the {bill.due_date.isoformat()} bill of "
                     f"{format_money(bill.amount, bill.currency)} shows unpaid: the ledger "
-                    f"recorded {recorded} paid on {payment.paid_on.isoformat()}; the platform "
-                    "does not show it"
+                    f"{recorded}; the platform does not show it"
                 ),
                 facts={
                     "Facility": bill.slug,
                     "Bill due date": bill.due_date.isoformat(),
                     "Billed": format_money(bill.amount, bill.currency),
-                    "Paid (ledger)": recorded,
-                    "Paid on (ledger)": payment.paid_on.isoformat(),
+                    "Paid toward this bill (ledger)": format_money(payment.amount, bill.currency),
+                    "Repayments (ledger)": repayments,
                 },
             )
         )
@@ -210,23 +257,25 @@ class _Held(NamedTuple):
     principal: Any
     interest: Any
     paid_on: Any
+    repayment_id: Any
 
 
 def _held(scans: CycleScans) -> _Held:
     if ledger_ahead(scans):
         then = allocations_at(scans.now)
-        return _Held(then, then.c.principal, then.c.interest, then.c.paid_on)
+        return _Held(then, then.c.principal, then.c.interest, then.c.paid_on, then.c.repayment_id)
     live = (
         select(
             RepaymentAllocation.installment_id,
             RepaymentAllocation.principal,
             RepaymentAllocation.interest,
             Repayment.paid_on,
+            RepaymentAllocation.repayment_id,
         )
         .join(Repayment, Repayment.id == RepaymentAllocation.repayment_id)
         .subquery("allocations_now")
     )
-    return _Held(live, live.c.principal, live.c.interest, live.c.paid_on)
+    return _Held(live, live.c.principal, live.c.interest, live.c.paid_on, live.c.repayment_id)
 
 
 def _placed_on(scans: CycleScans, held: _Held) -> Any:

@@ -1,0 +1,55 @@
+"""`loanwatch facility set FAC … --replan`: the draws already logged are planned again under the
+facility's new terms, their repayments placed again, in one transaction, audited, the earlier
+installments kept as versions.
+
+Alice set her Jiebei line up on Jiebei's profile (actual days, truncated); its first bill,
+1,755.25 on 07-15, is what 30-day months rounded down give. `facility calibrate` says so and
+suggests the command; she runs it, and the draw whose bill proved the convention agrees.
+"""
+
+import re
+
+import pytest
+
+from tests.cli.test_ledger_commands import (
+    Loanwatch,
+    alice_at_the_terminal,  # noqa: F401 - the autouse fixture: Alice is at the terminal
+    export_json,
+    loanwatch_on,
+    ok,
+)
+
+
+@pytest.fixture
+def loanwatch(database_url: str, capsys: pytest.CaptureFixture[str]) -> Loanwatch:
+    """`loanwatch` on the test's migrated, empty database."""
+    return loanwatch_on(database_url, capsys)
+
+
+def test_calibrates_suggested_command_replans_the_draw_that_proved_it(
+    loanwatch: Loanwatch, terminal_clock
+) -> None:
+    """calibrate's command carries --replan; after it the 07-15 installment is 1,755.25, the
+    earlier amount is kept as a version, the change is audited, and `check` as of the bill's
+    month finds no bill_amount_mismatch."""
+    ok(loanwatch("facility add jb --platform jiebei --limit 100000 --daily-rate 0.05%"))
+    ok(loanwatch("draw add jb 10000 --months 6 --on 2026-06-15"))
+    ok(loanwatch("repay add jb 1755.25 --on 2026-07-15"))
+    ok(loanwatch("bill add jb 2026-07-15 1755.25 --paid"))
+    report = ok(loanwatch("facility calibrate jb")).out
+    [command] = re.findall(r"loanwatch (facility set jb [^\n]*)", report)
+    assert "--day-count 30" in command
+    assert "--rounding down" in command
+    assert command.endswith("--replan")
+
+    out = ok(loanwatch(command)).out
+
+    assert "re-planned 1 draw" in out
+    installments = export_json(loanwatch, "installments")
+    first = [i for i in installments if i["due_date"] == "2026-07-15"]
+    assert [i["amount"] for i in first if i["status"] != "superseded"] == ["1755.25"]
+    assert "draw.replan" in [r["action"] for r in export_json(loanwatch, "audit")]
+    with_versions = export_json(loanwatch, "installments --include-superseded")
+    assert len([i for i in with_versions if i["due_date"] == "2026-07-15"]) == 2
+    found = loanwatch("check --at 2026-12-01T10:30+08:00").out
+    assert "bill_amount_mismatch" not in found
