@@ -40,14 +40,15 @@ def test_the_digest_and_each_alerts_message_agree_on_the_money_at_risk(portfolio
 
 
 def test_the_digest_shows_the_severity_the_escalation_uses(portfolio, session) -> None:
-    """LOANWATCH_URGENT_DAYS=4: icbc-loan's missing Saturday bill (a warning) is due within four
-    business days, so it escalates as critical; the digest, built as every surface builds it
+    """LOANWATCH_URGENT_DAYS=5: icbc-loan's missing Saturday bill (a warning), collected on the
+    Monday after (the bank's holiday rule), is due within five business days, so it escalates as
+    critical; the digest, built as every surface builds it
     (`digest_for` with the settings' options), lists it as critical too, and says why."""
     settings = Settings(
         _env_file=None,
         DATABASE_URL=portfolio.settings.database_url,
         LOANWATCH_DEFAULT_ALERT_CHANNEL=ALERTS,
-        LOANWATCH_URGENT_DAYS=4,
+        LOANWATCH_URGENT_DAYS=5,
         LOANWATCH_DEFAULT_ROTATION="finance",
     )
     add_rotation(
@@ -70,4 +71,4 @@ def test_the_digest_shows_the_severity_the_escalation_uses(portfolio, session) -
     saturday = next(a for a in digest.alerts if a.check == "bill_missing" and a.id == 3)
     assert saturday.severity == escalating[3] == "critical"
     assert {a.id: a.severity for a in digest.alerts if a.id in escalating} == escalating
-    assert "critical (a warning, due within 4 business days) · alert 3" in digest_text(digest)
+    assert "critical (a warning, due within 5 business days) · alert 3" in digest_text(digest)
