@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.errors import InputError
 from bot.ledger.facilities import facility_zone
+from bot.ledger.mappings import get_mapping, spec_of
 from bot.ledger.observations import (
     record_bill,
     record_draw_confirmation,
@@ -24,6 +25,7 @@ from bot.ledger.observations import (
 )
 from bot.ledger.repayments import record_repayment
 from bot.ledger.statements import parse_statement
+from bot.ledger.statements.mapped import parse_mapped
 from bot.ledger.statements.rows import ParsedStatement, StatementError
 from bot.models import Facility, Repayment
 
@@ -83,6 +85,36 @@ def import_statement(
         else:
             summary.skipped[f"信用借还 not for {facility.platform.name}"] += 1
     parsed = dataclasses.replace(parsed, credit_rows=mine)
+    _record(session, actor, facility, parsed, summary, now)
+    return summary
+
+
+def import_with_mapping(
+    session: Session,
+    actor: audit.Actor,
+    facility: Facility,
+    data: bytes,
+    mapping: str,
+    *,
+    now: datetime,
+) -> ImportSummary:
+    """Read `data` through the saved mapping named `mapping` and record every row on `facility`,
+    with the same recording, counting and audit as any other import."""
+    parsed = parse_mapped(data, spec_of(get_mapping(session, mapping)), tz=facility_zone(facility))
+    summary = ImportSummary(parsed.format, skipped=Counter(parsed.skipped))
+    _record(session, actor, facility, parsed, summary, now)
+    return summary
+
+
+def _record(
+    session: Session,
+    actor: audit.Actor,
+    facility: Facility,
+    parsed: ParsedStatement,
+    summary: ImportSummary,
+    now: datetime,
+) -> None:
+    """Apply the rows and audit the import as one `import` record with its counts."""
     _apply(session, actor, facility, parsed, summary, now)
     audit.record(
         session,
@@ -100,7 +132,6 @@ def import_statement(
             "skipped": dict(summary.skipped),
         },
     )
-    return summary
 
 
 def _apply(
