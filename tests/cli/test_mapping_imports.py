@@ -258,3 +258,25 @@ def test_an_unknown_mapping_or_a_header_not_found_says_so(
     wrong = loanwatch(f"import {path} --facility jiebei-main --mapping cmb-bills")
     assert wrong.status == 2
     assert "line 1: no header row names 还款日, 应还金额, 账单号" in wrong.err
+
+
+def test_rows_the_ledger_refuses_are_all_listed_and_nothing_is_written(
+    loanwatch: Loanwatch, tmp_path: Path, database_url: str
+) -> None:
+    """Two repayments dated before the first draw (nothing was owed then) and one good row: both
+    refusals are named by their lines, and not even the good row is recorded."""
+    draw_before(loanwatch, date(2024, 1, 1))
+    path = tmp_path / "repayments.csv"
+    path.write_text(
+        "日期,金额\n2023-12-01,100.00\n2024-02-01,200.00\n2023-12-15,300.00\n", encoding="utf-8"
+    )
+    ok(loanwatch('mapping add plain --kind repayments --columns "paid_on=日期,amount=金额"'))
+
+    refused = loanwatch(f"import {path} --facility jiebei-main --mapping plain")
+
+    assert refused.status == 2
+    assert "2 row(s) refused by the ledger, so nothing was imported" in refused.err
+    assert "line 2: 2023-12-01 is before jiebei-main's first draw" in refused.err
+    assert "line 4: 2023-12-15 is before jiebei-main's first draw" in refused.err
+    assert repayments(loanwatch) == []
+    assert "import" not in actions(database_url)
