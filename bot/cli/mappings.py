@@ -73,7 +73,7 @@ def mapping_list(state: CliState) -> None:
                 m.date_format or "-",
                 m.encoding,
                 str(m.skip_rows),
-                _columns(m.where) if m.where else "-",
+                _columns(m.row_filter) if m.row_filter else "-",
             ]
             for m in list_mappings(session)
         ]

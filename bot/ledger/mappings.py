@@ -120,7 +120,7 @@ def add_mapping(
         date_format=check_date_format(date_format) if date_format else None,
         encoding=check_encoding(encoding),
         skip_rows=skip_rows,
-        where=parse_pairs(where, "--where") if where else None,
+        row_filter=parse_pairs(where, "--where") if where else None,
         created_at=now,
         created_by=actor.name,
     )
@@ -163,5 +163,5 @@ def spec_of(row: StatementMapping) -> MappingSpec:
         date_format=row.date_format,
         encoding=row.encoding,
         skip_rows=row.skip_rows,
-        where=dict(row.where) if row.where else None,
+        where=dict(row.row_filter) if row.row_filter else None,
     )

@@ -27,6 +27,6 @@ class StatementMapping(Base):
     skip_rows: Mapped[int] = mapped_column(Integer)
     # {column header: text}: only rows whose cell contains the text are imported, e.g.
     # {"交易摘要": "还款"} keeps a bank's repayment rows; the others are counted as skipped.
-    where: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    row_filter: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(200))

@@ -193,6 +193,7 @@ def test_the_abc_debit_export_gives_its_loan_repayment_once(loanwatch: Loanwatch
             'reference=日 志 号,note=交易摘要" --date-format %Y%m%d --where "交易摘要=正常还款"'
         )
     )
+    assert "交易摘要=正常还款" in ok(loanwatch("mapping list")).out
     path = BANKS / "abc-debit.csv"
 
     first = ok(loanwatch(f"import {path} --facility jiebei-main --mapping abc")).out

@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("date_format", sa.String(length=64), nullable=True),
         sa.Column("encoding", sa.String(length=16), nullable=False),
         sa.Column("skip_rows", sa.Integer(), nullable=False),
-        sa.Column("where", sa.JSON(), nullable=True),
+        sa.Column("row_filter", sa.JSON(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.String(length=200), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_statement_mappings")),
