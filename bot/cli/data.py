@@ -13,7 +13,7 @@ from bot.cli.params import WholeNumberType
 from bot.digest.cashflow import DEFAULT_WEEKS, MAX_WEEKS
 from bot.ledger.exports import COLUMNS, EXPORTS, export_rows
 from bot.ledger.facilities import get_facility
-from bot.ledger.importer import import_statement
+from bot.ledger.importer import import_statement, import_with_mapping
 from bot.ledger.statements import FORMATS
 from bot.spreadsheets import safe_cell
 
@@ -22,13 +22,24 @@ from bot.spreadsheets import safe_cell
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--facility", required=True, help="The facility the statement belongs to.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True)
+@click.option("--mapping", help="Read the file (CSV or .xlsx) with this saved mapping.")
 @click.pass_obj
-def import_command(state: CliState, file: Path, facility: str, fmt: str) -> None:
-    """Import bills, limit readings or an Alipay export; all of the file or none of it."""
+def import_command(
+    state: CliState, file: Path, facility: str, fmt: str, mapping: str | None
+) -> None:
+    """Import bills, limit readings, an Alipay export, or any bank's export through a saved
+    mapping; all of the file or none of it."""
+    if mapping and fmt != "auto":
+        raise click.UsageError("--mapping says how to read the file; leave out --format")
     data = file.read_bytes()
     with state.transaction() as session:
         target = get_facility(session, facility, for_update=True)
-        summary = import_statement(session, state.actor, target, data, fmt=fmt, now=state.now)
+        if mapping:
+            summary = import_with_mapping(
+                session, state.actor, target, data, mapping, now=state.now
+            )
+        else:
+            summary = import_statement(session, state.actor, target, data, fmt=fmt, now=state.now)
     click.echo(f"imported {file.name} into {facility}")
     for line in summary.lines():
         click.echo(f"  {line}")

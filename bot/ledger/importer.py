@@ -8,8 +8,10 @@ into an error naming its line, and the caller's transaction rolls the whole file
 
 import dataclasses
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.errors import InputError
 from bot.ledger.facilities import facility_zone
+from bot.ledger.mappings import get_mapping, spec_of
 from bot.ledger.observations import (
     record_bill,
     record_draw_confirmation,
@@ -24,7 +27,14 @@ from bot.ledger.observations import (
 )
 from bot.ledger.repayments import record_repayment
 from bot.ledger.statements import parse_statement
-from bot.ledger.statements.rows import ParsedStatement, StatementError
+from bot.ledger.statements.mapped import parse_mapped
+from bot.ledger.statements.rows import (
+    AlipayCreditRow,
+    BillRow,
+    LimitRow,
+    ParsedStatement,
+    StatementError,
+)
 from bot.models import Facility, Repayment
 
 # The Alipay credit products that show up as 信用借还 rows, by the platform each belongs to. An
@@ -83,7 +93,39 @@ def import_statement(
         else:
             summary.skipped[f"信用借还 not for {facility.platform.name}"] += 1
     parsed = dataclasses.replace(parsed, credit_rows=mine)
-    _apply(session, actor, facility, parsed, summary, now)
+    _record(session, actor, facility, parsed, summary, now)
+    return summary
+
+
+def import_with_mapping(
+    session: Session,
+    actor: audit.Actor,
+    facility: Facility,
+    data: bytes,
+    mapping: str,
+    *,
+    now: datetime,
+) -> ImportSummary:
+    """Read `data` through the saved mapping named `mapping` and record every row on `facility`,
+    with the same recording, counting and audit as any other import."""
+    parsed = parse_mapped(data, spec_of(get_mapping(session, mapping)), tz=facility_zone(facility))
+    summary = ImportSummary(parsed.format, skipped=Counter(parsed.skipped))
+    _record(session, actor, facility, parsed, summary, now, every_row=True)
+    return summary
+
+
+def _record(
+    session: Session,
+    actor: audit.Actor,
+    facility: Facility,
+    parsed: ParsedStatement,
+    summary: ImportSummary,
+    now: datetime,
+    *,
+    every_row: bool = False,
+) -> None:
+    """Apply the rows and audit the import as one `import` record with its counts."""
+    _apply(session, actor, facility, parsed, summary, now, every_row=every_row)
     audit.record(
         session,
         actor,
@@ -100,7 +142,6 @@ def import_statement(
             "skipped": dict(summary.skipped),
         },
     )
-    return summary
 
 
 def _apply(
@@ -110,78 +151,125 @@ def _apply(
     parsed: ParsedStatement,
     summary: ImportSummary,
     now: datetime,
+    *,
+    every_row: bool = False,
 ) -> None:
-    current_line = 0
-    try:
-        for bill in parsed.bills:
-            current_line = bill.line
-            result = record_bill(
-                session,
-                actor,
-                facility,
-                due_date=bill.due_date,
-                amount=bill.amount,
-                paid=bill.paid,
-                observed_at=bill.observed_at,
-                reference=bill.reference,
-                now=now,
-            )
-            if result.corrected:
-                summary.corrected["bills"] += 1
+    """Record each row. A row the ledger refuses stops the import at its line; with `every_row`
+    each row is tried under its own savepoint and every refusal is listed. Either way the
+    caller's transaction then rolls the whole file back."""
+    refused: list[StatementError] = []
+    for line, step in _steps(session, actor, facility, parsed, summary, now):
+        try:
+            if every_row:
+                with session.begin_nested():
+                    step()
             else:
-                _count(summary, "bills", result.new)
-                if result.updated:
-                    summary.updated["bills"] += 1
-        for reading in parsed.limits:
-            current_line = reading.line
-            result = record_limit_reading(
-                session,
-                actor,
-                facility,
-                limit_amount=reading.limit,
-                available=reading.available,
-                status=reading.status,
-                observed_at=reading.observed_at,
-                now=now,
-            )
-            _count(summary, "limit readings", result.new)
-        # Exports list the newest first; a schedule has to see the money in the order it moved.
-        for row in sorted(parsed.credit_rows, key=lambda r: (r.occurred_at, r.line)):
-            current_line = row.line
-            if row.kind == "draw_confirmation":
-                result = record_draw_confirmation(
-                    session,
-                    actor,
-                    facility,
-                    occurred_at=row.occurred_at,
-                    amount=row.amount,
-                    external_ref=row.order_no,
-                    description=row.description,
-                    now=now,
-                )
-                _count(summary, "draw confirmations", result.new)
-                continue
-            seen = session.scalar(
-                select(Repayment.id).where(
-                    Repayment.facility_id == facility.id, Repayment.external_ref == row.order_no
-                )
-            )
-            if seen is None:
-                record_repayment(
-                    session,
-                    actor,
-                    facility,
-                    row.amount,
-                    now=now,
-                    paid_on=row.occurred_at.astimezone(facility_zone(facility)).date(),
-                    external_ref=row.order_no,
-                    note=row.description,
-                )
-            _count(summary, "repayments", seen is None)
-    except StatementError:
-        raise
-    except InputError as exc:
-        raise StatementError(f"{exc}; nothing was imported", line=current_line) from exc
+                step()
+        except StatementError:
+            raise
+        except InputError as exc:
+            if not every_row:
+                raise StatementError(f"{exc}; nothing was imported", line=line) from exc
+            refused.append(StatementError(str(exc), line=line))
+    if refused:
+        listed = "\n".join(f"  {error}" for error in refused)
+        raise StatementError(
+            f"{len(refused)} row(s) refused by the ledger, so nothing was imported:\n{listed}"
+        )
+
+
+def _steps(
+    session: Session,
+    actor: audit.Actor,
+    facility: Facility,
+    parsed: ParsedStatement,
+    summary: ImportSummary,
+    now: datetime,
+) -> list[tuple[int, Callable[[], None]]]:
+    """(line, what recording it does) for every row, in the order they are recorded."""
+
+    def bill(row: BillRow) -> None:
+        result = record_bill(
+            session,
+            actor,
+            facility,
+            due_date=row.due_date,
+            amount=row.amount,
+            paid=row.paid,
+            observed_at=row.observed_at,
+            reference=row.reference,
+            now=now,
+        )
+        if result.corrected:
+            summary.corrected["bills"] += 1
+        else:
+            _count(summary, "bills", result.new)
+            if result.updated:
+                summary.updated["bills"] += 1
+
+    def reading(row: LimitRow) -> None:
+        result = record_limit_reading(
+            session,
+            actor,
+            facility,
+            limit_amount=row.limit,
+            available=row.available,
+            status=row.status,
+            observed_at=row.observed_at,
+            now=now,
+        )
+        _count(summary, "limit readings", result.new)
+
+    steps: list[tuple[int, Callable[[], None]]] = []
+    steps += [(row.line, partial(bill, row)) for row in parsed.bills]
+    steps += [(row.line, partial(reading, row)) for row in parsed.limits]
+    # Exports list the newest first; a schedule has to see the money in the order it moved.
+    ordered = sorted(parsed.credit_rows, key=lambda r: (r.occurred_at, r.line))
+    steps += [
+        (row.line, partial(_credit, session, actor, facility, row, summary, now)) for row in ordered
+    ]
+    return steps
+
+
+def _credit(
+    session: Session,
+    actor: audit.Actor,
+    facility: Facility,
+    row: AlipayCreditRow,
+    summary: ImportSummary,
+    now: datetime,
+) -> None:
+    """Record a repayment (unless its reference is there already) or a draw arriving."""
+    if row.kind == "draw_confirmation":
+        result = record_draw_confirmation(
+            session,
+            actor,
+            facility,
+            occurred_at=row.occurred_at,
+            amount=row.amount,
+            external_ref=row.order_no,
+            description=row.description,
+            now=now,
+        )
+        _count(summary, "draw confirmations", result.new)
+        return
+    seen = session.scalar(
+        select(Repayment.id).where(
+            Repayment.facility_id == facility.id, Repayment.external_ref == row.order_no
+        )
+    )
+    if seen is None:
+        record_repayment(
+            session,
+            actor,
+            facility,
+            row.amount,
+            now=now,
+            paid_on=row.occurred_at.astimezone(facility_zone(facility)).date(),
+            external_ref=row.order_no,
+            note=row.description,
+        )
+    _count(summary, "repayments", seen is None)
 
 
 def _count(summary: ImportSummary, kind: str, new: bool) -> None:

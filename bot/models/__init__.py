@@ -22,6 +22,7 @@ from bot.models.ledger import (
     Repayment,
     RepaymentAllocation,
 )
+from bot.models.mappings import StatementMapping
 from bot.models.observations import Bill, DrawConfirmation, LimitReading
 from bot.models.oncall import EscalationPolicy, EscalationStep, OncallOverride, Rotation
 from bot.models.requests import CommandRequest
@@ -69,6 +70,7 @@ __all__ = [
     "Rotation",
     "SchedulerSlot",
     "Silence",
+    "StatementMapping",
     "Ticket",
     "TicketAlert",
     "TicketCounter",

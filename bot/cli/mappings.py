@@ -1,0 +1,104 @@
+"""`loanwatch mapping`: how to read one bank's statement export, saved by name for
+`loanwatch import FILE --facility FAC --mapping NAME` (docs/ledger.md)."""
+
+import click
+
+from bot.cli.context import CliState
+from bot.cli.render import table
+from bot.ledger.mappings import add_mapping, list_mappings, remove_mapping
+from bot.ledger.statements.mapped import ENCODINGS, FIELDS
+
+
+@click.group("mapping")
+def mapping_group() -> None:
+    """Saved ways to read a bank's export: add, list, remove."""
+
+
+@mapping_group.command("add")
+@click.argument("name")
+@click.option("--kind", type=click.Choice(list(FIELDS)), required=True, help="What the rows are.")
+@click.option(
+    "--columns",
+    required=True,
+    help='FIELD=COLUMN pairs, e.g. "due_date=还款日,amount=应还金额".',
+)
+@click.option("--date-format", help="strftime format of the dates in text, e.g. %Y/%m/%d.")
+@click.option(
+    "--encoding",
+    default="utf-8",
+    show_default=True,
+    help=f"A CSV's encoding: {' or '.join(ENCODINGS)}.",
+)
+@click.option("--skip-rows", type=int, default=0, show_default=True, help="Rows before the header.")
+@click.option("--where", help='Only rows whose COLUMN contains TEXT, e.g. "交易摘要=还款".')
+@click.pass_obj
+def mapping_add(
+    state: CliState,
+    name: str,
+    kind: str,
+    columns: str,
+    date_format: str | None,
+    encoding: str,
+    skip_rows: int,
+    where: str | None,
+) -> None:
+    """Save how to read one bank's export as NAME."""
+    with state.transaction() as session:
+        row = add_mapping(
+            session,
+            state.actor,
+            name,
+            kind=kind,
+            columns=columns,
+            date_format=date_format,
+            encoding=encoding,
+            skip_rows=skip_rows,
+            where=where,
+            now=state.now,
+        )
+        shown = _columns(row.columns)
+    click.echo(f"mapping {name} saved: {kind} from {shown}")
+
+
+@mapping_group.command("list")
+@click.pass_obj
+def mapping_list(state: CliState) -> None:
+    """Every saved mapping."""
+    with state.transaction() as session:
+        rows = [
+            [
+                m.name,
+                m.kind,
+                _columns(m.columns),
+                m.date_format or "-",
+                m.encoding,
+                str(m.skip_rows),
+                _columns(m.row_filter) if m.row_filter else "-",
+            ]
+            for m in list_mappings(session)
+        ]
+    if not rows:
+        click.echo("no mappings; save one with `loanwatch mapping add NAME --kind … --columns …`")
+        return
+    click.echo(
+        table(["name", "kind", "columns", "date format", "encoding", "skip rows", "where"], rows)
+    )
+
+
+@mapping_group.command("remove")
+@click.argument("name")
+@click.pass_obj
+def mapping_remove(state: CliState, name: str) -> None:
+    """Remove the mapping NAME (what was imported with it stays)."""
+    with state.transaction() as session:
+        remove_mapping(session, state.actor, name, now=state.now)
+    click.echo(f"mapping {name} removed")
+
+
+def _columns(pairs: dict[str, str]) -> str:
+    return ",".join(f"{field}={column}" for field, column in pairs.items())
+
+
+def register(cli: click.Group) -> None:
+    """Add the mapping commands."""
+    cli.add_command(mapping_group)

@@ -1,0 +1,167 @@
+"""Saved statement mappings: `loanwatch mapping add/list/remove`, audited, and the spec an
+import reads a bank's export with (bot/ledger/statements/mapped.py says how)."""
+
+import codecs
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.errors import InputError, NotFoundError
+from bot.ledger.facilities import check_slug
+from bot.ledger.statements.mapped import ENCODINGS, FIELDS, MappingSpec
+from bot.models import StatementMapping
+
+MAX_SKIP_ROWS = 1000
+_SAMPLE = datetime(2026, 12, 10, 9, 30, 15, tzinfo=UTC)
+
+
+def parse_pairs(text: str, what: str) -> dict[str, str]:
+    """`a=x,b=y` as {a: x, b: y}; a comma (also ，) separates pairs, `=` a name from a column."""
+    pairs: dict[str, str] = {}
+    for part in text.replace("，", ",").split(","):
+        if not part.strip():
+            continue
+        name, sep, column = part.partition("=")
+        name, column = name.strip(), column.strip()
+        if not sep or not name or not column:
+            raise InputError(
+                f'{what} "{part.strip()}" is not NAME=COLUMN; write them like '
+                '"due_date=还款日,amount=应还金额"'
+            )
+        if name in pairs:
+            raise InputError(f"{what} names {name} twice")
+        pairs[name] = column
+    if not pairs:
+        raise InputError(f'{what} is empty; write them like "due_date=还款日,amount=应还金额"')
+    return pairs
+
+
+def check_columns(kind: str, columns: dict[str, str]) -> dict[str, str]:
+    """Refuse a field the kind does not have, and a missing required one."""
+    if kind not in FIELDS:
+        raise InputError(f'unknown kind "{kind}"; kinds are {", ".join(FIELDS)}')
+    fields = FIELDS[kind]
+    unknown = [name for name in columns if name not in fields]
+    if unknown:
+        raise InputError(
+            f"unknown field {', '.join(unknown)} for {kind}; {kind} fields are "
+            f"{', '.join(fields)} (required: {_required(kind)})"
+        )
+    missing = [name for name, required in fields.items() if required and name not in columns]
+    if missing:
+        raise InputError(f"--columns has no {' or '.join(missing)}; {kind} need {_required(kind)}")
+    return columns
+
+
+def _required(kind: str) -> str:
+    return ", ".join(name for name, required in FIELDS[kind].items() if required)
+
+
+def check_date_format(fmt: str) -> str:
+    """A strftime format that writes a date and reads it back (so it has a year, month, day)."""
+    problem = None
+    if "%" not in fmt:
+        problem = "has no % directive"
+    else:
+        try:
+            written = _SAMPLE.strftime(fmt)
+            back = datetime.strptime(written, fmt).replace(tzinfo=UTC)
+        except ValueError as error:
+            problem = f"is not a strftime format ({error})"
+        else:
+            if back.date() != _SAMPLE.date():
+                problem = "does not give a whole date (it needs a year, a month and a day)"
+    if problem:
+        raise InputError(
+            f'date format "{fmt}" {problem}; write it like %Y/%m/%d, %Y%m%d or %Y-%m-%d %H:%M:%S'
+        )
+    return fmt
+
+
+def check_encoding(name: str) -> str:
+    """gb18030 or utf-8 (also written GBK, GB2312, UTF8: the same as far as a file goes)."""
+    try:
+        canonical = codecs.lookup(name).name
+    except LookupError:
+        canonical = ""
+    aliases = {"gbk": "gb18030", "gb2312": "gb18030", "utf-8-sig": "utf-8"}
+    canonical = aliases.get(canonical, canonical)
+    if canonical not in ENCODINGS:
+        raise InputError(f'unknown encoding "{name}"; encodings are {", ".join(ENCODINGS)}')
+    return canonical
+
+
+def add_mapping(
+    session: Session,
+    actor: audit.Actor,
+    name: str,
+    *,
+    kind: str,
+    columns: str,
+    date_format: str | None,
+    encoding: str,
+    skip_rows: int,
+    where: str | None,
+    now: datetime,
+) -> StatementMapping:
+    """Check and save a mapping named `name`."""
+    check_slug(name, "mapping")
+    if session.scalar(select(StatementMapping.id).where(StatementMapping.name == name)):
+        raise InputError(f"mapping {name} exists already; remove it first to change it")
+    if not 0 <= skip_rows <= MAX_SKIP_ROWS:
+        raise InputError(f"--skip-rows {skip_rows} is not in the range 0 to {MAX_SKIP_ROWS}")
+    row = StatementMapping(
+        name=name,
+        kind=kind,
+        columns=check_columns(kind, parse_pairs(columns, "--columns")),
+        date_format=check_date_format(date_format) if date_format else None,
+        encoding=check_encoding(encoding),
+        skip_rows=skip_rows,
+        row_filter=parse_pairs(where, "--where") if where else None,
+        created_at=now,
+        created_by=actor.name,
+    )
+    session.add(row)
+    audit.record(session, actor, "statement_mapping.add", row, at=now)
+    return row
+
+
+def list_mappings(session: Session) -> Sequence[StatementMapping]:
+    return session.scalars(select(StatementMapping).order_by(StatementMapping.name)).all()
+
+
+def get_mapping(session: Session, name: str) -> StatementMapping:
+    row = session.scalar(select(StatementMapping).where(StatementMapping.name == name))
+    if row is None:
+        known = ", ".join(m.name for m in list_mappings(session)) or "none yet"
+        raise NotFoundError(f"no mapping named {name} (mappings: {known})")
+    return row
+
+
+def remove_mapping(session: Session, actor: audit.Actor, name: str, *, now: datetime) -> None:
+    row = get_mapping(session, name)
+    audit.record(
+        session,
+        actor,
+        "statement_mapping.remove",
+        row,
+        at=now,
+        before=audit.snapshot(row),
+        after={},
+    )
+    session.delete(row)
+
+
+def spec_of(row: StatementMapping) -> MappingSpec:
+    return MappingSpec(
+        name=row.name,
+        kind=row.kind,
+        columns=dict(row.columns),
+        date_format=row.date_format,
+        encoding=row.encoding,
+        skip_rows=row.skip_rows,
+        where=dict(row.row_filter) if row.row_filter else None,
+    )
