@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.ledger.reading_answers import Answered
 from bot.money import format_money
 from bot.slack.mrkdwn import escape_within
 
@@ -106,6 +107,22 @@ def recorded_line(
     return said + (" (a late answer; it counts)" if late else "")
 
 
+def answered_line(answered: Answered) -> str:
+    """What the message says now: what this answer (or the earlier one) recorded."""
+    request, facility, reading = answered.request, answered.facility, answered.reading
+    line = recorded_line(
+        request.answer or "",
+        facility=facility.slug,
+        limit=None if reading is None else reading.limit_amount,
+        available=None if reading is None else reading.available,
+        currency=facility.currency,
+        at=request.answered_at or request.sent_at,
+        zone=facility.timezone,
+        late=answered.late,
+    )
+    return line
+
+
 def answered_message(question: str, line: str) -> tuple[str, list[dict[str, Any]]]:
     """The direct message after a tap: the question kept, the buttons gone, what was recorded."""
     blocks = [
@@ -120,3 +137,61 @@ NO_LAST = (
     "platform shows."
 )
 ALREADY = "This request was already answered ({answer}); nothing changed."
+
+
+def changed_view(
+    *,
+    facility: str,
+    currency: str,
+    last_limit: Decimal | None,
+    last_available: Decimal | None,
+    expected: Decimal,
+    private_metadata: str,
+) -> dict[str, Any]:
+    """The **Changed…** form: limit and available prefilled with the last reading, and what the
+    ledger expects available beside them."""
+
+    def amount(block: str, label: str, value: Decimal | None, hint: str) -> dict[str, Any]:
+        element: dict[str, Any] = {"type": "plain_text_input", "action_id": "value"}
+        if value is not None:
+            element["initial_value"] = f"{value:,.2f}"
+        return {
+            "type": "input",
+            "block_id": block,
+            "label": {"type": "plain_text", "text": label},
+            "hint": {"type": "plain_text", "text": hint},
+            "element": element,
+        }
+
+    expected_text = format_money(expected, currency)
+    return {
+        "type": "modal",
+        "callback_id": CHANGED_CALLBACK,
+        "private_metadata": private_metadata,
+        "title": {"type": "plain_text", "text": "What the platform shows"},
+        "submit": {"type": "plain_text", "text": "Record"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": escape_within(
+                        f"{facility}: the ledger expects {expected_text} available.", 3000
+                    ),
+                },
+            },
+            amount("limit", "Limit", last_limit, "The credit limit the platform shows now"),
+            amount(
+                "available",
+                "Available",
+                last_available,
+                f"What it shows available now; the ledger expects {expected_text}",
+            ),
+        ],
+    }
+
+
+NOT_YOURS = (
+    "This request is for {owner}; only they (or an operator) may answer it, so nothing was done."
+)
