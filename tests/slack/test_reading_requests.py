@@ -17,10 +17,10 @@ from sqlalchemy import select
 from bot.audit import Actor
 from bot.ledger.observations import record_limit_reading
 from bot.ledger.reading_requests import set_readings
-from bot.models import Facility, LimitReading, ReadingRequest
+from bot.models import Alert, Facility, LimitReading, ReadingRequest
 from bot.slack.reading_blocks import CHANGED_ACTION, SAME_ACTION, UNAVAILABLE_ACTION
 from jobs.cycle import run_check_cycle
-from tests.slack.test_alert_buttons import deliver
+from tests.slack.test_alert_buttons import deliver, posted_alert
 from tests.support.slack_app import CHARLIE, DANA
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -213,3 +213,41 @@ def test_someone_else_may_not_answer_dannas_request(app, asked, sessions, slack)
     assert len(readings(sessions)) == 1
     [note] = slack.calls_to("chat.postEphemeral")
     assert "only they (or an operator) may answer it" in note.args["text"]
+
+
+def open_checks(sessions) -> set[str]:
+    with sessions() as session:
+        return set(session.scalars(select(Alert.check).where(Alert.state != "resolved")))
+
+
+def test_three_cant_see_it_in_a_row_open_platform_unavailable_not_data_stale(
+    app, asked, sessions, settings, clock, slack
+) -> None:
+    """Tuesday, Wednesday and Thursday Dana cannot see the platform: after the third answer
+    the cycle opens platform_unavailable in #loan-alerts with the three times, and no
+    data_stale, though the last reading is Monday's; her next Same as last resolves it."""
+    app.click(asked, DANA_DM, UNAVAILABLE_ACTION, user=DANA)
+    for day in (2, 3):
+        clock.now = shanghai(2026, 12, day, 10, 0)
+        cycle(sessions, settings, clock)
+        assert "platform_unavailable" not in open_checks(sessions)
+        question = copy.deepcopy(slack.messages(DANA_DM)[-1])
+        clock.now = shanghai(2026, 12, day, 10, 5)
+        app.click(question, DANA_DM, UNAVAILABLE_ACTION, user=DANA)
+    clock.now = shanghai(2026, 12, 3, 10, 10)
+    cycle(sessions, settings, clock)
+    assert "platform_unavailable" in open_checks(sessions)
+    assert "data_stale" not in open_checks(sessions)
+    with sessions() as session:
+        alert = session.scalar(select(Alert).where(Alert.check == "platform_unavailable"))
+    told = posted_alert(slack, alert.id)
+    shown = json.dumps(told.blocks, ensure_ascii=False)
+    assert "could not be seen 3 times in a row" in shown
+    assert "2026-12-01 10:07" in shown
+    assert "2026-12-03 10:05" in shown
+    clock.now = shanghai(2026, 12, 4, 10, 0)
+    cycle(sessions, settings, clock)
+    question = copy.deepcopy(slack.messages(DANA_DM)[-1])
+    app.click(question, DANA_DM, SAME_ACTION, user=DANA)
+    cycle(sessions, settings, clock)
+    assert "platform_unavailable" not in open_checks(sessions)
