@@ -17,7 +17,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -120,18 +120,15 @@ def run_reading_requests(
 ) -> list[SentRequest]:
     """Send each facility's request due by `now`, once (the wake-up; the caller commits)."""
     sent = []
-    facilities = session.scalars(
-        select(Facility)
-        .where(Facility.active, Facility.readings.is_not(None), Facility.reading_owner.is_not(None))
-        .order_by(Facility.id)
-    )
+    facilities = session.scalars(select(Facility).where(*_SCHEDULED).order_by(Facility.id)).all()
+    asked = latest_asked(session)
     for facility in facilities:
         assert facility.readings is not None
         assert facility.reading_owner is not None
         slot = parse_schedule(facility.readings).latest_slot(now, facility_zone(facility), calendar)
         if slot is None or (facility.readings_since and slot < facility.readings_since):
             continue
-        if _requested(session, facility.id, slot):
+        if facility.id in asked and asked[facility.id] >= slot:
             continue
         try:
             with session.begin_nested():
@@ -157,13 +154,19 @@ def run_reading_requests(
     return sent
 
 
-def _requested(session: Session, facility_id: int, slot: datetime) -> bool:
-    found = session.scalar(
-        select(ReadingRequest.id).where(
-            ReadingRequest.facility_id == facility_id, ReadingRequest.slot == slot
-        )
+# The facilities whose owner is asked for readings.
+_SCHEDULED = (Facility.active, Facility.readings.is_not(None), Facility.reading_owner.is_not(None))
+
+
+def latest_asked(session: Session) -> dict[int, datetime]:
+    """Each scheduled facility's latest slot asked so far, in one query (not one per facility)."""
+    scheduled = select(Facility.id).where(*_SCHEDULED)
+    rows = session.execute(
+        select(ReadingRequest.facility_id, func.max(ReadingRequest.slot))
+        .where(ReadingRequest.facility_id.in_(scheduled))
+        .group_by(ReadingRequest.facility_id)
     )
-    return found is not None
+    return {facility_id: slot for facility_id, slot in rows}
 
 
 def request_payload(

@@ -234,7 +234,7 @@ def test_two_workers_send_one_request(
     at = shanghai(2026, 12, 1, 10, 0)
     with sessions.begin() as first:
         assert run_reading_requests(first, now=at, calendar=CALENDAR)
-    monkeypatch.setattr("bot.ledger.reading_requests._requested", lambda *_: False)
+    monkeypatch.setattr("bot.ledger.reading_requests.latest_asked", lambda _: {})
     with sessions.begin() as second:
         assert run_reading_requests(second, now=at, calendar=CALENDAR) == []
     with sessions() as session:
