@@ -251,3 +251,21 @@ def test_three_cant_see_it_in_a_row_open_platform_unavailable_not_data_stale(
     app.click(question, DANA_DM, SAME_ACTION, user=DANA)
     cycle(sessions, settings, clock)
     assert "platform_unavailable" not in open_checks(sessions)
+
+
+def test_changed_refuses_available_above_the_limit_on_its_field(
+    app, asked, sessions, slack
+) -> None:
+    """¥100,000 limit with ¥180,000 available: the form says so on Available; nothing recorded,
+    the request still open."""
+    app.click(asked, DANA_DM, CHANGED_ACTION, user=DANA)
+    [view] = [v for v in slack.views if v["method"] == "views.open"]
+    values = {
+        "limit": {"value": {"type": "plain_text_input", "value": "100,000"}},
+        "available": {"value": {"type": "plain_text_input", "value": "180,000"}},
+    }
+    answer = app.submit(view, values, user=DANA)
+    assert "available cannot be more than the limit" in answer.body["errors"]["available"]
+    assert len(readings(sessions)) == 1
+    with sessions() as session:
+        assert session.scalar(select(ReadingRequest.state)) == "open"
