@@ -128,7 +128,7 @@ def _answer(
     )
     session.refresh(request)
     late = _late(session, request)
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if claimed.rowcount != 1:
         reading = (
             None if request.reading_id is None else session.get(LimitReading, request.reading_id)
         )

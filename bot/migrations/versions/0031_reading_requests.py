@@ -66,7 +66,8 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_reading_requests_state"), table_name="reading_requests")
     op.drop_index(op.f("ix_reading_requests_facility_id"), table_name="reading_requests")
     op.drop_table("reading_requests")
-    with op.batch_alter_table("facilities") as batch:
-        batch.drop_column("readings_since")
-        batch.drop_column("readings")
-        batch.drop_column("reading_owner")
+    # Plain DROP COLUMNs (SQLite 3.35+ drops a column in place; a batch copy of `facilities`
+    # would fail on the tables that refer to it), as 0019 drops `oncall_rotation`.
+    op.drop_column("facilities", "readings_since")
+    op.drop_column("facilities", "readings")
+    op.drop_column("facilities", "reading_owner")
