@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     utilization_percent: int = Field(
         90, ge=1, le=100, validation_alias="LOANWATCH_UTILIZATION_PERCENT"
     )
+    unavailable_run: int = Field(3, ge=1, le=100, validation_alias="LOANWATCH_UNAVAILABLE_RUN")
     holidays_file: Path | None = Field(None, validation_alias="LOANWATCH_HOLIDAYS_FILE")
 
     # Alerts.

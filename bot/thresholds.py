@@ -24,3 +24,10 @@ class Thresholds:
     stale_after_hours: int = 48
     confirm_window_hours: int = 24
     utilization_percent: int = 90
+    # platform_unavailable: this many "Can't see it" answers in a row (no reading between).
+    # Portfolio-wide: not a facility column (PORTFOLIO_THRESHOLDS).
+    unavailable_run: int = 3
+
+
+# The thresholds a facility cannot override (no column of their own): settings only.
+PORTFOLIO_THRESHOLDS = frozenset({"unavailable_run"})

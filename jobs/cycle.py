@@ -32,6 +32,7 @@ from bot.alerts.policy import AlertPolicy, AlertState, RunSummary
 from bot.alerts.transition import unresolved_by_fingerprint
 from bot.calendar import BusinessCalendar
 from bot.holidays import missing_holidays_note, unknown_holiday_years
+from bot.ledger.reading_requests import run_reading_requests
 from bot.models import Alert
 from bot.oncall.engine import run_escalations
 from bot.oncall.usergroups import run_usergroup_syncs
@@ -168,7 +169,8 @@ def run_wake_ups(
     calendar: BusinessCalendar,
     written_at: datetime | None,
 ) -> WakeUps:
-    """The tickets' follow-ups, the escalation ladders and the on-call user groups, each apart."""
+    """The tickets' follow-ups, the escalation ladders, the on-call user groups and the reading
+    requests, each apart."""
     policy = settings.alert_policy()
     done = WakeUps()
     # The tickets' wake-ups: resolved alerts noted on their tickets, follow-ups due by now.
@@ -203,6 +205,12 @@ def run_wake_ups(
         session,
         "usergroup_sync",
         lambda: run_usergroup_syncs(session, now=now, written_at=written_at),
+    )
+    # The reading requests: each facility's latest scheduled slot due by now, asked once.
+    done.run(
+        session,
+        "reading_requests",
+        lambda: run_reading_requests(session, now=now, calendar=calendar, written_at=written_at),
     )
     return done
 

@@ -28,6 +28,7 @@ class Check(StrEnum):
     DRAW_UNCONFIRMED = "draw_unconfirmed"
     UTILIZATION_HIGH = "utilization_high"
     REPAYMENT_MISMATCH = "repayment_mismatch"
+    PLATFORM_UNAVAILABLE = "platform_unavailable"
     # Admin checks.
     DELIVERY_FAILED = "delivery_failed"  # a notice became a dead letter
     DELIVERY_DEGRADED = "delivery_degraded"  # a destination keeps failing (an outage)

@@ -16,6 +16,7 @@ from bot.ledger.calibration import calibrate
 from bot.ledger.facilities import FacilityTerms, facility_zone, get_facility
 from bot.ledger.platforms import profile_for
 from bot.ledger.portfolio import positions
+from bot.ledger.reading_requests import set_readings
 from bot.ledger.repayments.payoff import payoff_quote
 from bot.ledger.replan import replan_draws
 from bot.ledger.schedule import (
@@ -102,6 +103,37 @@ def term_options(default: str) -> Callable[[F], F]:
     return decorate
 
 
+def reading_options(command: F) -> F:
+    """`--owner` and `--readings`: who is asked for the platform's figures in Slack, and when."""
+    command = click.option(
+        "--readings",
+        help="When the owner is asked for a reading, in the facility's zone: 'workdays 10:00', "
+        "'daily 09:00' or 'mon,thu 09:30' (- to stop; docs/requests.md).",
+    )(command)
+    return click.option(
+        "--owner", help="Slack user id (U…) asked for the readings (- for nobody)."
+    )(command)
+
+
+def _set_readings(
+    state: CliState, session: Any, facility: Any, owner: str | None, readings: str | None
+) -> None:
+    """Apply --owner/--readings (audited) and say what the facility's requests are now."""
+    if owner is None and readings is None:
+        return
+    if not set_readings(
+        session, state.actor, facility, owner=owner, readings=readings, now=state.now
+    ):
+        click.echo(f"nothing changed: {facility.slug}'s reading requests are already those")
+    elif facility.readings is None:
+        click.echo(f"{facility.slug}: no reading requests")
+    else:
+        click.echo(
+            f"{facility.slug}: {facility.reading_owner} is asked for a reading "
+            f"{facility.readings} ({facility.timezone})"
+        )
+
+
 @click.group("facility")
 def facility_group() -> None:
     """Credit lines and loans."""
@@ -117,6 +149,7 @@ def facility_group() -> None:
 @click.option("--timezone", help="IANA time zone (default: LOANWATCH_TIMEZONE).")
 @click.option("--name", help="A longer name for people (default: the slug).")
 @click.option("--rotation", help="On-call rotation for its alerts (default: the default one).")
+@reading_options
 @click.option(
     "--threshold",
     "thresholds",
@@ -136,6 +169,8 @@ def facility_add(
     name: str | None,
     rotation: str | None,
     thresholds: tuple[str, ...],
+    owner: str | None,
+    readings: str | None,
     **terms: Any,
 ) -> None:
     """Add a facility SLUG at a platform; terms left out are the platform's (docs/ledger.md)."""
@@ -179,6 +214,7 @@ def facility_add(
             f"{format_money(facility.limit_amount, facility.currency)}, "
             f"{describe_terms(facility)}, {facility.timezone}"
         )
+        _set_readings(state, session, facility, owner, readings)
         from_profile = _from_profile(facility.platform.name, changes)
         if from_profile:
             click.echo(
@@ -194,6 +230,7 @@ def facility_add(
 @click.argument("slug")
 @term_options("unchanged if left out")
 @click.option("--rotation", help="On-call rotation for its alerts (- for the default).")
+@reading_options
 @click.option(
     "--replan",
     is_flag=True,
@@ -202,21 +239,28 @@ def facility_add(
 )
 @click.pass_obj
 def facility_set(
-    state: CliState, slug: str, rotation: str | None, replan: bool, **terms: Any
+    state: CliState,
+    slug: str,
+    rotation: str | None,
+    owner: str | None,
+    readings: str | None,
+    replan: bool,
+    **terms: Any,
 ) -> None:
     """Change SLUG's terms for the draws logged from now on (logged ones keep theirs, unless
     --replan)."""
     changes = _term_changes(terms)
     with state.transaction() as session:
         facility = get_facility(session, slug, for_update=True)
+        _set_readings(state, session, facility, owner, readings)
         if rotation is not None:
             set_facility_rotation(session, state.actor, facility, rotation, now=state.now)
             shown = facility.oncall_rotation or "the default rotation"
             click.echo(f"{facility.slug}'s alerts escalate to {shown}")
-            if changes.empty() and not replan:
-                return
         if changes.empty() and replan:
             _replan(state, session, facility)
+            return
+        if changes.empty() and (rotation, owner, readings) != (None, None, None):
             return
         if not change_terms(
             session,

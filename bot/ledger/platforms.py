@@ -155,3 +155,10 @@ def profile_for(platform: str) -> PlatformProfile:
 def display_name(platform: str) -> str:
     """The platform as people know it: 借呗 Jiebei (Alipay), ICBC, or the name as typed."""
     return DISPLAY_NAMES.get(platform, platform)
+
+
+def short_name(shown: str) -> str:
+    """A platform's name in a short line: its Chinese name when it has one (借呗), else as shown
+    (ICBC); `shown` is its display name."""
+    first = shown.split(" ", 1)[0]
+    return first if not first.isascii() else shown

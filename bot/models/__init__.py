@@ -25,6 +25,7 @@ from bot.models.ledger import (
 from bot.models.mappings import StatementMapping
 from bot.models.observations import Bill, DrawConfirmation, LimitReading
 from bot.models.oncall import EscalationPolicy, EscalationStep, OncallOverride, Rotation
+from bot.models.reading_requests import ReadingRequest
 from bot.models.requests import CommandRequest
 from bot.models.summaries import BillDay, FacilitySummary
 from bot.models.terms import FACILITY_THRESHOLDS, VERSIONED_COLUMNS, FacilityTermsVersion
@@ -65,6 +66,7 @@ __all__ = [
     "OutboxMessage",
     "Platform",
     "PlatformContact",
+    "ReadingRequest",
     "Repayment",
     "RepaymentAllocation",
     "Rotation",

@@ -125,6 +125,12 @@ class Facility(ThresholdColumns, Base):
     # The on-call rotation (its name) whose people this facility's alerts escalate to; None:
     # LOANWATCH_DEFAULT_ROTATION.
     oncall_rotation: Mapped[str | None] = mapped_column(String(64))
+    # Reading requests (bot.ledger.reading_requests): the person (U…) asked for what the
+    # platform shows, and when ("workdays 10:00", bot.ledger.reading_schedule), from
+    # `readings_since` on (no slot before the schedule was set is asked). NULL: nobody asked.
+    reading_owner: Mapped[str | None] = mapped_column(String(32))
+    readings: Mapped[str | None] = mapped_column(String(64))
+    readings_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -16,12 +16,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.models.base import Base
 from bot.models.types import Money, Rate, UTCDateTime
-from bot.thresholds import Thresholds
+from bot.thresholds import PORTFOLIO_THRESHOLDS, Thresholds
 
 # The checks' thresholds a facility may override: one column of `facilities` (and of a version)
 # per default in bot.thresholds.Thresholds, NULL meaning that default. Whole numbers of days,
 # hours or per cent, except the amount tolerance (yuan to the fen).
-FACILITY_THRESHOLDS = tuple(threshold.name for threshold in fields(Thresholds))
+FACILITY_THRESHOLDS = tuple(
+    threshold.name for threshold in fields(Thresholds) if threshold.name not in PORTFOLIO_THRESHOLDS
+)
 
 # The columns of `facilities` a version keeps: all that can change after `facility add` and
 # that a check reads. The rest (slug, name, platform, currency, zone, alert channel, when it

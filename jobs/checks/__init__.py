@@ -15,7 +15,8 @@ raises stops no other.
 Where the checks live: `bills/` (the seven bill checks, and what they read once a cycle in
 `bills/scans.py`); `limits.py` (the five limit checks), which read one query in `readings.py`
 and go by the rules in `limit_rules.py`; `freshness.py` (`data_stale`); `draws.py`
-(`draw_unconfirmed`); `repayments.py` (`repayment_mismatch`); `common.py` (the cycle's scans,
+(`draw_unconfirmed`); `repayments.py` (`repayment_mismatch`); `unavailable.py`
+(`platform_unavailable`); `common.py` (the cycle's scans,
 and the SQL, time and matching helpers they all use).
 """
 
@@ -45,6 +46,7 @@ from jobs.checks.limits import (
     utilization_high,
 )
 from jobs.checks.repayments import repayment_mismatch
+from jobs.checks.unavailable import platform_unavailable
 
 # Every facility check, in the order of FACILITY_CHECKS (DESIGN.md's table), which is also the
 # order findings come out in; tests/jobs/test_checks_registry.py holds the two to each other.
@@ -64,6 +66,7 @@ CHECKS: dict[Check, CheckFn] = {
     Check.DRAW_UNCONFIRMED: draw_unconfirmed,
     Check.UTILIZATION_HIGH: utilization_high,
     Check.REPAYMENT_MISMATCH: repayment_mismatch,
+    Check.PLATFORM_UNAVAILABLE: platform_unavailable,
 }
 
 

@@ -12,7 +12,7 @@ from bot.alerts.findings import Finding, Severity
 from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
 from bot.db import among
-from bot.models import Bill, DrawConfirmation, FacilitySummary, LimitReading
+from bot.models import Bill, DrawConfirmation, FacilitySummary, LimitReading, ReadingRequest
 from bot.thresholds import Thresholds
 from jobs.checks.common import (
     CHUNK,
@@ -26,6 +26,7 @@ from jobs.checks.common import (
     zone,
 )
 from jobs.checks.readings import known, unsummarized, with_own_thresholds
+from jobs.checks.unavailable import UNAVAILABLE
 
 
 def data_stale(
@@ -38,10 +39,12 @@ def data_stale(
     """Nothing observed from the platform for `stale_after_hours` business hours.
 
     Anything observed counts: a limit reading, a bill, a payout from a statement (each by its
-    `observed_at`, up to `now`). A facility that has never had one is measured from when it was
-    added. Only hours of business days (Chinese workday calendar, in the facility's zone) count,
-    so a team that reads on business-day mornings is not stale over a weekend or a holiday:
-    Friday 09:00 to Monday 09:00 is 24 business hours. Fires when exactly the window has passed.
+    `observed_at`, up to `now`), and a "Can't see it" answer to a reading request (by when it
+    was given; a run of those is `platform_unavailable`). A facility that has never had one
+    is measured from when it was added. Only hours of business days (Chinese workday calendar,
+    in the facility's zone) count, so a team that reads on business-day mornings is not stale
+    over a weekend or a holiday: Friday 09:00 to Monday 09:00 is 24 business hours. Fires when
+    exactly the window has passed.
 
     Business hours are never more than wall-clock hours, so the wall-clock window below (in
     SQL) keeps a superset of the stale facilities, and each is finished in Python.
@@ -76,13 +79,21 @@ def _business_time(
         return now - since
 
 
-# What counts as seeing something from the platform.
-_OBSERVATIONS = (LimitReading, Bill, DrawConfirmation)
+# What counts as seeing something from the platform: a "Can't see it" answer to a reading
+# request too (someone looked; a run of them is `platform_unavailable`'s, not this check's).
+_OBSERVATIONS = (LimitReading, Bill, DrawConfirmation, ReadingRequest)
+
+
+def _moment(table: Any) -> Any:
+    """When a row of `table` was seen: its `observed_at`, or when a request was answered."""
+    return table.answered_at if table is ReadingRequest else table.observed_at
 
 
 def _seen_by(table: Any, now: datetime) -> list[Any]:
     """Observed by `now`, and for a limit reading or a bill recorded by then too (one typed
-    or imported late)."""
+    or imported late); for a reading request, answered "Can't see it" by `now`."""
+    if table is ReadingRequest:
+        return [table.answer == UNAVAILABLE, table.answered_at <= now]
     if table is LimitReading:
         return [table.observed_at <= now, known(now)]
     if table is Bill:
@@ -104,14 +115,14 @@ def _last_observations(scans: CycleScans, quiet: list[int]) -> list[tuple[Any, d
         *(
             exists().where(
                 table.facility_id == facility.id,
-                table.observed_at > default_cutoff,
+                _moment(table) > default_cutoff,
                 *_seen_by(table, now),
             )
             for table in _OBSERVATIONS
         )
     )
     last_seen = [
-        select(func.max(table.observed_at))
+        select(func.max(_moment(table)))
         .where(table.facility_id == facility.id, *_seen_by(table, now))
         .correlate(facility)
         .scalar_subquery()

@@ -26,7 +26,15 @@ from bot.ledger.observations import (
     record_limit_reading,
 )
 from bot.ledger.repayments import record_repayment
-from bot.models import Bill, Draw, Facility, FacilitySummary, Installment, LimitReading
+from bot.models import (
+    Bill,
+    Draw,
+    Facility,
+    FacilitySummary,
+    Installment,
+    LimitReading,
+    ReadingRequest,
+)
 from bot.thresholds import Thresholds
 from jobs.checks import CHECKS, CycleScans, run_checks
 from tests.ledger.cast import jiebei_line, log_draw
@@ -725,6 +733,22 @@ def _one_facility(session: Session, alice: Actor, n: int) -> None:
     record_repayment(
         session, alice, facility, first, now=at("2026-11-20 15:00"), paid_on=date(2026, 11, 20)
     )
+    # Three "Can't see it" answers after the last reading: platform_unavailable (answered
+    # before data_stale's window, which they count for, so data_stale still fires).
+    for day in (22, 23, 24):
+        answered = at(f"2026-11-{day} 10:05")
+        session.add(
+            ReadingRequest(
+                facility_id=facility.id,
+                slot=at(f"2026-11-{day} 10:00"),
+                owner="U0DANA",
+                state="answered",
+                sent_at=answered,
+                answer="unavailable",
+                answered_by="U0DANA",
+                answered_at=answered,
+            )
+        )
     # A 10.00 fee the platform itemised, which the ledger cannot place: repayment_mismatch.
     record_repayment(
         session,

@@ -13,6 +13,9 @@ FIXED = {
     "timezone",
     "alert_channel",
     "oncall_rotation",
+    "reading_owner",
+    "readings",
+    "readings_since",
     "created_at",
 }
 

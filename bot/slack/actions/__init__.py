@@ -1,13 +1,14 @@
-"""Button clicks: on alert messages, ticket messages, and the "log it again?" question."""
+"""Button clicks: on alert messages, ticket messages, the "log it again?" question and reading
+requests."""
 
 from slack_bolt import App
 
 from bot.settings import Settings
-from bot.slack.actions import alerts, draws, tickets
+from bot.slack.actions import alerts, draws, readings, tickets
 
 
 def register(app: App, settings: Settings) -> None:
     """Route each action id to its handler."""
-    for handlers in (alerts.ACTIONS, draws.ACTIONS, tickets.ACTIONS):
+    for handlers in (alerts.ACTIONS, draws.ACTIONS, tickets.ACTIONS, readings.ACTIONS):
         for action_id, handler in handlers.items():
             app.action(action_id)(handler)

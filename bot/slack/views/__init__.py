@@ -1,9 +1,10 @@
-"""Modal submissions: the draw form, the resolve reason, the ticket forms."""
+"""Modal submissions: the draw form, the resolve reason, the ticket forms, a changed reading."""
 
 from slack_bolt import App
 
 from bot.settings import Settings
-from bot.slack.views import draw, resolve, tickets
+from bot.slack.reading_blocks import CHANGED_CALLBACK
+from bot.slack.views import draw, readings, resolve, tickets
 
 
 def register(app: App, settings: Settings) -> None:
@@ -14,3 +15,4 @@ def register(app: App, settings: Settings) -> None:
     app.view(tickets.REPLY_CALLBACK)(tickets.submit_reply)
     app.view(tickets.NOTE_CALLBACK)(tickets.submit_note)
     app.view(tickets.CLOSE_CALLBACK)(tickets.submit_close)
+    app.view(CHANGED_CALLBACK)(readings.submit_changed)

@@ -1,0 +1,161 @@
+"""The owner's answer to a reading request: the same as last, new figures, or "can't see it".
+
+Each answer is one transaction: the request is claimed for the answer by a conditional UPDATE
+(`... WHERE id = ? AND state = 'open'`, exactly one row or none), so a double tap, or two
+people answering at once, records one answer; then the reading is recorded, stamped with the
+time of the tap (`bot.ledger.observations.record_limit_reading`, audited as `limit.add`), or
+for "can't see it" the request itself is the observation (`answer = unavailable`, with its
+time), which `platform_unavailable` (jobs/checks/unavailable.py) reads. A late answer (after
+the next slot's request went out) counts like any other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.errors import InputError
+from bot.ledger.observations import LimitStatus, record_limit_reading
+from bot.ledger.portfolio import position_lines
+from bot.ledger.reading_requests import Answer, RequestState, last_reading
+from bot.models import Facility, LimitReading, ReadingRequest
+
+
+@dataclass(frozen=True)
+class Answered:
+    """What an answer recorded (or, `already`, what an earlier one did)."""
+
+    request: ReadingRequest
+    facility: Facility
+    reading: LimitReading | None
+    late: bool
+    already: bool = False
+
+
+@dataclass(frozen=True)
+class Prefill:
+    """What the **Changed…** form shows: the last figures and the ledger's expected available."""
+
+    facility: Facility
+    last: LimitReading | None
+    expected_available: Decimal
+
+
+def get_request(session: Session, request_id: int) -> tuple[ReadingRequest, Facility]:
+    """The request and its facility; refused when there is none."""
+    request = session.get(ReadingRequest, request_id)
+    if request is None:
+        raise InputError(f"there is no reading request {request_id}")
+    return request, session.get_one(Facility, request.facility_id)
+
+
+def prefill(session: Session, request_id: int) -> Prefill:
+    """The form's figures for request `request_id`."""
+    _, facility = get_request(session, request_id)
+    [line] = position_lines(session, facility_id=facility.id)
+    return Prefill(facility, last_reading(session, facility.id), line.available)
+
+
+def answer_same(
+    session: Session, actor: audit.Actor, request_id: int, *, now: datetime
+) -> Answered:
+    """Record the last reading's figures again, observed now; refused without one."""
+    request, facility = get_request(session, request_id)
+    last = last_reading(session, facility.id)
+    if last is None and request.state == RequestState.OPEN:
+        raise InputError(
+            f"there is no earlier reading of {facility.slug} to repeat; tap Changed… and type "
+            "what the platform shows"
+        )
+    return _answer(
+        session,
+        actor,
+        request,
+        facility,
+        Answer.SAME,
+        now=now,
+        figures=None if last is None else (last.limit_amount, last.available, last.status),
+    )
+
+
+def answer_changed(
+    session: Session,
+    actor: audit.Actor,
+    request_id: int,
+    *,
+    limit_amount: Decimal,
+    available: Decimal | None,
+    now: datetime,
+) -> Answered:
+    """Record the figures the owner typed, observed now."""
+    request, facility = get_request(session, request_id)
+    if available is not None and available > limit_amount:
+        raise InputError(
+            "available cannot be more than the limit; check both figures on the platform"
+        )
+    figures = (limit_amount, available, LimitStatus.ACTIVE)
+    return _answer(session, actor, request, facility, Answer.CHANGED, now=now, figures=figures)
+
+
+def answer_unavailable(
+    session: Session, actor: audit.Actor, request_id: int, *, now: datetime
+) -> Answered:
+    """Record that the platform could not be seen now (down, in maintenance)."""
+    request, facility = get_request(session, request_id)
+    return _answer(session, actor, request, facility, Answer.UNAVAILABLE, now=now, figures=None)
+
+
+def _answer(
+    session: Session,
+    actor: audit.Actor,
+    request: ReadingRequest,
+    facility: Facility,
+    answer: Answer,
+    *,
+    now: datetime,
+    figures: tuple[Decimal, Decimal | None, str] | None,
+) -> Answered:
+    claimed = session.execute(
+        update(ReadingRequest)
+        .where(ReadingRequest.id == request.id, ReadingRequest.state == RequestState.OPEN)
+        .values(state=RequestState.ANSWERED, answer=answer, answered_by=actor.name, answered_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(request)
+    late = _late(session, request)
+    if claimed.rowcount != 1:
+        reading = (
+            None if request.reading_id is None else session.get(LimitReading, request.reading_id)
+        )
+        return Answered(request, facility, reading, late, already=True)
+    reading = None
+    if figures is not None:
+        limit_amount, available, status = figures
+        reading = record_limit_reading(
+            session,
+            actor,
+            facility,
+            limit_amount=limit_amount,
+            available=available,
+            status=LimitStatus(status),
+            now=now,
+            observed_at=now,
+        ).row
+        session.flush()
+        request.reading_id = reading.id
+    before = {"state": RequestState.OPEN}
+    audit.record(session, actor, f"reading_request.{answer}", request, at=now, before=before)
+    return Answered(request, facility, reading, late)
+
+
+def _late(session: Session, request: ReadingRequest) -> bool:
+    """Whether the facility's next request went out before this one was answered."""
+    later = exists().where(
+        ReadingRequest.facility_id == request.facility_id, ReadingRequest.slot > request.slot
+    )
+    return bool(session.scalar(select(later)))

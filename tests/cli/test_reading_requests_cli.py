@@ -1,0 +1,78 @@
+"""Reading requests from the command line: `facility add/set --owner --readings`, `requests list`.
+
+Alice, the admin, sets who is asked for jiebei-main's figures (Dana) and when.
+"""
+
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+from bot.audit import Actor
+from bot.ledger.reading_answers import answer_unavailable
+from tests.cli.test_ledger_commands import (
+    Loanwatch,
+    alice_at_the_terminal,  # noqa: F401 - the autouse fixture: Alice is at the terminal
+    loanwatch_on,
+    ok,
+)
+
+DANA = "U0DANA"
+
+
+@pytest.fixture
+def loanwatch(database_url: str, capsys: pytest.CaptureFixture[str], terminal_clock) -> Loanwatch:
+    """`loanwatch` on the test's migrated, empty database, Tuesday 2026-12-01 10:00 Shanghai."""
+    return loanwatch_on(database_url, capsys)
+
+
+def test_facility_add_takes_an_owner_and_a_schedule(loanwatch: Loanwatch) -> None:
+    """The schedule is shown back as stored, with the zone it is read in."""
+    added = ok(
+        loanwatch(
+            f"facility add jiebei-main --platform jiebei --limit 300k --owner {DANA} "
+            "--readings 'Mon, Thu 9:30'"
+        )
+    )
+    assert f"jiebei-main: {DANA} is asked for a reading mon,thu 09:30 (Asia/Shanghai)" in added.out
+
+
+def test_facility_set_changes_the_schedule_and_refuses_a_bad_one(loanwatch: Loanwatch) -> None:
+    """A schedule it cannot read is refused with the forms it takes; `-` stops the requests."""
+    ok(loanwatch("facility add jiebei-main --platform jiebei --limit 300k"))
+    refused = loanwatch("facility set jiebei-main --owner U0DANA --readings 'weekly 10:00'")
+    assert refused.status != 0
+    assert "'weekly' is not a day" in refused.err
+    no_owner = loanwatch("facility set jiebei-main --readings 'workdays 10:00'")
+    assert no_owner.status != 0
+    assert "needs someone to ask: give jiebei-main an owner with --owner" in no_owner.err
+    set_ = ok(loanwatch(f"facility set jiebei-main --owner {DANA} --readings 'workdays 10:00'"))
+    assert "is asked for a reading workdays 10:00" in set_.out
+    again = ok(loanwatch("facility set jiebei-main --readings 'workdays 10:00'"))
+    assert "nothing changed" in again.out
+    stopped = ok(loanwatch("facility set jiebei-main --readings -"))
+    assert "jiebei-main: no reading requests" in stopped.out
+
+
+def test_requests_list_shows_what_is_waiting_and_what_was_answered(
+    loanwatch: Loanwatch, terminal_clock, database_url: str
+) -> None:
+    """Tuesday 10:00's request is open; answered (Can't see it) it moves to --state answered."""
+    ok(loanwatch("facility add jiebei-main --platform jiebei --limit 300k"))
+    terminal_clock.advance(minutes=-60)  # set at 09:00, before the day's slot
+    ok(loanwatch(f"facility set jiebei-main --owner {DANA} --readings 'workdays 10:00'"))
+    assert "no open reading requests" in ok(loanwatch("requests list")).out
+    terminal_clock.advance(minutes=60)
+    ok(loanwatch(f"check --at {terminal_clock().isoformat()}"))
+    waiting = ok(loanwatch("requests list")).out
+    assert "jiebei-main" in waiting
+    assert "2026-12-01 10:00 CST" in waiting
+    assert DANA in waiting
+    assert "no answered reading requests" in ok(loanwatch("requests list --state answered")).out
+    engine = create_engine(database_url)
+    with Session(engine) as session, session.begin():
+        answer_unavailable(session, Actor(DANA, "slack"), 1, now=terminal_clock())
+    engine.dispose()
+    answered = ok(loanwatch("requests list --state answered")).out
+    assert "answered  unavailable  2026-12-01 10:00 CST" in answered
+    assert "no open reading requests" in ok(loanwatch("requests list")).out
+    assert "jiebei-main" in ok(loanwatch("requests list --state all")).out
