@@ -12,7 +12,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import String, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from bot import audit
@@ -187,8 +188,14 @@ def _payout(
 
 
 def _facilities(session: Session, slugs: set[str]) -> dict[str, Facility]:
-    rows = session.scalars(select(Facility).where(Facility.slug.in_(slugs))) if slugs else []
-    return {facility.slug: facility for facility in rows}
+    if not slugs:
+        return {}
+    # A thousand slugs: one array parameter on PostgreSQL (`among`) instead of a thousand.
+    if session.get_bind().dialect.name == "postgresql":
+        chosen = Facility.slug == any_(bindparam(None, sorted(slugs), type_=ARRAY(String)))
+    else:
+        chosen = Facility.slug.in_(slugs)
+    return {facility.slug: facility for facility in session.scalars(select(Facility).where(chosen))}
 
 
 def _no_facility(slug: str) -> str:

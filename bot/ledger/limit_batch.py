@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import audit
-from bot.db import insert_many
+from bot.db import among, insert_many
 from bot.errors import InputError
 from bot.ledger.observations import LimitStatus, different_reading, observation_time
 from bot.ledger.summaries import CHUNK, refresh_summaries
@@ -91,12 +91,14 @@ def record_limit_readings(
 
 
 def _stored(session: Session, keys: set[Key]) -> dict[Key, Shown]:
-    """What is stored already at the (facility, moment) pairs of `keys`."""
+    """What is stored already at the (facility, moment) pairs of `keys`: the readings of those
+    facilities between the first and last moment, kept where the pair is one of `keys`."""
     facility_ids = sorted({facility_id for facility_id, _ in keys})
+    if not facility_ids:
+        return {}
+    moments = [moment for _, moment in keys]
     found: dict[Key, Shown] = {}
     for start in range(0, len(facility_ids), CHUNK):
-        chunk = facility_ids[start : start + CHUNK]
-        times = sorted({moment for facility_id, moment in keys if facility_id in set(chunk)})
         rows = session.execute(
             select(
                 LimitReading.facility_id,
@@ -104,7 +106,10 @@ def _stored(session: Session, keys: set[Key]) -> dict[Key, Shown]:
                 LimitReading.limit_amount,
                 LimitReading.available,
                 LimitReading.status,
-            ).where(LimitReading.facility_id.in_(chunk), LimitReading.observed_at.in_(times))
+            ).where(
+                among(session, LimitReading.facility_id, facility_ids[start : start + CHUNK]),
+                LimitReading.observed_at.between(min(moments), max(moments)),
+            )
         )
         for facility_id, observed_at, limit_amount, available, status in rows:
             key = (facility_id, _utc(observed_at))

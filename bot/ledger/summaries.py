@@ -38,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, UOWTransaction, aliased, sessionmaker
 from sqlalchemy.orm.attributes import get_history
 
+from bot.db import among
 from bot.ledger.portfolio import drawn_and_repaid, outstanding_from
 from bot.models import (
     Bill,
@@ -131,7 +132,7 @@ def _lock(connection: Connection, facility_ids: list[int]) -> None:
     for start in range(0, len(facility_ids), CHUNK):
         connection.execute(
             select(Facility.id)
-            .where(Facility.id.in_(facility_ids[start : start + CHUNK]))
+            .where(among(connection, Facility.id, facility_ids[start : start + CHUNK]))
             .order_by(Facility.id)
             .with_for_update(key_share=True)
         ).all()
@@ -142,8 +143,10 @@ def _refresh_facilities(connection: Connection, facility_ids: list[int]) -> None
     whatever the number of facilities (a batch of readings touches up to a thousand)."""
     for start in range(0, len(facility_ids), CHUNK):
         chunk = facility_ids[start : start + CHUNK]
-        rows = _facility_rows(chunk)
-        connection.execute(delete(FacilitySummary).where(FacilitySummary.facility_id.in_(chunk)))
+        rows = _facility_rows(chunk, among(connection, Facility.id, chunk))
+        connection.execute(
+            delete(FacilitySummary).where(among(connection, FacilitySummary.facility_id, chunk))
+        )
         connection.execute(
             insert(FacilitySummary).from_select([c.key for c in rows.selected_columns], rows)
         )
@@ -182,8 +185,9 @@ def _ledger_at() -> Any:
     )
 
 
-def _facility_rows(facility_ids: list[int]) -> Any:
-    """FacilitySummary rows for a few facilities, from the base tables."""
+def _facility_rows(facility_ids: list[int], chosen: Any) -> Any:
+    """FacilitySummary rows for a few facilities (`chosen`: the condition that picks them out
+    of `Facility`), from the base tables."""
 
     def reading_id(skip: int) -> Any:
         return (
@@ -217,7 +221,7 @@ def _facility_rows(facility_ids: list[int]) -> Any:
         .outerjoin(previous, previous.id == reading_id(1))
         .outerjoin(drawn, drawn.c.facility_id == Facility.id)
         .outerjoin(repaid, repaid.c.facility_id == Facility.id)
-        .where(Facility.id.in_(facility_ids))
+        .where(chosen)
     )
 
 
