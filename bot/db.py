@@ -19,6 +19,7 @@ from sqlalchemy import (
     JSON,
     Column,
     ColumnElement,
+    Connection,
     Dialect,
     Engine,
     Insert,
@@ -87,7 +88,7 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
-def among(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+def among(session: Session | Connection, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
     """`column IN values`, for lists of thousands of ids or dates.
 
     An IN list binds a parameter per value, and psycopg rewrites such a statement in Python on
@@ -95,7 +96,8 @@ def among(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement
     PostgreSQL gets `= ANY(array)`, one parameter; SQLite gets the values written into the SQL
     (ids and dates, which are safe to write as literals).
     """
-    if session.get_bind().dialect.name == "postgresql":
+    bind = session.get_bind() if isinstance(session, Session) else session
+    if bind.dialect.name == "postgresql":
         return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
     return column.in_(bindparam(None, list(values), expanding=True, literal_execute=True))
 

@@ -66,7 +66,7 @@ def record_bill(
         amount=amount,
         paid=paid,
         now=now,
-        observed_at=_observed_at(observed_at, now, facility),
+        observed_at=observation_time(observed_at, now, facility),
         reference=reference,
     )
 
@@ -83,7 +83,7 @@ def record_limit_reading(
     observed_at: datetime | None = None,
 ) -> Recorded[LimitReading]:
     """Record what the platform shows as the limit; zero is a legitimate (frozen-line) reading."""
-    observed_at = _observed_at(observed_at, now, facility)
+    observed_at = observation_time(observed_at, now, facility)
     existing = session.scalar(
         select(LimitReading).where(
             LimitReading.facility_id == facility.id, LimitReading.observed_at == observed_at
@@ -97,10 +97,7 @@ def record_limit_reading(
         )
         if same:
             return Recorded(existing, new=False)
-        raise InputError(
-            f"{facility.slug} already has a different reading at {observed_at.isoformat()}; "
-            "readings are what the platform showed at a moment and are not edited"
-        )
+        raise different_reading(facility, observed_at)
     reading = LimitReading(
         facility_id=facility.id,
         observed_at=observed_at,
@@ -175,7 +172,16 @@ def record_draw_confirmation(
     return Recorded(confirmation, new=True)
 
 
-def _observed_at(observed_at: datetime | None, now: datetime, facility: Facility) -> datetime:
+def different_reading(facility: Facility, observed_at: datetime) -> InputError:
+    """The refusal of a second, different reading of a facility at the same moment."""
+    return InputError(
+        f"{facility.slug} already has a different reading at {observed_at.isoformat()}; "
+        "readings are what the platform showed at a moment and are not edited"
+    )
+
+
+def observation_time(observed_at: datetime | None, now: datetime, facility: Facility) -> datetime:
+    """When an observation was made: `now` if not said, else the time given, checked."""
     if observed_at is None:
         return now
     if observed_at.tzinfo is None:
