@@ -211,9 +211,10 @@ def _risk(
     if subject.due is None:
         return AtRisk(amount, facility.currency, RiskKind.DRAW)
     today = now.astimezone(ZoneInfo(facility.timezone)).date()
-    collected = subject.due
-    if calendar is not None:
-        collected = collection_date(subject.due, HolidayRule(facility.holiday_rule), calendar)
+    # One rule for when it is collected (and overdue from the day after), with or without the
+    # caller's calendar: the alert's own message passes none.
+    rule = HolidayRule(facility.holiday_rule)
+    collected = collection_date(subject.due, rule, calendar or BusinessCalendar())
     days = business_days_until(calendar, today, collected) if calendar else None
     fee = ZERO if due.paid else late_fee_a_day(facility, amount, due.principal, due.interest)
     return AtRisk(

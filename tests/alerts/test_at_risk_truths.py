@@ -97,6 +97,27 @@ def test_a_bank_bill_due_on_a_holiday_is_overdue_after_its_collection_day(sessio
     assert "collected 2026-10-08, overdue since 2026-10-09" in after.fact()
 
 
+def test_the_alerts_own_message_counts_overdue_from_the_collection_day(session, alice) -> None:
+    """The alert's message reads its At risk fact without a calendar of its own (the notifier
+    passes none): a bank bill due 10-01, collected 10-08, is still "overdue since 2026-10-09",
+    and the 11-01 one, collected 11-02, "overdue since 2026-11-03" (not the day after the due
+    date)."""
+    line = jiebei_line(session, alice, at("2026-08-25 09:00"), slug="bank")
+    line.holiday_rule = "following"
+    log_draw(session, alice, line, "10000.00", 3, date(2026, 9, 1), now=at("2026-09-01 12:00"))
+
+    def fact(subject: str, now) -> str:
+        seen = Seen(1, "bill_overdue", line.id, subject)
+        return money_at_risk(session, [seen], now=now)[1].fact()
+
+    assert "collected 2026-10-08, overdue since 2026-10-09" in fact(
+        "2026-10-01", at("2026-10-09 10:00")
+    )
+    assert "collected 2026-11-02, overdue since 2026-11-03" in fact(
+        "2026-11-01", at("2026-11-03 10:00")
+    )
+
+
 def test_the_late_fee_follows_a_penalty_on_principal_only(session, alice) -> None:
     """Weilidai charges 1.5 × 0.05 % a day on the overdue principal only: 3,333.33 of the
     first installment is principal, so ≈ ¥2.50/day, not the ¥2.72 of the whole installment."""
