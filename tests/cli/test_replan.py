@@ -8,6 +8,7 @@ suggests the command; she runs it, and the draw whose bill proved the convention
 """
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 
@@ -53,3 +54,26 @@ def test_calibrates_suggested_command_replans_the_draw_that_proved_it(
     assert len([i for i in with_versions if i["due_date"] == "2026-07-15"]) == 2
     found = loanwatch("check --at 2026-12-01T10:30+08:00").out
     assert "bill_amount_mismatch" not in found
+
+
+def test_a_replay_before_a_replan_counts_only_the_installments_in_force_then(
+    loanwatch: Loanwatch, terminal_clock
+) -> None:
+    """A check as of 06-13 run after a 06-20 `--replan` says what this bill got of the 06-11
+    repayment from the installments in force on 06-13 (what the check run on 06-13 said), not
+    the old and the new version of the 06-08 installment added together."""
+    terminal_clock.now = datetime(2026, 6, 12, 2, 0, tzinfo=UTC)
+    ok(loanwatch("facility add wl --platform weilidai --limit 200000 --daily-rate 0.05%"))
+    ok(loanwatch("draw add wl 20000 --months 6 --on 2026-05-08 --method equal-installment"))
+    ok(loanwatch("draw add wl 1000 --months 6 --on 2026-05-10"))
+    ok(loanwatch("repay add wl 4000 --on 2026-06-11"))
+    ok(loanwatch("bill add wl 2026-06-08 3514.49"))
+    terminal_clock.now = datetime(2026, 6, 13, 1, 30, tzinfo=UTC)
+    then = loanwatch("check --at 2026-06-13T09:30+08:00").out
+    [said] = re.findall(r"a repayment of ¥4,000\.00 on 2026-06-11, ¥[\d,.]+ of it toward", then)
+
+    terminal_clock.now = datetime(2026, 6, 20, 2, 0, tzinfo=UTC)
+    ok(loanwatch("facility set wl --day-count 30 --replan"))
+    replayed = loanwatch("check --at 2026-06-13T01:00Z").out
+
+    assert said in replayed

@@ -108,6 +108,7 @@ def _ledger_payments(scans: CycleScans) -> dict[tuple[int, date], LedgerPayment]
             )
             .join(held.table, _placed_on(scans, held))
             .where(
+                installment_current(scans),  # one version of each installment: the one then
                 among(scans.session, Installment.facility_id, sorted({f for f, _ in chunk})),
                 among(scans.session, Installment.due_date, sorted({d for _, d in chunk})),
             )
