@@ -6,11 +6,17 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.cli.context import CliState
 from bot.cli.params import AMOUNT, ANNUAL_RATE, DATE, DAY_OF_MONTH, PENALTY, RATE
-from bot.cli.render import payoff_summary, positions_table, replanned_summary
+from bot.cli.render import (
+    payoff_summary,
+    positions_table,
+    replanned_summary,
+    replayed_summary,
+)
 from bot.ledger import facilities as facility_service
 from bot.ledger.calibration import calibrate
 from bot.ledger.facilities import FacilityTerms, facility_zone, get_facility
@@ -29,7 +35,7 @@ from bot.ledger.schedule import (
 )
 from bot.ledger.term_changes import TermChanges, change_terms
 from bot.ledger.terms import describe_terms
-from bot.models import Facility
+from bot.models import Facility, Repayment
 from bot.money import format_money
 from bot.oncall.rotations import set_facility_rotation
 
@@ -262,6 +268,7 @@ def facility_set(
             return
         if changes.empty() and (rotation, owner, readings) != (None, None, None):
             return
+        rule = facility.holiday_rule
         if not change_terms(
             session,
             state.actor,
@@ -281,10 +288,15 @@ def facility_set(
             )
         )
         click.echo(f"updated {facility.slug}: {describe_terms(facility)}{more}")
+        placed = 0
+        if facility.holiday_rule != rule:  # change_terms placed the repayments again
+            placed = session.scalar(
+                select(func.count()).where(Repayment.facility_id == facility.id)
+            )
+        if placed or not replan:
+            click.echo(replayed_summary(placed or 0, facility), err=not placed)
         if replan:
             _replan(state, session, facility)
-        else:
-            click.echo("draws already logged keep their terms and schedules", err=True)
 
 
 def _replan(state: CliState, session: Session, facility: Facility) -> None:

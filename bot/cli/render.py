@@ -239,10 +239,23 @@ def replanned_summary(done: Replanned, facility: Facility) -> str:
     count = len(done.draws)
     ids = ", ".join(str(draw_id) for draw_id in done.draws)
     placed = done.repayments
+    methods = "".join(f"\ndraw #{i}: {was} → {now}" for i, was, now in done.methods)
     return (
         f"re-planned {count} draw{'' if count == 1 else 's'} of {facility.slug} under its terms "
         f"(draw{'' if count == 1 else 's'} {ids}); {placed} repayment{'' if placed == 1 else 's'} "
         "placed again; the old schedules are kept as versions (audited: draw.replan)"
+    ) + methods
+
+
+def replayed_summary(placed: int, facility: Facility) -> str:
+    """What a new holiday rule did to what is logged (`facility set --holiday-rule`): the days
+    installments are collected moved, so the repayments were placed again."""
+    if not placed:
+        return "draws already logged keep their terms and schedules"
+    return (
+        f"draws already logged keep their terms and due dates; the day each is collected "
+        f"moved, so {placed} repayment{'' if placed == 1 else 's'} placed again under the "
+        f"holiday rule {facility.holiday_rule} (audited: repayment.replay)"
     )
 
 

@@ -33,11 +33,12 @@ _CONVENTION = ("repayment_method", "day_count", "rounding", "repayment_day")
 
 @dataclass(frozen=True)
 class Replanned:
-    """What :func:`replan_draws` did: the draws whose schedules changed, and how many
-    repayments it placed again."""
+    """What :func:`replan_draws` did: the draws whose schedules changed, how many repayments
+    it placed again, and the draws whose repayment method changed (id, before, after)."""
 
     draws: list[int]
     repayments: int
+    methods: tuple[tuple[int, str, str], ...] = ()
 
 
 def replan_draws(
@@ -64,12 +65,17 @@ def replan_draws(
         for draw in changed:
             _write_schedule(session, actor, facility, draw, now=now)
 
+    methods = tuple(
+        (draw.id, str(draw.repayment_method), str(facility.repayment_method))
+        for draw in changed
+        if str(draw.repayment_method) != str(facility.repayment_method)
+    )
     since = min(draw.drawn_on for draw in changed)
     replay(session, actor, facility, calendar, since=since, now=now, replan=write_schedules)
     placed = session.scalar(
         select(func.count()).select_from(Repayment).where(Repayment.facility_id == facility.id)
     )
-    return Replanned([draw.id for draw in changed], placed or 0)
+    return Replanned([draw.id for draw in changed], placed or 0, methods)
 
 
 def _convention_of(facility: Facility, draw: Draw) -> dict[str, Any]:

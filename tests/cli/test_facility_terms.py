@@ -352,3 +352,21 @@ def test_a_bank_installment_due_on_national_day_is_collected_on_the_next_busines
     assert any("2025-10-01" in line and "2025-10-09" in line for line in bank.splitlines())
     assert "collected" not in jiebei
     assert Decimal(installments(loanwatch, 1)[0]["interest"]) == Decimal("30.00")
+
+
+def test_a_new_holiday_rule_says_it_placed_the_repayments_again(loanwatch: Loanwatch) -> None:
+    """`--holiday-rule none` on a bank loan moves the day each installment is collected, so
+    its repayments are placed again (audited: repayment.replay): the answer says so, not that
+    nothing logged changed."""
+    ok(loanwatch("facility add bk --platform icbc --limit 1000000 --daily-rate 0.01%"))
+    ok(loanwatch("draw add bk 10000 --months 3 --on 2026-09-01"))
+    ok(loanwatch("repay add bk 3400 --on 2026-10-08"))
+    ok(loanwatch("repay add bk 3400 --on 2026-11-02"))
+
+    changed = ok(loanwatch("facility set bk --holiday-rule none"))
+
+    said = changed.out + changed.err
+    assert "2 repayments placed again under the holiday rule none" in said
+    assert "(audited: repayment.replay)" in said
+    assert "draws already logged keep their terms and schedules" not in said
+    assert "repayment.replay" in [e["action"] for e in export_json(loanwatch, "audit")]

@@ -77,3 +77,14 @@ def test_a_replay_before_a_replan_counts_only_the_installments_in_force_then(
     replayed = loanwatch("check --at 2026-06-13T01:00Z").out
 
     assert said in replayed
+
+
+def test_a_replan_over_a_draws_own_method_says_the_method_changed(loanwatch: Loanwatch) -> None:
+    """A Weilidai draw logged `--method equal-installment` (the line repays equal principal):
+    `--replan` plans it by the line's method and says so, draw by draw."""
+    ok(loanwatch("facility add wl --platform weilidai --limit 200000 --daily-rate 0.05%"))
+    ok(loanwatch("draw add wl 20000 --months 6 --on 2026-05-08 --method equal-installment"))
+
+    out = ok(loanwatch("facility set wl --day-count 30 --replan")).out
+
+    assert "draw #1: equal-installment → equal-principal" in out
