@@ -1,6 +1,6 @@
 """`loanwatch mapping add/list/remove` and `loanwatch import FILE --mapping NAME` as Alice types
-them (issue 14, "Imports of any statement"): real bank exports from ../shared/fixtures, and
-small files written here, in GB18030 CSV and .xlsx.
+them (issue 14, "Imports of any statement"): real bank exports (tests/fixtures/statements/banks,
+copied from ../shared/fixtures), and small files written here, in GB18030 CSV and .xlsx.
 """
 
 from datetime import date, datetime
@@ -16,7 +16,7 @@ from bot.models import AuditRecord
 from bot.sessions import session_factory
 from tests.cli.test_ledger_commands import Loanwatch, export_json, loanwatch_on, ok
 
-BANKS = Path(__file__).parents[2] / ".." / "shared" / "fixtures" / "statements" / "banks"
+BANKS = Path(__file__).parents[1] / "fixtures" / "statements" / "banks"
 BILLS = '--kind bills --columns "due_date=还款日,amount=应还金额,reference=账单号"'
 
 
