@@ -10,6 +10,9 @@ steps due in one run are grouped:
   ladder, make one notice, in that message's thread;
 - other alerts on one facility and subject, due at the same rung of the same rotation and
   ladder at the same moment, make one notice, in the thread of the first (lowest id) of them;
+  a subject naming a due date (`2026-12-10`, a bill or a draw's installments due then:
+  `2026-12-10#b7`, `2026-12-10#d3`) counts as that date, so `bill_amount_mismatch` on the
+  date and `bill_due_soon` on its bill are one subject;
 - any other step is a notice of its own, as before.
 
 Each alert still gets its `escalation_steps` row and `alert.escalate` audit record (with the
@@ -25,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from bot.alerts.at_risk import AtRisk
+from bot.alerts.at_risk import AtRisk, due_date_of
 from bot.models import Rotation
 from bot.oncall.policy import Action, Step
 from bot.oncall.rotations import OnCall
@@ -55,7 +58,8 @@ def together(due: DueStep) -> Hashable:
     if alert.told_in:
         return ("told", alert.told_in, *rung)
     if alert.facility_id is not None:
-        return ("subject", alert.facility_id, alert.subject, due.due, *rung)
+        subject = due_date_of(alert) or alert.subject
+        return ("subject", alert.facility_id, subject, due.due, *rung)
     return ("alert", alert.id, *rung)
 
 

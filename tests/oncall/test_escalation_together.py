@@ -109,6 +109,32 @@ def test_two_alerts_about_one_bill_escalate_as_one_notice(session) -> None:
     )
 
 
+def test_a_due_date_and_its_bill_escalate_as_one_notice_per_step(session) -> None:
+    """bill_amount_mismatch names the due date, bill_due_soon the bill due that day: one bill,
+    so one mention, one DM, one next, not two of each."""
+    facility_id = _setup(session, OPENED)
+    mismatch = _open(
+        session, facility_id, Check.BILL_AMOUNT_MISMATCH, Severity.WARNING, OPENED, "2027-01-10"
+    )
+    soon = _open(
+        session, facility_id, Check.BILL_DUE_SOON, Severity.WARNING, OPENED, "2027-01-10#b1"
+    )
+    other = _open(
+        session, facility_id, Check.BILL_DUE_SOON, Severity.WARNING, OPENED, "2027-02-10#b2"
+    )
+    for minute in (0, 30, 2 * H):
+        _wake(session, _at(minute))
+    both = [mismatch.id, soon.id]
+    assert [(n["action"], n["alert_id"], n["alert_ids"]) for n in _notices(session)] == [
+        ("oncall", mismatch.id, both),
+        ("oncall", other.id, []),  # another due date: a notice of its own
+        ("dm", mismatch.id, both),
+        ("dm", other.id, []),
+        ("next", mismatch.id, both),
+        ("next", other.id, []),
+    ]
+
+
 def _done(session: Session, alert_id: int) -> list[tuple[int, str, str, bool]]:
     """(minute due, ladder, action, passed over) of each step row of the alert."""
     rows = session.scalars(
