@@ -83,8 +83,8 @@ def reached(due: DueStep, duty: OnCall) -> tuple[str | None, str | None]:
 def group_notice(
     group: Sequence[DueStep], on_duty: Mapping[int, OnCall], now: datetime
 ) -> EscalationNotice:
-    """The one notice of a group's step: the first alert's, naming them all and the largest
-    money at risk among them."""
+    """The one notice of a group's step: the first alert's, naming them all, the longest wait
+    and the largest money at risk among them."""
     lead = group[0]
     alert, step = lead.alert, lead.step
     duty = on_duty[lead.rotation.id]
@@ -101,8 +101,8 @@ def group_notice(
         round=alert.escalation_round,
         step=lead.number,
         # How long it has waited now: a run that catches up hours late says hours, not the
-        # step's own delay.
-        waited_minutes=int((now - lead.start).total_seconds() // 60),
+        # step's own delay; a group says the longest any of its alerts has waited.
+        waited_minutes=int((now - min(d.start for d in group)).total_seconds() // 60),
         user=user,
         group=step.target,
         rotation=duty.rotation,

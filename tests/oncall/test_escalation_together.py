@@ -5,6 +5,7 @@ alerts in #loan-alerts; times are minutes after the alerts opened (a fake clock)
 """
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,7 +17,9 @@ from bot.alerts.findings import Finding, Severity
 from bot.alerts.notices import NoticeKind
 from bot.alerts.silences import add_silence
 from bot.models import Alert, AuditRecord, EscalationStep, OutboxMessage
-from bot.oncall.policy import set_policy
+from bot.oncall.policy import Action, Step, set_policy
+from bot.oncall.rotations import OnCall
+from bot.oncall.together import DueStep, group_notice
 from bot.oncall.words import ESCALATION_KIND
 from tests.conftest import ALICE
 from tests.oncall.test_escalation import OPENED, POLICY, H, _open, _setup, _wake
@@ -133,6 +136,39 @@ def test_a_due_date_and_its_bill_escalate_as_one_notice_per_step(session) -> Non
         ("next", mismatch.id, both),
         ("next", other.id, []),
     ]
+
+
+def test_a_groups_line_says_the_longest_wait_among_its_alerts() -> None:
+    """Alert 2's round began 19 h 8 min ago, alert 5's 19 h 30 min ago (its ack ran out
+    earlier): the group has waited 19 h 30 min, not the first alert's 19 h 8 min."""
+    now = OPENED + timedelta(days=1)
+    rotation = SimpleNamespace(id=1)
+    duty = OnCall("finance", now, "U0ANN", now, now + timedelta(days=1), "U0BEN", False)
+    steps = [
+        DueStep(
+            SimpleNamespace(
+                id=alert_id,
+                check="bill_due_soon",
+                slug="jiebei-main",
+                told_in="g1",
+                escalation_round=1,
+            ),
+            rotation,
+            "warning",
+            None,
+            2,
+            Step(timedelta(hours=2), Action.NEXT),
+            now - timedelta(minutes=waited),
+            now,
+            "next#0",
+        )
+        for alert_id, waited in ((2, 19 * H + 8), (5, 19 * H + 30))
+    ]
+    notice = group_notice(steps, {1: duty}, now)  # type: ignore[arg-type]
+    assert notice.to_payload()["text"] == (
+        "@U0BEN, next on call: alerts 2 and 5 (bill_due_soon on jiebei-main) are "
+        "unacknowledged after 19 h 30 min"
+    )
 
 
 def _done(session: Session, alert_id: int) -> list[tuple[int, str, str, bool]]:
