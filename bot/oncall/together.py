@@ -49,6 +49,10 @@ class DueStep:
     due: datetime
     key: str  # `dm#0`: what it does, and how many of the same its ladder has before it
     skipped: bool = False  # held by a silence and passed over when it ended
+    # When the round began (the opening, or the end of an ack or snooze): what its wait is
+    # counted from. `start`, what the rungs are timed from, may be later: an urgent warning's
+    # critical ladder starts at the midnight it became urgent, but it waited since it opened.
+    began: datetime | None = None
 
 
 def together(due: DueStep) -> Hashable:
@@ -102,7 +106,7 @@ def group_notice(
         step=lead.number,
         # How long it has waited now: a run that catches up hours late says hours, not the
         # step's own delay; a group says the longest any of its alerts has waited.
-        waited_minutes=int((now - min(d.start for d in group)).total_seconds() // 60),
+        waited_minutes=int((now - min(d.began or d.start for d in group)).total_seconds() // 60),
         user=user,
         group=step.target,
         rotation=duty.rotation,
