@@ -175,8 +175,8 @@ def digest_text(digest: Digest) -> str:
         overdue = sum((line.overdue for line in lines), Decimal("0.00"))
         late = f" (of which {format_money(overdue, flow.currency)} overdue)" if overdue else ""
         out.append(
-            f"  {week.isoformat()}: due {money_str(due)}{late}, "
-            f"available after {money_str(available)}"
+            f"  {week.isoformat()}: due {format_money(due, flow.currency)}{late}, "
+            f"available after {format_money(available, flow.currency)}"
         )
     return "\n".join(out)
 
