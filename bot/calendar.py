@@ -3,11 +3,12 @@
 The official calendar comes from `chinese_calendar`, which only knows the years the State Council
 has published (it raises NotImplementedError for the others; in late 2026 that includes 2027,
 where a 12-month draw already lands). For a year it does not know, this module never guesses the
-holidays: it counts Saturdays and Sundays as the only days off, logs one WARNING per year saying
-so, and remembers the year in :attr:`BusinessCalendar.unknown_years_seen`. Which unknown years
-people are told about (an admin alert, `/loan status`, App Home) is `bot.holidays`' rule. An
-admin fills the gap with a calendar file (:func:`load_calendar_file`) as soon as the
-official notice is out; dates in that file also override the package's data for known years.
+holidays: it counts Saturdays and Sundays as the only days off, logs one WARNING per year and
+process saying so (however many calendars the process builds), and remembers the year in
+:attr:`BusinessCalendar.unknown_years_seen`. Which unknown years people are told about (an
+admin alert, `/loan status`, App Home) is `bot.holidays`' rule. An admin fills the gap with a
+calendar file (:func:`load_calendar_file`) as soon as the official notice is out; dates in
+that file also override the package's data for known years.
 """
 
 import logging
@@ -46,7 +47,7 @@ class BusinessCalendar:
     the official data. A year the package does not know but the admin covers (any year their
     dates fall in, plus `years`) is weekends plus those dates, and raises no warning.
 
-    One instance is meant to live as long as the process, so each unknown year warns once.
+    Each unknown year warns once per process, however many instances it builds.
     """
 
     def __init__(
@@ -156,11 +157,28 @@ class BusinessCalendar:
             if year in self._unknown_years_seen:
                 return
             self._unknown_years_seen.add(year)
+        with _WARNED_LOCK:
+            if year in _WARNED_YEARS:
+                return  # another calendar of this process said it already
+            _WARNED_YEARS.add(year)
         log.warning(
             "no official holiday data for %d: weekends only until an admin adds that year's "
             "holidays and make-up workdays to the calendar file",
             year,
         )
+
+
+# The unknown years warned about in this process. One run builds several calendars (each
+# command's `settings.calendar()`, a default here and there): the warning is said once per
+# process and year, while each calendar still remembers the years it saw.
+_WARNED_YEARS: set[int] = set()
+_WARNED_LOCK = threading.Lock()
+
+
+def forget_warned_years() -> None:
+    """Let every unknown year warn again, as in a new process (for tests)."""
+    with _WARNED_LOCK:
+        _WARNED_YEARS.clear()
 
 
 def _official(year: int) -> bool:

@@ -7,7 +7,12 @@ from pathlib import Path
 import chinese_calendar
 import pytest
 
-from bot.calendar import BusinessCalendar, CalendarFileError, load_calendar_file
+from bot.calendar import (
+    BusinessCalendar,
+    CalendarFileError,
+    forget_warned_years,
+    load_calendar_file,
+)
 from tests.support.calendar_years import LAST_KNOWN, UNKNOWN
 
 
@@ -74,6 +79,12 @@ def test_the_unknown_year_is_one_the_package_refuses() -> None:
     chinese_calendar.is_workday(date(LAST_KNOWN, 6, 1))
 
 
+@pytest.fixture(autouse=True)
+def _new_process() -> None:
+    """Each test warns as a new process would (the warnings are once per process)."""
+    forget_warned_years()
+
+
 def test_an_unknown_year_uses_weekends_only_and_warns_once(caplog) -> None:
     """A year not published yet: a National Day weekday counts as a plain working day, a
     Saturday moves to Monday, and one WARNING says so."""
@@ -104,6 +115,18 @@ def test_each_unknown_year_warns_once(caplog) -> None:
 
     assert len(warnings_in(caplog)) == 2
     assert calendar.unknown_years_seen == {UNKNOWN, UNKNOWN + 1}
+
+
+def test_an_unknown_year_warns_once_per_process_however_many_calendars(caplog) -> None:
+    """A `check` builds several calendars: the year is said once on stderr, not once each."""
+    calendars = [BusinessCalendar() for _ in range(9)]
+
+    with caplog.at_level(logging.WARNING, logger="bot.calendar"):
+        for calendar in calendars:
+            calendar.is_business_day(date(UNKNOWN, 5, 1))
+
+    assert len(warnings_in(caplog)) == 1
+    assert all(c.unknown_years_seen == {UNKNOWN} for c in calendars)
 
 
 def test_the_admins_dates_fill_an_unknown_year_without_a_warning(caplog) -> None:

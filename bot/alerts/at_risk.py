@@ -139,6 +139,13 @@ def _read(alert: AlertLike) -> _Subject | None:
     return None
 
 
+def due_date_of(alert: AlertLike) -> date | None:
+    """The due date an alert's subject names (`2026-12-10`, `2026-12-10#b7`, `…#d3`), if any:
+    alerts naming one due date of one facility are about one repayment."""
+    subject = _read(alert)
+    return subject.due if subject is not None else None
+
+
 def money_at_risk(
     session: Session,
     alerts: Sequence[AlertLike],

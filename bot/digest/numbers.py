@@ -72,6 +72,9 @@ class AlertAtRisk:
     currency: str
     at_risk: Decimal
     own_severity: str = ""  # the alert's own (a warning may escalate as critical)
+    # What `at_risk` is (`bot.alerts.risk_words.RiskKind`), or None when nothing is measured:
+    # a cut limit with nothing left undrawn puts ¥0.00 at risk, which is not "nothing measured".
+    risk_kind: str | None = None
 
     def __post_init__(self) -> None:
         if not self.own_severity:  # a payload written before the field existed
@@ -216,6 +219,7 @@ def _alerts(
             currency=by_id[a.facility_id].currency if a.facility_id in by_id else "CNY",
             at_risk=risk[a.id].amount if a.id in risk else ZERO,
             own_severity=a.severity,
+            risk_kind=str(risk[a.id].kind) if a.id in risk else None,
         )
         for a in alerts
     ]

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
+from bot.alerts.risk_words import RiskKind
 from bot.digest.numbers import AlertAtRisk, Digest, FacilityLine
 from bot.money import format_money, money_str
 
@@ -120,7 +121,7 @@ def section_lines(digest: Digest) -> dict[str, list[str]]:
         "alerts": [
             f"{_severity(a, digest.urgent_days)} · alert {a.id} {a.check}"
             + (f" on {a.facility}" if a.facility else "")
-            + f": {_risk(a.at_risk, a.currency)} — {a.summary}"
+            + f": {_risk(a)} — {a.summary}"
             for a in digest.alerts
         ],
         "tickets": [
@@ -146,8 +147,15 @@ def overdue_count(digest: Digest) -> int:
     return sum(1 for u in digest.due if u.due_date < digest.day)
 
 
-def _risk(amount: Decimal, currency: str) -> str:
-    return f"{format_money(amount, currency)} at risk" if amount else "no money measured at risk"
+def _risk(alert: AlertAtRisk) -> str:
+    """`¥4,498.77 at risk`; `¥0.00 of undrawn limit at risk` (a cut limit with nothing left to
+    draw); `no money measured at risk` when the alert measures none."""
+    money = format_money(alert.at_risk, alert.currency)
+    if alert.risk_kind == RiskKind.UNDRAWN:
+        return f"{money} of undrawn limit at risk"
+    if alert.risk_kind is None and not alert.at_risk:
+        return "no money measured at risk"
+    return f"{money} at risk"
 
 
 def digest_text(digest: Digest) -> str:
@@ -167,8 +175,8 @@ def digest_text(digest: Digest) -> str:
         overdue = sum((line.overdue for line in lines), Decimal("0.00"))
         late = f" (of which {format_money(overdue, flow.currency)} overdue)" if overdue else ""
         out.append(
-            f"  {week.isoformat()}: due {money_str(due)}{late}, "
-            f"available after {money_str(available)}"
+            f"  {week.isoformat()}: due {format_money(due, flow.currency)}{late}, "
+            f"available after {format_money(available, flow.currency)}"
         )
     return "\n".join(out)
 

@@ -120,7 +120,8 @@ def due_steps(
             continue
         # A rotation added after the alert opened starts its ladder then, not in the past: an
         # admin adding the team's first rotation does not set off every old alert's steps.
-        start = max(alert.escalation_from or alert.opened_at, rotation.created_at)
+        began = alert.escalation_from or alert.opened_at
+        start = max(began, rotation.created_at)
         name = alert.timezone or policy.timezone
         zone = zones.get(name) or zones.setdefault(name, ZoneInfo(name))
         if urgent and alert.severity != Severity.CRITICAL and risk and risk.due is not None:
@@ -142,7 +143,11 @@ def due_steps(
             )
             if when > now:
                 break  # the rungs are in order of their delay: none after it is due either
-            mine.append(DueStep(alert, rotation, severity, risk, number, rung, start, when, key))
+            mine.append(
+                DueStep(
+                    alert, rotation, severity, risk, number, rung, start, when, key, began=began
+                )
+            )
         due.extend(_after_silence(mine, held, alert))
     return due
 

@@ -10,6 +10,9 @@ steps due in one run are grouped:
   ladder, make one notice, in that message's thread;
 - other alerts on one facility and subject, due at the same rung of the same rotation and
   ladder at the same moment, make one notice, in the thread of the first (lowest id) of them;
+  a subject naming a due date (`2026-12-10`, a bill or a draw's installments due then:
+  `2026-12-10#b7`, `2026-12-10#d3`) counts as that date, so `bill_amount_mismatch` on the
+  date and `bill_due_soon` on its bill are one subject;
 - any other step is a notice of its own, as before.
 
 Each alert still gets its `escalation_steps` row and `alert.escalate` audit record (with the
@@ -25,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from bot.alerts.at_risk import AtRisk
+from bot.alerts.at_risk import AtRisk, due_date_of
 from bot.models import Rotation
 from bot.oncall.policy import Action, Step
 from bot.oncall.rotations import OnCall
@@ -46,6 +49,10 @@ class DueStep:
     due: datetime
     key: str  # `dm#0`: what it does, and how many of the same its ladder has before it
     skipped: bool = False  # held by a silence and passed over when it ended
+    # When the round began (the opening, or the end of an ack or snooze): what its wait is
+    # counted from. `start`, what the rungs are timed from, may be later: an urgent warning's
+    # critical ladder starts at the midnight it became urgent, but it waited since it opened.
+    began: datetime | None = None
 
 
 def together(due: DueStep) -> Hashable:
@@ -55,7 +62,8 @@ def together(due: DueStep) -> Hashable:
     if alert.told_in:
         return ("told", alert.told_in, *rung)
     if alert.facility_id is not None:
-        return ("subject", alert.facility_id, alert.subject, due.due, *rung)
+        subject = due_date_of(alert) or alert.subject
+        return ("subject", alert.facility_id, subject, due.due, *rung)
     return ("alert", alert.id, *rung)
 
 
@@ -79,8 +87,8 @@ def reached(due: DueStep, duty: OnCall) -> tuple[str | None, str | None]:
 def group_notice(
     group: Sequence[DueStep], on_duty: Mapping[int, OnCall], now: datetime
 ) -> EscalationNotice:
-    """The one notice of a group's step: the first alert's, naming them all and the largest
-    money at risk among them."""
+    """The one notice of a group's step: the first alert's, naming them all, the longest wait
+    and the largest money at risk among them."""
     lead = group[0]
     alert, step = lead.alert, lead.step
     duty = on_duty[lead.rotation.id]
@@ -97,8 +105,8 @@ def group_notice(
         round=alert.escalation_round,
         step=lead.number,
         # How long it has waited now: a run that catches up hours late says hours, not the
-        # step's own delay.
-        waited_minutes=int((now - lead.start).total_seconds() // 60),
+        # step's own delay; a group says the longest any of its alerts has waited.
+        waited_minutes=int((now - min(d.began or d.start for d in group)).total_seconds() // 60),
         user=user,
         group=step.target,
         rotation=duty.rotation,

@@ -138,7 +138,9 @@ def _line(
                 f"{_is(notice, 'needs', 'need')} an acknowledgement"
             )
         case "dm":
-            return f"Sent {person(notice.user)} a direct message: unacknowledged for {time}"
+            # One alert's line is in its own thread; a group's names the alerts the DM names.
+            which = "" if notice.count == 1 else f"{_about(notice)} "
+            return f"Sent {person(notice.user)} a direct message: {which}unacknowledged for {time}"
         case "next":
             return (
                 f"{person(notice.user)}, next on call: {_about(notice)} "

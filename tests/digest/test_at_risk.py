@@ -1,6 +1,8 @@
 """The digest and the alert's own message read one computation of the money at risk
 (`bot.alerts.at_risk`): for every open alert of the portfolio they show the same figure."""
 
+from dataclasses import replace
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -8,7 +10,7 @@ from sqlalchemy import select
 from bot.alerts.notices import NoticeKind
 from bot.digest.numbers import build_digest
 from bot.digest.sending import digest_for
-from bot.digest.text import digest_text
+from bot.digest.text import digest_text, section_lines
 from bot.models import OutboxMessage
 from bot.money import format_money
 from bot.oncall.engine import due_steps
@@ -72,3 +74,20 @@ def test_the_digest_shows_the_severity_the_escalation_uses(portfolio, session) -
     assert saturday.severity == escalating[3] == "critical"
     assert {a.id: a.severity for a in digest.alerts if a.id in escalating} == escalating
     assert "critical (a warning, due within 5 business days) · alert 3" in digest_text(digest)
+
+
+def test_a_cut_limit_with_nothing_left_to_draw_puts_zero_of_undrawn_limit_at_risk(
+    portfolio, session
+) -> None:
+    """A limit alert measures the undrawn limit; when none is left it is ¥0.00 of undrawn limit,
+    not "no money measured"."""
+    digest = build_digest(session, MONDAY_NINE, zone=ZoneInfo("Asia/Shanghai"))
+    frozen = next(a for a in digest.alerts if a.check == "limit_frozen")
+    assert section_lines(digest)["alerts"][digest.alerts.index(frozen)].startswith(
+        f"{frozen.severity} · alert {frozen.id} limit_frozen on jiebei-backup: "
+        "¥40,000.00 of undrawn limit at risk"
+    )
+    drawn_to_the_limit = replace(frozen, at_risk=Decimal("0.00"))
+    digest = replace(digest, alerts=[drawn_to_the_limit])
+    [line] = section_lines(digest)["alerts"]
+    assert ": ¥0.00 of undrawn limit at risk — " in line

@@ -89,7 +89,7 @@ def test_digest_prints_the_portfolio_as_of_a_time_and_draws_its_chart(loanwatch,
     assert out.startswith("Daily digest · 2026-12-07")
     assert "jiebei-main (借呗主额度) at jiebei: limit ¥200,000.00 · used ¥60,000.00" in out
     assert "2026-12-10 jiebei-main: ¥4,498.77" in out
-    assert "limit_frozen on jiebei-backup: ¥40,000.00 at risk" in out
+    assert "limit_frozen on jiebei-backup: ¥40,000.00 of undrawn limit at risk" in out
     assert "T-1 jiebei-main (jiebei)" in out
     assert "jiebei: 77.8 % of CNY outstanding (¥70,000.00) ⚠ above 60 %" in out
     assert Image.open(chart).format == "PNG"

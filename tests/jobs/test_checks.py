@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.alerts.findings import Finding, Severity
 from bot.audit import Actor
-from bot.calendar import BusinessCalendar
+from bot.calendar import BusinessCalendar, forget_warned_years
 from bot.ledger.bills import RecordedBill
 from bot.ledger.observations import (
     LimitStatus,
@@ -217,6 +217,7 @@ def test_a_due_date_in_an_unknown_year_uses_weekends_only_and_warns_once(
 ) -> None:
     """No official data for the year: a Sunday due date shifts to Monday only (a bill 4 days
     after it is 3 after the Monday, so it matches), and one WARNING says so."""
+    forget_warned_years()  # as a new process: the warning is said once per process
     calendar = BusinessCalendar()
     year = UNKNOWN_YEAR
     sunday = date(year, 1, 8) + timedelta(days=(6 - date(year, 1, 8).weekday()) % 7)

@@ -88,8 +88,9 @@ def test_a_storms_steps_go_once_each_in_the_storm_messages_thread(sessions, slac
     assert [line for line in lines if "U0ANN" in line] == [
         "<@U0ANN>, you are on call: 8 alerts (limit_frozen on jiebei-main) need an "
         "acknowledgement — the largest at risk: ¥200,000.00 of undrawn limit",
-        "Sent <@U0ANN> a direct message: unacknowledged for 15 min — the largest at risk: "
-        "¥200,000.00 of undrawn limit",
+        # The DM's line names the alerts, as the DM does.
+        "Sent <@U0ANN> a direct message: 8 alerts (limit_frozen on jiebei-main) unacknowledged "
+        "for 15 min — the largest at risk: ¥200,000.00 of undrawn limit",
     ]
     [dm] = slack.messages("D0ANN")
     assert dm.text.startswith("<@U0ANN>, you are on call and 8 alerts (limit_frozen")

@@ -5,6 +5,7 @@ alerts in #loan-alerts; times are minutes after the alerts opened (a fake clock)
 """
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,7 +17,9 @@ from bot.alerts.findings import Finding, Severity
 from bot.alerts.notices import NoticeKind
 from bot.alerts.silences import add_silence
 from bot.models import Alert, AuditRecord, EscalationStep, OutboxMessage
-from bot.oncall.policy import set_policy
+from bot.oncall.policy import Action, Step, set_policy
+from bot.oncall.rotations import OnCall
+from bot.oncall.together import DueStep, group_notice
 from bot.oncall.words import ESCALATION_KIND
 from tests.conftest import ALICE
 from tests.oncall.test_escalation import OPENED, POLICY, H, _open, _setup, _wake
@@ -106,6 +109,65 @@ def test_two_alerts_about_one_bill_escalate_as_one_notice(session) -> None:
     assert notices[0]["text"] == (
         f"@U0ANN, you are on call: alerts {first.id} and {second.id} "
         "(bill_overdue, bill_unexpected on jiebei-main) need an acknowledgement"
+    )
+
+
+def test_a_due_date_and_its_bill_escalate_as_one_notice_per_step(session) -> None:
+    """bill_amount_mismatch names the due date, bill_due_soon the bill due that day: one bill,
+    so one mention, one DM, one next, not two of each."""
+    facility_id = _setup(session, OPENED)
+    mismatch = _open(
+        session, facility_id, Check.BILL_AMOUNT_MISMATCH, Severity.WARNING, OPENED, "2027-01-10"
+    )
+    soon = _open(
+        session, facility_id, Check.BILL_DUE_SOON, Severity.WARNING, OPENED, "2027-01-10#b1"
+    )
+    other = _open(
+        session, facility_id, Check.BILL_DUE_SOON, Severity.WARNING, OPENED, "2027-02-10#b2"
+    )
+    for minute in (0, 30, 2 * H):
+        _wake(session, _at(minute))
+    both = [mismatch.id, soon.id]
+    assert [(n["action"], n["alert_id"], n["alert_ids"]) for n in _notices(session)] == [
+        ("oncall", mismatch.id, both),
+        ("oncall", other.id, []),  # another due date: a notice of its own
+        ("dm", mismatch.id, both),
+        ("dm", other.id, []),
+        ("next", mismatch.id, both),
+        ("next", other.id, []),
+    ]
+
+
+def test_a_groups_line_says_the_longest_wait_among_its_alerts() -> None:
+    """Alert 2's round began 19 h 8 min ago, alert 5's 19 h 30 min ago (its ack ran out
+    earlier): the group has waited 19 h 30 min, not the first alert's 19 h 8 min."""
+    now = OPENED + timedelta(days=1)
+    rotation = SimpleNamespace(id=1)
+    duty = OnCall("finance", now, "U0ANN", now, now + timedelta(days=1), "U0BEN", False)
+    steps = [
+        DueStep(
+            SimpleNamespace(
+                id=alert_id,
+                check="bill_due_soon",
+                slug="jiebei-main",
+                told_in="g1",
+                escalation_round=1,
+            ),
+            rotation,
+            "warning",
+            None,
+            2,
+            Step(timedelta(hours=2), Action.NEXT),
+            now - timedelta(minutes=waited),
+            now,
+            "next#0",
+        )
+        for alert_id, waited in ((2, 19 * H + 8), (5, 19 * H + 30))
+    ]
+    notice = group_notice(steps, {1: duty}, now)  # type: ignore[arg-type]
+    assert notice.to_payload()["text"] == (
+        "@U0BEN, next on call: alerts 2 and 5 (bill_due_soon on jiebei-main) are "
+        "unacknowledged after 19 h 30 min"
     )
 
 

@@ -26,3 +26,17 @@ def test_a_wait_is_said_in_minutes_hours_and_days(minutes: int, said: str) -> No
     """45 minutes, two hours, a day and three hours: each in the largest units that fit."""
     line = thread_line(_next_step(minutes), lambda user: f"@{user}", lambda g: g, "@here")
     assert line.endswith(f"is unacknowledged after {said}")
+
+
+def test_a_groups_dm_line_names_its_alerts() -> None:
+    """The thread line of a group's DM says which alerts, as the DM itself does."""
+    notice = EscalationNotice(
+        alert_id=2, check="bill_amount_mismatch", facility="sn", severity="warning",
+        action="dm", round=0, step=1, waited_minutes=35, user="U0ANN", alert_ids=[2, 5],
+        checks=["bill_amount_mismatch", "bill_due_soon"], facilities=["sn"],
+    )  # fmt: skip
+    line = thread_line(notice, lambda user: f"@{user}", lambda g: g, "@here")
+    assert line == (
+        "Sent @U0ANN a direct message: alerts 2 and 5 (bill_amount_mismatch, bill_due_soon on sn) "
+        "unacknowledged for 35 min"
+    )

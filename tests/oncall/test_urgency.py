@@ -77,3 +77,37 @@ def test_a_bill_due_within_two_business_days_escalates_as_critical_with_its_mone
     assert words in notice.payload["text"]
     expected = "critical" if first_step == FRIDAY_NIGHT else "warning"
     assert notice.payload["severity"] == expected
+
+
+def test_a_warning_turned_urgent_says_how_long_it_has_waited_since_it_opened(session) -> None:
+    """Opened Friday 10:00, due Wednesday: urgent from Monday 00:00, when the critical ladder
+    starts (its last @here, 4 h 30 min later, is due Monday 04:30). Its line says the alert has
+    waited since Friday 10:00, not 4 h 30 min."""
+    opened = datetime(2026, 12, 4, 2, 0, tzinfo=UTC)  # Friday 10:00 in Shanghai
+    facility_id = _setup(session, opened)
+    facility = session.get(Facility, facility_id)
+    recorded = record_bill(
+        session,
+        ALICE,
+        facility,
+        due_date=date(2026, 12, 9),
+        amount=Decimal("4498.77"),
+        paid=False,
+        now=opened - timedelta(days=1),
+        observed_at=opened - timedelta(days=1),
+    )
+    session.commit()
+    subject = f"2026-12-09#b{recorded.row.id}"
+    _open(session, facility_id, Check.BILL_DUE_SOON, Severity.WARNING, opened, subject)
+    monday_0430 = datetime(2026, 12, 6, 20, 30, tzinfo=UTC)
+    for hours in (0, 0.5, 2, 4, 6, 8):
+        _wake(session, opened + timedelta(hours=hours))
+    _wake(session, monday_0430)
+    last = session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.kind == ESCALATION_KIND)
+        .order_by(OutboxMessage.id.desc())
+    ).first()
+    step = session.scalars(select(EscalationStep).order_by(EscalationStep.id.desc())).first()
+    assert (step.severity, step.rung, step.due_at) == ("critical", "here#2", monday_0430)
+    assert "is unacknowledged after 2 days 18 h —" in last.payload["text"]
