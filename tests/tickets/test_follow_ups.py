@@ -51,9 +51,11 @@ def test_a_ticket_opened_on_the_mid_autumn_friday_is_chased_around_national_day(
 ) -> None:
     """Opened Fri 25 Sep (a holiday itself): reminded Tue 29 Sep, then Thu 8 Oct (not in Golden
     Week), then Sat 10 Oct (a make-up workday), and overdue after that third follow-up."""
+    # Set up on the day the ticket is opened: check --at before the ledger's latest entry
+    # would be a replay.
+    clock.now = MID_AUTUMN_FRIDAY
     ok(loanwatch("facility add jiebei-main --platform jiebei --limit 200,000"))
     ok(loanwatch("platform contact jiebei --via email --to cs@jiebei.example"))
-    clock.now = MID_AUTUMN_FRIDAY
     ok(loanwatch("ticket open jiebei-main --subject 额度显示为零"))
     assert _ticket(loanwatch)["next_follow_up_at"] == "2026-09-29T01:00:00+00:00"
 
@@ -86,8 +88,9 @@ def test_a_ticket_opened_on_the_mid_autumn_friday_is_chased_around_national_day(
 
 def test_a_reply_stops_the_follow_ups_and_a_manual_ticket_waits_for_sent(loanwatch, clock) -> None:
     """By hand, nothing is due until `ticket sent`; after a reply nothing is due again."""
-    ok(loanwatch("facility add jiebei-main --platform jiebei --limit 200,000"))
+    # Set up on the day the ticket is opened (a check before it would be a replay).
     clock.now = MID_AUTUMN_FRIDAY
+    ok(loanwatch("facility add jiebei-main --platform jiebei --limit 200,000"))
     ok(loanwatch("ticket open jiebei-main --subject 额度显示为零"))
     _check_at(loanwatch, clock, "2026-10-12T09:00:00+08:00")
     assert _ticket(loanwatch)["follow_ups"] == 0
@@ -108,9 +111,11 @@ def test_a_ticket_opened_on_the_last_workday_before_national_day_waits_out_the_h
     assert calendar.is_business_day(opened_on)
     assert not any(calendar.is_business_day(date(2026, 10, d)) for d in range(1, 8))
 
+    # Set up on the day the ticket is opened: check --at before the ledger's latest entry
+    # would be a replay.
+    clock.now = LAST_WORKDAY_BEFORE_NATIONAL_DAY
     ok(loanwatch("facility add jiebei-main --platform jiebei --limit 200,000"))
     ok(loanwatch("platform contact jiebei --via email --to cs@jiebei.example"))
-    clock.now = LAST_WORKDAY_BEFORE_NATIONAL_DAY
     ok(loanwatch("ticket open jiebei-main --subject 额度显示为零"))
     assert _ticket(loanwatch)["next_follow_up_at"] == "2026-10-09T01:00:00+00:00"
 
@@ -132,9 +137,11 @@ def test_a_reopened_email_ticket_is_waiting_and_chased_again(
     """Closed, then reopened on Mon 12 Oct: waiting on the platform again with its clock
     restarted, so Wed 14 Oct's check sends follow-up 1 in the first message's thread; a manual
     ticket reopened is to be sent again by hand."""
+    # Set up on the day the ticket is opened: check --at before the ledger's latest entry
+    # would be a replay.
+    clock.now = MID_AUTUMN_FRIDAY
     ok(loanwatch("facility add jiebei-main --platform jiebei --limit 200,000"))
     ok(loanwatch("platform contact jiebei --via email --to cs@jiebei.example"))
-    clock.now = MID_AUTUMN_FRIDAY
     ok(loanwatch("ticket open jiebei-main --subject 额度显示为零"))
     ok(loanwatch("ticket reply T-1 已处理"))
     ok(loanwatch("ticket close T-1 --resolution fixed"))
