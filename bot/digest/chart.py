@@ -9,6 +9,8 @@ share one ("others"), so a portfolio of 500 lines still draws a legend one can r
 """
 
 import io
+from collections.abc import Iterable
+from decimal import Decimal
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
@@ -44,6 +46,12 @@ def cjk_font_path() -> Path:
     return path
 
 
+def _pixels(amounts: Iterable[Decimal]) -> list[float]:
+    """Amounts as matplotlib places them. The one place money becomes float: only to draw
+    pixels; every number a person reads (labels, the digest, the CSV) stays Decimal."""
+    return [float(amount) for amount in amounts]
+
+
 def cashflow_figure(flow: Cashflow, *, title: str) -> "Figure":
     """The chart as a matplotlib Figure on an Agg canvas (tests read its axes)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -57,15 +65,15 @@ def cashflow_figure(flow: Cashflow, *, title: str) -> "Figure":
     bars = figure.add_subplot()
     positions = list(range(len(flow.weeks)))
     bottoms = [0.0] * len(flow.weeks)
-    # float only here, to place pixels: every number a person reads stays Decimal upstream.
     for label, amounts in _stacks(flow):
-        heights = [float(a) for a in amounts]
+        heights = _pixels(amounts)
         bars.bar(positions, heights, bottom=bottoms, label=label, width=0.7)
         bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
     credit = bars.twinx()
+    available = _pixels(flow.available)
     credit.plot(
         positions,
-        [float(a) for a in flow.available],
+        available,
         color=LINE_COLOUR,
         marker="o",
         label=CHART_WORDS["available"],
@@ -78,7 +86,7 @@ def cashflow_figure(flow: Cashflow, *, title: str) -> "Figure":
     )
     bars.set_title(title, fontproperties=font)
     # From 0 (credit is never below it), with room above the line's highest point.
-    credit.set_ylim(0, max((float(a) for a in flow.available), default=0.0) * 1.1 or 1.0)
+    credit.set_ylim(0, max(available, default=0.0) * 1.1 or 1.0)
     handles, labels = bars.get_legend_handles_labels()
     more, more_labels = credit.get_legend_handles_labels()
     if handles or more:
