@@ -55,6 +55,7 @@ from bot.oncall.config import EscalationConfig
 from bot.oncall.hours import BusinessHours, add_business_time
 from bot.oncall.policy import Step, ladders, rung_keys
 from bot.oncall.rotations import on_call, overrides_after
+from bot.oncall.urgency import escalates_as
 
 # How far before a due date urgency is looked for (more than any holiday closes in a row).
 _URGENT_LOOKBACK_DAYS = 60
@@ -113,8 +114,8 @@ def due_steps(
     due: list[DueStep] = []
     for alert, rotation in escalating:
         risk = at_risk.get(alert.id)
-        urgent = risk is not None and risk.urgent(config.urgent_days)
-        severity = str(Severity.CRITICAL) if urgent else alert.severity
+        # One rule with the digest (`escalates_as`): critical when due within the urgent days.
+        severity = escalates_as(alert.severity, risk, config.urgent_days)
         rungs = rungs_of.get(severity)
         if rungs is None:
             continue
@@ -124,7 +125,7 @@ def due_steps(
         start = max(began, rotation.created_at)
         name = alert.timezone or policy.timezone
         zone = zones.get(name) or zones.setdefault(name, ZoneInfo(name))
-        if urgent and alert.severity != Severity.CRITICAL and risk and risk.due is not None:
+        if severity != alert.severity and risk and risk.due is not None:
             # Urgent only since its due date came near: the critical ladder starts then, not
             # at the opening, or its first minute runs every step the alert has waited.
             start = max(start, became_urgent(risk.due, config.urgent_days, zone, calendar))
