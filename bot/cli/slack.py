@@ -33,7 +33,7 @@ log = logging.getLogger("loanwatch")
 @click.pass_obj
 def web_command(state: CliState) -> None:
     """Serve Slack's requests and the ingest API over HTTP on PORT (POST /slack/events,
-    /api/v1/…, GET /healthz)."""
+    /api/v1/…, GET /healthz, GET /readyz)."""
     sessions, app = _start(state, socket_mode=False)
     serving, api = _http_server(state.settings, app, Health(sessions), sessions)
     _on_signals(serving.close)

@@ -1,4 +1,4 @@
-"""HTTP: Slack's requests on POST /slack/events, and GET /healthz, served by waitress.
+"""HTTP: Slack's requests on POST /slack/events, GET /healthz and GET /readyz, served by waitress.
 
 waitress is a production WSGI server (pure Python, threads, no fork), so the same code serves
 `loanwatch web`, `loanwatch run` and the tests, which start it on port 0.
@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import Any
 
+from alembic.runtime.migration import MigrationContext
 from slack_bolt import App
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +23,7 @@ from waitress.server import create_server
 
 from bot.alerts.failures import failing_checks
 from bot.clock import utcnow
+from bot.db import head_revision
 from bot.models import SchedulerSlot
 from bot.slack.ingress import MAX_BODY_BYTES, SlackEvents
 
@@ -29,6 +31,7 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+READY_PATH = "/readyz"
 # Everything under it goes to the ingest API (bot.api), when the process serves one.
 API_PREFIX = "/api/"
 # A connection that sends nothing for this many seconds (idle between requests, or stalled in
@@ -66,6 +69,7 @@ class Health:
         self.worker_died = worker_died
         self.clock = clock
         self.started = clock()
+        self._head: str | None = None
 
     def report(self) -> tuple[bool, dict[str, Any]]:
         """(healthy, details) for GET /healthz."""
@@ -94,13 +98,36 @@ class Health:
         details["scheduler"] = "ok" if fresh else "stale"
         return fresh and not failing, details
 
+    def readiness(self) -> tuple[bool, dict[str, Any]]:
+        """(ready, details) for GET /readyz: the database answers and its schema is the newest
+        migration this code ships, neither behind (`loanwatch db upgrade` has not run yet) nor
+        ahead (a newer release upgraded it while this process runs the old code)."""
+        try:
+            with self.sessions() as session:
+                connection = session.connection()
+                database = MigrationContext.configure(connection).get_current_revision()
+                code = self._code_head(connection.engine.url.render_as_string(hide_password=False))
+        except Exception as exc:
+            log.warning("readiness check: database unreachable", exc_info=True)
+            return False, {"database": f"unreachable: {type(exc).__name__}"}
+        current = database == code
+        schema = {"database": database, "code": code, "current": current}
+        return current, {"database": "ok", "schema": schema}
+
+    def _code_head(self, url: str) -> str | None:
+        # The migrations this code ships do not change while it runs: read them once.
+        if self._head is None:
+            self._head = head_revision(url)
+        return self._head
+
 
 def wsgi_app(
     app: App, health: Health, *, signing_secret: str, api: WsgiApp | None = None
 ) -> WsgiApp:
     """Slack's requests on POST /slack/events (checked first: bot.slack.ingress), the health
-    report on GET /healthz, the ingest API under /api/ (`api`, built by bot/cli, as Slack's
-    package does not import the API's), 404 elsewhere."""
+    report on GET /healthz, whether the schema is current on GET /readyz, the ingest API under
+    /api/ (`api`, built by bot/cli, as Slack's package does not import the API's), 404
+    elsewhere."""
     events = SlackEvents(app, signing_secret)
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -108,6 +135,9 @@ def wsgi_app(
         if path == HEALTH_PATH and method == "GET":
             healthy, details = health.report()
             return _json(start_response, 200 if healthy else 503, {"ok": healthy, **details})
+        if path == READY_PATH and method == "GET":
+            ready, details = health.readiness()
+            return _json(start_response, 200 if ready else 503, {"ok": ready, **details})
         if path == EVENTS_PATH and method == "POST":
             return events(environ, start_response)
         if api is not None and isinstance(path, str) and path.startswith(API_PREFIX):
