@@ -1,6 +1,7 @@
 """`loanwatch demo`: a portfolio with planted faults, checked at a few moments, as finance sees it.
 
-The story runs on a fixed timeline (Shanghai time), so every run prints the same thing:
+The story runs on a fixed timeline (Shanghai time), so every run prints the same thing (but
+the API token, random as every token is, and the folder's name):
 
 - 2026-11-28 09:00  three facilities with months of history; the first check finds a frozen
   bank line, a Weilidai bill for the wrong amount and Weilidai data gone stale.

@@ -201,7 +201,11 @@ def _robot_posts(sessions: sessionmaker[Session], api: DemoApi, token: str) -> N
 def _said(answer: dict[str, Any]) -> str:
     """The API's answer in a line or a few: its refusal and problems, or each outcome."""
     if "error" in answer:
-        problems = [f"\n  #{p['index']} {p['field']}: {p['reason']}" for p in answer["problems"]]
+        problems = [
+            f"\n  {'' if p['index'] is None else '#' + str(p['index']) + ' '}{p['field']}: "
+            f"{p['reason']}"
+            for p in answer["problems"]
+        ]
         return answer["error"] + "".join(problems)
     return ", ".join(f"#{r['index']} {r['facility']} {r['outcome']}" for r in answer["results"])
 
