@@ -33,7 +33,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.api.app import build_api
 from bot.api.tokens import Scope, create_token, list_tokens
 from bot.api.wsgi import SERVER_MAX_BODY_BYTES, ApiWsgi
-from bot.audit import Actor
 from bot.cli.data import import_report
 from bot.cli.demo_tickets import DEMO, at, check, heading
 from bot.cli.facilities import readings_line
@@ -48,6 +47,7 @@ from bot.ledger.reading_answers import answer_same, answer_unavailable
 from bot.ledger.reading_requests import RequestState, set_readings
 from bot.models import Facility, LimitReading, ReadingRequest
 from bot.settings import Settings
+from bot.slack.context import actor
 from bot.slack.reading_blocks import SAME, UNAVAILABLE, answered_line
 from bot.slack.server import Serving, make_server
 
@@ -241,12 +241,12 @@ def _taps(sessions: sessionmaker[Session], asked: datetime) -> None:
         if slug == "jiebei-main":
             tapped, label = asked + timedelta(minutes=4), SAME
             with transaction(sessions) as session:
-                answered = answer_same(session, Actor(owner, "slack"), request_id, now=tapped)
+                answered = answer_same(session, actor(owner), request_id, now=tapped)
                 line = answered_line(answered)
         else:
             tapped, label = asked + timedelta(minutes=6), UNAVAILABLE
             with transaction(sessions) as session:
-                answered = answer_unavailable(session, Actor(owner, "slack"), request_id,
+                answered = answer_unavailable(session, actor(owner), request_id,
                                               now=tapped)  # fmt: skip
                 line = answered_line(answered)
         click.echo(f"{owner} taps [{label}]; the message now says: {line}")
