@@ -61,6 +61,11 @@ OWNERS = {"jiebei-main": "U0DANA", "weilidai-ops": "U0WEI"}
 ROBOT_AGAIN = at("2026-12-03 09:30")
 
 
+def batch_key(read_at: datetime) -> str:
+    """The robot's Idempotency-Key for a batch: when it read the apps, so a retry sends the same."""
+    return f"rpa-{read_at:%Y-%m-%dT%H:%M}"
+
+
 class DemoApi:
     """The ingest API on a free port of 127.0.0.1, served by the waitress server `loanwatch web`
     runs (bot.slack.server.make_server, Serving), in a thread, until the `with` ends; its clock
@@ -74,15 +79,15 @@ class DemoApi:
                              max_body_bytes=SERVER_MAX_BODY_BYTES)  # fmt: skip
         self.serving = Serving(server, grace=5)
         self.thread = threading.Thread(target=self.serving.run, name="demo-api", daemon=True)
-        self.key = f"rpa-{now:%Y-%m-%dT%H:%M}"
 
-    def post(self, token: str, observations: list[dict[str, Any]]) -> tuple[int, Any, bool]:
-        """POST /api/v1/observations as the robot sends it, its batch's key the moment it read
-        the apps: (status, answer, replayed)."""
+    def post(
+        self, token: str, key: str, observations: list[dict[str, Any]]
+    ) -> tuple[int, Any, bool]:
+        """POST /api/v1/observations as the robot sends it: (status, answer, replayed)."""
         connection = http.client.HTTPConnection("127.0.0.1", self.serving.port, timeout=30)
         try:
             headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
-                       "Idempotency-Key": self.key}  # fmt: skip
+                       "Idempotency-Key": key}  # fmt: skip
             body = json.dumps({"observations": observations})
             connection.request("POST", "/api/v1/observations", body=body, headers=headers)
             response = connection.getresponse()
@@ -137,9 +142,10 @@ def platform_down(sessions: sessionmaker[Session], settings: Settings, token: st
             "see it in a row opens platform_unavailable")  # fmt: skip
     with DemoApi(sessions, settings, ROBOT_AGAIN) as api:
         batch = _readings(sessions, ROBOT_AGAIN, ("jiebei-main", "icbc-term"))
-        status, answer, _ = api.post(token, batch)
+        status, answer, _ = api.post(token, batch_key(ROBOT_AGAIN), batch)
     click.echo(f"12-03 09:30, the robot's workday run (WeBank's app will not let it in either): "
-               f"{len(batch)} limit readings, Idempotency-Key: {api.key}")  # fmt: skip
+               f"{len(batch)} limit readings, Idempotency-Key: "
+               f"{batch_key(ROBOT_AGAIN)}")  # fmt: skip
     click.echo(f"← {status}: {_said(answer)}\n")
     for asked in ASKED[1:]:
         check(sessions, settings, asked)
@@ -187,10 +193,10 @@ def _robot_posts(sessions: sessionmaker[Session], api: DemoApi, token: str) -> N
     broken = [dict(item) for item in batch]
     broken[1]["available"] = float(broken[1]["available"])  # what a careless script sends
     click.echo(f"\nPOST /api/v1/observations (on 127.0.0.1), {len(batch)} limit readings, "
-               f"Idempotency-Key: {api.key}")  # fmt: skip
+               f"Idempotency-Key: {batch_key(API_POSTED)}")  # fmt: skip
     for what, observations in (("", broken), ("the batch fixed", batch), ("again", batch)):
         before = _readings_in_ledger(sessions)
-        status, answer, replayed = api.post(token, observations)
+        status, answer, replayed = api.post(token, batch_key(API_POSTED), observations)
         if what:
             click.echo(f"POST {what}, the same key")
         click.echo(f"← {status}{' (Idempotent-Replayed: true)' if replayed else ''}: "
