@@ -13,7 +13,7 @@ from bot.cli.params import WholeNumberType
 from bot.digest.cashflow import DEFAULT_WEEKS, MAX_WEEKS
 from bot.ledger.exports import COLUMNS, EXPORTS, export_rows
 from bot.ledger.facilities import get_facility
-from bot.ledger.importer import import_statement, import_with_mapping
+from bot.ledger.importer import ImportSummary, import_statement, import_with_mapping
 from bot.ledger.statements import FORMATS
 from bot.spreadsheets import safe_cell
 
@@ -40,9 +40,14 @@ def import_command(
             )
         else:
             summary = import_statement(session, state.actor, target, data, fmt=fmt, now=state.now)
-    click.echo(f"imported {file.name} into {facility}")
-    for line in summary.lines():
-        click.echo(f"  {line}")
+    click.echo(import_report(file.name, facility, summary))
+
+
+def import_report(file_name: str, facility: str, summary: ImportSummary) -> str:
+    """What `import` says once the file is in (the demo says it too)."""
+    return "\n".join(
+        [f"imported {file_name} into {facility}", *(f"  {line}" for line in summary.lines())]
+    )
 
 
 @click.command("export")

@@ -1,6 +1,7 @@
 """`loanwatch demo`: a portfolio with planted faults, checked at a few moments, as finance sees it.
 
-The story runs on a fixed timeline (Shanghai time), so every run prints the same thing:
+The story runs on a fixed timeline (Shanghai time), so every run prints the same thing (but
+the API token, random as every token is, and the folder's name):
 
 - 2026-11-28 09:00  three facilities with months of history; the first check finds a frozen
   bank line, a Weilidai bill for the wrong amount and Weilidai data gone stale.
@@ -16,7 +17,12 @@ The story runs on a fixed timeline (Shanghai time), so every run prints the same
   so, and she closes it.
 - 2026-12-01 11:15  what it would take to pay Jiebei off today.
 - 2026-12-01 11:20  the daily digest, and its cash-flow chart written beside the database.
+- 2026-12-01 11:30  an RPA robot posts the apps' limits to the ingest API; 11:40 two facilities
+  get an owner and reading requests (bot/cli/demo_intake.py).
+- 2026-12-02 10:00  the owners are asked: Same as last; Can't see it.
 - 2026-12-03 09:00  ICBC has not answered: the follow-up mail answers the first one.
+- 2026-12-03/04     the robot's next run; Can't see it twice more: `platform_unavailable`.
+- 2026-12-04 16:00  the ICBC account's export through a saved mapping, imported twice.
 """
 
 import tempfile
@@ -30,13 +36,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.alerts.actions import acknowledge, list_alerts
 from bot.alerts.checks import Check
+from bot.cli.demo_intake import (
+    bank_statement,
+    first_requests,
+    intake_until_owners,
+    platform_down,
+)
 from bot.cli.demo_tickets import (
     DEMO,
     DemoMailbox,
     at,
+    check,
     close_manual_ticket,
     deliver,
     follow_up,
+    heading,
     open_email_ticket,
     open_manual_ticket,
 )
@@ -68,7 +82,6 @@ from bot.models import Draw, Facility, Installment, InstallmentStatus
 from bot.money import format_money
 from bot.sessions import session_factory
 from bot.settings import Settings
-from jobs.cycle import run_check_cycle
 
 D = Decimal
 
@@ -270,22 +283,6 @@ def show_portfolio(session: Session, today: date) -> str:
     return f"Facilities (by our ledger)\n\n{facilities}\n\nNext installments\n\n{installments}"
 
 
-def _check(sessions: sessionmaker[Session], settings: Settings, now: datetime) -> None:
-    """One check cycle as of `now`, its notifications printed, then a one-line summary."""
-    with transaction(sessions) as session:
-        report = run_check_cycle(session, now=now, settings=settings, calendar=settings.calendar())
-    deliver(sessions, settings, now)
-    s = report.summary
-    click.echo(
-        f"→ {s.opened} opened, {s.updated} still firing, {s.resolved} resolved, "
-        f"{s.notified} notifications\n"
-    )
-
-
-def _heading(text: str) -> None:
-    click.echo(f"\n=== {text} ===\n")
-
-
 @click.command("demo")
 @click.option(
     "--keep",
@@ -316,52 +313,58 @@ def _story(
     with transaction(sessions) as session:
         click.echo(show_portfolio(session, FIRST_CHECK.date()))
 
-    _heading("2026-11-28 09:00: the first check")
-    _check(sessions, settings, FIRST_CHECK)
-    _heading("2026-12-01 09:00: three days later")
-    _check(sessions, settings, SECOND_CHECK)
+    heading("2026-11-28 09:00: the first check")
+    check(sessions, settings, FIRST_CHECK)
+    heading("2026-12-01 09:00: three days later")
+    check(sessions, settings, SECOND_CHECK)
 
-    _heading("2026-12-01 09:10: the treasurer acknowledges the missing bill")
+    heading("2026-12-01 09:10: the treasurer acknowledges the missing bill")
     with transaction(sessions) as session:
         [missing] = [a for a in list_alerts(session, "open") if a.check == Check.BILL_MISSING]
         acknowledge(session, DEMO, missing.id, now=ACKNOWLEDGED, policy=settings.alert_policy())
     deliver(sessions, settings, ACKNOWLEDGED)
-    _heading("2026-12-01 09:20: a ticket with Jiebei, sent by hand through its in-app service")
+    heading("2026-12-01 09:20: a ticket with Jiebei, sent by hand through its in-app service")
     open_manual_ticket(sessions, settings, missing.id)
-    _heading("2026-12-01 09:30: a ticket with ICBC about the frozen line, sent by email")
+    heading("2026-12-01 09:30: a ticket with ICBC about the frozen line, sent by email")
     open_email_ticket(sessions, settings, mailbox)
 
-    _heading(
+    heading(
         "2026-12-01 11:00: Jiebei shows the bill, Weilidai corrects its own, the customs-duty "
         "money arrived; the next check resolves those alerts"
     )
     with transaction(sessions) as session:
         click.echo(the_platforms_catch_up(session))
-    _check(sessions, settings, BILL_ARRIVES + timedelta(minutes=5))
+    check(sessions, settings, BILL_ARRIVES + timedelta(minutes=5))
     close_manual_ticket(sessions, settings, BILL_ARRIVES + timedelta(minutes=10))
 
-    _heading("2026-12-01 11:15: what paying Jiebei off today would take")
+    heading("2026-12-01 11:15: what paying Jiebei off today would take")
     with transaction(sessions) as session:
         jiebei = get_facility(session, "jiebei-main")
         quote = payoff_quote(session, jiebei, PAYOFF.date(), settings.calendar(), now=PAYOFF)
         click.echo(payoff_summary(quote))
 
-    _heading("2026-12-01 11:20: the daily digest, with its 13-week cash-flow chart")
+    heading("2026-12-01 11:20: the daily digest, with its 13-week cash-flow chart")
     with transaction(sessions) as session:
         digest = digest_for(session, PAYOFF + timedelta(minutes=5), settings.digest_options(), None)
     click.echo(digest_text(digest))
     (folder / "cashflow.png").write_bytes(cashflow_png(digest.cashflow, title=chart_title(digest)))
     click.echo(f"\nThe chart is {folder / 'cashflow.png'}.")
 
-    _heading("2026-12-03 09:00: two business days without an answer from ICBC: a follow-up")
+    robot = intake_until_owners(
+        sessions, settings
+    )  # the API, reading schedules (bot/cli/demo_intake.py)
+    first_requests(sessions, settings)
+    heading("2026-12-03 09:00: two business days without an answer from ICBC: a follow-up")
     follow_up(sessions, settings, mailbox)
+    platform_down(sessions, settings, robot)
+    bank_statement(sessions)
 
     with transaction(sessions) as session:
         rows = [
             [str(a.id), a.severity, a.state, a.check, a.summary]
             for a in list_alerts(session, "all")
         ]
-    _heading("Alerts at the end")
+    heading("Alerts at the end")
     click.echo(table(["id", "severity", "state", "check", "summary"], rows))
 
 

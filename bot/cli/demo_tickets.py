@@ -9,7 +9,8 @@
 - 2026-12-03 09:00  no answer from ICBC after two business days: the tickets' wake-up (part of
   every check) sends a follow-up, which answers the first mail (In-Reply-To, References).
 
-Also the pieces of the story both demo modules use: its actor, its moments, its delivery.
+Also the pieces of the story every demo module uses: its actor, its moments, its headings, a
+check cycle and delivery.
 """
 
 import csv
@@ -39,6 +40,7 @@ from bot.tickets.contacts import check_contact, set_contact
 from bot.tickets.follow_ups import run_ticket_wake_ups
 from bot.tickets.opening import open_ticket
 from bot.tickets.words import Language, Via, ticket_label
+from jobs.cycle import run_check_cycle
 from jobs.delivery import DeliveryWorker
 from jobs.transports import transport_from
 
@@ -115,6 +117,23 @@ def deliver(sessions: sessionmaker[Session], settings: Settings, now: datetime) 
     )
     while worker.step():
         pass
+
+
+def check(sessions: sessionmaker[Session], settings: Settings, now: datetime) -> None:
+    """One check cycle as of `now`, its notifications printed, then a one-line summary."""
+    with transaction(sessions) as session:
+        report = run_check_cycle(session, now=now, settings=settings, calendar=settings.calendar())
+    deliver(sessions, settings, now)
+    s = report.summary
+    click.echo(
+        f"→ {s.opened} opened, {s.updated} still firing, {s.resolved} resolved, "
+        f"{s.notified} notifications\n"
+    )
+
+
+def heading(text: str) -> None:
+    """A moment of the story: when, and what happens."""
+    click.echo(f"\n=== {text} ===\n")
 
 
 def open_manual_ticket(sessions: sessionmaker[Session], settings: Settings, alert_id: int) -> None:

@@ -131,13 +131,18 @@ def _set_readings(
         session, state.actor, facility, owner=owner, readings=readings, now=state.now
     ):
         click.echo(f"nothing changed: {facility.slug}'s reading requests are already those")
-    elif facility.readings is None:
-        click.echo(f"{facility.slug}: no reading requests")
     else:
-        click.echo(
-            f"{facility.slug}: {facility.reading_owner} is asked for a reading "
-            f"{facility.readings} ({facility.timezone})"
-        )
+        click.echo(readings_line(facility))
+
+
+def readings_line(facility: Facility) -> str:
+    """Who is asked for the facility's readings and when (the demo says it too)."""
+    if facility.readings is None:
+        return f"{facility.slug}: no reading requests"
+    return (
+        f"{facility.slug}: {facility.reading_owner} is asked for a reading "
+        f"{facility.readings} ({facility.timezone})"
+    )
 
 
 @click.group("facility")

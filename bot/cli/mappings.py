@@ -7,6 +7,7 @@ from bot.cli.context import CliState
 from bot.cli.render import table
 from bot.ledger.mappings import add_mapping, list_mappings, remove_mapping
 from bot.ledger.statements.mapped import ENCODINGS, FIELDS
+from bot.models import StatementMapping
 
 
 @click.group("mapping")
@@ -56,8 +57,12 @@ def mapping_add(
             where=where,
             now=state.now,
         )
-        shown = _columns(row.columns)
-    click.echo(f"mapping {name} saved: {kind} from {shown}")
+        click.echo(saved_line(row))
+
+
+def saved_line(row: StatementMapping) -> str:
+    """What `mapping add` says once the mapping is saved (the demo says it too)."""
+    return f"mapping {row.name} saved: {row.kind} from {_columns(row.columns)}"
 
 
 @mapping_group.command("list")

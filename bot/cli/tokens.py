@@ -7,6 +7,7 @@ import click
 from bot.api.tokens import Scope, create_token, list_tokens, revoke_token
 from bot.cli.context import CliState
 from bot.cli.render import table
+from bot.models import ApiToken
 
 
 @click.group("token")
@@ -28,10 +29,14 @@ def token_create(state: CliState, name: str, scope: str) -> None:
     with state.transaction() as session:
         _row, token = create_token(session, state.actor, name, Scope(scope), now=state.now)
     click.echo(token)
-    click.echo(
+    click.echo(created_note(name, scope), err=True)
+
+
+def created_note(name: str, scope: str) -> str:
+    """What `token create` says beside the token it prints (the demo says it too)."""
+    return (
         f"token {name} ({scope}) created; it is shown only this once, so store it now "
-        "(send it as `Authorization: Bearer <token>`)",
-        err=True,
+        "(send it as `Authorization: Bearer <token>`)"
     )
 
 
@@ -40,21 +45,27 @@ def token_create(state: CliState, name: str, scope: str) -> None:
 def token_list(state: CliState) -> None:
     """Every token: name, scope, created, last used, revoked."""
     with state.transaction() as session:
-        rows = [
-            [
-                t.name,
-                t.scope,
-                t.prefix + "…",
-                _when(t.created_at),
-                _when(t.last_used_at),
-                _when(t.revoked_at),
-            ]
-            for t in list_tokens(session)
+        tokens = list_tokens(session)
+        if not tokens:
+            click.echo("no tokens; create one with `loanwatch token create NAME --scope …`")
+            return
+        click.echo(tokens_table(tokens))
+
+
+def tokens_table(tokens: list[ApiToken]) -> str:
+    """The tokens as `token list` shows them: name, scope, first characters, times."""
+    rows = [
+        [
+            t.name,
+            t.scope,
+            t.prefix + "…",
+            _when(t.created_at),
+            _when(t.last_used_at),
+            _when(t.revoked_at),
         ]
-    if not rows:
-        click.echo("no tokens; create one with `loanwatch token create NAME --scope …`")
-        return
-    click.echo(table(["name", "scope", "starts", "created", "last used", "revoked"], rows))
+        for t in tokens
+    ]
+    return table(["name", "scope", "starts", "created", "last used", "revoked"], rows)
 
 
 @token_group.command("revoke")

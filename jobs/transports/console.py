@@ -1,7 +1,8 @@
 """The console transport: each notice as a block of text, for `loanwatch check` without Slack.
 
 Alert notices are worded by `bot.alerts.notices` (the same words Slack shows, names and text as
-typed); any other row shows its `header`/`title`, `summary`/`text` and `facts`.
+typed); a reading request by `bot.slack.reading_blocks` (the question its owner is asked, and its
+buttons); any other row shows its `header`/`title`, `summary`/`text` and `facts`.
 """
 
 import sys
@@ -9,6 +10,8 @@ from collections.abc import Mapping
 from typing import TextIO
 
 from bot.alerts.notices import ALERT_KINDS, PLAIN, AlertNotice, NoticeKind, headline
+from bot.ledger.reading_requests import READING_REQUEST_KIND
+from bot.slack.reading_blocks import CHANGED, SAME, UNAVAILABLE, request_text
 from jobs.transports.base import OutboxMessageView, TransportError
 
 
@@ -22,6 +25,9 @@ def render_text(message: OutboxMessageView) -> str:
     payload = dict(message.payload)
     target = f" → #{message.channel}" if message.channel else ""
     lines = [f"── {message.kind}{target} (outbox {message.id}) ──"]
+    if message.kind == READING_REQUEST_KIND:
+        buttons = "  ".join(f"[{label}]" for label in (SAME, CHANGED, UNAVAILABLE))
+        return "\n".join([*lines, request_text(payload), f"  {buttons}"]) + "\n"
     if message.kind in ALERT_KINDS:
         notice = AlertNotice.from_payload(payload)
         payload["header"] = headline(notice, PLAIN)

@@ -544,6 +544,38 @@ def test_the_console_transport_prints_the_message_as_a_finance_person_reads_it()
     )
 
 
+def test_the_console_transport_prints_a_reading_request_as_its_owner_reads_it() -> None:
+    """Without Slack, the owner's question is on the console in the words of the direct message
+    (the last reading beside it) with the buttons it offers, not just the row's kind."""
+    view = OutboxMessageView(
+        id=12,
+        kind="reading.request",
+        channel="U0DANA",
+        payload={
+            "request_id": 3,
+            "facility": "jiebei-main",
+            "platform": "借呗",
+            "currency": "CNY",
+            "zone": "Asia/Shanghai",
+            "asked_at": "2026-12-02T10:00:00+08:00",
+            "last": {
+                "limit": "300000.00",
+                "available": "216689.32",
+                "status": "active",
+                "observed_at": "2026-12-01T10:04:00+08:00",
+            },
+        },
+        attempts=0,
+    )
+
+    assert render_text(view) == (
+        "── reading.request → #U0DANA (outbox 12) ──\n"
+        "借呗 jiebei-main: what does the platform show now? Last reading ¥300,000 limit, "
+        "¥216,689.32 available (yesterday 10:04)\n"
+        "  [Same as last]  [Changed…]  [Can't see it]\n"
+    )
+
+
 # The rows of one alert, and the alert's own message -------------------------------------------
 
 
