@@ -2,8 +2,6 @@
 shortcut's form and the answer to `/loan import`. The report's lines are the CLI's own
 (`ImportSummary.lines`), so both surfaces say the same about one file."""
 
-from datetime import datetime
-
 from bot.ledger.import_requests import WAIT, ImportTarget
 from bot.ledger.importer import ImportSummary
 from bot.slack.mrkdwn import escape
@@ -59,7 +57,7 @@ def refused(name: str, facility: str, why: str) -> str:
     )
 
 
-def armed(target: ImportTarget, until: datetime, shown_until: str) -> str:
+def armed(target: ImportTarget, shown_until: str) -> str:
     """The answer to `/loan import`: share the file now, here is until when."""
     minutes = int(WAIT.total_seconds() // 60)
     return (
@@ -68,7 +66,3 @@ def armed(target: ImportTarget, until: datetime, shown_until: str) -> str:
         f"*{escape(target.facility)}*{how(target)} and sends you the report as a direct message. "
         "Typing `/loan import` again replaces this one."
     )
-
-
-def expired_or_taken() -> str:
-    return "The import you armed with `/loan import` has expired or already took a file."
