@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.errors import InputError
 from bot.settings import Settings
@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 # filetype is vaguer (a CSV uploaded as "text").
 IMPORTABLE = {"csv": "csv", "xlsx": "xlsx"}
 CHUNK = 64 * 1024
+_HINTS = {
+    "missing_scope": " (the app needs the files:read scope: reinstall it)",
+    "file_not_found": " (is loanwatch in the channel where it was shared? /invite @loanwatch)",
+}
 TIMEOUT_SECONDS = 20
 
 
@@ -52,10 +56,12 @@ def fetch(client: WebClient, settings: Settings, file_id: str) -> SharedFile:
         info: dict[str, Any] = client.files_info(file=file_id)["file"]
     except SlackApiError as error:
         code = error.response.get("error") if error.response is not None else None
-        hint = (
-            " (the app needs the files:read scope: reinstall it)" if code == "missing_scope" else ""
-        )
+        hint = _HINTS.get(str(code), "")
         raise FileRefusedError(f"Slack would not describe the file: {code}{hint}") from error
+    except (SlackClientError, OSError) as error:
+        raise FileRefusedError(
+            f"Slack could not be asked about the file ({type(error).__name__}); try again"
+        ) from error
     name = str(info.get("name") or info.get("title") or file_id)
     kind = importable_kind(info)
     size = info.get("size")

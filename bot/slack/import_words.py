@@ -61,7 +61,8 @@ def armed(target: ImportTarget, shown_until: str) -> str:
     """The answer to `/loan import`: share the file now, here is until when."""
     minutes = int(WAIT.total_seconds() // 60)
     return (
-        f"Share the statement file (CSV or .xlsx) in this channel within {minutes} minutes "
+        f"Share the statement file (CSV or .xlsx) in this channel (loanwatch must be in it) "
+        f"within {minutes} minutes "
         f"(until {shown_until}): loanwatch imports the next file you share into "
         f"*{escape(target.facility)}*{how(target)} and sends you the report as a direct message. "
         "Typing `/loan import` again replaces this one."

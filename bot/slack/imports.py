@@ -162,7 +162,10 @@ def _refused(
     why: str,
 ) -> Outcome | None:
     if claim is not None:
-        with lw.transaction() as session:
-            if not claim(session, f"refused: {why}"):
-                return None
+        try:
+            with lw.transaction() as session:
+                if not claim(session, f"refused: {why}"):
+                    return None
+        except IntegrityError:
+            return None  # a concurrent delivery of the same event took it, and tells them
     return Outcome(words.refused(name, target.facility, why), imported=False)

@@ -326,3 +326,34 @@ def test_an_unknown_facility_or_mapping_is_refused_when_armed(app, ledger, slack
     assert "no mapping named nope" in missing.text
     both = app.command("import jiebei-main --mapping abc --format bills")
     assert "leave out --format" in both.text
+
+
+def test_an_armed_import_expires_after_ten_minutes(app, ledger, sessions, slack, clock) -> None:
+    """Shared eleven minutes after `/loan import`: nothing is downloaded or imported."""
+    info = slack.share_file("F0ABC", "abc-debit.csv", (BANKS / "abc-debit.csv").read_bytes())
+    _, event = arm_and_share(app, slack, "import jiebei-main --mapping abc", info)
+    clock.advance(minutes=11)
+    assert app.deliver_event(event, "Ev0LATE").status == 200
+    assert dm(slack, app, ALICE) == []
+    assert slack.downloads == []
+    assert repayments(sessions) == []
+
+
+def test_a_shortcut_or_a_file_event_without_its_ids_is_refused(app, slack) -> None:
+    """Signed, but not shaped as Slack sends them: 400, and nothing is opened or fetched."""
+    no_trigger = app.interact(
+        {
+            "type": "message_action",
+            "callback_id": SHORTCUT_CALLBACK,
+            "user": {"id": ALICE},
+            "team": {"id": "T0FINANCE"},
+            "api_app_id": "A0LOANWATCH",
+            "message": {"ts": "1.2"},
+        }
+    )
+    assert no_trigger.status == 400
+    no_file = app.deliver_event({"type": "file_shared", "user_id": ALICE}, "Ev0BAD")
+    assert no_file.status == 400
+    app.background.settle()
+    assert slack.views == []
+    assert slack.calls_to("files.info") == []
