@@ -26,6 +26,7 @@ NO_FILE = (
 )
 NO_FACILITIES = "There are no facilities yet; an admin adds one with `/loan facility add`."
 WHAT = "import statements"
+WHAT_TREASURER = "import repayments and draw confirmations"
 
 
 def how(target: ImportTarget) -> str:

@@ -110,7 +110,8 @@ def run(
         return None
     except _RoleNeededError as needed:
         lw.may(user_id, needed.role, "import")  # audits the refusal
-        why = refusal(needed.role, "import repayments and draw confirmations")
+        what = words.WHAT_TREASURER if needed.role == Role.TREASURER else words.WHAT
+        why = refusal(needed.role, what)
         return _refused(lw, claim, shared.name, target, why)
     except InputError as error:
         return _refused(lw, claim, shared.name, target, str(error))
@@ -143,8 +144,9 @@ def run_and_tell(
         client.chat_postMessage(
             channel=user_id,
             text=(
-                f"Something went wrong on loanwatch's side importing the file (reference "
-                f"{reference}); nothing was imported. Give your admin the reference."
+                f"Something went wrong on loanwatch's side with the file (reference "
+                f"{reference}); give your admin the reference. Importing the same file again "
+                "is safe: rows already in the ledger are not added twice."
             ),
         )
 
