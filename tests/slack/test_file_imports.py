@@ -24,6 +24,7 @@ from bot.ledger.draws import DrawRequest, record_draw
 from bot.ledger.mappings import add_mapping
 from bot.models import AuditRecord, Facility, Repayment
 from bot.slack.import_words import FORM_CALLBACK, SHORTCUT_CALLBACK
+from tests.ledger.alipay_export import build_alipay_export
 from tests.support.fake_slack import FakeSlack
 from tests.support.slack_app import ALICE, BOB, CHARLIE, TEAM_CHANNEL, SlackApp, app_settings
 
@@ -357,3 +358,31 @@ def test_a_shortcut_or_a_file_event_without_its_ids_is_refused(app, slack) -> No
     app.background.settle()
     assert slack.views == []
     assert slack.calls_to("files.info") == []
+
+
+def test_an_alipay_export_is_detected_and_its_jiebei_repayment_recorded(
+    app, ledger, sessions, slack
+) -> None:
+    """`/loan import jiebei-main` with no format: the export shared (GBK, Alipay's layout) is
+    detected as Alipay, its 借呗 repayment recorded and a 花呗 one skipped, as the CLI does."""
+    rows = [
+        {
+            "交易时间": "2017-10-10 08:00:05",
+            "交易分类": "信用借还",
+            "交易对方": product,
+            "商品说明": f"{product}还款",
+            "收/支": "支出",
+            "金额": "100.00",
+            "交易状态": "还款成功",
+        }
+        for product in ("借呗", "花呗")
+    ]
+    info = slack.share_file("F0ALI", "支付宝交易明细.csv", build_alipay_export(rows))
+    armed, event = arm_and_share(app, slack, "import jiebei-main", info)
+    assert "*jiebei-main* and sends you" in armed.text
+    app.deliver_event(event, "Ev0ALI")
+    [report] = dm(slack, app, ALICE)
+    assert "format: alipay" in report
+    assert "repayments: 1 added, 0 already present" in report
+    assert "信用借还 not for jiebei 1" in report
+    assert repayments(sessions) == [(date(2017, 10, 10), Decimal("100.00"))]
