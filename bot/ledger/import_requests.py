@@ -10,6 +10,8 @@ unique key is what makes each step happen once whatever Slack retries:
   event's id in Slack), in the same transaction that marks the armed row done and records the
   rows. A retried delivery finds its key taken; a second file finds nothing armed.
 
+Rows older than KEEP are removed when someone arms an import.
+
 These functions only read and write those rows; the caller's transaction commits them with the
 import itself, so an import that fails leaves the armed request as it was.
 """
@@ -17,7 +19,7 @@ import itself, so an import that fails leaves the armed request as it was.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from bot.errors import InputError
@@ -31,6 +33,8 @@ TAKEN = "import_file"
 PENDING, DONE, REPLACED = "pending", "done", "replaced"
 # How long an armed import waits for its file.
 WAIT = timedelta(minutes=10)
+# Slack retries an event within minutes; after a week its key is no longer needed.
+KEEP = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,11 @@ def arm(
     existing = session.scalar(select(CommandRequest).where(CommandRequest.key == f"import:{key}"))
     if existing is not None:
         return _armed(existing)
+    session.execute(
+        delete(CommandRequest).where(
+            CommandRequest.action.in_((ARMED, TAKEN)), CommandRequest.created_at < now - KEEP
+        )
+    )
     session.execute(
         update(CommandRequest)
         .where(

@@ -50,3 +50,10 @@ def test_a_target_that_cannot_work_is_refused_when_armed(session, line, now, tar
     with pytest.raises(InputError, match=message):
         arm(session, "U0ALICE", "t1", target, channel="C0FINANCE", now=now)
     assert waiting(session, "U0ALICE", now=now) is None
+
+
+def test_rows_older_than_a_week_go_when_someone_arms_again(session, line, now) -> None:
+    old = arm(session, "U0ALICE", "t0", TARGET, channel="C0FINANCE", now=now - timedelta(days=8))
+    assert take(session, old, "Ev0", "F0", result="imported", now=now - timedelta(days=8))
+    arm(session, "U0BOB", "t1", TARGET, channel="C0FINANCE", now=now)
+    assert not seen(session, "Ev0")
