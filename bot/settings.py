@@ -120,6 +120,11 @@ class Settings(BaseSettings):
         5, ge=0, le=300, validation_alias="LOANWATCH_STATUS_CACHE_SECONDS"
     )
 
+    # `/loan import` of a file shared in Slack (docs/ledger.md): the largest file downloaded.
+    import_max_bytes: int = Field(
+        10 * 1024 * 1024, ge=1, validation_alias="LOANWATCH_IMPORT_MAX_BYTES"
+    )
+
     # Email to platforms (a ticket's email contact). Without a host, the console prints those
     # messages (no SLACK_BOT_TOKEN) or they wait in the outbox (with Slack).
     smtp_host: str | None = Field(None, validation_alias="LOANWATCH_SMTP_HOST")

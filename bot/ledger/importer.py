@@ -83,18 +83,7 @@ def import_statement(
     now: datetime,
 ) -> ImportSummary:
     """Parse `data` and record every row on `facility`; raises StatementError naming a bad line."""
-    parsed = parse_statement(data, fmt, tz=facility_zone(facility))
-    summary = ImportSummary(parsed.format, skipped=Counter(parsed.skipped))
-    mine = []
-    names = ALIPAY_PRODUCTS.get(facility.platform.name, ())
-    for row in parsed.credit_rows:
-        if any(name in f"{row.description} {row.counterparty}" for name in names):
-            mine.append(row)
-        else:
-            summary.skipped[f"信用借还 not for {facility.platform.name}"] += 1
-    parsed = dataclasses.replace(parsed, credit_rows=mine)
-    _record(session, actor, facility, parsed, summary, now)
-    return summary
+    return import_file(session, actor, facility, data, fmt=fmt, now=now)
 
 
 def import_with_mapping(
@@ -108,10 +97,59 @@ def import_with_mapping(
 ) -> ImportSummary:
     """Read `data` through the saved mapping named `mapping` and record every row on `facility`,
     with the same recording, counting and audit as any other import."""
-    parsed = parse_mapped(data, spec_of(get_mapping(session, mapping)), tz=facility_zone(facility))
+    return import_file(session, actor, facility, data, mapping=mapping, now=now)
+
+
+def import_file(
+    session: Session,
+    actor: audit.Actor,
+    facility: Facility,
+    data: bytes,
+    *,
+    fmt: str = "auto",
+    mapping: str | None = None,
+    now: datetime,
+    before_recording: Callable[[ParsedStatement], None] | None = None,
+) -> ImportSummary:
+    """The one import: read `data` in format `fmt` or through the saved mapping `mapping`, then
+    (after `before_recording` looked at what was read, and did not raise) record every row."""
+    if mapping:
+        if fmt != "auto":
+            raise InputError("a mapping says how to read the file; leave out the format")
+        spec = spec_of(get_mapping(session, mapping))
+        parsed = parse_mapped(data, spec, tz=facility_zone(facility))
+    else:
+        parsed = _own_rows(parse_statement(data, fmt, tz=facility_zone(facility)), facility)
+    if before_recording is not None:
+        before_recording(parsed)
     summary = ImportSummary(parsed.format, skipped=Counter(parsed.skipped))
-    _record(session, actor, facility, parsed, summary, now, every_row=True)
+    _record(session, actor, facility, parsed, summary, now, every_row=mapping is not None)
     return summary
+
+
+def _own_rows(parsed: ParsedStatement, facility: Facility) -> ParsedStatement:
+    """Only the 信用借还 rows of the facility's own product; the others are counted as skipped."""
+    skipped = Counter(parsed.skipped)
+    mine = []
+    names = ALIPAY_PRODUCTS.get(facility.platform.name, ())
+    for row in parsed.credit_rows:
+        if any(name in f"{row.description} {row.counterparty}" for name in names):
+            mine.append(row)
+        else:
+            skipped[f"信用借还 not for {facility.platform.name}"] += 1
+    return dataclasses.replace(parsed, credit_rows=mine, skipped=skipped)
+
+
+def records(parsed: ParsedStatement) -> set[str]:
+    """What recording `parsed` writes: bills, limit readings, repayments, draw confirmations."""
+    kinds = {"bills"} if parsed.bills else set()
+    if parsed.limits:
+        kinds.add("limit readings")
+    kinds |= {
+        "draw confirmations" if row.kind == "draw_confirmation" else "repayments"
+        for row in parsed.credit_rows
+    }
+    return kinds
 
 
 def _record(

@@ -11,6 +11,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Executor
 from datetime import datetime
 from typing import Any
 
@@ -56,8 +57,12 @@ def build_app(
     clock: Callable[[], datetime] = utcnow,
     socket_mode: bool = False,
     dashboards: DashboardCache | None = None,
+    executor: Executor | None = None,
 ) -> App:
-    """The app with every listener registered; needs SLACK_BOT_TOKEN (and, for HTTP, the secret)."""
+    """The app with every listener registered; needs SLACK_BOT_TOKEN (and, for HTTP, the secret).
+
+    `executor` runs what listeners do after Slack had its answer (Bolt's lazy listeners: a
+    shared file's import); Bolt's own thread pool when not given."""
     if settings.slack_bot_token is None:
         raise SettingsError(
             "SLACK_BOT_TOKEN is not set; the Slack app needs the bot token (xoxb-…), see "
@@ -112,6 +117,7 @@ def build_app(
         # (Bolt's own warning quotes the whole request and suggests code).
         raise_error_for_unhandled_request=True,
         logger=logging.getLogger("slack_bolt"),
+        listener_executor=executor,
     )
 
     @app.middleware

@@ -43,6 +43,11 @@ class Loanwatch:
     clock: Callable[[], datetime] = field(default=utcnow)
     dashboards: DashboardCache = field(default_factory=lambda: DashboardCache(0))
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> "Loanwatch":
+        """Itself: Bolt copies a request's context for a lazy listener, and the dependencies
+        (the database, the role cache, the clock) are the process's, shared, not copied."""
+        return self
+
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session in one transaction: committed if the block succeeds, else rolled back."""

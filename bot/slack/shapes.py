@@ -17,7 +17,9 @@ list of objects. Then, by kind (as Bolt routes them):
 - `view_submission` / `view_closed`: `user.id`, and a `view` with `id` and `callback_id` (and
   for a submission, `state.values`: block id → action id → what the input holds, its typed
   `value` a string and its `selected_option` an option with a string `value`, when given);
-- `event_callback`: an `event` object with its `type` (and `user` for `app_home_opened`).
+- `message_action` (a message shortcut): `user.id`, `callback_id` and `trigger_id`;
+- `event_callback`: an `event` object with its `type` (and `user` for `app_home_opened`,
+  `user_id` and `file_id` for `file_shared`).
 
 https://api.slack.com/interactivity/handling#payloads · https://api.slack.com/apis/events-api
 """
@@ -160,6 +162,19 @@ class _HomeOpened(_Slack):
     user: str
 
 
+class _MessageAction(_Slack):
+    user: _Clicker
+    callback_id: str
+    trigger_id: str
+    message: dict[str, Any] | None = None
+
+
+class _FileShared(_Slack):
+    type: str
+    user_id: str
+    file_id: str
+
+
 class _EventCallback(_Slack):
     event: _Event
 
@@ -169,7 +184,9 @@ BY_TYPE: dict[str, type[_Slack]] = {
     "view_submission": _ViewSubmission,
     "view_closed": _ViewClosed,
     "event_callback": _EventCallback,
+    "message_action": _MessageAction,
 }
+EVENTS: dict[str, type[_Slack]] = {"app_home_opened": _HomeOpened, "file_shared": _FileShared}
 
 
 def check_shape(body: dict[str, Any]) -> None:
@@ -188,9 +205,9 @@ def check_shape(body: dict[str, Any]) -> None:
     if kind == "block_actions" and not body["actions"]:
         raise ShapeError("actions: a click carries at least one action")
     event = body.get("event")
-    if kind == "event_callback" and event["type"] == "app_home_opened":
+    if kind == "event_callback" and event["type"] in EVENTS:
         try:
-            _HomeOpened.model_validate(event)
+            EVENTS[event["type"]].model_validate(event)
         except ValidationError as exc:
             raise ShapeError("event." + _first(exc)) from None
 

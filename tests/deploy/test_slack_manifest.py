@@ -11,6 +11,7 @@ from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
 
 from bot.settings import Settings
+from bot.slack.import_words import SHORTCUT_CALLBACK
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = ROOT / "deploy" / "slack-app-manifest.yml"
@@ -24,6 +25,7 @@ BOT_SCOPES = {
     "channels:history",
     "groups:history",
     "files:write",
+    "files:read",
     "usergroups:read",
     "usergroups:write",
     "users:read",
@@ -94,9 +96,19 @@ def test_the_slash_command_is_the_one_the_app_listens_for() -> None:
 
 
 def test_the_manifest_asks_for_what_the_app_uses() -> None:
-    """App Home, interactivity, app_home_opened and exactly the bot scopes the code needs."""
+    """App Home, interactivity, the events listened to and exactly the bot scopes the code
+    needs."""
     manifest = _manifest()
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
-    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert manifest["settings"]["event_subscriptions"]["bot_events"] == [
+        "app_home_opened",
+        "file_shared",
+    ]
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == BOT_SCOPES
+
+
+def test_the_import_shortcut_is_the_one_the_app_listens_for() -> None:
+    """The message shortcut's callback id is the one bot.slack.views registers."""
+    (shortcut,) = _manifest()["features"]["shortcuts"]
+    assert (shortcut["type"], shortcut["callback_id"]) == ("message", SHORTCUT_CALLBACK)

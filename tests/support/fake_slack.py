@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, quote, urlparse
 
 BOT_USER = "U0LOANBOT"
 BOT_ID = "B0LOANBOT"
@@ -124,6 +124,10 @@ class FakeSlack:
         self.responses: list[dict[str, Any]] = []
         self.views: list[dict[str, Any]] = []
         self.uploads: dict[str, bytes] = {}
+        # Files people shared (files.info describes them, /files-pri/ serves their bytes to the
+        # bot token), and every download asked for: (path, the bearer token it carried).
+        self.shared_files: dict[str, tuple[dict[str, Any], bytes]] = {}
+        self.downloads: list[tuple[str, str | None]] = []
         self.channels: dict[str, Channel] = {}
         self.usergroups: dict[str, list[str]] = {}
         self.socket_url: str | None = None
@@ -207,6 +211,35 @@ class FakeSlack:
         with self._lock:
             found = self._channel(channel)
             return [m for m in found.messages if m.thread_ts == ts] if found else []
+
+    def share_file(
+        self,
+        file_id: str,
+        name: str,
+        data: bytes,
+        *,
+        filetype: str | None = None,
+        size: int | None = None,
+        url: str | None = None,
+        mimetype: str = "text/csv",
+    ) -> dict[str, Any]:
+        """A file someone shared: what files.info says of it (its `size` may be told to lie,
+        its download address may be put elsewhere), and the bytes Slack's file host serves."""
+        info = {
+            "id": file_id,
+            "name": name,
+            "title": name,
+            "mimetype": mimetype,
+            "filetype": filetype or name.rpartition(".")[2].lower(),
+            "pretty_type": (filetype or name.rpartition(".")[2]).upper(),
+            "size": len(data) if size is None else size,
+            "url_private": f"{self.base_url}/files-pri/{TEAM}-{file_id}/{quote(name)}",
+            "url_private_download": url
+            or f"{self.base_url}/files-pri/{TEAM}-{file_id}/download/{quote(name)}",
+        }
+        with self._lock:
+            self.shared_files[file_id] = (info, data)
+        return info
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
@@ -421,6 +454,27 @@ class FakeSlack:
         self.usergroups[group] = users
         return {"ok": True, "usergroup": {"id": group, "users": users}}
 
+    def _m_files_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        found = self.shared_files.get(str(args.get("file") or ""))
+        if found is None:
+            return _err("file_not_found")
+        return {"ok": True, "file": dict(found[0])}
+
+    def _serve_file(self, path: str, token: str | None) -> tuple[int, bytes, dict[str, str]]:
+        """A download from the file host: the bytes for the bot token; for anything else, as
+        Slack does, a redirect to its sign-in page."""
+        with self._lock:
+            self.downloads.append((path, token))
+            parts = path.split("/")
+            file_id = parts[2].split("-", 1)[-1] if len(parts) > 2 else ""
+            found = self.shared_files.get(file_id)
+        if token != self.token:
+            return 302, b"", {"Location": f"{self.base_url}/signin"}
+        if found is None:
+            return 404, b"not found", {"Content-Type": "text/plain"}
+        info, data = found
+        return 200, data, {"Content-Type": info["mimetype"]}
+
     def _m_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
         file_id = f"F{next(self._ids):08d}"
         return {"ok": True, "upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
@@ -502,6 +556,15 @@ class FakeSlack:
 
             def do_GET(self) -> None:
                 parsed = urlparse(self.path)
+                if parsed.path.startswith("/files-pri/"):
+                    status, data, headers = fake._serve_file(parsed.path, _bearer(self.headers))
+                    self.send_response(status)
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
                 method = parsed.path.removeprefix("/api/")
                 args = {k: v[0] for k, v in parse_qs(parsed.query).items()}
                 self._reply(200, fake._api(method, args, _bearer(self.headers)))

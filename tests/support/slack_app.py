@@ -15,6 +15,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -70,6 +71,23 @@ def app_settings(database_url: str, api_url: str, **overrides: Any) -> Settings:
     return Settings(_env_file=None, **values)
 
 
+class Background(ThreadPoolExecutor):
+    """The app's pool for work done after Slack had its answer (lazy listeners), which a test
+    can wait to be done with (`settle`) before it looks at the outcome."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=4)
+        self.started: list[Future[Any]] = []
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future = super().submit(fn, *args, **kwargs)
+        self.started.append(future)
+        return future
+
+    def settle(self, timeout: float = 10.0) -> None:
+        wait(list(self.started), timeout=timeout)
+
+
 class SlackApp:
     """A running server plus a way to talk to it as Slack would."""
 
@@ -80,6 +98,7 @@ class SlackApp:
         self._triggers = iter(range(1, 10**9))
         self.serving: Serving | None = None
         self.thread: threading.Thread | None = None
+        self.background = Background()
 
     @classmethod
     @contextmanager
@@ -93,7 +112,8 @@ class SlackApp:
         health: Health | None = None,
         **app_options: Any,
     ) -> Iterator["SlackApp"]:
-        app = build_app(settings, sessions, clock=clock, **app_options)
+        background = Background()
+        app = build_app(settings, sessions, clock=clock, executor=background, **app_options)
         secret = settings.slack_signing_secret
         assert secret is not None
         server = make_server(
@@ -107,12 +127,13 @@ class SlackApp:
         thread = threading.Thread(target=serving.run, daemon=True)
         thread.start()
         running = cls(serving.port, secret.get_secret_value(), clock)
-        running.serving, running.thread = serving, thread
+        running.serving, running.thread, running.background = serving, thread, background
         try:
             yield running
         finally:
             serving.close()
             thread.join(timeout=5)
+            background.shutdown(wait=True)
 
     # --- raw HTTP -----------------------------------------------------------------------------
 
@@ -263,6 +284,47 @@ class SlackApp:
             }
             | fields
         )
+
+    def shortcut(
+        self,
+        callback_id: str,
+        message: dict[str, Any],
+        *,
+        user: str = ALICE,
+        channel: str = TEAM_CHANNEL,
+    ) -> Answer:
+        """A message shortcut used on `message` (as Slack shows it: ts, text, files)."""
+        return self.interact(
+            {
+                "type": "message_action",
+                "callback_id": callback_id,
+                "trigger_id": f"{next(self._triggers)}.4.trigger",
+                "action_ts": "1700000000.000300",
+                "user": {"id": user, "username": user.lower(), "team_id": "T0FINANCE"},
+                "team": {"id": "T0FINANCE", "domain": "finance"},
+                "api_app_id": "A0LOANWATCH",
+                "channel": {"id": channel, "name": "finance"},
+                "message_ts": message["ts"],
+                "message": message,
+                "response_url": "https://hooks.slack.invalid/actions/2",
+            }
+        )
+
+    def deliver_event(self, event: dict[str, Any], event_id: str, *, retry: int = 0) -> Answer:
+        """An Events API callback with its own event id; `retry` > 0 is Slack sending it again
+        (X-Slack-Retry-Num), byte for byte the same."""
+        body = json.dumps(
+            {
+                "type": "event_callback",
+                "team_id": "T0FINANCE",
+                "api_app_id": "A0LOANWATCH",
+                "event": event,
+                "event_id": event_id,
+                "event_time": 1_700_000_000,
+            }
+        )
+        headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+        return self.post(body, content_type="application/json", headers=headers if retry else None)
 
     def event(self, event: dict[str, Any]) -> Answer:
         """An Events API callback."""

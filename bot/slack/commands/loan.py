@@ -12,7 +12,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.errors import InputError
-from bot.slack.commands import alerts, digest, ledger, oncall, status, tickets
+from bot.slack.commands import alerts, digest, imports, ledger, oncall, status, tickets
 from bot.slack.commands.invocation import Invocation
 from bot.slack.context import Loanwatch, loanwatch_of, refusal
 from bot.slack.mrkdwn import escape
@@ -69,6 +69,14 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         "record limit readings",
         "limit FACILITY LIMIT [available AMOUNT] [frozen|closed]",
         "record the limit the platform shows",
+    ),
+    "import": Subcommand(
+        imports.import_file,
+        Role.OPERATOR,  # a file of repayments needs a treasurer: checked when it is read.
+        "import statements",
+        imports.USAGE,
+        "import the next file you share (CSV or .xlsx), as `loanwatch import` does; or use "
+        "the Import statement shortcut on a message with the file",
     ),
     "status": Subcommand(
         status.status,
