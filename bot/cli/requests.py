@@ -42,15 +42,15 @@ def requests_list(state: CliState, wanted: str) -> None:
                     _at(request.slot, zone),
                     request.owner + gone_mark,
                     request.state,
-                    _at(request.reminded_at, zone),
                     request.answer or "",
                     _at(request.answered_at, zone),
+                    _at(request.reminded_at, zone),
                 ]
             )
     if not rows:
         click.echo(f"no {'' if wanted == 'all' else wanted + ' '}reading requests")
         return
-    headers = ["id", "facility", "asked for", "owner", "state", "reminded", "answer", "answered at"]
+    headers = ["id", "facility", "asked for", "owner", "state", "answer", "answered at", "reminded"]
     click.echo(table(headers, rows))
     if any(GONE in row[3] for row in rows):
         click.echo(GONE_NOTE)

@@ -87,14 +87,8 @@ def run_reading_reminders(
 ) -> list[Reminded]:
     """Write the reminder of each open request whose two business hours are up, once (the
     wake-up; the caller commits)."""
-    candidates = session.execute(
-        select(ReadingRequest, Facility)
-        .join(Facility, Facility.id == ReadingRequest.facility_id)
-        .where(ReadingRequest.state == RequestState.OPEN, ReadingRequest.reminded_at.is_(None))
-        .order_by(ReadingRequest.id)
-    ).all()
     gone = gone_owners(session)
-    waiting = [(r, f) for r, f in candidates if (r.facility_id, r.owner) not in gone]
+    waiting = [(r, f) for r, f in unreminded(session) if (r.facility_id, r.owner) not in gone]
     messages = request_messages(session, [r.id for r, _ in waiting])
     reminded = []
     for request, facility in waiting:
@@ -126,6 +120,17 @@ def run_reading_reminders(
             )
         reminded.append(Reminded(request.id, facility.slug, request.owner, first.sent_at))
     return reminded
+
+
+def unreminded(session: Session) -> list[tuple[ReadingRequest, Facility]]:
+    """The open requests not reminded yet, with their facilities, in one query."""
+    rows = session.execute(
+        select(ReadingRequest, Facility)
+        .join(Facility, Facility.id == ReadingRequest.facility_id)
+        .where(ReadingRequest.state == RequestState.OPEN, ReadingRequest.reminded_at.is_(None))
+        .order_by(ReadingRequest.id)
+    )
+    return [(row[0], row[1]) for row in rows]
 
 
 def reminder_payload(payload: dict[str, Any], sent_at: datetime, zone: str) -> dict[str, Any]:
