@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from bot.audit import Actor
 from bot.ledger.reading_requests import READING_REQUEST_KIND, set_readings
 from bot.models import Alert, Facility, OutboxMessage, ReadingRequest
-from tests.slack.test_request_reminders import at, own
 from tests.slack.test_reading_requests import DANA_DM, shanghai
+from tests.slack.test_request_reminders import at, own
 from tests.support.slack_app import ALERTS, DANA
 
 ERIC = "U0ERIC"
