@@ -13,7 +13,8 @@ message counts, late or not.
 - Once: the conditional UPDATE `... SET reminded_at WHERE id = ? AND reminded_at IS NULL AND
   state = 'open'` is the claim, in the SAVEPOINT that writes the reminder to the outbox. Two
   workers waking at once write one reminder; the one that loses writes nothing.
-- Never to someone no longer in the workspace (`bot.ledger.request_owners`).
+- Never to someone no longer in the workspace (`bot.ledger.request_owners`), and never more
+  than a day after it was due (`TOO_LATE`: after a pause, no burst of old questions).
 """
 
 from dataclasses import dataclass
@@ -33,6 +34,9 @@ from bot.oncall.hours import BusinessHours, add_business_time
 
 # How long an unanswered request waits for its one reminder, in business time.
 REMIND_AFTER = timedelta(hours=2)
+# A reminder this late (the worker was down, or loanwatch was upgraded with old requests
+# open) is not sent: the checks have taken over, and a burst of old questions helps nobody.
+TOO_LATE = timedelta(days=1)
 # The payload key that makes a request's message its reminder: when the first one went out.
 REMINDER_OF = "reminder_of"
 
@@ -96,7 +100,8 @@ def run_reading_reminders(
         # Not delivered yet (Slack down, or dropped): nothing to remind of; wait.
         if first is None or first.state != SENT or first.sent_at is None:
             continue
-        if now < reminder_due(first.sent_at, facility.timezone, calendar, hours):
+        due = reminder_due(first.sent_at, facility.timezone, calendar, hours)
+        if now < due or now - due > TOO_LATE:
             continue
         with session.begin_nested():
             claimed = session.execute(

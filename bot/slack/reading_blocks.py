@@ -71,8 +71,8 @@ def request_text(payload: dict[str, Any]) -> str:
 
 
 def reminder_line(payload: dict[str, Any]) -> str | None:
-    """`Reminder: asked at 10:00 and not answered yet.` (another day: `Friday 17:00`); None for
-    the request's first message. In the facility's zone."""
+    """`Reminder: this was asked at 10:00 (Tuesday 2026-12-01) and is not answered yet.`, in
+    the facility's zone; None for the request's first message."""
     asked = payload.get("reminder_of")
     if not asked:
         return None

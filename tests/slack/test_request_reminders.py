@@ -170,3 +170,12 @@ def test_two_wake_ups_at_once_send_one_reminder(
     assert again == []
     at(sessions, settings, clock, 2026, 12, 1, 12, 0)
     assert len(reminders(slack)) == 1
+
+
+def test_after_a_pause_an_old_question_is_not_repeated(asked, sessions, settings, clock, slack):
+    """Nothing ran from Tuesday 10:00 until Thursday 10:00: Tuesday's reminder, due Tuesday
+    12:00, is more than a day late and not sent; Thursday's question goes out alone."""
+    at(sessions, settings, clock, 2026, 12, 3, 10, 0)
+    at(sessions, settings, clock, 2026, 12, 3, 10, 1)
+    assert reminders(slack) == []
+    assert len(slack.messages(DANA_DM)) == 2
