@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.alerts.outbox import SENT, enqueue
+from bot.alerts.outbox import DROPPED, PENDING, SENT, enqueue
 from bot.calendar import BusinessCalendar
 from bot.ledger.reading_requests import READING_REQUEST_KIND, RequestState
 from bot.ledger.request_owners import gone_owners
@@ -175,3 +175,22 @@ def waiting_for(session: Session, person: str, *, limit: int) -> tuple[list[Wait
             Waiting(request.id, facility.slug, request.sent_at, facility.timezone, payload)
         )
     return waiting, total
+
+
+def drop_unsent(session: Session, request_id: int, *, reason: str) -> int:
+    """The request's messages not sent yet (a reminder written just before the answer) are
+    dropped: an answered question is not asked again. How many."""
+    pending = [
+        m.id
+        for m in request_messages(session, [request_id]).get(request_id, [])
+        if m.state == PENDING
+    ]
+    if not pending:
+        return 0
+    dropped = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(pending), OutboxMessage.state == PENDING)
+        .values(state=DROPPED, dropped_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return dropped.rowcount

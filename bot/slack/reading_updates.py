@@ -5,7 +5,8 @@ and App Home lists it too. Whichever was tapped, each message the request was de
 (its outbox rows' references) is updated in place: its own question kept, the buttons gone,
 a line saying what was recorded. The tapped message is updated even if it is not among them;
 an answer given in App Home republishes the person's Home. A message that cannot be updated
-(deleted in Slack) is logged and skipped: the answer is recorded already.
+(deleted in Slack) is logged and skipped: the answer is recorded already. A reminder written
+but not sent yet is dropped.
 """
 
 import logging
@@ -13,7 +14,7 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.ledger.request_reminders import request_messages
+from bot.ledger.request_reminders import drop_unsent, request_messages
 from bot.slack import reading_blocks as words
 from bot.slack.context import Loanwatch
 from bot.slack.events.home import publish_home
@@ -33,7 +34,8 @@ def show_answered(
     """Update the request's messages to say `line`; `tapped` is the (channel, ts, question) of
     the message tapped (channel and ts None from App Home); `home_of` the person whose Home
     was tapped, republished."""
-    with lw.reading() as session:
+    with lw.transaction() as session:
+        drop_unsent(session, request_id, reason=f"request {request_id} was answered before it")
         messages = request_messages(session, [request_id]).get(request_id, [])
         shown = {
             tuple(m.transport_ref.split(":", 1)): words.request_message(dict(m.payload))[0]

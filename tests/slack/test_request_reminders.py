@@ -179,3 +179,17 @@ def test_after_a_pause_an_old_question_is_not_repeated(asked, sessions, settings
     at(sessions, settings, clock, 2026, 12, 3, 10, 1)
     assert reminders(slack) == []
     assert len(slack.messages(DANA_DM)) == 2
+
+
+def test_a_reminder_not_sent_yet_when_the_answer_comes_is_not_sent(
+    app, asked, sessions, settings, clock, slack
+) -> None:
+    """The 12:00 cycle wrote the reminder; Dana answers before the worker sends it: it is not
+    sent."""
+    clock.now = shanghai(2026, 12, 1, 12, 0)
+    with sessions.begin() as session:
+        run_check_cycle(session, now=clock(), settings=settings, calendar=settings.calendar())
+    app.click(asked, DANA_DM, SAME_ACTION, user=DANA)
+    at(sessions, settings, clock, 2026, 12, 1, 12, 1)
+    assert reminders(slack) == []
+    assert len(slack.messages(DANA_DM)) == 1
