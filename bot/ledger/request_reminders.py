@@ -37,6 +37,9 @@ REMIND_AFTER = timedelta(hours=2)
 # A reminder this late (the worker was down, or loanwatch was upgraded with old requests
 # open) is not sent: the checks have taken over, and a burst of old questions helps nobody.
 TOO_LATE = timedelta(days=1)
+# Older requests are not looked at: two business hours after any of them plus TOO_LATE is past
+# (the longest closure, Spring Festival with its weekends, is under two weeks).
+LOOK_BACK = timedelta(days=15)
 # The payload key that makes a request's message its reminder: when the first one went out.
 REMINDER_OF = "reminder_of"
 
@@ -92,7 +95,8 @@ def run_reading_reminders(
     """Write the reminder of each open request whose two business hours are up, once (the
     wake-up; the caller commits)."""
     gone = gone_owners(session)
-    waiting = [(r, f) for r, f in unreminded(session) if (r.facility_id, r.owner) not in gone]
+    recent = unreminded(session, since=now - LOOK_BACK)
+    waiting = [(r, f) for r, f in recent if (r.facility_id, r.owner) not in gone]
     messages = request_messages(session, [r.id for r, _ in waiting])
     reminded = []
     for request, facility in waiting:
@@ -127,12 +131,17 @@ def run_reading_reminders(
     return reminded
 
 
-def unreminded(session: Session) -> list[tuple[ReadingRequest, Facility]]:
-    """The open requests not reminded yet, with their facilities, in one query."""
+def unreminded(session: Session, *, since: datetime) -> list[tuple[ReadingRequest, Facility]]:
+    """The open requests sent since `since` and not reminded yet, with their facilities, in one
+    query (so those never reminded, too late or to someone gone, do not pile up here)."""
     rows = session.execute(
         select(ReadingRequest, Facility)
         .join(Facility, Facility.id == ReadingRequest.facility_id)
-        .where(ReadingRequest.state == RequestState.OPEN, ReadingRequest.reminded_at.is_(None))
+        .where(
+            ReadingRequest.state == RequestState.OPEN,
+            ReadingRequest.reminded_at.is_(None),
+            ReadingRequest.sent_at >= since,
+        )
         .order_by(ReadingRequest.id)
     )
     return [(row[0], row[1]) for row in rows]

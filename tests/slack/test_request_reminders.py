@@ -155,7 +155,7 @@ def test_two_wake_ups_at_once_send_one_reminder(
     monkeypatch.setattr(
         request_reminders,
         "unreminded",
-        lambda session: [
+        lambda session, since: [
             (r, session.get_one(Facility, r.facility_id))
             for r in session.scalars(select(ReadingRequest))
         ],
