@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from slack_sdk.errors import SlackApiError
 
 from bot.ledger.request_owners import OWNER_GONE
+from bot.oncall.rotations import USER_ID
 from bot.slack.reading_blocks import request_message
 from jobs.transports.base import OutboxMessageView, TransportError
 from jobs.transports.slack_errors import error_code
@@ -39,6 +40,9 @@ class Poster(Protocol):
 def send_request(transport: Poster, message: OutboxMessageView) -> str:
     """Post the request's message to its person's direct message; its "CHANNEL:TS"."""
     person = str(message.channel)
+    text, blocks = request_message(dict(message.payload))
+    if not USER_ID.fullmatch(person):  # a channel, not a person: posted there as it is
+        return transport.post_once(message, person, text=text, blocks=blocks)
     _refuse_if_gone(transport, person)
     try:
         opened = transport.call_reader("conversations_open", users=person)
@@ -46,7 +50,6 @@ def send_request(transport: Poster, message: OutboxMessageView) -> str:
         if error_code(exc) in GONE:
             raise _gone(person, str(error_code(exc))) from exc
         raise
-    text, blocks = request_message(dict(message.payload))
     return transport.post_once(message, str(opened["channel"]["id"]), text=text, blocks=blocks)
 
 
