@@ -15,7 +15,7 @@ from bot.ledger.facilities import FacilityTerms, add_facility
 from bot.ledger.reading_requests import set_readings
 from bot.ledger.schedule import DayCount, RepaymentMethod
 from bot.models import LimitReading
-from bot.slack.reading_blocks import SAME_ACTION
+from bot.slack.reading_blocks import CHANGED_ACTION, SAME_ACTION
 from tests.slack.test_reading_requests import DANA_DM, shanghai
 from tests.slack.test_request_reminders import at, own
 from tests.support.fake_slack import Message
@@ -109,3 +109,26 @@ def test_home_lists_five_and_says_how_many_more(
     assert "asked 2026-12-02 10:00 CST" not in shown
     assert "and 2 more" in shown
     assert len(published["blocks"]) <= 100
+
+
+def test_changed_from_home_records_the_figures_and_updates_the_message(
+    app, jiebei, sessions, settings, clock, slack
+) -> None:
+    """Changed… in Home opens the form; what Dana types is recorded, her direct message says
+    so without buttons, and her Home no longer lists the request."""
+    own(sessions, jiebei.id, "workdays 10:00")
+    at(sessions, settings, clock, 2026, 12, 1, 10, 0)
+    home = Message(ts="0", text="", blocks=home_of(app, slack, DANA)["blocks"], user=DANA)
+    clock.now = shanghai(2026, 12, 1, 10, 30)
+    app.click(home, None, CHANGED_ACTION, user=DANA)
+    [form] = [v for v in slack.views if v["method"] == "views.open"]
+    typed = {
+        "limit": {"value": {"type": "plain_text_input", "value": "250,000"}},
+        "available": {"value": {"type": "plain_text_input", "value": "180,000"}},
+    }
+    assert app.submit(form, typed, user=DANA).status == 200
+    [dm] = slack.messages(DANA_DM)
+    assert "¥250,000 limit, ¥180,000 available (changed)" in dm.text
+    assert CHANGED_ACTION not in json.dumps(dm.blocks)
+    republished = [v for v in slack.views if v["method"] == "views.publish"][-1]
+    assert "Waiting for your answer" not in json.dumps(republished)
