@@ -85,7 +85,10 @@ class Settings(BaseSettings):
     business_hours: str = Field(
         "09:00-18:00",
         validation_alias="LOANWATCH_BUSINESS_HOURS",
-        description="When warnings escalate: these hours of China's working days, facility's zone.",
+        description=(
+            "When warnings escalate, and what an unanswered reading request's two hours before "
+            "its reminder count: these hours of China's working days, facility's zone."
+        ),
     )
     urgent_days: int = Field(2, ge=0, le=30, validation_alias="LOANWATCH_URGENT_DAYS")
     default_rotation: str | None = Field(None, validation_alias="LOANWATCH_DEFAULT_ROTATION")

@@ -33,6 +33,8 @@ from bot.alerts.transition import unresolved_by_fingerprint
 from bot.calendar import BusinessCalendar
 from bot.holidays import missing_holidays_note, unknown_holiday_years
 from bot.ledger.reading_requests import run_reading_requests
+from bot.ledger.request_owners import resolve_gone_owners
+from bot.ledger.request_reminders import run_reading_reminders
 from bot.models import Alert
 from bot.oncall.engine import run_escalations
 from bot.oncall.usergroups import run_usergroup_syncs
@@ -169,8 +171,8 @@ def run_wake_ups(
     calendar: BusinessCalendar,
     written_at: datetime | None,
 ) -> WakeUps:
-    """The tickets' follow-ups, the escalation ladders, the on-call user groups and the reading
-    requests, each apart."""
+    """The tickets' follow-ups, the escalation ladders, the on-call user groups, the reading
+    requests and their reminders, each apart."""
     policy = settings.alert_policy()
     done = WakeUps()
     # The tickets' wake-ups: resolved alerts noted on their tickets, follow-ups due by now.
@@ -211,6 +213,19 @@ def run_wake_ups(
         session,
         "reading_requests",
         lambda: run_reading_requests(session, now=now, calendar=calendar, written_at=written_at),
+    )
+    # Their one reminder each, two business hours on; `owner_gone` alerts whose facility asks
+    # someone else now resolved.
+    hours = settings.escalation().business_hours
+    done.run(
+        session,
+        "reading_reminders",
+        lambda: (
+            run_reading_reminders(
+                session, now=now, calendar=calendar, hours=hours, written_at=written_at
+            ),
+            resolve_gone_owners(session, now=now, policy=policy, written_at=written_at),
+        ),
     )
     return done
 

@@ -29,6 +29,7 @@ from bot.alerts.checks import Check
 from bot.alerts.destinations import destination, end_streak
 from bot.alerts.outbox_admin import delivery_failed_fingerprint
 from bot.alerts.policy import AlertPolicy
+from bot.ledger.request_owners import owner_gone_letter
 from bot.models import Alert, DeliveryDestination, OutboxMessage
 from bot.tickets.delivery import record_delivery_failure
 from bot.tickets.notices import TicketNoticeKind
@@ -68,7 +69,12 @@ def default_dead_letter_handler(
     A dead letter that was itself the notice of an alert about delivery is only logged:
     raising another alert about it would write another outbox row to the same unreachable
     place, and so on without end.
+
+    A reading request whose person left the workspace is no delivery failure: the row is
+    dropped and one `owner_gone` alert says whom to ask instead (bot.ledger.request_owners).
     """
+    if owner_gone_letter(session, message, now, policy=policy):
+        return
     if message.alert_id is not None:
         alert = session.get(Alert, message.alert_id)
         if alert is not None and (

@@ -1,13 +1,15 @@
 """Admin alerts: about loanwatch itself, not about a facility.
 
 `delivery_failed` (a notice became a dead letter), `delivery_degraded` (a destination keeps
-failing), `check_failed` (a check raised instead of reporting) and `holidays_unknown` (a year
-that matters has no holiday calendar). No run of the checks reports them, so a run never
-resolves them: whoever noticed the condition opens one, once however long it lasts, and
-resolves it when the condition clears (or a person does by hand). They are critical unless the
-opener says otherwise (`holidays_unknown` is a warning), go to the default alert channel (else
-to the first admin user's direct message: `AlertPolicy.admin_channel`; with neither, only the
-console shows them and `loanwatch check` warns), and silences do not apply to them.
+failing), `check_failed` (a check raised instead of reporting), `holidays_unknown` (a year
+that matters has no holiday calendar) and `owner_gone` (whom a facility's reading requests go
+to has left the workspace: bot.ledger.request_owners). No run of the checks reports them, so
+a run never resolves them: whoever noticed the condition opens one, once however long it
+lasts, and resolves it when the condition clears (or a person does by hand). They are critical
+unless the opener says otherwise (`holidays_unknown` and `owner_gone` are warnings), go to the
+default alert channel (else to the first admin user's direct message:
+`AlertPolicy.admin_channel`; with neither, only the console shows them and `loanwatch check`
+warns), and silences do not apply to them.
 """
 
 from datetime import datetime

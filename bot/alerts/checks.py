@@ -34,10 +34,17 @@ class Check(StrEnum):
     DELIVERY_DEGRADED = "delivery_degraded"  # a destination keeps failing (an outage)
     CHECK_FAILED = "check_failed"  # a check raised instead of reporting
     HOLIDAYS_UNKNOWN = "holidays_unknown"  # a year that matters has no holiday calendar
+    OWNER_GONE = "owner_gone"  # whom reading requests go to is no longer in the workspace
 
 
 ADMIN_CHECKS = frozenset(
-    {Check.DELIVERY_FAILED, Check.DELIVERY_DEGRADED, Check.CHECK_FAILED, Check.HOLIDAYS_UNKNOWN}
+    {
+        Check.DELIVERY_FAILED,
+        Check.DELIVERY_DEGRADED,
+        Check.CHECK_FAILED,
+        Check.HOLIDAYS_UNKNOWN,
+        Check.OWNER_GONE,
+    }
 )
 # What a run of the checks runs, and what a silence may name.
 FACILITY_CHECKS = tuple(check for check in Check if check not in ADMIN_CHECKS)

@@ -8,7 +8,7 @@ quiet it without changing its state. How the rest of the package uses these:
 - `quiet`: what quiets an alert (snoozes, silences) and what has run out since;
 - `actions`: what people do (acknowledge, snooze, resolve, list);
 - `admin`: alerts about loanwatch itself (`delivery_failed`, `delivery_degraded`,
-  `check_failed`, `holidays_unknown`), opened and resolved by whoever noticed;
+  `check_failed`, `holidays_unknown`, `owner_gone`), opened and resolved by whoever noticed;
 - `transition`: the conditional UPDATE every state change goes through;
 - `notifier`: the outbox rows those changes write, and storm grouping;
 - `notices`: what a notice carries and how it is worded, for every surface.

@@ -28,6 +28,7 @@ from bot.errors import InputError
 from bot.ledger.facilities import facility_zone
 from bot.ledger.platforms import short_name
 from bot.ledger.reading_schedule import parse_schedule
+from bot.ledger.request_owners import gone_owners
 from bot.models import Facility, LimitReading, ReadingRequest
 from bot.money import money_str
 from bot.oncall.rotations import USER_ID
@@ -122,9 +123,12 @@ def run_reading_requests(
     sent = []
     facilities = session.scalars(select(Facility).where(*_SCHEDULED).order_by(Facility.id)).all()
     asked = latest_asked(session)
+    gone = gone_owners(session)  # not in the workspace any more: the admins were told
     for facility in facilities:
         assert facility.readings is not None
         assert facility.reading_owner is not None
+        if (facility.id, facility.reading_owner) in gone:
+            continue
         slot = parse_schedule(facility.readings).latest_slot(now, facility_zone(facility), calendar)
         if slot is None or (facility.readings_since and slot < facility.readings_since):
             continue

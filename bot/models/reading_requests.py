@@ -32,3 +32,6 @@ class ReadingRequest(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The limit reading the answer recorded (Same as last, Changed…); NULL otherwise.
     reading_id: Mapped[int | None] = mapped_column(ForeignKey("limit_readings.id"))
+    # When its one reminder was written to the outbox (bot.ledger.request_reminders); NULL
+    # before. Setting it (`WHERE reminded_at IS NULL`) is the claim: one reminder, ever.
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,8 +1,10 @@
 """Reading requests in Slack: every word and block the owner sees, written once.
 
 The direct message a request sends (`request_message`, from the outbox payload that
-`bot.ledger.reading_requests.request_payload` writes), what it says once answered
-(`answered_message`), and the **Changed…** form (`changed_view`). Nothing here queries.
+`bot.ledger.reading_requests.request_payload` writes; its reminder, two business hours on, is
+the same with `reminder_line` first), what it says once answered (`answered_message`), the
+**Changed…** form (`changed_view`), and what App Home lists as waiting for the person
+(`waiting_blocks`). Nothing here queries.
 """
 
 from datetime import datetime
@@ -19,6 +21,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.ledger.reading_answers import Answered
+from bot.ledger.request_reminders import Waiting
 from bot.money import format_money
 from bot.slack.mrkdwn import escape_within
 
@@ -67,9 +70,26 @@ def request_text(payload: dict[str, Any]) -> str:
     return f"{payload['platform']} {payload['facility']}: what does the platform show now? {last}"
 
 
+def reminder_line(payload: dict[str, Any]) -> str | None:
+    """`Reminder: this was asked at 10:00 (Tuesday 2026-12-01) and is not answered yet.`, in
+    the facility's zone; None for the request's first message."""
+    asked = payload.get("reminder_of")
+    if not asked:
+        return None
+    zone = ZoneInfo(payload.get("reminder_zone") or payload.get("zone") or "UTC")
+    local = datetime.fromisoformat(asked).astimezone(zone)
+    return (
+        f"Reminder: this was asked at {local:%H:%M} ({local:%A %Y-%m-%d}) and is not answered yet."
+    )
+
+
 def request_message(payload: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
-    """The direct message: the question and its three buttons (values: the request's id)."""
+    """The direct message: the question (after the reminder's line, for a reminder) and its
+    three buttons (values: the request's id)."""
     text = request_text(payload)
+    reminder = reminder_line(payload)
+    if reminder is not None:
+        text = f"{reminder}\n{text}"
     value = str(payload["request_id"])
     buttons = [
         ButtonElement(text=SAME, action_id=SAME_ACTION, value=value, style="primary"),
@@ -195,3 +215,46 @@ def changed_view(
 NOT_YOURS = (
     "This request is for {owner}; only they (or an operator) may answer it, so nothing was done."
 )
+
+
+# App Home lists at most this many of the person's open requests (two blocks each; a Home
+# view holds 100 blocks), then says how many more.
+MAX_WAITING = 5
+WAITING_HEADER = "Waiting for your answer ({count})"
+WAITING_MORE = (
+    "and {more} more: in your direct messages with loanwatch, or `loanwatch requests list`"
+)
+
+
+def waiting_blocks(waiting: list[Waiting], total: int) -> list[dict[str, Any]]:
+    """App Home's section of the person's open requests (`total` of them): each one's facility
+    and since when, its question and the same buttons as its message (block ids made unique in
+    the view)."""
+    if not waiting:
+        return []
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "header",
+            "text": {"type": "plain_text", "text": WAITING_HEADER.format(count=total)},
+        }
+    ]
+    for item in waiting[:MAX_WAITING]:
+        facility, payload = item.facility, item.payload
+        since = f"{item.asked_at.astimezone(ZoneInfo(item.zone)):%Y-%m-%d %H:%M %Z}"
+        if payload is None:
+            line = f"*{facility}* · asked {since}: the question is on its way to your messages."
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=line)).to_dict())
+            continue
+        blocks.append(
+            ContextBlock(
+                elements=[MarkdownTextObject(text=f"*{facility}* · asked {since}")]
+            ).to_dict()
+        )
+        for block in request_message(payload)[1]:
+            if "block_id" in block:
+                block = {**block, "block_id": f"{block['block_id']}-{item.request_id}"}
+            blocks.append(block)
+    if total > MAX_WAITING:
+        more = WAITING_MORE.format(more=total - MAX_WAITING)
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more)]).to_dict())
+    return blocks

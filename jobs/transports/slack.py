@@ -8,8 +8,8 @@ What a row becomes:
   together, uploaded into that message's thread.
 - `digest` (the daily digest): its message, chart and CSV (jobs.transports.slack_digest).
 - `oncall.usergroup`: the on-call user group's members set (jobs.transports.slack_usergroups).
-- `reading.request`: the question to a facility's owner, in the app's direct message with them,
-  with its buttons (`bot.slack.reading_blocks`).
+- `reading.request`: a request (or its reminder) in its person's direct message, with its
+  buttons; not to someone gone from the workspace (jobs.transports.slack_requests).
 - an alert kind with no message of its own yet (`alert_ref` None: its first notice, or an alert
   only ever told inside a group): a full message (`alert_message`); the worker keeps its
   reference as the alert's `message_ref`.
@@ -54,7 +54,6 @@ from bot.slack.blocks import (
     thread_line,
 )
 from bot.slack.mrkdwn import escape_within
-from bot.slack.reading_blocks import request_message
 from bot.tickets.notices import TicketNoticeKind
 from jobs.transports.base import OutboxMessageView, TransportError
 from jobs.transports.console import render_text
@@ -70,6 +69,7 @@ from jobs.transports.slack_errors import (
     rule,
 )
 from jobs.transports.slack_escalation import send_escalation
+from jobs.transports.slack_requests import send_request
 from jobs.transports.slack_tickets import send_ticket_notice
 from jobs.transports.slack_usergroups import send_usergroup
 
@@ -144,6 +144,8 @@ class SlackTransport:
                 permanent=True,
             )
         try:
+            if message.kind == READING_REQUEST_KIND:  # channel: the person, looked up first
+                return send_request(self, message)
             channel = self._direct_if_user(channel)
             if message.kind == NoticeKind.GROUP:
                 return self._send_group(message, channel)
@@ -158,9 +160,6 @@ class SlackTransport:
                     text, blocks = alert_message(message.payload)
                     return self._post_once(message, channel, text=text, blocks=blocks)
                 return self._update_alert(message, message.alert_ref, channel)
-            if message.kind == READING_REQUEST_KIND:  # channel: the owner's direct message
-                text, blocks = request_message(dict(message.payload))
-                return self._post_once(message, channel, text=text, blocks=blocks)
             if message.kind == TicketNoticeKind.NOTICE:
                 return send_ticket_notice(self, message, channel)
             # Anything else the outbox may carry is posted as the console would print it.

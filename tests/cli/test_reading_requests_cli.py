@@ -4,11 +4,13 @@ Alice, the admin, sets who is asked for jiebei-main's figures (Dana) and when.
 """
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from bot.audit import Actor
 from bot.ledger.reading_answers import answer_unavailable
+from bot.ledger.request_owners import OWNER_GONE, owner_gone_letter
+from bot.models import OutboxMessage
 from tests.cli.test_ledger_commands import (
     Loanwatch,
     alice_at_the_terminal,  # noqa: F401 - the autouse fixture: Alice is at the terminal
@@ -76,3 +78,34 @@ def test_requests_list_shows_what_is_waiting_and_what_was_answered(
     assert "answered  unavailable  2026-12-01 10:00 CST" in answered
     assert "no open reading requests" in ok(loanwatch("requests list")).out
     assert "jiebei-main" in ok(loanwatch("requests list --state all")).out
+
+
+def test_requests_list_shows_the_reminder_and_an_owner_gone(
+    loanwatch: Loanwatch, terminal_clock, database_url: str
+) -> None:
+    """Tuesday 10:00's question went out at 10:00; the 12:00 check repeats it, and the list
+    says when. Then Slack said Dana left the workspace: she is marked gone, with what to do."""
+    ok(loanwatch("facility add jiebei-main --platform jiebei --limit 300k"))
+    terminal_clock.advance(minutes=-60)
+    ok(loanwatch(f"facility set jiebei-main --owner {DANA} --readings 'workdays 10:00'"))
+    terminal_clock.advance(minutes=60)
+    ok(loanwatch(f"check --at {terminal_clock().isoformat()}"))
+    engine = create_engine(database_url)
+    with Session(engine) as session, session.begin():
+        # What the delivery worker records once Slack took the question (tests/slack shows it).
+        [row] = session.scalars(select(OutboxMessage)).all()
+        row.state, row.sent_at, row.transport_ref = "sent", terminal_clock(), "D0DANA:1.0001"
+    terminal_clock.advance(hours=2)
+    ok(loanwatch(f"check --at {terminal_clock().isoformat()}"))
+    listed = ok(loanwatch("requests list")).out
+    assert "reminded" in listed.splitlines()[0]
+    [line] = [row for row in listed.splitlines() if row.startswith("1 ")]
+    assert line.split("  ")[-1] == "2026-12-01 12:00 CST"
+    with Session(engine) as session, session.begin():
+        reminder = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()[-1]
+        reminder.last_error = f"{OWNER_GONE}: {DANA}, user_disabled"
+        assert owner_gone_letter(session, reminder, terminal_clock())
+    engine.dispose()
+    listed = ok(loanwatch("requests list")).out
+    assert f"{DANA} (gone)" in listed
+    assert "set another owner with `loanwatch facility set FAC --owner U…`" in listed

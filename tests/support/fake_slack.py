@@ -130,6 +130,9 @@ class FakeSlack:
         self.downloads: list[tuple[str, str | None]] = []
         self.channels: dict[str, Channel] = {}
         self.usergroups: dict[str, list[str]] = {}
+        # People deactivated in the workspace: users.info says `deleted: true` and
+        # conversations.open answers user_disabled.
+        self.deleted_users: set[str] = set()
         self.socket_url: str | None = None
         self.faults: Callable[[str], Fault | None] | None = None
         # Method → the error Slack answers it with (`missing_scope` for an app installed
@@ -393,10 +396,18 @@ class FakeSlack:
         channel.member = True
         return {"ok": True, "channel": {"id": channel.id, "name": channel.name}}
 
+    def _m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = str(args.get("user") or "")
+        if user[:1] not in ("U", "W"):
+            return _err("user_not_found")
+        return {"ok": True, "user": {"id": user, "deleted": user in self.deleted_users}}
+
     def _m_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
         user = str(args.get("users") or "")
         if user[:1] not in ("U", "W") or "," in user:
             return _err("user_not_found")
+        if user in self.deleted_users:
+            return _err("user_disabled")
         direct = "D" + user[1:]
         if direct not in self.channels:
             self.channels[direct] = Channel(direct, f"dm-{user.lower()}")

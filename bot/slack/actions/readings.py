@@ -15,6 +15,7 @@ from bot.errors import InputError
 from bot.ledger import reading_answers
 from bot.models import ReadingRequest
 from bot.slack import reading_blocks as words
+from bot.slack import reading_updates
 from bot.slack.actions.alerts import whisper
 from bot.slack.actions.values import NOT_OURS, row_id
 from bot.slack.context import Loanwatch, actor, loanwatch_of
@@ -41,7 +42,7 @@ def same_as_last(
     except InputError as exc:
         whisper(client, body, escape(str(exc)))
         return
-    show_answered(client, body, line)
+    show_answered(lw, client, body, request_id, line)
 
 
 def cant_see_it(
@@ -58,7 +59,7 @@ def cant_see_it(
             session, actor(body["user"]["id"]), request_id, now=lw.clock()
         )
         line = words.answered_line(answered)
-    show_answered(client, body, line)
+    show_answered(lw, client, body, request_id, line)
 
 
 def changed(
@@ -80,6 +81,7 @@ def changed(
         "channel": container.get("channel_id"),
         "ts": container.get("message_ts"),
         "question": (body.get("message") or {}).get("text"),
+        "home": container.get("type") == "view",
     }
     metadata = pack(lw.installation(), words.CHANGED_CALLBACK, body["user"]["id"], facts)
     view = words.changed_view(
@@ -93,16 +95,21 @@ def changed(
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
-def show_answered(client: WebClient, body: dict[str, Any], line: str) -> None:
-    """The request's message updated in place: the question, and what was recorded."""
+def show_answered(
+    lw: Loanwatch, client: WebClient, body: dict[str, Any], request_id: int, line: str
+) -> None:
+    """Every message of the request (the tapped one, its reminder or question) updated in
+    place: its question, and what was recorded; from App Home, the Home published again."""
     container = body.get("container") or {}
     question = (body.get("message") or {}).get("text") or ""
-    text, blocks = words.answered_message(question, line)
-    client.chat_update(
-        channel=container.get("channel_id"),
-        ts=container.get("message_ts"),
-        text=text,
-        blocks=blocks,
+    from_home = container.get("type") == "view"
+    reading_updates.show_answered(
+        lw,
+        client,
+        request_id,
+        line,
+        tapped=(container.get("channel_id"), container.get("message_ts"), question),
+        home_of=body["user"]["id"] if from_home else None,
     )
 
 

@@ -1,4 +1,5 @@
-"""App Home: the dashboard — the caller's next on-call shifts and overdue tickets (if any),
+"""App Home: the dashboard — the reading requests waiting for the caller's answer, the caller's
+next on-call shifts and overdue tickets (if any),
 facilities with limit / used / available, bills due this week, open alerts (each with its
 Acknowledge button)."""
 
@@ -12,12 +13,14 @@ from sqlalchemy.orm import Session
 
 from bot.dashboard import Dashboard
 from bot.holidays import missing_holidays_note
+from bot.ledger.request_reminders import waiting_for
 from bot.models import Facility, Platform
 from bot.money import format_money
 from bot.oncall.shifts import Shift, next_shifts
 from bot.slack.blocks import ACK_ACTION
-from bot.slack.context import loanwatch_of
+from bot.slack.context import Loanwatch, loanwatch_of
 from bot.slack.mrkdwn import escape_within, mention
+from bot.slack.reading_blocks import MAX_WAITING, waiting_blocks
 from bot.slack.ticket_words import home_line
 from bot.tickets.changes import overdue_tickets
 from bot.tickets.words import ticket_label
@@ -31,16 +34,23 @@ def home_opened(event: dict[str, Any], client: WebClient, context: Any) -> None:
     """Publish a fresh dashboard for the person who opened Home."""
     if event.get("tab", "home") != "home":
         return
-    lw = loanwatch_of(context)
+    publish_home(loanwatch_of(context), client, event["user"])
+
+
+def publish_home(lw: Loanwatch, client: WebClient, user: str) -> None:
+    """Publish `user`'s Home as it is now (on opening it, and after an answer given there)."""
     with lw.reading() as session:
         overdue = [
             home_line(ticket_label(t.number), slug, t.subject, platform, t.last_contact_at)
             for t in overdue_tickets(session)
             for slug, platform in [_names(session, t.facility_id)]
         ]
-        shifts = [shift_line(s) for s in next_shifts(session, event["user"], lw.clock())]
-    view = home_view(lw.dashboard(), lw.when(lw.clock()), overdue, shifts)
-    client.views_publish(user_id=event["user"], view=view)
+        shifts = [shift_line(s) for s in next_shifts(session, user, lw.clock())]
+        waiting, total = waiting_for(session, user, limit=MAX_WAITING)
+    view = home_view(
+        lw.dashboard(), lw.when(lw.clock()), overdue, shifts, waiting_blocks(waiting, total)
+    )
+    client.views_publish(user_id=user, view=view)
 
 
 def shift_line(shift: Shift) -> str:
@@ -51,15 +61,21 @@ def shift_line(shift: Shift) -> str:
 
 
 def home_view(
-    board: Dashboard, updated: str, overdue: Sequence[str] = (), shifts: Sequence[str] = ()
+    board: Dashboard,
+    updated: str,
+    overdue: Sequence[str] = (),
+    shifts: Sequence[str] = (),
+    waiting: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
-    """The Home tab as a view; `overdue` are the lines of the overdue tickets (the platform
-    left three follow-ups unanswered), `shifts` the viewer's next on-call shifts, each shown
-    first when there are any."""
+    """The Home tab as a view; `waiting` the blocks of the viewer's open reading requests,
+    `overdue` the lines of the overdue tickets (the platform left three follow-ups
+    unanswered), `shifts` the viewer's next on-call shifts, each shown first when there are
+    any."""
     # First: it is about how far everything below can be trusted.
     blocks: list[dict[str, Any]] = [
         _context(f"⚠️ {missing_holidays_note(year)}") for year in board.unknown_years
     ]
+    blocks += waiting
     if shifts:
         blocks += [_header("Your on-call shifts"), _section("\n".join(shifts))]
     if overdue:

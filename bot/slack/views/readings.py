@@ -1,8 +1,9 @@
 """The **Changed…** form of a reading request: the figures typed are recorded, stamped now.
 
 Its private_metadata (signed, `bot.slack.views.metadata`) names the request and the direct
-message to update. An amount that is not one, or available above the limit, is shown on its
-field and nothing is recorded.
+message to update (with the request's other message, and App Home when it was opened there:
+`bot.slack.reading_updates`). An amount that is not one, or available above the limit, is
+shown on its field and nothing is recorded.
 """
 
 from typing import Any
@@ -13,6 +14,7 @@ from bot.errors import InputError
 from bot.ledger import reading_answers
 from bot.money import parse_amount
 from bot.slack import reading_blocks as words
+from bot.slack import reading_updates
 from bot.slack.context import actor, loanwatch_of
 from bot.slack.views.metadata import ForgedMetadataError, unpack
 
@@ -56,9 +58,14 @@ def submit_changed(
         ack(response_action="errors", errors={"available": str(exc)})
         return
     ack()
-    if facts.get("channel") and facts.get("ts"):
-        text, blocks = words.answered_message(facts.get("question") or "", line)
-        client.chat_update(channel=facts["channel"], ts=facts["ts"], text=text, blocks=blocks)
+    reading_updates.show_answered(
+        lw,
+        client,
+        int(facts["request"]),
+        line,
+        tapped=(facts.get("channel"), facts.get("ts"), facts.get("question") or ""),
+        home_of=user_id if facts.get("home") else None,
+    )
 
 
 def _typed(view: dict[str, Any], block: str) -> str:
