@@ -290,6 +290,7 @@ class Settings(BaseSettings):
             default_channel=self.default_alert_channel,
             admin_channel=self.admin_alert_channel(),
             timezone=self.timezone,
+            calendar=self.calendar(),
         )
 
     def admin_alert_channel(self) -> str | None:

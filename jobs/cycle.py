@@ -30,6 +30,7 @@ from bot.alerts.failures import check_failed_fingerprint, failing_checks
 from bot.alerts.findings import Finding, Severity
 from bot.alerts.policy import AlertPolicy, AlertState, RunSummary
 from bot.alerts.transition import unresolved_by_fingerprint
+from bot.api.idempotency import forget_keys
 from bot.calendar import BusinessCalendar
 from bot.holidays import missing_holidays_note, unknown_holiday_years
 from bot.ledger.reading_requests import run_reading_requests
@@ -172,7 +173,7 @@ def run_wake_ups(
     written_at: datetime | None,
 ) -> WakeUps:
     """The tickets' follow-ups, the escalation ladders, the on-call user groups, the reading
-    requests and their reminders, each apart."""
+    requests and their reminders, and the API's old idempotency keys, each apart."""
     policy = settings.alert_policy()
     done = WakeUps()
     # The tickets' wake-ups: resolved alerts noted on their tickets, follow-ups due by now.
@@ -227,6 +228,9 @@ def run_wake_ups(
             resolve_gone_owners(session, now=now, policy=policy, written_at=written_at),
         ),
     )
+    # The ingest API's Idempotency-Key answers older than a day, forgotten (by the real time:
+    # a `check --at` in the future must not forget today's).
+    done.run(session, "api_keys", lambda: forget_keys(session, now=written_at or now))
     return done
 
 

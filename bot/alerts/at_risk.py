@@ -153,11 +153,14 @@ def money_at_risk(
     now: datetime,
     calendar: BusinessCalendar | None = None,
     positions: Mapping[int, PositionLine] | None = None,
+    collection: BusinessCalendar | None = None,
 ) -> dict[int, AtRisk]:
     """Alert id → the money it puts at risk (alerts that measure none are left out).
 
-    `calendar` counts the business days to a due date (left None without it); `positions`
-    (facility id → position) saves reading them again when the caller has them.
+    `calendar` counts the business days to a due date (left None without it, as a message that
+    stays up has no count); the collection day of a due date on a holiday is read on
+    `collection`, else on `calendar`, else on China's calendar as the library knows it.
+    `positions` (facility id → position) saves reading them again when the caller has them.
     """
     on_facility = [a for a in alerts if a.facility_id is not None]
     read = {a.id: _read(a) for a in on_facility}
@@ -182,7 +185,7 @@ def money_at_risk(
         due = amounts.of(facility.id, subject) if subject is not None else None
         if due is None or subject is None:
             continue
-        found[alert.id] = _risk(facility, subject, due, now, calendar)
+        found[alert.id] = _risk(facility, subject, due, now, calendar, collection or calendar)
     return found
 
 
@@ -213,15 +216,16 @@ def _risk(
     due: _Due,
     now: datetime,
     calendar: BusinessCalendar | None,
+    collection: BusinessCalendar | None,
 ) -> AtRisk:
     amount = Decimal(due.amount).quantize(ZERO)
     if subject.due is None:
         return AtRisk(amount, facility.currency, RiskKind.DRAW)
     today = now.astimezone(ZoneInfo(facility.timezone)).date()
-    # One rule for when it is collected (and overdue from the day after), with or without the
-    # caller's calendar: the alert's own message passes none.
+    # One rule for when it is collected (and overdue from the day after), with or without a
+    # count of business days: the alert's own message asks for no count.
     rule = HolidayRule(facility.holiday_rule)
-    collected = collection_date(subject.due, rule, calendar or BusinessCalendar())
+    collected = collection_date(subject.due, rule, collection or BusinessCalendar())
     days = business_days_until(calendar, today, collected) if calendar else None
     fee = ZERO if due.paid else late_fee_a_day(facility, amount, due.principal, due.interest)
     return AtRisk(

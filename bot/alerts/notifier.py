@@ -213,7 +213,7 @@ class Notifier:
         live = [alert for alert in alerts if alert.state != AlertState.RESOLVED]
         if not live:
             return {}
-        risks = money_at_risk(self.session, live, now=self.now)
+        risks = money_at_risk(self.session, live, now=self.now, collection=self.policy.calendar)
         return {alert_id: risk.fact() for alert_id, risk in risks.items()}
 
     def _with_own_message(self, alerts: Sequence[AlertToTell]) -> set[int]:

@@ -19,6 +19,7 @@ from datetime import timedelta
 from enum import StrEnum
 
 from bot.alerts.findings import Severity
+from bot.calendar import BusinessCalendar
 
 
 class AlertState(StrEnum):
@@ -60,6 +61,10 @@ class AlertPolicy:
     admin_channel: str | None = None
     # The zone an alert on no facility shows its times in (LOANWATCH_TIMEZONE; bot.zones).
     timezone: str = "UTC"
+    # The business days that decide when a bank collects a due date on a holiday, as the
+    # message's money at risk shows it (China's, plus the admin's LOANWATCH_HOLIDAYS_FILE):
+    # the same days the checks count with. None: China's as the library knows them.
+    calendar: BusinessCalendar | None = None
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,8 @@ def guard(
     sessions: sessionmaker[Session], clock: Callable[[], datetime], limiter: TokenRateLimit
 ) -> Callable[[Scope], Callable[..., Caller]]:
     """`caller_for(scope)`: a dependency that answers with the request's Caller, or refuses it
-    (401/403, audited; 429 past the token's rate)."""
+    (401/403, audited; 429 past the token's rate, or past the refusals an address may have,
+    not audited: bot.api.ratelimit)."""
 
     def caller_for(needed: Scope) -> Callable[..., Caller]:
         def caller(
@@ -43,6 +44,11 @@ def guard(
                 with transaction(sessions) as session:
                     found = authenticate(session, header, needed, now=now)
             except TokenRefusedError as refused:
+                wait = limiter.refused(request.client.host if request.client else "unknown")
+                if wait is not None:
+                    raise ApiError(
+                        429, messages.too_many_refused(wait), {"Retry-After": str(wait)}
+                    ) from None
                 with transaction(sessions) as session:
                     details = {"method": request.method, "path": request.url.path}
                     record_refusal(session, refused, details, now=now)

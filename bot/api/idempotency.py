@@ -6,19 +6,26 @@ observations: a second request with the same key that arrives while the first is
 waits on that row (PostgreSQL) or on the write lock (SQLite), then fails to insert it, rolls
 back, and answers with what the first one kept. The same key with another body is refused.
 A refused request keeps nothing: fixed and sent again under the same key, it is tried anew.
+
+A key is kept for a day (`KEPT_FOR`, Stripe's rule): the worker's wake-up `forget_keys` deletes
+older ones, so the table holds one day of batches, not every batch ever sent. A retry is a
+script's answer to a lost connection, minutes later; a key sent again after a day is a new
+request.
 """
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.models import ApiIdempotencyKey
 
 KEY_CHARS = 200
+# How long an answer is kept for a retry.
+KEPT_FOR = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -56,3 +63,11 @@ def claim(
     session.add(row)
     session.flush()
     return row
+
+
+def forget_keys(session: Session, *, now: datetime) -> int:
+    """Delete the answers kept longer than `KEPT_FOR` (a wake-up; the caller commits); the count."""
+    done = session.execute(
+        delete(ApiIdempotencyKey).where(ApiIdempotencyKey.created_at < now - KEPT_FOR)
+    )
+    return done.rowcount or 0

@@ -30,6 +30,10 @@ def too_many(wait: int) -> str:
     return f"too many requests with this token; try again in {wait} s"
 
 
+def too_many_refused(wait: int) -> str:
+    return f"too many requests without a valid token from this address; try again in {wait} s"
+
+
 def bug(reference: str) -> str:
     return f"something went wrong on loanwatch's side (reference {reference}); nothing was recorded"
 

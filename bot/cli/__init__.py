@@ -4,6 +4,9 @@ Bad input exits with status 2 and one line on stderr, and writes nothing: every 
 one transaction that only commits when the whole command succeeded.
 """
 
+import contextlib
+import io
+import os
 import sys
 from collections.abc import Sequence
 
@@ -104,7 +107,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SchemaBehindError as exc:
         _fail(str(exc))
         return EXIT_SCHEMA_BEHIND
+    except BrokenPipeError:
+        # The reader went away (`… | head -1`) after the work was committed: stop writing, and
+        # keep Python from complaining again when it flushes stdout at exit.
+        _silence_stdout()
+        return 1
     return result if isinstance(result, int) else 0
+
+
+def _silence_stdout() -> None:
+    # Not a real file under a test's runner: nothing to silence.
+    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _fail(message: str) -> None:

@@ -1,11 +1,13 @@
 """What every CLI command shares: settings, the database, who is acting, and now."""
 
 import getpass
+import io
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from datetime import datetime
 from functools import cached_property
 
+import click
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -58,9 +60,18 @@ class CliState:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A session in one transaction: committed when the command succeeds, else rolled back."""
-        with transaction(self._sessions) as session:
+        """A session in one transaction: committed when the command succeeds, else rolled back.
+
+        What the command prints inside it reaches the terminal only after the commit. Printed
+        at once, an answer ("drawn …") could be read and then undone: a reader that stops early
+        (`loanwatch draw add … | head -1`) breaks the pipe on the next line, and the error
+        rolled the draw back after its answer had been shown. Held, the answer is shown for what
+        was committed, and a change rolled back shows nothing but its error (on stderr, which is
+        not held)."""
+        held = io.StringIO()
+        with redirect_stdout(held), transaction(self._sessions) as session:
             yield session
+        click.echo(held.getvalue(), nl=False)
 
     @contextmanager
     def rolled_back(self) -> Iterator[Session]:

@@ -83,13 +83,22 @@ def schedule(
     return f"{head}\n{body}\n{foot}"
 
 
+def _limit(position: Position) -> str:
+    """The configured limit, and the lower one the platform shows when it cut the line (what
+    `available` is measured against)."""
+    limit = format_money(position.facility.limit_amount, position.facility.currency)
+    if position.cut_to is None:
+        return limit
+    return f"{limit} (cut to {format_money(position.cut_to, position.facility.currency)})"
+
+
 def positions_table(positions: Sequence[Position]) -> str:
     """Facilities with limit / outstanding / available by the ledger, and their terms."""
     rows = [
         [
             p.facility.slug,
             p.facility.platform.display_name,
-            format_money(p.facility.limit_amount, p.facility.currency),
+            _limit(p),
             format_money(p.outstanding, p.facility.currency),
             format_money(p.available, p.facility.currency),
             describe_rate(p.facility),

@@ -35,11 +35,24 @@ class Position:
 
     facility: Facility
     outstanding: Decimal
+    # The limit the platform showed last (None without a reading).
+    shown_limit: Decimal | None = None
+
+    @property
+    def limit(self) -> Decimal:
+        """The limit the line is measured against: the lower of the configured and the shown
+        (`bot.ledger.limits.utilization_limit`, the checks' rule)."""
+        return utilization_limit(self.facility.limit_amount, self.shown_limit)
+
+    @property
+    def cut_to(self) -> Decimal | None:
+        """The limit the platform shows, when it is below the configured one (a cut line)."""
+        return self.limit if self.limit < self.facility.limit_amount else None
 
     @property
     def available(self) -> Decimal:
-        """Headroom left under the facility's limit (negative when over it)."""
-        return self.facility.limit_amount - self.outstanding
+        """Headroom left under :attr:`limit`, never below zero."""
+        return expected_available(self.limit, self.outstanding)
 
 
 def drawn_and_repaid(
@@ -99,9 +112,10 @@ def _with_outstanding(*shown: Any) -> Select[Any]:
 
 
 def positions(session: Session) -> list[Position]:
-    """Every facility's outstanding principal, in one query whatever the portfolio's size."""
-    rows = session.execute(_with_outstanding(Facility))
-    return [Position(facility, outstanding) for facility, outstanding in rows]
+    """Every facility's outstanding principal and the limit its platform showed last, in one
+    query whatever the portfolio's size."""
+    rows = session.execute(_with_outstanding(Facility).add_columns(_shown_limit()))
+    return [Position(facility, outstanding, shown) for facility, outstanding, shown in rows]
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bot.calendar import BusinessCalendar
 from bot.ledger.draws import DrawRequest, record_draw
 from bot.ledger.facilities import get_facility
 from bot.models import AuditRecord, Bill, Draw, LimitReading
+from bot.settings import Settings
+from jobs.cycle import run_check_cycle
 from tests.api.conftest import DANA
 
 AT = "2026-12-01T09:30:00+08:00"
@@ -153,6 +156,28 @@ def test_the_same_idempotency_key_with_another_body_is_refused(api, jiebei, sess
     assert answer.status == 422
     assert "Idempotency-Key was used already for a different body" in answer.body["error"]
     assert written(sessions) == (1, 0)
+
+
+def test_an_answer_is_kept_for_a_day_then_the_key_is_forgotten(
+    api, jiebei, sessions, clock
+) -> None:
+    """The worker's cycle a day later forgets the key: sent again with another batch, it is a
+    new request (the day before, the same key and body was still replayed)."""
+    key = {"Idempotency-Key": "batch-of-monday"}
+    assert api.writer.post([limit()], headers=key).status == 200
+    clock.advance(hours=23)
+    with sessions.begin() as session:
+        run_check_cycle(session, now=clock(), settings=Settings(), calendar=BusinessCalendar())
+    assert api.writer.post([limit()], headers=key).headers.get("idempotent-replayed") == "true"
+
+    clock.advance(hours=2)
+    with sessions.begin() as session:
+        run_check_cycle(session, now=clock(), settings=Settings(), calendar=BusinessCalendar())
+
+    answer = api.writer.post([bill()], headers=key)
+    assert answer.status == 200, answer.body
+    assert "idempotent-replayed" not in answer.headers
+    assert written(sessions) == (1, 1)
 
 
 def test_a_refused_batch_keeps_no_answer_under_its_key(api, jiebei, sessions) -> None:

@@ -32,6 +32,19 @@ def test_no_token_or_an_unknown_one_gets_401_and_is_audited(api, jiebei, session
     assert written(sessions) == (0, 0)
 
 
+def test_an_address_that_keeps_failing_is_held_back_without_filling_the_audit_trail(
+    api, jiebei, sessions
+) -> None:
+    """Made-up tokens, one after another: each of the first 30 in a minute is refused and
+    audited; then 429 with Retry-After and no audit record, while a real token still posts."""
+    answers = [api.anonymous.post([limit()], token=f"lwt_{n:043d}") for n in range(40)]
+    assert [a.status for a in answers] == [401] * 30 + [429] * 10
+    assert 1 <= int(answers[-1].headers["retry-after"]) <= 60
+    assert "without a valid token" in answers[-1].body["error"]
+    assert len(refusals(sessions)) == 30
+    assert api.writer.post([limit()]).status == 200
+
+
 def test_a_revoked_token_gets_401(api, jiebei, sessions, clock) -> None:
     """Once revoked, the robot's token no longer posts; the refusal names the token."""
     assert api.writer.get("/api/v1/facilities").status == 200

@@ -296,3 +296,24 @@ def test_a_backdated_repayment_says_it_placed_the_later_ones_again(loanwatch: Lo
     ) in out
     plain = ok(loanwatch("repay add jb 500 --on 2026-03-05")).out
     assert "placed again" not in plain
+
+
+def test_facility_list_measures_available_against_the_limit_the_platform_cut_to(
+    loanwatch: Loanwatch,
+) -> None:
+    """Jiebei cut the ¥100,000 line to ¥70,000 with ¥60,000 drawn: ¥10,000 is available, as
+    the checks and the digest count it, not ¥40,000; cut below what is owed, nothing."""
+    ok(loanwatch(JIEBEI))
+    ok(loanwatch("draw add jb 60000 --months 6 --on 2026-11-15"))
+    ok(loanwatch("limit add jb 70000 --available 10000"))
+
+    listed = ok(loanwatch("facility list")).out
+    assert "¥100,000.00 (cut to ¥70,000.00)" in listed
+    assert "¥10,000.00" in listed
+    assert "¥40,000.00" not in listed
+
+    ok(loanwatch("limit add jb 50000 --available 0"))
+    listed = ok(loanwatch("facility list")).out
+    assert "(cut to ¥50,000.00)" in listed
+    assert "¥40,000.00" not in listed
+    assert "¥0.00" in listed

@@ -158,3 +158,31 @@ def test_with_slack_and_no_default_channel_admin_alerts_go_to_the_first_admins_d
         told = [m.text for m in slack.messages("D0DANA")]
         assert sum("holidays_unknown" in text for text in told) == 1
         assert any("delivery_failed" in text for text in told)
+
+
+@pytest.fixture
+def bank_due_on_a_sunday(sessions: sessionmaker[Session]) -> None:
+    """A line whose banks collect on the next business day (`following`), its 1-month draw of
+    10 December LAST_KNOWN due Sunday 10 January UNKNOWN, with nothing paid."""
+    logged = datetime(LAST_KNOWN, 12, 10, 10, 0, tzinfo=SHANGHAI)
+    with transaction(sessions) as session:
+        line = jiebei_line(session, ALICE, logged)
+        line.holiday_rule = "following"
+        log_draw(session, ALICE, line, "10000.00", 1, date(LAST_KNOWN, 12, 10), now=logged)
+
+
+def test_the_money_at_risk_in_a_message_is_collected_on_the_admins_calendar(
+    loanwatch, bank_due_on_a_sunday, monkeypatch, tmp_path: Path
+) -> None:
+    """The admin's holidays file makes Monday 11 January a holiday: the bank collects on the
+    12th, and the alert's message says so, as the check's own words do (the message read the
+    library's calendar, which does not know the year, and said the 11th)."""
+    holidays = tmp_path / "holidays.toml"
+    holidays.write_text(f'[{UNKNOWN}]\nholidays = ["{UNKNOWN}-01-11"]\n')
+    monkeypatch.setenv("LOANWATCH_HOLIDAYS_FILE", str(holidays))
+
+    status, out, err = loanwatch(f"check --at {UNKNOWN}-01-05T10:00")
+
+    assert status == 0, err
+    assert f"due {UNKNOWN}-01-10, collected {UNKNOWN}-01-12" in out
+    assert f"collected {UNKNOWN}-01-11" not in out

@@ -422,6 +422,15 @@ def test_facilities_are_listed_for_anyone_and_added_by_admins(app, jiebei, sessi
         )
 
 
+def test_the_facility_list_says_when_the_platform_cut_the_line(app, jiebei) -> None:
+    """Jiebei shows ¥150,000 on the ¥200,000 line: the list says so, and measures available
+    against it."""
+    app.command("limit jiebei-main 150000 available 150000", user=BOB)
+    listed = app.command("facility list", user=CHARLIE)
+    assert "limit ¥200,000.00 (the platform shows ¥150,000.00)" in listed.text
+    assert "available ¥150,000.00" in listed.text
+
+
 def test_with_no_roles_configured_everyone_may_do_everything(
     database_url, slack, sessions, jiebei, clock
 ) -> None:

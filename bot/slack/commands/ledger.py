@@ -7,7 +7,7 @@ from bot.ledger.confirmations import confirm_draw
 from bot.ledger.draw_requests import DrawArgs
 from bot.ledger.facilities import FacilityTerms, facility_zone, get_facility
 from bot.ledger.observations import LimitStatus, record_bill, record_limit_reading
-from bot.ledger.portfolio import positions
+from bot.ledger.portfolio import Position, positions
 from bot.ledger.repayments import PlacedAgain, breakdown, placed_again, record_repayment
 from bot.ledger.repayments.payoff import payoff_quote
 from bot.ledger.terms import describe_terms
@@ -309,16 +309,24 @@ def facility(lw: Loanwatch, call: Invocation) -> Reply:
         )
 
 
+def _position_line(p: Position) -> str:
+    """`• *jiebei-main* (借呗 Jiebei): limit ¥300,000.00, used …, available …`; a line whose
+    platform shows a lower limit says so, and its available is measured against that."""
+    currency = p.facility.currency
+    limit = format_money(p.facility.limit_amount, currency)
+    if p.cut_to is not None:
+        limit += f" (the platform shows {format_money(p.cut_to, currency)})"
+    return (
+        f"• *{p.facility.slug}* ({escape(p.facility.platform.display_name)}): limit {limit}, "
+        f"used {format_money(p.outstanding, currency)}, "
+        f"available {format_money(p.available, currency)}"
+    )
+
+
 def _facility_list(lw: Loanwatch) -> Reply:
     with lw.reading() as session:
         current = positions(session)
         if not current:
             return Reply("No facilities yet; an admin adds one with `facility add`.")
-        lines = [
-            f"• *{p.facility.slug}* ({escape(p.facility.platform.display_name)}): limit "
-            f"{format_money(p.facility.limit_amount, p.facility.currency)}, used "
-            f"{format_money(p.outstanding, p.facility.currency)}, available "
-            f"{format_money(p.available, p.facility.currency)}"
-            for p in current
-        ]
+        lines = [_position_line(p) for p in current]
     return Reply("\n".join(lines))
