@@ -7,7 +7,7 @@ The direct message a request sends (`request_message`, from the outbox payload t
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
@@ -67,20 +67,41 @@ def request_text(payload: dict[str, Any]) -> str:
     return f"{payload['platform']} {payload['facility']}: what does the platform show now? {last}"
 
 
-def request_message(payload: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
-    """The direct message: the question and its three buttons (values: the request's id)."""
-    text = request_text(payload)
-    value = str(payload["request_id"])
-    buttons = [
-        ButtonElement(text=SAME, action_id=SAME_ACTION, value=value, style="primary"),
-        ButtonElement(text=CHANGED, action_id=CHANGED_ACTION, value=value),
-        ButtonElement(text=UNAVAILABLE, action_id=UNAVAILABLE_ACTION, value=value),
+class Button(NamedTuple):
+    """A button on a request's message: its words, its action id, its style (if any)."""
+
+    text: str
+    action_id: str
+    style: str | None = None
+
+
+def question_message(
+    text: str, request_id: int, buttons: list[Button], block_id: str
+) -> tuple[str, list[dict[str, Any]]]:
+    """A request's direct message, of any kind: the question and its buttons, whose value is
+    the request's id only."""
+    value = str(request_id)
+    elements = [
+        ButtonElement(text=b.text, action_id=b.action_id, value=value, style=b.style)
+        for b in buttons
     ]
     blocks = [
         SectionBlock(text=MarkdownTextObject(text=escape_within(text, 3000))),
-        ActionsBlock(block_id="reading_request", elements=buttons),
+        ActionsBlock(block_id=block_id, elements=elements),
     ]
     return text, [block.to_dict() for block in blocks]
+
+
+def request_message(payload: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    """The reading request's direct message: the question and its three buttons."""
+    buttons = [
+        Button(SAME, SAME_ACTION, "primary"),
+        Button(CHANGED, CHANGED_ACTION),
+        Button(UNAVAILABLE, UNAVAILABLE_ACTION),
+    ]
+    return question_message(
+        request_text(payload), payload["request_id"], buttons, "reading_request"
+    )
 
 
 def recorded_line(

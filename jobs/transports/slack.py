@@ -9,7 +9,8 @@ What a row becomes:
 - `digest` (the daily digest): its message, chart and CSV (jobs.transports.slack_digest).
 - `oncall.usergroup`: the on-call user group's members set (jobs.transports.slack_usergroups).
 - `reading.request`: the question to a facility's owner, in the app's direct message with them,
-  with its buttons (`bot.slack.reading_blocks`).
+  with its buttons (`bot.slack.reading_blocks`); `bill.request` and `draw.request` the same,
+  to the owner and to the drawer (`bot.slack.request_blocks`).
 - an alert kind with no message of its own yet (`alert_ref` None: its first notice, or an alert
   only ever told inside a group): a full message (`alert_message`); the worker keeps its
   reference as the alert's `message_ref`.
@@ -41,7 +42,6 @@ from slack_sdk.web import SlackResponse
 
 from bot.alerts.notices import ALERT_KINDS, NoticeKind
 from bot.digest.payload import DIGEST_KIND
-from bot.ledger.reading_requests import READING_REQUEST_KIND
 from bot.oncall.usergroups import USERGROUP_KIND
 from bot.oncall.words import ESCALATION_KIND
 from bot.slack.blocks import (
@@ -54,7 +54,7 @@ from bot.slack.blocks import (
     thread_line,
 )
 from bot.slack.mrkdwn import escape_within
-from bot.slack.reading_blocks import request_message
+from bot.slack.request_blocks import REQUEST_MESSAGES
 from bot.tickets.notices import TicketNoticeKind
 from jobs.transports.base import OutboxMessageView, TransportError
 from jobs.transports.console import render_text
@@ -158,8 +158,8 @@ class SlackTransport:
                     text, blocks = alert_message(message.payload)
                     return self._post_once(message, channel, text=text, blocks=blocks)
                 return self._update_alert(message, message.alert_ref, channel)
-            if message.kind == READING_REQUEST_KIND:  # channel: the owner's direct message
-                text, blocks = request_message(dict(message.payload))
+            if message.kind in REQUEST_MESSAGES:  # channel: the person asked (their DM)
+                text, blocks = REQUEST_MESSAGES[message.kind](dict(message.payload))
                 return self._post_once(message, channel, text=text, blocks=blocks)
             if message.kind == TicketNoticeKind.NOTICE:
                 return send_ticket_notice(self, message, channel)

@@ -1,9 +1,11 @@
-"""Modal submissions: the draw form, the resolve reason, the ticket forms, a changed reading."""
+"""Modal submissions: the draw form, the resolve reason, the ticket forms, a changed reading,
+a bill's amount."""
 
 from slack_bolt import App
 
 from bot.settings import Settings
 from bot.slack.reading_blocks import CHANGED_CALLBACK
+from bot.slack.request_blocks import DIFFERENT_CALLBACK
 from bot.slack.views import draw, readings, resolve, tickets
 
 
@@ -16,3 +18,4 @@ def register(app: App, settings: Settings) -> None:
     app.view(tickets.NOTE_CALLBACK)(tickets.submit_note)
     app.view(tickets.CLOSE_CALLBACK)(tickets.submit_close)
     app.view(CHANGED_CALLBACK)(readings.submit_changed)
+    app.view(DIFFERENT_CALLBACK)(readings.submit_different)
