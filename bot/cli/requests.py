@@ -1,4 +1,5 @@
-"""`loanwatch requests list`: the reading requests sent to facilities' owners (docs/requests.md)."""
+"""`loanwatch requests list`: the requests sent in Slack (docs/requests.md): readings and bills
+to facilities' owners, arrivals to the people who logged draws."""
 
 from zoneinfo import ZoneInfo
 
@@ -6,12 +7,13 @@ import click
 
 from bot.cli.context import CliState
 from bot.cli.render import table
-from bot.ledger.reading_requests import requests_in
+from bot.ledger.reading_requests import RequestKind, requests_in
+from bot.models import ReadingRequest
 
 
 @click.group("requests")
 def requests_group() -> None:
-    """Reading requests sent to facilities' owners in Slack."""
+    """Requests sent in Slack: readings, bills, whether a draw's money arrived."""
 
 
 @requests_group.command("list")
@@ -25,7 +27,8 @@ def requests_group() -> None:
 )
 @click.pass_obj
 def requests_list(state: CliState, wanted: str) -> None:
-    """The requests, newest slot first: facility, slot and answer times in its zone, owner."""
+    """The requests, newest slot first: kind, facility, what each asks about, slot and answer
+    times in the facility's zone, the person asked."""
     with state.transaction() as session:
         rows = []
         for request, facility in requests_in(session, wanted):
@@ -34,7 +37,9 @@ def requests_list(state: CliState, wanted: str) -> None:
             rows.append(
                 [
                     str(request.id),
+                    request.kind,
                     facility.slug,
+                    subject(request),
                     f"{request.slot.astimezone(zone):%Y-%m-%d %H:%M %Z}",
                     request.owner,
                     request.state,
@@ -43,10 +48,29 @@ def requests_list(state: CliState, wanted: str) -> None:
                 ]
             )
     if not rows:
-        click.echo(f"no {'' if wanted == 'all' else wanted + ' '}reading requests")
+        click.echo(f"no {'' if wanted == 'all' else wanted + ' '}requests")
         return
-    headers = ["id", "facility", "asked for", "owner", "state", "answer", "answered at"]
+    headers = [
+        "id",
+        "kind",
+        "facility",
+        "about",
+        "asked for",
+        "asked",
+        "state",
+        "answer",
+        "answered at",
+    ]
     click.echo(table(headers, rows))
+
+
+def subject(request: ReadingRequest) -> str:
+    """What a request asks about: `reading`, `bill due 2026-12-20`, `draw #3`."""
+    if request.kind == RequestKind.BILL and request.due_date is not None:
+        return f"bill due {request.due_date.isoformat()}"
+    if request.kind == RequestKind.DRAW:
+        return f"draw #{request.draw_id}"
+    return "reading"
 
 
 def register(cli: click.Group) -> None:
