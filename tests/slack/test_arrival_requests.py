@@ -1,9 +1,9 @@
 """Arrival requests in Slack: a day after a draw logged in Slack, the drawer is asked.
 
 The cast: Alice (a treasurer) logs a ¥50,000 draw on jiebei-main with `/loan draw` on Tuesday
-2026-12-01 at 10:04 Shanghai. jiebei-main's statements lag, so its confirm window is 72 h:
-`draw_unconfirmed` would fire on its own only from Friday 12-04 10:04. Alice is asked on
-Wednesday 12-02 at 10:04.
+2026-12-01 at 10:04 Shanghai. jiebei-main's statements lag, so its confirm window is 72 h (its
+own, or everyone's): `draw_unconfirmed` would fire on its own only from Friday 12-04 10:04.
+Alice is asked on Wednesday 12-02 at 10:04.
 """
 
 import copy
@@ -17,10 +17,11 @@ from sqlalchemy import func, select
 from bot.audit import Actor
 from bot.ledger.confirmations import confirm_draw
 from bot.models import Alert, AuditRecord, Draw, Facility
+from bot.settings import Settings
 from bot.slack.request_blocks import ARRIVED_ACTION, NOT_ARRIVED_ACTION
 from jobs.cycle import run_check_cycle
 from tests.slack.test_alert_buttons import deliver, posted_alert
-from tests.support.slack_app import ALICE, CHARLIE
+from tests.support.slack_app import ALICE, CHARLIE, app_settings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ALICE_DM = "D" + ALICE[1:]
@@ -38,11 +39,21 @@ def cycle(sessions, settings, clock) -> None:
     deliver(sessions, settings, clock)
 
 
+@pytest.fixture(params=["facility", "default"])
+def settings(request, database_url: str, slack) -> Settings:
+    """The 72 h window is jiebei-main's own, or every facility's (LOANWATCH_CONFIRM_WINDOW_HOURS):
+    the check reads the two in different places."""
+    if request.param == "default":
+        return app_settings(database_url, slack.api_url, LOANWATCH_CONFIRM_WINDOW_HOURS=72)
+    return app_settings(database_url, slack.api_url)
+
+
 @pytest.fixture
-def drawn(app, sessions, jiebei: Facility, clock) -> int:
+def drawn(app, sessions, settings, jiebei: Facility, clock) -> int:
     """Alice's draw, logged in Slack at 12-01 10:04 (its id); the clock then 12-02 10:03."""
-    with sessions.begin() as session:
-        session.get(Facility, jiebei.id).confirm_window_hours = 72
+    if settings.confirm_window_hours != 72:
+        with sessions.begin() as session:
+            session.get(Facility, jiebei.id).confirm_window_hours = 72
     clock.now = shanghai(2026, 12, 1, 10, 4)
     assert app.command("draw jiebei-main 50,000 12m", user=ALICE).status == 200
     clock.now = shanghai(2026, 12, 2, 10, 3)

@@ -21,6 +21,7 @@ from bot.ledger.bills import record_bill
 from bot.ledger.draws import DrawRequest, record_draw
 from bot.ledger.reading_requests import BILL_REQUEST_KIND, set_readings
 from bot.models import Alert, Bill, Facility, OutboxMessage, ReadingRequest
+from bot.slack.reading_blocks import UNAVAILABLE_ACTION
 from bot.slack.request_blocks import BILLED_ACTION, DIFFERENT_ACTION, NOT_YET_ACTION
 from jobs.cycle import run_check_cycle
 from tests.slack.test_alert_buttons import deliver, posted_alert
@@ -286,3 +287,30 @@ def test_someone_else_may_not_answer(app, asked, sessions, slack) -> None:
     assert all("only they (or an operator) may answer it" in n.args["text"] for n in notes)
     with sessions() as session:
         assert session.scalar(select(ReadingRequest.state)) == "open"
+
+
+def test_a_bill_request_does_not_make_a_reading_answer_late(
+    app, owned, sessions, settings, clock, slack
+) -> None:
+    """Dana is also asked for readings daily at 09:00: the bill request sent after Wednesday's
+    reading request is of another kind, so her answer to that one is not called late."""
+    with sessions.begin() as session:
+        set_readings(
+            session,
+            ALICE_CLI,
+            session.get(Facility, owned.id),
+            owner=None,
+            readings="daily 09:00",
+            now=shanghai(2026, 12, 9, 8, 0),
+        )
+    clock.now = shanghai(2026, 12, 9, 9, 0)
+    cycle(sessions, settings, clock)
+    reading = copy.deepcopy(slack.messages(DANA_DM)[0])
+    clock.now = shanghai(2026, 12, 10, 0, 0)
+    cycle(sessions, settings, clock)
+    assert [m.text for m in slack.messages(DANA_DM)][1] == QUESTION
+    clock.now = shanghai(2026, 12, 10, 8, 0)
+    app.click(reading, DANA_DM, UNAVAILABLE_ACTION, user=DANA)
+    answered = next(m for m in slack.messages(DANA_DM) if m.ts == reading.ts)
+    assert "the platform could not be seen" in answered.text
+    assert "late" not in answered.text
