@@ -31,7 +31,7 @@ from bot.errors import InputError
 from bot.ledger.bills import record_bill
 from bot.ledger.platforms import short_name
 from bot.ledger.reading_answers import audit_answer, claim, get_request
-from bot.ledger.reading_requests import Answer, RequestKind, send_request
+from bot.ledger.reading_requests import Answer, RequestKind, RequestState, send_request
 from bot.models import Bill, Facility, Installment, ReadingRequest
 from bot.money import money_str
 
@@ -108,7 +108,7 @@ def answer_billed(
     request, facility = get_request(session, request_id, RequestKind.BILL)
     assert request.due_date is not None
     expected = expected_on(session, facility.id, request.due_date)
-    if expected <= 0 and request.state == "open":
+    if expected <= 0 and request.state == RequestState.OPEN:
         raise InputError(
             f"the ledger expects nothing due {request.due_date.isoformat()} on {facility.slug} "
             "any more; tap Different amount… if the platform shows a bill"
