@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -44,6 +45,7 @@ from bot.tickets.follow_ups import run_ticket_wake_ups
 from bot.typed import shorten
 from jobs.checks import run_each_check
 from jobs.replay import record_check_run
+from jobs.requests import run_bill_requests, run_draw_requests
 
 log = logging.getLogger(__name__)
 
@@ -215,6 +217,25 @@ def run_wake_ups(
         "reading_requests",
         lambda: run_reading_requests(session, now=now, calendar=calendar, written_at=written_at),
     )
+    # The bill requests (a day whose bill's lead window opened, no bill seen) and the arrival
+    # requests (a draw logged from Slack a day ago, nothing confirming it), each asked once.
+    thresholds = settings.thresholds()
+    for name, wake_up in (
+        ("bill_requests", run_bill_requests),
+        ("draw_requests", run_draw_requests),
+    ):
+        done.run(
+            session,
+            name,
+            partial(
+                wake_up,
+                session,
+                now=now,
+                thresholds=thresholds,
+                calendar=calendar,
+                written_at=written_at,
+            ),
+        )
     # Their one reminder each, two business hours on; `owner_gone` alerts whose facility asks
     # someone else now resolved.
     hours = settings.escalation().business_hours

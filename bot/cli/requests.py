@@ -1,4 +1,5 @@
-"""`loanwatch requests list`: the reading requests sent to facilities' owners (docs/requests.md)."""
+"""`loanwatch requests list`: the requests sent in Slack (docs/requests.md): readings and bills
+to facilities' owners, arrivals to the people who logged draws."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -7,13 +8,14 @@ import click
 
 from bot.cli.context import CliState
 from bot.cli.render import table
-from bot.ledger.reading_requests import requests_in
+from bot.ledger.reading_requests import RequestKind, requests_in
 from bot.ledger.request_owners import gone_owners
+from bot.models import ReadingRequest
 
 
 @click.group("requests")
 def requests_group() -> None:
-    """Reading requests sent to facilities' owners in Slack."""
+    """Requests sent in Slack: readings, bills, whether a draw's money arrived."""
 
 
 @requests_group.command("list")
@@ -27,8 +29,9 @@ def requests_group() -> None:
 )
 @click.pass_obj
 def requests_list(state: CliState, wanted: str) -> None:
-    """The requests, newest slot first: facility, slot, reminder and answer times in its zone,
-    its person (marked when no longer in the workspace)."""
+    """The requests, newest slot first: kind, facility, what each asks about, slot, answer and
+    reminder times in the facility's zone, the person asked (marked when no longer in the
+    workspace)."""
     with state.transaction() as session:
         gone = gone_owners(session)
         rows = []
@@ -38,7 +41,9 @@ def requests_list(state: CliState, wanted: str) -> None:
             rows.append(
                 [
                     str(request.id),
+                    request.kind,
                     facility.slug,
+                    subject(request),
                     _at(request.slot, zone),
                     request.owner + gone_mark,
                     request.state,
@@ -48,11 +53,22 @@ def requests_list(state: CliState, wanted: str) -> None:
                 ]
             )
     if not rows:
-        click.echo(f"no {'' if wanted == 'all' else wanted + ' '}reading requests")
+        click.echo(f"no {'' if wanted == 'all' else wanted + ' '}requests")
         return
-    headers = ["id", "facility", "asked for", "owner", "state", "answer", "answered at", "reminded"]
+    headers = [
+        "id",
+        "kind",
+        "facility",
+        "about",
+        "asked for",
+        "asked",
+        "state",
+        "answer",
+        "answered at",
+        "reminded",
+    ]
     click.echo(table(headers, rows))
-    if any(GONE in row[3] for row in rows):
+    if any(GONE in row[headers.index("asked")] for row in rows):
         click.echo(GONE_NOTE)
 
 
@@ -66,6 +82,15 @@ GONE_NOTE = (
 
 def _at(moment: datetime | None, zone: ZoneInfo) -> str:
     return "" if moment is None else f"{moment.astimezone(zone):%Y-%m-%d %H:%M %Z}"
+
+
+def subject(request: ReadingRequest) -> str:
+    """What a request asks about: `reading`, `bill due 2026-12-20`, `draw #3`."""
+    if request.kind == RequestKind.BILL and request.due_date is not None:
+        return f"bill due {request.due_date.isoformat()}"
+    if request.kind == RequestKind.DRAW:
+        return f"draw #{request.draw_id}"
+    return "reading"
 
 
 def register(cli: click.Group) -> None:

@@ -22,7 +22,7 @@ from bot import audit
 from bot.errors import InputError
 from bot.ledger.observations import LimitStatus, record_limit_reading
 from bot.ledger.portfolio import position_lines
-from bot.ledger.reading_requests import Answer, RequestState, last_reading
+from bot.ledger.reading_requests import Answer, RequestKind, RequestState, last_reading
 from bot.models import Facility, LimitReading, ReadingRequest
 
 
@@ -46,12 +46,45 @@ class Prefill:
     expected_available: Decimal
 
 
-def get_request(session: Session, request_id: int) -> tuple[ReadingRequest, Facility]:
-    """The request and its facility; refused when there is none."""
+# What the audit trail calls each kind's answers: `reading_request.same`, `bill_request.billed`.
+AUDITED_AS = {
+    RequestKind.LIMIT: "reading_request",
+    RequestKind.BILL: "bill_request",
+    RequestKind.DRAW: "draw_request",
+}
+
+
+def get_request(
+    session: Session, request_id: int, kind: RequestKind = RequestKind.LIMIT
+) -> tuple[ReadingRequest, Facility]:
+    """The request of `kind` and its facility; refused when there is none."""
     request = session.get(ReadingRequest, request_id)
-    if request is None:
-        raise InputError(f"there is no reading request {request_id}")
+    if request is None or request.kind != kind:
+        raise InputError(f"there is no {AUDITED_AS[kind].replace('_', ' ')} {request_id}")
     return request, session.get_one(Facility, request.facility_id)
+
+
+def claim(
+    session: Session, actor: audit.Actor, request: ReadingRequest, answer: Answer, *, now: datetime
+) -> bool:
+    """Claim an open request for `answer` (any kind): one conditional UPDATE, so of two taps at
+    once exactly one gets True; the request is read again either way."""
+    claimed = session.execute(
+        update(ReadingRequest)
+        .where(ReadingRequest.id == request.id, ReadingRequest.state == RequestState.OPEN)
+        .values(state=RequestState.ANSWERED, answer=answer, answered_by=actor.name, answered_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(request)
+    return bool(claimed.rowcount == 1)
+
+
+def audit_answer(
+    session: Session, actor: audit.Actor, request: ReadingRequest, *, now: datetime
+) -> None:
+    """The audit record of an answer (`reading_request.same`, `bill_request.not_yet`, …)."""
+    action = f"{AUDITED_AS[RequestKind(request.kind)]}.{request.answer}"
+    audit.record(session, actor, action, request, at=now, before={"state": RequestState.OPEN})
 
 
 def prefill(session: Session, request_id: int) -> Prefill:
@@ -120,15 +153,9 @@ def _answer(
     now: datetime,
     figures: tuple[Decimal, Decimal | None, str] | None,
 ) -> Answered:
-    claimed = session.execute(
-        update(ReadingRequest)
-        .where(ReadingRequest.id == request.id, ReadingRequest.state == RequestState.OPEN)
-        .values(state=RequestState.ANSWERED, answer=answer, answered_by=actor.name, answered_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    session.refresh(request)
+    claimed = claim(session, actor, request, answer, now=now)
     late = _late(session, request)
-    if claimed.rowcount != 1:
+    if not claimed:
         reading = (
             None if request.reading_id is None else session.get(LimitReading, request.reading_id)
         )
@@ -148,14 +175,15 @@ def _answer(
         ).row
         session.flush()
         request.reading_id = reading.id
-    before = {"state": RequestState.OPEN}
-    audit.record(session, actor, f"reading_request.{answer}", request, at=now, before=before)
+    audit_answer(session, actor, request, now=now)
     return Answered(request, facility, reading, late)
 
 
 def _late(session: Session, request: ReadingRequest) -> bool:
     """Whether the facility's next request went out before this one was answered."""
     later = exists().where(
-        ReadingRequest.facility_id == request.facility_id, ReadingRequest.slot > request.slot
+        ReadingRequest.kind == RequestKind.LIMIT,
+        ReadingRequest.facility_id == request.facility_id,
+        ReadingRequest.slot > request.slot,
     )
     return bool(session.scalar(select(later)))

@@ -1,5 +1,10 @@
 """Reading requests: at a facility's scheduled minute its owner is asked what the platform shows.
 
+The same table and claim serve the two other kinds of request (`RequestKind`): a facility's
+bill (`bot.ledger.bill_requests`) and whether a draw's money arrived
+(`bot.ledger.arrival_requests`); :func:`send_request` is the claim and the message of all
+three.
+
 1. An admin gives a facility an owner and a schedule (`set_readings`, audited).
 2. The `reading_requests` wake-up (`run_reading_requests`, after the checks in every cycle)
    finds each facility's latest slot due (`ReadingSchedule.latest_slot`, in the facility's zone
@@ -12,9 +17,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, select
@@ -33,10 +40,28 @@ from bot.models import Facility, LimitReading, ReadingRequest
 from bot.money import money_str
 from bot.oncall.rotations import USER_ID
 
-# The outbox kind of a request's direct message (jobs.transports.slack sends it).
+# The outbox kind of each request's direct message (jobs.transports.slack sends them).
 READING_REQUEST_KIND = "reading.request"
+BILL_REQUEST_KIND = "bill.request"
+DRAW_REQUEST_KIND = "draw.request"
 # What `--owner` / `--readings` take to stop the requests.
 NONE = "-"
+
+
+class RequestKind(StrEnum):
+    """What a request asks: a limit reading, whether a bill appeared, whether a draw arrived."""
+
+    LIMIT = "limit"
+    BILL = "bill"
+    DRAW = "draw"
+
+
+# The outbox kind of each request kind's direct message.
+OUTBOX_KINDS = {
+    RequestKind.LIMIT: READING_REQUEST_KIND,
+    RequestKind.BILL: BILL_REQUEST_KIND,
+    RequestKind.DRAW: DRAW_REQUEST_KIND,
+}
 
 
 class RequestState(StrEnum):
@@ -47,11 +72,16 @@ class RequestState(StrEnum):
 
 
 class Answer(StrEnum):
-    """What the owner answered."""
+    """What the person answered (the first three to a limit request, then a bill's, a draw's)."""
 
     SAME = "same"
     CHANGED = "changed"
     UNAVAILABLE = "unavailable"
+    BILLED = "billed"  # Yes, as expected
+    DIFFERENT = "different"  # Different amount…
+    NOT_YET = "not_yet"
+    ARRIVED = "arrived"  # Yes
+    NOT_ARRIVED = "not_arrived"  # No
 
 
 def set_readings(
@@ -134,28 +164,57 @@ def run_reading_requests(
             continue
         if facility.id in asked and asked[facility.id] >= slot:
             continue
-        try:
-            with session.begin_nested():
-                request = ReadingRequest(
-                    facility_id=facility.id,
-                    slot=slot,
-                    owner=facility.reading_owner,
-                    state=RequestState.OPEN,
-                    sent_at=written_at or now,
-                )
-                session.add(request)
-                session.flush()
-                enqueue(
-                    session,
-                    kind=READING_REQUEST_KIND,
-                    channel=facility.reading_owner,
-                    payload=request_payload(session, facility, request, now=now),
-                    now=written_at or now,
-                )
-        except IntegrityError:
+        request = send_request(
+            session,
+            RequestKind.LIMIT,
+            facility,
+            owner=facility.reading_owner,
+            slot=slot,
+            payload=partial(request_payload, session, facility, now=now),
+            now=written_at or now,
+        )
+        if request is None:
             continue  # another worker sent this slot's request
         sent.append(SentRequest(facility.slug, slot, facility.reading_owner))
     return sent
+
+
+def send_request(
+    session: Session,
+    kind: RequestKind,
+    facility: Facility,
+    *,
+    owner: str,
+    slot: datetime,
+    payload: Callable[[ReadingRequest], dict[str, Any]],
+    now: datetime,
+    due_date: date | None = None,
+    draw_id: int | None = None,
+) -> ReadingRequest | None:
+    """Insert a request and write its direct message to the outbox, in one SAVEPOINT; None when
+    the request's key is taken (another worker sent it), and then nothing is written.
+
+    `payload` makes the message's facts from the inserted row (it needs the row's id)."""
+    try:
+        with session.begin_nested():
+            request = ReadingRequest(
+                kind=kind,
+                facility_id=facility.id,
+                slot=slot,
+                due_date=due_date,
+                draw_id=draw_id,
+                owner=owner,
+                state=RequestState.OPEN,
+                sent_at=now,
+            )
+            session.add(request)
+            session.flush()
+            enqueue(
+                session, kind=OUTBOX_KINDS[kind], channel=owner, payload=payload(request), now=now
+            )
+    except IntegrityError:
+        return None
+    return request
 
 
 # The facilities whose owner is asked for readings.
@@ -167,7 +226,7 @@ def latest_asked(session: Session) -> dict[int, datetime]:
     scheduled = select(Facility.id).where(*_SCHEDULED)
     rows = session.execute(
         select(ReadingRequest.facility_id, func.max(ReadingRequest.slot))
-        .where(ReadingRequest.facility_id.in_(scheduled))
+        .where(ReadingRequest.kind == RequestKind.LIMIT, ReadingRequest.facility_id.in_(scheduled))
         .group_by(ReadingRequest.facility_id)
     )
     return {facility_id: slot for facility_id, slot in rows}

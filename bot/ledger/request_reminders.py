@@ -27,7 +27,12 @@ from sqlalchemy.orm import Session
 
 from bot.alerts.outbox import DROPPED, PENDING, SENT, enqueue
 from bot.calendar import BusinessCalendar
-from bot.ledger.reading_requests import READING_REQUEST_KIND, RequestState
+from bot.ledger.reading_requests import (
+    BILL_REQUEST_KIND,
+    DRAW_REQUEST_KIND,
+    READING_REQUEST_KIND,
+    RequestState,
+)
 from bot.ledger.request_owners import gone_owners
 from bot.models import Facility, OutboxMessage, ReadingRequest
 from bot.oncall.hours import BusinessHours, add_business_time
@@ -42,6 +47,8 @@ TOO_LATE = timedelta(days=1)
 LOOK_BACK = timedelta(days=15)
 # The payload key that makes a request's message its reminder: when the first one went out.
 REMINDER_OF = "reminder_of"
+# The outbox kinds of the requests' messages (and their reminders, of the same kind).
+REQUEST_KINDS = (READING_REQUEST_KIND, BILL_REQUEST_KIND, DRAW_REQUEST_KIND)
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,7 @@ def request_messages(session: Session, request_ids: list[int]) -> dict[int, list
     rows = session.scalars(
         select(OutboxMessage)
         .where(
-            OutboxMessage.kind == READING_REQUEST_KIND,
+            OutboxMessage.kind.in_(REQUEST_KINDS),
             OutboxMessage.payload["request_id"].as_integer().in_(request_ids),
         )
         .order_by(OutboxMessage.id)
@@ -122,7 +129,7 @@ def run_reading_reminders(
                 continue  # answered meanwhile, or another worker reminded it
             enqueue(
                 session,
-                kind=READING_REQUEST_KIND,
+                kind=first.kind,
                 channel=request.owner,
                 payload=reminder_payload(first.payload, first.sent_at, facility.timezone),
                 now=written_at or now,
@@ -160,8 +167,10 @@ class Waiting:
     facility: str
     asked_at: datetime
     zone: str
-    # The facts its message showed (its outbox payload); None if there is none.
+    # The facts its message showed (its outbox payload), and its outbox kind (which says how
+    # it is worded); None if there is none.
     payload: dict[str, Any] | None
+    kind: str | None = None
 
 
 def waiting_for(session: Session, person: str, *, limit: int) -> tuple[list[Waiting], int]:
@@ -180,8 +189,9 @@ def waiting_for(session: Session, person: str, *, limit: int) -> tuple[list[Wait
     for request, facility in rows:
         first = first_message(messages.get(request.id, []))
         payload = None if first is None else dict(first.payload)
+        kind = None if first is None else first.kind
         waiting.append(
-            Waiting(request.id, facility.slug, request.sent_at, facility.timezone, payload)
+            Waiting(request.id, facility.slug, request.sent_at, facility.timezone, payload, kind)
         )
     return waiting, total
 

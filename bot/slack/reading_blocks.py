@@ -9,7 +9,7 @@ the same with `reminder_line` first), what it says once answered (`answered_mess
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
@@ -21,7 +21,6 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.ledger.reading_answers import Answered
-from bot.ledger.request_reminders import Waiting
 from bot.money import format_money
 from bot.slack.mrkdwn import escape_within
 
@@ -83,24 +82,43 @@ def reminder_line(payload: dict[str, Any]) -> str | None:
     )
 
 
-def request_message(payload: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
-    """The direct message: the question (after the reminder's line, for a reminder) and its
-    three buttons (values: the request's id)."""
-    text = request_text(payload)
+class Button(NamedTuple):
+    """A button on a request's message: its words, its action id, its style (if any)."""
+
+    text: str
+    action_id: str
+    style: str | None = None
+
+
+def question_message(
+    text: str, payload: dict[str, Any], buttons: list[Button], block_id: str
+) -> tuple[str, list[dict[str, Any]]]:
+    """A request's direct message, of any kind: the question (after the reminder's line, for a
+    reminder) and its buttons, whose value is the request's id only."""
     reminder = reminder_line(payload)
     if reminder is not None:
         text = f"{reminder}\n{text}"
     value = str(payload["request_id"])
-    buttons = [
-        ButtonElement(text=SAME, action_id=SAME_ACTION, value=value, style="primary"),
-        ButtonElement(text=CHANGED, action_id=CHANGED_ACTION, value=value),
-        ButtonElement(text=UNAVAILABLE, action_id=UNAVAILABLE_ACTION, value=value),
+    elements = [
+        ButtonElement(text=b.text, action_id=b.action_id, value=value, style=b.style)
+        for b in buttons
     ]
     blocks = [
         SectionBlock(text=MarkdownTextObject(text=escape_within(text, 3000))),
-        ActionsBlock(block_id="reading_request", elements=buttons),
+        ActionsBlock(block_id=block_id, elements=elements),
     ]
     return text, [block.to_dict() for block in blocks]
+
+
+def request_message(payload: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    """The reading request's direct message (or its reminder): the question and its three
+    buttons."""
+    buttons = [
+        Button(SAME, SAME_ACTION, "primary"),
+        Button(CHANGED, CHANGED_ACTION),
+        Button(UNAVAILABLE, UNAVAILABLE_ACTION),
+    ]
+    return question_message(request_text(payload), payload, buttons, "reading_request")
 
 
 def recorded_line(
@@ -224,37 +242,3 @@ WAITING_HEADER = "Waiting for your answer ({count})"
 WAITING_MORE = (
     "and {more} more: in your direct messages with loanwatch, or `loanwatch requests list`"
 )
-
-
-def waiting_blocks(waiting: list[Waiting], total: int) -> list[dict[str, Any]]:
-    """App Home's section of the person's open requests (`total` of them): each one's facility
-    and since when, its question and the same buttons as its message (block ids made unique in
-    the view)."""
-    if not waiting:
-        return []
-    blocks: list[dict[str, Any]] = [
-        {
-            "type": "header",
-            "text": {"type": "plain_text", "text": WAITING_HEADER.format(count=total)},
-        }
-    ]
-    for item in waiting[:MAX_WAITING]:
-        facility, payload = item.facility, item.payload
-        since = f"{item.asked_at.astimezone(ZoneInfo(item.zone)):%Y-%m-%d %H:%M %Z}"
-        if payload is None:
-            line = f"*{facility}* · asked {since}: the question is on its way to your messages."
-            blocks.append(SectionBlock(text=MarkdownTextObject(text=line)).to_dict())
-            continue
-        blocks.append(
-            ContextBlock(
-                elements=[MarkdownTextObject(text=f"*{facility}* · asked {since}")]
-            ).to_dict()
-        )
-        for block in request_message(payload)[1]:
-            if "block_id" in block:
-                block = {**block, "block_id": f"{block['block_id']}-{item.request_id}"}
-            blocks.append(block)
-    if total > MAX_WAITING:
-        more = WAITING_MORE.format(more=total - MAX_WAITING)
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more)]).to_dict())
-    return blocks

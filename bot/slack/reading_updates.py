@@ -18,6 +18,7 @@ from bot.ledger.request_reminders import drop_unsent, request_messages
 from bot.slack import reading_blocks as words
 from bot.slack.context import Loanwatch
 from bot.slack.events.home import publish_home
+from bot.slack.request_blocks import REQUEST_MESSAGES
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ def show_answered(
         drop_unsent(session, request_id, reason=f"request {request_id} was answered before it")
         messages = request_messages(session, [request_id]).get(request_id, [])
         shown = {
-            tuple(m.transport_ref.split(":", 1)): words.request_message(dict(m.payload))[0]
+            tuple(m.transport_ref.split(":", 1)): REQUEST_MESSAGES[m.kind](dict(m.payload))[0]
             for m in messages
             if m.transport_ref and ":" in m.transport_ref
         }

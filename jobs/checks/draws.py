@@ -6,8 +6,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from bot.alerts.checks import Check
-from bot.alerts.findings import Finding, Severity
+from bot.alerts.findings import Finding
+from bot.alerts.unconfirmed import UnconfirmedDraw, unconfirmed_finding
 from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
 from bot.ledger.bills import bill_known_at
@@ -17,8 +17,8 @@ from bot.models import (
     DrawConfirmation,
     Installment,
     LimitReading,
+    ReadingRequest,
 )
-from bot.money import format_money
 from bot.thresholds import Thresholds
 from jobs.checks.common import (
     CycleScans,
@@ -29,13 +29,15 @@ from jobs.checks.common import (
     fen,
     fen_of,
     installment_open,
-    local_time,
     overridden_or,
     scans_for,
     setting,
     unbilled_after_shift,
 )
 from jobs.checks.readings import known
+
+# The answer "No" to "Did the money arrive?" (bot.ledger.reading_requests.Answer.NOT_ARRIVED).
+NOT_ARRIVED = "not_arrived"
 
 
 def draw_unconfirmed(
@@ -61,9 +63,31 @@ def draw_unconfirmed(
         _Unconfirmed(draw, calendar.next_business_day(draw.first_due))
         for draw in _unconfirmed_draws(scans)
         if now >= draw.created_at + timedelta(hours=draw.window_hours)
+        or draw.said_no_at is not None
     ]
     unconfirmed = unbilled_after_shift(session, now, overdue, _Unconfirmed.due_day)
     return [_unconfirmed_finding(draw) for draw, _ in unconfirmed]
+
+
+def unconfirmed_logged_by(
+    session: Session,
+    now: datetime,
+    thresholds: Thresholds,
+    calendar: BusinessCalendar,
+    since: datetime,
+    until: datetime,
+) -> list[Any]:
+    """The draws logged after `since` and by `until` that nothing seen by `now` confirms, by
+    `draw_unconfirmed`'s rules whatever their confirm window (the arrival requests' draws)."""
+    scans = CycleScans(session, now, thresholds, calendar)
+    logged = and_(Draw.created_at > since, Draw.created_at <= until)
+    candidates = [
+        _Unconfirmed(draw, calendar.next_business_day(draw.first_due))
+        for draw in _unconfirmed_draws(scans, logged)
+    ]
+    return [
+        draw for draw, _ in unbilled_after_shift(session, now, candidates, _Unconfirmed.due_day)
+    ]
 
 
 class _Unconfirmed(NamedTuple):
@@ -79,12 +103,14 @@ class _Unconfirmed(NamedTuple):
         return DueDay(draw.facility_id, draw.first_due, self.shifted, draw.match_window)
 
 
-def _unconfirmed_draws(scans: CycleScans) -> list[Any]:
+def _unconfirmed_draws(scans: CycleScans, logged: ColumnElement[bool] | None = None) -> list[Any]:
     """Draws of active facilities that nothing seen by `now` confirms, with their terms.
 
-    Past the default confirm window already in SQL; a facility with its own window is finished
-    by the caller. "Nothing" here is: no `confirmed_at`, no payout, and no bill within the
-    match window of the first installment's own due date (a shifted one is the caller's).
+    `logged` (default: past the default confirm window, or answered No by the drawer) says
+    which draws are candidates by when they were logged; a facility with its own window is
+    finished by the caller. "Nothing" here is: no `confirmed_at`, no payout, and no bill
+    within the match window of the first installment's own due date (a shifted one is the
+    caller's). Each row says when the drawer answered No to its arrival request, if they did.
     """
     session, now, thresholds = scans.session, scans.now, scans.thresholds
     facility = facilities(scans)
@@ -110,12 +136,18 @@ def _unconfirmed_draws(scans: CycleScans) -> list[Any]:
         or_(Bill.due_date == first_due, ~billed_for_own_installments()),
     )
     default_cutoff = now - timedelta(hours=thresholds.confirm_window_hours)
+    said_no = _said_no(now)
+    if logged is None:
+        logged = or_(
+            overridden_or(facility.confirm_window_hours, Draw.created_at <= default_cutoff),
+            said_no.at.is_not(None),
+        )
     scope = and_(
         facility.active,
         # Unconfirmed, or confirmed only after `now` (a `check --at` an earlier moment).
         or_(Draw.confirmed_at.is_(None), Draw.confirmed_seen_at > now),
         Draw.created_at <= now,
-        overridden_or(facility.confirm_window_hours, Draw.created_at <= default_cutoff),
+        logged,
         ~payout,
         still_owed,
         ~first_bill,
@@ -129,18 +161,44 @@ def _unconfirmed_draws(scans: CycleScans) -> list[Any]:
                 Draw.amount,
                 Draw.drawn_on,
                 Draw.created_at,
+                Draw.created_by,
                 first_due.label("first_due"),
                 facility.slug,
                 facility.timezone,
                 facility.currency,
                 window_hours.label("window_hours"),
                 match_window.label("match_window"),
+                said_no.at.label("said_no_at"),
+                said_no.by.label("said_no_by"),
             )
             .join(facility, facility.id == Draw.facility_id)
             .where(scope)
             .order_by(Draw.facility_id, Draw.id)
         ).all()
     )
+
+
+class _SaidNo(NamedTuple):
+    """When and by whom a draw's arrival request was answered No by `now` (correlated)."""
+
+    at: Any
+    by: Any
+
+
+def _said_no(now: datetime) -> _SaidNo:
+    def answered(column: Any) -> Any:
+        return (
+            select(column)
+            .where(
+                ReadingRequest.draw_id == Draw.id,
+                ReadingRequest.answer == NOT_ARRIVED,
+                ReadingRequest.answered_at <= now,
+            )
+            .correlate(Draw)
+            .scalar_subquery()
+        )
+
+    return _SaidNo(answered(ReadingRequest.answered_at), answered(ReadingRequest.answered_by))
 
 
 def _reading_confirms(now: datetime, thresholds: Thresholds, facility: Any) -> ColumnElement[bool]:
@@ -179,24 +237,20 @@ def _reading_confirms(now: datetime, thresholds: Thresholds, facility: Any) -> C
 
 
 def _unconfirmed_finding(draw: Any) -> Finding:
-    """The finding for a draw that nothing confirms."""
-    amount = format_money(draw.amount, draw.currency)
-    return Finding(
-        check=Check.DRAW_UNCONFIRMED,
-        facility_id=draw.facility_id,
-        subject=f"d{draw.id}",
-        severity=Severity.WARNING,
-        summary=(
-            f"draw of {amount} on {draw.drawn_on.isoformat()} not confirmed "
-            f"{draw.window_hours} h after it was logged: no payout seen, no bill for the "
-            f"first installment due {draw.first_due.isoformat()}"
-        ),
-        facts={
-            "Facility": draw.slug,
-            "Draw": f"#{draw.id}",
-            "Amount": amount,
-            "Drawn on": draw.drawn_on.isoformat(),
-            "Logged": local_time(draw.created_at, draw.timezone),
-            "First installment due": draw.first_due.isoformat(),
-        },
+    """The finding for a draw that nothing confirms (its words: `bot.alerts.unconfirmed`)."""
+    return unconfirmed_finding(
+        UnconfirmedDraw(
+            draw_id=draw.id,
+            facility_id=draw.facility_id,
+            slug=draw.slug,
+            timezone=draw.timezone,
+            currency=draw.currency,
+            amount=draw.amount,
+            drawn_on=draw.drawn_on,
+            created_at=draw.created_at,
+            first_due=draw.first_due,
+            window_hours=draw.window_hours,
+            said_no_by=draw.said_no_by,
+            said_no_at=draw.said_no_at,
+        )
     )

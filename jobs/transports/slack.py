@@ -8,8 +8,9 @@ What a row becomes:
   together, uploaded into that message's thread.
 - `digest` (the daily digest): its message, chart and CSV (jobs.transports.slack_digest).
 - `oncall.usergroup`: the on-call user group's members set (jobs.transports.slack_usergroups).
-- `reading.request`: a request (or its reminder) in its person's direct message, with its
-  buttons; not to someone gone from the workspace (jobs.transports.slack_requests).
+- `reading.request`, `bill.request`, `draw.request`: a request (or its reminder) in its
+  person's direct message, with its buttons; not to someone gone from the workspace
+  (jobs.transports.slack_requests).
 - an alert kind with no message of its own yet (`alert_ref` None: its first notice, or an alert
   only ever told inside a group): a full message (`alert_message`); the worker keeps its
   reference as the alert's `message_ref`.
@@ -41,7 +42,6 @@ from slack_sdk.web import SlackResponse
 
 from bot.alerts.notices import ALERT_KINDS, NoticeKind
 from bot.digest.payload import DIGEST_KIND
-from bot.ledger.reading_requests import READING_REQUEST_KIND
 from bot.oncall.usergroups import USERGROUP_KIND
 from bot.oncall.words import ESCALATION_KIND
 from bot.slack.blocks import (
@@ -54,6 +54,7 @@ from bot.slack.blocks import (
     thread_line,
 )
 from bot.slack.mrkdwn import escape_within
+from bot.slack.request_blocks import REQUEST_MESSAGES
 from bot.tickets.notices import TicketNoticeKind
 from jobs.transports.base import OutboxMessageView, TransportError
 from jobs.transports.console import render_text
@@ -144,7 +145,7 @@ class SlackTransport:
                 permanent=True,
             )
         try:
-            if message.kind == READING_REQUEST_KIND:  # channel: the person, looked up first
+            if message.kind in REQUEST_MESSAGES:  # channel: the person, looked up first
                 return send_request(self, message)
             channel = self._direct_if_user(channel)
             if message.kind == NoticeKind.GROUP:

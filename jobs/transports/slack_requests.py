@@ -1,4 +1,5 @@
-"""A reading request (or its reminder) in Slack: a direct message to its person, with buttons.
+"""A request (a reading, a bill, an arrival; or its reminder) in Slack: a direct message to
+its person, with buttons.
 
 1. The person is looked up first (`users.info`, scope users:read): one whose account was
    deactivated (`deleted: true`) or is unknown (`user_not_found`) is not written to. Nor is one
@@ -6,8 +7,8 @@
    `user_not_visible`, `cannot_dm_bot`). Either way the row fails for good with an error that
    starts with `bot.ledger.request_owners.OWNER_GONE`, which the dead-letter handler turns into
    one `owner_gone` admin alert and a dropped row (docs/requests.md, "Owner gone").
-2. Then the message (`bot.slack.reading_blocks.request_message`: the question, or the
-   reminder of it) is posted to the app's direct message with them, once: a retry looks for
+2. Then the message (`bot.slack.request_blocks.REQUEST_MESSAGES`, by kind: the question, or
+   the reminder of it) is posted to the app's direct message with them, once: a retry looks for
    its own post in that conversation's history by the row's metadata, as every post does.
 
 An app installed without users:read (`missing_scope`) skips the look-up, and
@@ -20,7 +21,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.ledger.request_owners import OWNER_GONE
 from bot.oncall.rotations import USER_ID
-from bot.slack.reading_blocks import request_message
+from bot.slack.request_blocks import REQUEST_MESSAGES
 from jobs.transports.base import OutboxMessageView, TransportError
 from jobs.transports.slack_errors import error_code
 
@@ -40,7 +41,7 @@ class Poster(Protocol):
 def send_request(transport: Poster, message: OutboxMessageView) -> str:
     """Post the request's message to its person's direct message; its "CHANNEL:TS"."""
     person = str(message.channel)
-    text, blocks = request_message(dict(message.payload))
+    text, blocks = REQUEST_MESSAGES[message.kind](dict(message.payload))
     if not USER_ID.fullmatch(person):  # a channel, not a person: posted there as it is
         return transport.post_once(message, person, text=text, blocks=blocks)
     _refuse_if_gone(transport, person)

@@ -8,9 +8,10 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from bot.audit import Actor
+from bot.ledger.arrival_requests import send_arrival_request
 from bot.ledger.reading_answers import answer_unavailable
 from bot.ledger.request_owners import OWNER_GONE, owner_gone_letter
-from bot.models import OutboxMessage
+from bot.models import Draw, OutboxMessage
 from tests.cli.test_ledger_commands import (
     Loanwatch,
     alice_at_the_terminal,  # noqa: F401 - the autouse fixture: Alice is at the terminal
@@ -62,21 +63,21 @@ def test_requests_list_shows_what_is_waiting_and_what_was_answered(
     ok(loanwatch("facility add jiebei-main --platform jiebei --limit 300k"))
     terminal_clock.advance(minutes=-60)  # set at 09:00, before the day's slot
     ok(loanwatch(f"facility set jiebei-main --owner {DANA} --readings 'workdays 10:00'"))
-    assert "no open reading requests" in ok(loanwatch("requests list")).out
+    assert "no open requests" in ok(loanwatch("requests list")).out
     terminal_clock.advance(minutes=60)
     ok(loanwatch(f"check --at {terminal_clock().isoformat()}"))
     waiting = ok(loanwatch("requests list")).out
-    assert "jiebei-main" in waiting
+    assert "limit  jiebei-main  reading" in waiting
     assert "2026-12-01 10:00 CST" in waiting
     assert DANA in waiting
-    assert "no answered reading requests" in ok(loanwatch("requests list --state answered")).out
+    assert "no answered requests" in ok(loanwatch("requests list --state answered")).out
     engine = create_engine(database_url)
     with Session(engine) as session, session.begin():
         answer_unavailable(session, Actor(DANA, "slack"), 1, now=terminal_clock())
     engine.dispose()
     answered = ok(loanwatch("requests list --state answered")).out
     assert "answered  unavailable  2026-12-01 10:00 CST" in answered
-    assert "no open reading requests" in ok(loanwatch("requests list")).out
+    assert "no open requests" in ok(loanwatch("requests list")).out
     assert "jiebei-main" in ok(loanwatch("requests list --state all")).out
 
 
@@ -109,3 +110,27 @@ def test_requests_list_shows_the_reminder_and_an_owner_gone(
     listed = ok(loanwatch("requests list")).out
     assert f"{DANA} (gone)" in listed
     assert "set another owner with `loanwatch facility set FAC --owner U…`" in listed
+
+
+def test_requests_list_shows_each_kind_and_what_it_asks_about(
+    loanwatch: Loanwatch, terminal_clock, database_url: str
+) -> None:
+    """A bill request (Dana, about the bill due 12-08) and an arrival request (Alice, about draw
+    #1) are listed with their kind and subject beside the reading requests."""
+    ok(loanwatch(f"facility add jiebei-main --platform jiebei --limit 300k --owner {DANA}"))
+    ok(loanwatch("draw add jiebei-main 20000 --months 6 --on 2026-11-08"))
+    ok(loanwatch(f"check --at {terminal_clock().isoformat()}"))
+    engine = create_engine(database_url)
+    with Session(engine) as session, session.begin():
+        send_arrival_request(
+            session,
+            session.get_one(Draw, 1),
+            drawer="U0ALICE",
+            slot=terminal_clock(),
+            now=terminal_clock(),
+        )
+    engine.dispose()
+    listed = ok(loanwatch("requests list")).out
+    assert "bill  jiebei-main  bill due 2026-12-08  2026-11-28 00:00 CST  U0DANA" in listed
+    assert "draw  jiebei-main  draw #1" in listed
+    assert "U0ALICE" in listed

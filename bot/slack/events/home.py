@@ -20,7 +20,8 @@ from bot.oncall.shifts import Shift, next_shifts
 from bot.slack.blocks import ACK_ACTION
 from bot.slack.context import Loanwatch, loanwatch_of
 from bot.slack.mrkdwn import escape_within, mention
-from bot.slack.reading_blocks import MAX_WAITING, waiting_blocks
+from bot.slack.reading_blocks import MAX_WAITING
+from bot.slack.request_blocks import waiting_blocks
 from bot.slack.ticket_words import home_line
 from bot.tickets.changes import overdue_tickets
 from bot.tickets.words import ticket_label

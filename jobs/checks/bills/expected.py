@@ -25,6 +25,7 @@ from bot.ledger.bills import bill_known_at
 from bot.models import Bill, BillDay, Installment
 from bot.money import format_money
 from bot.thresholds import Thresholds
+from jobs.checks.bills.asked import Asked, asked_about
 from jobs.checks.bills.penalties import LateDay, penalties_of
 from jobs.checks.bills.scans import installments_in_scope, unsettled_groups
 from jobs.checks.common import (
@@ -65,6 +66,8 @@ def bill_missing(
        quiet at that moment minus a minute, firing from it.
     3. Critical when the due date is at most `bill_critical_days` away (or past), else warning
        (the facility's own, or the default).
+    4. When the facility's owner was asked about the bill (a bill request), the alert says so,
+       and when they answered Not yet (`asked.asked_about`).
     """
     require_aware(now, "now")
     scans = scans_for(scans, session, now, thresholds, calendar)
@@ -75,7 +78,11 @@ def bill_missing(
     }
     visible = _visible_by_now(now, calendar, _installments_in(scans, groups), groups)
     missing = unbilled_after_shift(session, now, visible, _Visible.due_day)
-    return [_missing_finding(installment, thresholds) for installment in missing]
+    days = {(m.group.facility_id, m.group.due_date) for m in missing}
+    asked = asked_about(session, now, days)
+    return [
+        _missing_finding(m, asked.get((m.group.facility_id, m.group.due_date))) for m in missing
+    ]
 
 
 class _Visible(NamedTuple):
@@ -115,7 +122,7 @@ def _visible_by_now(
     return visible
 
 
-def _missing_finding(missing: _Visible, thresholds: Thresholds) -> Finding:
+def _missing_finding(missing: _Visible, asked: Asked | None) -> Finding:
     """The finding for an installment whose bill is missing: critical close to its due date."""
     installment, group = missing.installment, missing.group
     days_left = (group.due_date - missing.today).days
@@ -131,6 +138,14 @@ def _missing_finding(missing: _Visible, thresholds: Thresholds) -> Finding:
     }
     if missing.shifted != group.due_date:
         facts["Holiday-shifted due date"] = missing.shifted.isoformat()
+    said = ""
+    if asked is not None:
+        facts["Owner asked"] = f"{asked.owner} at {local_time(asked.sent_at, group.timezone)}"
+        said = f"; the owner {asked.owner} was asked {local_time(asked.sent_at, group.timezone)}"
+        if asked.not_yet_at is not None:
+            not_yet = local_time(asked.not_yet_at, group.timezone)
+            facts["Owner answered"] = f"Not yet, at {not_yet}"
+            said += f" and answered Not yet at {not_yet}"
     return Finding(
         check=Check.BILL_MISSING,
         facility_id=group.facility_id,
@@ -138,7 +153,7 @@ def _missing_finding(missing: _Visible, thresholds: Thresholds) -> Finding:
         severity=Severity.CRITICAL if critical else Severity.WARNING,
         summary=(
             f"expected {amount} due {group.due_date.isoformat()}, no bill seen; "
-            f"lead {group.lead} days, grace {group.grace} h"
+            f"lead {group.lead} days, grace {group.grace} h{said}"
         ),
         facts=facts,
     )

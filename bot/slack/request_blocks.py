@@ -1,0 +1,195 @@
+"""Bill and arrival requests in Slack: every word and block the person sees, written once.
+
+The direct messages (`bill_message`, `arrival_message`, from the outbox payloads that
+`bot.ledger.bill_requests` and `bot.ledger.arrival_requests` write), what they say once
+answered (`bill_line`, `arrival_line`), the **Different amount…** form (`different_view`), and
+App Home's list of a person's open requests of every kind (`waiting_blocks`).
+The reading request's words, and the message shape all three share (`question_message`), are
+`bot.slack.reading_blocks`'. Nothing here queries.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
+
+from bot.ledger.arrival_requests import ArrivalAnswered
+from bot.ledger.bill_requests import BillAnswered
+from bot.ledger.reading_requests import (
+    BILL_REQUEST_KIND,
+    DRAW_REQUEST_KIND,
+    READING_REQUEST_KIND,
+    Answer,
+)
+from bot.ledger.request_reminders import Waiting
+from bot.money import format_money
+from bot.slack.mrkdwn import escape_within
+from bot.slack.reading_blocks import (
+    MAX_WAITING,
+    WAITING_HEADER,
+    WAITING_MORE,
+    Button,
+    question_message,
+    request_message,
+    short_money,
+)
+
+BILLED_ACTION = "bill_billed"
+DIFFERENT_ACTION = "bill_different"
+NOT_YET_ACTION = "bill_not_yet"
+ARRIVED_ACTION = "arrival_yes"
+NOT_ARRIVED_ACTION = "arrival_no"
+DIFFERENT_CALLBACK = "bill_different_form"
+
+BILLED = "Yes, as expected"
+DIFFERENT = "Different amount…"
+NOT_YET = "Not yet"
+ARRIVED = "Yes"
+NOT_ARRIVED = "No"
+
+
+def bill_text(payload: dict[str, Any]) -> str:
+    """`借呗 jiebei-main: has the bill for 2026-12-10 appeared? The ledger expects ¥4,498.77`."""
+    expected = format_money(Decimal(payload["expected"]), payload["currency"])
+    return (
+        f"{payload['platform']} {payload['facility']}: has the bill for {payload['due_date']} "
+        f"appeared? The ledger expects {expected}"
+    )
+
+
+def bill_message(payload: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    """The bill request's direct message: the question and its three buttons."""
+    buttons = [
+        Button(BILLED, BILLED_ACTION, "primary"),
+        Button(DIFFERENT, DIFFERENT_ACTION),
+        Button(NOT_YET, NOT_YET_ACTION),
+    ]
+    return question_message(bill_text(payload), payload, buttons, "bill_request")
+
+
+def arrival_text(payload: dict[str, Any]) -> str:
+    """`Did the ¥50,000 arrive? (借呗 jiebei-main, drawn 2026-12-01 10:04)`."""
+    amount = short_money(Decimal(payload["amount"]), payload["currency"])
+    logged = datetime.fromisoformat(payload["logged_at"]).astimezone(ZoneInfo(payload["zone"]))
+    return (
+        f"Did the {amount} arrive? ({payload['platform']} {payload['facility']}, drawn "
+        f"{logged:%Y-%m-%d %H:%M})"
+    )
+
+
+def arrival_message(payload: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    """The arrival request's direct message: the question, Yes and No."""
+    buttons = [Button(ARRIVED, ARRIVED_ACTION, "primary"), Button(NOT_ARRIVED, NOT_ARRIVED_ACTION)]
+    return question_message(arrival_text(payload), payload, buttons, "draw_request")
+
+
+# Each kind of request's message, by its outbox kind (jobs.transports.slack).
+REQUEST_MESSAGES = {
+    READING_REQUEST_KIND: request_message,
+    BILL_REQUEST_KIND: bill_message,
+    DRAW_REQUEST_KIND: arrival_message,
+}
+
+
+def _stamp(at: datetime | None, zone: str) -> str:
+    return "an unknown time" if at is None else f"{at.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M %Z}"
+
+
+def bill_line(answered: BillAnswered) -> str:
+    """What the bill request's message says once answered (this answer, or the earlier one)."""
+    request, facility, bill = answered.request, answered.facility, answered.bill
+    stamp = _stamp(request.answered_at, facility.timezone)
+    due = "" if request.due_date is None else request.due_date.isoformat()
+    if request.answer == Answer.NOT_YET or bill is None:
+        return f"Recorded for {facility.slug} at {stamp}: the bill due {due} has not appeared yet."
+    how = "as expected" if request.answer == Answer.BILLED else "a different amount"
+    amount = format_money(bill.amount, facility.currency)
+    return f"Recorded for {facility.slug} at {stamp}: the bill due {due}, {amount} ({how})."
+
+
+def arrival_line(answered: ArrivalAnswered) -> str:
+    """What the arrival request's message says once answered."""
+    request, facility, draw = answered.request, answered.facility, answered.draw
+    stamp = _stamp(request.answered_at, facility.timezone)
+    what = f"draw #{draw.id} of {format_money(draw.amount, facility.currency)} on {facility.slug}"
+    if request.answer == Answer.ARRIVED:
+        return f"Recorded at {stamp}: {what} arrived; it is confirmed."
+    if draw.confirmed_at is not None and (
+        request.answered_at is None or draw.confirmed_at <= request.answered_at
+    ):
+        return f"Recorded at {stamp}: {what} has not arrived, but it was confirmed already."
+    return f"Recorded at {stamp}: {what} has not arrived; a draw_unconfirmed alert is open for it."
+
+
+def different_view(
+    *, facility: str, currency: str, due_date: str, expected: Decimal, private_metadata: str
+) -> dict[str, Any]:
+    """The **Different amount…** form: the amount prefilled with what the ledger expects."""
+    expected_text = format_money(expected, currency)
+    return {
+        "type": "modal",
+        "callback_id": DIFFERENT_CALLBACK,
+        "private_metadata": private_metadata,
+        "title": {"type": "plain_text", "text": "Bill on the platform"},
+        "submit": {"type": "plain_text", "text": "Record"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": escape_within(
+                        f"{facility}: the bill due {due_date}; the ledger expects {expected_text}.",
+                        3000,
+                    ),
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "amount",
+                "label": {"type": "plain_text", "text": "Amount"},
+                "hint": {"type": "plain_text", "text": "What the platform's bill says is due"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "initial_value": f"{expected:,.2f}",
+                },
+            },
+        ],
+    }
+
+
+def waiting_blocks(waiting: list[Waiting], total: int) -> list[dict[str, Any]]:
+    """App Home's section of the person's open requests (`total` of them): each one's facility
+    and since when, its question and the same buttons as its message (block ids made unique in
+    the view)."""
+    if not waiting:
+        return []
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "header",
+            "text": {"type": "plain_text", "text": WAITING_HEADER.format(count=total)},
+        }
+    ]
+    for item in waiting[:MAX_WAITING]:
+        facility, payload = item.facility, item.payload
+        since = f"{item.asked_at.astimezone(ZoneInfo(item.zone)):%Y-%m-%d %H:%M %Z}"
+        if payload is None:
+            line = f"*{facility}* · asked {since}: the question is on its way to your messages."
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=line)).to_dict())
+            continue
+        blocks.append(
+            ContextBlock(
+                elements=[MarkdownTextObject(text=f"*{facility}* · asked {since}")]
+            ).to_dict()
+        )
+        for block in REQUEST_MESSAGES[item.kind or READING_REQUEST_KIND](payload)[1]:
+            if "block_id" in block:
+                block = {**block, "block_id": f"{block['block_id']}-{item.request_id}"}
+            blocks.append(block)
+    if total > MAX_WAITING:
+        more = WAITING_MORE.format(more=total - MAX_WAITING)
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more)]).to_dict())
+    return blocks
