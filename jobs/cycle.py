@@ -211,6 +211,25 @@ def run_wake_ups(
         "usergroup_sync",
         lambda: run_usergroup_syncs(session, now=now, written_at=written_at),
     )
+    _request_wake_ups(done, session, now=now, settings=settings, calendar=calendar,
+                      written_at=written_at)  # fmt: skip
+    # The ingest API's Idempotency-Key answers older than a day, forgotten (by the real time:
+    # a `check --at` in the future must not forget today's).
+    done.run(session, "api_keys", lambda: forget_keys(session, now=written_at or now))
+    return done
+
+
+def _request_wake_ups(
+    done: WakeUps,
+    session: Session,
+    *,
+    now: datetime,
+    settings: Settings,
+    calendar: BusinessCalendar,
+    written_at: datetime | None,
+) -> None:
+    """The requests in Slack: readings, bills and arrivals asked once each, then reminded once."""
+    policy = settings.alert_policy()
     # The reading requests: each facility's latest scheduled slot due by now, asked once.
     done.run(
         session,
@@ -249,10 +268,6 @@ def run_wake_ups(
             resolve_gone_owners(session, now=now, policy=policy, written_at=written_at),
         ),
     )
-    # The ingest API's Idempotency-Key answers older than a day, forgotten (by the real time:
-    # a `check --at` in the future must not forget today's).
-    done.run(session, "api_keys", lambda: forget_keys(session, now=written_at or now))
-    return done
 
 
 def tell_failed_checks(
