@@ -107,7 +107,10 @@ def build_scheduler(
         timezone=UTC,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
     )
-    start = clock()
+    # APScheduler keeps its schedule by the real clock, whatever `clock` the jobs run as of: a
+    # first run time taken from a test's fake clock, months behind, made it walk every missed
+    # interval since on each pass (millions for a 5-second job), and one ahead held jobs back.
+    start = utcnow()
     scheduler.add_job(
         run_once_per_slot,
         IntervalTrigger(seconds=check_interval.total_seconds(), timezone=UTC),
@@ -132,10 +135,9 @@ def build_scheduler(
     if prompt_checks is not None:
         scheduler.add_job(
             prompt_checks,
-            # First run one interval after start by the real clock: `start` may be a test's
-            # fake clock, days behind, and APScheduler would walk every missed second to it.
             IntervalTrigger(seconds=prompt_every.total_seconds(), timezone=UTC),
             id="prompt-checks",
+            next_run_time=start,
         )
     scheduler.add_job(
         deliver,
