@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.alerts.policy import AlertState
+from bot.cli import main
 from bot.ledger.facilities import get_facility
 from bot.ledger.observations import LimitStatus, record_bill, record_limit_reading
 from bot.ledger.reading_answers import answer_unavailable
@@ -152,9 +153,11 @@ def test_a_run_that_fails_leaves_the_marks_for_the_next(
 
 
 def test_every_kind_of_observation_marks_its_facility(database_url, sessions, clock) -> None:
-    """A reading and a bill (as the CLI, Slack and imports record them) and a "Can't see it"
-    answer each mark their facility, in their own transaction; a write rolled back marks none."""
-    ids = [add_line(sessions, slug, clock()) for slug in ("a-line", "b-line", "c-line", "d-line")]
+    """A reading and a bill (as Slack and imports record them), a "Can't see it" answer and
+    `loanwatch limit add` each mark their facility, in their own transaction; a write rolled
+    back marks none."""
+    slugs = ("a-line", "b-line", "c-line", "d-line", "e-line")
+    ids = [add_line(sessions, slug, clock()) for slug in slugs]
     with sessions.begin() as session:
         _reading(session, get_facility(session, "a-line"), clock(), LimitStatus.ACTIVE)
         record_bill(
@@ -178,8 +181,9 @@ def test_every_kind_of_observation_marks_its_facility(database_url, sessions, cl
         _reading(session, get_facility(session, "d-line"), clock(), LimitStatus.ACTIVE)
         session.flush()
         session.rollback()
+    assert main(["--database-url", database_url, "limit", "add", "e-line", "150,000"]) == 0
 
-    assert _marked(sessions) == ids[:3]
+    assert _marked(sessions) == [*ids[:3], ids[4]]
 
 
 def _reading(session, facility, at: datetime, status: LimitStatus) -> None:
