@@ -170,7 +170,8 @@ def prompt_checks_job(
     deliver: Callable[[], object],
     options: PromptOptions | None = None,
 ) -> Callable[[], None]:
-    """The worker's `prompt-checks` job: prompt runs until no mark is due, each followed by a
+    """The worker's `prompt-checks` job: prompt runs while full batches of marks are due (so a
+    steady stream cannot keep it, and the worker's stop, waiting), each followed by a
     delivery, so its notifications go out now. `clock` is the checks' `now` (the worker's),
     `real_clock` the real time the marks' debounce is counted in."""
     calendar = settings.calendar()
@@ -200,5 +201,7 @@ def prompt_checks_job(
                 s.notified,
             )
             deliver()
+            if len(report.facility_ids) < chosen.batch:
+                return  # every due mark taken; a full batch may have left more behind
 
     return job
