@@ -9,12 +9,16 @@ import pytest
 from sqlalchemy import select
 
 from bot.alerts.policy import AlertState
+from bot.calendar import BusinessCalendar
 from bot.cli import main
 from bot.ledger.facilities import get_facility
 from bot.ledger.observations import LimitStatus, record_bill, record_limit_reading
 from bot.ledger.reading_answers import answer_unavailable
+from bot.ledger.terms_history import keep_terms
 from bot.models import Alert, CheckRequest, ReadingRequest
+from bot.thresholds import Thresholds
 from jobs import prompt
+from jobs.checks import run_checks
 from jobs.cycle import run_check_cycle
 from jobs.prompt import PromptOptions, prompt_step
 from tests.jobs.prompt_support import (
@@ -122,6 +126,24 @@ def test_a_prompt_run_decides_no_alert_of_another_facility(database_url, session
     with sessions() as session:
         alerts = {a.facility_id: a.state for a in session.scalars(select(Alert))}
     assert alerts == {icbc: AlertState.OPEN, jiebei: AlertState.OPEN}
+
+
+def test_a_scoped_run_finds_for_its_facilities_what_a_whole_run_finds(sessions) -> None:
+    """Two frozen lines, one of whose terms change later: run as of before the change (the
+    checks then read the terms in force, a stand-in for the facilities), the run scoped to
+    that line finds its findings of the whole run, and none of the other's."""
+    lines = [add_line(sessions, slug, START) for slug in ("a-line", "b-line")]
+    with sessions.begin() as session:
+        for slug in ("a-line", "b-line"):
+            _reading(session, get_facility(session, slug), START, LimitStatus.FROZEN)
+        keep_terms(session, DANA, get_facility(session, "a-line"), now=START + timedelta(days=1))
+    now = START + timedelta(hours=1)
+    with sessions() as session:
+        whole = run_checks(session, now, Thresholds(), BusinessCalendar())
+        scoped = run_checks(session, now, Thresholds(), BusinessCalendar(), facility_ids={lines[0]})
+
+    assert {f.facility_id for f in whole} == set(lines)
+    assert scoped == [f for f in whole if f.facility_id == lines[0]]
 
 
 def test_a_run_that_fails_leaves_the_marks_for_the_next(
