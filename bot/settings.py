@@ -51,6 +51,15 @@ class Settings(BaseSettings):
     check_interval_minutes: int = Field(
         15, ge=1, validation_alias="LOANWATCH_CHECK_INTERVAL_MINUTES"
     )
+    # Prompt checks (jobs/prompt.py): a facility with new observations is checked once its
+    # writes have been quiet this long, and at the latest this long after the first of them
+    # (0 and 0: at the worker's next look, every second).
+    prompt_check_delay_seconds: int = Field(
+        2, ge=0, le=3600, validation_alias="LOANWATCH_PROMPT_CHECK_DELAY_SECONDS"
+    )
+    prompt_check_max_wait_seconds: int = Field(
+        10, ge=0, le=3600, validation_alias="LOANWATCH_PROMPT_CHECK_MAX_WAIT_SECONDS"
+    )
     bill_lead_days: int = Field(10, ge=0, validation_alias="LOANWATCH_BILL_LEAD_DAYS")
     bill_grace_hours: int = Field(24, ge=0, validation_alias="LOANWATCH_BILL_GRACE_HOURS")
     bill_match_window_days: int = Field(

@@ -11,7 +11,9 @@ forward with `--at`) is real.
 
 When the latest run was: every real run records the moment it evaluated as of in
 `check_runs` (:func:`record_check_run`, in the run's own transaction; a replay, rolled back,
-leaves none), whether it found anything or not. Runs from before that table (migration 0029)
+leaves none), whether it found anything or not. A prompt run (jobs/prompt.py), which checks
+a few facilities as of now, records itself too: it moved those facilities' alerts to now, and a
+`check --at` before it would move them back. Runs from before that table (migration 0029)
 are still inferred from the traces they left: the moment is written on the alerts a run
 touches (`last_seen_at` of every alert it finds, `resolved_at` of those it resolves by itself),
 and the scheduler's `checks` job claims a slot for each of its runs; the latest of all counts.
@@ -38,9 +40,12 @@ CHECKS_JOB = "checks"
 _NOT_A_RUN = (Check.DELIVERY_FAILED, Check.DELIVERY_DEGRADED)
 
 
-def record_check_run(session: Session, *, at: datetime, recorded_at: datetime) -> None:
-    """Record that a run of the checks evaluated as of `at` (in the run's transaction)."""
-    session.add(CheckRun(at=at, recorded_at=recorded_at))
+def record_check_run(
+    session: Session, *, at: datetime, recorded_at: datetime, facilities: int | None = None
+) -> None:
+    """Record that a run of the checks evaluated as of `at` (in the run's transaction);
+    `facilities`: how many a prompt run checked (None: the whole portfolio)."""
+    session.add(CheckRun(at=at, recorded_at=recorded_at, facilities=facilities))
     session.flush()
 
 

@@ -1,4 +1,4 @@
-"""The clock: APScheduler 3 runs the checks, the delivery loop and the wake-ups.
+"""The clock: APScheduler 3 runs the checks, the prompt checks, the delivery loop and the wake-ups.
 
 Any number of processes may run this scheduler against one database. Each run of a job belongs
 to a *slot* (its start time, floored to the job's interval), and a process runs a slot only if
@@ -90,6 +90,8 @@ def build_scheduler(
     delivery_every: timedelta = timedelta(seconds=5),
     wake_every: timedelta = timedelta(minutes=1),
     digests: Callable[[datetime], object] | None = None,
+    prompt_checks: Callable[[], object] | None = None,
+    prompt_every: timedelta = timedelta(seconds=1),
 ) -> BackgroundScheduler:
     """A scheduler with the jobs; call `.start()` on it, `.shutdown()` to stop.
 
@@ -97,13 +99,18 @@ def build_scheduler(
     not, because the outbox claims each row itself and several senders are welcome. Nor are the
     daily digests (`digests(now)`, every minute): each channel's day is claimed by the digest
     itself (`bot.digest.sending`), so a worker that runs them late or twice sends none twice.
+    Nor are the prompt checks (`prompt_checks()`, every `prompt_every`, `jobs.prompt`): each
+    facility's mark is claimed by one worker's run, in the run's transaction.
     """
     me = worker or worker_name()
     scheduler = BackgroundScheduler(
         timezone=UTC,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
     )
-    start = clock()
+    # APScheduler keeps its schedule by the real clock, whatever `clock` the jobs run as of: a
+    # first run time taken from a test's fake clock, months behind, made it walk every missed
+    # interval since on each pass (millions for a 5-second job), and one ahead held jobs back.
+    start = utcnow()
     scheduler.add_job(
         run_once_per_slot,
         IntervalTrigger(seconds=check_interval.total_seconds(), timezone=UTC),
@@ -123,6 +130,13 @@ def build_scheduler(
             lambda: digests(clock()),
             IntervalTrigger(seconds=wake_every.total_seconds(), timezone=UTC),
             id="digests",
+            next_run_time=start,
+        )
+    if prompt_checks is not None:
+        scheduler.add_job(
+            prompt_checks,
+            IntervalTrigger(seconds=prompt_every.total_seconds(), timezone=UTC),
+            id="prompt-checks",
             next_run_time=start,
         )
     scheduler.add_job(

@@ -1,4 +1,5 @@
-"""The worker process: the scheduler (checks, wake-ups, digests) and delivery, until told to stop.
+"""The worker process: the scheduler (checks, prompt checks, wake-ups, digests) and delivery,
+until told to stop.
 
 `loanwatch worker` runs this; any number of workers may share one database, since each slot of
 a slotted job is claimed in the database and each outbox row by a conditional UPDATE.
@@ -19,6 +20,7 @@ from bot.sessions import session_factory
 from bot.settings import Settings
 from jobs.cycle import run_check_cycle, run_wake_ups, tell_failed_checks
 from jobs.delivery import DeliveryWorker, delivery_options
+from jobs.prompt import prompt_checks_job
 from jobs.scheduler import build_scheduler, worker_name
 from jobs.transports import Transport
 
@@ -32,8 +34,11 @@ def run_worker(
     *,
     clock: Callable[[], datetime] = utcnow,
     delivery_every: timedelta = timedelta(seconds=5),
+    real_clock: Callable[[], datetime] = utcnow,
+    prompt_every: timedelta = timedelta(seconds=1),
 ) -> None:
-    """Run the scheduled jobs and deliver notifications until `stop` is set."""
+    """Run the scheduled jobs and deliver notifications until `stop` is set; `clock` is the
+    checks' time, `real_clock` the prompt checks' debounce's (`jobs.prompt`)."""
     engine = make_engine(settings.database_url)
     require_current_schema(engine)
     sessions = session_factory(engine)
@@ -85,6 +90,10 @@ def run_worker(
         clock=clock,
         delivery_every=delivery_every,
         digests=digests,
+        prompt_checks=prompt_checks_job(
+            sessions, settings, clock=clock, real_clock=real_clock, deliver=deliver
+        ),
+        prompt_every=prompt_every,
     )
     log.info("worker %s started: checks every %d min", me, settings.check_interval_minutes)
     scheduler.start()

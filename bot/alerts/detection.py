@@ -33,6 +33,7 @@ Decisions, written down because people will ask:
 """
 
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -86,6 +87,7 @@ def apply_findings(
     policy: AlertPolicy,
     checks_run: set[str] | None = None,
     written_at: datetime | None = None,
+    facility_ids: AbstractSet[int] | None = None,
 ) -> RunSummary:
     """Turn one run's findings into alert changes and the notifications they call for.
 
@@ -102,12 +104,18 @@ def apply_findings(
        A silenced one is opened and recorded but not told.
     3. An alert of a check that ran (`checks_run`; by default every check) whose fingerprint was
        not found resolves by itself, and its posted message is updated.
+
+    `facility_ids` (a prompt run, jobs/prompt.py): the run checked those facilities only, so
+    only their alerts are decided (found again, opened, resolved by absence); every other
+    alert, and any finding about another facility, is left alone.
     """
     require_aware(now, "now")
     if written_at is not None:
         require_aware(written_at, "written_at")
+    if facility_ids is not None:
+        findings = [f for f in findings if f.facility_id in facility_ids]
     current = _by_fingerprint(findings)
-    unresolved = _unresolved(session)
+    unresolved = _unresolved(session, facility_ids)
     silences = active_silences(session, now)
     plan = _plan(session, current, unresolved, checks_run, now)
 
@@ -128,18 +136,17 @@ def apply_findings(
     return notifier.summary()
 
 
-def _unresolved(session: Session) -> dict[str, Row[Any]]:
-    """The alerts not resolved, by fingerprint, as rows of the columns a run decides from.
+def _unresolved(session: Session, facility_ids: AbstractSet[int] | None) -> dict[str, Row[Any]]:
+    """The alerts not resolved (of `facility_ids` only, when given), by fingerprint, as rows of
+    the columns a run decides from.
 
     Plain rows: most alerts found again need only `last_seen_at` moved, less work than
     building an ORM object for each.
     """
-    return {
-        row.fingerprint: row
-        for row in session.execute(
-            select(*DECIDED_FROM).where(Alert.state != AlertState.RESOLVED).order_by(Alert.id)
-        )
-    }
+    query = select(*DECIDED_FROM).where(Alert.state != AlertState.RESOLVED)
+    if facility_ids is not None:
+        query = query.where(among(session, Alert.facility_id, sorted(facility_ids)))
+    return {row.fingerprint: row for row in session.execute(query.order_by(Alert.id))}
 
 
 @dataclass(frozen=True)

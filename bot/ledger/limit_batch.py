@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.db import among, insert_many
 from bot.errors import InputError
+from bot.ledger.check_marks import mark_checks_due
 from bot.ledger.observations import LimitStatus, different_reading, observation_time
 from bot.ledger.summaries import CHUNK, refresh_summaries
 from bot.models import Facility, LimitReading
@@ -148,6 +149,7 @@ def _insert(
     audit.record_inserted(session, actor, "limit.add", LimitReading, rows, at=now)
     touched = {row["facility_id"] for row in rows}
     refresh_summaries(session.connection(), facilities=touched)
+    mark_checks_due(session.connection(), touched)
 
 
 def _utc(moment: datetime) -> datetime:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.errors import InputError
+from bot.ledger.check_marks import mark_checks_due
 from bot.ledger.observations import LimitStatus, record_limit_reading
 from bot.ledger.portfolio import position_lines
 from bot.ledger.reading_requests import Answer, RequestKind, RequestState, last_reading
@@ -175,6 +176,8 @@ def _answer(
         ).row
         session.flush()
         request.reading_id = reading.id
+    # "Can't see it" is an observation too (platform_unavailable reads it), written past the ORM.
+    mark_checks_due(session, [facility.id])
     audit_answer(session, actor, request, now=now)
     return Answered(request, facility, reading, late)
 

@@ -2,6 +2,7 @@
 
 from bot.models.alerts import (
     Alert,
+    CheckRequest,
     CheckRun,
     DeliveryDestination,
     OutboxMessage,
@@ -48,6 +49,7 @@ __all__ = [
     "Base",
     "Bill",
     "BillDay",
+    "CheckRequest",
     "CheckRun",
     "CommandRequest",
     "DeliveryDestination",

@@ -1,4 +1,5 @@
-"""Alerts and what surrounds them: silences, the delivery outbox, scheduler slots, check runs."""
+"""Alerts and what surrounds them: silences, the delivery outbox, scheduler slots, check runs
+and the facilities whose checks are due."""
 
 import secrets
 from datetime import datetime
@@ -175,3 +176,22 @@ class CheckRun(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # How many facilities the run checked: a prompt run's few (jobs/prompt.py); NULL for a run
+    # of the whole portfolio.
+    facilities: Mapped[int | None] = mapped_column(Integer)
+
+
+class CheckRequest(Base):
+    """A facility whose checks are due: new observations arrived since it was last checked.
+
+    Written in the transaction that records them (`bot.ledger.check_marks`), deleted by the
+    worker's prompt run that checks the facility, in that run's transaction (`jobs.prompt`).
+    `requested_at` is the latest write (the debounce waits for quiet after it),
+    `first_requested_at` the oldest one not yet checked (the cap on that wait).
+    """
+
+    __tablename__ = "check_requests"
+
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), primary_key=True)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    first_requested_at: Mapped[datetime] = mapped_column(UTCDateTime())

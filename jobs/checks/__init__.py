@@ -6,7 +6,9 @@ probes only the facilities another query singled out (never one query per facili
 optional fifth argument, the cycle's :class:`CycleScans`, lets checks that read the same thing
 share one query; without it a check makes its own, with the same findings.
 A facility's own non-NULL threshold columns override `thresholds`. Inactive facilities are not
-checked. See each check's docstring for its exact boundaries.
+checked. A prompt run (jobs/prompt.py) checks a few facilities only: `facility_ids` scopes the
+cycle's scans (`common.facilities`, the one place every query reads the facility from) and
+the findings. See each check's docstring for its exact boundaries.
 
 :func:`run_checks` raises when a check raises (for tests and tools that want to see it);
 :func:`run_each_check`, which the check cycle uses, runs each check apart so that one that
@@ -21,6 +23,7 @@ and the SQL, time and matching helpers they all use).
 """
 
 import logging
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -93,14 +96,18 @@ def run_checks(
     thresholds: Thresholds,
     calendar: BusinessCalendar,
     only: set[str] | None = None,
+    facility_ids: AbstractSet[int] | None = None,
 ) -> list[Finding]:
-    """Run every check (or the ones named in `only`) as of `now`; their findings in order."""
+    """Run every check (or the ones named in `only`) as of `now`; their findings in order.
+
+    `facility_ids`: check those facilities only (a prompt run); None, the whole portfolio.
+    """
     names = _chosen(now, only)
     # Checks that read the same thing (the latest limit readings, say) read it once a cycle.
-    scans = CycleScans(session, now, thresholds, calendar)
+    scans = CycleScans(session, now, thresholds, calendar, facility_ids)
     findings: list[Finding] = []
     for name in names:
-        findings.extend(CHECKS[name](session, now, thresholds, calendar, scans))
+        findings.extend(_scoped(CHECKS[name](session, now, thresholds, calendar, scans), scans))
     return findings
 
 
@@ -110,6 +117,7 @@ def run_each_check(
     thresholds: Thresholds,
     calendar: BusinessCalendar,
     only: set[str] | None = None,
+    facility_ids: AbstractSet[int] | None = None,
 ) -> CheckRun:
     """Run the checks like :func:`run_checks`, each apart: one that raises stops no other.
 
@@ -118,9 +126,11 @@ def run_each_check(
     2. A check that raises is logged with its traceback and named in `failed`, with its error.
        A scan the checks share (`CycleScans`) that raises fails every check that uses it.
     3. The findings of the checks that ran clean come back in order, as from run_checks.
+
+    `facility_ids` as for :func:`run_checks`.
     """
     names = _chosen(now, only)
-    scans = CycleScans(session, now, thresholds, calendar)
+    scans = CycleScans(session, now, thresholds, calendar, facility_ids)
     findings: list[Finding] = []
     failed: dict[str, str] = {}
     for name in names:
@@ -135,8 +145,15 @@ def run_each_check(
             first_line = next(iter(str(exc).splitlines()), "")
             failed[name] = f"{type(exc).__name__}: {first_line}"
             continue
-        findings.extend(found)
+        findings.extend(_scoped(found, scans))
     return CheckRun(findings, tuple(names), failed)
+
+
+def _scoped(findings: list[Finding], scans: CycleScans) -> list[Finding]:
+    """The findings about the facilities in the run's scope (all of them for a whole run)."""
+    if scans.facility_ids is None:
+        return findings
+    return [f for f in findings if f.facility_id in scans.facility_ids]
 
 
 def _chosen(now: datetime, only: set[str] | None) -> list[str]:

@@ -8,6 +8,7 @@ multiply by 10000. Arithmetic in the checks' SQL therefore goes through :func:`f
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -28,7 +29,7 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -40,6 +41,7 @@ from bot.ledger.terms_history import facilities_as_of
 from bot.models import (
     Bill,
     BillDay,
+    Facility,
 )
 from bot.thresholds import Thresholds
 from jobs.checks.as_of import (  # noqa: F401 - re-exported: the checks import them from here
@@ -72,8 +74,11 @@ class CycleScans:
         now: datetime,
         thresholds: Thresholds,
         calendar: BusinessCalendar,
+        facility_ids: AbstractSet[int] | None = None,
     ) -> None:
         self.session, self.now, self.thresholds, self.calendar = session, now, thresholds, calendar
+        # The facilities a prompt run checks (jobs/prompt.py); None: the whole portfolio.
+        self.facility_ids = None if facility_ids is None else frozenset(facility_ids)
         self._done: dict[str, Any] = {}
         self._failed: dict[str, Exception] = {}
 
@@ -112,8 +117,27 @@ class Longest:
 def facilities(scans: CycleScans) -> Any:
     """`Facility` as the checks read it at `now`: itself, or for a check run as of a moment
     some facility's terms changed after, a stand-in with the terms, thresholds and active flag
-    in force then (`bot.ledger.terms_history`). Decided once a cycle, by one index probe."""
-    return scans.once("facilities", lambda: facilities_as_of(scans.session, scans.now))
+    in force then (`bot.ledger.terms_history`). Decided once a cycle, by one index probe.
+
+    The scope of a prompt run (`scans.facility_ids`) is applied here, once for every check:
+    the stand-in then holds those facilities only, so each set-based query that reads the
+    facility (they all do, for its terms and its active flag) reads theirs alone, by the
+    primary key. The checks' findings are kept to the scope as well (`jobs.checks`), so a
+    query that narrows otherwise costs time, never a finding about another facility.
+    """
+    return scans.once("facilities", lambda: _in_scope(scans))
+
+
+def _in_scope(scans: CycleScans) -> Any:
+    facility = facilities_as_of(scans.session, scans.now)
+    if scans.facility_ids is None:
+        return facility
+    chosen = (
+        select(facility)
+        .where(among(scans.session, facility.id, sorted(scans.facility_ids)))
+        .subquery("facilities_checked")
+    )
+    return aliased(Facility, chosen, name="facilities_checked", adapt_on_names=True)
 
 
 def longest(scans: CycleScans) -> Longest:
