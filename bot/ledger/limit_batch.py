@@ -148,7 +148,7 @@ def _insert(
     rows.sort(key=lambda row: row["id"])
     audit.record_inserted(session, actor, "limit.add", LimitReading, rows, at=now)
     touched = {row["facility_id"] for row in rows}
-    refresh_summaries(session.connection(), facilities=touched)
+    refresh_summaries(session.connection(), readings=touched)
     mark_checks_due(session.connection(), touched)
 
 

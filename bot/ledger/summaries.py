@@ -30,16 +30,16 @@ from sqlalchemy import (
     func,
     insert,
     literal,
-    or_,
     select,
     true,
     union_all,
+    update,
 )
 from sqlalchemy.orm import Session, UOWTransaction, sessionmaker
 from sqlalchemy.orm.attributes import get_history
 
 from bot.db import among
-from bot.ledger.portfolio import drawn_and_repaid, outstanding_from
+from bot.ledger.summary_rows import all_facility_rows, facility_rows, reading_rows
 from bot.models import (
     Bill,
     BillDay,
@@ -49,7 +49,6 @@ from bot.models import (
     Installment,
     InstallmentStatus,
     LimitReading,
-    Repayment,
     RepaymentAllocation,
 )
 from bot.models.types import Money
@@ -74,17 +73,22 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
     facilities: set[int] = set()
     days: set[Day] = set()
     draws: set[int] = set()
+    readings: set[int] = set()
     for row in chain(session.new, session.dirty, session.deleted):
         if isinstance(row, Installment | Bill):
             days.update(_days_of(row))
-        elif isinstance(row, LimitReading | Draw):
+        elif isinstance(row, LimitReading):
+            readings.add(row.facility_id)
+        elif isinstance(row, Draw):
             facilities.add(row.facility_id)
         elif isinstance(row, RepaymentAllocation):
             draws.add(row.draw_id)
         elif isinstance(row, Facility):
             facilities.add(row.id)
-    if facilities or days or draws:
-        refresh_summaries(session.connection(), facilities=facilities, days=days, draws=draws)
+    if facilities or days or draws or readings:
+        refresh_summaries(
+            session.connection(), facilities=facilities, days=days, draws=draws, readings=readings
+        )
 
 
 def _days_of(row: Installment | Bill) -> set[Day]:
@@ -101,8 +105,10 @@ def refresh_summaries(
     facilities: Iterable[int] = (),
     days: Iterable[Day] = (),
     draws: Iterable[int] = (),
+    readings: Iterable[int] = (),
 ) -> None:
-    """Recompute the summaries of `facilities`, of the facilities of `draws`, and of `days`."""
+    """Recompute the summaries of `facilities`, of the facilities of `draws`, and of `days`;
+    for facilities whose readings alone changed (`readings`), what they show of those."""
     facility_ids = set(facilities)
     draw_ids = sorted(set(draws))
     for start in range(0, len(draw_ids), CHUNK):
@@ -114,8 +120,10 @@ def refresh_summaries(
     by_facility: dict[int, set[date]] = defaultdict(set)
     for facility_id, day in days:
         by_facility[facility_id].add(day)
-    _lock(connection, sorted(facility_ids | by_facility.keys()))
+    only_readings = set(readings) - facility_ids
+    _lock(connection, sorted(facility_ids | only_readings | by_facility.keys()))
     _refresh_facilities(connection, sorted(facility_ids))
+    _refresh_readings(connection, sorted(only_readings))
     for facility_id, facility_days in sorted(by_facility.items()):
         _refresh_days(connection, facility_id, sorted(facility_days))
 
@@ -143,11 +151,7 @@ def _refresh_facilities(connection: Connection, facility_ids: list[int]) -> None
     whatever the number of facilities (a batch of readings touches up to a thousand)."""
     for start in range(0, len(facility_ids), CHUNK):
         chunk = facility_ids[start : start + CHUNK]
-        rows = _facility_rows(
-            chunk,
-            among(connection, Facility.id, chunk),
-            among(connection, LimitReading.facility_id, chunk),
-        )
+        rows = facility_rows(connection, chunk)
         connection.execute(
             delete(FacilitySummary).where(among(connection, FacilitySummary.facility_id, chunk))
         )
@@ -156,101 +160,32 @@ def _refresh_facilities(connection: Connection, facility_ids: list[int]) -> None
         )
 
 
-def _own_thresholds() -> Any:
-    """Whether a facility sets any threshold of its own that the limit checks read."""
-    own = or_(
-        Facility.limit_drop_percent.is_not(None),
-        Facility.amount_tolerance.is_not(None),
-        Facility.utilization_percent.is_not(None),
-        Facility.stale_after_hours.is_not(None),
-        Facility.restore_lag_hours.is_not(None),
-    )
-    return case((own, True), else_=False)
-
-
-def _ledger_at() -> Any:
-    """When the facility's latest draw or repayment was logged (correlated to `Facility`)."""
-
-    def latest(column: Any, facility_id: Any) -> Any:
-        return (
-            select(func.max(column))
-            .where(facility_id == Facility.id)
-            .correlate(Facility)
-            .scalar_subquery()
-        )
-
-    draw = latest(Draw.created_at, Draw.facility_id)
-    repayment = latest(Repayment.created_at, Repayment.facility_id)
-    return case(
-        (repayment.is_(None), draw),
-        (draw.is_(None), repayment),
-        (repayment > draw, repayment),
-        else_=draw,
-    )
-
-
-def _facility_rows(facility_ids: list[int], chosen: Any, their_readings: Any) -> Any:
-    """FacilitySummary rows for a few facilities, from the base tables: `chosen` picks them out
-    of `Facility`, `their_readings` their readings out of `LimitReading`."""
-    readings = _newest_two(their_readings)
-    drawn, repaid = drawn_and_repaid(facility_ids)
-    return (
-        select(
-            Facility.id.label("facility_id"),
-            readings.c.reading_at,
-            readings.c.reading_limit,
-            readings.c.reading_available,
-            readings.c.reading_status,
-            readings.c.previous_at,
-            readings.c.previous_limit,
-            outstanding_from(drawn, repaid).label("outstanding"),
-            Facility.limit_amount.label("facility_limit"),
-            _own_thresholds().label("own_thresholds"),
-            _ledger_at().label("ledger_at"),
-        )
-        .select_from(Facility)
-        .outerjoin(readings, readings.c.facility_id == Facility.id)
-        .outerjoin(drawn, drawn.c.facility_id == Facility.id)
-        .outerjoin(repaid, repaid.c.facility_id == Facility.id)
-        .where(chosen)
-    )
-
-
-def _newest_two(which: Any = None) -> Any:
-    """Per facility, its newest reading and the one before it, from one pass over the readings
-    `which` picks out (all by default), ranked per facility by a window function.
-
-    Cheaper than two correlated top-1 subqueries per facility, which sort each facility's
-    readings twice (there is no index on (facility_id, observed_at))."""
-    ranked = select(
-        LimitReading.facility_id,
-        LimitReading.observed_at,
-        LimitReading.limit_amount,
-        LimitReading.available,
-        LimitReading.status,
-        func.row_number()
-        .over(partition_by=LimitReading.facility_id, order_by=LimitReading.observed_at.desc())
-        .label("rank"),
-    ).where(true() if which is None else which)
-    ranked_q = ranked.subquery("ranked")
-
-    def nth(column: Any, rank: int) -> Any:
-        return func.max(case((ranked_q.c.rank == rank, column)))
-
-    return (
-        select(
-            ranked_q.c.facility_id,
-            nth(ranked_q.c.observed_at, 1).label("reading_at"),
-            nth(ranked_q.c.limit_amount, 1).label("reading_limit"),
-            nth(ranked_q.c.available, 1).label("reading_available"),
-            nth(ranked_q.c.status, 1).label("reading_status"),
-            nth(ranked_q.c.observed_at, 2).label("previous_at"),
-            nth(ranked_q.c.limit_amount, 2).label("previous_limit"),
-        )
-        .where(ranked_q.c.rank <= 2)
-        .group_by(ranked_q.c.facility_id)
-        .subquery("readings")
-    )
+def _refresh_readings(connection: Connection, facility_ids: list[int]) -> None:
+    """Recompute what the facilities' summaries show of their readings, after readings alone
+    were written: nothing else a summary holds (outstanding, limit, thresholds, when the
+    ledger last moved) depends on them. One UPDATE a chunk; a facility with no summary yet
+    gets a whole one."""
+    for start in range(0, len(facility_ids), CHUNK):
+        chunk = facility_ids[start : start + CHUNK]
+        newest = reading_rows(connection, chunk).subquery("newest")
+        shown = [c.name for c in newest.c if c.name != "facility_id"]
+        updated = connection.execute(
+            update(FacilitySummary)
+            .where(
+                among(connection, FacilitySummary.facility_id, chunk),
+                FacilitySummary.facility_id == newest.c.facility_id,
+            )
+            .values({name: newest.c[name] for name in shown})
+        ).rowcount
+        if updated < len(chunk):
+            summarized = set(
+                connection.scalars(
+                    select(FacilitySummary.facility_id).where(
+                        among(connection, FacilitySummary.facility_id, chunk)
+                    )
+                )
+            )
+            _refresh_facilities(connection, sorted(set(chunk) - summarized))
 
 
 def _refresh_days(connection: Connection, facility_id: int, days: list[date]) -> None:
@@ -350,42 +285,8 @@ def rebuild_summaries(connection: Connection) -> None:
     connection.execute(delete(FacilitySummary))
     connection.execute(
         insert(FacilitySummary).from_select(
-            [c.name for c in FacilitySummary.__table__.columns], _all_facility_rows()
+            [c.name for c in FacilitySummary.__table__.columns], all_facility_rows()
         )
-    )
-
-
-def _all_facility_rows() -> Any:
-    """FacilitySummary rows for every facility, in one pass over each table."""
-    readings = _newest_two()
-    drawn, repaid = drawn_and_repaid()
-    moves = union_all(
-        select(Draw.facility_id, Draw.created_at.label("at")),
-        select(Repayment.facility_id, Repayment.created_at),
-    ).subquery("moves")
-    logged = (
-        select(moves.c.facility_id, func.max(moves.c.at).label("at"))
-        .group_by(moves.c.facility_id)
-        .subquery("logged")
-    )
-    return (
-        select(
-            Facility.id,
-            readings.c.reading_at,
-            readings.c.reading_limit,
-            readings.c.reading_available,
-            readings.c.reading_status,
-            readings.c.previous_at,
-            readings.c.previous_limit,
-            outstanding_from(drawn, repaid),
-            Facility.limit_amount,
-            _own_thresholds(),
-            logged.c.at,
-        )
-        .outerjoin(readings, readings.c.facility_id == Facility.id)
-        .outerjoin(logged, logged.c.facility_id == Facility.id)
-        .outerjoin(drawn, drawn.c.facility_id == Facility.id)
-        .outerjoin(repaid, repaid.c.facility_id == Facility.id)
     )
 
 

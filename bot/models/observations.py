@@ -77,7 +77,9 @@ class LimitReading(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    # No index of its own: the unique (facility_id, observed_at) index serves every lookup by
+    # facility, in time order (migration 0035 dropped the one on facility_id alone).
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
     observed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     # Not constrained to be >= 0: a platform showing a negative figure is a finding, not bad input.
     limit_amount: Mapped[Decimal] = mapped_column(Money())

@@ -1,9 +1,10 @@
 """A batch's limit readings go in together (bot.ledger.limit_batch): each still has the outcome
 it would have had posted alone, its audit record, and the checks' summaries follow."""
 
+from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bot.ledger.facilities import FacilityTerms, add_facility
 from bot.ledger.schedule import DayCount, RepaymentMethod
@@ -11,6 +12,7 @@ from bot.ledger.summaries import rebuild_summaries
 from bot.models import AuditRecord, FacilitySummary, LimitReading
 from tests.api.conftest import DANA
 from tests.api.test_observations import bill, limit, written
+from tests.ledger.cast import log_draw
 
 
 def summaries(sessions) -> list[tuple]:
@@ -95,6 +97,51 @@ def test_readings_of_two_facilities_in_one_batch_leave_the_summaries_a_rebuild_c
     with sessions.begin() as session:
         rebuild_summaries(session.connection())
     assert summaries(sessions) == kept
+
+
+def whole_summaries(sessions) -> list[tuple]:
+    """Every column of every summary."""
+    columns = FacilitySummary.__table__.columns
+    with sessions() as session:
+        rows = session.execute(select(*columns).order_by(FacilitySummary.facility_id))
+        return [tuple(row) for row in rows]
+
+
+def test_a_batch_of_readings_changes_only_what_the_summary_shows_of_readings(
+    api, jiebei, sessions, clock
+) -> None:
+    """The batch recomputes the newest two readings alone; outstanding principal, the limit and
+    when the ledger last moved stay as they were, which is what a rebuild computes too."""
+    with sessions.begin() as session:
+        log_draw(session, DANA, jiebei, "50000.00", 12, date(2026, 11, 20), now=clock())
+    assert api.writer.post([limit(observed_at="2026-12-01T09:10:00+08:00")]).status == 200
+    answer = api.writer.post([limit(), limit(observed_at="2026-12-01T09:20:00+08:00")])
+    assert answer.status == 200, answer.body
+    kept = whole_summaries(sessions)
+    (row,) = kept
+    assert row[1:3] == (clock().replace(hour=1, minute=30), Decimal("200000.00"))
+    assert row[7] == Decimal("50000.00")  # outstanding
+    with sessions.begin() as session:
+        rebuild_summaries(session.connection())
+    assert whole_summaries(sessions) == kept
+
+
+def test_a_facility_without_a_summary_gets_a_whole_one_from_a_batch_of_readings(
+    api, jiebei, sessions, clock
+) -> None:
+    """A summary lost (rows written past the ORM with no rebuild): the batch writes it anew."""
+    with sessions.begin() as session:
+        log_draw(session, DANA, jiebei, "50000.00", 12, date(2026, 11, 20), now=clock())
+    with sessions.begin() as session:
+        session.execute(delete(FacilitySummary))
+    add_huabei(sessions, clock)
+    answer = api.writer.post([limit(), limit(facility="huabei-main", amount="50000.00")])
+    assert answer.status == 200, answer.body
+    kept = whole_summaries(sessions)
+    assert len(kept) == 2
+    with sessions.begin() as session:
+        rebuild_summaries(session.connection())
+    assert whole_summaries(sessions) == kept
 
 
 def test_each_reading_of_a_batch_has_its_audit_record(api, jiebei, sessions) -> None:
