@@ -23,6 +23,10 @@ the API token, random as every token is, and the folder's name):
 - 2026-12-03 09:00  ICBC has not answered: the follow-up mail answers the first one.
 - 2026-12-03/04     the robot's next run; Can't see it twice more: `platform_unavailable`.
 - 2026-12-04 16:00  the ICBC account's export through a saved mapping, imported twice.
+- 2026-12-07 09:00  icbc-term's owner is asked if its bill appeared: Yes, as expected; 09:10 two
+  draws logged from Slack; 10:00 a reading request unanswered, its one reminder at 12:00.
+- 2026-12-08 09:30  no bill_missing for that bill; the drawers are asked if the money arrived:
+  Yes, and No, which opens draw_unconfirmed at once (bot/cli/demo_requests.py).
 """
 
 import tempfile
@@ -42,6 +46,7 @@ from bot.cli.demo_intake import (
     intake_until_owners,
     platform_down,
 )
+from bot.cli.demo_requests import arrivals, bill_request, reminder, slack_draws
 from bot.cli.demo_tickets import (
     DEMO,
     DemoMailbox,
@@ -121,7 +126,13 @@ def _facilities(session: Session) -> tuple[Facility, Facility, Facility]:
         session, "jiebei-main", "jiebei", "300000.00", "0.0004", name="借呗 working capital"
     )
     weilidai = _facility(
-        session, "weilidai-ops", "weilidai", "200000.00", "0.00035", day_count=DayCount.ACTUAL
+        session,
+        "weilidai-ops",
+        "weilidai",
+        "200000.00",
+        "0.00035",
+        day_count=DayCount.ACTUAL,
+        thresholds={"confirm_window_hours": "48"},  # WeBank can take two days to pay out
     )
     bank = _facility(
         session,
@@ -131,6 +142,7 @@ def _facilities(session: Session) -> tuple[Facility, Facility, Facility]:
         "0.00012",
         repayment_method=RepaymentMethod.INTEREST_FIRST,
         repayment_day=21,
+        thresholds={"bill_lead_days": "14"},  # the bank's notice comes two weeks ahead
     )
     return jiebei, weilidai, bank
 
@@ -358,14 +370,23 @@ def _story(
     follow_up(sessions, settings, mailbox)
     platform_down(sessions, settings, robot)
     bank_statement(sessions)
+    bill_request(sessions, settings)  # bills, draws, a reminder (bot/cli/demo_requests.py)
+    slack_draws(sessions)
+    reminder(sessions, settings)
+    arrivals(sessions, settings)
 
     with transaction(sessions) as session:
         rows = [
-            [str(a.id), a.severity, a.state, a.check, a.summary]
+            [str(a.id), a.severity, a.state, a.check, _shortened(a.summary)]
             for a in list_alerts(session, "all")
         ]
     heading("Alerts at the end")
     click.echo(table(["id", "severity", "state", "check", "summary"], rows))
+
+
+def _shortened(summary: str, width: int = 110) -> str:
+    """A summary cut to fit the end's table (`alert list` shows it whole)."""
+    return summary if len(summary) <= width else summary[: width - 1] + "…"
 
 
 def register(cli: click.Group) -> None:

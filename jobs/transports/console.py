@@ -1,17 +1,18 @@
 """The console transport: each notice as a block of text, for `loanwatch check` without Slack.
 
 Alert notices are worded by `bot.alerts.notices` (the same words Slack shows, names and text as
-typed); a reading request by `bot.slack.reading_blocks` (the question its owner is asked, and its
-buttons); any other row shows its `header`/`title`, `summary`/`text` and `facts`.
+typed); a request of any kind (a reading, a bill, a draw's arrival) and its reminder by
+`bot.slack.request_blocks.REQUEST_MESSAGES` (the question as the direct message puts it, with the
+reminder's line first, and its buttons' names); any other row shows its `header`/`title`,
+`summary`/`text` and `facts`.
 """
 
 import sys
 from collections.abc import Mapping
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot.alerts.notices import ALERT_KINDS, PLAIN, AlertNotice, NoticeKind, headline
-from bot.ledger.reading_requests import READING_REQUEST_KIND
-from bot.slack.reading_blocks import CHANGED, SAME, UNAVAILABLE, request_text
+from bot.slack.request_blocks import REQUEST_MESSAGES
 from jobs.transports.base import OutboxMessageView, TransportError
 
 
@@ -25,9 +26,10 @@ def render_text(message: OutboxMessageView) -> str:
     payload = dict(message.payload)
     target = f" → #{message.channel}" if message.channel else ""
     lines = [f"── {message.kind}{target} (outbox {message.id}) ──"]
-    if message.kind == READING_REQUEST_KIND:
-        buttons = "  ".join(f"[{label}]" for label in (SAME, CHANGED, UNAVAILABLE))
-        return "\n".join([*lines, request_text(payload), f"  {buttons}"]) + "\n"
+    if message.kind in REQUEST_MESSAGES:
+        text, blocks = REQUEST_MESSAGES[message.kind](payload)
+        buttons = "  ".join(f"[{label}]" for label in _button_labels(blocks))
+        return "\n".join([*lines, text, f"  {buttons}"]) + "\n"
     if message.kind in ALERT_KINDS:
         notice = AlertNotice.from_payload(payload)
         payload["header"] = headline(notice, PLAIN)
@@ -48,6 +50,17 @@ def render_text(message: OutboxMessageView) -> str:
         if payload.get(key):
             lines.append(f"  {label}: {payload[key]}")
     return "\n".join(lines) + "\n"
+
+
+def _button_labels(blocks: list[dict[str, Any]]) -> list[str]:
+    """The words on a message's buttons, in order, as its blocks carry them."""
+    return [
+        element["text"]["text"]
+        for block in blocks
+        if block.get("type") == "actions"
+        for element in block.get("elements", [])
+        if element.get("type") == "button"
+    ]
 
 
 class ConsoleTransport:

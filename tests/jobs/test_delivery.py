@@ -576,6 +576,69 @@ def test_the_console_transport_prints_a_reading_request_as_its_owner_reads_it() 
     )
 
 
+def test_the_console_transport_prints_a_bill_request_and_its_reminder_as_the_owner_reads_them() -> (
+    None
+):
+    """A bill request's question with its three buttons; its reminder leads with the line saying
+    when it was first asked (in the facility's zone)."""
+    payload = {
+        "request_id": 4,
+        "facility": "icbc-term",
+        "platform": "工行",
+        "currency": "CNY",
+        "zone": "Asia/Shanghai",
+        "due_date": "2026-12-21",
+        "expected": "1209.59",
+    }
+    question = (
+        "工行 icbc-term: has the bill for 2026-12-21 appeared? The ledger expects ¥1,209.59\n"
+        "  [Yes, as expected]  [Different amount…]  [Not yet]\n"
+    )
+
+    first = OutboxMessageView(id=20, kind="bill.request", channel="U0DANA", payload=payload,
+                              attempts=0)  # fmt: skip
+    reminder = OutboxMessageView(
+        id=21,
+        kind="bill.request",
+        channel="U0DANA",
+        payload={**payload, "reminder_of": "2026-12-07T01:00:00+00:00"},
+        attempts=0,
+    )
+
+    assert render_text(first) == "── bill.request → #U0DANA (outbox 20) ──\n" + question
+    assert render_text(reminder) == (
+        "── bill.request → #U0DANA (outbox 21) ──\n"
+        "Reminder: this was asked at 09:00 (Monday 2026-12-07) and is not answered yet.\n"
+        + question
+    )
+
+
+def test_the_console_transport_prints_an_arrival_request_as_the_drawer_reads_it() -> None:
+    """Did the money arrive, with the draw's facility and when it was logged; Yes and No."""
+    view = OutboxMessageView(
+        id=22,
+        kind="draw.request",
+        channel="U0WEI",
+        payload={
+            "request_id": 5,
+            "facility": "weilidai-ops",
+            "platform": "微粒贷",
+            "currency": "CNY",
+            "zone": "Asia/Shanghai",
+            "draw": 9,
+            "amount": "60000.00",
+            "logged_at": "2026-12-07T01:20:00+00:00",
+        },
+        attempts=0,
+    )
+
+    assert render_text(view) == (
+        "── draw.request → #U0WEI (outbox 22) ──\n"
+        "Did the ¥60,000 arrive? (微粒贷 weilidai-ops, drawn 2026-12-07 09:20)\n"
+        "  [Yes]  [No]\n"
+    )
+
+
 # The rows of one alert, and the alert's own message -------------------------------------------
 
 
