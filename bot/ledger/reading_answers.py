@@ -23,6 +23,7 @@ from bot.errors import InputError
 from bot.ledger.observations import LimitStatus, record_limit_reading
 from bot.ledger.portfolio import position_lines
 from bot.ledger.reading_requests import Answer, RequestKind, RequestState, last_reading
+from bot.ledger.request_reminders import first_message, request_messages
 from bot.models import Facility, LimitReading, ReadingRequest
 
 
@@ -97,22 +98,37 @@ def prefill(session: Session, request_id: int) -> Prefill:
 def answer_same(
     session: Session, actor: audit.Actor, request_id: int, *, now: datetime
 ) -> Answered:
-    """Record the last reading's figures again, observed now; refused without one."""
+    """Record again the figures the request's message showed (what the owner confirmed seeing),
+    observed now; refused when it showed none."""
     request, facility = get_request(session, request_id)
-    last = last_reading(session, facility.id)
-    if last is None and request.state == RequestState.OPEN:
+    figures = shown_figures(session, request)
+    if figures is None and request.state == RequestState.OPEN:
         raise InputError(
             f"there is no earlier reading of {facility.slug} to repeat; tap Changed… and type "
             "what the platform shows"
         )
-    return _answer(
-        session,
-        actor,
-        request,
-        facility,
-        Answer.SAME,
-        now=now,
-        figures=None if last is None else (last.limit_amount, last.available, last.status),
+    return _answer(session, actor, request, facility, Answer.SAME, now=now, figures=figures)
+
+
+def shown_figures(
+    session: Session, request: ReadingRequest
+) -> tuple[Decimal, Decimal | None, str] | None:
+    """The last reading the request's message showed (its outbox payload's `last`: limit,
+    available, status), not whatever reading is newest now: a reading recorded after the
+    question (a robot's, a colleague's) is not what the owner saw beside it. The newest
+    reading only when the request has no message (it always has one)."""
+    first = first_message(request_messages(session, [request.id]).get(request.id, []))
+    if first is None:
+        last = last_reading(session, request.facility_id)
+        return None if last is None else (last.limit_amount, last.available, last.status)
+    facts = first.payload.get("last")
+    if not facts:
+        return None
+    available = facts.get("available")
+    return (
+        Decimal(facts["limit"]),
+        None if available is None else Decimal(available),
+        facts.get("status") or LimitStatus.ACTIVE,
     )
 
 

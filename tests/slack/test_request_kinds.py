@@ -165,3 +165,30 @@ def test_a_drawer_gone_is_told_as_the_drawer_and_stays_until_the_draw_is_settled
         confirm_draw(session, Actor("cli:bob", "cli"), facility, draw_id, now=clock())
     at(sessions, settings, clock, 2026, 12, 2, 14, 1)
     assert [a.state for a in _owner_gone(sessions)] == ["resolved"]
+
+
+def test_the_different_amount_form_submitted_after_not_yet_says_so_on_its_field(
+    app,
+    owned,  # noqa: F811
+    sessions,
+    settings,
+    clock,
+    slack,
+) -> None:
+    """Dana opens Different amount…, taps Not yet, then submits ¥5,000: the form stays open
+    saying the request was answered Not yet and when; no bill is recorded."""
+    at(sessions, settings, clock, 2026, 12, 10, 0, 0)
+    [dm] = copy.deepcopy(slack.messages(DANA_DM))
+    clock.now = shanghai(2026, 12, 10, 9, 0)
+    app.click(dm, DANA_DM, DIFFERENT_ACTION, user=DANA)
+    [form] = [v for v in slack.views if v["method"] == "views.open"]
+    clock.now = shanghai(2026, 12, 10, 9, 1)
+    app.click(dm, DANA_DM, NOT_YET_ACTION, user=DANA)
+    typed = {"amount": {"value": {"type": "plain_text_input", "value": "5,000"}}}
+    answer = app.submit(form, typed, user=DANA)
+    assert answer.body["response_action"] == "errors"
+    error = answer.body["errors"]["amount"]
+    assert "already answered" in error
+    assert "2026-12-10 09:01 CST: the bill due 2026-12-20 has not appeared yet" in error
+    with sessions() as session:
+        assert session.scalars(select(Bill)).all() == []
