@@ -43,7 +43,9 @@ class Prefill:
     """What the **Changed…** form shows: the last figures and the ledger's expected available."""
 
     facility: Facility
-    last: LimitReading | None
+    # The limit and available the request's message showed (`shown_figures`), if any.
+    last_limit: Decimal | None
+    last_available: Decimal | None
     expected_available: Decimal
 
 
@@ -89,10 +91,14 @@ def audit_answer(
 
 
 def prefill(session: Session, request_id: int) -> Prefill:
-    """The form's figures for request `request_id`."""
-    _, facility = get_request(session, request_id)
+    """The form's figures for request `request_id`: those its message showed (as **Same as
+    last** records them), and the ledger's expected available."""
+    request, facility = get_request(session, request_id)
     [line] = position_lines(session, facility_id=facility.id)
-    return Prefill(facility, last_reading(session, facility.id), line.available)
+    shown = shown_figures(session, request)
+    if shown is None:
+        return Prefill(facility, None, None, line.available)
+    return Prefill(facility, shown[0], shown[1], line.available)
 
 
 def answer_same(

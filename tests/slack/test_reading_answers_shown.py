@@ -46,7 +46,7 @@ def test_same_as_last_records_the_figures_the_message_showed_not_a_newer_reading
 ) -> None:
     """10:03 a robot records the line frozen at ¥0; 10:07 Dana taps Same as last on the 10:00
     message showing ¥300,000 / ¥216,689.32: that is what is recorded as her reading, and what
-    her message says."""
+    her message says (and what Changed… is prefilled with)."""
     dm = asked(sessions, settings, clock, slack)
     with sessions.begin() as session:
         record_limit_reading(
@@ -58,6 +58,12 @@ def test_same_as_last_records_the_figures_the_message_showed_not_a_newer_reading
             status=LimitStatus.FROZEN,
             now=shanghai(2026, 12, 1, 10, 3),
         )
+    clock.now = shanghai(2026, 12, 1, 10, 6)
+    app.click(dm, DANA_DM, CHANGED_ACTION, user=DANA)
+    [form] = [v for v in slack.views if v["method"] == "views.open"]
+    prefilled = json.dumps(form["blocks"])
+    assert '"initial_value": "300,000.00"' in prefilled
+    assert '"initial_value": "216,689.32"' in prefilled
     clock.now = shanghai(2026, 12, 1, 10, 7)
     assert app.click(dm, DANA_DM, SAME_ACTION, user=DANA).status == 200
     latest = readings(sessions)[-1]
