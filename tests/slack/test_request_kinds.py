@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bot.audit import Actor
 from bot.ledger.confirmations import confirm_draw
+from bot.ledger.reading_requests import set_readings
 from bot.models import Alert, Bill, Draw, Facility
 from bot.slack.request_blocks import (
     ARRIVED_ACTION,
@@ -192,3 +193,32 @@ def test_the_different_amount_form_submitted_after_not_yet_says_so_on_its_field(
     assert "2026-12-10 09:01 CST: the bill due 2026-12-20 has not appeared yet" in error
     with sessions() as session:
         assert session.scalars(select(Bill)).all() == []
+
+
+def test_a_bill_owner_gone_stays_told_while_bills_are_still_hers_to_answer(
+    app,
+    owned,  # noqa: F811
+    sessions,
+    settings,
+    clock,
+    slack,
+) -> None:
+    """Dana (jiebei-main's owner, no reading schedule: only bills) has left: her bill question
+    is not sent and the admins are told she is the owner; the alert is not resolved at the next
+    cycle for the facility having no reading schedule (the bills are still hers), only once
+    another owner is set."""
+    slack.deleted_users.add(DANA)
+    at(sessions, settings, clock, 2026, 12, 10, 0, 0)
+    assert slack.messages(DANA_DM) == []
+    at(sessions, settings, clock, 2026, 12, 10, 0, 1)
+    [alert] = _owner_gone(sessions)
+    assert alert.state == "open"
+    told = json.dumps([m.blocks for m in slack.messages(ALERTS)], ensure_ascii=False)
+    assert "jiebei-main's reading owner U0DANA is no longer in the workspace" in told
+    with sessions.begin() as session:
+        facility = session.get_one(Facility, owned.id)
+        set_readings(
+            session, Actor("cli:alice", "cli"), facility, owner="U0ERIC", readings=None, now=clock()
+        )
+    at(sessions, settings, clock, 2026, 12, 10, 0, 2)
+    assert [a.state for a in _owner_gone(sessions)] == ["resolved"]
