@@ -18,6 +18,7 @@ from bot.db import among
 from bot.ledger.arrival_requests import ASK_AFTER_HOURS, ASK_WITHIN, send_arrival_request
 from bot.ledger.bill_requests import send_bill_request
 from bot.ledger.reading_requests import RequestKind
+from bot.ledger.request_owners import gone_owners
 from bot.models import Draw, Facility, ReadingRequest
 from bot.oncall.rotations import USER_ID
 from bot.thresholds import Thresholds
@@ -74,10 +75,13 @@ def run_bill_requests(
         days.append(_Unbilled(group, opened_at, calendar.next_business_day(group.due_date)))
     unbilled = unbilled_after_shift(session, now, days, _Unbilled.due_day)
     asked = _asked_days(session, sorted({day.group.facility_id for day in unbilled}))
+    gone = gone_owners(session)  # not in the workspace any more: the admins were told
     sent = 0
     for day in unbilled:
         group = day.group
         if (group.facility_id, group.due_date) in asked:
+            continue
+        if (group.facility_id, owned[group.facility_id].reading_owner) in gone:
             continue
         request = send_bill_request(
             session,
@@ -132,9 +136,10 @@ def run_draw_requests(
             )
         )
     )
+    gone = gone_owners(session)
     sent = 0
     for row in draws:
-        if row.id in asked:
+        if row.id in asked or (row.facility_id, row.created_by) in gone:
             continue
         request = send_arrival_request(
             session,

@@ -2,7 +2,7 @@
 
 `delivery_failed` (a notice became a dead letter), `delivery_degraded` (a destination keeps
 failing), `check_failed` (a check raised instead of reporting), `holidays_unknown` (a year
-that matters has no holiday calendar) and `owner_gone` (whom a facility's reading requests go
+that matters has no holiday calendar) and `owner_gone` (someone a facility's requests go
 to has left the workspace: bot.ledger.request_owners). No run of the checks reports them, so
 a run never resolves them: whoever noticed the condition opens one, once however long it
 lasts, and resolves it when the condition clears (or a person does by hand). They are critical

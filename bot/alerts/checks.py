@@ -34,7 +34,7 @@ class Check(StrEnum):
     DELIVERY_DEGRADED = "delivery_degraded"  # a destination keeps failing (an outage)
     CHECK_FAILED = "check_failed"  # a check raised instead of reporting
     HOLIDAYS_UNKNOWN = "holidays_unknown"  # a year that matters has no holiday calendar
-    OWNER_GONE = "owner_gone"  # whom reading requests go to is no longer in the workspace
+    OWNER_GONE = "owner_gone"  # whom requests (readings, bills, arrivals) go to has left
 
 
 ADMIN_CHECKS = frozenset(

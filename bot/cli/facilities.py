@@ -23,6 +23,7 @@ from bot.ledger.facilities import FacilityTerms, facility_zone, get_facility
 from bot.ledger.platforms import profile_for
 from bot.ledger.portfolio import positions
 from bot.ledger.reading_requests import set_readings
+from bot.ledger.reading_schedule import parse_schedule, weekend_days
 from bot.ledger.repayments.payoff import payoff_quote
 from bot.ledger.replan import replan_draws
 from bot.ledger.schedule import (
@@ -131,14 +132,24 @@ def _set_readings(
         session, state.actor, facility, owner=owner, readings=readings, now=state.now
     ):
         click.echo(f"nothing changed: {facility.slug}'s reading requests are already those")
-    else:
-        click.echo(readings_line(facility))
+        return
+    click.echo(readings_line(facility))
+    weekend = [] if facility.readings is None else weekend_days(parse_schedule(facility.readings))
+    if weekend:
+        at = facility.readings.rpartition(" ")[2]
+        click.echo(
+            f"note: {' and '.join(weekend)} are asked only when they are working days (make-up "
+            f"days, 调休), so nothing on an ordinary weekend; for every day, weekends too, give "
+            f"'daily {at}'",
+            err=True,
+        )
 
 
 def readings_line(facility: Facility) -> str:
     """Who is asked for the facility's readings and when (the demo says it too)."""
     if facility.readings is None:
-        return f"{facility.slug}: no reading requests"
+        still = f" ({facility.reading_owner} is still asked about its bills)"
+        return f"{facility.slug}: no reading requests{still if facility.reading_owner else ''}"
     return (
         f"{facility.slug}: {facility.reading_owner} is asked for a reading "
         f"{facility.readings} ({facility.timezone})"

@@ -24,6 +24,7 @@ from bot.ledger.check_marks import mark_checks_due
 from bot.ledger.observations import LimitStatus, record_limit_reading
 from bot.ledger.portfolio import position_lines
 from bot.ledger.reading_requests import Answer, RequestKind, RequestState, last_reading
+from bot.ledger.request_reminders import first_message, request_messages
 from bot.models import Facility, LimitReading, ReadingRequest
 
 
@@ -43,7 +44,9 @@ class Prefill:
     """What the **Changed…** form shows: the last figures and the ledger's expected available."""
 
     facility: Facility
-    last: LimitReading | None
+    # The limit and available the request's message showed (`shown_figures`), if any.
+    last_limit: Decimal | None
+    last_available: Decimal | None
     expected_available: Decimal
 
 
@@ -89,31 +92,50 @@ def audit_answer(
 
 
 def prefill(session: Session, request_id: int) -> Prefill:
-    """The form's figures for request `request_id`."""
-    _, facility = get_request(session, request_id)
+    """The form's figures for request `request_id`: those its message showed (as **Same as
+    last** records them), and the ledger's expected available."""
+    request, facility = get_request(session, request_id)
     [line] = position_lines(session, facility_id=facility.id)
-    return Prefill(facility, last_reading(session, facility.id), line.available)
+    shown = shown_figures(session, request)
+    if shown is None:
+        return Prefill(facility, None, None, line.available)
+    return Prefill(facility, shown[0], shown[1], line.available)
 
 
 def answer_same(
     session: Session, actor: audit.Actor, request_id: int, *, now: datetime
 ) -> Answered:
-    """Record the last reading's figures again, observed now; refused without one."""
+    """Record again the figures the request's message showed (what the owner confirmed seeing),
+    observed now; refused when it showed none."""
     request, facility = get_request(session, request_id)
-    last = last_reading(session, facility.id)
-    if last is None and request.state == RequestState.OPEN:
+    figures = shown_figures(session, request)
+    if figures is None and request.state == RequestState.OPEN:
         raise InputError(
             f"there is no earlier reading of {facility.slug} to repeat; tap Changed… and type "
             "what the platform shows"
         )
-    return _answer(
-        session,
-        actor,
-        request,
-        facility,
-        Answer.SAME,
-        now=now,
-        figures=None if last is None else (last.limit_amount, last.available, last.status),
+    return _answer(session, actor, request, facility, Answer.SAME, now=now, figures=figures)
+
+
+def shown_figures(
+    session: Session, request: ReadingRequest
+) -> tuple[Decimal, Decimal | None, str] | None:
+    """The last reading the request's message showed (its outbox payload's `last`: limit,
+    available, status), not whatever reading is newest now: a reading recorded after the
+    question (a robot's, a colleague's) is not what the owner saw beside it. The newest
+    reading only when the request has no message (it always has one)."""
+    first = first_message(request_messages(session, [request.id]).get(request.id, []))
+    if first is None:
+        last = last_reading(session, request.facility_id)
+        return None if last is None else (last.limit_amount, last.available, last.status)
+    facts = first.payload.get("last")
+    if not facts:
+        return None
+    available = facts.get("available")
+    return (
+        Decimal(facts["limit"]),
+        None if available is None else Decimal(available),
+        facts.get("status") or LimitStatus.ACTIVE,
     )
 
 

@@ -63,27 +63,45 @@ class ReadingSchedule:
 
 
 def parse_schedule(text: str) -> ReadingSchedule:
-    """A schedule as typed (`workdays 10:00`, `daily 9:00`, `Mon, Thu 09:30`); refused, saying
-    what is wrong, when it is none of those."""
+    """A schedule as typed (`workdays 10:00`, `daily 9:00`, `Mon, Thu 09:30`, `mon thu 9:30`);
+    refused, quoting what was typed and saying what is wrong, when it is none of those."""
+    quoted = repr(text.strip())
     typed = " ".join(text.strip().lower().split())
     days_part, _, time_part = typed.rpartition(" ")
     if not days_part:
-        raise InputError(f"readings {text.strip()!r} is not a schedule; give {EXAMPLES}")
+        raise InputError(f"readings {quoted} is not a schedule; give {EXAMPLES}")
     at = _time_of_day(time_part, text)
-    days_part = days_part.replace(" ", "")
-    if days_part in (WORKDAYS, DAILY):
-        return ReadingSchedule(days_part, at)
-    days = []
-    for name in days_part.split(","):
+    names = re.split(r"\s*,\s*|\s+", days_part)
+    if any(_TIME.fullmatch(name) for name in names):
+        raise InputError(
+            f"readings {quoted} gives more than one time of day; a schedule has one time of "
+            f"day, once on each day it asks ({EXAMPLES})"
+        )
+    if names in ([WORKDAYS], [DAILY]):
+        return ReadingSchedule(names[0], at)
+    days: list[int] = []
+    for name in names:
+        if name in (WORKDAYS, DAILY):
+            raise InputError(
+                f"readings {quoted}: '{name}' stands alone, without other days ({EXAMPLES})"
+            )
         if name not in WEEKDAYS:
             raise InputError(
-                f"readings {text.strip()!r}: {name or 'an empty day'!r} is not a day; name days "
+                f"readings {quoted}: {name or 'an empty day'!r} is not a day; name days "
                 f"as {', '.join(WEEKDAYS)}, or say 'workdays' or 'daily' ({EXAMPLES})"
             )
         if WEEKDAYS.index(name) in days:
-            raise InputError(f"readings {text.strip()!r} names {name} twice")
+            raise InputError(f"readings {quoted} names {name} twice")
         days.append(WEEKDAYS.index(name))
     return ReadingSchedule(tuple(sorted(days)), at)
+
+
+def weekend_days(schedule: ReadingSchedule) -> list[str]:
+    """The Saturday and Sunday a weekday schedule names: asked only when they are working days
+    (make-up days, 调休), so nothing on an ordinary weekend."""
+    if isinstance(schedule.days, str):
+        return []
+    return [WEEKDAYS[day] for day in schedule.days if day >= 5]
 
 
 def _time_of_day(typed: str, text: str) -> time:

@@ -1,4 +1,4 @@
-"""Reading requests to someone no longer in the workspace: not sent; the admins told once.
+"""Requests to someone no longer in the workspace: not sent; the admins told once.
 
 1. Before the Slack transport posts a request (or its reminder) it looks the person up
    (`users.info` says `deleted`, or `conversations.open` answers `user_not_found`,
@@ -9,11 +9,15 @@
    `owner_gone` opens for the facility and that person, once however many requests went there.
 3. While it is open, no request and no reminder is written for that person and facility
    (`gone_owners`), so a schedule does not fill the outbox with letters nobody can read.
-4. Once the facility's owner is someone else (`facility set FAC --owner U…`), or it stops
-   asking (`--readings -`, archived), the next cycle resolves the alert (`resolve_gone_owners`).
+4. The alert says whom to set instead, or, for an arrival question to a drawer who is not the
+   owner, which draw nobody was asked about and how to confirm it.
+5. Once nothing is asked of that person there any more (the facility's owner is someone else,
+   `facility set FAC --owner U…`, or no one, or it is archived; and no draw they logged waits
+   for their answer: confirmed, or a week past the question), the next cycle resolves it
+   (`resolve_gone_owners`).
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,10 +27,19 @@ from bot.alerts.checks import Check
 from bot.alerts.findings import Severity
 from bot.alerts.outbox import DROPPED
 from bot.alerts.policy import AlertPolicy, AlertState
-from bot.models import Alert, Facility, OutboxMessage, ReadingRequest
+from bot.models import Alert, Draw, Facility, OutboxMessage, ReadingRequest
+from bot.money import format_money
 
 # How the transport's error starts when the person a request is for has left the workspace.
 OWNER_GONE = "the person is no longer in the workspace"
+# `RequestKind.DRAW` and `RequestState.OPEN` (this module stays below
+# bot.ledger.reading_requests, which asks it who is gone).
+DRAW_KIND = "draw"
+OPEN = "open"
+# How long a gone drawer's unanswered arrival question keeps their alert open: a week, as long
+# as such a question is still asked (`bot.ledger.arrival_requests.ASK_WITHIN`); after that
+# `draw_unconfirmed` alone watches the draw.
+DRAW_WAIT = timedelta(days=7)
 
 
 def owner_gone_fingerprint(facility_id: int, owner: str) -> str:
@@ -69,27 +82,50 @@ def owner_gone_letter(
     if request is None:
         return True
     facility = session.get_one(Facility, request.facility_id)
-    owner = request.owner
-    command = f"loanwatch facility set {facility.slug} --owner U…"
+    summary, facts = _gone_words(session, request, facility)
+    facts["Slack said"] = (message.last_error or "")[len(OWNER_GONE) :].strip(" :") or "-"
     open_admin_alert(
         session,
-        fingerprint=owner_gone_fingerprint(facility.id, owner),
+        fingerprint=owner_gone_fingerprint(facility.id, request.owner),
         check=Check.OWNER_GONE,
         severity=Severity.WARNING,
-        summary=(
-            f"{facility.slug}'s reading owner {owner} is no longer in the workspace: set "
-            f"another with `{command}`"
-        ),
-        facts={
-            "Facility": facility.slug,
-            "Owner": owner,
-            "Slack said": (message.last_error or "")[len(OWNER_GONE) :].strip(" :") or "-",
-            "Meanwhile": "no reading request or reminder is sent to them for this facility",
-        },
+        summary=summary,
+        facts=facts,
         now=now,
         policy=policy,
     )
     return True
+
+
+def _gone_words(
+    session: Session, request: ReadingRequest, facility: Facility
+) -> tuple[str, dict[str, str]]:
+    """What the alert says: about the facility's owner (readings, bills), or, for an arrival
+    question to someone who is not the owner, about the person who logged the draw."""
+    person = request.owner
+    draw = None if request.draw_id is None else session.get(Draw, request.draw_id)
+    if request.kind == DRAW_KIND and draw is not None and person != facility.reading_owner:
+        confirm = f"loanwatch draw confirm {facility.slug} {draw.id}"
+        amount = format_money(draw.amount, facility.currency)
+        return (
+            f"{person}, who logged draw #{draw.id} on {facility.slug}, is no longer in the "
+            f"workspace: nobody was asked whether its {amount} arrived; once it has, say so "
+            f"with `{confirm}` (draw_unconfirmed watches it meanwhile)"
+        ), {
+            "Facility": facility.slug,
+            "Drawer": person,
+            "Draw": f"#{draw.id}, {amount}",
+            "Meanwhile": "no arrival question or reminder is sent to them for this facility",
+        }
+    command = f"loanwatch facility set {facility.slug} --owner U…"
+    return (
+        f"{facility.slug}'s reading owner {person} is no longer in the workspace: set another "
+        f"with `{command}`"
+    ), {
+        "Facility": facility.slug,
+        "Owner": person,
+        "Meanwhile": "no request or reminder is sent to them for this facility",
+    }
 
 
 def resolve_gone_owners(
@@ -99,22 +135,24 @@ def resolve_gone_owners(
     policy: AlertPolicy | None = None,
     written_at: datetime | None = None,
 ) -> int:
-    """Resolve each `owner_gone` alert whose facility now asks someone else, or no one; how many."""
+    """Resolve each `owner_gone` alert whose person nothing is asked of any more on its
+    facility: not its owner (or the facility archived), and no draw they logged waiting for
+    their answer (`_draws_waiting`); how many."""
     resolved = 0
-    for facility_id, owner in sorted(gone_owners(session)):
+    for facility_id, person in sorted(gone_owners(session)):
         facility = session.get(Facility, facility_id)
-        asks = facility is not None and facility.active and facility.readings is not None
-        if asks and facility is not None and facility.reading_owner == owner:
+        active = facility is not None and facility.active
+        owner = facility.reading_owner if active and facility is not None else None
+        if owner == person or _draws_waiting(session, facility_id, person, now):
             continue
-        now_asks = facility.reading_owner if asks and facility is not None else None
         reason = (
-            f"the facility's readings are asked of {now_asks} now"
-            if now_asks
-            else "the facility no longer asks anyone for readings"
+            f"the facility's requests go to {owner} now"
+            if owner
+            else "the facility asks no one now"
         )
         if resolve_admin_alert(
             session,
-            fingerprint=owner_gone_fingerprint(facility_id, owner),
+            fingerprint=owner_gone_fingerprint(facility_id, person),
             reason=reason,
             now=now,
             policy=policy,
@@ -122,3 +160,22 @@ def resolve_gone_owners(
         ):
             resolved += 1
     return resolved
+
+
+def _draws_waiting(session: Session, facility_id: int, person: str, now: datetime) -> bool:
+    """Whether an arrival question to `person` on the facility is still open, its draw not
+    confirmed, and asked within `DRAW_WAIT` (after that, draw_unconfirmed alone watches it)."""
+    waiting = (
+        select(ReadingRequest.id)
+        .join(Draw, Draw.id == ReadingRequest.draw_id)
+        .where(
+            ReadingRequest.kind == DRAW_KIND,
+            ReadingRequest.facility_id == facility_id,
+            ReadingRequest.owner == person,
+            ReadingRequest.state == OPEN,
+            ReadingRequest.sent_at > now - DRAW_WAIT,
+            Draw.confirmed_at.is_(None),
+        )
+        .limit(1)
+    )
+    return session.scalar(waiting) is not None

@@ -175,6 +175,12 @@ NO_LAST = (
     "platform shows."
 )
 ALREADY = "This request was already answered ({answer}); nothing changed."
+# On a request's form submitted after the request was answered another way (a button, the
+# other message): nothing typed is recorded, and the form stays open to say why.
+FORM_ALREADY = (
+    "This request was already answered, so nothing was recorded from this form. {line} To "
+    "record other figures, cancel and use {command}."
+)
 
 
 def changed_view(

@@ -43,13 +43,12 @@ def changed(
         return
     with lw.reading() as session:
         filled = reading_answers.prefill(session, request_id)
-        last = filled.last
         facility, currency = filled.facility.slug, filled.facility.currency
     view = words.changed_view(
         facility=facility,
         currency=currency,
-        last_limit=None if last is None else last.limit_amount,
-        last_available=None if last is None else last.available,
+        last_limit=filled.last_limit,
+        last_available=filled.last_available,
         expected=filled.expected_available,
         private_metadata=form_facts(lw, body, words.CHANGED_CALLBACK, request_id),
     )

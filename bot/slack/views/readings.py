@@ -4,7 +4,9 @@ Their private_metadata (signed, `bot.slack.views.metadata`) names the request an
 message to update (with the request's other message, and App Home when it was opened there:
 `bot.slack.reading_updates`). An amount that is not one, or available above the limit, is
 shown on its field and nothing is recorded; what is typed is recorded stamped with the time of
-the submission.
+the submission. A form submitted after its request was answered another way (a button, the
+other message) records nothing and stays open, saying on its first field what was recorded and
+when.
 """
 
 from collections.abc import Callable
@@ -45,6 +47,10 @@ def submit_changed(
     except InputError as exc:
         ack(response_action="errors", errors={"available": str(exc)})
         return
+    if answered.already:
+        said = words.FORM_ALREADY.format(line=line, command="/loan limit")
+        ack(response_action="errors", errors={"limit": said})
+        return
     _answered(lw, ack, client, facts, line, user_id)
 
 
@@ -70,6 +76,10 @@ def submit_different(
             line = request_blocks.bill_line(answered)
     except InputError as exc:
         ack(response_action="errors", errors={"amount": str(exc)})
+        return
+    if answered.already:
+        said = words.FORM_ALREADY.format(line=line, command="/loan bill")
+        ack(response_action="errors", errors={"amount": said})
         return
     _answered(lw, ack, client, facts, line, user_id)
 
