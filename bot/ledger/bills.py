@@ -7,8 +7,9 @@ platform gives one). :func:`record_bill` keeps one row per version:
 - seen for another amount: a **correction**. A new row becomes the current version (its
   `observed_at` when the platform showed the new amount) and the old one is kept as history,
   its `superseded_at` set to that moment; both audited (`bill.correct`);
-- seen for an amount it has had before, in an older observation (or one with no time of its
-  own, such as a statement imported again without an observed_at): nothing changes;
+- seen for an amount it has had before, or unpaid once it was seen paid, in an older
+  observation (or one with no time of its own, such as a statement imported again without an
+  observed_at): nothing changes;
 - seen paid: `paid_at` records when, `paid_recorded_at` when loanwatch recorded it, and
   `observed_at` keeps when the bill was first seen.
 
@@ -110,6 +111,8 @@ def record_bill(
         audit.record(session, actor, "bill.add", bill, at=now)
         return RecordedBill(bill, new=True)
     if current.amount == amount:
+        if current.paid and not paid and (untimed or observed_at < _paid_since(current)):
+            return RecordedBill(current, new=False)  # an older statement, from before the payment
         return _seen_again(session, actor, current, paid, observed_at, now)
     if _seen_before(session, current, amount, observed_at, untimed=untimed):
         return RecordedBill(current, new=False)
@@ -138,6 +141,10 @@ def _current_version(
     if reference is None and len(versions) == 1:
         return versions[0]
     return None
+
+
+def _paid_since(bill: Bill) -> datetime:
+    return bill.paid_at or bill.observed_at
 
 
 def _seen_before(

@@ -3,13 +3,17 @@ findings 3, 4, 6, 7, 28, 29 and 30): what was read silently wrong is refused wit
 as what it is.
 """
 
+import hashlib
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
+from sqlalchemy import update
 
+from bot.db import make_engine
+from bot.models import Repayment
 from tests.cli.test_ledger_commands import Loanwatch, export_json, loanwatch_on, ok
 from tests.cli.test_mapping_imports import BILLS, repayments
 from tests.support.clock import Clock
@@ -268,3 +272,65 @@ def test_one_column_for_two_fields_is_refused_when_the_mapping_is_saved(
     assert refused.status == 2
     assert "--columns gives the column 还款日 to due_date and amount" in refused.err
     assert "same" not in ok(loanwatch("mapping list")).out
+
+
+def test_a_bills_csv_without_mapping_giving_one_bill_two_amounts_is_refused_too(
+    loanwatch: Loanwatch, tmp_path: Path
+) -> None:
+    """The rule is the import's, whatever reads the file: a row without a reference on a date
+    that has another would correct that date's bill; a leading + is no sign."""
+    path = write(
+        tmp_path, "bills.csv", "due_date,amount,reference\n2026-12-10,+100.00,\n2026-12-10,90,B1\n"
+    )
+
+    refused = loanwatch(f"import {path} --facility jiebei-main --format bills")
+
+    assert refused.status == 2
+    assert "lines 2 and 3 give the bill due 2026-12-10 (B1) two amounts" in refused.err
+    assert export_json(loanwatch, "bills") == []
+    path.write_text("due_date,amount,reference\n2026-12-10,+100.00,\n", encoding="utf-8")
+    ok(loanwatch(f"import {path} --facility jiebei-main --format bills"))
+    assert current_bills(loanwatch) == {("2026-12-10", None): "100.00"}
+
+
+def test_a_repayment_imported_under_the_old_key_is_still_known(
+    loanwatch: Loanwatch, tmp_path: Path, database_url: str
+) -> None:
+    """Before, a reference-less repayment was keyed by the mapping's name and the row's cells;
+    one recorded so is not imported again under the new key."""
+    path = write(tmp_path, "r.csv", "日期,金额,摘要\n2024-02-01,-100.00,还款\n")
+    ok(loanwatch(IMPORT.format(path, "rp")))
+    cells = "\x1f".join(["2024-02-01", "-100.00", "还款"])
+    old_key = f"rp:{hashlib.sha256(cells.encode()).hexdigest()[:24]}:1"
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(update(Repayment).values(external_ref=old_key))
+    engine.dispose()
+
+    again = ok(loanwatch(IMPORT.format(path, "rp"))).out
+
+    assert "repayments: 0 added, 1 already present" in again
+
+
+def test_an_older_statement_showing_a_paid_bill_unpaid_does_not_unmark_it(
+    loanwatch: Loanwatch, tmp_path: Path, terminal_clock: Clock
+) -> None:
+    """The statement of 12-01 (unpaid), then the one of 12-10 (paid), then 12-01's again: the
+    bill stays paid."""
+    ok(
+        loanwatch(
+            'mapping add bp --kind bills --columns "due_date=还款日,amount=应还金额,paid=已还"'
+        )
+    )
+    unpaid = write(tmp_path, "u.csv", "还款日,应还金额,已还\n2026-12-08,100.00,否\n")
+    paid = write(tmp_path, "p.csv", "还款日,应还金额,已还\n2026-12-08,100.00,是\n")
+
+    ok(loanwatch(IMPORT.format(unpaid, "bp")))
+    terminal_clock.advance(hours=1)
+    ok(loanwatch(IMPORT.format(paid, "bp")))
+    terminal_clock.advance(hours=1)
+    again = ok(loanwatch(IMPORT.format(unpaid, "bp"))).out
+
+    assert "bills: 0 added, 1 already present" in again
+    [bill] = export_json(loanwatch, "bills")
+    assert bill["paid"] is True
