@@ -9,6 +9,7 @@ reading it says so instead of taking it as an empty cell.
 """
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -57,7 +58,12 @@ def workbook_rows(data: bytes) -> list[tuple[int, list[Cell]]]:
 
     try:
         values = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        # Read again for formulas only when a sheet has any: reading is the import's cost.
+        formulas = (
+            load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+            if _has_formulas(data)
+            else None
+        )
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise StatementError(
             f"this is not an .xlsx workbook openpyxl can read ({error}); save it again from "
@@ -68,7 +74,7 @@ def workbook_rows(data: bytes) -> list[tuple[int, list[Cell]]]:
         # The same sheet read twice: its saved values, and its formulas where it has any.
         pairs = zip_longest(
             values.worksheets[0].iter_rows(values_only=True),
-            formulas.worksheets[0].iter_rows(values_only=True),
+            formulas.worksheets[0].iter_rows(values_only=True) if formulas else (),
             fillvalue=(),
         )
         return [
@@ -77,7 +83,28 @@ def workbook_rows(data: bytes) -> list[tuple[int, list[Cell]]]:
         ]
     finally:
         values.close()
-        formulas.close()
+        if formulas is not None:
+            formulas.close()
+
+
+# A formula element, <f>, <f t="shared" …/> or with a namespace prefix (<x:f>).
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_CHUNK = 1 << 20
+
+
+def _has_formulas(data: bytes) -> bool:
+    """Whether any worksheet of the workbook holds a formula (read in chunks, never whole)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            with archive.open(name) as sheet:
+                tail = b""
+                while chunk := sheet.read(_CHUNK):
+                    if _FORMULA.search(tail + chunk):
+                        return True
+                    tail = chunk[-16:]
+    return False
 
 
 def _cell(value: Any, formula: Any, epoch: datetime) -> Cell:
