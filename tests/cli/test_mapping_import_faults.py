@@ -334,3 +334,28 @@ def test_an_older_statement_showing_a_paid_bill_unpaid_does_not_unmark_it(
     assert "bills: 0 added, 1 already present" in again
     [bill] = export_json(loanwatch, "bills")
     assert bill["paid"] is True
+
+
+def test_a_utf8_file_read_through_a_gb18030_mapping_says_which_encoding_it_is(
+    loanwatch: Loanwatch, tmp_path: Path
+) -> None:
+    ok(loanwatch(f"mapping add gb {BILLS} --date-format %Y/%m/%d --encoding gb18030"))
+    path = write(tmp_path, "u.csv", "还款日,应还金额,账单号\n2026/12/10,4498.77,B1\n")
+
+    refused = loanwatch(IMPORT.format(path, "gb"))
+
+    assert refused.status == 2
+    assert "line 1: the file is not GB18030 text: it reads as UTF-8" in refused.err
+    assert "--encoding utf-8" in refused.err
+    # Text GB18030 reads too, as the wrong characters: the header is not found, and why.
+    ok(
+        loanwatch(
+            'mapping add gbr --kind repayments --columns "paid_on=日期,amount=金额" '
+            "--encoding gb18030"
+        )
+    )
+    path.write_text("日期,金额,摘要\n2024-02-01,100.00,还款\n", encoding="utf-8")
+    garbled = loanwatch(IMPORT.format(path, "gbr"))
+    assert garbled.status == 2
+    assert "no header row names 日期, 金额" in garbled.err
+    assert "The file is not GB18030: it reads as UTF-8" in garbled.err

@@ -82,7 +82,14 @@ def parse_mapped(data: bytes, spec: MappingSpec, *, tz: ZoneInfo) -> ParsedState
     if not data.removeprefix(BOM).strip():
         raise StatementError("the file is empty")
     rows, is_csv = _table(data, spec)
-    header_line, index = _find_header(rows, spec)
+    try:
+        header_line, index = _find_header(rows, spec)
+    except StatementError as error:
+        if is_csv and spec.encoding == "gb18030" and _utf8_text(data):
+            raise StatementError(
+                f"{error}. The file is not GB18030: {_other_encoding(spec)}"
+            ) from error
+        raise
     width = _width(next(cells for line, cells in rows if line == header_line))
     parsed = ParsedStatement(f"mapping {spec.name}")
     errors: list[StatementError] = []
@@ -111,6 +118,15 @@ def parse_mapped(data: bytes, spec: MappingSpec, *, tz: ZoneInfo) -> ParsedState
             f"{len(errors)} row(s) cannot be read, so nothing was imported:\n{listed}"
         )
     return parsed
+
+
+def _utf8_text(data: bytes) -> bool:
+    """Non-ASCII text that is valid UTF-8: GB18030 would read it, as the wrong characters."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return not data.isascii()
 
 
 def _width(cells: list[Cell]) -> int:
@@ -160,22 +176,27 @@ def _table(data: bytes, spec: MappingSpec) -> tuple[list[tuple[int, list[Cell]]]
 def _undecodable(
     data: bytes, error: UnicodeDecodeError, spec: MappingSpec, name: str
 ) -> StatementError:
-    """Bytes the mapping's encoding cannot read: a GB18030 file read as UTF-8 says so."""
+    """Bytes the mapping's encoding cannot read: a file in the other encoding says so."""
+    other = "gb18030" if spec.encoding == "utf-8" else "utf-8"
+    try:
+        data.decode(other)
+    except UnicodeDecodeError:
+        return undecodable(data, error, name)
+    line = data.count(b"\n", 0, error.start) + 1
+    return StatementError(f"the file is not {name} text: {_other_encoding(spec)}", line=line)
+
+
+def _other_encoding(spec: MappingSpec) -> str:
+    """Which encoding the file is in, and how to change the mapping to it."""
     if spec.encoding == "utf-8":
-        try:
-            data.decode("gb18030")
-        except UnicodeDecodeError:
-            pass
-        else:
-            line = data.count(b"\n", 0, error.start) + 1
-            return StatementError(
-                "the file is not UTF-8 text: it reads as GB18030, which Excel on a Chinese "
-                f"Windows saves. Save the mapping with --encoding gb18030 (loanwatch mapping "
-                f"remove {spec.name}, then mapping add {spec.name} … --encoding gb18030), or "
-                'save the file as "CSV UTF-8"',
-                line=line,
-            )
-    return undecodable(data, error, name)
+        said, other = "it reads as GB18030, which Excel on a Chinese Windows saves", "gb18030"
+    else:
+        said, other = "it reads as UTF-8", "utf-8"
+    return (
+        f"{said}. Save the mapping with --encoding {other} (loanwatch mapping remove "
+        f"{spec.name}, then mapping add {spec.name} … --encoding {other})"
+        + (', or save the file as "CSV UTF-8"' if other == "gb18030" else "")
+    )
 
 
 def _find_header(
