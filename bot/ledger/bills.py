@@ -97,7 +97,8 @@ def record_bill(
 ) -> RecordedBill:
     """Record a bill the platform shows at `observed_at` (see the module's rules). `untimed`:
     the observation has no time of its own (`observed_at` is when it was imported), so it may
-    be an old statement imported again, and an amount the bill has had changes nothing."""
+    be an old statement imported again: an amount the bill has had, or "unpaid" once it was
+    seen paid, changes nothing."""
     check_date(due_date, "due date")
     reference = free_text(reference, "the bill's reference", limit=REF_CHARS)
     if amount <= 0:

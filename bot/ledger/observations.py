@@ -60,7 +60,8 @@ def record_bill(
 ) -> bills.RecordedBill:
     """Record a bill the platform shows: new, seen again, or corrected (`bot.ledger.bills`).
     `from_statement`: a row of an imported file, which may be an old statement imported again;
-    without an `observed_at` of its own, an amount the bill has had changes nothing."""
+    without an `observed_at` of its own, an amount the bill has had, or "unpaid" once it was
+    seen paid, changes nothing."""
     return bills.record_bill(
         session,
         actor,
