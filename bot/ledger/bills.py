@@ -7,6 +7,9 @@ platform gives one). :func:`record_bill` keeps one row per version:
 - seen for another amount: a **correction**. A new row becomes the current version (its
   `observed_at` when the platform showed the new amount) and the old one is kept as history,
   its `superseded_at` set to that moment; both audited (`bill.correct`);
+- seen for an amount it has had before, or unpaid once it was seen paid, in an older
+  observation (or one with no time of its own, such as a statement imported again without an
+  observed_at): nothing changes;
 - seen paid: `paid_at` records when, `paid_recorded_at` when loanwatch recorded it, and
   `observed_at` keeps when the bill was first seen.
 
@@ -90,8 +93,12 @@ def record_bill(
     now: datetime,
     observed_at: datetime,
     reference: str | None = None,
+    untimed: bool = False,
 ) -> RecordedBill:
-    """Record a bill the platform shows at `observed_at` (see the module's rules)."""
+    """Record a bill the platform shows at `observed_at` (see the module's rules). `untimed`:
+    the observation has no time of its own (`observed_at` is when it was imported), so it may
+    be an old statement imported again: an amount the bill has had, or "unpaid" once it was
+    seen paid, changes nothing."""
     check_date(due_date, "due date")
     reference = free_text(reference, "the bill's reference", limit=REF_CHARS)
     if amount <= 0:
@@ -104,8 +111,12 @@ def record_bill(
         session.add(bill)
         audit.record(session, actor, "bill.add", bill, at=now)
         return RecordedBill(bill, new=True)
-    if current.amount == amount or _seen_before(session, current, amount, observed_at):
+    if current.amount == amount:
+        if current.paid and not paid and (untimed or observed_at < _paid_since(current)):
+            return RecordedBill(current, new=False)  # an older statement, from before the payment
         return _seen_again(session, actor, current, paid, observed_at, now)
+    if _seen_before(session, current, amount, observed_at, untimed=untimed):
+        return RecordedBill(current, new=False)
     return _correct(session, actor, current, amount, paid, observed_at, reference, now)
 
 
@@ -133,9 +144,16 @@ def _current_version(
     return None
 
 
-def _seen_before(session: Session, current: Bill, amount: Decimal, observed_at: datetime) -> bool:
-    """An older observation (an earlier statement imported again) of an amount since corrected."""
-    if observed_at >= current.observed_at:
+def _paid_since(bill: Bill) -> datetime:
+    return bill.paid_at or bill.observed_at
+
+
+def _seen_before(
+    session: Session, current: Bill, amount: Decimal, observed_at: datetime, *, untimed: bool
+) -> bool:
+    """An older observation (an earlier statement imported again) of an amount since corrected:
+    seen before the current version, or, `untimed`, at a time nobody knows."""
+    if not untimed and observed_at >= current.observed_at:
         return False
     origin = current.origin_id or current.id
     return (

@@ -34,8 +34,12 @@ from bot.ledger.statements.rows import (
     LimitRow,
     ParsedStatement,
     StatementError,
+    refuse_conflicting_bills,
 )
 from bot.models import Facility, Repayment
+
+# What each kind of file records, as the summary counts it.
+KIND_RECORDS = {"bills": "bills", "limits": "limit readings", "repayments": "repayments"}
 
 # The Alipay credit products that show up as 信用借还 rows, by the platform each belongs to. An
 # Alipay import applies only the rows that name the facility's own product: a 花呗 repayment or
@@ -54,11 +58,14 @@ class ImportSummary:
     # Bills the platform now shows for another amount: a new version, the old kept as history.
     corrected: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
+    # What the file's format records, counted even when it has no rows (a header-only file).
+    kinds: frozenset[str] = frozenset()
 
     def lines(self) -> list[str]:
         """The summary as a person reads it."""
         out = [f"format: {self.format}"]
-        for kind in sorted(set(self.added) | set(self.already_present) | set(self.corrected)):
+        counted = set(self.added) | set(self.already_present) | set(self.corrected)
+        for kind in sorted(counted | self.kinds):
             updated = f", {self.updated[kind]} updated" if self.updated[kind] else ""
             if self.corrected[kind]:
                 updated += f", {self.corrected[kind]} corrected"
@@ -118,11 +125,15 @@ def import_file(
             raise InputError("a mapping says how to read the file; leave out the format")
         spec = spec_of(get_mapping(session, mapping))
         parsed = parse_mapped(data, spec, tz=facility_zone(facility))
+        kind = spec.kind
     else:
         parsed = _own_rows(parse_statement(data, fmt, tz=facility_zone(facility)), facility)
+        kind = parsed.format
+    refuse_conflicting_bills(parsed.bills)
     if before_recording is not None:
         before_recording(parsed)
-    summary = ImportSummary(parsed.format, skipped=Counter(parsed.skipped))
+    kinds = frozenset([KIND_RECORDS[kind]] if kind in KIND_RECORDS else [])
+    summary = ImportSummary(parsed.format, skipped=Counter(parsed.skipped), kinds=kinds)
     _record(session, actor, facility, parsed, summary, now, every_row=mapping is not None)
     return summary
 
@@ -237,6 +248,7 @@ def _steps(
             observed_at=row.observed_at,
             reference=row.reference,
             now=now,
+            from_statement=True,
         )
         if result.corrected:
             summary.corrected["bills"] += 1
@@ -292,9 +304,12 @@ def _credit(
         _count(summary, "draw confirmations", result.new)
         return
     seen = session.scalar(
-        select(Repayment.id).where(
-            Repayment.facility_id == facility.id, Repayment.external_ref == row.order_no
+        select(Repayment.id)
+        .where(
+            Repayment.facility_id == facility.id,
+            Repayment.external_ref.in_([row.order_no, *row.aliases]),
         )
+        .limit(1)
     )
     if seen is None:
         record_repayment(

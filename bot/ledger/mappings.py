@@ -13,6 +13,7 @@ from bot.errors import InputError, NotFoundError
 from bot.ledger.facilities import check_slug
 from bot.ledger.statements.mapped import ENCODINGS, FIELDS, MappingSpec
 from bot.models import StatementMapping
+from bot.typed import fold_width
 
 MAX_SKIP_ROWS = 1000
 _SAMPLE = datetime(2026, 12, 10, 9, 30, 15, tzinfo=UTC)
@@ -53,6 +54,16 @@ def check_columns(kind: str, columns: dict[str, str]) -> dict[str, str]:
     missing = [name for name, required in fields.items() if required and name not in columns]
     if missing:
         raise InputError(f"--columns has no {' or '.join(missing)}; {kind} need {_required(kind)}")
+    # The header is matched ignoring full-width forms, so 还款日 and its full-width twin are one.
+    fields_of: dict[str, list[str]] = {}
+    for name, column in columns.items():
+        fields_of.setdefault(fold_width(column).strip(), []).append(name)
+    for column, names in fields_of.items():
+        if len(names) > 1:
+            raise InputError(
+                f"--columns gives the column {column} to {' and '.join(names)}; each field "
+                "reads its own column"
+            )
     return columns
 
 

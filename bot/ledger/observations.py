@@ -56,8 +56,12 @@ def record_bill(
     now: datetime,
     observed_at: datetime | None = None,
     reference: str | None = None,
+    from_statement: bool = False,
 ) -> bills.RecordedBill:
-    """Record a bill the platform shows: new, seen again, or corrected (`bot.ledger.bills`)."""
+    """Record a bill the platform shows: new, seen again, or corrected (`bot.ledger.bills`).
+    `from_statement`: a row of an imported file, which may be an old statement imported again;
+    without an `observed_at` of its own, an amount the bill has had, or "unpaid" once it was
+    seen paid, changes nothing."""
     return bills.record_bill(
         session,
         actor,
@@ -68,6 +72,7 @@ def record_bill(
         now=now,
         observed_at=observation_time(observed_at, now, facility),
         reference=reference,
+        untimed=from_statement and observed_at is None,
     )
 
 

@@ -3,27 +3,29 @@
 A mapping (`loanwatch mapping add`) names what the rows are (`bills`, `repayments` or `limits`),
 which column of the export holds each field, the date format, the encoding of a CSV and how many
 rows come before the header. The file is a CSV in the mapping's encoding or an `.xlsx` workbook
-(its first sheet, read with openpyxl in read-only mode; a date may be a real date cell or text).
+(its first sheet, `workbook.py`: a date may be a real date cell, an Excel serial number or text).
 The header is the first row, after the skipped ones, that names every mapped column; other
-columns are ignored. Every row is read before anything is recorded, and every bad row is reported
-with its row number (the physical line of a CSV, the sheet row of a workbook) and why, so one
-pass fixes the file. Amounts go through `bot.money` (`1,234.56`, `¥1,234.56`, full-width digits);
-a repayment's amount may carry a minus sign, since a bank writes money leaving the account so.
+columns are ignored. A CSV row with more filled cells than the header (an unquoted `1,234.50`
+split in two) or too few to reach a mapped column is refused. Every row is read before anything
+is recorded, and every bad row is reported with its row number (the physical line of a CSV, the
+sheet row of a workbook) and why, so one pass fixes the file. Amounts go through `bot.money`
+(`1,234.56`, `¥1,234.56`, full-width digits, a leading `+`); a repayment's amount may carry a
+minus sign or accounting brackets, since a bank writes money leaving the account so.
 
 A repayment's idempotency key is its `reference` column when the mapping names one and the cell
-is filled, else one made from the mapping's name and the row's cells (the n-th identical row of
-a file gets its own), so importing the same export twice records nothing new.
+is filled, else what the repayment is: its date, its amount and its note (the mapped fields,
+read and normalized), and which of the file's payments alike it is (the n-th gets its own). Not
+the mapping's name nor the unmapped cells: the same payment, in the same export read through a
+mapping saved again under another name, or as CSV and as .xlsx, is known again. A repayment
+imported before this rule is still known by its old key (the mapping's name and the row's cells).
 """
 
 import hashlib
-import io
-import zipfile
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.dates import check_date, check_time
@@ -40,7 +42,9 @@ from bot.ledger.statements.rows import (
     read_paid,
     read_status,
 )
-from bot.ledger.statements.text import BOM, csv_rows, decode
+from bot.ledger.statements.text import BOM, csv_rows, undecodable
+from bot.ledger.statements.workbook import Cell, Formula, Number, workbook_rows
+from bot.ledger.statements.workbook import cell_text as _text
 from bot.typed import fold_width
 
 # Per kind, every field a mapping may name, and whether it must.
@@ -58,7 +62,6 @@ FIELDS: dict[str, dict[str, bool]] = {
 ENCODINGS = {"gb18030": "GB18030", "utf-8": "UTF-8"}
 _XLSX = b"PK\x03\x04"
 _OLD_XLS = b"\xd0\xcf\x11\xe0"
-Cell = str | date | datetime
 
 
 @dataclass(frozen=True)
@@ -78,24 +81,35 @@ def parse_mapped(data: bytes, spec: MappingSpec, *, tz: ZoneInfo) -> ParsedState
     """Read `data` through `spec`; raises StatementError listing every bad row."""
     if not data.removeprefix(BOM).strip():
         raise StatementError("the file is empty")
-    rows = _table(data, spec)
-    header_line, index = _find_header(rows, spec)
+    rows, is_csv = _table(data, spec)
+    try:
+        header_line, index = _find_header(rows, spec)
+    except StatementError as error:
+        if is_csv and spec.encoding == "gb18030" and _utf8_text(data):
+            raise StatementError(
+                f"{error}. The file is not GB18030: {_other_encoding(spec)}"
+            ) from error
+        raise
+    width = _width(next(cells for line, cells in rows if line == header_line))
     parsed = ParsedStatement(f"mapping {spec.name}")
     errors: list[StatementError] = []
-    keys: Counter[str] = Counter()
-    references: dict[str, int] = {}
+    seen = _Seen()
     for line, cells in rows:
-        if line <= header_line or not any(_text(cell) for cell in cells):
-            continue
-        row = {header: cells[i] if i < len(cells) else "" for header, i in index.items()}
-        if spec.where and not all(
-            fold_width(needle) in fold_width(_text(row[column]))
-            for column, needle in spec.where.items()
-        ):
-            parsed.skipped["not matching " + _where_text(spec.where)] += 1
+        if line <= header_line or not _width(cells):
             continue
         try:
-            _read_row(parsed, spec, line, row, cells, tz, keys, references)
+            if is_csv and _width(cells) > width:
+                raise _too_many_cells(cells, width, line)
+            row = {header: cells[i] if i < len(cells) else "" for header, i in index.items()}
+            if spec.where and not all(
+                fold_width(needle) in fold_width(_text(row[column]))
+                for column, needle in spec.where.items()
+            ):
+                parsed.skipped["not matching " + _where_text(spec.where)] += 1
+                continue
+            if is_csv and len(cells) <= max(index.values()):
+                raise _too_few_cells(cells, index, line)
+            _read_row(parsed, spec, line, row, cells, tz, seen)
         except StatementError as error:
             errors.append(error)
     if errors:
@@ -106,62 +120,83 @@ def parse_mapped(data: bytes, spec: MappingSpec, *, tz: ZoneInfo) -> ParsedState
     return parsed
 
 
+def _utf8_text(data: bytes) -> bool:
+    """Non-ASCII text that is valid UTF-8: GB18030 would read it, as the wrong characters."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return not data.isascii()
+
+
+def _width(cells: list[Cell]) -> int:
+    """How many cells a row has, up to its last filled one (trailing commas are nothing)."""
+    filled = [i for i, cell in enumerate(cells) if _text(cell) or isinstance(cell, Formula)]
+    return filled[-1] + 1 if filled else 0
+
+
+def _too_many_cells(cells: list[Cell], width: int, line: int) -> StatementError:
+    return StatementError(
+        f"the row has {_width(cells)} cells for the header's {width} columns; an amount with "
+        'a thousands separator must be quoted ("1,234.50"), or the comma splits it in two. '
+        "Export the file again with quoted amounts, or without thousands separators",
+        line=line,
+    )
+
+
+def _too_few_cells(cells: list[Cell], index: Mapping[str, int], line: int) -> StatementError:
+    missing = ", ".join(column for column, i in index.items() if i >= len(cells))
+    return StatementError(
+        f"the row has {len(cells)} cells and stops before {missing}; every row needs a cell "
+        "for each column of the header (an empty one is fine)",
+        line=line,
+    )
+
+
 def _where_text(where: Mapping[str, str]) -> str:
     return ", ".join(f"{column}={text}" for column, text in where.items())
 
 
-def _table(data: bytes, spec: MappingSpec) -> list[tuple[int, list[Cell]]]:
-    """(row number, cells) for every row of the file, CSV or workbook."""
+def _table(data: bytes, spec: MappingSpec) -> tuple[list[tuple[int, list[Cell]]], bool]:
+    """(row number, cells) for every row of the file, CSV or workbook; and whether it is a CSV."""
     if data.startswith(_OLD_XLS):
         raise StatementError("this is an old Excel .xls file; save it as .xlsx or CSV")
     if data.startswith(_XLSX):
-        return _workbook_rows(data)
+        return workbook_rows(data), False
     name = ENCODINGS.get(spec.encoding, spec.encoding)
     if spec.encoding == "utf-8" and data.startswith(BOM):
         data = data[len(BOM) :]
-    text = decode(data, spec.encoding, name)
-    return [(line, list(cells)) for line, cells in csv_rows(text)]
-
-
-def _workbook_rows(data: bytes) -> list[tuple[int, list[Cell]]]:
-    # Imported here: openpyxl is only loaded when a workbook is imported.
-    from openpyxl import load_workbook
-
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise StatementError(
-            f"this is not an .xlsx workbook openpyxl can read ({error}); save it again from "
-            "the spreadsheet program, or export CSV"
-        ) from error
+        text = data.decode(spec.encoding)
+    except UnicodeDecodeError as error:
+        raise _undecodable(data, error, spec, name) from error
+    return [(line, list(cells)) for line, cells in csv_rows(text)], True
+
+
+def _undecodable(
+    data: bytes, error: UnicodeDecodeError, spec: MappingSpec, name: str
+) -> StatementError:
+    """Bytes the mapping's encoding cannot read: a file in the other encoding says so."""
+    other = "gb18030" if spec.encoding == "utf-8" else "utf-8"
     try:
-        sheet = book.worksheets[0]
-        return [
-            (number, [_cell(value) for value in values])
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-        ]
-    finally:
-        book.close()
+        data.decode(other)
+    except UnicodeDecodeError:
+        return undecodable(data, error, name)
+    line = data.count(b"\n", 0, error.start) + 1
+    return StatementError(f"the file is not {name} text: {_other_encoding(spec)}", line=line)
 
 
-def _cell(value: Any) -> Cell:
-    """A workbook cell as the parser reads it: dates stay dates, the rest becomes text."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime | date):
-        return value
-    if isinstance(value, time):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        # repr is the shortest text that reads back as the same float: 1234.5, not 1234.4999…
-        return f"{Decimal(repr(value)):f}"
-    return str(value).strip()
-
-
-def _text(cell: Cell) -> str:
-    return cell if isinstance(cell, str) else cell.isoformat()
+def _other_encoding(spec: MappingSpec) -> str:
+    """Which encoding the file is in, and how to change the mapping to it."""
+    if spec.encoding == "utf-8":
+        said, other = "it reads as GB18030, which Excel on a Chinese Windows saves", "gb18030"
+    else:
+        said, other = "it reads as UTF-8", "utf-8"
+    return (
+        f"{said}. Save the mapping with --encoding {other} (loanwatch mapping remove "
+        f"{spec.name}, then mapping add {spec.name} … --encoding {other})"
+        + (', or save the file as "CSV UTF-8"' if other == "gb18030" else "")
+    )
 
 
 def _find_header(
@@ -190,6 +225,15 @@ def _find_header(
     )
 
 
+@dataclass
+class _Seen:
+    """What the rows read so far were: references, and repayments known by what they are."""
+
+    references: dict[str, int] = field(default_factory=dict)
+    payments: Counter[str] = field(default_factory=Counter)
+    rows: Counter[str] = field(default_factory=Counter)
+
+
 def _read_row(
     parsed: ParsedStatement,
     spec: MappingSpec,
@@ -197,8 +241,7 @@ def _read_row(
     row: dict[str, Cell],
     cells: list[Cell],
     tz: ZoneInfo,
-    keys: Counter[str],
-    references: dict[str, int],
+    seen: _Seen,
 ) -> None:
     """Read one data row into `parsed`, or raise StatementError naming its line."""
     value = _Reader(spec, line, row, tz)
@@ -225,32 +268,57 @@ def _read_row(
             )
         )
     else:
-        paid_on = value.day("paid_on")
-        amount = value.amount("amount", signed=True)
-        reference = value.text("reference")
-        if reference:
-            if reference in references:
-                raise StatementError(
-                    f'{value.label("reference")} "{reference}" already appears on row '
-                    f"{references[reference]}; the same repayment must not be imported twice",
-                    line=line,
-                )
-            references[reference] = line
-            key = reference
-        else:
-            digest = hashlib.sha256("\x1f".join(map(_text, cells)).encode()).hexdigest()[:24]
-            keys[digest] += 1
-            key = f"{spec.name}:{digest}:{keys[digest]}"[:128]
-        parsed.credit_rows.append(
-            AlipayCreditRow(
-                line=line,
-                occurred_at=datetime.combine(paid_on, time(), tzinfo=tz),
-                amount=amount,
-                kind="repayment",
-                order_no=key,
-                description=value.text("note") or f"imported with mapping {spec.name}",
+        parsed.credit_rows.append(_repayment(spec, value, cells, tz, seen))
+
+
+def _repayment(
+    spec: MappingSpec, value: "_Reader", cells: list[Cell], tz: ZoneInfo, seen: _Seen
+) -> AlipayCreditRow:
+    """A repayment row, known again by its reference, or else by what it is (see the module)."""
+    paid_on = value.day("paid_on")
+    amount = value.amount("amount", signed=True)
+    note = " ".join(fold_width(value.text("note")).split())
+    reference = value.text("reference")
+    aliases: tuple[str, ...] = ()
+    if reference:
+        if reference in seen.references:
+            raise StatementError(
+                f'{value.label("reference")} "{reference}" already appears on row '
+                f"{seen.references[reference]}; the same repayment must not be imported twice",
+                line=value.line,
             )
-        )
+        seen.references[reference] = value.line
+        key = reference
+    else:
+        what = "\x1f".join([paid_on.isoformat(), f"{amount:f}", note])
+        digest = hashlib.sha256(what.encode()).hexdigest()[:24]
+        seen.payments[digest] += 1
+        key = f"payment:{digest}:{seen.payments[digest]}"
+        # Before, the key was the mapping's name and every cell of the row: a repayment
+        # imported so is still known by it.
+        row_digest = hashlib.sha256("\x1f".join(map(_text, cells)).encode()).hexdigest()[:24]
+        seen.rows[row_digest] += 1
+        aliases = (f"{spec.name}:{row_digest}:{seen.rows[row_digest]}"[:128],)
+    return AlipayCreditRow(
+        line=value.line,
+        occurred_at=datetime.combine(paid_on, time(), tzinfo=tz),
+        amount=amount,
+        kind="repayment",
+        order_no=key,
+        description=value.text("note") or f"imported with mapping {spec.name}",
+        aliases=aliases,
+    )
+
+
+# What a field holds, for the message when a cell holds something else.
+_EXPECTED = {
+    "amount": "an amount",
+    "limit": "an amount",
+    "available": "an amount",
+    "due_date": "a date",
+    "paid_on": "a date",
+    "observed_at": "a time",
+}
 
 
 @dataclass(frozen=True)
@@ -267,42 +335,73 @@ class _Reader:
 
     def cell(self, field: str) -> Cell:
         column = self.spec.columns.get(field)
-        return "" if column is None else self.row[column]
+        cell = "" if column is None else self.row[column]
+        if isinstance(cell, Formula):
+            raise StatementError(
+                f"{self.label(field)} is a formula without a saved value ({cell.text}); open "
+                "the file in Excel and save it, so each formula keeps its value, then import it",
+                line=self.line,
+            )
+        if isinstance(cell, bool) and field != "paid":
+            raise StatementError(
+                f"{self.label(field)} is a TRUE/FALSE cell ({str(cell).upper()}), not "
+                f"{_EXPECTED.get(field, 'text')}; check the column",
+                line=self.line,
+            )
+        return cell
 
     def text(self, field: str) -> str:
         return _text(self.cell(field)).strip()
 
     def amount(self, field: str, *, zero: bool = False, signed: bool = False) -> Decimal:
-        text = self.text(field)
-        folded = fold_width(text).strip()
-        if signed and folded[:1] in "-−" and folded:
-            text = folded[1:]
+        """An amount; a repayment's may carry the sign, or the accounting brackets, of money
+        leaving the account: -1,234.50 and (1,234.50) are both 1,234.50."""
+        text = fold_width(self.text(field)).strip()
+        if signed and text[:1] in ("-", "−"):
+            text = text[1:].lstrip()
+        elif signed and text[:1] == "(" and text[-1:] == ")":
+            text = text[1:-1].strip()
         return read_amount(text, self.label(field), self.line, zero=zero)
 
     def day(self, field: str) -> date:
-        cell, label = self.cell(field), self.label(field)
-        try:
-            if isinstance(cell, datetime | date):
-                return check_date(cell, label)
-            if self.spec.date_format:
-                return check_date(self._strptime(cell, label).date(), label)
-        except InputError as error:
-            raise StatementError(str(error), line=self.line) from error
-        return read_date(cell, label, self.line)
+        return self.moment(field, day=True).date()
 
-    def moment(self, field: str) -> datetime:
+    def moment(self, field: str, *, day: bool = False) -> datetime:
+        """A time (or with `day`, a date) from a date cell, an Excel serial number, or text in
+        the mapping's format or else read as everywhere; without an offset, the facility's."""
         cell, label = self.cell(field), self.label(field)
         try:
+            if isinstance(cell, Number):
+                cell = self._serial(cell, label)
             if isinstance(cell, datetime | date):
                 moment = cell if isinstance(cell, datetime) else datetime.combine(cell, time())
             elif self.spec.date_format:
                 moment = self._strptime(cell, label)
+            elif day:
+                moment = datetime.combine(read_date(cell, label, self.line), time())
             else:
                 return read_datetime(cell, label, self.line, self.tz)
-            check_time(moment, label)
+            check_date(moment.date(), label) if day else check_time(moment, label)
         except InputError as error:
-            raise StatementError(str(error), line=self.line) from error
+            raise StatementError(
+                str(error).removeprefix(f"line {self.line}: "), line=self.line
+            ) from error
         return moment.replace(tzinfo=self.tz) if moment.tzinfo is None else moment
+
+    def _serial(self, cell: Number, label: str) -> str | datetime:
+        """A number in a date column: text in the mapping's format (20240103 for %Y%m%d), else
+        the Excel serial date it stands for."""
+        if self.spec.date_format:
+            try:
+                self._strptime(cell.text, label)
+            except InputError:
+                pass
+            else:
+                return cell.text
+        moment = cell.as_datetime()
+        if moment is None:
+            raise InputError(f'{label} "{cell.text}" is a number, not a date')
+        return moment
 
     def _strptime(self, text: str, label: str) -> datetime:
         typed = fold_width(text).strip()

@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 from bot.dates import parse_date, parse_time
 from bot.errors import InputError
 from bot.ledger.observations import LimitStatus
-from bot.money import MoneyInputError, parse_amount
+from bot.money import MoneyInputError, format_money, parse_amount
+from bot.typed import fold_width
 
 CreditKind = Literal["repayment", "draw_confirmation"]
 
@@ -61,6 +62,8 @@ class AlipayCreditRow:
     order_no: str  # 交易订单号: Alipay's own id for the movement, the import's idempotency key.
     description: str  # 商品说明, e.g. 借呗还款; tells 借呗 from 花呗 when an account has both.
     counterparty: str = ""  # 交易对方, e.g. 借呗 or 网商银行.
+    # Other keys the same movement was imported under before (a mapped repayment's old key).
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,10 @@ _STATUSES: dict[str, LimitStatus] = {
 
 
 def read_amount(text: str, label: str, line: int, *, zero: bool = False) -> Decimal:
+    """An amount as `bot.money` reads it; a statement's leading `+` (money in) is no sign."""
+    folded = fold_width(text).strip()
+    if folded.startswith("+"):
+        text = folded[1:].lstrip()
     try:
         return parse_amount(text, allow_zero=zero, what=label)
     except MoneyInputError as error:
@@ -138,3 +145,31 @@ def read_status(text: str, label: str, line: int) -> LimitStatus:
             line=line,
         )
     return status
+
+
+def refuse_conflicting_bills(bills: list[BillRow]) -> None:
+    """One file gives one amount per bill: two rows for the same due date and reference (or one
+    without a reference, which would correct that date's bill) with two amounts are refused,
+    naming both lines, rather than the last one silently winning."""
+    by_date: dict[date, list[BillRow]] = {}
+    conflicts: list[str] = []
+    for row in bills:
+        earlier = by_date.setdefault(row.due_date, [])
+        for other in earlier:
+            same_bill = row.reference == other.reference or None in (row.reference, other.reference)
+            if same_bill and other.amount != row.amount:
+                bill = f"the bill due {row.due_date.isoformat()}"
+                if row.reference or other.reference:
+                    bill += f" ({row.reference or other.reference})"
+                conflicts.append(
+                    f"  lines {other.line} and {row.line} give {bill} two amounts, "
+                    f"{format_money(other.amount)} and {format_money(row.amount)}"
+                )
+                break
+        earlier.append(row)
+    if conflicts:
+        listed = "\n".join(conflicts)
+        raise StatementError(
+            "a statement shows one amount for each bill; remove the row that is wrong, so "
+            f"nothing was imported:\n{listed}"
+        )

@@ -4,11 +4,12 @@ Both are comma-separated, in UTF-8 (with or without BOM) or GBK/GB18030 (what Ex
 Windows saves). The first non-blank line is the header; column names are matched ignoring case,
 spaces and a `(元)` suffix, in any order, and an unknown column is refused (a misspelt `payed`
 must not make every bill unpaid). Blank lines are skipped. Amounts are read like everywhere else
-in loanwatch: `50000`, `50,000.00`, `¥1,200`, `5万`. Dates are ISO (`2025-01-10`) or
-`2025/1/10`. Times are ISO-8601 (`2025-01-10T09:30:00+08:00`, `2025-01-10 09:30`) or
-`2025/1/10 9:30`; a time without an offset is in the facility's time zone, and a date without a
-time is refused. Dates and times are read by `bot.dates`, like everywhere else, and one outside
-2000-01-01 … 2100-12-31 refuses the file at its line.
+in loanwatch: `50000`, `50,000.00`, `¥1,200`, `5万` (and a leading `+` is no sign). A file giving
+one bill two amounts is refused by the import (`rows.refuse_conflicting_bills`). Dates are ISO
+(`2025-01-10`) or `2025/1/10`. Times are ISO-8601 (`2025-01-10T09:30:00+08:00`,
+`2025-01-10 09:30`) or `2025/1/10 9:30`; a time without an offset is in the facility's time
+zone, and a date without a time is refused. Dates and times are read by `bot.dates`, like
+everywhere else, and one outside 2000-01-01 … 2100-12-31 refuses the file at its line.
 
 `bills` — one bill as the platform shows it per row:
 
