@@ -18,7 +18,7 @@ from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.alerts.policy import AlertPolicy
-from bot.calendar import BusinessCalendar, load_calendar_file
+from bot.calendar import BusinessCalendar, CalendarFileError, load_calendar_file
 from bot.digest.sending import DigestOptions
 from bot.errors import InputError
 from bot.ledger.facilities import CHANNEL_ID
@@ -299,7 +299,7 @@ class Settings(BaseSettings):
             default_channel=self.default_alert_channel,
             admin_channel=self.admin_alert_channel(),
             timezone=self.timezone,
-            calendar=self.calendar(),
+            calendar=self._calendar_if_readable(),
         )
 
     def admin_alert_channel(self) -> str | None:
@@ -317,6 +317,16 @@ class Settings(BaseSettings):
             urgent_days=self.urgent_days,
             default_rotation=self.default_rotation,
         )
+
+    def _calendar_if_readable(self) -> BusinessCalendar | None:
+        """The calendar for the alerts' words, or None (China's as the library knows it) when the
+        admin's file cannot be read: the checks load it themselves and say so, loudly (a
+        `check_failed` alert; `loanwatch run` exits 1), and a process that only answers Slack
+        must not refuse to start over it."""
+        try:
+            return self.calendar()
+        except CalendarFileError:
+            return None
 
     def calendar(self) -> BusinessCalendar:
         """China's business days, plus the admin's holidays file for years the library lacks."""
