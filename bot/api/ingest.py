@@ -30,6 +30,7 @@ from bot.api.schemas import (
 from bot.errors import InputError
 from bot.ledger.confirmations import confirm_draw
 from bot.ledger.limit_batch import LimitSeen, record_limit_readings
+from bot.ledger.locks import lock_facilities
 from bot.ledger.observations import (
     LimitStatus,
     record_bill,
@@ -84,6 +85,9 @@ def apply_batch(
 ) -> Applied:
     """Record every observation; on any refusal the caller must roll back."""
     facilities = _facilities(session, {item.facility for item in items})
+    # One writer at a time per facility: a batch sent twice at once is new once, seen before
+    # (or a correction) the second time, never two of each (bot.ledger.locks).
+    lock_facilities(session, [facility.id for facility in facilities.values()])
     outcomes: dict[int, tuple[Outcome, bool]] = {}
     problems: list[Problem] = []
     readings: dict[int, LimitSeen] = {}

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.dates import check_date
 from bot.errors import InputError, NotFoundError
+from bot.ledger.locks import lock_facilities
 from bot.models import Bill, Facility
 from bot.typed import free_text
 
@@ -96,6 +97,8 @@ def record_bill(
     reference = free_text(reference, "the bill's reference", limit=REF_CHARS)
     if amount <= 0:
         raise InputError("a bill must be more than zero")
+    # Two writers of the same bill at once: the second reads what the first wrote.
+    lock_facilities(session, [facility.id])
     current = _current_version(session, facility, due_date, reference)
     if current is None:
         bill = _new_version(facility, due_date, amount, paid, observed_at, reference, actor, now)
