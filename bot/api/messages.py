@@ -18,7 +18,6 @@ KEY_REUSED = (
 )
 BACKWARDS_RANGE = "`to` is before `from`"
 RANGE_TOO_LONG = "ask for at most 366 days of installments at a time"
-NOT_POSITIVE = "{what} must be more than zero"
 TOO_MANY_ITEMS = "send at most 1,000 observations in one request; split the batch"
 
 
@@ -44,3 +43,10 @@ def no_facility(slug: str) -> str:
 
 def no_draw(facility: str, draw: int) -> str:
     return f"{facility} has no draw #{draw}; `loanwatch export draws` lists them"
+
+
+def conflict_in_batch(facility: str, first: int, second: int) -> str:
+    return (
+        f"observations {first} and {second} of this batch are different readings of {facility} "
+        "at the same moment; a moment has one reading: send the one the platform showed"
+    )

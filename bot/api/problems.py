@@ -25,7 +25,7 @@ def request_problems(exc: RequestValidationError) -> ProblemReport:
     """Problems with a request's parameters or body, none tied to an observation."""
     return ProblemReport(
         error=messages.REQUEST_REFUSED,
-        problems=[Problem(field=_field(e["loc"]), reason=e["msg"]) for e in exc.errors()],
+        problems=[Problem(field=_field(e["loc"]), reason=reason(e)) for e in exc.errors()],
     )
 
 
@@ -46,9 +46,9 @@ def batch_problems(
         if len(loc) > 2 and loc[:2] == ("body", "observations") and isinstance(loc[2], int):
             bad.add(loc[2])
             path = loc[4:] if loc[3:4] and loc[3] in KINDS else loc[3:]
-            problems.append(Problem(index=loc[2], field=_field(path), reason=error["msg"]))
+            problems.append(Problem(index=loc[2], field=_field(path), reason=reason(error)))
         else:
-            problems.append(Problem(field=_field(loc), reason=error["msg"]))
+            problems.append(Problem(field=_field(loc), reason=reason(error)))
     if isinstance(items, list):
         readable = {}
         for index, raw in enumerate(items):
@@ -63,6 +63,13 @@ def batch_problems(
                 problems.extend(unknown_references(session, readable))
     problems.sort(key=lambda p: (p.index is not None, p.index or 0))
     return 422, ProblemReport(error=messages.BATCH_REFUSED, problems=problems)
+
+
+def reason(error: Any) -> str:
+    """pydantic's message, without the "Value error, " it puts before a validator's own."""
+    if error.get("type") == "value_error" and "error" in error.get("ctx", {}):
+        return str(error["ctx"]["error"])
+    return str(error["msg"])
 
 
 def _field(loc: tuple[Any, ...]) -> str | None:

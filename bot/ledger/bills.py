@@ -28,7 +28,7 @@ from bot.dates import check_date
 from bot.errors import InputError, NotFoundError
 from bot.ledger.locks import lock_facilities
 from bot.models import Bill, Facility
-from bot.typed import free_text
+from bot.typed import free_text, reference_text
 
 # What the columns hold: a platform's bill number, and why a bill was removed.
 REF_CHARS = 128
@@ -94,7 +94,7 @@ def record_bill(
 ) -> RecordedBill:
     """Record a bill the platform shows at `observed_at` (see the module's rules)."""
     check_date(due_date, "due date")
-    reference = free_text(reference, "the bill's reference", limit=REF_CHARS)
+    reference = reference_text(reference, "the bill's reference", limit=REF_CHARS)
     if amount <= 0:
         raise InputError("a bill must be more than zero")
     # Two writers of the same bill at once: the second reads what the first wrote.

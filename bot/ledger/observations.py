@@ -16,7 +16,7 @@ from bot.ledger import bills
 from bot.ledger.facilities import facility_zone
 from bot.ledger.locks import lock_facilities
 from bot.models import Draw, DrawConfirmation, Facility, LimitReading
-from bot.typed import free_text
+from bot.typed import free_text, reference_text
 
 T = TypeVar("T")
 
@@ -129,7 +129,7 @@ def record_draw_confirmation(
 ) -> Recorded[DrawConfirmation]:
     """Record a payout seen in a statement and confirm the unconfirmed draw it matches, if any."""
     check_time(occurred_at, "payout time", zone=facility_zone(facility))
-    ref = free_text(external_ref, "the payout's order number", limit=REF_CHARS)
+    ref = reference_text(external_ref, "the payout's order number", limit=REF_CHARS)
     if ref is None:
         raise InputError("a payout needs the platform's order number")
     external_ref = ref
