@@ -50,3 +50,10 @@ def conflict_in_batch(facility: str, first: int, second: int) -> str:
         f"observations {first} and {second} of this batch are different readings of {facility} "
         "at the same moment; a moment has one reading: send the one the platform showed"
     )
+
+
+def database_busy(wait: int) -> str:
+    return (
+        f"the database is busy or unavailable; nothing was recorded: try again in {wait} s "
+        "(the same Idempotency-Key is safe)"
+    )

@@ -37,6 +37,11 @@ REFUSED: dict[int | str, dict[str, Any]] = {
         "description": "Too many requests with this token",
         "headers": {"Retry-After": {"schema": {"type": "integer"}}},
     },
+    503: {
+        "model": Refused,
+        "description": "The database is busy or unavailable: nothing was recorded, try again",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+    },
 }
 
 
