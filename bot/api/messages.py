@@ -17,7 +17,10 @@ KEY_REUSED = (
     "(a retry must send the same body)"
 )
 BACKWARDS_RANGE = "`to` is before `from`"
-RANGE_TOO_LONG = "ask for at most 366 days of installments at a time"
+RANGE_TOO_LONG = (
+    "ask for at most 366 days of installments at a time (both ends count: from 2026-01-01 to "
+    "2027-01-01 at most)"
+)
 TOO_MANY_ITEMS = "send at most 1,000 observations in one request; split the batch"
 
 

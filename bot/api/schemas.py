@@ -94,7 +94,19 @@ Moment = Annotated[
     AfterValidator(_on_the_calendar),
     Field(description="ISO 8601 with an offset", examples=["2026-12-01T09:30:00+08:00"]),
 ]
-Day = Annotated[date, BeforeValidator(_text), Field(examples=["2026-12-10"])]
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _day_text(value: Any) -> Any:
+    # A date is YYYY-MM-DD and nothing else: pydantic would also take "2026-12-01T00:00:00".
+    if not isinstance(value, str) or not _ISO_DAY.fullmatch(value):
+        raise PydanticCustomError(
+            "date_format", "a date is written YYYY-MM-DD, such as 2026-12-10, without a time"
+        )
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_day_text), Field(examples=["2026-12-10"])]
 Slug = Annotated[str, Field(pattern=SLUG.pattern, examples=["jiebei-main"])]
 
 
