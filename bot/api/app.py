@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.api import messages
-from bot.api.guard import ApiError, guard
-from bot.api.problems import batch_problems, request_problems
+from bot.api.guard import ApiError, check_token, guard
+from bot.api.problems import batch_problems, body_unread, request_problems
 from bot.api.ratelimit import TokenRateLimit
 from bot.api.routes import OBSERVATIONS, PREFIX, observations_router, reads_router
 from bot.api.tokens import Caller, Scope
@@ -54,11 +54,13 @@ def build_api(
     writer = Annotated[Caller, Depends(caller_for(Scope.WRITE))]
     api.include_router(observations_router(sessions, clock, writer))
     api.include_router(reads_router(sessions, reader))
-    _answer_refusals(api, sessions)
+    _answer_refusals(api, sessions, caller_for(Scope.WRITE))
     return api
 
 
-def _answer_refusals(api: FastAPI, sessions: sessionmaker[Session]) -> None:
+def _answer_refusals(
+    api: FastAPI, sessions: sessionmaker[Session], writer: Callable[..., Caller]
+) -> None:
     """Every refusal as `{"error": …}` (with `problems` for a request that did not read)."""
 
     @api.exception_handler(ApiError)
@@ -103,6 +105,13 @@ def _answer_refusals(api: FastAPI, sessions: sessionmaker[Session]) -> None:
     @api.exception_handler(RequestValidationError)
     def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         if request.url.path == OBSERVATIONS and request.method == "POST":
+            # The token first: a stranger learns nothing of what the body should have been.
+            refused = check_token(writer, request)
+            if refused is not None:
+                return _refused(request, refused)
+            unread = body_unread(request, exc)
+            if unread is not None:
+                return _refused(request, unread)
             status, report = batch_problems(sessions, exc)
         else:
             status, report = 422, request_problems(exc)

@@ -60,3 +60,17 @@ def database_busy(wait: int) -> str:
         f"the database is busy or unavailable; nothing was recorded: try again in {wait} s "
         "(the same Idempotency-Key is safe)"
     )
+
+
+def not_json(error: str, where: object) -> str:
+    return (
+        f"the body is not JSON: {error} at character {where}; send one JSON object, "
+        '{"observations": [...]}'
+    )
+
+
+def not_json_type(content_type: str) -> str:
+    said = f"{content_type[:80]!r}" if content_type else "none"
+    return (
+        f"send the body as JSON, with `Content-Type: application/json` (this request said {said})"
+    )

@@ -7,11 +7,13 @@ and the draw they name exist?), so one 422 lists everything wrong with the batch
 
 from typing import Any
 
+from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.api import messages
+from bot.api.guard import ApiError
 from bot.api.ingest import unknown_references
 from bot.api.schemas import MAX_ITEMS, Observation, Problem, ProblemReport
 from bot.db import transaction
@@ -27,6 +29,23 @@ def request_problems(exc: RequestValidationError) -> ProblemReport:
         error=messages.REQUEST_REFUSED,
         problems=[Problem(field=_field(e["loc"]), reason=reason(e)) for e in exc.errors()],
     )
+
+
+def body_unread(request: Request, exc: RequestValidationError) -> ApiError | None:
+    """The refusal of a body that is not JSON at all (400, saying where it broke), or not sent
+    as JSON (415), if it is one of those: its problems are not an observation's."""
+    kind = request.headers.get("content-type", "")
+    media = kind.split(";")[0].strip().lower()
+    if not (
+        media == "application/json"
+        or (media.startswith("application/") and media.endswith("+json"))
+    ):
+        return ApiError(415, messages.not_json_type(kind))
+    for error in exc.errors():
+        if error.get("type") == "json_invalid":
+            where = error["loc"][-1] if error.get("loc") else "?"
+            return ApiError(400, messages.not_json(str(error.get("ctx", {}).get("error")), where))
+    return None
 
 
 def batch_problems(

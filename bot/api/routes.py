@@ -63,7 +63,11 @@ def observations_router(
         response_model=BatchResult,
         responses={
             **REFUSED,
-            400: {"model": Refused, "description": "The body is not JSON"},
+            400: {
+                "model": Refused,
+                "description": "The body is not JSON: the error says where it broke",
+            },
+            415: {"model": Refused, "description": "The body was not sent as application/json"},
             413: {"model": ProblemReport, "description": "More than 1,000 observations"},
         },
         summary="Record observations (limit readings, bills, payouts), all or none",
