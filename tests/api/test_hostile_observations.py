@@ -1,9 +1,12 @@
 """Observations a careless or hostile client sends: each refused as a 422 item naming its field,
 by the same rules the CLI and Slack apply, nothing written, never a 500."""
 
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot.ledger.draws import DrawRequest, record_draw
@@ -134,3 +137,46 @@ def test_a_payout_by_amount_says_which_draw_it_confirmed(api, jiebei, sessions, 
 def test_a_reason_is_the_rule_itself_without_pydantics_prefix(api, jiebei) -> None:
     found = problems(api.writer.post([limit(amount=4498.77)]))
     assert found[0]["reason"].startswith("an amount is a string such as"), found[0]
+
+
+OFFSETS = st.integers(min_value=-14 * 60, max_value=14 * 60).map(
+    lambda minutes: timezone(timedelta(minutes=minutes))
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    moment=st.datetimes(
+        # hypothesis bounds are naive; the times drawn carry OFFSETS.
+        min_value=datetime(1, 1, 2),  # noqa: DTZ001
+        max_value=datetime(9999, 12, 30),  # noqa: DTZ001
+        timezones=OFFSETS,
+    ),
+    edge=st.sampled_from(["", "0001-01-01T00:00:00", "9999-12-31T23:59:59"]),
+    offset=OFFSETS,
+    kind=st.sampled_from(["payout", "limit", "bill"]),
+)
+@example(
+    moment=datetime(2026, 12, 1, tzinfo=UTC),
+    edge="9999-12-31T23:59:59",
+    offset=timezone(timedelta(hours=-12)),
+    kind="payout",
+)
+def test_no_time_of_any_kind_gets_past_validation_as_a_500(
+    api, jiebei, moment, edge, offset, kind
+) -> None:
+    """Any time Python can write, the calendar's very first and last seconds at every offset
+    among them: recorded or refused as a 422, never a 500."""
+    if edge:
+        sign = "-" if offset.utcoffset(None) < timedelta(0) else "+"
+        minutes = abs(int(offset.utcoffset(None).total_seconds() // 60))
+        text = f"{edge}{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    else:
+        text = moment.isoformat()
+    make = {"payout": payout, "limit": limit, "bill": bill}[kind]
+    answer = api.writer.post([make(observed_at=text)])
+    assert answer.status in (200, 422), (text, answer.body)

@@ -41,3 +41,12 @@ def test_a_body_not_sent_as_json_is_a_415_saying_what_to_send(api, jiebei, kind)
     )
     assert answer.status == 415, answer.body
     assert "Content-Type: application/json" in answer.body["error"]
+
+
+def test_an_idempotency_key_with_a_space_is_refused_as_documented(api, jiebei, sessions) -> None:
+    """docs/api.md: printable ASCII without spaces."""
+    from tests.api.test_observations import limit
+
+    answer = api.writer.post([limit()], headers={"Idempotency-Key": "batch 1"})
+    assert answer.status == 422, answer.body
+    assert written(sessions) == (0, 0)
