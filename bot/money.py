@@ -128,6 +128,25 @@ def parse_amount(text: str, *, allow_zero: bool = False, what: str = "amount") -
     return value.quantize(FEN)
 
 
+def check_amount(value: Decimal, *, what: str = "amount", allow_zero: bool = False) -> Decimal:
+    """An amount that came as a number rather than typed (the API, a recorder's argument),
+    held to :func:`parse_amount`'s rules: not negative (nor "-0"), to the fen, below a
+    trillion, and zero only where `allow_zero`."""
+    _require_decimal(value)
+    shown = f'"{value}"'
+    if value.is_signed():
+        raise MoneyInputError(f"{what} {shown} is negative; send the amount without a sign")
+    if value >= MAX_AMOUNT:
+        raise MoneyInputError(
+            f"{what} {shown} is too large (a trillion yuan or more); check the number of digits"
+        )
+    if value != value.quantize(FEN):
+        raise MoneyInputError(f"{what} {shown} has more than two decimals; amounts are to the fen")
+    if value == 0 and not allow_zero:
+        raise MoneyInputError(f"{what} {shown} is zero; it must be more than zero")
+    return value.quantize(FEN)
+
+
 def _rate_text(text: str, what: str, per: str, examples: str) -> tuple[str, str]:
     """A typed rate folded to ASCII and trimmed, with its quoted form for messages; refused when
     empty, too long, or a special number (NaN, infinity, an exponent)."""

@@ -9,6 +9,7 @@ against ASCII ``[0-9]`` only, never ``\\d`` (which matches every script's digits
 """
 
 import re
+import unicodedata
 
 from bot.errors import InputError
 
@@ -64,6 +65,32 @@ def free_text(text: str | None, what: str, *, limit: int = MAX_TEXT_CHARS) -> st
             "in a ticket or a document and link it)"
         )
     return trimmed or None
+
+
+# Control, format (bidi overrides such as U+202E, zero-width), private-use and surrogate
+# characters, and line or paragraph separators: text with them shows other than it is.
+HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
+
+
+def hidden_character(text: str) -> str | None:
+    """The first character of `text` that does not show as itself, as "U+202E", or None."""
+    for char in text:
+        if unicodedata.category(char) in HIDDEN_CATEGORIES:
+            return f"U+{ord(char):04X}"
+    return None
+
+
+def reference_text(text: str | None, what: str, *, limit: int) -> str | None:
+    """A platform's reference (a bill or order number) as :func:`free_text` keeps it, refused
+    when it holds a character that does not show as itself (a bidi override, a control)."""
+    kept = free_text(text, what, limit=limit)
+    hidden = hidden_character(kept) if kept else None
+    if hidden is not None:
+        raise InputError(
+            f"{what} holds {hidden}, a control, format or separator character that does not "
+            "show as itself; send the reference as the platform prints it"
+        )
+    return kept
 
 
 def quote(text: str, limit: int = 40) -> str:

@@ -11,21 +11,28 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
+import psycopg
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.api import messages
-from bot.api.guard import ApiError, guard
-from bot.api.problems import batch_problems, request_problems
+from bot.api.guard import ApiError, check_token, guard
+from bot.api.problems import batch_problems, body_unread, request_problems
 from bot.api.ratelimit import TokenRateLimit
 from bot.api.routes import OBSERVATIONS, PREFIX, observations_router, reads_router
 from bot.api.tokens import Caller, Scope
 from bot.clock import utcnow
 
 log = logging.getLogger(__name__)
+
+# What a 503 asks the client to wait before trying again.
+RETRY_SECONDS = 5
+# SQLite's words for a database another connection holds, or one it cannot open now.
+_SQLITE_BUSY = ("database is locked", "database table is locked", "unable to open database")
 
 
 def build_api(
@@ -47,11 +54,13 @@ def build_api(
     writer = Annotated[Caller, Depends(caller_for(Scope.WRITE))]
     api.include_router(observations_router(sessions, clock, writer))
     api.include_router(reads_router(sessions, reader))
-    _answer_refusals(api, sessions)
+    _answer_refusals(api, sessions, caller_for(Scope.WRITE))
     return api
 
 
-def _answer_refusals(api: FastAPI, sessions: sessionmaker[Session]) -> None:
+def _answer_refusals(
+    api: FastAPI, sessions: sessionmaker[Session], writer: Callable[..., Caller]
+) -> None:
     """Every refusal as `{"error": …}` (with `problems` for a request that did not read)."""
 
     @api.exception_handler(ApiError)
@@ -62,6 +71,24 @@ def _answer_refusals(api: FastAPI, sessions: sessionmaker[Session]) -> None:
     def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         # A body that is not JSON at all (400), a method the path does not take (405)...
         return JSONResponse({"error": str(exc.detail)}, exc.status_code, headers=exc.headers)
+
+    @api.exception_handler(DBAPIError)
+    def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        if not database_busy(exc):
+            return _bug(request, exc)
+        # Another process holds SQLite's write lock past the busy timeout, PostgreSQL refuses
+        # connections or is restarting: the transaction was rolled back; try again later.
+        log.warning(
+            "API %s %s: database busy or unavailable (%s)",
+            request.method,
+            request.url.path,
+            str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__,
+        )
+        return JSONResponse(
+            {"error": messages.database_busy(RETRY_SECONDS)},
+            503,
+            headers={"Retry-After": str(RETRY_SECONDS)},
+        )
 
     @api.exception_handler(Exception)
     def _bug(request: Request, exc: Exception) -> JSONResponse:
@@ -78,7 +105,29 @@ def _answer_refusals(api: FastAPI, sessions: sessionmaker[Session]) -> None:
     @api.exception_handler(RequestValidationError)
     def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         if request.url.path == OBSERVATIONS and request.method == "POST":
+            # The token first: a stranger learns nothing of what the body should have been.
+            refused = check_token(writer, request)
+            if refused is not None:
+                return _refused(request, refused)
+            unread = body_unread(request, exc)
+            if unread is not None:
+                return _refused(request, unread)
             status, report = batch_problems(sessions, exc)
         else:
             status, report = 422, request_problems(exc)
         return JSONResponse(report.model_dump(mode="json"), status)
+
+
+def database_busy(exc: DBAPIError) -> bool:
+    """The database is busy or out of reach for now (not a bug in the request or the code): a
+    lost or refused connection, PostgreSQL's operational errors (connection refused, shutting
+    down, lock timeout), SQLite's "database is locked"."""
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    module = type(orig).__module__ if orig is not None else ""
+    if module.startswith("psycopg"):
+        return isinstance(orig, psycopg.OperationalError)
+    if module.startswith("sqlite3"):
+        return any(words in str(orig) for words in _SQLITE_BUSY)
+    return False

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.api import messages
@@ -60,8 +61,26 @@ def guard(
             wait = limiter.hit(found.token_id)
             if wait is not None:
                 raise ApiError(429, messages.too_many(wait), {"Retry-After": str(wait)})
+            request.state.caller = found  # checked once, even if the body is refused after
             return found
 
         return caller
 
     return caller_for
+
+
+def check_token(caller: Callable[..., Caller], request: Request) -> ApiError | None:
+    """The refusal `caller` (a `caller_for(scope)`) gives the request's token, if it refuses
+    it: for a request whose body FastAPI refused before the dependency ran, so that the token
+    is checked before anything is said about the body."""
+    if getattr(request.state, "caller", None) is not None:
+        return None
+    header = request.headers.get("Authorization")
+    scheme, token = get_authorization_scheme_param(header)
+    given = scheme.lower() == "bearer" and token
+    credentials = HTTPAuthorizationCredentials(scheme=scheme, credentials=token) if given else None
+    try:
+        caller(request, credentials)
+    except ApiError as refused:
+        return refused
+    return None

@@ -30,8 +30,10 @@ from bot.api.schemas import (
 from bot.errors import InputError
 from bot.ledger.confirmations import confirm_draw
 from bot.ledger.limit_batch import LimitSeen, record_limit_readings
+from bot.ledger.locks import lock_facilities
 from bot.ledger.observations import (
     LimitStatus,
+    observation_time,
     record_bill,
     record_draw_confirmation,
 )
@@ -84,7 +86,10 @@ def apply_batch(
 ) -> Applied:
     """Record every observation; on any refusal the caller must roll back."""
     facilities = _facilities(session, {item.facility for item in items})
-    outcomes: dict[int, tuple[Outcome, bool]] = {}
+    # One writer at a time per facility: a batch sent twice at once is new once, seen before
+    # (or a correction) the second time, never two of each (bot.ledger.locks).
+    lock_facilities(session, [facility.id for facility in facilities.values()])
+    outcomes: dict[int, tuple[Outcome, bool, int | None]] = {}
     problems: list[Problem] = []
     readings: dict[int, LimitSeen] = {}
     for index, item in enumerate(items):
@@ -93,6 +98,8 @@ def apply_batch(
             problems.append(
                 Problem(index=index, field="facility", reason=_no_facility(item.facility))
             )
+        elif (refused := _time_refused(item, facility, now)) is not None:
+            problems.append(Problem(index=index, field="observed_at", reason=refused))
         elif isinstance(item, LimitObservation):
             readings[index] = _limit_seen(facility, item)
         else:
@@ -103,11 +110,11 @@ def apply_batch(
                 problems.append(Problem(index=index, reason=str(exc)))
     # Already refused: the readings are still checked, to tell all their problems, not written.
     batch = record_limit_readings(session, actor, readings, now=now, write=not problems)
-    problems.extend(Problem(index=i, reason=reason) for i, reason in batch.refused.items())
+    problems.extend(_reading_problems(readings, batch.refused))
     if problems:
         return Applied(None, sorted(problems, key=lambda p: p.index))
     for index, new in batch.new.items():
-        outcomes[index] = (Outcome.NEW if new else Outcome.SEEN_BEFORE), False
+        outcomes[index] = (Outcome.NEW if new else Outcome.SEEN_BEFORE), False, None
     results = [
         ItemResult(
             index=index,
@@ -115,11 +122,41 @@ def apply_batch(
             facility=items[index].facility,
             outcome=outcome,
             updated=updated,
+            draw=draw,
         )
-        for index, (outcome, updated) in sorted(outcomes.items())
+        for index, (outcome, updated, draw) in sorted(outcomes.items())
     ]
     counts = Counter(r.outcome for r in results)
     return Applied(BatchResult(results=results, counts={o: counts[o] for o in Outcome}), [])
+
+
+def _time_refused(item: Item, facility: Facility, now: datetime) -> str | None:
+    """Why the observation's time is refused (outside the calendar, in the future), if it is:
+    the ledger's rule, for every kind, before anything else looks at the time."""
+    try:
+        observation_time(item.observed_at, now, facility)
+    except InputError as exc:
+        return str(exc)
+    return None
+
+
+def _reading_problems(readings: dict[int, LimitSeen], refused: dict[int, str]) -> list[Problem]:
+    """The readings refused; one that contradicts an earlier reading of the same batch says
+    which (the ledger's message speaks of a reading already there)."""
+    first: dict[tuple[int, datetime], int] = {}
+    for index in sorted(readings):
+        seen = readings[index]
+        assert seen.observed_at is not None  # the API's readings always say when
+        first.setdefault((seen.facility.id, seen.observed_at.astimezone(UTC)), index)
+    problems = []
+    for index, reason in refused.items():
+        seen = readings[index]
+        assert seen.observed_at is not None
+        earlier = first[(seen.facility.id, seen.observed_at.astimezone(UTC))]
+        if earlier != index and earlier not in refused:
+            reason = messages.conflict_in_batch(seen.facility.slug, earlier, index)
+        problems.append(Problem(index=index, reason=reason))
+    return problems
 
 
 def _limit_seen(facility: Facility, item: LimitObservation) -> LimitSeen:
@@ -138,10 +175,8 @@ def _record(
     facility: Facility,
     item: BillObservation | PayoutObservation,
     now: datetime,
-) -> tuple[Outcome, bool]:
+) -> tuple[Outcome, bool, int | None]:
     if isinstance(item, BillObservation):
-        if item.amount <= 0:
-            raise InputError(messages.NOT_POSITIVE.format(what="a bill's amount"))
         bill = record_bill(
             session,
             actor,
@@ -154,22 +189,21 @@ def _record(
             now=now,
         )
         if bill.corrected:
-            return Outcome.CORRECTION, True
-        return (Outcome.NEW if bill.new else Outcome.SEEN_BEFORE), bill.updated
+            return Outcome.CORRECTION, True, None
+        return (Outcome.NEW if bill.new else Outcome.SEEN_BEFORE), bill.updated, None
     return _payout(session, actor, facility, item, now)
 
 
 def _payout(
     session: Session, actor: audit.Actor, facility: Facility, item: PayoutObservation, now: datetime
-) -> tuple[Outcome, bool]:
+) -> tuple[Outcome, bool, int | None]:
+    """The outcome, and the draw the payout confirmed (None: recorded unmatched)."""
     if item.draw is not None:
         confirmed = confirm_draw(
             session, actor, facility, item.draw, now=now, arrived_at=item.observed_at
         )
-        return (Outcome.SEEN_BEFORE if confirmed.already else Outcome.NEW), False
+        return (Outcome.SEEN_BEFORE if confirmed.already else Outcome.NEW), False, item.draw
     assert item.amount is not None  # the model takes a draw or an amount
-    if item.amount <= 0:
-        raise InputError(messages.NOT_POSITIVE.format(what="a payout's amount"))
     # Without the platform's order number, a payout is known by its moment and amount, so the
     # same payout posted again is seen before, not a second one.
     moment = item.observed_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -184,7 +218,8 @@ def _payout(
         description=None,
         now=now,
     )
-    return (Outcome.NEW if recorded.new else Outcome.SEEN_BEFORE), False
+    outcome = Outcome.NEW if recorded.new else Outcome.SEEN_BEFORE
+    return outcome, False, recorded.row.draw_id
 
 
 def _facilities(session: Session, slugs: set[str]) -> dict[str, Facility]:

@@ -17,8 +17,10 @@ KEY_REUSED = (
     "(a retry must send the same body)"
 )
 BACKWARDS_RANGE = "`to` is before `from`"
-RANGE_TOO_LONG = "ask for at most 366 days of installments at a time"
-NOT_POSITIVE = "{what} must be more than zero"
+RANGE_TOO_LONG = (
+    "ask for at most 366 days of installments at a time (both ends count: from 2026-01-01 to "
+    "2027-01-01 at most)"
+)
 TOO_MANY_ITEMS = "send at most 1,000 observations in one request; split the batch"
 
 
@@ -44,3 +46,31 @@ def no_facility(slug: str) -> str:
 
 def no_draw(facility: str, draw: int) -> str:
     return f"{facility} has no draw #{draw}; `loanwatch export draws` lists them"
+
+
+def conflict_in_batch(facility: str, first: int, second: int) -> str:
+    return (
+        f"observations {first} and {second} of this batch are different readings of {facility} "
+        "at the same moment; a moment has one reading: send the one the platform showed"
+    )
+
+
+def database_busy(wait: int) -> str:
+    return (
+        f"the database is busy or unavailable; nothing was recorded: try again in {wait} s "
+        "(the same Idempotency-Key is safe)"
+    )
+
+
+def not_json(error: str, where: object) -> str:
+    return (
+        f"the body is not JSON: {error} at character {where}; send one JSON object, "
+        '{"observations": [...]}'
+    )
+
+
+def not_json_type(content_type: str) -> str:
+    said = f"{content_type[:80]!r}" if content_type else "none"
+    return (
+        f"send the body as JSON, with `Content-Type: application/json` (this request said {said})"
+    )

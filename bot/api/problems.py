@@ -7,11 +7,13 @@ and the draw they name exist?), so one 422 lists everything wrong with the batch
 
 from typing import Any
 
+from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.api import messages
+from bot.api.guard import ApiError
 from bot.api.ingest import unknown_references
 from bot.api.schemas import MAX_ITEMS, Observation, Problem, ProblemReport
 from bot.db import transaction
@@ -25,8 +27,25 @@ def request_problems(exc: RequestValidationError) -> ProblemReport:
     """Problems with a request's parameters or body, none tied to an observation."""
     return ProblemReport(
         error=messages.REQUEST_REFUSED,
-        problems=[Problem(field=_field(e["loc"]), reason=e["msg"]) for e in exc.errors()],
+        problems=[Problem(field=_field(e["loc"]), reason=reason(e)) for e in exc.errors()],
     )
+
+
+def body_unread(request: Request, exc: RequestValidationError) -> ApiError | None:
+    """The refusal of a body that is not JSON at all (400, saying where it broke), or not sent
+    as JSON (415), if it is one of those: its problems are not an observation's."""
+    kind = request.headers.get("content-type", "")
+    media = kind.split(";")[0].strip().lower()
+    if not (
+        media == "application/json"
+        or (media.startswith("application/") and media.endswith("+json"))
+    ):
+        return ApiError(415, messages.not_json_type(kind))
+    for error in exc.errors():
+        if error.get("type") == "json_invalid":
+            where = error["loc"][-1] if error.get("loc") else "?"
+            return ApiError(400, messages.not_json(str(error.get("ctx", {}).get("error")), where))
+    return None
 
 
 def batch_problems(
@@ -46,9 +65,9 @@ def batch_problems(
         if len(loc) > 2 and loc[:2] == ("body", "observations") and isinstance(loc[2], int):
             bad.add(loc[2])
             path = loc[4:] if loc[3:4] and loc[3] in KINDS else loc[3:]
-            problems.append(Problem(index=loc[2], field=_field(path), reason=error["msg"]))
+            problems.append(Problem(index=loc[2], field=_field(path), reason=reason(error)))
         else:
-            problems.append(Problem(field=_field(loc), reason=error["msg"]))
+            problems.append(Problem(field=_field(loc), reason=reason(error)))
     if isinstance(items, list):
         readable = {}
         for index, raw in enumerate(items):
@@ -63,6 +82,13 @@ def batch_problems(
                 problems.extend(unknown_references(session, readable))
     problems.sort(key=lambda p: (p.index is not None, p.index or 0))
     return 422, ProblemReport(error=messages.BATCH_REFUSED, problems=problems)
+
+
+def reason(error: Any) -> str:
+    """pydantic's message, without the "Value error, " it puts before a validator's own."""
+    if error.get("type") == "value_error" and "error" in error.get("ctx", {}):
+        return str(error["ctx"]["error"])
+    return str(error["msg"])
 
 
 def _field(loc: tuple[Any, ...]) -> str | None:

@@ -15,6 +15,7 @@ from bot.api.ingest import apply_batch
 from bot.api.schemas import (
     AlertView,
     BatchResult,
+    Day,
     FacilityView,
     InstallmentView,
     ObservationBatch,
@@ -37,6 +38,11 @@ REFUSED: dict[int | str, dict[str, Any]] = {
         "description": "Too many requests with this token",
         "headers": {"Retry-After": {"schema": {"type": "integer"}}},
     },
+    503: {
+        "model": Refused,
+        "description": "The database is busy or unavailable: nothing was recorded, try again",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+    },
 }
 
 
@@ -57,7 +63,11 @@ def observations_router(
         response_model=BatchResult,
         responses={
             **REFUSED,
-            400: {"model": Refused, "description": "The body is not JSON"},
+            400: {
+                "model": Refused,
+                "description": "The body is not JSON: the error says where it broke",
+            },
+            415: {"model": Refused, "description": "The body was not sent as application/json"},
             413: {"model": ProblemReport, "description": "More than 1,000 observations"},
         },
         summary="Record observations (limit readings, bills, payouts), all or none",
@@ -121,17 +131,26 @@ def reads_router(sessions: sessionmaker[Session], reader: Any) -> APIRouter:
     @router.get("/installments", response_model=list[InstallmentView], responses=REFUSED)
     def get_installments(
         who: reader,
-        start: Annotated[date, Query(alias="from")],
-        end: Annotated[date, Query(alias="to")],
+        start: Annotated[Day, Query(alias="from")],
+        end: Annotated[Day, Query(alias="to")],
     ) -> Any:
-        if end < start:
-            raise ApiError(422, messages.BACKWARDS_RANGE)
-        if (end - start).days > reads.MAX_DAYS:
-            raise ApiError(422, messages.RANGE_TOO_LONG)
+        # Both ends are included: from 2026-01-01 to 2026-12-31 is 365 days.
+        wrong = _range_problem(start, end)
+        if wrong is not None:
+            report = ProblemReport(error=messages.REQUEST_REFUSED, problems=[wrong])
+            return JSONResponse(report.model_dump(mode="json"), 422)
         with transaction(sessions) as session:
             return reads.installments(session, start=start, end=end)
 
     return router
+
+
+def _range_problem(start: date, end: date) -> Problem | None:
+    if end < start:
+        return Problem(field="to", reason=messages.BACKWARDS_RANGE)
+    if (end - start).days + 1 > reads.MAX_DAYS:
+        return Problem(field="to", reason=messages.RANGE_TOO_LONG)
+    return None
 
 
 async def _body(request: Request) -> bytes:

@@ -7,7 +7,7 @@ without one is refused rather than guessed.
 """
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -22,10 +22,15 @@ from pydantic import (
     PlainSerializer,
     PlainValidator,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
+from bot.errors import InputError
 from bot.ledger.facilities import SLUG
+from bot.money import check_amount
+from bot.typed import hidden_character
 
 MAX_ITEMS = 1000
 AMOUNT_PATTERN = r"^-?[0-9]{1,15}(\.[0-9]{1,2})?$"
@@ -61,18 +66,59 @@ def _text(value: Any) -> Any:
     return value
 
 
+def _money_rule(check: Any, *args: Any, **kwargs: Any) -> Decimal:
+    # The rule amounts typed in the CLI or Slack follow (bot.money), its message as the reason.
+    try:
+        return check(*args, **kwargs)
+    except InputError as exc:
+        raise PydanticCustomError("amount", str(exc)) from None
+
+
+def _on_the_calendar(value: datetime) -> datetime:
+    # "9999-12-31T23:59:59-12:00" is past the last instant Python can hold in UTC: refused here,
+    # so that nothing after validation meets a time it cannot convert.
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise PydanticCustomError(
+            "time_range",
+            "{time} is outside the calendar; send a time between 2000 and 2100",
+            {"time": value.isoformat()},
+        ) from None
+    return value
+
+
 Moment = Annotated[
     AwareDatetime,
     BeforeValidator(_text),
+    AfterValidator(_on_the_calendar),
     Field(description="ISO 8601 with an offset", examples=["2026-12-01T09:30:00+08:00"]),
 ]
-Day = Annotated[date, BeforeValidator(_text), Field(examples=["2026-12-10"])]
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _day_text(value: Any) -> Any:
+    # A date is YYYY-MM-DD and nothing else: pydantic would also take "2026-12-01T00:00:00".
+    if not isinstance(value, str) or not _ISO_DAY.fullmatch(value):
+        raise PydanticCustomError(
+            "date_format", "a date is written YYYY-MM-DD, such as 2026-12-10, without a time"
+        )
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_day_text), Field(examples=["2026-12-10"])]
 Slug = Annotated[str, Field(pattern=SLUG.pattern, examples=["jiebei-main"])]
 
 
 def _printable(value: str) -> str:
-    if any(ch < " " or ch == "\x7f" or "\ud800" <= ch <= "\udfff" for ch in value):
-        raise ValueError("a reference is printable text: no control characters")
+    hidden = hidden_character(value)  # the ledger's rule (bot.typed.reference_text)
+    if hidden is not None:
+        raise PydanticCustomError(
+            "reference_chars",
+            "a reference is printable text: {char} is a control, format (such as a bidi "
+            "override) or separator character",
+            {"char": hidden},
+        )
     return value
 
 
@@ -97,6 +143,18 @@ class LimitObservation(_Item):
     status: Literal["active", "frozen", "closed"] = "active"
     observed_at: Moment
 
+    @field_validator("limit")
+    @classmethod
+    def _limit_rule(cls, value: Decimal) -> Decimal:
+        return _money_rule(check_amount, value, what="the limit", allow_zero=True)
+
+    @field_validator("available")
+    @classmethod
+    def _available_rule(cls, value: Decimal | None) -> Decimal | None:
+        if value is None:
+            return None
+        return _money_rule(check_amount, value, what="available", allow_zero=True)
+
 
 class BillObservation(_Item):
     """A bill as the platform shows it; another amount for the same bill is a correction."""
@@ -108,6 +166,11 @@ class BillObservation(_Item):
     paid: Annotated[bool, Field(strict=True)] = False
     reference: Reference | None = None
     observed_at: Moment
+
+    @field_validator("amount")
+    @classmethod
+    def _amount_rule(cls, value: Decimal) -> Decimal:
+        return _money_rule(check_amount, value, what="a bill's amount")
 
 
 class PayoutObservation(_Item):
@@ -125,6 +188,13 @@ class PayoutObservation(_Item):
     amount: Amount | None = None
     reference: Reference | None = None
     observed_at: Moment
+
+    @field_validator("amount")
+    @classmethod
+    def _amount_rule(cls, value: Decimal | None) -> Decimal | None:
+        if value is None:
+            return None
+        return _money_rule(check_amount, value, what="a payout's amount")
 
     @model_validator(mode="after")
     def _draw_or_amount(self) -> "PayoutObservation":
@@ -161,6 +231,14 @@ class ItemResult(BaseModel):
     outcome: Outcome
     # A bill seen again now shown paid (or unpaid): seen before, and updated.
     updated: bool = False
+    draw: int | None = Field(
+        None,
+        description=(
+            "A payout: the draw it confirmed (or had confirmed when seen before); null when a "
+            "payout by amount matched no unconfirmed draw and was recorded unmatched. Null for "
+            "other kinds."
+        ),
+    )
 
 
 class BatchResult(BaseModel):

@@ -84,9 +84,17 @@ def create_token(
 ) -> tuple[ApiToken, str]:
     """A new token named `name`: the row, and the token itself (shown once, never stored)."""
     name = check_slug(name, "token name")
-    if session.scalar(select(ApiToken.id).where(ApiToken.name == name)) is not None:
+    taken = session.scalar(select(ApiToken).where(ApiToken.name == name))
+    if taken is not None and taken.revoked_at is not None:
+        # Its name stays with its audit trail and its "last used": the new one needs its own.
         raise InputError(
-            f"a token named {name!r} exists already; revoke it first or choose another name"
+            f"a token named {name!r} was revoked, and a name is not used twice; choose a new "
+            f"name (e.g. {name}-2)"
+        )
+    if taken is not None:
+        raise InputError(
+            f"a token named {name!r} exists already and is in use; choose another name "
+            f"(and revoke {name!r} once the new token has replaced it)"
         )
     token = PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(

@@ -20,9 +20,11 @@ from bot.api import messages
 
 # A batch of 1,000 observations is about 200 KB; this leaves room, and no more.
 MAX_BODY_BYTES = 1024 * 1024
-# What the server reads at most (waitress answers 413 itself past it, chunked bodies too): above
-# the API's limit, so that a body announced as too large gets the API's own JSON answer.
-SERVER_MAX_BODY_BYTES = 2 * MAX_BODY_BYTES
+# What the server reads at most (waitress answers a plain-text 413 itself past it, before the
+# application sees the request): well above the API's limit, so that a body too large for the
+# API still gets its JSON answer (announced or chunked: waitress reads it, spilling to a
+# temporary file, then this application refuses it); only one past 16 MiB is waitress's.
+SERVER_MAX_BODY_BYTES = 16 * MAX_BODY_BYTES
 
 StartResponse = Callable[..., Any]
 

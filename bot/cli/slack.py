@@ -34,11 +34,14 @@ log = logging.getLogger("loanwatch")
 def web_command(state: CliState) -> None:
     """Serve Slack's requests and the ingest API over HTTP on PORT (POST /slack/events,
     /api/v1/…, GET /healthz, GET /readyz)."""
-    sessions, app = _start(state, socket_mode=False)
+    if not state.settings.slack_bot_token:  # unset or empty
+        sessions, app = _api_only(state), None
+    else:
+        sessions, app = _start(state, socket_mode=False)
     serving, api = _http_server(state.settings, app, Health(sessions), sessions)
     _on_signals(serving.close)
     try:
-        _serve(state.settings, serving)
+        _serve(state.settings, serving, slack=app is not None)
     finally:
         api.close()
     log.info("stopped")
@@ -147,19 +150,30 @@ def _start(state: CliState, *, socket_mode: bool) -> tuple[sessionmaker[Session]
     return sessions, app
 
 
+def _api_only(state: CliState) -> sessionmaker[Session]:
+    """`web` without SLACK_BOT_TOKEN: the ingest API and the health checks, Slack off."""
+    _logging(state.settings)
+    require_current_schema(state.engine)
+    log.warning(
+        "Slack is off: SLACK_BOT_TOKEN is not set; serving the ingest API (/api/v1/) and the "
+        "health checks only"
+    )
+    return session_factory(state.engine)
+
+
 def _http_server(
-    settings: Settings, app: App, health: Health, sessions: sessionmaker[Session]
+    settings: Settings, app: App | None, health: Health, sessions: sessionmaker[Session]
 ) -> tuple[Serving, ApiWsgi]:
     """The HTTP server on LOANWATCH_HOST:PORT (bot.slack.server), bound, not serving yet:
     Slack's endpoint, /healthz and the ingest API (bot.api) on one port. The API's event loop
     is closed by the caller once the server has stopped."""
     secret = settings.slack_signing_secret
-    if secret is None:  # build_app has refused already; this is for the reader and the types
+    if app is not None and secret is None:  # build_app has refused already; for the types
         raise SettingsError("SLACK_SIGNING_SECRET is not set; HTTP needs it")
     api = ApiWsgi(build_api(sessions, rate_limit=settings.api_rate_limit))
     serving = Serving(
         make_server(
-            wsgi_app(app, health, signing_secret=secret.get_secret_value(), api=api),
+            wsgi_app(app, health, signing_secret=secret and secret.get_secret_value(), api=api),
             host=settings.host,
             port=settings.port,
             threads=settings.web_threads,
@@ -169,13 +183,13 @@ def _http_server(
     return serving, api
 
 
-def _serve(settings: Settings, serving: Serving) -> None:
+def _serve(settings: Settings, serving: Serving, *, slack: bool = True) -> None:
     """Serve until closed (SIGTERM, Ctrl-C), then drain."""
-    log.info(
-        "serving Slack on http://%s:%s/slack/events and the API on /api/v1/",
-        settings.host,
-        serving.port,
-    )
+    where = f"http://{settings.host}:{serving.port}"
+    if slack:
+        log.info("serving Slack on %s/slack/events and the API on /api/v1/", where)
+    else:
+        log.info("serving the API on %s/api/v1/ (Slack off)", where)
     serving.run()
 
 

@@ -29,8 +29,9 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.dates import check_date
 from bot.errors import InputError, NotFoundError
+from bot.ledger.locks import lock_facilities
 from bot.models import Bill, Facility
-from bot.typed import free_text
+from bot.typed import free_text, reference_text
 
 # What the columns hold: a platform's bill number, and why a bill was removed.
 REF_CHARS = 128
@@ -100,9 +101,11 @@ def record_bill(
     be an old statement imported again: an amount the bill has had, or "unpaid" once it was
     seen paid, changes nothing."""
     check_date(due_date, "due date")
-    reference = free_text(reference, "the bill's reference", limit=REF_CHARS)
+    reference = reference_text(reference, "the bill's reference", limit=REF_CHARS)
     if amount <= 0:
         raise InputError("a bill must be more than zero")
+    # Two writers of the same bill at once: the second reads what the first wrote.
+    lock_facilities(session, [facility.id])
     current = _current_version(session, facility, due_date, reference)
     if current is None:
         bill = _new_version(facility, due_date, amount, paid, observed_at, reference, actor, now)

@@ -14,8 +14,9 @@ from bot.dates import check_time
 from bot.errors import InputError
 from bot.ledger import bills
 from bot.ledger.facilities import facility_zone
+from bot.ledger.locks import lock_facilities
 from bot.models import Draw, DrawConfirmation, Facility, LimitReading
-from bot.typed import free_text
+from bot.typed import free_text, reference_text
 
 T = TypeVar("T")
 
@@ -89,6 +90,7 @@ def record_limit_reading(
 ) -> Recorded[LimitReading]:
     """Record what the platform shows as the limit; zero is a legitimate (frozen-line) reading."""
     observed_at = observation_time(observed_at, now, facility)
+    lock_facilities(session, [facility.id])
     existing = session.scalar(
         select(LimitReading).where(
             LimitReading.facility_id == facility.id, LimitReading.observed_at == observed_at
@@ -132,11 +134,12 @@ def record_draw_confirmation(
 ) -> Recorded[DrawConfirmation]:
     """Record a payout seen in a statement and confirm the unconfirmed draw it matches, if any."""
     check_time(occurred_at, "payout time", zone=facility_zone(facility))
-    ref = free_text(external_ref, "the payout's order number", limit=REF_CHARS)
+    ref = reference_text(external_ref, "the payout's order number", limit=REF_CHARS)
     if ref is None:
         raise InputError("a payout needs the platform's order number")
     external_ref = ref
     description = free_text(description, "the payout's description", limit=DESCRIPTION_CHARS)
+    lock_facilities(session, [facility.id])
     existing = session.scalar(
         select(DrawConfirmation).where(
             DrawConfirmation.facility_id == facility.id,

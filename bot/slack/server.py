@@ -123,13 +123,13 @@ class Health:
 
 
 def wsgi_app(
-    app: App, health: Health, *, signing_secret: str, api: WsgiApp | None = None
+    app: App | None, health: Health, *, signing_secret: str | None, api: WsgiApp | None = None
 ) -> WsgiApp:
     """Slack's requests on POST /slack/events (checked first: bot.slack.ingress), the health
     report on GET /healthz, whether the schema is current on GET /readyz, the ingest API under
     /api/ (`api`, built by bot/cli, as Slack's package does not import the API's), 404
-    elsewhere."""
-    events = SlackEvents(app, signing_secret)
+    elsewhere. Without `app` (Slack off: no SLACK_BOT_TOKEN), /slack/events is a 404 too."""
+    events = SlackEvents(app, signing_secret) if app is not None and signing_secret else None
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
@@ -139,7 +139,7 @@ def wsgi_app(
         if path == READY_PATH and method == "GET":
             ready, details = health.readiness()
             return _json(start_response, 200 if ready else 503, {"ok": ready, **details})
-        if path == EVENTS_PATH and method == "POST":
+        if path == EVENTS_PATH and method == "POST" and events is not None:
             return events(environ, start_response)
         if api is not None and isinstance(path, str) and path.startswith(API_PREFIX):
             return api(environ, start_response)

@@ -51,10 +51,12 @@ def test_a_different_reading_at_the_same_moment_in_one_batch_is_refused(
     api, jiebei, sessions
 ) -> None:
     """As if posted one after the other: the second contradicts the first, so nothing is kept."""
-    answer = api.writer.post([limit(), bill(), limit(amount="0.00", status="frozen")])
+    frozen = limit(amount="0.00", available="0.00", status="frozen")
+    answer = api.writer.post([limit(), bill(), frozen])
     assert answer.status == 422, answer.body
     assert [p["index"] for p in answer.body["problems"]] == [2]
-    assert "already has a different reading" in answer.body["problems"][0]["reason"]
+    reason = answer.body["problems"][0]["reason"]
+    assert "observations 0 and 2 of this batch are different readings of jiebei-main" in reason
     assert written(sessions) == (0, 0)
 
 

@@ -37,3 +37,40 @@ def test_the_api_and_slack_are_served_by_one_loanwatch_web(
     assert [f["slug"] for f in facilities.body] == ["jiebei-main"]
     assert process.returncode == 0, stderr
     assert "the API on /api/v1/" in stderr
+
+
+def test_web_without_slack_settings_serves_the_api_alone(database_url, sessions, clock) -> None:
+    """An API-only deployment (docs/api.md): no SLACK_BOT_TOKEN nor secret, `web` still starts,
+    says Slack is off, answers the API and /healthz; /slack/events is not there."""
+    import os
+    import subprocess
+
+    from tests.slack.test_processes import LOANWATCH
+
+    with sessions.begin() as session:
+        _, token = create_token(session, DANA, "robot", Scope.READ, now=clock())
+    port = free_port()
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("SLACK_") and name not in ("LOANWATCH_ADMINS",)
+    } | {"DATABASE_URL": database_url, "LOANWATCH_HOST": "127.0.0.1", "PORT": str(port)}
+    process = subprocess.Popen(
+        [LOANWATCH, "web"],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    client = ApiClient(port, token)
+    try:
+        wait_until_serving(client, process)
+        facilities = client.get("/api/v1/facilities")
+        events = client.request("POST", "/slack/events", raw=b"x")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    assert facilities.status == 200, (facilities.body, stderr)
+    assert events.status == 404
+    assert process.returncode == 0, stderr
+    assert "Slack is off" in stderr

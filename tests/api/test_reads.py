@@ -64,3 +64,19 @@ def test_the_installments_due_between_two_dates(api, jiebei, sessions, clock) ->
     backwards = api.reader.get(f"/api/v1/installments?from={dues[3]}&to={dues[1]}")
     assert backwards.status == 422
     assert api.reader.get("/api/v1/installments?from=2026-12-01").status == 422
+
+
+def test_installments_take_at_most_366_days_both_ends_counted(api) -> None:
+    """2026-01-01 to 2027-01-01 is 366 days; to 2027-01-02 is 367: refused, naming `to`."""
+    assert api.reader.get("/api/v1/installments?from=2026-01-01&to=2027-01-01").status == 200
+    answer = api.reader.get("/api/v1/installments?from=2026-01-01&to=2027-01-02")
+    assert answer.status == 422, answer.body
+    assert answer.body["problems"][0]["field"] == "to"
+    assert "at most 366 days" in answer.body["problems"][0]["reason"]
+
+
+def test_installments_take_dates_not_times(api) -> None:
+    answer = api.reader.get("/api/v1/installments?from=2026-12-01T00:00:00&to=2026-12-31")
+    assert answer.status == 422, answer.body
+    assert answer.body["problems"][0]["field"] == "query.from"
+    assert "YYYY-MM-DD" in answer.body["problems"][0]["reason"]

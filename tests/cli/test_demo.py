@@ -110,7 +110,7 @@ def test_the_robot_posts_over_http_a_refused_batch_writes_nothing_and_a_retry_is
     assert "it is shown only this once" in out
     assert f"rpa   observations:write  {tokens[0][:12]}…" in out
     assert "← 422: nothing was recorded: fix every observation listed" in out
-    assert '#1 available: Value error, an amount is a string such as "4498.77"' in out
+    assert '#1 available: an amount is a string such as "4498.77"' in out
     assert "limit readings in the ledger: 5 → 5" in out
     assert "← 200: #0 jiebei-main new, #1 weilidai-ops new, #2 icbc-term new" in out
     assert "limit readings in the ledger: 5 → 8" in out

@@ -58,3 +58,15 @@ def test_a_name_in_use_or_a_scope_unknown_is_refused(loanwatch) -> None:
 
 def _now() -> datetime:
     return datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+
+
+def test_the_name_of_a_revoked_token_is_refused_saying_so(loanwatch) -> None:
+    """Revoking does not free the name: create says the token was revoked and a new name is
+    needed (it used to say "revoke it first", which did not help)."""
+    ok(loanwatch("token create robot --scope observations:write"))
+    ok(loanwatch("token revoke robot"))
+    again = loanwatch("token create robot --scope observations:write")
+    assert again.status == 2
+    assert "was revoked" in again.err
+    assert "choose a new name" in again.err
+    assert "revoke it first" not in again.err

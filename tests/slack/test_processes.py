@@ -103,14 +103,6 @@ def test_run_stops_with_status_1_when_its_checks_and_delivery_die(
     assert "so that its service manager restarts it" in stderr
 
 
-def test_web_without_a_bot_token_says_what_is_missing(database_url, slack) -> None:
-    """No SLACK_BOT_TOKEN: one clear line, exit status 2, nothing served."""
-    process = start("web", database_url, slack.api_url, free_port(), SLACK_BOT_TOKEN="")
-    _, stderr = process.communicate(timeout=30)
-    assert process.returncode == 2
-    assert "SLACK_BOT_TOKEN is not set" in stderr
-
-
 def test_an_unexpected_error_reaches_the_error_handler(app, jiebei, monkeypatch, caplog) -> None:
     """A bug in a listener is logged with its traceback and a reference the person is told."""
 
