@@ -23,9 +23,18 @@ Every write of an observation marks its facility as *checks due*, in the writer'
 4. Commits, and the worker delivers the notifications at once instead of at the next
    delivery tick.
 
-A run that raises rolls back with its claim: the marks are there again for the next look, and
-nothing it wrote is kept. A write that lands while its facility is being checked (PostgreSQL
-makes the writer wait for the run's commit) leaves a fresh mark, checked at the next look.
+**One failing facility stops no other.** Each run is in a savepoint; a run over several
+facilities that raises is rolled back to it and its facilities are checked again in halves,
+each in a savepoint of its own, down to the facility whose run raises (so one poison among 500
+costs about twenty runs, not 500). The healthy ones are checked and told as usual. The failing
+facility's mark is put back with `attempts` counted and `not_before` a pause ahead
+(`PromptOptions.retry_after`, doubled with each failure up to `retry_cap`), so it is not tried
+every second; the admins are told once by a `check_failed` alert named after it, resolved by
+the first prompt run that checks the facility clean. A failure that breaks the transaction
+itself (the database went away) still rolls the whole run back with its claim: the marks are
+there again for the next look, and nothing it wrote is kept. A write that lands while its
+facility is being checked (PostgreSQL makes the writer wait for the run's commit) leaves a
+fresh mark, checked at the next look.
 
 The clock-driven cycle (`jobs.cycle`) still checks everything, and neither reads nor clears
 the marks: a prompt run after a cycle finds what the cycle found, which changes no alert and
@@ -35,10 +44,11 @@ cycle and the minute's wake-up.
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.alerts.detection import apply_findings
@@ -49,6 +59,7 @@ from bot.models import CheckRequest
 from bot.settings import Settings
 from jobs.checks import run_each_check
 from jobs.cycle import tell_failed_checks
+from jobs.prompt_holds import Mark, hold_back, resolve_held
 from jobs.replay import record_check_run
 
 log = logging.getLogger(__name__)
@@ -65,6 +76,14 @@ class PromptOptions:
     delay: timedelta = timedelta(seconds=2)
     max_wait: timedelta = timedelta(seconds=10)
     batch: int = BATCH
+    # A facility whose run raised is tried again after `retry_after`, doubled with each
+    # failure, at most `retry_cap` apart.
+    retry_after: timedelta = timedelta(seconds=30)
+    retry_cap: timedelta = timedelta(minutes=30)
+
+    def pause(self, attempts: int) -> timedelta:
+        """How long a facility whose run has failed `attempts` times waits for the next."""
+        return min(self.retry_after * 2 ** min(attempts - 1, 16), self.retry_cap)
 
     @classmethod
     def of(cls, settings: Settings) -> "PromptOptions":
@@ -84,29 +103,38 @@ class PromptReport:
     findings: int
     summary: RunSummary
     failed: dict[str, str]
+    # Facilities whose run raised: their marks are kept, tried again after a pause.
+    held_back: list[int] = field(default_factory=list)
 
 
-def claim_due(session: Session, *, real_now: datetime, options: PromptOptions) -> list[int]:
+def claim_due(session: Session, *, real_now: datetime, options: PromptOptions) -> list[Mark]:
     """Delete the marks due at `real_now` (the real time the marks are stamped in), in the
-    caller's transaction; the facilities they named, in id order."""
+    caller's transaction; the marks, in facility order. A mark held back after a failure is
+    not due before its `not_before`."""
     due = or_(
         CheckRequest.requested_at <= real_now - options.delay,
         CheckRequest.first_requested_at <= real_now - options.max_wait,
     )
+    waited = or_(CheckRequest.not_before.is_(None), CheckRequest.not_before <= real_now)
     picked = (
         select(CheckRequest.facility_id)
-        .where(due)
+        .where(due, waited)
         .order_by(CheckRequest.first_requested_at, CheckRequest.facility_id)
         .limit(options.batch)
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLAlchemy leaves it out on SQLite
     )
-    claimed = session.scalars(
+    claimed = session.execute(
         delete(CheckRequest)
         .where(CheckRequest.facility_id.in_(picked.scalar_subquery()))
-        .returning(CheckRequest.facility_id)
+        .returning(
+            CheckRequest.facility_id,
+            CheckRequest.requested_at,
+            CheckRequest.first_requested_at,
+            CheckRequest.attempts,
+        )
         .execution_options(synchronize_session=False)
     )
-    return sorted(claimed)
+    return sorted(Mark(*row) for row in claimed)
 
 
 def run_prompt_checks(
@@ -151,14 +179,84 @@ def prompt_step(
     options: PromptOptions,
 ) -> PromptReport | None:
     """Claim the due marks and check their facilities, in one transaction; None when none was
-    due. Raises (and the claim rolls back with everything else) when the run does."""
+    due. A facility whose run raises is held back and the others are checked
+    (:func:`check_apart`); a failure that breaks the transaction raises, and the claim rolls
+    back with everything else."""
     with transaction(sessions) as session:
-        facility_ids = claim_due(session, real_now=real_now, options=options)
-        if not facility_ids:
+        marks = claim_due(session, real_now=real_now, options=options)
+        if not marks:
             return None
-        return run_prompt_checks(
-            session, facility_ids, now=now, settings=settings, calendar=calendar
+        return check_apart(
+            session,
+            marks,
+            now=now,
+            real_now=real_now,
+            settings=settings,
+            calendar=calendar,
+            options=options,
         )
+
+
+def check_apart(
+    session: Session,
+    marks: list[Mark],
+    *,
+    now: datetime,
+    real_now: datetime,
+    settings: Settings,
+    calendar: BusinessCalendar,
+    options: PromptOptions,
+) -> PromptReport:
+    """Check the marks' facilities together, each run in a savepoint; a run over several that
+    raises is rolled back and its facilities checked again in halves, down to the facility
+    whose run raises, which is held back (`jobs.prompt_holds.hold_back`)."""
+    reports: list[PromptReport] = []
+    held: list[tuple[Mark, str]] = []
+    pending = [marks]
+    while pending:
+        part = pending.pop()
+        ids = [m.facility_id for m in part]
+        try:
+            with session.begin_nested():
+                reports.append(
+                    run_prompt_checks(session, ids, now=now, settings=settings, calendar=calendar)
+                )
+        except Exception as error:
+            if _broken(session, error):
+                raise
+            if len(part) > 1:
+                log.warning("prompt checks of %d facilities raised (%s); halving", len(ids), error)
+                half = len(part) // 2
+                pending += [part[half:], part[:half]]
+            else:
+                log.exception("prompt checks of facility %d raised; held back", ids[0])
+                held.append((part[0], f"{type(error).__name__}: {error}"))
+    policy = settings.alert_policy()
+    checked = sorted(i for r in reports for i in r.facility_ids)
+    admin = hold_back(session, held, now=now, real_now=real_now, policy=policy, pause=options.pause)
+    cleared = resolve_held(session, checked, now=now, policy=policy)
+    summary = _sum([r.summary for r in reports] + [RunSummary(**admin), RunSummary(**cleared)])
+    return PromptReport(
+        now,
+        checked,
+        sum(r.findings for r in reports),
+        summary,
+        {k: v for r in reports for k, v in r.failed.items()},
+        sorted(m.facility_id for m, _ in held),
+    )
+
+
+def _broken(session: Session, error: Exception) -> bool:
+    """True when `error` left no transaction to go on in (the connection was lost)."""
+    lost = isinstance(error, DBAPIError) and error.connection_invalidated
+    return lost or not session.in_transaction()
+
+
+def _sum(summaries: list[RunSummary]) -> RunSummary:
+    """The runs' summaries added up."""
+    return RunSummary(
+        **{f.name: sum(getattr(s, f.name) for s in summaries) for f in fields(RunSummary)}
+    )
 
 
 def prompt_checks_job(
@@ -201,7 +299,12 @@ def prompt_checks_job(
                 s.notified,
             )
             deliver()
-            if len(report.facility_ids) < chosen.batch:
+            if report.held_back:
+                log.warning(
+                    "prompt checks held back facilities %s after their runs raised",
+                    ", ".join(map(str, report.held_back)),
+                )
+            if len(report.facility_ids) + len(report.held_back) < chosen.batch:
                 return  # every due mark taken; a full batch may have left more behind
 
     return job

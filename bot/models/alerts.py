@@ -187,7 +187,9 @@ class CheckRequest(Base):
     Written in the transaction that records them (`bot.ledger.check_marks`), deleted by the
     worker's prompt run that checks the facility, in that run's transaction (`jobs.prompt`).
     `requested_at` is the latest write (the debounce waits for quiet after it),
-    `first_requested_at` the oldest one not yet checked (the cap on that wait).
+    `first_requested_at` the oldest one not yet checked (the cap on that wait). A facility
+    whose run raised keeps its mark with `attempts` counted and is not claimed before
+    `not_before` (the pause doubles with each failure).
     """
 
     __tablename__ = "check_requests"
@@ -195,3 +197,5 @@ class CheckRequest(Base):
     facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), primary_key=True)
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
     first_requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

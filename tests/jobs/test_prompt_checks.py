@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from bot.alerts.policy import AlertState
 from bot.calendar import BusinessCalendar
@@ -149,18 +150,21 @@ def test_a_scoped_run_finds_for_its_facilities_what_a_whole_run_finds(sessions) 
 def test_a_run_that_fails_leaves_the_marks_for_the_next(
     database_url, sessions, clock, monkeypatch
 ) -> None:
-    """The run raises after the checks: nothing it did is kept and the mark is still there;
-    the next run checks the facility and opens the alert."""
+    """The run loses its database connection after the checks: nothing it did is kept and the
+    mark is still there, as it was (no pause); the next run checks the facility and opens the
+    alert."""
     settings = app_settings(database_url, "http://127.0.0.1:9/api/")
     jiebei = add_line(sessions, "jiebei-main", clock())
     with sessions.begin() as session:
         _reading(session, get_facility(session, "jiebei-main"), clock(), LimitStatus.FROZEN)
 
     def crash(*args, **kwargs):
-        raise RuntimeError("the database went away")
+        raise OperationalError(
+            "SELECT 1", {}, RuntimeError("the database went away"), connection_invalidated=True
+        )
 
     monkeypatch.setattr(prompt, "apply_findings", crash)
-    with pytest.raises(RuntimeError, match="went away"):
+    with pytest.raises(OperationalError, match="went away"):
         _step(sessions, clock, settings)
     assert _marked(sessions) == [jiebei]
     assert prompt_runs(sessions) == []
