@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from bot.alerts.notices import NoticeKind
 from bot.alerts.policy import AlertState
 from bot.calendar import BusinessCalendar
 from bot.cli import main
@@ -16,7 +17,7 @@ from bot.ledger.facilities import get_facility
 from bot.ledger.observations import LimitStatus, record_bill, record_limit_reading
 from bot.ledger.reading_answers import answer_unavailable
 from bot.ledger.terms_history import keep_terms
-from bot.models import Alert, CheckRequest, ReadingRequest
+from bot.models import Alert, CheckRequest, OutboxMessage, ReadingRequest
 from bot.thresholds import Thresholds
 from jobs import prompt
 from jobs.checks import run_checks
@@ -233,3 +234,24 @@ def _step(sessions, clock: Clock, settings):
 def _marked(sessions) -> list[int]:
     with sessions() as session:
         return sorted(session.scalars(select(CheckRequest.facility_id)))
+
+
+def test_an_outage_posted_in_one_batch_is_told_as_one_storm(database_url, sessions, clock) -> None:
+    """Eight lines frozen, their readings written together (one API batch, one import): one
+    prompt run checks them all and tells one grouped message, as the cycle would
+    (LOANWATCH_STORM_THRESHOLD 5; docs/checks.md: readings posted apart are told apart)."""
+    settings = app_settings(database_url, "http://127.0.0.1:9/api/")
+    slugs = [f"line-{i}" for i in range(8)]
+    for slug in slugs:
+        add_line(sessions, slug, clock())
+    with sessions.begin() as session:
+        for slug in slugs:
+            _reading(session, get_facility(session, slug), clock(), LimitStatus.FROZEN)
+
+    report = _step(sessions, clock, settings)
+
+    assert report is not None
+    assert len(report.facility_ids) == 8
+    with sessions() as session:
+        kinds = list(session.scalars(select(OutboxMessage.kind)))
+    assert kinds == [NoticeKind.GROUP]
