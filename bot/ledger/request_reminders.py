@@ -15,6 +15,10 @@ message counts, late or not.
   workers waking at once write one reminder; the one that loses writes nothing.
 - Never to someone no longer in the workspace (`bot.ledger.request_owners`), and never more
   than a day after it was due (`TOO_LATE`: after a pause, no burst of old questions).
+- Never of a limit request that a newer one of its facility superseded (nobody answered over
+  a holiday: Monday reminds of Sunday's question only, not Saturday's too).
+- Never of a bill or arrival request the ledger has answered meanwhile: the wake-up closes
+  those first (`bot.ledger.request_settled`, answer `ledger`).
 """
 
 from dataclasses import dataclass
@@ -31,9 +35,11 @@ from bot.ledger.reading_requests import (
     BILL_REQUEST_KIND,
     DRAW_REQUEST_KIND,
     READING_REQUEST_KIND,
+    RequestKind,
     RequestState,
 )
 from bot.ledger.request_owners import gone_owners
+from bot.ledger.request_settled import newest_limit_slots, settle_open
 from bot.models import Facility, OutboxMessage, ReadingRequest
 from bot.oncall.hours import BusinessHours, add_business_time
 
@@ -101,9 +107,15 @@ def run_reading_reminders(
 ) -> list[Reminded]:
     """Write the reminder of each open request whose two business hours are up, once (the
     wake-up; the caller commits)."""
+    settle_open(session, now=written_at or now)
     gone = gone_owners(session)
     recent = unreminded(session, since=now - LOOK_BACK)
-    waiting = [(r, f) for r, f in recent if (r.facility_id, r.owner) not in gone]
+    newest = newest_limit_slots(session, {r.facility_id for r, _ in recent})
+    waiting = [
+        (r, f)
+        for r, f in recent
+        if (r.facility_id, r.owner) not in gone and not _superseded(r, newest)
+    ]
     messages = request_messages(session, [r.id for r, _ in waiting])
     reminded = []
     for request, facility in waiting:
@@ -136,6 +148,15 @@ def run_reading_reminders(
             )
         reminded.append(Reminded(request.id, facility.slug, request.owner, first.sent_at))
     return reminded
+
+
+def _superseded(request: ReadingRequest, newest: dict[Any, datetime]) -> bool:
+    """A limit request with a newer one for its facility (a holiday's unanswered days): only
+    the newest is reminded. Bill and arrival requests each ask about their own bill or draw."""
+    if request.kind != RequestKind.LIMIT:
+        return False
+    latest = newest.get(request.facility_id)
+    return latest is not None and latest > request.slot
 
 
 def unreminded(session: Session, *, since: datetime) -> list[tuple[ReadingRequest, Facility]]:

@@ -193,3 +193,18 @@ def test_a_reminder_not_sent_yet_when_the_answer_comes_is_not_sent(
     at(sessions, settings, clock, 2026, 12, 1, 12, 1)
     assert reminders(slack) == []
     assert len(slack.messages(DANA_DM)) == 1
+
+
+def test_after_a_weekend_only_the_newest_question_is_repeated(
+    app, jiebei, sessions, settings, clock, slack
+) -> None:
+    """Daily 10:00, nobody answers Saturday's, Sunday's or Monday's question: Monday brings
+    one reminder (of Monday's, at 12:00), not Saturday's and Sunday's at 11:00 too."""
+    own(sessions, jiebei.id, "daily 10:00")
+    for day in (5, 6, 7):
+        at(sessions, settings, clock, 2026, 12, day, 10, 0)
+    at(sessions, settings, clock, 2026, 12, 7, 11, 5)
+    assert reminders(slack) == []
+    at(sessions, settings, clock, 2026, 12, 7, 12, 5)
+    [reminder] = reminders(slack)
+    assert "Monday 2026-12-07" in reminder.text
