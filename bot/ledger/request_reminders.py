@@ -2,7 +2,8 @@
 still unanswered; then they are left to the checks.
 
 Every request row is treated alike, whatever it asks: the reminder goes to the row's own
-person (`owner`), and repeats the message the request sent, as stored in its outbox row, with
+person (`owner`), and repeats the message the request sent, as stored in its outbox row (a
+limit request's with the last reading as it is when the reminder is written), with
 a line saying it is a reminder of the question asked at HH:MM (`reminder_of`; the words are
 `bot.slack.reading_blocks`'). Its buttons carry the same request id, so an answer from either
 message counts, late or not.
@@ -37,6 +38,8 @@ from bot.ledger.reading_requests import (
     READING_REQUEST_KIND,
     RequestKind,
     RequestState,
+    last_reading,
+    reading_facts,
 )
 from bot.ledger.request_owners import gone_owners
 from bot.ledger.request_settled import newest_limit_slots, settle_open
@@ -143,7 +146,9 @@ def run_reading_reminders(
                 session,
                 kind=first.kind,
                 channel=request.owner,
-                payload=reminder_payload(first.payload, first.sent_at, facility.timezone),
+                payload=reminder_payload(
+                    _current(session, request, first.payload), first.sent_at, facility.timezone
+                ),
                 now=written_at or now,
             )
         reminded.append(Reminded(request.id, facility.slug, request.owner, first.sent_at))
@@ -157,6 +162,15 @@ def _superseded(request: ReadingRequest, newest: dict[Any, datetime]) -> bool:
         return False
     latest = newest.get(request.facility_id)
     return latest is not None and latest > request.slot
+
+
+def _current(session: Session, request: ReadingRequest, payload: dict[str, Any]) -> dict[str, Any]:
+    """A limit request's facts with the last reading as it is now, not as it was when asked (a
+    robot's frozen reading at 10:01 shows on the 12:00 reminder)."""
+    if request.kind != RequestKind.LIMIT:
+        return payload
+    last = last_reading(session, request.facility_id)
+    return {**payload, "last": None if last is None else reading_facts(last)}
 
 
 def unreminded(session: Session, *, since: datetime) -> list[tuple[ReadingRequest, Facility]]:
