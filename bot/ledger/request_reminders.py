@@ -42,7 +42,7 @@ from bot.ledger.reading_requests import (
     reading_facts,
 )
 from bot.ledger.request_owners import gone_owners
-from bot.ledger.request_settled import newest_limit_slots, settle_open
+from bot.ledger.request_settled import newest_limit_slots, settle_open, unsettled
 from bot.models import Facility, OutboxMessage, ReadingRequest
 from bot.oncall.hours import BusinessHours, add_business_time
 
@@ -209,8 +209,13 @@ class Waiting:
 
 
 def waiting_for(session: Session, person: str, *, limit: int) -> tuple[list[Waiting], int]:
-    """`person`'s open requests, newest first, at most `limit`; and how many there are."""
-    mine = (ReadingRequest.owner == person, ReadingRequest.state == RequestState.OPEN)
+    """`person`'s open requests, newest first, at most `limit`; and how many there are. Those
+    the ledger answers already (closed at the next wake-up) are left out."""
+    mine = (
+        ReadingRequest.owner == person,
+        ReadingRequest.state == RequestState.OPEN,
+        unsettled(),
+    )
     total = session.scalar(select(func.count()).select_from(ReadingRequest).where(*mine)) or 0
     rows = session.execute(
         select(ReadingRequest, Facility)

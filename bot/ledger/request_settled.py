@@ -11,13 +11,30 @@ messages keep their buttons; a tap then says what the ledger has (`bot.slack.req
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.ledger.bills import current_bill_versions
 from bot.ledger.reading_requests import Answer, RequestKind, RequestState
 from bot.models import Bill, Draw, ReadingRequest
+
+
+def unsettled() -> ColumnElement[bool]:
+    """The request is not one the ledger answers already (for App Home between two wake-ups):
+    not a bill request whose day has a bill, nor an arrival request whose draw is confirmed."""
+    billed = exists().where(
+        Bill.facility_id == ReadingRequest.facility_id,
+        Bill.due_date == ReadingRequest.due_date,
+        current_bill_versions(),
+    )
+    arrived = exists().where(Draw.id == ReadingRequest.draw_id, Draw.confirmed_at.is_not(None))
+    return not_(
+        or_(
+            and_(ReadingRequest.kind == RequestKind.BILL, billed),
+            and_(ReadingRequest.kind == RequestKind.DRAW, arrived),
+        )
+    )
 
 
 def settle_open(session: Session, *, now: datetime) -> set[int]:

@@ -134,3 +134,16 @@ def test_a_bill_recorded_meanwhile_closes_the_request(
     assert dm.text.startswith("Nothing recorded for jiebei-main: the ledger already has the bill")
     assert BILLED_ACTION not in json.dumps(dm.blocks)
     assert len(bills(sessions)) == 1
+
+
+def test_app_home_does_not_invite_a_tap_on_a_bill_recorded_meanwhile(
+    app, asked, sessions, slack
+) -> None:
+    """Before any cycle runs after the script's 08:00 bill, Dana's App Home lists nothing."""
+    app.event({"type": "app_home_opened", "user": DANA, "tab": "home"})
+    [before] = [v for v in slack.views if v["method"] == "views.publish"]
+    assert BILLED_ACTION in json.dumps(before)
+    script_records(sessions, "4498.77", paid=False, at=shanghai(2026, 12, 10, 8, 0))
+    app.event({"type": "app_home_opened", "user": DANA, "tab": "home"})
+    after = [v for v in slack.views if v["method"] == "views.publish"][-1]
+    assert BILLED_ACTION not in json.dumps(after)
