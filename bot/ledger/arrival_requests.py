@@ -8,7 +8,9 @@
 2. **Yes** confirms the draw (`bot.ledger.confirmations.confirm_draw`, audited `draw.confirm`),
    so `draw_unconfirmed` does not fire for it. **No** opens `draw_unconfirmed` for the draw at
    once (`bot.alerts.unconfirmed.open_not_arrived`), the alert the check would open, which
-   keeps finding it until something confirms the draw.
+   keeps finding it until something confirms the draw. Either, on a draw confirmed already
+   (a payout, a colleague), records nothing: the answer is `ledger` and the message says when
+   the draw was confirmed.
 """
 
 from __future__ import annotations
@@ -81,9 +83,11 @@ def answer_arrived(
 ) -> ArrivalAnswered:
     """Yes: the draw confirmed as arrived now (a draw confirmed already stays as it was)."""
     request, facility, draw = _request(session, request_id)
-    if not claim(session, actor, request, Answer.ARRIVED, now=now):
+    answer = Answer.ARRIVED if draw.confirmed_at is None else Answer.LEDGER
+    if not claim(session, actor, request, answer, now=now):
         return ArrivalAnswered(request, facility, draw, already=True)
-    confirm_draw(session, actor, facility, draw.id, now=now)
+    if answer == Answer.ARRIVED:
+        confirm_draw(session, actor, facility, draw.id, now=now)
     audit_answer(session, actor, request, now=now)
     return ArrivalAnswered(request, facility, draw)
 
@@ -98,10 +102,11 @@ def answer_not_arrived(
 ) -> ArrivalAnswered:
     """No: `draw_unconfirmed` opens for the draw now, unless someone confirmed it meanwhile."""
     request, facility, draw = _request(session, request_id)
-    if not claim(session, actor, request, Answer.NOT_ARRIVED, now=now):
+    answer = Answer.NOT_ARRIVED if draw.confirmed_at is None else Answer.LEDGER
+    if not claim(session, actor, request, answer, now=now):
         return ArrivalAnswered(request, facility, draw, already=True)
     audit_answer(session, actor, request, now=now)
-    if draw.confirmed_at is None:
+    if answer == Answer.NOT_ARRIVED:
         open_not_arrived(
             session,
             draw,

@@ -11,7 +11,11 @@
    (`bot.ledger.reading_answers.claim`). **Yes, as expected** and **Different amount…** record
    the bill as `/loan bill` does (`bot.ledger.bills.record_bill`, audited `bill.add`), observed
    at the time of the tap; a late answer (after `bill_missing` opened) counts, and the next run
-   of the checks resolves the alert.
+   of the checks resolves the alert. When the ledger has a bill for the day already (a script,
+   a colleague, an import), **Yes** records nothing (answer `ledger`: the message says what is
+   recorded, paid or not), so it never marks a paid bill unpaid nor overwrites an amount the
+   platform showed; **Different amount…** records the typed amount as a correction only if it
+   differs, keeping the paid mark (and when it was paid) as it was.
 3. `bill_missing`, when it still fires for that day, says the owner was asked and when
    (`jobs.checks.bills.asked`).
 """
@@ -28,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.errors import InputError
-from bot.ledger.bills import record_bill
+from bot.ledger.bills import current_bill_versions, record_bill
 from bot.ledger.platforms import short_name
 from bot.ledger.reading_answers import audit_answer, claim, get_request
 from bot.ledger.reading_requests import Answer, RequestKind, RequestState, send_request
@@ -44,6 +48,11 @@ class BillAnswered:
     facility: Facility
     bill: Bill | None
     already: bool = False
+
+    @property
+    def found(self) -> bool:
+        """Nothing was recorded: `bill` is what the ledger had already (answer `ledger`)."""
+        return self.request.answer == Answer.LEDGER and self.bill is not None
 
 
 def send_bill_request(
@@ -108,7 +117,8 @@ def answer_billed(
     request, facility = get_request(session, request_id, RequestKind.BILL)
     assert request.due_date is not None
     expected = expected_on(session, facility.id, request.due_date)
-    if expected <= 0 and request.state == RequestState.OPEN:
+    held = day_bill(session, facility.id, request.due_date)
+    if expected <= 0 and request.state == RequestState.OPEN and held is None:
         raise InputError(
             f"the ledger expects nothing due {request.due_date.isoformat()} on {facility.slug} "
             "any more; tap Different amount… if the platform shows a bill"
@@ -144,23 +154,46 @@ def _answer(
     *,
     now: datetime,
 ) -> BillAnswered:
-    if not claim(session, actor, request, answer, now=now):
+    assert request.due_date is not None
+    held = None if amount is None else day_bill(session, facility.id, request.due_date)
+    # The ledger has the bill already: Yes records nothing (never the paid mark, never the
+    # amount the platform showed); Different amount… only corrects another amount.
+    keeps = held is not None and (answer == Answer.BILLED or held.amount == amount)
+    if not claim(session, actor, request, Answer.LEDGER if keeps else answer, now=now):
         bill = None if request.bill_id is None else session.get(Bill, request.bill_id)
         return BillAnswered(request, facility, bill, already=True)
-    bill = None
-    if amount is not None:
-        assert request.due_date is not None
+    bill = held
+    if amount is not None and not keeps:
         bill = record_bill(
             session,
             actor,
             facility,
             due_date=request.due_date,
             amount=amount,
-            paid=False,
+            paid=held is not None and held.paid,
             now=now,
             observed_at=now,
+            reference=None if held is None else held.reference,
         ).row
+        if held is not None and held.paid:
+            # A correction of the amount: the bill was paid when it was, not at this tap.
+            bill.paid_at, bill.paid_recorded_at = held.paid_at, held.paid_recorded_at
+    if bill is not None:
         session.flush()
         request.bill_id = bill.id
     audit_answer(session, actor, request, now=now)
     return BillAnswered(request, facility, bill)
+
+
+def day_bill(session: Session, facility_id: int, due_date: date) -> Bill | None:
+    """The bill the ledger has for `due_date` as it stands (the first, if there are several)."""
+    return session.scalars(
+        select(Bill)
+        .where(
+            Bill.facility_id == facility_id,
+            Bill.due_date == due_date,
+            current_bill_versions(),
+        )
+        .order_by(Bill.id)
+        .limit(1)
+    ).first()

@@ -19,6 +19,7 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.alerts.outbox import SENT
 from bot.errors import InputError
 from bot.ledger.check_marks import mark_checks_due
 from bot.ledger.observations import LimitStatus, record_limit_reading
@@ -120,11 +121,14 @@ def answer_same(
 def shown_figures(
     session: Session, request: ReadingRequest
 ) -> tuple[Decimal, Decimal | None, str] | None:
-    """The last reading the request's message showed (its outbox payload's `last`: limit,
-    available, status), not whatever reading is newest now: a reading recorded after the
-    question (a robot's, a colleague's) is not what the owner saw beside it. The newest
+    """The last reading the request's newest delivered message showed (its outbox payload's
+    `last`: limit, available, status; the reminder's once it is delivered, which shows the
+    last reading as it was then), not whatever reading is newest now: a reading recorded after
+    that message (a robot's, a colleague's) is not what the owner saw beside it. The newest
     reading only when the request has no message (it always has one)."""
-    first = first_message(request_messages(session, [request.id]).get(request.id, []))
+    messages = request_messages(session, [request.id]).get(request.id, [])
+    sent = [m for m in messages if m.state == SENT]
+    first = sent[-1] if sent else first_message(messages)
     if first is None:
         last = last_reading(session, request.facility_id)
         return None if last is None else (last.limit_amount, last.available, last.status)

@@ -82,6 +82,9 @@ class Answer(StrEnum):
     NOT_YET = "not_yet"
     ARRIVED = "arrived"  # Yes
     NOT_ARRIVED = "not_arrived"  # No
+    # Nothing recorded: the ledger had the answer already (a bill for the day, a confirmed
+    # draw), found at the tap or by the reminder wake-up (bot.ledger.request_settled).
+    LEDGER = "ledger"
 
 
 def set_readings(

@@ -2,7 +2,8 @@
 still unanswered; then they are left to the checks.
 
 Every request row is treated alike, whatever it asks: the reminder goes to the row's own
-person (`owner`), and repeats the message the request sent, as stored in its outbox row, with
+person (`owner`), and repeats the message the request sent, as stored in its outbox row (a
+limit request's with the last reading as it is when the reminder is written), with
 a line saying it is a reminder of the question asked at HH:MM (`reminder_of`; the words are
 `bot.slack.reading_blocks`'). Its buttons carry the same request id, so an answer from either
 message counts, late or not.
@@ -15,6 +16,10 @@ message counts, late or not.
   workers waking at once write one reminder; the one that loses writes nothing.
 - Never to someone no longer in the workspace (`bot.ledger.request_owners`), and never more
   than a day after it was due (`TOO_LATE`: after a pause, no burst of old questions).
+- Never of a limit request that a newer one of its facility superseded (nobody answered over
+  a holiday: Monday reminds of Sunday's question only, not Saturday's too).
+- Never of a bill or arrival request the ledger has answered meanwhile: the wake-up closes
+  those first (`bot.ledger.request_settled`, answer `ledger`).
 """
 
 from dataclasses import dataclass
@@ -31,9 +36,13 @@ from bot.ledger.reading_requests import (
     BILL_REQUEST_KIND,
     DRAW_REQUEST_KIND,
     READING_REQUEST_KIND,
+    RequestKind,
     RequestState,
+    last_reading,
+    reading_facts,
 )
 from bot.ledger.request_owners import gone_owners
+from bot.ledger.request_settled import newest_limit_slots, settle_open, unsettled
 from bot.models import Facility, OutboxMessage, ReadingRequest
 from bot.oncall.hours import BusinessHours, add_business_time
 
@@ -101,9 +110,15 @@ def run_reading_reminders(
 ) -> list[Reminded]:
     """Write the reminder of each open request whose two business hours are up, once (the
     wake-up; the caller commits)."""
+    settle_open(session, now=written_at or now)
     gone = gone_owners(session)
     recent = unreminded(session, since=now - LOOK_BACK)
-    waiting = [(r, f) for r, f in recent if (r.facility_id, r.owner) not in gone]
+    newest = newest_limit_slots(session, {r.facility_id for r, _ in recent})
+    waiting = [
+        (r, f)
+        for r, f in recent
+        if (r.facility_id, r.owner) not in gone and not _superseded(r, newest)
+    ]
     messages = request_messages(session, [r.id for r, _ in waiting])
     reminded = []
     for request, facility in waiting:
@@ -131,11 +146,31 @@ def run_reading_reminders(
                 session,
                 kind=first.kind,
                 channel=request.owner,
-                payload=reminder_payload(first.payload, first.sent_at, facility.timezone),
+                payload=reminder_payload(
+                    _current(session, request, first.payload), first.sent_at, facility.timezone
+                ),
                 now=written_at or now,
             )
         reminded.append(Reminded(request.id, facility.slug, request.owner, first.sent_at))
     return reminded
+
+
+def _superseded(request: ReadingRequest, newest: dict[Any, datetime]) -> bool:
+    """A limit request with a newer one for its facility (a holiday's unanswered days): only
+    the newest is reminded. Bill and arrival requests each ask about their own bill or draw."""
+    if request.kind != RequestKind.LIMIT:
+        return False
+    latest = newest.get(request.facility_id)
+    return latest is not None and latest > request.slot
+
+
+def _current(session: Session, request: ReadingRequest, payload: dict[str, Any]) -> dict[str, Any]:
+    """A limit request's facts with the last reading as it is now, not as it was when asked (a
+    robot's frozen reading at 10:01 shows on the 12:00 reminder)."""
+    if request.kind != RequestKind.LIMIT:
+        return payload
+    last = last_reading(session, request.facility_id)
+    return {**payload, "last": None if last is None else reading_facts(last)}
 
 
 def unreminded(session: Session, *, since: datetime) -> list[tuple[ReadingRequest, Facility]]:
@@ -174,8 +209,13 @@ class Waiting:
 
 
 def waiting_for(session: Session, person: str, *, limit: int) -> tuple[list[Waiting], int]:
-    """`person`'s open requests, newest first, at most `limit`; and how many there are."""
-    mine = (ReadingRequest.owner == person, ReadingRequest.state == RequestState.OPEN)
+    """`person`'s open requests, newest first, at most `limit`; and how many there are. Those
+    the ledger answers already (closed at the next wake-up) are left out."""
+    mine = (
+        ReadingRequest.owner == person,
+        ReadingRequest.state == RequestState.OPEN,
+        unsettled(),
+    )
     total = session.scalar(select(func.count()).select_from(ReadingRequest).where(*mine)) or 0
     rows = session.execute(
         select(ReadingRequest, Facility)

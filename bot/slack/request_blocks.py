@@ -24,6 +24,7 @@ from bot.ledger.reading_requests import (
     Answer,
 )
 from bot.ledger.request_reminders import Waiting
+from bot.models import Bill
 from bot.money import format_money
 from bot.slack.mrkdwn import escape_within
 from bot.slack.reading_blocks import (
@@ -102,6 +103,11 @@ def bill_line(answered: BillAnswered) -> str:
     request, facility, bill = answered.request, answered.facility, answered.bill
     stamp = _stamp(request.answered_at, facility.timezone)
     due = "" if request.due_date is None else request.due_date.isoformat()
+    if answered.found:
+        assert bill is not None
+        return f"Nothing recorded for {facility.slug}: " + held_bill(
+            bill, due, facility.currency, facility.timezone
+        )
     if request.answer == Answer.NOT_YET or bill is None:
         return f"Recorded for {facility.slug} at {stamp}: the bill due {due} has not appeared yet."
     how = "as expected" if request.answer == Answer.BILLED else "a different amount"
@@ -109,17 +115,25 @@ def bill_line(answered: BillAnswered) -> str:
     return f"Recorded for {facility.slug} at {stamp}: the bill due {due}, {amount} ({how})."
 
 
+def held_bill(bill: Bill, due: str, currency: str, zone: str) -> str:
+    """What the ledger has already: `the ledger already has the bill due 2026-12-20, ¥4,498.77,
+    paid (seen paid 2026-12-20 10:00 CST), recorded 2026-12-20 10:00 CST.`"""
+    amount = format_money(bill.amount, currency)
+    paid = f"paid (seen paid {_stamp(bill.paid_at, zone)})" if bill.paid else "not paid"
+    recorded = _stamp(bill.recorded_at or bill.observed_at, zone)
+    return f"the ledger already has the bill due {due}, {amount}, {paid}, recorded {recorded}."
+
+
 def arrival_line(answered: ArrivalAnswered) -> str:
     """What the arrival request's message says once answered."""
     request, facility, draw = answered.request, answered.facility, answered.draw
     stamp = _stamp(request.answered_at, facility.timezone)
     what = f"draw #{draw.id} of {format_money(draw.amount, facility.currency)} on {facility.slug}"
+    if request.answer == Answer.LEDGER:
+        confirmed = _stamp(draw.confirmed_at, facility.timezone)
+        return f"Nothing recorded: {what} was confirmed already, at {confirmed}; no alert opened."
     if request.answer == Answer.ARRIVED:
         return f"Recorded at {stamp}: {what} arrived; it is confirmed."
-    if draw.confirmed_at is not None and (
-        request.answered_at is None or draw.confirmed_at <= request.answered_at
-    ):
-        return f"Recorded at {stamp}: {what} has not arrived, but it was confirmed already."
     return f"Recorded at {stamp}: {what} has not arrived; a draw_unconfirmed alert is open for it."
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot.audit import Actor
 from bot.ledger import request_reminders
-from bot.ledger.observations import record_limit_reading
+from bot.ledger.observations import LimitStatus, record_limit_reading
 from bot.ledger.reading_requests import set_readings
 from bot.ledger.request_reminders import run_reading_reminders
 from bot.models import Facility, LimitReading, ReadingRequest
@@ -193,3 +193,51 @@ def test_a_reminder_not_sent_yet_when_the_answer_comes_is_not_sent(
     at(sessions, settings, clock, 2026, 12, 1, 12, 1)
     assert reminders(slack) == []
     assert len(slack.messages(DANA_DM)) == 1
+
+
+def test_after_a_weekend_only_the_newest_question_is_repeated(
+    app, jiebei, sessions, settings, clock, slack
+) -> None:
+    """Daily 10:00, nobody answers Saturday's, Sunday's or Monday's question: Monday brings
+    one reminder (of Monday's, at 12:00), not Saturday's and Sunday's at 11:00 too."""
+    own(sessions, jiebei.id, "daily 10:00")
+    for day in (5, 6, 7):
+        at(sessions, settings, clock, 2026, 12, day, 10, 0)
+    at(sessions, settings, clock, 2026, 12, 7, 11, 5)
+    assert reminders(slack) == []
+    at(sessions, settings, clock, 2026, 12, 7, 12, 5)
+    [reminder] = reminders(slack)
+    assert "Monday 2026-12-07" in reminder.text
+
+
+def test_the_reminder_shows_the_last_reading_as_it_is_then(
+    app, asked, sessions, settings, clock, slack
+) -> None:
+    """Asked Tuesday 10:00 beside Monday's ¥300,000; at 10:01 a robot reads the line frozen.
+    The 12:00 reminder shows the frozen reading, and Same as last on it records that one, not
+    Monday's active ¥300,000 (which would resolve limit_frozen)."""
+    assert "¥300,000 limit" in asked.text
+    with sessions.begin() as session:
+        record_limit_reading(
+            session,
+            Actor("api:robot", "api"),
+            session.scalars(select(Facility)).one(),
+            limit_amount=Decimal(0),
+            available=Decimal(0),
+            status=LimitStatus.FROZEN,
+            now=shanghai(2026, 12, 1, 10, 1),
+        )
+    at(sessions, settings, clock, 2026, 12, 1, 12, 0)
+    [reminder] = reminders(slack)
+    assert "¥300,000 limit" not in reminder.text
+    clock.now = shanghai(2026, 12, 1, 12, 1)
+    assert app.click(reminder, DANA_DM, SAME_ACTION, user=DANA).status == 200
+    with sessions() as session:
+        newest = session.scalars(
+            select(LimitReading).order_by(LimitReading.observed_at.desc())
+        ).first()
+        assert (newest.limit_amount, newest.status, newest.observed_at) == (
+            Decimal(0),
+            LimitStatus.FROZEN,
+            clock(),
+        )
