@@ -7,6 +7,17 @@ from collections.abc import Iterator
 from bot.ledger.statements.rows import StatementError
 
 BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def refuse_utf16(data: bytes) -> None:
+    """A UTF-16 file (Excel's "Unicode Text", tab-separated) is refused saying what it is."""
+    if data.startswith(_UTF16_BOMS):
+        raise StatementError(
+            'the file is UTF-16 text (what Excel saves as "Unicode Text"), not CSV: save it '
+            'from Excel again as "CSV UTF-8" or "CSV"',
+            line=1,
+        )
 
 
 def decode(data: bytes, codec: str, name: str) -> str:
