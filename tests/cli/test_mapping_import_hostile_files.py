@@ -179,3 +179,16 @@ def test_a_utf16_file_is_refused_saying_it_is_excel_unicode_text(
     assert 'the file is UTF-16 text (what Excel saves as "Unicode Text")' in err
     assert 'save it from Excel again as "CSV UTF-8" or "CSV"' in err
     assert "damaged" not in err
+
+
+def test_a_gb18030_bills_csv_with_a_byte_order_mark_imports_without_a_mapping(
+    loanwatch: Loanwatch, tmp_path: Path
+) -> None:
+    """The same mark, without --mapping: the first row was "﻿还款日, 应还金额", no known format."""
+    path = tmp_path / "bills.csv"
+    path.write_bytes("\ufeff还款日,应还金额\n2026-12-21,100.00\n".encode("gb18030"))
+
+    imported = ok(loanwatch(f"import {path} --facility jiebei-main")).out
+
+    assert "bills: 1 added" in imported
+    assert [b["due_date"] for b in export_json(loanwatch, "bills")] == ["2026-12-21"]
