@@ -22,7 +22,13 @@ from bot.ledger.statements.tables import (
     parse_bills,
     parse_limits,
 )
-from bot.ledger.statements.text import BOM, csv_rows, decode_table, physical_lines
+from bot.ledger.statements.text import (
+    BOM,
+    csv_rows,
+    decode_table,
+    physical_lines,
+    refuse_utf16,
+)
 from bot.typed import shorten
 
 FORMATS = ("auto", "bills", "limits", "alipay")
@@ -34,10 +40,7 @@ def parse_statement(data: bytes, fmt: str = "auto", *, tz: ZoneInfo) -> ParsedSt
         raise StatementError(f'unknown format "{fmt}"; formats are {", ".join(FORMATS)}')
     if not data.removeprefix(BOM).strip():
         raise StatementError("the file is empty")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise StatementError(
-            'the file is UTF-16 text (Excel\'s "Unicode Text"); save it as "CSV UTF-8" instead'
-        )
+    refuse_utf16(data)
     if fmt == "auto":
         fmt = _sniff(data)
     if fmt == "alipay":

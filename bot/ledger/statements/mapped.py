@@ -42,7 +42,7 @@ from bot.ledger.statements.rows import (
     read_paid,
     read_status,
 )
-from bot.ledger.statements.text import BOM, csv_rows, undecodable
+from bot.ledger.statements.text import BOM, csv_rows, refuse_utf16, undecodable
 from bot.ledger.statements.workbook import Cell, Formula, Number, workbook_rows
 from bot.ledger.statements.workbook import cell_text as _text
 from bot.typed import fold_width
@@ -163,11 +163,11 @@ def _table(data: bytes, spec: MappingSpec) -> tuple[list[tuple[int, list[Cell]]]
         raise StatementError("this is an old Excel .xls file; save it as .xlsx or CSV")
     if data.startswith(_XLSX):
         return workbook_rows(data), False
+    refuse_utf16(data)
     name = ENCODINGS.get(spec.encoding, spec.encoding)
-    if spec.encoding == "utf-8" and data.startswith(BOM):
-        data = data[len(BOM) :]
     try:
-        text = data.decode(spec.encoding)
+        # A byte-order mark in any encoding (GB18030's is 84 31 95 33) is no part of the header.
+        text = data.decode(spec.encoding).removeprefix("\ufeff")
     except UnicodeDecodeError as error:
         raise _undecodable(data, error, spec, name) from error
     return [(line, list(cells)) for line, cells in csv_rows(text)], True

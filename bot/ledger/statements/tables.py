@@ -1,15 +1,16 @@
 """Bills and limits CSV files, typed up or exported by a person, read into rows.
 
-Both are comma-separated, in UTF-8 (with or without BOM) or GBK/GB18030 (what Excel on a Chinese
-Windows saves). The first non-blank line is the header; column names are matched ignoring case,
-spaces and a `(元)` suffix, in any order, and an unknown column is refused (a misspelt `payed`
-must not make every bill unpaid). Blank lines are skipped. Amounts are read like everywhere else
-in loanwatch: `50000`, `50,000.00`, `¥1,200`, `5万` (and a leading `+` is no sign). A file giving
-one bill two amounts is refused by the import (`rows.refuse_conflicting_bills`). Dates are ISO
-(`2025-01-10`) or `2025/1/10`. Times are ISO-8601 (`2025-01-10T09:30:00+08:00`,
-`2025-01-10 09:30`) or `2025/1/10 9:30`; a time without an offset is in the facility's time
-zone, and a date without a time is refused. Dates and times are read by `bot.dates`, like
-everywhere else, and one outside 2000-01-01 … 2100-12-31 refuses the file at its line.
+Both are comma-separated, in UTF-8 or GBK/GB18030 (what Excel on a Chinese Windows saves), with
+or without a byte-order mark. The first non-blank line is the header; column names are matched
+ignoring case, spaces and a `(元)` suffix, in any order, and an unknown column is refused (a
+misspelt `payed` must not make every bill unpaid). Blank lines are skipped. Amounts are read
+like everywhere else in loanwatch: `50000`, `50,000.00`, `¥1,200`, `5万` (and a leading `+` is no
+sign). A file giving one bill two amounts is refused by the import
+(`rows.refuse_conflicting_bills`). Dates are ISO (`2025-01-10`) or `2025/1/10`. Times are
+ISO-8601 (`2025-01-10T09:30:00+08:00`, `2025-01-10 09:30`) or `2025/1/10 9:30`; a time without
+an offset is in the facility's time zone, and a date without a time is refused. Dates and times
+are read by `bot.dates`, like everywhere else, and one outside 2000-01-01 … 2100-12-31 refuses
+the file at its line.
 
 `bills` — one bill as the platform shows it per row:
 

@@ -7,6 +7,16 @@ from collections.abc import Iterator
 from bot.ledger.statements.rows import StatementError
 
 BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def refuse_utf16(data: bytes) -> None:
+    """A UTF-16 file (Excel's "Unicode Text", tab-separated) is refused saying what it is."""
+    if data.startswith(_UTF16_BOMS):
+        raise StatementError(
+            'the file is UTF-16 text (what Excel saves as "Unicode Text"), not CSV: save it '
+            'from Excel again as "CSV UTF-8" or "CSV"'
+        )
 
 
 def decode(data: bytes, codec: str, name: str) -> str:
@@ -38,7 +48,8 @@ def decode_table(data: bytes) -> str:
         # GB18030 could "succeed" and import garbled text.
         if any(byte >= 0x80 for byte in data[: error.start]):
             raise undecodable(data, error, "UTF-8") from error
-    return decode(data, "gb18030", "UTF-8 or GB18030")
+    # GB18030 has a byte-order mark too (84 31 95 33): it is no part of the header.
+    return decode(data, "gb18030", "UTF-8 or GB18030").removeprefix("\ufeff")
 
 
 def physical_lines(text: str) -> list[str]:

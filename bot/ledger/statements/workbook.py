@@ -6,6 +6,11 @@ column is read as the Excel serial date it is: 46398 is 2027-01-11); a TRUE/FALS
 flag (a `paid` column may hold one, an amount may not); a formula the file saved without its
 value (a workbook written by a program, never opened in Excel) is kept as its formula, so
 reading it says so instead of taking it as an empty cell.
+
+A workbook is a zip archive that says how big its sheet is: neither is trusted. Its XML parts
+may unpack to at most `MAX_XML_BYTES`, the sheet is read as far as its rows really go (not the
+size it declares: a 2 KB file declaring A1:XFD1048576 was padded into millions of empty cells),
+and a sheet with a filled cell past `MAX_ROWS` rows or `MAX_COLUMNS` columns is refused.
 """
 
 import io
@@ -21,6 +26,10 @@ from bot.ledger.statements.rows import StatementError
 
 # Excel's serial days for 0001-01-01 … 9999-12-31; a number outside is no date at all.
 _FIRST_SERIAL, _LAST_SERIAL = 1, 2958465
+# No statement comes near these; a file past them is refused before it can fill the memory.
+MAX_ROWS = 100_000
+MAX_COLUMNS = 200
+MAX_XML_BYTES = 50 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -53,10 +62,11 @@ Cell = str | date | datetime | bool | Number | Formula
 
 
 def workbook_rows(data: bytes) -> list[tuple[int, list[Cell]]]:
-    """(sheet row number, cells) for every row of the first sheet."""
+    """(sheet row number, cells) for every row of the first sheet, up to its last filled one."""
     from openpyxl import load_workbook
 
     try:
+        _check_unpacked_size(data)
         values = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         # Read again for formulas only when a sheet has any: reading is the import's cost.
         formulas = (
@@ -72,19 +82,60 @@ def workbook_rows(data: bytes) -> list[tuple[int, list[Cell]]]:
     try:
         epoch = values.epoch
         # The same sheet read twice: its saved values, and its formulas where it has any.
-        pairs = zip_longest(
-            values.worksheets[0].iter_rows(values_only=True),
-            formulas.worksheets[0].iter_rows(values_only=True) if formulas else (),
-            fillvalue=(),
-        )
-        return [
-            (number, [_cell(value, formula, epoch) for value, formula in zip_longest(row, also)])
-            for number, (row, also) in enumerate(pairs, start=1)
-        ]
+        sheets = [book.worksheets[0] for book in (values, formulas) if book is not None]
+        for sheet in sheets:
+            sheet.reset_dimensions()  # type: ignore[union-attr]
+        pairs = zip_longest(*(sheet.iter_rows(values_only=True) for sheet in sheets), fillvalue=())
+        rows: list[tuple[int, list[Cell]]] = []
+        for number, (row, *also) in enumerate(pairs, start=1):
+            formula_row = also[0] if also else ()
+            row, formula_row = _within_columns(row, number), _within_columns(formula_row, number)
+            if not row and not formula_row:
+                if number <= MAX_ROWS:
+                    rows.append((number, []))
+                continue  # rows that are not there past the limit are not kept either
+            if number > MAX_ROWS:
+                raise _too_big(f"a filled row past row {MAX_ROWS:,} (row {number:,})")
+            rows.append((number, [_cell(v, f, epoch) for v, f in zip_longest(row, formula_row)]))
+        return rows
     finally:
         values.close()
         if formulas is not None:
             formulas.close()
+
+
+def _check_unpacked_size(data: bytes) -> None:
+    """Refuse a workbook whose XML unpacks past the limit, before any of it is read (a zip
+    entry is never read past the size it declares, so the declared sizes bound the reading)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        size = sum(i.file_size for i in archive.infolist() if i.filename.endswith(".xml"))
+    if size > MAX_XML_BYTES:
+        raise _too_big(
+            f"sheets that unpack to {size / 2**20:,.0f} MB",
+            f"{MAX_XML_BYTES // 2**20} MB of sheets",
+        )
+
+
+def _within_columns(row: tuple[Any, ...], number: int) -> tuple[Any, ...]:
+    """The row up to its last filled cell; refused when that is past the column limit."""
+    if len(row) > MAX_COLUMNS:
+        past = row[MAX_COLUMNS:]
+        if past.count(None) != len(past):
+            raise _too_big(f"a filled cell past column {MAX_COLUMNS} (row {number:,})")
+        row = row[:MAX_COLUMNS]
+    end = len(row)
+    while end and row[end - 1] is None:
+        end -= 1
+    return row[:end]
+
+
+def _too_big(
+    what: str, limit: str = f"{MAX_ROWS:,} rows of {MAX_COLUMNS} columns"
+) -> StatementError:
+    return StatementError(
+        f"this workbook has {what}; loanwatch reads at most {limit}. Delete what is not the "
+        "statement and save it again, or export the statement as CSV"
+    )
 
 
 # A formula element, <f>, <f t="shared" …/> or with a namespace prefix (<x:f>).
