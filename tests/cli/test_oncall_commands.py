@@ -1,14 +1,18 @@
 """`loanwatch oncall …` and `loanwatch escalation …` as an admin uses them."""
 
 import shlex
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import create_engine, func, select
 
+from bot.calendar import BusinessCalendar
 from bot.cli import main
 from bot.clock import utcnow
 from bot.models import AuditRecord, EscalationPolicy, Facility, OncallOverride, Rotation
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
@@ -182,13 +186,23 @@ def _frozen_line_on_finance(loanwatch) -> None:
     assert loanwatch("limit add jiebei-main 0 --status frozen")[0] == 0
 
 
+def _business_morning_a_week_on() -> datetime:
+    """10:00 in Shanghai on the first business day a week or more from now: a warning's ladder
+    runs in business hours, so a week on from a test run at 18:30 would wait for the morning."""
+    calendar = BusinessCalendar()
+    day = utcnow().astimezone(SHANGHAI).date() + timedelta(days=7)
+    while not calendar.is_business_day(day):
+        day += timedelta(days=1)
+    return datetime.combine(day, time(10, 0), tzinfo=SHANGHAI)
+
+
 def test_a_ladder_step_months_away_counts_its_business_hours(loanwatch) -> None:
     """A warning ladder whose last step is 300 days away (the policy accepts up to a year):
     a check runs, its warning (data_stale, a line never read) escalates at once, and nothing
     fails; until then every check crashed counting the 300 days."""
     _frozen_line_on_finance(loanwatch)
     assert loanwatch('escalation set warning --steps "0m:oncall,300d:here"')[0] == 0
-    later = utcnow().replace(second=0, microsecond=0) + timedelta(days=7)
+    later = _business_morning_a_week_on()
 
     status, out, err = loanwatch(f"check --at {later.isoformat()}")
 
