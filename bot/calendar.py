@@ -17,7 +17,7 @@ import threading
 import tomllib
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta, tzinfo
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import chinese_calendar
@@ -204,6 +204,22 @@ def _official_workday(day: date) -> bool | None:
 
 
 def load_calendar_file(path: Path | str) -> BusinessCalendar:
+    """The calendar an admin's file describes, read again only when the file has changed.
+
+    Every check cycle and prompt run asks for the calendar several times; the file is parsed
+    once per version (its modification time and size) and the same calendar is handed back,
+    so an edit is picked up at the next use without a restart. Errors are never remembered.
+    """
+    path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise CalendarFileError(f"cannot read calendar file {path}: {exc.strerror}") from exc
+    return _parsed_calendar_file(path.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _parsed_calendar_file(path: Path, _mtime_ns: int, _size: int) -> BusinessCalendar:
     """Read an admin's calendar file: one table per year with `holidays` and `workdays` lists.
 
     ```toml
@@ -215,7 +231,6 @@ def load_calendar_file(path: Path | str) -> BusinessCalendar:
     Dates are ISO strings (or TOML dates) inside their own year. A year's table may be empty:
     it still says "this year's calendar is known: weekends and nothing else".
     """
-    path = Path(path)
     try:
         with path.open("rb") as file:
             document = tomllib.load(file)

@@ -1,6 +1,7 @@
 """Business days in China: official holidays, make-up workdays, and years nobody knows yet."""
 
 import logging
+import os
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -236,6 +237,24 @@ def test_a_missing_calendar_file_is_a_clear_error(tmp_path) -> None:
     """The path and the reason, not a traceback."""
     with pytest.raises(CalendarFileError, match=r"cannot read calendar file .*nowhere\.toml"):
         load_calendar_file(tmp_path / "nowhere.toml")
+
+
+def test_a_calendar_file_is_read_once_and_again_after_an_edit(tmp_path) -> None:
+    """Each cycle asks for the calendar several times: the file is parsed once, and an admin's
+    edit is seen at the next use, without a restart."""
+    path = write(tmp_path, '[2027]\nholidays = ["2027-01-01"]\n')
+
+    first_read = load_calendar_file(path)
+    assert load_calendar_file(path) is first_read
+
+    path.write_text('[2027]\nholidays = ["2027-01-01", "2027-01-04"]\n', encoding="utf-8")
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    edited = load_calendar_file(path)
+
+    assert edited is not first_read
+    assert not edited.is_business_day(date(2027, 1, 4))
+    assert first_read.is_business_day(date(2027, 1, 4))
 
 
 def test_the_last_day_of_the_calendar_moves_nowhere() -> None:
