@@ -1,10 +1,13 @@
 """`loanwatch db`: the schema, by migration only."""
 
+from pathlib import Path
+
 import click
 from sqlalchemy import func, select
 
 from bot.cli.context import CliState
 from bot.db import current_revision, head_revision, upgrade
+from bot.db_copy import backup_sqlite, copy_database, safe_url
 from bot.ledger.summaries import rebuild_summaries
 from bot.models import BillDay, FacilitySummary
 
@@ -49,6 +52,45 @@ def db_rebuild_summaries(state: CliState) -> None:
         facilities = session.scalar(select(func.count()).select_from(FacilitySummary))
         days = session.scalar(select(func.count()).select_from(BillDay))
     click.echo(f"summaries rebuilt: {facilities} facilities, {days} facility days")
+
+
+@db_group.command("copy")
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    metavar="URL",
+    help="The empty database to copy into, e.g. postgresql+psycopg://user@host/loanwatch.",
+)
+@click.pass_obj
+def db_copy(state: CliState, target: str) -> None:
+    """Copy every table into an empty database (moving from SQLite to PostgreSQL).
+
+    The target is brought to the newest migration if it is empty, refused if it holds data;
+    the copy is one transaction there, checked table by table (row count and checksum) before
+    it commits. Stop `loanwatch run`/`worker` first so nothing written after the copy is left
+    behind, then point DATABASE_URL at the target.
+    """
+    copies = copy_database(state.engine, target)
+    held = [copy for copy in copies if copy.rows]
+    width = max((len(copy.name) for copy in held), default=0)
+    for copy in held:
+        click.echo(f"  {copy.name:<{width}}  {copy.rows:>9,} rows  sha256 {copy.checksum[:16]}")
+    rows = sum(copy.rows for copy in copies)
+    click.echo(
+        f"copied {rows:,} rows in {len(copies)} tables ({len(copies) - len(held)} empty) to "
+        f"{safe_url(target)}; every table read back and matched.\n"
+        "Next: set DATABASE_URL to it and start loanwatch again."
+    )
+
+
+@db_group.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def db_backup(state: CliState, destination: Path) -> None:
+    """Back up the SQLite database into a new file (safe while `loanwatch run` is serving)."""
+    size = backup_sqlite(state.engine, destination)
+    click.echo(f"backed up to {destination} ({size:,} bytes, integrity checked)")
 
 
 def register(cli: click.Group) -> None:

@@ -43,8 +43,9 @@ def sqlite_copy(template: Path, directory: Path) -> str:
 
 
 @contextmanager
-def postgres_database() -> Iterator[str]:
-    """Create a randomly named PostgreSQL database, migrate it, and drop it afterwards."""
+def postgres_database(*, migrated: bool = True) -> Iterator[str]:
+    """Create a randomly named PostgreSQL database, migrate it (unless told not to), and drop it
+    afterwards."""
     admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     name = f"loanwatch_test_{uuid.uuid4().hex[:12]}"
     try:
@@ -58,7 +59,8 @@ def postgres_database() -> Iterator[str]:
         pytest.skip(reason)
     url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     try:
-        upgrade(url)
+        if migrated:
+            upgrade(url)
         yield url
     finally:
         with admin.connect() as connection:
