@@ -52,7 +52,10 @@ def open_many(notifier: Notifier, findings: list[Finding], silences: list[Silenc
     ORM would do object by object, with the same rows as a result:
     1. Decide first who is told (every alert not silenced; in a storm, inside one grouped
        message), so each alert goes in with its final `last_notified_at`: no UPDATE after.
-    2. One INSERT for the alerts (`bot.db.insert_many`), their ids back.
+    2. One INSERT for the alerts (`bot.db.insert_many`), their ids back. One whose fingerprint
+       another transaction opened meanwhile is left out (`ON CONFLICT DO NOTHING` on the one
+       open alert per fingerprint): a race between two runs is a finding found again, not a
+       failed check.
     3. One INSERT for their audit records: the alert as it opened, before anyone was told,
        which is what `audit.record` wrote one by one.
     4. The outbox rows, one per alert or one per storm (:meth:`Notifier.tell_in_groups`).
@@ -66,10 +69,13 @@ def open_many(notifier: Notifier, findings: list[Finding], silences: list[Silenc
         opening_values(f, now) | {"last_notified_at": None if silenced(f, silences) else now}
         for f in findings
     ]
-    inserted = insert_many(session, Alert.__table__, rows, returning=(Alert.id, Alert.fingerprint))
+    inserted = insert_many(
+        session, Alert.__table__, rows, returning=(Alert.id, Alert.fingerprint), skip_existing=True
+    )
     ids = {fingerprint: alert_id for alert_id, fingerprint in inserted}
-    for row in rows:
-        row["id"] = ids[row["fingerprint"]]
+    # A fingerprint left out was opened meanwhile by another run (a prompt run beside a cycle,
+    # two workers): that run opened it and tells it; for this one it was found again.
+    rows = [row | {"id": ids[row["fingerprint"]]} for row in rows if row["fingerprint"] in ids]
     rows.sort(key=lambda row: row["id"])  # the order `list_alerts` shows them in
     as_opened = [row | {"last_notified_at": None} for row in rows]
     audit.record_inserted(session, audit.SYSTEM, "alert.open", Alert, as_opened, at=now)
