@@ -35,7 +35,7 @@ from bot.api.tokens import Scope, create_token, list_tokens
 from bot.api.wsgi import SERVER_MAX_BODY_BYTES, ApiWsgi
 from bot.cli.data import import_report
 from bot.cli.demo_tickets import DEMO, at, check, heading
-from bot.cli.facilities import readings_line
+from bot.cli.facility_words import readings_line
 from bot.cli.mappings import saved_line
 from bot.cli.tokens import created_note, tokens_table
 from bot.db import transaction

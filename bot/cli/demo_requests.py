@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.alerts.actions import list_alerts
 from bot.alerts.checks import Check
 from bot.cli.demo_tickets import DEMO, at, check, deliver, heading
-from bot.cli.facilities import readings_line
+from bot.cli.facility_words import readings_line
 from bot.db import transaction
 from bot.ledger.arrival_requests import answer_arrived, answer_not_arrived
 from bot.ledger.bill_requests import answer_billed

@@ -30,6 +30,8 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$")
 NAME_CHARS = 200  # what the column holds
 # Slack's ids are 9 or 11 characters today; the column holds 64.
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{5,20}$")
+# What `facility set` takes for "back to the default": a channel, a threshold (as `--rotation -`).
+DEFAULT = "-"
 
 
 @dataclass(frozen=True)
@@ -142,11 +144,8 @@ def add_facility(
         raise InputError(f"currency {terms.currency!r} is not an ISO code such as CNY or USD")
     if terms.repayment_day is not None and not 1 <= terms.repayment_day <= 31:
         raise InputError(f"repayment day {terms.repayment_day} is not a day of the month (1-31)")
-    if terms.alert_channel is not None and not CHANNEL_ID.match(terms.alert_channel):
-        raise InputError(
-            f"channel {terms.alert_channel!r} is not a Slack channel id (like C0123ABCD); "
-            "copy it from the channel's details in Slack"
-        )
+    if terms.alert_channel is not None:
+        check_channel(terms.alert_channel)
     check_timezone(terms.timezone)
     name = free_text(terms.name, "the facility's name", limit=NAME_CHARS)
     rate = checked_rate(terms.daily_rate, terms.annual_rate, terms.rate_basis)
@@ -201,14 +200,22 @@ def add_facility(
 _THRESHOLD_MAX = {"days": 366, "hours": 366 * 24}
 
 
-def parse_thresholds(raw: dict[str, str]) -> dict[str, int | Decimal]:
-    """Typed threshold overrides, or an InputError naming the bad one and the known names."""
-    parsed: dict[str, int | Decimal] = {}
+def parse_thresholds(
+    raw: dict[str, str], *, clearable: bool = False
+) -> dict[str, int | Decimal | None]:
+    """Typed threshold overrides, or an InputError naming the bad one and the known names.
+
+    With `clearable` (a change to a facility's thresholds), a value of `-` is None: the default
+    from settings again."""
+    parsed: dict[str, int | Decimal | None] = {}
     for name, text in raw.items():
         if name not in FACILITY_THRESHOLDS:
             raise InputError(
                 f"unknown threshold {name!r}; a facility can set {', '.join(FACILITY_THRESHOLDS)}"
             )
+        if clearable and text.strip() == DEFAULT:
+            parsed[name] = None
+            continue
         if name == "amount_tolerance":
             parsed[name] = parse_amount(text, allow_zero=True, what="amount tolerance")
             continue
@@ -220,6 +227,33 @@ def parse_thresholds(raw: dict[str, str]) -> dict[str, int | Decimal]:
             raise InputError(f"threshold {name} must be at least 1 hour")
         parsed[name] = value
     return parsed
+
+
+def check_channel(channel: str) -> str:
+    """A Slack channel id, or an InputError that says where to find one."""
+    if not CHANNEL_ID.match(channel):
+        raise InputError(
+            f"channel {channel!r} is not a Slack channel id (like C0123ABCD); "
+            "copy it from the channel's details in Slack"
+        )
+    return channel
+
+
+def set_alert_channel(
+    session: Session, actor: audit.Actor, facility: Facility, channel: str, *, now: datetime
+) -> bool:
+    """Send the facility's alerts to `channel` from now on (`-`: the default channel, from
+    settings); audited as `facility.channel`. False when it already goes there, and nothing
+    was written. Alerts already posted keep their threads where they are."""
+    channel = channel.strip()
+    wanted = None if channel == DEFAULT else check_channel(channel)
+    if wanted == facility.alert_channel:
+        return False
+    before = audit.snapshot(facility)
+    facility.alert_channel = wanted
+    session.flush()
+    audit.record(session, actor, "facility.channel", facility, at=now, before=before)
+    return True
 
 
 def check_timezone(name: str) -> ZoneInfo:

@@ -1,14 +1,18 @@
 """Changing a facility's terms (`loanwatch facility set`): for later draws, and what it moves.
 
-A draw copies its facility's terms when it is logged, so a change reaches the draws logged from
-then on. Two terms reach further, and are read from the facility whenever a repayment is placed:
-the holiday rule (when an installment is collected, and so whether a payment was late) and the
-penalty rule. A holiday rule change replays the facility's repayments under the new rule, in the
-same transaction, as a backdated repayment does; a penalty rule change applies from the next day
-on (`bot.ledger.repayments.penalty`), so nothing recorded changes.
+The limit and the checks' thresholds are terms too: every check run from the change on reads
+the new ones, and a check `--at` an earlier moment the version in force then
+(`bot.ledger.terms_history`). A draw copies its facility's schedule terms when it is logged, so
+a change of those reaches the draws logged from then on. Two terms reach further, and are read
+from the facility whenever a repayment is placed: the holiday rule (when an installment is
+collected, and so whether a payment was late) and the penalty rule. A holiday rule change
+replays the facility's repayments under the new rule, in the same transaction, as a backdated
+repayment does; a penalty rule change applies from the next day on
+(`bot.ledger.repayments.penalty`), so nothing recorded changes.
 """
 
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -30,13 +34,18 @@ from bot.ledger.schedule import (
 )
 from bot.ledger.terms import check_penalty, checked_rate, daily_rate_of
 from bot.ledger.terms_history import keep_terms
-from bot.models import Facility, Repayment
+from bot.models import FACILITY_THRESHOLDS, Facility, Repayment
 
 
 @dataclass(frozen=True)
 class TermChanges:
-    """The terms a person changes on a facility; None leaves a term as it is."""
+    """The terms a person changes on a facility; None leaves a term as it is.
 
+    `thresholds` holds only the thresholds to change, by name: a value, or None for the
+    default from settings again.
+    """
+
+    limit_amount: Decimal | None = None
     daily_rate: Decimal | None = None
     annual_rate: Decimal | None = None
     rate_basis: int | None = None
@@ -51,10 +60,24 @@ class TermChanges:
     bill_critical_days: int | None = None
     penalty_multiplier: Decimal | None = None
     penalty_on_interest: bool | None = None
+    thresholds: Mapping[str, int | Decimal | None] = field(default_factory=dict)
 
     def empty(self) -> bool:
         """True when nothing is to change."""
-        return all(getattr(self, f.name) is None for f in fields(self))
+        return not self.thresholds and all(
+            getattr(self, f.name) is None for f in fields(self) if f.name != "thresholds"
+        )
+
+    def reaches_draws(self) -> bool:
+        """True when a term the draws copy or their repayments read is to change (not only the
+        limit or the checks' thresholds)."""
+        return any(
+            getattr(self, f.name) is not None for f in fields(self) if f.name not in _NOT_OF_DRAWS
+        )
+
+
+# What the draws neither copy nor read: the limit and the checks' thresholds.
+_NOT_OF_DRAWS = frozenset({"limit_amount", "bill_critical_days", "thresholds"})
 
 
 _ENUM_TERMS = (
@@ -76,8 +99,9 @@ def change_terms(
     now: datetime,
     calendar: BusinessCalendar | None = None,
 ) -> bool:
-    """Change a facility's terms for the draws logged from now on (audited); False when the
-    changes are the terms it already has, and nothing was written.
+    """Change a facility's terms for the draws logged from now on, and its limit and thresholds
+    for the checks from now on (audited); False when the changes are the terms it already has,
+    and nothing was written.
 
     Draws already logged keep the terms they copied, and their schedules do not change. A new
     holiday rule moves the day every installment is collected, so the facility's repayments
@@ -90,8 +114,19 @@ def change_terms(
         raise InputError("nothing to change; give at least one term, e.g. --rounding down")
     if changes.repayment_day is not None and not 1 <= changes.repayment_day <= 31:
         raise InputError(f"repayment day {changes.repayment_day} is not a day of the month (1-31)")
+    if changes.limit_amount is not None and changes.limit_amount <= 0:
+        raise InputError("a facility's limit must be more than zero")
+    unknown = sorted(set(changes.thresholds) - set(FACILITY_THRESHOLDS))
+    if unknown:
+        raise InputError(
+            f"unknown threshold {unknown[0]!r}; a facility can set {', '.join(FACILITY_THRESHOLDS)}"
+        )
     before = audit.snapshot(facility)
     was = _values(facility)
+    if changes.limit_amount is not None:
+        facility.limit_amount = changes.limit_amount
+    for name, value in changes.thresholds.items():
+        setattr(facility, name, value)
     if changes.daily_rate is not None or changes.annual_rate is not None:
         rate = checked_rate(changes.daily_rate, changes.annual_rate, changes.rate_basis)
         facility.daily_rate = daily_rate_of(rate)

@@ -341,9 +341,14 @@ def rotation_of(session: Session, facility_id: int | None, default: str | None) 
 
 def set_facility_rotation(
     session: Session, actor: audit.Actor, facility: Facility, name: str, *, now: datetime
-) -> None:
-    """The facility's alerts escalate to rotation `name` (`-` for the default)."""
+) -> bool:
+    """The facility's alerts escalate to rotation `name` (`-` for the default); audited. False
+    when they already do, and nothing was written."""
+    wanted = None if name == "-" else get_rotation(session, name).name
+    if wanted == facility.oncall_rotation:
+        return False
     before = audit.snapshot(facility)
-    facility.oncall_rotation = None if name == "-" else get_rotation(session, name).name
+    facility.oncall_rotation = wanted
     session.flush()
     audit.record(session, actor, "facility.rotation", facility, at=now, before=before)
+    return True

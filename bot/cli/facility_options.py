@@ -1,0 +1,165 @@
+"""The options `facility add` and `facility set` share, and reading them into terms.
+
+Each option is declared once here, so the two commands take a term the same way and say the
+same about it; `bot/cli/facilities.py` holds the commands themselves.
+"""
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import click
+
+from bot.cli.params import AMOUNT, ANNUAL_RATE, DAY_OF_MONTH, PENALTY, RATE
+from bot.ledger.facilities import parse_thresholds
+from bot.ledger.schedule import (
+    DayCount,
+    FirstPeriod,
+    HolidayRule,
+    RepaymentDayRule,
+    RepaymentMethod,
+    Rounding,
+)
+from bot.ledger.term_changes import TermChanges
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _choice(kind: type) -> click.Choice:
+    return click.Choice([member.value for member in kind])
+
+
+def _enum(kind: type, value: str | None) -> Any:
+    return None if value is None else kind(value)
+
+
+def _apply(options: list[Callable[[F], F]], command: F) -> F:
+    """`command` with `options`, shown in --help in the order given."""
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def term_options(default: str) -> Callable[[F], F]:
+    """The terms `facility add` and `facility set` take; `default` says what one left out is."""
+    options = [
+        click.option("--daily-rate", type=RATE, help="Daily rate: 0.04% or 0.0004."),
+        click.option("--annual-rate", type=ANNUAL_RATE, help="Annual rate instead: 3.5% or 0.035."),
+        click.option(
+            "--basis",
+            type=click.Choice(["360", "365"]),
+            help="Days in the annual rate's year (default 360, the PBoC's rule).",
+        ),
+        click.option("--method", type=_choice(RepaymentMethod), help=f"Method ({default})."),
+        click.option("--day-count", type=_choice(DayCount), help=f"Day count ({default})."),
+        click.option(
+            "--rounding", type=_choice(Rounding), help=f"To the fen: half-up or down ({default})."
+        ),
+        click.option(
+            "--first-period",
+            type=_choice(FirstPeriod),
+            help=f"First due date with a fixed repayment day ({default}).",
+        ),
+        click.option("--repayment-day", type=DAY_OF_MONTH, help="Fixed day of month."),
+        click.option(
+            "--repayment-day-rule",
+            type=_choice(RepaymentDayRule),
+            help=f"Without a fixed day: each draw's day, or the first draw's ({default}).",
+        ),
+        click.option(
+            "--holiday-rule",
+            type=_choice(HolidayRule),
+            help=f"A due date on a holiday: collected then (none) or the next business day "
+            f"(following) ({default}).",
+        ),
+        click.option(
+            "--bill-critical-days",
+            type=click.IntRange(0, 366),
+            help="A missing bill turns critical this many days before its due date "
+            "(default: LOANWATCH_BILL_CRITICAL_DAYS).",
+        ),
+        click.option(
+            "--penalty-rate",
+            type=PENALTY,
+            help=f"Penalty interest (罚息) per overdue day, as a multiple of the rate: 1.5 or "
+            f"1.5x; 0 for none ({default}).",
+        ),
+        click.option(
+            "--penalty-on-interest/--penalty-on-principal",
+            default=None,
+            help=f"Whether penalty also accrues on overdue interest (compounding) ({default}).",
+        ),
+    ]
+    return lambda command: _apply(options, command)
+
+
+def limit_option(*, required: bool, says: str) -> Callable[[F], F]:
+    """`--limit AMOUNT`: the credit limit the platform gives; `says` is its --help."""
+    return click.option("--limit", "limit_amount", required=required, type=AMOUNT, help=says)
+
+
+def threshold_option(more: str = "") -> Callable[[F], F]:
+    """`--threshold NAME=VALUE`, repeatable; `more` adds what else it takes."""
+    return click.option(
+        "--threshold",
+        "thresholds",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help=f"Override a check threshold, e.g. bill_lead_days=5 (repeatable{more}; see "
+        "docs/checks.md).",
+    )
+
+
+def reading_options(command: F) -> F:
+    """`--owner` and `--readings`: who is asked for the platform's figures in Slack, and when."""
+    return _apply(
+        [
+            click.option(
+                "--owner", help="Slack user id (U…) asked for the readings (- for nobody)."
+            ),
+            click.option(
+                "--readings",
+                help="When the owner is asked for a reading, in the facility's zone: 'workdays "
+                "10:00', 'daily 09:00' or 'mon,thu 09:30' (- to stop; docs/requests.md).",
+            ),
+        ],
+        command,
+    )
+
+
+def threshold_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
+    """`--threshold NAME=VALUE` as typed, by name (the last one given for a name wins)."""
+    given = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--threshold")
+        given[key.strip()] = value.strip()
+    return given
+
+
+def term_changes(
+    options: dict[str, Any],
+    *,
+    limit_amount: Decimal | None = None,
+    thresholds: tuple[str, ...] = (),
+) -> TermChanges:
+    """The term options as typed, None where left out; thresholds typed (`NAME=-`: back to the
+    default), or an InputError naming the bad one."""
+    return TermChanges(
+        limit_amount=limit_amount,
+        daily_rate=options["daily_rate"],
+        annual_rate=options["annual_rate"],
+        rate_basis=None if options["basis"] is None else int(options["basis"]),
+        repayment_method=_enum(RepaymentMethod, options["method"]),
+        day_count=_enum(DayCount, options["day_count"]),
+        rounding=_enum(Rounding, options["rounding"]),
+        first_period=_enum(FirstPeriod, options["first_period"]),
+        repayment_day=options["repayment_day"],
+        repayment_day_rule=_enum(RepaymentDayRule, options["repayment_day_rule"]),
+        holiday_rule=_enum(HolidayRule, options["holiday_rule"]),
+        bill_critical_days=options["bill_critical_days"],
+        penalty_multiplier=options["penalty_rate"],
+        penalty_on_interest=options["penalty_on_interest"],
+        thresholds=parse_thresholds(threshold_pairs(thresholds), clearable=True),
+    )
