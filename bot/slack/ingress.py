@@ -86,6 +86,12 @@ class SlackEvents:
             answer = BoltResponse(status=refused.status, body={"error": refused.error})
         else:
             is_handshake = isinstance(checked, BoltResponse)
+            retry = environ.get("HTTP_X_SLACK_RETRY_NUM")
+            if retry is not None:
+                # Slack sends again what it had no answer to within 3 s: the listeners must
+                # not act twice, and the log says which requests were retries.
+                reason = str(environ.get("HTTP_X_SLACK_RETRY_REASON", ""))[:40]
+                log.info("Slack's retry %.4s of a request (%s)", retry, reason or "no reason")
             answer = checked if is_handshake else self.app.dispatch(checked)
         response = WsgiHttpResponse(answer.status, answer.headers, answer.body)
         start_response(response.status, response.get_headers())
