@@ -15,12 +15,14 @@ tokens, `Bearer …`, a URL's password or query values) with `[redacted]`, in th
 every field and in tracebacks.
 """
 
+import contextvars
 import logging
 import os
 import re
 import sys
 import threading
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TextIO
 
@@ -187,3 +189,11 @@ def bound(**ids: Any) -> Iterator[None]:
     present = {key: value for key, value in ids.items() if value is not None}
     with structlog.contextvars.bound_contextvars(**present):
         yield
+
+
+class ContextExecutor(ThreadPoolExecutor):
+    """A thread pool whose tasks keep the ids bound where they were submitted (a lazy Slack
+    listener logs with its request's id)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)

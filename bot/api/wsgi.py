@@ -37,7 +37,7 @@ class ApiWsgi:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="api-loop", daemon=True)
         self.thread.start()
-        self.inner = ASGIMiddleware(_with_request_id(api), loop=self.loop)  # type: ignore[arg-type]
+        self.inner = ASGIMiddleware(_with_request_id(api), loop=self.loop)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         try:
