@@ -32,8 +32,11 @@ REDACTED = "[redacted]"
 FORMATS = ("console", "json")
 # Environment variables whose values are secrets, by name (a webhook's `--secret-env` too).
 SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSWORD|PASSWD|API_KEY|PRIVATE_KEY|CREDENTIAL", re.I)
-# Shorter values are not worth hiding and would blank out ordinary words.
-MIN_SECRET_LENGTH = 6
+# Shorter values would blank out ordinary words. A setting that is a secret (a short SMTP
+# password) is hidden from 4 characters; a variable that only has a secret's name (a flag named
+# …_TOKEN_ROTATION=disabled) from 12, as real tokens and secrets are longer.
+MIN_SECRET_LENGTH = 4
+MIN_NAMED_SECRET_LENGTH = 12
 PATTERNS: tuple[tuple[re.Pattern[str], Any], ...] = (
     # Slack's tokens: bot, user, app-level, refresh, configuration.
     (re.compile(r"\bxox[a-z]-[A-Za-z0-9-]+"), REDACTED),
@@ -91,7 +94,11 @@ def secrets_from(settings: Any, environ: Mapping[str, str] | None = None) -> lis
         if (secret := getattr(settings, name, None)) is not None
     ]
     environ = os.environ if environ is None else environ
-    values += [value for name, value in environ.items() if SECRET_NAME.search(name)]
+    values += [
+        value
+        for name, value in environ.items()
+        if SECRET_NAME.search(name) and len(value) >= MIN_NAMED_SECRET_LENGTH
+    ]
     return values
 
 
