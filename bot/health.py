@@ -20,6 +20,7 @@ from bot.alerts.failures import failing_checks
 from bot.alerts.outbox import PENDING, SENDING
 from bot.clock import utcnow
 from bot.db import head_revision
+from bot.logs import redact
 from bot.models import Alert, OutboxMessage, SchedulerSlot
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,9 @@ class Health:
         self.worker_died = worker_died
         self.clock = clock
         self.started: datetime | None = clock() if grace else None
+        # Why the database did not answer last, for `loanwatch status` (not for /healthz,
+        # whose callers need not learn host names): the error's first line, redacted.
+        self.last_error: str | None = None
         self._head: str | None = None
 
     def report(self) -> tuple[bool, dict[str, Any]]:
@@ -66,6 +70,7 @@ class Health:
                 work = _work(session, self.clock())
         except Exception as exc:
             log.warning("health check: database unreachable", exc_info=True)
+            self.last_error = _first_line(exc)
             return False, {"database": f"unreachable: {type(exc).__name__}"}
         details: dict[str, Any] = {
             "database": "ok",
@@ -91,6 +96,7 @@ class Health:
                 last_slot = session.scalar(select(func.max(SchedulerSlot.claimed_at)))
         except Exception as exc:
             log.warning("readiness check: database unreachable", exc_info=True)
+            self.last_error = _first_line(exc)
             return False, {"database": f"unreachable: {type(exc).__name__}"}
         current = database == code
         schema = {"database": database, "code": code, "current": current}
@@ -149,6 +155,11 @@ def _work(session: Session, now: datetime) -> dict[str, Any]:
         },
         "alerts_open": open_alerts or 0,
     }
+
+
+def _first_line(exc: Exception) -> str:
+    lines = str(exc).strip().splitlines()
+    return redact(lines[0] if lines else type(exc).__name__)[:300]
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -7,11 +7,13 @@ not (a cron job or a monitoring agent can run it).
 """
 
 import json
+import logging
 from datetime import timedelta
 from typing import Any
 
 import click
 
+import bot.health
 from bot.cli.context import CliState
 from bot.health import Health
 from bot.sessions import session_factory
@@ -27,9 +29,19 @@ def status_command(state: CliState, as_json: bool) -> int:
     open alerts and failing checks; exit status 1 when not healthy or not ready."""
     interval = timedelta(minutes=state.settings.check_interval_minutes)
     health = Health(session_factory(state.engine), scheduler_interval=interval, grace=False)
-    healthy, report = health.report()
-    ready, readiness = health.readiness()
+    # The health checks' warnings (with their tracebacks) are for a server's log; here the
+    # reason is printed once, in the report.
+    health_log = logging.getLogger(bot.health.__name__)
+    level = health_log.level
+    health_log.setLevel(logging.ERROR)
+    try:
+        healthy, report = health.report()
+        ready, readiness = health.readiness()
+    finally:
+        health_log.setLevel(level)
     ok = healthy and ready
+    if health.last_error is not None:
+        report["database_error"] = health.last_error
     if as_json:
         combined = {"ok": ok, "healthy": healthy, "ready": ready, **report, **readiness}
         click.echo(json.dumps(combined, indent=2))
@@ -42,6 +54,8 @@ def render(ok: bool, report: dict[str, Any], readiness: dict[str, Any], every: i
     """The report as lines an admin reads."""
     lines = [f"loanwatch: {'healthy' if ok else 'NOT HEALTHY'}"]
     lines.append(f"  database:  {report['database']}")
+    if "database_error" in report:
+        lines.append(f"    {report['database_error']}")
     schema = readiness.get("schema")
     if schema is not None:
         state = "current" if schema["current"] else "NOT current (run `loanwatch db upgrade`)"

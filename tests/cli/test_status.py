@@ -92,3 +92,18 @@ def test_a_worker_silent_for_longer_than_two_intervals_is_stale(loanwatch, sessi
     assert report["scheduler"] == "stale"
     assert report["schema"]["current"] is True
     assert report["scheduler_runs"]["checks"]["finished"] is not None
+
+
+def test_a_database_that_does_not_answer_is_said_so_without_its_password(capsys) -> None:
+    """Nothing listens on the URL's port: exit 1, the reason in one line, no password, no
+    traceback."""
+    url = "postgresql+psycopg://loanwatch:Sekr3t-Passw0rd@127.0.0.1:1/loanwatch"
+
+    status = main(["--database-url", url, "status"])
+
+    out, err = capsys.readouterr()
+    assert status == 1
+    assert "database:  unreachable: OperationalError" in out
+    assert "Connection refused" in out
+    assert "Sekr3t-Passw0rd" not in out + err
+    assert "Traceback" not in out + err
