@@ -4,17 +4,23 @@ Logging is configured as `loanwatch web` configures it (bot/logs.py), JSON, at D
 Bolt's own lines about the request are there too.
 """
 
+import http.client
 import json
 import logging
+import threading
 from collections.abc import Iterator
 from io import StringIO
 from urllib.parse import urlencode
 
 import pytest
 import structlog
+from fastapi import FastAPI
 
+from bot.api.wsgi import ApiWsgi
+from bot.health import Health
 from bot.logs import configure_logging
 from bot.settings import Settings
+from bot.slack.server import Serving, make_server, wsgi_app
 
 
 @pytest.fixture
@@ -54,3 +60,40 @@ def test_a_retried_command_is_logged_as_a_retry_under_its_own_request_id(app, js
     assert said["level"] == "info"
     assert [line["request_id"] for line in running][1] == said["request_id"]
     assert running[0]["request_id"] != said["request_id"]
+
+
+def test_an_api_request_logs_under_the_proxys_request_id(sessions, json_logs) -> None:
+    """A proxy's X-Request-Id on a request to /api/: the API's lines (on its own event loop's
+    threads) carry it, as the server's do."""
+    api = FastAPI()
+
+    @api.get("/api/v1/ping")
+    def ping() -> dict[str, str]:
+        logging.getLogger("bot.api.app").warning("ping asked")
+        return {"ok": "yes"}
+
+    wsgi = ApiWsgi(api)
+    serving = Serving(
+        make_server(
+            wsgi_app(None, Health(sessions), signing_secret=None, api=wsgi),
+            host="127.0.0.1",
+            port=0,
+            threads=2,
+            poll_seconds=0.02,
+        )
+    )
+    thread = threading.Thread(target=serving.run, daemon=True)
+    thread.start()
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", serving.port, timeout=10)
+        connection.request("GET", "/api/v1/ping", headers={"X-Request-Id": "proxy-req-0001"})
+        assert connection.getresponse().status == 200
+        connection.close()
+    finally:
+        serving.close()
+        thread.join(timeout=5)
+        wsgi.close()
+
+    lines = [json.loads(line) for line in json_logs.getvalue().splitlines()]
+    [asked] = [line for line in lines if line["event"] == "ping asked"]
+    assert asked["request_id"] == "proxy-req-0001"
