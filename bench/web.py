@@ -289,7 +289,8 @@ def serve_floor(port: int, secret: str, threads: int, slack_api_url: str) -> int
     from slack_bolt import Ack, App
     from slack_sdk import WebClient
 
-    from bot.slack.server import Health, Serving, make_server, wsgi_app
+    from bot.health import Health
+    from bot.slack.server import Serving, make_server, wsgi_app
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     app = App(

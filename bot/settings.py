@@ -46,6 +46,13 @@ class Settings(BaseSettings):
         ),
     )
     log_level: str = Field("INFO", validation_alias="LOANWATCH_LOG_LEVEL")
+    # bot/logs.py: one JSON object per line (json), or a line a person reads (console).
+    log_format: Literal["console", "json"] = Field(
+        "console", validation_alias="LOANWATCH_LOG_FORMAT"
+    )
+    # A dead man's switch (healthchecks.io style): GET after each check cycle, <url>/fail
+    # after a failed one.
+    heartbeat_url: str | None = Field(None, validation_alias="LOANWATCH_HEARTBEAT_URL")
 
     # The checks and their defaults; a facility's own thresholds override these.
     check_interval_minutes: int = Field(
@@ -214,7 +221,7 @@ class Settings(BaseSettings):
         optional = info.field_name is not None and cls.model_fields[info.field_name].default is None
         return None if optional and isinstance(value, str) and not value.strip() else value
 
-    @field_validator("smtp_security", mode="before")
+    @field_validator("smtp_security", "log_format", mode="before")
     @classmethod
     def _security(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
@@ -266,6 +273,13 @@ class Settings(BaseSettings):
         if not value.startswith(("https://", "http://")):
             raise ValueError(f"SLACK_API_URL {value!r} must be an http(s) URL")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("heartbeat_url")
+    @classmethod
+    def _heartbeat(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("LOANWATCH_HEARTBEAT_URL must be an http(s) URL")
+        return value.rstrip("/") if value else value
 
     @field_validator("admins", "treasurers", "operators")
     @classmethod

@@ -65,6 +65,7 @@ from bot.alerts.outbox import DEAD, PENDING, SENDING, SENT, enqueue
 from bot.alerts.policy import AlertPolicy
 from bot.clock import utcnow
 from bot.db import transaction
+from bot.logs import bound
 from bot.models import Alert, OutboxMessage, Ticket
 from bot.settings import Settings
 from bot.tickets.notices import TicketNoticeKind
@@ -196,21 +197,24 @@ class DeliveryWorker:
         """
         found, claimed = self._claim()
         for index, (view, claimed_until, alert_id) in enumerate(claimed):
-            if not self._still_ours(view, claimed_until):
-                continue
-            try:
-                reference = self.transport.send(view)
-            except TransportError as exc:
-                retry_after = _usable(exc.retry_after, self.backoff_max)
-                self._record_failure(view, exc.message, exc.permanent, retry_after)
-                if not exc.permanent and retry_after is not None:
-                    self._release([c.view.id for c in claimed[index + 1 :]], retry_after)
-                    break
-            except Exception as exc:
-                # Unknown trouble (a bug, a dropped connection) is treated as transient.
-                self._record_failure(view, repr(exc), permanent=False, retry_after=None)
-            else:
-                self._record_sent(view, reference, alert_id)
+            ticket_id = view.payload.get("ticket_id")
+            with bound(outbox_id=view.id, alert_id=alert_id, ticket_id=ticket_id):
+                if not self._still_ours(view, claimed_until):
+                    continue
+                log.info("outbox %s: attempt %d to %s", view.id, view.attempts + 1, view.channel)
+                try:
+                    reference = self.transport.send(view)
+                except TransportError as exc:
+                    retry_after = _usable(exc.retry_after, self.backoff_max)
+                    self._record_failure(view, exc.message, exc.permanent, retry_after)
+                    if not exc.permanent and retry_after is not None:
+                        self._release([c.view.id for c in claimed[index + 1 :]], retry_after)
+                        break
+                except Exception as exc:
+                    # Unknown trouble (a bug, a dropped connection) is treated as transient.
+                    self._record_failure(view, repr(exc), permanent=False, retry_after=None)
+                else:
+                    self._record_sent(view, reference, alert_id)
         return found
 
     def _claim(self) -> tuple[bool, list[Claim]]:
@@ -337,6 +341,9 @@ class DeliveryWorker:
                     now,
                     degraded_after=self.degraded_after,
                     policy=self.policy,
+                )
+                log.warning(
+                    "outbox %s: attempt %d failed, retried later: %s", view.id, attempts, error
                 )
         if permanent:
             log.error("outbox %s is a dead letter after %s attempts: %s", view.id, attempts, error)

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.alerts.detection import wake_up
+from bot.calendar import BusinessCalendar
 from bot.clock import utcnow
 from bot.db import make_engine, require_current_schema, transaction
 from bot.digest.sending import send_due_digests
@@ -20,6 +21,7 @@ from bot.sessions import session_factory
 from bot.settings import Settings
 from jobs.cycle import run_check_cycle, run_wake_ups, tell_failed_checks
 from jobs.delivery import DeliveryWorker, delivery_options
+from jobs.heartbeat import Heartbeat
 from jobs.prompt import prompt_checks_job
 from jobs.scheduler import build_scheduler, worker_name
 from jobs.transports import Transport
@@ -53,18 +55,10 @@ def run_worker(
         **delivery_options(settings),
     )
 
+    heartbeat = Heartbeat(settings.heartbeat_url)
+
     def checks(now: datetime) -> None:
-        with transaction(sessions) as session:
-            report = run_check_cycle(session, now=now, settings=settings, calendar=calendar)
-        s = report.summary
-        log.info(
-            "checks at %s: %d findings, %d opened, %d resolved, %d notifications",
-            now.isoformat(),
-            len(report.findings),
-            s.opened,
-            s.resolved,
-            s.notified,
-        )
+        _check_cycle(sessions, settings, calendar, now, heartbeat)
         deliver()
 
     def digests(now: datetime) -> None:
@@ -101,8 +95,36 @@ def run_worker(
         stop.wait()
     finally:
         scheduler.shutdown(wait=True)
+        heartbeat.close()
         engine.dispose()
         log.info("worker %s stopped", me)
+
+
+def _check_cycle(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    calendar: BusinessCalendar,
+    now: datetime,
+    heartbeat: Heartbeat,
+) -> None:
+    """One check cycle, logged, and told to the dead man's switch: clean, or failed (it
+    raised, or a check in it did: the admins hear of that by a check_failed alert)."""
+    try:
+        with transaction(sessions) as session:
+            report = run_check_cycle(session, now=now, settings=settings, calendar=calendar)
+    except Exception:
+        heartbeat.cycle_done(ok=False)
+        raise
+    heartbeat.cycle_done(ok=not report.failed)
+    s = report.summary
+    log.info(
+        "checks at %s: %d findings, %d opened, %d resolved, %d notifications",
+        now.isoformat(),
+        len(report.findings),
+        s.opened,
+        s.resolved,
+        s.notified,
+    )
 
 
 def _wake_up(sessions: sessionmaker[Session], settings: Settings) -> Callable[[datetime], None]:

@@ -17,6 +17,7 @@ from a2wsgi import ASGIMiddleware
 from fastapi import FastAPI
 
 from bot.api import messages
+from bot.logs import bound
 
 # A batch of 1,000 observations is about 200 KB; this leaves room, and no more.
 MAX_BODY_BYTES = 1024 * 1024
@@ -36,7 +37,7 @@ class ApiWsgi:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="api-loop", daemon=True)
         self.thread.start()
-        self.inner = ASGIMiddleware(api, loop=self.loop)
+        self.inner = ASGIMiddleware(_with_request_id(api), loop=self.loop)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         try:
@@ -55,3 +56,16 @@ class ApiWsgi:
     def close(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=5)
+
+
+def _with_request_id(api: FastAPI) -> Callable[..., Any]:
+    """`api`, logging each request's lines with the id bot.slack.server gave it (X-Request-Id):
+    the API runs on an event loop of its own, where the server thread's context is not."""
+
+    async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        headers = dict(scope.get("headers") or [])
+        request_id = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or None
+        with bound(request_id=request_id):
+            await api(scope, receive, send)
+
+    return application

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from bot.cli.context import CliState
 from bot.db import SchemaBehindError
 from bot.errors import InputError
+from bot.logs import redact_with_environment
 
 EXIT_BAD_INPUT = 2
 EXIT_SCHEMA_BEHIND = 3
@@ -48,6 +49,7 @@ def _register() -> None:
         outbox,
         requests,
         slack,
+        status,
         tickets,
         tokens,
         worker,
@@ -68,6 +70,7 @@ def _register() -> None:
         tokens,
         worker,
         slack,
+        status,
         demo,
     ):
         module.register(cli)
@@ -122,7 +125,8 @@ def _silence_stdout() -> None:
 
 
 def _fail(message: str) -> None:
-    click.echo(f"loanwatch: error: {message}", err=True)
+    # A bad setting's message may quote its value: a token pasted in the wrong variable.
+    click.echo(f"loanwatch: error: {redact_with_environment(message)}", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

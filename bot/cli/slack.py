@@ -2,7 +2,6 @@
 
 import logging
 import signal
-import sys
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -18,11 +17,13 @@ from bot.api.wsgi import ApiWsgi
 from bot.cli.context import CliState
 from bot.db import require_current_schema
 from bot.errors import InputError, SettingsError
+from bot.health import Health
+from bot.logs import configure_logging
 from bot.sessions import session_factory
 from bot.settings import Settings
 from bot.slack.app import build_app
 from bot.slack.ingress import MAX_BODY_BYTES as SLACK_MAX_BODY_BYTES
-from bot.slack.server import Health, Serving, make_server, wsgi_app
+from bot.slack.server import Serving, make_server, wsgi_app
 from jobs.transports import transport_from
 from jobs.worker import run_worker
 
@@ -221,11 +222,7 @@ def _warn_about_roles(settings: Settings) -> None:
 
 
 def _logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(settings)
 
 
 def register(cli: click.Group) -> None:

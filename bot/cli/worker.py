@@ -2,13 +2,13 @@
 
 import logging
 import signal
-import sys
 import threading
 from types import FrameType
 
 import click
 
 from bot.cli.context import CliState
+from bot.logs import configure_logging
 from jobs.transports import transport_from
 from jobs.worker import run_worker
 
@@ -17,11 +17,7 @@ from jobs.worker import run_worker
 @click.pass_obj
 def worker_command(state: CliState) -> None:
     """Run the scheduler and the delivery loop (to Slack with SLACK_BOT_TOKEN, else the console)."""
-    logging.basicConfig(
-        level=state.settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(state.settings)
     stop = threading.Event()
 
     def _stop(signum: int, _frame: FrameType | None) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import utcnow
 from bot.errors import SettingsError
+from bot.logs import ContextExecutor
 from bot.settings import Settings
 from bot.slack import actions, commands, events, views
 from bot.slack.binding import SHOWN_ID, VERIFIED, Admission, InstallationLookup, admitted
@@ -117,7 +118,8 @@ def build_app(
         # (Bolt's own warning quotes the whole request and suggests code).
         raise_error_for_unhandled_request=True,
         logger=logging.getLogger("slack_bolt"),
-        listener_executor=executor,
+        # Bolt's own default is a pool of 10; this one keeps each request's id on its lines.
+        listener_executor=executor or ContextExecutor(max_workers=10),
     )
 
     @app.middleware

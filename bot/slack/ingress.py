@@ -86,6 +86,12 @@ class SlackEvents:
             answer = BoltResponse(status=refused.status, body={"error": refused.error})
         else:
             is_handshake = isinstance(checked, BoltResponse)
+            retry = environ.get("HTTP_X_SLACK_RETRY_NUM")
+            if retry is not None:
+                # Slack sends again what it had no answer to within 3 s: the listeners must
+                # not act twice, and the log says which requests were retries.
+                reason = _printable(environ.get("HTTP_X_SLACK_RETRY_REASON", ""))
+                log.info("Slack's retry %s of a request (%s)", _printable(retry)[:4], reason)
             answer = checked if is_handshake else self.app.dispatch(checked)
         response = WsgiHttpResponse(answer.status, answer.headers, answer.body)
         start_response(response.status, response.get_headers())
@@ -200,6 +206,12 @@ def answer_handshake(envelope: str, body: dict[str, Any]) -> BoltResponse | None
     if envelope == FORM and body.get("ssl_check") == "1":
         return BoltResponse(status=200, body="")
     return None
+
+
+def _printable(header: object) -> str:
+    """A header's value as one short line of the log: printable characters, 40 at most."""
+    text = "".join(c for c in str(header) if c.isprintable())[:40]
+    return text or "no reason"
 
 
 def _why(exc: Exception) -> str:

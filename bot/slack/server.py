@@ -7,25 +7,21 @@ waitress is a production WSGI server (pure Python, threads, no fork), so the sam
 import gc
 import json
 import logging
+import re
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import Any
 
-from alembic.runtime.migration import MigrationContext
 from slack_bolt import App
-from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session, sessionmaker
 from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import create_server
 
-from bot.alerts.failures import failing_checks
-from bot.clock import utcnow
-from bot.db import head_revision
-from bot.models import SchedulerSlot
+from bot.health import Health
+from bot.logs import bound
 from bot.slack.ingress import MAX_BODY_BYTES, SlackEvents
 
 log = logging.getLogger(__name__)
@@ -35,6 +31,8 @@ HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
 # Everything under it goes to the ingest API (bot.api), when the process serves one.
 API_PREFIX = "/api/"
+# A request id given by a proxy in X-Request-Id is kept when it looks like one.
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 # A connection that sends nothing for this many seconds (idle between requests, or stalled in
 # the middle of a body) is closed; waitress looks every SWEEP_SECONDS. Slack sends a request
 # whole in milliseconds, so a client trickling its body is cut off within about 12 s and does
@@ -44,82 +42,6 @@ SWEEP_SECONDS = 2
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
-
-
-class Health:
-    """Whether this process can do its job: the database answers; the scheduler, if it runs one
-    here (`loanwatch run`), is running (`worker_died` not set), has claimed a slot within two
-    check intervals, and no check is failing.
-
-    The checks failing (an open `check_failed` alert, read from the database, so whichever
-    process ran them) are listed under "checks" everywhere. They make the answer unhealthy only
-    where the scheduler runs: `loanwatch web` serves Slack whatever the worker's checks do, and
-    a load balancer that took it out would take away the commands that fix the data too.
-    """
-
-    def __init__(
-        self,
-        sessions: sessionmaker[Session],
-        *,
-        scheduler_interval: timedelta | None = None,
-        worker_died: threading.Event | None = None,
-        clock: Callable[[], datetime] = utcnow,
-    ) -> None:
-        self.sessions = sessions
-        self.scheduler_interval = scheduler_interval
-        self.worker_died = worker_died
-        self.clock = clock
-        self.started = clock()
-        self._head: str | None = None
-
-    def report(self) -> tuple[bool, dict[str, Any]]:
-        """(healthy, details) for GET /healthz."""
-        try:
-            with self.sessions() as session:
-                session.execute(text("SELECT 1"))
-                last_slot = session.scalar(select(func.max(SchedulerSlot.claimed_at)))
-                failing = failing_checks(session)
-        except Exception as exc:
-            log.warning("health check: database unreachable", exc_info=True)
-            return False, {"database": f"unreachable: {type(exc).__name__}"}
-        details: dict[str, Any] = {
-            "database": "ok",
-            "scheduler_last_slot": last_slot.isoformat() if last_slot else None,
-            "checks": {"failing": failing},
-        }
-        if self.scheduler_interval is None:
-            return True, details
-        # The thread that runs the scheduler has ended: no grace, the process is about to stop.
-        if self.worker_died is not None and self.worker_died.is_set():
-            details["scheduler"] = "stopped"
-            return False, details
-        # A fresh process gets the same grace: its first slot may be a whole interval away.
-        since = last_slot if last_slot and last_slot > self.started else self.started
-        fresh = self.clock() - since <= 2 * self.scheduler_interval
-        details["scheduler"] = "ok" if fresh else "stale"
-        return fresh and not failing, details
-
-    def readiness(self) -> tuple[bool, dict[str, Any]]:
-        """(ready, details) for GET /readyz: the database answers and its schema is the newest
-        migration this code ships, neither behind (`loanwatch db upgrade` has not run yet) nor
-        ahead (a newer release upgraded it while this process runs the old code)."""
-        try:
-            with self.sessions() as session:
-                connection = session.connection()
-                database = MigrationContext.configure(connection).get_current_revision()
-                code = self._code_head(connection.engine.url.render_as_string(hide_password=False))
-        except Exception as exc:
-            log.warning("readiness check: database unreachable", exc_info=True)
-            return False, {"database": f"unreachable: {type(exc).__name__}"}
-        current = database == code
-        schema = {"database": database, "code": code, "current": current}
-        return current, {"database": "ok", "schema": schema}
-
-    def _code_head(self, url: str) -> str | None:
-        # The migrations this code ships do not change while it runs: read them once.
-        if self._head is None:
-            self._head = head_revision(url)
-        return self._head
 
 
 def wsgi_app(
@@ -132,6 +54,12 @@ def wsgi_app(
     events = SlackEvents(app, signing_secret) if app is not None and signing_secret else None
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        # Every line logged for this request names it; the API reads it from the header.
+        environ["HTTP_X_REQUEST_ID"] = request_id = _request_id(environ)
+        with bound(request_id=request_id):
+            return route(environ, start_response)
+
+    def route(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
         if path == HEALTH_PATH and method == "GET":
             healthy, details = health.report()
@@ -146,6 +74,12 @@ def wsgi_app(
         return _json(start_response, 404, {"error": "not found"})
 
     return application
+
+
+def _request_id(environ: dict[str, Any]) -> str:
+    """The caller's X-Request-Id when it is a plain one (a proxy's), else a new one."""
+    given = str(environ.get("HTTP_X_REQUEST_ID", ""))
+    return given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
 
 
 def _json(start_response: StartResponse, status: int, payload: dict[str, Any]) -> list[bytes]:

@@ -28,7 +28,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
+from bot.logs import keep_secret
 from bot.tickets.contacts import shown_url
 from bot.tickets.notices import PlatformMessage
 from jobs.transports.base import OutboxMessageView, TransportError, retry_after_seconds
@@ -134,6 +136,9 @@ class WebhookTransport:
                 f"`loanwatch outbox retry {row}`",
                 permanent=True,
             )
+        # Whatever the variable is called, its value (and the URL's own token) never logs.
+        keep_secret(secret)
+        keep_secret(urlsplit(sent.url).query)
         return secret
 
 

@@ -12,7 +12,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from bot.slack.server import Health
+from bot.health import Health
 from tests.deploy.files import (
     DOCKERFILE,
     DOCKERIGNORE,

@@ -14,8 +14,8 @@ import pytest
 from bot.alerts.admin import open_admin_alert, resolve_admin_alert
 from bot.alerts.checks import Check
 from bot.alerts.failures import check_failed_fingerprint
+from bot.health import Health
 from bot.models import SchedulerSlot
-from bot.slack.server import Health
 from tests.support.slack_app import SlackApp
 
 INTERVAL = timedelta(minutes=15)
@@ -138,3 +138,20 @@ def test_web_lists_a_failing_check_and_stays_up(app, sessions, clock) -> None:
     assert answer.status == 200
     assert answer.body["checks"] == {"failing": ["bill_unexpected", "data_stale"]}
     assert "scheduler" not in answer.body
+
+
+def test_readiness_where_the_scheduler_runs_needs_a_slot_within_two_intervals(
+    run, sessions, clock
+) -> None:
+    """/readyz under the scheduler: the schema is current, but a slot 30 min 1 s old (checks
+    every 15) is stale: 503."""
+    claim_slot(sessions, clock())
+    clock.advance(minutes=30)
+    ready = run.request("GET", "/readyz")
+    clock.advance(seconds=1)
+
+    stale = run.request("GET", "/readyz")
+
+    assert (ready.status, ready.body["scheduler"]) == (200, "ok")
+    assert (stale.status, stale.body["scheduler"]) == (503, "stale")
+    assert stale.body["schema"]["current"] is True

@@ -15,11 +15,12 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import func, select
 
+from bot.health import Health
 from bot.models import AuditRecord, Draw
 from bot.slack.app import build_app
 from bot.slack.blocks import ACK_ACTION
 from bot.slack.ingress import MAX_BODY_BYTES
-from bot.slack.server import Health, Serving, make_server, wsgi_app
+from bot.slack.server import Serving, make_server, wsgi_app
 from tests.slack.test_binding import refusals
 from tests.slack.test_commands import counts
 from tests.support.slack_app import ALERTS, ALICE, BOB, SIGNING_SECRET

@@ -25,9 +25,10 @@ from urllib.parse import urlencode
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.health import Health
 from bot.settings import Settings
 from bot.slack.app import build_app
-from bot.slack.server import Health, Serving, make_server, wsgi_app
+from bot.slack.server import Serving, make_server, wsgi_app
 
 SIGNING_SECRET = "test-signing-secret-0123456789ab"
 TOKEN = "xoxb-test"
@@ -110,6 +111,7 @@ class SlackApp:
         clock: Callable[[], datetime],
         threads: int = 4,
         health: Health | None = None,
+        api: Any = None,
         **app_options: Any,
     ) -> Iterator["SlackApp"]:
         background = Background()
@@ -117,7 +119,9 @@ class SlackApp:
         secret = settings.slack_signing_secret
         assert secret is not None
         server = make_server(
-            wsgi_app(app, health or Health(sessions), signing_secret=secret.get_secret_value()),
+            wsgi_app(
+                app, health or Health(sessions), signing_secret=secret.get_secret_value(), api=api
+            ),
             host="127.0.0.1",
             port=0,
             threads=threads,

@@ -1,0 +1,87 @@
+"""`loanwatch status`: what GET /healthz and GET /readyz say, for an admin's shell.
+
+The same report (bot.health), read from the database, with the worker's side included: the
+scheduler (whichever process runs it) claimed a slot within two check intervals. The worker
+serves no HTTP, so this is how an admin asks it. Exit status 0 when healthy and ready, 1 when
+not (a cron job or a monitoring agent can run it).
+"""
+
+import json
+import logging
+from datetime import timedelta
+from typing import Any
+
+import click
+
+import bot.health
+from bot.cli.context import CliState
+from bot.health import Health
+from bot.sessions import session_factory
+
+EXIT_UNHEALTHY = 1
+
+
+@click.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@click.pass_obj
+def status_command(state: CliState, as_json: bool) -> int:
+    """Is loanwatch well? The database, its schema, the scheduler's last runs, the outbox,
+    open alerts and failing checks; exit status 1 when not healthy or not ready."""
+    interval = timedelta(minutes=state.settings.check_interval_minutes)
+    health = Health(session_factory(state.engine), scheduler_interval=interval, grace=False)
+    # The health checks' warnings (with their tracebacks) are for a server's log; here the
+    # reason is printed once, in the report.
+    health_log = logging.getLogger(bot.health.__name__)
+    level = health_log.level
+    health_log.setLevel(logging.ERROR)
+    try:
+        healthy, report = health.report()
+        ready, readiness = health.readiness()
+    finally:
+        health_log.setLevel(level)
+    ok = healthy and ready
+    if health.last_error is not None:
+        report["database_error"] = health.last_error
+    if as_json:
+        combined = {"ok": ok, "healthy": healthy, "ready": ready, **report, **readiness}
+        click.echo(json.dumps(combined, indent=2))
+    else:
+        click.echo(render(ok, report, readiness, state.settings.check_interval_minutes))
+    return 0 if ok else EXIT_UNHEALTHY
+
+
+def render(ok: bool, report: dict[str, Any], readiness: dict[str, Any], every: int) -> str:
+    """The report as lines an admin reads."""
+    lines = [f"loanwatch: {'healthy' if ok else 'NOT HEALTHY'}"]
+    lines.append(f"  database:  {report['database']}")
+    if "database_error" in report:
+        lines.append(f"    {report['database_error']}")
+    schema = readiness.get("schema")
+    if schema is not None:
+        state = "current" if schema["current"] else "NOT current (run `loanwatch db upgrade`)"
+        lines.append(f"  schema:    {state}: database {schema['database']}, code {schema['code']}")
+    if "scheduler" in report:
+        last = report.get("scheduler_last_slot") or "never"
+        lines.append(
+            f"  scheduler: {report['scheduler']} (last run {last}; checks every {every} min, "
+            f"stale after {2 * every} min)"
+        )
+    for job, run in report.get("scheduler_runs", {}).items():
+        lines.append(f"    {job}: claimed {run['claimed']}, finished {run['finished'] or '-'}")
+    outbox = report.get("outbox")
+    if outbox is not None:
+        oldest = f", oldest {outbox['oldest']} ({outbox['oldest_age_seconds']} s)"
+        lines.append(
+            f"  outbox:    {outbox['pending']} pending{oldest if outbox['oldest'] else ''}"
+        )
+    if "alerts_open" in report:
+        lines.append(f"  alerts:    {report['alerts_open']} open")
+    if "checks" in report:
+        failing = report["checks"]["failing"]
+        lines.append(f"  failing checks: {', '.join(failing) if failing else 'none'}")
+    return "\n".join(lines)
+
+
+def register(cli: click.Group) -> None:
+    """Add the status command."""
+    cli.add_command(status_command)

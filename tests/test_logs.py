@@ -1,0 +1,103 @@
+"""bot/logs.py: what a log line looks like, and what it never shows."""
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+import structlog
+
+from bot.logs import REDACTED, bound, configure_logging, redact
+from bot.settings import Settings
+
+BOT_TOKEN = "xoxb-11-22-abcDEF"
+
+
+@pytest.fixture
+def restored_logging() -> Iterator[None]:
+    """Each test configures the process's logging; put it back afterwards."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    for handler in handlers:
+        root.addHandler(handler)
+    root.setLevel(level)
+    logging.captureWarnings(False)
+    structlog.reset_defaults()
+
+
+def configured(log_format: str, monkeypatch) -> io.StringIO:
+    monkeypatch.setenv("ICBC_WEBHOOK_SECRET", "icbc-hook-secret-42")
+    monkeypatch.setenv("FEATURE_TOKEN_ROTATION", "disabled")
+    out = io.StringIO()
+    settings = Settings(
+        _env_file=None,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        LOANWATCH_SMTP_PASSWORD="pw42",
+        LOANWATCH_LOG_FORMAT=log_format,
+    )
+    configure_logging(settings, stream=out)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("token xoxb-123-456-abc", f"token {REDACTED}"),
+        ("app token xapp-1-A0-99-ff", f"app token {REDACTED}"),
+        ("Authorization: Bearer lwt_abcdefghijklmnop", f"Authorization: Bearer {REDACTED}"),
+        ("a stray lwt_abcdefghijkl token", f"a stray {REDACTED} token"),
+        ("postgresql+psycopg://lw:hunter22@db/lw", f"postgresql+psycopg://lw:{REDACTED}@db/lw"),
+        ("https://h.example/in?token=abc&team=T1", f"https://h.example/in?token={REDACTED}&team={REDACTED}"),
+        ("sig v0=" + "a" * 64, f"sig v0={REDACTED}"),
+        ("limit ¥200,000.00 at 09:00, outbox 7?", "limit ¥200,000.00 at 09:00, outbox 7?"),
+    ],
+)  # fmt: skip
+def test_secret_shapes_are_redacted_and_ordinary_words_are_not(text: str, shown: str) -> None:
+    """Slack and API tokens, bearer headers, URL passwords and query values, signatures go;
+    amounts, times and questions stay."""
+    assert redact(text) == shown
+
+
+def test_a_json_line_has_time_level_event_logger_and_the_bound_ids(
+    monkeypatch, restored_logging
+) -> None:
+    """A stdlib logger's record, inside `bound(...)`: one JSON object, UTC time, the ids; the
+    ids left None are not there."""
+    out = configured("json", monkeypatch)
+
+    with bound(alert_id=3, outbox_id=7, ticket_id=None):
+        logging.getLogger("jobs.delivery").info("outbox %s: attempt %d", 7, 2)
+
+    [line] = out.getvalue().splitlines()
+    record = json.loads(line)
+    assert record["event"] == "outbox 7: attempt 2"
+    assert (record["level"], record["logger"]) == ("info", "jobs.delivery")
+    assert (record["alert_id"], record["outbox_id"]) == (3, 7)
+    assert "ticket_id" not in record
+    assert record["time"].endswith("Z")
+
+
+@pytest.mark.parametrize("log_format", ["json", "console"])
+def test_a_traceback_shows_no_secret_from_the_settings_or_the_environment(
+    log_format, monkeypatch, restored_logging
+) -> None:
+    """An exception quoting the bot token, the SMTP password and a webhook secret (from an
+    environment variable named …_SECRET) is logged with all three redacted; a flag that only
+    has a secret's name is not taken for one."""
+    out = configured(log_format, monkeypatch)
+
+    try:
+        raise RuntimeError(f"refused {BOT_TOKEN} pw42 icbc-hook-secret-42, rotation disabled")
+    except RuntimeError:
+        logging.getLogger("waitress").exception("task failed")
+
+    text = out.getvalue()
+    assert "task failed" in text
+    assert f"refused {REDACTED} {REDACTED} {REDACTED}, rotation disabled" in text
+    if log_format == "json":
+        assert len(text.splitlines()) == 1
+        assert "Traceback" in json.loads(text)["exception"]
