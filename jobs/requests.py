@@ -10,7 +10,7 @@ so they are asked here with the checks' queries (`bill_missing`'s groups and mat
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.calendar import BusinessCalendar
@@ -120,11 +120,12 @@ def run_draw_requests(
     that nothing confirms by now whether its money arrived, once; how many were sent."""
     ask_after = timedelta(hours=ASK_AFTER_HOURS)
     until = now - ask_after
+    since = until - ASK_WITHIN
+    if not _slack_draws_logged(session, now, since=since, until=until):
+        return 0  # most cycles: draw_unconfirmed's query would find no draw to ask about
     draws = [
         row
-        for row in unconfirmed_logged_by(
-            session, now, thresholds, calendar, since=until - ASK_WITHIN, until=until
-        )
+        for row in unconfirmed_logged_by(session, now, thresholds, calendar, since, until)
         if USER_ID.fullmatch(row.created_by)
     ]
     if not draws:
@@ -150,3 +151,19 @@ def run_draw_requests(
         )
         sent += request is not None
     return sent
+
+
+def _slack_draws_logged(
+    session: Session, now: datetime, *, since: datetime, until: datetime
+) -> bool:
+    """Whether a draw logged from Slack after `since` and by `until` has no confirmation by
+    `now` on its own row: the least a draw needs for `unconfirmed_logged_by` to return it and
+    for its drawer to be asked, read in one small query (the index on unconfirmed draws)."""
+    drawers = session.scalars(
+        select(Draw.created_by).where(
+            Draw.created_at > since,
+            Draw.created_at <= until,
+            or_(Draw.confirmed_at.is_(None), Draw.confirmed_seen_at > now),
+        )
+    )
+    return any(USER_ID.fullmatch(drawer) for drawer in drawers)

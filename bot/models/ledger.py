@@ -198,7 +198,7 @@ class Installment(Base):
     __table_args__ = (
         UniqueConstraint("draw_id", "revision", "seq", "version"),
         # Matching installments to bills by facility and due date (jobs/checks/bills/) merges
-        # this with the bills' (facility_id, due_date, amount) index instead of sorting.
+        # this with the bills' (facility_id, due_date) index instead of sorting.
         Index("ix_installments_facility_id_due_date", "facility_id", "due_date"),
         CheckConstraint("principal >= 0 AND interest >= 0", name="amounts_not_negative"),
         CheckConstraint(
@@ -297,8 +297,9 @@ class RepaymentAllocation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     repayment_id: Mapped[int] = mapped_column(ForeignKey("repayments.id"), index=True)
     draw_id: Mapped[int] = mapped_column(ForeignKey("draws.id"), index=True)
-    # The installment it settled; NULL for a prepayment that regenerated the schedule.
-    installment_id: Mapped[int | None] = mapped_column(ForeignKey("installments.id"))
+    # The installment it settled; NULL for a prepayment that regenerated the schedule. Indexed:
+    # the bill checks read the payments of a few installments (revision 0038).
+    installment_id: Mapped[int | None] = mapped_column(ForeignKey("installments.id"), index=True)
     principal: Mapped[Decimal] = mapped_column(Money())
     interest: Mapped[Decimal] = mapped_column(Money())
     # Penalty interest (罚息) on the installment, paid by this repayment; it never changes

@@ -40,10 +40,14 @@ class Bill(Base):
             sqlite_where=text("paid = 0 AND superseded_at IS NULL"),
             postgresql_where=text("NOT paid AND superseded_at IS NULL"),
         ),
+        # The checks look for a facility's bills due on a day or within a window of days
+        # (jobs/checks/bills/, draw_unconfirmed): one probe of this index each (revision 0038).
+        Index("ix_bills_facility_id_due_date", "facility_id", "due_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    # Indexed by ix_bills_facility_id_due_date, which it leads.
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
     due_date: Mapped[date] = mapped_column(Date, index=True)
     amount: Mapped[Decimal] = mapped_column(Money())
     paid: Mapped[bool] = mapped_column(Boolean, default=False)

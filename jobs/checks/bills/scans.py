@@ -188,18 +188,16 @@ def _groups_on(scans: CycleScans, query: Select[Any], days: list[tuple[int, date
     groups = []
     for start in range(0, len(days), CHUNK):
         chunk = days[start : start + CHUNK]
+        ids = sorted({facility_id for facility_id, _ in chunk})
         # The chunk's facilities on the chunk's dates: a few more groups than asked for, which
         # are dropped here; a list of (facility, date) pairs made PostgreSQL test every pair
-        # against every row.
+        # against every row. The ids bound the facility too, or PostgreSQL hashes every one.
         groups.extend(
             group
             for group in scans.session.execute(
                 query.where(
-                    among(
-                        scans.session,
-                        Installment.facility_id,
-                        sorted({facility_id for facility_id, _ in chunk}),
-                    ),
+                    among(scans.session, Installment.facility_id, ids),
+                    among(scans.session, facilities(scans).id, ids),
                     among(scans.session, Installment.due_date, sorted({day for _, day in chunk})),
                 )
             )
