@@ -77,7 +77,7 @@ def not_json_type(content_type: str) -> str:
 
 
 def given_twice(name: str) -> str:
-    return f"{name[:64]!r} is given twice; give it once (the last one would not silently win)"
+    return f"{name[:64]!r} is given twice; give it once, with the value you mean"
 
 
 def bill_two_amounts(due: str, first: int, second: int) -> str:
