@@ -10,7 +10,7 @@ reported at once and the caller then rolls the whole request back.
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import String, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -40,6 +40,10 @@ from bot.ledger.observations import (
 from bot.models import Draw, Facility
 
 Item = LimitObservation | BillObservation | PayoutObservation
+# The field a ledger recorder's refusal concerns, once the shape is right: the calendar and the
+# amount rules are checked with the shape (bot.api.schemas), so what is left of a bill's is its
+# due date, and of a payout's its arrival (before its draw was drawn, in the future).
+_LEDGER_FIELD: dict[type, str] = {BillObservation: "due_date", PayoutObservation: "observed_at"}
 
 
 @dataclass(frozen=True)
@@ -90,10 +94,13 @@ def apply_batch(
     # (or a correction) the second time, never two of each (bot.ledger.locks).
     lock_facilities(session, [facility.id for facility in facilities.values()])
     outcomes: dict[int, tuple[Outcome, bool, int | None]] = {}
-    problems: list[Problem] = []
+    problems = _bill_conflicts(items)
+    conflicting = {problem.index for problem in problems}
     readings: dict[int, LimitSeen] = {}
     for index, item in enumerate(items):
         facility = facilities.get(item.facility)
+        if index in conflicting:
+            continue
         if facility is None:
             problems.append(
                 Problem(index=index, field="facility", reason=_no_facility(item.facility))
@@ -107,7 +114,8 @@ def apply_batch(
                 with session.begin_nested():
                     outcomes[index] = _record(session, actor, facility, item, now)
             except InputError as exc:
-                problems.append(Problem(index=index, reason=str(exc)))
+                field = _LEDGER_FIELD[type(item)]
+                problems.append(Problem(index=index, field=field, reason=str(exc)))
     # Already refused: the readings are still checked, to tell all their problems, not written.
     batch = record_limit_readings(session, actor, readings, now=now, write=not problems)
     problems.extend(_reading_problems(readings, batch.refused))
@@ -155,7 +163,34 @@ def _reading_problems(readings: dict[int, LimitSeen], refused: dict[int, str]) -
         earlier = first[(seen.facility.id, seen.observed_at.astimezone(UTC))]
         if earlier != index and earlier not in refused:
             reason = messages.conflict_in_batch(seen.facility.slug, earlier, index)
-        problems.append(Problem(index=index, reason=reason))
+        problems.append(Problem(index=index, field="observed_at", reason=reason))
+    return problems
+
+
+def _bill_conflicts(items: list[Item]) -> list[Problem]:
+    """One batch shows a bill one way: two observations of the same bill (the same facility and
+    due date, and the same reference or one without) with two amounts, or paid and unpaid, are
+    refused on the later one, naming both, rather than the last silently winning (as a
+    statement's import refuses a bill given two amounts)."""
+    earlier: dict[tuple[str, date], list[tuple[int, BillObservation]]] = {}
+    problems = []
+    for index, item in enumerate(items):
+        if not isinstance(item, BillObservation):
+            continue
+        same_day = earlier.setdefault((item.facility, item.due_date), [])
+        for first, other in same_day:
+            if not (item.reference == other.reference or None in (item.reference, other.reference)):
+                continue
+            due = item.due_date.isoformat()
+            if other.amount != item.amount:
+                reason = messages.bill_two_amounts(due, first, index)
+                problems.append(Problem(index=index, field="amount", reason=reason))
+                break
+            if other.paid != item.paid:
+                reason = messages.bill_paid_and_unpaid(due, first, index)
+                problems.append(Problem(index=index, field="paid", reason=reason))
+                break
+        same_day.append((index, item))
     return problems
 
 

@@ -74,3 +74,28 @@ def not_json_type(content_type: str) -> str:
     return (
         f"send the body as JSON, with `Content-Type: application/json` (this request said {said})"
     )
+
+
+def given_twice(name: str) -> str:
+    return f"{name[:64]!r} is given twice; give it once, with the value you mean"
+
+
+def bill_two_amounts(due: str, first: int, second: int) -> str:
+    return (
+        f"observations {first} and {second} of this batch give the bill due {due} two amounts; "
+        "a bill shows one amount at a time: send the one the platform showed last"
+    )
+
+
+def bill_paid_and_unpaid(due: str, first: int, second: int) -> str:
+    return (
+        f"observations {first} and {second} of this batch show the bill due {due} both paid and "
+        "unpaid; send the one the platform showed last"
+    )
+
+
+def bad_cursor(cursor: str) -> str:
+    return (
+        f"{cursor[:40]!r} is not a cursor of this list; follow the `next` link of the page "
+        "before, or leave `cursor` out for the first page"
+    )

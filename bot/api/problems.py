@@ -16,6 +16,7 @@ from bot.api import messages
 from bot.api.guard import ApiError
 from bot.api.ingest import unknown_references
 from bot.api.schemas import MAX_ITEMS, Observation, Problem, ProblemReport
+from bot.api.strict import GIVEN_TWICE
 from bot.db import transaction
 
 _ITEM: TypeAdapter[Any] = TypeAdapter(Observation)
@@ -64,10 +65,12 @@ def batch_problems(
         loc = tuple(error["loc"])
         if len(loc) > 2 and loc[:2] == ("body", "observations") and isinstance(loc[2], int):
             bad.add(loc[2])
-            path = loc[4:] if loc[3:4] and loc[3] in KINDS else loc[3:]
-            problems.append(Problem(index=loc[2], field=_field(path), reason=reason(error)))
+            problems.append(_item_problem(loc[2], loc[3:], error))
         else:
             problems.append(Problem(field=_field(loc), reason=reason(error)))
+    # A key given twice is refused before FastAPI validates (bot.api.strict): the other
+    # observations' problems are found here, to list them all at once.
+    validated = not any(error.get("type") == GIVEN_TWICE for error in errors)
     if isinstance(items, list):
         readable = {}
         for index, raw in enumerate(items):
@@ -75,13 +78,25 @@ def batch_problems(
                 continue
             try:
                 readable[index] = _ITEM.validate_python(raw)
-            except ValidationError:  # reported above, under another path
-                continue
+            except ValidationError as invalid:
+                if not validated:
+                    problems += [_item_problem(index, tuple(e["loc"]), e) for e in invalid.errors()]
+                # else reported above, under another path
         if readable:
             with transaction(sessions) as session:
                 problems.extend(unknown_references(session, readable))
     problems.sort(key=lambda p: (p.index is not None, p.index or 0))
     return 422, ProblemReport(error=messages.BATCH_REFUSED, problems=problems)
+
+
+def _item_problem(index: int, loc: tuple[Any, ...], error: Any) -> Problem:
+    """The problem of observation `index`, `loc` within it (its kind first, if it has one)."""
+    # A key given twice (bot.api.strict) is found in the body as sent, without a kind.
+    of_kind = loc[:1] and loc[0] in KINDS and error.get("type") != GIVEN_TWICE
+    path = loc[1:] if of_kind else loc
+    # An observation that is not an object, or of no known kind, is wrong as a whole: its
+    # problem names `kind`, so that every observation's problem names a field.
+    return Problem(index=index, field=_field(path) or "kind", reason=reason(error))
 
 
 def reason(error: Any) -> str:

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
@@ -13,16 +14,17 @@ from bot.api import idempotency, messages, reads
 from bot.api.guard import ApiError
 from bot.api.ingest import apply_batch
 from bot.api.schemas import (
-    AlertView,
+    AlertPage,
     BatchResult,
     Day,
     FacilityView,
-    InstallmentView,
+    InstallmentPage,
     ObservationBatch,
     Problem,
     ProblemReport,
     Refused,
 )
+from bot.api.strict import StrictRoute
 from bot.api.tokens import Caller
 from bot.db import transaction
 
@@ -56,7 +58,7 @@ def observations_router(
     sessions: sessionmaker[Session], clock: Callable[[], datetime], writer: Any
 ) -> APIRouter:
     """POST /observations, for tokens that `writer` (a dependency) lets through."""
-    router = APIRouter(prefix=PREFIX)
+    router = APIRouter(prefix=PREFIX, route_class=StrictRoute)
 
     @router.post(
         "/observations",
@@ -113,36 +115,72 @@ def observations_router(
 
 def reads_router(sessions: sessionmaker[Session], reader: Any) -> APIRouter:
     """The GET endpoints, for tokens that `reader` (a dependency) lets through."""
-    router = APIRouter(prefix=PREFIX)
+    router = APIRouter(prefix=PREFIX, route_class=StrictRoute)
 
     @router.get("/facilities", response_model=list[FacilityView], responses=REFUSED)
     def get_facilities(who: reader) -> Any:
         with transaction(sessions) as session:
             return reads.facilities(session)
 
-    @router.get("/alerts", response_model=list[AlertView], responses=REFUSED)
+    @router.get("/alerts", response_model=AlertPage, responses=REFUSED)
     def get_alerts(
+        request: Request,
         who: reader,
         state: Literal["open", "acknowledged", "resolved", "all"] = "open",
+        limit: _Limit = reads.PAGE_ROWS,
+        cursor: _Cursor = None,
     ) -> Any:
+        after = None if cursor is None else reads.alert_cursor(cursor)
+        if cursor is not None and after is None:
+            return _refuse(Problem(field="cursor", reason=messages.bad_cursor(cursor)))
         with transaction(sessions) as session:
-            return reads.alerts(session, state=state)
+            page = reads.alerts(session, state=state, limit=limit, after=after)
+        return AlertPage(items=page.rows, next=_next(request, page.next))
 
-    @router.get("/installments", response_model=list[InstallmentView], responses=REFUSED)
+    @router.get("/installments", response_model=InstallmentPage, responses=REFUSED)
     def get_installments(
+        request: Request,
         who: reader,
         start: Annotated[Day, Query(alias="from")],
         end: Annotated[Day, Query(alias="to")],
+        limit: _Limit = reads.PAGE_ROWS,
+        cursor: _Cursor = None,
     ) -> Any:
         # Both ends are included: from 2026-01-01 to 2026-12-31 is 365 days.
         wrong = _range_problem(start, end)
         if wrong is not None:
-            report = ProblemReport(error=messages.REQUEST_REFUSED, problems=[wrong])
-            return JSONResponse(report.model_dump(mode="json"), 422)
+            return _refuse(wrong)
+        after = None if cursor is None else reads.installment_cursor(cursor)
+        if cursor is not None and after is None:
+            return _refuse(Problem(field="cursor", reason=messages.bad_cursor(cursor)))
         with transaction(sessions) as session:
-            return reads.installments(session, start=start, end=end)
+            page = reads.installments(session, start=start, end=end, limit=limit, after=after)
+        return InstallmentPage(items=page.rows, next=_next(request, page.next))
 
     return router
+
+
+_Limit = Annotated[
+    int,
+    Query(ge=1, le=reads.MAX_ROWS, description="Rows per page (default 1,000, at most 5,000)"),
+]
+_Cursor = Annotated[
+    str | None,
+    Query(max_length=40, description="Where the page begins: the cursor in the `next` link"),
+]
+
+
+def _next(request: Request, cursor: str | None) -> str | None:
+    """The link to the page after this one: the same query, with its cursor."""
+    if cursor is None:
+        return None
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
+    return f"{request.url.path}?{urlencode([*query, ('cursor', cursor)])}"
+
+
+def _refuse(problem: Problem) -> JSONResponse:
+    report = ProblemReport(error=messages.REQUEST_REFUSED, problems=[problem])
+    return JSONResponse(report.model_dump(mode="json"), 422)
 
 
 def _range_problem(start: date, end: date) -> Problem | None:

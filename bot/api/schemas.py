@@ -21,12 +21,13 @@ from pydantic import (
     Field,
     PlainSerializer,
     PlainValidator,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
-    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
+from bot.dates import check_date
 from bot.errors import InputError
 from bot.ledger.facilities import SLUG
 from bot.money import check_amount
@@ -107,6 +108,17 @@ def _day_text(value: Any) -> Any:
 
 
 Day = Annotated[date, BeforeValidator(_day_text), Field(examples=["2026-12-10"])]
+
+
+def _believed(value: date) -> date:
+    # The ledger's span of dates (bot.dates): checked with the shape, so the refusal names the
+    # field (a due date of 9999-12-31 or 0001-01-01 is a typo, not a bill).
+    try:
+        return check_date(value, "due date")
+    except InputError as exc:
+        raise PydanticCustomError("date_range", str(exc)) from None
+
+
 Slug = Annotated[str, Field(pattern=SLUG.pattern, examples=["jiebei-main"])]
 
 
@@ -161,7 +173,7 @@ class BillObservation(_Item):
 
     kind: Literal["bill"]
     facility: Slug
-    due_date: Day
+    due_date: Annotated[Day, AfterValidator(_believed)]
     amount: Amount
     paid: Annotated[bool, Field(strict=True)] = False
     reference: Reference | None = None
@@ -185,22 +197,19 @@ class PayoutObservation(_Item):
     kind: Literal["payout"]
     facility: Slug
     draw: Annotated[int, Field(strict=True, ge=1, le=2**31 - 1)] | None = None
-    amount: Amount | None = None
+    amount: Annotated[Amount | None, Field(validate_default=True)] = None
     reference: Reference | None = None
     observed_at: Moment
 
     @field_validator("amount")
     @classmethod
-    def _amount_rule(cls, value: Decimal | None) -> Decimal | None:
+    def _amount_rule(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        # Here rather than on the whole model, so that the problem names a field (`amount`).
+        if "draw" in info.data and (info.data["draw"] is None) == (value is None):
+            raise ValueError("a payout names either the draw it confirms or its amount, not both")
         if value is None:
             return None
         return _money_rule(check_amount, value, what="a payout's amount")
-
-    @model_validator(mode="after")
-    def _draw_or_amount(self) -> "PayoutObservation":
-        if (self.draw is None) == (self.amount is None):
-            raise ValueError("a payout names either the draw it confirms or its amount, not both")
-        return self
 
 
 Observation = Annotated[
@@ -303,3 +312,26 @@ class InstallmentView(BaseModel):
     interest: Amount
     amount: Amount
     status: str
+
+
+_NEXT = Field(
+    description=(
+        "The link to the next page (the same query, with `cursor`); null when this page is the "
+        "last: a list is never cut short without saying so"
+    ),
+    examples=["/api/v1/alerts?state=open&limit=1000&cursor=4711"],
+)
+
+
+class AlertPage(BaseModel):
+    """Alerts, newest first, a page at a time."""
+
+    items: list[AlertView]
+    next: Annotated[str | None, _NEXT]
+
+
+class InstallmentPage(BaseModel):
+    """Installments by due date, a page at a time."""
+
+    items: list[InstallmentView]
+    next: Annotated[str | None, _NEXT]
