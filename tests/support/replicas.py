@@ -42,7 +42,7 @@ def wait_for(what: str, predicate: Callable[[], Any], seconds: float) -> Any:
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"not within {seconds:.0f} s: {what}")
+            raise AssertionError(f"not within {seconds:.0f} s: {what} (last: {value!r})")
         time.sleep(0.2)
 
 
