@@ -5,13 +5,17 @@ upgrade itself call :func:`require_current_schema` first, so a database that is 
 reported with the command that fixes it instead of failing somewhere deep in a query.
 """
 
+import logging
+import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import psycopg
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -39,7 +43,15 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# SQLite's words for a database another connection holds, or one it cannot open now.
+_SQLITE_BUSY = ("database is locked", "database table is locked", "unable to open database")
 
 
 class SchemaBehindError(RuntimeError):
@@ -79,6 +91,62 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # check-cycle benchmark ran about 1 s of 17 s faster without it (bench/README.md).
         kwargs.setdefault("connect_args", {"options": "-c jit=off"})
     return create_engine(url, **kwargs)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The database is busy or out of reach for now (not a bug in the request or the code): a
+    lost or refused connection, PostgreSQL's operational errors (connection refused, shutting
+    down, lock timeout), SQLite's "database is locked"."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    module = type(orig).__module__ if orig is not None else ""
+    if module.startswith("psycopg"):
+        return isinstance(orig, psycopg.OperationalError)
+    if module.startswith("sqlite3"):
+        return any(words in str(orig) for words in _SQLITE_BUSY)
+    return False
+
+
+def through_outages(
+    step: Callable[[], T],
+    *,
+    what: str,
+    within: float,
+    stop: threading.Event | None = None,
+    first_pause: float = 0.5,
+    longest_pause: float = 8.0,
+) -> T:
+    """`step()`, tried again while the database is unavailable (a restart, a failover), with
+    pauses doubling from `first_pause` to `longest_pause`, for `within` seconds at most or until
+    `stop` is set; then its error is raised. Any other error is raised at once.
+
+    Only for a step that is one transaction: one that failed rolled back whole, so trying it
+    again does it once. The engine's pre-ping replaces the connections the outage broke.
+    """
+    deadline = time.monotonic() + within
+    pause = first_pause
+    while True:
+        try:
+            return step()
+        except DBAPIError as exc:
+            left = deadline - time.monotonic()
+            if not database_unavailable(exc) or left <= 0 or (stop is not None and stop.is_set()):
+                raise
+            wait = min(pause, left)
+            log.warning(
+                "%s: the database is unavailable (%s); trying again in %.1f s",
+                what,
+                str(exc.orig or exc).splitlines()[0][:200],
+                wait,
+            )
+            if stop is not None and stop.wait(wait):
+                raise
+            if stop is None:
+                time.sleep(wait)
+            pause = min(pause * 2, longest_pause)
 
 
 @contextmanager

@@ -55,7 +55,7 @@ import random
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from functools import partial
+from functools import partial, wraps
 from typing import Any
 
 from sqlalchemy import or_, update
@@ -64,7 +64,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.alerts.outbox import DEAD, PENDING, SENDING, SENT, enqueue
 from bot.alerts.policy import AlertPolicy
 from bot.clock import utcnow
-from bot.db import transaction
+from bot.db import through_outages, transaction
 from bot.logs import bound
 from bot.models import Alert, OutboxMessage, Ticket
 from bot.settings import Settings
@@ -92,6 +92,8 @@ __all__ = [
     "enqueue",
 ]
 
+# How long a send's outcome is tried again while the database is unavailable.
+OUTCOME_PATIENCE_SECONDS = 30.0
 # Error texts are stored on the row; an HTML error page from a proxy need not be kept whole.
 MAX_ERROR_LENGTH = 2000
 
@@ -126,6 +128,25 @@ def _usable(retry_after: float | None, cap: float) -> float | None:
     if retry_after is None or math.isnan(retry_after):
         return None
     return min(max(retry_after, 0.0), cap)
+
+
+def _kept_through_outages(record: Callable[..., None]) -> Callable[..., None]:
+    """A send's outcome, recorded again while the database is unavailable (restarting): it is
+    known, and the row is still this worker's for half its lease. Left unrecorded, the row would
+    sit in `sending` until the lease ran out. Each recording is one transaction."""
+
+    @wraps(record)
+    def recorded(
+        self: "DeliveryWorker", view: OutboxMessageView, *args: Any, **kwargs: Any
+    ) -> None:
+        within = min(self.lease.total_seconds() / 2, OUTCOME_PATIENCE_SECONDS)
+        through_outages(
+            lambda: record(self, view, *args, **kwargs),
+            what=f"outbox {view.id} outcome",
+            within=within,
+        )
+
+    return recorded
 
 
 class DeliveryWorker:
@@ -250,6 +271,7 @@ class DeliveryWorker:
             log.warning("outbox %s: claim lost before sending; another worker has it", view.id)
         return renewed
 
+    @_kept_through_outages
     def _record_sent(
         self, view: OutboxMessageView, reference: str | None, alert_id: int | None
     ) -> None:
@@ -293,6 +315,7 @@ class DeliveryWorker:
                 view.id,
             )
 
+    @_kept_through_outages
     def _record_failure(
         self,
         view: OutboxMessageView,

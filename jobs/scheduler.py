@@ -9,21 +9,27 @@ missed: a catch-up, not a burst.
 
 import logging
 import socket
+import threading
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import utcnow
+from bot.db import through_outages
 from bot.models import SchedulerSlot
 from jobs.replay import CHECKS_JOB
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -40,12 +46,28 @@ def slot_start(now: datetime, interval: timedelta) -> datetime:
 
 
 def claim_slot(sessions: sessionmaker[Session], job: str, slot: datetime, worker: str) -> bool:
-    """Insert the slot's row; True when this process won it and must run the job."""
+    """Insert the slot's row; True when this process won it and must run the job.
+
+    The row may be there already because this process put it there: a claim whose commit
+    went through while the connection broke (the database restarting) raised, and was tried
+    again. That slot is still this process's to run, unless it ran it already.
+    """
     try:
         with sessions.begin() as session:
             session.add(SchedulerSlot(job=job, slot=slot, claimed_by=worker, claimed_at=utcnow()))
     except IntegrityError:
-        return False
+        with sessions() as session:
+            mine = session.scalar(
+                select(func.count())
+                .select_from(SchedulerSlot)
+                .where(
+                    SchedulerSlot.job == job,
+                    SchedulerSlot.slot == slot,
+                    SchedulerSlot.claimed_by == worker,
+                    SchedulerSlot.finished_at.is_(None),
+                )
+            )
+        return bool(mine)
     return True
 
 
@@ -66,15 +88,30 @@ def run_once_per_slot(
     worker: str,
     work: Callable[[datetime], object],
     clock: Callable[[], datetime] = utcnow,
+    stop: threading.Event | None = None,
 ) -> bool:
-    """Run `work(now)` if this process claims the current slot of `job`; report whether it ran."""
+    """Run `work(now)` if this process claims the current slot of `job`; report whether it ran.
+
+    The database may be unavailable for a moment (restarted, failing over): the claim, the
+    work and the finish are each tried again (`bot.db.through_outages`) while the slot lasts,
+    until `stop` is set, so a slot is neither skipped for a dropped connection nor left
+    claimed and never run. `work` must be one transaction for that (the checks' cycle is);
+    what it does after its commit must not raise for an outage.
+    """
     now = clock()
     slot = slot_start(now, interval)
-    if not claim_slot(sessions, job, slot, worker):
+    left = max((slot + interval - now).total_seconds(), 1.0)
+    deadline = time.monotonic() + left
+
+    def again(what: str, step: Callable[[], T]) -> T:
+        within = max(deadline - time.monotonic(), 0.0)
+        return through_outages(step, what=f"{job} {what}", within=within, stop=stop)
+
+    if not again("claim", lambda: claim_slot(sessions, job, slot, worker)):
         log.debug("slot %s of %s already claimed elsewhere", slot.isoformat(), job)
         return False
-    work(now)
-    finish_slot(sessions, job, slot)
+    again("run", lambda: work(now))
+    again("finish", lambda: finish_slot(sessions, job, slot))
     return True
 
 
@@ -92,6 +129,7 @@ def build_scheduler(
     digests: Callable[[datetime], object] | None = None,
     prompt_checks: Callable[[], object] | None = None,
     prompt_every: timedelta = timedelta(seconds=1),
+    stop: threading.Event | None = None,
 ) -> BackgroundScheduler:
     """A scheduler with the jobs; call `.start()` on it, `.shutdown()` to stop.
 
@@ -101,6 +139,8 @@ def build_scheduler(
     itself (`bot.digest.sending`), so a worker that runs them late or twice sends none twice.
     Nor are the prompt checks (`prompt_checks()`, every `prompt_every`, `jobs.prompt`): each
     facility's mark is claimed by one worker's run, in the run's transaction.
+
+    `stop`, set when the process stops, ends a slotted job's wait through a database outage.
     """
     me = worker or worker_name()
     scheduler = BackgroundScheduler(
@@ -115,6 +155,7 @@ def build_scheduler(
         run_once_per_slot,
         IntervalTrigger(seconds=check_interval.total_seconds(), timezone=UTC),
         args=[sessions, CHECKS_JOB, check_interval, me, run_checks, clock],
+        kwargs={"stop": stop},
         id=CHECKS_JOB,
         next_run_time=start,  # the catch-up run at start-up
     )
@@ -122,6 +163,7 @@ def build_scheduler(
         run_once_per_slot,
         IntervalTrigger(seconds=wake_every.total_seconds(), timezone=UTC),
         args=[sessions, "wake-ups", wake_every, me, wake_up, clock],
+        kwargs={"stop": stop},
         id="wake-ups",
         next_run_time=start,
     )

@@ -10,12 +10,13 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.alerts.detection import wake_up
 from bot.calendar import BusinessCalendar
 from bot.clock import utcnow
-from bot.db import make_engine, require_current_schema, transaction
+from bot.db import database_unavailable, make_engine, require_current_schema, transaction
 from bot.digest.sending import send_due_digests
 from bot.sessions import session_factory
 from bot.settings import Settings
@@ -70,9 +71,7 @@ def run_worker(
             log.info("daily digests at %s: %s", now.isoformat(), ", ".join(sent))
             deliver()
 
-    def deliver() -> None:
-        while not stop.is_set() and delivery.step():
-            pass
+    deliver = _deliverer(delivery, stop)
 
     scheduler = build_scheduler(
         sessions,
@@ -88,6 +87,7 @@ def run_worker(
             sessions, settings, clock=clock, real_clock=real_clock, deliver=deliver
         ),
         prompt_every=prompt_every,
+        stop=stop,
     )
     log.info("worker %s started: checks every %d min", me, settings.check_interval_minutes)
     scheduler.start()
@@ -125,6 +125,23 @@ def _check_cycle(
         s.resolved,
         s.notified,
     )
+
+
+def _deliverer(delivery: DeliveryWorker, stop: threading.Event) -> Callable[[], None]:
+    """Deliver what is due until nothing is or the worker stops. Run after a check cycle or
+    a prompt run has committed, it must not raise for a database outage: the slot would run
+    its cycle again (jobs.scheduler). The delivery job comes back within seconds."""
+
+    def deliver() -> None:
+        try:
+            while not stop.is_set() and delivery.step():
+                pass
+        except DBAPIError as exc:
+            if not database_unavailable(exc):
+                raise
+            log.warning("delivery stopped for now: the database is unavailable")
+
+    return deliver
 
 
 def _wake_up(sessions: sessionmaker[Session], settings: Settings) -> Callable[[datetime], None]:

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
-import psycopg
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -26,13 +25,12 @@ from bot.api.ratelimit import TokenRateLimit
 from bot.api.routes import OBSERVATIONS, PREFIX, observations_router, reads_router
 from bot.api.tokens import Caller, Scope
 from bot.clock import utcnow
+from bot.db import database_unavailable
 
 log = logging.getLogger(__name__)
 
 # What a 503 asks the client to wait before trying again.
 RETRY_SECONDS = 5
-# SQLite's words for a database another connection holds, or one it cannot open now.
-_SQLITE_BUSY = ("database is locked", "database table is locked", "unable to open database")
 
 
 def build_api(
@@ -74,7 +72,7 @@ def _answer_refusals(
 
     @api.exception_handler(DBAPIError)
     def _database(request: Request, exc: DBAPIError) -> JSONResponse:
-        if not database_busy(exc):
+        if not database_unavailable(exc):
             return _bug(request, exc)
         # Another process holds SQLite's write lock past the busy timeout, PostgreSQL refuses
         # connections or is restarting: the transaction was rolled back; try again later.
@@ -116,18 +114,3 @@ def _answer_refusals(
         else:
             status, report = 422, request_problems(exc)
         return JSONResponse(report.model_dump(mode="json"), status)
-
-
-def database_busy(exc: DBAPIError) -> bool:
-    """The database is busy or out of reach for now (not a bug in the request or the code): a
-    lost or refused connection, PostgreSQL's operational errors (connection refused, shutting
-    down, lock timeout), SQLite's "database is locked"."""
-    if exc.connection_invalidated:
-        return True
-    orig = exc.orig
-    module = type(orig).__module__ if orig is not None else ""
-    if module.startswith("psycopg"):
-        return isinstance(orig, psycopg.OperationalError)
-    if module.startswith("sqlite3"):
-        return any(words in str(orig) for words in _SQLITE_BUSY)
-    return False

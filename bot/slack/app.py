@@ -22,6 +22,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import utcnow
+from bot.db import database_unavailable
 from bot.errors import SettingsError
 from bot.logs import ContextExecutor
 from bot.settings import Settings
@@ -32,6 +33,11 @@ from bot.slack.dashboard_cache import DashboardCache
 from bot.slack.roles import RoleBook
 
 log = logging.getLogger(__name__)
+
+# What Slack may send again when the database was unavailable: an event (Slack resends one that
+# was not answered 2xx) and a click (the person clicks again), and what a 503 asks it to wait.
+SENT_AGAIN = ("block_actions", "event_callback")
+RETRY_SECONDS = 5
 
 
 def web_client(settings: Settings, *, token: str | None = None) -> WebClient:
@@ -146,7 +152,9 @@ def _on_error(
     A slash command gets the text as its answer; a click gets an ephemeral message (Slack
     ignores the body of a click's answer); a form shows the text in place of its fields.
     A request that was not admitted (bot.slack.binding) is told nothing and nothing of it is
-    used: its response_url, user, channel and trigger id may be anyone's.
+    used: its response_url, user, channel and trigger id may be anyone's. A click or an event
+    met by a database that is unavailable for now (restarting) is answered 503, to be sent
+    again, rather than 200 with the click or the event lost.
     """
     if isinstance(error, BoltUnhandledRequestError):
         return _unhandled(body)
@@ -156,6 +164,15 @@ def _on_error(
         verified = request.mode == "socket_mode" or context.get(VERIFIED) is True
         return BoltResponse(status=503 if verified else 401, body={"error": "not handled"})
     kind = "slash_command" if "command" in body else body.get("type")
+    if kind in SENT_AGAIN and database_unavailable(error):
+        # Nothing was kept (the transaction rolled back). A 503 makes Slack send an event
+        # again; a click is shown to its clicker as failed, to click again.
+        log.warning("database unavailable during a %s request (%s): answered 503", kind, reference)
+        return BoltResponse(
+            status=503,
+            body={"error": "database unavailable"},
+            headers={"Retry-After": str(RETRY_SECONDS)},
+        )
     log.error("unhandled error %s in a %s request", reference, kind, exc_info=error)
     text = (
         f"Something went wrong on loanwatch's side (reference {reference}). Check with "
