@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import utcnow
 from bot.models import SchedulerSlot
+from jobs.instruments import stamped
 from jobs.replay import CHECKS_JOB
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,9 @@ def build_scheduler(
     itself (`bot.digest.sending`), so a worker that runs them late or twice sends none twice.
     Nor are the prompt checks (`prompt_checks()`, every `prompt_every`, `jobs.prompt`): each
     facility's mark is claimed by one worker's run, in the run's transaction.
+
+    Each job's last finished run is a metric (`jobs.instruments.stamped`): a worker that goes
+    silent shows there before anyone misses an alert.
     """
     me = worker or worker_name()
     scheduler = BackgroundScheduler(
@@ -112,14 +116,14 @@ def build_scheduler(
     # interval since on each pass (millions for a 5-second job), and one ahead held jobs back.
     start = utcnow()
     scheduler.add_job(
-        run_once_per_slot,
+        stamped(CHECKS_JOB, run_once_per_slot),
         IntervalTrigger(seconds=check_interval.total_seconds(), timezone=UTC),
         args=[sessions, CHECKS_JOB, check_interval, me, run_checks, clock],
         id=CHECKS_JOB,
         next_run_time=start,  # the catch-up run at start-up
     )
     scheduler.add_job(
-        run_once_per_slot,
+        stamped("wake-ups", run_once_per_slot),
         IntervalTrigger(seconds=wake_every.total_seconds(), timezone=UTC),
         args=[sessions, "wake-ups", wake_every, me, wake_up, clock],
         id="wake-ups",
@@ -127,20 +131,20 @@ def build_scheduler(
     )
     if digests is not None:
         scheduler.add_job(
-            lambda: digests(clock()),
+            stamped("digests", lambda: digests(clock())),
             IntervalTrigger(seconds=wake_every.total_seconds(), timezone=UTC),
             id="digests",
             next_run_time=start,
         )
     if prompt_checks is not None:
         scheduler.add_job(
-            prompt_checks,
+            stamped("prompt-checks", prompt_checks),
             IntervalTrigger(seconds=prompt_every.total_seconds(), timezone=UTC),
             id="prompt-checks",
             next_run_time=start,
         )
     scheduler.add_job(
-        deliver,
+        stamped("delivery", deliver),
         IntervalTrigger(seconds=delivery_every.total_seconds(), timezone=UTC),
         id="delivery",
         next_run_time=start,

@@ -20,6 +20,7 @@ from bot.sessions import session_factory
 from bot.settings import Settings
 from jobs.cycle import run_check_cycle, run_wake_ups, tell_failed_checks
 from jobs.delivery import DeliveryWorker, delivery_options
+from jobs.instruments import CountingTransport, timed_cycle
 from jobs.prompt import prompt_checks_job
 from jobs.scheduler import build_scheduler, worker_name
 from jobs.transports import Transport
@@ -47,15 +48,16 @@ def run_worker(
     digest_options = settings.digest_options()
     delivery = DeliveryWorker(
         sessions,
-        transport,
+        CountingTransport(transport),
         worker_id=me,
         clock=clock,
         **delivery_options(settings),
     )
 
     def checks(now: datetime) -> None:
-        with transaction(sessions) as session:
+        with timed_cycle() as cycle, transaction(sessions) as session:
             report = run_check_cycle(session, now=now, settings=settings, calendar=calendar)
+            cycle.report = report
         s = report.summary
         log.info(
             "checks at %s: %d findings, %d opened, %d resolved, %d notifications",

@@ -1,0 +1,193 @@
+"""/metrics as an admin's Prometheus and Grafana see it: scraped from real `loanwatch web` and
+`loanwatch worker` processes, parsed with prometheus_client's own parser."""
+
+import signal
+import socket
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.alerts.detection import apply_findings
+from bot.alerts.findings import Finding, Severity
+from bot.alerts.outbox import PENDING, SENDING, SENT
+from bot.alerts.policy import AlertPolicy, AlertState
+from bot.clock import utcnow
+from bot.db import transaction
+from bot.models import Alert, OutboxMessage
+from jobs.cycle import run_check_cycle
+from tests.slack.test_processes import free_port, start, wait_until_serving
+from tests.support.metrics import Samples, scrape
+from tests.support.slack_app import ALERTS, SIGNING_SECRET, SlackApp, app_settings
+
+
+def _until(scrape_now: Callable[[], Samples], done: Callable[[Samples], bool]) -> Samples:
+    deadline = time.monotonic() + 30
+    while True:
+        samples = scrape_now()
+        if done(samples) or time.monotonic() > deadline:
+            return samples
+        time.sleep(0.2)
+
+
+def _stop(process) -> str:
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=30)
+    return stderr
+
+
+def test_web_counts_a_command_and_shows_the_alerts_and_outbox_a_cycle_left(
+    database_url, slack, clock, jiebei, sessions
+) -> None:
+    """After a signed `/loan limit … frozen` and a check cycle, `loanwatch web`'s /metrics
+    counts the command as ok and timed, the Slack API call it made, and shows as many open
+    alerts and pending outbox rows as the database holds."""
+    port = free_port()
+    process = start("web", database_url, slack.api_url, port)
+    client = SlackApp(port, SIGNING_SECRET, clock)
+    try:
+        wait_until_serving(client, process)
+        before = scrape(port)
+        answer = client.command("limit jiebei-main 200,000 frozen")
+        assert answer.status == 200, answer.body
+        assert client.command("limit no-such-line 1").status == 200
+        settings = app_settings(database_url, slack.api_url)
+        with transaction(sessions) as session:
+            run_check_cycle(
+                session,
+                now=utcnow() + timedelta(minutes=1),
+                settings=settings,
+                calendar=settings.calendar(),
+            )
+        after = scrape(port)
+    finally:
+        stderr = _stop(process)
+    assert process.returncode == 0, stderr
+
+    ok = {"command": "limit", "result": "ok"}
+    assert (
+        after.value("loanwatch_commands_total", **ok)
+        == before.value("loanwatch_commands_total", **ok) + 1
+    )
+    assert after.value("loanwatch_commands_total", command="limit", result="invalid") == 1
+    assert after.value("loanwatch_command_seconds_count", command="limit") == 2
+    assert after.total("loanwatch_slack_api_seconds_count") > 0
+    assert after.types["loanwatch_command_seconds"] == "histogram"
+
+    with sessions() as session:
+        unresolved = dict(
+            session.execute(
+                select(Alert.severity, func.count())
+                .where(Alert.state != AlertState.RESOLVED)
+                .group_by(Alert.severity)
+            ).all()
+        )
+        pending = session.scalar(
+            select(func.count()).where(OutboxMessage.state.in_((PENDING, SENDING)))
+        )
+    assert unresolved.get("critical", 0) >= 1  # the frozen line
+    assert after.value("loanwatch_alerts", state="open", severity="critical") == unresolved.get(
+        "critical", 0
+    )
+    assert after.total("loanwatch_alerts") == sum(unresolved.values())
+    assert before.total("loanwatch_alerts") == 0
+    assert after.value("loanwatch_outbox_pending") == pending > 0
+    assert after.value("loanwatch_outbox_oldest_age_seconds") >= 0
+    assert after.value("loanwatch_database_up") == 1
+
+
+def _critical_alerts(sessions, facility_id: int, count: int) -> None:
+    findings = [
+        Finding(
+            "limit_frozen",
+            facility_id,
+            f"subject-{n}",
+            Severity.CRITICAL,
+            "the line shows frozen",
+            {"Status": "frozen"},
+        )
+        for n in range(count)
+    ]
+    with sessions.begin() as session:
+        apply_findings(session, findings, now=utcnow(), policy=AlertPolicy(default_channel=ALERTS))
+
+
+def test_worker_serves_its_cycles_deliveries_and_scheduler_on_its_metrics_port(
+    database_url, slack, jiebei, sessions
+) -> None:
+    """`loanwatch worker` with LOANWATCH_METRICS_PORT serves /metrics there: its catch-up check
+    cycle counted and timed, the scheduler's last run of the checks, every outbox row it sent
+    to Slack counted as sent and its chat.postMessage timed, and the outbox emptied."""
+    _critical_alerts(sessions, jiebei.id, 2)
+    metrics_port = free_port()
+    started = time.time()
+    process = start(
+        "worker",
+        database_url,
+        slack.api_url,
+        free_port(),
+        LOANWATCH_METRICS_PORT=str(metrics_port),
+    )
+    try:
+        samples = _until(
+            lambda: _scrape_or_empty(metrics_port, process),
+            lambda s: (
+                s.value("loanwatch_check_cycles_total", result="ok") >= 1
+                and s.value("loanwatch_outbox_pending") == 0
+                and s.value("loanwatch_deliveries_total", transport="slack", result="sent") >= 2
+            ),
+        )
+    finally:
+        stderr = _stop(process)
+    assert process.returncode == 0, stderr
+    with sessions() as session:
+        sent = session.scalar(select(func.count()).where(OutboxMessage.state == SENT))
+    assert sent >= 2
+    assert samples.value("loanwatch_deliveries_total", transport="slack", result="sent") == sent
+    assert samples.value("loanwatch_check_cycles_total", result="ok") >= 1
+    assert samples.value("loanwatch_check_cycle_seconds_count") >= 1
+    assert samples.value("loanwatch_outbox_pending") == 0
+    last_checks = samples.value(
+        "loanwatch_scheduler_last_run_timestamp_seconds", scheduled_job="checks"
+    )
+    assert started <= last_checks <= time.time()
+    assert samples.value("loanwatch_slack_api_seconds_count", method="chat.postMessage") >= sent
+    assert samples.value("loanwatch_dead_letters_total") == 0
+    assert "serving metrics on http://127.0.0.1:" in stderr
+
+
+def _scrape_or_empty(port: int, process) -> Samples:
+    if process.poll() is not None:
+        raise AssertionError(f"the worker exited: {process.stderr.read()}")
+    try:
+        return scrape(port)
+    except OSError:
+        return Samples({}, {})
+
+
+def test_a_worker_whose_metrics_port_is_taken_says_what_to_do(database_url, slack) -> None:
+    """Two workers on one host given the same port, without multiprocess mode: the second
+    refuses to start and says to give each its own port (or 0 for none)."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = start(
+            "worker", database_url, slack.api_url, free_port(), LOANWATCH_METRICS_PORT=str(port)
+        )
+        try:
+            _, stderr = process.communicate(timeout=30)
+        finally:
+            process.kill()
+    assert process.returncode != 0
+    assert f"cannot serve metrics on 127.0.0.1:{port}" in stderr
+    assert "its own LOANWATCH_METRICS_PORT" in stderr
+
+
+@pytest.mark.parametrize("blank", ["0", ""])
+def test_a_metrics_port_of_0_or_blank_serves_none(blank) -> None:
+    """LOANWATCH_METRICS_PORT=0 or left blank turns the worker's metrics server off."""
+    settings = app_settings("sqlite://", "http://127.0.0.1:1/", LOANWATCH_METRICS_PORT=blank)
+    assert settings.metrics_port == 0
