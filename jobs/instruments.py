@@ -8,7 +8,7 @@ its scheduled jobs' runs. The domain computes; these callers count.
 """
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
@@ -63,9 +63,14 @@ def timed_cycle() -> Iterator[CycleOutcome]:
         return
     for finding in report.findings:
         FINDINGS.labels(str(finding.check)).inc()
-    for check in report.failed:
-        CHECK_FAILURES.labels(check).inc()
+    count_failures(report.failed)
     CHECK_CYCLES.labels("partial" if report.failed else "ok").inc()
+
+
+def count_failures(failed: Iterable[str]) -> None:
+    """Count the checks or wake-ups that raised (a cycle's, or the minute's wake-ups')."""
+    for check in failed:
+        CHECK_FAILURES.labels(check).inc()
 
 
 def stamped(job: str, work: Callable[P, R]) -> Callable[P, R]:

@@ -20,7 +20,7 @@ from bot.sessions import session_factory
 from bot.settings import Settings
 from jobs.cycle import run_check_cycle, run_wake_ups, tell_failed_checks
 from jobs.delivery import DeliveryWorker, delivery_options
-from jobs.instruments import CountingTransport, timed_cycle
+from jobs.instruments import CountingTransport, count_failures, timed_cycle
 from jobs.prompt import prompt_checks_job
 from jobs.scheduler import build_scheduler, worker_name
 from jobs.transports import Transport
@@ -122,5 +122,6 @@ def _wake_up(sessions: sessionmaker[Session], settings: Settings) -> Callable[[d
                 session, now=now, settings=settings, calendar=calendar, written_at=None
             )
             tell_failed_checks(session, done.failed, done.ran_clean, now=now, policy=policy)
+        count_failures(done.failed)
 
     return wake

@@ -18,7 +18,6 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.errors import SettingsError
 from bot.metrics.database import DatabaseCollector
 
 log = logging.getLogger(__name__)
@@ -76,16 +75,10 @@ class MetricsServer:
     """prometheus_client's own HTTP server on host:port, in a daemon thread."""
 
     def __init__(self, sessions: sessionmaker[Session], *, host: str, port: int) -> None:
-        try:
-            self._server, self._thread = start_http_server(
-                port, addr=host, registry=scrape_registry(sessions)
-            )
-        except OSError as exc:
-            raise SettingsError(
-                f"cannot serve metrics on {host}:{port} ({exc.strerror or exc}); give each "
-                "process on this host its own LOANWATCH_METRICS_PORT, set 0 to serve none, or "
-                "see docs/operations.md for several workers on one port"
-            ) from exc
+        """Bound and serving when it returns; OSError when host:port cannot be bound."""
+        self._server, self._thread = start_http_server(
+            port, addr=host, registry=scrape_registry(sessions)
+        )
         self.port = int(self._server.server_port)
         log.info("serving metrics on http://%s:%d%s", host, self.port, METRICS_PATH)
 
@@ -97,24 +90,33 @@ class MetricsServer:
 
 def serve_metrics(sessions: sessionmaker[Session], *, host: str, port: int) -> MetricsServer | None:
     """/metrics on host:port for a process without an HTTP server of its own (`loanwatch
-    worker`, `run` in Socket Mode); None when `port` is 0 (none wanted).
+    worker`, `run` in Socket Mode); None when `port` is 0 (none wanted) or cannot be bound.
 
-    In multiprocess mode a port already taken is a sibling's on this host, serving every
-    process's values: this one then serves none and says so. Otherwise a taken port is refused
-    with what to do (SettingsError).
+    A port that cannot be bound does not stop the process: its checks and deliveries matter
+    more than its metrics, and Prometheus shows the target down (deploy/prometheus/rules.yaml
+    names the workers' metrics missing). The log says what to do. In multiprocess mode a port
+    already taken is a sibling's on this host, which serves this process's values too.
     """
     if port == 0:
         log.info("metrics not served: LOANWATCH_METRICS_PORT is 0")
         return None
     try:
         return MetricsServer(sessions, host=host, port=port)
-    except SettingsError:
-        if multiprocess_dir() is None:
-            raise
-        log.info(
-            "metrics: port %d is taken, by another process of this host sharing %s, which "
-            "serves this one's values too",
-            port,
-            MULTIPROC_DIR,
-        )
+    except OSError as exc:
+        if multiprocess_dir() is not None:
+            log.info(
+                "metrics: port %d is taken, by another process of this host sharing %s, which "
+                "serves this one's values too",
+                port,
+                MULTIPROC_DIR,
+            )
+        else:
+            log.error(
+                "cannot serve metrics on %s:%d (%s); going on without them. Give each process "
+                "on this host its own LOANWATCH_METRICS_PORT, set 0 to serve none, or see "
+                "docs/operations.md for several workers on one port",
+                host,
+                port,
+                exc.strerror or exc,
+            )
         return None
