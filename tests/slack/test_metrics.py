@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
 from bot.alerts.detection import apply_findings
@@ -308,3 +309,17 @@ def _wait_for(condition: Callable[[], bool]) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.2)
+
+
+def test_a_listeners_own_slack_calls_are_timed(app, slack, jiebei) -> None:
+    """Bolt's client for each request is swapped for the timed one: the form `/loan draw`
+    opens (views.open, called by the listener) shows in loanwatch_slack_api_seconds."""
+
+    def opened() -> float:
+        sample = "loanwatch_slack_api_seconds_count"
+        return REGISTRY.get_sample_value(sample, {"method": "views.open"}) or 0.0
+
+    before = opened()
+    assert app.command("draw").status == 200
+    assert slack.calls_to("views.open")
+    assert opened() == before + 1
