@@ -21,7 +21,7 @@ from bot.metrics.exposition import metrics_page
 from bot.sessions import session_factory
 from bot.settings import Settings
 from bot.slack.server import Health, Serving, make_server, wsgi_app
-from tests.deploy.files import DEPLOY
+from tests.deploy.files import DEPLOY, resource
 from tests.support.databases import sqlite_copy
 from tests.support.metrics import Samples, scrape
 
@@ -151,3 +151,24 @@ def test_a_misspelt_metric_or_function_is_named(exposed) -> None:
     assert problems("max(loanwatch_outbox_pending", exposed) == ["unbalanced ()"]
     assert "loanwatch_check_cycle_seconds_bucket" in exposed
     assert "loanwatch_alerts" in exposed
+
+
+def test_prometheus_finds_web_and_worker_metrics_where_they_are_served() -> None:
+    """The pods' scrape annotations name the port each serves /metrics on: web's PORT, the
+    worker's LOANWATCH_METRICS_PORT (a named containerPort), as the ConfigMap sets them."""
+    config = resource("ConfigMap", "loanwatch-config")["data"]
+    expected = {
+        "loanwatch-web": config["PORT"],
+        "loanwatch-worker": config["LOANWATCH_METRICS_PORT"],
+    }
+    for name, port in expected.items():
+        template = resource("Deployment", name)["spec"]["template"]
+        annotations = template["metadata"]["annotations"]
+        assert annotations == {
+            "prometheus.io/scrape": "true",
+            "prometheus.io/port": port,
+            "prometheus.io/path": "/metrics",
+        }
+        (container,) = template["spec"]["containers"]
+        assert int(port) in [p["containerPort"] for p in container["ports"]]
+    assert int(config["LOANWATCH_METRICS_PORT"]) == Settings.model_fields["metrics_port"].default
