@@ -130,6 +130,9 @@ class Settings(BaseSettings):
     host: str = Field("0.0.0.0", validation_alias="LOANWATCH_HOST")
     port: int = Field(3000, ge=0, le=65535, validation_alias="PORT")
     web_threads: int = Field(8, ge=1, le=256, validation_alias="LOANWATCH_WEB_THREADS")
+    # /metrics of `loanwatch worker` (and of `run` in Socket Mode) on a port of its own; 0 or
+    # blank: none (`web` and `run` over HTTP serve /metrics on PORT).
+    metrics_port: int = Field(9464, ge=0, le=65535, validation_alias="LOANWATCH_METRICS_PORT")
 
     # The ingest API (docs/api.md): requests one token may make, in this process, per window.
     api_rate_limit: str = Field("600/minute", validation_alias="LOANWATCH_API_RATE_LIMIT")
@@ -220,6 +223,11 @@ class Settings(BaseSettings):
         # .env.example writes them) is not set: not an empty token, not the path ".".
         optional = info.field_name is not None and cls.model_fields[info.field_name].default is None
         return None if optional and isinstance(value, str) and not value.strip() else value
+
+    @field_validator("metrics_port", mode="before")
+    @classmethod
+    def _blank_port_is_off(cls, value: object) -> object:
+        return 0 if isinstance(value, str) and not value.strip() else value
 
     @field_validator("smtp_security", "log_format", mode="before")
     @classmethod

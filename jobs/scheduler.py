@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import utcnow
 from bot.db import through_outages
 from bot.models import SchedulerSlot
+from jobs.instruments import stamped
 from jobs.replay import CHECKS_JOB
 
 log = logging.getLogger(__name__)
@@ -141,6 +142,9 @@ def build_scheduler(
     facility's mark is claimed by one worker's run, in the run's transaction.
 
     `stop`, set when the process stops, ends a slotted job's wait through a database outage.
+
+    Each job's last finished run is a metric (`jobs.instruments.stamped`): a worker that goes
+    silent shows there before anyone misses an alert.
     """
     me = worker or worker_name()
     scheduler = BackgroundScheduler(
@@ -152,7 +156,7 @@ def build_scheduler(
     # interval since on each pass (millions for a 5-second job), and one ahead held jobs back.
     start = utcnow()
     scheduler.add_job(
-        run_once_per_slot,
+        stamped(CHECKS_JOB, run_once_per_slot),
         IntervalTrigger(seconds=check_interval.total_seconds(), timezone=UTC),
         args=[sessions, CHECKS_JOB, check_interval, me, run_checks, clock],
         kwargs={"stop": stop},
@@ -160,7 +164,7 @@ def build_scheduler(
         next_run_time=start,  # the catch-up run at start-up
     )
     scheduler.add_job(
-        run_once_per_slot,
+        stamped("wake-ups", run_once_per_slot),
         IntervalTrigger(seconds=wake_every.total_seconds(), timezone=UTC),
         args=[sessions, "wake-ups", wake_every, me, wake_up, clock],
         kwargs={"stop": stop},
@@ -169,20 +173,20 @@ def build_scheduler(
     )
     if digests is not None:
         scheduler.add_job(
-            lambda: digests(clock()),
+            stamped("digests", lambda: digests(clock())),
             IntervalTrigger(seconds=wake_every.total_seconds(), timezone=UTC),
             id="digests",
             next_run_time=start,
         )
     if prompt_checks is not None:
         scheduler.add_job(
-            prompt_checks,
+            stamped("prompt-checks", prompt_checks),
             IntervalTrigger(seconds=prompt_every.total_seconds(), timezone=UTC),
             id="prompt-checks",
             next_run_time=start,
         )
     scheduler.add_job(
-        deliver,
+        stamped("delivery", deliver),
         IntervalTrigger(seconds=delivery_every.total_seconds(), timezone=UTC),
         id="delivery",
         next_run_time=start,

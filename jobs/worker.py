@@ -23,6 +23,7 @@ from bot.settings import Settings
 from jobs.cycle import run_check_cycle, run_wake_ups, tell_failed_checks
 from jobs.delivery import DeliveryWorker, delivery_options
 from jobs.heartbeat import Heartbeat
+from jobs.instruments import CountingTransport, count_failures, timed_cycle
 from jobs.prompt import prompt_checks_job
 from jobs.scheduler import build_scheduler, worker_name
 from jobs.transports import Transport
@@ -50,7 +51,7 @@ def run_worker(
     digest_options = settings.digest_options()
     delivery = DeliveryWorker(
         sessions,
-        transport,
+        CountingTransport(transport),
         worker_id=me,
         clock=clock,
         **delivery_options(settings),
@@ -110,8 +111,9 @@ def _check_cycle(
     """One check cycle, logged, and told to the dead man's switch: clean, or failed (it
     raised, or a check in it did: the admins hear of that by a check_failed alert)."""
     try:
-        with transaction(sessions) as session:
+        with timed_cycle() as cycle, transaction(sessions) as session:
             report = run_check_cycle(session, now=now, settings=settings, calendar=calendar)
+            cycle.report = report
     except Exception:
         heartbeat.cycle_done(ok=False)
         raise
@@ -159,5 +161,6 @@ def _wake_up(sessions: sessionmaker[Session], settings: Settings) -> Callable[[d
                 session, now=now, settings=settings, calendar=calendar, written_at=None
             )
             tell_failed_checks(session, done.failed, done.ran_clean, now=now, policy=policy)
+        count_failures(done.failed)
 
     return wake

@@ -1,5 +1,6 @@
 """Fixtures every test can use. Database tests run once on SQLite and once on PostgreSQL."""
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +20,10 @@ from tests.support.databases import (
 )
 
 ALICE = Actor("cli:alice", "cli")
+
+# The workers and `run`s the tests start serve no metrics on the fixed default port (9464):
+# never a fixed port in tests. A test that wants them gives a free one.
+os.environ.setdefault("LOANWATCH_METRICS_PORT", "0")
 
 
 @pytest.fixture(scope="session")

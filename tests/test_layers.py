@@ -7,6 +7,9 @@
   other.
 - `bot/api` (the ingest API, an entry point like `bot/slack`) imports neither Slack nor `jobs`,
   and the domain does not import it.
+- Nothing in the domain records metrics: `bot/metrics` (what loanwatch tells Prometheus, and
+  the timed Slack client) is outside it, like an entry point, and the domain imports neither it
+  nor prometheus_client; its callers (jobs/, bot/slack, bot/cli) record.
 - No import cycle between the project's modules, lazy imports inside functions included: a cycle
   hidden in a function is still two modules that each need the other.
 
@@ -20,8 +23,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "jobs")
-ENTRY_POINTS = ("bot.slack", "bot.cli", "bot.migrations", "bot.api")
-FORBIDDEN_IN_DOMAIN = ("slack_bolt", "slack_sdk", "apscheduler", "jobs", "bot.api")
+ENTRY_POINTS = ("bot.slack", "bot.cli", "bot.migrations", "bot.api", "bot.metrics")
+FORBIDDEN_IN_DOMAIN = (
+    "slack_bolt",
+    "slack_sdk",
+    "apscheduler",
+    "jobs",
+    "bot.api",
+    "bot.metrics",
+    "prometheus_client",
+)
 FORBIDDEN_IN_API = ("slack_bolt", "slack_sdk", "bot.slack", "apscheduler", "jobs")
 
 
@@ -203,3 +214,20 @@ def test_the_api_imports_neither_slack_nor_jobs() -> None:
     assert offending == [], "bot/api must not import these:\n" + "\n".join(offending)
     assert not _is_domain("bot.api.app")
     assert any(_reaches(i.importer, "bot.api") for i in IMPORTS)
+
+
+def test_the_metrics_stay_out_of_the_domain_and_below_their_callers() -> None:
+    """bot/metrics is not domain, imports neither jobs/ nor bot/slack nor the API (they import
+    it), and is imported by the callers that record (jobs/ and bot/slack)."""
+    assert not _is_domain("bot.metrics.database")
+    offending = [
+        str(i)
+        for i in IMPORTS
+        if _reaches(i.importer, "bot.metrics")
+        and any(_reaches(i.target, name) for name in ("jobs", "bot.slack", "bot.api", "bot.cli"))
+    ]
+    assert offending == [], "bot/metrics must not import these:\n" + "\n".join(offending)
+    assert any(_reaches(i.importer, "jobs") and _reaches(i.target, "bot.metrics") for i in IMPORTS)
+    assert any(
+        _reaches(i.importer, "bot.slack") and _reaches(i.target, "bot.metrics") for i in IMPORTS
+    )

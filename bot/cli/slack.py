@@ -19,6 +19,7 @@ from bot.db import require_current_schema
 from bot.errors import InputError, SettingsError
 from bot.health import Health
 from bot.logs import configure_logging
+from bot.metrics.exposition import metrics_page, serve_metrics
 from bot.sessions import session_factory
 from bot.settings import Settings
 from bot.slack.app import build_app
@@ -34,7 +35,7 @@ log = logging.getLogger("loanwatch")
 @click.pass_obj
 def web_command(state: CliState) -> None:
     """Serve Slack's requests and the ingest API over HTTP on PORT (POST /slack/events,
-    /api/v1/…, GET /healthz, GET /readyz)."""
+    /api/v1/…, GET /healthz, GET /readyz, GET /metrics)."""
     if not state.settings.slack_bot_token:  # unset or empty
         sessions, app = _api_only(state), None
     else:
@@ -71,6 +72,8 @@ def run_command(state: CliState) -> int:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
+        # No HTTP server of its own: /metrics on LOANWATCH_METRICS_PORT, as a worker's.
+        metrics = serve_metrics(sessions, host=settings.host, port=settings.metrics_port)
         shutdown = _stopper(stop, handler.close)
         worker = WorkerThread(settings, stop, died, shutdown)
         _on_signals(shutdown)
@@ -82,6 +85,8 @@ def run_command(state: CliState) -> int:
         finally:
             stop.set()
             worker.join()
+            if metrics is not None:
+                metrics.close()
     else:
         interval = timedelta(minutes=settings.check_interval_minutes)
         health = Health(sessions, scheduler_interval=interval, worker_died=died)
@@ -166,15 +171,21 @@ def _http_server(
     settings: Settings, app: App | None, health: Health, sessions: sessionmaker[Session]
 ) -> tuple[Serving, ApiWsgi]:
     """The HTTP server on LOANWATCH_HOST:PORT (bot.slack.server), bound, not serving yet:
-    Slack's endpoint, /healthz and the ingest API (bot.api) on one port. The API's event loop
-    is closed by the caller once the server has stopped."""
+    Slack's endpoint, /healthz, /metrics and the ingest API (bot.api) on one port. The API's
+    event loop is closed by the caller once the server has stopped."""
     secret = settings.slack_signing_secret
     if app is not None and secret is None:  # build_app has refused already; for the types
         raise SettingsError("SLACK_SIGNING_SECRET is not set; HTTP needs it")
     api = ApiWsgi(build_api(sessions, rate_limit=settings.api_rate_limit))
     serving = Serving(
         make_server(
-            wsgi_app(app, health, signing_secret=secret and secret.get_secret_value(), api=api),
+            wsgi_app(
+                app,
+                health,
+                signing_secret=secret and secret.get_secret_value(),
+                api=api,
+                metrics=metrics_page(sessions),
+            ),
             host=settings.host,
             port=settings.port,
             threads=settings.web_threads,

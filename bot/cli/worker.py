@@ -9,6 +9,8 @@ import click
 
 from bot.cli.context import CliState
 from bot.logs import configure_logging
+from bot.metrics.exposition import serve_metrics
+from bot.sessions import session_factory
 from jobs.transports import transport_from
 from jobs.worker import run_worker
 
@@ -16,7 +18,8 @@ from jobs.worker import run_worker
 @click.command("worker")
 @click.pass_obj
 def worker_command(state: CliState) -> None:
-    """Run the scheduler and the delivery loop (to Slack with SLACK_BOT_TOKEN, else the console)."""
+    """Run the scheduler and the delivery loop (to Slack with SLACK_BOT_TOKEN, else the console),
+    with /metrics on LOANWATCH_METRICS_PORT."""
     configure_logging(state.settings)
     stop = threading.Event()
 
@@ -26,7 +29,16 @@ def worker_command(state: CliState) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    run_worker(state.settings, transport_from(state.settings), stop)
+    settings = state.settings
+    # /metrics on LOANWATCH_METRICS_PORT (docs/operations.md), up before the scheduler starts.
+    metrics = serve_metrics(
+        session_factory(state.engine), host=settings.host, port=settings.metrics_port
+    )
+    try:
+        run_worker(settings, transport_from(settings), stop)
+    finally:
+        if metrics is not None:
+            metrics.close()
 
 
 def register(cli: click.Group) -> None:

@@ -4,7 +4,9 @@
     serve(app, settings)                    # HTTP (bot.slack.server)
     SocketModeHandler(app, app_token).start()  # or Socket Mode
 
-Everything the app sends to Slack goes through one WebClient whose base URL is SLACK_API_URL.
+Everything the app sends to Slack goes through one WebClient whose base URL is SLACK_API_URL,
+timed and its failures counted (bot.metrics.slack_api; Bolt's own client for each request is
+swapped for a timed one in the first middleware, so the listeners' calls are counted too).
 """
 
 import json
@@ -25,6 +27,7 @@ from bot.clock import utcnow
 from bot.db import database_unavailable
 from bot.errors import SettingsError
 from bot.logs import ContextExecutor
+from bot.metrics.slack_api import TimedWebClient, timed_like
 from bot.settings import Settings
 from bot.slack import actions, commands, events, views
 from bot.slack.binding import SHOWN_ID, VERIFIED, Admission, InstallationLookup, admitted
@@ -49,7 +52,7 @@ def web_client(settings: Settings, *, token: str | None = None) -> WebClient:
     earlier post by its metadata before trying again; see jobs/transports/slack.py.)
     """
     secret = settings.slack_bot_token
-    return WebClient(
+    return TimedWebClient(
         token=token or (secret.get_secret_value() if secret else None),
         base_url=settings.slack_api_url,
         timeout=10,
@@ -85,7 +88,7 @@ def build_app(
     # Group lookups happen while Slack waits for our answer (3 s): a short timeout and no
     # retries, and RoleBook keeps what it knew when Slack does not answer. The installation's
     # own lookup (auth.test) is asked the same way.
-    lookups = WebClient(
+    lookups = TimedWebClient(
         token=client.token, base_url=settings.slack_api_url, timeout=2, retry_handlers=[]
     )
     roles = RoleBook(
@@ -131,6 +134,7 @@ def build_app(
     @app.middleware
     def provide(context: Any, next: Callable[[], None]) -> None:
         context[KEY] = loanwatch
+        context["client"] = timed_like(context.client)
         next()
 
     app.error(_on_error)

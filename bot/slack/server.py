@@ -1,4 +1,5 @@
-"""HTTP: Slack's requests on POST /slack/events, GET /healthz and GET /readyz, served by waitress.
+"""HTTP: Slack's requests on POST /slack/events, GET /healthz, GET /readyz and GET /metrics,
+served by waitress.
 
 waitress is a production WSGI server (pure Python, threads, no fork), so the same code serves
 `loanwatch web`, `loanwatch run` and the tests, which start it on port 0.
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
+METRICS_PATH = "/metrics"
 # Everything under it goes to the ingest API (bot.api), when the process serves one.
 API_PREFIX = "/api/"
 # A request id given by a proxy in X-Request-Id is kept when it looks like one.
@@ -45,12 +47,18 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 def wsgi_app(
-    app: App | None, health: Health, *, signing_secret: str | None, api: WsgiApp | None = None
+    app: App | None,
+    health: Health,
+    *,
+    signing_secret: str | None,
+    api: WsgiApp | None = None,
+    metrics: WsgiApp | None = None,
 ) -> WsgiApp:
     """Slack's requests on POST /slack/events (checked first: bot.slack.ingress), the health
     report on GET /healthz, whether the schema is current on GET /readyz, the ingest API under
-    /api/ (`api`, built by bot/cli, as Slack's package does not import the API's), 404
-    elsewhere. Without `app` (Slack off: no SLACK_BOT_TOKEN), /slack/events is a 404 too."""
+    /api/ (`api`, built by bot/cli, as Slack's package does not import the API's), Prometheus'
+    metrics on GET /metrics (`metrics`, bot.metrics.exposition), 404 elsewhere. Without `app`
+    (Slack off: no SLACK_BOT_TOKEN), /slack/events is a 404 too."""
     events = SlackEvents(app, signing_secret) if app is not None and signing_secret else None
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -67,6 +75,8 @@ def wsgi_app(
         if path == READY_PATH and method == "GET":
             ready, details = health.readiness()
             return _json(start_response, 200 if ready else 503, {"ok": ready, **details})
+        if path == METRICS_PATH and method == "GET" and metrics is not None:
+            return metrics(environ, start_response)
         if path == EVENTS_PATH and method == "POST" and events is not None:
             return events(environ, start_response)
         if api is not None and isinstance(path, str) and path.startswith(API_PREFIX):

@@ -35,13 +35,13 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry import BackoffRetryIntervalCalculator, RetryIntervalCalculator
 from slack_sdk.web import SlackResponse
 
 from bot.alerts.notices import ALERT_KINDS, NoticeKind
 from bot.digest.payload import DIGEST_KIND
+from bot.metrics.slack_api import TimedWebClient as WebClient
 from bot.oncall.usergroups import USERGROUP_KIND
 from bot.oncall.words import ESCALATION_KIND
 from bot.slack.blocks import (

@@ -12,6 +12,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.errors import InputError
+from bot.metrics import command_timer
 from bot.slack.commands import alerts, digest, imports, ledger, oncall, status, tickets
 from bot.slack.commands.invocation import Invocation
 from bot.slack.context import Loanwatch, loanwatch_of, refusal
@@ -142,25 +143,31 @@ SUBCOMMANDS: dict[str, Subcommand] = {
 
 
 def loan(ack: Callable[..., Any], command: dict[str, Any], client: WebClient, context: Any) -> None:
-    """The slash command: one subcommand, answered in the ack."""
+    """The slash command: one subcommand, answered in the ack, counted and timed
+    (`loanwatch_commands_total`, `loanwatch_command_seconds`)."""
     lw = loanwatch_of(context)
     call = Invocation.from_command(command, client)
     name = call.subcommand or "help"
     sub = SUBCOMMANDS.get(name)
-    if sub is None:
-        ack(**problem(f"there is no `{name}` subcommand", f"{call.command} help").ack_kwargs())
-        return
-    if sub.role > Role.VIEWER and not lw.may(call.user_id, sub.role, f"{name}"):
-        ack(**Reply(refusal(sub.role, sub.what)).ack_kwargs())
-        return
-    try:
-        reply = sub.handler(lw, call)
-    except InputError as exc:
-        reply = problem(str(exc), f"{call.command} {sub.usage}")
-    if reply is None:
-        ack()
-    else:
-        ack(**reply.ack_kwargs())
+    # Only the subcommands there are name a metric's series: a typo is `unknown`.
+    with command_timer(name if sub is not None else "unknown") as outcome:
+        if sub is None:
+            outcome.result = "invalid"
+            ack(**problem(f"there is no `{name}` subcommand", f"{call.command} help").ack_kwargs())
+            return
+        if sub.role > Role.VIEWER and not lw.may(call.user_id, sub.role, f"{name}"):
+            outcome.result = "refused"
+            ack(**Reply(refusal(sub.role, sub.what)).ack_kwargs())
+            return
+        try:
+            reply = sub.handler(lw, call)
+        except InputError as exc:
+            outcome.result = "invalid"
+            reply = problem(str(exc), f"{call.command} {sub.usage}")
+        if reply is None:
+            ack()
+        else:
+            ack(**reply.ack_kwargs())
 
 
 def help_reply(command: str) -> Reply:
