@@ -17,6 +17,7 @@ from concurrent.futures import Executor
 from datetime import datetime
 from typing import Any
 
+from pydantic import SecretStr
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.error import BoltUnhandledRequestError
 from slack_sdk import WebClient
@@ -73,17 +74,7 @@ def build_app(
 
     `executor` runs what listeners do after Slack had its answer (Bolt's lazy listeners: a
     shared file's import); Bolt's own thread pool when not given."""
-    if settings.slack_bot_token is None:
-        raise SettingsError(
-            "SLACK_BOT_TOKEN is not set; the Slack app needs the bot token (xoxb-…), see "
-            '"Install it in your workspace" in the README'
-        )
-    secret = settings.slack_signing_secret
-    if secret is None and not socket_mode:
-        raise SettingsError(
-            "SLACK_SIGNING_SECRET is not set; without it requests from Slack cannot be verified "
-            "(or set SLACK_APP_TOKEN for Socket Mode)"
-        )
+    secret = _signing_secret(settings, socket_mode)
     client = web_client(settings)
     # Group lookups happen while Slack waits for our answer (3 s): a short timeout and no
     # retries, and RoleBook keeps what it knew when Slack does not answer. The installation's
@@ -141,6 +132,22 @@ def build_app(
     for surface in (commands, actions, views, events):
         surface.register(app, settings)
     return app
+
+
+def _signing_secret(settings: Settings, socket_mode: bool) -> SecretStr | None:
+    """The signing secret (None in Socket Mode); a clear error when a needed setting is missing."""
+    if settings.slack_bot_token is None:
+        raise SettingsError(
+            "SLACK_BOT_TOKEN is not set; the Slack app needs the bot token (xoxb-…), see "
+            '"Install it in your workspace" in the README'
+        )
+    secret = settings.slack_signing_secret
+    if secret is None and not socket_mode:
+        raise SettingsError(
+            "SLACK_SIGNING_SECRET is not set; without it requests from Slack cannot be verified "
+            "(or set SLACK_APP_TOKEN for Socket Mode)"
+        )
+    return secret
 
 
 def _on_error(
