@@ -1,18 +1,19 @@
-"""deploy/prometheus/rules.yaml and deploy/grafana/loanwatch.json: every expression names only
-metrics that loanwatch really exposes, as scraped from a running server's /metrics.
+"""deploy/prometheus/rules.yaml and deploy/grafana/loanwatch.json: every expression parses as
+PromQL and names only metrics that loanwatch really exposes, as scraped from a running server's
+/metrics.
 
-promtool does not install from the registries, so PromQL is not parsed in full here: each
-expression's brackets must balance, each word before a "(" must be a PromQL function or
-aggregation, and each other name must be a metric of the scrape (a histogram's _bucket, _count
-and _sum, a counter's _total) or one of Prometheus' own.
+promtool does not install from the registries; promql-parser (a binding of a Rust PromQL
+parser) parses each expression in full, so a lost bracket or an unknown function is caught, and
+each metric it selects must be one of the scrape (a histogram's _bucket, _count and _sum, a
+counter's _total) or one of Prometheus' own.
 """
 
 import json
-import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import promql_parser
 import pytest
 import yaml
 
@@ -28,13 +29,6 @@ from tests.support.metrics import Samples, scrape
 RULES = DEPLOY / "prometheus" / "rules.yaml"
 DASHBOARD = DEPLOY / "grafana" / "loanwatch.json"
 
-FUNCTIONS = {
-    "abs", "absent", "avg", "avg_over_time", "ceil", "clamp_min", "count", "count_over_time",
-    "delta", "deriv", "floor", "histogram_quantile", "increase", "irate", "max",
-    "max_over_time", "min", "min_over_time", "rate", "round", "scalar", "sort", "sum",
-    "sum_over_time", "time", "topk", "vector",
-}  # fmt: skip
-KEYWORDS = {"and", "or", "unless", "bool", "offset"}
 # Prometheus' own series, which every target has.
 PROMETHEUS_SERIES = {"up"}
 
@@ -73,24 +67,26 @@ def _series_names(samples: Samples) -> set[str]:
 
 
 def problems(expr: str, exposed: set[str]) -> list[str]:
-    """What is wrong with one expression: unbalanced brackets, unknown functions, and names
-    that are no metric loanwatch exposes; [] when none."""
-    found: list[str] = []
-    for opening, closing in ("()", "[]", "{}"):
-        if expr.count(opening) != expr.count(closing):
-            found.append(f"unbalanced {opening}{closing}")
-    text = re.sub(r'"[^"]*"', '""', expr)  # label values
-    text = re.sub(r"\{[^}]*\}", "", text)  # label matchers
-    text = re.sub(r"\[[^\]]*\]", "", text)  # ranges
-    text = re.sub(r"\b(by|without|on|ignoring)\s*\([^)]*\)", "", text)  # grouping labels
-    for match in re.finditer(r"[A-Za-z_:][A-Za-z0-9_:]*(\s*\()?", text):
-        word, call = match.group(0).rstrip("( \t\n"), match.group(1)
-        if call:
-            if word not in FUNCTIONS:
-                found.append(f"unknown function {word}")
-        elif word not in KEYWORDS and word not in exposed and word not in PROMETHEUS_SERIES:
-            found.append(f"no such metric {word}")
-    if not any(name.startswith("loanwatch_") for name in re.findall(r"loanwatch_\w+", text)):
+    """What is wrong with one expression: it does not parse as PromQL, or it selects a metric
+    loanwatch does not expose, or none of loanwatch's; [] when nothing."""
+    try:
+        tree = promql_parser.parse(expr)
+    except ValueError as error:
+        return [f"not PromQL: {error}"]
+    selected: list[str] = []
+
+    def visit(node: object) -> bool:
+        if isinstance(node, promql_parser.VectorSelector) and node.name:
+            selected.append(node.name)
+        return True
+
+    promql_parser.walk(tree, visit)
+    found = [
+        f"no such metric {name}"
+        for name in selected
+        if name not in exposed and name not in PROMETHEUS_SERIES
+    ]
+    if not any(name.startswith("loanwatch_") for name in selected):
         found.append("names no loanwatch metric")
     return found
 
@@ -147,8 +143,12 @@ def test_a_misspelt_metric_or_function_is_named(exposed) -> None:
     assert problems("sum(rate(loanwatch_dead_leters_total[5m]))", exposed) == [
         "no such metric loanwatch_dead_leters_total"
     ]
-    assert problems("summ(loanwatch_outbox_pending)", exposed) == ["unknown function summ"]
-    assert problems("max(loanwatch_outbox_pending", exposed) == ["unbalanced ()"]
+    assert problems("summ(loanwatch_outbox_pending)", exposed) == [
+        "not PromQL: unknown function with name 'summ'"
+    ]
+    assert problems("max(loanwatch_outbox_pending", exposed) == [
+        "not PromQL: unclosed left parenthesis"
+    ]
     assert "loanwatch_check_cycle_seconds_bucket" in exposed
     assert "loanwatch_alerts" in exposed
 
