@@ -160,10 +160,10 @@ def bank_statement(sessions: sessionmaker[Session]) -> None:
     columns = "paid_on=交易日期,amount=记账金额(支出),note=对方户名"
     with transaction(sessions) as session:
         mapping = add_mapping(session, DEMO, "icbc", kind="repayments", columns=columns,
-                              date_format=None, encoding="utf-8", skip_rows=6, where="摘要=还款",
-                              now=STATEMENT)  # fmt: skip
+                              date_format=None, encoding="utf-8", skip_rows=6,
+                              where="摘要=主动还款", now=STATEMENT)  # fmt: skip
         click.echo(f'$ loanwatch mapping add icbc --kind repayments --columns "{columns}" '
-                   '--skip-rows 6 --where "摘要=还款"')  # fmt: skip
+                   '--skip-rows 6 --where "摘要=主动还款"')  # fmt: skip
         click.echo(saved_line(mapping))
     data = resources.files("bot.cli").joinpath("demo_files", STATEMENT_FILE).read_bytes()
     for _ in range(2):

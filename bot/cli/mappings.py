@@ -7,6 +7,7 @@ from bot.cli.context import CliState
 from bot.cli.render import table
 from bot.ledger.mappings import add_mapping, list_mappings, remove_mapping
 from bot.ledger.statements.mapped import ENCODINGS, FIELDS
+from bot.ledger.statements.where import from_stored, shown
 from bot.models import StatementMapping
 
 
@@ -21,7 +22,8 @@ def mapping_group() -> None:
 @click.option(
     "--columns",
     required=True,
-    help='FIELD=COLUMN pairs, e.g. "due_date=还款日,amount=应还金额".',
+    help='FIELD=COLUMN pairs, e.g. "due_date=还款日,amount=应还金额"; a repayments amount '
+    'written negative when money leaves the account: "amount=-交易金额".',
 )
 @click.option("--date-format", help="strftime format of the dates in text, e.g. %Y/%m/%d.")
 @click.option(
@@ -31,7 +33,10 @@ def mapping_group() -> None:
     help=f"A CSV's encoding: {' or '.join(ENCODINGS)}.",
 )
 @click.option("--skip-rows", type=int, default=0, show_default=True, help="Rows before the header.")
-@click.option("--where", help='Only rows whose COLUMN contains TEXT, e.g. "交易摘要=还款".')
+@click.option(
+    "--where",
+    help='Only rows whose COLUMN is VALUE ("交易摘要=正常还款"), or contains TEXT ("摘要~还款").',
+)
 @click.pass_obj
 def mapping_add(
     state: CliState,
@@ -78,7 +83,7 @@ def mapping_list(state: CliState) -> None:
                 m.date_format or "-",
                 m.encoding,
                 str(m.skip_rows),
-                _columns(m.row_filter) if m.row_filter else "-",
+                shown(from_stored(m.row_filter)) if m.row_filter else "-",
             ]
             for m in list_mappings(session)
         ]

@@ -19,12 +19,10 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.errors import InputError
 from bot.ledger.facilities import facility_zone
+from bot.ledger.limit_batch import LimitSeen, record_limit_readings
+from bot.ledger.locks import lock_facilities
 from bot.ledger.mappings import get_mapping, spec_of
-from bot.ledger.observations import (
-    record_bill,
-    record_draw_confirmation,
-    record_limit_reading,
-)
+from bot.ledger.observations import record_bill, record_draw_confirmation
 from bot.ledger.repayments import record_repayment
 from bot.ledger.statements import parse_statement
 from bot.ledger.statements.mapped import parse_mapped
@@ -37,6 +35,8 @@ from bot.ledger.statements.rows import (
     refuse_conflicting_bills,
 )
 from bot.models import Facility, Repayment
+
+Step = tuple[int, Callable[[], None]]
 
 # What each kind of file records, as the summary counts it.
 KIND_RECORDS = {"bills": "bills", "limits": "limit readings", "repayments": "repayments"}
@@ -205,26 +205,73 @@ def _apply(
 ) -> None:
     """Record each row. A row the ledger refuses stops the import at its line; with `every_row`
     each row is tried under its own savepoint and every refusal is listed. Either way the
-    caller's transaction then rolls the whole file back."""
+    caller's transaction then rolls the whole file back. The limit readings go in together,
+    as the ingest API's do (`bot.ledger.limit_batch`): checked first, then one INSERT."""
     refused: list[StatementError] = []
-    for line, step in _steps(session, actor, facility, parsed, summary, now):
-        try:
-            if every_row:
-                with session.begin_nested():
-                    step()
-            else:
-                step()
-        except StatementError:
-            raise
-        except InputError as exc:
-            if not every_row:
-                raise StatementError(f"{exc}; nothing was imported", line=line) from exc
-            refused.append(StatementError(str(exc), line=line))
+    bills, credits = _steps(session, actor, facility, parsed, summary, now)
+    for line, step in bills:
+        _step(session, line, step, refused, every_row=every_row)
+    _readings(session, actor, facility, parsed.limits, summary, now, refused, every_row=every_row)
+    for line, step in credits:
+        _step(session, line, step, refused, every_row=every_row)
     if refused:
         listed = "\n".join(f"  {error}" for error in refused)
         raise StatementError(
             f"{len(refused)} row(s) refused by the ledger, so nothing was imported:\n{listed}"
         )
+
+
+def _step(
+    session: Session,
+    line: int,
+    step: Callable[[], None],
+    refused: list[StatementError],
+    *,
+    every_row: bool,
+) -> None:
+    """Record one row; a refusal stops the import, or with `every_row` is listed."""
+    try:
+        if every_row:
+            with session.begin_nested():
+                step()
+        else:
+            step()
+    except StatementError:
+        raise
+    except InputError as exc:
+        if not every_row:
+            raise StatementError(f"{exc}; nothing was imported", line=line) from exc
+        refused.append(StatementError(str(exc), line=line))
+
+
+def _readings(
+    session: Session,
+    actor: audit.Actor,
+    facility: Facility,
+    rows: list[LimitRow],
+    summary: ImportSummary,
+    now: datetime,
+    refused: list[StatementError],
+    *,
+    every_row: bool,
+) -> None:
+    """Record the limit readings in one batch, known by their lines; written only when no row
+    of the file is refused (the readings are still checked, so every refusal is listed)."""
+    if not rows:
+        return
+    lock_facilities(session, [facility.id])
+    readings = {
+        row.line: LimitSeen(facility, row.limit, row.available, row.status, row.observed_at)
+        for row in rows
+    }
+    batch = record_limit_readings(session, actor, readings, now=now, write=not refused)
+    for line in sorted(batch.refused):
+        if not every_row:
+            raise StatementError(f"{batch.refused[line]}; nothing was imported", line=line)
+        refused.append(StatementError(batch.refused[line], line=line))
+    if not refused:
+        for new in batch.new.values():
+            _count(summary, "limit readings", new)
 
 
 def _steps(
@@ -234,8 +281,9 @@ def _steps(
     parsed: ParsedStatement,
     summary: ImportSummary,
     now: datetime,
-) -> list[tuple[int, Callable[[], None]]]:
-    """(line, what recording it does) for every row, in the order they are recorded."""
+) -> tuple[list[Step], list[Step]]:
+    """(line, what recording it does) for every bill, and for every repayment or draw arriving
+    in the order the money moved; the limit readings go in as one batch (`_readings`)."""
 
     def bill(row: BillRow) -> None:
         result = record_bill(
@@ -257,28 +305,13 @@ def _steps(
             if result.updated:
                 summary.updated["bills"] += 1
 
-    def reading(row: LimitRow) -> None:
-        result = record_limit_reading(
-            session,
-            actor,
-            facility,
-            limit_amount=row.limit,
-            available=row.available,
-            status=row.status,
-            observed_at=row.observed_at,
-            now=now,
-        )
-        _count(summary, "limit readings", result.new)
-
-    steps: list[tuple[int, Callable[[], None]]] = []
-    steps += [(row.line, partial(bill, row)) for row in parsed.bills]
-    steps += [(row.line, partial(reading, row)) for row in parsed.limits]
+    bills = [(row.line, partial(bill, row)) for row in parsed.bills]
     # Exports list the newest first; a schedule has to see the money in the order it moved.
     ordered = sorted(parsed.credit_rows, key=lambda r: (r.occurred_at, r.line))
-    steps += [
+    credits = [
         (row.line, partial(_credit, session, actor, facility, row, summary, now)) for row in ordered
     ]
-    return steps
+    return bills, credits
 
 
 def _credit(

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.errors import InputError, NotFoundError
 from bot.ledger.facilities import check_slug
-from bot.ledger.statements.mapped import ENCODINGS, FIELDS, MappingSpec
+from bot.ledger.statements.mapped import ENCODINGS, FIELDS, OUTGOING, MappingSpec
+from bot.ledger.statements.where import from_stored, parse_where, stored
 from bot.models import StatementMapping
 from bot.typed import fold_width
 
@@ -54,10 +55,17 @@ def check_columns(kind: str, columns: dict[str, str]) -> dict[str, str]:
     missing = [name for name, required in fields.items() if required and name not in columns]
     if missing:
         raise InputError(f"--columns has no {' or '.join(missing)}; {kind} need {_required(kind)}")
+    # A repayment's amount column may say it writes money leaving the account as negative.
+    for name, column in columns.items():
+        if column.startswith(OUTGOING) and (kind, name) != ("repayments", "amount"):
+            raise InputError(
+                f"--columns {name}={column}: only a repayments mapping's amount may start "
+                f"with {OUTGOING} (the column writes a repayment as a negative amount)"
+            )
     # The header is matched ignoring full-width forms, so 还款日 and its full-width twin are one.
     fields_of: dict[str, list[str]] = {}
     for name, column in columns.items():
-        fields_of.setdefault(fold_width(column).strip(), []).append(name)
+        fields_of.setdefault(fold_width(column).removeprefix(OUTGOING).strip(), []).append(name)
     for column, names in fields_of.items():
         if len(names) > 1:
             raise InputError(
@@ -131,7 +139,7 @@ def add_mapping(
         date_format=check_date_format(date_format) if date_format else None,
         encoding=check_encoding(encoding),
         skip_rows=skip_rows,
-        row_filter=parse_pairs(where, "--where") if where else None,
+        row_filter=stored(parse_where(where)) if where else None,
         created_at=now,
         created_by=actor.name,
     )
@@ -167,12 +175,18 @@ def remove_mapping(session: Session, actor: audit.Actor, name: str, *, now: date
 
 
 def spec_of(row: StatementMapping) -> MappingSpec:
+    columns = dict(row.columns)
+    amount = columns.get("amount", "")
+    outgoing = row.kind == "repayments" and amount.startswith(OUTGOING)
+    if outgoing:
+        columns["amount"] = amount.removeprefix(OUTGOING).strip()
     return MappingSpec(
         name=row.name,
         kind=row.kind,
-        columns=dict(row.columns),
+        columns=columns,
+        outgoing=outgoing,
         date_format=row.date_format,
         encoding=row.encoding,
         skip_rows=row.skip_rows,
-        where=dict(row.row_filter) if row.row_filter else None,
+        where=from_stored(row.row_filter),
     )

@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.errors import InputError
 from bot.settings import Settings
+from bot.slack.import_words import not_importable
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,12 @@ TIMEOUT_SECONDS = 20
 
 
 class FileRefusedError(InputError):
-    """The shared file cannot be fetched for an import; the message says why, for its sender."""
+    """The shared file cannot be fetched for an import; the message says why, for its sender.
+    `name`: the file's name, once Slack said it (the refusal names the file by it)."""
+
+    def __init__(self, message: str, *, name: str | None = None) -> None:
+        super().__init__(message)
+        self.name = name
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,17 @@ def fetch(client: WebClient, settings: Settings, file_id: str) -> SharedFile:
         raise FileRefusedError(
             f"Slack could not be asked about the file ({type(error).__name__}); try again"
         ) from error
-    name = str(info.get("name") or info.get("title") or file_id)
+    name = str(info.get("name") or info.get("title") or "")
+    try:
+        return _fetch_described(info, settings, file_id, name or "the file")
+    except FileRefusedError as error:
+        raise FileRefusedError(str(error), name=name or None) from error
+
+
+def _fetch_described(
+    info: dict[str, Any], settings: Settings, file_id: str, name: str
+) -> SharedFile:
+    """The bytes of the file `info` describes, named `name`."""
     kind = importable_kind(info)
     size = info.get("size")
     limit = settings.import_max_bytes
@@ -85,12 +101,8 @@ def importable_kind(info: dict[str, Any]) -> str:
     extension = name.rpartition(".")[2].lower() if "." in name else ""
     kind = IMPORTABLE.get(filetype) or IMPORTABLE.get(extension)
     if kind is None:
-        shown = info.get("pretty_type") or filetype or "unknown"
-        old = " Save an old .xls as .xlsx or CSV." if "xls" in (filetype, extension) else ""
-        raise FileRefusedError(
-            f"{name or 'the file'} is a {shown} file; loanwatch imports CSV files and .xlsx "
-            f"workbooks.{old}"
-        )
+        shown = str(info.get("pretty_type") or filetype or extension)
+        raise FileRefusedError(not_importable(name, shown, old_xls="xls" in (filetype, extension)))
     return kind
 
 

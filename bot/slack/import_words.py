@@ -50,11 +50,23 @@ def report(name: str, facility: str, summary: ImportSummary) -> str:
     return "\n".join([head, *(f"• {escape(line)}" for line in summary.lines())])
 
 
-def refused(name: str, facility: str, why: str) -> str:
-    """A file not imported: why, and that nothing was written."""
+def refused(name: str | None, facility: str, why: str) -> str:
+    """A file not imported, by its name (None: Slack did not say it): why, and that nothing
+    was written."""
+    shown = f"*{escape(name)}*" if name else "The file you shared"
     return (
-        f":warning: *{escape(name)}* was not imported into *{escape(facility)}*, and nothing "
+        f":warning: {shown} was not imported into *{escape(facility)}*, and nothing "
         f"was written:\n{escape(why)}"
+    )
+
+
+def not_importable(name: str, shown: str, *, old_xls: bool) -> str:
+    """Why a file of another type is not read; `shown` is the type Slack gives it."""
+    kind = f" (Slack gives its type as {shown})" if shown else ""
+    old = " Save an old .xls as .xlsx or CSV." if old_xls else ""
+    return (
+        f"{name or 'The file'} is not a CSV file or an .xlsx workbook{kind}; loanwatch imports "
+        f"only those.{old}"
     )
 
 

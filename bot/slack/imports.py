@@ -78,8 +78,8 @@ def run(
     one that records a refusal); when it returns False that transaction writes nothing."""
     try:
         shared = files.fetch(client, lw.settings, file_id)
-    except InputError as error:
-        return _refused(lw, claim, file_id, target, str(error))
+    except files.FileRefusedError as error:
+        return _refused(lw, claim, error.name, target, str(error))
     try:
         with lw.transaction() as session:
             if claim is not None and not claim(session, "imported"):
@@ -159,7 +159,7 @@ def tell(client: WebClient, user_id: str, outcome: Outcome) -> None:
 def _refused(
     lw: Loanwatch,
     claim: Callable[[Session, str], bool] | None,
-    name: str,
+    name: str | None,
     target: ImportTarget,
     why: str,
 ) -> Outcome | None:

@@ -157,7 +157,9 @@ def test_the_bank_export_through_a_saved_mapping_adds_the_repayment_once(demo: D
     second; the other rows are skipped by the mapping's filter."""
     out = demo.out
     assert "mapping icbc saved: repayments from paid_on=交易日期" in out
-    assert "repayments: 1 added, 0 already present\n  skipped: 5 (not matching 摘要=还款 5)" in out
+    assert (
+        "repayments: 1 added, 0 already present\n  skipped: 5 (not matching 摘要=主动还款 5)" in out
+    )
     assert "repayments: 0 added, 1 already present" in out
     repaid = [
         (r["paid_on"], r["amount"])

@@ -28,7 +28,8 @@ def loanwatch(database_url: str, capsys: pytest.CaptureFixture[str], terminal_cl
     run = loanwatch_on(database_url, capsys)
     ok(run("facility add jiebei-main --platform jiebei --limit 300,000 --daily-rate 0.04%"))
     ok(run(f"mapping add bb {BILLS} --date-format %Y/%m/%d"))
-    ok(run('mapping add rp --kind repayments --columns "paid_on=日期,amount=金额,note=摘要"'))
+    # The export writes money leaving the account as negative, as a debit account's does.
+    ok(run('mapping add rp --kind repayments --columns "paid_on=日期,amount=-金额,note=摘要"'))
     ok(run("draw add jiebei-main 50,000 --months 12 --on 2024-01-01"))
     return run
 
@@ -142,7 +143,7 @@ def test_a_repayment_without_reference_is_known_again_under_a_mapping_saved_agai
     ok(loanwatch("mapping remove rp"))
     ok(
         loanwatch(
-            'mapping add rp-fixed --kind repayments --columns "paid_on=日期,amount=金额,'
+            'mapping add rp-fixed --kind repayments --columns "paid_on=日期,amount=-金额,'
             'note=摘要" --where "摘要=还款"'
         )
     )
@@ -185,13 +186,13 @@ def test_the_same_repayments_as_csv_and_as_xlsx_are_recorded_once(
 def test_a_repayment_in_accounting_brackets_is_the_same_as_with_a_minus_sign(
     loanwatch: Loanwatch, tmp_path: Path
 ) -> None:
-    """(1,234.50) is how accounting writes -1,234.50: both are a repayment of ¥1,234.50; a
-    leading + is no sign. A bill in brackets is refused as negative, like -1,234.50."""
+    """(1,234.50) is how accounting writes -1,234.50: in an export mapped as writing money
+    leaving negative (amount=-金额), both are a repayment of ¥1,234.50. A bill in brackets is
+    refused as negative, like -1,234.50."""
     path = write(
         tmp_path,
         "p.csv",
-        '日期,金额,摘要\n2024-04-03,"(1,234.50)",还款\n2024-04-04,"-1,234.50",另一笔\n'
-        "2024-04-05,+10.00,还款\n",
+        '日期,金额,摘要\n2024-04-03,"(1,234.50)",还款\n2024-04-04,"-1,234.50",另一笔\n',
     )
     bills = write(tmp_path, "b.csv", '还款日,应还金额,账单号\n2026/12/10,"(1,234.50)",B1\n')
 
@@ -201,7 +202,6 @@ def test_a_repayment_in_accounting_brackets_is_the_same_as_with_a_minus_sign(
     assert repayments(loanwatch) == [
         ("2024-04-03", Decimal("1234.50")),
         ("2024-04-04", Decimal("1234.50")),
-        ("2024-04-05", Decimal("10.00")),
     ]
     assert refused.status == 2
     assert 'line 2: 应还金额 "(1,234.50)" is negative' in refused.err

@@ -188,7 +188,7 @@ def test_the_abc_debit_export_gives_its_loan_repayment_once(loanwatch: Loanwatch
     draw_before(loanwatch, date(2023, 12, 1))
     ok(
         loanwatch(
-            'mapping add abc --kind repayments --columns "paid_on=交易日期,amount=交易金额,'
+            'mapping add abc --kind repayments --columns "paid_on=交易日期,amount=-交易金额,'
             'reference=日 志 号,note=交易摘要" --date-format %Y%m%d --where "交易摘要=正常还款"'
         )
     )
@@ -211,7 +211,7 @@ def test_the_icbc_export_with_its_preamble_and_padded_cells(loanwatch: Loanwatch
     ok(
         loanwatch(
             'mapping add icbc --kind repayments --columns "paid_on=交易日期,'
-            'amount=记账金额(支出),note=摘要" --skip-rows 6 --where "摘要=还款"'
+            'amount=记账金额(支出),note=摘要" --skip-rows 6 --where "摘要~还款"'
         )
     )
     path = BANKS / "icbc-debit.csv"

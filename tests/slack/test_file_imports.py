@@ -50,7 +50,7 @@ def ledger(sessions, jiebei: Facility, clock) -> Facility:
             ADMIN,
             "abc",
             kind="repayments",
-            columns="paid_on=交易日期,amount=交易金额,reference=日 志 号,note=交易摘要",
+            columns="paid_on=交易日期,amount=-交易金额,reference=日 志 号,note=交易摘要",
             date_format="%Y%m%d",
             encoding="utf-8",
             skip_rows=0,
@@ -256,21 +256,26 @@ def elsewhere() -> Iterator[Elsewhere]:
 def test_files_that_cannot_be_imported_are_refused_and_nothing_is_written(
     app, ledger, sessions, slack, elsewhere
 ) -> None:
-    """Too large by files.info, a PDF, and an address on another host: each refused with why,
-    nothing downloaded, the token sent nowhere, nothing written."""
+    """Too large by files.info, a PDF, a program, and an address on another host: each refused
+    by the file's name with why, nothing downloaded, the token sent nowhere, nothing written."""
     abc = (BANKS / "abc-debit.csv").read_bytes()
     big = slack.share_file("F0BIG", "big.csv", abc, size=11 * 1024 * 1024)
     pdf = slack.share_file("F0PDF", "statement.pdf", b"%PDF-1.7", mimetype="application/pdf")
+    exe = slack.share_file("F0EXE", "a.csv.exe", abc, filetype="exe")
     odd = slack.share_file("F0ODD", "abc.csv", abc, url=elsewhere.url)
-    for info in (big, pdf, odd):
+    for info in (big, pdf, exe, odd):
         use_shortcut(app, slack, info, "mapping:abc")
-    too_big, not_a_table, not_slack = dm(slack, app, ALICE)
+    too_big, not_a_table, program, not_slack = dm(slack, app, ALICE)
 
     assert "big.csv is 11.0 MiB; loanwatch imports files up to 10.0 MiB" in too_big
-    assert "statement.pdf is a PDF file; loanwatch imports CSV files and .xlsx" in not_a_table
+    assert "statement.pdf is not a CSV file or an .xlsx workbook (Slack gives its type" in (
+        not_a_table
+    )
+    assert "a.csv.exe is not a CSV file or an .xlsx workbook" in program
     assert "not on Slack's file host" in not_slack
-    for text in (too_big, not_a_table, not_slack):
-        assert "was not imported into *jiebei-main*, and nothing was written" in text
+    names = ("big.csv", "statement.pdf", "a.csv.exe", "abc.csv")
+    for name, text in zip(names, (too_big, not_a_table, program, not_slack), strict=True):
+        assert f"*{name}* was not imported into *jiebei-main*, and nothing was written" in text
     assert slack.downloads == []
     assert elsewhere.requests == []
     assert repayments(sessions) == []

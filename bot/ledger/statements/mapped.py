@@ -8,9 +8,15 @@ The header is the first row, after the skipped ones, that names every mapped col
 columns are ignored. A CSV row with more filled cells than the header (an unquoted `1,234.50`
 split in two) or too few to reach a mapped column is refused. Every row is read before anything
 is recorded, and every bad row is reported with its row number (the physical line of a CSV, the
-sheet row of a workbook) and why, so one pass fixes the file. Amounts go through `bot.money`
-(`1,234.56`, `¥1,234.56`, full-width digits, a leading `+`); a repayment's amount may carry a
-minus sign or accounting brackets, since a bank writes money leaving the account so.
+sheet row of a workbook) and why, so one pass fixes the file. A header that names a mapped
+column twice (or a `--where` column) is refused: which of the two holds the field is a guess.
+`--where` keeps only the rows it names (`where.py`: `COL=VALUE` is the cell exactly,
+`COL~TEXT` contains). Amounts go through `bot.money` (`1,234.56`, `¥1,234.56`, full-width
+digits, a leading `+`). A negative amount (a minus sign or accounting brackets) is refused in
+bills and repayments: its sign is not dropped, since money coming back (a reversal, a refund)
+is no repayment. A bank that writes money leaving the account as negative is mapped with
+`amount=-COLUMN` (`OUTGOING`): then a negative amount is the repayment and a positive one is
+refused.
 
 A repayment's idempotency key is its `reference` column when the mapping names one and the cell
 is filled, else what the repayment is: its date, its amount and its note (the mapped fields,
@@ -30,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 from bot.dates import check_date, check_time
 from bot.errors import InputError
+from bot.ledger.statements.header import find_header
 from bot.ledger.statements.rows import (
     AlipayCreditRow,
     BillRow,
@@ -43,6 +50,7 @@ from bot.ledger.statements.rows import (
     read_status,
 )
 from bot.ledger.statements.text import BOM, csv_rows, refuse_utf16, undecodable
+from bot.ledger.statements.where import RowFilter, shown
 from bot.ledger.statements.workbook import Cell, Formula, Number, workbook_rows
 from bot.ledger.statements.workbook import cell_text as _text
 from bot.typed import fold_width
@@ -60,6 +68,8 @@ FIELDS: dict[str, dict[str, bool]] = {
     "limits": {"observed_at": True, "limit": True, "available": False, "status": False},
 }
 ENCODINGS = {"gb18030": "GB18030", "utf-8": "UTF-8"}
+# Before a repayments mapping's amount column: the column writes money leaving as negative.
+OUTGOING = "-"
 _XLSX = b"PK\x03\x04"
 _OLD_XLS = b"\xd0\xcf\x11\xe0"
 
@@ -74,7 +84,8 @@ class MappingSpec:
     date_format: str | None = None
     encoding: str = "utf-8"
     skip_rows: int = 0
-    where: Mapping[str, str] | None = None  # column header -> text its cell must contain
+    where: tuple[RowFilter, ...] = ()  # which rows to import (where.py)
+    outgoing: bool = False  # the amount column writes a repayment as negative (`amount=-COL`)
 
 
 def parse_mapped(data: bytes, spec: MappingSpec, *, tz: ZoneInfo) -> ParsedStatement:
@@ -82,8 +93,9 @@ def parse_mapped(data: bytes, spec: MappingSpec, *, tz: ZoneInfo) -> ParsedState
     if not data.removeprefix(BOM).strip():
         raise StatementError("the file is empty")
     rows, is_csv = _table(data, spec)
+    wanted = list(dict.fromkeys([*spec.columns.values(), *(f.column for f in spec.where)]))
     try:
-        header_line, index = _find_header(rows, spec)
+        header_line, index = find_header(rows, wanted, spec.skip_rows, spec.name)
     except StatementError as error:
         if is_csv and spec.encoding == "gb18030" and _utf8_text(data):
             raise StatementError(
@@ -101,11 +113,8 @@ def parse_mapped(data: bytes, spec: MappingSpec, *, tz: ZoneInfo) -> ParsedState
             if is_csv and _width(cells) > width:
                 raise _too_many_cells(cells, width, line)
             row = {header: cells[i] if i < len(cells) else "" for header, i in index.items()}
-            if spec.where and not all(
-                fold_width(needle) in fold_width(_text(row[column]))
-                for column, needle in spec.where.items()
-            ):
-                parsed.skipped["not matching " + _where_text(spec.where)] += 1
+            if not all(f.keeps(_text(row[f.column])) for f in spec.where):
+                parsed.skipped["not matching " + shown(spec.where)] += 1
                 continue
             if is_csv and len(cells) <= max(index.values()):
                 raise _too_few_cells(cells, index, line)
@@ -153,10 +162,6 @@ def _too_few_cells(cells: list[Cell], index: Mapping[str, int], line: int) -> St
     )
 
 
-def _where_text(where: Mapping[str, str]) -> str:
-    return ", ".join(f"{column}={text}" for column, text in where.items())
-
-
 def _table(data: bytes, spec: MappingSpec) -> tuple[list[tuple[int, list[Cell]]], bool]:
     """(row number, cells) for every row of the file, CSV or workbook; and whether it is a CSV."""
     if data.startswith(_OLD_XLS):
@@ -196,32 +201,6 @@ def _other_encoding(spec: MappingSpec) -> str:
         f"{said}. Save the mapping with --encoding {other} (loanwatch mapping remove "
         f"{spec.name}, then mapping add {spec.name} … --encoding {other})"
         + (', or save the file as "CSV UTF-8"' if other == "gb18030" else "")
-    )
-
-
-def _find_header(
-    rows: list[tuple[int, list[Cell]]], spec: MappingSpec
-) -> tuple[int, dict[str, int]]:
-    """The header row after `skip_rows`: the first naming every column the mapping needs."""
-    wanted = list(dict.fromkeys([*spec.columns.values(), *(spec.where or {})]))
-    first: tuple[int, list[str]] | None = None
-    for line, cells in rows[spec.skip_rows :]:
-        names = [fold_width(_text(cell)).strip() for cell in cells]
-        if not any(names):
-            continue
-        if first is None:
-            first = (line, names)
-        if all(fold_width(column) in names for column in wanted):
-            return line, {column: names.index(fold_width(column)) for column in wanted}
-    if first is None:
-        raise StatementError(f"no rows after the {spec.skip_rows} skipped ones")
-    line, names = first
-    missing = ", ".join(column for column in wanted if fold_width(column) not in names)
-    raise StatementError(
-        f"no header row names {missing} (mapping {spec.name}); the first row read as the "
-        f"header has {', '.join(name for name in names if name)[:200]}. Check the mapping's "
-        "columns and --skip-rows",
-        line=line,
     )
 
 
@@ -276,7 +255,7 @@ def _repayment(
 ) -> AlipayCreditRow:
     """A repayment row, known again by its reference, or else by what it is (see the module)."""
     paid_on = value.day("paid_on")
-    amount = value.amount("amount", signed=True)
+    amount = value.amount("amount", outgoing=spec.outgoing)
     note = " ".join(fold_width(value.text("note")).split())
     reference = value.text("reference")
     aliases: tuple[str, ...] = ()
@@ -307,6 +286,21 @@ def _repayment(
         order_no=key,
         description=value.text("note") or f"imported with mapping {spec.name}",
         aliases=aliases,
+    )
+
+
+def _wrong_sign(label: str, text: str, outgoing: bool) -> str:
+    """Why an amount's sign is refused: its direction is not the mapping's."""
+    if outgoing:
+        return (
+            f'{label} "{text}" is money coming in: the mapping reads {label} as money leaving '
+            f"the account (amount={OUTGOING}{label}), where a repayment is negative. A positive "
+            "amount is a refund or a reversal, not a repayment; leave it out with --where"
+        )
+    return (
+        f'{label} "{text}" is negative: an amount here is money paid, and a negative one is '
+        "money coming back (a reversal, a refund), so it is not read as paid. If this bank "
+        f"writes money leaving the account as negative, map it as amount={OUTGOING}{label}"
     )
 
 
@@ -353,14 +347,15 @@ class _Reader:
     def text(self, field: str) -> str:
         return _text(self.cell(field)).strip()
 
-    def amount(self, field: str, *, zero: bool = False, signed: bool = False) -> Decimal:
-        """An amount; a repayment's may carry the sign, or the accounting brackets, of money
-        leaving the account: -1,234.50 and (1,234.50) are both 1,234.50."""
+    def amount(self, field: str, *, zero: bool = False, outgoing: bool | None = None) -> Decimal:
+        """An amount, never negative. A repayment's says `outgoing`: whether money leaving the
+        account is written negative (-1,234.50 or (1,234.50)), so only such is read (unsigned)."""
         text = fold_width(self.text(field)).strip()
-        if signed and text[:1] in ("-", "−"):
-            text = text[1:].lstrip()
-        elif signed and text[:1] == "(" and text[-1:] == ")":
-            text = text[1:-1].strip()
+        negative = text[:1] in ("-", "−") or (text[:1] == "(" and text[-1:] == ")")
+        if outgoing and negative:
+            text = text[1:].lstrip() if text[:1] in ("-", "−") else text[1:-1].strip()
+        elif outgoing is not None and outgoing != negative:
+            raise StatementError(_wrong_sign(self.label(field), text, outgoing), line=self.line)
         return read_amount(text, self.label(field), self.line, zero=zero)
 
     def day(self, field: str) -> date:

@@ -7,6 +7,9 @@ from collections.abc import Iterator
 from bot.ledger.statements.rows import StatementError
 
 BOM = b"\xef\xbb\xbf"
+# No statement comes near this; a file past it is refused (a workbook's sheet too, workbook.py),
+# before a long file ties up the ledger for an hour in one transaction.
+MAX_ROWS = 100_000
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
@@ -61,12 +64,20 @@ def cells_of(physical_line: str) -> list[str]:
 
 
 def csv_rows(text: str, first_line: int = 1) -> Iterator[tuple[int, list[str]]]:
-    """Yield (line number where the row starts, trimmed cells) for every row, blank ones too."""
+    """Yield (line number where the row starts, trimmed cells) for every row, blank ones too;
+    a filled row past the `MAX_ROWS`-th is refused, naming the limit."""
     reader = csv.reader(io.StringIO(text, newline=""))
     start = first_line
     try:
-        for cells in reader:
-            yield start, [cell.strip() for cell in cells]
+        for number, cells in enumerate(reader, start=1):
+            trimmed = [cell.strip() for cell in cells]
+            if number > MAX_ROWS and any(trimmed):
+                raise StatementError(
+                    f"this CSV has more than {MAX_ROWS:,} rows; loanwatch reads at most "
+                    f"{MAX_ROWS:,} rows of a statement. Split the file and import each part",
+                    line=start,
+                )
+            yield start, trimmed
             start = first_line + reader.line_num
     except csv.Error as error:
         raise StatementError(f"this is not valid CSV ({error})", line=start) from error

@@ -23,11 +23,11 @@ from itertools import zip_longest
 from typing import Any
 
 from bot.ledger.statements.rows import StatementError
+from bot.ledger.statements.text import MAX_ROWS
 
 # Excel's serial days for 0001-01-01 … 9999-12-31; a number outside is no date at all.
 _FIRST_SERIAL, _LAST_SERIAL = 1, 2958465
 # No statement comes near these; a file past them is refused before it can fill the memory.
-MAX_ROWS = 100_000
 MAX_COLUMNS = 200
 MAX_XML_BYTES = 50 * 1024 * 1024
 
