@@ -141,6 +141,17 @@ Reference = Annotated[
 ]
 
 
+def _as_kept(value: object) -> object:
+    # The ledger keeps a reference trimmed and a blank one as none (bot.typed.free_text): the
+    # batch's own checks (one bill shown two ways) compare what the ledger will keep.
+    if isinstance(value, str):
+        return value.strip() or None
+    return value
+
+
+KeptReference = Annotated[Reference | None, BeforeValidator(_as_kept)]
+
+
 class _Item(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -176,7 +187,7 @@ class BillObservation(_Item):
     due_date: Annotated[Day, AfterValidator(_believed)]
     amount: Amount
     paid: Annotated[bool, Field(strict=True)] = False
-    reference: Reference | None = None
+    reference: KeptReference = None
     observed_at: Moment
 
     @field_validator("amount")
@@ -198,7 +209,7 @@ class PayoutObservation(_Item):
     facility: Slug
     draw: Annotated[int, Field(strict=True, ge=1, le=2**31 - 1)] | None = None
     amount: Annotated[Amount | None, Field(validate_default=True)] = None
-    reference: Reference | None = None
+    reference: KeptReference = None
     observed_at: Moment
 
     @field_validator("amount")

@@ -52,6 +52,19 @@ def test_one_bill_given_two_amounts_in_a_batch_is_refused_naming_both(api, jiebe
     assert written(sessions) == (0, 0)
 
 
+@pytest.mark.parametrize(
+    ("first", "second"), [("B-1", "B-1 "), (" ", "B-2")], ids=["trailing space", "blank"]
+)
+def test_references_are_compared_as_the_ledger_keeps_them(api, jiebei, sessions, first, second):
+    """The ledger keeps "B-1 " as "B-1" and a blank reference as none: the same bill, so its
+    two amounts are refused, not folded into one bill with the last amount."""
+    answer = api.writer.post([bill("100.00", reference=first), bill("200.00", reference=second)])
+    found = problems(answer)
+    assert list(found) == [1]
+    assert "two amounts" in found[1]["reason"]
+    assert written(sessions) == (0, 0)
+
+
 def test_one_bill_shown_paid_and_unpaid_in_a_batch_is_refused_naming_both(api, jiebei, sessions):
     later = "2026-12-01T09:35:00+08:00"
     for sightings in ([True, False], [False, True]):

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, event
 
-from bot.ledger.statements.text import MAX_ROWS
+from bot.ledger.statements.rows import StatementError
+from bot.ledger.statements.text import MAX_ROWS, csv_rows
 from tests.cli.test_ledger_commands import Loanwatch, export_json, ok
 from tests.cli.test_mapping_import_faults import IMPORT, loanwatch, write
 
@@ -25,6 +26,20 @@ def test_a_csv_past_the_row_limit_is_refused_naming_it(
     assert refused.status == 2
     assert f"line {MAX_ROWS + 1}: this CSV has more than 100,000 rows" in refused.err
     assert export_json(loanwatch, "bills") == []
+
+
+def test_blank_rows_past_the_limit_are_read_over_not_kept() -> None:
+    """A 10 MiB file of blank lines (what Slack lets through) is millions of rows: past the
+    limit they are read over, not handed on to be held in memory, and a filled row after them
+    is still refused."""
+    text = "时间,额度,可用\n2026-11-01 09:00,300000,250000\n" + "\n" * (3 * MAX_ROWS)
+
+    rows = list(csv_rows(text))
+
+    assert len(rows) == MAX_ROWS
+    assert rows[1] == (2, ["2026-11-01 09:00", "300000", "250000"])
+    with pytest.raises(StatementError, match="more than 100,000 rows"):
+        list(csv_rows(text + "2026-11-01 10:00,300000,250000\n"))
 
 
 def test_limit_readings_go_in_as_one_batch(

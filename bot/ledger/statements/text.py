@@ -64,20 +64,24 @@ def cells_of(physical_line: str) -> list[str]:
 
 
 def csv_rows(text: str, first_line: int = 1) -> Iterator[tuple[int, list[str]]]:
-    """Yield (line number where the row starts, trimmed cells) for every row, blank ones too;
-    a filled row past the `MAX_ROWS`-th is refused, naming the limit."""
+    """Yield (line number where the row starts, trimmed cells) for every row, blank ones too,
+    up to the `MAX_ROWS`-th; past it a filled row is refused, naming the limit, and blank rows
+    are read over without being handed on (a file of blank lines would otherwise be millions
+    of rows held in memory)."""
     reader = csv.reader(io.StringIO(text, newline=""))
     start = first_line
     try:
         for number, cells in enumerate(reader, start=1):
             trimmed = [cell.strip() for cell in cells]
-            if number > MAX_ROWS and any(trimmed):
-                raise StatementError(
-                    f"this CSV has more than {MAX_ROWS:,} rows; loanwatch reads at most "
-                    f"{MAX_ROWS:,} rows of a statement. Split the file and import each part",
-                    line=start,
-                )
-            yield start, trimmed
+            if number > MAX_ROWS:
+                if any(trimmed):
+                    raise StatementError(
+                        f"this CSV has more than {MAX_ROWS:,} rows; loanwatch reads at most "
+                        f"{MAX_ROWS:,} rows of a statement. Split the file and import each part",
+                        line=start,
+                    )
+            else:
+                yield start, trimmed
             start = first_line + reader.line_num
     except csv.Error as error:
         raise StatementError(f"this is not valid CSV ({error})", line=start) from error
