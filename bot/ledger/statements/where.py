@@ -8,7 +8,7 @@ Several conditions, comma-separated, must all hold.
 
 Stored in `statement_mappings.row_filter` as `{column: value}` for `=` and
 `{column: {"contains": text}}` for `~`. A mapping saved before the `~` form stored `{column:
-text}`, which then meant "contains": it now means "is" (docs/ledger.md says so).
+text}`, which then meant "contains": migration 0039 rewrote those to the contains form.
 """
 
 from collections.abc import Mapping
