@@ -25,9 +25,13 @@ class _StrictRequest(Request):
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
             seen: dict[int, list[str]] = {}
+            # Every object made stays alive until the paths are read: one a repeated key threw
+            # away would free its id for a later object, whose path would then be named.
+            made_so_far: list[dict[str, Any]] = []
 
             def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
                 made: dict[str, Any] = {}
+                made_so_far.append(made)
                 for key, value in items:
                     if key in made:
                         seen.setdefault(id(made), []).append(key)
@@ -37,6 +41,7 @@ class _StrictRequest(Request):
             body = await self.body()
             self._json = json.loads(body, object_pairs_hook=pairs)
             self.repeated = list(_paths(self._json, seen, ())) if seen else []
+            made_so_far.clear()
         return self._json
 
 

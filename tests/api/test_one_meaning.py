@@ -36,6 +36,18 @@ def test_a_key_given_twice_anywhere_in_the_body_is_refused(api, jiebei, sessions
     assert written(sessions) == (0, 0)
 
 
+def test_a_key_given_twice_is_named_where_it_is_not_elsewhere(api, jiebei):
+    """The first value of a repeated key, an object, is thrown away: the next object parsed
+    must not be taken for it (its memory reused) and named given twice."""
+    first = json.dumps(limit())[:-1] + ', "extra": {"a": 1, "a": 2}, "extra": 0}'
+    second = json.dumps(bill())[:-1] + ', "note": {"z": 1}}'
+    text = f'{{"observations": [{first}, {second}]}}'
+    answer = api.writer.request("POST", "/api/v1/observations", raw=text.encode())
+    assert answer.status == 422, answer.body
+    twice = [p for p in answer.body["problems"] if "given twice" in p["reason"]]
+    assert [(p["index"], p["field"]) for p in twice] == [(0, "extra")]
+
+
 def test_a_key_given_twice_is_refused_only_with_a_valid_token(api, jiebei):
     text = '{"observations": [], "observations": []}'
     answer = api.anonymous.request("POST", "/api/v1/observations", raw=text.encode())
