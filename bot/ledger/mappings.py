@@ -55,8 +55,18 @@ def check_columns(kind: str, columns: dict[str, str]) -> dict[str, str]:
     missing = [name for name, required in fields.items() if required and name not in columns]
     if missing:
         raise InputError(f"--columns has no {' or '.join(missing)}; {kind} need {_required(kind)}")
-    # A repayment's amount column may say it writes money leaving the account as negative.
+    # A repayment's amount column may say it writes money leaving the account as negative;
+    # the minus as a Chinese keyboard types it (full-width －) is the same minus.
+    columns = {
+        name: OUTGOING + column[1:].strip() if fold_width(column).startswith(OUTGOING) else column
+        for name, column in columns.items()
+    }
     for name, column in columns.items():
+        if column.startswith(OUTGOING * 2) or column == OUTGOING:
+            raise InputError(
+                f"--columns {name}={column}: write one {OUTGOING} before the column's name, "
+                f"e.g. amount={OUTGOING}交易金额"
+            )
         if column.startswith(OUTGOING) and (kind, name) != ("repayments", "amount"):
             raise InputError(
                 f"--columns {name}={column}: only a repayments mapping's amount may start "

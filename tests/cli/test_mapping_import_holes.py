@@ -66,6 +66,20 @@ def test_money_coming_in_is_refused_where_a_repayment_is_negative(
     assert repayments(loanwatch) == []
 
 
+def test_a_full_width_minus_is_the_same_minus(loanwatch: Loanwatch, tmp_path: Path) -> None:
+    """`amount=－金额` as a Chinese keyboard types it reads the bank's negative repayments; two
+    minuses are refused, saying how to write it."""
+    ok(loanwatch('mapping add fw --kind repayments --columns "paid_on=日期,amount=－金额"'))
+    path = write(tmp_path, "fw.csv", "日期,金额\n2024-02-01,-50\n")
+
+    imported = ok(loanwatch(IMPORT.format(path, "fw"))).out
+    twice = loanwatch('mapping add mm --kind repayments --columns "paid_on=日期,amount=--金额"')
+
+    assert "repayments: 1 added" in imported
+    assert twice.status == 2
+    assert "write one - before the column's name" in twice.err
+
+
 def test_a_header_naming_a_mapped_column_twice_is_refused(
     loanwatch: Loanwatch, tmp_path: Path
 ) -> None:
