@@ -29,14 +29,14 @@ def restored_logging() -> Iterator[None]:
     structlog.reset_defaults()
 
 
-def configured(log_format: str, monkeypatch) -> io.StringIO:
+def configured(log_format: str, monkeypatch, password: str = "pw42-long") -> io.StringIO:
     monkeypatch.setenv("ICBC_WEBHOOK_SECRET", "icbc-hook-secret-42")
     monkeypatch.setenv("FEATURE_TOKEN_ROTATION", "disabled")
     out = io.StringIO()
     settings = Settings(
         _env_file=None,
         SLACK_BOT_TOKEN=BOT_TOKEN,
-        LOANWATCH_SMTP_PASSWORD="pw42",
+        LOANWATCH_SMTP_PASSWORD=password,
         LOANWATCH_LOG_FORMAT=log_format,
     )
     configure_logging(settings, stream=out)
@@ -91,7 +91,7 @@ def test_a_traceback_shows_no_secret_from_the_settings_or_the_environment(
     out = configured(log_format, monkeypatch)
 
     try:
-        raise RuntimeError(f"refused {BOT_TOKEN} pw42 icbc-hook-secret-42, rotation disabled")
+        raise RuntimeError(f"refused {BOT_TOKEN} pw42-long icbc-hook-secret-42, rotation disabled")
     except RuntimeError:
         logging.getLogger("waitress").exception("task failed")
 
@@ -101,3 +101,32 @@ def test_a_traceback_shows_no_secret_from_the_settings_or_the_environment(
     if log_format == "json":
         assert len(text.splitlines()) == 1
         assert "Traceback" in json.loads(text)["exception"]
+
+
+@pytest.mark.parametrize("log_format", ["json", "console"])
+def test_a_short_password_is_warned_about_and_never_damages_a_line(
+    log_format, monkeypatch, restored_logging
+) -> None:
+    """LOANWATCH_SMTP_PASSWORD=info: one warning at start-up names the setting (not the
+    value); levels, words, times stay as they are, so nothing gives the password away."""
+    out = configured(log_format, monkeypatch, password="info")
+
+    logging.getLogger("jobs.worker").info("checks at 12:00: see docs/information.md")
+
+    text = out.getvalue()
+    assert REDACTED not in text
+    assert "LOANWATCH_SMTP_PASSWORD is shorter than 8 characters" in text
+    assert "see docs/information.md" in text
+    if log_format == "json":
+        records = [json.loads(line) for line in text.splitlines()]
+        assert [record["level"] for record in records] == ["warning", "info"]
+
+
+def test_a_secret_is_replaced_as_a_whole_token_only(monkeypatch, restored_logging) -> None:
+    """A password is hidden where it stands alone, never cut out of a longer word."""
+    out = configured("json", monkeypatch, password="sesame-open")
+
+    logging.getLogger("jobs.worker").info("login sesame-open; the sesame-opener stays")
+
+    record = json.loads(out.getvalue().splitlines()[-1])
+    assert record["event"] == f"login {REDACTED}; the sesame-opener stays"
