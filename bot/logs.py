@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMappin
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TextIO
+from urllib.parse import urlsplit
 
 import structlog
 
@@ -110,6 +111,9 @@ def secrets_from(settings: Any, environ: Mapping[str, str] | None = None) -> lis
         for name in SECRET_SETTINGS
         if (secret := getattr(settings, name, None)) is not None
     ]
+    api_url = getattr(settings, "slack_api_url", None)
+    if isinstance(api_url, str):
+        values += path_secrets(api_url)
     environ = os.environ if environ is None else environ
     values += [
         value
@@ -127,6 +131,16 @@ class Redactor:
             key: value if key in STRUCTURAL_FIELDS else _redacted(value)
             for key, value in event.items()
         }
+
+
+def path_secrets(url: str) -> list[str]:
+    """The parts of SLACK_API_URL's path beyond Slack's own `api` part (a proxy's path that carries
+    a token, http://proxy/TOKEN/api/): slack_sdk logs each request's URL at DEBUG."""
+    return [
+        part
+        for part in urlsplit(url).path.split("/")
+        if part and part != "api" and len(part) >= MIN_SECRET_LENGTH
+    ]
 
 
 def too_short(settings: Any) -> list[str]:

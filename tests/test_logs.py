@@ -4,6 +4,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from urllib.error import URLError
 
 import pytest
 import structlog
@@ -130,3 +131,28 @@ def test_a_secret_is_replaced_as_a_whole_token_only(monkeypatch, restored_loggin
 
     record = json.loads(out.getvalue().splitlines()[-1])
     assert record["event"] == f"login {REDACTED}; the sesame-opener stays"
+
+
+def test_a_token_in_the_path_of_slack_api_url_is_redacted_from_slack_sdk_lines(
+    monkeypatch, restored_logging
+) -> None:
+    """A proxy URL carrying a token in its path: slack_sdk's DEBUG line naming the request's
+    URL shows the proxy and the method, not the token."""
+    from slack_sdk import WebClient
+
+    out = io.StringIO()
+    api_url = "http://127.0.0.1:1/PATHTOKEN-abcdef123456/api/"
+    settings = Settings(
+        _env_file=None,
+        SLACK_API_URL=api_url,
+        LOANWATCH_LOG_FORMAT="json",
+        LOANWATCH_LOG_LEVEL="DEBUG",
+    )
+    configure_logging(settings, stream=out)
+
+    with pytest.raises(URLError, match="refused"):
+        WebClient(token=BOT_TOKEN, base_url=settings.slack_api_url, timeout=1).auth_test()
+
+    text = out.getvalue()
+    assert f"http://127.0.0.1:1/{REDACTED}/api/auth.test" in text
+    assert "PATHTOKEN-abcdef123456" not in text
