@@ -300,6 +300,16 @@ def head_revision(url: str) -> str | None:
     return ScriptDirectory.from_config(alembic_config(url)).get_current_head()
 
 
+def known_revision(url: str, revision: str) -> bool:
+    """Whether `revision` is one of the migrations this code ships (not a newer release's)."""
+    from alembic.util import CommandError
+
+    try:
+        return ScriptDirectory.from_config(alembic_config(url)).get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
 def current_revision(engine: Engine) -> str | None:
     """The migration the database is at, or None for an empty database."""
     with engine.connect() as connection:

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, func, inspect, select, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
 from bot.db import current_revision, head_revision, make_engine, upgrade
 from bot.errors import InputError
@@ -53,7 +53,8 @@ def copy_database(source: Engine, target_url: str) -> list[TableCopy]:
     Raises InputError (nothing written to the target's tables) when the source is not at the
     newest migration, the target is the source, or the target already holds data.
     """
-    shown = safe_url(target_url)
+    parsed = _parsed(target_url)
+    shown = parsed.render_as_string(hide_password=True)
     source_url = source.url.render_as_string(hide_password=False)
     head = head_revision(source_url)
     if current_revision(source) != head:
@@ -61,19 +62,30 @@ def copy_database(source: Engine, target_url: str) -> list[TableCopy]:
             "the current database is not at the newest migration: run `loanwatch db upgrade` "
             "on it first, so both sides have the same tables"
         )
-    if make_url(target_url) == source.url:
+    if parsed == source.url:
         raise InputError(f"{shown} is the current database; copy to another one")
-    target = make_engine(target_url)
+    try:
+        target = make_engine(target_url)
+    except (NoSuchModuleError, ImportError):
+        raise InputError(
+            f"{shown}: no database driver for {parsed.drivername!r} here; copy to "
+            "postgresql+psycopg://… (or sqlite:///…)"
+        ) from None
     try:
         try:
             _prepare_target(target, target_url, shown, head)
         except OperationalError as exc:
             reason = str(exc.orig or exc).strip().splitlines()[0]
             raise InputError(f"cannot reach {shown}: {reason}") from None
-        with source.connect() as reading, target.begin() as writing:
-            _consistent_snapshot(reading)
-            copies = [_copy_table(table, reading, writing) for table in _tables()]
-            _advance_sequences(writing)
+        try:
+            with source.connect() as reading, target.begin() as writing:
+                _consistent_snapshot(reading)
+                copies = [_copy_table(table, reading, writing) for table in _tables()]
+                _advance_sequences(writing)
+        except DBAPIError as exc:
+            raise CopyMismatchError(
+                f"{shown} refused the copy: {_reason(exc)}; nothing was committed"
+            ) from None
         return copies
     finally:
         target.dispose()
@@ -81,7 +93,27 @@ def copy_database(source: Engine, target_url: str) -> list[TableCopy]:
 
 def safe_url(url: str) -> str:
     """The URL as it may be shown or logged: the password masked."""
-    return make_url(url).render_as_string(hide_password=True)
+    return _parsed(url).render_as_string(hide_password=True)
+
+
+def _parsed(url: str) -> URL:
+    """`url` parsed, or InputError that never repeats it (it may be a password pasted by
+    mistake, or a URL whose password could not be told apart)."""
+    try:
+        parsed = make_url(url)
+        parsed.render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        raise InputError(
+            "--to is not a database URL (expected e.g. postgresql+psycopg://user@host/loanwatch)"
+        ) from None
+    return parsed
+
+
+def _reason(exc: DBAPIError) -> str:
+    """The database's own words, first line only: never the statement or its parameters (a
+    webhook's URL), nor PostgreSQL's DETAIL line (`Failing row contains …`)."""
+    lines = str(exc.orig or type(exc).__name__).strip().splitlines()
+    return lines[0][:200] if lines else type(exc).__name__
 
 
 def _tables() -> list[Table]:
@@ -132,10 +164,10 @@ def _copy_table(table: Table, reading: Connection, writing: Connection) -> Table
         copied.add(row)
         batch.append(row)
         if len(batch) == BATCH:
-            writing.execute(table.insert(), batch)
+            _insert(table, batch, writing)
             batch = []
     if batch:
-        writing.execute(table.insert(), batch)
+        _insert(table, batch, writing)
     landed = _Digest()
     for row in _ordered(table, writing):
         landed.add(row)
@@ -145,6 +177,32 @@ def _copy_table(table: Table, reading: Connection, writing: Connection) -> Table
             "target with a different checksum; nothing was committed"
         )
     return TableCopy(table.name, copied.rows, copied.hexdigest())
+
+
+def _insert(table: Table, rows: list[dict[str, Any]], writing: Connection) -> None:
+    """Insert `rows`; one the target refuses (a NUL character PostgreSQL's text cannot hold)
+    is found and told by its key, without the values: CopyMismatchError, nothing committed."""
+    try:
+        with writing.begin_nested():
+            writing.execute(table.insert(), rows)
+        return
+    except DBAPIError as exc:
+        failure = exc
+    keys = [column.name for column in table.primary_key.columns]
+    for row in rows:
+        try:
+            with writing.begin_nested():
+                writing.execute(table.insert(), [row])
+        except DBAPIError as exc:
+            key = ", ".join(f"{name} {row[name]}" for name in keys) or "a row"
+            raise CopyMismatchError(
+                f"table {table.name}, {key}: the target refused it: {_reason(exc)}; "
+                "nothing was committed"
+            ) from None
+    raise CopyMismatchError(
+        f"table {table.name}: the target refused the rows: {_reason(failure)}; "
+        "nothing was committed"
+    ) from None
 
 
 def _ordered(table: Table, connection: Connection) -> Iterator[dict[str, Any]]:

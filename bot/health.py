@@ -93,7 +93,12 @@ class Health:
                 connection = session.connection()
                 database = MigrationContext.configure(connection).get_current_revision()
                 code = self._code_head(connection.engine.url.render_as_string(hide_password=False))
-                last_slot = session.scalar(select(func.max(SchedulerSlot.claimed_at)))
+                # An empty database (never upgraded) has no table to ask: not ready, not down.
+                last_slot = (
+                    session.scalar(select(func.max(SchedulerSlot.claimed_at)))
+                    if database is not None
+                    else None
+                )
         except Exception as exc:
             log.warning("readiness check: database unreachable", exc_info=True)
             self.last_error = _first_line(exc)

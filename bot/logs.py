@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMappin
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TextIO
+from urllib.parse import urlsplit
 
 import structlog
 
@@ -32,11 +33,23 @@ REDACTED = "[redacted]"
 FORMATS = ("console", "json")
 # Environment variables whose values are secrets, by name (a webhook's `--secret-env` too).
 SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSWORD|PASSWD|API_KEY|PRIVATE_KEY|CREDENTIAL", re.I)
-# Shorter values would blank out ordinary words. A setting that is a secret (a short SMTP
-# password) is hidden from 4 characters; a variable that only has a secret's name (a flag named
-# …_TOKEN_ROTATION=disabled) from 12, as real tokens and secrets are longer.
-MIN_SECRET_LENGTH = 4
+# Shorter values would blank out ordinary words and times (a password `info` would turn every
+# `"level": "info"` into `[redacted]` and so give itself away). A setting that is a secret is
+# hidden from 8 characters (a shorter one is warned about once at start-up, never redacted); a
+# variable that only has a secret's name (a flag named …_TOKEN_ROTATION=disabled) from 12, as
+# real tokens and secrets are longer. A known value is only replaced as a whole token, never
+# inside a longer word.
+MIN_SECRET_LENGTH = 8
 MIN_NAMED_SECRET_LENGTH = 12
+# The settings that are secrets, by the variable that sets them.
+SECRET_SETTINGS = {
+    "slack_bot_token": "SLACK_BOT_TOKEN",
+    "slack_signing_secret": "SLACK_SIGNING_SECRET",
+    "slack_app_token": "SLACK_APP_TOKEN",
+    "smtp_password": "LOANWATCH_SMTP_PASSWORD",
+}
+# Fields every line has, written by loanwatch itself: never redacted.
+STRUCTURAL_FIELDS = frozenset({"time", "level", "logger", "logger_name", "timestamp"})
 PATTERNS: tuple[tuple[re.Pattern[str], Any], ...] = (
     # Slack's tokens: bot, user, app-level, refresh, configuration.
     (re.compile(r"\bxox[a-z]-[A-Za-z0-9-]+"), REDACTED),
@@ -72,10 +85,15 @@ def redact(text: str) -> str:
         known = sorted(_secrets, key=len, reverse=True)
     for secret in known:
         if secret in text:
-            text = text.replace(secret, REDACTED)
+            text = _whole_token(secret).sub(REDACTED, text)
     for pattern, replacement in PATTERNS:
         text = pattern.sub(replacement, text)
     return text
+
+
+def _whole_token(secret: str) -> re.Pattern[str]:
+    """`secret` where it is not part of a longer word or number."""
+    return re.compile(r"(?<![A-Za-z0-9])" + re.escape(secret) + r"(?![A-Za-z0-9])")
 
 
 def redact_with_environment(text: str) -> str:
@@ -90,9 +108,12 @@ def secrets_from(settings: Any, environ: Mapping[str, str] | None = None) -> lis
     """The secret values the settings and the environment hold."""
     values = [
         secret.get_secret_value()
-        for name in ("slack_bot_token", "slack_signing_secret", "slack_app_token", "smtp_password")
+        for name in SECRET_SETTINGS
         if (secret := getattr(settings, name, None)) is not None
     ]
+    api_url = getattr(settings, "slack_api_url", None)
+    if isinstance(api_url, str):
+        values += path_secrets(api_url)
     environ = os.environ if environ is None else environ
     values += [
         value
@@ -106,7 +127,30 @@ class Redactor:
     """A structlog processor: every string in the event dict, redacted (nested ones too)."""
 
     def __call__(self, _logger: Any, _name: str, event: MutableMapping[str, Any]) -> Any:
-        return {key: _redacted(value) for key, value in event.items()}
+        return {
+            key: value if key in STRUCTURAL_FIELDS else _redacted(value)
+            for key, value in event.items()
+        }
+
+
+def path_secrets(url: str) -> list[str]:
+    """The parts of SLACK_API_URL's path beyond Slack's own `api` part (a proxy's path that carries
+    a token, http://proxy/TOKEN/api/): slack_sdk logs each request's URL at DEBUG."""
+    return [
+        part
+        for part in urlsplit(url).path.split("/")
+        if part and part != "api" and len(part) >= MIN_SECRET_LENGTH
+    ]
+
+
+def too_short(settings: Any) -> list[str]:
+    """The variables whose secret is too short to be redacted from the log safely."""
+    return [
+        variable
+        for name, variable in SECRET_SETTINGS.items()
+        if (secret := getattr(settings, name, None)) is not None
+        and 0 < len(secret.get_secret_value()) < MIN_SECRET_LENGTH
+    ]
 
 
 def _redacted(value: Any) -> Any:
@@ -122,11 +166,12 @@ def _redacted(value: Any) -> Any:
 
 
 class RedactingFormatter(structlog.stdlib.ProcessorFormatter):
-    """The rendered line redacted once more: a console traceback is rendered after the event
-    dict's processors ran."""
+    """A console traceback, redacted: it is rendered after the event dict's processors ran.
+    The first line (time, level, event, fields) was redacted field by field already."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+        head, newline, rest = super().format(record).partition("\n")
+        return head + newline + redact(rest)
 
 
 def _shared_processors() -> list[Any]:
@@ -186,6 +231,13 @@ def configure_logging(
     root.setLevel(settings.log_level.upper())
     # SQLAlchemy's warnings (and others') come through the logging module as well.
     logging.captureWarnings(True)
+    for variable in too_short(settings):
+        logging.getLogger("bot.logs").warning(
+            "%s is shorter than %d characters: too short to be redacted from the log safely"
+            " (it would blank out ordinary words); use a longer one",
+            variable,
+            MIN_SECRET_LENGTH,
+        )
     return handler
 
 

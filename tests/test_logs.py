@@ -4,6 +4,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from urllib.error import URLError
 
 import pytest
 import structlog
@@ -29,14 +30,14 @@ def restored_logging() -> Iterator[None]:
     structlog.reset_defaults()
 
 
-def configured(log_format: str, monkeypatch) -> io.StringIO:
+def configured(log_format: str, monkeypatch, password: str = "pw42-long") -> io.StringIO:
     monkeypatch.setenv("ICBC_WEBHOOK_SECRET", "icbc-hook-secret-42")
     monkeypatch.setenv("FEATURE_TOKEN_ROTATION", "disabled")
     out = io.StringIO()
     settings = Settings(
         _env_file=None,
         SLACK_BOT_TOKEN=BOT_TOKEN,
-        LOANWATCH_SMTP_PASSWORD="pw42",
+        LOANWATCH_SMTP_PASSWORD=password,
         LOANWATCH_LOG_FORMAT=log_format,
     )
     configure_logging(settings, stream=out)
@@ -91,7 +92,7 @@ def test_a_traceback_shows_no_secret_from_the_settings_or_the_environment(
     out = configured(log_format, monkeypatch)
 
     try:
-        raise RuntimeError(f"refused {BOT_TOKEN} pw42 icbc-hook-secret-42, rotation disabled")
+        raise RuntimeError(f"refused {BOT_TOKEN} pw42-long icbc-hook-secret-42, rotation disabled")
     except RuntimeError:
         logging.getLogger("waitress").exception("task failed")
 
@@ -101,3 +102,57 @@ def test_a_traceback_shows_no_secret_from_the_settings_or_the_environment(
     if log_format == "json":
         assert len(text.splitlines()) == 1
         assert "Traceback" in json.loads(text)["exception"]
+
+
+@pytest.mark.parametrize("log_format", ["json", "console"])
+def test_a_short_password_is_warned_about_and_never_damages_a_line(
+    log_format, monkeypatch, restored_logging
+) -> None:
+    """LOANWATCH_SMTP_PASSWORD=info: one warning at start-up names the setting (not the
+    value); levels, words, times stay as they are, so nothing gives the password away."""
+    out = configured(log_format, monkeypatch, password="info")
+
+    logging.getLogger("jobs.worker").info("checks at 12:00: see docs/information.md")
+
+    text = out.getvalue()
+    assert REDACTED not in text
+    assert "LOANWATCH_SMTP_PASSWORD is shorter than 8 characters" in text
+    assert "see docs/information.md" in text
+    if log_format == "json":
+        records = [json.loads(line) for line in text.splitlines()]
+        assert [record["level"] for record in records] == ["warning", "info"]
+
+
+def test_a_secret_is_replaced_as_a_whole_token_only(monkeypatch, restored_logging) -> None:
+    """A password is hidden where it stands alone, never cut out of a longer word."""
+    out = configured("json", monkeypatch, password="sesame-open")
+
+    logging.getLogger("jobs.worker").info("login sesame-open; the sesame-opener stays")
+
+    record = json.loads(out.getvalue().splitlines()[-1])
+    assert record["event"] == f"login {REDACTED}; the sesame-opener stays"
+
+
+def test_a_token_in_the_path_of_slack_api_url_is_redacted_from_slack_sdk_lines(
+    monkeypatch, restored_logging
+) -> None:
+    """A proxy URL carrying a token in its path: slack_sdk's DEBUG line naming the request's
+    URL shows the proxy and the method, not the token."""
+    from slack_sdk import WebClient
+
+    out = io.StringIO()
+    api_url = "http://127.0.0.1:1/PATHTOKEN-abcdef123456/api/"
+    settings = Settings(
+        _env_file=None,
+        SLACK_API_URL=api_url,
+        LOANWATCH_LOG_FORMAT="json",
+        LOANWATCH_LOG_LEVEL="DEBUG",
+    )
+    configure_logging(settings, stream=out)
+
+    with pytest.raises(URLError, match="refused"):
+        WebClient(token=BOT_TOKEN, base_url=settings.slack_api_url, timeout=1).auth_test()
+
+    text = out.getvalue()
+    assert f"http://127.0.0.1:1/{REDACTED}/api/auth.test" in text
+    assert "PATHTOKEN-abcdef123456" not in text

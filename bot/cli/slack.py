@@ -19,7 +19,7 @@ from bot.db import require_current_schema
 from bot.errors import InputError, SettingsError
 from bot.health import Health
 from bot.logs import configure_logging
-from bot.metrics.exposition import metrics_page, serve_metrics
+from bot.metrics.exposition import metrics_page, require_shared_directory, serve_metrics
 from bot.sessions import session_factory
 from bot.settings import Settings
 from bot.slack.app import build_app
@@ -233,6 +233,7 @@ def _warn_about_roles(settings: Settings) -> None:
 
 
 def _logging(settings: Settings) -> None:
+    require_shared_directory()
     configure_logging(settings)
 
 

@@ -15,10 +15,20 @@ import click
 
 import bot.health
 from bot.cli.context import CliState
+from bot.db import known_revision
 from bot.health import Health
 from bot.sessions import session_factory
 
 EXIT_UNHEALTHY = 1
+SCHEMA_WORDS = {
+    "current": "current",
+    "empty": "EMPTY, no loanwatch tables yet (run `loanwatch db upgrade`)",
+    "behind": "NOT current (run `loanwatch db upgrade`)",
+    "newer": (
+        "NEWER than this loanwatch (a migration it does not know: upgrade loanwatch itself; "
+        "`db upgrade` cannot help)"
+    ),
+}
 
 
 @click.command("status")
@@ -35,10 +45,17 @@ def status_command(state: CliState, as_json: bool) -> int:
     level = health_log.level
     health_log.setLevel(logging.ERROR)
     try:
-        healthy, report = health.report()
         ready, readiness = health.readiness()
+        schema = readiness.get("schema")
+        if schema is not None and schema["database"] is None:
+            # Never upgraded: nothing to read; the schema line says what to do.
+            healthy, report = False, {"database": "ok"}
+        else:
+            healthy, report = health.report()
     finally:
         health_log.setLevel(level)
+    if schema is not None:
+        schema["state"] = _schema_state(state, schema)
     ok = healthy and ready
     if health.last_error is not None:
         report["database_error"] = health.last_error
@@ -50,6 +67,17 @@ def status_command(state: CliState, as_json: bool) -> int:
     return 0 if ok else EXIT_UNHEALTHY
 
 
+def _schema_state(state: CliState, schema: dict[str, Any]) -> str:
+    """current, empty (never upgraded), behind (`db upgrade` to run) or newer (a newer
+    release's migration: this loanwatch is the one to upgrade)."""
+    if schema["current"]:
+        return "current"
+    if schema["database"] is None:
+        return "empty"
+    url = state.engine.url.render_as_string(hide_password=False)
+    return "behind" if known_revision(url, schema["database"]) else "newer"
+
+
 def render(ok: bool, report: dict[str, Any], readiness: dict[str, Any], every: int) -> str:
     """The report as lines an admin reads."""
     lines = [f"loanwatch: {'healthy' if ok else 'NOT HEALTHY'}"]
@@ -58,8 +86,9 @@ def render(ok: bool, report: dict[str, Any], readiness: dict[str, Any], every: i
         lines.append(f"    {report['database_error']}")
     schema = readiness.get("schema")
     if schema is not None:
-        state = "current" if schema["current"] else "NOT current (run `loanwatch db upgrade`)"
-        lines.append(f"  schema:    {state}: database {schema['database']}, code {schema['code']}")
+        state = SCHEMA_WORDS[schema["state"]]
+        at = schema["database"] or "no migration"
+        lines.append(f"  schema:    {state}: database {at}, code {schema['code']}")
     if "scheduler" in report:
         last = report.get("scheduler_last_slot") or "never"
         lines.append(

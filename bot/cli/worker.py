@@ -9,7 +9,7 @@ import click
 
 from bot.cli.context import CliState
 from bot.logs import configure_logging
-from bot.metrics.exposition import serve_metrics
+from bot.metrics.exposition import require_shared_directory, serve_metrics
 from bot.sessions import session_factory
 from jobs.transports import transport_from
 from jobs.worker import run_worker
@@ -20,6 +20,7 @@ from jobs.worker import run_worker
 def worker_command(state: CliState) -> None:
     """Run the scheduler and the delivery loop (to Slack with SLACK_BOT_TOKEN, else the console),
     with /metrics on LOANWATCH_METRICS_PORT."""
+    require_shared_directory()
     configure_logging(state.settings)
     stop = threading.Event()
 

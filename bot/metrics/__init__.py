@@ -13,12 +13,43 @@ With PROMETHEUS_MULTIPROC_DIR set (before the process starts), prometheus_client
 values in files there and `/metrics` adds up every process's (docs/operations.md).
 """
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Gauge, Histogram, values
+
+MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def _prepare_shared_directory() -> str | None:
+    """Create PROMETHEUS_MULTIPROC_DIR if it is missing (its parent must exist), before any
+    metric is made: prometheus_client opens a file there for each. When it cannot be used, this
+    process keeps its metrics to itself (so `loanwatch --help` and the admin commands run) and
+    the reason is returned: `web`, `worker` and `run` refuse to start with it (one line)."""
+    path = os.environ.get(MULTIPROC_DIR)
+    if not path:
+        return None
+    problem = "not a writable directory"
+    try:
+        os.mkdir(path)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        problem = exc.strerror or str(exc)
+    if os.path.isdir(path) and os.access(path, os.W_OK | os.X_OK):
+        return None
+    del os.environ[MULTIPROC_DIR]
+    values.ValueClass = values.MutexValue  # what prometheus_client uses without the variable
+    return (
+        f"{MULTIPROC_DIR}={path} cannot be used ({problem}): create it (loanwatch creates it "
+        "only when its parent exists) or unset the variable"
+    )
+
+
+SHARED_DIRECTORY_PROBLEM = _prepare_shared_directory()
 
 # A cycle takes milliseconds on a small ledger and minutes on a large one (bench/).
 CYCLE_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)

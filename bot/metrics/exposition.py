@@ -8,6 +8,7 @@ added up (docs/operations.md). The figures read from the database come once eith
 
 import logging
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -18,12 +19,17 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.errors import InputError
+from bot.metrics import SHARED_DIRECTORY_PROBLEM
 from bot.metrics.database import DatabaseCollector
 
 log = logging.getLogger(__name__)
 
 METRICS_PATH = "/metrics"
 MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
+# How often a process whose metrics port a sibling serves tries to take it over (the sibling
+# may have died).
+TAKEOVER_SECONDS = 30.0
 
 StartResponse = Callable[..., Any]
 
@@ -33,6 +39,13 @@ class _ThisProcess(Collector):
 
     def collect(self) -> Iterator[Metric]:
         yield from REGISTRY.collect()
+
+
+def require_shared_directory() -> None:
+    """InputError (one line, exit 2) when PROMETHEUS_MULTIPROC_DIR is set but cannot be used:
+    for the commands that serve metrics, which would otherwise show only their own."""
+    if SHARED_DIRECTORY_PROBLEM is not None:
+        raise InputError(SHARED_DIRECTORY_PROBLEM)
 
 
 def multiprocess_dir() -> str | None:
@@ -88,7 +101,44 @@ class MetricsServer:
         self._thread.join(timeout=5)
 
 
-def serve_metrics(sessions: sessionmaker[Session], *, host: str, port: int) -> MetricsServer | None:
+class Standby:
+    """A process whose metrics port a sibling serves (multiprocess mode): a daemon thread tries
+    to bind the port every `every` seconds and serves it once the sibling is gone, so /metrics
+    outlives the process that first took it."""
+
+    def __init__(
+        self, sessions: sessionmaker[Session], *, host: str, port: int, every: float
+    ) -> None:
+        self.port = port
+        self.server: MetricsServer | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._take_over,
+            args=(sessions, host, every),
+            name="metrics-standby",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def _take_over(self, sessions: sessionmaker[Session], host: str, every: float) -> None:
+        while not self._stop.wait(every):
+            try:
+                self.server = MetricsServer(sessions, host=host, port=self.port)
+            except OSError:
+                continue
+            log.info("metrics: took port %d over from a process that is gone", self.port)
+            return
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        if self.server is not None:
+            self.server.close()
+
+
+def serve_metrics(
+    sessions: sessionmaker[Session], *, host: str, port: int
+) -> MetricsServer | Standby | None:
     """/metrics on host:port for a process without an HTTP server of its own (`loanwatch
     worker`, `run` in Socket Mode); None when `port` is 0 (none wanted) or cannot be bound.
 
@@ -106,10 +156,11 @@ def serve_metrics(sessions: sessionmaker[Session], *, host: str, port: int) -> M
         if multiprocess_dir() is not None:
             log.info(
                 "metrics: port %d is taken, by another process of this host sharing %s, which "
-                "serves this one's values too",
+                "serves this one's values too; this one takes the port over if it frees",
                 port,
                 MULTIPROC_DIR,
             )
+            return Standby(sessions, host=host, port=port, every=TAKEOVER_SECONDS)
         else:
             log.error(
                 "cannot serve metrics on %s:%d (%s); going on without them. Give each process "

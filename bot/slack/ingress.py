@@ -21,7 +21,9 @@ In this order, each refusal final and each before the next step looks at more:
 Only then does Bolt get the request, marked VERIFIED in its context (see bot.slack.binding), as
 a BoltRequest built from the body parsed in step 5, so Bolt never parses the text again (its
 parser takes any form with the word "payload" anywhere in it for an interaction).
-A refused request is logged with its size and the first LOGGED_PREFIX characters, never whole.
+A refused request is logged with its size and a safe summary (content type, the names of its
+fields, its team and command), never its body: a legacy verification `token`, a person's `text`
+and a `response_url` are in there.
 """
 
 import json
@@ -45,7 +47,10 @@ log = logging.getLogger(__name__)
 # room and keeps one request from filling memory or the log.
 MAX_BODY_BYTES = 256 * 1024
 # How much of a refused body the log shows.
-LOGGED_PREFIX = 200
+# What of a refused request's body is logged: field names, and these fields' values when they
+# look like a Slack id or a slash command.
+SAFE_NAME = re.compile(r"[A-Za-z0-9_.\[\]-]{1,40}")
+SAFE_VALUES = {"team_id": re.compile(r"[A-Z0-9]{1,20}"), "command": re.compile(r"/[\w-]{1,40}")}
 TIMESTAMP = re.compile(r"[0-9]{1,10}")
 SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 BOLT_READERS = (
@@ -103,13 +108,15 @@ class SlackEvents:
         timestamp = str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""))
         signature = str(environ.get("HTTP_X_SLACK_SIGNATURE", ""))
         if not (TIMESTAMP.fullmatch(timestamp) and SIGNATURE.fullmatch(signature)):
-            raise _logged(401, "invalid request", "malformed signature headers", raw)
+            raise _logged(401, "invalid request", "malformed signature headers", raw, environ)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise _logged(400, "the body is not UTF-8", "a body that is not UTF-8", raw) from None
+            raise _logged(
+                400, "the body is not UTF-8", "a body that is not UTF-8", raw, environ
+            ) from None
         if not self.verifier.is_valid(text, timestamp, signature):
-            raise _logged(401, "invalid request", "a bad or stale signature", raw)
+            raise _logged(401, "invalid request", "a bad or stale signature", raw, environ)
         headers = {
             key[5:].lower().replace("_", "-"): str(value)
             for key, value in environ.items()
@@ -133,7 +140,7 @@ class SlackEvents:
                 context={VERIFIED: True},
             )
         except Exception as exc:  # our parser, the shapes, Bolt's readers, on the sender's text
-            raise _logged(400, "the body is not a Slack request", _why(exc), raw) from None
+            raise _logged(400, "the body is not a Slack request", _why(exc), raw, environ) from None
 
 
 class ParsedRequest(BoltRequest):
@@ -242,12 +249,35 @@ def read_body(environ: Environ) -> bytes:
     return raw
 
 
-def _logged(status: int, error: str, why: str, raw: bytes) -> RefusedError:
+def _logged(status: int, error: str, why: str, raw: bytes, environ: Environ) -> RefusedError:
+    content_type = environ.get("CONTENT_TYPE")
     log.warning(
-        "refused a request (%d, %s): %d bytes, starting %r",
+        "refused a request (%d, %s): %d bytes of %s, %s",
         status,
         why,
         len(raw),
-        raw[:LOGGED_PREFIX],
+        _printable(content_type) if content_type else "no content type",
+        summary(raw),
     )
     return RefusedError(status, error)
+
+
+def summary(raw: bytes) -> str:
+    """What a refused body holds, safe to log: its field names, its team and command."""
+    text = raw.decode("utf-8", errors="replace")
+    try:
+        fields: dict[str, Any] = json.loads(text) if text.lstrip().startswith("{") else {}
+    except ValueError:
+        fields = {}
+    if not fields:
+        try:
+            fields = dict(parse_qsl(text, keep_blank_values=True, max_num_fields=200))
+        except ValueError:
+            return "too many fields"
+    names = [name if SAFE_NAME.fullmatch(name) else "?" for name in list(fields)[:20]]
+    shown = [
+        f"{name}={value}"
+        for name, pattern in SAFE_VALUES.items()
+        if isinstance(value := fields.get(name), str) and pattern.fullmatch(value)
+    ]
+    return f"fields [{', '.join(names)}]" + "".join(f", {item}" for item in shown)

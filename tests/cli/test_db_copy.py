@@ -152,3 +152,49 @@ def test_postgresql_is_backed_up_with_its_own_tools(
     assert refused.status == 2
     assert "pg_dump" in refused.err
     assert not (tmp_path / "x.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("target", "said"),
+    [
+        ("postgresql+psycopg://lw:PwLeak111@127.0.0.1:abc/x", "not a database URL"),
+        ("PwLeak333isnotaurl", "not a database URL"),
+        ("mysql://lw:PwLeak222@127.0.0.1/x", "no database driver for 'mysql'"),
+    ],
+)
+def test_a_bad_target_url_is_one_line_without_its_password(
+    sqlite_url: str, capsys: pytest.CaptureFixture[str], target: str, said: str
+) -> None:
+    """A --to that is no URL, has a bad port or no driver here: exit 2, one line, nothing of
+    what was typed that could be a password."""
+    refused = on(sqlite_url, capsys)(f"db copy --to {target}")
+
+    assert refused.status == 2
+    assert said in refused.err
+    assert len(refused.err.strip().splitlines()) == 1
+    assert "PwLeak" not in refused.err + refused.out
+
+
+@pytest.mark.postgres
+def test_a_row_postgresql_cannot_hold_is_named_and_nothing_is_committed(
+    sqlite_url: str, empty_postgres: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A draw's note with a NUL character (SQLite takes it, PostgreSQL's text cannot): exit 2
+    naming the table and the draw's id, without the row's values; the target stays empty."""
+    path = sqlite_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as raw:
+        raw.execute("UPDATE draws SET note = 'before' || char(0) || 'after' WHERE id = 1")
+        raw.execute("UPDATE draws SET note = 'https://hooks.example/Secret99' WHERE id = 2")
+    raw.close()
+
+    refused = on(sqlite_url, capsys)(f"db copy --to {empty_postgres}")
+
+    assert refused.status == 2
+    assert "table draws, id 1" in refused.err
+    assert "NUL" in refused.err
+    assert len(refused.err.strip().splitlines()) == 1
+    assert "Secret99" not in refused.err + refused.out
+    target = create_engine(empty_postgres)
+    with target.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM facilities")) == 0
+    target.dispose()

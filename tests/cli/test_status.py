@@ -9,10 +9,11 @@ import shlex
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 
 from bot.cli import main
 from bot.clock import utcnow
-from bot.db import make_engine
+from bot.db import head_revision, make_engine
 from bot.models import OutboxMessage, SchedulerSlot
 from bot.sessions import session_factory
 
@@ -107,3 +108,38 @@ def test_a_database_that_does_not_answer_is_said_so_without_its_password(capsys)
     assert "Connection refused" in out
     assert "Sekr3t-Passw0rd" not in out + err
     assert "Traceback" not in out + err
+
+
+def test_a_database_never_upgraded_says_to_run_db_upgrade(tmp_path, capsys) -> None:
+    """An empty SQLite file: exit 1, reachable, the schema empty and the command that fixes
+    it; no "unreachable", no "no such table"."""
+    status = main(["--database-url", f"sqlite:///{tmp_path / 'new.db'}", "status"])
+
+    out, err = capsys.readouterr()
+    assert status == 1
+    assert "database:  ok" in out
+    assert "schema:    EMPTY, no loanwatch tables yet (run `loanwatch db upgrade`)" in out
+    assert "unreachable" not in out
+    assert "no such table" not in out + err
+
+
+def test_a_schema_newer_than_the_code_says_to_upgrade_loanwatch_itself(
+    loanwatch, sessions, database_url
+) -> None:
+    """A newer release's `db upgrade` ran: the advice is to upgrade loanwatch, never to run
+    `db upgrade` (it knows no newer migration)."""
+    with sessions.begin() as session:
+        session.execute(text("UPDATE alembic_version SET version_num = '9999_newer_release'"))
+    try:
+        status, out, _ = loanwatch("status")
+    finally:
+        with sessions.begin() as session:
+            session.execute(
+                text("UPDATE alembic_version SET version_num = :v"),
+                {"v": head_revision(database_url)},
+            )
+
+    assert status == 1
+    assert "NEWER than this loanwatch" in out
+    assert "upgrade loanwatch itself" in out
+    assert "run `loanwatch db upgrade`" not in out

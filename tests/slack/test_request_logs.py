@@ -97,3 +97,20 @@ def test_an_api_request_logs_under_the_proxys_request_id(sessions, json_logs) ->
     lines = [json.loads(line) for line in json_logs.getvalue().splitlines()]
     [asked] = [line for line in lines if line["event"] == "ping asked"]
     assert asked["request_id"] == "proxy-req-0001"
+
+
+def test_a_refused_request_logs_its_size_and_summary_never_its_body(app, json_logs) -> None:
+    """A command with a bad signature: the warning gives size, content type, field names, team
+    and command; never the legacy token, the person's text or the response_url."""
+    form = app.command_form("draw jiebei-main 50,000 12m")
+    body = urlencode(form)
+    answer = app.post(body, sign=False, headers={"X-Slack-Signature": "v0=" + "0" * 64})
+
+    lines = [json.loads(line) for line in json_logs.getvalue().splitlines()]
+    [refused] = [line["event"] for line in lines if line["event"].startswith("refused")]
+    assert answer.status == 401
+    assert f"{len(body.encode())} bytes of application/x-www-form-urlencoded" in refused
+    assert "team_id=T0FINANCE, command=/loan" in refused
+    assert "response_url, " in refused
+    for secret in ("legacy-verification-token", "jiebei", "hooks.slack.invalid"):
+        assert secret not in json_logs.getvalue()
