@@ -43,7 +43,7 @@ def run_worker(
 ) -> None:
     """Run the scheduled jobs and deliver notifications until `stop` is set; `clock` is the
     checks' time, `real_clock` the prompt checks' debounce's (`jobs.prompt`)."""
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, timeout=settings.database_timeout_seconds)
     require_current_schema(engine)
     sessions = session_factory(engine)
     calendar = settings.calendar()

@@ -40,7 +40,12 @@ def web_command(state: CliState) -> None:
         sessions, app = _api_only(state), None
     else:
         sessions, app = _start(state, socket_mode=False)
-    serving, api = _http_server(state.settings, app, Health(sessions), sessions)
+    serving, api = _http_server(
+        state.settings,
+        app,
+        Health(sessions, timeout=state.settings.database_timeout_seconds),
+        sessions,
+    )
     _on_signals(serving.close)
     try:
         _serve(state.settings, serving, slack=app is not None)
@@ -89,7 +94,12 @@ def run_command(state: CliState) -> int:
                 metrics.close()
     else:
         interval = timedelta(minutes=settings.check_interval_minutes)
-        health = Health(sessions, scheduler_interval=interval, worker_died=died)
+        health = Health(
+            sessions,
+            scheduler_interval=interval,
+            worker_died=died,
+            timeout=settings.database_timeout_seconds,
+        )
         serving, api = _http_server(settings, app, health, sessions)
         shutdown = _stopper(stop, serving.close)
         worker = WorkerThread(settings, stop, died, shutdown)
