@@ -25,6 +25,7 @@ from bot.settings import Settings
 from bot.slack.app import build_app
 from bot.slack.ingress import MAX_BODY_BYTES as SLACK_MAX_BODY_BYTES
 from bot.slack.server import Serving, make_server, wsgi_app
+from bot.startup import wait_for_database
 from jobs.transports import transport_from
 from jobs.worker import run_worker
 
@@ -159,6 +160,7 @@ class WorkerThread(threading.Thread):
 def _start(state: CliState, *, socket_mode: bool) -> tuple[sessionmaker[Session], App]:
     """Logging, a database at the current schema, and the Bolt app; warns about open roles."""
     _logging(state.settings)
+    wait_for_database(state.engine)
     require_current_schema(state.engine)
     sessions = session_factory(state.engine)
     app = build_app(state.settings, sessions, socket_mode=socket_mode)
@@ -169,6 +171,7 @@ def _start(state: CliState, *, socket_mode: bool) -> tuple[sessionmaker[Session]
 def _api_only(state: CliState) -> sessionmaker[Session]:
     """`web` without SLACK_BOT_TOKEN: the ingest API and the health checks, Slack off."""
     _logging(state.settings)
+    wait_for_database(state.engine)
     require_current_schema(state.engine)
     log.warning(
         "Slack is off: SLACK_BOT_TOKEN is not set; serving the ingest API (/api/v1/) and the "
