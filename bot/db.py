@@ -45,6 +45,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +59,21 @@ class SchemaBehindError(RuntimeError):
     """The database is not at the schema this code needs."""
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url`; SQLite gets foreign keys on and a busy timeout."""
+# How long to wait for PostgreSQL to accept a connection, and for a connection from the pool
+# (LOANWATCH_DATABASE_TIMEOUT_SECONDS).
+DATABASE_TIMEOUT_SECONDS = 5
+
+
+def make_engine(url: str, *, timeout: float = DATABASE_TIMEOUT_SECONDS, **kwargs: Any) -> Engine:
+    """An engine for `url`; SQLite gets foreign keys on and a busy timeout.
+
+    PostgreSQL: connecting (TCP and the server's answer to the start-up message, which a frozen
+    server accepts but never answers) gives up after `timeout` seconds, as does waiting for a
+    connection from a full pool. TCP keepalives and `tcp_user_timeout` break a connection whose
+    server host has gone away (unacknowledged data or no keepalive answer for about 30 s), so
+    a query then fails instead of waiting forever. A server that is frozen on a live host is
+    not noticed by TCP: the health checks and metrics bound their own wait (bot.bounded).
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         kwargs.setdefault("connect_args", {"timeout": 30})
@@ -89,8 +103,22 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         # JIT compiling pays off for long analytical queries; ours are short and many, and the
         # check-cycle benchmark ran about 1 s of 17 s faster without it (bench/README.md).
-        kwargs.setdefault("connect_args", {"options": "-c jit=off"})
+        kwargs.setdefault("connect_args", {"options": "-c jit=off", **_tcp_bounds(timeout)})
+        if kwargs.get("poolclass") in (None, QueuePool):  # only a queue of connections waits
+            kwargs.setdefault("pool_timeout", timeout)
     return create_engine(url, **kwargs)
+
+
+def _tcp_bounds(timeout: float) -> dict[str, int]:
+    """libpq connection parameters that bound connecting and notice a vanished server."""
+    return {
+        "connect_timeout": max(2, round(timeout)),  # libpq's smallest
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 30_000,  # milliseconds
+    }
 
 
 def database_unavailable(exc: BaseException) -> bool:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.alerts.failures import failing_checks
 from bot.alerts.outbox import PENDING, SENDING
+from bot.bounded import Bounded
 from bot.clock import utcnow
 from bot.db import head_revision
 from bot.logs import redact
@@ -39,6 +40,9 @@ class Health:
 
     `grace` gives a fresh process one interval's start before its scheduler counts as stale;
     `loanwatch status`, which runs no scheduler itself, asks without it.
+
+    Each answer waits for the database at most `timeout` seconds (bot.bounded): a database that
+    hangs makes the answer unhealthy, in time for the orchestrator asking.
     """
 
     def __init__(
@@ -49,6 +53,7 @@ class Health:
         worker_died: threading.Event | None = None,
         clock: Callable[[], datetime] = utcnow,
         grace: bool = True,
+        timeout: float = 5.0,
     ) -> None:
         self.sessions = sessions
         self.scheduler_interval = scheduler_interval
@@ -59,15 +64,13 @@ class Health:
         # whose callers need not learn host names): the error's first line, redacted.
         self.last_error: str | None = None
         self._head: str | None = None
+        self._read_report = Bounded(self._report_rows, seconds=timeout, name="health")
+        self._read_readiness = Bounded(self._readiness_rows, seconds=timeout, name="readiness")
 
     def report(self) -> tuple[bool, dict[str, Any]]:
         """(healthy, details) for GET /healthz."""
         try:
-            with self.sessions() as session:
-                session.execute(text("SELECT 1"))
-                last_slot = session.scalar(select(func.max(SchedulerSlot.claimed_at)))
-                failing = failing_checks(session)
-                work = _work(session, self.clock())
+            last_slot, failing, work = self._read_report()
         except Exception as exc:
             log.warning("health check: database unreachable", exc_info=True)
             self.last_error = _first_line(exc)
@@ -89,16 +92,7 @@ class Health:
         ahead (a newer release upgraded it while this process runs the old code); where the
         scheduler runs, it also claimed a slot within two check intervals."""
         try:
-            with self.sessions() as session:
-                connection = session.connection()
-                database = MigrationContext.configure(connection).get_current_revision()
-                code = self._code_head(connection.engine.url.render_as_string(hide_password=False))
-                # An empty database (never upgraded) has no table to ask: not ready, not down.
-                last_slot = (
-                    session.scalar(select(func.max(SchedulerSlot.claimed_at)))
-                    if database is not None
-                    else None
-                )
+            database, code, last_slot = self._read_readiness()
         except Exception as exc:
             log.warning("readiness check: database unreachable", exc_info=True)
             self.last_error = _first_line(exc)
@@ -110,6 +104,25 @@ class Health:
             return current, details
         fresh = self._scheduler_fresh(last_slot, details)
         return current and fresh, details
+
+    def _report_rows(self) -> tuple[datetime | None, list[str], dict[str, Any]]:
+        with self.sessions() as session:
+            session.execute(text("SELECT 1"))
+            last_slot = session.scalar(select(func.max(SchedulerSlot.claimed_at)))
+            return last_slot, failing_checks(session), _work(session, self.clock())
+
+    def _readiness_rows(self) -> tuple[str | None, str | None, datetime | None]:
+        with self.sessions() as session:
+            connection = session.connection()
+            database = MigrationContext.configure(connection).get_current_revision()
+            code = self._code_head(connection.engine.url.render_as_string(hide_password=False))
+            # An empty database (never upgraded) has no table to ask: not ready, not down.
+            last_slot = (
+                session.scalar(select(func.max(SchedulerSlot.claimed_at)))
+                if database is not None
+                else None
+            )
+            return database, code, last_slot
 
     def _scheduler_fresh(self, last_slot: datetime | None, details: dict[str, Any]) -> bool:
         """Whether a slot was claimed within two intervals (noted in `details["scheduler"]`)."""

@@ -37,6 +37,16 @@ class Settings(BaseSettings):
         validation_alias="DATABASE_URL",
         description="SQLAlchemy URL; SQLite file by default, postgresql+psycopg://… for replicas.",
     )
+    database_timeout_seconds: int = Field(
+        5,
+        ge=2,
+        le=300,
+        validation_alias="LOANWATCH_DATABASE_TIMEOUT_SECONDS",
+        description=(
+            "How long to wait for PostgreSQL to accept a connection or for a pooled one, and "
+            "for the health checks and metrics to answer before they say the database is down."
+        ),
+    )
     timezone: str = Field(
         "Asia/Shanghai",
         validation_alias="LOANWATCH_TIMEZONE",

@@ -20,6 +20,7 @@ from bot.db import database_unavailable, make_engine, require_current_schema, tr
 from bot.digest.sending import send_due_digests
 from bot.sessions import session_factory
 from bot.settings import Settings
+from bot.startup import wait_for_database
 from jobs.cycle import run_check_cycle, run_wake_ups, tell_failed_checks
 from jobs.delivery import DeliveryWorker, delivery_options
 from jobs.heartbeat import Heartbeat
@@ -43,7 +44,9 @@ def run_worker(
 ) -> None:
     """Run the scheduled jobs and deliver notifications until `stop` is set; `clock` is the
     checks' time, `real_clock` the prompt checks' debounce's (`jobs.prompt`)."""
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, timeout=settings.database_timeout_seconds)
+    if not wait_for_database(engine, stop=stop):
+        return
     require_current_schema(engine)
     sessions = session_factory(engine)
     calendar = settings.calendar()

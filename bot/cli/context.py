@@ -36,7 +36,9 @@ class CliState:
     def engine(self) -> Engine:
         """The engine, created on first use."""
         if self._engine is None:
-            self._engine = make_engine(self.settings.database_url)
+            self._engine = make_engine(
+                self.settings.database_url, timeout=self.settings.database_timeout_seconds
+            )
         return self._engine
 
     @cached_property

@@ -25,6 +25,7 @@ from bot.settings import Settings
 from bot.slack.app import build_app
 from bot.slack.ingress import MAX_BODY_BYTES as SLACK_MAX_BODY_BYTES
 from bot.slack.server import Serving, make_server, wsgi_app
+from bot.startup import wait_for_database
 from jobs.transports import transport_from
 from jobs.worker import run_worker
 
@@ -40,7 +41,12 @@ def web_command(state: CliState) -> None:
         sessions, app = _api_only(state), None
     else:
         sessions, app = _start(state, socket_mode=False)
-    serving, api = _http_server(state.settings, app, Health(sessions), sessions)
+    serving, api = _http_server(
+        state.settings,
+        app,
+        Health(sessions, timeout=state.settings.database_timeout_seconds),
+        sessions,
+    )
     _on_signals(serving.close)
     try:
         _serve(state.settings, serving, slack=app is not None)
@@ -89,7 +95,12 @@ def run_command(state: CliState) -> int:
                 metrics.close()
     else:
         interval = timedelta(minutes=settings.check_interval_minutes)
-        health = Health(sessions, scheduler_interval=interval, worker_died=died)
+        health = Health(
+            sessions,
+            scheduler_interval=interval,
+            worker_died=died,
+            timeout=settings.database_timeout_seconds,
+        )
         serving, api = _http_server(settings, app, health, sessions)
         shutdown = _stopper(stop, serving.close)
         worker = WorkerThread(settings, stop, died, shutdown)
@@ -149,6 +160,7 @@ class WorkerThread(threading.Thread):
 def _start(state: CliState, *, socket_mode: bool) -> tuple[sessionmaker[Session], App]:
     """Logging, a database at the current schema, and the Bolt app; warns about open roles."""
     _logging(state.settings)
+    wait_for_database(state.engine)
     require_current_schema(state.engine)
     sessions = session_factory(state.engine)
     app = build_app(state.settings, sessions, socket_mode=socket_mode)
@@ -159,6 +171,7 @@ def _start(state: CliState, *, socket_mode: bool) -> tuple[sessionmaker[Session]
 def _api_only(state: CliState) -> sessionmaker[Session]:
     """`web` without SLACK_BOT_TOKEN: the ingest API and the health checks, Slack off."""
     _logging(state.settings)
+    wait_for_database(state.engine)
     require_current_schema(state.engine)
     log.warning(
         "Slack is off: SLACK_BOT_TOKEN is not set; serving the ingest API (/api/v1/) and the "

@@ -38,7 +38,12 @@ def status_command(state: CliState, as_json: bool) -> int:
     """Is loanwatch well? The database, its schema, the scheduler's last runs, the outbox,
     open alerts and failing checks; exit status 1 when not healthy or not ready."""
     interval = timedelta(minutes=state.settings.check_interval_minutes)
-    health = Health(session_factory(state.engine), scheduler_interval=interval, grace=False)
+    health = Health(
+        session_factory(state.engine),
+        scheduler_interval=interval,
+        grace=False,
+        timeout=state.settings.database_timeout_seconds,
+    )
     # The health checks' warnings (with their tracebacks) are for a server's log; here the
     # reason is printed once, in the report.
     health_log = logging.getLogger(bot.health.__name__)

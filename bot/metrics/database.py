@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.alerts.findings import Severity
 from bot.alerts.outbox import PENDING, SENDING
 from bot.alerts.policy import AlertState
+from bot.bounded import Bounded
 from bot.clock import utcnow
 from bot.models import Alert, OutboxMessage
 
@@ -30,10 +31,17 @@ class DatabaseCollector(Collector):
     `loanwatch_outbox_oldest_age_seconds` and `loanwatch_database_up`, read at each scrape."""
 
     def __init__(
-        self, sessions: sessionmaker[Session], *, clock: Callable[[], datetime] = utcnow
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        timeout: float = 5.0,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
+        # A database that hangs makes a scrape say loanwatch_database_up 0 within `timeout`
+        # seconds, one read at a time however often Prometheus asks (bot.bounded).
+        self._bounded_read = Bounded(self._read, seconds=timeout, name="metrics")
 
     def collect(self) -> Iterator[Metric]:
         up = GaugeMetricFamily(
@@ -42,7 +50,7 @@ class DatabaseCollector(Collector):
             "read from it are missing from this scrape).",
         )
         try:
-            counts, pending, oldest = self._read()
+            counts, pending, oldest = self._bounded_read()
         except Exception:
             log.warning("metrics: the database did not answer", exc_info=True)
             up.add_metric([], 0)
