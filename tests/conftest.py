@@ -18,6 +18,7 @@ from tests.support.databases import (
     postgres_database,
     sqlite_copy,
 )
+from tests.support.logs import restored_logging  # noqa: F401 - a fixture for every test
 
 ALICE = Actor("cli:alice", "cli")
 

@@ -3,31 +3,14 @@
 import io
 import json
 import logging
-from collections.abc import Iterator
 from urllib.error import URLError
 
 import pytest
-import structlog
 
 from bot.logs import REDACTED, bound, configure_logging, redact
 from bot.settings import Settings
 
 BOT_TOKEN = "xoxb-11-22-abcDEF"
-
-
-@pytest.fixture
-def restored_logging() -> Iterator[None]:
-    """Each test configures the process's logging; put it back afterwards."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    for handler in handlers:
-        root.addHandler(handler)
-    root.setLevel(level)
-    logging.captureWarnings(False)
-    structlog.reset_defaults()
 
 
 def configured(log_format: str, monkeypatch, password: str = "pw42-long") -> io.StringIO:

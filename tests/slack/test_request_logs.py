@@ -13,7 +13,6 @@ from io import StringIO
 from urllib.parse import urlencode
 
 import pytest
-import structlog
 from fastapi import FastAPI
 
 from bot.api.wsgi import ApiWsgi
@@ -21,25 +20,18 @@ from bot.health import Health
 from bot.logs import configure_logging
 from bot.settings import Settings
 from bot.slack.server import Serving, make_server, wsgi_app
+from tests.support.logs import logging_restored
 
 
 @pytest.fixture
 def json_logs(settings: Settings) -> Iterator[StringIO]:
     """The process's log, as JSON lines; the previous logging restored afterwards."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
     out = StringIO()
-    configure_logging(
-        settings.model_copy(update={"log_format": "json", "log_level": "DEBUG"}), stream=out
-    )
-    yield out
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    for handler in handlers:
-        root.addHandler(handler)
-    root.setLevel(level)
-    logging.captureWarnings(False)
-    structlog.reset_defaults()
+    with logging_restored():
+        configure_logging(
+            settings.model_copy(update={"log_format": "json", "log_level": "DEBUG"}), stream=out
+        )
+        yield out
 
 
 def test_a_retried_command_is_logged_as_a_retry_under_its_own_request_id(app, json_logs) -> None:

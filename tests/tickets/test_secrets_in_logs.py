@@ -10,12 +10,9 @@ HTTP answers, the errors stored on outbox rows and what reached the fake Slack.
 
 import io
 import json
-import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import structlog
 import trustme
 from sqlalchemy import select
 
@@ -48,21 +45,6 @@ def secret_env(monkeypatch) -> None:
     to a channel the fake Slack does not have."""
     monkeypatch.setenv("JIEBEI_HOOK_SECRET", WEBHOOK_SECRET)
     monkeypatch.setenv("LOANWATCH_DEFAULT_ALERT_CHANNEL", GONE)
-
-
-@pytest.fixture
-def restored_logging() -> Iterator[None]:
-    """The test configures the process's logging; put it back afterwards."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    for handler in handlers:
-        root.addHandler(handler)
-    root.setLevel(level)
-    logging.captureWarnings(False)
-    structlog.reset_defaults()
 
 
 @pytest.mark.parametrize("log_format", ["json", "console"])
