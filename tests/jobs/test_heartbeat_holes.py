@@ -236,7 +236,6 @@ def test_while_slack_fails_every_post_the_switch_hears_fail(database_url, slack)
     assert fourth[3] == PING
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_dead_letter_makes_the_next_ping_fail(database_url, slack) -> None:
     """Slack refuses the bot's token (invalid_auth, a dead letter at once): the next cycle's
     ping is /fail; with a good token again, and no new dead letter, the one after is a
