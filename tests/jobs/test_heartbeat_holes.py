@@ -39,7 +39,9 @@ from tests.support.fake_slack import FakeSlack, FaultPlan
 
 CLI = "import sys; from bot.cli import main; sys.exit(main())"
 ALERTS = "C0ALERTS"
-START = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
+# The worker's fake time: a whole hour a day after the facility's readings were recorded (by
+# the real clock), so the checks know them whatever the time of day the tests run.
+START = (datetime.now(UTC) + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
 
 
 class Drip:
@@ -200,12 +202,12 @@ def slack() -> Iterator[FakeSlack]:
         yield running
 
 
-def _settings(database_url: str, receiver: PingReceiver) -> Settings:
+def _settings(database_url: str, receiver: PingReceiver, channel: str | None = ALERTS) -> Settings:
     return Settings(
         _env_file=None,
         DATABASE_URL=database_url,
         LOANWATCH_HEARTBEAT_URL=receiver.url,
-        LOANWATCH_DEFAULT_ALERT_CHANNEL=ALERTS,
+        LOANWATCH_DEFAULT_ALERT_CHANNEL=channel,
     )
 
 
@@ -236,10 +238,15 @@ def test_while_slack_fails_every_post_the_switch_hears_fail(database_url, slack)
     assert fourth[3] == PING
 
 
-def test_a_dead_letter_makes_the_next_ping_fail(database_url, slack) -> None:
-    """Slack refuses the bot's token (invalid_auth, a dead letter at once): the next cycle's
-    ping is /fail; with a good token again, and no new dead letter, the one after is a
-    success."""
+@pytest.mark.parametrize(
+    ("token", "channel"),
+    [("xoxb-revoked", ALERTS), ("xoxb-test", None)],
+    ids=["revoked-token", "no-alert-channel"],
+)
+def test_a_dead_letter_makes_the_next_ping_fail(database_url, slack, token, channel) -> None:
+    """Slack refuses the bot's token (invalid_auth), or no alert channel is set: the alert's
+    notice is a dead letter at once, and the next cycle's ping is /fail; with a good token
+    and a channel again, and no new dead letter, the one after is a success."""
     _frozen_line(database_url)
     sessions = session_factory(make_engine(database_url))
 
@@ -249,14 +256,15 @@ def test_a_dead_letter_makes_the_next_ping_fail(database_url, slack) -> None:
         return "dead" in states
 
     with PingReceiver() as receiver:
-        settings = _settings(database_url, receiver)
-        revoked = slack_transport(slack, token="xoxb-revoked")
-        first = _run_until_pinged(settings, receiver, 1, at=START, transport=revoked, until=dead)
+        broken = _settings(database_url, receiver, channel=channel)
+        refused = slack_transport(slack, token=token)
+        first = _run_until_pinged(broken, receiver, 1, at=START, transport=refused, until=dead)
         later = START + timedelta(minutes=15)
-        second = _run_until_pinged(settings, receiver, 2, at=later, transport=revoked)
+        second = _run_until_pinged(broken, receiver, 2, at=later, transport=refused)
         good = slack_transport(slack)
         after = START + timedelta(minutes=30)
-        third = _run_until_pinged(settings, receiver, 3, at=after, transport=good)
+        fixed = _settings(database_url, receiver)
+        third = _run_until_pinged(fixed, receiver, 3, at=after, transport=good)
 
     assert first == [PING]
     assert second == [PING, PING + "/fail"]
