@@ -21,6 +21,7 @@ from bot.alerts.policy import AlertPolicy
 from bot.calendar import BusinessCalendar, CalendarFileError, load_calendar_file
 from bot.digest.sending import DigestOptions
 from bot.errors import InputError
+from bot.heartbeat_url import ping_targets
 from bot.ledger.facilities import CHANNEL_ID
 from bot.oncall.config import EscalationConfig
 from bot.oncall.hours import parse_business_hours
@@ -61,7 +62,7 @@ class Settings(BaseSettings):
         "console", validation_alias="LOANWATCH_LOG_FORMAT"
     )
     # A dead man's switch (healthchecks.io style): GET after each check cycle, <url>/fail
-    # after a failed one.
+    # (before any query) after a failed one or while delivery fails (jobs/switch.py).
     heartbeat_url: str | None = Field(None, validation_alias="LOANWATCH_HEARTBEAT_URL")
 
     # The checks and their defaults; a facility's own thresholds override these.
@@ -295,9 +296,13 @@ class Settings(BaseSettings):
     @field_validator("heartbeat_url")
     @classmethod
     def _heartbeat(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("https://", "http://")):
-            raise ValueError("LOANWATCH_HEARTBEAT_URL must be an http(s) URL")
-        return value.rstrip("/") if value else value
+        if not value:
+            return value
+        try:
+            ok, _fail = ping_targets(value)
+        except ValueError as exc:
+            raise ValueError(f"LOANWATCH_HEARTBEAT_URL {exc}") from None
+        return ok
 
     @field_validator("admins", "treasurers", "operators")
     @classmethod

@@ -27,6 +27,7 @@ from jobs.heartbeat import Heartbeat
 from jobs.instruments import CountingTransport, count_failures, timed_cycle
 from jobs.prompt import prompt_checks_job
 from jobs.scheduler import build_scheduler, worker_name
+from jobs.switch import delivery_failing
 from jobs.transports import Transport
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,8 @@ def _check_cycle(
     heartbeat: Heartbeat,
 ) -> None:
     """One check cycle, logged, and told to the dead man's switch: clean, or failed (it
-    raised, or a check in it did: the admins hear of that by a check_failed alert)."""
+    raised, or a check in it did: the admins hear of that by a check_failed alert; or
+    delivery is failing, `jobs.switch`)."""
     try:
         with timed_cycle() as cycle, transaction(sessions) as session:
             report = run_check_cycle(session, now=now, settings=settings, calendar=calendar)
@@ -120,7 +122,7 @@ def _check_cycle(
     except Exception:
         heartbeat.cycle_done(ok=False)
         raise
-    heartbeat.cycle_done(ok=not report.failed)
+    _tell_switch(sessions, settings, now, heartbeat, cycle_failed=report.failed)
     s = report.summary
     log.info(
         "checks at %s: %d findings, %d opened, %d resolved, %d notifications",
@@ -130,6 +132,35 @@ def _check_cycle(
         s.resolved,
         s.notified,
     )
+
+
+def _tell_switch(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    now: datetime,
+    heartbeat: Heartbeat,
+    *,
+    cycle_failed: bool,
+) -> None:
+    """Ping the dead man's switch: `/fail` when the cycle failed or delivery is failing
+    (`jobs.switch`). Never raises: the cycle is committed, and must not run again."""
+    if heartbeat.url is None:
+        return
+    why = "a check in the cycle failed" if cycle_failed else None
+    if why is None:
+        try:
+            with sessions() as session:
+                why = delivery_failing(
+                    session,
+                    now,
+                    interval=timedelta(minutes=settings.check_interval_minutes),
+                    degraded_after=timedelta(minutes=settings.delivery_degraded_after_minutes),
+                )
+        except Exception as exc:
+            why = f"delivery's health could not be read ({type(exc).__name__})"
+    if why is not None:
+        log.warning("heartbeat: pinging /fail: %s", why)
+    heartbeat.cycle_done(ok=why is None)
 
 
 def _deliverer(delivery: DeliveryWorker, stop: threading.Event) -> Callable[[], None]:
