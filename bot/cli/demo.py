@@ -47,6 +47,7 @@ from bot.cli.demo_intake import (
     platform_down,
 )
 from bot.cli.demo_requests import arrivals, bill_request, reminder, slack_draws
+from bot.cli.demo_running import running
 from bot.cli.demo_tickets import (
     DEMO,
     DemoMailbox,
@@ -311,6 +312,7 @@ def demo_command(keep: Path | None) -> None:
     sessions = session_factory(engine)
     with DemoMailbox() as mailbox:  # the bank's mailbox, on 127.0.0.1
         _story(sessions, mailbox.settings(url), mailbox, folder)
+    running(sessions, engine, folder)  # a backup, and the metrics (bot/cli/demo_running.py)
     engine.dispose()
     click.echo(f"\nThe demo database is {folder / 'demo.db'}; look around with")
     click.echo(f"  DATABASE_URL={url} .venv/bin/loanwatch alert list --state all")

@@ -236,3 +236,24 @@ def test_an_unanswered_request_gets_its_one_reminder_two_business_hours_later(de
         "U0WEI taps [Can't see it] on the reminder; both messages now say: Recorded for "
         "weilidai-ops at 2026-12-07 12:05 CST: the platform could not be seen."
     ) in out
+
+
+def test_the_admin_backs_the_database_up_and_sees_the_alerts_prometheus_would(demo: Demo) -> None:
+    """The last chapter: a whole backup beside the database, and the alerts gauge as many open
+    alerts of each severity as the database holds."""
+    assert "backed up (" in demo.out
+    assert "integrity checked" in demo.out
+    listed = main_on(demo.folder / "backup.db", "alert", "list", "--state", "open")
+    assert listed == demo.loanwatch("alert", "list", "--state", "open")
+    opened = [a for a in demo.export("alerts") if a["state"] == "open"]
+    for severity in ("warning", "critical"):
+        count = sum(a["severity"] == severity for a in opened)
+        assert f'loanwatch_alerts{{severity="{severity}",state="open"}} {count}.0' in demo.out
+
+
+def main_on(database: Path, *args: str) -> str:
+    printed = io.StringIO()
+    with redirect_stdout(printed):
+        status = main(["--database-url", f"sqlite:///{database}", *args])
+    assert status == 0, printed.getvalue()
+    return printed.getvalue()
