@@ -27,6 +27,8 @@ the API token, random as every token is, and the folder's name):
   draws logged from Slack; 10:00 a reading request unanswered, its one reminder at 12:00.
 - 2026-12-08 09:30  no bill_missing for that bill; the drawers are asked if the money arrived:
   Yes, and No, which opens draw_unconfirmed at once (bot/cli/demo_requests.py).
+- Then the IT admin's side: a backup of the database while in use, and the lines of /metrics
+  read from it (bot/cli/demo_running.py).
 """
 
 import tempfile
