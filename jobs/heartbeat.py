@@ -96,7 +96,7 @@ class Heartbeat:
         timer.daemon = True
         timer.start()
         try:
-            opener = urllib.request.build_opener(_HTTP(deadline), _HTTPS(deadline))
+            opener = _opener(deadline)
             with opener.open(target, timeout=self.timeout) as answer:
                 answer.read(1024)
         except Exception as exc:  # anything: a ping must never stop the worker
@@ -173,6 +173,24 @@ def _shut(made: http.client.HTTPConnection) -> None:
         # TLS state, which must not be torn down under it.
         with contextlib.suppress(OSError):
             socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+def _opener(deadline: "_Deadline") -> urllib.request.OpenerDirector:
+    """urllib's opener with only HTTP and HTTPS under the deadline: `build_opener` would add
+    ftp:, file: and data: too, and a redirect to ftp:// would then be followed, outside the
+    deadline (a server dripping its greeting held a ping for ever)."""
+    opener = urllib.request.OpenerDirector()
+    for handler in (
+        urllib.request.ProxyHandler(),
+        urllib.request.UnknownHandler(),
+        urllib.request.HTTPDefaultErrorHandler(),
+        urllib.request.HTTPRedirectHandler(),
+        urllib.request.HTTPErrorProcessor(),
+        _HTTP(deadline),
+        _HTTPS(deadline),
+    ):
+        opener.add_handler(handler)
+    return opener
 
 
 class _HTTP(urllib.request.HTTPHandler):

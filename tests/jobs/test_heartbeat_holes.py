@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from pydantic import ValidationError
@@ -96,6 +97,40 @@ def test_a_dripping_ping_is_cut_off_at_its_deadline(caplog) -> None:
 
     assert took < 2.5
     assert "heartbeat: the ping took over 1.0 s and was cut off" in caplog.text
+
+
+def test_a_redirect_to_another_scheme_is_not_followed(caplog) -> None:
+    """The ping URL answers 302 to ftp://: the ping fails at once, logged, and nothing is
+    asked of the FTP host (which could drip its greeting past any deadline)."""
+    ftp = socket.create_server(("127.0.0.1", 0))
+    ftp.settimeout(0.2)
+    target = f"ftp://127.0.0.1:{ftp.getsockname()[1]}/x"
+
+    class Redirect(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(302)
+            self.send_header("Location", target)
+            self.end_headers()
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with caplog.at_level(logging.WARNING, logger="jobs.heartbeat"):
+            heartbeat = Heartbeat(f"http://127.0.0.1:{server.server_port}{PING}", timeout=5.0)
+            ping = heartbeat.cycle_done(ok=True)
+            assert ping is not None
+            ping.result(timeout=10)
+            heartbeat.close()
+        with pytest.raises(TimeoutError):
+            ftp.accept()  # nobody came
+    finally:
+        server.shutdown()
+        ftp.close()
+
+    assert "heartbeat: the ping failed" in caplog.text
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
