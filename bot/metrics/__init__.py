@@ -30,6 +30,12 @@ def _prepare_shared_directory() -> str | None:
     process keeps its metrics to itself (so `loanwatch --help` and the admin commands run) and
     the reason is returned: `web`, `worker` and `run` refuse to start with it (one line)."""
     path = os.environ.get(MULTIPROC_DIR)
+    if path is not None and not path.strip():
+        # Set but empty: prometheus_client would take it as set and write its files in the
+        # working directory (failing every command where that is read-only). Unset is meant.
+        del os.environ[MULTIPROC_DIR]
+        values.ValueClass = values.MutexValue
+        return None
     if not path:
         return None
     problem = "not a writable directory"

@@ -89,3 +89,12 @@ def test_a_worker_refuses_a_shared_directory_it_cannot_use_in_one_line(tmp_path)
     assert done.returncode == 2
     [line] = done.stderr.strip().splitlines()
     assert f"PROMETHEUS_MULTIPROC_DIR={directory} cannot be used" in line
+
+
+def test_an_empty_shared_directory_setting_is_no_setting(tmp_path) -> None:
+    """`PROMETHEUS_MULTIPROC_DIR=` (as an env file leaves it): no metric files written in the
+    working directory, which may be read-only."""
+    done = _loanwatch("db", "upgrade", directory="", tmp_path=tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in tmp_path.glob("*.db")) == ["lw.db"]
