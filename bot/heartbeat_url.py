@@ -19,6 +19,8 @@ def ping_targets(url: str) -> tuple[str, str]:
         raise ValueError(f"must be an http(s) URL such as {EXAMPLE}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"must be an http(s) URL with a host, such as {EXAMPLE}")
+    if any(char.isspace() for char in url.strip()):
+        raise ValueError("must not hold a space: write it as the service shows it")
     if "#" in url:
         raise ValueError("must not have a #fragment: a fragment never reaches the service")
     path = parts.path.rstrip("/")

@@ -213,6 +213,7 @@ def test_fail_goes_before_the_query_of_the_ping_url(database_url, monkeypatch) -
         ("hc-ping.com/5f1c0a9e", "must be an http(s) URL with a host"),
         ("https://hc-ping.com/5f1c0a9e#secret", "must not have a #fragment"),
         ("https://hc-ping.com:port/5f1c0a9e", "must be an http(s) URL"),
+        ("https://hc-ping.com/5f1c0a9e x", "must not hold a space"),
     ],
 )
 def test_a_heartbeat_url_that_cannot_work_is_refused_clearly(url, says) -> None:
