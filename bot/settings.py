@@ -22,13 +22,39 @@ from bot.calendar import BusinessCalendar, CalendarFileError, load_calendar_file
 from bot.digest.sending import DigestOptions
 from bot.errors import InputError
 from bot.heartbeat_url import ping_targets
+from bot.i18n import EN, parse_language
 from bot.ledger.facilities import CHANNEL_ID
 from bot.oncall.config import EscalationConfig
 from bot.oncall.hours import parse_business_hours
 from bot.thresholds import Thresholds
 
 
-class Settings(BaseSettings):
+class LanguageSetting(BaseSettings):
+    """The workspace's language alone: what the CLI reads before anything else (a command that
+    needs no other setting still speaks it). Settings has it too."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    language: str = Field(
+        EN,
+        validation_alias="LOANWATCH_LANGUAGE",
+        description=(
+            "The workspace's language (en or zh-CN): the CLI's, and channel messages' unless "
+            "the facility or the channel has its own; each person's replies follow their "
+            "Slack language when it is one of these."
+        ),
+    )
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        try:
+            return parse_language(value)
+        except InputError as exc:
+            raise ValueError(str(exc)) from exc
+
+
+class Settings(LanguageSetting):
     """The process's configuration; build one per process (or per CLI call)."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)

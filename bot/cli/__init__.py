@@ -16,7 +16,9 @@ from pydantic import ValidationError
 from bot.cli.context import CliState
 from bot.db import SchemaBehindError
 from bot.errors import InputError
+from bot.i18n import default, set_default
 from bot.logs import redact_with_environment
+from bot.settings import LanguageSetting
 
 EXIT_BAD_INPUT = 2
 EXIT_SCHEMA_BEHIND = 3
@@ -81,7 +83,17 @@ _register()
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit status (the console script exits with it)."""
+    before = default()
     try:
+        return _main(argv)
+    finally:
+        set_default(before)  # a test calls main() many times in one process
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    try:
+        # The CLI speaks the workspace's language; a bad LOANWATCH_LANGUAGE is a bad setting.
+        set_default(LanguageSetting().language)
         result = cli.main(
             args=list(argv) if argv is not None else None,
             prog_name="loanwatch",

@@ -13,6 +13,7 @@ from bot.models.api import ApiIdempotencyKey, ApiToken
 from bot.models.audit import AuditRecord
 from bot.models.base import Base
 from bot.models.installation import Installation
+from bot.models.languages import ChannelLanguage
 from bot.models.ledger import (
     AllocationHistory,
     Draw,
@@ -49,6 +50,7 @@ __all__ = [
     "Base",
     "Bill",
     "BillDay",
+    "ChannelLanguage",
     "CheckRequest",
     "CheckRun",
     "CommandRequest",

@@ -121,6 +121,9 @@ class Facility(ThresholdColumns, Base):
     penalty_multiplier: Mapped[Decimal] = mapped_column(Rate(), default=Decimal(0))
     penalty_on_interest: Mapped[bool] = mapped_column(Boolean, default=False)
     alert_channel: Mapped[str | None] = mapped_column(String(64))
+    # The language of this facility's channel messages (en, zh-CN); None: its channel's, else
+    # LOANWATCH_LANGUAGE (bot.languages).
+    language: Mapped[str | None] = mapped_column(String(16))
     timezone: Mapped[str] = mapped_column(String(64))
     # The on-call rotation (its name) whose people this facility's alerts escalate to; None:
     # LOANWATCH_DEFAULT_ROTATION.

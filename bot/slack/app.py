@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import utcnow
 from bot.db import database_unavailable
 from bot.errors import SettingsError
+from bot.i18n import use
 from bot.logs import ContextExecutor
 from bot.metrics.slack_api import TimedWebClient, timed_like
 from bot.settings import Settings
@@ -34,6 +35,7 @@ from bot.slack import actions, commands, events, views
 from bot.slack.binding import SHOWN_ID, VERIFIED, Admission, InstallationLookup, admitted
 from bot.slack.context import KEY, Loanwatch
 from bot.slack.dashboard_cache import DashboardCache
+from bot.slack.languages import UserLanguages, slack_locale
 from bot.slack.roles import RoleBook
 
 log = logging.getLogger(__name__)
@@ -122,11 +124,16 @@ def build_app(
         listener_executor=executor or ContextExecutor(max_workers=10),
     )
 
+    languages = UserLanguages(slack_locale(lookups), settings.language)
+
     @app.middleware
     def provide(context: Any, next: Callable[[], None]) -> None:
         context[KEY] = loanwatch
         context["client"] = timed_like(context.client)
-        next()
+        # Everything said to the person who sent this (replies, forms, App Home) is in their
+        # language; a message to a channel words itself in the channel's (bot.languages).
+        with use(languages.of(context.user_id)):
+            next()
 
     app.error(_on_error)
     for surface in (commands, actions, views, events):

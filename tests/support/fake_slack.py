@@ -133,6 +133,8 @@ class FakeSlack:
         # People deactivated in the workspace: users.info says `deleted: true` and
         # conversations.open answers user_disabled.
         self.deleted_users: set[str] = set()
+        # People's Slack languages (users.info with include_locale); others have en-US.
+        self.locales: dict[str, str] = {}
         self.socket_url: str | None = None
         self.faults: Callable[[str], Fault | None] | None = None
         # Method → the error Slack answers it with (`missing_scope` for an app installed
@@ -400,7 +402,10 @@ class FakeSlack:
         user = str(args.get("user") or "")
         if user[:1] not in ("U", "W"):
             return _err("user_not_found")
-        return {"ok": True, "user": {"id": user, "deleted": user in self.deleted_users}}
+        found: dict[str, Any] = {"id": user, "deleted": user in self.deleted_users}
+        if str(args.get("include_locale")).lower() in ("true", "1"):
+            found["locale"] = self.locales.get(user, "en-US")
+        return {"ok": True, "user": found}
 
     def _m_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
         user = str(args.get("users") or "")

@@ -1,0 +1,119 @@
+"""The language a person reads, and the words in it: gettext catalogs managed by Babel.
+
+Every text a person reads is written in English in the code, as the message id, and goes
+through `_` (or `ngettext`) when it is shown; the catalog of the language in use gives the
+words (bot/locale/zh_CN/LC_MESSAGES/loanwatch.po; docs/languages.md says how to add one).
+The language in use is this context's: a Slack request sets its reader's, the delivery worker
+a channel's, the CLI LOANWATCH_LANGUAGE's.
+
+    with use(ZH):
+        _("Acknowledge")                          # "确认收到"
+        _("{count} alerts open").format(count=3)  # placeholders keep their names
+
+A text kept in a module-level constant is marked with `N_` (Babel finds it; nothing is
+translated then) and translated where it is shown: `_(BUTTON)`. Translated text is formatted
+with `str.format` and named placeholders, so a translation may put them in its own order.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Final
+
+from bot.errors import InputError
+from bot.i18n.catalogs import translations
+from bot.typed import quote
+
+EN: Final = "en"
+ZH: Final = "zh-CN"
+# Marks every translated text ⟦like this⟧ (tests/support/pseudo.py): English that reaches a
+# reader without going through the catalogs shows up unmarked. Not for people.
+PSEUDO: Final = "x-pseudo"
+# The languages a person may choose, as LOANWATCH_LANGUAGE and `--language` spell them.
+LANGUAGES: Final = (EN, ZH)
+
+# This context's language (a request's, a delivery's), else the process's default (the
+# workspace's LOANWATCH_LANGUAGE, which every thread shares).
+_current: ContextVar[str | None] = ContextVar("loanwatch_language", default=None)
+_default = EN
+
+# How people and Slack write a language, folded (lower case, "_" as "-"), → ours.
+_ALIASES = {
+    "en": EN,
+    "english": EN,
+    "英文": EN,
+    "英语": EN,
+    "zh": ZH,
+    "zh-cn": ZH,
+    "zh-hans": ZH,
+    "zh-hans-cn": ZH,
+    "chinese": ZH,
+    "中文": ZH,
+    "简体中文": ZH,
+    PSEUDO: PSEUDO,
+}
+
+
+def current() -> str:
+    """The language of this context (a request's reader, a channel), else the process's."""
+    return _current.get() or _default
+
+
+@contextmanager
+def use(language: str) -> Iterator[str]:
+    """Speak `language` within the block (and in what it calls), then as before."""
+    token = _current.set(language)
+    try:
+        yield language
+    finally:
+        _current.reset(token)
+
+
+def set_default(language: str) -> None:
+    """The process's language where no context chose one: LOANWATCH_LANGUAGE, set at start."""
+    global _default
+    _default = language
+
+
+def default() -> str:
+    """The process's language (the workspace's)."""
+    return _default
+
+
+def _(message: str) -> str:
+    """`message` in the language in use (itself where the catalog has no words for it)."""
+    return translations(current()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    """The singular or plural form for `count`, in the language in use (Chinese has one)."""
+    return translations(current()).ngettext(singular, plural, count)
+
+
+def N_(message: str) -> str:  # noqa: N802 (gettext's own name for it, which Babel looks for)
+    """Mark a text kept in a constant for the catalogs; it is translated where shown: `_(x)`."""
+    return message
+
+
+def parse_language(text: str) -> str:
+    """A language as typed (`zh-CN`, `zh_CN`, `中文`, `en`), or InputError naming the choices."""
+    folded = text.strip().lower().replace("_", "-")
+    found = _ALIASES.get(folded)
+    if found is None:
+        raise InputError(
+            _("unknown language {typed}; use one of: {choices}").format(
+                typed=quote(text), choices=", ".join(LANGUAGES)
+            )
+        )
+    return found
+
+
+def from_locale(locale: str | None, default: str) -> str:
+    """The language for a Slack locale (`zh-CN`, `en-US`, `ja-JP`): Chinese or English when it
+    is one of those, else `default`. Every Chinese locale reads the Simplified catalog."""
+    folded = (locale or "").strip().lower().replace("_", "-")
+    if folded.startswith("zh"):
+        return ZH
+    if folded == "en" or folded.startswith("en-"):
+        return EN
+    return default

@@ -1,0 +1,77 @@
+"""The compiled catalogs, loaded once per language.
+
+The build compiles bot/locale/*/LC_MESSAGES/loanwatch.po into .mo files beside them
+(setup.py's build step, `make catalogs`); those ship in the package. A checkout whose .mo is
+missing or older than its .po (a translator just edited it) reads the .po itself, so what runs
+is always what the .po says.
+"""
+
+import gettext
+import io
+import logging
+from functools import cache
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+DOMAIN = "loanwatch"
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+# Our language code → the catalog's folder (gettext's spelling).
+CATALOG_OF = {"zh-CN": "zh_CN"}
+PSEUDO_CODE = "x-pseudo"
+OPEN, CLOSE = "⟦", "⟧"
+
+
+class Pseudo(gettext.NullTranslations):
+    """English, every translated text marked ⟦…⟧: what reaches a reader unmarked bypassed the
+    catalogs (tests/support/pseudo.py)."""
+
+    def gettext(self, message: str) -> str:
+        return f"{OPEN}{message}{CLOSE}"
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        return f"{OPEN}{msgid1 if n == 1 else msgid2}{CLOSE}"
+
+
+@cache
+def translations(language: str) -> gettext.NullTranslations:
+    """The catalog of `language` (ours: "en", "zh-CN"); English is the message ids themselves."""
+    if language == PSEUDO_CODE:
+        return Pseudo()
+    folder = CATALOG_OF.get(language)
+    if folder is None:
+        return gettext.NullTranslations()
+    return _load(LOCALE_DIR / folder / "LC_MESSAGES")
+
+
+def _load(folder: Path) -> gettext.NullTranslations:
+    po, mo = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with mo.open("rb") as compiled:
+            return gettext.GNUTranslations(compiled)
+    if not po.exists():
+        log.warning("no catalog at %s: its language is shown in English", folder)
+        return gettext.NullTranslations()
+    return gettext.GNUTranslations(io.BytesIO(compile_po(po)))
+
+
+def compile_po(po: Path) -> bytes:
+    """The .mo bytes of a .po file (Babel), fuzzy entries left out as gettext does."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with po.open("rb") as source:
+        catalog = read_po(source)
+    out = io.BytesIO()
+    write_mo(out, catalog, use_fuzzy=False)
+    return out.getvalue()
+
+
+def compile_all(locale_dir: Path = LOCALE_DIR) -> list[Path]:
+    """Compile every .po under `locale_dir` into the .mo beside it; the .mo files written."""
+    written = []
+    for po in sorted(locale_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        mo = po.with_suffix(".mo")
+        mo.write_bytes(compile_po(po))
+        written.append(mo)
+    return written

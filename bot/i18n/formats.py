@@ -1,0 +1,58 @@
+"""Dates, times and amounts as a reader of the language in use writes them.
+
+English keeps the forms loanwatch has always shown (`2026-12-10`, `2026-12-03 09:00 CST`);
+Chinese finance teams write `12月10日（周四）` in chat and the year only where it matters
+(`2026年12月10日（周四）`), and read a large limit also in 万 (`¥300,000.00（30万）`).
+
+    day(date(2026, 12, 10), near=date(2026, 12, 7))   # zh: "12月10日（周四）"
+    moment(at, zone)                                   # zh: "12月3日（周四）09:00"
+    big_money(Decimal("300000"))                       # zh: "¥300,000.00（30万）"
+"""
+
+from datetime import date, datetime, tzinfo
+from decimal import Decimal
+
+from bot.i18n import ZH, _, current
+from bot.money import format_money
+
+WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+WAN = Decimal(10_000)
+YI = Decimal(100_000_000)
+
+
+def day(value: date, *, near: date | None = None) -> str:
+    """A date: ISO in English; in Chinese `12月10日（周四）`, with the year unless `near` (today,
+    or the date it is read beside) is in the same year."""
+    if current() != ZH:
+        return value.isoformat()
+    short = f"{value.month}月{value.day}日（{WEEKDAYS_ZH[value.weekday()]}）"
+    if near is not None and near.year == value.year:
+        return short
+    return f"{value.year}年{short}"
+
+
+def moment(value: datetime | None, zone: tzinfo, *, near: date | None = None) -> str:
+    """A moment in `zone`: `2026-12-03 09:00 CST`; in Chinese `12月3日（周四）09:00` (the year as
+    in :func:`day`). None is "an unknown time"."""
+    if value is None:
+        return _("an unknown time")
+    there = value.astimezone(zone)
+    if current() != ZH:
+        return f"{there:%Y-%m-%d %H:%M %Z}"
+    return f"{day(there.date(), near=near)}{there:%H:%M}"
+
+
+def money(value: Decimal, currency: str = "CNY") -> str:
+    """An amount: `¥4,498.77` in both languages (bot.money.format_money)."""
+    return format_money(value, currency)
+
+
+def big_money(value: Decimal, currency: str = "CNY") -> str:
+    """A limit or a total: in Chinese also in 万 (or 亿) when it is at least ten thousand yuan:
+    `¥300,000.00（30万）`, `¥1,234,500.00（123.45万）`, `¥150,000,000.00（1.5亿）`."""
+    written = format_money(value, currency)
+    if current() != ZH or currency.upper() not in ("CNY", "RMB") or abs(value) < WAN:
+        return written
+    unit, size = ("亿", YI) if abs(value) >= YI else ("万", WAN)
+    scaled = (value / size).quantize(Decimal("0.01")).normalize()
+    return f"{written}（{scaled:f}{unit}）"

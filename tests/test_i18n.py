@@ -1,0 +1,184 @@
+"""The catalogs: every text marked for translation has its Chinese, with the same placeholders,
+and they compile; the language in use, dates and amounts as each language writes them."""
+
+import re
+import subprocess
+import sys
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from babel.messages.pofile import read_po
+
+from bot.errors import InputError
+from bot.i18n import EN, PSEUDO, ZH, _, current, from_locale, parse_language, use
+from bot.i18n.catalogs import compile_po
+from bot.i18n.formats import big_money, day, moment
+from bot.slack.languages import UserLanguages
+from tests.support.pseudo import unmarked
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCALE = ROOT / "bot" / "locale"
+PO = LOCALE / "zh_CN" / "LC_MESSAGES" / "loanwatch.po"
+PYBABEL = Path(sys.executable).parent / "pybabel"
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory) -> set[str]:
+    """The message ids in the code now (Babel's extraction, as `make catalogs` runs it)."""
+    pot = tmp_path_factory.mktemp("catalog") / "loanwatch.pot"
+    subprocess.run(
+        [str(PYBABEL), "extract", "-F", str(LOCALE / "babel.cfg"), "-o", str(pot), "."],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    with pot.open("rb") as source:
+        return {_key(m.id) for m in read_po(source) if m.id}
+
+
+def _key(message_id: str | tuple[str, ...]) -> str:
+    return message_id if isinstance(message_id, str) else message_id[0]
+
+
+def _catalog() -> dict[str, object]:
+    with PO.open("rb") as source:
+        return {_key(m.id): m for m in read_po(source) if m.id}
+
+
+def test_every_text_in_the_code_has_its_chinese(extracted) -> None:
+    catalog = _catalog()
+    missing = sorted(m for m in extracted if m not in catalog)
+    assert missing == [], f"not in the catalog (run `make catalogs`, then translate): {missing}"
+    untranslated = sorted(
+        m for m in extracted if not _strings(catalog[m]) or not all(_strings(catalog[m]))
+    )
+    assert untranslated == [], f"no Chinese yet in {PO.name}: {untranslated}"
+    fuzzy = sorted(m for m in extracted if catalog[m].fuzzy)
+    assert fuzzy == [], f"marked fuzzy (a guess to check): {fuzzy}"
+
+
+def test_the_catalog_keeps_no_text_the_code_no_longer_has(extracted) -> None:
+    assert sorted(set(_catalog()) - extracted) == []
+
+
+def test_placeholders_are_the_same_in_both_languages() -> None:
+    wrong = []
+    for message_id, message in _catalog().items():
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        wanted = {frozenset(PLACEHOLDER.findall(i)) for i in ids}
+        for translated in _strings(message):
+            if frozenset(PLACEHOLDER.findall(translated)) not in wanted:
+                wrong.append((message_id, translated))
+    assert wrong == []
+
+
+def _strings(message: object) -> list[str]:
+    string = message.string  # type: ignore[attr-defined]
+    return [s for s in (string if isinstance(string, tuple) else (string,))]
+
+
+def test_the_catalogs_compile_and_are_read() -> None:
+    compiled = compile_po(PO)
+    assert compiled[:4] in (b"\xde\x12\x04\x95", b"\x95\x04\x12\xde")  # a .mo's magic number
+    with use(ZH):
+        assert _("an unknown time") == "时间未知"
+    assert _("an unknown time") == "an unknown time"
+
+
+def test_the_language_is_the_contexts_then_back() -> None:
+    assert current() == EN
+    with use(ZH):
+        assert current() == ZH
+        with use(PSEUDO):
+            assert _("an unknown time") == "⟦an unknown time⟧"
+        assert current() == ZH
+    assert current() == EN
+
+
+@pytest.mark.parametrize(
+    ("typed", "language"),
+    [("zh-CN", ZH), ("zh_cn", ZH), ("中文", ZH), ("zh", ZH), ("en", EN), (" EN ", EN)],
+)
+def test_languages_as_people_type_them(typed: str, language: str) -> None:
+    assert parse_language(typed) == language
+
+
+def test_an_unknown_language_names_the_choices() -> None:
+    with pytest.raises(InputError, match=r"unknown language fr; use one of: en, zh-CN"):
+        parse_language("fr")
+
+
+@pytest.mark.parametrize(
+    ("locale", "language"),
+    [("zh-CN", ZH), ("zh-TW", ZH), ("en-US", EN), ("en-GB", EN), ("ja-JP", "dflt"), (None, "dflt")],
+)
+def test_a_slack_locale_is_chinese_english_or_the_workspaces(locale, language) -> None:
+    assert from_locale(locale, "dflt") == language
+
+
+def test_dates_and_moments_as_each_language_writes_them() -> None:
+    shanghai = ZoneInfo("Asia/Shanghai")
+    at = datetime(2026, 12, 3, 1, 0, tzinfo=UTC)
+    assert day(date(2026, 12, 10), near=date(2026, 12, 7)) == "2026-12-10"
+    assert moment(at, shanghai) == "2026-12-03 09:00 CST"
+    with use(ZH):
+        assert day(date(2026, 12, 10), near=date(2026, 12, 7)) == "12月10日（周四）"
+        assert day(date(2027, 1, 4), near=date(2026, 12, 7)) == "2027年1月4日（周一）"
+        assert day(date(2027, 1, 4)) == "2027年1月4日（周一）"
+        assert moment(at, shanghai, near=date(2026, 12, 1)) == "12月3日（周四）09:00"
+
+
+def test_large_amounts_also_in_wan_for_a_chinese_reader() -> None:
+    assert big_money(Decimal("300000")) == "¥300,000.00"
+    with use(ZH):
+        assert big_money(Decimal("300000")) == "¥300,000.00（30万）"
+        assert big_money(Decimal("1234500")) == "¥1,234,500.00（123.45万）"
+        assert big_money(Decimal("150000000")) == "¥150,000,000.00（1.5亿）"
+        assert big_money(Decimal("9999.99")) == "¥9,999.99"
+        assert big_money(Decimal("50000"), "USD") == "$50,000.00"
+
+
+def test_a_persons_language_is_asked_of_slack_once_then_kept() -> None:
+    asked: list[str] = []
+    now = [0.0]
+
+    def lookup(user: str) -> str | None:
+        asked.append(user)
+        return {"U0ZH": "zh-CN", "U0EN": "en-US", "U0JA": "ja-JP"}[user]
+
+    languages = UserLanguages(lookup, EN, clock=lambda: now[0])
+    assert [languages.of(u) for u in ("U0ZH", "U0EN", "U0JA", "U0ZH")] == [ZH, EN, EN, ZH]
+    assert asked == ["U0ZH", "U0EN", "U0JA"]
+    now[0] = 3601
+    assert languages.of("U0ZH") == ZH
+    assert asked[-1] == "U0ZH"
+    assert len(asked) == 4
+
+
+def test_when_slack_does_not_say_the_workspaces_language_for_a_minute() -> None:
+    now = [0.0]
+    answers: list[object] = [TimeoutError("slow"), "zh-CN"]
+
+    def lookup(user: str) -> str | None:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer  # type: ignore[return-value]
+
+    languages = UserLanguages(lookup, EN, clock=lambda: now[0])
+    assert languages.of("U0ZH") == EN
+    now[0] = 30
+    assert languages.of("U0ZH") == EN
+    now[0] = 61
+    assert languages.of("U0ZH") == ZH
+
+
+def test_the_pseudo_check_finds_english_outside_the_marks() -> None:
+    with use(PSEUDO):
+        marked = _("an unknown time")
+    assert unmarked([f"{marked} · jb-main <@U0ALICE> 2026-12-10 ¥4.00"], {"jb-main"}) == []
+    assert unmarked([f"Opened: {marked}"]) == ["'Opened' in 'Opened: ⟦an unknown time⟧'"]
