@@ -30,7 +30,9 @@ def build_context(into: Path) -> Path:
     for name in kept:
         source = ROOT / name
         if source.is_dir():
-            shutil.copytree(source, into / name, ignore=shutil.ignore_patterns("__pycache__"))
+            # No compiled catalog goes in (.dockerignore): the build must make it.
+            ignored = shutil.ignore_patterns("__pycache__", "*.mo")
+            shutil.copytree(source, into / name, ignore=ignored)
         else:
             shutil.copy2(source, into / name)
     return into
@@ -77,6 +79,29 @@ def test_the_wheel_carries_the_command_the_packages_and_every_migration(wheel) -
     assert "loanwatch = bot.cli:main" in scripts
     assert {"bot/cli/__init__.py", "jobs/worker.py", "bot/migrations/script.py.mako"} <= names
     assert {f"bot/migrations/versions/{name}" for name in MIGRATIONS} <= names
+    # The build compiled the catalogs (setup.py); the context had none (.dockerignore).
+    assert "bot/locale/zh_CN/LC_MESSAGES/loanwatch.mo" in names
+
+
+def test_the_wheels_compiled_catalog_is_what_speaks_chinese(wheel, tmp_path) -> None:
+    site = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(site)
+    (site / "bot" / "locale" / "zh_CN" / "LC_MESSAGES" / "loanwatch.po").unlink()
+    program = "from bot.i18n import ZH, _, use\nwith use(ZH): print(_('an unknown time'))"
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(site), sysconfig.get_paths()["purelib"]]),
+    }
+    spoken = subprocess.run(
+        [sys.executable, "-S", "-c", program],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert spoken.stdout.strip() == "时间未知"
 
 
 def test_loanwatch_from_the_wheel_creates_the_schema(wheel, tmp_path) -> None:
