@@ -71,6 +71,7 @@ from bot.cli.demo_tickets import (
 from bot.cli.demo_words import (
     ALERT_HEADERS,
     INSTALLMENT_HEADERS,
+    check_word,
     headers,
     severity_word,
     state_word,
@@ -403,7 +404,7 @@ def _story(
                 str(a.id),
                 severity_word(a.severity),
                 state_word(a.state),
-                a.check,
+                check_word(a.check),
                 _shortened(summary_of(a.summary)),
             ]
             for a in list_alerts(session, "all")

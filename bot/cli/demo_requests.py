@@ -34,9 +34,11 @@ from bot.cli.demo_tickets import (
     check,
     deliver,
     say,
+    shell,
     story_day,
     taps,
 )
+from bot.cli.demo_words import check_word
 from bot.cli.facility_words import readings_line
 from bot.db import transaction
 from bot.i18n import _
@@ -76,8 +78,7 @@ def bill_request(sessions: sessionmaker[Session], settings: Settings) -> None:
         icbc = get_facility(session, "icbc-term")
         set_readings(session, DEMO, icbc, owner=DANA, readings=None, now=OWNER_SET)
         when = f"{story_day(OWNER_SET.date())} {OWNER_SET:%H:%M}"
-        say(_("{when} {command}").format(
-            when=when, command=f"$ loanwatch facility set icbc-term --owner {DANA}"))  # fmt: skip
+        shell(f"loanwatch facility set icbc-term --owner {DANA}", typed_at=when)
         say(_("{readings}; its owner is asked about its bills").format(
             readings=readings_line(icbc)) + "\n")  # fmt: skip
     check(sessions, settings, BILL_ASKED)
@@ -128,7 +129,7 @@ def arrivals(sessions: sessionmaker[Session], settings: Settings) -> None:
     """12-08 09:30: no bill_missing for 12-21; the drawers are asked; Yes, and No."""
     said = _("{check} stays quiet for ICBC's {due} bill; a day after their draws Dana and Wei "
              "are asked if the money arrived: Yes, and No")  # fmt: skip
-    chapter(ARRIVALS_ASKED, said.format(check="bill_missing", due=story_day(BILL_DUE)))
+    chapter(ARRIVALS_ASKED, said.format(check=check_word("bill_missing"), due=story_day(BILL_DUE)))
     check(sessions, settings, ARRIVALS_ASKED)
     with transaction(sessions) as session:
         icbc = get_facility(session, "icbc-term").id
@@ -139,7 +140,7 @@ def arrivals(sessions: sessionmaker[Session], settings: Settings) -> None:
     else:
         said = _("{check} on {facility}, its grace for {due} over since midnight: none (the "
                  "bill Dana recorded is there)")  # fmt: skip
-    say(said.format(check="bill_missing", facility="icbc-term", due=story_day(BILL_DUE),
+    say(said.format(check=check_word("bill_missing"), facility="icbc-term", due=story_day(BILL_DUE),
                     alerts=", ".join(missing)) + "\n")  # fmt: skip
     asked = _open(sessions, RequestKind.DRAW)
     tapped = ARRIVALS_ASKED + timedelta(minutes=5)
