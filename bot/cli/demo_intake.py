@@ -44,6 +44,7 @@ from bot.cli.demo_tickets import (
     shell,
     story_date,
     story_day,
+    story_day_time,
     taps,
 )
 from bot.cli.demo_words import check_word
@@ -159,7 +160,7 @@ def platform_down(sessions: sessionmaker[Session], settings: Settings, token: st
         status, answer, _replayed = api.post(token, batch_key(ROBOT_AGAIN), batch)
     said = _("{when}, the robot's workday run (WeBank's app will not let it in either): "
              "{count} limit readings, Idempotency-Key: {key}")  # fmt: skip
-    say(said.format(when=f"{story_day(ROBOT_AGAIN.date())} {ROBOT_AGAIN:%H:%M}",
+    say(said.format(when=story_day_time(ROBOT_AGAIN),
                     count=len(batch), key=batch_key(ROBOT_AGAIN)))  # fmt: skip
     say(_("← {status}: {answer}").format(status=status, answer=_said(answer)) + "\n")
     for asked in ASKED[1:]:

@@ -36,6 +36,7 @@ from bot.cli.demo_tickets import (
     say,
     shell,
     story_day,
+    story_day_time,
     taps,
 )
 from bot.cli.demo_words import check_word
@@ -77,7 +78,7 @@ def bill_request(sessions: sessionmaker[Session], settings: Settings) -> None:
     with transaction(sessions) as session:
         icbc = get_facility(session, "icbc-term")
         set_readings(session, DEMO, icbc, owner=DANA, readings=None, now=OWNER_SET)
-        when = f"{story_day(OWNER_SET.date())} {OWNER_SET:%H:%M}"
+        when = story_day_time(OWNER_SET)
         shell(f"loanwatch facility set icbc-term --owner {DANA}", typed_at=when)
         say(_("{readings}; its owner is asked about its bills").format(
             readings=readings_line(icbc)) + "\n")  # fmt: skip

@@ -179,6 +179,13 @@ def taps(who: str, button: str, line: str) -> None:
     say(said.format(who=who, button=_(button), line=line))
 
 
+def story_day_time(when: datetime) -> str:
+    """A moment of the story said in passing: `12-03 09:30`; in Chinese `12月3日（周四）09:30`."""
+    if current() != ZH:
+        return f"{when:%m-%d %H:%M}"
+    return f"{story_day(when.date())}{when:%H:%M}"
+
+
 def heading(text: str) -> None:
     """A chapter of the story, already translated: when, and what happens."""
     narrate(f"\n=== {text} ===\n")
