@@ -67,6 +67,7 @@ from bot.cli.demo_tickets import (
     open_email_ticket,
     open_manual_ticket,
     say,
+    shell,
 )
 from bot.cli.demo_words import (
     ALERT_HEADERS,
@@ -333,7 +334,7 @@ def demo_command(keep: Path | None) -> None:
     running(sessions, engine, folder)  # a backup, and the metrics (bot/cli/demo_running.py)
     engine.dispose()
     say("\n" + _("The demo database is {path}; look around with").format(path=folder / "demo.db"))
-    click.echo(f"  DATABASE_URL={url} .venv/bin/loanwatch alert list --state all")
+    shell(f"DATABASE_URL={url} .venv/bin/loanwatch alert list --state all", before=" ")
 
 
 def _story(

@@ -79,7 +79,7 @@ def bill_request(sessions: sessionmaker[Session], settings: Settings) -> None:
         icbc = get_facility(session, "icbc-term")
         set_readings(session, DEMO, icbc, owner=DANA, readings=None, now=OWNER_SET)
         when = story_day_time(OWNER_SET)
-        shell(f"loanwatch facility set icbc-term --owner {DANA}", typed_at=when)
+        shell(f"loanwatch facility set icbc-term --owner {DANA}", before=f"{when} $")
         say(_("{readings}; its owner is asked about its bills").format(
             readings=readings_line(icbc)) + "\n")  # fmt: skip
     check(sessions, settings, BILL_ASKED)

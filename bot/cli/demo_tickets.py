@@ -145,10 +145,10 @@ def say(text: str) -> None:
     narrate(text)
 
 
-def shell(command: str, *, typed_at: str = "") -> None:
-    """A command as typed at the prompt (`$ loanwatch …`), after when it was typed if given:
-    the same in every language."""
-    click.echo(f"{typed_at} $ {command}" if typed_at else f"$ {command}")
+def shell(command: str, *, before: str = "$") -> None:
+    """A command as typed at the prompt (`$ loanwatch …`), the same in every language; `before`
+    is what precedes it: the prompt, when it was typed and the prompt, or a hint's indent."""
+    click.echo(f"{before} {command}")
 
 
 def story_time(when: datetime) -> str:
