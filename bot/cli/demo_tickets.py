@@ -9,8 +9,11 @@
 - 2026-12-03 09:00  no answer from ICBC after two business days: the tickets' wake-up (part of
   every check) sends a follow-up, which answers the first mail (In-Reply-To, References).
 
-Also the pieces of the story every demo module uses: its actor, its moments, its headings, a
-check cycle and delivery.
+Also the pieces of the story every demo module uses: its actor, its moments, a check cycle and
+delivery, and how it speaks: what the demo says itself (its chapters, `say`) is translated
+(`_()`) and printed through `narrate`, the story's moments written as the reader's language
+writes them (`story_time`: `12月1日（周二）09:10` in Chinese); a command typed at the prompt
+(`shell`) is the same in every language; what another surface renders is printed as it is.
 """
 
 import csv
