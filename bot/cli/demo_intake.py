@@ -182,7 +182,7 @@ def bank_statement(sessions: sessionmaker[Session]) -> None:
               '--skip-rows 6 --where "摘要=主动还款"')  # fmt: skip
         click.echo(saved_line(mapping))
     data = resources.files("bot.cli").joinpath("demo_files", STATEMENT_FILE).read_bytes()
-    for _time in range(2):
+    for _import in range(2):
         with transaction(sessions) as session:
             weilidai = get_facility(session, "weilidai-ops", for_update=True)
             summary = import_with_mapping(session, DEMO, weilidai, data, "icbc", now=STATEMENT)
