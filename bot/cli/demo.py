@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.alerts.actions import acknowledge, list_alerts
 from bot.alerts.checks import Check
+from bot.alerts.said import summary_of
 from bot.cli.demo_intake import (
     bank_statement,
     first_requests,
@@ -52,8 +53,12 @@ from bot.cli.demo_requests import arrivals, bill_request, reminder, slack_draws
 from bot.cli.demo_running import running
 from bot.cli.demo_tickets import (
     DEMO,
+    EMAIL_TICKET_OPENED,
+    FOLLOW_UP,
+    TICKET_OPENED,
     DemoMailbox,
     at,
+    chapter,
     check,
     close_manual_ticket,
     deliver,
@@ -61,6 +66,16 @@ from bot.cli.demo_tickets import (
     heading,
     open_email_ticket,
     open_manual_ticket,
+    say,
+    shell,
+)
+from bot.cli.demo_words import (
+    ALERT_HEADERS,
+    INSTALLMENT_HEADERS,
+    check_word,
+    headers,
+    severity_word,
+    state_word,
 )
 from bot.cli.render import (
     bill_recorded,
@@ -73,6 +88,8 @@ from bot.db import make_engine, transaction, upgrade
 from bot.digest.chart import cashflow_png
 from bot.digest.sending import digest_for
 from bot.digest.text import chart_title, digest_text
+from bot.i18n import _
+from bot.i18n.formats import day, money
 from bot.ledger.confirmations import confirm_draw
 from bot.ledger.draws import DrawRequest, outstanding_principal, record_draw
 from bot.ledger.facilities import FacilityTerms, add_facility, get_facility
@@ -87,7 +104,6 @@ from bot.ledger.repayments import record_repayment
 from bot.ledger.repayments.payoff import payoff_quote
 from bot.ledger.schedule import DayCount, RepaymentMethod
 from bot.models import Draw, Facility, Installment, InstallmentStatus
-from bot.money import format_money
 from bot.sessions import session_factory
 from bot.settings import Settings
 
@@ -99,6 +115,7 @@ SECOND_CHECK = at("2026-12-01 09:00")
 ACKNOWLEDGED = at("2026-12-01 09:10")
 BILL_ARRIVES = at("2026-12-01 11:00")
 PAYOFF = at("2026-12-01 11:15")
+DIGEST = at("2026-12-01 11:20")
 
 
 def build_portfolio(session: Session) -> None:
@@ -283,19 +300,19 @@ def show_portfolio(session: Session, today: date) -> str:
     facilities = positions_table(positions(session))
     upcoming = [
         [
-            u.installment.due_date.isoformat(),
+            day(u.installment.due_date, near=today),
             u.facility.slug,
             f"#{u.installment.draw_id}/{u.installment.seq}",
-            format_money(u.installment.principal, u.facility.currency),
-            format_money(u.installment.interest, u.facility.currency),
-            format_money(u.installment.amount, u.facility.currency),
+            money(u.installment.principal, u.facility.currency),
+            money(u.installment.interest, u.facility.currency),
+            money(u.installment.amount, u.facility.currency),
         ]
         for u in upcoming_installments(session, on_or_after=today, limit=8)
     ]
-    installments = table(
-        ["due", "facility", "draw/#", "principal", "interest", "amount"], upcoming, right={3, 4, 5}
+    installments = table(headers(INSTALLMENT_HEADERS), upcoming, right={3, 4, 5})
+    return "\n\n".join(
+        [_("Facilities (by our ledger)"), facilities, _("Next installments"), installments]
     )
-    return f"Facilities (by our ledger)\n\n{facilities}\n\nNext installments\n\n{installments}"
 
 
 @click.command("demo")
@@ -316,8 +333,8 @@ def demo_command(keep: Path | None) -> None:
         _story(sessions, mailbox.settings(url), mailbox, folder)
     running(sessions, engine, folder)  # a backup, and the metrics (bot/cli/demo_running.py)
     engine.dispose()
-    click.echo(f"\nThe demo database is {folder / 'demo.db'}; look around with")
-    click.echo(f"  DATABASE_URL={url} .venv/bin/loanwatch alert list --state all")
+    say("\n" + _("The demo database is {path}; look around with").format(path=folder / "demo.db"))
+    shell(f"DATABASE_URL={url} .venv/bin/loanwatch alert list --state all", before=" ")
 
 
 def _story(
@@ -329,48 +346,51 @@ def _story(
     with transaction(sessions) as session:
         click.echo(show_portfolio(session, FIRST_CHECK.date()))
 
-    heading("2026-11-28 09:00: the first check")
+    chapter(FIRST_CHECK, _("the first check"))
     check(sessions, settings, FIRST_CHECK)
-    heading("2026-12-01 09:00: three days later")
+    chapter(SECOND_CHECK, _("three days later"))
     check(sessions, settings, SECOND_CHECK)
 
-    heading("2026-12-01 09:10: the treasurer acknowledges the missing bill")
+    chapter(ACKNOWLEDGED, _("the treasurer acknowledges the missing bill"))
     with transaction(sessions) as session:
         [missing] = [a for a in list_alerts(session, "open") if a.check == Check.BILL_MISSING]
         acknowledge(session, DEMO, missing.id, now=ACKNOWLEDGED, policy=settings.alert_policy())
     deliver(sessions, settings, ACKNOWLEDGED)
-    heading("2026-12-01 09:20: a ticket with Jiebei, sent by hand through its in-app service")
+    chapter(TICKET_OPENED, _("a ticket with Jiebei, sent by hand through its in-app service"))
     open_manual_ticket(sessions, settings, missing.id)
-    heading("2026-12-01 09:30: a ticket with ICBC about the frozen line, sent by email")
+    chapter(EMAIL_TICKET_OPENED, _("a ticket with ICBC about the frozen line, sent by email"))
     open_email_ticket(sessions, settings, mailbox)
 
-    heading(
-        "2026-12-01 11:00: Jiebei shows the bill, Weilidai corrects its own, the customs-duty "
-        "money arrived; the next check resolves those alerts"
+    chapter(
+        BILL_ARRIVES,
+        _(
+            "Jiebei shows the bill, Weilidai corrects its own, the customs-duty money arrived; "
+            "the next check resolves those alerts"
+        ),
     )
     with transaction(sessions) as session:
         click.echo(the_platforms_catch_up(session))
     check(sessions, settings, BILL_ARRIVES + timedelta(minutes=5))
     close_manual_ticket(sessions, settings, BILL_ARRIVES + timedelta(minutes=10))
 
-    heading("2026-12-01 11:15: what paying Jiebei off today would take")
+    chapter(PAYOFF, _("what paying Jiebei off today would take"))
     with transaction(sessions) as session:
         jiebei = get_facility(session, "jiebei-main")
         quote = payoff_quote(session, jiebei, PAYOFF.date(), settings.calendar(), now=PAYOFF)
         click.echo(payoff_summary(quote))
 
-    heading("2026-12-01 11:20: the daily digest, with its 13-week cash-flow chart")
+    chapter(DIGEST, _("the daily digest, with its {weeks}-week cash-flow chart").format(weeks=13))
     with transaction(sessions) as session:
-        digest = digest_for(session, PAYOFF + timedelta(minutes=5), settings.digest_options(), None)
+        digest = digest_for(session, DIGEST, settings.digest_options(), None)
     click.echo(digest_text(digest))
     (folder / "cashflow.png").write_bytes(cashflow_png(digest.cashflow, title=chart_title(digest)))
-    click.echo(f"\nThe chart is {folder / 'cashflow.png'}.")
+    say("\n" + _("The chart is {path}.").format(path=folder / "cashflow.png"))
 
     robot = intake_until_owners(
         sessions, settings
     )  # the API, reading schedules (bot/cli/demo_intake.py)
     first_requests(sessions, settings)
-    heading("2026-12-03 09:00: two business days without an answer from ICBC: a follow-up")
+    chapter(FOLLOW_UP, _("two business days without an answer from ICBC: a follow-up"))
     follow_up(sessions, settings, mailbox)
     platform_down(sessions, settings, robot)
     bank_statement(sessions)
@@ -381,11 +401,17 @@ def _story(
 
     with transaction(sessions) as session:
         rows = [
-            [str(a.id), a.severity, a.state, a.check, _shortened(a.summary)]
+            [
+                str(a.id),
+                severity_word(a.severity),
+                state_word(a.state),
+                check_word(a.check),
+                _shortened(summary_of(a.summary)),
+            ]
             for a in list_alerts(session, "all")
         ]
-    heading("Alerts at the end")
-    click.echo(table(["id", "severity", "state", "check", "summary"], rows))
+    heading(_("Alerts at the end"))
+    click.echo(table(headers(ALERT_HEADERS), rows))
 
 
 def _shortened(summary: str, width: int = 110) -> str:

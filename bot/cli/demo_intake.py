@@ -34,11 +34,25 @@ from bot.api.app import build_api
 from bot.api.tokens import Scope, create_token, list_tokens
 from bot.api.wsgi import SERVER_MAX_BODY_BYTES, ApiWsgi
 from bot.cli.data import import_report
-from bot.cli.demo_tickets import DEMO, at, check, heading
+from bot.cli.demo_tickets import (
+    DEMO,
+    at,
+    chapter,
+    check,
+    heading,
+    say,
+    shell,
+    story_date,
+    story_day,
+    story_day_time,
+    taps,
+)
+from bot.cli.demo_words import check_word
 from bot.cli.facility_words import readings_line
 from bot.cli.mappings import saved_line
 from bot.cli.tokens import created_note, tokens_table
 from bot.db import transaction
+from bot.i18n import _
 from bot.ledger.draws import outstanding_principal
 from bot.ledger.facilities import get_facility
 from bot.ledger.importer import import_with_mapping
@@ -110,43 +124,45 @@ class DemoApi:
 def intake_until_owners(sessions: sessionmaker[Session], settings: Settings) -> str:
     """12-01: the robot's token and batches; the owners and their schedules. Returns the token,
     as the robot's script keeps it."""
-    heading("2026-12-01 11:30: the RPA robot posts the three apps' limits to the ingest API")
+    chapter(API_POSTED, _("the RPA robot posts the three apps' limits to the ingest API"))
     token = _create_token(sessions)
     with DemoApi(sessions, settings, API_POSTED) as api:
         _robot_posts(sessions, api, token)
 
-    heading("2026-12-01 11:40: jiebei-main and weilidai-ops get an owner and a reading schedule")
+    chapter(OWNERS_SET, _("{first} and {second} get an owner and a reading schedule").format(
+        first="jiebei-main", second="weilidai-ops"))  # fmt: skip
     with transaction(sessions) as session:
         for slug, owner in OWNERS.items():
             facility = get_facility(session, slug)
             set_readings(session, DEMO, facility, owner=owner, readings="workdays 10:00",
                          now=OWNERS_SET)  # fmt: skip
-            click.echo(
-                f'$ loanwatch facility set {slug} --owner {owner} --readings "workdays 10:00"'
-            )
+            shell(f'loanwatch facility set {slug} --owner {owner} --readings "workdays 10:00"')
             click.echo(readings_line(facility))
     return token
 
 
 def first_requests(sessions: sessionmaker[Session], settings: Settings) -> None:
     """12-02 10:00: the cycle sends both requests; Same as last, and Can't see it."""
-    heading("2026-12-02 10:00: the check cycle asks both owners; Dana taps Same as last, "
-            "WeBank's app is down")  # fmt: skip
+    chapter(ASKED[0], _("the check cycle asks both owners; Dana taps Same as last, WeBank's "
+                        "app is down"))  # fmt: skip
     check(sessions, settings, ASKED[0])
     _taps(sessions, ASKED[0])
 
 
 def platform_down(sessions: sessionmaker[Session], settings: Settings, token: str) -> None:
     """12-03 and 12-04 10:00: Can't see it twice more; the next check opens the alert."""
-    heading("2026-12-03 and 12-04 10:00: asked again, WeBank's app still down; the third Can't "
-            "see it in a row opens platform_unavailable")  # fmt: skip
+    heading(_("{first} and {second} 10:00: asked again, WeBank's app still down; the third "
+              "Can't see it in a row opens {check}").format(
+        first=story_date(ASKED[1].date()), second=story_day(ASKED[2].date()),
+        check=check_word("platform_unavailable")))  # fmt: skip
     with DemoApi(sessions, settings, ROBOT_AGAIN) as api:
         batch = _readings(sessions, ROBOT_AGAIN, ("jiebei-main", "icbc-term"))
-        status, answer, _ = api.post(token, batch_key(ROBOT_AGAIN), batch)
-    click.echo(f"12-03 09:30, the robot's workday run (WeBank's app will not let it in either): "
-               f"{len(batch)} limit readings, Idempotency-Key: "
-               f"{batch_key(ROBOT_AGAIN)}")  # fmt: skip
-    click.echo(f"← {status}: {_said(answer)}\n")
+        status, answer, _replayed = api.post(token, batch_key(ROBOT_AGAIN), batch)
+    said = _("{when}, the robot's workday run (WeBank's app will not let it in either): "
+             "{count} limit readings, Idempotency-Key: {key}")  # fmt: skip
+    say(said.format(when=story_day_time(ROBOT_AGAIN),
+                    count=len(batch), key=batch_key(ROBOT_AGAIN)))  # fmt: skip
+    say(_("← {status}: {answer}").format(status=status, answer=_said(answer)) + "\n")
     for asked in ASKED[1:]:
         check(sessions, settings, asked)
         _taps(sessions, asked)
@@ -155,22 +171,22 @@ def platform_down(sessions: sessionmaker[Session], settings: Settings, token: st
 
 def bank_statement(sessions: sessionmaker[Session]) -> None:
     """12-04 16:00: the ICBC account's export through a saved mapping, imported twice."""
-    heading("2026-12-04 16:00: Weilidai's Saturday installment repaid today from the ICBC "
-            "account; the bank's export through a saved mapping, twice")  # fmt: skip
+    chapter(STATEMENT, _("Weilidai's Saturday installment repaid today from the ICBC account; "
+                         "the bank's export through a saved mapping, twice"))  # fmt: skip
     columns = "paid_on=交易日期,amount=记账金额(支出),note=对方户名"
     with transaction(sessions) as session:
         mapping = add_mapping(session, DEMO, "icbc", kind="repayments", columns=columns,
                               date_format=None, encoding="utf-8", skip_rows=6,
                               where="摘要=主动还款", now=STATEMENT)  # fmt: skip
-        click.echo(f'$ loanwatch mapping add icbc --kind repayments --columns "{columns}" '
-                   '--skip-rows 6 --where "摘要=主动还款"')  # fmt: skip
+        shell(f'loanwatch mapping add icbc --kind repayments --columns "{columns}" '
+              '--skip-rows 6 --where "摘要=主动还款"')  # fmt: skip
         click.echo(saved_line(mapping))
     data = resources.files("bot.cli").joinpath("demo_files", STATEMENT_FILE).read_bytes()
-    for _ in range(2):
+    for _import in range(2):
         with transaction(sessions) as session:
             weilidai = get_facility(session, "weilidai-ops", for_update=True)
             summary = import_with_mapping(session, DEMO, weilidai, data, "icbc", now=STATEMENT)
-        click.echo(f"$ loanwatch import {STATEMENT_FILE} --facility weilidai-ops --mapping icbc")
+        shell(f"loanwatch import {STATEMENT_FILE} --facility weilidai-ops --mapping icbc")
         click.echo(import_report(STATEMENT_FILE, "weilidai-ops", summary))
 
 
@@ -178,10 +194,10 @@ def _create_token(sessions: sessionmaker[Session]) -> str:
     """`token create rpa`: the token printed once; `token list` shows only its first characters."""
     with transaction(sessions) as session:
         _row, token = create_token(session, DEMO, "rpa", Scope.WRITE, now=API_POSTED)
-    click.echo(f"$ loanwatch token create rpa --scope {Scope.WRITE}")
+    shell(f"loanwatch token create rpa --scope {Scope.WRITE}")
     click.echo(token)
     click.echo(created_note("rpa", Scope.WRITE))
-    click.echo("$ loanwatch token list")
+    shell("loanwatch token list")
     with transaction(sessions) as session:
         click.echo(tokens_table(list_tokens(session)))
     return token
@@ -192,16 +208,22 @@ def _robot_posts(sessions: sessionmaker[Session], api: DemoApi, token: str) -> N
     batch = _readings(sessions, API_POSTED, ("jiebei-main", "weilidai-ops", "icbc-term"))
     broken = [dict(item) for item in batch]
     broken[1]["available"] = float(broken[1]["available"])  # what a careless script sends
-    click.echo(f"\nPOST /api/v1/observations (on 127.0.0.1), {len(batch)} limit readings, "
-               f"Idempotency-Key: {batch_key(API_POSTED)}")  # fmt: skip
-    for what, observations in (("", broken), ("the batch fixed", batch), ("again", batch)):
+    said = _("POST /api/v1/observations (on 127.0.0.1), {count} limit readings, "
+             "Idempotency-Key: {key}")  # fmt: skip
+    say("\n" + said.format(count=len(batch), key=batch_key(API_POSTED)))
+    fixed, again = _("POST the batch fixed, the same key"), _("POST again, the same key")
+    for what, observations in ((None, broken), (fixed, batch), (again, batch)):
         before = _readings_in_ledger(sessions)
         status, answer, replayed = api.post(token, batch_key(API_POSTED), observations)
         if what:
-            click.echo(f"POST {what}, the same key")
-        click.echo(f"← {status}{' (Idempotent-Replayed: true)' if replayed else ''}: "
-                   f"{_said(answer)}")  # fmt: skip
-        click.echo(f"  limit readings in the ledger: {before} → {_readings_in_ledger(sessions)}")
+            say(what)
+        if replayed:
+            answered = _("← {status} (Idempotent-Replayed: true): {answer}")
+        else:
+            answered = _("← {status}: {answer}")
+        say(answered.format(status=status, answer=_said(answer)))
+        say(_("  limit readings in the ledger: {before} → {after}").format(
+            before=before, after=_readings_in_ledger(sessions)))  # fmt: skip
 
 
 def _said(answer: dict[str, Any]) -> str:
@@ -255,7 +277,7 @@ def _taps(sessions: sessionmaker[Session], asked: datetime) -> None:
                 answered = answer_unavailable(session, actor(owner), request_id,
                                               now=tapped)  # fmt: skip
                 line = answered_line(answered)
-        click.echo(f"{owner} taps [{label}]; the message now says: {line}")
+        taps(owner, label, line)
     click.echo()
 
 

@@ -19,18 +19,31 @@ bot.ledger.arrival_requests, bot.ledger.reading_answers), and what the messages 
 is what Slack shows (bot.slack.request_blocks, bot.slack.reading_blocks).
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
-import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.alerts.actions import list_alerts
 from bot.alerts.checks import Check
-from bot.cli.demo_tickets import DEMO, at, check, deliver, heading
+from bot.cli.demo_tickets import (
+    DEMO,
+    at,
+    chapter,
+    check,
+    deliver,
+    say,
+    shell,
+    story_day,
+    story_day_time,
+    taps,
+)
+from bot.cli.demo_words import check_word
 from bot.cli.facility_words import readings_line
 from bot.db import transaction
+from bot.i18n import _
+from bot.i18n.formats import money
 from bot.ledger.arrival_requests import answer_arrived, answer_not_arrived
 from bot.ledger.bill_requests import answer_billed
 from bot.ledger.draws import DrawRequest, record_draw
@@ -38,7 +51,6 @@ from bot.ledger.facilities import get_facility
 from bot.ledger.reading_answers import answer_same, answer_unavailable
 from bot.ledger.reading_requests import RequestKind, RequestState, set_readings
 from bot.models import Facility, ReadingRequest
-from bot.money import format_money
 from bot.settings import Settings
 from bot.slack.context import actor
 from bot.slack.reading_blocks import SAME, UNAVAILABLE, answered_line
@@ -50,6 +62,7 @@ BILL_ASKED = at("2026-12-07 09:00")
 READINGS_ASKED = at("2026-12-07 10:00")
 REMINDED = at("2026-12-07 12:00")  # two business hours after the 10:00 message
 ARRIVALS_ASKED = at("2026-12-08 09:30")
+BILL_DUE = date(2026, 12, 21)  # icbc-term's installment the owner is asked about
 # The draws logged from Slack on 12-07: who, how much, for how many months, what for, when.
 SLACK_DRAWS = (
     (DANA, "30000.00", 6, "office rent", at("2026-12-07 09:10")),
@@ -59,65 +72,77 @@ SLACK_DRAWS = (
 
 def bill_request(sessions: sessionmaker[Session], settings: Settings) -> None:
     """12-07 09:00: Dana, icbc-term's owner since Friday, is asked; Yes, as expected."""
-    heading("2026-12-07 09:00: ICBC's notice for 12-21 should be out (14 days ahead); Dana, "
-            "icbc-term's owner, is asked and taps Yes, as expected")  # fmt: skip
+    said = _("ICBC's notice for {due} should be out (14 days ahead); Dana, icbc-term's owner, "
+             "is asked and taps Yes, as expected")  # fmt: skip
+    chapter(BILL_ASKED, said.format(due=story_day(BILL_DUE)))
     with transaction(sessions) as session:
         icbc = get_facility(session, "icbc-term")
         set_readings(session, DEMO, icbc, owner=DANA, readings=None, now=OWNER_SET)
-        click.echo(f"12-04 17:00 $ loanwatch facility set icbc-term --owner {DANA}")
-        click.echo(f"{readings_line(icbc)}; its owner is asked about its bills\n")
+        when = story_day_time(OWNER_SET)
+        shell(f"loanwatch facility set icbc-term --owner {DANA}", before=f"{when} $")
+        say(_("{readings}; its owner is asked about its bills").format(
+            readings=readings_line(icbc)) + "\n")  # fmt: skip
     check(sessions, settings, BILL_ASKED)
     [request_id] = _open(sessions, RequestKind.BILL)
     with transaction(sessions) as session:
         answered = answer_billed(session, actor(DANA), request_id,
                                  now=BILL_ASKED + timedelta(minutes=5))  # fmt: skip
-        click.echo(f"{DANA} taps [{BILLED}]; the message now says: {bill_line(answered)}")
+        taps(DANA, BILLED, bill_line(answered))
 
 
 def slack_draws(sessions: sessionmaker[Session]) -> None:
     """12-07 09:10 and 09:20: two draws on weilidai-ops, logged from Slack by Dana and Wei."""
-    heading("2026-12-07 09:10: Dana and Wei each log a draw on weilidai-ops from Slack")
+    chapter(SLACK_DRAWS[0][4], _("Dana and Wei each log a draw on {facility} from Slack").format(
+        facility="weilidai-ops"))  # fmt: skip
     for drawer, amount, months, note, logged in SLACK_DRAWS:
         with transaction(sessions) as session:
             weilidai = get_facility(session, "weilidai-ops", for_update=True)
             request = DrawRequest(Decimal(amount), months, logged.date(), note=note)
             draw = record_draw(session, actor(drawer), weilidai, request, now=logged)
-            shown = format_money(draw.amount, weilidai.currency)
+            shown = money(draw.amount, weilidai.currency)
         typed = f"/loan draw weilidai-ops {Decimal(amount):,.0f} {months}m {note}"
-        click.echo(f"{logged:%H:%M} {drawer}: {typed} → draw #{draw.id} of {shown} logged, "
-                   f"by {draw.created_by}")  # fmt: skip
+        said = _("{time} {who}: {typed} → draw #{draw} of {amount} logged, by {by}")
+        say(said.format(time=f"{logged:%H:%M}", who=drawer, typed=typed, draw=draw.id,
+                        amount=shown, by=draw.created_by))  # fmt: skip
 
 
 def reminder(sessions: sessionmaker[Session], settings: Settings) -> None:
     """12-07 10:00: the readings; Dana answers, Wei does not; 12:00 his one reminder."""
-    heading("2026-12-07 10:00: the day's reading requests; Wei does not answer, and gets his "
-            "one reminder two business hours later")  # fmt: skip
+    chapter(READINGS_ASKED, _("the day's reading requests; Wei does not answer, and gets his one "
+                              "reminder two business hours later"))  # fmt: skip
     check(sessions, settings, READINGS_ASKED)
     jiebei = _open(sessions, RequestKind.LIMIT, slug="jiebei-main")[0]
     with transaction(sessions) as session:
         line = answered_line(answer_same(session, actor(DANA), jiebei,
                                          now=READINGS_ASKED + timedelta(minutes=4)))  # fmt: skip
-    click.echo(f"{DANA} taps [{SAME}]; the message now says: {line}")
-    click.echo(f"{WEI} is in a meeting.\n")
+    taps(DANA, SAME, line)
+    say(_("{who} is in a meeting.").format(who=WEI) + "\n")
     check(sessions, settings, REMINDED)
     weilidai = _open(sessions, RequestKind.LIMIT, slug="weilidai-ops")[0]
     with transaction(sessions) as session:
         line = answered_line(answer_unavailable(session, actor(WEI), weilidai,
                                                 now=REMINDED + timedelta(minutes=5)))  # fmt: skip
-    click.echo(f"{WEI} taps [{UNAVAILABLE}] on the reminder; both messages now say: {line}")
+    said = _("{who} taps [{button}] on the reminder; both messages now say: {line}")
+    say(said.format(who=WEI, button=_(UNAVAILABLE), line=line))
 
 
 def arrivals(sessions: sessionmaker[Session], settings: Settings) -> None:
     """12-08 09:30: no bill_missing for 12-21; the drawers are asked; Yes, and No."""
-    heading("2026-12-08 09:30: bill_missing stays quiet for ICBC's 12-21 bill; a day after their "
-            "draws Dana and Wei are asked if the money arrived: Yes, and No")  # fmt: skip
+    said = _("{check} stays quiet for ICBC's {due} bill; a day after their draws Dana and Wei "
+             "are asked if the money arrived: Yes, and No")  # fmt: skip
+    chapter(ARRIVALS_ASKED, said.format(check=check_word("bill_missing"), due=story_day(BILL_DUE)))
     check(sessions, settings, ARRIVALS_ASKED)
     with transaction(sessions) as session:
         icbc = get_facility(session, "icbc-term").id
         missing = [a.summary for a in list_alerts(session, "all")
                    if a.check == Check.BILL_MISSING and a.facility_id == icbc]  # fmt: skip
-    click.echo(f"bill_missing on icbc-term, its grace for 12-21 over since midnight: "
-               f"{', '.join(missing) or 'none (the bill Dana recorded is there)'}\n")  # fmt: skip
+    if missing:
+        said = _("{check} on {facility}, its grace for {due} over since midnight: {alerts}")
+    else:
+        said = _("{check} on {facility}, its grace for {due} over since midnight: none (the "
+                 "bill Dana recorded is there)")  # fmt: skip
+    say(said.format(check=check_word("bill_missing"), facility="icbc-term", due=story_day(BILL_DUE),
+                    alerts=", ".join(missing)) + "\n")  # fmt: skip
     asked = _open(sessions, RequestKind.DRAW)
     tapped = ARRIVALS_ASKED + timedelta(minutes=5)
     for request_id, (drawer, *_rest) in zip(asked, SLACK_DRAWS, strict=True):
@@ -130,7 +155,7 @@ def arrivals(sessions: sessionmaker[Session], settings: Settings) -> None:
                 answered = answer_not_arrived(session, actor(drawer), request_id, now=tapped,
                                               policy=policy)  # fmt: skip
             line = arrival_line(answered)
-        click.echo(f"{drawer} taps [{label}]; the message now says: {line}")
+        taps(drawer, label, line)
     deliver(sessions, settings, tapped)
 
 

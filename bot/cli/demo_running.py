@@ -12,8 +12,9 @@ from prometheus_client import generate_latest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.cli.demo_tickets import heading
+from bot.cli.demo_tickets import heading, say, shell
 from bot.db_copy import backup_sqlite
+from bot.i18n import _
 from bot.metrics.exposition import scrape_registry
 
 SHOWN = ("loanwatch_database_up", "loanwatch_alerts{", "loanwatch_outbox_pending")
@@ -21,12 +22,14 @@ SHOWN = ("loanwatch_database_up", "loanwatch_alerts{", "loanwatch_outbox_pending
 
 def running(sessions: sessionmaker[Session], engine: Engine, folder: Path) -> None:
     """Back the demo's database up and show the metrics a scrape would read from it."""
-    heading("The IT admin's side: a backup while it runs, and what Prometheus scrapes")
+    heading(_("The IT admin's side: a backup while it runs, and what Prometheus scrapes"))
     backup = folder / "backup.db"
     size = backup_sqlite(engine, backup)
-    click.echo(f"$ loanwatch db backup {backup}\nbacked up ({size:,} bytes, integrity checked)")
+    shell(f"loanwatch db backup {backup}")
+    say(_("backed up ({size} bytes, integrity checked)").format(size=f"{size:,}"))
     scraped = generate_latest(scrape_registry(sessions)).decode()
-    click.echo("$ curl -s http://web:3000/metrics  (the lines read from the database)")
+    say(_("{command}  (the lines read from the database)").format(
+        command="$ curl -s http://web:3000/metrics"))  # fmt: skip
     for line in scraped.splitlines():
         if line.startswith(SHOWN):
             click.echo(line)

@@ -9,8 +9,11 @@
 - 2026-12-03 09:00  no answer from ICBC after two business days: the tickets' wake-up (part of
   every check) sends a follow-up, which answers the first mail (In-Reply-To, References).
 
-Also the pieces of the story every demo module uses: its actor, its moments, its headings, a
-check cycle and delivery.
+Also the pieces of the story every demo module uses: its actor, its moments, a check cycle and
+delivery, and how it speaks: what the demo says itself (its chapters, `say`) is translated
+(`_()`) and printed through `narrate`, the story's moments written as the reader's language
+writes them (`story_time`: `12月1日（周二）09:10` in Chinese); a command typed at the prompt
+(`shell`) is the same in every language; what another surface renders is printed as it is.
 """
 
 import csv
@@ -20,7 +23,7 @@ import io
 import socket
 import sys
 import threading
-from datetime import datetime
+from datetime import date, datetime
 from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,6 +37,8 @@ from bot.alerts.checks import Check
 from bot.audit import Actor
 from bot.cli import ticket_render
 from bot.db import transaction
+from bot.i18n import ZH, _, current, ngettext
+from bot.i18n.formats import day
 from bot.settings import Settings
 from bot.tickets.changes import close_ticket, mark_sent
 from bot.tickets.contacts import check_contact, set_contact
@@ -125,15 +130,73 @@ def check(sessions: sessionmaker[Session], settings: Settings, now: datetime) ->
         report = run_check_cycle(session, now=now, settings=settings, calendar=settings.calendar())
     deliver(sessions, settings, now)
     s = report.summary
-    click.echo(
-        f"→ {s.opened} opened, {s.updated} still firing, {s.resolved} resolved, "
-        f"{s.notified} notifications\n"
-    )
+    said = _("→ {opened} opened, {updated} still firing, {resolved} resolved, "
+             "{notified} notifications")  # fmt: skip
+    say(said.format(opened=s.opened, updated=s.updated, resolved=s.resolved,
+                    notified=s.notified) + "\n")  # fmt: skip
+
+
+def narrate(text: str) -> None:
+    """Print the demo's own words. Everything the demo says itself (not what a command or a
+    message it runs says) passes here, already in the reader's language: the pseudo-locale
+    test (tests/cli/test_demo_languages.py) listens here."""
+    click.echo(text)
+
+
+def say(text: str) -> None:
+    """A line of the story's narration, already translated."""
+    narrate(text)
+
+
+def shell(command: str, *, before: str = "$") -> None:
+    """A command as typed at the prompt (`$ loanwatch …`), the same in every language; `before`
+    is what precedes it: the prompt, when it was typed and the prompt, or a hint's indent."""
+    click.echo(f"{before} {command}")
+
+
+def story_time(when: datetime) -> str:
+    """A moment of the story: `2026-12-01 09:10`; in Chinese `12月1日（周二）09:10`."""
+    if current() != ZH:
+        return f"{when:%Y-%m-%d %H:%M}"
+    return f"{day(when.date(), near=when.date())}{when:%H:%M}"
+
+
+def story_date(value: date) -> str:
+    """A day of the story: `2026-12-03`; in Chinese `12月3日（周四）`."""
+    if current() != ZH:
+        return value.isoformat()
+    return day(value, near=value)
+
+
+def story_day(value: date) -> str:
+    """A day of the story said in passing: `12-21`; in Chinese `12月21日（周一）`."""
+    if current() != ZH:
+        return f"{value:%m-%d}"
+    return day(value, near=value)
+
+
+def taps(who: str, button: str, line: str) -> None:
+    """Someone taps a message's button (its English label, translated here); what the message
+    says then."""
+    said = _("{who} taps [{button}]; the message now says: {line}")
+    say(said.format(who=who, button=_(button), line=line))
+
+
+def story_day_time(when: datetime) -> str:
+    """A moment of the story said in passing: `12-03 09:30`; in Chinese `12月3日（周四）09:30`."""
+    if current() != ZH:
+        return f"{when:%m-%d %H:%M}"
+    return f"{story_day(when.date())}{when:%H:%M}"
 
 
 def heading(text: str) -> None:
-    """A moment of the story: when, and what happens."""
-    click.echo(f"\n=== {text} ===\n")
+    """A chapter of the story, already translated: when, and what happens."""
+    narrate(f"\n=== {text} ===\n")
+
+
+def chapter(when: datetime, what: str) -> None:
+    """A chapter at one moment: `2026-12-01 09:10: what happens` in the reader's language."""
+    heading(_("{when}: {what}").format(when=story_time(when), what=what))
 
 
 def open_manual_ticket(sessions: sessionmaker[Session], settings: Settings, alert_id: int) -> None:
@@ -145,8 +208,9 @@ def open_manual_ticket(sessions: sessionmaker[Session], settings: Settings, aler
         click.echo(ticket_render.manual_bundle(result))
         sent = mark_sent(session, DEMO, result.ticket.number, now=TICKET_OPENED,
                          calendar=settings.calendar())  # fmt: skip
-        click.echo(f"\n{result.label} marked as sent; first follow-up due "
-                   f"{ticket_render.local_time(sent.next_follow_up_at, SHANGHAI)}")  # fmt: skip
+        due = ticket_render.local_time(sent.next_follow_up_at, SHANGHAI)
+        say("\n" + _("{ticket} marked as sent; first follow-up due {due}").format(
+            ticket=result.label, due=due))  # fmt: skip
     deliver(sessions, settings, TICKET_OPENED)
 
 
@@ -170,10 +234,11 @@ def open_email_ticket(
         [frozen] = [a for a in list_alerts(session, "open") if a.check == Check.LIMIT_FROZEN]
         result = open_ticket(session, DEMO, "icbc-term", "授信额度被冻结", now=now,
                              calendar=settings.calendar(), alert_ids=[frozen.id])  # fmt: skip
-        click.echo(f"icbc-term's contact at icbc: email to {BANK_MAILBOX}")
+        say(_("{facility}'s contact at {platform}: email to {address}").format(
+            facility="icbc-term", platform="icbc", address=BANK_MAILBOX))  # fmt: skip
         click.echo(ticket_render.opened(result))
         due = ticket_render.local_time(result.ticket.next_follow_up_at, SHANGHAI)
-    click.echo(f"first follow-up due {due} unless the bank answers\n")
+    say(_("first follow-up due {due} unless the bank answers").format(due=due) + "\n")
     deliver(sessions, settings, now)
     show_mail(mailbox, 0)
 
@@ -182,7 +247,10 @@ def follow_up(sessions: sessionmaker[Session], settings: Settings, mailbox: Demo
     """Two business days without an answer: the wake-up sends ICBC a follow-up in the thread."""
     with transaction(sessions) as session:
         run = run_ticket_wake_ups(session, now=FOLLOW_UP, calendar=settings.calendar())
-    click.echo(f"followed up: {', '.join(run.reminded) or 'nothing due'}\n")
+    if run.reminded:
+        say(_("followed up: {tickets}").format(tickets=", ".join(run.reminded)) + "\n")
+    else:
+        say(_("followed up: nothing due") + "\n")
     deliver(sessions, settings, FOLLOW_UP)
     show_mail(mailbox, 1)
 
@@ -191,25 +259,40 @@ def show_mail(mailbox: DemoMailbox, index: int) -> None:
     """What the bank's mailbox received: headers, the text's first lines, the attachment."""
     with mailbox.lock:
         mails = list(mailbox.mails)
-    click.echo(f"\n📬 the mailbox of {BANK_MAILBOX} (the demo's SMTP server) now holds "
-               f"{len(mails)} mail{'s' if len(mails) != 1 else ''}; the newest:")  # fmt: skip
+    holds = ngettext(
+        "📬 the mailbox of {address} (the demo's SMTP server) now holds {count} mail; the newest:",
+        "📬 the mailbox of {address} (the demo's SMTP server) now holds {count} mails; the newest:",
+        len(mails),
+    )
+    say("\n" + holds.format(address=BANK_MAILBOX, count=len(mails)))
     mail = mails[index]
-    for header in ("From", "To", "Subject"):
-        click.echo(f"  {header}: {mail[header]}")
-    first = mails[0]
-    if mail["In-Reply-To"] is not None:
-        answers = "the first mail's" if mail["In-Reply-To"] == first["Message-ID"] else "another"
-        click.echo(f"  In-Reply-To: {answers} Message-ID ({first['Subject']})")
+    _headers(mail, mails[0])
     body = mail.get_body(preferencelist=("plain",))
     assert body is not None
     lines = [line for line in body.get_content().splitlines() if line.strip()]
     click.echo("\n".join(f"  | {line}" for line in lines[:4]))
     if len(lines) > 4:
         more = len(lines) - 4
-        click.echo(f"  | … ({more} more line{'s' if more != 1 else ''})")
+        say(ngettext("  | … ({more} more line)", "  | … ({more} more lines)", more).format(
+            more=more))  # fmt: skip
     for part in mail.iter_attachments():
         data = part.get_payload(decode=True)
         assert isinstance(data, bytes)
         rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-        click.echo(f"  Attached: {part.get_filename()} ({len(rows) - 1} rows of usage records, "
-                   f"columns {', '.join(rows[0][:4])}, …)")  # fmt: skip
+        said = _("  Attached: {name} ({rows} rows of usage records, columns {columns}, …)")
+        columns = ", ".join(rows[0][:4])
+        say(said.format(name=part.get_filename(), rows=len(rows) - 1, columns=columns))
+
+
+def _headers(mail: EmailMessage, first: EmailMessage) -> None:
+    """The mail's From, To and Subject, and which mail it answers."""
+    say(_("  From: {value}").format(value=mail["From"]))
+    say(_("  To: {value}").format(value=mail["To"]))
+    say(_("  Subject: {value}").format(value=mail["Subject"]))
+    if mail["In-Reply-To"] is None:
+        return
+    if mail["In-Reply-To"] == first["Message-ID"]:
+        said = _("  In-Reply-To: the first mail's Message-ID ({subject})")
+    else:
+        said = _("  In-Reply-To: another Message-ID ({subject})")
+    say(said.format(subject=first["Subject"]))
