@@ -80,16 +80,18 @@ def concentration_single(platform: str, owed: str) -> str:
 
 
 def _share_line(s: PlatformShare, threshold: int) -> str:
-    owed = big_money(s.outstanding, s.currency)
+    # The percentages come with their sign: "% o" in a text reads to gettext as a %-format.
+    words = {
+        "platform": s.platform,
+        "share": f"{s.share} %",
+        "currency": s.currency,
+        "owed": big_money(s.outstanding, s.currency),
+    }
     if s.over:
         return _(
-            "{platform}: {share} % of {currency} outstanding ({owed}) ⚠ above {threshold} %"
-        ).format(
-            platform=s.platform, share=s.share, currency=s.currency, owed=owed, threshold=threshold
-        )
-    return _("{platform}: {share} % of {currency} outstanding ({owed})").format(
-        platform=s.platform, share=s.share, currency=s.currency, owed=owed
-    )
+            "{platform}: {share} of {currency} outstanding ({owed}) ⚠ above {threshold}"
+        ).format(threshold=f"{threshold} %", **words)
+    return _("{platform}: {share} of {currency} outstanding ({owed})").format(**words)
 
 
 def concentration_lines(digest: Digest) -> list[str]:
