@@ -9,6 +9,7 @@ timed and its failures counted (bot.metrics.slack_api; Bolt's own client for eac
 swapped for a timed one in the first middleware, so the listeners' calls are counted too).
 """
 
+import contextvars
 import json
 import logging
 import uuid
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import utcnow
 from bot.db import database_unavailable
 from bot.errors import SettingsError
-from bot.i18n import use
+from bot.i18n import speak
 from bot.logs import ContextExecutor
 from bot.metrics.slack_api import TimedWebClient, timed_like
 from bot.settings import Settings
@@ -131,10 +132,15 @@ def build_app(
         context[KEY] = loanwatch
         context["client"] = timed_like(context.client)
         # Everything said to the person who sent this (replies, forms, App Home) is in their
-        # language; a message to a channel words itself in the channel's (bot.languages).
-        with use(languages.of(context.user_id)):
-            next()
+        # language; a message to a channel words itself in the channel's (bot.languages). Bolt
+        # runs the listeners after the middleware has returned (next() only says "go on"), so
+        # the language is set for the rest of the request, whose dispatch has a context of its
+        # own (below) that ends with it.
+        speak(languages.of(context.user_id))
+        next()
 
+    dispatch = app.dispatch
+    app.dispatch = lambda request: contextvars.copy_context().run(dispatch, request)  # type: ignore[method-assign]
     app.error(_on_error)
     for surface in (commands, actions, views, events):
         surface.register(app, settings)
