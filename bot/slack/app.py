@@ -131,11 +131,9 @@ def build_app(
     def provide(context: Any, next: Callable[[], None]) -> None:
         context[KEY] = loanwatch
         context["client"] = timed_like(context.client)
-        # Everything said to the person who sent this (replies, forms, App Home) is in their
-        # language; a message to a channel words itself in the channel's (bot.languages). Bolt
-        # runs the listeners after the middleware has returned (next() only says "go on"), so
-        # the language is set for the rest of the request, whose dispatch has a context of its
-        # own (below) that ends with it.
+        # What is said to the sender (replies, forms, App Home) is in their language; a message
+        # to a channel in the channel's (bot.languages). Bolt runs the listeners after this has
+        # returned: the language holds for the rest of the request, in a context of its own.
         speak(languages.of(context.user_id))
         next()
 

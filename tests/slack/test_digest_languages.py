@@ -4,6 +4,7 @@ status` answers a zh-CN user in Chinese and an en-US user in English; the status
 pseudo-locale has no English that went past the catalogs."""
 
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -134,6 +135,7 @@ def test_every_text_of_status_goes_through_the_catalogs() -> None:
             render(_board(), one=True, when=_when, today=date(2026, 12, 7)),
             render(_board(), one=False, when=_when),
             render(empty, one=True, when=_when),
+            render(replace(empty, unknown_years=(2027,)), one=False, when=_when),
         ]
 
     assert unmarked(texts_of({"text": text} for text in shown), allowed={"jb-1"}) == []
@@ -155,3 +157,6 @@ def test_status_in_chinese_with_long_names_stays_within_a_slack_text() -> None:
     assert "• 12月10日（周四） jb-1：¥899.75" in text
     assert "平台数据（2026-12-01T01:00:00+00:00）：额度 ¥0.00，可用 ¥0.00，已冻结" in one
     assert "• 7 严重 额度冻结：额度被冻结（<@U0BOB> 已确认）" in one
+    with use(ZH):
+        warned = render(replace(board, unknown_years=(2027,)), one=False, when=_when)
+    assert warned.startswith("⚠️ loanwatch 尚未录入2027年的法定节假日")

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from bot.alerts.said import summary_of
 from bot.dashboard import AlertLine, Dashboard, ReadingLine
 from bot.digest.words import check_word, line_state_word, severity_word
-from bot.holidays import missing_holidays_note
+from bot.holidays import missing_holidays_said
 from bot.i18n import _
 from bot.i18n.formats import big_money, day, moment, money
 from bot.ledger.portfolio import PositionLine
@@ -72,7 +72,7 @@ def render(
     else:
         lines.append(_("No open alerts."))
     # First: it is about how far every line below can be trusted.
-    notes = [f"⚠️ {missing_holidays_note(year)}" for year in board.unknown_years]
+    notes = [f"⚠️ {missing_holidays_said(year)}" for year in board.unknown_years]
     return truncate("\n".join(notes + lines), MAX_TEXT)
 
 
