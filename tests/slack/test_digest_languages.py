@@ -18,7 +18,7 @@ from bot.ledger.portfolio import PositionLine, UpcomingLine
 from bot.slack.commands.status import render
 from tests.slack.test_alert_buttons import deliver
 from tests.slack.test_commands import open_alerts
-from tests.support.pseudo import texts_of, unmarked
+from tests.support.pseudo import unmarked
 from tests.support.slack_app import ALERTS, ALICE, CHARLIE, TEAM_CHANNEL
 
 # Only one database for the signed requests: the wording does not depend on it.
@@ -138,7 +138,7 @@ def test_every_text_of_status_goes_through_the_catalogs() -> None:
             render(replace(empty, unknown_years=(2027,)), one=False, when=_when),
         ]
 
-    assert unmarked(texts_of({"text": text} for text in shown), allowed={"jb-1"}) == []
+    assert unmarked(shown, allowed={"jb-1"}) == []
 
 
 def test_status_in_chinese_with_long_names_stays_within_a_slack_text() -> None:
