@@ -8,7 +8,7 @@ the next business day, counted in business days and hours) and early enough for 
 the State Council's dates. One rule, :func:`unknown_holiday_years`, for every place that says
 it: the `holidays_unknown` admin alert (once per year, jobs/cycle.py), `/loan status` and App
 Home (bot/dashboard.py). Each says it in :func:`missing_holidays_note`'s words until the year
-is known.
+is known (:func:`missing_holidays_said` in the reader's language).
 """
 
 from collections.abc import Callable
@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.clock import require_aware
+from bot.i18n import N_, _
 from bot.models import Draw, Installment, InstallmentStatus
 
 # A bill is looked for from 10 days before its due date (bill_lead_days), within ± 3 days, and
@@ -56,13 +57,22 @@ def unknown_holiday_years(
     return tuple(sorted(year for year in years if not known(year)))
 
 
+HOLIDAYS_NOTE = N_(
+    "{year}'s official holidays are not known to loanwatch yet: it counts weekends as the "
+    "only days off in {year}, so a public holiday is taken for a business day (due dates, "
+    "due-soon and freshness) and a make-up workday for a day off. To fix it, an admin adds "
+    "the State Council's {year} holidays and make-up workdays under [{year}] in the file "
+    "that LOANWATCH_HOLIDAYS_FILE names (docs/checks.md, Business days), then restarts "
+    "loanwatch."
+)
+
+
 def missing_holidays_note(year: int) -> str:
-    """What loanwatch does about a year without holidays, and how an admin fixes it (plain)."""
-    return (
-        f"{year}'s official holidays are not known to loanwatch yet: it counts weekends as the "
-        f"only days off in {year}, so a public holiday is taken for a business day (due dates, "
-        "due-soon and freshness) and a make-up workday for a day off. To fix it, an admin adds "
-        f"the State Council's {year} holidays and make-up workdays under [{year}] in the file "
-        "that LOANWATCH_HOLIDAYS_FILE names (docs/checks.md, Business days), then restarts "
-        "loanwatch."
-    )
+    """What loanwatch does about a year without holidays, and how an admin fixes it (plain),
+    in English: as the `holidays_unknown` alert keeps its summary."""
+    return HOLIDAYS_NOTE.format(year=year)
+
+
+def missing_holidays_said(year: int) -> str:
+    """:func:`missing_holidays_note` in the language in use (what a person is shown)."""
+    return _(HOLIDAYS_NOTE).format(year=year)

@@ -406,6 +406,7 @@ class Settings(LanguageSetting):
             default_zone=self.timezone,
             urgent_days=self.urgent_days,
             calendar=self.calendar(),
+            language=self.language,
         )
 
     @cached_property

@@ -4,12 +4,14 @@ Drawn with matplotlib's Agg canvas on a `Figure` of its own (never pyplot: no di
 figure shared between threads) into a PNG of WIDTH × HEIGHT pixels. Facility names are often
 Chinese (借呗主额度), which matplotlib's own DejaVu Sans lacks: every text on the chart is set
 in Noto Sans CJK SC, the OTF the `mplfonts` package ships (SIL Open Font License), found on
-disk without importing that package. The largest facilities get a bar segment each; the others
+disk without importing that package. Its words are in the language in use (the digest's channel's),
+said when it is drawn. The largest facilities get a bar segment each; the others
 share one ("others"), so a portfolio of 500 lines still draws a legend one can read.
 """
 
 import io
 from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
 from functools import cache
 from importlib.util import find_spec
@@ -17,7 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.digest.cashflow import Cashflow
-from bot.digest.text import CHART_WORDS
+from bot.digest.text import chart_word
+from bot.i18n import ZH, current
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -76,13 +79,13 @@ def cashflow_figure(flow: Cashflow, *, title: str) -> "Figure":
         available,
         color=LINE_COLOUR,
         marker="o",
-        label=CHART_WORDS["available"],
+        label=chart_word("available"),
     )
-    bars.set_xticks(positions, [week.strftime("%m-%d") for week in flow.weeks])
-    bars.set_xlabel(CHART_WORDS["weeks"], fontproperties=font)
-    bars.set_ylabel(CHART_WORDS["repayments"].format(currency=flow.currency), fontproperties=font)
+    bars.set_xticks(positions, [_tick(week) for week in flow.weeks])
+    bars.set_xlabel(chart_word("weeks"), fontproperties=font)
+    bars.set_ylabel(chart_word("repayments").format(currency=flow.currency), fontproperties=font)
     credit.set_ylabel(
-        CHART_WORDS["available_axis"].format(currency=flow.currency), fontproperties=font
+        chart_word("available_axis").format(currency=flow.currency), fontproperties=font
     )
     bars.set_title(title, fontproperties=font)
     # From 0 (credit is never below it), with room above the line's highest point.
@@ -116,6 +119,11 @@ def cashflow_png(flow: Cashflow, *, title: str) -> bytes:
     return buffer.getvalue()
 
 
+def _tick(week: date) -> str:
+    """A week's Monday under its bar: `12-07`; in Chinese `12/7`."""
+    return f"{week.month}/{week.day}" if current() == ZH else week.strftime("%m-%d")
+
+
 def _cut(label: str) -> str:
     """`label`, cut to LEGEND_CHARS characters with "…" when longer."""
     return label if len(label) <= LEGEND_CHARS else label[: LEGEND_CHARS - 1] + "…"
@@ -137,5 +145,5 @@ def _stacks(flow: Cashflow) -> list[tuple[str, list]]:
     rest = ranked[SHOWN_FACILITIES:]
     if rest:
         others = [sum(per_facility[slug][n] for slug in rest) for n in range(len(flow.weeks))]
-        stacks.append((CHART_WORDS["others"].format(count=len(rest)), others))
+        stacks.append((chart_word("others").format(count=len(rest)), others))
     return stacks

@@ -1,7 +1,8 @@
 """The digest as the outbox carries it: JSON of plain values, and back to the same dataclasses.
 
 The delivery worker renders the Slack message, the chart and the CSV from this payload alone (a
-transport never reads the database), so what it sends is the digest as it was when written.
+transport never reads the database), so what it sends is the digest as it was when written,
+in the language chosen then (the channel's, `bot.languages`).
 """
 
 import dataclasses
@@ -12,16 +13,24 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from bot.digest.numbers import Digest
 from bot.digest.text import digest_text
+from bot.i18n import EN, current, use
 
 DIGEST_KIND = "digest"
 
 
-def digest_payload(digest: Digest) -> dict[str, Any]:
-    """The outbox payload: the text (what the console prints, title first) and the digest."""
-    return {
-        "text": digest_text(digest),
-        "digest": _plain(digest),
-    }
+def digest_payload(digest: Digest, language: str | None = None) -> dict[str, Any]:
+    """The outbox payload: the text (what the console prints, title first, in `language`), the
+    digest, and the language its message, chart and CSV are worded in (`payload_language`)."""
+    language = language or current()
+    with use(language):
+        text = digest_text(digest)
+    return {"text": text, "digest": _plain(digest), "language": language}
+
+
+def payload_language(payload: dict[str, Any]) -> str:
+    """The language a digest's payload is to be worded in (one written before languages
+    existed: English, as it was then)."""
+    return str(payload.get("language") or EN)
 
 
 def digest_from_payload(payload: dict[str, Any]) -> Digest:

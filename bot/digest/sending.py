@@ -24,10 +24,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot import i18n
 from bot.alerts.outbox import enqueue
 from bot.calendar import BusinessCalendar
 from bot.digest.numbers import Digest, build_digest
 from bot.digest.payload import DIGEST_KIND, digest_payload
+from bot.i18n import EN
+from bot.languages import channel_language
 from bot.models import Facility, SchedulerSlot
 from bot.zones import shown_zone
 
@@ -57,6 +60,8 @@ class DigestOptions:
     # The business days its due date is counted in (the settings' calendar, holidays file and
     # all); None: China's official calendar.
     calendar: BusinessCalendar | None = field(default=None, compare=False)
+    # LOANWATCH_LANGUAGE: a digest's words where its channel has no language of its own.
+    language: str = EN
 
 
 def channel_scopes(session: Session, options: DigestOptions) -> list[ChannelScope]:
@@ -101,11 +106,16 @@ def digest_for(
     )
 
 
-def enqueue_digest(session: Session, digest: Digest, channel: str, *, now: datetime) -> int:
-    """Write the digest to the outbox for `channel`; the row's id."""
-    return enqueue(
-        session, kind=DIGEST_KIND, channel=channel, payload=digest_payload(digest), now=now
-    ).id
+def enqueue_digest(
+    session: Session, digest: Digest, channel: str, *, now: datetime, default: str | None = None
+) -> int:
+    """Write the digest to the outbox for `channel`, in the channel's language (else
+    `default`, the workspace's; the process's when not given); the row's id."""
+    language = channel_language(
+        session, channel, facility_language=None, default=default or i18n.default()
+    )
+    payload = digest_payload(digest, language)
+    return enqueue(session, kind=DIGEST_KIND, channel=channel, payload=payload, now=now).id
 
 
 def send_digest_now(
@@ -114,7 +124,7 @@ def send_digest_now(
     """Someone asked in `channel`: the digest of the facilities posting there (of the whole
     portfolio where none does), written to the outbox for that channel; the row's id."""
     digest = digest_for(session, now, options, scope_of(session, channel, options))
-    return enqueue_digest(session, digest, channel, now=now)
+    return enqueue_digest(session, digest, channel, now=now, default=options.language)
 
 
 def due_at(day_start: datetime, at: time) -> datetime:
@@ -148,7 +158,9 @@ def send_due_digests(
             with session.begin_nested():
                 _claim(session, scope.channel, slot, worker, written_at or now)
                 digest = digest_for(session, now, options, scope)
-                enqueue_digest(session, digest, scope.channel, now=written_at or now)
+                enqueue_digest(
+                    session, digest, scope.channel, now=written_at or now, default=options.language
+                )
         except IntegrityError:
             continue  # another worker has this channel's digest of the day
         except Exception:

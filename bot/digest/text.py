@@ -2,6 +2,9 @@
 the chart and the CSV of the facilities a Slack message leaves out.
 
 The section headings are said here once; Slack's blocks (`bot.slack.digest_blocks`) use them too.
+Every text is said in the language in use (a channel's digest: the channel's, `bot.languages`;
+the CLI: the workspace's); the CSV's columns and the files' names stay English (machines read
+them, and a name in the thread is how a retried upload knows it is there).
 """
 
 import csv
@@ -11,29 +14,34 @@ from datetime import date
 from decimal import Decimal
 
 from bot.alerts.risk_words import RiskKind
-from bot.digest.numbers import AlertAtRisk, Digest, FacilityLine
-from bot.money import format_money, money_str
+from bot.alerts.said import summary_of
+from bot.digest.numbers import AlertAtRisk, Digest, FacilityLine, PlatformShare, WaitingTicket
+from bot.digest.words import check_word, severity_word
+from bot.i18n import N_, _
+from bot.i18n.formats import big_money, day, money
+from bot.ledger.portfolio import UpcomingLine
+from bot.money import money_str
 
 HEADINGS = {
-    "facilities": "Facilities: limit, used, available, utilization",
-    "due": "Due in the next 7 days, and overdue still unpaid",
-    "alerts": "Open alerts by severity, most money at risk first",
-    "tickets": "Tickets waiting on a platform",
-    "concentration": "Concentration by platform (share of outstanding)",
+    "facilities": N_("Facilities: limit, used, available, utilization"),
+    "due": N_("Due in the next 7 days, and overdue still unpaid"),
+    "alerts": N_("Open alerts by severity, most money at risk first"),
+    "tickets": N_("Tickets waiting on a platform"),
+    "concentration": N_("Concentration by platform (share of outstanding)"),
 }
 NOTHING = {
-    "facilities": "No facilities yet; an admin adds one with `facility add`.",
-    "due": "Nothing due.",
-    "alerts": "No open alerts.",
-    "tickets": "No ticket is waiting on a platform.",
-    "concentration": "Nothing outstanding.",
+    "facilities": N_("No facilities yet; an admin adds one with `facility add`."),
+    "due": N_("Nothing due."),
+    "alerts": N_("No open alerts."),
+    "tickets": N_("No ticket is waiting on a platform."),
+    "concentration": N_("Nothing outstanding."),
 }
 CHART_WORDS = {
-    "weeks": "Week starting (Monday)",
-    "repayments": "Repayments due ({currency})",
-    "available_axis": "Available credit ({currency})",
-    "available": "Available credit",
-    "others": "others ({count} facilities)",
+    "weeks": N_("Week starting (Monday)"),
+    "repayments": N_("Repayments due ({currency})"),
+    "available_axis": N_("Available credit ({currency})"),
+    "available": N_("Available credit"),
+    "others": N_("others ({count} facilities)"),
 }
 REST_COLUMNS = (
     "facility",
@@ -47,13 +55,43 @@ REST_COLUMNS = (
 )
 
 
+def heading(key: str) -> str:
+    """A section's heading, in the language in use."""
+    return _(HEADINGS[key])
+
+
+def nothing(key: str) -> str:
+    """What a section says when it has no line, in the language in use."""
+    return _(NOTHING[key])
+
+
+def chart_word(key: str) -> str:
+    """A word of the chart (CHART_WORDS), in the language in use; placeholders left to fill."""
+    return _(CHART_WORDS[key])
+
+
 def concentration_single(platform: str, owed: str) -> str:
     """The one warning for a portfolio that owes a currency to one platform alone."""
-    return (
-        f"⚠ All credit is on one platform: {platform} lends all {owed} owed. If it freezes or "
+    return _(
+        "⚠ All credit is on one platform: {platform} lends all {owed} owed. If it freezes or "
         "cuts the line, there is no other line to draw on; a second funding channel spreads "
         "that risk."
-    )
+    ).format(platform=platform, owed=owed)
+
+
+def _share_line(s: PlatformShare, threshold: int) -> str:
+    # The percentages come with their sign: "% o" in a text reads to gettext as a %-format.
+    words = {
+        "platform": s.platform,
+        "share": f"{s.share} %",
+        "currency": s.currency,
+        "owed": big_money(s.outstanding, s.currency),
+    }
+    if s.over:
+        return _(
+            "{platform}: {share} of {currency} outstanding ({owed}) ⚠ above {threshold}"
+        ).format(threshold=f"{threshold} %", **words)
+    return _("{platform}: {share} of {currency} outstanding ({owed})").format(**words)
 
 
 def concentration_lines(digest: Digest) -> list[str]:
@@ -63,35 +101,35 @@ def concentration_lines(digest: Digest) -> list[str]:
     for s in digest.concentration:
         platforms[s.currency] = platforms.get(s.currency, 0) + 1
     return [
-        concentration_single(s.platform, format_money(s.outstanding, s.currency))
+        concentration_single(s.platform, big_money(s.outstanding, s.currency))
         if platforms[s.currency] == 1
-        else f"{s.platform}: {s.share} % of {s.currency} outstanding "
-        f"({format_money(s.outstanding, s.currency)})"
-        + (f" ⚠ above {digest.concentration_percent} %" if s.over else "")
+        else _share_line(s, digest.concentration_percent)
         for s in digest.concentration
     ]
 
 
-def digest_title(day: date) -> str:
-    """The digest's headline: "Daily digest · 2026-12-07"."""
-    return f"Daily digest · {day.isoformat()}"
+def digest_title(on: date) -> str:
+    """The digest's headline: "Daily digest · 2026-12-07" (Chinese: 每日摘要 · 12月7日（周一）)."""
+    return _("Daily digest · {day}").format(day=day(on, near=on))
 
 
 def chart_title(digest: Digest) -> str:
     """The chart's title: how many weeks, from which Monday, in which currency."""
     flow = digest.cashflow
-    start = flow.weeks[0].isoformat() if flow.weeks else digest.day.isoformat()
-    return f"Repayments due per week, {len(flow.weeks)} weeks from {start} ({flow.currency})"
+    start = day(flow.weeks[0] if flow.weeks else digest.day, near=digest.day)
+    return _("Repayments due per week, {weeks} weeks from {start} ({currency})").format(
+        weeks=len(flow.weeks), start=start, currency=flow.currency
+    )
 
 
-def chart_filename(day: date) -> str:
+def chart_filename(on: date) -> str:
     """The PNG's name in Slack: cashflow-2026-12-07.png."""
-    return f"cashflow-{day.isoformat()}.png"
+    return f"cashflow-{on.isoformat()}.png"
 
 
-def rest_filename(day: date) -> str:
+def rest_filename(on: date) -> str:
     """The CSV's name in Slack: digest-facilities-2026-12-07.csv."""
-    return f"digest-facilities-{day.isoformat()}.csv"
+    return f"digest-facilities-{on.isoformat()}.csv"
 
 
 def utilization_text(line: FacilityLine) -> str:
@@ -101,35 +139,77 @@ def utilization_text(line: FacilityLine) -> str:
 
 def facility_line(f: FacilityLine) -> str:
     """One facility: slug (name) at platform: limit · used · available · utilization."""
-    named = f" ({f.name})" if f.name and f.name != f.slug else ""
-    return (
-        f"{f.slug}{named} at {f.platform}: limit {format_money(f.limit, f.currency)} · used "
-        f"{format_money(f.used, f.currency)} · available {format_money(f.available, f.currency)}"
-        f" · {utilization_text(f)}"
-    )
+    amounts = {
+        "slug": f.slug,
+        "platform": f.platform,
+        "limit": big_money(f.limit, f.currency),
+        "used": money(f.used, f.currency),
+        "available": money(f.available, f.currency),
+        "utilization": utilization_text(f),
+    }
+    if f.name and f.name != f.slug:
+        return _(
+            "{slug} ({name}) at {platform}: limit {limit} · used {used} · available "
+            "{available} · {utilization}"
+        ).format(name=f.name, **amounts)
+    return _(
+        "{slug} at {platform}: limit {limit} · used {used} · available {available} · {utilization}"
+    ).format(**amounts)
+
+
+def _due_line(digest: Digest, u: UpcomingLine) -> str:
+    words = {
+        "due": day(u.due_date, near=digest.day),
+        "slug": u.slug,
+        "amount": money(u.amount, u.currency),
+    }
+    if u.due_date < digest.day:
+        return _("{due} {slug}: {amount} overdue").format(**words)
+    return _("{due} {slug}: {amount}").format(**words)
+
+
+def _alert_line(digest: Digest, a: AlertAtRisk) -> str:
+    words = {
+        "severity": _severity(a, digest.urgent_days),
+        "id": a.id,
+        "check": check_word(a.check),
+        "risk": _risk(a),
+        "summary": summary_of(a.summary),
+    }
+    if a.facility:
+        return _("{severity} · alert {id} {check} on {facility}: {risk} — {summary}").format(
+            facility=a.facility, **words
+        )
+    return _("{severity} · alert {id} {check}: {risk} — {summary}").format(**words)
+
+
+def _ticket_line(digest: Digest, t: WaitingTicket) -> str:
+    words = {
+        "label": t.label,
+        "facility": t.facility,
+        "platform": t.platform,
+        "subject": t.subject,
+        "since": day(t.waiting_since.date(), near=digest.day),
+        "follow_ups": t.follow_ups,
+    }
+    if t.overdue:
+        return _(
+            "{label} {facility} ({platform}): {subject} — waiting since {since}, "
+            "{follow_ups} follow-ups (overdue)"
+        ).format(**words)
+    return _(
+        "{label} {facility} ({platform}): {subject} — waiting since {since}, "
+        "{follow_ups} follow-ups"
+    ).format(**words)
 
 
 def section_lines(digest: Digest) -> dict[str, list[str]]:
     """Each section's lines, in plain words (facility names and subjects as typed)."""
     return {
         "facilities": [facility_line(f) for f in digest.facilities],
-        "due": [
-            f"{u.due_date.isoformat()} {u.slug}: {format_money(u.amount, u.currency)}"
-            + (" overdue" if u.due_date < digest.day else "")
-            for u in digest.due
-        ],
-        "alerts": [
-            f"{_severity(a, digest.urgent_days)} · alert {a.id} {a.check}"
-            + (f" on {a.facility}" if a.facility else "")
-            + f": {_risk(a)} — {a.summary}"
-            for a in digest.alerts
-        ],
-        "tickets": [
-            f"{t.label} {t.facility} ({t.platform}): {t.subject} — waiting since "
-            f"{t.waiting_since.date().isoformat()}, {t.follow_ups} follow-ups"
-            + (" (overdue)" if t.overdue else "")
-            for t in digest.tickets
-        ],
+        "due": [_due_line(digest, u) for u in digest.due],
+        "alerts": [_alert_line(digest, a) for a in digest.alerts],
+        "tickets": [_ticket_line(digest, t) for t in digest.tickets],
         "concentration": concentration_lines(digest),
     }
 
@@ -138,8 +218,12 @@ def _severity(alert: AlertAtRisk, urgent_days: int) -> str:
     """`critical`, or `critical (a warning, due within 2 business days)` when its due date
     makes it escalate as critical."""
     if alert.severity == alert.own_severity:
-        return alert.severity
-    return f"{alert.severity} (a {alert.own_severity}, due within {urgent_days} business days)"
+        return severity_word(alert.severity)
+    return _("{severity} (a {own}, due within {days} business days)").format(
+        severity=severity_word(alert.severity),
+        own=severity_word(alert.own_severity),
+        days=urgent_days,
+    )
 
 
 def overdue_count(digest: Digest) -> int:
@@ -150,34 +234,46 @@ def overdue_count(digest: Digest) -> int:
 def _risk(alert: AlertAtRisk) -> str:
     """`¥4,498.77 at risk`; `¥0.00 of undrawn limit at risk` (a cut limit with nothing left to
     draw); `no money measured at risk` when the alert measures none."""
-    money = format_money(alert.at_risk, alert.currency)
+    amount = money(alert.at_risk, alert.currency)
     if alert.risk_kind == RiskKind.UNDRAWN:
-        return f"{money} of undrawn limit at risk"
+        return _("{money} of undrawn limit at risk").format(money=amount)
     if alert.risk_kind is None and not alert.at_risk:
-        return "no money measured at risk"
-    return f"{money} at risk"
+        return _("no money measured at risk")
+    return _("{money} at risk").format(money=amount)
+
+
+def _week_line(digest: Digest, week: date, available: Decimal) -> str:
+    flow = digest.cashflow
+    lines = [x for x in flow.lines if x.week_start == week and x.currency == flow.currency]
+    due = sum((line.amount for line in lines), Decimal("0.00"))
+    overdue = sum((line.overdue for line in lines), Decimal("0.00"))
+    words = {
+        "week": day(week, near=digest.day),
+        "due": money(due, flow.currency),
+        "available": big_money(available, flow.currency),
+    }
+    if overdue:
+        return _(
+            "{week}: due {due} (of which {overdue} overdue), available after {available}"
+        ).format(overdue=money(overdue, flow.currency), **words)
+    return _("{week}: due {due}, available after {available}").format(**words)
 
 
 def digest_text(digest: Digest) -> str:
     """The whole digest as plain text, every line of every section."""
-    where = f" for {digest.channel}" if digest.channel else ""
-    out = [digest_title(digest.day) + where]
+    title = digest_title(digest.day)
+    if digest.channel:
+        title = _("{title} for {channel}").format(title=title, channel=digest.channel)
+    out = [title]
     for key, lines in section_lines(digest).items():
         out.append("")
-        out.append(HEADINGS[key])
-        out.extend(f"  {line}" for line in lines or [NOTHING[key]])
+        out.append(heading(key))
+        out.extend(f"  {line}" for line in lines or [nothing(key)])
     out.append("")
     out.append(chart_title(digest))
     flow = digest.cashflow
     for week, available in zip(flow.weeks, flow.available, strict=True):
-        lines = [x for x in flow.lines if x.week_start == week and x.currency == flow.currency]
-        due = sum((line.amount for line in lines), Decimal("0.00"))
-        overdue = sum((line.overdue for line in lines), Decimal("0.00"))
-        late = f" (of which {format_money(overdue, flow.currency)} overdue)" if overdue else ""
-        out.append(
-            f"  {week.isoformat()}: due {format_money(due, flow.currency)}{late}, "
-            f"available after {format_money(available, flow.currency)}"
-        )
+        out.append("  " + _week_line(digest, week, available))
     return "\n".join(out)
 
 

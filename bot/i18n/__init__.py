@@ -69,6 +69,12 @@ def use(language: str) -> Iterator[str]:
         _current.reset(token)
 
 
+def speak(language: str) -> None:
+    """Speak `language` for the rest of this context (a Slack request's, which Bolt runs its
+    listeners in after its middleware has returned, so that `use` cannot wrap them)."""
+    _current.set(language)
+
+
 def set_default(language: str) -> None:
     """The process's language where no context chose one: LOANWATCH_LANGUAGE, set at start."""
     global _default

@@ -9,6 +9,7 @@ timed and its failures counted (bot.metrics.slack_api; Bolt's own client for eac
 swapped for a timed one in the first middleware, so the listeners' calls are counted too).
 """
 
+import contextvars
 import json
 import logging
 import uuid
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import utcnow
 from bot.db import database_unavailable
 from bot.errors import SettingsError
-from bot.i18n import use
+from bot.i18n import speak
 from bot.logs import ContextExecutor
 from bot.metrics.slack_api import TimedWebClient, timed_like
 from bot.settings import Settings
@@ -130,11 +131,14 @@ def build_app(
     def provide(context: Any, next: Callable[[], None]) -> None:
         context[KEY] = loanwatch
         context["client"] = timed_like(context.client)
-        # Everything said to the person who sent this (replies, forms, App Home) is in their
-        # language; a message to a channel words itself in the channel's (bot.languages).
-        with use(languages.of(context.user_id)):
-            next()
+        # What is said to the sender (replies, forms, App Home) is in their language; a message
+        # to a channel in the channel's (bot.languages). Bolt runs the listeners after this has
+        # returned: the language holds for the rest of the request, in a context of its own.
+        speak(languages.of(context.user_id))
+        next()
 
+    dispatch = app.dispatch
+    app.dispatch = lambda request: contextvars.copy_context().run(dispatch, request)  # type: ignore[method-assign]
     app.error(_on_error)
     for surface in (commands, actions, views, events):
         surface.register(app, settings)

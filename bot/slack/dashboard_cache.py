@@ -1,4 +1,6 @@
-"""Dashboards (`bot.dashboard`) kept a few seconds, so a burst of `/loan status` costs one read."""
+"""Dashboards (`bot.dashboard`) kept a few seconds, so a burst of `/loan status` costs one read.
+
+What is kept is the data, never a rendered text: each reader words it in their own language."""
 
 import threading
 import time

@@ -1,7 +1,8 @@
 """The daily digest as a Slack message, within Slack's limits whatever the portfolio's size.
 
 One message: a header, then a section per part of the digest (the headings and lines are
-`bot.digest.text`'s words, escaped for mrkdwn). A section shows its first lines up to
+`bot.digest.text`'s words, escaped for mrkdwn), in the language in use (the transport chooses
+the channel's, `jobs.transports.slack_digest`). A section shows its first lines up to
 SHOWN_LINES (facilities: SHOWN_FACILITIES, the most used) and never more than a text object's
 3,000 characters; what it leaves out is counted. The facilities left out go into a CSV
 (`left_out`, `bot.digest.text.rest_csv`) that the worker uploads into the message's thread with
@@ -22,14 +23,15 @@ from slack_sdk.models.blocks import (
 
 from bot.digest.numbers import Digest, FacilityLine
 from bot.digest.text import (
-    HEADINGS,
-    NOTHING,
     chart_filename,
     digest_title,
+    heading,
+    nothing,
     overdue_count,
     rest_filename,
     section_lines,
 )
+from bot.i18n import _
 from bot.slack.blocks import MAX_HEADER, MAX_TEXT, validate
 from bot.slack.mrkdwn import escape, escape_within, truncate
 
@@ -58,18 +60,17 @@ def digest_message(digest: Digest) -> tuple[str, list[dict[str, Any]]]:
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=truncate(title, MAX_HEADER)))]
     for key, section in lines.items():
         shown = SHOWN_FACILITIES if key == "facilities" else SHOWN_LINES
-        blocks.append(_section(HEADINGS[key], section, shown, NOTHING[key]))
+        blocks.append(_section(heading(key), section, shown, nothing(key)))
         if key == "facilities" and left_out(digest):
-            more = len(left_out(digest))
-            blocks.append(
-                _context(f"{more} more facilities in {rest_filename(digest.day)}, in the thread.")
+            more = _("{count} more facilities in {file}, in the thread.").format(
+                count=len(left_out(digest)), file=rest_filename(digest.day)
             )
-    blocks.append(
-        _context(
-            f"The {len(digest.cashflow.weeks)}-week cash flow, repayments per facility and the "
-            f"credit available, is charted in {chart_filename(digest.day)}, in the thread."
-        )
-    )
+            blocks.append(_context(more))
+    chart = _(
+        "The {weeks}-week cash flow, repayments per facility and the credit available, is "
+        "charted in {file}, in the thread."
+    ).format(weeks=len(digest.cashflow.weeks), file=chart_filename(digest.day))
+    blocks.append(_context(chart))
     rendered = [block.to_dict() for block in blocks]
     validate(rendered)
     return escape_within(_fallback(digest), MAX_TEXT), rendered
@@ -77,11 +78,16 @@ def digest_message(digest: Digest) -> tuple[str, list[dict[str, Any]]]:
 
 def _fallback(digest: Digest) -> str:
     """The notification's text: the title and the counts that matter first."""
-    return (
-        f"{digest_title(digest.day)}: {len(digest.facilities)} facilities, "
-        f"{len(digest.due)} bills due in 7 days ({overdue_count(digest)} overdue), "
-        f"{len(digest.alerts)} open alerts, "
-        f"{len(digest.tickets)} tickets waiting on a platform"
+    return _(
+        "{title}: {facilities} facilities, {due} bills due in 7 days ({overdue} overdue), "
+        "{alerts} open alerts, {tickets} tickets waiting on a platform"
+    ).format(
+        title=digest_title(digest.day),
+        facilities=len(digest.facilities),
+        due=len(digest.due),
+        overdue=overdue_count(digest),
+        alerts=len(digest.alerts),
+        tickets=len(digest.tickets),
     )
 
 
@@ -102,7 +108,7 @@ def _section(heading: str, lines: list[str], shown: int, nothing: str) -> Sectio
 
 
 def _more(left: int) -> str:
-    return f"_… and {left} more_" if left else ""
+    return "_" + _("… and {count} more").format(count=left) + "_" if left else ""
 
 
 def _context(text: str) -> ContextBlock:

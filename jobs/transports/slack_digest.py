@@ -6,8 +6,9 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from bot.digest.chart import cashflow_png
-from bot.digest.payload import digest_from_payload
+from bot.digest.payload import digest_from_payload, payload_language
 from bot.digest.text import chart_filename, chart_title, rest_csv, rest_filename
+from bot.i18n import use
 from bot.slack.digest_blocks import digest_message, left_out
 from jobs.transports.base import OutboxMessageView
 
@@ -23,7 +24,13 @@ class Poster(Protocol):
 
 
 def send_digest(slack: Poster, message: OutboxMessageView, channel: str) -> str:
-    """Post the digest's message and share its files in its thread; the message's reference."""
+    """Post the digest's message and share its files in its thread, worded in the language
+    chosen when it was written (its channel's); the message's reference."""
+    with use(payload_language(dict(message.payload))):
+        return _send(slack, message, channel)
+
+
+def _send(slack: Poster, message: OutboxMessageView, channel: str) -> str:
     digest = digest_from_payload(dict(message.payload))
     text, blocks = digest_message(digest)
     ref = slack.post_once(message, channel, text=text, blocks=blocks)
