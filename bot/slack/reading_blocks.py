@@ -166,7 +166,7 @@ def recorded_line(
     late: bool,
 ) -> str:
     """What the message says once answered: `Recorded for jiebei-main at 10:07: …`."""
-    stamp = moment(at, ZoneInfo(zone))
+    stamp = moment(at, ZoneInfo(zone), near=at.date())
     if answer == "unavailable":
         said = _("Recorded for {facility} at {stamp}: the platform could not be seen.").format(
             facility=facility, stamp=stamp

@@ -110,19 +110,28 @@ REQUEST_MESSAGES = {
 }
 
 
-def _stamp(at: datetime | None, zone: str) -> str:
-    return moment(at, ZoneInfo(zone))
+def _stamp(at: datetime | None, zone: str, near: date | None = None) -> str:
+    """A moment in the facility's zone (for a Chinese reader, the year only where it is not
+    `near`'s, the day the answer was given)."""
+    return moment(at, ZoneInfo(zone), near=near)
+
+
+def _answered_on(request: Any) -> date | None:
+    at = request.answered_at or request.sent_at
+    return None if at is None else at.date()
 
 
 def bill_line(answered: BillAnswered) -> str:
     """What the bill request's message says once answered (this answer, or the earlier one)."""
     request, facility, bill = answered.request, answered.facility, answered.bill
-    stamp = _stamp(request.answered_at, facility.timezone)
-    due = "" if request.due_date is None else day(request.due_date, near=request.due_date)
+    near = _answered_on(request)
+    stamp = _stamp(request.answered_at, facility.timezone, near)
+    due = "" if request.due_date is None else day(request.due_date, near=near or request.due_date)
     if answered.found:
         assert bill is not None
         return _("Nothing recorded for {facility}: {held}").format(
-            facility=facility.slug, held=held_bill(bill, due, facility.currency, facility.timezone)
+            facility=facility.slug,
+            held=held_bill(bill, due, facility.currency, facility.timezone, near),
         )
     if request.answer == Answer.NOT_YET or bill is None:
         return _(
@@ -135,15 +144,15 @@ def bill_line(answered: BillAnswered) -> str:
     )
 
 
-def held_bill(bill: Bill, due: str, currency: str, zone: str) -> str:
+def held_bill(bill: Bill, due: str, currency: str, zone: str, near: date | None = None) -> str:
     """What the ledger has already: `the ledger already has the bill due 2026-12-20, ¥4,498.77,
     paid (seen paid 2026-12-20 10:00 CST), recorded 2026-12-20 10:00 CST.`"""
     amount = money(bill.amount, currency)
     if bill.paid:
-        paid = _("paid (seen paid {stamp})").format(stamp=_stamp(bill.paid_at, zone))
+        paid = _("paid (seen paid {stamp})").format(stamp=_stamp(bill.paid_at, zone, near))
     else:
         paid = _("not paid")
-    recorded = _stamp(bill.recorded_at or bill.observed_at, zone)
+    recorded = _stamp(bill.recorded_at or bill.observed_at, zone, near)
     return _(
         "the ledger already has the bill due {due}, {amount}, {paid}, recorded {recorded}."
     ).format(due=due, amount=amount, paid=paid, recorded=recorded)
@@ -152,12 +161,13 @@ def held_bill(bill: Bill, due: str, currency: str, zone: str) -> str:
 def arrival_line(answered: ArrivalAnswered) -> str:
     """What the arrival request's message says once answered."""
     request, facility, draw = answered.request, answered.facility, answered.draw
-    stamp = _stamp(request.answered_at, facility.timezone)
+    near = _answered_on(request)
+    stamp = _stamp(request.answered_at, facility.timezone, near)
     what = _("draw #{draw} of {amount} on {facility}").format(
         draw=draw.id, amount=money(draw.amount, facility.currency), facility=facility.slug
     )
     if request.answer == Answer.LEDGER:
-        confirmed = _stamp(draw.confirmed_at, facility.timezone)
+        confirmed = _stamp(draw.confirmed_at, facility.timezone, near)
         return _(
             "Nothing recorded: {what} was confirmed already, at {confirmed}; no alert opened."
         ).format(what=what, confirmed=confirmed)

@@ -4,6 +4,7 @@ facilities with limit / used / available, bills due this week, open alerts (each
 Acknowledge button)."""
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -51,17 +52,18 @@ def publish_home(lw: Loanwatch, client: WebClient, user: str) -> None:
             for t in overdue_tickets(session)
             for slug, platform in [_names(session, t.facility_id)]
         ]
-        shifts = [shift_line(s) for s in next_shifts(session, user, lw.clock())]
+        now = lw.clock()
+        shifts = [shift_line(s, near=now.date()) for s in next_shifts(session, user, now)]
         waiting, total = waiting_for(session, user, limit=MAX_WAITING)
     updated = moment(lw.clock(), shown_zone(None, lw.settings.timezone))
     view = home_view(lw.dashboard(), updated, overdue, shifts, waiting_blocks(waiting, total))
     client.views_publish(user_id=user, view=view)
 
 
-def shift_line(shift: Shift) -> str:
+def shift_line(shift: Shift, *, near: date | None = None) -> str:
     """`• *finance*: 2026-12-07 09:00 CST → 2026-12-14 09:00 CST`, in the rotation's zone."""
     zone = ZoneInfo(shift.timezone)
-    starts, ends = moment(shift.starts, zone), moment(shift.ends, zone)
+    starts, ends = moment(shift.starts, zone, near=near), moment(shift.ends, zone, near=near)
     if shift.override:
         return _("• *{rotation}* (override): {starts} → {ends}").format(
             rotation=shift.rotation, starts=starts, ends=ends
