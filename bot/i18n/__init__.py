@@ -69,6 +69,13 @@ def use(language: str) -> Iterator[str]:
         _current.reset(token)
 
 
+def speak(language: str) -> None:
+    """Speak `language` from here to the end of this context, for what cannot be wrapped in
+    :func:`use`: a Slack request's middleware, after which Bolt runs the listener (the app
+    runs each request in a context of its own, so it ends with the request)."""
+    _current.set(language)
+
+
 def set_default(language: str) -> None:
     """The process's language where no context chose one: LOANWATCH_LANGUAGE, set at start."""
     global _default

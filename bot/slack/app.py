@@ -9,6 +9,7 @@ timed and its failures counted (bot.metrics.slack_api; Bolt's own client for eac
 swapped for a timed one in the first middleware, so the listeners' calls are counted too).
 """
 
+import contextvars
 import json
 import logging
 import uuid
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import utcnow
 from bot.db import database_unavailable
 from bot.errors import SettingsError
-from bot.i18n import use
+from bot.i18n import speak
 from bot.logs import ContextExecutor
 from bot.metrics.slack_api import TimedWebClient, timed_like
 from bot.settings import Settings
@@ -132,9 +133,17 @@ def build_app(
         context["client"] = timed_like(context.client)
         # Everything said to the person who sent this (replies, forms, App Home) is in their
         # language; a message to a channel words itself in the channel's (bot.languages).
-        with use(languages.of(context.user_id)):
-            next()
+        # Bolt's next() only marks the chain to go on: the listener runs after this returns,
+        # so the language is set for the rest of the request (not `with use(...)`, which
+        # would be over before the listener started), whose context is its own (below).
+        speak(languages.of(context.user_id))
+        next()
 
+    # Each request is dispatched in a copy of the caller's context: the language its
+    # middleware sets ends with it (the server's thread goes on to the next request), and
+    # lazy listeners (bot.logs.ContextExecutor) take it along.
+    dispatch = app.dispatch
+    app.dispatch = lambda req: contextvars.copy_context().run(dispatch, req)  # type: ignore[method-assign]
     app.error(_on_error)
     for surface in (commands, actions, views, events):
         surface.register(app, settings)
