@@ -139,15 +139,19 @@ def build_app(
         speak(languages.of(context.user_id))
         next()
 
-    # Each request is dispatched in a copy of the caller's context: the language its
-    # middleware sets ends with it (the server's thread goes on to the next request), and
-    # lazy listeners (bot.logs.ContextExecutor) take it along.
-    dispatch = app.dispatch
-    app.dispatch = lambda req: contextvars.copy_context().run(dispatch, req)  # type: ignore[method-assign]
+    _own_context_each(app)
     app.error(_on_error)
     for surface in (commands, actions, views, events):
         surface.register(app, settings)
     return app
+
+
+def _own_context_each(app: App) -> None:
+    """Dispatch each request in a copy of the caller's context: the language its middleware
+    sets ends with it (the server's thread goes on to the next request), and lazy listeners
+    (bot.logs.ContextExecutor) take it along."""
+    dispatch = app.dispatch
+    app.dispatch = lambda req: contextvars.copy_context().run(dispatch, req)  # type: ignore[method-assign]
 
 
 def _signing_secret(settings: Settings, socket_mode: bool) -> SecretStr | None:
