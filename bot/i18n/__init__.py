@@ -70,8 +70,9 @@ def use(language: str) -> Iterator[str]:
 
 
 def speak(language: str) -> None:
-    """Speak `language` for the rest of this context (a Slack request's, which Bolt runs its
-    listeners in after its middleware has returned, so that `use` cannot wrap them)."""
+    """Speak `language` from here to the end of this context, for what cannot be wrapped in
+    :func:`use`: a Slack request's middleware, after which Bolt runs the listener (the app
+    runs each request in a context of its own, so it ends with the request)."""
     _current.set(language)
 
 

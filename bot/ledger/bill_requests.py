@@ -32,6 +32,8 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.errors import InputError
+from bot.i18n import _
+from bot.i18n.formats import day
 from bot.ledger.bills import current_bill_versions, record_bill
 from bot.ledger.platforms import short_name
 from bot.ledger.reading_answers import audit_answer, claim, get_request
@@ -120,8 +122,10 @@ def answer_billed(
     held = day_bill(session, facility.id, request.due_date)
     if expected <= 0 and request.state == RequestState.OPEN and held is None:
         raise InputError(
-            f"the ledger expects nothing due {request.due_date.isoformat()} on {facility.slug} "
-            "any more; tap Different amount… if the platform shows a bill"
+            _(
+                "the ledger expects nothing due {due} on {facility} any more; tap Different "
+                "amount… if the platform shows a bill"
+            ).format(due=day(request.due_date, near=now.date()), facility=facility.slug)
         )
     return _answer(session, actor, request, facility, Answer.BILLED, expected, now=now)
 
@@ -132,7 +136,7 @@ def answer_different(
     """Different amount…: the bill recorded at the amount the owner typed, observed now."""
     request, facility = get_request(session, request_id, RequestKind.BILL)
     if amount <= 0:
-        raise InputError("a bill must be more than zero")
+        raise InputError(_("a bill must be more than zero"))
     return _answer(session, actor, request, facility, Answer.DIFFERENT, amount, now=now)
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from bot.errors import InputError
+from bot.i18n import _
 from bot.ledger.facilities import get_facility
 from bot.ledger.mappings import get_mapping
 from bot.ledger.statements import FORMATS
@@ -63,9 +64,13 @@ class Armed:
 def check_target(session: Session, target: ImportTarget) -> ImportTarget:
     """The facility and the mapping (or format) exist; InputError naming what does not."""
     if target.fmt not in FORMATS:
-        raise InputError(f'unknown format "{target.fmt}"; formats are {", ".join(FORMATS)}')
+        raise InputError(
+            _('unknown format "{format}"; formats are {formats}').format(
+                format=target.fmt, formats=", ".join(FORMATS)
+            )
+        )
     if target.mapping and target.fmt != "auto":
-        raise InputError("a mapping says how to read the file; leave out the format")
+        raise InputError(_("a mapping says how to read the file; leave out the format"))
     get_facility(session, target.facility)
     if target.mapping:
         get_mapping(session, target.mapping)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.alerts.outbox import SENT
 from bot.errors import InputError
+from bot.i18n import N_, _
 from bot.ledger.check_marks import mark_checks_due
 from bot.ledger.observations import LimitStatus, record_limit_reading
 from bot.ledger.portfolio import position_lines
@@ -57,6 +58,11 @@ AUDITED_AS = {
     RequestKind.BILL: "bill_request",
     RequestKind.DRAW: "draw_request",
 }
+NO_SUCH = {
+    RequestKind.LIMIT: N_("there is no reading request {id}"),
+    RequestKind.BILL: N_("there is no bill request {id}"),
+    RequestKind.DRAW: N_("there is no draw request {id}"),
+}
 
 
 def get_request(
@@ -65,7 +71,7 @@ def get_request(
     """The request of `kind` and its facility; refused when there is none."""
     request = session.get(ReadingRequest, request_id)
     if request is None or request.kind != kind:
-        raise InputError(f"there is no {AUDITED_AS[kind].replace('_', ' ')} {request_id}")
+        raise InputError(_(NO_SUCH[kind]).format(id=request_id))
     return request, session.get_one(Facility, request.facility_id)
 
 
@@ -112,8 +118,10 @@ def answer_same(
     figures = shown_figures(session, request)
     if figures is None and request.state == RequestState.OPEN:
         raise InputError(
-            f"there is no earlier reading of {facility.slug} to repeat; tap Changed… and type "
-            "what the platform shows"
+            _(
+                "there is no earlier reading of {facility} to repeat; tap Changed… and type "
+                "what the platform shows"
+            ).format(facility=facility.slug)
         )
     return _answer(session, actor, request, facility, Answer.SAME, now=now, figures=figures)
 
@@ -156,7 +164,7 @@ def answer_changed(
     request, facility = get_request(session, request_id)
     if available is not None and available > limit_amount:
         raise InputError(
-            "available cannot be more than the limit; check both figures on the platform"
+            _("available cannot be more than the limit; check both figures on the platform")
         )
     figures = (limit_amount, available, LimitStatus.ACTIVE)
     return _answer(session, actor, request, facility, Answer.CHANGED, now=now, figures=figures)

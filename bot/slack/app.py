@@ -131,18 +131,27 @@ def build_app(
     def provide(context: Any, next: Callable[[], None]) -> None:
         context[KEY] = loanwatch
         context["client"] = timed_like(context.client)
-        # What is said to the sender (replies, forms, App Home) is in their language; a message
-        # to a channel in the channel's (bot.languages). Bolt runs the listeners after this has
-        # returned: the language holds for the rest of the request, in a context of its own.
+        # Everything said to the person who sent this (replies, forms, App Home) is in their
+        # language; a message to a channel words itself in the channel's (bot.languages).
+        # Bolt's next() only marks the chain to go on: the listener runs after this returns,
+        # so the language is set for the rest of the request (not `with use(...)`, which
+        # would be over before the listener started), whose context is its own (below).
         speak(languages.of(context.user_id))
         next()
 
-    dispatch = app.dispatch
-    app.dispatch = lambda request: contextvars.copy_context().run(dispatch, request)  # type: ignore[method-assign]
+    _own_context_each(app)
     app.error(_on_error)
     for surface in (commands, actions, views, events):
         surface.register(app, settings)
     return app
+
+
+def _own_context_each(app: App) -> None:
+    """Dispatch each request in a copy of the caller's context: the language its middleware
+    sets ends with it (the server's thread goes on to the next request), and lazy listeners
+    (bot.logs.ContextExecutor) take it along."""
+    dispatch = app.dispatch
+    app.dispatch = lambda req: contextvars.copy_context().run(dispatch, req)  # type: ignore[method-assign]
 
 
 def _signing_secret(settings: Settings, socket_mode: bool) -> SecretStr | None:

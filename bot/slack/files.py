@@ -21,6 +21,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.errors import InputError
+from bot.i18n import N_, _, ngettext
 from bot.settings import Settings
 from bot.slack.import_words import not_importable
 
@@ -30,9 +31,16 @@ log = logging.getLogger(__name__)
 # filetype is vaguer (a CSV uploaded as "text").
 IMPORTABLE = {"csv": "csv", "xlsx": "xlsx"}
 CHUNK = 64 * 1024
+NOT_DESCRIBED = N_("Slack would not describe the file: {code}")
 _HINTS = {
-    "missing_scope": " (the app needs the files:read scope: reinstall it)",
-    "file_not_found": " (is loanwatch in the channel where it was shared? /invite @loanwatch)",
+    "missing_scope": N_(
+        "Slack would not describe the file: {code} (the app needs the files:read scope: "
+        "reinstall it)"
+    ),
+    "file_not_found": N_(
+        "Slack would not describe the file: {code} (is loanwatch in the channel where it was "
+        "shared? /invite @loanwatch)"
+    ),
 }
 TIMEOUT_SECONDS = 20
 
@@ -62,15 +70,17 @@ def fetch(client: WebClient, settings: Settings, file_id: str) -> SharedFile:
         info: dict[str, Any] = client.files_info(file=file_id)["file"]
     except SlackApiError as error:
         code = error.response.get("error") if error.response is not None else None
-        hint = _HINTS.get(str(code), "")
-        raise FileRefusedError(f"Slack would not describe the file: {code}{hint}") from error
+        said = _(_HINTS.get(str(code), NOT_DESCRIBED))
+        raise FileRefusedError(said.format(code=code)) from error
     except (SlackClientError, OSError) as error:
         raise FileRefusedError(
-            f"Slack could not be asked about the file ({type(error).__name__}); try again"
+            _("Slack could not be asked about the file ({error}); try again").format(
+                error=type(error).__name__
+            )
         ) from error
     name = str(info.get("name") or info.get("title") or "")
     try:
-        return _fetch_described(info, settings, file_id, name or "the file")
+        return _fetch_described(info, settings, file_id, name or _("the file"))
     except FileRefusedError as error:
         raise FileRefusedError(str(error), name=name or None) from error
 
@@ -84,12 +94,14 @@ def _fetch_described(
     limit = settings.import_max_bytes
     if isinstance(size, int) and size > limit:
         raise FileRefusedError(
-            f"{name} is {_size(size)}; loanwatch imports files up to {_size(limit)} "
-            "(LOANWATCH_IMPORT_MAX_BYTES). Split it, or import it with `loanwatch import`"
+            _(
+                "{file} is {size}; loanwatch imports files up to {limit} "
+                "(LOANWATCH_IMPORT_MAX_BYTES). Split it, or import it with `loanwatch import`"
+            ).format(file=name, size=_size(size), limit=_size(limit))
         )
     url = info.get("url_private_download") or info.get("url_private")
     if not isinstance(url, str) or not url:
-        raise FileRefusedError(f"Slack gave no download address for {name}")
+        raise FileRefusedError(_("Slack gave no download address for {file}").format(file=name))
     check_host(url, settings.slack_api_url)
     return SharedFile(file_id, name, kind, _download(url, _token(settings), limit, name))
 
@@ -121,8 +133,10 @@ def check_host(url: str, api_url: str) -> None:
     if parts.scheme.lower() != scheme or parts.netloc.lower() not in hosts:
         log.warning("refused to download a shared file from %s", parts.netloc[:100])
         raise FileRefusedError(
-            f"the file's address is not on Slack's file host ({', '.join(sorted(hosts))}), "
-            "so loanwatch did not download it"
+            _(
+                "the file's address is not on Slack's file host ({hosts}), so loanwatch did "
+                "not download it"
+            ).format(hosts=", ".join(sorted(hosts)))
         )
 
 
@@ -138,24 +152,34 @@ def _download(url: str, token: str, limit: int, name: str) -> bytes:
         with opener.open(request, timeout=TIMEOUT_SECONDS) as response:
             if response.headers.get_content_type() == "text/html":
                 raise FileRefusedError(
-                    f"Slack sent a web page instead of {name}: the app may lack the files:read "
-                    "scope (reinstall it)"
+                    _(
+                        "Slack sent a web page instead of {file}: the app may lack the "
+                        "files:read scope (reinstall it)"
+                    ).format(file=name)
                 )
             declared = response.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > limit:
-                raise FileRefusedError(f"{name} is larger than {_size(limit)}")
+                raise FileRefusedError(_too_large(name, limit))
             data = bytearray()
             while chunk := response.read(CHUNK):
                 data += chunk
                 if len(data) > limit:
-                    raise FileRefusedError(f"{name} is larger than {_size(limit)}")
+                    raise FileRefusedError(_too_large(name, limit))
             return bytes(data)
     except urllib.error.HTTPError as error:
         raise FileRefusedError(
-            f"Slack did not hand over {name} (HTTP {error.code}); try again in a minute"
+            _("Slack did not hand over {file} (HTTP {code}); try again in a minute").format(
+                file=name, code=error.code
+            )
         ) from error
     except (urllib.error.URLError, TimeoutError, OSError) as error:
-        raise FileRefusedError(f"{name} could not be downloaded from Slack ({error})") from error
+        raise FileRefusedError(
+            _("{file} could not be downloaded from Slack ({error})").format(file=name, error=error)
+        ) from error
+
+
+def _too_large(name: str, limit: int) -> str:
+    return _("{file} is larger than {limit}").format(file=name, limit=_size(limit))
 
 
 def _token(settings: Settings) -> str:
@@ -168,4 +192,4 @@ def _size(count: int) -> str:
         return f"{count / (1024 * 1024):.1f} MiB"
     if count >= 1024:
         return f"{count / 1024:.0f} KiB"
-    return f"{count} bytes"
+    return ngettext("{count} byte", "{count} bytes", count).format(count=count)

@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.errors import InputError
+from bot.i18n import _
 from bot.ledger import import_requests
 from bot.ledger.facilities import get_facility
 from bot.ledger.import_requests import Armed, ImportTarget
@@ -111,7 +112,7 @@ def run(
     except _RoleNeededError as needed:
         lw.may(user_id, needed.role, "import")  # audits the refusal
         what = words.WHAT_TREASURER if needed.role == Role.TREASURER else words.WHAT
-        why = refusal(needed.role, what)
+        why = refusal(needed.role, _(what))
         return _refused(lw, claim, shared.name, target, why)
     except InputError as error:
         return _refused(lw, claim, shared.name, target, str(error))
@@ -143,11 +144,11 @@ def run_and_tell(
         log.exception("import of file %s failed (reference %s)", file_id[:64], reference)
         client.chat_postMessage(
             channel=user_id,
-            text=(
-                f"Something went wrong on loanwatch's side with the file (reference "
-                f"{reference}); give your admin the reference. Importing the same file again "
+            text=_(
+                "Something went wrong on loanwatch's side with the file (reference "
+                "{reference}); give your admin the reference. Importing the same file again "
                 "is safe: rows already in the ledger are not added twice."
-            ),
+            ).format(reference=reference),
         )
 
 

@@ -20,6 +20,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.i18n import N_, ZH, _, current
+from bot.i18n.formats import day, moment
 from bot.ledger.reading_answers import Answered
 from bot.money import format_money
 from bot.slack.mrkdwn import escape_within
@@ -30,9 +32,11 @@ UNAVAILABLE_ACTION = "reading_unavailable"
 READING_ACTIONS = (SAME_ACTION, CHANGED_ACTION, UNAVAILABLE_ACTION)
 CHANGED_CALLBACK = "reading_changed_form"
 
-SAME = "Same as last"
-CHANGED = "Changed…"
-UNAVAILABLE = "Can't see it"
+SAME = N_("Same as last")
+CHANGED = N_("Changed…")
+UNAVAILABLE = N_("Can't see it")
+# A platform's state of a line other than active, as a reading says it.
+STATUS_WORDS = {"frozen": N_("frozen"), "closed": N_("closed")}
 
 
 def short_money(value: Decimal, currency: str) -> str:
@@ -44,29 +48,55 @@ def short_money(value: Decimal, currency: str) -> str:
 def when(moment: datetime, asked_at: datetime, zone: ZoneInfo) -> str:
     """`today 10:04`, `yesterday 10:04`, else `2026-11-28 10:04`, in the facility's zone."""
     local = moment.astimezone(zone)
-    days = (asked_at.astimezone(zone).date() - local.date()).days
-    day = {0: "today", 1: "yesterday"}.get(days, f"{local.date():%Y-%m-%d}")
-    return f"{day} {local:%H:%M}"
+    asked = asked_at.astimezone(zone).date()
+    days = (asked - local.date()).days
+    time = f"{local:%H:%M}"
+    if days == 0:
+        return _("today {time}").format(time=time)
+    if days == 1:
+        return _("yesterday {time}").format(time=time)
+    return _("{day} {time}").format(day=day(local.date(), near=asked), time=time)
+
+
+def listed(first: str, *rest: str) -> str:
+    """Figures one after the other: `¥300,000 limit, ¥216,689.32 available`."""
+    for item in rest:
+        first = _("{first}, {then}").format(first=first, then=item)
+    return first
+
+
+def limit_figures(limit: Decimal | None, available: Decimal | None, currency: str) -> list[str]:
+    """`¥300,000 limit`, `¥216,689.32 available`: those known."""
+    figures = []
+    if limit is not None:
+        figures.append(_("{amount} limit").format(amount=short_money(limit, currency)))
+    if available is not None:
+        figures.append(_("{amount} available").format(amount=short_money(available, currency)))
+    return figures
 
 
 def last_line(last: dict[str, Any] | None, currency: str, asked_at: datetime, zone: str) -> str:
     """`Last reading ¥300,000 limit, ¥216,689.32 available (yesterday 10:04)`."""
     if last is None:
-        return "No reading yet"
-    figures = f"{short_money(Decimal(last['limit']), currency)} limit"
-    if last.get("available") is not None:
-        figures += f", {short_money(Decimal(last['available']), currency)} available"
-    if last.get("status", "active") != "active":
-        figures += f", {last['status']}"
+        return _("No reading yet")
+    available = last.get("available")
+    figures = limit_figures(
+        Decimal(last["limit"]), None if available is None else Decimal(available), currency
+    )
+    status = last.get("status", "active")
+    if status != "active":
+        figures.append(_(STATUS_WORDS[status]) if status in STATUS_WORDS else str(status))
     seen = when(datetime.fromisoformat(last["observed_at"]), asked_at, ZoneInfo(zone))
-    return f"Last reading {figures} ({seen})"
+    return _("Last reading {figures} ({seen})").format(figures=listed(*figures), seen=seen)
 
 
 def request_text(payload: dict[str, Any]) -> str:
     """The request as one line: `借呗 jiebei-main: what does the platform show now? Last …`."""
     asked_at = datetime.fromisoformat(payload["asked_at"])
     last = last_line(payload["last"], payload["currency"], asked_at, payload["zone"])
-    return f"{payload['platform']} {payload['facility']}: what does the platform show now? {last}"
+    return _("{platform} {facility}: what does the platform show now? {last}").format(
+        platform=payload["platform"], facility=payload["facility"], last=last
+    )
 
 
 def reminder_line(payload: dict[str, Any]) -> str | None:
@@ -77,13 +107,16 @@ def reminder_line(payload: dict[str, Any]) -> str | None:
         return None
     zone = ZoneInfo(payload.get("reminder_zone") or payload.get("zone") or "UTC")
     local = datetime.fromisoformat(asked).astimezone(zone)
-    return (
-        f"Reminder: this was asked at {local:%H:%M} ({local:%A %Y-%m-%d}) and is not answered yet."
+    # English names the weekday before the date; day() gives Chinese its own (周二).
+    shown = day(local.date(), near=local.date()) if current() == ZH else f"{local:%A %Y-%m-%d}"
+    return _("Reminder: this was asked at {time} ({day}) and is not answered yet.").format(
+        time=f"{local:%H:%M}", day=shown
     )
 
 
 class Button(NamedTuple):
-    """A button on a request's message: its words, its action id, its style (if any)."""
+    """A button on a request's message: its words (marked with N_, said where shown), its
+    action id, its style (if any)."""
 
     text: str
     action_id: str
@@ -100,7 +133,7 @@ def question_message(
         text = f"{reminder}\n{text}"
     value = str(payload["request_id"])
     elements = [
-        ButtonElement(text=b.text, action_id=b.action_id, value=value, style=b.style)
+        ButtonElement(text=_(b.text), action_id=b.action_id, value=value, style=b.style)
         for b in buttons
     ]
     blocks = [
@@ -133,16 +166,18 @@ def recorded_line(
     late: bool,
 ) -> str:
     """What the message says once answered: `Recorded for jiebei-main at 10:07: …`."""
-    stamp = f"{at.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M %Z}"
+    stamp = moment(at, ZoneInfo(zone), near=at.date())
     if answer == "unavailable":
-        said = f"Recorded for {facility} at {stamp}: the platform could not be seen."
+        said = _("Recorded for {facility} at {stamp}: the platform could not be seen.").format(
+            facility=facility, stamp=stamp
+        )
     else:
-        figures = "" if limit is None else f"{short_money(limit, currency)} limit"
-        if available is not None:
-            figures += f", {short_money(available, currency)} available"
-        kind = "the same as last" if answer == "same" else "changed"
-        said = f"Recorded for {facility} at {stamp}: {figures} ({kind})."
-    return said + (" (a late answer; it counts)" if late else "")
+        figures = limit_figures(limit, available, currency)
+        kind = _("the same as last") if answer == "same" else _("changed")
+        said = _("Recorded for {facility} at {stamp}: {figures} ({kind}).").format(
+            facility=facility, stamp=stamp, figures=listed(*figures) if figures else "", kind=kind
+        )
+    return _("{said} (a late answer; it counts)").format(said=said) if late else said
 
 
 def answered_line(answered: Answered) -> str:
@@ -170,14 +205,14 @@ def answered_message(question: str, line: str) -> tuple[str, list[dict[str, Any]
     return line, [block.to_dict() for block in blocks]
 
 
-NO_LAST = (
+NO_LAST = N_(
     "There is no earlier reading to repeat for {facility}; tap *Changed…* and type what the "
     "platform shows."
 )
-ALREADY = "This request was already answered ({answer}); nothing changed."
+ALREADY = N_("This request was already answered ({answer}); nothing changed.")
 # On a request's form submitted after the request was answered another way (a button, the
 # other message): nothing typed is recorded, and the form stays open to say why.
-FORM_ALREADY = (
+FORM_ALREADY = N_(
     "This request was already answered, so nothing was recorded from this form. {line} To "
     "record other figures, cancel and use {command}."
 )
@@ -203,7 +238,7 @@ def changed_view(
             "type": "input",
             "block_id": block,
             "label": {"type": "plain_text", "text": label},
-            "hint": {"type": "plain_text", "text": hint},
+            "hint": {"type": "plain_text", "text": hint[:2000]},
             "element": element,
         }
 
@@ -212,31 +247,36 @@ def changed_view(
         "type": "modal",
         "callback_id": CHANGED_CALLBACK,
         "private_metadata": private_metadata,
-        "title": {"type": "plain_text", "text": "What the platform shows"},
-        "submit": {"type": "plain_text", "text": "Record"},
-        "close": {"type": "plain_text", "text": "Cancel"},
+        "title": {"type": "plain_text", "text": _("What the platform shows")},
+        "submit": {"type": "plain_text", "text": _("Record")},
+        "close": {"type": "plain_text", "text": _("Cancel")},
         "blocks": [
             {
                 "type": "section",
                 "text": {
                     "type": "mrkdwn",
                     "text": escape_within(
-                        f"{facility}: the ledger expects {expected_text} available.", 3000
+                        _("{facility}: the ledger expects {expected} available.").format(
+                            facility=facility, expected=expected_text
+                        ),
+                        3000,
                     ),
                 },
             },
-            amount("limit", "Limit", last_limit, "The credit limit the platform shows now"),
+            amount("limit", _("Limit"), last_limit, _("The credit limit the platform shows now")),
             amount(
                 "available",
-                "Available",
+                _("Available"),
                 last_available,
-                f"What it shows available now; the ledger expects {expected_text}",
+                _("What it shows available now; the ledger expects {expected}").format(
+                    expected=expected_text
+                ),
             ),
         ],
     }
 
 
-NOT_YOURS = (
+NOT_YOURS = N_(
     "This request is for {owner}; only they (or an operator) may answer it, so nothing was done."
 )
 
@@ -244,7 +284,7 @@ NOT_YOURS = (
 # App Home lists at most this many of the person's open requests (two blocks each; a Home
 # view holds 100 blocks), then says how many more.
 MAX_WAITING = 5
-WAITING_HEADER = "Waiting for your answer ({count})"
-WAITING_MORE = (
+WAITING_HEADER = N_("Waiting for your answer ({count})")
+WAITING_MORE = N_(
     "and {more} more: in your direct messages with loanwatch, or `loanwatch requests list`"
 )

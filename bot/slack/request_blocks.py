@@ -8,13 +8,15 @@ The reading request's words, and the message shape all three share (`question_me
 `bot.slack.reading_blocks`'. Nothing here queries.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 
+from bot.i18n import N_, _
+from bot.i18n.formats import day, moment, money
 from bot.ledger.arrival_requests import ArrivalAnswered
 from bot.ledger.bill_requests import BillAnswered
 from bot.ledger.reading_requests import (
@@ -25,7 +27,6 @@ from bot.ledger.reading_requests import (
 )
 from bot.ledger.request_reminders import Waiting
 from bot.models import Bill
-from bot.money import format_money
 from bot.slack.mrkdwn import escape_within
 from bot.slack.reading_blocks import (
     MAX_WAITING,
@@ -44,20 +45,31 @@ ARRIVED_ACTION = "arrival_yes"
 NOT_ARRIVED_ACTION = "arrival_no"
 DIFFERENT_CALLBACK = "bill_different_form"
 
-BILLED = "Yes, as expected"
-DIFFERENT = "Different amount…"
-NOT_YET = "Not yet"
-ARRIVED = "Yes"
-NOT_ARRIVED = "No"
+BILLED = N_("Yes, as expected")
+DIFFERENT = N_("Different amount…")
+NOT_YET = N_("Not yet")
+ARRIVED = N_("Yes")
+NOT_ARRIVED = N_("No")
 
 
 def bill_text(payload: dict[str, Any]) -> str:
     """`借呗 jiebei-main: has the bill for 2026-12-10 appeared? The ledger expects ¥4,498.77`."""
-    expected = format_money(Decimal(payload["expected"]), payload["currency"])
-    return (
-        f"{payload['platform']} {payload['facility']}: has the bill for {payload['due_date']} "
-        f"appeared? The ledger expects {expected}"
+    expected = money(Decimal(payload["expected"]), payload["currency"])
+    return _(
+        "{platform} {facility}: has the bill for {due} appeared? The ledger expects {expected}"
+    ).format(
+        platform=payload["platform"],
+        facility=payload["facility"],
+        due=_due(payload["due_date"], payload.get("asked_at")),
+        expected=expected,
     )
+
+
+def _due(due: str, asked_at: str | None) -> str:
+    """A due date kept as ISO, as the reader writes dates (the year where it is not the
+    year it is asked in)."""
+    near = datetime.fromisoformat(asked_at).date() if asked_at else date.fromisoformat(due)
+    return day(date.fromisoformat(due), near=near)
 
 
 def bill_message(payload: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
@@ -74,9 +86,13 @@ def arrival_text(payload: dict[str, Any]) -> str:
     """`Did the ¥50,000 arrive? (借呗 jiebei-main, drawn 2026-12-01 10:04)`."""
     amount = short_money(Decimal(payload["amount"]), payload["currency"])
     logged = datetime.fromisoformat(payload["logged_at"]).astimezone(ZoneInfo(payload["zone"]))
-    return (
-        f"Did the {amount} arrive? ({payload['platform']} {payload['facility']}, drawn "
-        f"{logged:%Y-%m-%d %H:%M})"
+    return _("Did the {amount} arrive? ({platform} {facility}, drawn {drawn})").format(
+        amount=amount,
+        platform=payload["platform"],
+        facility=payload["facility"],
+        drawn=_("{day} {time}").format(
+            day=day(logged.date(), near=logged.date()), time=f"{logged:%H:%M}"
+        ),
     )
 
 
@@ -94,68 +110,97 @@ REQUEST_MESSAGES = {
 }
 
 
-def _stamp(at: datetime | None, zone: str) -> str:
-    return "an unknown time" if at is None else f"{at.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M %Z}"
+def _stamp(at: datetime | None, zone: str, near: date | None = None) -> str:
+    """A moment in the facility's zone (for a Chinese reader, the year only where it is not
+    `near`'s, the day the answer was given)."""
+    return moment(at, ZoneInfo(zone), near=near)
+
+
+def _answered_on(request: Any) -> date | None:
+    at = request.answered_at or request.sent_at
+    return None if at is None else at.date()
 
 
 def bill_line(answered: BillAnswered) -> str:
     """What the bill request's message says once answered (this answer, or the earlier one)."""
     request, facility, bill = answered.request, answered.facility, answered.bill
-    stamp = _stamp(request.answered_at, facility.timezone)
-    due = "" if request.due_date is None else request.due_date.isoformat()
+    near = _answered_on(request)
+    stamp = _stamp(request.answered_at, facility.timezone, near)
+    due = "" if request.due_date is None else day(request.due_date, near=near or request.due_date)
     if answered.found:
         assert bill is not None
-        return f"Nothing recorded for {facility.slug}: " + held_bill(
-            bill, due, facility.currency, facility.timezone
+        return _("Nothing recorded for {facility}: {held}").format(
+            facility=facility.slug,
+            held=held_bill(bill, due, facility.currency, facility.timezone, near),
         )
     if request.answer == Answer.NOT_YET or bill is None:
-        return f"Recorded for {facility.slug} at {stamp}: the bill due {due} has not appeared yet."
-    how = "as expected" if request.answer == Answer.BILLED else "a different amount"
-    amount = format_money(bill.amount, facility.currency)
-    return f"Recorded for {facility.slug} at {stamp}: the bill due {due}, {amount} ({how})."
+        return _(
+            "Recorded for {facility} at {stamp}: the bill due {due} has not appeared yet."
+        ).format(facility=facility.slug, stamp=stamp, due=due)
+    how = _("as expected") if request.answer == Answer.BILLED else _("a different amount")
+    amount = money(bill.amount, facility.currency)
+    return _("Recorded for {facility} at {stamp}: the bill due {due}, {amount} ({how}).").format(
+        facility=facility.slug, stamp=stamp, due=due, amount=amount, how=how
+    )
 
 
-def held_bill(bill: Bill, due: str, currency: str, zone: str) -> str:
+def held_bill(bill: Bill, due: str, currency: str, zone: str, near: date | None = None) -> str:
     """What the ledger has already: `the ledger already has the bill due 2026-12-20, ¥4,498.77,
     paid (seen paid 2026-12-20 10:00 CST), recorded 2026-12-20 10:00 CST.`"""
-    amount = format_money(bill.amount, currency)
-    paid = f"paid (seen paid {_stamp(bill.paid_at, zone)})" if bill.paid else "not paid"
-    recorded = _stamp(bill.recorded_at or bill.observed_at, zone)
-    return f"the ledger already has the bill due {due}, {amount}, {paid}, recorded {recorded}."
+    amount = money(bill.amount, currency)
+    if bill.paid:
+        paid = _("paid (seen paid {stamp})").format(stamp=_stamp(bill.paid_at, zone, near))
+    else:
+        paid = _("not paid")
+    recorded = _stamp(bill.recorded_at or bill.observed_at, zone, near)
+    return _(
+        "the ledger already has the bill due {due}, {amount}, {paid}, recorded {recorded}."
+    ).format(due=due, amount=amount, paid=paid, recorded=recorded)
 
 
 def arrival_line(answered: ArrivalAnswered) -> str:
     """What the arrival request's message says once answered."""
     request, facility, draw = answered.request, answered.facility, answered.draw
-    stamp = _stamp(request.answered_at, facility.timezone)
-    what = f"draw #{draw.id} of {format_money(draw.amount, facility.currency)} on {facility.slug}"
+    near = _answered_on(request)
+    stamp = _stamp(request.answered_at, facility.timezone, near)
+    what = _("draw #{draw} of {amount} on {facility}").format(
+        draw=draw.id, amount=money(draw.amount, facility.currency), facility=facility.slug
+    )
     if request.answer == Answer.LEDGER:
-        confirmed = _stamp(draw.confirmed_at, facility.timezone)
-        return f"Nothing recorded: {what} was confirmed already, at {confirmed}; no alert opened."
+        confirmed = _stamp(draw.confirmed_at, facility.timezone, near)
+        return _(
+            "Nothing recorded: {what} was confirmed already, at {confirmed}; no alert opened."
+        ).format(what=what, confirmed=confirmed)
     if request.answer == Answer.ARRIVED:
-        return f"Recorded at {stamp}: {what} arrived; it is confirmed."
-    return f"Recorded at {stamp}: {what} has not arrived; a draw_unconfirmed alert is open for it."
+        return _("Recorded at {stamp}: {what} arrived; it is confirmed.").format(
+            stamp=stamp, what=what
+        )
+    return _(
+        "Recorded at {stamp}: {what} has not arrived; a draw_unconfirmed alert is open for it."
+    ).format(stamp=stamp, what=what)
 
 
 def different_view(
     *, facility: str, currency: str, due_date: str, expected: Decimal, private_metadata: str
 ) -> dict[str, Any]:
     """The **Different amount…** form: the amount prefilled with what the ledger expects."""
-    expected_text = format_money(expected, currency)
+    expected_text = money(expected, currency)
     return {
         "type": "modal",
         "callback_id": DIFFERENT_CALLBACK,
         "private_metadata": private_metadata,
-        "title": {"type": "plain_text", "text": "Bill on the platform"},
-        "submit": {"type": "plain_text", "text": "Record"},
-        "close": {"type": "plain_text", "text": "Cancel"},
+        "title": {"type": "plain_text", "text": _("Bill on the platform")},
+        "submit": {"type": "plain_text", "text": _("Record")},
+        "close": {"type": "plain_text", "text": _("Cancel")},
         "blocks": [
             {
                 "type": "section",
                 "text": {
                     "type": "mrkdwn",
                     "text": escape_within(
-                        f"{facility}: the bill due {due_date}; the ledger expects {expected_text}.",
+                        _("{facility}: the bill due {due}; the ledger expects {expected}.").format(
+                            facility=facility, due=due_date, expected=expected_text
+                        ),
                         3000,
                     ),
                 },
@@ -163,8 +208,8 @@ def different_view(
             {
                 "type": "input",
                 "block_id": "amount",
-                "label": {"type": "plain_text", "text": "Amount"},
-                "hint": {"type": "plain_text", "text": "What the platform's bill says is due"},
+                "label": {"type": "plain_text", "text": _("Amount")},
+                "hint": {"type": "plain_text", "text": _("What the platform's bill says is due")},
                 "element": {
                     "type": "plain_text_input",
                     "action_id": "value",
@@ -184,26 +229,25 @@ def waiting_blocks(waiting: list[Waiting], total: int) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [
         {
             "type": "header",
-            "text": {"type": "plain_text", "text": WAITING_HEADER.format(count=total)},
+            "text": {"type": "plain_text", "text": _(WAITING_HEADER).format(count=total)},
         }
     ]
     for item in waiting[:MAX_WAITING]:
         facility, payload = item.facility, item.payload
-        since = f"{item.asked_at.astimezone(ZoneInfo(item.zone)):%Y-%m-%d %H:%M %Z}"
+        since = moment(item.asked_at, ZoneInfo(item.zone))
         if payload is None:
-            line = f"*{facility}* · asked {since}: the question is on its way to your messages."
+            line = _(
+                "*{facility}* · asked {since}: the question is on its way to your messages."
+            ).format(facility=facility, since=since)
             blocks.append(SectionBlock(text=MarkdownTextObject(text=line)).to_dict())
             continue
-        blocks.append(
-            ContextBlock(
-                elements=[MarkdownTextObject(text=f"*{facility}* · asked {since}")]
-            ).to_dict()
-        )
+        asked = _("*{facility}* · asked {since}").format(facility=facility, since=since)
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=asked)]).to_dict())
         for block in REQUEST_MESSAGES[item.kind or READING_REQUEST_KIND](payload)[1]:
             if "block_id" in block:
                 block = {**block, "block_id": f"{block['block_id']}-{item.request_id}"}
             blocks.append(block)
     if total > MAX_WAITING:
-        more = WAITING_MORE.format(more=total - MAX_WAITING)
+        more = _(WAITING_MORE).format(more=total - MAX_WAITING)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more)]).to_dict())
     return blocks

@@ -13,12 +13,20 @@ its person, with buttons.
 
 An app installed without users:read (`missing_scope`) skips the look-up, and
 `conversations.open` still tells a person who is gone.
+
+The message is worded in the person's language, as everything said to one person is
+(docs/languages.md): the same `users.info` look-up asks for their locale
+(`include_locale`), so knowing it costs no call of its own; a Chinese locale reads Chinese,
+an English one English, and any other, or no look-up (`missing_scope`), the workspace's
+(LOANWATCH_LANGUAGE, the worker's default language). A request to a channel is worded in the
+workspace's language.
 """
 
 from typing import Any, Protocol
 
 from slack_sdk.errors import SlackApiError
 
+from bot.i18n import default, from_locale, use
 from bot.ledger.request_owners import OWNER_GONE
 from bot.oncall.rotations import USER_ID
 from bot.slack.request_blocks import REQUEST_MESSAGES
@@ -41,10 +49,13 @@ class Poster(Protocol):
 def send_request(transport: Poster, message: OutboxMessageView) -> str:
     """Post the request's message to its person's direct message; its "CHANNEL:TS"."""
     person = str(message.channel)
-    text, blocks = REQUEST_MESSAGES[message.kind](dict(message.payload))
     if not USER_ID.fullmatch(person):  # a channel, not a person: posted there as it is
+        with use(default()):
+            text, blocks = REQUEST_MESSAGES[message.kind](dict(message.payload))
         return transport.post_once(message, person, text=text, blocks=blocks)
-    _refuse_if_gone(transport, person)
+    locale = _refuse_if_gone(transport, person)
+    with use(from_locale(locale, default())):
+        text, blocks = REQUEST_MESSAGES[message.kind](dict(message.payload))
     try:
         opened = transport.call_reader("conversations_open", users=person)
     except SlackApiError as exc:
@@ -54,18 +65,22 @@ def send_request(transport: Poster, message: OutboxMessageView) -> str:
     return transport.post_once(message, str(opened["channel"]["id"]), text=text, blocks=blocks)
 
 
-def _refuse_if_gone(transport: Poster, person: str) -> None:
+def _refuse_if_gone(transport: Poster, person: str) -> str | None:
+    """The person's Slack locale (None when Slack does not say), unless they are gone."""
     try:
-        found = transport.call_reader("users_info", user=person)
+        found = transport.call_reader("users_info", user=person, include_locale=True)
     except SlackApiError as exc:
         code = error_code(exc)
         if code in GONE:
             raise _gone(person, str(code)) from exc
         if code == "missing_scope":
-            return  # conversations.open tells instead
+            return None  # conversations.open tells instead
         raise
-    if (found.get("user") or {}).get("deleted"):
+    user = found.get("user") or {}
+    if user.get("deleted"):
         raise _gone(person, "users.info says the account is deactivated")
+    locale = user.get("locale")
+    return locale if isinstance(locale, str) else None
 
 
 def _gone(person: str, why: str) -> TransportError:

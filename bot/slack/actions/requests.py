@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.errors import InputError
+from bot.i18n import _
+from bot.i18n.formats import day
 from bot.ledger import arrival_requests, bill_requests
 from bot.models import ReadingRequest
 from bot.slack import reading_blocks, reading_updates, request_blocks
@@ -62,17 +64,17 @@ def clicked_request(
     operator); else they are told why, privately, and the refusal is audited."""
     request_id = row_id(action.get("value"))
     if request_id is None:
-        whisper(client, body, NOT_OURS)
+        whisper(client, body, _(NOT_OURS))
         return None
     with lw.reading() as session:
         request = session.get(ReadingRequest, request_id)
         owner = None if request is None else request.owner
     if owner is None:
-        whisper(client, body, NOT_OURS)
+        whisper(client, body, _(NOT_OURS))
         return None
     user_id = body["user"]["id"]
     if user_id != owner and not lw.may(user_id, Role.OPERATOR, f"request ({what})"):
-        whisper(client, body, reading_blocks.NOT_YOURS.format(owner=mention(owner)))
+        whisper(client, body, _(reading_blocks.NOT_YOURS).format(owner=mention(owner)))
         return None
     return request_id
 
@@ -123,7 +125,7 @@ def different(
     view = request_blocks.different_view(
         facility=slug,
         currency=currency,
-        due_date=due_date.isoformat(),
+        due_date=day(due_date, near=lw.clock().date()),
         expected=expected,
         private_metadata=form_facts(lw, body, request_blocks.DIFFERENT_CALLBACK, request_id),
     )

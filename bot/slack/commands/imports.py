@@ -6,12 +6,15 @@ bot.slack.events.files). The options are the CLI's: `loanwatch import FILE --fac
 import uuid
 
 from bot.errors import InputError
+from bot.i18n import _
+from bot.i18n.formats import moment
 from bot.ledger.facilities import get_facility
 from bot.ledger.import_requests import ImportTarget, arm
 from bot.slack import import_words as words
 from bot.slack.commands.invocation import Invocation
 from bot.slack.context import Loanwatch
 from bot.slack.reply import Reply
+from bot.zones import shown_zone
 
 USAGE = "import FACILITY [--mapping NAME | --format alipay|bills|limits], then share the file"
 
@@ -29,13 +32,14 @@ def import_file(lw: Loanwatch, call: Invocation) -> Reply:
             now=lw.clock(),
         )
         zone = get_facility(session, target.facility).timezone
-    return Reply(words.armed(target, lw.when(armed.expires_at, zone)))
+    until = moment(armed.expires_at, shown_zone(zone, lw.settings.timezone))
+    return Reply(words.armed(target, until))
 
 
 def parse_target(typed: list[str]) -> ImportTarget:
     """The facility, then `--mapping NAME` or `--format FORMAT` (also written `--mapping=NAME`)."""
     if not typed:
-        raise InputError("say which facility the file is for")
+        raise InputError(_("say which facility the file is for"))
     options: dict[str, str] = {}
     rest = list(typed[1:])
     while rest:
@@ -44,18 +48,20 @@ def parse_target(typed: list[str]) -> ImportTarget:
         name, has_value, value = word.partition("=")
         if name not in ("--mapping", "--format"):
             raise InputError(
-                f"{word!r} is not understood; after the facility come --mapping NAME or "
-                "--format FORMAT"
+                _(
+                    "{typed!r} is not understood; after the facility come --mapping NAME or "
+                    "--format FORMAT"
+                ).format(typed=word)
             )
         if not has_value:
             if not rest:
-                raise InputError(f"{name} needs a value after it")
+                raise InputError(_("{option} needs a value after it").format(option=name))
             value = rest.pop(0)
         if name in options:
-            raise InputError(f"{name} is given twice")
+            raise InputError(_("{option} is given twice").format(option=name))
         options[name] = value
     if "--mapping" in options and "--format" in options:
-        raise InputError("--mapping says how to read the file; leave out --format")
+        raise InputError(_("--mapping says how to read the file; leave out --format"))
     return ImportTarget(
         typed[0], fmt=options.get("--format", "auto").lower(), mapping=options.get("--mapping")
     )

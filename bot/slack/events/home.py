@@ -4,6 +4,7 @@ facilities with limit / used / available, bills due this week, open alerts (each
 Acknowledge button)."""
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,11 +12,13 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.alerts.said import summary_of
 from bot.dashboard import Dashboard
 from bot.holidays import missing_holidays_note
+from bot.i18n import N_, _
+from bot.i18n.formats import big_money, day, moment, money
 from bot.ledger.request_reminders import waiting_for
 from bot.models import Facility, Platform
-from bot.money import format_money
 from bot.oncall.shifts import Shift, next_shifts
 from bot.slack.blocks import ACK_ACTION
 from bot.slack.context import Loanwatch, loanwatch_of
@@ -25,7 +28,10 @@ from bot.slack.request_blocks import waiting_blocks
 from bot.slack.ticket_words import home_line
 from bot.tickets.changes import overdue_tickets
 from bot.tickets.words import ticket_label
-from bot.zones import local
+from bot.zones import shown_zone
+
+# How App Home names an alert's severity.
+SEVERITY_WORDS = {"critical": N_("critical"), "warning": N_("warning")}
 
 # Slack allows 100 blocks in a Home view; leave room for headers and notes.
 MAX_FACILITY_BLOCKS = 40
@@ -46,19 +52,23 @@ def publish_home(lw: Loanwatch, client: WebClient, user: str) -> None:
             for t in overdue_tickets(session)
             for slug, platform in [_names(session, t.facility_id)]
         ]
-        shifts = [shift_line(s) for s in next_shifts(session, user, lw.clock())]
+        now = lw.clock()
+        shifts = [shift_line(s, near=now.date()) for s in next_shifts(session, user, now)]
         waiting, total = waiting_for(session, user, limit=MAX_WAITING)
-    view = home_view(
-        lw.dashboard(), lw.when(lw.clock()), overdue, shifts, waiting_blocks(waiting, total)
-    )
+    updated = moment(lw.clock(), shown_zone(None, lw.settings.timezone))
+    view = home_view(lw.dashboard(), updated, overdue, shifts, waiting_blocks(waiting, total))
     client.views_publish(user_id=user, view=view)
 
 
-def shift_line(shift: Shift) -> str:
+def shift_line(shift: Shift, *, near: date | None = None) -> str:
     """`• *finance*: 2026-12-07 09:00 CST → 2026-12-14 09:00 CST`, in the rotation's zone."""
     zone = ZoneInfo(shift.timezone)
-    how = " (override)" if shift.override else ""
-    return f"• *{shift.rotation}*{how}: {local(shift.starts, zone)} → {local(shift.ends, zone)}"
+    starts, ends = moment(shift.starts, zone, near=near), moment(shift.ends, zone, near=near)
+    if shift.override:
+        return _("• *{rotation}* (override): {starts} → {ends}").format(
+            rotation=shift.rotation, starts=starts, ends=ends
+        )
+    return f"• *{shift.rotation}*: {starts} → {ends}"
 
 
 def home_view(
@@ -78,60 +88,75 @@ def home_view(
     ]
     blocks += waiting
     if shifts:
-        blocks += [_header("Your on-call shifts"), _section("\n".join(shifts))]
+        blocks += [_header(_("Your on-call shifts")), _section("\n".join(shifts))]
     if overdue:
-        blocks += [_header(f"Overdue tickets ({len(overdue)})"), _section("\n".join(overdue))]
-    blocks.append(_header("Credit lines"))
+        title = _("Overdue tickets ({count})").format(count=len(overdue))
+        blocks += [_header(title), _section("\n".join(overdue))]
+    blocks.append(_header(_("Credit lines")))
     for p in board.positions[:MAX_FACILITY_BLOCKS]:
-        money = p.currency
         blocks.append(
             {
                 "type": "section",
                 "text": _mrkdwn(f"*{p.slug}* · {escape_within(p.name, 200)}"),
                 "fields": [
-                    _mrkdwn(f"*Limit*\n{format_money(p.limit, money)}"),
-                    _mrkdwn(f"*Used*\n{format_money(p.outstanding, money)}"),
-                    _mrkdwn(f"*Available*\n{format_money(p.available, money)}"),
+                    _field(_("Limit"), big_money(p.limit, p.currency)),
+                    _field(_("Used"), big_money(p.outstanding, p.currency)),
+                    _field(_("Available"), big_money(p.available, p.currency)),
                 ],
             }
         )
     if len(board.positions) > MAX_FACILITY_BLOCKS:
-        blocks.append(
-            _context(f"{len(board.positions) - MAX_FACILITY_BLOCKS} more: `/loan status`")
-        )
+        more = len(board.positions) - MAX_FACILITY_BLOCKS
+        blocks.append(_context(_("{count} more: `/loan status`").format(count=more)))
     if not board.positions:
-        blocks.append(_context("No facilities yet; an admin adds one with `/loan facility add`."))
-    blocks += [{"type": "divider"}, _header("Bills due this week")]
+        blocks.append(
+            _context(_("No facilities yet; an admin adds one with `/loan facility add`."))
+        )
+    blocks += [{"type": "divider"}, _header(_("Bills due this week"))]
     if board.due_this_week:
         lines = [
-            f"• {u.due_date.isoformat()} *{u.slug}*: {format_money(u.amount, u.currency)}"
+            f"• {day(u.due_date, near=u.due_date)} *{u.slug}*: {money(u.amount, u.currency)}"
             for u in board.due_this_week
         ]
         blocks.append({"type": "section", "text": _mrkdwn("\n".join(lines))})
     else:
-        blocks.append(_context("Nothing due in the next 7 days."))
-    blocks += [{"type": "divider"}, _header(f"Open alerts ({board.open_alert_count})")]
-    for alert in board.open_alerts:
-        owner = f" · ack {mention(alert.acknowledged_by)}" if alert.acknowledged_by else ""
-        section: dict[str, Any] = {
-            "type": "section",
-            "text": _mrkdwn(
-                f"*{alert.id}* {alert.severity} `{alert.check}`{owner}\n"
-                f"{escape_within(alert.summary, 2500)}"
-            ),
-        }
-        if not alert.acknowledged_by:
-            section["accessory"] = {
-                "type": "button",
-                "action_id": ACK_ACTION,
-                "text": {"type": "plain_text", "text": "Acknowledge"},
-                "value": str(alert.id),
-            }
-        blocks.append(section)
+        blocks.append(_context(_("Nothing due in the next 7 days.")))
+    title = _("Open alerts ({count})").format(count=board.open_alert_count)
+    blocks += [{"type": "divider"}, _header(title)]
+    blocks += [_alert_section(alert) for alert in board.open_alerts]
     if not board.open_alerts:
-        blocks.append(_context("Nothing is firing."))
-    blocks.append(_context(f"Updated {updated}"))
+        blocks.append(_context(_("Nothing is firing.")))
+    blocks.append(_context(_("Updated {updated}").format(updated=updated)))
     return {"type": "home", "blocks": blocks}
+
+
+def _alert_section(alert: Any) -> dict[str, Any]:
+    """An open alert: its id, severity and check, who acknowledged it, its summary; the
+    Acknowledge button while no one has."""
+    severity = alert.severity
+    severity = _(SEVERITY_WORDS[severity]) if severity in SEVERITY_WORDS else severity
+    owner = ""
+    if alert.acknowledged_by:
+        owner = _(" · ack {person}").format(person=mention(alert.acknowledged_by))
+    section: dict[str, Any] = {
+        "type": "section",
+        "text": _mrkdwn(
+            f"*{alert.id}* {severity} `{alert.check}`{owner}\n"
+            f"{escape_within(summary_of(alert.summary), 2500)}"
+        ),
+    }
+    if not alert.acknowledged_by:
+        section["accessory"] = {
+            "type": "button",
+            "action_id": ACK_ACTION,
+            "text": {"type": "plain_text", "text": _("Acknowledge")},
+            "value": str(alert.id),
+        }
+    return section
+
+
+def _field(label: str, value: str) -> dict[str, Any]:
+    return _mrkdwn(f"*{label}*\n{value}")
 
 
 def _names(session: Session, facility_id: int) -> tuple[str, str]:

@@ -10,6 +10,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.errors import InputError
+from bot.i18n import _
 from bot.ledger.import_requests import ImportTarget
 from bot.ledger.mappings import list_mappings
 from bot.ledger.portfolio import positions
@@ -31,17 +32,17 @@ def open_form(ack: Any, body: dict[str, Any], client: WebClient, context: Any) -
     user_id = body["user"]["id"]
     trigger = body["trigger_id"]
     if not lw.may(user_id, Role.OPERATOR, "import (shortcut)"):
-        client.views_open(trigger_id=trigger, view=notice(refusal(Role.OPERATOR, words.WHAT)))
+        client.views_open(trigger_id=trigger, view=notice(refusal(Role.OPERATOR, _(words.WHAT))))
         return
     shared = message_files(body.get("message"))
     if not shared:
-        client.views_open(trigger_id=trigger, view=notice(words.NO_FILE))
+        client.views_open(trigger_id=trigger, view=notice(_(words.NO_FILE)))
         return
     with lw.reading() as session:
         slugs = [p.facility.slug for p in positions(session) if p.facility.active]
         mappings = [m.name for m in list_mappings(session)]
     if not slugs:
-        client.views_open(trigger_id=trigger, view=notice(words.NO_FACILITIES))
+        client.views_open(trigger_id=trigger, view=notice(_(words.NO_FACILITIES)))
         return
     metadata = pack(lw.installation(), words.FORM_CALLBACK, user_id, {"files": shared})
     client.views_open(trigger_id=trigger, view=form_view(slugs, mappings, shared, metadata))
@@ -64,7 +65,7 @@ def check_form(ack: Any, body: dict[str, Any], view: dict[str, Any], context: An
     lw = loanwatch_of(context)
     user_id = body["user"]["id"]
     if not lw.may(user_id, Role.OPERATOR, "import (form)"):
-        ack(response_action="errors", errors={"facility": refusal(Role.OPERATOR, words.WHAT)})
+        ack(response_action="errors", errors={"facility": refusal(Role.OPERATOR, _(words.WHAT))})
         return
     try:
         facts = unpack(
@@ -103,19 +104,19 @@ def chosen(view: dict[str, Any], facts: dict[str, Any]) -> tuple[ImportTarget, s
     values = (view.get("state") or {}).get("values") or {}
     facility = _picked(values, "facility")
     if not facility:
-        raise InputError("Pick the facility the statement belongs to.")
+        raise InputError(_("Pick the facility the statement belongs to."))
     how = _picked(values, "how") or "format:auto"
-    kind, _, name = how.partition(":")
+    kind, _colon, name = how.partition(":")
     if kind == "format" and name in FORMATS:
         target = ImportTarget(facility, fmt=name)
     elif kind == "mapping" and name:
         target = ImportTarget(facility, mapping=name)
     else:
-        raise InputError("Pick one of the ways listed to read the file.")
+        raise InputError(_("Pick one of the ways listed to read the file."))
     offered = [entry[0] for entry in facts.get("files") or []]
     file_id = _picked(values, "file") or (offered[0] if offered else "")
     if file_id not in offered:
-        raise InputError("Pick one of the message's files.")
+        raise InputError(_("Pick one of the message's files."))
     return target, file_id
 
 
@@ -123,15 +124,16 @@ def form_view(
     slugs: list[str], mappings: list[str], shared: list[list[str]], metadata: str
 ) -> dict[str, Any]:
     """The form: facility, how to read the file, and the file when there are several."""
-    formats = [_option(text, f"format:{fmt}") for fmt, text in words.FORMAT_WORDS.items()]
-    groups = [{"label": _plain("Built-in formats"), "options": formats}]
+    formats = [_option(_(text), f"format:{fmt}") for fmt, text in words.FORMAT_WORDS.items()]
+    groups = [{"label": _plain(_("Built-in formats")), "options": formats}]
     if mappings:
         saved = [_option(name, f"mapping:{name}") for name in mappings[: MAX_OPTIONS - 4]]
-        groups.append({"label": _plain("Saved mappings"), "options": saved})
+        groups.append({"label": _plain(_("Saved mappings")), "options": saved})
+    facilities = [_option(s, s) for s in slugs[:MAX_OPTIONS]]
     blocks: list[dict[str, Any]] = [
-        _select("facility", words.FACILITY_LABEL, [_option(s, s) for s in slugs[:MAX_OPTIONS]]),
+        _select("facility", _(words.FACILITY_LABEL), facilities),
         {
-            **_select("how", words.HOW_LABEL, []),
+            **_select("how", _(words.HOW_LABEL), []),
             "element": {
                 "type": "static_select",
                 "action_id": "value",
@@ -141,16 +143,16 @@ def form_view(
         },
     ]
     if len(shared) > 1:
-        blocks.append(_select("file", words.FILE_LABEL, [_option(n, i) for i, n in shared]))
+        blocks.append(_select("file", _(words.FILE_LABEL), [_option(n, i) for i, n in shared]))
     else:
-        blocks.append(_context(f"{words.FILE_LABEL}: {shared[0][1]}"))
+        blocks.append(_context(_("File: {name}").format(name=shared[0][1])))
     return {
         "type": "modal",
         "callback_id": words.FORM_CALLBACK,
         "private_metadata": metadata,
-        "title": _plain(words.TITLE),
-        "submit": _plain(words.SUBMIT),
-        "close": _plain("Cancel"),
+        "title": _plain(_(words.TITLE)),
+        "submit": _plain(_(words.SUBMIT)),
+        "close": _plain(_("Cancel")),
         "blocks": blocks,
     }
 
@@ -159,8 +161,8 @@ def notice(text: str) -> dict[str, Any]:
     """A form with nothing to fill: why there is nothing to import."""
     return {
         "type": "modal",
-        "title": _plain(words.TITLE),
-        "close": _plain("Close"),
+        "title": _plain(_(words.TITLE)),
+        "close": _plain(_("Close")),
         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
     }
 

@@ -17,6 +17,7 @@ import re
 from typing import Any
 
 from bot.errors import InputError
+from bot.i18n import _
 from bot.installation import ThisInstallation
 
 # Slack's limit for private_metadata.
@@ -31,8 +32,10 @@ class ForgedMetadataError(InputError):
 
     def __init__(self) -> None:
         super().__init__(
-            "loanwatch did not open this form for you, so nothing was done; open it again "
-            "from Slack (the button or the command)"
+            _(
+                "loanwatch did not open this form for you, so nothing was done; open it again "
+                "from Slack (the button or the command)"
+            )
         )
 
 
@@ -49,7 +52,7 @@ def unpack(me: ThisInstallation, metadata: Any, kind: str, user_id: str) -> dict
     """The facts `pack` signed for this kind of form and this person, or ForgedMetadataError."""
     if not isinstance(metadata, str) or len(metadata) > MAX_METADATA:
         raise ForgedMetadataError()
-    text, _, signature = metadata.rpartition(".")
+    text, _dot, signature = metadata.rpartition(".")
     # What pack() signs is ASCII (json.dumps escapes the rest), and so is its signature.
     if not (text.isascii() and SIGNATURE.fullmatch(signature)):
         raise ForgedMetadataError()

@@ -15,6 +15,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.errors import InputError
+from bot.i18n import _
 from bot.ledger import bill_requests, reading_answers
 from bot.money import parse_amount
 from bot.slack import reading_blocks as words
@@ -48,7 +49,7 @@ def submit_changed(
         ack(response_action="errors", errors={"available": str(exc)})
         return
     if answered.already:
-        said = words.FORM_ALREADY.format(line=line, command="/loan limit")
+        said = _(words.FORM_ALREADY).format(line=line, command="/loan limit")
         ack(response_action="errors", errors={"limit": said})
         return
     _answered(lw, ack, client, facts, line, user_id)
@@ -78,7 +79,7 @@ def submit_different(
         ack(response_action="errors", errors={"amount": str(exc)})
         return
     if answered.already:
-        said = words.FORM_ALREADY.format(line=line, command="/loan bill")
+        said = _(words.FORM_ALREADY).format(line=line, command="/loan bill")
         ack(response_action="errors", errors={"amount": said})
         return
     _answered(lw, ack, client, facts, line, user_id)
