@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from bot.calendar import BusinessCalendar
 from bot.errors import InputError
+from bot.i18n import _
 from bot.ledger.platforms import profile_for
 from bot.ledger.schedule import (
     HolidayRule,
@@ -38,9 +39,12 @@ def rate_of(row: Facility | Draw) -> InterestRate:
 def describe_rate(row: Facility | Draw) -> str:
     """The rate as people read it: "0.04%/day", or "3.5%/year (360-day year)"."""
     rate = rate_of(row)
+    # The number as bot.money writes it (exports keep that form); the words around it are the
+    # reader's: "日利率0.04%".
     if rate.is_annual:
-        return format_annual_rate(rate.value, rate.basis)
-    return format_rate(rate.value)
+        percent = format_annual_rate(rate.value, rate.basis).partition("%")[0]
+        return _("{percent}%/year ({basis}-day year)").format(percent=percent, basis=rate.basis)
+    return _("{percent}%/day").format(percent=format_rate(rate.value).partition("%")[0])
 
 
 def checked_rate(

@@ -8,10 +8,11 @@ the handler says so to the clicker instead of failing.
 import re
 from typing import Any
 
+from bot.i18n import N_
 from bot.typed import MAX_ID
 
 ID = re.compile(r"[0-9]{1,10}")
-NOT_OURS = (
+NOT_OURS = N_(
     "This button is out of date or was not made by loanwatch, so nothing was done. "
     "Use the newest message, or the `/loan` command."
 )
