@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.dates import check_time
 from bot.errors import InputError
+from bot.i18n import _
 from bot.ledger.facilities import facility_zone
 from bot.ledger.observations import CLOCK_SKEW
 from bot.models import Draw, Facility
@@ -48,7 +49,9 @@ def confirm_draw(
     )
     if draw is None:
         raise InputError(
-            f"{facility.slug} has no draw #{draw_id}; `loanwatch export draws` lists them"
+            _("{facility} has no draw #{draw}; `loanwatch export draws` lists them").format(
+                facility=facility.slug, draw=draw_id
+            )
         )
     if draw.confirmed_at is not None:
         return Confirmed(draw, already=True)
