@@ -12,6 +12,7 @@ import re
 import unicodedata
 
 from bot.errors import InputError
+from bot.i18n import _
 
 # Ids are INTEGER columns, which PostgreSQL keeps in 32 bits: a larger one is refused here
 # instead of failing inside the database.
@@ -25,14 +26,6 @@ _FULL_WIDTH = re.compile("[\u3000\uff01-\uff5e\uffe0-\uffe6]")
 _WHOLE = re.compile(r"[0-9]+")
 # Longer than this, a whole number is pasted junk whatever its value: no int() of it.
 _MAX_DIGITS = 18
-
-
-def _(message: str) -> str:
-    """bot.i18n's `_`, looked up when a message is made (bot.i18n itself reads `quote` from
-    here, so it cannot be imported at the top)."""
-    from bot.i18n import _ as translate
-
-    return translate(message)
 
 
 def fold_width(text: str) -> str:

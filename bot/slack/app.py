@@ -135,18 +135,7 @@ def build_app(
         with use(languages.of(context.user_id)):
             next()
 
-    def on_error(
-        error: Exception,
-        body: dict[str, Any],
-        request: BoltRequest,
-        context: Any,
-        respond: Any,
-        client: WebClient,
-    ) -> BoltResponse:
-        # Bolt calls this outside `provide`'s language: the person is told in theirs again.
-        return _on_error(error, body, request, context, respond, client, languages=languages)
-
-    app.error(on_error)
+    app.error(_error_handler(languages))
     for surface in (commands, actions, views, events):
         surface.register(app, settings)
     return app
@@ -166,6 +155,23 @@ def _signing_secret(settings: Settings, socket_mode: bool) -> SecretStr | None:
             "(or set SLACK_APP_TOKEN for Socket Mode)"
         )
     return secret
+
+
+def _error_handler(languages: UserLanguages) -> Callable[..., BoltResponse]:
+    """`_on_error` for Bolt, which calls it outside `provide`'s language: the person is told in
+    theirs again (Bolt passes what a handler's parameters name)."""
+
+    def on_error(
+        error: Exception,
+        body: dict[str, Any],
+        request: BoltRequest,
+        context: Any,
+        respond: Any,
+        client: WebClient,
+    ) -> BoltResponse:
+        return _on_error(error, body, request, context, respond, client, languages=languages)
+
+    return on_error
 
 
 def _on_error(
