@@ -68,6 +68,13 @@ def use(language: str) -> Iterator[str]:
         _current.reset(token)
 
 
+def speak(language: str) -> None:
+    """Speak `language` from here on in this context: for what a block cannot wrap, such as a
+    Slack request, whose listener Bolt runs after its middleware has returned. The next
+    request sets its own."""
+    _current.set(language)
+
+
 def set_default(language: str) -> None:
     """The process's language where no context chose one: LOANWATCH_LANGUAGE, set at start."""
     global _default

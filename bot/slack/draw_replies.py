@@ -34,11 +34,11 @@ SHOWN_ROWS = 12
 CANCELLED = N_("Not logged: cancelled.")
 # How a draw's repayment method is named beside its rate (the stored value, in English).
 METHOD_NAMES = (
-    N_("equal_installment"),
-    N_("equal_principal"),
-    N_("interest_first"),
+    N_("equal-installment"),
+    N_("equal-principal"),
+    N_("interest-first"),
     N_("bullet"),
-    N_("quarterly_interest"),
+    N_("quarterly-interest"),
 )
 
 
