@@ -20,7 +20,7 @@ from tests.support.pseudo import texts_of, unmarked
 from tests.support.slack_app import ALICE, BOB, DANA, SlackApp, app_settings
 
 # Data, not English: the facility, the slash command, Slack's emoji code, the platform's name.
-DATA = {"jiebei-main", "jb-1", "loan", "warning", "Jiebei", "Huabei", "xlsx"}
+DATA = {"jiebei-main", "jb-1", "jb-2", "loan", "warning", "Jiebei", "Huabei", "xlsx"}
 
 
 @pytest.fixture
@@ -197,6 +197,9 @@ PSEUDO_COMMANDS = [
     (DANA, "facility add jb-2 jiebei 10万 5%"),
     (DANA, "facility add jb-2 jiebei 10万 0.04% 0.05%"),
     (BOB, "facility add jb-2 jiebei 10万"),
+    (DANA, "facility add jb-2 jiebei 10万 0.05% C0ALERTS"),
+    (DANA, "facility add jb-2 jiebei 10万"),
+    (DANA, "facility list"),
 ]
 
 
