@@ -16,6 +16,9 @@ from sqlalchemy import select
 
 from bot.i18n import PSEUDO
 from bot.models import Draw
+from bot.slack.blocks import validate
+from bot.slack.draw_replies import CANCEL_ACTION, CONFIRM_ACTION
+from tests.slack.test_draw_flow import answer as click_answer
 from tests.support.pseudo import texts_of, unmarked
 from tests.support.slack_app import ALICE, BOB, DANA, SlackApp, app_settings
 
@@ -39,7 +42,8 @@ def test_help_is_in_each_persons_language(app, zh_alice) -> None:
     chinese = app.command("help", user=ALICE).text
     english = app.command("help", user=BOB).text
     assert "登记借款、录入平台数据、处理告警" in chinese
-    assert "（中文：`借款`）" in chinese and "（中文：`值班`）" in chinese
+    assert "（中文：`借款`）" in chinese
+    assert "（中文：`值班`）" in chinese
     assert "登记借款并查看还款计划" in chinese
     assert "期限：12期、12个月" in chinese
     assert "log draws, record what the platforms show, work alerts:" in english
@@ -113,6 +117,24 @@ def test_a_draw_in_chinese_is_logged(app, jiebei, zh_alice, sessions, term) -> N
     assert "¥50,000.00，12期，日利率 0.04%，等额本息 — 供应商定金" in answer.text
     assert "首期还款日 *2027年1月1日（周五）*" in answer.text
     assert "总利息" in answer.text
+
+
+def test_the_same_draw_again_is_asked_about_in_chinese(app, jiebei, zh_alice, slack) -> None:
+    """The "log another?" question, its buttons and what a click answers, in Chinese; the
+    schedule itself with a long Chinese note passes Slack's checks."""
+    note = "供应商定金（华东区一季度备货，合同编号见附件）" * 40
+    logged = app.command(f"借款 jiebei-main 5万 12期 {note}", user=ALICE)
+    validate(logged.body["blocks"])
+    question = app.command("借款 jiebei-main 5万 12期", user=ALICE)
+    assert "分钟前已在 *jiebei-main* 登记过 ¥50,000.00（借款 #1）" in question.text
+    buttons = [e["text"]["text"] for e in question.body["blocks"][1]["elements"]]
+    assert buttons == ["再登记一笔", "取消"]
+    validate(question.body["blocks"])
+    schedule = click_answer(app, slack, question, CONFIRM_ACTION, ALICE)
+    assert slack.responses[-2]["text"] == "已登记，还款计划已发到频道。"
+    assert "登记借款 #2" in schedule
+    again = app.command("借款 jiebei-main 5万 12期", user=ALICE)
+    assert click_answer(app, slack, again, CANCEL_ACTION, ALICE) == "未登记：已取消。"
 
 
 def test_chinese_words_after_the_numbers(app, jiebei, slack, sessions) -> None:
@@ -203,9 +225,7 @@ PSEUDO_COMMANDS = [
 ]
 
 
-def test_every_reply_and_error_of_loan_goes_through_the_catalogs(
-    pseudo_app, jiebei, slack
-) -> None:
+def test_every_reply_and_error_of_loan_goes_through_the_catalogs(pseudo_app, jiebei, slack) -> None:
     seen = []
     for user, text in PSEUDO_COMMANDS:
         answer = pseudo_app.command(text, user=user)
