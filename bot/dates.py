@@ -28,12 +28,14 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from bot.errors import InputError
+from bot.i18n import N_, _
 from bot.typed import fold_width, quote
 
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2100, 12, 31)
-DATE_EXAMPLE = "YYYY-MM-DD, e.g. 2026-12-10"
-TIME_EXAMPLE = "2026-12-01 09:30 or 2026-12-01T09:30+08:00"
+# Marked for the catalogs, translated where a message shows them.
+DATE_EXAMPLE = N_("YYYY-MM-DD, e.g. 2026-12-10")
+TIME_EXAMPLE = N_("2026-12-01 09:30 or 2026-12-01T09:30+08:00")
 
 _DATE = re.compile(r"([0-9]{4})(?:-([0-9]{1,2})-([0-9]{1,2})|/([0-9]{1,2})/([0-9]{1,2}))")
 # A date written without separators (20261201, as some exports and habits write it). Not a form
@@ -51,7 +53,7 @@ _TIME = re.compile(
 )
 
 
-def check_date(day: date, what: str = "date") -> date:
+def check_date(day: date, what: str = N_("date")) -> date:
     """`day` itself, or an InputError when it lies outside EARLIEST … LATEST."""
     if isinstance(day, datetime):
         return check_time(day, what).date()
@@ -60,7 +62,7 @@ def check_date(day: date, what: str = "date") -> date:
     return day
 
 
-def check_time(moment: datetime, what: str = "time", *, zone: tzinfo | None = None) -> datetime:
+def check_time(moment: datetime, what: str = N_("time"), *, zone: tzinfo | None = None) -> datetime:
     """`moment` itself, or an InputError when its date lies outside EARLIEST … LATEST.
 
     The date is the one `moment` has in `zone` (the facility's, when the caller knows it); a
@@ -79,29 +81,34 @@ def check_time(moment: datetime, what: str = "time", *, zone: tzinfo | None = No
     return moment
 
 
-def parse_date(text: str, what: str = "date") -> date:
-    """A date typed as YYYY-MM-DD or YYYY/M/D, within EARLIEST … LATEST."""
+def parse_date(text: str, what: str = N_("date")) -> date:
+    """A date typed as YYYY-MM-DD or YYYY/M/D, within EARLIEST … LATEST. `what` names the field
+    in a message (an English text marked with N_, translated here)."""
     typed = fold_width(text).strip()
+    words = {"what": _(what), "typed": quote(text), "example": _(DATE_EXAMPLE)}
     if not typed:
-        raise InputError(f"{what} is empty; write it as {DATE_EXAMPLE}")
+        raise InputError(_("{what} is empty; write it as {example}").format(**words))
     match = _DATE.fullmatch(typed)
     day = _date_of(match) if match else None
     if day is None:
         compact = _compact_date(typed)
         if compact is not None:
             raise InputError(
-                f'{what} "{quote(text)}" is not a date without its dashes; write dates as '
-                f"YYYY-MM-DD ({compact.isoformat()})"
+                _(
+                    '{what} "{typed}" is not a date without its dashes; write dates as '
+                    "YYYY-MM-DD ({date})"
+                ).format(date=compact.isoformat(), **words)
             )
-        raise InputError(f'{what} "{quote(text)}" is not a date; write it as {DATE_EXAMPLE}')
+        raise InputError(_('{what} "{typed}" is not a date; write it as {example}').format(**words))
     return check_date(day, what)
 
 
-def parse_time(text: str, what: str = "time") -> datetime:
+def parse_time(text: str, what: str = N_("time")) -> datetime:
     """A time of day on a date, with or without an offset (naive then), within the span."""
     typed = fold_width(text).strip()
+    words = {"what": _(what), "typed": quote(text), "example": _(TIME_EXAMPLE)}
     if not typed:
-        raise InputError(f"{what} is empty; write a time like {TIME_EXAMPLE}")
+        raise InputError(_("{what} is empty; write a time like {example}").format(**words))
     match = _TIME.fullmatch(typed)
     moment = _time_of(match) if match else None
     if moment is None:
@@ -110,14 +117,19 @@ def parse_time(text: str, what: str = "time") -> datetime:
         day_match = _DATE.fullmatch(typed_date)
         if day_match and _date_of(day_match) is None:
             raise InputError(
-                f'{what} "{quote(text)}": {typed_date} is not a date; '
-                f"write a time like {TIME_EXAMPLE}"
+                _('{what} "{typed}": {date} is not a date; write a time like {example}').format(
+                    date=typed_date, **words
+                )
             )
         if _DATE.fullmatch(typed):
             raise InputError(
-                f'{what} "{quote(text)}" has no time of day; write a time like {TIME_EXAMPLE}'
+                _('{what} "{typed}" has no time of day; write a time like {example}').format(
+                    **words
+                )
             )
-        raise InputError(f'{what} "{quote(text)}" is not a time; write it like {TIME_EXAMPLE}')
+        raise InputError(
+            _('{what} "{typed}" is not a time; write it like {example}').format(**words)
+        )
     return check_time(moment, what)
 
 
@@ -138,12 +150,20 @@ def wall_time(moment: datetime, zone: tzinfo) -> tuple[datetime, str | None]:
     start, end = _change(moment, zone, before, after)
     if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != moment:
         raise InputError(
-            f"{typed} does not exist in {zone} (clocks skip {start:%H:%M}–{end:%H:%M}); "
-            "give an earlier or a later time"
+            _(
+                "{typed} does not exist in {zone} (clocks skip {start}–{end}); give an earlier "
+                "or a later time"
+            ).format(typed=typed, zone=zone, start=f"{start:%H:%M}", end=f"{end:%H:%M}")
         )
-    return first, (
-        f"note: {typed} happens twice in {zone} (clocks go back from {start:%H:%M} to "
-        f"{end:%H:%M}): taken as the first, {first:%H:%M %Z}"
+    return first, _(
+        "note: {typed} happens twice in {zone} (clocks go back from {start} to {end}): taken "
+        "as the first, {first}"
+    ).format(
+        typed=typed,
+        zone=zone,
+        start=f"{start:%H:%M}",
+        end=f"{end:%H:%M}",
+        first=f"{first:%H:%M %Z}",
     )
 
 
@@ -179,7 +199,7 @@ def looks_like_date(word: str) -> bool:
     ) or _compact_date(typed) is not None
 
 
-def take_date(words: Sequence[str], start: int, what: str = "date") -> tuple[date | None, int]:
+def take_date(words: Sequence[str], start: int, what: str = N_("date")) -> tuple[date | None, int]:
     """An optional date at `words[start]`: (the date, the index after it), or (None, start).
 
     A word that looks like a date (:func:`looks_like_date`) but is not one is refused, not
@@ -204,8 +224,12 @@ def _compact_date(typed: str) -> date | None:
 
 def _outside(what: str, shown: str) -> InputError:
     return InputError(
-        f"{what} {shown} is outside the dates loanwatch keeps "
-        f"({EARLIEST.isoformat()} to {LATEST.isoformat()}); check the year"
+        _(
+            "{what} {shown} is outside the dates loanwatch keeps ({earliest} to {latest}); "
+            "check the year"
+        ).format(
+            what=_(what), shown=shown, earliest=EARLIEST.isoformat(), latest=LATEST.isoformat()
+        )
     )
 
 

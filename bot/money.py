@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from bot.errors import InputError
+from bot.i18n import N_, _
 from bot.typed import fold_width, quote
 
 FEN = Decimal("0.01")
@@ -25,8 +26,9 @@ _MAX_RATE_PLACES = 8
 _MAX_INPUT_CHARS = 64
 _QUOTE_CHARS = 40
 
-_AMOUNT_EXAMPLES = "50000, 50,000.00, ¥1,200, 5万 or 50k"
-_RATE_EXAMPLES = "0.04%, 0.0004 or 万4"
+# Marked for the catalogs, translated where a message shows them: `_(_AMOUNT_EXAMPLES)`.
+_AMOUNT_EXAMPLES = N_("50000, 50,000.00, ¥1,200, 5万 or 50k")
+_RATE_EXAMPLES = N_("0.04%, 0.0004 or 万4")
 
 # Powers of ten for the multipliers people type after an amount.
 _UNIT_SHIFT = {"k": 3, "万": 4, "亿": 8}
@@ -49,7 +51,7 @@ _NOT_A_NUMBER = {"nan", "snan", "qnan", "inf", "infinity", "∞"}
 _CURRENCY_WORD = re.compile(r"¥|CNY|RMB|人民币", re.IGNORECASE)
 _UNIT_WORD = re.compile(r"[k万亿]\s*(?:元|CNY|RMB)?|元|CNY|RMB", re.IGNORECASE)
 
-_ANNUAL_EXAMPLES = "3.5%, 0.035 or 3.5%/year"
+_ANNUAL_EXAMPLES = N_("3.5%, 0.035 or 3.5%/year")
 # 100 % a year: no credit line charges that; a typo, or a daily rate in the wrong option.
 _MAX_ANNUAL_RATE = Decimal(1)
 _ANNUAL_RATE = re.compile(
@@ -83,67 +85,96 @@ def round_fen(value: Decimal) -> Decimal:
     return value.quantize(FEN, rounding=ROUND_HALF_UP)
 
 
-def parse_amount(text: str, *, allow_zero: bool = False, what: str = "amount") -> Decimal:
-    """Read an amount of yuan as a person types it; the result has exactly two places."""
+def parse_amount(text: str, *, allow_zero: bool = False, what: str = N_("amount")) -> Decimal:
+    """Read an amount of yuan as a person types it; the result has exactly two places.
+
+    `what` names the field in a message (an English text marked with N_, translated here)."""
     normalized = fold_width(text).strip()
-    typed = _quote(text)
+    words = {"what": _(what), "typed": _quote(text), "examples": _(_AMOUNT_EXAMPLES)}
     if not normalized:
-        raise MoneyInputError(f"{what} is empty; enter an amount in yuan, e.g. {_AMOUNT_EXAMPLES}")
+        raise MoneyInputError(
+            _("{what} is empty; enter an amount in yuan, e.g. {examples}").format(**words)
+        )
     if len(normalized) > _MAX_INPUT_CHARS:
         raise MoneyInputError(
-            f"{what} {typed} is too long to be an amount; enter yuan, e.g. {_AMOUNT_EXAMPLES}"
+            _("{what} {typed} is too long to be an amount; enter yuan, e.g. {examples}").format(
+                **words
+            )
         )
-    _refuse_special_numbers(normalized, what, typed, _AMOUNT_EXAMPLES)
+    _refuse_special_numbers(normalized, what, words["typed"], _AMOUNT_EXAMPLES)
     if _NEGATIVE.match(normalized):
         raise MoneyInputError(
-            f"{what} {typed} is negative; enter the amount without a sign, e.g. 1,200.00"
+            _("{what} {typed} is negative; enter the amount without a sign, e.g. 1,200.00").format(
+                **words
+            )
         )
     match = _AMOUNT.fullmatch(normalized)
     if match is None:
         raise MoneyInputError(
-            f"{what} {typed} is not an amount; write yuan like {_AMOUNT_EXAMPLES}"
+            _("{what} {typed} is not an amount; write yuan like {examples}").format(**words)
         )
     number_text = match["number"]
     if "," in number_text and not _GROUPED.fullmatch(number_text):
         raise MoneyInputError(
-            f"{what} {typed} has commas in the wrong places; commas go between groups of three "
-            "digits and a point marks the fen, e.g. 1,200,000.50"
+            _(
+                "{what} {typed} has commas in the wrong places; commas go between groups of "
+                "three digits and a point marks the fen, e.g. 1,200,000.50"
+            ).format(**words)
         )
     unit = (match["unit"] or "").lower()
     value = _shift(Decimal(number_text.replace(",", "")), _UNIT_SHIFT.get(unit, 0))
     if value >= MAX_AMOUNT:
         raise MoneyInputError(
-            f"{what} {typed} is too large (a trillion yuan or more); check the number of digits"
+            _(
+                "{what} {typed} is too large (a trillion yuan or more); check the number of digits"
+            ).format(**words)
         )
     # Without a multiplier, "1.200" is refused too: it may be a European 1,200.
     fraction_digits = len(number_text.partition(".")[2])
     if value != value.quantize(FEN) or (not unit and fraction_digits > 2):
-        comes_to = f" (= {value:f})" if unit else ""
-        raise MoneyInputError(
-            f"{what} {typed}{comes_to} has more than two decimals; amounts are in yuan to the fen, "
-            "e.g. 1.23"
+        said = (
+            _(
+                "{what} {typed} (= {value}) has more than two decimals; amounts are in yuan to "
+                "the fen, e.g. 1.23"
+            )
+            if unit
+            else _(
+                "{what} {typed} has more than two decimals; amounts are in yuan to the fen, "
+                "e.g. 1.23"
+            )
         )
+        raise MoneyInputError(said.format(value=f"{value:f}", **words))
     if value == 0 and not allow_zero:
-        raise MoneyInputError(f"{what} {typed} is zero; enter an amount above 0.00, e.g. 1,200.00")
+        raise MoneyInputError(
+            _("{what} {typed} is zero; enter an amount above 0.00, e.g. 1,200.00").format(**words)
+        )
     return value.quantize(FEN)
 
 
-def check_amount(value: Decimal, *, what: str = "amount", allow_zero: bool = False) -> Decimal:
+def check_amount(value: Decimal, *, what: str = N_("amount"), allow_zero: bool = False) -> Decimal:
     """An amount that came as a number rather than typed (the API, a recorder's argument),
     held to :func:`parse_amount`'s rules: not negative (nor "-0"), to the fen, below a
     trillion, and zero only where `allow_zero`."""
     _require_decimal(value)
-    shown = f'"{value}"'
+    words = {"what": _(what), "typed": f'"{value}"'}
     if value.is_signed():
-        raise MoneyInputError(f"{what} {shown} is negative; send the amount without a sign")
+        raise MoneyInputError(
+            _("{what} {typed} is negative; send the amount without a sign").format(**words)
+        )
     if value >= MAX_AMOUNT:
         raise MoneyInputError(
-            f"{what} {shown} is too large (a trillion yuan or more); check the number of digits"
+            _(
+                "{what} {typed} is too large (a trillion yuan or more); check the number of digits"
+            ).format(**words)
         )
     if value != value.quantize(FEN):
-        raise MoneyInputError(f"{what} {shown} has more than two decimals; amounts are to the fen")
+        raise MoneyInputError(
+            _("{what} {typed} has more than two decimals; amounts are to the fen").format(**words)
+        )
     if value == 0 and not allow_zero:
-        raise MoneyInputError(f"{what} {shown} is zero; it must be more than zero")
+        raise MoneyInputError(
+            _("{what} {typed} is zero; it must be more than zero").format(**words)
+        )
     return value.quantize(FEN)
 
 
@@ -152,29 +183,45 @@ def _rate_text(text: str, what: str, per: str, examples: str) -> tuple[str, str]
     empty, too long, or a special number (NaN, infinity, an exponent)."""
     normalized = fold_width(text).strip()
     typed = _quote(text)
+    words = {"what": _(what), "typed": typed, "examples": _(examples)}
     if not normalized:
-        raise MoneyInputError(f"{what} is empty; enter the rate per {per}, e.g. {examples}")
-    if len(normalized) > _MAX_INPUT_CHARS:
-        raise MoneyInputError(
-            f"{what} {typed} is too long to be a rate; enter the rate per {per}, e.g. {examples}"
+        said = (
+            _("{what} is empty; enter the rate per day, e.g. {examples}")
+            if per == "day"
+            else _("{what} is empty; enter the rate per year, e.g. {examples}")
         )
+        raise MoneyInputError(said.format(**words))
+    if len(normalized) > _MAX_INPUT_CHARS:
+        said = (
+            _("{what} {typed} is too long to be a rate; enter the rate per day, e.g. {examples}")
+            if per == "day"
+            else _(
+                "{what} {typed} is too long to be a rate; enter the rate per year, e.g. {examples}"
+            )
+        )
+        raise MoneyInputError(said.format(**words))
     _refuse_special_numbers(normalized, what, typed, examples)
     return normalized, typed
 
 
 def parse_daily_rate(text: str) -> Decimal:
     """Read a daily interest rate (0.04%, 0.0004, 万4) as an unrounded fraction per day."""
-    what = "daily rate"
+    what = N_("daily rate")
     normalized, typed = _rate_text(text, what, "day", _RATE_EXAMPLES)
+    words = {"what": _(what), "typed": typed, "examples": _(_RATE_EXAMPLES)}
     if re.match(r"(?:万分之|万)?\s*[-−]", normalized):
         raise MoneyInputError(
-            f"{what} {typed} is negative; enter the rate without a sign, e.g. 0.04% (0 is fine "
-            "for an interest-free line)"
+            _(
+                "{what} {typed} is negative; enter the rate without a sign, e.g. 0.04% (0 is "
+                "fine for an interest-free line)"
+            ).format(**words)
         )
     match = _RATE.fullmatch(normalized)
     if match is None or (match["wan"] and match["percent"]):
         raise MoneyInputError(
-            f"{what} {typed} is not a rate; write the rate per day like {_RATE_EXAMPLES}"
+            _("{what} {typed} is not a rate; write the rate per day like {examples}").format(
+                **words
+            )
         )
     number = Decimal(match["number"])
     if match["wan"]:
@@ -188,40 +235,57 @@ def parse_daily_rate(text: str) -> Decimal:
     rate = rate.normalize()
     if -rate.as_tuple().exponent > _MAX_RATE_PLACES:
         raise MoneyInputError(
-            f"{what} {typed} is too precise; a daily rate has at most {_MAX_RATE_PLACES} decimal "
-            f"places as a fraction ({_MAX_RATE_PLACES - 2} after the point in a percentage), "
-            "e.g. 0.035%"
+            _(
+                "{what} {typed} is too precise; a daily rate has at most {places} decimal places "
+                "as a fraction ({percent_places} after the point in a percentage), e.g. 0.035%"
+            ).format(places=_MAX_RATE_PLACES, percent_places=_MAX_RATE_PLACES - 2, **words)
         )
     return rate
 
 
 def parse_annual_rate(text: str) -> Decimal:
     """Read an annual interest rate (3.5%, 0.035, 3.5%/year) as an unrounded fraction per year."""
-    what = "annual rate"
+    what = N_("annual rate")
     normalized, typed = _rate_text(text, what, "year", _ANNUAL_EXAMPLES)
+    words = {"what": _(what), "typed": typed, "examples": _(_ANNUAL_EXAMPLES)}
     if re.match(r"(?:年化|年利率)?\s*[-−]", normalized):
         raise MoneyInputError(
-            f"{what} {typed} is negative; enter the rate without a sign, e.g. 3.5%"
+            _("{what} {typed} is negative; enter the rate without a sign, e.g. 3.5%").format(
+                **words
+            )
         )
     match = _ANNUAL_RATE.fullmatch(normalized)
     if match is None:
         raise MoneyInputError(
-            f"{what} {typed} is not a rate; write the rate per year like {_ANNUAL_EXAMPLES}"
+            _("{what} {typed} is not a rate; write the rate per year like {examples}").format(
+                **words
+            )
         )
     number = Decimal(match["number"])
     rate = _shift(number, -2) if match["percent"] else number
     if rate >= _MAX_ANNUAL_RATE:
-        hint = f"; did you mean {match['number']}%?" if not match["percent"] else ""
+        said = (
+            _(
+                "{what} {typed} would be {percent}% a year, and no lender charges 100% a year "
+                "or more"
+            )
+            if match["percent"]
+            else _(
+                "{what} {typed} would be {percent}% a year, and no lender charges 100% a year "
+                "or more; did you mean {number}%?"
+            )
+        )
         raise MoneyInputError(
-            f"{what} {typed} would be {_shift(rate, 2).normalize():f}% a year, and no lender "
-            f"charges 100% a year or more{hint}"
+            said.format(percent=f"{_shift(rate, 2).normalize():f}", number=match["number"], **words)
         )
     rate = rate.normalize()
     if -rate.as_tuple().exponent > _MAX_RATE_PLACES:
         raise MoneyInputError(
-            f"{what} {typed} is too precise; an annual rate has at most {_MAX_RATE_PLACES} "
-            f"decimal places as a fraction ({_MAX_RATE_PLACES - 2} after the point in a "
-            "percentage), e.g. 3.4875%"
+            _(
+                "{what} {typed} is too precise; an annual rate has at most {places} decimal "
+                "places as a fraction ({percent_places} after the point in a percentage), "
+                "e.g. 3.4875%"
+            ).format(places=_MAX_RATE_PLACES, percent_places=_MAX_RATE_PLACES - 2, **words)
         )
     return rate
 
@@ -242,14 +306,16 @@ def amount_words(words: Sequence[str], start: int = 0) -> int:
 
 
 def take_amount(
-    words: Sequence[str], start: int = 0, *, allow_zero: bool = False, what: str = "amount"
+    words: Sequence[str], start: int = 0, *, allow_zero: bool = False, what: str = N_("amount")
 ) -> tuple[Decimal, int]:
     """The amount at `words[start]` (with its unit, see :func:`amount_words`) and the index of
     the word after it. The words are joined with one space and read by :func:`parse_amount`,
     so "5 万" in a command and "5 万" in a form are the same ¥50,000.00."""
     if start >= len(words):
         raise MoneyInputError(
-            f"{what} is missing; enter an amount in yuan, e.g. {_AMOUNT_EXAMPLES}"
+            _("{what} is missing; enter an amount in yuan, e.g. {examples}").format(
+                what=_(what), examples=_(_AMOUNT_EXAMPLES)
+            )
         )
     end = start + amount_words(words, start)
     return parse_amount(" ".join(words[start:end]), allow_zero=allow_zero, what=what), end
@@ -326,11 +392,16 @@ def _require_decimal(value: object) -> None:
 
 def _refuse_special_numbers(normalized: str, what: str, typed: str, examples: str) -> None:
     """Refuse NaN, infinities and exponent notation with a message about that, not a generic one."""
+    words = {"what": _(what), "typed": typed, "examples": _(examples)}
     if _DECORATION.sub("", normalized).casefold() in _NOT_A_NUMBER:
-        raise MoneyInputError(f"{what} {typed} is not a number; write digits like {examples}")
+        raise MoneyInputError(
+            _("{what} {typed} is not a number; write digits like {examples}").format(**words)
+        )
     if _EXPONENT.search(normalized):
         raise MoneyInputError(
-            f"{what} {typed} uses exponent notation; write the digits out like {examples}"
+            _("{what} {typed} uses exponent notation; write the digits out like {examples}").format(
+                **words
+            )
         )
 
 
@@ -338,18 +409,28 @@ def _implausible_rate_message(
     typed: str, match: re.Match[str], number: Decimal, rate: Decimal
 ) -> str:
     """Say why a daily rate of 1 % or more was refused and what was probably meant."""
-    problem = (
-        f"daily rate {typed} would be {format_rate(rate)}, and no lender charges 1% a day or more"
-    )
+    words = {
+        "typed": typed,
+        "rate": format_rate(rate),
+        "number": match["number"],
+        "percent": f"{_shift(number, -2):f}",
+    }
     if not match["wan"] and not match["percent"]:
         if number < 1:
-            return f"{problem}; did you mean {match['number']}%?"
+            return _(
+                "daily rate {typed} would be {rate}, and no lender charges 1% a day or more; "
+                "did you mean {number}%?"
+            ).format(**words)
         if number < 10:  # 万4 is how lenders quote; 18 is more likely an annual percentage.
-            return f"{problem}; did you mean 万{match['number']} ({_shift(number, -2):f}%)?"
-    return (
-        f"{problem}; enter the rate per day, e.g. 0.04% (if you have an annual rate, divide it "
-        "by 365: 14.6% a year is 0.04% a day)"
-    )
+            return _(
+                "daily rate {typed} would be {rate}, and no lender charges 1% a day or more; "
+                "did you mean 万{number} ({percent}%)?"
+            ).format(**words)
+    return _(
+        "daily rate {typed} would be {rate}, and no lender charges 1% a day or more; enter the "
+        "rate per day, e.g. 0.04% (if you have an annual rate, divide it by 365: 14.6% a year "
+        "is 0.04% a day)"
+    ).format(**words)
 
 
 def _quote(text: str) -> str:

@@ -12,6 +12,7 @@ import re
 import unicodedata
 
 from bot.errors import InputError
+from bot.i18n import _
 
 # Ids are INTEGER columns, which PostgreSQL keeps in 32 bits: a larger one is refused here
 # instead of failing inside the database.
@@ -36,10 +37,18 @@ def whole_number(text: str, what: str, *, low: int = 0, high: int = MAX_ID) -> i
     """A whole number from `low` to `high`, typed in ASCII or full-width digits."""
     typed = fold_width(text).strip()
     if not _WHOLE.fullmatch(typed):
-        raise InputError(f'{what} "{quote(text)}" is not a whole number; write digits, e.g. {low}')
+        raise InputError(
+            _('{what} "{typed}" is not a whole number; write digits, e.g. {low}').format(
+                what=_(what), typed=quote(text), low=low
+            )
+        )
     if len(typed) > _MAX_DIGITS or not low <= int(typed) <= high:
         shown = int(typed) if len(typed) <= _MAX_DIGITS else f'"{quote(text)}"'
-        raise InputError(f"{shown} is not in the range {low} to {high} for {what}")
+        raise InputError(
+            _("{shown} is not in the range {low} to {high} for {what}").format(
+                shown=shown, low=low, high=high, what=_(what)
+            )
+        )
     return int(typed)
 
 
@@ -49,7 +58,9 @@ def record_id(text: str, kind: str, shown: str) -> int:
     if not _WHOLE.fullmatch(typed) or len(typed) > _MAX_DIGITS or not 1 <= int(typed) <= MAX_ID:
         which = kind.split(" ", 1)[-1]
         raise InputError(
-            f'"{quote(text)}" is not {kind} id; say which {which} by its number {shown}, e.g. 12'
+            _(
+                '"{typed}" is not {kind} id; say which {which} by its number {shown}, e.g. 12'
+            ).format(typed=quote(text), kind=_(kind), which=_(which), shown=_(shown))
         )
     return int(typed)
 
@@ -61,8 +72,10 @@ def free_text(text: str | None, what: str, *, limit: int = MAX_TEXT_CHARS) -> st
     trimmed = text.strip()
     if len(trimmed) > limit:
         raise InputError(
-            f"{what} is {len(trimmed):,} characters long; keep it to {limit:,} (put the rest "
-            "in a ticket or a document and link it)"
+            _(
+                "{what} is {length} characters long; keep it to {limit} (put the rest in a "
+                "ticket or a document and link it)"
+            ).format(what=_(what), length=f"{len(trimmed):,}", limit=f"{limit:,}")
         )
     return trimmed or None
 
@@ -87,8 +100,10 @@ def reference_text(text: str | None, what: str, *, limit: int) -> str | None:
     hidden = hidden_character(kept) if kept else None
     if hidden is not None:
         raise InputError(
-            f"{what} holds {hidden}, a control, format or separator character that does not "
-            "show as itself; send the reference as the platform prints it"
+            _(
+                "{what} holds {hidden}, a control, format or separator character that does not "
+                "show as itself; send the reference as the platform prints it"
+            ).format(what=_(what), hidden=hidden)
         )
     return kept
 

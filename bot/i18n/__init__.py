@@ -22,7 +22,6 @@ from typing import Final
 
 from bot.errors import InputError
 from bot.i18n.catalogs import translations
-from bot.typed import quote
 
 EN: Final = "en"
 ZH: Final = "zh-CN"
@@ -109,10 +108,17 @@ def parse_language(text: str) -> str:
     if found is None:
         raise InputError(
             _("unknown language {typed}; use one of: {choices}").format(
-                typed=quote(text), choices=", ".join(LANGUAGES)
+                typed=_typed(text), choices=", ".join(LANGUAGES)
             )
         )
     return found
+
+
+def _typed(text: str, limit: int = 40) -> str:
+    """What was typed, on one line and shortened: bot.typed.quote's rule, written here because
+    bot.typed's own messages are translated through this module."""
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def from_locale(locale: str | None, default: str) -> str:

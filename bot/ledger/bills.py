@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.dates import check_date
 from bot.errors import InputError, NotFoundError
+from bot.i18n import _
 from bot.ledger.locks import lock_facilities
 from bot.models import Bill, Facility
 from bot.typed import free_text, reference_text
@@ -103,7 +104,7 @@ def record_bill(
     check_date(due_date, "due date")
     reference = reference_text(reference, "the bill's reference", limit=REF_CHARS)
     if amount <= 0:
-        raise InputError("a bill must be more than zero")
+        raise InputError(_("a bill must be more than zero"))
     # Two writers of the same bill at once: the second reads what the first wrote.
     lock_facilities(session, [facility.id])
     current = _current_version(session, facility, due_date, reference)
@@ -264,7 +265,7 @@ def remove_bill(
     check_date(due_date, "due date")
     why = free_text(reason, "the reason", limit=REASON_CHARS)
     if why is None:
-        raise InputError("say why the bill is removed (--reason), for the audit trail")
+        raise InputError(_("say why the bill is removed (--reason), for the audit trail"))
     versions = session.scalars(
         select(Bill)
         .where(Bill.facility_id == facility.id, Bill.due_date == due_date, current_bill_versions())
@@ -273,12 +274,23 @@ def remove_bill(
     if reference is not None:
         versions = [v for v in versions if v.reference == reference]
     if not versions:
-        raise NotFoundError(f"{facility.slug} has no bill due {due_date.isoformat()} to remove")
+        raise NotFoundError(
+            _("{facility} has no bill due {due} to remove").format(
+                facility=facility.slug, due=due_date.isoformat()
+            )
+        )
     if len(versions) > 1:
         references = ", ".join(v.reference or "(none)" for v in versions)
         raise InputError(
-            f"{facility.slug} has {len(versions)} bills due {due_date.isoformat()}; "
-            f"name the one to remove by its reference: {references}"
+            _(
+                "{facility} has {count} bills due {due}; name the one to remove by its "
+                "reference: {references}"
+            ).format(
+                facility=facility.slug,
+                count=len(versions),
+                due=due_date.isoformat(),
+                references=references,
+            )
         )
     bill = versions[0]
     before = audit.snapshot(bill)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.dates import check_time
 from bot.errors import InputError
+from bot.i18n import N_, _
 from bot.ledger.facilities import facility_zone
 from bot.ledger.observations import CLOCK_SKEW
 from bot.models import Draw, Facility
@@ -48,24 +49,28 @@ def confirm_draw(
     )
     if draw is None:
         raise InputError(
-            f"{facility.slug} has no draw #{draw_id}; `loanwatch export draws` lists them"
+            _("{facility} has no draw #{draw}; `loanwatch export draws` lists them").format(
+                facility=facility.slug, draw=draw_id
+            )
         )
     if draw.confirmed_at is not None:
         return Confirmed(draw, already=True)
     zone = facility_zone(facility)
     arrived_at = now if arrived_at is None else arrived_at
     if arrived_at.tzinfo is None:
-        raise InputError(f"time {arrived_at.isoformat()} has no time zone")
-    check_time(arrived_at, "arrival time", zone=zone)
+        raise InputError(_("time {at} has no time zone").format(at=arrived_at.isoformat()))
+    check_time(arrived_at, N_("arrival time"), zone=zone)
     if arrived_at > now + CLOCK_SKEW:
         raise InputError(
-            f"arrival time {arrived_at.isoformat()} is in the future; confirm a draw once the "
-            "money has arrived"
+            _(
+                "arrival time {at} is in the future; confirm a draw once the money has arrived"
+            ).format(at=arrived_at.isoformat())
         )
     if arrived_at < datetime.combine(draw.drawn_on, time(0), tzinfo=zone):
         raise InputError(
-            f"arrival time {arrived_at.isoformat()} is before draw #{draw.id} was drawn on "
-            f"{draw.drawn_on.isoformat()}"
+            _("arrival time {at} is before draw #{draw} was drawn on {drawn_on}").format(
+                at=arrived_at.isoformat(), draw=draw.id, drawn_on=draw.drawn_on.isoformat()
+            )
         )
     before = audit.snapshot(draw)
     draw.confirmed_at = arrived_at

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import audit
 from bot.db import transaction
 from bot.errors import InputError, NotFoundError
+from bot.i18n import _
 from bot.ledger.draws import DrawRequest, current_installments, recent_duplicate, record_draw
 from bot.ledger.facilities import get_facility
 from bot.ledger.schedule import RepaymentMethod
@@ -191,12 +192,12 @@ def confirm_draw(
     with _in_turn(sessions), transaction(sessions) as session:
         pending = session.get(CommandRequest, request_id)
         if pending is None or pending.action != DRAW:
-            raise NotFoundError("that request is gone; type the draw again")
+            raise NotFoundError(_("that request is gone; type the draw again"))
         if pending.user_id != who.name:
-            raise InputError("only the person who typed this draw can confirm it")
+            raise InputError(_("only the person who typed this draw can confirm it"))
         if pending.state == RequestState.PENDING and now - pending.created_at > CONFIRM_WITHIN:
             raise InputError(
-                "this question is too old to answer; type the draw again if it is still needed"
+                _("this question is too old to answer; type the draw again if it is still needed")
             )
         if not _claim(session, request_id, RequestState.DONE):
             session.refresh(pending)
@@ -216,7 +217,7 @@ def cancel_draw(
     with _in_turn(sessions), transaction(sessions) as session:
         pending = session.get(CommandRequest, request_id)
         if pending is None or pending.user_id != who.name:
-            raise NotFoundError("that request is gone")
+            raise NotFoundError(_("that request is gone"))
         # The same claim as confirm_draw(): a cancel racing a confirm leaves one of them done.
         claimed = _claim(session, request_id, RequestState.CANCELLED)
         session.refresh(pending)

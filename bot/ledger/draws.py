@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.dates import check_date
 from bot.errors import InputError
+from bot.i18n import _
 from bot.ledger.facilities import facility_zone
 from bot.ledger.portfolio import drawn_and_repaid, outstanding_from
 from bot.ledger.schedule import (
@@ -54,24 +55,31 @@ def record_draw(
     note = free_text(request.note, "the draw's note")
     if drawn_on > today:
         raise InputError(
-            f"draw date {drawn_on.isoformat()} is in the future (today is {today.isoformat()} "
-            f"in {facility.timezone}); log a draw once the money is taken"
+            _(
+                "draw date {date} is in the future (today is {today} in {zone}); log a draw once "
+                "the money is taken"
+            ).format(date=drawn_on.isoformat(), today=today.isoformat(), zone=facility.timezone)
         )
     if request.amount <= 0:
-        raise InputError("a draw must be more than zero")
+        raise InputError(_("a draw must be more than zero"))
     outstanding = outstanding_principal(session, facility.id)
     if not request.allow_over_limit and outstanding + request.amount > facility.limit_amount:
         raise InputError(
-            f"this draw would take {facility.slug} to "
-            f"{format_money(outstanding + request.amount, facility.currency)} outstanding, "
-            f"above its limit of {format_money(facility.limit_amount, facility.currency)}; "
-            "check the amount, or pass --allow-over-limit if the platform really lent it"
+            _(
+                "this draw would take {facility} to {outstanding} outstanding, above its limit of "
+                "{limit}; check the amount, or pass --allow-over-limit if the platform really "
+                "lent it"
+            ).format(
+                facility=facility.slug,
+                outstanding=format_money(outstanding + request.amount, facility.currency),
+                limit=format_money(facility.limit_amount, facility.currency),
+            )
         )
 
     method = request.repayment_method or RepaymentMethod(facility.repayment_method)
     if request.daily_rate is None and request.annual_rate is None:
         if request.rate_basis is not None:
-            raise InputError("a 360- or 365-day year goes with an annual rate (--annual-rate)")
+            raise InputError(_("a 360- or 365-day year goes with an annual rate (--annual-rate)"))
         rate = rate_of(facility)
     else:
         rate = checked_rate(request.daily_rate, request.annual_rate, request.rate_basis)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.errors import InputError, NotFoundError
+from bot.i18n import N_, _
 from bot.ledger.platforms import BANK, display_name, profile_for
 from bot.ledger.schedule import (
     DayCount,
@@ -124,8 +125,10 @@ def check_slug(value: str, what: str) -> str:
     """A lower-case name of letters, digits and hyphens, as used on the command line."""
     if not SLUG.match(value):
         raise InputError(
-            f"{what} {value!r} is not a valid name: use 2-64 lower-case letters, digits and "
-            "hyphens, e.g. jiebei-main"
+            _(
+                "{what} {typed} is not a valid name: use 2-64 lower-case letters, digits and "
+                "hyphens, e.g. jiebei-main"
+            ).format(what=_(what), typed=repr(value))
         )
     return value
 
@@ -134,16 +137,26 @@ def add_facility(
     session: Session, actor: audit.Actor, terms: FacilityTerms, *, now: datetime
 ) -> Facility:
     """Create a facility (and its platform, the first time it is named)."""
-    check_slug(terms.slug, "facility")
-    check_slug(terms.platform, "platform")
+    check_slug(terms.slug, N_("facility"))
+    check_slug(terms.platform, N_("platform"))
     if session.scalar(select(Facility.id).where(Facility.slug == terms.slug)) is not None:
-        raise InputError(f"facility {terms.slug!r} already exists; pick another name")
+        raise InputError(
+            _("facility {typed} already exists; pick another name").format(typed=repr(terms.slug))
+        )
     if terms.limit_amount <= 0:
-        raise InputError("a facility's limit must be more than zero")
+        raise InputError(_("a facility's limit must be more than zero"))
     if not re.fullmatch(r"[A-Z]{3}", terms.currency):
-        raise InputError(f"currency {terms.currency!r} is not an ISO code such as CNY or USD")
+        raise InputError(
+            _("currency {typed} is not an ISO code such as CNY or USD").format(
+                typed=repr(terms.currency)
+            )
+        )
     if terms.repayment_day is not None and not 1 <= terms.repayment_day <= 31:
-        raise InputError(f"repayment day {terms.repayment_day} is not a day of the month (1-31)")
+        raise InputError(
+            _("repayment day {day} is not a day of the month (1-31)").format(
+                day=terms.repayment_day
+            )
+        )
     if terms.alert_channel is not None:
         check_channel(terms.alert_channel)
     check_timezone(terms.timezone)
@@ -233,8 +246,10 @@ def check_channel(channel: str) -> str:
     """A Slack channel id, or an InputError that says where to find one."""
     if not CHANNEL_ID.match(channel):
         raise InputError(
-            f"channel {channel!r} is not a Slack channel id (like C0123ABCD); "
-            "copy it from the channel's details in Slack"
+            _(
+                "channel {typed} is not a Slack channel id (like C0123ABCD); copy it from the "
+                "channel's details in Slack"
+            ).format(typed=repr(channel))
         )
     return channel
 
@@ -259,12 +274,14 @@ def set_alert_channel(
 def check_timezone(name: str) -> ZoneInfo:
     """The ZoneInfo for an IANA name, or an InputError that says what a valid one looks like."""
     if not name.strip():  # an empty --timezone is a slip (an unset variable), not the default
-        raise InputError("timezone must be an IANA name such as Asia/Shanghai, not empty")
+        raise InputError(_("timezone must be an IANA name such as Asia/Shanghai, not empty"))
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise InputError(
-            f"unknown time zone {name!r}; use an IANA name such as Asia/Shanghai"
+            _("unknown time zone {typed}; use an IANA name such as Asia/Shanghai").format(
+                typed=repr(name)
+            )
         ) from exc
 
 
@@ -276,12 +293,12 @@ def get_facility(session: Session, slug: str, *, for_update: bool = False) -> Fa
     facility = session.scalar(query)
     if facility is None:
         known = session.scalars(select(Facility.slug).order_by(Facility.slug)).all()
-        hint = (
-            f"known facilities: {', '.join(known)}"
+        said = (
+            _("no facility named {typed}; known facilities: {known}")
             if known
-            else "add one with `loanwatch facility add`"
+            else _("no facility named {typed}; add one with `loanwatch facility add`")
         )
-        raise NotFoundError(f"no facility named {slug!r}; {hint}")
+        raise NotFoundError(said.format(typed=repr(slug), known=", ".join(known)))
     return facility
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.dates import check_time
 from bot.errors import InputError
+from bot.i18n import N_, _
 from bot.ledger import bills
 from bot.ledger.facilities import facility_zone
 from bot.ledger.locks import lock_facilities
@@ -133,10 +134,10 @@ def record_draw_confirmation(
     now: datetime,
 ) -> Recorded[DrawConfirmation]:
     """Record a payout seen in a statement and confirm the unconfirmed draw it matches, if any."""
-    check_time(occurred_at, "payout time", zone=facility_zone(facility))
+    check_time(occurred_at, N_("payout time"), zone=facility_zone(facility))
     ref = reference_text(external_ref, "the payout's order number", limit=REF_CHARS)
     if ref is None:
-        raise InputError("a payout needs the platform's order number")
+        raise InputError(_("a payout needs the platform's order number"))
     external_ref = ref
     description = free_text(description, "the payout's description", limit=DESCRIPTION_CHARS)
     lock_facilities(session, [facility.id])
@@ -183,8 +184,10 @@ def record_draw_confirmation(
 def different_reading(facility: Facility, observed_at: datetime) -> InputError:
     """The refusal of a second, different reading of a facility at the same moment."""
     return InputError(
-        f"{facility.slug} already has a different reading at {observed_at.isoformat()}; "
-        "readings are what the platform showed at a moment and are not edited"
+        _(
+            "{facility} already has a different reading at {at}; readings are what the "
+            "platform showed at a moment and are not edited"
+        ).format(facility=facility.slug, at=observed_at.isoformat())
     )
 
 
@@ -193,11 +196,13 @@ def observation_time(observed_at: datetime | None, now: datetime, facility: Faci
     if observed_at is None:
         return now
     if observed_at.tzinfo is None:
-        raise InputError(f"time {observed_at.isoformat()} has no time zone")
-    check_time(observed_at, "observation time", zone=facility_zone(facility))
+        raise InputError(_("time {at} has no time zone").format(at=observed_at.isoformat()))
+    check_time(observed_at, N_("observation time"), zone=facility_zone(facility))
     if observed_at > now + CLOCK_SKEW:
         raise InputError(
-            f"observation time {observed_at.isoformat()} is in the future; "
-            "record what the platform showed, when it showed it"
+            _(
+                "observation time {at} is in the future; record what the platform showed, "
+                "when it showed it"
+            ).format(at=observed_at.isoformat())
         )
     return observed_at

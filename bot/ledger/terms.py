@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from bot.calendar import BusinessCalendar
 from bot.errors import InputError
+from bot.i18n import N_, _
 from bot.ledger.platforms import profile_for
 from bot.ledger.schedule import (
     HolidayRule,
@@ -38,9 +39,12 @@ def rate_of(row: Facility | Draw) -> InterestRate:
 def describe_rate(row: Facility | Draw) -> str:
     """The rate as people read it: "0.04%/day", or "3.5%/year (360-day year)"."""
     rate = rate_of(row)
+    # The number as bot.money writes it (exports keep that form); the words around it are the
+    # reader's: "日利率0.04%".
     if rate.is_annual:
-        return format_annual_rate(rate.value, rate.basis)
-    return format_rate(rate.value)
+        percent = format_annual_rate(rate.value, rate.basis).partition("%")[0]
+        return _("{percent}%/year ({basis}-day year)").format(percent=percent, basis=rate.basis)
+    return _("{percent}%/day").format(percent=format_rate(rate.value).partition("%")[0])
 
 
 def checked_rate(
@@ -123,18 +127,34 @@ def repayment_day_note(facility: Facility) -> str:
     return note
 
 
+# The stored values of a facility's conventions, as its terms name them (translated there).
+CONVENTION_WORDS = (
+    *(N_("equal-installment"), N_("equal-principal"), N_("interest-first"), N_("bullet")),
+    *(N_("quarterly-interest"), N_("30"), N_("actual"), N_("half-up"), N_("down")),
+    *(N_("next-month"), N_("skip-short"), N_("draw-day"), N_("first-draw")),
+    *(N_("none"), N_("following")),
+)
+
+
 def describe_terms(facility: Facility) -> str:
     """A facility's terms on one line, as `facility add`, `facility set` and `list` show them."""
     day = (
-        f"repayment day {facility.repayment_day}"
+        _("repayment day {day}").format(day=facility.repayment_day)
         if facility.repayment_day is not None
-        else f"repayment day: {facility.repayment_day_rule}"
+        else _("repayment day: {rule}").format(rule=_(str(facility.repayment_day_rule)))
     )
-    return (
-        f"{describe_rate(facility)}, {facility.repayment_method}, day count "
-        f"{facility.day_count}, rounding {facility.rounding}, first period "
-        f"{facility.first_period}, {day}, holidays {facility.holiday_rule}, "
-        f"{describe_penalty(facility)}"
+    return _(
+        "{rate}, {method}, day count {day_count}, rounding {rounding}, first period "
+        "{first_period}, {day}, holidays {holidays}, {penalty}"
+    ).format(
+        rate=describe_rate(facility),
+        method=_(str(facility.repayment_method)),
+        day_count=_(str(facility.day_count)),
+        rounding=_(str(facility.rounding)),
+        first_period=_(str(facility.first_period)),
+        day=day,
+        holidays=_(str(facility.holiday_rule)),
+        penalty=describe_penalty(facility),
     )
 
 
@@ -180,9 +200,13 @@ def describe_penalty(facility: Facility) -> str:
 def describe_penalty_rule(multiplier: Decimal, on_interest: bool) -> str:
     """A penalty rule as people read it: "penalty 1.5x the rate on overdue principal"."""
     if multiplier == 0:
-        return "no penalty"
-    on = "principal and interest" if on_interest else "principal"
-    return f"penalty {multiplier.normalize():f}x the rate on overdue {on}"
+        return _("no penalty")
+    said = (
+        _("penalty {multiplier}x the rate on overdue principal and interest")
+        if on_interest
+        else _("penalty {multiplier}x the rate on overdue principal")
+    )
+    return said.format(multiplier=f"{multiplier.normalize():f}")
 
 
 def _ordinal(day: int | None) -> str:

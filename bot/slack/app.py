@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import utcnow
 from bot.db import database_unavailable
 from bot.errors import SettingsError
-from bot.i18n import speak
+from bot.i18n import _, current, speak, use
 from bot.logs import ContextExecutor
 from bot.metrics.slack_api import TimedWebClient, timed_like
 from bot.settings import Settings
@@ -133,14 +133,14 @@ def build_app(
         context["client"] = timed_like(context.client)
         # Everything said to the person who sent this (replies, forms, App Home) is in their
         # language; a message to a channel words itself in the channel's (bot.languages).
-        # Bolt's next() only marks the chain to go on: the listener runs after this returns,
-        # so the language is set for the rest of the request (not `with use(...)`, which
-        # would be over before the listener started), whose context is its own (below).
+        # Bolt runs the listener after every middleware has returned (`next` only lets the
+        # request on), so a `with use(…)` here would end before the listener spoke: the
+        # language is set for the rest of this request's context instead, as each request's.
         speak(languages.of(context.user_id))
         next()
 
     _own_context_each(app)
-    app.error(_on_error)
+    app.error(_error_handler(languages))
     for surface in (commands, actions, views, events):
         surface.register(app, settings)
     return app
@@ -170,6 +170,23 @@ def _signing_secret(settings: Settings, socket_mode: bool) -> SecretStr | None:
     return secret
 
 
+def _error_handler(languages: UserLanguages) -> Callable[..., BoltResponse]:
+    """`_on_error` for Bolt, which calls it outside `provide`'s language: the person is told in
+    theirs again (Bolt passes what a handler's parameters name)."""
+
+    def on_error(
+        error: Exception,
+        body: dict[str, Any],
+        request: BoltRequest,
+        context: Any,
+        respond: Any,
+        client: WebClient,
+    ) -> BoltResponse:
+        return _on_error(error, body, request, context, respond, client, languages=languages)
+
+    return on_error
+
+
 def _on_error(
     error: Exception,
     body: dict[str, Any],
@@ -177,6 +194,8 @@ def _on_error(
     context: Any,
     respond: Any,
     client: WebClient,
+    *,
+    languages: UserLanguages | None = None,
 ) -> BoltResponse:
     """Log the traceback once, with a reference, and tell the person where they will see it.
 
@@ -205,11 +224,23 @@ def _on_error(
             headers={"Retry-After": str(RETRY_SECONDS)},
         )
     log.error("unhandled error %s in a %s request", reference, kind, exc_info=error)
-    text = (
-        f"Something went wrong on loanwatch's side (reference {reference}). Check with "
+    if kind == "event_callback":
+        # A non-200 makes Slack send the event again, and again.
+        return BoltResponse(status=200, body="")
+    # Said in the person's language (admitted: the user id is the one Slack signed for).
+    with use(languages.of(context.user_id) if languages is not None else current()):
+        return _tell(kind, body, context, respond, client, reference)
+
+
+def _tell(
+    kind: Any, body: dict[str, Any], context: Any, respond: Any, client: WebClient, reference: str
+) -> BoltResponse:
+    """Tell the person an error happened, where they will see it (see `_on_error`)."""
+    text = _(
+        "Something went wrong on loanwatch's side (reference {reference}). Check with "
         "`/loan status` whether your change was made before trying again, and give your admin "
         "the reference if it happens again."
-    )
+    ).format(reference=reference)
     if kind == "view_submission":
         return _json({"response_action": "update", "view": _error_view(text)})
     if kind == "block_actions":
@@ -217,9 +248,6 @@ def _on_error(
             _tell_clicker(body, context.response_url, respond, client, text)
         except Exception:
             log.warning("could not tell the user about error %s", reference, exc_info=True)
-        return BoltResponse(status=200, body="")
-    if kind == "event_callback":
-        # A non-200 makes Slack send the event again, and again.
         return BoltResponse(status=200, body="")
     return _json({"response_type": "ephemeral", "text": text})
 
@@ -263,8 +291,8 @@ def _tell_clicker(
 def _error_view(text: str) -> dict[str, Any]:
     return {
         "type": "modal",
-        "title": {"type": "plain_text", "text": "Something went wrong"},
-        "close": {"type": "plain_text", "text": "Close"},
+        "title": {"type": "plain_text", "text": _("Something went wrong")},
+        "close": {"type": "plain_text", "text": _("Close")},
         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
     }
 

@@ -19,6 +19,7 @@ from bot.calendar import BusinessCalendar
 from bot.clock import utcnow
 from bot.dashboard import Dashboard, dashboard
 from bot.db import transaction
+from bot.i18n import N_, _
 from bot.installation import ThisInstallation, this_installation
 from bot.ledger.facilities import get_facility
 from bot.models import AuditRecord
@@ -139,9 +140,18 @@ def actor(user_id: str) -> audit.Actor:
     return audit.Actor(user_id, "slack")
 
 
+# Who holds each role, as a refusal names them.
+ROLE_HOLDERS = {
+    Role.VIEWER: N_("viewers"),
+    Role.OPERATOR: N_("operators"),
+    Role.TREASURER: N_("treasurers"),
+    Role.ADMIN: N_("admins"),
+}
+
+
 def refusal(needed: Role, what: str) -> str:
-    """The ephemeral answer to someone who may not do `what`."""
-    return (
-        f"Only {needed.name.lower()}s may {what}. Ask an admin to add you (or one of your user "
-        f"groups) to {needed.setting}."
-    )
+    """The ephemeral answer to someone who may not do `what` (an English text marked with N_,
+    translated here)."""
+    return _(
+        "Only {role} may {what}. Ask an admin to add you (or one of your user groups) to {setting}."
+    ).format(role=_(ROLE_HOLDERS[needed]), what=_(what), setting=needed.setting)

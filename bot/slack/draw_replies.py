@@ -9,6 +9,8 @@ given the first time.
 
 from decimal import Decimal
 
+from bot.i18n import N_, _
+from bot.i18n.formats import day
 from bot.ledger import draw_requests
 from bot.ledger.draw_requests import (
     AskFirst,
@@ -29,7 +31,15 @@ CONFIRM_ACTION = "draw_confirm"
 CANCEL_ACTION = "draw_cancel"
 # Rows of the schedule shown in Slack; a 360-month schedule would not fit in a message.
 SHOWN_ROWS = 12
-CANCELLED = "Not logged: cancelled."
+CANCELLED = N_("Not logged: cancelled.")
+# How a draw's repayment method is named beside its rate (the stored value, in English).
+METHOD_NAMES = (
+    N_("equal-installment"),
+    N_("equal-principal"),
+    N_("interest-first"),
+    N_("bullet"),
+    N_("quarterly-interest"),
+)
 
 
 def log_draw(lw: Loanwatch, user_id: str, key: str, args: DrawArgs) -> Reply:
@@ -72,15 +82,15 @@ def _reply(outcome: Logged | AskFirst | Repeated | Cancelled, user_id: str) -> R
             return _question(outcome)
         case Repeated(RequestState.PENDING, _):
             return Reply(
-                "This draw is waiting for you to confirm it (see the buttons above).",
+                _("This draw is waiting for you to confirm it (see the buttons above)."),
                 repeated=True,
             )
         case Repeated(RequestState.CANCELLED, _):
-            return Reply(CANCELLED, repeated=True)
+            return Reply(_(CANCELLED), repeated=True)
         case Repeated(_, answer):
-            return Reply(answer or "Already done.", repeated=True)
+            return Reply(answer or _("Already done."), repeated=True)
         case Cancelled():
-            return Reply(CANCELLED)
+            return Reply(_(CANCELLED))
     raise AssertionError(f"no reply for {outcome!r}")
 
 
@@ -93,25 +103,49 @@ def schedule_reply(
     first = installments[0]
     payments = sorted({i.amount for i in installments[:-1]}) or [first.amount]
     level = (
-        f"{format_money(payments[0], money)} a month"
+        _("{amount} a month").format(amount=format_money(payments[0], money))
         if len(payments) == 1
-        else f"{format_money(first.amount, money)} first"
+        else _("{amount} first").format(amount=format_money(first.amount, money))
     )
-    note = f" — {escape(draw.note)}" if draw.note else ""
+    logged = _(
+        "<@{user}> logged draw #{draw} on *{facility}*: {amount} for {months} months at "
+        "{rate} ({method})"
+    ).format(
+        user=user_id,
+        draw=draw.id,
+        facility=facility.slug,
+        amount=format_money(draw.amount, money),
+        months=draw.months,
+        rate=describe_rate(draw),
+        method=_(str(draw.repayment_method)),
+    )
+    if draw.note:
+        logged = _("{logged} — {note}").format(logged=logged, note=escape(draw.note))
     summary = (
-        f"<@{user_id}> logged draw #{draw.id} on *{facility.slug}*: "
-        f"{format_money(draw.amount, money)} for {draw.months} months at "
-        f"{describe_rate(draw)} ({draw.repayment_method}){note}\n"
-        f"First due *{first.due_date.isoformat()}*: {format_money(first.amount, money)}; "
-        f"{level}; total interest *{format_money(total_interest, money)}*"
+        logged
+        + "\n"
+        + _("First due *{due}*: {amount}; {level}; total interest *{interest}*").format(
+            due=day(first.due_date),
+            amount=format_money(first.amount, money),
+            level=level,
+            interest=format_money(total_interest, money),
+        )
     )
     rows = [
-        f"{i.seq:>3}  {i.due_date.isoformat()}  {format_money(i.amount, money):>14}"
-        f"  principal {format_money(i.principal, money):>14}"
+        _("{seq}  {due}  {amount}  principal {principal}").format(
+            seq=f"{i.seq:>3}",
+            due=i.due_date.isoformat(),
+            amount=f"{format_money(i.amount, money):>14}",
+            principal=f"{format_money(i.principal, money):>14}",
+        )
         for i in installments[:SHOWN_ROWS]
     ]
     if len(installments) > SHOWN_ROWS:
-        rows.append(f"… {len(installments) - SHOWN_ROWS} more (`loanwatch export installments`)")
+        rows.append(
+            _("… {count} more (`loanwatch export installments`)").format(
+                count=len(installments) - SHOWN_ROWS
+            )
+        )
     table = "```" + "\n".join(rows) + "```"
     blocks = [
         {"type": "section", "text": {"type": "mrkdwn", "text": truncate(summary, 3000)}},
@@ -123,10 +157,14 @@ def schedule_reply(
 def _question(ask: AskFirst) -> Reply:
     """The "log another?" question, with buttons that carry only the waiting request's id."""
     minutes = max(1, int(ask.since.total_seconds() // 60))
-    text = (
-        f"You logged {format_money(ask.twin.amount, ask.facility.currency)} on "
-        f"*{ask.facility.slug}* {minutes} min ago (draw #{ask.twin.id}). "
+    text = _(
+        "You logged {amount} on *{facility}* {minutes} min ago (draw #{draw}). "
         "Log another draw of the same amount?"
+    ).format(
+        amount=format_money(ask.twin.amount, ask.facility.currency),
+        facility=ask.facility.slug,
+        minutes=minutes,
+        draw=ask.twin.id,
     )
     blocks = [
         {"type": "section", "text": {"type": "mrkdwn", "text": text}},
@@ -137,14 +175,14 @@ def _question(ask: AskFirst) -> Reply:
                 {
                     "type": "button",
                     "action_id": CONFIRM_ACTION,
-                    "text": {"type": "plain_text", "text": "Log it again"},
+                    "text": {"type": "plain_text", "text": _("Log it again")},
                     "style": "primary",
                     "value": str(ask.request_id),
                 },
                 {
                     "type": "button",
                     "action_id": CANCEL_ACTION,
-                    "text": {"type": "plain_text", "text": "Cancel"},
+                    "text": {"type": "plain_text", "text": _("Cancel")},
                     "value": str(ask.request_id),
                 },
             ],

@@ -14,10 +14,13 @@ from decimal import Decimal
 
 from bot.dates import parse_date, take_date
 from bot.errors import InputError
+from bot.i18n import N_, _
 from bot.ledger.facilities import CHANNEL_ID
 from bot.money import MoneyInputError, parse_amount, parse_daily_rate, take_amount
 from bot.typed import fold_width, quote, record_id
 
+# Kinds of ids a message names (record_id translates them where shown).
+ID_KINDS = (N_("alert"), N_("silence"))
 TERM = re.compile(r"([0-9]{1,3})\s*(m|mo|mos|month|months|个月|期)?", re.IGNORECASE)
 YEARS = re.compile(r"([0-9]{1,2})\s*(y|yr|yrs|year|years|年)", re.IGNORECASE)
 TERM_UNIT = re.compile(r"m|mo|mos|month|months|个月|期|y|yr|yrs|year|years|年", re.IGNORECASE)
@@ -25,7 +28,7 @@ CHANNEL_LINK = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 def term_months(text: str) -> int:
-    """`12m`, `12`, `6 months`, `1y` → months (1 to 360)."""
+    """`12m`, `12`, `6 months`, `1y`, `12期`, `12个月`, `１２期` → months (1 to 360)."""
     typed = fold_width(text).strip()
     if match := YEARS.fullmatch(typed):
         months = int(match.group(1)) * 12
@@ -33,17 +36,19 @@ def term_months(text: str) -> int:
         months = int(match.group(1))
     else:
         raise InputError(
-            f'"{quote(text)}" is not a term; write months like 12m or 6, or years like 1y'
+            _('"{typed}" is not a term; write months like 12m or 6, or years like 1y').format(
+                typed=quote(text)
+            )
         )
     if not 1 <= months <= 360:
-        raise InputError(f"a term must be 1 to 360 months, not {months}")
+        raise InputError(_("a term must be 1 to 360 months, not {months}").format(months=months))
     return months
 
 
 def take_term(words: Sequence[str], start: int) -> tuple[int, int]:
     """The term at `words[start]`, with a unit typed apart ("12 months"); and the next index."""
     if start >= len(words):
-        raise InputError("the term is missing; write months like 12m or 6, or years like 1y")
+        raise InputError(_("the term is missing; write months like 12m or 6, or years like 1y"))
     end = start + 1
     if end < len(words) and TERM_UNIT.fullmatch(fold_width(words[end]).strip()):
         end += 1
@@ -51,7 +56,7 @@ def take_term(words: Sequence[str], start: int) -> tuple[int, int]:
 
 
 def amount_then_date(
-    words: Sequence[str], *, what: str = "amount", date_what: str = "date"
+    words: Sequence[str], *, what: str = N_("amount"), date_what: str = N_("date")
 ) -> tuple[Decimal, date | None, list[str]]:
     """`AMOUNT [DATE] [note…]`: the amount (with its unit), the date if one is typed, the rest.
 
@@ -65,22 +70,22 @@ def amount_then_date(
 
 def due_date(text: str) -> date:
     """A bill's due date: YYYY-MM-DD (or YYYY/M/D)."""
-    return parse_date(text, "due date")
+    return parse_date(text, N_("due date"))
 
 
 def payoff_date(text: str) -> date:
     """The day a payoff quote is for: YYYY-MM-DD (or YYYY/M/D)."""
-    return parse_date(text, "payoff date")
+    return parse_date(text, N_("payoff date"))
 
 
 def alert_id(text: str) -> int:
     """An alert id as shown on its message: `12` or `#12`."""
-    return record_id(text, "an alert", "on its message")
+    return record_id(text, N_("an alert"), N_("on its message"))
 
 
 def silence_id(text: str) -> int:
     """A silence id as `silence list` shows it."""
-    return record_id(text, "a silence", "from `silence list`")
+    return record_id(text, N_("a silence"), N_("from `silence list`"))
 
 
 def rate_or_channel(word: str) -> tuple[Decimal | None, str | None]:
@@ -99,8 +104,10 @@ def rate_or_channel(word: str) -> tuple[Decimal | None, str | None]:
         except MoneyInputError:
             return None, channel(word)
         raise InputError(
-            f'"{quote(word)}" reads as an amount, and the limit is already given; after the '
-            "limit come the daily rate (e.g. 0.04%) and the channel id (e.g. C0123ABCD)"
+            _(
+                '"{typed}" reads as an amount, and the limit is already given; after the limit '
+                "come the daily rate (e.g. 0.04%) and the channel id (e.g. C0123ABCD)"
+            ).format(typed=quote(word))
         )
     raise rate_problem
 
@@ -122,6 +129,8 @@ def channel(text: str) -> str:
     if CHANNEL_ID.match(text):
         return text
     raise InputError(
-        f"{text!r} is not a Slack channel id (like C0123ABCD); copy it from the channel's "
-        "details in Slack"
+        _(
+            "{typed} is not a Slack channel id (like C0123ABCD); copy it from the channel's "
+            "details in Slack"
+        ).format(typed=repr(text))
     )

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.i18n import _
 from bot.slack.mrkdwn import escape
 
 
@@ -31,5 +32,5 @@ def problem(message: str, usage: str | None = None) -> Reply:
     """An ephemeral answer to bad input: what was wrong, and how to write it."""
     text = f":warning: {escape(message)}"
     if usage:
-        text += f"\nUsage: `{usage}`"
+        text += "\n" + _("Usage: `{usage}`").format(usage=usage)
     return Reply(text)

@@ -24,6 +24,7 @@ from bot import audit
 from bot.calendar import BusinessCalendar
 from bot.dates import check_date
 from bot.errors import InputError, NotFoundError
+from bot.i18n import _
 from bot.ledger.allocations import held_allocations, retire
 from bot.ledger.facilities import facility_zone
 from bot.ledger.repayments.allocation import apply_repayment, draws_by
@@ -75,14 +76,18 @@ def record_repayment(
     external_ref = free_text(external_ref, "the repayment's reference", limit=REF_CHARS)
     if paid_on > today:
         raise InputError(
-            f"repayment date {paid_on.isoformat()} is in the future (today is {today.isoformat()} "
-            f"in {facility.timezone}); record a repayment once it is made"
+            _(
+                "repayment date {date} is in the future (today is {today} in {zone}); record a "
+                "repayment once it is made"
+            ).format(date=paid_on.isoformat(), today=today.isoformat(), zone=facility.timezone)
         )
     _check_amounts(facility, amount, penalty, fee)
     if not draws_by(session, facility, paid_on):
         raise InputError(
-            f"{paid_on.isoformat()} is before {facility.slug}'s first draw, so nothing was owed "
-            "then; log the draw first, or check the date"
+            _(
+                "{date} is before {facility}'s first draw, so nothing was owed then; log the "
+                "draw first, or check the date"
+            ).format(date=paid_on.isoformat(), facility=facility.slug)
         )
     repayment = Repayment(
         facility_id=facility.id,
@@ -237,15 +242,20 @@ def _check_amounts(
     facility: Facility, amount: Decimal, penalty: Decimal | None, fee: Decimal | None
 ) -> None:
     if amount <= 0:
-        raise InputError("a repayment must be more than zero")
+        raise InputError(_("a repayment must be more than zero"))
     for value, what in ((penalty, "penalty"), (fee, "fee")):
         if value is not None and value < 0:
             raise InputError(f"a repayment's {what} cannot be negative")
     itemised = (penalty or ZERO) + (fee or ZERO)
     if itemised > amount:
         raise InputError(
-            f"the penalty and fee itemised ({format_money(itemised, facility.currency)}) are "
-            f"more than the repayment ({format_money(amount, facility.currency)}); check them"
+            _(
+                "the penalty and fee itemised ({itemised}) are more than the repayment "
+                "({amount}); check them"
+            ).format(
+                itemised=format_money(itemised, facility.currency),
+                amount=format_money(amount, facility.currency),
+            )
         )
 
 

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from bot.errors import InputError
+from bot.i18n import N_
 from bot.money import FEN
 
 ZERO = Decimal("0.00")
@@ -31,7 +32,8 @@ class RepaymentMethod(StrEnum):
 
     @property
     def words(self) -> str:
-        """The method as a finance reader knows it, English and Chinese."""
+        """The method as a finance reader knows it, English and Chinese (marked for the
+        catalogs: a Chinese reader is shown `_(method.words)`, the Chinese alone)."""
         return _METHOD_WORDS[self]
 
     @property
@@ -41,11 +43,11 @@ class RepaymentMethod(StrEnum):
 
 
 _METHOD_WORDS = {
-    RepaymentMethod.EQUAL_INSTALLMENT: "Equal installment (等额本息)",
-    RepaymentMethod.EQUAL_PRINCIPAL: "Equal principal (等额本金)",
-    RepaymentMethod.INTEREST_FIRST: "Interest first (先息后本)",
-    RepaymentMethod.BULLET: "Bullet (到期还本付息)",
-    RepaymentMethod.QUARTERLY_INTEREST: "Quarterly interest (按季结息)",
+    RepaymentMethod.EQUAL_INSTALLMENT: N_("Equal installment (等额本息)"),
+    RepaymentMethod.EQUAL_PRINCIPAL: N_("Equal principal (等额本金)"),
+    RepaymentMethod.INTEREST_FIRST: N_("Interest first (先息后本)"),
+    RepaymentMethod.BULLET: N_("Bullet (到期还本付息)"),
+    RepaymentMethod.QUARTERLY_INTEREST: N_("Quarterly interest (按季结息)"),
 }
 
 

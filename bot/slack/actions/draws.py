@@ -3,6 +3,7 @@
 from typing import Any
 
 from bot.errors import InputError
+from bot.i18n import N_, _
 from bot.slack import draw_replies
 from bot.slack.actions.values import NOT_OURS, row_id
 from bot.slack.context import loanwatch_of, refusal
@@ -21,7 +22,7 @@ def confirm(
         respond(
             response_type="ephemeral",
             replace_original=False,
-            text=refusal(Role.TREASURER, "log draws"),
+            text=refusal(Role.TREASURER, N_("log draws")),
         )
         return
     request_id = row_id(action.get("value"))
@@ -37,7 +38,7 @@ def confirm(
         respond(replace_original=True, text=reply.text)
         return
     # The question was only for the person; the draw is for the channel, like any other draw.
-    respond(replace_original=True, text="Logged; the schedule is in the channel.")
+    respond(replace_original=True, text=_("Logged; the schedule is in the channel."))
     respond(
         replace_original=False, response_type="in_channel", text=reply.text, blocks=reply.blocks
     )

@@ -1,25 +1,34 @@
 """`/loan draw|repay|bill|limit|facility`: the ledger and what the platforms show."""
 
 from bot.errors import InputError
+from bot.i18n import N_, _
+from bot.i18n.formats import big_money, day
 from bot.ledger import facilities as facility_service
 from bot.ledger.bills import remove_bill
 from bot.ledger.confirmations import confirm_draw
 from bot.ledger.draw_requests import DrawArgs
 from bot.ledger.facilities import FacilityTerms, facility_zone, get_facility
 from bot.ledger.observations import LimitStatus, record_bill, record_limit_reading
-from bot.ledger.portfolio import Position, positions
-from bot.ledger.repayments import PlacedAgain, breakdown, placed_again, record_repayment
+from bot.ledger.portfolio import positions
+from bot.ledger.repayments import breakdown, placed_again, record_repayment
 from bot.ledger.repayments.payoff import payoff_quote
 from bot.ledger.terms import describe_terms
 from bot.money import format_money, take_amount
 from bot.slack import draw_replies, parsing
 from bot.slack.actions.values import row_id
+from bot.slack.commands import ledger_words
 from bot.slack.commands.invocation import Invocation
 from bot.slack.context import Loanwatch, actor, refusal
 from bot.slack.mrkdwn import escape
 from bot.slack.reply import Reply
 from bot.slack.roles import Role
 from bot.slack.views.draw import open_draw_modal
+
+# Chinese for the few words typed after the numbers: `账单 … 已还`, `额度 … 可用 5万 冻结`.
+PAID_WORDS = {"已还": "paid", "已还款": "paid"}
+LIMIT_WORDS = {"可用": "available", "冻结": "frozen", "关闭": "closed", "已关闭": "closed"}
+# A limit reading's status as a reply names it (the stored value, in English).
+STATUSES = (N_("active"), N_("frozen"), N_("closed"))
 
 
 def draw(lw: Loanwatch, call: Invocation) -> Reply | None:
@@ -28,7 +37,9 @@ def draw(lw: Loanwatch, call: Invocation) -> Reply | None:
         with lw.reading() as session:
             slugs = [p.facility.slug for p in positions(session) if p.facility.active]
         if not slugs:
-            raise InputError("there are no facilities yet; an admin adds one with `facility add`")
+            raise InputError(
+                _("there are no facilities yet; an admin adds one with `facility add`")
+            )
         open_draw_modal(
             lw,
             call.client,
@@ -41,7 +52,7 @@ def draw(lw: Loanwatch, call: Invocation) -> Reply | None:
     if call.words[0].lower() == "confirm":
         return confirm(lw, call)
     if len(call.words) < 3:
-        raise InputError("a draw needs the facility, the amount and the term")
+        raise InputError(_("a draw needs the facility, the amount and the term"))
     amount, after = take_amount(call.words, 1)
     months, after = parsing.take_term(call.words, after)
     args = DrawArgs(
@@ -55,15 +66,23 @@ def confirm(lw: Loanwatch, call: Invocation) -> Reply:
     words = call.words[1:]
     draw_id = row_id(words[1].removeprefix("#")) if len(words) == 2 else None
     if draw_id is None:
-        raise InputError("say which draw arrived: the facility and the draw's number, e.g. 7")
+        raise InputError(_("say which draw arrived: the facility and the draw's number, e.g. 7"))
     with lw.transaction() as session:
         facility = get_facility(session, words[0])
         result = confirm_draw(session, actor(call.user_id), facility, draw_id, now=lw.clock())
         draw = result.draw
-        verb = "already confirmed" if result.already else "confirmed"
+        said = (
+            _("<@{user}> already confirmed draw #{draw} on *{facility}*: {amount} arrived")
+            if result.already
+            else _("<@{user}> confirmed draw #{draw} on *{facility}*: {amount} arrived")
+        )
         return Reply(
-            f"<@{call.user_id}> {verb} draw #{draw.id} on *{facility.slug}*: "
-            f"{format_money(draw.amount, facility.currency)} arrived",
+            said.format(
+                user=call.user_id,
+                draw=draw.id,
+                facility=facility.slug,
+                amount=format_money(draw.amount, facility.currency),
+            ),
             in_channel=not result.already,
         )
 
@@ -71,8 +90,8 @@ def confirm(lw: Loanwatch, call: Invocation) -> Reply:
 def repay(lw: Loanwatch, call: Invocation) -> Reply:
     """`repay FACILITY AMOUNT [YYYY-MM-DD] [note…]`."""
     if len(call.words) < 2:
-        raise InputError("a repayment needs the facility and the amount")
-    amount, paid_on, note = parsing.amount_then_date(call.words[1:], date_what="payment date")
+        raise InputError(_("a repayment needs the facility and the amount"))
+    amount, paid_on, note = parsing.amount_then_date(call.words[1:], date_what=N_("payment date"))
     with lw.transaction() as session:
         facility = get_facility(session, call.words[0], for_update=True)
         repayment = record_repayment(
@@ -87,53 +106,37 @@ def repay(lw: Loanwatch, call: Invocation) -> Reply:
         )
         placed = breakdown(repayment)
         money = facility.currency
-        penalty = (
-            f" + penalty {format_money(placed.penalty, money)}"
-            + (" (computed by loanwatch)" if placed.penalty_computed else "")
-            if placed.penalty
-            else ""
+        said = _(
+            "<@{user}> recorded repayment #{repayment} on *{facility}*: {amount} on {paid_on} = "
+            "principal {principal} + interest {interest}"
+        ).format(
+            user=call.user_id,
+            repayment=repayment.id,
+            facility=facility.slug,
+            amount=format_money(repayment.amount, money),
+            paid_on=day(repayment.paid_on),
+            principal=format_money(placed.principal, money),
+            interest=format_money(placed.interest, money),
         )
-        unexplained = (
-            f"; {format_money(placed.unexplained, money)} is more than the ledger can explain, "
-            "and a repayment_mismatch alert will ask about it"
-            if placed.unexplained
-            else ""
-        )
-        again = _placed_again_words(placed_again(session, repayment), money)
-        return Reply(
-            f"<@{call.user_id}> recorded repayment #{repayment.id} on *{facility.slug}*: "
-            f"{format_money(repayment.amount, money)} on {repayment.paid_on.isoformat()} = "
-            f"principal {format_money(placed.principal, money)} + interest "
-            f"{format_money(placed.interest, money)}{penalty}{unexplained}{again}",
-            in_channel=True,
-        )
-
-
-def _placed_again_words(later: list[PlacedAgain], currency: str) -> str:
-    """`; dated before 1 later repayment, placed again in date order: #3 (2026-03-01) now
-    carries penalty ¥16.61` (nothing when none is later)."""
-    if not later:
-        return ""
-    each = "; ".join(
-        f"#{row.id} ({row.paid_on.isoformat()}) "
-        + (
-            f"now carries penalty {format_money(row.penalty, currency)}"
-            if row.penalty
-            else "no penalty"
-        )
-        for row in later
-    )
-    count = len(later)
-    return (
-        f". Dated before {count} later repayment{'' if count == 1 else 's'}, placed again in "
-        f"date order: {each}"
-    )
+        if placed.penalty:
+            said = (
+                _("{said} + penalty {penalty} (computed by loanwatch)")
+                if placed.penalty_computed
+                else _("{said} + penalty {penalty}")
+            ).format(said=said, penalty=format_money(placed.penalty, money))
+        if placed.unexplained:
+            said = _(
+                "{said}; {amount} is more than the ledger can explain, and a repayment_mismatch "
+                "alert will ask about it"
+            ).format(said=said, amount=format_money(placed.unexplained, money))
+        again = ledger_words.placed_again_words(placed_again(session, repayment), money)
+        return Reply(said + again, in_channel=True)
 
 
 def payoff(lw: Loanwatch, call: Invocation) -> Reply:
     """`payoff FACILITY [YYYY-MM-DD]`: what settles the facility that day."""
     if not call.words or len(call.words) > 2:
-        raise InputError("a payoff quote needs the facility, and a date if not today")
+        raise InputError(_("a payoff quote needs the facility, and a date if not today"))
     with lw.transaction() as session:
         facility = get_facility(session, call.words[0])
         on = (
@@ -144,10 +147,17 @@ def payoff(lw: Loanwatch, call: Invocation) -> Reply:
         quote = payoff_quote(session, facility, on, lw.calendar, now=lw.clock())
         money = facility.currency
         return Reply(
-            f"Payoff of *{facility.slug}* on {on.isoformat()}: principal "
-            f"{format_money(quote.principal, money)} + interest to the day "
-            f"{format_money(quote.interest, money)} + penalty "
-            f"{format_money(quote.penalty, money)} = *{format_money(quote.total, money)}*"
+            _(
+                "Payoff of *{facility}* on {on}: principal {principal} + interest to the day "
+                "{interest} + penalty {penalty} = *{total}*"
+            ).format(
+                facility=facility.slug,
+                on=day(on),
+                principal=format_money(quote.principal, money),
+                interest=format_money(quote.interest, money),
+                penalty=format_money(quote.penalty, money),
+                total=format_money(quote.total, money),
+            )
         )
 
 
@@ -157,13 +167,15 @@ def bill(lw: Loanwatch, call: Invocation) -> Reply:
     if words and words[0].lower() == "remove":
         return bill_remove(lw, call)
     if len(words) < 3:
-        raise InputError("a bill needs the facility, its due date and its amount")
+        raise InputError(_("a bill needs the facility, its due date and its amount"))
     due = parsing.due_date(words[1])
     amount, after = take_amount(words, 2, allow_zero=True)
-    extra = [word.lower() for word in words[after:]]
+    extra = [PAID_WORDS.get(word.lower(), word.lower()) for word in words[after:]]
     if extra not in ([], ["paid"]):
         raise InputError(
-            f"{' '.join(words[after:])!r} is not understood; the only extra word is paid"
+            _("{typed} is not understood; the only extra word is paid").format(
+                typed=repr(" ".join(words[after:]))
+            )
         )
     paid = extra == ["paid"]
     with lw.transaction() as session:
@@ -178,24 +190,46 @@ def bill(lw: Loanwatch, call: Invocation) -> Reply:
             now=lw.clock(),
         )
         money = facility.currency
-        shown = f"{format_money(amount, money)} due {due.isoformat()}"
-        paid_text = ", paid" if result.row.paid else ""
+        words = {
+            "amount": format_money(amount, money),
+            "due": day(due),
+            "facility": facility.slug,
+            "bill": result.row.id,
+        }
         if result.previous is not None:
-            was = format_money(result.previous.amount, money)
-            return Reply(
-                f"corrected {was} → {format_money(amount, money)}: bill due {due.isoformat()} "
-                f"on *{facility.slug}*{paid_text} (#{result.row.id}; #{result.previous.id} "
-                "kept as history)"
+            said = (
+                _(
+                    "corrected {was} → {amount}: bill due {due} on *{facility}*, paid (#{bill}; "
+                    "#{previous} kept as history)"
+                )
+                if result.row.paid
+                else _(
+                    "corrected {was} → {amount}: bill due {due} on *{facility}* (#{bill}; "
+                    "#{previous} kept as history)"
+                )
             )
-        verb = "recorded" if result.new else "already had"
-        return Reply(f"{verb} bill #{result.row.id} on *{facility.slug}*: {shown}{paid_text}")
+            was = format_money(result.previous.amount, money)
+            return Reply(said.format(was=was, previous=result.previous.id, **words))
+        if result.new:
+            said = (
+                _("recorded bill #{bill} on *{facility}*: {amount} due {due}, paid")
+                if result.row.paid
+                else _("recorded bill #{bill} on *{facility}*: {amount} due {due}")
+            )
+        else:
+            said = (
+                _("already had bill #{bill} on *{facility}*: {amount} due {due}, paid")
+                if result.row.paid
+                else _("already had bill #{bill} on *{facility}*: {amount} due {due}")
+            )
+        return Reply(said.format(**words))
 
 
 def bill_remove(lw: Loanwatch, call: Invocation) -> Reply:
     """`bill remove FACILITY DUE_DATE REASON…`: a bill entered by mistake, kept as history."""
     words = call.words[1:]
     if len(words) < 3:
-        raise InputError("removing a bill needs the facility, its due date and the reason")
+        raise InputError(_("removing a bill needs the facility, its due date and the reason"))
     due = parsing.due_date(words[1])
     with lw.transaction() as session:
         facility = get_facility(session, words[0], for_update=True)
@@ -208,10 +242,17 @@ def bill_remove(lw: Loanwatch, call: Invocation) -> Reply:
             now=lw.clock(),
         )
         return Reply(
-            f"<@{call.user_id}> removed bill #{removed.id} on *{facility.slug}*: "
-            f"{format_money(removed.amount, facility.currency)} due {due.isoformat()} "
-            f"({escape(removed.removal_reason or '')}); kept as history, its alerts clear on "
-            "the next check",
+            _(
+                "<@{user}> removed bill #{bill} on *{facility}*: {amount} due {due} ({reason}); "
+                "kept as history, its alerts clear on the next check"
+            ).format(
+                user=call.user_id,
+                bill=removed.id,
+                facility=facility.slug,
+                amount=format_money(removed.amount, facility.currency),
+                due=day(due),
+                reason=escape(removed.removal_reason or ""),
+            ),
             in_channel=True,
         )
 
@@ -220,21 +261,23 @@ def limit(lw: Loanwatch, call: Invocation) -> Reply:
     """`limit FACILITY LIMIT [available AMOUNT] [frozen|closed]`."""
     words = call.words
     if len(words) < 2:
-        raise InputError("a limit reading needs the facility and the limit it shows")
-    limit_amount, at = take_amount(words, 1, allow_zero=True, what="limit")
+        raise InputError(_("a limit reading needs the facility and the limit it shows"))
+    limit_amount, at = take_amount(words, 1, allow_zero=True, what=N_("limit"))
     available = None
     status = LimitStatus.ACTIVE
     while at < len(words):
-        word = words[at].lower()
+        word = LIMIT_WORDS.get(words[at].lower(), words[at].lower())
         if word == "available":
             if at + 1 == len(words):
-                raise InputError("`available` needs the amount after it")
-            available, at = take_amount(words, at + 1, allow_zero=True, what="available")
+                raise InputError(_("`available` needs the amount after it"))
+            available, at = take_amount(words, at + 1, allow_zero=True, what=N_("available"))
             continue
         if word not in {s.value for s in LimitStatus}:
             raise InputError(
-                f"{words[at]!r} is not understood; after the limit come `available AMOUNT` and "
-                "`frozen` or `closed`"
+                _(
+                    "{typed} is not understood; after the limit come `available AMOUNT` and "
+                    "`frozen` or `closed`"
+                ).format(typed=repr(words[at]))
             )
         status = LimitStatus(word)
         at += 1
@@ -250,14 +293,22 @@ def limit(lw: Loanwatch, call: Invocation) -> Reply:
             now=lw.clock(),
         )
         reading = result.row
-        shown = (
-            f", available {format_money(reading.available, facility.currency)}"
+        said = (
+            _("recorded reading on *{facility}*: limit {limit}, available {available}, {status}")
             if reading.available is not None
-            else ""
+            else _("recorded reading on *{facility}*: limit {limit}, {status}")
         )
         return Reply(
-            f"recorded reading on *{facility.slug}*: limit "
-            f"{format_money(reading.limit_amount, facility.currency)}{shown}, {reading.status}"
+            said.format(
+                facility=facility.slug,
+                limit=big_money(reading.limit_amount, facility.currency),
+                available=(
+                    big_money(reading.available, facility.currency)
+                    if reading.available is not None
+                    else ""
+                ),
+                status=_(str(reading.status)),
+            )
         )
 
 
@@ -270,22 +321,33 @@ def facility(lw: Loanwatch, call: Invocation) -> Reply:
     """
     action = call.words[0].lower() if call.words else "list"
     if action == "list":
-        return _facility_list(lw)
+        return ledger_words.facility_list(lw)
     if action != "add":
-        raise InputError(f"`facility {action}` is not a subcommand; use list or add")
+        raise InputError(
+            _("`facility {action}` is not a subcommand; use list or add").format(action=action)
+        )
     if not lw.may(call.user_id, Role.ADMIN, "facility add"):
-        return Reply(refusal(Role.ADMIN, "add facilities"))
+        return Reply(refusal(Role.ADMIN, N_("add facilities")))
     words = call.words[1:]
     if len(words) < 3:
-        raise InputError("a facility needs a slug, a platform and a limit")
-    limit_amount, after = take_amount(words, 2, what="limit")
+        raise InputError(_("a facility needs a slug, a platform and a limit"))
+    limit_amount, after = take_amount(words, 2, what=N_("limit"))
     rate, channel = None, None
     for word in words[after:]:
         word_rate, word_channel = parsing.rate_or_channel(word)
         if (word_rate is not None and rate is not None) or (word_channel and channel):
             raise InputError(
-                f"{word!r} is one {'rate' if word_rate is not None else 'channel'} too many; a "
-                "facility has one daily rate and one alert channel"
+                (
+                    _(
+                        "{typed} is one rate too many; a facility has one daily rate and one "
+                        "alert channel"
+                    )
+                    if word_rate is not None
+                    else _(
+                        "{typed} is one channel too many; a facility has one daily rate and one "
+                        "alert channel"
+                    )
+                ).format(typed=repr(word))
             )
         rate = word_rate if word_rate is not None else rate
         channel = word_channel or channel
@@ -299,34 +361,22 @@ def facility(lw: Loanwatch, call: Invocation) -> Reply:
     )
     with lw.transaction() as session:
         added = facility_service.add_facility(session, actor(call.user_id), terms, now=lw.clock())
-        where = f", alerts to <#{added.alert_channel}>" if added.alert_channel else ""
+        said = (
+            _(
+                "<@{user}> added facility *{facility}* at {platform}: limit {limit}, {terms}, "
+                "alerts to <#{channel}>"
+            )
+            if added.alert_channel
+            else _("<@{user}> added facility *{facility}* at {platform}: limit {limit}, {terms}")
+        )
         return Reply(
-            f"<@{call.user_id}> added facility *{added.slug}* at "
-            f"{escape(added.platform.display_name)}: limit "
-            f"{format_money(added.limit_amount, added.currency)}, "
-            f"{describe_terms(added)}{where}",
+            said.format(
+                user=call.user_id,
+                facility=added.slug,
+                platform=escape(added.platform.display_name),
+                limit=big_money(added.limit_amount, added.currency),
+                terms=describe_terms(added),
+                channel=added.alert_channel,
+            ),
             in_channel=True,
         )
-
-
-def _position_line(p: Position) -> str:
-    """`• *jiebei-main* (借呗 Jiebei): limit ¥300,000.00, used …, available …`; a line whose
-    platform shows a lower limit says so, and its available is measured against that."""
-    currency = p.facility.currency
-    limit = format_money(p.facility.limit_amount, currency)
-    if p.cut_to is not None:
-        limit += f" (the platform shows {format_money(p.cut_to, currency)})"
-    return (
-        f"• *{p.facility.slug}* ({escape(p.facility.platform.display_name)}): limit {limit}, "
-        f"used {format_money(p.outstanding, currency)}, "
-        f"available {format_money(p.available, currency)}"
-    )
-
-
-def _facility_list(lw: Loanwatch) -> Reply:
-    with lw.reading() as session:
-        current = positions(session)
-        if not current:
-            return Reply("No facilities yet; an admin adds one with `facility add`.")
-        lines = [_position_line(p) for p in current]
-    return Reply("\n".join(lines))

@@ -12,6 +12,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.errors import InputError
+from bot.i18n import N_, ZH, _, current
 from bot.metrics import command_timer
 from bot.slack.commands import alerts, digest, imports, ledger, oncall, status, tickets
 from bot.slack.commands.invocation import Invocation
@@ -34,112 +35,145 @@ class Subcommand:
 
 SUBCOMMANDS: dict[str, Subcommand] = {
     "help": Subcommand(
-        lambda lw, call: help_reply(call.command), Role.VIEWER, "", "help", "this list"
+        lambda lw, call: help_reply(call.command),
+        Role.VIEWER,
+        "",
+        N_("help"),
+        N_("this list"),
     ),
     "draw": Subcommand(
         ledger.draw,
         Role.TREASURER,
-        "log draws",
-        "draw FACILITY AMOUNT TERM [note…] · draw confirm FACILITY DRAW_ID",
-        "log a draw and see its schedule (no arguments: a form); say its money arrived",
+        N_("log draws"),
+        N_("draw FACILITY AMOUNT TERM [note…] · draw confirm FACILITY DRAW_ID"),
+        N_("log a draw and see its schedule (no arguments: a form); say its money arrived"),
     ),
     "repay": Subcommand(
         ledger.repay,
         Role.TREASURER,
-        "record repayments",
-        "repay FACILITY AMOUNT [YYYY-MM-DD] [note…]",
-        "record a repayment",
+        N_("record repayments"),
+        N_("repay FACILITY AMOUNT [YYYY-MM-DD] [note…]"),
+        N_("record a repayment"),
     ),
     "payoff": Subcommand(
         ledger.payoff,
         Role.VIEWER,
         "",
-        "payoff FACILITY [YYYY-MM-DD]",
-        "principal, interest to the day, penalty: what settles it",
+        N_("payoff FACILITY [YYYY-MM-DD]"),
+        N_("principal, interest to the day, penalty: what settles it"),
     ),
     "bill": Subcommand(
         ledger.bill,
         Role.OPERATOR,
-        "record bills",
-        "bill FACILITY DUE_DATE AMOUNT [paid] · bill remove FACILITY DUE_DATE REASON…",
-        "record a bill the platform shows (a new amount corrects it), or remove a typo",
+        N_("record bills"),
+        N_("bill FACILITY DUE_DATE AMOUNT [paid] · bill remove FACILITY DUE_DATE REASON…"),
+        N_("record a bill the platform shows (a new amount corrects it), or remove a typo"),
     ),
     "limit": Subcommand(
         ledger.limit,
         Role.OPERATOR,
-        "record limit readings",
-        "limit FACILITY LIMIT [available AMOUNT] [frozen|closed]",
-        "record the limit the platform shows",
+        N_("record limit readings"),
+        N_("limit FACILITY LIMIT [available AMOUNT] [frozen|closed]"),
+        N_("record the limit the platform shows"),
     ),
     "import": Subcommand(
         imports.import_file,
         Role.OPERATOR,  # a file of repayments needs a treasurer: checked when it is read.
-        "import statements",
+        N_("import statements"),
         imports.USAGE,
-        "import the next file you share (CSV or .xlsx), as `loanwatch import` does; or use "
-        "the Import statement shortcut on a message with the file",
+        N_(
+            "import the next file you share (CSV or .xlsx), as `loanwatch import` does; or use "
+            "the Import statement shortcut on a message with the file"
+        ),
     ),
     "status": Subcommand(
         status.status,
         Role.VIEWER,
         "",
-        "status [FACILITY]",
-        "limits, what is drawn and due, open alerts",
+        N_("status [FACILITY]"),
+        N_("limits, what is drawn and due, open alerts"),
     ),
     "digest": Subcommand(
         digest.digest,
         Role.VIEWER,
         "",
-        "digest",
-        "the daily digest, posted here now: lines, bills due, alerts, a 13-week cash-flow chart",
+        N_("digest"),
+        N_(
+            "the daily digest, posted here now: lines, bills due, alerts, a 13-week cash-flow chart"
+        ),
     ),
     "ack": Subcommand(
-        alerts.ack, Role.OPERATOR, "acknowledge alerts", "ack ALERT_ID", "own an alert"
+        alerts.ack,
+        Role.OPERATOR,
+        N_("acknowledge alerts"),
+        N_("ack ALERT_ID"),
+        N_("own an alert"),
     ),
     "snooze": Subcommand(
         alerts.snooze,
         Role.OPERATOR,
-        "snooze alerts",
-        "snooze ALERT_ID DURATION (e.g. 4h, 1d)",
-        "quiet an alert for a while",
+        N_("snooze alerts"),
+        N_("snooze ALERT_ID DURATION (e.g. 4h, 1d)"),
+        N_("quiet an alert for a while"),
     ),
     "resolve": Subcommand(
         alerts.resolve,
         Role.OPERATOR,
-        "resolve alerts",
-        "resolve ALERT_ID REASON…",
-        "close an alert by hand, with the reason",
+        N_("resolve alerts"),
+        N_("resolve ALERT_ID REASON…"),
+        N_("close an alert by hand, with the reason"),
     ),
     "silence": Subcommand(
         alerts.silence,
         Role.VIEWER,  # `silence list` is for everyone; adding and removing check for treasurer.
         "",
-        "silence FACILITY|check:NAME|all DURATION REASON… · silence list · silence remove ID",
-        "quiet a facility, a check or everything (maintenance)",
+        N_("silence FACILITY|check:NAME|all DURATION REASON… · silence list · silence remove ID"),
+        N_("quiet a facility, a check or everything (maintenance)"),
     ),
     "ticket": Subcommand(
         tickets.ticket,
         Role.VIEWER,  # list and show are for everyone; each change checks its own role.
         "",
         tickets.USAGE,
-        "take it up with the platform: open (no arguments: a form), list, show, note, "
-        "record its reply, mark sent, close",
+        N_(
+            "take it up with the platform: open (no arguments: a form), list, show, note, "
+            "record its reply, mark sent, close"
+        ),
     ),
     "oncall": Subcommand(
         oncall.oncall,
         Role.VIEWER,  # showing is for everyone; `take` checks for operator, `set` for admin.
         "",
-        "oncall · oncall take [ROTATION] [until TIME] · oncall set @user [ROTATION] until TIME",
-        "who is on call; take a shift; admins put someone on call",
+        N_("oncall · oncall take [ROTATION] [until TIME] · oncall set @user [ROTATION] until TIME"),
+        N_("who is on call; take a shift; admins put someone on call"),
     ),
     "facility": Subcommand(
         ledger.facility,
         Role.VIEWER,  # `facility list` is for everyone; `facility add` checks for admin itself.
         "",
-        "facility list · facility add SLUG PLATFORM LIMIT [DAILY_RATE] [CHANNEL_ID]",
-        "the credit lines (adding one is for admins)",
+        N_("facility list · facility add SLUG PLATFORM LIMIT [DAILY_RATE] [CHANNEL_ID]"),
+        N_("the credit lines (adding one is for admins)"),
     ),
 }
+
+
+# Chinese names for the subcommands, as a Chinese finance team types them: `/loan 借款 …` is
+# `/loan draw …`. Metrics, audit and roles see the English name.
+ALIASES: dict[str, str] = {
+    "帮助": "help",
+    "借款": "draw",
+    "还款": "repay",
+    "账单": "bill",
+    "额度": "limit",
+    "状态": "status",
+    "确认": "ack",
+    "暂缓": "snooze",
+    "解决": "resolve",
+    "静默": "silence",
+    "工单": "ticket",
+    "值班": "oncall",
+}
+ALIAS_OF = {name: alias for alias, name in ALIASES.items()}
 
 
 def loan(ack: Callable[..., Any], command: dict[str, Any], client: WebClient, context: Any) -> None:
@@ -147,13 +181,18 @@ def loan(ack: Callable[..., Any], command: dict[str, Any], client: WebClient, co
     (`loanwatch_commands_total`, `loanwatch_command_seconds`)."""
     lw = loanwatch_of(context)
     call = Invocation.from_command(command, client)
-    name = call.subcommand or "help"
+    name = ALIASES.get(call.subcommand, call.subcommand) or "help"
     sub = SUBCOMMANDS.get(name)
     # Only the subcommands there are name a metric's series: a typo is `unknown`.
     with command_timer(name if sub is not None else "unknown") as outcome:
         if sub is None:
             outcome.result = "invalid"
-            ack(**problem(f"there is no `{name}` subcommand", f"{call.command} help").ack_kwargs())
+            ack(
+                **problem(
+                    _("there is no `{name}` subcommand").format(name=name),
+                    _("{command} help").format(command=call.command),
+                ).ack_kwargs()
+            )
             return
         if sub.role > Role.VIEWER and not lw.may(call.user_id, sub.role, f"{name}"):
             outcome.result = "refused"
@@ -163,7 +202,7 @@ def loan(ack: Callable[..., Any], command: dict[str, Any], client: WebClient, co
             reply = sub.handler(lw, call)
         except InputError as exc:
             outcome.result = "invalid"
-            reply = problem(str(exc), f"{call.command} {sub.usage}")
+            reply = problem(str(exc), f"{call.command} {_(sub.usage)}")
         if reply is None:
             ack()
         else:
@@ -171,12 +210,25 @@ def loan(ack: Callable[..., Any], command: dict[str, Any], client: WebClient, co
 
 
 def help_reply(command: str) -> Reply:
-    """Every subcommand with its usage."""
-    lines = [f"*{escape(command)}* — log draws, record what the platforms show, work alerts:"]
-    for sub in SUBCOMMANDS.values():
-        lines.append(f"• `{escape(command)} {escape(sub.usage)}` — {sub.summary}")
+    """Every subcommand with its usage; a Chinese reader also sees each one's Chinese name."""
+    shown = escape(command)
+    lines = [
+        _("*{command}* — log draws, record what the platforms show, work alerts:").format(
+            command=shown
+        )
+    ]
+    for name, sub in SUBCOMMANDS.items():
+        usage = f"{shown} {escape(_(sub.usage))}"
+        alias = ALIAS_OF.get(name)
+        if alias and current() == ZH:
+            line = _("• `{usage}` (or `{alias}`) — {summary}")
+        else:
+            line = _("• `{usage}` — {summary}")
+        lines.append(line.format(usage=usage, alias=alias, summary=_(sub.summary)))
     lines.append(
-        "Amounts: 50000, 50,000.00, ¥1,200, 5万 or 5 万, 50k. Dates: YYYY-MM-DD. "
-        "Durations: 30m, 4h, 2d."
+        _(
+            "Amounts: 50000, 50,000.00, ¥1,200, 5万 or 5 万, 50k. Dates: YYYY-MM-DD. "
+            "Durations: 30m, 4h, 2d."
+        )
     )
     return Reply("\n".join(lines))

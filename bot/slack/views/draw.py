@@ -7,6 +7,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import InputError, NotFoundError
+from bot.i18n import N_, _
 from bot.ledger.draw_requests import DrawArgs
 from bot.ledger.schedule import RepaymentMethod
 from bot.money import parse_amount
@@ -32,32 +33,32 @@ def draw_view(slugs: list[str], private_metadata: str) -> dict[str, Any]:
         "type": "modal",
         "callback_id": CALLBACK,
         "private_metadata": private_metadata,
-        "title": {"type": "plain_text", "text": "Log a draw"},
-        "submit": {"type": "plain_text", "text": "Log draw"},
-        "close": {"type": "plain_text", "text": "Cancel"},
+        "title": {"type": "plain_text", "text": _("Log a draw")},
+        "submit": {"type": "plain_text", "text": _("Log draw")},
+        "close": {"type": "plain_text", "text": _("Cancel")},
         "blocks": [
-            _input("facility", "Facility", {"type": "static_select", "options": options}),
+            _input("facility", _("Facility"), {"type": "static_select", "options": options}),
             _input(
                 "amount",
-                "Amount",
-                _text("e.g. 50,000 or 5万"),
+                _("Amount"),
+                _text(_("e.g. 50,000 or 5万")),
             ),
-            _input("term", "Term", _text("e.g. 12m")),
+            _input("term", _("Term"), _text(_("e.g. 12m"))),
             _input(
                 "method",
-                "Repayment method",
+                _("Repayment method"),
                 {
                     "type": "static_select",
-                    "options": [_option(m.words, m.value) for m in RepaymentMethod],
+                    "options": [_option(_(m.words), m.value) for m in RepaymentMethod],
                 },
                 optional=True,
-                hint="Leave empty for the facility's method.",
+                hint=_("Leave empty for the facility's method."),
             ),
             _input(
                 "note",
-                "Note",
+                _("Note"),
                 # Slack stops the typing at the length the ledger keeps (bot.typed).
-                {**_text("What the money is for"), "multiline": True, "max_length": NOTE_CHARS},
+                {**_text(_("What the money is for")), "multiline": True, "max_length": NOTE_CHARS},
                 optional=True,
             ),
         ],
@@ -85,7 +86,7 @@ def submit(
     lw = loanwatch_of(context)
     user_id = body["user"]["id"]
     if not lw.may(user_id, Role.TREASURER, "draw (form)"):
-        ack(response_action="errors", errors={"facility": refusal(Role.TREASURER, "log draws")})
+        ack(response_action="errors", errors={"facility": refusal(Role.TREASURER, N_("log draws"))})
         return
     try:
         facts = unpack(lw.installation(), view.get("private_metadata"), CALLBACK, user_id)
@@ -98,7 +99,7 @@ def submit(
     fields: dict[str, Any] = {}
     facility = _selected(values, "facility")
     if facility is None:
-        errors["facility"] = "Pick the facility the money came from."
+        errors["facility"] = _("Pick the facility the money came from.")
     for block, parse in (
         ("amount", parse_amount),
         ("term", parsing.term_months),
@@ -108,13 +109,13 @@ def submit(
         except InputError as exc:
             errors[block] = str(exc)
     try:
-        fields["note"] = free_text(_typed(values, "note"), "the draw's note")
+        fields["note"] = free_text(_typed(values, "note"), N_("the draw's note"))
     except InputError as exc:
         errors["note"] = str(exc)
     method = _selected(values, "method")
     known_methods = {m.value for m in RepaymentMethod}
     if method is not None and method not in known_methods:
-        errors["method"] = "Pick one of the methods listed, or leave it empty."
+        errors["method"] = _("Pick one of the methods listed, or leave it empty.")
     if errors:
         ack(response_action="errors", errors=errors)
         return
