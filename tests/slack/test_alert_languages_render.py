@@ -167,14 +167,15 @@ def test_a_chinese_storm_says_how_many_and_which_check() -> None:
     assert text == "1999 条新告警：额度下降（最高级别：严重），已合并"
     shown = " ".join(texts_of(blocks))
     assert "本次检查新增 1999 条“额度下降”告警" in shown
-    assert "另有" in shown and "附件 CSV" in shown
+    assert "另有" in shown
+    assert "附件 CSV" in shown
     validate(blocks)
 
 
 def test_english_is_unchanged() -> None:
     """The same payload in English reads as it always has."""
     with use(EN):
-        text, blocks = alert_message(SURFACES["acknowledged"])
+        text, _blocks = alert_message(SURFACES["acknowledged"])
         reminder = thread_line(SURFACES["reminder"])
     assert text == (
         "CRITICAL: bill_missing on jb-1 (alert 12) — acknowledged by U0ALICE until "
@@ -219,9 +220,12 @@ def test_chinese_messages_keep_slacks_limits_with_long_chinese_names_and_notes(s
     validate(blocks)
     assert all(block is not None for block in Block.parse_all(blocks))
     assert len(blocks) <= MAX_BLOCKS
-    assert len(text) <= MAX_TEXT and len(line) <= MAX_TEXT
+    assert len(text) <= MAX_TEXT
+    assert len(line) <= MAX_TEXT
     [header] = [b for b in blocks if b["type"] == "header"]
-    assert LONG_NAME in header["text"]["text"] and len(header["text"]["text"]) <= MAX_HEADER
-    assert len(form["title"]["text"]) <= 24 and form["title"]["text"].startswith("解决告警")
+    assert LONG_NAME in header["text"]["text"]
+    assert len(header["text"]["text"]) <= MAX_HEADER
+    assert len(form["title"]["text"]) <= 24
+    assert form["title"]["text"].startswith("解决告警")
     buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
     assert all(len(e.get("text", e.get("placeholder", {})).get("text", "")) <= 75 for e in buttons)
