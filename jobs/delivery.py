@@ -65,6 +65,8 @@ from bot.alerts.outbox import DEAD, PENDING, SENDING, SENT, enqueue
 from bot.alerts.policy import AlertPolicy
 from bot.clock import utcnow
 from bot.db import through_outages, transaction
+from bot.i18n import default as default_language
+from bot.i18n import use
 from bot.logs import bound
 from bot.models import Alert, OutboxMessage, Ticket
 from bot.settings import Settings
@@ -224,7 +226,9 @@ class DeliveryWorker:
                     continue
                 log.info("outbox %s: attempt %d to %s", view.id, view.attempts + 1, view.channel)
                 try:
-                    reference = self.transport.send(view)
+                    # Worded in its channel's language (a platform's row: its transport's).
+                    with use(view.language or default_language()):
+                        reference = self.transport.send(view)
                 except TransportError as exc:
                     retry_after = _usable(exc.retry_after, self.backoff_max)
                     self._record_failure(view, exc.message, exc.permanent, retry_after)

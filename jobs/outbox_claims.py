@@ -14,10 +14,12 @@ from sqlalchemy.orm import Session, aliased
 from bot.alerts.notices import NoticeKind
 from bot.alerts.outbox import DROPPED, PENDING, SENDING
 from bot.db import among
+from bot.i18n import default as default_language
 from bot.installation import this_installation
 from bot.models import Alert, OutboxMessage, Ticket
 from bot.oncall.words import ESCALATION_KIND
 from bot.tickets.notices import TicketNoticeKind
+from jobs.outbox_languages import row_languages
 from jobs.transports import OutboxMessageView
 
 log = logging.getLogger(__name__)
@@ -75,7 +77,8 @@ def claim_due(
     3. Drop those a later `resolved` row of their alert supersedes (:func:`supersede`).
     4. Hand back an escalation of a storm's alerts whose grouped message is not posted yet, and
        give the others the grouped message as the thread they go in (:func:`_group_threads`).
-    5. Read the message_ref of their alerts and this installation's id, for the views.
+    5. Read the message_ref of their alerts and this installation's id, for the views, and
+       the language each row's message is written in (jobs.outbox_languages).
     """
     candidates = (
         select(OutboxMessage.id, OutboxMessage.state)
@@ -114,6 +117,9 @@ def claim_due(
     won, threads = _group_threads(session, won, worker_id, now)
     ticket_refs = _ticket_refs(session, won)
     installation_id = this_installation(session).installation_id
+    languages = row_languages(
+        session, ((row.id, row.channel, row.payload) for row in won), default_language()
+    )
     claims = [
         Claim(
             OutboxMessageView(
@@ -129,6 +135,7 @@ def claim_due(
                 installation_id=installation_id,
                 token=row.token,
                 ticket_ref=ticket_refs.get(_ticket_id(row)),
+                language=languages.get(row.id),
             ),
             until,
             row.alert_id,

@@ -18,6 +18,7 @@ from bot.alerts.policy import LIST_STATES, MAX_SNOOZE, AlertPolicy, AlertState
 from bot.alerts.transition import already_resolved, get_alert, resolving, transition
 from bot.clock import require_aware
 from bot.errors import InputError
+from bot.i18n import _
 from bot.models import Alert
 from bot.tickets.follow_ups import note_resolved_alerts
 from bot.typed import free_text
@@ -73,11 +74,14 @@ def snooze(
     require_aware(now, "now")
     require_aware(until, "the snooze's end")
     if until <= now:
-        raise InputError("snooze until a time in the future, e.g. `loanwatch alert snooze 12 4h`")
+        raise InputError(
+            _("snooze until a time in the future, e.g. `loanwatch alert snooze 12 4h`")
+        )
     if until - now > MAX_SNOOZE:
         raise InputError(
-            f"a snooze can last at most {MAX_SNOOZE.days} days; "
-            "resolve the alert or add a silence instead"
+            _(
+                "a snooze can last at most {days} days; resolve the alert or add a silence instead"
+            ).format(days=MAX_SNOOZE.days)
         )
     alert = get_alert(session, alert_id)
 
@@ -109,7 +113,7 @@ def resolve(
     reason = free_text(reason, "the reason") or ""
     if not reason:
         raise InputError(
-            "say why the alert is resolved, e.g. --reason 'bill appeared, platform confirmed'"
+            _("say why the alert is resolved, e.g. --reason 'bill appeared, platform confirmed'")
         )
     alert = get_alert(session, alert_id)
 
@@ -140,5 +144,9 @@ def list_alerts(session: Session, state: str = "open") -> list[Alert]:
     elif state in (AlertState.ACKNOWLEDGED, AlertState.RESOLVED):
         query = query.where(Alert.state == state)
     elif state != "all":
-        raise InputError(f"unknown alert state {state!r}; use one of: {', '.join(LIST_STATES)}")
+        raise InputError(
+            _("unknown alert state {state!r}; use one of: {states}").format(
+                state=state, states=", ".join(LIST_STATES)
+            )
+        )
     return list(session.scalars(query))

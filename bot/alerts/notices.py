@@ -22,9 +22,18 @@ from enum import StrEnum
 from typing import Any
 
 from bot.alerts.findings import Severity
+from bot.alerts.notice_names import CHECK_NAMES as CHECK_NAMES
+from bot.alerts.notice_names import REASON_WORDS as REASON_WORDS
+from bot.alerts.notice_names import SEVERITY_NAMES as SEVERITY_NAMES
+from bot.alerts.notice_names import Reason as Reason
+from bot.alerts.notice_names import check_name as check_name
+from bot.alerts.notice_names import severity_name as severity_name
 from bot.alerts.policy import AlertState
+from bot.alerts.said import summary_of
 from bot.audit import SYSTEM
-from bot.zones import local, shown_zone
+from bot.i18n import EN, N_, ZH, _, current, use
+from bot.i18n.formats import moment
+from bot.zones import shown_zone
 
 
 class NoticeKind(StrEnum):
@@ -54,22 +63,6 @@ class Event(StrEnum):
     AUTO_RESOLVED = "auto_resolved"  # the condition cleared
     REMINDER = "reminder"
 
-
-class Reason(StrEnum):
-    """Why a reminder is sent."""
-
-    ACK_EXPIRED = "ack_expired"
-    SNOOZE_ENDED = "snooze_ended"
-    SILENCE_ENDED = "silence_ended"
-    SEVERITY_RAISED = "severity_raised"
-
-
-REASON_WORDS = {
-    Reason.ACK_EXPIRED: "the acknowledgement expired",
-    Reason.SNOOZE_ENDED: "the snooze ended",
-    Reason.SILENCE_ENDED: "the silence ended",
-    Reason.SEVERITY_RAISED: "severity raised",
-}
 
 _TIMES = (
     "opened_at",
@@ -129,7 +122,8 @@ class AlertNotice:
 
         `header` (the headline, plain) comes first, for anyone reading the outbox table.
         """
-        payload: dict[str, Any] = {"header": headline(self, PLAIN)}
+        with use(EN):  # the outbox is read by machines and admins: English, whoever acted
+            payload: dict[str, Any] = {"header": headline(self, PLAIN)}
         for f in fields(self):
             value = getattr(self, f.name)
             if value is None:
@@ -211,12 +205,14 @@ class GroupNotice:
 
     def to_payload(self) -> dict[str, Any]:
         """The storm as the outbox keeps it (JSON), with its headline and summary worded."""
+        with use(EN):  # kept in English, as an alert's summary is; said again where shown
+            header, summary = group_headline(self), group_summary(self)
         return {
-            "header": group_headline(self),
-            "summary": group_summary(self),
+            "header": header,
+            "summary": summary,
             "facts": {
-                "Alert ids": ", ".join(str(i) for i in self.alert_ids),
-                "Facilities": self.by_facility(),
+                N_("Alert ids"): ", ".join(str(i) for i in self.alert_ids),
+                N_("Facilities"): self.by_facility(),
             },
             "event": str(self.event),
             "check": self.check,
@@ -260,7 +256,7 @@ class Voice:
 
 
 def _plain_person(name: str | None) -> str:
-    return name if name is not None else "someone"
+    return name if name is not None else _("someone")
 
 
 # The console, logs and the payload's stored headline: names and text as they are.
@@ -270,54 +266,88 @@ PLAIN = Voice(person=_plain_person, typed=lambda text, room: text)
 # --- the words -----------------------------------------------------------------------------------
 
 
+def when(notice: AlertNotice, at: datetime | None) -> str:
+    """A moment of the notice, in its zone, as the reader writes it (the year only where it
+    differs from the alert's last sighting, in Chinese)."""
+    seen = notice.last_seen_at or notice.opened_at
+    return moment(at, notice.zone, near=seen.astimezone(notice.zone).date() if seen else None)
+
+
 def what_happened(notice: AlertNotice, voice: Voice) -> str:
     """What just happened to the alert, as a phrase: `acknowledged by X until T`."""
-    zone = notice.zone
     match notice.event:
         case Event.OPENED:
-            return "new"
+            return _("new")
         case Event.SEVERITY_RAISED:
-            was = f" (was {notice.previous_severity})" if notice.previous_severity else ""
-            return f"severity raised to {notice.severity}{was}"
+            severity = severity_name(notice.severity)
+            if notice.previous_severity:
+                return _("severity raised to {severity} (was {previous})").format(
+                    severity=severity, previous=severity_name(notice.previous_severity)
+                )
+            return _("severity raised to {severity}").format(severity=severity)
         case Event.ACKNOWLEDGED:
             who = voice.person(notice.acknowledged_by or notice.actor)
-            return f"acknowledged by {who} until {local(notice.ack_expires_at, zone)}"
+            return _("acknowledged by {who} until {until}").format(
+                who=who, until=when(notice, notice.ack_expires_at)
+            )
         case Event.SNOOZED:
             who = voice.person(notice.actor)
-            return f"snoozed by {who} until {local(notice.snoozed_until, zone)}"
+            return _("snoozed by {who} until {until}").format(
+                who=who, until=when(notice, notice.snoozed_until)
+            )
         case Event.RESOLVED | Event.AUTO_RESOLVED:
             return _lower_first(resolution(notice, voice))
         case Event.REMINDER:
-            reasons = "; ".join(_reason_words(r) for r in notice.reasons)
-            previous = notice.previously_acknowledged_by
-            was = f" (was acknowledged by {voice.person(previous)})" if previous else ""
-            return f"still firing: {reasons}{was}" if reasons else f"still firing{was}"
+            return _still_firing(notice, voice)
     return str(notice.event)
+
+
+def _still_firing(notice: AlertNotice, voice: Voice) -> str:
+    reasons = _("; ").join(_reason_words(r) for r in notice.reasons)
+    previous = notice.previously_acknowledged_by
+    if previous and reasons:
+        return _("still firing: {reasons} (was acknowledged by {who})").format(
+            reasons=reasons, who=voice.person(previous)
+        )
+    if previous:
+        return _("still firing (was acknowledged by {who})").format(who=voice.person(previous))
+    if reasons:
+        return _("still firing: {reasons}").format(reasons=reasons)
+    return _("still firing")
 
 
 def resolution(notice: AlertNotice, voice: Voice) -> str:
     """How the alert was resolved: by the checks (the condition cleared) or by whom and why."""
     if notice.resolved_by in (None, SYSTEM.name):
-        return "Resolved: the condition has cleared"
-    head = f"Resolved by {voice.person(notice.resolved_by)}"
+        return _("Resolved: the condition has cleared")
+    who = voice.person(notice.resolved_by)
+    head = _("Resolved by {who}").format(who=who)
     if not notice.resolve_reason:
         return head
-    return f"{head}: {voice.typed(notice.resolve_reason, _room(voice, len(head) + 2))}"
+    return _("Resolved by {who}: {reason}").format(
+        who=who, reason=voice.typed(notice.resolve_reason, _room(voice, len(head) + 2))
+    )
 
 
 def headline(notice: AlertNotice, voice: Voice) -> str:
     """`CRITICAL: bill_missing on jiebei-main (alert 12) — acknowledged by X until T`."""
-    where = notice.facility or "loanwatch"
-    severity = "CRITICAL" if notice.severity == Severity.CRITICAL else "Warning"
-    return f"{severity}: {notice.check} on {where} (alert {notice.alert_id}) — " + what_happened(
-        notice, voice
+    severity = _("CRITICAL") if notice.severity == Severity.CRITICAL else _("Warning")
+    return _("{severity}: {check} on {where} (alert {id}) — {what}").format(
+        severity=severity,
+        check=check_name(notice.check),
+        where=notice.facility or "loanwatch",
+        id=notice.alert_id,
+        what=what_happened(notice, voice),
     )
 
 
 def event_line(notice: AlertNotice, voice: Voice) -> str:
     """One line for the alert's history (its Slack thread): what happened and who did it."""
     if notice.event == Event.OPENED:
-        return f"Opened: {voice.typed(notice.summary, _room(voice, len('Opened: ')))}"
+        summary = summary_of(notice.summary, getattr(notice, "wording", None))
+        lead = _("Opened: {summary}")
+        room = _room(voice, len(lead.format(summary="")))
+        return lead.format(summary=voice.typed(summary, room))
     return _upper_first(what_happened(notice, voice))
 
 
@@ -325,30 +355,48 @@ def state_line(notice: AlertNotice, voice: Voice) -> str:
     """Where the alert stands now, in one line: open since, acknowledged until, resolved…"""
     if notice.state == AlertState.RESOLVED:
         return resolution(notice, voice)
-    zone = notice.zone
     if notice.state == AlertState.ACKNOWLEDGED:
         who = voice.person(notice.acknowledged_by)
-        words = f"Acknowledged by {who} until {local(notice.ack_expires_at, zone)}"
+        words = _("Acknowledged by {who} until {until}").format(
+            who=who, until=when(notice, notice.ack_expires_at)
+        )
     else:
-        words = f"Open since {local(notice.opened_at, zone)}"
+        words = _("Open since {since}").format(since=when(notice, notice.opened_at))
     if notice.snoozed_until is not None:
-        words += f" · Snoozed until {local(notice.snoozed_until, zone)}"
+        words = _("{state} · Snoozed until {until}").format(
+            state=words, until=when(notice, notice.snoozed_until)
+        )
     return words
 
 
 def group_headline(notice: GroupNotice) -> str:
     """`12 new bill_missing alerts (critical at worst), grouped`."""
-    verb = "new" if notice.event == Event.OPENED else "resolved"
-    return f"{notice.count} {verb} {notice.check} alerts ({notice.severity} at worst), grouped"
+    words = (
+        _("{count} new {check} alerts ({severity} at worst), grouped")
+        if notice.event == Event.OPENED
+        else _("{count} resolved {check} alerts ({severity} at worst), grouped")
+    )
+    return words.format(
+        count=notice.count,
+        check=check_name(notice.check),
+        severity=severity_name(notice.severity),
+    )
 
 
 def group_summary(notice: GroupNotice) -> str:
     """What the storm's message says under its title."""
-    verb = "opened" if notice.event == Event.OPENED else "resolved"
-    return (
-        f"{notice.count} {notice.check} alerts {verb} in one run; each can still be "
-        "acknowledged, snoozed or resolved by its id"
+    words = (
+        _(
+            "{count} {check} alerts opened in one run; each can still be acknowledged, snoozed "
+            "or resolved by its id"
+        )
+        if notice.event == Event.OPENED
+        else _(
+            "{count} {check} alerts resolved in one run; each can still be acknowledged, "
+            "snoozed or resolved by its id"
+        )
     )
+    return words.format(count=notice.count, check=check_name(notice.check))
 
 
 def worst(severities: Sequence[str]) -> str:
@@ -359,7 +407,7 @@ def worst(severities: Sequence[str]) -> str:
 
 def _reason_words(reason: str) -> str:
     known = Reason._value2member_map_.get(reason)
-    return REASON_WORDS[known] if isinstance(known, Reason) else reason
+    return _(REASON_WORDS[known]) if isinstance(known, Reason) else reason
 
 
 def _room(voice: Voice, used: int) -> int | None:
@@ -373,8 +421,10 @@ def _aware(value: Any) -> datetime:
 
 
 def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
+    # English puts a phrase inside a sentence ("… — resolved by X"); Chinese has no case, and
+    # its phrases may begin with a name, which stays as written.
+    return text if current() == ZH else text[:1].lower() + text[1:]
 
 
 def _upper_first(text: str) -> str:
-    return text[:1].upper() + text[1:]
+    return text if current() == ZH else text[:1].upper() + text[1:]

@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.alerts.checks import FACILITY_CHECKS
+from bot.alerts.notice_names import check_name
 from bot.clock import require_aware
 from bot.errors import InputError, NotFoundError
+from bot.i18n import _
 from bot.models import Facility, Silence
 from bot.typed import free_text
 
@@ -39,24 +41,34 @@ def add_silence(
     scopes = sum([facility_id is not None, check is not None, everything])
     if scopes != 1:
         raise InputError(
-            "say what to silence, exactly one of: a facility (--facility SLUG), "
-            "a check (--check NAME) or everything (--all)"
+            _(
+                "say what to silence, exactly one of: a facility (--facility SLUG), "
+                "a check (--check NAME) or everything (--all)"
+            )
         )
     if facility_id is not None and session.get(Facility, facility_id) is None:
-        raise NotFoundError(f"no facility with id {facility_id}")
+        raise NotFoundError(_("no facility with id {id}").format(id=facility_id))
     # A silence for a misspelt check would quietly silence nothing, so unknown names are refused;
     # so are the admin checks, which are about loanwatch itself and never silenced.
     if check is not None and check not in FACILITY_CHECKS:
-        raise InputError(f"unknown check {check!r}; the checks are: {', '.join(FACILITY_CHECKS)}")
+        raise InputError(
+            _("unknown check {check!r}; the checks are: {checks}").format(
+                check=check, checks=", ".join(FACILITY_CHECKS)
+            )
+        )
     if duration <= timedelta(0):
-        raise InputError("a silence must last longer than zero, e.g. 30m, 4h or 2d")
+        raise InputError(_("a silence must last longer than zero, e.g. 30m, 4h or 2d"))
     if duration > MAX_SILENCE:
         raise InputError(
-            f"a silence can last at most {MAX_SILENCE.days} days; add another when it ends"
+            _("a silence can last at most {days} days; add another when it ends").format(
+                days=MAX_SILENCE.days
+            )
         )
     reason = free_text(reason, "the reason") or ""
     if not reason:
-        raise InputError("a silence needs a reason, e.g. --reason 'Jiebei maintenance until 06:00'")
+        raise InputError(
+            _("a silence needs a reason, e.g. --reason 'Jiebei maintenance until 06:00'")
+        )
 
     silence = Silence(
         facility_id=facility_id,
@@ -80,11 +92,15 @@ def remove_silence(
     silence = session.get(Silence, silence_id)
     if silence is None:
         raise NotFoundError(
-            f"no silence with id {silence_id}; `loanwatch silence list` shows the active ones"
+            _("no silence with id {id}; `loanwatch silence list` shows the active ones").format(
+                id=silence_id
+            )
         )
     if not is_active(silence, now):
         raise InputError(
-            f"silence {silence_id} is not active (it ended {end_of(silence):%Y-%m-%d %H:%M} UTC)"
+            _("silence {id} is not active (it ended {ended} UTC)").format(
+                id=silence_id, ended=f"{end_of(silence):%Y-%m-%d %H:%M}"
+            )
         )
     before = audit.snapshot(silence)
     silence.removed_at = now
@@ -144,7 +160,7 @@ def covers(silence: Silence, *, check: str, facility_id: int | None) -> bool:
 def scope_of(silence: Silence) -> str:
     """The silence's scope in words: `facility 3`, `check bill_missing`, `everything`."""
     if silence.facility_id is not None:
-        return f"facility {silence.facility_id}"
+        return _("facility {id}").format(id=silence.facility_id)
     if silence.check is not None:
-        return f"check {silence.check}"
-    return "everything"
+        return _("check {check}").format(check=check_name(silence.check))
+    return _("everything")

@@ -5,7 +5,7 @@ reads the alert again and decides from what it finds, so two writers never both 
 """
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.alerts.policy import AlertState
 from bot.errors import InputError, NotFoundError
+from bot.i18n import _
+from bot.i18n.formats import moment
 from bot.models import Alert
 
 # A conditional update that keeps losing means something rewrites the alert in a loop.
@@ -34,7 +36,7 @@ def transition(session: Session, alert: Alert, decide: Decide) -> dict[str, Any]
        left, so a double click becomes one acknowledgement and an acknowledgement that lost to
        an auto-resolve is refused instead of reopening a resolved alert.
     """
-    for _ in range(MAX_ATTEMPTS):
+    for _attempt in range(MAX_ATTEMPTS):
         values = decide(alert)
         if values is None:
             return None
@@ -76,7 +78,9 @@ def get_alert(session: Session, alert_id: int) -> Alert:
     alert = session.get(Alert, alert_id)
     if alert is None:
         raise NotFoundError(
-            f"no alert with id {alert_id}; `loanwatch alert list` shows the open ones"
+            _("no alert with id {id}; `loanwatch alert list` shows the open ones").format(
+                id=alert_id
+            )
         )
     return alert
 
@@ -90,6 +94,11 @@ def unresolved_by_fingerprint(session: Session, fingerprint: str) -> Alert | Non
 
 def already_resolved(alert: Alert) -> str:
     """Why an action on a resolved alert is refused: who resolved it, when and why."""
-    when = f"{alert.resolved_at:%Y-%m-%d %H:%M} UTC" if alert.resolved_at else "earlier"
-    why = f" ({alert.resolve_reason})" if alert.resolve_reason else ""
-    return f"alert {alert.id} was already resolved by {alert.resolved_by} at {when}{why}"
+    when = moment(alert.resolved_at, UTC) if alert.resolved_at else _("earlier")
+    if alert.resolve_reason:
+        return _("alert {id} was already resolved by {who} at {when} ({reason})").format(
+            id=alert.id, who=alert.resolved_by, when=when, reason=alert.resolve_reason
+        )
+    return _("alert {id} was already resolved by {who} at {when}").format(
+        id=alert.id, who=alert.resolved_by, when=when
+    )

@@ -38,12 +38,16 @@ from bot.alerts.notices import (
     Event,
     GroupNotice,
     Voice,
+    check_name,
     event_line,
     group_headline,
+    group_summary,
     headline,
     state_line,
 )
 from bot.alerts.policy import AlertState
+from bot.alerts.said import facts_of, summary_of
+from bot.i18n import EN, N_, _, use
 from bot.slack.mrkdwn import escape_within, mention, truncate
 from bot.spreadsheets import safe_cell
 
@@ -73,7 +77,8 @@ RESOLVE_ACTION = "alert_resolve"
 TICKET_ACTION = "alert_ticket"
 MONEY_ARRIVED_ACTION = "alert_money_arrived"
 # Option values are f"{alert_id}:{key}": the handler reads the id and the duration, no state.
-SNOOZE_CHOICES = {"1h": "1 hour", "4h": "4 hours", "1d": "1 day", "3d": "3 days"}
+# The labels are in English, translated where shown.
+SNOOZE_CHOICES = {"1h": N_("1 hour"), "4h": N_("4 hours"), "1d": N_("1 day"), "3d": N_("3 days")}
 
 MAX_BLOCKS = 50  # blocks in one message
 MAX_TEXT = 3000  # characters in any text object, section text included
@@ -85,7 +90,7 @@ MAX_FACT_FIELDS = 4 * MAX_FIELDS
 # A fact's label is a few words; a long one should not eat its value's room.
 MAX_LABEL = 100
 
-AT_RISK = "At risk"
+AT_RISK = N_("At risk")
 ICONS = {Severity.CRITICAL: "🔴", Severity.WARNING: "🟠"}
 RESOLVED_ICON = "✅"
 CSV_COLUMNS = (
@@ -124,10 +129,15 @@ def alert_message(payload: Payload) -> tuple[str, list[dict[str, Any]]]:
        (not when a ticket is open).
     """
     notice = AlertNotice.from_payload(payload)
+    wording = getattr(notice, "wording", None)
     blocks: list[Block] = [_header(_title(notice))]
-    facts = {AT_RISK: notice.at_risk, **notice.facts} if notice.at_risk else notice.facts
-    blocks += _summary_and_facts(notice.summary, facts)
-    ids = f"Alert {notice.alert_id} · {escape_within(notice.fingerprint, 500)}"
+    facts = facts_of(notice.facts, wording)
+    if notice.at_risk:
+        facts = {_(AT_RISK): notice.at_risk, **facts}
+    blocks += _summary_and_facts(summary_of(notice.summary, wording), facts)
+    ids = _("Alert {id} · {fingerprint}").format(
+        id=notice.alert_id, fingerprint=escape_within(notice.fingerprint, 500)
+    )
     blocks.append(ContextBlock(elements=[_mrkdwn(state_line(notice, SLACK)), _mrkdwn(ids)]))
     if notice.ticket:  # the ticket about it, in its state's words: "Ticket T-3 · waiting on …"
         blocks.append(ContextBlock(elements=[_mrkdwn(f"🎫 {escape_within(notice.ticket, 500)}")]))
@@ -139,9 +149,11 @@ def alert_message(payload: Payload) -> tuple[str, list[dict[str, Any]]]:
 
 
 def _title(notice: AlertNotice) -> str:
-    what = f"{notice.check} · {notice.facility or 'loanwatch'}"
+    check, where = check_name(notice.check), notice.facility or "loanwatch"
     if notice.state == AlertState.RESOLVED:
-        return truncate(f"{RESOLVED_ICON} {what} resolved", MAX_HEADER)
+        what = _("{check} · {where} resolved").format(check=check, where=where)
+        return truncate(f"{RESOLVED_ICON} {what}", MAX_HEADER)
+    what = _("{check} · {where}").format(check=check, where=where)
     return truncate(f"{_icon(notice.severity)} {what}", MAX_HEADER)
 
 
@@ -149,7 +161,8 @@ def _summary_and_facts(summary: str, facts: Mapping[str, Any]) -> list[Block]:
     fields = [_field(str(label), str(value)) for label, value in facts.items()]
     if len(fields) > MAX_FACT_FIELDS:
         hidden = len(fields) - (MAX_FACT_FIELDS - 1)
-        fields = [*fields[: MAX_FACT_FIELDS - 1], _field("More facts", f"{hidden} not shown")]
+        more = _field(_("More facts"), _("{hidden} not shown").format(hidden=hidden))
+        fields = [*fields[: MAX_FACT_FIELDS - 1], more]
     chunks = [fields[start : start + MAX_FIELDS] for start in range(0, len(fields), MAX_FIELDS)]
     # Slack refuses an empty text object, so a blank summary leaves the section to its fields.
     text = _mrkdwn(escape_within(summary, MAX_TEXT)) if summary.strip() else None
@@ -172,24 +185,24 @@ def _actions(notice: AlertNotice) -> ActionsBlock:
     elements: list[InteractiveElement] = []
     if notice.state != AlertState.ACKNOWLEDGED:
         style = "primary" if notice.severity == Severity.CRITICAL else None
-        elements.append(_button("Acknowledge", ACK_ACTION, alert_id, style))
+        elements.append(_button(_("Acknowledge"), ACK_ACTION, alert_id, style))
     options = [
-        Option(value=f"{alert_id}:{key}", text=PlainTextObject(text=label))
+        Option(value=f"{alert_id}:{key}", text=PlainTextObject(text=_(label)))
         for key, label in SNOOZE_CHOICES.items()
     ]
     elements.append(
         StaticSelectElement(
-            placeholder=PlainTextObject(text="Snooze"), action_id=SNOOZE_ACTION, options=options
+            placeholder=PlainTextObject(text=_("Snooze")), action_id=SNOOZE_ACTION, options=options
         )
     )
-    elements.append(_button("Resolve", RESOLVE_ACTION, alert_id))
+    elements.append(_button(_("Resolve"), RESOLVE_ACTION, alert_id))
     # A draw nothing has confirmed: someone who saw the money land can say so.
     if notice.check == Check.DRAW_UNCONFIRMED and notice.state != AlertState.RESOLVED:
-        elements.append(_button("Money arrived", MONEY_ARRIVED_ACTION, alert_id))
+        elements.append(_button(_("Money arrived"), MONEY_ARRIVED_ACTION, alert_id))
     # A ticket goes to the facility's platform; an alert on no facility (loanwatch's own
     # delivery failures) has no platform to write to.
     if notice.facility and not notice.ticket:
-        elements.append(_button("Open ticket", TICKET_ACTION, alert_id))
+        elements.append(_button(_("Open ticket"), TICKET_ACTION, alert_id))
     return ActionsBlock(block_id=f"alert:{alert_id}", elements=elements)
 
 
@@ -209,10 +222,9 @@ def thread_line(payload: Payload) -> str:
 
 def reposted_line(payload: Payload) -> str:
     """The first line in the thread of an alert's message posted again after it was deleted."""
-    return (
-        f"{thread_line(payload)}\n_The alert's earlier message was deleted in Slack; "
-        "this one replaces it._"
-    )
+    return _(
+        "{line}\n_The alert's earlier message was deleted in Slack; this one replaces it._"
+    ).format(line=thread_line(payload))
 
 
 # --- a storm of alerts ---------------------------------------------------------------------------
@@ -225,18 +237,21 @@ def group_message(payload: Payload) -> tuple[str, list[dict[str, Any]]]:
     each still handled on its own with `/loan ack ID`, and all of them are in the attached CSV.
     """
     storm = GroupNotice.from_payload(payload)
+    check = check_name(storm.check)
     if storm.event == Event.OPENED:
-        title = f"{_icon(storm.severity)} {storm.count} new {storm.check} alerts"
-        hint = (
+        words = _("{count} new {check} alerts").format(count=storm.count, check=check)
+        title = f"{_icon(storm.severity)} {words}"
+        hint = _(
             "Each alert can still be worked on its own: `/loan ack ID`, "
             "`/loan snooze ID 4h`, `/loan resolve ID reason`"
         )
     else:
-        title = f"{RESOLVED_ICON} {storm.count} {storm.check} alerts resolved"
-        hint = "Every alert is in the attached CSV."
-    lead = "*Alert ids*\n"
-    where = "*Facilities*\n"
-    summary = str(payload.get("summary", "")) or title
+        words = _("{count} {check} alerts resolved").format(count=storm.count, check=check)
+        title = f"{RESOLVED_ICON} {words}"
+        hint = _("Every alert is in the attached CSV.")
+    lead = _("*Alert ids*") + "\n"
+    where = _("*Facilities*") + "\n"
+    summary = _storm_summary(storm, payload) or title
     blocks: list[Block] = [
         _header(truncate(title, MAX_HEADER)),
         SectionBlock(text=_mrkdwn(escape_within(summary, MAX_TEXT))),
@@ -247,6 +262,17 @@ def group_message(payload: Payload) -> tuple[str, list[dict[str, Any]]]:
         ContextBlock(elements=[_mrkdwn(hint)]),
     ]
     return escape_within(group_headline(storm), MAX_TEXT), [block.to_dict() for block in blocks]
+
+
+def _storm_summary(storm: GroupNotice, payload: Payload) -> str:
+    """The summary the storm's row keeps (in English), said in the language in use."""
+    kept = str(payload.get("summary", ""))
+    with use(EN):
+        as_worded = group_summary(storm)
+    if kept == as_worded:  # the usual case: worded by GroupNotice.to_payload
+        return group_summary(storm)
+    wording = payload.get("wording")
+    return summary_of(kept, wording if isinstance(wording, Mapping) else None)
 
 
 def _ids_text(ids: list[int], limit: int) -> str:
@@ -268,7 +294,7 @@ def _ids_text(ids: list[int], limit: int) -> str:
 
 
 def _more(left: int) -> str:
-    return f" and {left} more — see the attached CSV"
+    return _(" and {left} more — see the attached CSV").format(left=left)
 
 
 def group_csv(payload: Payload) -> str:

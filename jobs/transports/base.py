@@ -39,6 +39,9 @@ class OutboxMessageView:
     # A ticket's own message ("CHANNEL_ID:TS", tickets.message_ref) for a `ticket.notice` row:
     # None until its first notice is posted.
     ticket_ref: str | None = None
+    # The language its message is written in, for a message to a channel: the facility's, else
+    # the channel's, else the workspace's (jobs.outbox_languages); None: the transport chooses.
+    language: str | None = None
 
     @property
     def maybe_sent(self) -> bool:

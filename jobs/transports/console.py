@@ -11,7 +11,18 @@ import sys
 from collections.abc import Mapping
 from typing import Any, TextIO
 
-from bot.alerts.notices import ALERT_KINDS, PLAIN, AlertNotice, NoticeKind, headline
+from bot.alerts.notices import (
+    ALERT_KINDS,
+    PLAIN,
+    AlertNotice,
+    GroupNotice,
+    NoticeKind,
+    group_headline,
+    group_summary,
+    headline,
+)
+from bot.alerts.said import facts_of, summary_of
+from bot.i18n import EN, N_, _, use
 from bot.slack.request_blocks import REQUEST_MESSAGES
 from jobs.transports.base import OutboxMessageView, TransportError
 
@@ -25,7 +36,11 @@ def render_text(message: OutboxMessageView) -> str:
     """
     payload = dict(message.payload)
     target = f" → #{message.channel}" if message.channel else ""
-    lines = [f"── {message.kind}{target} (outbox {message.id}) ──"]
+    lines = [
+        _("── {kind}{target} (outbox {id}) ──").format(
+            kind=message.kind, target=target, id=message.id
+        )
+    ]
     if message.kind in REQUEST_MESSAGES:
         text, blocks = REQUEST_MESSAGES[message.kind](payload)
         buttons = "  ".join(f"[{label}]" for label in _button_labels(blocks))
@@ -33,7 +48,12 @@ def render_text(message: OutboxMessageView) -> str:
     if message.kind in ALERT_KINDS:
         notice = AlertNotice.from_payload(payload)
         payload["header"] = headline(notice, PLAIN)
-    elif message.kind != NoticeKind.GROUP:
+        wording = getattr(notice, "wording", None)
+        payload["summary"] = summary_of(notice.summary, wording)
+        payload["facts"] = facts_of(notice.facts, wording)
+    elif message.kind == NoticeKind.GROUP:
+        _word_storm(payload)
+    else:
         payload.setdefault("header", payload.pop("title", None))
     for key in ("header", "summary", "text"):
         value = payload.pop(key, None)
@@ -42,14 +62,36 @@ def render_text(message: OutboxMessageView) -> str:
     facts = payload.pop("facts", None)
     if isinstance(facts, Mapping):
         lines.extend(f"  {label}: {value}" for label, value in facts.items())
-    for key, label in (
-        ("at_risk", "At risk"),
-        ("acknowledged_by", "Acknowledged by"),
-        ("reason", "Reason"),
-    ):
+    for key, label in _LABELS:
         if payload.get(key):
-            lines.append(f"  {label}: {payload[key]}")
+            lines.append(f"  {_(label)}: {payload[key]}")
     return "\n".join(lines) + "\n"
+
+
+_LABELS = (
+    ("at_risk", N_("At risk")),
+    ("acknowledged_by", N_("Acknowledged by")),
+    ("reason", N_("Reason")),
+)
+
+
+def _word_storm(payload: dict[str, Any]) -> None:
+    """A storm's headline, summary and facts, said again in the language in use (the row keeps
+    them in English)."""
+    storm = GroupNotice.from_payload(payload)
+    with use(EN):
+        as_worded = group_summary(storm)
+    payload["header"] = group_headline(storm)
+    kept = str(payload.get("summary") or "")
+    wording = payload.get("wording")
+    payload["summary"] = (
+        group_summary(storm)
+        if kept == as_worded
+        else summary_of(kept, wording if isinstance(wording, Mapping) else None)
+    )
+    facts = payload.get("facts")
+    if isinstance(facts, Mapping):
+        payload["facts"] = facts_of({str(k): str(v) for k, v in facts.items()})
 
 
 def _button_labels(blocks: list[dict[str, Any]]) -> list[str]:

@@ -20,6 +20,7 @@ from bot.alerts import actions as alert_actions
 from bot.alerts.money_arrived import money_arrived as confirm_money_arrived
 from bot.durations import parse_duration
 from bot.errors import InputError
+from bot.i18n import _
 from bot.models import Alert
 from bot.slack import ticket_words
 from bot.slack.actions.values import NOT_OURS, row_id
@@ -61,7 +62,13 @@ def acknowledge(
         whisper(client, body, escape(str(exc)))
         return
     if owner != user_id:
-        whisper(client, body, f"Alert {alert_id} is already acknowledged by {mention(owner)}.")
+        whisper(
+            client,
+            body,
+            _("Alert {id} is already acknowledged by {who}.").format(
+                id=alert_id, who=mention(owner)
+            ),
+        )
 
 
 def snooze(
@@ -182,8 +189,10 @@ def _clicked_alert(
     whisper(
         client,
         body,
-        f"This button is not on alert {alert_id}'s own message, so nothing was done. "
-        f"Use the buttons on that message, or `/loan {action}`.",
+        _(
+            "This button is not on alert {id}'s own message, so nothing was done. "
+            "Use the buttons on that message, or `/loan {action}`."
+        ).format(id=alert_id, action=action),
     )
     return None
 

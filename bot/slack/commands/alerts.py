@@ -8,6 +8,7 @@ from bot.alerts import actions as alert_actions
 from bot.alerts.silences import active_silences, add_silence, remove_silence, scope_of
 from bot.durations import parse_duration
 from bot.errors import InputError
+from bot.i18n import _
 from bot.ledger.facilities import get_facility
 from bot.slack import parsing
 from bot.slack.commands.invocation import Invocation
@@ -21,7 +22,7 @@ from bot.zones import facility_zone
 def ack(lw: Loanwatch, call: Invocation) -> Reply:
     """`ack ALERT_ID`."""
     if len(call.words) != 1:
-        raise InputError("say which alert: its id")
+        raise InputError(_("say which alert: its id"))
     alert_id = parsing.alert_id(call.words[0])
     with lw.transaction() as session:
         alert = alert_actions.acknowledge(
@@ -29,16 +30,26 @@ def ack(lw: Loanwatch, call: Invocation) -> Reply:
         )
         owner, expires = alert.acknowledged_by, alert.ack_expires_at
         zone = facility_zone(session, alert.facility_id)
-    until = f" until {lw.when(expires, zone)}" if expires is not None else ""
+    until = lw.when(expires, zone) if expires is not None else None
     if owner != call.user_id:
-        return Reply(f"Alert {alert_id} is already acknowledged by {_who(owner)}{until}.")
-    return Reply(f"You acknowledged alert {alert_id}{until}.")
+        words = (
+            _("Alert {id} is already acknowledged by {who} until {until}.")
+            if until
+            else _("Alert {id} is already acknowledged by {who}.")
+        )
+        return Reply(words.format(id=alert_id, who=_who(owner), until=until))
+    words = (
+        _("You acknowledged alert {id} until {until}.")
+        if until
+        else _("You acknowledged alert {id}.")
+    )
+    return Reply(words.format(id=alert_id, until=until))
 
 
 def snooze(lw: Loanwatch, call: Invocation) -> Reply:
     """`snooze ALERT_ID DURATION`."""
     if len(call.words) != 2:
-        raise InputError("say which alert and for how long, e.g. `snooze 12 4h`")
+        raise InputError(_("say which alert and for how long, e.g. `snooze 12 4h`"))
     alert_id = parsing.alert_id(call.words[0])
     duration = parse_duration(call.words[1], "snooze")
     now = lw.clock()
@@ -48,19 +59,23 @@ def snooze(lw: Loanwatch, call: Invocation) -> Reply:
         )
         until = alert.snoozed_until
         zone = facility_zone(session, alert.facility_id)
-    return Reply(f"Alert {alert_id} is snoozed until {lw.when(until, zone)}.")
+    return Reply(
+        _("Alert {id} is snoozed until {until}.").format(id=alert_id, until=lw.when(until, zone))
+    )
 
 
 def resolve(lw: Loanwatch, call: Invocation) -> Reply:
     """`resolve ALERT_ID REASON…`."""
     if len(call.words) < 2:
-        raise InputError("say which alert and why it is resolved, e.g. `resolve 12 paid by bank`")
+        raise InputError(
+            _("say which alert and why it is resolved, e.g. `resolve 12 paid by bank`")
+        )
     alert_id = parsing.alert_id(call.words[0])
     with lw.transaction() as session:
         alert_actions.resolve(
             session, actor(call.user_id), alert_id, call.rest(1), now=lw.clock(), policy=lw.policy
         )
-    return Reply(f"You resolved alert {alert_id}.")
+    return Reply(_("You resolved alert {id}.").format(id=alert_id))
 
 
 def silence(lw: Loanwatch, call: Invocation) -> Reply:
@@ -72,13 +87,16 @@ def silence(lw: Loanwatch, call: Invocation) -> Reply:
         return Reply(refusal(Role.TREASURER, "add or remove silences"))
     if words[0].lower() == "remove":
         if len(words) != 2:
-            raise InputError("say which silence to remove: its id, from `silence list`")
+            raise InputError(_("say which silence to remove: its id, from `silence list`"))
         silence_id = parsing.silence_id(words[1])
         with lw.transaction() as session:
             remove_silence(session, actor(call.user_id), silence_id, now=lw.clock())
-        return Reply(f"<@{call.user_id}> removed silence {silence_id}.", in_channel=True)
+        return Reply(
+            _("{who} removed silence {id}.").format(who=f"<@{call.user_id}>", id=silence_id),
+            in_channel=True,
+        )
     if len(words) < 3:
-        raise InputError("a silence needs what to silence, for how long, and why")
+        raise InputError(_("a silence needs what to silence, for how long, and why"))
     target, duration, reason = words[0], parse_duration(words[1]), call.rest(2)
     now = lw.clock()
     with lw.transaction() as session:
@@ -93,9 +111,12 @@ def silence(lw: Loanwatch, call: Invocation) -> Reply:
             session, actor(call.user_id), duration=duration, reason=reason, now=now, **scope
         )
         ends = lw.when(added.ends_at, facility_zone(session, added.facility_id))
-        text = (
-            f"<@{call.user_id}> silenced {scope_of(added)} until {ends} "
-            f"(silence {added.id}): {escape(added.reason)}"
+        text = _("{who} silenced {scope} until {ends} (silence {id}): {reason}").format(
+            who=f"<@{call.user_id}>",
+            scope=scope_of(added),
+            ends=ends,
+            id=added.id,
+            reason=escape(added.reason),
         )
     return Reply(text, in_channel=True)
 
@@ -103,13 +124,18 @@ def silence(lw: Loanwatch, call: Invocation) -> Reply:
 def _list(lw: Loanwatch) -> Reply:
     with lw.reading() as session:
         lines = [
-            f"• {s.id}: {scope_of(s)} until "
-            f"{lw.when(s.ends_at, facility_zone(session, s.facility_id))}, by "
-            f"{_who(s.created_by)}: {escape(s.reason)}"
+            "• "
+            + _("{id}: {scope} until {ends}, by {who}: {reason}").format(
+                id=s.id,
+                scope=scope_of(s),
+                ends=lw.when(s.ends_at, facility_zone(session, s.facility_id)),
+                who=_who(s.created_by),
+                reason=escape(s.reason),
+            )
             for s in active_silences(session, lw.clock())
         ]
-    return Reply("\n".join(lines) if lines else "No silences in force.")
+    return Reply("\n".join(lines) if lines else _("No silences in force."))
 
 
 def _who(name: str | None) -> str:
-    return mention(name) if name else "someone"
+    return mention(name) if name else _("someone")

@@ -5,6 +5,7 @@ from typing import Any
 
 from bot.alerts.actions import resolve
 from bot.errors import InputError
+from bot.i18n import _
 from bot.slack.context import actor, loanwatch_of, refusal
 from bot.slack.roles import Role
 from bot.slack.views.metadata import ForgedMetadataError, unpack
@@ -18,20 +19,20 @@ def resolve_view(alert_id: int, private_metadata: str) -> dict[str, Any]:
         "type": "modal",
         "callback_id": RESOLVE_CALLBACK,
         "private_metadata": private_metadata,
-        "title": {"type": "plain_text", "text": f"Resolve alert {alert_id}"[:24]},
-        "submit": {"type": "plain_text", "text": "Resolve"},
-        "close": {"type": "plain_text", "text": "Cancel"},
+        "title": {"type": "plain_text", "text": _("Resolve alert {id}").format(id=alert_id)[:24]},
+        "submit": {"type": "plain_text", "text": _("Resolve")},
+        "close": {"type": "plain_text", "text": _("Cancel")},
         "blocks": [
             {
                 "type": "input",
                 "block_id": "reason",
-                "label": {"type": "plain_text", "text": "Why is it resolved?"},
+                "label": {"type": "plain_text", "text": _("Why is it resolved?")},
                 "element": {
                     "type": "plain_text_input",
                     "action_id": "value",
                     "multiline": True,
                     "max_length": 2000,
-                    "placeholder": {"type": "plain_text", "text": "e.g. paid by bank transfer"},
+                    "placeholder": {"type": "plain_text", "text": _("e.g. paid by bank transfer")},
                 },
             }
         ],
