@@ -40,6 +40,7 @@ def cli(ctx: click.Context, database_url: str | None) -> None:
 def _register() -> None:
     from bot.cli import (
         alerts,
+        channels,
         data,
         db,
         demo,
@@ -60,6 +61,7 @@ def _register() -> None:
     for module in (
         db,
         facilities,
+        channels,
         ledger,
         data,
         mappings,
