@@ -37,6 +37,7 @@ from bot.cli.render import (
     replanned_summary,
     replayed_summary,
 )
+from bot.cli.words import terms_words
 from bot.errors import InputError
 from bot.i18n import _, parse_language
 from bot.i18n.formats import big_money
@@ -56,7 +57,6 @@ from bot.ledger.reading_schedule import parse_schedule, weekend_days
 from bot.ledger.repayments.payoff import payoff_quote
 from bot.ledger.replan import replan_draws
 from bot.ledger.term_changes import TermChanges, change_terms
-from bot.ledger.terms import describe_terms
 from bot.models import Facility, Repayment
 from bot.oncall.rotations import set_facility_rotation
 
@@ -157,7 +157,7 @@ def facility_add(
                 facility=facility.slug,
                 platform=facility.platform.display_name,
                 limit=big_money(facility.limit_amount, facility.currency),
-                terms=describe_terms(facility),
+                terms=terms_words(facility),
                 zone=facility.timezone,
             )
         )

@@ -3,12 +3,11 @@
 from collections.abc import Mapping
 from decimal import Decimal
 
-from bot.cli.words import word
+from bot.cli.words import terms_words, word
 from bot.i18n import N_, _, ngettext
 from bot.i18n.formats import big_money
 from bot.ledger.platforms import profile_for
 from bot.ledger.term_changes import TermChanges
-from bot.ledger.terms import describe_terms
 from bot.models import FACILITY_THRESHOLDS, Facility
 from bot.thresholds import Thresholds
 
@@ -55,13 +54,13 @@ def updated_line(
     if changes.reaches_draws() or changes.bill_critical_days is not None:
         critical = facility.bill_critical_days
         parts.append(
-            describe_terms(facility)
+            terms_words(facility)
             if critical is None
             else ngettext(
                 "{terms}; a missing bill is critical {count} day ahead",
                 "{terms}; a missing bill is critical {count} days ahead",
                 critical,
-            ).format(terms=describe_terms(facility), count=critical)
+            ).format(terms=terms_words(facility), count=critical)
         )
     changed = [
         name

@@ -8,7 +8,7 @@ from decimal import Decimal
 from bot.alerts.findings import Finding
 from bot.alerts.said import summary_of
 from bot.calendar import BusinessCalendar
-from bot.cli.words import rate_words, word
+from bot.cli.words import penalty_words, rate_words, word
 from bot.i18n import _, ngettext
 from bot.i18n.formats import big_money, day
 from bot.ledger.bills import RecordedBill
@@ -19,7 +19,7 @@ from bot.ledger.repayments import PlacedAgain, breakdown
 from bot.ledger.repayments.payoff import Payoff
 from bot.ledger.replan import Replanned
 from bot.ledger.schedule import RepaymentDayRule
-from bot.ledger.terms import describe_penalty, effective_due_date
+from bot.ledger.terms import effective_due_date
 from bot.models import Bill, Draw, Facility, Installment, Repayment
 from bot.money import format_money
 
@@ -233,7 +233,10 @@ def repayment_summary(
             _(
                 "the penalty (罚息) of {amount} is loanwatch's computation ({rule}); if the "
                 "platform's statement itemises another, record it with --penalty"
-            ).format(amount=format_money(placed.penalty, money), rule=describe_penalty(facility))
+            ).format(
+                amount=format_money(placed.penalty, money),
+                rule=penalty_words(facility.penalty_multiplier, facility.penalty_on_interest),
+            )
         )
     if placed.unexplained:
         lines.append(

@@ -4,6 +4,8 @@ The values themselves (`equal-installment`, `half-up`, `critical`) stay what is 
 exported; a table shows them in the reader's words.
 """
 
+from decimal import Decimal
+
 from bot.i18n import N_, _
 from bot.ledger.terms import rate_of
 from bot.models import Draw, Facility
@@ -34,6 +36,12 @@ _VALUES = {
     "first-draw": N_("first-draw"),
     "none": N_("none"),
     "following": N_("following"),
+    # how sure a platform's default is
+    "medium-high": N_("medium-high"),
+    "medium": N_("medium"),
+    "low-medium": N_("low-medium"),
+    "low": N_("low"),
+    "contract": N_("contract"),
     # installments' states
     "scheduled": N_("scheduled"),
     "paid": N_("paid"),
@@ -55,3 +63,37 @@ def rate_words(row: Facility | Draw) -> str:
         percent = format_annual_rate(rate.value, rate.basis).partition("%")[0]
         return _("{rate}%/year ({basis}-day year)").format(rate=percent, basis=rate.basis)
     return _("{rate}/day").format(rate=format_rate(rate.value).removesuffix("/day"))
+
+
+def penalty_words(multiplier: Decimal, on_interest: bool) -> str:
+    """A penalty rule: `penalty 1.5x the rate on overdue principal`, or `no penalty`."""
+    if multiplier == 0:
+        return _("no penalty")
+    said = (
+        _("penalty {times}x the rate on overdue principal and interest")
+        if on_interest
+        else _("penalty {times}x the rate on overdue principal")
+    )
+    return said.format(times=f"{multiplier.normalize():f}")
+
+
+def terms_words(facility: Facility) -> str:
+    """A facility's terms on one line, as bot.ledger.terms.describe_terms writes them."""
+    day = (
+        _("repayment day {day}").format(day=facility.repayment_day)
+        if facility.repayment_day is not None
+        else _("repayment day: {rule}").format(rule=word(facility.repayment_day_rule))
+    )
+    return _(
+        "{rate}, {method}, day count {day_count}, rounding {rounding}, first period {first}, "
+        "{day}, holidays {holidays}, {penalty}"
+    ).format(
+        rate=rate_words(facility),
+        method=word(facility.repayment_method),
+        day_count=word(facility.day_count),
+        rounding=word(facility.rounding),
+        first=word(facility.first_period),
+        day=day,
+        holidays=word(facility.holiday_rule),
+        penalty=penalty_words(facility.penalty_multiplier, facility.penalty_on_interest),
+    )
