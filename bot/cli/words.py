@@ -36,6 +36,26 @@ _VALUES = {
     "first-draw": N_("first-draw"),
     "none": N_("none"),
     "following": N_("following"),
+    # tickets: states, how a platform is contacted
+    "waiting": N_("waiting"),
+    "answered": N_("answered"),
+    "email": N_("email"),
+    "webhook": N_("webhook"),
+    "manual": N_("manual"),
+    # the outbox's states
+    "pending": N_("pending"),
+    "sending": N_("sending"),
+    "sent": N_("sent"),
+    "dead": N_("dead"),
+    "dropped": N_("dropped"),
+    # what a reading request asks about
+    "limit": N_("limit"),
+    "bill": N_("bill"),
+    "draw": N_("draw"),
+    # a limit's status on the platform
+    "active": N_("active"),
+    "frozen": N_("frozen"),
+    "closed": N_("closed"),
     # how sure a platform's default is
     "medium-high": N_("medium-high"),
     "medium": N_("medium"),
