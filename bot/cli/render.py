@@ -150,7 +150,9 @@ def positions_table(positions: Sequence[Position]) -> str:
 def _repayment_day(facility: Facility) -> str:
     """The repayment day as the list shows it: "10 (skip-short)", "first draw's", "draw's"."""
     if facility.repayment_day is not None:
-        return f"{facility.repayment_day} ({word(facility.first_period)})"
+        return _("{day} ({first_period})").format(
+            day=facility.repayment_day, first_period=word(facility.first_period)
+        )
     first_draw = RepaymentDayRule(facility.repayment_day_rule) is RepaymentDayRule.FIRST_DRAW
     return _("first draw's") if first_draw else _("each draw's")
 

@@ -112,7 +112,8 @@ def test_in_chinese(
     assert "额度" in listed
     assert "可用额度" in listed
     assert "等额本息" in listed
-    assert "0.04%/日" in listed
+    assert "日利率 0.04%" in listed
+    assert "¥300,000.00（30万）" in listed
 
     ok(loanwatch("check"))
     alerts = ok(loanwatch("alert list")).out
@@ -121,12 +122,12 @@ def test_in_chinese(
     assert "摘要" in alerts
 
     assert ok(loanwatch("facility set jb --language zh-CN")).out.strip() == (
-        "jb 的频道消息今后使用 zh-CN"
+        "从现在起，jb 的频道消息使用 zh-CN"
     )
     refused = loanwatch("facility set jb --language fr")
     assert refused.err.startswith("loanwatch：错误：")
     assert ok(loanwatch("channel set C0ALERTS --language zh-CN")).out.strip() == (
-        "发往 C0ALERTS 的消息今后使用 zh-CN"
+        "从现在起，发往 C0ALERTS 的消息使用 zh-CN"
     )
     assert "频道" in ok(loanwatch("channel list")).out
     assert ok(loanwatch("alert list --state resolved")).out.strip() == "没有已解决的告警"
@@ -161,5 +162,4 @@ def test_pseudo_every_human_line_goes_through_the_catalogs(
     refused = loanwatch("facility set jb-1 --language fr")
     printed += refused.err.splitlines()
 
-    print("\n".join(printed))
     assert unmarked(printed, allowed=DATA) == []
