@@ -134,7 +134,7 @@ def test_in_chinese(
 
 
 # Data, not words to translate: the slug, and the platform's name as loanwatch keeps it.
-DATA = {"jb-1", "jiebei", "Jiebei", "C0ALERTS", "zh-CN"}
+DATA = {"jb-1", "jiebei", "Jiebei", "C0ALERTS", "zh-CN", "alice", "Asia", "Shanghai", "cw"}
 
 
 def test_pseudo_every_human_line_goes_through_the_catalogs(
@@ -156,6 +156,23 @@ def test_pseudo_every_human_line_goes_through_the_catalogs(
         "alert list",
         "alert list --state resolved",
         "silence list",
+        "draw add jb-1 12,000 --months 3 --on 2026-11-20",
+        "repay add jb-1 4,100 --on 2026-11-30",
+        "bill add jb-1 2026-12-20 4,120.00",
+        "limit add jb-1 200,000 --available 188,000",
+        "facility payoff jb-1",
+        'silence add --facility jb-1 --for 2h --reason "平台维护"',
+        "silence list",
+        'oncall rotation add cw --members U0ANN,U0BEN --handoff "mon 09:00" --length 1w '
+        "--timezone Asia/Shanghai",
+        "oncall rotation list",
+        "oncall who",
+        "escalation show",
+        "oncall override list",
+        "token list",
+        "outbox list",
+        "requests list",
+        "mapping list",
     ):
         outcome = ok(loanwatch(command))
         printed += (outcome.out + outcome.err).splitlines()
