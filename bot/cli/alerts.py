@@ -12,7 +12,7 @@ from bot.cli.context import CliState
 from bot.cli.delivery import deliver_now
 from bot.cli.params import ALERT_ID, SILENCE_ID, TIME, in_zone
 from bot.cli.render import replay_summary, table
-from bot.cli.words import word
+from bot.cli.words import stamp, word
 from bot.dates import check_time
 from bot.durations import parse_duration
 from bot.i18n import N_, _
@@ -86,7 +86,7 @@ def check_command(state: CliState, at: datetime | None) -> int:
         "{resolved} resolved, {reminded} reminders; {notified} notifications ({silenced} "
         "silenced, {grouped} grouped); {escalated} escalation steps"
     ).format(
-        at=now.isoformat(),
+        at=stamp(now, state.settings.zone),
         findings=len(report.findings),
         opened=s.opened,
         updated=s.updated,
@@ -219,7 +219,9 @@ def silence_add(
         )
         click.echo(
             _("silence {id}: {scope} until {until}").format(
-                id=silence.id, scope=_scope(silence), until=silence.ends_at.isoformat()
+                id=silence.id,
+                scope=_scope(silence),
+                until=stamp(silence.ends_at, state.settings.zone),
             )
         )
 
@@ -230,7 +232,7 @@ def silence_list(state: CliState) -> None:
     """Silences in force now."""
     with state.transaction() as session:
         rows = [
-            [str(s.id), _scope(s), s.ends_at.isoformat(), s.created_by, s.reason]
+            [str(s.id), _scope(s), stamp(s.ends_at, state.settings.zone), s.created_by, s.reason]
             for s in active_silences(session, state.now)
         ]
     if not rows:

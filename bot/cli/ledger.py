@@ -24,7 +24,7 @@ from bot.cli.render import (
     repayment_summary,
     schedule,
 )
-from bot.cli.words import word
+from bot.cli.words import stamp, word
 from bot.i18n import _
 from bot.i18n.formats import day
 from bot.ledger.bills import remove_bill
@@ -328,7 +328,7 @@ def reading_recorded(reading: LimitReading, target: Facility, *, new: bool) -> s
     """What `limit add` answers: the reading recorded (or already had), limit and available."""
     facts = {
         "facility": target.slug,
-        "at": reading.observed_at.isoformat(),
+        "at": stamp(reading.observed_at, facility_zone(target)),
         "limit": format_money(reading.limit_amount, target.currency),
         "status": word(reading.status),
     }

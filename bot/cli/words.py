@@ -4,9 +4,11 @@ The values themselves (`equal-installment`, `half-up`, `critical`) stay what is 
 exported; a table shows them in the reader's words.
 """
 
+from datetime import datetime, tzinfo
 from decimal import Decimal
 
-from bot.i18n import N_, _
+from bot.i18n import N_, ZH, _, current
+from bot.i18n.formats import moment
 from bot.ledger.terms import rate_of
 from bot.models import Draw, Facility
 from bot.money import format_annual_rate, format_rate
@@ -117,3 +119,9 @@ def terms_words(facility: Facility) -> str:
         holidays=word(facility.holiday_rule),
         penalty=penalty_words(facility.penalty_multiplier, facility.penalty_on_interest),
     )
+
+
+def stamp(at: datetime, zone: tzinfo) -> str:
+    """A moment the CLI has always printed in ISO form (English keeps it: scripts read it);
+    a Chinese reader gets `12月7日（周一）23:00` in `zone`."""
+    return moment(at, zone) if current() == ZH else at.isoformat()
