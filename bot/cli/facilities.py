@@ -37,7 +37,7 @@ from bot.cli.render import (
     replanned_summary,
     replayed_summary,
 )
-from bot.cli.words import terms_words
+from bot.cli.words import terms_words, word
 from bot.errors import InputError
 from bot.i18n import _, parse_language
 from bot.i18n.formats import big_money
@@ -85,7 +85,7 @@ def _set_readings(
     return _(
         "note: {days} are asked only when they are working days (make-up days, 调休), so "
         "nothing on an ordinary weekend; for every day, weekends too, give 'daily {at}'"
-    ).format(days=_(" and ").join(weekend), at=at)
+    ).format(days=_(" and ").join(word(day) for day in weekend), at=at)
 
 
 @click.group("facility")

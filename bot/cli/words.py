@@ -44,6 +44,9 @@ _VALUES = {
     "email": N_("email"),
     "webhook": N_("webhook"),
     "manual": N_("manual"),
+    # weekend days as a reading schedule names them
+    "sat": N_("sat"),
+    "sun": N_("sun"),
     # the outbox's states
     "pending": N_("pending"),
     "sending": N_("sending"),
