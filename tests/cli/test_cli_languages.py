@@ -173,10 +173,13 @@ def test_pseudo_every_human_line_goes_through_the_catalogs(
         "outbox list",
         "requests list",
         "mapping list",
+        "ticket list",
+        "db current",
     ):
         outcome = ok(loanwatch(command))
         printed += (outcome.out + outcome.err).splitlines()
     refused = loanwatch("facility set jb-1 --language fr")
     printed += refused.err.splitlines()
+    printed += loanwatch("status").out.splitlines()  # exits 1: the scheduler never ran
 
     assert unmarked(printed, allowed=DATA) == []
