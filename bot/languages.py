@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.i18n import _, parse_language
 from bot.ledger.facilities import check_channel
-from bot.models import ChannelLanguage
+from bot.models import ChannelLanguage, Facility
 
 
 def channel_language(
@@ -65,3 +65,20 @@ def set_channel_language(
     return _("messages to {channel} are written in {language} from now on").format(
         channel=channel, language=chosen
     )
+
+
+def set_facility_language(
+    session: Session, facility: Facility, language: str, *, actor: audit.Actor, now: datetime
+) -> bool:
+    """Write the facility's channel messages in `language` as typed (`-`: its channel's, else
+    the workspace's, again); audited as `facility.language`. False when it was that already,
+    and nothing was written; a bad language is an InputError naming the choices."""
+    typed = language.strip()
+    chosen = None if typed == "-" else parse_language(typed)
+    if chosen == facility.language:
+        return False
+    before = audit.snapshot(facility)
+    facility.language = chosen
+    session.flush()
+    audit.record(session, actor, "facility.language", facility, at=now, before=before)
+    return True

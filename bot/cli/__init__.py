@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from bot.cli.context import CliState
 from bot.db import SchemaBehindError
 from bot.errors import InputError
-from bot.i18n import default, set_default
+from bot.i18n import _, default, set_default
 from bot.logs import redact_with_environment
 from bot.settings import LanguageSetting
 
@@ -40,6 +40,7 @@ def cli(ctx: click.Context, database_url: str | None) -> None:
 def _register() -> None:
     from bot.cli import (
         alerts,
+        channels,
         data,
         db,
         demo,
@@ -60,6 +61,7 @@ def _register() -> None:
     for module in (
         db,
         facilities,
+        channels,
         ledger,
         data,
         mappings,
@@ -102,7 +104,7 @@ def _main(argv: Sequence[str] | None) -> int:
     except click.exceptions.Exit as done:
         return done.exit_code
     except click.Abort:
-        _fail("aborted")
+        _fail(_("aborted"))
         return 1
     except click.exceptions.NoArgsIsHelpError as exc:
         click.echo(exc.ctx.get_help() if exc.ctx else cli.get_help(click.Context(cli)))
@@ -117,7 +119,7 @@ def _main(argv: Sequence[str] | None) -> int:
         problems = "; ".join(
             f"{'.'.join(map(str, e['loc'])) or 'setting'}: {e['msg']}" for e in exc.errors()
         )
-        _fail(f"bad setting: {problems}")
+        _fail(_("bad setting: {problems}").format(problems=problems))
         return EXIT_BAD_INPUT
     except SchemaBehindError as exc:
         _fail(str(exc))
@@ -138,7 +140,8 @@ def _silence_stdout() -> None:
 
 def _fail(message: str) -> None:
     # A bad setting's message may quote its value: a token pasted in the wrong variable.
-    click.echo(f"loanwatch: error: {redact_with_environment(message)}", err=True)
+    said = _("loanwatch: error: {message}").format(message=redact_with_environment(message))
+    click.echo(said, err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,23 +6,34 @@ import click
 
 from bot.alerts.actions import acknowledge, list_alerts, resolve, snooze
 from bot.alerts.policy import LIST_STATES
-from bot.alerts.silences import active_silences, add_silence, remove_silence, scope_of
+from bot.alerts.said import summary_of
+from bot.alerts.silences import active_silences, add_silence, remove_silence
 from bot.cli.context import CliState
 from bot.cli.delivery import deliver_now
 from bot.cli.params import ALERT_ID, SILENCE_ID, TIME, in_zone
 from bot.cli.render import replay_summary, table
+from bot.cli.words import stamp, word
 from bot.dates import check_time
 from bot.durations import parse_duration
+from bot.i18n import N_, _
+from bot.i18n.formats import moment
 from bot.ledger.facilities import get_facility
-from bot.zones import facility_zone, local, shown_zone
+from bot.models import Silence
+from bot.zones import facility_zone, shown_zone
 from jobs.cycle import run_check_cycle
 from jobs.replay import is_replay, latest_known
 
+NO_ALERTS = {
+    "open": N_("no open alerts"),
+    "acknowledged": N_("no acknowledged alerts"),
+    "resolved": N_("no resolved alerts"),
+    "all": N_("no all alerts"),
+}
 # A failed check is not bad input (2): the run happened, and told what it found.
 EXIT_CHECK_FAILED = 1
 # What `check` says, once, when loanwatch's own alerts (check_failed, holidays_unknown,
 # delivery_failed, …) have no Slack destination (bot.settings.Settings.admin_alert_channel).
-ADMIN_ALERTS_NOWHERE = (
+ADMIN_ALERTS_NOWHERE = N_(
     "warning: loanwatch's own alerts (check_failed, holidays_unknown, delivery_failed, …) have "
     "no Slack channel: set LOANWATCH_DEFAULT_ALERT_CHANNEL, or list an admin's user id in "
     "LOANWATCH_ADMINS (the first one gets them by direct message); until then only the "
@@ -63,20 +74,32 @@ def check_command(state: CliState, at: datetime | None) -> int:
         )
     deliver_now(state)
     if state.settings.admin_alert_channel() is None:  # once a run, after its input was good
-        click.echo(ADMIN_ALERTS_NOWHERE, err=True)
+        click.echo(_(ADMIN_ALERTS_NOWHERE), err=True)
     if replay and latest is not None:
         click.echo(
             replay_summary(now, latest.at, report.findings, list(report.failed), run=latest.run)
         )
         return EXIT_CHECK_FAILED if report.failed else 0
     s = report.summary
-    click.echo(
-        f"checked at {now.isoformat()}: {len(report.findings)} findings; alerts {s.opened} opened, "
-        f"{s.updated} still firing, {s.resolved} resolved, {s.reminded} reminders; "
-        f"{s.notified} notifications ({s.silenced} silenced, {s.grouped} grouped); "
-        f"{report.escalated} escalation steps"
-        + (f"; checks failed: {', '.join(report.failed)}" if report.failed else "")
+    said = _(
+        "checked at {at}: {findings} findings; alerts {opened} opened, {updated} still firing, "
+        "{resolved} resolved, {reminded} reminders; {notified} notifications ({silenced} "
+        "silenced, {grouped} grouped); {escalated} escalation steps"
+    ).format(
+        at=stamp(now, state.settings.zone),
+        findings=len(report.findings),
+        opened=s.opened,
+        updated=s.updated,
+        resolved=s.resolved,
+        reminded=s.reminded,
+        notified=s.notified,
+        silenced=s.silenced,
+        grouped=s.grouped,
+        escalated=report.escalated,
     )
+    if report.failed:
+        said += _("; checks failed: {checks}").format(checks=", ".join(report.failed))
+    click.echo(said)
     return EXIT_CHECK_FAILED if report.failed else 0
 
 
@@ -102,17 +125,20 @@ def alert_list(state: CliState, wanted: str) -> None:
         rows = [
             [
                 str(a.id),
-                a.severity,
-                a.state + (" (snoozed)" if a.snoozed_until and a.snoozed_until > state.now else ""),
+                word(a.severity),
+                _("{state} (snoozed)").format(state=word(a.state))
+                if a.snoozed_until and a.snoozed_until > state.now
+                else word(a.state),
                 a.check,
-                a.summary,
+                summary_of(a.summary),
             ]
             for a in alerts
         ]
     if not rows:
-        click.echo(f"no {wanted} alerts")
+        click.echo(_(NO_ALERTS[wanted]))
         return
-    click.echo(table(["id", "severity", "state", "check", "summary"], rows))
+    headers = [_("id"), _("severity"), _("state"), _("check"), _("summary")]
+    click.echo(table(headers, rows))
 
 
 @alert_group.command("ack")
@@ -124,7 +150,9 @@ def alert_ack(state: CliState, alert_id: int) -> None:
         alert = acknowledge(
             session, state.actor, alert_id, now=state.now, policy=state.settings.alert_policy()
         )
-        click.echo(f"alert {alert.id} acknowledged by {alert.acknowledged_by}")
+        click.echo(
+            _("alert {id} acknowledged by {who}").format(id=alert.id, who=alert.acknowledged_by)
+        )
 
 
 # `-5m` is a (negative) duration to refuse in words, not an unknown option `-5`.
@@ -139,7 +167,9 @@ def alert_snooze(state: CliState, alert_id: int, duration: str) -> None:
         alert = snooze(session, state.actor, alert_id, until, now=state.now)
         # As /loan snooze says it: in the alert's zone (its facility's, else LOANWATCH_TIMEZONE).
         zone = shown_zone(facility_zone(session, alert.facility_id), state.settings.timezone)
-        click.echo(f"alert {alert.id} snoozed until {local(until, zone)}")
+        click.echo(
+            _("alert {id} snoozed until {until}").format(id=alert.id, until=moment(until, zone))
+        )
 
 
 @alert_group.command("resolve")
@@ -150,7 +180,7 @@ def alert_resolve(state: CliState, alert_id: int, reason: str) -> None:
     """Resolve an alert by hand, with a reason."""
     with state.transaction() as session:
         alert = resolve(session, state.actor, alert_id, reason, now=state.now)
-        click.echo(f"alert {alert.id} resolved: {reason}")
+        click.echo(_("alert {id} resolved: {reason}").format(id=alert.id, reason=reason))
 
 
 @click.group("silence")
@@ -187,7 +217,13 @@ def silence_add(
             reason=reason,
             now=state.now,
         )
-        click.echo(f"silence {silence.id}: {scope_of(silence)} until {silence.ends_at.isoformat()}")
+        click.echo(
+            _("silence {id}: {scope} until {until}").format(
+                id=silence.id,
+                scope=_scope(silence),
+                until=stamp(silence.ends_at, state.settings.zone),
+            )
+        )
 
 
 @silence_group.command("list")
@@ -196,13 +232,13 @@ def silence_list(state: CliState) -> None:
     """Silences in force now."""
     with state.transaction() as session:
         rows = [
-            [str(s.id), scope_of(s), s.ends_at.isoformat(), s.created_by, s.reason]
+            [str(s.id), _scope(s), stamp(s.ends_at, state.settings.zone), s.created_by, s.reason]
             for s in active_silences(session, state.now)
         ]
     if not rows:
-        click.echo("no silences in force")
+        click.echo(_("no silences in force"))
         return
-    click.echo(table(["id", "scope", "until", "by", "reason"], rows))
+    click.echo(table([_("id"), _("scope"), _("until"), _("by"), _("reason")], rows))
 
 
 @silence_group.command("remove")
@@ -212,7 +248,16 @@ def silence_remove(state: CliState, silence_id: int) -> None:
     """End a silence now."""
     with state.transaction() as session:
         remove_silence(session, state.actor, silence_id, now=state.now)
-    click.echo(f"silence {silence_id} removed")
+    click.echo(_("silence {id} removed").format(id=silence_id))
+
+
+def _scope(silence: Silence) -> str:
+    """The silence's scope in words: `facility 3`, `check bill_missing`, `everything`."""
+    if silence.facility_id is not None:
+        return _("facility {id}").format(id=silence.facility_id)
+    if silence.check is not None:
+        return _("check {check}").format(check=silence.check)
+    return _("everything")
 
 
 def register(cli: click.Group) -> None:

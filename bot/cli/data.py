@@ -11,6 +11,7 @@ import click
 from bot.cli.context import CliState
 from bot.cli.params import WholeNumberType
 from bot.digest.cashflow import DEFAULT_WEEKS, MAX_WEEKS
+from bot.i18n import _
 from bot.ledger.exports import COLUMNS, EXPORTS, export_rows
 from bot.ledger.facilities import get_facility
 from bot.ledger.importer import ImportSummary, import_statement, import_with_mapping
@@ -30,7 +31,7 @@ def import_command(
     """Import bills, limit readings, an Alipay export, or any bank's export through a saved
     mapping; all of the file or none of it."""
     if mapping and fmt != "auto":
-        raise click.UsageError("--mapping says how to read the file; leave out --format")
+        raise click.UsageError(_("--mapping says how to read the file; leave out --format"))
     data = file.read_bytes()
     with state.transaction() as session:
         target = get_facility(session, facility, for_update=True)
@@ -46,7 +47,10 @@ def import_command(
 def import_report(file_name: str, facility: str, summary: ImportSummary) -> str:
     """What `import` says once the file is in (the demo says it too)."""
     return "\n".join(
-        [f"imported {file_name} into {facility}", *(f"  {line}" for line in summary.lines())]
+        [
+            _("imported {file} into {facility}").format(file=file_name, facility=facility),
+            *(f"  {line}" for line in summary.lines()),
+        ]
     )
 
 
@@ -82,11 +86,11 @@ def export_command(
     if kind == "accruals":
         options = {"month": month, "calendar": state.settings.calendar(), "now": state.now}
     elif month is not None:
-        raise click.UsageError("--month goes with `export accruals`")
+        raise click.UsageError(_("--month goes with `export accruals`"))
     if kind == "cashflow":
         options = {"weeks": weeks or DEFAULT_WEEKS, "now": state.now, "zone": state.settings.zone}
     elif weeks is not None:
-        raise click.UsageError("--weeks goes with `export cashflow`")
+        raise click.UsageError(_("--weeks goes with `export cashflow`"))
     with state.transaction() as session:
         rows = export_rows(session, kind, **options)
     if fmt == "json":

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from bot.cli.context import CliState
 from bot.db import current_revision, head_revision, upgrade
 from bot.db_copy import backup_sqlite, copy_database, safe_url
+from bot.i18n import _
 from bot.ledger.summaries import rebuild_summaries
 from bot.models import BillDay, FacilitySummary
 
@@ -26,9 +27,13 @@ def db_upgrade(state: CliState) -> None:
     upgrade(url)
     after = current_revision(state.engine)
     if before == after:
-        click.echo(f"database already at {after}")
+        click.echo(_("database already at {revision}").format(revision=after))
     else:
-        click.echo(f"database upgraded from {before or 'empty'} to {after}")
+        click.echo(
+            _("database upgraded from {before} to {after}").format(
+                before=before or _("empty"), after=after
+            )
+        )
 
 
 @db_group.command("current")
@@ -36,7 +41,11 @@ def db_upgrade(state: CliState) -> None:
 def db_current(state: CliState) -> None:
     """Show the database's migration and the newest one this version ships."""
     url = state.settings.database_url
-    click.echo(f"database: {current_revision(state.engine) or 'empty'}; code: {head_revision(url)}")
+    click.echo(
+        _("database: {database}; code: {code}").format(
+            database=current_revision(state.engine) or _("empty"), code=head_revision(url)
+        )
+    )
 
 
 @db_group.command("rebuild-summaries")
@@ -51,7 +60,11 @@ def db_rebuild_summaries(state: CliState) -> None:
         rebuild_summaries(session.connection())
         facilities = session.scalar(select(func.count()).select_from(FacilitySummary))
         days = session.scalar(select(func.count()).select_from(BillDay))
-    click.echo(f"summaries rebuilt: {facilities} facilities, {days} facility days")
+    click.echo(
+        _("summaries rebuilt: {facilities} facilities, {days} facility days").format(
+            facilities=facilities, days=days
+        )
+    )
 
 
 @db_group.command("copy")
@@ -75,12 +88,25 @@ def db_copy(state: CliState, target: str) -> None:
     held = [copy for copy in copies if copy.rows]
     width = max((len(copy.name) for copy in held), default=0)
     for copy in held:
-        click.echo(f"  {copy.name:<{width}}  {copy.rows:>9,} rows  sha256 {copy.checksum[:16]}")
+        click.echo(
+            f"  {copy.name:<{width}}  "
+            + _("{rows} rows  sha256 {checksum}").format(
+                rows=f"{copy.rows:>9,}", checksum=copy.checksum[:16]
+            )
+        )
     rows = sum(copy.rows for copy in copies)
     click.echo(
-        f"copied {rows:,} rows in {len(copies)} tables ({len(copies) - len(held)} empty) to "
-        f"{safe_url(target)}; every table read back and matched.\n"
-        "Next: set DATABASE_URL to it and start loanwatch again."
+        _(
+            "copied {rows} rows in {tables} tables ({empty} empty) to {target}; every table "
+            "read back and matched."
+        ).format(
+            rows=f"{rows:,}",
+            tables=len(copies),
+            empty=len(copies) - len(held),
+            target=safe_url(target),
+        )
+        + "\n"
+        + _("Next: set DATABASE_URL to it and start loanwatch again.")
     )
 
 
@@ -90,7 +116,11 @@ def db_copy(state: CliState, target: str) -> None:
 def db_backup(state: CliState, destination: Path) -> None:
     """Back up the SQLite database into a new file (safe while `loanwatch run` is serving)."""
     size = backup_sqlite(state.engine, destination)
-    click.echo(f"backed up to {destination} ({size:,} bytes, integrity checked)")
+    click.echo(
+        _("backed up to {path} ({size} bytes, integrity checked)").format(
+            path=destination, size=f"{size:,}"
+        )
+    )
 
 
 def register(cli: click.Group) -> None:

@@ -13,6 +13,7 @@ from bot.digest.chart import cashflow_png
 from bot.digest.sending import channel_scopes, digest_for, enqueue_digest, scope_of
 from bot.digest.text import chart_title, digest_text
 from bot.errors import InputError
+from bot.i18n import _
 
 
 @click.command("digest")
@@ -43,9 +44,11 @@ def digest_command(
         if channel is not None:
             scope = scope_of(session, channel, options)
             if scope is None:
-                known = ", ".join(s.channel for s in channel_scopes(session, options)) or "none"
+                known = ", ".join(s.channel for s in channel_scopes(session, options)) or _("none")
                 raise InputError(
-                    f"no facility posts to channel {channel!r}; channels with facilities: {known}"
+                    _(
+                        "no facility posts to channel {channel}; channels with facilities: {known}"
+                    ).format(channel=repr(channel), known=known)
                 )
         digest = digest_for(session, now, options, scope)
         sent = enqueue_digest(session, digest, channel, now=state.now) if channel else None
@@ -55,7 +58,7 @@ def digest_command(
         click.echo(digest_text(digest))
         return
     deliver_now(state)
-    click.echo(f"digest for {channel} sent (outbox {sent})")
+    click.echo(_("digest for {channel} sent (outbox {id})").format(channel=channel, id=sent))
 
 
 def register(cli: click.Group) -> None:

@@ -24,6 +24,7 @@ from bot.cli.facility_options import (
 from bot.cli.facility_words import (
     channel_line,
     from_profile,
+    language_line,
     readings_line,
     rotation_line,
     thresholds_of,
@@ -36,7 +37,11 @@ from bot.cli.render import (
     replanned_summary,
     replayed_summary,
 )
+from bot.cli.words import terms_words, word
 from bot.errors import InputError
+from bot.i18n import _, parse_language
+from bot.i18n.formats import big_money
+from bot.languages import set_facility_language
 from bot.ledger import facilities as facility_service
 from bot.ledger.calibration import calibrate
 from bot.ledger.facilities import (
@@ -52,9 +57,7 @@ from bot.ledger.reading_schedule import parse_schedule, weekend_days
 from bot.ledger.repayments.payoff import payoff_quote
 from bot.ledger.replan import replan_draws
 from bot.ledger.term_changes import TermChanges, change_terms
-from bot.ledger.terms import describe_terms
 from bot.models import Facility, Repayment
-from bot.money import format_money
 from bot.oncall.rotations import set_facility_rotation
 
 
@@ -68,18 +71,21 @@ def _set_readings(
     if not set_readings(
         session, state.actor, facility, owner=owner, readings=readings, now=state.now
     ):
-        click.echo(f"nothing changed: {facility.slug}'s reading requests are already those")
+        click.echo(
+            _("nothing changed: {facility}'s reading requests are already those").format(
+                facility=facility.slug
+            )
+        )
         return None
     click.echo(readings_line(facility))
     weekend = [] if facility.readings is None else weekend_days(parse_schedule(facility.readings))
     if not weekend:
         return None
     at = facility.readings.rpartition(" ")[2]
-    return (
-        f"note: {' and '.join(weekend)} are asked only when they are working days (make-up "
-        f"days, 调休), so nothing on an ordinary weekend; for every day, weekends too, give "
-        f"'daily {at}'"
-    )
+    return _(
+        "note: {days} are asked only when they are working days (make-up days, 调休), so "
+        "nothing on an ordinary weekend; for every day, weekends too, give 'daily {at}'"
+    ).format(days=_(" and ").join(word(day) for day in weekend), at=at)
 
 
 @click.group("facility")
@@ -147,9 +153,13 @@ def facility_add(
         if rotation is not None:
             set_facility_rotation(session, state.actor, facility, rotation, now=state.now)
         click.echo(
-            f"added {facility.slug} at {facility.platform.display_name}: limit "
-            f"{format_money(facility.limit_amount, facility.currency)}, "
-            f"{describe_terms(facility)}, {facility.timezone}"
+            _("added {facility} at {platform}: limit {limit}, {terms}, {zone}").format(
+                facility=facility.slug,
+                platform=facility.platform.display_name,
+                limit=big_money(facility.limit_amount, facility.currency),
+                terms=terms_words(facility),
+                zone=facility.timezone,
+            )
         )
         readings_note = _set_readings(state, session, facility, owner, readings)
         if readings_note:
@@ -157,12 +167,16 @@ def facility_add(
         taken = from_profile(facility.platform.name, changes)
         if taken:
             click.echo(
-                f"note: {taken} from the {facility.platform.display_name} defaults; "
-                f"once bills arrive, `loanwatch facility calibrate {facility.slug}` checks them",
+                _(
+                    "note: {terms} from the {platform} defaults; once bills arrive, `loanwatch "
+                    "facility calibrate {facility}` checks them"
+                ).format(
+                    terms=taken, platform=facility.platform.display_name, facility=facility.slug
+                ),
                 err=True,
             )
         if facility.daily_rate == 0:
-            click.echo("note: no rate given, so draws on it accrue no interest", err=True)
+            click.echo(_("note: no rate given, so draws on it accrue no interest"), err=True)
 
 
 @facility_group.command("set")
@@ -175,6 +189,11 @@ def facility_add(
 @threshold_option("; NAME=- for the default again")
 @click.option("--channel", help="Slack channel id for its alerts (- for the default channel).")
 @click.option("--rotation", help="On-call rotation for its alerts (- for the default).")
+@click.option(
+    "--language",
+    help="Language of its channel messages: zh-CN or en (- for the channel's, else "
+    "LOANWATCH_LANGUAGE).",
+)
 @reading_options
 @click.option(
     "--replan",
@@ -190,19 +209,23 @@ def facility_set(
     thresholds: tuple[str, ...],
     channel: str | None,
     rotation: str | None,
+    language: str | None,
     owner: str | None,
     readings: str | None,
     replan: bool,
     **terms: Any,
 ) -> None:
-    """Change SLUG's limit, thresholds, alert channel, rotation, readings, or terms for the
-    draws logged from now on (logged ones keep theirs, unless --replan)."""
+    """Change SLUG's limit, thresholds, alert channel, rotation, language, readings, or terms
+    for the draws logged from now on (logged ones keep theirs, unless --replan)."""
     changes = term_changes(terms, limit_amount=limit_amount, thresholds=thresholds)
     if channel is not None and channel.strip() != facility_service.DEFAULT:
         check_channel(channel.strip())
-    if changes.empty() and not replan and (channel, rotation, owner, readings) == (None,) * 4:
+    if language is not None and language.strip() != "-":
+        parse_language(language)  # a bad one is refused before anything is written
+    asked = (channel, rotation, language, owner, readings)
+    if changes.empty() and not replan and asked == (None,) * len(asked):
         raise InputError(
-            "nothing to change; give at least one term, e.g. --limit 300k or --rounding down"
+            _("nothing to change; give at least one term, e.g. --limit 300k or --rounding down")
         )
     notes: list[str] = []  # for stderr, which is not held: printed once the command committed
     with state.transaction() as session:
@@ -217,6 +240,11 @@ def facility_set(
         if rotation is not None:
             changed = set_facility_rotation(session, state.actor, facility, rotation, now=state.now)
             click.echo(rotation_line(facility, changed=changed))
+        if language is not None:
+            changed = set_facility_language(
+                session, facility, language, actor=state.actor, now=state.now
+            )
+            click.echo(language_line(facility, changed=changed))
         readings_note = _set_readings(state, session, facility, owner, readings)
         if readings_note:
             notes.append(readings_note)
@@ -237,7 +265,11 @@ def _change_terms(
     if not change_terms(
         session, state.actor, facility, changes, now=state.now, calendar=state.settings.calendar()
     ):
-        click.echo(f"nothing changed: {facility.slug}'s terms are already those")
+        click.echo(
+            _("nothing changed: {facility}'s terms are already those").format(
+                facility=facility.slug
+            )
+        )
         if replan:
             _replan(state, session, facility)
         return []
@@ -276,7 +308,7 @@ def facility_list(state: CliState) -> None:
     with state.transaction() as session:
         current = positions(session)
         if not current:
-            click.echo("no facilities yet; add one with `loanwatch facility add`")
+            click.echo(_("no facilities yet; add one with `loanwatch facility add`"))
             return
         click.echo(positions_table(current))
 

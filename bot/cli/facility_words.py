@@ -3,22 +3,28 @@
 from collections.abc import Mapping
 from decimal import Decimal
 
+from bot.cli.words import terms_words, word
+from bot.i18n import N_, _, ngettext
+from bot.i18n.formats import big_money
 from bot.ledger.platforms import profile_for
 from bot.ledger.term_changes import TermChanges
-from bot.ledger.terms import describe_terms
 from bot.models import FACILITY_THRESHOLDS, Facility
-from bot.money import format_money
 from bot.thresholds import Thresholds
 
 
 def readings_line(facility: Facility) -> str:
     """Who is asked for the facility's readings and when (the demo says it too)."""
     if facility.readings is None:
-        still = f" ({facility.reading_owner} is still asked about its bills)"
-        return f"{facility.slug}: no reading requests{still if facility.reading_owner else ''}"
-    return (
-        f"{facility.slug}: {facility.reading_owner} is asked for a reading "
-        f"{facility.readings} ({facility.timezone})"
+        if facility.reading_owner:
+            return _(
+                "{facility}: no reading requests ({owner} is still asked about its bills)"
+            ).format(facility=facility.slug, owner=facility.reading_owner)
+        return _("{facility}: no reading requests").format(facility=facility.slug)
+    return _("{facility}: {owner} is asked for a reading {readings} ({zone})").format(
+        facility=facility.slug,
+        owner=facility.reading_owner,
+        readings=facility.readings,
+        zone=facility.timezone,
     )
 
 
@@ -40,17 +46,22 @@ def updated_line(
     parts = []
     if facility.limit_amount != was_limit:
         parts.append(
-            f"limit {format_money(facility.limit_amount, facility.currency)} (was "
-            f"{format_money(was_limit, facility.currency)})"
+            _("limit {limit} (was {was})").format(
+                limit=big_money(facility.limit_amount, facility.currency),
+                was=big_money(was_limit, facility.currency),
+            )
         )
     if changes.reaches_draws() or changes.bill_critical_days is not None:
         critical = facility.bill_critical_days
-        more = (
-            ""
+        parts.append(
+            terms_words(facility)
             if critical is None
-            else f"; a missing bill is critical {critical} day{'' if critical == 1 else 's'} ahead"
+            else ngettext(
+                "{terms}; a missing bill is critical {count} day ahead",
+                "{terms}; a missing bill is critical {count} days ahead",
+                critical,
+            ).format(terms=terms_words(facility), count=critical)
         )
-        parts.append(f"{describe_terms(facility)}{more}")
     changed = [
         name
         for name in FACILITY_THRESHOLDS
@@ -59,38 +70,50 @@ def updated_line(
     for name in changed:
         value = getattr(facility, name)
         parts.append(
-            f"{name} back to the default ({getattr(defaults, name)})"
+            _("{name} back to the default ({value})").format(
+                name=name, value=getattr(defaults, name)
+            )
             if value is None
             else f"{name} {value}"
         )
-    return f"updated {facility.slug}: {'; '.join(parts)}"
+    return _("updated {facility}: {changes}").format(
+        facility=facility.slug, changes=_("; ").join(parts)
+    )
 
 
 def channel_line(facility: Facility, *, changed: bool) -> str:
     """Where the facility's alerts go now, or that they went there already."""
-    where = facility.alert_channel or "the default channel (LOANWATCH_DEFAULT_ALERT_CHANNEL)"
+    where = facility.alert_channel or _("the default channel (LOANWATCH_DEFAULT_ALERT_CHANNEL)")
     if not changed:
-        return f"nothing changed: {facility.slug}'s alerts already go to {where}"
-    return f"{facility.slug}'s alerts go to {where} from now on"
+        return _("nothing changed: {facility}'s alerts already go to {channel}").format(
+            facility=facility.slug, channel=where
+        )
+    return _("{facility}'s alerts go to {channel} from now on").format(
+        facility=facility.slug, channel=where
+    )
 
 
 def rotation_line(facility: Facility, *, changed: bool) -> str:
     """Whom the facility's alerts escalate to now, or that they did already."""
-    shown = facility.oncall_rotation or "the default rotation"
+    shown = facility.oncall_rotation or _("the default rotation")
     if not changed:
-        return f"nothing changed: {facility.slug}'s alerts already escalate to {shown}"
-    return f"{facility.slug}'s alerts escalate to {shown}"
+        return _("nothing changed: {facility}'s alerts already escalate to {rotation}").format(
+            facility=facility.slug, rotation=shown
+        )
+    return _("{facility}'s alerts escalate to {rotation}").format(
+        facility=facility.slug, rotation=shown
+    )
 
 
 _PROFILE_TERMS = {
-    "repayment_method": ("method", "method"),
-    "day_count": ("day_count", "day count"),
-    "rounding": ("rounding", "rounding"),
-    "first_period": ("first_period", "first period"),
-    "repayment_day_rule": ("repayment_day_rule", "repayment day"),
-    "holiday_rule": ("holiday_rule", "holidays"),
-    "penalty_multiplier": ("penalty_multiplier", "penalty rate"),
-    "penalty_on_interest": ("penalty_on_interest", "penalty on interest"),
+    "repayment_method": ("method", N_("method")),
+    "day_count": ("day_count", N_("day count")),
+    "rounding": ("rounding", N_("rounding")),
+    "first_period": ("first_period", N_("first period")),
+    "repayment_day_rule": ("repayment_day_rule", N_("repayment day")),
+    "holiday_rule": ("holiday_rule", N_("holidays")),
+    "penalty_multiplier": ("penalty_multiplier", N_("penalty rate")),
+    "penalty_on_interest": ("penalty_on_interest", N_("penalty on interest")),
 }
 
 
@@ -103,7 +126,32 @@ def from_profile(platform: str, changes: TermChanges) -> str:
             continue  # a fixed repayment day makes the rule moot
         if getattr(changes, term) is None:
             value = getattr(profile, key)
-            value = ("yes" if value else "no") if isinstance(value, bool) else value
+            value = (
+                (_("yes") if value else _("no")) if isinstance(value, bool) else word(str(value))
+            )
             sureness = profile.confidence[key if key in profile.confidence else "penalty"]
-            taken.append(f"{words} {value} ({sureness})")
-    return ", ".join(taken)
+            taken.append(
+                _("{term} {value} ({sureness})").format(
+                    term=_(words), value=value, sureness=word(sureness)
+                )
+            )
+    return _(", ").join(taken)
+
+
+def language_line(facility: Facility, *, changed: bool) -> str:
+    """The language the facility's channel messages are written in now, or that it was so."""
+    if facility.language is None:
+        if not changed:
+            return _(
+                "nothing changed: {facility}'s messages already follow its channel's language"
+            ).format(facility=facility.slug)
+        return _(
+            "{facility}'s messages follow its channel's language (else LOANWATCH_LANGUAGE) again"
+        ).format(facility=facility.slug)
+    if not changed:
+        return _("nothing changed: {facility}'s messages are already written in {language}").format(
+            facility=facility.slug, language=facility.language
+        )
+    return _("{facility}'s messages are written in {language} from now on").format(
+        facility=facility.slug, language=facility.language
+    )

@@ -24,6 +24,9 @@ from bot.cli.render import (
     repayment_summary,
     schedule,
 )
+from bot.cli.words import stamp, word
+from bot.i18n import _
+from bot.i18n.formats import day
 from bot.ledger.bills import remove_bill
 from bot.ledger.confirmations import confirm_draw
 from bot.ledger.draws import DrawRequest, current_installments, record_draw
@@ -37,6 +40,7 @@ from bot.ledger.repayments import (
 )
 from bot.ledger.schedule import RepaymentMethod
 from bot.ledger.terms import repayment_day_note
+from bot.models import Facility, LimitReading
 from bot.money import format_money
 
 # "-5" must reach the amount parser, which says why it is refused, not click's option parser.
@@ -99,7 +103,7 @@ def draw_add(
         installments = current_installments(session, draw)
         click.echo(schedule(draw, target, installments, state.settings.calendar()))
         if target.repayment_day != repayment_day:
-            click.echo(f"note: {repayment_day_note(target)}", err=True)
+            click.echo(_("note: {note}").format(note=repayment_day_note(target)), err=True)
 
 
 @draw_group.command("confirm")
@@ -188,8 +192,12 @@ def repay_remove(state: CliState, facility: str, repayment_id: int, reason: str)
             calendar=state.settings.calendar(),
         )
         click.echo(
-            f"removed repayment #{repayment_id} on {target.slug} "
-            f"({format_money(removed.amount, target.currency)} on {removed.paid_on.isoformat()})"
+            _("removed repayment #{id} on {facility} ({amount} on {paid})").format(
+                id=repayment_id,
+                facility=target.slug,
+                amount=format_money(removed.amount, target.currency),
+                paid=day(removed.paid_on),
+            )
         )
 
 
@@ -206,8 +214,12 @@ def repay_accept(state: CliState, facility: str, repayment_id: int, reason: str)
             session, state.actor, target, repayment_id, reason=reason, now=state.now
         )
         click.echo(
-            f"accepted {format_money(accepted.unexplained, target.currency)} unexplained on "
-            f"repayment #{accepted.id} on {target.slug}: {reason}"
+            _("accepted {amount} unexplained on repayment #{id} on {facility}: {reason}").format(
+                amount=format_money(accepted.unexplained, target.currency),
+                id=accepted.id,
+                facility=target.slug,
+                reason=reason,
+            )
         )
 
 
@@ -309,17 +321,37 @@ def limit_add(
             observed_at=in_zone(observed_at, facility_zone(target)),
             now=state.now,
         )
-        reading = result.row
-        shown = (
-            f", available {format_money(reading.available, target.currency)}"
-            if reading.available is not None
-            else ""
+        click.echo(reading_recorded(result.row, target, new=result.new))
+
+
+def reading_recorded(reading: LimitReading, target: Facility, *, new: bool) -> str:
+    """What `limit add` answers: the reading recorded (or already had), limit and available."""
+    facts = {
+        "facility": target.slug,
+        "at": stamp(reading.observed_at, facility_zone(target)),
+        "limit": format_money(reading.limit_amount, target.currency),
+        "status": word(reading.status),
+    }
+    if reading.available is not None:
+        facts["available"] = format_money(reading.available, target.currency)
+        said = (
+            _(
+                "recorded reading on {facility} at {at}: limit {limit}, available {available}, "
+                "{status}"
+            )
+            if new
+            else _(
+                "already had reading on {facility} at {at}: limit {limit}, available {available}, "
+                "{status}"
+            )
         )
-        verb = "recorded" if result.new else "already had"
-        click.echo(
-            f"{verb} reading on {target.slug} at {reading.observed_at.isoformat()}: limit "
-            f"{format_money(reading.limit_amount, target.currency)}{shown}, {reading.status}"
+    else:
+        said = (
+            _("recorded reading on {facility} at {at}: limit {limit}, {status}")
+            if new
+            else _("already had reading on {facility} at {at}: limit {limit}, {status}")
         )
+    return said.format(**facts)
 
 
 def register(cli: click.Group) -> None:

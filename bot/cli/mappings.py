@@ -5,6 +5,8 @@ import click
 
 from bot.cli.context import CliState
 from bot.cli.render import table
+from bot.cli.words import word
+from bot.i18n import _
 from bot.ledger.mappings import add_mapping, list_mappings, remove_mapping
 from bot.ledger.statements.mapped import ENCODINGS, FIELDS
 from bot.ledger.statements.where import from_stored, shown
@@ -67,7 +69,9 @@ def mapping_add(
 
 def saved_line(row: StatementMapping) -> str:
     """What `mapping add` says once the mapping is saved (the demo says it too)."""
-    return f"mapping {row.name} saved: {row.kind} from {_columns(row.columns)}"
+    return _("mapping {name} saved: {kind} from {columns}").format(
+        name=row.name, kind=word(row.kind), columns=_columns(row.columns)
+    )
 
 
 @mapping_group.command("list")
@@ -78,7 +82,7 @@ def mapping_list(state: CliState) -> None:
         rows = [
             [
                 m.name,
-                m.kind,
+                word(m.kind),
                 _columns(m.columns),
                 m.date_format or "-",
                 m.encoding,
@@ -88,11 +92,20 @@ def mapping_list(state: CliState) -> None:
             for m in list_mappings(session)
         ]
     if not rows:
-        click.echo("no mappings; save one with `loanwatch mapping add NAME --kind … --columns …`")
+        click.echo(
+            _("no mappings; save one with `loanwatch mapping add NAME --kind … --columns …`")
+        )
         return
-    click.echo(
-        table(["name", "kind", "columns", "date format", "encoding", "skip rows", "where"], rows)
-    )
+    headers = [
+        _("name"),
+        _("kind"),
+        _("columns"),
+        _("date format"),
+        _("encoding"),
+        _("skip rows"),
+        _("where"),
+    ]
+    click.echo(table(headers, rows))
 
 
 @mapping_group.command("remove")
@@ -102,7 +115,7 @@ def mapping_remove(state: CliState, name: str) -> None:
     """Remove the mapping NAME (what was imported with it stays)."""
     with state.transaction() as session:
         remove_mapping(session, state.actor, name, now=state.now)
-    click.echo(f"mapping {name} removed")
+    click.echo(_("mapping {name} removed").format(name=name))
 
 
 def _columns(pairs: dict[str, str]) -> str:

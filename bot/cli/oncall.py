@@ -11,11 +11,11 @@ from bot.cli.context import CliState
 from bot.cli.params import TIME, in_zone
 from bot.cli.render import table
 from bot.errors import InputError
+from bot.i18n import _, formats
 from bot.models import Rotation
 from bot.oncall import policy as ladders
 from bot.oncall import rotations, usergroups
 from bot.oncall.overrides import override_until, overrides_ahead, remove_override
-from bot.zones import local
 
 _USERGROUP_HELP = (
     "Slack user group id (S0123ABCD) to keep in step with whoever is on call; - for none. "
@@ -81,7 +81,7 @@ def rotation_set(state: CliState, name: str, members: str | None, usergroup: str
     """Change rotation NAME: its members (in turn order), or the Slack user group kept in step
     with whoever is on call (or stop). Each change is audited."""
     if members is None and usergroup is None:
-        raise InputError(words.NOTHING_TO_SET)
+        raise InputError(_(words.NOTHING_TO_SET))
     with state.transaction() as session:
         if members is not None:
             rotation = rotations.set_members(session, state.actor, name, members, now=state.now)
@@ -102,7 +102,7 @@ def rotation_list(state: CliState) -> None:
     with state.transaction() as session:
         found = list(session.scalars(select(Rotation).order_by(Rotation.name)))
         if not found:
-            click.echo(words.NO_ROTATIONS)
+            click.echo(_(words.NO_ROTATIONS))
             return
         rows = []
         for rotation in found:
@@ -113,11 +113,11 @@ def rotation_list(state: CliState) -> None:
                     ",".join(rotation.members),
                     words.describe(rotation),
                     on_call.user,
-                    local(on_call.until, ZoneInfo(rotation.timezone)),
+                    formats.moment(on_call.until, ZoneInfo(rotation.timezone)),
                     rotation.usergroup or "-",
                 ]
             )
-        click.echo(table(words.ROTATION_COLUMNS, rows))
+        click.echo(table(words.columns(words.ROTATION_COLUMNS), rows))
 
 
 @rotation_group.command("remove")
@@ -179,7 +179,9 @@ def override_add(state: CliState, name: str, user: str, starts: datetime | None,
         rotations.add_override(
             session, state.actor, name, user=user, starts=begin, ends=end, now=state.now
         )
-        click.echo(words.override_set(user, name, local(begin, zone), local(end, zone)))
+        click.echo(
+            words.override_set(user, name, formats.moment(begin, zone), formats.moment(end, zone))
+        )
 
 
 @override_group.command("list")
@@ -192,9 +194,11 @@ def override_list(state: CliState, name: str | None) -> None:
             rotations.get_rotation(session, name)  # an unknown name is refused, not "none"
         found = overrides_ahead(session, state.now, name)
     if not found:
-        click.echo(words.NO_OVERRIDES)
+        click.echo(_(words.NO_OVERRIDES))
         return
-    click.echo(table(words.OVERRIDE_COLUMNS, [words.override_row(line) for line in found]))
+    click.echo(
+        table(words.columns(words.OVERRIDE_COLUMNS), [words.override_row(line) for line in found])
+    )
 
 
 @override_group.command("remove")
@@ -229,11 +233,11 @@ def who_command(state: CliState, name: str | None, at: datetime | None) -> None:
         zone = ZoneInfo(found[0].timezone) if name is not None else state.settings.zone
         moment = in_zone(at, zone) or state.now
         if not found:
-            click.echo(words.NO_ROTATIONS)
+            click.echo(_(words.NO_ROTATIONS))
             return
         for rotation in found:
             if moment < rotation.created_at:
-                added = local(rotation.created_at, ZoneInfo(rotation.timezone))
+                added = formats.moment(rotation.created_at, ZoneInfo(rotation.timezone))
                 click.echo(words.no_rotation_then(rotation.name, added))
                 continue
             on_call = rotations.who(session, rotation, moment)
@@ -280,7 +284,7 @@ def escalation_show(state: CliState) -> None:
     with state.transaction() as session:
         for severity, (ladder, custom) in ladders.policies(session).items():
             click.echo(words.ladder_line(severity, ladder, default=not custom))
-    click.echo(words.NEVER)
+    click.echo(_(words.NEVER))
     settings = state.settings
     click.echo(words.when_it_escalates(settings.business_hours, settings.urgent_days))
 

@@ -8,7 +8,9 @@ from bot.alerts import outbox_admin
 from bot.cli.context import CliState
 from bot.cli.params import OUTBOX_ID
 from bot.cli.render import table
+from bot.cli.words import word
 from bot.errors import InputError
+from bot.i18n import _, ngettext
 from bot.models import OutboxMessage
 from bot.tickets.contacts import shown_url
 from bot.tickets.readdress import readdress_retried
@@ -32,12 +34,20 @@ def outbox_list(state: CliState, dead: bool) -> None:
         rows, total = outbox_admin.undelivered(session, dead_only=dead, limit=LIST_LIMIT)
         lines = [_line(message) for message in rows]
     if not lines:
-        click.echo("no dead letters" if dead else "every notification has been delivered")
+        click.echo(_("no dead letters") if dead else _("every notification has been delivered"))
         return
-    headers = ["id", "kind", "channel", "state", "attempts", "next attempt", "last error"]
+    headers = [
+        _("id"),
+        _("kind"),
+        _("channel"),
+        _("state"),
+        _("attempts"),
+        _("next attempt"),
+        _("last error"),
+    ]
     click.echo(table(headers, lines, right={0, 4}))
     if total > len(lines):
-        click.echo(f"… and {total - len(lines)} more")
+        click.echo(_("… and {count} more").format(count=total - len(lines)))
 
 
 @outbox_group.command("retry")
@@ -47,7 +57,7 @@ def outbox_list(state: CliState, dead: bool) -> None:
 def outbox_retry(state: CliState, message_id: int | None, all_dead: bool) -> None:
     """Send a dead letter (or a waiting notification) again, now: ID, or --all-dead."""
     if (message_id is None) == (not all_dead):
-        raise InputError("give exactly one of an outbox id or --all-dead")
+        raise InputError(_("give exactly one of an outbox id or --all-dead"))
     moved: list[str] = []
     with state.transaction() as session:
         if message_id is not None:
@@ -64,17 +74,26 @@ def outbox_retry(state: CliState, message_id: int | None, all_dead: bool) -> Non
                 default_channel=state.settings.default_alert_channel,
             )
             if label is not None:
-                moved.append(f"outbox {message.id} ({label}) now goes to {_where(message)}")
+                moved.append(
+                    _("outbox {id} ({ticket}) now goes to {to}").format(
+                        id=message.id, ticket=label, to=_where(message)
+                    )
+                )
     for line in moved:
         click.echo(line)
     if message_id is not None:
-        click.echo(f"outbox {message_id} is pending again, due now")
+        click.echo(_("outbox {id} is pending again, due now").format(id=message_id))
         return
     if not retried:
-        click.echo("no dead letters to retry")
+        click.echo(_("no dead letters to retry"))
         return
-    noun = "dead letter is" if len(retried) == 1 else "dead letters are"
-    click.echo(f"{len(retried)} {noun} pending again, due now: {_ids(retried)}")
+    click.echo(
+        ngettext(
+            "{count} dead letter is pending again, due now: {ids}",
+            "{count} dead letters are pending again, due now: {ids}",
+            len(retried),
+        ).format(count=len(retried), ids=_ids(retried))
+    )
 
 
 @outbox_group.command("drop")
@@ -92,7 +111,7 @@ def outbox_drop(state: CliState, message_id: int, reason: str) -> None:
             now=state.now,
             policy=state.settings.alert_policy(),
         )
-    click.echo(f"outbox {message_id} dropped: {reason.strip()}")
+    click.echo(_("outbox {id} dropped: {reason}").format(id=message_id, reason=reason.strip()))
 
 
 def _line(message: OutboxMessage) -> list[str]:
@@ -101,7 +120,7 @@ def _line(message: OutboxMessage) -> list[str]:
         str(message.id),
         message.kind,
         message.channel or "-",
-        message.state,
+        word(message.state),
         str(message.attempts),
         _when(message.next_attempt_at) if waits else "-",
         _short(message.last_error),

@@ -6,7 +6,11 @@ from datetime import datetime
 from decimal import Decimal
 
 from bot.alerts.findings import Finding
+from bot.alerts.said import summary_of
 from bot.calendar import BusinessCalendar
+from bot.cli.words import penalty_words, rate_words, word
+from bot.i18n import _, ngettext
+from bot.i18n.formats import big_money, day
 from bot.ledger.bills import RecordedBill
 from bot.ledger.confirmations import Confirmed
 from bot.ledger.facilities import facility_zone
@@ -15,7 +19,7 @@ from bot.ledger.repayments import PlacedAgain, breakdown
 from bot.ledger.repayments.payoff import Payoff
 from bot.ledger.replan import Replanned
 from bot.ledger.schedule import RepaymentDayRule
-from bot.ledger.terms import describe_penalty, describe_rate, effective_due_date
+from bot.ledger.terms import effective_due_date
 from bot.models import Bill, Draw, Facility, Installment, Repayment
 from bot.money import format_money
 
@@ -54,10 +58,19 @@ def schedule(
     collected in a `collected` column.
     """
     total_interest = sum((i.interest for i in installments), Decimal("0.00"))
-    head = (
-        f"Draw #{draw.id} on {facility.slug}: {format_money(draw.amount, facility.currency)} "
-        f"drawn {draw.drawn_on.isoformat()}, {draw.months} months, {draw.repayment_method}, "
-        f"{describe_rate(draw)}, day count {draw.day_count}, rounding {draw.rounding}"
+    head = _(
+        "Draw #{id} on {facility}: {amount} drawn {drawn}, {months} months, {method}, {rate}, "
+        "day count {day_count}, rounding {rounding}"
+    ).format(
+        id=draw.id,
+        facility=facility.slug,
+        amount=format_money(draw.amount, facility.currency),
+        drawn=day(draw.drawn_on),
+        months=draw.months,
+        method=word(draw.repayment_method),
+        rate=rate_words(draw),
+        day_count=word(draw.day_count),
+        rounding=word(draw.rounding),
     )
     collected = [
         effective_due_date(facility, i.due_date, calendar) if calendar else i.due_date
@@ -67,61 +80,69 @@ def schedule(
     rows = [
         [
             str(i.seq),
-            i.due_date.isoformat(),
-            *([day.isoformat() if day != i.due_date else ""] if moved else []),
+            day(i.due_date),
+            *([day(on) if on != i.due_date else ""] if moved else []),
             format_money(i.principal, facility.currency),
             format_money(i.interest, facility.currency),
             format_money(i.amount, facility.currency),
-            i.status,
+            word(i.status),
         ]
-        for i, day in zip(installments, collected, strict=True)
+        for i, on in zip(installments, collected, strict=True)
     ]
-    headers = ["#", "due", *(["collected"] if moved else []), "principal", "interest"]
+    headers = ["#", _("due"), *([_("collected")] if moved else []), _("principal")]
     amounts = {2, 3, 4} if not moved else {3, 4, 5}
-    body = table([*headers, "amount", "status"], rows, right=amounts)
-    foot = f"total interest {format_money(total_interest, facility.currency)}"
+    body = table([*headers, _("interest"), _("amount"), _("status")], rows, right=amounts)
+    foot = _("total interest {amount}").format(
+        amount=format_money(total_interest, facility.currency)
+    )
     return f"{head}\n{body}\n{foot}"
 
 
 def _limit(position: Position) -> str:
     """The configured limit, and the lower one the platform shows when it cut the line (what
     `available` is measured against)."""
-    limit = format_money(position.facility.limit_amount, position.facility.currency)
+    limit = big_money(position.facility.limit_amount, position.facility.currency)
     if position.cut_to is None:
         return limit
-    return f"{limit} (cut to {format_money(position.cut_to, position.facility.currency)})"
+    return _("{limit} (cut to {cut})").format(
+        limit=limit, cut=big_money(position.cut_to, position.facility.currency)
+    )
 
 
 def positions_table(positions: Sequence[Position]) -> str:
-    """Facilities with limit / outstanding / available by the ledger, and their terms."""
+    """Facilities with limit / outstanding / available by the ledger, and their terms (and
+    their languages, where one has its own)."""
+    languages = any(p.facility.language for p in positions)
     rows = [
         [
             p.facility.slug,
             p.facility.platform.display_name,
             _limit(p),
-            format_money(p.outstanding, p.facility.currency),
-            format_money(p.available, p.facility.currency),
-            describe_rate(p.facility),
-            p.facility.repayment_method,
-            p.facility.day_count,
-            p.facility.rounding,
+            big_money(p.outstanding, p.facility.currency),
+            big_money(p.available, p.facility.currency),
+            rate_words(p.facility),
+            word(p.facility.repayment_method),
+            word(p.facility.day_count),
+            word(p.facility.rounding),
             _repayment_day(p.facility),
-            p.facility.holiday_rule,
+            word(p.facility.holiday_rule),
+            *([p.facility.language or ""] if languages else []),
         ]
         for p in positions
     ]
     headers = [
-        "facility",
-        "platform",
-        "limit",
-        "outstanding",
-        "available",
-        "rate",
-        "method",
-        "days",
-        "rounding",
-        "repayment day",
-        "holidays",
+        _("facility"),
+        _("platform"),
+        _("limit"),
+        _("outstanding"),
+        _("available"),
+        _("rate"),
+        _("method"),
+        _("days"),
+        _("rounding"),
+        _("repayment day"),
+        _("holidays"),
+        *([_("language")] if languages else []),
     ]
     return table(headers, rows, right={2, 3, 4})
 
@@ -129,33 +150,59 @@ def positions_table(positions: Sequence[Position]) -> str:
 def _repayment_day(facility: Facility) -> str:
     """The repayment day as the list shows it: "10 (skip-short)", "first draw's", "draw's"."""
     if facility.repayment_day is not None:
-        return f"{facility.repayment_day} ({facility.first_period})"
+        return _("{day} ({first_period})").format(
+            day=facility.repayment_day, first_period=word(facility.first_period)
+        )
     first_draw = RepaymentDayRule(facility.repayment_day_rule) is RepaymentDayRule.FIRST_DRAW
-    return "first draw's" if first_draw else "each draw's"
+    return _("first draw's") if first_draw else _("each draw's")
 
 
 def bill_recorded(result: RecordedBill, facility: Facility) -> str:
     """What `bill add` answers: recorded, already had, or corrected ¥3,520.50 → ¥3,510.50."""
     bill = result.row
-    paid = ", paid" if bill.paid else ""
-    due = bill.due_date.isoformat()
+    due = day(bill.due_date)
     amount = format_money(bill.amount, facility.currency)
+    facts = {"id": bill.id, "facility": facility.slug, "amount": amount, "due": due}
     if result.previous is not None:
         was = format_money(result.previous.amount, facility.currency)
-        return (
-            f"corrected {was} → {amount}: bill due {due} on {facility.slug}{paid} "
-            f"(#{bill.id}; #{result.previous.id} kept as history)"
+        corrected = (
+            _(
+                "corrected {was} → {amount}: bill due {due} on {facility}, paid (#{id}; "
+                "#{previous} kept as history)"
+            )
+            if bill.paid
+            else _(
+                "corrected {was} → {amount}: bill due {due} on {facility} (#{id}; #{previous} "
+                "kept as history)"
+            )
         )
-    verb = "recorded" if result.new else "already had"
-    return f"{verb} bill #{bill.id} on {facility.slug}: {amount} due {due}{paid}"
+        return corrected.format(was=was, previous=result.previous.id, **facts)
+    if result.new:
+        said = (
+            _("recorded bill #{id} on {facility}: {amount} due {due}, paid")
+            if bill.paid
+            else _("recorded bill #{id} on {facility}: {amount} due {due}")
+        )
+    else:
+        said = (
+            _("already had bill #{id} on {facility}: {amount} due {due}, paid")
+            if bill.paid
+            else _("already had bill #{id} on {facility}: {amount} due {due}")
+        )
+    return said.format(**facts)
 
 
 def bill_removed(bill: Bill, facility: Facility) -> str:
     """What `bill remove` answers."""
-    amount = format_money(bill.amount, facility.currency)
-    return (
-        f"removed bill #{bill.id} on {facility.slug}: {amount} due {bill.due_date.isoformat()} "
-        f"({bill.removal_reason}); kept as history, its alerts clear on the next check"
+    return _(
+        "removed bill #{id} on {facility}: {amount} due {due} ({reason}); kept as history, its "
+        "alerts clear on the next check"
+    ).format(
+        id=bill.id,
+        facility=facility.slug,
+        amount=format_money(bill.amount, facility.currency),
+        due=day(bill.due_date),
+        reason=bill.removal_reason,
     )
 
 
@@ -167,30 +214,43 @@ def repayment_summary(
     placed = breakdown(repayment)
     money = facility.currency
     parts = [
-        f"principal {format_money(placed.principal, money)}",
-        f"interest {format_money(placed.interest, money)}",
+        _("principal {amount}").format(amount=format_money(placed.principal, money)),
+        _("interest {amount}").format(amount=format_money(placed.interest, money)),
     ]
     if placed.penalty or repayment.penalty_given is not None:
-        parts.append(f"penalty {format_money(placed.penalty, money)}")
+        parts.append(_("penalty {amount}").format(amount=format_money(placed.penalty, money)))
     if placed.fee:
-        parts.append(f"fee {format_money(placed.fee, money)}")
+        parts.append(_("fee {amount}").format(amount=format_money(placed.fee, money)))
     lines = [
-        f"repayment #{repayment.id} on {facility.slug}: "
-        f"{format_money(repayment.amount, money)} on {repayment.paid_on.isoformat()} = "
-        + " + ".join(parts)
+        _("repayment #{id} on {facility}: {amount} on {paid} = {parts}").format(
+            id=repayment.id,
+            facility=facility.slug,
+            amount=format_money(repayment.amount, money),
+            paid=day(repayment.paid_on),
+            parts=" + ".join(parts),
+        )
     ]
     if placed.penalty and placed.penalty_computed:
         lines.append(
-            f"the penalty (罚息) of {format_money(placed.penalty, money)} is loanwatch's "
-            f"computation ({describe_penalty(facility)}); if the platform's statement "
-            "itemises another, record it with --penalty"
+            _(
+                "the penalty (罚息) of {amount} is loanwatch's computation ({rule}); if the "
+                "platform's statement itemises another, record it with --penalty"
+            ).format(
+                amount=format_money(placed.penalty, money),
+                rule=penalty_words(facility.penalty_multiplier, facility.penalty_on_interest),
+            )
         )
     if placed.unexplained:
         lines.append(
-            f"{format_money(placed.unexplained, money)} of it is more than loanwatch can explain "
-            "(a fee, a penalty above its own, or more than was owed): recorded, and a "
-            "repayment_mismatch alert will ask about it; once checked, `loanwatch repay accept "
-            f"{facility.slug} {repayment.id} --reason ...`"
+            _(
+                "{amount} of it is more than loanwatch can explain (a fee, a penalty above its "
+                "own, or more than was owed): recorded, and a repayment_mismatch alert will ask "
+                "about it; once checked, `loanwatch repay accept {facility} {id} --reason ...`"
+            ).format(
+                amount=format_money(placed.unexplained, money),
+                facility=facility.slug,
+                id=repayment.id,
+            )
         )
     if later:
         lines.append(_placed_again_words(later, money))
@@ -202,18 +262,20 @@ def _placed_again_words(later: Sequence[PlacedAgain], currency: str) -> str:
     carries penalty ¥16.61; #4 (2026-03-05) no penalty`."""
     count = len(later)
     each = "; ".join(
-        f"#{row.id} ({row.paid_on.isoformat()}) "
-        + (
-            f"now carries penalty {format_money(row.penalty, currency)}"
+        (
+            _("#{id} ({paid}) now carries penalty {amount}").format(
+                id=row.id, paid=day(row.paid_on), amount=format_money(row.penalty, currency)
+            )
             if row.penalty
-            else "no penalty"
+            else _("#{id} ({paid}) no penalty").format(id=row.id, paid=day(row.paid_on))
         )
         for row in later
     )
-    return (
-        f"dated before {count} later repayment{'' if count == 1 else 's'}, placed again in "
-        f"date order: {each}"
-    )
+    return ngettext(
+        "dated before {count} later repayment, placed again in date order: {each}",
+        "dated before {count} later repayments, placed again in date order: {each}",
+        count,
+    ).format(count=count, each=each)
 
 
 def draw_confirmed(result: Confirmed, facility: Facility) -> str:
@@ -221,10 +283,17 @@ def draw_confirmed(result: Confirmed, facility: Facility) -> str:
     draw = result.draw
     assert draw.confirmed_at is not None
     when = draw.confirmed_at.astimezone(facility_zone(facility)).strftime("%Y-%m-%d %H:%M")
-    verb = "already confirmed" if result.already else "confirmed"
-    return (
-        f"draw #{draw.id} on {facility.slug} {verb}: "
-        f"{format_money(draw.amount, facility.currency)} arrived {when} ({facility.timezone})"
+    said = (
+        _("draw #{id} on {facility} already confirmed: {amount} arrived {when} ({zone})")
+        if result.already
+        else _("draw #{id} on {facility} confirmed: {amount} arrived {when} ({zone})")
+    )
+    return said.format(
+        id=draw.id,
+        facility=facility.slug,
+        amount=format_money(draw.amount, facility.currency),
+        when=when,
+        zone=facility.timezone,
     )
 
 
@@ -232,40 +301,57 @@ def payoff_summary(quote: Payoff) -> str:
     """A payoff quote: principal, interest to the day, penalty, total."""
     facility, money = quote.facility, quote.facility.currency
     rows = [
-        ["principal", format_money(quote.principal, money)],
-        ["interest to the day", format_money(quote.interest, money)],
-        ["penalty", format_money(quote.penalty, money)],
-        ["total", format_money(quote.total, money)],
+        [_("principal"), format_money(quote.principal, money)],
+        [_("interest to the day"), format_money(quote.interest, money)],
+        [_("penalty"), format_money(quote.penalty, money)],
+        [_("total"), format_money(quote.total, money)],
     ]
-    head = f"Payoff of {facility.slug} on {quote.on.isoformat()}"
-    return f"{head}\n{table(['', 'amount'], rows, right={1})}"
+    head = _("Payoff of {facility} on {day}").format(facility=facility.slug, day=day(quote.on))
+    return f"{head}\n{table(['', _('amount')], rows, right={1})}"
 
 
 def replanned_summary(done: Replanned, facility: Facility) -> str:
     """What `facility set --replan` did: the draws planned again, the repayments placed again."""
     if not done.draws:
-        return f"nothing to re-plan: {facility.slug}'s draws already follow its terms"
+        return _("nothing to re-plan: {facility}'s draws already follow its terms").format(
+            facility=facility.slug
+        )
     count = len(done.draws)
     ids = ", ".join(str(draw_id) for draw_id in done.draws)
     placed = done.repayments
-    methods = "".join(f"\ndraw #{i}: {was} → {now}" for i, was, now in done.methods)
-    return (
-        f"re-planned {count} draw{'' if count == 1 else 's'} of {facility.slug} under its terms "
-        f"(draw{'' if count == 1 else 's'} {ids}); {placed} repayment{'' if placed == 1 else 's'} "
-        "placed again; the old schedules are kept as versions (audited: draw.replan)"
-    ) + methods
+    methods = "".join(
+        "\n" + _("draw #{id}: {was} → {now}").format(id=i, was=word(was), now=word(now))
+        for i, was, now in done.methods
+    )
+    drawn = ngettext(
+        "re-planned {count} draw of {facility} under its terms (draw {ids})",
+        "re-planned {count} draws of {facility} under its terms (draws {ids})",
+        count,
+    ).format(count=count, facility=facility.slug, ids=ids)
+    moved = ngettext(
+        "{drawn}; {placed} repayment placed again; the old schedules are kept as versions "
+        "(audited: draw.replan)",
+        "{drawn}; {placed} repayments placed again; the old schedules are kept as versions "
+        "(audited: draw.replan)",
+        placed,
+    ).format(drawn=drawn, placed=placed)
+    return moved + methods
 
 
 def replayed_summary(placed: int, facility: Facility) -> str:
     """What a new holiday rule did to what is logged (`facility set --holiday-rule`): the days
     installments are collected moved, so the repayments were placed again."""
     if not placed:
-        return "draws already logged keep their terms and schedules"
-    return (
-        f"draws already logged keep their terms and due dates; the day each is collected "
-        f"moved, so {placed} repayment{'' if placed == 1 else 's'} placed again under the "
-        f"holiday rule {facility.holiday_rule} (audited: repayment.replay)"
-    )
+        return _("draws already logged keep their terms and schedules")
+    return ngettext(
+        "draws already logged keep their terms and due dates; the day each is collected moved, "
+        "so {count} repayment placed again under the holiday rule {rule} (audited: "
+        "repayment.replay)",
+        "draws already logged keep their terms and due dates; the day each is collected moved, "
+        "so {count} repayments placed again under the holiday rule {rule} (audited: "
+        "repayment.replay)",
+        placed,
+    ).format(count=placed, rule=word(facility.holiday_rule))
 
 
 def replay_summary(
@@ -278,21 +364,29 @@ def replay_summary(
 ) -> str:
     """What `check --at` a moment before the latest run (``run``) or, before any run, the
     latest record in the ledger found, and that it changed nothing."""
+    seen = latest.astimezone(at.tzinfo).isoformat()
     before = (
-        f"before the latest check (as of {latest.astimezone(at.tzinfo).isoformat()})"
+        _("before the latest check (as of {seen})")
         if run
-        else f"before the latest entry (recorded {latest.astimezone(at.tzinfo).isoformat()})"
-    )
-    head = (
-        f"replay as of {at.isoformat()}, {before}: "
-        f"{len(findings)} findings; nothing was changed (no alert opened, updated or resolved, "
-        "nothing notified, nothing audited)"
-        + (f"; checks failed: {', '.join(failed)}" if failed else "")
-    )
+        else _("before the latest entry (recorded {seen})")
+    ).format(seen=seen)
+    head = _(
+        "replay as of {at}, {before}: {count} findings; nothing was changed (no alert opened, "
+        "updated or resolved, nothing notified, nothing audited)"
+    ).format(at=at.isoformat(), before=before, count=len(findings))
+    if failed:
+        head += _("; checks failed: {checks}").format(checks=", ".join(failed))
     rows = [
-        [f.severity.upper(), f.check, f.facts.get("Facility", "-"), f.subject or "-", f.summary]
+        [
+            word(f.severity).upper(),
+            f.check,
+            f.facts.get("Facility", "-"),
+            f.subject or "-",
+            summary_of(f.summary),
+        ]
         for f in findings
     ]
     if not rows:
         return head
-    return head + "\n" + table(["severity", "check", "facility", "subject", "summary"], rows)
+    headers = [_("severity"), _("check"), _("facility"), _("subject"), _("summary")]
+    return head + "\n" + table(headers, rows)

@@ -8,6 +8,8 @@ import click
 
 from bot.cli.context import CliState
 from bot.cli.render import table
+from bot.cli.words import word
+from bot.i18n import N_, _, formats
 from bot.ledger.reading_requests import RequestKind, requests_in
 from bot.ledger.request_owners import gone_owners
 from bot.models import ReadingRequest
@@ -37,60 +39,65 @@ def requests_list(state: CliState, wanted: str) -> None:
         rows = []
         for request, facility in requests_in(session, wanted):
             zone = ZoneInfo(facility.timezone)
-            gone_mark = GONE if (request.facility_id, request.owner) in gone else ""
+            gone_mark = _(GONE) if (request.facility_id, request.owner) in gone else ""
             rows.append(
                 [
                     str(request.id),
-                    request.kind,
+                    word(request.kind),
                     facility.slug,
                     subject(request),
                     _at(request.slot, zone),
                     request.owner + gone_mark,
-                    request.state,
+                    word(request.state),
                     request.answer or "",
                     _at(request.answered_at, zone),
                     _at(request.reminded_at, zone),
                 ]
             )
     if not rows:
-        click.echo(f"no {'' if wanted == 'all' else wanted + ' '}requests")
+        click.echo(_(NO_REQUESTS.get(wanted, NO_REQUESTS["all"])))
         return
     headers = [
-        "id",
-        "kind",
-        "facility",
-        "about",
-        "asked for",
-        "asked",
-        "state",
-        "answer",
-        "answered at",
-        "reminded",
+        _("id"),
+        _("kind"),
+        _("facility"),
+        _("about"),
+        _("asked for"),
+        _("asked"),
+        _("state"),
+        _("answer"),
+        _("answered at"),
+        _("reminded"),
     ]
     click.echo(table(headers, rows))
-    if any(GONE in row[headers.index("asked")] for row in rows):
-        click.echo(GONE_NOTE)
+    if any(row[5].endswith(_(GONE)) for row in rows):
+        click.echo(_(GONE_NOTE))
 
 
+NO_REQUESTS = {
+    "open": N_("no open requests"),
+    "answered": N_("no answered requests"),
+    "all": N_("no requests"),
+}
 # Beside a person no longer in the workspace (an open `owner_gone` alert), and what it means.
-GONE = " (gone)"
-GONE_NOTE = (
+GONE = N_(" (gone)")
+GONE_NOTE = N_(
     "(gone): no longer in the workspace, so nothing more is sent to them for that facility; "
     "set another owner with `loanwatch facility set FAC --owner U…`"
 )
 
 
 def _at(moment: datetime | None, zone: ZoneInfo) -> str:
-    return "" if moment is None else f"{moment.astimezone(zone):%Y-%m-%d %H:%M %Z}"
+    return "" if moment is None else formats.moment(moment, zone)
 
 
 def subject(request: ReadingRequest) -> str:
     """What a request asks about: `reading`, `bill due 2026-12-20`, `draw #3`."""
     if request.kind == RequestKind.BILL and request.due_date is not None:
-        return f"bill due {request.due_date.isoformat()}"
+        return _("bill due {due}").format(due=formats.day(request.due_date))
     if request.kind == RequestKind.DRAW:
-        return f"draw #{request.draw_id}"
-    return "reading"
+        return _("draw #{id}").format(id=request.draw_id)
+    return _("reading")
 
 
 def register(cli: click.Group) -> None:

@@ -17,18 +17,35 @@ import bot.health
 from bot.cli.context import CliState
 from bot.db import known_revision
 from bot.health import Health
+from bot.i18n import N_, _
 from bot.sessions import session_factory
 
 EXIT_UNHEALTHY = 1
 SCHEMA_WORDS = {
-    "current": "current",
-    "empty": "EMPTY, no loanwatch tables yet (run `loanwatch db upgrade`)",
-    "behind": "NOT current (run `loanwatch db upgrade`)",
-    "newer": (
+    "current": N_("current"),
+    "empty": N_("EMPTY, no loanwatch tables yet (run `loanwatch db upgrade`)"),
+    "behind": N_("NOT current (run `loanwatch db upgrade`)"),
+    "newer": N_(
         "NEWER than this loanwatch (a migration it does not know: upgrade loanwatch itself; "
         "`db upgrade` cannot help)"
     ),
 }
+# What bot.health says of the database and the scheduler, in words (anything else as it is).
+STATE_WORDS = {
+    "ok": N_("ok"),
+    "stopped": N_("stopped"),
+    "never ran": N_("never ran"),
+    "stale": N_("stale"),
+}
+
+
+def _state(said: str) -> str:
+    known = STATE_WORDS.get(said)
+    if known is not None:
+        return _(known)
+    if said.startswith("unreachable: "):
+        return _("unreachable: {error}").format(error=said.removeprefix("unreachable: "))
+    return said
 
 
 @click.command("status")
@@ -85,34 +102,65 @@ def _schema_state(state: CliState, schema: dict[str, Any]) -> str:
 
 def render(ok: bool, report: dict[str, Any], readiness: dict[str, Any], every: int) -> str:
     """The report as lines an admin reads."""
-    lines = [f"loanwatch: {'healthy' if ok else 'NOT HEALTHY'}"]
-    lines.append(f"  database:  {report['database']}")
+    lines = [_("loanwatch: healthy") if ok else _("loanwatch: NOT HEALTHY")]
+    lines.append("  " + _("database:  {state}").format(state=_state(report["database"])))
     if "database_error" in report:
         lines.append(f"    {report['database_error']}")
     schema = readiness.get("schema")
     if schema is not None:
-        state = SCHEMA_WORDS[schema["state"]]
-        at = schema["database"] or "no migration"
-        lines.append(f"  schema:    {state}: database {at}, code {schema['code']}")
-    if "scheduler" in report:
-        last = report.get("scheduler_last_slot") or "never"
         lines.append(
-            f"  scheduler: {report['scheduler']} (last run {last}; checks every {every} min, "
-            f"stale after {2 * every} min)"
+            "  "
+            + _("schema:    {state}: database {at}, code {code}").format(
+                state=_(SCHEMA_WORDS[schema["state"]]),
+                at=schema["database"] or _("no migration"),
+                code=schema["code"],
+            )
+        )
+    if "scheduler" in report:
+        lines.append(
+            "  "
+            + _(
+                "scheduler: {state} (last run {last}; checks every {every} min, stale after "
+                "{stale} min)"
+            ).format(
+                state=_state(report["scheduler"]),
+                last=report.get("scheduler_last_slot") or _("never"),
+                every=every,
+                stale=2 * every,
+            )
         )
     for job, run in report.get("scheduler_runs", {}).items():
-        lines.append(f"    {job}: claimed {run['claimed']}, finished {run['finished'] or '-'}")
+        lines.append(
+            "    "
+            + _("{job}: claimed {claimed}, finished {finished}").format(
+                job=job, claimed=run["claimed"], finished=run["finished"] or "-"
+            )
+        )
     outbox = report.get("outbox")
     if outbox is not None:
-        oldest = f", oldest {outbox['oldest']} ({outbox['oldest_age_seconds']} s)"
+        said = (
+            _("outbox:    {pending} pending, oldest {oldest} ({age} s)")
+            if outbox["oldest"]
+            else _("outbox:    {pending} pending")
+        )
         lines.append(
-            f"  outbox:    {outbox['pending']} pending{oldest if outbox['oldest'] else ''}"
+            "  "
+            + said.format(
+                pending=outbox["pending"],
+                oldest=outbox["oldest"],
+                age=outbox["oldest_age_seconds"],
+            )
         )
     if "alerts_open" in report:
-        lines.append(f"  alerts:    {report['alerts_open']} open")
+        lines.append("  " + _("alerts:    {count} open").format(count=report["alerts_open"]))
     if "checks" in report:
         failing = report["checks"]["failing"]
-        lines.append(f"  failing checks: {', '.join(failing) if failing else 'none'}")
+        lines.append(
+            "  "
+            + _("failing checks: {checks}").format(
+                checks=", ".join(failing) if failing else _("none")
+            )
+        )
     return "\n".join(lines)
 
 

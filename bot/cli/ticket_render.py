@@ -6,11 +6,12 @@ from zoneinfo import ZoneInfo
 
 from bot.alerts.outbox import DEAD, SENT
 from bot.cli.render import table
+from bot.cli.words import word
+from bot.i18n import N_, _, formats
 from bot.models import OutboxMessage, Ticket, TicketEntry
 from bot.tickets.contacts import shown_url
 from bot.tickets.opening import OpenedTicket
 from bot.tickets.words import Via, is_overdue, ticket_label
-from bot.zones import local
 
 
 def ticket_list(tickets: Sequence[Ticket], slugs: dict[int, str], zone: ZoneInfo) -> str:
@@ -19,8 +20,10 @@ def ticket_list(tickets: Sequence[Ticket], slugs: dict[int, str], zone: ZoneInfo
         [
             ticket_label(t.number),
             slugs.get(t.facility_id, "?"),
-            t.state + (" (OVERDUE)" if is_overdue(t.state, t.follow_ups) else ""),
-            t.via,
+            _("{state} (OVERDUE)").format(state=word(t.state))
+            if is_overdue(t.state, t.follow_ups)
+            else word(t.state),
+            word(t.via),
             t.owner,
             _when(t.next_follow_up_at, zone),
             str(t.follow_ups),
@@ -28,7 +31,16 @@ def ticket_list(tickets: Sequence[Ticket], slugs: dict[int, str], zone: ZoneInfo
         ]
         for t in tickets
     ]
-    headers = ["id", "facility", "state", "via", "owner", "next follow-up", "follow-ups", "subject"]
+    headers = [
+        _("id"),
+        _("facility"),
+        _("state"),
+        _("via"),
+        _("owner"),
+        _("next follow-up"),
+        _("follow-ups"),
+        _("subject"),
+    ]
     return table(headers, rows)
 
 
@@ -41,31 +53,44 @@ def ticket_show(
     zone: ZoneInfo,
 ) -> str:
     """The ticket's facts, its alerts and its timeline."""
-    overdue = (
-        " (OVERDUE: three follow-ups unanswered)"
+    state = (
+        _("{state} (OVERDUE: three follow-ups unanswered)")
         if is_overdue(ticket.state, ticket.follow_ups)
-        else ""
-    )
+        else "{state}"
+    ).format(state=word(ticket.state))
     lines = [
-        f"{ticket_label(ticket.number)} · {slug} at {platform}: {ticket.subject}",
-        f"  State: {ticket.state}{overdue}",
-        f"  Via: {ticket.via} ({ticket.language})",
-        f"  Owner: {ticket.owner} (opened by {ticket.opener} {_when(ticket.opened_at, zone)})",
+        _("{ticket} · {facility} at {platform}: {subject}").format(
+            ticket=ticket_label(ticket.number),
+            facility=slug,
+            platform=platform,
+            subject=ticket.subject,
+        ),
+        "  " + _("State: {state}").format(state=state),
+        "  " + _("Via: {via} ({language})").format(via=word(ticket.via), language=ticket.language),
+        "  "
+        + _("Owner: {owner} (opened by {opener} {at})").format(
+            owner=ticket.owner, opener=ticket.opener, at=_when(ticket.opened_at, zone)
+        ),
     ]
     optional = [
-        ("Case", ticket.case_ref),
-        ("Last contact", _when(ticket.last_contact_at, zone) or None),
-        ("Next follow-up", _when(ticket.next_follow_up_at, zone) or None),
-        ("Follow-ups", str(ticket.follow_ups) if ticket.follow_ups else None),
-        ("Closed", _when(ticket.closed_at, zone) or None),
-        ("Resolution", ticket.resolution),
+        (N_("Case"), ticket.case_ref),
+        (N_("Last contact"), _when(ticket.last_contact_at, zone) or None),
+        (N_("Next follow-up"), _when(ticket.next_follow_up_at, zone) or None),
+        (N_("Follow-ups"), str(ticket.follow_ups) if ticket.follow_ups else None),
+        (N_("Closed"), _when(ticket.closed_at, zone) or None),
+        (N_("Resolution"), ticket.resolution),
     ]
-    lines += [f"  {label}: {value}" for label, value in optional if value]
+    lines += [
+        "  " + _("{label}: {value}").format(label=_(label), value=value)
+        for label, value in optional
+        if value
+    ]
     if ticket.body:
-        lines.append(f"  Body: {ticket.body}")
+        lines.append("  " + _("Body: {body}").format(body=ticket.body))
     if alerts:
-        lines.append("  Alerts: " + ", ".join(f"{i} ({state})" for i, state in alerts))
-    lines.append("Timeline:")
+        shown = ", ".join(f"{i} ({word(state)})" for i, state in alerts)
+        lines.append("  " + _("Alerts: {alerts}").format(alerts=shown))
+    lines.append(_("Timeline:"))
     lines += [
         f"  {_when(e.at, zone)}  {e.kind:<15} {e.actor}" + (f": {e.text}" if e.text else "")
         for e in timeline
@@ -77,58 +102,68 @@ def opened(result: OpenedTicket) -> str:
     """What `ticket open` prints: the id first, then what happens next."""
     label, contact = result.label, result.contact
     if contact.via == Via.MANUAL:
-        return (
-            f"{label} opened; this platform is contacted by hand: send the text and the CSV "
-            f"below through its customer service, then run `loanwatch ticket sent {label}`"
-        )
+        return _(
+            "{ticket} opened; this platform is contacted by hand: send the text and the CSV "
+            "below through its customer service, then run `loanwatch ticket sent {ticket}`"
+        ).format(ticket=label)
     to = ", ".join(contact.to) if contact.via == Via.EMAIL else shown_url(contact.url)
-    return f"{label} opened; sending it by {contact.via} to {to} with the usage records"
+    return _("{ticket} opened; sending it by {via} to {to} with the usage records").format(
+        ticket=label, via=word(contact.via), to=to
+    )
 
 
 def delivery_outcome(label: str, row: OutboxMessage | None) -> str:
     """What became of the first message once `ticket open` tried to deliver it."""
     if row is None:
-        return f"{label}: its first message is not in the outbox; see `loanwatch outbox list`"
+        return _(
+            "{ticket}: its first message is not in the outbox; see `loanwatch outbox list`"
+        ).format(ticket=label)
     payload = row.payload or {}
     to = ", ".join(payload.get("to") or []) or shown_url(payload.get("url")) or "?"
     if row.state == SENT:
-        return f"{label}: delivered by {payload.get('via')} to {to}"
-    if row.state == DEAD:
-        return (
-            f"{label}: NOT delivered, a dead letter: {row.last_error}. The admins were alerted; "
-            f"once it is fixed, `loanwatch outbox retry {row.id}`"
+        return _("{ticket}: delivered by {via} to {to}").format(
+            ticket=label, via=word(str(payload.get("via"))), to=to
         )
-    why = row.last_error or "not tried yet"
-    return (
-        f"{label}: queued, not delivered yet ({why}); loanwatch will retry it (outbox "
-        f"{row.id}) — see `loanwatch outbox list`"
-    )
+    if row.state == DEAD:
+        return _(
+            "{ticket}: NOT delivered, a dead letter: {error}. The admins were alerted; once it "
+            "is fixed, `loanwatch outbox retry {id}`"
+        ).format(ticket=label, error=row.last_error, id=row.id)
+    why = row.last_error or _("not tried yet")
+    return _(
+        "{ticket}: queued, not delivered yet ({why}); loanwatch will retry it (outbox {id}) — "
+        "see `loanwatch outbox list`"
+    ).format(ticket=label, why=why, id=row.id)
 
 
 def manual_bundle(result: OpenedTicket) -> str:
     """The ready-to-paste text and the CSV, framed so a person sees where each starts."""
     csv_text = result.csv.decode("utf-8-sig")
     return (
-        f"----- text to send ({result.contact.language}) -----\n{result.message}\n"
-        f"----- usage records (CSV) -----\n{csv_text}"
-        "----- end -----"
+        "----- "
+        + _("text to send ({language})").format(language=result.contact.language)
+        + f" -----\n{result.message}\n----- "
+        + _("usage records (CSV)")
+        + f" -----\n{csv_text}----- "
+        + _("end")
+        + " -----"
     )
 
 
 def closed(label: str, open_alerts: Sequence[int]) -> str:
     """What `ticket close` prints, with the alerts that are still open."""
     if not open_alerts:
-        return f"{label} closed"
+        return _("{ticket} closed").format(ticket=label)
     ids = ", ".join(str(i) for i in open_alerts)
-    return (
-        f"{label} closed; its alerts {ids} are still open "
-        "(they resolve by themselves when the platform shows the fix)"
-    )
+    return _(
+        "{ticket} closed; its alerts {ids} are still open (they resolve by themselves when the "
+        "platform shows the fix)"
+    ).format(ticket=label, ids=ids)
 
 
 def local_time(moment: datetime | None, zone: ZoneInfo) -> str:
     """A moment in the facility's zone, or nothing when there is none."""
-    return local(moment, zone) if moment is not None else ""
+    return formats.moment(moment, zone) if moment is not None else ""
 
 
 _when = local_time

@@ -12,7 +12,9 @@ from bot.cli import ticket_render
 from bot.cli.context import CliState
 from bot.cli.delivery import deliver_now
 from bot.cli.params import ALERT_ID, WholeNumberType
+from bot.cli.words import word
 from bot.errors import InputError
+from bot.i18n import N_, _
 from bot.ledger.facilities import facility_zone
 from bot.models import Facility, OutboxMessage, Platform
 from bot.tickets.changes import (
@@ -113,8 +115,9 @@ def ticket_open(
                 csv_path.write_bytes(result.csv)
             except OSError as exc:
                 raise InputError(
-                    f"cannot write the usage records to {csv_path}: "
-                    f"{exc.strerror or exc}; nothing was opened"
+                    _(
+                        "cannot write the usage records to {path}: {error}; nothing was opened"
+                    ).format(path=csv_path, error=exc.strerror or exc)
                 ) from exc
     click.echo(ticket_render.opened(result))
     if result.contact.via == Via.MANUAL:
@@ -142,7 +145,7 @@ def ticket_list(state: CliState, wanted: str) -> None:
         tickets = list_tickets(session, wanted)
         slugs = dict(session.execute(select(Facility.id, Facility.slug)).all())
         if not tickets:
-            click.echo(f"no {wanted} tickets")
+            click.echo(_(NO_TICKETS[wanted]))
             return
         click.echo(ticket_render.ticket_list(tickets, slugs, state.settings.zone))
 
@@ -179,7 +182,7 @@ def ticket_note(state: CliState, ticket: int, text: str) -> None:
     """Add a note to the ticket's timeline."""
     with state.transaction() as session:
         add_note(session, state.actor, ticket, text, now=state.now, default_channel=_channel(state))
-    click.echo(f"{ticket_label(ticket)}: note added")
+    click.echo(_("{ticket}: note added").format(ticket=ticket_label(ticket)))
     deliver_now(state)
 
 
@@ -200,8 +203,13 @@ def ticket_reply(state: CliState, ticket: int, text: str, case_ref: str | None) 
             case_ref=case_ref,
             default_channel=_channel(state),
         )
-        case = f" (case {found.case_ref})" if found.case_ref else ""
-    click.echo(f"{ticket_label(ticket)}: reply recorded{case}; follow-ups stop")
+        case = found.case_ref
+    said = (
+        _("{ticket}: reply recorded (case {case}); follow-ups stop")
+        if case
+        else _("{ticket}: reply recorded; follow-ups stop")
+    )
+    click.echo(said.format(ticket=ticket_label(ticket), case=case))
     deliver_now(state)
 
 
@@ -222,7 +230,11 @@ def ticket_sent(state: CliState, ticket: int) -> None:
         facility = session.get(Facility, found.facility_id)
         assert facility is not None
         due = ticket_render.local_time(found.next_follow_up_at, facility_zone(facility))
-    click.echo(f"{ticket_label(ticket)}: marked as sent; first follow-up due {due}")
+    click.echo(
+        _("{ticket}: marked as sent; first follow-up due {due}").format(
+            ticket=ticket_label(ticket), due=due
+        )
+    )
     deliver_now(state)
 
 
@@ -259,12 +271,17 @@ def ticket_reopen(state: CliState, ticket: int, reason: str) -> None:
         facility = session.get(Facility, found.facility_id)
         assert facility is not None
         due = found.next_follow_up_at
-        chase = (
-            f"; next follow-up due {ticket_render.local_time(due, facility_zone(facility))}"
+        said = (
+            _("{ticket} reopened; next follow-up due {due}")
             if due
-            else f"; send it again by hand, then `loanwatch ticket sent {ticket_label(ticket)}`"
+            else _(
+                "{ticket} reopened; send it again by hand, then `loanwatch ticket sent {ticket}`"
+            )
+        ).format(
+            ticket=ticket_label(ticket),
+            due=ticket_render.local_time(due, facility_zone(facility)),
         )
-    click.echo(f"{ticket_label(ticket)} reopened{chase}")
+    click.echo(said)
     deliver_now(state)
 
 
@@ -315,8 +332,17 @@ def platform_contact(
         set_contact(session, state.actor, platform, contact, facility_slug=facility, now=state.now)
     scope = f"{platform} ({facility})" if facility else platform
     click.echo(
-        f"{scope}: contact by {via}, {language}, follow up after {follow_up_days} business days"
+        _("{scope}: contact by {via}, {language}, follow up after {days} business days").format(
+            scope=scope, via=word(via), language=language, days=follow_up_days
+        )
     )
+
+
+NO_TICKETS = {
+    "open": N_("no open tickets"),
+    "closed": N_("no closed tickets"),
+    "all": N_("no all tickets"),
+}
 
 
 def register(cli: click.Group) -> None:

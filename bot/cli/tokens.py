@@ -7,6 +7,7 @@ import click
 from bot.api.tokens import Scope, create_token, list_tokens, revoke_token
 from bot.cli.context import CliState
 from bot.cli.render import table
+from bot.i18n import _
 from bot.models import ApiToken
 
 
@@ -34,10 +35,10 @@ def token_create(state: CliState, name: str, scope: str) -> None:
 
 def created_note(name: str, scope: str) -> str:
     """What `token create` says beside the token it prints (the demo says it too)."""
-    return (
-        f"token {name} ({scope}) created; it is shown only this once, so store it now "
-        "(send it as `Authorization: Bearer <token>`)"
-    )
+    return _(
+        "token {name} ({scope}) created; it is shown only this once, so store it now (send it "
+        "as `Authorization: Bearer <token>`)"
+    ).format(name=name, scope=scope)
 
 
 @token_group.command("list")
@@ -47,7 +48,7 @@ def token_list(state: CliState) -> None:
     with state.transaction() as session:
         tokens = list_tokens(session)
         if not tokens:
-            click.echo("no tokens; create one with `loanwatch token create NAME --scope …`")
+            click.echo(_("no tokens; create one with `loanwatch token create NAME --scope …`"))
             return
         click.echo(tokens_table(tokens))
 
@@ -65,7 +66,8 @@ def tokens_table(tokens: list[ApiToken]) -> str:
         ]
         for t in tokens
     ]
-    return table(["name", "scope", "starts", "created", "last used", "revoked"], rows)
+    headers = [_("name"), _("scope"), _("starts"), _("created"), _("last used"), _("revoked")]
+    return table(headers, rows)
 
 
 @token_group.command("revoke")
@@ -76,7 +78,7 @@ def token_revoke(state: CliState, name: str) -> None:
     with state.transaction() as session:
         row = revoke_token(session, state.actor, name, now=state.now)
         when = _when(row.revoked_at)
-    click.echo(f"token {name} revoked ({when})")
+    click.echo(_("token {name} revoked ({when})").format(name=name, when=when))
 
 
 def _when(moment: datetime | None) -> str:
