@@ -49,7 +49,7 @@ class LanguageSetting(BaseSettings):
     @classmethod
     def _known_language(cls, value: str) -> str:
         try:
-            return parse_language(value)
+            return parse_language(value, pseudo=True)
         except InputError as exc:
             raise ValueError(str(exc)) from exc
 

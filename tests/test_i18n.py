@@ -112,6 +112,12 @@ def test_an_unknown_language_names_the_choices() -> None:
         parse_language("fr")
 
 
+def test_the_pseudo_locale_is_for_the_workspace_setting_only() -> None:
+    assert parse_language("x-pseudo", pseudo=True) == PSEUDO
+    with pytest.raises(InputError, match=r"unknown language x-pseudo"):
+        parse_language("x-pseudo")
+
+
 @pytest.mark.parametrize(
     ("locale", "language"),
     [("zh-CN", ZH), ("zh-TW", ZH), ("en-US", EN), ("en-GB", EN), ("ja-JP", "dflt"), (None, "dflt")],

@@ -101,11 +101,12 @@ def N_(message: str) -> str:  # noqa: N802 (gettext's own name for it, which Bab
     return message
 
 
-def parse_language(text: str) -> str:
-    """A language as typed (`zh-CN`, `zh_CN`, `中文`, `en`), or InputError naming the choices."""
+def parse_language(text: str, *, pseudo: bool = False) -> str:
+    """A language as typed (`zh-CN`, `zh_CN`, `中文`, `en`), or InputError naming the choices.
+    The pseudo-locale only with `pseudo` (LOANWATCH_LANGUAGE): no facility or channel has it."""
     folded = text.strip().lower().replace("_", "-")
     found = _ALIASES.get(folded)
-    if found is None:
+    if found is None or (found == PSEUDO and not pseudo):
         raise InputError(
             _("unknown language {typed}; use one of: {choices}").format(
                 typed=_typed(text), choices=", ".join(LANGUAGES)
