@@ -10,6 +10,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.errors import InputError
+from bot.i18n import _
 from bot.slack import ticket_words as words
 from bot.slack.actions.alerts import allowed, whisper
 from bot.slack.actions.values import row_id
@@ -40,7 +41,7 @@ def ask(
         return
     number = row_id(action.get("value"))
     if number is None:
-        whisper(client, body, words.NOT_A_TICKET_BUTTON)
+        whisper(client, body, _(words.NOT_A_TICKET_BUTTON))
         return
     try:
         with lw.reading() as session:
@@ -65,7 +66,7 @@ def mark_sent(
         return
     number = row_id(action.get("value"))
     if number is None:
-        whisper(client, body, words.NOT_A_TICKET_BUTTON)
+        whisper(client, body, _(words.NOT_A_TICKET_BUTTON))
         return
     try:
         with lw.transaction() as session:
