@@ -27,10 +27,11 @@ from typing import Any
 from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
-from bot import audit
+from bot import audit, i18n
 from bot.alerts.outbox import PENDING
 from bot.alerts.policy import AlertPolicy, AlertState
 from bot.db import among, insert_many
+from bot.languages import channel_languages
 from bot.models import Alert, AuditRecord, EscalationStep, OutboxMessage
 from bot.models.alerts import new_token
 from bot.oncall.rotations import OnCall
@@ -87,6 +88,16 @@ def claim_steps(
     notices = [group_notice(group, on_duty, now) for group in groups]
     channels = _channels(session, [group[0].alert for group in groups], policy)
     payloads = [n.to_payload() for n in notices]
+    languages = channel_languages(session)
+    for group, payload in zip(groups, payloads, strict=True):
+        lead = group[0].alert
+        # The thread's line is in its channel's language (bot.languages); the DM's in the
+        # person's, looked up when it is sent.
+        payload["language"] = (
+            getattr(lead, "facility_language", None)
+            or languages.get(channels[lead.id] or "")
+            or i18n.default()
+        )
     insert_many(
         session,
         OutboxMessage.__table__,
