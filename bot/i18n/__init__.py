@@ -69,6 +69,12 @@ def use(language: str) -> Iterator[str]:
         _current.reset(token)
 
 
+def choose(language: str) -> None:
+    """Speak `language` from here to the end of this context: a Slack request's, whose
+    listeners Bolt runs after its middleware has returned, past any `with use(…)` there."""
+    _current.set(language)
+
+
 def set_default(language: str) -> None:
     """The process's language where no context chose one: LOANWATCH_LANGUAGE, set at start."""
     global _default

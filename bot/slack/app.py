@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import utcnow
 from bot.db import database_unavailable
 from bot.errors import SettingsError
-from bot.i18n import use
+from bot.i18n import choose
 from bot.logs import ContextExecutor
 from bot.metrics.slack_api import TimedWebClient, timed_like
 from bot.settings import Settings
@@ -132,8 +132,11 @@ def build_app(
         context["client"] = timed_like(context.client)
         # Everything said to the person who sent this (replies, forms, App Home) is in their
         # language; a message to a channel words itself in the channel's (bot.languages).
-        with use(languages.of(context.user_id)):
-            next()
+        # Bolt runs the listeners after every global middleware has returned (App.dispatch),
+        # so a `with use(…)` here would be over before they start: the language is chosen for
+        # the rest of this request's dispatch, each request choosing its own.
+        choose(languages.of(context.user_id))
+        next()
 
     app.error(_on_error)
     for surface in (commands, actions, views, events):

@@ -15,7 +15,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +26,7 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.health import Health
+from bot.logs import ContextExecutor
 from bot.settings import Settings
 from bot.slack.app import build_app
 from bot.slack.server import Serving, make_server, wsgi_app
@@ -72,9 +73,11 @@ def app_settings(database_url: str, api_url: str, **overrides: Any) -> Settings:
     return Settings(_env_file=None, **values)
 
 
-class Background(ThreadPoolExecutor):
+class Background(ContextExecutor):
     """The app's pool for work done after Slack had its answer (lazy listeners), which a test
-    can wait to be done with (`settle`) before it looks at the outcome."""
+    can wait to be done with (`settle`) before it looks at the outcome. Like the app's own
+    (bot.logs.ContextExecutor) its tasks keep the context they were submitted in: the
+    request's ids and its reader's language."""
 
     def __init__(self) -> None:
         super().__init__(max_workers=4)
