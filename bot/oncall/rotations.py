@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.clock import require_aware
 from bot.errors import InputError, NotFoundError
+from bot.i18n import _
 from bot.ledger.facilities import check_timezone
 from bot.models import Facility, OncallOverride, Rotation
 from bot.typed import fold_width
@@ -189,9 +190,14 @@ def get_rotation(session: Session, name: str) -> Rotation:
     rotation = session.scalar(select(Rotation).where(Rotation.name == name))
     if rotation is None:
         names = ", ".join(session.scalars(select(Rotation.name).order_by(Rotation.name)))
+        if names:
+            raise NotFoundError(
+                _("no rotation named {name!r}; there are: {names}").format(name=name, names=names)
+            )
         raise NotFoundError(
-            f"no rotation named {name!r}; "
-            + (f"there are: {names}" if names else "add one with `loanwatch oncall rotation add`")
+            _("no rotation named {name!r}; add one with `loanwatch oncall rotation add`").format(
+                name=name
+            )
         )
     return rotation
 
@@ -308,12 +314,14 @@ def add_override(
     require_aware(starts, "--from")
     require_aware(ends, "--until")
     if ends <= starts:
-        raise InputError("an override must end after it starts (--until later than --from)")
+        raise InputError(_("an override must end after it starts (--until later than --from)"))
     if ends <= now:
-        raise InputError("that override would be over already; give an --until in the future")
+        raise InputError(_("that override would be over already; give an --until in the future"))
     if ends - starts > MAX_OVERRIDE:
         raise InputError(
-            f"an override lasts at most {MAX_OVERRIDE.days} days; change the rotation instead"
+            _("an override lasts at most {days} days; change the rotation instead").format(
+                days=MAX_OVERRIDE.days
+            )
         )
     override = OncallOverride(
         rotation_id=rotation.id,

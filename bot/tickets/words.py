@@ -4,7 +4,7 @@ import re
 from enum import StrEnum
 
 from bot.errors import InputError
-from bot.i18n import EN, _, use
+from bot.i18n import EN, N_, _, use
 from bot.typed import MAX_ID, fold_width, quote
 
 
@@ -94,6 +94,24 @@ def state_words(state: str, platform: str, overdue: bool = False) -> str:
     else:
         words = state
     return words + (" · " + _("overdue") if overdue else "")
+
+
+# A state's and a way's own name, where a sentence names it bare ("waiting since 2026-12-01").
+_NAMES = {
+    TicketState.OPEN: N_("open"),
+    TicketState.WAITING: N_("waiting"),
+    TicketState.ANSWERED: N_("answered"),
+    TicketState.CLOSED: N_("closed"),
+    Via.EMAIL: N_("email"),
+    Via.WEBHOOK: N_("webhook"),
+    Via.MANUAL: N_("manual"),
+}
+
+
+def name_of(code: str) -> str:
+    """A state's or a way's name in the language in use (the code where it has none)."""
+    known = _NAMES.get(code)  # type: ignore[call-overload]
+    return _(known) if known else code
 
 
 def ticket_status(number: int, state: str, platform: str, overdue: bool = False) -> str:

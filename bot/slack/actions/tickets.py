@@ -18,7 +18,7 @@ from bot.slack.context import actor, loanwatch_of
 from bot.slack.roles import Role
 from bot.slack.ticket_blocks import CLOSE_ACTION, NOTE_ACTION, REPLY_ACTION, SENT_ACTION
 from bot.slack.views.tickets import CLOSE_CALLBACK, NOTE_CALLBACK, REPLY_CALLBACK, text_form
-from bot.tickets.changes import CLOSE, refuse_closed
+from bot.tickets.changes import CLOSE, RECORD_REPLY, refuse_closed
 from bot.tickets.changes import mark_sent as mark_ticket_sent
 from bot.tickets.timeline import get_ticket
 
@@ -27,7 +27,7 @@ _FORMS = {
     NOTE_ACTION: (NOTE_CALLBACK, Role.OPERATOR, words.NOTE),
     CLOSE_ACTION: (CLOSE_CALLBACK, Role.TREASURER, words.CLOSE),
 }
-_DOING = {REPLY_CALLBACK: "record a reply", CLOSE_CALLBACK: CLOSE}
+_DOING = {REPLY_CALLBACK: RECORD_REPLY, CLOSE_CALLBACK: CLOSE}
 
 
 def ask(
