@@ -3,16 +3,19 @@
 en-US (the fake Slack's users.info)."""
 
 import json
+from collections.abc import Iterator
 
+import pytest
 from slack_sdk.models.views import View
 
 from bot.audit import Actor
+from bot.i18n import PSEUDO
 from bot.languages import set_channel_language
 from bot.oncall.rotations import add_rotation
 from tests.slack.test_alert_buttons import deliver
 from tests.slack.test_ticket_commands import top_ticket
-from tests.support.pseudo import texts_of
-from tests.support.slack_app import ALERTS, ALICE, BOB
+from tests.support.pseudo import texts_of, unmarked
+from tests.support.slack_app import ALERTS, ALICE, BOB, SlackApp, app_settings
 
 DANA = Actor("cli:dana", "cli")
 
@@ -85,3 +88,51 @@ def test_a_ticket_in_a_chinese_channel_is_posted_in_chinese(
         assert button in said
     thread = [m.text for m in slack.thread(ALERTS, posted.ts)]
     assert any("提交了 T-1。" in line and "需人工联系" in line for line in thread)
+
+
+@pytest.fixture
+def pseudo_app(database_url, slack, sessions, clock) -> Iterator[SlackApp]:
+    """The server of a workspace whose language is the pseudo-locale: Bob's Slack is ja-JP,
+    neither Chinese nor English, so he reads the workspace's."""
+    slack.locales[BOB] = "ja-JP"
+    settings = app_settings(database_url, slack.api_url, language=PSEUDO)
+    with SlackApp.start(settings, sessions, clock=clock) as running:
+        yield running
+
+
+def test_every_ticket_and_oncall_reply_and_the_form_go_through_the_catalogs(
+    pseudo_app, jiebei, sessions, clock, slack
+) -> None:
+    with sessions.begin() as session:
+        add_rotation(
+            session,
+            DANA,
+            "finance",
+            members="U0ANN,U0BEN",
+            handoff="mon 09:00",
+            length="1w",
+            timezone="Asia/Shanghai",
+            now=clock(),
+        )
+    # The usage line after an error is the dispatcher's (bot.slack.commands), not checked here.
+    said = [
+        pseudo_app.command(typed, user=BOB).text.split("\nUsage:")[0]
+        for typed in (
+            "ticket jiebei-main 十二月账单缺失",
+            "ticket list",
+            "ticket show T-1",
+            "ticket note T-1 已催",
+            "ticket sent T-1",
+            "ticket sent T-1",
+            "ticket reply T-1 case AL-1 已恢复",
+            "oncall",
+            "oncall take until 18:00",
+            "oncall nap",
+            "oncall take nowhere until 18:00",
+        )
+    ]
+    assert pseudo_app.command("ticket", user=BOB).body == {}
+    [form] = [v for v in slack.views if v["method"] == "views.open"]
+    allowed = {"jiebei-main", "借呗", "Jiebei", "T-1", "AL-1", "finance", "nowhere", "nap"}
+    allowed |= {"warning"}
+    assert unmarked([*said, *texts_of(form)], allowed=allowed) == []
