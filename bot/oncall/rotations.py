@@ -58,10 +58,18 @@ def parse_handoff(text: str) -> tuple[int | None, time]:
     match = _HANDOFF.fullmatch(fold_width(text).strip().lower())
     day = match.group(1) if match else None
     if match is None or (day is not None and day not in WEEKDAYS):
-        raise InputError(f'handoff "{text}" is not a weekday and a time; write it like "mon 09:00"')
+        raise InputError(
+            _('handoff "{text}" is not a weekday and a time; write it like "mon 09:00"').format(
+                text=text
+            )
+        )
     hour, minute = int(match.group(2)), int(match.group(3))
     if hour > 23 or minute > 59:
-        raise InputError(f'handoff "{text}" has no such time of day; write it like "mon 09:00"')
+        raise InputError(
+            _('handoff "{text}" has no such time of day; write it like "mon 09:00"').format(
+                text=text
+            )
+        )
     return (WEEKDAYS.index(day) if day else None), time(hour, minute)
 
 
@@ -69,10 +77,18 @@ def parse_length(text: str) -> int:
     """`1w`, `2w`, `1d`, `3d` → days."""
     match = _LENGTH.fullmatch(fold_width(text).strip().lower())
     if match is None:
-        raise InputError(f'length "{text}" is not a shift length; write 1w, 1d or Nd (e.g. 3d)')
+        raise InputError(
+            _('length "{text}" is not a shift length; write 1w, 1d or Nd (e.g. 3d)').format(
+                text=text
+            )
+        )
     days = int(match.group(1)) * (7 if match.group(2) == "w" else 1)
     if not 1 <= days <= MAX_LENGTH_DAYS:
-        raise InputError(f"a shift lasts from 1 day to {MAX_LENGTH_DAYS // 7} weeks, not {text}")
+        raise InputError(
+            _("a shift lasts from 1 day to {weeks} weeks, not {text}").format(
+                weeks=MAX_LENGTH_DAYS // 7, text=text
+            )
+        )
     return days
 
 
@@ -80,13 +96,13 @@ def parse_members(text: str) -> list[str]:
     """`U1,U2` → Slack user ids, in turn order, each once."""
     members = [part.strip() for part in fold_width(text).split(",") if part.strip()]
     if not members:
-        raise InputError("a rotation needs at least one member: --members U0123ABCD,U0456EFGH")
+        raise InputError(_("a rotation needs at least one member: --members U0123ABCD,U0456EFGH"))
     for member in members:
         check_user(member)
     if len(set(members)) != len(members):
-        raise InputError("a member is listed twice in --members; list each person once")
+        raise InputError(_("a member is listed twice in --members; list each person once"))
     if len(members) > MAX_MEMBERS:
-        raise InputError(f"a rotation has at most {MAX_MEMBERS} members")
+        raise InputError(_("a rotation has at most {most} members").format(most=MAX_MEMBERS))
     return members
 
 
@@ -94,8 +110,10 @@ def check_user(user: str) -> str:
     """A Slack user id (U…, W…), or an InputError that says where to find one."""
     if not USER_ID.fullmatch(user):
         raise InputError(
-            f"{user!r} is not a Slack user id (like U0123ABCD); find it in the person's "
-            "profile: ⋮ → Copy member ID"
+            _(
+                "{user!r} is not a Slack user id (like U0123ABCD); find it in the person's "
+                "profile: ⋮ → Copy member ID"
+            ).format(user=user)
         )
     return user
 
@@ -216,7 +234,9 @@ def add_rotation(
     """A new rotation; shift 0 starts at the latest handoff at or before `now`."""
     if not _NAME.fullmatch(name):
         raise InputError(
-            f"rotation name {name!r} must be lower-case letters, digits, - or _ (e.g. finance)"
+            _(
+                "rotation name {name!r} must be lower-case letters, digits, - or _ (e.g. finance)"
+            ).format(name=name)
         )
     people = parse_members(members)
     weekday, at = parse_handoff(handoff)
@@ -224,11 +244,17 @@ def add_rotation(
     zone = check_timezone(timezone)
     if weekday is not None and days % 7:
         raise InputError(
-            f'a handoff on a weekday ("{handoff}") needs a length in whole weeks; '
-            'for a shift of days give only the time, e.g. "09:00"'
+            _(
+                'a handoff on a weekday ("{handoff}") needs a length in whole weeks; '
+                'for a shift of days give only the time, e.g. "09:00"'
+            ).format(handoff=handoff)
         )
     if session.scalar(select(Rotation.id).where(Rotation.name == name)) is not None:
-        raise InputError(f"rotation {name!r} already exists; remove it first or pick another name")
+        raise InputError(
+            _("rotation {name!r} already exists; remove it first or pick another name").format(
+                name=name
+            )
+        )
     today = now.astimezone(zone).date()
     anchor = today if weekday is None else today - timedelta(days=(today.weekday() - weekday) % 7)
     rotation = Rotation(
@@ -258,8 +284,10 @@ def remove_rotation(
     rotation = get_rotation(session, name)
     if name == default:
         raise InputError(
-            f"rotation {name!r} is LOANWATCH_DEFAULT_ROTATION, the rotation of every facility "
-            "that names none; set that setting to another rotation (or remove it) first"
+            _(
+                "rotation {name!r} is LOANWATCH_DEFAULT_ROTATION, the rotation of every facility "
+                "that names none; set that setting to another rotation (or remove it) first"
+            ).format(name=name)
         )
     users = list(
         session.scalars(
@@ -268,8 +296,10 @@ def remove_rotation(
     )
     if users:
         raise InputError(
-            f"rotation {name!r} is the rotation of {', '.join(users)}; give those facilities "
-            "another one first (`loanwatch facility set SLUG --rotation NAME`)"
+            _(
+                "rotation {name!r} is the rotation of {facilities}; give those facilities "
+                "another one first (`loanwatch facility set SLUG --rotation NAME`)"
+            ).format(name=name, facilities=", ".join(users))
         )
     before = audit.snapshot(rotation)
     for override in session.scalars(
