@@ -27,10 +27,11 @@ from typing import Any
 from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
-from bot import audit
+from bot import audit, i18n
 from bot.alerts.outbox import PENDING
 from bot.alerts.policy import AlertPolicy, AlertState
 from bot.db import among, insert_many
+from bot.languages import channel_languages
 from bot.models import Alert, AuditRecord, EscalationStep, OutboxMessage
 from bot.models.alerts import new_token
 from bot.oncall.rotations import OnCall
@@ -87,6 +88,7 @@ def claim_steps(
     notices = [group_notice(group, on_duty, now) for group in groups]
     channels = _channels(session, [group[0].alert for group in groups], policy)
     payloads = [n.to_payload() for n in notices]
+    _say_in_channels_languages(session, groups, payloads, channels)
     insert_many(
         session,
         OutboxMessage.__table__,
@@ -113,6 +115,24 @@ def claim_steps(
             entries.append(_audit_entry(ids[_key(row)], row, payload["text"], now))
     insert_many(session, AuditRecord.__table__, entries)
     return len(ran)
+
+
+def _say_in_channels_languages(
+    session: Session,
+    groups: list[list[DueStep]],
+    payloads: list[dict[str, Any]],
+    channels: Mapping[int, str | None],
+) -> None:
+    """Each step's line is in its channel's language (bot.languages: the facility's, else the
+    channel's, else the workspace's); a DM is in its person's, looked up when it is sent."""
+    languages = channel_languages(session)
+    for group, payload in zip(groups, payloads, strict=True):
+        lead = group[0].alert
+        payload["language"] = (
+            getattr(lead, "facility_language", None)
+            or languages.get(channels[lead.id] or "")
+            or i18n.default()
+        )
 
 
 def _key(row: dict[str, Any]) -> tuple[int, int, str]:

@@ -225,6 +225,7 @@ def _open_alerts(session: Session) -> list[Row[Any]]:
             Facility.timezone,
             Facility.alert_channel,
             Facility.oncall_rotation,
+            Facility.language.label("facility_language"),
         )
         .outerjoin(Facility, Facility.id == Alert.facility_id)
         .where(

@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 from bot.calendar import BusinessCalendar
 from bot.errors import InputError
+from bot.i18n import _
 
 _HOURS = re.compile(r"([0-9]{1,2}):([0-9]{2})\s*-\s*([0-9]{1,2}):([0-9]{2})")
 # No closure lasts longer; a calendar that claims one is broken.
@@ -32,13 +33,15 @@ def parse_business_hours(text: str) -> BusinessHours:
     """`09:00-18:00` → BusinessHours; the close after the opening, both times of day."""
     match = _HOURS.fullmatch(text.strip())
     if match is None:
-        raise InputError(f"business hours {text!r} are not like 09:00-18:00")
+        raise InputError(_("business hours {text!r} are not like 09:00-18:00").format(text=text))
     h1, m1, h2, m2 = (int(part) for part in match.groups())
     if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
-        raise InputError(f"business hours {text!r} name a time of day that does not exist")
+        raise InputError(
+            _("business hours {text!r} name a time of day that does not exist").format(text=text)
+        )
     hours = BusinessHours(time(h1, m1), time(h2, m2))
     if hours.closes <= hours.opens:
-        raise InputError(f"business hours {text!r} close before they open")
+        raise InputError(_("business hours {text!r} close before they open").format(text=text))
     return hours
 
 
@@ -63,7 +66,7 @@ def next_business_moment(
     day = local.date()
     if not (calendar.is_business_day(day) and local.time().replace(tzinfo=None) < hours.opens):
         day += timedelta(days=1)
-    for _ in range(_LONGEST_CLOSURE):
+    for _day in range(_LONGEST_CLOSURE):
         if calendar.is_business_day(day):
             return datetime.combine(day, hours.opens, tzinfo=zone).astimezone(moment.tzinfo)
         day += timedelta(days=1)
@@ -84,7 +87,7 @@ def add_business_time(
     # Each round uses up one working day's hours (a day shortened by a clock change a little
     # less): as many rounds as the delay has working days, and a few more.
     day = datetime.combine(date.min, hours.closes) - datetime.combine(date.min, hours.opens)
-    for _ in range(int(delay / day) * 2 + 3):
+    for _round in range(int(delay / day) * 2 + 3):
         local = moment.astimezone(zone)
         closes = datetime.combine(local.date(), hours.closes, tzinfo=zone).astimezone(start.tzinfo)
         room = closes - moment

@@ -20,6 +20,7 @@ from bot import audit
 from bot.dates import parse_time, wall_time
 from bot.durations import DURATION, parse_duration
 from bot.errors import InputError, NotFoundError
+from bot.i18n import _
 from bot.models import OncallOverride, Rotation
 from bot.typed import fold_width
 
@@ -49,16 +50,16 @@ def override_until(typed: str, start: datetime, zone: ZoneInfo) -> datetime:
     if clock := _CLOCK.fullmatch(folded):
         hour, minute = int(clock.group(1)), int(clock.group(2))
         if hour > 23 or minute > 59:
-            raise InputError(f"{typed!r} is not a time of day")
+            raise InputError(_("{typed!r} is not a time of day").format(typed=typed))
         local_start = start.astimezone(zone)
-        moment, _ = wall_time(datetime.combine(local_start.date(), time(hour, minute)), zone)
+        moment, _shift = wall_time(datetime.combine(local_start.date(), time(hour, minute)), zone)
         if moment <= local_start:
-            moment, _ = wall_time(
+            moment, _shift = wall_time(
                 datetime.combine(local_start.date() + timedelta(days=1), time(hour, minute)), zone
             )
         return moment
     # A date and time: the rule every typed time follows (a skipped wall time is refused).
-    moment, _ = wall_time(parse_time(folded, "until"), zone)
+    moment, _shift = wall_time(parse_time(folded, "until"), zone)
     return moment
 
 
@@ -91,7 +92,9 @@ def remove_override(
     ).first()
     if found is None:
         raise NotFoundError(
-            f"no override {override_id}; `loanwatch oncall override list` shows their ids"
+            _("no override {id}; `loanwatch oncall override list` shows their ids").format(
+                id=override_id
+            )
         )
     override, name, zone = found
     line = OverrideLine(

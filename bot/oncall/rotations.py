@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.clock import require_aware
 from bot.errors import InputError, NotFoundError
+from bot.i18n import _
 from bot.ledger.facilities import check_timezone
 from bot.models import Facility, OncallOverride, Rotation
 from bot.typed import fold_width
@@ -57,10 +58,18 @@ def parse_handoff(text: str) -> tuple[int | None, time]:
     match = _HANDOFF.fullmatch(fold_width(text).strip().lower())
     day = match.group(1) if match else None
     if match is None or (day is not None and day not in WEEKDAYS):
-        raise InputError(f'handoff "{text}" is not a weekday and a time; write it like "mon 09:00"')
+        raise InputError(
+            _('handoff "{text}" is not a weekday and a time; write it like "mon 09:00"').format(
+                text=text
+            )
+        )
     hour, minute = int(match.group(2)), int(match.group(3))
     if hour > 23 or minute > 59:
-        raise InputError(f'handoff "{text}" has no such time of day; write it like "mon 09:00"')
+        raise InputError(
+            _('handoff "{text}" has no such time of day; write it like "mon 09:00"').format(
+                text=text
+            )
+        )
     return (WEEKDAYS.index(day) if day else None), time(hour, minute)
 
 
@@ -68,10 +77,18 @@ def parse_length(text: str) -> int:
     """`1w`, `2w`, `1d`, `3d` → days."""
     match = _LENGTH.fullmatch(fold_width(text).strip().lower())
     if match is None:
-        raise InputError(f'length "{text}" is not a shift length; write 1w, 1d or Nd (e.g. 3d)')
+        raise InputError(
+            _('length "{text}" is not a shift length; write 1w, 1d or Nd (e.g. 3d)').format(
+                text=text
+            )
+        )
     days = int(match.group(1)) * (7 if match.group(2) == "w" else 1)
     if not 1 <= days <= MAX_LENGTH_DAYS:
-        raise InputError(f"a shift lasts from 1 day to {MAX_LENGTH_DAYS // 7} weeks, not {text}")
+        raise InputError(
+            _("a shift lasts from 1 day to {weeks} weeks, not {text}").format(
+                weeks=MAX_LENGTH_DAYS // 7, text=text
+            )
+        )
     return days
 
 
@@ -79,13 +96,13 @@ def parse_members(text: str) -> list[str]:
     """`U1,U2` → Slack user ids, in turn order, each once."""
     members = [part.strip() for part in fold_width(text).split(",") if part.strip()]
     if not members:
-        raise InputError("a rotation needs at least one member: --members U0123ABCD,U0456EFGH")
+        raise InputError(_("a rotation needs at least one member: --members U0123ABCD,U0456EFGH"))
     for member in members:
         check_user(member)
     if len(set(members)) != len(members):
-        raise InputError("a member is listed twice in --members; list each person once")
+        raise InputError(_("a member is listed twice in --members; list each person once"))
     if len(members) > MAX_MEMBERS:
-        raise InputError(f"a rotation has at most {MAX_MEMBERS} members")
+        raise InputError(_("a rotation has at most {most} members").format(most=MAX_MEMBERS))
     return members
 
 
@@ -93,8 +110,10 @@ def check_user(user: str) -> str:
     """A Slack user id (U…, W…), or an InputError that says where to find one."""
     if not USER_ID.fullmatch(user):
         raise InputError(
-            f"{user!r} is not a Slack user id (like U0123ABCD); find it in the person's "
-            "profile: ⋮ → Copy member ID"
+            _(
+                "{user!r} is not a Slack user id (like U0123ABCD); find it in the person's "
+                "profile: ⋮ → Copy member ID"
+            ).format(user=user)
         )
     return user
 
@@ -189,9 +208,14 @@ def get_rotation(session: Session, name: str) -> Rotation:
     rotation = session.scalar(select(Rotation).where(Rotation.name == name))
     if rotation is None:
         names = ", ".join(session.scalars(select(Rotation.name).order_by(Rotation.name)))
+        if names:
+            raise NotFoundError(
+                _("no rotation named {name!r}; there are: {names}").format(name=name, names=names)
+            )
         raise NotFoundError(
-            f"no rotation named {name!r}; "
-            + (f"there are: {names}" if names else "add one with `loanwatch oncall rotation add`")
+            _("no rotation named {name!r}; add one with `loanwatch oncall rotation add`").format(
+                name=name
+            )
         )
     return rotation
 
@@ -210,7 +234,9 @@ def add_rotation(
     """A new rotation; shift 0 starts at the latest handoff at or before `now`."""
     if not _NAME.fullmatch(name):
         raise InputError(
-            f"rotation name {name!r} must be lower-case letters, digits, - or _ (e.g. finance)"
+            _(
+                "rotation name {name!r} must be lower-case letters, digits, - or _ (e.g. finance)"
+            ).format(name=name)
         )
     people = parse_members(members)
     weekday, at = parse_handoff(handoff)
@@ -218,11 +244,17 @@ def add_rotation(
     zone = check_timezone(timezone)
     if weekday is not None and days % 7:
         raise InputError(
-            f'a handoff on a weekday ("{handoff}") needs a length in whole weeks; '
-            'for a shift of days give only the time, e.g. "09:00"'
+            _(
+                'a handoff on a weekday ("{handoff}") needs a length in whole weeks; '
+                'for a shift of days give only the time, e.g. "09:00"'
+            ).format(handoff=handoff)
         )
     if session.scalar(select(Rotation.id).where(Rotation.name == name)) is not None:
-        raise InputError(f"rotation {name!r} already exists; remove it first or pick another name")
+        raise InputError(
+            _("rotation {name!r} already exists; remove it first or pick another name").format(
+                name=name
+            )
+        )
     today = now.astimezone(zone).date()
     anchor = today if weekday is None else today - timedelta(days=(today.weekday() - weekday) % 7)
     rotation = Rotation(
@@ -252,8 +284,10 @@ def remove_rotation(
     rotation = get_rotation(session, name)
     if name == default:
         raise InputError(
-            f"rotation {name!r} is LOANWATCH_DEFAULT_ROTATION, the rotation of every facility "
-            "that names none; set that setting to another rotation (or remove it) first"
+            _(
+                "rotation {name!r} is LOANWATCH_DEFAULT_ROTATION, the rotation of every facility "
+                "that names none; set that setting to another rotation (or remove it) first"
+            ).format(name=name)
         )
     users = list(
         session.scalars(
@@ -262,8 +296,10 @@ def remove_rotation(
     )
     if users:
         raise InputError(
-            f"rotation {name!r} is the rotation of {', '.join(users)}; give those facilities "
-            "another one first (`loanwatch facility set SLUG --rotation NAME`)"
+            _(
+                "rotation {name!r} is the rotation of {facilities}; give those facilities "
+                "another one first (`loanwatch facility set SLUG --rotation NAME`)"
+            ).format(name=name, facilities=", ".join(users))
         )
     before = audit.snapshot(rotation)
     for override in session.scalars(
@@ -308,12 +344,14 @@ def add_override(
     require_aware(starts, "--from")
     require_aware(ends, "--until")
     if ends <= starts:
-        raise InputError("an override must end after it starts (--until later than --from)")
+        raise InputError(_("an override must end after it starts (--until later than --from)"))
     if ends <= now:
-        raise InputError("that override would be over already; give an --until in the future")
+        raise InputError(_("that override would be over already; give an --until in the future"))
     if ends - starts > MAX_OVERRIDE:
         raise InputError(
-            f"an override lasts at most {MAX_OVERRIDE.days} days; change the rotation instead"
+            _("an override lasts at most {days} days; change the rotation instead").format(
+                days=MAX_OVERRIDE.days
+            )
         )
     override = OncallOverride(
         rotation_id=rotation.id,

@@ -26,6 +26,7 @@ from bot import audit
 from bot.alerts.outbox import enqueue
 from bot.clock import require_aware
 from bot.errors import InputError
+from bot.i18n import _
 from bot.models import Rotation
 from bot.oncall.rotations import get_rotation, who
 from bot.typed import fold_width
@@ -71,8 +72,10 @@ def check_usergroup(text: str) -> str | None:
         return None
     if not _GROUP.fullmatch(group):
         raise InputError(
-            f"{text!r} is not a Slack user group id (like S0123ABCD; `-` for none); find it in "
-            "the group's page in Slack: ⋮ → Copy group ID"
+            _(
+                "{text!r} is not a Slack user group id (like S0123ABCD; `-` for none); find it in "
+                "the group's page in Slack: ⋮ → Copy group ID"
+            ).format(text=text)
         )
     return group
 
@@ -89,9 +92,11 @@ def set_usergroup(
     if keeper:
         # Two rotations would set the group to two people in turn at every wake-up.
         raise InputError(
-            f"user group {group} already follows rotation {keeper}; a group follows one "
-            f"rotation (stop it there first: `loanwatch oncall rotation set {keeper} "
-            "--usergroup -`)"
+            _(
+                "user group {group} already follows rotation {keeper}; a group follows one "
+                "rotation (stop it there first: `loanwatch oncall rotation set {keeper} "
+                "--usergroup -`)"
+            ).format(group=group, keeper=keeper)
         )
     before = audit.snapshot(rotation)
     rotation.usergroup = group

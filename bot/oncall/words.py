@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from typing import Any
 
-from bot.durations import spoken
+from bot.i18n import EN, _, ngettext, use
 
 ESCALATION_KIND = "alert.escalation"
 
@@ -39,6 +39,8 @@ class EscalationNotice:
     facilities: list[str] = field(default_factory=list)
     # The token of the grouped message they were told in: the notice goes in its thread.
     thread: str | None = None
+    # The language of the channel its line goes to (bot.languages), when it was written.
+    language: str | None = None
 
     @property
     def count(self) -> int:
@@ -50,8 +52,9 @@ class EscalationNotice:
         payload = {f.name: getattr(self, f.name) for f in fields(self)}
         for name in ("alert_ids", "checks", "facilities"):
             payload[name] = list(payload[name])
-        payload["header"] = headline(self)
-        payload["text"] = thread_line(self, _plain, _plain_group, "@here")
+        with use(EN):  # kept for the console and the audit record, which stay English
+            payload["header"] = headline(self)
+            payload["text"] = thread_line(self, _plain, _plain_group, "@here")
         return payload
 
     @classmethod
@@ -61,7 +64,7 @@ class EscalationNotice:
 
 
 def _plain(user: str | None) -> str:
-    return f"@{user}" if user else "someone"
+    return f"@{user}" if user else _("someone")
 
 
 def _plain_group(group: str) -> str:
@@ -69,15 +72,30 @@ def _plain_group(group: str) -> str:
 
 
 def waited(minutes: int) -> str:
-    """`15 min`, `2 h`, `1 h 15 min`, `1 day 3 h`: every surface words a wait alike
-    (`bot.durations.spoken`)."""
-    return spoken(timedelta(minutes=minutes))
+    """`15 min`, `2 h`, `1 h 15 min`, `1 day 3 h`: every surface words a wait alike (as
+    `bot.durations.spoken` does), in the language in use."""
+    days, rest = divmod(int(timedelta(minutes=minutes).total_seconds() // 60), 24 * 60)
+    hours, left = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(ngettext("{n} day", "{n} days", days).format(n=days))
+    if hours:
+        parts.append(_("{n} h").format(n=hours))
+    if (left and not days) or not parts:
+        parts.append(_("{n} min").format(n=left))
+    return " ".join(parts)
 
 
 def headline(notice: EscalationNotice) -> str:
     """`Escalation of alert 4 (critical), step 2: dm`; `Escalation of 123 alerts (…)…`."""
-    which = f"alert {notice.alert_id}" if notice.count == 1 else f"{notice.count} alerts"
-    return f"Escalation of {which} ({notice.severity}), step {notice.step + 1}: {notice.action}"
+    said = {"severity": notice.severity, "step": notice.step + 1, "action": notice.action}
+    if notice.count == 1:
+        return _("Escalation of alert {alert} ({severity}), step {step}: {action}").format(
+            alert=notice.alert_id, **said
+        )
+    return _("Escalation of {count} alerts ({severity}), step {step}: {action}").format(
+        count=notice.count, **said
+    )
 
 
 # Alerts told together: their ids are listed up to this many, else counted.
@@ -89,26 +107,32 @@ def _about(notice: EscalationNotice) -> str:
     on jiebei-main)`; `123 alerts (bill_missing on 2 facilities)`."""
     if notice.count == 1:
         where = notice.facility or "loanwatch"
-        return f"alert {notice.alert_id} ({notice.check} on {where})"
+        return _("alert {alert} ({check} on {where})").format(
+            alert=notice.alert_id, check=notice.check, where=where
+        )
     ids = [str(i) for i in notice.alert_ids]
-    which = (
-        f"alerts {', '.join(ids[:-1])} and {ids[-1]}"
-        if len(ids) <= _LISTED
-        else f"{len(ids)} alerts"
-    )
     places = notice.facilities
-    where = places[0] if len(places) == 1 else f"{len(places)} facilities"
-    return f"{which} ({', '.join(notice.checks)} on {where})"
-
-
-def _is(notice: EscalationNotice, one: str, many: str) -> str:
-    return one if notice.count == 1 else many
+    where = (
+        places[0]
+        if len(places) == 1
+        else ngettext("{n} facility", "{n} facilities", len(places)).format(n=len(places))
+    )
+    checks = ", ".join(notice.checks)
+    if len(ids) <= _LISTED:
+        return _("alerts {ids} and {last} ({checks} on {where})").format(
+            ids=", ".join(ids[:-1]), last=ids[-1], checks=checks, where=where
+        )
+    return _("{count} alerts ({checks} on {where})").format(
+        count=len(ids), checks=checks, where=where
+    )
 
 
 def _risk(notice: EscalationNotice) -> str:
     if not notice.at_risk:
         return ""
-    return f" — {_is(notice, '', 'the largest at risk: ')}{notice.at_risk}"
+    if notice.count == 1:
+        return _(" — {risk}").format(risk=notice.at_risk)
+    return _(" — the largest at risk: {risk}").format(risk=notice.at_risk)
 
 
 def thread_line(
@@ -117,9 +141,11 @@ def thread_line(
     group: Callable[[str], str],
     here: str,
 ) -> str:
-    """The step's line in the alert's thread."""
+    """The step's line in the alert's thread, in the language in use."""
     if notice.missing:
-        return f"Could not escalate (step {notice.step + 1}, {notice.action}): {notice.missing}"
+        return _("Could not escalate (step {step}, {action}): {why}").format(
+            step=notice.step + 1, action=notice.action, why=notice.missing
+        )
     time = waited(notice.waited_minutes)
     return _line(notice, person, group, here, time) + _risk(notice)
 
@@ -131,40 +157,71 @@ def _line(
     here: str,
     time: str,
 ) -> str:
+    one = notice.count == 1
+    said = {"about": _about(notice), "time": time}
     match notice.action:
         case "oncall":
-            return (
-                f"{person(notice.user)}, you are on call: {_about(notice)} "
-                f"{_is(notice, 'needs', 'need')} an acknowledgement"
+            text = (
+                _("{who}, you are on call: {about} needs an acknowledgement")
+                if one
+                else _("{who}, you are on call: {about} need an acknowledgement")
             )
+            return text.format(who=person(notice.user), **said)
         case "dm":
             # One alert's line is in its own thread; a group's names the alerts the DM names.
-            which = "" if notice.count == 1 else f"{_about(notice)} "
-            return f"Sent {person(notice.user)} a direct message: {which}unacknowledged for {time}"
+            if one:
+                return _("Sent {who} a direct message: unacknowledged for {time}").format(
+                    who=person(notice.user), time=time
+                )
+            return _("Sent {who} a direct message: {about} unacknowledged for {time}").format(
+                who=person(notice.user), **said
+            )
         case "next":
-            return (
-                f"{person(notice.user)}, next on call: {_about(notice)} "
-                f"{_is(notice, 'is', 'are')} unacknowledged after {time}"
+            text = (
+                _("{who}, next on call: {about} is unacknowledged after {time}")
+                if one
+                else _("{who}, next on call: {about} are unacknowledged after {time}")
             )
+            return text.format(who=person(notice.user), **said)
         case "group":
-            return (
-                f"{group(notice.group or '')}: {_about(notice)} "
-                f"{_is(notice, 'is', 'are')} unacknowledged after {time}"
+            text = (
+                _("{group}: {about} is unacknowledged after {time}")
+                if one
+                else _("{group}: {about} are unacknowledged after {time}")
             )
+            return text.format(group=group(notice.group or ""), **said)
         case "here":
-            return f"{here} {_about(notice)} {_is(notice, 'is', 'are')} unacknowledged after {time}"
-    return f"Escalation step {notice.step + 1} ({notice.action}) of {_about(notice)}"
+            text = (
+                _("{here} {about} is unacknowledged after {time}")
+                if one
+                else _("{here} {about} are unacknowledged after {time}")
+            )
+            return text.format(here=here, **said)
+    return _("Escalation step {step} ({action}) of {about}").format(
+        step=notice.step + 1, action=notice.action, about=said["about"]
+    )
 
 
 def dm_text(notice: EscalationNotice, person: Callable[[str | None], str], channel: str) -> str:
-    """The direct message of a `dm` step."""
-    return (
-        f"{person(notice.user)}, you are on call and {_about(notice)} "
-        f"{_is(notice, 'has', 'have')} been unacknowledged for {waited(notice.waited_minutes)}"
-        f"{_risk(notice)}. Acknowledge {_is(notice, 'it', 'them')} in <#{channel}>."
-    )
+    """The direct message of a `dm` step, in the language in use (the person's)."""
+    said = {
+        "who": person(notice.user),
+        "about": _about(notice),
+        "time": waited(notice.waited_minutes),
+        "risk": _risk(notice),
+        "channel": f"<#{channel}>",
+    }
+    if notice.count == 1:
+        return _(
+            "{who}, you are on call and {about} has been unacknowledged for {time}{risk}. "
+            "Acknowledge it in {channel}."
+        ).format(**said)
+    return _(
+        "{who}, you are on call and {about} have been unacknowledged for {time}{risk}. "
+        "Acknowledge them in {channel}."
+    ).format(**said)
 
 
 def no_next(rotation: str) -> str:
     """Why a `next` step reached nobody: the rotation has one person."""
-    return f"rotation {rotation} has nobody after the person on call"
+    return _("rotation {rotation} has nobody after the person on call").format(rotation=rotation)

@@ -7,11 +7,17 @@ lives in (its alert's thread, or its own). People are mentioned, what they typed
 """
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from bot.i18n import N_, _
+from bot.i18n.formats import moment
 from bot.slack.mrkdwn import escape, escape_within, mention, truncate
+from bot.slack.ticket_line import line_of
+from bot.slack.ticket_words import via_words
 from bot.tickets.notices import TicketNotice
-from bot.tickets.words import EntryKind, TicketState, Via
+from bot.tickets.words import EntryKind, TicketState, Via, said_status
 
 __all__ = [
     "CLOSE_ACTION",
@@ -38,9 +44,22 @@ MAX_HEADER = 150
 # The ready-to-paste text goes in a code block of one section (3,000 characters).
 MAX_PASTE = 2900
 
+RECORD_REPLY = N_("Record reply")
+ADD_NOTE = N_("Add note")
+MARK_SENT = N_("Mark as sent")
+CLOSE = N_("Close")
+# The facts' labels as the notice keeps them (bot.tickets.timeline.team_notice), in words.
+FACT_LABELS = {
+    "Owner": N_("Owner"),
+    "Via": N_("Via"),
+    "Case": N_("Case"),
+    "Next follow-up": N_("Next follow-up"),
+    "Open alerts": N_("Open alerts"),
+}
+
 
 def ticket_message(payload: Payload) -> tuple[str, Blocks]:
-    """The fallback text and blocks of the ticket's message.
+    """The fallback text and blocks of the ticket's message, in the language in use.
 
     1. A header: the ticket, its facility and subject.
     2. Its state in words ("waiting on Jiebei"), with the facts as fields.
@@ -58,7 +77,8 @@ def ticket_message(payload: Payload) -> tuple[str, Blocks]:
         },
     ]
     if notice.state == TicketState.CLOSED and notice.text and notice.event == EntryKind.CLOSED:
-        blocks.append(_context(f"Resolution: {escape_within(notice.text, 2000)}"))
+        resolution = _("Resolution: {text}").format(text=escape_within(notice.text, 2000))
+        blocks.append(_context(resolution))
     if notice.state != TicketState.CLOSED:
         blocks.append(_buttons(notice))
     fallback = escape_within(f"{_status(notice)} · {notice.facility}: {notice.subject}", MAX_TEXT)
@@ -69,13 +89,13 @@ def ticket_line(payload: Payload) -> tuple[str, Blocks]:
     """The thread's line about what just happened (and, when an alert resolved while the ticket
     is open, a Close button to answer "close it?")."""
     notice = TicketNotice.from_payload(dict(payload))
-    line = _line(notice)
+    line = line_of(notice)
     blocks: Blocks = [{"type": "section", "text": _mrkdwn(line[:MAX_TEXT])}]
     if notice.event == EntryKind.OPENED and notice.paste_text:
         paste = escape_within(notice.paste_text, MAX_PASTE)
         blocks.append({"type": "section", "text": _mrkdwn(f"```{paste}```")})
     if notice.event == EntryKind.ALERT_RESOLVED and notice.state != TicketState.CLOSED:
-        blocks.append(_actions(notice, [_button("Close", CLOSE_ACTION, notice, "primary")]))
+        blocks.append(_actions(notice, [_button(_(CLOSE), CLOSE_ACTION, notice, "primary")]))
     return line[:MAX_TEXT], blocks
 
 
@@ -85,57 +105,13 @@ def csv_filename(payload: Payload) -> str | None:
     return name if isinstance(name, str) and payload.get("columns") else None
 
 
-def _line(notice: TicketNotice) -> str:
-    """One mrkdwn line per timeline kind."""
-    who, label, platform = mention(notice.actor), notice.ticket, notice.platform_name
-    typed = escape_within(notice.text, 2000) if notice.text else ""
-    platform = platform or notice.platform
-    if notice.event == EntryKind.OPENED:
-        days = notice.data.get("days")
-        if notice.via == Via.MANUAL:
-            return (
-                f"{who} opened {label}. {platform} is reached by hand: paste the text below "
-                "into its customer service, attach the usage records file, then press "
-                "*Mark as sent*."
-            )
-        return (
-            f"{who} opened {label}; it is sent to {platform} by {notice.via} with the usage "
-            f"records of the last {days} days.\n{escape_within(notice.records_summary, 2000)}"
-        )
-    if notice.event == EntryKind.SENT:
-        return f"{who} sent {label} to {platform} by hand; the follow-up clock starts now."
-    if notice.event == EntryKind.REPLIED:
-        case = f" (case {escape_within(notice.case_ref, 100)})" if notice.case_ref else ""
-        return f"{who} recorded {platform}'s reply{case}: {typed}"
-    if notice.event == EntryKind.NOTE:
-        return f"{who} noted: {typed}"
-    if notice.event == EntryKind.REMINDER and notice.data.get("first_undelivered"):
-        return f"{mention(notice.owner)}: {platform} never got {label}: {typed}."
-    if notice.event == EntryKind.REMINDER:
-        return f"{mention(notice.owner)}: {platform} has not answered {label}: {typed}."
-    if notice.event == EntryKind.ALERT_RESOLVED:
-        if notice.state == TicketState.CLOSED:
-            return f"{typed.capitalize()}."
-        return f"Alert {notice.data.get('alert')} resolved. Has {platform} fixed it? Close {label}?"
-    if notice.event == EntryKind.CLOSED:
-        still = notice.data.get("open_alerts") or []
-        open_note = (
-            f" Still open: alert {', '.join(str(a) for a in still)}; resolve it if it is fixed."
-            if still
-            else ""
-        )
-        return f"{who} closed {label}: {typed}.{open_note}"
-    if notice.event == EntryKind.REOPENED:
-        return f"{who} reopened {label}: {typed}"
-    if notice.event == EntryKind.DELIVERY_FAILED:
-        return f":warning: {typed}"
-    if notice.event == EntryKind.CONTACT_CHANGED:
-        return typed
-    return f"{label}: {notice.event} {typed}".strip()
-
-
 def _status(notice: TicketNotice) -> str:
-    return notice.status or f"Ticket {notice.ticket} · {notice.state}"
+    if notice.number:
+        platform = notice.platform_name or notice.platform
+        return said_status(notice.number, notice.state, platform, notice.overdue)
+    return notice.status or _("Ticket {ticket} · {state}").format(
+        ticket=notice.ticket, state=notice.state
+    )
 
 
 def _facts(notice: TicketNotice) -> dict[str, str]:
@@ -143,19 +119,29 @@ def _facts(notice: TicketNotice) -> dict[str, str]:
     facts.pop("State", None)  # the status line says it, with the platform's name
     if "Owner" in facts:
         facts["Owner"] = mention(notice.owner)
+    if "Via" in facts:
+        facts["Via"] = via_words(notice.via)
+    if "Next follow-up" in facts and notice.next_follow_up and notice.zone:
+        at = datetime.fromisoformat(notice.next_follow_up)
+        facts["Next follow-up"] = moment(at, ZoneInfo(notice.zone))
     if notice.open_alerts:
         facts["Open alerts"] = ", ".join(str(a) for a in notice.open_alerts)
-    return facts
+    return {_label(label): value for label, value in facts.items()}
+
+
+def _label(label: str) -> str:
+    known = FACT_LABELS.get(label)
+    return _(known) if known else label
 
 
 def _buttons(notice: TicketNotice) -> dict[str, Any]:
     buttons = [
-        _button("Record reply", REPLY_ACTION, notice, "primary"),
-        _button("Add note", NOTE_ACTION, notice),
+        _button(_(RECORD_REPLY), REPLY_ACTION, notice, "primary"),
+        _button(_(ADD_NOTE), NOTE_ACTION, notice),
     ]
     if notice.via == Via.MANUAL and notice.state == TicketState.OPEN:  # not sent yet
-        buttons.append(_button("Mark as sent", SENT_ACTION, notice))
-    buttons.append(_button("Close", CLOSE_ACTION, notice))
+        buttons.append(_button(_(MARK_SENT), SENT_ACTION, notice))
+    buttons.append(_button(_(CLOSE), CLOSE_ACTION, notice))
     return _actions(notice, buttons)
 
 

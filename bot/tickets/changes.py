@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.calendar import BusinessCalendar
 from bot.errors import InputError
+from bot.i18n import N_, _
+from bot.i18n.formats import day
 from bot.ledger.facilities import facility_zone
 from bot.models import Facility, Ticket, TicketAlert
 from bot.tickets.timeline import follow_up_due, get_ticket, open_alert_ids, write_entry
@@ -25,12 +27,23 @@ from bot.tickets.words import (
     TicketState,
     Via,
     is_overdue,
+    name_of,
     ticket_label,
 )
 from bot.typed import free_text
 
 LIST_STATES = ("open", "closed", "all")
-CLOSE = "close it"  # what refuse_closed() says no to when a closed ticket is closed again
+CLOSE = N_("close it")  # what refuse_closed() says no to when a closed ticket is closed again
+# What refuse_closed() says no to otherwise ("to record a reply, reopen it first").
+RECORD_REPLY = N_("record a reply")
+MARK_SENT = N_("mark it as sent")
+# An empty text, by what it is (the `what` of _required).
+_EMPTY = {
+    "the note": N_("the note is empty; write a few words"),
+    "the reply": N_("the reply is empty; write a few words"),
+    "the resolution": N_("the resolution is empty; write a few words"),
+    "the reason": N_("the reason is empty; write a few words"),
+}
 
 
 @dataclass(frozen=True)
@@ -81,11 +94,13 @@ def record_reply(
     case = free_text(case_ref, "the case reference", limit=MAX_CASE_REF_CHARS)
     if case and any(unicodedata.category(ch).startswith("C") for ch in case):
         raise InputError(
-            "the case reference is the platform's case number, one line: no line breaks or "
-            "control characters"
+            _(
+                "the case reference is the platform's case number, one line: no line breaks or "
+                "control characters"
+            )
         )
     ticket = get_ticket(session, number, for_update=True)
-    refuse_closed(session, ticket, "record a reply")
+    refuse_closed(session, ticket, RECORD_REPLY)
     before = audit.snapshot(ticket)
     ticket.state = TicketState.ANSWERED
     ticket.last_contact_at = now
@@ -123,18 +138,23 @@ def mark_sent(
     facility = session.get(Facility, ticket.facility_id)
     assert facility is not None
     zone = facility_zone(facility)
-    refuse_closed(session, ticket, "mark it as sent")
+    refuse_closed(session, ticket, MARK_SENT)
     label = ticket_label(ticket.number)
     if ticket.via != Via.MANUAL:
         raise InputError(
-            f"{label} goes to the platform by {ticket.via}: loanwatch sends it and its "
-            "follow-ups itself, so there is nothing to mark as sent"
+            _(
+                "{ticket} goes to the platform by {via}: loanwatch sends it and its "
+                "follow-ups itself, so there is nothing to mark as sent"
+            ).format(ticket=label, via=name_of(ticket.via))
         )
     if ticket.state != TicketState.OPEN:
         when = ticket.last_contact_at or ticket.opened_at
         raise InputError(
-            f"{label} was marked as sent already ({ticket.state} since "
-            f"{when.astimezone(zone):%Y-%m-%d}); nothing changed"
+            _("{ticket} was marked as sent already ({state} since {day}); nothing changed").format(
+                ticket=label,
+                state=name_of(ticket.state),
+                day=day(when.astimezone(zone).date()),
+            )
         )
     before = audit.snapshot(ticket)
     ticket.state = TicketState.WAITING
@@ -203,7 +223,11 @@ def reopen_ticket(
     text = _required(reason, "the reason")
     ticket = get_ticket(session, number, for_update=True)
     if ticket.state != TicketState.CLOSED:
-        raise InputError(f"ticket {ticket_label(ticket.number)} is {ticket.state}, not closed")
+        raise InputError(
+            _("ticket {ticket} is {state}, not closed").format(
+                ticket=ticket_label(ticket.number), state=name_of(ticket.state)
+            )
+        )
     taken = session.scalars(
         select(TicketAlert.alert_id).where(
             TicketAlert.alert_id.in_(
@@ -213,7 +237,11 @@ def reopen_ticket(
         )
     ).all()
     if taken:
-        raise InputError(f"alert {taken[0]} is in another open ticket now; close that one first")
+        raise InputError(
+            _("alert {alert} is in another open ticket now; close that one first").format(
+                alert=taken[0]
+            )
+        )
     before = audit.snapshot(ticket)
     ticket.closed_at = None
     ticket.resolution = None
@@ -284,20 +312,28 @@ def refuse_closed(session: Session, ticket: Ticket, doing: str) -> None:
     facility = session.get(Facility, ticket.facility_id)
     assert facility is not None
     label = ticket_label(ticket.number)
-    when = (
-        f" on {ticket.closed_at.astimezone(facility_zone(facility)):%Y-%m-%d}"
-        if ticket.closed_at
-        else ""
-    )
+    said = {"ticket": label, "doing": _(doing)}
+    if ticket.closed_at is None:
+        if doing == CLOSE:
+            raise InputError(_("{ticket} was closed already").format(**said))
+        raise InputError(
+            _(
+                "{ticket} was closed; to {doing}, reopen it first (`ticket reopen {ticket} REASON`)"
+            ).format(**said)
+        )
+    said["day"] = day(ticket.closed_at.astimezone(facility_zone(facility)).date())
     if doing == CLOSE:
-        raise InputError(f"{label} was closed already{when}")
+        raise InputError(_("{ticket} was closed already on {day}").format(**said))
     raise InputError(
-        f"{label} was closed{when}; to {doing}, reopen it first (`ticket reopen {label} REASON`)"
+        _(
+            "{ticket} was closed on {day}; to {doing}, reopen it first "
+            "(`ticket reopen {ticket} REASON`)"
+        ).format(**said)
     )
 
 
 def _required(typed: str, what: str) -> str:
     text = free_text(typed, what)
     if text is None:
-        raise InputError(f"{what} is empty; write a few words")
+        raise InputError(_(_EMPTY[what]))
     return text

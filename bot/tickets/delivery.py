@@ -65,6 +65,10 @@ def record_delivery_failure(
         now=now,
         before=audit.snapshot(ticket),
         text=delivery_failed_text(ticket.via, error),
-        data={"event_id": event_id, "follow_up": payload.get("follow_up", 0)},
+        data={
+            "event_id": event_id,
+            "follow_up": payload.get("follow_up", 0),
+            "error": error[:MAX_ERROR_CHARS],
+        },
         channel=default_channel,
     )

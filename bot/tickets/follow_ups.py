@@ -104,7 +104,11 @@ def run_follow_ups(
             now=now,
             before=before,
             text=reminder_text(ticket, undelivered),
-            data={"follow_up": ticket.follow_ups, "first_undelivered": undelivered},
+            data={
+                "follow_up": ticket.follow_ups,
+                "first_undelivered": undelivered,
+                "days": ticket.follow_up_days,
+            },
             channel=default_channel,
             written_at=written_at,
         )
@@ -183,7 +187,7 @@ def note_resolved_alerts(
             text=f"alert {alert.id} resolved"
             + (f": {alert.resolve_reason}" if alert.resolve_reason else "")
             + f"; close {ticket_label(ticket.number)} if the platform has fixed it",
-            data={"alert": alert.id},
+            data={"alert": alert.id, "reason": alert.resolve_reason},
             channel=default_channel,
             written_at=written_at,
         )

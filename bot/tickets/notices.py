@@ -55,6 +55,11 @@ class TicketNotice:
     platform_name: str = ""
     status: str = ""
     data: dict[str, Any] = field(default_factory=dict)
+    # The next follow-up (ISO) and the facility's zone, for each reader's way of writing it.
+    next_follow_up: str | None = None
+    zone: str | None = None
+    # The language its channel reads (bot.languages.channel_language), when it was written.
+    language: str | None = None
     # The message of the alert it was opened from ("CHANNEL_ID:TS"): the ticket goes in its
     # thread. Each linked alert's message, with that alert's notice as it now is (naming the
     # ticket), so the alert shows the ticket's state: [{"ref": …, "notice": {…}}].

@@ -14,6 +14,7 @@ from bot.alerts.policy import AlertState
 from bot.alerts.transition import get_alert
 from bot.calendar import BusinessCalendar
 from bot.errors import InputError
+from bot.i18n import _
 from bot.ledger.facilities import facility_zone, get_facility
 from bot.models import (
     Alert,
@@ -79,7 +80,7 @@ def open_ticket(
     subject = _subject(subject)
     body = free_text(body, "the body")
     if not 1 <= days <= MAX_RECORDS_DAYS:
-        raise InputError(f"--days must be 1 to {MAX_RECORDS_DAYS}")
+        raise InputError(_("--days must be 1 to {most}").format(most=MAX_RECORDS_DAYS))
     alerts = [_linkable(session, alert_id, facility) for alert_id in dict.fromkeys(alert_ids)]
     contact = contact_for(session, facility)
     ticket = _new_ticket(session, actor, facility, subject, body, contact, days, now)
@@ -234,11 +235,13 @@ def _opening(
 def _subject(typed: str) -> str:
     trimmed = " ".join(typed.split())
     if not trimmed:
-        raise InputError("the subject is empty; say in a few words what is wrong")
+        raise InputError(_("the subject is empty; say in a few words what is wrong"))
     if len(trimmed) > MAX_SUBJECT_CHARS:
         raise InputError(
-            f"the subject is {len(trimmed)} characters long; keep it to {MAX_SUBJECT_CHARS} "
-            "and put the rest in --body"
+            _(
+                "the subject is {length} characters long; keep it to {most} "
+                "and put the rest in --body"
+            ).format(length=len(trimmed), most=MAX_SUBJECT_CHARS)
         )
     return trimmed
 
@@ -247,16 +250,26 @@ def _linkable(session: Session, alert_id: int, facility: Facility) -> Alert:
     """An alert the new ticket may link: on its facility, not resolved, in no open ticket."""
     alert = get_alert(session, alert_id)
     if alert.facility_id != facility.id:
-        raise InputError(f"alert {alert.id} is not about {facility.slug}")
+        raise InputError(
+            _("alert {alert} is not about {facility}").format(
+                alert=alert.id, facility=facility.slug
+            )
+        )
     if alert.state == AlertState.RESOLVED:
-        raise InputError(f"alert {alert.id} is resolved already; open a ticket without it")
+        raise InputError(
+            _("alert {alert} is resolved already; open a ticket without it").format(alert=alert.id)
+        )
     taken = session.scalar(
         select(Ticket.number)
         .join(TicketAlert, TicketAlert.ticket_id == Ticket.id)
         .where(TicketAlert.alert_id == alert.id, TicketAlert.ticket_open.is_(True))
     )
     if taken is not None:
-        raise InputError(f"alert {alert.id} is already in the open ticket {ticket_label(taken)}")
+        raise InputError(
+            _("alert {alert} is already in the open ticket {ticket}").format(
+                alert=alert.id, ticket=ticket_label(taken)
+            )
+        )
     return alert
 
 

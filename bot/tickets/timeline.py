@@ -13,13 +13,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import audit
+from bot import audit, i18n
 from bot.alerts.notices import Event
 from bot.alerts.notifier import notice_of
 from bot.alerts.outbox import enqueue
 from bot.alerts.policy import AlertState
 from bot.calendar import BusinessCalendar
 from bot.errors import NotFoundError
+from bot.i18n import _
+from bot.languages import channel_language
 from bot.ledger.facilities import facility_zone
 from bot.models import Alert, Facility, Platform, Ticket, TicketAlert, TicketEntry
 from bot.tickets.notices import TicketNotice, TicketNoticeKind
@@ -49,7 +51,9 @@ def get_ticket(session: Session, number: int, *, for_update: bool = False) -> Ti
     ticket = session.scalar(query)
     if ticket is None:
         raise NotFoundError(
-            f"no ticket {ticket_label(number)}; `loanwatch ticket list --state all` shows them all"
+            _("no ticket {ticket}; `loanwatch ticket list --state all` shows them all").format(
+                ticket=ticket_label(number)
+            )
         )
     return ticket
 
@@ -87,7 +91,7 @@ def follow_up_due(
     ticket sent on the Friday before Golden Week is chased after it, not during it.
     """
     day = start.astimezone(zone).date()
-    for _ in range(business_days):
+    for _step in range(business_days):
         day = calendar.next_business_day(day + timedelta(days=1))
     return datetime.combine(day, FOLLOW_UP_TIME, zone)
 
@@ -125,11 +129,12 @@ def write_entry(
     session.add(entry)
     audit.record(session, actor, f"ticket.{kind}", ticket, at=now, before=before)
     if tell:
-        notice = team_notice(session, ticket, entry, **(opening or {}))
+        to = _channel(session, ticket) or channel
+        notice = team_notice(session, ticket, entry, to, **(opening or {}))
         enqueue(
             session,
             kind=TicketNoticeKind.NOTICE,
-            channel=_channel(session, ticket) or channel,
+            channel=to,
             payload=notice.to_payload(),
             now=written_at or now,
         )
@@ -137,9 +142,9 @@ def write_entry(
 
 
 def team_notice(
-    session: Session, ticket: Ticket, entry: TicketEntry, **opening: Any
+    session: Session, ticket: Ticket, entry: TicketEntry, channel: str | None, **opening: Any
 ) -> TicketNotice:
-    """The notice about `entry`, with the ticket as it now is."""
+    """The notice about `entry`, with the ticket as it now is, for `channel` (its language)."""
     facility = session.get(Facility, ticket.facility_id)
     platform = session.get(Platform, ticket.platform_id)
     assert facility is not None
@@ -176,6 +181,13 @@ def team_notice(
         platform_name=platform.display_name,
         status=status,
         data=dict(entry.data or {}),
+        next_follow_up=(
+            ticket.next_follow_up_at.isoformat() if ticket.next_follow_up_at is not None else None
+        ),
+        zone=str(facility_zone(facility)),
+        language=channel_language(
+            session, channel, facility_language=facility.language, default=i18n.default()
+        ),
         thread_ref=next((a.message_ref for a in alerts if a.message_ref), None),
         alert_messages=alert_messages(alerts, facility, status),
         **opening,

@@ -4,6 +4,7 @@ import re
 from enum import StrEnum
 
 from bot.errors import InputError
+from bot.i18n import EN, N_, _, use
 from bot.typed import MAX_ID, fold_width, quote
 
 
@@ -67,8 +68,10 @@ def ticket_number(text: str) -> int:
     match = _TICKET_ID.fullmatch(typed)
     if match is None or not 1 <= int(match.group(1)) <= MAX_ID:
         raise InputError(
-            f'"{quote(text)}" is not a ticket id; say which ticket as `loanwatch ticket list` '
-            "shows it, e.g. T-3"
+            _(
+                '"{typed}" is not a ticket id; say which ticket as `loanwatch ticket list` '
+                "shows it, e.g. T-3"
+            ).format(typed=quote(text))
         )
     return int(match.group(1))
 
@@ -80,15 +83,46 @@ def is_overdue(state: str, follow_ups: int) -> bool:
 
 def state_words(state: str, platform: str, overdue: bool = False) -> str:
     """The state as a person reads it, naming the platform: "waiting on Jiebei · overdue"."""
-    words = {
-        TicketState.OPEN: f"not sent to {platform} yet",
-        TicketState.WAITING: f"waiting on {platform}",
-        TicketState.ANSWERED: f"answered by {platform}",
-        TicketState.CLOSED: "closed",
-    }.get(state, state)
-    return words + (" · overdue" if overdue else "")
+    if state == TicketState.OPEN:
+        words = _("not sent to {platform} yet").format(platform=platform)
+    elif state == TicketState.WAITING:
+        words = _("waiting on {platform}").format(platform=platform)
+    elif state == TicketState.ANSWERED:
+        words = _("answered by {platform}").format(platform=platform)
+    elif state == TicketState.CLOSED:
+        words = _("closed")
+    else:
+        words = state
+    return words + (" · " + _("overdue") if overdue else "")
+
+
+# A state's and a way's own name, where a sentence names it bare ("waiting since 2026-12-01").
+_NAMES = {
+    TicketState.OPEN: N_("open"),
+    TicketState.WAITING: N_("waiting"),
+    TicketState.ANSWERED: N_("answered"),
+    TicketState.CLOSED: N_("closed"),
+    Via.EMAIL: N_("email"),
+    Via.WEBHOOK: N_("webhook"),
+    Via.MANUAL: N_("manual"),
+}
+
+
+def name_of(code: str) -> str:
+    """A state's or a way's name in the language in use (the code where it has none)."""
+    known = _NAMES.get(code)  # type: ignore[call-overload]
+    return _(known) if known else code
 
 
 def ticket_status(number: int, state: str, platform: str, overdue: bool = False) -> str:
-    """One line about a ticket, for the alert it is about: "Ticket T-3 · waiting on Jiebei"."""
-    return f"Ticket {ticket_label(number)} · {state_words(state, platform, overdue)}"
+    """One line about a ticket, for the alert it is about: "Ticket T-3 · waiting on Jiebei"
+    (in the language in use: `said_status`; kept in English where it is stored)."""
+    with use(EN):
+        return said_status(number, state, platform, overdue)
+
+
+def said_status(number: int, state: str, platform: str, overdue: bool = False) -> str:
+    """`ticket_status` in the language in use: "工单 T-3 · 等待借呗回复"."""
+    return _("Ticket {ticket} · {state}").format(
+        ticket=ticket_label(number), state=state_words(state, platform, overdue)
+    )

@@ -15,7 +15,9 @@
 
 from typing import Any, Protocol
 
+from bot import i18n
 from bot.oncall.words import EscalationNotice, dm_text, thread_line
+from bot.slack.languages import UserLanguages
 from jobs.transports.base import OutboxMessageView
 
 
@@ -32,11 +34,23 @@ class Poster(Protocol):
 
 
 def _person(user: str | None) -> str:
-    return f"<@{user}>" if user else "someone"
+    return f"<@{user}>" if user else i18n._("someone")
 
 
 def _group(group: str) -> str:
     return f"<!subteam^{group}>"
+
+
+def _language_of(transport: Poster, user: str) -> str:
+    """The person's Slack language (`users.info` with `include_locale`); the workspace's when
+    Slack does not say. A DM is one step of a ladder, so it is asked each time, not kept."""
+
+    def lookup(user_id: str) -> str | None:
+        answer = transport.call_reader("users_info", user=user_id, include_locale=True)
+        locale = (answer.get("user") or {}).get("locale")
+        return locale if isinstance(locale, str) else None
+
+    return UserLanguages(lookup, i18n.default()).of(user)
 
 
 def send_escalation(transport: Poster, message: OutboxMessageView, channel: str) -> str | None:
@@ -45,8 +59,11 @@ def send_escalation(transport: Poster, message: OutboxMessageView, channel: str)
     if notice.action == "dm" and notice.user and not notice.missing:
         opened = transport.call_reader("conversations_open", users=notice.user)
         direct = opened["channel"]["id"]
-        transport.post_once(message, direct, text=dm_text(notice, _person, channel))
-    line = thread_line(notice, _person, _group, "<!here>")
+        with i18n.use(_language_of(transport, notice.user)):
+            text = dm_text(notice, _person, channel)
+        transport.post_once(message, direct, text=text)
+    with i18n.use(notice.language or i18n.default()):
+        line = thread_line(notice, _person, _group, "<!here>")
     if message.alert_ref is None:
         transport.post_once(message, channel, text=line)
         return None

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from slack_sdk.errors import SlackApiError
 
+from bot import i18n
 from bot.slack.blocks import alert_message
 from bot.slack.ticket_blocks import csv_filename, ticket_line, ticket_message
 from bot.tickets.text.usage import csv_bytes
@@ -42,8 +43,14 @@ class Poster(Protocol):
 
 
 def send_ticket_notice(slack: Poster, message: OutboxMessageView, channel: str) -> str:
-    """The ticket's message (posted or updated), the thread's line, the CSV, the alerts;
-    returns the ticket message's "CHANNEL_ID:TS"."""
+    """The ticket's message (posted or updated), the thread's line, the CSV, the alerts, in
+    its channel's language (the notice's, else the workspace's); returns the ticket message's
+    "CHANNEL_ID:TS"."""
+    with i18n.use(message.payload.get("language") or i18n.default()):
+        return _send(slack, message, channel)
+
+
+def _send(slack: Poster, message: OutboxMessageView, channel: str) -> str:
     payload = message.payload
     thread = _split(payload["thread_ref"]) if payload.get("thread_ref") else None
     text, blocks = ticket_message(payload)

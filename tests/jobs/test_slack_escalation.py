@@ -10,7 +10,9 @@ from datetime import timedelta
 from bot.alerts.checks import Check
 from bot.alerts.detection import apply_findings
 from bot.alerts.findings import Finding, Severity
+from bot.audit import SYSTEM
 from bot.db import transaction
+from bot.languages import set_channel_language
 from tests.jobs.slack_support import deliver_all, delivery, slack_transport
 from tests.oncall.test_escalation import POLICY, _open, _setup, _wake
 
@@ -94,3 +96,46 @@ def test_a_storms_steps_go_once_each_in_the_storm_messages_thread(sessions, slac
     ]
     [dm] = slack.messages("D0ANN")
     assert dm.text.startswith("<@U0ANN>, you are on call and 8 alerts (limit_frozen")
+
+
+def test_the_dm_is_in_the_on_call_persons_language_the_line_in_the_channels(
+    sessions, slack, clock
+) -> None:
+    """Ann's Slack is zh-CN: her DM is in Chinese; #loan-alerts reads English."""
+    slack.locales["U0ANN"] = "zh-CN"
+    opened = clock.now
+    with sessions() as session:
+        facility_id = _setup(session, opened)
+        alert = _open(session, facility_id, Check.LIMIT_FROZEN, Severity.CRITICAL, opened)
+    worker = delivery(sessions, slack_transport(slack), clock)
+    for minutes in (0, 15):
+        clock.now = opened + timedelta(minutes=minutes)
+        with transaction(sessions) as session:
+            _wake(session, clock.now)
+        deliver_all(worker, clock)
+    [dm] = slack.messages("D0ANN")
+    assert dm.text.startswith(
+        f"<@U0ANN>，你正在值班，告警 {alert.id}（jiebei-main：limit_frozen）已15分钟未确认"
+    )
+    assert dm.text.endswith("请到 <#C0ALERTS> 确认收到。")
+    [posted] = slack.messages(ALERTS)
+    lines = [m.text for m in slack.thread(ALERTS, posted.ts) if m.ts != posted.ts]
+    assert lines[-1].startswith("Sent <@U0ANN> a direct message: unacknowledged for 15 min")
+
+
+def test_the_line_in_a_chinese_channel_is_in_chinese(sessions, slack, clock) -> None:
+    opened = clock.now
+    with sessions() as session:
+        facility_id = _setup(session, opened)
+        alert = _open(session, facility_id, Check.LIMIT_FROZEN, Severity.CRITICAL, opened)
+    with transaction(sessions) as session:
+        set_channel_language(session, ALERTS, "zh-CN", actor=SYSTEM, now=opened)
+    worker = delivery(sessions, slack_transport(slack), clock)
+    with transaction(sessions) as session:
+        _wake(session, clock.now)
+    deliver_all(worker, clock)
+    [posted] = slack.messages(ALERTS)
+    [line] = [m.text for m in slack.thread(ALERTS, posted.ts) if m.ts != posted.ts]
+    assert line.startswith(
+        f"<@U0ANN>，你正在值班：告警 {alert.id}（jiebei-main：limit_frozen）待确认收到"
+    )

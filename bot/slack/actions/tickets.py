@@ -10,6 +10,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.errors import InputError
+from bot.i18n import _
 from bot.slack import ticket_words as words
 from bot.slack.actions.alerts import allowed, whisper
 from bot.slack.actions.values import row_id
@@ -17,7 +18,7 @@ from bot.slack.context import actor, loanwatch_of
 from bot.slack.roles import Role
 from bot.slack.ticket_blocks import CLOSE_ACTION, NOTE_ACTION, REPLY_ACTION, SENT_ACTION
 from bot.slack.views.tickets import CLOSE_CALLBACK, NOTE_CALLBACK, REPLY_CALLBACK, text_form
-from bot.tickets.changes import CLOSE, refuse_closed
+from bot.tickets.changes import CLOSE, RECORD_REPLY, refuse_closed
 from bot.tickets.changes import mark_sent as mark_ticket_sent
 from bot.tickets.timeline import get_ticket
 
@@ -26,7 +27,7 @@ _FORMS = {
     NOTE_ACTION: (NOTE_CALLBACK, Role.OPERATOR, words.NOTE),
     CLOSE_ACTION: (CLOSE_CALLBACK, Role.TREASURER, words.CLOSE),
 }
-_DOING = {REPLY_CALLBACK: "record a reply", CLOSE_CALLBACK: CLOSE}
+_DOING = {REPLY_CALLBACK: RECORD_REPLY, CLOSE_CALLBACK: CLOSE}
 
 
 def ask(
@@ -40,7 +41,7 @@ def ask(
         return
     number = row_id(action.get("value"))
     if number is None:
-        whisper(client, body, words.NOT_A_TICKET_BUTTON)
+        whisper(client, body, _(words.NOT_A_TICKET_BUTTON))
         return
     try:
         with lw.reading() as session:
@@ -65,7 +66,7 @@ def mark_sent(
         return
     number = row_id(action.get("value"))
     if number is None:
-        whisper(client, body, words.NOT_A_TICKET_BUTTON)
+        whisper(client, body, _(words.NOT_A_TICKET_BUTTON))
         return
     try:
         with lw.transaction() as session:

@@ -5,10 +5,14 @@ worker sends the notice it wrote. Who may: everyone lists and shows; operators o
 record replies (and mark sent); treasurers close and reopen. Words: bot.slack.ticket_words.
 """
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import InputError
+from bot.i18n import _
+from bot.i18n.formats import moment
 from bot.ledger.facilities import get_facility
 from bot.models import Facility, Platform, Ticket
 from bot.slack import ticket_words as words
@@ -22,6 +26,7 @@ from bot.tickets.opening import open_ticket
 from bot.tickets.requests import open_once
 from bot.tickets.timeline import entries, get_ticket, linked_alerts
 from bot.tickets.words import is_overdue, ticket_label, ticket_number
+from bot.zones import shown_zone
 
 USAGE = (
     "ticket [FACILITY SUBJECT…] · ticket list [open|all] [FACILITY] · ticket show T-n · "
@@ -44,14 +49,14 @@ def ticket(lw: Loanwatch, call: Invocation) -> Reply | None:
         return _list(lw, call.words[1:]) if first == "list" else _show(lw, call.words[1:])
     needed, what = _NEEDS.get(first, (Role.OPERATOR, words.OPEN))
     if not lw.may(call.user_id, needed, f"ticket {first}".strip()):
-        return Reply(refusal(needed, what))
+        return Reply(refusal(needed, _(what)))
     if not call.words:
         call.client.views_open(trigger_id=call.trigger_id, view=open_form(lw, call.user_id, None))
         return None
     if first not in _NEEDS:
         return _open(lw, call)
     if len(call.words) < 2:
-        raise InputError("say which ticket, e.g. T-3")
+        raise InputError(_("say which ticket, e.g. T-3"))
     number = ticket_number(call.words[1])
     label = ticket_label(number)
     who = actor(call.user_id)
@@ -64,7 +69,9 @@ def ticket(lw: Loanwatch, call: Invocation) -> Reply | None:
             return Reply(words.noted(label))
         if first == "sent":
             if len(call.words) > 2:
-                raise InputError(f"`ticket sent {label}` takes nothing after the ticket")
+                raise InputError(
+                    _("`ticket sent {ticket}` takes nothing after the ticket").format(ticket=label)
+                )
             changes.mark_sent(
                 session, who, number, now=lw.clock(), calendar=lw.calendar, default_channel=channel
             )
@@ -94,7 +101,7 @@ def ticket(lw: Loanwatch, call: Invocation) -> Reply | None:
 
 def _open(lw: Loanwatch, call: Invocation) -> Reply:
     if len(call.words) < 2:
-        raise InputError("say the facility and the subject, e.g. `ticket jiebei-main no bill`")
+        raise InputError(_("say the facility and the subject, e.g. `ticket jiebei-main no bill`"))
     who = actor(call.user_id)
 
     def open_it(session: Session) -> str:
@@ -126,7 +133,7 @@ def _list(lw: Loanwatch, args: list[str]) -> Reply:
     if args and args[0].lower() in ("open", "all"):
         wanted, args = args[0].lower(), args[1:]
     if len(args) > 1:
-        raise InputError("list takes `open` or `all`, and a facility")
+        raise InputError(_("list takes `open` or `all`, and a facility"))
     with lw.reading() as session:
         facility = get_facility(session, args[0]) if args else None
         lines = []
@@ -134,7 +141,7 @@ def _list(lw: Loanwatch, args: list[str]) -> Reply:
             if facility is not None and found.facility_id != facility.id:
                 continue
             slug, platform, zone = _names(session, found)
-            chase = lw.when(found.next_follow_up_at, zone) if found.next_follow_up_at else None
+            chase = _when(lw, found.next_follow_up_at, zone) if found.next_follow_up_at else None
             overdue = is_overdue(found.state, found.follow_ups)
             lines.append((not overdue, words.list_line(found, platform, slug, chase)))
     lines.sort(key=lambda line: line[0])  # overdue first, as in App Home; else newest first
@@ -143,14 +150,21 @@ def _list(lw: Loanwatch, args: list[str]) -> Reply:
 
 def _show(lw: Loanwatch, args: list[str]) -> Reply:
     if len(args) != 1:
-        raise InputError("say which ticket, e.g. `ticket show T-3`")
+        raise InputError(_("say which ticket, e.g. `ticket show T-3`"))
     with lw.reading() as session:
         found = get_ticket(session, ticket_number(args[0]))
         slug, platform, zone = _names(session, found)
         alerts = [a.id for a in linked_alerts(session, found)]
-        timeline = [(lw.when(e.at, zone), e.kind, e.actor, e.text) for e in entries(session, found)]
+        timeline = [
+            (_when(lw, e.at, zone), e.kind, e.actor, e.text) for e in entries(session, found)
+        ]
         text = words.show_lines(found, platform, slug, alerts, timeline)
     return Reply(text)
+
+
+def _when(lw: Loanwatch, at: datetime, zone: str | None) -> str:
+    """A time as its alert shows it (the facility's zone), in the reader's language."""
+    return moment(at, shown_zone(zone, lw.settings.timezone), near=lw.clock().date())
 
 
 def _names(session, found: Ticket) -> tuple[str, str, str]:  # type: ignore[no-untyped-def]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.alerts.transition import get_alert
 from bot.errors import InputError
+from bot.i18n import _
 from bot.models import Facility, Platform
 from bot.slack import ticket_words as words
 from bot.slack.context import Loanwatch, actor, loanwatch_of, refusal
@@ -43,7 +44,7 @@ def open_form(lw: Loanwatch, user_id: str, alert_id: int | None) -> dict[str, An
             alert = get_alert(session, alert_id)
             facility = session.get(Facility, alert.facility_id)
             if facility is None:
-                raise InputError(f"alert {alert_id} is about no facility; no platform to write to")
+                raise InputError(_no_facility().format(alert=alert_id))
             platform = session.get(Platform, facility.platform_id)
             assert platform is not None
             contact = contact_for(session, facility)
@@ -52,7 +53,9 @@ def open_form(lw: Loanwatch, user_id: str, alert_id: int | None) -> dict[str, An
             )
             summary = letter.summary(records, contact.language)
             blocks = [
-                _context(f"*{facility.slug}* · alert {alert.id}"),
+                _context(
+                    _("*{facility}* · alert {alert}").format(facility=facility.slug, alert=alert.id)
+                ),
                 _context(words.contact_words(contact, platform.display_name)),
                 {
                     "type": "section",
@@ -63,11 +66,11 @@ def open_form(lw: Loanwatch, user_id: str, alert_id: int | None) -> dict[str, An
     facts = {"alert": alert_id}
     metadata = pack(lw.installation(), OPEN_CALLBACK, user_id, facts)
     blocks += [
-        _input("subject", words.SUBJECT_LABEL, initial=subject, max_length=MAX_SUBJECT_CHARS),
-        _input("days", words.DAYS_LABEL, initial=str(DEFAULT_RECORDS_DAYS), max_length=4),
-        _input("body", words.BODY_LABEL, multiline=True, optional=True, max_length=2000),
+        _input("subject", _(words.SUBJECT_LABEL), initial=subject, max_length=MAX_SUBJECT_CHARS),
+        _input("days", _(words.DAYS_LABEL), initial=str(DEFAULT_RECORDS_DAYS), max_length=4),
+        _input("body", _(words.BODY_LABEL), multiline=True, optional=True, max_length=2000),
     ]
-    return _modal(OPEN_CALLBACK, words.OPEN_TITLE, words.OPEN_SUBMIT, metadata, blocks)
+    return _modal(OPEN_CALLBACK, _(words.OPEN_TITLE), _(words.OPEN_SUBMIT), metadata, blocks)
 
 
 class _TextForm(NamedTuple):
@@ -93,11 +96,11 @@ def text_form(lw: Loanwatch, user_id: str, callback: str, number: int) -> dict[s
     form = _TEXT_FORMS[callback]
     blocks = [
         _context(f"*{ticket_label(number)}*"),
-        _input("text", form.label, multiline=True, max_length=2000),
+        _input("text", _(form.label), multiline=True, max_length=2000),
     ]
     if callback == REPLY_CALLBACK:
-        blocks.append(_input("case", words.CASE_LABEL, optional=True, max_length=100))
-    return _modal(callback, form.title, words.SAVE, metadata, blocks)
+        blocks.append(_input("case", _(words.CASE_LABEL), optional=True, max_length=100))
+    return _modal(callback, _(form.title), _(words.SAVE), metadata, blocks)
 
 
 def submit_open(ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
@@ -108,7 +111,7 @@ def submit_open(ack: Any, body: dict[str, Any], view: dict[str, Any], context: A
         return
     days_typed = _typed(view, "days").strip() or str(DEFAULT_RECORDS_DAYS)
     if not days_typed.isdigit() or not 1 <= int(days_typed) <= MAX_RECORDS_DAYS:
-        ack(response_action="errors", errors={"days": words.DAYS_NOT_NUMBER})
+        ack(response_action="errors", errors={"days": _(words.DAYS_NOT_NUMBER)})
         return
     alert_id = facts.get("alert")
     who = actor(body["user"]["id"])
@@ -202,7 +205,7 @@ def _checked(
     """The form's signed facts, if the person may do this and loanwatch opened it for them."""
     user_id = body["user"]["id"]
     if not lw.may(user_id, needed, f"{what} (form)"):
-        ack(response_action="errors", errors={field: refusal(needed, what)})
+        ack(response_action="errors", errors={field: refusal(needed, _(what))})
         return None
     try:
         return unpack(lw.installation(), view.get("private_metadata"), callback, user_id)
@@ -215,13 +218,17 @@ def _checked(
 def _facility_of(session: Session, alert_id: int | None, chosen: str) -> str:
     if alert_id is None:
         if not chosen:
-            raise InputError("choose the facility the ticket is about")
+            raise InputError(_("choose the facility the ticket is about"))
         return chosen
     alert = get_alert(session, alert_id)
     facility = session.get(Facility, alert.facility_id)
     if facility is None:
-        raise InputError(f"alert {alert_id} is about no facility; no platform to write to")
+        raise InputError(_no_facility().format(alert=alert_id))
     return facility.slug
+
+
+def _no_facility() -> str:
+    return _("alert {alert} is about no facility; no platform to write to")
 
 
 def _typed(view: dict[str, Any], block: str) -> str:
@@ -246,7 +253,7 @@ def _modal(
         "private_metadata": metadata,
         "title": {"type": "plain_text", "text": title[:24]},
         "submit": {"type": "plain_text", "text": submit},
-        "close": {"type": "plain_text", "text": words.CANCEL},
+        "close": {"type": "plain_text", "text": _(words.CANCEL)},
         "blocks": blocks,
     }
 
@@ -282,7 +289,7 @@ def _facility_choice(slugs: list[str]) -> dict[str, Any]:
     return {
         "type": "input",
         "block_id": "facility",
-        "label": {"type": "plain_text", "text": words.FACILITY_LABEL},
+        "label": {"type": "plain_text", "text": _(words.FACILITY_LABEL)},
         "element": {"type": "static_select", "action_id": "value", "options": options},
     }
 
