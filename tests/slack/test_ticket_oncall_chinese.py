@@ -47,7 +47,7 @@ def test_the_ticket_form_is_in_the_openers_language(app, jiebei, slack) -> None:
     said = " ".join(texts_of(zh["blocks"]))
     for label in ("额度", "主题", "用款记录：往前天数", "补充给平台的说明"):
         assert label in said
-    assert (zh["submit"]["text"], zh["close"]["text"]) == ("提交工单", "取消")
+    assert (zh["submit"]["text"], zh["close"]["text"]) == ("向平台提交工单", "取消")
     assert en["title"]["text"] == "Open a ticket"
 
 
