@@ -99,6 +99,9 @@ class AlertNotice:
     state: str
     summary: str = ""
     facts: Mapping[str, str] = field(default_factory=dict)
+    # How summary and facts were worded (bot.i18n.wording, as `alerts.wording` keeps it), to
+    # say them in the reader's language (bot.alerts.said); None: said as kept.
+    wording: Mapping[str, Any] | None = None
     fingerprint: str = ""
     facility: str | None = None
     subject: str | None = None
@@ -182,6 +185,8 @@ class GroupedAlert:
     severity: str
     state: str
     summary: str
+    # How the summary was worded (bot.alerts.said), None for an alert kept without it.
+    wording: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -224,7 +229,10 @@ class GroupNotice:
             "count": self.count,
             "alert_ids": self.alert_ids,
             # The rows of the CSV a transport attaches.
-            "alerts": [vars(a) for a in self.alerts],
+            "alerts": [
+                {k: v for k, v in vars(a).items() if v is not None or k != "wording"}
+                for a in self.alerts
+            ],
         }
 
     @classmethod

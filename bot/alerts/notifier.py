@@ -281,6 +281,7 @@ def storm_notice(
             severity=a.severity,
             state=a.state,
             summary=a.summary,
+            wording=a.wording,
         )
         for a in alerts
     )
@@ -325,6 +326,7 @@ def notice_of(
         state=alert.state,
         summary=alert.summary,
         facts=dict(alert.facts),
+        wording=alert.wording,
         fingerprint=alert.fingerprint,
         facility=facility.slug if facility is not None else None,
         subject=alert.subject,
