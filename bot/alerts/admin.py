@@ -12,7 +12,9 @@ default alert channel (else to the first admin user's direct message:
 warns), and silences do not apply to them.
 """
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -25,8 +27,19 @@ from bot.alerts.opening import open_alert
 from bot.alerts.policy import AlertPolicy
 from bot.alerts.transition import resolving, transition, unresolved_by_fingerprint
 from bot.clock import require_aware
-from bot.i18n.wording import Wording
+from bot.i18n.wording import Arg, Text, Wording
 from bot.models import Alert
+
+
+def admin_words(summary: Text, facts: Iterable[tuple[str, Arg]]) -> dict[str, Any]:
+    """`summary`, `facts` and `wording` for :func:`open_admin_alert`, worded once: the English
+    kept, and how it was worded (each fact's label an English message id, marked with N_)."""
+    wording = Wording.of(summary, facts)
+    return {
+        "summary": wording.english_summary(),
+        "facts": wording.english_facts(),
+        "wording": wording,
+    }
 
 
 def open_admin_alert(

@@ -101,7 +101,8 @@ def check_name(check: str) -> str:
 
 def severity_name(severity: str) -> str:
     """`CRITICAL` / `Warning` as a headline writes them (严重 / 警告)."""
-    return _(CRITICAL_NAME if str(severity).lower() == "critical" else WARNING_NAME)
+    name = CRITICAL_NAME if str(severity).lower() == "critical" else WARNING_NAME
+    return _(name)
 
 
 def state_name(state: str) -> str:

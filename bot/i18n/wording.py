@@ -50,10 +50,12 @@ class Day:
 
 @dataclass(frozen=True)
 class Moment:
-    """A moment, shown in `zone` (an IANA name)."""
+    """A moment, shown in `zone` (an IANA name): `2026-12-02 10:07 (Asia/Shanghai)`; with
+    `utc`, in UTC as `2026-12-02 02:07 UTC`."""
 
     value: datetime
-    zone: str
+    zone: str = "UTC"
+    utc: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,10 @@ def english(arg: Arg) -> str:
 
 
 def _moment(arg: Moment, near: date | None) -> str:
+    if arg.utc:
+        if current() == ZH:
+            return f"{formats.moment(arg.value, UTC, near=near)}（UTC）"
+        return f"{arg.value.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
     try:
         zone = ZoneInfo(arg.zone)
         local = arg.value.astimezone(zone)
@@ -137,7 +143,8 @@ def to_json(arg: Arg) -> Any:
     if isinstance(arg, Day):
         return {"date": arg.value.isoformat()}
     if isinstance(arg, Moment):
-        return {"moment": arg.value.astimezone(UTC).isoformat(), "zone": arg.zone}
+        moment = {"moment": arg.value.astimezone(UTC).isoformat(), "zone": arg.zone}
+        return moment | {"utc": True} if arg.utc else moment
     if isinstance(arg, Percent):
         return {"percent": str(arg.value)}
     if isinstance(arg, Listed):
@@ -170,7 +177,7 @@ def from_json(data: Any) -> Arg:
         moment = datetime.fromisoformat(str(data["moment"]))
         if moment.tzinfo is None:
             raise ValueError(f"a moment without its offset: {data!r}")
-        return Moment(moment, str(data.get("zone") or "UTC"))
+        return Moment(moment, str(data.get("zone") or "UTC"), bool(data.get("utc")))
     if "percent" in data:
         return Percent(Decimal(str(data["percent"])))
     if "list" in data:
