@@ -89,7 +89,9 @@ def facts_of(
                 words = say(said[label], worded.near)  # type: ignore[arg-type]
             except (KeyError, IndexError, ValueError):
                 log.warning("the fact %r could not be said in %s", label, current())
-        out[_(label)] = words
+        shown = _(label)
+        # Two labels one word in this language keep both facts: the second one in English.
+        out[label if shown in out else shown] = words
     return out
 
 
