@@ -19,6 +19,7 @@ itself the notice of an alert about delivery is logged, not alerted on again.
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -105,36 +106,41 @@ def default_dead_letter_handler(
     open_admin_alert(
         session,
         fingerprint=delivery_failed_fingerprint(message.id),
-        **admin_words(
-            Text(
-                N_(
-                    "Outbox message {id} ({kind} to {channel}) was not delivered after "
-                    "{attempts} attempt: {error}"
-                ),
-                {
-                    "id": message.id,
-                    "kind": message.kind,
-                    "channel": str(channel),
-                    "attempts": message.attempts,
-                    "error": error,
-                },
-                plural=N_(
-                    "Outbox message {id} ({kind} to {channel}) was not delivered after "
-                    "{attempts} attempts: {error}"
-                ),
-                n=message.attempts,
-            ),
-            [
-                (N_("Outbox id"), str(message.id)),
-                (N_("Kind"), message.kind),
-                (N_("Channel"), str(channel)),
-                (N_("Attempts"), str(message.attempts)),
-                (N_("Permanent"), Text(N_("yes")) if message.permanent else Text(N_("no"))),
-                (N_("Error"), error),
-            ],
-        ),
+        **_dead_letter_words(message, channel, error),
         now=now,
         policy=policy,
+    )
+
+
+def _dead_letter_words(message: OutboxMessage, channel: object, error: str) -> dict[str, Any]:
+    """The delivery_failed alert's summary, facts and wording for a dead letter."""
+    return admin_words(
+        Text(
+            N_(
+                "Outbox message {id} ({kind} to {channel}) was not delivered after "
+                "{attempts} attempt: {error}"
+            ),
+            {
+                "id": message.id,
+                "kind": message.kind,
+                "channel": str(channel),
+                "attempts": message.attempts,
+                "error": error,
+            },
+            plural=N_(
+                "Outbox message {id} ({kind} to {channel}) was not delivered after "
+                "{attempts} attempts: {error}"
+            ),
+            n=message.attempts,
+        ),
+        [
+            (N_("Outbox id"), str(message.id)),
+            (N_("Kind"), message.kind),
+            (N_("Channel"), str(channel)),
+            (N_("Attempts"), str(message.attempts)),
+            (N_("Permanent"), Text(N_("yes")) if message.permanent else Text(N_("no"))),
+            (N_("Error"), error),
+        ],
     )
 
 

@@ -51,7 +51,7 @@ ZH_PHRASES = {
     "limit_frozen": "已冻结",
     "limit_inconsistent": "平台显示可用额度",
     "limit_below_owed": "已低于未还本金",
-    "data_stale": "没有数据",
+    "data_stale": "个工作小时更新一次",
     "draw_unconfirmed": "仍未确认到账",
     "utilization_high": "剩余",
     "platform_unavailable": "无法查看平台",
