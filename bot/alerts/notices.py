@@ -126,6 +126,9 @@ class AlertNotice:
     ticket: str | None = None
     # The money it puts at risk, by date ("¥4,498.77 due 2026-12-07; late fee ≈ ¥2.70/day").
     at_risk: str | None = None
+    # How `at_risk` was worded (bot.i18n.wording JSON), to say it in the reader's language
+    # (bot.alerts.said.at_risk_of); None: said as kept.
+    at_risk_wording: Mapping[str, Any] | None = None
 
     def to_payload(self) -> dict[str, Any]:
         """The notice as the outbox keeps it (JSON): times ISO-8601 in UTC, None left out.

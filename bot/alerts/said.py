@@ -11,7 +11,7 @@ import logging
 from collections.abc import Mapping
 
 from bot.i18n import EN, N_, _, current
-from bot.i18n.wording import Wording, say
+from bot.i18n.wording import Wording, from_json, say
 
 log = logging.getLogger(__name__)
 
@@ -111,3 +111,15 @@ def state_name(state: str) -> str:
     """An alert's state in words: `open` … `resolved` (未处理 … 已解决)."""
     name = STATE_NAMES.get(str(state).lower())
     return str(state) if name is None else _(name)
+
+
+def at_risk_of(at_risk: str | None, wording: Mapping[str, object] | None = None) -> str | None:
+    """The money an alert puts at risk (`AlertNotice.at_risk`, `at_risk_wording`), in the
+    language in use; as kept without its wording."""
+    if at_risk is None or not wording or current() == EN:
+        return at_risk
+    try:
+        return say(from_json(wording))
+    except (ValueError, KeyError, IndexError, TypeError, ArithmeticError):
+        log.warning("the money at risk %r could not be said in %s", at_risk, current())
+        return at_risk

@@ -1,6 +1,8 @@
 """Migration 0041: alerts keep how they were worded; an alert from before has none, and is
 said as kept (bot.alerts.said)."""
 
+from datetime import UTC, datetime
+
 from alembic import command
 from sqlalchemy import Engine, inspect, text
 
@@ -22,10 +24,15 @@ def test_an_alert_from_before_the_wording_is_kept_and_said_as_kept(engine: Engin
             text(
                 'INSERT INTO alerts (fingerprint, "check", subject, severity, state, summary, '
                 "facts, opened_at, last_seen_at, escalation_level, escalation_round, version) "
-                "VALUES ('bill_missing:-:x', 'bill_missing', 'x', 'warning', 'open', "
-                "'expected ¥1.00 due 2026-12-10', '{\"Facility\": \"jb-1\"}', "
-                "'2026-12-01 00:00:00', '2026-12-01 00:00:00', 0, 0, 1)"
-            )
+                "VALUES (:fingerprint, 'bill_missing', 'x', 'warning', 'open', :summary, :facts, "
+                ":at, :at, 0, 0, 1)"
+            ),
+            {
+                "fingerprint": "bill_missing:-:x",
+                "summary": "expected ¥1.00 due 2026-12-10",
+                "facts": '{"Facility": "jb-1"}',
+                "at": datetime(2026, 12, 1, tzinfo=UTC),
+            },
         )
 
     command.upgrade(config, "head")

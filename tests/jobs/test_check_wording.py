@@ -10,6 +10,7 @@ the pseudo-locale.
 import json
 import re
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -19,11 +20,20 @@ from bot.alerts.detection import apply_findings
 from bot.alerts.findings import Finding, wording_json
 from bot.alerts.notices import AlertNotice, GroupedAlert, GroupNotice
 from bot.alerts.policy import AlertPolicy
-from bot.alerts.said import check_name, facts_of, severity_name, state_name, summary_of
+from bot.alerts.risk_words import PAID_IN_LEDGER, RiskKind, at_risk_fact_text
+from bot.alerts.said import (
+    at_risk_of,
+    check_name,
+    facts_of,
+    severity_name,
+    state_name,
+    summary_of,
+)
 from bot.calendar import BusinessCalendar
 from bot.holidays import missing_holidays_note
 from bot.i18n import EN, PSEUDO, ZH, use
-from bot.i18n.wording import Wording
+from bot.i18n.wording import Money, Wording, to_json
+from bot.i18n.wording import english as english_of
 from bot.ledger.observations import LimitStatus
 from bot.models import Alert, OutboxMessage
 from jobs.checks import CHECKS, run_checks
@@ -33,6 +43,12 @@ from tests.ledger.cast import jiebei_line
 from tests.support.pseudo import unmarked
 
 NOW = at("2026-12-05 09:00")
+
+
+def D(day: int) -> date:  # noqa: N802 (a day of December 2026)
+    return date(2026, 12, day)
+
+
 # Data, not English to translate: the facilities' slugs, the zone English times name.
 DATA_WORDS = {"line-001", "jb-2", "Asia", "Shanghai"}
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -184,6 +200,72 @@ def test_an_alert_keeps_its_wording_and_its_notice_carries_it(session, findings)
             assert all(row.wording for row in rows)
         else:
             assert AlertNotice.from_payload(payload).wording == payload["wording"]
+    risks = [p for p in payloads if p.get("at_risk")]
+    assert risks
+    for payload in risks:
+        notice = AlertNotice.from_payload(payload)
+        assert notice.at_risk_wording is not None
+        assert at_risk_of(notice.at_risk, notice.at_risk_wording) == notice.at_risk
+        with use(ZH):
+            said_zh = at_risk_of(notice.at_risk, notice.at_risk_wording)
+            assert CJK.search(said_zh or ""), said_zh
+            assert unmarked([said_zh or ""], allowed=DATA_WORDS) == []
+        with use(PSEUDO):
+            assert unmarked([at_risk_of(notice.at_risk, notice.at_risk_wording) or ""]) == []
+
+
+@pytest.mark.parametrize(
+    ("due", "collected", "overdue", "fee", "paid", "english", "chinese"),
+    [
+        (
+            D(10),
+            D(10),
+            False,
+            None,
+            None,
+            "¥899.75 due 2026-12-10",
+            "¥899.75，12月10日（周四）到期",
+        ),
+        (
+            D(10),
+            D(14),
+            True,
+            "2.70",
+            None,
+            "¥899.75 due 2026-12-10, collected 2026-12-14, overdue since 2026-12-15; late fee ≈ "
+            "¥2.70/day",
+            "¥899.75，12月10日（周四）到期，12月14日（周一）扣款，12月15日（周二）起逾期；罚息约 "
+            "¥2.70/天",
+        ),
+        (
+            D(10),
+            D(10),
+            False,
+            None,
+            PAID_IN_LEDGER,
+            "¥899.75 due 2026-12-10, paid in the ledger",
+            "¥899.75，12月10日（周四）到期，台账已记还款",
+        ),
+    ],
+)
+def test_the_money_at_risk_is_said_in_chinese(
+    due, collected, overdue, fee, paid, english, chinese
+) -> None:
+    text = at_risk_fact_text(
+        Money(Decimal("899.75")),
+        RiskKind.DUE,
+        due,
+        collected,
+        overdue,
+        None if fee is None else Money(Decimal(fee)),
+        paid,
+    )
+    stored = json.loads(json.dumps(to_json(text)))
+    assert at_risk_of(english_of(text), stored) == english
+    with use(ZH):
+        assert at_risk_of(english, stored) == chinese
+    with use(PSEUDO):
+        assert unmarked([at_risk_of(english, stored) or ""]) == []
 
 
 def test_a_notice_written_before_the_wording_still_reads() -> None:
