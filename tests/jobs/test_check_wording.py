@@ -9,7 +9,7 @@ the pseudo-locale.
 
 import json
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -35,7 +35,7 @@ from bot.i18n import EN, PSEUDO, ZH, use
 from bot.i18n.wording import Money, Wording, to_json
 from bot.i18n.wording import english as english_of
 from bot.ledger.observations import LimitStatus
-from bot.models import Alert, OutboxMessage
+from bot.models import Alert, AuditRecord, OutboxMessage
 from jobs.checks import CHECKS, run_checks
 from jobs.cycle import holidays_note, tell_failed_checks
 from tests.jobs.test_checks import DEFAULTS, _one_facility, at, check, reading
@@ -200,6 +200,14 @@ def test_an_alert_keeps_its_wording_and_its_notice_carries_it(session, findings)
             assert all(row.wording for row in rows)
         else:
             assert AlertNotice.from_payload(payload).wording == payload["wording"]
+    # Found again as worded: nothing changed, nothing is updated.
+    session.commit()
+    apply_findings(
+        session, findings, now=NOW + timedelta(hours=1), policy=AlertPolicy(default_channel="C0")
+    )
+    assert not session.scalars(
+        select(AuditRecord).where(AuditRecord.action == "alert.update")
+    ).all()
     risks = [p for p in payloads if p.get("at_risk")]
     assert risks
     for payload in risks:
