@@ -27,7 +27,7 @@ from bot.alerts.notices import (
 from bot.alerts.outbox import PENDING, SENDING, enqueue
 from bot.alerts.policy import AlertPolicy, AlertState, RunSummary
 from bot.db import among
-from bot.i18n.wording import Text, english, to_json
+from bot.i18n.wording import Text, Wording, english
 from bot.models import Alert, Facility, OutboxMessage, Platform, Ticket, TicketAlert
 from bot.models.alerts import new_token
 from bot.tickets.words import is_overdue, ticket_status
@@ -149,7 +149,8 @@ class Notifier:
         risk = extra.pop("at_risk") if "at_risk" in extra else self.at_risk([alert]).get(alert.id)
         if isinstance(risk, Text):
             # Its English as before, and how it was worded, to say it in the reader's language.
-            extra |= {"at_risk": english(risk), "at_risk_wording": to_json(risk)}
+            worded = Wording(risk, (), self.now.year).to_json()
+            extra |= {"at_risk": english(risk), "at_risk_wording": worded}
         else:
             extra["at_risk"] = risk
         notice = notice_of(

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Mapping
 
 from bot.i18n import EN, N_, _, current
-from bot.i18n.wording import Wording, from_json, say
+from bot.i18n.wording import Wording, say
 
 log = logging.getLogger(__name__)
 
@@ -114,12 +114,12 @@ def state_name(state: str) -> str:
 
 
 def at_risk_of(at_risk: str | None, wording: Mapping[str, object] | None = None) -> str | None:
-    """The money an alert puts at risk (`AlertNotice.at_risk`, `at_risk_wording`), in the
-    language in use; as kept without its wording."""
+    """The money an alert puts at risk (`AlertNotice.at_risk`, `at_risk_wording`: a wording
+    whose summary it is), in the language in use; as kept without its wording."""
     if at_risk is None or not wording or current() == EN:
         return at_risk
     try:
-        return say(from_json(wording))
+        return Wording.from_json(wording).said_summary()
     except (ValueError, KeyError, IndexError, TypeError, ArithmeticError):
         log.warning("the money at risk %r could not be said in %s", at_risk, current())
         return at_risk

@@ -32,7 +32,7 @@ from bot.alerts.said import (
 from bot.calendar import BusinessCalendar
 from bot.holidays import missing_holidays_note
 from bot.i18n import EN, PSEUDO, ZH, use
-from bot.i18n.wording import Money, Wording, to_json
+from bot.i18n.wording import Money, Wording
 from bot.i18n.wording import english as english_of
 from bot.ledger.observations import LimitStatus
 from bot.models import Alert, AuditRecord, OutboxMessage
@@ -268,7 +268,7 @@ def test_the_money_at_risk_is_said_in_chinese(
         None if fee is None else Money(Decimal(fee)),
         paid,
     )
-    stored = json.loads(json.dumps(to_json(text)))
+    stored = json.loads(json.dumps(Wording(text, (), 2026).to_json()))
     assert at_risk_of(english_of(text), stored) == english
     with use(ZH):
         assert at_risk_of(english, stored) == chinese
