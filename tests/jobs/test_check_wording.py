@@ -320,3 +320,15 @@ def test_a_moment_in_utc_keeps_its_english() -> None:
     assert from_json(json.loads(json.dumps(to_json(moment)))) == moment
     with use(ZH):
         assert say(moment, date(2026, 1, 1)) == "12月3日（周四）01:05（UTC）"
+
+
+def test_money_arrived_on_another_alert_says_why_in_the_readers_language() -> None:
+    from bot.alerts.money_arrived import _draw_of
+    from bot.errors import InputError
+
+    other = Alert(id=5, check="bill_missing", subject="2026-12-10#d3")
+    with use(ZH), pytest.raises(InputError, match="只有“借款未确认到账”告警"):
+        _draw_of(other)
+    with use(PSEUDO), pytest.raises(InputError) as refused:
+        _draw_of(other)
+    assert unmarked([str(refused.value)]) == []
