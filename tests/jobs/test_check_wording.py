@@ -332,3 +332,51 @@ def test_money_arrived_on_another_alert_says_why_in_the_readers_language() -> No
     with use(PSEUDO), pytest.raises(InputError) as refused:
         _draw_of(other)
     assert unmarked([str(refused.value)]) == []
+
+
+@pytest.mark.parametrize("answered", [False, True])
+def test_a_missing_bill_its_owner_was_asked_about_in_chinese(answered) -> None:
+    from types import SimpleNamespace
+
+    from jobs.checks.bills.asked import Asked
+    from jobs.checks.bills.expected import _missing_finding, _Visible
+
+    terms = {"due_date": D(10), "critical_days": 3, "timezone": "Asia/Shanghai"}
+    terms |= {"currency": "CNY", "slug": "jb-2", "lead": 10, "grace": 24, "window": 3}
+    group = SimpleNamespace(facility_id=1, **terms)
+    installment = SimpleNamespace(amount=Decimal("899.75"), draw_id=3)
+    asked_at = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
+    asked = Asked("U0DANA", asked_at, asked_at + timedelta(hours=2) if answered else None)
+    visible = _Visible(installment, group, D(3), asked_at, D(10))
+    finding = _missing_finding(visible, asked)
+
+    assert Wording.from_json(kept(finding)).english_summary() == finding.summary
+    with use(ZH):
+        summary = summary_of(finding.summary, kept(finding))
+        facts = facts_of(finding.facts, kept(finding))
+    assert "已于12月2日（周三）09:00询问负责人 U0DANA" in summary
+    assert facts["已询问负责人"] == "U0DANA，12月2日（周三）09:00"
+    if answered:
+        assert summary.endswith("12月2日（周三）11:00答复尚未出账")
+    with use(PSEUDO):
+        assert unmarked(said(finding), allowed=DATA_WORDS) == []
+
+
+def test_a_dead_letter_is_worded() -> None:
+    from types import SimpleNamespace
+
+    from jobs.delivery_health import _dead_letter_words
+
+    message = SimpleNamespace(id=7, kind="alert.opened", attempts=1, permanent=True)
+    words = _dead_letter_words(message, "C0FINOPS", "channel_not_found")  # type: ignore[arg-type]
+    assert words["summary"] == (
+        "Outbox message 7 (alert.opened to C0FINOPS) was not delivered after 1 attempt: "
+        "channel_not_found"
+    )
+    stored = words["wording"].in_year(2026).to_json()
+    with use(ZH):
+        assert summary_of(words["summary"], stored).startswith("发件箱消息 7（alert.opened，发往")
+        assert facts_of(words["facts"], stored)["永久失败"] == "是"
+    with use(PSEUDO):
+        texts = [summary_of(words["summary"], stored), *facts_of(words["facts"], stored)]
+        assert unmarked(texts, allowed={"alert", "opened", "channel_not_found"}) == []
