@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.alerts.admin import open_admin_alert, resolve_admin_alert
+from bot.alerts.admin import admin_words, open_admin_alert, resolve_admin_alert
 from bot.alerts.checks import Check
 from bot.alerts.detection import apply_findings
 from bot.alerts.failures import check_failed_fingerprint, failing_checks
@@ -33,7 +33,9 @@ from bot.alerts.policy import AlertPolicy, AlertState, RunSummary
 from bot.alerts.transition import unresolved_by_fingerprint
 from bot.api.idempotency import forget_keys
 from bot.calendar import BusinessCalendar
-from bot.holidays import missing_holidays_note, unknown_holiday_years
+from bot.holidays import unknown_holiday_years
+from bot.i18n import N_
+from bot.i18n.wording import Text
 from bot.ledger.reading_requests import run_reading_requests
 from bot.ledger.request_owners import resolve_gone_owners
 from bot.ledger.request_reminders import run_reading_reminders
@@ -288,15 +290,23 @@ def tell_failed_checks(
             session,
             check_failed_fingerprint(check),
             check=Check.CHECK_FAILED,
-            summary=(
-                f"the check {check} raised an error instead of reporting; its alerts are left "
-                "as they were until it runs clean again"
+            **admin_words(
+                Text(
+                    N_(
+                        "the check {check} raised an error instead of reporting; its alerts are "
+                        "left as they were until it runs clean again"
+                    ),
+                    {"check": check},
+                ),
+                [
+                    (N_("Check"), check),
+                    (N_("Error"), shown),
+                    (
+                        N_("Traceback"),
+                        Text(N_("in the log of the worker (or `loanwatch check`) that ran it")),
+                    ),
+                ],
             ),
-            facts={
-                "Check": check,
-                "Error": shown,
-                "Traceback": "in the log of the worker (or `loanwatch check`) that ran it",
-            },
             now=now,
             policy=policy,
             written_at=written_at,
@@ -316,6 +326,21 @@ def tell_failed_checks(
 def holidays_unknown_fingerprint(year: int) -> str:
     """The fingerprint of the admin alert that says `year` has no holiday calendar."""
     return f"{Check.HOLIDAYS_UNKNOWN}:-:{year}"
+
+
+def holidays_note(year: int) -> Text:
+    """`bot.holidays.missing_holidays_note` (whose English it is), as worded for an alert."""
+    return Text(
+        N_(
+            "{year}'s official holidays are not known to loanwatch yet: it counts weekends as "
+            "the only days off in {year}, so a public holiday is taken for a business day (due "
+            "dates, due-soon and freshness) and a make-up workday for a day off. To fix it, an "
+            "admin adds the State Council's {year} holidays and make-up workdays under [{year}] "
+            "in the file that LOANWATCH_HOLIDAYS_FILE names (docs/checks.md, Business days), then "
+            "restarts loanwatch."
+        ),
+        {"year": str(year)},
+    )
 
 
 def tell_unknown_holidays(
@@ -340,12 +365,14 @@ def tell_unknown_holidays(
             session,
             holidays_unknown_fingerprint(year),
             check=Check.HOLIDAYS_UNKNOWN,
-            summary=missing_holidays_note(year),
-            facts={
-                "Year": str(year),
-                "Days off counted": "Saturdays and Sundays only",
-                "Setting": "LOANWATCH_HOLIDAYS_FILE",
-            },
+            **admin_words(
+                holidays_note(year),
+                [
+                    (N_("Year"), str(year)),
+                    (N_("Days off counted"), Text(N_("Saturdays and Sundays only"))),
+                    (N_("Setting"), "LOANWATCH_HOLIDAYS_FILE"),
+                ],
+            ),
             now=now,
             policy=policy,
             written_at=written_at,

@@ -19,16 +19,19 @@ itself the notice of an alert about delivery is logged, not alerted on again.
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.alerts.admin import open_admin_alert, resolve_admin_alert
+from bot.alerts.admin import admin_words, open_admin_alert, resolve_admin_alert
 from bot.alerts.checks import Check
 from bot.alerts.destinations import destination, end_streak
 from bot.alerts.outbox_admin import delivery_failed_fingerprint
 from bot.alerts.policy import AlertPolicy
+from bot.i18n import N_
+from bot.i18n.wording import Moment, Text
 from bot.ledger.request_owners import owner_gone_letter
 from bot.models import Alert, DeliveryDestination, OutboxMessage
 from bot.tickets.delivery import record_delivery_failure
@@ -100,24 +103,44 @@ def default_dead_letter_handler(
             now=now,
             default_channel=policy.default_channel if policy is not None else None,
         )
-    noun = "attempt" if message.attempts == 1 else "attempts"
     open_admin_alert(
         session,
         fingerprint=delivery_failed_fingerprint(message.id),
-        summary=(
-            f"Outbox message {message.id} ({message.kind} to {channel}) was not delivered "
-            f"after {message.attempts} {noun}: {error}"
-        ),
-        facts={
-            "Outbox id": str(message.id),
-            "Kind": message.kind,
-            "Channel": channel,
-            "Attempts": str(message.attempts),
-            "Permanent": "yes" if message.permanent else "no",
-            "Error": error,
-        },
+        **_dead_letter_words(message, channel, error),
         now=now,
         policy=policy,
+    )
+
+
+def _dead_letter_words(message: OutboxMessage, channel: object, error: str) -> dict[str, Any]:
+    """The delivery_failed alert's summary, facts and wording for a dead letter."""
+    return admin_words(
+        Text(
+            N_(
+                "Outbox message {id} ({kind} to {channel}) was not delivered after "
+                "{attempts} attempt: {error}"
+            ),
+            {
+                "id": message.id,
+                "kind": message.kind,
+                "channel": str(channel),
+                "attempts": message.attempts,
+                "error": error,
+            },
+            plural=N_(
+                "Outbox message {id} ({kind} to {channel}) was not delivered after "
+                "{attempts} attempts: {error}"
+            ),
+            n=message.attempts,
+        ),
+        [
+            (N_("Outbox id"), str(message.id)),
+            (N_("Kind"), message.kind),
+            (N_("Channel"), str(channel)),
+            (N_("Attempts"), str(message.attempts)),
+            (N_("Permanent"), Text(N_("yes")) if message.permanent else Text(N_("no"))),
+            (N_("Error"), error),
+        ],
     )
 
 
@@ -196,16 +219,21 @@ def note_failure(
     open_admin_alert(
         session,
         fingerprint=_degraded_fingerprint(where),
-        summary=(
-            f"Notifications to {where} have been failing since "
-            f"{failing_since:%Y-%m-%d %H:%M} UTC. Nothing is lost: loanwatch keeps trying them "
-            "and sends them when it gets through; this alert resolves by itself then."
+        **admin_words(
+            Text(
+                N_(
+                    "Notifications to {where} have been failing since {since}. Nothing is lost: "
+                    "loanwatch keeps trying them and sends them when it gets through; this alert "
+                    "resolves by itself then."
+                ),
+                {"where": where, "since": Moment(failing_since, utc=True)},
+            ),
+            [
+                (N_("Destination"), where),
+                (N_("Failing since"), Moment(failing_since, utc=True)),
+                (N_("Error"), error),
+            ],
         ),
-        facts={
-            "Destination": where,
-            "Failing since": f"{failing_since:%Y-%m-%d %H:%M} UTC",
-            "Error": error,
-        },
         now=now,
         policy=policy,
         check=Check.DELIVERY_DEGRADED,

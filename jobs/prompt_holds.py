@@ -16,9 +16,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.alerts.admin import admin_words
 from bot.alerts.checks import Check
 from bot.alerts.failures import check_failed_fingerprint, failing_checks
 from bot.alerts.policy import AlertPolicy
+from bot.i18n import N_
+from bot.i18n.wording import Text
 from bot.models import CheckRequest, Facility
 from bot.typed import shorten
 from jobs.cycle import AdminTally
@@ -75,17 +78,25 @@ def hold_back(
             session,
             check_failed_fingerprint(held_name(mark.facility_id)),
             check=Check.CHECK_FAILED,
-            summary=(
-                f"the prompt checks of {slug} raised an error; its new observations are checked "
-                "again after a pause, and by the next cycle"
+            **admin_words(
+                Text(
+                    N_(
+                        "the prompt checks of {slug} raised an error; its new observations are "
+                        "checked again after a pause, and by the next cycle"
+                    ),
+                    {"slug": slug},
+                ),
+                [
+                    (N_("Facility"), slug),
+                    (N_("Error"), shorten(error, _ERROR_CHARS)),
+                    (N_("Failed runs"), attempts),
+                    (
+                        N_("Next try in"),
+                        Text(N_("{seconds} s"), {"seconds": int(wait.total_seconds())}),
+                    ),
+                    (N_("Traceback"), Text(N_("in the log of the worker that ran it"))),
+                ],
             ),
-            facts={
-                "Facility": slug,
-                "Error": shorten(error, _ERROR_CHARS),
-                "Failed runs": str(attempts),
-                "Next try in": f"{int(wait.total_seconds())} s",
-                "Traceback": "in the log of the worker that ran it",
-            },
             now=now,
             policy=policy,
         )

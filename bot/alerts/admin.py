@@ -12,7 +12,9 @@ default alert channel (else to the first admin user's direct message:
 warns), and silences do not apply to them.
 """
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -25,7 +27,19 @@ from bot.alerts.opening import open_alert
 from bot.alerts.policy import AlertPolicy
 from bot.alerts.transition import resolving, transition, unresolved_by_fingerprint
 from bot.clock import require_aware
+from bot.i18n.wording import Arg, Text, Wording
 from bot.models import Alert
+
+
+def admin_words(summary: Text, facts: Iterable[tuple[str, Arg]]) -> dict[str, Any]:
+    """`summary`, `facts` and `wording` for :func:`open_admin_alert`, worded once: the English
+    kept, and how it was worded (each fact's label an English message id, marked with N_)."""
+    wording = Wording.of(summary, facts)
+    return {
+        "summary": wording.english_summary(),
+        "facts": wording.english_facts(),
+        "wording": wording,
+    }
 
 
 def open_admin_alert(
@@ -39,6 +53,7 @@ def open_admin_alert(
     check: Check = Check.DELIVERY_FAILED,
     written_at: datetime | None = None,
     severity: Severity = Severity.CRITICAL,
+    wording: Wording | None = None,
 ) -> Alert:
     """Tell the admins that something in loanwatch itself failed (a dead letter, a check).
 
@@ -46,15 +61,22 @@ def open_admin_alert(
     `policy.default_channel` (with no policy, the outbox row's channel is None: the transport's
     own default). The same fingerprint again while the alert is not resolved updates it and
     tells nobody again, so a condition that lasts many cycles is one alert, not one per cycle.
+    `wording` is how `summary` and `facts` were worded (bot.i18n.wording), kept beside them.
     """
     require_aware(now, "now")
     if check not in ADMIN_CHECKS:
         raise ValueError(f"{check!r} is not an admin check; those are {sorted(ADMIN_CHECKS)}")
     alert = unresolved_by_fingerprint(session, fingerprint)
     if alert is not None:
-        if (alert.summary, alert.facts) != (summary, dict(facts)):
+        kept_year = (alert.wording or {}).get("year") if isinstance(alert.wording, dict) else None
+        worded = (
+            None
+            if wording is None
+            else wording.in_year(kept_year if isinstance(kept_year, int) else now.year).to_json()
+        )
+        if (alert.summary, alert.facts, alert.wording) != (summary, dict(facts), worded):
             before = audit.snapshot(alert)
-            alert.summary, alert.facts = summary, dict(facts)
+            alert.summary, alert.facts, alert.wording = summary, dict(facts), worded
             alert.last_seen_at = now
             audit.record(session, audit.SYSTEM, "alert.update", alert, at=now, before=before)
         else:
@@ -67,6 +89,7 @@ def open_admin_alert(
         severity=severity,
         summary=summary,
         facts=facts,
+        wording=wording,
     )
     alert = open_alert(session, finding, now)
     # The caller's fingerprint is the identity, even when it is not `check:facility:subject`.

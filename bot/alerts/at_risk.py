@@ -39,15 +39,22 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from bot.alerts.checks import Check
-from bot.alerts.risk_words import RiskKind, at_risk_fact, at_risk_words
+from bot.alerts.risk_words import (
+    PAID_IN_LEDGER,
+    PAID_ON_PLATFORM,
+    RiskKind,
+    at_risk_fact_text,
+    at_risk_words,
+)
 from bot.calendar import BusinessCalendar
 from bot.db import among
+from bot.i18n.wording import Money, Text, english
 from bot.ledger.limits import expected_available
 from bot.ledger.portfolio import PositionLine, position_lines
 from bot.ledger.schedule import HolidayRule
 from bot.ledger.terms import collection_date, rate_of
 from bot.models import Bill, Draw, Facility, Installment, InstallmentStatus
-from bot.money import format_money, round_fen
+from bot.money import round_fen
 
 ZERO = Decimal("0.00")
 UNDRAWN_CHECKS = frozenset({Check.LIMIT_DROPPED, Check.LIMIT_FROZEN})
@@ -88,21 +95,25 @@ class AtRisk:
     collected: date | None = None
     paid: str | None = None
 
-    def _money(self) -> tuple[str, str | None]:
-        fee = format_money(self.late_fee, self.currency) if self.late_fee else None
-        return format_money(self.amount, self.currency), fee
+    def _money(self) -> tuple[Money, Money | None]:
+        fee = Money(self.late_fee, self.currency) if self.late_fee else None
+        return Money(self.amount, self.currency), fee
 
     def words(self) -> str:
         """As of now: `¥4,498.77 due in 1 business day; late fee ≈ ¥2.70/day`."""
         amount, fee = self._money()
         return at_risk_words(amount, self.kind, self.business_days, fee, self.paid)
 
-    def fact(self) -> str:
-        """As a message that stays up shows it: `¥4,498.77 due 2026-12-07; late fee ≈ …`."""
+    def fact_text(self) -> Text:
+        """As a message that stays up shows it, worded (bot.i18n.wording)."""
         amount, fee = self._money()
         collected = self.collected or self.due
         overdue = collected is not None and self.today is not None and collected < self.today
-        return at_risk_fact(amount, self.kind, self.due, collected, overdue, fee, self.paid)
+        return at_risk_fact_text(amount, self.kind, self.due, collected, overdue, fee, self.paid)
+
+    def fact(self) -> str:
+        """As a message that stays up shows it: `¥4,498.77 due 2026-12-07; late fee ≈ …`."""
+        return english(self.fact_text())
 
     def urgent(self, within: int) -> bool:
         """Due within `within` business days, or past due (and not shown paid)."""
@@ -204,10 +215,6 @@ class _Due(NamedTuple):
     principal: Decimal | None = None
     interest: Decimal | None = None
     paid: str | None = None
-
-
-PAID_IN_LEDGER = "in the ledger"
-PAID_ON_PLATFORM = "on the platform"
 
 
 def _risk(

@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.alerts.checks import ADMIN_CHECKS
-from bot.alerts.findings import Finding
+from bot.alerts.findings import Finding, wording_json
 from bot.alerts.notices import Event, NoticeKind, Reason
 from bot.alerts.notifier import Notifier, facility_labels
 from bot.alerts.opening import open_many
@@ -73,6 +73,7 @@ DECIDED_FROM = (
     Alert.severity,
     Alert.summary,
     Alert.facts,
+    Alert.wording,
     Alert.last_seen_at,
     Alert.ack_expires_at,
     Alert.snoozed_until,
@@ -217,10 +218,23 @@ def _only_seen_again(
     return (
         ack_expiry(alert, now) is None
         and snooze_end(alert, now) is None
-        and (alert.severity, alert.summary, alert.facts)
-        == (str(finding.severity), finding.summary, dict(finding.facts))
+        and (alert.severity, alert.summary, alert.facts, alert.wording)
+        == (
+            str(finding.severity),
+            finding.summary,
+            dict(finding.facts),
+            _worded(alert, finding, now),
+        )
         and not silence_ended(alert, ended, alert.last_seen_at, now)
     )
+
+
+def _worded(alert: AlertAsRead, finding: Finding, now: datetime) -> dict[str, Any] | None:
+    """The wording to keep for `finding` found again: worded in the year the alert's wording
+    was (so a new year alone changes nothing), else this one."""
+    kept = alert.wording if isinstance(alert.wording, dict) else {}
+    year = kept.get("year")
+    return wording_json(finding, year if isinstance(year, int) else now.year)
 
 
 def _mark_seen(session: Session, alert_ids: list[int], now: datetime) -> None:
@@ -258,16 +272,19 @@ def _redetect(
 
     before = audit.snapshot(alert)
     raised = rank(finding.severity) > rank(alert.severity)
-    changed = (alert.severity, alert.summary, alert.facts) != (
+    wording = _worded(alert, finding, now)
+    changed = (alert.severity, alert.summary, alert.facts, alert.wording) != (
         str(finding.severity),
         finding.summary,
         dict(finding.facts),
+        wording,
     )
     alert.last_seen_at = now
     if changed:
         alert.severity = str(finding.severity)
         alert.summary = finding.summary
         alert.facts = dict(finding.facts)
+        alert.wording = wording
         # The alert has its id already; its change and the record go in with the next flush.
         audit.record(
             session, audit.SYSTEM, "alert.update", alert, at=now, before=before, flush=False

@@ -15,6 +15,7 @@ from bot.alerts.checks import Check
 from bot.alerts.policy import AlertPolicy, AlertState
 from bot.alerts.transition import get_alert
 from bot.errors import InputError
+from bot.i18n import _
 from bot.ledger.confirmations import Confirmed, confirm_draw
 from bot.models import Alert, Facility
 
@@ -36,7 +37,9 @@ def money_arrived(
     draw_id = _draw_of(alert)
     facility = session.get(Facility, alert.facility_id)
     if facility is None:
-        raise InputError(f"alert {alert_id} is about no facility, so no draw to confirm")
+        raise InputError(
+            _("alert {alert} is about no facility, so no draw to confirm").format(alert=alert_id)
+        )
     confirmed = confirm_draw(session, actor, facility, draw_id, now=now)
     if alert.state != AlertState.RESOLVED:
         resolve(
@@ -56,7 +59,9 @@ def _draw_of(alert: Alert) -> int:
     digits = subject[1:]
     if alert.check != Check.DRAW_UNCONFIRMED or not (digits.isascii() and digits.isdigit()):
         raise InputError(
-            f"alert {alert.id} is not about an unconfirmed draw; only draw_unconfirmed alerts "
-            "have a draw to confirm"
+            _(
+                "alert {alert} is not about an unconfirmed draw; only draw_unconfirmed alerts "
+                "have a draw to confirm"
+            ).format(alert=alert.id)
         )
     return int(digits)

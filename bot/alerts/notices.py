@@ -92,6 +92,9 @@ class AlertNotice:
     state: str
     summary: str = ""
     facts: Mapping[str, str] = field(default_factory=dict)
+    # How summary and facts were worded (bot.i18n.wording, as `alerts.wording` keeps it), to
+    # say them in the reader's language (bot.alerts.said); None: said as kept.
+    wording: Mapping[str, Any] | None = None
     fingerprint: str = ""
     facility: str | None = None
     subject: str | None = None
@@ -116,6 +119,9 @@ class AlertNotice:
     ticket: str | None = None
     # The money it puts at risk, by date ("¥4,498.77 due 2026-12-07; late fee ≈ ¥2.70/day").
     at_risk: str | None = None
+    # How `at_risk` was worded (bot.i18n.wording JSON), to say it in the reader's language
+    # (bot.alerts.said.at_risk_of); None: said as kept.
+    at_risk_wording: Mapping[str, Any] | None = None
 
     def to_payload(self) -> dict[str, Any]:
         """The notice as the outbox keeps it (JSON): times ISO-8601 in UTC, None left out.
@@ -176,6 +182,8 @@ class GroupedAlert:
     severity: str
     state: str
     summary: str
+    # How the summary was worded (bot.alerts.said), None for an alert kept without it.
+    wording: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -220,7 +228,10 @@ class GroupNotice:
             "count": self.count,
             "alert_ids": self.alert_ids,
             # The rows of the CSV a transport attaches.
-            "alerts": [vars(a) for a in self.alerts],
+            "alerts": [
+                {k: v for k, v in vars(a).items() if v is not None or k != "wording"}
+                for a in self.alerts
+            ],
         }
 
     @classmethod

@@ -27,6 +27,7 @@ from bot.alerts.notices import (
 from bot.alerts.outbox import PENDING, SENDING, enqueue
 from bot.alerts.policy import AlertPolicy, AlertState, RunSummary
 from bot.db import among
+from bot.i18n.wording import Text, Wording, english
 from bot.models import Alert, Facility, OutboxMessage, Platform, Ticket, TicketAlert
 from bot.models.alerts import new_token
 from bot.tickets.words import is_overdue, ticket_status
@@ -145,8 +146,13 @@ class Notifier:
         """One outbox row about one alert (`extra`: a reminder's reasons, what changed; `at_risk`
         when the caller read it for many alerts at once)."""
         facility = self.facilities.get(alert.facility_id) if alert.facility_id else None
-        if "at_risk" not in extra:
-            extra["at_risk"] = self.at_risk([alert]).get(alert.id)
+        risk = extra.pop("at_risk") if "at_risk" in extra else self.at_risk([alert]).get(alert.id)
+        if isinstance(risk, Text):
+            # Its English as before, and how it was worded, to say it in the reader's language.
+            worded = Wording(risk, (), self.now.year).to_json()
+            extra |= {"at_risk": english(risk), "at_risk_wording": worded}
+        else:
+            extra["at_risk"] = risk
         notice = notice_of(
             alert,
             facility,
@@ -207,14 +213,14 @@ class Notifier:
         for alert in alerts:
             alert.told_in = row.token
 
-    def at_risk(self, alerts: Sequence[AlertToTell]) -> dict[int, str]:
-        """Alert id → the money it puts at risk, as its message shows it (by date); a resolved
-        alert puts nothing at risk any more."""
+    def at_risk(self, alerts: Sequence[AlertToTell]) -> dict[int, Text]:
+        """Alert id → the money it puts at risk, as its message shows it (by date), worded; a
+        resolved alert puts nothing at risk any more."""
         live = [alert for alert in alerts if alert.state != AlertState.RESOLVED]
         if not live:
             return {}
         risks = money_at_risk(self.session, live, now=self.now, collection=self.policy.calendar)
-        return {alert_id: risk.fact() for alert_id, risk in risks.items()}
+        return {alert_id: risk.fact_text() for alert_id, risk in risks.items()}
 
     def _with_own_message(self, alerts: Sequence[AlertToTell]) -> set[int]:
         """The ids of these alerts that have a message of their own, or a notice on its way.
@@ -281,6 +287,7 @@ def storm_notice(
             severity=a.severity,
             state=a.state,
             summary=a.summary,
+            wording=a.wording,
         )
         for a in alerts
     )
@@ -325,6 +332,7 @@ def notice_of(
         state=alert.state,
         summary=alert.summary,
         facts=dict(alert.facts),
+        wording=alert.wording,
         fingerprint=alert.fingerprint,
         facility=facility.slug if facility is not None else None,
         subject=alert.subject,

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot import audit
-from bot.alerts.findings import Finding
+from bot.alerts.findings import Finding, wording_json
 from bot.alerts.notices import Event, NoticeKind
 from bot.alerts.notifier import AlertSnapshot, AlertToTell, Notifier
 from bot.alerts.policy import AlertState
@@ -37,6 +37,7 @@ def opening_values(finding: Finding, now: datetime) -> dict[str, Any]:
         "state": AlertState.OPEN,
         "summary": finding.summary,
         "facts": dict(finding.facts),
+        "wording": wording_json(finding, now.year),
         "opened_at": now,
         "last_seen_at": now,
         "escalation_level": 0,

@@ -11,17 +11,17 @@ it until something confirms the draw, and then it resolves.
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.alerts.checks import Check
 from bot.alerts.detection import apply_findings
-from bot.alerts.findings import Finding, Severity
+from bot.alerts.findings import Finding, Severity, worded
 from bot.alerts.policy import AlertPolicy
+from bot.i18n import N_
+from bot.i18n.wording import Arg, Day, Moment, Money, Text
 from bot.models import Draw, Facility, Installment
-from bot.money import format_money
 
 
 @dataclass(frozen=True)
@@ -44,44 +44,42 @@ class UnconfirmedDraw:
     said_no_at: datetime | None = None
 
 
-def local_time(moment: datetime, timezone: str) -> str:
-    """`2026-12-02 10:07 (Asia/Shanghai)`, as the checks write times."""
-    return f"{moment.astimezone(ZoneInfo(timezone)):%Y-%m-%d %H:%M} ({timezone})"
-
-
 def unconfirmed_finding(draw: UnconfirmedDraw) -> Finding:
     """The finding for a draw that nothing confirms (or that its drawer said did not arrive)."""
-    amount = format_money(draw.amount, draw.currency)
-    evidence = f"no payout seen, no bill for the first installment due {draw.first_due.isoformat()}"
+    zone = draw.timezone
+    args: dict[str, Arg] = {
+        "amount": Money(draw.amount, draw.currency),
+        "drawn_on": Day(draw.drawn_on),
+        "first_due": Day(draw.first_due),
+    }
+    facts: list[tuple[str, Arg]] = [
+        (N_("Facility"), draw.slug),
+        (N_("Draw"), f"#{draw.draw_id}"),
+        (N_("Amount"), args["amount"]),
+        (N_("Drawn on"), args["drawn_on"]),
+        (N_("Logged"), Moment(draw.created_at, zone)),
+        (N_("First installment due"), args["first_due"]),
+    ]
     if draw.said_no_at is None:
-        summary = (
-            f"draw of {amount} on {draw.drawn_on.isoformat()} not confirmed "
-            f"{draw.window_hours} h after it was logged: {evidence}"
+        args["hours"] = draw.window_hours
+        summary = N_(
+            "draw of {amount} on {drawn_on} not confirmed {hours} h after it was logged: no "
+            "payout seen, no bill for the first installment due {first_due}"
         )
     else:
-        summary = (
-            f"draw of {amount} on {draw.drawn_on.isoformat()}: the drawer said the money has "
-            f"not arrived (No at {local_time(draw.said_no_at, draw.timezone)}); {evidence}"
+        args |= {"by": str(draw.said_no_by), "at": Moment(draw.said_no_at, zone)}
+        summary = N_(
+            "draw of {amount} on {drawn_on}: the drawer said the money has not arrived (No at "
+            "{at}); no payout seen, no bill for the first installment due {first_due}"
         )
-    facts = {
-        "Facility": draw.slug,
-        "Draw": f"#{draw.draw_id}",
-        "Amount": amount,
-        "Drawn on": draw.drawn_on.isoformat(),
-        "Logged": local_time(draw.created_at, draw.timezone),
-        "First installment due": draw.first_due.isoformat(),
-    }
-    if draw.said_no_at is not None:
-        facts["Money arrived?"] = (
-            f"No, said {draw.said_no_by} at {local_time(draw.said_no_at, draw.timezone)}"
-        )
-    return Finding(
-        check=Check.DRAW_UNCONFIRMED,
-        facility_id=draw.facility_id,
-        subject=f"d{draw.draw_id}",
-        severity=Severity.WARNING,
-        summary=summary,
-        facts=facts,
+        facts.append((N_("Money arrived?"), Text(N_("No, said {by} at {at}"), args)))
+    return worded(
+        Check.DRAW_UNCONFIRMED,
+        draw.facility_id,
+        f"d{draw.draw_id}",
+        Severity.WARNING,
+        Text(summary, args),
+        facts,
     )
 
 

@@ -1,6 +1,7 @@
 """The demo's own words kept in constants: its tables' headers, and an alert's severity, state
 and check as the story says them (translated where shown, `_(x)`)."""
 
+from bot.alerts.said import check_name
 from bot.i18n import N_, _
 
 # The next installments, as the story's first table lists them.
@@ -15,30 +16,6 @@ STATES = {
     "acknowledged": N_("acknowledged"),
     "snoozed": N_("snoozed"),
     "resolved": N_("resolved"),
-}
-# A check by its name, as the glossary says it (docs/languages.md); English shows the name.
-CHECKS = {
-    "bill_missing": N_("bill_missing"),
-    "bill_amount_mismatch": N_("bill_amount_mismatch"),
-    "bill_unexpected": N_("bill_unexpected"),
-    "bill_due_soon": N_("bill_due_soon"),
-    "bill_overdue": N_("bill_overdue"),
-    "repayment_unseen": N_("repayment_unseen"),
-    "repayment_unlogged": N_("repayment_unlogged"),
-    "repayment_mismatch": N_("repayment_mismatch"),
-    "limit_dropped": N_("limit_dropped"),
-    "limit_frozen": N_("limit_frozen"),
-    "limit_inconsistent": N_("limit_inconsistent"),
-    "limit_below_owed": N_("limit_below_owed"),
-    "data_stale": N_("data_stale"),
-    "draw_unconfirmed": N_("draw_unconfirmed"),
-    "utilization_high": N_("utilization_high"),
-    "platform_unavailable": N_("platform_unavailable"),
-    "delivery_failed": N_("delivery_failed"),
-    "delivery_degraded": N_("delivery_degraded"),
-    "check_failed": N_("check_failed"),
-    "holidays_unknown": N_("holidays_unknown"),
-    "owner_gone": N_("owner_gone"),
 }
 
 
@@ -61,5 +38,4 @@ def state_word(state: str) -> str:
 
 def check_word(check: str) -> str:
     """A check's name (`bill_missing`); in Chinese the glossary's words (账单缺失)."""
-    known = CHECKS.get(str(check))
-    return _(known) if known else str(check)
+    return check_name(str(check))

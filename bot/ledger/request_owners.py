@@ -22,13 +22,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.alerts.admin import open_admin_alert, resolve_admin_alert
+from bot.alerts.admin import admin_words, open_admin_alert, resolve_admin_alert
 from bot.alerts.checks import Check
 from bot.alerts.findings import Severity
 from bot.alerts.outbox import DROPPED
 from bot.alerts.policy import AlertPolicy, AlertState
+from bot.i18n import N_
+from bot.i18n.wording import Arg, Money, Text
 from bot.models import Alert, Draw, Facility, OutboxMessage, ReadingRequest
-from bot.money import format_money
 
 # How the transport's error starts when the person a request is for has left the workspace.
 OWNER_GONE = "the person is no longer in the workspace"
@@ -83,14 +84,15 @@ def owner_gone_letter(
         return True
     facility = session.get_one(Facility, request.facility_id)
     summary, facts = _gone_words(session, request, facility)
-    facts["Slack said"] = (message.last_error or "")[len(OWNER_GONE) :].strip(" :") or "-"
+    facts.append(
+        (N_("Slack said"), (message.last_error or "")[len(OWNER_GONE) :].strip(" :") or "-")
+    )
     open_admin_alert(
         session,
         fingerprint=owner_gone_fingerprint(facility.id, request.owner),
         check=Check.OWNER_GONE,
         severity=Severity.WARNING,
-        summary=summary,
-        facts=facts,
+        **admin_words(summary, facts),
         now=now,
         policy=policy,
     )
@@ -99,33 +101,47 @@ def owner_gone_letter(
 
 def _gone_words(
     session: Session, request: ReadingRequest, facility: Facility
-) -> tuple[str, dict[str, str]]:
+) -> tuple[Text, list[tuple[str, Arg]]]:
     """What the alert says: about the facility's owner (readings, bills), or, for an arrival
     question to someone who is not the owner, about the person who logged the draw."""
     person = request.owner
     draw = None if request.draw_id is None else session.get(Draw, request.draw_id)
     if request.kind == DRAW_KIND and draw is not None and person != facility.reading_owner:
-        confirm = f"loanwatch draw confirm {facility.slug} {draw.id}"
-        amount = format_money(draw.amount, facility.currency)
-        return (
-            f"{person}, who logged draw #{draw.id} on {facility.slug}, is no longer in the "
-            f"workspace: nobody was asked whether its {amount} arrived; once it has, say so "
-            f"with `{confirm}` (draw_unconfirmed watches it meanwhile)"
-        ), {
-            "Facility": facility.slug,
-            "Drawer": person,
-            "Draw": f"#{draw.id}, {amount}",
-            "Meanwhile": "no arrival question or reminder is sent to them for this facility",
+        args: dict[str, Arg] = {
+            "person": person,
+            "draw": draw.id,
+            "slug": facility.slug,
+            "amount": Money(draw.amount, facility.currency),
+            "confirm": f"loanwatch draw confirm {facility.slug} {draw.id}",
         }
+        return Text(
+            N_(
+                "{person}, who logged draw #{draw} on {slug}, is no longer in the workspace: "
+                "nobody was asked whether its {amount} arrived; once it has, say so with "
+                "`{confirm}` (draw_unconfirmed watches it meanwhile)"
+            ),
+            args,
+        ), [
+            (N_("Facility"), facility.slug),
+            (N_("Drawer"), person),
+            (N_("Draw"), Text(N_("#{draw}, {amount}"), args)),
+            (
+                N_("Meanwhile"),
+                Text(N_("no arrival question or reminder is sent to them for this facility")),
+            ),
+        ]
     command = f"loanwatch facility set {facility.slug} --owner U…"
-    return (
-        f"{facility.slug}'s reading owner {person} is no longer in the workspace: set another "
-        f"with `{command}`"
-    ), {
-        "Facility": facility.slug,
-        "Owner": person,
-        "Meanwhile": "no request or reminder is sent to them for this facility",
-    }
+    return Text(
+        N_(
+            "{slug}'s reading owner {person} is no longer in the workspace: set another with "
+            "`{command}`"
+        ),
+        {"slug": facility.slug, "person": person, "command": command},
+    ), [
+        (N_("Facility"), facility.slug),
+        (N_("Owner"), person),
+        (N_("Meanwhile"), Text(N_("no request or reminder is sent to them for this facility"))),
+    ]
 
 
 def resolve_gone_owners(

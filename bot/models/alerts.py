@@ -49,6 +49,9 @@ class Alert(Base):
     state: Mapped[str] = mapped_column(String(16), index=True)
     summary: Mapped[str] = mapped_column(Text)
     facts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # How summary and facts were worded (bot.i18n.wording), to say them in any language;
+    # None for an alert opened before it was kept (it is said in English as kept).
+    wording: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     acknowledged_by: Mapped[str | None] = mapped_column(String(200))

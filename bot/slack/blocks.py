@@ -46,7 +46,7 @@ from bot.alerts.notices import (
     state_line,
 )
 from bot.alerts.policy import AlertState
-from bot.alerts.said import facts_of, summary_of
+from bot.alerts.said import at_risk_of, facts_of, summary_of
 from bot.i18n import EN, N_, _, use
 from bot.slack.mrkdwn import escape_within, mention, truncate
 from bot.spreadsheets import safe_cell
@@ -133,7 +133,8 @@ def alert_message(payload: Payload) -> tuple[str, list[dict[str, Any]]]:
     blocks: list[Block] = [_header(_title(notice))]
     facts = facts_of(notice.facts, wording)
     if notice.at_risk:
-        facts = {_(AT_RISK): notice.at_risk, **facts}
+        at_risk = at_risk_of(notice.at_risk, getattr(notice, "at_risk_wording", None))
+        facts = {_(AT_RISK): at_risk, **facts}
     blocks += _summary_and_facts(summary_of(notice.summary, wording), facts)
     ids = _("Alert {id} · {fingerprint}").format(
         id=notice.alert_id, fingerprint=escape_within(notice.fingerprint, 500)

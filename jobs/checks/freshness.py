@@ -8,18 +8,18 @@ from sqlalchemy import exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from bot.alerts.checks import Check
-from bot.alerts.findings import Finding, Severity
+from bot.alerts.findings import Finding, Severity, worded
 from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
 from bot.db import among
+from bot.i18n import N_
+from bot.i18n.wording import Arg, Moment, Text
 from bot.models import Bill, DrawConfirmation, FacilitySummary, LimitReading, ReadingRequest
 from bot.thresholds import Thresholds
 from jobs.checks.common import (
     CHUNK,
     CycleScans,
     facilities,
-    hours,
-    local_time,
     overridden_or,
     scans_for,
     setting,
@@ -163,26 +163,42 @@ def _stale_finding(
 ) -> Finding:
     """The finding for a facility nothing was seen from for `quiet_for` (`business` of it on
     business days)."""
-    quiet = f"{hours(quiet_for)}, {hours(business).removesuffix(' h')} business hours"
-    if last_seen_at is None:
-        summary = f"nothing seen from the platform since the facility was added {quiet} ago"
-        last = "never"
-    else:
-        summary = f"nothing seen from the platform for {quiet}"
-        last = local_time(last_seen_at, facility.timezone)
-    return Finding(
-        check=Check.DATA_STALE,
-        facility_id=facility.id,
-        subject="",
-        severity=Severity.WARNING,
-        summary=f"{summary}; expected at least every {facility.stale_after} business hours",
-        facts={
-            "Facility": facility.slug,
-            "Last seen": last,
-            "Quiet for": quiet,
-            "Stale after": f"{facility.stale_after} business hours",
-        },
+    quiet = Text(
+        N_("{hours} h, {business} business hours"),
+        {"hours": _whole_hours(quiet_for), "business": _whole_hours(business)},
     )
+    args: dict[str, Arg] = {"quiet": quiet, "stale_after": str(facility.stale_after)}
+    last: Arg
+    if last_seen_at is None:
+        summary = N_(
+            "nothing seen from the platform since the facility was added {quiet} ago; expected "
+            "at least every {stale_after} business hours"
+        )
+        last = Text(N_("never"))
+    else:
+        summary = N_(
+            "nothing seen from the platform for {quiet}; expected at least every {stale_after} "
+            "business hours"
+        )
+        last = Moment(last_seen_at, facility.timezone)
+    return worded(
+        Check.DATA_STALE,
+        facility.id,
+        "",
+        Severity.WARNING,
+        Text(summary, args),
+        [
+            (N_("Facility"), facility.slug),
+            (N_("Last seen"), last),
+            (N_("Quiet for"), quiet),
+            (N_("Stale after"), Text(N_("{hours} business hours"), {"hours": args["stale_after"]})),
+        ],
+    )
+
+
+def _whole_hours(delta: timedelta) -> int:
+    """A duration in whole hours, rounded down (as `jobs.checks.common.hours` says it)."""
+    return int(delta.total_seconds() // 3600)
 
 
 def _quiet_facilities(scans: CycleScans) -> list[int]:

@@ -13,26 +13,46 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.alerts.checks import Check
-from bot.alerts.findings import Finding, Severity
+from bot.alerts.findings import Finding, Severity, worded
 from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
+from bot.i18n import N_
+from bot.i18n.wording import Arg, Moment, Money, Percent, Text
 from bot.ledger.limits import expected_available, utilization_limit
-from bot.money import format_money
 from bot.thresholds import Thresholds
-from jobs.checks.common import CycleScans, local_time, percent, scans_for, yuan
+from jobs.checks.common import CycleScans, scans_for, yuan
 from jobs.checks.limit_rules import Inconsistency, inconsistency
 from jobs.checks.readings import limit_candidates
 
+# How a reading's status is said (bot.ledger.observations.LimitStatus); another as it is.
+STATUS_WORDS = {"active": N_("active"), "frozen": N_("frozen"), "closed": N_("closed")}
 
-def _reading_facts(row: Any) -> dict[str, str]:
-    available = "not shown" if row.available is None else format_money(row.available, row.currency)
-    return {
-        "Facility": row.slug,
-        "Limit shown": format_money(row.limit_amount, row.currency),
-        "Available shown": available,
-        "Status shown": row.status,
-        "Reading taken": local_time(row.observed_at, row.timezone),
-    }
+
+def _status(status: str) -> Arg:
+    words = STATUS_WORDS.get(status)
+    return status if words is None else Text(words)
+
+
+def _big(amount: Decimal, currency: str) -> Money:
+    return Money(amount, currency, big=True)
+
+
+def _percent(part: Decimal, whole: Decimal) -> Percent:
+    """part / whole as a percentage with one decimal, as `jobs.checks.common.percent` says it."""
+    return Percent((part * 100 / whole).quantize(Decimal("0.1")))
+
+
+def _reading_facts(row: Any) -> list[tuple[str, Arg]]:
+    available = (
+        Text(N_("not shown")) if row.available is None else _big(row.available, row.currency)
+    )
+    return [
+        (N_("Facility"), row.slug),
+        (N_("Limit shown"), _big(row.limit_amount, row.currency)),
+        (N_("Available shown"), available),
+        (N_("Status shown"), _status(row.status)),
+        (N_("Reading taken"), Moment(row.observed_at, row.timezone)),
+    ]
 
 
 def limit_frozen(
@@ -47,16 +67,19 @@ def limit_frozen(
     scans = scans_for(scans, session, now, thresholds, calendar)
     rows = [row for row in limit_candidates(scans) if row.frozen]
     return [
-        Finding(
-            check=Check.LIMIT_FROZEN,
-            facility_id=row.facility_id,
-            subject="",
-            severity=Severity.CRITICAL,
-            summary=(
-                f"the platform shows the line {row.status} with a limit of "
-                f"{format_money(row.limit_amount, row.currency)}; draws will be refused"
+        worded(
+            Check.LIMIT_FROZEN,
+            row.facility_id,
+            "",
+            Severity.CRITICAL,
+            Text(
+                N_(
+                    "the platform shows the line {status} with a limit of {limit}; draws will be "
+                    "refused"
+                ),
+                {"status": _status(row.status), "limit": _big(row.limit_amount, row.currency)},
             ),
-            facts=_reading_facts(row),
+            _reading_facts(row),
         )
         for row in rows
     ]
@@ -79,37 +102,55 @@ def limit_dropped(
     rows = [row for row in limit_candidates(scans) if row.dropped]
     findings = []
     for row in rows:
-        against = []
-        for name, reference in (("previous reading", row.previous), ("expected", row.expected)):
+        against: list[Arg] = []
+        for words, reference in (
+            (N_("{percent} below the previous reading {amount}"), row.previous),
+            (N_("{percent} below the expected {amount}"), row.expected),
+        ):
             if reference is not None and reference > 0:
                 fell = reference - row.limit_amount
                 if fell * 100 > reference * row.drop_percent:
                     against.append(
-                        f"{percent(fell, reference)} below the {name} "
-                        f"{format_money(reference, row.currency)}"
+                        Text(
+                            words,
+                            {
+                                "percent": _percent(fell, reference),
+                                "amount": _big(reference, row.currency),
+                            },
+                        )
                     )
         if not against:
             continue
         facts = _reading_facts(row)
-        facts["Expected limit"] = format_money(row.expected, row.currency)
+        facts.append((N_("Expected limit"), _big(row.expected, row.currency)))
         if row.previous is not None:
-            facts["Previous reading"] = (
-                f"{format_money(row.previous, row.currency)} at "
-                f"{local_time(row.previous_at, row.timezone)}"
+            facts.append(
+                (
+                    N_("Previous reading"),
+                    Text(
+                        N_("{amount} at {time}"),
+                        {
+                            "amount": _big(row.previous, row.currency),
+                            "time": Moment(row.previous_at, row.timezone),
+                        },
+                    ),
+                )
             )
-        facts["Alert above"] = f"{row.drop_percent} % drop"
+        facts.append(
+            (
+                N_("Alert above"),
+                Text(N_("{percent} drop"), {"percent": Percent(Decimal(str(row.drop_percent)))}),
+            )
+        )
+        args: dict[str, Arg] = {"limit": _big(row.limit_amount, row.currency), "first": against[0]}
+        if len(against) == 1:
+            summary = Text(N_("limit fell to {limit}, {first}"), args)
+        else:
+            summary = Text(
+                N_("limit fell to {limit}, {first} and {second}"), args | {"second": against[1]}
+            )
         findings.append(
-            Finding(
-                check=Check.LIMIT_DROPPED,
-                facility_id=row.facility_id,
-                subject="",
-                severity=Severity.WARNING,
-                summary=(
-                    f"limit fell to {format_money(row.limit_amount, row.currency)}, "
-                    + " and ".join(against)
-                ),
-                facts=facts,
-            )
+            worded(Check.LIMIT_DROPPED, row.facility_id, "", Severity.WARNING, summary, facts)
         )
     return findings
 
@@ -139,22 +180,20 @@ def limit_inconsistent(
         if problem is None:
             continue
         summary, extra = problem
-        facts = _reading_facts(row)
-        facts.update(extra)
         findings.append(
-            Finding(
-                check=Check.LIMIT_INCONSISTENT,
-                facility_id=row.facility_id,
-                subject="",
-                severity=Severity.WARNING,
-                summary=summary,
-                facts=facts,
+            worded(
+                Check.LIMIT_INCONSISTENT,
+                row.facility_id,
+                "",
+                Severity.WARNING,
+                summary,
+                _reading_facts(row) + extra,
             )
         )
     return findings
 
 
-def _inconsistency(row: Any) -> tuple[str, dict[str, str]] | None:
+def _inconsistency(row: Any) -> tuple[Text, list[tuple[str, Arg]]] | None:
     """What is wrong with one reading (summary, extra facts), or None.
 
     None when the reading adds up (`limit_rules.inconsistency`), or when it is off the ledger
@@ -166,39 +205,46 @@ def _inconsistency(row: Any) -> tuple[str, dict[str, str]] | None:
     if wrong is None:
         return None
     if wrong is Inconsistency.NEGATIVE:
-        return "the platform shows a negative figure", {}
+        return Text(N_("the platform shows a negative figure")), []
     assert available is not None, "only a negative reading can leave out the available amount"
+    args: dict[str, Arg] = {"available": _big(available, currency), "limit": _big(limit, currency)}
     if wrong is Inconsistency.ABOVE_LIMIT:
         return (
-            f"the platform shows {format_money(available, currency)} available, more than its "
-            f"limit of {format_money(limit, currency)}",
-            {},
+            Text(
+                N_("the platform shows {available} available, more than its limit of {limit}"),
+                args,
+            ),
+            [],
         )
     moves = [moment for moment in (row.last_draw, row.last_repayment) if moment is not None]
     last_move = max(moves) if moves else None
     if last_move is not None and row.observed_at < last_move + timedelta(hours=row.lag):
         return None
     expected = expected_available(limit, outstanding)
-    difference = available - expected
-    extra = {
-        "Outstanding (ledger)": format_money(outstanding, currency),
-        "Available (ledger)": format_money(expected, currency),
-        "Difference": format_money(difference, currency),
-        "Tolerance": format_money(yuan(row.tolerance_fen), currency),
+    args |= {
+        "expected": _big(expected, currency),
+        "outstanding": _big(outstanding, currency),
+        "difference": Money(available - expected, currency),
     }
+    extra: list[tuple[str, Arg]] = [
+        (N_("Outstanding (ledger)"), args["outstanding"]),
+        (N_("Available (ledger)"), args["expected"]),
+        (N_("Difference"), args["difference"]),
+        (N_("Tolerance"), Money(yuan(row.tolerance_fen), currency)),
+    ]
     if last_move is not None:
-        extra["Last draw or repayment logged"] = local_time(last_move, row.timezone)
-    how = (
-        f"{format_money(limit, currency)} limit − {format_money(outstanding, currency)} outstanding"
-        if expected
-        else f"the {format_money(limit, currency)} limit is all used"
-    )
-    return (
-        f"the platform shows {format_money(available, currency)} available; the ledger says "
-        f"{format_money(expected, currency)} ({how}), off by "
-        f"{format_money(difference, currency)}",
-        extra,
-    )
+        extra.append((N_("Last draw or repayment logged"), Moment(last_move, row.timezone)))
+    if expected:
+        words = N_(
+            "the platform shows {available} available; the ledger says {expected} ({limit} "
+            "limit − {outstanding} outstanding), off by {difference}"
+        )
+    else:
+        words = N_(
+            "the platform shows {available} available; the ledger says {expected} (the {limit} "
+            "limit is all used), off by {difference}"
+        )
+    return Text(words, args), extra
 
 
 def utilization_high(
@@ -221,30 +267,30 @@ def utilization_high(
     for row in rows:
         outstanding_amount = yuan(row.outstanding_fen)
         limit = utilization_limit(row.expected, row.limit_amount)
-        used = percent(outstanding_amount, limit)
-        money = {
-            "outstanding": format_money(outstanding_amount, row.currency),
-            "limit": format_money(limit, row.currency),
-            "headroom": format_money(max(limit - outstanding_amount, Decimal(0)), row.currency),
+        args: dict[str, Arg] = {
+            "outstanding": _big(outstanding_amount, row.currency),
+            "limit": _big(limit, row.currency),
+            "used": _percent(outstanding_amount, limit),
+            "headroom": _big(max(limit - outstanding_amount, Decimal(0)), row.currency),
         }
         findings.append(
-            Finding(
-                check=Check.UTILIZATION_HIGH,
-                facility_id=row.facility_id,
-                subject="",
-                severity=Severity.WARNING,
-                summary=(
-                    f"{money['outstanding']} of the {money['limit']} limit is drawn ({used}); "
-                    f"{money['headroom']} left"
+            worded(
+                Check.UTILIZATION_HIGH,
+                row.facility_id,
+                "",
+                Severity.WARNING,
+                Text(
+                    N_("{outstanding} of the {limit} limit is drawn ({used}); {headroom} left"),
+                    args,
                 ),
-                facts={
-                    "Facility": row.slug,
-                    "Outstanding (ledger)": money["outstanding"],
-                    "Limit": money["limit"],
-                    "Used": used,
-                    "Headroom": money["headroom"],
-                    "Alert at": f"{row.threshold} %",
-                },
+                [
+                    (N_("Facility"), row.slug),
+                    (N_("Outstanding (ledger)"), args["outstanding"]),
+                    (N_("Limit"), args["limit"]),
+                    (N_("Used"), args["used"]),
+                    (N_("Headroom"), args["headroom"]),
+                    (N_("Alert at"), Percent(Decimal(str(row.threshold)))),
+                ],
             )
         )
     return findings
@@ -269,21 +315,27 @@ def limit_below_owed(
         if not row.below_owed:
             continue
         owed = yuan(row.outstanding_fen)
+        args: dict[str, Arg] = {
+            "limit": _big(row.limit_amount, row.currency),
+            "owed": _big(owed, row.currency),
+        }
         facts = _reading_facts(row)
-        facts["Outstanding (ledger)"] = format_money(owed, row.currency)
-        facts["Short by"] = format_money(owed - row.limit_amount, row.currency)
+        facts.append((N_("Outstanding (ledger)"), args["owed"]))
+        facts.append((N_("Short by"), _big(owed - row.limit_amount, row.currency)))
         findings.append(
-            Finding(
-                check=Check.LIMIT_BELOW_OWED,
-                facility_id=row.facility_id,
-                subject="",
-                severity=Severity.CRITICAL,
-                summary=(
-                    f"limit {format_money(row.limit_amount, row.currency)} is below the "
-                    f"{format_money(owed, row.currency)} you owe: no new draws; ask whether "
-                    "repayment is being accelerated"
+            worded(
+                Check.LIMIT_BELOW_OWED,
+                row.facility_id,
+                "",
+                Severity.CRITICAL,
+                Text(
+                    N_(
+                        "limit {limit} is below the {owed} you owe: no new draws; ask whether "
+                        "repayment is being accelerated"
+                    ),
+                    args,
                 ),
-                facts=facts,
+                facts,
             )
         )
     return findings

@@ -8,12 +8,13 @@ from sqlalchemy import literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from bot.alerts.checks import Check
-from bot.alerts.findings import Finding, Severity
+from bot.alerts.findings import Finding, Severity, worded
 from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
+from bot.i18n import N_
+from bot.i18n.wording import Arg, Day, Moment, Money, Text
 from bot.ledger.allocations import placed_at
 from bot.models import Repayment
-from bot.money import format_money
 from bot.thresholds import Thresholds
 from jobs.checks.common import (
     FEN_PER_YUAN,
@@ -21,7 +22,6 @@ from jobs.checks.common import (
     facilities,
     fen,
     ledger_ahead,
-    local_time,
     scans_for,
 )
 
@@ -85,29 +85,36 @@ def _unexplained(row: Any) -> Decimal:
 def _mismatch_finding(row: Any) -> Finding:
     """The finding for one repayment with an unexplained amount."""
     money = row.currency
-    amount = format_money(row.amount, money)
-    difference = format_money(_unexplained(row), money)
-    facts = {
-        "Facility": row.slug,
-        "Repayment": f"#{row.id}",
-        "Amount": amount,
-        "Paid on": row.paid_on.isoformat(),
-        "Unexplained": difference,
-        "Recorded": local_time(row.created_at, row.timezone),
+    args: dict[str, Arg] = {
+        "id": row.id,
+        "amount": Money(row.amount, money),
+        "paid_on": Day(row.paid_on),
+        "difference": Money(_unexplained(row), money),
     }
+    facts: list[tuple[str, Arg]] = [
+        (N_("Facility"), row.slug),
+        (N_("Repayment"), f"#{row.id}"),
+        (N_("Amount"), args["amount"]),
+        (N_("Paid on"), args["paid_on"]),
+        (N_("Unexplained"), args["difference"]),
+        (N_("Recorded"), Moment(row.created_at, row.timezone)),
+    ]
     if row.fee:
-        facts["Fee itemised"] = format_money(row.fee, money)
+        facts.append((N_("Fee itemised"), Money(row.fee, money)))
     if row.penalty_given is not None:
-        facts["Penalty itemised"] = format_money(row.penalty_given, money)
-    return Finding(
-        check=Check.REPAYMENT_MISMATCH,
-        facility_id=row.facility_id,
-        subject=f"r{row.id}",
-        severity=Severity.WARNING,
-        summary=(
-            f"repayment #{row.id} of {amount} on {row.paid_on.isoformat()}: {difference} more "
-            "than the ledger can explain; check the platform's statement, then accept it with "
-            "a reason or remove the repayment"
+        facts.append((N_("Penalty itemised"), Money(row.penalty_given, money)))
+    return worded(
+        Check.REPAYMENT_MISMATCH,
+        row.facility_id,
+        f"r{row.id}",
+        Severity.WARNING,
+        Text(
+            N_(
+                "repayment #{id} of {amount} on {paid_on}: {difference} more than the ledger can "
+                "explain; check the platform's statement, then accept it with a reason or remove "
+                "the repayment"
+            ),
+            args,
         ),
-        facts=facts,
+        facts,
     )

@@ -20,12 +20,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.alerts.checks import Check
-from bot.alerts.findings import Finding, Severity
+from bot.alerts.findings import Finding, Severity, worded
 from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
+from bot.i18n import N_
+from bot.i18n.wording import Listed, Moment, Text
 from bot.models import LimitReading, ReadingRequest
 from bot.thresholds import Thresholds
-from jobs.checks.common import CycleScans, facilities, local_time, scans_for
+from jobs.checks.common import CycleScans, facilities, scans_for
 from jobs.checks.readings import known
 
 # The answer a run is made of (bot.ledger.reading_requests.Answer.UNAVAILABLE).
@@ -79,20 +81,28 @@ def platform_unavailable(
 
 def _finding(run: list[Any], needed: int) -> Finding:
     first = run[0]
-    times = [local_time(row.answered_at, first.timezone) for row in run[-_TIMES_SHOWN:]]
-    since = local_time(first.answered_at, first.timezone)
-    return Finding(
-        check=Check.PLATFORM_UNAVAILABLE,
-        facility_id=first.id,
-        subject="",
-        severity=Severity.WARNING,
-        summary=(
-            f"the platform could not be seen {len(run)} times in a row (Can't see it at its "
-            f"reading requests) since {since}; no reading since"
+    zone = first.timezone
+    return worded(
+        Check.PLATFORM_UNAVAILABLE,
+        first.id,
+        "",
+        Severity.WARNING,
+        Text(
+            N_(
+                "the platform could not be seen {count} times in a row (Can't see it at its "
+                "reading requests) since {since}; no reading since"
+            ),
+            {"count": len(run), "since": Moment(first.answered_at, zone)},
         ),
-        facts={
-            "Facility": first.slug,
-            "Can't see it": ", ".join(times),
-            "In a row": f"{len(run)} (alerts at {needed})",
-        },
+        [
+            (N_("Facility"), first.slug),
+            (
+                N_("Can't see it"),
+                Listed(tuple(Moment(row.answered_at, zone) for row in run[-_TIMES_SHOWN:]), ", "),
+            ),
+            (
+                N_("In a row"),
+                Text(N_("{count} (alerts at {needed})"), {"count": len(run), "needed": needed}),
+            ),
+        ],
     )

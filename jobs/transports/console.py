@@ -21,7 +21,7 @@ from bot.alerts.notices import (
     group_summary,
     headline,
 )
-from bot.alerts.said import facts_of, summary_of
+from bot.alerts.said import at_risk_of, facts_of, summary_of
 from bot.i18n import EN, N_, _, use
 from bot.slack.request_blocks import REQUEST_MESSAGES
 from jobs.transports.base import OutboxMessageView, TransportError
@@ -51,6 +51,7 @@ def render_text(message: OutboxMessageView) -> str:
         wording = getattr(notice, "wording", None)
         payload["summary"] = summary_of(notice.summary, wording)
         payload["facts"] = facts_of(notice.facts, wording)
+        payload["at_risk"] = at_risk_of(notice.at_risk, getattr(notice, "at_risk_wording", None))
     elif message.kind == NoticeKind.GROUP:
         _word_storm(payload)
     else:

@@ -5,16 +5,18 @@ Both finish, in each facility's zone, the unpaid bills the cycle reads once
 """
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bot.alerts.checks import Check
-from bot.alerts.findings import Finding, Severity
+from bot.alerts.findings import Finding, Severity, worded
 from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
+from bot.i18n import N_
+from bot.i18n.wording import Arg, Day, Money, Text
 from bot.ledger.schedule import HolidayRule
 from bot.ledger.terms import collection_date
-from bot.money import format_money
 from bot.thresholds import Thresholds
 from jobs.checks.bills.paid import ledger_payments, past_due
 from jobs.checks.bills.scans import bill_subject, business_days_after, unpaid_bills
@@ -56,32 +58,48 @@ def bill_due_soon(
         if not today <= collected <= last_day:
             continue
         days = (collected - today).days
-        when = "today" if days == 0 else f"in {days} day{'s' if days > 1 else ''}"
-        amount = format_money(bill.amount, bill.currency)
-        due = bill.due_date.isoformat()
-        if collected != bill.due_date:
-            due = f"{due}, collected {collected.isoformat()}"
         findings.append(
-            Finding(
-                check=Check.BILL_DUE_SOON,
-                facility_id=bill.facility_id,
-                subject=bill_subject(bill),
-                severity=Severity.WARNING,
-                summary=f"bill of {amount} is due {due} ({when}), not paid",
-                facts=_due_soon_facts(bill.slug, bill.due_date, collected, amount, bill.soon),
+            worded(
+                Check.BILL_DUE_SOON,
+                bill.facility_id,
+                bill_subject(bill),
+                Severity.WARNING,
+                _due_soon_summary(
+                    Money(bill.amount, bill.currency), bill.due_date, collected, days
+                ),
+                _due_soon_facts(bill, collected),
             )
         )
     return findings
 
 
-def _due_soon_facts(
-    slug: str, due: date, collected: date, amount: str, soon: int
-) -> dict[str, str]:
-    facts = {"Facility": slug, "Bill due date": due.isoformat()}
-    if collected != due:
-        facts["Collected on"] = collected.isoformat()
-    facts["Billed"] = amount
-    facts["Due soon means"] = f"collected within {soon} business days"
+def _due_soon_summary(amount: Money, due: date, collected: date, days: int) -> Text:
+    when = (
+        Text(N_("today"))
+        if days == 0
+        else Text(N_("in {n} day"), {"n": days}, plural=N_("in {n} days"), n=days)
+    )
+    args: dict[str, Arg] = {"amount": amount, "due": Day(due), "when": when}
+    if collected == due:
+        return Text(N_("bill of {amount} is due {due} ({when}), not paid"), args)
+    args["collected"] = Day(collected)
+    return Text(N_("bill of {amount} is due {due}, collected {collected} ({when}), not paid"), args)
+
+
+def _due_soon_facts(bill: Any, collected: date) -> list[tuple[str, Arg]]:
+    facts: list[tuple[str, Arg]] = [
+        (N_("Facility"), bill.slug),
+        (N_("Bill due date"), Day(bill.due_date)),
+    ]
+    if collected != bill.due_date:
+        facts.append((N_("Collected on"), Day(collected)))
+    facts.append((N_("Billed"), Money(bill.amount, bill.currency)))
+    facts.append(
+        (
+            N_("Due soon means"),
+            Text(N_("collected within {days} business days"), {"days": bill.soon}),
+        )
+    )
     return facts
 
 
@@ -106,27 +124,46 @@ def bill_overdue(
     for bill, collected, days in past_due(scans):
         if (bill.facility_id, bill.due_date) in paid:
             continue
-        amount = format_money(bill.amount, bill.currency)
-        moved = "" if collected == bill.due_date else f" (collected {collected.isoformat()})"
-        facts = {
-            "Facility": bill.slug,
-            "Bill due date": bill.due_date.isoformat(),
-            "Billed": amount,
-            "Days overdue": str(days),
+        args: dict[str, Arg] = {
+            "amount": Money(bill.amount, bill.currency),
+            "due": Day(bill.due_date),
+            "days": days,
         }
-        if moved:
-            facts["Collected on"] = collected.isoformat()
-        findings.append(
-            Finding(
-                check=Check.BILL_OVERDUE,
-                facility_id=bill.facility_id,
-                subject=bill_subject(bill),
-                severity=Severity.CRITICAL,
-                summary=(
-                    f"bill of {amount} was due {bill.due_date.isoformat()}{moved}, "
-                    f"{days} day{'s' if days > 1 else ''} ago, and is not paid"
+        facts: list[tuple[str, Arg]] = [
+            (N_("Facility"), bill.slug),
+            (N_("Bill due date"), args["due"]),
+            (N_("Billed"), args["amount"]),
+            (N_("Days overdue"), days),
+        ]
+        if collected == bill.due_date:
+            summary = Text(
+                N_("bill of {amount} was due {due}, {days} day ago, and is not paid"),
+                args,
+                plural=N_("bill of {amount} was due {due}, {days} days ago, and is not paid"),
+                n=days,
+            )
+        else:
+            facts.append((N_("Collected on"), Day(collected)))
+            summary = Text(
+                N_(
+                    "bill of {amount} was due {due} (collected {collected}), {days} day ago, "
+                    "and is not paid"
                 ),
-                facts=facts,
+                args | {"collected": Day(collected)},
+                plural=N_(
+                    "bill of {amount} was due {due} (collected {collected}), {days} days ago, "
+                    "and is not paid"
+                ),
+                n=days,
+            )
+        findings.append(
+            worded(
+                Check.BILL_OVERDUE,
+                bill.facility_id,
+                bill_subject(bill),
+                Severity.CRITICAL,
+                summary,
+                facts,
             )
         )
     return findings

@@ -17,13 +17,14 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from bot.alerts.checks import Check
-from bot.alerts.findings import Finding, Severity
+from bot.alerts.findings import Finding, Severity, worded
 from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
 from bot.db import among
+from bot.i18n import N_
+from bot.i18n.wording import Arg, Day, Moment, Money, Text
 from bot.ledger.bills import bill_known_at
 from bot.models import Bill, BillDay, Installment
-from bot.money import format_money
 from bot.thresholds import Thresholds
 from jobs.checks.bills.asked import Asked, asked_about
 from jobs.checks.bills.penalties import LateDay, penalties_of
@@ -41,7 +42,6 @@ from jobs.checks.common import (
     installment_current,
     installment_open,
     local_midnight,
-    local_time,
     local_today,
     moved,
     scans_for,
@@ -127,35 +127,53 @@ def _missing_finding(missing: _Visible, asked: Asked | None) -> Finding:
     installment, group = missing.installment, missing.group
     days_left = (group.due_date - missing.today).days
     critical = days_left <= group.critical_days
-    amount = format_money(installment.amount, group.currency)
-    facts = {
-        "Facility": group.slug,
-        "Draw": f"#{installment.draw_id}",
-        "Due date": group.due_date.isoformat(),
-        "Expected": amount,
-        "Bill expected since": local_time(missing.visible_at, group.timezone),
-        "Matched within": f"± {group.window} days",
+    zone = group.timezone
+    args: dict[str, Arg] = {
+        "amount": Money(installment.amount, group.currency),
+        "due": Day(group.due_date),
+        "lead": group.lead,
+        "grace": group.grace,
     }
+    facts: list[tuple[str, Arg]] = [
+        (N_("Facility"), group.slug),
+        (N_("Draw"), f"#{installment.draw_id}"),
+        (N_("Due date"), Day(group.due_date)),
+        (N_("Expected"), args["amount"]),
+        (N_("Bill expected since"), Moment(missing.visible_at, zone)),
+        (N_("Matched within"), Text(N_("± {days} days"), {"days": group.window})),
+    ]
     if missing.shifted != group.due_date:
-        facts["Holiday-shifted due date"] = missing.shifted.isoformat()
-    said = ""
+        facts.append((N_("Holiday-shifted due date"), Day(missing.shifted)))
+    summary = Text(
+        N_("expected {amount} due {due}, no bill seen; lead {lead} days, grace {grace} h"), args
+    )
     if asked is not None:
-        facts["Owner asked"] = f"{asked.owner} at {local_time(asked.sent_at, group.timezone)}"
-        said = f"; the owner {asked.owner} was asked {local_time(asked.sent_at, group.timezone)}"
+        args |= {"owner": asked.owner, "asked": Moment(asked.sent_at, zone)}
+        facts.append((N_("Owner asked"), Text(N_("{owner} at {asked}"), args)))
+        summary = Text(
+            N_(
+                "expected {amount} due {due}, no bill seen; lead {lead} days, grace {grace} h; "
+                "the owner {owner} was asked {asked}"
+            ),
+            args,
+        )
         if asked.not_yet_at is not None:
-            not_yet = local_time(asked.not_yet_at, group.timezone)
-            facts["Owner answered"] = f"Not yet, at {not_yet}"
-            said += f" and answered Not yet at {not_yet}"
-    return Finding(
-        check=Check.BILL_MISSING,
-        facility_id=group.facility_id,
-        subject=f"{group.due_date.isoformat()}#d{installment.draw_id}",
-        severity=Severity.CRITICAL if critical else Severity.WARNING,
-        summary=(
-            f"expected {amount} due {group.due_date.isoformat()}, no bill seen; "
-            f"lead {group.lead} days, grace {group.grace} h{said}"
-        ),
-        facts=facts,
+            args["not_yet"] = Moment(asked.not_yet_at, zone)
+            facts.append((N_("Owner answered"), Text(N_("Not yet, at {not_yet}"), args)))
+            summary = Text(
+                N_(
+                    "expected {amount} due {due}, no bill seen; lead {lead} days, grace {grace} "
+                    "h; the owner {owner} was asked {asked} and answered Not yet at {not_yet}"
+                ),
+                args,
+            )
+    return worded(
+        Check.BILL_MISSING,
+        group.facility_id,
+        f"{group.due_date.isoformat()}#d{installment.draw_id}",
+        Severity.CRITICAL if critical else Severity.WARNING,
+        summary,
+        facts,
     )
 
 
@@ -337,31 +355,40 @@ def _bills_near(scans: CycleScans, groups: list[Any]) -> _BillsNear:
 
 def _mismatch_finding(group: Any, bill_due: date, billed: Decimal, allowed: Decimal) -> Finding:
     """The finding for a group whose matched bill is off by more than `allowed`."""
-    difference = billed - group.expected
-    money = {
-        "billed": format_money(billed, group.currency),
-        "expected": format_money(group.expected, group.currency),
-        "difference": format_money(difference, group.currency),
+    currency = group.currency
+    args: dict[str, Arg] = {
+        "bill_due": Day(bill_due),
+        "billed": Money(billed, currency),
+        "expected": Money(group.expected, currency),
+        "due": Day(group.due_date),
+        "difference": Money(billed - group.expected, currency),
+        "count": group.installments,
     }
-    of_installments = f" ({group.installments} installments)" if group.installments > 1 else ""
-    return Finding(
-        check=Check.BILL_AMOUNT_MISMATCH,
-        facility_id=group.facility_id,
-        subject=group.due_date.isoformat(),
-        severity=Severity.WARNING,
-        summary=(
-            f"bill due {bill_due.isoformat()} shows {money['billed']}, the ledger expects "
-            f"{money['expected']} due {group.due_date.isoformat()}{of_installments}; "
-            f"off by {money['difference']}"
-        ),
-        facts={
-            "Facility": group.slug,
-            "Due date": group.due_date.isoformat(),
-            "Bill due date": bill_due.isoformat(),
-            "Billed": money["billed"],
-            "Expected": money["expected"],
-            "Difference": money["difference"],
-            "Tolerance": format_money(allowed, group.currency),
-            "Installments": str(group.installments),
-        },
+    summary = (
+        N_(
+            "bill due {bill_due} shows {billed}, the ledger expects {expected} due {due} "
+            "({count} installments); off by {difference}"
+        )
+        if group.installments > 1
+        else N_(
+            "bill due {bill_due} shows {billed}, the ledger expects {expected} due {due}; "
+            "off by {difference}"
+        )
+    )
+    return worded(
+        Check.BILL_AMOUNT_MISMATCH,
+        group.facility_id,
+        group.due_date.isoformat(),
+        Severity.WARNING,
+        Text(summary, args),
+        [
+            (N_("Facility"), group.slug),
+            (N_("Due date"), args["due"]),
+            (N_("Bill due date"), args["bill_due"]),
+            (N_("Billed"), args["billed"]),
+            (N_("Expected"), args["expected"]),
+            (N_("Difference"), args["difference"]),
+            (N_("Tolerance"), Money(allowed, currency)),
+            (N_("Installments"), group.installments),
+        ],
     )

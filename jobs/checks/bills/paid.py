@@ -19,10 +19,12 @@ from sqlalchemy import and_, exists, func, not_, select
 from sqlalchemy.orm import Session
 
 from bot.alerts.checks import Check
-from bot.alerts.findings import Finding, Severity
+from bot.alerts.findings import Finding, Severity, worded
 from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
 from bot.db import among
+from bot.i18n import N_
+from bot.i18n.wording import Arg, Day, Listed, Money, Text
 from bot.ledger.allocations import allocations_at, placed_on
 from bot.ledger.bills import bill_known_at, bill_unpaid_at
 from bot.ledger.schedule import HolidayRule
@@ -33,7 +35,6 @@ from bot.models import (
     Repayment,
     RepaymentAllocation,
 )
-from bot.money import format_money
 from bot.thresholds import Thresholds
 from jobs.checks.bills.scans import UnpaidBill, bill_subject, unpaid_bills
 from jobs.checks.common import (
@@ -145,24 +146,42 @@ def _repayment_amounts(session: Session, ids: set[int]) -> dict[int, Decimal]:
     return found
 
 
-def _ledger_words(payment: LedgerPayment, currency: str) -> tuple[str, str]:
-    """How `repayment_unseen` says what the ledger recorded: the repayments' own amounts, and
-    what this bill got of them when that is less (the rest went to penalty or repaid early);
-    and the repayments as a fact."""
-    placed = format_money(payment.amount, currency)
+def _ledger_words(payment: LedgerPayment, currency: str) -> tuple[str, dict[str, Arg], Arg]:
+    """How `repayment_unseen` says what the ledger recorded (its summary's message id and
+    arguments): the repayments' own amounts, and what this bill got of them when that is less
+    (the rest went to penalty or repaid early); and the repayments as a fact."""
+    placed = Money(payment.amount, currency)
     amounts = [amount for amount, _ in payment.repayments]
-    listed = "; ".join(
-        f"{format_money(amount, currency) if amount is not None else 'removed'} on {day}"
-        for amount, day in payment.repayments
+    listed: Arg = Listed(
+        tuple(
+            Text(N_("removed on {day}"), {"day": Day(day)})
+            if amount is None
+            else Text(N_("{amount} on {day}"), {"amount": Money(amount, currency), "day": Day(day)})
+            for amount, day in payment.repayments
+        ),
+        "; ",
     )
+    args: dict[str, Arg] = {"placed": placed, "paid_on": Day(payment.paid_on)}
     if not amounts or None in amounts or sum(amounts, Decimal(0)) == payment.amount:  # type: ignore[arg-type]
-        return f"recorded {placed} paid on {payment.paid_on.isoformat()}", listed or placed
-    whole = format_money(sum(amounts, Decimal(0)), currency)  # type: ignore[arg-type]
+        said = N_(
+            "the {due} bill of {billed} shows unpaid: the ledger recorded {placed} paid on "
+            "{paid_on}; the platform does not show it"
+        )
+        return said, args, listed if amounts else placed
+    args["whole"] = Money(sum(amounts, Decimal(0)), currency)  # type: ignore[arg-type]
     if len(amounts) == 1:
-        said = f"a repayment of {whole} on {payment.paid_on.isoformat()}"
+        said = N_(
+            "the {due} bill of {billed} shows unpaid: the ledger recorded a repayment of "
+            "{whole} on {paid_on}, {placed} of it toward this bill; the platform does not show it"
+        )
     else:
-        said = f"{len(amounts)} repayments of {whole} in all, the last on {payment.paid_on}"
-    return f"recorded {said}, {placed} of it toward this bill", listed
+        args["count"] = len(amounts)
+        said = N_(
+            "the {due} bill of {billed} shows unpaid: the ledger recorded {count} repayments of "
+            "{whole} in all, the last on {paid_on}, {placed} of it toward this bill; the platform "
+            "does not show it"
+        )
+    return said, args, listed
 
 
 def repayment_unseen(
@@ -186,25 +205,22 @@ def repayment_unseen(
         payment = paid.get((bill.facility_id, bill.due_date))
         if payment is None:
             continue
-        recorded, repayments = _ledger_words(payment, bill.currency)
+        said, args, repayments = _ledger_words(payment, bill.currency)
+        args |= {"due": Day(bill.due_date), "billed": Money(bill.amount, bill.currency)}
         findings.append(
-            Finding(
-                check=Check.REPAYMENT_UNSEEN,
-                facility_id=bill.facility_id,
-                subject=bill_subject(bill),
-                severity=Severity.CRITICAL,
-                summary=(
-                    f"the {bill.due_date.isoformat()} bill of "
-                    f"{format_money(bill.amount, bill.currency)} shows unpaid: the ledger "
-                    f"{recorded}; the platform does not show it"
-                ),
-                facts={
-                    "Facility": bill.slug,
-                    "Bill due date": bill.due_date.isoformat(),
-                    "Billed": format_money(bill.amount, bill.currency),
-                    "Paid toward this bill (ledger)": format_money(payment.amount, bill.currency),
-                    "Repayments (ledger)": repayments,
-                },
+            worded(
+                Check.REPAYMENT_UNSEEN,
+                bill.facility_id,
+                bill_subject(bill),
+                Severity.CRITICAL,
+                Text(said, args),
+                [
+                    (N_("Facility"), bill.slug),
+                    (N_("Bill due date"), args["due"]),
+                    (N_("Billed"), args["billed"]),
+                    (N_("Paid toward this bill (ledger)"), args["placed"]),
+                    (N_("Repayments (ledger)"), repayments),
+                ],
             )
         )
     return findings
@@ -229,22 +245,25 @@ def repayment_unlogged(
     for bill in _paid_unlogged(scans):
         if local_today(now, bill.timezone) <= bill.due_date:
             continue
-        due = bill.due_date.isoformat()
+        due = Day(bill.due_date)
         findings.append(
-            Finding(
-                check=Check.REPAYMENT_UNLOGGED,
-                facility_id=bill.facility_id,
-                subject=bill_subject(bill),
-                severity=Severity.WARNING,
-                summary=(
-                    f"the platform shows the {due} bill paid; no repayment in the ledger: log it"
+            worded(
+                Check.REPAYMENT_UNLOGGED,
+                bill.facility_id,
+                bill_subject(bill),
+                Severity.WARNING,
+                Text(
+                    N_(
+                        "the platform shows the {due} bill paid; no repayment in the ledger: log it"
+                    ),
+                    {"due": due},
                 ),
-                facts={
-                    "Facility": bill.slug,
-                    "Bill due date": due,
-                    "Billed": format_money(bill.amount, bill.currency),
-                    "Expected (ledger)": format_money(bill.expected, bill.currency),
-                },
+                [
+                    (N_("Facility"), bill.slug),
+                    (N_("Bill due date"), due),
+                    (N_("Billed"), Money(bill.amount, bill.currency)),
+                    (N_("Expected (ledger)"), Money(bill.expected, bill.currency)),
+                ],
             )
         )
     return findings

@@ -8,13 +8,14 @@ from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
 
 from bot.alerts.checks import Check
-from bot.alerts.findings import Finding, Severity
+from bot.alerts.findings import Finding, Severity, worded
 from bot.calendar import BusinessCalendar
 from bot.clock import require_aware
 from bot.db import among
+from bot.i18n import N_
+from bot.i18n.wording import Arg, Day, Moment, Money, Text
 from bot.ledger.bills import bill_known_at
 from bot.models import Bill, BillDay, Installment
-from bot.money import format_money
 from bot.thresholds import Thresholds
 from jobs.checks.common import (
     CHUNK,
@@ -24,7 +25,6 @@ from jobs.checks.common import (
     facilities,
     fen,
     installment_current,
-    local_time,
     moved,
     scans_for,
     setting,
@@ -135,21 +135,28 @@ def _installments_due_before(
 
 def _unexpected_finding(bill: Any) -> Finding:
     """The finding for a bill that matches no installment."""
-    amount = format_money(bill.amount, bill.currency)
-    return Finding(
-        check=Check.BILL_UNEXPECTED,
-        facility_id=bill.facility_id,
-        subject=f"{bill.due_date.isoformat()}#b{bill.id}",
-        severity=Severity.WARNING,
-        summary=(
-            f"bill of {amount} due {bill.due_date.isoformat()} matches no installment "
-            f"within ± {bill.window} days; is a draw missing from the ledger?"
+    args: dict[str, Arg] = {
+        "amount": Money(bill.amount, bill.currency),
+        "due": Day(bill.due_date),
+        "window": bill.window,
+    }
+    return worded(
+        Check.BILL_UNEXPECTED,
+        bill.facility_id,
+        f"{bill.due_date.isoformat()}#b{bill.id}",
+        Severity.WARNING,
+        Text(
+            N_(
+                "bill of {amount} due {due} matches no installment within ± {window} days; is a "
+                "draw missing from the ledger?"
+            ),
+            args,
         ),
-        facts={
-            "Facility": bill.slug,
-            "Bill due date": bill.due_date.isoformat(),
-            "Billed": amount,
-            "Paid": "yes" if bill.paid else "no",
-            "Seen": local_time(bill.observed_at, bill.timezone),
-        },
+        [
+            (N_("Facility"), bill.slug),
+            (N_("Bill due date"), args["due"]),
+            (N_("Billed"), args["amount"]),
+            (N_("Paid"), Text(N_("yes")) if bill.paid else Text(N_("no"))),
+            (N_("Seen"), Moment(bill.observed_at, bill.timezone)),
+        ],
     )
