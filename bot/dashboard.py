@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -35,6 +36,8 @@ class AlertLine:
     check: str
     summary: str
     acknowledged_by: str | None
+    # How the summary was worded (alerts.wording), to say it in the reader's language.
+    wording: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,14 @@ def _open_alerts(session: Session, facility_id: int | None) -> tuple[list[AlertL
     if facility_id is not None:
         where.append(Alert.facility_id == facility_id)
     shown = session.execute(
-        select(Alert.id, Alert.severity, Alert.check, Alert.summary, Alert.acknowledged_by)
+        select(
+            Alert.id,
+            Alert.severity,
+            Alert.check,
+            Alert.summary,
+            Alert.acknowledged_by,
+            Alert.wording,
+        )
         .where(*where)
         .order_by((Alert.severity == Severity.CRITICAL).desc(), Alert.id.desc())
         .limit(SHOWN_ALERTS)

@@ -130,7 +130,7 @@ def alert_list(state: CliState, wanted: str) -> None:
                 if a.snoozed_until and a.snoozed_until > state.now
                 else word(a.state),
                 a.check,
-                summary_of(a.summary),
+                summary_of(a.summary, a.wording),
             ]
             for a in alerts
         ]

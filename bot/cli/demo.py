@@ -406,7 +406,7 @@ def _story(
                 severity_word(a.severity),
                 state_word(a.state),
                 check_word(a.check),
-                _shortened(summary_of(a.summary)),
+                _shortened(summary_of(a.summary, a.wording)),
             ]
             for a in list_alerts(session, "all")
         ]

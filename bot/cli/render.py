@@ -382,7 +382,7 @@ def replay_summary(
             f.check,
             f.facts.get("Facility", "-"),
             f.subject or "-",
-            summary_of(f.summary),
+            summary_of(f.summary, f.wording.to_json() if f.wording else None),
         ]
         for f in findings
     ]

@@ -12,6 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -75,6 +76,8 @@ class AlertAtRisk:
     # What `at_risk` is (`bot.alerts.risk_words.RiskKind`), or None when nothing is measured:
     # a cut limit with nothing left undrawn puts ¥0.00 at risk, which is not "nothing measured".
     risk_kind: str | None = None
+    # How the summary was worded (alerts.wording), to say it in the reader's language.
+    wording: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if not self.own_severity:  # a payload written before the field existed
@@ -220,6 +223,7 @@ def _alerts(
             at_risk=risk[a.id].amount if a.id in risk else ZERO,
             own_severity=a.severity,
             risk_kind=str(risk[a.id].kind) if a.id in risk else None,
+            wording=a.wording,
         )
         for a in alerts
     ]

@@ -174,7 +174,7 @@ def _alert_line(digest: Digest, a: AlertAtRisk) -> str:
         "id": a.id,
         "check": check_word(a.check),
         "risk": _risk(a),
-        "summary": summary_of(a.summary),
+        "summary": summary_of(a.summary, a.wording),
     }
     if a.facility:
         return _("{severity} · alert {id} {check} on {facility}: {risk} — {summary}").format(

@@ -103,7 +103,7 @@ def _alert(a: AlertLine) -> str:
         "id": a.id,
         "severity": severity_word(a.severity),
         "check": check_word(a.check),
-        "summary": escape_within(summary_of(a.summary), 200),
+        "summary": escape_within(summary_of(a.summary, a.wording), 200),
     }
     if a.acknowledged_by:
         return _("• {id} {severity} {check}: {summary} (ack {who})").format(

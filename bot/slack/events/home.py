@@ -142,7 +142,7 @@ def _alert_section(alert: Any) -> dict[str, Any]:
         "type": "section",
         "text": _mrkdwn(
             f"*{alert.id}* {severity} `{alert.check}`{owner}\n"
-            f"{escape_within(summary_of(alert.summary), 2500)}"
+            f"{escape_within(summary_of(alert.summary, alert.wording), 2500)}"
         ),
     }
     if not alert.acknowledged_by:
