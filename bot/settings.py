@@ -48,6 +48,8 @@ class LanguageSetting(BaseSettings):
     @field_validator("language")
     @classmethod
     def _known_language(cls, value: str) -> str:
+        if not value.strip():
+            return EN  # LOANWATCH_LANGUAGE= (a compose file's empty value): not set
         try:
             return parse_language(value, pseudo=True)
         except InputError as exc:

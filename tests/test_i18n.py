@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 
 from bot.errors import InputError
 from bot.i18n import EN, PSEUDO, ZH, _, current, from_locale, parse_language, use
-from bot.i18n.catalogs import compile_po
+from bot.i18n.catalogs import _load, compile_po
 from bot.i18n.formats import big_money, day, moment
 from bot.slack.languages import UserLanguages
 from tests.support.pseudo import unmarked
@@ -101,7 +101,15 @@ def test_the_language_is_the_contexts_then_back() -> None:
 
 @pytest.mark.parametrize(
     ("typed", "language"),
-    [("zh-CN", ZH), ("zh_cn", ZH), ("中文", ZH), ("zh", ZH), ("en", EN), (" EN ", EN)],
+    [
+        ("zh-CN", ZH),
+        ("zh_cn", ZH),
+        ("中文", ZH),
+        ("zh", ZH),
+        ("zh_TW", ZH),
+        ("en", EN),
+        (" EN ", EN),
+    ],
 )
 def test_languages_as_people_type_them(typed: str, language: str) -> None:
     assert parse_language(typed) == language
@@ -145,6 +153,8 @@ def test_large_amounts_also_in_wan_for_a_chinese_reader() -> None:
         assert big_money(Decimal("1234500")) == "¥1,234,500.00（123.45万）"
         assert big_money(Decimal("150000000")) == "¥150,000,000.00（1.5亿）"
         assert big_money(Decimal("9999.99")) == "¥9,999.99"
+        assert big_money(Decimal("99999999.99")) == "¥99,999,999.99（1亿）"
+        assert big_money(Decimal("-50000")) == "-¥50,000.00（-5万）"
         assert big_money(Decimal("50000"), "USD") == "$50,000.00"
 
 
@@ -188,3 +198,31 @@ def test_the_pseudo_check_finds_english_outside_the_marks() -> None:
         marked = _("an unknown time")
     assert unmarked([f"{marked} · jb-main <@U0ALICE> 2026-12-10 ¥4.00"], {"jb-main"}) == []
     assert unmarked([f"Opened: {marked}"]) == ["'Opened' in 'Opened: ⟦an unknown time⟧'"]
+
+
+def test_a_translation_filling_other_placeholders_is_shown_in_english(tmp_path, caplog) -> None:
+    """A .po edited by hand on a server (past this file's tests): the bad text falls back to
+    English instead of failing every message it is in; the good ones still translate."""
+    folder = tmp_path / "LC_MESSAGES"
+    folder.mkdir()
+    (folder / "loanwatch.po").write_text(
+        'msgid ""\nmsgstr "Content-Type: text/plain; charset=utf-8\\n"\n\n'
+        'msgid "{count} alerts open"\nmsgstr "{count} 条告警{oops}"\n\n'
+        'msgid "due {day}"\nmsgstr "{day.__class__} 到期"\n\n'
+        'msgid "an unknown time"\nmsgstr "时间未知"\n',
+        encoding="utf-8",
+    )
+    loaded = _load(folder)
+    assert loaded.gettext("{count} alerts open").format(count=3) == "3 alerts open"
+    assert loaded.gettext("due {day}").format(day="12-10") == "due 12-10"
+    assert loaded.gettext("an unknown time") == "时间未知"
+    assert "fills other placeholders" in caplog.text
+
+
+def test_an_empty_language_setting_is_no_setting(monkeypatch) -> None:
+    from bot.settings import LanguageSetting
+
+    monkeypatch.setenv("LOANWATCH_LANGUAGE", "")
+    assert LanguageSetting().language == EN
+    monkeypatch.setenv("LOANWATCH_LANGUAGE", "zh_CN")
+    assert LanguageSetting().language == ZH

@@ -67,7 +67,7 @@ def summary_of(summary: str, wording: Mapping[str, object] | None = None) -> str
         return summary
     try:
         return worded.said_summary()
-    except (KeyError, IndexError, ValueError):  # a translation naming another placeholder
+    except Exception:  # a hand-edited wording or translation: said as kept, never a failed message
         log.warning("the summary %r could not be said in %s", summary, current())
         return summary
 
@@ -87,7 +87,7 @@ def facts_of(
         if worded is not None and label in said:
             try:
                 words = say(said[label], worded.near)  # type: ignore[arg-type]
-            except (KeyError, IndexError, ValueError):
+            except Exception:  # as above: the fact as kept
                 log.warning("the fact %r could not be said in %s", label, current())
         shown = _(label)
         # Two labels one word in this language keep both facts: the second one in English.

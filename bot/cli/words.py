@@ -9,9 +9,8 @@ from decimal import Decimal
 
 from bot.i18n import N_, ZH, _, current
 from bot.i18n.formats import moment
-from bot.ledger.terms import rate_of
+from bot.ledger.terms import describe_penalty_rule, describe_rate
 from bot.models import Draw, Facility
-from bot.money import format_annual_rate, format_rate
 
 _VALUES = {
     # severities and states
@@ -83,23 +82,12 @@ def word(value: str) -> str:
 
 def rate_words(row: Facility | Draw) -> str:
     """A rate as the reader writes it: `0.04%/day` or `3.5%/year (360-day year)`."""
-    rate = rate_of(row)
-    if rate.is_annual:
-        percent = format_annual_rate(rate.value, rate.basis).partition("%")[0]
-        return _("{rate}%/year ({basis}-day year)").format(rate=percent, basis=rate.basis)
-    return _("{rate}/day").format(rate=format_rate(rate.value).removesuffix("/day"))
+    return describe_rate(row)
 
 
 def penalty_words(multiplier: Decimal, on_interest: bool) -> str:
     """A penalty rule: `penalty 1.5x the rate on overdue principal`, or `no penalty`."""
-    if multiplier == 0:
-        return _("no penalty")
-    said = (
-        _("penalty {times}x the rate on overdue principal and interest")
-        if on_interest
-        else _("penalty {times}x the rate on overdue principal")
-    )
-    return said.format(times=f"{multiplier.normalize():f}")
+    return describe_penalty_rule(multiplier, on_interest)
 
 
 def terms_words(facility: Facility) -> str:

@@ -105,7 +105,7 @@ def parse_language(text: str, *, pseudo: bool = False) -> str:
     """A language as typed (`zh-CN`, `zh_CN`, `中文`, `en`), or InputError naming the choices.
     The pseudo-locale only with `pseudo` (LOANWATCH_LANGUAGE): no facility or channel has it."""
     folded = text.strip().lower().replace("_", "-")
-    found = _ALIASES.get(folded)
+    found = _ALIASES.get(folded) or (ZH if folded.startswith("zh-") else None)
     if found is None or (found == PSEUDO and not pseudo):
         raise InputError(
             _("unknown language {typed}; use one of: {choices}").format(

@@ -11,6 +11,7 @@ import io
 import logging
 from functools import cache
 from pathlib import Path
+from string import Formatter
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +21,7 @@ LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 CATALOG_OF = {"zh-CN": "zh_CN"}
 PSEUDO_CODE = "x-pseudo"
 OPEN, CLOSE = "⟦", "⟧"
+NEWER = 2.0  # seconds by which a .po must be newer than its .mo to be read instead
 
 
 class Pseudo(gettext.NullTranslations):
@@ -46,13 +48,44 @@ def translations(language: str) -> gettext.NullTranslations:
 
 def _load(folder: Path) -> gettext.NullTranslations:
     po, mo = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
-    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+    # A package unpacks its .po a moment after its .mo: only a .po edited since counts as newer.
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime + NEWER >= po.stat().st_mtime):
         with mo.open("rb") as compiled:
-            return gettext.GNUTranslations(compiled)
+            return _checked(gettext.GNUTranslations(compiled), folder)
     if not po.exists():
         log.warning("no catalog at %s: its language is shown in English", folder)
         return gettext.NullTranslations()
-    return gettext.GNUTranslations(io.BytesIO(compile_po(po)))
+    return _checked(gettext.GNUTranslations(io.BytesIO(compile_po(po))), folder)
+
+
+def _checked(found: gettext.GNUTranslations, folder: Path) -> gettext.GNUTranslations:
+    """The catalog less each translation that fills a placeholder its English does not have (a
+    .po edited by hand on a server, past tests/test_i18n.py): that text is shown in English,
+    logged, rather than failing every message it is in."""
+    entries: dict[object, str] = found._catalog  # type: ignore[attr-defined]
+    for key, translated in list(entries.items()):
+        english = key[0] if isinstance(key, tuple) else key
+        if not english:
+            continue  # the header
+        wanted, given = _fields(english), _fields(translated)
+        if wanted is None or given is None or not given <= wanted:
+            log.warning(
+                "%s: the translation of %r fills other placeholders: shown in English",
+                folder,
+                english,
+            )
+            del entries[key]
+    return found
+
+
+def _fields(text: object) -> frozenset[str] | None:
+    """The names a str.format text fills; None when it is not one (a stray brace)."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return frozenset(name for _, name, _, _ in Formatter().parse(text) if name is not None)
+    except ValueError:
+        return None
 
 
 def compile_po(po: Path) -> bytes:

@@ -53,6 +53,8 @@ def big_money(value: Decimal, currency: str = "CNY") -> str:
     written = format_money(value, currency)
     if current() != ZH or currency.upper() not in ("CNY", "RMB") or abs(value) < WAN:
         return written
-    unit, size = ("亿", YI) if abs(value) >= YI else ("万", WAN)
-    scaled = (value / size).quantize(Decimal("0.01")).normalize()
+    scaled, unit = (value / WAN).quantize(Decimal("0.01")), "万"
+    if abs(scaled) >= WAN:  # 10000万 is 1亿 (after rounding: 99,999,999.99 is 1亿 too)
+        scaled, unit = (value / YI).quantize(Decimal("0.01")), "亿"
+    scaled = scaled.normalize()
     return f"{written}（{scaled:f}{unit}）"

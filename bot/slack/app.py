@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 # was not answered 2xx) and a click (the person clicks again), and what a 503 asks it to wait.
 SENT_AGAIN = ("block_actions", "event_callback")
 RETRY_SECONDS = 5
+LANGUAGE_SECONDS = 1
 
 
 def web_client(settings: Settings, *, token: str | None = None) -> WebClient:
@@ -125,7 +126,7 @@ def build_app(
         listener_executor=executor or ContextExecutor(max_workers=10),
     )
 
-    languages = UserLanguages(slack_locale(lookups), settings.language)
+    languages = UserLanguages(slack_locale(_language_lookups(client)), settings.language)
 
     @app.middleware
     def provide(context: Any, next: Callable[[], None]) -> None:
@@ -144,6 +145,15 @@ def build_app(
     for surface in (commands, actions, views, events):
         surface.register(app, settings)
     return app
+
+
+def _language_lookups(client: WebClient) -> WebClient:
+    """The client that asks Slack a person's language: it shares Slack's 3 s with the role
+    lookup and the listener, so it waits 1 s at most (then the workspace's language, for a
+    minute: bot.slack.languages)."""
+    return TimedWebClient(
+        token=client.token, base_url=client.base_url, timeout=LANGUAGE_SECONDS, retry_handlers=[]
+    )
 
 
 def _own_context_each(app: App) -> None:
