@@ -9,8 +9,8 @@ from bot.alerts.findings import Finding
 from bot.alerts.said import summary_of
 from bot.calendar import BusinessCalendar
 from bot.cli.words import penalty_words, rate_words, word
-from bot.i18n import _, ngettext
-from bot.i18n.formats import big_money, day
+from bot.i18n import ZH, _, current, ngettext
+from bot.i18n.formats import big_money, day, moment
 from bot.ledger.bills import RecordedBill
 from bot.ledger.confirmations import Confirmed
 from bot.ledger.facilities import facility_zone
@@ -282,7 +282,12 @@ def draw_confirmed(result: Confirmed, facility: Facility) -> str:
     """What `draw confirm` answers: the draw, and when its money arrived, in the facility's zone."""
     draw = result.draw
     assert draw.confirmed_at is not None
-    when = draw.confirmed_at.astimezone(facility_zone(facility)).strftime("%Y-%m-%d %H:%M")
+    zone = facility_zone(facility)
+    when = (
+        moment(draw.confirmed_at, zone)  # 2026年11月27日（周五）10:30
+        if current() == ZH
+        else draw.confirmed_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    )
     said = (
         _("draw #{id} on {facility} already confirmed: {amount} arrived {when} ({zone})")
         if result.already

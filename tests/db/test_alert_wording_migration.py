@@ -45,7 +45,7 @@ def test_an_alert_from_before_the_wording_is_kept_and_said_as_kept(engine: Engin
     assert wording is None
     with use(ZH):
         assert summary_of(summary, wording) == "expected ¥1.00 due 2026-12-10"
-        assert facts_of({"Facility": "jb-1"}, wording) == {"额度": "jb-1"}
+        assert facts_of({"Facility": "jb-1"}, wording) == {"授信额度": "jb-1"}
 
     command.downgrade(config, "0040")
     assert "wording" not in _columns(engine)

@@ -156,7 +156,7 @@ def test_an_alert_kept_without_its_wording_is_said_as_kept() -> None:
     with use(ZH):
         assert summary_of("expected ¥1.00 due 2026-12-10", None) == "expected ¥1.00 due 2026-12-10"
         assert facts_of({"Facility": "jb-2", "Odd label": "x"}, None) == {
-            "额度": "jb-2",
+            "授信额度": "jb-2",
             "Odd label": "x",
         }
         # A wording that cannot be read is no wording.
@@ -309,7 +309,7 @@ def test_admin_alerts_are_worded_too(session) -> None:
 def test_the_holidays_note_is_worded_as_bot_holidays_writes_it() -> None:
     assert Wording.of(holidays_note(2027)).english_summary() == missing_holidays_note(2027)
     with use(ZH):
-        assert "2027 年的法定节假日安排" in Wording.of(holidays_note(2027)).said_summary()
+        assert "2027年的法定节假日" in Wording.of(holidays_note(2027)).said_summary()
 
 
 def test_a_moment_in_utc_keeps_its_english() -> None:
