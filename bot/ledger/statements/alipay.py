@@ -21,6 +21,7 @@ from collections import Counter
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.i18n import _
 from bot.ledger.statements.rows import (
     AlipayCreditRow,
     CreditKind,
@@ -74,8 +75,10 @@ def _decode_alipay(data: bytes) -> tuple[list[str], int]:
         if header is not None:
             return lines, header
     raise StatementError(
-        "no Alipay header row (a row with 交易时间, 交易分类 and 金额) in the file; export the "
-        "transaction list again from the Alipay app, or pick --format bills or limits"
+        _(
+            "no Alipay header row (a row with 交易时间, 交易分类 and 金额) in the file; export the "
+            "transaction list again from the Alipay app, or pick --format bills or limits"
+        )
     )
 
 
@@ -98,8 +101,10 @@ def parse_alipay(data: bytes, tz: ZoneInfo) -> ParsedStatement:
     missing = [name for name in _ALIPAY_REQUIRED if name not in index]
     if missing:
         raise StatementError(
-            f"the Alipay header has no {', '.join(missing)} column; export the transaction list "
-            "again from the Alipay app",
+            _(
+                "the Alipay header has no {columns} column; export the transaction list "
+                "again from the Alipay app"
+            ).format(columns=", ".join(missing)),
             line=header_line,
         )
     needed = max(index.values()) + 1  # the trailing comma adds an unnamed empty column
@@ -187,7 +192,7 @@ def _credit_row(row: dict[str, str], line: int, occurred_at: datetime) -> Alipay
         )
     order_no = row["交易订单号"]
     if not order_no:
-        raise StatementError("信用借还 row without a 交易订单号", line=line)
+        raise StatementError(_("信用借还 row without a 交易订单号"), line=line)
     return AlipayCreditRow(
         line=line,
         occurred_at=occurred_at,

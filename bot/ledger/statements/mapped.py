@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 from bot.dates import check_date, check_time
 from bot.errors import InputError
+from bot.i18n import _
 from bot.ledger.statements.header import find_header
 from bot.ledger.statements.rows import (
     AlipayCreditRow,
@@ -91,7 +92,7 @@ class MappingSpec:
 def parse_mapped(data: bytes, spec: MappingSpec, *, tz: ZoneInfo) -> ParsedStatement:
     """Read `data` through `spec`; raises StatementError listing every bad row."""
     if not data.removeprefix(BOM).strip():
-        raise StatementError("the file is empty")
+        raise StatementError(_("the file is empty"))
     rows, is_csv = _table(data, spec)
     wanted = list(dict.fromkeys([*spec.columns.values(), *(f.column for f in spec.where)]))
     try:
@@ -165,7 +166,7 @@ def _too_few_cells(cells: list[Cell], index: Mapping[str, int], line: int) -> St
 def _table(data: bytes, spec: MappingSpec) -> tuple[list[tuple[int, list[Cell]]], bool]:
     """(row number, cells) for every row of the file, CSV or workbook; and whether it is a CSV."""
     if data.startswith(_OLD_XLS):
-        raise StatementError("this is an old Excel .xls file; save it as .xlsx or CSV")
+        raise StatementError(_("this is an old Excel .xls file; save it as .xlsx or CSV"))
     if data.startswith(_XLSX):
         return workbook_rows(data), False
     refuse_utf16(data)
@@ -377,10 +378,12 @@ class _Reader:
             else:
                 return read_datetime(cell, label, self.line, self.tz)
             check_date(moment.date(), label) if day else check_time(moment, label)
+        except StatementError as error:
+            if error.line is None:
+                raise StatementError(str(error), line=self.line) from error
+            raise
         except InputError as error:
-            raise StatementError(
-                str(error).removeprefix(f"line {self.line}: "), line=self.line
-            ) from error
+            raise StatementError(str(error), line=self.line) from error
         return moment.replace(tzinfo=self.tz) if moment.tzinfo is None else moment
 
     def _serial(self, cell: Number, label: str) -> str | datetime:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.dates import parse_date, parse_time
 from bot.errors import InputError
+from bot.i18n import _
 from bot.ledger.observations import LimitStatus
 from bot.money import MoneyInputError, format_money, parse_amount
 from bot.typed import fold_width
@@ -24,7 +25,9 @@ class StatementError(InputError):
     """A statement file that cannot be imported; the message names the line and the fault."""
 
     def __init__(self, message: str, *, line: int | None = None) -> None:
-        super().__init__(message if line is None else f"line {line}: {message}")
+        if line is not None:
+            message = _("line {line}: {message}").format(line=line, message=message)
+        super().__init__(message)
         self.line = line
 
 
