@@ -62,6 +62,7 @@ FAULTS = [
     b"\xff\xfef\x00o\x00o\x00",
     b"due_date,amount,colour\n2026-12-10,900,red\n",
     b"amount\n900\n",
+    b"due_date,amount,paid\n2026-12-10,900,maybe\n",
 ]
 
 
@@ -72,6 +73,12 @@ def test_a_fault_in_chinese_names_its_line() -> None:
     with use(ZH), pytest.raises(StatementError) as empty:
         parse_statement(b"  \n", tz=SHANGHAI)
     assert str(empty.value) == "文件为空"
+    with use(ZH), pytest.raises(StatementError) as paid:
+        parse_statement(b"due_date,amount,paid\n2026-12-10,900,maybe\n", "bills", tz=SHANGHAI)
+    assert (
+        str(paid.value)
+        == "第 2 行：paid“maybe”不是“是/否”；请填写 是/否、yes/no、true/false 或 1/0"
+    )
 
 
 def test_an_english_fault_is_as_before() -> None:
@@ -85,4 +92,4 @@ def test_the_common_faults_go_through_the_catalogs(data: bytes) -> None:
     fmt = "bills" if data.startswith((b"due_date", b"amount")) else "auto"
     with use(PSEUDO), pytest.raises(StatementError) as fault:
         parse_statement(data, fmt, tz=SHANGHAI)
-    assert unmarked([str(fault.value)], allowed=DATA | {"foo", "bar", "colour"}) == []
+    assert unmarked([str(fault.value)], allowed=DATA | {"foo", "bar", "colour", "maybe"}) == []

@@ -147,9 +147,11 @@ def _width(cells: list[Cell]) -> int:
 
 def _too_many_cells(cells: list[Cell], width: int, line: int) -> StatementError:
     return StatementError(
-        f"the row has {_width(cells)} cells for the header's {width} columns; an amount with "
-        'a thousands separator must be quoted ("1,234.50"), or the comma splits it in two. '
-        "Export the file again with quoted amounts, or without thousands separators",
+        _(
+            "the row has {cells} cells for the header's {width} columns; an amount with "
+            'a thousands separator must be quoted ("1,234.50"), or the comma splits it in two. '
+            "Export the file again with quoted amounts, or without thousands separators"
+        ).format(cells=_width(cells), width=width),
         line=line,
     )
 
@@ -157,8 +159,10 @@ def _too_many_cells(cells: list[Cell], width: int, line: int) -> StatementError:
 def _too_few_cells(cells: list[Cell], index: Mapping[str, int], line: int) -> StatementError:
     missing = ", ".join(column for column, i in index.items() if i >= len(cells))
     return StatementError(
-        f"the row has {len(cells)} cells and stops before {missing}; every row needs a cell "
-        "for each column of the header (an empty one is fine)",
+        _(
+            "the row has {cells} cells and stops before {missing}; every row needs a cell "
+            "for each column of the header (an empty one is fine)"
+        ).format(cells=len(cells), missing=missing),
         line=line,
     )
 

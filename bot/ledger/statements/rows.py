@@ -133,7 +133,10 @@ def read_paid(text: str, label: str, line: int) -> bool:
     if not value or value in _FALSE:
         return False
     raise StatementError(
-        f'{label} "{text}" is not yes or no; write yes/no, true/false, 1/0 or 是/否', line=line
+        _('{label} "{text}" is not yes or no; write yes/no, true/false, 1/0 or 是/否').format(
+            label=label, text=text
+        ),
+        line=line,
     )
 
 
@@ -143,8 +146,10 @@ def read_status(text: str, label: str, line: int) -> LimitStatus:
     status = _STATUSES.get(text.casefold())
     if status is None:
         raise StatementError(
-            f'{label} "{text}" is not a limit status; write active, frozen or closed '
-            "(正常, 冻结, 关闭)",
+            _(
+                '{label} "{text}" is not a limit status; write active, frozen or closed '
+                "(正常, 冻结, 关闭)"
+            ).format(label=label, text=text),
             line=line,
         )
     return status

@@ -81,8 +81,10 @@ def csv_rows(text: str, first_line: int = 1) -> Iterator[tuple[int, list[str]]]:
             if number > MAX_ROWS:
                 if any(trimmed):
                     raise StatementError(
-                        f"this CSV has more than {MAX_ROWS:,} rows; loanwatch reads at most "
-                        f"{MAX_ROWS:,} rows of a statement. Split the file and import each part",
+                        _(
+                            "this CSV has more than {rows} rows; loanwatch reads at most "
+                            "{rows} rows of a statement. Split the file and import each part"
+                        ).format(rows=f"{MAX_ROWS:,}"),
                         line=start,
                     )
             else:
