@@ -93,3 +93,16 @@ def test_the_common_faults_go_through_the_catalogs(data: bytes) -> None:
     with use(PSEUDO), pytest.raises(StatementError) as fault:
         parse_statement(data, fmt, tz=SHANGHAI)
     assert unmarked([str(fault.value)], allowed=DATA | {"foo", "bar", "colour", "maybe"}) == []
+
+
+def test_the_slack_report_of_an_import_is_chinese_throughout() -> None:
+    """What /loan import's file answers with (bot.slack.import_words.report)."""
+    from bot.slack.import_words import report
+
+    with use(ZH):
+        chinese = report("工行流水.xlsx", "icbc-term", summary())
+    with use(PSEUDO):
+        pseudo = report("工行流水.xlsx", "icbc-term", summary())
+    assert "• 还款：新增 1 条，已有 0 条" in chinese
+    assert "• 格式：mapping icbc" in chinese
+    assert unmarked([pseudo], allowed=DATA | {"jiebei", "icbc-term", "xlsx"}) == []
