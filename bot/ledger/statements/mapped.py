@@ -125,7 +125,9 @@ def parse_mapped(data: bytes, spec: MappingSpec, *, tz: ZoneInfo) -> ParsedState
     if errors:
         listed = "\n".join(f"  {error}" for error in errors)
         raise StatementError(
-            f"{len(errors)} row(s) cannot be read, so nothing was imported:\n{listed}"
+            _("{count} row(s) cannot be read, so nothing was imported:\n{listed}").format(
+                count=len(errors), listed=listed
+            )
         )
     return parsed
 
@@ -267,8 +269,14 @@ def _repayment(
     if reference:
         if reference in seen.references:
             raise StatementError(
-                f'{value.label("reference")} "{reference}" already appears on row '
-                f"{seen.references[reference]}; the same repayment must not be imported twice",
+                _(
+                    '{label} "{reference}" already appears on row {seen}; the same repayment '
+                    "must not be imported twice"
+                ).format(
+                    label=value.label("reference"),
+                    reference=reference,
+                    seen=seen.references[reference],
+                ),
                 line=value.line,
             )
         seen.references[reference] = value.line
@@ -297,16 +305,16 @@ def _repayment(
 def _wrong_sign(label: str, text: str, outgoing: bool) -> str:
     """Why an amount's sign is refused: its direction is not the mapping's."""
     if outgoing:
-        return (
-            f'{label} "{text}" is money coming in: the mapping reads {label} as money leaving '
-            f"the account (amount={OUTGOING}{label}), where a repayment is negative. A positive "
+        return _(
+            '{label} "{text}" is money coming in: the mapping reads {label} as money leaving '
+            "the account (amount={sign}{label}), where a repayment is negative. A positive "
             "amount is a refund or a reversal, not a repayment; leave it out with --where"
-        )
-    return (
-        f'{label} "{text}" is negative: an amount here is money paid, and a negative one is '
+        ).format(label=label, text=text, sign=OUTGOING)
+    return _(
+        '{label} "{text}" is negative: an amount here is money paid, and a negative one is '
         "money coming back (a reversal, a refund), so it is not read as paid. If this bank "
-        f"writes money leaving the account as negative, map it as amount={OUTGOING}{label}"
-    )
+        "writes money leaving the account as negative, map it as amount={sign}{label}"
+    ).format(label=label, text=text, sign=OUTGOING)
 
 
 # What a field holds, for the message when a cell holds something else.
@@ -337,8 +345,10 @@ class _Reader:
         cell = "" if column is None else self.row[column]
         if isinstance(cell, Formula):
             raise StatementError(
-                f"{self.label(field)} is a formula without a saved value ({cell.text}); open "
-                "the file in Excel and save it, so each formula keeps its value, then import it",
+                _(
+                    "{label} is a formula without a saved value ({formula}); open the file in "
+                    "Excel and save it, so each formula keeps its value, then import it"
+                ).format(label=self.label(field), formula=cell.text),
                 line=self.line,
             )
         if isinstance(cell, bool) and field != "paid":
