@@ -1,4 +1,5 @@
-"""Durations people type: `30m`, `4h`, `2d`, or combined largest unit first (`1h30m`, `2d 4h`).
+"""Durations people type: `30m`, `4h`, `2d`, or combined largest unit first (`1h30m`, `2d 4h`);
+in Chinese too (`30分钟`, `4小时`, `1天`, `1天4小时`), with ASCII or full-width digits.
 
 Snoozes and silences read them; each says what was wrong when it cannot.
 """
@@ -7,6 +8,7 @@ import re
 from datetime import timedelta
 
 from bot.errors import InputError
+from bot.i18n import N_, _
 from bot.typed import fold_width
 
 # Longer than a year is a typo, not a plan.
@@ -14,29 +16,51 @@ MAX_DURATION = timedelta(days=366)
 
 # ASCII digits (full-width ones are folded first): \d would take every script's digits.
 DURATION = re.compile(r"(?:([0-9]+)\s*d)?\s*(?:([0-9]+)\s*h)?\s*(?:([0-9]+)\s*m)?", re.IGNORECASE)
+# Chinese units as a Chinese reader types them, longest first, → the ASCII ones above.
+_CHINESE_UNITS = re.compile(r"个小时|个钟头|小时|钟头|分钟|个月|[时分天日]")
+_UNIT_OF = {"个小时": "h", "个钟头": "h", "小时": "h", "钟头": "h", "时": "h"}
+_UNIT_OF |= {"分钟": "m", "分": "m", "天": "d", "日": "d"}
+# What a duration is for, when the caller does not say.
+DURATION_WORD = N_("duration")
 
 
-def parse_duration(text: str, what: str = "duration") -> timedelta:
-    """`30m`, `4h`, `2d`, or combined largest unit first (`1h30m`, `2d 4h`); `what` names it
-    in the refusal of a negative one ("a snooze must be positive")."""
-    folded = fold_width(text).strip()
+def latin_units(folded: str) -> str:
+    """`folded` (already width-folded) with Chinese units as d/h/m: `1天4小时` → `1d4h`. A unit
+    with no ASCII twin (个月) is left as it is, and so refused."""
+    return _CHINESE_UNITS.sub(lambda unit: _UNIT_OF.get(unit.group(0), unit.group(0)), folded)
+
+
+def parse_duration(text: str, what: str = DURATION_WORD) -> timedelta:
+    """`30m`, `4h`, `2d`, or combined largest unit first (`1h30m`, `2d 4h`), also with Chinese
+    units (`4小时`); `what` (marked with N_ by the caller) names it in the refusal of a
+    negative one ("a snooze must be positive")."""
+    folded = latin_units(fold_width(text).strip())
     if folded.startswith("-") and DURATION.fullmatch(folded[1:].strip()):
-        raise InputError(f"{text!r} is negative; a {what} must be positive, e.g. 30m or 4h")
+        raise InputError(
+            _("{typed!r} is negative; a {what} must be positive, e.g. 30m or 4h").format(
+                typed=text, what=_(what)
+            )
+        )
     match = DURATION.fullmatch(folded)
     if match is None or not any(match.groups()):
         raise InputError(
-            f"{text!r} is not a duration; write a number and a unit: "
-            "30m (minutes), 4h (hours), 2d (days), or combined like 1h30m"
+            _(
+                "{typed!r} is not a duration; write a number and a unit: "
+                "30m (minutes), 4h (hours), 2d (days), or combined like 1h30m"
+            ).format(typed=text)
         )
     days, hours, minutes = (int(part) if part else 0 for part in match.groups())
     longest = MAX_DURATION.days
+    too_long = _("{typed!r} is too long; a duration can be at most {days} days")
     if days > longest or hours > longest * 24 or minutes > longest * 24 * 60:
-        raise InputError(f"{text!r} is too long; a duration can be at most {longest} days")
+        raise InputError(too_long.format(typed=text, days=longest))
     duration = timedelta(days=days, hours=hours, minutes=minutes)
     if duration <= timedelta(0):
-        raise InputError(f"{text!r} is no time at all; give a duration longer than zero")
+        raise InputError(
+            _("{typed!r} is no time at all; give a duration longer than zero").format(typed=text)
+        )
     if duration > MAX_DURATION:
-        raise InputError(f"{text!r} is too long; a duration can be at most {longest} days")
+        raise InputError(too_long.format(typed=text, days=longest))
     return duration
 
 

@@ -162,7 +162,7 @@ def alert_ack(state: CliState, alert_id: int) -> None:
 @click.pass_obj
 def alert_snooze(state: CliState, alert_id: int, duration: str) -> None:
     """Quiet an alert for DURATION (30m, 4h, 2d)."""
-    until = state.now + parse_duration(duration, "snooze")
+    until = state.now + parse_duration(duration, N_("snooze"))
     with state.transaction() as session:
         alert = snooze(session, state.actor, alert_id, until, now=state.now)
         # As /loan snooze says it: in the alert's zone (its facility's, else LOANWATCH_TIMEZONE).

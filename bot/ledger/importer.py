@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.errors import InputError
+from bot.i18n import N_, _
 from bot.ledger.facilities import facility_zone
 from bot.ledger.limit_batch import LimitSeen, record_limit_readings
 from bot.ledger.locks import lock_facilities
@@ -40,6 +41,16 @@ Step = tuple[int, Callable[[], None]]
 
 # What each kind of file records, as the summary counts it.
 KIND_RECORDS = {"bills": "bills", "limits": "limit readings", "repayments": "repayments"}
+# The kinds as a summary line names them (the counters keep the English, which audit records).
+KIND_WORDS = {
+    "bills": N_("bills"),
+    "limit readings": N_("limit readings"),
+    "repayments": N_("repayments"),
+    "draw confirmations": N_("draw confirmations"),
+}
+# Why rows were skipped, by the start of the English the counters keep: "not matching 摘要=…".
+SKIPPED_NOT_MATCHING = "not matching "
+SKIPPED_NOT_FOR = "信用借还 not for "
 
 # The Alipay credit products that show up as 信用借还 rows, by the platform each belongs to. An
 # Alipay import applies only the rows that name the facility's own product: a 花呗 repayment or
@@ -62,22 +73,52 @@ class ImportSummary:
     kinds: frozenset[str] = frozenset()
 
     def lines(self) -> list[str]:
-        """The summary as a person reads it."""
-        out = [f"format: {self.format}"]
+        """The summary as a person reads it, in the language in use."""
+        out = [_("format: {format}").format(format=self.format)]
         counted = set(self.added) | set(self.already_present) | set(self.corrected)
         for kind in sorted(counted | self.kinds):
-            updated = f", {self.updated[kind]} updated" if self.updated[kind] else ""
-            if self.corrected[kind]:
-                updated += f", {self.corrected[kind]} corrected"
-            out.append(
-                f"{kind}: {self.added[kind]} added{updated}, "
-                f"{self.already_present[kind]} already present"
-            )
+            out.append(self._kind_line(kind))
         if self.skipped:
             total = sum(self.skipped.values())
-            detail = ", ".join(f"{name} {count}" for name, count in sorted(self.skipped.items()))
-            out.append(f"skipped: {total} ({detail})")
+            detail = _(", ").join(
+                _("{reason} {count}").format(reason=skip_reason(name), count=count)
+                for name, count in sorted(self.skipped.items())
+            )
+            out.append(_("skipped: {total} ({detail})").format(total=total, detail=detail))
         return out
+
+    def _kind_line(self, kind: str) -> str:
+        """`repayments: 1 added, 0 already present`, with what was updated or corrected."""
+        updated, corrected = self.updated[kind], self.corrected[kind]
+        if updated and corrected:
+            text = _(
+                "{kind}: {added} added, {updated} updated, {corrected} corrected, "
+                "{present} already present"
+            )
+        elif updated:
+            text = _("{kind}: {added} added, {updated} updated, {present} already present")
+        elif corrected:
+            text = _("{kind}: {added} added, {corrected} corrected, {present} already present")
+        else:
+            text = _("{kind}: {added} added, {present} already present")
+        return text.format(
+            kind=_(KIND_WORDS[kind]) if kind in KIND_WORDS else kind,
+            added=self.added[kind],
+            updated=updated,
+            corrected=corrected,
+            present=self.already_present[kind],
+        )
+
+
+def skip_reason(name: str) -> str:
+    """Why rows were skipped, as the counter names it, in the language in use."""
+    if name.startswith(SKIPPED_NOT_MATCHING):
+        where = name.removeprefix(SKIPPED_NOT_MATCHING)
+        return _("not matching {where}").format(where=where)
+    if name.startswith(SKIPPED_NOT_FOR):
+        platform = name.removeprefix(SKIPPED_NOT_FOR)
+        return _("信用借还 not for {platform}").format(platform=platform)
+    return name
 
 
 def import_statement(
@@ -147,7 +188,7 @@ def _own_rows(parsed: ParsedStatement, facility: Facility) -> ParsedStatement:
         if any(name in f"{row.description} {row.counterparty}" for name in names):
             mine.append(row)
         else:
-            skipped[f"信用借还 not for {facility.platform.name}"] += 1
+            skipped[SKIPPED_NOT_FOR + facility.platform.name] += 1
     return dataclasses.replace(parsed, credit_rows=mine, skipped=skipped)
 
 
@@ -217,7 +258,9 @@ def _apply(
     if refused:
         listed = "\n".join(f"  {error}" for error in refused)
         raise StatementError(
-            f"{len(refused)} row(s) refused by the ledger, so nothing was imported:\n{listed}"
+            _("{count} row(s) refused by the ledger, so nothing was imported:\n{listed}").format(
+                count=len(refused), listed=listed
+            )
         )
 
 
@@ -240,7 +283,9 @@ def _step(
         raise
     except InputError as exc:
         if not every_row:
-            raise StatementError(f"{exc}; nothing was imported", line=line) from exc
+            raise StatementError(
+                _("{error}; nothing was imported").format(error=exc), line=line
+            ) from exc
         refused.append(StatementError(str(exc), line=line))
 
 
@@ -267,7 +312,9 @@ def _readings(
     batch = record_limit_readings(session, actor, readings, now=now, write=not refused)
     for line in sorted(batch.refused):
         if not every_row:
-            raise StatementError(f"{batch.refused[line]}; nothing was imported", line=line)
+            raise StatementError(
+                _("{error}; nothing was imported").format(error=batch.refused[line]), line=line
+            )
         refused.append(StatementError(batch.refused[line], line=line))
     if not refused:
         for new in batch.new.values():

@@ -32,6 +32,7 @@ from bot import audit
 from bot.alerts.outbox import enqueue
 from bot.calendar import BusinessCalendar
 from bot.errors import InputError
+from bot.i18n import _
 from bot.ledger.facilities import facility_zone
 from bot.ledger.platforms import short_name
 from bot.ledger.reading_schedule import parse_schedule
@@ -104,16 +105,19 @@ def set_readings(
         new_owner = None if owner.strip() == NONE else owner.strip()
         if new_owner is not None and not USER_ID.fullmatch(new_owner):
             raise InputError(
-                f"owner {owner.strip()!r} is not a Slack user id (like U0123ABCD); the id is in "
-                "the person's Slack profile, under ⋮ → Copy member ID"
+                _(
+                    "owner {owner!r} is not a Slack user id (like U0123ABCD); the id is in "
+                    "the person's Slack profile, under ⋮ → Copy member ID"
+                ).format(owner=owner.strip())
             )
     new_readings = facility.readings
     if readings is not None:
         new_readings = None if readings.strip() == NONE else str(parse_schedule(readings))
     if new_readings is not None and new_owner is None:
         raise InputError(
-            f"a reading schedule needs someone to ask: give {facility.slug} an owner with "
-            "--owner U…"
+            _(
+                "a reading schedule needs someone to ask: give {facility} an owner with --owner U…"
+            ).format(facility=facility.slug)
         )
     if (new_owner, new_readings) == (facility.reading_owner, facility.readings):
         return False

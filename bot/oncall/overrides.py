@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.dates import parse_time, wall_time
-from bot.durations import DURATION, parse_duration
+from bot.durations import DURATION, latin_units, parse_duration
 from bot.errors import InputError, NotFoundError
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.models import OncallOverride, Rotation
 from bot.typed import fold_width
 
@@ -44,9 +44,9 @@ def override_until(typed: str, start: datetime, zone: ZoneInfo) -> datetime:
     """The end of an override starting at `start`: a duration from then, the next such time of
     day after it, or a date and time (in `zone`)."""
     folded = fold_width(typed).strip()
-    duration = DURATION.fullmatch(folded)
+    duration = DURATION.fullmatch(latin_units(folded))
     if folded.startswith("-") or (duration is not None and any(duration.groups())):
-        return start + parse_duration(folded, "duration until the end of an override")
+        return start + parse_duration(folded, N_("duration until the end of an override"))
     if clock := _CLOCK.fullmatch(folded):
         hour, minute = int(clock.group(1)), int(clock.group(2))
         if hour > 23 or minute > 59:

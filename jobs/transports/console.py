@@ -4,7 +4,7 @@ Alert notices are worded by `bot.alerts.notices` (the same words Slack shows, na
 typed); a request of any kind (a reading, a bill, a draw's arrival) and its reminder by
 `bot.slack.request_blocks.REQUEST_MESSAGES` (the question as the direct message puts it, with the
 reminder's line first, and its buttons' names); any other row shows its `header`/`title`,
-`summary`/`text` and `facts`.
+`summary`/`text` and `facts`; a ticket's notice by `jobs.transports.console_tickets`.
 """
 
 import sys
@@ -24,7 +24,9 @@ from bot.alerts.notices import (
 from bot.alerts.said import at_risk_of, facts_of, summary_of
 from bot.i18n import EN, N_, _, use
 from bot.slack.request_blocks import REQUEST_MESSAGES
+from bot.tickets.notices import TicketNoticeKind
 from jobs.transports.base import OutboxMessageView, TransportError
+from jobs.transports.console_tickets import ticket_lines
 
 
 def render_text(message: OutboxMessageView) -> str:
@@ -45,6 +47,8 @@ def render_text(message: OutboxMessageView) -> str:
         text, blocks = REQUEST_MESSAGES[message.kind](payload)
         buttons = "  ".join(f"[{label}]" for label in _button_labels(blocks))
         return "\n".join([*lines, text, f"  {buttons}"]) + "\n"
+    if message.kind == TicketNoticeKind.NOTICE:
+        return "\n".join([*lines, *ticket_lines(payload)]) + "\n"
     if message.kind in ALERT_KINDS:
         notice = AlertNotice.from_payload(payload)
         payload["header"] = headline(notice, PLAIN)

@@ -240,3 +240,25 @@ def test_two_workers_send_one_request(
     with sessions() as session:
         assert len(_requests(session)) == 1
         assert len(_dms(session)) == 1
+
+
+def test_the_refusals_of_a_schedule_are_in_the_readers_language(session, alice, jiebei) -> None:
+    """A Chinese reader is told in Chinese; under the pseudo-locale nothing bypasses the
+    catalogs."""
+    from bot.i18n import PSEUDO, ZH, use
+    from tests.support.pseudo import unmarked
+
+    at = shanghai(2026, 11, 30, 9, 0)
+    with use(ZH), pytest.raises(InputError) as nobody:
+        set_readings(session, alice, jiebei, owner=None, readings="daily 10:00", now=at)
+    with use(ZH), pytest.raises(InputError) as name:
+        set_readings(session, alice, jiebei, owner="dana", readings="daily 10:00", now=at)
+    assert str(nobody.value) == (
+        "设置额度读数计划须指定向谁询问：请用 --owner U… 为 jiebei-main 指定负责人"
+    )
+    assert str(name.value).startswith("负责人 'dana' 不是 Slack 用户 ID（形如 U0123ABCD）")
+    for owner in (None, "dana"):
+        with use(PSEUDO), pytest.raises(InputError) as refused:
+            set_readings(session, alice, jiebei, owner=owner, readings="daily 10:00", now=at)
+        allowed = {"jiebei-main", "dana", "owner", "U0123ABCD", "Slack"}
+        assert unmarked([str(refused.value)], allowed=allowed) == []

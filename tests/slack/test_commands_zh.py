@@ -50,6 +50,14 @@ def test_help_is_in_each_persons_language(app, zh_alice) -> None:
     assert "借款" not in english
 
 
+def test_help_shows_the_import_and_ticket_usages_in_chinese(app, zh_alice) -> None:
+    chinese = app.command("help", user=ALICE).text
+    assert "import 额度 [--mapping 映射名 | --format alipay|bills|limits]，然后上传文件" in chinese
+    assert "ticket note T-n 备注" in chinese
+    english = app.command("help", user=BOB).text
+    assert "import FACILITY [--mapping NAME | --format alipay|bills|limits], then share" in english
+
+
 def test_chinese_help_is_reached_by_its_chinese_name_too(app, zh_alice) -> None:
     assert "中文：`还款`" in app.command("帮助", user=ALICE).text
 
@@ -178,6 +186,9 @@ def pseudo_app(database_url, slack, sessions, clock) -> Iterator[SlackApp]:
 
 PSEUDO_COMMANDS = [
     (ALICE, "help"),
+    (BOB, "snooze 1 forever"),
+    (BOB, "snooze 1 -4h"),
+    (BOB, "snooze 1 0m"),
     (ALICE, "lend"),
     (ALICE, "draw jiebei-main 5万 12期 供应商定金"),
     (ALICE, "draw jiebei-main 5万 12期"),  # the same again: "log another?"

@@ -13,6 +13,7 @@ and cells. Each format's module describes the files it takes.
 
 from zoneinfo import ZoneInfo
 
+from bot.i18n import _
 from bot.ledger.statements.alipay import find_alipay_header, parse_alipay
 from bot.ledger.statements.rows import ParsedStatement, StatementError
 from bot.ledger.statements.tables import (
@@ -37,9 +38,13 @@ FORMATS = ("auto", "bills", "limits", "alipay")
 def parse_statement(data: bytes, fmt: str = "auto", *, tz: ZoneInfo) -> ParsedStatement:
     """Read a statement file; `tz` is the facility's time zone for times without an offset."""
     if fmt not in FORMATS:
-        raise StatementError(f'unknown format "{fmt}"; formats are {", ".join(FORMATS)}')
+        raise StatementError(
+            _('unknown format "{format}"; formats are {formats}').format(
+                format=fmt, formats=", ".join(FORMATS)
+            )
+        )
     if not data.removeprefix(BOM).strip():
-        raise StatementError("the file is empty")
+        raise StatementError(_("the file is empty"))
     refuse_utf16(data)
     if fmt == "auto":
         fmt = _sniff(data)
@@ -67,10 +72,12 @@ def _sniff(data: bytes) -> str:
             return "limits"
         first_row = shorten(", ".join(cells), 60)
         raise StatementError(
-            f"cannot tell the format from the first row ({first_row}): an Alipay "
-            "export has a header with 交易时间, 交易分类 and 金额, a bills CSV starts with a "
-            "header naming due_date and amount, a limits CSV one naming observed_at and limit. "
-            "Formats are alipay, bills and limits: fix the header or pass --format",
+            _(
+                "cannot tell the format from the first row ({first_row}): an Alipay "
+                "export has a header with 交易时间, 交易分类 and 金额, a bills CSV starts with a "
+                "header naming due_date and amount, a limits CSV one naming observed_at and "
+                "limit. Formats are alipay, bills and limits: fix the header or pass --format"
+            ).format(first_row=first_row),
             line=line,
         )
-    raise StatementError("the file is empty")
+    raise StatementError(_("the file is empty"))

@@ -21,6 +21,7 @@ from collections import Counter
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.i18n import _
 from bot.ledger.statements.rows import (
     AlipayCreditRow,
     CreditKind,
@@ -74,8 +75,10 @@ def _decode_alipay(data: bytes) -> tuple[list[str], int]:
         if header is not None:
             return lines, header
     raise StatementError(
-        "no Alipay header row (a row with 交易时间, 交易分类 and 金额) in the file; export the "
-        "transaction list again from the Alipay app, or pick --format bills or limits"
+        _(
+            "no Alipay header row (a row with 交易时间, 交易分类 and 金额) in the file; export the "
+            "transaction list again from the Alipay app, or pick --format bills or limits"
+        )
     )
 
 
@@ -98,8 +101,10 @@ def parse_alipay(data: bytes, tz: ZoneInfo) -> ParsedStatement:
     missing = [name for name in _ALIPAY_REQUIRED if name not in index]
     if missing:
         raise StatementError(
-            f"the Alipay header has no {', '.join(missing)} column; export the transaction list "
-            "again from the Alipay app",
+            _(
+                "the Alipay header has no {columns} column; export the transaction list "
+                "again from the Alipay app"
+            ).format(columns=", ".join(missing)),
             line=header_line,
         )
     needed = max(index.values()) + 1  # the trailing comma adds an unnamed empty column
@@ -114,8 +119,10 @@ def parse_alipay(data: bytes, tz: ZoneInfo) -> ParsedStatement:
         if trailer_line is not None:
             if _looks_like_timestamp(first):
                 raise StatementError(
-                    f"a transaction after the end of the records (line {trailer_line}); the file "
-                    "looks spliced, export it again",
+                    _(
+                        "a transaction after the end of the records (line {trailer}); the file "
+                        "looks spliced, export it again"
+                    ).format(trailer=trailer_line),
                     line=line,
                 )
             continue
@@ -124,8 +131,10 @@ def parse_alipay(data: bytes, tz: ZoneInfo) -> ParsedStatement:
             continue
         if len(cells) < needed or any(cells[needed:]):
             raise StatementError(
-                f"{len(cells)} cells where the header has {needed} columns; the row looks cut "
-                "short or damaged, export the file again",
+                _(
+                    "{cells} cells where the header has {needed} columns; the row looks cut "
+                    "short or damaged, export the file again"
+                ).format(cells=len(cells), needed=needed),
                 line=line,
             )
         row = {name: cells[position] for name, position in index.items()}
@@ -138,8 +147,10 @@ def parse_alipay(data: bytes, tz: ZoneInfo) -> ParsedStatement:
         credit = _credit_row(row, line, occurred_at)
         if credit.order_no in seen_orders:
             raise StatementError(
-                f'交易订单号 "{credit.order_no}" already appears on line '
-                f"{seen_orders[credit.order_no]}; the same movement must not be imported twice",
+                _(
+                    '交易订单号 "{order}" already appears on line {seen}; the same movement '
+                    "must not be imported twice"
+                ).format(order=credit.order_no, seen=seen_orders[credit.order_no]),
                 line=line,
             )
         seen_orders[credit.order_no] = line
@@ -158,8 +169,10 @@ def _credit_row(row: dict[str, str], line: int, occurred_at: datetime) -> Alipay
     status = row["交易状态"]
     if status not in _CREDIT_SUCCESS:
         raise StatementError(
-            f'信用借还 row with 交易状态 "{status or "(empty)"}": only successful movements can be '
-            "imported; delete the row or export again once Alipay shows it succeeded",
+            _(
+                '信用借还 row with 交易状态 "{status}": only successful movements can be '
+                "imported; delete the row or export again once Alipay shows it succeeded"
+            ).format(status=status or _("(empty)")),
             line=line,
         )
     amount = read_amount(row["金额"], "金额", line)
@@ -174,20 +187,24 @@ def _credit_row(row: dict[str, str], line: int, occurred_at: datetime) -> Alipay
         by_description = "draw_confirmation"
     if by_direction and by_description and by_direction != by_description:
         raise StatementError(
-            f'信用借还 row is 收/支 "{direction}" but 商品说明 "{description}" says otherwise; '
-            "check the row in the Alipay app",
+            _(
+                '信用借还 row is 收/支 "{direction}" but 商品说明 "{description}" says otherwise; '
+                "check the row in the Alipay app"
+            ).format(direction=direction, description=description),
             line=line,
         )
     kind = by_direction or by_description
     if kind is None:
         raise StatementError(
-            f'cannot tell whether 信用借还 row "{description}" (收/支 "{direction}") is a '
-            "repayment or a draw: neither 收/支 nor 商品说明 (还款, 借款, 放款) says",
+            _(
+                'cannot tell whether 信用借还 row "{description}" (收/支 "{direction}") is a '
+                "repayment or a draw: neither 收/支 nor 商品说明 (还款, 借款, 放款) says"
+            ).format(description=description, direction=direction),
             line=line,
         )
     order_no = row["交易订单号"]
     if not order_no:
-        raise StatementError("信用借还 row without a 交易订单号", line=line)
+        raise StatementError(_("信用借还 row without a 交易订单号"), line=line)
     return AlipayCreditRow(
         line=line,
         occurred_at=occurred_at,

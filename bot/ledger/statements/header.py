@@ -1,6 +1,7 @@
 """The header row of a bank's export read through a mapping (`mapped.py`): where it is, and
 where each column the mapping reads is in it."""
 
+from bot.i18n import _
 from bot.ledger.statements.rows import StatementError
 from bot.ledger.statements.workbook import Cell
 from bot.ledger.statements.workbook import cell_text as _text
@@ -23,13 +24,18 @@ def find_header(
             refuse_twice(names, wanted, line)
             return line, {column: names.index(fold_width(column)) for column in wanted}
     if first is None:
-        raise StatementError(f"no rows after the {skip_rows} skipped ones")
+        raise StatementError(
+            _("no rows after the {skipped} skipped ones").format(skipped=skip_rows)
+        )
     line, names = first
     missing = ", ".join(column for column in wanted if fold_width(column) not in names)
     raise StatementError(
-        f"no header row names {missing} (mapping {mapping}); the first row read as the "
-        f"header has {', '.join(name for name in names if name)[:200]}. Check the mapping's "
-        "columns and --skip-rows",
+        _(
+            "no header row names {missing} (mapping {mapping}); the first row read as the "
+            "header has {names}. Check the mapping's columns and --skip-rows"
+        ).format(
+            missing=missing, mapping=mapping, names=", ".join(name for name in names if name)[:200]
+        ),
         line=line,
     )
 

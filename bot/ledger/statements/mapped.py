@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 from bot.dates import check_date, check_time
 from bot.errors import InputError
+from bot.i18n import _
 from bot.ledger.statements.header import find_header
 from bot.ledger.statements.rows import (
     AlipayCreditRow,
@@ -91,7 +92,7 @@ class MappingSpec:
 def parse_mapped(data: bytes, spec: MappingSpec, *, tz: ZoneInfo) -> ParsedStatement:
     """Read `data` through `spec`; raises StatementError listing every bad row."""
     if not data.removeprefix(BOM).strip():
-        raise StatementError("the file is empty")
+        raise StatementError(_("the file is empty"))
     rows, is_csv = _table(data, spec)
     wanted = list(dict.fromkeys([*spec.columns.values(), *(f.column for f in spec.where)]))
     try:
@@ -124,7 +125,9 @@ def parse_mapped(data: bytes, spec: MappingSpec, *, tz: ZoneInfo) -> ParsedState
     if errors:
         listed = "\n".join(f"  {error}" for error in errors)
         raise StatementError(
-            f"{len(errors)} row(s) cannot be read, so nothing was imported:\n{listed}"
+            _("{count} row(s) cannot be read, so nothing was imported:\n{listed}").format(
+                count=len(errors), listed=listed
+            )
         )
     return parsed
 
@@ -146,9 +149,11 @@ def _width(cells: list[Cell]) -> int:
 
 def _too_many_cells(cells: list[Cell], width: int, line: int) -> StatementError:
     return StatementError(
-        f"the row has {_width(cells)} cells for the header's {width} columns; an amount with "
-        'a thousands separator must be quoted ("1,234.50"), or the comma splits it in two. '
-        "Export the file again with quoted amounts, or without thousands separators",
+        _(
+            "the row has {cells} cells for the header's {width} columns; an amount with "
+            'a thousands separator must be quoted ("1,234.50"), or the comma splits it in two. '
+            "Export the file again with quoted amounts, or without thousands separators"
+        ).format(cells=_width(cells), width=width),
         line=line,
     )
 
@@ -156,8 +161,10 @@ def _too_many_cells(cells: list[Cell], width: int, line: int) -> StatementError:
 def _too_few_cells(cells: list[Cell], index: Mapping[str, int], line: int) -> StatementError:
     missing = ", ".join(column for column, i in index.items() if i >= len(cells))
     return StatementError(
-        f"the row has {len(cells)} cells and stops before {missing}; every row needs a cell "
-        "for each column of the header (an empty one is fine)",
+        _(
+            "the row has {cells} cells and stops before {missing}; every row needs a cell "
+            "for each column of the header (an empty one is fine)"
+        ).format(cells=len(cells), missing=missing),
         line=line,
     )
 
@@ -165,7 +172,7 @@ def _too_few_cells(cells: list[Cell], index: Mapping[str, int], line: int) -> St
 def _table(data: bytes, spec: MappingSpec) -> tuple[list[tuple[int, list[Cell]]], bool]:
     """(row number, cells) for every row of the file, CSV or workbook; and whether it is a CSV."""
     if data.startswith(_OLD_XLS):
-        raise StatementError("this is an old Excel .xls file; save it as .xlsx or CSV")
+        raise StatementError(_("this is an old Excel .xls file; save it as .xlsx or CSV"))
     if data.startswith(_XLSX):
         return workbook_rows(data), False
     refuse_utf16(data)
@@ -262,8 +269,14 @@ def _repayment(
     if reference:
         if reference in seen.references:
             raise StatementError(
-                f'{value.label("reference")} "{reference}" already appears on row '
-                f"{seen.references[reference]}; the same repayment must not be imported twice",
+                _(
+                    '{label} "{reference}" already appears on row {seen}; the same repayment '
+                    "must not be imported twice"
+                ).format(
+                    label=value.label("reference"),
+                    reference=reference,
+                    seen=seen.references[reference],
+                ),
                 line=value.line,
             )
         seen.references[reference] = value.line
@@ -292,16 +305,16 @@ def _repayment(
 def _wrong_sign(label: str, text: str, outgoing: bool) -> str:
     """Why an amount's sign is refused: its direction is not the mapping's."""
     if outgoing:
-        return (
-            f'{label} "{text}" is money coming in: the mapping reads {label} as money leaving '
-            f"the account (amount={OUTGOING}{label}), where a repayment is negative. A positive "
+        return _(
+            '{label} "{text}" is money coming in: the mapping reads {label} as money leaving '
+            "the account (amount={sign}{label}), where a repayment is negative. A positive "
             "amount is a refund or a reversal, not a repayment; leave it out with --where"
-        )
-    return (
-        f'{label} "{text}" is negative: an amount here is money paid, and a negative one is '
+        ).format(label=label, text=text, sign=OUTGOING)
+    return _(
+        '{label} "{text}" is negative: an amount here is money paid, and a negative one is '
         "money coming back (a reversal, a refund), so it is not read as paid. If this bank "
-        f"writes money leaving the account as negative, map it as amount={OUTGOING}{label}"
-    )
+        "writes money leaving the account as negative, map it as amount={sign}{label}"
+    ).format(label=label, text=text, sign=OUTGOING)
 
 
 # What a field holds, for the message when a cell holds something else.
@@ -332,8 +345,10 @@ class _Reader:
         cell = "" if column is None else self.row[column]
         if isinstance(cell, Formula):
             raise StatementError(
-                f"{self.label(field)} is a formula without a saved value ({cell.text}); open "
-                "the file in Excel and save it, so each formula keeps its value, then import it",
+                _(
+                    "{label} is a formula without a saved value ({formula}); open the file in "
+                    "Excel and save it, so each formula keeps its value, then import it"
+                ).format(label=self.label(field), formula=cell.text),
                 line=self.line,
             )
         if isinstance(cell, bool) and field != "paid":
@@ -377,10 +392,12 @@ class _Reader:
             else:
                 return read_datetime(cell, label, self.line, self.tz)
             check_date(moment.date(), label) if day else check_time(moment, label)
+        except StatementError as error:
+            if error.line is None:
+                raise StatementError(str(error), line=self.line) from error
+            raise
         except InputError as error:
-            raise StatementError(
-                str(error).removeprefix(f"line {self.line}: "), line=self.line
-            ) from error
+            raise StatementError(str(error), line=self.line) from error
         return moment.replace(tzinfo=self.tz) if moment.tzinfo is None else moment
 
     def _serial(self, cell: Number, label: str) -> str | datetime:

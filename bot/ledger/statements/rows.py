@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.dates import parse_date, parse_time
 from bot.errors import InputError
+from bot.i18n import _
 from bot.ledger.observations import LimitStatus
 from bot.money import MoneyInputError, format_money, parse_amount
 from bot.typed import fold_width
@@ -24,7 +25,9 @@ class StatementError(InputError):
     """A statement file that cannot be imported; the message names the line and the fault."""
 
     def __init__(self, message: str, *, line: int | None = None) -> None:
-        super().__init__(message if line is None else f"line {line}: {message}")
+        if line is not None:
+            message = _("line {line}: {message}").format(line=line, message=message)
+        super().__init__(message)
         self.line = line
 
 
@@ -130,7 +133,10 @@ def read_paid(text: str, label: str, line: int) -> bool:
     if not value or value in _FALSE:
         return False
     raise StatementError(
-        f'{label} "{text}" is not yes or no; write yes/no, true/false, 1/0 or 是/否', line=line
+        _('{label} "{text}" is not yes or no; write yes/no, true/false, 1/0 or 是/否').format(
+            label=label, text=text
+        ),
+        line=line,
     )
 
 
@@ -140,8 +146,10 @@ def read_status(text: str, label: str, line: int) -> LimitStatus:
     status = _STATUSES.get(text.casefold())
     if status is None:
         raise StatementError(
-            f'{label} "{text}" is not a limit status; write active, frozen or closed '
-            "(正常, 冻结, 关闭)",
+            _(
+                '{label} "{text}" is not a limit status; write active, frozen or closed '
+                "(正常, 冻结, 关闭)"
+            ).format(label=label, text=text),
             line=line,
         )
     return status

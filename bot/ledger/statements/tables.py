@@ -46,6 +46,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from bot.i18n import _
 from bot.ledger.statements.rows import (
     BillRow,
     LimitRow,
@@ -128,7 +129,9 @@ def _read_header(
                 unknown.append(cell)
             elif canonical in index:
                 raise StatementError(
-                    f'the header names {canonical} twice ("{label[canonical]}" and "{cell}")',
+                    _('the header names {column} twice ("{first}" and "{second}")').format(
+                        column=canonical, first=label[canonical], second=cell
+                    ),
                     line=line,
                 )
             else:
@@ -136,24 +139,29 @@ def _read_header(
                 label[canonical] = cell
         if not index and any(cell[:1].isdigit() for cell in cells):
             raise StatementError(
-                f"no header row: the first row of a {kind} CSV names its columns "
-                f"({canonical_names})",
+                _(
+                    "no header row: the first row of a {kind} CSV names its columns ({columns})"
+                ).format(kind=kind, columns=canonical_names),
                 line=line,
             )
         if unknown:
             listed = ", ".join(f'"{name}"' for name in unknown)
             raise StatementError(
-                f"unknown column {listed}; {kind} columns are {canonical_names}", line=line
+                _("unknown column {listed}; {kind} columns are {columns}").format(
+                    listed=listed, kind=kind, columns=canonical_names
+                ),
+                line=line,
             )
         missing = [name for name in required if name not in index]
         if missing:
             raise StatementError(
-                f"the header has no {' or '.join(missing)} column; a {kind} CSV needs "
-                f"{', '.join(required)}",
+                _("the header has no {missing} column; a {kind} CSV needs {required}").format(
+                    missing=" or ".join(missing), kind=kind, required=", ".join(required)
+                ),
                 line=line,
             )
         return _Header(index=index, label=label)
-    raise StatementError("the file is empty")
+    raise StatementError(_("the file is empty"))
 
 
 def _data_rows(

@@ -4,6 +4,7 @@ import csv
 import io
 from collections.abc import Iterator
 
+from bot.i18n import _
 from bot.ledger.statements.rows import StatementError
 
 BOM = b"\xef\xbb\xbf"
@@ -17,8 +18,10 @@ def refuse_utf16(data: bytes) -> None:
     """A UTF-16 file (Excel's "Unicode Text", tab-separated) is refused saying what it is."""
     if data.startswith(_UTF16_BOMS):
         raise StatementError(
-            'the file is UTF-16 text (what Excel saves as "Unicode Text"), not CSV: save it '
-            'from Excel again as "CSV UTF-8" or "CSV"'
+            _(
+                'the file is UTF-16 text (what Excel saves as "Unicode Text"), not CSV: save it '
+                'from Excel again as "CSV UTF-8" or "CSV"'
+            )
         )
 
 
@@ -35,7 +38,9 @@ def undecodable(data: bytes, error: UnicodeDecodeError, name: str) -> StatementE
     line = data.count(b"\n", 0, error.start) + 1
     bad = data[error.start : error.end]
     return StatementError(
-        f"the bytes {bad!r} are not {name} text; the file may be damaged, export it again",
+        _("the bytes {bad!r} are not {name} text; the file may be damaged, export it again").format(
+            bad=bad, name=name
+        ),
         line=line,
     )
 
@@ -76,12 +81,16 @@ def csv_rows(text: str, first_line: int = 1) -> Iterator[tuple[int, list[str]]]:
             if number > MAX_ROWS:
                 if any(trimmed):
                     raise StatementError(
-                        f"this CSV has more than {MAX_ROWS:,} rows; loanwatch reads at most "
-                        f"{MAX_ROWS:,} rows of a statement. Split the file and import each part",
+                        _(
+                            "this CSV has more than {rows} rows; loanwatch reads at most "
+                            "{rows} rows of a statement. Split the file and import each part"
+                        ).format(rows=f"{MAX_ROWS:,}"),
                         line=start,
                     )
             else:
                 yield start, trimmed
             start = first_line + reader.line_num
     except csv.Error as error:
-        raise StatementError(f"this is not valid CSV ({error})", line=start) from error
+        raise StatementError(
+            _("this is not valid CSV ({error})").format(error=error), line=start
+        ) from error

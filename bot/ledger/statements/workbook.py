@@ -22,6 +22,7 @@ from decimal import Decimal
 from itertools import zip_longest
 from typing import Any
 
+from bot.i18n import _
 from bot.ledger.statements.rows import StatementError
 from bot.ledger.statements.text import MAX_ROWS
 
@@ -76,8 +77,10 @@ def workbook_rows(data: bytes) -> list[tuple[int, list[Cell]]]:
         )
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise StatementError(
-            f"this is not an .xlsx workbook openpyxl can read ({error}); save it again from "
-            "the spreadsheet program, or export CSV"
+            _(
+                "this is not an .xlsx workbook openpyxl can read ({error}); save it again from "
+                "the spreadsheet program, or export CSV"
+            ).format(error=error)
         ) from error
     try:
         epoch = values.epoch

@@ -8,7 +8,7 @@ from bot.alerts import actions as alert_actions
 from bot.alerts.silences import active_silences, add_silence, remove_silence, scope_of
 from bot.durations import parse_duration
 from bot.errors import InputError
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.ledger.facilities import get_facility
 from bot.slack import parsing
 from bot.slack.commands.invocation import Invocation
@@ -51,7 +51,7 @@ def snooze(lw: Loanwatch, call: Invocation) -> Reply:
     if len(call.words) != 2:
         raise InputError(_("say which alert and for how long, e.g. `snooze 12 4h`"))
     alert_id = parsing.alert_id(call.words[0])
-    duration = parse_duration(call.words[1], "snooze")
+    duration = parse_duration(call.words[1], N_("snooze"))
     now = lw.clock()
     with lw.transaction() as session:
         alert = alert_actions.snooze(

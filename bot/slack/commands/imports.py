@@ -6,7 +6,7 @@ bot.slack.events.files). The options are the CLI's: `loanwatch import FILE --fac
 import uuid
 
 from bot.errors import InputError
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.i18n.formats import moment
 from bot.ledger.facilities import get_facility
 from bot.ledger.import_requests import ImportTarget, arm
@@ -16,7 +16,7 @@ from bot.slack.context import Loanwatch
 from bot.slack.reply import Reply
 from bot.zones import shown_zone
 
-USAGE = "import FACILITY [--mapping NAME | --format alipay|bills|limits], then share the file"
+USAGE = N_("import FACILITY [--mapping NAME | --format alipay|bills|limits], then share the file")
 
 
 def import_file(lw: Loanwatch, call: Invocation) -> Reply:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import InputError
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.i18n.formats import moment
 from bot.ledger.facilities import get_facility
 from bot.models import Facility, Platform, Ticket
@@ -28,7 +28,7 @@ from bot.tickets.timeline import entries, get_ticket, linked_alerts
 from bot.tickets.words import is_overdue, ticket_label, ticket_number
 from bot.zones import shown_zone
 
-USAGE = (
+USAGE = N_(
     "ticket [FACILITY SUBJECT…] · ticket list [open|all] [FACILITY] · ticket show T-n · "
     "ticket note T-n TEXT · ticket reply T-n [case CASE_REF] TEXT · ticket sent T-n · "
     "ticket close T-n RESOLUTION · ticket reopen T-n REASON"
