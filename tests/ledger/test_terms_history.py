@@ -12,6 +12,7 @@ FIXED = {
     "currency",
     "timezone",
     "alert_channel",
+    "language",  # how its messages are worded, not a term: never versioned
     "oncall_rotation",
     "reading_owner",
     "readings",
