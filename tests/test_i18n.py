@@ -13,7 +13,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from bot.errors import InputError
-from bot.i18n import EN, PSEUDO, ZH, _, current, from_locale, parse_language, use
+from bot.i18n import EN, PSEUDO, ZH, _, catalogs, current, from_locale, parse_language, use
 from bot.i18n.catalogs import _load, compile_po
 from bot.i18n.formats import big_money, day, moment
 from bot.slack.languages import UserLanguages
@@ -209,12 +209,18 @@ def test_a_translation_filling_other_placeholders_is_shown_in_english(tmp_path, 
         'msgid ""\nmsgstr "Content-Type: text/plain; charset=utf-8\\n"\n\n'
         'msgid "{count} alerts open"\nmsgstr "{count} 条告警{oops}"\n\n'
         'msgid "due {day}"\nmsgstr "{day.__class__} 到期"\n\n'
+        'msgid "alert {id}"\nmsgstr "告警 {id:>99999999}"\n\n'
+        'msgid "on {where} {what}"\nmsgstr "{where:{what}}"\n\n'
+        'msgid "check {check}"\nmsgstr "检查项 {check!z}"\n\n'
         'msgid "an unknown time"\nmsgstr "时间未知"\n',
         encoding="utf-8",
     )
     loaded = _load(folder)
     assert loaded.gettext("{count} alerts open").format(count=3) == "3 alerts open"
     assert loaded.gettext("due {day}").format(day="12-10") == "due 12-10"
+    assert loaded.gettext("alert {id}") == "alert {id}"
+    assert loaded.gettext("on {where} {what}") == "on {where} {what}"
+    assert loaded.gettext("check {check}") == "check {check}"
     assert loaded.gettext("an unknown time") == "时间未知"
     assert "fills other placeholders" in caplog.text
 
@@ -226,3 +232,24 @@ def test_an_empty_language_setting_is_no_setting(monkeypatch) -> None:
     assert LanguageSetting().language == EN
     monkeypatch.setenv("LOANWATCH_LANGUAGE", "zh_CN")
     assert LanguageSetting().language == ZH
+
+
+def test_a_catalog_that_cannot_be_read_leaves_its_language_in_english(
+    tmp_path, monkeypatch, caplog
+) -> None:
+    folder = tmp_path / "zh_CN" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "loanwatch.po").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=utf-8\\n"\n'
+        '"Plural-Forms: nplurals=2; plural=(n != 1;\\n"\n\n'
+        'msgid "an unknown time"\nmsgstr "时间未知"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(catalogs, "LOCALE_DIR", tmp_path)
+    catalogs.translations.cache_clear()
+    try:
+        with use(ZH):
+            assert _("an unknown time") == "an unknown time"
+        assert "cannot be read" in caplog.text
+    finally:
+        catalogs.translations.cache_clear()

@@ -43,7 +43,11 @@ def translations(language: str) -> gettext.NullTranslations:
     folder = CATALOG_OF.get(language)
     if folder is None:
         return gettext.NullTranslations()
-    return _load(LOCALE_DIR / folder / "LC_MESSAGES")
+    try:
+        return _load(LOCALE_DIR / folder / "LC_MESSAGES")
+    except Exception:  # a .po edited by hand (a broken Plural-Forms header, a bad file)
+        log.exception("the %s catalog cannot be read: its language is shown in English", language)
+        return gettext.NullTranslations()
 
 
 def _load(folder: Path) -> gettext.NullTranslations:
@@ -78,12 +82,18 @@ def _checked(found: gettext.GNUTranslations, folder: Path) -> gettext.GNUTransla
     return found
 
 
-def _fields(text: object) -> frozenset[str] | None:
-    """The names a str.format text fills; None when it is not one (a stray brace)."""
+def _fields(text: object) -> frozenset[tuple[str, str, str | None]] | None:
+    """What a str.format text fills: each placeholder with its format spec and conversion, as
+    written (a spec or conversion the English lacks, `{id:>99999999}`, `{where!z}`, a
+    placeholder inside a spec, is another placeholder); None when it is not one."""
     if not isinstance(text, str):
         return None
     try:
-        return frozenset(name for _, name, _, _ in Formatter().parse(text) if name is not None)
+        return frozenset(
+            (name, spec or "", conversion)
+            for _, name, spec, conversion in Formatter().parse(text)
+            if name is not None
+        )
     except ValueError:
         return None
 

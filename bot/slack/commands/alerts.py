@@ -84,7 +84,7 @@ def silence(lw: Loanwatch, call: Invocation) -> Reply:
     if not words or words[0].lower() == "list":
         return _list(lw)
     if not lw.may(call.user_id, Role.TREASURER, "silence"):
-        return Reply(refusal(Role.TREASURER, "add or remove silences"))
+        return Reply(refusal(Role.TREASURER, N_("add or remove silences")))
     if words[0].lower() == "remove":
         if len(words) != 2:
             raise InputError(_("say which silence to remove: its id, from `silence list`"))
