@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 from bot.errors import InputError
 from bot.i18n import EN, PSEUDO, ZH, _, catalogs, current, from_locale, parse_language, use
 from bot.i18n.catalogs import _load, compile_po
-from bot.i18n.formats import big_money, day, moment
+from bot.i18n.formats import big_money, day, moment, percent
 from bot.slack.languages import UserLanguages
 from tests.support.pseudo import unmarked
 
@@ -144,6 +144,13 @@ def test_dates_and_moments_as_each_language_writes_them() -> None:
         assert day(date(2027, 1, 4), near=date(2026, 12, 7)) == "2027年1月4日（周一）"
         assert day(date(2027, 1, 4)) == "2027年1月4日（周一）"
         assert moment(at, shanghai, near=date(2026, 12, 1)) == "12月3日（周四）09:00"
+
+
+def test_a_percentage_has_no_space_before_its_sign_in_chinese() -> None:
+    assert percent(Decimal("41.7")) == "41.7 %"
+    with use(ZH):
+        assert percent(Decimal("41.7")) == "41.7%"
+        assert percent(80) == "80%"
 
 
 def test_large_amounts_also_in_wan_for_a_chinese_reader() -> None:

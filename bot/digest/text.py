@@ -18,7 +18,7 @@ from bot.alerts.said import summary_of
 from bot.digest.numbers import AlertAtRisk, Digest, FacilityLine, PlatformShare, WaitingTicket
 from bot.digest.words import check_word, severity_word
 from bot.i18n import N_, _
-from bot.i18n.formats import big_money, day, money
+from bot.i18n.formats import big_money, day, money, percent
 from bot.ledger.portfolio import UpcomingLine
 from bot.money import money_str
 
@@ -83,14 +83,14 @@ def _share_line(s: PlatformShare, threshold: int) -> str:
     # The percentages come with their sign: "% o" in a text reads to gettext as a %-format.
     words = {
         "platform": s.platform,
-        "share": f"{s.share} %",
+        "share": percent(s.share),
         "currency": s.currency,
         "owed": big_money(s.outstanding, s.currency),
     }
     if s.over:
         return _(
             "{platform}: {share} of {currency} outstanding ({owed}) ⚠ above {threshold}"
-        ).format(threshold=f"{threshold} %", **words)
+        ).format(threshold=percent(threshold), **words)
     return _("{platform}: {share} of {currency} outstanding ({owed})").format(**words)
 
 
@@ -134,7 +134,7 @@ def rest_filename(on: date) -> str:
 
 def utilization_text(line: FacilityLine) -> str:
     """ "45.0 %", or "—" for a zero limit."""
-    return "—" if line.utilization is None else f"{line.utilization} %"
+    return "—" if line.utilization is None else percent(line.utilization)
 
 
 def facility_line(f: FacilityLine) -> str:

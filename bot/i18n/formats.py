@@ -7,6 +7,7 @@ Chinese finance teams write `12月10日（周四）` in chat and the year only w
     day(date(2026, 12, 10), near=date(2026, 12, 7))   # zh: "12月10日（周四）"
     moment(at, zone)                                   # zh: "12月3日（周四）09:00"
     big_money(Decimal("300000"))                       # zh: "¥300,000.00（30万）"
+    percent(Decimal("41.7"))                           # en: "41.7 %", zh: "41.7%"
 """
 
 from datetime import date, datetime, tzinfo
@@ -58,3 +59,9 @@ def big_money(value: Decimal, currency: str = "CNY") -> str:
         scaled, unit = (value / YI).quantize(Decimal("0.01")), "亿"
     scaled = scaled.normalize()
     return f"{written}（{scaled:f}{unit}）"
+
+
+def percent(value: Decimal | int) -> str:
+    """A percentage: `41.7 %` in English (as loanwatch has always written it), `41.7%` in
+    Chinese, which sets no space before the sign."""
+    return f"{value}%" if current() == ZH else f"{value} %"

@@ -100,7 +100,7 @@ def say(arg: Arg, near: date | None = None) -> str:
     if isinstance(arg, Moment):
         return _moment(arg, near)
     if isinstance(arg, Percent):
-        return f"{arg.value}%" if current() == ZH else f"{arg.value} %"
+        return formats.percent(arg.value)
     if isinstance(arg, Listed):
         return _(arg.sep).join(say(item, near) for item in arg.items)
     return str(arg)

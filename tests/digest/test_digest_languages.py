@@ -133,6 +133,8 @@ def test_the_digest_in_chinese_reads_as_a_chinese_treasurer_writes() -> None:
         "自12月1日（周二）起等待回复，已催办2次（已超时）",
         "平台集中度（占未还本金比例）",
         "见消息列中的 cashflow-2026-12-07.png",
+        "使用率 40.0%",  # no space before the sign in Chinese
+        "占CNY未还总额的 85.7% :warning: 超过 60%",
     ):
         assert phrase in shown, phrase
     assert "Daily digest" not in shown
