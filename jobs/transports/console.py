@@ -66,11 +66,16 @@ def render_text(message: OutboxMessageView) -> str:
             lines.append(str(value))
     facts = payload.pop("facts", None)
     if isinstance(facts, Mapping):
-        lines.extend(f"  {label}: {value}" for label, value in facts.items())
+        lines.extend(_fact(label, value) for label, value in facts.items())
     for key, label in _LABELS:
         if payload.get(key):
-            lines.append(f"  {_(label)}: {payload[key]}")
+            lines.append(_fact(_(label), payload[key]))
     return "\n".join(lines) + "\n"
+
+
+def _fact(label: object, value: object) -> str:
+    # A colon after a Chinese label is the full-width one: 原因：…
+    return "  " + _("{label}: {value}").format(label=label, value=value)
 
 
 _LABELS = (

@@ -229,3 +229,14 @@ def test_chinese_messages_keep_slacks_limits_with_long_chinese_names_and_notes(s
     assert form["title"]["text"].startswith("解决告警")
     buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
     assert all(len(e.get("text", e.get("placeholder", {})).get("text", "")) <= 75 for e in buttons)
+
+
+def test_the_consoles_labels_take_a_full_width_colon_in_chinese() -> None:
+    """A console block in Chinese reads 应还金额：… and 确认人：…, not an English colon after
+    Chinese words."""
+    with use(ZH):
+        lines = console("alert.updated", SURFACES["acknowledged"]).splitlines()
+    facts = [line for line in lines if line.startswith("  ")]
+    assert "  应还金额：¥899.75" in facts
+    assert any(line.startswith("  确认人：") for line in facts)
+    assert not [line for line in facts if ": " in line]
