@@ -31,22 +31,26 @@ def help_of(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
 
 
 def commands(
-    command: click.Command = cli, parent: click.Context | None = None, name: str = "loanwatch"
+    command: click.Command = cli,
+    parent: click.Context | None = None,
+    name: str = "loanwatch",
+    width: int | None = 10_000,
 ) -> Iterator[tuple[click.Command, click.Context]]:
-    """Every command and group under `command` with its context; wide enough that click
-    neither wraps a text nor shortens a short help (a wrapped line has no marks of its own)."""
-    ctx = click.Context(
+    """Every command and group under `command` with its context, as `loanwatch` makes them. By
+    default wide enough that a text is neither wrapped nor shortened (a wrapped line has no
+    marks of its own); `width=None`: an 80-column terminal's."""
+    ctx = command.context_class(
         command,
         info_name=name,
         parent=parent,
-        terminal_width=10_000,
-        max_content_width=10_000,
+        terminal_width=width,
+        max_content_width=width,
         **command.context_settings,  # the root's: -h as well as --help
     )
     yield command, ctx
     if isinstance(command, click.Group):
         for sub_name, sub in command.commands.items():
-            yield from commands(sub, ctx, sub_name)
+            yield from commands(sub, ctx, sub_name, width)
 
 
 def written_text(page: str, command: click.Command, ctx: click.Context) -> str:
@@ -177,3 +181,25 @@ def test_the_english_help_is_as_it_was(capsys: pytest.CaptureFixture[str]) -> No
     assert "A CSV's encoding: gb18030 or utf-8. [default: utf-8]" in mapping
     check = help_of(["check"], capsys)
     assert "\n\n  `--at` is the moment the checks evaluate;" in check
+
+
+def test_chinese_help_fits_the_terminal_and_breaks_lines_where_chinese_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every help page in Chinese: each line holding Chinese fits 80 columns (click counts
+    characters; a Chinese one takes two columns), no line starts with a closing mark
+    (，。）) nor ends with an opening one (（“); and an environment variable is not split."""
+    monkeypatch.setenv("COLUMNS", "80")
+    wide, pages = [], 0
+    for command, ctx in commands(width=None):
+        with use(ZH):
+            page = command.get_help(ctx)
+        pages += 1
+        for line in page.splitlines():
+            if columns(line) == len(line):
+                continue  # no Chinese: as click writes it
+            if columns(line) > 80 or line.strip()[0] in "，。、；：）”" or line[-1] in "（“":
+                wide.append(line)
+        assert "LOANWATCH_BILL_CRITICAL_\n" not in page
+    assert wide == []
+    assert pages > 80
