@@ -14,9 +14,10 @@ import click
 from pydantic import ValidationError
 
 from bot.cli.context import CliState
+from bot.cli.helptexts import TranslatedGroup
 from bot.db import SchemaBehindError
 from bot.errors import InputError
-from bot.i18n import _, default, set_default
+from bot.i18n import N_, _, default, set_default
 from bot.logs import redact_with_environment
 from bot.settings import LanguageSetting
 
@@ -24,15 +25,18 @@ EXIT_BAD_INPUT = 2
 EXIT_SCHEMA_BEHIND = 3
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    cls=TranslatedGroup,
+    help=N_("Watch credit lines: the company's ledger against what the platforms show."),
+)
 @click.option(
     "--database-url",
     metavar="URL",
-    help="Database to use (default: DATABASE_URL from the environment or .env).",
+    help=N_("Database to use (default: DATABASE_URL from the environment or .env)."),
 )
 @click.pass_context
 def cli(ctx: click.Context, database_url: str | None) -> None:
-    """Watch credit lines: the company's ledger against what the platforms show."""
     ctx.obj = CliState(database_url=database_url)
     ctx.call_on_close(ctx.obj.close)
 

@@ -10,6 +10,7 @@ from bot.alerts.said import summary_of
 from bot.alerts.silences import active_silences, add_silence, remove_silence
 from bot.cli.context import CliState
 from bot.cli.delivery import deliver_now
+from bot.cli.helptexts import TranslatedCommand, TranslatedGroup
 from bot.cli.params import ALERT_ID, SILENCE_ID, TIME, in_zone
 from bot.cli.render import replay_summary, table
 from bot.cli.words import stamp, word
@@ -41,20 +42,23 @@ ADMIN_ALERTS_NOWHERE = N_(
 )
 
 
-@click.command("check")
-@click.option("--at", "at", type=TIME, help="Run as of this time (default: now).")
+@click.command(
+    "check",
+    cls=TranslatedCommand,
+    help=N_(
+        "Run every check once, update the alerts, deliver the notifications, print a summary.\n\n"
+        "`--at` is the moment the checks evaluate; delivery keeps the real clock (its leases, "
+        "backoff and due times are shared with any worker running beside this command). "
+        "`--at` a moment earlier than the latest run of the checks (or, before any run, than "
+        "the latest record in the ledger) is a replay (jobs/replay.py): it prints what the "
+        "checks find as of then and changes nothing. A plain `check` is always real. Exits 1 "
+        "when a check failed (the others ran and their notifications were delivered; the "
+        "traceback is on stderr), 0 otherwise."
+    ),
+)
+@click.option("--at", "at", type=TIME, help=N_("Run as of this time (default: now)."))
 @click.pass_obj
 def check_command(state: CliState, at: datetime | None) -> int:
-    """Run every check once, update the alerts, deliver the notifications, print a summary.
-
-    `--at` is the moment the checks evaluate; delivery keeps the real clock (its leases,
-    backoff and due times are shared with any worker running beside this command). `--at` a
-    moment earlier than the latest run of the checks (or, before any run, than the latest
-    record in the ledger) is a replay (jobs/replay.py): it prints what the checks find as of
-    then and changes nothing. A plain `check` is always real.
-    Exits 1 when a check failed (the others ran and their notifications were delivered; the
-    traceback is on stderr), 0 otherwise.
-    """
     now = in_zone(at, state.settings.zone) or state.now
     # The moment's date where loanwatch reads it (LOANWATCH_TIMEZONE), not its typed offset's.
     check_time(now, "--at", zone=state.settings.zone)
@@ -103,23 +107,22 @@ def check_command(state: CliState, at: datetime | None) -> int:
     return EXIT_CHECK_FAILED if report.failed else 0
 
 
-@click.group("alert")
+@click.group("alert", cls=TranslatedGroup, help=N_("Alerts: list, acknowledge, snooze, resolve."))
 def alert_group() -> None:
-    """Alerts: list, acknowledge, snooze, resolve."""
+    pass
 
 
-@alert_group.command("list")
+@alert_group.command("list", help=N_("Alerts, newest first."))
 @click.option(
     "--state",
     "wanted",
     type=click.Choice(LIST_STATES),
     default="open",
     show_default=True,
-    help="open means not resolved (acknowledged ones included).",
+    help=N_("open means not resolved (acknowledged ones included)."),
 )
 @click.pass_obj
 def alert_list(state: CliState, wanted: str) -> None:
-    """Alerts, newest first."""
     with state.transaction() as session:
         alerts = list_alerts(session, wanted)
         rows = [
@@ -141,11 +144,13 @@ def alert_list(state: CliState, wanted: str) -> None:
     click.echo(table(headers, rows))
 
 
-@alert_group.command("ack")
+@alert_group.command(
+    "ack",
+    help=N_("Acknowledge an alert: you own it; it expires if the condition still holds later."),
+)
 @click.argument("alert_id", type=ALERT_ID)
 @click.pass_obj
 def alert_ack(state: CliState, alert_id: int) -> None:
-    """Acknowledge an alert: you own it; it expires if the condition still holds later."""
     with state.transaction() as session:
         alert = acknowledge(
             session, state.actor, alert_id, now=state.now, policy=state.settings.alert_policy()
@@ -156,12 +161,15 @@ def alert_ack(state: CliState, alert_id: int) -> None:
 
 
 # `-5m` is a (negative) duration to refuse in words, not an unknown option `-5`.
-@alert_group.command("snooze", context_settings={"ignore_unknown_options": True})
+@alert_group.command(
+    "snooze",
+    context_settings={"ignore_unknown_options": True},
+    help=N_("Quiet an alert for DURATION (30m, 4h, 2d)."),
+)
 @click.argument("alert_id", type=ALERT_ID)
 @click.argument("duration")
 @click.pass_obj
 def alert_snooze(state: CliState, alert_id: int, duration: str) -> None:
-    """Quiet an alert for DURATION (30m, 4h, 2d)."""
     until = state.now + parse_duration(duration, N_("snooze"))
     with state.transaction() as session:
         alert = snooze(session, state.actor, alert_id, until, now=state.now)
@@ -172,28 +180,33 @@ def alert_snooze(state: CliState, alert_id: int, duration: str) -> None:
         )
 
 
-@alert_group.command("resolve")
+@alert_group.command("resolve", help=N_("Resolve an alert by hand, with a reason."))
 @click.argument("alert_id", type=ALERT_ID)
-@click.option("--reason", required=True, help="Why it is resolved (kept in the audit trail).")
+@click.option("--reason", required=True, help=N_("Why it is resolved (kept in the audit trail)."))
 @click.pass_obj
 def alert_resolve(state: CliState, alert_id: int, reason: str) -> None:
-    """Resolve an alert by hand, with a reason."""
     with state.transaction() as session:
         alert = resolve(session, state.actor, alert_id, reason, now=state.now)
         click.echo(_("alert {id} resolved: {reason}").format(id=alert.id, reason=reason))
 
 
-@click.group("silence")
+@click.group(
+    "silence",
+    cls=TranslatedGroup,
+    help=N_(
+        "Silences: quiet a facility, a check or everything for a while (platform maintenance)."
+    ),
+)
 def silence_group() -> None:
-    """Silences: quiet a facility, a check or everything for a while (platform maintenance)."""
+    pass
 
 
-@silence_group.command("add")
-@click.option("--facility", help="Silence this facility's alerts.")
-@click.option("--check", help="Silence this check everywhere.")
-@click.option("--all", "everything", is_flag=True, help="Silence everything.")
-@click.option("--for", "duration", required=True, help="How long: 30m, 4h, 2d.")
-@click.option("--reason", required=True, help="Why, e.g. platform maintenance.")
+@silence_group.command("add", help=N_("Add a silence."))
+@click.option("--facility", help=N_("Silence this facility's alerts."))
+@click.option("--check", help=N_("Silence this check everywhere."))
+@click.option("--all", "everything", is_flag=True, help=N_("Silence everything."))
+@click.option("--for", "duration", required=True, help=N_("How long: 30m, 4h, 2d."))
+@click.option("--reason", required=True, help=N_("Why, e.g. platform maintenance."))
 @click.pass_obj
 def silence_add(
     state: CliState,
@@ -203,7 +216,6 @@ def silence_add(
     duration: str,
     reason: str,
 ) -> None:
-    """Add a silence."""
     length = parse_duration(duration)
     with state.transaction() as session:
         facility_id = get_facility(session, facility).id if facility else None
@@ -226,10 +238,9 @@ def silence_add(
         )
 
 
-@silence_group.command("list")
+@silence_group.command("list", help=N_("Silences in force now."))
 @click.pass_obj
 def silence_list(state: CliState) -> None:
-    """Silences in force now."""
     with state.transaction() as session:
         rows = [
             [str(s.id), _scope(s), stamp(s.ends_at, state.settings.zone), s.created_by, s.reason]
@@ -241,11 +252,10 @@ def silence_list(state: CliState) -> None:
     click.echo(table([_("id"), _("scope"), _("until"), _("by"), _("reason")], rows))
 
 
-@silence_group.command("remove")
+@silence_group.command("remove", help=N_("End a silence now."))
 @click.argument("silence_id", type=SILENCE_ID)
 @click.pass_obj
 def silence_remove(state: CliState, silence_id: int) -> None:
-    """End a silence now."""
     with state.transaction() as session:
         remove_silence(session, state.actor, silence_id, now=state.now)
     click.echo(_("silence {id} removed").format(id=silence_id))

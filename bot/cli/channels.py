@@ -7,26 +7,29 @@ messages about facilities without one, and for the channel's digests (bot.langua
 import click
 
 from bot.cli.context import CliState
+from bot.cli.helptexts import TranslatedGroup
 from bot.cli.render import table
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.languages import channel_languages, set_channel_language
 
 
-@click.group("channel")
+@click.group("channel", cls=TranslatedGroup, help=N_("Slack channels' own languages."))
 def channel_group() -> None:
-    """Slack channels' own languages."""
+    pass
 
 
-@channel_group.command("set")
+@channel_group.command(
+    "set",
+    help=N_("Write the messages to CHANNEL (a Slack channel id, C…) in a language of its own."),
+)
 @click.argument("channel")
 @click.option(
     "--language",
     required=True,
-    help="zh-CN or en for the messages sent to CHANNEL (- for LOANWATCH_LANGUAGE again).",
+    help=N_("zh-CN or en for the messages sent to CHANNEL (- for LOANWATCH_LANGUAGE again)."),
 )
 @click.pass_obj
 def channel_set(state: CliState, channel: str, language: str) -> None:
-    """Write the messages to CHANNEL (a Slack channel id, C…) in a language of its own."""
     typed = language.strip()
     with state.transaction() as session:
         said = set_channel_language(
@@ -39,10 +42,9 @@ def channel_set(state: CliState, channel: str, language: str) -> None:
     click.echo(said)
 
 
-@channel_group.command("list")
+@channel_group.command("list", help=N_("The channels with a language of their own."))
 @click.pass_obj
 def channel_list(state: CliState) -> None:
-    """The channels with a language of their own."""
     with state.transaction() as session:
         chosen = channel_languages(session)
     if not chosen:

@@ -9,9 +9,10 @@ from typing import Any
 import click
 
 from bot.cli.context import CliState
+from bot.cli.helptexts import TranslatedCommand
 from bot.cli.params import WholeNumberType
 from bot.digest.cashflow import DEFAULT_WEEKS, MAX_WEEKS
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.ledger.exports import COLUMNS, EXPORTS, export_rows
 from bot.ledger.facilities import get_facility
 from bot.ledger.importer import ImportSummary, import_statement, import_with_mapping
@@ -19,17 +20,22 @@ from bot.ledger.statements import FORMATS
 from bot.spreadsheets import safe_cell
 
 
-@click.command("import")
+@click.command(
+    "import",
+    cls=TranslatedCommand,
+    help=N_(
+        "Import bills, limit readings, an Alipay export, or any bank's export through a saved "
+        "mapping; all of the file or none of it."
+    ),
+)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--facility", required=True, help="The facility the statement belongs to.")
+@click.option("--facility", required=True, help=N_("The facility the statement belongs to."))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True)
-@click.option("--mapping", help="Read the file (CSV or .xlsx) with this saved mapping.")
+@click.option("--mapping", help=N_("Read the file (CSV or .xlsx) with this saved mapping."))
 @click.pass_obj
 def import_command(
     state: CliState, file: Path, facility: str, fmt: str, mapping: str | None
 ) -> None:
-    """Import bills, limit readings, an Alipay export, or any bank's export through a saved
-    mapping; all of the file or none of it."""
     if mapping and fmt != "auto":
         raise click.UsageError(_("--mapping says how to read the file; leave out --format"))
     data = file.read_bytes()
@@ -54,7 +60,13 @@ def import_report(file_name: str, facility: str, summary: ImportSummary) -> str:
     )
 
 
-@click.command("export")
+@click.command(
+    "export",
+    cls=TranslatedCommand,
+    help=N_(
+        "Print KIND as JSON (a list of objects) or CSV; amounts are strings with two decimals."
+    ),
+)
 @click.argument("kind", type=click.Choice(sorted(EXPORTS)))
 @click.option(
     "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True
@@ -62,13 +74,13 @@ def import_report(file_name: str, facility: str, summary: ImportSummary) -> str:
 @click.option(
     "--include-superseded",
     is_flag=True,
-    help="installments: also those an early repayment replaced.",
+    help=N_("installments: also those an early repayment replaced."),
 )
-@click.option("--month", help="accruals: the month whose end they are at, YYYY-MM.")
+@click.option("--month", help=N_("accruals: the month whose end they are at, YYYY-MM."))
 @click.option(
     "--weeks",
     type=WholeNumberType(1, MAX_WEEKS),
-    help="cashflow: how many weeks from this week's Monday (default 13).",
+    help=N_("cashflow: how many weeks from this week's Monday (default 13)."),
 )
 @click.pass_obj
 def export_command(
@@ -79,7 +91,6 @@ def export_command(
     month: str | None,
     weeks: int | None,
 ) -> None:
-    """Print KIND as JSON (a list of objects) or CSV; amounts are strings with two decimals."""
     options: dict[str, Any] = (
         {"include_superseded": include_superseded} if kind == "installments" else {}
     )

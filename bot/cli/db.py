@@ -6,22 +6,28 @@ import click
 from sqlalchemy import func, select
 
 from bot.cli.context import CliState
+from bot.cli.helptexts import TranslatedGroup
 from bot.db import current_revision, head_revision, upgrade
 from bot.db_copy import backup_sqlite, copy_database, safe_url
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.ledger.summaries import rebuild_summaries
 from bot.models import BillDay, FacilitySummary
 
 
-@click.group("db")
+@click.group(
+    "db",
+    cls=TranslatedGroup,
+    help=N_("Database schema: upgrade to the newest migration, or show where it stands."),
+)
 def db_group() -> None:
-    """Database schema: upgrade to the newest migration, or show where it stands."""
+    pass
 
 
-@db_group.command("upgrade")
+@db_group.command(
+    "upgrade", help=N_("Run the migrations the database has not had yet (creates it from empty).")
+)
 @click.pass_obj
 def db_upgrade(state: CliState) -> None:
-    """Run the migrations the database has not had yet (creates it from empty)."""
     url = state.settings.database_url
     before = current_revision(state.engine)
     upgrade(url)
@@ -36,10 +42,11 @@ def db_upgrade(state: CliState) -> None:
         )
 
 
-@db_group.command("current")
+@db_group.command(
+    "current", help=N_("Show the database's migration and the newest one this version ships.")
+)
 @click.pass_obj
 def db_current(state: CliState) -> None:
-    """Show the database's migration and the newest one this version ships."""
     url = state.settings.database_url
     click.echo(
         _("database: {database}; code: {code}").format(
@@ -48,14 +55,16 @@ def db_current(state: CliState) -> None:
     )
 
 
-@db_group.command("rebuild-summaries")
+@db_group.command(
+    "rebuild-summaries",
+    help=N_(
+        "Recompute the checks' summaries from the ledger and observations (safe at any time).\n\n"
+        "Needed after rows were written past loanwatch (a bulk load, a hand-written INSERT); "
+        "every change loanwatch makes keeps them up to date by itself."
+    ),
+)
 @click.pass_obj
 def db_rebuild_summaries(state: CliState) -> None:
-    """Recompute the checks' summaries from the ledger and observations (safe at any time).
-
-    Needed after rows were written past loanwatch (a bulk load, a hand-written INSERT); every
-    change loanwatch makes keeps them up to date by itself.
-    """
     with state.transaction() as session:
         rebuild_summaries(session.connection())
         facilities = session.scalar(select(func.count()).select_from(FacilitySummary))
@@ -67,23 +76,25 @@ def db_rebuild_summaries(state: CliState) -> None:
     )
 
 
-@db_group.command("copy")
+@db_group.command(
+    "copy",
+    help=N_(
+        "Copy every table into an empty database (moving from SQLite to PostgreSQL).\n\n"
+        "The target is brought to the newest migration if it is empty, refused if it holds "
+        "data; the copy is one transaction there, checked table by table (row count and "
+        "checksum) before it commits. Stop `loanwatch run`/`worker` first so nothing written "
+        "after the copy is left behind, then point DATABASE_URL at the target."
+    ),
+)
 @click.option(
     "--to",
     "target",
     required=True,
     metavar="URL",
-    help="The empty database to copy into, e.g. postgresql+psycopg://user@host/loanwatch.",
+    help=N_("The empty database to copy into, e.g. postgresql+psycopg://user@host/loanwatch."),
 )
 @click.pass_obj
 def db_copy(state: CliState, target: str) -> None:
-    """Copy every table into an empty database (moving from SQLite to PostgreSQL).
-
-    The target is brought to the newest migration if it is empty, refused if it holds data;
-    the copy is one transaction there, checked table by table (row count and checksum) before
-    it commits. Stop `loanwatch run`/`worker` first so nothing written after the copy is left
-    behind, then point DATABASE_URL at the target.
-    """
     copies = copy_database(state.engine, target)
     held = [copy for copy in copies if copy.rows]
     width = max((len(copy.name) for copy in held), default=0)
@@ -110,11 +121,13 @@ def db_copy(state: CliState, target: str) -> None:
     )
 
 
-@db_group.command("backup")
+@db_group.command(
+    "backup",
+    help=N_("Back up the SQLite database into a new file (safe while `loanwatch run` is serving)."),
+)
 @click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_obj
 def db_backup(state: CliState, destination: Path) -> None:
-    """Back up the SQLite database into a new file (safe while `loanwatch run` is serving)."""
     size = backup_sqlite(state.engine, destination)
     click.echo(
         _("backed up to {path} ({size} bytes, integrity checked)").format(

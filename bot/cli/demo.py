@@ -77,6 +77,7 @@ from bot.cli.demo_words import (
     severity_word,
     state_word,
 )
+from bot.cli.helptexts import TranslatedCommand
 from bot.cli.render import (
     bill_recorded,
     draw_confirmed,
@@ -88,7 +89,7 @@ from bot.db import make_engine, transaction, upgrade
 from bot.digest.chart import cashflow_png
 from bot.digest.sending import digest_for
 from bot.digest.text import chart_title, digest_text
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.i18n.formats import day, money
 from bot.ledger.confirmations import confirm_draw
 from bot.ledger.draws import DrawRequest, outstanding_principal, record_draw
@@ -315,14 +316,19 @@ def show_portfolio(session: Session, today: date) -> str:
     )
 
 
-@click.command("demo")
+@click.command(
+    "demo",
+    cls=TranslatedCommand,
+    help=N_(
+        "A demo portfolio with planted faults, checked over four days; no Slack account needed."
+    ),
+)
 @click.option(
     "--keep",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Keep the demo database in this folder.",
+    help=N_("Keep the demo database in this folder."),
 )
 def demo_command(keep: Path | None) -> None:
-    """A demo portfolio with planted faults, checked over four days; no Slack account needed."""
     folder = keep or Path(tempfile.mkdtemp(prefix="loanwatch-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{folder / 'demo.db'}"

@@ -7,35 +7,39 @@ import click
 
 from bot.cli.context import CliState
 from bot.cli.delivery import deliver_now
+from bot.cli.helptexts import TranslatedCommand
 from bot.cli.params import TIME, in_zone
 from bot.dates import check_time
 from bot.digest.chart import cashflow_png
 from bot.digest.sending import channel_scopes, digest_for, enqueue_digest, scope_of
 from bot.digest.text import chart_title, digest_text
 from bot.errors import InputError
-from bot.i18n import _
+from bot.i18n import N_, _
 
 
-@click.command("digest")
+@click.command(
+    "digest",
+    cls=TranslatedCommand,
+    help=N_(
+        "Print the daily digest of the whole portfolio; with --channel, send that channel's.\n\n"
+        "Sent, it goes through the outbox like the scheduled one (Slack with SLACK_BOT_TOKEN, "
+        "with its chart; else the console prints it)."
+    ),
+)
 @click.option(
     "--channel",
-    help="Only the facilities posting to this channel (an id, C0123ABCD), and send it there.",
+    help=N_("Only the facilities posting to this channel (an id, C0123ABCD), and send it there."),
 )
-@click.option("--at", "at", type=TIME, help="As of this time (default: now).")
+@click.option("--at", "at", type=TIME, help=N_("As of this time (default: now)."))
 @click.option(
     "--chart",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="Also write the 13-week cash-flow chart to this PNG file.",
+    help=N_("Also write the 13-week cash-flow chart to this PNG file."),
 )
 @click.pass_obj
 def digest_command(
     state: CliState, channel: str | None, at: datetime | None, chart: Path | None
 ) -> None:
-    """Print the daily digest of the whole portfolio; with --channel, send that channel's.
-
-    Sent, it goes through the outbox like the scheduled one (Slack with SLACK_BOT_TOKEN, with
-    its chart; else the console prints it).
-    """
     now = in_zone(at, state.settings.zone) or state.now
     check_time(now, "--at", zone=state.settings.zone)
     options = state.settings.digest_options()

@@ -30,6 +30,7 @@ from bot.cli.facility_words import (
     thresholds_of,
     updated_line,
 )
+from bot.cli.helptexts import TranslatedGroup
 from bot.cli.params import DATE
 from bot.cli.render import (
     payoff_summary,
@@ -39,7 +40,7 @@ from bot.cli.render import (
 )
 from bot.cli.words import terms_words, word
 from bot.errors import InputError
-from bot.i18n import _, parse_language
+from bot.i18n import N_, _, parse_language
 from bot.i18n.formats import big_money
 from bot.languages import set_facility_language
 from bot.ledger import facilities as facility_service
@@ -88,21 +89,26 @@ def _set_readings(
     ).format(days=_(" and ").join(word(day) for day in weekend), at=at)
 
 
-@click.group("facility")
+@click.group("facility", cls=TranslatedGroup, help=N_("Credit lines and loans."))
 def facility_group() -> None:
-    """Credit lines and loans."""
+    pass
 
 
-@facility_group.command("add")
+@facility_group.command(
+    "add",
+    help=N_(
+        "Add a facility SLUG at a platform; terms left out are the platform's (docs/ledger.md)."
+    ),
+)
 @click.argument("slug")
-@click.option("--platform", required=True, help="Lender, e.g. jiebei, weilidai, icbc.")
-@limit_option(required=True, says="Credit limit.")
+@click.option("--platform", required=True, help=N_("Lender, e.g. jiebei, weilidai, icbc."))
+@limit_option(required=True, says=N_("Credit limit."))
 @click.option("--currency", default=FacilityTerms.currency, show_default=True)
-@term_options("default: the platform's, see docs/ledger.md")
-@click.option("--channel", help="Slack channel id for this facility's alerts.")
-@click.option("--timezone", help="IANA time zone (default: LOANWATCH_TIMEZONE).")
-@click.option("--name", help="A longer name for people (default: the slug).")
-@click.option("--rotation", help="On-call rotation for its alerts (default: the default one).")
+@term_options(N_("default: the platform's, see docs/ledger.md"))
+@click.option("--channel", help=N_("Slack channel id for this facility's alerts."))
+@click.option("--timezone", help=N_("IANA time zone (default: LOANWATCH_TIMEZONE)."))
+@click.option("--name", help=N_("A longer name for people (default: the slug)."))
+@click.option("--rotation", help=N_("On-call rotation for its alerts (default: the default one)."))
 @reading_options
 @threshold_option()
 @click.pass_obj
@@ -121,7 +127,6 @@ def facility_add(
     readings: str | None,
     **terms: Any,
 ) -> None:
-    """Add a facility SLUG at a platform; terms left out are the platform's (docs/ledger.md)."""
     overrides = threshold_pairs(thresholds)
     changes = term_changes(terms)
     if changes.bill_critical_days is not None:
@@ -179,27 +184,37 @@ def facility_add(
             click.echo(_("note: no rate given, so draws on it accrue no interest"), err=True)
 
 
-@facility_group.command("set")
+@facility_group.command(
+    "set",
+    help=N_(
+        "Change SLUG's limit, thresholds, alert channel, rotation, language, readings, or "
+        "terms for the draws logged from now on (logged ones keep theirs, unless --replan)."
+    ),
+)
 @click.argument("slug")
 @limit_option(
     required=False,
-    says="The credit limit the platform gives now, for the checks and draws from now on.",
+    says=N_("The credit limit the platform gives now, for the checks and draws from now on."),
 )
-@term_options("unchanged if left out")
-@threshold_option("; NAME=- for the default again")
-@click.option("--channel", help="Slack channel id for its alerts (- for the default channel).")
-@click.option("--rotation", help="On-call rotation for its alerts (- for the default).")
+@term_options(N_("unchanged if left out"))
+@threshold_option(N_("; NAME=- for the default again"))
+@click.option("--channel", help=N_("Slack channel id for its alerts (- for the default channel)."))
+@click.option("--rotation", help=N_("On-call rotation for its alerts (- for the default)."))
 @click.option(
     "--language",
-    help="Language of its channel messages: zh-CN or en (- for the channel's, else "
-    "LOANWATCH_LANGUAGE).",
+    help=N_(
+        "Language of its channel messages: zh-CN or en (- for the channel's, else "
+        "LOANWATCH_LANGUAGE)."
+    ),
 )
 @reading_options
 @click.option(
     "--replan",
     is_flag=True,
-    help="Also plan the draws already logged again under the terms, and place their "
-    "repayments again (audited; the old schedules are kept as versions).",
+    help=N_(
+        "Also plan the draws already logged again under the terms, and place their "
+        "repayments again (audited; the old schedules are kept as versions)."
+    ),
 )
 @click.pass_obj
 def facility_set(
@@ -215,8 +230,6 @@ def facility_set(
     replan: bool,
     **terms: Any,
 ) -> None:
-    """Change SLUG's limit, thresholds, alert channel, rotation, language, readings, or terms
-    for the draws logged from now on (logged ones keep theirs, unless --replan)."""
     changes = term_changes(terms, limit_amount=limit_amount, thresholds=thresholds)
     if channel is not None and channel.strip() != facility_service.DEFAULT:
         check_channel(channel.strip())
@@ -301,10 +314,12 @@ def _replan(state: CliState, session: Session, facility: Facility) -> None:
     click.echo(replanned_summary(done, facility))
 
 
-@facility_group.command("list")
+@facility_group.command(
+    "list",
+    help=N_("Facilities with limit, outstanding and available, by the ledger, and their terms."),
+)
 @click.pass_obj
 def facility_list(state: CliState) -> None:
-    """Facilities with limit, outstanding and available, by the ledger, and their terms."""
     with state.transaction() as session:
         current = positions(session)
         if not current:
@@ -313,11 +328,15 @@ def facility_list(state: CliState) -> None:
         click.echo(positions_table(current))
 
 
-@facility_group.command("calibrate")
+@facility_group.command(
+    "calibrate",
+    help=N_(
+        "Which method, day count, rounding, first-period and penalty rule reproduce SLUG's bills."
+    ),
+)
 @click.argument("slug")
 @click.pass_obj
 def facility_calibrate(state: CliState, slug: str) -> None:
-    """Which method, day count, rounding, first-period and penalty rule reproduce SLUG's bills."""
     with state.transaction() as session:
         facility = get_facility(session, slug)
         settings = state.settings
@@ -326,12 +345,13 @@ def facility_calibrate(state: CliState, slug: str) -> None:
         )
 
 
-@facility_group.command("payoff")
+@facility_group.command(
+    "payoff", help=N_("What settles SLUG on a day: principal, interest to the day, penalty, total.")
+)
 @click.argument("slug")
-@click.option("--on", "on", type=DATE, help="The day to settle (default: today in its zone).")
+@click.option("--on", "on", type=DATE, help=N_("The day to settle (default: today in its zone)."))
 @click.pass_obj
 def facility_payoff(state: CliState, slug: str, on: date | None) -> None:
-    """What settles SLUG on a day: principal, interest to the day, penalty, total."""
     with state.transaction() as session:
         facility = get_facility(session, slug)
         day = on or state.now.astimezone(facility_zone(facility)).date()

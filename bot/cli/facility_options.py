@@ -10,7 +10,9 @@ from typing import Any, TypeVar
 
 import click
 
+from bot.cli.helptexts import FilledOption
 from bot.cli.params import AMOUNT, ANNUAL_RATE, DAY_OF_MONTH, PENALTY, RATE
+from bot.i18n import N_, _
 from bot.ledger.facilities import parse_thresholds
 from bot.ledger.schedule import (
     DayCount,
@@ -42,52 +44,74 @@ def _apply(options: list[Callable[[F], F]], command: F) -> F:
 
 def term_options(default: str) -> Callable[[F], F]:
     """The terms `facility add` and `facility set` take; `default` says what one left out is."""
+    # Each "({default})" says, in the reader's language, what an option left out is.
+    filled: dict[str, Any] = {"cls": FilledOption, "fill": {"default": lambda: _(default)}}
     options = [
-        click.option("--daily-rate", type=RATE, help="Daily rate: 0.04% or 0.0004."),
-        click.option("--annual-rate", type=ANNUAL_RATE, help="Annual rate instead: 3.5% or 0.035."),
+        click.option("--daily-rate", type=RATE, help=N_("Daily rate: 0.04% or 0.0004.")),
+        click.option(
+            "--annual-rate", type=ANNUAL_RATE, help=N_("Annual rate instead: 3.5% or 0.035.")
+        ),
         click.option(
             "--basis",
             type=click.Choice(["360", "365"]),
-            help="Days in the annual rate's year (default 360, the PBoC's rule).",
+            help=N_("Days in the annual rate's year (default 360, the PBoC's rule)."),
         ),
-        click.option("--method", type=_choice(RepaymentMethod), help=f"Method ({default})."),
-        click.option("--day-count", type=_choice(DayCount), help=f"Day count ({default})."),
         click.option(
-            "--rounding", type=_choice(Rounding), help=f"To the fen: half-up or down ({default})."
+            "--method", type=_choice(RepaymentMethod), help=N_("Method ({default})."), **filled
+        ),
+        click.option(
+            "--day-count", type=_choice(DayCount), help=N_("Day count ({default})."), **filled
+        ),
+        click.option(
+            "--rounding",
+            type=_choice(Rounding),
+            help=N_("To the fen: half-up or down ({default})."),
+            **filled,
         ),
         click.option(
             "--first-period",
             type=_choice(FirstPeriod),
-            help=f"First due date with a fixed repayment day ({default}).",
+            help=N_("First due date with a fixed repayment day ({default})."),
+            **filled,
         ),
-        click.option("--repayment-day", type=DAY_OF_MONTH, help="Fixed day of month."),
+        click.option("--repayment-day", type=DAY_OF_MONTH, help=N_("Fixed day of month.")),
         click.option(
             "--repayment-day-rule",
             type=_choice(RepaymentDayRule),
-            help=f"Without a fixed day: each draw's day, or the first draw's ({default}).",
+            help=N_("Without a fixed day: each draw's day, or the first draw's ({default})."),
+            **filled,
         ),
         click.option(
             "--holiday-rule",
             type=_choice(HolidayRule),
-            help=f"A due date on a holiday: collected then (none) or the next business day "
-            f"(following) ({default}).",
+            help=N_(
+                "A due date on a holiday: collected then (none) or the next business day "
+                "(following) ({default})."
+            ),
+            **filled,
         ),
         click.option(
             "--bill-critical-days",
             type=click.IntRange(0, 366),
-            help="A missing bill turns critical this many days before its due date "
-            "(default: LOANWATCH_BILL_CRITICAL_DAYS).",
+            help=N_(
+                "A missing bill turns critical this many days before its due date "
+                "(default: LOANWATCH_BILL_CRITICAL_DAYS)."
+            ),
         ),
         click.option(
             "--penalty-rate",
             type=PENALTY,
-            help=f"Penalty interest (罚息) per overdue day, as a multiple of the rate: 1.5 or "
-            f"1.5x; 0 for none ({default}).",
+            help=N_(
+                "Penalty interest (罚息) per overdue day, as a multiple of the rate: 1.5 or "
+                "1.5x; 0 for none ({default})."
+            ),
+            **filled,
         ),
         click.option(
             "--penalty-on-interest/--penalty-on-principal",
             default=None,
-            help=f"Whether penalty also accrues on overdue interest (compounding) ({default}).",
+            help=N_("Whether penalty also accrues on overdue interest (compounding) ({default})."),
+            **filled,
         ),
     ]
     return lambda command: _apply(options, command)
@@ -105,8 +129,12 @@ def threshold_option(more: str = "") -> Callable[[F], F]:
         "thresholds",
         multiple=True,
         metavar="NAME=VALUE",
-        help=f"Override a check threshold, e.g. bill_lead_days=5 (repeatable{more}; see "
-        "docs/checks.md).",
+        help=N_(
+            "Override a check threshold, e.g. bill_lead_days=5 (repeatable{more}; see "
+            "docs/checks.md)."
+        ),
+        cls=FilledOption,
+        fill={"more": lambda: _(more) if more else ""},
     )
 
 
@@ -115,12 +143,14 @@ def reading_options(command: F) -> F:
     return _apply(
         [
             click.option(
-                "--owner", help="Slack user id (U…) asked for the readings (- for nobody)."
+                "--owner", help=N_("Slack user id (U…) asked for the readings (- for nobody).")
             ),
             click.option(
                 "--readings",
-                help="When the owner is asked for a reading, in the facility's zone: 'workdays "
-                "10:00', 'daily 09:00' or 'mon,thu 09:30' (- to stop; docs/requests.md).",
+                help=N_(
+                    "When the owner is asked for a reading, in the facility's zone: 'workdays "
+                    "10:00', 'daily 09:00' or 'mon,thu 09:30' (- to stop; docs/requests.md)."
+                ),
             ),
         ],
         command,

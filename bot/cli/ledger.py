@@ -6,6 +6,7 @@ from decimal import Decimal
 import click
 
 from bot.cli.context import CliState
+from bot.cli.helptexts import TranslatedGroup
 from bot.cli.params import (
     AMOUNT,
     AMOUNT_OR_ZERO,
@@ -25,7 +26,7 @@ from bot.cli.render import (
     schedule,
 )
 from bot.cli.words import stamp, word
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.i18n.formats import day
 from bot.ledger.bills import remove_bill
 from bot.ledger.confirmations import confirm_draw
@@ -48,28 +49,32 @@ AMOUNT_ARGUMENTS = {"ignore_unknown_options": True}
 METHODS = click.Choice([m.value for m in RepaymentMethod])
 
 
-@click.group("draw")
+@click.group("draw", cls=TranslatedGroup, help=N_("Money taken from a facility."))
 def draw_group() -> None:
-    """Money taken from a facility."""
+    pass
 
 
-@draw_group.command("add", context_settings=AMOUNT_ARGUMENTS)
+@draw_group.command(
+    "add",
+    context_settings=AMOUNT_ARGUMENTS,
+    help=N_("Log a draw of AMOUNT on FACILITY and print its repayment schedule."),
+)
 @click.argument("facility")
 @click.argument("amount", type=AMOUNT)
-@click.option("--months", required=True, type=MONTHS, help="Term in months (1 to 360).")
+@click.option("--months", required=True, type=MONTHS, help=N_("Term in months (1 to 360)."))
 @click.option(
-    "--on", "drawn_on", type=DATE, help="Draw date (default: today in the facility's zone)."
+    "--on", "drawn_on", type=DATE, help=N_("Draw date (default: today in the facility's zone).")
 )
-@click.option("--method", type=METHODS, help="Repayment method (default: the facility's).")
-@click.option("--daily-rate", type=RATE, help="Daily rate (default: the facility's).")
-@click.option("--annual-rate", type=ANNUAL_RATE, help="Annual rate instead: 3.5% or 0.035.")
+@click.option("--method", type=METHODS, help=N_("Repayment method (default: the facility's)."))
+@click.option("--daily-rate", type=RATE, help=N_("Daily rate (default: the facility's)."))
+@click.option("--annual-rate", type=ANNUAL_RATE, help=N_("Annual rate instead: 3.5% or 0.035."))
 @click.option(
     "--basis",
     type=click.Choice(["360", "365"]),
-    help="Days in the annual rate's year (default 360).",
+    help=N_("Days in the annual rate's year (default 360)."),
 )
-@click.option("--note", help="What the money is for.")
-@click.option("--allow-over-limit", is_flag=True, help="Log it even if it exceeds the limit.")
+@click.option("--note", help=N_("What the money is for."))
+@click.option("--allow-over-limit", is_flag=True, help=N_("Log it even if it exceeds the limit."))
 @click.pass_obj
 def draw_add(
     state: CliState,
@@ -84,7 +89,6 @@ def draw_add(
     note: str | None,
     allow_over_limit: bool,
 ) -> None:
-    """Log a draw of AMOUNT on FACILITY and print its repayment schedule."""
     request = DrawRequest(
         amount=amount,
         months=months,
@@ -106,13 +110,15 @@ def draw_add(
             click.echo(_("note: {note}").format(note=repayment_day_note(target)), err=True)
 
 
-@draw_group.command("confirm")
+@draw_group.command(
+    "confirm",
+    help=N_("Say that draw DRAW_ID's money arrived on FACILITY: draw_unconfirmed stops for it."),
+)
 @click.argument("facility")
 @click.argument("draw_id", type=click.IntRange(min=1))
-@click.option("--at", "arrived_at", type=TIME, help="When the money arrived (default: now).")
+@click.option("--at", "arrived_at", type=TIME, help=N_("When the money arrived (default: now)."))
 @click.pass_obj
 def draw_confirm(state: CliState, facility: str, draw_id: int, arrived_at: datetime | None) -> None:
-    """Say that draw DRAW_ID's money arrived on FACILITY: draw_unconfirmed stops for it."""
     with state.transaction() as session:
         target = get_facility(session, facility)
         zone = facility_zone(target)
@@ -127,23 +133,27 @@ def draw_confirm(state: CliState, facility: str, draw_id: int, arrived_at: datet
         click.echo(draw_confirmed(result, target))
 
 
-@click.group("repay")
+@click.group("repay", cls=TranslatedGroup, help=N_("Money paid back."))
 def repay_group() -> None:
-    """Money paid back."""
+    pass
 
 
-@repay_group.command("add", context_settings=AMOUNT_ARGUMENTS)
+@repay_group.command(
+    "add",
+    context_settings=AMOUNT_ARGUMENTS,
+    help=N_("Record a repayment of AMOUNT on FACILITY, as the platform collected it."),
+)
 @click.argument("facility")
 @click.argument("amount", type=AMOUNT)
 @click.option(
-    "--on", "paid_on", type=DATE, help="Payment date (default: today in the facility's zone)."
+    "--on", "paid_on", type=DATE, help=N_("Payment date (default: today in the facility's zone).")
 )
 @click.option(
     "--penalty",
     type=AMOUNT_OR_ZERO,
-    help="Penalty interest (罚息) the platform itemised (default: loanwatch computes it).",
+    help=N_("Penalty interest (罚息) the platform itemised (default: loanwatch computes it)."),
 )
-@click.option("--fee", type=AMOUNT_OR_ZERO, help="A fee the platform itemised.")
+@click.option("--fee", type=AMOUNT_OR_ZERO, help=N_("A fee the platform itemised."))
 @click.option("--note")
 @click.pass_obj
 def repay_add(
@@ -155,7 +165,6 @@ def repay_add(
     fee: Decimal | None,
     note: str | None,
 ) -> None:
-    """Record a repayment of AMOUNT on FACILITY, as the platform collected it."""
     with state.transaction() as session:
         target = get_facility(session, facility, for_update=True)
         repayment = record_repayment(
@@ -173,13 +182,14 @@ def repay_add(
         click.echo(repayment_summary(repayment, target, placed_again(session, repayment)))
 
 
-@repay_group.command("remove")
+@repay_group.command(
+    "remove", help=N_("Remove a repayment recorded by mistake; the ones after it are placed again.")
+)
 @click.argument("facility")
 @click.argument("repayment_id", metavar="REPAYMENT_ID", type=REPAYMENT_ID)
-@click.option("--reason", required=True, help="Why it goes (a typo, a double entry).")
+@click.option("--reason", required=True, help=N_("Why it goes (a typo, a double entry)."))
 @click.pass_obj
 def repay_remove(state: CliState, facility: str, repayment_id: int, reason: str) -> None:
-    """Remove a repayment recorded by mistake; the ones after it are placed again."""
     with state.transaction() as session:
         target = get_facility(session, facility, for_update=True)
         removed = remove_repayment(
@@ -201,13 +211,15 @@ def repay_remove(state: CliState, facility: str, repayment_id: int, reason: str)
         )
 
 
-@repay_group.command("accept")
+@repay_group.command(
+    "accept",
+    help=N_("Accept a repayment's unexplained amount: its repayment_mismatch alert clears."),
+)
 @click.argument("facility")
 @click.argument("repayment_id", metavar="REPAYMENT_ID", type=REPAYMENT_ID)
-@click.option("--reason", required=True, help="Why the difference is right.")
+@click.option("--reason", required=True, help=N_("Why the difference is right."))
 @click.pass_obj
 def repay_accept(state: CliState, facility: str, repayment_id: int, reason: str) -> None:
-    """Accept a repayment's unexplained amount: its repayment_mismatch alert clears."""
     with state.transaction() as session:
         target = get_facility(session, facility, for_update=True)
         accepted = accept_repayment(
@@ -223,17 +235,21 @@ def repay_accept(state: CliState, facility: str, repayment_id: int, reason: str)
         )
 
 
-@click.group("bill")
+@click.group("bill", cls=TranslatedGroup, help=N_("Bills as the platform shows them."))
 def bill_group() -> None:
-    """Bills as the platform shows them."""
+    pass
 
 
-@bill_group.command("add", context_settings=AMOUNT_ARGUMENTS)
+@bill_group.command(
+    "add",
+    context_settings=AMOUNT_ARGUMENTS,
+    help=N_("Record a bill FACILITY shows: due DUE_DATE for AMOUNT."),
+)
 @click.argument("facility")
 @click.argument("due_date", type=DATE)
 @click.argument("amount", type=AMOUNT_OR_ZERO)
-@click.option("--paid", is_flag=True, help="The platform shows it as paid.")
-@click.option("--reference", help="The platform's bill number, if it shows one.")
+@click.option("--paid", is_flag=True, help=N_("The platform shows it as paid."))
+@click.option("--reference", help=N_("The platform's bill number, if it shows one."))
 @click.pass_obj
 def bill_add(
     state: CliState,
@@ -243,7 +259,6 @@ def bill_add(
     paid: bool,
     reference: str | None,
 ) -> None:
-    """Record a bill FACILITY shows: due DUE_DATE for AMOUNT."""
     with state.transaction() as session:
         target = get_facility(session, facility, for_update=True)
         result = record_bill(
@@ -259,16 +274,18 @@ def bill_add(
         click.echo(bill_recorded(result, target))
 
 
-@bill_group.command("remove")
+@bill_group.command(
+    "remove",
+    help=N_("Remove the bill FACILITY has due DUE_DATE, entered by mistake; kept as history."),
+)
 @click.argument("facility")
 @click.argument("due_date", type=DATE)
-@click.option("--reason", required=True, help="Why it goes (a typo…), for the audit trail.")
-@click.option("--reference", help="Which bill, when several are due that day.")
+@click.option("--reason", required=True, help=N_("Why it goes (a typo…), for the audit trail."))
+@click.option("--reference", help=N_("Which bill, when several are due that day."))
 @click.pass_obj
 def bill_remove(
     state: CliState, facility: str, due_date: date, reason: str, reference: str | None
 ) -> None:
-    """Remove the bill FACILITY has due DUE_DATE, entered by mistake; kept as history."""
     with state.transaction() as session:
         target = get_facility(session, facility, for_update=True)
         bill = remove_bill(
@@ -283,22 +300,26 @@ def bill_remove(
         click.echo(bill_removed(bill, target))
 
 
-@click.group("limit")
+@click.group("limit", cls=TranslatedGroup, help=N_("Limit readings as the platform shows them."))
 def limit_group() -> None:
-    """Limit readings as the platform shows them."""
+    pass
 
 
-@limit_group.command("add", context_settings=AMOUNT_ARGUMENTS)
+@limit_group.command(
+    "add",
+    context_settings=AMOUNT_ARGUMENTS,
+    help=N_("Record the LIMIT FACILITY shows (0 is a real reading: a frozen line shows it)."),
+)
 @click.argument("facility")
 @click.argument("limit_amount", metavar="LIMIT", type=AMOUNT_OR_ZERO)
-@click.option("--available", type=AMOUNT_OR_ZERO, help="Available amount the platform shows.")
+@click.option("--available", type=AMOUNT_OR_ZERO, help=N_("Available amount the platform shows."))
 @click.option(
     "--status",
     type=click.Choice([s.value for s in LimitStatus]),
     default="active",
     show_default=True,
 )
-@click.option("--at", "observed_at", type=TIME, help="When it was seen (default: now).")
+@click.option("--at", "observed_at", type=TIME, help=N_("When it was seen (default: now)."))
 @click.pass_obj
 def limit_add(
     state: CliState,
@@ -308,7 +329,6 @@ def limit_add(
     status: str,
     observed_at: datetime | None,
 ) -> None:
-    """Record the LIMIT FACILITY shows (0 is a real reading: a frozen line shows it)."""
     with state.transaction() as session:
         target = get_facility(session, facility)
         result = record_limit_reading(

@@ -4,40 +4,55 @@
 import click
 
 from bot.cli.context import CliState
+from bot.cli.helptexts import FilledOption, TranslatedGroup
 from bot.cli.render import table
 from bot.cli.words import word
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.ledger.mappings import add_mapping, list_mappings, remove_mapping
 from bot.ledger.statements.mapped import ENCODINGS, FIELDS
 from bot.ledger.statements.where import from_stored, shown
 from bot.models import StatementMapping
 
 
-@click.group("mapping")
+@click.group(
+    "mapping",
+    cls=TranslatedGroup,
+    help=N_("Saved ways to read a bank's export: add, list, remove."),
+)
 def mapping_group() -> None:
-    """Saved ways to read a bank's export: add, list, remove."""
+    pass
 
 
-@mapping_group.command("add")
+@mapping_group.command("add", help=N_("Save how to read one bank's export as NAME."))
 @click.argument("name")
-@click.option("--kind", type=click.Choice(list(FIELDS)), required=True, help="What the rows are.")
+@click.option(
+    "--kind", type=click.Choice(list(FIELDS)), required=True, help=N_("What the rows are.")
+)
 @click.option(
     "--columns",
     required=True,
-    help='FIELD=COLUMN pairs, e.g. "due_date=还款日,amount=应还金额"; a repayments amount '
-    'written negative when money leaves the account: "amount=-交易金额".',
+    help=N_(
+        'FIELD=COLUMN pairs, e.g. "due_date=还款日,amount=应还金额"; a repayments amount '
+        'written negative when money leaves the account: "amount=-交易金额".'
+    ),
 )
-@click.option("--date-format", help="strftime format of the dates in text, e.g. %Y/%m/%d.")
+@click.option("--date-format", help=N_("strftime format of the dates in text, e.g. %Y/%m/%d."))
 @click.option(
     "--encoding",
     default="utf-8",
     show_default=True,
-    help=f"A CSV's encoding: {' or '.join(ENCODINGS)}.",
+    help=N_("A CSV's encoding: {encodings}."),
+    cls=FilledOption,
+    fill={"encodings": lambda: _(" or ").join(ENCODINGS)},
 )
-@click.option("--skip-rows", type=int, default=0, show_default=True, help="Rows before the header.")
+@click.option(
+    "--skip-rows", type=int, default=0, show_default=True, help=N_("Rows before the header.")
+)
 @click.option(
     "--where",
-    help='Only rows whose COLUMN is VALUE ("交易摘要=正常还款"), or contains TEXT ("摘要~还款").',
+    help=N_(
+        'Only rows whose COLUMN is VALUE ("交易摘要=正常还款"), or contains TEXT ("摘要~还款").'
+    ),
 )
 @click.pass_obj
 def mapping_add(
@@ -50,7 +65,6 @@ def mapping_add(
     skip_rows: int,
     where: str | None,
 ) -> None:
-    """Save how to read one bank's export as NAME."""
     with state.transaction() as session:
         row = add_mapping(
             session,
@@ -74,10 +88,9 @@ def saved_line(row: StatementMapping) -> str:
     )
 
 
-@mapping_group.command("list")
+@mapping_group.command("list", help=N_("Every saved mapping."))
 @click.pass_obj
 def mapping_list(state: CliState) -> None:
-    """Every saved mapping."""
     with state.transaction() as session:
         rows = [
             [
@@ -108,11 +121,12 @@ def mapping_list(state: CliState) -> None:
     click.echo(table(headers, rows))
 
 
-@mapping_group.command("remove")
+@mapping_group.command(
+    "remove", help=N_("Remove the mapping NAME (what was imported with it stays).")
+)
 @click.argument("name")
 @click.pass_obj
 def mapping_remove(state: CliState, name: str) -> None:
-    """Remove the mapping NAME (what was imported with it stays)."""
     with state.transaction() as session:
         remove_mapping(session, state.actor, name, now=state.now)
     click.echo(_("mapping {name} removed").format(name=name))

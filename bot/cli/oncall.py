@@ -8,37 +8,42 @@ from sqlalchemy import select
 
 from bot.cli import oncall_words as words
 from bot.cli.context import CliState
+from bot.cli.helptexts import TranslatedGroup
 from bot.cli.params import TIME, in_zone
 from bot.cli.render import table
 from bot.errors import InputError
-from bot.i18n import _, formats
+from bot.i18n import N_, _, formats
 from bot.models import Rotation
 from bot.oncall import policy as ladders
 from bot.oncall import rotations, usergroups
 from bot.oncall.overrides import override_until, overrides_ahead, remove_override
 
-_USERGROUP_HELP = (
+_USERGROUP_HELP = N_(
     "Slack user group id (S0123ABCD) to keep in step with whoever is on call; - for none. "
     "Needs the usergroups:write scope."
 )
 
 
-@click.group("oncall")
+@click.group(
+    "oncall", cls=TranslatedGroup, help=N_("On-call rotations, overrides, and who is on call.")
+)
 def oncall_group() -> None:
-    """On-call rotations, overrides, and who is on call."""
+    pass
 
 
-@oncall_group.group("rotation")
+@oncall_group.group("rotation", help=N_("Rotations: add, set, list, remove."))
 def rotation_group() -> None:
-    """Rotations: add, set, list, remove."""
+    pass
 
 
-@rotation_group.command("add")
+@rotation_group.command(
+    "add", help=N_("Add rotation NAME; the first member is on call from the latest handoff.")
+)
 @click.argument("name")
-@click.option("--members", required=True, help="Slack user ids in turn order: U0123,U0456.")
-@click.option("--handoff", required=True, help='When shifts change: "mon 09:00" (or "09:00").')
-@click.option("--length", required=True, help="Shift length: 1w, 1d or Nd.")
-@click.option("--timezone", help="IANA zone of the handoff time (default: LOANWATCH_TIMEZONE).")
+@click.option("--members", required=True, help=N_("Slack user ids in turn order: U0123,U0456."))
+@click.option("--handoff", required=True, help=N_('When shifts change: "mon 09:00" (or "09:00").'))
+@click.option("--length", required=True, help=N_("Shift length: 1w, 1d or Nd."))
+@click.option("--timezone", help=N_("IANA zone of the handoff time (default: LOANWATCH_TIMEZONE)."))
 @click.option("--usergroup", help=_USERGROUP_HELP)
 @click.pass_obj
 def rotation_add(
@@ -50,7 +55,6 @@ def rotation_add(
     timezone: str | None,
     usergroup: str | None,
 ) -> None:
-    """Add rotation NAME; the first member is on call from the latest handoff."""
     if usergroup is not None:
         usergroups.check_usergroup(usergroup)  # refused before anything is written
     with state.transaction() as session:
@@ -72,14 +76,18 @@ def rotation_add(
         click.echo(words.who_line(now, ZoneInfo(rotation.timezone)))
 
 
-@rotation_group.command("set")
+@rotation_group.command(
+    "set",
+    help=N_(
+        "Change rotation NAME: its members (in turn order), or the Slack user group kept in "
+        "step with whoever is on call (or stop). Each change is audited."
+    ),
+)
 @click.argument("name")
-@click.option("--members", help="The members in their new turn order: U0123,U0456.")
+@click.option("--members", help=N_("The members in their new turn order: U0123,U0456."))
 @click.option("--usergroup", help=_USERGROUP_HELP)
 @click.pass_obj
 def rotation_set(state: CliState, name: str, members: str | None, usergroup: str | None) -> None:
-    """Change rotation NAME: its members (in turn order), or the Slack user group kept in step
-    with whoever is on call (or stop). Each change is audited."""
     if members is None and usergroup is None:
         raise InputError(_(words.NOTHING_TO_SET))
     with state.transaction() as session:
@@ -95,10 +103,11 @@ def rotation_set(state: CliState, name: str, members: str | None, usergroup: str
             click.echo(words.usergroup_set(rotation))
 
 
-@rotation_group.command("list")
+@rotation_group.command(
+    "list", help=N_("Rotations, their members and handoffs, and who is on call now.")
+)
 @click.pass_obj
 def rotation_list(state: CliState) -> None:
-    """Rotations, their members and handoffs, and who is on call now."""
     with state.transaction() as session:
         found = list(session.scalars(select(Rotation).order_by(Rotation.name)))
         if not found:
@@ -120,12 +129,16 @@ def rotation_list(state: CliState) -> None:
         click.echo(table(words.columns(words.ROTATION_COLUMNS), rows))
 
 
-@rotation_group.command("remove")
+@rotation_group.command(
+    "remove",
+    help=N_(
+        "Remove rotation NAME and its overrides (refused while a facility names it or it is "
+        "LOANWATCH_DEFAULT_ROTATION)."
+    ),
+)
 @click.argument("name")
 @click.pass_obj
 def rotation_remove(state: CliState, name: str) -> None:
-    """Remove rotation NAME and its overrides (refused while a facility names it or it is
-    LOANWATCH_DEFAULT_ROTATION)."""
     with state.transaction() as session:
         rotations.remove_rotation(
             session,
@@ -137,7 +150,7 @@ def rotation_remove(state: CliState, name: str) -> None:
         click.echo(words.removed(name))
 
 
-class _OverrideGroup(click.Group):
+class _OverrideGroup(TranslatedGroup):
     """`oncall override NAME …` (the form before `list` and `remove` came) means `add`."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
@@ -146,31 +159,40 @@ class _OverrideGroup(click.Group):
         return super().parse_args(ctx, args)
 
 
-@oncall_group.group("override", cls=_OverrideGroup)
+@oncall_group.group(
+    "override",
+    cls=_OverrideGroup,
+    help=N_("Overrides: add (`override NAME …` for short), list, remove."),
+)
 def override_group() -> None:
-    """Overrides: add (`override NAME …` for short), list, remove."""
+    pass
 
 
-@override_group.command("add")
+@override_group.command(
+    "add", help=N_("Put USER on call in rotation NAME from --from until --until.")
+)
 @click.argument("name")
-@click.option("--user", required=True, help="Slack user id of who is on call instead.")
+@click.option("--user", required=True, help=N_("Slack user id of who is on call instead."))
 @click.option(
     "--from",
     "starts",
     type=TIME,
-    help="Start (default: now), in the rotation's zone without an offset; a time the zone "
-    "skips is refused, one it has twice is the first.",
+    help=N_(
+        "Start (default: now), in the rotation's zone without an offset; a time the zone "
+        "skips is refused, one it has twice is the first."
+    ),
 )
 @click.option(
     "--until",
     "ends",
     required=True,
-    help="End: a duration from the start (4h), a time of day (18:00: the next one) or a date "
-    "and time, in the rotation's zone.",
+    help=N_(
+        "End: a duration from the start (4h), a time of day (18:00: the next one) or a date "
+        "and time, in the rotation's zone."
+    ),
 )
 @click.pass_obj
 def override_add(state: CliState, name: str, user: str, starts: datetime | None, ends: str) -> None:
-    """Put USER on call in rotation NAME from --from until --until."""
     with state.transaction() as session:
         rotation = rotations.get_rotation(session, name)
         zone = ZoneInfo(rotation.timezone)
@@ -184,11 +206,13 @@ def override_add(state: CliState, name: str, user: str, starts: datetime | None,
         )
 
 
-@override_group.command("list")
-@click.option("--rotation", "name", help="One rotation's (default: every rotation's).")
+@override_group.command(
+    "list",
+    help=N_("Overrides in force or to come, soonest first, with the id `override remove` takes."),
+)
+@click.option("--rotation", "name", help=N_("One rotation's (default: every rotation's)."))
 @click.pass_obj
 def override_list(state: CliState, name: str | None) -> None:
-    """Overrides in force or to come, soonest first, with the id `override remove` takes."""
     with state.transaction() as session:
         if name is not None:
             rotations.get_rotation(session, name)  # an unknown name is refused, not "none"
@@ -201,29 +225,33 @@ def override_list(state: CliState, name: str | None) -> None:
     )
 
 
-@override_group.command("remove")
+@override_group.command(
+    "remove", help=N_("Take override ID back (audited); the rotation's turns hold again.")
+)
 @click.argument("override_id", metavar="ID", type=click.IntRange(min=1))
 @click.pass_obj
 def override_remove(state: CliState, override_id: int) -> None:
-    """Take override ID back (audited); the rotation's turns hold again."""
     with state.transaction() as session:
         line = remove_override(session, state.actor, override_id, now=state.now)
         click.echo(words.override_removed(line))
 
 
-@oncall_group.command("who")
-@click.option("--rotation", "name", help="One rotation (default: every rotation).")
+@oncall_group.command(
+    "who", help=N_("Who is on call (the user id), until the next handoff, and who is next.")
+)
+@click.option("--rotation", "name", help=N_("One rotation (default: every rotation)."))
 @click.option(
     "--at",
     "at",
     type=TIME,
-    help="At this time (default: now). Without an offset it is read in the rotation's zone "
-    "when --rotation names one, else in LOANWATCH_TIMEZONE; a time that zone skips (the hour "
-    "clocks go forward) is refused, one it has twice is the first.",
+    help=N_(
+        "At this time (default: now). Without an offset it is read in the rotation's zone "
+        "when --rotation names one, else in LOANWATCH_TIMEZONE; a time that zone skips (the hour "
+        "clocks go forward) is refused, one it has twice is the first."
+    ),
 )
 @click.pass_obj
 def who_command(state: CliState, name: str | None, at: datetime | None) -> None:
-    """Who is on call (the user id), until the next handoff, and who is next."""
     with state.transaction() as session:
         if name is not None:
             found = [rotations.get_rotation(session, name)]
@@ -245,18 +273,19 @@ def who_command(state: CliState, name: str | None, at: datetime | None) -> None:
             click.echo(words.who_line(on_call, ZoneInfo(rotation.timezone), after))
 
 
-@click.group("escalation")
+@click.group("escalation", cls=TranslatedGroup, help=N_("Escalation ladders per severity."))
 def escalation_group() -> None:
-    """Escalation ladders per severity."""
+    pass
 
 
-@escalation_group.command("set")
+@escalation_group.command(
+    "set", help=N_("Set SEVERITY's ladder (docs/oncall.md says what each step does).")
+)
 @click.argument("severity", type=click.Choice(["critical", "warning"]))
-@click.option("--steps", required=True, help='Steps: "0m:oncall,15m:dm,45m:next,2h:here".')
-@click.option("--repeat", default=0, show_default=True, type=int, help="Repeat the last step.")
+@click.option("--steps", required=True, help=N_('Steps: "0m:oncall,15m:dm,45m:next,2h:here".'))
+@click.option("--repeat", default=0, show_default=True, type=int, help=N_("Repeat the last step."))
 @click.pass_obj
 def escalation_set(state: CliState, severity: str, steps: str, repeat: int) -> None:
-    """Set SEVERITY's ladder (docs/oncall.md says what each step does)."""
     with state.transaction() as session:
         ladder = ladders.set_policy(
             session, state.actor, severity, steps=steps, repeat=repeat, now=state.now
@@ -264,11 +293,10 @@ def escalation_set(state: CliState, severity: str, steps: str, repeat: int) -> N
         click.echo(words.ladder_line(severity, ladder, default=False))
 
 
-@escalation_group.command("reset")
+@escalation_group.command("reset", help=N_("Put SEVERITY's default ladder back (audited)."))
 @click.argument("severity", type=click.Choice(["critical", "warning"]))
 @click.pass_obj
 def escalation_reset(state: CliState, severity: str) -> None:
-    """Put SEVERITY's default ladder back (audited)."""
     with state.transaction() as session:
         if not ladders.reset_policy(session, state.actor, severity, now=state.now):
             click.echo(words.already_default(severity))
@@ -277,10 +305,9 @@ def escalation_reset(state: CliState, severity: str) -> None:
         click.echo(words.ladder_line(severity, ladder, default=True))
 
 
-@escalation_group.command("show")
+@escalation_group.command("show", help=N_("Each severity's ladder (info alerts never escalate)."))
 @click.pass_obj
 def escalation_show(state: CliState) -> None:
-    """Each severity's ladder (info alerts never escalate)."""
     with state.transaction() as session:
         for severity, (ladder, custom) in ladders.policies(session).items():
             click.echo(words.ladder_line(severity, ladder, default=not custom))

@@ -6,11 +6,12 @@ import click
 
 from bot.alerts import outbox_admin
 from bot.cli.context import CliState
+from bot.cli.helptexts import TranslatedGroup
 from bot.cli.params import OUTBOX_ID
 from bot.cli.render import table
 from bot.cli.words import word
 from bot.errors import InputError
-from bot.i18n import _, ngettext
+from bot.i18n import N_, _, ngettext
 from bot.models import OutboxMessage
 from bot.tickets.contacts import shown_url
 from bot.tickets.readdress import readdress_retried
@@ -20,16 +21,19 @@ LIST_LIMIT = 200
 ERROR_WIDTH = 60
 
 
-@click.group("outbox")
+@click.group(
+    "outbox", cls=TranslatedGroup, help=N_("Notifications not delivered yet: list, retry, drop.")
+)
 def outbox_group() -> None:
-    """Notifications not delivered yet: list, retry, drop."""
+    pass
 
 
-@outbox_group.command("list")
-@click.option("--dead", is_flag=True, help="Only dead letters (permanent failures).")
+@outbox_group.command(
+    "list", help=N_("Notifications not delivered yet (pending, being sent, dead), oldest first.")
+)
+@click.option("--dead", is_flag=True, help=N_("Only dead letters (permanent failures)."))
 @click.pass_obj
 def outbox_list(state: CliState, dead: bool) -> None:
-    """Notifications not delivered yet (pending, being sent, dead), oldest first."""
     with state.transaction() as session:
         rows, total = outbox_admin.undelivered(session, dead_only=dead, limit=LIST_LIMIT)
         lines = [_line(message) for message in rows]
@@ -50,12 +54,14 @@ def outbox_list(state: CliState, dead: bool) -> None:
         click.echo(_("… and {count} more").format(count=total - len(lines)))
 
 
-@outbox_group.command("retry")
+@outbox_group.command(
+    "retry",
+    help=N_("Send a dead letter (or a waiting notification) again, now: ID, or --all-dead."),
+)
 @click.argument("message_id", type=OUTBOX_ID, required=False)
-@click.option("--all-dead", is_flag=True, help="Retry every dead letter.")
+@click.option("--all-dead", is_flag=True, help=N_("Retry every dead letter."))
 @click.pass_obj
 def outbox_retry(state: CliState, message_id: int | None, all_dead: bool) -> None:
-    """Send a dead letter (or a waiting notification) again, now: ID, or --all-dead."""
     if (message_id is None) == (not all_dead):
         raise InputError(_("give exactly one of an outbox id or --all-dead"))
     moved: list[str] = []
@@ -96,12 +102,13 @@ def outbox_retry(state: CliState, message_id: int | None, all_dead: bool) -> Non
     )
 
 
-@outbox_group.command("drop")
+@outbox_group.command(
+    "drop", help=N_("Never send a notification: it is dropped, with your reason.")
+)
 @click.argument("message_id", type=OUTBOX_ID)
-@click.option("--reason", required=True, help="Why it will never be sent (kept in the audit).")
+@click.option("--reason", required=True, help=N_("Why it will never be sent (kept in the audit)."))
 @click.pass_obj
 def outbox_drop(state: CliState, message_id: int, reason: str) -> None:
-    """Never send a notification: it is dropped, with your reason."""
     with state.transaction() as session:
         outbox_admin.drop(
             session,

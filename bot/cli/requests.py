@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from bot.cli.context import CliState
+from bot.cli.helptexts import TranslatedGroup
 from bot.cli.render import table
 from bot.cli.words import word
 from bot.i18n import N_, _, formats
@@ -15,25 +16,33 @@ from bot.ledger.request_owners import gone_owners
 from bot.models import ReadingRequest
 
 
-@click.group("requests")
+@click.group(
+    "requests",
+    cls=TranslatedGroup,
+    help=N_("Requests sent in Slack: readings, bills, whether a draw's money arrived."),
+)
 def requests_group() -> None:
-    """Requests sent in Slack: readings, bills, whether a draw's money arrived."""
+    pass
 
 
-@requests_group.command("list")
+@requests_group.command(
+    "list",
+    help=N_(
+        "The requests, newest slot first: kind, facility, what each asks about, slot, answer "
+        "and reminder times in the facility's zone, the person asked (marked when no longer "
+        "in the workspace)."
+    ),
+)
 @click.option(
     "--state",
     "wanted",
     type=click.Choice(["open", "answered", "all"]),
     default="open",
     show_default=True,
-    help="Waiting for an answer, answered, or both.",
+    help=N_("Waiting for an answer, answered, or both."),
 )
 @click.pass_obj
 def requests_list(state: CliState, wanted: str) -> None:
-    """The requests, newest slot first: kind, facility, what each asks about, slot, answer and
-    reminder times in the facility's zone, the person asked (marked when no longer in the
-    workspace)."""
     with state.transaction() as session:
         gone = gone_owners(session)
         rows = []

@@ -15,9 +15,11 @@ from bot.api.app import build_api
 from bot.api.wsgi import SERVER_MAX_BODY_BYTES as API_MAX_BODY_BYTES
 from bot.api.wsgi import ApiWsgi
 from bot.cli.context import CliState
+from bot.cli.helptexts import TranslatedCommand
 from bot.db import require_current_schema
 from bot.errors import InputError, SettingsError
 from bot.health import Health
+from bot.i18n import N_
 from bot.logs import configure_logging
 from bot.metrics.exposition import metrics_page, require_shared_directory, serve_metrics
 from bot.sessions import session_factory
@@ -32,11 +34,16 @@ from jobs.worker import run_worker
 log = logging.getLogger("loanwatch")
 
 
-@click.command("web")
+@click.command(
+    "web",
+    cls=TranslatedCommand,
+    help=N_(
+        "Serve Slack's requests and the ingest API over HTTP on PORT (POST /slack/events, "
+        "/api/v1/…, GET /healthz, GET /readyz, GET /metrics)."
+    ),
+)
 @click.pass_obj
 def web_command(state: CliState) -> None:
-    """Serve Slack's requests and the ingest API over HTTP on PORT (POST /slack/events,
-    /api/v1/…, GET /healthz, GET /readyz, GET /metrics)."""
     if not state.settings.slack_bot_token:  # unset or empty
         sessions, app = _api_only(state), None
     else:
@@ -59,16 +66,20 @@ def web_command(state: CliState) -> None:
 EXIT_WORKER_DIED = 1
 
 
-@click.command("run")
+@click.command(
+    "run",
+    cls=TranslatedCommand,
+    help=N_(
+        "Everything in one process: Slack (Socket Mode with SLACK_APP_TOKEN, else HTTP on "
+        "PORT), the scheduled checks and the delivery of notifications.\n\n"
+        "If the checks and delivery stop by themselves (an error at their start, say), the "
+        "process does not go on serving Slack without them: it logs why and exits with status "
+        '1, so that systemd (or any service manager) restarts it; /healthz says "stopped" '
+        "meanwhile."
+    ),
+)
 @click.pass_obj
 def run_command(state: CliState) -> int:
-    """Everything in one process: Slack (Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT),
-    the scheduled checks and the delivery of notifications.
-
-    If the checks and delivery stop by themselves (an error at their start, say), the process
-    does not go on serving Slack without them: it logs why and exits with status 1, so that
-    systemd (or any service manager) restarts it; /healthz says "stopped" meanwhile.
-    """
     settings = state.settings
     socket_mode = settings.slack_app_token is not None
     sessions, app = _start(state, socket_mode=socket_mode)

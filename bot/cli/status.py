@@ -15,6 +15,7 @@ import click
 
 import bot.health
 from bot.cli.context import CliState
+from bot.cli.helptexts import TranslatedCommand
 from bot.db import known_revision
 from bot.health import Health
 from bot.i18n import N_, _
@@ -48,12 +49,17 @@ def _state(said: str) -> str:
     return said
 
 
-@click.command("status")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@click.command(
+    "status",
+    cls=TranslatedCommand,
+    help=N_(
+        "Is loanwatch well? The database, its schema, the scheduler's last runs, the outbox, "
+        "open alerts and failing checks; exit status 1 when not healthy or not ready."
+    ),
+)
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the report as one JSON object."))
 @click.pass_obj
 def status_command(state: CliState, as_json: bool) -> int:
-    """Is loanwatch well? The database, its schema, the scheduler's last runs, the outbox,
-    open alerts and failing checks; exit status 1 when not healthy or not ready."""
     interval = timedelta(minutes=state.settings.check_interval_minutes)
     health = Health(
         session_factory(state.engine),

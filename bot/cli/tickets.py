@@ -11,6 +11,7 @@ from sqlalchemy import select
 from bot.cli import ticket_render
 from bot.cli.context import CliState
 from bot.cli.delivery import deliver_now
+from bot.cli.helptexts import TranslatedGroup
 from bot.cli.params import ALERT_ID, WholeNumberType
 from bot.cli.words import word
 from bot.errors import InputError
@@ -63,28 +64,34 @@ def _channel(state: CliState) -> str | None:
     return state.settings.default_alert_channel
 
 
-@click.group("ticket")
+@click.group(
+    "ticket",
+    cls=TranslatedGroup,
+    help=N_("Tickets with a platform: open, list, show, note, reply, sent, close, reopen."),
+)
 def ticket_group() -> None:
-    """Tickets with a platform: open, list, show, note, reply, sent, close, reopen."""
+    pass
 
 
-@ticket_group.command("open")
+@ticket_group.command(
+    "open", help=N_("Open a ticket with FACILITY's platform; prints its id (T-n) first.")
+)
 @click.argument("facility")
-@click.option("--subject", required=True, help="What is wrong, in a few words.")
-@click.option("--alert", "alert_ids", type=ALERT_ID, multiple=True, help="Link this alert.")
-@click.option("--body", help="More detail for the platform.")
+@click.option("--subject", required=True, help=N_("What is wrong, in a few words."))
+@click.option("--alert", "alert_ids", type=ALERT_ID, multiple=True, help=N_("Link this alert."))
+@click.option("--body", help=N_("More detail for the platform."))
 @click.option(
     "--days",
     type=RECORDS_DAYS,
     default=DEFAULT_RECORDS_DAYS,
     show_default=True,
-    help="How many days of usage records to send.",
+    help=N_("How many days of usage records to send."),
 )
 @click.option(
     "--csv",
     "csv_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Also save the usage records to this file (UTF-8 with BOM, for Excel).",
+    help=N_("Also save the usage records to this file (UTF-8 with BOM, for Excel)."),
 )
 @click.pass_obj
 def ticket_open(
@@ -96,7 +103,6 @@ def ticket_open(
     days: int,
     csv_path: Path | None,
 ) -> None:
-    """Open a ticket with FACILITY's platform; prints its id (T-n) first."""
     with state.transaction() as session:
         result = open_ticket(
             session,
@@ -129,18 +135,17 @@ def ticket_open(
             click.echo(ticket_render.delivery_outcome(result.label, row))
 
 
-@ticket_group.command("list")
+@ticket_group.command("list", help=N_("Tickets, newest first; overdue ones say so."))
 @click.option(
     "--state",
     "wanted",
     type=click.Choice(LIST_STATES),
     default="open",
     show_default=True,
-    help="open means not closed.",
+    help=N_("open means not closed."),
 )
 @click.pass_obj
 def ticket_list(state: CliState, wanted: str) -> None:
-    """Tickets, newest first; overdue ones say so."""
     with state.transaction() as session:
         tickets = list_tickets(session, wanted)
         slugs = dict(session.execute(select(Facility.id, Facility.slug)).all())
@@ -150,11 +155,10 @@ def ticket_list(state: CliState, wanted: str) -> None:
         click.echo(ticket_render.ticket_list(tickets, slugs, state.settings.zone))
 
 
-@ticket_group.command("show")
+@ticket_group.command("show", help=N_("One ticket: its facts, its alerts and its timeline."))
 @click.argument("ticket", type=TICKET)
 @click.pass_obj
 def ticket_show(state: CliState, ticket: int) -> None:
-    """One ticket: its facts, its alerts and its timeline."""
     with state.transaction() as session:
         found = get_ticket(session, ticket)
         facility = session.get(Facility, found.facility_id)
@@ -174,25 +178,25 @@ def ticket_show(state: CliState, ticket: int) -> None:
         )
 
 
-@ticket_group.command("note")
+@ticket_group.command("note", help=N_("Add a note to the ticket's timeline."))
 @click.argument("ticket", type=TICKET)
 @click.argument("text")
 @click.pass_obj
 def ticket_note(state: CliState, ticket: int, text: str) -> None:
-    """Add a note to the ticket's timeline."""
     with state.transaction() as session:
         add_note(session, state.actor, ticket, text, now=state.now, default_channel=_channel(state))
     click.echo(_("{ticket}: note added").format(ticket=ticket_label(ticket)))
     deliver_now(state)
 
 
-@ticket_group.command("reply")
+@ticket_group.command(
+    "reply", help=N_("The platform answered: record what it said (and its case number).")
+)
 @click.argument("ticket", type=TICKET)
 @click.argument("text")
-@click.option("--case", "case_ref", help="The platform's case number (工单号).")
+@click.option("--case", "case_ref", help=N_("The platform's case number (工单号)."))
 @click.pass_obj
 def ticket_reply(state: CliState, ticket: int, text: str, case_ref: str | None) -> None:
-    """The platform answered: record what it said (and its case number)."""
     with state.transaction() as session:
         found = record_reply(
             session,
@@ -213,11 +217,12 @@ def ticket_reply(state: CliState, ticket: int, text: str, case_ref: str | None) 
     deliver_now(state)
 
 
-@ticket_group.command("sent")
+@ticket_group.command(
+    "sent", help=N_("You sent it to the platform by hand: the follow-up clock starts now.")
+)
 @click.argument("ticket", type=TICKET)
 @click.pass_obj
 def ticket_sent(state: CliState, ticket: int) -> None:
-    """You sent it to the platform by hand: the follow-up clock starts now."""
     with state.transaction() as session:
         found = mark_sent(
             session,
@@ -238,12 +243,11 @@ def ticket_sent(state: CliState, ticket: int) -> None:
     deliver_now(state)
 
 
-@ticket_group.command("close")
+@ticket_group.command("close", help=N_("Close the ticket with its resolution."))
 @click.argument("ticket", type=TICKET)
-@click.option("--resolution", required=True, help="How it ended (kept on the ticket).")
+@click.option("--resolution", required=True, help=N_("How it ended (kept on the ticket)."))
 @click.pass_obj
 def ticket_close(state: CliState, ticket: int, resolution: str) -> None:
-    """Close the ticket with its resolution."""
     with state.transaction() as session:
         result = close_ticket(
             session, state.actor, ticket, resolution, now=state.now, default_channel=_channel(state)
@@ -252,12 +256,11 @@ def ticket_close(state: CliState, ticket: int, resolution: str) -> None:
     deliver_now(state)
 
 
-@ticket_group.command("reopen")
+@ticket_group.command("reopen", help=N_("Open a closed ticket again, saying why."))
 @click.argument("ticket", type=TICKET)
 @click.argument("reason")
 @click.pass_obj
 def ticket_reopen(state: CliState, ticket: int, reason: str) -> None:
-    """Open a closed ticket again, saying why."""
     with state.transaction() as session:
         found = reopen_ticket(
             session,
@@ -285,17 +288,23 @@ def ticket_reopen(state: CliState, ticket: int, reason: str) -> None:
     deliver_now(state)
 
 
-@click.group("platform")
+@click.group(
+    "platform",
+    cls=TranslatedGroup,
+    help=N_("Platforms: how each is contacted about tickets (admins)."),
+)
 def platform_group() -> None:
-    """Platforms: how each is contacted about tickets (admins)."""
+    pass
 
 
-@platform_group.command("contact")
+@platform_group.command(
+    "contact", help=N_("Set how PLATFORM (or one of its facilities) is contacted about tickets.")
+)
 @click.argument("platform")
 @click.option("--via", type=click.Choice([v.value for v in Via]), required=True)
-@click.option("--to", help="Email addresses, comma-separated (--via email).")
-@click.option("--url", help="The webhook's address (--via webhook).")
-@click.option("--secret-env", help="The environment variable with the webhook's secret.")
+@click.option("--to", help=N_("Email addresses, comma-separated (--via email)."))
+@click.option("--url", help=N_("The webhook's address (--via webhook)."))
+@click.option("--secret-env", help=N_("The environment variable with the webhook's secret."))
 @click.option(
     "--language", type=click.Choice([x.value for x in Language]), default="zh", show_default=True
 )
@@ -304,9 +313,9 @@ def platform_group() -> None:
     type=FOLLOW_UP_DAYS,
     default=DEFAULT_FOLLOW_UP_DAYS,
     show_default=True,
-    help="Business days without an answer before a follow-up.",
+    help=N_("Business days without an answer before a follow-up."),
 )
-@click.option("--facility", help="Set this facility's override instead of the platform's.")
+@click.option("--facility", help=N_("Set this facility's override instead of the platform's."))
 @click.pass_obj
 def platform_contact(
     state: CliState,
@@ -319,7 +328,6 @@ def platform_contact(
     follow_up_days: int,
     facility: str | None,
 ) -> None:
-    """Set how PLATFORM (or one of its facilities) is contacted about tickets."""
     contact = check_contact(
         Via(via),
         to=to,

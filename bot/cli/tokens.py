@@ -6,27 +6,33 @@ import click
 
 from bot.api.tokens import Scope, create_token, list_tokens, revoke_token
 from bot.cli.context import CliState
+from bot.cli.helptexts import TranslatedGroup
 from bot.cli.render import table
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.models import ApiToken
 
 
-@click.group("token")
+@click.group(
+    "token",
+    cls=TranslatedGroup,
+    help=N_("Tokens for the ingest API (/api/v1): create, list, revoke."),
+)
 def token_group() -> None:
-    """Tokens for the ingest API (/api/v1): create, list, revoke."""
+    pass
 
 
-@token_group.command("create")
+@token_group.command(
+    "create", help=N_("Create a token named NAME and print it, once: it cannot be shown again.")
+)
 @click.argument("name")
 @click.option(
     "--scope",
     type=click.Choice([s.value for s in Scope]),
     required=True,
-    help="observations:write posts observations (and reads); observations:read only reads.",
+    help=N_("observations:write posts observations (and reads); observations:read only reads."),
 )
 @click.pass_obj
 def token_create(state: CliState, name: str, scope: str) -> None:
-    """Create a token named NAME and print it, once: it cannot be shown again."""
     with state.transaction() as session:
         _row, token = create_token(session, state.actor, name, Scope(scope), now=state.now)
     click.echo(token)
@@ -41,10 +47,9 @@ def created_note(name: str, scope: str) -> str:
     ).format(name=name, scope=scope)
 
 
-@token_group.command("list")
+@token_group.command("list", help=N_("Every token: name, scope, created, last used, revoked."))
 @click.pass_obj
 def token_list(state: CliState) -> None:
-    """Every token: name, scope, created, last used, revoked."""
     with state.transaction() as session:
         tokens = list_tokens(session)
         if not tokens:
@@ -70,11 +75,12 @@ def tokens_table(tokens: list[ApiToken]) -> str:
     return table(headers, rows)
 
 
-@token_group.command("revoke")
+@token_group.command(
+    "revoke", help=N_("Revoke the token named NAME: requests with it get 401 from now on.")
+)
 @click.argument("name")
 @click.pass_obj
 def token_revoke(state: CliState, name: str) -> None:
-    """Revoke the token named NAME: requests with it get 401 from now on."""
     with state.transaction() as session:
         row = revoke_token(session, state.actor, name, now=state.now)
         when = _when(row.revoked_at)

@@ -8,6 +8,8 @@ from types import FrameType
 import click
 
 from bot.cli.context import CliState
+from bot.cli.helptexts import TranslatedCommand
+from bot.i18n import N_
 from bot.logs import configure_logging
 from bot.metrics.exposition import require_shared_directory, serve_metrics
 from bot.sessions import session_factory
@@ -15,11 +17,16 @@ from jobs.transports import transport_from
 from jobs.worker import run_worker
 
 
-@click.command("worker")
+@click.command(
+    "worker",
+    cls=TranslatedCommand,
+    help=N_(
+        "Run the scheduler and the delivery loop (to Slack with SLACK_BOT_TOKEN, else the "
+        "console), with /metrics on LOANWATCH_METRICS_PORT."
+    ),
+)
 @click.pass_obj
 def worker_command(state: CliState) -> None:
-    """Run the scheduler and the delivery loop (to Slack with SLACK_BOT_TOKEN, else the console),
-    with /metrics on LOANWATCH_METRICS_PORT."""
     require_shared_directory()
     configure_logging(state.settings)
     stop = threading.Event()
