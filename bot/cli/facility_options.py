@@ -47,9 +47,9 @@ def term_options(default: str) -> Callable[[F], F]:
     # Each "({default})" says, in the reader's language, what an option left out is.
     filled: dict[str, Any] = {"cls": FilledOption, "fill": {"default": lambda: _(default)}}
     options = [
-        click.option("--daily-rate", type=RATE, help=N_("Daily rate: 0.04% or 0.0004.")),
+        click.option("--daily-rate", type=RATE, help=N_("Daily rate: 0.0004 or 0.04%.")),
         click.option(
-            "--annual-rate", type=ANNUAL_RATE, help=N_("Annual rate instead: 3.5% or 0.035.")
+            "--annual-rate", type=ANNUAL_RATE, help=N_("Annual rate instead: 0.035 or 3.5%.")
         ),
         click.option(
             "--basis",

@@ -67,7 +67,7 @@ def draw_group() -> None:
 )
 @click.option("--method", type=METHODS, help=N_("Repayment method (default: the facility's)."))
 @click.option("--daily-rate", type=RATE, help=N_("Daily rate (default: the facility's)."))
-@click.option("--annual-rate", type=ANNUAL_RATE, help=N_("Annual rate instead: 3.5% or 0.035."))
+@click.option("--annual-rate", type=ANNUAL_RATE, help=N_("Annual rate instead: 0.035 or 3.5%."))
 @click.option(
     "--basis",
     type=click.Choice(["360", "365"]),

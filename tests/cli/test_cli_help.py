@@ -144,7 +144,7 @@ def test_a_subcommands_help_and_its_options_in_chinese(
     assert page.startswith("Usage: loanwatch facility set [OPTIONS] SLUG\n")
     assert "修改SLUG的额度、阈值、告警频道、值班轮换" in flat
     assert "--annual-rate RATE" in page
-    assert "或者给年利率：3.5% 或 0.035。" in page
+    assert "或者给年利率：0.035 或 3.5%。" in page
     assert "还款方式（不填则不变）。" in page
     assert "--method [equal-installment|equal-principal|" in page
     assert "（可重复；NAME=-恢复默认值；见docs/checks.md）。" in flat
