@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.errors import InputError
+from bot.i18n import _
 from bot.ledger.limits import expected_available
 from bot.ledger.portfolio import PositionLine, position_lines
 from bot.models import Installment, InstallmentStatus
@@ -70,7 +71,11 @@ def week_of(day: date) -> date:
 def check_weeks(weeks: int) -> int:
     """A number of weeks the cash flow can cover, or an InputError saying which are."""
     if not 1 <= weeks <= MAX_WEEKS:
-        raise InputError(f"--weeks must be between 1 and {MAX_WEEKS}, not {weeks}")
+        raise InputError(
+            _("--weeks must be between 1 and {most}, not {weeks}").format(
+                most=MAX_WEEKS, weeks=weeks
+            )
+        )
     return weeks
 
 
@@ -152,11 +157,11 @@ def cashflow_rows(
     weeks: int | None = None,
     now: datetime | None = None,
     zone: ZoneInfo | None = None,
-    **_: Any,
+    **_options: Any,
 ) -> Iterator[dict[str, Any]]:
     """`loanwatch export cashflow`: one row per week and facility with something due."""
     if weeks is None or now is None or zone is None:
-        raise InputError("the cash flow is for a number of weeks: give --weeks N (13)")
+        raise InputError(_("the cash flow is for a number of weeks: give --weeks N (13)"))
     today = now.astimezone(zone).date()
     flow = cashflow(session, today, weeks=weeks, positions=position_lines(session))
     for line in flow.lines:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot.calendar import BusinessCalendar
 from bot.digest.cashflow import cashflow_rows
 from bot.errors import InputError
+from bot.i18n import _
 from bot.ledger.repayments import breakdown
 from bot.ledger.repayments.payoff import accruals, month_end
 from bot.models import (
@@ -231,12 +232,12 @@ def _accruals(
     month: str | None = None,
     calendar: BusinessCalendar | None = None,
     now: datetime | None = None,
-    **_: Any,
+    **_options: Any,
 ) -> Iterator[Row]:
     """Per facility, what it owed at the month's end: principal, interest accrued and not paid
     (计提), penalty."""
     if month is None or now is None:
-        raise InputError("accruals are for a month: give --month YYYY-MM (2026-12)")
+        raise InputError(_("accruals are for a month: give --month YYYY-MM (2026-12)"))
     facilities = list(session.scalars(select(Facility).order_by(Facility.slug)))
     end = month_end(month)
     for accrual in accruals(session, facilities, end, calendar or BusinessCalendar(), now=now):

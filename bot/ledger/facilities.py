@@ -223,23 +223,36 @@ def parse_thresholds(
     parsed: dict[str, int | Decimal | None] = {}
     for name, text in raw.items():
         if name not in FACILITY_THRESHOLDS:
-            raise InputError(
-                f"unknown threshold {name!r}; a facility can set {', '.join(FACILITY_THRESHOLDS)}"
-            )
+            raise unknown_threshold(name)
         if clearable and text.strip() == DEFAULT:
             parsed[name] = None
             continue
         if name == "amount_tolerance":
-            parsed[name] = parse_amount(text, allow_zero=True, what="amount tolerance")
+            parsed[name] = parse_amount(text, allow_zero=True, what=N_("amount tolerance"))
             continue
         unit = name.rsplit("_", 1)[-1]
-        value = whole_number(text, f"threshold {name}", high=_THRESHOLD_MAX.get(unit, MAX_ID))
+        what = _("threshold {name}").format(name=name)
+        value = whole_number(text, what, high=_THRESHOLD_MAX.get(unit, MAX_ID))
         if name.endswith("_percent") and not 1 <= value <= 100:
-            raise InputError(f"threshold {name} is a percentage from 1 to 100, not {value}")
+            raise InputError(
+                _("threshold {name} is a percentage from 1 to 100, not {value}").format(
+                    name=name, value=value
+                )
+            )
         if name in {"stale_after_hours", "confirm_window_hours"} and value < 1:
-            raise InputError(f"threshold {name} must be at least 1 hour")
+            raise InputError(_("threshold {name} must be at least 1 hour").format(name=name))
         parsed[name] = value
     return parsed
+
+
+def unknown_threshold(name: str) -> InputError:
+    """The error for a threshold no facility has, naming the ones it can set (their names are
+    what people type, in every language)."""
+    return InputError(
+        _("unknown threshold {typed}; a facility can set {known}").format(
+            typed=repr(name), known=_(", ").join(FACILITY_THRESHOLDS)
+        )
+    )
 
 
 def check_channel(channel: str) -> str:
@@ -298,7 +311,7 @@ def get_facility(session: Session, slug: str, *, for_update: bool = False) -> Fa
             if known
             else _("no facility named {typed}; add one with `loanwatch facility add`")
         )
-        raise NotFoundError(said.format(typed=repr(slug), known=", ".join(known)))
+        raise NotFoundError(said.format(typed=repr(slug), known=_(", ").join(known)))
     return facility
 
 

@@ -20,6 +20,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 from bot.calendar import BusinessCalendar
 from bot.errors import InputError
+from bot.i18n import N_, _
 
 WORKDAYS = "workdays"
 DAILY = "daily"
@@ -27,7 +28,8 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # How far back the latest slot is looked for: a week plus the longest run of holidays.
 _LOOK_BACK_DAYS = 21
 _TIME = re.compile(r"(\d{1,2}):(\d{2})")
-EXAMPLES = "'workdays 10:00', 'daily 09:00' or 'mon,thu 09:30'"
+# The schedules people type (English in every language), translated where said: `_(EXAMPLES)`.
+EXAMPLES = N_("'workdays 10:00', 'daily 09:00' or 'mon,thu 09:30'")
 
 
 @dataclass(frozen=True)
@@ -67,33 +69,53 @@ def parse_schedule(text: str) -> ReadingSchedule:
     refused, quoting what was typed and saying what is wrong, when it is none of those."""
     quoted = repr(text.strip())
     typed = " ".join(text.strip().lower().split())
-    days_part, _, time_part = typed.rpartition(" ")
+    days_part, _space, time_part = typed.rpartition(" ")
     if not days_part:
-        raise InputError(f"readings {quoted} is not a schedule; give {EXAMPLES}")
+        raise InputError(
+            _("readings {typed} is not a schedule; give {examples}").format(
+                typed=quoted, examples=_(EXAMPLES)
+            )
+        )
     at = _time_of_day(time_part, text)
     names = re.split(r"\s*,\s*|\s+", days_part)
     if any(_TIME.fullmatch(name) for name in names):
         raise InputError(
-            f"readings {quoted} gives more than one time of day; a schedule has one time of "
-            f"day, once on each day it asks ({EXAMPLES})"
+            _(
+                "readings {typed} gives more than one time of day; a schedule has one time of "
+                "day, once on each day it asks ({examples})"
+            ).format(typed=quoted, examples=_(EXAMPLES))
         )
     if names in ([WORKDAYS], [DAILY]):
         return ReadingSchedule(names[0], at)
     days: list[int] = []
     for name in names:
-        if name in (WORKDAYS, DAILY):
-            raise InputError(
-                f"readings {quoted}: '{name}' stands alone, without other days ({EXAMPLES})"
-            )
         if name not in WEEKDAYS:
-            raise InputError(
-                f"readings {quoted}: {name or 'an empty day'!r} is not a day; name days "
-                f"as {', '.join(WEEKDAYS)}, or say 'workdays' or 'daily' ({EXAMPLES})"
-            )
+            raise _not_a_day(quoted, name)
         if WEEKDAYS.index(name) in days:
-            raise InputError(f"readings {quoted} names {name} twice")
+            raise InputError(_("readings {typed} names {day} twice").format(typed=quoted, day=name))
         days.append(WEEKDAYS.index(name))
     return ReadingSchedule(tuple(sorted(days)), at)
+
+
+def _not_a_day(quoted: str, name: str) -> InputError:
+    """The error for a word among a schedule's days that is not one of its weekdays."""
+    if name in (WORKDAYS, DAILY):
+        return InputError(
+            _("readings {typed}: {word} stands alone, without other days ({examples})").format(
+                typed=quoted, word=repr(name), examples=_(EXAMPLES)
+            )
+        )
+    return InputError(
+        _(
+            "readings {typed}: {word} is not a day; name days as {weekdays}, or say "
+            "'workdays' or 'daily' ({examples})"
+        ).format(
+            typed=quoted,
+            word=repr(name or _("an empty day")),
+            weekdays=_(", ").join(WEEKDAYS),
+            examples=_(EXAMPLES),
+        )
+    )
 
 
 def weekend_days(schedule: ReadingSchedule) -> list[str]:
@@ -108,10 +130,13 @@ def _time_of_day(typed: str, text: str) -> time:
     match = _TIME.fullmatch(typed)
     if match is None:
         raise InputError(
-            f"readings {text.strip()!r} has no time of day at the end; give it as HH:MM "
-            f"({EXAMPLES})"
+            _(
+                "readings {typed} has no time of day at the end; give it as HH:MM ({examples})"
+            ).format(typed=repr(text.strip()), examples=_(EXAMPLES))
         )
     hour, minute = int(match[1]), int(match[2])
     if hour > 23 or minute > 59:
-        raise InputError(f"{typed} is not a time of day; give HH:MM from 00:00 to 23:59")
+        raise InputError(
+            _("{typed} is not a time of day; give HH:MM from 00:00 to 23:59").format(typed=typed)
+        )
     return time(hour, minute)

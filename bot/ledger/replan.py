@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.calendar import BusinessCalendar
 from bot.errors import NotFoundError
+from bot.i18n import _
 from bot.ledger.draws import add_installments
 from bot.ledger.repayments.replay import replay
 from bot.ledger.schedule import DayCount, FirstPeriod, RepaymentMethod, Rounding, plan_draw
@@ -56,7 +57,11 @@ def replan_draws(
     if draw_id is not None:
         draws = [draw for draw in draws if draw.id == draw_id]
         if not draws:
-            raise NotFoundError(f"{facility.slug} has no draw {draw_id}")
+            raise NotFoundError(
+                _("{facility} has no draw #{draw}; `loanwatch export draws` lists them").format(
+                    facility=facility.slug, draw=draw_id
+                )
+            )
     changed = [draw for draw in draws if _differs(session, facility, draw)]
     if not changed:
         return Replanned([], 0)

@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.calendar import BusinessCalendar
 from bot.errors import InputError
+from bot.i18n import _
+from bot.ledger.facilities import unknown_threshold
 from bot.ledger.repayments.replay import replay
 from bot.ledger.schedule import (
     DayCount,
@@ -111,16 +113,18 @@ def change_terms(
     repayment is dated after today.
     """
     if changes.empty():
-        raise InputError("nothing to change; give at least one term, e.g. --rounding down")
+        raise InputError(_("nothing to change; give at least one term, e.g. --rounding down"))
     if changes.repayment_day is not None and not 1 <= changes.repayment_day <= 31:
-        raise InputError(f"repayment day {changes.repayment_day} is not a day of the month (1-31)")
+        raise InputError(
+            _("repayment day {day} is not a day of the month (1-31)").format(
+                day=changes.repayment_day
+            )
+        )
     if changes.limit_amount is not None and changes.limit_amount <= 0:
-        raise InputError("a facility's limit must be more than zero")
+        raise InputError(_("a facility's limit must be more than zero"))
     unknown = sorted(set(changes.thresholds) - set(FACILITY_THRESHOLDS))
     if unknown:
-        raise InputError(
-            f"unknown threshold {unknown[0]!r}; a facility can set {', '.join(FACILITY_THRESHOLDS)}"
-        )
+        raise unknown_threshold(unknown[0])
     before = audit.snapshot(facility)
     was = _values(facility)
     if changes.limit_amount is not None:
@@ -135,7 +139,9 @@ def change_terms(
     elif changes.rate_basis is not None:
         if facility.annual_rate is None:
             raise InputError(
-                f"{facility.slug} has a daily rate; a 360- or 365-day year goes with --annual-rate"
+                _(
+                    "{facility} has a daily rate; a 360- or 365-day year goes with --annual-rate"
+                ).format(facility=facility.slug)
             )
         rate = checked_rate(None, facility.annual_rate, changes.rate_basis)
         facility.daily_rate = daily_rate_of(rate)

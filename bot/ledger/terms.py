@@ -58,16 +58,19 @@ def checked_rate(
     if annual_rate is None:
         if rate_basis is not None:
             raise InputError(
-                "a 360- or 365-day year goes with an annual rate; give --annual-rate too, or "
-                "leave out --basis for a daily rate"
+                _(
+                    "a 360- or 365-day year goes with an annual rate; give --annual-rate too, or "
+                    "leave out --basis for a daily rate"
+                )
             )
         return as_rate(Decimal(0) if daily_rate is None else daily_rate)
     if daily_rate:
-        raise InputError("give a daily rate or an annual rate, not both")
+        raise InputError(_("give a daily rate or an annual rate, not both"))
     if annual_rate >= 1:
         raise InputError(
-            f"an annual rate of {(annual_rate * 100).normalize():f}% is not a credit line's; "
-            "check it"
+            _("{percent}% a year is not a credit line's rate; check it").format(
+                percent=f"{(annual_rate * 100).normalize():f}"
+            )
         )
     basis = DEFAULT_BASIS if rate_basis is None else rate_basis
     return as_rate(InterestRate.annual(annual_rate, basis))
@@ -166,11 +169,17 @@ def check_penalty(multiplier: Decimal) -> Decimal:
     """A penalty multiplier from 0 (no penalty) to MAX_PENALTY_MULTIPLIER; others are refused."""
     if not multiplier.is_finite() or not 0 <= multiplier <= MAX_PENALTY_MULTIPLIER:
         raise InputError(
-            f"a penalty rate of {multiplier}x the rate is not a lender's rule; give a multiple "
-            f"of the rate from 0 to {MAX_PENALTY_MULTIPLIER}, e.g. 1.5 (1.5x the daily rate)"
+            _(
+                "a penalty rate of {multiplier}x the rate is not a lender's rule; give a multiple "
+                "of the rate from 0 to {most}, e.g. 1.5 (1.5x the daily rate)"
+            ).format(multiplier=multiplier, most=MAX_PENALTY_MULTIPLIER)
         )
     if multiplier != multiplier.quantize(_DAILY_PLACES):
-        raise InputError(f"a penalty rate has at most eight decimals (got {multiplier})")
+        raise InputError(
+            _("a penalty rate has at most eight decimals (got {multiplier})").format(
+                multiplier=multiplier
+            )
+        )
     return multiplier
 
 
@@ -187,7 +196,9 @@ def parse_penalty(text: str) -> Decimal:
         value = Decimal(typed.strip()) * scale
     except ArithmeticError:
         raise InputError(
-            f"penalty rate {text!r} is not a number; give a multiple of the rate, e.g. 1.5x"
+            _(
+                "penalty rate {typed} is not a number; give a multiple of the rate, e.g. 1.5x"
+            ).format(typed=repr(text))
         ) from None
     return check_penalty(value)
 

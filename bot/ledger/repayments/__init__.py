@@ -24,7 +24,7 @@ from bot import audit
 from bot.calendar import BusinessCalendar
 from bot.dates import check_date
 from bot.errors import InputError, NotFoundError
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.ledger.allocations import held_allocations, retire
 from bot.ledger.facilities import facility_zone
 from bot.ledger.repayments.allocation import apply_repayment, draws_by
@@ -133,7 +133,7 @@ def remove_repayment(
     calendar: BusinessCalendar | None = None,
 ) -> Repayment:
     """Remove a repayment recorded by mistake, and replay the ones after it (audited)."""
-    reason = _reason(reason, "removing a repayment")
+    reason = _reason(reason, N_("removing a repayment"))
     repayment = _repayment_of(session, facility, repayment_id)
     before = audit.snapshot(repayment)
     audit.record(
@@ -167,11 +167,13 @@ def accept_repayment(
     now: datetime,
 ) -> Repayment:
     """Accept a repayment's unexplained amount, saying why: its mismatch alert clears (audited)."""
-    reason = _reason(reason, "accepting an unexplained amount")
+    reason = _reason(reason, N_("accepting an unexplained amount"))
     repayment = _repayment_of(session, facility, repayment_id)
     if repayment.unexplained == 0:
         raise InputError(
-            f"repayment #{repayment.id} on {facility.slug} has nothing unexplained to accept"
+            _("repayment #{id} on {facility} has nothing unexplained to accept").format(
+                id=repayment.id, facility=facility.slug
+            )
         )
     before = audit.snapshot(repayment)
     repayment.accepted_at = now
@@ -243,9 +245,10 @@ def _check_amounts(
 ) -> None:
     if amount <= 0:
         raise InputError(_("a repayment must be more than zero"))
-    for value, what in ((penalty, "penalty"), (fee, "fee")):
-        if value is not None and value < 0:
-            raise InputError(f"a repayment's {what} cannot be negative")
+    if penalty is not None and penalty < 0:
+        raise InputError(_("a repayment's penalty cannot be negative"))
+    if fee is not None and fee < 0:
+        raise InputError(_("a repayment's fee cannot be negative"))
     itemised = (penalty or ZERO) + (fee or ZERO)
     if itemised > amount:
         raise InputError(
@@ -263,14 +266,16 @@ def _repayment_of(session: Session, facility: Facility, repayment_id: int) -> Re
     repayment = session.get(Repayment, repayment_id)
     if repayment is None or repayment.facility_id != facility.id:
         raise NotFoundError(
-            f"no repayment #{repayment_id} on {facility.slug}; "
-            "`loanwatch export repayments` lists them"
+            _("no repayment #{id} on {facility}; `loanwatch export repayments` lists them").format(
+                id=repayment_id, facility=facility.slug
+            )
         )
     return repayment
 
 
 def _reason(reason: str, what: str) -> str:
-    text = free_text(reason, "the reason")
+    """The reason given, or an InputError; ``what`` is what needs it (an N_() text)."""
+    text = free_text(reason, N_("the reason"))
     if not text:
-        raise InputError(f"{what} needs a reason (--reason)")
+        raise InputError(_("{what} needs a reason (--reason)").format(what=_(what)))
     return text

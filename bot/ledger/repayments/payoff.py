@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from bot.calendar import BusinessCalendar
 from bot.dates import check_date
 from bot.errors import InputError
+from bot.i18n import _
 from bot.ledger.repayments.allocation import place_repayment
 from bot.ledger.repayments.replay import replay
 from bot.models import Facility, Repayment
@@ -105,7 +106,9 @@ def month_end(month: str) -> date:
         last = months.monthrange(year, number)[1]
         return check_date(date(year, number, last), "month")
     except ValueError:
-        raise InputError(f"{month!r} is not a month; write it as YYYY-MM (2026-12)") from None
+        raise InputError(
+            _("{typed} is not a month; write it as YYYY-MM (2026-12)").format(typed=repr(month))
+        ) from None
 
 
 def accruals(

@@ -29,8 +29,15 @@ from datetime import date
 from decimal import Decimal, localcontext
 
 from bot.errors import InputError
+from bot.i18n import _
+from bot.i18n.formats import day as say_day
 from bot.ledger.schedule.conventions import (
+    DAY_COUNT,
     FEN,
+    FIRST_PERIOD,
+    METHOD,
+    PRINCIPAL,
+    ROUNDING,
     DayCount,
     FirstPeriod,
     HolidayRule,
@@ -45,6 +52,7 @@ from bot.ledger.schedule.methods import Accruals, split
 from bot.ledger.schedule.timetable import (
     DEFAULT_QUARTER_DAY,
     MAX_MONTHS,
+    REPAYMENT_DAY,
     Period,
     add_months_clamped,
     check_day_of_month,
@@ -101,7 +109,7 @@ def schedule_day(drawn_on: date, method: RepaymentMethod, repayment_day: int | N
     quarter day (default the 20th) for quarterly interest; a bullet draw runs from its own day
     to maturity.
     """
-    method = coerce(RepaymentMethod, method, "repayment method")
+    method = coerce(RepaymentMethod, method, METHOD)
     if method is RepaymentMethod.BULLET:
         return drawn_on.day
     if method is RepaymentMethod.QUARTERLY_INTEREST:
@@ -117,14 +125,14 @@ def schedule_dates(
     first_period: FirstPeriod = FirstPeriod.NEXT_MONTH,
 ) -> list[date]:
     """The due dates of a new draw under ``method`` (see the timetable module)."""
-    method = coerce(RepaymentMethod, method, "repayment method")
+    method = coerce(RepaymentMethod, method, METHOD)
     if repayment_day is not None:
-        check_day_of_month(repayment_day, "repayment day")
+        check_day_of_month(repayment_day, REPAYMENT_DAY)
     if method is RepaymentMethod.BULLET:
         return [maturity(drawn_on, months)]
     if method is RepaymentMethod.QUARTERLY_INTEREST:
         return quarter_dates(drawn_on, months, repayment_day)
-    first_period = coerce(FirstPeriod, first_period, "first-period rule")
+    first_period = coerce(FirstPeriod, first_period, FIRST_PERIOD)
     return due_dates(drawn_on, months, repayment_day, first_period=first_period)
 
 
@@ -148,7 +156,7 @@ def plan_draw(
     draw's month (drawn Feb 28 with repayment day 31 is on February's repayment day). Otherwise
     the first period is broken and costs its actual days of interest.
     """
-    method = coerce(RepaymentMethod, method, "repayment method")
+    method = coerce(RepaymentMethod, method, METHOD)
     dates = schedule_dates(drawn_on, months, method, repayment_day, first_period)
     return plan_remaining(
         principal,
@@ -190,12 +198,16 @@ def plan_remaining(
     """
     principal = _check_principal(principal)
     rate = as_rate(daily_rate)
-    method = coerce(RepaymentMethod, method, "repayment method")
-    day_count = coerce(DayCount, day_count, "day-count convention")
-    rounding = coerce(Rounding, rounding, "rounding")
+    method = coerce(RepaymentMethod, method, METHOD)
+    day_count = coerce(DayCount, day_count, DAY_COUNT)
+    rounding = coerce(Rounding, rounding, ROUNDING)
     _check_dates(accrual_start, dates)
     if isinstance(first_seq, bool) or not isinstance(first_seq, int) or first_seq < 1:
-        raise InputError(f"The first installment number must be 1 or more, not {first_seq!r}.")
+        raise InputError(
+            _("The first installment number must be 1 or more, not {number}.").format(
+                number=repr(first_seq)
+            )
+        )
 
     periods = _periods(accrual_start, dates, full_first_period, day)
     with localcontext() as ctx:
@@ -221,13 +233,19 @@ def accrued_interest(
 
     A zero ``principal`` (nothing outstanding) or ``start == end`` accrues 0.00.
     """
-    principal = _check_amount(principal, "principal")
+    principal = _check_amount(principal, PRINCIPAL)
     if principal < 0:
-        raise InputError(f"The principal cannot be negative (got {principal}).")
+        raise InputError(
+            _("The principal cannot be negative (got {amount}).").format(amount=principal)
+        )
     rate = as_rate(daily_rate)
-    rounding = coerce(Rounding, rounding, "rounding")
+    rounding = coerce(Rounding, rounding, ROUNDING)
     if end < start:
-        raise InputError(f"Interest cannot accrue backwards: {end} is before {start}.")
+        raise InputError(
+            _("Interest cannot accrue backwards: {end} is before {start}.").format(
+                end=say_day(end), start=say_day(start)
+            )
+        )
     with localcontext() as ctx:
         ctx.prec = _PRECISION
         return rounding.fen(rate.on(principal, (end - start).days))
@@ -253,36 +271,55 @@ def _periods(
 
 
 def _check_amount(value: object, what: str) -> Decimal:
+    """`value` as a Decimal; `what` is its name, an N_() text translated here."""
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
         raise InputError(
-            f"The {what} must be a Decimal amount, not {type(value).__name__} ({value!r})."
+            _("The {what} must be a Decimal amount, not {kind} ({value}).").format(
+                what=_(what), kind=type(value).__name__, value=repr(value)
+            )
         )
     amount = Decimal(value)
     if not amount.is_finite():
-        raise InputError(f"The {what} must be a finite number, not {amount}.")
+        raise InputError(
+            _("The {what} must be a finite number, not {value}.").format(what=_(what), value=amount)
+        )
     return amount
 
 
 def _check_principal(value: object) -> Decimal:
-    principal = _check_amount(value, "principal")
+    principal = _check_amount(value, PRINCIPAL)
     if principal <= 0:
-        raise InputError(f"The principal must be more than 0 (got {principal}).")
+        raise InputError(
+            _("The principal must be more than 0 (got {amount}).").format(amount=principal)
+        )
     if principal != principal.quantize(FEN):
         raise InputError(
-            f"The principal must be in whole fen, at most two decimal places (got {principal})."
+            _(
+                "The principal must be in whole fen, at most two decimal places (got {amount})."
+            ).format(amount=principal)
         )
     return principal.quantize(FEN)
 
 
 def _check_dates(accrual_start: date, dates: Sequence[date]) -> None:
     if not dates:
-        raise InputError("A schedule needs at least one due date.")
+        raise InputError(_("A schedule needs at least one due date."))
     if len(dates) > MAX_MONTHS:
-        raise InputError(f"A schedule has at most {MAX_MONTHS} due dates (got {len(dates)}).")
+        raise InputError(
+            _("A schedule has at most {most} due dates (got {count}).").format(
+                most=MAX_MONTHS, count=len(dates)
+            )
+        )
     if dates[0] <= accrual_start:
         raise InputError(
-            f"The first due date {dates[0]} must be after the day interest starts, {accrual_start}."
+            _("The first due date {first} must be after the day interest starts, {start}.").format(
+                first=say_day(dates[0]), start=say_day(accrual_start)
+            )
         )
     for earlier, later in itertools.pairwise(dates):
         if later <= earlier:
-            raise InputError(f"Due dates must strictly increase: {later} follows {earlier}.")
+            raise InputError(
+                _("Due dates must strictly increase: {later} follows {earlier}.").format(
+                    later=say_day(later), earlier=say_day(earlier)
+                )
+            )

@@ -12,10 +12,20 @@ from enum import StrEnum
 from typing import TypeVar
 
 from bot.errors import InputError
-from bot.i18n import N_
+from bot.i18n import N_, _
 from bot.money import FEN
 
 ZERO = Decimal("0.00")
+
+# The names of what a schedule is given, as its errors name them (translated where they are
+# said: "The {what} cannot be negative").
+PRINCIPAL = N_("principal")
+DAILY_RATE = N_("daily rate")
+ANNUAL_RATE = N_("annual rate")
+METHOD = N_("repayment method")
+DAY_COUNT = N_("day-count convention")
+ROUNDING = N_("rounding")
+FIRST_PERIOD = N_("first-period rule")
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -137,28 +147,41 @@ class InterestRate:
 def as_rate(value: object) -> InterestRate:
     """An :class:`InterestRate`; a bare ``Decimal`` is a daily rate. Refuses bad values."""
     if isinstance(value, InterestRate):
-        rate, basis, what = value.value, value.basis, "annual rate" if value.is_annual else None
+        rate, basis, what = value.value, value.basis, ANNUAL_RATE if value.is_annual else None
     else:
         rate, basis, what = value, 1, None
-    what = what or "daily rate"
+    what = _(what or DAILY_RATE)
     if isinstance(rate, bool) or not isinstance(rate, Decimal | int):
         raise InputError(
-            f"The {what} must be a Decimal amount, not {type(rate).__name__} ({rate!r})."
+            _("The {what} must be a Decimal amount, not {kind} ({value}).").format(
+                what=what, kind=type(rate).__name__, value=repr(rate)
+            )
         )
     rate = Decimal(rate)
     if not rate.is_finite():
-        raise InputError(f"The {what} must be a finite number, not {rate}.")
+        raise InputError(
+            _("The {what} must be a finite number, not {value}.").format(what=what, value=rate)
+        )
     if rate < 0:
-        raise InputError(f"The {what} cannot be negative (got {rate}).")
+        raise InputError(
+            _("The {what} cannot be negative (got {value}).").format(what=what, value=rate)
+        )
     if basis not in (1, 360, 365):
-        raise InputError(f"A year is 360 or 365 days for interest, not {basis}.")
+        raise InputError(
+            _("A year is 360 or 365 days for interest, not {basis}.").format(basis=basis)
+        )
     return InterestRate(rate, basis)
 
 
 def coerce(kind: type[_E], value: object, what: str) -> _E:
-    """``value`` as a member of ``kind``, or an InputError listing the members."""
+    """``value`` as a member of ``kind``, or an InputError listing the members (what people
+    type, so English in every language). ``what`` names it: an N_() text, translated here."""
     try:
         return kind(value)
     except ValueError:
-        allowed = ", ".join(member.value for member in kind)
-        raise InputError(f"Unknown {what} {value!r}; use one of: {allowed}.") from None
+        allowed = _(", ").join(member.value for member in kind)
+        raise InputError(
+            _("Unknown {what} {value}; use one of: {allowed}.").format(
+                what=_(what), value=repr(value), allowed=allowed
+            )
+        ) from None

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.errors import InputError
+from bot.i18n import N_, _
 from bot.ledger.schedule.conventions import SKIP_SHORT_DAYS, DayCount, FirstPeriod
 
 MAX_MONTHS = 360
@@ -23,6 +24,10 @@ DAYS_IN_A_FULL_PERIOD = 30
 # 按季结息: Chinese banks settle interest on a fixed day of the last month of each quarter.
 QUARTER_MONTHS = (3, 6, 9, 12)
 DEFAULT_QUARTER_DAY = 20
+# The days of the month a schedule is given, as its errors name them (translated where said).
+REPAYMENT_DAY = N_("repayment day")
+INTEREST_DAY = N_("interest day")
+DAY = N_("day")
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,7 @@ def add_months_clamped(start: date, months: int, day: int) -> date:
     ``start``'s own day of month plays no part: ``add_months_clamped(date(2025, 1, 31), 1, 31)``
     is 2025-02-28 and ``add_months_clamped(date(2025, 1, 31), 2, 31)`` is 2025-03-31.
     """
-    check_day_of_month(day, "day")
+    check_day_of_month(day, DAY)
     month_index = start.year * 12 + (start.month - 1) + months
     year, month = divmod(month_index, 12)
     month += 1
@@ -106,7 +111,7 @@ def due_dates(
     """
     check_months(months)
     if repayment_day is not None:
-        check_day_of_month(repayment_day, "repayment day")
+        check_day_of_month(repayment_day, REPAYMENT_DAY)
     day = drawn_on.day if repayment_day is None else repayment_day
     first = first_month_offset(drawn_on, repayment_day, first_period)
     return [add_months_clamped(drawn_on, first + k, day) for k in range(months)]
@@ -126,7 +131,7 @@ def quarter_dates(drawn_on: date, months: int, day: int | None = None) -> list[d
     """
     end = maturity(drawn_on, months)
     day = DEFAULT_QUARTER_DAY if day is None else day
-    check_day_of_month(day, "interest day")
+    check_day_of_month(day, INTEREST_DAY)
     dates = []
     for offset in range(months_between(drawn_on, end) + 1):
         candidate = add_months_clamped(drawn_on, offset, day)
@@ -138,12 +143,24 @@ def quarter_dates(drawn_on: date, months: int, day: int | None = None) -> list[d
 def check_months(months: object) -> None:
     """Refuse a term that is not a whole number of months from 1 to MAX_MONTHS."""
     if isinstance(months, bool) or not isinstance(months, int):
-        raise InputError(f"The term must be a whole number of months, not {months!r}.")
+        raise InputError(
+            _("The term must be a whole number of months, not {months}.").format(
+                months=repr(months)
+            )
+        )
     if not 1 <= months <= MAX_MONTHS:
-        raise InputError(f"The term must be 1 to {MAX_MONTHS} months (got {months}).")
+        raise InputError(
+            _("The term must be 1 to {most} months (got {months}).").format(
+                most=MAX_MONTHS, months=months
+            )
+        )
 
 
 def check_day_of_month(day: object, what: str) -> None:
-    """Refuse a day of the month outside 1..31."""
+    """Refuse a day of the month outside 1..31; ``what`` names it (an N_() text)."""
     if isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 31:
-        raise InputError(f"The {what} must be a day of the month, 1 to 31 (got {day!r}).")
+        raise InputError(
+            _("The {what} must be a day of the month, 1 to 31 (got {day}).").format(
+                what=_(what), day=repr(day)
+            )
+        )
