@@ -47,6 +47,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
+from bot.i18n import _
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -352,11 +354,13 @@ def require_current_schema(engine: Engine) -> None:
         return
     if current is None:
         raise SchemaBehindError(
-            "the database has no loanwatch tables yet: run `loanwatch db upgrade` first"
+            _("the database has no loanwatch tables yet: run `loanwatch db upgrade` first")
         )
     raise SchemaBehindError(
-        f"the database schema is at {current} but this version needs {head}: "
-        "run `loanwatch db upgrade`"
+        _(
+            "the database schema is at {current} but this version needs {head}: "
+            "run `loanwatch db upgrade`"
+        ).format(current=current, head=head)
     )
 
 

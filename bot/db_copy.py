@@ -30,6 +30,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, Operati
 
 from bot.db import current_revision, head_revision, make_engine, upgrade
 from bot.errors import InputError
+from bot.i18n import _
 from bot.models import Base
 
 BATCH = 1000
@@ -59,24 +60,32 @@ def copy_database(source: Engine, target_url: str) -> list[TableCopy]:
     head = head_revision(source_url)
     if current_revision(source) != head:
         raise InputError(
-            "the current database is not at the newest migration: run `loanwatch db upgrade` "
-            "on it first, so both sides have the same tables"
+            _(
+                "the current database is not at the newest migration: run `loanwatch db upgrade` "
+                "on it first, so both sides have the same tables"
+            )
         )
     if parsed == source.url:
-        raise InputError(f"{shown} is the current database; copy to another one")
+        raise InputError(
+            _("{target} is the current database; copy to another one").format(target=shown)
+        )
     try:
         target = make_engine(target_url)
     except (NoSuchModuleError, ImportError):
         raise InputError(
-            f"{shown}: no database driver for {parsed.drivername!r} here; copy to "
-            "postgresql+psycopg://… (or sqlite:///…)"
+            _(
+                "{target}: no database driver for {driver} here; copy to "
+                "postgresql+psycopg://… (or sqlite:///…)"
+            ).format(target=shown, driver=repr(parsed.drivername))
         ) from None
     try:
         try:
             _prepare_target(target, target_url, shown, head)
         except OperationalError as exc:
             reason = str(exc.orig or exc).strip().splitlines()[0]
-            raise InputError(f"cannot reach {shown}: {reason}") from None
+            raise InputError(
+                _("cannot reach {target}: {reason}").format(target=shown, reason=reason)
+            ) from None
         try:
             with source.connect() as reading, target.begin() as writing:
                 _consistent_snapshot(reading)
@@ -84,7 +93,9 @@ def copy_database(source: Engine, target_url: str) -> list[TableCopy]:
                 _advance_sequences(writing)
         except DBAPIError as exc:
             raise CopyMismatchError(
-                f"{shown} refused the copy: {_reason(exc)}; nothing was committed"
+                _("{target} refused the copy: {reason}; nothing was committed").format(
+                    target=shown, reason=_reason(exc)
+                )
             ) from None
         return copies
     finally:
@@ -104,7 +115,7 @@ def _parsed(url: str) -> URL:
         parsed.render_as_string(hide_password=True)
     except (ArgumentError, ValueError):
         raise InputError(
-            "--to is not a database URL (expected e.g. postgresql+psycopg://user@host/loanwatch)"
+            _("--to is not a database URL (expected e.g. postgresql+psycopg://user@host/loanwatch)")
         ) from None
     return parsed
 
@@ -126,13 +137,18 @@ def _prepare_target(target: Engine, url: str, shown: str, head: str | None) -> N
     if revision is None:
         if inspect(target).get_table_names():
             raise InputError(
-                f"{shown} already has tables that are not loanwatch's: copy into an empty database"
+                _(
+                    "{target} already has tables that are not loanwatch's: copy into an empty "
+                    "database"
+                ).format(target=shown)
             )
         upgrade(url)
     elif revision != head:
         raise InputError(
-            f"{shown} is at migration {revision}, this version's newest is {head}: run "
-            "`loanwatch db upgrade` against it (or start from an empty database)"
+            _(
+                "{target} is at migration {revision}, this version's newest is {head}: run "
+                "`loanwatch db upgrade` against it (or start from an empty database)"
+            ).format(target=shown, revision=revision, head=head)
         )
     with target.connect() as connection:
         for table in _tables():
@@ -140,8 +156,10 @@ def _prepare_target(target: Engine, url: str, shown: str, head: str | None) -> N
                 continue
             if connection.scalar(select(func.count()).select_from(table)):
                 raise InputError(
-                    f"{shown} is not empty (table {table.name} has rows): loanwatch copies only "
-                    "into an empty database, so nothing there is overwritten or mixed"
+                    _(
+                        "{target} is not empty (table {table} has rows): loanwatch copies only "
+                        "into an empty database, so nothing there is overwritten or mixed"
+                    ).format(target=shown, table=table.name)
                 )
 
 
@@ -173,8 +191,10 @@ def _copy_table(table: Table, reading: Connection, writing: Connection) -> Table
         landed.add(row)
     if (landed.rows, landed.hexdigest()) != (copied.rows, copied.hexdigest()):
         raise CopyMismatchError(
-            f"table {table.name}: {copied.rows} rows read, {landed.rows} read back from the "
-            "target with a different checksum; nothing was committed"
+            _(
+                "table {table}: {read} rows read, {landed} read back from the target with a "
+                "different checksum; nothing was committed"
+            ).format(table=table.name, read=copied.rows, landed=landed.rows)
         )
     return TableCopy(table.name, copied.rows, copied.hexdigest())
 
@@ -194,15 +214,25 @@ def _insert(table: Table, rows: list[dict[str, Any]], writing: Connection) -> No
             with writing.begin_nested():
                 writing.execute(table.insert(), [row])
         except DBAPIError as exc:
-            key = ", ".join(f"{name} {row[name]}" for name in keys) or "a row"
-            raise CopyMismatchError(
-                f"table {table.name}, {key}: the target refused it: {_reason(exc)}; "
-                "nothing was committed"
-            ) from None
+            raise CopyMismatchError(_refused_row(table, keys, row, exc)) from None
     raise CopyMismatchError(
-        f"table {table.name}: the target refused the rows: {_reason(failure)}; "
-        "nothing was committed"
+        _("table {table}: the target refused the rows: {reason}; nothing was committed").format(
+            table=table.name, reason=_reason(failure)
+        )
     ) from None
+
+
+def _refused_row(table: Table, keys: list[str], row: dict[str, Any], exc: DBAPIError) -> str:
+    """Which row the target refused, by its key (`id 7`), and the target's words."""
+    if not keys:
+        return _(
+            "table {table}, a row: the target refused it: {reason}; nothing was committed"
+        ).format(table=table.name, reason=_reason(exc))
+    return _("table {table}, {key}: the target refused it: {reason}; nothing was committed").format(
+        table=table.name,
+        key=_(", ").join(f"{name} {row[name]}" for name in keys),
+        reason=_reason(exc),
+    )
 
 
 def _ordered(table: Table, connection: Connection) -> Iterator[dict[str, Any]]:
@@ -277,14 +307,16 @@ def backup_sqlite(engine: Engine, destination: Path) -> int:
     """
     if engine.dialect.name != "sqlite":
         raise InputError(
-            "db backup is for the embedded SQLite database; back up PostgreSQL with its own "
-            "tools (pg_dump, or your provider's snapshots)"
+            _(
+                "db backup is for the embedded SQLite database; back up PostgreSQL with its own "
+                "tools (pg_dump, or your provider's snapshots)"
+            )
         )
     if destination.exists():
-        raise InputError(f"{destination} already exists; choose a new file name")
+        raise InputError(_taken(destination))
     folder = destination.parent
     if not folder.is_dir():
-        raise InputError(f"{folder} is not a folder")
+        raise InputError(_("{folder} is not a folder").format(folder=folder))
     handle, partial = tempfile.mkstemp(prefix=f".{destination.name}.", dir=folder)
     os.close(handle)
     try:
@@ -298,13 +330,19 @@ def backup_sqlite(engine: Engine, destination: Path) -> int:
             raw.close()
         os.link(partial, destination)  # fails if someone created it meanwhile: never overwrite
     except FileExistsError as exc:
-        raise InputError(f"{destination} already exists; choose a new file name") from exc
+        raise InputError(_taken(destination)) from exc
     finally:
         Path(partial).unlink(missing_ok=True)
     return destination.stat().st_size
 
 
+def _taken(destination: Path) -> str:
+    return _("{path} already exists; choose a new file name").format(path=destination)
+
+
 def _verify(copy: sqlite3.Connection) -> None:
     (verdict,) = copy.execute("PRAGMA integrity_check").fetchone()
     if verdict != "ok":
-        raise CopyMismatchError(f"the backup failed SQLite's integrity check: {verdict}")
+        raise CopyMismatchError(
+            _("the backup failed SQLite's integrity check: {verdict}").format(verdict=verdict)
+        )

@@ -6,8 +6,9 @@ is told what happened), audited, in the caller's transaction. A retry or a drop 
 streak of failures at the row's channel (`bot.alerts.destinations`): a person has dealt with it.
 """
 
+import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -21,6 +22,8 @@ from bot.alerts.outbox import DEAD, DROPPED, PENDING, SENDING, SENT
 from bot.alerts.policy import AlertPolicy
 from bot.clock import require_aware
 from bot.errors import InputError, NotFoundError
+from bot.i18n import N_, _
+from bot.i18n.formats import moment
 from bot.models import OutboxMessage
 from bot.typed import free_text
 
@@ -84,10 +87,10 @@ def drop(
 
     A dead letter's `delivery_failed` alert resolves with it: an admin has dealt with it.
     """
-    why = free_text(reason, "the reason")
+    why = free_text(reason, N_("the reason"))
     if why is None:
         raise InputError(
-            "say why the notification is dropped, e.g. --reason 'channel archived, alert done'"
+            _("say why the notification is dropped, e.g. --reason 'channel archived, alert done'")
         )
     was_dead = _get(session, message_id).state == DEAD
     values = {
@@ -122,8 +125,10 @@ def _get(session: Session, message_id: int) -> OutboxMessage:
     message = session.get(OutboxMessage, message_id)
     if message is None:
         raise NotFoundError(
-            f"no outbox message with id {message_id}; `loanwatch outbox list` shows the ones "
-            "not delivered"
+            _(
+                "no outbox message with id {id}; `loanwatch outbox list` shows the ones "
+                "not delivered"
+            ).format(id=message_id)
         )
     return message
 
@@ -157,16 +162,47 @@ def _change(
 
 def _why_not(message: OutboxMessage, action: str) -> str:
     """Why a row in its state cannot be retried or dropped, and what to do instead."""
-    what = f"outbox message {message.id}"
     if message.state == SENT:
-        when = f" at {message.sent_at:%Y-%m-%d %H:%M} UTC" if message.sent_at else ""
-        return f"{what} was already delivered{when}; there is nothing to do"
+        if message.sent_at is None:
+            return _("outbox message {id} was already delivered; there is nothing to do").format(
+                id=message.id
+            )
+        return _(
+            "outbox message {id} was already delivered at {at}; there is nothing to do"
+        ).format(id=message.id, at=moment(message.sent_at, UTC))
     if message.state == DROPPED:
-        return f"{what} was {message.dropped_reason or 'dropped'}; it will not be sent"
+        return _dropped(message)
     if message.state == SENDING:
-        until = f"{message.claimed_until:%H:%M:%S} UTC" if message.claimed_until else "soon"
-        return (
-            f"{what} is being sent right now by {message.claimed_by}; if that worker died, it is "
-            f"taken back when its lease ends ({until}): {action.split('.')[-1]} it after that"
+        # What to do once the lease ends: the command the admin typed, again.
+        said = (
+            _(
+                "outbox message {id} is being sent right now by {worker}; if that worker died, "
+                "it is taken back when its lease ends ({until}): retry it after that"
+            )
+            if action == "outbox.retry"
+            else _(
+                "outbox message {id} is being sent right now by {worker}; if that worker died, "
+                "it is taken back when its lease ends ({until}): drop it after that"
+            )
         )
-    return f"{what} is {message.state}"
+        until = f"{message.claimed_until:%H:%M:%S} UTC" if message.claimed_until else _("soon")
+        return said.format(id=message.id, worker=message.claimed_by, until=until)
+    return _("outbox message {id} is {state}").format(id=message.id, state=message.state)
+
+
+# How `drop` keeps who dropped a row and why (`dropped_reason`, English like the audit).
+_DROPPED_BY = re.compile(r"dropped by (?P<actor>\S+): (?P<why>.*)", re.DOTALL)
+
+
+def _dropped(message: OutboxMessage) -> str:
+    """A dropped row: who dropped it and why, in the reader's words around the admin's."""
+    if not message.dropped_reason:
+        return _("outbox message {id} was dropped; it will not be sent").format(id=message.id)
+    kept = _DROPPED_BY.fullmatch(message.dropped_reason)
+    if kept is None:  # dropped by loanwatch itself: "superseded by outbox 12: …"
+        return _("outbox message {id} was {reason}; it will not be sent").format(
+            id=message.id, reason=message.dropped_reason
+        )
+    return _("outbox message {id} was dropped by {actor}: {why}; it will not be sent").format(
+        id=message.id, actor=kept["actor"], why=kept["why"]
+    )

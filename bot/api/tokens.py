@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.errors import InputError, NotFoundError
+from bot.i18n import N_, _
 from bot.ledger.facilities import check_slug
 from bot.models import ApiToken, AuditRecord
 
@@ -83,18 +84,22 @@ def create_token(
     session: Session, actor: audit.Actor, name: str, scope: Scope, *, now: datetime
 ) -> tuple[ApiToken, str]:
     """A new token named `name`: the row, and the token itself (shown once, never stored)."""
-    name = check_slug(name, "token name")
+    name = check_slug(name, N_("token name"))
     taken = session.scalar(select(ApiToken).where(ApiToken.name == name))
     if taken is not None and taken.revoked_at is not None:
         # Its name stays with its audit trail and its "last used": the new one needs its own.
         raise InputError(
-            f"a token named {name!r} was revoked, and a name is not used twice; choose a new "
-            f"name (e.g. {name}-2)"
+            _(
+                "a token named {name} was revoked, and a name is not used twice; choose a new "
+                "name (e.g. {example})"
+            ).format(name=repr(name), example=f"{name}-2")
         )
     if taken is not None:
         raise InputError(
-            f"a token named {name!r} exists already and is in use; choose another name "
-            f"(and revoke {name!r} once the new token has replaced it)"
+            _(
+                "a token named {name} exists already and is in use; choose another name "
+                "(and revoke {name} once the new token has replaced it)"
+            ).format(name=repr(name))
         )
     token = PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(
@@ -119,8 +124,16 @@ def revoke_token(session: Session, actor: audit.Actor, name: str, *, now: dateti
     """Revoke the token named `name`: from now on it gets 401. Revoking twice changes nothing."""
     row = session.scalar(select(ApiToken).where(ApiToken.name == name).with_for_update())
     if row is None:
-        known = ", ".join(t.name for t in list_tokens(session)) or "none yet"
-        raise NotFoundError(f"no token named {name!r}; tokens: {known}")
+        known = [t.name for t in list_tokens(session)]
+        if not known:
+            raise NotFoundError(
+                _("no token named {name}; tokens: none yet").format(name=repr(name))
+            )
+        raise NotFoundError(
+            _("no token named {name}; tokens: {known}").format(
+                name=repr(name), known=_(", ").join(known)
+            )
+        )
     if row.revoked_at is not None:
         return row
     before = _shown(row)
@@ -135,7 +148,7 @@ def authenticate(
 ) -> Caller:
     """The caller behind an `Authorization: Bearer …` header, allowed `needed`, or
     TokenRefusedError. Moves the token's `last used` (at most once a minute)."""
-    scheme, _, presented = (authorization or "").partition(" ")
+    scheme, _space, presented = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not presented.strip():
         raise TokenRefusedError(Refusal.MISSING)
     row = session.scalar(

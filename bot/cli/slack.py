@@ -19,7 +19,7 @@ from bot.cli.helptexts import TranslatedCommand
 from bot.db import require_current_schema
 from bot.errors import InputError, SettingsError
 from bot.health import Health
-from bot.i18n import N_
+from bot.i18n import N_, _
 from bot.logs import configure_logging
 from bot.metrics.exposition import metrics_page, require_shared_directory, serve_metrics
 from bot.sessions import session_factory
@@ -199,7 +199,7 @@ def _http_server(
     event loop is closed by the caller once the server has stopped."""
     secret = settings.slack_signing_secret
     if app is not None and secret is None:  # build_app has refused already; for the types
-        raise SettingsError("SLACK_SIGNING_SECRET is not set; HTTP needs it")
+        raise SettingsError(_("SLACK_SIGNING_SECRET is not set; HTTP needs it"))
     api = ApiWsgi(build_api(sessions, rate_limit=settings.api_rate_limit))
     serving = Serving(
         make_server(

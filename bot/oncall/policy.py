@@ -31,6 +31,7 @@ from bot import audit
 from bot.alerts.findings import Severity
 from bot.durations import parse_duration, typed
 from bot.errors import InputError
+from bot.i18n import _
 from bot.models import EscalationPolicy
 from bot.typed import fold_width
 
@@ -116,50 +117,66 @@ def parse_steps(text: str) -> tuple[Step, ...]:
     """`0m:oncall,15m:dm,45m:next,2h:here` → steps, each no earlier than the one before."""
     parts = [part.strip() for part in fold_width(text).split(",") if part.strip()]
     if not parts:
-        raise InputError('give at least one step, e.g. --steps "0m:oncall,15m:dm"')
+        raise InputError(_('give at least one step, e.g. --steps "0m:oncall,15m:dm"'))
     if len(parts) > MAX_STEPS:
-        raise InputError(f"a ladder has at most {MAX_STEPS} steps")
+        raise InputError(_("a ladder has at most {most} steps").format(most=MAX_STEPS))
     steps = []
     for part in parts:
         delay, sep, action = part.partition(":")
         if not sep:
-            raise InputError(f'step "{part}" is not DELAY:ACTION; write it like 15m:dm')
+            raise InputError(
+                _('step "{step}" is not DELAY:ACTION; write it like 15m:dm').format(step=part)
+            )
         after = (
             timedelta(0) if re.fullmatch(r"0+\s*[dhm]?", delay.strip()) else parse_duration(delay)
         )
         steps.append(Step(after, *_action(action.strip().lower(), part)))
     twice = next((step for n, step in enumerate(steps) if step in steps[:n]), None)
     if twice is not None:
-        raise InputError(f'step "{twice.typed()}" is given twice; list each step once')
+        raise InputError(
+            _('step "{step}" is given twice; list each step once').format(step=twice.typed())
+        )
     for earlier, later in pairwise(steps):
         if later.after < earlier.after:
             raise InputError(
-                f'step "{later.typed()}" comes before "{earlier.typed()}"; list the steps in order'
+                _('step "{later}" comes before "{earlier}"; list the steps in order').format(
+                    later=later.typed(), earlier=earlier.typed()
+                )
             )
     return tuple(steps)
 
 
 def _action(text: str, part: str) -> tuple[Action, str | None]:
-    name, _, target = text.partition(":")
-    known = ", ".join(a for a in Action if a != Action.GROUP) + ", group:S0123ABCD"
+    name, _colon, target = text.partition(":")
     if name not in Action._value2member_map_:
-        raise InputError(f'step "{part}": {name!r} is not an action; use one of {known}')
+        known = [str(a) for a in Action if a != Action.GROUP] + ["group:S0123ABCD"]
+        raise InputError(
+            _('step "{step}": {name} is not an action; use one of {known}').format(
+                step=part, name=repr(name), known=_(", ").join(known)
+            )
+        )
     action = Action(name)
     if action == Action.GROUP:
         group = target.upper()
         if not _GROUP.fullmatch(group):
             raise InputError(
-                f'step "{part}": a user group is named by its id, like group:S0123ABCD'
+                _('step "{step}": a user group is named by its id, like group:S0123ABCD').format(
+                    step=part
+                )
             )
         return action, group
     if target:
-        raise InputError(f'step "{part}": {name} takes nothing after it')
+        raise InputError(
+            _('step "{step}": {action} takes nothing after it').format(step=part, action=name)
+        )
     return action, None
 
 
 def check_repeat(repeat: int) -> int:
     if not 0 <= repeat <= MAX_REPEAT:
-        raise InputError(f"--repeat is from 0 to {MAX_REPEAT}, not {repeat}")
+        raise InputError(
+            _("--repeat is from 0 to {most}, not {repeat}").format(most=MAX_REPEAT, repeat=repeat)
+        )
     return repeat
 
 
@@ -195,8 +212,10 @@ def ladders(session: Session) -> dict[str, Ladder]:
 def check_severity(severity: str) -> str:
     if severity not in DEFAULTS:
         raise InputError(
-            f"severity {severity!r} has no escalation; give critical or warning "
-            "(info alerts never escalate)"
+            _(
+                "severity {severity} has no escalation; give critical or warning "
+                "(info alerts never escalate)"
+            ).format(severity=repr(severity))
         )
     return severity
 

@@ -168,14 +168,18 @@ def _signing_secret(settings: Settings, socket_mode: bool) -> SecretStr | None:
     """The signing secret (None in Socket Mode); a clear error when a needed setting is missing."""
     if settings.slack_bot_token is None:
         raise SettingsError(
-            "SLACK_BOT_TOKEN is not set; the Slack app needs the bot token (xoxb-…), see "
-            '"Install it in your workspace" in the README'
+            _(
+                "SLACK_BOT_TOKEN is not set; the Slack app needs the bot token (xoxb-…), see "
+                '"Install it in your workspace" in the README'
+            )
         )
     secret = settings.slack_signing_secret
     if secret is None and not socket_mode:
         raise SettingsError(
-            "SLACK_SIGNING_SECRET is not set; without it requests from Slack cannot be verified "
-            "(or set SLACK_APP_TOKEN for Socket Mode)"
+            _(
+                "SLACK_SIGNING_SECRET is not set; without it requests from Slack cannot be "
+                "verified (or set SLACK_APP_TOKEN for Socket Mode)"
+            )
         )
     return secret
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.errors import InputError, NotFoundError
+from bot.i18n import _
 from bot.ledger.facilities import get_facility
 from bot.models import Facility, Platform, PlatformContact
 from bot.tickets.words import DEFAULT_FOLLOW_UP_DAYS, Language, Via
@@ -65,7 +66,9 @@ def check_contact(
 ) -> Contact:
     """The contact as typed, or an InputError saying what it lacks (one line)."""
     if not 1 <= follow_up_days <= MAX_FOLLOW_UP_DAYS:
-        raise InputError(f"--follow-up-days must be 1 to {MAX_FOLLOW_UP_DAYS} business days")
+        raise InputError(
+            _("--follow-up-days must be 1 to {most} business days").format(most=MAX_FOLLOW_UP_DAYS)
+        )
     if via == Via.EMAIL:
         return Contact(via, _addresses(to), language=language, follow_up_days=follow_up_days)
     if via == Via.WEBHOOK:
@@ -95,8 +98,10 @@ def set_contact(
         facility = get_facility(session, facility_slug)
         if facility.platform_id != platform.id:
             raise InputError(
-                f"facility {facility.slug} is not at {platform.name}; "
-                "a facility's override goes with its own platform"
+                _(
+                    "facility {facility} is not at {platform}; "
+                    "a facility's override goes with its own platform"
+                ).format(facility=facility.slug, platform=platform.name)
             )
         facility_id = facility.id
     row = session.scalar(
@@ -150,20 +155,28 @@ def get_platform(session: Session, name: str) -> Platform:
     platform = session.scalar(select(Platform).where(Platform.name == name))
     if platform is None:
         known = session.scalars(select(Platform.name).order_by(Platform.name)).all()
-        hint = f"known platforms: {', '.join(known)}" if known else "add a facility first"
-        raise NotFoundError(f"no platform named {quote(name)!r}; {hint}")
+        typed = repr(quote(name))
+        if known:
+            raise NotFoundError(
+                _("no platform named {name}; known platforms: {known}").format(
+                    name=typed, known=_(", ").join(known)
+                )
+            )
+        raise NotFoundError(_("no platform named {name}; add a facility first").format(name=typed))
     return platform
 
 
 def _addresses(typed: str | None) -> tuple[str, ...]:
     # Blank entries between commas ("a@x.cn, ,b@y.cn", " , ") are no address at all.
-    found = [address for _, address in getaddresses([typed or ""]) if address.strip()]
+    found = [address for _name, address in getaddresses([typed or ""]) if address.strip()]
     if not found:
-        raise InputError("an email contact needs --to ADDRESS[,ADDRESS]")
+        raise InputError(_("an email contact needs --to ADDRESS[,ADDRESS]"))
     for address in found:
         if not _ADDRESS.fullmatch(address):
             raise InputError(
-                f'"{quote(address)}" is not an email address, e.g. support@example.com'
+                _('"{address}" is not an email address, e.g. support@example.com').format(
+                    address=quote(address)
+                )
             )
     return tuple(found)
 
@@ -185,31 +198,41 @@ def shown_url(url: str | None) -> str:
 
 def _url(typed: str | None) -> str:
     if not typed or not typed.strip():
-        raise InputError("a webhook contact needs --url https://… and --secret-env VAR")
+        raise InputError(_("a webhook contact needs --url https://… and --secret-env VAR"))
     url = typed.strip()
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 (a port that is not a number raises here)
     except ValueError:
-        raise InputError("--url is not a web address; write https://host/path") from None
+        raise InputError(_("--url is not a web address; write https://host/path")) from None
     if "@" in parts.netloc:
         raise InputError(
-            "--url must not carry a user name or password (user:password@): loanwatch signs "
-            "each POST with the secret in --secret-env instead"
+            _(
+                "--url must not carry a user name or password (user:password@): loanwatch signs "
+                "each POST with the secret in --secret-env instead"
+            )
         )
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise InputError(f'"{quote(shown_url(url))}" is not a web address; write https://host/path')
+        raise InputError(
+            _('"{url}" is not a web address; write https://host/path').format(
+                url=quote(shown_url(url))
+            )
+        )
     return url
 
 
 def _env_name(typed: str | None) -> str:
     if not typed:
         raise InputError(
-            "a webhook contact needs --secret-env VAR: the environment variable holding "
-            "its signing secret"
+            _(
+                "a webhook contact needs --secret-env VAR: the environment variable holding "
+                "its signing secret"
+            )
         )
     if not _ENV_NAME.fullmatch(typed):
         raise InputError(
-            f'"{quote(typed)}" is not an environment variable name; use A-Z, 0-9 and _'
+            _('"{typed}" is not an environment variable name; use A-Z, 0-9 and _').format(
+                typed=quote(typed)
+            )
         )
     return typed
