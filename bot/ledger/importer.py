@@ -163,7 +163,7 @@ def import_file(
     (after `before_recording` looked at what was read, and did not raise) record every row."""
     if mapping:
         if fmt != "auto":
-            raise InputError("a mapping says how to read the file; leave out the format")
+            raise InputError(_("a mapping says how to read the file; leave out the format"))
         spec = spec_of(get_mapping(session, mapping))
         parsed = parse_mapped(data, spec, tz=facility_zone(facility))
         kind = spec.kind
