@@ -179,7 +179,7 @@ def add_mapping(
     now: datetime,
 ) -> StatementMapping:
     """Check and save a mapping named `name`."""
-    check_slug(name, "mapping")
+    check_slug(name, N_("mapping"))
     if session.scalar(select(StatementMapping.id).where(StatementMapping.name == name)):
         raise InputError(
             _("mapping {name} exists already; remove it first to change it").format(name=name)

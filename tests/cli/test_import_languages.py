@@ -45,6 +45,8 @@ def test_a_bad_mapping_and_a_file_it_cannot_read_are_refused_in_chinese(
     encoding = loanwatch(f"mapping add abc --kind repayments {COLUMNS} --encoding latin-1")
     assert encoding.status == 2
     assert encoding.err.strip() == ("loanwatch：错误：未知编码“latin-1”；可用编码：gb18030，utf-8")
+    named = loanwatch(f"mapping add ABC_1 --kind repayments {COLUMNS}")
+    assert named.err.strip().startswith("loanwatch：错误：映射'ABC_1'不是有效代号")
     missing = loanwatch('mapping add abc --kind repayments --columns "note=交易摘要"')
     assert "--columns 缺少 paid_on或amount；repayments 须包含 paid_on，amount" in missing.err
 
