@@ -23,6 +23,7 @@ from pathlib import Path
 import chinese_calendar
 
 from bot.errors import InputError
+from bot.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +166,7 @@ class BusinessCalendar:
             "no official holiday data for %d: weekends only until an admin adds that year's "
             "holidays and make-up workdays to the calendar file",
             year,
+            extra={"unknown_year": year},  # a short command says it to the person (bot/cli)
         )
 
 
@@ -214,7 +216,7 @@ def load_calendar_file(path: Path | str) -> BusinessCalendar:
     try:
         stat = path.stat()
     except OSError as exc:
-        raise CalendarFileError(f"cannot read calendar file {path}: {exc.strerror}") from exc
+        raise _unreadable(path, exc) from exc
     return _parsed_calendar_file(path.resolve(), stat.st_mtime_ns, stat.st_size)
 
 
@@ -235,44 +237,64 @@ def _parsed_calendar_file(path: Path, _mtime_ns: int, _size: int) -> BusinessCal
         with path.open("rb") as file:
             document = tomllib.load(file)
     except OSError as exc:
-        raise CalendarFileError(f"cannot read calendar file {path}: {exc.strerror}") from exc
+        raise _unreadable(path, exc) from exc
     except tomllib.TOMLDecodeError as exc:
-        raise CalendarFileError(f"calendar file {path} is not valid TOML: {exc}") from exc
+        raise CalendarFileError(
+            _("calendar file {path} is not valid TOML: {error}").format(path=path, error=exc)
+        ) from exc
 
     holidays: set[date] = set()
     workdays: set[date] = set()
     years: set[int] = set()
     for key, table in document.items():
-        where = f"calendar file {path}, [{key}]"
+        where = _("calendar file {path}, [{year}]").format(path=path, year=key)
         if not _YEAR.fullmatch(key):
             raise CalendarFileError(
-                f"{where}: tables are years, like [2027]; {key!r} is not a year"
+                _("{where}: tables are years, like [2027]; {key} is not a year").format(
+                    where=where, key=repr(key)
+                )
             )
         if not isinstance(table, dict):
             raise CalendarFileError(
-                f"{where}: a year is a table with holidays = [...] and workdays = [...]"
+                _("{where}: a year is a table with holidays = [...] and workdays = [...]").format(
+                    where=where
+                )
             )
         year = int(key)
         unknown = set(table) - {"holidays", "workdays"}
         if unknown:
             raise CalendarFileError(
-                f"{where}: unknown key {sorted(unknown)[0]!r}; use holidays and workdays"
+                _("{where}: unknown key {key}; use holidays and workdays").format(
+                    where=where, key=repr(sorted(unknown)[0])
+                )
             )
         years.add(year)
-        holidays |= _dates(table.get("holidays", []), year, f"{where} holidays")
-        workdays |= _dates(table.get("workdays", []), year, f"{where} workdays")
+        holidays |= _dates(table.get("holidays", []), year, where, "holidays")
+        workdays |= _dates(table.get("workdays", []), year, where, "workdays")
     both = holidays & workdays
     if both:
-        day = min(both).isoformat()
         raise CalendarFileError(
-            f"calendar file {path}: {day} is listed both as a holiday and as a workday"
+            _("calendar file {path}: {day} is listed both as a holiday and as a workday").format(
+                path=path, day=min(both).isoformat()
+            )
         )
     return BusinessCalendar(holidays, workdays, years=years)
 
 
-def _dates(values: object, year: int, where: str) -> set[date]:
+def _unreadable(path: Path, error: OSError) -> CalendarFileError:
+    return CalendarFileError(
+        _("cannot read calendar file {path}: {reason}").format(path=path, reason=error.strerror)
+    )
+
+
+def _dates(values: object, year: int, where: str, key: str) -> set[date]:
+    """The dates of one list (`key`: holidays or workdays) of a year's table."""
     if not isinstance(values, list):
-        raise CalendarFileError(f'{where}: expected a list of dates like ["{year}-01-01"]')
+        raise CalendarFileError(
+            _('{where} {key}: expected a list of dates like ["{year}-01-01"]').format(
+                where=where, key=key, year=year
+            )
+        )
     days = set()
     for value in values:
         if isinstance(value, date) and not isinstance(value, datetime):
@@ -281,12 +303,16 @@ def _dates(values: object, year: int, where: str) -> set[date]:
             day = _iso_date(value)
             if day is None:
                 raise CalendarFileError(
-                    f'{where}: {value!r} is not a date; write it as "YYYY-MM-DD", '
-                    f'e.g. "{year}-01-01"'
+                    _(
+                        '{where} {key}: {value} is not a date; write it as "YYYY-MM-DD", '
+                        'e.g. "{year}-01-01"'
+                    ).format(where=where, key=key, value=repr(value), year=year)
                 )
         if day.year != year:
             raise CalendarFileError(
-                f"{where}: {day.isoformat()} is not in {year}; put it under [{day.year}]"
+                _("{where} {key}: {day} is not in {year}; put it under [{other}]").format(
+                    where=where, key=key, day=day.isoformat(), year=year, other=day.year
+                )
             )
         days.add(day)
     return days

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from bot.cli.context import CliState
 from bot.cli.helptexts import TranslatedGroup
+from bot.cli.holiday_warning import say_unknown_holidays
 from bot.db import SchemaBehindError
 from bot.errors import InputError
 from bot.i18n import N_, _, default, set_default
@@ -100,6 +101,7 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         # The CLI speaks the workspace's language; a bad LOANWATCH_LANGUAGE is a bad setting.
         set_default(LanguageSetting().language)
+        say_unknown_holidays()
         result = cli.main(
             args=list(argv) if argv is not None else None,
             prog_name="loanwatch",

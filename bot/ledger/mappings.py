@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.errors import InputError, NotFoundError
+from bot.i18n import N_, _
 from bot.ledger.facilities import check_slug
 from bot.ledger.statements.mapped import ENCODINGS, FIELDS, OUTGOING, MappingSpec
 from bot.ledger.statements.where import from_stored, parse_where, stored
@@ -18,6 +19,8 @@ from bot.typed import fold_width
 
 MAX_SKIP_ROWS = 1000
 _SAMPLE = datetime(2026, 12, 10, 9, 30, 15, tzinfo=UTC)
+_PAIRS_EXAMPLE = '"due_date=还款日,amount=应还金额"'
+_DATE_FORMATS = ("%Y/%m/%d", "%Y%m%d", "%Y-%m-%d %H:%M:%S")
 
 
 def parse_pairs(text: str, what: str) -> dict[str, str]:
@@ -30,31 +33,51 @@ def parse_pairs(text: str, what: str) -> dict[str, str]:
         name, column = name.strip(), column.strip()
         if not sep or not name or not column:
             raise InputError(
-                f'{what} "{part.strip()}" is not NAME=COLUMN; write them like '
-                '"due_date=还款日,amount=应还金额"'
+                _('{option} "{part}" is not NAME=COLUMN; write them like {example}').format(
+                    option=what, part=part.strip(), example=_PAIRS_EXAMPLE
+                )
             )
         if name in pairs:
-            raise InputError(f"{what} names {name} twice")
+            raise InputError(_("{option} names {name} twice").format(option=what, name=name))
         pairs[name] = column
     if not pairs:
-        raise InputError(f'{what} is empty; write them like "due_date=还款日,amount=应还金额"')
+        raise InputError(
+            _("{option} is empty; write them like {example}").format(
+                option=what, example=_PAIRS_EXAMPLE
+            )
+        )
     return pairs
 
 
 def check_columns(kind: str, columns: dict[str, str]) -> dict[str, str]:
     """Refuse a field the kind does not have, and a missing required one."""
     if kind not in FIELDS:
-        raise InputError(f'unknown kind "{kind}"; kinds are {", ".join(FIELDS)}')
+        raise InputError(
+            _('unknown kind "{kind}"; kinds are {kinds}').format(
+                kind=kind, kinds=_(", ").join(FIELDS)
+            )
+        )
     fields = FIELDS[kind]
     unknown = [name for name in columns if name not in fields]
     if unknown:
         raise InputError(
-            f"unknown field {', '.join(unknown)} for {kind}; {kind} fields are "
-            f"{', '.join(fields)} (required: {_required(kind)})"
+            _(
+                "unknown field {fields} for {kind}; {kind} fields are {known} "
+                "(required: {required})"
+            ).format(
+                fields=_(", ").join(unknown),
+                kind=kind,
+                known=_(", ").join(fields),
+                required=_required(kind),
+            )
         )
     missing = [name for name, required in fields.items() if required and name not in columns]
     if missing:
-        raise InputError(f"--columns has no {' or '.join(missing)}; {kind} need {_required(kind)}")
+        raise InputError(
+            _("--columns has no {missing}; {kind} need {required}").format(
+                missing=_(" or ").join(missing), kind=kind, required=_required(kind)
+            )
+        )
     # A repayment's amount column may say it writes money leaving the account as negative;
     # the minus as a Chinese keyboard types it (full-width －) is the same minus.
     columns = {
@@ -64,13 +87,17 @@ def check_columns(kind: str, columns: dict[str, str]) -> dict[str, str]:
     for name, column in columns.items():
         if column.startswith(OUTGOING * 2) or column == OUTGOING:
             raise InputError(
-                f"--columns {name}={column}: write one {OUTGOING} before the column's name, "
-                f"e.g. amount={OUTGOING}交易金额"
+                _(
+                    "--columns {field}={column}: write one {sign} before the column's name, "
+                    "e.g. amount={sign}交易金额"
+                ).format(field=name, column=column, sign=OUTGOING)
             )
         if column.startswith(OUTGOING) and (kind, name) != ("repayments", "amount"):
             raise InputError(
-                f"--columns {name}={column}: only a repayments mapping's amount may start "
-                f"with {OUTGOING} (the column writes a repayment as a negative amount)"
+                _(
+                    "--columns {field}={column}: only a repayments mapping's amount may start "
+                    "with {sign} (the column writes a repayment as a negative amount)"
+                ).format(field=name, column=column, sign=OUTGOING)
             )
     # The header is matched ignoring full-width forms, so 还款日 and its full-width twin are one.
     fields_of: dict[str, list[str]] = {}
@@ -79,34 +106,45 @@ def check_columns(kind: str, columns: dict[str, str]) -> dict[str, str]:
     for column, names in fields_of.items():
         if len(names) > 1:
             raise InputError(
-                f"--columns gives the column {column} to {' and '.join(names)}; each field "
-                "reads its own column"
+                _(
+                    "--columns gives the column {column} to {fields}; each field reads its own "
+                    "column"
+                ).format(column=column, fields=_(" and ").join(names))
             )
     return columns
 
 
 def _required(kind: str) -> str:
-    return ", ".join(name for name, required in FIELDS[kind].items() if required)
+    return _(", ").join(name for name, required in FIELDS[kind].items() if required)
 
 
 def check_date_format(fmt: str) -> str:
     """A strftime format that writes a date and reads it back (so it has a year, month, day)."""
-    problem = None
+    problem: str | None = None
+    error: ValueError | None = None
     if "%" not in fmt:
-        problem = "has no % directive"
+        # The % as a placeholder: a "% d" in the text would read as a printf conversion.
+        problem = N_('date format "{format}" has no {percent} directive; write it like {examples}')
     else:
         try:
             written = _SAMPLE.strftime(fmt)
             back = datetime.strptime(written, fmt).replace(tzinfo=UTC)
-        except ValueError as error:
-            problem = f"is not a strftime format ({error})"
+        except ValueError as exc:
+            problem = N_(
+                'date format "{format}" is not a strftime format ({error}); write it like '
+                "{examples}"
+            )
+            error = exc
         else:
             if back.date() != _SAMPLE.date():
-                problem = "does not give a whole date (it needs a year, a month and a day)"
+                problem = N_(
+                    'date format "{format}" does not give a whole date (it needs a year, a month '
+                    "and a day); write it like {examples}"
+                )
     if problem:
-        raise InputError(
-            f'date format "{fmt}" {problem}; write it like %Y/%m/%d, %Y%m%d or %Y-%m-%d %H:%M:%S'
-        )
+        first, *rest, last = _DATE_FORMATS
+        examples = _("{first} or {last}").format(first=_(", ").join((first, *rest)), last=last)
+        raise InputError(_(problem).format(format=fmt, error=error, examples=examples, percent="%"))
     return fmt
 
 
@@ -119,7 +157,11 @@ def check_encoding(name: str) -> str:
     aliases = {"gbk": "gb18030", "gb2312": "gb18030", "utf-8-sig": "utf-8"}
     canonical = aliases.get(canonical, canonical)
     if canonical not in ENCODINGS:
-        raise InputError(f'unknown encoding "{name}"; encodings are {", ".join(ENCODINGS)}')
+        raise InputError(
+            _('unknown encoding "{encoding}"; encodings are {encodings}').format(
+                encoding=name, encodings=_(", ").join(ENCODINGS)
+            )
+        )
     return canonical
 
 
@@ -137,11 +179,17 @@ def add_mapping(
     now: datetime,
 ) -> StatementMapping:
     """Check and save a mapping named `name`."""
-    check_slug(name, "mapping")
+    check_slug(name, N_("mapping"))
     if session.scalar(select(StatementMapping.id).where(StatementMapping.name == name)):
-        raise InputError(f"mapping {name} exists already; remove it first to change it")
+        raise InputError(
+            _("mapping {name} exists already; remove it first to change it").format(name=name)
+        )
     if not 0 <= skip_rows <= MAX_SKIP_ROWS:
-        raise InputError(f"--skip-rows {skip_rows} is not in the range 0 to {MAX_SKIP_ROWS}")
+        raise InputError(
+            _("--skip-rows {rows} is not in the range 0 to {most}").format(
+                rows=skip_rows, most=MAX_SKIP_ROWS
+            )
+        )
     row = StatementMapping(
         name=name,
         kind=kind,
@@ -165,8 +213,10 @@ def list_mappings(session: Session) -> Sequence[StatementMapping]:
 def get_mapping(session: Session, name: str) -> StatementMapping:
     row = session.scalar(select(StatementMapping).where(StatementMapping.name == name))
     if row is None:
-        known = ", ".join(m.name for m in list_mappings(session)) or "none yet"
-        raise NotFoundError(f"no mapping named {name} (mappings: {known})")
+        known = _(", ").join(m.name for m in list_mappings(session)) or _("none yet")
+        raise NotFoundError(
+            _("no mapping named {name} (mappings: {known})").format(name=name, known=known)
+        )
     return row
 
 

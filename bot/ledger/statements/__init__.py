@@ -40,7 +40,7 @@ def parse_statement(data: bytes, fmt: str = "auto", *, tz: ZoneInfo) -> ParsedSt
     if fmt not in FORMATS:
         raise StatementError(
             _('unknown format "{format}"; formats are {formats}').format(
-                format=fmt, formats=", ".join(FORMATS)
+                format=fmt, formats=_(", ").join(FORMATS)
             )
         )
     if not data.removeprefix(BOM).strip():

@@ -104,7 +104,7 @@ def parse_alipay(data: bytes, tz: ZoneInfo) -> ParsedStatement:
             _(
                 "the Alipay header has no {columns} column; export the transaction list "
                 "again from the Alipay app"
-            ).format(columns=", ".join(missing)),
+            ).format(columns=_(", ").join(missing)),
             line=header_line,
         )
     needed = max(index.values()) + 1  # the trailing comma adds an unnamed empty column

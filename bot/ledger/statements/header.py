@@ -1,7 +1,7 @@
 """The header row of a bank's export read through a mapping (`mapped.py`): where it is, and
 where each column the mapping reads is in it."""
 
-from bot.i18n import _
+from bot.i18n import _, ngettext
 from bot.ledger.statements.rows import StatementError
 from bot.ledger.statements.workbook import Cell
 from bot.ledger.statements.workbook import cell_text as _text
@@ -28,13 +28,15 @@ def find_header(
             _("no rows after the {skipped} skipped ones").format(skipped=skip_rows)
         )
     line, names = first
-    missing = ", ".join(column for column in wanted if fold_width(column) not in names)
+    missing = _(", ").join(column for column in wanted if fold_width(column) not in names)
     raise StatementError(
         _(
             "no header row names {missing} (mapping {mapping}); the first row read as the "
             "header has {names}. Check the mapping's columns and --skip-rows"
         ).format(
-            missing=missing, mapping=mapping, names=", ".join(name for name in names if name)[:200]
+            missing=missing,
+            mapping=mapping,
+            names=_(", ").join(name for name in names if name)[:200],
         ),
         line=line,
     )
@@ -44,13 +46,22 @@ def refuse_twice(names: list[str], wanted: list[str], line: int) -> None:
     """A header naming a column the mapping reads twice: which one holds it is a guess."""
     twice = [column for column in wanted if names.count(fold_width(column)) > 1]
     if twice:
-        where = "; ".join(
-            f"{column} is column {' and '.join(_letters(names, column))}" for column in twice
+        where = _("; ").join(
+            _("{column} is column {letters}").format(
+                column=column, letters=_(" and ").join(_letters(names, column))
+            )
+            for column in twice
         )
         raise StatementError(
-            f"the header names {', '.join(twice)} twice ({where}); the mapping reads "
-            f"{'that column' if len(twice) == 1 else 'those columns'}, so which one to read "
-            "is a guess. Rename or delete the extra column and import the file again",
+            ngettext(
+                "the header names {columns} twice ({where}); the mapping reads that column, so "
+                "which one to read is a guess. Rename or delete the extra column and import the "
+                "file again",
+                "the header names {columns} twice ({where}); the mapping reads those columns, "
+                "so which one to read is a guess. Rename or delete the extra column and import "
+                "the file again",
+                len(twice),
+            ).format(columns=_(", ").join(twice), where=where),
             line=line,
         )
 

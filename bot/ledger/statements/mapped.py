@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 
 from bot.dates import check_date, check_time
 from bot.errors import InputError
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.ledger.statements.header import find_header
 from bot.ledger.statements.rows import (
     AlipayCreditRow,
@@ -50,7 +50,13 @@ from bot.ledger.statements.rows import (
     read_paid,
     read_status,
 )
-from bot.ledger.statements.text import BOM, csv_rows, refuse_utf16, undecodable
+from bot.ledger.statements.text import (
+    BOM,
+    csv_rows,
+    other_encoding,
+    refuse_utf16,
+    undecodable,
+)
 from bot.ledger.statements.where import RowFilter, shown
 from bot.ledger.statements.workbook import Cell, Formula, Number, workbook_rows
 from bot.ledger.statements.workbook import cell_text as _text
@@ -100,7 +106,9 @@ def parse_mapped(data: bytes, spec: MappingSpec, *, tz: ZoneInfo) -> ParsedState
     except StatementError as error:
         if is_csv and spec.encoding == "gb18030" and _utf8_text(data):
             raise StatementError(
-                f"{error}. The file is not GB18030: {_other_encoding(spec)}"
+                _("{error}. The file is not GB18030: {hint}").format(
+                    error=error, hint=other_encoding(spec.encoding, spec.name)
+                )
             ) from error
         raise
     width = _width(next(cells for line, cells in rows if line == header_line))
@@ -159,7 +167,7 @@ def _too_many_cells(cells: list[Cell], width: int, line: int) -> StatementError:
 
 
 def _too_few_cells(cells: list[Cell], index: Mapping[str, int], line: int) -> StatementError:
-    missing = ", ".join(column for column, i in index.items() if i >= len(cells))
+    missing = _(", ").join(column for column, i in index.items() if i >= len(cells))
     return StatementError(
         _(
             "the row has {cells} cells and stops before {missing}; every row needs a cell "
@@ -195,19 +203,11 @@ def _undecodable(
     except UnicodeDecodeError:
         return undecodable(data, error, name)
     line = data.count(b"\n", 0, error.start) + 1
-    return StatementError(f"the file is not {name} text: {_other_encoding(spec)}", line=line)
-
-
-def _other_encoding(spec: MappingSpec) -> str:
-    """Which encoding the file is in, and how to change the mapping to it."""
-    if spec.encoding == "utf-8":
-        said, other = "it reads as GB18030, which Excel on a Chinese Windows saves", "gb18030"
-    else:
-        said, other = "it reads as UTF-8", "utf-8"
-    return (
-        f"{said}. Save the mapping with --encoding {other} (loanwatch mapping remove "
-        f"{spec.name}, then mapping add {spec.name} … --encoding {other})"
-        + (', or save the file as "CSV UTF-8"' if other == "gb18030" else "")
+    return StatementError(
+        _("the file is not {encoding} text: {hint}").format(
+            encoding=name, hint=other_encoding(spec.encoding, spec.name)
+        ),
+        line=line,
     )
 
 
@@ -319,12 +319,12 @@ def _wrong_sign(label: str, text: str, outgoing: bool) -> str:
 
 # What a field holds, for the message when a cell holds something else.
 _EXPECTED = {
-    "amount": "an amount",
-    "limit": "an amount",
-    "available": "an amount",
-    "due_date": "a date",
-    "paid_on": "a date",
-    "observed_at": "a time",
+    "amount": N_("an amount"),
+    "limit": N_("an amount"),
+    "available": N_("an amount"),
+    "due_date": N_("a date"),
+    "paid_on": N_("a date"),
+    "observed_at": N_("a time"),
 }
 
 
@@ -353,8 +353,13 @@ class _Reader:
             )
         if isinstance(cell, bool) and field != "paid":
             raise StatementError(
-                f"{self.label(field)} is a TRUE/FALSE cell ({str(cell).upper()}), not "
-                f"{_EXPECTED.get(field, 'text')}; check the column",
+                _(
+                    "{label} is a TRUE/FALSE cell ({value}), not {expected}; check the column"
+                ).format(
+                    label=self.label(field),
+                    value=str(cell).upper(),
+                    expected=_(_EXPECTED.get(field, N_("text"))),
+                ),
                 line=self.line,
             )
         return cell
@@ -412,7 +417,9 @@ class _Reader:
                 return cell.text
         moment = cell.as_datetime()
         if moment is None:
-            raise InputError(f'{label} "{cell.text}" is a number, not a date')
+            raise InputError(
+                _('{label} "{text}" is a number, not a date').format(label=label, text=cell.text)
+            )
         return moment
 
     def _strptime(self, text: str, label: str) -> datetime:
@@ -422,8 +429,14 @@ class _Reader:
             # The mapping's times are the facility's wall time, like any time without an offset.
             return datetime.strptime(typed, fmt).replace(tzinfo=self.tz)
         except ValueError:
-            shown = typed or "(empty)"
             raise InputError(
-                f'{label} "{shown}" does not match the mapping\'s date format {fmt} '
-                f"(e.g. {datetime(2026, 12, 10, 9, 30, tzinfo=self.tz).strftime(fmt)})"
+                _(
+                    '{label} "{text}" does not match the mapping\'s date format {format} '
+                    "(e.g. {example})"
+                ).format(
+                    label=label,
+                    text=typed or _("(empty)"),
+                    format=fmt,
+                    example=datetime(2026, 12, 10, 9, 30, tzinfo=self.tz).strftime(fmt),
+                )
             ) from None

@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 from bot.dates import parse_date, parse_time
 from bot.errors import InputError
 from bot.i18n import _
+from bot.i18n.formats import day, money
 from bot.ledger.observations import LimitStatus
-from bot.money import MoneyInputError, format_money, parse_amount
+from bot.money import MoneyInputError, parse_amount
 from bot.typed import fold_width
 
 CreditKind = Literal["repayment", "draw_confirmation"]
@@ -166,18 +167,31 @@ def refuse_conflicting_bills(bills: list[BillRow]) -> None:
         for other in earlier:
             same_bill = row.reference == other.reference or None in (row.reference, other.reference)
             if same_bill and other.amount != row.amount:
-                bill = f"the bill due {row.due_date.isoformat()}"
-                if row.reference or other.reference:
-                    bill += f" ({row.reference or other.reference})"
-                conflicts.append(
-                    f"  lines {other.line} and {row.line} give {bill} two amounts, "
-                    f"{format_money(other.amount)} and {format_money(row.amount)}"
-                )
+                conflicts.append("  " + _conflict(other, row))
                 break
         earlier.append(row)
     if conflicts:
         listed = "\n".join(conflicts)
         raise StatementError(
-            "a statement shows one amount for each bill; remove the row that is wrong, so "
-            f"nothing was imported:\n{listed}"
+            _(
+                "a statement shows one amount for each bill; remove the row that is wrong, so "
+                "nothing was imported:\n{listed}"
+            ).format(listed=listed)
         )
+
+
+def _conflict(first: BillRow, then: BillRow) -> str:
+    """`lines 2 and 3 give the bill due 2026-12-10 two amounts, ¥900.00 and ¥950.00`."""
+    reference = then.reference or first.reference
+    bill = (
+        _("the bill due {date} ({reference})").format(date=day(then.due_date), reference=reference)
+        if reference
+        else _("the bill due {date}").format(date=day(then.due_date))
+    )
+    return _("lines {first} and {then} give {bill} two amounts, {amount} and {other}").format(
+        first=first.line,
+        then=then.line,
+        bill=bill,
+        amount=money(first.amount),
+        other=money(then.amount),
+    )

@@ -114,7 +114,7 @@ def _read_header(
     kind: str,
 ) -> _Header:
     """Take the first non-blank row as the header and check it names what `kind` needs."""
-    canonical_names = ", ".join(dict.fromkeys(columns.values()))
+    canonical_names = _(", ").join(dict.fromkeys(columns.values()))
     for line, cells in rows:
         if not any(cells):
             continue
@@ -145,7 +145,7 @@ def _read_header(
                 line=line,
             )
         if unknown:
-            listed = ", ".join(f'"{name}"' for name in unknown)
+            listed = _(", ").join(f'"{name}"' for name in unknown)
             raise StatementError(
                 _("unknown column {listed}; {kind} columns are {columns}").format(
                     listed=listed, kind=kind, columns=canonical_names
@@ -156,7 +156,7 @@ def _read_header(
         if missing:
             raise StatementError(
                 _("the header has no {missing} column; a {kind} CSV needs {required}").format(
-                    missing=" or ".join(missing), kind=kind, required=", ".join(required)
+                    missing=_(" or ").join(missing), kind=kind, required=_(", ").join(required)
                 ),
                 line=line,
             )
@@ -175,8 +175,10 @@ def _data_rows(
         for position, cell in enumerate(cells):
             if cell and position not in named:
                 raise StatementError(
-                    f'"{cell}" in column {position + 1}, which the header does not name; '
-                    "remove it or add a column name",
+                    _(
+                        '"{cell}" in column {column}, which the header does not name; '
+                        "remove it or add a column name"
+                    ).format(cell=cell, column=position + 1),
                     line=line,
                 )
         yield line, cells

@@ -57,7 +57,23 @@ def decode_table(data: bytes) -> str:
         if any(byte >= 0x80 for byte in data[: error.start]):
             raise undecodable(data, error, "UTF-8") from error
     # GB18030 has a byte-order mark too (84 31 95 33): it is no part of the header.
-    return decode(data, "gb18030", "UTF-8 or GB18030").removeprefix("\ufeff")
+    either = _(" or ").join(("UTF-8", "GB18030"))
+    return decode(data, "gb18030", either).removeprefix("\ufeff")
+
+
+def other_encoding(encoding: str, mapping: str) -> str:
+    """Which encoding a file the mapping `mapping` (in `encoding`) cannot read is in, and how to
+    change the mapping to it."""
+    if encoding == "utf-8":
+        return _(
+            "it reads as GB18030, which Excel on a Chinese Windows saves. Save the mapping with "
+            "--encoding {encoding} (loanwatch mapping remove {mapping}, then mapping add "
+            '{mapping} … --encoding {encoding}), or save the file as "CSV UTF-8"'
+        ).format(encoding="gb18030", mapping=mapping)
+    return _(
+        "it reads as UTF-8. Save the mapping with --encoding {encoding} (loanwatch mapping "
+        "remove {mapping}, then mapping add {mapping} … --encoding {encoding})"
+    ).format(encoding="utf-8", mapping=mapping)
 
 
 def physical_lines(text: str) -> list[str]:

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.errors import InputError
+from bot.i18n import N_, _
 from bot.typed import fold_width
 
-EXAMPLE = '"交易摘要=正常还款" (the cell is exactly that) or "摘要~还款" (the cell contains it)'
+EXAMPLE = N_('"交易摘要=正常还款" (the cell is exactly that) or "摘要~还款" (the cell contains it)')
 
 
 @dataclass(frozen=True)
@@ -47,13 +48,15 @@ def parse_where(text: str) -> tuple[RowFilter, ...]:
         column, text_ = part[:cut].strip(), part[cut + 1 :].strip()
         if cut < 0 or not column or not text_:
             raise InputError(
-                f'--where "{part.strip()}" is not COLUMN=VALUE; write it like {EXAMPLE}'
+                _('--where "{part}" is not COLUMN=VALUE; write it like {example}').format(
+                    part=part.strip(), example=_(EXAMPLE)
+                )
             )
         if any(f.column == column for f in filters):
-            raise InputError(f"--where names {column} twice")
+            raise InputError(_("--where names {column} twice").format(column=column))
         filters.append(RowFilter(column, text_, contains=part[cut] == "~"))
     if not filters:
-        raise InputError(f"--where is empty; write it like {EXAMPLE}")
+        raise InputError(_("--where is empty; write it like {example}").format(example=_(EXAMPLE)))
     return tuple(filters)
 
 

@@ -98,7 +98,11 @@ def workbook_rows(data: bytes) -> list[tuple[int, list[Cell]]]:
                     rows.append((number, []))
                 continue  # rows that are not there past the limit are not kept either
             if number > MAX_ROWS:
-                raise _too_big(f"a filled row past row {MAX_ROWS:,} (row {number:,})")
+                raise _too_big(
+                    _("a filled row past row {limit} (row {row})").format(
+                        limit=f"{MAX_ROWS:,}", row=f"{number:,}"
+                    )
+                )
             rows.append((number, [_cell(v, f, epoch) for v, f in zip_longest(row, formula_row)]))
         return rows
     finally:
@@ -114,8 +118,8 @@ def _check_unpacked_size(data: bytes) -> None:
         size = sum(i.file_size for i in archive.infolist() if i.filename.endswith(".xml"))
     if size > MAX_XML_BYTES:
         raise _too_big(
-            f"sheets that unpack to {size / 2**20:,.0f} MB",
-            f"{MAX_XML_BYTES // 2**20} MB of sheets",
+            _("sheets that unpack to {size} MB").format(size=f"{size / 2**20:,.0f}"),
+            _("{size} MB of sheets").format(size=MAX_XML_BYTES // 2**20),
         )
 
 
@@ -124,7 +128,11 @@ def _within_columns(row: tuple[Any, ...], number: int) -> tuple[Any, ...]:
     if len(row) > MAX_COLUMNS:
         past = row[MAX_COLUMNS:]
         if past.count(None) != len(past):
-            raise _too_big(f"a filled cell past column {MAX_COLUMNS} (row {number:,})")
+            raise _too_big(
+                _("a filled cell past column {limit} (row {row})").format(
+                    limit=MAX_COLUMNS, row=f"{number:,}"
+                )
+            )
         row = row[:MAX_COLUMNS]
     end = len(row)
     while end and row[end - 1] is None:
@@ -132,12 +140,17 @@ def _within_columns(row: tuple[Any, ...], number: int) -> tuple[Any, ...]:
     return row[:end]
 
 
-def _too_big(
-    what: str, limit: str = f"{MAX_ROWS:,} rows of {MAX_COLUMNS} columns"
-) -> StatementError:
+def _too_big(what: str, limit: str | None = None) -> StatementError:
+    """`what` the workbook has past `limit` (by default the rows and columns read)."""
+    if limit is None:
+        limit = _("{rows} rows of {columns} columns").format(
+            rows=f"{MAX_ROWS:,}", columns=MAX_COLUMNS
+        )
     return StatementError(
-        f"this workbook has {what}; loanwatch reads at most {limit}. Delete what is not the "
-        "statement and save it again, or export the statement as CSV"
+        _(
+            "this workbook has {what}; loanwatch reads at most {limit}. Delete what is not the "
+            "statement and save it again, or export the statement as CSV"
+        ).format(what=what, limit=limit)
     )
 
 
