@@ -48,7 +48,7 @@ def test_a_bad_mapping_and_a_file_it_cannot_read_are_refused_in_chinese(
     named = loanwatch(f"mapping add ABC_1 --kind repayments {COLUMNS}")
     assert named.err.strip().startswith("loanwatch：错误：映射'ABC_1'不是有效代号")
     missing = loanwatch('mapping add abc --kind repayments --columns "note=交易摘要"')
-    assert "--columns 缺少 paid_on或amount；repayments 须包含 paid_on，amount" in missing.err
+    assert "--columns 缺少 paid_on 或 amount；repayments 须包含 paid_on，amount" in missing.err
 
     # The ABC export writes its dates as 20240101, not as the mapping says.
     ok(loanwatch(f"mapping add abc --kind repayments {COLUMNS} --date-format %Y/%m/%d"))

@@ -133,12 +133,12 @@ FAULTS: dict[str, tuple[Callable[[], object], list[str], set[str]]] = {
     ),
     "text.py": (
         lambda: parse_statement(b"due_date,amount\n\x80\xff,900\n", "bills", tz=SHANGHAI),
-        ["第 2 行：", "不是有效的 UTF-8或GB18030 文本"],
+        ["第 2 行：", "不是有效的 UTF-8 或 GB18030 文本"],
         {"b", "x80"},
     ),
     "mappings.py columns": (
         lambda: mappings.check_columns("repayments", {"note": "摘要"}),
-        ["--columns 缺少 paid_on或amount；repayments 须包含 paid_on，amount"],
+        ["--columns 缺少 paid_on 或 amount；repayments 须包含 paid_on，amount"],
         set(),
     ),
     "mappings.py two fields": (
