@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from slack_sdk.models.views import View
 
-from bot.holidays import missing_holidays_note
+from bot.holidays import missing_holidays_note, missing_holidays_said
+from bot.i18n import ZH, use
 from bot.settings import Settings
 from tests.support.calendar_years import LAST_KNOWN, UNKNOWN
 from tests.support.clock import Clock
@@ -75,3 +76,21 @@ def test_status_stops_saying_it_once_the_admin_added_the_year(
     assert "official holidays are not known" not in status
     assert "official holidays are not known" not in home
     assert "*jiebei-main*: limit ¥200,000.00 · used ¥10,000.00" in status
+
+
+def test_a_chinese_reader_is_told_in_chinese_on_home_as_in_status(
+    app: SlackApp, jiebei, slack
+) -> None:
+    """Charlie reads Chinese: the note on App Home is the one `/loan status` gives him, in
+    Chinese, not the English kept for the alert."""
+    slack.locales[CHARLIE] = "zh-CN"
+    app.command("draw jiebei-main 10,000 12m", user=ALICE)
+    with use(ZH):
+        said = missing_holidays_said(UNKNOWN)
+
+    home = home_text(app, slack)
+
+    assert said in app.command("status", user=CHARLIE).text
+    assert said in home
+    assert missing_holidays_note(UNKNOWN) not in home
+    assert "节假日" in said and str(UNKNOWN) in said

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.alerts.said import summary_of
 from bot.dashboard import Dashboard
-from bot.holidays import missing_holidays_note
+from bot.holidays import missing_holidays_said
 from bot.i18n import N_, _
 from bot.i18n.formats import big_money, day, moment, money
 from bot.ledger.request_reminders import waiting_for
@@ -84,7 +84,7 @@ def home_view(
     any."""
     # First: it is about how far everything below can be trusted.
     blocks: list[dict[str, Any]] = [
-        _context(f"⚠️ {missing_holidays_note(year)}") for year in board.unknown_years
+        _context(f"⚠️ {missing_holidays_said(year)}") for year in board.unknown_years
     ]
     blocks += waiting
     if shifts:
