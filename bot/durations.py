@@ -1,7 +1,9 @@
 """Durations people type: `30m`, `4h`, `2d`, or combined largest unit first (`1h30m`, `2d 4h`);
 in Chinese too (`30分钟`, `4小时`, `1天`, `1天4小时`), with ASCII or full-width digits.
 
-Snoozes and silences read them; each says what was wrong when it cannot.
+Snoozes and silences read them; each says what was wrong when it cannot. A number and its
+unit may stand apart (`4 小时`); in a command's words `duration_words` says how many one
+duration takes.
 """
 
 import re
@@ -9,7 +11,7 @@ from datetime import timedelta
 
 from bot.errors import InputError
 from bot.i18n import N_, _
-from bot.typed import fold_width
+from bot.typed import fold_width, quote
 
 # Longer than a year is a typo, not a plan.
 MAX_DURATION = timedelta(days=366)
@@ -20,6 +22,9 @@ DURATION = re.compile(r"(?:([0-9]+)\s*d)?\s*(?:([0-9]+)\s*h)?\s*(?:([0-9]+)\s*m)
 _CHINESE_UNITS = re.compile(r"个小时|个钟头|小时|钟头|分钟|个月|[时分天日]")
 _UNIT_OF = {"个小时": "h", "个钟头": "h", "小时": "h", "钟头": "h", "时": "h"}
 _UNIT_OF |= {"分钟": "m", "分": "m", "天": "d", "日": "d"}
+# More digits than any duration up to MAX_DURATION has (527,040 minutes): too long, unread
+# (int() refuses numbers of thousands of digits).
+MOST_DIGITS = 7
 # What a duration is for, when the caller does not say.
 DURATION_WORD = N_("duration")
 
@@ -49,9 +54,11 @@ def parse_duration(text: str, what: str = DURATION_WORD) -> timedelta:
                 "30m (minutes), 4h (hours), 2d (days), or combined like 1h30m"
             ).format(typed=text)
         )
-    days, hours, minutes = (int(part) if part else 0 for part in match.groups())
     longest = MAX_DURATION.days
     too_long = _("{typed!r} is too long; a duration can be at most {days} days")
+    if any(part and len(part.lstrip("0")) > MOST_DIGITS for part in match.groups()):
+        raise InputError(too_long.format(typed=quote(text), days=longest))
+    days, hours, minutes = (int(part) if part else 0 for part in match.groups())
     if days > longest or hours > longest * 24 or minutes > longest * 24 * 60:
         raise InputError(too_long.format(typed=text, days=longest))
     duration = timedelta(days=days, hours=hours, minutes=minutes)
@@ -62,6 +69,15 @@ def parse_duration(text: str, what: str = DURATION_WORD) -> timedelta:
     if duration > MAX_DURATION:
         raise InputError(too_long.format(typed=text, days=longest))
     return duration
+
+
+def duration_words(words: list[str]) -> int:
+    """How many of `words`, from the first, one duration is typed in where more words follow
+    it (a silence's reason): a number takes the next word as its unit (`4 小时 …`: 2)."""
+    count = 1
+    while count < len(words) and re.search(r"[0-9]$", fold_width(words[count - 1])):
+        count += 1
+    return count
 
 
 def typed(delta: timedelta) -> str:

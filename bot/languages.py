@@ -46,7 +46,7 @@ def set_channel_language(
     """Give `channel` its own language (`language` as typed), or None: the workspace's again.
     What was done, in words; bad input changes nothing."""
     channel = check_channel(channel)
-    chosen = parse_language(language) if language is not None else None
+    chosen = parse_language(language, dash=True) if language is not None else None
     row = session.get(ChannelLanguage, channel)
     if (row.language if row else None) == chosen:
         return _("nothing changed")
@@ -74,7 +74,7 @@ def set_facility_language(
     the workspace's, again); audited as `facility.language`. False when it was that already,
     and nothing was written; a bad language is an InputError naming the choices."""
     typed = language.strip()
-    chosen = None if typed == "-" else parse_language(typed)
+    chosen = None if typed == "-" else parse_language(typed, dash=True)
     if chosen == facility.language:
         return False
     before = audit.snapshot(facility)

@@ -30,6 +30,7 @@ from bot.alerts.detection import apply_findings
 from bot.alerts.failures import check_failed_fingerprint, failing_checks
 from bot.alerts.findings import Finding, Severity
 from bot.alerts.policy import AlertPolicy, AlertState, RunSummary
+from bot.alerts.resolve_reasons import HOLIDAYS_KNOWN, NO_DUE_DATE_NEAR, RAN_CLEAN, reason
 from bot.alerts.transition import unresolved_by_fingerprint
 from bot.api.idempotency import forget_keys
 from bot.calendar import BusinessCalendar
@@ -315,7 +316,7 @@ def tell_failed_checks(
         tally.resolve(
             session,
             check_failed_fingerprint(check),
-            reason="the check ran clean again",
+            reason=reason(RAN_CLEAN),
             now=now,
             policy=policy,
             written_at=written_at,
@@ -390,11 +391,7 @@ def tell_unknown_holidays(
         tally.resolve(
             session,
             holidays_unknown_fingerprint(year),
-            reason=(
-                f"{year}'s holidays are known now"
-                if calendar.known(year)
-                else f"no due date in {year} is near yet"
-            ),
+            reason=reason(HOLIDAYS_KNOWN if calendar.known(year) else NO_DUE_DATE_NEAR, year=year),
             now=now,
             policy=policy,
             written_at=written_at,

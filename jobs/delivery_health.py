@@ -30,6 +30,7 @@ from bot.alerts.checks import Check
 from bot.alerts.destinations import destination, end_streak
 from bot.alerts.outbox_admin import delivery_failed_fingerprint
 from bot.alerts.policy import AlertPolicy
+from bot.alerts.resolve_reasons import DELIVERED_AFTER_ALL, DELIVERED_TO, reason
 from bot.i18n import N_
 from bot.i18n.wording import Moment, Text
 from bot.ledger.request_owners import owner_gone_letter
@@ -151,7 +152,7 @@ def resolve_delivered_dead_letter(
     resolve_admin_alert(
         session,
         fingerprint=delivery_failed_fingerprint(message_id),
-        reason=f"outbox message {message_id} was delivered after all",
+        reason=reason(DELIVERED_AFTER_ALL, message=message_id),
         now=now,
         policy=policy,
     )
@@ -261,7 +262,7 @@ def note_success(
         resolve_admin_alert(
             session,
             fingerprint=_degraded_fingerprint(where),
-            reason=f"a notification to {where} was delivered",
+            reason=reason(DELIVERED_TO, where=where),
             now=now,
             policy=policy,
         )

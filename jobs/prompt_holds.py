@@ -20,6 +20,7 @@ from bot.alerts.admin import admin_words
 from bot.alerts.checks import Check
 from bot.alerts.failures import check_failed_fingerprint, failing_checks
 from bot.alerts.policy import AlertPolicy
+from bot.alerts.resolve_reasons import PROMPT_RAN_CLEAN, reason
 from bot.i18n import N_
 from bot.i18n.wording import Text
 from bot.models import CheckRequest, Facility
@@ -115,7 +116,7 @@ def resolve_held(
         tally.resolve(
             session,
             check_failed_fingerprint(name),
-            reason="its prompt checks ran clean again",
+            reason=reason(PROMPT_RAN_CLEAN),
             now=now,
             policy=policy,
         )

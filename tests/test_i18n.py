@@ -129,6 +129,35 @@ def test_an_unknown_language_names_the_choices() -> None:
         parse_language("fr")
 
 
+@pytest.mark.parametrize("typed", ["zh-CN,en", "zh-", "zh-CN en", "zh--CN", "zhongwen"])
+def test_a_list_or_a_broken_tag_is_an_unknown_language(typed: str) -> None:
+    with pytest.raises(InputError, match=r"unknown language .*; use one of: en, zh-CN"):
+        parse_language(typed)
+    with use(ZH), pytest.raises(InputError) as chinese:
+        parse_language(typed)
+    assert str(chinese.value).startswith("不支持的语言 ")
+
+
+@pytest.mark.parametrize("typed", ["zh-TW", "zh-Hant-HK", "ZH_cn", "中文"])
+def test_other_chinese_tags_read_the_simplified_catalog(typed: str) -> None:
+    assert parse_language(typed) == ZH
+
+
+def test_no_language_at_all_says_one_is_needed_and_names_the_choices() -> None:
+    with pytest.raises(InputError) as bare:
+        parse_language("  ")
+    with pytest.raises(InputError) as dashed:
+        parse_language("", dash=True)
+    with use(ZH), pytest.raises(InputError) as chinese:
+        parse_language("", dash=True)
+    with use(PSEUDO), pytest.raises(InputError) as pseudo:
+        parse_language("", dash=True)
+    assert str(bare.value) == "a language is needed: one of en, zh-CN"
+    assert str(dashed.value) == "a language is needed: one of en, zh-CN, or - for the default again"
+    assert str(chinese.value) == "需要指定语言：可选 en，zh-CN，或用 - 恢复默认语言"
+    assert unmarked([str(pseudo.value)], {"en", "zh-CN"}) == []
+
+
 def test_the_pseudo_locale_is_for_the_workspace_setting_only() -> None:
     assert parse_language("x-pseudo", pseudo=True) == PSEUDO
     with pytest.raises(InputError, match=r"unknown language x-pseudo"):

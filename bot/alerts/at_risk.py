@@ -44,7 +44,7 @@ from bot.alerts.risk_words import (
     PAID_ON_PLATFORM,
     RiskKind,
     at_risk_fact_text,
-    at_risk_words,
+    at_risk_text,
 )
 from bot.calendar import BusinessCalendar
 from bot.db import among
@@ -100,9 +100,14 @@ class AtRisk:
         return Money(self.amount, self.currency), fee
 
     def words(self) -> str:
-        """As of now: `¥4,498.77 due in 1 business day; late fee ≈ ¥2.70/day`."""
+        """As of now: `¥4,498.77 due in 1 business day; late fee ≈ ¥2.70/day` (the English of
+        :meth:`text`)."""
+        return english(self.text())
+
+    def text(self) -> Text:
+        """As of now, worded (bot.i18n.wording): said again in any reader's language."""
         amount, fee = self._money()
-        return at_risk_words(amount, self.kind, self.business_days, fee, self.paid)
+        return at_risk_text(amount, self.kind, self.business_days, fee, self.paid)
 
     def fact_text(self) -> Text:
         """As a message that stays up shows it, worded (bot.i18n.wording)."""

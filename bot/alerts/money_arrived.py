@@ -13,6 +13,7 @@ from bot import audit
 from bot.alerts.actions import resolve
 from bot.alerts.checks import Check
 from bot.alerts.policy import AlertPolicy, AlertState
+from bot.alerts.resolve_reasons import MONEY_ARRIVED, reason
 from bot.alerts.transition import get_alert
 from bot.errors import InputError
 from bot.i18n import _
@@ -46,7 +47,7 @@ def money_arrived(
             session,
             actor,
             alert_id,
-            f"money arrived: draw #{draw_id} confirmed",
+            reason(MONEY_ARRIVED, draw=draw_id),
             now=now,
             policy=policy,
         )

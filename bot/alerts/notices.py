@@ -29,6 +29,7 @@ from bot.alerts.notice_names import Reason as Reason
 from bot.alerts.notice_names import check_name as check_name
 from bot.alerts.notice_names import severity_name as severity_name
 from bot.alerts.policy import AlertState
+from bot.alerts.resolve_reasons import said
 from bot.alerts.said import summary_of
 from bot.audit import SYSTEM
 from bot.i18n import EN, N_, ZH, _, current, use
@@ -336,7 +337,7 @@ def resolution(notice: AlertNotice, voice: Voice) -> str:
     if not notice.resolve_reason:
         return head
     return _("Resolved by {who}: {reason}").format(
-        who=who, reason=voice.typed(notice.resolve_reason, _room(voice, len(head) + 2))
+        who=who, reason=voice.typed(said(notice.resolve_reason) or "", _room(voice, len(head) + 2))
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.alerts import resolve_reasons
 from bot.alerts.admin import resolve_admin_alert
 from bot.alerts.checks import Check
 from bot.alerts.destinations import end_streaks_to
@@ -104,7 +105,9 @@ def drop(
         resolve_admin_alert(
             session,
             fingerprint=delivery_failed_fingerprint(message_id),
-            reason=f"outbox message {message_id} dropped by {actor.name}: {why}",
+            reason=resolve_reasons.reason(
+                resolve_reasons.OUTBOX_DROPPED, message=message_id, who=actor.name, why=why
+            ),
             now=now,
             policy=policy,
         )

@@ -7,7 +7,7 @@ Silences apply to the facility checks (`bot.alerts.checks.FACILITY_CHECKS`); the
 about loanwatch itself, are never silenced, and a silence naming one is refused.
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, case, or_, select
 from sqlalchemy.orm import Session
@@ -18,6 +18,7 @@ from bot.alerts.notice_names import check_name
 from bot.clock import require_aware
 from bot.errors import InputError, NotFoundError
 from bot.i18n import _
+from bot.i18n.formats import moment
 from bot.models import Facility, Silence
 from bot.typed import free_text
 
@@ -98,8 +99,8 @@ def remove_silence(
         )
     if not is_active(silence, now):
         raise InputError(
-            _("silence {id} is not active (it ended {ended} UTC)").format(
-                id=silence_id, ended=f"{end_of(silence):%Y-%m-%d %H:%M}"
+            _("silence {id} is not active (it ended {ended})").format(
+                id=silence_id, ended=moment(end_of(silence), UTC, near=now.date())
             )
         )
     before = audit.snapshot(silence)

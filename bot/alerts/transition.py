@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.alerts.policy import AlertState
+from bot.alerts.resolve_reasons import said
 from bot.errors import InputError, NotFoundError
 from bot.i18n import _
 from bot.i18n.formats import moment
@@ -97,7 +98,7 @@ def already_resolved(alert: Alert) -> str:
     when = moment(alert.resolved_at, UTC) if alert.resolved_at else _("earlier")
     if alert.resolve_reason:
         return _("alert {id} was already resolved by {who} at {when} ({reason})").format(
-            id=alert.id, who=alert.resolved_by, when=when, reason=alert.resolve_reason
+            id=alert.id, who=alert.resolved_by, when=when, reason=said(alert.resolve_reason)
         )
     return _("alert {id} was already resolved by {who} at {when}").format(
         id=alert.id, who=alert.resolved_by, when=when

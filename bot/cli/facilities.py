@@ -234,7 +234,7 @@ def facility_set(
     if channel is not None and channel.strip() != facility_service.DEFAULT:
         check_channel(channel.strip())
     if language is not None and language.strip() != "-":
-        parse_language(language)  # a bad one is refused before anything is written
+        parse_language(language, dash=True)  # a bad one is refused before anything is written
     asked = (channel, rotation, language, owner, readings)
     if changes.empty() and not replan and asked == (None,) * len(asked):
         raise InputError(

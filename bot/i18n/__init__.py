@@ -15,6 +15,7 @@ translated then) and translated where it is shown: `_(BUTTON)`. Translated text 
 with `str.format` and named placeholders, so a translation may put them in its own order.
 """
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -51,6 +52,8 @@ _ALIASES = {
     "简体中文": ZH,
     PSEUDO: PSEUDO,
 }
+# Any other Chinese tag, folded: `zh-tw`, `zh-hant-hk`; not `zh-` nor a list (`zh-cn,en`).
+_CHINESE_TAG = re.compile(r"zh(?:-[a-z0-9]{2,8})+")
 
 
 def current() -> str:
@@ -101,15 +104,24 @@ def N_(message: str) -> str:  # noqa: N802 (gettext's own name for it, which Bab
     return message
 
 
-def parse_language(text: str, *, pseudo: bool = False) -> str:
-    """A language as typed (`zh-CN`, `zh_CN`, `中文`, `en`), or InputError naming the choices.
-    The pseudo-locale only with `pseudo` (LOANWATCH_LANGUAGE): no facility or channel has it."""
+def parse_language(text: str, *, pseudo: bool = False, dash: bool = False) -> str:
+    """A language as typed (`zh-CN`, `zh_CN`, `zh-TW`, `中文`, `en`), or InputError naming the
+    choices (with `dash`, also `-`, which the caller takes for "the default again"). The
+    pseudo-locale only with `pseudo` (LOANWATCH_LANGUAGE): no facility or channel has it."""
     folded = text.strip().lower().replace("_", "-")
-    found = _ALIASES.get(folded) or (ZH if folded.startswith("zh-") else None)
+    choices = _(", ").join(LANGUAGES)
+    if not folded:
+        needed = (
+            _("a language is needed: one of {choices}, or - for the default again")
+            if dash
+            else _("a language is needed: one of {choices}")
+        )
+        raise InputError(needed.format(choices=choices))
+    found = _ALIASES.get(folded) or (ZH if _CHINESE_TAG.fullmatch(folded) else None)
     if found is None or (found == PSEUDO and not pseudo):
         raise InputError(
             _("unknown language {typed}; use one of: {choices}").format(
-                typed=_typed(text), choices=", ".join(LANGUAGES)
+                typed=_typed(text), choices=choices
             )
         )
     return found

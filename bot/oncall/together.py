@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import Row
 
 from bot.alerts.at_risk import AtRisk, due_date_of
+from bot.i18n.wording import to_json
 from bot.models import Rotation
 from bot.oncall.policy import Action, Step
 from bot.oncall.rotations import OnCall
@@ -111,6 +112,7 @@ def group_notice(
         group=step.target,
         rotation=duty.rotation,
         at_risk=largest.words() if largest else None,
+        at_risk_worded=to_json(largest.text()) if largest else None,
         missing=missing,
         alert_ids=[d.alert.id for d in group] if many else [],
         checks=sorted({d.alert.check for d in group}) if many else [],

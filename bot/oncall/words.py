@@ -6,11 +6,13 @@ transport words it here in its own voice: `person` names a user (`<@U0123>` in S
 """
 
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from typing import Any
 
 from bot.i18n import EN, _, ngettext, use
+from bot.i18n.wording import from_json, say
 
 ESCALATION_KIND = "alert.escalation"
 
@@ -31,6 +33,9 @@ class EscalationNotice:
     group: str | None = None  # a user group's id, for `group`
     rotation: str | None = None
     at_risk: str | None = None  # "¥4,498.77 due in 1 business day; late fee ≈ ¥2.70/day"
+    # The same, worded (bot.i18n.wording's JSON), said in the reader's language; a notice kept
+    # before it was, or one that cannot be read, says `at_risk` as kept.
+    at_risk_worded: Any = None
     missing: str | None = None  # why nobody could be reached, when nobody could
     # Alerts told together escalate together (bot.oncall.together): all their ids, checks and
     # facilities, or empty for one alert alone; `at_risk` is then the largest among them.
@@ -130,9 +135,13 @@ def _about(notice: EscalationNotice) -> str:
 def _risk(notice: EscalationNotice) -> str:
     if not notice.at_risk:
         return ""
+    risk = notice.at_risk
+    if notice.at_risk_worded is not None:
+        with suppress(ValueError, TypeError, KeyError, AttributeError, IndexError):
+            risk = say(from_json(notice.at_risk_worded))  # else said as kept
     if notice.count == 1:
-        return _(" — {risk}").format(risk=notice.at_risk)
-    return _(" — the largest at risk: {risk}").format(risk=notice.at_risk)
+        return _(" — {risk}").format(risk=risk)
+    return _(" — the largest at risk: {risk}").format(risk=risk)
 
 
 def thread_line(

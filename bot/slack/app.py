@@ -37,6 +37,7 @@ from bot.slack.binding import SHOWN_ID, VERIFIED, Admission, InstallationLookup,
 from bot.slack.context import KEY, Loanwatch
 from bot.slack.dashboard_cache import DashboardCache
 from bot.slack.languages import UserLanguages, slack_locale
+from bot.slack.lookups import Lookups
 from bot.slack.roles import RoleBook
 
 log = logging.getLogger(__name__)
@@ -82,13 +83,16 @@ def build_app(
     client = web_client(settings)
     # Group lookups happen while Slack waits for our answer (3 s): a short timeout and no
     # retries, and RoleBook keeps what it knew when Slack does not answer. The installation's
-    # own lookup (auth.test) is asked the same way.
+    # own lookup (auth.test) is asked the same way. A person's groups and their language are
+    # asked at once, as the request starts, and waited for until one deadline (`provide`).
     lookups = TimedWebClient(
         token=client.token, base_url=settings.slack_api_url, timeout=2, retry_handlers=[]
     )
+    asking = Lookups()
     roles = RoleBook(
         settings.role_members(),
         lambda group: lookups.usergroups_users_list(usergroup=group)["users"],
+        lookups=asking,
     )
     loanwatch = Loanwatch(
         settings=settings,
@@ -126,9 +130,23 @@ def build_app(
         listener_executor=executor or ContextExecutor(max_workers=10),
     )
 
-    languages = UserLanguages(slack_locale(_language_lookups(client)), settings.language)
+    languages = UserLanguages(
+        slack_locale(_language_lookups(client)), settings.language, lookups=asking
+    )
 
-    @app.middleware
+    app.middleware(_provider(loanwatch, languages, asking))
+    _own_context_each(app)
+    app.error(_error_handler(languages))
+    for surface in (commands, actions, views, events):
+        surface.register(app, settings)
+    return app
+
+
+def _provider(
+    loanwatch: Loanwatch, languages: UserLanguages, asking: Lookups
+) -> Callable[..., None]:
+    """The first middleware: the listeners' dependencies, a timed client, and the language."""
+
     def provide(context: Any, next: Callable[[], None]) -> None:
         context[KEY] = loanwatch
         context["client"] = timed_like(context.client)
@@ -137,20 +155,22 @@ def build_app(
         # Bolt runs the listener after every middleware has returned (`next` only lets the
         # request on), so a `with use(…)` here would end before the listener spoke: the
         # language is set for the rest of this request's context instead, as each request's.
+        # The person's groups (for their role) are asked for first, without waiting, so both
+        # lookups share one deadline well inside Slack's 3 s (bot.slack.lookups).
+        asking.begin()
+        if context.user_id:
+            loanwatch.roles.warm(context.user_id)
         speak(languages.of(context.user_id))
         next()
 
-    _own_context_each(app)
-    app.error(_error_handler(languages))
-    for surface in (commands, actions, views, events):
-        surface.register(app, settings)
-    return app
+    return provide
 
 
 def _language_lookups(client: WebClient) -> WebClient:
     """The client that asks Slack a person's language: it shares Slack's 3 s with the role
-    lookup and the listener, so it waits 1 s at most (then the workspace's language, for a
-    minute: bot.slack.languages)."""
+    lookup (asked at the same time, both waited for until one deadline: bot.slack.lookups) and
+    the listener, so it waits 1 s at most (then the workspace's language, for a minute:
+    bot.slack.languages)."""
     return TimedWebClient(
         token=client.token, base_url=client.base_url, timeout=LANGUAGE_SECONDS, retry_handlers=[]
     )

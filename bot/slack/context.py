@@ -20,13 +20,14 @@ from bot.clock import utcnow
 from bot.dashboard import Dashboard, dashboard
 from bot.db import transaction
 from bot.i18n import N_, _
+from bot.i18n.formats import moment
 from bot.installation import ThisInstallation, this_installation
 from bot.ledger.facilities import get_facility
 from bot.models import AuditRecord
 from bot.settings import Settings
 from bot.slack.dashboard_cache import DashboardCache
 from bot.slack.roles import Role, RoleBook
-from bot.zones import local, shown_zone
+from bot.zones import shown_zone
 
 KEY = "loanwatch"
 # audit_records.actor holds 200 characters; a refused request's user id is what it said it was.
@@ -96,10 +97,12 @@ class Loanwatch:
         self.dashboards.put(key, board, generation)
         return board
 
-    def when(self, moment: datetime, facility_zone: str | None = None) -> str:
-        """A time as its alert would show it, with the zone's name: in the zone of the facility
-        it belongs to (`facility_zone`), else in LOANWATCH_TIMEZONE (the rule of bot.zones)."""
-        return local(moment, shown_zone(facility_zone, self.settings.timezone))
+    def when(self, at: datetime | None, facility_zone: str | None = None) -> str:
+        """A time in the reader's form (bot.i18n.formats: `2026-12-03 09:00 CST`,
+        `12月3日（周四）09:00`) in the zone of the facility it belongs to (`facility_zone`), else
+        in LOANWATCH_TIMEZONE (the rule of bot.zones)."""
+        zone = shown_zone(facility_zone, self.settings.timezone)
+        return moment(at, zone, near=self.clock().astimezone(zone).date())
 
     def may(self, user_id: str, needed: Role, action: str) -> bool:
         """True if `user_id` holds `needed`; otherwise the refusal is audited and False returned."""

@@ -131,14 +131,17 @@ def schedule_reply(
             interest=format_money(total_interest, money),
         )
     )
+    shown = installments[:SHOWN_ROWS]
+    dues = [day(i.due_date) for i in shown]
+    wide = max((len(due) for due in dues), default=0)  # a column: 1月5日 beside 12月15日
     rows = [
         _("{seq}  {due}  {amount}  principal {principal}").format(
             seq=f"{i.seq:>3}",
-            due=i.due_date.isoformat(),
+            due=due.ljust(wide),
             amount=f"{format_money(i.amount, money):>14}",
             principal=f"{format_money(i.principal, money):>14}",
         )
-        for i in installments[:SHOWN_ROWS]
+        for i, due in zip(shown, dues, strict=True)
     ]
     if len(installments) > SHOWN_ROWS:
         rows.append(

@@ -3,7 +3,9 @@
 A Chinese locale reads Chinese, an English one English, any other the workspace's language
 (LOANWATCH_LANGUAGE). The lookup happens while Slack waits for our answer, so it is short and
 never retried; when Slack does not answer, the person gets the workspace's language for a
-minute and is asked about again after.
+minute and is asked about again after. In the app it runs beside the role lookup, both waited
+for until one deadline (bot.slack.lookups): past it, this request speaks the workspace's
+language and a later answer is kept for the next.
 """
 
 import logging
@@ -12,6 +14,7 @@ import time
 from collections.abc import Callable
 
 from bot.i18n import from_locale
+from bot.slack.lookups import Lookups
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +32,10 @@ class UserLanguages:
         default: str,
         *,
         clock: Callable[[], float] = time.monotonic,
+        lookups: Lookups | None = None,
     ) -> None:
         self._lookup = lookup
+        self._lookups = lookups
         self._default = default
         self._clock = clock
         self._known: dict[str, tuple[str, float]] = {}
@@ -40,11 +45,21 @@ class UserLanguages:
         """The language to write to `user_id` in (the workspace's for no one)."""
         if not user_id:
             return self._default
-        now = self._clock()
         with self._lock:
             known = self._known.get(user_id)
-        if known is not None and known[1] > now:
+        if known is not None and known[1] > self._clock():
             return known[0]
+        if self._lookups is None:
+            return self._load(user_id)
+        try:
+            return self._lookups.wait(("language", user_id), lambda: self._load(user_id))
+        except TimeoutError:
+            log.warning("Slack did not say %s's language in time", user_id)
+            return self._default
+
+    def _load(self, user_id: str) -> str:
+        """Ask Slack, keep the answer (or the workspace's language for a minute), return it."""
+        now = self._clock()
         try:
             language, keep = from_locale(self._lookup(user_id), self._default), KEEP_SECONDS
         except Exception as exc:  # Slack down, slow, or the scope missing: not the person's fault

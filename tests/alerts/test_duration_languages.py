@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.durations import parse_duration
+from bot.durations import duration_words, parse_duration
 from bot.errors import InputError
 from bot.i18n import N_, PSEUDO, ZH, use
 from tests.support.pseudo import unmarked
@@ -63,3 +63,46 @@ def test_every_refusal_goes_through_the_catalogs(typed: str) -> None:
     with use(PSEUDO), pytest.raises(InputError) as refused:
         parse_duration(typed, N_("snooze"))
     assert unmarked([str(refused.value)], allowed={"forever"}) == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("4 小时", timedelta(hours=4)),
+        ("1 天 4 小时", timedelta(days=1, hours=4)),
+        ("４ 小时", timedelta(hours=4)),
+        ("4 h", timedelta(hours=4)),
+    ],
+)
+def test_a_number_and_its_unit_may_stand_apart(typed: str, expected: timedelta) -> None:
+    assert parse_duration(typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("words", "taken"),
+    [
+        (["4", "小时", "bank", "maintenance"], 2),
+        (["4小时", "bank"], 1),
+        (["1d", "4h", "upgrade"], 1),
+        (["4", "bank"], 2),
+        (["soon"], 1),
+    ],
+)
+def test_a_duration_in_a_commands_words_takes_its_unit_along(words, taken) -> None:
+    assert duration_words(words) == taken
+
+
+def test_a_number_of_thousands_of_digits_is_too_long_not_a_crash() -> None:
+    typed = "9" * 5000 + "h"
+    with pytest.raises(InputError) as english:
+        parse_duration(typed)
+    with use(ZH), pytest.raises(InputError) as chinese:
+        parse_duration("１" * 5000 + "小时")
+    with use(PSEUDO), pytest.raises(InputError) as pseudo:
+        parse_duration(typed)
+    assert "is too long; a duration can be at most 366 days" in str(english.value)
+    assert "过长；时长最多 366 天" in str(chinese.value)
+    assert len(str(english.value)) < 120  # what was typed is shortened, not repeated whole
+    assert unmarked([str(pseudo.value)], allowed={"9" * 39}) == []
+    # Leading zeros are no length: 0000000004h is 4 hours.
+    assert parse_duration("0000000004h") == timedelta(hours=4)

@@ -74,6 +74,39 @@ def test_a_bad_language_is_one_line_naming_the_choices_and_writes_nothing(
     assert loanwatch("channel set C0ALERTS --language klingon").status == 2
 
 
+@pytest.mark.parametrize("language", ["", "  "])
+def test_an_empty_language_asks_for_one_naming_the_choices_and_the_dash(
+    loanwatch: Loanwatch, monkeypatch: pytest.MonkeyPatch, language: str
+) -> None:
+    """`--language ""` is no language at all: the error says one is needed and which, not
+    "unknown language ;"; in Chinese too."""
+    ok(loanwatch("facility add jb --platform jiebei --limit 100,000"))
+
+    refused = loanwatch("facility set jb --language", language)
+    channel = loanwatch("channel set C0ALERTS --language", language)
+    monkeypatch.setenv("LOANWATCH_LANGUAGE", ZH)
+    chinese = loanwatch("facility set jb --language", language)
+
+    needed = "a language is needed: one of en, zh-CN, or - for the default again"
+    assert (refused.status, refused.err) == (2, f"loanwatch: error: {needed}\n")
+    assert channel.err == f"loanwatch: error: {needed}\n"
+    assert chinese.err.strip() == (
+        "loanwatch：错误：需要指定语言：可选 en，zh-CN，或用 - 恢复默认语言"
+    )
+
+
+@pytest.mark.parametrize("language", ["zh-CN,en", "zh-"])
+def test_a_workspace_language_that_is_a_list_or_a_broken_tag_is_refused(
+    loanwatch: Loanwatch, monkeypatch: pytest.MonkeyPatch, language: str
+) -> None:
+    monkeypatch.setenv("LOANWATCH_LANGUAGE", language)
+
+    refused = loanwatch("facility list")
+
+    assert refused.status != 0
+    assert f"unknown language {language}; use one of: en, zh-CN" in refused.err
+
+
 def test_channel_set_and_list(loanwatch: Loanwatch, terminal_clock: Clock) -> None:
     """A channel's own language: set, listed, audited, and `-` for the workspace's again."""
     assert ok(loanwatch("channel list")).out.strip() == (

@@ -6,8 +6,11 @@ works in Europe/London (GMT in December, UTC+0). The clock says 2026-12-01 02:00
 call, Alice is the treasurer; every request goes signed through the real server.
 """
 
+from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,12 +20,14 @@ from bot.alerts.detection import apply_findings
 from bot.alerts.findings import Finding, Severity
 from bot.alerts.notices import PLAIN, AlertNotice, what_happened
 from bot.audit import Actor
+from bot.i18n import PSEUDO
 from bot.ledger.facilities import FacilityTerms, add_facility
 from bot.ledger.schedule import DayCount, RepaymentMethod
 from bot.models import Alert, Facility, OutboxMessage
 from bot.settings import Settings
 from tests.support.clock import Clock
-from tests.support.slack_app import ALERTS, ALICE, BOB, CHARLIE, SlackApp
+from tests.support.pseudo import unmarked
+from tests.support.slack_app import ALERTS, ALICE, BOB, CHARLIE, DANA, SlackApp, app_settings
 
 
 def london_line(sessions: sessionmaker[Session], clock: Clock) -> Facility:
@@ -159,3 +164,78 @@ def test_status_shows_a_facilitys_latest_reading_in_the_facilitys_zone(
     answer = app.command("status hsbc-london", user=CHARLIE)
 
     assert "Platform shows (at 2026-12-01 02:00 GMT)" in answer.text
+
+
+def test_a_chinese_reader_reads_the_snooze_and_ack_times_in_chinese_in_the_facilitys_zone(
+    app: SlackApp, slack, sessions, settings, clock
+) -> None:
+    """Bob reads Chinese: the London alert's snooze ends 12月1日（周二）06:00 and his ack lasts
+    to 12月2日（周三）02:00 (London's clock), with no English date left."""
+    slack.locales[BOB] = "zh-CN"
+    london = london_line(sessions, clock)
+    alert_id = open_alert_on(sessions, london.id, settings, clock())
+
+    snoozed = app.command(f"snooze {alert_id} 4h", user=BOB).text
+    acked = app.command(f"ack {alert_id}", user=BOB).text
+
+    assert snoozed == f"告警 {alert_id} 已暂缓至 12月1日（周二）06:00。"
+    assert acked == f"你已确认收到告警 {alert_id}，有效至 12月2日（周三）02:00。"
+    assert "GMT" not in snoozed + acked
+    assert "2026-12" not in snoozed + acked
+
+
+def test_a_silence_and_the_list_show_their_end_in_the_readers_form(
+    app: SlackApp, slack, sessions, clock
+) -> None:
+    """Charlie reads Chinese: the silence Alice adds on the London line ends 12月1日（周二）04:00
+    in `/loan silence list`, as in her answer to Alice, who reads English (04:00 GMT)."""
+    slack.locales[CHARLIE] = "zh-CN"
+    london_line(sessions, clock)
+
+    added = app.command("silence hsbc-london 2h maintenance", user=ALICE).text
+    listed = app.command("silence list", user=CHARLIE).text
+
+    assert "until 2026-12-01 04:00 GMT" in added
+    assert "12月1日（周二）04:00" in listed
+    assert "GMT" not in listed
+    assert "2026-12" not in listed
+
+
+@pytest.fixture
+def pseudo_app(database_url, slack, sessions, clock) -> Iterator[SlackApp]:
+    """A workspace in the pseudo-locale; Bob's Slack is ja-JP, so he reads the workspace's."""
+    slack.locales[BOB] = "ja-JP"
+    settings = app_settings(database_url, slack.api_url, language=PSEUDO)
+    with SlackApp.start(settings, sessions, clock=clock) as running:
+        yield running
+
+
+def test_every_time_in_the_alert_answers_goes_through_the_catalogs(
+    pseudo_app: SlackApp, sessions, settings, clock
+) -> None:
+    alert_id = open_alert_on(sessions, london_line(sessions, clock).id, settings, clock())
+
+    said = [
+        pseudo_app.command(typed, user=BOB).text
+        for typed in (f"snooze {alert_id} 4h", f"ack {alert_id}", "silence list")
+    ]
+
+    assert unmarked(said, {"06:00", "02:00"}) == []
+
+
+def test_removing_a_silence_that_ended_says_when_in_the_readers_form(
+    app: SlackApp, slack, sessions, clock
+) -> None:
+    """Alice silenced the London line for 2 h; three hours later removing it is refused, saying
+    when it ended: 2026-12-01 04:00 UTC to an English reader, 12月1日（周二）04:00 (UTC) to a
+    Chinese one."""
+    london_line(sessions, clock)
+    app.command("silence hsbc-london 2h maintenance", user=ALICE)
+    clock.now += timedelta(hours=3)
+
+    english = app.command("silence remove 1", user=ALICE).text
+    slack.locales[DANA] = "zh-CN"
+    chinese = app.command("静默 remove 1", user=DANA).text
+
+    assert "silence 1 is not active (it ended 2026-12-01 04:00 UTC)" in english
+    assert "静默 1 已不在生效中：已于 UTC 时间 12月1日（周二）04:00 结束" in chinese

@@ -264,3 +264,19 @@ def test_the_draw_form_and_its_errors_go_through_the_catalogs(pseudo_app, jiebei
     errors = pseudo_app.submit(view, values, user=ALICE).body["errors"]
     assert set(errors) == {"facility", "amount", "term", "note"}
     assert unmarked(errors.values(), allowed=DATA) == []
+
+
+def test_a_chinese_drawers_schedule_rows_show_chinese_dates_in_a_column(
+    app, jiebei, zh_alice
+) -> None:
+    """The schedule's rows read 2027年1月1日（周五） and 2027年10月1日（周五） alike, padded to
+    one width so the amounts stay in a column; no ISO date is left."""
+    answer = app.command("借款 jiebei-main 5万 12期", user=ALICE)
+    text = "\n".join(texts_of(answer.body["blocks"]))
+    rows = [line.strip("`") for line in text.splitlines() if "本金" in line and "¥" in line]
+
+    assert rows
+    assert "2027年1月1日（周五）" in rows[0]
+    assert any("2027年10月1日（周五）" in row for row in rows)
+    assert len({row.index("¥") for row in rows}) == 1
+    assert "2027-01-01" not in text

@@ -12,10 +12,14 @@ from sqlalchemy import func, select
 from bot.alerts.detection import apply_findings
 from bot.alerts.findings import Finding, Severity
 from bot.alerts.policy import AlertPolicy
+from bot.alerts.resolve_reasons import HOLIDAYS_KNOWN, reason, said
+from bot.i18n import PSEUDO, ZH, use
 from bot.models import Alert, AuditRecord, Draw
 from bot.slack.blocks import MONEY_ARRIVED_ACTION
 from tests.slack.test_alert_buttons import deliver, posted_alert, state_of
+from tests.slack.test_alert_languages import DANA, chinese_channel, shown
 from tests.slack.test_commands import open_alerts
+from tests.support.pseudo import unmarked
 from tests.support.slack_app import ALERTS, ALICE, BOB, CHARLIE
 
 
@@ -114,3 +118,42 @@ def test_loan_draw_confirm_refuses_what_cannot_be_true(app, jiebei, sessions) ->
             )
             == 0
         )
+
+
+def test_the_reason_loanwatch_kept_is_read_in_each_readers_language(
+    app, jiebei, sessions, settings, clock, slack
+) -> None:
+    """In a Chinese channel the resolved alert says the money arrived in Chinese, and so does
+    the refusal a Chinese reader gets acknowledging it later; the reason stays kept in English
+    (the API, exports and audit read it), and an English reader reads that."""
+    chinese_channel(sessions, clock)
+    slack.locales[BOB] = "zh-CN"
+    draw_id = _logged_draw(app, sessions)
+    alert_id = _unconfirmed_alert(sessions, settings, clock, jiebei.id, draw_id)
+
+    app.click(posted_alert(slack, alert_id), ALERTS, MONEY_ARRIVED_ACTION, user=ALICE)
+    deliver(sessions, settings, clock)
+    message = shown(posted_alert(slack, alert_id))
+    chinese = app.command(f"确认 {alert_id}", user=BOB).text
+    english = app.command(f"ack {alert_id}", user=DANA).text
+
+    assert f"借款 #{draw_id} 已确认到账" in message
+    assert "money arrived" not in message
+    assert f"借款 #{draw_id} 已确认到账" in chinese
+    assert f"(money arrived: draw #{draw_id} confirmed)" in english
+    assert state_of(sessions, alert_id).resolve_reason == (
+        f"money arrived: draw #{draw_id} confirmed"
+    )
+
+
+def test_a_reason_a_person_typed_is_shown_as_typed() -> None:
+    with use(ZH):
+        assert said("paid by bank transfer") == "paid by bank transfer"
+        assert said("money arrived: draw #7 confirmed") == "借款 #7 已确认到账"
+        assert said("outbox message 5 dropped by dana: wrong: channel") == (
+            "发件箱消息 5 已被 dana 丢弃：wrong: channel"
+        )
+    with use(PSEUDO):
+        assert unmarked([said("the check ran clean again") or ""]) == []
+    assert said("2027's holidays are known now") == "2027's holidays are known now"
+    assert reason(HOLIDAYS_KNOWN, year=2027) == "2027's holidays are known now"

@@ -6,7 +6,7 @@ outbox row with its change, and the delivery worker updates the message and its 
 
 from bot.alerts import actions as alert_actions
 from bot.alerts.silences import active_silences, add_silence, remove_silence, scope_of
-from bot.durations import parse_duration
+from bot.durations import duration_words, parse_duration
 from bot.errors import InputError
 from bot.i18n import N_, _
 from bot.ledger.facilities import get_facility
@@ -48,10 +48,12 @@ def ack(lw: Loanwatch, call: Invocation) -> Reply:
 
 def snooze(lw: Loanwatch, call: Invocation) -> Reply:
     """`snooze ALERT_ID DURATION`."""
-    if len(call.words) != 2:
+    words = call.words
+    # The words after the id are the duration: `4h`, `4 小时`, `1d 4h`.
+    if len(words) < 2:
         raise InputError(_("say which alert and for how long, e.g. `snooze 12 4h`"))
-    alert_id = parsing.alert_id(call.words[0])
-    duration = parse_duration(call.words[1], N_("snooze"))
+    alert_id = parsing.alert_id(words[0])
+    duration = parse_duration(" ".join(words[1:]), N_("snooze"))
     now = lw.clock()
     with lw.transaction() as session:
         alert = alert_actions.snooze(
@@ -95,9 +97,11 @@ def silence(lw: Loanwatch, call: Invocation) -> Reply:
             _("{who} removed silence {id}.").format(who=f"<@{call.user_id}>", id=silence_id),
             in_channel=True,
         )
-    if len(words) < 3:
+    taken = duration_words(words[1:]) if len(words) > 1 else 1  # `4 小时`: two words
+    if len(words) < 2 + taken:
         raise InputError(_("a silence needs what to silence, for how long, and why"))
-    target, duration, reason = words[0], parse_duration(words[1]), call.rest(2)
+    target, reason = words[0], call.rest(1 + taken)
+    duration = parse_duration(" ".join(words[1 : 1 + taken]))
     now = lw.clock()
     with lw.transaction() as session:
         scope: dict[str, object] = {}
