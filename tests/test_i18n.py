@@ -182,6 +182,11 @@ def test_dates_and_moments_as_each_language_writes_them() -> None:
         assert day(date(2027, 1, 4), near=date(2026, 12, 7)) == "2027年1月4日（周一）"
         assert day(date(2027, 1, 4)) == "2027年1月4日（周一）"
         assert moment(at, shanghai, near=date(2026, 12, 1)) == "12月3日（周四）09:00"
+        # Another zone is named: a Chinese reader takes a bare time to be Beijing's.
+        assert (
+            moment(at, ZoneInfo("Europe/London"), near=at.date()) == "12月3日（周四）01:00（GMT）"
+        )
+        assert moment(at, UTC, near=at.date()) == "12月3日（周四）01:00（UTC）"
 
 
 def test_a_percentage_has_no_space_before_its_sign_in_chinese() -> None:

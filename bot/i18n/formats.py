@@ -10,13 +10,14 @@ Chinese finance teams write `12月10日（周四）` in chat and the year only w
     percent(Decimal("41.7"))                           # en: "41.7 %", zh: "41.7%"
 """
 
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 
 from bot.i18n import ZH, _, current
 from bot.money import format_money
 
 WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+BEIJING = timedelta(hours=8)  # the offset of every Chinese mainland time, all year
 WAN = Decimal(10_000)
 YI = Decimal(100_000_000)
 
@@ -34,13 +35,15 @@ def day(value: date, *, near: date | None = None) -> str:
 
 def moment(value: datetime | None, zone: tzinfo, *, near: date | None = None) -> str:
     """A moment in `zone`: `2026-12-03 09:00 CST`; in Chinese `12月3日（周四）09:00` (the year as
-    in :func:`day`). None is "an unknown time"."""
+    in :func:`day`), Beijing time as a Chinese reader takes any time to be, and another zone's
+    named: `12月1日（周二）06:00（GMT）`. None is "an unknown time"."""
     if value is None:
         return _("an unknown time")
     there = value.astimezone(zone)
     if current() != ZH:
         return f"{there:%Y-%m-%d %H:%M %Z}"
-    return f"{day(there.date(), near=near)}{there:%H:%M}"
+    said = f"{day(there.date(), near=near)}{there:%H:%M}"
+    return said if there.utcoffset() == BEIJING else f"{said}（{there:%Z}）"
 
 
 def money(value: Decimal, currency: str = "CNY") -> str:

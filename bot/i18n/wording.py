@@ -115,7 +115,7 @@ def english(arg: Arg) -> str:
 def _moment(arg: Moment, near: date | None) -> str:
     if arg.utc:
         if current() == ZH:
-            return f"{formats.moment(arg.value, UTC, near=near)}（UTC）"
+            return formats.moment(arg.value, UTC, near=near)  # names its zone: （UTC）
         return f"{arg.value.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
     try:
         zone = ZoneInfo(arg.zone)

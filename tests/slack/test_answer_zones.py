@@ -169,8 +169,9 @@ def test_status_shows_a_facilitys_latest_reading_in_the_facilitys_zone(
 def test_a_chinese_reader_reads_the_snooze_and_ack_times_in_chinese_in_the_facilitys_zone(
     app: SlackApp, slack, sessions, settings, clock
 ) -> None:
-    """Bob reads Chinese: the London alert's snooze ends 12月1日（周二）06:00 and his ack lasts
-    to 12月2日（周三）02:00 (London's clock), with no English date left."""
+    """Bob reads Chinese: the London alert's snooze ends 12月1日（周二）06:00（GMT） and his ack
+    lasts to 12月2日（周三）02:00（GMT）: London's clock, named, since a Chinese reader takes a
+    time without its zone to be Beijing's; no English date left."""
     slack.locales[BOB] = "zh-CN"
     london = london_line(sessions, clock)
     alert_id = open_alert_on(sessions, london.id, settings, clock())
@@ -178,17 +179,17 @@ def test_a_chinese_reader_reads_the_snooze_and_ack_times_in_chinese_in_the_facil
     snoozed = app.command(f"snooze {alert_id} 4h", user=BOB).text
     acked = app.command(f"ack {alert_id}", user=BOB).text
 
-    assert snoozed == f"告警 {alert_id} 已暂缓至 12月1日（周二）06:00。"
-    assert acked == f"你已确认收到告警 {alert_id}，有效至 12月2日（周三）02:00。"
-    assert "GMT" not in snoozed + acked
+    assert snoozed == f"告警 {alert_id} 已暂缓至 12月1日（周二）06:00（GMT）。"
+    assert acked == f"你已确认收到告警 {alert_id}，有效至 12月2日（周三）02:00（GMT）。"
     assert "2026-12" not in snoozed + acked
 
 
 def test_a_silence_and_the_list_show_their_end_in_the_readers_form(
     app: SlackApp, slack, sessions, clock
 ) -> None:
-    """Charlie reads Chinese: the silence Alice adds on the London line ends 12月1日（周二）04:00
-    in `/loan silence list`, as in her answer to Alice, who reads English (04:00 GMT)."""
+    """Charlie reads Chinese: the silence Alice adds on the London line ends
+    12月1日（周二）04:00（GMT） in `/loan silence list`, as in her answer to Alice, who reads
+    English (04:00 GMT)."""
     slack.locales[CHARLIE] = "zh-CN"
     london_line(sessions, clock)
 
@@ -196,8 +197,7 @@ def test_a_silence_and_the_list_show_their_end_in_the_readers_form(
     listed = app.command("silence list", user=CHARLIE).text
 
     assert "until 2026-12-01 04:00 GMT" in added
-    assert "12月1日（周二）04:00" in listed
-    assert "GMT" not in listed
+    assert "12月1日（周二）04:00（GMT）" in listed
     assert "2026-12" not in listed
 
 
@@ -227,7 +227,7 @@ def test_removing_a_silence_that_ended_says_when_in_the_readers_form(
     app: SlackApp, slack, sessions, clock
 ) -> None:
     """Alice silenced the London line for 2 h; three hours later removing it is refused, saying
-    when it ended: 2026-12-01 04:00 UTC to an English reader, 12月1日（周二）04:00 (UTC) to a
+    when it ended: 2026-12-01 04:00 UTC to an English reader, 12月1日（周二）04:00（UTC） to a
     Chinese one."""
     london_line(sessions, clock)
     app.command("silence hsbc-london 2h maintenance", user=ALICE)
@@ -238,4 +238,4 @@ def test_removing_a_silence_that_ended_says_when_in_the_readers_form(
     chinese = app.command("静默 remove 1", user=DANA).text
 
     assert "silence 1 is not active (it ended 2026-12-01 04:00 UTC)" in english
-    assert "静默 1 已不在生效中：已于 UTC 时间 12月1日（周二）04:00 结束" in chinese
+    assert "静默 1 已不在生效中：已于 12月1日（周二）04:00（UTC） 结束" in chinese
