@@ -37,7 +37,7 @@ def test_a_number_and_its_chinese_unit_apart_are_one_duration(
 
     answer = app.command(f"暂缓 {alert_id} 4 小时", user=BOB).text
 
-    assert answer == f"告警 {alert_id} 已暂缓至 12月1日（周二）06:00。"
+    assert answer == f"告警 {alert_id} 已暂缓至 12月1日（周二）06:00（GMT）。"
 
 
 def test_a_silence_takes_a_number_and_its_unit_apart_and_the_rest_is_its_reason(
