@@ -82,7 +82,13 @@ def test_every_text_in_the_code_has_its_chinese(extracted) -> None:
 def test_a_text_with_a_context_is_kept_apart_from_the_same_english_without(extracted) -> None:
     """pgettext's texts are extracted with their context, each translated on its own."""
     catalog = _catalog()
-    for context, english in [("amount drawn", "Used"), ("holiday rule", "none")]:
+    contexts = [
+        ("amount drawn", "Used"),
+        ("holiday rule", "none"),
+        ("ticket state", "open"),
+        ("reading request", "open"),
+    ]
+    for context, english in contexts:
         assert (context, english) in extracted
         assert (None, english) in extracted
         assert catalog[(context, english)].string != catalog[(None, english)].string
