@@ -10,10 +10,23 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel.messages.catalog import Message
 from babel.messages.pofile import read_po
 
 from bot.errors import InputError
-from bot.i18n import EN, PSEUDO, ZH, _, catalogs, current, from_locale, parse_language, use
+from bot.i18n import (
+    EN,
+    PSEUDO,
+    ZH,
+    _,
+    catalogs,
+    current,
+    from_locale,
+    npgettext,
+    parse_language,
+    pgettext,
+    use,
+)
 from bot.i18n.catalogs import _load, compile_po
 from bot.i18n.formats import big_money, day, moment, percent
 from bot.slack.languages import UserLanguages
@@ -24,11 +37,14 @@ LOCALE = ROOT / "bot" / "locale"
 PO = LOCALE / "zh_CN" / "LC_MESSAGES" / "loanwatch.po"
 PYBABEL = Path(sys.executable).parent / "pybabel"
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+# A text in the catalogs: its context (pgettext's, else None) and its English message id.
+Key = tuple[str | None, str]
 
 
 @pytest.fixture(scope="module")
-def extracted(tmp_path_factory) -> set[str]:
-    """The message ids in the code now (Babel's extraction, as `make catalogs` runs it)."""
+def extracted(tmp_path_factory) -> set[Key]:
+    """The texts in the code now, each its context (pgettext's, else None) and message id
+    (Babel's extraction, as `make catalogs` runs it)."""
     pot = tmp_path_factory.mktemp("catalog") / "loanwatch.pot"
     subprocess.run(
         [str(PYBABEL), "extract", "-F", str(LOCALE / "babel.cfg"), "-o", str(pot), "."],
@@ -37,16 +53,18 @@ def extracted(tmp_path_factory) -> set[str]:
         capture_output=True,
     )
     with pot.open("rb") as source:
-        return {_key(m.id) for m in read_po(source) if m.id}
+        return {_key(m) for m in read_po(source) if m.id}
 
 
-def _key(message_id: str | tuple[str, ...]) -> str:
-    return message_id if isinstance(message_id, str) else message_id[0]
+def _key(message: Message) -> Key:
+    """A text's key: one English word with two contexts is two texts, each its own Chinese."""
+    message_id = message.id
+    return (message.context, message_id if isinstance(message_id, str) else message_id[0])
 
 
-def _catalog() -> dict[str, object]:
+def _catalog() -> dict[Key, Message]:
     with PO.open("rb") as source:
-        return {_key(m.id): m for m in read_po(source) if m.id}
+        return {_key(m): m for m in read_po(source) if m.id}
 
 
 def test_every_text_in_the_code_has_its_chinese(extracted) -> None:
@@ -59,6 +77,21 @@ def test_every_text_in_the_code_has_its_chinese(extracted) -> None:
     assert untranslated == [], f"no Chinese yet in {PO.name}: {untranslated}"
     fuzzy = sorted(m for m in extracted if catalog[m].fuzzy)
     assert fuzzy == [], f"marked fuzzy (a guess to check): {fuzzy}"
+
+
+def test_a_text_with_a_context_is_kept_apart_from_the_same_english_without(extracted) -> None:
+    """pgettext's texts are extracted with their context, each translated on its own."""
+    catalog = _catalog()
+    contexts = [
+        ("amount drawn", "Used"),
+        ("holiday rule", "none"),
+        ("ticket state", "open"),
+        ("reading request", "open"),
+    ]
+    for context, english in contexts:
+        assert (context, english) in extracted
+        assert (None, english) in extracted
+        assert catalog[(context, english)].string != catalog[(None, english)].string
 
 
 def test_the_catalog_keeps_no_text_the_code_no_longer_has(extracted) -> None:
@@ -76,7 +109,7 @@ def test_placeholders_are_the_same_in_both_languages() -> None:
     assert wrong == []
 
 
-def _strings(message: object) -> list[str]:
+def _strings(message: Message) -> list[str]:
     string = message.string  # type: ignore[attr-defined]
     return [s for s in (string if isinstance(string, tuple) else (string,))]
 
@@ -86,6 +119,7 @@ def test_the_catalogs_compile_and_are_read() -> None:
     assert compiled[:4] in (b"\xde\x12\x04\x95", b"\x95\x04\x12\xde")  # a .mo's magic number
     with use(ZH):
         assert _("an unknown time") == "时间未知"
+        assert (pgettext("holiday rule", "none"), _("none")) == ("不顺延", "无")
     assert _("an unknown time") == "an unknown time"
 
 
@@ -96,6 +130,14 @@ def test_babels_own_checks_find_nothing_to_refuse() -> None:
         catalog = read_po(source)
     problems = [(message.id, [str(e) for e in errors]) for message, errors in catalog.check()]
     assert problems == []
+
+
+def test_a_context_in_english_and_the_pseudo_locale_is_as_without_one() -> None:
+    assert pgettext("holiday rule", "none") == "none"
+    assert npgettext("any", "{n} day", "{n} days", 2) == "{n} days"
+    with use(PSEUDO):
+        assert pgettext("holiday rule", "none") == _("none") == "⟦none⟧"
+        assert npgettext("any", "{n} day", "{n} days", 1) == "⟦{n} day⟧"
 
 
 def test_the_language_is_the_contexts_then_back() -> None:
@@ -262,10 +304,15 @@ def test_a_translation_filling_other_placeholders_is_shown_in_english(tmp_path, 
         'msgid "alert {id}"\nmsgstr "告警 {id:>99999999}"\n\n'
         'msgid "on {where} {what}"\nmsgstr "{where:{what}}"\n\n'
         'msgid "check {check}"\nmsgstr "检查项 {check!z}"\n\n'
-        'msgid "an unknown time"\nmsgstr "时间未知"\n',
+        'msgid "an unknown time"\nmsgstr "时间未知"\n\n'
+        # A context is no placeholder: its message is what the translation is checked against.
+        'msgctxt "for {who}"\nmsgid "Used"\nmsgstr "已用{who}"\n\n'
+        'msgctxt "a {"\nmsgid "Limit {n}"\nmsgstr "额度 {n}"\n',
         encoding="utf-8",
     )
     loaded = _load(folder)
+    assert loaded.pgettext("for {who}", "Used") == "Used"
+    assert loaded.pgettext("a {", "Limit {n}") == "额度 {n}"
     assert loaded.gettext("{count} alerts open").format(count=3) == "3 alerts open"
     assert loaded.gettext("due {day}").format(day="12-10") == "due 12-10"
     assert loaded.gettext("alert {id}") == "alert {id}"
@@ -303,3 +350,17 @@ def test_a_catalog_that_cannot_be_read_leaves_its_language_in_english(
         assert "cannot be read" in caplog.text
     finally:
         catalogs.translations.cache_clear()
+
+
+def test_an_open_ticket_and_an_open_alert_are_two_words_in_chinese() -> None:
+    """`open` is an alert no one has taken (未处理) and a ticket not sent yet (未发出)."""
+    from bot.alerts.said import state_name
+    from bot.tickets.words import name_of
+
+    with use(ZH):
+        assert (state_name("open"), name_of("open"), name_of("waiting")) == (
+            "未处理",
+            "未发出",
+            "等待回复",
+        )
+    assert (state_name("open"), name_of("open")) == ("open", "open")

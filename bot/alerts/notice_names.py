@@ -1,13 +1,14 @@
-"""The names a reader sees for a check, a severity and a reminder's reason, in the language in
-use: in English the id itself (English output is unchanged), in Chinese the glossary's words
+"""The names a reader sees for a check and a reminder's reason, in the language in use: in
+English the id itself (English output is unchanged), in Chinese the glossary's words
 (docs/languages.md). Each is kept in English and translated where shown: `_(CHECK_NAMES[c])`.
+Severities and states are named by bot.alerts.said (severity_name, state_name).
 """
 
 from enum import StrEnum
 
 from bot.alerts.said import CHECK_NAMES as CHECK_NAMES
 from bot.alerts.said import check_name as check_name
-from bot.i18n import N_, _
+from bot.i18n import N_
 
 
 class Reason(StrEnum):
@@ -26,11 +27,3 @@ REASON_WORDS = {
     Reason.SILENCE_ENDED: N_("the silence ended"),
     Reason.SEVERITY_RAISED: N_("severity raised"),
 }
-
-SEVERITY_NAMES = {"critical": N_("critical"), "warning": N_("warning")}
-
-
-def severity_name(severity: str) -> str:
-    """A severity's name in the language in use (`critical` in English, 严重 in Chinese)."""
-    known = SEVERITY_NAMES.get(severity)
-    return _(known) if known is not None else severity

@@ -24,13 +24,11 @@ from typing import Any
 from bot.alerts.findings import Severity
 from bot.alerts.notice_names import CHECK_NAMES as CHECK_NAMES
 from bot.alerts.notice_names import REASON_WORDS as REASON_WORDS
-from bot.alerts.notice_names import SEVERITY_NAMES as SEVERITY_NAMES
 from bot.alerts.notice_names import Reason as Reason
 from bot.alerts.notice_names import check_name as check_name
-from bot.alerts.notice_names import severity_name as severity_name
 from bot.alerts.policy import AlertState
 from bot.alerts.resolve_reasons import said
-from bot.alerts.said import summary_of
+from bot.alerts.said import severity_name, summary_of
 from bot.audit import SYSTEM
 from bot.i18n import EN, N_, ZH, _, current, use
 from bot.i18n.formats import moment
@@ -343,9 +341,8 @@ def resolution(notice: AlertNotice, voice: Voice) -> str:
 
 def headline(notice: AlertNotice, voice: Voice) -> str:
     """`CRITICAL: bill_missing on jiebei-main (alert 12) — acknowledged by X until T`."""
-    severity = _("CRITICAL") if notice.severity == Severity.CRITICAL else _("Warning")
     return _("{severity}: {check} on {where} (alert {id}) — {what}").format(
-        severity=severity,
+        severity=severity_name(notice.severity, headline=True),
         check=check_name(notice.check),
         where=notice.facility or "loanwatch",
         id=notice.alert_id,

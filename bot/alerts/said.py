@@ -39,9 +39,9 @@ CHECK_NAMES = {
     "holidays_unknown": N_("holidays_unknown"),
     "owner_gone": N_("owner_gone"),
 }
-# As an alert's headline writes them (bot.alerts.notices.headline): anything not critical is
-# a warning.
-CRITICAL_NAME, WARNING_NAME = N_("CRITICAL"), N_("Warning")
+# The one table of severities' and alerts' states' names: every surface (Slack, the digest,
+# the CLI, App Home) says them through severity_name and state_name.
+SEVERITY_NAMES = {"critical": N_("critical"), "warning": N_("warning"), "info": N_("info")}
 STATE_NAMES = {
     "open": N_("open"),
     "acknowledged": N_("acknowledged"),
@@ -101,10 +101,18 @@ def check_name(check: str) -> str:
     return check if name is None else _(name)
 
 
-def severity_name(severity: str) -> str:
-    """`CRITICAL` / `Warning` as a headline writes them (严重 / 警告)."""
-    name = CRITICAL_NAME if str(severity).lower() == "critical" else WARNING_NAME
-    return _(name)
+def severity_name(severity: str, *, headline: bool = False) -> str:
+    """A severity in a sentence: `critical`, `warning` (严重, 警告; one without words as kept).
+    With `headline`, as an alert's headline writes it: `CRITICAL`, and anything not critical
+    `Warning` (the same words in Chinese: case is English's)."""
+    folded = str(severity).lower()
+    if headline:
+        if folded == "critical":
+            return _(SEVERITY_NAMES["critical"]).upper()
+        word = _(SEVERITY_NAMES["warning"])
+        return word[:1].upper() + word[1:]
+    name = SEVERITY_NAMES.get(folded)
+    return str(severity) if name is None else _(name)
 
 
 def state_name(state: str) -> str:

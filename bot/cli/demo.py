@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.alerts.actions import acknowledge, list_alerts
 from bot.alerts.checks import Check
-from bot.alerts.said import summary_of
+from bot.alerts.said import check_name, severity_name, state_name, summary_of
 from bot.cli.demo_intake import (
     bank_statement,
     first_requests,
@@ -69,14 +69,7 @@ from bot.cli.demo_tickets import (
     say,
     shell,
 )
-from bot.cli.demo_words import (
-    ALERT_HEADERS,
-    INSTALLMENT_HEADERS,
-    check_word,
-    headers,
-    severity_word,
-    state_word,
-)
+from bot.cli.demo_words import ALERT_HEADERS, INSTALLMENT_HEADERS, headers
 from bot.cli.helptexts import TranslatedCommand
 from bot.cli.render import (
     bill_recorded,
@@ -409,9 +402,9 @@ def _story(
         rows = [
             [
                 str(a.id),
-                severity_word(a.severity),
-                state_word(a.state),
-                check_word(a.check),
+                severity_name(a.severity),
+                state_name(a.state),
+                check_name(a.check),
                 _shortened(summary_of(a.summary, a.wording)),
             ]
             for a in list_alerts(session, "all")

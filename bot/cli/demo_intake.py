@@ -30,6 +30,7 @@ import click
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.alerts.said import check_name
 from bot.api.app import build_api
 from bot.api.tokens import Scope, create_token, list_tokens
 from bot.api.wsgi import SERVER_MAX_BODY_BYTES, ApiWsgi
@@ -47,7 +48,6 @@ from bot.cli.demo_tickets import (
     story_day_time,
     taps,
 )
-from bot.cli.demo_words import check_word
 from bot.cli.facility_words import readings_line
 from bot.cli.mappings import saved_line
 from bot.cli.tokens import created_note, tokens_table
@@ -154,7 +154,7 @@ def platform_down(sessions: sessionmaker[Session], settings: Settings, token: st
     heading(_("{first} and {second} 10:00: asked again, WeBank's app still down; the third "
               "Can't see it in a row opens {check}").format(
         first=story_date(ASKED[1].date()), second=story_day(ASKED[2].date()),
-        check=check_word("platform_unavailable")))  # fmt: skip
+        check=check_name("platform_unavailable")))  # fmt: skip
     with DemoApi(sessions, settings, ROBOT_AGAIN) as api:
         batch = _readings(sessions, ROBOT_AGAIN, ("jiebei-main", "icbc-term"))
         status, answer, _replayed = api.post(token, batch_key(ROBOT_AGAIN), batch)

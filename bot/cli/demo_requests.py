@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.alerts.actions import list_alerts
 from bot.alerts.checks import Check
+from bot.alerts.said import check_name
 from bot.cli.demo_tickets import (
     DEMO,
     at,
@@ -39,7 +40,6 @@ from bot.cli.demo_tickets import (
     story_day_time,
     taps,
 )
-from bot.cli.demo_words import check_word
 from bot.cli.facility_words import readings_line
 from bot.db import transaction
 from bot.i18n import _
@@ -130,7 +130,7 @@ def arrivals(sessions: sessionmaker[Session], settings: Settings) -> None:
     """12-08 09:30: no bill_missing for 12-21; the drawers are asked; Yes, and No."""
     said = _("{check} stays quiet for ICBC's {due} bill; a day after their draws Dana and Wei "
              "are asked if the money arrived: Yes, and No")  # fmt: skip
-    chapter(ARRIVALS_ASKED, said.format(check=check_word("bill_missing"), due=story_day(BILL_DUE)))
+    chapter(ARRIVALS_ASKED, said.format(check=check_name("bill_missing"), due=story_day(BILL_DUE)))
     check(sessions, settings, ARRIVALS_ASKED)
     with transaction(sessions) as session:
         icbc = get_facility(session, "icbc-term").id
@@ -141,7 +141,7 @@ def arrivals(sessions: sessionmaker[Session], settings: Settings) -> None:
     else:
         said = _("{check} on {facility}, its grace for {due} over since midnight: none (the "
                  "bill Dana recorded is there)")  # fmt: skip
-    say(said.format(check=check_word("bill_missing"), facility="icbc-term", due=story_day(BILL_DUE),
+    say(said.format(check=check_name("bill_missing"), facility="icbc-term", due=story_day(BILL_DUE),
                     alerts=", ".join(missing)) + "\n")  # fmt: skip
     asked = _open(sessions, RequestKind.DRAW)
     tapped = ARRIVALS_ASKED + timedelta(minutes=5)

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from bot.alerts.findings import Finding
-from bot.alerts.said import summary_of
+from bot.alerts.said import severity_name, summary_of
 from bot.calendar import BusinessCalendar
 from bot.cli.words import penalty_words, rate_words, word
 from bot.i18n import ZH, _, current, ngettext
@@ -383,7 +383,7 @@ def replay_summary(
         head += _("; checks failed: {checks}").format(checks=", ".join(failed))
     rows = [
         [
-            word(f.severity).upper(),
+            severity_name(f.severity).upper(),
             f.check,
             f.facts.get("Facility", "-"),
             f.subject or "-",

@@ -10,8 +10,8 @@ from bot.cli.context import CliState
 from bot.cli.helptexts import TranslatedGroup
 from bot.cli.render import table
 from bot.cli.words import word
-from bot.i18n import N_, _, formats
-from bot.ledger.reading_requests import RequestKind, requests_in
+from bot.i18n import N_, _, formats, pgettext
+from bot.ledger.reading_requests import RequestKind, RequestState, requests_in
 from bot.ledger.request_owners import gone_owners
 from bot.models import ReadingRequest
 
@@ -57,7 +57,7 @@ def requests_list(state: CliState, wanted: str) -> None:
                     subject(request),
                     _at(request.slot, zone),
                     request.owner + gone_mark,
-                    word(request.state),
+                    _state(request.state),
                     request.answer or "",
                     _at(request.answered_at, zone),
                     _at(request.reminded_at, zone),
@@ -94,6 +94,11 @@ GONE_NOTE = N_(
     "(gone): no longer in the workspace, so nothing more is sent to them for that facility; "
     "set another owner with `loanwatch facility set FAC --owner U…`"
 )
+
+
+def _state(state: str) -> str:
+    """A request's state: `open` waits for its answer (待回复), not an open alert's 未处理."""
+    return pgettext("reading request", "open") if state == RequestState.OPEN else word(state)
 
 
 def _at(moment: datetime | None, zone: ZoneInfo) -> str:

@@ -11,7 +11,7 @@ from bot.i18n import N_, _, formats
 from bot.models import OutboxMessage, Ticket, TicketEntry
 from bot.tickets.contacts import shown_url
 from bot.tickets.opening import OpenedTicket
-from bot.tickets.words import Via, is_overdue, ticket_label
+from bot.tickets.words import Via, is_overdue, name_of, ticket_label
 
 
 def ticket_list(tickets: Sequence[Ticket], slugs: dict[int, str], zone: ZoneInfo) -> str:
@@ -20,9 +20,9 @@ def ticket_list(tickets: Sequence[Ticket], slugs: dict[int, str], zone: ZoneInfo
         [
             ticket_label(t.number),
             slugs.get(t.facility_id, "?"),
-            _("{state} (OVERDUE)").format(state=word(t.state))
+            _("{state} (OVERDUE)").format(state=name_of(t.state))
             if is_overdue(t.state, t.follow_ups)
-            else word(t.state),
+            else name_of(t.state),
             word(t.via),
             t.owner,
             _when(t.next_follow_up_at, zone),
@@ -57,7 +57,7 @@ def ticket_show(
         _("{state} (OVERDUE: three follow-ups unanswered)")
         if is_overdue(ticket.state, ticket.follow_ups)
         else "{state}"
-    ).format(state=word(ticket.state))
+    ).format(state=name_of(ticket.state))
     lines = [
         _("{ticket} · {facility} at {platform}: {subject}").format(
             ticket=ticket_label(ticket.number),

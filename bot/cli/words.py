@@ -7,19 +7,17 @@ exported; a table shows them in the reader's words.
 from datetime import datetime, tzinfo
 from decimal import Decimal
 
+from bot.alerts.said import SEVERITY_NAMES, STATE_NAMES
 from bot.i18n import N_, ZH, _, current
 from bot.i18n.formats import moment
-from bot.ledger.terms import describe_penalty_rule, describe_rate
+from bot.ledger.observations import STATUS_NAMES
+from bot.ledger.terms import describe_penalty_rule, describe_rate, holiday_rule_words
 from bot.models import Draw, Facility
 
 _VALUES = {
-    # severities and states
-    "critical": N_("critical"),
-    "warning": N_("warning"),
-    "info": N_("info"),
-    "open": N_("open"),
-    "acknowledged": N_("acknowledged"),
-    "resolved": N_("resolved"),
+    # an alert's severities and states, as every surface names them (bot.alerts.said)
+    **SEVERITY_NAMES,
+    **STATE_NAMES,
     "all": N_("all"),
     # repayment methods
     "equal-installment": N_("equal-installment"),
@@ -35,7 +33,6 @@ _VALUES = {
     "skip-short": N_("skip-short"),
     "draw-day": N_("draw-day"),
     "first-draw": N_("first-draw"),
-    "none": N_("none"),
     "following": N_("following"),
     # tickets: states, how a platform is contacted
     "waiting": N_("waiting"),
@@ -56,10 +53,8 @@ _VALUES = {
     "limit": N_("limit"),
     "bill": N_("bill"),
     "draw": N_("draw"),
-    # a limit's status on the platform
-    "active": N_("active"),
-    "frozen": N_("frozen"),
-    "closed": N_("closed"),
+    # a limit's status on the platform (bot.ledger.observations), and a ticket's `closed`
+    **STATUS_NAMES,
     # how sure a platform's default is
     "medium-high": N_("medium-high"),
     "medium": N_("medium"),
@@ -76,6 +71,8 @@ _VALUES = {
 def word(value: str) -> str:
     """A kept value (a severity, a state, a term's value) in the reader's words; one this does
     not know is shown as it is."""
+    if value == "none":  # the one kept value `none` is a holiday rule's (不顺延, not 无)
+        return holiday_rule_words(value)
     known = _VALUES.get(value)
     return _(known) if known is not None else value
 

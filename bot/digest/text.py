@@ -14,9 +14,8 @@ from datetime import date
 from decimal import Decimal
 
 from bot.alerts.risk_words import RiskKind
-from bot.alerts.said import summary_of
+from bot.alerts.said import check_name, severity_name, summary_of
 from bot.digest.numbers import AlertAtRisk, Digest, FacilityLine, PlatformShare, WaitingTicket
-from bot.digest.words import check_word, severity_word
 from bot.i18n import N_, _
 from bot.i18n.formats import big_money, day, money, percent
 from bot.ledger.portfolio import UpcomingLine
@@ -172,7 +171,7 @@ def _alert_line(digest: Digest, a: AlertAtRisk) -> str:
     words = {
         "severity": _severity(a, digest.urgent_days),
         "id": a.id,
-        "check": check_word(a.check),
+        "check": check_name(a.check),
         "risk": _risk(a),
         "summary": summary_of(a.summary, a.wording),
     }
@@ -218,10 +217,10 @@ def _severity(alert: AlertAtRisk, urgent_days: int) -> str:
     """`critical`, or `critical (a warning, due within 2 business days)` when its due date
     makes it escalate as critical."""
     if alert.severity == alert.own_severity:
-        return severity_word(alert.severity)
+        return severity_name(alert.severity)
     return _("{severity} (a {own}, due within {days} business days)").format(
-        severity=severity_word(alert.severity),
-        own=severity_word(alert.own_severity),
+        severity=severity_name(alert.severity),
+        own=severity_name(alert.own_severity),
         days=urgent_days,
     )
 

@@ -11,8 +11,11 @@ a channel's, the CLI LOANWATCH_LANGUAGE's.
         _("{count} alerts open").format(count=3)  # placeholders keep their names
 
 A text kept in a module-level constant is marked with `N_` (Babel finds it; nothing is
-translated then) and translated where it is shown: `_(BUTTON)`. Translated text is formatted
-with `str.format` and named placeholders, so a translation may put them in its own order.
+translated then) and translated where it is shown: `_(BUTTON)`. One English word that means
+two things on two surfaces gets a context, so the catalog holds a translation for each:
+`pgettext("amount drawn", "Used")` (已用) beside the alert fact `_("Used")` (使用率).
+Translated text is formatted with `str.format` and named placeholders, so a translation may
+put them in its own order.
 """
 
 import re
@@ -97,6 +100,17 @@ def _(message: str) -> str:
 def ngettext(singular: str, plural: str, count: int) -> str:
     """The singular or plural form for `count`, in the language in use (Chinese has one)."""
     return translations(current()).ngettext(singular, plural, count)
+
+
+def pgettext(context: str, message: str) -> str:
+    """`message` as meant in `context` (a few words saying which meaning: "holiday rule"), in
+    the language in use; the catalog keeps its words apart from `message`'s without one."""
+    return translations(current()).pgettext(context, message)
+
+
+def npgettext(context: str, singular: str, plural: str, count: int) -> str:
+    """:func:`ngettext` with a context, as :func:`pgettext`."""
+    return translations(current()).npgettext(context, singular, plural, count)
 
 
 def N_(message: str) -> str:  # noqa: N802 (gettext's own name for it, which Babel looks for)

@@ -21,6 +21,8 @@ LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 CATALOG_OF = {"zh-CN": "zh_CN"}
 PSEUDO_CODE = "x-pseudo"
 OPEN, CLOSE = "⟦", "⟧"
+# How a compiled catalog keys a text with a context: `context` + this + the message id.
+CONTEXT_SEPARATOR = "\x04"
 NEWER = 2.0  # seconds by which a .po must be newer than its .mo to be read instead
 
 
@@ -33,6 +35,12 @@ class Pseudo(gettext.NullTranslations):
 
     def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
         return f"{OPEN}{msgid1 if n == 1 else msgid2}{CLOSE}"
+
+    def pgettext(self, context: str, message: str) -> str:
+        return self.gettext(message)
+
+    def npgettext(self, context: str, msgid1: str, msgid2: str, n: int) -> str:
+        return self.ngettext(msgid1, msgid2, n)
 
 
 @cache
@@ -65,10 +73,11 @@ def _load(folder: Path) -> gettext.NullTranslations:
 def _checked(found: gettext.GNUTranslations, folder: Path) -> gettext.GNUTranslations:
     """The catalog less each translation that fills a placeholder its English does not have (a
     .po edited by hand on a server, past tests/test_i18n.py): that text is shown in English,
-    logged, rather than failing every message it is in."""
+    logged, rather than failing every message it is in. A text with a context (pgettext) is
+    kept as `context` EOT `message`: the message is what its translation is checked against."""
     entries: dict[object, str] = found._catalog  # type: ignore[attr-defined]
     for key, translated in list(entries.items()):
-        english = key[0] if isinstance(key, tuple) else key
+        english = english_of(key)
         if not english:
             continue  # the header
         wanted, given = _fields(english), _fields(translated)
@@ -80,6 +89,13 @@ def _checked(found: gettext.GNUTranslations, folder: Path) -> gettext.GNUTransla
             )
             del entries[key]
     return found
+
+
+def english_of(key: object) -> str:
+    """The English message id of a compiled catalog's key: a plural's singular (its key is
+    `(msgid, n)`), a context's message (gettext keeps `context\x04msgid`)."""
+    english = key[0] if isinstance(key, tuple) else key
+    return str(english).rpartition(CONTEXT_SEPARATOR)[2]
 
 
 def _fields(text: object) -> frozenset[tuple[str, str, str | None]] | None:

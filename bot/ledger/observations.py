@@ -38,6 +38,17 @@ class LimitStatus(StrEnum):
     CLOSED = "closed"
 
 
+# A line's status as every surface names it (the digest, `/loan status`, a reading's reply and
+# request, the CLI, a limit alert's facts): 正常, 已冻结, 已关闭.
+STATUS_NAMES = {"active": N_("active"), "frozen": N_("frozen"), "closed": N_("closed")}
+
+
+def status_name(status: str) -> str:
+    """A line's status in the language in use (`frozen` → 已冻结); one without words as kept."""
+    known = STATUS_NAMES.get(str(status))
+    return str(status) if known is None else _(known)
+
+
 @dataclass(frozen=True)
 class Recorded(Generic[T]):
     """The row an observation landed in: new, or seen before (and maybe updated)."""

@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from bot.calendar import BusinessCalendar
 from bot.errors import InputError
-from bot.i18n import N_, _
+from bot.i18n import N_, _, pgettext
 from bot.ledger.platforms import profile_for
 from bot.ledger.schedule import (
     HolidayRule,
@@ -130,13 +130,22 @@ def repayment_day_note(facility: Facility) -> str:
     return note
 
 
-# The stored values of a facility's conventions, as its terms name them (translated there).
+# The stored values of a facility's conventions, as its terms name them (translated there; a
+# holiday rule by holiday_rule_words).
 CONVENTION_WORDS = (
     *(N_("equal-installment"), N_("equal-principal"), N_("interest-first"), N_("bullet")),
     *(N_("quarterly-interest"), N_("30"), N_("actual"), N_("half-up"), N_("down")),
     *(N_("next-month"), N_("skip-short"), N_("draw-day"), N_("first-draw")),
-    *(N_("none"), N_("following")),
+    N_("following"),
 )
+
+
+def holiday_rule_words(rule: str) -> str:
+    """A holiday rule in the reader's words: `none` (collected on the calendar day, 不顺延: the
+    word has a context, as `none` elsewhere is "nothing", 无), `following` (顺延至下一工作日)."""
+    if rule == HolidayRule.NONE:
+        return pgettext("holiday rule", "none")
+    return _(str(rule))
 
 
 def describe_terms(facility: Facility) -> str:
@@ -156,7 +165,7 @@ def describe_terms(facility: Facility) -> str:
         rounding=_(str(facility.rounding)),
         first_period=_(str(facility.first_period)),
         day=day,
-        holidays=_(str(facility.holiday_rule)),
+        holidays=holiday_rule_words(facility.holiday_rule),
         penalty=describe_penalty(facility),
     )
 

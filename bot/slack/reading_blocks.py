@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import (
 
 from bot.i18n import N_, ZH, _, current
 from bot.i18n.formats import day, moment
+from bot.ledger.observations import status_name
 from bot.ledger.reading_answers import Answered
 from bot.money import format_money
 from bot.slack.mrkdwn import escape_within
@@ -35,8 +36,6 @@ CHANGED_CALLBACK = "reading_changed_form"
 SAME = N_("Same as last")
 CHANGED = N_("Changed…")
 UNAVAILABLE = N_("Can't see it")
-# A platform's state of a line other than active, as a reading says it.
-STATUS_WORDS = {"frozen": N_("frozen"), "closed": N_("closed")}
 
 
 def short_money(value: Decimal, currency: str) -> str:
@@ -85,7 +84,7 @@ def last_line(last: dict[str, Any] | None, currency: str, asked_at: datetime, zo
     )
     status = last.get("status", "active")
     if status != "active":
-        figures.append(_(STATUS_WORDS[status]) if status in STATUS_WORDS else str(status))
+        figures.append(status_name(status))
     seen = when(datetime.fromisoformat(last["observed_at"]), asked_at, ZoneInfo(zone))
     return _("Last reading {figures} ({seen})").format(figures=listed(*figures), seen=seen)
 

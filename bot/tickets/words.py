@@ -4,7 +4,7 @@ import re
 from enum import StrEnum
 
 from bot.errors import InputError
-from bot.i18n import EN, N_, _, use
+from bot.i18n import EN, N_, _, pgettext, use
 from bot.typed import MAX_ID, fold_width, quote
 
 
@@ -97,8 +97,9 @@ def state_words(state: str, platform: str, overdue: bool = False) -> str:
 
 
 # A state's and a way's own name, where a sentence names it bare ("waiting since 2026-12-01").
+# A ticket's `open` (not sent yet: 未发出) is not an alert's (未处理): name_of says it with
+# its context.
 _NAMES = {
-    TicketState.OPEN: N_("open"),
     TicketState.WAITING: N_("waiting"),
     TicketState.ANSWERED: N_("answered"),
     TicketState.CLOSED: N_("closed"),
@@ -110,6 +111,8 @@ _NAMES = {
 
 def name_of(code: str) -> str:
     """A state's or a way's name in the language in use (the code where it has none)."""
+    if code == TicketState.OPEN:
+        return pgettext("ticket state", "open")
     known = _NAMES.get(code)  # type: ignore[call-overload]
     return _(known) if known else code
 

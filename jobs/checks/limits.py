@@ -19,17 +19,16 @@ from bot.clock import require_aware
 from bot.i18n import N_
 from bot.i18n.wording import Arg, Moment, Money, Percent, Text
 from bot.ledger.limits import expected_available, utilization_limit
+from bot.ledger.observations import STATUS_NAMES
 from bot.thresholds import Thresholds
 from jobs.checks.common import CycleScans, scans_for, yuan
 from jobs.checks.limit_rules import Inconsistency, inconsistency
 from jobs.checks.readings import limit_candidates
 
-# How a reading's status is said (bot.ledger.observations.LimitStatus); another as it is.
-STATUS_WORDS = {"active": N_("active"), "frozen": N_("frozen"), "closed": N_("closed")}
 
-
+# A reading's status as a limit alert's summary and facts say it (the one table of its names).
 def _status(status: str) -> Arg:
-    words = STATUS_WORDS.get(status)
+    words = STATUS_NAMES.get(status)
     return status if words is None else Text(words)
 
 
@@ -287,7 +286,7 @@ def utilization_high(
                     (N_("Facility"), row.slug),
                     (N_("Outstanding (ledger)"), args["outstanding"]),
                     (N_("Limit"), args["limit"]),
-                    (N_("Used"), args["used"]),
+                    (N_("Used"), args["used"]),  # a share: 使用率 (App Home: "amount drawn")
                     (N_("Headroom"), args["headroom"]),
                     (N_("Alert at"), Percent(Decimal(str(row.threshold)))),
                 ],

@@ -147,6 +147,10 @@ def test_in_chinese(
     assert "等额本息" in listed
     assert "日利率 0.04%" in listed
     assert "¥300,000.00（30万）" in listed
+    # The holiday rule `none` (collected on the calendar day) is 不顺延, not `none`'s 无.
+    assert "不顺延" in added.err
+    assert "不顺延" in listed
+    assert "无" not in listed
 
     ok(loanwatch("check"))
     alerts = ok(loanwatch("alert list")).out

@@ -8,6 +8,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from bot.audit import Actor
+from bot.i18n import ZH
 from bot.ledger.arrival_requests import send_arrival_request
 from bot.ledger.reading_answers import answer_unavailable
 from bot.ledger.request_owners import OWNER_GONE, owner_gone_letter
@@ -134,3 +135,20 @@ def test_requests_list_shows_each_kind_and_what_it_asks_about(
     assert "bill  jiebei-main  bill due 2026-12-08  2026-11-28 00:00 CST  U0DANA" in listed
     assert "draw  jiebei-main  draw #1" in listed
     assert "U0ALICE" in listed
+
+
+def test_an_open_request_waits_for_its_answer_in_chinese(
+    loanwatch: Loanwatch, terminal_clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request's `open` is waiting for the owner's answer (待回复), not an open alert's
+    未处理 (the one English word, two meanings: pgettext's context "reading request")."""
+    monkeypatch.setenv("LOANWATCH_LANGUAGE", ZH)
+    ok(loanwatch("facility add jiebei-main --platform jiebei --limit 300k"))
+    terminal_clock.advance(minutes=-60)
+    ok(loanwatch(f"facility set jiebei-main --owner {DANA} --readings 'workdays 10:00'"))
+    terminal_clock.advance(minutes=60)
+    ok(loanwatch(f"check --at {terminal_clock().isoformat()}"))
+    [row] = [line for line in ok(loanwatch("requests list")).out.splitlines() if DANA in line]
+    assert "jiebei-main" in row
+    assert "待回复" in row
+    assert "未处理" not in row

@@ -30,12 +30,14 @@ from bot.alerts.said import (
     summary_of,
 )
 from bot.calendar import BusinessCalendar
+from bot.dashboard import dashboard
 from bot.holidays import missing_holidays_note
 from bot.i18n import EN, PSEUDO, ZH, use
 from bot.i18n.wording import Money, Wording
 from bot.i18n.wording import english as english_of
 from bot.ledger.observations import LimitStatus
 from bot.models import Alert, AuditRecord, OutboxMessage
+from bot.slack.events.home import home_view
 from jobs.checks import CHECKS, run_checks
 from jobs.cycle import holidays_note, tell_failed_checks
 from tests.jobs.test_checks import DEFAULTS, _one_facility, at, check, reading
@@ -164,11 +166,15 @@ def test_an_alert_kept_without_its_wording_is_said_as_kept() -> None:
 
 
 def test_names_of_checks_severities_and_states() -> None:
-    assert (check_name("bill_missing"), severity_name("critical"), severity_name("warning")) == (
-        "bill_missing",
-        "CRITICAL",
-        "Warning",
-    )
+    headlines = (severity_name("critical", headline=True), severity_name("info", headline=True))
+    assert (check_name("bill_missing"), *headlines) == ("bill_missing", "CRITICAL", "Warning")
+    # In a sentence, the same table's words as they are (one without words as kept).
+    assert [severity_name(s) for s in ("critical", "warning", "info", "odd")] == [
+        "critical",
+        "warning",
+        "info",
+        "odd",
+    ]
     with use(ZH):
         assert [check_name(c) for c in ("bill_missing", "limit_below_owed", "owner_gone")] == [
             "账单缺失",
@@ -176,6 +182,8 @@ def test_names_of_checks_severities_and_states() -> None:
             "负责人已离开",
         ]
         assert (severity_name("critical"), severity_name("warning")) == ("严重", "警告")
+        assert severity_name("critical", headline=True) == "严重"
+        assert severity_name("warning", headline=True) == "警告"
         assert [state_name(s) for s in ("open", "acknowledged", "snoozed", "resolved")] == [
             "未处理",
             "已确认",
@@ -380,3 +388,16 @@ def test_a_dead_letter_is_worded() -> None:
     with use(PSEUDO):
         texts = [summary_of(words["summary"], stored), *facts_of(words["facts"], stored)]
         assert unmarked(texts, allowed={"alert", "opened", "channel_not_found"}) == []
+
+
+def test_used_is_a_share_in_an_alerts_facts_and_an_amount_on_app_home(session, findings) -> None:
+    """One English word, two meanings: the utilization alert's `Used` holds a percentage
+    (使用率), App Home's the amount drawn (已用, pgettext's context "amount drawn")."""
+    [high] = [f for f in findings if f.check == Check.UTILIZATION_HIGH]
+    with use(ZH):
+        facts = facts_of(high.facts, kept(high))
+        home = json.dumps(home_view(dashboard(session, NOW), "12月5日"), ensure_ascii=False)
+    assert facts["使用率"] == high.facts["Used"].replace(" %", "%")
+    assert "已用" not in facts
+    assert "*已用*\\n¥" in home
+    assert "使用率" not in home

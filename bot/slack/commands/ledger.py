@@ -8,7 +8,7 @@ from bot.ledger.bills import remove_bill
 from bot.ledger.confirmations import confirm_draw
 from bot.ledger.draw_requests import DrawArgs
 from bot.ledger.facilities import FacilityTerms, facility_zone, get_facility
-from bot.ledger.observations import LimitStatus, record_bill, record_limit_reading
+from bot.ledger.observations import LimitStatus, record_bill, record_limit_reading, status_name
 from bot.ledger.portfolio import positions
 from bot.ledger.repayments import breakdown, placed_again, record_repayment
 from bot.ledger.repayments.payoff import payoff_quote
@@ -27,8 +27,6 @@ from bot.slack.views.draw import open_draw_modal
 # Chinese for the few words typed after the numbers: `账单 … 已还`, `额度 … 可用 5万 冻结`.
 PAID_WORDS = {"已还": "paid", "已还款": "paid"}
 LIMIT_WORDS = {"可用": "available", "冻结": "frozen", "关闭": "closed", "已关闭": "closed"}
-# A limit reading's status as a reply names it (the stored value, in English).
-STATUSES = (N_("active"), N_("frozen"), N_("closed"))
 
 
 def draw(lw: Loanwatch, call: Invocation) -> Reply | None:
@@ -307,7 +305,7 @@ def limit(lw: Loanwatch, call: Invocation) -> Reply:
                     if reading.available is not None
                     else ""
                 ),
-                status=_(str(reading.status)),
+                status=status_name(reading.status),
             )
         )
 

@@ -7,12 +7,12 @@ shows is data (`bot.dashboard`, cached as such), worded here.
 from collections.abc import Callable
 from datetime import date, datetime
 
-from bot.alerts.said import summary_of
+from bot.alerts.said import check_name, severity_name, summary_of
 from bot.dashboard import AlertLine, Dashboard, ReadingLine
-from bot.digest.words import check_word, line_state_word, severity_word
 from bot.holidays import missing_holidays_said
 from bot.i18n import _
 from bot.i18n.formats import big_money, day, moment, money
+from bot.ledger.observations import status_name
 from bot.ledger.portfolio import PositionLine
 from bot.slack.blocks import MAX_TEXT
 from bot.slack.commands.invocation import Invocation
@@ -89,7 +89,7 @@ def _reading(r: ReadingLine, currency: str, when: Callable[[datetime, str | None
     words = {
         "at": when(r.observed_at, r.timezone),
         "limit": big_money(r.limit_amount, currency),
-        "status": line_state_word(r.status),
+        "status": status_name(r.status),
     }
     if r.available is not None:
         return _("Platform shows (at {at}): limit {limit}, available {available}, {status}").format(
@@ -101,8 +101,8 @@ def _reading(r: ReadingLine, currency: str, when: Callable[[datetime, str | None
 def _alert(a: AlertLine) -> str:
     words = {
         "id": a.id,
-        "severity": severity_word(a.severity),
-        "check": check_word(a.check),
+        "severity": severity_name(a.severity),
+        "check": check_name(a.check),
         "summary": escape_within(summary_of(a.summary, a.wording), 200),
     }
     if a.acknowledged_by:

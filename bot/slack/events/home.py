@@ -12,10 +12,10 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.alerts.said import summary_of
+from bot.alerts.said import severity_name, summary_of
 from bot.dashboard import Dashboard
 from bot.holidays import missing_holidays_said
-from bot.i18n import N_, _
+from bot.i18n import _, pgettext
 from bot.i18n.formats import big_money, day, moment, money
 from bot.ledger.request_reminders import waiting_for
 from bot.models import Facility, Platform
@@ -29,9 +29,6 @@ from bot.slack.ticket_words import home_line
 from bot.tickets.changes import overdue_tickets
 from bot.tickets.words import ticket_label
 from bot.zones import shown_zone
-
-# How App Home names an alert's severity.
-SEVERITY_WORDS = {"critical": N_("critical"), "warning": N_("warning")}
 
 # Slack allows 100 blocks in a Home view; leave room for headers and notes.
 MAX_FACILITY_BLOCKS = 40
@@ -100,7 +97,7 @@ def home_view(
                 "text": _mrkdwn(f"*{p.slug}* · {escape_within(p.name, 200)}"),
                 "fields": [
                     _field(_("Limit"), big_money(p.limit, p.currency)),
-                    _field(_("Used"), big_money(p.outstanding, p.currency)),
+                    _field(pgettext("amount drawn", "Used"), big_money(p.outstanding, p.currency)),
                     _field(_("Available"), big_money(p.available, p.currency)),
                 ],
             }
@@ -133,8 +130,7 @@ def home_view(
 def _alert_section(alert: Any) -> dict[str, Any]:
     """An open alert: its id, severity and check, who acknowledged it, its summary; the
     Acknowledge button while no one has."""
-    severity = alert.severity
-    severity = _(SEVERITY_WORDS[severity]) if severity in SEVERITY_WORDS else severity
+    severity = severity_name(alert.severity)
     owner = ""
     if alert.acknowledged_by:
         owner = _(" · ack {person}").format(person=mention(alert.acknowledged_by))
