@@ -25,6 +25,8 @@ _UNIT_OF |= {"分钟": "m", "分": "m", "天": "d", "日": "d"}
 # More digits than any duration up to MAX_DURATION has (527,040 minutes): too long, unread
 # (int() refuses numbers of thousands of digits).
 MOST_DIGITS = 7
+# The most words one duration is typed in: `1 天 4 小时 30 分钟`.
+MOST_WORDS = 6
 # What a duration is for, when the caller does not say.
 DURATION_WORD = N_("duration")
 
@@ -73,11 +75,14 @@ def parse_duration(text: str, what: str = DURATION_WORD) -> timedelta:
 
 def duration_words(words: list[str]) -> int:
     """How many of `words`, from the first, one duration is typed in where more words follow
-    it (a silence's reason): a number takes the next word as its unit (`4 小时 …`: 2)."""
-    count = 1
-    while count < len(words) and re.search(r"[0-9]$", fold_width(words[count - 1])):
-        count += 1
-    return count
+    it (a silence's reason): the most that still read as one duration (`4 小时 …`, `2d 4h …`:
+    2), else 1, whose refusal then says what was wrong."""
+    taken = 1
+    for count in range(2, min(len(words), MOST_WORDS) + 1):
+        match = DURATION.fullmatch(latin_units(fold_width(" ".join(words[:count])).strip()))
+        if match is not None and any(match.groups()):
+            taken = count
+    return taken
 
 
 def typed(delta: timedelta) -> str:

@@ -1,10 +1,11 @@
 """No error a person reads is written past the catalogs.
 
-An error raised as an :class:`~bot.errors.InputError` (or any error class made from it, or
-:class:`~bot.db.SchemaBehindError`) is shown to a person as it is: the CLI's `loanwatch:
-error:` line, a Slack reply. Its message must come from `_()`/`ngettext`/`pgettext`, so a
-Chinese reader does not get English. This reads the source, as review would: a new
-`raise InputError(f"…")` with English in it fails here, naming the line.
+An error made as an :class:`~bot.errors.InputError` (or any error class made from it,
+:class:`~bot.db.SchemaBehindError`, or one of click's that loanwatch words) is shown to a person
+as it is: the CLI's `loanwatch: error:` line, a Slack reply. Its message must come from
+`_()`/`ngettext`/`pgettext`, so a Chinese reader does not get English. This reads the source,
+as review would: a new `raise InputError(f"…")` with English in it fails here, naming the
+line. (A message put in a variable first is beyond it: the pseudo-locale tests catch those.)
 """
 
 import ast
@@ -14,8 +15,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("bot", "jobs")
-# Errors a person reads: these and every class made from them in the code.
-PERSON_FACING = {"InputError", "SchemaBehindError"}
+# Errors a person reads: these and every class made from them in the code; click's own, whose
+# message loanwatch writes, are shown on the CLI's error line.
+PERSON_FACING = {"InputError", "SchemaBehindError", "BadParameter", "UsageError", "ClickException"}
 TRANSLATING = {"_", "ngettext", "pgettext", "npgettext"}
 KEY = re.compile(r"[a-z_][a-z0-9_]*")
 
@@ -74,19 +76,20 @@ def _english(node: ast.AST) -> Iterator[str]:
 
 
 def _untranslated_raises(root: Path = ROOT) -> list[str]:
+    """Each error a person reads made with English in its message: raised, returned or kept,
+    the message given first or as `message=`."""
     modules = list(_modules(root))
     facing = _person_facing(modules)
     found = []
     for path, tree in modules:
         for node in ast.walk(tree):
-            if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
+            if not (isinstance(node, ast.Call) and _name_of(node.func) in facing):
                 continue
-            if _name_of(node.exc.func) not in facing or not node.exc.args:
-                continue
-            words = list(_english(node.exc.args[0]))
+            given = [*node.args[:1], *(k.value for k in node.keywords if k.arg == "message")]
+            words = [word for message in given for word in _english(message)]
             if words:
                 where = f"{path.relative_to(root)}:{node.lineno}"
-                found.append(f"{where}: {_name_of(node.exc.func)}({words[0]!r}…)")
+                found.append(f"{where}: {_name_of(node.func)}({words[0]!r}…)")
     return found
 
 
@@ -110,10 +113,13 @@ def test_the_check_finds_english_written_straight_into_an_error(tmp_path) -> Non
         "    raise InputError(_('{name} twice').format(name=value.label('name')))\n"
         "def m(names):\n"
         "    raise InputError(_('no {names}').format(names=' or '.join(names)))\n"
+        "def n(pair):\n"
+        "    return click.BadParameter(message=f'{pair} is not NAME=VALUE')\n"
         "def k(amount):\n"
         "    raise InputError(said.format(amount=f'{amount:,.2f}'))\n"
     )
     assert _untranslated_raises(tmp_path) == [
         "bot/sample.py:4: TermsError('term '…)",
         "bot/sample.py:12: InputError(' or '…)",
+        "bot/sample.py:14: BadParameter(' is not NAME=VALUE'…)",
     ]

@@ -188,7 +188,7 @@ def _why_not(message: OutboxMessage, action: str) -> str:
                 "it is taken back when its lease ends ({until}): drop it after that"
             )
         )
-        until = f"{message.claimed_until:%H:%M:%S} UTC" if message.claimed_until else _("soon")
+        until = moment(message.claimed_until, UTC) if message.claimed_until else _("soon")
         return said.format(id=message.id, worker=message.claimed_by, until=until)
     return _("outbox message {id} is {state}").format(id=message.id, state=message.state)
 

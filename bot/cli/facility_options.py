@@ -163,7 +163,9 @@ def threshold_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep:
-            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--threshold")
+            raise click.BadParameter(
+                _("{pair} is not NAME=VALUE").format(pair=repr(pair)), param_hint="--threshold"
+            )
         given[key.strip()] = value.strip()
     return given
 

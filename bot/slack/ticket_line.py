@@ -5,6 +5,7 @@ not from the English kept on the timeline, so a Chinese channel reads it in Chin
 written before its entry kept those facts says the kept text.
 """
 
+from bot.alerts.resolve_reasons import said as said_reason
 from bot.i18n import _
 from bot.slack.mrkdwn import escape_within, mention
 from bot.tickets.notices import TicketNotice
@@ -106,7 +107,7 @@ def _alert_resolved(notice: TicketNotice, said: dict[str, str]) -> str:
     if reason:
         return _(
             "Alert {alert} resolved: {reason}; close {ticket} if the platform has fixed it."
-        ).format(alert=alert, reason=escape_within(str(reason), 500), **said)
+        ).format(alert=alert, reason=escape_within(said_reason(str(reason)) or "", 500), **said)
     return _("Alert {alert} resolved; close {ticket} if the platform has fixed it.").format(
         alert=alert, **said
     )

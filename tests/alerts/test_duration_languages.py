@@ -83,8 +83,9 @@ def test_a_number_and_its_unit_may_stand_apart(typed: str, expected: timedelta) 
     [
         (["4", "小时", "bank", "maintenance"], 2),
         (["4小时", "bank"], 1),
-        (["1d", "4h", "upgrade"], 1),
-        (["4", "bank"], 2),
+        (["1d", "4h", "upgrade"], 2),  # as `2d 4h` reads on its own
+        (["1", "天", "4", "小时", "升级"], 4),
+        (["4", "bank"], 1),  # refused: "4" is not a duration
         (["soon"], 1),
     ],
 )

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from slack_sdk.models.blocks import Block
 
+from bot.alerts.resolve_reasons import MONEY_ARRIVED, reason
 from bot.i18n import PSEUDO, ZH, use
 from bot.models import Ticket
 from bot.oncall.words import EscalationNotice, dm_text, headline, thread_line
@@ -244,3 +245,26 @@ def test_chinese_blocks_parse_as_slack_blocks() -> None:
         _, blocks = ticket_message(notice(EntryKind.OPENED, via=Via.MANUAL, state="open"))
     assert all(Block.parse(b) is not None for b in blocks)
     assert any("标记为已发送" in str(b) for b in blocks)
+
+
+def test_an_alert_resolved_by_loanwatch_itself_is_said_in_the_tickets_language() -> None:
+    """The ticket's thread says why the alert closed: loanwatch's own reason (kept in English,
+    `money arrived: draw #3 confirmed`) in Chinese for a Chinese channel; a person's as typed."""
+    kept = reason(MONEY_ARRIVED, draw=3)
+    own = notice(
+        EntryKind.ALERT_RESOLVED, state=TicketState.CLOSED, data={"alert": 4, "reason": kept}
+    )
+    typed = notice(
+        EntryKind.ALERT_RESOLVED,
+        state=TicketState.CLOSED,
+        data={"alert": 4, "reason": "平台已补账单"},
+    )
+    with use(ZH):
+        own_line, _ = ticket_line(own)
+        typed_line, _ = ticket_line(typed)
+    english, _ = ticket_line(own)
+
+    assert "借款 #3 已确认到账" in own_line
+    assert "money arrived" not in own_line
+    assert "平台已补账单" in typed_line
+    assert "money arrived: draw #3 confirmed" in english
