@@ -34,7 +34,11 @@ AT_THE_TERMINAL = [
     ("export accruals", ("计提按月导出",), ("--month", "2026-12")),
     ("export accruals --month 2026-13", ("不是月份",), ("'2026-13'",)),
     ("facility set jb --threshold nope=5", ("没有阈值",), ("'nope'",)),
-    ("facility set jb --threshold utilization", ("不符合", "的写法"), ("'utilization'", "NAME=VALUE")),
+    (
+        "facility set jb --threshold utilization",
+        ("不符合", "的写法"),
+        ("'utilization'", "NAME=VALUE"),
+    ),
     ("facility set jb --penalty-rate 9", ("罚息", "倍"), ("9", "1.5")),
     ("facility set jb --owner U0DANA --readings 'daily 10:00 10:30'", ("不止一个时刻",), ()),
 ]
