@@ -137,7 +137,19 @@ def test_a_context_in_english_and_the_pseudo_locale_is_as_without_one() -> None:
     assert npgettext("any", "{n} day", "{n} days", 2) == "{n} days"
     with use(PSEUDO):
         assert pgettext("holiday rule", "none") == _("none") == "⟦none⟧"
-        assert npgettext("any", "{n} day", "{n} days", 1) == "⟦{n} day⟧"
+        # No catalog holds "any" as a context: unmarked, as it stays English in Chinese.
+        assert npgettext("any", "{n} day", "{n} days", 1) == "{n} day"
+
+
+def test_the_pseudo_locale_marks_only_what_the_catalogs_hold() -> None:
+    """A word given to `_()` but never marked for extraction has no Chinese: the pseudo-locale
+    leaves it unmarked, so a pseudo test finds it as English ("an outbox message" filled into
+    a sentence, found by an attack)."""
+    with use(PSEUDO):
+        assert _("an unknown time") == "⟦an unknown time⟧"
+        assert _("a word nobody marked") == "a word nobody marked"
+    with use(ZH):
+        assert _("a word nobody marked") == "a word nobody marked"
 
 
 def test_the_language_is_the_contexts_then_back() -> None:

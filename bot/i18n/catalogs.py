@@ -27,27 +27,44 @@ NEWER = 2.0  # seconds by which a .po must be newer than its .mo to be read inst
 
 
 class Pseudo(gettext.NullTranslations):
-    """English, every translated text marked ⟦…⟧: what reaches a reader unmarked bypassed the
-    catalogs (tests/support/pseudo.py)."""
+    """English, every text the catalogs hold marked ⟦…⟧: what reaches a reader unmarked bypassed
+    them (tests/support/pseudo.py). A text passed to `_()` that no catalog holds (a word never
+    marked with N_, so never extracted) stays unmarked, as it stays English for a Chinese
+    reader."""
+
+    def __init__(self, known: frozenset[str]) -> None:
+        super().__init__()
+        self._known = known
 
     def gettext(self, message: str) -> str:
-        return f"{OPEN}{message}{CLOSE}"
+        return f"{OPEN}{message}{CLOSE}" if message in self._known else message
 
     def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
-        return f"{OPEN}{msgid1 if n == 1 else msgid2}{CLOSE}"
+        said = msgid1 if n == 1 else msgid2
+        return f"{OPEN}{said}{CLOSE}" if msgid1 in self._known else said
 
     def pgettext(self, context: str, message: str) -> str:
-        return self.gettext(message)
+        known = f"{context}{CONTEXT_SEPARATOR}{message}" in self._known
+        return f"{OPEN}{message}{CLOSE}" if known else message
 
     def npgettext(self, context: str, msgid1: str, msgid2: str, n: int) -> str:
-        return self.ngettext(msgid1, msgid2, n)
+        said = msgid1 if n == 1 else msgid2
+        known = f"{context}{CONTEXT_SEPARATOR}{msgid1}" in self._known
+        return f"{OPEN}{said}{CLOSE}" if known else said
+
+
+def _known_texts() -> frozenset[str]:
+    """Every message id the Chinese catalog holds (a plural by its singular, a text with a
+    context as `context\x04id`): what extraction found in the code."""
+    catalog = getattr(translations("zh-CN"), "_catalog", {})
+    return frozenset(key[0] if isinstance(key, tuple) else key for key in catalog if key)
 
 
 @cache
 def translations(language: str) -> gettext.NullTranslations:
     """The catalog of `language` (ours: "en", "zh-CN"); English is the message ids themselves."""
     if language == PSEUDO_CODE:
-        return Pseudo()
+        return Pseudo(_known_texts())
     folder = CATALOG_OF.get(language)
     if folder is None:
         return gettext.NullTranslations()
