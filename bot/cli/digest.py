@@ -42,6 +42,12 @@ def digest_command(
 ) -> None:
     now = in_zone(at, state.settings.zone) or state.now
     check_time(now, "--at", zone=state.settings.zone)
+    if chart is not None and not chart.resolve().parent.is_dir():  # before anything is sent
+        raise InputError(
+            _("cannot write the chart to {path}: there is no folder {folder}").format(
+                path=chart, folder=chart.resolve().parent
+            )
+        )
     options = state.settings.digest_options()
     with state.transaction() as session:
         scope = None
@@ -57,12 +63,23 @@ def digest_command(
         digest = digest_for(session, now, options, scope)
         sent = enqueue_digest(session, digest, channel, now=state.now) if channel else None
     if chart is not None:
-        chart.write_bytes(cashflow_png(digest.cashflow, title=chart_title(digest)))
+        _write_chart(chart, cashflow_png(digest.cashflow, title=chart_title(digest)))
     if sent is None:
         click.echo(digest_text(digest))
         return
     deliver_now(state)
     click.echo(_("digest for {channel} sent (outbox {id})").format(channel=channel, id=sent))
+
+
+def _write_chart(chart: Path, png: bytes) -> None:
+    try:
+        chart.write_bytes(png)
+    except OSError as exc:  # a full disk, a folder one may not write in
+        raise InputError(
+            _("cannot write the chart to {path}: {error}").format(
+                path=chart, error=exc.strerror or exc
+            )
+        ) from None
 
 
 def register(cli: click.Group) -> None:

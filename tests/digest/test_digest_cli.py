@@ -109,3 +109,23 @@ def test_digest_for_a_channel_is_sent_there(loanwatch, session) -> None:
     assert f"digest for {TEAM} sent" in outcome.out
     [row] = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "digest")).all()
     assert (row.channel, row.state) == (TEAM, "sent")
+
+
+def test_a_chart_into_a_folder_that_is_not_there_is_refused_before_anything_is_sent(
+    loanwatch, session, tmp_path, monkeypatch
+) -> None:
+    """`--chart` naming a missing folder: one error line, exit 2, no digest sent to the channel
+    (it used to crash after sending); in Chinese for a Chinese terminal."""
+    chart = tmp_path / "missing" / "cashflow.png"
+    refused = loanwatch(f"digest --channel {TEAM} --at 2026-12-07T09:00 --chart {chart}")
+    monkeypatch.setenv("LOANWATCH_LANGUAGE", "zh-CN")
+    chinese = loanwatch(f"digest --at 2026-12-07T09:00 --chart {chart}")
+
+    assert refused.status == 2
+    assert refused.err.startswith("loanwatch: error: cannot write the chart to ")
+    assert str(tmp_path / "missing") in refused.err
+    assert "Traceback" not in refused.err
+    assert session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "digest")).all() == []
+    assert chinese.status == 2
+    assert chinese.err.startswith("loanwatch：错误：")
+    assert "图表" in chinese.err
