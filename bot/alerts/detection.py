@@ -56,6 +56,7 @@ from bot.alerts.quiet import (
     silenced,
     snooze_end,
 )
+from bot.alerts.resolve_reasons import CONDITION_CLEARED, reason
 from bot.alerts.silences import active_silences, silences_ended_between
 from bot.alerts.transition import resolving, transition
 from bot.clock import require_aware
@@ -316,7 +317,8 @@ def _redetect(
 
 def _auto_resolve(session: Session, alert: Alert, now: datetime) -> bool:
     """Resolve an alert whose condition cleared; False if someone resolved it first."""
-    decide = resolving(now, audit.SYSTEM.name, "the condition cleared", refuse_if_resolved=False)
+    cleared = reason(CONDITION_CLEARED)
+    decide = resolving(now, audit.SYSTEM.name, cleared, refuse_if_resolved=False)
     before = transition(session, alert, decide)
     if before is None:
         return False

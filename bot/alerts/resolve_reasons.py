@@ -16,6 +16,7 @@ from typing import Final
 
 from bot.i18n import EN, N_, _, use
 
+CONDITION_CLEARED: Final = N_("the condition cleared")
 MONEY_ARRIVED: Final = N_("money arrived: draw #{draw} confirmed")
 RAN_CLEAN: Final = N_("the check ran clean again")
 PROMPT_RAN_CLEAN: Final = N_("its prompt checks ran clean again")
@@ -26,6 +27,7 @@ DELIVERED_TO: Final = N_("a notification to {where} was delivered")
 OUTBOX_DROPPED: Final = N_("outbox message {message} dropped by {who}: {why}")
 
 REASONS: Final = (
+    CONDITION_CLEARED,
     MONEY_ARRIVED,
     RAN_CLEAN,
     PROMPT_RAN_CLEAN,

@@ -96,10 +96,12 @@ def unresolved_by_fingerprint(session: Session, fingerprint: str) -> Alert | Non
 def already_resolved(alert: Alert) -> str:
     """Why an action on a resolved alert is refused: who resolved it, when and why."""
     when = moment(alert.resolved_at, UTC) if alert.resolved_at else _("earlier")
+    # The checks resolve as the audit's "system": loanwatch, by its name in every language.
+    who = "loanwatch" if alert.resolved_by == audit.SYSTEM.name else alert.resolved_by
     if alert.resolve_reason:
         return _("alert {id} was already resolved by {who} at {when} ({reason})").format(
-            id=alert.id, who=alert.resolved_by, when=when, reason=said(alert.resolve_reason)
+            id=alert.id, who=who, when=when, reason=said(alert.resolve_reason)
         )
     return _("alert {id} was already resolved by {who} at {when}").format(
-        id=alert.id, who=alert.resolved_by, when=when
+        id=alert.id, who=who, when=when
     )
