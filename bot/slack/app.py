@@ -46,7 +46,9 @@ log = logging.getLogger(__name__)
 # was not answered 2xx) and a click (the person clicks again), and what a 503 asks it to wait.
 SENT_AGAIN = ("block_actions", "event_callback")
 RETRY_SECONDS = 5
-LANGUAGE_SECONDS = 1
+# How long the call asking a person's language may run: the request waits for it only until its
+# deadline (bot.slack.lookups); an answer that comes after is still kept for the next request.
+LANGUAGE_SECONDS = 3
 
 
 def web_client(settings: Settings, *, token: str | None = None) -> WebClient:
@@ -169,8 +171,9 @@ def _provider(
 def _language_lookups(client: WebClient) -> WebClient:
     """The client that asks Slack a person's language: it shares Slack's 3 s with the role
     lookup (asked at the same time, both waited for until one deadline: bot.slack.lookups) and
-    the listener, so it waits 1 s at most (then the workspace's language, for a minute:
-    bot.slack.languages)."""
+    the listener. The request goes on without it at the deadline (the workspace's language);
+    the call goes on for up to LANGUAGE_SECONDS, and its answer is kept for the next request
+    (a failed one: the workspace's language for a minute, bot.slack.languages)."""
     return TimedWebClient(
         token=client.token, base_url=client.base_url, timeout=LANGUAGE_SECONDS, retry_handlers=[]
     )

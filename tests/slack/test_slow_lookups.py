@@ -79,3 +79,25 @@ def test_someone_found_by_their_own_id_first_costs_no_group_lookup(app: SlackApp
 
     assert slack.calls_to("users.info")
     assert slack.calls_to("usergroups.users.list") == []
+
+
+def test_a_language_said_after_the_deadline_is_kept_for_the_next_command(
+    app: SlackApp, slack
+) -> None:
+    """Slack says Bob reads Chinese only at 1.5 s, past the request's deadline: his first
+    `/loan help` is answered in time in the workspace's English (as Alice, who reads English,
+    gets it); the answer, kept when it came, gives his next one in Chinese without asking
+    Slack again."""
+    slack.locales[BOB] = "zh-CN"
+    english = app.command("help", user=ALICE).text
+    slack.delays["users.info"] = 1.5
+
+    first, seconds = timed_command(app, "help", BOB)
+    assert seconds < IN_TIME
+    assert first == english
+    time.sleep(2)  # the late answer arrives and is kept
+    second, _ = timed_command(app, "help", BOB)
+
+    assert second != english
+    assert "帮助" in second or "用法" in second
+    assert len([c for c in slack.calls_to("users.info") if c.args.get("user") == BOB]) == 1
