@@ -68,3 +68,8 @@ def percent(value: Decimal | int) -> str:
     """A percentage: `41.7 %` in English (as loanwatch has always written it), `41.7%` in
     Chinese, which sets no space before the sign."""
     return f"{value}%" if current() == ZH else f"{value} %"
+
+
+def labelled(label: object, value: object) -> str:
+    """A label and its value, `Reason: paid`; in Chinese with the full-width colon, `原因：已还`."""
+    return _("{label}: {value}").format(label=label, value=value)

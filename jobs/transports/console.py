@@ -23,6 +23,7 @@ from bot.alerts.notices import (
 )
 from bot.alerts.said import at_risk_of, facts_of, summary_of
 from bot.i18n import EN, N_, _, use
+from bot.i18n.formats import labelled
 from bot.slack.request_blocks import REQUEST_MESSAGES
 from bot.tickets.notices import TicketNoticeKind
 from jobs.transports.base import OutboxMessageView, TransportError
@@ -74,8 +75,7 @@ def render_text(message: OutboxMessageView) -> str:
 
 
 def _fact(label: object, value: object) -> str:
-    # A colon after a Chinese label is the full-width one: 原因：…
-    return "  " + _("{label}: {value}").format(label=label, value=value)
+    return "  " + labelled(label, value)
 
 
 _LABELS = (

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.i18n import EN, N_, _, current
-from bot.i18n.formats import moment
+from bot.i18n.formats import labelled, moment
 from bot.slack.ticket_blocks import FACT_LABELS
 from bot.slack.ticket_line import line_of
 from bot.slack.ticket_words import kind_words, via_words
@@ -34,7 +34,7 @@ def ticket_lines(payload: Mapping[str, Any]) -> list[str]:
     else:
         header, text, facts = _title(notice), plain(line_of(notice)), _facts(notice)
     lines = [line for line in (header, text) if line]
-    lines.extend(f"  {label}: {value}" for label, value in facts.items())
+    lines.extend(f"  {labelled(label, value)}" for label, value in facts.items())
     return lines
 
 

@@ -60,8 +60,8 @@ def test_chinese_says_it_as_slack_does_in_plain_text() -> None:
     assert "2 个工作日未回复（第 1 次催办）" in lines[2]
     assert "<@" not in text
     assert "U0ALICE" in lines[2]
-    assert "  状态: 等待回复" in lines
-    assert any(line.startswith("  下次催办: ") and "12月3日（周四）09:00" in line for line in lines)
+    assert "  状态：等待回复" in lines  # the full-width colon after a Chinese label
+    assert any(line.startswith("  下次催办：") and "12月3日（周四）09:00" in line for line in lines)
     assert "Owner" not in text
     assert "Via" not in text
     assert "State" not in text
