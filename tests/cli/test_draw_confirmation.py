@@ -88,3 +88,26 @@ def test_a_facility_sets_its_own_bill_critical_days(loanwatch) -> None:
     critical = [row["thresholds"]["bill_critical_days"] for row in facilities]
     assert critical == ["5", "7"]  # jb, wl
     assert loanwatch("facility set wl --bill-critical-days -1").status != 0
+
+
+def test_a_confirmation_in_chinese_names_a_zone_only_when_it_is_not_beijings(
+    loanwatch, monkeypatch
+) -> None:
+    """A Chinese terminal: Weilidai's line keeps Beijing time, said bare (…10:30 到账), not
+    `（Asia/Shanghai）`; a London line's time is named once (…（GMT） 到账)."""
+    monkeypatch.setenv("LOANWATCH_LANGUAGE", "zh-CN")
+    beijing = ok(loanwatch("draw confirm wl 1")).out
+    ok(
+        loanwatch(
+            "facility add ldn --platform bank --limit 100000 --annual-rate 5% --timezone Europe/London"
+        )
+    )
+    ok(loanwatch("draw add ldn 1000 --months 3"))
+    london = ok(loanwatch("draw confirm ldn 2")).out
+
+    assert beijing.startswith("wl 借款 #1 已确认：¥20,000.00 于 ")
+    assert "Asia/Shanghai" not in beijing
+    assert "（" in beijing  # the weekday: 12月1日（周二）
+    assert beijing.rstrip().endswith(" 到账")
+    assert london.count("Europe/London") + london.count("GMT") == 1
+    assert "（GMT） 到账" in london
