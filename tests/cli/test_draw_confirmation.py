@@ -99,7 +99,8 @@ def test_a_confirmation_in_chinese_names_a_zone_only_when_it_is_not_beijings(
     beijing = ok(loanwatch("draw confirm wl 1")).out
     ok(
         loanwatch(
-            "facility add ldn --platform bank --limit 100000 --annual-rate 5% --timezone Europe/London"
+            "facility add ldn --platform bank --limit 100000 --annual-rate 5% "
+            "--timezone Europe/London"
         )
     )
     ok(loanwatch("draw add ldn 1000 --months 3"))
