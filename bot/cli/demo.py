@@ -137,7 +137,7 @@ def _facility(
 def _facilities(session: Session) -> tuple[Facility, Facility, Facility]:
     """Jiebei and Weilidai credit lines and a bank loan, added when the history starts."""
     jiebei = _facility(
-        session, "jiebei-main", "jiebei", "300000.00", "0.0004", name="借呗 working capital"
+        session, "jiebei-main", "jiebei", "300000.00", "0.0004", name=_("借呗 working capital")
     )
     weilidai = _facility(
         session,
@@ -184,7 +184,7 @@ def _confirmed_draws(
             "2026-09-05",
             repayment_method=RepaymentMethod.EQUAL_PRINCIPAL,
         ),
-        _draw(session, bank, "500000.00", 12, "2026-07-15", note="Q3 working capital"),
+        _draw(session, bank, "500000.00", 12, "2026-07-15", note=_("Q3 working capital")),
     ]
     for made in confirmed:
         payout = at(f"{made.drawn_on.isoformat()} 10:05")

@@ -42,7 +42,7 @@ from bot.cli.demo_tickets import (
 )
 from bot.cli.facility_words import readings_line
 from bot.db import transaction
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.i18n.formats import money
 from bot.ledger.arrival_requests import answer_arrived, answer_not_arrived
 from bot.ledger.bill_requests import answer_billed
@@ -65,8 +65,8 @@ ARRIVALS_ASKED = at("2026-12-08 09:30")
 BILL_DUE = date(2026, 12, 21)  # icbc-term's installment the owner is asked about
 # The draws logged from Slack on 12-07: who, how much, for how many months, what for, when.
 SLACK_DRAWS = (
-    (DANA, "30000.00", 6, "office rent", at("2026-12-07 09:10")),
-    (WEI, "60000.00", 12, "equipment", at("2026-12-07 09:20")),
+    (DANA, "30000.00", 6, N_("office rent"), at("2026-12-07 09:10")),
+    (WEI, "60000.00", 12, N_("equipment"), at("2026-12-07 09:20")),
 )
 
 
@@ -94,7 +94,8 @@ def slack_draws(sessions: sessionmaker[Session]) -> None:
     """12-07 09:10 and 09:20: two draws on weilidai-ops, logged from Slack by Dana and Wei."""
     chapter(SLACK_DRAWS[0][4], _("Dana and Wei each log a draw on {facility} from Slack").format(
         facility="weilidai-ops"))  # fmt: skip
-    for drawer, amount, months, note, logged in SLACK_DRAWS:
+    for drawer, amount, months, what, logged in SLACK_DRAWS:
+        note = _(what)  # as the drawer typed it, in the demo's language
         with transaction(sessions) as session:
             weilidai = get_facility(session, "weilidai-ops", for_update=True)
             request = DrawRequest(Decimal(amount), months, logged.date(), note=note)

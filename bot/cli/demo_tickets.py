@@ -217,7 +217,7 @@ def open_manual_ticket(sessions: sessionmaker[Session], settings: Settings, aler
 def close_manual_ticket(sessions: sessionmaker[Session], settings: Settings, now: datetime) -> None:
     """Jiebei fixed it: T-1 closes."""
     with transaction(sessions) as session:
-        closed = close_ticket(session, DEMO, 1, "Jiebei issued the bill", now=now)
+        closed = close_ticket(session, DEMO, 1, _("Jiebei issued the bill"), now=now)
         click.echo(ticket_render.closed(ticket_label(1), closed.open_alerts))
     deliver(sessions, settings, now)
 

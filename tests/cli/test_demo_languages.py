@@ -86,7 +86,7 @@ def test_the_demo_tells_its_story_in_chinese(chinese: tuple[str, list[str]]) -> 
     )
     assert re.search(r"2\s+严重\s+未处理\s+额度冻结", out)
     assert re.search(r"4\s+警告\s+已解决\s+账单缺失", out)
-    assert "09:10 U0DANA：/loan draw weilidai-ops 30,000 6m office rent → 已登记借款 #6" in out
+    assert "09:10 U0DANA：/loan draw weilidai-ops 30,000 6m 办公室租金 → 已登记借款 #6" in out
     assert "icbc-term 的账单缺失检查：12月21日（周一）账单的宽限期已于零点结束" in out
     assert "演示数据库在 " in out
     for english in ("the first check", "Alerts at the end", "Facilities (by our ledger)",
