@@ -62,6 +62,20 @@ def test_chinese_help_is_reached_by_its_chinese_name_too(app, zh_alice) -> None:
     assert "中文：`还款`" in app.command("帮助", user=ALICE).text
 
 
+def test_a_payoff_quote_by_its_chinese_name(app, jiebei, zh_alice) -> None:
+    """`/loan 结清 jiebei-main` is `/loan payoff jiebei-main`: the quote, in Chinese; help
+    names 结清, 导入 and 摘要 beside payoff, import and digest."""
+    app.command("借款 jiebei-main 10,000 12期", user=ALICE)
+    quote = app.command("结清 jiebei-main", user=ALICE).text
+    helped = app.command("帮助", user=ALICE).text
+
+    assert "¥10,000.00" in quote
+    assert "jiebei-main" in quote
+    assert "未知" not in quote
+    for alias in ("结清", "导入", "摘要"):
+        assert f"（中文：`{alias}`）" in helped
+
+
 def test_a_bad_amount_is_explained_in_each_persons_language(app, jiebei, zh_alice) -> None:
     chinese = app.command("借款 jiebei-main abc 12期", user=ALICE).text
     english = app.command("draw jiebei-main abc 12m", user=DANA).text
