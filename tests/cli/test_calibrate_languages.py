@@ -145,7 +145,7 @@ def test_the_convention_found_in_chinese(
 ) -> None:
     report = calibrated(loanwatch, monkeypatch, exact, ZH)
 
-    assert "jb：比对了 12 张账单，到期日 2025年2月9日（周日） 至 2026年1月9日（周五）。" in report
+    assert "jb：比对了 12 张账单，到期日 2025年2月9日（周日）至2026年1月9日（周五）。" in report
     assert "能精确到分算出这些账单的计息规则：等额本息，计息天数 按实际天数，舍入 舍去，" in report
     assert "另有 1 种计息规则也能算出这些账单" in report
     assert (
@@ -163,7 +163,7 @@ def test_the_closest_convention_in_chinese(
 
     assert "没有哪种计息规则能算出全部 12 张账单。最接近的是：等额本息" in report
     assert (
-        "12 张中 11 张精确到分，合计相差 ¥0.03，其中 2025年6月9日（周一） 的账单差得最多" in report
+        "12 张中 11 张精确到分，合计相差 ¥0.03，其中 2025年6月9日（周一）的账单差得最多" in report
     )
     assert "如仍要改用最接近的规则：loanwatch facility set jb" in report
     assert "No convention" not in report
