@@ -29,6 +29,11 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+def padded(text: str, columns: int) -> str:
+    """`text` padded with spaces to take at least `columns` columns in a terminal."""
+    return text + " " * (columns - _width(text))
+
+
 def table(
     headers: Sequence[str], rows: Sequence[Sequence[str]], *, right: set[int] | None = None
 ) -> str:

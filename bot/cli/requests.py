@@ -11,7 +11,7 @@ from bot.cli.helptexts import TranslatedGroup
 from bot.cli.render import table
 from bot.cli.words import word
 from bot.i18n import N_, _, formats, pgettext
-from bot.ledger.reading_requests import RequestKind, RequestState, requests_in
+from bot.ledger.reading_requests import RequestKind, RequestState, answer_words, requests_in
 from bot.ledger.request_owners import gone_owners
 from bot.models import ReadingRequest
 
@@ -58,7 +58,7 @@ def requests_list(state: CliState, wanted: str) -> None:
                     _at(request.slot, zone),
                     request.owner + gone_mark,
                     _state(request.state),
-                    request.answer or "",
+                    answer_words(request.answer) if request.answer else "",
                     _at(request.answered_at, zone),
                     _at(request.reminded_at, zone),
                 ]

@@ -30,6 +30,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.calendar import BusinessCalendar
+from bot.i18n import _, ngettext
+from bot.i18n.formats import day, money
 from bot.ledger.bills import current_bill_versions
 from bot.ledger.penalty_calibration import PenaltyCalibration, calibrate_penalty
 from bot.ledger.schedule import (
@@ -41,7 +43,6 @@ from bot.ledger.schedule import (
 )
 from bot.ledger.terms import rate_of
 from bot.models import Bill, Draw, Facility, Installment
-from bot.money import format_money
 from bot.thresholds import Thresholds
 
 ZERO = Decimal("0.00")
@@ -58,12 +59,18 @@ class Convention:
     repayment_day: int | None = None
 
     def describe(self) -> str:
-        """The convention in the words `facility list` uses."""
-        day = "" if self.repayment_day is None else f", repayment day {self.repayment_day}"
-        return (
-            f"{self.method}, day count {self.day_count}, rounding {self.rounding}, "
-            f"first period {self.first_period}{day}"
+        """The convention in the words `facility list` uses, in the language in use."""
+        said = _(
+            "{method}, day count {day_count}, rounding {rounding}, first period {first_period}"
+        ).format(
+            method=_(str(self.method)),
+            day_count=_(str(self.day_count)),
+            rounding=_(str(self.rounding)),
+            first_period=_(str(self.first_period)),
         )
+        if self.repayment_day is None:
+            return said
+        return _("{terms}, repayment day {day}").format(terms=said, day=self.repayment_day)
 
     def changes(self, other: Convention) -> int:
         """How many terms differ from ``other``'s."""
@@ -121,87 +128,152 @@ class Calibration:
 
     def _conventions_report(self) -> str:
         if not self.bills:
-            more = (
-                f" ({self.left_out} left out: due after an early repayment)"
-                if self.left_out
-                else ""
-            )
-            return (
-                f"no bills to compare on {self.slug} yet{more}; record the platform's bills "
-                "with `loanwatch bill add` or `loanwatch import`, then calibrate again"
-            )
-        span = f"{self.bills} bill{'s' if self.bills != 1 else ''}"
+            if self.left_out:
+                return _(
+                    "no bills to compare on {facility} yet ({count} left out: due after an early "
+                    "repayment); record the platform's bills with `loanwatch bill add` or "
+                    "`loanwatch import`, then calibrate again"
+                ).format(facility=self.slug, count=self.left_out)
+            return _(
+                "no bills to compare on {facility} yet; record the platform's bills with "
+                "`loanwatch bill add` or `loanwatch import`, then calibrate again"
+            ).format(facility=self.slug)
         first, last = self.due_span or (None, None)
-        lines = [f"{self.slug}: compared {span} due {first} to {last}."]
+        lines = [
+            ngettext(
+                "{facility}: compared {count} bill due {first} to {last}.",
+                "{facility}: compared {count} bills due {first} to {last}.",
+                self.bills,
+            ).format(facility=self.slug, count=self.bills, first=_day(first), last=_day(last))
+        ]
         if self.left_out:
-            plural = "s" if self.left_out != 1 else ""
-            lines.append(f"Left out {self.left_out} bill{plural} due after an early repayment.")
+            lines.append(
+                ngettext(
+                    "Left out {count} bill due after an early repayment.",
+                    "Left out {count} bills due after an early repayment.",
+                    self.left_out,
+                ).format(count=self.left_out)
+            )
         exact = [fit for fit in self.fits if fit.exact]
         if exact:
             best = exact[0]
-            lines.append(f"Reproduced to the fen by: {best.convention.describe()}.")
+            lines.append(
+                _("Reproduced to the fen by: {convention}.").format(
+                    convention=best.convention.describe()
+                )
+            )
             others = [f.convention.describe() for f in exact if f is not best]
             if others:
                 lines.append(
-                    f"Also reproduced by {len(others)} other convention(s), which later bills "
-                    f"will tell apart: {'; '.join(others[:3])}{' …' if len(others) > 3 else ''}."
+                    _(
+                        "Also reproduced by {count} other convention(s), which later bills will "
+                        "tell apart: {conventions}."
+                    ).format(count=len(others), conventions=_listed(others))
                 )
             lines.append(self._advice(best.convention))
             return "\n".join(lines)
         best = self.fits[0]
         own = next(fit for fit in self.fits if fit.convention == self.current)
         if own.matched >= best.matched:
-            return "\n".join([*lines, *self._no_better(own, span)])
+            return "\n".join([*lines, *self._no_better(own)])
         lines.append(
-            f"No convention reproduces all {span}. Closest: {best.convention.describe()}: "
-            f"{best.matched} of {best.compared} to the fen, off by "
-            f"{format_money(best.off_by, self.currency)} in total{self._largest(best)}."
+            ngettext(
+                "No convention reproduces all {count} bill. Closest: {convention}: {matched} of "
+                "{compared} to the fen, off by {amount} in total{largest}.",
+                "No convention reproduces all {count} bills. Closest: {convention}: {matched} of "
+                "{compared} to the fen, off by {amount} in total{largest}.",
+                self.bills,
+            ).format(
+                count=self.bills,
+                convention=best.convention.describe(),
+                matched=best.matched,
+                compared=best.compared,
+                amount=money(best.off_by, self.currency),
+                largest=self._largest(best),
+            )
         )
         lines.append(
-            "Check the draws' rates, amounts and dates against the platform first (and that no "
-            "bill was mistyped); to use the closest anyway: " + best.convention.command(self.slug)
+            _(
+                "Check the draws' rates, amounts and dates against the platform first (and that no "
+                "bill was mistyped); to use the closest anyway: {command}"
+            ).format(command=best.convention.command(self.slug))
         )
         return "\n".join(lines)
 
-    def _no_better(self, own: Fit, span: str) -> list[str]:
+    def _no_better(self, own: Fit) -> list[str]:
         """No convention reproduces every bill, and none more of them than the facility's own
         terms: a fen closer on the bills they all miss is the platform's rounding of a bill, no
         reason to change."""
         tied = [fit for fit in self.fits if fit.matched == own.matched and fit is not own]
         names = [fit.convention.describe() for fit in tied]
-        also = f"; so do: {'; '.join(names[:3])}{' …' if len(names) > 3 else ''}" if names else ""
+        also = _("; so do: {conventions}").format(conventions=_listed(names)) if names else ""
         closer = min((fit.off_by for fit in tied), default=own.off_by)
-        why = ""
+        facts = {
+            "facility": self.slug,
+            "amount": money(own.off_by, self.currency),
+            "largest": self._largest(own),
+        }
         if closer < own.off_by:
-            why = (
-                f" Another comes {format_money(own.off_by - closer, self.currency)} closer on "
-                "them, no reason to change: the platform's own rounding of a bill can make that "
-                "difference."
-            )
+            missed = _(
+                "The bills they miss are off by {amount} in total{largest}. Another comes "
+                "{closer} closer on them, no reason to change: the platform's own rounding of a "
+                "bill can make that difference. {facility} stays on its own terms: check those "
+                "bills against the platform (and that none was mistyped)."
+            ).format(closer=money(own.off_by - closer, self.currency), **facts)
+        else:
+            missed = _(
+                "The bills they miss are off by {amount} in total{largest}. {facility} stays on "
+                "its own terms: check those bills against the platform (and that none was "
+                "mistyped)."
+            ).format(**facts)
         return [
-            f"No convention reproduces all {span}. {self.slug}'s own terms "
-            f"({self.current.describe()}) reproduce {own.matched} of {own.compared} to the fen, "
-            f"as many as any other convention{also}.",
-            f"The bills they miss are off by {format_money(own.off_by, self.currency)} in total"
-            f"{self._largest(own)}.{why} {self.slug} stays on its own terms: check those bills "
-            "against the platform (and that none was mistyped).",
+            ngettext(
+                "No convention reproduces all {count} bill. {facility}'s own terms ({terms}) "
+                "reproduce {matched} of {compared} to the fen, as many as any other "
+                "convention{also}.",
+                "No convention reproduces all {count} bills. {facility}'s own terms ({terms}) "
+                "reproduce {matched} of {compared} to the fen, as many as any other "
+                "convention{also}.",
+                self.bills,
+            ).format(
+                count=self.bills,
+                facility=self.slug,
+                terms=self.current.describe(),
+                matched=own.matched,
+                compared=own.compared,
+                also=also,
+            ),
+            missed,
         ]
 
     def _largest(self, fit: Fit) -> str:
         if fit.largest is None:
             return ""
         due, difference = fit.largest
-        return f", largest {format_money(difference, self.currency)} on {due}"
+        return _(", largest {amount} on {day}").format(
+            amount=money(difference, self.currency), day=_day(due)
+        )
 
     def _advice(self, convention: Convention) -> str:
         if convention == self.current:
-            return f"{self.slug} is already set to it; nothing to change."
-        return (
-            f"Set {self.slug} to it with: {convention.command(self.slug)}\n"
+            return _("{facility} is already set to it; nothing to change.").format(
+                facility=self.slug
+            )
+        return _(
+            "Set {facility} to it with: {command}\n"
             "(--replan plans the draws already logged again under it and places their repayments "
             "again, audited, the old schedules kept as versions; without it only draws logged "
             "from then on follow it)"
-        )
+        ).format(facility=self.slug, command=convention.command(self.slug))
+
+
+def _day(value: date | None) -> str:
+    return "" if value is None else day(value)
+
+
+def _listed(names: list[str]) -> str:
+    """The first three names, `; `-separated, and ` …` when there are more."""
+    return _("; ").join(names[:3]) + (" …" if len(names) > 3 else "")
 
 
 def calibrate(

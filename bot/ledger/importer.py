@@ -26,7 +26,7 @@ from bot.ledger.mappings import get_mapping, spec_of
 from bot.ledger.observations import record_bill, record_draw_confirmation
 from bot.ledger.repayments import record_repayment
 from bot.ledger.statements import parse_statement
-from bot.ledger.statements.mapped import parse_mapped
+from bot.ledger.statements.mapped import MAPPING_FORMAT, parse_mapped
 from bot.ledger.statements.rows import (
     AlipayCreditRow,
     BillRow,
@@ -74,7 +74,7 @@ class ImportSummary:
 
     def lines(self) -> list[str]:
         """The summary as a person reads it, in the language in use."""
-        out = [_("format: {format}").format(format=self.format)]
+        out = [_("format: {format}").format(format=format_words(self.format))]
         counted = set(self.added) | set(self.already_present) | set(self.corrected)
         for kind in sorted(counted | self.kinds):
             out.append(self._kind_line(kind))
@@ -108,6 +108,15 @@ class ImportSummary:
             corrected=corrected,
             present=self.already_present[kind],
         )
+
+
+def format_words(kept: str) -> str:
+    """The format as the summary names it: a saved mapping's `mapping icbc` says its word in
+    the language in use, the mapping's name as it is; a format's own name (`alipay`, `bills`)
+    is what `--format` takes, shown as typed."""
+    if kept.startswith(MAPPING_FORMAT):
+        return _("mapping {name}").format(name=kept.removeprefix(MAPPING_FORMAT))
+    return kept
 
 
 def skip_reason(name: str) -> str:

@@ -30,6 +30,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.calendar import BusinessCalendar
+from bot.i18n import _, ngettext
+from bot.i18n.formats import money
 from bot.ledger.bills import current_bill_versions
 from bot.ledger.facilities import facility_zone
 from bot.ledger.repayments.penalty import PenaltyRule, accrued_penalty
@@ -43,7 +45,6 @@ from bot.models import (
     Repayment,
     RepaymentAllocation,
 )
-from bot.money import format_money
 
 ZERO = Decimal("0.00")
 # The multiples of the rate platforms are known to charge (docs/ledger.md, Platform
@@ -108,33 +109,57 @@ class PenaltyCalibration:
             return []
         if not self.fits:
             return [
-                f"Penalty rule ({describe(self.current)}) not confirmed yet: no bill seen after "
-                "a late repayment; record the platform's bill for that day, then calibrate again."
+                _(
+                    "Penalty rule ({rule}) not confirmed yet: no bill seen after a late "
+                    "repayment; record the platform's bill for that day, then calibrate again."
+                ).format(rule=describe(self.current))
             ]
         best = self.fits[0]
-        bills = f"{best.compared} bill{'s' if best.compared != 1 else ''} after a late repayment"
+        bills = ngettext(
+            "{count} bill after a late repayment",
+            "{count} bills after a late repayment",
+            best.compared,
+        ).format(count=best.compared)
         tied = self._tied()
         if not best.exact:
             closest = describe(best.rule)
             if len(tied) > 1:
-                closest += f" (as close: {'; '.join(describe(fit.rule) for fit in tied[1:])})"
+                closest = _("{rule} (as close: {rules})").format(
+                    rule=closest, rules=_("; ").join(describe(fit.rule) for fit in tied[1:])
+                )
             return [
-                f"Penalty: no rule reproduces the {bills}. Closest: {closest}: "
-                f"{best.matched} of {best.compared} to the fen, off by "
-                f"{format_money(best.off_by, self.currency)} in total.",
-                "Check those bills and repayments against the platform (an itemised "
-                "`repay add … --penalty X` is kept as given); to use the closest anyway: "
-                + command(self.slug, best.rule),
+                _(
+                    "Penalty: no rule reproduces the {bills}. Closest: {rule}: {matched} of "
+                    "{compared} to the fen, off by {amount} in total."
+                ).format(
+                    bills=bills,
+                    rule=closest,
+                    matched=best.matched,
+                    compared=best.compared,
+                    amount=money(best.off_by, self.currency),
+                ),
+                _(
+                    "Check those bills and repayments against the platform (an itemised "
+                    "`repay add … --penalty X` is kept as given); to use the closest anyway: "
+                    "{command}"
+                ).format(command=command(self.slug, best.rule)),
             ]
         if len(tied) > 1:
             return self._tie_lines(bills, tied)
-        first = f"Penalty in the {bills} reproduced to the fen by: {describe(best.rule)}."
+        first = _("Penalty in the {bills} reproduced to the fen by: {rule}.").format(
+            bills=bills, rule=describe(best.rule)
+        )
         if best.rule == self.current:
-            return [first, f"{self.slug} is already set to it; nothing to change."]
+            return [
+                first,
+                _("{facility} is already set to it; nothing to change.").format(facility=self.slug),
+            ]
         return [
             first,
-            f"Set {self.slug} to it with: {command(self.slug, best.rule)}\n"
-            "(repayments recorded from then on follow it; recorded ones keep theirs)",
+            _(
+                "Set {facility} to it with: {command}\n"
+                "(repayments recorded from then on follow it; recorded ones keep theirs)"
+            ).format(facility=self.slug, command=command(self.slug, best.rule)),
         ]
 
     def _tied(self) -> list[PenaltyFit]:
@@ -149,26 +174,30 @@ class PenaltyCalibration:
     def _tie_lines(self, bills: str, tied: list[PenaltyFit]) -> list[str]:
         """Several rules reproduce every bill: name them all, and keep the facility's own."""
         own = describe(self.current)
-        names = "; ".join(
-            f"{describe(fit.rule)} ({self.slug}'s own)"
+        names = _("; ").join(
+            _("{rule} ({facility}'s own)").format(rule=describe(fit.rule), facility=self.slug)
             if describe(fit.rule) == own
             else describe(fit.rule)
             for fit in tied
         )
-        first = (
-            f"Penalty in the {bills} reproduced to the fen equally by {len(tied)} rules: {names}."
-        )
+        first = _(
+            "Penalty in the {bills} reproduced to the fen equally by {count} rules: {rules}."
+        ).format(bills=bills, count=len(tied), rules=names)
         if any(describe(fit.rule) == own for fit in tied):
             return [
                 first,
-                f"{self.slug} stays on its own rule; a bill after a later late repayment will "
-                "tell them apart.",
+                _(
+                    "{facility} stays on its own rule; a bill after a later late repayment will "
+                    "tell them apart."
+                ).format(facility=self.slug),
             ]
         return [
             first,
-            f"Set {self.slug} to the first with: {command(self.slug, tied[0].rule)}\n"
-            "(or to another of them: a bill after a later late repayment will tell them apart; "
-            "repayments recorded from then on follow it, recorded ones keep theirs)",
+            _(
+                "Set {facility} to the first with: {command}\n"
+                "(or to another of them: a bill after a later late repayment will tell them "
+                "apart; repayments recorded from then on follow it, recorded ones keep theirs)"
+            ).format(facility=self.slug, command=command(self.slug, tied[0].rule)),
         ]
 
 

@@ -32,7 +32,7 @@ from bot import audit
 from bot.alerts.outbox import enqueue
 from bot.calendar import BusinessCalendar
 from bot.errors import InputError
-from bot.i18n import _
+from bot.i18n import _, pgettext
 from bot.ledger.facilities import facility_zone
 from bot.ledger.platforms import short_name
 from bot.ledger.reading_schedule import parse_schedule
@@ -86,6 +86,24 @@ class Answer(StrEnum):
     # Nothing recorded: the ledger had the answer already (a bill for the day, a confirmed
     # draw), found at the tap or by the reminder wake-up (bot.ledger.request_settled).
     LEDGER = "ledger"
+
+
+def answer_words(answer: str) -> str:
+    """A request's answer in a list's words (`requests list`), in the language in use; English
+    keeps the code it has always shown, one this does not know is shown as it is. Each has a
+    context: `changed`, `same`, `arrived` are here a request's answer."""
+    words = {
+        Answer.SAME: pgettext("request answer", "same"),
+        Answer.CHANGED: pgettext("request answer", "changed"),
+        Answer.UNAVAILABLE: pgettext("request answer", "unavailable"),
+        Answer.BILLED: pgettext("request answer", "billed"),
+        Answer.DIFFERENT: pgettext("request answer", "different"),
+        Answer.NOT_YET: pgettext("request answer", "not_yet"),
+        Answer.ARRIVED: pgettext("request answer", "arrived"),
+        Answer.NOT_ARRIVED: pgettext("request answer", "not_arrived"),
+        Answer.LEDGER: pgettext("request answer", "ledger"),
+    }
+    return words.get(answer, answer)  # type: ignore[call-overload]
 
 
 def set_readings(

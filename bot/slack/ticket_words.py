@@ -9,7 +9,7 @@ from bot.i18n.formats import day
 from bot.models import Ticket
 from bot.slack.mrkdwn import escape, escape_within, mention
 from bot.tickets.contacts import Contact, shown_url
-from bot.tickets.words import Via, is_overdue, state_words, ticket_label
+from bot.tickets.words import Via, is_overdue, kind_words, state_words, ticket_label
 
 # What each role may do with a ticket, for the refusals ("Only operators may open tickets.").
 OPEN = N_("open tickets")
@@ -157,27 +157,6 @@ def list_text(lines: Sequence[str]) -> str:
     if left:
         shown.append(_("… and {count} more; see `loanwatch export tickets`").format(count=left))
     return "\n".join(shown)
-
-
-# A timeline entry's kind (bot.tickets.words.EntryKind), as `/loan ticket show` says it.
-KIND_WORDS = {
-    "opened": N_("opened"),
-    "sent": N_("sent"),
-    "delivery_failed": N_("delivery_failed"),
-    "replied": N_("replied"),
-    "note": N_("note"),
-    "reminder": N_("reminder"),
-    "alert_resolved": N_("alert_resolved"),
-    "closed": N_("closed"),
-    "reopened": N_("reopened"),
-    "contact_changed": N_("contact_changed"),
-}
-
-
-def kind_words(kind: str) -> str:
-    """A timeline entry's kind in words (English keeps the code it has always shown)."""
-    known = KIND_WORDS.get(kind)
-    return _(known) if known else kind
 
 
 def show_lines(

@@ -20,6 +20,7 @@ from bot import audit
 from bot.alerts.outbox import DEAD, DROPPED
 from bot.alerts.policy import AlertState
 from bot.calendar import BusinessCalendar
+from bot.i18n import EN, use
 from bot.ledger.facilities import facility_zone
 from bot.models import Alert, Facility, OutboxMessage, Ticket, TicketAlert
 from bot.tickets.notices import TicketNoticeKind
@@ -27,7 +28,14 @@ from bot.tickets.opening import send_to_platform
 from bot.tickets.readdress import follow_corrected_contact
 from bot.tickets.text import letter
 from bot.tickets.timeline import follow_up_due, write_entry
-from bot.tickets.words import EntryKind, Language, TicketState, Via, ticket_label
+from bot.tickets.words import (
+    EntryKind,
+    Language,
+    TicketState,
+    Via,
+    alert_resolved_text,
+    ticket_label,
+)
 
 
 @dataclass(frozen=True)
@@ -184,11 +192,15 @@ def note_resolved_alerts(
             EntryKind.ALERT_RESOLVED,
             now=now,
             before=audit.snapshot(ticket),
-            text=f"alert {alert.id} resolved"
-            + (f": {alert.resolve_reason}" if alert.resolve_reason else "")
-            + f"; close {ticket_label(ticket.number)} if the platform has fixed it",
+            text=kept_alert_resolved_text(alert, ticket),
             data={"alert": alert.id, "reason": alert.resolve_reason},
             channel=default_channel,
             written_at=written_at,
         )
     return len(rows)
+
+
+def kept_alert_resolved_text(alert: Alert, ticket: Ticket) -> str:
+    """The entry's text as the timeline keeps it: in English, the reason as kept."""
+    with use(EN):
+        return alert_resolved_text(alert.id, alert.resolve_reason, ticket_label(ticket.number))

@@ -32,6 +32,40 @@ class EntryKind(StrEnum):
     CONTACT_CHANGED = "contact_changed"  # an admin corrected the contact's addresses
 
 
+# A timeline entry's kind, as `/loan ticket show` and `loanwatch ticket show` say it (English
+# keeps the code it has always shown).
+KIND_WORDS = {
+    EntryKind.OPENED: N_("opened"),
+    EntryKind.SENT: N_("sent"),
+    EntryKind.DELIVERY_FAILED: N_("delivery_failed"),
+    EntryKind.REPLIED: N_("replied"),
+    EntryKind.NOTE: N_("note"),
+    EntryKind.REMINDER: N_("reminder"),
+    EntryKind.ALERT_RESOLVED: N_("alert_resolved"),
+    EntryKind.CLOSED: N_("closed"),
+    EntryKind.REOPENED: N_("reopened"),
+    EntryKind.CONTACT_CHANGED: N_("contact_changed"),
+}
+
+
+def kind_words(kind: str) -> str:
+    """A timeline entry's kind in the language in use (one it does not know as it is)."""
+    known = KIND_WORDS.get(kind)  # type: ignore[call-overload]
+    return _(known) if known else kind
+
+
+def alert_resolved_text(alert: object, reason: str | None, ticket: str) -> str:
+    """An `alert_resolved` entry's text, in the language in use (kept in English in the
+    timeline; `loanwatch ticket show` says it again from the entry's data)."""
+    if reason:
+        return _(
+            "alert {alert} resolved: {reason}; close {ticket} if the platform has fixed it"
+        ).format(alert=alert, reason=reason, ticket=ticket)
+    return _("alert {alert} resolved; close {ticket} if the platform has fixed it").format(
+        alert=alert, ticket=ticket
+    )
+
+
 class Via(StrEnum):
     """How a platform is reached: loanwatch sends (email, webhook), or a person does (manual)."""
 

@@ -13,7 +13,7 @@ from tests.support.pseudo import unmarked
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Data, not English: the mapping's name, the format codes and column names a file must have.
-DATA = {"icbc", "mapping", "alipay", "bills", "limits", "due_date", "amount", "observed_at"}
+DATA = {"icbc", "alipay", "bills", "limits", "due_date", "amount", "observed_at"}
 DATA |= {"limit", "format", "available", "status", "paid", "reference"}
 
 
@@ -42,7 +42,7 @@ def test_the_summary_in_chinese() -> None:
     with use(ZH):
         lines = summary().lines()
     assert lines == [
-        "格式：mapping icbc",
+        "格式：映射 icbc",
         "账单：新增 2 条，更新 1 条，已有 1 条",
         "额度读数：新增 0 条，更正 1 条，已有 0 条",
         "还款：新增 1 条，已有 0 条",
@@ -104,5 +104,5 @@ def test_the_slack_report_of_an_import_is_chinese_throughout() -> None:
     with use(PSEUDO):
         pseudo = report("工行流水.xlsx", "icbc-term", summary())
     assert "• 还款：新增 1 条，已有 0 条" in chinese
-    assert "• 格式：mapping icbc" in chinese
+    assert "• 格式：映射 icbc" in chinese
     assert unmarked([pseudo], allowed=DATA | {"jiebei", "icbc-term", "xlsx"}) == []

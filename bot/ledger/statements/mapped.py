@@ -95,6 +95,11 @@ class MappingSpec:
     outgoing: bool = False  # the amount column writes a repayment as negative (`amount=-COL`)
 
 
+# A saved mapping's format, as the audit record keeps it ("mapping icbc"); the summary says it
+# in the reader's words (bot.ledger.importer.format_words).
+MAPPING_FORMAT = "mapping "
+
+
 def parse_mapped(data: bytes, spec: MappingSpec, *, tz: ZoneInfo) -> ParsedStatement:
     """Read `data` through `spec`; raises StatementError listing every bad row."""
     if not data.removeprefix(BOM).strip():
@@ -112,7 +117,7 @@ def parse_mapped(data: bytes, spec: MappingSpec, *, tz: ZoneInfo) -> ParsedState
             ) from error
         raise
     width = _width(next(cells for line, cells in rows if line == header_line))
-    parsed = ParsedStatement(f"mapping {spec.name}")
+    parsed = ParsedStatement(MAPPING_FORMAT + spec.name)
     errors: list[StatementError] = []
     seen = _Seen()
     for line, cells in rows:

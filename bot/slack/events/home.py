@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.alerts.said import severity_name, summary_of
+from bot.alerts.said import check_name, severity_name, summary_of
 from bot.dashboard import Dashboard
 from bot.holidays import missing_holidays_said
 from bot.i18n import _, pgettext
@@ -137,8 +137,11 @@ def _alert_section(alert: Any) -> dict[str, Any]:
     section: dict[str, Any] = {
         "type": "section",
         "text": _mrkdwn(
-            f"*{alert.id}* {severity} `{alert.check}`{owner}\n"
-            f"{escape_within(summary_of(alert.summary, alert.wording), 2500)}"
+            # The check's name, as every surface says it (English keeps its code, `bill_missing`).
+            _("*{id}* {severity} `{check}`").format(
+                id=alert.id, severity=severity, check=check_name(alert.check)
+            )
+            + f"{owner}\n{escape_within(summary_of(alert.summary, alert.wording), 2500)}"
         ),
     }
     if not alert.acknowledged_by:
