@@ -289,21 +289,20 @@ def draw_confirmed(result: Confirmed, facility: Facility) -> str:
     assert draw.confirmed_at is not None
     zone = facility_zone(facility)
     when = (
-        moment(draw.confirmed_at, zone)  # 2026年11月27日（周五）10:30
+        moment(draw.confirmed_at, zone)  # 11月27日（周五）10:30, another zone than Beijing's named
         if current() == ZH
-        else draw.confirmed_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        else f"{draw.confirmed_at.astimezone(zone):%Y-%m-%d %H:%M} ({facility.timezone})"
     )
     said = (
-        _("draw #{id} on {facility} already confirmed: {amount} arrived {when} ({zone})")
+        _("draw #{id} on {facility} already confirmed: {amount} arrived {when}")
         if result.already
-        else _("draw #{id} on {facility} confirmed: {amount} arrived {when} ({zone})")
+        else _("draw #{id} on {facility} confirmed: {amount} arrived {when}")
     )
     return said.format(
         id=draw.id,
         facility=facility.slug,
         amount=format_money(draw.amount, facility.currency),
         when=when,
-        zone=facility.timezone,
     )
 
 
