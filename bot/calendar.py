@@ -11,6 +11,7 @@ calendar file (:func:`load_calendar_file`) as soon as the official notice is out
 that file also override the package's data for known years.
 """
 
+import errno
 import logging
 import re
 import threading
@@ -23,7 +24,7 @@ from pathlib import Path
 import chinese_calendar
 
 from bot.errors import InputError
-from bot.i18n import _
+from bot.i18n import N_, _
 
 log = logging.getLogger(__name__)
 
@@ -234,14 +235,10 @@ def _parsed_calendar_file(path: Path, _mtime_ns: int, _size: int) -> BusinessCal
     it still says "this year's calendar is known: weekends and nothing else".
     """
     try:
-        with path.open("rb") as file:
-            document = tomllib.load(file)
+        raw = path.read_bytes()
     except OSError as exc:
         raise _unreadable(path, exc) from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise CalendarFileError(
-            _("calendar file {path} is not valid TOML: {error}").format(path=path, error=exc)
-        ) from exc
+    document = _toml_of(path, raw)
 
     holidays: set[date] = set()
     workdays: set[date] = set()
@@ -281,9 +278,56 @@ def _parsed_calendar_file(path: Path, _mtime_ns: int, _size: int) -> BusinessCal
     return BusinessCalendar(holidays, workdays, years=years)
 
 
+def _toml_of(path: Path, raw: bytes) -> dict:
+    """The file's TOML, read as UTF-8 (a byte-order mark first is skipped, as editors on Windows
+    write one). Not UTF-8, or not TOML, is refused in our words: tomllib's are English, and
+    only the place it names (line and column) is kept."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CalendarFileError(
+            _("calendar file {path} is not UTF-8 text (at byte {offset}); save it as UTF-8").format(
+                path=path, offset=f"{exc.start + 1:,}"
+            )
+        ) from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        place = _TOML_PLACE.search(str(exc))
+        if place is None:
+            error = _("calendar file {path} is not valid TOML; check its brackets and quotes")
+        else:
+            error = _(
+                "calendar file {path} is not valid TOML at line {line}, column {column}; check "
+                "its brackets and quotes there"
+            )
+        words = place.groupdict() if place else {}
+        raise CalendarFileError(error.format(path=path, **words)) from exc
+
+
+# Where tomllib says a mistake is, at the end of its (English) message.
+_TOML_PLACE = re.compile(r"\(at line (?P<line>[0-9]+), column (?P<column>[0-9]+)\)$")
+# Why a file cannot be read, in our words: the system's own (strerror) are English.
+_WHY_UNREADABLE = {
+    errno.ENOENT: N_("there is no such file"),
+    errno.EISDIR: N_("it is a folder, not a file"),
+    errno.ENOTDIR: N_("a part of its path is not a folder"),
+    errno.EACCES: N_("loanwatch is not allowed to read it"),
+    errno.EPERM: N_("loanwatch is not allowed to read it"),
+}
+
+
 def _unreadable(path: Path, error: OSError) -> CalendarFileError:
+    why = _WHY_UNREADABLE.get(error.errno or 0)
+    reason = (
+        _(why)
+        if why
+        else _("the system refused to open it ({code})").format(
+            code=errno.errorcode.get(error.errno or 0, type(error).__name__)
+        )
+    )
     return CalendarFileError(
-        _("cannot read calendar file {path}: {reason}").format(path=path, reason=error.strerror)
+        _("cannot read calendar file {path}: {reason}").format(path=path, reason=reason)
     )
 
 

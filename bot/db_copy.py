@@ -299,17 +299,29 @@ def _canonical(value: Any) -> Any:
     return str(value)
 
 
-def backup_sqlite(engine: Engine, destination: Path) -> int:
+def backup_sqlite(engine: Engine, destination: Path | str) -> int:
     """Copy the SQLite database behind `engine` into the new file `destination`; return its size.
 
     The file is written beside its final name and renamed into place when complete, so a
-    `destination` that exists was a whole backup. Refuses to overwrite.
+    `destination` that exists was a whole backup. Refuses to overwrite, and refuses an empty
+    name or a folder (`Path("")` is the current folder) by saying so.
     """
+    if not str(destination).strip():
+        raise InputError(
+            _("name the new file to back up into, e.g. {example}").format(example=_BACKUP_EXAMPLE)
+        )
+    destination = Path(destination)
     if engine.dialect.name != "sqlite":
         raise InputError(
             _(
                 "db backup is for the embedded SQLite database; back up PostgreSQL with its own "
                 "tools (pg_dump, or your provider's snapshots)"
+            )
+        )
+    if destination.is_dir():
+        raise InputError(
+            _("{path} is a folder; name a new file in it, e.g. {example}").format(
+                path=destination, example=destination / _BACKUP_EXAMPLE
             )
         )
     if destination.exists():
@@ -334,6 +346,10 @@ def backup_sqlite(engine: Engine, destination: Path) -> int:
     finally:
         Path(partial).unlink(missing_ok=True)
     return destination.stat().st_size
+
+
+# The file name the refusals suggest (a name typed back, not words to translate).
+_BACKUP_EXAMPLE = "loanwatch-backup.db"
 
 
 def _taken(destination: Path) -> str:

@@ -354,6 +354,12 @@ def format_rate(rate: Decimal) -> str:
     return f"{percent:f}%/day"
 
 
+def said_rate(rate: Decimal) -> str:
+    """A daily rate as a reader reads it, in their language: "0.04%/day", 日利率 0.04%. The
+    number is format_rate's (exports keep that form); the words around it are translated."""
+    return _("{percent}%/day").format(percent=format_rate(rate).partition("%")[0])
+
+
 def format_annual_rate(rate: Decimal, basis: int) -> str:
     """Write an annual rate fraction and its year: 0.035 on 360 is "3.5%/year (360-day year)"."""
     _require_decimal(rate)
@@ -411,7 +417,7 @@ def _implausible_rate_message(
     """Say why a daily rate of 1 % or more was refused and what was probably meant."""
     words = {
         "typed": typed,
-        "rate": format_rate(rate),
+        "rate": said_rate(rate),
         "number": match["number"],
         "percent": f"{_shift(number, -2):f}",
     }

@@ -12,7 +12,7 @@ import re
 import unicodedata
 
 from bot.errors import InputError
-from bot.i18n import _
+from bot.i18n import N_, _
 
 # Ids are INTEGER columns, which PostgreSQL keeps in 32 bits: a larger one is refused here
 # instead of failing inside the database.
@@ -22,8 +22,30 @@ MAX_ID = 2**31 - 1
 MAX_TEXT_CHARS = 2000
 ELLIPSIS = "…"
 
+# What an id that is not one is refused with, one whole sentence per kind of record (Chinese
+# counts a repayment as 笔 and an alert as 条): {typed} is what was typed, {command} the command
+# that lists the ids, typed back as it is.
+NOT_AN_ALERT_ID = N_(
+    '"{typed}" is not an alert id; say which alert by its number from `{command}`, e.g. 12'
+)
+NOT_AN_ALERT_ID_ON_ITS_MESSAGE = N_(
+    '"{typed}" is not an alert id; say which alert by its number on its message, e.g. 12'
+)
+NOT_A_SILENCE_ID = N_(
+    '"{typed}" is not a silence id; say which silence by its number from `{command}`, e.g. 12'
+)
+NOT_A_REPAYMENT_ID = N_(
+    '"{typed}" is not a repayment id; say which repayment by its number from `{command}`, e.g. 12'
+)
+NOT_AN_OUTBOX_ID = N_(
+    '"{typed}" is not an outbox message id; say which outbox message by its number from '
+    "`{command}`, e.g. 12"
+)
+
 _FULL_WIDTH = re.compile("[\u3000\uff01-\uff5e\uffe0-\uffe6]")
 _WHOLE = re.compile(r"[0-9]+")
+# A minus sign (ASCII, the Unicode minus or a full-width one folded) before digits.
+_NEGATIVE = re.compile(r"[-\u2212]\s*[0-9]+")
 # Longer than this, a whole number is pasted junk whatever its value: no int() of it.
 _MAX_DIGITS = 18
 
@@ -36,6 +58,12 @@ def fold_width(text: str) -> str:
 def whole_number(text: str, what: str, *, low: int = 0, high: int = MAX_ID) -> int:
     """A whole number from `low` to `high`, typed in ASCII or full-width digits."""
     typed = fold_width(text).strip()
+    if _NEGATIVE.fullmatch(typed):
+        raise InputError(
+            _('{what} "{typed}" is negative; write a whole number from {low} to {high}').format(
+                what=_(what), typed=quote(text), low=low, high=high
+            )
+        )
     if not _WHOLE.fullmatch(typed):
         raise InputError(
             _('{what} "{typed}" is not a whole number; write digits, e.g. {low}').format(
@@ -52,16 +80,12 @@ def whole_number(text: str, what: str, *, low: int = 0, high: int = MAX_ID) -> i
     return int(typed)
 
 
-def record_id(text: str, kind: str, shown: str) -> int:
-    """An id as shown to people: `12` or `#12`; `kind` is "an alert", `shown` where to find it."""
+def record_id(text: str, refusal: str, command: str = "") -> int:
+    """An id as shown to people: `12` or `#12`. `refusal` is the sentence (one of the NOT_…_ID
+    above) that refuses one that is not, `command` the command it names to list the ids."""
     typed = fold_width(text).strip().removeprefix("#")
     if not _WHOLE.fullmatch(typed) or len(typed) > _MAX_DIGITS or not 1 <= int(typed) <= MAX_ID:
-        which = kind.split(" ", 1)[-1]
-        raise InputError(
-            _(
-                '"{typed}" is not {kind} id; say which {which} by its number {shown}, e.g. 12'
-            ).format(typed=quote(text), kind=_(kind), which=_(which), shown=_(shown))
-        )
+        raise InputError(_(refusal).format(typed=quote(text), command=command))
     return int(typed)
 
 

@@ -219,7 +219,7 @@ def test_an_empty_year_table_says_the_year_has_weekends_only(tmp_path, caplog) -
             '[2027]\nholidays = ["2027-01-01"]\nworkdays = ["2027-01-01"]\n',
             "2027-01-01 is listed both as a holiday and as a workday",
         ),
-        ("[2027\n", "is not valid TOML"),
+        ("[2027\n", "is not valid TOML at line 1, column 6; check its brackets and quotes there"),
     ],
 )
 def test_a_bad_calendar_file_says_what_is_wrong_and_where(tmp_path, text, message) -> None:
@@ -234,9 +234,38 @@ def test_a_bad_calendar_file_says_what_is_wrong_and_where(tmp_path, text, messag
 
 
 def test_a_missing_calendar_file_is_a_clear_error(tmp_path) -> None:
-    """The path and the reason, not a traceback."""
-    with pytest.raises(CalendarFileError, match=r"cannot read calendar file .*nowhere\.toml"):
-        load_calendar_file(tmp_path / "nowhere.toml")
+    """The path and the reason, in our words (the system's are English), not a traceback."""
+    missing = tmp_path / "nowhere.toml"
+    with pytest.raises(CalendarFileError) as raised:
+        load_calendar_file(missing)
+    assert str(raised.value) == f"cannot read calendar file {missing}: there is no such file"
+    with pytest.raises(CalendarFileError) as folder:
+        load_calendar_file(tmp_path)
+    assert str(folder.value) == (
+        f"cannot read calendar file {tmp_path}: it is a folder, not a file"
+    )
+
+
+def test_a_calendar_file_with_a_byte_order_mark_is_read(tmp_path) -> None:
+    """An editor on Windows saves UTF-8 with a BOM: the file is read as if it had none."""
+    path = tmp_path / "calendar.toml"
+    path.write_bytes('[2027]\nholidays = ["2027-01-04"]\n'.encode("utf-8-sig"))
+
+    assert not load_calendar_file(path).is_business_day(date(2027, 1, 4))
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-16"])
+def test_a_calendar_file_not_in_utf8_is_refused_saying_so(tmp_path, encoding) -> None:
+    """A file saved as GB18030 (with a Chinese comment) or UTF-16 is a clear refusal, not a
+    UnicodeDecodeError."""
+    path = tmp_path / "calendar.toml"
+    path.write_bytes('# 国务院通知\n[2027]\nholidays = ["2027-01-04"]\n'.encode(encoding))
+
+    with pytest.raises(CalendarFileError) as raised:
+        load_calendar_file(path)
+
+    assert str(raised.value).startswith(f"calendar file {path} is not UTF-8 text (at byte ")
+    assert str(raised.value).endswith("); save it as UTF-8")
 
 
 def test_a_calendar_file_is_read_once_and_again_after_an_edit(tmp_path) -> None:

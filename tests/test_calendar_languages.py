@@ -19,6 +19,8 @@ BAD = [
     '[next-year]\nholidays = ["2027-01-01"]\n',
     "2027 = 1\n",
     '[2027]\nholidays = ["2027-01-01"]\nworkdays = ["2027-01-01"]\n',
+    "[2027\n",
+    "x = \n",
 ]
 
 
@@ -49,10 +51,28 @@ def test_a_day_both_holiday_and_workday_and_a_key_that_is_no_year_in_chinese(tmp
         f"日历文件 {year} 的 [next-year]：表名须是年份，例如 [2027]；'next-year' 不是年份"
     )
     missing = tmp_path / "nowhere.toml"
-    assert refused(missing, ZH).startswith(f"无法读取日历文件 {missing}：")
+    assert refused(missing, ZH) == f"无法读取日历文件 {missing}：文件不存在"
+
+
+def test_a_file_that_is_not_toml_or_not_utf8_is_refused_in_chinese(tmp_path) -> None:
+    """tomllib's and the codec's words are English: ours say where (a TOML line and column)."""
+    toml = write(tmp_path, "[2027\n")
+    assert refused(toml, ZH) == (
+        f"日历文件 {toml} 第 1 行第 6 列不符合 TOML 格式；请检查该处的括号和引号"
+    )
+    gb = tmp_path / "gb.toml"
+    gb.write_bytes("# 国务院通知\n[2027]\n".encode("gb18030"))
+    assert refused(gb, ZH) == f"日历文件 {gb} 不是 UTF-8 文本（第 3 个字节）；请另存为 UTF-8 编码"
 
 
 @pytest.mark.parametrize("text", BAD)
 def test_every_refusal_of_a_calendar_file_goes_through_the_catalogs(tmp_path, text) -> None:
     said = refused(write(tmp_path, text), PSEUDO)
     assert unmarked([said], allowed=DATA | set(tmp_path.parts)) == []
+
+
+def test_a_missing_a_folder_and_a_gb18030_calendar_file_go_through_the_catalogs(tmp_path) -> None:
+    gb = tmp_path / "gb.toml"
+    gb.write_bytes("# 国务院通知\n[2027]\n".encode("gb18030"))
+    said = [refused(path, PSEUDO) for path in (tmp_path / "nowhere.toml", tmp_path, gb)]
+    assert unmarked(said, allowed=DATA | {"nowhere", "gb"} | set(tmp_path.parts)) == []

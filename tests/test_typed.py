@@ -5,7 +5,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import InputError
-from bot.typed import MAX_ID, MAX_TEXT_CHARS, fold_width, free_text, record_id, whole_number
+from bot.typed import (
+    MAX_ID,
+    MAX_TEXT_CHARS,
+    NOT_A_SILENCE_ID,
+    NOT_AN_ALERT_ID_ON_ITS_MESSAGE,
+    fold_width,
+    free_text,
+    record_id,
+    whole_number,
+)
 
 DIGITISH = st.text(alphabet="0123456789#１２３²³¹٣۴①⑫ -+.", max_size=30)
 
@@ -19,7 +28,7 @@ def test_full_width_forms_fold_to_ascii_and_nothing_else_does() -> None:
 @pytest.mark.parametrize(("typed", "expected"), [("12", 12), ("#12", 12), ("１２", 12), (" 7 ", 7)])
 def test_it_reads_an_id_as_shown(typed: str, expected: int) -> None:
     """An alert's id with or without its #, in ASCII or full-width digits."""
-    assert record_id(typed, "an alert", "on its message") == expected
+    assert record_id(typed, NOT_AN_ALERT_ID_ON_ITS_MESSAGE) == expected
 
 
 @pytest.mark.parametrize(
@@ -29,7 +38,7 @@ def test_it_refuses_an_id_that_is_not_one(typed: str) -> None:
     """Superscripts and other scripts' digits (str.isdigit() says yes to some), zero, negatives
     and ids beyond what the database's INTEGER column holds are refused with the same message."""
     with pytest.raises(InputError, match="is not an alert id; say which alert by its number"):
-        record_id(typed, "an alert", "on its message")
+        record_id(typed, NOT_AN_ALERT_ID_ON_ITS_MESSAGE)
 
 
 def test_a_whole_number_says_its_range() -> None:
@@ -43,12 +52,22 @@ def test_a_whole_number_says_its_range() -> None:
         whole_number("9" * 400, "lead days")
 
 
+@pytest.mark.parametrize("typed", ["-3", "−3", "－３", " -3 "])
+def test_a_negative_whole_number_is_said_to_be_negative_with_its_range(typed: str) -> None:
+    """A minus (ASCII, Unicode or full-width) is not "not a whole number": it is negative."""
+    with pytest.raises(InputError) as raised:
+        whole_number(typed, "lead days", high=366)
+    assert str(raised.value) == (
+        f'lead days "{typed.strip()}" is negative; write a whole number from 0 to 366'
+    )
+
+
 @settings(max_examples=300, deadline=None)
 @given(DIGITISH)
 def test_any_text_is_an_id_or_a_message(text: str) -> None:
     """Whatever is typed, an id comes back in 1 … MAX_ID or an InputError is raised."""
     try:
-        value = record_id(text, "a silence", "from `silence list`")
+        value = record_id(text, NOT_A_SILENCE_ID, "silence list")
     except InputError:
         return
     assert 1 <= value <= MAX_ID

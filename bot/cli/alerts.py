@@ -11,7 +11,7 @@ from bot.alerts.silences import active_silences, add_silence, remove_silence
 from bot.cli.context import CliState
 from bot.cli.delivery import deliver_now
 from bot.cli.helptexts import TranslatedCommand, TranslatedGroup
-from bot.cli.params import ALERT_ID, SILENCE_ID, TIME, in_zone
+from bot.cli.params import ALERT_ID, AS_OF, SILENCE_ID, in_zone
 from bot.cli.render import replay_summary, table
 from bot.cli.words import stamp, word
 from bot.dates import check_time
@@ -56,7 +56,7 @@ ADMIN_ALERTS_NOWHERE = N_(
         "traceback is on stderr), 0 otherwise."
     ),
 )
-@click.option("--at", "at", type=TIME, help=N_("Run as of this time (default: now)."))
+@click.option("--at", "at", type=AS_OF, help=N_("Run as of this time (default: now)."))
 @click.pass_obj
 def check_command(state: CliState, at: datetime | None) -> int:
     now = in_zone(at, state.settings.zone) or state.now

@@ -79,7 +79,7 @@ def import_report(file_name: str, facility: str, summary: ImportSummary) -> str:
 @click.option("--month", help=N_("accruals: the month whose end they are at, YYYY-MM."))
 @click.option(
     "--weeks",
-    type=WholeNumberType(1, MAX_WEEKS),
+    type=WholeNumberType(1, MAX_WEEKS, N_("weeks")),
     help=N_("cashflow: how many weeks from this week's Monday (default 13)."),
 )
 @click.pass_obj

@@ -1,7 +1,5 @@
 """`loanwatch db`: the schema, by migration only."""
 
-from pathlib import Path
-
 import click
 from sqlalchemy import func, select
 
@@ -125,9 +123,9 @@ def db_copy(state: CliState, target: str) -> None:
     "backup",
     help=N_("Back up the SQLite database into a new file (safe while `loanwatch run` is serving)."),
 )
-@click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("destination", type=click.Path())  # a str: "" is not "."; ours say a folder
 @click.pass_obj
-def db_backup(state: CliState, destination: Path) -> None:
+def db_backup(state: CliState, destination: str) -> None:
     size = backup_sqlite(state.engine, destination)
     click.echo(
         _("backed up to {path} ({size} bytes, integrity checked)").format(

@@ -8,7 +8,7 @@ import click
 from bot.cli.context import CliState
 from bot.cli.delivery import deliver_now
 from bot.cli.helptexts import TranslatedCommand
-from bot.cli.params import TIME, in_zone
+from bot.cli.params import AS_OF, in_zone
 from bot.dates import check_time
 from bot.digest.chart import cashflow_png
 from bot.digest.sending import channel_scopes, digest_for, enqueue_digest, scope_of
@@ -30,7 +30,7 @@ from bot.i18n import N_, _
     "--channel",
     help=N_("Only the facilities posting to this channel (an id, C0123ABCD), and send it there."),
 )
-@click.option("--at", "at", type=TIME, help=N_("As of this time (default: now)."))
+@click.option("--at", "at", type=AS_OF, help=N_("As of this time (default: now)."))
 @click.option(
     "--chart",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),

@@ -31,7 +31,7 @@ from bot.cli.facility_words import (
     updated_line,
 )
 from bot.cli.helptexts import TranslatedGroup
-from bot.cli.params import DATE
+from bot.cli.params import DateType
 from bot.cli.render import (
     payoff_summary,
     positions_table,
@@ -349,7 +349,12 @@ def facility_calibrate(state: CliState, slug: str) -> None:
     "payoff", help=N_("What settles SLUG on a day: principal, interest to the day, penalty, total.")
 )
 @click.argument("slug")
-@click.option("--on", "on", type=DATE, help=N_("The day to settle (default: today in its zone)."))
+@click.option(
+    "--on",
+    "on",
+    type=DateType(N_("payoff date")),
+    help=N_("The day to settle (default: today in its zone)."),
+)
 @click.pass_obj
 def facility_payoff(state: CliState, slug: str, on: date | None) -> None:
     with state.transaction() as session:

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from bot.cli.helptexts import FilledOption
-from bot.cli.params import AMOUNT, ANNUAL_RATE, DAY_OF_MONTH, PENALTY, RATE
+from bot.cli.params import ANNUAL_RATE, DAY_OF_MONTH, LIMIT_AMOUNT, PENALTY, RATE
 from bot.i18n import N_, _
 from bot.ledger.facilities import parse_thresholds
 from bot.ledger.schedule import (
@@ -119,7 +119,7 @@ def term_options(default: str) -> Callable[[F], F]:
 
 def limit_option(*, required: bool, says: str) -> Callable[[F], F]:
     """`--limit AMOUNT`: the credit limit the platform gives; `says` is its --help."""
-    return click.option("--limit", "limit_amount", required=required, type=AMOUNT, help=says)
+    return click.option("--limit", "limit_amount", required=required, type=LIMIT_AMOUNT, help=says)
 
 
 def threshold_option(more: str = "") -> Callable[[F], F]:

@@ -11,11 +11,14 @@ from bot.cli.params import (
     AMOUNT,
     AMOUNT_OR_ZERO,
     ANNUAL_RATE,
-    DATE,
+    DUE_DATE,
+    LIMIT_READING,
     MONTHS,
     RATE,
     REPAYMENT_ID,
-    TIME,
+    AmountType,
+    DateType,
+    TimeType,
     in_zone,
 )
 from bot.cli.render import (
@@ -63,7 +66,10 @@ def draw_group() -> None:
 @click.argument("amount", type=AMOUNT)
 @click.option("--months", required=True, type=MONTHS, help=N_("Term in months (1 to 360)."))
 @click.option(
-    "--on", "drawn_on", type=DATE, help=N_("Draw date (default: today in the facility's zone).")
+    "--on",
+    "drawn_on",
+    type=DateType(N_("drawn on")),
+    help=N_("Draw date (default: today in the facility's zone)."),
 )
 @click.option("--method", type=METHODS, help=N_("Repayment method (default: the facility's)."))
 @click.option("--daily-rate", type=RATE, help=N_("Daily rate (default: the facility's)."))
@@ -116,7 +122,12 @@ def draw_add(
 )
 @click.argument("facility")
 @click.argument("draw_id", type=click.IntRange(min=1))
-@click.option("--at", "arrived_at", type=TIME, help=N_("When the money arrived (default: now)."))
+@click.option(
+    "--at",
+    "arrived_at",
+    type=TimeType(N_("arrived at")),
+    help=N_("When the money arrived (default: now)."),
+)
 @click.pass_obj
 def draw_confirm(state: CliState, facility: str, draw_id: int, arrived_at: datetime | None) -> None:
     with state.transaction() as session:
@@ -146,14 +157,19 @@ def repay_group() -> None:
 @click.argument("facility")
 @click.argument("amount", type=AMOUNT)
 @click.option(
-    "--on", "paid_on", type=DATE, help=N_("Payment date (default: today in the facility's zone).")
+    "--on",
+    "paid_on",
+    type=DateType(N_("paid on")),
+    help=N_("Payment date (default: today in the facility's zone)."),
 )
 @click.option(
     "--penalty",
-    type=AMOUNT_OR_ZERO,
+    type=AmountType(N_("penalty"), allow_zero=True),
     help=N_("Penalty interest (罚息) the platform itemised (default: loanwatch computes it)."),
 )
-@click.option("--fee", type=AMOUNT_OR_ZERO, help=N_("A fee the platform itemised."))
+@click.option(
+    "--fee", type=AmountType(N_("fee"), allow_zero=True), help=N_("A fee the platform itemised.")
+)
 @click.option("--note")
 @click.pass_obj
 def repay_add(
@@ -246,7 +262,7 @@ def bill_group() -> None:
     help=N_("Record a bill FACILITY shows: due DUE_DATE for AMOUNT."),
 )
 @click.argument("facility")
-@click.argument("due_date", type=DATE)
+@click.argument("due_date", type=DUE_DATE)
 @click.argument("amount", type=AMOUNT_OR_ZERO)
 @click.option("--paid", is_flag=True, help=N_("The platform shows it as paid."))
 @click.option("--reference", help=N_("The platform's bill number, if it shows one."))
@@ -279,7 +295,7 @@ def bill_add(
     help=N_("Remove the bill FACILITY has due DUE_DATE, entered by mistake; kept as history."),
 )
 @click.argument("facility")
-@click.argument("due_date", type=DATE)
+@click.argument("due_date", type=DUE_DATE)
 @click.option("--reason", required=True, help=N_("Why it goes (a typo…), for the audit trail."))
 @click.option("--reference", help=N_("Which bill, when several are due that day."))
 @click.pass_obj
@@ -311,15 +327,24 @@ def limit_group() -> None:
     help=N_("Record the LIMIT FACILITY shows (0 is a real reading: a frozen line shows it)."),
 )
 @click.argument("facility")
-@click.argument("limit_amount", metavar="LIMIT", type=AMOUNT_OR_ZERO)
-@click.option("--available", type=AMOUNT_OR_ZERO, help=N_("Available amount the platform shows."))
+@click.argument("limit_amount", metavar="LIMIT", type=LIMIT_READING)
+@click.option(
+    "--available",
+    type=AmountType(N_("available"), allow_zero=True),
+    help=N_("Available amount the platform shows."),
+)
 @click.option(
     "--status",
     type=click.Choice([s.value for s in LimitStatus]),
     default="active",
     show_default=True,
 )
-@click.option("--at", "observed_at", type=TIME, help=N_("When it was seen (default: now)."))
+@click.option(
+    "--at",
+    "observed_at",
+    type=TimeType(N_("observed at")),
+    help=N_("When it was seen (default: now)."),
+)
 @click.pass_obj
 def limit_add(
     state: CliState,

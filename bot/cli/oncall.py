@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.cli import oncall_words as words
 from bot.cli.context import CliState
 from bot.cli.helptexts import TranslatedGroup
-from bot.cli.params import TIME, in_zone
+from bot.cli.params import TIME, TimeType, in_zone
 from bot.cli.render import table
 from bot.errors import InputError
 from bot.i18n import N_, _, formats
@@ -176,7 +176,7 @@ def override_group() -> None:
 @click.option(
     "--from",
     "starts",
-    type=TIME,
+    type=TimeType(N_("start time")),
     help=N_(
         "Start (default: now), in the rotation's zone without an offset; a time the zone "
         "skips is refused, one it has twice is the first."

@@ -15,7 +15,7 @@ from bot.cli.helptexts import TranslatedGroup
 from bot.cli.params import ALERT_ID, WholeNumberType
 from bot.cli.words import word
 from bot.errors import InputError
-from bot.i18n import N_, _
+from bot.i18n import N_, ZH, _, parse_language
 from bot.ledger.facilities import facility_zone
 from bot.models import Facility, OutboxMessage, Platform
 from bot.tickets.changes import (
@@ -39,8 +39,8 @@ from bot.tickets.words import (
     ticket_number,
 )
 
-RECORDS_DAYS = WholeNumberType(1, MAX_RECORDS_DAYS)
-FOLLOW_UP_DAYS = WholeNumberType(1, 60)
+RECORDS_DAYS = WholeNumberType(1, MAX_RECORDS_DAYS, N_("days of usage records"))
+FOLLOW_UP_DAYS = WholeNumberType(1, 60, N_("follow-up days"))
 
 
 class TicketIdType(click.ParamType):
@@ -301,12 +301,23 @@ def platform_group() -> None:
     "contact", help=N_("Set how PLATFORM (or one of its facilities) is contacted about tickets.")
 )
 @click.argument("platform")
-@click.option("--via", type=click.Choice([v.value for v in Via]), required=True)
+@click.option(
+    "--via",
+    type=click.Choice([v.value for v in Via]),
+    required=True,
+    help=N_(
+        "How it is reached: email or webhook (loanwatch sends), or manual (a person writes "
+        "in the platform's own app)."
+    ),
+)
 @click.option("--to", help=N_("Email addresses, comma-separated (--via email)."))
 @click.option("--url", help=N_("The webhook's address (--via webhook)."))
 @click.option("--secret-env", help=N_("The environment variable with the webhook's secret."))
 @click.option(
-    "--language", type=click.Choice([x.value for x in Language]), default="zh", show_default=True
+    "--language",
+    default=ZH,
+    show_default=True,
+    help=N_("The language the platform reads its tickets in: zh-CN or en."),
 )
 @click.option(
     "--follow-up-days",
@@ -328,12 +339,13 @@ def platform_contact(
     follow_up_days: int,
     facility: str | None,
 ) -> None:
+    chosen = parse_language(language)
     contact = check_contact(
         Via(via),
         to=to,
         url=url,
         secret_env=secret_env,
-        language=Language(language),
+        language=Language.ZH if chosen == ZH else Language.EN,
         follow_up_days=follow_up_days,
     )
     with state.transaction() as session:
@@ -341,7 +353,7 @@ def platform_contact(
     scope = f"{platform} ({facility})" if facility else platform
     click.echo(
         _("{scope}: contact by {via}, {language}, follow up after {days} business days").format(
-            scope=scope, via=word(via), language=language, days=follow_up_days
+            scope=scope, via=word(via), language=chosen, days=follow_up_days
         )
     )
 

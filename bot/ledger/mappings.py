@@ -2,6 +2,7 @@
 import reads a bank's export with (bot/ledger/statements/mapped.py says how)."""
 
 import codecs
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -20,6 +21,8 @@ from bot.typed import fold_width
 MAX_SKIP_ROWS = 1000
 _SAMPLE = datetime(2026, 12, 10, 9, 30, 15, tzinfo=UTC)
 _PAIRS_EXAMPLE = '"due_date=还款日,amount=应还金额"'
+# A directive: % and the character after it (none at the very end).
+_DIRECTIVE = re.compile(r"%.?", re.DOTALL)
 _DATE_FORMATS = ("%Y/%m/%d", "%Y%m%d", "%Y-%m-%d %H:%M:%S")
 
 
@@ -121,7 +124,7 @@ def _required(kind: str) -> str:
 def check_date_format(fmt: str) -> str:
     """A strftime format that writes a date and reads it back (so it has a year, month, day)."""
     problem: str | None = None
-    error: ValueError | None = None
+    directive = ""
     if "%" not in fmt:
         # The % as a placeholder: a "% d" in the text would read as a printf conversion.
         problem = N_('date format "{format}" has no {percent} directive; write it like {examples}')
@@ -129,12 +132,24 @@ def check_date_format(fmt: str) -> str:
         try:
             written = _SAMPLE.strftime(fmt)
             back = datetime.strptime(written, fmt).replace(tzinfo=UTC)
-        except ValueError as exc:
-            problem = N_(
-                'date format "{format}" is not a strftime format ({error}); write it like '
-                "{examples}"
-            )
-            error = exc
+        except ValueError:
+            # Python's own message is English and names its internals: ours says which part.
+            directive = _unreadable_directive(fmt)
+            if directive == "%":
+                problem = N_(
+                    'date format "{format}" is not a strftime format: it ends with a lone '
+                    "{percent}; write it like {examples}"
+                )
+            elif directive:
+                problem = N_(
+                    'date format "{format}" is not a strftime format: {directive} is not a '
+                    "directive; write it like {examples}"
+                )
+            else:
+                problem = N_(
+                    'date format "{format}" is not a strftime format: the dates it writes do '
+                    "not read back; write it like {examples}"
+                )
         else:
             if back.date() != _SAMPLE.date():
                 problem = N_(
@@ -144,8 +159,24 @@ def check_date_format(fmt: str) -> str:
     if problem:
         first, *rest, last = _DATE_FORMATS
         examples = _("{first} or {last}").format(first=_(", ").join((first, *rest)), last=last)
-        raise InputError(_(problem).format(format=fmt, error=error, examples=examples, percent="%"))
+        raise InputError(
+            _(problem).format(format=fmt, directive=directive, examples=examples, percent="%")
+        )
     return fmt
+
+
+def _unreadable_directive(fmt: str) -> str:
+    """The first directive of `fmt` that strptime cannot read back ("%Q"), "%" for a lone %
+    at its end, or "" when each reads alone (then it is their mix)."""
+    for found in _DIRECTIVE.finditer(fmt):
+        one = found.group()
+        if one == "%":
+            return "%"
+        try:
+            datetime.strptime(_SAMPLE.strftime(one), one).replace(tzinfo=UTC)
+        except ValueError:
+            return one
+    return ""
 
 
 def check_encoding(name: str) -> str:

@@ -22,7 +22,7 @@ from bot.ledger.schedule import (
 )
 from bot.ledger.schedule.conventions import as_rate
 from bot.models import Draw, Facility
-from bot.money import format_annual_rate, format_rate
+from bot.money import format_annual_rate, said_rate
 
 # The PBoC's rule for RMB loans: a daily rate is the annual rate over 360 days.
 DEFAULT_BASIS = 360
@@ -44,7 +44,7 @@ def describe_rate(row: Facility | Draw) -> str:
     if rate.is_annual:
         percent = format_annual_rate(rate.value, rate.basis).partition("%")[0]
         return _("{percent}%/year ({basis}-day year)").format(percent=percent, basis=rate.basis)
-    return _("{percent}%/day").format(percent=format_rate(rate.value).partition("%")[0])
+    return said_rate(rate.value)
 
 
 def checked_rate(

@@ -17,10 +17,14 @@ from bot.errors import InputError
 from bot.i18n import N_, _
 from bot.ledger.facilities import CHANNEL_ID
 from bot.money import MoneyInputError, parse_amount, parse_daily_rate, take_amount
-from bot.typed import fold_width, quote, record_id
+from bot.typed import (
+    NOT_A_SILENCE_ID,
+    NOT_AN_ALERT_ID_ON_ITS_MESSAGE,
+    fold_width,
+    quote,
+    record_id,
+)
 
-# Kinds of ids a message names (record_id translates them where shown).
-ID_KINDS = (N_("alert"), N_("silence"))
 TERM = re.compile(r"([0-9]{1,3})\s*(m|mo|mos|month|months|个月|期)?", re.IGNORECASE)
 YEARS = re.compile(r"([0-9]{1,2})\s*(y|yr|yrs|year|years|年)", re.IGNORECASE)
 TERM_UNIT = re.compile(r"m|mo|mos|month|months|个月|期|y|yr|yrs|year|years|年", re.IGNORECASE)
@@ -80,12 +84,12 @@ def payoff_date(text: str) -> date:
 
 def alert_id(text: str) -> int:
     """An alert id as shown on its message: `12` or `#12`."""
-    return record_id(text, N_("an alert"), N_("on its message"))
+    return record_id(text, NOT_AN_ALERT_ID_ON_ITS_MESSAGE)
 
 
 def silence_id(text: str) -> int:
     """A silence id as `silence list` shows it."""
-    return record_id(text, N_("a silence"), N_("from `silence list`"))
+    return record_id(text, NOT_A_SILENCE_ID, "silence list")
 
 
 def rate_or_channel(word: str) -> tuple[Decimal | None, str | None]:

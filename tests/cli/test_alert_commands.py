@@ -109,7 +109,7 @@ def test_a_silence_keeps_a_new_alert_off_the_console(loanwatch) -> None:
         ('silence add --for 2h --reason "x"', "exactly one of"),
         ('silence add --check no_such_check --for 2h --reason "x"', "no_such_check"),
         ("check --at yesterday", "not a time"),
-        ("check --at 2026-13-01", 'at "2026-13-01": 2026-13-01 is not a date'),
+        ("check --at 2026-13-01", 'as-of time "2026-13-01": 2026-13-01 is not a date'),
         ("check --at 0001-01-01T00:00", "is outside the dates loanwatch keeps"),
         ("check --at 2100-12-31T23:59-12:00", "(2101-01-01 19:59 in Asia/Shanghai) is outside"),
         ("check --at 2000-01-01T00:30+14:00", "(1999-12-31 18:30 in Asia/Shanghai) is outside"),
