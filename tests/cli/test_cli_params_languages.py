@@ -21,6 +21,7 @@ from tests.cli.test_ledger_commands import (
     loanwatch_on,
     ok,
 )
+from tests.support.databases import sqlite_copy
 from tests.support.pseudo import unmarked
 
 CHINESE_ERROR = "loanwatch：错误："
@@ -211,18 +212,30 @@ def test_a_platform_contact_takes_a_language_as_every_command_does(
     assert "联系方式：email 或 webhook" in help_text
 
 
+@pytest.fixture
+def sqlite_url(_sqlite_template: Path, tmp_path: Path) -> str:
+    """An embedded SQLite database, migrated and empty: what `db backup` is for."""
+    return sqlite_copy(_sqlite_template, tmp_path)
+
+
 def test_a_backup_into_a_folder_names_the_folder(
-    loanwatch: Loanwatch, monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path
+    sqlite_url: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
-    if not database_url.startswith("sqlite"):
-        pytest.skip("db backup is for the embedded SQLite database")
+    """`db backup` is the embedded SQLite database's: on one, a folder given as the backup's
+    name is refused naming a file inside it."""
+    loanwatch = loanwatch_on(sqlite_url, capsys)
+    folder = tmp_path / "backups"
+    folder.mkdir()
     monkeypatch.setenv("LOANWATCH_LANGUAGE", ZH)
 
-    line = refused(loanwatch(f"db backup {tmp_path}"))
+    line = refused(loanwatch(f"db backup {folder}"))
 
     assert line == (
-        f"{CHINESE_ERROR}{tmp_path} 是文件夹；请指定其中的一个新文件名，如 "
-        f"{tmp_path / 'loanwatch-backup.db'}"
+        f"{CHINESE_ERROR}{folder} 是文件夹；请指定其中的一个新文件名，如 "
+        f"{folder / 'loanwatch-backup.db'}"
     )
 
 
