@@ -5,11 +5,11 @@ reads the alert again and decides from what it finds, so two writers never both 
 """
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from bot import audit
 from bot.alerts.policy import AlertState
@@ -18,6 +18,7 @@ from bot.errors import InputError, NotFoundError
 from bot.i18n import _
 from bot.i18n.formats import moment
 from bot.models import Alert
+from bot.zones import facility_zone, shown_zone
 
 # A conditional update that keeps losing means something rewrites the alert in a loop.
 MAX_ATTEMPTS = 10
@@ -94,8 +95,11 @@ def unresolved_by_fingerprint(session: Session, fingerprint: str) -> Alert | Non
 
 
 def already_resolved(alert: Alert) -> str:
-    """Why an action on a resolved alert is refused: who resolved it, when and why."""
-    when = moment(alert.resolved_at, UTC) if alert.resolved_at else _("earlier")
+    """Why an action on a resolved alert is refused: who resolved it, when (in its facility's
+    zone, as its messages say it; UTC for one of no facility) and why."""
+    session = object_session(alert)
+    zone = shown_zone(facility_zone(session, alert.facility_id) if session else None, "UTC")
+    when = moment(alert.resolved_at, zone) if alert.resolved_at else _("earlier")
     # The checks resolve as the audit's "system": loanwatch, by its name in every language.
     who = "loanwatch" if alert.resolved_by == audit.SYSTEM.name else alert.resolved_by
     if alert.resolve_reason:

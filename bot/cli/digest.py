@@ -54,16 +54,17 @@ def digest_command(
         if channel is not None:
             scope = scope_of(session, channel, options)
             if scope is None:
-                known = ", ".join(s.channel for s in channel_scopes(session, options)) or _("none")
+                channels = [s.channel for s in channel_scopes(session, options)]
+                known = _(", ").join(channels) or _("none")
                 raise InputError(
                     _(
                         "no facility posts to channel {channel}; channels with facilities: {known}"
                     ).format(channel=repr(channel), known=known)
                 )
         digest = digest_for(session, now, options, scope)
+        if chart is not None:  # before the digest is queued: a chart that fails sends nothing
+            _write_chart(chart, cashflow_png(digest.cashflow, title=chart_title(digest)))
         sent = enqueue_digest(session, digest, channel, now=state.now) if channel else None
-    if chart is not None:
-        _write_chart(chart, cashflow_png(digest.cashflow, title=chart_title(digest)))
     if sent is None:
         click.echo(digest_text(digest))
         return

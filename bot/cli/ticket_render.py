@@ -5,17 +5,17 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.alerts.outbox import DEAD, SENT
-from bot.alerts.resolve_reasons import said as said_reason
 from bot.cli.render import padded, table
 from bot.cli.words import word
 from bot.i18n import N_, _, formats
+from bot.i18n.formats import labelled
 from bot.models import OutboxMessage, Ticket, TicketEntry
 from bot.tickets.contacts import shown_url
 from bot.tickets.opening import OpenedTicket
 from bot.tickets.words import (
-    EntryKind,
     Via,
-    alert_resolved_text,
+    actor_name,
+    entry_text,
     is_overdue,
     kind_words,
     name_of,
@@ -103,21 +103,19 @@ def ticket_show(
         lines.append("  " + _("Alerts: {alerts}").format(alerts=shown))
     lines.append(_("Timeline:"))
     lines += [
-        f"  {_when(e.at, zone)}  {padded(kind_words(e.kind), 15)} {e.actor}"
-        + (f": {text}" if (text := _entry_text(e, ticket)) else "")
+        f"  {_when(e.at, zone)}  {padded(kind_words(e.kind), 15)} "
+        + (
+            labelled(actor_name(e.actor), text)
+            if (text := _entry_text(e, ticket))
+            else actor_name(e.actor)
+        )
         for e in timeline
     ]
     return "\n".join(lines)
 
 
 def _entry_text(entry: TicketEntry, ticket: Ticket) -> str | None:
-    """An entry's text: as typed, or, where loanwatch wrote it (an alert resolved), said again
-    in the reader's language from its data (an entry kept before its reason was, as kept)."""
-    data = entry.data or {}
-    if entry.kind == EntryKind.ALERT_RESOLVED and "alert" in data and "reason" in data:
-        reason = said_reason(data["reason"]) if data["reason"] else None
-        return alert_resolved_text(data["alert"], reason, ticket_label(ticket.number))
-    return entry.text
+    return entry_text(entry.kind, entry.data, entry.text, ticket_label(ticket.number))
 
 
 def opened(result: OpenedTicket) -> str:

@@ -1,8 +1,12 @@
 """A ticket's words: its states, its timeline's kinds, how a platform is reached, its id."""
 
 import re
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any
 
+from bot.alerts.resolve_reasons import said as said_reason
+from bot.audit import SYSTEM
 from bot.errors import InputError
 from bot.i18n import EN, N_, _, pgettext, use
 from bot.typed import MAX_ID, fold_width, quote
@@ -163,3 +167,22 @@ def said_status(number: int, state: str, platform: str, overdue: bool = False) -
     return _("Ticket {ticket} · {state}").format(
         ticket=ticket_label(number), state=state_words(state, platform, overdue)
     )
+
+
+def entry_text(
+    kind: str, data: Mapping[str, Any] | None, text: str | None, ticket: str
+) -> str | None:
+    """A timeline entry's text: as typed, or, where loanwatch wrote it (an alert resolved), said
+    again in the reader's language from its data (an entry kept before its reason was: as
+    kept)."""
+    data = data or {}
+    if kind == EntryKind.ALERT_RESOLVED and "alert" in data and "reason" in data:
+        reason = said_reason(data["reason"]) if data["reason"] else None
+        return alert_resolved_text(data["alert"], reason, ticket)
+    return text
+
+
+def actor_name(actor: str) -> str:
+    """Who made an entry: the person as kept; loanwatch itself by its name, not the audit's
+    `system`."""
+    return "loanwatch" if actor == SYSTEM.name else actor

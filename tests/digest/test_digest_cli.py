@@ -129,3 +129,13 @@ def test_a_chart_into_a_folder_that_is_not_there_is_refused_before_anything_is_s
     assert chinese.status == 2
     assert chinese.err.startswith("loanwatch：错误：")
     assert "图表" in chinese.err
+
+
+def test_a_chart_that_cannot_be_written_sends_no_digest(loanwatch, session) -> None:
+    """The folder is there but the chart cannot be written in it (/proc takes no new files, even
+    from root): one error line, and no digest queued for the channel, however often tried."""
+    for _ in range(2):
+        refused = loanwatch(f"digest --channel {TEAM} --at 2026-12-07T09:00 --chart /proc/x.png")
+        assert refused.status == 2
+        assert refused.err.startswith("loanwatch: error: cannot write the chart to /proc/x.png")
+    assert session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "digest")).all() == []

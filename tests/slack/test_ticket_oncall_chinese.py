@@ -7,11 +7,17 @@ from collections.abc import Iterator
 
 import pytest
 from slack_sdk.models.views import View
+from sqlalchemy import select
 
+from bot import audit
+from bot.alerts.resolve_reasons import CONDITION_CLEARED, reason
 from bot.audit import Actor
 from bot.i18n import PSEUDO
 from bot.languages import set_channel_language
+from bot.models import Ticket
 from bot.oncall.rotations import add_rotation
+from bot.tickets.timeline import write_entry
+from bot.tickets.words import EntryKind
 from tests.slack.test_alert_buttons import deliver
 from tests.slack.test_ticket_commands import top_ticket
 from tests.support.pseudo import texts_of, unmarked
@@ -136,3 +142,33 @@ def test_every_ticket_and_oncall_reply_and_the_form_go_through_the_catalogs(
     allowed = {"jiebei-main", "借呗", "Jiebei", "T-1", "AL-1", "finance", "nowhere", "nap"}
     allowed |= {"warning"}
     assert unmarked([*said, *texts_of(form)], allowed=allowed) == []
+
+
+def test_ticket_show_says_loanwatchs_own_entry_in_the_readers_language(
+    app, jiebei, sessions, clock, slack
+) -> None:
+    """The checks resolved T-1's alert and loanwatch wrote so in the timeline, in English as
+    kept: Bob, who reads Chinese, sees it in Chinese, by loanwatch (not `system`)."""
+    slack.locales[BOB] = "zh-CN"
+    app.command("ticket jiebei-main 十二月账单缺失", user=BOB)
+    with sessions.begin() as session:
+        ticket = session.scalars(select(Ticket)).one()
+        kept = reason(CONDITION_CLEARED)
+        write_entry(
+            session,
+            audit.SYSTEM,
+            ticket,
+            EntryKind.ALERT_RESOLVED,
+            now=clock(),
+            before=audit.snapshot(ticket),
+            text=f"alert 5 resolved: {kept}; close T-1 if the platform has fixed it",
+            data={"alert": 5, "reason": kept},
+            tell=False,
+        )
+
+    shown = app.command("工单 show T-1", user=BOB).text
+
+    assert "告警 5 已解决：异常已消除" in shown
+    assert "loanwatch" in shown
+    assert "system" not in shown
+    assert "condition cleared" not in shown

@@ -25,7 +25,7 @@ from bot.tickets import changes
 from bot.tickets.opening import open_ticket
 from bot.tickets.requests import open_once
 from bot.tickets.timeline import entries, get_ticket, linked_alerts
-from bot.tickets.words import is_overdue, ticket_label, ticket_number
+from bot.tickets.words import actor_name, entry_text, is_overdue, ticket_label, ticket_number
 from bot.zones import shown_zone
 
 USAGE = N_(
@@ -155,8 +155,15 @@ def _show(lw: Loanwatch, args: list[str]) -> Reply:
         found = get_ticket(session, ticket_number(args[0]))
         slug, platform, zone = _names(session, found)
         alerts = [a.id for a in linked_alerts(session, found)]
+        label = ticket_label(found.number)
         timeline = [
-            (_when(lw, e.at, zone), e.kind, e.actor, e.text) for e in entries(session, found)
+            (
+                _when(lw, e.at, zone),
+                e.kind,
+                actor_name(e.actor),
+                entry_text(e.kind, e.data, e.text, label),
+            )
+            for e in entries(session, found)
         ]
         text = words.show_lines(found, platform, slug, alerts, timeline)
     return Reply(text)
